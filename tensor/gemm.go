@@ -1,0 +1,72 @@
+package tensor
+
+import "fmt"
+
+// Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices,
+// where op(A) is m x k, op(B) is k x n and C is m x n. op(X) is X, or its
+// transpose when the matching trans flag is set. lda, ldb and ldc are the
+// leading dimensions (row strides) of the matrices as stored. When beta is 0,
+// C is overwritten without being read, so it may hold NaNs.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	sgemmRef(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("tensor: Sgemm negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	need := func(name string, rows, cols, ld, have int) {
+		if rows == 0 || cols == 0 {
+			return
+		}
+		if ld < cols {
+			panic(fmt.Sprintf("tensor: Sgemm %s is %dx%d but leading dimension is %d", name, rows, cols, ld))
+		}
+		if have < (rows-1)*ld+cols {
+			panic(fmt.Sprintf("tensor: Sgemm %s is %dx%d with leading dimension %d: needs %d elements, has %d", name, rows, cols, ld, (rows-1)*ld+cols, have))
+		}
+	}
+	need("A", ar, ac, lda, len(a))
+	need("B", br, bc, ldb, len(b))
+	need("C", m, n, ldc, len(c))
+}
+
+// sgemmRef is the simple reference implementation.
+func sgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float32
+			for p := 0; p < k; p++ {
+				var av, bv float32
+				if transA {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if transB {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				s += av * bv
+			}
+			if beta == 0 {
+				c[i*ldc+j] = alpha * s
+			} else {
+				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+			}
+		}
+	}
+}
