@@ -1,0 +1,41 @@
+package nn
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/golden"
+)
+
+// goldenCheckers maps a golden file's name prefix (up to and including the
+// first underscore: "rnn_", "optim_", "loss_") to the function that checks a
+// case of that kind. Each kind registers itself from its own test file.
+var goldenCheckers = map[string]func(t *testing.T, path string){}
+
+// TestGolden checks every case in $GOLDEN_DIR (default testdata/golden)
+// against PyTorch's numbers, one subtest per file.
+func TestGolden(t *testing.T) {
+	dir, err := golden.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := golden.Files(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no golden cases in %s", dir)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		t.Run(name, func(t *testing.T) {
+			kind, _, ok := strings.Cut(name, "_")
+			check := goldenCheckers[kind+"_"]
+			if !ok || check == nil {
+				t.Fatalf("no checker for golden case kind %q (file %s)", kind, f)
+			}
+			check(t, f)
+		})
+	}
+}

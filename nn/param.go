@@ -1,0 +1,44 @@
+package nn
+
+import "fmt"
+
+// Param is a trainable tensor and its gradient, stored flat and row-major.
+// Name is the PyTorch state_dict name (for example "weight_ih_l0" or, inside
+// a model, "rnn.weight_ih_l0").
+type Param struct {
+	Name  string
+	Shape []int
+	Data  []float32
+	Grad  []float32
+}
+
+// NewParam allocates a zeroed parameter and gradient of the given shape.
+func NewParam(name string, shape ...int) *Param {
+	n := 1
+	for _, d := range shape {
+		if d < 0 {
+			panic(fmt.Sprintf("nn: parameter %s has negative dimension in %v", name, shape))
+		}
+		n *= d
+	}
+	return &Param{Name: name, Shape: append([]int(nil), shape...), Data: make([]float32, n), Grad: make([]float32, n)}
+}
+
+// Size returns the number of elements.
+func (p *Param) Size() int { return len(p.Data) }
+
+// ZeroGrad clears the gradient.
+func (p *Param) ZeroGrad() { clear(p.Grad) }
+
+// Module is anything with trainable parameters.
+type Module interface {
+	// Params returns the module's parameters in a stable order.
+	Params() []*Param
+}
+
+// ZeroGrads clears the gradients of every parameter in ps.
+func ZeroGrads(ps []*Param) {
+	for _, p := range ps {
+		p.ZeroGrad()
+	}
+}
