@@ -1,0 +1,20 @@
+// Package vectors holds word embeddings: reading and writing vector files
+// (word2vec text and binary, GloVe text), similarity queries, analogies,
+// evaluation on standard sets, and debiasing. Training lives in the
+// subpackages word2vec and glove.
+package vectors
+
+// Vectors is a set of word embeddings: row i of Data (Dim values) is the
+// vector of Words[i]. Words are ordered as in the file or by descending
+// frequency when trained here, which the frequency-restricted queries rely on.
+type Vectors struct {
+	Words []string
+	Dim   int
+	Data  []float32 // [len(Words), Dim], row-major
+}
+
+// Len returns the number of words.
+func (v *Vectors) Len() int { return len(v.Words) }
+
+// Vec returns the vector of word i, sharing storage.
+func (v *Vectors) Vec(i int) []float32 { return v.Data[i*v.Dim : (i+1)*v.Dim] }
