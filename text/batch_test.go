@@ -1,0 +1,231 @@
+package text
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func seq(n int) []int32 {
+	s := make([]int32, n)
+	for i := range s {
+		s[i] = int32(i)
+	}
+	return s
+}
+
+func TestStreamBatcherLayout(t *testing.T) {
+	tests := []struct {
+		n, b, t    int
+		wantL      int
+		wantChunks int
+		wantSteps  []int
+	}{
+		{n: 26, b: 4, t: 2, wantL: 6, wantChunks: 3, wantSteps: []int{2, 2, 1}},
+		{n: 20, b: 2, t: 3, wantL: 10, wantChunks: 3, wantSteps: []int{3, 3, 3}},
+		{n: 10, b: 5, t: 4, wantL: 2, wantChunks: 1, wantSteps: []int{1}},
+		{n: 7, b: 1, t: 10, wantL: 7, wantChunks: 1, wantSteps: []int{6}},
+		{n: 9, b: 1, t: 1, wantL: 9, wantChunks: 8, wantSteps: []int{1, 1, 1, 1, 1, 1, 1, 1}},
+	}
+	for _, tc := range tests {
+		ids := seq(tc.n)
+		s, err := NewStreamBatcher(ids, tc.b, tc.t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.StreamLen() != tc.wantL || s.NumChunks() != tc.wantChunks || s.NumTargets() != tc.b*(tc.wantL-1) {
+			t.Fatalf("n=%d b=%d t=%d: L=%d chunks=%d", tc.n, tc.b, tc.t, s.StreamLen(), s.NumChunks())
+		}
+		x := make([]int32, tc.t*tc.b)
+		y := make([]int32, tc.t*tc.b)
+		pos := make([]int, tc.b) // next expected position within each stream
+		targets := 0
+		for k := range s.NumChunks() {
+			steps := s.Chunk(k, x, y)
+			if steps != tc.wantSteps[k] {
+				t.Errorf("chunk %d: %d steps, want %d", k, steps, tc.wantSteps[k])
+			}
+			for st := range steps {
+				for b := range tc.b {
+					// Stream b holds ids b*L .. b*L+L-1, contiguous across chunks.
+					wantX := int32(b*tc.wantL + pos[b])
+					if x[st*tc.b+b] != wantX || y[st*tc.b+b] != wantX+1 {
+						t.Fatalf("n=%d b=%d t=%d chunk %d (t=%d,b=%d): x=%d y=%d, want %d %d",
+							tc.n, tc.b, tc.t, k, st, b, x[st*tc.b+b], y[st*tc.b+b], wantX, wantX+1)
+					}
+					pos[b]++
+					targets++
+				}
+			}
+		}
+		if targets != s.NumTargets() {
+			t.Errorf("saw %d targets, want %d", targets, s.NumTargets())
+		}
+		for b := range tc.b {
+			if pos[b] != tc.wantL-1 {
+				t.Errorf("stream %d consumed %d inputs, want %d", b, pos[b], tc.wantL-1)
+			}
+		}
+	}
+}
+
+func TestStreamBatcherExplicit(t *testing.T) {
+	// 0..11, B=3 -> streams [0 1 2 3] [4 5 6 7] [8 9 10 11], T=2.
+	s, err := NewStreamBatcher(seq(12), 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := make([]int32, 6), make([]int32, 6)
+	if n := s.Chunk(0, x, y); n != 2 || !slices.Equal(x, []int32{0, 4, 8, 1, 5, 9}) || !slices.Equal(y, []int32{1, 5, 9, 2, 6, 10}) {
+		t.Errorf("chunk 0: %d %v %v", n, x, y)
+	}
+	if n := s.Chunk(1, x, y); n != 1 || !slices.Equal(x[:3], []int32{2, 6, 10}) || !slices.Equal(y[:3], []int32{3, 7, 11}) {
+		t.Errorf("chunk 1: %d %v %v", n, x[:3], y[:3])
+	}
+}
+
+func TestStreamBatcherErrors(t *testing.T) {
+	for _, tc := range []struct{ n, b, t int }{{3, 2, 5}, {0, 1, 1}, {1, 1, 1}, {10, 0, 1}, {10, 1, 0}} {
+		if _, err := NewStreamBatcher(seq(tc.n), tc.b, tc.t); err == nil {
+			t.Errorf("n=%d b=%d t=%d: no error", tc.n, tc.b, tc.t)
+		}
+	}
+	_, err := NewStreamBatcher(seq(5), 4, 3)
+	if err == nil || !strings.Contains(err.Error(), "too short") {
+		t.Errorf("short corpus error = %v", err)
+	}
+}
+
+func TestPad(t *testing.T) {
+	p, err := Pad([][]int32{{1, 2, 3}, {4}, {5, 6}}, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIDs := []int32{
+		1, 4, 5, // t=0
+		2, 9, 6, // t=1
+		3, 9, 9, // t=2
+	}
+	if p.T != 3 || p.B != 3 || p.Pad != 9 || !slices.Equal(p.IDs, wantIDs) || !slices.Equal(p.Lengths, []int{3, 1, 2}) {
+		t.Errorf("Pad = %+v", p)
+	}
+	// Reuse buffers with a smaller batch.
+	if err := PadInto(&p, [][]int32{{7}, {8, 8}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if p.T != 2 || p.B != 2 || !slices.Equal(p.IDs, []int32{7, 8, 0, 8}) || !slices.Equal(p.Lengths, []int{1, 2}) {
+		t.Errorf("PadInto = %+v", p)
+	}
+	if _, err := Pad(nil, 0); err == nil {
+		t.Error("Pad(nil): no error")
+	}
+	if _, err := Pad([][]int32{{1}, {}}, 0); err == nil || !strings.Contains(err.Error(), "sequence 1") {
+		t.Errorf("Pad with empty sequence: %v", err)
+	}
+}
+
+func TestBatches(t *testing.T) {
+	lengths := []int{5, 1, 3, 1, 4, 2, 2, 6, 3, 5, 1}
+	tests := []struct {
+		name string
+		opt  BatchOptions
+	}{
+		{"plain", BatchOptions{Size: 3}},
+		{"shuffle", BatchOptions{Size: 3, Shuffle: true, Seed: 7}},
+		{"bucket", BatchOptions{Size: 4, Bucket: true}},
+		{"bucket shuffle", BatchOptions{Size: 4, Bucket: true, Shuffle: true, Seed: 7}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			bs, err := Batches(lengths, tc.opt, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var all []int
+			for i, b := range bs {
+				if len(b) > tc.opt.Size || len(b) == 0 {
+					t.Errorf("batch %d has %d items", i, len(b))
+				}
+				all = append(all, b...)
+			}
+			slices.Sort(all)
+			if !slices.Equal(all, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}) {
+				t.Errorf("batches do not cover every index exactly once: %v", bs)
+			}
+			again, _ := Batches(lengths, tc.opt, 0)
+			if !slices.EqualFunc(bs, again, slices.Equal) {
+				t.Error("not deterministic")
+			}
+			if tc.opt.Bucket {
+				// Each batch holds a contiguous range of the sorted lengths.
+				var spans [][2]int
+				for _, b := range bs {
+					lo, hi := lengths[b[0]], lengths[b[0]]
+					for _, i := range b {
+						lo, hi = min(lo, lengths[i]), max(hi, lengths[i])
+					}
+					spans = append(spans, [2]int{lo, hi})
+				}
+				slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+				for i := 1; i < len(spans); i++ {
+					if spans[i][0] < spans[i-1][1] {
+						t.Errorf("bucketed batches overlap in length: %v", spans)
+					}
+				}
+			}
+			if !tc.opt.Shuffle && !tc.opt.Bucket && !slices.Equal(bs[0], []int{0, 1, 2}) {
+				t.Errorf("plain first batch %v", bs[0])
+			}
+		})
+	}
+	a, _ := Batches(lengths, BatchOptions{Size: 3, Shuffle: true, Seed: 1}, 0)
+	b, _ := Batches(lengths, BatchOptions{Size: 3, Shuffle: true, Seed: 1}, 1)
+	c, _ := Batches(lengths, BatchOptions{Size: 3, Shuffle: true, Seed: 2}, 0)
+	if slices.EqualFunc(a, b, slices.Equal) || slices.EqualFunc(a, c, slices.Equal) {
+		t.Error("epoch or seed does not change the shuffle")
+	}
+	if _, err := Batches(lengths, BatchOptions{}, 0); err == nil {
+		t.Error("size 0: no error")
+	}
+	if _, err := Batches(nil, BatchOptions{Size: 2}, 0); err == nil {
+		t.Error("no sequences: no error")
+	}
+}
+
+func TestEncodeReader(t *testing.T) {
+	tok := &Tokenizer{Mode: Whitespace, EOS: EOS}
+	c := NewCounter()
+	if err := CountReader(c, tok, strings.NewReader("a b a\nc\n"), "train"); err != nil {
+		t.Fatal(err)
+	}
+	v, err := BuildVocab(c, VocabOptions{Specials: []string{UNK, EOS}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := EncodeReader(v, tok, strings.NewReader("a z\nb\n"), "valid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int32{v.ID("a"), 0, 1, v.ID("b"), 1}
+	if !slices.Equal(ids, want) {
+		t.Errorf("ids %v want %v", ids, want)
+	}
+	if _, err := EncodeReader(v, tok, strings.NewReader("a\n\xff"), "bad"); !errors.Is(err, ErrInvalidUTF8) {
+		t.Errorf("invalid input: %v", err)
+	}
+	closed, _ := BuildVocab(c, VocabOptions{Specials: []string{}})
+	if _, err := EncodeReader(closed, tok, strings.NewReader("a\nzz\n"), "f.txt"); err == nil || !strings.Contains(err.Error(), "f.txt:2") {
+		t.Errorf("OOV without unk: %v", err)
+	}
+}
+
+func BenchmarkStreamChunk(b *testing.B) {
+	s, _ := NewStreamBatcher(seq(1_000_000), 32, 64)
+	x, y := make([]int32, 64*32), make([]int32, 64*32)
+	k := 0
+	for b.Loop() {
+		s.Chunk(k%s.NumChunks(), x, y)
+		k++
+	}
+}

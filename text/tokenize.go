@@ -1,0 +1,231 @@
+package text
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Special tokens used by default.
+const (
+	UNK = "<unk>" // out-of-vocabulary token
+	EOS = "<eos>" // end of line or sentence
+	BOS = "<bos>" // beginning of line or sentence
+	PAD = "<pad>" // padding in batches of unequal lengths
+)
+
+// Mode selects how a Tokenizer splits a line.
+type Mode int
+
+const (
+	// Words splits a line into runs of letters, digits and combining marks
+	// (Unicode-aware: accents, CJK, ...). Other non-space characters are
+	// dropped, or become tokens of their own with SplitPunct.
+	Words Mode = iota
+	// Chars makes every Unicode code point (spaces included) a token.
+	Chars
+	// Whitespace splits on Unicode white space only, for pre-tokenized
+	// corpora such as PTB or wiki17m.
+	Whitespace
+)
+
+// String returns the mode's name as accepted by ParseMode.
+func (m Mode) String() string {
+	switch m {
+	case Words:
+		return "word"
+	case Chars:
+		return "char"
+	case Whitespace:
+		return "whitespace"
+	}
+	return fmt.Sprintf("Mode(%d)", int(m))
+}
+
+// ParseMode parses "word", "char" or "whitespace".
+func ParseMode(s string) (Mode, error) {
+	switch s {
+	case "word", "words":
+		return Words, nil
+	case "char", "chars":
+		return Chars, nil
+	case "whitespace", "ws", "space":
+		return Whitespace, nil
+	}
+	return 0, fmt.Errorf("text: unknown tokenizer mode %q (want word, char or whitespace)", s)
+}
+
+// Tokenizer splits lines into tokens. The zero value splits Unicode words,
+// keeps case, drops punctuation and adds no markers.
+type Tokenizer struct {
+	Mode Mode
+	// Lower lowercases the text first (Unicode simple case mapping).
+	Lower bool
+	// SplitPunct (Words mode) keeps every punctuation or symbol character,
+	// with any combining marks, variation selectors, emoji modifiers or
+	// zero-width-joined characters that follow it, as a token of its own.
+	SplitPunct bool
+	// BOS, if not empty, is prepended to the tokens of every line.
+	BOS string
+	// EOS, if not empty, is appended to the tokens of every line (also a
+	// last line without a terminating newline). For character models set
+	// EOS to "\n" to keep line breaks as a character.
+	EOS string
+	// SkipEmpty drops lines that yield no tokens (before BOS/EOS are added),
+	// as ReadTokens sees them.
+	SkipEmpty bool
+}
+
+// Append appends the tokens of one line (without its terminator) to dst and
+// returns the extended slice. Tokens are substrings of line (or of its
+// lowercased copy); line should be valid UTF-8 (ReadTokens checks it).
+func (t *Tokenizer) Append(dst []string, line string) []string {
+	if t.Lower {
+		line = strings.ToLower(line)
+	}
+	if t.BOS != "" {
+		dst = append(dst, t.BOS)
+	}
+	switch t.Mode {
+	case Chars:
+		for i, r := range line {
+			dst = append(dst, line[i:i+utf8.RuneLen(r)])
+		}
+	case Whitespace:
+		dst = appendFields(dst, line)
+	default:
+		dst = t.appendWords(dst, line)
+	}
+	if t.EOS != "" {
+		dst = append(dst, t.EOS)
+	}
+	return dst
+}
+
+// Tokenize returns the tokens of one line.
+func (t *Tokenizer) Tokenize(line string) []string { return t.Append(nil, line) }
+
+func appendFields(dst []string, s string) []string {
+	start := -1
+	for i, r := range s {
+		if unicode.IsSpace(r) {
+			if start >= 0 {
+				dst = append(dst, s[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		dst = append(dst, s[start:])
+	}
+	return dst
+}
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r)
+}
+
+// isExtender reports whether r attaches to the preceding symbol: combining
+// marks (which include variation selectors), emoji skin-tone modifiers,
+// and emoji tag characters.
+func isExtender(r rune) bool {
+	return unicode.IsMark(r) || (r >= 0x1F3FB && r <= 0x1F3FF) || (r >= 0xE0020 && r <= 0xE007F)
+}
+
+func isRegional(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
+
+const zwj = '\u200D'
+
+func (t *Tokenizer) appendWords(dst []string, s string) []string {
+	i := 0
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case isWordRune(r):
+			j := i + size
+			for j < len(s) {
+				r2, n := utf8.DecodeRuneInString(s[j:])
+				if !isWordRune(r2) {
+					break
+				}
+				j += n
+			}
+			dst = append(dst, s[i:j])
+			i = j
+		case unicode.IsSpace(r):
+			i += size
+		default:
+			j := symbolEnd(s, i, r, size)
+			if t.SplitPunct {
+				dst = append(dst, s[i:j])
+			}
+			i = j
+		}
+	}
+	return dst
+}
+
+// symbolEnd returns the end of the symbol cluster starting with r at s[i:].
+func symbolEnd(s string, i int, r rune, size int) int {
+	j := i + size
+	if isRegional(r) {
+		if r2, n := utf8.DecodeRuneInString(s[j:]); isRegional(r2) {
+			j += n
+		}
+	}
+	for j < len(s) {
+		r2, n := utf8.DecodeRuneInString(s[j:])
+		switch {
+		case isExtender(r2):
+			j += n
+		case r2 == zwj:
+			j += n
+			if j < len(s) {
+				_, n3 := utf8.DecodeRuneInString(s[j:])
+				j += n3
+			}
+		default:
+			return j
+		}
+	}
+	return j
+}
+
+// ReadTokens reads r line by line (see ReadLines for validation), tokenizes
+// each line and calls fn with its 1-based number and tokens. The slice
+// passed to fn is reused between calls; the strings are not. It returns an
+// error wrapping ErrEmpty, naming the input, when the input yields no tokens
+// other than the BOS/EOS markers.
+func (t *Tokenizer) ReadTokens(r io.Reader, name string, fn func(line int, tokens []string) error) error {
+	var (
+		toks    []string
+		content int64
+	)
+	markers := 0
+	if t.BOS != "" {
+		markers++
+	}
+	if t.EOS != "" {
+		markers++
+	}
+	err := ReadLines(r, name, func(line int, s string) error {
+		toks = t.Append(toks[:0], s)
+		n := len(toks) - markers
+		if n == 0 && t.SkipEmpty {
+			return nil
+		}
+		content += int64(n)
+		return fn(line, toks)
+	})
+	if err != nil {
+		return err
+	}
+	if content == 0 {
+		return fmt.Errorf("text: %s: %w", name, ErrEmpty)
+	}
+	return nil
+}

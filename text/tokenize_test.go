@@ -1,0 +1,177 @@
+package text
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestTokenizerAppend(t *testing.T) {
+	tests := []struct {
+		name string
+		tok  Tokenizer
+		line string
+		want []string
+	}{
+		{"words drop punct", Tokenizer{}, "Hello, world! It's 2024.", []string{"Hello", "world", "It", "s", "2024"}},
+		{"words split punct", Tokenizer{SplitPunct: true}, "Hello, world!", []string{"Hello", ",", "world", "!"}},
+		{"words lower", Tokenizer{Lower: true}, "ÉCOLE Straße ÀÖ", []string{"école", "straße", "àö"}},
+		{"accents precomposed and combining", Tokenizer{}, "café cafe\u0301 naïve", []string{"café", "cafe\u0301", "naïve"}},
+		{"CJK runs", Tokenizer{SplitPunct: true}, "東京は、晴れ。", []string{"東京は", "、", "晴れ", "。"}},
+		{"emoji dropped without split", Tokenizer{}, "I ❤️ Go 👍🏽", []string{"I", "Go"}},
+		{"emoji clusters", Tokenizer{SplitPunct: true}, "I ❤️ Go 👍🏽!👨\u200d👩\u200d👧 🇫🇷🇩🇪", []string{"I", "❤️", "Go", "👍🏽", "!", "👨\u200d👩\u200d👧", "🇫🇷", "🇩🇪"}},
+		{"digits and letters", Tokenizer{}, "abc123 x-y", []string{"abc123", "x", "y"}},
+		{"unicode spaces", Tokenizer{}, "a\u00a0b\u3000c\td", []string{"a", "b", "c", "d"}},
+		{"eos and bos", Tokenizer{BOS: BOS, EOS: EOS}, "a b", []string{BOS, "a", "b", EOS}},
+		{"empty line eos", Tokenizer{EOS: EOS}, "", []string{EOS}},
+		{"chars", Tokenizer{Mode: Chars}, "Aé 東😀", []string{"A", "é", " ", "東", "😀"}},
+		{"chars lower newline eos", Tokenizer{Mode: Chars, Lower: true, EOS: "\n"}, "ÀB", []string{"à", "b", "\n"}},
+		{"chars combining stays separate", Tokenizer{Mode: Chars}, "e\u0301", []string{"e", "\u0301"}},
+		{"whitespace keeps punct", Tokenizer{Mode: Whitespace, EOS: EOS}, "  the <unk> N's , ok\t", []string{"the", "<unk>", "N's", ",", "ok", EOS}},
+		{"whitespace lower", Tokenizer{Mode: Whitespace, Lower: true}, "The CAT", []string{"the", "cat"}},
+		{"whitespace only blanks", Tokenizer{Mode: Whitespace}, " \t ", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.tok.Tokenize(tc.line)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("Tokenize(%q) = %q, want %q", tc.line, got, tc.want)
+			}
+			// Append must extend, not overwrite.
+			pre := []string{"x"}
+			got2 := tc.tok.Append(pre, tc.line)
+			if got2[0] != "x" || !slices.Equal(got2[1:], tc.want) {
+				t.Errorf("Append kept prefix wrong: %q", got2)
+			}
+		})
+	}
+}
+
+func TestParseMode(t *testing.T) {
+	for _, m := range []Mode{Words, Chars, Whitespace} {
+		got, err := ParseMode(m.String())
+		if err != nil || got != m {
+			t.Errorf("ParseMode(%q) = %v, %v", m.String(), got, err)
+		}
+	}
+	if _, err := ParseMode("bpe"); err == nil {
+		t.Error("ParseMode(bpe) succeeded")
+	}
+}
+
+func TestReadLines(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    string
+		lines []string
+	}{
+		{"plain", "a\nb\n", []string{"a", "b"}},
+		{"no final newline", "a\nb", []string{"a", "b"}},
+		{"crlf", "a\r\nb\r\n", []string{"a", "b"}},
+		{"bom", "\xef\xbb\xbfhé\n", []string{"hé"}},
+		{"blank lines", "\n\nx\n", []string{"", "", "x"}},
+		{"empty", "", nil},
+		{"long line", strings.Repeat("ab", 100_000) + "\nz", []string{strings.Repeat("ab", 100_000), "z"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			var nums []int
+			err := ReadLines(strings.NewReader(tc.in), "in", func(n int, s string) error {
+				got = append(got, s)
+				nums = append(nums, n)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tc.lines) {
+				t.Errorf("lines = %q, want %q", got, tc.lines)
+			}
+			for i, n := range nums {
+				if n != i+1 {
+					t.Errorf("line number %d at index %d", n, i)
+				}
+			}
+		})
+	}
+}
+
+func TestReadLinesInvalidUTF8(t *testing.T) {
+	tests := []struct {
+		name   string
+		in     string
+		line   int
+		offset int64
+	}{
+		{"first byte", "\xffabc\n", 1, 0},
+		{"after accents", "héllo\nwörld \xc3\x28\n", 2, 7 + 7},
+		{"truncated sequence at end", "ok\n東\xe4\xba", 2, 3 + 3},
+		{"surrogate encoding", "a\n\n\xed\xa0\x80\n", 3, 3},
+		{"overlong", "ab\xc0\xafc", 1, 2},
+		{"after bom", "\xef\xbb\xbfa\x80", 1, 4},
+		{"emoji then bad", "😀\xfe", 1, 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ReadLines(strings.NewReader(tc.in), "corpus.txt", func(int, string) error { return nil })
+			var ie *InputError
+			if !errors.As(err, &ie) || !errors.Is(err, ErrInvalidUTF8) {
+				t.Fatalf("err = %v, want *InputError wrapping ErrInvalidUTF8", err)
+			}
+			if ie.Line != tc.line || ie.Offset != tc.offset || ie.File != "corpus.txt" {
+				t.Errorf("got %s:%d offset %d, want line %d offset %d", ie.File, ie.Line, ie.Offset, tc.line, tc.offset)
+			}
+			if int(ie.Offset) >= len(tc.in) || tc.in[ie.Offset] < 0x80 {
+				t.Errorf("offset %d does not point at a non-ASCII byte", ie.Offset)
+			}
+			if !strings.Contains(err.Error(), "corpus.txt:") {
+				t.Errorf("message %q does not name the file", err)
+			}
+		})
+	}
+}
+
+func TestReadTokens(t *testing.T) {
+	tok := Tokenizer{Mode: Whitespace, EOS: EOS, SkipEmpty: true}
+	var got [][]string
+	err := tok.ReadTokens(strings.NewReader("a b\n\n  \nc\n"), "x", func(line int, toks []string) error {
+		got = append(got, slices.Clone(toks))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"a", "b", EOS}, {"c", EOS}}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+
+	for _, in := range []string{"", "\n\n", "   \n\t\n", ",,,"} {
+		err := (&Tokenizer{EOS: EOS}).ReadTokens(strings.NewReader(in), "empty.txt", func(int, []string) error { return nil })
+		if !errors.Is(err, ErrEmpty) || !strings.Contains(err.Error(), "empty.txt") {
+			t.Errorf("input %q: err = %v, want ErrEmpty naming the file", in, err)
+		}
+	}
+}
+
+func BenchmarkTokenizeWords(b *testing.B) {
+	line := strings.Repeat("The quick brown fox, jumps over the lazy dog! ", 10)
+	tok := Tokenizer{SplitPunct: true, Lower: true, EOS: EOS}
+	var dst []string
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		dst = tok.Append(dst[:0], line)
+	}
+}
+
+func BenchmarkTokenizeChars(b *testing.B) {
+	line := strings.Repeat("The quick brown fox, jumps over the lazy dog! ", 10)
+	tok := Tokenizer{Mode: Chars, EOS: "\n"}
+	var dst []string
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		dst = tok.Append(dst[:0], line)
+	}
+}
