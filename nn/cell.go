@@ -1,0 +1,374 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/recurrent-go/recurrent/tensor"
+)
+
+// CellKind names the recurrence computed by an RNN.
+type CellKind int
+
+// The supported cells. Gate order is PyTorch's.
+const (
+	// CellTanh is the Elman RNN h' = tanh(W_ih x + b_ih + W_hh h + b_hh).
+	CellTanh CellKind = iota
+	// CellReLU is the Elman RNN with ReLU instead of tanh.
+	CellReLU
+	// CellLSTM is the LSTM with gates i, f, g, o.
+	CellLSTM
+	// CellGRU is PyTorch's (cuDNN's) GRU, gates r, z, n, with the reset gate
+	// applied after the recurrent matmul: n = tanh(W_in x + b_in + r*(W_hn h + b_hn)).
+	CellGRU
+	// CellGRUCho is the GRU of Cho et al. (2014), reset applied before the
+	// matmul: n = tanh(W_in x + b_in + W_hn (r*h) + b_hn).
+	CellGRUCho
+	// CellGRUMinimal has gates z, n only: n = tanh(W_in x + b_in + W_hn h + b_hn).
+	CellGRUMinimal
+)
+
+var cellNames = [...]string{"rnn_tanh", "rnn_relu", "lstm", "gru", "gru_cho", "gru_minimal"}
+
+// String returns the cell's configuration name ("lstm", "gru_cho", ...).
+func (c CellKind) String() string {
+	if c < 0 || int(c) >= len(cellNames) {
+		return fmt.Sprintf("CellKind(%d)", int(c))
+	}
+	return cellNames[c]
+}
+
+// ParseCell maps a cell name to its kind. Accepted names are rnn_tanh (also
+// "rnn" and "tanh"), rnn_relu ("relu"), lstm, gru, gru_cho and gru_minimal.
+func ParseCell(name string) (CellKind, error) {
+	switch name {
+	case "rnn", "tanh":
+		return CellTanh, nil
+	case "relu":
+		return CellReLU, nil
+	}
+	for i, n := range cellNames {
+		if n == name {
+			return CellKind(i), nil
+		}
+	}
+	return 0, fmt.Errorf("nn: unknown recurrent cell %q (want one of rnn_tanh, rnn_relu, lstm, gru, gru_cho, gru_minimal)", name)
+}
+
+// Gates returns the number of gate blocks G in the cell's weights [G*H, *].
+func (c CellKind) Gates() int {
+	switch c {
+	case CellLSTM:
+		return 4
+	case CellGRU, CellGRUCho:
+		return 3
+	case CellGRUMinimal:
+		return 2
+	}
+	return 1
+}
+
+// foldsHiddenBias reports whether bias_hh of gate block g can be added to
+// the input projection once, outside the time loop. Only PyTorch's GRU
+// keeps b_hn inside the reset product.
+func (c CellKind) foldsHiddenBias(g int) bool {
+	return !(c == CellGRU && g == 2)
+}
+
+// The step kernels below work on one time step of one direction for the
+// whole batch. Shapes: a [B, G*H] holds the pre-activations from the input
+// projection (biases included) and is overwritten with the gate activations;
+// hw [B, G*H] is the recurrent projection h_prev W_hh^T; hp, hc, cp, cc
+// [B, H] are the previous and current hidden and cell states; active[b]
+// says whether row b has a valid input at this step (nil: all rows).
+// Inactive rows keep their state unchanged (pack_padded_sequence).
+
+// stepTanhReLU: h = act(a + hw).
+func stepTanhReLU(relu bool, a, hw, hp, hc []float32, B, H int, active []bool) {
+	tensor.Add(a[:B*H], a[:B*H], hw[:B*H])
+	if relu {
+		for i, v := range a[:B*H] {
+			if v < 0 {
+				a[i] = 0
+			}
+		}
+	} else {
+		tensor.Tanh(a[:B*H], a[:B*H])
+	}
+	copy(hc[:B*H], a[:B*H])
+	for b := 0; b < B; b++ {
+		if active != nil && !active[b] {
+			copy(hc[b*H:(b+1)*H], hp[b*H:(b+1)*H])
+		}
+	}
+}
+
+// stepLSTM: i,f,o = sigmoid, g = tanh, c = f*cp + i*g, h = o*tanh(c).
+// tc [B, H] receives tanh(c).
+func stepLSTM(a, hw, hp, hc, cp, cc, tc []float32, B, H int, active []bool) {
+	GH := 4 * H
+	tensor.Add(a[:B*GH], a[:B*GH], hw[:B*GH])
+	for b := 0; b < B; b++ {
+		o := b * H
+		if active != nil && !active[b] {
+			copy(hc[o:o+H], hp[o:o+H])
+			copy(cc[o:o+H], cp[o:o+H])
+			continue
+		}
+		row := a[b*GH : (b+1)*GH]
+		tensor.Sigmoid(row[:2*H], row[:2*H])
+		tensor.Tanh(row[2*H:3*H], row[2*H:3*H])
+		tensor.Sigmoid(row[3*H:], row[3*H:])
+		ig, fg, gg, og := row[:H], row[H:2*H], row[2*H:3*H], row[3*H:4*H]
+		cpr, ccr := cp[o:o+H], cc[o:o+H]
+		for j := range ccr {
+			ccr[j] = fg[j]*cpr[j] + ig[j]*gg[j]
+		}
+		tcr := tc[o : o+H]
+		tensor.Tanh(tcr, ccr)
+		hcr := hc[o : o+H]
+		for j := range hcr {
+			hcr[j] = og[j] * tcr[j]
+		}
+	}
+}
+
+// stepGRU (PyTorch): r,z = sigmoid(a + hw), hn = hw_n + b_hn (saved in
+// aux [B, H]), n = tanh(a_n + r*hn), h = n + z*(hp - n). bhn is nil
+// without bias.
+func stepGRU(a, hw, bhn, hp, hc, aux []float32, B, H int, active []bool) {
+	GH := 3 * H
+	for b := 0; b < B; b++ {
+		o := b * H
+		if active != nil && !active[b] {
+			copy(hc[o:o+H], hp[o:o+H])
+			continue
+		}
+		row, hwr := a[b*GH:(b+1)*GH], hw[b*GH:(b+1)*GH]
+		rz := row[:2*H]
+		tensor.Add(rz, rz, hwr[:2*H])
+		tensor.Sigmoid(rz, rz)
+		hn := aux[o : o+H]
+		if bhn != nil {
+			tensor.Add(hn, hwr[2*H:], bhn)
+		} else {
+			copy(hn, hwr[2*H:])
+		}
+		r, n := row[:H], row[2*H:]
+		for j := range n {
+			n[j] += r[j] * hn[j]
+		}
+		tensor.Tanh(n, n)
+		z := row[H : 2*H]
+		hpr, hcr := hp[o:o+H], hc[o:o+H]
+		for j := range hcr {
+			hcr[j] = n[j] + z[j]*(hpr[j]-n[j])
+		}
+	}
+}
+
+// stepGRUChoGates computes r, z = sigmoid(a + hw) and aux = r*hp [B, H],
+// the input of the second recurrent matmul.
+func stepGRUChoGates(a, hw, hp, aux []float32, B, H int) {
+	GH := 3 * H
+	for b := 0; b < B; b++ {
+		row := a[b*GH : b*GH+2*H]
+		tensor.Add(row, row, hw[b*GH:b*GH+2*H])
+		tensor.Sigmoid(row, row)
+		tensor.Mul(aux[b*H:(b+1)*H], row[:H], hp[b*H:(b+1)*H])
+	}
+}
+
+// stepGRUUpdate finishes a GRU step whose n pre-activation lacks only the
+// recurrent term hw_n: n = tanh(a_n + hw_n), h = n + z*(hp - n). The z
+// gate is block zb of the G blocks; for CellGRUMinimal (zb = 0) z is
+// first activated here.
+func stepGRUUpdate(minimal bool, a, hw, hp, hc []float32, B, H int, active []bool) {
+	G, zb, nb := 3, 1, 2
+	if minimal {
+		G, zb, nb = 2, 0, 1
+	}
+	GH := G * H
+	for b := 0; b < B; b++ {
+		o := b * H
+		if active != nil && !active[b] {
+			copy(hc[o:o+H], hp[o:o+H])
+			continue
+		}
+		row, hwr := a[b*GH:(b+1)*GH], hw[b*GH:(b+1)*GH]
+		if minimal {
+			z := row[:H]
+			tensor.Add(z, z, hwr[:H])
+			tensor.Sigmoid(z, z)
+		}
+		n := row[nb*H : (nb+1)*H]
+		tensor.Add(n, n, hwr[nb*H:(nb+1)*H])
+		tensor.Tanh(n, n)
+		z := row[zb*H : (zb+1)*H]
+		hpr, hcr := hp[o:o+H], hc[o:o+H]
+		for j := range hcr {
+			hcr[j] = n[j] + z[j]*(hpr[j]-n[j])
+		}
+	}
+}
+
+// The backward kernels take dh [B, H], the gradient reaching this step's
+// output state, and write the pre-activation gradients dg [B, G*H] (and dgh
+// for the recurrent side when it differs), and dhp [B, H], the part of the
+// gradient of the previous state that does not pass through W_hh (it is
+// completed by the caller's dg W_hh GEMM). Inactive rows pass dh straight
+// through and get zero gate gradients.
+
+func backTanhReLU(relu bool, act, dh, dg, dhp []float32, B, H int, active []bool) {
+	for b := 0; b < B; b++ {
+		o := b * H
+		dgr, dhr := dg[o:o+H], dh[o:o+H]
+		if active != nil && !active[b] {
+			clear(dgr)
+			copy(dhp[o:o+H], dhr)
+			continue
+		}
+		hr := act[o : o+H]
+		if relu {
+			for j := range dgr {
+				if hr[j] > 0 {
+					dgr[j] = dhr[j]
+				} else {
+					dgr[j] = 0
+				}
+			}
+		} else {
+			for j := range dgr {
+				dgr[j] = dhr[j] * (1 - hr[j]*hr[j])
+			}
+		}
+		clear(dhp[o : o+H])
+	}
+}
+
+// backLSTM also carries dc [B, H] in place: on entry the gradient of this
+// step's cell state, on exit that of the previous one.
+func backLSTM(act, cp, tc, dh, dc, dg, dhp []float32, B, H int, active []bool) {
+	GH := 4 * H
+	for b := 0; b < B; b++ {
+		o := b * H
+		dgr := dg[b*GH : (b+1)*GH]
+		if active != nil && !active[b] {
+			clear(dgr)
+			copy(dhp[o:o+H], dh[o:o+H])
+			continue
+		}
+		row := act[b*GH : (b+1)*GH]
+		ig, fg, gg, og := row[:H], row[H:2*H], row[2*H:3*H], row[3*H:]
+		di, df, dgg, do := dgr[:H], dgr[H:2*H], dgr[2*H:3*H], dgr[3*H:]
+		dhr, dcr, cpr, tcr := dh[o:o+H], dc[o:o+H], cp[o:o+H], tc[o:o+H]
+		for j := 0; j < H; j++ {
+			t := tcr[j]
+			dct := dcr[j] + dhr[j]*og[j]*(1-t*t)
+			do[j] = dhr[j] * t * og[j] * (1 - og[j])
+			di[j] = dct * gg[j] * ig[j] * (1 - ig[j])
+			dgg[j] = dct * ig[j] * (1 - gg[j]*gg[j])
+			df[j] = dct * cpr[j] * fg[j] * (1 - fg[j])
+			dcr[j] = dct * fg[j]
+		}
+		clear(dhp[o : o+H])
+	}
+}
+
+// backGRU (PyTorch): dgh differs from dg in the n block (dn_pre * r).
+func backGRU(act, aux, hp, dh, dg, dgh, dhp []float32, B, H int, active []bool) {
+	GH := 3 * H
+	for b := 0; b < B; b++ {
+		o := b * H
+		dgr, dghr := dg[b*GH:(b+1)*GH], dgh[b*GH:(b+1)*GH]
+		if active != nil && !active[b] {
+			clear(dgr)
+			clear(dghr)
+			copy(dhp[o:o+H], dh[o:o+H])
+			continue
+		}
+		row := act[b*GH : (b+1)*GH]
+		r, z, n := row[:H], row[H:2*H], row[2*H:]
+		dr, dz, dn := dgr[:H], dgr[H:2*H], dgr[2*H:]
+		dhr, hpr, hn, dhpr := dh[o:o+H], hp[o:o+H], aux[o:o+H], dhp[o:o+H]
+		dhn := dghr[2*H:]
+		for j := 0; j < H; j++ {
+			g := dhr[j]
+			dnp := g * (1 - z[j]) * (1 - n[j]*n[j])
+			dn[j] = dnp
+			dz[j] = g * (hpr[j] - n[j]) * z[j] * (1 - z[j])
+			dr[j] = dnp * hn[j] * r[j] * (1 - r[j])
+			dhn[j] = dnp * r[j]
+			dhpr[j] = g * z[j]
+		}
+		copy(dghr[:2*H], dgr[:2*H])
+	}
+}
+
+// backGRUChoZN is the first half of the Cho GRU backward: dz and dn
+// pre-activation gradients and dhp = dh*z. The caller then forms
+// drh = dn W_hn and calls backGRUChoR.
+func backGRUChoZN(act, hp, dh, dg, dhp []float32, B, H int, active []bool) {
+	GH := 3 * H
+	for b := 0; b < B; b++ {
+		o := b * H
+		dgr := dg[b*GH : (b+1)*GH]
+		if active != nil && !active[b] {
+			clear(dgr)
+			copy(dhp[o:o+H], dh[o:o+H])
+			continue
+		}
+		row := act[b*GH : (b+1)*GH]
+		z, n := row[H:2*H], row[2*H:]
+		dz, dn := dgr[H:2*H], dgr[2*H:]
+		dhr, hpr, dhpr := dh[o:o+H], hp[o:o+H], dhp[o:o+H]
+		for j := 0; j < H; j++ {
+			g := dhr[j]
+			dn[j] = g * (1 - z[j]) * (1 - n[j]*n[j])
+			dz[j] = g * (hpr[j] - n[j]) * z[j] * (1 - z[j])
+			dhpr[j] = g * z[j]
+		}
+	}
+}
+
+// backGRUChoR: given drh [B, H] = d(r*hp), dr_pre = drh*hp*r*(1-r) and
+// dhp += drh*r.
+func backGRUChoR(act, hp, drh, dg, dhp []float32, B, H int, active []bool) {
+	GH := 3 * H
+	for b := 0; b < B; b++ {
+		if active != nil && !active[b] {
+			continue
+		}
+		o := b * H
+		r := act[b*GH : b*GH+H]
+		dr := dg[b*GH : b*GH+H]
+		d, hpr, dhpr := drh[o:o+H], hp[o:o+H], dhp[o:o+H]
+		for j := 0; j < H; j++ {
+			dr[j] = d[j] * hpr[j] * r[j] * (1 - r[j])
+			dhpr[j] += d[j] * r[j]
+		}
+	}
+}
+
+// backGRUMinimal: gates z, n.
+func backGRUMinimal(act, hp, dh, dg, dhp []float32, B, H int, active []bool) {
+	GH := 2 * H
+	for b := 0; b < B; b++ {
+		o := b * H
+		dgr := dg[b*GH : (b+1)*GH]
+		if active != nil && !active[b] {
+			clear(dgr)
+			copy(dhp[o:o+H], dh[o:o+H])
+			continue
+		}
+		row := act[b*GH : (b+1)*GH]
+		z, n := row[:H], row[H:]
+		dz, dn := dgr[:H], dgr[H:]
+		dhr, hpr, dhpr := dh[o:o+H], hp[o:o+H], dhp[o:o+H]
+		for j := 0; j < H; j++ {
+			g := dhr[j]
+			dn[j] = g * (1 - z[j]) * (1 - n[j]*n[j])
+			dz[j] = g * (hpr[j] - n[j]) * z[j] * (1 - z[j])
+			dhpr[j] = g * z[j]
+		}
+	}
+}

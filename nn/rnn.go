@@ -1,0 +1,641 @@
+package nn
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/recurrent-go/recurrent/tensor"
+)
+
+// RNNConfig describes a multi-layer, optionally bidirectional recurrent
+// layer, as the arguments of torch.nn.RNN / LSTM / GRU.
+type RNNConfig struct {
+	// Cell is the recurrence: "rnn_tanh", "rnn_relu", "lstm", "gru",
+	// "gru_cho" or "gru_minimal" (see ParseCell).
+	Cell string
+	// InputSize is the feature size I of the input [T, B, I].
+	InputSize int
+	// HiddenSize is the state size H of each direction.
+	HiddenSize int
+	// NumLayers is the number of stacked layers (at least 1).
+	NumLayers int
+	// Bidirectional adds a second direction per layer reading the
+	// sequence backwards; outputs are concatenated [forward, backward].
+	Bidirectional bool
+	// NoBias drops bias_ih and bias_hh (PyTorch bias=False).
+	NoBias bool
+	// Dropout is the probability of zeroing each output of every layer
+	// except the last, in training mode (inverted dropout).
+	Dropout float32
+}
+
+// RNN is a stacked, optionally bidirectional recurrent layer with
+// PyTorch's parameters and semantics, trained by backpropagation through
+// time. Inputs are time-major: x [T, B, I]; states are [L*D, B, H] with
+// D = 2 when bidirectional; outputs are [T, B, D*H].
+//
+// Forward keeps what Backward needs; one Backward per Forward. Slices
+// returned by Forward and Backward are views into the RNN's working
+// memory, valid until the next call of Forward or Backward: copy them to
+// keep them. Working memory is allocated when the shape (T, B) grows and
+// reused otherwise. An RNN is not safe for concurrent use.
+type RNN struct {
+	cfg      RNNConfig
+	cell     CellKind
+	G, H, D  int
+	training bool
+	rng      *rand.Rand
+	dirs     []*rnnDir // [L*D], index l*D+d
+	params   []*Param
+
+	// Shapes and per-call state of the last Forward.
+	T, B      int
+	lengths   []int    // copy of the row lengths (nil: all T)
+	active    [][]bool // [T][B] when lengths are given
+	x         []float32
+	outs      [][]float32 // [L] outputs of each layer [T, B, D*H]
+	masks     [][]float32 // [L-1] dropout masks [T, B, D*H] (nil: no dropout)
+	dropped   [][]float32 // [L-1] outputs after dropout
+	hN, cN    []float32   // [L*D, B, H]
+	dx        []float32   // [T, B, I]
+	dIn       []float32   // [T, B, D*H] gradient of a layer's input
+	dOutBuf   []float32   // [T, B, D*H]
+	dh0, dc0  []float32   // [L*D, B, H]
+	forwarded bool
+	parallel  bool
+}
+
+// rnnDir is one direction of one layer with its working memory.
+type rnnDir struct {
+	wih, whh, bih, bhh *Param
+	reverse            bool
+	in                 int       // input size of this layer
+	bias               []float32 // [G*H] bias folded into the input projection
+	a                  []float32 // [T, B, G*H] pre-activations, then gate activations
+	hs                 []float32 // [T+1, B, H] states in time order (see slot)
+	cs                 []float32 // [T+1, B, H] LSTM cell states
+	aux                []float32 // [T, B, H] LSTM tanh(c); GRU W_hn h + b_hn; GRU-Cho r*h
+	hw                 []float32 // [B, G*H] recurrent projection of one step
+	dg                 []float32 // [T, B, G*H] pre-activation gradients (input side)
+	dgh                []float32 // [T, B, G*H] recurrent side (aliases dg except GRU)
+	dh, dhp, dc, drh   []float32 // [B, H]
+}
+
+// NewRNN creates the layer with PyTorch's default initialisation: every
+// weight and bias uniform in (-1/sqrt(H), 1/sqrt(H)), drawn from rng in
+// state_dict order. rng is also the source of the dropout masks; nil
+// means a fixed seed.
+func NewRNN(cfg RNNConfig, rng *rand.Rand) (*RNN, error) {
+	cell, err := ParseCell(cfg.Cell)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.InputSize <= 0:
+		return nil, fmt.Errorf("nn: RNN input size must be positive, got %d", cfg.InputSize)
+	case cfg.HiddenSize <= 0:
+		return nil, fmt.Errorf("nn: RNN hidden size must be positive, got %d", cfg.HiddenSize)
+	case cfg.NumLayers <= 0:
+		return nil, fmt.Errorf("nn: RNN needs at least one layer, got %d", cfg.NumLayers)
+	case !(cfg.Dropout >= 0 && cfg.Dropout < 1):
+		return nil, fmt.Errorf("nn: RNN dropout must be in [0, 1), got %g", cfg.Dropout)
+	}
+	if rng == nil {
+		rng = rand.New(rand.NewPCG(1, 2))
+	}
+	r := &RNN{cfg: cfg, cell: cell, G: cell.Gates(), H: cfg.HiddenSize, D: 1, training: true, rng: rng, parallel: true}
+	if cfg.Bidirectional {
+		r.D = 2
+	}
+	GH := r.G * r.H
+	k := 1 / math.Sqrt(float64(r.H))
+	for l := 0; l < cfg.NumLayers; l++ {
+		in := cfg.InputSize
+		if l > 0 {
+			in = r.D * r.H
+		}
+		for d := 0; d < r.D; d++ {
+			sfx := fmt.Sprintf("_l%d", l)
+			if d == 1 {
+				sfx += "_reverse"
+			}
+			dir := &rnnDir{reverse: d == 1, in: in, bias: make([]float32, GH)}
+			dir.wih = NewParam("weight_ih"+sfx, GH, in)
+			dir.whh = NewParam("weight_hh"+sfx, GH, r.H)
+			r.params = append(r.params, dir.wih, dir.whh)
+			if !cfg.NoBias {
+				dir.bih = NewParam("bias_ih"+sfx, GH)
+				dir.bhh = NewParam("bias_hh"+sfx, GH)
+				r.params = append(r.params, dir.bih, dir.bhh)
+			}
+			r.dirs = append(r.dirs, dir)
+		}
+	}
+	for _, p := range r.params {
+		for i := range p.Data {
+			p.Data[i] = float32((2*rng.Float64() - 1) * k)
+		}
+	}
+	return r, nil
+}
+
+// Config returns the configuration the layer was built with.
+func (r *RNN) Config() RNNConfig { return r.cfg }
+
+// Cell returns the recurrence kind.
+func (r *RNN) Cell() CellKind { return r.cell }
+
+// OutputSize is the feature size of the output, D*H.
+func (r *RNN) OutputSize() int { return r.D * r.H }
+
+// StateShape returns the shape [L*D, B, H] of h0/c0 and hN/cN for batch B.
+func (r *RNN) StateShape(B int) [3]int { return [3]int{r.cfg.NumLayers * r.D, B, r.H} }
+
+// Params returns weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k},
+// bias_hh_l{k} (then the _reverse ones) for each layer k, in PyTorch's
+// state_dict order.
+func (r *RNN) Params() []*Param { return r.params }
+
+// SetTraining switches dropout on (true, the default) or off.
+func (r *RNN) SetTraining(training bool) { r.training = training }
+
+// SetParallel chooses whether the two directions of a bidirectional layer
+// run in two goroutines (the default).
+func (r *RNN) SetParallel(on bool) { r.parallel = on }
+
+// grow returns s resized to n elements, reallocating only when it is too small.
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// alloc sizes the working memory for (T, B).
+func (r *RNN) alloc(T, B int) {
+	L, D, H, GH := r.cfg.NumLayers, r.D, r.H, r.G*r.H
+	r.x = grow(r.x, T*B*r.cfg.InputSize)
+	if len(r.outs) != L {
+		r.outs = make([][]float32, L)
+		r.masks = make([][]float32, L-1)
+		r.dropped = make([][]float32, L-1)
+	}
+	for l := range r.outs {
+		r.outs[l] = grow(r.outs[l], T*B*D*H)
+	}
+	r.hN = grow(r.hN, L*D*B*H)
+	if r.cell == CellLSTM {
+		r.cN = grow(r.cN, L*D*B*H)
+	}
+	for _, d := range r.dirs {
+		d.a = grow(d.a, T*B*GH)
+		d.hs = grow(d.hs, (T+1)*B*H)
+		d.hw = grow(d.hw, B*GH)
+		switch r.cell {
+		case CellLSTM:
+			d.cs = grow(d.cs, (T+1)*B*H)
+			d.aux = grow(d.aux, T*B*H)
+		case CellGRU, CellGRUCho:
+			d.aux = grow(d.aux, T*B*H)
+		}
+	}
+}
+
+// slots returns the time-order slot of the state before and after step t:
+// the forward direction keeps h0 in slot 0 and the state after step t in
+// slot t+1; the reverse direction keeps h0 in slot T and the state after
+// step t in slot t. Either way slots [prev(0..T-1)] are contiguous.
+func (d *rnnDir) slots(t int) (prev, cur int) {
+	if d.reverse {
+		return t + 1, t
+	}
+	return t, t + 1
+}
+
+// Forward runs the layer over x [T, B, I]. lengths (nil: every row has T
+// steps) gives each row's valid length, 1..T, in any order, with
+// pack_padded_sequence semantics: outputs at padded steps are 0, hN holds
+// each row's state at its last valid step and the reverse direction starts
+// there. h0 and c0 are the initial states [L*D, B, H] (nil: zeros; c0 only
+// for LSTM). It returns out [T, B, D*H], hN and (LSTM only) cN [L*D, B, H],
+// as views valid until the next call.
+func (r *RNN) Forward(x []float32, T, B int, lengths []int, h0, c0 []float32) (out, hN, cN []float32, err error) {
+	L, D, H, I := r.cfg.NumLayers, r.D, r.H, r.cfg.InputSize
+	r.forwarded = false
+	if T <= 0 || B <= 0 {
+		return nil, nil, nil, fmt.Errorf("nn: RNN.Forward: need T > 0 and B > 0, got T=%d B=%d", T, B)
+	}
+	if len(x) != T*B*I {
+		return nil, nil, nil, fmt.Errorf("nn: RNN.Forward: input has %d values, want T*B*I = %d*%d*%d = %d", len(x), T, B, I, T*B*I)
+	}
+	ns := L * D * B * H
+	if h0 != nil && len(h0) != ns {
+		return nil, nil, nil, fmt.Errorf("nn: RNN.Forward: h0 has %d values, want [%d, %d, %d] = %d", len(h0), L*D, B, H, ns)
+	}
+	if c0 != nil {
+		if r.cell != CellLSTM {
+			return nil, nil, nil, fmt.Errorf("nn: RNN.Forward: c0 given for a %s cell, which has no cell state", r.cell)
+		}
+		if len(c0) != ns {
+			return nil, nil, nil, fmt.Errorf("nn: RNN.Forward: c0 has %d values, want [%d, %d, %d] = %d", len(c0), L*D, B, H, ns)
+		}
+	}
+	if err := r.setLengths(lengths, T, B); err != nil {
+		return nil, nil, nil, err
+	}
+	r.alloc(T, B)
+	r.T, r.B = T, B
+	copy(r.x, x)
+	in := r.x
+	for l := 0; l < L; l++ {
+		out := r.outs[l]
+		r.runDirs(l, func(d int) {
+			dir := r.dirs[l*D+d]
+			s := (l*D + d) * B * H
+			var h0d, c0d []float32
+			if h0 != nil {
+				h0d = h0[s : s+B*H]
+			}
+			if c0 != nil {
+				c0d = c0[s : s+B*H]
+			}
+			r.forwardDir(dir, d, in, out, h0d, c0d)
+			// Final state: the slot after the last processed step.
+			last := T
+			if dir.reverse {
+				last = 0
+			}
+			copy(r.hN[s:s+B*H], dir.hs[last*B*H:(last+1)*B*H])
+			if r.cell == CellLSTM {
+				copy(r.cN[s:s+B*H], dir.cs[last*B*H:(last+1)*B*H])
+			}
+		})
+		in = out
+		if l < L-1 {
+			if r.training && r.cfg.Dropout > 0 {
+				r.masks[l] = grow(r.masks[l], len(out))
+				r.dropped[l] = grow(r.dropped[l], len(out))
+				scale := 1 / (1 - r.cfg.Dropout)
+				p := float64(r.cfg.Dropout)
+				m, dr := r.masks[l], r.dropped[l]
+				for i := range m {
+					if r.rng.Float64() < p {
+						m[i] = 0
+					} else {
+						m[i] = scale
+					}
+				}
+				tensor.Mul(dr, out, m)
+				in = dr
+			} else {
+				r.masks[l] = nil
+			}
+		}
+	}
+	r.forwarded = true
+	if r.cell == CellLSTM {
+		cN = r.cN
+	}
+	return r.outs[L-1], r.hN, cN, nil
+}
+
+// setLengths validates lengths and builds the per-step activity table.
+func (r *RNN) setLengths(lengths []int, T, B int) error {
+	if lengths == nil {
+		r.lengths = nil
+		return nil
+	}
+	if len(lengths) != B {
+		return fmt.Errorf("nn: RNN.Forward: %d lengths for a batch of %d", len(lengths), B)
+	}
+	all := true
+	for b, n := range lengths {
+		if n < 1 || n > T {
+			return fmt.Errorf("nn: RNN.Forward: length of batch row %d is %d, want 1..%d", b, n, T)
+		}
+		all = all && n == T
+	}
+	if all {
+		r.lengths = nil
+		return nil
+	}
+	r.lengths = append(r.lengths[:0], lengths...)
+	if cap(r.active) < T {
+		r.active = make([][]bool, T)
+	}
+	r.active = r.active[:T]
+	for t := range r.active {
+		if cap(r.active[t]) < B {
+			r.active[t] = make([]bool, B)
+		}
+		r.active[t] = r.active[t][:B]
+		for b, n := range lengths {
+			r.active[t][b] = t < n
+		}
+	}
+	return nil
+}
+
+// activeAt returns the activity of the rows at step t (nil: all active).
+func (r *RNN) activeAt(t int) []bool {
+	if r.lengths == nil {
+		return nil
+	}
+	return r.active[t]
+}
+
+// runDirs runs f for each direction of layer l, concurrently when the
+// layer is bidirectional and parallel execution is on.
+func (r *RNN) runDirs(l int, f func(d int)) {
+	if r.D == 1 || !r.parallel {
+		for d := 0; d < r.D; d++ {
+			f(d)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		f(1)
+	}()
+	f(0)
+	wg.Wait()
+}
+
+// forwardDir runs direction d of one layer: in [T, B, in] -> columns
+// d*H:(d+1)*H of out [T, B, D*H].
+func (r *RNN) forwardDir(dir *rnnDir, d int, in, out, h0, c0 []float32) {
+	T, B, H, G := r.T, r.B, r.H, r.G
+	GH := G * H
+	// All steps' input projections at once: a = in W_ih^T + folded biases.
+	tensor.Sgemm(false, true, T*B, GH, dir.in, 1, in, dir.in, dir.wih.Data, dir.in, 0, dir.a, GH)
+	if dir.bih != nil {
+		for g := 0; g < G; g++ {
+			bs := dir.bias[g*H : (g+1)*H]
+			copy(bs, dir.bih.Data[g*H:(g+1)*H])
+			if r.cell.foldsHiddenBias(g) {
+				tensor.Add(bs, bs, dir.bhh.Data[g*H:(g+1)*H])
+			}
+		}
+		for row := 0; row < T*B; row++ {
+			ar := dir.a[row*GH : (row+1)*GH]
+			tensor.Add(ar, ar, dir.bias)
+		}
+	}
+	var bhn []float32
+	if r.cell == CellGRU && dir.bhh != nil {
+		bhn = dir.bhh.Data[2*H : 3*H]
+	}
+	s0, _ := dir.slots(0)
+	if dir.reverse {
+		s0 = T
+	}
+	if h0 != nil {
+		copy(dir.hs[s0*B*H:(s0+1)*B*H], h0)
+	} else {
+		clear(dir.hs[s0*B*H : (s0+1)*B*H])
+	}
+	if r.cell == CellLSTM {
+		if c0 != nil {
+			copy(dir.cs[s0*B*H:(s0+1)*B*H], c0)
+		} else {
+			clear(dir.cs[s0*B*H : (s0+1)*B*H])
+		}
+	}
+	whh := dir.whh.Data
+	DH := r.D * H
+	for s := 0; s < T; s++ {
+		t := s
+		if dir.reverse {
+			t = T - 1 - s
+		}
+		ps, cs := dir.slots(t)
+		hp, hc := dir.hs[ps*B*H:(ps+1)*B*H], dir.hs[cs*B*H:(cs+1)*B*H]
+		a := dir.a[t*B*GH : (t+1)*B*GH]
+		act := r.activeAt(t)
+		switch r.cell {
+		case CellTanh, CellReLU:
+			tensor.Sgemm(false, true, B, GH, H, 1, hp, H, whh, H, 0, dir.hw, GH)
+			stepTanhReLU(r.cell == CellReLU, a, dir.hw, hp, hc, B, H, act)
+		case CellLSTM:
+			tensor.Sgemm(false, true, B, GH, H, 1, hp, H, whh, H, 0, dir.hw, GH)
+			stepLSTM(a, dir.hw, hp, hc, dir.cs[ps*B*H:(ps+1)*B*H], dir.cs[cs*B*H:(cs+1)*B*H], dir.aux[t*B*H:(t+1)*B*H], B, H, act)
+		case CellGRU:
+			tensor.Sgemm(false, true, B, GH, H, 1, hp, H, whh, H, 0, dir.hw, GH)
+			stepGRU(a, dir.hw, bhn, hp, hc, dir.aux[t*B*H:(t+1)*B*H], B, H, act)
+		case CellGRUCho:
+			rh := dir.aux[t*B*H : (t+1)*B*H]
+			tensor.Sgemm(false, true, B, 2*H, H, 1, hp, H, whh, H, 0, dir.hw, GH)
+			stepGRUChoGates(a, dir.hw, hp, rh, B, H)
+			tensor.Sgemm(false, true, B, H, H, 1, rh, H, whh[2*H*H:], H, 0, dir.hw[2*H:], GH)
+			stepGRUUpdate(false, a, dir.hw, hp, hc, B, H, act)
+		case CellGRUMinimal:
+			tensor.Sgemm(false, true, B, GH, H, 1, hp, H, whh, H, 0, dir.hw, GH)
+			stepGRUUpdate(true, a, dir.hw, hp, hc, B, H, act)
+		}
+		for b := 0; b < B; b++ {
+			o := out[(t*B+b)*DH+d*H : (t*B+b)*DH+(d+1)*H]
+			if act != nil && !act[b] {
+				clear(o)
+			} else {
+				copy(o, hc[b*H:(b+1)*H])
+			}
+		}
+	}
+}
+
+// ErrNoForward is returned by Backward when no successful Forward
+// preceded it.
+var ErrNoForward = errors.New("nn: RNN.Backward called without a successful Forward")
+
+// Backward backpropagates through the last Forward. dOut [T, B, D*H] is
+// the gradient of the loss with respect to out, dhN and dcN [L*D, B, H]
+// those with respect to hN and cN; any of them may be nil (zero). It adds
+// the parameter gradients to each Param.Grad (so gradients of several
+// losses or truncated-BPTT chunks accumulate) and returns the gradients of
+// x [T, B, I], h0 and (LSTM only) c0 [L*D, B, H], as views valid until the
+// next call.
+func (r *RNN) Backward(dOut, dhN, dcN []float32) (dx, dh0, dc0 []float32, err error) {
+	if !r.forwarded {
+		return nil, nil, nil, ErrNoForward
+	}
+	L, D, H, G, T, B, I := r.cfg.NumLayers, r.D, r.H, r.G, r.T, r.B, r.cfg.InputSize
+	GH := G * H
+	ns := L * D * B * H
+	switch {
+	case dOut != nil && len(dOut) != T*B*D*H:
+		return nil, nil, nil, fmt.Errorf("nn: RNN.Backward: dOut has %d values, want [%d, %d, %d] = %d", len(dOut), T, B, D*H, T*B*D*H)
+	case dhN != nil && len(dhN) != ns:
+		return nil, nil, nil, fmt.Errorf("nn: RNN.Backward: dhN has %d values, want [%d, %d, %d] = %d", len(dhN), L*D, B, H, ns)
+	case dcN != nil && r.cell != CellLSTM:
+		return nil, nil, nil, fmt.Errorf("nn: RNN.Backward: dcN given for a %s cell, which has no cell state", r.cell)
+	case dcN != nil && len(dcN) != ns:
+		return nil, nil, nil, fmt.Errorf("nn: RNN.Backward: dcN has %d values, want [%d, %d, %d] = %d", len(dcN), L*D, B, H, ns)
+	}
+	r.dx = grow(r.dx, T*B*I)
+	r.dh0 = grow(r.dh0, ns)
+	if r.cell == CellLSTM {
+		r.dc0 = grow(r.dc0, ns)
+	}
+	if L > 1 {
+		r.dIn = grow(r.dIn, T*B*D*H)
+		r.dOutBuf = grow(r.dOutBuf, T*B*D*H)
+	}
+	for _, dir := range r.dirs {
+		dir.dg = grow(dir.dg, T*B*GH)
+		if r.cell == CellGRU {
+			dir.dgh = grow(dir.dgh, T*B*GH)
+		} else {
+			dir.dgh = dir.dg
+		}
+		dir.dh = grow(dir.dh, B*H)
+		dir.dhp = grow(dir.dhp, B*H)
+		if r.cell == CellLSTM {
+			dir.dc = grow(dir.dc, B*H)
+		}
+		if r.cell == CellGRUCho {
+			dir.drh = grow(dir.drh, B*H)
+		}
+	}
+	gOut := dOut // gradient of the current layer's output (nil: zero)
+	for l := L - 1; l >= 0; l-- {
+		in := r.x
+		if l > 0 {
+			in = r.outs[l-1]
+			if r.masks[l-1] != nil {
+				in = r.dropped[l-1]
+			}
+		}
+		r.runDirs(l, func(d int) {
+			dir := r.dirs[l*D+d]
+			s := (l*D + d) * B * H
+			var dhNd, dcNd []float32
+			if dhN != nil {
+				dhNd = dhN[s : s+B*H]
+			}
+			if dcN != nil {
+				dcNd = dcN[s : s+B*H]
+			}
+			r.backwardDir(dir, d, in, gOut, dhNd, dcNd)
+			copy(r.dh0[s:s+B*H], dir.dh)
+			if r.cell == CellLSTM {
+				copy(r.dc0[s:s+B*H], dir.dc)
+			}
+		})
+		// Gradient of this layer's input: sum over directions of dg W_ih.
+		dIn := r.dx
+		if l > 0 {
+			dIn = r.dIn
+		}
+		for d := 0; d < D; d++ {
+			dir := r.dirs[l*D+d]
+			beta := float32(0)
+			if d > 0 {
+				beta = 1
+			}
+			tensor.Sgemm(false, false, T*B, dir.in, GH, 1, dir.dg, GH, dir.wih.Data, dir.in, beta, dIn, dir.in)
+		}
+		if l > 0 {
+			if m := r.masks[l-1]; m != nil {
+				tensor.Mul(r.dOutBuf, dIn, m)
+			} else {
+				copy(r.dOutBuf, dIn)
+			}
+			gOut = r.dOutBuf
+		}
+	}
+	if r.cell == CellLSTM {
+		dc0 = r.dc0
+	}
+	return r.dx, r.dh0, dc0, nil
+}
+
+// backwardDir backpropagates direction d of one layer, given the layer's
+// input in [T, B, in] and the gradient of its output gOut [T, B, D*H]
+// (nil: zero). It leaves the gradients of h0 (and c0) in dir.dh (dir.dc)
+// and the input-side pre-activation gradients in dir.dg.
+func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
+	T, B, H, G := r.T, r.B, r.H, r.G
+	GH := G * H
+	DH := r.D * H
+	if dhN != nil {
+		copy(dir.dh, dhN)
+	} else {
+		clear(dir.dh)
+	}
+	if r.cell == CellLSTM {
+		if dcN != nil {
+			copy(dir.dc, dcN)
+		} else {
+			clear(dir.dc)
+		}
+	}
+	whh := dir.whh.Data
+	for s := T - 1; s >= 0; s-- {
+		t := s
+		if dir.reverse {
+			t = T - 1 - s
+		}
+		act := r.activeAt(t)
+		if gOut != nil {
+			for b := 0; b < B; b++ {
+				if act != nil && !act[b] {
+					continue
+				}
+				g := gOut[(t*B+b)*DH+d*H : (t*B+b)*DH+(d+1)*H]
+				tensor.Add(dir.dh[b*H:(b+1)*H], dir.dh[b*H:(b+1)*H], g)
+			}
+		}
+		ps, cs := dir.slots(t)
+		hp := dir.hs[ps*B*H : (ps+1)*B*H]
+		a := dir.a[t*B*GH : (t+1)*B*GH]
+		dg := dir.dg[t*B*GH : (t+1)*B*GH]
+		dgh := dir.dgh[t*B*GH : (t+1)*B*GH]
+		k := GH // rows of W_hh the recurrent gradient flows through
+		switch r.cell {
+		case CellTanh, CellReLU:
+			backTanhReLU(r.cell == CellReLU, a, dir.dh, dg, dir.dhp, B, H, act)
+		case CellLSTM:
+			backLSTM(a, dir.cs[ps*B*H:(ps+1)*B*H], dir.aux[t*B*H:(t+1)*B*H], dir.dh, dir.dc, dg, dir.dhp, B, H, act)
+			_ = cs
+		case CellGRU:
+			backGRU(a, dir.aux[t*B*H:(t+1)*B*H], hp, dir.dh, dg, dgh, dir.dhp, B, H, act)
+		case CellGRUCho:
+			backGRUChoZN(a, hp, dir.dh, dg, dir.dhp, B, H, act)
+			// d(r*h) = dn W_hn.
+			tensor.Sgemm(false, false, B, H, H, 1, dg[2*H:], GH, whh[2*H*H:], H, 0, dir.drh, H)
+			backGRUChoR(a, hp, dir.drh, dg, dir.dhp, B, H, act)
+			k = 2 * H
+		case CellGRUMinimal:
+			backGRUMinimal(a, hp, dir.dh, dg, dir.dhp, B, H, act)
+		}
+		// dh_prev += dgh W_hh.
+		tensor.Sgemm(false, false, B, H, k, 1, dgh, GH, whh, H, 1, dir.dhp, H)
+		dir.dh, dir.dhp = dir.dhp, dir.dh
+	}
+	// Weight gradients, one GEMM each over all steps.
+	tensor.Sgemm(true, false, GH, dir.in, T*B, 1, dir.dg, GH, in, dir.in, 1, dir.wih.Grad, dir.in)
+	p0, _ := dir.slots(0)
+	hprev := dir.hs[p0*B*H : (p0+T)*B*H] // [T, B, H] state before each step
+	if r.cell == CellGRUCho {
+		tensor.Sgemm(true, false, 2*H, H, T*B, 1, dir.dgh, GH, hprev, H, 1, dir.whh.Grad, H)
+		tensor.Sgemm(true, false, H, H, T*B, 1, dir.dgh[2*H:], GH, dir.aux, H, 1, dir.whh.Grad[2*H*H:], H)
+	} else {
+		tensor.Sgemm(true, false, GH, H, T*B, 1, dir.dgh, GH, hprev, H, 1, dir.whh.Grad, H)
+	}
+	if dir.bih != nil {
+		colSums(dir.bih.Grad, dir.dg, T*B, GH)
+		colSums(dir.bhh.Grad, dir.dgh, T*B, GH)
+	}
+}
+
+// colSums adds the column sums of m [rows, cols] to dst [cols].
+func colSums(dst, m []float32, rows, cols int) {
+	for i := 0; i < rows; i++ {
+		tensor.Add(dst, dst, m[i*cols:(i+1)*cols])
+	}
+}
