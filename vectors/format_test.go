@@ -1,0 +1,265 @@
+package vectors
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func sampleVectors() *Vectors {
+	return &Vectors{
+		Words: []string{"the", "königin", "x_1", "3.5"},
+		Dim:   3,
+		Data: []float32{
+			0.1, -0.2, 3e-8,
+			1, 2, 3,
+			float32(math.Pi), -1e20, 0,
+			-0.333333, 7, 1.5,
+		},
+	}
+}
+
+func equalVectors(t *testing.T, got, want *Vectors) {
+	t.Helper()
+	if got.Dim != want.Dim || len(got.Words) != len(want.Words) || len(got.Data) != len(want.Data) {
+		t.Fatalf("shape: got %d words dim %d (%d values), want %d words dim %d", len(got.Words), got.Dim, len(got.Data), len(want.Words), want.Dim)
+	}
+	for i := range want.Words {
+		if got.Words[i] != want.Words[i] {
+			t.Fatalf("word %d: got %q want %q", i, got.Words[i], want.Words[i])
+		}
+	}
+	for i := range want.Data {
+		if math.Float32bits(got.Data[i]) != math.Float32bits(want.Data[i]) {
+			t.Fatalf("value %d: got %v want %v", i, got.Data[i], want.Data[i])
+		}
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name   string
+		format Format
+	}{
+		{"v.txt", Word2VecText},
+		{"v.bin", Word2VecBinary},
+		{"glove.txt", GloVeText},
+		{"v.txt.gz", Word2VecText},
+		{"v.bin.gz", Word2VecBinary},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.name)
+			want := sampleVectors()
+			if err := Save(path, want, tc.format); err != nil {
+				t.Fatal(err)
+			}
+			got, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			equalVectors(t, got, want)
+			forced, err := LoadFormat(path, tc.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			equalVectors(t, forced, want)
+			if FormatFromPath(path) != tc.format {
+				t.Errorf("FormatFromPath(%s) = %v, want %v", tc.name, FormatFromPath(path), tc.format)
+			}
+		})
+	}
+	// No temporary files are left behind.
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("temporary file %s left behind", e.Name())
+		}
+	}
+}
+
+func TestBinaryLayout(t *testing.T) {
+	v := &Vectors{Words: []string{"a", "bc"}, Dim: 2, Data: []float32{1, 2, 3, 4}}
+	var buf bytes.Buffer
+	if err := Write(&buf, v, Word2VecBinary); err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	want.WriteString("2 2\na ")
+	for _, x := range []float32{1, 2} {
+		binary.Write(&want, binary.LittleEndian, x)
+	}
+	want.WriteString("\nbc ")
+	for _, x := range []float32{3, 4} {
+		binary.Write(&want, binary.LittleEndian, x)
+	}
+	want.WriteString("\n")
+	if !bytes.Equal(buf.Bytes(), want.Bytes()) {
+		t.Fatalf("binary layout:\n got %q\nwant %q", buf.Bytes(), want.Bytes())
+	}
+	// Records without the trailing newline (some writers omit it) read too.
+	noNL := bytes.ReplaceAll(want.Bytes(), []byte("\nbc"), []byte("bc"))
+	noNL = noNL[:len(noNL)-1]
+	got, err := Read(bytes.NewReader(noNL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalVectors(t, got, v)
+}
+
+func TestReadText(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		words    []string
+		dim      int
+		data     []float32
+	}{
+		{"word2vec", "2 2\na 1 2\nb 3 4\n", []string{"a", "b"}, 2, []float32{1, 2, 3, 4}},
+		{"crlf and trailing space", "2 2\r\na 1 2 \r\nb 3 4\r\n", []string{"a", "b"}, 2, []float32{1, 2, 3, 4}},
+		{"no final newline", "1 3\nz 1e-3 -2 .5", []string{"z"}, 3, []float32{1e-3, -2, .5}},
+		{"tabs", "a\t1\t2\nb\t3\t4\n", []string{"a", "b"}, 2, []float32{1, 2, 3, 4}},
+		{"glove", "a 1 2\nb 3 4\n\n", []string{"a", "b"}, 2, []float32{1, 2, 3, 4}},
+		{"glove single value", "a 1.5\nb 2\n", []string{"a", "b"}, 1, []float32{1.5, 2}},
+		{"empty word2vec", "0 5\n", []string{}, 5, []float32{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := Read(strings.NewReader(tc.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			equalVectors(t, v, &Vectors{Words: tc.words, Dim: tc.dim, Data: tc.data})
+		})
+	}
+}
+
+func TestReadMalformed(t *testing.T) {
+	bin := func(header string, recs ...any) string {
+		var b bytes.Buffer
+		b.WriteString(header)
+		for _, r := range recs {
+			switch r := r.(type) {
+			case string:
+				b.WriteString(r)
+			case float32:
+				binary.Write(&b, binary.LittleEndian, r)
+			}
+		}
+		return b.String()
+	}
+	for _, tc := range []struct {
+		name, in, want string
+	}{
+		{"empty", "", "empty vector file"},
+		{"dimension mismatch", "2 3\na 1 2 3\nb 1 2\n", "line 3: word \"b\" has 2 values, expected 3"},
+		{"glove dimension mismatch", "a 1 2 3\nb 1 2 3 4\n", "line 2: word \"b\" has 4 values, expected 3"},
+		{"bad number", "1 2\na 1 x2\n", "line 2: value 2 of word \"a\": \"x2\" is not a number"},
+		{"header count too high", "3 2\na 1 2\nb 3 4\n", "header announces 3 vectors, file ends after 2"},
+		{"header count too low", "1 2\na 1 2\nb 3 4\n", "line 3: more vectors than the 1 the header announces"},
+		{"zero dimension", "1 0\na\n", "line 1: dimension 0 out of range"},
+		{"huge dimension", "1 99999999999\n", "out of range"},
+		{"negative count", "-1 2\n", "negative word count"},
+		{"lone word", "hello\n", "line 1: expected a word followed by its values"},
+		{"truncated binary", bin("2 2\n", "a ", float32(1), float32(2), "\nb ", float32(3)), "vector 2 (\"b\"): truncated binary file, 4 of 8 bytes"},
+		{"binary count too high", bin("3 1\n", "a ", float32(1), "\nb ", float32(3), "\n"), "header announces 3 vectors, binary data ends after 2"},
+		{"binary trailing data", bin("1 1\n", "a ", float32(1), "\nb ", float32(3), "\n"), "data after the 1 vectors"},
+		{"binary word truncated", bin("2 1\n", "a ", float32(1), "\nbbb"), "truncated binary file inside word"},
+		{"forced binary on text", "2 2\na 1 2\nb 3 4\n", ""}, // see below
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.want == "" {
+				// A text file forced to binary must fail cleanly, not panic.
+				if _, err := ReadFormat(strings.NewReader(tc.in), Word2VecBinary); err == nil {
+					t.Fatal("no error")
+				}
+				return
+			}
+			_, err := Read(strings.NewReader(tc.in))
+			if err == nil {
+				t.Fatalf("no error, want %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q does not contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadNamesFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.txt")
+	os.WriteFile(path, []byte("2 2\na 1 2\nb 1\n"), 0o644)
+	_, err := Load(path)
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("error %v should name %s and line 3", err, path)
+	}
+}
+
+func TestWriteRejects(t *testing.T) {
+	for _, v := range []*Vectors{
+		{Words: []string{"a b"}, Dim: 1, Data: []float32{1}},
+		{Words: []string{""}, Dim: 1, Data: []float32{1}},
+		{Words: []string{"a"}, Dim: 2, Data: []float32{1}},
+	} {
+		if err := Write(&bytes.Buffer{}, v, Word2VecText); err == nil {
+			t.Errorf("Write(%q) accepted", v.Words)
+		}
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for _, f := range []Format{FormatAuto, Word2VecText, Word2VecBinary, GloVeText} {
+		g, err := ParseFormat(f.String())
+		if err != nil || g != f {
+			t.Errorf("ParseFormat(%q) = %v, %v", f.String(), g, err)
+		}
+	}
+	if _, err := ParseFormat("xml"); err == nil {
+		t.Error("ParseFormat(xml) accepted")
+	}
+}
+
+func FuzzRead(f *testing.F) {
+	f.Add([]byte("2 2\na 1 2\nb 3 4\n"))
+	f.Add([]byte("a 1 2\nb 3 4\n"))
+	f.Add([]byte("1 2\na \x00\x00\x80?\x00\x00\x00@\n"))
+	f.Add([]byte("3 1\n"))
+	f.Add([]byte("\x1f\x8b"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, format := range []Format{FormatAuto, Word2VecText, Word2VecBinary, GloVeText} {
+			v, err := ReadFormat(bytes.NewReader(data), format)
+			if err != nil {
+				continue
+			}
+			if err := v.check(); err != nil {
+				t.Fatalf("format %v: accepted inconsistent vectors: %v", format, err)
+			}
+		}
+	})
+}
+
+func BenchmarkReadText(b *testing.B) {
+	v := randomVectors(5000, 100, 1)
+	var buf bytes.Buffer
+	Write(&buf, v, Word2VecText)
+	b.SetBytes(int64(buf.Len()))
+	for b.Loop() {
+		if _, err := Read(bytes.NewReader(buf.Bytes())); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkReadBinary(b *testing.B) {
+	v := randomVectors(5000, 100, 1)
+	var buf bytes.Buffer
+	Write(&buf, v, Word2VecBinary)
+	b.SetBytes(int64(buf.Len()))
+	for b.Loop() {
+		if _, err := Read(bytes.NewReader(buf.Bytes())); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
