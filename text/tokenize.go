@@ -44,6 +44,25 @@ func (m Mode) String() string {
 	return fmt.Sprintf("Mode(%d)", int(m))
 }
 
+// MarshalText encodes the mode as its name, so configurations are readable JSON.
+func (m Mode) MarshalText() ([]byte, error) {
+	switch m {
+	case Words, Chars, Whitespace:
+		return []byte(m.String()), nil
+	}
+	return nil, fmt.Errorf("text: invalid tokenizer mode %d", int(m))
+}
+
+// UnmarshalText decodes a mode name (see ParseMode).
+func (m *Mode) UnmarshalText(b []byte) error {
+	v, err := ParseMode(string(b))
+	if err != nil {
+		return err
+	}
+	*m = v
+	return nil
+}
+
 // ParseMode parses "word", "char" or "whitespace".
 func ParseMode(s string) (Mode, error) {
 	switch s {
@@ -60,22 +79,22 @@ func ParseMode(s string) (Mode, error) {
 // Tokenizer splits lines into tokens. The zero value splits Unicode words,
 // keeps case, drops punctuation and adds no markers.
 type Tokenizer struct {
-	Mode Mode
+	Mode Mode `json:"mode"`
 	// Lower lowercases the text first (Unicode simple case mapping).
-	Lower bool
+	Lower bool `json:"lower"`
 	// SplitPunct (Words mode) keeps every punctuation or symbol character,
 	// with any combining marks, variation selectors, emoji modifiers or
 	// zero-width-joined characters that follow it, as a token of its own.
-	SplitPunct bool
+	SplitPunct bool `json:"split_punct"`
 	// BOS, if not empty, is prepended to the tokens of every line.
-	BOS string
+	BOS string `json:"bos,omitempty"`
 	// EOS, if not empty, is appended to the tokens of every line (also a
 	// last line without a terminating newline). For character models set
 	// EOS to "\n" to keep line breaks as a character.
-	EOS string
+	EOS string `json:"eos,omitempty"`
 	// SkipEmpty drops lines that yield no tokens (before BOS/EOS are added),
 	// as ReadTokens sees them.
-	SkipEmpty bool
+	SkipEmpty bool `json:"skip_empty"`
 }
 
 // Append appends the tokens of one line (without its terminator) to dst and

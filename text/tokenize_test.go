@@ -1,6 +1,7 @@
 package text
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -173,5 +174,26 @@ func BenchmarkTokenizeChars(b *testing.B) {
 	b.SetBytes(int64(len(line)))
 	for b.Loop() {
 		dst = tok.Append(dst[:0], line)
+	}
+}
+
+func TestTokenizerJSON(t *testing.T) {
+	in := Tokenizer{Mode: Chars, Lower: true, EOS: "\n", SkipEmpty: true}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"mode":"char"`) {
+		t.Errorf("mode not encoded by name: %s", b)
+	}
+	var out Tokenizer
+	if err := json.Unmarshal(b, &out); err != nil || out != in {
+		t.Errorf("round trip: %+v, %v", out, err)
+	}
+	if err := json.Unmarshal([]byte(`{"mode":"bpe"}`), &out); err == nil {
+		t.Error("unknown mode accepted")
+	}
+	if _, err := json.Marshal(Tokenizer{Mode: 7}); err == nil {
+		t.Error("invalid mode marshalled")
 	}
 }
