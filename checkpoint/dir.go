@@ -1,0 +1,259 @@
+package checkpoint
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/recurrent-go/recurrent/nn"
+)
+
+// Conventional file names inside a checkpoint directory.
+const (
+	ModelFile     = "model.safetensors"     // model parameters
+	ConfigFile    = "config.json"           // hyper-parameters needed to rebuild the model
+	OptimizerFile = "optimizer.safetensors" // optimizer state
+	StateFile     = "state.json"            // training progress (epoch, step, rng, ...)
+	VocabFile     = "vocab.json"            // vocabulary
+)
+
+// File is one file of a checkpoint directory: its name (no path separators)
+// and a function producing its contents.
+type File struct {
+	Name  string
+	Write func(io.Writer) error
+}
+
+// JSONFile returns a File holding v as indented JSON.
+func JSONFile(name string, v any) File {
+	return File{Name: name, Write: func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}}
+}
+
+// TensorsFile returns a File holding tensors in safetensors format.
+func TensorsFile(name string, tensors map[string]Tensor, meta map[string]string) File {
+	return File{Name: name, Write: func(w io.Writer) error { return WriteSafetensors(w, tensors, meta) }}
+}
+
+// ParamsFile returns a File holding the parameters in safetensors format,
+// keyed by their (PyTorch state_dict) names.
+func ParamsFile(name string, ps []*nn.Param, meta map[string]string) File {
+	return File{Name: name, Write: func(w io.Writer) error { return WriteParams(w, ps, meta) }}
+}
+
+// BytesFile returns a File holding b verbatim.
+func BytesFile(name string, b []byte) File {
+	return File{Name: name, Write: func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	}}
+}
+
+// oldSuffix names the previous version of a checkpoint directory while it
+// is being replaced.
+const oldSuffix = ".old"
+
+// Save writes files as the checkpoint directory dir, replacing any previous
+// checkpoint there as a whole: a reader (or Load after a crash) sees either
+// the complete old set of files or the complete new set, never a mixture.
+//
+// The files are written and fsynced in a fresh sibling directory
+// dir.tmp-XXXX; then an existing dir is renamed to dir.old, the new
+// directory renamed to dir, and dir.old removed, syncing the parent between
+// steps. POSIX cannot rename a directory over a non-empty one, so there is
+// a short window in which only dir.old exists; Load falls back to it. If any
+// write fails, the temporary directory is removed and dir is untouched.
+// Files of the old checkpoint not passed to Save do not survive. Save
+// assumes a single writer per directory.
+func Save(dir string, files ...File) (err error) {
+	dir = filepath.Clean(dir)
+	seen := make(map[string]bool, len(files))
+	for _, f := range files {
+		if f.Name == "" || f.Name == "." || f.Name == ".." || strings.ContainsAny(f.Name, `/\`) {
+			return fmt.Errorf("checkpoint: save %s: invalid file name %q", dir, f.Name)
+		}
+		if seen[f.Name] {
+			return fmt.Errorf("checkpoint: save %s: file %q given twice", dir, f.Name)
+		}
+		if f.Write == nil {
+			return fmt.Errorf("checkpoint: save %s: file %q has no Write function", dir, f.Name)
+		}
+		seen[f.Name] = true
+	}
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+	}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("checkpoint: save %s: exists and is not a directory", dir)
+	}
+	tmp, err := os.MkdirTemp(parent, filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+	}
+	for _, f := range files {
+		if err := writeNew(filepath.Join(tmp, f.Name), f.Write); err != nil {
+			return fmt.Errorf("checkpoint: save %s: %s: %w", dir, f.Name, err)
+		}
+	}
+	if err := syncDir(tmp); err != nil {
+		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+	}
+
+	old := dir + oldSuffix
+	_, statErr := os.Stat(dir)
+	haveDir := statErr == nil
+	if haveDir {
+		// A stale dir.old beside a complete dir is left from an earlier
+		// crash after the swap; it is safe to drop.
+		if err := os.RemoveAll(old); err != nil {
+			return fmt.Errorf("checkpoint: save %s: removing stale %s: %w", dir, old, err)
+		}
+		if err := os.Rename(dir, old); err != nil {
+			return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+		}
+		if err := syncDir(parent); err != nil {
+			os.Rename(old, dir)
+			return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if haveDir {
+			os.Rename(old, dir)
+		}
+		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+	}
+	if err := syncDir(parent); err != nil {
+		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+	}
+	if err := os.RemoveAll(old); err != nil && !errIsNotExist(err) {
+		return fmt.Errorf("checkpoint: save %s: removing %s: %w", dir, old, err)
+	}
+	return nil
+}
+
+// writeNew creates path (which must not exist) and fills it through write,
+// then fsyncs it.
+func writeNew(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := writeSynced(f, write); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// Checkpoint is a checkpoint directory opened for reading.
+type Checkpoint struct {
+	// Dir is the directory the files are read from: the requested one, or
+	// its ".old" sibling when a Save was interrupted mid-swap.
+	Dir string
+}
+
+// Load opens the checkpoint directory dir. When dir is missing but
+// dir.old exists (a Save crashed between its two renames), Load returns
+// the old, complete checkpoint.
+func Load(dir string) (*Checkpoint, error) {
+	dir = filepath.Clean(dir)
+	fi, err := os.Stat(dir)
+	if err == nil {
+		if !fi.IsDir() {
+			return nil, fmt.Errorf("checkpoint: load %s: not a directory", dir)
+		}
+		return &Checkpoint{Dir: dir}, nil
+	}
+	if !errIsNotExist(err) {
+		return nil, fmt.Errorf("checkpoint: load %s: %w", dir, err)
+	}
+	if fi, oerr := os.Stat(dir + oldSuffix); oerr == nil && fi.IsDir() {
+		return &Checkpoint{Dir: dir + oldSuffix}, nil
+	}
+	return nil, fmt.Errorf("checkpoint: load %s: %w", dir, err)
+}
+
+// Path returns the path of the named file in the checkpoint.
+func (c *Checkpoint) Path(name string) string { return filepath.Join(c.Dir, name) }
+
+// Has reports whether the checkpoint contains the named file.
+func (c *Checkpoint) Has(name string) bool {
+	fi, err := os.Stat(c.Path(name))
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// ReadFile returns the contents of the named file.
+func (c *Checkpoint) ReadFile(name string) ([]byte, error) {
+	b, err := os.ReadFile(c.Path(name))
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	return b, nil
+}
+
+// ReadJSON decodes the named JSON file into v, rejecting unknown fields.
+func (c *Checkpoint) ReadJSON(name string, v any) error {
+	b, err := c.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("checkpoint: %s: %w", c.Path(name), err)
+	}
+	return nil
+}
+
+// ReadTensors reads the named safetensors file.
+func (c *Checkpoint) ReadTensors(name string) (map[string]Tensor, map[string]string, error) {
+	return ReadSafetensorsFile(c.Path(name))
+}
+
+// ReadParams loads the named safetensors file into ps (see SetParams) and
+// returns its metadata.
+func (c *Checkpoint) ReadParams(name string, ps []*nn.Param) (map[string]string, error) {
+	tensors, meta, err := c.ReadTensors(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := SetParams(ps, tensors); err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Path(name), err)
+	}
+	return meta, nil
+}
+
+// ReadSafetensorsFile reads and validates the safetensors file at path.
+func ReadSafetensorsFile(path string) (map[string]Tensor, map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	t, m, err := ReadSafetensors(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, m, nil
+}
+
+// WriteSafetensorsFile atomically writes tensors to path in safetensors
+// format (see WriteFileAtomic).
+func WriteSafetensorsFile(path string, tensors map[string]Tensor, meta map[string]string) error {
+	return WriteFileAtomic(path, func(w io.Writer) error { return WriteSafetensors(w, tensors, meta) })
+}

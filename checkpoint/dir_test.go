@@ -1,0 +1,281 @@
+package checkpoint
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/recurrent-go/recurrent/nn"
+)
+
+type testConfig struct {
+	Hidden int    `json:"hidden"`
+	Cell   string `json:"cell"`
+}
+
+func testParams(seed float32) []*nn.Param {
+	w := nn.NewParam("rnn.weight_ih_l0", 4, 3)
+	b := nn.NewParam("rnn.bias_ih_l0", 4)
+	for i := range w.Data {
+		w.Data[i] = seed + float32(i)
+	}
+	for i := range b.Data {
+		b.Data[i] = -seed - float32(i)
+	}
+	return []*nn.Param{w, b}
+}
+
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestSaveLoad(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "run", "ckpt")
+	ps := testParams(1)
+	cfg := testConfig{Hidden: 4, Cell: "lstm"}
+	if err := Save(dir,
+		ParamsFile(ModelFile, ps, map[string]string{"format": "pt"}),
+		JSONFile(ConfigFile, cfg),
+		BytesFile(VocabFile, []byte(`["a","b"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := listDir(t, filepath.Join(root, "run")); !slices.Equal(got, []string{"ckpt"}) {
+		t.Errorf("parent holds %v, want only ckpt", got)
+	}
+	ck, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ck.Has(ModelFile) || !ck.Has(VocabFile) || ck.Has(OptimizerFile) {
+		t.Errorf("Has: wrong answers")
+	}
+	var gotCfg testConfig
+	if err := ck.ReadJSON(ConfigFile, &gotCfg); err != nil {
+		t.Fatal(err)
+	}
+	if gotCfg != cfg {
+		t.Errorf("config %+v, want %+v", gotCfg, cfg)
+	}
+	loaded := testParams(0)
+	meta, err := ck.ReadParams(ModelFile, loaded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["format"] != "pt" {
+		t.Errorf("metadata %v", meta)
+	}
+	for i := range ps {
+		if !slices.Equal(loaded[i].Data, ps[i].Data) {
+			t.Errorf("%s: %v, want %v", ps[i].Name, loaded[i].Data, ps[i].Data)
+		}
+	}
+
+	// A second save replaces the whole directory.
+	if err := Save(dir, ParamsFile(ModelFile, testParams(7), nil), JSONFile(ConfigFile, cfg)); err != nil {
+		t.Fatal(err)
+	}
+	if got := listDir(t, dir); !slices.Equal(got, []string{ConfigFile, ModelFile}) {
+		t.Errorf("after re-save dir holds %v", got)
+	}
+	if got := listDir(t, filepath.Join(root, "run")); !slices.Equal(got, []string{"ckpt"}) {
+		t.Errorf("after re-save parent holds %v, want only ckpt", got)
+	}
+	if _, err := ck.ReadParams(ModelFile, loaded); err != nil {
+		t.Fatal(err)
+	}
+	if loaded[0].Data[0] != 7 {
+		t.Errorf("re-saved weight[0] = %v, want 7", loaded[0].Data[0])
+	}
+}
+
+func TestSaveInterrupted(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "ckpt")
+	if err := Save(dir, ParamsFile(ModelFile, testParams(1), nil), BytesFile(StateFile, []byte("old"))); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("disk on fire")
+	failing := File{Name: StateFile, Write: func(w io.Writer) error {
+		w.Write([]byte("partial new sta"))
+		return boom
+	}}
+	err := Save(dir, ParamsFile(ModelFile, testParams(9), nil), failing)
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want it to wrap %v", err, boom)
+	}
+	if got := listDir(t, root); !slices.Equal(got, []string{"ckpt"}) {
+		t.Errorf("after failed save root holds %v, want only ckpt", got)
+	}
+	ck, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ck.ReadFile(StateFile)
+	if err != nil || string(st) != "old" {
+		t.Errorf("state = %q, %v; want the old one", st, err)
+	}
+	ps := testParams(0)
+	if _, err := ck.ReadParams(ModelFile, ps); err != nil {
+		t.Fatal(err)
+	}
+	if ps[0].Data[0] != 1 {
+		t.Errorf("weight[0] = %v, want the old 1", ps[0].Data[0])
+	}
+}
+
+func TestLoadFallsBackToOld(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "ckpt")
+	if err := Save(dir, BytesFile(StateFile, []byte("v1"))); err != nil {
+		t.Fatal(err)
+	}
+	// Simulate a crash between Save's two renames.
+	if err := os.Rename(dir, dir+oldSuffix); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := ck.ReadFile(StateFile); err != nil || string(b) != "v1" {
+		t.Errorf("state = %q, %v", b, err)
+	}
+	// The next save recovers a clean layout.
+	if err := Save(dir, BytesFile(StateFile, []byte("v2"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := listDir(t, root); !slices.Equal(got, []string{"ckpt"}) {
+		t.Errorf("root holds %v", got)
+	}
+	if _, err := Load(filepath.Join(root, "missing")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Load(missing) = %v, want ErrNotExist", err)
+	}
+}
+
+func TestSaveBadNames(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ckpt")
+	for _, files := range [][]File{
+		{BytesFile("", nil)},
+		{BytesFile("../x", nil)},
+		{BytesFile("a/b", nil)},
+		{BytesFile("a", nil), BytesFile("a", nil)},
+		{{Name: "a"}},
+	} {
+		if err := Save(dir, files...); err == nil {
+			t.Errorf("Save(%v) succeeded", files[0].Name)
+		}
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("failed saves created %s", dir)
+	}
+}
+
+func TestSetParamsErrors(t *testing.T) {
+	ps := testParams(1)
+	tensors, err := ParamTensors(ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		edit func(map[string]Tensor)
+		want string
+	}{
+		{"missing", func(m map[string]Tensor) { delete(m, "rnn.bias_ih_l0") }, "missing rnn.bias_ih_l0"},
+		{"extra", func(m map[string]Tensor) { m["rnn.bias_hh_l0"] = Tensor{Shape: []int{1}, Data: []float32{0}} }, "unexpected rnn.bias_hh_l0"},
+		{"shape", func(m map[string]Tensor) {
+			m["rnn.weight_ih_l0"] = Tensor{Shape: []int{3, 4}, Data: make([]float32, 12)}
+		}, "shape mismatch rnn.weight_ih_l0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := make(map[string]Tensor)
+			for k, v := range tensors {
+				m[k] = v
+			}
+			tt.edit(m)
+			dst := testParams(5)
+			err := SetParams(dst, m)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
+			}
+			if dst[0].Data[0] != 5 || dst[1].Data[0] != -5 {
+				t.Errorf("failed SetParams modified the parameters")
+			}
+		})
+	}
+	dup := append(testParams(1), nn.NewParam("rnn.bias_ih_l0", 4))
+	if _, err := ParamTensors(dup); err == nil {
+		t.Error("ParamTensors accepted duplicate names")
+	}
+}
+
+func TestWriteFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f.txt")
+	write := func(s string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+	}
+	if err := WriteFileAtomic(path, write("one")); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(path, write("two")); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	err := WriteFileAtomic(path, func(w io.Writer) error {
+		io.WriteString(w, "three, partly")
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || string(b) != "two" {
+		t.Errorf("file = %q, %v; want two", b, err)
+	}
+	if got := listDir(t, dir); !slices.Equal(got, []string{"f.txt"}) {
+		t.Errorf("dir holds %v, want only f.txt", got)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode = %v, %v", fi.Mode(), err)
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "nodir", "x"), write("x")); err == nil {
+		t.Error("write into a missing directory succeeded")
+	}
+}
+
+func TestSafetensorsFileRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	want := map[string]Tensor{"w": {Shape: []int{2}, Data: []float32{1, 2}}}
+	if err := WriteSafetensorsFile(path, want, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := ReadSafetensorsFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTensors(t, got, want)
+	if err := os.WriteFile(path, []byte("garbage!garbage!"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ReadSafetensorsFile(path); err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("corrupt file: err = %v, want it to name the path", err)
+	}
+}
