@@ -1,0 +1,24 @@
+// Package lm is a recurrent language model: an embedding, a stacked RNN of
+// any cell (LSTM, GRU, Elman, ...), and a linear decoder over the
+// vocabulary, optionally tied to the embedding. It trains with truncated
+// backpropagation through time on contiguous streams (the recurrent state
+// is carried from chunk to chunk), evaluates loss, perplexity and bits per
+// token, samples text (temperature, top-k, top-p, seeded), scores lines, and
+// saves and resumes checkpoints exactly.
+//
+// Parameter names follow PyTorch (torch.nn.Embedding, torch.nn.LSTM/GRU/RNN,
+// torch.nn.Linear) inside a module with attributes embedding, rnn and
+// decoder:
+//
+//	embedding.weight            [V, E]
+//	rnn.weight_ih_l{k}          [G*H, E or H]   (G = 4 LSTM, 3 GRU, 1 RNN)
+//	rnn.weight_hh_l{k}          [G*H, H]
+//	rnn.bias_ih_l{k}, rnn.bias_hh_l{k}  [G*H]
+//	decoder.weight              [V, H]
+//	decoder.bias                [V]
+//
+// With tied weights decoder.weight is the same tensor as embedding.weight
+// (E must equal H) and is stored once, as embedding.weight, in the
+// safetensors file; PyTorch's load_state_dict with strict=False plus
+// model.decoder.weight = model.embedding.weight restores it.
+package lm

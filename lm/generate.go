@@ -1,0 +1,272 @@
+package lm
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/tensor"
+	"github.com/recurrent-go/recurrent/text"
+)
+
+// Evaluate returns the cross-entropy metrics of the stream ids cut into
+// batch streams and read in chunks of bptt tokens with the state carried,
+// as in training (so the first token of each stream is context only).
+func (m *Model) Evaluate(ctx context.Context, ids []int32, batch, bptt int) (Metrics, error) {
+	sb, err := text.NewStreamBatcher(ids, batch, bptt)
+	if err != nil {
+		return Metrics{}, fmt.Errorf("lm: evaluate: %w", err)
+	}
+	st := m.NewState(batch)
+	x := make([]int32, bptt*batch)
+	y := make([]int32, bptt*batch)
+	var sum float64
+	for k := range sb.NumChunks() {
+		if err := ctx.Err(); err != nil {
+			return Metrics{}, err
+		}
+		T := sb.Chunk(k, x, y)
+		l, err := m.EvalChunk(x[:T*batch], y[:T*batch], T, batch, st)
+		if err != nil {
+			return Metrics{}, err
+		}
+		sum += l
+	}
+	return NewMetrics(sum, int64(sb.NumTargets())), nil
+}
+
+// SampleOptions configures Sample.
+type SampleOptions struct {
+	// Prompt is the context the sample continues (may be empty).
+	Prompt []int32
+	// Start is fed before the prompt to begin from a sentence boundary, as
+	// the model saw in training (typically the <eos> id, or "\n" for a
+	// character model); -1 for none. With neither Start nor Prompt, the
+	// first token is drawn from the model's output for a zero state and a
+	// zero input, which is rarely useful: pass one of them.
+	Start int32
+	// MaxTokens is the number of tokens to generate (at most).
+	MaxTokens int
+	// Stop ends generation after this id is produced (-1 for none).
+	Stop int32
+	// Temperature divides the logits; 0 picks the most likely token.
+	Temperature float64
+	// TopK keeps only the K most likely tokens (0: all).
+	TopK int
+	// TopP keeps the smallest set of most likely tokens whose probability
+	// reaches P (0 or 1: all), "nucleus" sampling.
+	TopP float64
+	// Seed seeds the sampler; equal seeds give equal samples.
+	Seed uint64
+}
+
+// Sample generates tokens after opt.Prompt and returns them (without the
+// prompt). The model is put in evaluation mode.
+func (m *Model) Sample(ctx context.Context, opt SampleOptions) ([]int32, error) {
+	V := m.Config.VocabSize
+	if opt.MaxTokens < 0 || opt.TopK < 0 || opt.Temperature < 0 || opt.TopP < 0 || opt.TopP > 1 {
+		return nil, fmt.Errorf("lm: sample: invalid options (max %d, top-k %d, temperature %v, top-p %v)", opt.MaxTokens, opt.TopK, opt.Temperature, opt.TopP)
+	}
+	ctxIDs := opt.Prompt
+	if opt.Start >= 0 {
+		ctxIDs = append([]int32{opt.Start}, opt.Prompt...)
+	}
+	if len(ctxIDs) == 0 {
+		return nil, errors.New("lm: sample: no prompt and no start token")
+	}
+	for i, id := range ctxIDs {
+		if id < 0 || int(id) >= V {
+			return nil, fmt.Errorf("lm: sample: prompt id %d at position %d outside vocabulary [0, %d)", id, i, V)
+		}
+	}
+	m.SetTraining(false)
+	st := m.NewState(1)
+	logits, err := m.forward(ctxIDs, len(ctxIDs), 1, nil, st)
+	if err != nil {
+		return nil, err
+	}
+	s := newSampler(V, opt)
+	last := slices.Clone(logits[(len(ctxIDs)-1)*V:])
+	var out []int32
+	in := []int32{0}
+	for len(out) < opt.MaxTokens {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		id := s.pick(last)
+		out = append(out, id)
+		if id == opt.Stop {
+			break
+		}
+		in[0] = id
+		l, err := m.forward(in, 1, 1, nil, st)
+		if err != nil {
+			return out, err
+		}
+		copy(last, l)
+	}
+	return out, nil
+}
+
+// sampler draws token ids from logits with temperature, top-k and top-p.
+type sampler struct {
+	opt   SampleOptions
+	rng   *rand.Rand
+	probs []float32 // [V]
+	order []int32   // [V] ids by descending probability
+}
+
+func newSampler(V int, opt SampleOptions) *sampler {
+	return &sampler{opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, 0x73616d706c65)), probs: make([]float32, V), order: make([]int32, V)}
+}
+
+func (s *sampler) pick(logits []float32) int32 {
+	if s.opt.Temperature == 0 {
+		return int32(tensor.Argmax(logits))
+	}
+	inv := float32(1 / s.opt.Temperature)
+	for i, v := range logits {
+		s.probs[i] = v * inv
+	}
+	tensor.Softmax(s.probs, s.probs)
+	n := len(s.probs)
+	if (s.opt.TopK > 0 && s.opt.TopK < n) || (s.opt.TopP > 0 && s.opt.TopP < 1) {
+		for i := range s.order {
+			s.order[i] = int32(i)
+		}
+		p := s.probs
+		slices.SortFunc(s.order, func(a, b int32) int {
+			if c := cmp.Compare(p[b], p[a]); c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		})
+		if s.opt.TopK > 0 {
+			n = min(n, s.opt.TopK)
+		}
+		if s.opt.TopP > 0 && s.opt.TopP < 1 {
+			var cum float64
+			for i, id := range s.order[:n] {
+				cum += float64(p[id])
+				if cum >= s.opt.TopP {
+					n = i + 1
+					break
+				}
+			}
+		}
+		var total float64
+		for _, id := range s.order[:n] {
+			total += float64(p[id])
+		}
+		u := s.rng.Float64() * total
+		for _, id := range s.order[:n] {
+			u -= float64(p[id])
+			if u < 0 {
+				return id
+			}
+		}
+		return s.order[n-1]
+	}
+	u := s.rng.Float64()
+	for i, v := range s.probs {
+		u -= float64(v)
+		if u < 0 {
+			return int32(i)
+		}
+	}
+	return int32(tensor.Argmax(s.probs)) // rounding left u >= 0
+}
+
+// LineScore is the log-probability the model gives one sequence.
+type LineScore struct {
+	Tokens  int     `json:"tokens"`   // tokens scored
+	LogProb float64 `json:"log_prob"` // natural log of p(tokens | start)
+}
+
+// Perplexity returns exp(-LogProb/Tokens).
+func (s LineScore) Perplexity() float64 {
+	if s.Tokens == 0 {
+		return math.NaN()
+	}
+	return math.Exp(-s.LogProb / float64(s.Tokens))
+}
+
+// Score returns, for each sequence, the log-probability of all its tokens,
+// each given the ones before it and the start token (as in SampleOptions:
+// the sentence boundary the model saw in training). Sequences are scored
+// independently from a zero state, batch at a time, padded with lengths.
+// Empty sequences score 0 over 0 tokens.
+func (m *Model) Score(ctx context.Context, seqs [][]int32, start int32, batch int) ([]LineScore, error) {
+	V := m.Config.VocabSize
+	if batch < 1 {
+		return nil, fmt.Errorf("lm: score: batch %d must be positive", batch)
+	}
+	if start < 0 || int(start) >= V {
+		return nil, fmt.Errorf("lm: score: start id %d outside vocabulary [0, %d)", start, V)
+	}
+	m.SetTraining(false)
+	scores := make([]LineScore, len(seqs))
+	var (
+		inputs [][]int32
+		idx    []int
+		pad    text.Padded
+		row    = make([]float32, V)
+	)
+	flush := func() error {
+		if len(inputs) == 0 {
+			return nil
+		}
+		if err := text.PadInto(&pad, inputs, 0); err != nil {
+			return err
+		}
+		st := m.NewState(pad.B)
+		logits, err := m.forward(pad.IDs, pad.T, pad.B, pad.Lengths, st)
+		if err != nil {
+			return err
+		}
+		for b, i := range idx {
+			seq := seqs[i]
+			for t, tok := range seq {
+				if tok < 0 || int(tok) >= V {
+					return fmt.Errorf("lm: score: sequence %d: id %d outside vocabulary [0, %d)", i, tok, V)
+				}
+				r := logits[(t*pad.B+b)*V : (t*pad.B+b+1)*V]
+				tensor.LogSoftmax(row, r)
+				scores[i].LogProb += float64(row[tok])
+			}
+			scores[i].Tokens = len(seq)
+		}
+		inputs, idx = inputs[:0], idx[:0]
+		return nil
+	}
+	for i, seq := range seqs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if len(seq) == 0 {
+			continue
+		}
+		// Input: start followed by all tokens but the last; targets: seq.
+		in := make([]int32, len(seq))
+		in[0] = start
+		copy(in[1:], seq[:len(seq)-1])
+		inputs = append(inputs, in)
+		idx = append(idx, i)
+		if len(inputs) == batch {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return scores, nil
+}
+
+var _ nn.Module = (*Model)(nil)

@@ -1,0 +1,327 @@
+package lm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/text"
+)
+
+// Config is everything needed to rebuild a Model (stored as config.json).
+type Config struct {
+	// Cell is the recurrence, as nn.ParseCell accepts ("lstm", "gru", ...).
+	Cell string `json:"cell"`
+	// VocabSize is V, the number of tokens.
+	VocabSize int `json:"vocab_size"`
+	// EmbedDim is E, the embedding size.
+	EmbedDim int `json:"embed_dim"`
+	// Hidden is H, the state size of each layer.
+	Hidden int `json:"hidden_size"`
+	// Layers is the number of stacked recurrent layers.
+	Layers int `json:"num_layers"`
+	// Dropout is applied to the embeddings, between recurrent layers and
+	// to the last layer's output, in training only (0 disables it).
+	Dropout float64 `json:"dropout"`
+	// Tied shares the decoder weight with the embedding (needs E == H).
+	Tied bool `json:"tie_weights"`
+	// Tokenizer is how text was split into tokens for this model.
+	Tokenizer text.Tokenizer `json:"tokenizer"`
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	if _, err := nn.ParseCell(c.Cell); err != nil {
+		return fmt.Errorf("lm: config: %w", err)
+	}
+	switch {
+	case c.VocabSize < 1:
+		return fmt.Errorf("lm: config: vocab_size %d must be positive", c.VocabSize)
+	case c.EmbedDim < 1 || c.Hidden < 1 || c.Layers < 1:
+		return fmt.Errorf("lm: config: embed_dim %d, hidden_size %d and num_layers %d must be positive", c.EmbedDim, c.Hidden, c.Layers)
+	case !(c.Dropout >= 0 && c.Dropout < 1):
+		return fmt.Errorf("lm: config: dropout %v outside [0, 1)", c.Dropout)
+	case c.Tied && c.EmbedDim != c.Hidden:
+		return fmt.Errorf("lm: config: tied weights need embed_dim (%d) == hidden_size (%d)", c.EmbedDim, c.Hidden)
+	}
+	return nil
+}
+
+// Model is Embedding -> stacked RNN -> Linear decoder. It is not safe for
+// concurrent use.
+type Model struct {
+	Config    Config
+	Vocab     *text.Vocab
+	Embedding *nn.Embedding
+	RNN       *nn.RNN
+	Decoder   *nn.Linear
+
+	params []*nn.Param
+
+	// Dropout masks are a function of (dropSeed, step) so that training
+	// resumes exactly; the RNN draws its inter-layer masks from rnnRand,
+	// which is reseeded the same way.
+	rnnPCG   *rand.PCG
+	dropPCG  *rand.PCG
+	dropRand *rand.Rand
+	dropSeed uint64
+	training bool
+
+	// Working memory, [T*B, *], reused across chunks.
+	embMask, embDrop []float32 // [T*B, E]
+	outMask, outDrop []float32 // [T*B, H]
+	dLogits          []float32 // [T*B, V]
+	dEmb             []float32 // [T*B, E]
+}
+
+// New builds a model with fresh weights drawn from a generator seeded with
+// seed: the embedding and decoder weights uniform(-0.1, 0.1) and the decoder
+// bias zero, as PyTorch's word_language_model example, and the RNN with
+// PyTorch's default initialisation. v may be nil (then Config.VocabSize
+// alone sizes the model) but is kept for encoding and decoding text.
+func New(cfg Config, v *text.Vocab, seed uint64) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if v != nil && v.Len() != cfg.VocabSize {
+		return nil, fmt.Errorf("lm: vocabulary has %d tokens but config says %d", v.Len(), cfg.VocabSize)
+	}
+	initRand := rand.New(rand.NewPCG(seed, 0x6c6d2d696e6974)) // "lm-init"
+	emb, err := nn.NewEmbedding(cfg.VocabSize, cfg.EmbedDim, -1, nil)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	nn.InitUniform(initRand, emb.Weight.Data, 0.1)
+	emb.Weight.Name = "embedding.weight"
+
+	rnnPCG := rand.NewPCG(seed, 0x6c6d2d726e6e) // "lm-rnn"
+	rnn, err := nn.NewRNN(nn.RNNConfig{
+		Cell: cfg.Cell, InputSize: cfg.EmbedDim, HiddenSize: cfg.Hidden,
+		NumLayers: cfg.Layers, Dropout: float32(cfg.Dropout),
+	}, rand.New(rnnPCG))
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	for _, p := range rnn.Params() {
+		p.Name = "rnn." + p.Name
+	}
+
+	dec := nn.NewLinear(cfg.Hidden, cfg.VocabSize, true, nil)
+	if cfg.Tied {
+		dec.Weight = emb.Weight
+	} else {
+		nn.InitUniform(initRand, dec.Weight.Data, 0.1)
+		dec.Weight.Name = "decoder.weight"
+	}
+	dec.Bias.Name = "decoder.bias"
+
+	m := &Model{Config: cfg, Vocab: v, Embedding: emb, RNN: rnn, Decoder: dec,
+		rnnPCG: rnnPCG, dropPCG: rand.NewPCG(0, 0), dropSeed: seed, training: true}
+	m.dropRand = rand.New(m.dropPCG)
+	m.params = append(m.params, emb.Weight)
+	m.params = append(m.params, rnn.Params()...)
+	if !cfg.Tied {
+		m.params = append(m.params, dec.Weight)
+	}
+	m.params = append(m.params, dec.Bias)
+	return m, nil
+}
+
+// Params returns each trainable parameter once, in state_dict order
+// (embedding, rnn, decoder); with tied weights decoder.weight is omitted
+// because it is embedding.weight.
+func (m *Model) Params() []*nn.Param { return m.params }
+
+// NumParams returns the number of trainable scalars.
+func (m *Model) NumParams() int {
+	n := 0
+	for _, p := range m.params {
+		n += p.Size()
+	}
+	return n
+}
+
+// SetTraining switches dropout on or off.
+func (m *Model) SetTraining(on bool) {
+	m.training = on
+	m.RNN.SetTraining(on)
+}
+
+// State is the recurrent state carried between chunks: H (and C for an
+// LSTM), each [Layers, B, Hidden].
+type State struct {
+	B    int
+	H, C []float32
+}
+
+// NewState returns a zero state for batch size B.
+func (m *Model) NewState(B int) *State {
+	n := m.Config.Layers * B * m.Config.Hidden
+	s := &State{B: B, H: make([]float32, n)}
+	if m.RNN.Cell() == nn.CellLSTM {
+		s.C = make([]float32, n)
+	}
+	return s
+}
+
+// Reset zeroes the state.
+func (s *State) Reset() {
+	clear(s.H)
+	clear(s.C)
+}
+
+// reseed makes this step's dropout masks a function of (seed, step).
+func (m *Model) reseed(step uint64) {
+	m.rnnPCG.Seed(m.dropSeed^0x9e3779b97f4a7c15, step)
+	m.dropPCG.Seed(m.dropSeed^0xc2b2ae3d27d4eb4f, step)
+}
+
+// dropout writes x*mask into dst with a fresh mask (inverted dropout).
+func (m *Model) dropout(mask, dst, x []float32) {
+	p := m.Config.Dropout
+	keep := float32(1 / (1 - p))
+	for i, v := range x {
+		if m.dropRand.Float64() < p {
+			mask[i], dst[i] = 0, 0
+		} else {
+			mask[i], dst[i] = keep, v*keep
+		}
+	}
+}
+
+func grow(buf []float32, n int) []float32 {
+	if cap(buf) < n {
+		return make([]float32, n)
+	}
+	return buf[:n]
+}
+
+// forward runs chunk x [T*B] (rows of the given lengths, nil: all T) from
+// state st (updated to the final state) and returns the logits [T*B, V].
+func (m *Model) forward(x []int32, T, B int, lengths []int, st *State) ([]float32, error) {
+	if len(x) != T*B {
+		return nil, fmt.Errorf("lm: chunk has %d ids, want T*B = %d*%d", len(x), T, B)
+	}
+	if st.B != B {
+		return nil, fmt.Errorf("lm: state is for batch %d, chunk has batch %d", st.B, B)
+	}
+	emb, err := m.Embedding.Forward(x)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	drop := m.training && m.Config.Dropout > 0
+	if drop {
+		m.embMask = grow(m.embMask, len(emb))
+		m.embDrop = grow(m.embDrop, len(emb))
+		m.dropout(m.embMask, m.embDrop, emb)
+		emb = m.embDrop
+	}
+	out, hN, cN, err := m.RNN.Forward(emb, T, B, lengths, st.H, st.C)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	copy(st.H, hN)
+	if st.C != nil {
+		copy(st.C, cN)
+	}
+	if drop {
+		m.outMask = grow(m.outMask, len(out))
+		m.outDrop = grow(m.outDrop, len(out))
+		m.dropout(m.outMask, m.outDrop, out)
+		out = m.outDrop
+	}
+	logits, err := m.Decoder.Forward(out, T*B)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	return logits, nil
+}
+
+// backward propagates dLogits [T*B, V] of the last forward into the
+// parameter gradients (accumulating).
+func (m *Model) backward(dLogits []float32) error {
+	dOut, err := m.Decoder.Backward(dLogits)
+	if err != nil {
+		return fmt.Errorf("lm: %w", err)
+	}
+	if m.training && m.Config.Dropout > 0 {
+		for i, k := range m.outMask {
+			dOut[i] *= k
+		}
+	}
+	dx, _, _, err := m.RNN.Backward(dOut, nil, nil)
+	if err != nil {
+		return fmt.Errorf("lm: %w", err)
+	}
+	if m.training && m.Config.Dropout > 0 {
+		m.dEmb = grow(m.dEmb, len(dx))
+		for i, k := range m.embMask {
+			m.dEmb[i] = dx[i] * k
+		}
+		dx = m.dEmb
+	}
+	if err := m.Embedding.Backward(dx); err != nil {
+		return fmt.Errorf("lm: %w", err)
+	}
+	return nil
+}
+
+// TrainChunk runs one truncated-BPTT chunk in training mode: forward from
+// st (which receives the final state, detached), mean cross-entropy against
+// y, and backward, adding to the parameter gradients (the caller zeroes them
+// and steps the optimizer). step selects the dropout masks. It returns the
+// mean loss over the T*B targets.
+func (m *Model) TrainChunk(x, y []int32, T, B int, st *State, step uint64) (float64, error) {
+	m.SetTraining(true)
+	m.reseed(step)
+	logits, err := m.forward(x, T, B, nil, st)
+	if err != nil {
+		return 0, err
+	}
+	V := m.Config.VocabSize
+	m.dLogits = grow(m.dLogits, T*B*V)
+	loss, _, err := nn.SoftmaxCrossEntropy(m.dLogits, logits, T*B, V, y[:T*B], nn.LossOptions{})
+	if err != nil {
+		return 0, fmt.Errorf("lm: %w", err)
+	}
+	if err := nn.CheckLoss(loss); err != nil {
+		return 0, fmt.Errorf("lm: training diverged: %w", err)
+	}
+	if err := m.backward(m.dLogits); err != nil {
+		return 0, err
+	}
+	return loss, nil
+}
+
+// EvalChunk runs one chunk without dropout or gradients and returns the
+// summed cross-entropy (nats) of its T*B targets; st is carried.
+func (m *Model) EvalChunk(x, y []int32, T, B int, st *State) (float64, error) {
+	m.SetTraining(false)
+	logits, err := m.forward(x, T, B, nil, st)
+	if err != nil {
+		return 0, err
+	}
+	loss, _, err := nn.SoftmaxCrossEntropy(nil, logits, T*B, m.Config.VocabSize, y[:T*B], nn.LossOptions{Reduction: nn.ReduceSum})
+	if err != nil {
+		return 0, fmt.Errorf("lm: %w", err)
+	}
+	return loss, nil
+}
+
+// Metrics summarizes a cross-entropy evaluation.
+type Metrics struct {
+	Loss       float64 `json:"loss"`       // mean cross-entropy, nats per token
+	Perplexity float64 `json:"perplexity"` // exp(Loss)
+	Bits       float64 `json:"bits"`       // bits per token (per character for char models)
+	Tokens     int64   `json:"tokens"`     // targets evaluated
+}
+
+// NewMetrics derives the metrics from a summed loss over n tokens.
+func NewMetrics(sum float64, n int64) Metrics {
+	if n == 0 {
+		return Metrics{}
+	}
+	l := sum / float64(n)
+	return Metrics{Loss: l, Perplexity: math.Exp(l), Bits: l / math.Ln2, Tokens: n}
+}
