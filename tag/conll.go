@@ -1,0 +1,165 @@
+// Package tag reads CoNLL-style column files, converts between the IOB1,
+// IOB2 (BIO) and IOBES tag schemes, extracts chunks (entities) from tag
+// sequences, and scores predicted tags exactly as the conlleval script of the
+// CoNLL-2000/2003 shared tasks does.
+package tag
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// DocStart is the first token of the document separator lines of CoNLL-2003
+// files ("-DOCSTART- -X- -X- O").
+const DocStart = "-DOCSTART-"
+
+// Sentence is one sentence of a column file.
+type Sentence struct {
+	// Tokens holds the token column, one entry per token.
+	Tokens []string
+	// Tags holds the tag column, one entry per token.
+	Tags []string
+	// Fields holds every column of every row: Fields[i] is the i-th token's
+	// row split on whitespace (Fields[i][TokenColumn] == Tokens[i]).
+	Fields [][]string
+	// Line is the 1-based line number of the sentence's first row.
+	Line int
+}
+
+// ReadOptions selects the columns of a CoNLL column file. The zero value
+// reads the token from the first column and the tag from the last.
+type ReadOptions struct {
+	// TokenColumn is the 0-based index of the token column; negative values
+	// count from the end (-1 is the last column). Default 0.
+	TokenColumn int
+	// TagColumn is the 0-based index of the tag column; negative values
+	// count from the end. The zero value means the last column (-1); to read
+	// the tag from the first column set it to TagFirstColumn.
+	TagColumn int
+	// KeepDocStart keeps "-DOCSTART-" rows as ordinary one-token sentences
+	// instead of dropping them.
+	KeepDocStart bool
+}
+
+// TagFirstColumn selects column 0 as the tag column in ReadOptions (whose
+// zero TagColumn means "last").
+const TagFirstColumn = -1 << 30
+
+// ReadCoNLLFile reads the column file at path; see ReadCoNLL.
+func ReadCoNLLFile(path string, opts ReadOptions) ([]Sentence, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("tag: %w", err)
+	}
+	defer f.Close()
+	return ReadCoNLL(f, path, opts)
+}
+
+// ReadCoNLL reads a CoNLL column file: one token per line with
+// whitespace-separated columns (token first, tag last by default), blank
+// lines between sentences, and "-DOCSTART-" lines (document separators),
+// which are dropped unless opts.KeepDocStart. Every non-blank row must have
+// the same number of columns as the first one. name is used in error
+// messages ("name:line: ...").
+func ReadCoNLL(r io.Reader, name string, opts ReadOptions) ([]Sentence, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+	var (
+		out    []Sentence
+		cur    Sentence
+		ncols  = -1
+		lineNo = 0
+	)
+	flush := func() {
+		if len(cur.Tokens) > 0 {
+			out = append(out, cur)
+		}
+		cur = Sentence{}
+	}
+	for sc.Scan() {
+		lineNo++
+		fields := strings.Fields(sc.Text())
+		if len(fields) == 0 {
+			flush()
+			continue
+		}
+		if ncols < 0 {
+			ncols = len(fields)
+			if ncols < 2 {
+				return nil, fmt.Errorf("%s:%d: expected at least 2 columns (token ... tag), got %d", name, lineNo, ncols)
+			}
+		} else if len(fields) != ncols {
+			return nil, fmt.Errorf("%s:%d: expected %d columns like the first row, got %d", name, lineNo, ncols, len(fields))
+		}
+		tokCol, err := column(opts.TokenColumn, ncols, false)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: token column: %w", name, lineNo, err)
+		}
+		tagCol, err := column(opts.TagColumn, ncols, true)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: tag column: %w", name, lineNo, err)
+		}
+		if fields[0] == DocStart {
+			flush()
+			if opts.KeepDocStart {
+				out = append(out, Sentence{Tokens: []string{fields[tokCol]}, Tags: []string{fields[tagCol]}, Fields: [][]string{fields}, Line: lineNo})
+			}
+			continue
+		}
+		if len(cur.Tokens) == 0 {
+			cur.Line = lineNo
+		}
+		cur.Tokens = append(cur.Tokens, fields[tokCol])
+		cur.Tags = append(cur.Tags, fields[tagCol])
+		cur.Fields = append(cur.Fields, fields)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s:%d: %w", name, lineNo+1, err)
+	}
+	flush()
+	return out, nil
+}
+
+// column resolves a possibly negative column index against n columns.
+func column(c, n int, zeroIsLast bool) (int, error) {
+	switch {
+	case c == TagFirstColumn:
+		c = 0
+	case c == 0 && zeroIsLast:
+		c = n - 1
+	case c < 0:
+		c += n
+	}
+	if c < 0 || c >= n {
+		return 0, errors.New("index out of range for " + fmt.Sprint(n) + " columns")
+	}
+	return c, nil
+}
+
+// WriteCoNLL writes sentences as "token tag" rows (or the full Fields rows
+// when the sentence has them and withFields is true), a blank line after
+// each sentence.
+func WriteCoNLL(w io.Writer, sents []Sentence, withFields bool) error {
+	bw := bufio.NewWriter(w)
+	for _, s := range sents {
+		for i := range s.Tokens {
+			if withFields && i < len(s.Fields) {
+				bw.WriteString(strings.Join(s.Fields[i], " "))
+			} else {
+				bw.WriteString(s.Tokens[i])
+				bw.WriteByte(' ')
+				bw.WriteString(s.Tags[i])
+			}
+			bw.WriteByte('\n')
+		}
+		bw.WriteByte('\n')
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("tag: write: %w", err)
+	}
+	return nil
+}
