@@ -1,18 +1,27 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/recurrent-go/recurrent/tensor/internal/gemm"
+)
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices,
 // where op(A) is m x k, op(B) is k x n and C is m x n. op(X) is X, or its
 // transpose when the matching trans flag is set. lda, ldb and ldc are the
 // leading dimensions (row strides) of the matrices as stored. When beta is 0,
 // C is overwritten without being read, so it may hold NaNs.
+//
+// The product runs on a packed, cache-blocked kernel (AVX-512 or AVX2+FMA
+// assembly when the CPU has it, pure Go with the purego build tag or on
+// other architectures), with a matrix-vector path for m == 1 or n == 1, on
+// up to Threads() goroutines.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
 	}
-	sgemmRef(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemm.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Threads())
 }
 
 func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {

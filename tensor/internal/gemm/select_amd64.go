@@ -1,0 +1,5 @@
+//go:build !purego
+
+package gemm
+
+func available() []*impl { return []*impl{genericImpl} }

@@ -1,0 +1,5 @@
+//go:build purego || !amd64
+
+package gemm
+
+func available() []*impl { return []*impl{genericImpl} }
