@@ -1,0 +1,167 @@
+package vectors
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestEvaluateAnalogiesTiny(t *testing.T) {
+	x := loadTiny(t)
+	set, err := LoadAnalogies("testdata/tiny_analogies.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Skipped) != 3 || set.Skipped[0] != 14 || set.Skipped[2] != 16 {
+		t.Fatalf("skipped lines %v, want [14 15 16]", set.Skipped)
+	}
+	type sec struct{ correct, incorrect, oov int }
+	// Expected counts agree with gensim 4.2 evaluate_word_analogies on the
+	// same files (restrict_vocab 300000 and 10).
+	for _, tc := range []struct {
+		name     string
+		opt      AnalogyOptions
+		sections []sec
+		sem, syn sec
+		oov      int
+	}{
+		{"all", AnalogyOptions{}, []sec{{2, 0, 2}, {2, 1, 0}, {2, 0, 1}, {0, 0, 0}}, sec{4, 1, 2}, sec{2, 0, 1}, 3},
+		{"restrict 10", AnalogyOptions{Restrict: 10}, []sec{{2, 0, 2}, {2, 0, 1}, {0, 0, 3}, {0, 0, 0}}, sec{4, 0, 3}, sec{0, 0, 3}, 6},
+		{"dummy4unknown", AnalogyOptions{Dummy4Unknown: true}, []sec{{2, 2, 2}, {2, 1, 0}, {2, 1, 1}, {0, 0, 0}}, sec{4, 3, 2}, sec{2, 1, 1}, 3},
+		// Case-sensitive: "Berlin Germany Paris France" is unknown, and King
+		// is no longer a question word, so it is the (wrong) prediction.
+		{"case sensitive", AnalogyOptions{CaseSensitive: true}, []sec{{1, 0, 3}, {1, 2, 0}, {2, 0, 1}, {0, 0, 0}}, sec{2, 2, 3}, sec{2, 0, 1}, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := 0
+			tc.opt.Progress = func(done, total int) { calls++ }
+			rep, err := EvaluateAnalogies(context.Background(), x, set, tc.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Sections) != len(tc.sections) {
+				t.Fatalf("%d sections, want %d", len(rep.Sections), len(tc.sections))
+			}
+			for i, s := range rep.Sections {
+				if got := (sec{s.Correct, s.Incorrect, s.OOV}); got != tc.sections[i] {
+					t.Errorf("section %s: got %+v, want %+v", s.Name, got, tc.sections[i])
+				}
+			}
+			if got := (sec{rep.Semantic.Correct, rep.Semantic.Incorrect, rep.Semantic.OOV}); got != tc.sem {
+				t.Errorf("semantic %+v, want %+v", got, tc.sem)
+			}
+			if got := (sec{rep.Syntactic.Correct, rep.Syntactic.Incorrect, rep.Syntactic.OOV}); got != tc.syn {
+				t.Errorf("syntactic %+v, want %+v", got, tc.syn)
+			}
+			if rep.Total.Correct != tc.sem.correct+tc.syn.correct || rep.Total.Incorrect != tc.sem.incorrect+tc.syn.incorrect {
+				t.Errorf("total %+v", rep.Total)
+			}
+			if rep.Questions != 10 || rep.OOV != tc.oov || math.Abs(rep.OOVPercent()-10*float64(tc.oov)) > 1e-9 {
+				t.Errorf("questions %d oov %d (%.1f%%), want 10 and %d", rep.Questions, rep.OOV, rep.OOVPercent(), tc.oov)
+			}
+			if calls == 0 {
+				t.Error("progress never called")
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := EvaluateAnalogies(ctx, x, set, AnalogyOptions{}); err == nil {
+		t.Error("cancelled evaluation succeeded")
+	}
+}
+
+func TestReadAnalogiesErrors(t *testing.T) {
+	_, err := ReadAnalogies(strings.NewReader("a b c d\n: sec\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 1") {
+		t.Fatalf("question before header: %v", err)
+	}
+	set, err := ReadAnalogies(strings.NewReader(":  spaced name \na b c d\n"))
+	if err != nil || set.Sections[0].Name != "spaced name" || len(set.Sections[0].Questions) != 1 {
+		t.Fatalf("%+v %v", set, err)
+	}
+}
+
+func TestRanksAndCorrelations(t *testing.T) {
+	got := Ranks([]float64{10, 20, 20, 5, 20})
+	want := []float64{2, 4, 4, 1, 4}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("ranks %v, want %v", got, want)
+		}
+	}
+	for _, tc := range []struct {
+		name              string
+		x, y              []float64
+		spearman, pearson float64
+	}{
+		// Ranks x = 1 2.5 2.5 4, y = 1 3 2 4: rho = 4.5 / sqrt(4.5 * 5) = 3/sqrt(10).
+		{"ties", []float64{1, 2, 2, 3}, []float64{1, 3, 2, 4}, 3 / math.Sqrt(10), 3 / math.Sqrt(10)},
+		{"monotone", []float64{1, 2, 3, 4}, []float64{1, 8, 27, 64}, 1, 0.9513698557924043},
+		{"reversed", []float64{1, 2, 3}, []float64{3, 2, 1}, -1, -1},
+		{"constant", []float64{1, 1, 1}, []float64{1, 2, 3}, math.NaN(), math.NaN()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, p := Spearman(tc.x, tc.y), Pearson(tc.x, tc.y)
+			if !(math.Abs(s-tc.spearman) < 1e-12 || math.IsNaN(s) && math.IsNaN(tc.spearman)) {
+				t.Errorf("spearman %v, want %v", s, tc.spearman)
+			}
+			if !(math.Abs(p-tc.pearson) < 1e-12 || math.IsNaN(p) && math.IsNaN(tc.pearson)) {
+				t.Errorf("pearson %v, want %v", p, tc.pearson)
+			}
+		})
+	}
+}
+
+func TestEvaluateWordPairsTiny(t *testing.T) {
+	x := loadTiny(t)
+	pairs, skipped, err := LoadWordPairs("testdata/tiny_pairs.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pairs) != 6 || len(skipped) != 2 {
+		t.Fatalf("%d pairs, skipped %v; want 6 and 2", len(pairs), skipped)
+	}
+	// gensim 4.2 evaluate_word_pairs on the same files: pearson 0.957985299237504,
+	// spearman 0.10814761408717502, oov 16.666666666666664.
+	rep, err := EvaluateWordPairs(x, pairs, PairsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(rep.Pearson-0.957985299237504) > 1e-6 || math.Abs(rep.Spearman-0.10814761408717502) > 1e-6 ||
+		math.Abs(rep.OOVPercent-100.0/6) > 1e-9 || rep.Pairs != 5 || rep.OOV != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	dummy, err := EvaluateWordPairs(x, pairs, PairsOptions{Dummy4Unknown: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dummy.Pairs != 6 || math.Abs(dummy.OOVPercent-100.0/6) > 1e-9 {
+		t.Fatalf("dummy report %+v", dummy)
+	}
+	cs, err := EvaluateWordPairs(x, pairs, PairsOptions{CaseSensitive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs.OOV != 2 || math.Abs(cs.OOVPercent-100.0/3) > 1e-9 {
+		t.Fatalf("case-sensitive report %+v", cs)
+	}
+	if _, err := EvaluateWordPairs(x, pairs[5:], PairsOptions{}); err == nil {
+		t.Fatal("all-OOV pairs accepted")
+	}
+}
+
+func TestReadWordPairsFormats(t *testing.T) {
+	in := "# comment\nold new 2.5\r\na\tb\t 3 \nx y\nx y z\n"
+	pairs, skipped, err := ReadWordPairs(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pairs) != 2 || pairs[0] != (WordPair{"old", "new", 2.5, 2}) || pairs[1] != (WordPair{"a", "b", 3, 3}) {
+		t.Fatalf("pairs %+v", pairs)
+	}
+	if len(skipped) != 2 || skipped[0] != 4 || skipped[1] != 5 {
+		t.Fatalf("skipped %v", skipped)
+	}
+}
