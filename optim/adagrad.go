@@ -1,0 +1,75 @@
+package optim
+
+import (
+	"math"
+
+	"github.com/recurrent-go/recurrent/nn"
+)
+
+// AdagradConfig holds torch.optim.Adagrad's arguments. Zero values are used
+// as given; start from DefaultAdagrad.
+type AdagradConfig struct {
+	LR                      float64
+	LRDecay                 float64
+	WeightDecay             float64
+	InitialAccumulatorValue float64
+	Eps                     float64
+}
+
+// DefaultAdagrad returns torch.optim.Adagrad's defaults: lr 1e-2, eps 1e-10.
+func DefaultAdagrad() AdagradConfig { return AdagradConfig{LR: 1e-2, Eps: 1e-10} }
+
+// Adagrad is torch.optim.Adagrad. At step t:
+//
+//	g = grad + wd*p
+//	clr = lr / (1 + (t-1)*lr_decay)
+//	sum = sum + g^2                  (sum starts at initial_accumulator_value)
+//	p = p - clr * g / (sqrt(sum) + eps)
+type Adagrad struct {
+	core
+	cfg AdagradConfig
+}
+
+// NewAdagrad returns an Adagrad optimiser over params. Its state has the
+// buffer "sum".
+func NewAdagrad(params []*nn.Param, cfg AdagradConfig) (*Adagrad, error) {
+	for _, h := range []struct {
+		name string
+		v    float64
+	}{{"lr decay", cfg.LRDecay}, {"weight decay", cfg.WeightDecay}, {"initial accumulator value", cfg.InitialAccumulatorValue}, {"epsilon", cfg.Eps}} {
+		if err := checkHyper("Adagrad", h.name, h.v); err != nil {
+			return nil, err
+		}
+	}
+	c, err := newCore("adagrad", params, cfg.LR, "sum")
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range c.bufs[0] {
+		for j := range s {
+			s[j] = float32(cfg.InitialAccumulatorValue)
+		}
+	}
+	return &Adagrad{core: c, cfg: cfg}, nil
+}
+
+// Step applies one Adagrad update.
+func (o *Adagrad) Step() error {
+	if err := CheckFinite(o.params); err != nil {
+		return err
+	}
+	o.step++
+	clr := o.lr / (1 + float64(o.step-1)*o.cfg.LRDecay)
+	wd, eps := o.cfg.WeightDecay, o.cfg.Eps
+	for i, p := range o.params {
+		sum := o.bufs[0][i]
+		for j, w32 := range p.Data {
+			w, g := float64(w32), float64(p.Grad[j])
+			g += wd * w
+			s := float64(sum[j]) + g*g
+			sum[j] = float32(s)
+			p.Data[j] = float32(w - clr*g/(math.Sqrt(s)+eps))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+package optim
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/recurrent-go/recurrent/nn"
+)
+
+// AdamConfig holds torch.optim.Adam's (and AdamW's) arguments. Zero values
+// are used as given; start from DefaultAdam or DefaultAdamW.
+type AdamConfig struct {
+	LR           float64
+	Beta1, Beta2 float64
+	Eps          float64
+	WeightDecay  float64
+	AMSGrad      bool
+}
+
+// DefaultAdam returns torch.optim.Adam's defaults: lr 1e-3, betas (0.9,
+// 0.999), eps 1e-8, no weight decay.
+func DefaultAdam() AdamConfig { return AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8} }
+
+// DefaultAdamW returns torch.optim.AdamW's defaults: DefaultAdam with
+// weight decay 1e-2.
+func DefaultAdamW() AdamConfig {
+	c := DefaultAdam()
+	c.WeightDecay = 1e-2
+	return c
+}
+
+// Adam is torch.optim.Adam, or AdamW when created by NewAdamW. At step t:
+//
+//	Adam:  g = grad + wd*p            AdamW: p = p * (1 - lr*wd), g = grad
+//	m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2
+//	vmax = max(vmax, v) (AMSGrad: v below means vmax)
+//	p = p - lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)
+type Adam struct {
+	core
+	cfg       AdamConfig
+	decoupled bool
+}
+
+// NewAdam returns an Adam optimiser over params. Its state has buffers
+// "exp_avg", "exp_avg_sq" and, with AMSGrad, "max_exp_avg_sq".
+func NewAdam(params []*nn.Param, cfg AdamConfig) (*Adam, error) {
+	return newAdam("adam", params, cfg, false)
+}
+
+// NewAdamW returns an AdamW optimiser (decoupled weight decay) over params.
+func NewAdamW(params []*nn.Param, cfg AdamConfig) (*Adam, error) {
+	return newAdam("adamw", params, cfg, true)
+}
+
+func newAdam(kind string, params []*nn.Param, cfg AdamConfig, decoupled bool) (*Adam, error) {
+	if err := checkHyper(kind, "epsilon", cfg.Eps); err != nil {
+		return nil, err
+	}
+	if err := checkHyper(kind, "weight decay", cfg.WeightDecay); err != nil {
+		return nil, err
+	}
+	if !(cfg.Beta1 >= 0 && cfg.Beta1 < 1 && cfg.Beta2 >= 0 && cfg.Beta2 < 1) {
+		return nil, fmt.Errorf("optim: %s: betas (%v, %v) must lie in [0, 1)", kind, cfg.Beta1, cfg.Beta2)
+	}
+	names := []string{"exp_avg", "exp_avg_sq"}
+	if cfg.AMSGrad {
+		names = append(names, "max_exp_avg_sq")
+	}
+	c, err := newCore(kind, params, cfg.LR, names...)
+	if err != nil {
+		return nil, err
+	}
+	return &Adam{core: c, cfg: cfg, decoupled: decoupled}, nil
+}
+
+// Step applies one Adam (or AdamW) update.
+func (o *Adam) Step() error {
+	if err := CheckFinite(o.params); err != nil {
+		return err
+	}
+	o.step++
+	lr, b1, b2, eps, wd := o.lr, o.cfg.Beta1, o.cfg.Beta2, o.cfg.Eps, o.cfg.WeightDecay
+	t := float64(o.step)
+	stepSize := lr / (1 - math.Pow(b1, t))
+	bc2Sqrt := math.Sqrt(1 - math.Pow(b2, t))
+	decay := 1.0
+	if o.decoupled {
+		decay = 1 - lr*wd
+	}
+	for i, p := range o.params {
+		m, v := o.bufs[0][i], o.bufs[1][i]
+		var vmax []float32
+		if o.cfg.AMSGrad {
+			vmax = o.bufs[2][i]
+		}
+		for j, w32 := range p.Data {
+			w, g := float64(w32), float64(p.Grad[j])
+			if o.decoupled {
+				w *= decay
+			} else {
+				g += wd * w
+			}
+			mj := b1*float64(m[j]) + (1-b1)*g
+			vj := b2*float64(v[j]) + (1-b2)*g*g
+			m[j], v[j] = float32(mj), float32(vj)
+			if vmax != nil {
+				vj = math.Max(float64(vmax[j]), vj)
+				vmax[j] = float32(vj)
+			}
+			p.Data[j] = float32(w - stepSize*mj/(math.Sqrt(vj)/bc2Sqrt+eps))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,87 @@
+package optim
+
+import (
+	"fmt"
+
+	"github.com/recurrent-go/recurrent/nn"
+)
+
+// SGDConfig holds torch.optim.SGD's arguments. Zero values are used as
+// given (plain SGD without momentum or decay).
+type SGDConfig struct {
+	LR          float64
+	Momentum    float64
+	Dampening   float64
+	WeightDecay float64
+	Nesterov    bool
+}
+
+// SGD is stochastic gradient descent with optional momentum, dampening,
+// Nesterov momentum and (coupled, L2) weight decay, as torch.optim.SGD:
+//
+//	g = grad + wd*p
+//	b = g on the first step, else momentum*b + (1-dampening)*g
+//	g = g + momentum*b (Nesterov) or b (momentum != 0)
+//	p = p - lr*g
+type SGD struct {
+	core
+	cfg SGDConfig
+}
+
+// NewSGD returns an SGD optimiser over params. Its state has the buffer
+// "momentum_buffer" when Momentum != 0.
+func NewSGD(params []*nn.Param, cfg SGDConfig) (*SGD, error) {
+	for _, h := range []struct {
+		name string
+		v    float64
+	}{{"momentum", cfg.Momentum}, {"dampening", cfg.Dampening}, {"weight decay", cfg.WeightDecay}} {
+		if err := checkHyper("SGD", h.name, h.v); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Nesterov && (cfg.Momentum <= 0 || cfg.Dampening != 0) {
+		return nil, fmt.Errorf("optim: SGD: Nesterov momentum requires momentum > 0 and zero dampening")
+	}
+	var names []string
+	if cfg.Momentum != 0 {
+		names = []string{"momentum_buffer"}
+	}
+	c, err := newCore("sgd", params, cfg.LR, names...)
+	if err != nil {
+		return nil, err
+	}
+	return &SGD{core: c, cfg: cfg}, nil
+}
+
+// Step applies one SGD update.
+func (o *SGD) Step() error {
+	if err := CheckFinite(o.params); err != nil {
+		return err
+	}
+	o.step++
+	lr, mom, damp, wd := o.lr, o.cfg.Momentum, o.cfg.Dampening, o.cfg.WeightDecay
+	for i, p := range o.params {
+		var buf []float32
+		if mom != 0 {
+			buf = o.bufs[0][i]
+		}
+		for j, w32 := range p.Data {
+			w, g := float64(w32), float64(p.Grad[j])
+			g += wd * w
+			if mom != 0 {
+				b := g
+				if o.step > 1 {
+					b = mom*float64(buf[j]) + (1-damp)*g
+				}
+				buf[j] = float32(b)
+				if o.cfg.Nesterov {
+					g += mom * b
+				} else {
+					g = b
+				}
+			}
+			p.Data[j] = float32(w - lr*g)
+		}
+	}
+	return nil
+}
