@@ -76,6 +76,9 @@ func checkGoldenLoss(t *testing.T, path string) {
 		if err != nil {
 			t.Fatalf("%s: %v", red.name, err)
 		}
+		if red.want != nil {
+			t.Logf("loss %s: |diff| %.3g", red.name, math.Abs(loss-*red.want))
+		}
 		if red.want != nil && math.Abs(loss-*red.want) > 1e-5 {
 			t.Errorf("loss %s = %.9g, want %.9g (|diff| %.3g > 1e-5)", red.name, loss, *red.want, math.Abs(loss-*red.want))
 		}
@@ -102,6 +105,7 @@ func compareGolden(t *testing.T, name string, got []float32, want []float64, tol
 			worst, at = d, i
 		}
 	}
+	t.Logf("%s: largest difference %.3g (%.3g of max magnitude %.3g)", name, worst, worst/math.Max(scale, 1e-30), scale)
 	if at >= 0 && !(worst <= tol*math.Max(scale, 1e-30)) {
 		t.Errorf("%s[%d] = %.9g, want %.9g (|diff| %.3g > %.3g relative to max %.3g)", name, at, got[at], want[at], worst, tol, scale)
 	}
