@@ -191,3 +191,23 @@ func Batches(lengths []int, opt BatchOptions, epoch int) ([][]int, error) {
 	}
 	return out, nil
 }
+
+// CountFile is CountReader on a file (plain or .gz, see OpenFile).
+func CountFile(c *Counter, t *Tokenizer, path string) error {
+	f, err := OpenFile(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return CountReader(c, t, f, path)
+}
+
+// EncodeFile is EncodeReader on a file (plain or .gz, see OpenFile).
+func EncodeFile(v *Vocab, t *Tokenizer, path string) ([]int32, error) {
+	f, err := OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return EncodeReader(v, t, f, path)
+}

@@ -1,7 +1,11 @@
 package text
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -227,5 +231,45 @@ func BenchmarkStreamChunk(b *testing.B) {
 	for b.Loop() {
 		s.Chunk(k%s.NumChunks(), x, y)
 		k++
+	}
+}
+
+func TestFiles(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "a.txt")
+	if err := os.WriteFile(plain, []byte("x y\ny\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gz := filepath.Join(dir, "b.txt.gz")
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte("y z\n"))
+	zw.Close()
+	if err := os.WriteFile(gz, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tok := &Tokenizer{Mode: Whitespace, EOS: EOS}
+	c := NewCounter()
+	for _, p := range []string{plain, gz} {
+		if err := CountFile(c, tok, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.Count("y") != 3 || c.Count("z") != 1 || c.Count(EOS) != 3 {
+		t.Errorf("counts y=%d z=%d eos=%d", c.Count("y"), c.Count("z"), c.Count(EOS))
+	}
+	v, _ := BuildVocab(c, VocabOptions{Specials: []string{UNK, EOS}})
+	ids, err := EncodeFile(v, tok, gz)
+	if err != nil || !slices.Equal(ids, []int32{v.ID("y"), v.ID("z"), 1}) {
+		t.Errorf("EncodeFile = %v, %v", ids, err)
+	}
+	if _, err := EncodeFile(v, tok, filepath.Join(dir, "missing")); err == nil {
+		t.Error("missing file: no error")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bad.gz"), []byte("not gzip"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CountFile(c, tok, filepath.Join(dir, "bad.gz")); err == nil {
+		t.Error("corrupt gzip: no error")
 	}
 }
