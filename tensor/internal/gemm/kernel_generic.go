@@ -3,26 +3,23 @@ package gemm
 // genericImpl is the pure-Go kernel set.
 var genericImpl = &impl{
 	name: "generic",
-	mr:   4, nr: 4,
+	mr:   2, nr: 4,
 	mc: 128, kc: 256, nc: 2048,
-	kernel: kernelGo4x4,
+	kernel: kernelGo2x4,
 	gemvT:  gemvTGo,
 	gemvN:  gemvNGo,
 }
 
-// kernelGo4x4 is the pure-Go 4x4 micro-kernel (see microKernel).
-func kernelGo4x4(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+// kernelGo2x4 is the pure-Go 2x4 micro-kernel (see microKernel). The
+// tile is small because the Go compiler spills larger ones to the stack.
+func kernelGo2x4(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 	var c00, c01, c02, c03 float32
 	var c10, c11, c12, c13 float32
-	var c20, c21, c22, c23 float32
-	var c30, c31, c32, c33 float32
-	a = a[:4*k]
+	a = a[:2*k]
 	b = b[:4*k]
-	for p := 0; p < len(a); p += 4 {
-		ap := a[p : p+4 : p+4]
-		bp := b[p : p+4 : p+4]
-		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
-		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+	for len(a) >= 2 && len(b) >= 4 {
+		a0, a1 := a[0], a[1]
+		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
 		c00 += a0 * b0
 		c01 += a0 * b1
 		c02 += a0 * b2
@@ -31,19 +28,11 @@ func kernelGo4x4(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 		c11 += a1 * b1
 		c12 += a1 * b2
 		c13 += a1 * b3
-		c20 += a2 * b0
-		c21 += a2 * b1
-		c22 += a2 * b2
-		c23 += a2 * b3
-		c30 += a3 * b0
-		c31 += a3 * b1
-		c32 += a3 * b2
-		c33 += a3 * b3
+		a = a[2:]
+		b = b[4:]
 	}
-	store4(c[0*ldc:], c00, c01, c02, c03, alpha, beta)
-	store4(c[1*ldc:], c10, c11, c12, c13, alpha, beta)
-	store4(c[2*ldc:], c20, c21, c22, c23, alpha, beta)
-	store4(c[3*ldc:], c30, c31, c32, c33, alpha, beta)
+	store4(c, c00, c01, c02, c03, alpha, beta)
+	store4(c[ldc:], c10, c11, c12, c13, alpha, beta)
 }
 
 func store4(c []float32, s0, s1, s2, s3, alpha, beta float32) {

@@ -2,4 +2,68 @@
 
 package gemm
 
-func available() []*impl { return []*impl{genericImpl} }
+//go:generate sh -c "cd asm && go run . -out ../kernel_amd64.s -stubs ../kernel_amd64.go -pkg gemm"
+
+import "golang.org/x/sys/cpu"
+
+var (
+	avx512Impl = &impl{
+		name: "avx512",
+		mr:   14, nr: 32,
+		mc: 140, kc: 192, nc: 3072,
+		kernel: kernelAVX512_14x32,
+		gemvT:  gemvTWith(gemvTAVX512),
+		gemvN:  gemvNWith(gemvNAVX512),
+	}
+	avx2Impl = &impl{
+		name: "avx2",
+		mr:   6, nr: 16,
+		mc: 144, kc: 256, nc: 3072,
+		kernel: kernelAVX2_6x16,
+		gemvT:  gemvTWith(gemvTAVX2),
+		gemvN:  gemvNWith(gemvNAVX2),
+	}
+)
+
+// available lists the assembly kernel sets the CPU supports, then pure Go.
+func available() []*impl {
+	var l []*impl
+	if cpu.X86.HasAVX512F {
+		l = append(l, avx512Impl)
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		l = append(l, avx2Impl)
+	}
+	return append(l, genericImpl)
+}
+
+// gemvNWith completes an assembly gemvN, which leaves the last columns of
+// y that do not fill a vector, with the Go kernel.
+func gemvNWith(f func(m []float32, ld int, x, y []float32) int) func(m []float32, ld int, x, y []float32) {
+	return func(m []float32, ld int, x, y []float32) {
+		done := f(m, ld, x, y)
+		if done < len(y) {
+			gemvNGo(m[done:], ld, x, y[done:])
+		}
+	}
+}
+
+// gemvTWith completes an assembly gemvT, which leaves the last elements of
+// x that do not fill a vector, in Go.
+func gemvTWith(f func(m []float32, ld int, x, y []float32) int) func(m []float32, ld int, x, y []float32) {
+	return func(m []float32, ld int, x, y []float32) {
+		kv := f(m, ld, x, y)
+		if kv == len(x) {
+			return
+		}
+		xt := x[kv:]
+		for i := range y {
+			row := m[i*ld+kv : i*ld+len(x)]
+			s := y[i]
+			for p, v := range row {
+				s += v * xt[p]
+			}
+			y[i] = s
+		}
+	}
+}
