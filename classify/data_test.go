@@ -1,0 +1,130 @@
+package classify
+
+import (
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestReadFiles(t *testing.T) {
+	cases := []struct {
+		file   string
+		format Format
+		want   []Example
+	}{
+		{"tiny.tsv", TSV, []Example{{"the soup was lovely", "pos", 1}, {"a dull and tired plot", "neg", 2}, {"bright, warm acting", "pos", 4}}},
+		{"tiny.sst", SST, []Example{{"a warm , funny little film .", "1", 1}, {"the plot goes nowhere .", "0", 2}, {"sharp writing and good pacing", "1", 3}}},
+		{"tiny.csv", CSV, []Example{{"let us play ball", "1", 1}, {"I miss you so", "0", 2}, {"that food smells great", "4", 3}, {"we laughed, a lot", "2", 4}, {"this is awful", "3", 5}}},
+	}
+	for _, c := range cases {
+		for _, f := range []Format{c.format, Auto} {
+			t.Run(c.file+"/"+f.String(), func(t *testing.T) {
+				got, err := ReadFile(filepath.Join("testdata", c.file), f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, c.want) {
+					t.Errorf("got %v\nwant %v", got, c.want)
+				}
+			})
+		}
+	}
+}
+
+func TestDetectFormat(t *testing.T) {
+	cases := []struct {
+		in   string
+		want Format
+		err  bool
+	}{
+		{"pos\tgood film\nneg\tbad film\n", TSV, false},
+		{"0 one long string of cliches .\n1 a fine, warm film\n", SST, false},
+		{"never talk to me again,3,,\r\nI am proud,2,,\r\n", CSV, false},
+		{"\"I want to eat\t\",4\r\n\"he did not answer\t\",3\r\n", CSV, false},
+		{"happy a good day\nsad a bad day, really\n", SST, false},
+		{"", Auto, true},
+		{"single\n", Auto, true},
+	}
+	for _, c := range cases {
+		got, err := DetectFormat([]byte(c.in))
+		if (err != nil) != c.err || got != c.want {
+			t.Errorf("DetectFormat(%q) = %v, %v; want %v (error %v)", c.in, got, err, c.want, c.err)
+		}
+	}
+}
+
+func TestReadHeaderAndErrors(t *testing.T) {
+	got, err := Read(strings.NewReader("text,label\nhello there,greet\n"), "h.csv", CSV)
+	if err != nil || len(got) != 1 || got[0].Label != "greet" || got[0].Line != 2 {
+		t.Errorf("header csv: %v %v", got, err)
+	}
+	got, err = Read(strings.NewReader("label\ttext\nx\thello\n"), "h.tsv", TSV)
+	if err != nil || len(got) != 1 || got[0].Label != "x" {
+		t.Errorf("header tsv: %v %v", got, err)
+	}
+	cases := []struct {
+		name, in string
+		f        Format
+		want     string
+	}{
+		{"tsv no tab", "a\tb\nno tab\n", TSV, "f:2: expected label<TAB>text"},
+		{"tsv empty text", "a\t \n", TSV, "f:1: empty text"},
+		{"tsv empty label", "\ttext\n", TSV, "f:1: empty label"},
+		{"sst label only", "1 good\n0\n", SST, "f:2: expected \"<label> <text>\""},
+		{"csv one column", "hello,1\nno label here\n", CSV, "f:2: expected text,label"},
+		{"csv empty label", "hello,1\r\nthere,\r\n", CSV, "f:2: empty label"},
+		{"csv unterminated quote", "a,1\n\"unterminated,2\n", CSV, "f:2:"},
+		{"undetectable", "one\n", Auto, "cannot detect"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Read(strings.NewReader(c.in), "f", c.f)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %v, want %q", err, c.want)
+			}
+		})
+	}
+	if _, err := ReadFile(filepath.Join("testdata", "missing"), Auto); err == nil {
+		t.Error("want error for missing file")
+	}
+}
+
+func TestLabelMap(t *testing.T) {
+	labels := []string{"10", "2", "10", "1"}
+	first := NewLabelMap(labels, FirstSeen)
+	if !reflect.DeepEqual(first.Names, []string{"10", "2", "1"}) {
+		t.Errorf("first seen: %v", first.Names)
+	}
+	sorted := NewLabelMap(labels, Sorted)
+	if !reflect.DeepEqual(sorted.Names, []string{"1", "2", "10"}) {
+		t.Errorf("numeric sort: %v", sorted.Names)
+	}
+	if id, ok := sorted.ID("10"); !ok || id != 2 {
+		t.Errorf("ID(10) = %d %v", id, ok)
+	}
+	str := NewLabelMap([]string{"pos", "neg", "10"}, Sorted)
+	if !reflect.DeepEqual(str.Names, []string{"10", "neg", "pos"}) || str.Len() != 3 {
+		t.Errorf("string sort: %v", str.Names)
+	}
+	ex := []Example{{"a", "pos", 1}, {"b", "neg", 2}}
+	m := LabelMapOf(ex, FirstSeen)
+	ids, err := m.IDs(ex, "f")
+	if err != nil || !reflect.DeepEqual(ids, []int{0, 1}) {
+		t.Errorf("IDs: %v %v", ids, err)
+	}
+	if _, err := m.IDs([]Example{{"c", "meh", 7}}, "dev.tsv"); err == nil || !strings.Contains(err.Error(), "dev.tsv:7: unknown label \"meh\"") {
+		t.Errorf("unknown label err = %v", err)
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for _, f := range []Format{Auto, TSV, SST, CSV} {
+		if got, err := ParseFormat(strings.ToUpper(f.String())); err != nil || got != f {
+			t.Errorf("ParseFormat(%v) = %v %v", f, got, err)
+		}
+	}
+	if _, err := ParseFormat("json"); err == nil {
+		t.Error("want error")
+	}
+}
