@@ -3,9 +3,9 @@ package vectors
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"unicode"
 
@@ -29,14 +29,23 @@ type DebiasLists struct {
 // and professions.json (entries [word, definitional, stereotypical]) from
 // dir, the layout of the debiaswe repository's data folder.
 func LoadDebiasLists(dir string, seed bool) (*DebiasLists, error) {
+	l, err := LoadDebiasListsFS(os.DirFS(dir), seed)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	return l, nil
+}
+
+// LoadDebiasListsFS reads the lists of LoadDebiasLists from the root of fsys.
+func LoadDebiasListsFS(fsys fs.FS, seed bool) (*DebiasLists, error) {
 	l := &DebiasLists{}
 	readJSON := func(name string, dst any) error {
-		b, err := os.ReadFile(filepath.Join(dir, name))
+		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return fmt.Errorf("debias lists: %w", err)
 		}
 		if err := json.Unmarshal(b, dst); err != nil {
-			return fmt.Errorf("debias lists: %s: %w", filepath.Join(dir, name), err)
+			return fmt.Errorf("debias lists: %s: %w", name, err)
 		}
 		return nil
 	}
@@ -50,7 +59,7 @@ func LoadDebiasLists(dir string, seed bool) (*DebiasLists, error) {
 	for _, p := range [][2]any{{"definitional_pairs.json", def}, {"equalize_pairs.json", eq}} {
 		for i, pair := range p[1].([][]string) {
 			if len(pair) != 2 {
-				return nil, fmt.Errorf("debias lists: %s: entry %d has %d words, expected a pair", filepath.Join(dir, p[0].(string)), i+1, len(pair))
+				return nil, fmt.Errorf("debias lists: %s: entry %d has %d words, expected a pair", p[0].(string), i+1, len(pair))
 			}
 		}
 	}
@@ -78,7 +87,7 @@ func LoadDebiasLists(dir string, seed bool) (*DebiasLists, error) {
 			s, ok = p[0].(string)
 		}
 		if !ok {
-			return nil, fmt.Errorf("debias lists: %s: entry %d does not start with a word", filepath.Join(dir, "professions.json"), i+1)
+			return nil, fmt.Errorf("debias lists: %s: entry %d does not start with a word", "professions.json", i+1)
 		}
 		l.Professions = append(l.Professions, s)
 	}

@@ -1,0 +1,105 @@
+package vectors
+
+import (
+	"fmt"
+	"image/color"
+	"os"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Project2D returns the coordinates of words on the first two principal
+// components of their unit vectors ([len(words), 2] as pairs), and which
+// words were unknown (and left out). At least two known words are needed;
+// with one usable dimension the second coordinate is 0.
+func (x *Index) Project2D(words []string) (known []string, xy [][2]float64, missing []string, err error) {
+	var rows []float32
+	for _, w := range words {
+		i, ok := x.Lookup(w)
+		if !ok {
+			missing = append(missing, w)
+			continue
+		}
+		known = append(known, w)
+		rows = append(rows, x.UnitVec(i)...)
+	}
+	if len(known) < 2 {
+		return nil, nil, missing, fmt.Errorf("project: need at least two known words, have %d (unknown: %q)", len(known), missing)
+	}
+	d := x.V.Dim
+	k := min(2, d)
+	comps, _, err := PCA(rows, len(known), d, k)
+	if err != nil {
+		return nil, nil, missing, err
+	}
+	mean := make([]float64, d)
+	for i := range known {
+		for j := 0; j < d; j++ {
+			mean[j] += float64(rows[i*d+j]) / float64(len(known))
+		}
+	}
+	xy = make([][2]float64, len(known))
+	for i := range known {
+		for c := 0; c < k; c++ {
+			var s float64
+			for j := 0; j < d; j++ {
+				s += (float64(rows[i*d+j]) - mean[j]) * float64(comps[c*d+j])
+			}
+			xy[i][c] = s
+		}
+	}
+	return known, xy, missing, nil
+}
+
+// SavePlot draws labelled points xy (one per label) and writes the image
+// to path; the extension picks the format (.png, .svg, .pdf, .jpg, ...).
+// Width and height are in centimetres.
+func SavePlot(path, title string, labels []string, xy [][2]float64, width, height float64) error {
+	if len(labels) != len(xy) {
+		return fmt.Errorf("plot: %d labels for %d points", len(labels), len(xy))
+	}
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "PC 1"
+	p.Y.Label.Text = "PC 2"
+	pts := make(plotter.XYs, len(xy))
+	for i, c := range xy {
+		pts[i].X, pts[i].Y = c[0], c[1]
+	}
+	sc, err := plotter.NewScatter(pts)
+	if err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	sc.GlyphStyle.Shape = draw.CircleGlyph{}
+	sc.GlyphStyle.Color = color.RGBA{R: 31, G: 119, B: 180, A: 255}
+	sc.GlyphStyle.Radius = vg.Points(3)
+	lab, err := plotter.NewLabels(plotter.XYLabels{XYs: pts, Labels: labels})
+	if err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	lab.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(2)}
+	p.Add(plotter.NewGrid(), sc, lab)
+	// Leave room for the labels right of the rightmost points.
+	p.X.Max += (p.X.Max - p.X.Min) * 0.15
+	dir, base := filepath.Split(path)
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp*"+filepath.Ext(path))
+	if err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	if err := p.Save(vg.Length(width)*vg.Centimeter, vg.Length(height)*vg.Centimeter, tmp.Name()); err != nil {
+		return fmt.Errorf("plot %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	return nil
+}
