@@ -80,15 +80,22 @@ var headerLabels = map[string]bool{"label": true, "labels": true, "class": true,
 // ReadFile reads the examples of the file at path in format f; "-" reads
 // standard input.
 func ReadFile(path string, f Format) ([]Example, error) {
+	ex, _, err := ReadFileFormat(path, f)
+	return ex, err
+}
+
+// ReadFileFormat is ReadFile that also returns the format used (the
+// detected one when f is Auto).
+func ReadFileFormat(path string, f Format) ([]Example, Format, error) {
 	if path == "-" {
-		return Read(os.Stdin, "<stdin>", f)
+		return readFormat(os.Stdin, "<stdin>", f)
 	}
 	file, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("classify: %w", err)
+		return nil, f, fmt.Errorf("classify: %w", err)
 	}
 	defer file.Close()
-	return Read(file, path, f)
+	return readFormat(file, path, f)
 }
 
 // Read reads examples in format f (Auto: detected from the first lines).
@@ -98,22 +105,30 @@ func ReadFile(path string, f Format) ([]Example, error) {
 // needs a non-empty label and text; errors name the file and line. name is
 // used in error messages.
 func Read(r io.Reader, name string, f Format) ([]Example, error) {
+	ex, _, err := readFormat(r, name, f)
+	return ex, err
+}
+
+func readFormat(r io.Reader, name string, f Format) ([]Example, Format, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("classify: %s: %w", name, err)
+		return nil, f, fmt.Errorf("classify: %s: %w", name, err)
 	}
 	if f == Auto {
 		if f, err = DetectFormat(data); err != nil {
-			return nil, fmt.Errorf("classify: %s: %w", name, err)
+			return nil, f, fmt.Errorf("classify: %s: %w", name, err)
 		}
 	}
+	var ex []Example
 	switch f {
 	case TSV, SST:
-		return readLines(data, name, f)
+		ex, err = readLines(data, name, f)
 	case CSV:
-		return readCSV(data, name)
+		ex, err = readCSV(data, name)
+	default:
+		err = fmt.Errorf("classify: unknown format %d", int(f))
 	}
-	return nil, fmt.Errorf("classify: unknown format %d", int(f))
+	return ex, f, err
 }
 
 func readLines(data []byte, name string, f Format) ([]Example, error) {

@@ -128,3 +128,10 @@ func TestParseFormat(t *testing.T) {
 		t.Error("want error")
 	}
 }
+
+func TestReadFileFormat(t *testing.T) {
+	ex, f, err := ReadFileFormat(filepath.Join("testdata", "tiny.csv"), Auto)
+	if err != nil || f != CSV || len(ex) != 5 {
+		t.Errorf("got %d examples, %v, %v", len(ex), f, err)
+	}
+}
