@@ -61,15 +61,17 @@ func (o *Adagrad) Step() error {
 	o.step++
 	clr := o.lr / (1 + float64(o.step-1)*o.cfg.LRDecay)
 	wd, eps := o.cfg.WeightDecay, o.cfg.Eps
-	for i, p := range o.params {
-		sum := o.bufs[0][i]
-		for j, w32 := range p.Data {
-			w, g := float64(w32), float64(p.Grad[j])
+	o.forEach(func(i, lo, hi int) {
+		p := o.params[i]
+		ws, gs, sum := p.Data[lo:hi], p.Grad[lo:hi], o.bufs[0][i][lo:hi]
+		gs, sum = gs[:len(ws)], sum[:len(ws)]
+		for j, w32 := range ws {
+			w, g := float64(w32), float64(gs[j])
 			g += wd * w
 			s := float64(sum[j]) + g*g
 			sum[j] = float32(s)
-			p.Data[j] = float32(w - clr*g/(math.Sqrt(s)+eps))
+			ws[j] = float32(w - clr*g/(math.Sqrt(s)+eps))
 		}
-	}
+	})
 	return nil
 }

@@ -82,19 +82,23 @@ func (o *Adam) Step() error {
 	lr, b1, b2, eps, wd := o.lr, o.cfg.Beta1, o.cfg.Beta2, o.cfg.Eps, o.cfg.WeightDecay
 	t := float64(o.step)
 	stepSize := lr / (1 - math.Pow(b1, t))
-	bc2Sqrt := math.Sqrt(1 - math.Pow(b2, t))
 	decay := 1.0
 	if o.decoupled {
 		decay = 1 - lr*wd
 	}
-	for i, p := range o.params {
-		m, v := o.bufs[0][i], o.bufs[1][i]
+	invBc2 := 1 / math.Sqrt(1-math.Pow(b2, t))
+	o.forEach(func(i, lo, hi int) {
+		p := o.params[i]
+		w32s, gs := p.Data[lo:hi], p.Grad[lo:hi]
+		m, v := o.bufs[0][i][lo:hi], o.bufs[1][i][lo:hi]
+		m, v, gs = m[:len(w32s)], v[:len(w32s)], gs[:len(w32s)]
 		var vmax []float32
 		if o.cfg.AMSGrad {
-			vmax = o.bufs[2][i]
+			vmax = o.bufs[2][i][lo:hi]
+			vmax = vmax[:len(w32s)]
 		}
-		for j, w32 := range p.Data {
-			w, g := float64(w32), float64(p.Grad[j])
+		for j, w32 := range w32s {
+			w, g := float64(w32), float64(gs[j])
 			if o.decoupled {
 				w *= decay
 			} else {
@@ -104,11 +108,13 @@ func (o *Adam) Step() error {
 			vj := b2*float64(v[j]) + (1-b2)*g*g
 			m[j], v[j] = float32(mj), float32(vj)
 			if vmax != nil {
-				vj = math.Max(float64(vmax[j]), vj)
+				if mx := float64(vmax[j]); mx > vj {
+					vj = mx
+				}
 				vmax[j] = float32(vj)
 			}
-			p.Data[j] = float32(w - stepSize*mj/(math.Sqrt(vj)/bc2Sqrt+eps))
+			w32s[j] = float32(w - stepSize*mj/(math.Sqrt(vj)*invBc2+eps))
 		}
-	}
+	})
 	return nil
 }

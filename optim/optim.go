@@ -4,7 +4,8 @@
 // step, and gradient clipping (clip_grad_norm_, clip_grad_value_).
 //
 // Arithmetic inside a step is float64; parameters and optimiser state are
-// stored as float32. A Step first checks every gradient: if any is NaN or
+// stored as float32. Large parameters are updated in parallel chunks over
+// tensor.Threads() goroutines, with results identical to a serial update. A Step first checks every gradient: if any is NaN or
 // infinite it returns an error and changes neither the parameters nor the
 // state, so a training loop can skip the batch or stop cleanly.
 //
@@ -15,8 +16,10 @@ package optim
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // Optimizer updates a fixed list of parameters from their gradients.
@@ -149,6 +152,11 @@ func CheckFinite(params []*nn.Param) error {
 		if len(p.Grad) != len(p.Data) {
 			return fmt.Errorf("optim: parameter %q has %d values but %d gradients", p.Name, len(p.Data), len(p.Grad))
 		}
+		// Fast path: a finite sum of squares (float64, cannot overflow for
+		// float32 inputs) proves every element finite.
+		if s := tensor.SumSquares(p.Grad); !math.IsNaN(s) && !math.IsInf(s, 0) {
+			continue
+		}
 		for j, g := range p.Grad {
 			if math.IsNaN(float64(g)) || math.IsInf(float64(g), 0) {
 				return fmt.Errorf("optim: gradient of %q is %v at element %d; step skipped", p.Name, g, j)
@@ -156,6 +164,35 @@ func CheckFinite(params []*nn.Param) error {
 		}
 	}
 	return nil
+}
+
+// parallelMin is the parameter size from which an update is split across
+// tensor.Threads() goroutines.
+const parallelMin = 1 << 15
+
+// forEach calls fn(i, lo, hi) over [lo, hi) ranges covering every
+// parameter i, running large parameters in parallel chunks. fn must only
+// touch elements in its range.
+func (c *core) forEach(fn func(i, lo, hi int)) {
+	threads := tensor.Threads()
+	for i, p := range c.params {
+		n := len(p.Data)
+		if threads <= 1 || n < parallelMin {
+			fn(i, 0, n)
+			continue
+		}
+		var wg sync.WaitGroup
+		chunk := (n + threads - 1) / threads
+		for lo := 0; lo < n; lo += chunk {
+			hi := min(lo+chunk, n)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				fn(i, lo, hi)
+			}()
+		}
+		wg.Wait()
+	}
 }
 
 // checkHyper returns an error when v is negative or NaN.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // The trajectory tests minimise f(w) = sum_i a_i*w_i^2/2 (gradient a_i*w_i)
@@ -429,5 +430,37 @@ func BenchmarkAdamStep(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = o.Step()
+	}
+}
+
+func TestParallelStepMatchesSerial(t *testing.T) {
+	defer tensor.SetThreads(0) // back to the default
+	run := func(threads int, mk func([]*nn.Param) (Optimizer, error)) []float32 {
+		tensor.SetThreads(threads)
+		p := nn.NewParam("big", parallelMin*2+3)
+		for i := range p.Data {
+			p.Data[i] = float32(math.Cos(float64(i)))
+		}
+		o, err := mk([]*nn.Param{p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for s := 0; s < 3; s++ {
+			for i := range p.Grad {
+				p.Grad[i] = float32(math.Sin(float64(i+s))) + 0.1*p.Data[i]
+			}
+			if err := o.Step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p.Data
+	}
+	for kind, mk := range allOptimizers() {
+		a, b := run(1, mk), run(3, mk)
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("%s: element %d differs between 1 and 3 threads: %v vs %v", kind, i, a[i], b[i])
+			}
+		}
 	}
 }

@@ -70,26 +70,30 @@ func (o *RMSprop) Step() error {
 	}
 	o.step++
 	lr, alpha, eps, wd, mom := o.lr, o.cfg.Alpha, o.cfg.Eps, o.cfg.WeightDecay, o.cfg.Momentum
-	for i, p := range o.params {
-		sq := o.bufs[0][i]
+	o.forEach(func(i, lo, hi int) {
+		p := o.params[i]
+		ws, gs, sq := p.Data[lo:hi], p.Grad[lo:hi], o.bufs[0][i][lo:hi]
+		gs, sq = gs[:len(ws)], sq[:len(ws)]
 		var buf, ga []float32
 		k := 1
 		if mom > 0 {
-			buf = o.bufs[k][i]
+			buf = o.bufs[k][i][lo:hi]
+			buf = buf[:len(ws)]
 			k++
 		}
 		if o.cfg.Centered {
-			ga = o.bufs[k][i]
+			ga = o.bufs[k][i][lo:hi]
+			ga = ga[:len(ws)]
 		}
-		for j, w32 := range p.Data {
-			w, g := float64(w32), float64(p.Grad[j])
+		for j, w32 := range ws {
+			w, g := float64(w32), float64(gs[j])
 			g += wd * w
 			s := alpha*float64(sq[j]) + (1-alpha)*g*g
 			sq[j] = float32(s)
 			if ga != nil {
 				a := alpha*float64(ga[j]) + (1-alpha)*g
 				ga[j] = float32(a)
-				s = math.Max(s-a*a, 0)
+				s = max(s-a*a, 0)
 			}
 			avg := math.Sqrt(s) + eps
 			if buf != nil {
@@ -99,8 +103,8 @@ func (o *RMSprop) Step() error {
 			} else {
 				w -= lr * g / avg
 			}
-			p.Data[j] = float32(w)
+			ws[j] = float32(w)
 		}
-	}
+	})
 	return nil
 }

@@ -60,15 +60,19 @@ func (o *SGD) Step() error {
 	}
 	o.step++
 	lr, mom, damp, wd := o.lr, o.cfg.Momentum, o.cfg.Dampening, o.cfg.WeightDecay
-	for i, p := range o.params {
+	o.forEach(func(i, lo, hi int) {
+		p := o.params[i]
+		ws, gs := p.Data[lo:hi], p.Grad[lo:hi]
+		gs = gs[:len(ws)]
 		var buf []float32
 		if mom != 0 {
-			buf = o.bufs[0][i]
+			buf = o.bufs[0][i][lo:hi]
+			buf = buf[:len(ws)]
 		}
-		for j, w32 := range p.Data {
-			w, g := float64(w32), float64(p.Grad[j])
+		for j, w32 := range ws {
+			w, g := float64(w32), float64(gs[j])
 			g += wd * w
-			if mom != 0 {
+			if buf != nil {
 				b := g
 				if o.step > 1 {
 					b = mom*float64(buf[j]) + (1-damp)*g
@@ -80,8 +84,8 @@ func (o *SGD) Step() error {
 					g = b
 				}
 			}
-			p.Data[j] = float32(w - lr*g)
+			ws[j] = float32(w - lr*g)
 		}
-	}
+	})
 	return nil
 }
