@@ -1,7 +1,6 @@
 package seq2seq
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"strings"
@@ -73,51 +72,98 @@ func isPySpace(r rune) bool {
 	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
 }
 
-// ngramCounts counts the n-grams of order 1..MaxOrder of toks. Keys encode
-// each token length-prefixed, so distinct token sequences never collide.
-func ngramCounts(toks []string) map[string]int {
-	m := make(map[string]int, MaxOrder*len(toks))
-	var key []byte
-	for i := range toks {
-		key = key[:0]
-		for n := 1; n <= MaxOrder && i+n <= len(toks); n++ {
-			t := toks[i+n-1]
-			key = binary.AppendUvarint(key, uint64(len(t)))
-			key = append(key, t...)
-			m[string(key)]++
-		}
-	}
-	return m
+// ngram is an n-gram of token ids (n = 1..MaxOrder; unused ids are 0).
+type ngram struct {
+	n   int32
+	ids [MaxOrder]int32
 }
 
-// SegmentStats returns the BLEU statistics of one tokenized hypothesis
-// against one tokenized reference.
-func SegmentStats(hyp, ref []string) BLEUStats {
-	s := BLEUStats{SysLen: len(hyp), RefLen: len(ref)}
-	refCounts := ngramCounts(ref)
-	for i := range hyp {
-		for n := 1; n <= MaxOrder && i+n <= len(hyp); n++ {
-			s.Total[n-1]++
+// counter computes segment statistics, reusing its vocabulary, maps and
+// buffers so that scoring a corpus allocates only for new token types.
+type counter struct {
+	vocab      map[string]int32
+	hyp, ref   map[ngram]int32
+	hids, rids []int32
+}
+
+func newCounter() *counter {
+	return &counter{vocab: map[string]int32{}, hyp: map[ngram]int32{}, ref: map[ngram]int32{}}
+}
+
+// ids appends the ids of the whitespace-separated tokens of line to buf.
+func (c *counter) ids(line string, buf []int32) []int32 {
+	buf = buf[:0]
+	start := -1
+	for i, r := range line {
+		if isPySpace(r) {
+			if start >= 0 {
+				buf = append(buf, c.id(line[start:i]))
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
 		}
 	}
-	for g, c := range ngramCounts(hyp) {
-		if rc := refCounts[g]; rc > 0 {
-			s.Correct[ngramOrder(g)-1] += min(c, rc)
+	if start >= 0 {
+		buf = append(buf, c.id(line[start:]))
+	}
+	return buf
+}
+
+func (c *counter) id(tok string) int32 {
+	id, ok := c.vocab[tok]
+	if !ok {
+		id = int32(len(c.vocab)) + 1
+		c.vocab[tok] = id
+	}
+	return id
+}
+
+// count fills m with the n-gram counts of ids.
+func count(m map[ngram]int32, ids []int32) {
+	clear(m)
+	for i := range ids {
+		g := ngram{}
+		for n := 1; n <= MaxOrder && i+n <= len(ids); n++ {
+			g.n = int32(n)
+			g.ids[n-1] = ids[i+n-1]
+			m[g]++
+		}
+	}
+}
+
+// stats returns the statistics of hypothesis ids against reference ids.
+func (c *counter) stats(hyp, ref []int32) BLEUStats {
+	s := BLEUStats{SysLen: len(hyp), RefLen: len(ref)}
+	for n := 1; n <= MaxOrder; n++ {
+		s.Total[n-1] = max(0, len(hyp)-n+1)
+	}
+	count(c.hyp, hyp)
+	count(c.ref, ref)
+	for g, k := range c.hyp {
+		if rk := c.ref[g]; rk > 0 {
+			s.Correct[g.n-1] += int(min(k, rk))
 		}
 	}
 	return s
 }
 
-// ngramOrder decodes the number of tokens in an ngramCounts key.
-func ngramOrder(key string) int {
-	n := 0
-	b := []byte(key)
-	for len(b) > 0 {
-		l, k := binary.Uvarint(b)
-		b = b[k+int(l):]
-		n++
+// tokens maps a token slice to ids.
+func (c *counter) tokens(toks []string, buf []int32) []int32 {
+	buf = buf[:0]
+	for _, t := range toks {
+		buf = append(buf, c.id(t))
 	}
-	return n
+	return buf
+}
+
+// SegmentStats returns the BLEU statistics of one tokenized hypothesis
+// against one tokenized reference.
+func SegmentStats(hyp, ref []string) BLEUStats {
+	c := newCounter()
+	c.hids = c.tokens(hyp, c.hids)
+	c.rids = c.tokens(ref, c.rids)
+	return c.stats(c.hids, c.rids)
 }
 
 // myLog is sacreBLEU's logarithm, with log(0) taken as -9999999999.
@@ -184,8 +230,11 @@ func CorpusBLEU(hyps, refs []string) (BLEU, error) {
 		return BLEU{}, fmt.Errorf("seq2seq: %d hypothesis lines but %d reference lines", len(hyps), len(refs))
 	}
 	var s BLEUStats
+	c := newCounter()
 	for i := range hyps {
-		s.Add(SegmentStats(Tokenize(hyps[i]), Tokenize(refs[i])))
+		c.hids = c.ids(hyps[i], c.hids)
+		c.rids = c.ids(refs[i], c.rids)
+		s.Add(c.stats(c.hids, c.rids))
 	}
 	return s.Score(), nil
 }
@@ -196,8 +245,11 @@ func CorpusBLEUTokens(hyps, refs [][]string) (BLEU, error) {
 		return BLEU{}, fmt.Errorf("seq2seq: %d hypotheses but %d references", len(hyps), len(refs))
 	}
 	var s BLEUStats
+	c := newCounter()
 	for i := range hyps {
-		s.Add(SegmentStats(hyps[i], refs[i]))
+		c.hids = c.tokens(hyps[i], c.hids)
+		c.rids = c.tokens(refs[i], c.rids)
+		s.Add(c.stats(c.hids, c.rids))
 	}
 	return s.Score(), nil
 }

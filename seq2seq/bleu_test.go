@@ -2,6 +2,7 @@ package seq2seq
 
 import (
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -152,6 +153,64 @@ func BenchmarkCorpusBLEU(b *testing.B) {
 	for range b.N {
 		if _, err := CorpusBLEU(hyps, refs); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestTokenize(t *testing.T) {
+	got := Tokenize(" a\tb  c\x1fd\u3000e\u00a0f ")
+	if !reflect.DeepEqual(got, []string{"a", "b", "c", "d", "e", "f"}) {
+		t.Errorf("Tokenize = %q", got)
+	}
+}
+
+// naiveStats counts n-grams with joined-string keys, independently of the
+// id-based counter.
+func naiveStats(hyp, ref []string) BLEUStats {
+	grams := func(toks []string) map[string]int {
+		m := map[string]int{}
+		for n := 1; n <= MaxOrder; n++ {
+			for i := 0; i+n <= len(toks); i++ {
+				m[strings.Join(toks[i:i+n], "\x00")]++
+			}
+		}
+		return m
+	}
+	s := BLEUStats{SysLen: len(hyp), RefLen: len(ref)}
+	r := grams(ref)
+	for g, c := range grams(hyp) {
+		n := strings.Count(g, "\x00") + 1
+		s.Total[n-1] += c
+		s.Correct[n-1] += min(c, r[g])
+	}
+	return s
+}
+
+func TestCorpusBLEURandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	words := []string{"a", "b", "c", "d", "the", "cat"}
+	line := func() []string {
+		toks := make([]string, rng.IntN(9))
+		for i := range toks {
+			toks[i] = words[rng.IntN(len(words))]
+		}
+		return toks
+	}
+	for range 200 {
+		var hyps, refs []string
+		var want BLEUStats
+		for range 1 + rng.IntN(5) {
+			h, r := line(), line()
+			hyps = append(hyps, strings.Join(h, " "))
+			refs = append(refs, strings.Join(r, "  "))
+			want.Add(naiveStats(h, r))
+		}
+		got, err := CorpusBLEU(hyps, refs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := want.Score(); !reflect.DeepEqual(got, w) {
+			t.Fatalf("%q vs %q: got %+v want %+v", hyps, refs, got, w)
 		}
 	}
 }
