@@ -324,4 +324,3 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (Result, err
 	}
 	return r, err
 }
-
