@@ -266,3 +266,32 @@ func TestConllevalDifferential(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteEvalInput(t *testing.T) {
+	ss, err := ReadCoNLL(strings.NewReader("a X I-PER\nb X I-PER\n\nc X O\n"), "x", ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pred := [][]string{{"I-PER", "I-LOC"}, {"O"}}
+	var b bytes.Buffer
+	if err := WriteEvalInput(&b, ss, pred); err != nil {
+		t.Fatal(err)
+	}
+	if want := "a I-PER I-PER\nb I-PER I-LOC\n\nc O O\n\n"; b.String() != want {
+		t.Errorf("got %q want %q", b.String(), want)
+	}
+	r, err := Evaluate(&b, "buf", EvalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, _ := ScoreSentences([][]string{ss[0].Tags, ss[1].Tags}, pred)
+	if r.Score != direct.Score || r.Tokens != direct.Tokens {
+		t.Errorf("file round trip %+v != direct %+v", r.Score, direct.Score)
+	}
+	if err := WriteEvalInput(&b, ss, pred[:1]); err == nil {
+		t.Error("want error for missing predictions")
+	}
+	if err := WriteEvalInput(&b, ss, [][]string{{"O"}, {"O"}}); err == nil {
+		t.Error("want error for short prediction")
+	}
+}

@@ -33,7 +33,9 @@ func newTagScoreCmd() *cobra.Command {
 		Long: `Score reads conlleval's input format: one token per line, fields separated by
 the delimiter (default one space), the last two fields being the gold and the
 predicted tag; blank lines separate sentences. FILE "-" reads standard input.
-It prints conlleval's report (or JSON with --json; percentages 0-100).`,
+It prints conlleval's report (or JSON with --json; percentages 0-100).
+IOB1, IOB2 and IOBES tags are accepted; as in conlleval, a -DOCSTART- line
+counts as an O token.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := tag.EvaluateFile(args[0], opts)
