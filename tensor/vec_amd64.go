@@ -1,0 +1,161 @@
+//go:build !purego
+
+package tensor
+
+import "golang.org/x/sys/cpu"
+
+// useAVX2 selects the AVX2+FMA assembly kernels. It is a variable so the
+// tests can exercise the pure-Go kernels on the same machine.
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// The assembly kernels (vec_amd64.s). Slices are already bounds-checked
+// by the callers; the length used is that of the first argument.
+
+//go:noescape
+func axpyAVX2(alpha float32, x, y []float32)
+
+//go:noescape
+func scaleAVX2(alpha float32, x []float32)
+
+//go:noescape
+func addAVX2(dst, a, b []float32)
+
+//go:noescape
+func mulAVX2(dst, a, b []float32)
+
+//go:noescape
+func mulAddAVX2(dst, a, b []float32)
+
+//go:noescape
+func addScalarAVX2(dst, x []float32, c float32)
+
+//go:noescape
+func dotAVX2(x, y []float32) float32
+
+//go:noescape
+func sumSquaresAVX2(x []float32) float64
+
+//go:noescape
+func maxAVX2(x []float32) float32
+
+//go:noescape
+func expAVX2(dst, x []float32)
+
+//go:noescape
+func sigmoidAVX2(dst, x []float32)
+
+//go:noescape
+func tanhAVX2(dst, x []float32)
+
+//go:noescape
+func expShiftSumAVX2(dst, x []float32, shift float32) float64
+
+//go:noescape
+func sumExpShiftAVX2(x []float32, shift float32) float64
+
+func axpy(alpha float32, x, y []float32) {
+	if useAVX2 {
+		axpyAVX2(alpha, x, y)
+		return
+	}
+	axpyGo(alpha, x, y)
+}
+
+func scale(alpha float32, x []float32) {
+	if useAVX2 {
+		scaleAVX2(alpha, x)
+		return
+	}
+	scaleGo(alpha, x)
+}
+
+func add(dst, a, b []float32) {
+	if useAVX2 {
+		addAVX2(dst, a, b)
+		return
+	}
+	addGo(dst, a, b)
+}
+
+func mul(dst, a, b []float32) {
+	if useAVX2 {
+		mulAVX2(dst, a, b)
+		return
+	}
+	mulGo(dst, a, b)
+}
+
+func mulAdd(dst, a, b []float32) {
+	if useAVX2 {
+		mulAddAVX2(dst, a, b)
+		return
+	}
+	mulAddGo(dst, a, b)
+}
+
+func addScalar(dst, x []float32, c float32) {
+	if useAVX2 {
+		addScalarAVX2(dst, x, c)
+		return
+	}
+	addScalarGo(dst, x, c)
+}
+
+func dot(x, y []float32) float32 {
+	if useAVX2 {
+		return dotAVX2(x, y)
+	}
+	return dotGo(x, y)
+}
+
+func sumSquares(x []float32) float64 {
+	if useAVX2 {
+		return sumSquaresAVX2(x)
+	}
+	return sumSquaresGo(x)
+}
+
+func maxOf(x []float32) float32 {
+	if useAVX2 {
+		return maxAVX2(x)
+	}
+	return maxGo(x)
+}
+
+func exp(dst, x []float32) {
+	if useAVX2 {
+		expAVX2(dst, x)
+		return
+	}
+	expGo(dst, x)
+}
+
+func sigmoid(dst, x []float32) {
+	if useAVX2 {
+		sigmoidAVX2(dst, x)
+		return
+	}
+	sigmoidGo(dst, x)
+}
+
+func tanh(dst, x []float32) {
+	if useAVX2 {
+		tanhAVX2(dst, x)
+		return
+	}
+	tanhGo(dst, x)
+}
+
+func expShiftSum(dst, x []float32, shift float32) float64 {
+	if useAVX2 {
+		return expShiftSumAVX2(dst, x, shift)
+	}
+	return expShiftSumGo(dst, x, shift)
+}
+
+func sumExpShift(x []float32, shift float32) float64 {
+	if useAVX2 {
+		return sumExpShiftAVX2(x, shift)
+	}
+	return sumExpShiftGo(x, shift)
+}

@@ -1,0 +1,178 @@
+package tensor
+
+import "math"
+
+// Pure-Go kernels: the fallback under the purego build tag and on other
+// architectures, and the reference the assembly is tested against on
+// amd64. Lengths are those of the first slice argument; callers have
+// already resliced the others to match.
+
+func axpyGo(alpha float32, x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+func scaleGo(alpha float32, x []float32) {
+	for i := range x {
+		x[i] *= alpha
+	}
+}
+
+func addGo(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] = a[i] + b[i]
+	}
+}
+
+func mulGo(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] = a[i] * b[i]
+	}
+}
+
+func mulAddGo(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] += a[i] * b[i]
+	}
+}
+
+func addScalarGo(dst, x []float32, c float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = v + c
+	}
+}
+
+// dotGo uses four accumulators, both for speed and to shorten the
+// rounding-error chains.
+func dotGo(x, y []float32) float32 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func sumSquaresGo(x []float32) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		a, b, c, d := float64(x[i]), float64(x[i+1]), float64(x[i+2]), float64(x[i+3])
+		s0 += a * a
+		s1 += b * b
+		s2 += c * c
+		s3 += d * d
+	}
+	for ; i < len(x); i++ {
+		a := float64(x[i])
+		s0 += a * a
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// maxGo ignores NaN elements and returns -Inf when there are no others.
+func maxGo(x []float32) float32 {
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		if v > m {
+			m = v
+		}
+	}
+	return m
+}
+
+const (
+	log2e64 = 1.44269504088896338700e+00
+	ln2Hi64 = 6.93147180369123816490e-01 // high bits of ln 2: n*ln2Hi64 is exact
+	ln2Lo64 = 1.90821492927058770002e-10 // ln 2 - ln2Hi64
+)
+
+// exp64 returns e^x with a relative error below 1e-9 for |x| <= 120 and
+// clamps larger |x| (whose exponentials are 0 or +Inf in float32). NaN
+// gives NaN.
+func exp64(x float64) float64 {
+	if x != x {
+		return x
+	}
+	x = min(max(x, -120), 120)
+	n := math.RoundToEven(x * log2e64)
+	r := x - n*ln2Hi64 - n*ln2Lo64 // |r| <= ln2/2
+	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040+r*(1.0/40320))))))))
+	return p * math.Float64frombits(uint64(int64(n)+1023)<<52)
+}
+
+func expGo(dst, x []float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = float32(exp64(float64(v)))
+	}
+}
+
+func sigmoidGo(dst, x []float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = float32(sigmoid64(float64(v)))
+	}
+}
+
+// sigmoid64 evaluates 1/(1+e^-x) without cancellation on either side.
+func sigmoid64(x float64) float64 {
+	e := exp64(-math.Abs(x))
+	if x < 0 {
+		return e / (1 + e)
+	}
+	return 1 / (1 + e)
+}
+
+func tanhGo(dst, x []float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = float32(tanh64(float64(v)))
+	}
+}
+
+// tanh64 evaluates tanh with a Taylor series near 0, where 1-2/(e^2x+1)
+// would cancel, and through exp64 elsewhere.
+func tanh64(x float64) float64 {
+	a := math.Abs(x)
+	var t float64
+	if a < 0.0625 {
+		a2 := a * a
+		t = a * (1 + a2*(-1.0/3+a2*(2.0/15+a2*(-17.0/315+a2*(62.0/2835)))))
+	} else {
+		t = 1 - 2/(exp64(2*min(a, 20))+1)
+	}
+	return math.Copysign(t, x)
+}
+
+func expShiftSumGo(dst, x []float32, shift float32) float64 {
+	x = x[:len(dst)]
+	var s float64
+	for i, v := range x {
+		e := float32(exp64(float64(v - shift)))
+		dst[i] = e
+		s += float64(e)
+	}
+	return s
+}
+
+func sumExpShiftGo(x []float32, shift float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(float32(exp64(float64(v - shift))))
+	}
+	return s
+}

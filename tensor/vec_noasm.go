@@ -1,0 +1,21 @@
+//go:build purego || !amd64
+
+package tensor
+
+// useAVX2 is always false without the assembly kernels.
+var useAVX2 = false
+
+func axpy(alpha float32, x, y []float32)              { axpyGo(alpha, x, y) }
+func scale(alpha float32, x []float32)                { scaleGo(alpha, x) }
+func add(dst, a, b []float32)                         { addGo(dst, a, b) }
+func mul(dst, a, b []float32)                         { mulGo(dst, a, b) }
+func mulAdd(dst, a, b []float32)                      { mulAddGo(dst, a, b) }
+func addScalar(dst, x []float32, c float32)           { addScalarGo(dst, x, c) }
+func dot(x, y []float32) float32                      { return dotGo(x, y) }
+func sumSquares(x []float32) float64                  { return sumSquaresGo(x) }
+func maxOf(x []float32) float32                       { return maxGo(x) }
+func exp(dst, x []float32)                            { expGo(dst, x) }
+func sigmoid(dst, x []float32)                        { sigmoidGo(dst, x) }
+func tanh(dst, x []float32)                           { tanhGo(dst, x) }
+func expShiftSum(dst, x []float32, s float32) float64 { return expShiftSumGo(dst, x, s) }
+func sumExpShift(x []float32, s float32) float64      { return sumExpShiftGo(x, s) }
