@@ -5,11 +5,13 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // Project2D returns the coordinates of words on the first two principal
@@ -92,7 +94,23 @@ func SavePlot(path, title string, labels []string, xy [][2]float64, width, heigh
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	if err := p.Save(vg.Length(width)*vg.Centimeter, vg.Length(height)*vg.Centimeter, tmp.Name()); err != nil {
+	w, h := vg.Length(width)*vg.Centimeter, vg.Length(height)*vg.Centimeter
+	if strings.EqualFold(filepath.Ext(path), ".png") {
+		// PNG at 150 dpi rather than the default 96 keeps labels legible.
+		c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(150))
+		p.Draw(draw.New(c))
+		f, err := os.Create(tmp.Name())
+		if err != nil {
+			return fmt.Errorf("plot: %w", err)
+		}
+		if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(f); err != nil {
+			f.Close()
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+	} else if err := p.Save(w, h, tmp.Name()); err != nil {
 		return fmt.Errorf("plot %s: %w", path, err)
 	}
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
