@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // Dropout is inverted dropout: in training, each element is zeroed with
@@ -41,8 +43,17 @@ func (d *Dropout) active() bool { return d.Training && d.P > 0 }
 func (d *Dropout) Sample(m int) {
 	d.mask = ensureLen(d.mask, m)
 	keep := float32(1 / (1 - d.P))
+	// Each 64-bit draw gives two 32-bit uniforms; an element is dropped
+	// when its uniform is below P * 2^32.
+	thresh := uint64(d.P * (1 << 32))
+	var r uint64
 	for i := range d.mask {
-		if d.rng.Float64() < d.P {
+		if i%2 == 0 {
+			r = d.rng.Uint64()
+		} else {
+			r >>= 32
+		}
+		if r&0xffffffff < thresh {
 			d.mask[i] = 0
 		} else {
 			d.mask[i] = keep
@@ -63,10 +74,7 @@ func (d *Dropout) Apply(dst, x []float32) error {
 		return fmt.Errorf("nn: Dropout.Apply: %d values (dst %d) not a multiple of mask length %d", len(x), len(dst), m)
 	}
 	for off := 0; off < len(x); off += m {
-		xs, ds := x[off:off+m], dst[off:off+m]
-		for i, k := range d.mask {
-			ds[i] = xs[i] * k
-		}
+		tensor.Mul(dst[off:off+m], x[off:off+m], d.mask)
 	}
 	return nil
 }

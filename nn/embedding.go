@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // Embedding is a lookup table of Vocab vectors of size Dim, as
@@ -94,10 +96,7 @@ func (e *Embedding) Backward(dOut []float32) error {
 		if int(id) == e.PaddingIdx {
 			continue
 		}
-		row := g[int(id)*d : (int(id)+1)*d]
-		for j, v := range dOut[i*d : (i+1)*d] {
-			row[j] += v // dW[id,:] += dOut[i,:]
-		}
+		tensor.Axpy(1, dOut[i*d:(i+1)*d], g[int(id)*d:(int(id)+1)*d]) // dW[id,:] += dOut[i,:]
 	}
 	return nil
 }
