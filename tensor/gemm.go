@@ -79,3 +79,21 @@ func sgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 		}
 	}
 }
+
+// GemmKernels names the Sgemm kernel sets usable on this CPU, fastest
+// first: "avx512", "avx2" and "generic" (pure Go) on amd64, only "generic"
+// with the purego build tag or on other architectures.
+func GemmKernels() []string { return gemm.Impls() }
+
+// GemmKernel names the kernel set Sgemm uses.
+func GemmKernel() string { return gemm.Impl() }
+
+// SetGemmKernel makes Sgemm use the kernel set called name, one of
+// GemmKernels; it is meant for benchmarks and must not be called while
+// Sgemm runs.
+func SetGemmKernel(name string) error {
+	if !gemm.Use(name) {
+		return fmt.Errorf("tensor: unknown GEMM kernel %q (have %v)", name, gemm.Impls())
+	}
+	return nil
+}

@@ -28,7 +28,24 @@ type impl struct {
 	gemvT func(m []float32, ld int, x, y []float32)
 	// gemvN computes y[j] = sum_p x[p]*m[p*ld+j] for j < len(y), p < len(x).
 	gemvN func(m []float32, ld int, x, y []float32)
+	// tiles, when set, are alternative register tiles of the same
+	// instruction set; Sgemm uses the one that pads C least.
+	tiles []*impl
 }
+
+// pick returns the tile variant of im that wastes the least work on
+// padding an m x n C to whole tiles.
+func (im *impl) pick(m, n int) *impl {
+	best, bestArea := im, padded(m, im.mr)*padded(n, im.nr)
+	for _, t := range im.tiles {
+		if a := padded(m, t.mr) * padded(n, t.nr); a < bestArea {
+			best, bestArea = t, a
+		}
+	}
+	return best
+}
+
+func padded(n, r int) int { return (n + r - 1) / r * r }
 
 // impls lists the kernel sets usable on this machine, best first; cur is
 // the one in use.
@@ -90,7 +107,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	j := jobPool.Get().(*gemmJob)
 	j.p = problem{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
-	j.parallel(im, threads)
+	j.parallel(im.pick(m, n), threads)
 	j.p = problem{}
 	jobPool.Put(j)
 }
@@ -236,68 +253,6 @@ func mergeTile(mm, nn int, alpha float32, t []float32, ldt int, beta float32, c 
 		} else {
 			for j, v := range ti {
 				ci[j] = alpha*v + beta*ci[j]
-			}
-		}
-	}
-}
-
-// packA packs op(A)[ic:ic+mc, pc:pc+kc] into micro-panels of mr rows, each
-// laid out [kc][mr] and zero-padded past row mc.
-func packA(p *problem, ic, mc, pc, kc, mr int, dst []float32) {
-	for ir := 0; ir < mc; ir += mr {
-		mm := min(mr, mc-ir)
-		d := dst[ir*kc : ir*kc+kc*mr]
-		if p.transA {
-			// op(A)[i, q] = a[q*lda + i]: rows of the panel are contiguous in a.
-			for q := 0; q < kc; q++ {
-				src := p.a[(pc+q)*p.lda+ic+ir:]
-				dq := d[q*mr : q*mr+mr]
-				copy(dq[:mm], src[:mm])
-				clear(dq[mm:])
-			}
-			continue
-		}
-		for i := 0; i < mm; i++ {
-			src := p.a[(ic+ir+i)*p.lda+pc:]
-			src = src[:kc]
-			for q, v := range src {
-				d[q*mr+i] = v
-			}
-		}
-		for i := mm; i < mr; i++ {
-			for q := 0; q < kc; q++ {
-				d[q*mr+i] = 0
-			}
-		}
-	}
-}
-
-// packB packs op(B)[pc:pc+kc, jc:jc+nc] into micro-panels of nr columns,
-// each laid out [kc][nr] and zero-padded past column nc.
-func packB(p *problem, pc, kc, jc, nc, nr int, dst []float32) {
-	for jr := 0; jr < nc; jr += nr {
-		nn := min(nr, nc-jr)
-		d := dst[jr*kc : jr*kc+kc*nr]
-		if !p.transB {
-			for q := 0; q < kc; q++ {
-				src := p.b[(pc+q)*p.ldb+jc+jr:]
-				dq := d[q*nr : q*nr+nr]
-				copy(dq[:nn], src[:nn])
-				clear(dq[nn:])
-			}
-			continue
-		}
-		// op(B)[q, j] = b[j*ldb + q].
-		for j := 0; j < nn; j++ {
-			src := p.b[(jc+jr+j)*p.ldb+pc:]
-			src = src[:kc]
-			for q, v := range src {
-				d[q*nr+j] = v
-			}
-		}
-		for j := nn; j < nr; j++ {
-			for q := 0; q < kc; q++ {
-				d[q*nr+j] = 0
 			}
 		}
 	}

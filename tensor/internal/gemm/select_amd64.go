@@ -14,6 +14,7 @@ var (
 		kernel: kernelAVX512_14x32,
 		gemvT:  gemvTWith(gemvTAVX512),
 		gemvN:  gemvNWith(gemvNAVX512),
+		tiles:  []*impl{avx512Wide},
 	}
 	avx2Impl = &impl{
 		name: "avx2",
@@ -29,7 +30,7 @@ var (
 func available() []*impl {
 	var l []*impl
 	if cpu.X86.HasAVX512F {
-		l = append(l, avx512Impl)
+		l = append(l, avx512Impl, avx512Wide)
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		l = append(l, avx2Impl)
@@ -66,4 +67,15 @@ func gemvTWith(f func(m []float32, ld int, x, y []float32) int) func(m []float32
 			y[i] = s
 		}
 	}
+}
+
+// avx512Wide is the AVX-512 tile for C whose rows are a multiple of 8 but
+// not of 14, such as batch-32 recurrent steps.
+var avx512Wide = &impl{
+	name: "avx512-8x48",
+	mr:   8, nr: 48,
+	mc: 128, kc: 192, nc: 3072,
+	kernel: kernelAVX512_8x48,
+	gemvT:  gemvTWith(gemvTAVX512),
+	gemvN:  gemvNWith(gemvNAVX512),
 }

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Side-by-side float32 GEMM benchmark: recurrent's Sgemm vs numpy (OpenBLAS).
+
+Driver mode (default) runs both on the same shapes, alternating, and writes
+a markdown table into the GEMM section of BENCHMARKS.md. Peer mode
+(--peer M N K TRANSB THREADS) measures numpy alone and prints one JSON
+object; the driver runs it in a fresh process so OPENBLAS_NUM_THREADS takes
+effect. Both sides report the best and the median of repeated samples.
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+
+SHAPES = [  # (label, m, n, k, trans_b)
+    ("square 256", 256, 256, 256, False),
+    ("square 512", 512, 512, 512, False),
+    ("square 1024", 1024, 1024, 1024, False),
+    ("square 2048", 2048, 2048, 2048, False),
+    ("LSTM step 32x512 @ 512x2048", 32, 2048, 512, False),
+    ("LSTM step 32x512 @ (2048x512)^T", 32, 2048, 512, True),
+    ("LSTM sequence 3200x512 @ 512x2048", 3200, 2048, 512, False),
+    ("gemv 1x512 @ 512x2048", 1, 2048, 512, False),
+]
+THREADS = [1, 2]
+BEGIN, END = "<!-- gemm:begin -->", "<!-- gemm:end -->"
+
+
+def openblas_core():
+    """Names the OpenBLAS build and core kernel numpy is using, via ctypes."""
+    import ctypes
+    with open("/proc/self/maps") as f:
+        libs = sorted({l.split()[-1] for l in f if "openblas" in l.lower() and ".so" in l})
+    for path in libs:
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            return "%s (core %s, %s)" % (os.path.basename(path), lib.openblas_get_corename().decode(),
+                                         lib.openblas_get_config().decode())
+        except (OSError, AttributeError):
+            continue
+    return "OpenBLAS not found in process maps: " + ", ".join(libs)
+
+
+def peer(m, n, k, trans_b, threads, duration):
+    import numpy as np
+    rng = np.random.default_rng(1)
+    a = rng.uniform(-1, 1, (m, k)).astype(np.float32)
+    if trans_b:
+        bt = rng.uniform(-1, 1, (n, k)).astype(np.float32)
+        b = bt.T
+    else:
+        b = rng.uniform(-1, 1, (k, n)).astype(np.float32)
+    c = np.empty((m, n), dtype=np.float32)
+    call = lambda: np.matmul(a, b, out=c)
+    call()
+    per = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(per):
+            call()
+        if time.perf_counter() - t0 >= 1e-3 or per >= 1 << 20:
+            break
+        per *= 2
+    samples = []
+    start = time.perf_counter()
+    while time.perf_counter() - start < duration or len(samples) < 3:
+        t0 = time.perf_counter()
+        for _ in range(per):
+            call()
+        samples.append((time.perf_counter() - t0) / per)
+    samples.sort()
+    flops = 2.0 * m * n * k
+    print(json.dumps({"m": m, "n": n, "k": k, "trans_b": trans_b, "threads": threads,
+                      "gflops": flops / samples[0] / 1e9,
+                      "gflops_median": flops / samples[len(samples) // 2] / 1e9,
+                      "samples": len(samples), "numpy": np.__version__, "blas": openblas_core()}))
+
+
+def run_ours(binary, m, n, k, trans_b, threads, duration):
+    cmd = [binary, "bench", "gemm", "--m", str(m), "--n", str(n), "--k", str(k),
+           "--threads", str(threads), "--json", "--duration", "%gs" % duration]
+    if trans_b:
+        cmd.append("--trans-b")
+    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+
+
+def run_peer(m, n, k, trans_b, threads, duration):
+    env = dict(os.environ)
+    for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        env.pop(v, None)
+    env["OPENBLAS_NUM_THREADS"] = str(threads)
+    cmd = [sys.executable, os.path.abspath(__file__), "--peer", str(m), str(n), str(k),
+           "1" if trans_b else "0", str(threads), "--duration", str(duration)]
+    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout)
+
+
+def cpu_model():
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        m = re.search(r"Model name:\s*(.+)", out)
+        return m.group(1).strip() if m else platform.processor()
+    except OSError:
+        return platform.processor()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--peer", nargs=5, type=int, metavar=("M", "N", "K", "TRANSB", "THREADS"))
+    ap.add_argument("--duration", type=float, default=1.0, help="seconds per measurement")
+    ap.add_argument("--rounds", type=int, default=2, help="alternating rounds per shape; best is kept")
+    ap.add_argument("--binary", default="recurrent")
+    ap.add_argument("--out", default="BENCHMARKS.md")
+    ap.add_argument("--quick", action="store_true", help="only the 512 square and the gemv")
+    args = ap.parse_args()
+    if args.peer:
+        m, n, k, tb, th = args.peer
+        peer(m, n, k, bool(tb), th, args.duration)
+        return
+    shapes = [s for s in SHAPES if not args.quick or s[1:4] in ((512, 512, 512), (1, 2048, 512))]
+    rows, blas = [], ""
+    load = os.getloadavg()
+    for label, m, n, k, tb in shapes:
+        for th in THREADS:
+            ours = peer_r = None
+            for _ in range(args.rounds):
+                o = run_ours(args.binary, m, n, k, tb, th, args.duration)
+                p = run_peer(m, n, k, tb, th, args.duration)
+                ours = o if ours is None or o["gflops"] > ours["gflops"] else ours
+                peer_r = p if peer_r is None or p["gflops"] > peer_r["gflops"] else peer_r
+            blas = peer_r["blas"]
+            rows.append((label, m, n, k, th, ours, peer_r))
+            print("%-36s threads=%d  ours %6.1f (median %6.1f, %s)  numpy %6.1f (median %6.1f)  ratio %.2f" % (
+                label, th, ours["gflops"], ours["gflops_median"], ours["kernel"], peer_r["gflops"],
+                peer_r["gflops_median"], ours["gflops"] / peer_r["gflops"]), flush=True)
+    load2 = os.getloadavg()
+    lines = [BEGIN, "## GEMM", "",
+             "float32 `C = A·B` (row-major), `tensor.Sgemm` vs numpy `matmul` (OpenBLAS) on the same shapes in",
+             "the same run, alternating, %d rounds of %gs each; GFLOP/s = 2mnk/time, best sample (median in" % (
+                 args.rounds, args.duration),
+             "parentheses). OPENBLAS_NUM_THREADS equals our thread count; OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE are",
+             "unset for the peer.", "",
+             "- Machine: %s, %d CPUs; load average %.1f at start, %.1f at end (shared with other jobs, so" % (
+                 cpu_model(), os.cpu_count(), load[0], load2[0]),
+             "  medians are noisy; the best sample is the robust figure)",
+             "- Peer: numpy %s, %s" % (rows[0][6]["numpy"] if rows else "?", blas),
+             "- Command: `bench/gemm.sh` (runs `recurrent bench gemm --m M --n N --k K [--trans-b] --threads P --json`",
+             "  and `bench/gemm.py --peer ...`)", "",
+             "| shape | m×n×k | threads | ours GFLOP/s | kernel | numpy GFLOP/s | ours/numpy |",
+             "|---|---|---:|---:|---|---:|---:|"]
+    for label, m, n, k, th, o, p in rows:
+        lines.append("| %s | %d×%d×%d | %d | %.1f (%.1f) | %s | %.1f (%.1f) | %.2f |" % (
+            label, m, n, k, th, o["gflops"], o["gflops_median"], o["kernel"], p["gflops"], p["gflops_median"],
+            o["gflops"] / p["gflops"]))
+    byth = {(r[0], r[4]): r[5]["gflops"] for r in rows}
+    sp = ["%s %.2fx" % (lab, byth[(lab, 2)] / byth[(lab, 1)]) for lab, *_ in shapes
+          if (lab, 1) in byth and (lab, 2) in byth and lab.startswith("square")]
+    if sp:
+        lines += ["", "Our 2-thread / 1-thread speedup: " + ", ".join(sp) + "."]
+    lines.append(END)
+    section = "\n".join(lines) + "\n"
+    text = open(args.out).read() if os.path.exists(args.out) else "# Benchmarks\n\n"
+    if BEGIN in text and END in text:
+        text = text[:text.index(BEGIN)] + section.rstrip("\n") + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    with open(args.out, "w") as f:
+        f.write(text)
+    print("wrote the GEMM section of", args.out)
+
+
+if __name__ == "__main__":
+    main()

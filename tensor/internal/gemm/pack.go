@@ -1,0 +1,88 @@
+package gemm
+
+// packA packs op(A)[ic:ic+mc, pc:pc+kc] into micro-panels of mr rows, each
+// laid out [kc][mr] and zero-padded past row mc.
+func packA(p *problem, ic, mc, pc, kc, mr int, dst []float32) {
+	for ir := 0; ir < mc; ir += mr {
+		mm := min(mr, mc-ir)
+		d := dst[ir*kc : ir*kc+kc*mr]
+		if p.transA {
+			// op(A)[i, q] = a[q*lda + i]: each k-step of the panel is contiguous.
+			packRows(p.a[pc*p.lda+ic+ir:], p.lda, kc, mm, mr, d)
+		} else {
+			packCols(p.a[(ic+ir)*p.lda+pc:], p.lda, kc, mm, mr, d)
+		}
+	}
+}
+
+// packB packs op(B)[pc:pc+kc, jc:jc+nc] into micro-panels of nr columns,
+// each laid out [kc][nr] and zero-padded past column nc.
+func packB(p *problem, pc, kc, jc, nc, nr int, dst []float32) {
+	for jr := 0; jr < nc; jr += nr {
+		nn := min(nr, nc-jr)
+		d := dst[jr*kc : jr*kc+kc*nr]
+		if p.transB {
+			// op(B)[q, j] = b[j*ldb + q].
+			packCols(p.b[(jc+jr)*p.ldb+pc:], p.ldb, kc, nn, nr, d)
+		} else {
+			packRows(p.b[pc*p.ldb+jc+jr:], p.ldb, kc, nn, nr, d)
+		}
+	}
+}
+
+// packRows sets d[q*w+j] = src[q*ld+j] for q < kc, j < nn, and zero for
+// nn <= j < w.
+func packRows(src []float32, ld, kc, nn, w int, d []float32) {
+	if nn == w {
+		switch w {
+		case 32:
+			for q := 0; q < kc; q++ {
+				*(*[32]float32)(d[q*32:]) = [32]float32(src[q*ld:])
+			}
+			return
+		case 16:
+			for q := 0; q < kc; q++ {
+				*(*[16]float32)(d[q*16:]) = [16]float32(src[q*ld:])
+			}
+			return
+		case 14:
+			for q := 0; q < kc; q++ {
+				*(*[14]float32)(d[q*14:]) = [14]float32(src[q*ld:])
+			}
+			return
+		}
+	}
+	for q := 0; q < kc; q++ {
+		dq := d[q*w : q*w+w]
+		copy(dq[:nn], src[q*ld:q*ld+nn])
+		clear(dq[nn:])
+	}
+}
+
+// packCols sets d[q*w+j] = src[j*ld+q] for q < kc, j < nn, and zero for
+// nn <= j < w: a transposing copy, four source rows at a time.
+func packCols(src []float32, ld, kc, nn, w int, d []float32) {
+	d = d[:kc*w]
+	j := 0
+	for ; j+4 <= nn; j += 4 {
+		r0 := src[j*ld : j*ld+kc]
+		r1 := src[(j+1)*ld : (j+1)*ld+kc]
+		r2 := src[(j+2)*ld : (j+2)*ld+kc]
+		r3 := src[(j+3)*ld : (j+3)*ld+kc]
+		for q := range r0 {
+			o := (*[4]float32)(d[q*w+j:])
+			o[0], o[1], o[2], o[3] = r0[q], r1[q], r2[q], r3[q]
+		}
+	}
+	for ; j < nn; j++ {
+		r := src[j*ld : j*ld+kc]
+		for q, v := range r {
+			d[q*w+j] = v
+		}
+	}
+	for ; j < w; j++ {
+		for q := 0; q < kc; q++ {
+			d[q*w+j] = 0
+		}
+	}
+}
