@@ -27,3 +27,48 @@ func TestSchedules(t *testing.T) {
 		}
 	}
 }
+
+func TestReduceLROnPlateau(t *testing.T) {
+	o, err := NewSGD(testParams(), SGDConfig{LR: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewReduceLROnPlateau(o, 0.5, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Cooldown, s.MinLR = 1, 0.2
+	// Worked through PyTorch's rules by hand (and checked against PyTorch
+	// 1.13 with the same sequence): patience 1 means the second
+	// non-improving evaluation in a row lowers the rate.
+	steps := []struct {
+		metric  float64
+		reduced bool
+		lr      float64
+	}{
+		{10, false, 1},    // best 10
+		{9, false, 1},     // best 9
+		{9, false, 1},     // bad 1
+		{9.5, true, 0.5},  // bad 2 > 1: halve, cooldown 1
+		{9.5, false, 0.5}, // in cooldown: bad reset
+		{9.5, false, 0.5}, // bad 1
+		{9.5, true, 0.25}, // bad 2: halve
+		{8, false, 0.25},  // improvement (cooldown tick)
+		{8, false, 0.25},  // bad 1
+		{8, true, 0.2},    // bad 2: halve, clamped at MinLR
+		{8, false, 0.2},   // cooldown
+		{8, false, 0.2},   // bad 1
+		{8, false, 0.2},   // bad 2, but already at MinLR
+	}
+	for i, st := range steps {
+		if got := s.Step(st.metric); got != st.reduced || o.LR() != st.lr {
+			t.Fatalf("evaluation %d (%v): reduced %v lr %v, want %v and %v", i, st.metric, got, o.LR(), st.reduced, st.lr)
+		}
+	}
+	if s.Best() != 8 {
+		t.Errorf("Best() = %v, want 8", s.Best())
+	}
+	if _, err := NewReduceLROnPlateau(o, 1, 0); err == nil {
+		t.Error("accepted factor 1")
+	}
+}

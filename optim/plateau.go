@@ -1,0 +1,69 @@
+package optim
+
+import (
+	"fmt"
+	"math"
+)
+
+// ReduceLROnPlateau lowers an optimiser's learning rate when a metric to
+// be minimised (such as validation loss) stops improving, as
+// torch.optim.lr_scheduler.ReduceLROnPlateau in mode "min" with threshold
+// mode "rel": a value improves on the best so far when it is below
+// best*(1-Threshold). After more than Patience evaluations without
+// improvement the rate is multiplied by Factor (not below MinLR), then
+// Cooldown evaluations pass before bad evaluations count again.
+type ReduceLROnPlateau struct {
+	Factor    float64
+	Patience  int
+	Threshold float64
+	Cooldown  int
+	MinLR     float64
+	Eps       float64 // reductions smaller than this are skipped
+
+	opt      Optimizer
+	best     float64
+	bad      int
+	cooldown int
+}
+
+// NewReduceLROnPlateau returns a plateau schedule for o with PyTorch's
+// defaults for the fields not given (threshold 1e-4, no cooldown, minimum
+// rate 0, eps 1e-8). Factor must lie in (0, 1).
+func NewReduceLROnPlateau(o Optimizer, factor float64, patience int) (*ReduceLROnPlateau, error) {
+	if !(factor > 0 && factor < 1) {
+		return nil, fmt.Errorf("optim: ReduceLROnPlateau: factor %v outside (0, 1)", factor)
+	}
+	if patience < 0 {
+		return nil, fmt.Errorf("optim: ReduceLROnPlateau: negative patience %d", patience)
+	}
+	return &ReduceLROnPlateau{Factor: factor, Patience: patience, Threshold: 1e-4, Eps: 1e-8, opt: o, best: math.Inf(1)}, nil
+}
+
+// Step records one evaluation of the metric and reports whether the
+// learning rate was lowered.
+func (s *ReduceLROnPlateau) Step(metric float64) bool {
+	if metric < s.best*(1-s.Threshold) {
+		s.best, s.bad = metric, 0
+	} else {
+		s.bad++
+	}
+	if s.cooldown > 0 {
+		s.cooldown--
+		s.bad = 0
+	}
+	if s.bad <= s.Patience {
+		return false
+	}
+	s.bad = 0
+	old := s.opt.LR()
+	lr := math.Max(old*s.Factor, s.MinLR)
+	if old-lr <= s.Eps {
+		return false
+	}
+	s.opt.SetLR(lr)
+	s.cooldown = s.Cooldown
+	return true
+}
+
+// Best returns the best metric seen so far (+Inf before the first Step).
+func (s *ReduceLROnPlateau) Best() float64 { return s.best }
