@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // Format is an on-disk layout of a vector file.
@@ -349,7 +350,7 @@ func (rd *reader) sniff(d int) Format {
 		if len(f) == d {
 			allNum := true
 			for _, s := range f {
-				if _, err := strconv.ParseFloat(string(s), 32); err != nil {
+				if _, err := parseFloat32(s); err != nil {
 					allNum = false
 					break
 				}
@@ -409,7 +410,7 @@ func (rd *reader) parseRecord(line []byte, d int, f [][]byte, data []float32) (s
 		return "", f, data, fmt.Errorf("line %d: word %q has %d values, expected %d", rd.lineNo, clip(f[0]), len(f)-1, d)
 	}
 	for k, s := range f[1:] {
-		x, err := strconv.ParseFloat(string(s), 32)
+		x, err := parseFloat32(s)
 		if err != nil {
 			return "", f, data, fmt.Errorf("line %d: value %d of word %q: %q is not a number", rd.lineNo, k+1, clip(f[0]), clip(s))
 		}
@@ -548,4 +549,13 @@ func (rd *reader) readBinary(n, d int) (*Vectors, error) {
 		}
 	}
 	return v, nil
+}
+
+// parseFloat32 parses b without copying it into a string (ParseFloat does
+// not retain its argument; its errors hold a copy).
+func parseFloat32(b []byte) (float64, error) {
+	if len(b) == 0 {
+		return 0, strconv.ErrSyntax
+	}
+	return strconv.ParseFloat(unsafe.String(&b[0], len(b)), 32)
 }
