@@ -94,30 +94,10 @@ func maxGo(x []float32) float32 {
 	return m
 }
 
-const (
-	log2e64 = 1.44269504088896338700e+00
-	ln2Hi64 = 6.93147180369123816490e-01 // high bits of ln 2: n*ln2Hi64 is exact
-	ln2Lo64 = 1.90821492927058770002e-10 // ln 2 - ln2Hi64
-)
-
-// exp64 returns e^x with a relative error below 1e-9 for |x| <= 120 and
-// clamps larger |x| (whose exponentials are 0 or +Inf in float32). NaN
-// gives NaN.
-func exp64(x float64) float64 {
-	if x != x {
-		return x
-	}
-	x = min(max(x, -120), 120)
-	n := math.RoundToEven(x * log2e64)
-	r := x - n*ln2Hi64 - n*ln2Lo64 // |r| <= ln2/2
-	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040+r*(1.0/40320))))))))
-	return p * math.Float64frombits(uint64(int64(n)+1023)<<52)
-}
-
 func expGo(dst, x []float32) {
 	x = x[:len(dst)]
 	for i, v := range x {
-		dst[i] = float32(exp64(float64(v)))
+		dst[i] = float32(math.Exp(float64(v)))
 	}
 }
 
@@ -130,7 +110,7 @@ func sigmoidGo(dst, x []float32) {
 
 // sigmoid64 evaluates 1/(1+e^-x) without cancellation on either side.
 func sigmoid64(x float64) float64 {
-	e := exp64(-math.Abs(x))
+	e := math.Exp(-math.Abs(x))
 	if x < 0 {
 		return e / (1 + e)
 	}
@@ -145,7 +125,7 @@ func tanhGo(dst, x []float32) {
 }
 
 // tanh64 evaluates tanh with a Taylor series near 0, where 1-2/(e^2x+1)
-// would cancel, and through exp64 elsewhere.
+// would cancel, and through math.Exp elsewhere (math.Tanh is slower).
 func tanh64(x float64) float64 {
 	a := math.Abs(x)
 	var t float64
@@ -153,7 +133,7 @@ func tanh64(x float64) float64 {
 		a2 := a * a
 		t = a * (1 + a2*(-1.0/3+a2*(2.0/15+a2*(-17.0/315+a2*(62.0/2835)))))
 	} else {
-		t = 1 - 2/(exp64(2*min(a, 20))+1)
+		t = 1 - 2/(math.Exp(2*min(a, 20))+1)
 	}
 	return math.Copysign(t, x)
 }
@@ -162,7 +142,7 @@ func expShiftSumGo(dst, x []float32, shift float32) float64 {
 	x = x[:len(dst)]
 	var s float64
 	for i, v := range x {
-		e := float32(exp64(float64(v - shift)))
+		e := float32(math.Exp(float64(v - shift)))
 		dst[i] = e
 		s += float64(e)
 	}
@@ -172,7 +152,7 @@ func expShiftSumGo(dst, x []float32, shift float32) float64 {
 func sumExpShiftGo(x []float32, shift float32) float64 {
 	var s float64
 	for _, v := range x {
-		s += float64(float32(exp64(float64(v - shift))))
+		s += float64(float32(math.Exp(float64(v - shift))))
 	}
 	return s
 }
