@@ -575,7 +575,11 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 		return errors.New("lm score: no tokens to score")
 	}
 	loss := -total.LogProb / float64(total.Tokens)
-	fmt.Fprintf(os.Stderr, "total: %d tokens, log-prob %.2f, loss %.4f, perplexity %.3f, %.4f bits/token\n",
-		total.Tokens, total.LogProb, loss, math.Exp(loss), loss/math.Ln2)
+	unit := "bits/token"
+	if m.Config.Tokenizer.Mode == text.Chars {
+		unit = "bits/char"
+	}
+	fmt.Fprintf(os.Stderr, "total: %d tokens, log-prob %.2f, loss %.4f, perplexity %.3f, %.4f %s\n",
+		total.Tokens, total.LogProb, loss, math.Exp(loss), loss/math.Ln2, unit)
 	return nil
 }
