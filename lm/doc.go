@@ -21,4 +21,12 @@
 // (E must equal H) and is stored once, as embedding.weight, in the
 // safetensors file; PyTorch's load_state_dict with strict=False plus
 // model.decoder.weight = model.embedding.weight restores it.
+//
+// Training is reproducible and resumable bit for bit: the weights are
+// drawn from a generator seeded by New's seed, and the dropout masks of
+// step s are drawn from generators reseeded with (TrainConfig.Seed, s), so
+// no generator state needs saving. A training checkpoint holds the
+// parameters, the optimizer buffers, the recurrent state carried into the
+// next chunk and the position (epoch, chunk, step), and Resume checks that
+// the token streams are the same (length and FNV-64 hash).
 package lm

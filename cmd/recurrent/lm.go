@@ -525,12 +525,20 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 			total.Tokens += s.Tokens
 			total.LogProb += s.LogProb
 			if f.json {
-				b, _ := json.Marshal(struct {
-					Text       string  `json:"text"`
-					LogProb    float64 `json:"log_prob"`
-					Tokens     int     `json:"tokens"`
-					Perplexity float64 `json:"perplexity"`
-				}{lines[i], s.LogProb, s.Tokens, s.Perplexity()})
+				var ppl *float64 // null for a line without tokens
+				if s.Tokens > 0 {
+					p := s.Perplexity()
+					ppl = &p
+				}
+				b, err := json.Marshal(struct {
+					Text       string   `json:"text"`
+					LogProb    float64  `json:"log_prob"`
+					Tokens     int      `json:"tokens"`
+					Perplexity *float64 `json:"perplexity"`
+				}{lines[i], s.LogProb, s.Tokens, ppl})
+				if err != nil {
+					return fmt.Errorf("lm score: %w", err)
+				}
 				fmt.Fprintf(w, "%s\n", b)
 			} else {
 				fmt.Fprintf(w, "%.4f\t%d\t%.3f\t%s\n", s.LogProb, s.Tokens, s.Perplexity(), lines[i])
