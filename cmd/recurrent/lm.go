@@ -88,7 +88,7 @@ exactly (same data files required).`,
 	fl.BoolVar(&f.splitPunct, "split-punct", false, "word tokenizer: keep punctuation as separate tokens")
 	fl.StringVar(&f.eos, "eos", "auto", `end-of-line token ("auto": "\n" for char, <eos> otherwise; "" for none)`)
 	fl.StringVar(&f.bos, "bos", "", "beginning-of-line token (for example <bos>; default none)")
-	fl.StringVar(&f.specials, "specials", "auto", "comma-separated special tokens (auto: none for char, <unk> and the markers otherwise)")
+	fl.StringVar(&f.specials, "specials", "auto", "comma-separated special tokens (auto: <unk> and the line markers; for char, <unk> only with --valid or --test)")
 	fl.Int64Var(&f.minCount, "min-count", 1, "drop tokens seen fewer times (they become <unk>)")
 	fl.IntVar(&f.maxVocab, "max-vocab", 0, "cap the vocabulary size, specials included (0: no cap)")
 
@@ -142,7 +142,11 @@ func (f *lmTrainFlags) vocabOptions(tok text.Tokenizer) text.VocabOptions {
 	opt := text.VocabOptions{MinCount: f.minCount, MaxSize: f.maxVocab, Specials: []string{}}
 	switch {
 	case f.specials == "auto" && tok.Mode == text.Chars:
-		// A closed character set; markers other than "\n" are still special.
+		// A closed character set, unless separate files may hold characters
+		// the training file lacks; markers other than "\n" are special.
+		if f.valid != "" || f.test != "" {
+			opt.Specials = append(opt.Specials, text.UNK)
+		}
 		for _, s := range []string{tok.BOS, tok.EOS} {
 			if s != "" && s != "\n" {
 				opt.Specials = append(opt.Specials, s)
