@@ -3,8 +3,9 @@
 // update equations exactly, learning-rate schedules as functions of the
 // step, and gradient clipping (clip_grad_norm_, clip_grad_value_).
 //
-// Arithmetic inside a step is float64; parameters and optimiser state are
-// stored as float32. Large parameters are updated in parallel chunks over
+// Parameters and optimiser state are float32. Adam and AdamW compute their
+// elementwise update in float32, as PyTorch does for float32 parameters;
+// the other optimisers, cheaper per element, compute in float64. Large parameters are updated in parallel chunks over
 // tensor.Threads() goroutines, with results identical to a serial update. A Step first checks every gradient: if any is NaN or
 // infinite it returns an error and changes neither the parameters nor the
 // state, so a training loop can skip the batch or stop cleanly.
