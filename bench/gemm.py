@@ -68,17 +68,21 @@ def peer(m, n, k, trans_b, threads, duration):
             break
         per *= 2
     samples = []
+    cpu0 = time.process_time()
     start = time.perf_counter()
     while time.perf_counter() - start < duration or len(samples) < 3:
         t0 = time.perf_counter()
         for _ in range(per):
             call()
         samples.append((time.perf_counter() - t0) / per)
+    cpu = time.process_time() - cpu0
+    calls = len(samples) * per
     samples.sort()
     flops = 2.0 * m * n * k
     print(json.dumps({"m": m, "n": n, "k": k, "trans_b": trans_b, "threads": threads,
                       "gflops": flops / samples[0] / 1e9,
                       "gflops_median": flops / samples[len(samples) // 2] / 1e9,
+                      "gflops_cpu": flops * calls / cpu / 1e9 * threads if cpu > 0 else 0.0,
                       "samples": len(samples), "numpy": np.__version__, "blas": openblas_core()}))
 
 
@@ -98,6 +102,16 @@ def run_peer(m, n, k, trans_b, threads, duration):
     cmd = [sys.executable, os.path.abspath(__file__), "--peer", str(m), str(n), str(k),
            "1" if trans_b else "0", str(threads), "--duration", str(duration)]
     return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout)
+
+
+def best_of(a, b):
+    """Merges two measurements keeping the best value of each figure."""
+    if a is None:
+        return b
+    out = dict(b)
+    for key in ("gflops", "gflops_median", "gflops_cpu"):
+        out[key] = max(a[key], b[key])
+    return out
 
 
 def cpu_model():
@@ -129,34 +143,38 @@ def main():
         for th in THREADS:
             ours = peer_r = None
             for _ in range(args.rounds):
-                o = run_ours(args.binary, m, n, k, tb, th, args.duration)
-                p = run_peer(m, n, k, tb, th, args.duration)
-                ours = o if ours is None or o["gflops"] > ours["gflops"] else ours
-                peer_r = p if peer_r is None or p["gflops"] > peer_r["gflops"] else peer_r
+                ours = best_of(ours, run_ours(args.binary, m, n, k, tb, th, args.duration))
+                peer_r = best_of(peer_r, run_peer(m, n, k, tb, th, args.duration))
             blas = peer_r["blas"]
             rows.append((label, m, n, k, th, ours, peer_r))
-            print("%-36s threads=%d  ours %6.1f (median %6.1f, %s)  numpy %6.1f (median %6.1f)  ratio %.2f" % (
-                label, th, ours["gflops"], ours["gflops_median"], ours["kernel"], peer_r["gflops"],
-                peer_r["gflops_median"], ours["gflops"] / peer_r["gflops"]), flush=True)
+            print("%-36s threads=%d  ours %6.1f (median %6.1f, cpu %6.1f, %s)  numpy %6.1f (median %6.1f, cpu %6.1f)"
+                  "  ratio %.2f, cpu ratio %.2f" % (
+                      label, th, ours["gflops"], ours["gflops_median"], ours["gflops_cpu"], ours["kernel"],
+                      peer_r["gflops"], peer_r["gflops_median"], peer_r["gflops_cpu"],
+                      ours["gflops"] / peer_r["gflops"], ours["gflops_cpu"] / peer_r["gflops_cpu"]), flush=True)
     load2 = os.getloadavg()
     lines = [BEGIN, "## GEMM", "",
              "float32 `C = A·B` (row-major), `tensor.Sgemm` vs numpy `matmul` (OpenBLAS) on the same shapes in",
-             "the same run, alternating, %d rounds of %gs each; GFLOP/s = 2mnk/time, best sample (median in" % (
+             "the same run, alternating, %d rounds of %gs each; GFLOP/s = 2mnk/time. \"best\" is the fastest" % (
                  args.rounds, args.duration),
-             "parentheses). OPENBLAS_NUM_THREADS equals our thread count; OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE are",
-             "unset for the peer.", "",
+             "wall-clock sample (median in parentheses); \"CPU\" is the work per second of process CPU time",
+             "times the thread count, which estimates the unloaded rate when other jobs share the cores (it",
+             "does not see time lost waiting on a descheduled thread). OPENBLAS_NUM_THREADS equals our thread",
+             "count; OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE are unset for the peer.", "",
              "- Machine: %s, %d CPUs; load average %.1f at start, %.1f at end (shared with other jobs, so" % (
                  cpu_model(), os.cpu_count(), load[0], load2[0]),
              "  medians are noisy; the best sample is the robust figure)",
              "- Peer: numpy %s, %s" % (rows[0][6]["numpy"] if rows else "?", blas),
              "- Command: `bench/gemm.sh` (runs `recurrent bench gemm --m M --n N --k K [--trans-b] --threads P --json`",
              "  and `bench/gemm.py --peer ...`)", "",
-             "| shape | m×n×k | threads | ours GFLOP/s | kernel | numpy GFLOP/s | ours/numpy |",
-             "|---|---|---:|---:|---|---:|---:|"]
+             "| shape | m×n×k | threads | ours best (median) | numpy best (median) | ratio best | ours CPU | numpy CPU | ratio CPU |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for label, m, n, k, th, o, p in rows:
-        lines.append("| %s | %d×%d×%d | %d | %.1f (%.1f) | %s | %.1f (%.1f) | %.2f |" % (
-            label, m, n, k, th, o["gflops"], o["gflops_median"], o["kernel"], p["gflops"], p["gflops_median"],
-            o["gflops"] / p["gflops"]))
+        lines.append("| %s | %d×%d×%d | %d | %.1f (%.1f) | %.1f (%.1f) | %.2f | %.1f | %.1f | %.2f |" % (
+            label, m, n, k, th, o["gflops"], o["gflops_median"], p["gflops"], p["gflops_median"],
+            o["gflops"] / p["gflops"], o["gflops_cpu"], p["gflops_cpu"], o["gflops_cpu"] / p["gflops_cpu"]))
+    if rows:
+        lines += ["", "Our kernel set: %s." % rows[0][5]["kernel"]]
     byth = {(r[0], r[4]): r[5]["gflops"] for r in rows}
     sp = ["%s %.2fx" % (lab, byth[(lab, 2)] / byth[(lab, 1)]) for lab, *_ in shapes
           if (lab, 1) in byth and (lab, 2) in byth and lab.startswith("square")]

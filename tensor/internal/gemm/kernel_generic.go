@@ -3,48 +3,48 @@ package gemm
 // genericImpl is the pure-Go kernel set.
 var genericImpl = &impl{
 	name: "generic",
-	mr:   2, nr: 4,
+	mr:   4, nr: 2,
 	mc: 128, kc: 256, nc: 2048,
-	kernel: kernelGo2x4,
+	kernel: kernelGo4x2,
 	gemvT:  gemvTGo,
 	gemvN:  gemvNGo,
 }
 
-// kernelGo2x4 is the pure-Go 2x4 micro-kernel (see microKernel). The
-// tile is small because the Go compiler spills larger ones to the stack.
-func kernelGo2x4(k int, a, b, c []float32, ldc int, alpha, beta float32) {
-	var c00, c01, c02, c03 float32
-	var c10, c11, c12, c13 float32
-	a = a[:2*k]
-	b = b[:4*k]
-	for len(a) >= 2 && len(b) >= 4 {
-		a0, a1 := a[0], a[1]
-		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
+// kernelGo4x2 is the pure-Go 4x2 micro-kernel (see microKernel). Of the
+// tiles tried (2x4, 3x4, 4x4, 2x6, 4x3, 6x2) this shape, loading b before
+// a, is the one the Go compiler keeps in registers best.
+func kernelGo4x2(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	var c00, c01, c10, c11, c20, c21, c30, c31 float32
+	a = a[:4*k]
+	b = b[:2*k]
+	for len(a) >= 4 && len(b) >= 2 {
+		b0, b1 := b[0], b[1]
+		a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
 		c00 += a0 * b0
 		c01 += a0 * b1
-		c02 += a0 * b2
-		c03 += a0 * b3
 		c10 += a1 * b0
 		c11 += a1 * b1
-		c12 += a1 * b2
-		c13 += a1 * b3
-		a = a[2:]
-		b = b[4:]
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c30 += a3 * b0
+		c31 += a3 * b1
+		a = a[4:]
+		b = b[2:]
 	}
-	store4(c, c00, c01, c02, c03, alpha, beta)
-	store4(c[ldc:], c10, c11, c12, c13, alpha, beta)
+	store2(c, c00, c01, alpha, beta)
+	store2(c[ldc:], c10, c11, alpha, beta)
+	store2(c[2*ldc:], c20, c21, alpha, beta)
+	store2(c[3*ldc:], c30, c31, alpha, beta)
 }
 
-func store4(c []float32, s0, s1, s2, s3, alpha, beta float32) {
-	c = c[:4:4]
+func store2(c []float32, s0, s1, alpha, beta float32) {
+	c = c[:2:2]
 	if beta == 0 {
-		c[0], c[1], c[2], c[3] = alpha*s0, alpha*s1, alpha*s2, alpha*s3
+		c[0], c[1] = alpha*s0, alpha*s1
 		return
 	}
 	c[0] = alpha*s0 + beta*c[0]
 	c[1] = alpha*s1 + beta*c[1]
-	c[2] = alpha*s2 + beta*c[2]
-	c[3] = alpha*s3 + beta*c[3]
 }
 
 // gemvTGo computes y[i] = sum_p m[i*ld+p]*x[p].

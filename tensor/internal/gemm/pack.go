@@ -50,6 +50,16 @@ func packRows(src []float32, ld, kc, nn, w int, d []float32) {
 				*(*[14]float32)(d[q*14:]) = [14]float32(src[q*ld:])
 			}
 			return
+		case 4:
+			for q := 0; q < kc; q++ {
+				*(*[4]float32)(d[q*4:]) = [4]float32(src[q*ld:])
+			}
+			return
+		case 2:
+			for q := 0; q < kc; q++ {
+				*(*[2]float32)(d[q*2:]) = [2]float32(src[q*ld:])
+			}
+			return
 		}
 	}
 	for q := 0; q < kc; q++ {
