@@ -1,0 +1,274 @@
+package classify
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+
+	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/optim"
+	"github.com/recurrent-go/recurrent/text"
+)
+
+// Files of a classifier checkpoint besides the conventional ones.
+const (
+	// LabelsFile lists the label names in id order (JSON array).
+	LabelsFile = "labels.json"
+	// LastFile holds the parameters reached by training (model.safetensors
+	// holds the best ones on dev), for Resume.
+	LastFile = "last.safetensors"
+)
+
+const stateFormat = "recurrent-classify-train-state"
+
+type fileConfig struct {
+	Model Config       `json:"model"`
+	Train *TrainConfig `json:"train,omitempty"`
+}
+
+type trainState struct {
+	Format    string      `json:"format"`
+	Position  Position    `json:"position"`
+	LR        float64     `json:"lr"`
+	Best      *EvalResult `json:"best_dev,omitempty"`
+	Last      *EvalResult `json:"last_dev,omitempty"`
+	Bad       int         `json:"epochs_without_improvement"`
+	Stopped   bool        `json:"stopped"`
+	TrainHash uint64      `json:"train_hash"`
+	DevHash   uint64      `json:"dev_hash"`
+	Counts    [2]int      `json:"examples"`
+}
+
+// hashData fingerprints a data set so that a resume on other data fails.
+func hashData(d *Data) uint64 {
+	h := fnv.New64a()
+	if d == nil {
+		return 0
+	}
+	var b [4]byte
+	for i, s := range d.IDs {
+		binary.LittleEndian.PutUint32(b[:], uint32(len(s)))
+		h.Write(b[:])
+		for _, id := range s {
+			binary.LittleEndian.PutUint32(b[:], uint32(id))
+			h.Write(b[:])
+		}
+		if d.Labels != nil {
+			binary.LittleEndian.PutUint32(b[:], uint32(d.Labels[i]))
+			h.Write(b[:])
+		}
+	}
+	return h.Sum64()
+}
+
+func (m *Model) files(train *TrainConfig, params []*nn.Param) []checkpoint.File {
+	return []checkpoint.File{
+		checkpoint.JSONFile(checkpoint.ConfigFile, fileConfig{Model: m.Config, Train: train}),
+		checkpoint.JSONFile(checkpoint.VocabFile, m.Vocab),
+		checkpoint.JSONFile(LabelsFile, m.Labels),
+		checkpoint.ParamsFile(checkpoint.ModelFile, params, map[string]string{"format": "pt", "model": "recurrent-classify"}),
+	}
+}
+
+// Save writes the model (config.json, vocab.json, labels.json,
+// model.safetensors) as the checkpoint directory dir, replacing it
+// atomically.
+func (m *Model) Save(dir string) error {
+	if err := checkpoint.Save(dir, m.files(nil, m.params)...); err != nil {
+		return fmt.Errorf("classify: save %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Load reads a model saved by Model.Save or Trainer.Save (the best
+// parameters on dev), in evaluation mode.
+func Load(dir string) (*Model, error) {
+	m, _, _, err := load(dir)
+	if err != nil {
+		return nil, err
+	}
+	m.SetTraining(false)
+	return m, nil
+}
+
+func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
+	ck, err := checkpoint.Load(dir)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("classify: %w", err)
+	}
+	var fc fileConfig
+	if err := ck.ReadJSON(checkpoint.ConfigFile, &fc); err != nil {
+		return nil, nil, nil, fmt.Errorf("classify: %w", err)
+	}
+	v := new(text.Vocab)
+	b, err := ck.ReadFile(checkpoint.VocabFile)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("classify: %w", err)
+	}
+	if err := v.UnmarshalJSON(b); err != nil {
+		return nil, nil, nil, fmt.Errorf("classify: %s: %w", ck.Path(checkpoint.VocabFile), err)
+	}
+	var labels []string
+	if err := ck.ReadJSON(LabelsFile, &labels); err != nil {
+		return nil, nil, nil, fmt.Errorf("classify: %w", err)
+	}
+	m, err := New(fc.Model, v, labels, 0)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("classify: %s: %w", ck.Path(checkpoint.ConfigFile), err)
+	}
+	if _, err := ck.ReadParams(checkpoint.ModelFile, m.params); err != nil {
+		return nil, nil, nil, fmt.Errorf("classify: %w", err)
+	}
+	return m, ck, fc.Train, nil
+}
+
+// Save writes a complete training checkpoint to dir: the model files with
+// the best parameters so far in model.safetensors (the current ones when
+// there is no dev data), the current parameters (last.safetensors), the
+// optimizer state and the position (state.json).
+func (t *Trainer) Save(dir string) error {
+	cfg := t.Config
+	best := t.Model.params
+	if t.bestParams != nil {
+		best = make([]*nn.Param, len(t.Model.params))
+		for i, p := range t.Model.params {
+			best[i] = &nn.Param{Name: p.Name, Shape: p.Shape, Data: t.bestParams[i]}
+		}
+	}
+	files := t.Model.files(&cfg, best)
+	ot, om, err := optimizerState(t.opt)
+	if err != nil {
+		return fmt.Errorf("classify: save %s: %w", dir, err)
+	}
+	st := trainState{Format: stateFormat, Position: t.pos, LR: t.opt.LR(), Best: t.best, Last: t.last, Bad: t.bad,
+		Stopped: t.stopped, TrainHash: hashData(t.train), DevHash: hashData(t.dev), Counts: [2]int{t.train.Len(), devLen(t.dev)}}
+	files = append(files,
+		checkpoint.ParamsFile(LastFile, t.Model.params, nil),
+		checkpoint.TensorsFile(checkpoint.OptimizerFile, ot, om),
+		checkpoint.JSONFile(checkpoint.StateFile, st))
+	if err := checkpoint.Save(dir, files...); err != nil {
+		return fmt.Errorf("classify: save %s: %w", dir, err)
+	}
+	return nil
+}
+
+func devLen(d *Data) int {
+	if d == nil {
+		return 0
+	}
+	return d.Len()
+}
+
+// Resume reopens a training checkpoint written by Trainer.Save on the same
+// train and dev data (checked by fingerprint) and returns a trainer that
+// continues exactly where the saved one stopped. The caller may raise
+// Config.Epochs before Run.
+func Resume(dir string, train, dev *Data) (*Trainer, error) {
+	m, ck, tc, err := load(dir)
+	if err != nil {
+		return nil, err
+	}
+	if tc == nil || !ck.Has(checkpoint.StateFile) || !ck.Has(LastFile) {
+		return nil, fmt.Errorf("classify: %s is a model checkpoint without training state", dir)
+	}
+	var st trainState
+	if err := ck.ReadJSON(checkpoint.StateFile, &st); err != nil {
+		return nil, fmt.Errorf("classify: %w", err)
+	}
+	if st.Format != stateFormat {
+		return nil, fmt.Errorf("classify: %s: format %q, want %q", ck.Path(checkpoint.StateFile), st.Format, stateFormat)
+	}
+	if st.TrainHash != hashData(train) || st.Counts[0] != train.Len() {
+		return nil, fmt.Errorf("classify: resume %s: the training data differs from the checkpoint's (%d examples then, %d now)", dir, st.Counts[0], train.Len())
+	}
+	if st.DevHash != hashData(dev) || st.Counts[1] != devLen(dev) {
+		return nil, fmt.Errorf("classify: resume %s: the dev data differs from the checkpoint's (%d examples then, %d now)", dir, st.Counts[1], devLen(dev))
+	}
+	if st.Best != nil {
+		// model.safetensors holds the best parameters.
+		bp := make([][]float32, len(m.params))
+		for i, p := range m.params {
+			bp[i] = append([]float32(nil), p.Data...)
+		}
+		if _, err := ck.ReadParams(LastFile, m.params); err != nil {
+			return nil, fmt.Errorf("classify: %w", err)
+		}
+		t, err := resumeTrainer(m, ck, tc, st, train, dev, dir)
+		if err != nil {
+			return nil, err
+		}
+		t.bestParams = bp
+		return t, nil
+	}
+	if _, err := ck.ReadParams(LastFile, m.params); err != nil {
+		return nil, fmt.Errorf("classify: %w", err)
+	}
+	return resumeTrainer(m, ck, tc, st, train, dev, dir)
+}
+
+func resumeTrainer(m *Model, ck *checkpoint.Checkpoint, tc *TrainConfig, st trainState, train, dev *Data, dir string) (*Trainer, error) {
+	m.SetTraining(true)
+	t, err := NewTrainer(m, train, dev, *tc)
+	if err != nil {
+		return nil, err
+	}
+	ot, om, err := ck.ReadTensors(checkpoint.OptimizerFile)
+	if err != nil {
+		return nil, fmt.Errorf("classify: %w", err)
+	}
+	if err := setOptimizerState(t.opt, ot, om); err != nil {
+		return nil, fmt.Errorf("classify: resume %s: %w", dir, err)
+	}
+	t.opt.SetLR(st.LR)
+	t.pos, t.best, t.last, t.bad, t.stopped = st.Position, st.Best, st.Last, st.Bad, st.Stopped
+	return t, nil
+}
+
+// optimizerState flattens the optimizer state into tensors named
+// "<param>/<buffer>" and metadata kind, step and lr (the layout lm uses).
+func optimizerState(o optim.Optimizer) (map[string]checkpoint.Tensor, map[string]string, error) {
+	s := o.State()
+	ts := make(map[string]checkpoint.Tensor, len(s.Buffers))
+	for _, b := range s.Buffers {
+		key := b.Param + "/" + b.Name
+		if _, dup := ts[key]; dup {
+			return nil, nil, fmt.Errorf("optimizer state: buffer %s twice", key)
+		}
+		ts[key] = checkpoint.Tensor{Shape: []int{len(b.Data)}, Data: b.Data}
+	}
+	return ts, map[string]string{"kind": s.Kind, "step": strconv.FormatInt(s.Step, 10),
+		"lr": strconv.FormatFloat(s.LR, 'g', -1, 64)}, nil
+}
+
+// setOptimizerState restores what optimizerState wrote.
+func setOptimizerState(o optim.Optimizer, ts map[string]checkpoint.Tensor, meta map[string]string) error {
+	s := o.State()
+	if meta["kind"] != s.Kind {
+		return fmt.Errorf("optimizer state is for %q, the trainer uses %q", meta["kind"], s.Kind)
+	}
+	step, err := strconv.ParseInt(meta["step"], 10, 64)
+	if err != nil {
+		return fmt.Errorf("optimizer state: step: %w", err)
+	}
+	lr, err := strconv.ParseFloat(meta["lr"], 64)
+	if err != nil {
+		return fmt.Errorf("optimizer state: lr: %w", err)
+	}
+	s.Step, s.LR = step, lr
+	if len(ts) != len(s.Buffers) {
+		return fmt.Errorf("optimizer state has %d buffers, want %d", len(ts), len(s.Buffers))
+	}
+	for i, b := range s.Buffers {
+		t, ok := ts[b.Param+"/"+b.Name]
+		if !ok {
+			return fmt.Errorf("optimizer state: buffer %s/%s missing", b.Param, b.Name)
+		}
+		s.Buffers[i].Data = t.Data
+	}
+	if err := o.SetState(s); err != nil {
+		return fmt.Errorf("optimizer state: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,505 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/recurrent-go/recurrent/classify"
+	"github.com/recurrent-go/recurrent/tensor"
+	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/vectors"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+func init() {
+	classifyCmd.AddCommand(newClassifyTrainCmd(), newClassifyEvalCmd(), newClassifyPredictCmd())
+}
+
+// classifyTrainFlags are the flags of `recurrent classify train`.
+type classifyTrainFlags struct {
+	train, dev, test, format, out string
+	vectors                       string
+	freeze, lower, bucket         bool
+	tokenize                      string
+	minCount                      int64
+	cfg                           classify.Config
+	tc                            classify.TrainConfig
+	binary                        string
+	threads                       int
+	resume, asJSON, quiet         bool
+}
+
+func newClassifyTrainCmd() *cobra.Command {
+	f := &classifyTrainFlags{}
+	cmd := &cobra.Command{
+		Use:   "train --train FILE [--dev FILE] --out DIR",
+		Short: "Train a text classifier (RNN/GRU/LSTM or word-vector averaging)",
+		Long: `Train reads labelled texts (TSV "label<TAB>text", SST "<label> <text>" or CSV
+"text,label", detected automatically), builds a vocabulary from the training
+texts (plus every word of --vectors), and trains embedding -> recurrent layer ->
+pooling -> linear head (--arch rnn) or the averaging baseline (--arch average)
+with Adam, gradient clipping and dropout. After each epoch the model is scored on
+--dev; the best one is kept in DIR (model.safetensors) and training stops after
+--patience epochs without improvement. Two labels give a sigmoid output with
+binary cross-entropy (unless --binary=false); more give a softmax. Interrupt
+(Ctrl-C) saves a checkpoint; --resume continues it exactly.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runClassifyTrain(cmd, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.train, "train", "", "training data file")
+	fl.StringVar(&f.dev, "dev", "", "development data for model selection and early stopping")
+	fl.StringVar(&f.test, "test", "", "test data scored after training")
+	fl.StringVar(&f.format, "format", "auto", "data format: auto, tsv, sst or csv")
+	fl.StringVar(&f.out, "out", "", "checkpoint directory (written atomically)")
+	fl.StringVar(&f.vectors, "vectors", "", "initialise the embedding from this word-vector file")
+	fl.BoolVar(&f.freeze, "freeze", false, "keep the embedding fixed")
+	fl.StringVar(&f.tokenize, "tokenize", "whitespace", "tokenizer: whitespace or words (words splits punctuation off)")
+	fl.BoolVar(&f.lower, "lower", false, "lower-case the texts")
+	fl.Int64Var(&f.minCount, "min-count", 1, "drop training words seen fewer times")
+	fl.StringVar(&f.cfg.Arch, "arch", "rnn", "model: rnn or average (mean word vector -> softmax)")
+	fl.StringVar(&f.cfg.Cell, "cell", "lstm", "recurrent cell: lstm, gru, rnn_tanh, rnn_relu, gru_cho, gru_minimal")
+	fl.IntVar(&f.cfg.Embed, "embed", 100, "embedding size (taken from --vectors when given)")
+	fl.IntVar(&f.cfg.Hidden, "hidden", 128, "hidden size per direction")
+	fl.IntVar(&f.cfg.Layers, "layers", 1, "stacked recurrent layers")
+	fl.BoolVar(&f.cfg.Bidirectional, "bidirectional", false, "bidirectional recurrent layers")
+	fl.StringVar(&f.cfg.Pool, "pool", "last", "pooling over time: last, mean or max")
+	fl.Float64Var(&f.cfg.Dropout, "dropout", 0.5, "dropout on embeddings, between layers and before the head")
+	fl.StringVar(&f.binary, "binary", "auto", "sigmoid output for two labels: auto (yes), true or false (softmax)")
+	fl.IntVar(&f.tc.Epochs, "epochs", 10, "maximal number of epochs")
+	fl.IntVar(&f.tc.Batch, "batch", 32, "examples per step")
+	fl.StringVar(&f.tc.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
+	fl.Float64Var(&f.tc.LR, "lr", 1e-3, "learning rate")
+	fl.Float64Var(&f.tc.WeightDecay, "weight-decay", 0, "weight decay")
+	fl.Float64Var(&f.tc.Clip, "clip", 5, "maximal gradient L2 norm (0: no clipping)")
+	fl.IntVar(&f.tc.Patience, "patience", 3, "stop after this many epochs without dev improvement (0: never)")
+	fl.BoolVar(&f.tc.Bucket, "bucket", true, "batch examples of similar length together")
+	fl.Uint64Var(&f.tc.Seed, "seed", 1, "random seed (weights, batch order, dropout)")
+	fl.IntVar(&f.threads, "threads", 0, "compute threads (default: all cores)")
+	fl.BoolVar(&f.resume, "resume", false, "continue the training checkpoint in --out")
+	fl.BoolVar(&f.asJSON, "json", false, "print the summary as JSON")
+	fl.BoolVar(&f.quiet, "quiet", false, "no progress output")
+	return cmd
+}
+
+// classifySummary is the result of `classify train`.
+type classifySummary struct {
+	Checkpoint string               `json:"checkpoint"`
+	Params     int                  `json:"params"`
+	Vocab      int                  `json:"vocab"`
+	Coverage   *coverage            `json:"coverage,omitempty"`
+	Position   classify.Position    `json:"position"`
+	TrainLoss  float64              `json:"train_loss"`
+	Dev        *classify.EvalResult `json:"dev,omitempty"`
+	Best       *classify.EvalResult `json:"best_dev,omitempty"`
+	Test       *classify.Report     `json:"test,omitempty"`
+	Stopped    bool                 `json:"early_stopped"`
+	Seconds    float64              `json:"seconds"`
+	Interrupt  bool                 `json:"interrupted,omitempty"`
+}
+
+// coverage reports how much of a vocabulary a vector file covers.
+type coverage struct {
+	Found int     `json:"found"`
+	Words int     `json:"words"`
+	Train int     `json:"train_words_found"`
+	Of    int     `json:"train_words"`
+	Rate  float64 `json:"train_rate"`
+}
+
+func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
+	if f.out == "" || f.train == "" {
+		return errors.New("classify train: --train and --out are required")
+	}
+	if f.threads > 0 {
+		tensor.SetThreads(f.threads)
+	}
+	ctx := cmd.Context()
+	format, err := classify.ParseFormat(f.format)
+	if err != nil {
+		return err
+	}
+	trainEx, err := classify.ReadFile(f.train, format)
+	if err != nil {
+		return err
+	}
+	var devEx, testEx []classify.Example
+	if f.dev != "" {
+		if devEx, err = classify.ReadFile(f.dev, format); err != nil {
+			return err
+		}
+	}
+	if f.test != "" {
+		if testEx, err = classify.ReadFile(f.test, format); err != nil {
+			return err
+		}
+	}
+	var (
+		tr  *classify.Trainer
+		m   *classify.Model
+		cov *coverage
+	)
+	encode := func(m *classify.Model) (train, dev *classify.Data, err error) {
+		if train, err = m.EncodeExamples(trainEx, f.train); err != nil {
+			return nil, nil, err
+		}
+		if devEx != nil {
+			if dev, err = m.EncodeExamples(devEx, f.dev); err != nil {
+				return nil, nil, err
+			}
+		}
+		return train, dev, nil
+	}
+	if f.resume {
+		if m, err = classify.Load(f.out); err != nil {
+			return err
+		}
+		train, dev, err := encode(m)
+		if err != nil {
+			return err
+		}
+		if tr, err = classify.Resume(f.out, train, dev); err != nil {
+			return err
+		}
+		if cmd.Flags().Changed("epochs") {
+			tr.Config.Epochs = f.tc.Epochs
+		}
+		m = tr.Model
+	} else {
+		cfg := f.cfg
+		mode, err := text.ParseMode(f.tokenize)
+		if err != nil {
+			return err
+		}
+		cfg.Tokenizer = text.Tokenizer{Mode: mode, Lower: f.lower, SkipEmpty: false}
+		var vec *vectors.Vectors
+		if f.vectors != "" {
+			if vec, err = vectors.Load(f.vectors); err != nil {
+				return err
+			}
+			cfg.Embed = vec.Dim
+		}
+		cfg.Freeze = f.freeze
+		v, err := classify.BuildVocab(trainEx, cfg.Tokenizer, classify.VocabOptions{MinCount: f.minCount, Vectors: vec})
+		if err != nil {
+			return err
+		}
+		labels := classify.LabelMapOf(trainEx, classify.Sorted).Names
+		cfg.VocabSize, cfg.Classes = v.Len(), len(labels)
+		switch f.binary {
+		case "auto", "true":
+			cfg.Binary = len(labels) == 2
+			if f.binary == "true" && !cfg.Binary {
+				return fmt.Errorf("classify train: --binary=true but %s has %d labels", f.train, len(labels))
+			}
+		case "false":
+		default:
+			return fmt.Errorf("classify train: --binary %q: want auto, true or false", f.binary)
+		}
+		if m, err = classify.New(cfg, v, labels, f.tc.Seed); err != nil {
+			return err
+		}
+		if vec != nil {
+			found := m.LoadVectors(vec, f.tc.Seed)
+			trainVocab, err := classify.BuildVocab(trainEx, cfg.Tokenizer, classify.VocabOptions{MinCount: f.minCount})
+			if err != nil {
+				return err
+			}
+			idx := vectors.NewIndex(vec).IgnoreCase()
+			tf := 0
+			tw := trainVocab.Tokens()[len(trainVocab.Specials()):]
+			for _, w := range tw {
+				if _, ok := idx.Lookup(w); ok {
+					tf++
+				}
+			}
+			cov = &coverage{Found: found, Words: v.Len() - 2, Train: tf, Of: len(tw), Rate: float64(tf) / float64(max(len(tw), 1))}
+			if !f.quiet {
+				fmt.Fprintf(os.Stderr, "vectors: %s (dim %d): %d of %d training words found (%.1f%%); vocabulary %d words\n",
+					f.vectors, vec.Dim, tf, len(tw), 100*cov.Rate, v.Len())
+			}
+		}
+		train, dev, err := encode(m)
+		if err != nil {
+			return err
+		}
+		if tr, err = classify.NewTrainer(m, train, dev, f.tc); err != nil {
+			return err
+		}
+	}
+	tr.Dir = f.out
+	nparams := 0
+	for _, p := range m.Params() {
+		nparams += p.Size()
+	}
+	if !f.quiet {
+		desc := "average of word vectors"
+		if m.Config.Arch == classify.ArchRNN {
+			bi := ""
+			if m.Config.Bidirectional {
+				bi = "bidirectional "
+			}
+			desc = fmt.Sprintf("%s%s, %d layers x %d, %s pooling", bi, m.Config.Cell, m.Config.Layers, m.Config.Hidden, m.Config.Pool)
+		}
+		fmt.Fprintf(os.Stderr, "model: %s; embed %d (frozen: %v), vocab %d, %d labels, %d parameters\n",
+			desc, m.Config.Embed, m.Config.Freeze, m.Config.VocabSize, m.Config.Classes, nparams)
+	}
+	rep := newTrainReporter(f.quiet)
+	res, err := tr.Run(ctx, func(p classify.Progress) {
+		switch p.Event {
+		case "step":
+			rep.step(p.Pos.Step, p.MaxSteps, fmt.Sprintf("epoch %d  loss %.4f", p.Pos.Epoch+1, p.AvgLoss))
+		case "dev":
+			rep.println("epoch %d  dev loss %.4f  accuracy %.2f%%  (best %.2f%% after epoch %d; %.0fs)",
+				p.Pos.Epoch, p.Dev.Loss, 100*p.Dev.Accuracy, 100*p.Best.Accuracy, p.Best.Epoch, p.Elapsed.Seconds())
+		}
+	})
+	rep.finish()
+	interrupted := err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
+	if err != nil && !interrupted {
+		return err
+	}
+	sum := classifySummary{Checkpoint: f.out, Params: nparams, Vocab: m.Config.VocabSize, Coverage: cov, Position: res.Pos,
+		TrainLoss: res.TrainLoss, Dev: res.Dev, Best: res.Best, Stopped: res.Stopped, Seconds: res.Elapsed.Seconds(), Interrupt: interrupted}
+	if testEx != nil && !interrupted {
+		r, err := classifyReport(ctx, m, testEx, f.test)
+		if err != nil {
+			return err
+		}
+		sum.Test = &r
+	}
+	out := cmd.OutOrStdout()
+	if f.asJSON {
+		if err := writeJSON(out, sum); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(out, "trained %d steps (%d epochs) in %.1fs; train loss %.4f\n", res.Pos.Step, res.Pos.Epoch, sum.Seconds, res.TrainLoss)
+		if res.Best != nil {
+			fmt.Fprintf(out, "best dev accuracy %.2f%% (epoch %d)\n", 100*res.Best.Accuracy, res.Best.Epoch)
+		}
+		if sum.Test != nil {
+			fmt.Fprintf(out, "test accuracy %.2f%% (%d examples)\n", 100*sum.Test.Accuracy, sum.Test.N)
+		}
+		fmt.Fprintf(out, "checkpoint: %s\n", f.out)
+	}
+	if interrupted {
+		return fmt.Errorf("interrupted; resume with --resume (checkpoint %s): %w", f.out, err)
+	}
+	return nil
+}
+
+// classifyReport predicts ex with m and scores the predictions.
+func classifyReport(ctx context.Context, m *classify.Model, ex []classify.Example, name string) (classify.Report, error) {
+	d, err := m.EncodeExamples(ex, name)
+	if err != nil {
+		return classify.Report{}, err
+	}
+	pred, _, err := m.Predict(ctx, d.IDs, 256)
+	if err != nil {
+		return classify.Report{}, err
+	}
+	return classify.Evaluate(d.Labels, pred, m.Labels)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func newClassifyEvalCmd() *cobra.Command {
+	var (
+		model, data, format string
+		asJSON              bool
+		threads             int
+	)
+	cmd := &cobra.Command{
+		Use:   "eval --model DIR --data FILE",
+		Short: "Score a trained classifier: accuracy, per-class P/R/F1, confusion matrix",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if model == "" || data == "" {
+				return errors.New("classify eval: --model and --data are required")
+			}
+			if threads > 0 {
+				tensor.SetThreads(threads)
+			}
+			f, err := classify.ParseFormat(format)
+			if err != nil {
+				return err
+			}
+			m, err := classify.Load(model)
+			if err != nil {
+				return err
+			}
+			ex, err := classify.ReadFile(data, f)
+			if err != nil {
+				return err
+			}
+			r, err := classifyReport(cmd.Context(), m, ex, data)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), r)
+			}
+			return r.WriteText(cmd.OutOrStdout())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&model, "model", "", "model directory written by classify train")
+	fl.StringVar(&data, "data", "", "labelled data file")
+	fl.StringVar(&format, "format", "auto", "data format: auto, tsv, sst or csv")
+	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
+	return cmd
+}
+
+func newClassifyPredictCmd() *cobra.Command {
+	var (
+		model, file string
+		asJSON      bool
+		threads     int
+	)
+	cmd := &cobra.Command{
+		Use:   "predict --model DIR [--file FILE]",
+		Short: "Predict the label of each line of text (stdin or --file)",
+		Long: `Predict reads one text per line (from --file or standard input; blank lines are
+skipped) and prints the predicted label and the class probabilities per line:
+"label<TAB>label1=p1 label2=p2 ...", or one JSON object per line with --json.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if model == "" {
+				return errors.New("classify predict: --model is required")
+			}
+			if threads > 0 {
+				tensor.SetThreads(threads)
+			}
+			m, err := classify.Load(model)
+			if err != nil {
+				return err
+			}
+			var r io.Reader = cmd.InOrStdin()
+			name := "stdin"
+			if file != "" && file != "-" {
+				fh, err := os.Open(file)
+				if err != nil {
+					return err
+				}
+				defer fh.Close()
+				r, name = fh, file
+			}
+			var lines []string
+			sc := bufio.NewScanner(r)
+			sc.Buffer(make([]byte, 1<<20), 1<<26)
+			for sc.Scan() {
+				if l := strings.TrimSpace(sc.Text()); l != "" {
+					lines = append(lines, l)
+				}
+			}
+			if err := sc.Err(); err != nil {
+				return fmt.Errorf("classify predict: %s: %w", name, err)
+			}
+			ids := make([][]int32, len(lines))
+			for i, l := range lines {
+				ids[i] = m.Encode(l)
+			}
+			pred, probs, err := m.Predict(cmd.Context(), ids, 256)
+			if err != nil {
+				return err
+			}
+			w := bufio.NewWriter(cmd.OutOrStdout())
+			defer w.Flush()
+			for i := range lines {
+				if asJSON {
+					ps := make(map[string]float32, len(m.Labels))
+					for k, l := range m.Labels {
+						ps[l] = probs[i][k]
+					}
+					b, err := json.Marshal(struct {
+						Text  string             `json:"text"`
+						Label string             `json:"label"`
+						Probs map[string]float32 `json:"probabilities"`
+					}{lines[i], m.Labels[pred[i]], ps})
+					if err != nil {
+						return err
+					}
+					w.Write(b)
+					w.WriteByte('\n')
+					continue
+				}
+				fmt.Fprintf(w, "%s\t", m.Labels[pred[i]])
+				for k, l := range m.Labels {
+					if k > 0 {
+						w.WriteByte(' ')
+					}
+					fmt.Fprintf(w, "%s=%.4f", l, probs[i][k])
+				}
+				w.WriteByte('\n')
+			}
+			return w.Flush()
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&model, "model", "", "model directory written by classify train")
+	fl.StringVar(&file, "file", "", "text file, one text per line (default: standard input)")
+	fl.BoolVar(&asJSON, "json", false, "one JSON object per line")
+	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
+	return cmd
+}
+
+// trainReporter shows training progress on stderr: a bar on a terminal,
+// otherwise a log line every 10 seconds, plus the lines it is given.
+type trainReporter struct {
+	quiet, tty bool
+	bar        *progressbar.ProgressBar
+	lastLog    time.Time
+}
+
+func newTrainReporter(quiet bool) *trainReporter {
+	return &trainReporter{quiet: quiet, tty: term.IsTerminal(int(os.Stderr.Fd())), lastLog: time.Now()}
+}
+
+func (r *trainReporter) step(step, total int64, desc string) {
+	if r.quiet {
+		return
+	}
+	if r.tty {
+		if r.bar == nil {
+			r.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(os.Stderr), progressbar.OptionSetWidth(30),
+				progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond),
+				progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
+		}
+		r.bar.Describe(desc)
+		_ = r.bar.Set64(step)
+	} else if time.Since(r.lastLog) >= 10*time.Second {
+		r.lastLog = time.Now()
+		r.println("step %d/%d  %s", step, total, desc)
+	}
+}
+
+func (r *trainReporter) println(format string, args ...any) {
+	if r.quiet {
+		return
+	}
+	if r.bar != nil {
+		_ = r.bar.Clear()
+	}
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+}
+
+func (r *trainReporter) finish() {
+	if r.bar != nil {
+		_ = r.bar.Finish()
+	}
+}
