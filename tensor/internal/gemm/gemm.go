@@ -28,6 +28,9 @@ type impl struct {
 	gemvT func(m []float32, ld int, x, y []float32)
 	// gemvN computes y[j] = sum_p x[p]*m[p*ld+j] for j < len(y), p < len(x).
 	gemvN func(m []float32, ld int, x, y []float32)
+	// transpose8, when set, sets dst[q*w+j] = src[j*ld+q] for j < 8 and q
+	// below kc rounded down to 8, and returns that count.
+	transpose8 func(src []float32, ld int, dst []float32, w, kc int) int
 	// tiles, when set, are alternative register tiles of the same
 	// instruction set; Sgemm uses the one that pads C least.
 	tiles []*impl
@@ -217,10 +220,10 @@ func serial(im *impl, p *problem, bf *buffers) {
 			if pc > 0 {
 				beta = 1
 			}
-			packB(p, pc, kc, jc, nc, nr, bf.b)
+			packB(im, p, pc, kc, jc, nc, nr, bf.b)
 			for ic := 0; ic < p.m; ic += im.mc {
 				mc := min(im.mc, p.m-ic)
-				packA(p, ic, mc, pc, kc, mr, bf.a)
+				packA(im, p, ic, mc, pc, kc, mr, bf.a)
 				for jr := 0; jr < nc; jr += nr {
 					nn := min(nr, nc-jr)
 					bp := bf.b[jr*kc : jr*kc+kc*nr]

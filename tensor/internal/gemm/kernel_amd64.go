@@ -24,3 +24,6 @@ func gemvTAVX2(m []float32, ld int, x []float32, y []float32) int
 
 // gemvTAVX512 computes y[i] = sum_p m[i*ld+p]*x[p] for p below len(x) rounded down to 16 and returns that count.
 func gemvTAVX512(m []float32, ld int, x []float32, y []float32) int
+
+// transpose8AVX sets dst[q*w+j] = src[j*ld+q] for j < 8 and q below kc rounded down to 8, and returns that count.
+func transpose8AVX(src []float32, ld int, dst []float32, w int, kc int) int

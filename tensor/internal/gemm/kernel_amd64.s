@@ -1561,3 +1561,73 @@ gemvTAVX512_one_end:
 	SHRQ $0x02, BX
 	MOVQ BX, ret+80(FP)
 	RET
+
+// func transpose8AVX(src []float32, ld int, dst []float32, w int, kc int) int
+// Requires: AVX
+TEXT ·transpose8AVX(SB), NOSPLIT, $0-80
+	MOVQ src_base+0(FP), AX
+	MOVQ ld+24(FP), CX
+	SHLQ $0x02, CX
+	MOVQ dst_base+32(FP), DX
+	MOVQ w+56(FP), BX
+	SHLQ $0x02, BX
+	MOVQ kc+64(FP), SI
+	ANDQ $-8, SI
+	MOVQ SI, DI
+	LEAQ (CX)(CX*2), R8
+	LEAQ (BX)(BX*2), R9
+
+transpose8AVX_loop:
+	CMPQ       DI, $0x08
+	JL         transpose8AVX_done
+	LEAQ       (AX)(CX*4), R10
+	VMOVUPS    (AX), Y0
+	VMOVUPS    (AX)(CX*1), Y1
+	VMOVUPS    (AX)(CX*2), Y2
+	VMOVUPS    (AX)(R8*1), Y3
+	VMOVUPS    (R10), Y4
+	VMOVUPS    (R10)(CX*1), Y5
+	VMOVUPS    (R10)(CX*2), Y6
+	VMOVUPS    (R10)(R8*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xee, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xee, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xee, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xee, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	LEAQ       (DX)(BX*4), R10
+	VMOVUPS    Y8, (DX)
+	VMOVUPS    Y9, (DX)(BX*1)
+	VMOVUPS    Y10, (DX)(BX*2)
+	VMOVUPS    Y11, (DX)(R9*1)
+	VMOVUPS    Y12, (R10)
+	VMOVUPS    Y13, (R10)(BX*1)
+	VMOVUPS    Y14, (R10)(BX*2)
+	VMOVUPS    Y15, (R10)(R9*1)
+	ADDQ       $0x20, AX
+	LEAQ       (R10)(BX*4), DX
+	SUBQ       $0x08, DI
+	JMP        transpose8AVX_loop
+
+transpose8AVX_done:
+	VZEROUPPER
+	MOVQ SI, ret+72(FP)
+	RET

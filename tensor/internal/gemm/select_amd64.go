@@ -11,18 +11,20 @@ var (
 		name: "avx512",
 		mr:   14, nr: 32,
 		mc: 140, kc: 192, nc: 3072,
-		kernel: kernelAVX512_14x32,
-		gemvT:  gemvTWith(gemvTAVX512),
-		gemvN:  gemvNWith(gemvNAVX512),
-		tiles:  []*impl{avx512Wide},
+		kernel:     kernelAVX512_14x32,
+		gemvT:      gemvTWith(gemvTAVX512),
+		gemvN:      gemvNWith(gemvNAVX512),
+		transpose8: transpose8AVX,
+		tiles:      []*impl{avx512Wide},
 	}
 	avx2Impl = &impl{
 		name: "avx2",
 		mr:   6, nr: 16,
 		mc: 144, kc: 256, nc: 3072,
-		kernel: kernelAVX2_6x16,
-		gemvT:  gemvTWith(gemvTAVX2),
-		gemvN:  gemvNWith(gemvNAVX2),
+		kernel:     kernelAVX2_6x16,
+		gemvT:      gemvTWith(gemvTAVX2),
+		gemvN:      gemvNWith(gemvNAVX2),
+		transpose8: transpose8AVX,
 	}
 )
 
@@ -75,7 +77,8 @@ var avx512Wide = &impl{
 	name: "avx512-8x48",
 	mr:   8, nr: 48,
 	mc: 128, kc: 192, nc: 3072,
-	kernel: kernelAVX512_8x48,
-	gemvT:  gemvTWith(gemvTAVX512),
-	gemvN:  gemvNWith(gemvNAVX512),
+	kernel:     kernelAVX512_8x48,
+	gemvT:      gemvTWith(gemvTAVX512),
+	gemvN:      gemvNWith(gemvNAVX512),
+	transpose8: transpose8AVX,
 }

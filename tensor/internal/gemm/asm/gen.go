@@ -40,6 +40,7 @@ func main() {
 	gemvN(avx512, 8)
 	gemvT(avx2)
 	gemvT(avx512)
+	transpose8()
 	Generate()
 }
 
@@ -292,5 +293,83 @@ func gemvT(s isa) {
 	VZEROUPPER()
 	SHRQ(U8(2), kv)
 	Store(kv, ReturnIndex(0))
+	RET()
+}
+
+// transpose8 emits the transposing copy used to pack column panels:
+// dst[q*w+j] = src[j*ld+q] for 8 rows j and q below kc rounded down to 8,
+// one 8x8 block per iteration (unpack, shuffle, lane-permute).
+func transpose8() {
+	name := "transpose8AVX"
+	TEXT(name, NOSPLIT, "func(src []float32, ld int, dst []float32, w int, kc int) int")
+	Doc(name + " sets dst[q*w+j] = src[j*ld+q] for j < 8 and q below kc rounded down to 8, and returns that count.")
+	sp := Load(Param("src").Base(), GP64())
+	ld := Load(Param("ld"), GP64())
+	SHLQ(U8(2), ld)
+	dp := Load(Param("dst").Base(), GP64())
+	w := Load(Param("w"), GP64())
+	SHLQ(U8(2), w)
+	kc := Load(Param("kc"), GP64())
+	ANDQ(I32(-8), kc)
+	cnt := GP64()
+	MOVQ(kc, cnt)
+	ld3, w3, s4, d4 := GP64(), GP64(), GP64(), GP64()
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	LEAQ(Mem{Base: w, Index: w, Scale: 2}, w3)
+	r := ymm[0:8]
+	t := ymm[8:16]
+	Label(name + "_loop")
+	CMPQ(cnt, U8(8))
+	JL(LabelRef(name + "_done"))
+	LEAQ(Mem{Base: sp, Index: ld, Scale: 4}, s4)
+	rowAddr := func(base, stride, stride3 Register, i int) Mem {
+		switch i {
+		case 0:
+			return Mem{Base: base}
+		case 1:
+			return Mem{Base: base, Index: stride, Scale: 1}
+		case 2:
+			return Mem{Base: base, Index: stride, Scale: 2}
+		default:
+			return Mem{Base: base, Index: stride3, Scale: 1}
+		}
+	}
+	for i := 0; i < 8; i++ {
+		base := sp
+		if i >= 4 {
+			base = s4
+		}
+		VMOVUPS(rowAddr(base, ld, ld3, i%4), r[i])
+	}
+	for i := 0; i < 8; i += 2 {
+		VUNPCKLPS(r[i+1], r[i], t[i])
+		VUNPCKHPS(r[i+1], r[i], t[i+1])
+	}
+	// r[0..3]: columns {0,4}, {1,5}, {2,6}, {3,7} of rows 0-3; r[4..7] rows 4-7.
+	for h := 0; h < 2; h++ {
+		VSHUFPS(U8(0x44), t[4*h+2], t[4*h], r[4*h])
+		VSHUFPS(U8(0xEE), t[4*h+2], t[4*h], r[4*h+1])
+		VSHUFPS(U8(0x44), t[4*h+3], t[4*h+1], r[4*h+2])
+		VSHUFPS(U8(0xEE), t[4*h+3], t[4*h+1], r[4*h+3])
+	}
+	for c := 0; c < 4; c++ {
+		VPERM2F128(U8(0x20), r[4+c], r[c], t[c])
+		VPERM2F128(U8(0x31), r[4+c], r[c], t[4+c])
+	}
+	LEAQ(Mem{Base: dp, Index: w, Scale: 4}, d4)
+	for c := 0; c < 8; c++ {
+		base := dp
+		if c >= 4 {
+			base = d4
+		}
+		VMOVUPS(t[c], rowAddr(base, w, w3, c%4))
+	}
+	ADDQ(U8(32), sp)
+	LEAQ(Mem{Base: d4, Index: w, Scale: 4}, dp)
+	SUBQ(U8(8), cnt)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	Store(kc, ReturnIndex(0))
 	RET()
 }
