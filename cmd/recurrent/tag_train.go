@@ -1,0 +1,393 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/recurrent-go/recurrent/tag"
+	"github.com/recurrent-go/recurrent/tensor"
+	"github.com/recurrent-go/recurrent/vectors"
+	"github.com/spf13/cobra"
+)
+
+func init() {
+	tagCmd.AddCommand(newTagTrainCmd(), newTagEvalCmd(), newTagPredictCmd())
+}
+
+// tagTrainFlags are the flags of `recurrent tag train`.
+type tagTrainFlags struct {
+	train, dev, test, out, vectors string
+	scheme, trainScheme            string
+	minCount                       int64
+	cfg                            tag.Config
+	tc                             tag.TrainConfig
+	threads                        int
+	resume, asJSON, quiet          bool
+}
+
+func newTagTrainCmd() *cobra.Command {
+	f := &tagTrainFlags{}
+	cmd := &cobra.Command{
+		Use:   "train --train FILE [--dev FILE] --out DIR",
+		Short: "Train a BiLSTM tagger with a character-level word encoder",
+		Long: `Train reads CoNLL column files (token first, tag last, blank lines between
+sentences, -DOCSTART- lines ignored) and trains a tagger: word embedding
+(optionally from --vectors) + character BiLSTM per word -> BiLSTM stack ->
+per-token softmax, with Adam, clipping and dropout. Tags are learned in
+--train-scheme (IOBES by default) and converted back to the data's scheme;
+decoding keeps the tag sequence valid. After each epoch the model is scored on
+--dev with conlleval's F1; the best one is kept in DIR.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runTagTrain(cmd, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.train, "train", "", "training data (CoNLL columns)")
+	fl.StringVar(&f.dev, "dev", "", "development data for model selection and early stopping")
+	fl.StringVar(&f.test, "test", "", "test data scored after training")
+	fl.StringVar(&f.out, "out", "", "checkpoint directory (written atomically)")
+	fl.StringVar(&f.vectors, "vectors", "", "initialise the word embedding from this vector file")
+	fl.BoolVar(&f.cfg.Freeze, "freeze", false, "keep the word embedding fixed")
+	fl.StringVar(&f.scheme, "scheme", "auto", "tag scheme of the data: auto, iob1, iob2 or iobes")
+	fl.StringVar(&f.trainScheme, "train-scheme", "iobes", "scheme the model learns: iob1, iob2 or iobes")
+	fl.Int64Var(&f.minCount, "min-count", 1, "drop training words seen fewer times")
+	fl.BoolVar(&f.cfg.Lower, "lower", true, "look words up lower-cased (the characters keep the case)")
+	fl.BoolVar(&f.cfg.NormDigits, "norm-digits", true, "look words up with every digit replaced by 0")
+	fl.IntVar(&f.cfg.WordEmbed, "word-embed", 100, "word embedding size (taken from --vectors when given)")
+	fl.IntVar(&f.cfg.CharEmbed, "char-embed", 25, "character embedding size")
+	fl.IntVar(&f.cfg.CharHidden, "char-hidden", 25, "character BiLSTM size per direction (0: no character encoder)")
+	fl.StringVar(&f.cfg.Cell, "cell", "lstm", "sentence encoder cell: lstm, gru, rnn_tanh, ...")
+	fl.IntVar(&f.cfg.Hidden, "hidden", 100, "sentence encoder size per direction")
+	fl.IntVar(&f.cfg.Layers, "layers", 1, "stacked bidirectional layers")
+	fl.Float64Var(&f.cfg.Dropout, "dropout", 0.5, "dropout on token features and encoder outputs")
+	fl.IntVar(&f.tc.Epochs, "epochs", 10, "maximal number of epochs")
+	fl.IntVar(&f.tc.Batch, "batch", 16, "sentences per step")
+	fl.StringVar(&f.tc.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
+	fl.Float64Var(&f.tc.LR, "lr", 2e-3, "learning rate")
+	fl.Float64Var(&f.tc.Decay, "decay", 0.05, "learning rate lr/(1+decay*epoch)")
+	fl.Float64Var(&f.tc.Clip, "clip", 5, "maximal gradient L2 norm (0: no clipping)")
+	fl.IntVar(&f.tc.Patience, "patience", 4, "stop after this many epochs without dev improvement (0: never)")
+	fl.Uint64Var(&f.tc.Seed, "seed", 1, "random seed")
+	fl.IntVar(&f.threads, "threads", 0, "compute threads (default: all cores)")
+	fl.BoolVar(&f.resume, "resume", false, "continue the training checkpoint in --out")
+	fl.BoolVar(&f.asJSON, "json", false, "print the summary as JSON")
+	fl.BoolVar(&f.quiet, "quiet", false, "no progress output")
+	return cmd
+}
+
+// tagSummary is the result of `tag train`.
+type tagSummary struct {
+	Checkpoint string         `json:"checkpoint"`
+	Params     int            `json:"params"`
+	Vocab      int            `json:"vocab"`
+	Coverage   *coverage      `json:"coverage,omitempty"`
+	Position   tag.Position   `json:"position"`
+	TrainLoss  float64        `json:"train_loss"`
+	Dev        *tag.DevResult `json:"dev,omitempty"`
+	Best       *tag.DevResult `json:"best_dev,omitempty"`
+	Test       *tag.Result    `json:"test,omitempty"`
+	Stopped    bool           `json:"early_stopped"`
+	Seconds    float64        `json:"seconds"`
+	Interrupt  bool           `json:"interrupted,omitempty"`
+}
+
+func readCoNLL(path string) ([]tag.Sentence, error) {
+	return tag.ReadCoNLLFile(path, tag.ReadOptions{})
+}
+
+func runTagTrain(cmd *cobra.Command, f *tagTrainFlags) error {
+	if f.train == "" || f.out == "" {
+		return errors.New("tag train: --train and --out are required")
+	}
+	if f.threads > 0 {
+		tensor.SetThreads(f.threads)
+	}
+	ctx := cmd.Context()
+	trainS, err := readCoNLL(f.train)
+	if err != nil {
+		return err
+	}
+	if len(trainS) == 0 {
+		return fmt.Errorf("tag train: %s has no sentences", f.train)
+	}
+	var devS, testS []tag.Sentence
+	if f.dev != "" {
+		if devS, err = readCoNLL(f.dev); err != nil {
+			return err
+		}
+	}
+	if f.test != "" {
+		if testS, err = readCoNLL(f.test); err != nil {
+			return err
+		}
+	}
+	var (
+		tr  *tag.Trainer
+		m   *tag.Model
+		cov *coverage
+	)
+	if f.resume {
+		if m, err = tag.Load(f.out); err != nil {
+			return err
+		}
+		train, err := m.EncodeSentences(trainS, f.train, true)
+		if err != nil {
+			return err
+		}
+		if tr, err = tag.Resume(f.out, train, devS); err != nil {
+			return err
+		}
+		if cmd.Flags().Changed("epochs") {
+			tr.Config.Epochs = f.tc.Epochs
+		}
+		m = tr.Model
+	} else {
+		cfg := f.cfg
+		seqs := make([][]string, len(trainS))
+		for i, s := range trainS {
+			seqs[i] = s.Tags
+		}
+		scheme := tag.DetectScheme(seqs)
+		if f.scheme != "auto" {
+			if scheme, err = tag.ParseScheme(f.scheme); err != nil {
+				return err
+			}
+		}
+		ts, err := tag.ParseScheme(f.trainScheme)
+		if err != nil {
+			return err
+		}
+		cfg.Scheme, cfg.TrainScheme = scheme.String(), ts.String()
+		cfg.Tags = tag.TagSet(trainS, ts)
+		var vec *vectors.Vectors
+		if f.vectors != "" {
+			if vec, err = vectors.Load(f.vectors); err != nil {
+				return err
+			}
+			cfg.WordEmbed = vec.Dim
+		}
+		words, chars, err := tag.BuildVocabs(trainS, &cfg, tag.VocabOptions{MinCount: f.minCount, Vectors: vec})
+		if err != nil {
+			return err
+		}
+		cfg.VocabSize, cfg.CharVocab = words.Len(), chars.Len()
+		if m, err = tag.New(cfg, words, chars, f.tc.Seed); err != nil {
+			return err
+		}
+		if vec != nil {
+			found := m.LoadVectors(vec, f.tc.Seed)
+			trainWords, _, err := tag.BuildVocabs(trainS, &cfg, tag.VocabOptions{MinCount: f.minCount})
+			if err != nil {
+				return err
+			}
+			inV := make(map[string]bool, len(vec.Words))
+			for _, w := range vec.Words {
+				inV[cfg.WordKey(w)] = true
+			}
+			tw := trainWords.Tokens()[2:]
+			tf := 0
+			for _, w := range tw {
+				if inV[w] {
+					tf++
+				}
+			}
+			cov = &coverage{Found: found, Words: words.Len() - 2, Train: tf, Of: len(tw), Rate: float64(tf) / float64(max(len(tw), 1))}
+			if !f.quiet {
+				fmt.Fprintf(os.Stderr, "vectors: %s (dim %d): %d of %d training word types found (%.1f%%); vocabulary %d words\n",
+					f.vectors, vec.Dim, tf, len(tw), 100*cov.Rate, words.Len())
+			}
+		}
+		train, err := m.EncodeSentences(trainS, f.train, true)
+		if err != nil {
+			return err
+		}
+		if tr, err = tag.NewTrainer(m, train, devS, f.tc); err != nil {
+			return err
+		}
+	}
+	tr.Dir = f.out
+	nparams := 0
+	for _, p := range m.Params() {
+		nparams += p.Size()
+	}
+	if !f.quiet {
+		fmt.Fprintf(os.Stderr, "model: word %d + char BiLSTM %dx%d -> bi%s %d layers x %d -> %d tags (%s); vocab %d, %d parameters; %d sentences\n",
+			m.Config.WordEmbed, m.Config.CharEmbed, m.Config.CharHidden, m.Config.Cell, m.Config.Layers, m.Config.Hidden,
+			len(m.Config.Tags), m.Config.TrainScheme, m.Config.VocabSize, nparams, len(trainS))
+	}
+	rep := newTrainReporter(f.quiet)
+	res, err := tr.Run(ctx, func(p tag.Progress) {
+		switch p.Event {
+		case "step":
+			rep.step(p.Pos.Step, p.MaxSteps, fmt.Sprintf("epoch %d  loss %.4f", p.Pos.Epoch+1, p.AvgLoss))
+		case "dev":
+			rep.println("epoch %d  dev F1 %.2f  (P %.2f R %.2f; best %.2f after epoch %d; %.0fs)",
+				p.Pos.Epoch, p.Dev.F1, p.Dev.Precision, p.Dev.Recall, p.Best.F1, p.Best.Epoch, p.Elapsed.Seconds())
+		}
+	})
+	rep.finish()
+	interrupted := err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
+	if err != nil && !interrupted {
+		return err
+	}
+	sum := tagSummary{Checkpoint: f.out, Params: nparams, Vocab: m.Config.VocabSize, Coverage: cov, Position: res.Pos,
+		TrainLoss: res.TrainLoss, Dev: res.Dev, Best: res.Best, Stopped: res.Stopped, Seconds: res.Elapsed.Seconds(), Interrupt: interrupted}
+	if testS != nil && !interrupted {
+		r, _, err := m.Score(ctx, testS, f.test, 128)
+		if err != nil {
+			return err
+		}
+		sum.Test = &r
+	}
+	out := cmd.OutOrStdout()
+	if f.asJSON {
+		if err := writeJSON(out, sum); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(out, "trained %d steps (%d epochs) in %.1fs; train loss %.4f\n", res.Pos.Step, res.Pos.Epoch, sum.Seconds, res.TrainLoss)
+		if res.Best != nil {
+			fmt.Fprintf(out, "best dev F1 %.2f (epoch %d)\n", res.Best.F1, res.Best.Epoch)
+		}
+		if sum.Test != nil {
+			fmt.Fprintf(out, "test: ")
+			if err := sum.Test.WriteConlleval(out); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(out, "checkpoint: %s\n", f.out)
+	}
+	if interrupted {
+		return fmt.Errorf("interrupted; resume with --resume (checkpoint %s): %w", f.out, err)
+	}
+	return nil
+}
+
+func newTagEvalCmd() *cobra.Command {
+	var (
+		model, data string
+		asJSON      bool
+		threads     int
+	)
+	cmd := &cobra.Command{
+		Use:   "eval --model DIR --data FILE",
+		Short: "Tag a labelled CoNLL file and score it exactly as conlleval does",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if model == "" || data == "" {
+				return errors.New("tag eval: --model and --data are required")
+			}
+			if threads > 0 {
+				tensor.SetThreads(threads)
+			}
+			m, err := tag.Load(model)
+			if err != nil {
+				return err
+			}
+			sents, err := readCoNLL(data)
+			if err != nil {
+				return err
+			}
+			r, _, err := m.Score(cmd.Context(), sents, data, 128)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), r)
+			}
+			return r.WriteConlleval(cmd.OutOrStdout())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&model, "model", "", "model directory written by tag train")
+	fl.StringVar(&data, "data", "", "labelled CoNLL file")
+	fl.BoolVar(&asJSON, "json", false, "print JSON (percentages 0-100, per type)")
+	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
+	return cmd
+}
+
+func newTagPredictCmd() *cobra.Command {
+	var (
+		model, data, out string
+		threads          int
+	)
+	cmd := &cobra.Command{
+		Use:   "predict --model DIR --data FILE [--out FILE]",
+		Short: "Tag a CoNLL file: each row gets a predicted tag column appended",
+		Long: `Predict reads a CoNLL column file and writes it back with the predicted tag
+appended to each row (so a labelled file becomes conlleval's input: token,
+columns, gold tag, predicted tag, and can be scored with "tag score"). A file
+of bare tokens (one column) is read as unlabelled text.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if model == "" || data == "" {
+				return errors.New("tag predict: --model and --data are required")
+			}
+			if threads > 0 {
+				tensor.SetThreads(threads)
+			}
+			m, err := tag.Load(model)
+			if err != nil {
+				return err
+			}
+			sents, err := tag.ReadCoNLLFile(data, tag.ReadOptions{KeepDocStart: true})
+			if err != nil {
+				return err
+			}
+			// -DOCSTART- rows are copied through with an O prediction.
+			var keep []tag.Sentence
+			for _, s := range sents {
+				if !(len(s.Tokens) == 1 && s.Tokens[0] == tag.DocStart) {
+					keep = append(keep, s)
+				}
+			}
+			d, err := m.EncodeSentences(keep, data, false)
+			if err != nil {
+				return err
+			}
+			pred, err := m.Predict(cmd.Context(), d, 128)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if out != "" && out != "-" {
+				fh, err := os.Create(out)
+				if err != nil {
+					return err
+				}
+				defer fh.Close()
+				w = fh
+			}
+			bw := bufio.NewWriter(w)
+			k := 0
+			for _, s := range sents {
+				var p []string
+				if len(s.Tokens) == 1 && s.Tokens[0] == tag.DocStart {
+					p = []string{"O"}
+				} else {
+					p = pred[k]
+					k++
+				}
+				for i := range s.Tokens {
+					fmt.Fprintf(bw, "%s %s\n", strings.Join(s.Fields[i], " "), p[i])
+				}
+				bw.WriteByte('\n')
+			}
+			if err := bw.Flush(); err != nil {
+				return err
+			}
+			if fh, ok := w.(*os.File); ok && fh != os.Stdout {
+				return fh.Close()
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&model, "model", "", "model directory written by tag train")
+	fl.StringVar(&data, "data", "", "CoNLL file to tag")
+	fl.StringVar(&out, "out", "", "output file (default: standard output)")
+	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
+	return cmd
+}
