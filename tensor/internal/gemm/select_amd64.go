@@ -10,7 +10,7 @@ var (
 	avx512Impl = &impl{
 		name: "avx512",
 		mr:   14, nr: 32,
-		mc: 140, kc: 192, nc: 3072,
+		mc: 420, kc: 256, nc: 3072,
 		kernel:     kernelAVX512_14x32,
 		gemvT:      gemvTWith(gemvTAVX512),
 		gemvN:      gemvNWith(gemvNAVX512),
@@ -20,7 +20,7 @@ var (
 	avx2Impl = &impl{
 		name: "avx2",
 		mr:   6, nr: 16,
-		mc: 144, kc: 256, nc: 3072,
+		mc: 288, kc: 256, nc: 3072,
 		kernel:     kernelAVX2_6x16,
 		gemvT:      gemvTWith(gemvTAVX2),
 		gemvN:      gemvNWith(gemvNAVX2),
@@ -76,7 +76,7 @@ func gemvTWith(f func(m []float32, ld int, x, y []float32) int) func(m []float32
 var avx512Wide = &impl{
 	name: "avx512-8x48",
 	mr:   8, nr: 48,
-	mc: 128, kc: 192, nc: 3072,
+	mc: 416, kc: 256, nc: 3072,
 	kernel:     kernelAVX512_8x48,
 	gemvT:      gemvTWith(gemvTAVX512),
 	gemvN:      gemvNWith(gemvNAVX512),
