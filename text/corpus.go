@@ -1,0 +1,339 @@
+package text
+
+import (
+	"bufio"
+	"cmp"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+)
+
+// Corpus is a list of text files read as one stream of words separated by
+// ASCII whitespace (space, tab, CR, LF, VT, FF). Each file may be plain or
+// gzip-compressed (detected by its magic bytes, multi-member streams
+// included). Newlines end sentences. The corpus is never held in memory:
+// every pass streams the files again.
+type Corpus struct {
+	Paths []string
+}
+
+// NewCorpus checks that every path can be opened and returns the corpus.
+func NewCorpus(paths ...string) (*Corpus, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("corpus: no input files")
+	}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("corpus: %w", err)
+		}
+		st, err := f.Stat()
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("corpus: %w", err)
+		}
+		if st.IsDir() {
+			return nil, fmt.Errorf("corpus: %s is a directory, expected a text file", p)
+		}
+	}
+	return &Corpus{Paths: append([]string(nil), paths...)}, nil
+}
+
+// corpusBufSize is the read buffer of a WordReader; words longer than it
+// grow the buffer.
+const corpusBufSize = 1 << 20
+
+// WordReader streams the words of a Corpus. It is not safe for concurrent
+// use; open one reader per goroutine.
+type WordReader struct {
+	paths []string
+	next  int // index of the next file to open
+
+	file *os.File
+	gz   *gzip.Reader
+	src  io.Reader
+	name string
+	line int // 1-based line in the current file
+
+	buf      []byte
+	pos, end int
+	eof      bool // current source exhausted
+}
+
+// Words returns a reader positioned at the first word of the corpus.
+func (c *Corpus) Words() *WordReader {
+	return &WordReader{paths: c.Paths, buf: make([]byte, corpusBufSize)}
+}
+
+// openNext opens the next file, returning io.EOF after the last.
+func (r *WordReader) openNext() error {
+	r.closeCurrent()
+	if r.next >= len(r.paths) {
+		return io.EOF
+	}
+	p := r.paths[r.next]
+	r.next++
+	f, err := os.Open(p)
+	if err != nil {
+		return fmt.Errorf("corpus: %w", err)
+	}
+	br := bufio.NewReaderSize(f, 256<<10)
+	magic, _ := br.Peek(2)
+	r.file, r.name, r.line = f, p, 1
+	r.src = br
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			f.Close()
+			r.file = nil
+			return fmt.Errorf("corpus: %s: %w", p, err)
+		}
+		r.gz = gz
+		r.src = gz
+	}
+	r.pos, r.end, r.eof = 0, 0, false
+	return nil
+}
+
+func (r *WordReader) closeCurrent() {
+	if r.gz != nil {
+		r.gz.Close()
+		r.gz = nil
+	}
+	if r.file != nil {
+		r.file.Close()
+		r.file = nil
+	}
+	r.src = nil
+}
+
+// fill moves the unread bytes to the front of the buffer and reads more. It
+// sets r.eof at the end of the current source.
+func (r *WordReader) fill() error {
+	if r.pos > 0 {
+		n := copy(r.buf, r.buf[r.pos:r.end])
+		r.pos, r.end = 0, n
+	}
+	if r.end == len(r.buf) {
+		nb := make([]byte, 2*len(r.buf))
+		copy(nb, r.buf[:r.end])
+		r.buf = nb
+	}
+	n, err := r.src.Read(r.buf[r.end:])
+	r.end += n
+	if err == io.EOF {
+		r.eof = true
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("corpus: %s:%d: %w", r.name, r.line, err)
+	}
+	return nil
+}
+
+// isSpace reports ASCII whitespace.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// Next returns the next word and whether a newline (or the end of a file)
+// follows it, which ends a sentence. The word's bytes are valid only until
+// the next call. At the end of the corpus it returns io.EOF.
+func (r *WordReader) Next() (word []byte, lineEnd bool, err error) {
+	for {
+		if r.src == nil {
+			if err := r.openNext(); err != nil {
+				return nil, false, err
+			}
+		}
+		// Skip whitespace.
+		for {
+			for r.pos < r.end && isSpace(r.buf[r.pos]) {
+				if r.buf[r.pos] == '\n' {
+					r.line++
+				}
+				r.pos++
+			}
+			if r.pos < r.end || r.eof {
+				break
+			}
+			if err := r.fill(); err != nil {
+				return nil, false, err
+			}
+		}
+		if r.pos == r.end { // this file is done
+			r.closeCurrent()
+			continue
+		}
+		// Scan the word.
+		start := r.pos
+		i := start
+		for {
+			for i < r.end && !isSpace(r.buf[i]) {
+				i++
+			}
+			if i < r.end || r.eof {
+				break
+			}
+			off := i - start
+			r.pos = start
+			if err := r.fill(); err != nil {
+				return nil, false, err
+			}
+			start = r.pos
+			i = start + off
+		}
+		word = r.buf[start:i]
+		// Look ahead for a newline before the next word.
+		j := i
+		for {
+			for j < r.end && isSpace(r.buf[j]) && r.buf[j] != '\n' {
+				j++
+			}
+			if j < r.end || r.eof {
+				break
+			}
+			// Need more bytes to decide; keep the word in the buffer.
+			wl, off := i-start, j-start
+			r.pos = start
+			if err := r.fill(); err != nil {
+				return nil, false, err
+			}
+			start = r.pos
+			word = r.buf[start : start+wl]
+			i, j = start+wl, start+off
+		}
+		lineEnd = j == r.end || r.buf[j] == '\n'
+		r.pos = j
+		return word, lineEnd, nil
+	}
+}
+
+// Close releases the open file, if any.
+func (r *WordReader) Close() error {
+	r.closeCurrent()
+	r.next = len(r.paths)
+	return nil
+}
+
+// Position describes the reader's place for error messages: "file:line".
+func (r *WordReader) Position() string {
+	return fmt.Sprintf("%s:%d", r.name, r.line)
+}
+
+// CorpusVocab is the vocabulary of a corpus: words with count >= a minimum,
+// sorted by descending count (ties by first occurrence), with their ids.
+type CorpusVocab struct {
+	Words  []string
+	Counts []int64
+	Index  map[string]int32
+	// Total is the number of corpus tokens whose word is in the vocabulary.
+	Total int64
+	// Tokens is the number of tokens in the corpus, kept or not.
+	Tokens int64
+	// Types is the number of distinct words before the min-count cut.
+	Types int
+}
+
+// Len returns the vocabulary size.
+func (v *CorpusVocab) Len() int { return len(v.Words) }
+
+// ID returns the id of word, or -1 when it is not in the vocabulary. It does
+// not allocate.
+func (v *CorpusVocab) ID(word []byte) int32 {
+	if id, ok := v.Index[string(word)]; ok {
+		return id
+	}
+	return -1
+}
+
+// ErrEmptyVocab is returned (wrapped) when no word of a corpus reaches the
+// minimum count.
+var ErrEmptyVocab = errors.New("empty vocabulary")
+
+// CountVocab streams the corpus once and returns the words occurring at
+// least minCount times. progress, if not nil, receives the token count so
+// far every few million tokens.
+func CountVocab(ctx context.Context, c *Corpus, minCount int, progress func(tokens int64)) (*CorpusVocab, error) {
+	if minCount < 1 {
+		minCount = 1
+	}
+	index := make(map[string]int32, 1<<16)
+	var counts []int64
+	var words []string
+	r := c.Words()
+	defer r.Close()
+	var tokens int64
+	for {
+		w, _, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		tokens++
+		if tokens&(1<<20-1) == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if progress != nil {
+				progress(tokens)
+			}
+		}
+		if id, ok := index[string(w)]; ok {
+			counts[id]++
+			continue
+		}
+		s := string(w)
+		index[s] = int32(len(words))
+		words = append(words, s)
+		counts = append(counts, 1)
+	}
+	if progress != nil {
+		progress(tokens)
+	}
+	types := len(words)
+	order := make([]int32, 0, len(words))
+	for i := range words {
+		if counts[i] >= int64(minCount) {
+			order = append(order, int32(i))
+		}
+	}
+	if len(order) == 0 {
+		if tokens == 0 {
+			return nil, fmt.Errorf("corpus %v: %w: no words at all", c.Paths, ErrEmptyVocab)
+		}
+		return nil, fmt.Errorf("corpus %v: %w: none of %d distinct words occurs at least %d times", c.Paths, ErrEmptyVocab, types, minCount)
+	}
+	sortByCount(order, counts)
+	v := &CorpusVocab{
+		Words:  make([]string, len(order)),
+		Counts: make([]int64, len(order)),
+		Index:  make(map[string]int32, len(order)),
+		Tokens: tokens,
+		Types:  types,
+	}
+	for i, o := range order {
+		v.Words[i] = words[o]
+		v.Counts[i] = counts[o]
+		v.Index[words[o]] = int32(i)
+		v.Total += counts[o]
+	}
+	return v, nil
+}
+
+// sortByCount sorts ids by descending count, ties by ascending id (first
+// occurrence), so results are deterministic.
+func sortByCount(ids []int32, counts []int64) {
+	slices.SortFunc(ids, func(a, b int32) int {
+		if counts[a] != counts[b] {
+			return cmp.Compare(counts[b], counts[a])
+		}
+		return cmp.Compare(a, b)
+	})
+}

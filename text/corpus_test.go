@@ -1,0 +1,213 @@
+package text
+
+import (
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+type corpusWord struct {
+	w   string
+	eol bool
+}
+
+func readAll(t *testing.T, c *Corpus) []corpusWord {
+	t.Helper()
+	r := c.Words()
+	defer r.Close()
+	var out []corpusWord
+	for {
+		w, eol, err := r.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, corpusWord{string(w), eol})
+	}
+}
+
+func writeFile(t testing.TB, dir, name, content string, gz bool) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if !gz {
+		if _, err := f.WriteString(content); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// Two gzip members, split in the middle, like the wiki17m parts.
+	half := len(content) / 2
+	for _, part := range []string{content[:half], content[half:]} {
+		zw := gzip.NewWriter(f)
+		if _, err := zw.Write([]byte(part)); err != nil {
+			t.Fatal(err)
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p
+}
+
+func TestCorpusWords(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name    string
+		content string
+		want    []corpusWord
+	}{
+		{"empty", "", nil},
+		{"blank", " \n\t \r\n", nil},
+		{"one", "hello", []corpusWord{{"hello", true}}},
+		{"lines", "a b\nc  d \n\n e\t", []corpusWord{{"a", false}, {"b", true}, {"c", false}, {"d", true}, {"e", true}}},
+		{"crlf", "x y\r\nz\r\n", []corpusWord{{"x", false}, {"y", true}, {"z", true}}},
+	}
+	for _, tt := range tests {
+		for _, gz := range []bool{false, true} {
+			p := writeFile(t, dir, tt.name, tt.content, gz)
+			c, err := NewCorpus(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := readAll(t, c); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("%s (gz=%v): got %v, want %v", tt.name, gz, got, tt.want)
+			}
+		}
+	}
+}
+
+// TestCorpusLongWordsAcrossBuffers checks words and line ends that straddle
+// the reader's buffer boundary, and words longer than the buffer.
+func TestCorpusLongWordsAcrossBuffers(t *testing.T) {
+	var sb strings.Builder
+	var want []corpusWord
+	for i := 0; sb.Len() < 3*corpusBufSize; i++ {
+		n := 1 + (i*7919)%13
+		if i%50000 == 7 {
+			n = corpusBufSize + 5 // longer than the buffer
+		}
+		w := strings.Repeat(string(rune('a'+i%26)), n)
+		sb.WriteString(w)
+		eol := i%9 == 0
+		if eol {
+			sb.WriteString(" \n")
+		} else {
+			sb.WriteString(strings.Repeat(" ", 1+i%3))
+		}
+		want = append(want, corpusWord{w, eol})
+	}
+	want[len(want)-1].eol = true
+	dir := t.TempDir()
+	for _, gz := range []bool{false, true} {
+		p := writeFile(t, dir, "long", sb.String(), gz)
+		c, _ := NewCorpus(p, p)
+		got := readAll(t, c)
+		all := append(append([]corpusWord(nil), want...), want...)
+		if len(got) != len(all) {
+			t.Fatalf("gz=%v: %d words, want %d", gz, len(got), len(all))
+		}
+		for i := range got {
+			if got[i] != all[i] {
+				t.Fatalf("gz=%v: word %d = %.20q/%v, want %.20q/%v", gz, i, got[i].w, got[i].eol, all[i].w, all[i].eol)
+			}
+		}
+	}
+}
+
+func TestCountVocab(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "c.txt", "b a c a b a\nd b a\n", false)
+	q := writeFile(t, dir, "d.txt.gz", "c c e\n", true)
+	c, err := NewCorpus(p, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := CountVocab(context.Background(), c, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"a", "b", "c"}; !reflect.DeepEqual(v.Words, want) {
+		t.Errorf("words %v, want %v", v.Words, want)
+	}
+	if want := []int64{4, 3, 3}; !reflect.DeepEqual(v.Counts, want) {
+		t.Errorf("counts %v, want %v", v.Counts, want)
+	}
+	if v.Total != 10 || v.Tokens != 12 || v.Types != 5 {
+		t.Errorf("total %d tokens %d types %d, want 10 12 5", v.Total, v.Tokens, v.Types)
+	}
+	if v.ID([]byte("c")) != 2 || v.ID([]byte("e")) != -1 {
+		t.Errorf("ID lookups wrong")
+	}
+	var sens [][]int32
+	err = c.Sentences(context.Background(), v, 2, func(ids []int32) error {
+		sens = append(sens, append([]int32(nil), ids...))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]int32{{1, 0}, {2, 0}, {1, 0}, {1, 0}, {2, 2}}
+	if !reflect.DeepEqual(sens, want) {
+		t.Errorf("sentences %v, want %v", sens, want)
+	}
+}
+
+func TestCountVocabErrors(t *testing.T) {
+	dir := t.TempDir()
+	empty := writeFile(t, dir, "empty.txt", "\n\n", false)
+	rare := writeFile(t, dir, "rare.txt", "a b c\n", false)
+	for _, p := range []string{empty, rare} {
+		c, err := NewCorpus(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = CountVocab(context.Background(), c, 2, nil)
+		if !errors.Is(err, ErrEmptyVocab) || !strings.Contains(err.Error(), p) {
+			t.Errorf("%s: err = %v, want ErrEmptyVocab naming the file", p, err)
+		}
+	}
+	if _, err := NewCorpus(filepath.Join(dir, "missing.txt")); err == nil {
+		t.Error("missing file: no error")
+	}
+	if _, err := NewCorpus(); err == nil {
+		t.Error("no files: no error")
+	}
+	bad := writeFile(t, dir, "bad.gz", "\x1f\x8bnot really gzip", false)
+	c, _ := NewCorpus(bad)
+	if _, err := CountVocab(context.Background(), c, 1, nil); err == nil || !strings.Contains(err.Error(), "bad.gz") {
+		t.Errorf("corrupt gzip: err = %v, want an error naming the file", err)
+	}
+}
+
+func BenchmarkCorpusWords(b *testing.B) {
+	dir := b.TempDir()
+	var sb strings.Builder
+	for i := 0; sb.Len() < 4<<20; i++ {
+		sb.WriteString("the quick brown fox jumps over the lazy dog\n")
+	}
+	p := writeFile(b, dir, "bench.txt", sb.String(), false)
+	c, _ := NewCorpus(p)
+	b.SetBytes(int64(sb.Len()))
+	for b.Loop() {
+		r := c.Words()
+		for {
+			if _, _, err := r.Next(); err != nil {
+				break
+			}
+		}
+		r.Close()
+	}
+}

@@ -1,0 +1,12 @@
+//go:build !amd64 || purego
+
+package word2vec
+
+// dot returns sum x[i]*y[i]; len(y) >= len(x).
+func dot(x, y []float32) float32 { return dotGo(x, y) }
+
+// axpy computes y += a*x; len(y) >= len(x).
+func axpy(a float32, x, y []float32) { axpyGo(a, x, y) }
+
+// update computes acc += g*out and then out += g*h; all have the same length.
+func update(g float32, h, out, acc []float32) { updateGo(g, h, out, acc) }

@@ -1,0 +1,169 @@
+package word2vec
+
+import "math"
+
+// rng is a xorshift64* generator: one per worker, seeded from the user seed
+// and the worker index, so single-threaded runs are reproducible.
+type rng struct{ s uint64 }
+
+func newRNG(seed uint64, stream uint64) rng {
+	// splitmix64 scrambles the seed so nearby seeds give unrelated streams.
+	z := seed + 0x9e3779b97f4a7c15*(stream+1)
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	z ^= z >> 31
+	if z == 0 {
+		z = 1
+	}
+	return rng{z}
+}
+
+func (r *rng) next() uint64 {
+	x := r.s
+	x ^= x >> 12
+	x ^= x << 25
+	x ^= x >> 27
+	r.s = x
+	return x * 2685821657736338717
+}
+
+// float32 returns a uniform value in [0, 1).
+func (r *rng) float32() float32 { return float32(r.next()>>40) / (1 << 24) }
+
+// intn returns a uniform value in [0, n) for 0 < n < 2^32.
+func (r *rng) intn(n int) int { return int((r.next() >> 32) * uint64(n) >> 32) }
+
+// Sigmoid and log-sigmoid tables over [-maxExp, maxExp], as in word2vec.c:
+// outside the range the sigmoid saturates to 0 or 1.
+const (
+	maxExp    = 6
+	sigTable  = 1024
+	sigScale  = sigTable / (2 * maxExp)
+	logSigMin = -30 // clamp for -log(0)
+)
+
+var (
+	sigmoidTab [sigTable + 1]float32
+	logSigTab  [sigTable + 1]float32 // log(sigmoid(x))
+)
+
+func init() {
+	for i := range sigmoidTab {
+		x := (float64(i)/sigTable*2 - 1) * maxExp
+		s := 1 / (1 + math.Exp(-x))
+		sigmoidTab[i] = float32(s)
+		logSigTab[i] = float32(math.Log(s))
+	}
+}
+
+// sigmoid returns the tabulated sigmoid of f.
+func sigmoid(f float32) float32 {
+	if f >= maxExp {
+		return 1
+	}
+	if f <= -maxExp {
+		return 0
+	}
+	return sigmoidTab[int((f+maxExp)*sigScale)]
+}
+
+// logSigmoid returns the tabulated log(sigmoid(f)), linear below -maxExp.
+func logSigmoid(f float32) float32 {
+	if f >= maxExp {
+		return 0
+	}
+	if f <= -maxExp {
+		return f
+	}
+	return logSigTab[int((f+maxExp)*sigScale)]
+}
+
+// aliasTable samples word ids from the unigram distribution raised to a
+// power (0.75 for negative sampling) in O(1) with Walker's alias method:
+// pick a column uniformly, keep it with probability prob[i], else take
+// alias[i]. It needs 8 bytes per word instead of word2vec.c's 10^8-entry
+// table.
+type aliasTable struct {
+	prob  []uint32 // keep column i when the low 32 random bits are < prob[i]
+	alias []int32
+}
+
+func newAliasTable(counts []int64, power float64) aliasTable {
+	n := len(counts)
+	w := make([]float64, n)
+	var sum float64
+	for i, c := range counts {
+		w[i] = math.Pow(float64(c), power)
+		sum += w[i]
+	}
+	t := aliasTable{prob: make([]uint32, n), alias: make([]int32, n)}
+	small := make([]int32, 0, n)
+	large := make([]int32, 0, n)
+	for i := range w {
+		w[i] = w[i] * float64(n) / sum
+		if w[i] < 1 {
+			small = append(small, int32(i))
+		} else {
+			large = append(large, int32(i))
+		}
+	}
+	for len(small) > 0 && len(large) > 0 {
+		s := small[len(small)-1]
+		small = small[:len(small)-1]
+		l := large[len(large)-1]
+		t.prob[s] = uint32(w[s] * (1 << 32))
+		t.alias[s] = l
+		w[l] -= 1 - w[s]
+		if w[l] < 1 {
+			large = large[:len(large)-1]
+			small = append(small, l)
+		}
+	}
+	for _, i := range append(small, large...) { // numerically ~1
+		t.prob[i] = math.MaxUint32
+		t.alias[i] = i
+	}
+	return t
+}
+
+// sample draws one id.
+func (t *aliasTable) sample(r *rng) int32 {
+	u := r.next()
+	i := int32((u >> 32) * uint64(len(t.prob)) >> 32)
+	if uint32(u) < t.prob[i] {
+		return i
+	}
+	return t.alias[i]
+}
+
+// keepThresholds returns, per word, the probability (scaled to 2^32) of
+// keeping an occurrence under subsampling with threshold t, word2vec.c's
+// formula: keep = (sqrt(f/t) + 1) * t/f with f the word's relative
+// frequency. t <= 0 keeps everything.
+func keepThresholds(counts []int64, total int64, t float64) []uint32 {
+	keep := make([]uint32, len(counts))
+	for i, c := range counts {
+		p := 1.0
+		if t > 0 {
+			st := t * float64(total)
+			p = (math.Sqrt(float64(c)/st) + 1) * st / float64(c)
+		}
+		if p >= 1 {
+			keep[i] = math.MaxUint32
+		} else {
+			keep[i] = uint32(p * (1 << 32))
+		}
+	}
+	return keep
+}
+
+// KeepProbability is word2vec.c's subsampling rule: the probability of
+// keeping an occurrence of a word seen count times among total tokens, with
+// threshold t (t <= 0 keeps everything).
+func KeepProbability(count, total int64, t float64) float64 {
+	if t <= 0 {
+		return 1
+	}
+	st := t * float64(total)
+	return min(1, (math.Sqrt(float64(count)/st)+1)*st/float64(count))
+}
