@@ -214,7 +214,7 @@ func greedy(s stepper, maxLens []int, opt DecodeOptions) ([]Hypothesis, error) {
 				continue // finished, or ended unfinished
 			}
 			row := logp[b*V : (b+1)*V]
-			id := int32(tensor.Argmax(row))
+			id := bestToken(row)
 			if id != EosID && t == maxLens[b] {
 				done++
 				continue
@@ -236,6 +236,18 @@ func greedy(s stepper, maxLens []int, opt DecodeOptions) ([]Hypothesis, error) {
 		hs[b].Score = normScore(hs[b].LogProb, len(hs[b].IDs)+1, opt.Alpha)
 	}
 	return hs, nil
+}
+
+// bestToken is the argmax of a row of log-probabilities over the tokens
+// that may be produced (not <pad> or <bos>); ties go to the lower id.
+func bestToken(row []float32) int32 {
+	best := UnkID
+	for v := EosID; int(v) < len(row); v++ {
+		if row[v] > row[best] {
+			best = v
+		}
+	}
+	return best
 }
 
 func normScore(logp float64, n int, alpha float64) float64 {

@@ -1,0 +1,177 @@
+package seq2seq
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/text"
+)
+
+// Files of a translation checkpoint besides checkpoint's conventional ones.
+const (
+	SourceVocabFile = "source_vocab.json"
+	TargetVocabFile = "target_vocab.json"
+)
+
+const trainStateFormat = "recurrent-seq2seq-train-state"
+
+// fileConfig is config.json.
+type fileConfig struct {
+	Model Config       `json:"model"`
+	Train *TrainConfig `json:"train,omitempty"`
+}
+
+// trainState is state.json.
+type trainState struct {
+	Format    string         `json:"format"`
+	Position  Position       `json:"position"`
+	LR        float64        `json:"lr"`
+	History   []EpochMetrics `json:"history"`
+	TrainN    int            `json:"train_pairs"`
+	TrainHash uint64         `json:"train_hash"`
+	DevN      int            `json:"dev_pairs"`
+	DevHash   uint64         `json:"dev_hash"`
+}
+
+func (m *Model) files(train *TrainConfig) []checkpoint.File {
+	return []checkpoint.File{
+		checkpoint.JSONFile(checkpoint.ConfigFile, fileConfig{Model: m.Config, Train: train}),
+		checkpoint.JSONFile(SourceVocabFile, m.Src),
+		checkpoint.JSONFile(TargetVocabFile, m.Tgt),
+		checkpoint.ParamsFile(checkpoint.ModelFile, m.params, map[string]string{"format": "pt", "model": "recurrent-seq2seq"}),
+	}
+}
+
+// Save writes the model (config.json, the two vocabularies and
+// model.safetensors) as the checkpoint directory dir, atomically.
+func (m *Model) Save(dir string) error {
+	if err := checkpoint.Save(dir, m.files(nil)...); err != nil {
+		return fmt.Errorf("seq2seq: save %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Load reads a model written by Model.Save or Trainer.Save.
+func Load(dir string) (*Model, error) {
+	m, _, _, err := load(dir)
+	return m, err
+}
+
+func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
+	ck, err := checkpoint.Load(dir)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("seq2seq: %w", err)
+	}
+	var fc fileConfig
+	if err := ck.ReadJSON(checkpoint.ConfigFile, &fc); err != nil {
+		return nil, nil, nil, fmt.Errorf("seq2seq: %w", err)
+	}
+	vocab := func(name string) (*text.Vocab, error) {
+		b, err := ck.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("seq2seq: %w", err)
+		}
+		v := new(text.Vocab)
+		if err := v.UnmarshalJSON(b); err != nil {
+			return nil, fmt.Errorf("seq2seq: %s: %w", ck.Path(name), err)
+		}
+		return v, nil
+	}
+	src, err := vocab(SourceVocabFile)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tgt, err := vocab(TargetVocabFile)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, err := NewModel(fc.Model, src, tgt, 0)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%w (in %s)", err, ck.Path(checkpoint.ConfigFile))
+	}
+	if _, err := ck.ReadParams(checkpoint.ModelFile, m.params); err != nil {
+		return nil, nil, nil, fmt.Errorf("seq2seq: %w", err)
+	}
+	return m, ck, fc.Train, nil
+}
+
+// Save writes a complete training checkpoint to dir: the model files, the
+// optimizer state and the position, so Resume continues exactly.
+func (t *Trainer) Save(dir string) error {
+	cfg := t.Config
+	s := t.opt.State()
+	ts := make(map[string]checkpoint.Tensor, len(s.Buffers))
+	for _, b := range s.Buffers {
+		ts[b.Param+"/"+b.Name] = checkpoint.Tensor{Shape: []int{len(b.Data)}, Data: b.Data}
+	}
+	meta := map[string]string{"kind": s.Kind, "step": strconv.FormatInt(s.Step, 10)}
+	st := trainState{Format: trainStateFormat, Position: t.pos, LR: t.opt.LR(), History: t.history,
+		TrainN: len(t.train.Src), TrainHash: t.train.hash(), DevN: len(t.dev.Src), DevHash: t.dev.hash()}
+	files := append(t.Model.files(&cfg),
+		checkpoint.TensorsFile(checkpoint.OptimizerFile, ts, meta),
+		checkpoint.JSONFile(checkpoint.StateFile, st))
+	if err := checkpoint.Save(dir, files...); err != nil {
+		return fmt.Errorf("seq2seq: save %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Resume reopens a training checkpoint written by Trainer.Save for the
+// same train and dev data (checked by size and hash). The caller may raise
+// Config.Epochs before Run.
+func Resume(dir string, train, dev Encoded) (*Trainer, error) {
+	m, ck, tc, err := load(dir)
+	if err != nil {
+		return nil, err
+	}
+	if tc == nil || !ck.Has(checkpoint.StateFile) {
+		return nil, fmt.Errorf("seq2seq: %s is a model checkpoint without training state", dir)
+	}
+	var st trainState
+	if err := ck.ReadJSON(checkpoint.StateFile, &st); err != nil {
+		return nil, fmt.Errorf("seq2seq: %w", err)
+	}
+	if st.Format != trainStateFormat {
+		return nil, fmt.Errorf("seq2seq: %s: format %q, want %q", ck.Path(checkpoint.StateFile), st.Format, trainStateFormat)
+	}
+	if st.TrainN != len(train.Src) || st.TrainHash != train.hash() {
+		return nil, fmt.Errorf("seq2seq: resume %s: the training pairs differ from the checkpoint's (%d pairs then, %d now)", dir, st.TrainN, len(train.Src))
+	}
+	if st.DevN != len(dev.Src) || st.DevHash != dev.hash() {
+		return nil, fmt.Errorf("seq2seq: resume %s: the dev pairs differ from the checkpoint's (%d pairs then, %d now)", dir, st.DevN, len(dev.Src))
+	}
+	t, err := NewTrainer(m, train, dev, *tc)
+	if err != nil {
+		return nil, err
+	}
+	ts, meta, err := ck.ReadTensors(checkpoint.OptimizerFile)
+	if err != nil {
+		return nil, fmt.Errorf("seq2seq: %w", err)
+	}
+	s := t.opt.State()
+	if meta["kind"] != s.Kind {
+		return nil, fmt.Errorf("seq2seq: resume %s: optimizer state is for %q, the trainer uses %q", dir, meta["kind"], s.Kind)
+	}
+	if s.Step, err = strconv.ParseInt(meta["step"], 10, 64); err != nil {
+		return nil, fmt.Errorf("seq2seq: resume %s: optimizer step: %w", dir, err)
+	}
+	if len(ts) != len(s.Buffers) {
+		return nil, fmt.Errorf("seq2seq: resume %s: optimizer state has %d buffers, want %d", dir, len(ts), len(s.Buffers))
+	}
+	for i, b := range s.Buffers {
+		x, ok := ts[b.Param+"/"+b.Name]
+		if !ok {
+			return nil, fmt.Errorf("seq2seq: resume %s: optimizer buffer %s/%s missing", dir, b.Param, b.Name)
+		}
+		s.Buffers[i].Data = x.Data
+	}
+	s.LR = st.LR
+	if err := t.opt.SetState(s); err != nil {
+		return nil, fmt.Errorf("seq2seq: resume %s: %w", dir, err)
+	}
+	t.opt.SetLR(st.LR)
+	t.pos, t.history = st.Position, st.History
+	return t, nil
+}
+
