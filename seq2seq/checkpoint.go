@@ -174,4 +174,3 @@ func Resume(dir string, train, dev Encoded) (*Trainer, error) {
 	t.pos, t.history = st.Position, st.History
 	return t, nil
 }
-
