@@ -1,0 +1,377 @@
+package tag
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/vectors"
+)
+
+// capsData makes sentences of lower-case filler words in which runs of one
+// or two capitalised made-up names are entities: type PER when the run
+// follows "mr", LOC otherwise. Tags are IOB1 (as in CoNLL-2003). Names are
+// drawn fresh, so a tagger must read their characters to generalise.
+func capsData(n int, seed uint64) []Sentence {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	fillers := []string{"the", "a", "went", "to", "saw", "and", "of", "in", "with", "said", "city", "from"}
+	name := func() string {
+		l := 3 + rng.IntN(5)
+		b := []byte{byte('A' + rng.IntN(26))}
+		for range l {
+			b = append(b, byte('a'+rng.IntN(26)))
+		}
+		return string(b)
+	}
+	sents := make([]Sentence, n)
+	for i := range sents {
+		var s Sentence
+		s.Line = 1 + 10*i
+		for len(s.Tokens) < 4+rng.IntN(8) {
+			if rng.IntN(4) == 0 {
+				typ := "LOC"
+				if rng.IntN(2) == 0 {
+					typ = "PER"
+					s.Tokens = append(s.Tokens, "mr")
+					s.Tags = append(s.Tags, "O")
+				}
+				for range 1 + rng.IntN(2) {
+					s.Tokens = append(s.Tokens, name())
+					s.Tags = append(s.Tags, "I-"+typ)
+				}
+				continue
+			}
+			s.Tokens = append(s.Tokens, fillers[rng.IntN(len(fillers))])
+			s.Tags = append(s.Tags, "O")
+		}
+		sents[i] = s
+	}
+	return sents
+}
+
+func testConfig(sents []Sentence, charHidden int) Config {
+	return Config{WordEmbed: 8, CharEmbed: 6, CharHidden: charHidden, Cell: "lstm", Hidden: 10, Layers: 1,
+		Lower: true, NormDigits: true, Tags: TagSet(sents, IOBES), TrainScheme: "iobes", Scheme: "iob1"}
+}
+
+func newTestModel(t testing.TB, cfg Config, sents []Sentence, seed uint64) *Model {
+	t.Helper()
+	words, chars, err := BuildVocabs(sents, &cfg, VocabOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.VocabSize, cfg.CharVocab = words.Len(), chars.Len()
+	m, err := New(cfg, words, chars, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func batchLoss(t *testing.T, m *Model, d *Data, idx []int, grad bool) float64 {
+	t.Helper()
+	var words [][]int32
+	var chars [][][]int32
+	for _, i := range idx {
+		words = append(words, d.Words[i])
+		chars = append(chars, d.Chars[i])
+	}
+	p, err := text.Pad(words, padID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scores, err := m.Forward(p.IDs, chars, p.T, p.B, p.Lengths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets := make([]int32, p.T*p.B)
+	valid := make([]bool, p.T*p.B)
+	for tt := range p.T {
+		for b, i := range idx {
+			if tt < len(d.Tags[i]) {
+				targets[tt*p.B+b], valid[tt*p.B+b] = d.Tags[i][tt], true
+			}
+		}
+	}
+	var ds []float32
+	if grad {
+		ds = make([]float32, len(scores))
+	}
+	l, _, err := nn.SoftmaxCrossEntropy(ds, scores, p.T*p.B, len(m.Config.Tags), targets, nn.LossOptions{Valid: valid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if grad {
+		nn.ZeroGrads(m.params)
+		if err := m.Backward(ds); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return l
+}
+
+// TestGradients checks every parameter's analytic gradient, the character
+// encoder's final-state gathering included, against finite differences.
+func TestGradients(t *testing.T) {
+	sents := capsData(10, 1)
+	for _, ch := range []int{4, 0} {
+		m := newTestModel(t, testConfig(sents, ch), sents, 2)
+		m.SetTraining(false)
+		d, err := m.EncodeSentences(sents, "test", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx := []int{1, 4, 6}
+		batchLoss(t, m, d, idx, true)
+		grads := make([][]float32, len(m.params))
+		for i, p := range m.params {
+			grads[i] = append([]float32(nil), p.Grad...)
+		}
+		rng := rand.New(rand.NewPCG(9, 9))
+		const eps = 1e-2
+		checked := 0
+		for pi, p := range m.params {
+			for range 40 {
+				k := rng.IntN(len(p.Data))
+				if strings.Contains(p.Name, "embedding") && grads[pi][k] == 0 {
+					continue
+				}
+				orig := p.Data[k]
+				p.Data[k] = orig + eps
+				lp := batchLoss(t, m, d, idx, false)
+				p.Data[k] = orig - eps
+				lm := batchLoss(t, m, d, idx, false)
+				p.Data[k] = orig
+				num := (lp - lm) / (2 * eps)
+				got := float64(grads[pi][k])
+				if math.Abs(num-got) > 1e-3+3e-2*math.Abs(num) {
+					t.Errorf("char hidden %d: %s[%d]: analytic %.6g, numeric %.6g", ch, p.Name, k, got, num)
+				}
+				checked++
+			}
+		}
+		if checked < 50 {
+			t.Fatalf("only %d entries checked", checked)
+		}
+	}
+}
+
+// TestLearnsCapitalisedEntities trains on the synthetic task and requires
+// a high conlleval F1 on unseen names.
+func TestLearnsCapitalisedEntities(t *testing.T) {
+	train, dev := capsData(300, 11), capsData(100, 12)
+	cfg := testConfig(train, 12)
+	cfg.Dropout = 0.2
+	m := newTestModel(t, cfg, train, 1)
+	d, err := m.EncodeSentences(train, "train", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTrainer(m, d, dev, TrainConfig{Epochs: 8, Batch: 10, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tr.Run(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, pred, err := m.Score(context.Background(), dev, "dev", 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.F1 < 95 {
+		t.Errorf("dev F1 %.2f < 95 (per type %+v)", r.F1, r.PerType)
+	}
+	if res.Best == nil || math.Abs(res.Best.F1-r.F1) > 1e-9 {
+		t.Errorf("after Run the model should hold the best dev parameters: best %+v, now %.2f", res.Best, r.F1)
+	}
+	// Predictions come back in the data's scheme (IOB1: no B- at chunk
+	// starts after O, no E-/S-).
+	for i, p := range pred {
+		if err := Validate(p, IOB1); err != nil {
+			t.Fatalf("sentence %d: prediction %v is not IOB1: %v", i, p, err)
+		}
+	}
+}
+
+func TestViterbiKeepsSchemeValid(t *testing.T) {
+	tags := []string{"O", "B-PER", "I-PER", "E-PER", "S-PER"}
+	allowed, start := transitions(tags, IOBES)
+	K := len(tags)
+	// Per-token argmax would be O I-PER O: invalid in IOBES.
+	probs := [][]float64{{0.9, 0.02, 0.02, 0.02, 0.04}, {0.15, 0.05, 0.45, 0.05, 0.3}, {0.6, 0.1, 0.1, 0.1, 0.1}}
+	lp := make([]float32, 0, 3*K)
+	for _, row := range probs {
+		for _, p := range row {
+			lp = append(lp, float32(math.Log(p)))
+		}
+	}
+	got := viterbi(lp, 3, K, allowed, start)
+	named := make([]string, len(got))
+	for i, k := range got {
+		named[i] = tags[k]
+	}
+	if want := []string{"O", "S-PER", "O"}; !reflect.DeepEqual(named, want) {
+		t.Errorf("viterbi = %v, want %v", named, want)
+	}
+	if err := Validate(named, IOBES); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestResumeExact interrupts training mid-epoch and requires the resumed
+// run to end with the same parameters as an uninterrupted one.
+func TestResumeExact(t *testing.T) {
+	train, dev := capsData(60, 21), capsData(20, 22)
+	cfg := testConfig(train, 5)
+	cfg.Dropout = 0.3
+	tc := TrainConfig{Epochs: 2, Batch: 8, Optimizer: "adam", LR: 0.01, Clip: 1, Decay: 0.1, Seed: 5}
+	build := func() (*Model, *Data) {
+		m := newTestModel(t, cfg, train, 3)
+		d, err := m.EncodeSentences(train, "train", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m, d
+	}
+	ref, d := build()
+	rt, err := NewTrainer(ref, d, dev, tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "ck")
+	m, d := build()
+	tr, err := NewTrainer(m, d, dev, tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Dir = dir
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := tr.Run(ctx, func(p Progress) {
+		if p.Event == "step" && p.Pos.Step == 10 {
+			cancel()
+		}
+	}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	_, d2 := build()
+	rs, err := Resume(dir, d2, dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs.Pos().Step != 10 || rs.Pos().Epoch != 1 {
+		t.Fatalf("resumed at %+v", rs.Pos())
+	}
+	if _, err := rs.Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range ref.params {
+		if !reflect.DeepEqual(p.Data, rs.Model.params[i].Data) {
+			t.Fatalf("%s differs between the uninterrupted and the resumed run", p.Name)
+		}
+	}
+	if _, err := Resume(dir, d2, dev[:5]); err == nil || !strings.Contains(err.Error(), "dev data differs") {
+		t.Errorf("resume with other dev data: %v", err)
+	}
+
+	// The saved model loads and tags as the trained one does.
+	if err := rs.Model.Save(filepath.Join(dir, "final")); err != nil {
+		t.Fatal(err)
+	}
+	lm, err := Load(filepath.Join(dir, "final"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1, _, err := rs.Model.Score(context.Background(), dev, "dev", 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, _, err := lm.Score(context.Background(), dev, "dev", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.F1 != r2.F1 || r1.Accuracy != r2.Accuracy {
+		t.Errorf("loaded model scores %.2f/%.2f, trained one %.2f/%.2f", r2.F1, r2.Accuracy, r1.F1, r1.Accuracy)
+	}
+	if err := os.Remove(filepath.Join(dir, "final", CharsFile)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(filepath.Join(dir, "final")); err == nil || !strings.Contains(err.Error(), CharsFile) {
+		t.Errorf("missing %s: error %v should name it", CharsFile, err)
+	}
+}
+
+func TestEncodeErrorsAndVectors(t *testing.T) {
+	train := capsData(20, 1)
+	cfg := testConfig(train, 4)
+	vec := &vectors.Vectors{Words: []string{"the", "City", "zzz"}, Dim: 8, Data: make([]float32, 24)}
+	for i := range vec.Data {
+		vec.Data[i] = float32(i)
+	}
+	words, chars, err := BuildVocabs(train, &cfg, VocabOptions{Vectors: vec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := words.Lookup("zzz"); !ok {
+		t.Error("vector words should join the vocabulary")
+	}
+	cfg.VocabSize, cfg.CharVocab = words.Len(), chars.Len()
+	m, err := New(cfg, words, chars, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found := m.LoadVectors(vec, 1); found != 2 { // "the", "zzz" ("City" is looked up as "city")
+		t.Errorf("found %d, want 2", found)
+	}
+	id, _ := words.Lookup("zzz")
+	if row := m.WordEmb.Weight.Data[int(id)*8 : int(id)*8+8]; row[0] != 16 || row[7] != 23 {
+		t.Errorf("row of zzz = %v", row)
+	}
+	bad := []Sentence{{Tokens: []string{"Paris"}, Tags: []string{"I-ORG"}, Line: 42}}
+	if _, err := m.EncodeSentences(bad, "dev.conll", true); err == nil || !strings.Contains(err.Error(), "dev.conll:42") {
+		t.Errorf("unknown tag: error %v should name file and line", err)
+	}
+	if _, err := m.EncodeSentences([]Sentence{{Line: 3}}, "x", false); err == nil {
+		t.Error("empty sentence accepted")
+	}
+	if got := cfg.WordKey("Year-2024"); got != "year-0000" {
+		t.Errorf("WordKey = %q", got)
+	}
+}
+
+func BenchmarkTrainStep(b *testing.B) {
+	train := capsData(512, 1)
+	cfg := testConfig(train, 25)
+	cfg.WordEmbed, cfg.CharEmbed, cfg.Hidden, cfg.Dropout = 100, 25, 100, 0.5
+	m := newTestModel(b, cfg, train, 1)
+	d, err := m.EncodeSentences(train, "train", true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := NewTrainer(m, d, nil, TrainConfig{Epochs: 1 << 20, Batch: 16, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ResetTimer()
+	n := 0
+	_, _ = tr.Run(ctx, func(p Progress) {
+		if p.Event == "step" {
+			if n++; n >= b.N {
+				cancel()
+			}
+		}
+	})
+}
