@@ -29,13 +29,13 @@ type gemvJob struct {
 	out         []float32
 	inc         int // stride of out
 	parts       int
-	wg          sync.WaitGroup
+	batch       batch
 }
 
 var gemvPool = sync.Pool{New: func() any { return new(gemvJob) }}
 
 // parallelGemv is the y length * k from which a gemv is split over threads.
-const parallelGemv = 1 << 16
+const parallelGemv = 1 << 18
 
 // gemv handles m == 1 or n == 1.
 func gemv(im *impl, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, threads int) {
@@ -80,7 +80,7 @@ func gemv(im *impl, transA, transB bool, m, n, k int, alpha float32, a []float32
 		parts = min(threads, outLen/64)
 	}
 	j.parts = max(parts, 1)
-	parallelFor(j.parts, j, &j.wg)
+	parallelFor(j.parts, j, &j.batch)
 	j.mat, j.x, j.y, j.out = nil, nil, nil, nil
 	gemvPool.Put(j)
 	vecPool.Put(vb)

@@ -1,17 +1,56 @@
 package gemm
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // runner is a unit of parallel work split into numbered parts.
 type runner interface {
 	run(part int)
 }
 
-// item is one part of a runner handed to a pool worker.
-type item struct {
-	r    runner
-	part int
-	wg   *sync.WaitGroup
+// batch hands out the parts of one parallel call. Parts are claimed with a
+// compare-and-swap on state = generation<<32 | parts<<16 | next, so the
+// caller and any pool worker that wakes in time share the parts, and a
+// worker that wakes late, after the call is over, finds nothing to claim.
+type batch struct {
+	state atomic.Uint64
+	gen   uint32 // owned by the caller
+	r     runner // set before state is published
+	wg    sync.WaitGroup
+}
+
+// token wakes a pool worker for one generation of a batch.
+type token struct {
+	b   *batch
+	gen uint32
+}
+
+// claim takes the next unclaimed part of generation gen.
+func (b *batch) claim(gen uint32) (int, bool) {
+	for {
+		v := b.state.Load()
+		next, parts := int(v&0xffff), int(v>>16&0xffff)
+		if uint32(v>>32) != gen || next >= parts {
+			return 0, false
+		}
+		if b.state.CompareAndSwap(v, v+1) {
+			return next, true
+		}
+	}
+}
+
+// drain runs parts of generation gen until none is left.
+func (b *batch) drain(gen uint32) {
+	for {
+		i, ok := b.claim(gen)
+		if !ok {
+			return
+		}
+		b.r.run(i)
+		b.wg.Done()
+	}
 }
 
 // The pool is a set of persistent worker goroutines blocked on an unbuffered
@@ -19,8 +58,11 @@ type item struct {
 var (
 	poolMu  sync.Mutex
 	workers int
-	work    = make(chan item)
+	work    = make(chan token)
 )
+
+// maxParts bounds the parts of one call (they are counted in 16 bits).
+const maxParts = 1 << 12
 
 // ensureWorkers starts workers until at least n are running.
 func ensureWorkers(n int) {
@@ -28,34 +70,37 @@ func ensureWorkers(n int) {
 	defer poolMu.Unlock()
 	for ; workers < n; workers++ {
 		go func() {
-			for it := range work {
-				it.r.run(it.part)
-				it.wg.Done()
+			for t := range work {
+				t.b.drain(t.gen)
 			}
 		}()
 	}
 }
 
-// parallelFor runs r.run(0..parts-1), part 0 in the caller and the others on
-// pool workers. A part for which no worker is idle runs in the caller, so
-// concurrent callers never queue behind each other.
-func parallelFor(parts int, r runner, wg *sync.WaitGroup) {
+// parallelFor runs r.run(0..parts-1) on the caller and up to parts-1 idle
+// pool workers, and returns when all parts are done. Workers are only
+// woken if idle, and the caller keeps claiming parts itself, so a busy or
+// slow-to-wake pool, or concurrent callers, never leave a part waiting.
+func parallelFor(parts int, r runner, b *batch) {
 	if parts <= 1 {
 		r.run(0)
 		return
 	}
+	parts = min(parts, maxParts)
 	ensureWorkers(parts - 1)
+	b.gen++
+	b.r = r
+	b.wg.Add(parts)
+	b.state.Store(uint64(b.gen)<<32 | uint64(parts)<<16)
 	for i := 1; i < parts; i++ {
-		wg.Add(1)
 		select {
-		case work <- item{r: r, part: i, wg: wg}:
+		case work <- token{b, b.gen}:
 		default:
-			wg.Done()
-			r.run(i)
 		}
 	}
-	r.run(0)
-	wg.Wait()
+	b.drain(b.gen)
+	b.wg.Wait()
+	b.r = nil
 }
 
 // gemmJob is a parallel GEMM split into parts along M or N.
@@ -65,13 +110,14 @@ type gemmJob struct {
 	splitM bool
 	parts  int
 	tiles  int // tiles along the split dimension
-	wg     sync.WaitGroup
+	batch  batch
 }
 
 var jobPool = sync.Pool{New: func() any { return new(gemmJob) }}
 
-// parallelWork is the m*n*k from which a GEMM is split over threads.
-const parallelWork = 48 * 48 * 48
+// parallelWork is the m*n*k from which a GEMM is split over threads: about
+// 40µs of work, well above the cost of waking a worker.
+const parallelWork = 128 * 128 * 128
 
 // parallel runs j.p on up to threads goroutines.
 func (j *gemmJob) parallel(im *impl, threads int) {
@@ -91,7 +137,7 @@ func (j *gemmJob) parallel(im *impl, threads int) {
 		return
 	}
 	j.im, j.splitM, j.parts, j.tiles = im, splitM, parts, tiles
-	parallelFor(parts, j, &j.wg)
+	parallelFor(parts, j, &j.batch)
 }
 
 func (j *gemmJob) run(part int) {
