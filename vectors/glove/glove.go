@@ -1,0 +1,325 @@
+// Package glove trains GloVe word vectors (Pennington et al., 2014):
+// co-occurrence counting with a symmetric window weighted by 1/distance,
+// within a memory budget (sorted runs spilled to temporary files and
+// merged), then weighted least squares on log co-occurrences, optimised by
+// AdaGrad over the shuffled entries.
+//
+// Training is Hogwild: P goroutines update the shared parameters without
+// locks over disjoint shards of the shuffled entries. The data races are
+// intentional (as in the reference implementation); race builds
+// (build tag race) use one worker so everything else stays checked.
+package glove
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/vectors"
+)
+
+// Options configures training; zero fields take the defaults of the GloVe
+// reference tool.
+type Options struct {
+	Dim        int     // vector size; default 100
+	Window     int     // symmetric window; default 10
+	MinCount   int     // drop words rarer than this; default 5
+	Iterations int     // passes over the co-occurrences; default 15
+	XMax       float64 // weighting cutoff; default 100
+	Power      float64 // weighting exponent; default 0.75
+	Alpha      float64 // initial AdaGrad learning rate; default 0.05
+	Threads    int     // default GOMAXPROCS
+	Seed       uint64
+	// MemoryBytes bounds the co-occurrence counting buffers; default 1 GiB.
+	// The counted entries are then held in memory for training (16 bytes
+	// each).
+	MemoryBytes int64
+	TempDir     string // for spilled runs; default os.TempDir()
+}
+
+func (o *Options) fill() error {
+	if o.Dim == 0 {
+		o.Dim = 100
+	}
+	if o.Window == 0 {
+		o.Window = 10
+	}
+	if o.MinCount == 0 {
+		o.MinCount = 5
+	}
+	if o.Iterations == 0 {
+		o.Iterations = 15
+	}
+	if o.XMax == 0 {
+		o.XMax = 100
+	}
+	if o.Power == 0 {
+		o.Power = 0.75
+	}
+	if o.Alpha == 0 {
+		o.Alpha = 0.05
+	}
+	if o.Threads <= 0 {
+		o.Threads = runtime.GOMAXPROCS(0)
+	}
+	if o.MemoryBytes == 0 {
+		o.MemoryBytes = 1 << 30
+	}
+	switch {
+	case o.Dim < 1:
+		return fmt.Errorf("glove: dim %d, expected >= 1", o.Dim)
+	case o.Window < 1 || o.Window > MaxWindow:
+		return fmt.Errorf("glove: window %d, expected 1..%d", o.Window, MaxWindow)
+	case o.Iterations < 1:
+		return fmt.Errorf("glove: iterations %d, expected >= 1", o.Iterations)
+	case o.XMax <= 0 || o.Alpha <= 0 || o.Power <= 0:
+		return fmt.Errorf("glove: x-max %g, alpha %g, power %g: all must be > 0", o.XMax, o.Alpha, o.Power)
+	case o.MemoryBytes < 1<<12:
+		return fmt.Errorf("glove: memory budget %d bytes is too small", o.MemoryBytes)
+	}
+	return nil
+}
+
+// Progress is reported periodically.
+type Progress struct {
+	Stage      string // "vocab", "cooccur" or "train"
+	Done       int64  // tokens read (vocab, cooccur) or entries trained (train)
+	Total      int64  // entries to train over all iterations (train)
+	Iteration  int    // 1-based (train)
+	Iterations int
+	Cost       float64 // mean cost of the last finished iteration
+	Elapsed    time.Duration
+}
+
+// Model is a trained GloVe model.
+type Model struct {
+	Vocab *text.CorpusVocab
+	Dim   int
+	// W and WTilde are the word and context vectors, [V, Dim]; B and
+	// BTilde their biases.
+	W, WTilde []float32
+	B, BTilde []float32
+	Pairs     int64   // non-zero co-occurrence entries
+	Runs      int     // sorted runs spilled while counting
+	Loss      float64 // mean weighted squared error of the last iteration
+}
+
+// Vectors returns W + WTilde, the usual GloVe output.
+func (m *Model) Vectors() *vectors.Vectors {
+	data := make([]float32, len(m.W))
+	for i := range data {
+		data[i] = m.W[i] + m.WTilde[i]
+	}
+	return &vectors.Vectors{Words: m.Vocab.Words, Dim: m.Dim, Data: data}
+}
+
+// entry is one training example.
+type entry struct {
+	i, j int32
+	logX float32
+	f    float32 // weight f(X) = min(1, (X/XMax)^Power)
+}
+
+// Train counts the vocabulary and co-occurrences of the corpus and fits
+// the model. progress, if not nil, is called from one goroutine at a time.
+func Train(ctx context.Context, corpus *text.Corpus, opt Options, progress func(Progress)) (*Model, error) {
+	if err := opt.fill(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	report := func(p Progress) {
+		if progress != nil {
+			p.Elapsed = time.Since(start)
+			p.Iterations = opt.Iterations
+			progress(p)
+		}
+	}
+	last := time.Now()
+	throttled := func(stage string) func(int64) {
+		return func(n int64) {
+			if time.Since(last) > 200*time.Millisecond {
+				last = time.Now()
+				report(Progress{Stage: stage, Done: n})
+			}
+		}
+	}
+	voc, err := text.CountVocab(ctx, corpus, opt.MinCount, throttled("vocab"))
+	if err != nil {
+		return nil, fmt.Errorf("glove: %w", err)
+	}
+	var entries []entry
+	xmax, power := opt.XMax, opt.Power
+	st, err := Cooccur(ctx, corpus, voc, CooccurOptions{Window: opt.Window, MemoryBytes: opt.MemoryBytes, TempDir: opt.TempDir},
+		throttled("cooccur"), func(c Cooccurrence) error {
+			f := 1.0
+			if c.X < xmax {
+				f = math.Pow(c.X/xmax, power)
+			}
+			entries = append(entries, entry{c.I, c.J, float32(math.Log(c.X)), float32(f)})
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("glove: counting co-occurrences: %w", err)
+	}
+	m, err := fit(ctx, voc, entries, opt, report)
+	if err != nil {
+		return nil, err
+	}
+	m.Pairs, m.Runs = st.Pairs, st.Runs
+	return m, nil
+}
+
+// fit runs AdaGrad over the entries.
+func fit(ctx context.Context, voc *text.CorpusVocab, entries []entry, opt Options, report func(Progress)) (*Model, error) {
+	v, dim := voc.Len(), opt.Dim
+	m := &Model{Vocab: voc, Dim: dim,
+		W: make([]float32, v*dim), WTilde: make([]float32, v*dim),
+		B: make([]float32, v), BTilde: make([]float32, v)}
+	r := newRNG(opt.Seed, 0)
+	for _, p := range [][]float32{m.W, m.WTilde, m.B, m.BTilde} {
+		for i := range p {
+			p[i] = (r.float32() - 0.5) / float32(dim)
+		}
+	}
+	g := &state{m: m, dim: dim, eta: float32(opt.Alpha),
+		gW: ones(v * dim), gWT: ones(v * dim), gB: ones(v), gBT: ones(v)}
+	// Shuffle once (Fisher-Yates); each iteration walks the same order, as
+	// the reference tool does with its shuffled file.
+	for i := len(entries) - 1; i > 0; i-- {
+		j := r.intn(i + 1)
+		entries[i], entries[j] = entries[j], entries[i]
+	}
+	threads := opt.Threads
+	if raceEnabled {
+		threads = 1
+	}
+	threads = min(threads, max(len(entries), 1))
+	total := int64(len(entries)) * int64(opt.Iterations)
+	var done atomic.Int64
+	var lastCost float64
+	for it := 1; it <= opt.Iterations; it++ {
+		costs := make([]float64, threads)
+		var wg sync.WaitGroup
+		for t := range threads {
+			lo, hi := len(entries)*t/threads, len(entries)*(t+1)/threads
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				costs[t] = g.run(ctx, entries[lo:hi], &done)
+			}()
+		}
+		stop := make(chan struct{})
+		var rw sync.WaitGroup
+		rw.Add(1)
+		go func() {
+			defer rw.Done()
+			tick := time.NewTicker(250 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+					report(Progress{Stage: "train", Done: done.Load(), Total: total, Iteration: it, Cost: lastCost})
+				}
+			}
+		}()
+		wg.Wait()
+		close(stop)
+		rw.Wait()
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("glove: %w", err)
+		}
+		var c float64
+		for _, x := range costs {
+			c += x
+		}
+		lastCost = c / float64(len(entries))
+		report(Progress{Stage: "train", Done: done.Load(), Total: total, Iteration: it, Cost: lastCost})
+	}
+	m.Loss = lastCost
+	return m, nil
+}
+
+func ones(n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = 1
+	}
+	return s
+}
+
+// state holds the parameters and AdaGrad accumulators shared by workers.
+type state struct {
+	m       *Model
+	dim     int
+	eta     float32
+	gW, gWT []float32 // squared-gradient sums, start at 1
+	gB, gBT []float32
+}
+
+// run trains on a shard and returns its summed cost.
+func (s *state) run(ctx context.Context, shard []entry, done *atomic.Int64) float64 {
+	dim := s.dim
+	W, WT, B, BT := s.m.W, s.m.WTilde, s.m.B, s.m.BTilde
+	var cost float64
+	for n, e := range shard {
+		if n&4095 == 4095 {
+			done.Add(4096)
+			if ctx.Err() != nil {
+				return cost
+			}
+		}
+		a, b := int(e.i)*dim, int(e.j)*dim
+		w, wt := W[a:a+dim:a+dim], WT[b:b+dim:b+dim]
+		gw, gwt := s.gW[a:a+dim:a+dim], s.gWT[b:b+dim:b+dim]
+		diff := dot(w, wt) + B[e.i] + BT[e.j] - e.logX
+		fdiff := e.f * diff
+		cost += 0.5 * float64(fdiff*diff)
+		fdiff *= s.eta
+		adagrad(fdiff, w, wt, gw, gwt)
+		B[e.i] -= fdiff / sqrt32(s.gB[e.i])
+		BT[e.j] -= fdiff / sqrt32(s.gBT[e.j])
+		s.gB[e.i] += fdiff * fdiff
+		s.gBT[e.j] += fdiff * fdiff
+	}
+	done.Add(int64(len(shard) & 4095))
+	return cost
+}
+
+func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+
+func dot(x, y []float32) float32 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// adagrad applies one AdaGrad step to a word and a context vector:
+// the gradients are g*wt and g*w (g = eta * f(X) * error).
+func adagrad(g float32, w, wt, gw, gwt []float32) {
+	wt, gw, gwt = wt[:len(w)], gw[:len(w)], gwt[:len(w)]
+	for d := range w {
+		t1 := g * wt[d]
+		t2 := g * w[d]
+		w[d] -= t1 / sqrt32(gw[d])
+		wt[d] -= t2 / sqrt32(gwt[d])
+		gw[d] += t1 * t1
+		gwt[d] += t2 * t2
+	}
+}

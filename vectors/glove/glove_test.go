@@ -1,0 +1,180 @@
+package glove
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/recurrent-go/recurrent/text"
+)
+
+func corpusOf(t testing.TB, content string) *text.Corpus {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "c.txt")
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := text.NewCorpus(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func collect(t *testing.T, c *text.Corpus, voc *text.CorpusVocab, opt CooccurOptions) ([]Cooccurrence, CooccurStats) {
+	t.Helper()
+	var out []Cooccurrence
+	st, err := Cooccur(context.Background(), c, voc, opt, nil, func(x Cooccurrence) error {
+		out = append(out, x)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, st
+}
+
+func TestCooccurCounts(t *testing.T) {
+	// Ids by frequency: a=0 (3), b=1 (2), c=2 (1); the newline resets the window.
+	c := corpusOf(t, "a b a\nc a b\n")
+	voc, err := text.CountVocab(context.Background(), c, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, st := collect(t, c, voc, CooccurOptions{Window: 2})
+	// Line 1: a-b d1, b-a d1, a-a d2. Line 2: c-a d1, a-b d1, c-b d2.
+	want := map[[2]int32]float64{
+		{0, 0}: 2 * 0.5, {0, 1}: 3, {1, 0}: 3,
+		{0, 2}: 1, {2, 0}: 1, {1, 2}: 0.5, {2, 1}: 0.5,
+	}
+	if len(got) != len(want) || st.Pairs != int64(len(want)) {
+		t.Fatalf("got %d entries (%d pairs), want %d: %v", len(got), st.Pairs, len(want), got)
+	}
+	for _, x := range got {
+		if w, ok := want[[2]int32{x.I, x.J}]; !ok || math.Abs(x.X-w) > 1e-12 {
+			t.Errorf("X[%d][%d] = %v, want %v", x.I, x.J, x.X, w)
+		}
+	}
+}
+
+// TestCooccurSpillIdentical counts a corpus with budgets from ample to tiny
+// (no dense block, many spilled runs): the entries must be identical.
+func TestCooccurSpillIdentical(t *testing.T) {
+	r := newRNG(5, 0)
+	var sb strings.Builder
+	for range 400 {
+		n := 5 + r.intn(30)
+		for k := range n {
+			if k > 0 {
+				sb.WriteByte(' ')
+			}
+			// Zipf-like: small ids are frequent.
+			fmt.Fprintf(&sb, "w%d", r.intn(1+r.intn(300)))
+		}
+		sb.WriteByte('\n')
+	}
+	c := corpusOf(t, sb.String())
+	voc, err := text.CountVocab(context.Background(), c, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, st0 := collect(t, c, voc, CooccurOptions{Window: 7, MemoryBytes: 64 << 20})
+	if st0.Runs != 0 {
+		t.Fatalf("ample budget spilled %d runs", st0.Runs)
+	}
+	for _, mem := range []int64{1 << 16, 1 << 13} {
+		got, st := collect(t, c, voc, CooccurOptions{Window: 7, MemoryBytes: mem, TempDir: t.TempDir()})
+		if st.Runs < 2 {
+			t.Errorf("budget %d: %d runs spilled, want several", mem, st.Runs)
+		}
+		if !reflect.DeepEqual(got, ref) {
+			t.Errorf("budget %d: %d entries differ from the in-memory count (%d)", mem, len(got), len(ref))
+		}
+	}
+	// Symmetry and order.
+	for k := 1; k < len(ref); k++ {
+		a, b := ref[k-1], ref[k]
+		ka := [2]int32{min(a.I, a.J), max(a.I, a.J)}
+		kb := [2]int32{min(b.I, b.J), max(b.I, b.J)}
+		if ka[0] > kb[0] || (ka[0] == kb[0] && kb[1] < ka[1]) {
+			t.Fatalf("entries out of order at %d", k)
+		}
+	}
+}
+
+func TestTrainPlanted(t *testing.T) {
+	r := newRNG(11, 0)
+	var sb strings.Builder
+	const groups, size = 6, 8
+	for range 1500 {
+		g := r.intn(groups)
+		for k := range 10 {
+			if k > 0 {
+				sb.WriteByte(' ')
+			}
+			fmt.Fprintf(&sb, "g%dw%d", g, r.intn(size))
+		}
+		sb.WriteByte('\n')
+	}
+	c := corpusOf(t, sb.String())
+	calls := 0
+	m, err := Train(context.Background(), c, Options{Dim: 16, Window: 5, MinCount: 1, Iterations: 25, XMax: 10, Threads: 2, Seed: 3},
+		func(Progress) { calls++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := m.Vectors()
+	var same, diff float64
+	var ns, nd int
+	for i := range v.Words {
+		for j := i + 1; j < len(v.Words); j++ {
+			a, b := v.Vec(i), v.Vec(j)
+			var d, na, nb float64
+			for k := range a {
+				d += float64(a[k] * b[k])
+				na += float64(a[k] * a[k])
+				nb += float64(b[k] * b[k])
+			}
+			cs := d / math.Sqrt(na*nb)
+			if v.Words[i][:2] == v.Words[j][:2] {
+				same, ns = same+cs, ns+1
+			} else {
+				diff, nd = diff+cs, nd+1
+			}
+		}
+	}
+	same, diff = same/float64(ns), diff/float64(nd)
+	t.Logf("same-topic cosine %.3f, cross-topic %.3f, cost %.4f, pairs %d", same, diff, m.Loss, m.Pairs)
+	if same-diff < 0.3 {
+		t.Errorf("same-topic cosine %.3f, cross-topic %.3f: structure not learned", same, diff)
+	}
+	if calls == 0 {
+		t.Error("progress never called")
+	}
+}
+
+func TestTrainErrors(t *testing.T) {
+	c := corpusOf(t, "a\nb\na\n")
+	if _, err := Train(context.Background(), c, Options{MinCount: 1}, nil); err == nil || !strings.Contains(err.Error(), "no co-occurrences") {
+		t.Errorf("single-word sentences: err = %v", err)
+	}
+	if _, err := Train(context.Background(), corpusOf(t, ""), Options{}, nil); err == nil {
+		t.Error("empty corpus: no error")
+	}
+	if _, err := Train(context.Background(), c, Options{Window: MaxWindow + 1}, nil); err == nil {
+		t.Error("window too large: no error")
+	}
+}
+
+func TestLCM(t *testing.T) {
+	for n, want := range map[int]int64{1: 1, 2: 2, 5: 60, 10: 2520, 20: 232792560} {
+		if got := lcm(n); got != want {
+			t.Errorf("lcm(1..%d) = %d, want %d", n, got, want)
+		}
+	}
+}
