@@ -591,3 +591,37 @@ func BenchmarkLogSoftmax(b *testing.B) {
 	x, _, d := benchData()
 	benchImpls(b, func() { LogSoftmax(d, x) })
 }
+
+// FuzzVecKernels checks the active kernels against the float64 references
+// on arbitrary bit patterns, lengths and offsets.
+func FuzzVecKernels(f *testing.F) {
+	f.Add([]byte{0, 0, 0x80, 0x3f, 0xff, 0xff, 0xff, 0x7f, 0, 0, 0x80, 0xff}, uint8(1))
+	f.Add(make([]byte, 4*37), uint8(3))
+	f.Fuzz(func(t *testing.T, raw []byte, off uint8) {
+		n := len(raw) / 4
+		x := make([]float32, n+int(off%8))[off%8:]
+		for i := range x {
+			x[i] = math.Float32frombits(uint32(raw[4*i]) | uint32(raw[4*i+1])<<8 | uint32(raw[4*i+2])<<16 | uint32(raw[4*i+3])<<24)
+		}
+		d := make([]float32, n)
+		for _, k := range transcendentals {
+			k.f(d, x)
+			for i := range x {
+				if !closeTo(d[i], k.ref(float64(x[i]))) {
+					t.Fatalf("%s(%v) = %v, want %v", k.name, x[i], d[i], k.ref(float64(x[i])))
+				}
+			}
+		}
+		m, want := Max(x), maxGo(x)
+		if math.Float32bits(m) != math.Float32bits(want) && !(m == 0 && want == 0) {
+			t.Fatalf("Max = %v, want %v", m, want)
+		}
+		var ss float64
+		for _, v := range x {
+			ss += float64(v) * float64(v)
+		}
+		if got := SumSquares(x); !(got == ss || math.Abs(got-ss) <= 1e-12*ss || math.IsNaN(got) && math.IsNaN(ss)) {
+			t.Fatalf("SumSquares = %v, want %v", got, ss)
+		}
+	})
+}
