@@ -34,10 +34,11 @@ func init() {
 
 // lmTrainFlags are the flags of `recurrent lm train`.
 type lmTrainFlags struct {
-	train, valid, test string
-	validFraction      float64
-	out                string
-	resume             bool
+	train         []string
+	valid, test   string
+	validFraction float64
+	out           string
+	resume        bool
 
 	tokenizer, eos, bos, specials string
 	lower, splitPunct             bool
@@ -76,7 +77,7 @@ exactly (same data files required).`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runLMTrain(cmd, &f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.train, "train", "", "training text file (required)")
+	fl.StringSliceVar(&f.train, "train", nil, "training text files, plain or .gz, read as one stream (required; repeat or comma-separate)")
 	fl.StringVar(&f.valid, "valid", "", "validation text file")
 	fl.StringVar(&f.test, "test", "", "test text file, evaluated after training")
 	fl.Float64Var(&f.validFraction, "valid-fraction", 0.1, "without --valid, hold out this tail fraction of --train (0: no validation)")
@@ -167,18 +168,24 @@ func (f *lmTrainFlags) vocabOptions(tok text.Tokenizer) text.VocabOptions {
 
 // lmData encodes the training data (building the vocabulary unless v is
 // given) and the validation and test data.
-func lmData(tok *text.Tokenizer, v *text.Vocab, vopt text.VocabOptions, trainPath, validPath, testPath string, validFraction float64) (voc *text.Vocab, train, valid, test []int32, err error) {
+func lmData(tok *text.Tokenizer, v *text.Vocab, vopt text.VocabOptions, trainPaths []string, validPath, testPath string, validFraction float64) (voc *text.Vocab, train, valid, test []int32, err error) {
 	if v == nil {
 		c := text.NewCounter()
-		if err := text.CountFile(c, tok, trainPath); err != nil {
-			return nil, nil, nil, nil, err
+		for _, p := range trainPaths {
+			if err := text.CountFile(c, tok, p); err != nil {
+				return nil, nil, nil, nil, err
+			}
 		}
 		if v, err = text.BuildVocab(c, vopt); err != nil {
 			return nil, nil, nil, nil, err
 		}
 	}
-	if train, err = text.EncodeFile(v, tok, trainPath); err != nil {
-		return nil, nil, nil, nil, err
+	for _, p := range trainPaths {
+		ids, err := text.EncodeFile(v, tok, p)
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		train = append(train, ids...)
 	}
 	if validPath != "" {
 		if valid, err = text.EncodeFile(v, tok, validPath); err != nil {
@@ -218,7 +225,7 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 	if f.out == "" {
 		return errors.New("lm train: --out is required")
 	}
-	if f.train == "" {
+	if len(f.train) == 0 {
 		return errors.New("lm train: --train is required")
 	}
 	if f.threads > 0 {
