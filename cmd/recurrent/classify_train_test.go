@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLIIn runs the root command with args and stdin and returns its
+// standard output.
+func runCLIIn(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	rootCmd.SetOut(&out)
+	rootCmd.SetErr(&errOut)
+	rootCmd.SetIn(strings.NewReader(stdin))
+	rootCmd.SetArgs(args)
+	err := rootCmd.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+// writePlantedTSV writes n "label<TAB>text" lines whose label is decided by
+// a planted word.
+func writePlantedTSV(t *testing.T, path string, n int, seed uint64) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 1))
+	var b strings.Builder
+	for range n {
+		words := make([]string, 3+rng.IntN(6))
+		for j := range words {
+			words[j] = fmt.Sprintf("w%d", rng.IntN(30))
+		}
+		label := []string{"neg", "pos", "meh"}[rng.IntN(3)]
+		words[rng.IntN(len(words))] = map[string]string{"neg": "awful", "pos": "great", "meh": "fine"}[label]
+		fmt.Fprintf(&b, "%s\t%s\n", label, strings.Join(words, " "))
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestClassifyTrainEvalPredictCLI(t *testing.T) {
+	dir := t.TempDir()
+	train, dev, model := filepath.Join(dir, "train.tsv"), filepath.Join(dir, "dev.tsv"), filepath.Join(dir, "model")
+	writePlantedTSV(t, train, 240, 1)
+	writePlantedTSV(t, dev, 60, 2)
+	out, err := runCLIIn(t, "", "classify", "train", "--train", train, "--dev", dev, "--test", dev, "--out", model,
+		"--embed", "16", "--hidden", "16", "--bidirectional", "--pool", "max", "--epochs", "6", "--lr", "0.01",
+		"--dropout", "0.1", "--batch", "16", "--json", "--quiet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Best *struct{ Accuracy float64 } `json:"best_dev"`
+		Test *struct{ Accuracy float64 } `json:"test"`
+	}
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("train JSON: %v\n%s", err, out)
+	}
+	if sum.Best == nil || sum.Test == nil || sum.Test.Accuracy < 0.9 || sum.Test.Accuracy != sum.Best.Accuracy {
+		t.Fatalf("train summary %s", out)
+	}
+
+	out, err = runCLIIn(t, "", "classify", "eval", "--model", model, "--data", dev, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Accuracy  float64
+		Confusion [][]int
+		PerClass  []struct{ Label string } `json:"per_class"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("eval JSON: %v\n%s", err, out)
+	}
+	if rep.Accuracy != sum.Test.Accuracy || len(rep.Confusion) != 3 || len(rep.PerClass) != 3 {
+		t.Fatalf("eval report %s", out)
+	}
+
+	out, err = runCLIIn(t, "w1 great w2\n\nw3 awful\n", "classify", "predict", "--model", model, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("predict printed %d lines: %q", len(lines), out)
+	}
+	for i, want := range []string{"pos", "neg"} {
+		var p struct {
+			Label string
+			Probs map[string]float64 `json:"probabilities"`
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &p); err != nil {
+			t.Fatal(err)
+		}
+		s := p.Probs["pos"] + p.Probs["neg"] + p.Probs["meh"]
+		if p.Label != want || s < 0.999 || s > 1.001 {
+			t.Errorf("line %d: %s", i, lines[i])
+		}
+	}
+	// Plain output: label, TAB, probabilities.
+	out, err = runCLIIn(t, "w5 fine\n", "classify", "predict", "--model", model, "--json=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, "meh\t") || !strings.Contains(out, "pos=") {
+		t.Errorf("plain predict output %q", out)
+	}
+
+	// A malformed data file names the file and line.
+	badPath := filepath.Join(dir, "bad.tsv")
+	if err := os.WriteFile(badPath, []byte("pos\tw1 great\nneg\t\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = runCLIIn(t, "", "classify", "eval", "--model", model, "--data", badPath, "--format", "tsv", "--json")
+	if err == nil || !strings.Contains(err.Error(), "bad.tsv:2") {
+		t.Errorf("malformed file: error %v", err)
+	}
+}
+
+// writeCapsCoNLL writes sentences of lower-case words in which capitalised
+// made-up names are entities (IOB1 tags, as CoNLL-2003).
+func writeCapsCoNLL(t *testing.T, path string, n int, seed uint64) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 2))
+	fillers := []string{"the", "went", "to", "saw", "and", "of", "in", "said"}
+	var b strings.Builder
+	b.WriteString("-DOCSTART- -X- O\n\n")
+	for range n {
+		for k := 0; k < 4+rng.IntN(6); k++ {
+			if rng.IntN(4) == 0 {
+				for range 1 + rng.IntN(2) {
+					name := []byte{byte('A' + rng.IntN(26))}
+					for range 3 + rng.IntN(4) {
+						name = append(name, byte('a'+rng.IntN(26)))
+					}
+					fmt.Fprintf(&b, "%s NNP I-LOC\n", name)
+				}
+				continue
+			}
+			fmt.Fprintf(&b, "%s XX O\n", fillers[rng.IntN(len(fillers))])
+		}
+		b.WriteString("\n")
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTagTrainEvalPredictCLI(t *testing.T) {
+	dir := t.TempDir()
+	train, dev, model := filepath.Join(dir, "train.conll"), filepath.Join(dir, "dev.conll"), filepath.Join(dir, "model")
+	writeCapsCoNLL(t, train, 200, 1)
+	writeCapsCoNLL(t, dev, 60, 2)
+	out, err := runCLIIn(t, "", "tag", "train", "--train", train, "--dev", dev, "--test", dev, "--out", model,
+		"--word-embed", "8", "--char-embed", "8", "--char-hidden", "10", "--hidden", "12", "--epochs", "6",
+		"--lr", "0.01", "--dropout", "0.1", "--batch", "8", "--json", "--quiet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Test *struct{ F1 float64 } `json:"test"`
+	}
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("train JSON: %v\n%s", err, out)
+	}
+	if sum.Test == nil || sum.Test.F1 < 90 {
+		t.Fatalf("train summary %s", out)
+	}
+	out, err = runCLIIn(t, "", "tag", "eval", "--model", model, "--data", dev, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev struct {
+		F1      float64
+		PerType map[string]struct{ F1 float64 } `json:"per_type"`
+	}
+	if err := json.Unmarshal([]byte(out), &ev); err != nil {
+		t.Fatalf("eval JSON: %v\n%s", err, out)
+	}
+	if ev.F1 != sum.Test.F1 || len(ev.PerType) != 1 {
+		t.Fatalf("eval %s", out)
+	}
+	predPath := filepath.Join(dir, "pred.txt")
+	if _, err := runCLIIn(t, "", "tag", "predict", "--model", model, "--data", dev, "--out", predPath); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runCLIIn(t, "", "tag", "score", predPath, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sc struct{ F1 float64 }
+	if err := json.Unmarshal([]byte(out), &sc); err != nil {
+		t.Fatal(err)
+	}
+	if sc.F1 != ev.F1 {
+		t.Errorf("scoring predict's output gives F1 %.2f, eval %.2f", sc.F1, ev.F1)
+	}
+	b, err := os.ReadFile(predPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first := strings.SplitN(string(b), "\n", 2)[0]; first != "-DOCSTART- -X- O O" {
+		t.Errorf("first output row %q: the -DOCSTART- row should pass through with an O prediction", first)
+	}
+}
