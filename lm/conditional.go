@@ -1,0 +1,603 @@
+package lm
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/optim"
+	"github.com/recurrent-go/recurrent/tensor"
+	"github.com/recurrent-go/recurrent/text"
+)
+
+// Conditioning says how a CondModel sees its label.
+const (
+	// CondNone ignores the label: an ordinary sentence-level language
+	// model, the baseline a conditional model is compared with.
+	CondNone = "none"
+	// CondInit sets the initial state of every layer from the label:
+	// h0 = tanh(label_init.weight[label]) (an LSTM's c0 stays 0).
+	CondInit = "init"
+	// CondInput concatenates a label embedding to every step's input.
+	CondInput = "input"
+	// CondBoth does both.
+	CondBoth = "both"
+)
+
+// CondConfig describes a label-conditioned language model (config.json).
+type CondConfig struct {
+	// Kind is always "conditional", telling this checkpoint from Model's.
+	Kind      string         `json:"kind"`
+	Cell      string         `json:"cell"`
+	VocabSize int            `json:"vocab_size"`
+	EmbedDim  int            `json:"embed_dim"`
+	Hidden    int            `json:"hidden_size"`
+	Layers    int            `json:"num_layers"`
+	Dropout   float64        `json:"dropout"`
+	Labels    []string       `json:"labels"`
+	Condition string         `json:"condition"`
+	LabelDim  int            `json:"label_dim"` // label embedding size for CondInput/CondBoth
+	Tokenizer text.Tokenizer `json:"tokenizer"`
+}
+
+// CondKind is CondConfig.Kind.
+const CondKind = "conditional"
+
+func (c *CondConfig) validate() error {
+	if _, err := nn.ParseCell(c.Cell); err != nil {
+		return fmt.Errorf("lm: conditional config: %w", err)
+	}
+	switch {
+	case c.VocabSize < 2 || c.EmbedDim < 1 || c.Hidden < 1 || c.Layers < 1:
+		return fmt.Errorf("lm: conditional config: sizes must be positive (vocab %d, embed %d, hidden %d, layers %d)", c.VocabSize, c.EmbedDim, c.Hidden, c.Layers)
+	case !(c.Dropout >= 0 && c.Dropout < 1):
+		return fmt.Errorf("lm: conditional config: dropout %v outside [0, 1)", c.Dropout)
+	case len(c.Labels) < 1:
+		return fmt.Errorf("lm: conditional config: no labels")
+	}
+	switch c.Condition {
+	case CondNone, CondInit:
+	case CondInput, CondBoth:
+		if c.LabelDim < 1 {
+			return fmt.Errorf("lm: conditional config: condition %q needs label_dim > 0", c.Condition)
+		}
+	default:
+		return fmt.Errorf("lm: conditional config: condition %q: want none, init, input or both", c.Condition)
+	}
+	return nil
+}
+
+func (c *CondConfig) useInit() bool  { return c.Condition == CondInit || c.Condition == CondBoth }
+func (c *CondConfig) useInput() bool { return c.Condition == CondInput || c.Condition == CondBoth }
+
+// CondModel is a sentence-level language model conditioned on a label:
+// Embedding (+ label embedding) -> stacked RNN from a label-dependent
+// initial state -> Linear. Each sentence is read from the <eos> boundary
+// and predicts its tokens and a final <eos>. Parameters: embedding.weight,
+// label_embedding.weight [labels, LabelDim], label_init.weight [labels,
+// Layers*Hidden], rnn.*, decoder.weight and decoder.bias.
+type CondModel struct {
+	Config CondConfig
+	Vocab  *text.Vocab
+
+	emb, lab, init *nn.Embedding
+	rnn            *nn.RNN
+	dec            *nn.Linear
+	dropE, dropO   *nn.Dropout // embedding and output dropout
+	params         []*nn.Param
+	eos            int32
+
+	// Working memory of the last forward.
+	x, y             []int32   // [T*B]
+	labRep           []int32   // [T*B] label of each row's column
+	valid            []bool    // [T*B]
+	lengths          []int     // [B]
+	xin              []float32 // [T*B, In]
+	h0, c0           []float32 // [L, B, H]
+	dLogits, dh0rows []float32
+	demb, dlab       []float32
+	T, B             int
+}
+
+// NewCond builds a conditional model; v must contain text.EOS.
+func NewCond(cfg CondConfig, v *text.Vocab, seed uint64) (*CondModel, error) {
+	cfg.Kind = CondKind
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if v == nil || v.Len() != cfg.VocabSize {
+		return nil, fmt.Errorf("lm: conditional: vocabulary size differs from vocab_size %d", cfg.VocabSize)
+	}
+	eos, ok := v.Lookup(text.EOS)
+	if !ok {
+		return nil, fmt.Errorf("lm: conditional: the vocabulary has no %s", text.EOS)
+	}
+	r := rand.New(rand.NewPCG(seed, 0x636f6e64)) // "cond"
+	m := &CondModel{Config: cfg, Vocab: v, eos: eos}
+	var err error
+	if m.emb, err = nn.NewEmbedding(cfg.VocabSize, cfg.EmbedDim, -1, nil); err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	nn.InitUniform(r, m.emb.Weight.Data, 0.1)
+	m.emb.Weight.Name = "embedding.weight"
+	m.params = append(m.params, m.emb.Weight)
+	in := cfg.EmbedDim
+	if cfg.useInput() {
+		if m.lab, err = nn.NewEmbedding(len(cfg.Labels), cfg.LabelDim, -1, nil); err != nil {
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+		nn.InitUniform(r, m.lab.Weight.Data, 0.1)
+		m.lab.Weight.Name = "label_embedding.weight"
+		m.params = append(m.params, m.lab.Weight)
+		in += cfg.LabelDim
+	}
+	if cfg.useInit() {
+		if m.init, err = nn.NewEmbedding(len(cfg.Labels), cfg.Layers*cfg.Hidden, -1, nil); err != nil {
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+		nn.InitUniform(r, m.init.Weight.Data, 0.1)
+		m.init.Weight.Name = "label_init.weight"
+		m.params = append(m.params, m.init.Weight)
+	}
+	if m.rnn, err = nn.NewRNN(nn.RNNConfig{Cell: cfg.Cell, InputSize: in, HiddenSize: cfg.Hidden,
+		NumLayers: cfg.Layers, Dropout: float32(cfg.Dropout)}, r); err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	for _, p := range m.rnn.Params() {
+		p.Name = "rnn." + p.Name
+	}
+	m.params = append(m.params, m.rnn.Params()...)
+	m.dec = nn.NewLinear(cfg.Hidden, cfg.VocabSize, true, nil)
+	nn.InitUniform(r, m.dec.Weight.Data, 0.1)
+	m.dec.Weight.Name, m.dec.Bias.Name = "decoder.weight", "decoder.bias"
+	m.params = append(m.params, m.dec.Weight, m.dec.Bias)
+	if m.dropE, err = nn.NewDropout(cfg.Dropout, seed^0xd509e); err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	if m.dropO, err = nn.NewDropout(cfg.Dropout, seed^0xd5090); err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	return m, nil
+}
+
+// Params returns the parameters in a stable order.
+func (m *CondModel) Params() []*nn.Param { return m.params }
+
+// LabelID returns the index of a label name, or -1.
+func (m *CondModel) LabelID(name string) int {
+	return slices.Index(m.Config.Labels, name)
+}
+
+// EncodeSentence tokenizes a sentence (unknown tokens map to <unk>).
+func (m *CondModel) EncodeSentence(s string) []int32 {
+	toks := m.Config.Tokenizer.Tokenize(s)
+	ids := make([]int32, len(toks))
+	for i, t := range toks {
+		ids[i] = m.Vocab.ID(t)
+	}
+	return ids
+}
+
+func (m *CondModel) setTraining(on bool) {
+	m.rnn.SetTraining(on)
+	m.dropE.Training, m.dropO.Training = on, on
+}
+
+// forward runs the sentences with their labels and returns the logits
+// [T*B, V] for the targets m.y (tokens then <eos>, valid where m.valid).
+func (m *CondModel) forward(sents [][]int32, labels []int) ([]float32, error) {
+	B := len(sents)
+	if B == 0 || len(labels) != B {
+		return nil, fmt.Errorf("lm: conditional: %d sentences, %d labels", B, len(labels))
+	}
+	T := 0
+	for _, s := range sents {
+		T = max(T, len(s)+1)
+	}
+	V, H, L := m.Config.VocabSize, m.Config.Hidden, m.Config.Layers
+	m.T, m.B = T, B
+	m.x, m.y = growI32(m.x, T*B), growI32(m.y, T*B)
+	m.labRep, m.valid = growI32(m.labRep, T*B), growBool(m.valid, T*B)
+	m.lengths = slices.Grow(m.lengths[:0], B)[:B]
+	for b, s := range sents {
+		if labels[b] < 0 || labels[b] >= len(m.Config.Labels) {
+			return nil, fmt.Errorf("lm: conditional: label %d outside [0, %d)", labels[b], len(m.Config.Labels))
+		}
+		m.lengths[b] = len(s) + 1
+		for t := 0; t < T; t++ {
+			i := t*B + b
+			m.labRep[i] = int32(labels[b])
+			m.x[i], m.y[i], m.valid[i] = m.eos, m.eos, t <= len(s)
+			if t > 0 && t <= len(s) {
+				m.x[i] = s[t-1]
+			}
+			if t < len(s) {
+				m.y[i] = s[t]
+			}
+			if m.x[i] < 0 || int(m.x[i]) >= V || m.y[i] < 0 || int(m.y[i]) >= V {
+				return nil, fmt.Errorf("lm: conditional: sentence %d: token id outside [0, %d)", b, V)
+			}
+		}
+	}
+	e, err := m.emb.Forward(m.x)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	e = m.dropE.Forward(e) // the identity outside training or with p = 0
+	x := e
+	if m.lab != nil {
+		E, D := m.Config.EmbedDim, m.Config.LabelDim
+		le, err := m.lab.Forward(m.labRep)
+		if err != nil {
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+		m.xin = growF32(m.xin, T*B*(E+D))
+		for i := 0; i < T*B; i++ {
+			copy(m.xin[i*(E+D):], e[i*E:(i+1)*E])
+			copy(m.xin[i*(E+D)+E:(i+1)*(E+D)], le[i*D:(i+1)*D])
+		}
+		x = m.xin
+	}
+	var h0, c0 []float32
+	if m.init != nil {
+		lab32 := make([]int32, B)
+		for b, l := range labels {
+			lab32[b] = int32(l)
+		}
+		rows, err := m.init.Forward(lab32) // [B, L*H]
+		if err != nil {
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+		m.h0 = growF32(m.h0, L*B*H)
+		for b := 0; b < B; b++ {
+			for l := 0; l < L; l++ {
+				tensor.Tanh(m.h0[(l*B+b)*H:(l*B+b+1)*H], rows[b*L*H+l*H:b*L*H+(l+1)*H])
+			}
+		}
+		h0 = m.h0
+		if m.rnn.Cell() == nn.CellLSTM {
+			m.c0 = growF32(m.c0, L*B*H)
+			clear(m.c0)
+			c0 = m.c0
+		}
+	}
+	out, _, _, err := m.rnn.Forward(x, T, B, m.lengths, h0, c0)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	out = m.dropO.Forward(out)
+	logits, err := m.dec.Forward(out, T*B)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	return logits, nil
+}
+
+// Loss returns the summed token cross-entropy of the sentences given
+// their labels and the number of tokens (each sentence's tokens and its
+// <eos>); with backward set it adds the gradient of the mean into the
+// parameters' Grad (training mode, dropout on).
+func (m *CondModel) Loss(sents [][]int32, labels []int, backward bool) (float64, int, error) {
+	m.setTraining(backward)
+	logits, err := m.forward(sents, labels)
+	if err != nil {
+		return 0, 0, err
+	}
+	n := m.T * m.B
+	V := m.Config.VocabSize
+	var dl []float32
+	if backward {
+		m.dLogits = growF32(m.dLogits, n*V)
+		dl = m.dLogits
+	}
+	sum, cnt, err := nn.SoftmaxCrossEntropy(dl, logits, n, V, m.y, nn.LossOptions{Reduction: nn.ReduceSum, Valid: m.valid})
+	if err != nil {
+		return 0, 0, fmt.Errorf("lm: %w", err)
+	}
+	if err := nn.CheckLoss(sum); err != nil {
+		return 0, 0, fmt.Errorf("lm: conditional: %w", err)
+	}
+	if !backward {
+		return sum, cnt, nil
+	}
+	tensor.Scale(1/float32(cnt), dl)
+	return sum, cnt, m.backward()
+}
+
+func (m *CondModel) backward() error {
+	dOut, err := m.dec.Backward(m.dLogits)
+	if err != nil {
+		return fmt.Errorf("lm: %w", err)
+	}
+	if dOut, err = m.dropO.Backward(dOut); err != nil {
+		return fmt.Errorf("lm: %w", err)
+	}
+	dx, dh0, _, err := m.rnn.Backward(dOut, nil, nil)
+	if err != nil {
+		return fmt.Errorf("lm: %w", err)
+	}
+	T, B, E := m.T, m.B, m.Config.EmbedDim
+	if m.lab != nil {
+		D := m.Config.LabelDim
+		m.demb, m.dlab = growF32(m.demb, T*B*E), growF32(m.dlab, T*B*D)
+		for i := 0; i < T*B; i++ {
+			copy(m.demb[i*E:(i+1)*E], dx[i*(E+D):i*(E+D)+E])
+			copy(m.dlab[i*D:(i+1)*D], dx[i*(E+D)+E:(i+1)*(E+D)])
+		}
+		if err := m.lab.Backward(m.dlab); err != nil {
+			return fmt.Errorf("lm: %w", err)
+		}
+		dx = m.demb
+	}
+	if dx, err = m.dropE.Backward(dx); err != nil {
+		return fmt.Errorf("lm: %w", err)
+	}
+	if err := m.emb.Backward(dx); err != nil {
+		return fmt.Errorf("lm: %w", err)
+	}
+	if m.init != nil {
+		H, L := m.Config.Hidden, m.Config.Layers
+		m.dh0rows = growF32(m.dh0rows, B*L*H)
+		for b := 0; b < B; b++ {
+			for l := 0; l < L; l++ {
+				for j := 0; j < H; j++ {
+					h := m.h0[(l*B+b)*H+j]
+					m.dh0rows[b*L*H+l*H+j] = dh0[(l*B+b)*H+j] * (1 - h*h)
+				}
+			}
+		}
+		if err := m.init.Backward(m.dh0rows); err != nil {
+			return fmt.Errorf("lm: %w", err)
+		}
+	}
+	return nil
+}
+
+func growI32(s []int32, n int) []int32 {
+	if cap(s) < n {
+		return make([]int32, n)
+	}
+	return s[:n]
+}
+
+func growBool(s []bool, n int) []bool {
+	if cap(s) < n {
+		return make([]bool, n)
+	}
+	return s[:n]
+}
+
+func growF32(s []float32, n int) []float32 { return grow(s, n) }
+
+// Sample draws a sentence for label with the language model's sampler
+// (temperature, top-k, top-p), stopping at <eos> or after opt.MaxTokens.
+// opt.Prompt, if set, is fed after the boundary and not returned.
+func (m *CondModel) Sample(ctx context.Context, label int, opt SampleOptions) ([]int32, error) {
+	if label < 0 || label >= len(m.Config.Labels) {
+		return nil, fmt.Errorf("lm: sample: label %d outside [0, %d)", label, len(m.Config.Labels))
+	}
+	m.setTraining(false)
+	V := m.Config.VocabSize
+	s := newSampler(V, opt)
+	hist := append([]int32(nil), opt.Prompt...)
+	var out []int32
+	// Each step re-runs the prefix: sentences are short, and this keeps a
+	// single forward path (the state-carrying step would need the RNN's
+	// per-step state, which its API gives only through hN).
+	for len(out) < opt.MaxTokens {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		logits, err := m.forward([][]int32{hist}, []int{label})
+		if err != nil {
+			return out, err
+		}
+		last := logits[len(hist)*V : (len(hist)+1)*V]
+		id := s.pick(last)
+		if id == m.eos {
+			break
+		}
+		out = append(out, id)
+		hist = append(hist, id)
+	}
+	return out, nil
+}
+
+// DecodeSentence joins token ids with spaces (characters for a Chars
+// tokenizer).
+func (m *CondModel) DecodeSentence(ids []int32) string {
+	toks := make([]string, len(ids))
+	for i, id := range ids {
+		toks[i] = m.Vocab.Token(id)
+	}
+	if m.Config.Tokenizer.Mode == text.Chars {
+		return strings.Join(toks, "")
+	}
+	return strings.Join(toks, " ")
+}
+
+// CondData is labelled sentences as ids.
+type CondData struct {
+	Sents  [][]int32
+	Labels []int
+}
+
+// CondTrainConfig configures TrainCond.
+type CondTrainConfig struct {
+	Epochs    int     `json:"epochs"`
+	Batch     int     `json:"batch"`
+	LR        float64 `json:"lr"`
+	Clip      float64 `json:"clip"`
+	Seed      uint64  `json:"seed"`
+	Optimizer string  `json:"optimizer"`
+}
+
+// CondEpoch reports one epoch of TrainCond.
+type CondEpoch struct {
+	Epoch      int     `json:"epoch"`
+	TrainLoss  float64 `json:"train_loss"`
+	ValidLoss  float64 `json:"valid_loss"`
+	ValidPPL   float64 `json:"valid_perplexity"`
+	Seconds    float64 `json:"seconds"`
+	BestSoFar  bool    `json:"best"`
+	ValidToken int     `json:"valid_tokens"`
+}
+
+// Evaluate returns the metrics of the data (per-token cross-entropy with
+// each sentence's <eos>).
+func (m *CondModel) Evaluate(ctx context.Context, d CondData, batch int) (Metrics, error) {
+	var sum float64
+	var n int64
+	for lo := 0; lo < len(d.Sents); lo += batch {
+		if err := ctx.Err(); err != nil {
+			return Metrics{}, err
+		}
+		hi := min(len(d.Sents), lo+batch)
+		s, c, err := m.Loss(d.Sents[lo:hi], d.Labels[lo:hi], false)
+		if err != nil {
+			return Metrics{}, err
+		}
+		sum += s
+		n += int64(c)
+	}
+	return NewMetrics(sum, n), nil
+}
+
+// TrainCond trains m on train, evaluating on valid after each epoch and
+// calling epochEnd (which may save the model, for example when BestSoFar).
+// progress gets (batch, batches) within the epoch.
+func TrainCond(ctx context.Context, m *CondModel, train, valid CondData, cfg CondTrainConfig,
+	progress func(epoch, batch, batches int, loss float64), epochEnd func(CondEpoch) error) error {
+	if cfg.Batch < 1 || cfg.Epochs < 1 || cfg.LR <= 0 || len(train.Sents) == 0 {
+		return fmt.Errorf("lm: conditional training: invalid configuration %+v with %d sentences", cfg, len(train.Sents))
+	}
+	if cfg.Optimizer == "" {
+		cfg.Optimizer = "adam"
+	}
+	o, err := NewOptimizer(cfg.Optimizer, m.Params(), cfg.LR, 0)
+	if err != nil {
+		return err
+	}
+	best := -1.0
+	for ep := 0; ep < cfg.Epochs; ep++ {
+		start := time.Now()
+		r := rand.New(rand.NewPCG(cfg.Seed, uint64(ep)+1))
+		idx := r.Perm(len(train.Sents))
+		var sum float64
+		var cnt int
+		nb := (len(idx) + cfg.Batch - 1) / cfg.Batch
+		var sents [][]int32
+		var labels []int
+		for bi := 0; bi < nb; bi++ {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			sents, labels = sents[:0], labels[:0]
+			for _, i := range idx[bi*cfg.Batch : min(len(idx), (bi+1)*cfg.Batch)] {
+				sents, labels = append(sents, train.Sents[i]), append(labels, train.Labels[i])
+			}
+			nn.ZeroGrads(m.Params())
+			s, c, err := m.Loss(sents, labels, true)
+			if err != nil {
+				return fmt.Errorf("lm: conditional: epoch %d batch %d: %w", ep+1, bi+1, err)
+			}
+			if cfg.Clip > 0 {
+				optim.ClipGradNorm(m.Params(), cfg.Clip)
+			}
+			if err := o.Step(); err != nil {
+				return fmt.Errorf("lm: conditional: epoch %d batch %d: %w", ep+1, bi+1, err)
+			}
+			sum += s
+			cnt += c
+			if progress != nil {
+				progress(ep+1, bi+1, nb, sum/float64(cnt))
+			}
+		}
+		e := CondEpoch{Epoch: ep + 1, TrainLoss: sum / float64(max(1, cnt))}
+		if len(valid.Sents) > 0 {
+			met, err := m.Evaluate(ctx, valid, 128)
+			if err != nil {
+				return err
+			}
+			e.ValidLoss, e.ValidPPL, e.ValidToken = met.Loss, met.Perplexity, int(met.Tokens)
+			if best < 0 || met.Loss < best {
+				best, e.BestSoFar = met.Loss, true
+			}
+		} else {
+			e.BestSoFar = true
+		}
+		e.Seconds = time.Since(start).Seconds()
+		if epochEnd != nil {
+			if err := epochEnd(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Save writes the model (config.json, vocab.json, model.safetensors)
+// atomically as the checkpoint directory dir.
+func (m *CondModel) Save(dir string) error {
+	err := checkpoint.Save(dir,
+		checkpoint.JSONFile(checkpoint.ConfigFile, m.Config),
+		checkpoint.JSONFile(checkpoint.VocabFile, m.Vocab),
+		checkpoint.ParamsFile(checkpoint.ModelFile, m.params, map[string]string{"format": "pt", "model": "recurrent-lm-conditional"}))
+	if err != nil {
+		return fmt.Errorf("lm: save %s: %w", dir, err)
+	}
+	return nil
+}
+
+// IsConditional reports whether dir holds a CondModel checkpoint.
+func IsConditional(dir string) bool {
+	ck, err := checkpoint.Load(dir)
+	if err != nil {
+		return false
+	}
+	b, err := ck.ReadFile(checkpoint.ConfigFile)
+	if err != nil {
+		return false
+	}
+	var probe struct {
+		Kind string `json:"kind"`
+	}
+	return json.Unmarshal(b, &probe) == nil && probe.Kind == CondKind
+}
+
+// LoadCond reads a CondModel written by CondModel.Save.
+func LoadCond(dir string) (*CondModel, error) {
+	ck, err := checkpoint.Load(dir)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	var cfg CondConfig
+	if err := ck.ReadJSON(checkpoint.ConfigFile, &cfg); err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	if cfg.Kind != CondKind {
+		return nil, fmt.Errorf("lm: %s: not a conditional model (kind %q)", ck.Path(checkpoint.ConfigFile), cfg.Kind)
+	}
+	b, err := ck.ReadFile(checkpoint.VocabFile)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	v := new(text.Vocab)
+	if err := v.UnmarshalJSON(b); err != nil {
+		return nil, fmt.Errorf("lm: %s: %w", ck.Path(checkpoint.VocabFile), err)
+	}
+	m, err := NewCond(cfg, v, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, ck.Path(checkpoint.ConfigFile))
+	}
+	if _, err := ck.ReadParams(checkpoint.ModelFile, m.params); err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	return m, nil
+}
