@@ -1,0 +1,245 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/recurrent-go/recurrent/classify"
+	"github.com/recurrent-go/recurrent/lm"
+	"github.com/recurrent-go/recurrent/text"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+)
+
+// This file adds label-conditioned generation to the lm command:
+// `lm train-labels` trains a lm.CondModel on labelled text and
+// `lm sample --label L` samples from it (the flag is added to the existing
+// sample command, which keeps its behaviour for ordinary models).
+
+func init() {
+	lmCmd.AddCommand(newLMTrainLabelsCmd())
+	for _, c := range lmCmd.Commands() {
+		if c.Name() == "sample" {
+			wrapLMSampleWithLabel(c)
+			return
+		}
+	}
+}
+
+// sstNames names SST-2's labels 0 and 1.
+var sstNames = map[string]string{"0": "negative", "1": "positive"}
+
+func newLMTrainLabelsCmd() *cobra.Command {
+	var (
+		trainPath, validPath, out string
+		format                    string
+		cfg                       lm.CondConfig
+		tc                        lm.CondTrainConfig
+		minCount                  int64
+		lower, rawLabels          bool
+		asJSON, quiet             bool
+	)
+	cmd := &cobra.Command{
+		Use:   "train-labels --train F [--valid F] --out DIR",
+		Short: "Train a label-conditioned language model (one-to-many generation) on labelled text",
+		Long: `Train-labels reads labelled sentences (TSV "label<TAB>text", SST "<label> text"
+or CSV text,label; detected automatically) and trains a sentence-level
+language model conditioned on the label: --condition init sets every
+layer's initial state from the label, input concatenates a label embedding
+to every step's input, both does both, none ignores the label (the
+unconditional baseline). The model with the best validation loss is saved
+to --out; sample it with "recurrent lm sample --model DIR --label L".
+SST labels 0/1 are named negative/positive unless --raw-labels.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if trainPath == "" || out == "" {
+				return errors.New("lm train-labels: --train and --out are required")
+			}
+			f, err := classify.ParseFormat(format)
+			if err != nil {
+				return fmt.Errorf("lm train-labels: %w", err)
+			}
+			tr, err := classify.ReadFile(trainPath, f)
+			if err != nil {
+				return err
+			}
+			var va []classify.Example
+			if validPath != "" {
+				if va, err = classify.ReadFile(validPath, f); err != nil {
+					return err
+				}
+			}
+			name := func(l string) string {
+				if n, ok := sstNames[l]; ok && !rawLabels {
+					return n
+				}
+				return l
+			}
+			var labels []string
+			for _, e := range tr {
+				if n := name(e.Label); !slices.Contains(labels, n) {
+					labels = append(labels, n)
+				}
+			}
+			slices.Sort(labels)
+			cfg.Labels = labels
+			cfg.Tokenizer = text.Tokenizer{Mode: text.Whitespace, Lower: lower}
+			counter := text.NewCounter()
+			for _, e := range tr {
+				counter.Add(cfg.Tokenizer.Tokenize(e.Text))
+			}
+			v, err := text.BuildVocab(counter, text.VocabOptions{Specials: []string{text.UNK, text.EOS}, MinCount: minCount})
+			if err != nil {
+				return fmt.Errorf("lm train-labels: %w", err)
+			}
+			cfg.VocabSize = v.Len()
+			m, err := lm.NewCond(cfg, v, tc.Seed)
+			if err != nil {
+				return err
+			}
+			data := func(path string, ex []classify.Example) (lm.CondData, error) {
+				var d lm.CondData
+				for _, e := range ex {
+					l := m.LabelID(name(e.Label))
+					if l < 0 {
+						return d, fmt.Errorf("%s:%d: label %q does not occur in the training file %s", path, e.Line, e.Label, trainPath)
+					}
+					d.Sents, d.Labels = append(d.Sents, m.EncodeSentence(e.Text)), append(d.Labels, l)
+				}
+				return d, nil
+			}
+			trainD, err := data(trainPath, tr)
+			if err != nil {
+				return err
+			}
+			validD, err := data(validPath, va)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if !asJSON {
+				n := 0
+				for _, p := range m.Params() {
+					n += p.Size()
+				}
+				fmt.Fprintf(w, "conditional LM: %s %dx%d, condition %s, labels %v, vocab %d, %d parameters; %d train / %d valid sentences\n",
+					cfg.Cell, cfg.Layers, cfg.Hidden, cfg.Condition, labels, v.Len(), n, len(trainD.Sents), len(validD.Sents))
+			}
+			var bar *progressbar.ProgressBar
+			progress := func(ep, b, nb int, loss float64) {
+				if quiet {
+					return
+				}
+				if bar == nil || b == 1 {
+					bar = progressbar.NewOptions(nb, progressbar.OptionSetWriter(os.Stderr), progressbar.OptionSetWidth(30),
+						progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+				}
+				bar.Describe(fmt.Sprintf("epoch %d loss %.3f", ep, loss))
+				_ = bar.Set(b)
+			}
+			return lm.TrainCond(cmd.Context(), m, trainD, validD, tc, progress, func(e lm.CondEpoch) error {
+				if bar != nil {
+					_ = bar.Finish()
+					bar = nil
+				}
+				if e.BestSoFar {
+					if err := m.Save(out); err != nil {
+						return err
+					}
+				}
+				if asJSON {
+					return json.NewEncoder(w).Encode(e)
+				}
+				_, err := fmt.Fprintf(w, "epoch %d: train loss %.4f, valid loss %.4f, valid perplexity %.2f%s (%.1fs)\n",
+					e.Epoch, e.TrainLoss, e.ValidLoss, e.ValidPPL, map[bool]string{true: " *saved", false: ""}[e.BestSoFar], e.Seconds)
+				return err
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&trainPath, "train", "", "labelled training sentences")
+	fl.StringVar(&validPath, "valid", "", "labelled validation sentences")
+	fl.StringVar(&out, "out", "", "checkpoint directory")
+	fl.StringVar(&format, "format", "auto", "input format: auto, tsv, sst or csv")
+	fl.StringVar(&cfg.Condition, "condition", lm.CondBoth, "label conditioning: init, input, both or none")
+	fl.StringVar(&cfg.Cell, "cell", "lstm", "recurrent cell")
+	fl.IntVar(&cfg.EmbedDim, "embed", 128, "token embedding size")
+	fl.IntVar(&cfg.LabelDim, "label-dim", 16, "label embedding size (condition input/both)")
+	fl.IntVar(&cfg.Hidden, "hidden", 256, "hidden size")
+	fl.IntVar(&cfg.Layers, "layers", 1, "layers")
+	fl.Float64Var(&cfg.Dropout, "dropout", 0.3, "dropout on embeddings, between layers and on outputs")
+	fl.Int64Var(&minCount, "min-count", 2, "rarer tokens become <unk>")
+	fl.BoolVar(&lower, "lower", false, "lowercase the text")
+	fl.BoolVar(&rawLabels, "raw-labels", false, "keep SST labels 0/1 instead of negative/positive")
+	fl.IntVar(&tc.Epochs, "epochs", 10, "epochs")
+	fl.IntVar(&tc.Batch, "batch", 32, "sentences per batch")
+	fl.Float64Var(&tc.LR, "lr", 2e-3, "learning rate")
+	fl.Float64Var(&tc.Clip, "clip", 5, "gradient-norm clip (0: none)")
+	fl.StringVar(&tc.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
+	fl.Uint64Var(&tc.Seed, "seed", 1, "random seed")
+	fl.BoolVar(&asJSON, "json", false, "print one JSON object per epoch")
+	fl.BoolVar(&quiet, "quiet", false, "no progress bar")
+	return cmd
+}
+
+// wrapLMSampleWithLabel adds --label to `lm sample`: with it, the model
+// must be a conditional one and sentences for that label are printed one
+// per line; without it the command runs as before.
+func wrapLMSampleWithLabel(c *cobra.Command) {
+	var label string
+	c.Flags().StringVar(&label, "label", "", "sample sentences for this label from a conditional model (lm train-labels), one per line")
+	orig := c.RunE
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if label == "" {
+			return orig(cmd, args)
+		}
+		fl := cmd.Flags()
+		dir, _ := fl.GetString("model")
+		if dir == "" {
+			return errors.New("lm sample: --model is required")
+		}
+		m, err := lm.LoadCond(dir)
+		if err != nil {
+			return err
+		}
+		li := m.LabelID(label)
+		if li < 0 {
+			if n, ok := sstNames[label]; ok {
+				li = m.LabelID(n)
+			}
+		}
+		if li < 0 {
+			return fmt.Errorf("lm sample: label %q is not one of the model's %v", label, m.Config.Labels)
+		}
+		var opt lm.SampleOptions
+		opt.MaxTokens = 60
+		if fl.Changed("length") {
+			opt.MaxTokens, _ = fl.GetInt("length")
+		}
+		opt.Temperature, _ = fl.GetFloat64("temperature")
+		opt.TopK, _ = fl.GetInt("top-k")
+		opt.TopP, _ = fl.GetFloat64("top-p")
+		seed, _ := fl.GetUint64("seed")
+		num, _ := fl.GetInt("num")
+		if prompt, _ := fl.GetString("prompt"); prompt != "" {
+			opt.Prompt = m.EncodeSentence(prompt)
+		}
+		w := cmd.OutOrStdout()
+		for i := 0; i < max(1, num); i++ {
+			opt.Seed = seed + uint64(i)
+			ids, err := m.Sample(cmd.Context(), li, opt)
+			if err != nil {
+				return err
+			}
+			s := m.DecodeSentence(append(slices.Clone(opt.Prompt), ids...))
+			if _, err := fmt.Fprintln(w, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
