@@ -1,7 +1,10 @@
 // Package classify holds data readers and metrics for text classification:
 // TSV, SST-style and CSV readers with format detection, label maps, and
 // accuracy, per-class precision/recall/F1, macro averages and confusion
-// matrices. The models come later.
+// matrices; and the models (model.go, train.go): embedding -> uni- or
+// bidirectional stacked RNN/GRU/LSTM -> last/mean/max pooling -> linear head
+// with sigmoid or softmax output, the word-vector averaging baseline, a
+// trainer with early stopping on dev data, and resumable checkpoints.
 package classify
 
 import (

@@ -1,7 +1,10 @@
 // Package tag reads CoNLL-style column files, converts between the IOB1,
 // IOB2 (BIO) and IOBES tag schemes, extracts chunks (entities) from tag
 // sequences, and scores predicted tags exactly as the conlleval script of the
-// CoNLL-2000/2003 shared tasks does.
+// CoNLL-2000/2003 shared tasks does. It also holds a neural tagger
+// (model.go, train.go): word embedding plus a character-level BiLSTM per word
+// -> BiLSTM stack -> per-token softmax, trained in IOBES with decoding
+// constrained to valid tag sequences, and resumable checkpoints.
 package tag
 
 import (
