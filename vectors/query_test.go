@@ -104,28 +104,8 @@ func TestMostSimilarTiny(t *testing.T) {
 }
 
 // naiveAnalogy answers a:b::c:? by looping over words in float64.
-func naiveAnalogy(v *Vectors, a, b, c int, method Method, restrict int) (int, float64) {
-	unit := func(i int) []float64 {
-		u := make([]float64, v.Dim)
-		var n float64
-		for k, x := range v.Vec(i) {
-			u[k] = float64(x)
-			n += u[k] * u[k]
-		}
-		for k := range u {
-			u[k] /= math.Sqrt(n)
-		}
-		return u
-	}
-	cos := func(x, y []float64) float64 {
-		var s, nx, ny float64
-		for k := range x {
-			s += x[k] * y[k]
-			nx += x[k] * x[k]
-			ny += y[k] * y[k]
-		}
-		return s / math.Sqrt(nx*ny)
-	}
+func naiveAnalogy(v *Vectors, units [][]float64, a, b, c int, method Method, restrict int) (int, float64) {
+	unit := func(i int) []float64 { return units[i] }
 	ua, ub, uc := unit(a), unit(b), unit(c)
 	q := make([]float64, v.Dim)
 	for k := range q {
@@ -139,9 +119,9 @@ func naiveAnalogy(v *Vectors, a, b, c int, method Method, restrict int) (int, fl
 		ui := unit(i)
 		var s float64
 		if method == CosAdd {
-			s = cos(ui, q)
+			s = cos64(ui, q)
 		} else {
-			s = (cos(ui, ub) + 1) / 2 * (cos(ui, uc) + 1) / 2 / ((cos(ui, ua)+1)/2 + CosMulEpsilon)
+			s = (cos64(ui, ub) + 1) / 2 * (cos64(ui, uc) + 1) / 2 / ((cos64(ui, ua)+1)/2 + CosMulEpsilon)
 		}
 		if s > bestS {
 			best, bestS = i, s
@@ -150,9 +130,38 @@ func naiveAnalogy(v *Vectors, a, b, c int, method Method, restrict int) (int, fl
 	return best, bestS
 }
 
+// units64 returns the unit vectors of v in float64.
+func units64(v *Vectors) [][]float64 {
+	out := make([][]float64, v.Len())
+	for i := range out {
+		u := make([]float64, v.Dim)
+		var n float64
+		for k, x := range v.Vec(i) {
+			u[k] = float64(x)
+			n += u[k] * u[k]
+		}
+		for k := range u {
+			u[k] /= math.Sqrt(n)
+		}
+		out[i] = u
+	}
+	return out
+}
+
+func cos64(x, y []float64) float64 {
+	var s, nx, ny float64
+	for k := range x {
+		s += x[k] * y[k]
+		nx += x[k] * x[k]
+		ny += y[k] * y[k]
+	}
+	return s / math.Sqrt(nx*ny)
+}
+
 func TestAnalogyBatchMatchesNaive(t *testing.T) {
 	v := randomVectors(700, 24, 3)
 	x := NewIndex(v)
+	units := units64(v)
 	rng := rand.New(rand.NewPCG(5, 5))
 	qs := make([][3]int, 300)
 	for i := range qs {
@@ -163,7 +172,7 @@ func TestAnalogyBatchMatchesNaive(t *testing.T) {
 			ans := x.AnalogyBatch(qs, method, 3, restrict, nil)
 			r := x.restrictN(restrict)
 			for q, qq := range qs {
-				want, ws := naiveAnalogy(v, qq[0], qq[1], qq[2], method, r)
+				want, ws := naiveAnalogy(v, units, qq[0], qq[1], qq[2], method, r)
 				if got := ans.Top[q][0]; got != want {
 					t.Fatalf("%v restrict %d question %d: got %d (%v), want %d (%v)", method, restrict, q, got, ans.Score(q, 0), want, ws)
 				}
