@@ -157,14 +157,34 @@ type pendingQ struct {
 	a, b, c, d string // comparison keys
 }
 
+// distinct returns x, or when a word occurs more than once an index of the
+// first occurrences only, as gensim keeps when loading such a file (so that
+// the first N words are N distinct words).
+func (x *Index) distinct() *Index {
+	if len(x.exact) == len(x.V.Words) {
+		return x
+	}
+	d := x.V.Dim
+	v := &Vectors{Dim: d, Words: make([]string, 0, len(x.exact)), Data: make([]float32, 0, len(x.exact)*d)}
+	for i, w := range x.V.Words {
+		if x.exact[w] == i {
+			v.Words = append(v.Words, w)
+			v.Data = append(v.Data, x.V.Vec(i)...)
+		}
+	}
+	return NewIndex(v)
+}
+
 // EvaluateAnalogies answers every question of set like gensim 4's
 // KeyedVectors.evaluate_word_analogies: words are compared upper-cased
 // (unless CaseSensitive), each key maps to its first occurrence among the
 // first Restrict words, questions with a word outside them are skipped (or
 // counted incorrect with Dummy4Unknown), the five best candidates other than
 // the rows of a, b and c are taken and the first whose key is not a question
-// word is the prediction; it is correct when its key equals d's.
+// word is the prediction; it is correct when its key equals d's. Repeated
+// words of the file count once (the first), as gensim loads them.
 func EvaluateAnalogies(ctx context.Context, x *Index, set *AnalogySet, opt AnalogyOptions) (*AnalogyReport, error) {
+	x = x.distinct()
 	r := x.restrictN(opt.Restrict)
 	key := strings.ToUpper
 	if opt.CaseSensitive {
@@ -321,6 +341,7 @@ type PairsReport struct {
 // EvaluateWordPairs correlates cosine similarities with human scores like
 // gensim 4's KeyedVectors.evaluate_word_pairs.
 func EvaluateWordPairs(x *Index, pairs []WordPair, opt PairsOptions) (*PairsReport, error) {
+	x = x.distinct()
 	r := x.restrictN(opt.Restrict)
 	key := strings.ToUpper
 	if opt.CaseSensitive {

@@ -165,3 +165,28 @@ func TestReadWordPairsFormats(t *testing.T) {
 		t.Fatalf("skipped %v", skipped)
 	}
 }
+
+func TestEvaluateAnalogiesDuplicateWords(t *testing.T) {
+	// tiny_dup.txt repeats "man" (with another vector) before the original
+	// one: the first occurrence wins and the repeat does not take one of the
+	// first 10 places. gensim 4.2 on the same file, restrict_vocab=10:
+	// capital-common-countries 1/2, family 1/2, gram1 0/0.
+	v, err := Load("testdata/tiny_dup.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := LoadAnalogies("testdata/tiny_analogies.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := EvaluateAnalogies(context.Background(), NewIndex(v), set, AnalogyOptions{Restrict: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][3]int{{1, 1, 2}, {1, 1, 1}, {0, 0, 3}, {0, 0, 0}}
+	for i, s := range rep.Sections {
+		if got := [3]int{s.Correct, s.Incorrect, s.OOV}; got != want[i] {
+			t.Errorf("section %s: got %v, want %v", s.Name, got, want[i])
+		}
+	}
+}
