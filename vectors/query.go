@@ -235,6 +235,9 @@ func (x *Index) AnalogyBatch(qs [][3]int, method Method, k, restrict int, progre
 		perQ = 3
 	}
 	block := max(1, min(512, analogyBatchFloats/(perQ*r)))
+	k = max(0, min(k, r))
+	tops := make([]int, len(qs)*k)        // [len(qs), k] result rows
+	tscores := make([]float32, len(qs)*k) // [len(qs), k] their scores
 	query := make([]float32, perQ*block*d)
 	scores := make([]float32, perQ*block*r)
 	for q0 := 0; q0 < len(qs); q0 += block {
@@ -270,13 +273,13 @@ func (x *Index) AnalogyBatch(qs [][3]int, method Method, k, restrict int, progre
 				}
 				row = ca
 			}
-			ex := qq[:]
-			top := topK(row, k, ex, nil)
-			sc := make([]float32, len(top))
+			q := q0 + j
+			top := topK(row, k, qq[:], tops[q*k:q*k:(q+1)*k])
+			sc := tscores[q*k : q*k+len(top)]
 			for n, i := range top {
 				sc[n] = row[i]
 			}
-			out.Top[q0+j], out.scores[q0+j] = top, sc
+			out.Top[q], out.scores[q] = top, sc
 		})
 		if progress != nil {
 			progress(q0 + nb)
