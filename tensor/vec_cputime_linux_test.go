@@ -1,0 +1,93 @@
+package tensor
+
+import (
+	"math"
+	"os"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+
+	gonumblas "gonum.org/v1/gonum/blas/gonum"
+)
+
+// threadCPUTime returns the CPU time consumed by the calling OS thread.
+func threadCPUTime() int64 {
+	var ru syscall.Rusage
+	const rusageThread = 1 // RUSAGE_THREAD
+	syscall.Getrusage(rusageThread, &ru)
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// TestVecCPUTime measures the kernels and their peers in thread CPU time
+// rather than wall time, which stays meaningful on a machine shared with
+// other jobs. Run with RECURRENT_VEC_CPUTIME=1 go test -run VecCPUTime -v.
+func TestVecCPUTime(t *testing.T) {
+	if os.Getenv("RECURRENT_VEC_CPUTIME") == "" {
+		t.Skip("set RECURRENT_VEC_CPUTIME=1 to measure")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	x, y, d := benchData()
+	var sink float64
+	cases := []struct {
+		name string
+		f    func()
+	}{
+		{"Exp", func() { Exp(d, x) }},
+		{"peer math.Exp", func() {
+			for i, v := range x {
+				d[i] = float32(math.Exp(float64(v)))
+			}
+		}},
+		{"Sigmoid", func() { Sigmoid(d, x) }},
+		{"peer 1/(1+math.Exp(-x))", func() {
+			for i, v := range x {
+				d[i] = float32(1 / (1 + math.Exp(-float64(v))))
+			}
+		}},
+		{"Tanh", func() { Tanh(d, x) }},
+		{"peer math.Tanh", func() {
+			for i, v := range x {
+				d[i] = float32(math.Tanh(float64(v)))
+			}
+		}},
+		{"Softmax", func() { Softmax(d, x) }},
+		{"LogSoftmax", func() { LogSoftmax(d, x) }},
+		{"Dot", func() { sink += float64(Dot(x, y)) }},
+		{"peer gonum Sdot", func() { sink += float64(gonumblas.Implementation{}.Sdot(benchN, x, 1, y, 1)) }},
+		{"Axpy", func() { Axpy(1e-3, x, y) }},
+		{"peer gonum Saxpy", func() { gonumblas.Implementation{}.Saxpy(benchN, 1e-3, x, 1, y, 1) }},
+		{"MulAdd", func() { MulAdd(d, x, y) }},
+		{"SumSquares", func() { sink += SumSquares(x) }},
+		{"Max", func() { sink += float64(Max(x)) }},
+	}
+	orig := useAVX2
+	defer func() { useAVX2 = orig }()
+	for _, c := range cases {
+		for _, impl := range []bool{true, false} {
+			peer := strings.HasPrefix(c.name, "peer")
+			if impl && !orig || peer && !impl {
+				continue
+			}
+			useAVX2 = impl
+			t0, iters := threadCPUTime(), 0
+			for threadCPUTime()-t0 < 200e6 {
+				for range 50 {
+					c.f()
+				}
+				iters += 50
+			}
+			ns := float64(threadCPUTime()-t0) / float64(iters) / benchN
+			name := "go"
+			switch {
+			case peer:
+				name = "-"
+			case impl:
+				name = "avx2"
+			}
+			t.Logf("%-26s %-4s %7.3f ns/elem (n=%d, thread CPU time)", c.name, name, ns, benchN)
+		}
+	}
+	_ = sink
+}
