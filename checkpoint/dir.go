@@ -57,8 +57,29 @@ func BytesFile(name string, b []byte) File {
 }
 
 // oldSuffix names the previous version of a checkpoint directory while it
-// is being replaced.
-const oldSuffix = ".old"
+// is being replaced; tmpInfix marks the directories new versions are
+// built in.
+const (
+	oldSuffix = ".old"
+	tmpInfix  = ".tmp-"
+)
+
+// removeStaleTemps deletes the temporary directories that Saves of
+// parent/base interrupted by a crash left behind.
+func removeStaleTemps(parent, base string) error {
+	es, err := os.ReadDir(parent)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		if e.IsDir() && strings.HasPrefix(e.Name(), base+tmpInfix) {
+			if err := os.RemoveAll(filepath.Join(parent, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // Save writes files as the checkpoint directory dir, replacing any previous
 // checkpoint there as a whole: a reader (or Load after a crash) sees either
@@ -69,7 +90,8 @@ const oldSuffix = ".old"
 // directory renamed to dir, and dir.old removed, syncing the parent between
 // steps. POSIX cannot rename a directory over a non-empty one, so there is
 // a short window in which only dir.old exists; Load falls back to it. If any
-// write fails, the temporary directory is removed and dir is untouched.
+// write fails, the temporary directory is removed and dir is untouched;
+// temporary directories left by a crash are removed by the next Save.
 // Files of the old checkpoint not passed to Save do not survive. Save
 // assumes a single writer per directory.
 func Save(dir string, files ...File) (err error) {
@@ -94,7 +116,10 @@ func Save(dir string, files ...File) (err error) {
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return fmt.Errorf("checkpoint: save %s: exists and is not a directory", dir)
 	}
-	tmp, err := os.MkdirTemp(parent, filepath.Base(dir)+".tmp-")
+	if err := removeStaleTemps(parent, filepath.Base(dir)); err != nil {
+		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+	}
+	tmp, err := os.MkdirTemp(parent, filepath.Base(dir)+tmpInfix)
 	if err != nil {
 		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
 	}

@@ -155,6 +155,10 @@ func TestLoadFallsBackToOld(t *testing.T) {
 	if b, err := ck.ReadFile(StateFile); err != nil || string(b) != "v1" {
 		t.Errorf("state = %q, %v", b, err)
 	}
+	// A crashed save also left its half-written temporary directory.
+	if err := os.MkdirAll(filepath.Join(root, "ckpt.tmp-123", "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	// The next save recovers a clean layout.
 	if err := Save(dir, BytesFile(StateFile, []byte("v2"))); err != nil {
 		t.Fatal(err)

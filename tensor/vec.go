@@ -100,7 +100,9 @@ func Cosine(x, y []float32) float32 {
 }
 
 // Softmax computes dst = softmax(x) for one row, stably (the maximum is
-// subtracted first, the sum is accumulated in float64). dst may alias x.
+// subtracted first, the sum is accumulated in float64). -Inf entries get
+// probability 0; a row with a NaN or +Inf, or with every entry -Inf, gives
+// NaN (as in PyTorch). dst may alias x.
 func Softmax(dst, x []float32) {
 	x = x[:len(dst)]
 	if len(x) == 0 {
@@ -113,7 +115,7 @@ func Softmax(dst, x []float32) {
 
 // LogSoftmax computes dst = log(softmax(x)) = (x - max) - log(sum(exp(x -
 // max))) for one row and returns the log-sum-exp of x (-Inf for an empty
-// row). dst may alias x.
+// row). Special values behave as in Softmax. dst may alias x.
 func LogSoftmax(dst, x []float32) float32 {
 	x = x[:len(dst)]
 	if len(x) == 0 {
