@@ -79,6 +79,7 @@ type rnnDir struct {
 	cs                 []float32 // [T+1, B, H] LSTM cell states
 	aux                []float32 // [T, B, H] LSTM tanh(c); GRU W_hn h + b_hn; GRU-Cho r*h
 	hw                 []float32 // [B, G*H] recurrent projection of one step
+	whhT               []float32 // [H, G*H] W_hh transposed for the per-step GEMM
 	dg                 []float32 // [T, B, G*H] pre-activation gradients (input side)
 	dgh                []float32 // [T, B, G*H] recurrent side (aliases dg except GRU)
 	dh, dhp, dc, drh   []float32 // [B, H]
@@ -194,6 +195,9 @@ func (r *RNN) alloc(T, B int) {
 		d.a = grow(d.a, T*B*GH)
 		d.hs = grow(d.hs, (T+1)*B*H)
 		d.hw = grow(d.hw, B*GH)
+		if d.whhT == nil {
+			d.whhT = make([]float32, GH*H)
+		}
 		switch r.cell {
 		case CellLSTM:
 			d.cs = grow(d.cs, (T+1)*B*H)
@@ -406,7 +410,10 @@ func (r *RNN) forwardDir(dir *rnnDir, d int, in, out, h0, c0 []float32) {
 			clear(dir.cs[s0*B*H : (s0+1)*B*H])
 		}
 	}
-	whh := dir.whh.Data
+	// W_hh^T once per call, so that the per-step GEMMs read the weights
+	// row by row instead of transposing them on every step.
+	whhT := dir.whhT
+	transpose(whhT, dir.whh.Data, GH, H)
 	DH := r.D * H
 	for s := 0; s < T; s++ {
 		t := s
@@ -419,22 +426,22 @@ func (r *RNN) forwardDir(dir *rnnDir, d int, in, out, h0, c0 []float32) {
 		act := r.activeAt(t)
 		switch r.cell {
 		case CellTanh, CellReLU:
-			tensor.Sgemm(false, true, B, GH, H, 1, hp, H, whh, H, 0, dir.hw, GH)
+			tensor.Sgemm(false, false, B, GH, H, 1, hp, H, whhT, GH, 0, dir.hw, GH)
 			stepTanhReLU(r.cell == CellReLU, a, dir.hw, hp, hc, B, H, act)
 		case CellLSTM:
-			tensor.Sgemm(false, true, B, GH, H, 1, hp, H, whh, H, 0, dir.hw, GH)
+			tensor.Sgemm(false, false, B, GH, H, 1, hp, H, whhT, GH, 0, dir.hw, GH)
 			stepLSTM(a, dir.hw, hp, hc, dir.cs[ps*B*H:(ps+1)*B*H], dir.cs[cs*B*H:(cs+1)*B*H], dir.aux[t*B*H:(t+1)*B*H], B, H, act)
 		case CellGRU:
-			tensor.Sgemm(false, true, B, GH, H, 1, hp, H, whh, H, 0, dir.hw, GH)
+			tensor.Sgemm(false, false, B, GH, H, 1, hp, H, whhT, GH, 0, dir.hw, GH)
 			stepGRU(a, dir.hw, bhn, hp, hc, dir.aux[t*B*H:(t+1)*B*H], B, H, act)
 		case CellGRUCho:
 			rh := dir.aux[t*B*H : (t+1)*B*H]
-			tensor.Sgemm(false, true, B, 2*H, H, 1, hp, H, whh, H, 0, dir.hw, GH)
+			tensor.Sgemm(false, false, B, 2*H, H, 1, hp, H, whhT, GH, 0, dir.hw, GH)
 			stepGRUChoGates(a, dir.hw, hp, rh, B, H)
-			tensor.Sgemm(false, true, B, H, H, 1, rh, H, whh[2*H*H:], H, 0, dir.hw[2*H:], GH)
+			tensor.Sgemm(false, false, B, H, H, 1, rh, H, whhT[2*H:], GH, 0, dir.hw[2*H:], GH)
 			stepGRUUpdate(false, a, dir.hw, hp, hc, B, H, act)
 		case CellGRUMinimal:
-			tensor.Sgemm(false, true, B, GH, H, 1, hp, H, whh, H, 0, dir.hw, GH)
+			tensor.Sgemm(false, false, B, GH, H, 1, hp, H, whhT, GH, 0, dir.hw, GH)
 			stepGRUUpdate(true, a, dir.hw, hp, hc, B, H, act)
 		}
 		for b := 0; b < B; b++ {
@@ -630,6 +637,20 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 	if dir.bih != nil {
 		colSums(dir.bih.Grad, dir.dg, T*B, GH)
 		colSums(dir.bhh.Grad, dir.dgh, T*B, GH)
+	}
+}
+
+// transpose sets dst [cols, rows] to the transpose of src [rows, cols].
+func transpose(dst, src []float32, rows, cols int) {
+	const blk = 32
+	for i0 := 0; i0 < rows; i0 += blk {
+		for j0 := 0; j0 < cols; j0 += blk {
+			for i := i0; i < min(i0+blk, rows); i++ {
+				for j := j0; j < min(j0+blk, cols); j++ {
+					dst[j*rows+i] = src[i*cols+j]
+				}
+			}
+		}
 	}
 }
 

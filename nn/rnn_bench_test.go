@@ -1,0 +1,38 @@
+package nn
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// benchRNNTrainStep times one forward + backward pass of a stacked
+// recurrent layer at the reference size (H=512, L=2, B=32, T=100,
+// input 512) unless a smaller size is given.
+func benchRNNTrainStep(b *testing.B, cell string, bidir, backward bool) {
+	const T, B, I, H, L = 100, 32, 512, 512, 2
+	rng := rand.New(rand.NewPCG(1, 2))
+	r, err := NewRNN(RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: L, Bidirectional: bidir}, rng)
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := rnnRandom(rng, T*B*I, 1)
+	dOut := rnnRandom(rng, T*B*r.OutputSize(), 1e-3)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, _, err := r.Forward(x, T, B, nil, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+		if backward {
+			if _, _, _, err := r.Backward(dOut, nil, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
+}
+
+func BenchmarkLSTMTrainStep(b *testing.B)      { benchRNNTrainStep(b, "lstm", false, true) }
+func BenchmarkLSTMForward(b *testing.B)        { benchRNNTrainStep(b, "lstm", false, false) }
+func BenchmarkGRUTrainStep(b *testing.B)       { benchRNNTrainStep(b, "gru", false, true) }
+func BenchmarkRNNTanhTrainStep(b *testing.B)   { benchRNNTrainStep(b, "rnn_tanh", false, true) }
+func BenchmarkBiLSTMTrainStep(b *testing.B)    { benchRNNTrainStep(b, "lstm", true, true) }
