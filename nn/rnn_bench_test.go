@@ -31,8 +31,8 @@ func benchRNNTrainStep(b *testing.B, cell string, bidir, backward bool) {
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
 }
 
-func BenchmarkLSTMTrainStep(b *testing.B)      { benchRNNTrainStep(b, "lstm", false, true) }
-func BenchmarkLSTMForward(b *testing.B)        { benchRNNTrainStep(b, "lstm", false, false) }
-func BenchmarkGRUTrainStep(b *testing.B)       { benchRNNTrainStep(b, "gru", false, true) }
-func BenchmarkRNNTanhTrainStep(b *testing.B)   { benchRNNTrainStep(b, "rnn_tanh", false, true) }
-func BenchmarkBiLSTMTrainStep(b *testing.B)    { benchRNNTrainStep(b, "lstm", true, true) }
+func BenchmarkLSTMTrainStep(b *testing.B)    { benchRNNTrainStep(b, "lstm", false, true) }
+func BenchmarkLSTMForward(b *testing.B)      { benchRNNTrainStep(b, "lstm", false, false) }
+func BenchmarkGRUTrainStep(b *testing.B)     { benchRNNTrainStep(b, "gru", false, true) }
+func BenchmarkRNNTanhTrainStep(b *testing.B) { benchRNNTrainStep(b, "rnn_tanh", false, true) }
+func BenchmarkBiLSTMTrainStep(b *testing.B)  { benchRNNTrainStep(b, "lstm", true, true) }
