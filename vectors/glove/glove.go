@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/vectors"
 )
@@ -278,7 +279,7 @@ func (s *state) run(ctx context.Context, shard []entry, done *atomic.Int64) floa
 		a, b := int(e.i)*dim, int(e.j)*dim
 		w, wt := W[a:a+dim:a+dim], WT[b:b+dim:b+dim]
 		gw, gwt := s.gW[a:a+dim:a+dim], s.gWT[b:b+dim:b+dim]
-		diff := dot(w, wt) + B[e.i] + BT[e.j] - e.logX
+		diff := tensor.Dot(w, wt) + B[e.i] + BT[e.j] - e.logX
 		fdiff := e.f * diff
 		cost += 0.5 * float64(fdiff*diff)
 		fdiff *= s.eta
@@ -294,25 +295,7 @@ func (s *state) run(ctx context.Context, shard []entry, done *atomic.Int64) floa
 
 func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
 
-func dot(x, y []float32) float32 {
-	y = y[:len(x)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i] * y[i]
-		s1 += x[i+1] * y[i+1]
-		s2 += x[i+2] * y[i+2]
-		s3 += x[i+3] * y[i+3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i] * y[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// adagrad applies one AdaGrad step to a word and a context vector:
-// the gradients are g*wt and g*w (g = eta * f(X) * error).
-func adagrad(g float32, w, wt, gw, gwt []float32) {
+func adagradGo(g float32, w, wt, gw, gwt []float32) {
 	wt, gw, gwt = wt[:len(w)], gw[:len(w)], gwt[:len(w)]
 	for d := range w {
 		t1 := g * wt[d]

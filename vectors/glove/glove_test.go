@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -175,6 +176,33 @@ func TestLCM(t *testing.T) {
 	for n, want := range map[int]int64{1: 1, 2: 2, 5: 60, 10: 2520, 20: 232792560} {
 		if got := lcm(n); got != want {
 			t.Errorf("lcm(1..%d) = %d, want %d", n, got, want)
+		}
+	}
+}
+
+func TestAdagradKernel(t *testing.T) {
+	for _, n := range []int{1, 7, 8, 13, 16, 100} {
+		r := newRNG(1, uint64(n))
+		mk := func(pos bool) []float32 {
+			s := make([]float32, n)
+			for i := range s {
+				s[i] = r.float32() - 0.5
+				if pos {
+					s[i] = 1 + r.float32()
+				}
+			}
+			return s
+		}
+		w, wt, gw, gwt := mk(false), mk(false), mk(true), mk(true)
+		w2, wt2, gw2, gwt2 := slices.Clone(w), slices.Clone(wt), slices.Clone(gw), slices.Clone(gwt)
+		adagrad(0.3, w, wt, gw, gwt)
+		adagradGo(0.3, w2, wt2, gw2, gwt2)
+		for i := range w {
+			for _, p := range [][2]float32{{w[i], w2[i]}, {wt[i], wt2[i]}, {gw[i], gw2[i]}, {gwt[i], gwt2[i]}} {
+				if math.Abs(float64(p[0]-p[1])) > 1e-6 {
+					t.Fatalf("n=%d: element %d: %v, want %v", n, i, p[0], p[1])
+				}
+			}
 		}
 	}
 }

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Side-by-side word-embedding benchmark on wiki17m: recurrent vs fastText
+# (Debian package) vs gensim 4 (Debian python3-gensim), same settings for all:
+# dim 100, window 5, negative 5, min-count 5, sample $SAMPLE, $EPOCHS epochs,
+# $THREADS threads. Measures the whole command with /usr/bin/time -v (wall
+# clock, user+sys CPU, peak RSS) and evaluates every output with the same
+# gensim code (bench/vectors_eval.py). Then GloVe (ours only): window 10,
+# x_max 100, 15 iterations, dim 100.
+#
+# usage: bench/vectors.sh            (env: EPOCHS METHODS TOOLS GLOVE WORK)
+# Results: $WORK/results.tsv, one line per run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=${DATA:-/work/shared/data/wiki17m}
+WORK=${WORK:-/tmp/vectors-bench}
+EPOCHS=${EPOCHS:-5}
+THREADS=${THREADS:-2}
+SAMPLE=${SAMPLE:-1e-4}
+METHODS=${METHODS:-"skipgram cbow"}
+TOOLS=${TOOLS:-"recurrent fasttext gensim"}
+GLOVE=${GLOVE:-1}
+GLOVE_ITER=${GLOVE_ITER:-15}
+PY=/usr/bin/python3
+mkdir -p "$WORK"
+
+go build -o "$WORK/recurrent" ./cmd/recurrent
+CORPUS="$WORK/wiki17m.txt"
+if [ ! -s "$CORPUS" ]; then
+	cat "$DATA"/wiki17m.part*.txt.gz | gunzip >"$CORPUS.tmp" && mv "$CORPUS.tmp" "$CORPUS"
+fi
+TOKENS=$(wc -w <"$CORPUS")
+RESULTS="$WORK/results.tsv"
+[ -s "$RESULTS" ] || printf 'tool\tmethod\tepochs\twall_s\tcpu_s\tpeak_rss_mb\twords_per_s\tcpu_words_per_s\tanalogy\tws353\tload\n' >"$RESULTS"
+
+# measure NAME METHOD EPOCHS OUT CMD...: time CMD, evaluate OUT, append a line.
+measure() {
+	local name=$1 method=$2 epochs=$3 out=$4
+	shift 4
+	local tf="$WORK/$name-$method.time" load
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	echo "== $name $method: $*" >&2
+	/usr/bin/time -v -o "$tf" "$@" >"$WORK/$name-$method.log" 2>&1
+	local wall cpu rss
+	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$tf")
+	cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u+s}' "$tf")
+	rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$tf")
+	local ev
+	ev=$($PY bench/vectors_eval.py "$out" | cut -f2,3)
+	local words=$((TOKENS * epochs))
+	printf '%s\t%s\t%s\t%.1f\t%.1f\t%s\t%.0f\t%.0f\t%s\t%s\n' "$name" "$method" "$epochs" "$wall" "$cpu" "$rss" \
+		"$(echo "$words / $wall" | bc -l)" "$(echo "$words / $cpu" | bc -l)" "$ev" "$load" | tee -a "$RESULTS"
+}
+
+for method in $METHODS; do
+	for tool in $TOOLS; do
+		case $tool in
+		recurrent)
+			measure recurrent "$method" "$EPOCHS" "$WORK/rec-$method.vec" \
+				"$WORK/recurrent" vectors train --method "$method" --corpus "$CORPUS" --out "$WORK/rec-$method.vec" \
+				--dim 100 --window 5 --negative 5 --min-count 5 --sample "$SAMPLE" --epochs "$EPOCHS" \
+				--threads "$THREADS" --format text --json
+			;;
+		fasttext)
+			# -minn 0 -maxn 0: no subwords (plain word2vec); -bucket 0: no unused
+			# 2M-row n-gram matrix (it would only add memory and init time).
+			measure fasttext "$method" "$EPOCHS" "$WORK/ft-$method.vec" \
+				fasttext "$method" -input "$CORPUS" -output "$WORK/ft-$method" -dim 100 -ws 5 -neg 5 \
+				-minCount 5 -t "$SAMPLE" -epoch "$EPOCHS" -thread "$THREADS" -minn 0 -maxn 0 -bucket 0 -verbose 1
+			;;
+		gensim)
+			measure gensim "$method" "$EPOCHS" "$WORK/gs-$method.vec" \
+				$PY bench/vectors_gensim.py "$CORPUS" "$WORK/gs-$method.vec" "$method" "$EPOCHS" "$THREADS" "$SAMPLE"
+			;;
+		esac
+	done
+done
+
+if [ "$GLOVE" = 1 ]; then
+	measure recurrent glove "$GLOVE_ITER" "$WORK/rec-glove.vec" \
+		"$WORK/recurrent" vectors train --method glove --corpus "$CORPUS" --out "$WORK/rec-glove.vec" \
+		--dim 100 --window 10 --min-count 5 --x-max 100 --epochs "$GLOVE_ITER" --threads "$THREADS" --format text --json
+fi
