@@ -274,3 +274,24 @@ func FuzzReadSafetensors(f *testing.F) {
 		checkTensors(t, again, ts)
 	})
 }
+
+func TestEveryTruncationFails(t *testing.T) {
+	var buf bytes.Buffer
+	tensors := map[string]Tensor{"a": {Shape: []int{2, 3}, Data: []float32{1, 2, 3, 4, 5, 6}}, "b": {Shape: []int{1}, Data: []float32{7}}}
+	if err := WriteSafetensors(&buf, tensors, map[string]string{"k": "v"}); err != nil {
+		t.Fatal(err)
+	}
+	full := buf.Bytes()
+	for n := range len(full) {
+		if _, _, err := ReadSafetensors(full[:n]); err == nil {
+			t.Fatalf("file truncated to %d of %d bytes read without error", n, len(full))
+		}
+	}
+	// Flipping any single byte must never panic (it may still parse, e.g.
+	// a changed data byte or a space in the padding).
+	for i := range full {
+		b := bytes.Clone(full)
+		b[i] ^= 0x5a
+		ReadSafetensors(b)
+	}
+}
