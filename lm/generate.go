@@ -40,20 +40,17 @@ func (m *Model) Evaluate(ctx context.Context, ids []int32, batch, bptt int) (Met
 	return NewMetrics(sum, int64(sb.NumTargets())), nil
 }
 
-// SampleOptions configures Sample.
+// SampleOptions configures Sample. The zero value (with MaxTokens and a
+// Prompt set) samples at temperature 0, that is greedily.
 type SampleOptions struct {
-	// Prompt is the context the sample continues (may be empty).
+	// Prompt is the context the sample continues; it must not be empty. To
+	// begin at a sentence boundary as the model saw in training, start it
+	// with Model.StartID (the <eos> id, or "\n" for a character model).
 	Prompt []int32
-	// Start is fed before the prompt to begin from a sentence boundary, as
-	// the model saw in training (typically the <eos> id, or "\n" for a
-	// character model); -1 for none. With neither Start nor Prompt, the
-	// first token is drawn from the model's output for a zero state and a
-	// zero input, which is rarely useful: pass one of them.
-	Start int32
 	// MaxTokens is the number of tokens to generate (at most).
 	MaxTokens int
-	// Stop ends generation after this id is produced (-1 for none).
-	Stop int32
+	// Stop lists ids that end generation once produced (nil: none).
+	Stop []int32
 	// Temperature divides the logits; 0 picks the most likely token.
 	Temperature float64
 	// TopK keeps only the K most likely tokens (0: all).
@@ -73,11 +70,8 @@ func (m *Model) Sample(ctx context.Context, opt SampleOptions) ([]int32, error) 
 		return nil, fmt.Errorf("lm: sample: invalid options (max %d, top-k %d, temperature %v, top-p %v)", opt.MaxTokens, opt.TopK, opt.Temperature, opt.TopP)
 	}
 	ctxIDs := opt.Prompt
-	if opt.Start >= 0 {
-		ctxIDs = append([]int32{opt.Start}, opt.Prompt...)
-	}
 	if len(ctxIDs) == 0 {
-		return nil, errors.New("lm: sample: no prompt and no start token")
+		return nil, errors.New("lm: sample: empty prompt (start it with Model.StartID)")
 	}
 	for i, id := range ctxIDs {
 		if id < 0 || int(id) >= V {
@@ -100,7 +94,7 @@ func (m *Model) Sample(ctx context.Context, opt SampleOptions) ([]int32, error) 
 		}
 		id := s.pick(last)
 		out = append(out, id)
-		if id == opt.Stop {
+		if slices.Contains(opt.Stop, id) {
 			break
 		}
 		in[0] = id

@@ -185,7 +185,7 @@ func TestDropoutDeterministicPerStep(t *testing.T) {
 func TestSample(t *testing.T) {
 	m, _ := New(tinyConfig("gru"), nil, 2)
 	ctx := context.Background()
-	base := SampleOptions{Prompt: []int32{1, 2}, Start: 0, MaxTokens: 20, Stop: -1, Temperature: 1, Seed: 4}
+	base := SampleOptions{Prompt: []int32{0, 1, 2}, MaxTokens: 20, Temperature: 1, Seed: 4}
 	a, err := m.Sample(ctx, base)
 	if err != nil {
 		t.Fatal(err)
@@ -228,13 +228,16 @@ func TestSample(t *testing.T) {
 		t.Errorf("greedy first token %d, argmax %d", g[0], best)
 	}
 	stop := base
-	stop.Stop = a[3]
+	stop.Stop = []int32{a[3]}
 	s, _ := m.Sample(ctx, stop)
 	if i := slices.Index(s, a[3]); i < 0 || i != len(s)-1 {
 		t.Errorf("stop token %d: sample %v", a[3], s)
 	}
 	bad := base
 	bad.Prompt = []int32{99}
+	if _, err := m.Sample(ctx, SampleOptions{MaxTokens: 3}); err == nil {
+		t.Error("empty prompt accepted")
+	}
 	if _, err := m.Sample(ctx, bad); err == nil {
 		t.Error("out-of-range prompt accepted")
 	}

@@ -455,9 +455,12 @@ func writeSamples(ctx context.Context, w io.Writer, m *lm.Model, prompt string, 
 	if err != nil {
 		return err
 	}
-	opt.Prompt, opt.Start, opt.Stop = ids, m.StartID(), -1
-	if stopAtEOS {
-		opt.Stop = m.EOSID()
+	opt.Prompt, opt.Stop = ids, nil
+	if start := m.StartID(); start >= 0 {
+		opt.Prompt = append([]int32{start}, ids...)
+	}
+	if eos := m.EOSID(); stopAtEOS && eos >= 0 {
+		opt.Stop = []int32{eos}
 	}
 	seed := opt.Seed
 	for i := range num {
