@@ -40,7 +40,7 @@ func TestModelGradient(t *testing.T) {
 	for _, tc := range []struct {
 		cell string
 		tied bool
-	}{{"lstm", false}, {"gru", false}, {"rnn_tanh", false}, {"lstm", true}} {
+	}{{"lstm", false}, {"gru", false}, {"rnn_tanh", false}, {"rnn_relu", false}, {"gru_cho", false}, {"gru_minimal", false}, {"lstm", true}} {
 		t.Run(tc.cell, func(t *testing.T) {
 			cfg := tinyConfig(tc.cell)
 			if tc.tied {
