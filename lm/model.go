@@ -107,10 +107,13 @@ func New(cfg Config, v *text.Vocab, seed uint64) (*Model, error) {
 		p.Name = "rnn." + p.Name
 	}
 
-	dec := nn.NewLinear(cfg.Hidden, cfg.VocabSize, true, nil)
+	var dec *nn.Linear
 	if cfg.Tied {
-		dec.Weight = emb.Weight
+		// Built by hand so that no [V, H] weight is allocated only to be
+		// replaced; Linear's working buffers are allocated on first use.
+		dec = &nn.Linear{In: cfg.Hidden, Out: cfg.VocabSize, Weight: emb.Weight, Bias: nn.NewParam("bias", cfg.VocabSize)}
 	} else {
+		dec = nn.NewLinear(cfg.Hidden, cfg.VocabSize, true, nil)
 		nn.InitUniform(initRand, dec.Weight.Data, 0.1)
 		dec.Weight.Name = "decoder.weight"
 	}
