@@ -3,6 +3,7 @@ package gemm
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // runner is a unit of parallel work split into numbered parts.
@@ -53,13 +54,20 @@ func (b *batch) drain(gen uint32) {
 	}
 }
 
-// The pool is a set of persistent worker goroutines blocked on an unbuffered
-// channel, so a per-time-step GEMM does not pay for spawning goroutines.
+// The pool is a set of persistent worker goroutines, so a per-time-step
+// GEMM does not pay for spawning goroutines. After finishing a part a
+// worker polls hot, the batch of the latest parallel call, for spinFor
+// before it parks on the unbuffered channel work: back-to-back calls (the
+// recurrent step) find their workers running instead of asleep.
 var (
 	poolMu  sync.Mutex
 	workers int
 	work    = make(chan token)
+	hot     atomic.Pointer[batch]
 )
+
+// spinFor is how long an idle worker polls for new parts before parking.
+const spinFor = 100 * time.Microsecond
 
 // maxParts bounds the parts of one call (they are counted in 16 bits).
 const maxParts = 1 << 12
@@ -69,11 +77,28 @@ func ensureWorkers(n int) {
 	poolMu.Lock()
 	defer poolMu.Unlock()
 	for ; workers < n; workers++ {
-		go func() {
-			for t := range work {
-				t.b.drain(t.gen)
+		go worker()
+	}
+}
+
+// worker runs parts handed to the pool, polling for spinFor after each
+// batch before parking.
+func worker() {
+	for {
+		t := <-work
+		t.b.drain(t.gen)
+		deadline := time.Now().Add(spinFor)
+		for i := 0; ; i++ {
+			if b := hot.Load(); b != nil {
+				if v := b.state.Load(); int(v&0xffff) < int(v>>16&0xffff) {
+					b.drain(uint32(v >> 32))
+					deadline = time.Now().Add(spinFor)
+				}
 			}
-		}()
+			if i%64 == 63 && time.Now().After(deadline) {
+				break
+			}
+		}
 	}
 }
 
@@ -92,6 +117,7 @@ func parallelFor(parts int, r runner, b *batch) {
 	b.r = r
 	b.wg.Add(parts)
 	b.state.Store(uint64(b.gen)<<32 | uint64(parts)<<16)
+	hot.Store(b)
 	for i := 1; i < parts; i++ {
 		select {
 		case work <- token{b, b.gen}:
@@ -100,6 +126,7 @@ func parallelFor(parts int, r runner, b *batch) {
 	}
 	b.drain(b.gen)
 	b.wg.Wait()
+	hot.CompareAndSwap(b, nil)
 	b.r = nil
 }
 
