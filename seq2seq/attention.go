@@ -193,7 +193,7 @@ func (at *attention) forward(b int, q []float32, mem *memory, cols []int, st *at
 	S, B, De, kd := mem.S, mem.B, at.de, at.keyDim()
 	st.q = q
 	if at.kind == AttentionBahdanau {
-		tensor.Sgemm(false, true, b, at.a, at.hd, 1, q, at.hd, at.wq.Data, at.hd, 0, st.qp, at.a)
+		mulT(b, at.a, at.hd, q, at.wq.Data, st.qp)
 	}
 	for r := 0; r < b; r++ {
 		c := col(cols, r)

@@ -84,8 +84,8 @@ func (c *cell) forward(b int, x, hPrev, cPrev []float32, s *cellStep) {
 	c.ensure(b)
 	H, GH := c.h, c.g*c.h
 	gi, gh := c.gi[:b*GH], c.gh[:b*GH]
-	tensor.Sgemm(false, true, b, GH, c.in, 1, x, c.in, c.wih.Data, c.in, 0, gi, GH)
-	tensor.Sgemm(false, true, b, GH, H, 1, hPrev, H, c.whh.Data, H, 0, gh, GH)
+	mulT(b, GH, c.in, x, c.wih.Data, gi)
+	mulT(b, GH, H, hPrev, c.whh.Data, gh)
 	s.x, s.hPrev, s.cPrev = x, hPrev, cPrev
 	for r := 0; r < b; r++ {
 		gir, ghr := gi[r*GH:(r+1)*GH], gh[r*GH:(r+1)*GH]
@@ -181,4 +181,20 @@ func (c *cell) backward(b int, s *cellStep, dh, dc, dx, dhPrev, dcPrev []float32
 		tensor.Sgemm(false, false, b, c.in, GH, 1, dgi, GH, c.wih.Data, c.in, 0, dx, c.in)
 	}
 	tensor.Sgemm(false, false, b, H, GH, 1, dgh, GH, c.whh.Data, H, 1, dhPrev, H)
+}
+
+// mulT computes out [m, n] = x [m, k] W^T for W [n, k]. Few rows (beam
+// search steps a handful) use dot products directly, which avoids the
+// packing a GEMM does of W on every call; larger m use Sgemm.
+func mulT(m, n, k int, x, w, out []float32) {
+	if m > 8 {
+		tensor.Sgemm(false, true, m, n, k, 1, x, k, w, k, 0, out, n)
+		return
+	}
+	for i := 0; i < m; i++ {
+		xi, oi := x[i*k:(i+1)*k], out[i*n:(i+1)*n]
+		for j := range oi {
+			oi[j] = tensor.Dot(xi, w[j*k:(j+1)*k])
+		}
+	}
 }

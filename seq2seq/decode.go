@@ -1,7 +1,9 @@
 package seq2seq
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"math"
 	"sort"
 
@@ -303,7 +305,7 @@ func beamSearch(s stepper, col, k, maxLen int, opt DecodeOptions) ([]Hypothesis,
 			}
 		}
 		// Best first; the stable sort keeps ties in beam, then token order.
-		sort.SliceStable(cands, func(a, b int) bool { return cands[a].logp > cands[b].logp })
+		slices.SortStableFunc(cands, func(a, b cand) int { return cmp.Compare(b.logp, a.logp) })
 		var next []beamHyp
 		parents, tokens = parents[:0], tokens[:0]
 		for i, c := range cands {
