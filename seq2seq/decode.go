@@ -3,8 +3,8 @@ package seq2seq
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/recurrent-go/recurrent/nn"
