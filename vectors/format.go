@@ -93,7 +93,7 @@ func Save(path string, v *Vectors, format Format) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("save vectors: %w", err)
+		return fmt.Errorf("save vectors to %s: %w", path, err)
 	}
 	defer func() {
 		if err != nil {
@@ -126,7 +126,7 @@ func Save(path string, v *Vectors, format Format) (err error) {
 		return fmt.Errorf("save vectors to %s: %w", path, err)
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save vectors: %w", err)
+		return fmt.Errorf("save vectors to %s: %w", path, err)
 	}
 	return nil
 }

@@ -363,14 +363,17 @@ func runVecEval(cmd *cobra.Command, f *vecEvalFlags) error {
 		Analogy    *vecAnalogyJSON     `json:"analogy,omitempty"`
 		Similarity map[string]*simJSON `json:"similarity,omitempty"`
 	}{Vectors: f.src.path, Words: v.Len(), Dim: v.Dim}
+	var set *vectors.AnalogySet
+	var name string
+	if !f.noAnalogy {
+		if set, name, err = loadAnalogySet(f.analogy); err != nil {
+			return err
+		}
+	}
 	if !f.asJSON {
 		fmt.Fprintf(out, "%s: %d words, dimension %d\n", f.src.path, v.Len(), v.Dim)
 	}
 	if !f.noAnalogy {
-		set, name, err := loadAnalogySet(f.analogy)
-		if err != nil {
-			return err
-		}
 		bar := newVecBar("analogies", f.progressQuietly)
 		opt := vectors.AnalogyOptions{Restrict: f.restrict, CaseSensitive: f.caseSensitive, Dummy4Unknown: f.dummy4unknown, Method: method, Progress: bar.update}
 		rep, err := vectors.EvaluateAnalogies(cmd.Context(), x, set, opt)
@@ -468,6 +471,9 @@ func runVecDebias(cmd *cobra.Command, f *vecDebiasFlags) error {
 	}
 	if err != nil {
 		return err
+	}
+	if st, err := os.Stat(filepath.Dir(f.out)); err != nil || !st.IsDir() {
+		return fmt.Errorf("--out %s: directory %s does not exist", f.out, filepath.Dir(f.out))
 	}
 	v, err := f.src.load()
 	if err != nil {
