@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -66,6 +68,7 @@ func SavePlot(path, title string, labels []string, xy [][2]float64, width, heigh
 	}
 	p := plot.New()
 	p.Title.Text = title
+	p.Title.Padding = vg.Points(8)
 	p.X.Label.Text = "PC 1"
 	p.Y.Label.Text = "PC 2"
 	pts := make(plotter.XYs, len(xy))
@@ -79,14 +82,15 @@ func SavePlot(path, title string, labels []string, xy [][2]float64, width, heigh
 	sc.GlyphStyle.Shape = draw.CircleGlyph{}
 	sc.GlyphStyle.Color = color.RGBA{R: 31, G: 119, B: 180, A: 255}
 	sc.GlyphStyle.Radius = vg.Points(3)
-	lab, err := plotter.NewLabels(plotter.XYLabels{XYs: pts, Labels: labels})
-	if err != nil {
-		return fmt.Errorf("plot: %w", err)
-	}
-	lab.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(2)}
+	lab := &wordLabels{xys: pts, labels: labels, style: text.Style{
+		Font:    font.From(plotter.DefaultFont, vg.Points(9)),
+		Handler: plot.DefaultTextHandler,
+	}, radius: sc.GlyphStyle.Radius}
 	p.Add(plotter.NewGrid(), sc, lab)
-	// Leave room for the labels right of the rightmost points.
-	p.X.Max += (p.X.Max - p.X.Min) * 0.15
+	// Leave room for labels beside the outermost points.
+	dx, dy := p.X.Max-p.X.Min, p.Y.Max-p.Y.Min
+	p.X.Min, p.X.Max = p.X.Min-0.12*dx, p.X.Max+0.12*dx
+	p.Y.Min, p.Y.Max = p.Y.Min-0.05*dy, p.Y.Max+0.05*dy
 	dir, base := filepath.Split(path)
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp*"+filepath.Ext(path))
 	if err != nil {
@@ -120,4 +124,64 @@ func SavePlot(path, title string, labels []string, xy [][2]float64, width, heigh
 		return fmt.Errorf("plot: %w", err)
 	}
 	return nil
+}
+
+// wordLabels draws one label per point, each placed at draw time on the
+// side of its point (right, left, above, below, diagonals) that overlaps
+// the fewest points and already placed labels.
+type wordLabels struct {
+	xys    plotter.XYs
+	labels []string
+	style  text.Style
+	radius vg.Length
+}
+
+// Plot implements plot.Plotter.
+func (l *wordLabels) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	pts := make([]vg.Point, len(l.xys))
+	var taken []vg.Rectangle
+	for i, xy := range l.xys {
+		pts[i] = vg.Point{X: trX(xy.X), Y: trY(xy.Y)}
+		r := l.radius
+		taken = append(taken, vg.Rectangle{Min: vg.Point{X: pts[i].X - r, Y: pts[i].Y - r}, Max: vg.Point{X: pts[i].X + r, Y: pts[i].Y + r}})
+	}
+	overlap := func(a, b vg.Rectangle) vg.Length {
+		w := min(a.Max.X, b.Max.X) - max(a.Min.X, b.Min.X)
+		h := min(a.Max.Y, b.Max.Y) - max(a.Min.Y, b.Min.Y)
+		if w <= 0 || h <= 0 {
+			return 0
+		}
+		return w * h
+	}
+	pad := l.radius + vg.Points(2)
+	for i, label := range l.labels {
+		w, h := l.style.Width(label), l.style.Height(label)
+		// Bottom-left corners of the candidate boxes, relative to the point.
+		cands := []vg.Point{
+			{X: pad, Y: -h / 3}, {X: -pad - w, Y: -h / 3}, {X: -w / 2, Y: pad}, {X: -w / 2, Y: -pad - h},
+			{X: pad, Y: pad / 2}, {X: pad, Y: -pad/2 - h}, {X: -pad - w, Y: pad / 2}, {X: -pad - w, Y: -pad/2 - h},
+		}
+		best, bestCost := vg.Rectangle{}, vg.Length(-1)
+		for _, off := range cands {
+			min := pts[i].Add(off)
+			box := vg.Rectangle{Min: min, Max: vg.Point{X: min.X + w, Y: min.Y + h}}
+			var cost vg.Length
+			for _, t := range taken {
+				cost += overlap(box, t)
+			}
+			// Leaving the data area costs as much as covering the label.
+			if !c.Contains(box.Min) || !c.Contains(box.Max) {
+				cost += w * h
+			}
+			if bestCost < 0 || cost < bestCost {
+				best, bestCost = box, cost
+			}
+			if cost == 0 {
+				break
+			}
+		}
+		taken = append(taken, best)
+		c.FillText(l.style, best.Min, label)
+	}
 }
