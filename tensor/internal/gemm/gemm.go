@@ -103,6 +103,28 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		gemv(im, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads)
 		return
 	}
+	if m <= gemvRows {
+		// A few rows: one matrix-vector product per row of C beats padding
+		// a register tile.
+		for i := 0; i < m; i++ {
+			ai := a[i*lda:]
+			if transA {
+				ai = a[i:]
+			}
+			gemv(im, transA, transB, 1, n, k, alpha, ai, lda, b, ldb, beta, c[i*ldc:], ldc, threads)
+		}
+		return
+	}
+	if n <= gemvRows {
+		for j := 0; j < n; j++ {
+			bj := b[j:]
+			if transB {
+				bj = b[j*ldb:]
+			}
+			gemv(im, transA, transB, m, 1, k, alpha, a, lda, bj, ldb, beta, c[j:], ldc, threads)
+		}
+		return
+	}
 	if m*n*k <= smallWork {
 		small(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -114,6 +136,10 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	j.p = problem{}
 	jobPool.Put(j)
 }
+
+// gemvRows is the number of rows (or columns) of C up to which Sgemm runs
+// one gemv per row (column) instead of the tiled kernel.
+const gemvRows = 6
 
 // smallWork is the m*n*k below which packing does not pay.
 const smallWork = 8 * 8 * 8
