@@ -29,6 +29,10 @@ type quickstartFlags struct {
 }
 
 func init() {
+	rootCmd.AddCommand(newQuickstartCmd())
+}
+
+func newQuickstartCmd() *cobra.Command {
 	var f quickstartFlags
 	cmd := &cobra.Command{
 		Use:   "quickstart",
@@ -51,7 +55,7 @@ continued with "recurrent lm train --resume".`,
 	fl.Uint64Var(&f.seed, "seed", 1, "random seed")
 	fl.IntVar(&f.threads, "threads", 0, "compute threads (default: all cores)")
 	fl.BoolVar(&f.resume, "resume", false, "continue from the checkpoint in --out for another --duration")
-	rootCmd.AddCommand(cmd)
+	return cmd
 }
 
 func defaultQuickstartDir() string {
@@ -99,7 +103,7 @@ func runQuickstart(cmd *cobra.Command, f *quickstartFlags) error {
 			return err
 		}
 		tr, err = lm.NewTrainer(m, train, valid, lm.TrainConfig{
-			Batch: 32, BPTT: 64, Epochs: 10, Optimizer: "adam", LR: 3e-3, Clip: 1,
+			Batch: 32, BPTT: 32, Epochs: 10, Optimizer: "adam", LR: 5e-3, Clip: 1,
 			EvalBatch: 64, TimeLimit: f.duration, Seed: f.seed,
 		})
 		if err != nil {
