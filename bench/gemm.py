@@ -114,6 +114,48 @@ def best_of(a, b):
     return out
 
 
+PUREGO_SHAPES = ["256", "512", "32x512x2048", "1x512x2048"]
+
+
+def go_bench(tags, pattern):
+    """Runs the tensor package's Go benchmarks single-threaded and returns
+    {name: (GFLOP/s, GFLOP/cpu-s)}."""
+    cmd = ["go", "test", "-tags", tags, "-run", "^$", "-bench", pattern, "-cpu", "1", "./tensor/"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    res = {}
+    for line in out.splitlines():
+        f = line.split()
+        if not f or not f[0].startswith("Benchmark"):
+            continue
+        vals = {f[i + 1]: float(f[i]) for i in range(2, len(f) - 1) if f[i + 1].startswith("GFLOP")}
+        res[f[0]] = (vals.get("GFLOP/s", 0.0), vals.get("GFLOP/cpu-s", 0.0))
+    return res
+
+
+def purego_section():
+    """Pure-Go kernel (-tags purego) vs gonum's Sgemm with and without its assembly."""
+    alt = "|".join(PUREGO_SHAPES)
+    ours = go_bench("purego", "^BenchmarkSgemm$/^generic$/^(%s)$" % alt)
+    gonum = go_bench("purego", "^BenchmarkGonumSgemm$/^(%s)$" % alt)
+    noasm = go_bench("purego noasm", "^BenchmarkGonumSgemm$/^(%s)$" % alt)
+    lines = ["", "### Pure Go (`-tags purego`)", "",
+             "One thread; `go test -tags purego -run '^$' -bench 'BenchmarkSgemm$/generic|BenchmarkGonumSgemm' -cpu 1",
+             "./tensor/`, and gonum again with `-tags 'purego noasm'` (gonum's own pure-Go fallback). GFLOP per",
+             "CPU-second (wall-clock GFLOP/s in parentheses).", "",
+             "| shape (m×k @ k×n) | ours pure Go | gonum (assembly) | gonum noasm | ours/gonum | ours/gonum noasm |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for sh in PUREGO_SHAPES:
+        o = ours.get("BenchmarkSgemm/generic/" + sh, (0, 0))
+        g = gonum.get("BenchmarkGonumSgemm/" + sh, (0, 0))
+        n = noasm.get("BenchmarkGonumSgemm/" + sh, (0, 0))
+        label = "%s×%s @ %s×%s" % (sh, sh, sh, sh) if "x" not in sh else "%s×%s @ %s×%s" % tuple(
+            sh.split("x")[i] for i in (0, 1, 1, 2))
+        lines.append("| %s | %.1f (%.1f) | %.1f (%.1f) | %.1f (%.1f) | %.2f | %.2f |" % (
+            label, o[1], o[0], g[1], g[0], n[1], n[0], o[1] / g[1] if g[1] else 0, o[1] / n[1] if n[1] else 0))
+        print("purego %-12s ours %.1f  gonum %.1f  gonum-noasm %.1f (GFLOP/cpu-s)" % (sh, o[1], g[1], n[1]), flush=True)
+    return lines
+
+
 def cpu_model():
     try:
         out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
@@ -131,6 +173,7 @@ def main():
     ap.add_argument("--binary", default="recurrent")
     ap.add_argument("--out", default="BENCHMARKS.md")
     ap.add_argument("--quick", action="store_true", help="only the 512 square and the gemv")
+    ap.add_argument("--skip-purego", action="store_true", help="skip the pure-Go vs gonum table")
     args = ap.parse_args()
     if args.peer:
         m, n, k, tb, th = args.peer
@@ -180,6 +223,8 @@ def main():
           if (lab, 1) in byth and (lab, 2) in byth and lab.startswith("square")]
     if sp:
         lines += ["", "Our 2-thread / 1-thread speedup: " + ", ".join(sp) + "."]
+    if not args.skip_purego:
+        lines += purego_section()
     lines.append(END)
     section = "\n".join(lines) + "\n"
     text = open(args.out).read() if os.path.exists(args.out) else "# Benchmarks\n\n"

@@ -342,3 +342,44 @@ func BenchmarkGonumSgemm(b *testing.B) {
 		gonumblas.Implementation{}.Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, bb, n, 0, c, n)
 	})
 }
+
+// TestSgemmMatchesRef compares the fast path with the simple float32
+// reference sgemmRef on random problems.
+func TestSgemmMatchesRef(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for it := 0; it < 40; it++ {
+		tA, tB := rng.IntN(2) == 0, rng.IntN(2) == 0
+		m, n, k := 1+rng.IntN(70), 1+rng.IntN(70), 1+rng.IntN(70)
+		ar, ac := m, k
+		if tA {
+			ar, ac = k, m
+		}
+		br, bc := k, n
+		if tB {
+			br, bc = n, k
+		}
+		a, b := randSlice(rng, ar*ac), randSlice(rng, br*bc)
+		c := randSlice(rng, m*n)
+		want := append([]float32(nil), c...)
+		alpha, beta := rng.Float32()*2-1, rng.Float32()*2-1
+		Sgemm(tA, tB, m, n, k, alpha, a, ac, b, bc, beta, c, n)
+		sgemmRef(tA, tB, m, n, k, alpha, a, ac, b, bc, beta, want, n)
+		for i := range c {
+			if d := math.Abs(float64(c[i] - want[i])); d > 1e-4*float64(k) {
+				t.Fatalf("tA=%v tB=%v %dx%dx%d: C[%d] = %g, reference %g", tA, tB, m, n, k, i, c[i], want[i])
+			}
+		}
+	}
+}
+
+func TestSetGemmKernel(t *testing.T) {
+	defer SetGemmKernel(GemmKernel())
+	for _, name := range GemmKernels() {
+		if err := SetGemmKernel(name); err != nil || GemmKernel() != name {
+			t.Fatalf("SetGemmKernel(%q) = %v, now using %q", name, err, GemmKernel())
+		}
+	}
+	if err := SetGemmKernel("no-such-kernel"); err == nil {
+		t.Fatal("SetGemmKernel accepted an unknown name")
+	}
+}
