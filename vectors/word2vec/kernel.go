@@ -39,14 +39,23 @@ func (w *worker) predict(h []float32, target int32, neu1e []float32) {
 	}
 	if n := w.opt.Negative; n > 0 {
 		syn1 := w.m.Out
-		for d := 0; d <= n; d++ {
+		// Draw the negatives first and prefetch their rows so the loads
+		// overlap instead of stalling one dot product after another.
+		negs := w.negs[:0]
+		for range n {
+			tgt := w.neg.sample(&w.r)
+			if tgt == target {
+				continue
+			}
+			negs = append(negs, tgt)
+			p := int(tgt) * dim
+			prefetch(syn1[p : p+dim])
+		}
+		w.negs = negs
+		for d := -1; d < len(negs); d++ {
 			tgt, label := target, float32(1)
-			if d > 0 {
-				tgt = w.neg.sample(&w.r)
-				if tgt == target {
-					continue
-				}
-				label = 0
+			if d >= 0 {
+				tgt, label = negs[d], 0
 			}
 			p := int(tgt) * dim
 			out := syn1[p : p+dim : p+dim]

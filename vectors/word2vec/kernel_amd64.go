@@ -14,6 +14,16 @@ func dotAVX2(x, y *float32, n int) float32
 func axpyAVX2(a float32, x, y *float32, n int)
 
 //go:noescape
+func prefetchAVX2(p *float32, n int)
+
+// prefetch asks the CPU to start loading a row.
+func prefetch(row []float32) {
+	if useAVX2 {
+		prefetchAVX2(&row[0], len(row))
+	}
+}
+
+//go:noescape
 func updateAVX2(s float32, h, out, acc *float32, n int)
 
 // dot returns sum x[i]*y[i]; len(y) >= len(x) > 0.

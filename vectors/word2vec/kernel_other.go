@@ -10,3 +10,6 @@ func axpy(a float32, x, y []float32) { axpyGo(a, x, y) }
 
 // update computes acc += g*out and then out += g*h; all have the same length.
 func update(g float32, h, out, acc []float32) { updateGo(g, h, out, acc) }
+
+// prefetch is a no-op in the portable build.
+func prefetch(row []float32) {}

@@ -376,6 +376,7 @@ type worker struct {
 	r      rng
 	alpha  float32
 	sen    []int32
+	negs   []int32
 	neu1   []float32
 	neu1e  []float32
 	loss   float64
@@ -390,6 +391,7 @@ func (t *trainer) work(ctx context.Context, r rng, chunks <-chan []int32) {
 		r:       r,
 		alpha:   math.Float32frombits(t.alpha.Load()),
 		sen:     make([]int32, 0, t.opt.MaxSentence),
+		negs:    make([]int32, 0, t.opt.Negative),
 		neu1:    make([]float32, t.dim),
 		neu1e:   make([]float32, t.dim),
 		window:  t.opt.Window,
