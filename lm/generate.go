@@ -51,6 +51,8 @@ type SampleOptions struct {
 	MaxTokens int
 	// Stop lists ids that end generation once produced (nil: none).
 	Stop []int32
+	// Ban lists ids never to generate (for example <unk>).
+	Ban []int32
 	// Temperature divides the logits; 0 picks the most likely token.
 	Temperature float64
 	// TopK keeps only the K most likely tokens (0: all).
@@ -77,6 +79,14 @@ func (m *Model) Sample(ctx context.Context, opt SampleOptions) ([]int32, error) 
 		if id < 0 || int(id) >= V {
 			return nil, fmt.Errorf("lm: sample: prompt id %d at position %d outside vocabulary [0, %d)", id, i, V)
 		}
+	}
+	for _, id := range opt.Ban {
+		if id < 0 || int(id) >= V {
+			return nil, fmt.Errorf("lm: sample: banned id %d outside vocabulary [0, %d)", id, V)
+		}
+	}
+	if len(opt.Ban) >= V {
+		return nil, fmt.Errorf("lm: sample: all %d tokens are banned", V)
 	}
 	m.SetTraining(false)
 	st := m.NewState(1)
@@ -120,6 +130,9 @@ func newSampler(V int, opt SampleOptions) *sampler {
 }
 
 func (s *sampler) pick(logits []float32) int32 {
+	for _, id := range s.opt.Ban {
+		logits[id] = float32(math.Inf(-1))
+	}
 	if s.opt.Temperature == 0 {
 		return int32(tensor.Argmax(logits))
 	}

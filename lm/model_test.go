@@ -233,6 +233,16 @@ func TestSample(t *testing.T) {
 	if i := slices.Index(s, a[3]); i < 0 || i != len(s)-1 {
 		t.Errorf("stop token %d: sample %v", a[3], s)
 	}
+	ban := base
+	ban.Ban = []int32{a[0], 3, 4}
+	if b, _ := m.Sample(ctx, ban); slices.Contains(b, a[0]) || slices.Contains(b, 3) || slices.Contains(b, 4) {
+		t.Errorf("banned ids %v generated: %v", ban.Ban, b)
+	}
+	bg := greedy
+	bg.Ban = []int32{g[0]}
+	if b, _ := m.Sample(ctx, bg); b[0] == g[0] {
+		t.Errorf("greedy sampling produced banned id %d", g[0])
+	}
 	bad := base
 	bad.Prompt = []int32{99}
 	if _, err := m.Sample(ctx, SampleOptions{MaxTokens: 3}); err == nil {

@@ -412,6 +412,7 @@ type lmSampleFlags struct {
 	opt           lm.SampleOptions
 	num           int
 	stopAtEOS     bool
+	noUnk         bool
 }
 
 func newLMSampleCmd() *cobra.Command {
@@ -435,6 +436,7 @@ restrict sampling to the most likely tokens. Equal --seed, equal text.`,
 	fl.Uint64Var(&f.opt.Seed, "seed", 1, "random seed")
 	fl.IntVar(&f.num, "num", 1, "number of samples (seeds seed, seed+1, ...)")
 	fl.BoolVar(&f.stopAtEOS, "stop-at-eos", false, "stop a sample at the end-of-line token")
+	fl.BoolVar(&f.noUnk, "no-unk", false, "never generate <unk>")
 	return cmd
 }
 
@@ -445,6 +447,12 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 	m, err := lm.Load(f.model)
 	if err != nil {
 		return err
+	}
+	if m.Vocab == nil {
+		return fmt.Errorf("lm sample: %s has no vocabulary", f.model)
+	}
+	if id := m.Vocab.SpecialID(text.UNK); f.noUnk && id >= 0 {
+		f.opt.Ban = []int32{id}
 	}
 	return writeSamples(cmd.Context(), cmd.OutOrStdout(), m, f.prompt, f.opt, f.num, f.stopAtEOS)
 }
