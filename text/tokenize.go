@@ -204,8 +204,9 @@ func symbolEnd(s string, i int, r rune, size int) int {
 		case r2 == zwj:
 			j += n
 			if j < len(s) {
-				_, n3 := utf8.DecodeRuneInString(s[j:])
-				j += n3
+				if r3, n3 := utf8.DecodeRuneInString(s[j:]); !unicode.IsSpace(r3) {
+					j += n3
+				}
 			}
 		default:
 			return j

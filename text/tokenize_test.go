@@ -1,11 +1,14 @@
 package text
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestTokenizerAppend(t *testing.T) {
@@ -196,4 +199,74 @@ func TestTokenizerJSON(t *testing.T) {
 	if _, err := json.Marshal(Tokenizer{Mode: 7}); err == nil {
 		t.Error("invalid mode marshalled")
 	}
+}
+
+// FuzzTokenizer checks, on arbitrary valid UTF-8, that characters and
+// split-punctuation words lose nothing but white space, and that
+// whitespace tokens hold no space.
+func FuzzTokenizer(f *testing.F) {
+	for _, s := range []string{"", "Hello, world!", "café e\u0301 東京 👨\u200d👩\u200d👧 🇫🇷", "!\u200d x", "a\u00a0b\t\u3000c", "\u0301\u0301x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		chars := (&Tokenizer{Mode: Chars}).Tokenize(s)
+		if strings.Join(chars, "") != s || len(chars) != utf8.RuneCountInString(s) {
+			t.Errorf("chars of %q: %q", s, chars)
+		}
+		noSpace := strings.Map(func(r rune) rune {
+			if unicode.IsSpace(r) {
+				return -1
+			}
+			return r
+		}, s)
+		words := (&Tokenizer{SplitPunct: true}).Tokenize(s)
+		if strings.Join(words, "") != noSpace {
+			t.Errorf("split-punct words of %q: %q", s, words)
+		}
+		for _, w := range append(words, (&Tokenizer{Mode: Whitespace}).Tokenize(s)...) {
+			if w == "" || strings.IndexFunc(w, unicode.IsSpace) >= 0 {
+				t.Errorf("token %q of %q is empty or holds white space", w, s)
+			}
+		}
+		if ws := (&Tokenizer{Mode: Whitespace}).Tokenize(s); strings.Join(ws, "") != noSpace {
+			t.Errorf("whitespace tokens of %q: %q", s, ws)
+		}
+	})
+}
+
+// FuzzReadLines checks that arbitrary bytes either read as valid lines or
+// fail with an offset that points at the first invalid byte.
+func FuzzReadLines(f *testing.F) {
+	for _, s := range []string{"", "a\nb", "\xef\xbb\xbfx\r\n", "ok\n\xff", "é\xc3", "\n\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var lines []string
+		err := ReadLines(bytes.NewReader(b), "fuzz", func(_ int, s string) error {
+			if !utf8.ValidString(s) || strings.ContainsRune(s, '\n') {
+				t.Errorf("line %q is invalid or holds a newline", s)
+			}
+			lines = append(lines, s)
+			return nil
+		})
+		var ie *InputError
+		switch {
+		case err == nil:
+			if !utf8.Valid(b) {
+				t.Errorf("invalid input %q accepted", b)
+			}
+		case errors.As(err, &ie):
+			if ie.Offset < 0 || ie.Offset >= int64(len(b)) || !utf8.Valid(b[:ie.Offset]) || b[ie.Offset] < utf8.RuneSelf {
+				t.Errorf("offset %d in %q", ie.Offset, b)
+			}
+			if ie.Line != strings.Count(string(b[:ie.Offset]), "\n")+1 {
+				t.Errorf("line %d for offset %d in %q", ie.Line, ie.Offset, b)
+			}
+		default:
+			t.Errorf("unexpected error %v", err)
+		}
+	})
 }
