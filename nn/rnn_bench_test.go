@@ -5,19 +5,27 @@ import (
 	"testing"
 )
 
-// benchRNNTrainStep times one forward + backward pass of a stacked
+// benchRNNTrainStep times one forward (+ backward) pass of a stacked
 // recurrent layer at the reference size (H=512, L=2, B=32, T=100,
-// input 512) unless a smaller size is given.
+// input 512), reporting wall and process CPU milliseconds per step (the
+// latter is steadier on a shared machine).
 func benchRNNTrainStep(b *testing.B, cell string, bidir, backward bool) {
+	benchRNN(b, cell, bidir, backward, true)
+}
+
+func benchRNN(b *testing.B, cell string, bidir, backward, parallel bool) {
 	const T, B, I, H, L = 100, 32, 512, 512, 2
 	rng := rand.New(rand.NewPCG(1, 2))
 	r, err := NewRNN(RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: L, Bidirectional: bidir}, rng)
 	if err != nil {
 		b.Fatal(err)
 	}
+	r.SetParallel(parallel)
 	x := rnnRandom(rng, T*B*I, 1)
 	dOut := rnnRandom(rng, T*B*r.OutputSize(), 1e-3)
+	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for i := 0; i < b.N; i++ {
 		if _, _, _, err := r.Forward(x, T, B, nil, nil, nil); err != nil {
 			b.Fatal(err)
@@ -29,6 +37,7 @@ func benchRNNTrainStep(b *testing.B, cell string, bidir, backward bool) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
+	b.ReportMetric((processCPU()-cpu0)*1000/float64(b.N), "cpu-ms/step")
 }
 
 func BenchmarkLSTMTrainStep(b *testing.B)    { benchRNNTrainStep(b, "lstm", false, true) }
@@ -36,3 +45,7 @@ func BenchmarkLSTMForward(b *testing.B)      { benchRNNTrainStep(b, "lstm", fals
 func BenchmarkGRUTrainStep(b *testing.B)     { benchRNNTrainStep(b, "gru", false, true) }
 func BenchmarkRNNTanhTrainStep(b *testing.B) { benchRNNTrainStep(b, "rnn_tanh", false, true) }
 func BenchmarkBiLSTMTrainStep(b *testing.B)  { benchRNNTrainStep(b, "lstm", true, true) }
+
+// BenchmarkBiLSTMTrainStepSerial runs the two directions one after the
+// other, to measure what running them concurrently gains.
+func BenchmarkBiLSTMTrainStepSerial(b *testing.B) { benchRNN(b, "lstm", true, true, false) }

@@ -425,3 +425,36 @@ func TestRNNDropoutEval(t *testing.T) {
 		t.Error("dropout 0.5 in training mode left the output unchanged")
 	}
 }
+
+// TestRNNSteadyStateAllocs: once the working memory is sized, a training
+// step allocates nothing per time step (only a few closures and goroutines
+// per layer for the two directions).
+func TestRNNSteadyStateAllocs(t *testing.T) {
+	for _, cell := range rnnAllCells {
+		allocs := func(T int) float64 {
+			rng := rand.New(rand.NewPCG(1, 2))
+			const L, B = 2, 4
+			r, err := NewRNN(RNNConfig{Cell: cell, InputSize: 8, HiddenSize: 16, NumLayers: L, Bidirectional: true, Dropout: 0.1}, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := rnnRandom(rng, T*B*8, 1)
+			dOut := rnnRandom(rng, T*B*32, 1)
+			lengths := []int{T, 3, T - 1, T / 2}
+			step := func() {
+				if _, _, _, err := r.Forward(x, T, B, lengths, nil, nil); err != nil {
+					t.Fatal(err)
+				}
+				if _, _, _, err := r.Backward(dOut, nil, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			step()
+			return testing.AllocsPerRun(5, step)
+		}
+		short, long := allocs(10), allocs(40)
+		if long > short || long > 8*2 {
+			t.Errorf("%s: %.0f allocations per training step at T=10, %.0f at T=40; want the same, at most 16", cell, short, long)
+		}
+	}
+}
