@@ -157,10 +157,15 @@ func (s *sampler) pick(logits []float32) int32 {
 			n = min(n, s.opt.TopK)
 		}
 		if s.opt.TopP > 0 && s.opt.TopP < 1 {
+			// Nucleus over the distribution renormalized after top-k.
+			var kept float64
+			for _, id := range s.order[:n] {
+				kept += float64(p[id])
+			}
 			var cum float64
 			for i, id := range s.order[:n] {
 				cum += float64(p[id])
-				if cum >= s.opt.TopP {
+				if cum >= s.opt.TopP*kept {
 					n = i + 1
 					break
 				}

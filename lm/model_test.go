@@ -314,3 +314,35 @@ func TestEvaluateMatchesChunks(t *testing.T) {
 		t.Error("too-short evaluation stream accepted")
 	}
 }
+
+func TestSamplerFilters(t *testing.T) {
+	// Probabilities 0.5, 0.25, 0.125, 0.125 (logits are log-probabilities).
+	logits := []float32{float32(math.Log(0.5)), float32(math.Log(0.25)), float32(math.Log(0.125)), float32(math.Log(0.125))}
+	tests := []struct {
+		opt     SampleOptions
+		allowed []int32
+	}{
+		{SampleOptions{Temperature: 1, TopK: 2}, []int32{0, 1}},
+		{SampleOptions{Temperature: 1, TopP: 0.7}, []int32{0, 1}},
+		{SampleOptions{Temperature: 1, TopP: 0.5}, []int32{0}},
+		{SampleOptions{Temperature: 1, TopK: 3, TopP: 0.8}, []int32{0, 1}}, // renormalized: 0.57, 0.29, 0.14
+		{SampleOptions{Temperature: 1, Ban: []int32{0}}, []int32{1, 2, 3}},
+		{SampleOptions{Temperature: 1}, []int32{0, 1, 2, 3}},
+	}
+	for _, tc := range tests {
+		seen := map[int32]int{}
+		for seed := range uint64(400) {
+			tc.opt.Seed = seed
+			s := newSampler(len(logits), tc.opt)
+			seen[s.pick(slices.Clone(logits))]++
+		}
+		for id := range seen {
+			if !slices.Contains(tc.allowed, id) {
+				t.Errorf("%+v: drew %d, allowed %v", tc.opt, id, tc.allowed)
+			}
+		}
+		if len(seen) != len(tc.allowed) {
+			t.Errorf("%+v: drew %v, expected all of %v", tc.opt, seen, tc.allowed)
+		}
+	}
+}
