@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -377,6 +378,7 @@ func growF32(s []float32, n int) []float32 { return grow(s, n) }
 
 // Sample draws a sentence for label with the language model's sampler
 // (temperature, top-k, top-p), stopping at <eos> or after opt.MaxTokens.
+// It never produces <unk>.
 // opt.Prompt, if set, is fed after the boundary and not returned.
 func (m *CondModel) Sample(ctx context.Context, label int, opt SampleOptions) ([]int32, error) {
 	if label < 0 || label >= len(m.Config.Labels) {
@@ -386,6 +388,7 @@ func (m *CondModel) Sample(ctx context.Context, label int, opt SampleOptions) ([
 	V := m.Config.VocabSize
 	s := newSampler(V, opt)
 	hist := append([]int32(nil), opt.Prompt...)
+	unk := m.Vocab.UnkID()
 	var out []int32
 	// Each step re-runs the prefix: sentences are short, and this keeps a
 	// single forward path (the state-carrying step would need the RNN's
@@ -399,6 +402,9 @@ func (m *CondModel) Sample(ctx context.Context, label int, opt SampleOptions) ([
 			return out, err
 		}
 		last := logits[len(hist)*V : (len(hist)+1)*V]
+		if unk >= 0 {
+			last[unk] = float32(math.Inf(-1))
+		}
 		id := s.pick(last)
 		if id == m.eos {
 			break
