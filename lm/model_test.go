@@ -346,3 +346,45 @@ func TestSamplerFilters(t *testing.T) {
 		}
 	}
 }
+
+func TestModelGradientDropout(t *testing.T) {
+	cfg := tinyConfig("lstm")
+	cfg.Dropout = 0.3
+	m, err := New(cfg, nil, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	const T, B, step = 3, 2, 17
+	x, y := randIDs(rng, T*B, cfg.VocabSize), randIDs(rng, T*B, cfg.VocabSize)
+	// The masks are a function of the step, so the loss is a deterministic
+	// function of the parameters for a fixed step.
+	loss := func() float64 {
+		l, err := m.TrainChunk(x, y, T, B, m.NewState(B), step)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	nn.ZeroGrads(m.Params())
+	loss()
+	grads := make([][]float32, len(m.Params()))
+	for i, p := range m.Params() {
+		grads[i] = slices.Clone(p.Grad)
+	}
+	for pi, p := range m.Params() {
+		for _, i := range []int{0, p.Size() / 3, p.Size() - 1} {
+			old := p.Data[i]
+			const eps = 1e-2
+			p.Data[i] = old + eps
+			lp := loss()
+			p.Data[i] = old - eps
+			lm := loss()
+			p.Data[i] = old
+			num := (lp - lm) / (2 * eps)
+			if got := float64(grads[pi][i]); math.Abs(num-got) > 2e-3+2e-2*math.Abs(num) {
+				t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", p.Name, i, got, num)
+			}
+		}
+	}
+}
