@@ -93,6 +93,7 @@ func (w *worker) skipgram(sen []int32) {
 		b := w.r.intn(w.window)
 		lo := max(0, i-w.window+b)
 		hi := min(n-1, i+w.window-b)
+		w.prefetchAhead(sen, i)
 		for j := lo; j <= hi; j++ {
 			if j == i {
 				continue
@@ -117,6 +118,7 @@ func (w *worker) cbow(sen []int32) {
 		b := w.r.intn(w.window)
 		lo := max(0, i-w.window+b)
 		hi := min(n-1, i+w.window-b)
+		w.prefetchAhead(sen, i)
 		clear(neu1)
 		cw := 0
 		for j := lo; j <= hi; j++ {
@@ -143,5 +145,20 @@ func (w *worker) cbow(sen []int32) {
 			p := int(sen[j]) * dim
 			axpy(1, neu1e, syn0[p:p+dim:p+dim])
 		}
+	}
+}
+
+// prefetchAhead starts loading the rows the next centre word will need: the
+// input row of the word entering the window and the next target's output
+// row.
+func (w *worker) prefetchAhead(sen []int32, i int) {
+	dim := w.dim
+	if j := i + w.window + 1; j < len(sen) {
+		p := int(sen[j]) * dim
+		prefetch(w.m.In[p : p+dim])
+	}
+	if i+1 < len(sen) && w.m.Out != nil {
+		p := int(sen[i+1]) * dim
+		prefetch(w.m.Out[p : p+dim])
 	}
 }
