@@ -68,6 +68,11 @@ func TestModelGradient(t *testing.T) {
 			if _, err := m.TrainChunk(x, y, T, B, st, 0); err != nil {
 				t.Fatal(err)
 			}
+			// Central differences straddle ReLU's kink for some elements.
+			tol := 2e-4
+			if tc.cell == "rnn_relu" {
+				tol = 2e-3
+			}
 			checked := 0
 			for _, p := range m.Params() {
 				for _, i := range []int{0, p.Size() / 2, p.Size() - 1} {
@@ -80,7 +85,7 @@ func TestModelGradient(t *testing.T) {
 					p.Data[i] = old
 					num := (lp - lm) / (2 * eps)
 					got := float64(p.Grad[i])
-					if math.Abs(num-got) > 2e-3+2e-2*math.Abs(num) {
+					if math.Abs(num-got) > tol+2e-2*math.Abs(num) {
 						t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", p.Name, i, got, num)
 					}
 					checked++
@@ -373,7 +378,7 @@ func TestModelGradientDropout(t *testing.T) {
 		grads[i] = slices.Clone(p.Grad)
 	}
 	for pi, p := range m.Params() {
-		for _, i := range []int{0, p.Size() / 3, p.Size() - 1} {
+		for i := range p.Size() { // every element: the model is tiny
 			old := p.Data[i]
 			const eps = 1e-2
 			p.Data[i] = old + eps
@@ -382,7 +387,7 @@ func TestModelGradientDropout(t *testing.T) {
 			lm := loss()
 			p.Data[i] = old
 			num := (lp - lm) / (2 * eps)
-			if got := float64(grads[pi][i]); math.Abs(num-got) > 2e-3+2e-2*math.Abs(num) {
+			if got := float64(grads[pi][i]); math.Abs(num-got) > 2e-4+2e-2*math.Abs(num) {
 				t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", p.Name, i, got, num)
 			}
 		}
