@@ -129,7 +129,7 @@ func (t *Tokenizer) Tokenize(line string) []string { return t.Append(nil, line) 
 func appendFields(dst []string, s string) []string {
 	start := -1
 	for i, r := range s {
-		if unicode.IsSpace(r) {
+		if isUnicodeSpace(r) {
 			if start >= 0 {
 				dst = append(dst, s[start:i])
 				start = -1
@@ -144,8 +144,36 @@ func appendFields(dst []string, s string) []string {
 	return dst
 }
 
+// asciiWord and asciiSpace classify ASCII bytes without the Unicode tables.
+var asciiWord, asciiSpace [utf8.RuneSelf]bool
+
+func init() {
+	for r := range rune(utf8.RuneSelf) {
+		asciiWord[r] = unicode.IsLetter(r) || unicode.IsNumber(r)
+		asciiSpace[r] = unicode.IsSpace(r)
+	}
+}
+
 func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return asciiWord[r]
+	}
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r)
+}
+
+func isUnicodeSpace(r rune) bool {
+	if r < utf8.RuneSelf {
+		return asciiSpace[r]
+	}
+	return unicode.IsSpace(r)
+}
+
+// decodeRune is utf8.DecodeRuneInString with an inlined ASCII path.
+func decodeRune(s string) (rune, int) {
+	if s[0] < utf8.RuneSelf {
+		return rune(s[0]), 1
+	}
+	return utf8.DecodeRuneInString(s)
 }
 
 // isExtender reports whether r attaches to the preceding symbol: combining
@@ -162,12 +190,12 @@ const zwj = '\u200D'
 func (t *Tokenizer) appendWords(dst []string, s string) []string {
 	i := 0
 	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := decodeRune(s[i:])
 		switch {
 		case isWordRune(r):
 			j := i + size
 			for j < len(s) {
-				r2, n := utf8.DecodeRuneInString(s[j:])
+				r2, n := decodeRune(s[j:])
 				if !isWordRune(r2) {
 					break
 				}
@@ -175,7 +203,7 @@ func (t *Tokenizer) appendWords(dst []string, s string) []string {
 			}
 			dst = append(dst, s[i:j])
 			i = j
-		case unicode.IsSpace(r):
+		case isUnicodeSpace(r):
 			i += size
 		default:
 			j := symbolEnd(s, i, r, size)
@@ -192,19 +220,19 @@ func (t *Tokenizer) appendWords(dst []string, s string) []string {
 func symbolEnd(s string, i int, r rune, size int) int {
 	j := i + size
 	if isRegional(r) {
-		if r2, n := utf8.DecodeRuneInString(s[j:]); isRegional(r2) {
+		if r2, n := decodeRune(s[j:]); isRegional(r2) {
 			j += n
 		}
 	}
 	for j < len(s) {
-		r2, n := utf8.DecodeRuneInString(s[j:])
+		r2, n := decodeRune(s[j:])
 		switch {
 		case isExtender(r2):
 			j += n
 		case r2 == zwj:
 			j += n
 			if j < len(s) {
-				if r3, n3 := utf8.DecodeRuneInString(s[j:]); !unicode.IsSpace(r3) {
+				if r3, n3 := decodeRune(s[j:]); !isUnicodeSpace(r3) {
 					j += n3
 				}
 			}
