@@ -170,7 +170,7 @@ func isUnicodeSpace(r rune) bool {
 
 // decodeRune is utf8.DecodeRuneInString with an inlined ASCII path.
 func decodeRune(s string) (rune, int) {
-	if s[0] < utf8.RuneSelf {
+	if len(s) > 0 && s[0] < utf8.RuneSelf {
 		return rune(s[0]), 1
 	}
 	return utf8.DecodeRuneInString(s)
