@@ -29,7 +29,7 @@ var lmCmd = &cobra.Command{
 
 func init() {
 	rootCmd.AddCommand(lmCmd)
-	lmCmd.AddCommand(newLMTrainCmd(), newLMSampleCmd(), newLMScoreCmd())
+	lmCmd.AddCommand(newLMTrainCmd(), newLMSampleCmd(), newLMScoreCmd(), newLMEvalCmd())
 }
 
 // lmTrainFlags are the flags of `recurrent lm train`.
@@ -611,5 +611,68 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "total: %d tokens, log-prob %.2f, loss %.4f, perplexity %.3f, %.4f %s\n",
 		total.Tokens, total.LogProb, loss, math.Exp(loss), loss/math.Ln2, unit)
+	return nil
+}
+
+// lmEvalFlags are the flags of `recurrent lm eval`.
+type lmEvalFlags struct {
+	model       string
+	batch, bptt int
+	json        bool
+}
+
+func newLMEvalCmd() *cobra.Command {
+	var f lmEvalFlags
+	cmd := &cobra.Command{
+		Use:   "eval --model DIR FILE...",
+		Short: "Perplexity of text read as one stream (as in training)",
+		Long: `Evaluate the model on the files read as one token stream, cut into --batch
+contiguous streams read in chunks of --bptt with the state carried, as
+validation during training does (the usual PTB test perplexity protocol).`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runLMEval(cmd, &f, args) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.model, "model", "", "checkpoint directory (required)")
+	fl.IntVar(&f.batch, "batch", 10, "parallel streams")
+	fl.IntVar(&f.bptt, "bptt", 64, "chunk length")
+	fl.BoolVar(&f.json, "json", false, "print the metrics as JSON")
+	return cmd
+}
+
+func runLMEval(cmd *cobra.Command, f *lmEvalFlags, args []string) error {
+	if f.model == "" {
+		return errors.New("lm eval: --model is required")
+	}
+	m, err := lm.Load(f.model)
+	if err != nil {
+		return err
+	}
+	if m.Vocab == nil {
+		return fmt.Errorf("lm eval: %s has no vocabulary", f.model)
+	}
+	var ids []int32
+	for _, p := range args {
+		got, err := text.EncodeFile(m.Vocab, &m.Config.Tokenizer, p)
+		if err != nil {
+			return err
+		}
+		ids = append(ids, got...)
+	}
+	met, err := m.Evaluate(cmd.Context(), ids, f.batch, f.bptt)
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	if f.json {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(met)
+	}
+	unit := "bits/token"
+	if m.Config.Tokenizer.Mode == text.Chars {
+		unit = "bits/char"
+	}
+	fmt.Fprintf(out, "loss %.4f  perplexity %.3f  %.4f %s  (%d tokens)\n", met.Loss, met.Perplexity, met.Bits, unit, met.Tokens)
 	return nil
 }

@@ -89,6 +89,20 @@ func TestLMTrainSampleScore(t *testing.T) {
 		t.Errorf("scores %+v: the training sentence should be far more likely than its reversal", scores)
 	}
 
+	// Stream evaluation of the training file: low perplexity, every target.
+	out, err = runLMCmd(t, newLMEvalCmd, "--model", ck, "--batch", "2", "--bptt", "5", "--json", corpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var met struct {
+		Perplexity float64
+		Tokens     int
+	}
+	// 120 lines of 6 words + <eos> = 840 tokens in 2 streams of 420.
+	if err := json.Unmarshal([]byte(out), &met); err != nil || met.Tokens != 2*419 || met.Perplexity > 2.5 {
+		t.Errorf("eval %q: %+v, %v", out, met, err)
+	}
+
 	// Resume: one more epoch continues from epoch 4.
 	out, err = runLMCmd(t, newLMTrainCmd, "--train", corpus, "--out", ck, "--resume", "--epochs", "5", "--quiet", "--json")
 	if err != nil {
