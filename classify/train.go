@@ -130,6 +130,10 @@ type TrainConfig struct {
 	// Patience stops training after this many epochs without a better dev
 	// accuracy (0: never stop early). The best model on dev is kept.
 	Patience int `json:"patience,omitempty"`
+	// SaveEvery writes the checkpoint (when the trainer has a directory)
+	// after every SaveEvery-th epoch only (0 or 1: every epoch); the last
+	// epoch, early stopping and cancellation always save.
+	SaveEvery int `json:"save_every,omitempty"`
 	// Bucket groups examples of similar length into batches (less padding);
 	// batches are shuffled either way.
 	Bucket bool `json:"bucket,omitempty"`
@@ -143,8 +147,8 @@ func (c *TrainConfig) validate() error {
 		return fmt.Errorf("classify: train: epochs %d and batch_size %d must be positive", c.Epochs, c.Batch)
 	case !(c.LR > 0):
 		return fmt.Errorf("classify: train: learning rate %v must be positive", c.LR)
-	case c.Clip < 0 || c.WeightDecay < 0 || c.Patience < 0 || c.EvalBatch < 0:
-		return errors.New("classify: train: negative clip, weight_decay, patience or eval_batch_size")
+	case c.Clip < 0 || c.WeightDecay < 0 || c.Patience < 0 || c.EvalBatch < 0 || c.SaveEvery < 0:
+		return errors.New("classify: train: negative clip, weight_decay, patience, save_every or eval_batch_size")
 	}
 	return nil
 }
@@ -384,7 +388,7 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (Result, err
 			}
 			report(Progress{Event: "dev", Pos: t.pos, Batches: nb, MaxSteps: maxSteps, Dev: t.last, Best: t.best, Elapsed: time.Since(start)})
 		}
-		if t.Dir != "" {
+		if t.Dir != "" && (t.stopped || t.pos.Epoch >= t.Config.Epochs || t.Config.SaveEvery <= 1 || t.pos.Epoch%t.Config.SaveEvery == 0) {
 			if err := t.Save(t.Dir); err != nil {
 				return res, err
 			}

@@ -191,7 +191,11 @@ type TrainConfig struct {
 	// Decay multiplies the learning rate by 1/(1+Decay*epoch) at the start
 	// of every epoch (Lample et al.'s schedule style; 0: constant).
 	Decay float64 `json:"decay,omitempty"`
-	Seed  uint64  `json:"seed"`
+	// SaveEvery writes the checkpoint (when the trainer has a directory)
+	// after every SaveEvery-th epoch only (0 or 1: every epoch); the last
+	// epoch, early stopping and cancellation always save.
+	SaveEvery int    `json:"save_every,omitempty"`
+	Seed      uint64 `json:"seed"`
 }
 
 func (c *TrainConfig) validate() error {
@@ -200,8 +204,8 @@ func (c *TrainConfig) validate() error {
 		return fmt.Errorf("tag: train: epochs %d and batch_size %d must be positive", c.Epochs, c.Batch)
 	case !(c.LR > 0):
 		return fmt.Errorf("tag: train: learning rate %v must be positive", c.LR)
-	case c.Clip < 0 || c.WeightDecay < 0 || c.Patience < 0 || c.EvalBatch < 0 || c.Decay < 0:
-		return errors.New("tag: train: negative clip, weight_decay, patience, decay or eval_batch_size")
+	case c.Clip < 0 || c.WeightDecay < 0 || c.Patience < 0 || c.EvalBatch < 0 || c.Decay < 0 || c.SaveEvery < 0:
+		return errors.New("tag: train: negative clip, weight_decay, patience, decay, save_every or eval_batch_size")
 	}
 	return nil
 }
@@ -430,7 +434,7 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (TrainResult
 			}
 			report(Progress{Event: "dev", Pos: t.pos, Batches: nb, MaxSteps: maxSteps, Dev: t.last, Best: t.best, Elapsed: time.Since(start)})
 		}
-		if t.Dir != "" {
+		if t.Dir != "" && (t.stopped || t.pos.Epoch >= t.Config.Epochs || t.Config.SaveEvery <= 1 || t.pos.Epoch%t.Config.SaveEvery == 0) {
 			if err := t.Save(t.Dir); err != nil {
 				return res, err
 			}

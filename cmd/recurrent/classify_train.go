@@ -83,6 +83,7 @@ binary cross-entropy (unless --binary=false); more give a softmax. Interrupt
 	fl.Float64Var(&f.tc.Clip, "clip", 5, "maximal gradient L2 norm (0: no clipping)")
 	fl.IntVar(&f.tc.Patience, "patience", 3, "stop after this many epochs without dev improvement (0: never)")
 	fl.BoolVar(&f.tc.Bucket, "bucket", true, "batch examples of similar length together")
+	fl.IntVar(&f.tc.SaveEvery, "save-every", 1, "write the checkpoint every this many epochs (and always at the end)")
 	fl.Uint64Var(&f.tc.Seed, "seed", 1, "random seed (weights, batch order, dropout)")
 	fl.IntVar(&f.threads, "threads", 0, "compute threads (default: all cores)")
 	fl.BoolVar(&f.resume, "resume", false, "continue the training checkpoint in --out")

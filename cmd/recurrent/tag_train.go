@@ -69,6 +69,7 @@ decoding keeps the tag sequence valid. After each epoch the model is scored on
 	fl.Float64Var(&f.tc.Decay, "decay", 0.05, "learning rate lr/(1+decay*epoch)")
 	fl.Float64Var(&f.tc.Clip, "clip", 5, "maximal gradient L2 norm (0: no clipping)")
 	fl.IntVar(&f.tc.Patience, "patience", 4, "stop after this many epochs without dev improvement (0: never)")
+	fl.IntVar(&f.tc.SaveEvery, "save-every", 1, "write the checkpoint every this many epochs (and always at the end)")
 	fl.Uint64Var(&f.tc.Seed, "seed", 1, "random seed")
 	fl.IntVar(&f.threads, "threads", 0, "compute threads (default: all cores)")
 	fl.BoolVar(&f.resume, "resume", false, "continue the training checkpoint in --out")
