@@ -57,7 +57,8 @@ type RNN struct {
 	active    [][]bool // [T][B] when lengths are given
 	x         []float32
 	outs      [][]float32 // [L] outputs of each layer [T, B, D*H]
-	masks     [][]float32 // [L-1] dropout masks [T, B, D*H] (nil: no dropout)
+	masks     [][]float32 // [L-1] dropout masks [T, B, D*H]
+	masked    []bool      // [L-1] whether the last Forward applied masks[l]
 	dropped   [][]float32 // [L-1] outputs after dropout
 	hN, cN    []float32   // [L*D, B, H]
 	dx        []float32   // [T, B, I]
@@ -182,6 +183,7 @@ func (r *RNN) alloc(T, B int) {
 	if len(r.outs) != L {
 		r.outs = make([][]float32, L)
 		r.masks = make([][]float32, L-1)
+		r.masked = make([]bool, L-1)
 		r.dropped = make([][]float32, L-1)
 	}
 	for l := range r.outs {
@@ -294,9 +296,8 @@ func (r *RNN) Forward(x []float32, T, B int, lengths []int, h0, c0 []float32) (o
 				}
 				tensor.Mul(dr, out, m)
 				in = dr
-			} else {
-				r.masks[l] = nil
 			}
+			r.masked[l] = r.training && r.cfg.Dropout > 0
 		}
 	}
 	r.forwarded = true
@@ -513,7 +514,7 @@ func (r *RNN) Backward(dOut, dhN, dcN []float32) (dx, dh0, dc0 []float32, err er
 		in := r.x
 		if l > 0 {
 			in = r.outs[l-1]
-			if r.masks[l-1] != nil {
+			if r.masked[l-1] {
 				in = r.dropped[l-1]
 			}
 		}
@@ -547,8 +548,8 @@ func (r *RNN) Backward(dOut, dhN, dcN []float32) (dx, dh0, dc0 []float32, err er
 			tensor.Sgemm(false, false, T*B, dir.in, GH, 1, dir.dg, GH, dir.wih.Data, dir.in, beta, dIn, dir.in)
 		}
 		if l > 0 {
-			if m := r.masks[l-1]; m != nil {
-				tensor.Mul(r.dOutBuf, dIn, m)
+			if r.masked[l-1] {
+				tensor.Mul(r.dOutBuf, dIn, r.masks[l-1])
 			} else {
 				copy(r.dOutBuf, dIn)
 			}
