@@ -81,8 +81,10 @@ func sgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 }
 
 // GemmKernels names the Sgemm kernel sets usable on this CPU, fastest
-// first: "avx512", "avx2" and "generic" (pure Go) on amd64, only "generic"
-// with the purego build tag or on other architectures.
+// first. On amd64 these are "avx512" (14x32 or 8x48 register tiles, picked
+// per call by shape), "avx512-8x48" (that tile only), "avx2" (6x16 or 4x24),
+// "avx2-4x24" and "generic"; with the purego build tag or on other
+// architectures only "generic", the pure-Go kernel.
 func GemmKernels() []string { return gemm.Impls() }
 
 // GemmKernel names the kernel set Sgemm uses.

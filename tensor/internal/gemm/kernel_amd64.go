@@ -7,6 +7,9 @@ package gemm
 // kernelAVX2_6x16 computes the 6x16 tile C = alpha*A*B + beta*C from packed panels a [k][6] and b [k][16].
 func kernelAVX2_6x16(k int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
 
+// kernelAVX2_4x24 computes the 4x24 tile C = alpha*A*B + beta*C from packed panels a [k][4] and b [k][24].
+func kernelAVX2_4x24(k int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
+
 // kernelAVX512_14x32 computes the 14x32 tile C = alpha*A*B + beta*C from packed panels a [k][14] and b [k][32].
 func kernelAVX512_14x32(k int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
 

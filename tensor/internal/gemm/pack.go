@@ -40,6 +40,10 @@ func packB(im *impl, p *problem, pc, kc, jc, nc, nr int, dst []float32) {
 			for jr := 0; jr < full; jr += nr {
 				*(*[32]float32)(dst[jr*kc+q*32:]) = [32]float32(src[jr:])
 			}
+		case 24:
+			for jr := 0; jr < full; jr += nr {
+				*(*[24]float32)(dst[jr*kc+q*24:]) = [24]float32(src[jr:])
+			}
 		case 16:
 			for jr := 0; jr < full; jr += nr {
 				*(*[16]float32)(dst[jr*kc+q*16:]) = [16]float32(src[jr:])

@@ -35,7 +35,7 @@ func available() []*impl {
 		l = append(l, avx512Impl, avx512Wide)
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		l = append(l, avx2Impl)
+		l = append(l, avx2Impl, avx2Wide)
 	}
 	return append(l, genericImpl)
 }
@@ -80,5 +80,17 @@ var avx512Wide = &impl{
 	kernel:     kernelAVX512_8x48,
 	gemvT:      gemvTWith(gemvTAVX512),
 	gemvN:      gemvNWith(gemvNAVX512),
+	transpose8: transpose8AVX,
+}
+
+// avx2Wide is the AVX2 tile for C whose rows are a multiple of 4 but not
+// of 6, such as batch-32 recurrent steps.
+var avx2Wide = &impl{
+	name: "avx2-4x24",
+	mr:   4, nr: 24,
+	mc: 288, kc: 256, nc: 3072,
+	kernel:     kernelAVX2_4x24,
+	gemvT:      gemvTWith(gemvTAVX2),
+	gemvN:      gemvNWith(gemvNAVX2),
 	transpose8: transpose8AVX,
 }

@@ -34,6 +34,7 @@ var (
 func main() {
 	ConstraintExpr("!purego")
 	microKernel(avx2, 6, 2)
+	microKernel(avx2, 4, 3)
 	microKernel(avx512, 14, 2)
 	microKernel(avx512, 8, 3)
 	gemvN(avx2, 8)
