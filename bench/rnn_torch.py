@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""PyTorch peer for `recurrent bench rnn`: the same embedding + stacked cell +
+softmax language model, timed the same way. Prints one JSON object.
+
+train:  one full step (forward, cross-entropy summed over time / mean over
+        tokens, backward, clip_grad_norm_(5), Adam) on [T, B] random tokens;
+        tokens/s = T*B / seconds per step.
+sample: batch-1 generation, one token at a time, feeding each sampled token
+        back in; tokens/s = generated tokens / seconds.
+"""
+import argparse, json, os, time
+
+p = argparse.ArgumentParser()
+p.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn_tanh", "rnn_relu"])
+p.add_argument("--hidden", type=int, default=512)
+p.add_argument("--layers", type=int, default=2)
+p.add_argument("--batch", type=int, default=32)
+p.add_argument("--seq-len", type=int, default=100)
+p.add_argument("--vocab", type=int, default=65)
+p.add_argument("--threads", type=int, default=1)
+p.add_argument("--mode", default="train", choices=["train", "sample"])
+p.add_argument("--seconds", type=float, default=10.0, help="approximate time budget")
+a = p.parse_args()
+
+import torch
+torch.set_num_threads(a.threads)
+torch.manual_seed(0)
+
+
+class LM(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(a.vocab, a.hidden)
+        if a.cell == "lstm":
+            self.rnn = torch.nn.LSTM(a.hidden, a.hidden, a.layers)
+        elif a.cell == "gru":
+            self.rnn = torch.nn.GRU(a.hidden, a.hidden, a.layers)
+        else:
+            self.rnn = torch.nn.RNN(a.hidden, a.hidden, a.layers, nonlinearity=a.cell[4:])
+        self.decoder = torch.nn.Linear(a.hidden, a.vocab)
+
+    def forward(self, x, h=None):
+        y, h = self.rnn(self.embedding(x), h)
+        return self.decoder(y), h
+
+
+m = LM()
+res = {"peer": "pytorch", "torch_version": torch.__version__, "cell": a.cell, "hidden": a.hidden,
+       "layers": a.layers, "batch": a.batch, "seq_len": a.seq_len, "vocab": a.vocab,
+       "threads": a.threads, "mode": a.mode}
+if a.mode == "train":
+    opt = torch.optim.Adam(m.parameters(), lr=2e-3)
+    x = torch.randint(0, a.vocab, (a.seq_len, a.batch))
+    y = torch.randint(0, a.vocab, (a.seq_len, a.batch))
+
+    def step():
+        opt.zero_grad()
+        logits, _ = m(x)
+        loss = torch.nn.functional.cross_entropy(logits.view(-1, a.vocab), y.view(-1))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(m.parameters(), 5.0)
+        opt.step()
+
+    step(); step()  # warm-up
+    t0 = time.perf_counter(); n = 0
+    while True:
+        step(); n += 1
+        el = time.perf_counter() - t0
+        if el >= a.seconds and n >= 3:
+            break
+    res["steps"] = n
+    res["seconds"] = el
+    res["tokens_per_sec"] = n * a.seq_len * a.batch / el
+else:
+    m.eval()
+    with torch.no_grad():
+        def gen(count):
+            tok = torch.zeros((1, 1), dtype=torch.long); h = None
+            for _ in range(count):
+                logits, h = m(tok, h)
+                probs = torch.softmax(logits[0, 0], dim=-1)
+                tok = torch.multinomial(probs, 1).view(1, 1)
+        gen(20)
+        t0 = time.perf_counter(); n = 0
+        while True:
+            gen(200); n += 200
+            el = time.perf_counter() - t0
+            if el >= a.seconds:
+                break
+    res["tokens"] = n
+    res["seconds"] = el
+    res["tokens_per_sec"] = n / el
+print(json.dumps(res))
