@@ -224,7 +224,7 @@ func TestSgemmNoAlloc(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	cases := []struct{ m, n, k int }{{64, 64, 64}, {1, 512, 256}, {300, 1, 64}, {5, 5, 5}, {96, 200, 80}}
+	cases := []struct{ m, n, k int }{{64, 64, 64}, {1, 512, 256}, {300, 1, 64}, {5, 5, 5}, {96, 200, 80}, {4, 300, 64}, {32, 1024, 128}}
 	defer SetThreads(0)
 	for _, th := range []int{1, 2} {
 		SetThreads(th)

@@ -125,7 +125,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		}
 		return
 	}
-	if m*n*k <= smallWork {
+	if int64(m)*int64(n)*int64(k) <= smallWork {
 		small(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}

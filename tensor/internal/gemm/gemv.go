@@ -76,7 +76,7 @@ func gemv(im *impl, transA, transB bool, m, n, k int, alpha float32, a []float32
 	vb.y = grow(vb.y, outLen)
 	j.y = vb.y
 	parts := 1
-	if outLen*k >= parallelGemv {
+	if int64(outLen)*int64(k) >= parallelGemv {
 		parts = min(threads, outLen/64)
 	}
 	j.parts = max(parts, 1)

@@ -157,7 +157,7 @@ func (j *gemmJob) parallel(im *impl, threads int) {
 		tiles = tm
 	}
 	parts := min(threads, tiles)
-	if parts <= 1 || p.m*p.n*p.k < parallelWork {
+	if parts <= 1 || int64(p.m)*int64(p.n)*int64(p.k) < parallelWork {
 		bf := getBuffers(im)
 		serial(im, p, bf)
 		bufPool.Put(bf)
