@@ -204,9 +204,10 @@ def main():
              "times the thread count, which estimates the unloaded rate when other jobs share the cores (it",
              "does not see time lost waiting on a descheduled thread). OPENBLAS_NUM_THREADS equals our thread",
              "count; OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE are unset for the peer.", "",
-             "- Machine: %s, %d CPUs; load average %.1f at start, %.1f at end (shared with other jobs, so" % (
+             "- Machine: %s, %d CPUs; load average %.1f at start, %.1f at end (shared with other jobs:" % (
                  cpu_model(), os.cpu_count(), load[0], load2[0]),
-             "  medians are noisy; the best sample is the robust figure)",
+             "  medians are noisy, and calls longer than a scheduler time slice, the 1024+ squares and the",
+             "  3200-row product, rarely get a clean wall-clock sample, so read the CPU columns for those)",
              "- Peer: numpy %s, %s" % (rows[0][6]["numpy"] if rows else "?", blas),
              "- Command: `bench/gemm.sh` (runs `recurrent bench gemm --m M --n N --k K [--trans-b] --threads P --json`",
              "  and `bench/gemm.py --peer ...`)", "",
@@ -218,11 +219,14 @@ def main():
             o["gflops"] / p["gflops"], o["gflops_cpu"], p["gflops_cpu"], o["gflops_cpu"] / p["gflops_cpu"]))
     if rows:
         lines += ["", "Our kernel set: %s." % rows[0][5]["kernel"]]
-    byth = {(r[0], r[4]): r[5]["gflops"] for r in rows}
-    sp = ["%s %.2fx" % (lab, byth[(lab, 2)] / byth[(lab, 1)]) for lab, *_ in shapes
-          if (lab, 1) in byth and (lab, 2) in byth and lab.startswith("square")]
+    wall = {(r[0], r[4]): r[5]["gflops"] for r in rows}
+    cpu = {(r[0], r[4]): r[5]["gflops_cpu"] for r in rows}
+    sp = ["%s %.2fx (CPU-time estimate %.2fx)" % (lab, wall[(lab, 2)] / wall[(lab, 1)], cpu[(lab, 2)] / cpu[(lab, 1)])
+          for lab, *_ in shapes if (lab, 1) in wall and (lab, 2) in wall and lab.startswith("square")]
     if sp:
-        lines += ["", "Our 2-thread / 1-thread speedup: " + ", ".join(sp) + "."]
+        lines += ["", "Our 2-thread / 1-thread speedup, best wall-clock samples: " + ", ".join(sp) + ".",
+                  "With the load average well above the core count the wall-clock ratio mostly measures how",
+                  "often both threads were scheduled at once; the CPU-time estimate assumes they were."]
     if not args.skip_purego:
         lines += purego_section()
     lines.append(END)
