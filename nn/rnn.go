@@ -37,7 +37,8 @@ type RNNConfig struct {
 // time. Inputs are time-major: x [T, B, I]; states are [L*D, B, H] with
 // D = 2 when bidirectional; outputs are [T, B, D*H].
 //
-// Forward keeps what Backward needs; one Backward per Forward. Slices
+// Forward keeps what Backward needs; Backward may be called more than once
+// per Forward, each call adding its parameter gradients again. Slices
 // returned by Forward and Backward are views into the RNN's working
 // memory, valid until the next call of Forward or Backward: copy them to
 // keep them. Working memory is allocated when the shape (T, B) grows and
@@ -45,14 +46,14 @@ type RNNConfig struct {
 type RNN struct {
 	cfg      RNNConfig
 	cell     CellKind
-	G, H, D  int
+	g, h, d  int // gate blocks, hidden size, directions
 	training bool
 	rng      *rand.Rand
 	dirs     []*rnnDir // [L*D], index l*D+d
 	params   []*Param
 
 	// Shapes and per-call state of the last Forward.
-	T, B      int
+	t, b      int
 	lengths   []int    // copy of the row lengths (nil: all T)
 	active    [][]bool // [T][B] when lengths are given
 	x         []float32
@@ -108,25 +109,25 @@ func NewRNN(cfg RNNConfig, rng *rand.Rand) (*RNN, error) {
 	if rng == nil {
 		rng = rand.New(rand.NewPCG(1, 2))
 	}
-	r := &RNN{cfg: cfg, cell: cell, G: cell.Gates(), H: cfg.HiddenSize, D: 1, training: true, rng: rng, parallel: true}
+	r := &RNN{cfg: cfg, cell: cell, g: cell.Gates(), h: cfg.HiddenSize, d: 1, training: true, rng: rng, parallel: true}
 	if cfg.Bidirectional {
-		r.D = 2
+		r.d = 2
 	}
-	GH := r.G * r.H
-	k := 1 / math.Sqrt(float64(r.H))
+	GH := r.g * r.h
+	k := 1 / math.Sqrt(float64(r.h))
 	for l := 0; l < cfg.NumLayers; l++ {
 		in := cfg.InputSize
 		if l > 0 {
-			in = r.D * r.H
+			in = r.d * r.h
 		}
-		for d := 0; d < r.D; d++ {
+		for d := 0; d < r.d; d++ {
 			sfx := fmt.Sprintf("_l%d", l)
 			if d == 1 {
 				sfx += "_reverse"
 			}
 			dir := &rnnDir{reverse: d == 1, in: in, bias: make([]float32, GH)}
 			dir.wih = NewParam("weight_ih"+sfx, GH, in)
-			dir.whh = NewParam("weight_hh"+sfx, GH, r.H)
+			dir.whh = NewParam("weight_hh"+sfx, GH, r.h)
 			r.params = append(r.params, dir.wih, dir.whh)
 			if !cfg.NoBias {
 				dir.bih = NewParam("bias_ih"+sfx, GH)
@@ -151,10 +152,10 @@ func (r *RNN) Config() RNNConfig { return r.cfg }
 func (r *RNN) Cell() CellKind { return r.cell }
 
 // OutputSize is the feature size of the output, D*H.
-func (r *RNN) OutputSize() int { return r.D * r.H }
+func (r *RNN) OutputSize() int { return r.d * r.h }
 
 // StateShape returns the shape [L*D, B, H] of h0/c0 and hN/cN for batch B.
-func (r *RNN) StateShape(B int) [3]int { return [3]int{r.cfg.NumLayers * r.D, B, r.H} }
+func (r *RNN) StateShape(B int) [3]int { return [3]int{r.cfg.NumLayers * r.d, B, r.h} }
 
 // Params returns weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k},
 // bias_hh_l{k} (then the _reverse ones) for each layer k, in PyTorch's
@@ -178,7 +179,7 @@ func grow(s []float32, n int) []float32 {
 
 // alloc sizes the working memory for (T, B).
 func (r *RNN) alloc(T, B int) {
-	L, D, H, GH := r.cfg.NumLayers, r.D, r.H, r.G*r.H
+	L, D, H, GH := r.cfg.NumLayers, r.d, r.h, r.g*r.h
 	r.x = grow(r.x, T*B*r.cfg.InputSize)
 	if len(r.outs) != L {
 		r.outs = make([][]float32, L)
@@ -229,7 +230,7 @@ func (d *rnnDir) slots(t int) (prev, cur int) {
 // for LSTM). It returns out [T, B, D*H], hN and (LSTM only) cN [L*D, B, H],
 // as views valid until the next call.
 func (r *RNN) Forward(x []float32, T, B int, lengths []int, h0, c0 []float32) (out, hN, cN []float32, err error) {
-	L, D, H, I := r.cfg.NumLayers, r.D, r.H, r.cfg.InputSize
+	L, D, H, I := r.cfg.NumLayers, r.d, r.h, r.cfg.InputSize
 	r.forwarded = false
 	if T <= 0 || B <= 0 {
 		return nil, nil, nil, fmt.Errorf("nn: RNN.Forward: need T > 0 and B > 0, got T=%d B=%d", T, B)
@@ -253,7 +254,7 @@ func (r *RNN) Forward(x []float32, T, B int, lengths []int, h0, c0 []float32) (o
 		return nil, nil, nil, err
 	}
 	r.alloc(T, B)
-	r.T, r.B = T, B
+	r.t, r.b = T, B
 	copy(r.x, x)
 	in := r.x
 	for l := 0; l < L; l++ {
@@ -355,8 +356,8 @@ func (r *RNN) activeAt(t int) []bool {
 // runDirs runs f for each direction of layer l, concurrently when the
 // layer is bidirectional and parallel execution is on.
 func (r *RNN) runDirs(l int, f func(d int)) {
-	if r.D == 1 || !r.parallel {
-		for d := 0; d < r.D; d++ {
+	if r.d == 1 || !r.parallel {
+		for d := 0; d < r.d; d++ {
 			f(d)
 		}
 		return
@@ -374,7 +375,7 @@ func (r *RNN) runDirs(l int, f func(d int)) {
 // forwardDir runs direction d of one layer: in [T, B, in] -> columns
 // d*H:(d+1)*H of out [T, B, D*H].
 func (r *RNN) forwardDir(dir *rnnDir, d int, in, out, h0, c0 []float32) {
-	T, B, H, G := r.T, r.B, r.H, r.G
+	T, B, H, G := r.t, r.b, r.h, r.g
 	GH := G * H
 	// All steps' input projections at once: a = in W_ih^T + folded biases.
 	tensor.Sgemm(false, true, T*B, GH, dir.in, 1, in, dir.in, dir.wih.Data, dir.in, 0, dir.a, GH)
@@ -415,7 +416,7 @@ func (r *RNN) forwardDir(dir *rnnDir, d int, in, out, h0, c0 []float32) {
 	// row by row instead of transposing them on every step.
 	whhT := dir.whhT
 	transpose(whhT, dir.whh.Data, GH, H)
-	DH := r.D * H
+	DH := r.d * H
 	for s := 0; s < T; s++ {
 		t := s
 		if dir.reverse {
@@ -471,7 +472,7 @@ func (r *RNN) Backward(dOut, dhN, dcN []float32) (dx, dh0, dc0 []float32, err er
 	if !r.forwarded {
 		return nil, nil, nil, ErrNoForward
 	}
-	L, D, H, G, T, B, I := r.cfg.NumLayers, r.D, r.H, r.G, r.T, r.B, r.cfg.InputSize
+	L, D, H, G, T, B, I := r.cfg.NumLayers, r.d, r.h, r.g, r.t, r.b, r.cfg.InputSize
 	GH := G * H
 	ns := L * D * B * H
 	switch {
@@ -567,9 +568,9 @@ func (r *RNN) Backward(dOut, dhN, dcN []float32) (dx, dh0, dc0 []float32, err er
 // (nil: zero). It leaves the gradients of h0 (and c0) in dir.dh (dir.dc)
 // and the input-side pre-activation gradients in dir.dg.
 func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
-	T, B, H, G := r.T, r.B, r.H, r.G
+	T, B, H, G := r.t, r.b, r.h, r.g
 	GH := G * H
-	DH := r.D * H
+	DH := r.d * H
 	if dhN != nil {
 		copy(dir.dh, dhN)
 	} else {
