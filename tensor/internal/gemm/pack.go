@@ -106,17 +106,21 @@ func packRows(src []float32, ld, kc, nn, w int, d []float32) {
 func packCols(im *impl, src []float32, ld, kc, nn, w int, d []float32) {
 	d = d[:kc*w]
 	j := 0
-	if im.transpose8 != nil {
-		for ; j+8 <= nn; j += 8 {
-			s := src[j*ld : (j+7)*ld+kc]
-			done := im.transpose8(s, ld, d[j:], w, kc)
+	if im.transpose8 != nil && nn >= 8 {
+		// Blocks of 8 rows; the last block is moved back to end at row nn,
+		// overlapping the one before, instead of leaving a Go remainder.
+		for ; j < nn; j += 8 {
+			jj := min(j, nn-8)
+			s := src[jj*ld : (jj+7)*ld+kc]
+			done := im.transpose8(s, ld, d[jj:], w, kc)
 			for r := 0; r < 8; r++ {
 				row := s[r*ld+done : r*ld+kc]
 				for q, v := range row {
-					d[(done+q)*w+j+r] = v
+					d[(done+q)*w+jj+r] = v
 				}
 			}
 		}
+		j = nn
 	}
 	for ; j+4 <= nn; j += 4 {
 		r0 := src[j*ld : j*ld+kc]
