@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -36,6 +37,7 @@ type vectorsTrainFlags struct {
 	json     bool
 	xMax     float64
 	memory   int64
+	cpuProf  string
 }
 
 func init() {
@@ -67,6 +69,8 @@ negative sampling and/or hierarchical softmax) and glove.`,
 	fl.BoolVar(&f.json, "json", false, "print a JSON summary instead of text")
 	fl.Float64Var(&f.xMax, "x-max", 100, "glove: co-occurrence weighting cutoff")
 	fl.Int64Var(&f.memory, "memory", 1<<30, "glove: co-occurrence counting memory budget in bytes")
+	fl.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile to this file")
+	_ = fl.MarkHidden("cpuprofile")
 	_ = cmd.MarkFlagRequired("corpus")
 	_ = cmd.MarkFlagRequired("out")
 	vectorsCmd.AddCommand(cmd)
@@ -99,6 +103,17 @@ func runVectorsTrain(cmd *cobra.Command, f *vectorsTrainFlags) error {
 	corpus, err := text.NewCorpus(f.corpus...)
 	if err != nil {
 		return err
+	}
+	if f.cpuProf != "" {
+		pf, err := os.Create(f.cpuProf)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx := cmd.Context()
 	start := time.Now()

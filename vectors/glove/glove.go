@@ -269,7 +269,17 @@ func (s *state) run(ctx context.Context, shard []entry, done *atomic.Int64) floa
 	dim := s.dim
 	W, WT, B, BT := s.m.W, s.m.WTilde, s.m.B, s.m.BTilde
 	var cost float64
+	const ahead = 4
 	for n, e := range shard {
+		if n+ahead < len(shard) {
+			// Shuffled entries hit random rows: start loading them early.
+			f := shard[n+ahead]
+			a, b := int(f.i)*dim, int(f.j)*dim
+			prefetch(W[a : a+dim])
+			prefetch(WT[b : b+dim])
+			prefetch(s.gW[a : a+dim])
+			prefetch(s.gWT[b : b+dim])
+		}
 		if n&4095 == 4095 {
 			done.Add(4096)
 			if ctx.Err() != nil {
