@@ -450,11 +450,13 @@ func TestRNNSteadyStateAllocs(t *testing.T) {
 				}
 			}
 			step()
-			return testing.AllocsPerRun(5, step)
+			return testing.AllocsPerRun(10, step)
 		}
-		short, long := allocs(10), allocs(40)
-		if long > short || long > 8*2 {
-			t.Errorf("%s: %.0f allocations per training step at T=10, %.0f at T=40; want the same, at most 16", cell, short, long)
+		// A per-step allocation would add 70+ at T=80; allow a few
+		// sporadic ones (pools emptied by a garbage collection).
+		short, long := allocs(10), allocs(80)
+		if long > short+4 || long > 24 {
+			t.Errorf("%s: %.0f allocations per training step at T=10, %.0f at T=80; want about the same, at most 24", cell, short, long)
 		}
 	}
 }
