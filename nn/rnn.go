@@ -165,6 +165,14 @@ func (r *RNN) Params() []*Param { return r.params }
 // SetTraining switches dropout on (true, the default) or off.
 func (r *RNN) SetTraining(training bool) { r.training = training }
 
+// SetRand replaces the source of the dropout masks, for example with one
+// whose state a checkpoint saves and restores (rand.New over a *rand.PCG).
+func (r *RNN) SetRand(rng *rand.Rand) {
+	if rng != nil {
+		r.rng = rng
+	}
+}
+
 // SetParallel chooses whether the two directions of a bidirectional layer
 // run in two goroutines (the default).
 func (r *RNN) SetParallel(on bool) { r.parallel = on }
