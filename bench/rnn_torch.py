@@ -62,14 +62,18 @@ if a.mode == "train":
         opt.step()
 
     step(); step()  # warm-up
+    c0 = time.process_time()
     t0 = time.perf_counter(); n = 0
     while True:
         step(); n += 1
         el = time.perf_counter() - t0
         if el >= a.seconds and n >= 3:
             break
+    cpu = time.process_time() - c0
     res["steps"] = n
+    res["tokens"] = n * a.seq_len * a.batch
     res["seconds"] = el
+    res["cpu_seconds"] = cpu
     res["tokens_per_sec"] = n * a.seq_len * a.batch / el
 else:
     m.eval()
@@ -81,13 +85,19 @@ else:
                 probs = torch.softmax(logits[0, 0], dim=-1)
                 tok = torch.multinomial(probs, 1).view(1, 1)
         gen(20)
+        c0 = time.process_time()
         t0 = time.perf_counter(); n = 0
         while True:
             gen(200); n += 200
             el = time.perf_counter() - t0
             if el >= a.seconds:
                 break
+    cpu = time.process_time() - c0
     res["tokens"] = n
     res["seconds"] = el
+    res["cpu_seconds"] = cpu
     res["tokens_per_sec"] = n / el
+# Work per second of process CPU time, times the thread count: estimates
+# the unloaded rate when other jobs share the cores.
+res["tokens_per_cpu_sec"] = res["tokens"] / cpu * a.threads if cpu > 0 else 0
 print(json.dumps(res))

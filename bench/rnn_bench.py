@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Driver of bench/rnn.sh: `recurrent bench rnn` vs PyTorch (bench/rnn_torch.py)
+on the same language models, in the same run, alternating, and the
+"Recurrent networks" section of BENCHMARKS.md.
+
+For every configuration and round it runs, in turn, PyTorch on 1 thread,
+PyTorch on 2 threads and ours on --threads (A B A B ...: the order flips
+every round to spread drift on a shared machine). Each side's figure is its
+best round; PyTorch's figure is the better of its thread counts (the table
+says which won). Every run is wrapped in /usr/bin/time to record its peak
+RSS.
+"""
+import argparse, json, os, re, subprocess, sys, tempfile, time
+
+p = argparse.ArgumentParser()
+p.add_argument("--binary", required=True, help="recurrent binary")
+p.add_argument("--out", default="", help="BENCHMARKS.md to update (empty: print only)")
+p.add_argument("--seconds", type=float, default=8.0, help="measuring time per run")
+p.add_argument("--rounds", type=int, default=2)
+p.add_argument("--threads", type=int, default=2, help="our thread count")
+p.add_argument("--quick", action="store_true", help="one small training and sampling config")
+p.add_argument("--only", default="", help="regexp on config names to run a subset")
+a = p.parse_args()
+
+TRAIN = [
+    # name, cell, H, L, B, T, V, target ratio
+    ("LSTM 2x512", "lstm", 512, 2, 32, 100, 65, 2.0),
+    ("GRU 2x512", "gru", 512, 2, 32, 100, 65, 2.0),
+    ("LSTM 1x128", "lstm", 128, 1, 32, 50, 65, 1.5),
+    ("GRU 1x128", "gru", 128, 1, 32, 50, 65, 1.5),
+]
+SAMPLE = [
+    ("LSTM 2x512", "lstm", 512, 2, 1, 1, 65, 5.0),
+    ("GRU 2x512", "gru", 512, 2, 1, 1, 65, 5.0),
+    ("LSTM 1x128", "lstm", 128, 1, 1, 1, 65, 5.0),
+    ("GRU 1x128", "gru", 128, 1, 1, 1, 65, 5.0),
+]
+if a.quick:
+    TRAIN, SAMPLE = TRAIN[2:3], SAMPLE[2:3]
+if a.only:
+    TRAIN = [c for c in TRAIN if re.search(a.only, "train " + c[0])]
+    SAMPLE = [c for c in SAMPLE if re.search(a.only, "sample " + c[0])]
+
+here = os.path.dirname(os.path.abspath(__file__))
+torch_script = os.path.join(here, "rnn_torch.py")
+
+
+def model_args(mode, cell, H, L, B, T, V):
+    return ["--mode", mode, "--cell", cell, "--hidden", str(H), "--layers", str(L),
+            "--batch", str(B), "--seq-len", str(T), "--vocab", str(V), "--seconds", str(a.seconds)]
+
+
+def run(cmd, env=None):
+    """Runs cmd under /usr/bin/time; returns (its JSON, peak RSS in MiB)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+        full = ["/usr/bin/time", "-f", "%M", "-o", tf.name] + cmd
+        out = subprocess.run(full, env=env, check=True, capture_output=True, text=True).stdout
+        rss_kib = int(tf.read().strip().splitlines()[-1])
+    line = [l for l in out.splitlines() if l.startswith("{")][-1]
+    return json.loads(line), rss_kib / 1024
+
+
+def ours(mode, cfg):
+    cmd = [a.binary, "bench", "rnn", "--json", "--threads", str(a.threads)] + model_args(mode, *cfg)
+    return run(cmd)
+
+
+def torch(mode, cfg, threads):
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads))
+    cmd = ["/usr/bin/python3", torch_script, "--threads", str(threads)] + model_args(mode, *cfg)
+    return run(cmd, env)
+
+
+def loadavg():
+    try:
+        return open("/proc/loadavg").read().split()[0]
+    except OSError:
+        return "?"
+
+
+def bench(mode, configs):
+    rows = []
+    for name, cell, H, L, B, T, V, target in configs:
+        cfg = (cell, H, L, B, T, V)
+        runs = {"ours": [], "torch1": [], "torch2": []}
+        order = ["torch1", "torch2", "ours"]
+        for r in range(a.rounds):
+            for side in (order if r % 2 == 0 else order[::-1]):
+                if side == "ours":
+                    res = ours(mode, cfg)
+                else:
+                    res = torch(mode, cfg, int(side[-1]))
+                runs[side].append(res)
+                print(f"{mode} {name} {side}: {res[0]['tokens_per_sec']:.0f} tokens/s, "
+                      f"{res[0].get('tokens_per_cpu_sec', 0):.0f} per CPU-s x threads, RSS {res[1]:.0f} MiB, "
+                      f"load {loadavg()}", file=sys.stderr, flush=True)
+        best = {k: max(v, key=lambda x: x[0]["tokens_per_sec"]) for k, v in runs.items()}
+        bestcpu = {k: max(x[0].get("tokens_per_cpu_sec", 0) for x in v) for k, v in runs.items()}
+        tw = "torch1" if best["torch1"][0]["tokens_per_sec"] >= best["torch2"][0]["tokens_per_sec"] else "torch2"
+        twc = "torch1" if bestcpu["torch1"] >= bestcpu["torch2"] else "torch2"
+        o, t = best["ours"][0], best[tw][0]
+        rows.append(dict(
+            name=name, cell=cell, H=H, L=L, B=B, T=T, V=V, target=target,
+            ours=o["tokens_per_sec"], torch=t["tokens_per_sec"], torch_threads=int(tw[-1]),
+            torch1=best["torch1"][0]["tokens_per_sec"], torch2=best["torch2"][0]["tokens_per_sec"],
+            ratio=o["tokens_per_sec"] / t["tokens_per_sec"],
+            ours_cpu=bestcpu["ours"], torch_cpu=bestcpu[twc], torch_cpu_threads=int(twc[-1]),
+            ratio_cpu=bestcpu["ours"] / bestcpu[twc] if bestcpu[twc] else 0,
+            gflops=o.get("gflops", 0), flops_per_token=o.get("flops_per_token", 0),
+            rss_ours=max(x[1] for x in runs["ours"]), rss_torch=max(x[1] for x in runs[tw]),
+            torch_version=t.get("torch_version", "?"),
+        ))
+    return rows
+
+
+def gemm_peak():
+    """Our GEMM rate on the training step's largest product shape."""
+    cmd = [a.binary, "bench", "gemm", "--m", "3200", "--n", "2048", "--k", "512",
+           "--threads", str(a.threads), "--json"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+load0 = loadavg()
+t_start = time.time()
+train = bench("train", TRAIN)
+sample = bench("sample", SAMPLE)
+peak = gemm_peak() if train else None
+load1 = loadavg()
+cpuinfo = ""
+try:
+    for l in open("/proc/cpuinfo"):
+        if l.startswith("model name"):
+            cpuinfo = l.split(":", 1)[1].strip()
+            break
+except OSError:
+    pass
+tv = (train or sample)[0]["torch_version"] if (train or sample) else "?"
+
+
+def fmt(x):
+    return f"{x:,.0f}"
+
+
+lines = []
+w = lines.append
+w("## Recurrent networks")
+w("")
+w("Embedding (size H) -> stacked LSTM/GRU -> Linear(H, V) language model on random tokens, ours")
+w(f"(`recurrent bench rnn`, {a.threads} threads) vs PyTorch {tv} CPU (`bench/rnn_torch.py`, Debian python3-torch) on")
+w("1 and 2 threads (OPENBLAS_NUM_THREADS/OMP_NUM_THREADS and torch.set_num_threads), in the same run,")
+w(f"alternating (torch 1 thread, torch 2 threads, ours; reversed every other round), {a.rounds} rounds of ~{a.seconds:g} s each;")
+w("each figure is the best round. **train**: one full step (forward, mean cross-entropy, backward through")
+w("time, clip_grad_norm 5, Adam) on a fixed [T, B] chunk, tokens/s = T·B / seconds per step. **sample**:")
+w("batch-1 generation at temperature 1, one token at a time, fed back in. \"CPU\" columns are the tokens per")
+w("second of process CPU time times the thread count (an estimate of the unloaded rate on a shared machine).")
+w("")
+w(f"- Machine: {cpuinfo or 'AMD EPYC'}, 2 CPUs, shared with other jobs: load average {load0} at start,")
+w(f"  {load1} at end ({(time.time() - t_start) / 60:.0f} min). Wall-clock ratios on a loaded machine are noisy;")
+w("  the same-run ratio is the figure to read, the CPU-time ratio a cross-check.")
+w(f"- Command: `bench/rnn.sh` (= `bench/rnn_bench.py --seconds {a.seconds:g} --rounds {a.rounds}`), which runs")
+w("  `recurrent bench rnn --mode train|sample --cell C --hidden H --layers L --batch B --seq-len T --vocab 65")
+w(f"  --threads {a.threads} --seconds S --json` and `python3 bench/rnn_torch.py` with the same flags.")
+w("")
+if train:
+    w("| train | H | L | B | T | ours tokens/s | PyTorch best (threads) | PyTorch 1t / 2t | ratio | target | ours CPU | PyTorch CPU | ratio CPU | peak RSS ours / PyTorch |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in train:
+        w(f"| {r['name']} | {r['H']} | {r['L']} | {r['B']} | {r['T']} | {fmt(r['ours'])} | {fmt(r['torch'])} ({r['torch_threads']}) | "
+          f"{fmt(r['torch1'])} / {fmt(r['torch2'])} | **{r['ratio']:.2f}x** | {r['target']:g}x | {fmt(r['ours_cpu'])} | "
+          f"{fmt(r['torch_cpu'])} ({r['torch_cpu_threads']}) | {r['ratio_cpu']:.2f}x | {r['rss_ours']:.0f} / {r['rss_torch']:.0f} MiB |")
+    w("")
+if sample:
+    w("| sample (batch 1) | H | L | ours tokens/s | PyTorch best (threads) | PyTorch 1t / 2t | ratio | target | ours CPU | PyTorch CPU | ratio CPU | peak RSS ours / PyTorch |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in sample:
+        w(f"| {r['name']} | {r['H']} | {r['L']} | {fmt(r['ours'])} | {fmt(r['torch'])} ({r['torch_threads']}) | "
+          f"{fmt(r['torch1'])} / {fmt(r['torch2'])} | **{r['ratio']:.2f}x** | {r['target']:g}x | {fmt(r['ours_cpu'])} | "
+          f"{fmt(r['torch_cpu'])} ({r['torch_cpu_threads']}) | {r['ratio_cpu']:.2f}x | {r['rss_ours']:.0f} / {r['rss_torch']:.0f} MiB |")
+    w("")
+if peak:
+    w(f"Fraction of GEMM peak: `recurrent bench gemm --m 3200 --n 2048 --k 512 --threads {a.threads}` (the layers'")
+    w(f"input-projection shape) reached {peak['gflops']:.1f} GFLOP/s wall-clock ({peak.get('gflops_cpu', 0):.1f} per CPU-second x threads) in")
+    w("this run. The training step's matrix products (3 × 2·(4 or 3)H·2H per layer + 3 × 2·HV per token; elementwise")
+    w("work not counted) ran at:")
+    w("")
+    for r in train:
+        frac = r["gflops"] / peak["gflops"] if peak["gflops"] else 0
+        cpu_g = r["ours_cpu"] * r["flops_per_token"] / 1e9
+        frac_cpu = cpu_g / peak["gflops_cpu"] if peak.get("gflops_cpu") else 0
+        w(f"- {r['name']} (T={r['T']}, B={r['B']}): {r['gflops']:.1f} GFLOP/s wall-clock = {100 * frac:.0f}% of that GEMM rate; "
+          f"per CPU-second {cpu_g:.1f} = {100 * frac_cpu:.0f}%.")
+    w("")
+
+section = "\n".join(lines)
+print(section)
+if a.out:
+    # Re-read just before writing: other sections change concurrently.
+    text = open(a.out).read()
+    block = "<!-- rnn:begin -->\n" + section + "\n<!-- rnn:end -->"
+    pat = re.compile(r"<!-- rnn:begin -->.*?<!-- rnn:end -->", re.S)
+    text = pat.sub(lambda _: block, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + block + "\n"
+    with open(a.out, "w") as f:
+        f.write(text)
