@@ -219,6 +219,14 @@ func TestRNNVarLenMatchesRows(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Serial directions, so that a panic in a kernel surfaces here
+			// as a test failure instead of ending the test binary.
+			r.SetParallel(false)
+			defer func() {
+				if e := recover(); e != nil {
+					t.Fatalf("panic: %v", e)
+				}
+			}()
 			L2 := 2 * 2
 			x := rnnRandom(rng, T*B*I, 1)
 			h0 := rnnRandom(rng, L2*B*H, 0.5)
