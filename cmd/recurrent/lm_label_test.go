@@ -1,0 +1,62 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+// TestLMTrainLabelsSample trains a conditional model on an SST-format
+// file whose words depend on the label and samples each label.
+func TestLMTrainLabelsSample(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 150 {
+		b.WriteString("1 good great fine good\n")
+		b.WriteString("0 bad awful poor bad\n")
+		if i%3 == 0 {
+			b.WriteString("1 great good\n0 awful bad\n")
+		}
+	}
+	train := filepath.Join(dir, "train.txt")
+	if err := os.WriteFile(train, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ck := filepath.Join(dir, "ck")
+	out, err := runLMCmd(t, newLMTrainLabelsCmd, "--train", train, "--valid", train, "--out", ck, "--cell", "gru",
+		"--embed", "8", "--hidden", "16", "--label-dim", "4", "--dropout", "0", "--epochs", "6", "--lr", "0.01", "--quiet")
+	if err != nil {
+		t.Fatalf("train-labels: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "labels [negative positive]") || !strings.Contains(out, "epoch 6") {
+		t.Fatalf("train-labels output:\n%s", out)
+	}
+	sample := func() *cobra.Command {
+		c := newLMSampleCmd()
+		wrapLMSampleWithLabel(c)
+		return c
+	}
+	for label, words := range map[string]string{"positive": "good great fine", "1": "good great fine", "negative": "bad awful poor"} {
+		out, err := runLMCmd(t, sample, "--model", ck, "--label", label, "--num", "10", "--temperature", "0.5")
+		if err != nil {
+			t.Fatalf("sample %s: %v\n%s", label, err, out)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != 10 {
+			t.Fatalf("sample %s: %d lines:\n%s", label, len(lines), out)
+		}
+		for _, l := range lines {
+			for _, w := range strings.Fields(l) {
+				if !strings.Contains(words, w) {
+					t.Errorf("label %s: sample %q has %q", label, l, w)
+				}
+			}
+		}
+	}
+	if _, err := runLMCmd(t, sample, "--model", ck, "--label", "neutral"); err == nil || !strings.Contains(err.Error(), "neutral") {
+		t.Errorf("unknown label: error %v", err)
+	}
+}
