@@ -68,6 +68,7 @@ type RNN struct {
 	dh0, dc0  []float32   // [L*D, B, H]
 	forwarded bool
 	parallel  bool
+	noInGrad  bool // skip the input gradient dx
 }
 
 // rnnDir is one direction of one layer with its working memory.
@@ -172,6 +173,12 @@ func (r *RNN) SetRand(rng *rand.Rand) {
 		r.rng = rng
 	}
 }
+
+// SetInputGrad chooses whether Backward computes the gradient of the
+// input x (the default). Without it Backward returns dx = nil and saves one
+// GEMM of the first layer, as PyTorch does for an input that does not
+// require a gradient.
+func (r *RNN) SetInputGrad(on bool) { r.noInGrad = !on }
 
 // SetParallel chooses whether the two directions of a bidirectional layer
 // run in two goroutines (the default).
@@ -543,6 +550,9 @@ func (r *RNN) Backward(dOut, dhN, dcN []float32) (dx, dh0, dc0 []float32, err er
 				copy(r.dc0[s:s+B*H], dir.dc)
 			}
 		})
+		if l == 0 && r.noInGrad {
+			break
+		}
 		// Gradient of this layer's input: sum over directions of dg W_ih.
 		dIn := r.dx
 		if l > 0 {
@@ -567,6 +577,9 @@ func (r *RNN) Backward(dOut, dhN, dcN []float32) (dx, dh0, dc0 []float32, err er
 	}
 	if r.cell == CellLSTM {
 		dc0 = r.dc0
+	}
+	if r.noInGrad {
+		return nil, r.dh0, dc0, nil
 	}
 	return r.dx, r.dh0, dc0, nil
 }

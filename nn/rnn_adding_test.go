@@ -42,6 +42,7 @@ func newAddingModel(t *testing.T, cell string, H int, rng *rand.Rand) *addingMod
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.SetInputGrad(false) // the input is data
 	m := &addingModel{rnn: r, w: nn.NewParam("head.weight", H), b: nn.NewParam("head.bias", 1)}
 	k := 1 / math.Sqrt(float64(H))
 	for i := range m.w.Data {

@@ -468,3 +468,40 @@ func TestRNNSteadyStateAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestRNNSetInputGrad: without the input gradient, parameter and state
+// gradients are unchanged and dx is nil.
+func TestRNNSetInputGrad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	r, err := NewRNN(RNNConfig{Cell: "lstm", InputSize: 3, HiddenSize: 4, NumLayers: 2, Bidirectional: true}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := rnnRandom(rng, 5*2*3, 1)
+	w := rnnRandom(rng, 5*2*8, 1)
+	grads := func() ([][]float32, []float32, []float32) {
+		if _, _, _, err := r.Forward(x, 5, 2, nil, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		ZeroGrads(r.Params())
+		dx, dh0, _, err := r.Backward(w, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gs [][]float32
+		for _, p := range r.Params() {
+			gs = append(gs, rnnClone(p.Grad))
+		}
+		return gs, rnnClone(dx), rnnClone(dh0)
+	}
+	full, dx, dh0 := grads()
+	r.SetInputGrad(false)
+	part, dx2, dh02 := grads()
+	if dx == nil || dx2 != nil {
+		t.Fatalf("dx with input gradient: %d values, without: %d; want some, then none", len(dx), len(dx2))
+	}
+	for i := range full {
+		rnnSame(t, r.Params()[i].Name, part[i], full[i], 0)
+	}
+	rnnSame(t, "dh0", dh02, dh0, 0)
+}
