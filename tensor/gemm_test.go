@@ -129,7 +129,13 @@ func forEachImpl(t *testing.T, f func(t *testing.T)) {
 func forEachImplThreads(t *testing.T, threads []int, f func(t *testing.T)) {
 	defer gemm.Use(gemm.Impl())
 	defer SetThreads(0)
-	for _, name := range gemm.Impls() {
+	names := gemm.Impls()
+	if raceEnabled {
+		// The race detector slows the Go loops tenfold; check the shared
+		// parallel machinery once, with the default kernel set.
+		names, threads = names[:1], []int{3}
+	}
+	for _, name := range names {
 		for _, th := range threads {
 			t.Run(fmt.Sprintf("%s/threads=%d", name, th), func(t *testing.T) {
 				gemm.Use(name)
