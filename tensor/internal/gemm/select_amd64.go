@@ -25,6 +25,7 @@ var (
 		gemvT:      gemvTWith(gemvTAVX2),
 		gemvN:      gemvNWith(gemvNAVX2),
 		transpose8: transpose8AVX,
+		tiles:      []*impl{avx2Wide},
 	}
 )
 
