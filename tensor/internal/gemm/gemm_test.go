@@ -22,6 +22,9 @@ func TestPick(t *testing.T) {
 	}
 	// On amd64 with AVX2 the batch-32 step must use a tile that divides 32.
 	for _, im := range impls {
+		if (im.name == "avx512" || im.name == "avx2") && len(im.tiles) == 0 {
+			t.Errorf("%s: no alternative tiles", im.name)
+		}
 		if len(im.tiles) > 0 {
 			if got := im.pick(32, 2048); 32%got.mr != 0 {
 				t.Errorf("%s: pick(32, 2048) = %dx%d, which pads 32 rows", im.name, got.mr, got.nr)
