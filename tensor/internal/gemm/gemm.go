@@ -107,9 +107,11 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		// A few rows: one matrix-vector product per row of C beats padding
 		// a register tile.
 		for i := 0; i < m; i++ {
-			ai := a[i*lda:]
+			var ai []float32
 			if transA {
 				ai = a[i:]
+			} else {
+				ai = a[i*lda:]
 			}
 			gemv(im, transA, transB, 1, n, k, alpha, ai, lda, b, ldb, beta, c[i*ldc:], ldc, threads)
 		}
@@ -117,9 +119,11 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	}
 	if n <= gemvRows {
 		for j := 0; j < n; j++ {
-			bj := b[j:]
+			var bj []float32
 			if transB {
 				bj = b[j*ldb:]
+			} else {
+				bj = b[j:]
 			}
 			gemv(im, transA, transB, m, 1, k, alpha, a, lda, bj, ldb, beta, c[j:], ldc, threads)
 		}
