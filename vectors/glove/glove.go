@@ -153,7 +153,7 @@ func Train(ctx context.Context, corpus *text.Corpus, opt Options, progress func(
 	if err != nil {
 		return nil, fmt.Errorf("glove: %w", err)
 	}
-	var entries []entry
+	var entries entryList
 	xmax, power := opt.XMax, opt.Power
 	st, err := Cooccur(ctx, corpus, voc, CooccurOptions{Window: opt.Window, MemoryBytes: opt.MemoryBytes, TempDir: opt.TempDir},
 		throttled("cooccur"), func(c Cooccurrence) error {
@@ -161,13 +161,13 @@ func Train(ctx context.Context, corpus *text.Corpus, opt Options, progress func(
 			if c.X < xmax {
 				f = math.Pow(c.X/xmax, power)
 			}
-			entries = append(entries, entry{c.I, c.J, float32(math.Log(c.X)), float32(f)})
+			entries.append(entry{c.I, c.J, float32(math.Log(c.X)), float32(f)})
 			return nil
 		})
 	if err != nil {
 		return nil, fmt.Errorf("glove: counting co-occurrences: %w", err)
 	}
-	m, err := fit(ctx, voc, entries, opt, report)
+	m, err := fit(ctx, voc, &entries, opt, report)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func Train(ctx context.Context, corpus *text.Corpus, opt Options, progress func(
 }
 
 // fit runs AdaGrad over the entries.
-func fit(ctx context.Context, voc *text.CorpusVocab, entries []entry, opt Options, report func(Progress)) (*Model, error) {
+func fit(ctx context.Context, voc *text.CorpusVocab, entries *entryList, opt Options, report func(Progress)) (*Model, error) {
 	v, dim := voc.Len(), opt.Dim
 	m := &Model{Vocab: voc, Dim: dim,
 		W: make([]float32, v*dim), WTilde: make([]float32, v*dim),
@@ -191,27 +191,30 @@ func fit(ctx context.Context, voc *text.CorpusVocab, entries []entry, opt Option
 		gW: ones(v * dim), gWT: ones(v * dim), gB: ones(v), gBT: ones(v)}
 	// Shuffle once (Fisher-Yates); each iteration walks the same order, as
 	// the reference tool does with its shuffled file.
-	for i := len(entries) - 1; i > 0; i-- {
+	for i := entries.n - 1; i > 0; i-- {
 		j := r.intn(i + 1)
-		entries[i], entries[j] = entries[j], entries[i]
+		a, b := entries.at(i), entries.at(j)
+		*a, *b = *b, *a
 	}
 	threads := opt.Threads
 	if raceEnabled {
 		threads = 1
 	}
-	threads = min(threads, max(len(entries), 1))
-	total := int64(len(entries)) * int64(opt.Iterations)
+	threads = min(threads, max(entries.n, 1))
+	total := int64(entries.n) * int64(opt.Iterations)
 	var done atomic.Int64
 	var lastCost float64
 	for it := 1; it <= opt.Iterations; it++ {
 		costs := make([]float64, threads)
 		var wg sync.WaitGroup
 		for t := range threads {
-			lo, hi := len(entries)*t/threads, len(entries)*(t+1)/threads
+			lo, hi := entries.n*t/threads, entries.n*(t+1)/threads
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				costs[t] = g.run(ctx, entries[lo:hi], &done)
+				for _, shard := range entries.slices(lo, hi) {
+					costs[t] += g.run(ctx, shard, &done)
+				}
 			}()
 		}
 		stop := make(chan struct{})
@@ -240,11 +243,43 @@ func fit(ctx context.Context, voc *text.CorpusVocab, entries []entry, opt Option
 		for _, x := range costs {
 			c += x
 		}
-		lastCost = c / float64(len(entries))
+		lastCost = c / float64(entries.n)
 		report(Progress{Stage: "train", Done: done.Load(), Total: total, Iteration: it, Cost: lastCost})
 	}
 	m.Loss = lastCost
 	return m, nil
+}
+
+// entryList stores entries in fixed-size blocks so that it grows without
+// copying (a doubling slice would briefly need twice the memory).
+type entryList struct {
+	blocks [][]entry
+	n      int
+}
+
+const entryBlock = 1 << 20
+
+func (l *entryList) append(e entry) {
+	if l.n%entryBlock == 0 {
+		l.blocks = append(l.blocks, make([]entry, 0, entryBlock))
+	}
+	b := &l.blocks[len(l.blocks)-1]
+	*b = append(*b, e)
+	l.n++
+}
+
+func (l *entryList) at(i int) *entry { return &l.blocks[i/entryBlock][i%entryBlock] }
+
+// slices returns the entries [lo, hi) as block slices.
+func (l *entryList) slices(lo, hi int) [][]entry {
+	var out [][]entry
+	for lo < hi {
+		b := lo / entryBlock
+		end := min(hi, (b+1)*entryBlock)
+		out = append(out, l.blocks[b][lo%entryBlock:end-b*entryBlock])
+		lo = end
+	}
+	return out
 }
 
 func ones(n int) []float32 {

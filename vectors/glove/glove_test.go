@@ -206,3 +206,28 @@ func TestAdagradKernel(t *testing.T) {
 		}
 	}
 }
+
+func TestEntryListBlocks(t *testing.T) {
+	var l entryList
+	n := 2*entryBlock + entryBlock/2
+	for i := range n {
+		l.append(entry{i: int32(i)})
+	}
+	for _, r := range [][2]int{{0, n}, {5, entryBlock + 3}, {entryBlock, 2 * entryBlock}, {n - 1, n}, {7, 7}} {
+		k := r[0]
+		for _, s := range l.slices(r[0], r[1]) {
+			for _, e := range s {
+				if int(e.i) != k {
+					t.Fatalf("range %v: entry %d has index %d", r, k, e.i)
+				}
+				k++
+			}
+		}
+		if k != r[1] {
+			t.Errorf("range %v: ended at %d", r, k)
+		}
+	}
+	if l.at(entryBlock+1).i != entryBlock+1 {
+		t.Error("at() wrong across blocks")
+	}
+}
