@@ -242,7 +242,8 @@ func (d *rnnDir) slots(t int) (prev, cur int) {
 // pack_padded_sequence semantics: outputs at padded steps are 0, hN holds
 // each row's state at its last valid step and the reverse direction starts
 // there. h0 and c0 are the initial states [L*D, B, H] (nil: zeros; c0 only
-// for LSTM). It returns out [T, B, D*H], hN and (LSTM only) cN [L*D, B, H],
+// for LSTM); they may be the hN and cN of the previous call, as truncated
+// BPTT passes them. It returns out [T, B, D*H], hN and (LSTM only) cN [L*D, B, H],
 // as views valid until the next call.
 func (r *RNN) Forward(x []float32, T, B int, lengths []int, h0, c0 []float32) (out, hN, cN []float32, err error) {
 	L, D, H, I := r.cfg.NumLayers, r.d, r.h, r.cfg.InputSize
