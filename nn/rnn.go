@@ -412,7 +412,7 @@ func (r *RNN) forwardDir(dir *rnnDir, d int, in, out, h0, c0 []float32) {
 	if r.cell == CellGRU && dir.bhh != nil {
 		bhn = dir.bhh.Data[2*H : 3*H]
 	}
-	s0, _ := dir.slots(0)
+	s0 := 0 // slot of the initial state
 	if dir.reverse {
 		s0 = T
 	}
@@ -621,7 +621,7 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 				tensor.Add(dir.dh[b*H:(b+1)*H], dir.dh[b*H:(b+1)*H], g)
 			}
 		}
-		ps, cs := dir.slots(t)
+		ps, _ := dir.slots(t)
 		hp := dir.hs[ps*B*H : (ps+1)*B*H]
 		a := dir.a[t*B*GH : (t+1)*B*GH]
 		dg := dir.dg[t*B*GH : (t+1)*B*GH]
@@ -632,7 +632,6 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 			backTanhReLU(r.cell == CellReLU, a, dir.dh, dg, dir.dhp, B, H, act)
 		case CellLSTM:
 			backLSTM(a, dir.cs[ps*B*H:(ps+1)*B*H], dir.aux[t*B*H:(t+1)*B*H], dir.dh, dir.dc, dg, dir.dhp, B, H, act)
-			_ = cs
 		case CellGRU:
 			backGRU(a, dir.aux[t*B*H:(t+1)*B*H], hp, dir.dh, dg, dgh, dir.dhp, B, H, act)
 		case CellGRUCho:
