@@ -17,10 +17,11 @@ p.add_argument("--binary", required=True, help="recurrent binary")
 p.add_argument("--out", default="", help="BENCHMARKS.md to update (empty: print only)")
 p.add_argument("--seconds", type=float, default=8.0, help="measuring time per run")
 p.add_argument("--rounds", type=int, default=2)
-p.add_argument("--threads", type=int, default=2, help="our thread count")
+p.add_argument("--threads", default="2", help="our thread count(s), comma-separated (best one reported)")
 p.add_argument("--quick", action="store_true", help="one small training and sampling config")
 p.add_argument("--only", default="", help="regexp on config names to run a subset")
 a = p.parse_args()
+our_threads = [int(x) for x in a.threads.split(",")]
 
 TRAIN = [
     # name, cell, H, L, B, T, V, target ratio
@@ -60,8 +61,8 @@ def run(cmd, env=None):
     return json.loads(line), rss_kib / 1024
 
 
-def ours(mode, cfg):
-    cmd = [a.binary, "bench", "rnn", "--json", "--threads", str(a.threads)] + model_args(mode, *cfg)
+def ours(mode, cfg, threads):
+    cmd = [a.binary, "bench", "rnn", "--json", "--threads", str(threads)] + model_args(mode, *cfg)
     return run(cmd)
 
 
@@ -83,12 +84,14 @@ def bench(mode, configs):
     rows = []
     for name, cell, H, L, B, T, V, target in configs:
         cfg = (cell, H, L, B, T, V)
-        runs = {"ours": [], "torch1": [], "torch2": []}
-        order = ["torch1", "torch2", "ours"]
+        runs = {"torch1": [], "torch2": []}
+        for th in our_threads:
+            runs[f"ours{th}"] = []
+        order = list(runs)
         for r in range(a.rounds):
             for side in (order if r % 2 == 0 else order[::-1]):
-                if side == "ours":
-                    res = ours(mode, cfg)
+                if side.startswith("ours"):
+                    res = ours(mode, cfg, int(side[4:]))
                 else:
                     res = torch(mode, cfg, int(side[-1]))
                 runs[side].append(res)
@@ -97,12 +100,16 @@ def bench(mode, configs):
                       f"load {loadavg()}", file=sys.stderr, flush=True)
         best = {k: max(v, key=lambda x: x[0]["tokens_per_sec"]) for k, v in runs.items()}
         bestcpu = {k: max(x[0].get("tokens_per_cpu_sec", 0) for x in v) for k, v in runs.items()}
+        ow = max((k for k in runs if k.startswith("ours")), key=lambda k: best[k][0]["tokens_per_sec"])
+        owc = max((k for k in runs if k.startswith("ours")), key=lambda k: bestcpu[k])
+        best["ours"], bestcpu["ours"], runs["ours"] = best[ow], bestcpu[owc], [x for k in runs if k.startswith("ours") for x in runs[k]]
         tw = "torch1" if best["torch1"][0]["tokens_per_sec"] >= best["torch2"][0]["tokens_per_sec"] else "torch2"
         twc = "torch1" if bestcpu["torch1"] >= bestcpu["torch2"] else "torch2"
         o, t = best["ours"][0], best[tw][0]
         rows.append(dict(
             name=name, cell=cell, H=H, L=L, B=B, T=T, V=V, target=target,
-            ours=o["tokens_per_sec"], torch=t["tokens_per_sec"], torch_threads=int(tw[-1]),
+            ours=o["tokens_per_sec"], ours_threads=int(ow[4:]), ours_cpu_threads=int(owc[4:]),
+            torch=t["tokens_per_sec"], torch_threads=int(tw[-1]),
             torch1=best["torch1"][0]["tokens_per_sec"], torch2=best["torch2"][0]["tokens_per_sec"],
             ratio=o["tokens_per_sec"] / t["tokens_per_sec"],
             ours_cpu=bestcpu["ours"], torch_cpu=bestcpu[twc], torch_cpu_threads=int(twc[-1]),
@@ -117,7 +124,7 @@ def bench(mode, configs):
 def gemm_peak():
     """Our GEMM rate on the training step's largest product shape."""
     cmd = [a.binary, "bench", "gemm", "--m", "3200", "--n", "2048", "--k", "512",
-           "--threads", str(a.threads), "--json"]
+           "--threads", str(max(our_threads)), "--json"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -148,7 +155,7 @@ w = lines.append
 w("## Recurrent networks")
 w("")
 w("Embedding (size H) -> stacked LSTM/GRU -> Linear(H, V) language model on random tokens, ours")
-w(f"(`recurrent bench rnn`, {a.threads} threads) vs PyTorch {tv} CPU (`bench/rnn_torch.py`, Debian python3-torch) on")
+w(f"(`recurrent bench rnn`, {a.threads} threads; the better is reported) vs PyTorch {tv} CPU (`bench/rnn_torch.py`, Debian python3-torch) on")
 w("1 and 2 threads (OPENBLAS_NUM_THREADS/OMP_NUM_THREADS and torch.set_num_threads), in the same run,")
 w(f"alternating (torch 1 thread, torch 2 threads, ours; reversed every other round), {a.rounds} rounds of ~{a.seconds:g} s each;")
 w("each figure is the best round. **train**: one full step (forward, mean cross-entropy, backward through")
@@ -159,28 +166,28 @@ w("")
 w(f"- Machine: {cpuinfo or 'AMD EPYC'}, 2 CPUs, shared with other jobs: load average {load0} at start,")
 w(f"  {load1} at end ({(time.time() - t_start) / 60:.0f} min). Wall-clock ratios on a loaded machine are noisy;")
 w("  the same-run ratio is the figure to read, the CPU-time ratio a cross-check.")
-w(f"- Command: `bench/rnn.sh` (= `bench/rnn_bench.py --seconds {a.seconds:g} --rounds {a.rounds}`), which runs")
+w(f"- Command: `bench/rnn.sh --seconds {a.seconds:g} --rounds {a.rounds} --threads {a.threads}` (driver `bench/rnn_bench.py`), which runs")
 w("  `recurrent bench rnn --mode train|sample --cell C --hidden H --layers L --batch B --seq-len T --vocab 65")
-w(f"  --threads {a.threads} --seconds S --json` and `python3 bench/rnn_torch.py` with the same flags.")
+w(f"  --threads P --seconds S --json` and `python3 bench/rnn_torch.py` with the same flags.")
 w("")
 if train:
-    w("| train | H | L | B | T | ours tokens/s | PyTorch best (threads) | PyTorch 1t / 2t | ratio | target | ours CPU | PyTorch CPU | ratio CPU | peak RSS ours / PyTorch |")
+    w("| train | H | L | B | T | ours best (threads) | PyTorch best (threads) | PyTorch 1t / 2t | ratio | target | ours CPU | PyTorch CPU | ratio CPU | peak RSS ours / PyTorch |")
     w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in train:
-        w(f"| {r['name']} | {r['H']} | {r['L']} | {r['B']} | {r['T']} | {fmt(r['ours'])} | {fmt(r['torch'])} ({r['torch_threads']}) | "
-          f"{fmt(r['torch1'])} / {fmt(r['torch2'])} | **{r['ratio']:.2f}x** | {r['target']:g}x | {fmt(r['ours_cpu'])} | "
+        w(f"| {r['name']} | {r['H']} | {r['L']} | {r['B']} | {r['T']} | {fmt(r['ours'])} ({r['ours_threads']}) | {fmt(r['torch'])} ({r['torch_threads']}) | "
+          f"{fmt(r['torch1'])} / {fmt(r['torch2'])} | **{r['ratio']:.2f}x** | {r['target']:g}x | {fmt(r['ours_cpu'])} ({r['ours_cpu_threads']}) | "
           f"{fmt(r['torch_cpu'])} ({r['torch_cpu_threads']}) | {r['ratio_cpu']:.2f}x | {r['rss_ours']:.0f} / {r['rss_torch']:.0f} MiB |")
     w("")
 if sample:
-    w("| sample (batch 1) | H | L | ours tokens/s | PyTorch best (threads) | PyTorch 1t / 2t | ratio | target | ours CPU | PyTorch CPU | ratio CPU | peak RSS ours / PyTorch |")
+    w("| sample (batch 1) | H | L | ours best (threads) | PyTorch best (threads) | PyTorch 1t / 2t | ratio | target | ours CPU | PyTorch CPU | ratio CPU | peak RSS ours / PyTorch |")
     w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in sample:
-        w(f"| {r['name']} | {r['H']} | {r['L']} | {fmt(r['ours'])} | {fmt(r['torch'])} ({r['torch_threads']}) | "
-          f"{fmt(r['torch1'])} / {fmt(r['torch2'])} | **{r['ratio']:.2f}x** | {r['target']:g}x | {fmt(r['ours_cpu'])} | "
+        w(f"| {r['name']} | {r['H']} | {r['L']} | {fmt(r['ours'])} ({r['ours_threads']}) | {fmt(r['torch'])} ({r['torch_threads']}) | "
+          f"{fmt(r['torch1'])} / {fmt(r['torch2'])} | **{r['ratio']:.2f}x** | {r['target']:g}x | {fmt(r['ours_cpu'])} ({r['ours_cpu_threads']}) | "
           f"{fmt(r['torch_cpu'])} ({r['torch_cpu_threads']}) | {r['ratio_cpu']:.2f}x | {r['rss_ours']:.0f} / {r['rss_torch']:.0f} MiB |")
     w("")
 if peak:
-    w(f"Fraction of GEMM peak: `recurrent bench gemm --m 3200 --n 2048 --k 512 --threads {a.threads}` (the layers'")
+    w(f"Fraction of GEMM peak: `recurrent bench gemm --m 3200 --n 2048 --k 512 --threads {max(our_threads)}` (the layers'")
     w(f"input-projection shape) reached {peak['gflops']:.1f} GFLOP/s wall-clock ({peak.get('gflops_cpu', 0):.1f} per CPU-second x threads) in")
     w("this run. The training step's matrix products (3 × 2·(4 or 3)H·2H per layer + 3 × 2·HV per token; elementwise")
     w("work not counted) ran at:")
