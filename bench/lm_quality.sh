@@ -7,7 +7,8 @@
 # BENCHMARKS.md.
 # Usage: bench/lm_quality.sh [STEPS] [PEER_THREADS]   (defaults 1000, 1)
 # Environment: DATA (default /work/shared/data/tinyshakespeare/input.txt),
-# THREADS (ours, default 2), OUT (default BENCHMARKS.md; empty: print only).
+# THREADS (ours, default 2), OUT (default BENCHMARKS.md; empty: print only),
+# PARALLEL=1 runs both at once (same conditions on a loaded machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps=${1:-1000}
@@ -32,12 +33,25 @@ peer_cmd=(/usr/bin/python3 bench/lm_quality_torch.py --data "$data" --valid-frac
 	--eval-batch 32 --threads "$pthreads")
 
 echo "ours: ${ours_cmd[*]}" >&2
-/usr/bin/time -f '%e %M' -o "$tmp/ours.time" "${ours_cmd[@]}" >"$tmp/ours.json"
 echo "peer: ${peer_cmd[*]}" >&2
-OPENBLAS_NUM_THREADS=$pthreads OMP_NUM_THREADS=$pthreads /usr/bin/time -f '%e %M' -o "$tmp/peer.time" "${peer_cmd[@]}" >"$tmp/peer.json"
+run_ours() { /usr/bin/time -f '%e %M' -o "$tmp/ours.time" "${ours_cmd[@]}" >"$tmp/ours.json"; }
+run_peer() { OPENBLAS_NUM_THREADS=$pthreads OMP_NUM_THREADS=$pthreads /usr/bin/time -f '%e %M' -o "$tmp/peer.time" "${peer_cmd[@]}" >"$tmp/peer.json"; }
+if [ "${PARALLEL:-0}" = 1 ]; then
+	# Both at once: same machine conditions for the wall-clock comparison
+	# (they share the cores, so each is slower than alone).
+	run_ours &
+	pid=$!
+	run_peer
+	wait "$pid"
+	mode="run at the same time (PARALLEL=1)"
+else
+	run_ours
+	run_peer
+	mode="run one after the other"
+fi
 load1=$(cut -d' ' -f1 /proc/loadavg)
 
-STEPS=$steps PTHREADS=$pthreads THREADS=$threads LOAD0=$load0 LOAD1=$load1 OUTFILE=$out TMP=$tmp /usr/bin/python3 - <<'PY'
+MODE=$mode STEPS=$steps PTHREADS=$pthreads THREADS=$threads LOAD0=$load0 LOAD1=$load1 OUTFILE=$out TMP=$tmp /usr/bin/python3 - <<'PY'
 import json, os, re
 e = os.environ
 tmp = e["TMP"]
@@ -51,8 +65,8 @@ lines = [
     "",
     f"Char LSTM 2x512 (embedding 512), sequence 100, batch 32, Adam 2e-3, clip 5, **{e['STEPS']} steps**, seed 1;",
     "first 90% of `tinyshakespeare/input.txt` trains, the last 10% validates (state carried, batch 32). Same",
-    f"data and batching for both; ours on {e['THREADS']} threads, PyTorch {t['torch_version']} on {e['PTHREADS']}. Load average {e['LOAD0']} at",
-    f"start, {e['LOAD1']} at end (shared machine). Command: `bench/lm_quality.sh {e['STEPS']} {e['PTHREADS']}`.",
+    f"data and batching for both; ours on {e['THREADS']} threads, PyTorch {t['torch_version']} on {e['PTHREADS']}, {e['MODE']}. Load average",
+    f"{e['LOAD0']} at start, {e['LOAD1']} at end (shared machine). Command: `{'PARALLEL=1 ' if 'PARALLEL' in e['MODE'] else ''}bench/lm_quality.sh {e['STEPS']} {e['PTHREADS']}`.",
     "",
     "| | validation loss (nats/char) | wall-clock (train + eval + start-up) | train tokens/s | peak RSS |",
     "|---|---:|---:|---:|---:|",
