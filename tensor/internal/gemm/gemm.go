@@ -12,11 +12,12 @@ import "sync"
 
 // microKernel computes one full mr x nr register tile of C:
 //
-//	C[i*ldc+j] = alpha * sum_p a[p*mr+i]*b[p*nr+j] + beta*C[i*ldc+j]
+//	C[i*ldc+j] = alpha * sum_p a[p*mr+i]*b[p*ldb+j] + beta*C[i*ldc+j]
 //
-// for p < k, where a is a packed A micro-panel [k][mr] and b a packed B
-// micro-panel [k][nr]. When beta is 0, C is not read.
-type microKernel func(k int, a, b, c []float32, ldc int, alpha, beta float32)
+// for p < k, where a is a packed A micro-panel [k][mr] and b is a packed B
+// micro-panel [k][nr] (ldb = nr) or, for kernel sets with direct set, rows
+// of B read in place. When beta is 0, C is not read.
+type microKernel func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 
 // impl is one complete kernel set with its blocking parameters.
 type impl struct {
@@ -24,6 +25,9 @@ type impl struct {
 	mr, nr     int // register tile
 	mc, kc, nc int // cache blocks: A block mc x kc (L2), B block kc x nc (L3)
 	kernel     microKernel
+	// direct is set when kernel accepts any ldb, so that B need not be
+	// packed when C has few rows.
+	direct bool
 	// gemvT computes y[i] = sum_p m[i*ld+p]*x[p] for i < len(y), p < len(x).
 	gemvT func(m []float32, ld int, x, y []float32)
 	// gemvN computes y[j] = sum_p x[p]*m[p*ld+j] for j < len(y), p < len(x).
@@ -242,30 +246,47 @@ func getBuffers(im *impl) *buffers {
 // serial runs the blocked algorithm on p in the calling goroutine.
 func serial(im *impl, p *problem, bf *buffers) {
 	mr, nr := im.mr, im.nr
+	// With a single block of rows each B micro-panel is used by only
+	// m/mr tiles, and packing B would cost about as much as the product:
+	// the kernel reads untransposed B in place instead, except for a
+	// ragged last panel.
+	direct := im.direct && !p.transB && p.m <= im.mc
 	for jc := 0; jc < p.n; jc += im.nc {
 		nc := min(im.nc, p.n-jc)
+		full := nc / nr * nr
 		for pc := 0; pc < p.k; pc += im.kc {
 			kc := min(im.kc, p.k-pc)
 			beta := p.beta
 			if pc > 0 {
 				beta = 1
 			}
-			packB(im, p, pc, kc, jc, nc, nr, bf.b)
+			if !direct {
+				packB(im, p, pc, kc, jc, nc, nr, bf.b)
+			} else if full < nc {
+				packRows(p.b[pc*p.ldb+jc+full:], p.ldb, kc, nc-full, nr, bf.b[:kc*nr])
+			}
 			for ic := 0; ic < p.m; ic += im.mc {
 				mc := min(im.mc, p.m-ic)
 				packA(im, p, ic, mc, pc, kc, mr, bf.a)
 				for jr := 0; jr < nc; jr += nr {
 					nn := min(nr, nc-jr)
-					bp := bf.b[jr*kc : jr*kc+kc*nr]
+					bp, ldb := bf.b[jr*kc:jr*kc+kc*nr], nr
+					if direct {
+						if jr < full {
+							bp, ldb = p.b[pc*p.ldb+jc+jr:], p.ldb
+						} else {
+							bp = bf.b[:kc*nr]
+						}
+					}
 					for ir := 0; ir < mc; ir += mr {
 						mm := min(mr, mc-ir)
 						ap := bf.a[ir*kc : ir*kc+kc*mr]
 						off := (ic+ir)*p.ldc + jc + jr
 						if mm == mr && nn == nr {
-							im.kernel(kc, ap, bp, p.c[off:], p.ldc, p.alpha, beta)
+							im.kernel(kc, ap, bp, ldb, p.c[off:], p.ldc, p.alpha, beta)
 							continue
 						}
-						im.kernel(kc, ap, bp, bf.tile, nr, 1, 0)
+						im.kernel(kc, ap, bp, ldb, bf.tile, nr, 1, 0)
 						mergeTile(mm, nn, p.alpha, bf.tile, nr, beta, p.c[off:], p.ldc)
 					}
 				}

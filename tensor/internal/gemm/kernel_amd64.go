@@ -4,17 +4,21 @@
 
 package gemm
 
-// kernelAVX2_6x16 computes the 6x16 tile C = alpha*A*B + beta*C from packed panels a [k][6] and b [k][16].
-func kernelAVX2_6x16(k int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
+// kernelAVX2_6x16 computes the 6x16 tile C = alpha*A*B + beta*C from a packed panel a [k][6] and
+// rows of b 16 floats wide, ldb floats apart (ldb = 16 for a packed panel).
+func kernelAVX2_6x16(k int, a []float32, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
 
-// kernelAVX2_4x24 computes the 4x24 tile C = alpha*A*B + beta*C from packed panels a [k][4] and b [k][24].
-func kernelAVX2_4x24(k int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
+// kernelAVX2_4x24 computes the 4x24 tile C = alpha*A*B + beta*C from a packed panel a [k][4] and
+// rows of b 24 floats wide, ldb floats apart (ldb = 24 for a packed panel).
+func kernelAVX2_4x24(k int, a []float32, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
 
-// kernelAVX512_14x32 computes the 14x32 tile C = alpha*A*B + beta*C from packed panels a [k][14] and b [k][32].
-func kernelAVX512_14x32(k int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
+// kernelAVX512_14x32 computes the 14x32 tile C = alpha*A*B + beta*C from a packed panel a [k][14] and
+// rows of b 32 floats wide, ldb floats apart (ldb = 32 for a packed panel).
+func kernelAVX512_14x32(k int, a []float32, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
 
-// kernelAVX512_8x48 computes the 8x48 tile C = alpha*A*B + beta*C from packed panels a [k][8] and b [k][48].
-func kernelAVX512_8x48(k int, a []float32, b []float32, c []float32, ldc int, alpha float32, beta float32)
+// kernelAVX512_8x48 computes the 8x48 tile C = alpha*A*B + beta*C from a packed panel a [k][8] and
+// rows of b 48 floats wide, ldb floats apart (ldb = 48 for a packed panel).
+func kernelAVX512_8x48(k int, a []float32, b []float32, ldb int, c []float32, ldc int, alpha float32, beta float32)
 
 // gemvNAVX2 computes y[j] = sum_p x[p]*m[p*ld+j] for j below len(y) rounded down to 8 and returns that count.
 func gemvNAVX2(m []float32, ld int, x []float32, y []float32) int

@@ -99,10 +99,10 @@ func (j *packedJob) run(part int) {
 					ap := bf.a[ir*kc : ir*kc+kc*mr]
 					off := (ic+ir)*p.ldc + jr
 					if mm == mr && nn == nr {
-						im.kernel(kc, ap, bp, p.c[off:], p.ldc, p.alpha, beta)
+						im.kernel(kc, ap, bp, nr, p.c[off:], p.ldc, p.alpha, beta)
 						continue
 					}
-					im.kernel(kc, ap, bp, bf.tile, nr, 1, 0)
+					im.kernel(kc, ap, bp, nr, bf.tile, nr, 1, 0)
 					mergeTile(mm, nn, p.alpha, bf.tile, nr, beta, p.c[off:], p.ldc)
 				}
 			}

@@ -58,8 +58,9 @@ func paramAddr(name string) Mem {
 func microKernel(s isa, mr, nv int) {
 	nr := nv * s.bytes / 4
 	name := fmt.Sprintf("kernel%s_%dx%d", s.name, mr, nr)
-	TEXT(name, NOSPLIT, "func(k int, a, b, c []float32, ldc int, alpha, beta float32)")
-	Doc(fmt.Sprintf("%s computes the %dx%d tile C = alpha*A*B + beta*C from packed panels a [k][%d] and b [k][%d].", name, mr, nr, mr, nr))
+	TEXT(name, NOSPLIT, "func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)")
+	Doc(fmt.Sprintf("%s computes the %dx%d tile C = alpha*A*B + beta*C from a packed panel a [k][%d] and", name, mr, nr, mr),
+		fmt.Sprintf("rows of b %d floats wide, ldb floats apart (ldb = %d for a packed panel).", nr, nr))
 	if mr*nv+nv+1 > len(s.regs) {
 		panic("too many registers")
 	}
@@ -69,7 +70,11 @@ func microKernel(s isa, mr, nv int) {
 
 	k := Load(Param("k"), GP64())
 	ap := Mem{Base: Load(Param("a").Base(), GP64())}
-	bp := Mem{Base: Load(Param("b").Base(), GP64())}
+	bp := Load(Param("b").Base(), GP64())
+	ldb := Load(Param("ldb"), GP64())
+	SHLQ(U8(2), ldb)
+	ldb3 := GP64()
+	LEAQ(Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
 	cp := Load(Param("c").Base(), GP64())
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(U8(2), ldc)
@@ -91,9 +96,22 @@ func microKernel(s isa, mr, nv int) {
 		}
 	}
 
+	// brow addresses vector v of B row u (u < 4) of the current step group.
+	brow := func(u, v int) Mem {
+		m := Mem{Base: bp, Disp: v * s.bytes}
+		switch u {
+		case 1:
+			m.Index, m.Scale = ldb, 1
+		case 2:
+			m.Index, m.Scale = ldb, 2
+		case 3:
+			m.Index, m.Scale = ldb3, 1
+		}
+		return m
+	}
 	step := func(u int) {
 		for v := 0; v < nv; v++ {
-			VMOVUPS(bp.Offset((u*nv+v)*s.bytes), breg(v))
+			VMOVUPS(brow(u, v), breg(v))
 		}
 		for i := 0; i < mr; i++ {
 			VBROADCASTSS(ap.Offset((u*mr+i)*4), t)
@@ -110,7 +128,7 @@ func microKernel(s isa, mr, nv int) {
 		step(u)
 	}
 	ADDQ(U32(unroll*mr*4), ap.Base)
-	ADDQ(U32(unroll*nv*s.bytes), bp.Base)
+	LEAQ(Mem{Base: bp, Index: ldb, Scale: 4}, bp)
 	SUBQ(U8(unroll), k)
 	JMP(LabelRef(name + "_loop"))
 
@@ -119,7 +137,7 @@ func microKernel(s isa, mr, nv int) {
 	JZ(LabelRef(name + "_store"))
 	step(0)
 	ADDQ(U32(mr*4), ap.Base)
-	ADDQ(U32(nv*s.bytes), bp.Base)
+	ADDQ(ldb, bp)
 	DECQ(k)
 	JMP(LabelRef(name + "_tail"))
 
