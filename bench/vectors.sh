@@ -4,7 +4,8 @@
 # dim 100, window 5, negative 5, min-count 5, sample $SAMPLE, $EPOCHS epochs,
 # $THREADS threads. Measures the whole command with /usr/bin/time -v (wall
 # clock, user+sys CPU, peak RSS) and evaluates every output with the same
-# gensim code (bench/vectors_eval.py). Then GloVe (ours only): window 10,
+# code (Google analogies restricted to the 30k most frequent words, WS-353
+# Spearman; `recurrent vectors eval`, gensim-exact). Then GloVe (ours only): window 10,
 # x_max 100, 15 iterations, dim 100.
 #
 # usage: bench/vectors.sh            (env: EPOCHS METHODS TOOLS GLOVE WORK)
@@ -21,6 +22,11 @@ TOOLS=${TOOLS-"recurrent fasttext gensim"}
 GLOVE=${GLOVE:-1}
 GLOVE_ITER=${GLOVE_ITER:-15}
 PY=/usr/bin/python3
+# Evaluation: `recurrent vectors eval` (gensim-exact: same numbers as
+# bench/vectors_eval.py, which EVAL=gensim uses instead, ~100x slower).
+EVAL=${EVAL:-recurrent}
+ANALOGY=/work/shared/data/analogy/questions-words.txt
+WS353=/work/shared/data/similarity/wordsim353.tsv
 mkdir -p "$WORK"
 
 go build -o "$WORK/recurrent" ./cmd/recurrent
@@ -45,7 +51,12 @@ measure() {
 	cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u+s}' "$tf")
 	rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$tf")
 	local ev
-	ev=$($PY bench/vectors_eval.py "$out" | cut -f2,3)
+	if [ "$EVAL" = gensim ]; then
+		ev=$($PY bench/vectors_eval.py "$out" | cut -f2,3)
+	else
+		ev=$("$WORK/recurrent" vectors eval --vectors "$out" --analogy "$ANALOGY" --similarity "$WS353" --json --quiet |
+			$PY -c 'import json,sys; d=json.load(sys.stdin); print("%.4f\t%.4f" % (d["analogy"]["total"], d["similarity"]["wordsim353.tsv"]["spearman"]))')
+	fi
 	local words=$((TOKENS * epochs))
 	printf '%s\t%s\t%s\t%.1f\t%.1f\t%s\t%.0f\t%.0f\t%s\t%s\n' "$name" "$method" "$epochs" "$wall" "$cpu" "$rss" \
 		"$(echo "$words / $wall" | bc -l)" "$(echo "$words / $cpu" | bc -l)" "$ev" "$load" | tee -a "$RESULTS"
