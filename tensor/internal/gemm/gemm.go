@@ -8,7 +8,10 @@
 // caller (tensor.Sgemm checks shapes and leading dimensions).
 package gemm
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+)
 
 // microKernel computes one full mr x nr register tile of C:
 //
@@ -103,6 +106,8 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 	im := cur
+	// More goroutines than Ps cannot run at once.
+	threads = max(1, min(threads, runtime.GOMAXPROCS(0)))
 	if m == 1 || n == 1 {
 		gemv(im, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads)
 		return

@@ -1,6 +1,7 @@
 package gemm
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -95,8 +96,13 @@ func worker() {
 					deadline = time.Now().Add(spinFor)
 				}
 			}
-			if i%64 == 63 && time.Now().After(deadline) {
-				break
+			if i%64 == 63 {
+				if time.Now().After(deadline) {
+					break
+				}
+				// Let any goroutine waiting for this P run, e.g. the
+				// caller itself when there are more threads than Ps.
+				runtime.Gosched()
 			}
 		}
 	}
