@@ -415,6 +415,53 @@ func (m *CondModel) Sample(ctx context.Context, label int, opt SampleOptions) ([
 	return out, nil
 }
 
+// LabelPosterior returns log p(label | sentence) for every label under the
+// model itself with a uniform prior: log p(sentence, <eos> | label)
+// normalised over the labels (Bayes' rule with the generative model).
+func (m *CondModel) LabelPosterior(sent []int32) ([]float64, error) {
+	lp := make([]float64, len(m.Config.Labels))
+	for l := range lp {
+		nll, _, err := m.Loss([][]int32{sent}, []int{l}, false)
+		if err != nil {
+			return nil, err
+		}
+		lp[l] = -nll
+	}
+	mx := slices.Max(lp)
+	var z float64
+	for _, v := range lp {
+		z += math.Exp(v - mx)
+	}
+	for l := range lp {
+		lp[l] -= mx + math.Log(z)
+	}
+	return lp, nil
+}
+
+// SampleReranked draws n samples for label (seeds opt.Seed, opt.Seed+1,
+// ...) and returns the one the model itself assigns the highest posterior
+// log p(label | sample), with that posterior. n <= 1 is Sample.
+func (m *CondModel) SampleReranked(ctx context.Context, label int, opt SampleOptions, n int) ([]int32, float64, error) {
+	var best []int32
+	bestScore := math.Inf(-1)
+	seed := opt.Seed
+	for i := 0; i < max(1, n); i++ {
+		opt.Seed = seed + uint64(i)
+		ids, err := m.Sample(ctx, label, opt)
+		if err != nil {
+			return nil, 0, err
+		}
+		post, err := m.LabelPosterior(append(slices.Clone(opt.Prompt), ids...))
+		if err != nil {
+			return nil, 0, err
+		}
+		if post[label] > bestScore || best == nil {
+			best, bestScore = ids, post[label]
+		}
+	}
+	return best, bestScore, nil
+}
+
 // DecodeSentence joins token ids with spaces (characters for a Chars
 // tokenizer).
 func (m *CondModel) DecodeSentence(ids []int32) string {

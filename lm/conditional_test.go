@@ -144,6 +144,21 @@ func TestCondLearnsLabel(t *testing.T) {
 			if ok < 18 {
 				t.Errorf("label %s: %d of 20 samples use only its words", name, ok)
 			}
+			// The model as a classifier (Bayes' rule) and reranked samples.
+			post, err := m2.LabelPosterior([]int32{v.ID(words[l][0]), v.ID(words[l][1])})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p := math.Exp(post[l]); p < 0.9 || math.Abs(math.Exp(post[0])+math.Exp(post[1])-1) > 1e-9 {
+				t.Errorf("label %s: posterior %v", name, post)
+			}
+			ids, score, err := m2.SampleReranked(context.Background(), l, SampleOptions{MaxTokens: 10, Temperature: 1, Seed: 7}, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if check, _ := m2.LabelPosterior(ids); math.Abs(check[l]-score) > 1e-9 || score < math.Log(0.9) {
+				t.Errorf("label %s: reranked sample %v scored %.4f (recomputed %v)", name, ids, score, check)
+			}
 		}
 	}
 	t.Logf("valid perplexity: %v", ppl)

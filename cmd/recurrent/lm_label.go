@@ -190,8 +190,12 @@ SST labels 0/1 are named negative/positive unless --raw-labels.`,
 // must be a conditional one and sentences for that label are printed one
 // per line; without it the command runs as before.
 func wrapLMSampleWithLabel(c *cobra.Command) {
-	var label string
+	var (
+		label  string
+		rerank int
+	)
 	c.Flags().StringVar(&label, "label", "", "sample sentences for this label from a conditional model (lm train-labels), one per line")
+	c.Flags().IntVar(&rerank, "rerank", 1, "with --label: draw N samples per output and keep the one the model itself finds most likely to have the label (Bayes' rule)")
 	orig := c.RunE
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		if label == "" {
@@ -230,8 +234,8 @@ func wrapLMSampleWithLabel(c *cobra.Command) {
 		}
 		w := cmd.OutOrStdout()
 		for i := 0; i < max(1, num); i++ {
-			opt.Seed = seed + uint64(i)
-			ids, err := m.Sample(cmd.Context(), li, opt)
+			opt.Seed = seed + uint64(i*max(1, rerank))
+			ids, _, err := m.SampleReranked(cmd.Context(), li, opt, rerank)
 			if err != nil {
 				return err
 			}
