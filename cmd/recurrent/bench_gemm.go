@@ -59,9 +59,11 @@ and the work per second of process CPU time times the thread count
 				return fmt.Errorf("bench gemm: --threads must be >= 0, got %d", threads)
 			}
 			if kernel != "" {
+				prev := tensor.GemmKernel()
 				if err := tensor.SetGemmKernel(kernel); err != nil {
 					return fmt.Errorf("bench gemm: %w", err)
 				}
+				defer tensor.SetGemmKernel(prev)
 			}
 			tensor.SetThreads(threads)
 			defer tensor.SetThreads(0)
