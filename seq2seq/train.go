@@ -200,7 +200,10 @@ func (t *Trainer) batches(epoch int) [][]int {
 
 // Run trains until Config.Epochs epochs are done, calling progress (if
 // non-nil) after every update and epochEnd (if non-nil) after every epoch,
-// where a caller may save a checkpoint. It stops early with ctx's error.
+// where a caller may save a checkpoint. It stops early with ctx's error,
+// between batches, leaving Position at the next batch so that Save and
+// Resume continue the same batch order exactly (the resumed epoch's
+// reported train loss then covers only its remaining batches).
 func (t *Trainer) Run(ctx context.Context, progress func(Progress), epochEnd func(EpochMetrics) error) error {
 	m := t.Model
 	ps := m.Params()

@@ -260,6 +260,33 @@ func TestCheckpointRoundTrip(t *testing.T) {
 			t.Fatalf("%s differs after resume", p.Name)
 		}
 	}
+	// Interrupted mid-epoch: the position is kept and the rest of the
+	// epoch's batches follow in the same order after Resume.
+	_, t4, _ := newRun()
+	ctx, cancel := context.WithCancel(context.Background())
+	err = t4.Run(ctx, func(p Progress) {
+		if p.Epoch == 1 && p.Batch == 7 {
+			cancel()
+		}
+	}, nil)
+	if err != context.Canceled || t4.Position().Batch != 7 {
+		t.Fatalf("interrupted run: %v at %+v", err, t4.Position())
+	}
+	if err := t4.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	t5, err := Resume(dir, tr, Encoded{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := t5.Run(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range m1.Params() {
+		if !slices.Equal(p.Data, t5.Model.Params()[i].Data) {
+			t.Fatalf("%s differs after a mid-epoch resume", p.Name)
+		}
+	}
 	if _, err := Resume(dir, Encoded{Src: tr.Src[1:], Tgt: tr.Tgt[1:]}, Encoded{}); err == nil {
 		t.Error("resume on different data accepted")
 	}

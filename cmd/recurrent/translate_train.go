@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,8 +38,8 @@ outputs (Bahdanau additive by default; Luong dot or general; or none, where
 the decoder starts from the encoder's final state), with teacher forcing.
 Tokens are characters by default (--tokens word for whitespace tokens).
 After every epoch the dev loss and greedy exact match are printed and a
-complete, atomic training checkpoint is written to --out; --resume
-continues from it exactly.`,
+complete, atomic training checkpoint is written to --out (also on Ctrl-C,
+mid-epoch); --resume continues from it exactly.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if trainPath == "" || out == "" {
@@ -126,6 +127,16 @@ continues from it exactly.`,
 					em.Epoch, em.TrainLoss, em.DevLoss, em.DevTokenAccTF, em.DevExact, em.LR, em.Seconds)
 				return err
 			})
+			if errors.Is(err, context.Canceled) {
+				if bar != nil {
+					_ = bar.Finish()
+				}
+				if serr := tr.Save(out); serr != nil {
+					return fmt.Errorf("translate train: interrupted, and saving failed: %w", serr)
+				}
+				p := tr.Position()
+				return fmt.Errorf("translate train: interrupted at epoch %d batch %d; checkpoint saved in %s (--resume continues)", p.Epoch+1, p.Batch, out)
+			}
 			if err != nil {
 				return err
 			}
