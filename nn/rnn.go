@@ -82,7 +82,11 @@ type rnnDir struct {
 	cs                 []float32 // [T+1, B, H] LSTM cell states
 	aux                []float32 // [T, B, H] LSTM tanh(c); GRU W_hn h + b_hn; GRU-Cho r*h
 	hw                 []float32 // [B, G*H] recurrent projection of one step
-	whhT               []float32 // [H, G*H] W_hh transposed for the per-step GEMM
+	// W_hh packed for the per-step products (once per Forward/Backward, so
+	// that the steps do not repack it): whhP is W_hh^T [H, G*H] (GRU-Cho:
+	// its first 2H columns, and whhP2 the last H), whhPB is W_hh [k, H]
+	// for dh_prev = dg W_hh.
+	whhP, whhP2, whhPB tensor.PackedMat
 	dg                 []float32 // [T, B, G*H] pre-activation gradients (input side)
 	dgh                []float32 // [T, B, G*H] recurrent side (aliases dg except GRU)
 	dh, dhp, dc, drh   []float32 // [B, H]
@@ -213,9 +217,6 @@ func (r *RNN) alloc(T, B int) {
 		d.a = grow(d.a, T*B*GH)
 		d.hs = grow(d.hs, (T+1)*B*H)
 		d.hw = grow(d.hw, B*GH)
-		if d.whhT == nil {
-			d.whhT = make([]float32, GH*H)
-		}
 		switch r.cell {
 		case CellLSTM:
 			d.cs = grow(d.cs, (T+1)*B*H)
@@ -428,10 +429,19 @@ func (r *RNN) forwardDir(dir *rnnDir, d int, in, out, h0, c0 []float32) {
 			clear(dir.cs[s0*B*H : (s0+1)*B*H])
 		}
 	}
-	// W_hh^T once per call, so that the per-step GEMMs read the weights
-	// row by row instead of transposing them on every step.
-	whhT := dir.whhT
-	transpose(whhT, dir.whh.Data, GH, H)
+	// W_hh^T packed once per call, so that the per-step GEMMs do not
+	// repack it; a batch of at most recurDirectRows rows is a few dot
+	// products per weight row, which read W_hh as it is (packing it would
+	// cost more than a step).
+	direct := B <= recurDirectRows
+	if !direct {
+		if r.cell == CellGRUCho {
+			dir.whhP.Pack(true, H, 2*H, dir.whh.Data, H, B)
+			dir.whhP2.Pack(true, H, H, dir.whh.Data[2*H*H:], H, B)
+		} else {
+			dir.whhP.Pack(true, H, GH, dir.whh.Data, H, B)
+		}
+	}
 	DH := r.d * H
 	for s := 0; s < T; s++ {
 		t := s
@@ -444,22 +454,22 @@ func (r *RNN) forwardDir(dir *rnnDir, d int, in, out, h0, c0 []float32) {
 		act := r.activeAt(t)
 		switch r.cell {
 		case CellTanh, CellReLU:
-			tensor.Sgemm(false, false, B, GH, H, 1, hp, H, whhT, GH, 0, dir.hw, GH)
+			r.recurMul(dir, direct, 0, GH, hp, dir.hw)
 			stepTanhReLU(r.cell == CellReLU, a, dir.hw, hp, hc, B, H, act)
 		case CellLSTM:
-			tensor.Sgemm(false, false, B, GH, H, 1, hp, H, whhT, GH, 0, dir.hw, GH)
+			r.recurMul(dir, direct, 0, GH, hp, dir.hw)
 			stepLSTM(a, dir.hw, hp, hc, dir.cs[ps*B*H:(ps+1)*B*H], dir.cs[cs*B*H:(cs+1)*B*H], dir.aux[t*B*H:(t+1)*B*H], B, H, act)
 		case CellGRU:
-			tensor.Sgemm(false, false, B, GH, H, 1, hp, H, whhT, GH, 0, dir.hw, GH)
+			r.recurMul(dir, direct, 0, GH, hp, dir.hw)
 			stepGRU(a, dir.hw, bhn, hp, hc, dir.aux[t*B*H:(t+1)*B*H], B, H, act)
 		case CellGRUCho:
 			rh := dir.aux[t*B*H : (t+1)*B*H]
-			tensor.Sgemm(false, false, B, 2*H, H, 1, hp, H, whhT, GH, 0, dir.hw, GH)
+			r.recurMul(dir, direct, 0, 2*H, hp, dir.hw)
 			stepGRUChoGates(a, dir.hw, hp, rh, B, H)
-			tensor.Sgemm(false, false, B, H, H, 1, rh, H, whhT[2*H:], GH, 0, dir.hw[2*H:], GH)
+			r.recurMul(dir, direct, 2*H, H, rh, dir.hw)
 			stepGRUUpdate(false, a, dir.hw, hp, hc, B, H, act)
 		case CellGRUMinimal:
-			tensor.Sgemm(false, false, B, GH, H, 1, hp, H, whhT, GH, 0, dir.hw, GH)
+			r.recurMul(dir, direct, 0, GH, hp, dir.hw)
 			stepGRUUpdate(true, a, dir.hw, hp, hc, B, H, act)
 		}
 		for b := 0; b < B; b++ {
@@ -471,6 +481,27 @@ func (r *RNN) forwardDir(dir *rnnDir, d int, in, out, h0, c0 []float32) {
 			}
 		}
 	}
+}
+
+// recurDirectRows is the batch size up to which the per-step recurrent
+// products read W_hh directly instead of a packed copy (tensor.Sgemm runs
+// such products as one matrix-vector product per row, without packing).
+const recurDirectRows = 6
+
+// recurMul sets columns off:off+n of hw [B, G*H] to h [B, H] times rows
+// off:off+n of W_hh transposed, reading W_hh itself when direct and the
+// packed copy (dir.whhP, or dir.whhP2 for off > 0) otherwise.
+func (r *RNN) recurMul(dir *rnnDir, direct bool, off, n int, h, hw []float32) {
+	B, H, GH := r.b, r.h, r.g*r.h
+	if direct {
+		tensor.Sgemm(false, true, B, n, H, 1, h, H, dir.whh.Data[off*H:], H, 0, hw[off:], GH)
+		return
+	}
+	pm := &dir.whhP
+	if off > 0 {
+		pm = &dir.whhP2
+	}
+	tensor.SgemmPacked(false, B, 1, h, H, pm, 0, hw[off:], GH)
 }
 
 // ErrNoForward is returned by Backward when no successful Forward
@@ -606,6 +637,15 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 		}
 	}
 	whh := dir.whh.Data
+	// W_hh packed once for the per-step dh_prev products (see forwardDir).
+	direct := B <= recurDirectRows
+	if !direct {
+		kb := GH
+		if r.cell == CellGRUCho {
+			kb = 2 * H
+		}
+		dir.whhPB.Pack(false, kb, H, whh, H, B)
+	}
 	for s := T - 1; s >= 0; s-- {
 		t := s
 		if dir.reverse {
@@ -644,7 +684,11 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 			backGRUMinimal(a, hp, dir.dh, dg, dir.dhp, B, H, act)
 		}
 		// dh_prev += dgh W_hh.
-		tensor.Sgemm(false, false, B, H, k, 1, dgh, GH, whh, H, 1, dir.dhp, H)
+		if direct {
+			tensor.Sgemm(false, false, B, H, k, 1, dgh, GH, whh, H, 1, dir.dhp, H)
+		} else {
+			tensor.SgemmPacked(false, B, 1, dgh, GH, &dir.whhPB, 1, dir.dhp, H)
+		}
 		dir.dh, dir.dhp = dir.dhp, dir.dh
 	}
 	// Weight gradients, one GEMM each over all steps.
@@ -660,20 +704,6 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 	if dir.bih != nil {
 		colSums(dir.bih.Grad, dir.dg, T*B, GH)
 		colSums(dir.bhh.Grad, dir.dgh, T*B, GH)
-	}
-}
-
-// transpose sets dst [cols, rows] to the transpose of src [rows, cols].
-func transpose(dst, src []float32, rows, cols int) {
-	const blk = 32
-	for i0 := 0; i0 < rows; i0 += blk {
-		for j0 := 0; j0 < cols; j0 += blk {
-			for i := i0; i < min(i0+blk, rows); i++ {
-				for j := j0; j < min(j0+blk, cols); j++ {
-					dst[j*rows+i] = src[i*cols+j]
-				}
-			}
-		}
 	}
 }
 
