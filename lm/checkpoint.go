@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
+	"strconv"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/text"
@@ -31,6 +32,13 @@ type trainState struct {
 	TrainHash uint64   `json:"train_hash"`
 	ValidLen  int      `json:"valid_tokens"`
 	ValidHash uint64   `json:"valid_hash"`
+	// BadEpochs counts end-of-epoch validations without improvement in a
+	// row (for early stopping); History is every validation so far, and
+	// SinceLoss/SinceN the training losses since the last one.
+	BadEpochs int     `json:"bad_epochs,omitempty"`
+	History   []Point `json:"history,omitempty"`
+	SinceLoss float64 `json:"since_loss,omitempty"`
+	SinceN    int     `json:"since_n,omitempty"`
 }
 
 // hashIDs fingerprints a token stream so a resume on different data fails.
@@ -76,6 +84,22 @@ func (m *Model) Save(dir string) error {
 func Load(dir string) (*Model, error) {
 	m, _, _, err := load(dir)
 	return m, err
+}
+
+// LoadBest reads the model of a training checkpoint with the parameters of
+// its best validation (best.safetensors) instead of the latest ones.
+func LoadBest(dir string) (*Model, error) {
+	m, ck, _, err := load(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !ck.Has(BestFile) {
+		return nil, fmt.Errorf("lm: %s has no %s (no validation was run)", dir, BestFile)
+	}
+	if _, err := ck.ReadParams(BestFile, m.params); err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	return m, nil
 }
 
 func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
@@ -126,7 +150,19 @@ func (t *Trainer) Save(dir string) error {
 		carry["c"] = checkpoint.Tensor{Shape: t.stateShape(), Data: t.state.C}
 	}
 	st := trainState{Format: stateFormat, Position: t.pos, LR: t.opt.LR(), Best: t.best,
-		TrainLen: len(t.train), TrainHash: hashIDs(t.train), ValidLen: len(t.valid), ValidHash: hashIDs(t.valid)}
+		TrainLen: len(t.train), TrainHash: hashIDs(t.train), ValidLen: len(t.valid), ValidHash: hashIDs(t.valid),
+		BadEpochs: t.bad, History: t.history, SinceLoss: t.sinceLoss, SinceN: t.sinceN}
+	if t.bestParams != nil {
+		bt := make(map[string]checkpoint.Tensor, len(t.bestParams))
+		for i, p := range t.Model.Params() {
+			bt[p.Name] = checkpoint.Tensor{Shape: p.Shape, Data: t.bestParams[i]}
+		}
+		meta := map[string]string{"format": "pt", "model": "recurrent-lm"}
+		if t.best != nil {
+			meta["valid_loss"] = strconv.FormatFloat(t.best.Loss, 'g', -1, 64)
+		}
+		files = append(files, checkpoint.TensorsFile(BestFile, bt, meta))
+	}
 	files = append(files,
 		checkpoint.TensorsFile(checkpoint.OptimizerFile, ot, om),
 		checkpoint.TensorsFile(CarryFile, carry, nil),
@@ -200,5 +236,20 @@ func Resume(dir string, train, valid []int32) (*Trainer, error) {
 		copy(dst, ten.Data)
 	}
 	t.pos, t.best = st.Position, st.Best
+	if ck.Has(BestFile) {
+		bt, _, err := ck.ReadTensors(BestFile)
+		if err != nil {
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+		t.keepBest() // allocates; overwritten below
+		for i, p := range t.Model.Params() {
+			b, ok := bt[p.Name]
+			if !ok || len(b.Data) != len(p.Data) {
+				return nil, fmt.Errorf("lm: resume %s: %s: tensor %q missing or of the wrong size", dir, BestFile, p.Name)
+			}
+			copy(t.bestParams[i], b.Data)
+		}
+	}
+	t.bad, t.history, t.sinceLoss, t.sinceN = st.BadEpochs, st.History, st.SinceLoss, st.SinceN
 	return t, nil
 }

@@ -28,6 +28,11 @@ type Config struct {
 	Tied bool `json:"tie_weights"`
 	// Tokenizer is how text was split into tokens for this model.
 	Tokenizer text.Tokenizer `json:"tokenizer"`
+	// InitRange, when positive, draws every parameter (weights and
+	// biases of the embedding, the RNN and the decoder) from
+	// uniform(-InitRange, InitRange), as Zaremba et al. (2014) do with 0.1.
+	// Zero keeps the default initialisation described at New.
+	InitRange float64 `json:"init_range,omitempty"`
 }
 
 // Validate checks the configuration.
@@ -42,6 +47,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("lm: config: embed_dim %d, hidden_size %d and num_layers %d must be positive", c.EmbedDim, c.Hidden, c.Layers)
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return fmt.Errorf("lm: config: dropout %v outside [0, 1)", c.Dropout)
+	case !(c.InitRange >= 0) || math.IsInf(c.InitRange, 0):
+		return fmt.Errorf("lm: config: init_range %v must be a finite non-negative number", c.InitRange)
 	case c.Tied && c.EmbedDim != c.Hidden:
 		return fmt.Errorf("lm: config: tied weights need embed_dim (%d) == hidden_size (%d)", c.EmbedDim, c.Hidden)
 	}
@@ -78,7 +85,8 @@ type Model struct {
 // New builds a model with fresh weights drawn from a generator seeded with
 // seed: the embedding and decoder weights uniform(-0.1, 0.1) and the decoder
 // bias zero, as PyTorch's word_language_model example, and the RNN with
-// PyTorch's default initialisation. v may be nil (then Config.VocabSize
+// PyTorch's default initialisation; with Config.InitRange > 0 every
+// parameter is redrawn from uniform(-InitRange, InitRange). v may be nil (then Config.VocabSize
 // alone sizes the model) but is kept for encoding and decoding text.
 func New(cfg Config, v *text.Vocab, seed uint64) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
@@ -128,6 +136,11 @@ func New(cfg Config, v *text.Vocab, seed uint64) (*Model, error) {
 		m.params = append(m.params, dec.Weight)
 	}
 	m.params = append(m.params, dec.Bias)
+	if cfg.InitRange > 0 {
+		for _, p := range m.params {
+			nn.InitUniform(initRand, p.Data, cfg.InitRange)
+		}
+	}
 	return m, nil
 }
 

@@ -31,6 +31,16 @@ type TrainConfig struct {
 	// validation loss did not improve (0 or 1: never), as PyTorch's
 	// word_language_model example does with 4.
 	Anneal float64 `json:"anneal,omitempty"`
+	// LRDecay multiplies the learning rate by this factor at the end of
+	// every epoch numbered LRDecayStart or later (epochs count from 1);
+	// 0 or 1: never. Zaremba et al. (2014) use 0.5 from epoch 4 (their
+	// "small" model: lr 1 for epochs 1-4, then halved each epoch).
+	LRDecay float64 `json:"lr_decay,omitempty"`
+	// LRDecayStart is the first epoch (1-based) after which LRDecay applies.
+	LRDecayStart int `json:"lr_decay_start,omitempty"`
+	// Patience stops training early after this many consecutive
+	// end-of-epoch validations without a new best loss (0: never).
+	Patience int `json:"patience,omitempty"`
 	// EvalBatch is the batch size for validation (0: Batch).
 	EvalBatch int `json:"eval_batch_size,omitempty"`
 	// EvalEvery validates every this many steps as well as after each
@@ -55,6 +65,8 @@ func (c *TrainConfig) validate() error {
 		return fmt.Errorf("lm: train: epochs %d must be positive", c.Epochs)
 	case !(c.LR > 0):
 		return fmt.Errorf("lm: train: learning rate %v must be positive", c.LR)
+	case c.LRDecay < 0 || c.LRDecayStart < 0 || c.Patience < 0:
+		return errors.New("lm: train: negative lr_decay, lr_decay_start or patience")
 	case c.Clip < 0 || c.Anneal < 0 || c.WeightDecay < 0 || c.EvalBatch < 0 || c.MaxSteps < 0 || c.EvalEvery < 0 || c.CheckpointEvery < 0 || c.TimeLimit < 0:
 		return errors.New("lm: train: negative clip, anneal, weight_decay, eval_batch_size, max_steps, eval_every, checkpoint_every or time_limit")
 	}
@@ -72,7 +84,7 @@ type Position struct {
 // Progress is reported to the callback after every step and validation.
 type Progress struct {
 	// Event is "step", "valid" (a validation finished), "anneal" (the
-	// learning rate was divided) or "checkpoint" (one was saved).
+	// learning rate was divided), "decay" (LRDecay applied) or "checkpoint" (one was saved).
 	Event string
 	Pos   Position
 	// Chunks is the number of chunks per epoch; MaxSteps the step budget
@@ -90,6 +102,22 @@ type Progress struct {
 	Dir           string   // the checkpoint directory ("checkpoint")
 }
 
+// Point is one validation on the loss curves: the step and epoch (1-based,
+// fractional inside an epoch) it was taken at, the mean training loss since
+// the previous point and the validation loss, both in nats per token.
+type Point struct {
+	Step      int64   `json:"step"`
+	Epoch     float64 `json:"epoch"`
+	TrainLoss float64 `json:"train_loss,omitempty"` // 0: no training step since the previous point
+	ValidLoss float64 `json:"valid_loss"`
+	LR        float64 `json:"lr"`
+}
+
+// BestFile is the file of a training checkpoint that holds the parameters
+// with the lowest validation loss seen so far (same names and format as
+// model.safetensors); LoadBest loads them.
+const BestFile = "best.safetensors"
+
 // Result summarizes a Run.
 type Result struct {
 	Pos       Position
@@ -98,6 +126,8 @@ type Result struct {
 	Best      *Metrics // best validation seen
 	Elapsed   time.Duration
 	Tokens    int64 // target tokens trained on in this Run
+	// EarlyStop is set when Patience ended the run.
+	EarlyStop bool
 }
 
 // Trainer trains a Model on a token stream with truncated BPTT.
@@ -115,7 +145,34 @@ type Trainer struct {
 	pos   Position
 	best  *Metrics
 	x, y  []int32
+
+	// history is every validation so far (kept across resumes), bad the
+	// number of consecutive end-of-epoch validations without improvement,
+	// and sinceLoss/sinceN the training losses since the last point.
+	history   []Point
+	bad       int
+	sinceLoss float64
+	sinceN    int
+	// bestParams is a copy of the parameters at the best validation.
+	bestParams [][]float32
 }
+
+// keepBest copies the current parameters as the best ones.
+func (t *Trainer) keepBest() {
+	ps := t.Model.Params()
+	if t.bestParams == nil {
+		t.bestParams = make([][]float32, len(ps))
+		for i, p := range ps {
+			t.bestParams[i] = make([]float32, len(p.Data))
+		}
+	}
+	for i, p := range ps {
+		copy(t.bestParams[i], p.Data)
+	}
+}
+
+// History returns the validations so far (across resumes), oldest first.
+func (t *Trainer) History() []Point { return t.history }
 
 // NewTrainer prepares training of m on the train stream, validating on
 // valid (may be nil). The streams must be at least 2*Batch (2*EvalBatch)
@@ -163,7 +220,13 @@ func (t *Trainer) maxSteps() int64 {
 }
 
 // Done reports whether the step budget is used up.
-func (t *Trainer) Done() bool { return t.pos.Step >= t.maxSteps() || t.pos.Epoch >= t.Config.Epochs }
+func (t *Trainer) Done() bool {
+	return t.pos.Step >= t.maxSteps() || t.pos.Epoch >= t.Config.Epochs || t.earlyStopped()
+}
+
+// earlyStopped reports whether Patience epochs in a row failed to improve
+// the validation loss.
+func (t *Trainer) earlyStopped() bool { return t.Config.Patience > 0 && t.bad >= t.Config.Patience }
 
 // Validate evaluates the model on the validation stream (nil metrics
 // without one).
@@ -205,10 +268,18 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (Result, err
 			return err
 		}
 		lastValid = v
+		pt := Point{Step: t.pos.Step, Epoch: float64(t.pos.Epoch) + float64(t.pos.Chunk)/float64(chunks),
+			ValidLoss: v.Loss, LR: t.opt.LR()}
+		if t.sinceN > 0 {
+			pt.TrainLoss = t.sinceLoss / float64(t.sinceN)
+		}
+		t.sinceLoss, t.sinceN = 0, 0
+		t.history = append(t.history, pt)
 		improved := t.best == nil || v.Loss < t.best.Loss
 		if improved {
 			b := *v
 			t.best = &b
+			t.keepBest()
 		}
 		p := base
 		p.Event, p.Pos, p.Valid, p.LR, p.Elapsed = "valid", t.pos, v, t.opt.LR(), time.Since(start)
@@ -269,6 +340,8 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (Result, err
 			t.pos.Step++
 			epochLoss += loss
 			epochN++
+			t.sinceLoss += loss
+			t.sinceN++
 			res.Tokens += int64(T * B)
 			el := time.Since(start)
 			p := base
@@ -291,15 +364,31 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (Result, err
 		if t.pos.Chunk >= chunks {
 			// End of epoch: validate, anneal, move on, checkpoint.
 			prevBest := t.best
+			lastValid = nil
 			if err := validate(); err != nil {
 				return finish(err)
 			}
-			if cfg.Anneal > 1 && prevBest != nil && lastValid != nil && lastValid.Loss >= prevBest.Loss {
+			worse := prevBest != nil && lastValid != nil && lastValid.Loss >= prevBest.Loss
+			if cfg.Anneal > 1 && worse {
 				t.opt.SetLR(t.opt.LR() / cfg.Anneal)
 				p := base
 				p.Event, p.Pos, p.LR, p.Elapsed = "anneal", t.pos, t.opt.LR(), time.Since(start)
 				report(p)
 			}
+			if cfg.LRDecay > 0 && cfg.LRDecay != 1 && t.pos.Epoch+1 >= cfg.LRDecayStart {
+				t.opt.SetLR(t.opt.LR() * cfg.LRDecay)
+				p := base
+				p.Event, p.Pos, p.LR, p.Elapsed = "decay", t.pos, t.opt.LR(), time.Since(start)
+				report(p)
+			}
+			if lastValid != nil {
+				if worse {
+					t.bad++
+				} else {
+					t.bad = 0
+				}
+			}
+			res.EarlyStop = t.earlyStopped()
 			res.TrainLoss = epochLoss / float64(max(epochN, 1))
 			t.pos.Epoch++
 			t.pos.Chunk = 0

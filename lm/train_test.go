@@ -81,7 +81,8 @@ func paramsCopy(m *Model) [][]float32 {
 
 func TestResumeExact(t *testing.T) {
 	cfg := Config{Cell: "lstm", VocabSize: 7, EmbedDim: 6, Hidden: 6, Layers: 2, Dropout: 0.2, Tied: true}
-	tc := TrainConfig{Batch: 4, BPTT: 7, Epochs: 3, Optimizer: "adam", LR: 0.005, Clip: 0.5, Anneal: 2, Seed: 11}
+	tc := TrainConfig{Batch: 4, BPTT: 7, Epochs: 3, Optimizer: "adam", LR: 0.005, Clip: 0.5, Anneal: 2, Seed: 11,
+		LRDecay: 0.7, LRDecayStart: 2, Patience: 3}
 	train, valid := patternStream(300, 3), patternStream(120, 4)
 	newTrainer := func() *Trainer {
 		m, err := New(cfg, nil, 5)
@@ -142,6 +143,9 @@ func TestResumeExact(t *testing.T) {
 			if !slices.Equal(want[i], got[i]) {
 				t.Errorf("stop at %d: parameter %s differs after resume", stopAt, ref.Model.Params()[i].Name)
 			}
+		}
+		if !slices.Equal(b.History(), ref.History()) {
+			t.Errorf("stop at %d: history %+v, reference %+v", stopAt, b.History(), ref.History())
 		}
 		if b.LR() != ref.LR() || res.Valid.Loss != refRes.Valid.Loss {
 			t.Errorf("stop at %d: lr %v vs %v, valid %v vs %v", stopAt, b.LR(), ref.LR(), res.Valid.Loss, refRes.Valid.Loss)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -40,15 +41,18 @@ type lmTrainFlags struct {
 	out           string
 	resume        bool
 
-	tokenizer, eos, bos, specials string
-	lower, splitPunct             bool
-	minCount                      int64
-	maxVocab                      int
+	tokenizer, level, eos, bos, specials string
+	initRange                            float64
+	lower, splitPunct                    bool
+	minCount                             int64
+	maxVocab                             int
 
 	cell                  string
 	embed, hidden, layers int
 	dropout               float64
 	tied                  bool
+
+	tokenizerSet bool // --tokenizer given explicitly
 
 	tc      lm.TrainConfig
 	threads int
@@ -85,6 +89,7 @@ exactly (same data files required).`,
 	fl.BoolVar(&f.resume, "resume", false, "continue training from the checkpoint in --out")
 
 	fl.StringVar(&f.tokenizer, "tokenizer", "char", "char, word or whitespace")
+	fl.StringVar(&f.level, "level", "", "char or word (Unicode words): shorthand for --tokenizer")
 	fl.BoolVar(&f.lower, "lower", false, "lowercase the text")
 	fl.BoolVar(&f.splitPunct, "split-punct", false, "word tokenizer: keep punctuation as separate tokens")
 	fl.StringVar(&f.eos, "eos", "auto", `end-of-line token ("auto": "\n" for char, <eos> otherwise; "" for none)`)
@@ -99,6 +104,7 @@ exactly (same data files required).`,
 	fl.IntVar(&f.layers, "layers", 2, "recurrent layers")
 	fl.Float64Var(&f.dropout, "dropout", 0, "dropout on embeddings, between layers and on outputs")
 	fl.BoolVar(&f.tied, "tied", false, "tie decoder and embedding weights (needs --embed == --hidden)")
+	fl.Float64Var(&f.initRange, "init-range", 0, "draw every parameter from uniform(-R, R) (0: default init)")
 
 	fl.IntVar(&f.tc.Batch, "batch", 32, "parallel streams")
 	fl.IntVar(&f.tc.BPTT, "bptt", 64, "truncated BPTT length")
@@ -109,6 +115,9 @@ exactly (same data files required).`,
 	fl.Float64Var(&f.tc.WeightDecay, "weight-decay", 0, "weight decay")
 	fl.Float64Var(&f.tc.Clip, "clip", 1, "clip the global gradient norm (0: off)")
 	fl.Float64Var(&f.tc.Anneal, "anneal", 0, "divide the learning rate by this after an epoch without validation improvement")
+	fl.Float64Var(&f.tc.LRDecay, "lr-decay", 0, "multiply the learning rate by this at the end of each epoch >= --lr-decay-start (0: off)")
+	fl.IntVar(&f.tc.LRDecayStart, "lr-decay-start", 1, "first epoch (1-based) after which --lr-decay applies")
+	fl.IntVar(&f.tc.Patience, "patience", 0, "stop after this many epochs in a row without a better validation loss (0: never)")
 	fl.IntVar(&f.tc.EvalBatch, "eval-batch", 0, "validation batch size (default --batch)")
 	fl.Int64Var(&f.tc.EvalEvery, "eval-every", 0, "also validate every this many steps")
 	fl.Int64Var(&f.tc.CheckpointEvery, "checkpoint-every", 0, "also checkpoint every this many steps")
@@ -122,7 +131,18 @@ exactly (same data files required).`,
 
 // lmTokenizer builds the tokenizer from the flags.
 func (f *lmTrainFlags) lmTokenizer() (text.Tokenizer, error) {
-	mode, err := text.ParseMode(f.tokenizer)
+	name := f.tokenizer
+	switch f.level {
+	case "":
+	case "char", "word":
+		if f.tokenizerSet && f.tokenizer != f.level {
+			return text.Tokenizer{}, fmt.Errorf("--level %s contradicts --tokenizer %s", f.level, f.tokenizer)
+		}
+		name = f.level
+	default:
+		return text.Tokenizer{}, fmt.Errorf("--level %q: want char or word", f.level)
+	}
+	mode, err := text.ParseMode(name)
 	if err != nil {
 		return text.Tokenizer{}, err
 	}
@@ -260,6 +280,7 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 			tr.Config.TimeLimit = f.tc.TimeLimit
 		}
 	} else {
+		f.tokenizerSet = cmd.Flags().Changed("tokenizer")
 		tok, err := f.lmTokenizer()
 		if err != nil {
 			return err
@@ -270,7 +291,7 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 		}
 		test = tst
 		m, err := lm.New(lm.Config{Cell: f.cell, VocabSize: v.Len(), EmbedDim: f.embed, Hidden: f.hidden,
-			Layers: f.layers, Dropout: f.dropout, Tied: f.tied, Tokenizer: tok}, v, f.tc.Seed)
+			Layers: f.layers, Dropout: f.dropout, Tied: f.tied, Tokenizer: tok, InitRange: f.initRange}, v, f.tc.Seed)
 		if err != nil {
 			return err
 		}
@@ -393,6 +414,8 @@ func (r *lmReporter) report(p lm.Progress) {
 		r.println("step %d  valid loss %.4f  perplexity %.3f  %.4f %s  (%.0fs)", p.Pos.Step, p.Valid.Loss, p.Valid.Perplexity, p.Valid.Bits, bits, p.Elapsed.Seconds())
 	case "anneal":
 		r.println("step %d  validation did not improve: learning rate now %.4g", p.Pos.Step, p.LR)
+	case "decay":
+		r.println("step %d  end of epoch %d: learning rate now %.4g", p.Pos.Step, p.Pos.Epoch+1, p.LR)
 	case "checkpoint":
 		if !r.tty {
 			r.println("step %d  checkpoint saved to %s", p.Pos.Step, p.Dir)
@@ -404,6 +427,15 @@ func (r *lmReporter) finish() {
 	if r.bar != nil {
 		_ = r.bar.Finish()
 	}
+}
+
+// loadLM loads a checkpoint directory, or with a path DIR/best.safetensors
+// the directory's model with its best-validation weights.
+func loadLM(path string) (*lm.Model, error) {
+	if filepath.Base(path) == lm.BestFile {
+		return lm.LoadBest(filepath.Dir(path))
+	}
+	return lm.Load(path)
 }
 
 // lmSampleFlags are the flags of `recurrent lm sample`.
@@ -427,7 +459,7 @@ restrict sampling to the most likely tokens. Equal --seed, equal text.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runLMSample(cmd, &f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.model, "model", "", "checkpoint directory (required)")
+	fl.StringVar(&f.model, "model", "", "checkpoint directory, or DIR/best.safetensors for its best-validation weights (required)")
 	fl.StringVar(&f.prompt, "prompt", "", "text to continue")
 	fl.IntVar(&f.opt.MaxTokens, "length", 500, "tokens to generate")
 	fl.Float64Var(&f.opt.Temperature, "temperature", 1, "softmax temperature (0: greedy)")
@@ -444,7 +476,7 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 	if f.model == "" {
 		return errors.New("lm sample: --model is required")
 	}
-	m, err := lm.Load(f.model)
+	m, err := loadLM(f.model)
 	if err != nil {
 		return err
 	}
@@ -513,7 +545,7 @@ go to standard error.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runLMScore(cmd, &f, args) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.model, "model", "", "checkpoint directory (required)")
+	fl.StringVar(&f.model, "model", "", "checkpoint directory, or DIR/best.safetensors for its best-validation weights (required)")
 	fl.IntVar(&f.batch, "batch", 64, "lines scored together")
 	fl.BoolVar(&f.json, "json", false, "JSON lines output")
 	return cmd
@@ -523,7 +555,7 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 	if f.model == "" {
 		return errors.New("lm score: --model is required")
 	}
-	m, err := lm.Load(f.model)
+	m, err := loadLM(f.model)
 	if err != nil {
 		return err
 	}
@@ -633,7 +665,7 @@ validation during training does (the usual PTB test perplexity protocol).`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runLMEval(cmd, &f, args) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.model, "model", "", "checkpoint directory (required)")
+	fl.StringVar(&f.model, "model", "", "checkpoint directory, or DIR/best.safetensors for its best-validation weights (required)")
 	fl.IntVar(&f.batch, "batch", 10, "parallel streams")
 	fl.IntVar(&f.bptt, "bptt", 64, "chunk length")
 	fl.BoolVar(&f.json, "json", false, "print the metrics as JSON")
@@ -644,7 +676,7 @@ func runLMEval(cmd *cobra.Command, f *lmEvalFlags, args []string) error {
 	if f.model == "" {
 		return errors.New("lm eval: --model is required")
 	}
-	m, err := lm.Load(f.model)
+	m, err := loadLM(f.model)
 	if err != nil {
 		return err
 	}
