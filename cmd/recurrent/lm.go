@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -76,7 +77,12 @@ The checkpoint directory (--out) holds config.json, vocab.json,
 model.safetensors (PyTorch state_dict names), optimizer.safetensors,
 carry.safetensors and state.json; it is replaced atomically after every epoch,
 every --checkpoint-every steps, and on Ctrl-C. --resume continues from it
-exactly (same data files required).`,
+exactly (same data files required). It also holds best.safetensors, the
+weights with the lowest validation loss so far (use --model DIR/best.safetensors
+with sample, score and eval), and loss.png, the training and validation loss
+curves. --level char|word is the issue's name for --tokenizer char|word;
+PTB-style schedules: --optimizer sgd --lr 1 --lr-decay 0.5 --lr-decay-start 4
+--init-range 0.1 (Zaremba et al. 2014).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runLMTrain(cmd, &f) },
 	}
@@ -237,8 +243,19 @@ type lmSummary struct {
 	Best       *lm.Metrics `json:"best_valid,omitempty"`
 	Test       *lm.Metrics `json:"test,omitempty"`
 	Seconds    float64     `json:"seconds"`
-	TokensPerS float64     `json:"tokens_per_second"`
+	TokensPerS float64     `json:"tokens_per_sec"`
 	Interrupt  bool        `json:"interrupted,omitempty"`
+	EarlyStop  bool        `json:"early_stopped,omitempty"`
+
+	// The headline metrics, flat: the final validation loss (nats per
+	// token), its perplexity and, at character level, bits per character;
+	// and the optimizer steps taken in total.
+	ValLoss       *float64 `json:"val_loss,omitempty"`
+	ValPerplexity *float64 `json:"val_perplexity,omitempty"`
+	BitsPerChar   *float64 `json:"bits_per_char,omitempty"`
+	Steps         int64    `json:"steps"`
+	// Plot is the PNG of the loss curves ("" if none was drawn).
+	Plot string `json:"loss_plot,omitempty"`
 }
 
 func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
@@ -303,6 +320,12 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 	return trainAndReport(ctx, cmd.OutOrStdout(), tr, test, f.json, f.quiet, nil)
 }
 
+// lmPlotTitle describes the model in the loss plot's title.
+func lmPlotTitle(m *lm.Model) string {
+	c := m.Config
+	return fmt.Sprintf("%s %dx%d, %s level, vocab %d", c.Cell, c.Layers, c.Hidden, c.Tokenizer.Mode, c.VocabSize)
+}
+
 // trainAndReport runs the trainer with progress on stderr, evaluates the
 // test stream and prints the summary. after, if set, runs after the summary.
 func trainAndReport(ctx context.Context, out io.Writer, tr *lm.Trainer, test []int32, asJSON, quiet bool, after func(*lm.Model) error) error {
@@ -313,14 +336,35 @@ func trainAndReport(ctx context.Context, out io.Writer, tr *lm.Trainer, test []i
 			m.Config.Cell, m.Config.Layers, m.Config.Hidden, m.Config.EmbedDim, m.Config.VocabSize, m.NumParams(),
 			tr.Chunks(), tr.Config.BPTT, tr.Config.Batch)
 	}
-	res, err := tr.Run(ctx, rep.report)
+	var plotPath string
+	var plotErr error
+	res, err := tr.Run(ctx, func(p lm.Progress) {
+		rep.report(p)
+		if p.Event == "checkpoint" && p.Dir != "" {
+			// Saving replaces the directory: redraw the curves into it.
+			path := filepath.Join(p.Dir, lmPlotFile)
+			if plotErr = writeLossPlot(path, tr.History(), lmPlotTitle(m)); plotErr == nil && len(tr.History()) > 0 {
+				plotPath = path
+			}
+		}
+	})
 	rep.finish()
+	if plotErr != nil && !quiet {
+		fmt.Fprintf(os.Stderr, "warning: %v\n", plotErr)
+	}
 	interrupted := err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
 	if err != nil && !interrupted {
 		return err
 	}
 	sum := lmSummary{Checkpoint: tr.Dir, Params: m.NumParams(), Vocab: m.Config.VocabSize, Position: res.Pos,
-		TrainLoss: res.TrainLoss, Valid: res.Valid, Best: res.Best, Seconds: res.Elapsed.Seconds(), Interrupt: interrupted}
+		TrainLoss: res.TrainLoss, Valid: res.Valid, Best: res.Best, Seconds: res.Elapsed.Seconds(), Interrupt: interrupted,
+		EarlyStop: res.EarlyStop, Steps: res.Pos.Step, Plot: plotPath}
+	if v := res.Valid; v != nil {
+		sum.ValLoss, sum.ValPerplexity = &v.Loss, &v.Perplexity
+		if m.Config.Tokenizer.Mode == text.Chars {
+			sum.BitsPerChar = &v.Bits
+		}
+	}
 	if s := res.Elapsed.Seconds(); s > 0 {
 		sum.TokensPerS = float64(res.Tokens) / s
 	}
@@ -445,6 +489,7 @@ type lmSampleFlags struct {
 	num           int
 	stopAtEOS     bool
 	noUnk         bool
+	json          bool
 }
 
 func newLMSampleCmd() *cobra.Command {
@@ -461,12 +506,15 @@ restrict sampling to the most likely tokens. Equal --seed, equal text.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory, or DIR/best.safetensors for its best-validation weights (required)")
 	fl.StringVar(&f.prompt, "prompt", "", "text to continue")
+	fl.StringVar(&f.prompt, "prime", "", "same as --prompt")
 	fl.IntVar(&f.opt.MaxTokens, "length", 500, "tokens to generate")
 	fl.Float64Var(&f.opt.Temperature, "temperature", 1, "softmax temperature (0: greedy)")
 	fl.IntVar(&f.opt.TopK, "top-k", 0, "sample among the K most likely tokens (0: all)")
 	fl.Float64Var(&f.opt.TopP, "top-p", 0, "nucleus sampling threshold (0: off)")
 	fl.Uint64Var(&f.opt.Seed, "seed", 1, "random seed")
-	fl.IntVar(&f.num, "num", 1, "number of samples (seeds seed, seed+1, ...)")
+	fl.IntVar(&f.num, "n", 1, "number of samples (seeds seed, seed+1, ...)")
+	fl.IntVar(&f.num, "num", 1, "same as --n")
+	fl.BoolVar(&f.json, "json", false, `print {"samples": [...]} (the generated text, prompt included)`)
 	fl.BoolVar(&f.stopAtEOS, "stop-at-eos", false, "stop a sample at the end-of-line token")
 	fl.BoolVar(&f.noUnk, "no-unk", false, "never generate <unk>")
 	return cmd
@@ -486,11 +534,40 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 	if id := m.Vocab.SpecialID(text.UNK); f.noUnk && id >= 0 {
 		f.opt.Ban = []int32{id}
 	}
-	return writeSamples(cmd.Context(), cmd.OutOrStdout(), m, f.prompt, f.opt, f.num, f.stopAtEOS)
+	if !f.json {
+		return writeSamples(cmd.Context(), cmd.OutOrStdout(), m, f.prompt, f.opt, f.num, f.stopAtEOS)
+	}
+	out := struct {
+		Samples []string `json:"samples"`
+	}{Samples: []string{}}
+	err = eachSample(cmd.Context(), m, f.prompt, f.opt, f.num, f.stopAtEOS, func(s string) error {
+		out.Samples = append(out.Samples, s)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(cmd.OutOrStdout())
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }
 
 // writeSamples prints num samples continuing prompt, separated by a rule.
 func writeSamples(ctx context.Context, w io.Writer, m *lm.Model, prompt string, opt lm.SampleOptions, num int, stopAtEOS bool) error {
+	i := 0
+	return eachSample(ctx, m, prompt, opt, num, stopAtEOS, func(s string) error {
+		if i > 0 {
+			fmt.Fprintln(w, "----")
+		}
+		i++
+		_, err := fmt.Fprintln(w, s)
+		return err
+	})
+}
+
+// eachSample generates num samples continuing prompt (seeds opt.Seed,
+// opt.Seed+1, ...) and passes each, prompt included, to emit.
+func eachSample(ctx context.Context, m *lm.Model, prompt string, opt lm.SampleOptions, num int, stopAtEOS bool, emit func(string) error) error {
 	ids, err := m.EncodePrompt(prompt)
 	if err != nil {
 		return err
@@ -513,14 +590,13 @@ func writeSamples(ctx context.Context, w io.Writer, m *lm.Model, prompt string, 
 		if err != nil {
 			return err
 		}
-		if i > 0 {
-			fmt.Fprintln(w, "----")
-		}
 		sep := ""
 		if m.Config.Tokenizer.Mode != text.Chars && prompt != "" && !strings.HasSuffix(prompt, "\n") && !strings.HasPrefix(s, "\n") {
 			sep = " "
 		}
-		fmt.Fprintf(w, "%s%s%s\n", prompt, sep, s)
+		if err := emit(prompt + sep + s); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -528,26 +604,49 @@ func writeSamples(ctx context.Context, w io.Writer, m *lm.Model, prompt string, 
 // lmScoreFlags are the flags of `recurrent lm score`.
 type lmScoreFlags struct {
 	model string
+	texts []string
+	files []string
 	batch int
 	json  bool
+}
+
+// lmScoreLine is one line of lm score --json.
+type lmScoreLine struct {
+	Text    string  `json:"text"`
+	LogProb float64 `json:"logprob"`
+	Tokens  int     `json:"tokens"`
+}
+
+// lmScoreJSON is the output of lm score --json.
+type lmScoreJSON struct {
+	Lines        []lmScoreLine `json:"lines"`
+	TotalLogProb float64       `json:"total_logprob"`
+	Tokens       int           `json:"tokens"`
+	Perplexity   float64       `json:"perplexity"`
+	BitsPerChar  *float64      `json:"bits_per_char,omitempty"`
+	BitsPerToken float64       `json:"bits_per_token"`
 }
 
 func newLMScoreCmd() *cobra.Command {
 	var f lmScoreFlags
 	cmd := &cobra.Command{
-		Use:   "score --model DIR [FILE...]",
+		Use:   "score --model DIR (--text TEXT | --file FILE | FILE...)",
 		Short: "Log-probability and perplexity of every line of text",
-		Long: `Score each line of the files (or standard input) independently: the natural
-log-probability of its tokens and end-of-line token given a line boundary,
-and its perplexity. Output: one tab-separated line per input line
-(log_prob, tokens, perplexity, text), or JSON lines with --json; the totals
-go to standard error.`,
+		Long: `Score each line of --text, the files (--file or arguments), or standard input
+independently: the natural log-probability of its tokens and end-of-line
+token given a line boundary, and its perplexity. Output: one tab-separated
+line per input line (logprob, tokens, perplexity, text) with the totals on
+standard error, or with --json one object
+{"lines": [{"text", "logprob", "tokens"}], "total_logprob", "tokens",
+"perplexity", "bits_per_token", "bits_per_char" (character models)}.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runLMScore(cmd, &f, args) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory, or DIR/best.safetensors for its best-validation weights (required)")
+	fl.StringArrayVar(&f.texts, "text", nil, "text to score (repeatable; each line scored separately)")
+	fl.StringArrayVar(&f.files, "file", nil, "file to score, plain or .gz (repeatable; same as an argument)")
 	fl.IntVar(&f.batch, "batch", 64, "lines scored together")
-	fl.BoolVar(&f.json, "json", false, "JSON lines output")
+	fl.BoolVar(&f.json, "json", false, "print one JSON object (see above)")
 	return cmd
 }
 
@@ -569,6 +668,7 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 		lines []string
 		seqs  [][]int32
 		total lm.LineScore
+		js    = lmScoreJSON{Lines: []lmScoreLine{}}
 	)
 	flush := func() error {
 		scores, err := m.Score(cmd.Context(), seqs, start, f.batch)
@@ -579,21 +679,7 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 			total.Tokens += s.Tokens
 			total.LogProb += s.LogProb
 			if f.json {
-				var ppl *float64 // null for a line without tokens
-				if s.Tokens > 0 {
-					p := s.Perplexity()
-					ppl = &p
-				}
-				b, err := json.Marshal(struct {
-					Text       string   `json:"text"`
-					LogProb    float64  `json:"log_prob"`
-					Tokens     int      `json:"tokens"`
-					Perplexity *float64 `json:"perplexity"`
-				}{lines[i], s.LogProb, s.Tokens, ppl})
-				if err != nil {
-					return fmt.Errorf("lm score: %w", err)
-				}
-				fmt.Fprintf(w, "%s\n", b)
+				js.Lines = append(js.Lines, lmScoreLine{lines[i], s.LogProb, s.Tokens})
 			} else {
 				fmt.Fprintf(w, "%.4f\t%d\t%.3f\t%s\n", s.LogProb, s.Tokens, s.Perplexity(), lines[i])
 			}
@@ -614,12 +700,18 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 			return nil
 		})
 	}
-	if len(args) == 0 {
+	for i, t := range f.texts {
+		if err := scoreReader(strings.NewReader(t), fmt.Sprintf("--text #%d", i+1)); err != nil {
+			return err
+		}
+	}
+	files := append(slices.Clone(f.files), args...)
+	if len(files) == 0 && len(f.texts) == 0 {
 		if err := scoreReader(cmd.InOrStdin(), "stdin"); err != nil {
 			return err
 		}
 	}
-	for _, path := range args {
+	for _, path := range files {
 		r, err := text.OpenFile(path)
 		if err != nil {
 			return err
@@ -640,6 +732,16 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 	unit := "bits/token"
 	if m.Config.Tokenizer.Mode == text.Chars {
 		unit = "bits/char"
+	}
+	if f.json {
+		js.TotalLogProb, js.Tokens, js.Perplexity, js.BitsPerToken = total.LogProb, total.Tokens, math.Exp(loss), loss/math.Ln2
+		if m.Config.Tokenizer.Mode == text.Chars {
+			b := js.BitsPerToken
+			js.BitsPerChar = &b
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(js)
 	}
 	fmt.Fprintf(os.Stderr, "total: %d tokens, log-prob %.2f, loss %.4f, perplexity %.3f, %.4f %s\n",
 		total.Tokens, total.LogProb, loss, math.Exp(loss), loss/math.Ln2, unit)

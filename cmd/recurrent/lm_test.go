@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -49,6 +51,25 @@ func TestLMTrainSampleScore(t *testing.T) {
 	if sum.Vocab != 9 || sum.Valid == nil || sum.Checkpoint != ck || sum.Position.Epoch != 4 {
 		t.Errorf("summary %+v", sum)
 	}
+	// The issue's flat keys: val_loss in nats per token, its perplexity,
+	// tokens/s and steps; no bits_per_char at word level.
+	var raw map[string]any
+	json.Unmarshal([]byte(out), &raw)
+	for _, k := range []string{"train_loss", "val_loss", "val_perplexity", "tokens_per_sec", "steps"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("train --json lacks %q: %s", k, out)
+		}
+	}
+	if _, ok := raw["bits_per_char"]; ok || *sum.ValLoss != sum.Valid.Loss || *sum.ValPerplexity != sum.Valid.Perplexity || sum.Steps != sum.Position.Step {
+		t.Errorf("train --json flat metrics: %s", out)
+	}
+	// Beside the checkpoint: the loss curves and the best weights.
+	if png, err := os.ReadFile(filepath.Join(ck, lmPlotFile)); err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) || sum.Plot == "" {
+		t.Errorf("loss plot: %v (summary says %q)", err, sum.Plot)
+	}
+	if _, err := runLMCmd(t, newLMEvalCmd, "--model", filepath.Join(ck, "best.safetensors"), corpus); err != nil {
+		t.Errorf("eval of the best weights: %v", err)
+	}
 	// The corpus is nearly deterministic: validation perplexity must be low.
 	if sum.Valid.Perplexity > 2.5 {
 		t.Errorf("validation perplexity %v, model did not learn", sum.Valid.Perplexity)
@@ -64,29 +85,56 @@ func TestLMTrainSampleScore(t *testing.T) {
 
 	lines := filepath.Join(dir, "lines.txt")
 	os.WriteFile(lines, []byte("the cat sat on the mat\nmat the on sat cat the\n"), 0o644)
-	out, err = runLMCmd(t, newLMScoreCmd, "--model", ck, "--json", lines)
+	out, err = runLMCmd(t, newLMScoreCmd, "--model", ck, "--json", "--file", lines, "--text", "the dog sat on the log")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var scores []struct {
-		LogProb float64 `json:"log_prob"`
-		Tokens  int     `json:"tokens"`
+	var sc lmScoreJSON
+	if err := json.Unmarshal([]byte(out), &sc); err != nil {
+		t.Fatalf("score --json %q: %v", out, err)
 	}
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		if !strings.HasPrefix(l, "{") {
-			continue
+	// --text lines come first, then the file's.
+	if len(sc.Lines) != 3 || sc.Lines[0].Text != "the dog sat on the log" || sc.Lines[1].Tokens != 7 ||
+		sc.Lines[1].LogProb <= sc.Lines[2].LogProb+5 {
+		t.Errorf("scores %+v: the training sentence should be far more likely than its reversal", sc.Lines)
+	}
+	var total float64
+	for _, l := range sc.Lines {
+		total += l.LogProb
+	}
+	if sc.Tokens != 21 || math.Abs(sc.TotalLogProb-total) > 1e-9 || math.Abs(sc.Perplexity-math.Exp(-total/21)) > 1e-9 || sc.BitsPerChar != nil {
+		t.Errorf("score totals %+v (sum of lines %v)", sc, total)
+	}
+	// The raw JSON has exactly the issue's keys.
+	raw = nil
+	json.Unmarshal([]byte(out), &raw)
+	for _, k := range []string{"lines", "total_logprob", "tokens", "perplexity"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("score --json lacks %q: %s", k, out)
 		}
-		var s struct {
-			LogProb float64 `json:"log_prob"`
-			Tokens  int     `json:"tokens"`
+	}
+	line0 := raw["lines"].([]any)[0].(map[string]any)
+	for _, k := range []string{"text", "logprob", "tokens"} {
+		if _, ok := line0[k]; !ok {
+			t.Errorf("score --json line lacks %q: %v", k, line0)
 		}
-		if err := json.Unmarshal([]byte(l), &s); err != nil {
+	}
+
+	// sample --json --n: distinct samples, reproducible by seed.
+	sample := func() []string {
+		out, err := runLMCmd(t, newLMSampleCmd, "--model", ck, "--prime", "the", "--length", "6", "--n", "3", "--seed", "7", "--json")
+		if err != nil {
 			t.Fatal(err)
 		}
-		scores = append(scores, s)
+		var s struct{ Samples []string }
+		if err := json.Unmarshal([]byte(out), &s); err != nil {
+			t.Fatalf("sample --json %q: %v", out, err)
+		}
+		return s.Samples
 	}
-	if len(scores) != 2 || scores[0].Tokens != 7 || scores[0].LogProb <= scores[1].LogProb+5 {
-		t.Errorf("scores %+v: the training sentence should be far more likely than its reversal", scores)
+	s1, s2 := sample(), sample()
+	if len(s1) != 3 || !slices.Equal(s1, s2) || !strings.HasPrefix(s1[0], "the ") {
+		t.Errorf("samples %q then %q", s1, s2)
 	}
 
 	// Stream evaluation of the training file: low perplexity, every target.
@@ -122,5 +170,37 @@ func TestLMTrainSampleScore(t *testing.T) {
 	_, err = runLMCmd(t, newLMScoreCmd, "--model", filepath.Join(dir, "missing"))
 	if err == nil {
 		t.Error("score with a missing model: no error")
+	}
+}
+
+func TestLMTrainBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		name, content string
+		args          []string
+		want          string
+	}{
+		{"utf8.txt", "ok line\nbad \xff here\n", nil, "utf8.txt:2: byte offset 12"},
+		{"empty.txt", "", nil, "empty"},
+		{"blank.txt", "\n\n", []string{"--level", "word", "--eos", ""}, "empty"},
+		{"short.txt", "abc\n", []string{"--batch", "4", "--bptt", "8", "--valid-fraction", "0"}, "training data"},
+		{"level.txt", "abc\n", []string{"--level", "byte"}, "--level"},
+	} {
+		path := write(tc.name, tc.content)
+		out := filepath.Join(dir, "out-"+tc.name)
+		_, err := runLMCmd(t, newLMTrainCmd, append([]string{"--train", path, "--out", out, "--quiet"}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one mentioning %q", tc.name, err, tc.want)
+		}
+		if _, serr := os.Stat(out); !os.IsNotExist(serr) {
+			t.Errorf("%s: %s was written (%v)", tc.name, out, serr)
+		}
 	}
 }
