@@ -2,8 +2,8 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"image/color"
+	"io"
 	"path/filepath"
 
 	"gonum.org/v1/plot"
