@@ -22,6 +22,11 @@
 // safetensors file; PyTorch's load_state_dict with strict=False plus
 // model.decoder.weight = model.embedding.weight restores it.
 //
+// ImportPyTorch reads such a state_dict saved with safetensors
+// (safetensors.torch.save_file(model.state_dict(), path)) and infers the
+// architecture from the shapes; testdata/gen_pytorch_import.py writes the
+// files the tests compare logits against (to 1e-5).
+//
 // Training is reproducible and resumable bit for bit: the weights are
 // drawn from a generator seeded by New's seed, and the dropout masks of
 // step s are drawn from generators reseeded with (TrainConfig.Seed, s), so

@@ -1,0 +1,141 @@
+package lm
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/text"
+)
+
+// ImportOptions complete what a PyTorch state_dict does not say.
+type ImportOptions struct {
+	// Cell names the recurrence when the gate count leaves it open: with 1
+	// gate block "rnn_tanh" (default) or "rnn_relu"; with 3, "gru"
+	// (default, torch.nn.GRU). Empty: the default for the shapes. With 4
+	// gate blocks the cell is "lstm".
+	Cell string
+	// Vocab, if set, maps tokens to the embedding's rows (its size must be
+	// the state_dict's V); without it the model works on ids only.
+	Vocab *text.Vocab
+	// Tokenizer is stored in the model's config for encoding text.
+	Tokenizer text.Tokenizer
+}
+
+// ImportPyTorch builds a model from a safetensors file holding the
+// state_dict of a PyTorch module with the attributes embedding
+// (torch.nn.Embedding), rnn (torch.nn.LSTM, GRU or RNN, batch_first=False,
+// unidirectional, with biases) and decoder (torch.nn.Linear), the names
+// listed in the package documentation. The architecture is read from the
+// shapes: V and E from embedding.weight [V, E], H and the gate count G from
+// rnn.weight_hh_l0 [G*H, H], the layers from rnn.weight_ih_l{k}. A
+// decoder.weight equal to embedding.weight (PyTorch saves tied weights
+// under both names) or absent means tied weights. float32, float16 and
+// bfloat16 tensors are read (as float32). Every other tensor name is an
+// error, as is a missing or misshapen one.
+func ImportPyTorch(path string, opt ImportOptions) (*Model, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("lm: import: %w", err)
+	}
+	ts, _, err := checkpoint.ReadSafetensors(b)
+	if err != nil {
+		return nil, fmt.Errorf("lm: import %s: %w", path, err)
+	}
+	cfg, err := pytorchConfig(ts, opt.Cell)
+	if err != nil {
+		return nil, fmt.Errorf("lm: import %s: %w", path, err)
+	}
+	cfg.Tokenizer = opt.Tokenizer
+	if cfg.Tied {
+		delete(ts, "decoder.weight")
+	}
+	m, err := New(cfg, opt.Vocab, 0)
+	if err != nil {
+		return nil, fmt.Errorf("lm: import %s: %w", path, err)
+	}
+	if err := checkpoint.SetParams(m.params, ts); err != nil {
+		return nil, fmt.Errorf("lm: import %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// pytorchConfig infers the model configuration from state_dict shapes.
+func pytorchConfig(ts map[string]checkpoint.Tensor, cell string) (Config, error) {
+	shape := func(name string, dims int) ([]int, error) {
+		t, ok := ts[name]
+		if !ok {
+			return nil, fmt.Errorf("no tensor %q (is this the state_dict of an embedding/rnn/decoder model?)", name)
+		}
+		if len(t.Shape) != dims {
+			return nil, fmt.Errorf("tensor %q has shape %v, want %d dimensions", name, t.Shape, dims)
+		}
+		return t.Shape, nil
+	}
+	emb, err := shape("embedding.weight", 2)
+	if err != nil {
+		return Config{}, err
+	}
+	hh, err := shape("rnn.weight_hh_l0", 2)
+	if err != nil {
+		return Config{}, err
+	}
+	H := hh[1]
+	if H < 1 || hh[0]%H != 0 {
+		return Config{}, fmt.Errorf("rnn.weight_hh_l0 has shape %v, want [G*H, H]", hh)
+	}
+	G := hh[0] / H
+	layers := 0
+	for {
+		if _, ok := ts["rnn.weight_ih_l"+strconv.Itoa(layers)]; !ok {
+			break
+		}
+		layers++
+	}
+	for name := range ts {
+		if strings.HasSuffix(name, "_reverse") {
+			return Config{}, fmt.Errorf("tensor %q: bidirectional RNNs are not language models", name)
+		}
+		if strings.HasPrefix(name, "rnn.weight_hr") {
+			return Config{}, fmt.Errorf("tensor %q: LSTM projections (proj_size) are not supported", name)
+		}
+	}
+	want := map[int][]string{4: {"lstm"}, 3: {"gru", "gru_cho", "gru_minimal"}, 1: {"rnn_tanh", "rnn_relu"}}[G]
+	switch {
+	case want == nil:
+		return Config{}, fmt.Errorf("rnn.weight_hh_l0 has %d gate blocks of %d (shape %v); want 4 (LSTM), 3 (GRU) or 1 (RNN)", G, H, hh)
+	case cell == "":
+		cell = want[0]
+	case !slices.Contains(want, cell):
+		return Config{}, fmt.Errorf("cell %q does not have %d gate blocks as rnn.weight_hh_l0 %v does (want one of %s)", cell, G, hh, strings.Join(want, ", "))
+	}
+	if _, err := nn.ParseCell(cell); err != nil {
+		return Config{}, err
+	}
+	cfg := Config{Cell: cell, VocabSize: emb[0], EmbedDim: emb[1], Hidden: H, Layers: layers}
+	dec, ok := ts["decoder.weight"]
+	switch {
+	case !ok:
+		cfg.Tied = true
+	case cfg.EmbedDim == H && slices.Equal(dec.Shape, emb) && slices.Equal(dec.Data, ts["embedding.weight"].Data):
+		cfg.Tied = true
+	}
+	return cfg, nil
+}
+
+// Logits runs chunk x [T*B] (time-major ids) from state st, which receives
+// the final state, without dropout, and returns a new slice of the logits
+// [T*B, V] (row t*B+b for time t, stream b), as PyTorch's
+// decoder(rnn(embedding(x), state)[0]) gives them.
+func (m *Model) Logits(x []int32, T, B int, st *State) ([]float32, error) {
+	m.SetTraining(false)
+	logits, err := m.forward(x, T, B, nil, st)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(logits), nil
+}

@@ -1,0 +1,134 @@
+package lm
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/recurrent-go/recurrent/checkpoint"
+)
+
+// pytorchCase is one case of testdata/pytorch_import.json (see
+// gen_pytorch_import.py).
+type pytorchCase struct {
+	Name, File, Cell string
+	VocabSize        int `json:"vocab_size"`
+	EmbedDim         int `json:"embed_dim"`
+	HiddenSize       int `json:"hidden_size"`
+	NumLayers        int `json:"num_layers"`
+	Tied             bool
+	T, B             int
+	X                []int32
+	Logits, HN, CN   []float32
+}
+
+func TestImportPyTorch(t *testing.T) {
+	b, err := os.ReadFile("testdata/pytorch_import.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct{ Cases []pytorchCase }
+	if err := json.Unmarshal(b, &file); err != nil {
+		t.Fatal(err)
+	}
+	if len(file.Cases) == 0 {
+		t.Fatal("no cases")
+	}
+	for _, c := range file.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			m, err := ImportPyTorch(filepath.Join("testdata", c.File), ImportOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := Config{Cell: c.Cell, VocabSize: c.VocabSize, EmbedDim: c.EmbedDim, Hidden: c.HiddenSize, Layers: c.NumLayers, Tied: c.Tied}
+			if m.Config != want {
+				t.Fatalf("config %+v, want %+v", m.Config, want)
+			}
+			st := m.NewState(c.B)
+			logits, err := m.Logits(c.X, c.T, c.B, st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			near := func(what string, got, want []float32) {
+				t.Helper()
+				if len(got) != len(want) {
+					t.Fatalf("%s: %d values, PyTorch %d", what, len(got), len(want))
+				}
+				for i := range got {
+					if d := math.Abs(float64(got[i] - want[i])); d > 1e-5 {
+						t.Fatalf("%s[%d] = %.7g, PyTorch %.7g", what, i, got[i], want[i])
+					}
+				}
+			}
+			near("logits", logits, c.Logits)
+			near("hN", st.H, c.HN)
+			if c.Cell == "lstm" {
+				near("cN", st.C, c.CN)
+			}
+			// Saved in our checkpoint format and loaded back: the same.
+			dir := filepath.Join(t.TempDir(), "ck")
+			if err := m.Save(dir); err != nil {
+				t.Fatal(err)
+			}
+			m2, err := Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l2, err := m2.Logits(c.X, c.T, c.B, m2.NewState(c.B))
+			if err != nil {
+				t.Fatal(err)
+			}
+			near("logits after save/load", l2, c.Logits)
+		})
+	}
+}
+
+func TestImportPyTorchErrors(t *testing.T) {
+	b, err := os.ReadFile("testdata/pytorch_lstm.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, _, err := checkpoint.ReadSafetensors(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name string, edit func(map[string]checkpoint.Tensor)) string {
+		c := make(map[string]checkpoint.Tensor, len(ts))
+		for k, v := range ts {
+			c[k] = v
+		}
+		edit(c)
+		p := filepath.Join(dir, name)
+		if err := checkpoint.WriteSafetensorsFile(p, c, nil); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(map[string]checkpoint.Tensor)
+		cell string
+		want string
+	}{
+		{"no_embedding", func(c map[string]checkpoint.Tensor) { delete(c, "embedding.weight") }, "", `no tensor "embedding.weight"`},
+		{"missing_bias", func(c map[string]checkpoint.Tensor) { delete(c, "rnn.bias_hh_l1") }, "", "missing rnn.bias_hh_l1"},
+		{"extra", func(c map[string]checkpoint.Tensor) { c["rnn.weight_hr_l0"] = c["decoder.bias"] }, "", "proj_size"},
+		{"unexpected", func(c map[string]checkpoint.Tensor) { c["head.bias"] = c["decoder.bias"] }, "", "unexpected head.bias"},
+		{"bad_decoder", func(c map[string]checkpoint.Tensor) {
+			c["decoder.bias"] = checkpoint.Tensor{Shape: []int{3}, Data: make([]float32, 3)}
+		}, "", "shape mismatch decoder.bias"},
+		{"wrong_cell", func(map[string]checkpoint.Tensor) {}, "gru", "gate blocks"},
+	} {
+		_, err := ImportPyTorch(write(tc.name+".safetensors", tc.edit), ImportOptions{Cell: tc.cell})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+	if _, err := ImportPyTorch(filepath.Join(dir, "absent.safetensors"), ImportOptions{}); err == nil {
+		t.Error("missing file: no error")
+	}
+}
