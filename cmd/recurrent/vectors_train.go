@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
@@ -122,6 +123,10 @@ func runVectorsTrain(cmd *cobra.Command, f *vectorsTrainFlags) error {
 	var vecs *vectors.Vectors
 	switch f.method {
 	case "glove":
+		// The co-occurrence buffers (up to --memory) die while the training
+		// entries grow; a low GC target keeps that garbage from doubling the
+		// peak RSS. The heap holds few pointers, so collections are cheap.
+		defer debug.SetGCPercent(debug.SetGCPercent(20))
 		opt := glove.Options{Dim: f.dim, Window: f.window, MinCount: f.minCount, Iterations: f.epochs,
 			XMax: f.xMax, Alpha: f.alpha, Threads: f.threads, Seed: f.seed, MemoryBytes: f.memory}
 		m, err := glove.Train(ctx, corpus, opt, func(p glove.Progress) { bar.glove(p) })
