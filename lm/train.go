@@ -92,7 +92,8 @@ type Progress struct {
 	Chunks   int
 	MaxSteps int64
 	// Loss is this step's mean training loss (nats per token), AvgLoss the
-	// mean over the epoch so far.
+	// mean over the epoch so far ("step") or over the steps since the
+	// previous validation ("valid"; 0 if none).
 	Loss, AvgLoss float64
 	GradNorm      float64 // before clipping
 	LR            float64
@@ -282,7 +283,7 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (Result, err
 			t.keepBest()
 		}
 		p := base
-		p.Event, p.Pos, p.Valid, p.LR, p.Elapsed = "valid", t.pos, v, t.opt.LR(), time.Since(start)
+		p.Event, p.Pos, p.Valid, p.LR, p.Elapsed, p.AvgLoss = "valid", t.pos, v, t.opt.LR(), time.Since(start), pt.TrainLoss
 		report(p)
 		return nil
 	}

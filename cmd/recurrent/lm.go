@@ -455,7 +455,12 @@ func (r *lmReporter) report(p lm.Progress) {
 		if r.chars {
 			bits = "bits/char"
 		}
-		r.println("step %d  valid loss %.4f  perplexity %.3f  %.4f %s  (%.0fs)", p.Pos.Step, p.Valid.Loss, p.Valid.Perplexity, p.Valid.Bits, bits, p.Elapsed.Seconds())
+		train := ""
+		if p.AvgLoss != 0 {
+			train = fmt.Sprintf("train loss %.4f (ppl %.2f)  ", p.AvgLoss, math.Exp(p.AvgLoss))
+		}
+		r.println("step %d  epoch %.2f  %svalid loss %.4f  perplexity %.3f  %.4f %s  lr %.4g  (%.0fs)", p.Pos.Step,
+			float64(p.Pos.Epoch)+float64(p.Pos.Chunk)/float64(max(p.Chunks, 1)), train, p.Valid.Loss, p.Valid.Perplexity, p.Valid.Bits, bits, p.LR, p.Elapsed.Seconds())
 	case "anneal":
 		r.println("step %d  validation did not improve: learning rate now %.4g", p.Pos.Step, p.LR)
 	case "decay":
