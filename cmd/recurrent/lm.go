@@ -116,6 +116,7 @@ PTB-style schedules: --optimizer sgd --lr 1 --lr-decay 0.5 --lr-decay-start 4
 	fl.IntVar(&f.tc.BPTT, "bptt", 64, "truncated BPTT length")
 	fl.IntVar(&f.tc.Epochs, "epochs", 1, "passes over the training stream")
 	fl.Int64Var(&f.tc.MaxSteps, "max-steps", 0, "stop after this many optimizer steps (0: no cap)")
+	fl.Int64Var(&f.tc.MaxSteps, "steps", 0, "same as --max-steps")
 	fl.StringVar(&f.tc.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
 	fl.Float64Var(&f.tc.LR, "lr", 2e-3, "learning rate")
 	fl.Float64Var(&f.tc.WeightDecay, "weight-decay", 0, "weight decay")
@@ -290,7 +291,7 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 		if fl.Changed("epochs") {
 			tr.Config.Epochs = f.tc.Epochs
 		}
-		if fl.Changed("max-steps") {
+		if fl.Changed("max-steps") || fl.Changed("steps") {
 			tr.Config.MaxSteps = f.tc.MaxSteps
 		}
 		if fl.Changed("time-limit") {
