@@ -192,6 +192,7 @@ func TestLMTrainBadInput(t *testing.T) {
 		{"blank.txt", "\n\n", []string{"--level", "word", "--eos", ""}, "empty"},
 		{"short.txt", "abc\n", []string{"--batch", "4", "--bptt", "8", "--valid-fraction", "0"}, "training data"},
 		{"level.txt", "abc\n", []string{"--level", "byte"}, "--level"},
+		{"conflict.txt", "abc\n", []string{"--level", "char", "--tokenizer", "word"}, "contradicts"},
 	} {
 		path := write(tc.name, tc.content)
 		out := filepath.Join(dir, "out-"+tc.name)
