@@ -547,7 +547,7 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 		Samples []string `json:"samples"`
 	}{Samples: []string{}}
 	err = eachSample(cmd.Context(), m, f.prompt, f.opt, f.num, f.stopAtEOS, func(s string) error {
-		out.Samples = append(out.Samples, s)
+		out.Samples = append(out.Samples, strings.TrimSuffix(s, "\n")) // the end-of-line token, if sampled
 		return nil
 	})
 	if err != nil {
