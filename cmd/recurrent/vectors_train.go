@@ -63,7 +63,7 @@ negative sampling and/or hierarchical softmax) and glove.`,
 	fl.IntVar(&f.minCount, "min-count", 5, "discard words rarer than this")
 	fl.Float64Var(&f.sample, "sample", 1e-3, "subsampling threshold for frequent words (0 disables)")
 	fl.IntVar(&f.epochs, "epochs", 5, "passes over the corpus (glove: iterations)")
-	fl.Float64Var(&f.alpha, "alpha", 0, "initial learning rate (default 0.025 skipgram, 0.05 cbow and glove)")
+	fl.Float64Var(&f.alpha, "alpha", 0, "initial learning rate (default 0.05; word2vec.c uses 0.025 for skipgram)")
 	fl.IntVar(&f.threads, "threads", 0, "worker threads (default: all cores)")
 	fl.Uint64Var(&f.seed, "seed", 1, "random seed")
 	fl.StringVar(&f.format, "format", "text", "output format: text or binary (word2vec), glove")

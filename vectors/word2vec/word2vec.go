@@ -55,7 +55,8 @@ func ParseMethod(s string) (Method, error) {
 	return 0, fmt.Errorf("word2vec: unknown method %q, expected skipgram or cbow", s)
 }
 
-// Options configures training; zero fields take the defaults of word2vec.c.
+// Options configures training; zero fields take the defaults of word2vec.c
+// except Alpha.
 type Options struct {
 	Method   Method
 	Dim      int     // vector size; default 100
@@ -65,9 +66,12 @@ type Options struct {
 	MinCount int     // drop words rarer than this; default 5
 	Sample   float64 // subsampling threshold, e.g. 1e-3 or 1e-4; 0 disables
 	Epochs   int     // passes over the corpus; default 5
-	Alpha    float64 // initial learning rate; default 0.025 (skip-gram), 0.05 (CBOW)
-	Threads  int     // worker goroutines; default GOMAXPROCS
-	Seed     uint64  // random seed
+	// Alpha is the initial learning rate; default 0.05 (fastText's; word2vec.c
+	// uses 0.025 for skip-gram, which on wiki17m gave 10.5% analogy accuracy
+	// after one epoch and 36.8% after five, against 17.3% and 39.2% at 0.05).
+	Alpha   float64
+	Threads int    // worker goroutines; default GOMAXPROCS
+	Seed    uint64 // random seed
 	// MaxSentence splits longer sentences (lines); default 1000.
 	MaxSentence int
 	// CacheBytes bounds the memory used to keep the corpus as ids after the
@@ -77,7 +81,7 @@ type Options struct {
 }
 
 // DefaultOptions returns word2vec.c's defaults for skip-gram with negative
-// sampling.
+// sampling (the learning rate defaults as documented on Options.Alpha).
 func DefaultOptions() Options {
 	return Options{Method: SkipGram, Dim: 100, Window: 5, Negative: 5, MinCount: 5, Sample: 1e-3, Epochs: 5}
 }
@@ -96,10 +100,7 @@ func (o *Options) fill() error {
 		o.Epochs = 5
 	}
 	if o.Alpha == 0 {
-		o.Alpha = 0.025
-		if o.Method == CBOW {
-			o.Alpha = 0.05
-		}
+		o.Alpha = 0.05
 	}
 	if o.Threads <= 0 {
 		o.Threads = runtime.GOMAXPROCS(0)
