@@ -1,6 +1,9 @@
-// Package seq2seq holds data handling and metrics for sequence-to-sequence
-// tasks: source/target pair files, corpus BLEU exactly as sacreBLEU computes
-// it, and a generator for the human-readable date to ISO date task.
+// Package seq2seq holds encoder-decoder models for sequence-to-sequence
+// tasks: a bidirectional recurrent encoder, a decoder with Bahdanau or Luong
+// attention (or none), teacher-forced training, greedy and beam-search
+// decoding, and attention maps; plus source/target pair files, corpus BLEU
+// exactly as sacreBLEU computes it, and a generator for the human-readable
+// date to ISO date task.
 package seq2seq
 
 import (
