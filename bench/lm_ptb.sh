@@ -5,6 +5,11 @@
 # init 0.1, no dropout); their test perplexity: 114.5. The data
 # (/work/shared/data/ptb, Mikolov's pre-tokenized split with <unk> and a
 # 10k vocabulary) is read in place, never copied into the repo.
+# Loss scaling: Zaremba's code (and TensorFlow's PTB tutorial) minimize the
+# loss summed over the 20 time steps and averaged over the batch; ours is the
+# mean over all T*B tokens, a gradient T = 20 times smaller. Plain SGD with
+# lr 1 and clip 5 on the sum is exactly SGD with lr 20 and clip 5/20 = 0.25
+# on the mean (clip(T*g, 5) = T*clip(g, 5/T)), so those are the flags.
 # Long: ~15 min per epoch on 2 loaded cores. Resumable: rerunning with the
 # same OUT continues from the last checkpoint (saved every 500 steps).
 # Usage: bench/lm_ptb.sh   Environment: DATA (default /work/shared/data/ptb),
@@ -18,7 +23,7 @@ bin=$(mktemp -d)/recurrent
 go build -o "$bin" ./cmd/recurrent
 cmd=("$bin" lm train --train "$data/ptb.train.txt" --valid "$data/ptb.valid.txt" --test "$data/ptb.test.txt"
 	--tokenizer whitespace --cell lstm --layers 2 --hidden 200 --embed 200 --bptt 20 --batch 20
-	--optimizer sgd --lr 1 --lr-decay 0.5 --lr-decay-start 4 --clip 5 --epochs 13 --init-range 0.1
+	--optimizer sgd --lr 20 --lr-decay 0.5 --lr-decay-start 4 --clip 0.25 --epochs 13 --init-range 0.1
 	--seed 1 --threads "$threads" --checkpoint-every 500 --json --out "$out")
 if [ -f "$out/state.json" ]; then
 	cmd+=(--resume)
