@@ -81,8 +81,10 @@ exactly (same data files required). It also holds best.safetensors, the
 weights with the lowest validation loss so far (use --model DIR/best.safetensors
 with sample, score and eval), and loss.png, the training and validation loss
 curves. --level char|word is the issue's name for --tokenizer char|word;
-PTB-style schedules: --optimizer sgd --lr 1 --lr-decay 0.5 --lr-decay-start 4
---init-range 0.1 (Zaremba et al. 2014).`,
+PTB-style schedules: --optimizer sgd --lr-decay 0.5 --lr-decay-start 4
+--init-range 0.1 (Zaremba et al. 2014; their lr 1 and clip 5 apply to the
+loss summed over the --bptt steps, ours is the per-token mean: use --lr 20
+--clip 0.25 with --bptt 20).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runLMTrain(cmd, &f) },
 	}
