@@ -141,7 +141,7 @@ func (t *Trainer) Save(dir string) error {
 	if err != nil {
 		return err
 	}
-	ot, om, err := optimizerState(t.opt)
+	ot, om, err := checkpoint.OptimizerTensors(t.opt)
 	if err != nil {
 		return fmt.Errorf("lm: save %s: %w", dir, err)
 	}
@@ -213,7 +213,7 @@ func Resume(dir string, train, valid []int32) (*Trainer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
-	if err := setOptimizerState(t.opt, ot, om); err != nil {
+	if err := checkpoint.RestoreOptimizer(t.opt, ot, om); err != nil {
 		return nil, fmt.Errorf("lm: resume %s: %w", dir, err)
 	}
 	t.opt.SetLR(st.LR)

@@ -2,7 +2,6 @@ package seq2seq
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/text"
@@ -100,12 +99,10 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 // optimizer state and the position, so Resume continues exactly.
 func (t *Trainer) Save(dir string) error {
 	cfg := t.Config
-	s := t.opt.State()
-	ts := make(map[string]checkpoint.Tensor, len(s.Buffers))
-	for _, b := range s.Buffers {
-		ts[b.Param+"/"+b.Name] = checkpoint.Tensor{Shape: []int{len(b.Data)}, Data: b.Data}
+	ts, meta, err := checkpoint.OptimizerTensors(t.opt)
+	if err != nil {
+		return fmt.Errorf("seq2seq: save %s: %w", dir, err)
 	}
-	meta := map[string]string{"kind": s.Kind, "step": strconv.FormatInt(s.Step, 10)}
 	st := trainState{Format: trainStateFormat, Position: t.pos, LR: t.opt.LR(), History: t.history,
 		TrainN: len(t.train.Src), TrainHash: t.train.hash(), DevN: len(t.dev.Src), DevHash: t.dev.hash()}
 	files := append(t.Model.files(&cfg),
@@ -149,25 +146,7 @@ func Resume(dir string, train, dev Encoded) (*Trainer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seq2seq: %w", err)
 	}
-	s := t.opt.State()
-	if meta["kind"] != s.Kind {
-		return nil, fmt.Errorf("seq2seq: resume %s: optimizer state is for %q, the trainer uses %q", dir, meta["kind"], s.Kind)
-	}
-	if s.Step, err = strconv.ParseInt(meta["step"], 10, 64); err != nil {
-		return nil, fmt.Errorf("seq2seq: resume %s: optimizer step: %w", dir, err)
-	}
-	if len(ts) != len(s.Buffers) {
-		return nil, fmt.Errorf("seq2seq: resume %s: optimizer state has %d buffers, want %d", dir, len(ts), len(s.Buffers))
-	}
-	for i, b := range s.Buffers {
-		x, ok := ts[b.Param+"/"+b.Name]
-		if !ok {
-			return nil, fmt.Errorf("seq2seq: resume %s: optimizer buffer %s/%s missing", dir, b.Param, b.Name)
-		}
-		s.Buffers[i].Data = x.Data
-	}
-	s.LR = st.LR
-	if err := t.opt.SetState(s); err != nil {
+	if err := checkpoint.RestoreOptimizer(t.opt, ts, meta); err != nil {
 		return nil, fmt.Errorf("seq2seq: resume %s: %w", dir, err)
 	}
 	t.opt.SetLR(st.LR)

@@ -4,11 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
-	"strconv"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/nn"
-	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -162,7 +160,7 @@ func (t *Trainer) Save(dir string) error {
 		}
 	}
 	files := t.Model.files(&cfg, best)
-	ot, om, err := optimizerState(t.opt)
+	ot, om, err := checkpoint.OptimizerTensors(t.opt)
 	if err != nil {
 		return fmt.Errorf("tag: save %s: %w", dir, err)
 	}
@@ -219,57 +217,10 @@ func Resume(dir string, train *Data, dev []Sentence) (*Trainer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tag: %w", err)
 	}
-	if err := setOptimizerState(t.opt, ot, om); err != nil {
+	if err := checkpoint.RestoreOptimizer(t.opt, ot, om); err != nil {
 		return nil, fmt.Errorf("tag: resume %s: %w", dir, err)
 	}
 	t.opt.SetLR(st.LR)
 	t.pos, t.best, t.last, t.bad, t.stopped, t.bestParams = st.Position, st.Best, st.Last, st.Bad, st.Stopped, bp
 	return t, nil
-}
-
-// optimizerState flattens the optimizer state into tensors named
-// "<param>/<buffer>" and metadata kind, step and lr (the layout lm uses).
-func optimizerState(o optim.Optimizer) (map[string]checkpoint.Tensor, map[string]string, error) {
-	s := o.State()
-	ts := make(map[string]checkpoint.Tensor, len(s.Buffers))
-	for _, b := range s.Buffers {
-		key := b.Param + "/" + b.Name
-		if _, dup := ts[key]; dup {
-			return nil, nil, fmt.Errorf("optimizer state: buffer %s twice", key)
-		}
-		ts[key] = checkpoint.Tensor{Shape: []int{len(b.Data)}, Data: b.Data}
-	}
-	return ts, map[string]string{"kind": s.Kind, "step": strconv.FormatInt(s.Step, 10),
-		"lr": strconv.FormatFloat(s.LR, 'g', -1, 64)}, nil
-}
-
-// setOptimizerState restores what optimizerState wrote.
-func setOptimizerState(o optim.Optimizer, ts map[string]checkpoint.Tensor, meta map[string]string) error {
-	s := o.State()
-	if meta["kind"] != s.Kind {
-		return fmt.Errorf("optimizer state is for %q, the trainer uses %q", meta["kind"], s.Kind)
-	}
-	step, err := strconv.ParseInt(meta["step"], 10, 64)
-	if err != nil {
-		return fmt.Errorf("optimizer state: step: %w", err)
-	}
-	lr, err := strconv.ParseFloat(meta["lr"], 64)
-	if err != nil {
-		return fmt.Errorf("optimizer state: lr: %w", err)
-	}
-	s.Step, s.LR = step, lr
-	if len(ts) != len(s.Buffers) {
-		return fmt.Errorf("optimizer state has %d buffers, want %d", len(ts), len(s.Buffers))
-	}
-	for i, b := range s.Buffers {
-		t, ok := ts[b.Param+"/"+b.Name]
-		if !ok {
-			return fmt.Errorf("optimizer state: buffer %s/%s missing", b.Param, b.Name)
-		}
-		s.Buffers[i].Data = t.Data
-	}
-	if err := o.SetState(s); err != nil {
-		return fmt.Errorf("optimizer state: %w", err)
-	}
-	return nil
 }
