@@ -130,10 +130,7 @@ func (t *Trainer) Save(dir string) error {
 	cfg := t.Config
 	best := t.Model.params
 	if t.bestParams != nil {
-		best = make([]*nn.Param, len(t.Model.params))
-		for i, p := range t.Model.params {
-			best[i] = &nn.Param{Name: p.Name, Shape: p.Shape, Data: t.bestParams[i]}
-		}
+		best = nn.WithData(t.Model.params, t.bestParams)
 	}
 	files := t.Model.files(&cfg, best)
 	ot, om, err := checkpoint.OptimizerTensors(t.opt)
@@ -186,10 +183,7 @@ func Resume(dir string, train, dev *Data) (*Trainer, error) {
 	}
 	if st.Best != nil {
 		// model.safetensors holds the best parameters.
-		bp := make([][]float32, len(m.params))
-		for i, p := range m.params {
-			bp[i] = append([]float32(nil), p.Data...)
-		}
+		bp := nn.Snapshot(m.params, nil)
 		if _, err := ck.ReadParams(LastFile, m.params); err != nil {
 			return nil, fmt.Errorf("classify: %w", err)
 		}

@@ -379,7 +379,7 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (Result, err
 			if t.best == nil || ev.Accuracy > t.best.Accuracy {
 				b := ev
 				t.best, t.bad = &b, 0
-				t.bestParams = snapshot(m.params, t.bestParams)
+				t.bestParams = nn.Snapshot(m.params, t.bestParams)
 			} else {
 				t.bad++
 				if t.Config.Patience > 0 && t.bad >= t.Config.Patience {
@@ -396,27 +396,11 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (Result, err
 		}
 	}
 	if t.bestParams != nil {
-		restore(m.params, t.bestParams)
+		nn.Restore(m.params, t.bestParams)
 	}
 	m.SetTraining(false)
 	res.Pos, res.Dev, res.Best, res.Stopped, res.Elapsed = t.pos, t.last, t.best, t.stopped, time.Since(start)
 	return res, nil
-}
-
-func snapshot(ps []*nn.Param, dst [][]float32) [][]float32 {
-	if dst == nil {
-		dst = make([][]float32, len(ps))
-	}
-	for i, p := range ps {
-		dst[i] = append(dst[i][:0], p.Data...)
-	}
-	return dst
-}
-
-func restore(ps []*nn.Param, src [][]float32) {
-	for i, p := range ps {
-		copy(p.Data, src[i])
-	}
 }
 
 // Evaluate computes the mean loss and the accuracy of the model on d, in

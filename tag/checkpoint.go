@@ -154,10 +154,7 @@ func (t *Trainer) Save(dir string) error {
 	cfg := t.Config
 	best := t.Model.params
 	if t.bestParams != nil {
-		best = make([]*nn.Param, len(t.Model.params))
-		for i, p := range t.Model.params {
-			best[i] = &nn.Param{Name: p.Name, Shape: p.Shape, Data: t.bestParams[i]}
-		}
+		best = nn.WithData(t.Model.params, t.bestParams)
 	}
 	files := t.Model.files(&cfg, best)
 	ot, om, err := checkpoint.OptimizerTensors(t.opt)
@@ -203,7 +200,7 @@ func Resume(dir string, train *Data, dev []Sentence) (*Trainer, error) {
 	}
 	var bp [][]float32
 	if st.Best != nil {
-		bp = snapshot(m.params, nil)
+		bp = nn.Snapshot(m.params, nil)
 	}
 	if _, err := ck.ReadParams(LastFile, m.params); err != nil {
 		return nil, fmt.Errorf("tag: %w", err)
