@@ -9,15 +9,12 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/recurrent-go/recurrent/classify"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/vectors"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 func init() {
@@ -34,8 +31,7 @@ type classifyTrainFlags struct {
 	cfg                           classify.Config
 	tc                            classify.TrainConfig
 	binary                        string
-	threads                       int
-	resume, asJSON, quiet         bool
+	trainRunFlags
 }
 
 func newClassifyTrainCmd() *cobra.Command {
@@ -85,10 +81,7 @@ binary cross-entropy (unless --binary=false); more give a softmax. Interrupt
 	fl.BoolVar(&f.tc.Bucket, "bucket", true, "batch examples of similar length together")
 	fl.IntVar(&f.tc.SaveEvery, "save-every", 1, "write the checkpoint every this many epochs (and always at the end)")
 	fl.Uint64Var(&f.tc.Seed, "seed", 1, "random seed (weights, batch order, dropout)")
-	fl.IntVar(&f.threads, "threads", 0, "compute threads (default: all cores)")
-	fl.BoolVar(&f.resume, "resume", false, "continue the training checkpoint in --out")
-	fl.BoolVar(&f.asJSON, "json", false, "print the summary as JSON")
-	fl.BoolVar(&f.quiet, "quiet", false, "no progress output")
+	addTrainRunFlags(cmd, &f.trainRunFlags)
 	return cmd
 }
 
@@ -108,22 +101,11 @@ type classifySummary struct {
 	Interrupt  bool                 `json:"interrupted,omitempty"`
 }
 
-// coverage reports how much of a vocabulary a vector file covers.
-type coverage struct {
-	Found int     `json:"found"`
-	Words int     `json:"words"`
-	Train int     `json:"train_words_found"`
-	Of    int     `json:"train_words"`
-	Rate  float64 `json:"train_rate"`
-}
-
 func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
 	if f.out == "" || f.train == "" {
 		return errors.New("classify train: --train and --out are required")
 	}
-	if f.threads > 0 {
-		tensor.SetThreads(f.threads)
-	}
+	f.setThreads()
 	ctx := cmd.Context()
 	format, err := classify.ParseFormat(f.format)
 	if err != nil {
@@ -238,10 +220,7 @@ func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
 		}
 	}
 	tr.Dir = f.out
-	nparams := 0
-	for _, p := range m.Params() {
-		nparams += p.Size()
-	}
+	nparams := paramCount(m.Params())
 	if !f.quiet {
 		desc := "average of word vectors"
 		if m.Config.Arch == classify.ArchRNN {
@@ -258,14 +237,14 @@ func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
 	res, err := tr.Run(ctx, func(p classify.Progress) {
 		switch p.Event {
 		case "step":
-			rep.step(p.Pos.Step, p.MaxSteps, fmt.Sprintf("epoch %d  loss %.4f", p.Pos.Epoch+1, p.AvgLoss))
+			rep.epochStep(p.Pos.Step, p.MaxSteps, p.Pos.Epoch, p.AvgLoss)
 		case "dev":
 			rep.println("epoch %d  dev loss %.4f  accuracy %.2f%%  (best %.2f%% after epoch %d; %.0fs)",
 				p.Pos.Epoch, p.Dev.Loss, 100*p.Dev.Accuracy, 100*p.Best.Accuracy, p.Best.Epoch, p.Elapsed.Seconds())
 		}
 	})
 	rep.finish()
-	interrupted := err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
+	interrupted := isInterrupted(ctx, err)
 	if err != nil && !interrupted {
 		return err
 	}
@@ -284,7 +263,7 @@ func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(out, "trained %d steps (%d epochs) in %.1fs; train loss %.4f\n", res.Pos.Step, res.Pos.Epoch, sum.Seconds, res.TrainLoss)
+		writeTrained(out, res.Pos.Step, res.Pos.Epoch, sum.Seconds, res.TrainLoss)
 		if res.Best != nil {
 			fmt.Fprintf(out, "best dev accuracy %.2f%% (epoch %d)\n", 100*res.Best.Accuracy, res.Best.Epoch)
 		}
@@ -294,7 +273,7 @@ func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
 		fmt.Fprintf(out, "checkpoint: %s\n", f.out)
 	}
 	if interrupted {
-		return fmt.Errorf("interrupted; resume with --resume (checkpoint %s): %w", f.out, err)
+		return interruptedError(f.out, err)
 	}
 	return nil
 }
@@ -310,12 +289,6 @@ func classifyReport(ctx context.Context, m *classify.Model, ex []classify.Exampl
 		return classify.Report{}, err
 	}
 	return classify.Evaluate(d.Labels, pred, m.Labels)
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 func newClassifyEvalCmd() *cobra.Command {
@@ -457,50 +430,4 @@ skipped) and prints the predicted label and the class probabilities per line:
 	fl.BoolVar(&asJSON, "json", false, "one JSON object per line")
 	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
 	return cmd
-}
-
-// trainReporter shows training progress on stderr: a bar on a terminal,
-// otherwise a log line every 10 seconds, plus the lines it is given.
-type trainReporter struct {
-	quiet, tty bool
-	bar        *progressbar.ProgressBar
-	lastLog    time.Time
-}
-
-func newTrainReporter(quiet bool) *trainReporter {
-	return &trainReporter{quiet: quiet, tty: term.IsTerminal(int(os.Stderr.Fd())), lastLog: time.Now()}
-}
-
-func (r *trainReporter) step(step, total int64, desc string) {
-	if r.quiet {
-		return
-	}
-	if r.tty {
-		if r.bar == nil {
-			r.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(os.Stderr), progressbar.OptionSetWidth(30),
-				progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond),
-				progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
-		}
-		r.bar.Describe(desc)
-		_ = r.bar.Set64(step)
-	} else if time.Since(r.lastLog) >= 10*time.Second {
-		r.lastLog = time.Now()
-		r.println("step %d/%d  %s", step, total, desc)
-	}
-}
-
-func (r *trainReporter) println(format string, args ...any) {
-	if r.quiet {
-		return
-	}
-	if r.bar != nil {
-		_ = r.bar.Clear()
-	}
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
-}
-
-func (r *trainReporter) finish() {
-	if r.bar != nil {
-		_ = r.bar.Finish()
-	}
 }

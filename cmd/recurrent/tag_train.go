@@ -24,8 +24,7 @@ type tagTrainFlags struct {
 	minCount                       int64
 	cfg                            tag.Config
 	tc                             tag.TrainConfig
-	threads                        int
-	resume, asJSON, quiet          bool
+	trainRunFlags
 }
 
 func newTagTrainCmd() *cobra.Command {
@@ -71,10 +70,7 @@ decoding keeps the tag sequence valid. After each epoch the model is scored on
 	fl.IntVar(&f.tc.Patience, "patience", 4, "stop after this many epochs without dev improvement (0: never)")
 	fl.IntVar(&f.tc.SaveEvery, "save-every", 1, "write the checkpoint every this many epochs (and always at the end)")
 	fl.Uint64Var(&f.tc.Seed, "seed", 1, "random seed")
-	fl.IntVar(&f.threads, "threads", 0, "compute threads (default: all cores)")
-	fl.BoolVar(&f.resume, "resume", false, "continue the training checkpoint in --out")
-	fl.BoolVar(&f.asJSON, "json", false, "print the summary as JSON")
-	fl.BoolVar(&f.quiet, "quiet", false, "no progress output")
+	addTrainRunFlags(cmd, &f.trainRunFlags)
 	return cmd
 }
 
@@ -102,9 +98,7 @@ func runTagTrain(cmd *cobra.Command, f *tagTrainFlags) error {
 	if f.train == "" || f.out == "" {
 		return errors.New("tag train: --train and --out are required")
 	}
-	if f.threads > 0 {
-		tensor.SetThreads(f.threads)
-	}
+	f.setThreads()
 	ctx := cmd.Context()
 	trainS, err := readCoNLL(f.train)
 	if err != nil {
@@ -209,10 +203,7 @@ func runTagTrain(cmd *cobra.Command, f *tagTrainFlags) error {
 		}
 	}
 	tr.Dir = f.out
-	nparams := 0
-	for _, p := range m.Params() {
-		nparams += p.Size()
-	}
+	nparams := paramCount(m.Params())
 	if !f.quiet {
 		fmt.Fprintf(os.Stderr, "model: word %d + char BiLSTM %dx%d -> bi%s %d layers x %d -> %d tags (%s); vocab %d, %d parameters; %d sentences\n",
 			m.Config.WordEmbed, m.Config.CharEmbed, m.Config.CharHidden, m.Config.Cell, m.Config.Layers, m.Config.Hidden,
@@ -222,14 +213,14 @@ func runTagTrain(cmd *cobra.Command, f *tagTrainFlags) error {
 	res, err := tr.Run(ctx, func(p tag.Progress) {
 		switch p.Event {
 		case "step":
-			rep.step(p.Pos.Step, p.MaxSteps, fmt.Sprintf("epoch %d  loss %.4f", p.Pos.Epoch+1, p.AvgLoss))
+			rep.epochStep(p.Pos.Step, p.MaxSteps, p.Pos.Epoch, p.AvgLoss)
 		case "dev":
 			rep.println("epoch %d  dev F1 %.2f  (P %.2f R %.2f; best %.2f after epoch %d; %.0fs)",
 				p.Pos.Epoch, p.Dev.F1, p.Dev.Precision, p.Dev.Recall, p.Best.F1, p.Best.Epoch, p.Elapsed.Seconds())
 		}
 	})
 	rep.finish()
-	interrupted := err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
+	interrupted := isInterrupted(ctx, err)
 	if err != nil && !interrupted {
 		return err
 	}
@@ -248,7 +239,7 @@ func runTagTrain(cmd *cobra.Command, f *tagTrainFlags) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(out, "trained %d steps (%d epochs) in %.1fs; train loss %.4f\n", res.Pos.Step, res.Pos.Epoch, sum.Seconds, res.TrainLoss)
+		writeTrained(out, res.Pos.Step, res.Pos.Epoch, sum.Seconds, res.TrainLoss)
 		if res.Best != nil {
 			fmt.Fprintf(out, "best dev F1 %.2f (epoch %d)\n", res.Best.F1, res.Best.Epoch)
 		}
@@ -261,7 +252,7 @@ func runTagTrain(cmd *cobra.Command, f *tagTrainFlags) error {
 		fmt.Fprintf(out, "checkpoint: %s\n", f.out)
 	}
 	if interrupted {
-		return fmt.Errorf("interrupted; resume with --resume (checkpoint %s): %w", f.out, err)
+		return interruptedError(f.out, err)
 	}
 	return nil
 }
