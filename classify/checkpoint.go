@@ -129,16 +129,16 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 func (t *Trainer) Save(dir string) error {
 	cfg := t.Config
 	best := t.Model.params
-	if t.bestParams != nil {
-		best = nn.WithData(t.Model.params, t.bestParams)
+	if t.early.Best != nil {
+		best = nn.WithData(t.Model.params, t.early.Best)
 	}
 	files := t.Model.files(&cfg, best)
 	ot, om, err := checkpoint.OptimizerTensors(t.opt)
 	if err != nil {
 		return fmt.Errorf("classify: save %s: %w", dir, err)
 	}
-	st := trainState{Format: stateFormat, Position: t.pos, LR: t.opt.LR(), Best: t.best, Last: t.last, Bad: t.bad,
-		Stopped: t.stopped, TrainHash: hashData(t.train), DevHash: hashData(t.dev), Counts: [2]int{t.train.Len(), devLen(t.dev)}}
+	st := trainState{Format: stateFormat, Position: t.pos, LR: t.opt.LR(), Best: t.best, Last: t.last, Bad: t.early.Bad,
+		Stopped: t.early.Stopped, TrainHash: hashData(t.train), DevHash: hashData(t.dev), Counts: [2]int{t.train.Len(), devLen(t.dev)}}
 	files = append(files,
 		checkpoint.ParamsFile(LastFile, t.Model.params, nil),
 		checkpoint.TensorsFile(checkpoint.OptimizerFile, ot, om),
@@ -191,7 +191,7 @@ func Resume(dir string, train, dev *Data) (*Trainer, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.bestParams = bp
+		t.early.Best = bp
 		return t, nil
 	}
 	if _, err := ck.ReadParams(LastFile, m.params); err != nil {
@@ -214,6 +214,7 @@ func resumeTrainer(m *Model, ck *checkpoint.Checkpoint, tc *TrainConfig, st trai
 		return nil, fmt.Errorf("classify: resume %s: %w", dir, err)
 	}
 	t.opt.SetLR(st.LR)
-	t.pos, t.best, t.last, t.bad, t.stopped = st.Position, st.Best, st.Last, st.Bad, st.Stopped
+	t.pos, t.best, t.last = st.Position, st.Best, st.Last
+	t.early.Bad, t.early.Stopped = st.Bad, st.Stopped
 	return t, nil
 }

@@ -209,9 +209,7 @@ type Trainer struct {
 	pos        Position
 	best       *EvalResult
 	last       *EvalResult
-	bestParams [][]float32
-	bad        int // epochs since the best
-	stopped    bool
+	early      nn.EarlyStopping
 	targets    []float32
 	targetsI   []int32
 	dLogits    []float32
@@ -313,7 +311,7 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (Result, err
 	maxSteps := int64(t.Config.Epochs) * int64(nb)
 	var epochLoss float64
 	var epochN int
-	for t.pos.Epoch < t.Config.Epochs && !t.stopped {
+	for t.pos.Epoch < t.Config.Epochs && !t.early.Stopped {
 		batches, err := t.batches(t.pos.Epoch)
 		if err != nil {
 			return res, fmt.Errorf("classify: %w", err)
@@ -376,30 +374,24 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (Result, err
 			}
 			ev.Epoch = t.pos.Epoch
 			t.last = &ev
-			if t.best == nil || ev.Accuracy > t.best.Accuracy {
+			improved := t.best == nil || ev.Accuracy > t.best.Accuracy
+			if improved {
 				b := ev
-				t.best, t.bad = &b, 0
-				t.bestParams = nn.Snapshot(m.params, t.bestParams)
-			} else {
-				t.bad++
-				if t.Config.Patience > 0 && t.bad >= t.Config.Patience {
-					t.stopped = true
-				}
+				t.best = &b
 			}
+			t.early.Observe(improved, t.Config.Patience, m.params)
 			report(Progress{Event: "dev", Pos: t.pos, Batches: nb, MaxSteps: maxSteps, Dev: t.last, Best: t.best, Elapsed: time.Since(start)})
 		}
-		if t.Dir != "" && (t.stopped || t.pos.Epoch >= t.Config.Epochs || t.Config.SaveEvery <= 1 || t.pos.Epoch%t.Config.SaveEvery == 0) {
+		if t.Dir != "" && (t.early.Stopped || t.pos.Epoch >= t.Config.Epochs || t.Config.SaveEvery <= 1 || t.pos.Epoch%t.Config.SaveEvery == 0) {
 			if err := t.Save(t.Dir); err != nil {
 				return res, err
 			}
 			report(Progress{Event: "checkpoint", Pos: t.pos, Batches: nb, MaxSteps: maxSteps, Dir: t.Dir, Elapsed: time.Since(start)})
 		}
 	}
-	if t.bestParams != nil {
-		nn.Restore(m.params, t.bestParams)
-	}
+	t.early.RestoreBest(m.params)
 	m.SetTraining(false)
-	res.Pos, res.Dev, res.Best, res.Stopped, res.Elapsed = t.pos, t.last, t.best, t.stopped, time.Since(start)
+	res.Pos, res.Dev, res.Best, res.Stopped, res.Elapsed = t.pos, t.last, t.best, t.early.Stopped, time.Since(start)
 	return res, nil
 }
 

@@ -153,16 +153,16 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 func (t *Trainer) Save(dir string) error {
 	cfg := t.Config
 	best := t.Model.params
-	if t.bestParams != nil {
-		best = nn.WithData(t.Model.params, t.bestParams)
+	if t.early.Best != nil {
+		best = nn.WithData(t.Model.params, t.early.Best)
 	}
 	files := t.Model.files(&cfg, best)
 	ot, om, err := checkpoint.OptimizerTensors(t.opt)
 	if err != nil {
 		return fmt.Errorf("tag: save %s: %w", dir, err)
 	}
-	st := trainState{Format: stateFormat, Position: t.pos, LR: t.opt.LR(), Best: t.best, Last: t.last, Bad: t.bad,
-		Stopped: t.stopped, TrainHash: hashData(t.train, nil), DevHash: hashData(nil, t.dev), Counts: [2]int{t.train.Len(), len(t.dev)}}
+	st := trainState{Format: stateFormat, Position: t.pos, LR: t.opt.LR(), Best: t.best, Last: t.last, Bad: t.early.Bad,
+		Stopped: t.early.Stopped, TrainHash: hashData(t.train, nil), DevHash: hashData(nil, t.dev), Counts: [2]int{t.train.Len(), len(t.dev)}}
 	files = append(files,
 		checkpoint.ParamsFile(LastFile, t.Model.params, nil),
 		checkpoint.TensorsFile(checkpoint.OptimizerFile, ot, om),
@@ -218,6 +218,7 @@ func Resume(dir string, train *Data, dev []Sentence) (*Trainer, error) {
 		return nil, fmt.Errorf("tag: resume %s: %w", dir, err)
 	}
 	t.opt.SetLR(st.LR)
-	t.pos, t.best, t.last, t.bad, t.stopped, t.bestParams = st.Position, st.Best, st.Last, st.Bad, st.Stopped, bp
+	t.pos, t.best, t.last = st.Position, st.Best, st.Last
+	t.early = nn.EarlyStopping{Best: bp, Bad: st.Bad, Stopped: st.Stopped}
 	return t, nil
 }

@@ -264,9 +264,7 @@ type Trainer struct {
 	devData    *Data
 	pos        Position
 	best, last *DevResult
-	bestParams [][]float32
-	bad        int
-	stopped    bool
+	early      nn.EarlyStopping
 
 	words   [][]int32
 	chars   [][][]int32
@@ -375,7 +373,7 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (TrainResult
 	maxSteps := int64(t.Config.Epochs) * int64(nb)
 	var epochLoss float64
 	var epochN int
-	for t.pos.Epoch < t.Config.Epochs && !t.stopped {
+	for t.pos.Epoch < t.Config.Epochs && !t.early.Stopped {
 		batches, err := t.batches(t.pos.Epoch)
 		if err != nil {
 			return res, fmt.Errorf("tag: %w", err)
@@ -423,29 +421,23 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (TrainResult
 			}
 			ev := &DevResult{Result: r, Epoch: t.pos.Epoch}
 			t.last = ev
-			if t.best == nil || ev.F1 > t.best.F1 {
-				t.best, t.bad = ev, 0
-				t.bestParams = nn.Snapshot(m.params, t.bestParams)
-			} else {
-				t.bad++
-				if t.Config.Patience > 0 && t.bad >= t.Config.Patience {
-					t.stopped = true
-				}
+			improved := t.best == nil || ev.F1 > t.best.F1
+			if improved {
+				t.best = ev
 			}
+			t.early.Observe(improved, t.Config.Patience, m.params)
 			report(Progress{Event: "dev", Pos: t.pos, Batches: nb, MaxSteps: maxSteps, Dev: t.last, Best: t.best, Elapsed: time.Since(start)})
 		}
-		if t.Dir != "" && (t.stopped || t.pos.Epoch >= t.Config.Epochs || t.Config.SaveEvery <= 1 || t.pos.Epoch%t.Config.SaveEvery == 0) {
+		if t.Dir != "" && (t.early.Stopped || t.pos.Epoch >= t.Config.Epochs || t.Config.SaveEvery <= 1 || t.pos.Epoch%t.Config.SaveEvery == 0) {
 			if err := t.Save(t.Dir); err != nil {
 				return res, err
 			}
 			report(Progress{Event: "checkpoint", Pos: t.pos, Batches: nb, MaxSteps: maxSteps, Dir: t.Dir, Elapsed: time.Since(start)})
 		}
 	}
-	if t.bestParams != nil {
-		nn.Restore(m.params, t.bestParams)
-	}
+	t.early.RestoreBest(m.params)
 	m.SetTraining(false)
-	res.Pos, res.Dev, res.Best, res.Stopped, res.Elapsed = t.pos, t.last, t.best, t.stopped, time.Since(start)
+	res.Pos, res.Dev, res.Best, res.Stopped, res.Elapsed = t.pos, t.last, t.best, t.early.Stopped, time.Since(start)
 	return res, nil
 }
 
