@@ -146,3 +146,24 @@ func TestBestCheckpointAndPatience(t *testing.T) {
 		t.Error("resumed trainer's best parameters differ from best.safetensors")
 	}
 }
+
+func TestLoadBestWithoutValidation(t *testing.T) {
+	m, err := New(Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTrainer(m, patternStream(200, 1), nil, TrainConfig{Batch: 2, BPTT: 5, Epochs: 1, Optimizer: "sgd", LR: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Dir = filepath.Join(t.TempDir(), "ck")
+	if _, err := tr.Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadBest(tr.Dir); err == nil {
+		t.Error("LoadBest of a run without validation: no error")
+	}
+	if _, err := Load(tr.Dir); err != nil {
+		t.Errorf("Load: %v", err)
+	}
+}
