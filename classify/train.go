@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
@@ -382,7 +383,7 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (Result, err
 			t.early.Observe(improved, t.Config.Patience, m.params)
 			report(Progress{Event: "dev", Pos: t.pos, Batches: nb, MaxSteps: maxSteps, Dev: t.last, Best: t.best, Elapsed: time.Since(start)})
 		}
-		if t.Dir != "" && (t.early.Stopped || t.pos.Epoch >= t.Config.Epochs || t.Config.SaveEvery <= 1 || t.pos.Epoch%t.Config.SaveEvery == 0) {
+		if t.Dir != "" && checkpoint.EpochDue(t.pos.Epoch, t.Config.Epochs, t.Config.SaveEvery, t.early.Stopped) {
 			if err := t.Save(t.Dir); err != nil {
 				return res, err
 			}
