@@ -219,18 +219,6 @@ func grow[T any](buf []T, n int) []T {
 	return buf[:n]
 }
 
-func (m *Model) dropout(mask, dst, x []float32) {
-	p := m.Config.Dropout
-	keep := float32(1 / (1 - p))
-	for i, v := range x {
-		if m.dropRand.Float64() < p {
-			mask[i], dst[i] = 0, 0
-		} else {
-			mask[i], dst[i] = keep, v*keep
-		}
-	}
-}
-
 // Features returns the width F of the pooled feature vector.
 func (m *Model) Features() int { return m.Head.In }
 
@@ -254,7 +242,7 @@ func (m *Model) Forward(ids []int32, T, B int, lengths []int) ([]float32, error)
 	if drop {
 		m.embMask = grow(m.embMask, len(emb))
 		m.embDrop = grow(m.embDrop, len(emb))
-		m.dropout(m.embMask, m.embDrop, emb)
+		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.embMask, m.embDrop, emb)
 		emb = m.embDrop
 	}
 	F := m.Features()
@@ -280,7 +268,7 @@ func (m *Model) Forward(ids []int32, T, B int, lengths []int) ([]float32, error)
 	if drop {
 		m.featMask = grow(m.featMask, len(feat))
 		m.featDrop = grow(m.featDrop, len(feat))
-		m.dropout(m.featMask, m.featDrop, feat)
+		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.featMask, m.featDrop, feat)
 		feat = m.featDrop
 	}
 	logits, err := m.Head.Forward(feat, B)

@@ -237,18 +237,6 @@ func grow[T any](buf []T, n int) []T {
 	return buf[:n]
 }
 
-func (m *Model) dropout(mask, dst, x []float32) {
-	p := m.Config.Dropout
-	keep := float32(1 / (1 - p))
-	for i, v := range x {
-		if m.dropRand.Float64() < p {
-			mask[i], dst[i] = 0, 0
-		} else {
-			mask[i], dst[i] = keep, v*keep
-		}
-	}
-}
-
 // EncodeWord returns the word id of a token.
 func (m *Model) EncodeWord(w string) int32 { return m.Vocab.ID(m.Config.WordKey(w)) }
 
@@ -315,7 +303,7 @@ func (m *Model) Forward(words []int32, chars [][][]int32, T, B int, lengths []in
 	if drop {
 		m.featMask = grow(m.featMask, len(feat))
 		m.featDrop = grow(m.featDrop, len(feat))
-		m.dropout(m.featMask, m.featDrop, feat)
+		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.featMask, m.featDrop, feat)
 		feat = m.featDrop
 	}
 	out, _, _, err := m.RNN.Forward(feat, T, B, lengths, nil, nil)
@@ -325,7 +313,7 @@ func (m *Model) Forward(words []int32, chars [][][]int32, T, B int, lengths []in
 	if drop {
 		m.outMask = grow(m.outMask, len(out))
 		m.outDrop = grow(m.outDrop, len(out))
-		m.dropout(m.outMask, m.outDrop, out)
+		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.outMask, m.outDrop, out)
 		out = m.outDrop
 	}
 	scores, err := m.Head.Forward(out, T*B)
