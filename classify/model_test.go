@@ -129,32 +129,13 @@ func TestGradients(t *testing.T) {
 			}
 			idx := []int{0, 3, 5, 7, 9}
 			lossOf(t, m, d, idx, true)
-			grads := make([][]float32, len(m.params))
-			for i, p := range m.params {
-				grads[i] = append([]float32(nil), p.Grad...)
-			}
-			rng := rand.New(rand.NewPCG(5, 5))
-			const eps = 1e-2
-			checked := 0
-			for pi, p := range m.params {
-				for range 6 {
-					k := rng.IntN(len(p.Data))
-					if pi == 0 && grads[pi][k] == 0 {
-						continue // embedding rows not in the batch
-					}
-					orig := p.Data[k]
-					p.Data[k] = orig + eps
-					lp := lossOf(t, m, d, idx, false)
-					p.Data[k] = orig - eps
-					lm := lossOf(t, m, d, idx, false)
-					p.Data[k] = orig
-					num := (lp - lm) / (2 * eps)
-					got := float64(grads[pi][k])
-					if math.Abs(num-got) > 2e-3+3e-2*math.Abs(num) {
-						t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", p.Name, k, got, num)
-					}
-					checked++
-				}
+			bad, checked := nn.GradSample(m.params, func() float64 { return lossOf(t, m, d, idx, false) }, nn.GradSampleOptions{
+				Samples: 6, Eps: 1e-2, Atol: 2e-3, Rtol: 3e-2, Rand: rand.New(rand.NewPCG(5, 5)),
+				// embedding rows not in the batch
+				Skip: func(i int, _ *nn.Param, _ int, g float32) bool { return i == 0 && g == 0 },
+			})
+			for _, b := range bad {
+				t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", b.Param, b.Index, b.Analytic, b.Numeric)
 			}
 			if checked < 10 {
 				t.Fatalf("only %d gradient entries checked", checked)
