@@ -133,7 +133,9 @@ func TestGradients(t *testing.T) {
 		batchLoss(t, m, d, idx, true)
 		bad, checked := nn.GradSample(m.params, func() float64 { return batchLoss(t, m, d, idx, false) }, nn.GradSampleOptions{
 			Samples: 40, Eps: 1e-2, Atol: 1e-3, Rtol: 3e-2, Rand: rand.New(rand.NewPCG(9, 9)),
-			Skip: func(_ int, p *nn.Param, _ int, g float32) bool { return strings.Contains(p.Name, "embedding") && g == 0 },
+			Skip: func(_ int, p *nn.Param, _ int, g float32) bool {
+				return strings.Contains(p.Name, "embedding") && g == 0
+			},
 		})
 		for _, b := range bad {
 			t.Errorf("char hidden %d: %s[%d]: analytic %.6g, numeric %.6g", ch, b.Param, b.Index, b.Analytic, b.Numeric)
