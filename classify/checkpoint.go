@@ -181,26 +181,14 @@ func Resume(dir string, train, dev *Data) (*Trainer, error) {
 	if st.DevHash != hashData(dev) || st.Counts[1] != devLen(dev) {
 		return nil, fmt.Errorf("classify: resume %s: the dev data differs from the checkpoint's (%d examples then, %d now)", dir, st.Counts[1], devLen(dev))
 	}
+	var bp [][]float32
 	if st.Best != nil {
 		// model.safetensors holds the best parameters.
-		bp := nn.Snapshot(m.params, nil)
-		if _, err := ck.ReadParams(LastFile, m.params); err != nil {
-			return nil, fmt.Errorf("classify: %w", err)
-		}
-		t, err := resumeTrainer(m, ck, tc, st, train, dev, dir)
-		if err != nil {
-			return nil, err
-		}
-		t.early.Best = bp
-		return t, nil
+		bp = nn.Snapshot(m.params, nil)
 	}
 	if _, err := ck.ReadParams(LastFile, m.params); err != nil {
 		return nil, fmt.Errorf("classify: %w", err)
 	}
-	return resumeTrainer(m, ck, tc, st, train, dev, dir)
-}
-
-func resumeTrainer(m *Model, ck *checkpoint.Checkpoint, tc *TrainConfig, st trainState, train, dev *Data, dir string) (*Trainer, error) {
 	m.SetTraining(true)
 	t, err := NewTrainer(m, train, dev, *tc)
 	if err != nil {
@@ -215,6 +203,6 @@ func resumeTrainer(m *Model, ck *checkpoint.Checkpoint, tc *TrainConfig, st trai
 	}
 	t.opt.SetLR(st.LR)
 	t.pos, t.best, t.last = st.Position, st.Best, st.Last
-	t.early.Bad, t.early.Stopped = st.Bad, st.Stopped
+	t.early = nn.EarlyStopping{Best: bp, Bad: st.Bad, Stopped: st.Stopped}
 	return t, nil
 }
