@@ -101,12 +101,8 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 		return nil, nil, nil, fmt.Errorf("classify: %w", err)
 	}
 	v := new(text.Vocab)
-	b, err := ck.ReadFile(checkpoint.VocabFile)
-	if err != nil {
+	if err := ck.ReadUnmarshal(checkpoint.VocabFile, v); err != nil {
 		return nil, nil, nil, fmt.Errorf("classify: %w", err)
-	}
-	if err := v.UnmarshalJSON(b); err != nil {
-		return nil, nil, nil, fmt.Errorf("classify: %s: %w", ck.Path(checkpoint.VocabFile), err)
 	}
 	var labels []string
 	if err := ck.ReadJSON(LabelsFile, &labels); err != nil {

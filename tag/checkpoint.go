@@ -106,13 +106,9 @@ func Load(dir string) (*Model, error) {
 }
 
 func readVocab(ck *checkpoint.Checkpoint, name string) (*text.Vocab, error) {
-	b, err := ck.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
 	v := new(text.Vocab)
-	if err := v.UnmarshalJSON(b); err != nil {
-		return nil, fmt.Errorf("%s: %w", ck.Path(name), err)
+	if err := ck.ReadUnmarshal(name, v); err != nil {
+		return nil, err
 	}
 	return v, nil
 }
