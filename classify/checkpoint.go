@@ -124,11 +124,7 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 // optimizer state and the position (state.json).
 func (t *Trainer) Save(dir string) error {
 	cfg := t.Config
-	best := t.Model.params
-	if t.early.Best != nil {
-		best = nn.WithData(t.Model.params, t.early.Best)
-	}
-	files := t.Model.files(&cfg, best)
+	files := t.Model.files(&cfg, t.early.BestParams(t.Model.params))
 	ot, om, err := checkpoint.OptimizerTensors(t.opt)
 	if err != nil {
 		return fmt.Errorf("classify: save %s: %w", dir, err)

@@ -37,3 +37,13 @@ func (e *EarlyStopping) RestoreBest(ps []*Param) {
 		Restore(ps, e.Best)
 	}
 }
+
+// BestParams returns the parameters to save as the model: ps with the
+// data of Best (shared, see WithData), or ps itself before any best
+// evaluation.
+func (e *EarlyStopping) BestParams(ps []*Param) []*Param {
+	if e.Best == nil {
+		return ps
+	}
+	return WithData(ps, e.Best)
+}

@@ -22,6 +22,9 @@ func TestEarlyStopping(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var e EarlyStopping
 			e.RestoreBest(ps) // no best yet: a no-op
+			if got := e.BestParams(ps); &got[0] != &ps[0] {
+				t.Fatal("BestParams before any best: want ps itself")
+			}
 			for i, imp := range c.improved {
 				p.Data[0] = float32(i + 1)
 				e.Observe(imp, c.patience, ps)
@@ -30,6 +33,9 @@ func TestEarlyStopping(t *testing.T) {
 				t.Errorf("Bad %d Stopped %v, want %d %v", e.Bad, e.Stopped, c.bad, c.stopped)
 			}
 			p.Data[0] = -1
+			if bp := e.BestParams(ps); bp[0].Name != "w" || bp[0].Data[0] != c.best {
+				t.Errorf("BestParams: %s = %v, want w = %v", bp[0].Name, bp[0].Data, c.best)
+			}
 			e.RestoreBest(ps)
 			if p.Data[0] != c.best {
 				t.Errorf("restored %v, want %v", p.Data[0], c.best)
