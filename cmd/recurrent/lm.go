@@ -523,7 +523,7 @@ restrict sampling to the most likely tokens. Equal --seed, equal text.`,
 	fl.IntVar(&f.num, "n", 1, "number of samples (seeds seed, seed+1, ...)")
 	fl.IntVar(&f.num, "num", 1, "same as --n")
 	fl.BoolVar(&f.json, "json", false, `print {"samples": [...]} (the generated text, prompt included)`)
-	fl.BoolVar(&f.stopAtEOS, "stop-at-eos", false, "stop a sample at the end-of-line token")
+	fl.BoolVar(&f.stopAtEOS, "stop-at-eos", false, "stop a sample at the end-of-line token (default: true for word models, whose token is <eos>; false for character models, whose token is a line break)")
 	fl.BoolVar(&f.noUnk, "no-unk", false, "never generate <unk>")
 	return cmd
 }
@@ -541,6 +541,11 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 	}
 	if id := m.Vocab.SpecialID(text.UNK); f.noUnk && id >= 0 {
 		f.opt.Ban = []int32{id}
+	}
+	if !cmd.Flags().Changed("stop-at-eos") {
+		// A word model's end-of-sentence token ends a sample; a character
+		// model's line break does not, so its samples run to --length.
+		f.stopAtEOS = m.Config.Tokenizer.EOS != "\n"
 	}
 	if !f.json {
 		return writeSamples(cmd.Context(), cmd.OutOrStdout(), m, f.prompt, f.opt, f.num, f.stopAtEOS)

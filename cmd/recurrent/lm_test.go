@@ -82,6 +82,22 @@ func TestLMTrainSampleScore(t *testing.T) {
 	if got := strings.TrimSpace(out); !strings.HasPrefix(got, "the cat sat on the mat") {
 		t.Errorf("greedy sample %q", got)
 	}
+	// A word model's sample ends at <eos> by default, well before --length;
+	// --stop-at-eos=false runs on into the next sentence.
+	out, err = runLMCmd(t, newLMSampleCmd, "--model", ck, "--prompt", "the cat", "--length", "20", "--temperature", "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Fields(out); len(got) != 6 {
+		t.Errorf("sample with the default stop at <eos>: %q, want one sentence", out)
+	}
+	out, err = runLMCmd(t, newLMSampleCmd, "--model", ck, "--prompt", "the cat", "--length", "20", "--temperature", "0", "--stop-at-eos=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Fields(out); len(got) <= 6 {
+		t.Errorf("sample with --stop-at-eos=false: %q, want more than one sentence", out)
+	}
 
 	lines := filepath.Join(dir, "lines.txt")
 	os.WriteFile(lines, []byte("the cat sat on the mat\nmat the on sat cat the\n"), 0o644)
