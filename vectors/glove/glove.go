@@ -11,6 +11,8 @@
 package glove
 
 import (
+	"github.com/recurrent-go/recurrent/internal/xrand"
+
 	"context"
 	"fmt"
 	"math"
@@ -181,10 +183,10 @@ func fit(ctx context.Context, voc *text.CorpusVocab, entries *entryList, opt Opt
 	m := &Model{Vocab: voc, Dim: dim,
 		W: make([]float32, v*dim), WTilde: make([]float32, v*dim),
 		B: make([]float32, v), BTilde: make([]float32, v)}
-	r := newRNG(opt.Seed, 0)
+	r := xrand.New(opt.Seed, 0)
 	for _, p := range [][]float32{m.W, m.WTilde, m.B, m.BTilde} {
 		for i := range p {
-			p[i] = (r.float32() - 0.5) / float32(dim)
+			p[i] = (r.Float32() - 0.5) / float32(dim)
 		}
 	}
 	g := &state{m: m, dim: dim, eta: float32(opt.Alpha),
@@ -192,7 +194,7 @@ func fit(ctx context.Context, voc *text.CorpusVocab, entries *entryList, opt Opt
 	// Shuffle once (Fisher-Yates); each iteration walks the same order, as
 	// the reference tool does with its shuffled file.
 	for i := entries.n - 1; i > 0; i-- {
-		j := r.intn(i + 1)
+		j := r.Intn(i + 1)
 		a, b := entries.at(i), entries.at(j)
 		*a, *b = *b, *a
 	}

@@ -1,6 +1,8 @@
 package glove
 
 import (
+	"github.com/recurrent-go/recurrent/internal/xrand"
+
 	"context"
 	"fmt"
 	"math"
@@ -66,16 +68,16 @@ func TestCooccurCounts(t *testing.T) {
 // TestCooccurSpillIdentical counts a corpus with budgets from ample to tiny
 // (no dense block, many spilled runs): the entries must be identical.
 func TestCooccurSpillIdentical(t *testing.T) {
-	r := newRNG(5, 0)
+	r := xrand.New(5, 0)
 	var sb strings.Builder
 	for range 400 {
-		n := 5 + r.intn(30)
+		n := 5 + r.Intn(30)
 		for k := range n {
 			if k > 0 {
 				sb.WriteByte(' ')
 			}
 			// Zipf-like: small ids are frequent.
-			fmt.Fprintf(&sb, "w%d", r.intn(1+r.intn(300)))
+			fmt.Fprintf(&sb, "w%d", r.Intn(1+r.Intn(300)))
 		}
 		sb.WriteByte('\n')
 	}
@@ -109,16 +111,16 @@ func TestCooccurSpillIdentical(t *testing.T) {
 }
 
 func TestTrainPlanted(t *testing.T) {
-	r := newRNG(11, 0)
+	r := xrand.New(11, 0)
 	var sb strings.Builder
 	const groups, size = 6, 8
 	for range 1500 {
-		g := r.intn(groups)
+		g := r.Intn(groups)
 		for k := range 10 {
 			if k > 0 {
 				sb.WriteByte(' ')
 			}
-			fmt.Fprintf(&sb, "g%dw%d", g, r.intn(size))
+			fmt.Fprintf(&sb, "g%dw%d", g, r.Intn(size))
 		}
 		sb.WriteByte('\n')
 	}
@@ -182,13 +184,13 @@ func TestLCM(t *testing.T) {
 
 func TestAdagradKernel(t *testing.T) {
 	for _, n := range []int{1, 7, 8, 13, 16, 100} {
-		r := newRNG(1, uint64(n))
+		r := xrand.New(1, uint64(n))
 		mk := func(pos bool) []float32 {
 			s := make([]float32, n)
 			for i := range s {
-				s[i] = r.float32() - 0.5
+				s[i] = r.Float32() - 0.5
 				if pos {
-					s[i] = 1 + r.float32()
+					s[i] = 1 + r.Float32()
 				}
 			}
 			return s

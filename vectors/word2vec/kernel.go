@@ -90,7 +90,7 @@ func (w *worker) skipgram(sen []int32) {
 	neu1e := w.neu1e
 	n := len(sen)
 	for i, word := range sen {
-		b := w.r.intn(w.window)
+		b := w.r.Intn(w.window)
 		lo := max(0, i-w.window+b)
 		hi := min(n-1, i+w.window-b)
 		w.prefetchAhead(sen, i)
@@ -115,7 +115,7 @@ func (w *worker) cbow(sen []int32) {
 	neu1, neu1e := w.neu1, w.neu1e
 	n := len(sen)
 	for i, word := range sen {
-		b := w.r.intn(w.window)
+		b := w.r.Intn(w.window)
 		lo := max(0, i-w.window+b)
 		hi := min(n-1, i+w.window-b)
 		w.prefetchAhead(sen, i)

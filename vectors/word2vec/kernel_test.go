@@ -1,17 +1,19 @@
 package word2vec
 
 import (
+	"github.com/recurrent-go/recurrent/internal/xrand"
+
 	"math"
 	"testing"
 )
 
 func TestKernelsMatchScalar(t *testing.T) {
 	for _, n := range []int{1, 3, 7, 8, 9, 16, 31, 32, 33, 100, 300} {
-		r := newRNG(7, uint64(n))
+		r := xrand.New(7, uint64(n))
 		mk := func() []float32 {
 			v := make([]float32, n)
 			for i := range v {
-				v[i] = r.float32()*2 - 1
+				v[i] = r.Float32()*2 - 1
 			}
 			return v
 		}

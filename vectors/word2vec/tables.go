@@ -1,37 +1,10 @@
 package word2vec
 
-import "math"
+import (
+	"math"
 
-// rng is a xorshift64* generator: one per worker, seeded from the user seed
-// and the worker index, so single-threaded runs are reproducible.
-type rng struct{ s uint64 }
-
-func newRNG(seed uint64, stream uint64) rng {
-	// splitmix64 scrambles the seed so nearby seeds give unrelated streams.
-	z := seed + 0x9e3779b97f4a7c15*(stream+1)
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	z ^= z >> 31
-	if z == 0 {
-		z = 1
-	}
-	return rng{z}
-}
-
-func (r *rng) next() uint64 {
-	x := r.s
-	x ^= x >> 12
-	x ^= x << 25
-	x ^= x >> 27
-	r.s = x
-	return x * 2685821657736338717
-}
-
-// float32 returns a uniform value in [0, 1).
-func (r *rng) float32() float32 { return float32(r.next()>>40) / (1 << 24) }
-
-// intn returns a uniform value in [0, n) for 0 < n < 2^32.
-func (r *rng) intn(n int) int { return int((r.next() >> 32) * uint64(n) >> 32) }
+	"github.com/recurrent-go/recurrent/internal/xrand"
+)
 
 // Sigmoid and log-sigmoid tables over [-maxExp, maxExp], as in word2vec.c:
 // outside the range the sigmoid saturates to 0 or 1.
@@ -127,8 +100,8 @@ func newAliasTable(counts []int64, power float64) aliasTable {
 }
 
 // sample draws one id.
-func (t *aliasTable) sample(r *rng) int32 {
-	u := r.next()
+func (t *aliasTable) sample(r *xrand.RNG) int32 {
+	u := r.Next()
 	i := int32((u >> 32) * uint64(len(t.prob)) >> 32)
 	if uint32(u) < t.prob[i] {
 		return i

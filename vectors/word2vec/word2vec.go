@@ -13,6 +13,8 @@
 package word2vec
 
 import (
+	"github.com/recurrent-go/recurrent/internal/xrand"
+
 	"context"
 	"errors"
 	"fmt"
@@ -205,10 +207,10 @@ func TrainVocab(ctx context.Context, c *text.Corpus, voc *text.CorpusVocab, opt 
 	start := time.Now()
 	v, dim := voc.Len(), opt.Dim
 	m := &Model{Vocab: voc, Dim: dim}
-	r := newRNG(opt.Seed, 1<<20)
+	r := xrand.New(opt.Seed, 1<<20)
 	m.In = make([]float32, v*dim)
 	for i := range m.In {
-		m.In[i] = (r.float32() - 0.5) / float32(dim)
+		m.In[i] = (r.Float32() - 0.5) / float32(dim)
 	}
 	if opt.Negative > 0 {
 		m.Out = make([]float32, v*dim)
@@ -247,7 +249,7 @@ func TrainVocab(ctx context.Context, c *text.Corpus, voc *text.CorpusVocab, opt 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			t.work(ctx, newRNG(opt.Seed, uint64(w)), chunks)
+			t.work(ctx, xrand.New(opt.Seed, uint64(w)), chunks)
 		}()
 	}
 	done := make(chan struct{})
@@ -374,7 +376,7 @@ func (t *trainer) produce(ctx context.Context, c *text.Corpus, out chan<- []int3
 // worker is one Hogwild training goroutine's scratch state.
 type worker struct {
 	*trainer
-	r      rng
+	r      xrand.RNG
 	alpha  float32
 	sen    []int32
 	negs   []int32
@@ -386,7 +388,7 @@ type worker struct {
 	window int
 }
 
-func (t *trainer) work(ctx context.Context, r rng, chunks <-chan []int32) {
+func (t *trainer) work(ctx context.Context, r xrand.RNG, chunks <-chan []int32) {
 	w := &worker{
 		trainer: t,
 		r:       r,
@@ -407,7 +409,7 @@ func (t *trainer) work(ctx context.Context, r rng, chunks <-chan []int32) {
 				continue
 			}
 			w.local++
-			if k := t.keep[id]; k != math.MaxUint32 && uint32(w.r.next()>>32) >= k {
+			if k := t.keep[id]; k != math.MaxUint32 && uint32(w.r.Next()>>32) >= k {
 				continue
 			}
 			w.sen = append(w.sen, id)

@@ -1,6 +1,8 @@
 package word2vec
 
 import (
+	"github.com/recurrent-go/recurrent/internal/xrand"
+
 	"context"
 	"errors"
 	"fmt"
@@ -19,15 +21,15 @@ import (
 // words of different topics never do.
 func plantedCorpus(t testing.TB, groups, size, sentences int) *text.Corpus {
 	t.Helper()
-	r := newRNG(42, 0)
+	r := xrand.New(42, 0)
 	var sb strings.Builder
 	for range sentences {
-		g := r.intn(groups)
+		g := r.Intn(groups)
 		for k := range 12 {
 			if k > 0 {
 				sb.WriteByte(' ')
 			}
-			fmt.Fprintf(&sb, "g%dw%d", g, r.intn(size))
+			fmt.Fprintf(&sb, "g%dw%d", g, r.Intn(size))
 		}
 		sb.WriteByte('\n')
 	}
@@ -240,7 +242,7 @@ func TestAliasTableDistribution(t *testing.T) {
 	}
 	const n = 2_000_000
 	hist := make([]int, len(counts))
-	r := newRNG(3, 0)
+	r := xrand.New(3, 0)
 	for range n {
 		hist[tab.sample(&r)]++
 	}
@@ -278,10 +280,10 @@ func TestSubsampling(t *testing.T) {
 	}
 	// Empirical keep rate of the worker's test.
 	k := keepThresholds([]int64{100_000}, total, 1e-3)[0]
-	r := newRNG(1, 1)
+	r := xrand.New(1, 1)
 	kept := 0
 	for range 1_000_000 {
-		if uint32(r.next()>>32) < k {
+		if uint32(r.Next()>>32) < k {
 			kept++
 		}
 	}
