@@ -2,7 +2,11 @@
 
 package word2vec
 
-import "golang.org/x/sys/cpu"
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/recurrent-go/recurrent/tensor"
+)
 
 // useAVX2 selects the assembly kernels on CPUs with AVX2 and FMA.
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
@@ -32,7 +36,7 @@ func dot(x, y []float32) float32 {
 		_ = y[len(x)-1]
 		return dotAVX2(&x[0], &y[0], len(x))
 	}
-	return dotGo(x, y)
+	return tensor.Dot(x, y)
 }
 
 // axpy computes y += a*x; len(y) >= len(x) > 0.
@@ -42,7 +46,7 @@ func axpy(a float32, x, y []float32) {
 		axpyAVX2(a, &x[0], &y[0], len(x))
 		return
 	}
-	axpyGo(a, x, y)
+	tensor.Axpy(a, x, y)
 }
 
 // update computes acc += g*out and then out += g*h, the two updates of one
