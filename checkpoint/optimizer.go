@@ -65,3 +65,16 @@ func RestoreOptimizer(o optim.Optimizer, ts map[string]Tensor, meta map[string]s
 	}
 	return nil
 }
+
+// ReadOptimizer restores o from the checkpoint's OptimizerFile, as written
+// from OptimizerTensors.
+func (c *Checkpoint) ReadOptimizer(o optim.Optimizer) error {
+	ts, meta, err := c.ReadTensors(OptimizerFile)
+	if err != nil {
+		return err
+	}
+	if err := RestoreOptimizer(o, ts, meta); err != nil {
+		return fmt.Errorf("%s: %w", c.Path(OptimizerFile), err)
+	}
+	return nil
+}

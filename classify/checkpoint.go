@@ -186,11 +186,7 @@ func Resume(dir string, train, dev *Data) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	ot, om, err := ck.ReadTensors(checkpoint.OptimizerFile)
-	if err != nil {
-		return nil, fmt.Errorf("classify: %w", err)
-	}
-	if err := checkpoint.RestoreOptimizer(t.opt, ot, om); err != nil {
+	if err := ck.ReadOptimizer(t.opt); err != nil {
 		return nil, fmt.Errorf("classify: resume %s: %w", dir, err)
 	}
 	t.opt.SetLR(st.LR)

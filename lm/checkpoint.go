@@ -209,11 +209,7 @@ func Resume(dir string, train, valid []int32) (*Trainer, error) {
 	if st.Position.Chunk < 0 || st.Position.Chunk > t.sb.NumChunks() || st.Position.Epoch < 0 || st.Position.Step < 0 {
 		return nil, fmt.Errorf("lm: resume %s: position %+v outside the data's %d chunks", dir, st.Position, t.sb.NumChunks())
 	}
-	ot, om, err := ck.ReadTensors(checkpoint.OptimizerFile)
-	if err != nil {
-		return nil, fmt.Errorf("lm: %w", err)
-	}
-	if err := checkpoint.RestoreOptimizer(t.opt, ot, om); err != nil {
+	if err := ck.ReadOptimizer(t.opt); err != nil {
 		return nil, fmt.Errorf("lm: resume %s: %w", dir, err)
 	}
 	t.opt.SetLR(st.LR)

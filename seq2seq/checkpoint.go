@@ -142,11 +142,7 @@ func Resume(dir string, train, dev Encoded) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts, meta, err := ck.ReadTensors(checkpoint.OptimizerFile)
-	if err != nil {
-		return nil, fmt.Errorf("seq2seq: %w", err)
-	}
-	if err := checkpoint.RestoreOptimizer(t.opt, ts, meta); err != nil {
+	if err := ck.ReadOptimizer(t.opt); err != nil {
 		return nil, fmt.Errorf("seq2seq: resume %s: %w", dir, err)
 	}
 	t.opt.SetLR(st.LR)

@@ -202,11 +202,7 @@ func Resume(dir string, train *Data, dev []Sentence) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	ot, om, err := ck.ReadTensors(checkpoint.OptimizerFile)
-	if err != nil {
-		return nil, fmt.Errorf("tag: %w", err)
-	}
-	if err := checkpoint.RestoreOptimizer(t.opt, ot, om); err != nil {
+	if err := ck.ReadOptimizer(t.opt); err != nil {
 		return nil, fmt.Errorf("tag: resume %s: %w", dir, err)
 	}
 	t.opt.SetLR(st.LR)
