@@ -34,16 +34,19 @@ const (
 // CondConfig describes a label-conditioned language model (config.json).
 type CondConfig struct {
 	// Kind is always "conditional", telling this checkpoint from Model's.
-	Kind      string         `json:"kind"`
-	Cell      string         `json:"cell"`
-	VocabSize int            `json:"vocab_size"`
-	EmbedDim  int            `json:"embed_dim"`
-	Hidden    int            `json:"hidden_size"`
-	Layers    int            `json:"num_layers"`
-	Dropout   float64        `json:"dropout"`
-	Labels    []string       `json:"labels"`
-	Condition string         `json:"condition"`
-	LabelDim  int            `json:"label_dim"` // label embedding size for CondInput/CondBoth
+	Kind      string   `json:"kind"`
+	Cell      string   `json:"cell"`
+	VocabSize int      `json:"vocab_size"`
+	EmbedDim  int      `json:"embed_dim"`
+	Hidden    int      `json:"hidden_size"`
+	Layers    int      `json:"num_layers"`
+	Dropout   float64  `json:"dropout"`
+	Labels    []string `json:"labels"`
+	Condition string   `json:"condition"`
+	LabelDim  int      `json:"label_dim"` // label embedding size for CondInput/CondBoth
+	// LabelBias adds a per-label output bias label_bias.weight[label] [V]
+	// to every step's logits: a direct shift of p(w | label) by label.
+	LabelBias bool           `json:"label_bias,omitempty"`
 	Tokenizer text.Tokenizer `json:"tokenizer"`
 }
 
@@ -79,15 +82,17 @@ func (c *CondConfig) useInput() bool { return c.Condition == CondInput || c.Cond
 
 // CondModel is a sentence-level language model conditioned on a label:
 // Embedding (+ label embedding) -> stacked RNN from a label-dependent
-// initial state -> Linear. Each sentence is read from the <eos> boundary
-// and predicts its tokens and a final <eos>. Parameters: embedding.weight,
-// label_embedding.weight [labels, LabelDim], label_init.weight [labels,
-// Layers*Hidden], rnn.*, decoder.weight and decoder.bias.
+// initial state -> Linear (+ label output bias). Each sentence is read from
+// the <eos> boundary and predicts its tokens and a final <eos>. Parameters:
+// embedding.weight, label_embedding.weight [labels, LabelDim],
+// label_init.weight [labels, Layers*Hidden], rnn.*, decoder.weight,
+// decoder.bias and label_bias.weight [labels, V].
 type CondModel struct {
 	Config CondConfig
 	Vocab  *text.Vocab
 
 	emb, lab, init *nn.Embedding
+	labBias        *nn.Param // [labels, V] or nil
 	rnn            *nn.RNN
 	dec            *nn.Linear
 	dropE, dropO   *nn.Dropout // embedding and output dropout
@@ -158,6 +163,10 @@ func NewCond(cfg CondConfig, v *text.Vocab, seed uint64) (*CondModel, error) {
 	nn.InitUniform(r, m.dec.Weight.Data, 0.1)
 	m.dec.Weight.Name, m.dec.Bias.Name = "decoder.weight", "decoder.bias"
 	m.params = append(m.params, m.dec.Weight, m.dec.Bias)
+	if cfg.LabelBias {
+		m.labBias = nn.NewParam("label_bias.weight", len(cfg.Labels), cfg.VocabSize) // zero: starts as the plain decoder
+		m.params = append(m.params, m.labBias)
+	}
 	if m.dropE, err = nn.NewDropout(cfg.Dropout, seed^0xd509e); err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
@@ -277,6 +286,12 @@ func (m *CondModel) forward(sents [][]int32, labels []int) ([]float32, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
+	if m.labBias != nil {
+		for i := 0; i < T*B; i++ {
+			l := int(m.labRep[i])
+			tensor.Axpy(1, m.labBias.Data[l*V:(l+1)*V], logits[i*V:(i+1)*V])
+		}
+	}
 	return logits, nil
 }
 
@@ -311,7 +326,105 @@ func (m *CondModel) Loss(sents [][]int32, labels []int, backward bool) (float64,
 	return sum, cnt, m.backward()
 }
 
+// HybridLoss is the training loss of a class-conditional language model
+// with a discriminative term (as GeDi, Krause et al. 2020, trains one):
+//
+//	L = mean token NLL(x | y) + disc * mean over sentences of -log p(y | x),
+//
+// where p(y | x) is the model's own Bayes posterior with a uniform prior,
+// p(x | y) / sum_k p(x | k) (LabelPosterior). The second term rewards text
+// whose likelihood depends on its label, so the label is carried more
+// strongly than maximum likelihood alone needs. Every sentence is run once
+// per label (a batch K times as large). It returns the summed token NLL
+// under the true labels and its token count, and the summed -log p(y | x);
+// with backward set it adds the gradient of L into the parameters' Grad.
+// disc = 0 is Loss (at K times its cost).
+func (m *CondModel) HybridLoss(sents [][]int32, labels []int, disc float64, backward bool) (float64, int, float64, error) {
+	K, B, V := len(m.Config.Labels), len(sents), m.Config.VocabSize
+	if B == 0 || len(labels) != B {
+		return 0, 0, 0, fmt.Errorf("lm: conditional: %d sentences, %d labels", B, len(labels))
+	}
+	all, labs := make([][]int32, 0, K*B), make([]int, 0, K*B) // copy k*B+b: sentence b with label k
+	for k := 0; k < K; k++ {
+		all = append(all, sents...)
+		for range B {
+			labs = append(labs, k)
+		}
+	}
+	m.setTraining(backward)
+	logits, err := m.forward(all, labs)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	n, B2 := m.T*m.B, m.B
+	m.dLogits = growF32(m.dLogits, n*V)
+	ll := make([]float64, K*B) // log p(sentence kB+b | label k)
+	tokens := 0
+	for i := 0; i < n; i++ {
+		d := m.dLogits[i*V : (i+1)*V]
+		if !m.valid[i] {
+			clear(d)
+			continue
+		}
+		x := logits[i*V : (i+1)*V]
+		tg := m.y[i]
+		xt := x[tg]
+		lse := tensor.LogSoftmax(d, x) // d = x - lse
+		ll[i%B2] -= float64(lse) - float64(xt)
+		tensor.Exp(d, d)
+		d[tg]--
+	}
+	var gen, dsum float64
+	coef := make([]float32, K*B) // dL/d(logits) of copy kB+b = coef * (softmax - onehot)
+	for b, y := range labels {
+		tokens += len(sents[b]) + 1
+		gen -= ll[y*B+b]
+		mx := math.Inf(-1)
+		for k := 0; k < K; k++ {
+			mx = max(mx, ll[k*B+b])
+		}
+		var z float64
+		for k := 0; k < K; k++ {
+			z += math.Exp(ll[k*B+b] - mx)
+		}
+		lse := mx + math.Log(z)
+		dsum += lse - ll[y*B+b]
+		for k := 0; k < K; k++ {
+			q := math.Exp(ll[k*B+b] - lse)
+			c := disc * (-q) / float64(B)
+			if k == y {
+				c += disc / float64(B)
+			}
+			coef[k*B+b] = float32(c)
+		}
+	}
+	if err := nn.CheckLoss(gen + dsum); err != nil {
+		return 0, 0, 0, fmt.Errorf("lm: conditional: %w", err)
+	}
+	if !backward {
+		return gen, tokens, dsum, nil
+	}
+	for b, y := range labels {
+		coef[y*B+b] += float32(1 / float64(tokens))
+	}
+	for i := 0; i < n; i++ {
+		if m.valid[i] {
+			tensor.Scale(coef[i%B2], m.dLogits[i*V:(i+1)*V])
+		}
+	}
+	return gen, tokens, dsum, m.backward()
+}
+
 func (m *CondModel) backward() error {
+	if m.labBias != nil {
+		V := m.Config.VocabSize
+		for i := 0; i < m.T*m.B; i++ {
+			if m.valid[i] { // other rows have zero gradient
+				l := int(m.labRep[i])
+				tensor.Axpy(1, m.dLogits[i*V:(i+1)*V], m.labBias.Grad[l*V:(l+1)*V])
+			}
+		}
+	}
 	dOut, err := m.dec.Backward(m.dLogits)
 	if err != nil {
 		return fmt.Errorf("lm: %w", err)
@@ -381,8 +494,24 @@ func growF32(s []float32, n int) []float32 { return grow(s, n) }
 // It never produces <unk>.
 // opt.Prompt, if set, is fed after the boundary and not returned.
 func (m *CondModel) Sample(ctx context.Context, label int, opt SampleOptions) ([]int32, error) {
-	if label < 0 || label >= len(m.Config.Labels) {
-		return nil, fmt.Errorf("lm: sample: label %d outside [0, %d)", label, len(m.Config.Labels))
+	return m.SampleGuided(ctx, label, opt, 0)
+}
+
+// SampleGuided is Sample with contrastive (classifier-free style) guidance
+// g: each step samples from the logits
+//
+//	log p(w | label) + g * (log p(w | label) - log mean_{k != label} p(w | k)),
+//
+// which for g > 0 favours the tokens the label makes more likely than the
+// other labels do. g = 0 is plain sampling; it costs one forward per label
+// a step.
+func (m *CondModel) SampleGuided(ctx context.Context, label int, opt SampleOptions, g float64) ([]int32, error) {
+	K := len(m.Config.Labels)
+	if label < 0 || label >= K {
+		return nil, fmt.Errorf("lm: sample: label %d outside [0, %d)", label, K)
+	}
+	if !(g >= 0) || (g > 0 && K < 2) {
+		return nil, fmt.Errorf("lm: sample: guidance %v needs g >= 0 and at least two labels", g)
 	}
 	m.setTraining(false)
 	V := m.Config.VocabSize
@@ -390,6 +519,10 @@ func (m *CondModel) Sample(ctx context.Context, label int, opt SampleOptions) ([
 	hist := append([]int32(nil), opt.Prompt...)
 	unk := m.Vocab.UnkID()
 	var out []int32
+	var cur, other, acc []float32 // [V] log-probabilities
+	if g > 0 {
+		cur, other, acc = make([]float32, V), make([]float32, V), make([]float32, V)
+	}
 	// Each step re-runs the prefix: sentences are short, and this keeps a
 	// single forward path (the state-carrying step would need the RNN's
 	// per-step state, which its API gives only through hN).
@@ -402,6 +535,35 @@ func (m *CondModel) Sample(ctx context.Context, label int, opt SampleOptions) ([
 			return out, err
 		}
 		last := logits[len(hist)*V : (len(hist)+1)*V]
+		if g > 0 {
+			tensor.LogSoftmax(cur, last)
+			// acc = log sum_{k != label} p(w | k), accumulated stably.
+			first := true
+			for k := 0; k < K; k++ {
+				if k == label {
+					continue
+				}
+				lk, err := m.forward([][]int32{hist}, []int{k})
+				if err != nil {
+					return out, err
+				}
+				tensor.LogSoftmax(other, lk[len(hist)*V:(len(hist)+1)*V])
+				if first {
+					copy(acc, other)
+					first = false
+					continue
+				}
+				for i, v := range other {
+					hi, lo := max(acc[i], v), min(acc[i], v)
+					acc[i] = hi + float32(math.Log1p(math.Exp(float64(lo-hi))))
+				}
+			}
+			shift := float32(math.Log(float64(K - 1)))
+			for i := range cur {
+				cur[i] += float32(g) * (cur[i] - (acc[i] - shift))
+			}
+			last = cur
+		}
 		if unk >= 0 {
 			last[unk] = float32(math.Inf(-1))
 		}
@@ -489,12 +651,21 @@ type CondTrainConfig struct {
 	Clip      float64 `json:"clip"`
 	Seed      uint64  `json:"seed"`
 	Optimizer string  `json:"optimizer"`
+	// Discriminative weighs the discriminative term of HybridLoss (0:
+	// plain maximum likelihood).
+	Discriminative float64 `json:"discriminative,omitempty"`
+	// Bucket batches sentences of similar length (shuffled within windows
+	// of 50 batches, batch order shuffled), which cuts padding.
+	Bucket bool `json:"bucket,omitempty"`
 }
 
 // CondEpoch reports one epoch of TrainCond.
 type CondEpoch struct {
-	Epoch      int     `json:"epoch"`
-	TrainLoss  float64 `json:"train_loss"`
+	Epoch     int     `json:"epoch"`
+	TrainLoss float64 `json:"train_loss"`
+	// TrainDisc is the mean -log p(label | sentence) under the model, with
+	// CondTrainConfig.Discriminative > 0.
+	TrainDisc  float64 `json:"train_disc_loss,omitempty"`
 	ValidLoss  float64 `json:"valid_loss"`
 	ValidPPL   float64 `json:"valid_perplexity"`
 	Seconds    float64 `json:"seconds"`
@@ -541,22 +712,29 @@ func TrainCond(ctx context.Context, m *CondModel, train, valid CondData, cfg Con
 	for ep := 0; ep < cfg.Epochs; ep++ {
 		start := time.Now()
 		r := rand.New(rand.NewPCG(cfg.Seed, uint64(ep)+1))
-		idx := r.Perm(len(train.Sents))
-		var sum float64
-		var cnt int
-		nb := (len(idx) + cfg.Batch - 1) / cfg.Batch
+		batches := condBatches(r, train.Sents, cfg.Batch, cfg.Bucket)
+		var sum, dsum float64
+		var cnt, ns int
+		nb := len(batches)
 		var sents [][]int32
 		var labels []int
-		for bi := 0; bi < nb; bi++ {
+		for bi, batch := range batches {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			sents, labels = sents[:0], labels[:0]
-			for _, i := range idx[bi*cfg.Batch : min(len(idx), (bi+1)*cfg.Batch)] {
+			for _, i := range batch {
 				sents, labels = append(sents, train.Sents[i]), append(labels, train.Labels[i])
 			}
 			nn.ZeroGrads(m.Params())
-			s, c, err := m.Loss(sents, labels, true)
+			var s, d float64
+			var c int
+			var err error
+			if cfg.Discriminative > 0 {
+				s, c, d, err = m.HybridLoss(sents, labels, cfg.Discriminative, true)
+			} else {
+				s, c, err = m.Loss(sents, labels, true)
+			}
 			if err != nil {
 				return fmt.Errorf("lm: conditional: epoch %d batch %d: %w", ep+1, bi+1, err)
 			}
@@ -566,13 +744,16 @@ func TrainCond(ctx context.Context, m *CondModel, train, valid CondData, cfg Con
 			if err := o.Step(); err != nil {
 				return fmt.Errorf("lm: conditional: epoch %d batch %d: %w", ep+1, bi+1, err)
 			}
-			sum += s
-			cnt += c
+			sum, dsum = sum+s, dsum+d
+			cnt, ns = cnt+c, ns+len(sents)
 			if progress != nil {
 				progress(ep+1, bi+1, nb, sum/float64(cnt))
 			}
 		}
 		e := CondEpoch{Epoch: ep + 1, TrainLoss: sum / float64(max(1, cnt))}
+		if cfg.Discriminative > 0 {
+			e.TrainDisc = dsum / float64(max(1, ns))
+		}
 		if len(valid.Sents) > 0 {
 			met, err := m.Evaluate(ctx, valid, 128)
 			if err != nil {
@@ -593,6 +774,28 @@ func TrainCond(ctx context.Context, m *CondModel, train, valid CondData, cfg Con
 		}
 	}
 	return nil
+}
+
+// condBatches returns one epoch's batches of sentence indices: a random
+// permutation cut into batches, or with bucket, windows of 50 batches of
+// the permutation sorted by length, cut, and the batches shuffled.
+func condBatches(r *rand.Rand, sents [][]int32, batch int, bucket bool) [][]int {
+	idx := r.Perm(len(sents))
+	if bucket {
+		w := 50 * batch
+		for lo := 0; lo < len(idx); lo += w {
+			win := idx[lo:min(len(idx), lo+w)]
+			slices.SortStableFunc(win, func(a, b int) int { return len(sents[a]) - len(sents[b]) })
+		}
+	}
+	var out [][]int
+	for lo := 0; lo < len(idx); lo += batch {
+		out = append(out, idx[lo:min(len(idx), lo+batch)])
+	}
+	if bucket {
+		r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	}
+	return out
 }
 
 // Save writes the model (config.json, vocab.json, model.safetensors)

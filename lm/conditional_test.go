@@ -2,6 +2,7 @@ package lm
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -27,44 +29,80 @@ func condVocab(t testing.TB, toks ...string) *text.Vocab {
 // differences, for every conditioning and an LSTM and a GRU.
 func TestCondGradients(t *testing.T) {
 	v := condVocab(t, "a", "b", "c", "d")
+	type variant struct {
+		cell, cond string
+		bias       bool
+		disc       float64 // > 0: HybridLoss with this weight
+	}
+	var vs []variant
 	for _, cell := range []string{"lstm", "gru"} {
 		for _, cond := range []string{CondNone, CondInit, CondInput, CondBoth} {
-			t.Run(cell+"/"+cond, func(t *testing.T) {
-				m, err := NewCond(CondConfig{Cell: cell, VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 2,
-					Labels: []string{"x", "y", "z"}, Condition: cond, LabelDim: 3}, v, 1)
+			vs = append(vs, variant{cell, cond, false, 0})
+		}
+	}
+	vs = append(vs, variant{"lstm", CondNone, true, 0}, variant{"gru", CondBoth, true, 0},
+		variant{"lstm", CondBoth, true, 0.7}, variant{"gru", CondInit, false, 2})
+	for _, vt := range vs {
+		cell, cond := vt.cell, vt.cond
+		t.Run(fmt.Sprintf("%s/%s/bias=%v/disc=%v", cell, cond, vt.bias, vt.disc), func(t *testing.T) {
+			m, err := NewCond(CondConfig{Cell: cell, VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 2,
+				Labels: []string{"x", "y", "z"}, Condition: cond, LabelDim: 3, LabelBias: vt.bias}, v, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if vt.bias { // a non-zero bias, so its gradient flows into the rest
+				r := rand.New(rand.NewPCG(5, 5))
+				for _, p := range m.Params() {
+					if p.Name == "label_bias.weight" {
+						nn.InitUniform(r, p.Data, 0.5)
+					}
+				}
+			}
+			sents := [][]int32{{2, 3, 4}, {5}, {}, {3, 3, 2, 5}}
+			labels := []int{0, 2, 1, 2}
+			nn.ZeroGrads(m.Params())
+			if vt.disc > 0 {
+				if _, n, d, err := m.HybridLoss(sents, labels, vt.disc, true); err != nil || n != 4+2+1+5 || !(d > 0) {
+					t.Fatalf("hybrid loss: %d tokens, disc %v, %v", n, d, err)
+				}
+			} else if _, n, err := m.Loss(sents, labels, true); err != nil || n != 4+2+1+5 {
+				t.Fatalf("loss: %d tokens, %v", n, err)
+			}
+			mean := func() float64 {
+				s, n, err := m.Loss(sents, labels, false)
 				if err != nil {
 					t.Fatal(err)
 				}
-				sents := [][]int32{{2, 3, 4}, {5}, {}, {3, 3, 2, 5}}
-				labels := []int{0, 2, 1, 2}
-				nn.ZeroGrads(m.Params())
-				if _, n, err := m.Loss(sents, labels, true); err != nil || n != 4+2+1+5 {
-					t.Fatalf("loss: %d tokens, %v", n, err)
-				}
-				mean := func() float64 {
-					s, n, err := m.Loss(sents, labels, false)
-					if err != nil {
-						t.Fatal(err)
-					}
-					return s / float64(n)
-				}
-				for _, p := range m.Params() {
-					for _, i := range []int{0, p.Size() / 2, p.Size() - 1} {
-						const eps = 1e-2
-						old := p.Data[i]
-						p.Data[i] = old + eps
-						lp := mean()
-						p.Data[i] = old - eps
-						lm := mean()
-						p.Data[i] = old
-						num := (lp - lm) / (2 * eps)
-						if got := float64(p.Grad[i]); math.Abs(got-num) > 2e-3+2e-2*math.Abs(num) {
-							t.Errorf("%s[%d]: backward %.6g, numerical %.6g", p.Name, i, got, num)
+				if vt.disc > 0 {
+					// The discriminative term from the posteriors.
+					var d float64
+					for b, l := range labels {
+						post, err := m.LabelPosterior(sents[b])
+						if err != nil {
+							t.Fatal(err)
 						}
+						d -= post[l]
+					}
+					return s/float64(n) + vt.disc*d/float64(len(sents))
+				}
+				return s / float64(n)
+			}
+			for _, p := range m.Params() {
+				for _, i := range []int{0, p.Size() / 2, p.Size() - 1} {
+					const eps = 1e-2
+					old := p.Data[i]
+					p.Data[i] = old + eps
+					lp := mean()
+					p.Data[i] = old - eps
+					lm := mean()
+					p.Data[i] = old
+					num := (lp - lm) / (2 * eps)
+					if got := float64(p.Grad[i]); math.Abs(got-num) > 2e-3+2e-2*math.Abs(num) {
+						t.Errorf("%s[%d]: backward %.6g, numerical %.6g", p.Name, i, got, num)
 					}
 				}
-			})
-		}
+			}
+		})
 	}
 }
 
@@ -170,4 +208,166 @@ func TestCondLearnsLabel(t *testing.T) {
 		t.Error("unknown condition accepted")
 	}
 
+}
+
+// TestCondLabelBias trains a model that sees the label only through its
+// output bias (condition none) on label-dependent words: the bias alone
+// must make each label's next-word distribution favour its own words, and
+// it must survive a checkpoint round trip.
+func TestCondLabelBias(t *testing.T) {
+	words := [][]string{{"good", "great", "fine"}, {"bad", "awful", "poor"}}
+	v := condVocab(t, append(slices.Clone(words[0]), words[1]...)...)
+	r := rand.New(rand.NewPCG(4, 4))
+	var d CondData
+	for range 400 {
+		l := r.IntN(2)
+		s := make([]int32, 1+r.IntN(4))
+		for j := range s {
+			s[j] = v.ID(words[l][r.IntN(3)])
+		}
+		d.Sents, d.Labels = append(d.Sents, s), append(d.Labels, l)
+	}
+	m, err := NewCond(CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 8, Layers: 1,
+		Labels: []string{"pos", "neg"}, Condition: CondNone, LabelBias: true, Tokenizer: text.Tokenizer{Mode: text.Whitespace}}, v, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := TrainCond(context.Background(), m, d, CondData{}, CondTrainConfig{Epochs: 10, Batch: 16, LR: 3e-2, Clip: 5, Seed: 1, Bucket: true}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "m")
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := LoadCond(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m2.Config.LabelBias {
+		t.Fatal("label_bias lost in the checkpoint")
+	}
+	V := v.Len()
+	for l := range words {
+		s1, _, err := m.Loss(d.Sents[:20], d.Labels[:20], false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2, _, err := m2.Loss(d.Sents[:20], d.Labels[:20], false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s1 != s2 {
+			t.Fatalf("loss %v before save, %v after load", s1, s2)
+		}
+		logits, err := m2.forward([][]int32{{}}, []int{l})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := make([]float32, V)
+		tensor.Softmax(p, logits[:V])
+		var own, other float32
+		for _, w := range words[l] {
+			own += p[v.ID(w)]
+		}
+		for _, w := range words[1-l] {
+			other += p[v.ID(w)]
+		}
+		if own < 0.9 {
+			t.Errorf("label %d: first-word probability of its words %.3f, of the other label's %.3f", l, own, other)
+		}
+	}
+}
+
+// TestCondGuidance checks SampleGuided: g = 0 is Sample, and a greedy
+// guided step picks the argmax of log p(w|l) + g (log p(w|l) - log p(w|other)).
+func TestCondGuidance(t *testing.T) {
+	v := condVocab(t, "a", "b", "c", "d", "e")
+	m, err := NewCond(CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 6, Layers: 1,
+		Labels: []string{"x", "y"}, Condition: CondBoth, LabelDim: 2, LabelBias: true}, v, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	for _, p := range m.Params() {
+		nn.InitUniform(r, p.Data, 1)
+	}
+	ctx := context.Background()
+	opt := SampleOptions{MaxTokens: 8, Temperature: 1, Seed: 11, Prompt: []int32{2}}
+	plain, err := m.Sample(ctx, 1, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g0, err := m.SampleGuided(ctx, 1, opt, 0)
+	if err != nil || !slices.Equal(plain, g0) {
+		t.Fatalf("guidance 0: %v (%v), Sample: %v", g0, err, plain)
+	}
+	V := v.Len()
+	logp := func(label int) []float32 {
+		lg, err := m.forward([][]int32{{2}}, []int{label})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := make([]float32, V)
+		tensor.LogSoftmax(out, lg[V:2*V])
+		return out
+	}
+	seen := map[int32]bool{}
+	for _, g := range []float64{0, 0.5, 2, 8} {
+		want := make([]float32, V)
+		lx, ly := logp(0), logp(1)
+		for i := range want {
+			want[i] = ly[i] + float32(g)*(ly[i]-lx[i])
+		}
+		want[v.UnkID()] = float32(math.Inf(-1))
+		ids, err := m.SampleGuided(ctx, 1, SampleOptions{MaxTokens: 1, Prompt: []int32{2}}, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if best := int32(tensor.Argmax(want)); len(ids) > 0 && ids[0] != best || len(ids) == 0 && best != 1 {
+			t.Errorf("guidance %v: greedy step %v, want %d", g, ids, best)
+		}
+		if len(ids) > 0 {
+			seen[ids[0]] = true
+		}
+	}
+	t.Logf("greedy picks over guidance strengths: %v", seen)
+	if _, err := m.SampleGuided(ctx, 0, opt, -1); err == nil {
+		t.Error("negative guidance accepted")
+	}
+}
+
+// TestCondBatches checks that every sentence is in exactly one batch and
+// that bucketing by length cuts the padding.
+func TestCondBatches(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	sents := make([][]int32, 1000)
+	for i := range sents {
+		sents[i] = make([]int32, 1+r.IntN(50))
+	}
+	pad := map[bool]int{}
+	for _, bucket := range []bool{false, true} {
+		bs := condBatches(rand.New(rand.NewPCG(7, 1)), sents, 16, bucket)
+		seen := make([]int, len(sents))
+		for _, b := range bs {
+			if len(b) == 0 || len(b) > 16 {
+				t.Fatalf("bucket %v: batch of %d", bucket, len(b))
+			}
+			T := 0
+			for _, i := range b {
+				seen[i]++
+				T = max(T, len(sents[i]))
+			}
+			for _, i := range b {
+				pad[bucket] += T - len(sents[i])
+			}
+		}
+		for i, n := range seen {
+			if n != 1 {
+				t.Fatalf("bucket %v: sentence %d in %d batches", bucket, i, n)
+			}
+		}
+	}
+	if pad[true]*4 > pad[false] {
+		t.Errorf("padding with buckets %d, without %d", pad[true], pad[false])
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/classify"
 	"github.com/recurrent-go/recurrent/lm"
+	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -42,6 +43,7 @@ func newLMTrainLabelsCmd() *cobra.Command {
 		minCount                  int64
 		lower, rawLabels          bool
 		asJSON, quiet             bool
+		threads                   int
 	)
 	cmd := &cobra.Command{
 		Use:   "train-labels --train F [--valid F] --out DIR",
@@ -58,6 +60,12 @@ SST labels 0/1 are named negative/positive unless --raw-labels.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if trainPath == "" || out == "" {
 				return errors.New("lm train-labels: --train and --out are required")
+			}
+			if tc.Discriminative < 0 {
+				return fmt.Errorf("lm train-labels: --discriminative %v must be >= 0", tc.Discriminative)
+			}
+			if threads > 0 {
+				tensor.SetThreads(threads)
 			}
 			f, err := classify.ParseFormat(format)
 			if err != nil {
@@ -126,8 +134,8 @@ SST labels 0/1 are named negative/positive unless --raw-labels.`,
 				for _, p := range m.Params() {
 					n += p.Size()
 				}
-				fmt.Fprintf(w, "conditional LM: %s %dx%d, condition %s, labels %v, vocab %d, %d parameters; %d train / %d valid sentences\n",
-					cfg.Cell, cfg.Layers, cfg.Hidden, cfg.Condition, labels, v.Len(), n, len(trainD.Sents), len(validD.Sents))
+				fmt.Fprintf(w, "conditional LM: %s %dx%d, condition %s, label bias %v, discriminative %v, labels %v, vocab %d, %d parameters; %d train / %d valid sentences\n",
+					cfg.Cell, cfg.Layers, cfg.Hidden, cfg.Condition, cfg.LabelBias, tc.Discriminative, labels, v.Len(), n, len(trainD.Sents), len(validD.Sents))
 			}
 			var bar *progressbar.ProgressBar
 			progress := func(ep, b, nb int, loss float64) {
@@ -154,8 +162,12 @@ SST labels 0/1 are named negative/positive unless --raw-labels.`,
 				if asJSON {
 					return json.NewEncoder(w).Encode(e)
 				}
-				_, err := fmt.Fprintf(w, "epoch %d: train loss %.4f, valid loss %.4f, valid perplexity %.2f%s (%.1fs)\n",
-					e.Epoch, e.TrainLoss, e.ValidLoss, e.ValidPPL, map[bool]string{true: " *saved", false: ""}[e.BestSoFar], e.Seconds)
+				disc := ""
+				if tc.Discriminative > 0 {
+					disc = fmt.Sprintf(", train -log p(label|x) %.4f", e.TrainDisc)
+				}
+				_, err := fmt.Fprintf(w, "epoch %d: train loss %.4f%s, valid loss %.4f, valid perplexity %.2f%s (%.1fs)\n",
+					e.Epoch, e.TrainLoss, disc, e.ValidLoss, e.ValidPPL, map[bool]string{true: " *saved", false: ""}[e.BestSoFar], e.Seconds)
 				return err
 			})
 		},
@@ -169,6 +181,10 @@ SST labels 0/1 are named negative/positive unless --raw-labels.`,
 	fl.StringVar(&cfg.Cell, "cell", "lstm", "recurrent cell")
 	fl.IntVar(&cfg.EmbedDim, "embed", 128, "token embedding size")
 	fl.IntVar(&cfg.LabelDim, "label-dim", 16, "label embedding size (condition input/both)")
+	fl.BoolVar(&cfg.LabelBias, "label-bias", false, "add a per-label output bias (a direct per-label shift of the next-word distribution)")
+	fl.Float64Var(&tc.Discriminative, "discriminative", 0, "weight of the discriminative term -log p(label | sentence) (the model's own Bayes posterior) added to the likelihood loss; 0: plain maximum likelihood")
+	fl.BoolVar(&tc.Bucket, "bucket", false, "batch sentences of similar length (less padding, faster)")
+	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
 	fl.IntVar(&cfg.Hidden, "hidden", 256, "hidden size")
 	fl.IntVar(&cfg.Layers, "layers", 1, "layers")
 	fl.Float64Var(&cfg.Dropout, "dropout", 0.3, "dropout on embeddings, between layers and on outputs")
@@ -191,11 +207,13 @@ SST labels 0/1 are named negative/positive unless --raw-labels.`,
 // per line; without it the command runs as before.
 func wrapLMSampleWithLabel(c *cobra.Command) {
 	var (
-		label  string
-		rerank int
+		label    string
+		rerank   int
+		guidance float64
 	)
 	c.Flags().StringVar(&label, "label", "", "sample sentences for this label from a conditional model (lm train-labels), one per line")
 	c.Flags().IntVar(&rerank, "rerank", 1, "with --label: draw N samples per output and keep the one the model itself finds most likely to have the label (Bayes' rule)")
+	c.Flags().Float64Var(&guidance, "guidance", 0, "with --label: contrastive guidance G, sampling from log p(w|label) + G*(log p(w|label) - log p(w|other labels)); 0: plain sampling")
 	orig := c.RunE
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		if label == "" {
@@ -205,6 +223,12 @@ func wrapLMSampleWithLabel(c *cobra.Command) {
 		dir, _ := fl.GetString("model")
 		if dir == "" {
 			return errors.New("lm sample: --model is required")
+		}
+		if !(guidance >= 0) {
+			return fmt.Errorf("lm sample: --guidance %v must be >= 0", guidance)
+		}
+		if guidance > 0 && rerank > 1 {
+			return errors.New("lm sample: --guidance and --rerank are separate decoding options; use one")
 		}
 		m, err := lm.LoadCond(dir)
 		if err != nil {
@@ -235,7 +259,12 @@ func wrapLMSampleWithLabel(c *cobra.Command) {
 		w := cmd.OutOrStdout()
 		for i := 0; i < max(1, num); i++ {
 			opt.Seed = seed + uint64(i*max(1, rerank))
-			ids, _, err := m.SampleReranked(cmd.Context(), li, opt, rerank)
+			var ids []int32
+			if guidance > 0 {
+				ids, err = m.SampleGuided(cmd.Context(), li, opt, guidance)
+			} else {
+				ids, _, err = m.SampleReranked(cmd.Context(), li, opt, rerank)
+			}
 			if err != nil {
 				return err
 			}

@@ -27,11 +27,13 @@ func TestLMTrainLabelsSample(t *testing.T) {
 	}
 	ck := filepath.Join(dir, "ck")
 	out, err := runLMCmd(t, newLMTrainLabelsCmd, "--train", train, "--valid", train, "--out", ck, "--cell", "gru",
-		"--embed", "8", "--hidden", "16", "--label-dim", "4", "--dropout", "0", "--epochs", "6", "--lr", "0.01", "--quiet")
+		"--embed", "8", "--hidden", "16", "--label-dim", "4", "--dropout", "0", "--epochs", "6", "--lr", "0.01", "--quiet",
+		"--label-bias", "--discriminative", "0.5", "--bucket", "--threads", "1")
 	if err != nil {
 		t.Fatalf("train-labels: %v\n%s", err, out)
 	}
-	if !strings.Contains(out, "labels [negative positive]") || !strings.Contains(out, "epoch 6") {
+	if !strings.Contains(out, "labels [negative positive]") || !strings.Contains(out, "epoch 6") ||
+		!strings.Contains(out, "label bias true, discriminative 0.5") || !strings.Contains(out, "-log p(label|x)") {
 		t.Fatalf("train-labels output:\n%s", out)
 	}
 	sample := func() *cobra.Command {
@@ -39,8 +41,12 @@ func TestLMTrainLabelsSample(t *testing.T) {
 		wrapLMSampleWithLabel(c)
 		return c
 	}
-	for label, words := range map[string]string{"positive": "good great fine", "1": "good great fine", "negative": "bad awful poor"} {
-		out, err := runLMCmd(t, sample, "--model", ck, "--label", label, "--num", "10", "--temperature", "0.5")
+	for _, tc := range []struct{ label, words, guidance string }{
+		{"positive", "good great fine", "0"}, {"1", "good great fine", "0"}, {"negative", "bad awful poor", "0"},
+		{"positive", "good great fine", "2"}, {"negative", "bad awful poor", "1"},
+	} {
+		label, words := tc.label, tc.words
+		out, err := runLMCmd(t, sample, "--model", ck, "--label", label, "--num", "10", "--temperature", "0.5", "--guidance", tc.guidance)
 		if err != nil {
 			t.Fatalf("sample %s: %v\n%s", label, err, out)
 		}
@@ -58,5 +64,8 @@ func TestLMTrainLabelsSample(t *testing.T) {
 	}
 	if _, err := runLMCmd(t, sample, "--model", ck, "--label", "neutral"); err == nil || !strings.Contains(err.Error(), "neutral") {
 		t.Errorf("unknown label: error %v", err)
+	}
+	if _, err := runLMCmd(t, sample, "--model", ck, "--label", "positive", "--guidance", "1", "--rerank", "3"); err == nil {
+		t.Error("--guidance with --rerank accepted")
 	}
 }
