@@ -49,6 +49,9 @@ type Config struct {
 	// Dropout is applied to the embeddings, between recurrent layers and
 	// to the pooled features in training.
 	Dropout float64 `json:"dropout"`
+	// EmbedDropout, when set, replaces Dropout on the embeddings (nil:
+	// Dropout).
+	EmbedDropout *float64 `json:"embed_dropout,omitempty"`
 	// Freeze keeps the embedding fixed during training.
 	Freeze bool `json:"freeze,omitempty"`
 	// Classes is the number of labels; with Binary and two classes the
@@ -57,6 +60,14 @@ type Config struct {
 	Binary  bool `json:"binary,omitempty"`
 	// Tokenizer splits the texts.
 	Tokenizer text.Tokenizer `json:"tokenizer"`
+}
+
+// EmbeddingDropout returns the dropout rate on the embeddings.
+func (c *Config) EmbeddingDropout() float64 {
+	if c.EmbedDropout != nil {
+		return *c.EmbedDropout
+	}
+	return c.Dropout
 }
 
 // Outputs returns the width of the output layer: 1 for a binary model,
@@ -79,6 +90,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("classify: config: binary model with %d classes", c.Classes)
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return fmt.Errorf("classify: config: dropout %v outside [0, 1)", c.Dropout)
+	case c.EmbedDropout != nil && !(*c.EmbedDropout >= 0 && *c.EmbedDropout < 1):
+		return fmt.Errorf("classify: config: embed_dropout %v outside [0, 1)", *c.EmbedDropout)
 	}
 	switch c.Arch {
 	case ArchAverage:
@@ -238,11 +251,10 @@ func (m *Model) Forward(ids []int32, T, B int, lengths []int) ([]float32, error)
 	if err != nil {
 		return nil, fmt.Errorf("classify: %w", err)
 	}
-	drop := m.training && m.Config.Dropout > 0
-	if drop {
+	if m.training && m.Config.EmbeddingDropout() > 0 {
 		m.embMask = grow(m.embMask, len(emb))
 		m.embDrop = grow(m.embDrop, len(emb))
-		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.embMask, m.embDrop, emb)
+		nn.DropoutWith(m.dropRand, m.Config.EmbeddingDropout(), m.embMask, m.embDrop, emb)
 		emb = m.embDrop
 	}
 	F := m.Features()
@@ -265,7 +277,7 @@ func (m *Model) Forward(ids []int32, T, B int, lengths []int) ([]float32, error)
 		}
 	}
 	feat := m.feat
-	if drop {
+	if m.training && m.Config.Dropout > 0 {
 		m.featMask = grow(m.featMask, len(feat))
 		m.featDrop = grow(m.featDrop, len(feat))
 		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.featMask, m.featDrop, feat)
@@ -424,7 +436,7 @@ func (m *Model) Backward(dLogits []float32) error {
 	if m.Config.Freeze {
 		return nil
 	}
-	if drop {
+	if m.training && m.Config.EmbeddingDropout() > 0 {
 		for i, k := range m.embMask {
 			dEmb[i] *= k
 		}

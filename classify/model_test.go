@@ -240,8 +240,27 @@ func TestCheckpointRoundTrip(t *testing.T) {
 }
 
 // TestResumeExact interrupts training mid-epoch, resumes from the
-// checkpoint and requires the same parameters as an uninterrupted run.
+// checkpoint and requires the same parameters as an uninterrupted run,
+// also with a separate embedding learning rate (two optimiser groups),
+// word dropout and embedding dropout.
 func TestResumeExact(t *testing.T) {
+	embDrop := 0.1
+	cases := []struct {
+		name string
+		mod  func(*Config, *TrainConfig)
+	}{
+		{"plain", func(*Config, *TrainConfig) {}},
+		{"embed-lr-word-dropout", func(c *Config, tc *TrainConfig) {
+			c.EmbedDropout = &embDrop
+			tc.EmbedLR, tc.WordDropout = 0.002, 0.2
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { testResumeExact(t, c.mod) })
+	}
+}
+
+func testResumeExact(t *testing.T, mod func(*Config, *TrainConfig)) {
 	cfg := Config{Arch: ArchRNN, Embed: 8, Cell: "lstm", Hidden: 8, Layers: 2, Bidirectional: true, Pool: PoolLast, Dropout: 0.3,
 		Tokenizer: text.Tokenizer{Mode: text.Whitespace}}
 	train := plantedData(120, 3, 21)
@@ -259,6 +278,7 @@ func TestResumeExact(t *testing.T) {
 		return m, dt, dd
 	}
 	tc := TrainConfig{Epochs: 3, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 1, Bucket: true, Seed: 9}
+	mod(&cfg, &tc)
 	ref, dt, dd := build()
 	rt, err := NewTrainer(ref, dt, dd, tc)
 	if err != nil {

@@ -126,6 +126,15 @@ type TrainConfig struct {
 	Optimizer   string  `json:"optimizer"`
 	LR          float64 `json:"lr"`
 	WeightDecay float64 `json:"weight_decay,omitempty"`
+	// EmbedLR is the learning rate of a fine-tuned embedding (0: LR); the
+	// embedding and the other parameters then form two optimiser groups
+	// (optim.Group), as PyTorch's parameter groups would.
+	EmbedLR float64 `json:"embed_lr,omitempty"`
+	// WordDropout replaces each training token by <unk> with this
+	// probability (a fresh draw every step), so that the model learns to
+	// classify with words missing, as it must for unseen words at test
+	// time.
+	WordDropout float64 `json:"word_dropout,omitempty"`
 	// Clip is the maximal global gradient L2 norm (0: none).
 	Clip float64 `json:"clip"`
 	// Patience stops training after this many epochs without a better dev
@@ -148,8 +157,10 @@ func (c *TrainConfig) validate() error {
 		return fmt.Errorf("classify: train: epochs %d and batch_size %d must be positive", c.Epochs, c.Batch)
 	case !(c.LR > 0):
 		return fmt.Errorf("classify: train: learning rate %v must be positive", c.LR)
-	case c.Clip < 0 || c.WeightDecay < 0 || c.Patience < 0 || c.EvalBatch < 0 || c.SaveEvery < 0:
-		return errors.New("classify: train: negative clip, weight_decay, patience, save_every or eval_batch_size")
+	case c.Clip < 0 || c.WeightDecay < 0 || c.Patience < 0 || c.EvalBatch < 0 || c.SaveEvery < 0 || c.EmbedLR < 0:
+		return errors.New("classify: train: negative clip, weight_decay, patience, save_every, eval_batch_size or embed_lr")
+	case !(c.WordDropout >= 0 && c.WordDropout < 1):
+		return fmt.Errorf("classify: train: word_dropout %v outside [0, 1)", c.WordDropout)
 	}
 	return nil
 }
@@ -206,6 +217,9 @@ type Trainer struct {
 	Dir string
 
 	opt        optim.Optimizer
+	params     []*nn.Param // what the optimiser updates (see trainParams)
+	wordPCG    *rand.PCG
+	wordRand   *rand.Rand
 	train, dev *Data
 	pos        Position
 	best       *EvalResult
@@ -229,12 +243,83 @@ func NewTrainer(m *Model, train, dev *Data, cfg TrainConfig) (*Trainer, error) {
 	if cfg.EvalBatch == 0 {
 		cfg.EvalBatch = 256
 	}
-	opt, err := lm.NewOptimizer(cfg.Optimizer, m.Trainable(), cfg.LR, cfg.WeightDecay)
-	if err != nil {
-		return nil, fmt.Errorf("classify: %w", err)
+	if cfg.WordDropout > 0 && m.Vocab.UnkID() < 0 {
+		return nil, errors.New("classify: train: word dropout needs an <unk> token in the vocabulary")
+	}
+	emb, rest := trainParams(m, train)
+	var opt optim.Optimizer
+	params := rest
+	if emb != nil {
+		params = append([]*nn.Param{emb}, rest...)
+	}
+	if emb != nil && cfg.EmbedLR > 0 && cfg.EmbedLR != cfg.LR {
+		oe, err := lm.NewOptimizer(cfg.Optimizer, []*nn.Param{emb}, cfg.EmbedLR, cfg.WeightDecay)
+		if err != nil {
+			return nil, fmt.Errorf("classify: %w", err)
+		}
+		or, err := lm.NewOptimizer(cfg.Optimizer, rest, cfg.LR, cfg.WeightDecay)
+		if err != nil {
+			return nil, fmt.Errorf("classify: %w", err)
+		}
+		if opt, err = optim.NewGroup([]optim.Optimizer{or, oe}, []float64{1, cfg.EmbedLR / cfg.LR}); err != nil {
+			return nil, fmt.Errorf("classify: %w", err)
+		}
+	} else {
+		var err error
+		if opt, err = lm.NewOptimizer(cfg.Optimizer, params, cfg.LR, cfg.WeightDecay); err != nil {
+			return nil, fmt.Errorf("classify: %w", err)
+		}
 	}
 	m.dropSeed = cfg.Seed
-	return &Trainer{Model: m, Config: cfg, opt: opt, train: train, dev: dev}, nil
+	pcg := rand.NewPCG(cfg.Seed, 0)
+	return &Trainer{Model: m, Config: cfg, opt: opt, params: params, wordPCG: pcg, wordRand: rand.New(pcg), train: train, dev: dev}, nil
+}
+
+// trainParams returns the parameters training updates: the embedding
+// (nil when frozen) and the rest. The embedding is a view of its first
+// rows, up to the largest id in the training data: the rows after it
+// belong to words known only from a vector file, which never receive a
+// gradient, so leaving them out of the optimiser (and of gradient
+// zeroing and clipping) changes nothing for optimisers whose update of a
+// zero gradient with zero state is zero (all of them without weight
+// decay), while a step no longer touches the whole vector vocabulary.
+// With weight decay those rows keep their pretrained values instead of
+// decaying.
+func trainParams(m *Model, train *Data) (emb *nn.Param, rest []*nn.Param) {
+	t := m.Trainable()
+	if m.Config.Freeze {
+		return nil, t
+	}
+	rows := padID + 1
+	for _, s := range train.IDs {
+		for _, id := range s {
+			rows = max(rows, int(id)+1)
+		}
+	}
+	rows = max(rows, int(m.Vocab.UnkID())+1) // word dropout writes <unk>
+	w, E := m.Embedding.Weight, m.Config.Embed
+	emb = &nn.Param{Name: w.Name, Shape: []int{rows, E}, Data: w.Data[:rows*E], Grad: w.Grad[:rows*E]}
+	return emb, t[1:]
+}
+
+// dropWords replaces each valid token of the padded batch by <unk> with
+// probability Config.WordDropout, drawn from a generator seeded by
+// (seed, step).
+func (t *Trainer) dropWords() {
+	p := t.Config.WordDropout
+	if p <= 0 {
+		return
+	}
+	t.wordPCG.Seed(t.Config.Seed^0x776f7264, uint64(t.pos.Step))
+	unk := t.Model.Vocab.UnkID()
+	T, B := t.pad.T, t.pad.B
+	for s := range T {
+		for b := range B {
+			if s < t.pad.Lengths[b] && t.wordRand.Float64() < p {
+				t.pad.IDs[s*B+b] = unk
+			}
+		}
+	}
 }
 
 func (t *Trainer) batches(epoch int) ([][]int, error) {
@@ -332,8 +417,9 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (Result, err
 			if err := t.padBatch(t.train, idx); err != nil {
 				return res, fmt.Errorf("classify: %w", err)
 			}
+			t.dropWords()
 			m.reseed(uint64(t.pos.Step))
-			nn.ZeroGrads(m.params)
+			nn.ZeroGrads(t.params)
 			logits, err := m.Forward(t.pad.IDs, t.pad.T, t.pad.B, t.pad.Lengths)
 			if err != nil {
 				return res, err
@@ -350,9 +436,9 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (Result, err
 			}
 			var norm float64
 			if t.Config.Clip > 0 {
-				norm = optim.ClipGradNorm(m.Trainable(), t.Config.Clip)
+				norm = optim.ClipGradNorm(t.params, t.Config.Clip)
 			} else {
-				norm = optim.GradNorm(m.Trainable())
+				norm = optim.GradNorm(t.params)
 			}
 			if err := t.opt.Step(); err != nil {
 				return res, fmt.Errorf("classify: %w", err)

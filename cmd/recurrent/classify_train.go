@@ -31,6 +31,7 @@ type classifyTrainFlags struct {
 	cfg                           classify.Config
 	tc                            classify.TrainConfig
 	binary                        string
+	embedDropout                  float64
 	trainRunFlags
 }
 
@@ -70,12 +71,15 @@ binary cross-entropy (unless --binary=false); more give a softmax. Interrupt
 	fl.BoolVar(&f.cfg.Bidirectional, "bidirectional", false, "bidirectional recurrent layers")
 	fl.StringVar(&f.cfg.Pool, "pool", "last", "pooling over time: last, mean or max")
 	fl.Float64Var(&f.cfg.Dropout, "dropout", 0.5, "dropout on embeddings, between layers and before the head")
+	fl.Float64Var(&f.embedDropout, "embed-dropout", -1, "dropout on the embeddings (-1: --dropout)")
 	fl.StringVar(&f.binary, "binary", "auto", "sigmoid output for two labels: auto (yes), true or false (softmax)")
 	fl.IntVar(&f.tc.Epochs, "epochs", 10, "maximal number of epochs")
 	fl.IntVar(&f.tc.Batch, "batch", 32, "examples per step")
 	fl.StringVar(&f.tc.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
 	fl.Float64Var(&f.tc.LR, "lr", 1e-3, "learning rate")
 	fl.Float64Var(&f.tc.WeightDecay, "weight-decay", 0, "weight decay")
+	fl.Float64Var(&f.tc.EmbedLR, "embed-lr", 0, "learning rate of the fine-tuned embedding (0: --lr)")
+	fl.Float64Var(&f.tc.WordDropout, "word-dropout", 0, "replace training tokens by <unk> with this probability")
 	fl.Float64Var(&f.tc.Clip, "clip", 5, "maximal gradient L2 norm (0: no clipping)")
 	fl.IntVar(&f.tc.Patience, "patience", 3, "stop after this many epochs without dev improvement (0: never)")
 	fl.BoolVar(&f.tc.Bucket, "bucket", true, "batch examples of similar length together")
@@ -172,6 +176,9 @@ func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
 			cfg.Embed = vec.Dim
 		}
 		cfg.Freeze = f.freeze
+		if f.embedDropout >= 0 {
+			cfg.EmbedDropout = &f.embedDropout
+		}
 		v, err := classify.BuildVocab(trainEx, cfg.Tokenizer, classify.VocabOptions{MinCount: f.minCount, Vectors: vec})
 		if err != nil {
 			return err
