@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -11,6 +12,9 @@ import (
 const (
 	SourceVocabFile = "source_vocab.json"
 	TargetVocabFile = "target_vocab.json"
+	// LastFile holds the parameters training reached (model.safetensors
+	// holds the best epoch's on dev), for Resume.
+	LastFile = "last.safetensors"
 )
 
 const trainStateFormat = "recurrent-seq2seq-train-state"
@@ -27,25 +31,30 @@ type trainState struct {
 	Position  Position       `json:"position"`
 	LR        float64        `json:"lr"`
 	History   []EpochMetrics `json:"history"`
+	Best      *EpochMetrics  `json:"best_dev,omitempty"`
+	Bad       int            `json:"epochs_without_improvement"`
+	Stopped   bool           `json:"stopped"`
 	TrainN    int            `json:"train_pairs"`
 	TrainHash uint64         `json:"train_hash"`
 	DevN      int            `json:"dev_pairs"`
 	DevHash   uint64         `json:"dev_hash"`
 }
 
-func (m *Model) files(train *TrainConfig) []checkpoint.File {
+// files are the model's checkpoint files with params (m.params or a
+// snapshot of them under their names) as model.safetensors.
+func (m *Model) files(train *TrainConfig, params []*nn.Param) []checkpoint.File {
 	return []checkpoint.File{
 		checkpoint.JSONFile(checkpoint.ConfigFile, fileConfig{Model: m.Config, Train: train}),
 		checkpoint.JSONFile(SourceVocabFile, m.Src),
 		checkpoint.JSONFile(TargetVocabFile, m.Tgt),
-		checkpoint.ParamsFile(checkpoint.ModelFile, m.params, map[string]string{"format": "pt", "model": "recurrent-seq2seq"}),
+		checkpoint.ParamsFile(checkpoint.ModelFile, params, map[string]string{"format": "pt", "model": "recurrent-seq2seq"}),
 	}
 }
 
 // Save writes the model (config.json, the two vocabularies and
 // model.safetensors) as the checkpoint directory dir, atomically.
 func (m *Model) Save(dir string) error {
-	if err := checkpoint.Save(dir, m.files(nil)...); err != nil {
+	if err := checkpoint.Save(dir, m.files(nil, m.params)...); err != nil {
 		return fmt.Errorf("seq2seq: save %s: %w", dir, err)
 	}
 	return nil
@@ -95,8 +104,11 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	return m, ck, fc.Train, nil
 }
 
-// Save writes a complete training checkpoint to dir: the model files, the
-// optimizer state and the position, so Resume continues exactly.
+// Save writes a complete training checkpoint to dir: the model files with
+// the best epoch's parameters on dev in model.safetensors (the current ones
+// before the first evaluation or without dev data), the current parameters
+// (last.safetensors), the optimizer state and the position, so Resume
+// continues exactly.
 func (t *Trainer) Save(dir string) error {
 	cfg := t.Config
 	ts, meta, err := checkpoint.OptimizerTensors(t.opt)
@@ -104,8 +116,10 @@ func (t *Trainer) Save(dir string) error {
 		return fmt.Errorf("seq2seq: save %s: %w", dir, err)
 	}
 	st := trainState{Format: trainStateFormat, Position: t.pos, LR: t.opt.LR(), History: t.history,
+		Best: t.best, Bad: t.early.Bad, Stopped: t.early.Stopped,
 		TrainN: len(t.train.Src), TrainHash: t.train.hash(), DevN: len(t.dev.Src), DevHash: t.dev.hash()}
-	files := append(t.Model.files(&cfg),
+	files := append(t.Model.files(&cfg, t.early.BestParams(t.Model.params)),
+		checkpoint.ParamsFile(LastFile, t.Model.params, nil),
 		checkpoint.TensorsFile(checkpoint.OptimizerFile, ts, meta),
 		checkpoint.JSONFile(checkpoint.StateFile, st))
 	if err := checkpoint.Save(dir, files...); err != nil {
@@ -138,10 +152,21 @@ func Resume(dir string, train, dev Encoded) (*Trainer, error) {
 	if st.DevN != len(dev.Src) || st.DevHash != dev.hash() {
 		return nil, fmt.Errorf("seq2seq: resume %s: the dev pairs differ from the checkpoint's (%d pairs then, %d now)", dir, st.DevN, len(dev.Src))
 	}
+	var best [][]float32
+	if ck.Has(LastFile) { // model.safetensors holds the best epoch's parameters
+		if st.Best != nil {
+			best = nn.Snapshot(m.params, nil)
+		}
+		if _, err := ck.ReadParams(LastFile, m.params); err != nil {
+			return nil, fmt.Errorf("seq2seq: %w", err)
+		}
+	}
 	t, err := NewTrainer(m, train, dev, *tc)
 	if err != nil {
 		return nil, err
 	}
+	t.best = st.Best
+	t.early = nn.EarlyStopping{Best: best, Bad: st.Bad, Stopped: st.Stopped}
 	if err := ck.ReadOptimizer(t.opt); err != nil {
 		return nil, fmt.Errorf("seq2seq: resume %s: %w", dir, err)
 	}

@@ -35,6 +35,10 @@ type TrainConfig struct {
 	// DevDecode bounds the dev pairs decoded for exact match after each
 	// epoch (default 2000; negative: all).
 	DevDecode int `json:"dev_decode"`
+	// Patience stops training after this many epochs without a better dev
+	// score (0: never stop early). The best epoch's parameters are kept
+	// either way; see Trainer.Save.
+	Patience int `json:"patience,omitempty"`
 }
 
 func (c TrainConfig) withDefaults() TrainConfig {
@@ -125,6 +129,14 @@ type EpochMetrics struct {
 	DevExact float64 `json:"dev_exact_match"`
 	Seconds  float64 `json:"seconds"`
 	LR       float64 `json:"lr"`
+	// Best marks the best epoch so far on dev: the highest exact match,
+	// ties broken by the lower dev loss (every epoch without dev data).
+	Best bool `json:"best"`
+}
+
+// better reports whether e beats the best epoch so far (nil: none).
+func (e *EpochMetrics) better(best *EpochMetrics) bool {
+	return best == nil || e.DevExact > best.DevExact || (e.DevExact == best.DevExact && e.DevLoss < best.DevLoss)
 }
 
 // Trainer fits a Model to encoded pairs with teacher forcing.
@@ -136,6 +148,8 @@ type Trainer struct {
 	opt        optim.Optimizer
 	pos        Position
 	history    []EpochMetrics
+	best       *EpochMetrics // best epoch on dev so far (nil: none)
+	early      nn.EarlyStopping
 }
 
 // NewTrainer prepares training on train, validating on dev (which may be
@@ -178,6 +192,13 @@ func (t *Trainer) Position() Position { return t.pos }
 // History returns the metrics of the epochs completed so far.
 func (t *Trainer) History() []EpochMetrics { return t.history }
 
+// Best returns the metrics of the best epoch on dev so far, or nil (before
+// the first epoch, or without dev data).
+func (t *Trainer) Best() *EpochMetrics { return t.best }
+
+// Stopped reports whether training stopped early (Config.Patience).
+func (t *Trainer) Stopped() bool { return t.early.Stopped }
+
 // batches returns the epoch's batches of pair indices: the pairs are
 // shuffled, grouped in pools of 32 batches sorted by source length (so a
 // batch pads little), cut into batches, and the batches shuffled.
@@ -198,16 +219,19 @@ func (t *Trainer) batches(epoch int) [][]int {
 	return out
 }
 
-// Run trains until Config.Epochs epochs are done, calling progress (if
-// non-nil) after every update and epochEnd (if non-nil) after every epoch,
-// where a caller may save a checkpoint. It stops early with ctx's error,
-// between batches, leaving Position at the next batch so that Save and
-// Resume continue the same batch order exactly (the resumed epoch's
-// reported train loss then covers only its remaining batches).
+// Run trains until Config.Epochs epochs are done or, with
+// Config.Patience, dev stops improving, calling progress (if non-nil)
+// after every update and epochEnd (if non-nil) after every epoch, where a
+// caller may save a checkpoint. With dev data the best epoch's parameters
+// (highest greedy exact match, then lowest dev loss) are tracked, and the
+// model holds them when Run returns without error. It stops early with
+// ctx's error, between batches, leaving Position at the next batch so that
+// Save and Resume continue the same batch order exactly (the resumed
+// epoch's reported train loss then covers only its remaining batches).
 func (t *Trainer) Run(ctx context.Context, progress func(Progress), epochEnd func(EpochMetrics) error) error {
 	m := t.Model
 	ps := m.Params()
-	for t.pos.Epoch < t.Config.Epochs {
+	for t.pos.Epoch < t.Config.Epochs && !t.early.Stopped {
 		start := time.Now()
 		bs := t.batches(t.pos.Epoch)
 		var sum Stats
@@ -246,6 +270,14 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress), epochEnd fun
 				return err
 			}
 			em.DevLoss, em.DevTokenAccTF, em.DevExact = ev.Loss, ev.TokenAccTF, ev.ExactMatch
+			em.Best = em.better(t.best)
+			if em.Best {
+				b := em
+				t.best = &b
+			}
+			t.early.Observe(em.Best, t.Config.Patience, ps)
+		} else {
+			em.Best = true
 		}
 		em.Seconds = time.Since(start).Seconds()
 		t.pos.Epoch++
@@ -258,6 +290,7 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress), epochEnd fun
 			}
 		}
 	}
+	t.early.RestoreBest(ps)
 	return nil
 }
 

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/nn"
 )
 
 // reversePairs makes n pairs "s -> reverse(s)" over letters a-f.
@@ -317,5 +319,106 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 	if _, err := Resume(mdir, tr, Encoded{}); err == nil {
 		t.Error("resume from a model-only checkpoint accepted")
+	}
+}
+
+// TestKeepsBestEpoch trains on reversal but validates on copying, so dev
+// gets worse as training succeeds: the checkpoint's model must be the best
+// epoch's parameters on dev (exact match, then dev loss), while Resume
+// continues from the last ones, and Patience stops the run.
+func TestKeepsBestEpoch(t *testing.T) {
+	train := reversePairs(1, 600)
+	var dev []Pair
+	for _, p := range reversePairs(2, 100) {
+		dev = append(dev, Pair{Source: p.Source, Target: p.Source})
+	}
+	src, tgt, err := BuildVocabs(train, "char")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewModel(Config{Attention: "dot", Embed: 8, Hidden: 16}, src, tgt, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := m.Encode(train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dv, err := m.Encode(dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn, err := NewTrainer(m, tr, dv, TrainConfig{Epochs: 4, Batch: 16, LR: 1e-2, Seed: 4, DevDecode: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "ck")
+	var snaps [][][]float32
+	if err := tn.Run(context.Background(), nil, func(em EpochMetrics) error {
+		snaps = append(snaps, nn.Snapshot(m.Params(), nil))
+		return tn.Save(dir)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h := tn.History()
+	want := 0
+	for i, e := range h {
+		if e.DevExact > h[want].DevExact || e.DevExact == h[want].DevExact && e.DevLoss < h[want].DevLoss {
+			want = i
+		}
+		if e.Best != (want == i) {
+			t.Errorf("epoch %d marked best=%v: %+v", i+1, e.Best, h)
+		}
+	}
+	t.Logf("history %+v; best epoch %d", h, want+1)
+	if want == len(h)-1 {
+		t.Fatalf("the last epoch is the best, so the test shows nothing: %+v", h)
+	}
+	if b := tn.Best(); b == nil || b.Epoch != want+1 {
+		t.Fatalf("Best() = %+v, want epoch %d", b, want+1)
+	}
+	same := func(ps []*nn.Param, snap [][]float32) bool {
+		for i, p := range ps {
+			if !slices.Equal(p.Data, snap[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	if !same(m.Params(), snaps[want]) {
+		t.Error("after Run the model does not hold the best epoch's parameters")
+	}
+	saved, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !same(saved.Params(), snaps[want]) {
+		t.Error("model.safetensors is not the best epoch's")
+	}
+	res, err := Resume(dir, tr, dv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !same(res.Model.Params(), snaps[len(snaps)-1]) || res.Best() == nil || res.Best().Epoch != want+1 {
+		t.Errorf("Resume: not the last epoch's parameters, or best %+v", res.Best())
+	}
+	// Patience 1 stops at the first epoch without improvement.
+	m2, err := NewModel(Config{Attention: "dot", Embed: 8, Hidden: 16}, src, tgt, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn2, err := NewTrainer(m2, tr, dv, TrainConfig{Epochs: 4, Batch: 16, LR: 1e-2, Seed: 4, DevDecode: -1, Patience: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tn2.Run(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	first := 1
+	for first < len(h) && h[first].Best {
+		first++
+	}
+	if len(tn2.History()) != first+1 || !tn2.Stopped() {
+		t.Errorf("patience 1: ran %d epochs (stopped %v), want %d", len(tn2.History()), tn2.Stopped(), first+1)
 	}
 }

@@ -39,7 +39,9 @@ the decoder starts from the encoder's final state), with teacher forcing.
 Tokens are characters by default (--tokens word for whitespace tokens).
 After every epoch the dev loss and greedy exact match are printed and a
 complete, atomic training checkpoint is written to --out (also on Ctrl-C,
-mid-epoch); --resume continues from it exactly.`,
+mid-epoch); --resume continues from it exactly. The model saved is the best
+epoch's on dev (greedy exact match, ties broken by dev loss; the last epoch
+without --dev); --patience N stops after N epochs without improvement.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if trainPath == "" || out == "" {
@@ -123,8 +125,8 @@ mid-epoch); --resume continues from it exactly.`,
 				if asJSON {
 					return json.NewEncoder(w).Encode(em)
 				}
-				_, err := fmt.Fprintf(w, "epoch %d: train loss %.4f, dev loss %.4f, dev token acc (teacher forced) %.4f, dev exact match (greedy) %.4f, lr %.3g, %.1fs\n",
-					em.Epoch, em.TrainLoss, em.DevLoss, em.DevTokenAccTF, em.DevExact, em.LR, em.Seconds)
+				_, err := fmt.Fprintf(w, "epoch %d: train loss %.4f, dev loss %.4f, dev token acc (teacher forced) %.4f, dev exact match (greedy) %.4f, lr %.3g, %.1fs%s\n",
+					em.Epoch, em.TrainLoss, em.DevLoss, em.DevTokenAccTF, em.DevExact, em.LR, em.Seconds, map[bool]string{true: " *best", false: ""}[em.Best])
 				return err
 			})
 			if errors.Is(err, context.Canceled) {
@@ -142,6 +144,10 @@ mid-epoch); --resume continues from it exactly.`,
 			}
 			if !asJSON {
 				fmt.Fprintf(w, "trained in %.1fs; checkpoint in %s\n", time.Since(start).Seconds(), out)
+				if b := tr.Best(); b != nil {
+					fmt.Fprintf(w, "model: epoch %d (best dev exact match %.4f, dev loss %.4f)%s\n", b.Epoch, b.DevExact, b.DevLoss,
+						map[bool]string{true: "; stopped early", false: ""}[tr.Stopped()])
+				}
 			}
 			return nil
 		},
@@ -165,6 +171,7 @@ mid-epoch); --resume continues from it exactly.`,
 	f.Float64Var(&tc.LR, "lr", 2e-3, "learning rate")
 	f.Float64Var(&tc.LRDecay, "lr-decay", 1, "learning-rate factor after each epoch")
 	f.Float64Var(&tc.Clip, "clip", 5, "maximum gradient norm (negative: no clipping)")
+	f.IntVar(&tc.Patience, "patience", 0, "stop after this many epochs without a better dev exact match (0: never)")
 	f.IntVar(&tc.DevDecode, "dev-decode", 2000, "dev pairs decoded for exact match each epoch (-1: all)")
 	f.Uint64Var(&seed, "seed", 1, "random seed (initialisation and batch order)")
 	f.BoolVar(&resume, "resume", false, "continue the training checkpoint in --out")
