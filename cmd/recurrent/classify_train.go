@@ -26,6 +26,7 @@ type classifyTrainFlags struct {
 	train, dev, test, format, out string
 	vectors                       string
 	freeze, lower, bucket         bool
+	backoff                       bool
 	tokenize                      string
 	minCount                      int64
 	cfg                           classify.Config
@@ -60,6 +61,7 @@ binary cross-entropy (unless --binary=false); more give a softmax. Interrupt
 	fl.StringVar(&f.out, "out", "", "checkpoint directory (written atomically)")
 	fl.StringVar(&f.vectors, "vectors", "", "initialise the embedding from this word-vector file")
 	fl.BoolVar(&f.freeze, "freeze", false, "keep the embedding fixed")
+	fl.BoolVar(&f.backoff, "backoff", false, "compose vectors for words --vectors lacks from their parts (coming-of-age, n't, 1930s, clichés)")
 	fl.StringVar(&f.tokenize, "tokenize", "whitespace", "tokenizer: whitespace or words (words splits punctuation off)")
 	fl.BoolVar(&f.lower, "lower", false, "lower-case the texts")
 	fl.Int64Var(&f.minCount, "min-count", 1, "drop training words seen fewer times")
@@ -95,6 +97,8 @@ type classifySummary struct {
 	Params     int                  `json:"params"`
 	Vocab      int                  `json:"vocab"`
 	Coverage   *coverage            `json:"coverage,omitempty"`
+	TokenRate  *float64             `json:"coverage_train_tokens,omitempty"` // share of training tokens with a vector
+	Composed   int                  `json:"composed,omitempty"`              // words given a --backoff vector
 	Position   classify.Position    `json:"position"`
 	TrainLoss  float64              `json:"train_loss"`
 	Dev        *classify.EvalResult `json:"dev,omitempty"`
@@ -131,9 +135,10 @@ func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
 		}
 	}
 	var (
-		tr  *classify.Trainer
-		m   *classify.Model
-		cov *coverage
+		tr       *classify.Trainer
+		m        *classify.Model
+		cov      *coverage
+		sumExtra classifySummary
 	)
 	encode := func(m *classify.Model) (train, dev *classify.Data, err error) {
 		if train, err = m.EncodeExamples(trainEx, f.train); err != nil {
@@ -200,22 +205,35 @@ func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
 		}
 		if vec != nil {
 			found := m.LoadVectors(vec, f.tc.Seed)
+			composed := 0
+			if f.backoff {
+				composed = m.BackoffVectors(vec)
+			}
 			trainVocab, err := classify.BuildVocab(trainEx, cfg.Tokenizer, classify.VocabOptions{MinCount: f.minCount})
 			if err != nil {
 				return err
 			}
 			idx := vectors.NewIndex(vec).IgnoreCase()
 			tf := 0
-			tw := trainVocab.Tokens()[len(trainVocab.Specials()):]
-			for _, w := range tw {
+			var tokFound, tokAll int64
+			ns := len(trainVocab.Specials())
+			tw, tc := trainVocab.Tokens()[ns:], trainVocab.Counts()[ns:]
+			for i, w := range tw {
+				tokAll += tc[i]
 				if _, ok := idx.Lookup(w); ok {
 					tf++
+					tokFound += tc[i]
 				}
 			}
 			cov = &coverage{Found: found, Words: v.Len() - 2, Train: tf, Of: len(tw), Rate: float64(tf) / float64(max(len(tw), 1))}
+			tokRate := float64(tokFound) / float64(max(tokAll, 1))
+			sumExtra.TokenRate, sumExtra.Composed = &tokRate, composed
 			if !f.quiet {
-				fmt.Fprintf(os.Stderr, "vectors: %s (dim %d): %d of %d training words found (%.1f%%); vocabulary %d words\n",
-					f.vectors, vec.Dim, tf, len(tw), 100*cov.Rate, v.Len())
+				fmt.Fprintf(os.Stderr, "vectors: %s (dim %d): %d of %d training words found (%.1f%%; %.1f%% of the tokens); vocabulary %d words\n",
+					f.vectors, vec.Dim, tf, len(tw), 100*cov.Rate, 100*tokRate, v.Len())
+				if f.backoff {
+					fmt.Fprintf(os.Stderr, "vectors: %d more vocabulary words composed from their parts (--backoff)\n", composed)
+				}
 			}
 		}
 		train, dev, err := encode(m)
@@ -255,7 +273,8 @@ func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
 	if err != nil && !interrupted {
 		return err
 	}
-	sum := classifySummary{Checkpoint: f.out, Params: nparams, Vocab: m.Config.VocabSize, Coverage: cov, Position: res.Pos,
+	sum := classifySummary{Checkpoint: f.out, Params: nparams, Vocab: m.Config.VocabSize, Coverage: cov, TokenRate: sumExtra.TokenRate,
+		Composed: sumExtra.Composed, Position: res.Pos,
 		TrainLoss: res.TrainLoss, Dev: res.Dev, Best: res.Best, Stopped: res.Stopped, Seconds: res.Elapsed.Seconds(), Interrupt: interrupted}
 	if testEx != nil && !interrupted {
 		r, err := classifyReport(ctx, m, testEx, f.test)

@@ -210,3 +210,54 @@ func TestTagTrainEvalPredictCLI(t *testing.T) {
 		t.Errorf("first output row %q: the -DOCSTART- row should pass through with an O prediction", first)
 	}
 }
+
+// TestClassifyTrainVectorsCLI trains with a vector file, --backoff and the
+// embedding options, and checks the summary and the stored configuration.
+func TestClassifyTrainVectorsCLI(t *testing.T) {
+	dir := t.TempDir()
+	train, vec, model := filepath.Join(dir, "train.tsv"), filepath.Join(dir, "v.txt"), filepath.Join(dir, "model")
+	writePlantedTSV(t, train, 120, 3)
+	f, err := os.OpenFile(train, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "pos\tw1 great-looking w2\nneg\tw3 awful\\/dull\n")
+	f.Close()
+	var b strings.Builder
+	fmt.Fprintf(&b, "4 3\n")
+	for i, w := range []string{"great", "awful", "looking", "w1"} {
+		fmt.Fprintf(&b, "%s %d 0.5 -1\n", w, i)
+	}
+	if err := os.WriteFile(vec, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCLIIn(t, "", "classify", "train", "--train", train, "--out", model, "--vectors", vec, "--backoff",
+		"--hidden", "8", "--bidirectional", "--pool", "max", "--epochs", "2", "--embed-lr", "0.0005", "--word-dropout", "0.1",
+		"--embed-dropout", "0.2", "--json", "--quiet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Composed  int      `json:"composed"`
+		TokenRate *float64 `json:"coverage_train_tokens"`
+		Coverage  struct {
+			Train int `json:"train_words_found"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("train JSON: %v\n%s", err, out)
+	}
+	// great-looking and awful\/dull are composed; great, awful and w1 found.
+	if sum.Composed != 2 || sum.Coverage.Train != 3 || sum.TokenRate == nil || *sum.TokenRate <= 0 || *sum.TokenRate >= 1 {
+		t.Fatalf("summary %s", out)
+	}
+	cfg, err := os.ReadFile(filepath.Join(model, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"embed_lr": 0.0005`, `"word_dropout": 0.1`, `"embed_dropout": 0.2`} {
+		if !strings.Contains(string(cfg), want) {
+			t.Errorf("config.json lacks %s:\n%s", want, cfg)
+		}
+	}
+}
