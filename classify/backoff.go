@@ -125,3 +125,24 @@ func (m *Model) BackoffVectors(v *vectors.Vectors) int {
 	}
 	return n
 }
+
+// Vectors returns the embedding as word vectors, one per vocabulary word
+// (specials excluded), in vocabulary order: after fine-tuning, vectors
+// adapted to the classification task (for example sentiment-aware vectors
+// from an SST-2 model), which vectors.Save writes and --vectors reads.
+func (m *Model) Vectors() *vectors.Vectors {
+	E := m.Config.Embed
+	special := map[string]bool{}
+	for _, s := range m.Vocab.Specials() {
+		special[s] = true
+	}
+	out := &vectors.Vectors{Dim: E}
+	for id, w := range m.Vocab.Tokens() {
+		if special[w] {
+			continue
+		}
+		out.Words = append(out.Words, w)
+		out.Data = append(out.Data, m.Embedding.Weight.Data[id*E:(id+1)*E]...)
+	}
+	return out
+}

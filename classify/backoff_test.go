@@ -74,3 +74,30 @@ func TestBackoffVectors(t *testing.T) {
 		t.Errorf("padding row %v", r)
 	}
 }
+
+func TestModelVectors(t *testing.T) {
+	train := []Example{{Text: "good movie", Label: "1"}, {Text: "bad film", Label: "0"}}
+	tok := text.Tokenizer{Mode: text.Whitespace}
+	v, err := BuildVocab(train, tok, VocabOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(Config{Arch: ArchAverage, VocabSize: v.Len(), Embed: 3, Classes: 2, Binary: true, Tokenizer: tok},
+		v, []string{"0", "1"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vec := m.Vectors()
+	if vec.Dim != 3 || len(vec.Words) != 4 || len(vec.Data) != 12 {
+		t.Fatalf("got %d words of dim %d (%d values), want 4 x 3", len(vec.Words), vec.Dim, len(vec.Data))
+	}
+	for i, w := range vec.Words {
+		id, _ := v.Lookup(w)
+		if !slices.Equal(vec.Vec(i), m.Embedding.Weight.Data[3*int(id):3*int(id)+3]) {
+			t.Errorf("vector of %q differs from its embedding row", w)
+		}
+		if w == text.PAD || w == text.UNK {
+			t.Errorf("special %q exported", w)
+		}
+	}
+}

@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	classifyCmd.AddCommand(newClassifyTrainCmd(), newClassifyEvalCmd(), newClassifyPredictCmd())
+	classifyCmd.AddCommand(newClassifyTrainCmd(), newClassifyEvalCmd(), newClassifyPredictCmd(), newClassifyExportVectorsCmd())
 }
 
 // classifyTrainFlags are the flags of `recurrent classify train`.
@@ -455,5 +455,44 @@ skipped) and prints the predicted label and the class probabilities per line:
 	fl.StringVar(&file, "file", "", "text file, one text per line (default: standard input)")
 	fl.BoolVar(&asJSON, "json", false, "one JSON object per line")
 	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
+	return cmd
+}
+
+func newClassifyExportVectorsCmd() *cobra.Command {
+	var model, out, format string
+	cmd := &cobra.Command{
+		Use:   "export-vectors --model DIR --out FILE",
+		Short: "Write a trained classifier's (fine-tuned) embedding as a word-vector file",
+		Long: `Export-vectors writes the embedding of a model trained by classify train as word
+vectors, one per vocabulary word, for --vectors of another training run (for
+example sentiment-aware vectors from an SST-2 model with a fine-tuned embedding).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if model == "" || out == "" {
+				return errors.New("classify export-vectors: --model and --out are required")
+			}
+			vf, err := vectors.ParseFormat(format)
+			if err != nil {
+				return err
+			}
+			if vf == vectors.FormatAuto {
+				vf = vectors.FormatFromPath(out)
+			}
+			m, err := classify.Load(model)
+			if err != nil {
+				return err
+			}
+			v := m.Vectors()
+			if err := vectors.Save(out, v, vf); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d vectors of dim %d written to %s\n", v.Len(), v.Dim, out)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&model, "model", "", "model directory written by classify train")
+	fl.StringVar(&out, "out", "", "output vector file")
+	fl.StringVar(&format, "format", "auto", "output format: word2vec (text), binary or glove (auto: from the file name)")
 	return cmd
 }

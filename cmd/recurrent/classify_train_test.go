@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/vectors"
 )
 
 // runCLIIn runs the root command with args and stdin and returns its
@@ -231,7 +233,7 @@ func TestClassifyTrainVectorsCLI(t *testing.T) {
 	if err := os.WriteFile(vec, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := runCLIIn(t, "", "classify", "train", "--train", train, "--out", model, "--vectors", vec, "--backoff",
+	out, err := runCLIIn(t, "", "classify", "train", "--train", train, "--dev", "", "--test", "", "--out", model, "--vectors", vec, "--backoff",
 		"--hidden", "8", "--bidirectional", "--pool", "max", "--epochs", "2", "--embed-lr", "0.0005", "--word-dropout", "0.1",
 		"--embed-dropout", "0.2", "--json", "--quiet")
 	if err != nil {
@@ -259,5 +261,16 @@ func TestClassifyTrainVectorsCLI(t *testing.T) {
 		if !strings.Contains(string(cfg), want) {
 			t.Errorf("config.json lacks %s:\n%s", want, cfg)
 		}
+	}
+	exported := filepath.Join(dir, "exported.txt")
+	if _, err := runCLIIn(t, "", "classify", "export-vectors", "--model", model, "--out", exported); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := vectors.Load(exported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Dim != 3 || ev.Len() < 30 {
+		t.Errorf("exported %d vectors of dim %d", ev.Len(), ev.Dim)
 	}
 }
