@@ -113,3 +113,16 @@ func (j *gemvJob) run(part int) {
 		}
 	}
 }
+
+// MatVec computes y[i] = sum_p m[i*ld+p]*x[p] for i < len(y), p < len(x)
+// with the kernel set in use, on the calling goroutine only.
+func MatVec(m []float32, ld int, x, y []float32) {
+	if len(y) == 0 {
+		return
+	}
+	if len(x) == 0 {
+		clear(y)
+		return
+	}
+	cur.gemvT(m, ld, x, y)
+}
