@@ -8,8 +8,8 @@ import (
 func TestTeam(t *testing.T) {
 	for _, c := range []struct {
 		n     int
-		pause time.Duration // between Runs: 0 keeps members polling, > teamSpin parks them
-	}{{1, 0}, {2, 0}, {3, 0}, {2, 3 * teamSpin}, {4, 3 * teamSpin}} {
+		pause time.Duration // between Runs: 0 keeps members polling, > idleSpin parks them
+	}{{1, 0}, {2, 0}, {3, 0}, {2, 3 * idleSpin}, {4, 3 * idleSpin}} {
 		tm := NewTeam(c.n)
 		if tm.Size() != c.n {
 			t.Fatalf("Size = %d, want %d", tm.Size(), c.n)
@@ -21,14 +21,19 @@ func TestTeam(t *testing.T) {
 		for run := 1; run <= 20; run++ {
 			tm.Run(func(w int) {
 				for phase := 0; phase < 3; phase++ {
+					if run%7 == 0 && w == (run+phase)%c.n {
+						// A late goroutine: the others park at the
+						// barrier (or, at the end, in Run).
+						time.Sleep(3 * waitSpin)
+					}
 					slots[w] = run*10 + phase
-					tm.Barrier()
+					tm.Barrier(w)
 					s := 0
 					for _, v := range slots {
 						s += v
 					}
 					sums[w] = s
-					tm.Barrier()
+					tm.Barrier(w)
 				}
 			})
 			for w, s := range sums {
@@ -60,7 +65,7 @@ func TestTeamRunNoAlloc(t *testing.T) {
 func BenchmarkTeamRun(b *testing.B) {
 	tm := NewTeam(2)
 	defer tm.Close()
-	f := func(w int) { tm.Barrier() }
+	f := func(w int) { tm.Barrier(w) }
 	for b.Loop() {
 		tm.Run(f)
 	}

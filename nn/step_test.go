@@ -1,0 +1,235 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+)
+
+// stepClose reports whether got and want agree within tol relative to
+// (1 + |want|).
+func stepClose(got, want []float32, tol float64) (int, bool) {
+	for i := range want {
+		if math.Abs(float64(got[i])-float64(want[i])) > tol*(1+math.Abs(float64(want[i]))) {
+			return i, false
+		}
+	}
+	return 0, len(got) == len(want)
+}
+
+// TestStepperMatchesForward runs the same random sequence through
+// RNN.Forward one step at a time (T = B = 1, state carried) and through a
+// Stepper, for every cell, one and three layers, with and without biases,
+// with a hidden size that does not split evenly over the goroutines, and
+// with the first layer's input from x or from a precomputed table.
+func TestStepperMatchesForward(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	const I, H, T, V = 7, 40, 6, 5
+	for _, cell := range rnnAllCells {
+		for _, c := range []struct {
+			layers, threads int
+			noBias, table   bool
+		}{{1, 1, false, false}, {3, 1, false, true}, {3, 2, false, false}, {3, 3, true, true}, {2, 2, false, true}} {
+			name := fmt.Sprintf("%s/L%d/threads%d/nobias=%v/table=%v", cell, c.layers, c.threads, c.noBias, c.table)
+			t.Run(name, func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(7, uint64(c.layers)))
+				r, err := NewRNN(RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: c.layers, NoBias: c.noBias, Dropout: 0.5}, rng)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.SetTraining(false)
+				s, err := r.NewStepper(c.threads)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Close()
+				if want := min(c.threads, 3); s.Threads() != want {
+					t.Fatalf("Threads() = %d, want %d", s.Threads(), want)
+				}
+				emb := rnnRandom(rng, V*I, 1)
+				if c.table {
+					if err := s.SetInputTable(emb, V); err != nil {
+						t.Fatal(err)
+					}
+				}
+				// A non-zero initial state.
+				h0 := rnnRandom(rng, c.layers*H, 0.5)
+				var c0 []float32
+				if r.Cell() == CellLSTM {
+					c0 = rnnRandom(rng, c.layers*H, 0.5)
+				}
+				if err := s.Reset(h0, c0); err != nil {
+					t.Fatal(err)
+				}
+				h, cs := rnnClone(h0), rnnClone(c0)
+				for step := range T {
+					id := rng.IntN(V)
+					x := emb[id*I : (id+1)*I]
+					out, hN, cN, err := r.Forward(x, 1, 1, nil, h, cs)
+					if err != nil {
+						t.Fatal(err)
+					}
+					h, cs = rnnClone(hN), rnnClone(cN)
+					var got []float32
+					if c.table {
+						got, err = s.StepRow(id)
+					} else {
+						got, err = s.Step(x)
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					if i, ok := stepClose(got, out, 1e-5); !ok {
+						t.Fatalf("step %d: output[%d] = %v, Forward gives %v", step, i, got[i], out[i])
+					}
+					sh, sc := s.State()
+					if i, ok := stepClose(sh, h, 1e-5); !ok {
+						t.Fatalf("step %d: h[%d] = %v, Forward gives %v", step, i, sh[i], h[i])
+					}
+					if i, ok := stepClose(sc, cs, 1e-5); !ok {
+						t.Fatalf("step %d: c[%d] = %v, Forward gives %v", step, i, sc[i], cs[i])
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestStepperSequence checks a whole sequence against one Forward over
+// T steps from a zero state, and that Reset(nil, nil) starts over.
+func TestStepperSequence(t *testing.T) {
+	const I, H, T = 5, 64, 20
+	for _, cell := range rnnAllCells {
+		rng := rand.New(rand.NewPCG(11, 12))
+		r, err := NewRNN(RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: 2}, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := rnnRandom(rng, T*I, 1)
+		out, _, _, err := r.Forward(x, T, 1, nil, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := r.NewStepper(2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for pass := range 2 {
+			if err := s.Reset(nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			for step := range T {
+				got, err := s.Step(x[step*I : (step+1)*I])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i, ok := stepClose(got, out[step*H:(step+1)*H], 1e-5); !ok {
+					t.Fatalf("%s pass %d step %d: output[%d] = %v, Forward gives %v", cell, pass, step, i, got[i], out[step*H+i])
+				}
+			}
+		}
+		s.Close()
+		s.Close()
+	}
+}
+
+func TestStepperErrors(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	bi, err := NewRNN(RNNConfig{Cell: "gru", InputSize: 3, HiddenSize: 4, NumLayers: 1, Bidirectional: true}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bi.NewStepper(1); err == nil {
+		t.Error("NewStepper of a bidirectional RNN: no error")
+	}
+	gru, err := NewRNN(RNNConfig{Cell: "gru", InputSize: 3, HiddenSize: 4, NumLayers: 2}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gru.NewStepper(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for name, err := range map[string]error{
+		"short input":  func() error { _, err := s.Step(make([]float32, 2)); return err }(),
+		"no table":     func() error { _, err := s.StepRow(0); return err }(),
+		"short h0":     s.Reset(make([]float32, 7), nil),
+		"c0 for a GRU": s.Reset(nil, make([]float32, 8)),
+		"ragged table": s.SetInputTable(make([]float32, 10), 3),
+		"empty table":  s.SetInputTable(make([]float32, 0), 0),
+		"row out of range": func() error {
+			if err := s.SetInputTable(make([]float32, 9), 3); err != nil {
+				return nil
+			}
+			_, err := s.StepRow(3)
+			return err
+		}(),
+	} {
+		if err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestStepperNoAlloc(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, cell := range rnnAllCells {
+		r, err := NewRNN(RNNConfig{Cell: cell, InputSize: 32, HiddenSize: 64, NumLayers: 2}, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := r.NewStepper(2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetInputTable(rnnRandom(rng, 4*32, 1), 4); err != nil {
+			t.Fatal(err)
+		}
+		x := rnnRandom(rng, 32, 1)
+		if n := testing.AllocsPerRun(20, func() {
+			if _, err := s.Step(x); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.StepRow(1); err != nil {
+				t.Fatal(err)
+			}
+		}); n != 0 {
+			t.Errorf("%s: a step allocates %v times", cell, n)
+		}
+		s.Close()
+	}
+}
+
+// BenchmarkStepper is one batch-1 step of a 2-layer H=512 cell with the
+// first layer's input from a table, as in character-level sampling.
+func BenchmarkStepper(b *testing.B) {
+	for _, cell := range []string{"lstm", "gru"} {
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/threads%d", cell, threads), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				r, err := NewRNN(RNNConfig{Cell: cell, InputSize: 512, HiddenSize: 512, NumLayers: 2}, rng)
+				if err != nil {
+					b.Fatal(err)
+				}
+				s, err := r.NewStepper(threads)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				if err := s.SetInputTable(rnnRandom(rng, 65*512, 1), 65); err != nil {
+					b.Fatal(err)
+				}
+				i := 0
+				for b.Loop() {
+					if _, err := s.StepRow(i % 65); err != nil {
+						b.Fatal(err)
+					}
+					i++
+				}
+			})
+		}
+	}
+}
