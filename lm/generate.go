@@ -89,15 +89,19 @@ func (m *Model) Sample(ctx context.Context, opt SampleOptions) ([]int32, error) 
 		return nil, fmt.Errorf("lm: sample: all %d tokens are banned", V)
 	}
 	m.SetTraining(false)
-	st := m.NewState(1)
-	logits, err := m.forward(ctxIDs, len(ctxIDs), 1, nil, st)
+	g, err := m.newGenerator(len(ctxIDs) + opt.MaxTokens)
 	if err != nil {
 		return nil, err
 	}
+	defer g.close()
+	var last []float32
+	for _, id := range ctxIDs {
+		if last, err = g.step(id); err != nil {
+			return nil, err
+		}
+	}
 	s := newSampler(V, opt)
-	last := slices.Clone(logits[(len(ctxIDs)-1)*V:])
 	var out []int32
-	in := []int32{0}
 	for len(out) < opt.MaxTokens {
 		if err := ctx.Err(); err != nil {
 			return out, err
@@ -107,12 +111,9 @@ func (m *Model) Sample(ctx context.Context, opt SampleOptions) ([]int32, error) 
 		if slices.Contains(opt.Stop, id) {
 			break
 		}
-		in[0] = id
-		l, err := m.forward(in, 1, 1, nil, st)
-		if err != nil {
+		if last, err = g.step(id); err != nil {
 			return out, err
 		}
-		copy(last, l)
 	}
 	return out, nil
 }
