@@ -29,6 +29,9 @@ const (
 	// PoolMax takes the element-wise maximum of the outputs over the valid
 	// steps.
 	PoolMax = "max"
+	// PoolMeanMax concatenates the mean and the maximum ([mean; max], twice
+	// the features).
+	PoolMeanMax = "meanmax"
 )
 
 // Config holds a classifier's hyper-parameters (stored in config.json).
@@ -44,7 +47,7 @@ type Config struct {
 	Hidden        int    `json:"hidden,omitempty"`
 	Layers        int    `json:"layers,omitempty"`
 	Bidirectional bool   `json:"bidirectional,omitempty"`
-	// Pool is PoolLast, PoolMean or PoolMax (ArchRNN only).
+	// Pool is PoolLast, PoolMean, PoolMax or PoolMeanMax (ArchRNN only).
 	Pool string `json:"pool,omitempty"`
 	// Dropout is applied to the embeddings, between recurrent layers and
 	// to the pooled features in training.
@@ -107,9 +110,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("classify: config: hidden %d and layers %d must be positive", c.Hidden, c.Layers)
 	}
 	switch c.Pool {
-	case PoolLast, PoolMean, PoolMax:
+	case PoolLast, PoolMean, PoolMax, PoolMeanMax:
 	default:
-		return fmt.Errorf("classify: config: unknown pool %q (want last, mean or max)", c.Pool)
+		return fmt.Errorf("classify: config: unknown pool %q (want last, mean, max or meanmax)", c.Pool)
 	}
 	return nil
 }
@@ -143,6 +146,8 @@ type Model struct {
 	feat, featDrop   []float32 // [B, F]
 	featMask         []float32 // [B, F]
 	argmax           []int32   // [B, F] step of the maximum (PoolMax)
+	poolA, poolB     []float32 // [B, D*H] halves of PoolMeanMax's features or gradients
+	dOutB            []float32 // [T*B, D*H] PoolMeanMax's max-pool gradient
 	dFeat            []float32 // [B, F]
 	dOut             []float32 // [T*B, D*H] or [T*B, E]
 	dhN              []float32 // [L*D, B, H]
@@ -190,6 +195,9 @@ func New(cfg Config, v *text.Vocab, labels []string, seed uint64) (*Model, error
 		}
 		m.params = append(m.params, m.RNN.Params()...)
 		feat = m.RNN.OutputSize()
+		if cfg.Pool == PoolMeanMax {
+			feat *= 2
+		}
 	}
 	m.Head = nn.NewLinear(feat, cfg.Outputs(), true, initRand)
 	m.Head.Weight.Name, m.Head.Bias.Name = "head.weight", "head.bias"
@@ -274,6 +282,16 @@ func (m *Model) Forward(ids []int32, T, B int, lengths []int) ([]float32, error)
 		case PoolMax:
 			m.argmax = grow(m.argmax, B*F)
 			maxPool(m.feat, m.argmax, out, T, B, F, lengths)
+		case PoolMeanMax:
+			H := F / 2
+			m.argmax = grow(m.argmax, B*H)
+			m.poolA, m.poolB = grow(m.poolA, B*H), grow(m.poolB, B*H)
+			meanPool(m.poolA, out, T, B, H, lengths)
+			maxPool(m.poolB, m.argmax, out, T, B, H, lengths)
+			for b := range B {
+				copy(m.feat[b*F:b*F+H], m.poolA[b*H:(b+1)*H])
+				copy(m.feat[b*F+H:(b+1)*F], m.poolB[b*H:(b+1)*H])
+			}
 		}
 	}
 	feat := m.feat
@@ -425,6 +443,21 @@ func (m *Model) Backward(dLogits []float32) error {
 		case PoolMax:
 			m.dOut = grow(m.dOut, T*B*F)
 			maxPoolBackward(m.dOut, dFeat, m.argmax, B, F)
+			dOut = m.dOut
+		case PoolMeanMax:
+			H := F / 2
+			m.poolA, m.poolB = grow(m.poolA, B*H), grow(m.poolB, B*H)
+			for b := range B {
+				copy(m.poolA[b*H:(b+1)*H], dFeat[b*F:b*F+H])
+				copy(m.poolB[b*H:(b+1)*H], dFeat[b*F+H:(b+1)*F])
+			}
+			m.dOut = grow(m.dOut, T*B*H)
+			m.dOutB = grow(m.dOutB, T*B*H)
+			meanPoolBackward(m.dOut, m.poolA, T, B, H, m.lengths)
+			maxPoolBackward(m.dOutB, m.poolB, m.argmax, B, H)
+			for i, v := range m.dOutB {
+				m.dOut[i] += v
+			}
 			dOut = m.dOut
 		}
 		dx, _, _, err := m.RNN.Backward(dOut, dhN, nil)

@@ -110,6 +110,8 @@ func TestGradients(t *testing.T) {
 		{"last-lstm-bi-2layers", rnnConfig("lstm", PoolLast, true, 2), false},
 		{"mean-gru-bi", rnnConfig("gru", PoolMean, true, 1), false},
 		{"max-lstm", rnnConfig("lstm", PoolMax, false, 1), false},
+		{"meanmax-lstm-bi", rnnConfig("lstm", PoolMeanMax, true, 1), false},
+		{"meanmax-gru-binary", rnnConfig("gru", PoolMeanMax, false, 1), true},
 		{"last-rnn-binary", rnnConfig("rnn_tanh", PoolLast, false, 1), true},
 		{"average", Config{Arch: ArchAverage, Embed: 6, Tokenizer: text.Tokenizer{Mode: text.Whitespace}}, false},
 		{"average-binary", Config{Arch: ArchAverage, Embed: 6, Tokenizer: text.Tokenizer{Mode: text.Whitespace}}, true},

@@ -71,7 +71,7 @@ binary cross-entropy (unless --binary=false); more give a softmax. Interrupt
 	fl.IntVar(&f.cfg.Hidden, "hidden", 128, "hidden size per direction")
 	fl.IntVar(&f.cfg.Layers, "layers", 1, "stacked recurrent layers")
 	fl.BoolVar(&f.cfg.Bidirectional, "bidirectional", false, "bidirectional recurrent layers")
-	fl.StringVar(&f.cfg.Pool, "pool", "last", "pooling over time: last, mean or max")
+	fl.StringVar(&f.cfg.Pool, "pool", "last", "pooling over time: last, mean, max or meanmax ([mean; max])")
 	fl.Float64Var(&f.cfg.Dropout, "dropout", 0.5, "dropout on embeddings, between layers and before the head")
 	fl.Float64Var(&f.embedDropout, "embed-dropout", -1, "dropout on the embeddings (-1: --dropout)")
 	fl.StringVar(&f.binary, "binary", "auto", "sigmoid output for two labels: auto (yes), true or false (softmax)")
