@@ -326,6 +326,69 @@ func (m *CondModel) Loss(sents [][]int32, labels []int, backward bool) (float64,
 	return sum, cnt, m.backward()
 }
 
+// LabelLogLikelihoods returns log p(sentence, <eos> | label) for every
+// sentence (rows) and label (columns), running the batch once per label
+// in evaluation mode.
+func (m *CondModel) LabelLogLikelihoods(sents [][]int32) ([][]float64, error) {
+	K, B, V := len(m.Config.Labels), len(sents), m.Config.VocabSize
+	if B == 0 {
+		return nil, nil
+	}
+	all, labs := make([][]int32, 0, K*B), make([]int, 0, K*B) // copy k*B+b: sentence b with label k
+	for k := 0; k < K; k++ {
+		all = append(all, sents...)
+		for range B {
+			labs = append(labs, k)
+		}
+	}
+	m.setTraining(false)
+	logits, err := m.forward(all, labs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]float64, B)
+	for b := range out {
+		out[b] = make([]float64, K)
+	}
+	scratch := make([]float32, V)
+	for i := 0; i < m.T*m.B; i++ {
+		if !m.valid[i] {
+			continue
+		}
+		x := logits[i*V : (i+1)*V]
+		c := i % m.B
+		out[c%B][c/B] -= float64(tensor.LogSoftmax(scratch, x)) - float64(x[m.y[i]])
+	}
+	return out, nil
+}
+
+// LabelAccuracy classifies the sentences of d by the model's own Bayes
+// posterior (the label under which the sentence is most likely, a uniform
+// prior) and returns the share equal to d's labels: how much of the label
+// the model carries.
+func (m *CondModel) LabelAccuracy(ctx context.Context, d CondData, batch int) (float64, error) {
+	if len(d.Sents) == 0 {
+		return 0, nil
+	}
+	right := 0
+	for lo := 0; lo < len(d.Sents); lo += batch {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		hi := min(len(d.Sents), lo+batch)
+		ll, err := m.LabelLogLikelihoods(d.Sents[lo:hi])
+		if err != nil {
+			return 0, err
+		}
+		for i, row := range ll {
+			if best := slices.Index(row, slices.Max(row)); best == d.Labels[lo+i] {
+				right++
+			}
+		}
+	}
+	return float64(right) / float64(len(d.Sents)), nil
+}
+
 // HybridLoss is the training loss of a class-conditional language model
 // with a discriminative term (as GeDi, Krause et al. 2020, trains one):
 //
@@ -665,12 +728,15 @@ type CondEpoch struct {
 	TrainLoss float64 `json:"train_loss"`
 	// TrainDisc is the mean -log p(label | sentence) under the model, with
 	// CondTrainConfig.Discriminative > 0.
-	TrainDisc  float64 `json:"train_disc_loss,omitempty"`
-	ValidLoss  float64 `json:"valid_loss"`
-	ValidPPL   float64 `json:"valid_perplexity"`
-	Seconds    float64 `json:"seconds"`
-	BestSoFar  bool    `json:"best"`
-	ValidToken int     `json:"valid_tokens"`
+	TrainDisc float64 `json:"train_disc_loss,omitempty"`
+	ValidLoss float64 `json:"valid_loss"`
+	ValidPPL  float64 `json:"valid_perplexity"`
+	Seconds   float64 `json:"seconds"`
+	BestSoFar bool    `json:"best"`
+	// ValidLabelAcc is LabelAccuracy on the validation data (two or more
+	// labels).
+	ValidLabelAcc float64 `json:"valid_label_accuracy,omitempty"`
+	ValidToken    int     `json:"valid_tokens"`
 }
 
 // Evaluate returns the metrics of the data (per-token cross-entropy with
@@ -760,6 +826,11 @@ func TrainCond(ctx context.Context, m *CondModel, train, valid CondData, cfg Con
 				return err
 			}
 			e.ValidLoss, e.ValidPPL, e.ValidToken = met.Loss, met.Perplexity, int(met.Tokens)
+			if len(m.Config.Labels) > 1 {
+				if e.ValidLabelAcc, err = m.LabelAccuracy(ctx, valid, 64); err != nil {
+					return err
+				}
+			}
 			if best < 0 || met.Loss < best {
 				best, e.BestSoFar = met.Loss, true
 			}

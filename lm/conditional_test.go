@@ -145,8 +145,33 @@ func TestCondLearnsLabel(t *testing.T) {
 			t.Fatal(err)
 		}
 		ppl[cond] = met.Perplexity
+		acc, err := m.LabelAccuracy(context.Background(), valid, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ll, err := m.LabelLogLikelihoods(valid.Sents[:5])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for b, row := range ll {
+			for l, v := range row {
+				nll, _, err := m.Loss(valid.Sents[b:b+1], []int{l}, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Abs(v+nll) > 1e-4*max(1, nll) {
+					t.Errorf("%s: sentence %d label %d: log-likelihood %v, Loss %v", cond, b, l, v, nll)
+				}
+			}
+		}
 		if cond == CondNone {
+			if acc > 0.7 {
+				t.Errorf("unconditional model classifies %.3f of the labels right", acc)
+			}
 			continue
+		}
+		if acc < 0.95 {
+			t.Errorf("%s: the model's Bayes posterior classifies %.3f of valid right, want >= 0.95", cond, acc)
 		}
 		dir := filepath.Join(t.TempDir(), "m")
 		if err := m.Save(dir); err != nil {

@@ -166,8 +166,8 @@ SST labels 0/1 are named negative/positive unless --raw-labels.`,
 				if tc.Discriminative > 0 {
 					disc = fmt.Sprintf(", train -log p(label|x) %.4f", e.TrainDisc)
 				}
-				_, err := fmt.Fprintf(w, "epoch %d: train loss %.4f%s, valid loss %.4f, valid perplexity %.2f%s (%.1fs)\n",
-					e.Epoch, e.TrainLoss, disc, e.ValidLoss, e.ValidPPL, map[bool]string{true: " *saved", false: ""}[e.BestSoFar], e.Seconds)
+				_, err := fmt.Fprintf(w, "epoch %d: train loss %.4f%s, valid loss %.4f, valid perplexity %.2f, valid label accuracy (Bayes) %.4f%s (%.1fs)\n",
+					e.Epoch, e.TrainLoss, disc, e.ValidLoss, e.ValidPPL, e.ValidLabelAcc, map[bool]string{true: " *saved", false: ""}[e.BestSoFar], e.Seconds)
 				return err
 			})
 		},
