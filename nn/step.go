@@ -19,15 +19,16 @@ import (
 // precomputed by SetInputTable are a snapshot, to be rebuilt after the
 // weights change.
 //
-// The hidden units of every layer are split statically over the stepper's
-// goroutines: each one computes all gate rows of its units (so the gate
-// arithmetic needs no exchange) and the goroutines meet once per layer.
+// The hidden units of every layer are cut into parts of stepUnits units,
+// which the stepper's goroutines (a tensor.Team) take in turn: a part
+// computes all gate rows of its units, so the gate arithmetic needs no
+// exchange, and layer l+1 starts when every part of layer l is done.
 // A Stepper is not safe for concurrent use; Close releases its goroutines.
 type Stepper struct {
 	r       *RNN
 	team    *tensor.Team
 	L, H, I int
-	split   []int        // [P+1] first hidden unit of each goroutine's share
+	phases  []int        // parts of each phase of a step (one phase per layer; two for GRU-Cho)
 	h       [2][]float32 // [L, H] states before and after the step (swapped per step)
 	cur     int          // index of the current state in h
 	c       []float32    // [L, H] LSTM cell state (updated in place: each unit is owned by one goroutine)
@@ -37,13 +38,17 @@ type Stepper struct {
 	row     int          // input-table row of this step, or -1 to project x
 	table   []float32    // [tableN, G*H] first-layer input projections x W_ih^T + b_ih
 	tableN  int
-	work    func(w int) // s.step, bound once so that a step does not allocate
+	work    func(phase, part int) // s.part, bound once so that a step does not allocate
 }
 
+// stepUnits is the number of hidden units in one part of a step: for a
+// 2-layer H=512 LSTM, 16 parts per layer of 256 to 512 KiB of weights.
+const stepUnits = 32
+
 // NewStepper returns a stepper over r's parameters, from a zero state,
-// splitting each step over up to threads goroutines (threads <= 0:
-// tensor.Threads(); never more than GOMAXPROCS, nor more than one per 16
-// hidden units). It fails for a bidirectional RNN, which cannot run one
+// sharing each step among up to threads goroutines (threads <= 0:
+// tensor.Threads(); never more than GOMAXPROCS, nor more than the parts
+// of a layer). It fails for a bidirectional RNN, which cannot run one
 // step at a time.
 func (r *RNN) NewStepper(threads int) (*Stepper, error) {
 	if r.d != 1 {
@@ -53,7 +58,8 @@ func (r *RNN) NewStepper(threads int) (*Stepper, error) {
 		threads = tensor.Threads()
 	}
 	L, H, G := r.cfg.NumLayers, r.h, r.g
-	threads = max(1, min(threads, runtime.GOMAXPROCS(0), (H+15)/16))
+	parts := (H + stepUnits - 1) / stepUnits
+	threads = max(1, min(threads, runtime.GOMAXPROCS(0), parts))
 	s := &Stepper{r: r, L: L, H: H, I: r.cfg.InputSize, row: -1,
 		c:  make([]float32, L*H),
 		gi: make([]float32, L*G*H), gh: make([]float32, L*G*H),
@@ -62,16 +68,16 @@ func (r *RNN) NewStepper(threads int) (*Stepper, error) {
 	if r.cell == CellGRUCho {
 		s.rh = make([]float32, L*H)
 	}
-	// Shares of whole 16-unit blocks, so that the gate arithmetic runs on
-	// full vectors; the last share takes the remainder.
-	blocks := (H + 15) / 16
-	s.split = make([]int, threads+1)
-	for w := range threads + 1 {
-		s.split[w] = min(H, w*blocks/threads*16)
+	perLayer := 1
+	if r.cell == CellGRUCho {
+		perLayer = 2 // r*h of every unit before the n gate's recurrent product
 	}
-	s.split[threads] = H
+	s.phases = make([]int, L*perLayer)
+	for i := range s.phases {
+		s.phases[i] = parts
+	}
 	s.team = tensor.NewTeam(threads)
-	s.work = s.step
+	s.work = s.part
 	// A stepper dropped without Close still stops its goroutines.
 	runtime.AddCleanup(s, func(t *tensor.Team) { t.Close() }, s.team)
 	return s, nil
@@ -172,126 +178,136 @@ func (s *Stepper) StepRow(i int) ([]float32, error) {
 }
 
 func (s *Stepper) run() []float32 {
-	s.team.Run(s.work)
+	s.team.Run(s.phases, s.work)
 	s.cur ^= 1
 	return s.h[s.cur][(s.L-1)*s.H:]
 }
 
-// step is goroutine w's part of one step: every layer's hidden units
-// s.split[w] to s.split[w+1], with a barrier after each layer but the last
-// (and, for GRU-Cho, inside each layer).
-func (s *Stepper) step(w int) {
+// part computes part k of phase ph of a step: hidden units
+// k*stepUnits up to (k+1)*stepUnits of one layer (GRU-Cho: phase 2l is
+// layer l up to r*h, phase 2l+1 its n gate and new state).
+func (s *Stepper) part(ph, k int) {
 	r := s.r
 	H, G := s.H, r.g
 	GH := G * H
-	j0, j1 := s.split[w], s.split[w+1]
+	j0, j1 := k*stepUnits, min(H, (k+1)*stepUnits)
 	prev, next := s.h[s.cur], s.h[s.cur^1]
-	for l, dir := range r.dirs {
-		x := s.x
-		if l > 0 {
-			x = next[(l-1)*H : l*H]
+	l, choN := ph, false
+	if r.cell == CellGRUCho {
+		l, choN = ph/2, ph%2 == 1
+	}
+	dir := r.dirs[l]
+	hp, hc := prev[l*H:(l+1)*H], next[l*H:(l+1)*H]
+	gi, gh := s.gi[l*GH:(l+1)*GH], s.gh[l*GH:(l+1)*GH]
+	gate := func(g int) (in, rec []float32) { return gi[g*H+j0 : g*H+j1], gh[g*H+j0 : g*H+j1] }
+	hpw, hcw := hp[j0:j1], hc[j0:j1]
+	if choN {
+		// n = tanh(W_in x + b_in + W_hn (r*h) + b_hn), now that r*h is
+		// complete.
+		a := 2*H + j0
+		n, hn := gate(2)
+		tensor.MatVec(dir.whh.Data[a*H:], H, s.rh[l*H:(l+1)*H], hn)
+		if dir.bhh != nil {
+			tensor.Add(hn, hn, dir.bhh.Data[a:2*H+j1])
 		}
-		hp, hc := prev[l*H:(l+1)*H], next[l*H:(l+1)*H]
-		gi, gh := s.gi[l*GH:(l+1)*GH], s.gh[l*GH:(l+1)*GH]
-		// The recurrent products of all gates but GRU-Cho's n, which
-		// needs r*h of every unit first.
-		ng := G
-		if r.cell == CellGRUCho {
-			ng = 2
-		}
-		for g := 0; g < G; g++ {
-			a, b := g*H+j0, g*H+j1
-			if a == b {
-				break
-			}
-			switch {
-			case l == 0 && s.row >= 0:
-				copy(gi[a:b], s.table[s.row*GH+a:s.row*GH+b])
-			default:
-				tensor.MatVec(dir.wih.Data[a*dir.in:], dir.in, x, gi[a:b])
-				if dir.bih != nil {
-					tensor.Add(gi[a:b], gi[a:b], dir.bih.Data[a:b])
-				}
-			}
-			if g < ng {
-				tensor.MatVec(dir.whh.Data[a*H:], H, hp, gh[a:b])
-				if dir.bhh != nil {
-					tensor.Add(gh[a:b], gh[a:b], dir.bhh.Data[a:b])
-				}
+		tensor.Add(n, n, hn)
+		s.gruUpdate(gi, hpw, hcw, H, j0, j1, 1)
+		return
+	}
+	x := s.x
+	if l > 0 {
+		x = next[(l-1)*H : l*H]
+	}
+	// The projections of all gates; for GRU-Cho the recurrent product of
+	// r and z only.
+	ng := G
+	if r.cell == CellGRUCho {
+		ng = 2
+	}
+	for g := 0; g < G; g++ {
+		a, b := g*H+j0, g*H+j1
+		if l == 0 && s.row >= 0 {
+			copy(gi[a:b], s.table[s.row*GH+a:s.row*GH+b])
+		} else {
+			tensor.MatVec(dir.wih.Data[a*dir.in:], dir.in, x, gi[a:b])
+			if dir.bih != nil {
+				tensor.Add(gi[a:b], gi[a:b], dir.bih.Data[a:b])
 			}
 		}
-		gate := func(g int) (in, rec []float32) { return gi[g*H+j0 : g*H+j1], gh[g*H+j0 : g*H+j1] }
-		hpw, hcw := hp[j0:j1], hc[j0:j1]
-		switch r.cell {
-		case CellTanh, CellReLU:
-			a, b := gate(0)
-			tensor.Add(hcw, a, b)
-			if r.cell == CellReLU {
-				for j, v := range hcw {
-					hcw[j] = max(v, 0)
-				}
+		if g < ng {
+			tensor.MatVec(dir.whh.Data[a*H:], H, hp, gh[a:b])
+			if dir.bhh != nil {
+				tensor.Add(gh[a:b], gh[a:b], dir.bhh.Data[a:b])
+			}
+		}
+	}
+	switch r.cell {
+	case CellTanh, CellReLU:
+		a, b := gate(0)
+		tensor.Add(hcw, a, b)
+		if r.cell == CellReLU {
+			for j, v := range hcw {
+				hcw[j] = max(v, 0)
+			}
+		} else {
+			tensor.Tanh(hcw, hcw)
+		}
+	case CellLSTM:
+		for g := range 4 {
+			a, b := gate(g)
+			tensor.Add(a, a, b)
+			if g == 2 {
+				tensor.Tanh(a, a)
 			} else {
-				tensor.Tanh(hcw, hcw)
-			}
-		case CellLSTM:
-			for g := range 4 {
-				a, b := gate(g)
-				tensor.Add(a, a, b)
-				if g == 2 {
-					tensor.Tanh(a, a)
-				} else {
-					tensor.Sigmoid(a, a)
-				}
-			}
-			ig, _ := gate(0)
-			fg, _ := gate(1)
-			gg, _ := gate(2)
-			og, _ := gate(3)
-			c := s.c[l*H+j0 : l*H+j1]
-			for j := range c {
-				c[j] = fg[j]*c[j] + ig[j]*gg[j]
-			}
-			tensor.Tanh(hcw, c)
-			tensor.Mul(hcw, hcw, og)
-		case CellGRU, CellGRUCho, CellGRUMinimal:
-			zb := 1
-			if r.cell == CellGRUMinimal {
-				zb = 0
-			}
-			for g := 0; g <= zb; g++ { // r and z, or z alone
-				a, b := gate(g)
-				tensor.Add(a, a, b)
 				tensor.Sigmoid(a, a)
 			}
-			n, hn := gate(zb + 1)
-			switch r.cell {
-			case CellGRU:
-				rg, _ := gate(0)
-				tensor.MulAdd(n, rg, hn)
-			case CellGRUCho:
-				rg, _ := gate(0)
-				rh := s.rh[l*H : (l+1)*H]
-				tensor.Mul(rh[j0:j1], rg, hpw)
-				s.team.Barrier(w)
-				if j0 < j1 {
-					a := 2*H + j0
-					tensor.MatVec(dir.whh.Data[a*H:], H, rh, hn)
-					if dir.bhh != nil {
-						tensor.Add(hn, hn, dir.bhh.Data[a:2*H+j1])
-					}
-				}
-				tensor.Add(n, n, hn)
-			default:
-				tensor.Add(n, n, hn)
-			}
-			tensor.Tanh(n, n)
-			z, _ := gate(zb)
-			for j := range hcw {
-				hcw[j] = n[j] + z[j]*(hpw[j]-n[j])
-			}
 		}
-		if l+1 < len(r.dirs) {
-			s.team.Barrier(w)
+		ig, _ := gate(0)
+		fg, _ := gate(1)
+		gg, _ := gate(2)
+		og, _ := gate(3)
+		c := s.c[l*H+j0 : l*H+j1]
+		for j := range c {
+			c[j] = fg[j]*c[j] + ig[j]*gg[j]
 		}
+		tensor.Tanh(hcw, c)
+		tensor.Mul(hcw, hcw, og)
+	case CellGRU:
+		for g := range 2 {
+			a, b := gate(g)
+			tensor.Add(a, a, b)
+			tensor.Sigmoid(a, a)
+		}
+		rg, _ := gate(0)
+		n, hn := gate(2)
+		tensor.MulAdd(n, rg, hn)
+		s.gruUpdate(gi, hpw, hcw, H, j0, j1, 1)
+	case CellGRUCho:
+		for g := range 2 {
+			a, b := gate(g)
+			tensor.Add(a, a, b)
+			tensor.Sigmoid(a, a)
+		}
+		rg, _ := gate(0)
+		tensor.Mul(s.rh[l*H+j0:l*H+j1], rg, hpw)
+	case CellGRUMinimal:
+		z, zh := gate(0)
+		tensor.Add(z, z, zh)
+		tensor.Sigmoid(z, z)
+		n, nh := gate(1)
+		tensor.Add(n, n, nh)
+		s.gruUpdate(gi, hpw, hcw, H, j0, j1, 0)
+	}
+}
+
+// gruUpdate finishes a GRU step of units j0..j1 from the n gate's full
+// pre-activation (block zb+1 of gi) and the activated z gate (block zb):
+// n = tanh(pre), h = n + z*(hp - n).
+func (s *Stepper) gruUpdate(gi, hpw, hcw []float32, H, j0, j1, zb int) {
+	n := gi[(zb+1)*H+j0 : (zb+1)*H+j1]
+	tensor.Tanh(n, n)
+	z := gi[zb*H+j0 : zb*H+j1]
+	for j := range hcw {
+		hcw[j] = n[j] + z[j]*(hpw[j]-n[j])
 	}
 }

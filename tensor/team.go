@@ -1,49 +1,64 @@
 package tensor
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// Team is a fixed group of n goroutines, the caller of Run and n-1
-// members, that run one function together and may meet at barriers inside
-// it. It is meant for parallel regions too short for Sgemm's pool to pay
-// off, such as one step of batch-1 generation (about 100µs in all, with a
-// barrier between layers): the work is split statically, so each goroutine
-// reads the same part of the data at every Run, and every wait polls for a
-// while before it parks, so back-to-back Runs and barriers find the others
-// awake while a goroutine descheduled on a busy machine costs the others a
-// parked wait instead of a spinning one.
+// Team is a fixed group of goroutines, the caller of Run and n-1 members,
+// that share the parts of a short parallel computation in phases: parts
+// of phase p start only when every part of the phases before it is done.
+// It is meant for work too fine-grained for Sgemm's pool, such as one
+// step of batch-1 generation (about 100µs in all, one phase per layer).
+//
+// Parts are claimed one at a time, in order, by whichever goroutine is
+// free, and the caller claims parts too; so a member that is slow to wake
+// or descheduled on a busy machine delays the computation by at most the
+// part it holds, and a Run on a team nobody else has time for runs at the
+// speed of one goroutine. Idle members poll for the next Run for a while
+// before they park, so back-to-back Runs find them awake.
 //
 // Run must not be called concurrently with itself; Close stops the
 // members.
 type Team struct {
-	n       int
-	f       func(w int)
-	gen     atomic.Uint32 // generation of the latest Run
-	pending atomic.Int32  // members still running the latest Run
-	// Barrier: count of arrivals and the generation they wait to change.
-	barCount atomic.Int32
-	barGen   atomic.Uint32
-	parked   []atomic.Bool   // [n] goroutine w is (about to be) blocked on wake[w]
-	wake     []chan struct{} // [n] buffered, one token
+	n int
+	// The current Run: f and the cumulative part counts of its phases,
+	// set by the caller before it publishes state.
+	f    func(phase, part int)
+	ends []int // ends[p] = parts in phases 0..p
+	// state = generation<<32 | parts<<16 | next unclaimed part, so that a
+	// member reads the generation and its bounds at once; done counts the
+	// finished parts of the current generation.
+	state atomic.Uint64
+	done  atomic.Int64
+	gen   uint32 // owned by the caller
+	// Parking: parked[w] is set by goroutine w just before it blocks on
+	// wake[w]; sleepers counts the goroutines waiting for parts to finish
+	// in parked state, so that finishing a part only wakes when needed.
+	parked   []atomic.Bool
+	wake     []chan struct{}
+	sleepers atomic.Int32
 	closed   atomic.Bool
 	wg       sync.WaitGroup
 }
+
+// maxTeamParts bounds the parts of one Run (they are counted in 16 bits).
+const maxTeamParts = 1<<16 - 1
 
 const (
 	// idleSpin is how long an idle member polls for the next Run before
 	// it parks.
 	idleSpin = 200 * time.Microsecond
-	// waitSpin is how long a goroutine polls at a barrier, or the caller
-	// for the end of a Run, before it parks.
+	// waitSpin is how long a goroutine polls for the parts of an earlier
+	// phase (or, the caller, for the end of the Run) before it parks.
 	waitSpin = 50 * time.Microsecond
 )
 
 // NewTeam starts a team of n goroutines (n < 1 counts as 1): the caller
-// of Run is member 0 and n-1 goroutines are started for the others.
+// of Run and n-1 members started here.
 func NewTeam(n int) *Team {
 	n = max(n, 1)
 	t := &Team{n: n, parked: make([]atomic.Bool, n), wake: make([]chan struct{}, n)}
@@ -60,42 +75,86 @@ func NewTeam(n int) *Team {
 // Size returns the number of goroutines, n.
 func (t *Team) Size() int { return t.n }
 
-// Run calls f(w) for w = 0..n-1 concurrently, f(0) on the calling
-// goroutine, and returns when every call has returned. Inside f the
-// members may call Barrier; all n must reach each barrier. Run does not
-// allocate.
-func (t *Team) Run(f func(w int)) {
-	if t.n == 1 {
-		f(0)
-		return
-	}
+// Run calls f(p, i) for every phase p and part i < parts[p], spread over
+// the team, and returns when all calls have returned. Calls of phase p
+// start after every call of the earlier phases has returned; calls within
+// a phase run concurrently, in any order, on any goroutine. Run does not
+// allocate once ends has grown to len(parts).
+func (t *Team) Run(parts []int, f func(phase, part int)) {
 	if t.closed.Load() {
 		panic("tensor: Team.Run after Close")
 	}
+	total := 0
+	t.ends = t.ends[:0]
+	for _, n := range parts {
+		total += n
+		t.ends = append(t.ends, total)
+	}
+	if t.n == 1 {
+		for p, n := range parts {
+			for i := 0; i < n; i++ {
+				f(p, i)
+			}
+		}
+		return
+	}
+	if total == 0 {
+		return
+	}
+	if total > maxTeamParts {
+		panic(fmt.Sprintf("tensor: Team.Run with %d parts, more than %d", total, maxTeamParts))
+	}
 	t.f = f
-	t.pending.Store(int32(t.n - 1))
-	t.gen.Add(1)
+	t.done.Store(0)
+	t.gen++
+	t.state.Store(uint64(t.gen)<<32 | uint64(total)<<16)
 	t.wakeAll(1)
-	f(0)
-	t.await(0, waitSpin, t.done)
+	t.work(0, t.gen)
+	t.await(0, waitSpin, func() bool { return t.done.Load() == int64(total) })
 	t.f = nil
 }
 
-// Barrier blocks until all n goroutines of the current Run have called
-// it (as often as each other). w is the caller's member number, the
-// argument of its f.
-func (t *Team) Barrier(w int) {
-	if t.n == 1 {
-		return
+// claim takes the next part of generation gen, if any.
+func (t *Team) claim(gen uint32) (int, bool) {
+	for {
+		v := t.state.Load()
+		next, parts := int(v&0xffff), int(v>>16&0xffff)
+		if uint32(v>>32) != gen || next >= parts {
+			return 0, false
+		}
+		if t.state.CompareAndSwap(v, v+1) {
+			return next, true
+		}
 	}
-	g := t.barGen.Load()
-	if t.barCount.Add(1) == int32(t.n) {
-		t.barCount.Store(0)
-		t.barGen.Add(1)
-		t.wakeAll(0)
-		return
+}
+
+// work runs parts of generation gen until none is left; w is the
+// goroutine's number.
+func (t *Team) work(w int, gen uint32) {
+	p := 0
+	for {
+		k, ok := t.claim(gen)
+		if !ok {
+			return
+		}
+		for k >= t.ends[p] {
+			p++
+		}
+		start := 0
+		if p > 0 {
+			start = t.ends[p-1]
+			// Parts are claimed in order, so those not yet done are
+			// running elsewhere: wait for the earlier phases.
+			if t.done.Load() < int64(start) {
+				t.await(w, waitSpin, func() bool { return t.done.Load() >= int64(start) })
+			}
+		}
+		t.f(p, k-start)
+		t.done.Add(1)
+		if t.sleepers.Load() > 0 {
+			t.wakeAll(0)
+		}
 	}
-	t.await(w, waitSpin, func() bool { return t.barGen.Load() != g })
 }
 
 // Close stops the members and waits for them to exit. It must not be
@@ -104,15 +163,13 @@ func (t *Team) Close() {
 	if t.closed.Swap(true) {
 		return
 	}
-	t.gen.Add(1)
+	t.gen++
+	t.state.Store(uint64(t.gen) << 32)
 	t.wakeAll(1)
 	t.wg.Wait()
 }
 
-// done reports whether every member has finished the latest Run.
-func (t *Team) done() bool { return t.pending.Load() == 0 }
-
-// wakeAll wakes the parked goroutines from number first on, after the
+// wakeAll wakes the parked goroutines numbered from first on, after the
 // condition they wait for has been made true.
 func (t *Team) wakeAll(first int) {
 	for w := first; w < t.n; w++ {
@@ -128,7 +185,7 @@ func (t *Team) wakeAll(first int) {
 // cond true, or the waker sees parked set; so no wake-up is lost, and
 // every token sent is received.
 func (t *Team) await(w int, spin time.Duration, cond func() bool) {
-	deadline := time.Time{}
+	var deadline time.Time
 	for i := 0; ; i++ {
 		if cond() {
 			return
@@ -144,29 +201,28 @@ func (t *Team) await(w int, spin time.Duration, cond func() bool) {
 			runtime.Gosched()
 			continue
 		}
+		t.sleepers.Add(1)
 		t.parked[w].Store(true)
 		if cond() && t.parked[w].CompareAndSwap(true, false) {
+			t.sleepers.Add(-1)
 			return
 		}
 		<-t.wake[w]
-		// cond normally holds now; loop to check.
+		t.sleepers.Add(-1)
 	}
 }
 
-// member is the loop of goroutine w: wait for a new generation, run it,
-// repeat until closed.
+// member is the loop of goroutine w: wait for a new generation, take its
+// parts, repeat until closed.
 func (t *Team) member(w int) {
 	defer t.wg.Done()
 	var seen uint32 // the generation at NewTeam: a Run may start before this goroutine does
 	for {
-		t.await(w, idleSpin, func() bool { return t.gen.Load() != seen })
+		t.await(w, idleSpin, func() bool { return uint32(t.state.Load()>>32) != seen })
 		if t.closed.Load() {
 			return
 		}
-		seen = t.gen.Load()
-		t.f(w)
-		if t.pending.Add(-1) == 0 {
-			t.wakeAll(0)
-		}
+		seen = uint32(t.state.Load() >> 32)
+		t.work(w, seen)
 	}
 }

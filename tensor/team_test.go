@@ -1,72 +1,95 @@
 package tensor
 
 import (
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
+// TestTeam checks that every part of every phase runs exactly once per
+// Run, and that no part starts before all parts of the earlier phases are
+// done, with members polling, parked between Runs, and parked at a phase
+// boundary behind a slow part.
 func TestTeam(t *testing.T) {
 	for _, c := range []struct {
 		n     int
+		parts []int
 		pause time.Duration // between Runs: 0 keeps members polling, > idleSpin parks them
-	}{{1, 0}, {2, 0}, {3, 0}, {2, 3 * idleSpin}, {4, 3 * idleSpin}} {
-		tm := NewTeam(c.n)
-		if tm.Size() != c.n {
-			t.Fatalf("Size = %d, want %d", tm.Size(), c.n)
-		}
-		// Each member writes its slot, meets the others, then reads all
-		// slots: without a working barrier some read sees a stale value.
-		slots := make([]int, c.n)
-		sums := make([]int, c.n)
-		for run := 1; run <= 20; run++ {
-			tm.Run(func(w int) {
-				for phase := 0; phase < 3; phase++ {
-					if run%7 == 0 && w == (run+phase)%c.n {
-						// A late goroutine: the others park at the
-						// barrier (or, at the end, in Run).
+	}{{1, []int{3, 2}, 0}, {2, []int{5, 1, 7}, 0}, {3, []int{4, 4, 4, 4}, 0}, {2, []int{16, 16}, 3 * idleSpin}, {4, []int{2, 0, 9}, 3 * idleSpin}} {
+		t.Run(fmt.Sprintf("n%d/%v", c.n, c.parts), func(t *testing.T) {
+			tm := NewTeam(c.n)
+			defer tm.Close()
+			if tm.Size() != c.n {
+				t.Fatalf("Size = %d, want %d", tm.Size(), c.n)
+			}
+			// slots[p][i] holds the run that last executed part i of phase p.
+			slots := make([][]atomic.Int64, len(c.parts))
+			for p, n := range c.parts {
+				slots[p] = make([]atomic.Int64, n)
+			}
+			var bad atomic.Int64
+			for run := int64(1); run <= 30; run++ {
+				tm.Run(c.parts, func(p, i int) {
+					if run%7 == 0 && i == 0 {
+						// A slow part: the others wait at the phase
+						// boundary (or the caller at the end) and park.
 						time.Sleep(3 * waitSpin)
 					}
-					slots[w] = run*10 + phase
-					tm.Barrier(w)
-					s := 0
-					for _, v := range slots {
-						s += v
+					for q := 0; q < p; q++ {
+						for j := range slots[q] {
+							if slots[q][j].Load() != run {
+								bad.Add(1)
+							}
+						}
 					}
-					sums[w] = s
-					tm.Barrier(w)
+					if slots[p][i].Swap(run) != run-1 {
+						bad.Add(1) // ran twice, or missed in the last run
+					}
+				})
+				for p := range slots {
+					for i := range slots[p] {
+						if slots[p][i].Load() != run {
+							t.Fatalf("run %d: part %d of phase %d did not run", run, i, p)
+						}
+					}
 				}
-			})
-			for w, s := range sums {
-				if want := c.n * (run*10 + 2); s != want {
-					t.Fatalf("n=%d run %d: member %d summed %d, want %d", c.n, run, w, s, want)
+				if bad.Load() != 0 {
+					t.Fatalf("run %d: %d parts ran out of order or twice", run, bad.Load())
+				}
+				if c.pause > 0 && run%5 == 0 {
+					time.Sleep(c.pause)
 				}
 			}
-			if c.pause > 0 && run%5 == 0 {
-				time.Sleep(c.pause)
-			}
-		}
-		tm.Close()
-		tm.Close()
+			tm.Close()
+			tm.Close()
+		})
 	}
 }
 
 func TestTeamRunNoAlloc(t *testing.T) {
 	tm := NewTeam(2)
 	defer tm.Close()
-	var x [2]int
-	f := func(w int) { x[w]++ }
-	if n := testing.AllocsPerRun(100, func() { tm.Run(f) }); n != 0 {
+	var x [8]int
+	parts := []int{4, 4}
+	f := func(p, i int) { x[p*4+i]++ }
+	if n := testing.AllocsPerRun(100, func() { tm.Run(parts, f) }); n != 0 {
 		t.Errorf("Run allocates %v times", n)
 	}
 }
 
-// BenchmarkTeamRun measures one Run with a barrier: the synchronisation
-// cost of one step split over two goroutines.
+// BenchmarkTeamRun measures the synchronisation cost of one Run of two
+// phases of 16 empty parts, as a step of a 2-layer RNN is cut.
 func BenchmarkTeamRun(b *testing.B) {
-	tm := NewTeam(2)
-	defer tm.Close()
-	f := func(w int) { tm.Barrier(w) }
-	for b.Loop() {
-		tm.Run(f)
+	for _, n := range []int{1, 2} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			tm := NewTeam(n)
+			defer tm.Close()
+			parts := []int{16, 16}
+			f := func(p, i int) {}
+			for b.Loop() {
+				tm.Run(parts, f)
+			}
+		})
 	}
 }
