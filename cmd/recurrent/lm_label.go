@@ -22,7 +22,7 @@ import (
 // sample command, which keeps its behaviour for ordinary models).
 
 func init() {
-	lmCmd.AddCommand(newLMTrainLabelsCmd())
+	lmCmd.AddCommand(newLMTrainLabelsCmd(), newLMEvalLabelsCmd())
 	for _, c := range lmCmd.Commands() {
 		if c.Name() == "sample" {
 			wrapLMSampleWithLabel(c)
@@ -199,6 +199,87 @@ SST labels 0/1 are named negative/positive unless --raw-labels.`,
 	fl.Uint64Var(&tc.Seed, "seed", 1, "random seed")
 	fl.BoolVar(&asJSON, "json", false, "print one JSON object per epoch")
 	fl.BoolVar(&quiet, "quiet", false, "no progress bar")
+	return cmd
+}
+
+// newLMEvalLabelsCmd scores a conditional model on labelled sentences.
+func newLMEvalLabelsCmd() *cobra.Command {
+	var (
+		dir, path, format string
+		asJSON, rawLabels bool
+		threads           int
+	)
+	cmd := &cobra.Command{
+		Use:   "eval-labels --model DIR --data F",
+		Short: "Perplexity of a label-conditioned language model on labelled sentences, and its own (Bayes) label accuracy",
+		Long: `Eval-labels reads labelled sentences (as train-labels) and prints the
+conditional model's per-token perplexity given the true labels, and the
+accuracy of the model used as a classifier by Bayes' rule (the label
+under which the sentence is most likely): how much of the label the model
+carries.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if dir == "" || path == "" {
+				return errors.New("lm eval-labels: --model and --data are required")
+			}
+			if threads > 0 {
+				tensor.SetThreads(threads)
+			}
+			f, err := classify.ParseFormat(format)
+			if err != nil {
+				return fmt.Errorf("lm eval-labels: %w", err)
+			}
+			m, err := lm.LoadCond(dir)
+			if err != nil {
+				return err
+			}
+			ex, err := classify.ReadFile(path, f)
+			if err != nil {
+				return err
+			}
+			var d lm.CondData
+			for _, e := range ex {
+				l := m.LabelID(e.Label)
+				if n, ok := sstNames[e.Label]; ok && l < 0 && !rawLabels {
+					l = m.LabelID(n)
+				}
+				if l < 0 {
+					return fmt.Errorf("%s:%d: label %q is not one of the model's %v", path, e.Line, e.Label, m.Config.Labels)
+				}
+				d.Sents, d.Labels = append(d.Sents, m.EncodeSentence(e.Text)), append(d.Labels, l)
+			}
+			met, err := m.Evaluate(cmd.Context(), d, 128)
+			if err != nil {
+				return err
+			}
+			res := struct {
+				Sentences  int     `json:"sentences"`
+				Tokens     int64   `json:"tokens"`
+				Loss       float64 `json:"loss"`
+				Perplexity float64 `json:"perplexity"`
+				LabelAcc   float64 `json:"label_accuracy,omitempty"`
+			}{Sentences: len(d.Sents), Tokens: met.Tokens, Loss: met.Loss, Perplexity: met.Perplexity}
+			if len(m.Config.Labels) > 1 {
+				if res.LabelAcc, err = m.LabelAccuracy(cmd.Context(), d, 64); err != nil {
+					return err
+				}
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				return json.NewEncoder(w).Encode(res)
+			}
+			_, err = fmt.Fprintf(w, "%d sentences, %d tokens: loss %.4f, perplexity %.2f, label accuracy (Bayes) %.4f\n",
+				res.Sentences, res.Tokens, res.Loss, res.Perplexity, res.LabelAcc)
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&dir, "model", "", "conditional model directory (lm train-labels)")
+	fl.StringVar(&path, "data", "", "labelled sentences")
+	fl.StringVar(&format, "format", "auto", "input format: auto, tsv, sst or csv")
+	fl.BoolVar(&rawLabels, "raw-labels", false, "do not map SST labels 0/1 to negative/positive")
+	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
+	fl.BoolVar(&asJSON, "json", false, "print the metrics as JSON")
 	return cmd
 }
 

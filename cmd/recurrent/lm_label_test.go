@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,6 +62,25 @@ func TestLMTrainLabelsSample(t *testing.T) {
 				}
 			}
 		}
+	}
+	out, err = runLMCmd(t, newLMEvalLabelsCmd, "--model", ck, "--data", train, "--json")
+	if err != nil {
+		t.Fatalf("eval-labels: %v\n%s", err, out)
+	}
+	var ev struct {
+		Sentences  int     `json:"sentences"`
+		Perplexity float64 `json:"perplexity"`
+		LabelAcc   float64 `json:"label_accuracy"`
+	}
+	if err := json.Unmarshal([]byte(out), &ev); err != nil || ev.Sentences != 400 || ev.Perplexity > 4 || ev.LabelAcc < 0.99 {
+		t.Errorf("eval-labels: %s (%v)", out, err)
+	}
+	bad := filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(bad, []byte("1 good\n7 odd\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runLMCmd(t, newLMEvalLabelsCmd, "--model", ck, "--data", bad); err == nil || !strings.Contains(err.Error(), "bad.txt:2") {
+		t.Errorf("unknown label in data: error %v", err)
 	}
 	if _, err := runLMCmd(t, sample, "--model", ck, "--label", "neutral"); err == nil || !strings.Contains(err.Error(), "neutral") {
 		t.Errorf("unknown label: error %v", err)
