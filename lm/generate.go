@@ -89,11 +89,10 @@ func (m *Model) Sample(ctx context.Context, opt SampleOptions) ([]int32, error) 
 		return nil, fmt.Errorf("lm: sample: all %d tokens are banned", V)
 	}
 	m.SetTraining(false)
-	g, err := m.newGenerator(len(ctxIDs) + opt.MaxTokens)
+	g, err := m.generator(len(ctxIDs) + opt.MaxTokens)
 	if err != nil {
 		return nil, err
 	}
-	defer g.close()
 	var last []float32
 	for _, id := range ctxIDs {
 		if last, err = g.step(id); err != nil {

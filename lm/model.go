@@ -80,6 +80,8 @@ type Model struct {
 	outMask, outDrop []float32 // [T*B, H]
 	dLogits          []float32 // [T*B, V]
 	dEmb             []float32 // [T*B, E]
+
+	gen *generator // Sample's batch-1 stepper, kept between calls (step.go)
 }
 
 // New builds a model with fresh weights drawn from a generator seeded with

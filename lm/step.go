@@ -11,10 +11,11 @@ import (
 // mode: embedding, an nn.Stepper over the RNN, and the decoder. It gives
 // the logits of Model.forward with T = B = 1, up to float32 rounding.
 type generator struct {
-	m      *Model
-	st     *nn.Stepper
-	table  bool      // the first layer's input projections come from the stepper's table
-	logits []float32 // [V]
+	m       *Model
+	st      *nn.Stepper
+	table   bool      // the first layer's input projections come from the stepper's table
+	threads int       // the stepper's goroutines
+	logits  []float32 // [V]
 }
 
 const (
@@ -28,13 +29,19 @@ const (
 	stepSplitBytes = 1 << 20
 )
 
-// newGenerator prepares to run steps tokens from a zero state. The
-// first layer's input projection is precomputed for the whole vocabulary
-// when that is cheap next to the steps it saves (V <= steps) and small.
-func (m *Model) newGenerator(steps int) (*generator, error) {
+// generator returns the model's generator, ready to run steps tokens
+// from a zero state. It is kept between calls (its goroutines park when
+// idle): a new one is made only when the thread count changes. The first
+// layer's input projection is precomputed for the whole vocabulary when
+// that is small and cheap next to the steps it saves (V <= steps), and
+// kept while the embedding and the first layer's input weights stay the
+// same.
+func (m *Model) generator(steps int) (*generator, error) {
 	c := m.Config
 	G := m.RNN.Cell().Gates()
-	table := c.VocabSize <= steps && int64(c.VocabSize)*int64(G*c.Hidden)*4 <= tableMaxBytes
+	small := int64(c.VocabSize)*int64(G*c.Hidden)*4 <= tableMaxBytes
+	g := m.gen
+	table := small && (c.VocabSize <= steps || (g != nil && g.table))
 	// Weight bytes read per step: every layer's W_ih and W_hh, the decoder.
 	bytes := int64(c.VocabSize) * int64(c.Hidden)
 	for l := range c.Layers {
@@ -51,16 +58,30 @@ func (m *Model) newGenerator(steps int) (*generator, error) {
 	if bytes*4 >= stepSplitBytes {
 		threads = tensor.Threads()
 	}
-	st, err := m.RNN.NewStepper(threads)
-	if err != nil {
-		return nil, fmt.Errorf("lm: %w", err)
-	}
-	g := &generator{m: m, st: st, table: table, logits: make([]float32, c.VocabSize)}
-	if table {
-		if err := st.SetInputTable(m.Embedding.Weight.Data, c.VocabSize); err != nil {
-			st.Close()
+	if g == nil || g.threads != threads {
+		if g != nil {
+			g.close()
+			m.gen = nil
+		}
+		st, err := m.RNN.NewStepper(threads)
+		if err != nil {
 			return nil, fmt.Errorf("lm: %w", err)
 		}
+		g = &generator{m: m, st: st, threads: threads, logits: make([]float32, c.VocabSize)}
+		m.gen = g
+	}
+	if table {
+		if err := g.st.SetInputTable(m.Embedding.Weight.Data, c.VocabSize); err != nil {
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+	} else if g.table {
+		if err := g.st.SetInputTable(nil, 0); err != nil {
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+	}
+	g.table = table
+	if err := g.st.Reset(nil, nil); err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
 	}
 	return g, nil
 }

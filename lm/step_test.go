@@ -70,11 +70,10 @@ func TestGeneratorMatchesForward(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				g, err := m.newGenerator(len(opt.Prompt) + opt.MaxTokens)
+				g, err := m.generator(len(opt.Prompt) + opt.MaxTokens)
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer g.close()
 				if wantTable := 11 <= len(opt.Prompt)+opt.MaxTokens; g.table != wantTable {
 					t.Errorf("input table %v, want %v", g.table, wantTable)
 				}
@@ -118,14 +117,13 @@ func TestGeneratorThreads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g, err := m.newGenerator(200)
+		g, err := m.generator(200)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := g.st.Threads(); got != c.want {
 			t.Errorf("H=%d L=%d: %d goroutines, want %d", c.hidden, c.layers, got, c.want)
 		}
-		g.close()
 	}
 }
 
@@ -150,5 +148,36 @@ func BenchmarkSample(b *testing.B) {
 			}
 			b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tokens/s")
 		})
+	}
+}
+
+// TestSampleAfterWeightChange samples, changes every parameter as an
+// optimizer step would, and samples again: the kept generator must see
+// the new weights (its input table rebuilt), as the forward path does.
+func TestSampleAfterWeightChange(t *testing.T) {
+	for _, cell := range []string{"lstm", "gru"} {
+		m, err := New(Config{Cell: cell, VocabSize: 9, EmbedDim: 16, Hidden: 24, Layers: 2, InitRange: 0.4}, nil, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt := SampleOptions{Prompt: []int32{1, 2}, MaxTokens: 30, Temperature: 1, Seed: 5}
+		for round := range 3 {
+			want, _, err := sampleByForward(m, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := m.Sample(context.Background(), opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s round %d: Sample = %v\nforward path gives %v", cell, round, got, want)
+			}
+			for i, p := range m.Params() {
+				for j := range p.Data {
+					p.Data[j] += float32((i+j)%5-2) * 0.05
+				}
+			}
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 
 	"github.com/recurrent-go/recurrent/tensor"
 )
@@ -38,7 +39,10 @@ type Stepper struct {
 	row     int          // input-table row of this step, or -1 to project x
 	table   []float32    // [tableN, G*H] first-layer input projections x W_ih^T + b_ih
 	tableN  int
-	work    func(phase, part int) // s.part, bound once so that a step does not allocate
+	// What the table was built from: the input rows, W_ih and b_ih of the
+	// first layer (copies, compared at the next SetInputTable).
+	srcRows, srcW, srcB []float32
+	work                func(phase, part int) // s.part, bound once so that a step does not allocate
 }
 
 // stepUnits is the number of hidden units in one part of a step: for a
@@ -129,26 +133,39 @@ func (s *Stepper) State() (h, c []float32) {
 // x W_ih^T + b_ih of each of the n rows of table [n, I] (for example an
 // embedding matrix), so that StepRow(i) skips that product, a quarter to a
 // half of a step's weight reads. The projections are a snapshot of the
-// current weights. The table needs n*G*H floats; a nil table drops it.
+// current weights; calling SetInputTable again recomputes them only if
+// table, W_ih or b_ih changed since (it keeps copies to compare). The
+// projections need n*G*H floats; a nil table drops them.
 func (s *Stepper) SetInputTable(table []float32, n int) error {
 	if table == nil {
 		s.table, s.tableN = nil, 0
+		s.srcRows, s.srcW, s.srcB = nil, nil, nil
 		return nil
 	}
 	if n < 1 || len(table) != n*s.I {
 		return fmt.Errorf("nn: Stepper.SetInputTable: table has %d values, want %d rows x %d = %d", len(table), n, s.I, n*s.I)
 	}
-	GH := s.r.g * s.H
 	dir := s.r.dirs[0]
+	var bih []float32
+	if dir.bih != nil {
+		bih = dir.bih.Data
+	}
+	if s.table != nil && s.tableN == n && slices.Equal(s.srcRows, table) && slices.Equal(s.srcW, dir.wih.Data) && slices.Equal(s.srcB, bih) {
+		return nil
+	}
+	GH := s.r.g * s.H
 	s.table = grow(s.table, n*GH)
 	s.tableN = n
 	tensor.Sgemm(false, true, n, GH, s.I, 1, table, s.I, dir.wih.Data, s.I, 0, s.table, GH)
-	if dir.bih != nil {
+	if bih != nil {
 		for i := range n {
 			row := s.table[i*GH : (i+1)*GH]
-			tensor.Add(row, row, dir.bih.Data)
+			tensor.Add(row, row, bih)
 		}
 	}
+	s.srcRows = append(s.srcRows[:0], table...)
+	s.srcW = append(s.srcW[:0], dir.wih.Data...)
+	s.srcB = append(s.srcB[:0], bih...)
 	return nil
 }
 

@@ -233,3 +233,55 @@ func BenchmarkStepper(b *testing.B) {
 		}
 	}
 }
+
+// TestStepperTableRebuild changes the first layer's input weights, the
+// bias and the table rows between SetInputTable calls: each call must
+// give projections of the current values, and StepRow must agree with
+// Step on the same row.
+func TestStepperTableRebuild(t *testing.T) {
+	const I, H, V = 6, 32, 4
+	rng := rand.New(rand.NewPCG(21, 22))
+	r, err := NewRNN(RNNConfig{Cell: "lstm", InputSize: I, HiddenSize: H, NumLayers: 2}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := r.NewStepper(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	emb := rnnRandom(rng, V*I, 1)
+	wih, bih := r.Params()[0], r.Params()[2]
+	for change, f := range []func(){
+		func() {},
+		func() { wih.Data[5] += 0.5 },
+		func() { bih.Data[H+1] -= 0.5 },
+		func() { emb[2*I+1] += 0.5 },
+		func() {}, // unchanged: the snapshot must still be right
+	} {
+		f()
+		if err := s.SetInputTable(emb, V); err != nil {
+			t.Fatal(err)
+		}
+		for id := range V {
+			if err := s.Reset(nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.StepRow(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = rnnClone(got)
+			if err := s.Reset(nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			want, err := s.Step(emb[id*I : (id+1)*I])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i, ok := stepClose(got, want, 1e-5); !ok {
+				t.Fatalf("change %d, row %d: StepRow output[%d] = %v, Step gives %v", change, id, i, got[i], want[i])
+			}
+		}
+	}
+}
