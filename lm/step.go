@@ -12,6 +12,7 @@ import (
 // the logits of Model.forward with T = B = 1, up to float32 rounding.
 type generator struct {
 	m       *Model
+	rnn     *nn.RNN // the RNN st steps (a new one needs a new stepper)
 	st      *nn.Stepper
 	table   bool      // the first layer's input projections come from the stepper's table
 	threads int       // the stepper's goroutines
@@ -31,7 +32,7 @@ const (
 
 // generator returns the model's generator, ready to run steps tokens
 // from a zero state. It is kept between calls (its goroutines park when
-// idle): a new one is made only when the thread count changes. The first
+// idle): a new one is made only when the thread count or the RNN changes. The first
 // layer's input projection is precomputed for the whole vocabulary when
 // that is small and cheap next to the steps it saves (V <= steps), and
 // kept while the embedding and the first layer's input weights stay the
@@ -58,16 +59,18 @@ func (m *Model) generator(steps int) (*generator, error) {
 	if bytes*4 >= stepSplitBytes {
 		threads = tensor.Threads()
 	}
-	if g == nil || g.threads != threads {
-		if g != nil {
+	if g == nil || g.threads != threads || g.m != m || g.rnn != m.RNN {
+		if g != nil && g.m == m {
+			// (A generator of another model, whose struct this one was
+			// copied from, stays open for that model.)
 			g.close()
-			m.gen = nil
 		}
+		m.gen = nil
 		st, err := m.RNN.NewStepper(threads)
 		if err != nil {
 			return nil, fmt.Errorf("lm: %w", err)
 		}
-		g = &generator{m: m, st: st, threads: threads, logits: make([]float32, c.VocabSize)}
+		g = &generator{m: m, rnn: m.RNN, st: st, threads: threads, logits: make([]float32, c.VocabSize)}
 		m.gen = g
 	}
 	if table {
