@@ -17,28 +17,28 @@ import (
 //
 // A step reads the RNN's parameters where they are, so it always sees the
 // current weights, with one exception: the first layer's input projections
-// precomputed by SetInputTable are a snapshot, to be rebuilt after the
-// weights change.
+// precomputed by SetInputTable are a snapshot, which SetInputTable
+// recomputes when called again after the weights changed.
 //
-// The hidden units of every layer are cut into parts of stepUnits units,
+// The hidden units of every layer are cut into parts of 32 units,
 // which the stepper's goroutines (a tensor.Team) take in turn: a part
 // computes all gate rows of its units, so the gate arithmetic needs no
 // exchange, and layer l+1 starts when every part of layer l is done.
 // A Stepper is not safe for concurrent use; Close releases its goroutines.
 type Stepper struct {
-	r       *RNN
-	team    *tensor.Team
-	L, H, I int
-	phases  []int        // parts of each phase of a step (one phase per layer; two for GRU-Cho)
-	h       [2][]float32 // [L, H] states before and after the step (swapped per step)
-	cur     int          // index of the current state in h
-	c       []float32    // [L, H] LSTM cell state (updated in place: each unit is owned by one goroutine)
-	gi, gh  []float32    // [L, G*H] input and recurrent projections of this step, biases included
-	rh      []float32    // [L, H] GRU-Cho r*h, the input of its second recurrent product
-	x       []float32    // [I] input of this step
-	row     int          // input-table row of this step, or -1 to project x
-	table   []float32    // [tableN, G*H] first-layer input projections x W_ih^T + b_ih
-	tableN  int
+	r          *RNN
+	team       *tensor.Team
+	nl, nh, ni int          // layers, hidden size, input size
+	phases     []int        // parts of each phase of a step (one phase per layer; two for GRU-Cho)
+	h          [2][]float32 // [L, H] states before and after the step (swapped per step)
+	cur        int          // index of the current state in h
+	c          []float32    // [L, H] LSTM cell state (updated in place: each unit is owned by one goroutine)
+	gi, gh     []float32    // [L, G*H] input and recurrent projections of this step, biases included
+	rh         []float32    // [L, H] GRU-Cho r*h, the input of its second recurrent product
+	x          []float32    // [I] input of this step
+	row        int          // input-table row of this step, or -1 to project x
+	table      []float32    // [tableN, G*H] first-layer input projections x W_ih^T + b_ih
+	tableN     int
 	// What the table was built from: the input rows, W_ih and b_ih of the
 	// first layer (copies, compared at the next SetInputTable).
 	srcRows, srcW, srcB []float32
@@ -64,7 +64,7 @@ func (r *RNN) NewStepper(threads int) (*Stepper, error) {
 	L, H, G := r.cfg.NumLayers, r.h, r.g
 	parts := (H + stepUnits - 1) / stepUnits
 	threads = max(1, min(threads, runtime.GOMAXPROCS(0), parts))
-	s := &Stepper{r: r, L: L, H: H, I: r.cfg.InputSize, row: -1,
+	s := &Stepper{r: r, nl: L, nh: H, ni: r.cfg.InputSize, row: -1,
 		c:  make([]float32, L*H),
 		gi: make([]float32, L*G*H), gh: make([]float32, L*G*H),
 		x: make([]float32, r.cfg.InputSize)}
@@ -97,14 +97,14 @@ func (s *Stepper) Close() { s.team.Close() }
 // Reset sets the state: h0 and (LSTM only) c0 are [L, H] as RNN.Forward
 // takes them with B = 1; nil means zeros.
 func (s *Stepper) Reset(h0, c0 []float32) error {
-	n := s.L * s.H
+	n := s.nl * s.nh
 	switch {
 	case h0 != nil && len(h0) != n:
-		return fmt.Errorf("nn: Stepper.Reset: h0 has %d values, want [%d, 1, %d] = %d", len(h0), s.L, s.H, n)
+		return fmt.Errorf("nn: Stepper.Reset: h0 has %d values, want [%d, 1, %d] = %d", len(h0), s.nl, s.nh, n)
 	case c0 != nil && s.r.cell != CellLSTM:
 		return fmt.Errorf("nn: Stepper.Reset: c0 given for a %s cell, which has no cell state", s.r.cell)
 	case c0 != nil && len(c0) != n:
-		return fmt.Errorf("nn: Stepper.Reset: c0 has %d values, want [%d, 1, %d] = %d", len(c0), s.L, s.H, n)
+		return fmt.Errorf("nn: Stepper.Reset: c0 has %d values, want [%d, 1, %d] = %d", len(c0), s.nl, s.nh, n)
 	}
 	s.cur = 0
 	if h0 != nil {
@@ -142,8 +142,8 @@ func (s *Stepper) SetInputTable(table []float32, n int) error {
 		s.srcRows, s.srcW, s.srcB = nil, nil, nil
 		return nil
 	}
-	if n < 1 || len(table) != n*s.I {
-		return fmt.Errorf("nn: Stepper.SetInputTable: table has %d values, want %d rows x %d = %d", len(table), n, s.I, n*s.I)
+	if n < 1 || len(table) != n*s.ni {
+		return fmt.Errorf("nn: Stepper.SetInputTable: table has %d values, want %d rows x %d = %d", len(table), n, s.ni, n*s.ni)
 	}
 	dir := s.r.dirs[0]
 	var bih []float32
@@ -153,10 +153,10 @@ func (s *Stepper) SetInputTable(table []float32, n int) error {
 	if s.table != nil && s.tableN == n && slices.Equal(s.srcRows, table) && slices.Equal(s.srcW, dir.wih.Data) && slices.Equal(s.srcB, bih) {
 		return nil
 	}
-	GH := s.r.g * s.H
+	GH := s.r.g * s.nh
 	s.table = grow(s.table, n*GH)
 	s.tableN = n
-	tensor.Sgemm(false, true, n, GH, s.I, 1, table, s.I, dir.wih.Data, s.I, 0, s.table, GH)
+	tensor.Sgemm(false, true, n, GH, s.ni, 1, table, s.ni, dir.wih.Data, s.ni, 0, s.table, GH)
 	if bih != nil {
 		for i := range n {
 			row := s.table[i*GH : (i+1)*GH]
@@ -173,8 +173,8 @@ func (s *Stepper) SetInputTable(table []float32, n int) error {
 // last layer's output h [H], a view valid until the next Step, StepRow or
 // Reset.
 func (s *Stepper) Step(x []float32) ([]float32, error) {
-	if len(x) != s.I {
-		return nil, fmt.Errorf("nn: Stepper.Step: input has %d values, want %d", len(x), s.I)
+	if len(x) != s.ni {
+		return nil, fmt.Errorf("nn: Stepper.Step: input has %d values, want %d", len(x), s.ni)
 	}
 	copy(s.x, x)
 	s.row = -1
@@ -197,7 +197,7 @@ func (s *Stepper) StepRow(i int) ([]float32, error) {
 func (s *Stepper) run() []float32 {
 	s.team.Run(s.phases, s.work)
 	s.cur ^= 1
-	return s.h[s.cur][(s.L-1)*s.H:]
+	return s.h[s.cur][(s.nl-1)*s.nh:]
 }
 
 // part computes part k of phase ph of a step: hidden units
@@ -205,7 +205,7 @@ func (s *Stepper) run() []float32 {
 // layer l up to r*h, phase 2l+1 its n gate and new state).
 func (s *Stepper) part(ph, k int) {
 	r := s.r
-	H, G := s.H, r.g
+	H, G := s.nh, r.g
 	GH := G * H
 	j0, j1 := k*stepUnits, min(H, (k+1)*stepUnits)
 	prev, next := s.h[s.cur], s.h[s.cur^1]
