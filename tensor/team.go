@@ -32,15 +32,21 @@ type Team struct {
 	// state = generation<<32 | parts<<16 | next unclaimed part, so that a
 	// member reads the generation and its bounds at once; done counts the
 	// finished parts of the current generation.
+	// Each on its own cache line: claims and completions come from both
+	// goroutines at once.
+	_     [64]byte
 	state atomic.Uint64
+	_     [56]byte
 	done  atomic.Int64
+	_     [56]byte
 	gen   uint32 // owned by the caller
 	// Parking: parked[w] is set by goroutine w just before it blocks on
 	// wake[w]; sleepers counts the goroutines waiting for parts to finish
 	// in parked state, so that finishing a part only wakes when needed.
+	sleepers atomic.Int32
+	_        [60]byte
 	parked   []atomic.Bool
 	wake     []chan struct{}
-	sleepers atomic.Int32
 	closed   atomic.Bool
 	wg       sync.WaitGroup
 }
