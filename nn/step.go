@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"time"
 
 	"github.com/recurrent-go/recurrent/tensor"
 )
@@ -43,6 +44,10 @@ type Stepper struct {
 	// first layer (copies, compared at the next SetInputTable).
 	srcRows, srcW, srcB []float32
 	work                func(phase, part int) // s.part, bound once so that a step does not allocate
+	// Choosing between the team and the caller alone (see run).
+	adaptStep          int
+	soloTime, teamTime time.Duration
+	teamFaster         bool
 }
 
 // stepUnits is the number of hidden units in one part of a step: for a
@@ -194,8 +199,47 @@ func (s *Stepper) StepRow(i int) ([]float32, error) {
 	return s.run(), nil
 }
 
+// Whether sharing a step pays depends on the machine: on idle cores two
+// goroutines read the weights faster than one, but when other processes
+// keep every CPU busy a member holding a part is often descheduled, or
+// shares the caller's CPU, and the caller alone is faster. So a stepper
+// with a team times both: every adaptPeriod steps it runs probeSteps
+// steps with the team and probeSteps on the caller alone (the same parts
+// in the same order either way, so the same results), and runs the rest
+// of the period the faster way.
+const (
+	probeSteps  = 32
+	adaptPeriod = 512
+)
+
 func (s *Stepper) run() []float32 {
-	s.team.Run(s.phases, s.work)
+	if s.team.Size() == 1 {
+		s.team.Run(s.phases, s.work)
+	} else {
+		k := s.adaptStep % adaptPeriod
+		s.adaptStep++
+		team := k < probeSteps || (k >= 2*probeSteps && s.teamFaster)
+		t0 := time.Now()
+		if team {
+			s.team.Run(s.phases, s.work)
+		} else {
+			for ph, n := range s.phases {
+				for i := range n {
+					s.part(ph, i)
+				}
+			}
+		}
+		switch {
+		case k < probeSteps:
+			s.teamTime += time.Since(t0)
+		case k < 2*probeSteps:
+			s.soloTime += time.Since(t0)
+			if k == 2*probeSteps-1 {
+				s.teamFaster = s.teamTime < s.soloTime
+				s.soloTime, s.teamTime = 0, 0
+			}
+		}
+	}
 	s.cur ^= 1
 	return s.h[s.cur][(s.nl-1)*s.nh:]
 }

@@ -34,12 +34,13 @@ type Team struct {
 	// finished parts of the current generation.
 	// Each on its own cache line: claims and completions come from both
 	// goroutines at once.
-	_     [64]byte
-	state atomic.Uint64
-	_     [56]byte
-	done  atomic.Int64
-	_     [56]byte
-	gen   uint32 // owned by the caller
+	_      [64]byte
+	state  atomic.Uint64
+	_      [56]byte
+	done   atomic.Int64
+	_      [56]byte
+	gen    uint32        // owned by the caller
+	waited time.Duration // the caller's time waiting in Run (caller-owned)
 	// Parking: parked[w] is set by goroutine w just before it blocks on
 	// wake[w]; sleepers counts the goroutines waiting for parts to finish
 	// in parked state, so that finishing a part only wakes when needed.
@@ -191,19 +192,18 @@ func (t *Team) wakeAll(first int) {
 // cond true, or the waker sees parked set; so no wake-up is lost, and
 // every token sent is received.
 func (t *Team) await(w int, spin time.Duration, cond func() bool) {
-	var deadline time.Time
-	for i := 0; ; i++ {
+	if cond() {
+		return
+	}
+	deadline := time.Now().Add(spin)
+	for i := 1; ; i++ {
 		if cond() {
 			return
 		}
-		if i%64 != 63 {
+		if i%64 != 0 {
 			continue
 		}
-		now := time.Now()
-		if deadline.IsZero() {
-			deadline = now.Add(spin)
-		}
-		if now.Before(deadline) {
+		if time.Now().Before(deadline) {
 			runtime.Gosched()
 			continue
 		}
