@@ -34,13 +34,12 @@ type Team struct {
 	// finished parts of the current generation.
 	// Each on its own cache line: claims and completions come from both
 	// goroutines at once.
-	_      [64]byte
-	state  atomic.Uint64
-	_      [56]byte
-	done   atomic.Int64
-	_      [56]byte
-	gen    uint32        // owned by the caller
-	waited time.Duration // the caller's time waiting in Run (caller-owned)
+	_     [64]byte
+	state atomic.Uint64
+	_     [56]byte
+	done  atomic.Int64
+	_     [56]byte
+	gen   uint32 // owned by the caller
 	// Parking: parked[w] is set by goroutine w just before it blocks on
 	// wake[w]; sleepers counts the goroutines waiting for parts to finish
 	// in parked state, so that finishing a part only wakes when needed.
