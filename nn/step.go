@@ -24,8 +24,11 @@ import (
 // The hidden units of every layer are cut into parts of 32 units,
 // which the stepper's goroutines (a tensor.Team) take in turn: a part
 // computes all gate rows of its units, so the gate arithmetic needs no
-// exchange, and layer l+1 starts when every part of layer l is done.
-// A Stepper is not safe for concurrent use; Close releases its goroutines.
+// exchange, and layer l+1 starts when every part of layer l is done. A
+// stepper with more than one goroutine times its steps now and then
+// against the caller working alone, and runs alone while that is faster
+// (on a machine whose CPUs are all busy). A Stepper is not safe for
+// concurrent use; Close releases its goroutines.
 type Stepper struct {
 	r          *RNN
 	team       *tensor.Team
@@ -92,7 +95,7 @@ func (r *RNN) NewStepper(threads int) (*Stepper, error) {
 	return s, nil
 }
 
-// Threads returns the number of goroutines a step is split over.
+// Threads returns the number of goroutines a step may be shared by.
 func (s *Stepper) Threads() int { return s.team.Size() }
 
 // Close stops the stepper's goroutines. The stepper must not be used
