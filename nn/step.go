@@ -48,7 +48,7 @@ type Stepper struct {
 	srcRows, srcW, srcB []float32
 	work                func(phase, part int) // s.part, bound once so that a step does not allocate
 	// Choosing between the team and the caller alone (see run).
-	adaptStep          int
+	adaptStep, period  int
 	soloTime, teamTime time.Duration
 	teamFaster         bool
 }
@@ -90,6 +90,7 @@ func (r *RNN) NewStepper(threads int) (*Stepper, error) {
 	}
 	s.team = tensor.NewTeam(threads)
 	s.work = s.part
+	s.period = minPeriod
 	// A stepper dropped without Close still stops its goroutines.
 	runtime.AddCleanup(s, func(t *tensor.Team) { t.Close() }, s.team)
 	return s, nil
@@ -206,20 +207,25 @@ func (s *Stepper) StepRow(i int) ([]float32, error) {
 // goroutines read the weights faster than one, but when other processes
 // keep every CPU busy a member holding a part is often descheduled, or
 // shares the caller's CPU, and the caller alone is faster. So a stepper
-// with a team times both: every adaptPeriod steps it runs probeSteps
-// steps with the team and probeSteps on the caller alone (the same parts
-// in the same order either way, so the same results), and runs the rest
-// of the period the faster way.
+// with a team times both: every period it runs probeSteps steps with the
+// team and probeSteps on the caller alone (the same parts in the same
+// order either way, so the same results), and runs the rest of the period
+// the faster way. The period starts at minPeriod steps and doubles, up to
+// maxPeriod, while the choice stays the same.
 const (
-	probeSteps  = 32
-	adaptPeriod = 512
+	probeSteps = 32
+	minPeriod  = 512
+	maxPeriod  = 8192
 )
 
 func (s *Stepper) run() []float32 {
 	if s.team.Size() == 1 {
 		s.team.Run(s.phases, s.work)
 	} else {
-		k := s.adaptStep % adaptPeriod
+		if s.adaptStep == s.period {
+			s.adaptStep = 0
+		}
+		k := s.adaptStep
 		s.adaptStep++
 		team := k < probeSteps || (k >= 2*probeSteps && s.teamFaster)
 		t0 := time.Now()
@@ -238,7 +244,13 @@ func (s *Stepper) run() []float32 {
 		case k < 2*probeSteps:
 			s.soloTime += time.Since(t0)
 			if k == 2*probeSteps-1 {
-				s.teamFaster = s.teamTime < s.soloTime
+				faster := s.teamTime < s.soloTime
+				if faster == s.teamFaster {
+					s.period = min(2*s.period, maxPeriod)
+				} else {
+					s.period = minPeriod
+				}
+				s.teamFaster = faster
 				s.soloTime, s.teamTime = 0, 0
 			}
 		}

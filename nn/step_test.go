@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -283,5 +284,49 @@ func TestStepperTableRebuild(t *testing.T) {
 				t.Fatalf("change %d, row %d: StepRow output[%d] = %v, Step gives %v", change, id, i, got[i], want[i])
 			}
 		}
+	}
+}
+
+// TestStepperTeamSameAsAlone runs a 2-goroutine stepper past its first
+// probes of team and caller-alone steps (and so through both ways of
+// running a step) beside a 1-goroutine one: the outputs must be
+// identical, bit for bit, since the same parts do the same arithmetic
+// whichever goroutine runs them.
+func TestStepperTeamSameAsAlone(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	const I, H, T = 8, 96, 3 * probeSteps
+	for _, cell := range []string{"lstm", "gru_cho"} {
+		rng := rand.New(rand.NewPCG(31, 32))
+		r, err := NewRNN(RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: 2}, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		one, err := r.NewStepper(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		two, err := r.NewStepper(2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if two.Threads() != 2 {
+			t.Fatalf("%d goroutines, want 2", two.Threads())
+		}
+		x := rnnRandom(rng, T*I, 1)
+		for step := range T {
+			a, err := one.Step(x[step*I : (step+1)*I])
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := two.Step(x[step*I : (step+1)*I])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(a, b) {
+				t.Fatalf("%s step %d: outputs differ", cell, step)
+			}
+		}
+		one.Close()
+		two.Close()
 	}
 }
