@@ -215,7 +215,7 @@ func (s *Stepper) StepRow(i int) ([]float32, error) {
 const (
 	probeSteps = 32
 	minPeriod  = 512
-	maxPeriod  = 8192
+	maxPeriod  = 2048
 )
 
 func (s *Stepper) run() []float32 {
