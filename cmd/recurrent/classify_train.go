@@ -43,7 +43,8 @@ func newClassifyTrainCmd() *cobra.Command {
 		Short: "Train a text classifier (RNN/GRU/LSTM or word-vector averaging)",
 		Long: `Train reads labelled texts (TSV "label<TAB>text", SST "<label> <text>" or CSV
 "text,label", detected automatically), builds a vocabulary from the training
-texts (plus every word of --vectors), and trains embedding -> recurrent layer ->
+texts (plus every word of --vectors; training words the file lacks get the mean
+vector of their parts, --backoff), and trains embedding -> recurrent layer ->
 pooling -> linear head (--arch rnn) or the averaging baseline (--arch average)
 with Adam, gradient clipping and dropout. After each epoch the model is scored on
 --dev; the best one is kept in DIR (model.safetensors) and training stops after
@@ -61,7 +62,7 @@ binary cross-entropy (unless --binary=false); more give a softmax. Interrupt
 	fl.StringVar(&f.out, "out", "", "checkpoint directory (written atomically)")
 	fl.StringVar(&f.vectors, "vectors", "", "initialise the embedding from this word-vector file")
 	fl.BoolVar(&f.freeze, "freeze", false, "keep the embedding fixed")
-	fl.BoolVar(&f.backoff, "backoff", false, "compose vectors for words --vectors lacks from their parts (coming-of-age, n't, 1930s, clichés)")
+	fl.BoolVar(&f.backoff, "backoff", true, "compose vectors for words --vectors lacks from their parts (coming-of-age, n't, 1930s, clichés)")
 	fl.StringVar(&f.tokenize, "tokenize", "whitespace", "tokenizer: whitespace or words (words splits punctuation off)")
 	fl.BoolVar(&f.lower, "lower", false, "lower-case the texts")
 	fl.Int64Var(&f.minCount, "min-count", 1, "drop training words seen fewer times")
