@@ -2,8 +2,10 @@ package lm
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -764,21 +766,61 @@ func (m *CondModel) Evaluate(ctx context.Context, d CondData, batch int) (Metric
 // progress gets (batch, batches) within the epoch.
 func TrainCond(ctx context.Context, m *CondModel, train, valid CondData, cfg CondTrainConfig,
 	progress func(epoch, batch, batches int, loss float64), epochEnd func(CondEpoch) error) error {
-	if cfg.Batch < 1 || cfg.Epochs < 1 || cfg.LR <= 0 || len(train.Sents) == 0 {
-		return fmt.Errorf("lm: conditional training: invalid configuration %+v with %d sentences", cfg, len(train.Sents))
+	t, err := NewCondTrainer(m, train, valid, cfg)
+	if err != nil {
+		return err
+	}
+	return t.Run(ctx, progress, epochEnd)
+}
+
+// CondTrainer trains a CondModel epoch by epoch, keeping the parameters
+// of the best validation loss; Save and ResumeCond checkpoint it.
+type CondTrainer struct {
+	Model  *CondModel
+	Config CondTrainConfig
+
+	train, valid CondData
+	opt          Optimizer
+	epoch        int     // epochs done
+	best         float64 // best validation loss (-1: none)
+	early        nn.EarlyStopping
+	history      []CondEpoch
+}
+
+// NewCondTrainer prepares training m on train, validating on valid (which
+// may be empty).
+func NewCondTrainer(m *CondModel, train, valid CondData, cfg CondTrainConfig) (*CondTrainer, error) {
+	if cfg.Batch < 1 || cfg.Epochs < 1 || cfg.LR <= 0 || len(train.Sents) == 0 || len(train.Labels) != len(train.Sents) {
+		return nil, fmt.Errorf("lm: conditional training: invalid configuration %+v with %d sentences", cfg, len(train.Sents))
 	}
 	if cfg.Optimizer == "" {
 		cfg.Optimizer = "adam"
 	}
 	o, err := NewOptimizer(cfg.Optimizer, m.Params(), cfg.LR, 0)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	best := -1.0
-	for ep := 0; ep < cfg.Epochs; ep++ {
+	return &CondTrainer{Model: m, Config: cfg, train: train, valid: valid, opt: o, best: -1}, nil
+}
+
+// Epoch returns the number of epochs done.
+func (t *CondTrainer) Epoch() int { return t.epoch }
+
+// History returns the reports of the epochs done.
+func (t *CondTrainer) History() []CondEpoch { return t.history }
+
+// Run trains until Config.Epochs epochs are done, calling progress after
+// every batch and epochEnd after every epoch (where a caller may Save).
+// Cancelled through ctx it returns ctx's error mid-epoch; the last Save
+// then resumes from the start of that epoch. When Run returns without
+// error the model holds the best validation epoch's parameters.
+func (t *CondTrainer) Run(ctx context.Context, progress func(epoch, batch, batches int, loss float64), epochEnd func(CondEpoch) error) error {
+	m, cfg := t.Model, t.Config
+	for t.epoch < cfg.Epochs {
+		ep := t.epoch
 		start := time.Now()
 		r := rand.New(rand.NewPCG(cfg.Seed, uint64(ep)+1))
-		batches := condBatches(r, train.Sents, cfg.Batch, cfg.Bucket)
+		batches := condBatches(r, t.train.Sents, cfg.Batch, cfg.Bucket)
 		var sum, dsum float64
 		var cnt, ns int
 		nb := len(batches)
@@ -790,7 +832,7 @@ func TrainCond(ctx context.Context, m *CondModel, train, valid CondData, cfg Con
 			}
 			sents, labels = sents[:0], labels[:0]
 			for _, i := range batch {
-				sents, labels = append(sents, train.Sents[i]), append(labels, train.Labels[i])
+				sents, labels = append(sents, t.train.Sents[i]), append(labels, t.train.Labels[i])
 			}
 			nn.ZeroGrads(m.Params())
 			var s, d float64
@@ -807,7 +849,7 @@ func TrainCond(ctx context.Context, m *CondModel, train, valid CondData, cfg Con
 			if cfg.Clip > 0 {
 				optim.ClipGradNorm(m.Params(), cfg.Clip)
 			}
-			if err := o.Step(); err != nil {
+			if err := t.opt.Step(); err != nil {
 				return fmt.Errorf("lm: conditional: epoch %d batch %d: %w", ep+1, bi+1, err)
 			}
 			sum, dsum = sum+s, dsum+d
@@ -820,31 +862,141 @@ func TrainCond(ctx context.Context, m *CondModel, train, valid CondData, cfg Con
 		if cfg.Discriminative > 0 {
 			e.TrainDisc = dsum / float64(max(1, ns))
 		}
-		if len(valid.Sents) > 0 {
-			met, err := m.Evaluate(ctx, valid, 128)
+		if len(t.valid.Sents) > 0 {
+			met, err := m.Evaluate(ctx, t.valid, 128)
 			if err != nil {
 				return err
 			}
 			e.ValidLoss, e.ValidPPL, e.ValidToken = met.Loss, met.Perplexity, int(met.Tokens)
 			if len(m.Config.Labels) > 1 {
-				if e.ValidLabelAcc, err = m.LabelAccuracy(ctx, valid, 64); err != nil {
+				if e.ValidLabelAcc, err = m.LabelAccuracy(ctx, t.valid, 64); err != nil {
 					return err
 				}
 			}
-			if best < 0 || met.Loss < best {
-				best, e.BestSoFar = met.Loss, true
+			if t.best < 0 || met.Loss < t.best {
+				t.best, e.BestSoFar = met.Loss, true
 			}
+			t.early.Observe(e.BestSoFar, 0, m.Params())
 		} else {
 			e.BestSoFar = true
 		}
 		e.Seconds = time.Since(start).Seconds()
+		t.history = append(t.history, e)
+		t.epoch++
 		if epochEnd != nil {
 			if err := epochEnd(e); err != nil {
 				return err
 			}
 		}
 	}
+	t.early.RestoreBest(m.Params())
 	return nil
+}
+
+// condLastFile holds the parameters training reached (model.safetensors
+// holds the best validation epoch's), for ResumeCond.
+const condLastFile = "last.safetensors"
+
+const condStateFormat = "recurrent-lm-conditional-train-state"
+
+// condTrainState is state.json of a CondTrainer checkpoint.
+type condTrainState struct {
+	Format    string          `json:"format"`
+	Train     CondTrainConfig `json:"train"`
+	Epoch     int             `json:"epoch"`
+	LR        float64         `json:"lr"`
+	Best      float64         `json:"best_valid_loss"`
+	History   []CondEpoch     `json:"history"`
+	TrainHash uint64          `json:"train_hash"`
+	ValidHash uint64          `json:"valid_hash"`
+	Counts    [2]int          `json:"sentences"`
+}
+
+func (d CondData) hash() uint64 {
+	h := fnv.New64a()
+	var b [4]byte
+	for i, s := range d.Sents {
+		for _, id := range s {
+			binary.LittleEndian.PutUint32(b[:], uint32(id))
+			h.Write(b[:])
+		}
+		binary.LittleEndian.PutUint32(b[:], uint32(0xff000000)|uint32(d.Labels[i]))
+		h.Write(b[:])
+	}
+	return h.Sum64()
+}
+
+// Save writes a training checkpoint to dir atomically: the model files
+// (LoadCond reads them) with the best validation epoch's parameters, the
+// parameters reached (last.safetensors), the optimizer state and the
+// progress (state.json), from which ResumeCond continues with the next
+// epoch. With dropout the resumed run draws other dropout masks than an
+// uninterrupted one would; without, it continues exactly.
+func (t *CondTrainer) Save(dir string) error {
+	m := t.Model
+	ot, om, err := checkpoint.OptimizerTensors(t.opt)
+	if err != nil {
+		return fmt.Errorf("lm: save %s: %w", dir, err)
+	}
+	st := condTrainState{Format: condStateFormat, Train: t.Config, Epoch: t.epoch, LR: t.opt.LR(), Best: t.best,
+		History: t.history, TrainHash: t.train.hash(), ValidHash: t.valid.hash(), Counts: [2]int{len(t.train.Sents), len(t.valid.Sents)}}
+	err = checkpoint.Save(dir,
+		checkpoint.JSONFile(checkpoint.ConfigFile, m.Config),
+		checkpoint.JSONFile(checkpoint.VocabFile, m.Vocab),
+		checkpoint.ParamsFile(checkpoint.ModelFile, t.early.BestParams(m.params), map[string]string{"format": "pt", "model": "recurrent-lm-conditional"}),
+		checkpoint.ParamsFile(condLastFile, m.params, nil),
+		checkpoint.TensorsFile(checkpoint.OptimizerFile, ot, om),
+		checkpoint.JSONFile(checkpoint.StateFile, st))
+	if err != nil {
+		return fmt.Errorf("lm: save %s: %w", dir, err)
+	}
+	return nil
+}
+
+// ResumeCond reopens a checkpoint written by CondTrainer.Save for the same
+// training and validation data (checked by fingerprint). The caller may
+// raise Config.Epochs before Run.
+func ResumeCond(dir string, train, valid CondData) (*CondTrainer, error) {
+	m, err := LoadCond(dir)
+	if err != nil {
+		return nil, err
+	}
+	ck, err := checkpoint.Load(dir)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	if !ck.Has(checkpoint.StateFile) || !ck.Has(condLastFile) {
+		return nil, fmt.Errorf("lm: %s is a conditional model without training state (trained before resuming existed?)", dir)
+	}
+	var st condTrainState
+	if err := ck.ReadJSON(checkpoint.StateFile, &st); err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	if st.Format != condStateFormat {
+		return nil, fmt.Errorf("lm: %s: format %q, want %q", ck.Path(checkpoint.StateFile), st.Format, condStateFormat)
+	}
+	if st.Counts != [2]int{len(train.Sents), len(valid.Sents)} || st.TrainHash != train.hash() || st.ValidHash != valid.hash() {
+		return nil, fmt.Errorf("lm: resume %s: the training or validation data differ from the checkpoint's (%d/%d sentences then, %d/%d now)",
+			dir, st.Counts[0], st.Counts[1], len(train.Sents), len(valid.Sents))
+	}
+	var best [][]float32
+	if st.Best >= 0 {
+		best = nn.Snapshot(m.params, nil) // model.safetensors: the best epoch's
+	}
+	if _, err := ck.ReadParams(condLastFile, m.params); err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	t, err := NewCondTrainer(m, train, valid, st.Train)
+	if err != nil {
+		return nil, err
+	}
+	if err := ck.ReadOptimizer(t.opt); err != nil {
+		return nil, fmt.Errorf("lm: resume %s: %w", dir, err)
+	}
+	t.opt.SetLR(st.LR)
+	t.epoch, t.best, t.history = st.Epoch, st.Best, st.History
+	t.early = nn.EarlyStopping{Best: best}
+	return t, nil
 }
 
 // condBatches returns one epoch's batches of sentence indices: a random

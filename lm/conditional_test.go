@@ -396,3 +396,105 @@ func TestCondBatches(t *testing.T) {
 		t.Errorf("padding with buckets %d, without %d", pad[true], pad[false])
 	}
 }
+
+// TestCondResume trains 6 epochs straight and 3 + save + resume 3, without
+// dropout, and requires identical parameters, history and best model; the
+// checkpoint's model is the best validation epoch's.
+func TestCondResume(t *testing.T) {
+	words := [][]string{{"good", "great", "fine"}, {"bad", "awful", "poor"}}
+	v := condVocab(t, append(slices.Clone(words[0]), words[1]...)...)
+	r := rand.New(rand.NewPCG(6, 6))
+	gen := func(n int) CondData {
+		var d CondData
+		for range n {
+			l := r.IntN(2)
+			s := make([]int32, 1+r.IntN(4))
+			for j := range s {
+				s[j] = v.ID(words[r.IntN(2)][r.IntN(3)]) // noisy: either label's words
+			}
+			d.Sents, d.Labels = append(d.Sents, s), append(d.Labels, l)
+		}
+		return d
+	}
+	train, valid := gen(300), gen(60)
+	cfg := CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 6, Hidden: 8, Layers: 1, Labels: []string{"pos", "neg"},
+		Condition: CondBoth, LabelDim: 2, LabelBias: true}
+	tc := CondTrainConfig{Epochs: 6, Batch: 16, LR: 1e-1, Clip: 5, Seed: 2, Bucket: true, Discriminative: 0.1}
+	newTrainer := func() *CondTrainer {
+		m, err := NewCond(cfg, v, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := NewCondTrainer(m, train, valid, tc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	ctx := context.Background()
+	straight := newTrainer()
+	var last [][]float32
+	if err := straight.Run(ctx, nil, func(CondEpoch) error {
+		last = nn.Snapshot(straight.Model.Params(), nil)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "ck")
+	first := newTrainer()
+	first.Config.Epochs = 3
+	if err := first.Run(ctx, nil, func(CondEpoch) error { return first.Save(dir) }); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ResumeCond(dir, train, valid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Epoch() != 3 || len(res.History()) != 3 {
+		t.Fatalf("resumed at epoch %d with %d history entries", res.Epoch(), len(res.History()))
+	}
+	res.Config.Epochs = 6
+	var resLast [][]float32
+	if err := res.Run(ctx, nil, func(CondEpoch) error {
+		resLast = nn.Snapshot(res.Model.Params(), nil)
+		return res.Save(dir)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range straight.Model.Params() {
+		if !slices.Equal(last[i], resLast[i]) {
+			t.Fatalf("%s: resumed training reached other parameters", p.Name)
+		}
+		if !slices.Equal(p.Data, res.Model.Params()[i].Data) {
+			t.Fatalf("%s: the best model differs after resuming", p.Name)
+		}
+	}
+	h1, h2 := straight.History(), res.History()
+	best := 0
+	for i := range h1 {
+		if h1[i].ValidLoss != h2[i].ValidLoss || h1[i].BestSoFar != h2[i].BestSoFar {
+			t.Fatalf("epoch %d: %+v straight, %+v resumed", i+1, h1[i], h2[i])
+		}
+		if h1[i].BestSoFar {
+			best = i
+		}
+	}
+	t.Logf("best epoch %d of %+v", best+1, h1)
+	if best == len(h1)-1 {
+		t.Fatal("the last epoch is the best, so the test cannot tell the best model from the last")
+	}
+	saved, err := LoadCond(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	met, err := saved.Evaluate(ctx, valid, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(met.Loss-h1[best].ValidLoss) > 1e-9 {
+		t.Errorf("saved model's valid loss %v, best epoch %d had %v", met.Loss, best+1, h1[best].ValidLoss)
+	}
+	if _, err := ResumeCond(dir, gen(300), valid); err == nil || !strings.Contains(err.Error(), "differ") {
+		t.Errorf("resume on other data: %v", err)
+	}
+}

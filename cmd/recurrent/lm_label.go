@@ -44,6 +44,7 @@ func newLMTrainLabelsCmd() *cobra.Command {
 		lower, rawLabels          bool
 		asJSON, quiet             bool
 		threads                   int
+		resume                    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "train-labels --train F [--valid F] --out DIR",
@@ -53,8 +54,13 @@ or CSV text,label; detected automatically) and trains a sentence-level
 language model conditioned on the label: --condition init sets every
 layer's initial state from the label, input concatenates a label embedding
 to every step's input, both does both, none ignores the label (the
-unconditional baseline). The model with the best validation loss is saved
-to --out; sample it with "recurrent lm sample --model DIR --label L".
+unconditional baseline). --label-bias adds a per-label output bias;
+--discriminative λ adds λ times the model's own -log p(label | sentence)
+(Bayes' rule over its class-conditional likelihoods) to the loss, so the
+model carries the label more strongly. After every epoch a checkpoint is
+written to --out whose model is the epoch with the best validation loss
+(--resume continues training from it); sample it with
+"recurrent lm sample --model DIR --label L".
 SST labels 0/1 are named negative/positive unless --raw-labels.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -87,27 +93,33 @@ SST labels 0/1 are named negative/positive unless --raw-labels.`,
 				}
 				return l
 			}
-			var labels []string
-			for _, e := range tr {
-				if n := name(e.Label); !slices.Contains(labels, n) {
-					labels = append(labels, n)
+			var m *lm.CondModel
+			if resume {
+				if m, err = lm.LoadCond(out); err != nil {
+					return err
 				}
-			}
-			slices.Sort(labels)
-			cfg.Labels = labels
-			cfg.Tokenizer = text.Tokenizer{Mode: text.Whitespace, Lower: lower}
-			counter := text.NewCounter()
-			for _, e := range tr {
-				counter.Add(cfg.Tokenizer.Tokenize(e.Text))
-			}
-			v, err := text.BuildVocab(counter, text.VocabOptions{Specials: []string{text.UNK, text.EOS}, MinCount: minCount})
-			if err != nil {
-				return fmt.Errorf("lm train-labels: %w", err)
-			}
-			cfg.VocabSize = v.Len()
-			m, err := lm.NewCond(cfg, v, tc.Seed)
-			if err != nil {
-				return err
+			} else {
+				var labels []string
+				for _, e := range tr {
+					if n := name(e.Label); !slices.Contains(labels, n) {
+						labels = append(labels, n)
+					}
+				}
+				slices.Sort(labels)
+				cfg.Labels = labels
+				cfg.Tokenizer = text.Tokenizer{Mode: text.Whitespace, Lower: lower}
+				counter := text.NewCounter()
+				for _, e := range tr {
+					counter.Add(cfg.Tokenizer.Tokenize(e.Text))
+				}
+				v, err := text.BuildVocab(counter, text.VocabOptions{Specials: []string{text.UNK, text.EOS}, MinCount: minCount})
+				if err != nil {
+					return fmt.Errorf("lm train-labels: %w", err)
+				}
+				cfg.VocabSize = v.Len()
+				if m, err = lm.NewCond(cfg, v, tc.Seed); err != nil {
+					return err
+				}
 			}
 			data := func(path string, ex []classify.Example) (lm.CondData, error) {
 				var d lm.CondData
@@ -128,14 +140,30 @@ SST labels 0/1 are named negative/positive unless --raw-labels.`,
 			if err != nil {
 				return err
 			}
+			var t *lm.CondTrainer
+			if resume {
+				if t, err = lm.ResumeCond(out, trainD, validD); err != nil {
+					return err
+				}
+				m = t.Model
+				if cmd.Flags().Changed("epochs") {
+					t.Config.Epochs = tc.Epochs
+				}
+			} else if t, err = lm.NewCondTrainer(m, trainD, validD, tc); err != nil {
+				return err
+			}
 			w := cmd.OutOrStdout()
 			if !asJSON {
 				n := 0
 				for _, p := range m.Params() {
 					n += p.Size()
 				}
+				c := m.Config
 				fmt.Fprintf(w, "conditional LM: %s %dx%d, condition %s, label bias %v, discriminative %v, labels %v, vocab %d, %d parameters; %d train / %d valid sentences\n",
-					cfg.Cell, cfg.Layers, cfg.Hidden, cfg.Condition, cfg.LabelBias, tc.Discriminative, labels, v.Len(), n, len(trainD.Sents), len(validD.Sents))
+					c.Cell, c.Layers, c.Hidden, c.Condition, c.LabelBias, t.Config.Discriminative, c.Labels, m.Vocab.Len(), n, len(trainD.Sents), len(validD.Sents))
+				if resume {
+					fmt.Fprintf(w, "resuming after epoch %d of %d\n", t.Epoch(), t.Config.Epochs)
+				}
 			}
 			var bar *progressbar.ProgressBar
 			progress := func(ep, b, nb int, loss float64) {
@@ -149,27 +177,29 @@ SST labels 0/1 are named negative/positive unless --raw-labels.`,
 				bar.Describe(fmt.Sprintf("epoch %d loss %.3f", ep, loss))
 				_ = bar.Set(b)
 			}
-			return lm.TrainCond(cmd.Context(), m, trainD, validD, tc, progress, func(e lm.CondEpoch) error {
+			err = t.Run(cmd.Context(), progress, func(e lm.CondEpoch) error {
 				if bar != nil {
 					_ = bar.Finish()
 					bar = nil
 				}
-				if e.BestSoFar {
-					if err := m.Save(out); err != nil {
-						return err
-					}
+				if err := t.Save(out); err != nil {
+					return err
 				}
 				if asJSON {
 					return json.NewEncoder(w).Encode(e)
 				}
 				disc := ""
-				if tc.Discriminative > 0 {
+				if t.Config.Discriminative > 0 {
 					disc = fmt.Sprintf(", train -log p(label|x) %.4f", e.TrainDisc)
 				}
 				_, err := fmt.Fprintf(w, "epoch %d: train loss %.4f%s, valid loss %.4f, valid perplexity %.2f, valid label accuracy (Bayes) %.4f%s (%.1fs)\n",
-					e.Epoch, e.TrainLoss, disc, e.ValidLoss, e.ValidPPL, e.ValidLabelAcc, map[bool]string{true: " *saved", false: ""}[e.BestSoFar], e.Seconds)
+					e.Epoch, e.TrainLoss, disc, e.ValidLoss, e.ValidPPL, e.ValidLabelAcc, map[bool]string{true: " *best", false: ""}[e.BestSoFar], e.Seconds)
 				return err
 			})
+			if isInterrupted(cmd.Context(), err) {
+				return fmt.Errorf("lm train-labels: interrupted in epoch %d; --resume continues from its start (checkpoint %s): %w", t.Epoch()+1, out, err)
+			}
+			return err
 		},
 	}
 	fl := cmd.Flags()
@@ -197,6 +227,7 @@ SST labels 0/1 are named negative/positive unless --raw-labels.`,
 	fl.Float64Var(&tc.Clip, "clip", 5, "gradient-norm clip (0: none)")
 	fl.StringVar(&tc.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
 	fl.Uint64Var(&tc.Seed, "seed", 1, "random seed")
+	fl.BoolVar(&resume, "resume", false, "continue the training checkpoint in --out (model flags come from it; --epochs may raise the total)")
 	fl.BoolVar(&asJSON, "json", false, "print one JSON object per epoch")
 	fl.BoolVar(&quiet, "quiet", false, "no progress bar")
 	return cmd

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,5 +89,50 @@ func TestLMTrainLabelsSample(t *testing.T) {
 	}
 	if _, err := runLMCmd(t, sample, "--model", ck, "--label", "positive", "--guidance", "1", "--rerank", "3"); err == nil {
 		t.Error("--guidance with --rerank accepted")
+	}
+}
+
+// TestLMTrainLabelsResume trains 3 epochs straight and 2 + --resume to 3
+// (no dropout): the checkpoints' parameters must be byte-identical.
+func TestLMTrainLabelsResume(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&b, "%d %s\n", i%2, []string{"bad awful poor bad", "good great fine good", "great good", "awful bad"}[i%4])
+	}
+	train := filepath.Join(dir, "train.txt")
+	if err := os.WriteFile(train, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := func(out string, more ...string) []string {
+		return append([]string{"--train", train, "--valid", train, "--out", out, "--cell", "gru", "--embed", "8", "--hidden", "8",
+			"--label-dim", "2", "--dropout", "0", "--lr", "0.01", "--label-bias", "--discriminative", "0.1", "--quiet"}, more...)
+	}
+	straight, split := filepath.Join(dir, "straight"), filepath.Join(dir, "split")
+	if out, err := runLMCmd(t, newLMTrainLabelsCmd, args(straight, "--epochs", "3")...); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, err := runLMCmd(t, newLMTrainLabelsCmd, args(split, "--epochs", "2")...); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out, err := runLMCmd(t, newLMTrainLabelsCmd, args(split, "--epochs", "3", "--resume")...)
+	if err != nil || !strings.Contains(out, "resuming after epoch 2 of 3") || !strings.Contains(out, "epoch 3:") || strings.Contains(out, "epoch 2:") {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	for _, f := range []string{"model.safetensors", "last.safetensors"} {
+		a, err := os.ReadFile(filepath.Join(straight, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := os.ReadFile(filepath.Join(split, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, c) {
+			t.Errorf("%s differs between the straight and the resumed run", f)
+		}
+	}
+	if _, err := runLMCmd(t, newLMTrainLabelsCmd, args(filepath.Join(dir, "none"), "--resume")...); err == nil {
+		t.Error("--resume without a checkpoint accepted")
 	}
 }
