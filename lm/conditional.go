@@ -111,6 +111,12 @@ type CondModel struct {
 	dLogits, dh0rows []float32
 	demb, dlab       []float32
 	T, B             int
+
+	// HybridLoss's working memory.
+	hybSents  [][]int32
+	hybLabels []int
+	hybLL     []float64
+	hybCoef   []float32
 }
 
 // NewCond builds a conditional model; v must contain text.EOS.
@@ -409,13 +415,14 @@ func (m *CondModel) HybridLoss(sents [][]int32, labels []int, disc float64, back
 	if B == 0 || len(labels) != B {
 		return 0, 0, 0, fmt.Errorf("lm: conditional: %d sentences, %d labels", B, len(labels))
 	}
-	all, labs := make([][]int32, 0, K*B), make([]int, 0, K*B) // copy k*B+b: sentence b with label k
+	all, labs := m.hybSents[:0], m.hybLabels[:0] // copy k*B+b: sentence b with label k
 	for k := 0; k < K; k++ {
 		all = append(all, sents...)
 		for range B {
 			labs = append(labs, k)
 		}
 	}
+	m.hybSents, m.hybLabels = all, labs
 	m.setTraining(backward)
 	logits, err := m.forward(all, labs)
 	if err != nil {
@@ -423,7 +430,9 @@ func (m *CondModel) HybridLoss(sents [][]int32, labels []int, disc float64, back
 	}
 	n, B2 := m.T*m.B, m.B
 	m.dLogits = growF32(m.dLogits, n*V)
-	ll := make([]float64, K*B) // log p(sentence kB+b | label k)
+	m.hybLL = slices.Grow(m.hybLL[:0], K*B)[:K*B] // log p(sentence kB+b | label k)
+	ll := m.hybLL
+	clear(ll)
 	tokens := 0
 	for i := 0; i < n; i++ {
 		d := m.dLogits[i*V : (i+1)*V]
@@ -440,7 +449,8 @@ func (m *CondModel) HybridLoss(sents [][]int32, labels []int, disc float64, back
 		d[tg]--
 	}
 	var gen, dsum float64
-	coef := make([]float32, K*B) // dL/d(logits) of copy kB+b = coef * (softmax - onehot)
+	m.hybCoef = growF32(m.hybCoef, K*B) // dL/d(logits) of copy kB+b = coef * (softmax - onehot)
+	coef := m.hybCoef
 	for b, y := range labels {
 		tokens += len(sents[b]) + 1
 		gen -= ll[y*B+b]
