@@ -13,6 +13,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/seq2seq"
+	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
@@ -23,6 +24,7 @@ func init() {
 
 func newTranslateTrainCmd() *cobra.Command {
 	var (
+		threads                 int
 		trainPath, devPath, out string
 		cfg                     seq2seq.Config
 		tc                      seq2seq.TrainConfig
@@ -44,6 +46,9 @@ epoch's on dev (greedy exact match, ties broken by dev loss; the last epoch
 without --dev); --patience N stops after N epochs without improvement.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if threads > 0 {
+				tensor.SetThreads(threads)
+			}
 			if trainPath == "" || out == "" {
 				return fmt.Errorf("translate train: --train and --out are required")
 			}
@@ -153,6 +158,7 @@ without --dev); --patience N stops after N epochs without improvement.`,
 		},
 	}
 	f := cmd.Flags()
+	f.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
 	f.StringVar(&trainPath, "train", "", "training pairs, source<TAB>target per line")
 	f.StringVar(&devPath, "dev", "", "dev pairs for per-epoch validation")
 	f.StringVar(&out, "out", "", "checkpoint directory")
@@ -210,6 +216,7 @@ func encodeSets(m *seq2seq.Model, trainPath string, train []seq2seq.Pair, devPat
 
 func newTranslateEvalCmd() *cobra.Command {
 	var (
+		threads                     int
 		modelDir, dataPath, hypPath string
 		opt                         seq2seq.EvalOptions
 		asJSON, quiet               bool
@@ -219,6 +226,9 @@ func newTranslateEvalCmd() *cobra.Command {
 		Short: "Decode source<TAB>target pairs and report exact match, token accuracy and BLEU",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if threads > 0 {
+				tensor.SetThreads(threads)
+			}
 			if modelDir == "" || dataPath == "" {
 				return fmt.Errorf("translate eval: --model and --data are required")
 			}
@@ -281,6 +291,7 @@ func newTranslateEvalCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	f.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
 	f.StringVar(&modelDir, "model", "", "checkpoint directory")
 	f.StringVar(&dataPath, "data", "", "pairs to evaluate, source<TAB>target per line")
 	f.StringVar(&hypPath, "hyp", "", "also write the outputs to this file, one per line")
