@@ -112,6 +112,12 @@ type CondModel struct {
 	demb, dlab       []float32
 	T, B             int
 
+	// Sampling: one batch-1 generator per label, kept between calls
+	// (conditional_step.go), and SampleGuided's views of them.
+	gens       []*condGen
+	stepGens   []*condGen
+	stepLogits [][]float32
+
 	// HybridLoss's working memory.
 	hybSents  [][]int32
 	hybLabels []int
@@ -578,8 +584,13 @@ func (m *CondModel) Sample(ctx context.Context, label int, opt SampleOptions) ([
 //	log p(w | label) + g * (log p(w | label) - log mean_{k != label} p(w | k)),
 //
 // which for g > 0 favours the tokens the label makes more likely than the
-// other labels do. g = 0 is plain sampling; it costs one forward per label
-// a step.
+// other labels do. g = 0 is plain sampling; g > 0 costs one recurrent step
+// per label a token.
+//
+// Sampling carries the recurrent state (one batch-1 stepper per label,
+// kept between calls), so a token costs the same at any position; the
+// logits equal those of re-running the whole prefix up to float32
+// rounding.
 func (m *CondModel) SampleGuided(ctx context.Context, label int, opt SampleOptions, g float64) ([]int32, error) {
 	K := len(m.Config.Labels)
 	if label < 0 || label >= K {
@@ -588,41 +599,80 @@ func (m *CondModel) SampleGuided(ctx context.Context, label int, opt SampleOptio
 	if !(g >= 0) || (g > 0 && K < 2) {
 		return nil, fmt.Errorf("lm: sample: guidance %v needs g >= 0 and at least two labels", g)
 	}
-	m.setTraining(false)
 	V := m.Config.VocabSize
+	for i, id := range opt.Prompt {
+		if id < 0 || int(id) >= V {
+			return nil, fmt.Errorf("lm: sample: prompt id %d at position %d outside vocabulary [0, %d)", id, i, V)
+		}
+	}
+	for _, id := range opt.Ban {
+		if id < 0 || int(id) >= V {
+			return nil, fmt.Errorf("lm: sample: banned id %d outside vocabulary [0, %d)", id, V)
+		}
+	}
+	m.setTraining(false)
+	// One generator per label the step needs (the label alone without
+	// guidance), each fed the boundary, the prompt and every sampled token:
+	// the state is carried, so a step costs the same at any position.
+	steps := 1 + len(opt.Prompt) + opt.MaxTokens
+	gens := m.stepGens[:0]
+	for k := 0; k < K; k++ {
+		if k != label && g == 0 {
+			continue
+		}
+		gk, err := m.condGen(k, steps)
+		if err != nil {
+			return nil, err
+		}
+		gens = append(gens, gk)
+	}
+	m.stepGens = gens
+	// logits[i]: the next token's logits under gens[i]'s label (with
+	// guidance gens[k] is label k's generator; without, gens[0] is label's).
+	logits := m.stepLogits[:0]
+	for range gens {
+		logits = append(logits, nil)
+	}
+	m.stepLogits = logits
+	feed := func(id int32) error {
+		for i, gk := range gens {
+			l, err := gk.step(id)
+			if err != nil {
+				return err
+			}
+			logits[i] = l
+		}
+		return nil
+	}
+	if err := feed(m.eos); err != nil {
+		return nil, err
+	}
+	for _, id := range opt.Prompt {
+		if err := feed(id); err != nil {
+			return nil, err
+		}
+	}
 	s := newSampler(V, opt)
-	hist := append([]int32(nil), opt.Prompt...)
 	unk := m.Vocab.UnkID()
 	var out []int32
 	var cur, other, acc []float32 // [V] log-probabilities
 	if g > 0 {
 		cur, other, acc = make([]float32, V), make([]float32, V), make([]float32, V)
 	}
-	// Each step re-runs the prefix: sentences are short, and this keeps a
-	// single forward path (the state-carrying step would need the RNN's
-	// per-step state, which its API gives only through hN).
 	for len(out) < opt.MaxTokens {
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		logits, err := m.forward([][]int32{hist}, []int{label})
-		if err != nil {
-			return out, err
-		}
-		last := logits[len(hist)*V : (len(hist)+1)*V]
+		var last []float32
 		if g > 0 {
-			tensor.LogSoftmax(cur, last)
+			tensor.LogSoftmax(cur, logits[label])
 			// acc = log sum_{k != label} p(w | k), accumulated stably.
 			first := true
 			for k := 0; k < K; k++ {
 				if k == label {
 					continue
 				}
-				lk, err := m.forward([][]int32{hist}, []int{k})
-				if err != nil {
-					return out, err
-				}
-				tensor.LogSoftmax(other, lk[len(hist)*V:(len(hist)+1)*V])
+				tensor.LogSoftmax(other, logits[k])
 				if first {
 					copy(acc, other)
 					first = false
@@ -638,6 +688,8 @@ func (m *CondModel) SampleGuided(ctx context.Context, label int, opt SampleOptio
 				cur[i] += float32(g) * (cur[i] - (acc[i] - shift))
 			}
 			last = cur
+		} else {
+			last = logits[0]
 		}
 		if unk >= 0 {
 			last[unk] = float32(math.Inf(-1))
@@ -647,7 +699,11 @@ func (m *CondModel) SampleGuided(ctx context.Context, label int, opt SampleOptio
 			break
 		}
 		out = append(out, id)
-		hist = append(hist, id)
+		if len(out) < opt.MaxTokens {
+			if err := feed(id); err != nil {
+				return out, err
+			}
+		}
 	}
 	return out, nil
 }
