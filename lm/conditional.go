@@ -97,9 +97,20 @@ type CondModel struct {
 	labBias        *nn.Param // [labels, V] or nil
 	rnn            *nn.RNN
 	dec            *nn.Linear
-	dropE, dropO   *nn.Dropout // embedding and output dropout
 	params         []*nn.Param
 	eos            int32
+
+	// Dropout masks (embeddings, between layers, outputs) are a function
+	// of (dropSeed, step) so that training resumes exactly: CondTrainer
+	// reseeds both generators before every batch (reseed); the RNN draws
+	// its inter-layer masks from rnnPCG.
+	rnnPCG, dropPCG  *rand.PCG
+	dropRand         *rand.Rand
+	dropSeed         uint64
+	training         bool
+	embMask, embDrop []float32 // [T*B, E]
+	outMask, outDrop []float32 // [T*B, H]
+	dEmbDrop         []float32 // [T*B, E]
 
 	// Working memory of the last forward.
 	x, y             []int32   // [T*B]
@@ -181,12 +192,11 @@ func NewCond(cfg CondConfig, v *text.Vocab, seed uint64) (*CondModel, error) {
 		m.labBias = nn.NewParam("label_bias.weight", len(cfg.Labels), cfg.VocabSize) // zero: starts as the plain decoder
 		m.params = append(m.params, m.labBias)
 	}
-	if m.dropE, err = nn.NewDropout(cfg.Dropout, seed^0xd509e); err != nil {
-		return nil, fmt.Errorf("lm: %w", err)
-	}
-	if m.dropO, err = nn.NewDropout(cfg.Dropout, seed^0xd5090); err != nil {
-		return nil, fmt.Errorf("lm: %w", err)
-	}
+	m.rnnPCG, m.dropPCG, m.dropSeed = rand.NewPCG(0, 0), rand.NewPCG(0, 0), seed
+	m.dropRand = rand.New(m.dropPCG)
+	m.rnn.SetRand(rand.New(m.rnnPCG))
+	m.reseed(0)
+	m.setTraining(true)
 	return m, nil
 }
 
@@ -209,8 +219,18 @@ func (m *CondModel) EncodeSentence(s string) []int32 {
 }
 
 func (m *CondModel) setTraining(on bool) {
+	m.training = on
 	m.rnn.SetTraining(on)
-	m.dropE.Training, m.dropO.Training = on, on
+}
+
+// dropping reports whether the forward applies dropout.
+func (m *CondModel) dropping() bool { return m.training && m.Config.Dropout > 0 }
+
+// reseed makes the dropout masks of the next forward a function of
+// (dropSeed, step); without it a forward continues the generators' streams.
+func (m *CondModel) reseed(step uint64) {
+	m.rnnPCG.Seed(m.dropSeed^0x9e3779b97f4a7c15, step)
+	m.dropPCG.Seed(m.dropSeed^0xc2b2ae3d27d4eb4f, step)
 }
 
 // forward runs the sentences with their labels and returns the logits
@@ -253,7 +273,11 @@ func (m *CondModel) forward(sents [][]int32, labels []int) ([]float32, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
-	e = m.dropE.Forward(e) // the identity outside training or with p = 0
+	if m.dropping() {
+		m.embMask, m.embDrop = growF32(m.embMask, len(e)), growF32(m.embDrop, len(e))
+		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.embMask, m.embDrop, e)
+		e = m.embDrop
+	}
 	x := e
 	if m.lab != nil {
 		E, D := m.Config.EmbedDim, m.Config.LabelDim
@@ -295,7 +319,11 @@ func (m *CondModel) forward(sents [][]int32, labels []int) ([]float32, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
-	out = m.dropO.Forward(out)
+	if m.dropping() {
+		m.outMask, m.outDrop = growF32(m.outMask, len(out)), growF32(m.outDrop, len(out))
+		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.outMask, m.outDrop, out)
+		out = m.outDrop
+	}
 	logits, err := m.dec.Forward(out, T*B)
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
@@ -510,8 +538,8 @@ func (m *CondModel) backward() error {
 	if err != nil {
 		return fmt.Errorf("lm: %w", err)
 	}
-	if dOut, err = m.dropO.Backward(dOut); err != nil {
-		return fmt.Errorf("lm: %w", err)
+	if m.dropping() {
+		tensor.Mul(dOut, dOut, m.outMask) // dOut is the decoder's buffer
 	}
 	dx, dh0, _, err := m.rnn.Backward(dOut, nil, nil)
 	if err != nil {
@@ -530,8 +558,10 @@ func (m *CondModel) backward() error {
 		}
 		dx = m.demb
 	}
-	if dx, err = m.dropE.Backward(dx); err != nil {
-		return fmt.Errorf("lm: %w", err)
+	if m.dropping() {
+		m.dEmbDrop = growF32(m.dEmbDrop, len(dx))
+		tensor.Mul(m.dEmbDrop, dx, m.embMask)
+		dx = m.dEmbDrop
 	}
 	if err := m.emb.Backward(dx); err != nil {
 		return fmt.Errorf("lm: %w", err)
@@ -854,7 +884,8 @@ type CondTrainer struct {
 }
 
 // NewCondTrainer prepares training m on train, validating on valid (which
-// may be empty).
+// may be empty). The dropout masks of batch b (counted over all epochs) are
+// a function of (cfg.Seed, b).
 func NewCondTrainer(m *CondModel, train, valid CondData, cfg CondTrainConfig) (*CondTrainer, error) {
 	if cfg.Batch < 1 || cfg.Epochs < 1 || cfg.LR <= 0 || len(train.Sents) == 0 || len(train.Labels) != len(train.Sents) {
 		return nil, fmt.Errorf("lm: conditional training: invalid configuration %+v with %d sentences", cfg, len(train.Sents))
@@ -866,6 +897,7 @@ func NewCondTrainer(m *CondModel, train, valid CondData, cfg CondTrainConfig) (*
 	if err != nil {
 		return nil, err
 	}
+	m.dropSeed = cfg.Seed
 	return &CondTrainer{Model: m, Config: cfg, train: train, valid: valid, opt: o, best: -1}, nil
 }
 
@@ -901,6 +933,7 @@ func (t *CondTrainer) Run(ctx context.Context, progress func(epoch, batch, batch
 				sents, labels = append(sents, t.train.Sents[i]), append(labels, t.train.Labels[i])
 			}
 			nn.ZeroGrads(m.Params())
+			m.reseed(uint64(ep)*uint64(nb) + uint64(bi)) // every epoch has nb batches
 			var s, d float64
 			var c int
 			var err error
@@ -996,8 +1029,8 @@ func (d CondData) hash() uint64 {
 // (LoadCond reads them) with the best validation epoch's parameters, the
 // parameters reached (last.safetensors), the optimizer state and the
 // progress (state.json), from which ResumeCond continues with the next
-// epoch. With dropout the resumed run draws other dropout masks than an
-// uninterrupted one would; without, it continues exactly.
+// epoch exactly as an uninterrupted run would (dropout masks are a function
+// of the seed and the batch number).
 func (t *CondTrainer) Save(dir string) error {
 	m := t.Model
 	ot, om, err := checkpoint.OptimizerTensors(t.opt)

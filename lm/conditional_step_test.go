@@ -212,3 +212,65 @@ func TestCondSampleErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCondDropoutGradients checks the backward through the dropout masks
+// (embeddings, between layers, outputs) against central differences of
+// the training loss under the same masks, which reseed makes a function of
+// the step: two forwards after reseed(s) draw the same masks, another step
+// other masks.
+func TestCondDropoutGradients(t *testing.T) {
+	v := condVocab(t, "a", "b", "c", "d")
+	for _, cond := range []string{CondNone, CondBoth} {
+		t.Run(cond, func(t *testing.T) {
+			m, err := NewCond(CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 2,
+				Labels: []string{"x", "y"}, Condition: cond, LabelDim: 3, Dropout: 0.4}, v, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sents := [][]int32{{2, 3, 4}, {5}, {}, {3, 3, 2, 5}}
+			labels := []int{0, 1, 1, 0}
+			loss := func(step uint64) float64 {
+				m.reseed(step)
+				s, n, err := m.Loss(sents, labels, true) // training mode; the gradient it adds is ignored
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s / float64(n)
+			}
+			nn.ZeroGrads(m.Params())
+			l7 := loss(7)
+			grads := make([][]float32, len(m.Params()))
+			for i, p := range m.Params() {
+				grads[i] = slices.Clone(p.Grad)
+			}
+			if again := loss(7); again != l7 {
+				t.Fatalf("reseed(7) twice: loss %v then %v", l7, again)
+			}
+			if other := loss(8); other == l7 {
+				t.Fatalf("steps 7 and 8 give the same loss %v: same masks?", l7)
+			}
+			eval, n, err := m.Loss(sents, labels, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if eval/float64(n) == l7 {
+				t.Fatal("dropout changes nothing")
+			}
+			for pi, p := range m.Params() {
+				for _, i := range []int{0, p.Size() / 2, p.Size() - 1} {
+					const eps = 1e-2
+					old := p.Data[i]
+					p.Data[i] = old + eps
+					lp := loss(7)
+					p.Data[i] = old - eps
+					lm := loss(7)
+					p.Data[i] = old
+					num := (lp - lm) / (2 * eps)
+					if got := float64(grads[pi][i]); math.Abs(got-num) > 2e-3+2e-2*math.Abs(num) {
+						t.Errorf("%s[%d]: backward %.6g, numerical %.6g", p.Name, i, got, num)
+					}
+				}
+			}
+		})
+	}
+}

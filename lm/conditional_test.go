@@ -398,9 +398,20 @@ func TestCondBatches(t *testing.T) {
 }
 
 // TestCondResume trains 6 epochs straight and 3 + save + resume 3, without
-// dropout, and requires identical parameters, history and best model; the
-// checkpoint's model is the best validation epoch's.
+// dropout and with it (embeddings, between two layers, outputs), and
+// requires identical parameters, history and best model; the checkpoint's
+// model is the best validation epoch's.
 func TestCondResume(t *testing.T) {
+	for _, c := range []struct {
+		dropout float64
+		layers  int
+		seed    uint64 // training seed, chosen so that the last epoch is not the best
+	}{{0, 1, 2}, {0.3, 2, 3}} {
+		t.Run(fmt.Sprintf("dropout%v/L%d", c.dropout, c.layers), func(t *testing.T) { testCondResume(t, c.dropout, c.layers, c.seed) })
+	}
+}
+
+func testCondResume(t *testing.T, dropout float64, layers int, seed uint64) {
 	words := [][]string{{"good", "great", "fine"}, {"bad", "awful", "poor"}}
 	v := condVocab(t, append(slices.Clone(words[0]), words[1]...)...)
 	r := rand.New(rand.NewPCG(6, 6))
@@ -417,9 +428,9 @@ func TestCondResume(t *testing.T) {
 		return d
 	}
 	train, valid := gen(300), gen(60)
-	cfg := CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 6, Hidden: 8, Layers: 1, Labels: []string{"pos", "neg"},
-		Condition: CondBoth, LabelDim: 2, LabelBias: true}
-	tc := CondTrainConfig{Epochs: 6, Batch: 16, LR: 1e-1, Clip: 5, Seed: 2, Bucket: true, Discriminative: 0.1}
+	cfg := CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 6, Hidden: 8, Layers: layers, Labels: []string{"pos", "neg"},
+		Condition: CondBoth, LabelDim: 2, LabelBias: true, Dropout: dropout}
+	tc := CondTrainConfig{Epochs: 6, Batch: 16, LR: 1e-1, Clip: 5, Seed: seed, Bucket: true, Discriminative: 0.1}
 	newTrainer := func() *CondTrainer {
 		m, err := NewCond(cfg, v, 5)
 		if err != nil {

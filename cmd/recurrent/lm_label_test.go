@@ -92,9 +92,16 @@ func TestLMTrainLabelsSample(t *testing.T) {
 	}
 }
 
-// TestLMTrainLabelsResume trains 3 epochs straight and 2 + --resume to 3
-// (no dropout): the checkpoints' parameters must be byte-identical.
+// TestLMTrainLabelsResume trains 3 epochs straight and 2 + --resume to 3,
+// without dropout and with it (two layers): the checkpoints' parameters
+// must be byte-identical.
 func TestLMTrainLabelsResume(t *testing.T) {
+	for _, c := range []struct{ dropout, layers string }{{"0", "1"}, {"0.3", "2"}} {
+		t.Run("dropout"+c.dropout, func(t *testing.T) { testLMTrainLabelsResume(t, c.dropout, c.layers) })
+	}
+}
+
+func testLMTrainLabelsResume(t *testing.T, dropout, layers string) {
 	dir := t.TempDir()
 	var b strings.Builder
 	for i := range 60 {
@@ -106,7 +113,7 @@ func TestLMTrainLabelsResume(t *testing.T) {
 	}
 	args := func(out string, more ...string) []string {
 		return append([]string{"--train", train, "--valid", train, "--out", out, "--cell", "gru", "--embed", "8", "--hidden", "8",
-			"--label-dim", "2", "--dropout", "0", "--lr", "0.01", "--label-bias", "--discriminative", "0.1", "--quiet"}, more...)
+			"--label-dim", "2", "--dropout", dropout, "--layers", layers, "--lr", "0.01", "--label-bias", "--discriminative", "0.1", "--quiet"}, more...)
 	}
 	straight, split := filepath.Join(dir, "straight"), filepath.Join(dir, "split")
 	if out, err := runLMCmd(t, newLMTrainLabelsCmd, args(straight, "--epochs", "3")...); err != nil {
