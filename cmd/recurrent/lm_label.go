@@ -372,10 +372,13 @@ func wrapLMSampleWithLabel(c *cobra.Command) {
 		for i := 0; i < max(1, num); i++ {
 			opt.Seed = seed + uint64(i*max(1, rerank))
 			var ids []int32
-			if guidance > 0 {
+			switch {
+			case guidance > 0:
 				ids, err = m.SampleGuided(cmd.Context(), li, opt, guidance)
-			} else {
+			case rerank > 1:
 				ids, _, err = m.SampleReranked(cmd.Context(), li, opt, rerank)
+			default: // the same sample without scoring it
+				ids, err = m.Sample(cmd.Context(), li, opt)
 			}
 			if err != nil {
 				return err
