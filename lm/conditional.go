@@ -695,28 +695,7 @@ func (m *CondModel) SampleGuided(ctx context.Context, label int, opt SampleOptio
 		}
 		var last []float32
 		if g > 0 {
-			tensor.LogSoftmax(cur, logits[label])
-			// acc = log sum_{k != label} p(w | k), accumulated stably.
-			first := true
-			for k := 0; k < K; k++ {
-				if k == label {
-					continue
-				}
-				tensor.LogSoftmax(other, logits[k])
-				if first {
-					copy(acc, other)
-					first = false
-					continue
-				}
-				for i, v := range other {
-					hi, lo := max(acc[i], v), min(acc[i], v)
-					acc[i] = hi + float32(math.Log1p(math.Exp(float64(lo-hi))))
-				}
-			}
-			shift := float32(math.Log(float64(K - 1)))
-			for i := range cur {
-				cur[i] += float32(g) * (cur[i] - (acc[i] - shift))
-			}
+			guide(cur, other, acc, logits, label, g)
 			last = cur
 		} else {
 			last = logits[0]
@@ -736,6 +715,35 @@ func (m *CondModel) SampleGuided(ctx context.Context, label int, opt SampleOptio
 		}
 	}
 	return out, nil
+}
+
+// guide writes into cur the guided log-scores of the next token for label:
+// log p(w|label) + g * (log p(w|label) - log q(w)), where q is the mean of
+// p(w|k) over the other labels k, from logits[k] [V], each label's raw
+// next-token logits. other and acc are [V] scratch.
+func guide(cur, other, acc []float32, logits [][]float32, label int, g float64) {
+	tensor.LogSoftmax(cur, logits[label])
+	// acc = log sum_{k != label} p(w | k), accumulated stably.
+	first := true
+	for k, lk := range logits {
+		if k == label {
+			continue
+		}
+		tensor.LogSoftmax(other, lk)
+		if first {
+			copy(acc, other)
+			first = false
+			continue
+		}
+		for i, v := range other {
+			hi, lo := max(acc[i], v), min(acc[i], v)
+			acc[i] = hi + float32(math.Log1p(math.Exp(float64(lo-hi))))
+		}
+	}
+	shift := float32(math.Log(float64(len(logits) - 1)))
+	for i := range cur {
+		cur[i] += float32(g) * (cur[i] - (acc[i] - shift))
+	}
 }
 
 // LabelPosterior returns log p(label | sentence) for every label under the

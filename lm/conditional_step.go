@@ -44,24 +44,7 @@ func (m *CondModel) condGen(label, steps int) (*condGen, error) {
 		m.gens = make([]*condGen, len(c.Labels))
 	}
 	g := m.gens[label]
-	small := int64(V)*int64(G*c.Hidden)*4 <= tableMaxBytes
-	table := small && (V <= steps || (g != nil && g.table))
-	// Weight bytes read per step: every layer's W_ih and W_hh, the decoder.
-	bytes := int64(V) * int64(c.Hidden)
-	for l := range c.Layers {
-		in := c.Hidden
-		if l == 0 {
-			in = E + D
-			if table {
-				in = 0
-			}
-		}
-		bytes += int64(G*c.Hidden) * int64(in+c.Hidden)
-	}
-	threads := 1
-	if bytes*4 >= stepSplitBytes {
-		threads = tensor.Threads()
-	}
+	table, threads := stepPlan(V, E+D, c.Hidden, c.Layers, G, steps, g != nil && g.table)
 	if g == nil || g.threads != threads || g.m != m || g.rnn != m.rnn {
 		if g != nil && g.m == m {
 			g.st.Close()

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/nn"
-	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // sampleCondByForward is SampleGuided as it was before the generators:
@@ -32,31 +31,15 @@ func sampleCondByForward(m *CondModel, label int, opt SampleOptions, g float64) 
 		}
 		last := logits[len(hist)*V : (len(hist)+1)*V]
 		if g > 0 {
-			tensor.LogSoftmax(cur, last)
-			first := true
-			for k := 0; k < K; k++ {
-				if k == label {
-					continue
-				}
+			all := make([][]float32, K)
+			for k := range K {
 				lk, err := m.forward([][]int32{hist}, []int{k})
 				if err != nil {
 					return nil, err
 				}
-				tensor.LogSoftmax(other, lk[len(hist)*V:(len(hist)+1)*V])
-				if first {
-					copy(acc, other)
-					first = false
-					continue
-				}
-				for i, v := range other {
-					hi, lo := max(acc[i], v), min(acc[i], v)
-					acc[i] = hi + float32(math.Log1p(math.Exp(float64(lo-hi))))
-				}
+				all[k] = slices.Clone(lk[len(hist)*V : (len(hist)+1)*V]) // forward reuses its buffer
 			}
-			shift := float32(math.Log(float64(K - 1)))
-			for i := range cur {
-				cur[i] += float32(g) * (cur[i] - (acc[i] - shift))
-			}
+			guide(cur, other, acc, all, label, g)
 			last = cur
 		}
 		if unk >= 0 {
@@ -303,5 +286,47 @@ func BenchmarkCondSample(b *testing.B) {
 			}
 			b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tokens/s")
 		})
+	}
+}
+
+// TestGuide checks guide against the definition, in float64:
+// log p(w|label) + g·(log p(w|label) − log mean_{k≠label} p(w|k)).
+func TestGuide(t *testing.T) {
+	const V = 7
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, K := range []int{2, 3, 5} {
+		logits := make([][]float32, K)
+		for k := range logits {
+			logits[k] = make([]float32, V)
+			for i := range logits[k] {
+				logits[k][i] = float32(r.NormFloat64() * 3)
+			}
+		}
+		logp := func(k, w int) float64 {
+			var z float64
+			for _, v := range logits[k] {
+				z += math.Exp(float64(v))
+			}
+			return float64(logits[k][w]) - math.Log(z)
+		}
+		for _, g := range []float64{0.5, 1, 2.5} {
+			for label := range K {
+				cur, other, acc := make([]float32, V), make([]float32, V), make([]float32, V)
+				guide(cur, other, acc, logits, label, g)
+				for w := range V {
+					var q float64
+					for k := range K {
+						if k != label {
+							q += math.Exp(logp(k, w))
+						}
+					}
+					q /= float64(K - 1)
+					want := logp(label, w) + g*(logp(label, w)-math.Log(q))
+					if math.Abs(float64(cur[w])-want) > 1e-4*(1+math.Abs(want)) {
+						t.Fatalf("K=%d g=%v label=%d w=%d: guide %v, want %v", K, g, label, w, cur[w], want)
+					}
+				}
+			}
+		}
 	}
 }

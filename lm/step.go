@@ -30,6 +30,34 @@ const (
 	stepSplitBytes = 1 << 20
 )
 
+// stepPlan decides how a batch-1 generator runs a model with vocabulary
+// V, first-layer input size in, hidden size H, L layers of G gates, for
+// steps tokens: whether the first layer's input projections come from a
+// table [V, G*H] (when it is at most tableMaxBytes and V <= steps, or it
+// exists already), and on how many goroutines a step is split (all of
+// tensor.Threads() when a step reads at least stepSplitBytes of weights).
+func stepPlan(V, in, H, L, G, steps int, hadTable bool) (table bool, threads int) {
+	small := int64(V)*int64(G*H)*4 <= tableMaxBytes
+	table = small && (V <= steps || hadTable)
+	// Weight bytes read per step: every layer's W_ih and W_hh, the decoder.
+	bytes := int64(V) * int64(H)
+	for l := range L {
+		n := H
+		if l == 0 {
+			n = in
+			if table {
+				n = 0
+			}
+		}
+		bytes += int64(G*H) * int64(n+H)
+	}
+	threads = 1
+	if bytes*4 >= stepSplitBytes {
+		threads = tensor.Threads()
+	}
+	return table, threads
+}
+
 // generator returns the model's generator, ready to run steps tokens
 // from a zero state. It is kept between calls (its goroutines park when
 // idle): a new one is made only when the thread count or the RNN changes. The first
@@ -40,25 +68,8 @@ const (
 func (m *Model) generator(steps int) (*generator, error) {
 	c := m.Config
 	G := m.RNN.Cell().Gates()
-	small := int64(c.VocabSize)*int64(G*c.Hidden)*4 <= tableMaxBytes
 	g := m.gen
-	table := small && (c.VocabSize <= steps || (g != nil && g.table))
-	// Weight bytes read per step: every layer's W_ih and W_hh, the decoder.
-	bytes := int64(c.VocabSize) * int64(c.Hidden)
-	for l := range c.Layers {
-		in := c.Hidden
-		if l == 0 {
-			in = c.EmbedDim
-			if table {
-				in = 0
-			}
-		}
-		bytes += int64(G*c.Hidden) * int64(in+c.Hidden)
-	}
-	threads := 1
-	if bytes*4 >= stepSplitBytes {
-		threads = tensor.Threads()
-	}
+	table, threads := stepPlan(c.VocabSize, c.EmbedDim, c.Hidden, c.Layers, G, steps, g != nil && g.table)
 	if g == nil || g.threads != threads || g.m != m || g.rnn != m.RNN {
 		if g != nil && g.m == m {
 			// (A generator of another model, whose struct this one was
