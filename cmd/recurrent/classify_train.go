@@ -27,6 +27,7 @@ type classifyTrainFlags struct {
 	vectors                       string
 	freeze, lower, bucket         bool
 	backoff                       bool
+	initFrom                      string
 	tokenize                      string
 	minCount                      int64
 	cfg                           classify.Config
@@ -62,6 +63,7 @@ binary cross-entropy (unless --binary=false); more give a softmax. Interrupt
 	fl.StringVar(&f.out, "out", "", "checkpoint directory (written atomically)")
 	fl.StringVar(&f.vectors, "vectors", "", "initialise the embedding from this word-vector file")
 	fl.BoolVar(&f.freeze, "freeze", false, "keep the embedding fixed")
+	fl.StringVar(&f.initFrom, "init-from", "", "start from another classify model's recurrent weights and embedding rows (transfer; same cell and sizes, own head)")
 	fl.BoolVar(&f.backoff, "backoff", true, "compose vectors for words --vectors lacks from their parts (coming-of-age, n't, 1930s, clichés)")
 	fl.StringVar(&f.tokenize, "tokenize", "whitespace", "tokenizer: whitespace or words (words splits punctuation off)")
 	fl.BoolVar(&f.lower, "lower", false, "lower-case the texts")
@@ -235,6 +237,19 @@ func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
 				if f.backoff {
 					fmt.Fprintf(os.Stderr, "vectors: %d more vocabulary words composed from their parts (--backoff)\n", composed)
 				}
+			}
+		}
+		if f.initFrom != "" {
+			src, err := classify.Load(f.initFrom)
+			if err != nil {
+				return fmt.Errorf("classify train: --init-from: %w", err)
+			}
+			n, err := m.InitFrom(src)
+			if err != nil {
+				return fmt.Errorf("classify train: --init-from %s: %w", f.initFrom, err)
+			}
+			if !f.quiet {
+				fmt.Fprintf(os.Stderr, "init-from: %s: recurrent weights and %d of %d embedding rows copied\n", f.initFrom, n, v.Len()-1)
 			}
 		}
 		train, dev, err := encode(m)

@@ -274,3 +274,23 @@ func TestClassifyTrainVectorsCLI(t *testing.T) {
 		t.Errorf("exported %d vectors of dim %d", ev.Len(), ev.Dim)
 	}
 }
+
+func TestClassifyTrainInitFromCLI(t *testing.T) {
+	dir := t.TempDir()
+	train, src, dst := filepath.Join(dir, "train.tsv"), filepath.Join(dir, "src"), filepath.Join(dir, "dst")
+	writePlantedTSV(t, train, 80, 1)
+	common := []string{"--embed", "8", "--bidirectional", "--pool", "max", "--epochs", "1", "--batch", "16", "--json", "--quiet", "--dev", ""}
+	if _, err := runCLIIn(t, "", append([]string{"classify", "train", "--train", train, "--out", src, "--hidden", "8"}, common...)...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCLIIn(t, "", append([]string{"classify", "train", "--train", train, "--out", dst, "--hidden", "8", "--init-from", src}, common...)...); err != nil {
+		t.Fatalf("--init-from a matching model: %v", err)
+	}
+	_, err := runCLIIn(t, "", append([]string{"classify", "train", "--train", train, "--out", filepath.Join(dir, "bad"), "--hidden", "6", "--init-from", src}, common...)...)
+	if err == nil || !strings.Contains(err.Error(), "--init-from") || !strings.Contains(err.Error(), "hidden 8") {
+		t.Fatalf("--init-from a model of another size: err = %v", err)
+	}
+	if _, err := runCLIIn(t, "", append([]string{"classify", "train", "--train", train, "--out", filepath.Join(dir, "bad2"), "--hidden", "8", "--init-from", filepath.Join(dir, "nope")}, common...)...); err == nil {
+		t.Fatal("--init-from a missing directory: no error")
+	}
+}
