@@ -12,12 +12,15 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/vectors"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // runCLIIn runs the root command with args and stdin and returns its
 // standard output.
 func runCLIIn(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
+	resetFlags(rootCmd)
 	var out, errOut bytes.Buffer
 	rootCmd.SetOut(&out)
 	rootCmd.SetErr(&errOut)
@@ -25,6 +28,25 @@ func runCLIIn(t *testing.T, stdin string, args ...string) (string, error) {
 	rootCmd.SetArgs(args)
 	err := rootCmd.ExecuteContext(context.Background())
 	return out.String(), err
+}
+
+// resetFlags puts every flag of c and its subcommands back to its default,
+// so that a test's flags do not leak into the next command run in the same
+// process (cobra keeps flag values between Execute calls).
+func resetFlags(c *cobra.Command) {
+	reset := func(f *pflag.Flag) {
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			sv.Replace(nil)
+		} else {
+			f.Value.Set(f.DefValue)
+		}
+		f.Changed = false
+	}
+	c.Flags().VisitAll(reset)
+	c.PersistentFlags().VisitAll(reset)
+	for _, sub := range c.Commands() {
+		resetFlags(sub)
+	}
 }
 
 // writePlantedTSV writes n "label<TAB>text" lines whose label is decided by
