@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/spf13/cobra"
 )
 
@@ -97,6 +98,19 @@ func TestLMTrainSampleScore(t *testing.T) {
 	}
 	if got := strings.Fields(out); len(got) <= 6 {
 		t.Errorf("sample with --stop-at-eos=false: %q, want more than one sentence", out)
+	}
+	// --threads sets the compute threads (the sample does not depend on
+	// them); a negative count is refused.
+	defer tensor.SetThreads(tensor.Threads())
+	one, err := runLMCmd(t, newLMSampleCmd, "--model", ck, "--prompt", "the cat", "--length", "20", "--temperature", "0", "--stop-at-eos=false", "--threads", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one != out || tensor.Threads() != 1 {
+		t.Errorf("--threads 1: sample %q (want %q), threads %d", one, out, tensor.Threads())
+	}
+	if _, err := runLMCmd(t, newLMSampleCmd, "--model", ck, "--threads", "-1"); err == nil || !strings.Contains(err.Error(), "--threads") {
+		t.Errorf("--threads -1: err = %v", err)
 	}
 
 	lines := filepath.Join(dir, "lines.txt")
