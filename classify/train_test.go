@@ -2,6 +2,7 @@ package classify
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -193,25 +194,13 @@ func TestWordDropout(t *testing.T) {
 	if f := float64(dropped) / float64(valid); f < 0.2 || f > 0.3 {
 		t.Errorf("dropped %d of %d tokens (%.3f), want about 0.25", dropped, valid, f)
 	}
-	if b := run(); !equalIDs(a, b) {
+	if b := run(); !slices.Equal(a, b) {
 		t.Error("word dropout differs at the same step")
 	}
 	tr.pos.Step++
-	if c := run(); equalIDs(a, c) {
+	if c := run(); slices.Equal(a, c) {
 		t.Error("word dropout repeats across steps")
 	}
-}
-
-func equalIDs(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestTrainOptionErrors(t *testing.T) {

@@ -25,19 +25,25 @@ type goldenCase struct {
 	Loss           float64
 }
 
-func TestGoldenPyTorch(t *testing.T) {
-	b, err := os.ReadFile("testdata/golden_lm.json")
+// readCases reads the non-empty list "cases" of a JSON test file.
+func readCases[C any](t *testing.T, path string) []C {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var file struct{ Cases []goldenCase }
+	var file struct{ Cases []C }
 	if err := json.Unmarshal(b, &file); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", path, err)
 	}
 	if len(file.Cases) == 0 {
-		t.Fatal("no cases")
+		t.Fatalf("%s: no cases", path)
 	}
-	for _, c := range file.Cases {
+	return file.Cases
+}
+
+func TestGoldenPyTorch(t *testing.T) {
+	for _, c := range readCases[goldenCase](t, "testdata/golden_lm.json") {
 		t.Run(c.Name, func(t *testing.T) {
 			m, err := New(Config{Cell: c.Cell, VocabSize: c.VocabSize, EmbedDim: c.EmbedDim, Hidden: c.HiddenSize,
 				Layers: c.NumLayers, Tied: c.Tied}, nil, 1)

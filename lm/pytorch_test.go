@@ -1,7 +1,6 @@
 package lm
 
 import (
-	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -26,18 +25,7 @@ type pytorchCase struct {
 }
 
 func TestImportPyTorch(t *testing.T) {
-	b, err := os.ReadFile("testdata/pytorch_import.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var file struct{ Cases []pytorchCase }
-	if err := json.Unmarshal(b, &file); err != nil {
-		t.Fatal(err)
-	}
-	if len(file.Cases) == 0 {
-		t.Fatal("no cases")
-	}
-	for _, c := range file.Cases {
+	for _, c := range readCases[pytorchCase](t, "testdata/pytorch_import.json") {
 		t.Run(c.Name, func(t *testing.T) {
 			m, err := ImportPyTorch(filepath.Join("testdata", c.File), ImportOptions{})
 			if err != nil {

@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -73,7 +74,7 @@ func checkGoldenRNN(t *testing.T, path string) {
 		if !ok {
 			t.Fatalf("golden case lacks parameter %s", p.Name)
 		}
-		if !rnnSameShape(g.Shape, p.Shape) {
+		if !slices.Equal(g.Shape, p.Shape) {
 			t.Fatalf("%s: shape %v, golden %v", p.Name, p.Shape, g.Shape)
 		}
 		copy(p.Data, g.Float32())
@@ -137,18 +138,6 @@ func checkGoldenRNN(t *testing.T, path string) {
 	if checked != len(c.Grads) {
 		t.Errorf("checked %d gradients, golden case has %d", checked, len(c.Grads))
 	}
-}
-
-func rnnSameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // closeAbs fails unless got and want agree within tol absolutely.

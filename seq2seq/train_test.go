@@ -28,14 +28,15 @@ func reversePairs(seed uint64, n int) []Pair {
 	return ps
 }
 
-func trainReverse(t *testing.T, attn string, epochs int) (*Model, Encoded, *Trainer) {
+// newCharTrainer builds character vocabularies from train, a model of cfg
+// (seed 3), the encoded train and dev pairs, and a trainer of tc.
+func newCharTrainer(t *testing.T, train, dev []Pair, cfg Config, tc TrainConfig) (*Model, Encoded, Encoded, *Trainer) {
 	t.Helper()
-	train, dev := reversePairs(1, 3000), reversePairs(2, 300)
 	src, tgt, err := BuildVocabs(train, "char")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewModel(Config{Attention: attn, Embed: 16, Hidden: 32}, src, tgt, 3)
+	m, err := NewModel(cfg, src, tgt, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,10 +48,17 @@ func trainReverse(t *testing.T, attn string, epochs int) (*Model, Encoded, *Trai
 	if err != nil {
 		t.Fatal(err)
 	}
-	tn, err := NewTrainer(m, tr, dv, TrainConfig{Epochs: epochs, Batch: 32, LR: 5e-3, Seed: 4, DevDecode: -1})
+	tn, err := NewTrainer(m, tr, dv, tc)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m, tr, dv, tn
+}
+
+func trainReverse(t *testing.T, attn string, epochs int) (*Model, Encoded, *Trainer) {
+	t.Helper()
+	m, _, dv, tn := newCharTrainer(t, reversePairs(1, 3000), reversePairs(2, 300),
+		Config{Attention: attn, Embed: 16, Hidden: 32}, TrainConfig{Epochs: epochs, Batch: 32, LR: 5e-3, Seed: 4, DevDecode: -1})
 	if err := tn.Run(context.Background(), nil, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -332,26 +340,8 @@ func TestKeepsBestEpoch(t *testing.T) {
 	for _, p := range reversePairs(2, 100) {
 		dev = append(dev, Pair{Source: p.Source, Target: p.Source})
 	}
-	src, tgt, err := BuildVocabs(train, "char")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := NewModel(Config{Attention: "dot", Embed: 8, Hidden: 16}, src, tgt, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := m.Encode(train)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dv, err := m.Encode(dev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tn, err := NewTrainer(m, tr, dv, TrainConfig{Epochs: 4, Batch: 16, LR: 1e-2, Seed: 4, DevDecode: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, tr, dv, tn := newCharTrainer(t, train, dev,
+		Config{Attention: "dot", Embed: 8, Hidden: 16}, TrainConfig{Epochs: 4, Batch: 16, LR: 1e-2, Seed: 4, DevDecode: -1})
 	dir := filepath.Join(t.TempDir(), "ck")
 	var snaps [][][]float32
 	if err := tn.Run(context.Background(), nil, func(em EpochMetrics) error {
@@ -403,14 +393,8 @@ func TestKeepsBestEpoch(t *testing.T) {
 		t.Errorf("Resume: not the last epoch's parameters, or best %+v", res.Best())
 	}
 	// Patience 1 stops at the first epoch without improvement.
-	m2, err := NewModel(Config{Attention: "dot", Embed: 8, Hidden: 16}, src, tgt, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tn2, err := NewTrainer(m2, tr, dv, TrainConfig{Epochs: 4, Batch: 16, LR: 1e-2, Seed: 4, DevDecode: -1, Patience: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, _, tn2 := newCharTrainer(t, train, dev,
+		Config{Attention: "dot", Embed: 8, Hidden: 16}, TrainConfig{Epochs: 4, Batch: 16, LR: 1e-2, Seed: 4, DevDecode: -1, Patience: 1})
 	if err := tn2.Run(context.Background(), nil, nil); err != nil {
 		t.Fatal(err)
 	}
