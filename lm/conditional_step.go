@@ -64,24 +64,22 @@ func (m *CondModel) condGen(label, steps int) (*condGen, error) {
 	if D > 0 {
 		copy(g.x[E:], m.lab.Weight.Data[label*D:(label+1)*D])
 	}
+	var rows []float32 // [V, E+D] inputs of every token
 	if table {
-		src := m.emb.Weight.Data // [V, E]
+		rows = m.emb.Weight.Data // [V, E]
 		if D > 0 {
 			g.rows = growF32(g.rows, V*(E+D))
 			for i := range V {
-				copy(g.rows[i*(E+D):], src[i*E:(i+1)*E])
+				copy(g.rows[i*(E+D):], rows[i*E:(i+1)*E])
 				copy(g.rows[i*(E+D)+E:(i+1)*(E+D)], g.x[E:])
 			}
-			src = g.rows
+			rows = g.rows
 		}
-		if err := g.st.SetInputTable(src, V); err != nil {
-			return nil, fmt.Errorf("lm: %w", err)
-		}
-	} else if g.table {
-		if err := g.st.SetInputTable(nil, 0); err != nil {
-			return nil, fmt.Errorf("lm: %w", err)
-		}
+	} else {
 		g.rows = nil
+	}
+	if err := setTable(g.st, table, g.table, rows, V); err != nil {
+		return nil, err
 	}
 	g.table = table
 	// h0 = tanh(label_init.weight[label]) is [L, 1, H], the row itself.

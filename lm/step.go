@@ -84,20 +84,34 @@ func (m *Model) generator(steps int) (*generator, error) {
 		g = &generator{m: m, rnn: m.RNN, st: st, threads: threads, logits: make([]float32, c.VocabSize)}
 		m.gen = g
 	}
+	var rows []float32
 	if table {
-		if err := g.st.SetInputTable(m.Embedding.Weight.Data, c.VocabSize); err != nil {
-			return nil, fmt.Errorf("lm: %w", err)
-		}
-	} else if g.table {
-		if err := g.st.SetInputTable(nil, 0); err != nil {
-			return nil, fmt.Errorf("lm: %w", err)
-		}
+		rows = m.Embedding.Weight.Data
+	}
+	if err := setTable(g.st, table, g.table, rows, c.VocabSize); err != nil {
+		return nil, err
 	}
 	g.table = table
 	if err := g.st.Reset(nil, nil); err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
 	return g, nil
+}
+
+// setTable gives st the first-layer input table rows [n, I] when use, or
+// drops the table it had (had) when not.
+func setTable(st *nn.Stepper, use, had bool, rows []float32, n int) error {
+	var err error
+	switch {
+	case use:
+		err = st.SetInputTable(rows, n)
+	case had:
+		err = st.SetInputTable(nil, 0)
+	}
+	if err != nil {
+		return fmt.Errorf("lm: %w", err)
+	}
+	return nil
 }
 
 // step feeds token id (already checked to be in the vocabulary) and
