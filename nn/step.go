@@ -220,7 +220,7 @@ const (
 
 func (s *Stepper) run() []float32 {
 	if s.team.Size() == 1 {
-		s.team.Run(s.phases, s.work)
+		tensor.RunSerial(s.phases, s.work)
 	} else {
 		if s.adaptStep == s.period {
 			s.adaptStep = 0
@@ -232,11 +232,7 @@ func (s *Stepper) run() []float32 {
 		if team {
 			s.team.Run(s.phases, s.work)
 		} else {
-			for ph, n := range s.phases {
-				for i := range n {
-					s.part(ph, i)
-				}
-			}
+			tensor.RunSerial(s.phases, s.work)
 		}
 		switch {
 		case k < probeSteps:

@@ -81,6 +81,17 @@ func NewTeam(n int) *Team {
 // Size returns the number of goroutines, n.
 func (t *Team) Size() int { return t.n }
 
+// RunSerial calls f(p, i) for every phase p and part i < parts[p] in order
+// on the calling goroutine: what Run does with a team of one, for a caller
+// that chooses per call whether to share the work.
+func RunSerial(parts []int, f func(phase, part int)) {
+	for p, n := range parts {
+		for i := range n {
+			f(p, i)
+		}
+	}
+}
+
 // Run calls f(p, i) for every phase p and part i < parts[p], spread over
 // the team, and returns when all calls have returned. Calls of phase p
 // start after every call of the earlier phases has returned; calls within
@@ -97,11 +108,7 @@ func (t *Team) Run(parts []int, f func(phase, part int)) {
 		t.ends = append(t.ends, total)
 	}
 	if t.n == 1 {
-		for p, n := range parts {
-			for i := 0; i < n; i++ {
-				f(p, i)
-			}
-		}
+		RunSerial(parts, f)
 		return
 	}
 	if total == 0 {
