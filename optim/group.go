@@ -14,7 +14,6 @@ import (
 type Group struct {
 	members []Optimizer
 	scales  []float64
-	params  [][]string // parameter names per member, in state order
 }
 
 // NewGroup combines members (at least one, all of the same kind, over
@@ -51,7 +50,6 @@ func NewGroup(members []Optimizer, scales []float64) (*Group, error) {
 			}
 			seen[n] = true
 		}
-		g.params = append(g.params, names)
 	}
 	return g, nil
 }
