@@ -376,15 +376,8 @@ func (m *CondModel) LabelLogLikelihoods(sents [][]int32) ([][]float64, error) {
 	if B == 0 {
 		return nil, nil
 	}
-	all, labs := make([][]int32, 0, K*B), make([]int, 0, K*B) // copy k*B+b: sentence b with label k
-	for k := 0; k < K; k++ {
-		all = append(all, sents...)
-		for range B {
-			labs = append(labs, k)
-		}
-	}
 	m.setTraining(false)
-	logits, err := m.forward(all, labs)
+	logits, err := m.forward(m.everyLabel(sents))
 	if err != nil {
 		return nil, err
 	}
@@ -431,6 +424,20 @@ func (m *CondModel) LabelAccuracy(ctx context.Context, d CondData, batch int) (f
 	return float64(right) / float64(len(d.Sents)), nil
 }
 
+// everyLabel returns the batch of every sentence under every label: copy
+// k*B+b is sentence b with label k (buffers kept between calls).
+func (m *CondModel) everyLabel(sents [][]int32) ([][]int32, []int) {
+	all, labs := m.hybSents[:0], m.hybLabels[:0]
+	for k := range m.Config.Labels {
+		all = append(all, sents...)
+		for range sents {
+			labs = append(labs, k)
+		}
+	}
+	m.hybSents, m.hybLabels = all, labs
+	return all, labs
+}
+
 // HybridLoss is the training loss of a class-conditional language model
 // with a discriminative term (as GeDi, Krause et al. 2020, trains one):
 //
@@ -449,16 +456,8 @@ func (m *CondModel) HybridLoss(sents [][]int32, labels []int, disc float64, back
 	if B == 0 || len(labels) != B {
 		return 0, 0, 0, fmt.Errorf("lm: conditional: %d sentences, %d labels", B, len(labels))
 	}
-	all, labs := m.hybSents[:0], m.hybLabels[:0] // copy k*B+b: sentence b with label k
-	for k := 0; k < K; k++ {
-		all = append(all, sents...)
-		for range B {
-			labs = append(labs, k)
-		}
-	}
-	m.hybSents, m.hybLabels = all, labs
 	m.setTraining(backward)
-	logits, err := m.forward(all, labs)
+	logits, err := m.forward(m.everyLabel(sents))
 	if err != nil {
 		return 0, 0, 0, err
 	}
