@@ -53,6 +53,11 @@ type WordReader struct {
 	paths []string
 	next  int // index of the next file to open
 
+	// stream and streamName are a single input given to NewWordReader,
+	// used instead of paths.
+	stream     io.Reader
+	streamName string
+
 	file *os.File
 	gz   *gzip.Reader
 	src  io.Reader
@@ -69,27 +74,43 @@ func (c *Corpus) Words() *WordReader {
 	return &WordReader{paths: c.Paths, buf: make([]byte, corpusBufSize)}
 }
 
+// NewWordReader returns a reader of the words of one stream, plain or
+// gzip-compressed (detected by its magic bytes), with the same splitting as
+// Corpus.Words: for example a shard opened through another file system.
+// name identifies the stream in errors. Close does not close src.
+func NewWordReader(src io.Reader, name string) *WordReader {
+	return &WordReader{stream: src, streamName: name, buf: make([]byte, corpusBufSize)}
+}
+
 // openNext opens the next file, returning io.EOF after the last.
 func (r *WordReader) openNext() error {
 	r.closeCurrent()
-	if r.next >= len(r.paths) {
-		return io.EOF
+	var in io.Reader
+	var p string
+	if r.stream != nil {
+		in, p = r.stream, r.streamName
+		r.stream = nil
+		r.next = len(r.paths)
+	} else {
+		if r.next >= len(r.paths) {
+			return io.EOF
+		}
+		p = r.paths[r.next]
+		r.next++
+		f, err := os.Open(p)
+		if err != nil {
+			return fmt.Errorf("corpus: %w", err)
+		}
+		r.file, in = f, f
 	}
-	p := r.paths[r.next]
-	r.next++
-	f, err := os.Open(p)
-	if err != nil {
-		return fmt.Errorf("corpus: %w", err)
-	}
-	br := bufio.NewReaderSize(f, 256<<10)
+	br := bufio.NewReaderSize(in, 256<<10)
 	magic, _ := br.Peek(2)
-	r.file, r.name, r.line = f, p, 1
+	r.name, r.line = p, 1
 	r.src = br
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
-			f.Close()
-			r.file = nil
+			r.closeCurrent()
 			return fmt.Errorf("corpus: %s: %w", p, err)
 		}
 		r.gz = gz
@@ -217,6 +238,7 @@ func (r *WordReader) Next() (word []byte, lineEnd bool, err error) {
 func (r *WordReader) Close() error {
 	r.closeCurrent()
 	r.next = len(r.paths)
+	r.stream = nil
 	return nil
 }
 

@@ -12,6 +12,12 @@ import (
 func (c *Corpus) Sentences(ctx context.Context, v *CorpusVocab, maxLen int, fn func(ids []int32) error) error {
 	r := c.Words()
 	defer r.Close()
+	return ReadSentences(ctx, r, v, maxLen, fn)
+}
+
+// ReadSentences is Corpus.Sentences over the words of r (for example a
+// NewWordReader on one shard). It does not close r.
+func ReadSentences(ctx context.Context, r *WordReader, v *CorpusVocab, maxLen int, fn func(ids []int32) error) error {
 	sen := make([]int32, 0, 1024)
 	var n int
 	for {

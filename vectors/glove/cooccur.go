@@ -311,21 +311,15 @@ func Cooccur(ctx context.Context, corpus *text.Corpus, voc *text.CorpusVocab, op
 	if opt.Window < 1 || opt.Window > MaxWindow {
 		return st, fmt.Errorf("glove: window %d, expected 1..%d", opt.Window, MaxWindow)
 	}
-	c := newCounter(voc.Len(), opt.Window, opt.MemoryBytes, opt.TempDir)
-	defer c.close()
-	w := uint64(opt.Window)
-	inc := make([]uint64, w+1)
-	for d := uint64(1); d <= w; d++ {
-		inc[d] = uint64(c.unit) / d
+	pc, err := NewPairCounter(voc.Len(), opt.Window, opt.MemoryBytes, opt.TempDir)
+	if err != nil {
+		return st, err
 	}
+	defer pc.Close()
 	var tokens int64
-	err := corpus.Sentences(ctx, voc, 0, func(ids []int32) error {
-		for i, b := range ids {
-			for d := 1; d <= opt.Window && d <= i; d++ {
-				if err := c.add(ids[i-d], b, inc[d]); err != nil {
-					return err
-				}
-			}
+	err = corpus.Sentences(ctx, voc, 0, func(ids []int32) error {
+		if err := pc.AddSentence(ids); err != nil {
+			return err
 		}
 		tokens += int64(len(ids))
 		if progress != nil {
@@ -336,23 +330,88 @@ func Cooccur(ctx context.Context, corpus *text.Corpus, voc *text.CorpusVocab, op
 	if err != nil {
 		return st, err
 	}
-	st.Runs = c.spill
-	scale := 1 / float64(c.unit)
-	err = c.each(func(p pair) error {
-		i, j := int32(p.key>>32), int32(uint32(p.key))
-		x := float64(p.n) * scale
-		if i == j {
-			st.Pairs++
-			return fn(Cooccurrence{i, i, 2 * x})
-		}
-		st.Pairs += 2
-		if err := fn(Cooccurrence{i, j, x}); err != nil {
-			return err
-		}
-		return fn(Cooccurrence{j, i, x})
-	})
+	st.Runs = pc.c.spill
+	err = pc.c.each(func(p pair) error { return emitPair(p, pc.c.unit, &st, fn) })
 	if err == nil && st.Pairs == 0 {
 		err = errors.New("glove: no co-occurrences (every sentence has a single in-vocabulary word)")
 	}
 	return st, err
 }
+
+// emitPair calls fn with the matrix entries of the canonical pair p: (i, j)
+// and (j, i), or (i, i) with twice the weight, as X = n/unit.
+func emitPair(p pair, unit int64, st *CooccurStats, fn func(Cooccurrence) error) error {
+	i, j := int32(p.key>>32), int32(uint32(p.key))
+	x := float64(p.n) * (1 / float64(unit))
+	if i == j {
+		st.Pairs++
+		return fn(Cooccurrence{i, i, 2 * x})
+	}
+	st.Pairs += 2
+	if err := fn(Cooccurrence{i, j, x}); err != nil {
+		return err
+	}
+	return fn(Cooccurrence{j, i, x})
+}
+
+// Unit returns the integer unit of co-occurrence counts for a window: a
+// pair of words at distance d <= window adds Unit(window)/d, so every count
+// is an exact integer and X = count / Unit(window). Sums of such counts do
+// not depend on their order, which makes counting in pieces (shards, spilled
+// runs, a distributed combine) give bit-identical matrices.
+func Unit(window int) uint64 { return uint64(lcm(window)) }
+
+// PairCounter counts the co-occurrences of sentences as the in-process
+// counter (Cooccur) does, within a memory budget, and hands out the
+// canonical pairs (i <= j) with their integer counts in units of
+// 1/Unit(window). It is the per-worker half of a distributed count: counts
+// of separate PairCounters over parts of a corpus add up to the counts of
+// the whole corpus. Not safe for concurrent use.
+type PairCounter struct {
+	c   *counter
+	inc []uint64
+}
+
+// NewPairCounter returns a counter for ids < vocab and the given window
+// (1..MaxWindow); memBytes bounds its buffers (spilling sorted runs to
+// tempDir, default os.TempDir()).
+func NewPairCounter(vocab, window int, memBytes int64, tempDir string) (*PairCounter, error) {
+	if window < 1 || window > MaxWindow {
+		return nil, fmt.Errorf("glove: window %d, expected 1..%d", window, MaxWindow)
+	}
+	if memBytes <= 0 {
+		return nil, fmt.Errorf("glove: memory budget %d bytes", memBytes)
+	}
+	c := newCounter(vocab, window, memBytes, tempDir)
+	inc := make([]uint64, window+1)
+	for d := 1; d <= window; d++ {
+		inc[d] = uint64(c.unit) / uint64(d)
+	}
+	return &PairCounter{c: c, inc: inc}, nil
+}
+
+// AddSentence counts every pair of ids at distance d <= window as
+// Unit(window)/d.
+func (pc *PairCounter) AddSentence(ids []int32) error {
+	w := len(pc.inc) - 1
+	for i, b := range ids {
+		for d := 1; d <= w && d <= i; d++ {
+			if err := pc.c.add(ids[i-d], b, pc.inc[d]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Each calls fn once per distinct canonical pair (i <= j) in increasing
+// (i, j) order with its count. Call it once, after the last AddSentence.
+func (pc *PairCounter) Each(fn func(i, j int32, n uint64) error) error {
+	return pc.c.each(func(p pair) error { return fn(int32(p.key>>32), int32(uint32(p.key)), p.n) })
+}
+
+// Runs returns the number of sorted runs spilled to disk so far.
+func (pc *PairCounter) Runs() int { return pc.c.spill }
+
+// Close releases the spilled runs.
+func (pc *PairCounter) Close() { pc.c.close() }

@@ -43,6 +43,10 @@ type Options struct {
 	// each).
 	MemoryBytes int64
 	TempDir     string // for spilled runs; default os.TempDir()
+	// Vocab, if not nil, is the vocabulary to train (for example from a
+	// vocabulary file, see text.NewCorpusVocab) instead of counting one
+	// with MinCount.
+	Vocab *text.CorpusVocab
 }
 
 func (o *Options) fill() error {
@@ -151,21 +155,17 @@ func Train(ctx context.Context, corpus *text.Corpus, opt Options, progress func(
 			}
 		}
 	}
-	voc, err := text.CountVocab(ctx, corpus, opt.MinCount, throttled("vocab"))
-	if err != nil {
-		return nil, fmt.Errorf("glove: %w", err)
+	voc := opt.Vocab
+	if voc == nil {
+		var err error
+		voc, err = text.CountVocab(ctx, corpus, opt.MinCount, throttled("vocab"))
+		if err != nil {
+			return nil, fmt.Errorf("glove: %w", err)
+		}
 	}
 	var entries entryList
-	xmax, power := opt.XMax, opt.Power
 	st, err := Cooccur(ctx, corpus, voc, CooccurOptions{Window: opt.Window, MemoryBytes: opt.MemoryBytes, TempDir: opt.TempDir},
-		throttled("cooccur"), func(c Cooccurrence) error {
-			f := 1.0
-			if c.X < xmax {
-				f = math.Pow(c.X/xmax, power)
-			}
-			entries.append(entry{c.I, c.J, float32(math.Log(c.X)), float32(f)})
-			return nil
-		})
+		throttled("cooccur"), entries.adder(opt))
 	if err != nil {
 		return nil, fmt.Errorf("glove: counting co-occurrences: %w", err)
 	}
@@ -175,6 +175,50 @@ func Train(ctx context.Context, corpus *text.Corpus, opt Options, progress func(
 	}
 	m.Pairs, m.Runs = st.Pairs, st.Runs
 	return m, nil
+}
+
+// TrainCooccur fits the model to co-occurrences counted elsewhere: the
+// shard files at paths (see ReadShards), counted with the vocabulary voc.
+// opt.Window, MinCount, MemoryBytes, TempDir and Vocab are not used. With
+// the same vocabulary, the same counts and the same options, it gives the
+// same model as Train, which counts in-process.
+func TrainCooccur(ctx context.Context, voc *text.CorpusVocab, paths []string, opt Options, progress func(Progress)) (*Model, error) {
+	if err := opt.fill(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	report := func(p Progress) {
+		if progress != nil {
+			p.Elapsed = time.Since(start)
+			p.Iterations = opt.Iterations
+			progress(p)
+		}
+	}
+	var entries entryList
+	st, _, err := ReadShards(ctx, paths, voc, entries.adder(opt))
+	if err != nil {
+		return nil, err
+	}
+	m, err := fit(ctx, voc, &entries, opt, report)
+	if err != nil {
+		return nil, err
+	}
+	m.Pairs = st.Pairs
+	return m, nil
+}
+
+// adder returns the callback that turns co-occurrences into training
+// entries: log X and the weight f(X) = min(1, (X/XMax)^Power).
+func (l *entryList) adder(opt Options) func(Cooccurrence) error {
+	xmax, power := opt.XMax, opt.Power
+	return func(c Cooccurrence) error {
+		f := 1.0
+		if c.X < xmax {
+			f = math.Pow(c.X/xmax, power)
+		}
+		l.append(entry{c.I, c.J, float32(math.Log(c.X)), float32(f)})
+		return nil
+	}
 }
 
 // fit runs AdaGrad over the entries.

@@ -1,0 +1,51 @@
+package text
+
+import (
+	"errors"
+	"fmt"
+)
+
+// CountFiles counts the tokens of the files (plain or .gz, see OpenFile)
+// with t and builds their vocabulary with opt. It is the single-machine
+// twin of the distributed vocabulary count (module beam): SaveVocab of its
+// result is the vocabulary file that `recurrent lm train --vocab` and
+// `recurrent vectors train --vocab` read, and counting the same files in
+// any order or split gives the same bytes.
+func CountFiles(t *Tokenizer, paths []string, opt VocabOptions) (*Vocab, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("text: count: no input files")
+	}
+	c := NewCounter()
+	for _, p := range paths {
+		if err := CountFile(c, t, p); err != nil {
+			return nil, err
+		}
+	}
+	return BuildVocab(c, opt)
+}
+
+// NewCorpusVocab turns a vocabulary file's Vocab into the CorpusVocab that
+// word2vec and GloVe train on: the same words with the same ids and counts.
+// The vocabulary must have no special tokens (count with no specials).
+// Total is the sum of the counts; Tokens and Types, which the file does not
+// record, are set to Total and the number of words.
+func NewCorpusVocab(v *Vocab) (*CorpusVocab, error) {
+	if len(v.specials) > 0 {
+		return nil, fmt.Errorf("text: word vectors need a vocabulary without special tokens, this one has %q", v.specials)
+	}
+	if v.Len() == 0 {
+		return nil, fmt.Errorf("text: %w: the vocabulary file has no words", ErrEmptyVocab)
+	}
+	cv := &CorpusVocab{
+		Words:  v.tokens,
+		Counts: v.counts,
+		Index:  make(map[string]int32, v.Len()),
+		Types:  v.Len(),
+	}
+	for i, w := range v.tokens {
+		cv.Index[w] = int32(i)
+		cv.Total += v.counts[i]
+	}
+	cv.Tokens = cv.Total
+	return cv, nil
+}

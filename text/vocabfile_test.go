@@ -1,0 +1,96 @@
+package text
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestNewWordReaderMatchesCorpus(t *testing.T) {
+	content := "the cat\tsat\r\n\non  the mat\nend"
+	p := filepath.Join(t.TempDir(), "c.txt")
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCorpus(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	voc, err := CountVocab(context.Background(), c, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want [][]int32
+	if err := c.Sentences(context.Background(), voc, 0, func(ids []int32) error {
+		want = append(want, slices.Clone(ids))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(content))
+	zw.Close()
+	for name, src := range map[string]io.Reader{"plain": strings.NewReader(content), "gzip": &gz} {
+		var got [][]int32
+		r := NewWordReader(src, name)
+		if err := ReadSentences(context.Background(), r, voc, 0, func(ids []int32) error {
+			got = append(got, slices.Clone(ids))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		if len(got) != len(want) || len(got) != 3 {
+			t.Fatalf("%s: %d sentences, want %d (3)", name, len(got), len(want))
+		}
+		for i := range got {
+			if !slices.Equal(got[i], want[i]) {
+				t.Errorf("%s: sentence %d = %v, want %v", name, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+func TestCountFilesAndCorpusVocab(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.txt"), filepath.Join(dir, "b.txt.gz")
+	os.WriteFile(a, []byte("x y y\nz x\n"), 0o644)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("y q\n"))
+	zw.Close()
+	os.WriteFile(b, gz.Bytes(), 0o644)
+	tok := Tokenizer{Mode: Whitespace}
+	v, err := CountFiles(&tok, []string{b, a}, VocabOptions{Specials: []string{}, MinCount: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// y 3, x 2, then q and z (1 each) by byte order.
+	if !slices.Equal(v.Tokens(), []string{"y", "x", "q", "z"}) || !slices.Equal(v.Counts(), []int64{3, 2, 1, 1}) {
+		t.Fatalf("tokens %q counts %v", v.Tokens(), v.Counts())
+	}
+	cv, err := NewCorpusVocab(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cv.Total != 7 || cv.Index["q"] != 2 || cv.Len() != 4 {
+		t.Errorf("corpus vocab: total %d, q=%d, len %d", cv.Total, cv.Index["q"], cv.Len())
+	}
+	withUnk, err := CountFiles(&tok, []string{a}, VocabOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewCorpusVocab(withUnk); err == nil || !strings.Contains(err.Error(), "special") {
+		t.Errorf("a vocabulary with specials: error %v", err)
+	}
+	if _, err := CountFiles(&tok, nil, VocabOptions{}); err == nil {
+		t.Error("no files accepted")
+	}
+}
