@@ -47,6 +47,7 @@ type lmTrainFlags struct {
 	lower, splitPunct                    bool
 	minCount                             int64
 	maxVocab                             int
+	vocab                                string
 
 	cell                  string
 	embed, hidden, layers int
@@ -105,6 +106,7 @@ loss summed over the --bptt steps, ours is the per-token mean: use --lr 20
 	fl.StringVar(&f.specials, "specials", "auto", "comma-separated special tokens (auto: <unk> and the line markers; for char, <unk> only with --valid or --test)")
 	fl.Int64Var(&f.minCount, "min-count", 1, "drop tokens seen fewer times (they become <unk>)")
 	fl.IntVar(&f.maxVocab, "max-vocab", 0, "cap the vocabulary size, specials included (0: no cap)")
+	fl.StringVar(&f.vocab, "vocab", "", "vocabulary file (recurrent vectors vocab or recurrent-beam vocab, counted with the same tokenizer flags) instead of counting --train; --min-count, --max-vocab and --specials are then unused")
 
 	fl.StringVar(&f.cell, "cell", "lstm", "rnn_tanh, rnn_relu, lstm, gru, gru_cho or gru_minimal")
 	fl.IntVar(&f.embed, "embed", 128, "embedding size")
@@ -305,7 +307,13 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 		if err != nil {
 			return err
 		}
-		v, train, valid, tst, err := lmData(&tok, nil, f.vocabOptions(tok), f.train, f.valid, f.test, f.validFraction)
+		var given *text.Vocab
+		if f.vocab != "" {
+			if given, err = text.LoadVocab(f.vocab); err != nil {
+				return err
+			}
+		}
+		v, train, valid, tst, err := lmData(&tok, given, f.vocabOptions(tok), f.train, f.valid, f.test, f.validFraction)
 		if err != nil {
 			return err
 		}

@@ -39,6 +39,8 @@ type vectorsTrainFlags struct {
 	xMax     float64
 	memory   int64
 	cpuProf  string
+	vocab    string
+	cooccur  []string
 }
 
 func init() {
@@ -71,8 +73,9 @@ negative sampling and/or hierarchical softmax) and glove.`,
 	fl.Float64Var(&f.xMax, "x-max", 100, "glove: co-occurrence weighting cutoff")
 	fl.Int64Var(&f.memory, "memory", 1<<30, "glove: co-occurrence counting memory budget in bytes")
 	fl.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile to this file")
+	fl.StringVar(&f.vocab, "vocab", "", "vocabulary file (recurrent vectors vocab, or recurrent-beam vocab) instead of counting one; --min-count is then unused")
+	fl.StringSliceVar(&f.cooccur, "cooccur", nil, "glove: train from co-occurrence shards (a directory of *.cooc files from recurrent-beam cooccur, or files) counted with --vocab, instead of --corpus")
 	_ = fl.MarkHidden("cpuprofile")
-	_ = cmd.MarkFlagRequired("corpus")
 	_ = cmd.MarkFlagRequired("out")
 	vectorsCmd.AddCommand(cmd)
 }
@@ -101,9 +104,28 @@ func runVectorsTrain(cmd *cobra.Command, f *vectorsTrainFlags) error {
 	default:
 		return fmt.Errorf("--format %q: expected text, binary or glove", f.format)
 	}
-	corpus, err := text.NewCorpus(f.corpus...)
-	if err != nil {
-		return err
+	if len(f.cooccur) > 0 && (f.method != "glove" || f.vocab == "" || len(f.corpus) > 0) {
+		return fmt.Errorf("--cooccur trains glove from counted co-occurrences: it needs --method glove and --vocab, and no --corpus")
+	}
+	var corpus *text.Corpus
+	if len(f.cooccur) == 0 {
+		if len(f.corpus) == 0 {
+			return fmt.Errorf("required flag \"corpus\" not set")
+		}
+		var err error
+		if corpus, err = text.NewCorpus(f.corpus...); err != nil {
+			return err
+		}
+	}
+	var voc *text.CorpusVocab
+	if f.vocab != "" {
+		v, err := text.LoadVocab(f.vocab)
+		if err != nil {
+			return err
+		}
+		if voc, err = text.NewCorpusVocab(v); err != nil {
+			return fmt.Errorf("%s: %w", f.vocab, err)
+		}
 	}
 	if f.cpuProf != "" {
 		pf, err := os.Create(f.cpuProf)
@@ -128,9 +150,19 @@ func runVectorsTrain(cmd *cobra.Command, f *vectorsTrainFlags) error {
 		// peak RSS. The heap holds few pointers, so collections are cheap.
 		defer debug.SetGCPercent(debug.SetGCPercent(20))
 		opt := glove.Options{Dim: f.dim, Window: f.window, MinCount: f.minCount, Iterations: f.epochs,
-			XMax: f.xMax, Alpha: f.alpha, Threads: f.threads, Seed: f.seed, MemoryBytes: f.memory}
-		m, err := glove.Train(ctx, corpus, opt, func(p glove.Progress) { bar.glove(p) })
-		if err != nil {
+			XMax: f.xMax, Alpha: f.alpha, Threads: f.threads, Seed: f.seed, MemoryBytes: f.memory, Vocab: voc}
+		var m *glove.Model
+		var err error
+		if len(f.cooccur) > 0 {
+			paths, perr := glove.ShardPaths(f.cooccur...)
+			if perr != nil {
+				return perr
+			}
+			m, err = glove.TrainCooccur(ctx, voc, paths, opt, func(p glove.Progress) { bar.glove(p) })
+			if err != nil {
+				return err
+			}
+		} else if m, err = glove.Train(ctx, corpus, opt, func(p glove.Progress) { bar.glove(p) }); err != nil {
 			return err
 		}
 		vecs = m.Vectors()
@@ -145,7 +177,13 @@ func runVectorsTrain(cmd *cobra.Command, f *vectorsTrainFlags) error {
 		if f.sample == 0 {
 			opt.Sample = 0
 		}
-		m, err := word2vec.Train(ctx, corpus, opt, func(p word2vec.Progress) { bar.word2vec(p) })
+		progress := func(p word2vec.Progress) { bar.word2vec(p) }
+		var m *word2vec.Model
+		if voc != nil {
+			m, err = word2vec.TrainVocab(ctx, corpus, voc, opt, progress)
+		} else {
+			m, err = word2vec.Train(ctx, corpus, opt, progress)
+		}
 		if err != nil {
 			return err
 		}
