@@ -40,6 +40,14 @@ func (c *Counter) AddN(tok string, n int64) {
 	c.total += n
 }
 
+// Each calls fn with every distinct token and its count, in no particular
+// order.
+func (c *Counter) Each(fn func(tok string, n int64)) {
+	for tok, n := range c.counts {
+		fn(tok, n)
+	}
+}
+
 // Count returns how often tok was seen.
 func (c *Counter) Count(tok string) int64 { return c.counts[tok] }
 
