@@ -60,7 +60,7 @@ func Build(dir string) (Paths, error) {
 func buildLM(p Paths) error {
 	tok := text.Tokenizer{Mode: text.Chars, EOS: "\n"}
 	c := text.NewCounter()
-	for _, line := range strings.Split(tinyshakespeare.Text[:20000], "\n") {
+	for _, line := range strings.Split(tinyshakespeare.Text, "\n") {
 		c.Add(tok.Tokenize(line))
 	}
 	v, err := text.BuildVocab(c, text.VocabOptions{Specials: []string{}})
