@@ -384,12 +384,12 @@ func (s *Server) handleSimilar(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) handleAnalogy(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
-		Model   string `json:"model"`
-		A       string `json:"a"`
-		B       string `json:"b"`
-		C       string `json:"c"`
-		TopN    *int   `json:"topn"`
-		Method  string `json:"method"`
+		Model  string `json:"model"`
+		A      string `json:"a"`
+		B      string `json:"b"`
+		C      string `json:"c"`
+		TopN   *int   `json:"topn"`
+		Method string `json:"method"`
 	}
 	if err := decode(r, &req); err != nil {
 		return err

@@ -107,15 +107,15 @@ type entry struct {
 // Server is the http.Handler. Models are added with Add before Ready;
 // until then every route but /metrics answers 503.
 type Server struct {
-	opt     Options
-	mu      sync.RWMutex
-	models  map[string]*entry
-	ready   atomic.Bool
-	closing atomic.Bool
+	opt      Options
+	mu       sync.RWMutex
+	models   map[string]*entry
+	ready    atomic.Bool
+	closing  atomic.Bool
 	inFlight atomic.Int64
-	wg      sync.WaitGroup
-	routes  map[string]route
-	metrics *metrics
+	wg       sync.WaitGroup
+	routes   map[string]route
+	metrics  *metrics
 	// hook, when set (tests), runs at the start of every API handler.
 	hook func(route string)
 }
