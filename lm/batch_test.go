@@ -2,6 +2,7 @@ package lm
 
 import (
 	"context"
+	"fmt"
 
 	"slices"
 	"testing"
@@ -134,4 +135,34 @@ func TestBatchErrors(t *testing.T) {
 		t.Error("a done stream was stepped")
 	}
 
+}
+
+// BenchmarkBatchStep times one token of B streams on an LSTM 2x512
+// character model (B=1 runs the batch-1 stepper).
+func BenchmarkBatchStep(b *testing.B) {
+	m, err := New(Config{Cell: "lstm", VocabSize: 65, EmbedDim: 64, Hidden: 512, Layers: 2}, nil, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, B := range []int{1, 4, 16, 32} {
+		b.Run(fmt.Sprintf("B=%d", B), func(b *testing.B) {
+			bt, err := m.NewBatch(32)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer bt.Close()
+			streams := make([]*Stream, B)
+			em := make([]int32, B)
+			for i := range streams {
+				streams[i], _ = bt.NewStream(SampleOptions{Prompt: []int32{1}, MaxTokens: 1 << 30, Seed: uint64(i)})
+			}
+			b.ResetTimer()
+			for range b.N {
+				if err := bt.Step(streams, em); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(B*b.N)/b.Elapsed().Seconds(), "tokens/s")
+		})
+	}
 }

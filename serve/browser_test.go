@@ -2,8 +2,6 @@ package serve
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,14 +12,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 )
-
-// slowFlusher delays every flush by 2 ms.
-type slowFlusher struct{ http.ResponseWriter }
-
-func (w slowFlusher) Flush() {
-	time.Sleep(2 * time.Millisecond)
-	w.ResponseWriter.(http.Flusher).Flush()
-}
 
 // chromiumPath returns Debian's chromium, or skips the test naming the
 // package to install.
@@ -44,14 +34,9 @@ func chromiumPath(t *testing.T) string {
 // at $RECURRENT_SCREENSHOT when set).
 func TestBrowserPage(t *testing.T) {
 	bin := chromiumPath(t)
-	s, _ := newTestServer(t, Options{MaxLength: 4000})
-	// Each flushed event waits 2 ms, as over a slow network, so that the
-	// tiny model's stream spans many frames and the test can see the text
-	// grow token by token.
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.ServeHTTP(slowFlusher{w}, r)
-	}))
-	defer ts.Close()
+	// Each generation step waits 2 ms, so that the tiny model's stream
+	// spans many frames and the test can see the text grow token by token.
+	_, ts := newTestServer(t, Options{MaxLength: 4000, stepDelay: 2 * time.Millisecond})
 
 	opts := append([]chromedp.ExecAllocatorOption{}, chromedp.DefaultExecAllocatorOptions[:]...)
 	opts = append(opts,

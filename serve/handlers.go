@@ -48,13 +48,27 @@ type doneEvent struct {
 	Seconds float64  `json:"seconds"`
 }
 
-// sse writes Server-Sent Events.
+// sse writes Server-Sent Events. add queues an event and flush writes the
+// queued ones and flushes them to the client, so that tokens produced
+// while the client's goroutine was busy go out in one write.
 type sse struct {
 	w       http.ResponseWriter
 	started bool
+	buf     []byte
 }
 
-func (e *sse) send(v any) error {
+func (e *sse) add(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	e.buf = append(e.buf, "data: "...)
+	e.buf = append(e.buf, b...)
+	e.buf = append(e.buf, "\n\n"...)
+	return nil
+}
+
+func (e *sse) flush() error {
 	if !e.started {
 		h := e.w.Header()
 		h.Set("Content-Type", "text/event-stream")
@@ -63,17 +77,26 @@ func (e *sse) send(v any) error {
 		e.w.WriteHeader(http.StatusOK)
 		e.started = true
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
+	if len(e.buf) == 0 {
+		return nil
 	}
-	if _, err := fmt.Fprintf(e.w, "data: %s\n\n", b); err != nil {
+	_, err := e.w.Write(e.buf)
+	e.buf = e.buf[:0]
+	if err != nil {
 		return err
 	}
 	if f, ok := e.w.(http.Flusher); ok {
 		f.Flush()
 	}
 	return nil
+}
+
+// send writes one event now.
+func (e *sse) send(v any) error {
+	if err := e.add(v); err != nil {
+		return err
+	}
+	return e.flush()
 }
 
 // fail reports an error inside a started stream (as an "error" event).
@@ -181,9 +204,14 @@ func (s *Server) generateLM(w http.ResponseWriter, r *http.Request, e *entry, l 
 			ids[ev.Sample] = append(ids[ev.Sample], ev.ID)
 			total++
 			if req.Stream {
-				if err := out.send(tokenEvent{Sample: ev.Sample, Index: len(ids[ev.Sample]) - 1, Token: dets[ev.Sample].Piece(ev.ID)}); err != nil {
-					return err // the client went away: ctx ends the job
+				if err := out.add(tokenEvent{Sample: ev.Sample, Index: len(ids[ev.Sample]) - 1, Token: dets[ev.Sample].Piece(ev.ID)}); err != nil {
+					return err
 				}
+			}
+		}
+		if req.Stream && len(out.buf) > 0 {
+			if err := out.flush(); err != nil {
+				return err // the client went away: ctx ends the job
 			}
 		}
 		if !finished {

@@ -71,6 +71,9 @@ type Options struct {
 	// Registry receives the metrics (nil: a new registry, served at
 	// /metrics with the Go runtime and process collectors).
 	Registry *prometheus.Registry
+
+	// stepDelay slows every generation step (tests that watch a stream).
+	stepDelay time.Duration
 }
 
 func (o *Options) defaults() {
@@ -166,7 +169,12 @@ func (s *Server) Add(name string, m infer.Model) error {
 	}
 	e := &entry{name: name, model: m}
 	if l, ok := m.(*infer.LM); ok {
-		g, err := newBatcher(l.M, s.opt.MaxBatch, func(b, n int) { s.metrics.step(name, b, n) })
+		g, err := newBatcher(l.M, s.opt.MaxBatch, func(b, n int) {
+			s.metrics.step(name, b, n)
+			if s.opt.stepDelay > 0 {
+				time.Sleep(s.opt.stepDelay)
+			}
+		})
 		if err != nil {
 			return fmt.Errorf("serve: %s: %w", name, err)
 		}
