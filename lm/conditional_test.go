@@ -344,7 +344,7 @@ func TestCondGuidance(t *testing.T) {
 			want[i] = ly[i] + float32(g)*(ly[i]-lx[i])
 		}
 		want[v.UnkID()] = float32(math.Inf(-1))
-		ids, err := m.SampleGuided(ctx, 1, SampleOptions{MaxTokens: 1, Prompt: []int32{2}}, g)
+		ids, err := m.SampleGuided(ctx, 1, SampleOptions{MaxTokens: 1, Prompt: []int32{2}, Greedy: true}, g)
 		if err != nil {
 			t.Fatal(err)
 		}

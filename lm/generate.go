@@ -40,12 +40,15 @@ func (m *Model) Evaluate(ctx context.Context, ids []int32, batch, bptt int) (Met
 	return NewMetrics(sum, int64(sb.NumTargets())), nil
 }
 
-// SampleOptions configures Sample. The zero value (with MaxTokens and a
-// Prompt set) samples at temperature 0, that is greedily.
+// SampleOptions configures Sample. The zero value (with MaxTokens set)
+// samples at temperature 1 from the whole distribution, starting at a line
+// boundary.
 type SampleOptions struct {
-	// Prompt is the context the sample continues; it must not be empty. To
-	// begin at a sentence boundary as the model saw in training, start it
-	// with Model.StartID (the <eos> id, or "\n" for a character model).
+	// Prompt is the context the sample continues, after the start token
+	// (Model.StartID: the <eos>/<bos> id, or "\n" for a character model),
+	// which Sample prepends itself so that generation begins at a sentence
+	// boundary as the model saw in training. It may be empty unless the
+	// model has no start token.
 	Prompt []int32
 	// MaxTokens is the number of tokens to generate (at most).
 	MaxTokens int
@@ -53,7 +56,10 @@ type SampleOptions struct {
 	Stop []int32
 	// Ban lists ids never to generate (for example <unk>).
 	Ban []int32
-	// Temperature divides the logits; 0 picks the most likely token.
+	// Greedy picks the most likely token at every step (Temperature,
+	// TopK, TopP and Seed are then ignored).
+	Greedy bool
+	// Temperature divides the logits; 0 means 1.
 	Temperature float64
 	// TopK keeps only the K most likely tokens (0: all).
 	TopK int
@@ -64,16 +70,36 @@ type SampleOptions struct {
 	Seed uint64
 }
 
-// Sample generates tokens after opt.Prompt and returns them (without the
-// prompt). The model is put in evaluation mode.
+// Validate checks the options' ranges (not the ids, which need a
+// vocabulary size).
+func (o *SampleOptions) Validate() error {
+	if o.MaxTokens < 0 || o.TopK < 0 || !(o.Temperature >= 0) || math.IsInf(o.Temperature, 0) || !(o.TopP >= 0) || o.TopP > 1 {
+		return fmt.Errorf("lm: sample: invalid options (max %d, top-k %d, temperature %v, top-p %v)", o.MaxTokens, o.TopK, o.Temperature, o.TopP)
+	}
+	return nil
+}
+
+// withStart returns the ids Sample feeds for opt: the start token (when
+// the model has one) followed by opt.Prompt.
+func (m *Model) withStart(prompt []int32) []int32 {
+	if start := m.StartID(); start >= 0 {
+		return append([]int32{start}, prompt...)
+	}
+	return prompt
+}
+
+// Sample generates tokens after the start token and opt.Prompt and returns
+// them (without either). The model is put in evaluation mode. A Model is
+// not safe for concurrent use; for concurrent generation over one model see
+// Batch.
 func (m *Model) Sample(ctx context.Context, opt SampleOptions) ([]int32, error) {
 	V := m.Config.VocabSize
-	if opt.MaxTokens < 0 || opt.TopK < 0 || opt.Temperature < 0 || opt.TopP < 0 || opt.TopP > 1 {
-		return nil, fmt.Errorf("lm: sample: invalid options (max %d, top-k %d, temperature %v, top-p %v)", opt.MaxTokens, opt.TopK, opt.Temperature, opt.TopP)
+	if err := opt.Validate(); err != nil {
+		return nil, err
 	}
-	ctxIDs := opt.Prompt
+	ctxIDs := m.withStart(opt.Prompt)
 	if len(ctxIDs) == 0 {
-		return nil, errors.New("lm: sample: empty prompt (start it with Model.StartID)")
+		return nil, errors.New("lm: sample: empty prompt and the model has no start token")
 	}
 	for i, id := range ctxIDs {
 		if id < 0 || int(id) >= V {
@@ -133,10 +159,13 @@ func (s *sampler) pick(logits []float32) int32 {
 	for _, id := range s.opt.Ban {
 		logits[id] = float32(math.Inf(-1))
 	}
-	if s.opt.Temperature == 0 {
+	if s.opt.Greedy {
 		return int32(tensor.Argmax(logits))
 	}
-	inv := float32(1 / s.opt.Temperature)
+	inv := float32(1)
+	if s.opt.Temperature != 0 {
+		inv = float32(1 / s.opt.Temperature)
+	}
 	for i, v := range logits {
 		s.probs[i] = v * inv
 	}

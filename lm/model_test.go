@@ -205,7 +205,7 @@ func TestSample(t *testing.T) {
 		t.Error("different seeds gave the same 20 tokens")
 	}
 	greedy := base
-	greedy.Temperature = 0
+	greedy.Greedy = true
 	g, _ := m.Sample(ctx, greedy)
 	k1 := base
 	k1.TopK = 1

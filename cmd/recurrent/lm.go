@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
@@ -562,6 +563,7 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 	if id := m.Vocab.SpecialID(text.UNK); f.noUnk && id >= 0 {
 		f.opt.Ban = []int32{id}
 	}
+	f.opt.Greedy = f.opt.Temperature == 0
 	if !cmd.Flags().Changed("stop-at-eos") {
 		// A word model's end-of-sentence token ends a sample; a character
 		// model's line break does not, so its samples run to --length.
@@ -574,7 +576,7 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 		Samples []string `json:"samples"`
 	}{Samples: []string{}}
 	err = eachSample(cmd.Context(), m, f.prompt, f.opt, f.num, f.stopAtEOS, func(s string) error {
-		out.Samples = append(out.Samples, strings.TrimSuffix(s, "\n")) // the end-of-line token, if sampled
+		out.Samples = append(out.Samples, infer.JSONSample(s)) // without the end-of-line token, if sampled
 		return nil
 	})
 	if err != nil {
@@ -599,39 +601,18 @@ func writeSamples(ctx context.Context, w io.Writer, m *lm.Model, prompt string, 
 }
 
 // eachSample generates num samples continuing prompt (seeds opt.Seed,
-// opt.Seed+1, ...) and passes each, prompt included, to emit.
+// opt.Seed+1, ...) and passes each, prompt included, to emit. Planning and
+// the sample text come from package infer, as the server's do.
 func eachSample(ctx context.Context, m *lm.Model, prompt string, opt lm.SampleOptions, num int, stopAtEOS bool, emit func(string) error) error {
-	ids, err := m.EncodePrompt(prompt)
+	l, err := infer.NewLM(m)
 	if err != nil {
 		return err
 	}
-	opt.Prompt, opt.Stop = ids, nil
-	if start := m.StartID(); start >= 0 {
-		opt.Prompt = append([]int32{start}, ids...)
+	opts, err := l.Plan(prompt, opt, num, stopAtEOS, slices.Contains(opt.Ban, m.Vocab.SpecialID(text.UNK)))
+	if err != nil {
+		return err
 	}
-	if eos := m.EOSID(); stopAtEOS && eos >= 0 {
-		opt.Stop = []int32{eos}
-	}
-	seed := opt.Seed
-	for i := range num {
-		opt.Seed = seed + uint64(i)
-		out, err := m.Sample(ctx, opt)
-		if err != nil {
-			return err
-		}
-		s, err := m.Decode(out)
-		if err != nil {
-			return err
-		}
-		sep := ""
-		if m.Config.Tokenizer.Mode != text.Chars && prompt != "" && !strings.HasSuffix(prompt, "\n") && !strings.HasPrefix(s, "\n") {
-			sep = " "
-		}
-		if err := emit(prompt + sep + s); err != nil {
-			return err
-		}
-	}
-	return nil
+	return l.EachSample(ctx, prompt, opts, emit)
 }
 
 // lmScoreFlags are the flags of `recurrent lm score`.
@@ -644,21 +625,11 @@ type lmScoreFlags struct {
 }
 
 // lmScoreLine is one line of lm score --json.
-type lmScoreLine struct {
-	Text    string  `json:"text"`
-	LogProb float64 `json:"logprob"`
-	Tokens  int     `json:"tokens"`
-}
+type lmScoreLine = infer.ScoreLine
 
-// lmScoreJSON is the output of lm score --json.
-type lmScoreJSON struct {
-	Lines        []lmScoreLine `json:"lines"`
-	TotalLogProb float64       `json:"total_logprob"`
-	Tokens       int           `json:"tokens"`
-	Perplexity   float64       `json:"perplexity"`
-	BitsPerChar  *float64      `json:"bits_per_char,omitempty"`
-	BitsPerToken float64       `json:"bits_per_token"`
-}
+// lmScoreJSON is the output of lm score --json (totalled by infer, as the
+// server's POST /v1/score).
+type lmScoreJSON = infer.ScoreResult
 
 func newLMScoreCmd() *cobra.Command {
 	var f lmScoreFlags
@@ -712,7 +683,7 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 			total.Tokens += s.Tokens
 			total.LogProb += s.LogProb
 			if f.json {
-				js.Lines = append(js.Lines, lmScoreLine{lines[i], s.LogProb, s.Tokens})
+				js.Lines = append(js.Lines, lmScoreLine{Text: lines[i], LogProb: s.LogProb, Tokens: s.Tokens})
 			} else {
 				fmt.Fprintf(w, "%.4f\t%d\t%.3f\t%s\n", s.LogProb, s.Tokens, s.Perplexity(), lines[i])
 			}
@@ -767,14 +738,17 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 		unit = "bits/char"
 	}
 	if f.json {
-		js.TotalLogProb, js.Tokens, js.Perplexity, js.BitsPerToken = total.LogProb, total.Tokens, math.Exp(loss), loss/math.Ln2
-		if m.Config.Tokenizer.Mode == text.Chars {
-			b := js.BitsPerToken
-			js.BitsPerChar = &b
+		l, err := infer.NewLM(m)
+		if err != nil {
+			return err
+		}
+		res, err := l.Summarize(js.Lines)
+		if err != nil {
+			return err
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(js)
+		return enc.Encode(res)
 	}
 	fmt.Fprintf(os.Stderr, "total: %d tokens, log-prob %.2f, loss %.4f, perplexity %.3f, %.4f %s\n",
 		total.Tokens, total.LogProb, loss, math.Exp(loss), loss/math.Ln2, unit)

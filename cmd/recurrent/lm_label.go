@@ -361,6 +361,7 @@ func wrapLMSampleWithLabel(c *cobra.Command) {
 			opt.MaxTokens, _ = fl.GetInt("length")
 		}
 		opt.Temperature, _ = fl.GetFloat64("temperature")
+		opt.Greedy = opt.Temperature == 0
 		opt.TopK, _ = fl.GetInt("top-k")
 		opt.TopP, _ = fl.GetFloat64("top-p")
 		seed, _ := fl.GetUint64("seed")

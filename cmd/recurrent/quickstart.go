@@ -122,6 +122,7 @@ func runQuickstart(cmd *cobra.Command, f *quickstartFlags) error {
 		}
 		fmt.Fprintf(out, "\nmore: recurrent lm sample --model %q --prompt \"ROMEO:\" --temperature 0.8\n", f.out)
 		fmt.Fprintf(out, "train longer: recurrent quickstart --resume --out %q\n", f.out)
+		fmt.Fprintf(out, "serve it (web page and JSON API): recurrent serve --model shakespeare=%q\n", f.out)
 		return nil
 	})
 }

@@ -17,7 +17,7 @@ func TestQuickstart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	for _, want := range []string{"valid ", "perplexity", "bits/char", "checkpoint: " + dir, "samples", "----", "lm sample --model"} {
+	for _, want := range []string{"valid ", "perplexity", "bits/char", "checkpoint: " + dir, "samples", "----", "lm sample --model", "recurrent serve --model shakespeare="} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

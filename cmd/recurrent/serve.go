@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/recurrent-go/recurrent/infer"
+	"github.com/recurrent-go/recurrent/serve"
+	"github.com/recurrent-go/recurrent/tensor"
+)
+
+// serveFlags are the flags of `recurrent serve`.
+type serveFlags struct {
+	models    []string
+	addr      string
+	threads   int
+	opt       serve.Options
+	tokenFile string
+	grace     time.Duration
+	quiet     bool
+}
+
+func init() {
+	rootCmd.AddCommand(newServeCmd())
+}
+
+func newServeCmd() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve --model NAME=PATH [--model NAME=PATH ...] [--addr 127.0.0.1:8080]",
+		Short: "Serve models over a JSON API and a web page",
+		Long: `Serve loads each --model NAME=PATH (a checkpoint directory written by lm train,
+lm train-labels, lm import, classify train, tag train or translate train, or a
+word2vec/GloVe vector file; the kind comes from the file itself) and answers
+on --addr (loopback by default):
+
+  GET  /                the web page: a section per model
+  GET  /v1/models       the models, their kinds and configurations
+  POST /v1/generate     {"model", "prompt", "n", "length", "temperature", "top_k",
+                        "top_p", "seed", "stop_at_eos", "label", "stream"}
+  POST /v1/score        {"model", "texts"}       (lm)
+  POST /v1/classify     {"model", "texts"}       (classify)
+  POST /v1/tag          {"model", "texts"} or {"model", "tokens"}
+  POST /v1/translate    {"model", "texts", "beam", "attention"}
+  POST /v1/similar, /v1/analogy, /v1/similarity, /v1/project   (vectors)
+  GET  /healthz, /metrics (Prometheus)
+
+Concurrent generate requests on one model share each recurrent step
+(continuous batching). One log line per request goes to standard error.
+SIGINT or SIGTERM stops accepting, lets requests in flight finish for up to
+--grace, and exits 0.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), &f, nil)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.models, "model", nil, "NAME=PATH of a model to serve (repeatable, required)")
+	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	fl.IntVar(&f.threads, "threads", 0, "compute threads (default: all cores)")
+	fl.IntVar(&f.opt.MaxBatch, "max-batch", 32, "most generation streams of one model stepped together")
+	fl.IntVar(&f.opt.Queue, "queue", 64, "most API requests admitted at once (running or waiting); more get 429")
+	fl.DurationVar(&f.opt.Timeout, "timeout", 2*time.Minute, "deadline of each request")
+	fl.Int64Var(&f.opt.MaxBody, "max-body", 1<<20, "largest request body in bytes")
+	fl.IntVar(&f.opt.MaxLength, "max-length", 2000, "longest generation in tokens")
+	fl.IntVar(&f.opt.MaxSamples, "max-samples", 16, "most samples per generate request")
+	fl.StringVar(&f.tokenFile, "auth-token-file", "", "file holding a token that /v1/* requires as 'Authorization: Bearer <token>'")
+	fl.DurationVar(&f.grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long requests in flight may take to finish")
+	fl.BoolVar(&f.quiet, "quiet", false, "no per-request log lines")
+	return cmd
+}
+
+// runServe serves until ctx ends (the signals, in main), then shuts down
+// gracefully. ready, when not nil, receives the base URL once models are
+// loaded.
+func runServe(ctx context.Context, out, errOut io.Writer, f *serveFlags, ready chan<- string) error {
+	if len(f.models) == 0 {
+		return errors.New("serve: at least one --model NAME=PATH is required")
+	}
+	if f.threads < 0 {
+		return fmt.Errorf("serve: --threads must be >= 0, got %d", f.threads)
+	}
+	if f.threads > 0 {
+		tensor.SetThreads(f.threads)
+	}
+	type named struct{ name, path string }
+	var specs []named
+	for _, m := range f.models {
+		name, path, ok := strings.Cut(m, "=")
+		if !ok || name == "" || path == "" {
+			return fmt.Errorf("serve: --model %q: want NAME=PATH", m)
+		}
+		specs = append(specs, named{name, path})
+	}
+	opt := f.opt
+	if f.tokenFile != "" {
+		b, err := os.ReadFile(f.tokenFile)
+		if err != nil {
+			return fmt.Errorf("serve: --auth-token-file: %w", err)
+		}
+		opt.Token = strings.TrimSpace(string(b))
+		if opt.Token == "" {
+			return fmt.Errorf("serve: --auth-token-file %s is empty", f.tokenFile)
+		}
+	}
+	level := slog.LevelInfo
+	if f.quiet {
+		level = slog.LevelWarn
+	}
+	opt.Logger = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: level}))
+	s := serve.New(opt)
+	// Listen first, so that clients get 503 while the models load.
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	url := "http://" + ln.Addr().String() + "/"
+	for _, m := range specs {
+		model, err := infer.Load(m.path)
+		if err == nil {
+			err = s.Add(m.name, model)
+		}
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("serve: --model %s=%s: %w", m.name, m.path, err)
+		}
+		fmt.Fprintf(out, "loaded %s: %s model from %s\n", m.name, model.Kind(), m.path)
+	}
+	s.Ready()
+	fmt.Fprintf(out, "serving %d model(s) on %s  (web page; JSON API under %sv1/; Ctrl-C stops)\n", len(specs), url, url)
+	if ready != nil {
+		ready <- url
+	}
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	fmt.Fprintf(errOut, "shutting down: finishing requests in flight (up to %v)\n", f.grace)
+	grace, cancel := context.WithTimeout(context.Background(), f.grace)
+	defer cancel()
+	// New requests on open connections get 503 while those in flight finish.
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close(grace) }()
+	if err := srv.Shutdown(grace); err != nil {
+		srv.Close() // the grace period ended: drop the rest
+	}
+	<-closed
+	return nil
+}

@@ -1,0 +1,163 @@
+// Package infer runs trained models on inputs and returns the result
+// records that the command line prints with --json and that the HTTP
+// server (package serve) answers with, so the two cannot drift: Load reads
+// any checkpoint directory or vector file and returns a typed model (LM,
+// CondLM, Classifier, Tagger, Translator or Vectors) whose methods take
+// inputs and return those records.
+//
+// Every model returned by Load is safe for concurrent use: the underlying
+// task models keep working memory between calls, so each wrapper either
+// serialises calls with a mutex (documented per type) or, for vectors,
+// only reads shared data.
+package infer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/classify"
+	"github.com/recurrent-go/recurrent/lm"
+	"github.com/recurrent-go/recurrent/seq2seq"
+	"github.com/recurrent-go/recurrent/tag"
+	"github.com/recurrent-go/recurrent/vectors"
+)
+
+// Kind names what a model does, as GET /v1/models reports it.
+type Kind string
+
+// The kinds of model Load recognises.
+const (
+	KindLM          Kind = "lm"             // lm train, lm import
+	KindConditional Kind = "lm-conditional" // lm train-labels
+	KindClassify    Kind = "classify"       // classify train
+	KindTag         Kind = "tag"            // tag train
+	KindTranslate   Kind = "translate"      // translate train
+	KindVectors     Kind = "vectors"        // word2vec text/binary, GloVe text
+)
+
+// Model is a loaded model of any kind: *LM, *CondLM, *Classifier, *Tagger,
+// *Translator or *Vectors.
+type Model interface {
+	// Kind says which of the types above the model is.
+	Kind() Kind
+	// Config returns the model's configuration (JSON-encodable; for
+	// vectors the vocabulary size and dimension).
+	Config() any
+}
+
+// ErrInput marks errors caused by the caller's input (an unknown word, an
+// empty text, an option out of range) rather than by the model: a server
+// answers them with 400.
+var ErrInput = errors.New("invalid input")
+
+// inputErr returns an error wrapping ErrInput.
+func inputErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInput, fmt.Sprintf(format, args...))
+}
+
+// DetectKind returns the kind of model at path without loading its
+// weights: a regular file is a vector file (or DIR/best.safetensors, the
+// best weights of a language model); a directory is a checkpoint whose
+// files and config.json say which trainer wrote it.
+func DetectKind(path string) (Kind, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("infer: %w", err)
+	}
+	if !fi.IsDir() {
+		if filepath.Base(path) == lm.BestFile {
+			return KindLM, nil
+		}
+		return KindVectors, nil
+	}
+	has := func(name string) bool {
+		_, err := os.Stat(filepath.Join(path, name))
+		return err == nil
+	}
+	if !has(checkpoint.ConfigFile) {
+		return "", fmt.Errorf("infer: %s is neither a vector file nor a checkpoint directory (no %s)", path, checkpoint.ConfigFile)
+	}
+	switch {
+	case has(classify.LabelsFile):
+		return KindClassify, nil
+	case has(seq2seq.SourceVocabFile):
+		return KindTranslate, nil
+	case has(tag.CharsFile):
+		return KindTag, nil
+	}
+	b, err := os.ReadFile(filepath.Join(path, checkpoint.ConfigFile))
+	if err != nil {
+		return "", fmt.Errorf("infer: %w", err)
+	}
+	var probe struct {
+		Kind  string `json:"kind"`
+		Model struct {
+			Tags []string `json:"tags"`
+		} `json:"model"`
+	}
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return "", fmt.Errorf("infer: %s: %w", filepath.Join(path, checkpoint.ConfigFile), err)
+	}
+	switch {
+	case probe.Kind == lm.CondKind:
+		return KindConditional, nil
+	case len(probe.Model.Tags) > 0:
+		return KindTag, nil
+	}
+	return KindLM, nil
+}
+
+// Load reads the model at path (see DetectKind) ready for inference.
+func Load(path string) (Model, error) {
+	kind, err := DetectKind(path)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case KindLM:
+		var m *lm.Model
+		if filepath.Base(path) == lm.BestFile {
+			m, err = lm.LoadBest(filepath.Dir(path))
+		} else {
+			m, err = lm.Load(path)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return NewLM(m)
+	case KindConditional:
+		m, err := lm.LoadCond(path)
+		if err != nil {
+			return nil, err
+		}
+		return NewCondLM(m), nil
+	case KindClassify:
+		m, err := classify.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		return NewClassifier(m), nil
+	case KindTag:
+		m, err := tag.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		return NewTagger(m), nil
+	case KindTranslate:
+		m, err := seq2seq.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		return NewTranslator(m), nil
+	default:
+		v, err := vectors.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		return NewVectors(v), nil
+	}
+}

@@ -1,0 +1,271 @@
+package infer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/recurrent-go/recurrent/classify"
+	"github.com/recurrent-go/recurrent/seq2seq"
+	"github.com/recurrent-go/recurrent/tag"
+	"github.com/recurrent-go/recurrent/text"
+)
+
+// Classifier is a text classifier written by classify train. Its methods
+// may be called concurrently; predictions run one call at a time (a mutex
+// around the model's working memory).
+type Classifier struct {
+	// M is the model; it must not be modified after NewClassifier.
+	M  *classify.Model
+	mu sync.Mutex
+}
+
+// NewClassifier wraps m.
+func NewClassifier(m *classify.Model) *Classifier {
+	m.SetTraining(false)
+	return &Classifier{M: m}
+}
+
+// Kind returns KindClassify.
+func (c *Classifier) Kind() Kind { return KindClassify }
+
+// Config returns the model's classify.Config.
+func (c *Classifier) Config() any { return c.M.Config }
+
+// Prediction is the label of one text and the probability of every label
+// (classify predict --json, POST /v1/classify).
+type Prediction struct {
+	Text  string             `json:"text"`
+	Label string             `json:"label"`
+	Probs map[string]float32 `json:"probs"`
+}
+
+// ClassifyResult is the answer of POST /v1/classify.
+type ClassifyResult struct {
+	Predictions []Prediction `json:"predictions"`
+}
+
+// Predict classifies each text (leading and trailing space trimmed, as
+// classify predict reads lines), batch texts at a time.
+func (c *Classifier) Predict(ctx context.Context, texts []string, batch int) (*ClassifyResult, error) {
+	m := c.M
+	ids := make([][]int32, len(texts))
+	trimmed := make([]string, len(texts))
+	for i, t := range texts {
+		trimmed[i] = strings.TrimSpace(t)
+		if trimmed[i] == "" {
+			return nil, inputErr("texts[%d]: empty text", i)
+		}
+		ids[i] = m.Encode(trimmed[i])
+	}
+	c.mu.Lock()
+	pred, probs, err := m.Predict(ctx, ids, batch)
+	c.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	res := &ClassifyResult{Predictions: make([]Prediction, len(texts))}
+	for i := range texts {
+		ps := make(map[string]float32, len(m.Labels))
+		for k, l := range m.Labels {
+			ps[l] = probs[i][k]
+		}
+		res.Predictions[i] = Prediction{Text: trimmed[i], Label: m.Labels[pred[i]], Probs: ps}
+	}
+	return res, nil
+}
+
+// Tagger is a sequence tagger written by tag train. Its methods may be
+// called concurrently; tagging runs one call at a time (a mutex).
+type Tagger struct {
+	// M is the model; it must not be modified after NewTagger.
+	M  *tag.Model
+	mu sync.Mutex
+}
+
+// NewTagger wraps m.
+func NewTagger(m *tag.Model) *Tagger {
+	m.SetTraining(false)
+	return &Tagger{M: m}
+}
+
+// Kind returns KindTag.
+func (t *Tagger) Kind() Kind { return KindTag }
+
+// Config returns the model's tag.Config.
+func (t *Tagger) Config() any { return t.M.Config }
+
+// RawTokenizer splits raw text as CoNLL files are split, the data every
+// tagger is trained on: runs of letters and digits, and every punctuation
+// mark or symbol a token of its own ("U.S." becomes "U", ".", "S", ".",
+// where CoNLL-2003 keeps one token; case is kept, the model's own
+// lowercasing and digit folding apply afterwards).
+var RawTokenizer = text.Tokenizer{Mode: text.Words, SplitPunct: true}
+
+// Entity is one chunk of a tagged sentence: its type, its tokens
+// [Start, End) and their text joined by spaces.
+type Entity struct {
+	Type  string `json:"type"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Text  string `json:"text"`
+}
+
+// TaggedSentence is one sentence of POST /v1/tag (and tag predict --json).
+type TaggedSentence struct {
+	Tokens   []string `json:"tokens"`
+	Tags     []string `json:"tags"`
+	Entities []Entity `json:"entities"`
+}
+
+// TagResult is the answer of POST /v1/tag.
+type TagResult struct {
+	Sentences []TaggedSentence `json:"sentences"`
+}
+
+// TagTexts tokenizes each raw text with RawTokenizer and tags it.
+func (t *Tagger) TagTexts(ctx context.Context, texts []string, batch int) (*TagResult, error) {
+	toks := make([][]string, len(texts))
+	for i, s := range texts {
+		toks[i] = RawTokenizer.Tokenize(s)
+		if len(toks[i]) == 0 {
+			return nil, inputErr("texts[%d]: no tokens", i)
+		}
+	}
+	return t.Tag(ctx, toks, batch)
+}
+
+// Tag tags sentences given as tokens, batch sentences at a time, and
+// returns the tags in the model's scheme with the entities they mark
+// (conlleval's chunk rules).
+func (t *Tagger) Tag(ctx context.Context, tokens [][]string, batch int) (*TagResult, error) {
+	sents := make([]tag.Sentence, len(tokens))
+	for i, ts := range tokens {
+		if len(ts) == 0 {
+			return nil, inputErr("tokens[%d]: empty sentence", i)
+		}
+		for j, tok := range ts {
+			if tok == "" || strings.ContainsFunc(tok, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }) {
+				return nil, inputErr("tokens[%d][%d]: %q is not a token (empty or with white space)", i, j, tok)
+			}
+		}
+		sents[i] = tag.Sentence{Tokens: ts, Line: i + 1}
+	}
+	d, err := t.M.EncodeSentences(sents, "request", false)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	t.mu.Lock()
+	pred, err := t.M.Predict(ctx, d, batch)
+	t.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	res := &TagResult{Sentences: make([]TaggedSentence, len(tokens))}
+	for i, ts := range tokens {
+		s := TaggedSentence{Tokens: ts, Tags: pred[i], Entities: []Entity{}}
+		for _, c := range tag.Chunks(pred[i]) {
+			s.Entities = append(s.Entities, Entity{Type: c.Type, Start: c.Start, End: c.End, Text: strings.Join(ts[c.Start:c.End], " ")})
+		}
+		res.Sentences[i] = s
+	}
+	return res, nil
+}
+
+// Translator is an encoder-decoder written by translate train. Its
+// methods may be called concurrently; decoding runs one call at a time (a
+// mutex around the model's working memory).
+type Translator struct {
+	// M is the model; it must not be modified after NewTranslator.
+	M  *seq2seq.Model
+	mu sync.Mutex
+}
+
+// NewTranslator wraps m.
+func NewTranslator(m *seq2seq.Model) *Translator { return &Translator{M: m} }
+
+// Kind returns KindTranslate.
+func (t *Translator) Kind() Kind { return KindTranslate }
+
+// Config returns the model's seq2seq.Config.
+func (t *Translator) Config() any { return t.M.Config }
+
+// Translation is one output of POST /v1/translate (and of translate run
+// --json): the text, its log-probability and, when asked for, the
+// attention weights [output token (then <eos>)][source token] with the
+// tokens on both axes.
+type Translation struct {
+	Source       string      `json:"source"`
+	Text         string      `json:"text"`
+	LogProb      float64     `json:"logprob"`
+	Score        float64     `json:"score"`
+	Finished     bool        `json:"finished"`
+	Attention    [][]float32 `json:"attention,omitempty"`
+	SourceTokens []string    `json:"source_tokens,omitempty"`
+	OutputTokens []string    `json:"output_tokens,omitempty"`
+}
+
+// TranslateResult is the answer of POST /v1/translate.
+type TranslateResult struct {
+	Translations []Translation `json:"translations"`
+}
+
+// TranslateOptions are the decoding options of POST /v1/translate.
+type TranslateOptions struct {
+	Beam      int     `json:"beam"`      // beam width (0 or 1: greedy)
+	Alpha     float64 `json:"alpha"`     // length-normalization exponent
+	MaxLen    int     `json:"max_len"`   // output tokens (0: 2*source+10)
+	Attention bool    `json:"attention"` // return the attention weights
+}
+
+// Translate decodes each source line as translate run does (a TAB ends
+// the source, as in a source<TAB>target file).
+func (t *Translator) Translate(ctx context.Context, texts []string, o TranslateOptions) (*TranslateResult, error) {
+	m := t.M
+	switch {
+	case o.Beam < 0:
+		return nil, inputErr("beam: %d must be >= 1", o.Beam)
+	case o.MaxLen < 0:
+		return nil, inputErr("max_len: %d must be >= 0", o.MaxLen)
+	case !(o.Alpha >= 0):
+		return nil, inputErr("alpha: %v must be >= 0", o.Alpha)
+	case o.Attention && m.AttentionKind() == seq2seq.AttentionNone:
+		return nil, inputErr("attention: the model has no attention")
+	}
+	lines := make([]string, len(texts))
+	src := make([][]int32, len(texts))
+	for i, l := range texts {
+		if j := strings.IndexByte(l, '\t'); j >= 0 {
+			l = l[:j]
+		}
+		if strings.TrimSpace(l) == "" || strings.ContainsAny(l, "\r\n") {
+			return nil, inputErr("texts[%d]: a source is one non-empty line", i)
+		}
+		lines[i], src[i] = l, m.EncodeSource(l)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	opt := seq2seq.DecodeOptions{Beam: o.Beam, Alpha: o.Alpha, MaxLen: o.MaxLen, Attention: o.Attention}
+	t.mu.Lock()
+	hs, err := m.Translate(src, opt)
+	t.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	res := &TranslateResult{Translations: make([]Translation, len(hs))}
+	for i, h := range hs {
+		tr := Translation{Source: lines[i], Text: seq2seq.JoinTokens(m.Config.Tokens, m.DecodeTarget(h.IDs)),
+			LogProb: h.LogProb, Score: h.Score, Finished: h.Finished}
+		if o.Attention {
+			am, err := m.AttentionMapOf(lines[i], h)
+			if err != nil {
+				return nil, err
+			}
+			tr.Attention, tr.SourceTokens, tr.OutputTokens = am.Weights, am.Source, am.Output
+		}
+		res.Translations[i] = tr
+	}
+	return res, nil
+}

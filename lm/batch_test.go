@@ -1,0 +1,168 @@
+package lm
+
+import (
+	"context"
+	"fmt"
+
+	"slices"
+	"testing"
+)
+
+// TestBatchAloneEqualsSample: a stream stepped alone gives exactly
+// Sample's tokens, with the input table (V <= steps) and without.
+func TestBatchAloneEqualsSample(t *testing.T) {
+	for _, cell := range []string{"lstm", "gru", "gru_cho"} {
+		m, err := New(Config{Cell: cell, VocabSize: 30, EmbedDim: 6, Hidden: 40, Layers: 2}, nil, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := m.NewBatch(4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, max := range []int{10, 60} { // 10 + prompt < V: no table; 60: table
+			for seed := range uint64(4) {
+				opt := SampleOptions{Prompt: []int32{1, 2, 3}, MaxTokens: max, Seed: seed, TopK: int(seed), Stop: []int32{7}}
+				want, err := m.Sample(context.Background(), opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := b.NewStream(opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []int32
+				em := make([]int32, 1)
+				for !s.Done() {
+					if err := b.Step([]*Stream{s}, em); err != nil {
+						t.Fatal(err)
+					}
+					if em[0] >= 0 {
+						got = append(got, em[0])
+					}
+				}
+				if !slices.Equal(got, want) || !slices.Equal(s.Tokens(), want) {
+					t.Errorf("%s max %d seed %d: alone %v, Sample %v", cell, max, seed, got, want)
+				}
+			}
+		}
+		b.Close()
+	}
+}
+
+// TestBatchJoinLeave runs streams that join and leave a running batch at
+// different steps, with different prompts, options and lengths, and
+// compares each with Sample: equal tokens (the tiny model's logits are far
+// from ties, so float32 rounding of the batched products flips none).
+func TestBatchJoinLeave(t *testing.T) {
+	for _, cell := range []string{"lstm", "gru", "rnn_tanh", "gru_minimal"} {
+		t.Run(cell, func(t *testing.T) {
+			m, err := New(Config{Cell: cell, VocabSize: 25, EmbedDim: 8, Hidden: 33, Layers: 2}, nil, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := m.NewBatch(3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			type job struct {
+				at  int // step at which it joins
+				opt SampleOptions
+			}
+			jobs := []job{
+				{0, SampleOptions{Prompt: []int32{1}, MaxTokens: 30, Seed: 1}},
+				{0, SampleOptions{Prompt: []int32{4, 5, 6, 7}, MaxTokens: 12, Seed: 2, Temperature: 0.7}},
+				{3, SampleOptions{Prompt: []int32{2}, MaxTokens: 20, Greedy: true}},
+				{5, SampleOptions{Prompt: []int32{3, 3}, MaxTokens: 40, Seed: 4, TopP: 0.9, Stop: []int32{0}}},
+				{20, SampleOptions{Prompt: []int32{9}, MaxTokens: 8, Seed: 5, TopK: 5}},
+			}
+			var active []*Stream
+			streams := make([]*Stream, len(jobs))
+			em := make([]int32, 3)
+			for step := 0; step < 200; step++ {
+				for i, j := range jobs {
+					if j.at == step || (j.at < step && streams[i] == nil) {
+						if len(active) < 3 {
+							s, err := b.NewStream(j.opt)
+							if err != nil {
+								t.Fatal(err)
+							}
+							streams[i] = s
+							active = append(active, s)
+						}
+					}
+				}
+				if err := b.Step(active, em); err != nil {
+					t.Fatal(err)
+				}
+				active = slices.DeleteFunc(active, (*Stream).Done)
+			}
+			for i, j := range jobs {
+				want, err := m.Sample(context.Background(), j.opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if streams[i] == nil || !streams[i].Done() || !slices.Equal(streams[i].Tokens(), want) {
+					t.Errorf("job %d: batched %v, Sample %v", i, streams[i].Tokens(), want)
+				}
+			}
+			if steps, rows := b.Stats(); cell != "gru_minimal" && (steps == 0 || rows < 2*steps) {
+				t.Errorf("batched steps %d rows %d", steps, rows)
+			}
+		})
+	}
+}
+
+func TestBatchErrors(t *testing.T) {
+	m, _ := New(Config{Cell: "lstm", VocabSize: 5, EmbedDim: 2, Hidden: 3, Layers: 1}, nil, 1)
+	b, _ := m.NewBatch(2)
+	for i, opt := range []SampleOptions{{}, {Prompt: []int32{9}}, {Prompt: []int32{1}, Ban: []int32{0, 1, 2, 3, 4}}, {Prompt: []int32{1}, TopP: 3}} {
+		if _, err := b.NewStream(opt); err == nil {
+			t.Errorf("options %d accepted", i)
+		}
+	}
+	s1, _ := b.NewStream(SampleOptions{Prompt: []int32{1}, MaxTokens: 1})
+	s2, _ := b.NewStream(SampleOptions{Prompt: []int32{1}, MaxTokens: 1})
+	s3, _ := b.NewStream(SampleOptions{Prompt: []int32{1}, MaxTokens: 1})
+	if err := b.Step([]*Stream{s1, s2, s3}, make([]int32, 3)); err == nil {
+		t.Error("three streams stepped in a batch of two")
+	}
+	if err := b.Step([]*Stream{s1}, make([]int32, 1)); err != nil || !s1.Done() {
+		t.Fatal(err)
+	}
+	if err := b.Step([]*Stream{s1}, make([]int32, 1)); err == nil {
+		t.Error("a done stream was stepped")
+	}
+
+}
+
+// BenchmarkBatchStep times one token of B streams on an LSTM 2x512
+// character model (B=1 runs the batch-1 stepper).
+func BenchmarkBatchStep(b *testing.B) {
+	m, err := New(Config{Cell: "lstm", VocabSize: 65, EmbedDim: 64, Hidden: 512, Layers: 2}, nil, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, B := range []int{1, 4, 16, 32} {
+		b.Run(fmt.Sprintf("B=%d", B), func(b *testing.B) {
+			bt, err := m.NewBatch(32)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer bt.Close()
+			streams := make([]*Stream, B)
+			em := make([]int32, B)
+			for i := range streams {
+				streams[i], _ = bt.NewStream(SampleOptions{Prompt: []int32{1}, MaxTokens: 1 << 30, Seed: uint64(i)})
+			}
+			b.ResetTimer()
+			for range b.N {
+				if err := bt.Step(streams, em); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(B*b.N)/b.Elapsed().Seconds(), "tokens/s")
+		})
+	}
+}

@@ -1,0 +1,182 @@
+package nn
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/recurrent-go/recurrent/tensor"
+)
+
+// BatchStepper runs a unidirectional RNN in evaluation mode (no dropout)
+// one time step at a time for a batch of up to Cap independent rows, each
+// with its own state: the inner loop of serving many generations at once,
+// where one matrix-matrix product per weight matrix replaces a
+// matrix-vector product per row, so the weights are read once per step
+// instead of once per row. The states live with the caller ([L, B, H],
+// updated in place), so rows may change between steps.
+//
+// The weights are packed for the GEMM kernel when the stepper is made: a
+// snapshot, like Stepper's input table (make a new stepper after the
+// weights change). It gives the outputs of RNN.Forward with T = 1 up to
+// float32 rounding. A BatchStepper is not safe for concurrent use; its
+// working memory is allocated once, for Cap rows.
+type BatchStepper struct {
+	r          *RNN
+	cap        int
+	nl, nh, ni int
+	wih, whh   []tensor.PackedMat // [L] W_ih^T and W_hh^T packed
+	gi, gh     []float32          // [Cap, G*H] projections of one layer
+	hNext      []float32          // [Cap, H] one layer's new state
+}
+
+// NewBatchStepper returns a stepper for up to capacity rows. It supports
+// the tanh, relu, lstm and gru cells of a unidirectional RNN.
+func (r *RNN) NewBatchStepper(capacity int) (*BatchStepper, error) {
+	if r.d != 1 {
+		return nil, errors.New("nn: NewBatchStepper: a bidirectional RNN cannot run step by step")
+	}
+	switch r.cell {
+	case CellTanh, CellReLU, CellLSTM, CellGRU:
+	default:
+		return nil, fmt.Errorf("nn: NewBatchStepper: the %s cell is not supported (tanh, relu, lstm, gru are)", r.cell)
+	}
+	if capacity < 1 {
+		return nil, fmt.Errorf("nn: NewBatchStepper: capacity %d must be positive", capacity)
+	}
+	L, H, G := r.cfg.NumLayers, r.h, r.g
+	s := &BatchStepper{r: r, cap: capacity, nl: L, nh: H, ni: r.cfg.InputSize,
+		wih: make([]tensor.PackedMat, L), whh: make([]tensor.PackedMat, L),
+		gi: make([]float32, capacity*G*H), gh: make([]float32, capacity*G*H), hNext: make([]float32, capacity*H)}
+	for l, dir := range r.dirs {
+		s.wih[l].Pack(true, dir.in, G*H, dir.wih.Data, dir.in, capacity)
+		s.whh[l].Pack(true, H, G*H, dir.whh.Data, H, capacity)
+	}
+	return s, nil
+}
+
+// Cap returns the largest batch a step takes.
+func (s *BatchStepper) Cap() int { return s.cap }
+
+// InputProjections returns x W_ih^T + b_ih of the first layer for each of
+// the n rows of x [n, I], [n, G*H]: the values Stepper.SetInputTable
+// computes (the same products, so the same rounding), to pass as gi0.
+func (s *BatchStepper) InputProjections(x []float32, n int) ([]float32, error) {
+	if n < 1 || len(x) != n*s.ni {
+		return nil, fmt.Errorf("nn: BatchStepper.InputProjections: %d values, want %d rows x %d", len(x), n, s.ni)
+	}
+	dir := s.r.dirs[0]
+	GH := s.r.g * s.nh
+	out := make([]float32, n*GH)
+	tensor.Sgemm(false, true, n, GH, s.ni, 1, x, s.ni, dir.wih.Data, s.ni, 0, out, GH)
+	if dir.bih != nil {
+		for i := range n {
+			row := out[i*GH : (i+1)*GH]
+			tensor.Add(row, row, dir.bih.Data)
+		}
+	}
+	return out, nil
+}
+
+// Step advances B rows by one step. The first layer's input is x [B, I],
+// or when x is nil gi0 [B, G*H], its input projections with b_ih (rows of
+// InputProjections). h [L, B, H] and, for an LSTM, c [L, B, H] are the
+// states, updated in place. It returns the last layer's output [B, H], a
+// view of h.
+func (s *BatchStepper) Step(B int, x, gi0, h, c []float32) ([]float32, error) {
+	r := s.r
+	L, H, G := s.nl, s.nh, r.g
+	GH := G * H
+	switch {
+	case B < 1 || B > s.cap:
+		return nil, fmt.Errorf("nn: BatchStepper.Step: batch %d outside [1, %d]", B, s.cap)
+	case x == nil && len(gi0) != B*GH:
+		return nil, fmt.Errorf("nn: BatchStepper.Step: gi0 has %d values, want %d", len(gi0), B*GH)
+	case x != nil && len(x) != B*s.ni:
+		return nil, fmt.Errorf("nn: BatchStepper.Step: x has %d values, want %d", len(x), B*s.ni)
+	case len(h) != L*B*H:
+		return nil, fmt.Errorf("nn: BatchStepper.Step: h has %d values, want %d", len(h), L*B*H)
+	case r.cell == CellLSTM && len(c) != L*B*H:
+		return nil, fmt.Errorf("nn: BatchStepper.Step: c has %d values, want %d", len(c), L*B*H)
+	}
+	gi, gh, hn := s.gi[:B*GH], s.gh[:B*GH], s.hNext[:B*H]
+	for l := range L {
+		dir := r.dirs[l]
+		hl := h[l*B*H : (l+1)*B*H]
+		switch {
+		case l == 0 && x == nil:
+			copy(gi, gi0)
+		default:
+			in := x
+			if l > 0 {
+				in = h[(l-1)*B*H : l*B*H]
+			}
+			tensor.SgemmPacked(false, B, 1, in, dir.in, &s.wih[l], 0, gi, GH)
+			if dir.bih != nil {
+				for b := range B {
+					row := gi[b*GH : (b+1)*GH]
+					tensor.Add(row, row, dir.bih.Data)
+				}
+			}
+		}
+		tensor.SgemmPacked(false, B, 1, hl, H, &s.whh[l], 0, gh, GH)
+		if dir.bhh != nil {
+			for b := range B {
+				row := gh[b*GH : (b+1)*GH]
+				tensor.Add(row, row, dir.bhh.Data)
+			}
+		}
+		for b := range B {
+			gib, ghb := gi[b*GH:(b+1)*GH], gh[b*GH:(b+1)*GH]
+			gate := func(g int) (in, rec []float32) { return gib[g*H : (g+1)*H], ghb[g*H : (g+1)*H] }
+			hp, out := hl[b*H:(b+1)*H], hn[b*H:(b+1)*H]
+			switch r.cell {
+			case CellTanh, CellReLU:
+				a, rec := gate(0)
+				tensor.Add(out, a, rec)
+				if r.cell == CellReLU {
+					for j, v := range out {
+						out[j] = max(v, 0)
+					}
+				} else {
+					tensor.Tanh(out, out)
+				}
+			case CellLSTM:
+				for g := range 4 {
+					a, rec := gate(g)
+					tensor.Add(a, a, rec)
+					if g == 2 {
+						tensor.Tanh(a, a)
+					} else {
+						tensor.Sigmoid(a, a)
+					}
+				}
+				ig, _ := gate(0)
+				fg, _ := gate(1)
+				gg, _ := gate(2)
+				og, _ := gate(3)
+				cb := c[l*B*H+b*H : l*B*H+(b+1)*H]
+				for j := range cb {
+					cb[j] = fg[j]*cb[j] + ig[j]*gg[j]
+				}
+				tensor.Tanh(out, cb)
+				tensor.Mul(out, out, og)
+			case CellGRU:
+				for g := range 2 {
+					a, rec := gate(g)
+					tensor.Add(a, a, rec)
+					tensor.Sigmoid(a, a)
+				}
+				rg, _ := gate(0)
+				z, _ := gate(1)
+				n, nh := gate(2)
+				tensor.MulAdd(n, rg, nh)
+				tensor.Tanh(n, n)
+				for j := range out {
+					out[j] = n[j] + z[j]*(hp[j]-n[j])
+				}
+			}
+		}
+		copy(hl, hn)
+	}
+	return h[(L-1)*B*H : L*B*H], nil
+}

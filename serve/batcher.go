@@ -1,0 +1,217 @@
+package serve
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/recurrent-go/recurrent/lm"
+)
+
+// tokEvent is one thing a generation job reports: a token of sample
+// Sample (ID >= 0), or the end of that sample (End).
+type tokEvent struct {
+	Sample int
+	ID     int32
+	End    bool
+}
+
+// genJob is one generate request on an lm model: its samples run one
+// after another (so a request alone gives the command line's samples
+// exactly), each as a stream of the model's continuous batch. The batch
+// loop appends events; the request's goroutine takes them (take), so the
+// loop never waits for a slow client.
+type genJob struct {
+	ctx  context.Context
+	opts []lm.SampleOptions
+
+	mu       sync.Mutex
+	pending  []tokEvent
+	finished bool
+	err      error
+	notify   chan struct{} // capacity 1: "something happened"
+
+	// Owned by the batch loop.
+	cur    int
+	stream *lm.Stream
+}
+
+func newGenJob(ctx context.Context, opts []lm.SampleOptions) *genJob {
+	return &genJob{ctx: ctx, opts: opts, notify: make(chan struct{}, 1)}
+}
+
+func (j *genJob) push(ev tokEvent) {
+	j.mu.Lock()
+	j.pending = append(j.pending, ev)
+	j.mu.Unlock()
+	j.wake()
+}
+
+func (j *genJob) finish(err error) {
+	j.mu.Lock()
+	j.finished, j.err = true, err
+	j.mu.Unlock()
+	j.wake()
+}
+
+func (j *genJob) wake() {
+	select {
+	case j.notify <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the events since the last call, and whether the job has
+// finished (with its error).
+func (j *genJob) take(buf []tokEvent) ([]tokEvent, bool, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	buf = append(buf[:0], j.pending...)
+	j.pending = j.pending[:0]
+	return buf, j.finished, j.err
+}
+
+// batcher runs the continuous batch of one lm model: jobs join between
+// tokens and leave when done or cancelled; each step advances up to
+// maxBatch streams by one token together.
+type batcher struct {
+	batch    *lm.Batch
+	jobs     chan *genJob
+	quit     chan struct{}
+	done     chan struct{}
+	maxBatch int
+	observe  func(batchSize int, tokens int) // metrics hook (per step)
+}
+
+func newBatcher(m *lm.Model, maxBatch int, observe func(int, int)) (*batcher, error) {
+	b, err := m.NewBatch(maxBatch)
+	if err != nil {
+		return nil, err
+	}
+	g := &batcher{batch: b, jobs: make(chan *genJob), quit: make(chan struct{}), done: make(chan struct{}),
+		maxBatch: maxBatch, observe: observe}
+	go g.run()
+	return g, nil
+}
+
+// submit hands a job to the loop (or finishes it when the loop stopped).
+func (g *batcher) submit(j *genJob) {
+	select {
+	case g.jobs <- j:
+	case <-g.quit:
+		j.finish(errShuttingDown)
+	case <-j.ctx.Done():
+		j.finish(j.ctx.Err())
+	}
+}
+
+// close stops the loop once its jobs are finished or cancelled.
+func (g *batcher) close() {
+	close(g.quit)
+	<-g.done
+	g.batch.Close()
+}
+
+// start begins the job's current sample; false when the job is over.
+func (g *batcher) start(j *genJob) bool {
+	for j.cur < len(j.opts) {
+		s, err := g.batch.NewStream(j.opts[j.cur])
+		if err != nil {
+			j.finish(err)
+			return false
+		}
+		if !s.Done() {
+			j.stream = s
+			return true
+		}
+		j.push(tokEvent{Sample: j.cur, ID: -1, End: true}) // a zero-length sample
+		j.cur++
+	}
+	j.finish(nil)
+	return false
+}
+
+func (g *batcher) run() {
+	defer close(g.done)
+	var (
+		active, waiting []*genJob
+		streams         []*lm.Stream
+		emitted         = make([]int32, g.maxBatch)
+		quitting        bool
+	)
+	add := func(j *genJob) {
+		if g.start(j) {
+			waiting = append(waiting, j)
+		}
+	}
+	for {
+		if len(active)+len(waiting) == 0 {
+			if quitting {
+				return
+			}
+			select {
+			case j := <-g.jobs:
+				add(j)
+			case <-g.quit:
+				return
+			}
+		}
+	join:
+		for {
+			select {
+			case j := <-g.jobs:
+				add(j)
+			case <-g.quit:
+				quitting = true
+				break join
+			default:
+				break join
+			}
+		}
+		// Leave: cancelled jobs (client gone, deadline).
+		drop := func(j *genJob) bool {
+			if err := j.ctx.Err(); err != nil {
+				j.finish(err)
+				return true
+			}
+			return false
+		}
+		active = slices.DeleteFunc(active, drop)
+		waiting = slices.DeleteFunc(waiting, drop)
+		for len(active) < g.maxBatch && len(waiting) > 0 {
+			active, waiting = append(active, waiting[0]), waiting[1:]
+		}
+		if len(active) == 0 {
+			continue
+		}
+		streams = streams[:0]
+		for _, j := range active {
+			streams = append(streams, j.stream)
+		}
+		if err := g.batch.Step(streams, emitted); err != nil {
+			for _, j := range active {
+				j.finish(err)
+			}
+			active = active[:0]
+			continue
+		}
+		n := 0
+		for i, j := range active {
+			if id := emitted[i]; id >= 0 {
+				n++
+				j.push(tokEvent{Sample: j.cur, ID: id})
+			}
+			if j.stream.Done() {
+				j.push(tokEvent{Sample: j.cur, ID: -1, End: true})
+				j.cur++
+				if !g.start(j) {
+					active[i] = nil
+				}
+			}
+		}
+		if g.observe != nil {
+			g.observe(len(streams), n)
+		}
+		active = slices.DeleteFunc(active, func(j *genJob) bool { return j == nil })
+	}
+}

@@ -1,0 +1,494 @@
+package serve
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/recurrent-go/recurrent/infer"
+)
+
+// Limits on the sizes a request may ask for (beyond the body size).
+const (
+	maxItems = 4096 // texts, words or pairs in one request
+	maxTopN  = 1000
+	maxBeam  = 64
+)
+
+func checkItems(field string, n int) error {
+	switch {
+	case n == 0:
+		return errorf(http.StatusBadRequest, "field %q: required, a non-empty array", field)
+	case n > maxItems:
+		return errorf(http.StatusBadRequest, "field %q: %d items, at most %d per request", field, n, maxItems)
+	}
+	return nil
+}
+
+// generateRequest is the body of POST /v1/generate.
+type generateRequest struct {
+	Model string `json:"model"`
+	infer.GenerateOptions
+	Stream bool `json:"stream"`
+}
+
+// tokenEvent is one event of a streamed generation.
+type tokenEvent struct {
+	Sample int    `json:"sample"`
+	Index  int    `json:"index"`
+	Token  string `json:"token"`
+}
+
+// doneEvent is the last event of a streamed generation.
+type doneEvent struct {
+	Done    bool     `json:"done"`
+	Samples []string `json:"samples"`
+	Tokens  int      `json:"tokens"`
+	Seconds float64  `json:"seconds"`
+}
+
+// sse writes Server-Sent Events. add queues an event and flush writes the
+// queued ones and flushes them to the client, so that tokens produced
+// while the client's goroutine was busy go out in one write.
+type sse struct {
+	w       http.ResponseWriter
+	started bool
+	buf     []byte
+}
+
+func (e *sse) add(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	e.buf = append(e.buf, "data: "...)
+	e.buf = append(e.buf, b...)
+	e.buf = append(e.buf, "\n\n"...)
+	return nil
+}
+
+func (e *sse) flush() error {
+	if !e.started {
+		h := e.w.Header()
+		h.Set("Content-Type", "text/event-stream")
+		h.Set("Cache-Control", "no-cache")
+		h.Set("X-Accel-Buffering", "no")
+		e.w.WriteHeader(http.StatusOK)
+		e.started = true
+	}
+	if len(e.buf) == 0 {
+		return nil
+	}
+	_, err := e.w.Write(e.buf)
+	e.buf = e.buf[:0]
+	if err != nil {
+		return err
+	}
+	if f, ok := e.w.(http.Flusher); ok {
+		f.Flush()
+	}
+	return nil
+}
+
+// send writes one event now.
+func (e *sse) send(v any) error {
+	if err := e.add(v); err != nil {
+		return err
+	}
+	return e.flush()
+}
+
+// fail reports an error inside a started stream (as an "error" event).
+func (e *sse) fail(err error) {
+	b, _ := json.Marshal(map[string]string{"error": err.Error()})
+	fmt.Fprintf(e.w, "event: error\ndata: %s\n\n", b)
+	if f, ok := e.w.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request) error {
+	var req generateRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	e, err := s.model(req.Model)
+	if err != nil {
+		return err
+	}
+	if req.Length != nil && *req.Length > s.opt.MaxLength {
+		return errorf(http.StatusBadRequest, "field \"length\": %d is over the server's cap of %d tokens", *req.Length, s.opt.MaxLength)
+	}
+	if req.N > s.opt.MaxSamples {
+		return errorf(http.StatusBadRequest, "field \"n\": %d is over the server's cap of %d samples", req.N, s.opt.MaxSamples)
+	}
+	start := time.Now()
+	switch m := e.model.(type) {
+	case *infer.LM:
+		return s.generateLM(w, r, e, m, req, start)
+	case *infer.CondLM:
+		if req.Label == "" {
+			return errorf(http.StatusBadRequest, "field \"label\": required by the conditional model %q (one of %q)", e.name, m.Labels())
+		}
+		out := &sse{w: w}
+		var samples []string
+		total := 0
+		err := m.Generate(r.Context(), req.GenerateOptions, func(cs infer.CondSample) error {
+			samples = append(samples, cs.Text)
+			if req.Stream {
+				for i, p := range cs.Pieces {
+					if err := out.send(tokenEvent{Sample: len(samples) - 1, Index: i, Token: p}); err != nil {
+						return err
+					}
+				}
+			}
+			total += len(cs.Pieces)
+			s.metrics.tokens.WithLabelValues(e.name).Add(float64(len(cs.Pieces)))
+			return nil
+		})
+		if err != nil {
+			if out.started {
+				out.fail(err)
+			}
+			return err
+		}
+		if req.Stream {
+			return out.send(doneEvent{Done: true, Samples: samples, Tokens: total, Seconds: time.Since(start).Seconds()})
+		}
+		return writeJSON(w, http.StatusOK, infer.GenerateResult{Samples: samples})
+	}
+	return kindErr(e, "/v1/generate", infer.KindLM, infer.KindConditional)
+}
+
+// generateLM runs the request's samples in the model's continuous batch.
+func (s *Server) generateLM(w http.ResponseWriter, r *http.Request, e *entry, l *infer.LM, req generateRequest, start time.Time) error {
+	opts, err := l.PlanOptions(req.GenerateOptions)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	j := newGenJob(ctx, opts)
+	go e.gen.submit(j)
+	var (
+		out     = &sse{w: w}
+		ids     = make([][]int32, len(opts))
+		dets    = make([]*infer.Detokenizer, len(opts))
+		samples []string
+		buf     []tokEvent
+		total   int
+	)
+	for i := range dets {
+		dets[i] = l.NewDetokenizer(req.Prompt)
+	}
+	for {
+		select {
+		case <-j.notify:
+		case <-ctx.Done():
+			if out.started {
+				out.fail(ctx.Err())
+			}
+			return ctx.Err()
+		}
+		evs, finished, jerr := j.take(buf)
+		buf = evs
+		for _, ev := range evs {
+			if ev.End {
+				text, err := l.SampleText(req.Prompt, ids[ev.Sample])
+				if err != nil {
+					return err
+				}
+				samples = append(samples, infer.JSONSample(text))
+				continue
+			}
+			ids[ev.Sample] = append(ids[ev.Sample], ev.ID)
+			total++
+			if req.Stream {
+				if err := out.add(tokenEvent{Sample: ev.Sample, Index: len(ids[ev.Sample]) - 1, Token: dets[ev.Sample].Piece(ev.ID)}); err != nil {
+					return err
+				}
+			}
+		}
+		if req.Stream && len(out.buf) > 0 {
+			if err := out.flush(); err != nil {
+				return err // the client went away: ctx ends the job
+			}
+		}
+		if !finished {
+			continue
+		}
+		if jerr != nil {
+			if out.started {
+				out.fail(jerr)
+			}
+			return jerr
+		}
+		if req.Stream {
+			return out.send(doneEvent{Done: true, Samples: samples, Tokens: total, Seconds: time.Since(start).Seconds()})
+		}
+		if samples == nil {
+			samples = []string{}
+		}
+		return writeJSON(w, http.StatusOK, infer.GenerateResult{Samples: samples})
+	}
+}
+
+type textsRequest struct {
+	Model       string   `json:"model"`
+	Texts       []string `json:"texts"`
+	TokenScores bool     `json:"token_scores"`
+}
+
+func (s *Server) handleScore(w http.ResponseWriter, r *http.Request) error {
+	var req textsRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	e, err := s.model(req.Model)
+	if err != nil {
+		return err
+	}
+	l, ok := e.model.(*infer.LM)
+	if !ok {
+		return kindErr(e, "/v1/score", infer.KindLM)
+	}
+	if err := checkItems("texts", len(req.Texts)); err != nil {
+		return err
+	}
+	res, err := l.Score(r.Context(), req.Texts, 64, req.TokenScores)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) handleClassify(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Model string   `json:"model"`
+		Texts []string `json:"texts"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	e, err := s.model(req.Model)
+	if err != nil {
+		return err
+	}
+	c, ok := e.model.(*infer.Classifier)
+	if !ok {
+		return kindErr(e, "/v1/classify", infer.KindClassify)
+	}
+	if err := checkItems("texts", len(req.Texts)); err != nil {
+		return err
+	}
+	res, err := c.Predict(r.Context(), req.Texts, 256)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) handleTag(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Model  string     `json:"model"`
+		Texts  []string   `json:"texts"`
+		Tokens [][]string `json:"tokens"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	e, err := s.model(req.Model)
+	if err != nil {
+		return err
+	}
+	t, ok := e.model.(*infer.Tagger)
+	if !ok {
+		return kindErr(e, "/v1/tag", infer.KindTag)
+	}
+	var res *infer.TagResult
+	switch {
+	case (req.Texts == nil) == (req.Tokens == nil):
+		return errorf(http.StatusBadRequest, `give one of the fields "texts" (raw text) and "tokens" (tokenized sentences)`)
+	case req.Texts != nil:
+		if err := checkItems("texts", len(req.Texts)); err != nil {
+			return err
+		}
+		res, err = t.TagTexts(r.Context(), req.Texts, 128)
+	default:
+		if err := checkItems("tokens", len(req.Tokens)); err != nil {
+			return err
+		}
+		res, err = t.Tag(r.Context(), req.Tokens, 128)
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) handleTranslate(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Model string   `json:"model"`
+		Texts []string `json:"texts"`
+		infer.TranslateOptions
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	e, err := s.model(req.Model)
+	if err != nil {
+		return err
+	}
+	t, ok := e.model.(*infer.Translator)
+	if !ok {
+		return kindErr(e, "/v1/translate", infer.KindTranslate)
+	}
+	if err := checkItems("texts", len(req.Texts)); err != nil {
+		return err
+	}
+	if req.Beam > maxBeam {
+		return errorf(http.StatusBadRequest, "field \"beam\": %d is over the server's cap of %d", req.Beam, maxBeam)
+	}
+	if req.MaxLen > s.opt.MaxLength {
+		return errorf(http.StatusBadRequest, "field \"max_len\": %d is over the server's cap of %d", req.MaxLen, s.opt.MaxLength)
+	}
+	res, err := t.Translate(r.Context(), req.Texts, req.TranslateOptions)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+// vectorsModel returns the request's vector model.
+func (s *Server) vectorsModel(name, route string) (*infer.Vectors, error) {
+	e, err := s.model(name)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := e.model.(*infer.Vectors)
+	if !ok {
+		return nil, kindErr(e, route, infer.KindVectors)
+	}
+	return v, nil
+}
+
+func topN(n *int, def int) (int, error) {
+	if n == nil {
+		return def, nil
+	}
+	if *n < 1 || *n > maxTopN {
+		return 0, errorf(http.StatusBadRequest, "field \"topn\": %d outside [1, %d]", *n, maxTopN)
+	}
+	return *n, nil
+}
+
+func (s *Server) handleSimilar(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Model    string   `json:"model"`
+		Positive []string `json:"positive"`
+		Negative []string `json:"negative"`
+		TopN     *int     `json:"topn"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	v, err := s.vectorsModel(req.Model, "/v1/similar")
+	if err != nil {
+		return err
+	}
+	if err := checkItems("positive", len(req.Positive)); err != nil {
+		return err
+	}
+	n, err := topN(req.TopN, 10)
+	if err != nil {
+		return err
+	}
+	res, err := v.Similar(req.Positive, req.Negative, n)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) handleAnalogy(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Model  string `json:"model"`
+		A      string `json:"a"`
+		B      string `json:"b"`
+		C      string `json:"c"`
+		TopN   *int   `json:"topn"`
+		Method string `json:"method"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	v, err := s.vectorsModel(req.Model, "/v1/analogy")
+	if err != nil {
+		return err
+	}
+	for f, x := range map[string]string{"a": req.A, "b": req.B, "c": req.C} {
+		if x == "" {
+			return errorf(http.StatusBadRequest, "field %q: required (a is to b as c is to ?)", f)
+		}
+	}
+	n, err := topN(req.TopN, 5)
+	if err != nil {
+		return err
+	}
+	res, err := v.Analogy(req.A, req.B, req.C, req.Method, n)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) handleSimilarity(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Model string     `json:"model"`
+		Pairs [][]string `json:"pairs"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	v, err := s.vectorsModel(req.Model, "/v1/similarity")
+	if err != nil {
+		return err
+	}
+	if err := checkItems("pairs", len(req.Pairs)); err != nil {
+		return err
+	}
+	pairs := make([][2]string, len(req.Pairs))
+	for i, p := range req.Pairs {
+		if len(p) != 2 {
+			return errorf(http.StatusBadRequest, "field \"pairs\": item %d has %d words, want 2", i, len(p))
+		}
+		pairs[i] = [2]string{p[0], p[1]}
+	}
+	res, err := v.Similarity(pairs)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) handleProject(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Model string   `json:"model"`
+		Words []string `json:"words"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	v, err := s.vectorsModel(req.Model, "/v1/project")
+	if err != nil {
+		return err
+	}
+	if err := checkItems("words", len(req.Words)); err != nil {
+		return err
+	}
+	res, err := v.Project(req.Words)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}

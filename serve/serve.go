@@ -1,0 +1,470 @@
+// Package serve is recurrent's HTTP API and web page: an http.Handler
+// built from models loaded by package infer, which any Go program can
+// mount in its own server (recurrent serve is a thin main around it).
+//
+// Routes (JSON in and out; the model is named in the body):
+//
+//	GET  /v1/models      {"models": [{"name", "kind", "config"}]}
+//	POST /v1/generate    lm, lm-conditional (with "stream": Server-Sent Events)
+//	POST /v1/score       lm
+//	POST /v1/classify    classify
+//	POST /v1/tag         tag
+//	POST /v1/translate   translate
+//	POST /v1/similar, /v1/analogy, /v1/similarity, /v1/project   vectors
+//	GET  /healthz, /metrics (Prometheus), / (the web page)
+//
+// Errors are {"error": "..."} with 400 (malformed JSON or an invalid
+// value, naming the field; an operation the model's kind lacks), 401
+// (missing bearer token when one is set), 404 (unknown model or route),
+// 405, 413 (body over the limit), 429 with Retry-After (queue full), 500
+// (a panic: the server keeps serving), 503 (loading or shutting down) and
+// 504 (the request's deadline passed).
+//
+// Concurrent generate requests on one lm model share a batched recurrent
+// step per token (continuous batching, see lm.Batch); every other
+// operation runs in the request's goroutine on a model that is safe for
+// concurrent use (see package infer).
+package serve
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/recurrent-go/recurrent/infer"
+)
+
+// Options configure a Server. Zero fields take the defaults given.
+type Options struct {
+	// MaxBatch is the most generation streams of one model stepped
+	// together (default 32).
+	MaxBatch int
+	// Queue is the most /v1 requests admitted at once, running or
+	// waiting; more get 429 (default 64).
+	Queue int
+	// Timeout is each request's deadline (default 2 minutes).
+	Timeout time.Duration
+	// MaxBody is the largest request body in bytes (default 1 MiB).
+	MaxBody int64
+	// MaxLength caps a generation's length in tokens (default 2000) and
+	// MaxSamples its number of samples (default 16).
+	MaxLength, MaxSamples int
+	// Token, when set, is required as "Authorization: Bearer <Token>" on
+	// every /v1 route.
+	Token string
+	// Logger receives one line per request (nil: slog.Default()).
+	Logger *slog.Logger
+	// Registry receives the metrics (nil: a new registry, served at
+	// /metrics with the Go runtime and process collectors).
+	Registry *prometheus.Registry
+
+	// stepDelay slows every generation step (tests that watch a stream).
+	stepDelay time.Duration
+}
+
+func (o *Options) defaults() {
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 32
+	}
+	if o.Queue <= 0 {
+		o.Queue = 64
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 2 * time.Minute
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = 1 << 20
+	}
+	if o.MaxLength <= 0 {
+		o.MaxLength = 2000
+	}
+	if o.MaxSamples <= 0 {
+		o.MaxSamples = 16
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// entry is one named model.
+type entry struct {
+	name  string
+	model infer.Model
+	gen   *batcher // lm models only
+}
+
+// Server is the http.Handler. Models are added with Add before Ready;
+// until then every route but /metrics answers 503.
+type Server struct {
+	opt      Options
+	mu       sync.RWMutex
+	models   map[string]*entry
+	ready    atomic.Bool
+	closing  atomic.Bool
+	inFlight atomic.Int64
+	wg       sync.WaitGroup
+	routes   map[string]route
+	metrics  *metrics
+	// hook, when set (tests), runs at the start of every API handler.
+	hook func(route string)
+}
+
+type route struct {
+	method string
+	auth   bool // a /v1 route: token and queue apply
+	h      func(w http.ResponseWriter, r *http.Request) error
+}
+
+// New returns a server with no models, answering 503 until Ready.
+func New(opt Options) *Server {
+	opt.defaults()
+	s := &Server{opt: opt, models: map[string]*entry{}}
+	reg := opt.Registry
+	own := reg == nil
+	if own {
+		reg = prometheus.NewRegistry()
+	}
+	s.metrics = newMetrics(reg, own, func() float64 { return float64(s.inFlight.Load()) })
+	s.routes = map[string]route{
+		"/":              {http.MethodGet, false, s.handlePage},
+		"/healthz":       {http.MethodGet, false, s.handleHealth},
+		"/metrics":       {http.MethodGet, false, nil},
+		"/v1/models":     {http.MethodGet, true, s.handleModels},
+		"/v1/generate":   {http.MethodPost, true, s.handleGenerate},
+		"/v1/score":      {http.MethodPost, true, s.handleScore},
+		"/v1/classify":   {http.MethodPost, true, s.handleClassify},
+		"/v1/tag":        {http.MethodPost, true, s.handleTag},
+		"/v1/translate":  {http.MethodPost, true, s.handleTranslate},
+		"/v1/similar":    {http.MethodPost, true, s.handleSimilar},
+		"/v1/analogy":    {http.MethodPost, true, s.handleAnalogy},
+		"/v1/similarity": {http.MethodPost, true, s.handleSimilarity},
+		"/v1/project":    {http.MethodPost, true, s.handleProject},
+	}
+	s.routes["/metrics"] = route{http.MethodGet, false, func(w http.ResponseWriter, r *http.Request) error {
+		promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+		return nil
+	}}
+	return s
+}
+
+// Add makes model available under name (a language model also gets its
+// continuous batch). Names are unique.
+func (s *Server) Add(name string, m infer.Model) error {
+	if name == "" || strings.ContainsAny(name, " \t\n/") {
+		return fmt.Errorf("serve: model name %q: want a non-empty name without spaces or slashes", name)
+	}
+	e := &entry{name: name, model: m}
+	if l, ok := m.(*infer.LM); ok {
+		g, err := newBatcher(l.M, s.opt.MaxBatch, func(b, n int) {
+			s.metrics.step(name, b, n)
+			if s.opt.stepDelay > 0 {
+				time.Sleep(s.opt.stepDelay)
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("serve: %s: %w", name, err)
+		}
+		e.gen = g
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, dup := s.models[name]; dup {
+		if e.gen != nil {
+			e.gen.close()
+		}
+		return fmt.Errorf("serve: two models named %q", name)
+	}
+	s.models[name] = e
+	return nil
+}
+
+// Ready opens the API once the models are added.
+func (s *Server) Ready() { s.ready.Store(true) }
+
+// Close makes every new request answer 503, waits for the requests in
+// flight (or ctx) and stops the generation loops.
+func (s *Server) Close(ctx context.Context) error {
+	s.closing.Store(true)
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.models {
+		if e.gen != nil && err == nil {
+			e.gen.close()
+		}
+	}
+	return err
+}
+
+// httpError is an error with its status.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func errorf(status int, format string, args ...any) error {
+	return &httpError{status, fmt.Sprintf(format, args...)}
+}
+
+var errShuttingDown = errorf(http.StatusServiceUnavailable, "the server is shutting down")
+
+// statusWriter records the status and size of an answer.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ServeHTTP routes, authenticates, admits, recovers from panics, logs and
+// counts every request.
+func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	w := &statusWriter{ResponseWriter: rw}
+	name := "unknown"
+	defer func() {
+		if v := recover(); v != nil {
+			s.opt.Logger.Error("panic", "route", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if w.status == 0 {
+				writeError(w, errorf(http.StatusInternalServerError, "internal error: %v", v))
+			}
+		}
+		if w.status == 0 {
+			w.status = http.StatusOK
+		}
+		d := time.Since(start)
+		s.metrics.request(name, w.status, d)
+		s.opt.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", w.status,
+			"bytes", w.bytes, "ms", float64(d.Microseconds())/1000, "remote", r.RemoteAddr)
+	}()
+	rt, ok := s.routes[r.URL.Path]
+	if !ok {
+		writeError(w, errorf(http.StatusNotFound, "no route %s (see GET /v1/models and the API in the README)", r.URL.Path))
+		return
+	}
+	name = r.URL.Path
+	if r.Method != rt.method && !(rt.method == http.MethodGet && r.Method == http.MethodHead) {
+		w.Header().Set("Allow", rt.method)
+		writeError(w, errorf(http.StatusMethodNotAllowed, "%s %s: use %s", r.Method, r.URL.Path, rt.method))
+		return
+	}
+	if name != "/metrics" && (!s.ready.Load() || s.closing.Load()) {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, errorf(http.StatusServiceUnavailable, "the server is %s", map[bool]string{true: "shutting down", false: "loading its models"}[s.closing.Load()]))
+		return
+	}
+	if rt.auth {
+		if s.opt.Token != "" && !s.authorized(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="recurrent"`)
+			writeError(w, errorf(http.StatusUnauthorized, "missing or wrong bearer token (Authorization: Bearer <token>)"))
+			return
+		}
+		if s.inFlight.Add(1) > int64(s.opt.Queue) {
+			s.inFlight.Add(-1)
+			w.Header().Set("Retry-After", "1")
+			writeError(w, errorf(http.StatusTooManyRequests, "the server is busy (%d requests in flight); retry later", s.opt.Queue))
+			return
+		}
+		s.wg.Add(1)
+		defer func() { s.inFlight.Add(-1); s.wg.Done() }()
+		r.Body = http.MaxBytesReader(w, r.Body, s.opt.MaxBody)
+		ctx, cancel := context.WithTimeout(r.Context(), s.opt.Timeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
+	if s.hook != nil {
+		s.hook(name)
+	}
+	if err := rt.h(w, r); err != nil {
+		if w.status != 0 {
+			return // an event stream already started; it reports its own errors
+		}
+		writeError(w, err)
+	}
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(tok), []byte(s.opt.Token)) == 1
+}
+
+// writeError answers err as {"error": ...} with its status.
+func writeError(w http.ResponseWriter, err error) {
+	status := http.StatusInternalServerError
+	var he *httpError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &he):
+		status = he.status
+	case errors.As(err, &mbe):
+		status = http.StatusRequestEntityTooLarge
+		err = fmt.Errorf("request body over the limit of %d bytes", mbe.Limit)
+	case errors.Is(err, infer.ErrInput):
+		status = http.StatusBadRequest
+	case errors.Is(err, context.DeadlineExceeded):
+		status = http.StatusGatewayTimeout
+		err = errors.New("the request's deadline passed")
+	case errors.Is(err, context.Canceled):
+		status = 499 // the client went away; nobody reads this
+	}
+	writeJSON(w, status, map[string]string{"error": err.Error()})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(v)
+}
+
+// decode reads the JSON body into v: unknown fields, trailing data and
+// values of the wrong type are 400 errors naming the field.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &mbe):
+			return err
+		case errors.As(err, &te):
+			field := te.Field[strings.LastIndexByte(te.Field, '.')+1:] // without an embedded struct's name
+			return errorf(http.StatusBadRequest, "field %q: got a JSON %s, want %s", field, te.Value, jsonType(te.Type.String()))
+		case errors.As(err, &se):
+			return errorf(http.StatusBadRequest, "malformed JSON at byte %d: %v", se.Offset, err)
+		case errors.Is(err, io.EOF):
+			return errorf(http.StatusBadRequest, "empty body: want a JSON object")
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return errorf(http.StatusBadRequest, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		}
+		return errorf(http.StatusBadRequest, "malformed JSON: %v", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return errorf(http.StatusBadRequest, "malformed JSON: data after the object")
+	}
+	return nil
+}
+
+func jsonType(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	case goType == "string":
+		return "a string"
+	case goType == "bool":
+		return "a boolean"
+	case strings.Contains(goType, "int") || strings.Contains(goType, "float"):
+		return "a number"
+	}
+	return goType
+}
+
+// model returns the named model, or a 400/404 error.
+func (s *Server) model(name string) (*entry, error) {
+	if name == "" {
+		return nil, errorf(http.StatusBadRequest, `field "model": required (see GET /v1/models)`)
+	}
+	s.mu.RLock()
+	e, ok := s.models[name]
+	s.mu.RUnlock()
+	if !ok {
+		return nil, errorf(http.StatusNotFound, "unknown model %q (see GET /v1/models)", name)
+	}
+	return e, nil
+}
+
+// kindErr is the 400 of an operation the model's kind lacks.
+func kindErr(e *entry, route string, want ...infer.Kind) error {
+	ws := make([]string, len(want))
+	for i, k := range want {
+		ws[i] = string(k)
+	}
+	return errorf(http.StatusBadRequest, "model %q is a %s model; %s needs a %s model", e.name, e.model.Kind(), route, strings.Join(ws, " or "))
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
+	s.mu.RLock()
+	n := len(s.models)
+	s.mu.RUnlock()
+	return writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "models": n})
+}
+
+// ModelInfo is one entry of GET /v1/models.
+type ModelInfo struct {
+	Name   string     `json:"name"`
+	Kind   infer.Kind `json:"kind"`
+	Config any        `json:"config"`
+	// Examples are a few words of a vector model's vocabulary, for the
+	// web page's prefilled queries.
+	Examples []string `json:"examples,omitempty"`
+}
+
+func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) error {
+	s.mu.RLock()
+	out := make([]ModelInfo, 0, len(s.models))
+	for _, e := range s.models {
+		mi := ModelInfo{Name: e.name, Kind: e.model.Kind(), Config: e.model.Config()}
+		if v, ok := e.model.(*infer.Vectors); ok {
+			mi.Examples = v.X.V.Words[:min(12, v.X.V.Len())]
+		}
+		out = append(out, mi)
+	}
+	s.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return writeJSON(w, http.StatusOK, map[string]any{"models": out})
+}
