@@ -26,10 +26,12 @@ func run(t *testing.T, build func(beam.Scope)) {
 	t.Helper()
 	p, s := beam.NewPipelineWithRoot()
 	build(s)
-	if err := ptest.Run(p); err != nil {
+	if err := runPipeline(p); err != nil {
 		t.Fatal(err)
 	}
 }
+
+func runPipeline(p *beam.Pipeline) error { return ptest.Run(p) }
 
 // TestVocabIdentical counts the shards on Prism with several tokenizer
 // settings; each vocabulary file must be byte-identical to the
