@@ -15,8 +15,17 @@ import (
 	"github.com/recurrent-go/recurrent/vectors/glove"
 )
 
-// TestMain runs every pipeline on the Prism runner, in-process.
-func TestMain(m *testing.M) { ptest.MainWithDefault(m, "prism") }
+// TestMain runs every pipeline on the Prism runner, in-process, and
+// removes the models and CLI the predict tests build.
+func TestMain(m *testing.M) {
+	code := ptest.MainRetWithDefault(m, "prism")
+	for _, d := range []string{filepath.Dir(cliPath), filepath.Dir(modelPaths.Vectors)} {
+		if d != "." {
+			os.RemoveAll(d)
+		}
+	}
+	os.Exit(code)
+}
 
 var shards = []string{"../testdata/shakespeare-00.txt", "../testdata/shakespeare-01.txt", "../testdata/shakespeare-02.txt.gz"}
 
