@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -138,7 +139,7 @@ type Trainer struct {
 	// Dir, if not empty, is the checkpoint directory written during Run.
 	Dir string
 
-	opt   Optimizer
+	opt   optim.Optimizer
 	train []int32
 	valid []int32
 	sb    *text.StreamBatcher
@@ -194,7 +195,7 @@ func NewTrainer(m *Model, train, valid []int32, cfg TrainConfig) (*Trainer, erro
 			return nil, fmt.Errorf("lm: validation data: %w", err)
 		}
 	}
-	opt, err := NewOptimizer(cfg.Optimizer, m.Params(), cfg.LR, cfg.WeightDecay)
+	opt, err := optim.New(cfg.Optimizer, m.Params(), optim.Options{LR: cfg.LR, WeightDecay: cfg.WeightDecay})
 	if err != nil {
 		return nil, err
 	}

@@ -197,7 +197,7 @@ func benchTrain(ctx context.Context, m *lm.Model, c rnnBenchConfig, budget time.
 	for i := range x {
 		x[i], y[i] = int32(rng.IntN(c.Vocab)), int32(rng.IntN(c.Vocab))
 	}
-	opt, err := lm.NewOptimizer("adam", m.Params(), 2e-3, 0)
+	opt, err := optim.New("adam", m.Params(), optim.Options{LR: 2e-3})
 	if err != nil {
 		return 0, 0, 0, 0, err
 	}
