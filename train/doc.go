@@ -17,8 +17,8 @@
 //     the end of each epoch, and annealing on a plateau of the evaluation
 //     (optim.ReduceLROnPlateau).
 //   - gradient clipping and the divergence rule (see Options.DivergeFactor):
-//     a non-finite loss, or one above DivergeFactor times the running median
-//     of recent losses (at least 1 nat), stops the run with an error
+//     a non-finite loss, or one above DivergeFactor times the lowest running
+//     median of recent losses (at least 1 nat), stops the run with an error
 //     wrapping ErrDiverged; nothing diverged is saved, so the checkpoint
 //     directory keeps the last good checkpoint, and no file the loop writes
 //     ever holds a non-finite number.

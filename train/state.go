@@ -84,6 +84,7 @@ type state struct {
 	SinceLoss float64            `json:"since_loss,omitempty"`
 	SinceN    int                `json:"since_n,omitempty"`
 	Recent    []float64          `json:"recent_losses,omitempty"`
+	LossRef   *float64           `json:"loss_reference,omitempty"`
 	Data      []Fingerprint      `json:"data,omitempty"`
 }
 
@@ -108,6 +109,9 @@ func (l *Loop) Save(dir string) error {
 	st := state{Format: StateFormat, Pos: l.pos, LR: l.opt.LR(), LRScale: l.lrScale, Best: l.best, Last: l.last,
 		Bad: l.early.Bad, Plateau: l.plateauSt, History: l.history, SinceLoss: l.sinceLoss, SinceN: l.sinceN,
 		Recent: l.div.recentLosses(), Data: l.Options.Data}
+	if finite(l.div.ref) {
+		st.LossRef = &l.div.ref
+	}
 	if !finite(st.LR) || !finite(st.LRScale) || !finite(st.SinceLoss) {
 		return fmt.Errorf("train: save %s: %w: learning rate %v, scale %v, loss sum %v", dir, ErrDiverged, st.LR, st.LRScale, st.SinceLoss)
 	}
@@ -184,7 +188,11 @@ func Resume(dir string, task Task, opt optim.Optimizer, o Options) (*Loop, error
 	if l.lrScale == 0 {
 		l.lrScale = 1
 	}
-	l.div.restore(st.Recent)
+	ref := math.Inf(1)
+	if st.LossRef != nil && finite(*st.LossRef) {
+		ref = *st.LossRef
+	}
+	l.div.restore(st.Recent, ref)
 	return l, nil
 }
 
@@ -198,7 +206,11 @@ func checkData(dir string, saved, now []Fingerprint) error {
 			}
 			found = true
 			if s != n {
-				return fmt.Errorf("train: resume %s: the %s data differ from the checkpoint's (%d items then, %d now)", dir, n.Name, s.Len, n.Len)
+				what := fmt.Sprintf("%d items then, %d now", s.Len, n.Len)
+				if s.Len == n.Len {
+					what = fmt.Sprintf("%d items, other content", n.Len)
+				}
+				return fmt.Errorf("train: resume %s: the %s data differ from the checkpoint's (%s)", dir, n.Name, what)
 			}
 		}
 		if !found && n.Len > 0 {
@@ -252,7 +264,7 @@ func CheckDir(dir string, replace bool) error {
 				return fmt.Errorf("train: %w", err)
 			}
 			if len(es) > 0 {
-				return fmt.Errorf("train: %s already holds files (a checkpoint?); resume it or allow overwriting it", dir)
+				return fmt.Errorf("train: %s already holds files (a checkpoint?)", dir)
 			}
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -274,13 +286,15 @@ func CheckDir(dir string, replace bool) error {
 	return nil
 }
 
-// divergence is the divergence rule of Options.DivergeFactor over a ring
-// of recent losses, allocated once.
+// divergence is the divergence rule of Options.DivergeFactor: a ring of
+// recent losses (allocated once) whose median is taken after every step,
+// and the lowest such median so far, the reference a loss is held to.
 type divergence struct {
 	factor  float64
 	ring    []float64 // the last len(ring) losses, oldest at next when full
 	n, next int
 	scratch []float64
+	ref     float64 // lowest running median so far (+Inf: none)
 }
 
 func (d *divergence) setup(factor float64, window int) {
@@ -291,10 +305,13 @@ func (d *divergence) setup(factor float64, window int) {
 		window = 100
 	}
 	d.factor = factor
+	if d.ring == nil {
+		d.ref = math.Inf(1)
+	}
 	if len(d.ring) != window {
-		old := d.recentLosses()
+		old, ref := d.recentLosses(), d.ref
 		d.ring, d.scratch, d.n, d.next = make([]float64, window), make([]float64, window), 0, 0
-		d.restore(old)
+		d.restore(old, ref)
 	}
 }
 
@@ -303,25 +320,21 @@ func (d *divergence) check(loss float64) error {
 	if !finite(loss) {
 		return fmt.Errorf("%w: the loss is %v", ErrDiverged, loss)
 	}
-	if d.factor < 0 || d.n < max(len(d.ring)/10, 1) {
-		return nil
-	}
-	s := d.scratch[:d.n]
-	copy(s, d.ring[:d.n])
-	med := median(s)
-	if loss > d.factor*math.Max(med, 1) {
-		return fmt.Errorf("%w: the loss %.4g is above %g times the median %.4g of the last %d steps", ErrDiverged, loss, d.factor, med, d.n)
+	if d.factor > 0 && finite(d.ref) && loss > d.factor*math.Max(d.ref, 1) {
+		return fmt.Errorf("%w: the loss %.4g is above %g times the reference %.4g (the lowest running median of the step losses, at least 1)",
+			ErrDiverged, loss, d.factor, math.Max(d.ref, 1))
 	}
 	return nil
 }
 
+// add records a loss and updates the reference.
 func (d *divergence) add(loss float64) {
-	if len(d.ring) == 0 {
-		return
-	}
 	d.ring[d.next] = loss
 	d.next = (d.next + 1) % len(d.ring)
 	d.n = min(d.n+1, len(d.ring))
+	s := d.scratch[:d.n]
+	copy(s, d.ring[:d.n])
+	d.ref = math.Min(d.ref, median(s))
 }
 
 // recentLosses returns the ring's losses, oldest first.
@@ -337,14 +350,18 @@ func (d *divergence) recentLosses() []float64 {
 	return out
 }
 
-// restore refills the ring with losses, oldest first (finite ones only).
-func (d *divergence) restore(losses []float64) {
+// restore refills the ring with losses, oldest first (finite ones only),
+// and sets the reference (+Inf: none).
+func (d *divergence) restore(losses []float64, ref float64) {
 	d.n, d.next = 0, 0
 	for _, x := range losses {
 		if finite(x) {
-			d.add(x)
+			d.ring[d.next] = x
+			d.next = (d.next + 1) % len(d.ring)
+			d.n = min(d.n+1, len(d.ring))
 		}
 	}
+	d.ref = ref
 }
 
 // median sorts s in place and returns its median.

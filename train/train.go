@@ -134,12 +134,13 @@ type Options struct {
 	PlateauPatience int
 
 	// DivergeFactor is the divergence rule: a step whose loss is NaN or
-	// infinite, or (once DivergeWindow/10 steps of this Run are recorded)
-	// above DivergeFactor times max(1, the median of the last DivergeWindow
-	// step losses), stops training with an error wrapping ErrDiverged,
-	// before the optimizer step and without saving. 0: 20; negative: only
-	// non-finite losses. A non-finite gradient, evaluation or parameter is
-	// divergence too.
+	// infinite, or above DivergeFactor times max(1, reference), stops
+	// training with an error wrapping ErrDiverged, before the optimizer
+	// step and without saving. The reference is the lowest running median
+	// of the last DivergeWindow step losses seen in training (from the
+	// first step on, so a run that explodes at once is caught too; kept
+	// across resumes). 0: 20; negative: only non-finite losses. A
+	// non-finite gradient, evaluation or parameter is divergence too.
 	DivergeFactor float64
 	// DivergeWindow is the number of recent losses the median is taken
 	// over (0: 100).
@@ -619,6 +620,9 @@ func (l *Loop) finish(r *run, reason StopReason, err error) (Result, error) {
 
 // save writes the checkpoint to Options.Dir.
 func (l *Loop) save(r *run) error {
+	if l.Options.Dir == "" {
+		return nil
+	}
 	if err := l.Save(l.Options.Dir); err != nil {
 		return err
 	}

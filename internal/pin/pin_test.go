@@ -26,6 +26,7 @@ import (
 	"github.com/recurrent-go/recurrent/tag"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 // dataDir is testdata/pin at the repository's root.
@@ -151,9 +152,9 @@ func pins() []pinned {
 
 func pinLM() pinned {
 	cfg := lm.TrainConfig{Batch: 4, BPTT: 8, Epochs: 3, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 5, EvalEvery: 7}
-	onProgress := func(onStep func(int64)) func(lm.Progress) {
-		return func(p lm.Progress) {
-			if p.Event == "step" && onStep != nil {
+	onProgress := func(onStep func(int64)) func(train.Event) {
+		return func(e train.Event) {
+			if p, ok := e.(train.StepEvent); ok && onStep != nil {
 				onStep(p.Pos.Step)
 			}
 		}
