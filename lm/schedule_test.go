@@ -3,6 +3,7 @@ package lm
 import (
 	"context"
 	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/train"
 	"math"
 	"math/rand/v2"
@@ -181,5 +182,32 @@ func TestLoadWithoutValidation(t *testing.T) {
 	}
 	if !slices.EqualFunc(paramsCopy(m2), paramsCopy(m), slices.Equal) {
 		t.Error("model.safetensors of a run without validation is not the latest weights")
+	}
+}
+
+// TestCosineSchedule checks that Schedule "cosine" follows
+// optim.CosineWarmup over the step budget.
+func TestCosineSchedule(t *testing.T) {
+	m, err := New(Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTrainer(m, patternStream(200, 1), nil,
+		TrainConfig{Batch: 2, BPTT: 5, MaxSteps: 30, Optimizer: "sgd", LR: 0.5, Schedule: "cosine", Warmup: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := optim.CosineWarmup(0.5, 4, 30, 0)
+	n := 0
+	res, err := tr.Run(context.Background(), func(e train.Event) {
+		if s, ok := e.(train.StepEvent); ok {
+			if s.LR != want(n) {
+				t.Errorf("step %d: lr %v, want %v", n, s.LR, want(n))
+			}
+			n++
+		}
+	})
+	if err != nil || n != 30 || res.Stop != train.StopSteps {
+		t.Errorf("%d steps, stop %s, err %v", n, res.Stop, err)
 	}
 }
