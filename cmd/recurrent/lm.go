@@ -396,14 +396,11 @@ func (f *lmTrainFlags) resumeConflicts(cmd *cobra.Command, m *lm.Model, tc *lm.T
 func (f *lmTrainFlags) applySchedule(cmd *cobra.Command, tr *lm.Trainer) {
 	fl := cmd.Flags()
 	c := &tr.Config
-	if fl.Changed("epochs") {
-		c.Epochs = f.tc.Epochs
-	}
-	if fl.Changed("max-steps") || fl.Changed("steps") {
-		c.MaxSteps = f.tc.MaxSteps
-		if !fl.Changed("epochs") {
-			c.Epochs = 0 // a step budget alone: epochs unbounded
-		}
+	// A budget given replaces the saved one: --epochs alone lifts a saved
+	// step budget, --steps alone makes the epochs unbounded.
+	epochs, steps := fl.Changed("epochs"), fl.Changed("max-steps") || fl.Changed("steps")
+	if epochs || steps {
+		c.Epochs, c.MaxSteps = f.tc.Epochs, f.tc.MaxSteps
 	}
 	if fl.Changed("time-limit") {
 		c.TimeLimit = f.tc.TimeLimit

@@ -104,6 +104,11 @@ func TestLMTrainBudgetAndSafety(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(ck, checkpoint.ConfigFile)); err != nil || json.Unmarshal(b, &cfg) != nil || cfg.Train.LR != 0.01 || cfg.Train.Clip != 0.5 {
 		t.Errorf("resumed config %+v (%v): the new --lr and --clip were not applied", cfg, err)
 	}
+	// --epochs alone replaces the saved step budget: on to the end of epoch 2.
+	sum, err = lmTrainJSON(t, "--train", corpus, "--out", ck, "--resume", "--epochs", "2")
+	if err != nil || sum.Steps != 16 || sum.Stop != "epochs" {
+		t.Errorf("--resume --epochs 2: %d steps, stop %q, err %v", sum.Steps, sum.Stop, err)
+	}
 
 	// An --out that cannot be created fails before training.
 	file := filepath.Join(dir, "file")
