@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"runtime/pprof"
@@ -22,14 +23,21 @@ func init() {
 
 // rnnBenchConfig is the model and measurement of one bench rnn run.
 type rnnBenchConfig struct {
-	Cell    string  `json:"cell"`
-	Hidden  int     `json:"hidden"`
-	Layers  int     `json:"layers"`
-	Batch   int     `json:"batch"`
-	SeqLen  int     `json:"seq_len"`
-	Vocab   int     `json:"vocab"`
-	Threads int     `json:"threads"`
-	Mode    string  `json:"mode"`
+	Cell    string `json:"cell"`
+	Hidden  int    `json:"hidden"`
+	Layers  int    `json:"layers"`
+	Batch   int    `json:"batch"`
+	SeqLen  int    `json:"seq_len"`
+	Vocab   int    `json:"vocab"`
+	Threads int    `json:"threads"`
+	Mode    string `json:"mode"`
+	// Adaptive, when set, replaces the decoder by an adaptive softmax
+	// with these cutoffs (and DivValue).
+	Adaptive []int   `json:"adaptive_cutoffs,omitempty"`
+	DivValue float64 `json:"div_value,omitempty"`
+	// Tokens is "uniform" (every id equally likely) or "zipf" (p(k) about
+	// 1/(k+1), as word frequencies: most targets fall in the shortlist).
+	Tokens  string  `json:"token_dist"`
 	Seconds float64 `json:"-"`
 }
 
@@ -116,6 +124,9 @@ bench/rnn.sh runs PyTorch's equivalent model (bench/rnn_torch.py) beside it.`,
 	f.IntVar(&c.Vocab, "vocab", 65, "vocabulary size V")
 	f.IntVar(&c.Threads, "threads", 0, "worker threads (0: all CPUs)")
 	f.StringVar(&c.Mode, "mode", "train", "train or sample")
+	f.IntSliceVar(&c.Adaptive, "adaptive-softmax", nil, "adaptive softmax cutoffs, e.g. 2000,10000 (default: full softmax)")
+	f.Float64Var(&c.DivValue, "div-value", 4, "adaptive softmax: projection shrink factor per cluster")
+	f.StringVar(&c.Tokens, "tokens", "uniform", "token distribution of the random chunk: uniform or zipf")
 	f.Float64Var(&c.Seconds, "seconds", 10, "approximate measuring time in seconds (after warm-up)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
@@ -138,6 +149,57 @@ func rnnFLOPsPerToken(cell nn.CellKind, H, L, V int, train bool) float64 {
 	return f
 }
 
+// benchTokens returns the input and target ids of the benchmark chunk.
+// "zipf" ids are floor(V^u) - 1 for u = frac(i*phi): p(k) is about
+// 1/(k+1), the same sequence bench/rnn_torch.py builds.
+func benchTokens(c rnnBenchConfig, n int) (x, y []int32) {
+	x, y = make([]int32, n), make([]int32, n)
+	if c.Tokens == "zipf" {
+		const phi = 0.6180339887498949
+		for i := range 2 * n {
+			u := math.Mod(float64(i)*phi, 1)
+			id := int32(min(float64(c.Vocab), math.Floor(math.Pow(float64(c.Vocab), u)))) - 1
+			if i < n {
+				x[i] = id
+			} else {
+				y[i-n] = id
+			}
+		}
+		return x, y
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range x {
+		x[i], y[i] = int32(rng.IntN(c.Vocab)), int32(rng.IntN(c.Vocab))
+	}
+	return x, y
+}
+
+// adaptiveFLOPsPerToken is rnnFLOPsPerToken with the adaptive softmax in
+// place of the decoder: the head for every token, and each cluster's two
+// products for the share of the chunk's targets that fall in it.
+func adaptiveFLOPsPerToken(cell nn.CellKind, a *nn.AdaptiveSoftmax, c rnnBenchConfig, train bool) float64 {
+	f := rnnFLOPsPerToken(cell, c.Hidden, c.Layers, 0, false)
+	f += 2 * float64(a.Head.Out*a.In)
+	_, y := benchTokens(c, c.SeqLen*c.Batch)
+	for _, cl := range a.Tail {
+		n := 0
+		for _, id := range y {
+			if int(id) >= cl.Lo && int(id) < cl.Hi {
+				n++
+			}
+		}
+		share := float64(n) / float64(len(y))
+		if c.Mode != "train" {
+			share = 1 // sampling needs the full distribution
+		}
+		f += share * 2 * float64(cl.Proj.Out*cl.Proj.In+cl.Out.Out*cl.Out.In)
+	}
+	if train {
+		f *= 3
+	}
+	return f
+}
+
 // runRNNBench builds the model and measures it for about c.Seconds.
 func runRNNBench(ctx context.Context, c rnnBenchConfig) (rnnBenchResult, error) {
 	switch {
@@ -149,6 +211,8 @@ func runRNNBench(ctx context.Context, c rnnBenchConfig) (rnnBenchResult, error) 
 		return rnnBenchResult{}, fmt.Errorf("bench rnn: --mode must be train or sample, got %q", c.Mode)
 	case c.Threads < 0:
 		return rnnBenchResult{}, fmt.Errorf("bench rnn: --threads must be >= 0, got %d", c.Threads)
+	case c.Tokens != "uniform" && c.Tokens != "zipf":
+		return rnnBenchResult{}, fmt.Errorf("bench rnn: --tokens must be uniform or zipf, got %q", c.Tokens)
 	case !(c.Seconds > 0):
 		return rnnBenchResult{}, fmt.Errorf("bench rnn: --seconds must be positive, got %v", c.Seconds)
 	}
@@ -159,12 +223,19 @@ func runRNNBench(ctx context.Context, c rnnBenchConfig) (rnnBenchResult, error) 
 	tensor.SetThreads(c.Threads)
 	defer tensor.SetThreads(0)
 	c.Threads = tensor.Threads()
-	m, err := lm.New(lm.Config{Cell: c.Cell, VocabSize: c.Vocab, EmbedDim: c.Hidden, Hidden: c.Hidden, Layers: c.Layers}, nil, 1)
+	if len(c.Adaptive) == 0 {
+		c.DivValue = 0
+	}
+	m, err := lm.New(lm.Config{Cell: c.Cell, VocabSize: c.Vocab, EmbedDim: c.Hidden, Hidden: c.Hidden, Layers: c.Layers,
+		AdaptiveCutoffs: c.Adaptive, DivValue: c.DivValue}, nil, 1)
 	if err != nil {
 		return rnnBenchResult{}, fmt.Errorf("bench rnn: %w", err)
 	}
 	res := rnnBenchResult{rnnBenchConfig: c, Peer: "recurrent", Params: m.NumParams(),
 		FLOPsPerToken: rnnFLOPsPerToken(cell, c.Hidden, c.Layers, c.Vocab, c.Mode == "train")}
+	if m.Adaptive != nil {
+		res.FLOPsPerToken = adaptiveFLOPsPerToken(cell, m.Adaptive, c, c.Mode == "train")
+	}
 	budget := time.Duration(c.Seconds * float64(time.Second))
 	var tokens int
 	var elapsed, cpu time.Duration
@@ -192,11 +263,7 @@ func runRNNBench(ctx context.Context, c rnnBenchConfig) (rnnBenchResult, error) 
 // state, as the PyTorch peer does, after two warm-up steps.
 func benchTrain(ctx context.Context, m *lm.Model, c rnnBenchConfig, budget time.Duration) (tokens, steps int, elapsed, cpu time.Duration, err error) {
 	T, B := c.SeqLen, c.Batch
-	rng := rand.New(rand.NewPCG(3, 4))
-	x, y := make([]int32, T*B), make([]int32, T*B)
-	for i := range x {
-		x[i], y[i] = int32(rng.IntN(c.Vocab)), int32(rng.IntN(c.Vocab))
-	}
+	x, y := benchTokens(c, T*B)
 	opt, err := optim.New("adam", m.Params(), optim.Options{LR: 2e-3})
 	if err != nil {
 		return 0, 0, 0, 0, err
