@@ -38,7 +38,6 @@ func newBenchGemmCmd() *cobra.Command {
 	var (
 		m, n, k        int
 		transA, transB bool
-		threads        int
 		asJSON         bool
 		kernel         string
 		duration       time.Duration
@@ -55,8 +54,9 @@ and the work per second of process CPU time times the thread count
 			if m < 0 || n < 0 || k < 0 {
 				return fmt.Errorf("bench gemm: dimensions must be non-negative, got m=%d n=%d k=%d", m, n, k)
 			}
-			if threads < 0 {
-				return fmt.Errorf("bench gemm: --threads must be >= 0, got %d", threads)
+			threads, err := threadsFlag(cmd)
+			if err != nil {
+				return fmt.Errorf("bench gemm: %w", err)
 			}
 			if kernel != "" {
 				prev := tensor.GemmKernel()
@@ -129,7 +129,7 @@ and the work per second of process CPU time times the thread count
 				enc := json.NewEncoder(out)
 				return enc.Encode(res)
 			}
-			_, err := fmt.Fprintf(out, "sgemm m=%d n=%d k=%d transA=%v transB=%v threads=%d kernel=%s: best %.1f GFLOP/s, median %.1f GFLOP/s, per CPU-second x threads %.1f GFLOP/s (%d samples of %d calls)\n",
+			_, err = fmt.Fprintf(out, "sgemm m=%d n=%d k=%d transA=%v transB=%v threads=%d kernel=%s: best %.1f GFLOP/s, median %.1f GFLOP/s, per CPU-second x threads %.1f GFLOP/s (%d samples of %d calls)\n",
 				m, n, k, transA, transB, res.Threads, res.Kernel, res.GFLOPS, res.GFLOPSMedian, res.GFLOPSCPU, res.Samples, per)
 			return err
 		},
@@ -140,7 +140,6 @@ and the work per second of process CPU time times the thread count
 	f.IntVar(&k, "k", 512, "columns of op(A), rows of op(B)")
 	f.BoolVar(&transA, "trans-a", false, "A is stored k x m and transposed")
 	f.BoolVar(&transB, "trans-b", false, "B is stored n x k and transposed")
-	f.IntVar(&threads, "threads", 0, "goroutines (0: GOMAXPROCS)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.StringVar(&kernel, "kernel", "", "kernel set (avx512, avx2, generic; default: the fastest available)")
 	f.DurationVar(&duration, "duration", time.Second, "how long to repeat the measurement")

@@ -77,6 +77,10 @@ time, each token fed back in; tokens/s = generated tokens / seconds.
 bench/rnn.sh runs PyTorch's equivalent model (bench/rnn_torch.py) beside it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if c.Threads, err = threadsFlag(cmd); err != nil {
+				return fmt.Errorf("bench rnn: %w", err)
+			}
 			if profile != "" {
 				f, err := os.Create(profile)
 				if err != nil {
@@ -114,7 +118,6 @@ bench/rnn.sh runs PyTorch's equivalent model (bench/rnn_torch.py) beside it.`,
 	f.IntVar(&c.Batch, "batch", 32, "batch size B (train mode)")
 	f.IntVar(&c.SeqLen, "seq-len", 100, "sequence length T (train mode)")
 	f.IntVar(&c.Vocab, "vocab", 65, "vocabulary size V")
-	f.IntVar(&c.Threads, "threads", 0, "worker threads (0: all CPUs)")
 	f.StringVar(&c.Mode, "mode", "train", "train or sample")
 	f.Float64Var(&c.Seconds, "seconds", 10, "approximate measuring time in seconds (after warm-up)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")

@@ -12,7 +12,6 @@ import (
 
 	"github.com/recurrent-go/recurrent/classify"
 	"github.com/recurrent-go/recurrent/seq2seq"
-	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/vectors"
 	"github.com/spf13/cobra"
 )
@@ -150,7 +149,6 @@ func newClassifyEvalCmd() *cobra.Command {
 	var (
 		model, data, format string
 		asJSON              bool
-		threads             int
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR --data FILE",
@@ -159,9 +157,6 @@ func newClassifyEvalCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if model == "" || data == "" {
 				return errors.New("classify eval: --model and --data are required")
-			}
-			if threads > 0 {
-				tensor.SetThreads(threads)
 			}
 			f, err := classify.ParseFormat(format)
 			if err != nil {
@@ -190,7 +185,6 @@ func newClassifyEvalCmd() *cobra.Command {
 	fl.StringVar(&data, "data", "", "labelled data file")
 	fl.StringVar(&format, "format", "auto", "data format: auto, tsv, sst or csv")
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
-	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
 	return cmd
 }
 
@@ -198,7 +192,6 @@ func newClassifyPredictCmd() *cobra.Command {
 	var (
 		model, file string
 		asJSON      bool
-		threads     int
 	)
 	cmd := &cobra.Command{
 		Use:   "predict --model DIR [--file FILE]",
@@ -210,9 +203,6 @@ skipped) and prints the predicted label and the class probabilities per line:
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if model == "" {
 				return errors.New("classify predict: --model is required")
-			}
-			if threads > 0 {
-				tensor.SetThreads(threads)
 			}
 			m, err := classify.Load(model)
 			if err != nil {
@@ -283,7 +273,6 @@ skipped) and prints the predicted label and the class probabilities per line:
 	fl.StringVar(&model, "model", "", "model directory written by classify train")
 	fl.StringVar(&file, "file", "", "text file, one text per line (default: standard input)")
 	fl.BoolVar(&asJSON, "json", false, "one JSON object per line")
-	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
 	return cmd
 }
 

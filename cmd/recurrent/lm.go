@@ -498,7 +498,6 @@ type lmSampleFlags struct {
 	stopAtEOS     bool
 	noUnk         bool
 	json          bool
-	threads       int
 }
 
 func newLMSampleCmd() *cobra.Command {
@@ -510,20 +509,9 @@ func newLMSampleCmd() *cobra.Command {
 starts at a line boundary). --temperature 0 is greedy; --top-k and --top-p
 restrict sampling to the most likely tokens. Equal --seed, equal text.`,
 		Args: cobra.NoArgs,
-		// (PreRunE also serves --label, which replaces RunE in lm_label.go.)
-		PreRunE: func(*cobra.Command, []string) error {
-			if f.threads < 0 {
-				return fmt.Errorf("lm sample: --threads must be >= 0, got %d", f.threads)
-			}
-			if f.threads > 0 {
-				tensor.SetThreads(f.threads)
-			}
-			return nil
-		},
 		RunE: func(cmd *cobra.Command, _ []string) error { return runLMSample(cmd, &f) },
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&f.threads, "threads", 0, "compute threads: a step of a large model is split over them (default: all cores)")
 	fl.StringVar(&f.model, "model", "", "checkpoint directory, or DIR/best.safetensors for its best-validation weights (required)")
 	fl.StringVar(&f.prompt, "prompt", "", "text to continue")
 	fl.StringVar(&f.prompt, "prime", "", "same as --prompt")

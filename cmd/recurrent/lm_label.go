@@ -238,7 +238,6 @@ func newLMEvalLabelsCmd() *cobra.Command {
 	var (
 		dir, path, format string
 		asJSON, rawLabels bool
-		threads           int
 	)
 	cmd := &cobra.Command{
 		Use:   "eval-labels --model DIR --data F",
@@ -252,9 +251,6 @@ carries.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if dir == "" || path == "" {
 				return errors.New("lm eval-labels: --model and --data are required")
-			}
-			if threads > 0 {
-				tensor.SetThreads(threads)
 			}
 			f, err := classify.ParseFormat(format)
 			if err != nil {
@@ -309,7 +305,6 @@ carries.`,
 	fl.StringVar(&path, "data", "", "labelled sentences")
 	fl.StringVar(&format, "format", "auto", "input format: auto, tsv, sst or csv")
 	fl.BoolVar(&rawLabels, "raw-labels", false, "do not map SST labels 0/1 to negative/positive")
-	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
 	fl.BoolVar(&asJSON, "json", false, "print the metrics as JSON")
 	return cmd
 }

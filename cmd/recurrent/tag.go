@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/recurrent-go/recurrent/tag"
-	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/spf13/cobra"
 )
 
@@ -156,7 +155,6 @@ func newTagEvalCmd() *cobra.Command {
 	var (
 		model, data string
 		asJSON      bool
-		threads     int
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR --data FILE",
@@ -165,9 +163,6 @@ func newTagEvalCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if model == "" || data == "" {
 				return errors.New("tag eval: --model and --data are required")
-			}
-			if threads > 0 {
-				tensor.SetThreads(threads)
 			}
 			m, err := tag.Load(model)
 			if err != nil {
@@ -191,14 +186,12 @@ func newTagEvalCmd() *cobra.Command {
 	fl.StringVar(&model, "model", "", "model directory written by tag train")
 	fl.StringVar(&data, "data", "", "labelled CoNLL file")
 	fl.BoolVar(&asJSON, "json", false, "print JSON (percentages 0-100, per type)")
-	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
 	return cmd
 }
 
 func newTagPredictCmd() *cobra.Command {
 	var (
 		model, data, out string
-		threads          int
 	)
 	cmd := &cobra.Command{
 		Use:   "predict --model DIR --data FILE [--out FILE]",
@@ -211,9 +204,6 @@ of bare tokens (one column) is read as unlabelled text.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if model == "" || data == "" {
 				return errors.New("tag predict: --model and --data are required")
-			}
-			if threads > 0 {
-				tensor.SetThreads(threads)
 			}
 			m, err := tag.Load(model)
 			if err != nil {
@@ -275,6 +265,5 @@ of bare tokens (one column) is read as unlabelled text.`,
 	fl.StringVar(&model, "model", "", "model directory written by tag train")
 	fl.StringVar(&data, "data", "", "CoNLL file to tag")
 	fl.StringVar(&out, "out", "", "output file (default: standard output)")
-	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
 	return cmd
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/seq2seq"
-	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
@@ -145,7 +144,6 @@ func displayName(path string) string {
 
 func newTranslateEvalCmd() *cobra.Command {
 	var (
-		threads                     int
 		modelDir, dataPath, hypPath string
 		opt                         seq2seq.EvalOptions
 		asJSON, quiet               bool
@@ -155,9 +153,6 @@ func newTranslateEvalCmd() *cobra.Command {
 		Short: "Decode source<TAB>target pairs and report exact match, token accuracy and BLEU",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if threads > 0 {
-				tensor.SetThreads(threads)
-			}
 			if modelDir == "" || dataPath == "" {
 				return fmt.Errorf("translate eval: --model and --data are required")
 			}
@@ -220,7 +215,6 @@ func newTranslateEvalCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
 	f.StringVar(&modelDir, "model", "", "checkpoint directory")
 	f.StringVar(&dataPath, "data", "", "pairs to evaluate, source<TAB>target per line")
 	f.StringVar(&hypPath, "hyp", "", "also write the outputs to this file, one per line")

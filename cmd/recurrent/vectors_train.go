@@ -32,10 +32,10 @@ type vectorsTrainFlags struct {
 	sample   float64
 	epochs   int
 	alpha    float64
-	threads  int
 	seed     uint64
 	format   string
 	json     bool
+	quiet    bool
 	xMax     float64
 	memory   int64
 	cpuProf  string
@@ -64,10 +64,10 @@ negative sampling and/or hierarchical softmax) and glove.`,
 	fl.Float64Var(&f.sample, "sample", 1e-3, "subsampling threshold for frequent words (0 disables)")
 	fl.IntVar(&f.epochs, "epochs", 5, "passes over the corpus (glove: iterations)")
 	fl.Float64Var(&f.alpha, "alpha", 0, "initial learning rate (default 0.05; word2vec.c uses 0.025 for skipgram)")
-	fl.IntVar(&f.threads, "threads", 0, "worker threads (default: all cores)")
 	fl.Uint64Var(&f.seed, "seed", 1, "random seed")
 	fl.StringVar(&f.format, "format", "text", "output format: text or binary (word2vec), glove")
 	fl.BoolVar(&f.json, "json", false, "print a JSON summary instead of text")
+	fl.BoolVar(&f.quiet, "quiet", false, "no progress on standard error")
 	fl.Float64Var(&f.xMax, "x-max", 100, "glove: co-occurrence weighting cutoff")
 	fl.Int64Var(&f.memory, "memory", 1<<30, "glove: co-occurrence counting memory budget in bytes")
 	fl.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile to this file")
@@ -116,9 +116,13 @@ func runVectorsTrain(cmd *cobra.Command, f *vectorsTrainFlags) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	threads, err := threadsFlag(cmd)
+	if err != nil {
+		return err
+	}
 	ctx := cmd.Context()
 	start := time.Now()
-	bar := newTrainBar(f.json)
+	bar := newTrainBar(f.json || f.quiet)
 	var sum trainSummary
 	var vecs *vectors.Vectors
 	switch f.method {
@@ -128,7 +132,7 @@ func runVectorsTrain(cmd *cobra.Command, f *vectorsTrainFlags) error {
 		// peak RSS. The heap holds few pointers, so collections are cheap.
 		defer debug.SetGCPercent(debug.SetGCPercent(20))
 		opt := glove.Options{Dim: f.dim, Window: f.window, MinCount: f.minCount, Iterations: f.epochs,
-			XMax: f.xMax, Alpha: f.alpha, Threads: f.threads, Seed: f.seed, MemoryBytes: f.memory}
+			XMax: f.xMax, Alpha: f.alpha, Threads: threads, Seed: f.seed, MemoryBytes: f.memory}
 		m, err := glove.Train(ctx, corpus, opt, func(p glove.Progress) { bar.glove(p) })
 		if err != nil {
 			return err
@@ -141,7 +145,7 @@ func runVectorsTrain(cmd *cobra.Command, f *vectorsTrainFlags) error {
 			return err
 		}
 		opt := word2vec.Options{Method: method, Dim: f.dim, Window: f.window, Negative: f.negative, HS: f.hs,
-			MinCount: f.minCount, Sample: f.sample, Epochs: f.epochs, Alpha: f.alpha, Threads: f.threads, Seed: f.seed}
+			MinCount: f.minCount, Sample: f.sample, Epochs: f.epochs, Alpha: f.alpha, Threads: threads, Seed: f.seed}
 		if f.sample == 0 {
 			opt.Sample = 0
 		}
