@@ -7,12 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/recurrent-go/recurrent/classify"
-	"github.com/recurrent-go/recurrent/seq2seq"
-	"github.com/recurrent-go/recurrent/vectors"
 	"github.com/spf13/cobra"
 )
 
@@ -32,6 +29,7 @@ func newClassifyStatsCmd() *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
 		Use:   "stats FILE...",
+		Long:  `Stats reads each data file ("-": standard input) and prints its format, size and label counts.`,
 		Short: "Show the detected format, size and label counts of data files",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -41,7 +39,11 @@ func newClassifyStatsCmd() *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			for _, path := range args {
-				ex, ff, err := classify.ReadFileFormat(path, f)
+				var ff classify.Format
+				ex, err := readInput(cmd, path, func(r io.Reader, name string) (ex []classify.Example, err error) {
+					ex, ff, err = classify.ReadFormat(r, name, f)
+					return ex, err
+				})
 				if err != nil {
 					return err
 				}
@@ -75,25 +77,26 @@ func newClassifyScoreCmd() *cobra.Command {
 		asJSON                     bool
 	)
 	cmd := &cobra.Command{
-		Use:   "score --gold FILE --pred FILE",
+		Use:   "score --data FILE --pred FILE",
 		Short: "Accuracy, per-class P/R/F1, macro averages and confusion matrix",
 		Long: `Score compares predicted labels (--pred: one label per line) with the labels of
-a data file (--gold, in --format). Labels are numbered in sorted order
+a labelled data file (--data, in --format; --gold is its old name). Either
+may be "-" for standard input. Labels are numbered in sorted order
 (numerically when all are integers). Rates are fractions in 0..1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if goldPath == "" || predPath == "" {
-				return fmt.Errorf("classify score: both --gold and --pred are required")
+				return fmt.Errorf("classify score: both --data and --pred are required")
 			}
 			f, err := classify.ParseFormat(format)
 			if err != nil {
 				return err
 			}
-			ex, err := classify.ReadFile(goldPath, f)
+			ex, err := readExamples(cmd, goldPath, f)
 			if err != nil {
 				return err
 			}
-			lines, err := seq2seq.ReadLines(predPath)
+			lines, err := readLines(cmd, predPath)
 			if err != nil {
 				return err
 			}
@@ -125,10 +128,11 @@ a data file (--gold, in --format). Labels are numbered in sorted order
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&goldPath, "gold", "", "labelled data file")
-	f.StringVar(&predPath, "pred", "", "predicted labels, one per line")
-	f.StringVar(&format, "format", "auto", "format of --gold: auto, tsv, sst or csv")
+	f.StringVar(&goldPath, "data", "", `labelled data file ("-": standard input)`)
+	f.StringVar(&predPath, "pred", "", `predicted labels, one per line ("-": standard input)`)
+	f.StringVar(&format, "format", "auto", "format of --data: auto, tsv, sst or csv")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	deprecatedAliases(cmd, map[string]string{"gold": "data"})
 	return cmd
 }
 
@@ -166,7 +170,7 @@ func newClassifyEvalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ex, err := classify.ReadFile(data, f)
+			ex, err := readExamples(cmd, data, f)
 			if err != nil {
 				return err
 			}
@@ -182,7 +186,7 @@ func newClassifyEvalCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&model, "model", "", "model directory written by classify train")
-	fl.StringVar(&data, "data", "", "labelled data file")
+	fl.StringVar(&data, "data", "", `labelled data file ("-": standard input)`)
 	fl.StringVar(&format, "format", "auto", "data format: auto, tsv, sst or csv")
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
@@ -190,15 +194,18 @@ func newClassifyEvalCmd() *cobra.Command {
 
 func newClassifyPredictCmd() *cobra.Command {
 	var (
-		model, file string
-		asJSON      bool
+		model  string
+		texts  []string
+		file   string
+		asJSON bool
 	)
 	cmd := &cobra.Command{
-		Use:   "predict --model DIR [--file FILE]",
-		Short: "Predict the label of each line of text (stdin or --file)",
-		Long: `Predict reads one text per line (from --file or standard input; blank lines are
-skipped) and prints the predicted label and the class probabilities per line:
-"label<TAB>label1=p1 label2=p2 ...", or one JSON object per line with --json.`,
+		Use:   "predict --model DIR [--text TEXT | --file FILE]",
+		Short: "Predict the label of each line of text (--text, --file or standard input)",
+		Long: `Predict reads one text per line (from --text, --file or standard input; blank
+lines are skipped) and prints the predicted label and the class probabilities
+per line: "label<TAB>label1=p1 label2=p2 ...", or one JSON object
+{"text", "label", "probabilities"} per line with --json.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if model == "" {
@@ -208,26 +215,9 @@ skipped) and prints the predicted label and the class probabilities per line:
 			if err != nil {
 				return err
 			}
-			var r io.Reader = cmd.InOrStdin()
-			name := "stdin"
-			if file != "" && file != "-" {
-				fh, err := os.Open(file)
-				if err != nil {
-					return err
-				}
-				defer fh.Close()
-				r, name = fh, file
-			}
-			var lines []string
-			sc := bufio.NewScanner(r)
-			sc.Buffer(make([]byte, 1<<20), 1<<26)
-			for sc.Scan() {
-				if l := strings.TrimSpace(sc.Text()); l != "" {
-					lines = append(lines, l)
-				}
-			}
-			if err := sc.Err(); err != nil {
-				return fmt.Errorf("classify predict: %s: %w", name, err)
+			lines, err := inputLines(cmd, texts, nonEmpty(file))
+			if err != nil {
+				return err
 			}
 			ids := make([][]int32, len(lines))
 			for i, l := range lines {
@@ -237,80 +227,88 @@ skipped) and prints the predicted label and the class probabilities per line:
 			if err != nil {
 				return err
 			}
-			w := bufio.NewWriter(cmd.OutOrStdout())
-			defer w.Flush()
-			for i := range lines {
-				if asJSON {
-					ps := make(map[string]float32, len(m.Labels))
-					for k, l := range m.Labels {
-						ps[l] = probs[i][k]
-					}
-					b, err := json.Marshal(struct {
-						Text  string             `json:"text"`
-						Label string             `json:"label"`
-						Probs map[string]float32 `json:"probabilities"`
-					}{lines[i], m.Labels[pred[i]], ps})
-					if err != nil {
-						return err
-					}
-					w.Write(b)
-					w.WriteByte('\n')
-					continue
-				}
-				fmt.Fprintf(w, "%s\t", m.Labels[pred[i]])
-				for k, l := range m.Labels {
-					if k > 0 {
-						w.WriteByte(' ')
-					}
-					fmt.Fprintf(w, "%s=%.4f", l, probs[i][k])
-				}
-				w.WriteByte('\n')
-			}
-			return w.Flush()
+			return writeClassifyPredictions(cmd.OutOrStdout(), m.Labels, lines, pred, probs, asJSON)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&model, "model", "", "model directory written by classify train")
-	fl.StringVar(&file, "file", "", "text file, one text per line (default: standard input)")
+	fl.StringArrayVar(&texts, "text", nil, "text to classify (repeatable; each line separately)")
+	fl.StringVar(&file, "file", "", `text file, one text per line ("-" or none: standard input)`)
 	fl.BoolVar(&asJSON, "json", false, "one JSON object per line")
 	return cmd
 }
 
+// writeClassifyPredictions prints one line per text: the label and the
+// class probabilities, or a JSON object.
+func writeClassifyPredictions(out io.Writer, labels, lines []string, pred []int, probs [][]float32, asJSON bool) error {
+	w := bufio.NewWriter(out)
+	enc := json.NewEncoder(w)
+	for i := range lines {
+		if asJSON {
+			ps := make(map[string]float32, len(labels))
+			for k, l := range labels {
+				ps[l] = probs[i][k]
+			}
+			if err := enc.Encode(map[string]any{"text": lines[i], "label": labels[pred[i]], "probabilities": ps}); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintf(w, "%s\t", labels[pred[i]])
+		for k, l := range labels {
+			if k > 0 {
+				w.WriteByte(' ')
+			}
+			fmt.Fprintf(w, "%s=%.4f", l, probs[i][k])
+		}
+		w.WriteByte('\n')
+	}
+	return w.Flush()
+}
+
 func newClassifyExportVectorsCmd() *cobra.Command {
-	var model, out, format string
+	var model string
+	var out vecOutput
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "export-vectors --model DIR --out FILE",
 		Short: "Write a trained classifier's (fine-tuned) embedding as a word-vector file",
 		Long: `Export-vectors writes the embedding of a model trained by classify train as word
 vectors, one per vocabulary word, for --vectors of another training run (for
-example sentiment-aware vectors from an SST-2 model with a fine-tuned embedding).`,
+example sentiment-aware vectors from an SST-2 model with a fine-tuned embedding).
+--format is the old name of --out-format.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if model == "" || out == "" {
-				return errors.New("classify export-vectors: --model and --out are required")
+			if model == "" {
+				return errors.New("classify export-vectors: --model is required")
 			}
-			vf, err := vectors.ParseFormat(format)
+			vf, err := out.resolve()
 			if err != nil {
 				return err
-			}
-			if vf == vectors.FormatAuto {
-				vf = vectors.FormatFromPath(out)
 			}
 			m, err := classify.Load(model)
 			if err != nil {
 				return err
 			}
 			v := m.Vectors()
-			if err := vectors.Save(out, v, vf); err != nil {
+			if err := out.save(cmd, v, vf); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d vectors of dim %d written to %s\n", v.Len(), v.Dim, out)
+			if asJSON {
+				return printJSON(reportTo(cmd, out.path), map[string]any{"out": out.path, "format": vf.String(), "words": v.Len(), "dim": v.Dim})
+			}
+			fmt.Fprintf(reportTo(cmd, out.path), "%d vectors of dim %d written to %s\n", v.Len(), v.Dim, out.path)
 			return nil
 		},
 	}
-	fl := cmd.Flags()
-	fl.StringVar(&model, "model", "", "model directory written by classify train")
-	fl.StringVar(&out, "out", "", "output vector file")
-	fl.StringVar(&format, "format", "auto", "output format: word2vec (text), binary or glove (auto: from the file name)")
+	cmd.Flags().StringVar(&model, "model", "", "model directory written by classify train")
+	out.register(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"out", "format", "words", "dim"} as JSON`)
+	deprecatedAliases(cmd, map[string]string{"format": "out-format"})
 	return cmd
+}
+
+// readExamples reads labelled examples from path ("-": standard input).
+func readExamples(cmd *cobra.Command, path string, f classify.Format) ([]classify.Example, error) {
+	return readInput(cmd, path, func(r io.Reader, name string) ([]classify.Example, error) { return classify.Read(r, name, f) })
 }

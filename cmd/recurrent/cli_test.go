@@ -1,10 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/recurrent-go/recurrent/tensor"
+	"github.com/recurrent-go/recurrent/vectors"
 	"github.com/spf13/cobra"
 )
 
@@ -45,4 +52,137 @@ func TestThreadsPersistent(t *testing.T) {
 		}
 	}
 	walk(rootCmd)
+}
+
+// runCLIErr is runCLIIn that also returns standard error.
+func runCLIErr(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	resetFlags(rootCmd)
+	var out, errOut bytes.Buffer
+	rootCmd.SetOut(&out)
+	rootCmd.SetErr(&errOut)
+	rootCmd.SetIn(strings.NewReader(stdin))
+	rootCmd.SetArgs(args)
+	err = rootCmd.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
+}
+
+// TestVectorsStdio: "-" is standard input for --vectors and standard
+// output for --out, whose report then goes to standard error.
+func TestVectorsStdio(t *testing.T) {
+	tiny, err := os.ReadFile(tinyVectors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFile, err := runCLIIn(t, "", "vectors", "similarity", "--vectors", tinyVectors, "man", "king")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromStdin, err := runCLIIn(t, string(tiny), "vectors", "similarity", "--vectors", "-", "man", "king")
+	if err != nil || fromStdin != fromFile {
+		t.Fatalf("--vectors -: %q, %v; from the file %q", fromStdin, err, fromFile)
+	}
+	out, report, err := runCLIErr(t, string(tiny), "vectors", "convert", "--vectors", "-", "--out", "-", "--out-format", "glove", "--limit", "5", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 5 || !strings.HasPrefix(lines[1], "man 1 0 0 1") {
+		t.Errorf("convert to standard output wrote %q, want 5 GloVe lines", out)
+	}
+	var rep struct {
+		Out, Format string
+		Words, Dim  int
+	}
+	if err := json.Unmarshal([]byte(report), &rep); err != nil || rep.Words != 5 || rep.Dim != 12 || rep.Format != "glove" {
+		t.Errorf("convert report on standard error %q: %+v, %v", report, rep, err)
+	}
+	// Unknown files are named in the error.
+	if _, err := runCLIIn(t, "", "vectors", "eval", "--vectors", tinyVectors, "--analogy", "nope.txt"); err == nil || !strings.Contains(err.Error(), "nope.txt") {
+		t.Errorf("missing analogy file: %v", err)
+	}
+}
+
+// TestVectorsJSON: every vectors query that produces a result has --json.
+func TestVectorsJSON(t *testing.T) {
+	var sim struct {
+		Word1, Word2 string
+		Similarity   float64
+	}
+	out, err := runCLIIn(t, "", "vectors", "similarity", "--vectors", tinyVectors, "man", "woman", "--json")
+	if err != nil || json.Unmarshal([]byte(out), &sim) != nil || sim.Word1 != "man" || !(sim.Similarity > -1 && sim.Similarity < 1) {
+		t.Errorf("similarity --json: %q, %v", out, err)
+	}
+	var odd struct {
+		Word    string
+		Ignored []string
+	}
+	out, err = runCLIIn(t, "", "vectors", "doesnt-match", "--vectors", tinyVectors, "man", "woman", "king", "paris", "zzz", "--json")
+	if err != nil || json.Unmarshal([]byte(out), &odd) != nil || odd.Word != "paris" || !slices.Equal(odd.Ignored, []string{"zzz"}) {
+		t.Errorf("doesnt-match --json: %q, %v", out, err)
+	}
+	png := filepath.Join(t.TempDir(), "w.png")
+	var plot struct {
+		Out   string
+		Words []string
+	}
+	out, err = runCLIIn(t, "", "vectors", "plot", "--vectors", tinyVectors, "--out", png, "man", "woman", "king", "--json")
+	if err != nil || json.Unmarshal([]byte(out), &plot) != nil || plot.Out != png || len(plot.Words) != 3 {
+		t.Errorf("plot --json with positional words: %q, %v", out, err)
+	}
+}
+
+// TestDeprecatedAliases: old flag spellings still work, are hidden, and
+// print a note on standard error.
+func TestDeprecatedAliases(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "x.txt")
+	stdout, stderr, err := runCLIErr(t, "", "vectors", "convert", "--in", tinyVectors, "--from", "word2vec", "--out", out, "--to", "glove")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, note := range []string{"--in is deprecated, use --vectors", "--from is deprecated, use --format", "--to is deprecated, use --out-format"} {
+		if !strings.Contains(stderr, note) {
+			t.Errorf("stderr %q lacks %q", stderr, note)
+		}
+	}
+	if v, err := vectors.LoadFormat(out, vectors.GloVeText); err != nil || v.Len() != 18 || !strings.Contains(stdout, "glove") {
+		t.Errorf("convert with old flags: %v, %q", err, stdout)
+	}
+	help, _ := runCLIIn(t, "", "vectors", "convert", "--help")
+	if strings.Contains(help, "--to string") || strings.Contains(help, "--in string") || !strings.Contains(help, "--out-format string") {
+		t.Errorf("help shows the old names or lacks the new:\n%s", help)
+	}
+	// The same flag name means the same thing everywhere: --format is the
+	// format of the input vectors, --out-format the output's.
+	for _, c := range [][]string{{"vectors", "similar"}, {"vectors", "convert"}, {"vectors", "debias"}, {"vectors", "eval"}} {
+		cmd, _, _ := rootCmd.Find(c)
+		if f := cmd.Flags().Lookup("format"); f == nil || !strings.Contains(f.Usage, "input") {
+			t.Errorf("%v --format: %v", c, f)
+		}
+	}
+	for _, c := range [][]string{{"vectors", "train"}, {"vectors", "convert"}, {"vectors", "debias"}, {"classify", "export-vectors"}} {
+		if cmd, _, _ := rootCmd.Find(c); cmd.Flags().Lookup("out-format") == nil {
+			t.Errorf("%v has no --out-format", c)
+		}
+	}
+}
+
+// TestVectorsTrainProgress: vectors train reports progress on standard
+// error (never standard output), and --quiet silences it.
+func TestVectorsTrainProgress(t *testing.T) {
+	dir := t.TempDir()
+	corpus := filepath.Join(dir, "c.txt")
+	os.WriteFile(corpus, []byte(strings.Repeat("a b c d e f g h\n", 200)), 0o644)
+	args := []string{"vectors", "train", "--corpus", corpus, "--out", filepath.Join(dir, "v.txt"), "--dim", "4", "--min-count", "1", "--epochs", "1", "--threads", "1"}
+	stdout, stderr, err := runCLIErr(t, "", args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr, "train 1600/1600  epoch 1/1") || strings.Contains(stdout, "epoch") {
+		t.Errorf("progress: stdout %q, stderr %q", stdout, stderr)
+	}
+	stdout, stderr, err = runCLIErr(t, "", append(args, "--quiet")...)
+	if err != nil || stderr != "" || !strings.Contains(stdout, "skipgram") {
+		t.Errorf("--quiet: stdout %q, stderr %q, %v", stdout, stderr, err)
+	}
 }
