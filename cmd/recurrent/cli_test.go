@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -184,5 +185,70 @@ func TestVectorsTrainProgress(t *testing.T) {
 	stdout, stderr, err = runCLIErr(t, "", append(args, "--quiet")...)
 	if err != nil || stderr != "" || !strings.Contains(stdout, "skipgram") {
 		t.Errorf("--quiet: stdout %q, stderr %q, %v", stdout, stderr, err)
+	}
+}
+
+// TestTagPredictRawText: tag predict tags raw text from --text, --file or
+// standard input, accepts a one-column CoNLL file, and --json gives tokens,
+// tags and entity spans.
+func TestTagPredictRawText(t *testing.T) {
+	dir := t.TempDir()
+	train, model := filepath.Join(dir, "train.conll"), filepath.Join(dir, "model")
+	writeCapsCoNLL(t, train, 200, 1)
+	if _, err := runCLIIn(t, "", "tag", "train", "--train", train, "--dev", train, "--out", model,
+		"--word-embed", "8", "--char-embed", "8", "--char-hidden", "10", "--hidden", "12", "--epochs", "6",
+		"--lr", "0.01", "--batch", "8", "--quiet", "--threads", "1"); err != nil {
+		t.Fatal(err)
+	}
+	line := "the Brumwick went to Oslaren and Kettova said the"
+	out, err := runCLIIn(t, "", "tag", "predict", "--model", model, "--text", "the Kettova's, went (to) U.S.", "--text", line, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type tagged struct {
+		Tokens, Tags []string
+		Entities     []struct {
+			Type       string
+			Start, End int
+			Text       string
+		}
+	}
+	var punct, got tagged
+	dec := json.NewDecoder(strings.NewReader(out))
+	if err := dec.Decode(&punct); err != nil {
+		t.Fatalf("%q: %v", out, err)
+	}
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("%q: %v", out, err)
+	}
+	if want := []string{"the", "Kettova", "'s", ",", "went", "(", "to", ")", "U.S."}; !slices.Equal(punct.Tokens, want) || len(punct.Tags) != len(want) {
+		t.Errorf("tokens %q tags %q, want tokens %q", punct.Tokens, punct.Tags, want)
+	}
+	if !slices.Equal(got.Tokens, strings.Fields(line)) || len(got.Tags) != len(got.Tokens) {
+		t.Fatalf("tokens %q tags %q", got.Tokens, got.Tags)
+	}
+	var ents []string
+	for _, e := range got.Entities {
+		ents = append(ents, fmt.Sprintf("%s %d-%d %s", e.Type, e.Start, e.End, e.Text))
+	}
+	if want := []string{"LOC 1-2 Brumwick", "LOC 4-5 Oslaren", "LOC 6-7 Kettova"}; !slices.Equal(ents, want) {
+		t.Errorf("entities %q, want %q (tags %q)", ents, want, got.Tags)
+	}
+	// The same text from standard input and from --file gives CoNLL rows.
+	fromStdin, err := runCLIIn(t, line+"\n", "tag", "predict", "--model", model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "raw.txt")
+	os.WriteFile(file, []byte("\n"+line+"\n"), 0o644)
+	fromFile, err := runCLIIn(t, "", "tag", "predict", "--model", model, "--file", file)
+	if err != nil || fromFile != fromStdin || !strings.HasPrefix(fromStdin, "the O\nBrumwick I-LOC\n") {
+		t.Errorf("stdin %q, --file %q, %v", fromStdin, fromFile, err)
+	}
+	// One-column CoNLL (bare tokens) from standard input.
+	conll := strings.Join(strings.Fields(line), "\n") + "\n"
+	rows, err := runCLIIn(t, conll, "tag", "predict", "--model", model, "--data", "-")
+	if err != nil || rows != fromStdin {
+		t.Errorf("one-column CoNLL: %q, %v; want %q", rows, err, fromStdin)
 	}
 }

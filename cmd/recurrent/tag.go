@@ -1,14 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
+	"io"
 
 	"github.com/recurrent-go/recurrent/tag"
+	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
 )
 
@@ -40,7 +39,7 @@ IOB1, IOB2 and IOBES tags are accepted; as in conlleval, a -DOCSTART- line
 counts as an O token.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := tag.EvaluateFile(args[0], opts)
+			r, err := readInput(cmd, args[0], func(r io.Reader, name string) (tag.Result, error) { return tag.Evaluate(r, name, opts) })
 			if err != nil {
 				return err
 			}
@@ -101,13 +100,7 @@ scheme and the first violation is reported with its line.`,
 			if err != nil {
 				return err
 			}
-			var ss []tag.Sentence
-			ropts := tag.ReadOptions{TagColumn: tagColumn, KeepDocStart: true}
-			if args[0] == "-" {
-				ss, err = tag.ReadCoNLL(os.Stdin, "<stdin>", ropts)
-			} else {
-				ss, err = tag.ReadCoNLLFile(args[0], ropts)
-			}
+			ss, err := readCoNLLInput(cmd, args[0], tag.ReadOptions{TagColumn: tagColumn, KeepDocStart: true})
 			if err != nil {
 				return err
 			}
@@ -168,7 +161,7 @@ func newTagEvalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sents, err := readCoNLL(data)
+			sents, err := readCoNLLInput(cmd, data, tag.ReadOptions{})
 			if err != nil {
 				return err
 			}
@@ -184,86 +177,105 @@ func newTagEvalCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&model, "model", "", "model directory written by tag train")
-	fl.StringVar(&data, "data", "", "labelled CoNLL file")
+	fl.StringVar(&data, "data", "", `labelled CoNLL file ("-": standard input)`)
 	fl.BoolVar(&asJSON, "json", false, "print JSON (percentages 0-100, per type)")
 	return cmd
 }
 
+// readCoNLLInput reads a column file from path ("-": standard input).
+func readCoNLLInput(cmd *cobra.Command, path string, opts tag.ReadOptions) ([]tag.Sentence, error) {
+	return readInput(cmd, path, func(r io.Reader, name string) ([]tag.Sentence, error) { return tag.ReadCoNLL(r, name, opts) })
+}
+
+type tagPredictFlags struct {
+	model, data, file, out string
+	texts                  []string
+	asJSON                 bool
+}
+
 func newTagPredictCmd() *cobra.Command {
-	var (
-		model, data, out string
-	)
+	var f tagPredictFlags
 	cmd := &cobra.Command{
-		Use:   "predict --model DIR --data FILE [--out FILE]",
-		Short: "Tag a CoNLL file: each row gets a predicted tag column appended",
-		Long: `Predict reads a CoNLL column file and writes it back with the predicted tag
-appended to each row (so a labelled file becomes conlleval's input: token,
-columns, gold tag, predicted tag, and can be scored with "tag score"). A file
-of bare tokens (one column) is read as unlabelled text.`,
+		Use:   "predict --model DIR [--text TEXT | --file FILE | --data CONLL] [--out FILE] [--json]",
+		Short: "Tag raw text (one sentence per line) or a CoNLL file",
+		Long: `Predict tags raw text, one sentence per line, from --text (repeatable), --file
+or standard input, split into tokens as the CoNLL-2003 data the taggers are
+trained on is (Penn Treebank conventions: punctuation and clitics such as 's
+are tokens of their own), and prints a CoNLL block per sentence: "token tag"
+rows and a blank line.
+
+With --data it reads a CoNLL column file instead (one column of bare tokens
+is accepted) and writes it back with the predicted tag appended to each row,
+so that a labelled file becomes conlleval's input for "tag score".
+
+--json prints one object per sentence: {"tokens", "tags", "entities": [{"type",
+"start", "end", "text"}]}, start and end being token positions (end
+exclusive). "-" means standard input for --file and --data, standard output
+for --out.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if model == "" || data == "" {
-				return errors.New("tag predict: --model and --data are required")
-			}
-			m, err := tag.Load(model)
-			if err != nil {
-				return err
-			}
-			sents, err := tag.ReadCoNLLFile(data, tag.ReadOptions{KeepDocStart: true})
-			if err != nil {
-				return err
-			}
-			// -DOCSTART- rows are copied through with an O prediction.
-			var keep []tag.Sentence
-			for _, s := range sents {
-				if !(len(s.Tokens) == 1 && s.Tokens[0] == tag.DocStart) {
-					keep = append(keep, s)
-				}
-			}
-			d, err := m.EncodeSentences(keep, data, false)
-			if err != nil {
-				return err
-			}
-			pred, err := m.Predict(cmd.Context(), d, 128)
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			if out != "" && out != "-" {
-				fh, err := os.Create(out)
-				if err != nil {
-					return err
-				}
-				defer fh.Close()
-				w = fh
-			}
-			bw := bufio.NewWriter(w)
-			k := 0
-			for _, s := range sents {
-				var p []string
-				if len(s.Tokens) == 1 && s.Tokens[0] == tag.DocStart {
-					p = []string{"O"}
-				} else {
-					p = pred[k]
-					k++
-				}
-				for i := range s.Tokens {
-					fmt.Fprintf(bw, "%s %s\n", strings.Join(s.Fields[i], " "), p[i])
-				}
-				bw.WriteByte('\n')
-			}
-			if err := bw.Flush(); err != nil {
-				return err
-			}
-			if fh, ok := w.(*os.File); ok && fh != os.Stdout {
-				return fh.Close()
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runTagPredict(cmd, &f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&model, "model", "", "model directory written by tag train")
-	fl.StringVar(&data, "data", "", "CoNLL file to tag")
-	fl.StringVar(&out, "out", "", "output file (default: standard output)")
+	fl.StringVar(&f.model, "model", "", "model directory written by tag train")
+	fl.StringArrayVar(&f.texts, "text", nil, "raw text to tag (repeatable; each line a sentence)")
+	fl.StringVar(&f.file, "file", "", `raw text file, one sentence per line ("-" or none: standard input)`)
+	fl.StringVar(&f.data, "data", "", `CoNLL column file to tag ("-": standard input)`)
+	fl.StringVar(&f.out, "out", "-", `output file ("-": standard output)`)
+	fl.BoolVar(&f.asJSON, "json", false, "one JSON object per sentence")
+	cmd.MarkFlagsMutuallyExclusive("text", "file", "data")
 	return cmd
+}
+
+func runTagPredict(cmd *cobra.Command, f *tagPredictFlags) error {
+	if f.model == "" {
+		return errors.New("tag predict: --model is required")
+	}
+	m, err := tag.Load(f.model)
+	if err != nil {
+		return err
+	}
+	var tagged []tag.Tagged
+	var sents []tag.Sentence
+	if f.data != "" {
+		if sents, err = readCoNLLInput(cmd, f.data, tag.ReadOptions{KeepDocStart: true, Untagged: true}); err != nil {
+			return err
+		}
+		pred, err := m.TagSentences(cmd.Context(), sents, text.DisplayName(f.data), 128)
+		if err != nil {
+			return err
+		}
+		for i, s := range sents {
+			tagged = append(tagged, tag.Tagged{Tokens: s.Tokens, Tags: pred[i], Entities: tag.Entities(s.Tokens, pred[i])})
+		}
+	} else {
+		lines, err := inputLines(cmd, f.texts, nonEmpty(f.file))
+		if err != nil {
+			return err
+		}
+		if tagged, err = m.TagLines(cmd.Context(), lines, 128); err != nil {
+			return err
+		}
+	}
+	return stdio(cmd).WriteFile(f.out, func(w io.Writer) error {
+		switch {
+		case f.asJSON:
+			enc := json.NewEncoder(w)
+			for _, t := range tagged {
+				if err := enc.Encode(t); err != nil {
+					return err
+				}
+			}
+			return nil
+		case sents == nil:
+			sents = make([]tag.Sentence, len(tagged))
+			for i, t := range tagged {
+				sents[i].Tokens = t.Tokens
+			}
+		}
+		pred := make([][]string, len(tagged))
+		for i, t := range tagged {
+			pred[i] = t.Tags
+		}
+		return tag.WritePredicted(w, sents, pred)
+	})
 }
