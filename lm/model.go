@@ -33,6 +33,18 @@ type Config struct {
 	// uniform(-InitRange, InitRange), as Zaremba et al. (2014) do with 0.1.
 	// Zero keeps the default initialisation described at New.
 	InitRange float64 `json:"init_range,omitempty"`
+	// Lines records that the training text holds one item per line (a
+	// name, a sentence), so that a sample is one line; see StopAtEOS.
+	Lines bool `json:"lines,omitempty"`
+}
+
+// StopAtEOS reports whether sampling stops at the end-of-line token unless
+// told otherwise: yes for a model of line-structured text (Lines) and for
+// word models, whose end-of-line token is a special <eos>; no for a
+// character model of running text, whose end-of-line token is the line
+// break "\n" and whose samples span lines.
+func (c *Config) StopAtEOS() bool {
+	return c.Lines || c.Tokenizer.EOS != "\n"
 }
 
 // Validate checks the configuration.

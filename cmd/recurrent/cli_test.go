@@ -252,3 +252,94 @@ func TestTagPredictRawText(t *testing.T) {
 		t.Errorf("one-column CoNLL: %q, %v; want %q", rows, err, fromStdin)
 	}
 }
+
+// trainCharLM trains a small character model on made-up names, one per
+// line, and returns its checkpoint directory and training file.
+func trainCharLM(t *testing.T) (ck, train string) {
+	t.Helper()
+	dir := t.TempDir()
+	train, ck = filepath.Join(dir, "names.txt"), filepath.Join(dir, "ck")
+	var b strings.Builder
+	for i := range 300 {
+		fmt.Fprintf(&b, "%ssaurus\n", []string{"tyranno", "stego", "bronto", "veloci", "diplo"}[i%5])
+	}
+	os.WriteFile(train, []byte(b.String()), 0o644)
+	if _, err := runCLIIn(t, "", "lm", "train", "--train", train, "--out", ck, "--level", "char", "--embed", "8", "--hidden", "16",
+		"--layers", "1", "--batch", "4", "--bptt", "16", "--epochs", "2", "--quiet", "--threads", "1"); err != nil {
+		t.Fatal(err)
+	}
+	return ck, train
+}
+
+// TestLMSampleLines: with --stop-at-eos lm sample prints one sample per
+// line and no separators; the default comes from the model's config
+// ("lines" for line-structured text) and --help says so.
+func TestLMSampleLines(t *testing.T) {
+	ck, _ := trainCharLM(t)
+	args := []string{"lm", "sample", "--model", ck, "--num", "4", "--length", "40", "--temperature", "0.5"}
+	running, err := runCLIIn(t, "", args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(running, "----\n"); n != 3 {
+		t.Errorf("running-text model: %d separators in %q, want 3", n, running)
+	}
+	lines, err := runCLIIn(t, "", append(args, "--stop-at-eos")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSuffix(lines, "\n"), "\n")
+	if len(got) != 4 || strings.Contains(lines, "----") {
+		t.Fatalf("--stop-at-eos: %q, want 4 lines", lines)
+	}
+	// A model recorded as line-structured stops at the end of a line by default.
+	cfgPath := filepath.Join(ck, "config.json")
+	b, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	json.Unmarshal(b, &cfg)
+	model, ok := cfg["model"].(map[string]any)
+	if !ok {
+		t.Fatalf("config.json has no model section: %s", b)
+	}
+	model["lines"] = true
+	b, _ = json.Marshal(cfg)
+	os.WriteFile(cfgPath, b, 0o644)
+	byDefault, err := runCLIIn(t, "", args...)
+	if err != nil || byDefault != lines {
+		t.Errorf("lines model by default: %q, %v; want %q", byDefault, err, lines)
+	}
+	help, _ := runCLIIn(t, "", "lm", "sample", "--help")
+	if !strings.Contains(help, "line-structured text") || !strings.Contains(help, "one per line") {
+		t.Errorf("--help does not state the --stop-at-eos default:\n%s", help)
+	}
+	// Old spellings still work.
+	if out, err := runCLIIn(t, "", "lm", "sample", "--model", ck, "--n", "2", "--prime", "st", "--length", "5"); err != nil || !strings.HasPrefix(out, "st") {
+		t.Errorf("--n/--prime: %q, %v", out, err)
+	}
+}
+
+// TestLMStdin: lm eval and lm score read standard input with no file or
+// "-", with the same result as from the file.
+func TestLMStdin(t *testing.T) {
+	ck, train := trainCharLM(t)
+	data, _ := os.ReadFile(train)
+	fromFile, err := runCLIIn(t, "", "lm", "eval", "--model", ck, train, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"lm", "eval", "--model", ck, "--json"}, {"lm", "eval", "--model", ck, "-", "--json"}} {
+		if out, err := runCLIIn(t, string(data), args...); err != nil || out != fromFile {
+			t.Errorf("%v: %q, %v; from the file %q", args, out, err, fromFile)
+		}
+	}
+	fromFile, err = runCLIIn(t, "", "lm", "score", "--model", ck, "--file", train, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCLIIn(t, string(data), "lm", "score", "--model", ck, "-", "--json"); err != nil || out != fromFile {
+		t.Errorf("lm score -: %.200q, %v", out, err)
+	}
+}
