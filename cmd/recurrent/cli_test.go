@@ -23,10 +23,10 @@ func TestThreadsPersistent(t *testing.T) {
 	for _, args := range [][]string{
 		{"vectors", "similarity", "--vectors", tinyVectors, "man", "woman"},
 		{"vectors", "eval", "--vectors", tinyVectors, "--no-analogy"},
-		{"translate", "bleu", "--ref", "-", "--hyp", "-"},
+		{"tag", "score", "-"},
 	} {
 		tensor.SetThreads(0)
-		if _, err := runCLIIn(t, "a b c\n", append(args, "--threads", "1")...); err != nil {
+		if _, err := runCLIIn(t, "a O O\n", append(args, "--threads", "1")...); err != nil {
 			t.Fatalf("%v --threads 1: %v", args, err)
 		}
 		if got := tensor.Threads(); got != 1 {
@@ -341,5 +341,55 @@ func TestLMStdin(t *testing.T) {
 	}
 	if out, err := runCLIIn(t, string(data), "lm", "score", "--model", ck, "-", "--json"); err != nil || out != fromFile {
 		t.Errorf("lm score -: %.200q, %v", out, err)
+	}
+}
+
+// TestTranslateStdio: translate eval reads --data - and writes --hyp -
+// (the metrics then go to standard error); bleu reads "-"; gen-dates has
+// --json.
+func TestTranslateStdio(t *testing.T) {
+	dir := t.TempDir()
+	out, err := runCLIIn(t, "", "translate", "gen-dates", "--n", "300", "--seed", "2", "--out", dir, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gen struct{ Files []string }
+	if err := json.Unmarshal([]byte(out), &gen); err != nil || len(gen.Files) != 3 {
+		t.Fatalf("gen-dates --json: %q, %v", out, err)
+	}
+	ck := filepath.Join(dir, "ck")
+	if _, err := runCLIIn(t, "", "translate", "train", "--train", gen.Files[0], "--dev", gen.Files[1], "--out", ck,
+		"--embed", "8", "--hidden", "16", "--batch", "32", "--epochs", "1", "--quiet", "--json"); err != nil {
+		t.Fatal(err)
+	}
+	test, _ := os.ReadFile(gen.Files[2])
+	fromFile, err := runCLIIn(t, "", "translate", "eval", "--model", ck, "--data", gen.Files[2], "--json", "--quiet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hyps, metrics, err := runCLIErr(t, string(test), "translate", "eval", "--model", ck, "--data", "-", "--hyp", "-", "--json", "--quiet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b map[string]any
+	json.Unmarshal([]byte(fromFile), &a)
+	if err := json.Unmarshal([]byte(metrics), &b); err != nil || a["bleu"] == nil || a["bleu"] != b["bleu"] || a["n"] != b["n"] {
+		t.Errorf("metrics on standard error %q (%v), from the file %q", metrics, err, fromFile)
+	}
+	nPairs := strings.Count(strings.TrimSpace(string(test)), "\n") + 1
+	if n := strings.Count(hyps, "\n"); n != nPairs {
+		t.Errorf("--hyp - wrote %d lines, want %d", n, nPairs)
+	}
+	hypFile := filepath.Join(dir, "hyp.txt")
+	os.WriteFile(hypFile, []byte(hyps), 0o644)
+	var refs strings.Builder
+	for l := range strings.Lines(string(test)) {
+		_, tgt, _ := strings.Cut(l, "\t")
+		refs.WriteString(tgt)
+	}
+	bleu, err := runCLIIn(t, refs.String(), "translate", "bleu", "--ref", "-", "--hyp", hypFile, "--json")
+	var bl struct{ BLEU float64 }
+	if err != nil || json.Unmarshal([]byte(bleu), &bl) != nil || !(bl.BLEU >= 0) {
+		t.Errorf("bleu --ref -: %q, %v", bleu, err)
 	}
 }

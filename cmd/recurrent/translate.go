@@ -2,17 +2,17 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/seq2seq"
-	"github.com/schollz/progressbar/v3"
+	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
 )
 
@@ -46,17 +46,17 @@ separated, the brevity penalty uses corpus lengths, the score is 0-100.
 			if refPath == "" || hypPath == "" {
 				return fmt.Errorf("translate bleu: both --ref and --hyp are required")
 			}
-			refs, err := seq2seq.ReadLines(refPath)
+			refs, err := readLines(cmd, refPath)
 			if err != nil {
 				return err
 			}
-			hyps, err := seq2seq.ReadLines(hypPath)
+			hyps, err := readLines(cmd, hypPath)
 			if err != nil {
 				return err
 			}
 			if len(refs) != len(hyps) {
 				return fmt.Errorf("translate bleu: %s has %d lines but %s has %d; they must match line for line",
-					displayName(hypPath), len(hyps), displayName(refPath), len(refs))
+					text.DisplayName(hypPath), len(hyps), text.DisplayName(refPath), len(refs))
 			}
 			b, err := seq2seq.CorpusBLEU(hyps, refs)
 			if err != nil {
@@ -84,6 +84,7 @@ func newTranslateGenDatesCmd() *cobra.Command {
 		opts     seq2seq.DateOptions
 		out      string
 		from, to string
+		asJSON   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "gen-dates --n N --seed S --out DIR",
@@ -117,6 +118,9 @@ date; the same --seed gives the same files.`,
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), map[string]any{"files": paths, "n": opts.N, "seed": opts.Seed})
+			}
 			for _, p := range paths {
 				fmt.Fprintln(cmd.OutOrStdout(), p)
 			}
@@ -131,101 +135,93 @@ date; the same --seed gives the same files.`,
 	f.StringVar(&to, "to", "2049-12-31", "last date (YYYY-MM-DD)")
 	f.Float64Var(&opts.DevFrac, "dev-frac", 0.1, "share of examples in dev.tsv (0: none)")
 	f.Float64Var(&opts.TestFrac, "test-frac", 0.1, "share of examples in test.tsv (0: none)")
+	f.BoolVar(&asJSON, "json", false, `print {"files", "n", "seed"} as JSON`)
 	return cmd
 }
 
-// displayName names a path in messages, "-" being standard input.
-func displayName(path string) string {
-	if path == "-" {
-		return "<stdin>"
-	}
-	return path
+type translateEvalFlags struct {
+	model, data, hyp string
+	opt              seq2seq.EvalOptions
+	asJSON, quiet    bool
 }
 
 func newTranslateEvalCmd() *cobra.Command {
-	var (
-		modelDir, dataPath, hypPath string
-		opt                         seq2seq.EvalOptions
-		asJSON, quiet               bool
-	)
+	var f translateEvalFlags
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR --data F [--beam K]",
 		Short: "Decode source<TAB>target pairs and report exact match, token accuracy and BLEU",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if modelDir == "" || dataPath == "" {
-				return fmt.Errorf("translate eval: --model and --data are required")
-			}
-			m, err := seq2seq.Load(modelDir)
-			if err != nil {
-				return err
-			}
-			pairs, err := seq2seq.ReadPairsFile(dataPath)
-			if err != nil {
-				return err
-			}
-			data, err := m.Encode(pairs)
-			if err != nil {
-				return fmt.Errorf("%s: %w", dataPath, err)
-			}
-			var bar *progressbar.ProgressBar
-			if !quiet {
-				bar = progressbar.NewOptions(len(pairs), progressbar.OptionSetWriter(os.Stderr),
-					progressbar.OptionSetWidth(30), progressbar.OptionShowCount(),
-					progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish(),
-					progressbar.OptionSetDescription("decoding"))
-				opt.Progress = func(done int) { _ = bar.Set(done) }
-			}
-			opt.TeacherForced = true
-			start := time.Now()
-			met, err := m.Evaluate(cmd.Context(), data, opt)
-			if err != nil {
-				return err
-			}
-			secs := time.Since(start).Seconds()
-			if bar != nil {
-				_ = bar.Finish()
-			}
-			if hypPath != "" {
-				err := checkpoint.WriteFileAtomic(hypPath, func(w io.Writer) error {
-					bw := bufio.NewWriter(w)
-					for _, h := range met.Hyps {
-						fmt.Fprintln(bw, seq2seq.JoinTokens(m.Config.Tokens, m.DecodeTarget(h)))
-					}
-					return bw.Flush()
-				})
-				if err != nil {
-					return fmt.Errorf("translate eval: --hyp: %w", err)
+		Long: `Eval decodes the sources of --data ("-": standard input) and scores the outputs
+against the targets. --hyp also writes the outputs, one per line ("-":
+standard output, the metrics then go to standard error).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateEval(cmd, &f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.model, "model", "", "checkpoint directory")
+	fl.StringVar(&f.data, "data", "", `pairs to evaluate, source<TAB>target per line ("-": standard input)`)
+	fl.StringVar(&f.hyp, "hyp", "", `also write the outputs to this file, one per line ("-": standard output)`)
+	fl.IntVar(&f.opt.Beam, "beam", 1, "beam width (1: greedy)")
+	fl.Float64Var(&f.opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
+	fl.IntVar(&f.opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
+	fl.IntVar(&f.opt.Batch, "batch", 256, "sources encoded together")
+	fl.IntVar(&f.opt.Limit, "limit", 0, "evaluate only the first N pairs")
+	fl.BoolVar(&f.asJSON, "json", false, "print the metrics as JSON")
+	fl.BoolVar(&f.quiet, "quiet", false, "no progress on standard error")
+	return cmd
+}
+
+func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
+	if f.model == "" || f.data == "" {
+		return fmt.Errorf("translate eval: --model and --data are required")
+	}
+	m, err := seq2seq.Load(f.model)
+	if err != nil {
+		return err
+	}
+	pairs, err := readInput(cmd, f.data, seq2seq.ReadPairs)
+	if err != nil {
+		return err
+	}
+	data, err := m.Encode(pairs)
+	if err != nil {
+		return fmt.Errorf("%s: %w", text.DisplayName(f.data), err)
+	}
+	bar := newProgress(cmd.ErrOrStderr(), f.quiet)
+	opt := f.opt
+	opt.Progress = func(done int) { bar.update("decoding", int64(done), int64(len(pairs)), "decoding") }
+	opt.TeacherForced = true
+	start := time.Now()
+	met, err := m.Evaluate(cmd.Context(), data, opt)
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	secs := time.Since(start).Seconds()
+	if f.hyp != "" {
+		err := stdio(cmd).WriteFile(f.hyp, func(w io.Writer) error {
+			for _, h := range met.Hyps {
+				if _, err := fmt.Fprintln(w, seq2seq.JoinTokens(m.Config.Tokens, m.DecodeTarget(h))); err != nil {
+					return err
 				}
 			}
-			w := cmd.OutOrStdout()
-			if asJSON {
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
-					seq2seq.Metrics
-					Beam    int     `json:"beam"`
-					Alpha   float64 `json:"alpha"`
-					Seconds float64 `json:"seconds"`
-				}{met, max(1, opt.Beam), opt.Alpha, secs})
-			}
-			_, err = fmt.Fprintf(w, "%d pairs, beam %d: exact match %.4f, token accuracy %.4f, BLEU %.2f, loss %.4f (%.1fs)\n",
-				met.N, max(1, opt.Beam), met.ExactMatch, met.TokenAccuracy, met.BLEU, met.Loss, secs)
-			return err
-		},
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("translate eval: --hyp: %w", err)
+		}
 	}
-	f := cmd.Flags()
-	f.StringVar(&modelDir, "model", "", "checkpoint directory")
-	f.StringVar(&dataPath, "data", "", "pairs to evaluate, source<TAB>target per line")
-	f.StringVar(&hypPath, "hyp", "", "also write the outputs to this file, one per line")
-	f.IntVar(&opt.Beam, "beam", 1, "beam width (1: greedy)")
-	f.Float64Var(&opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
-	f.IntVar(&opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
-	f.IntVar(&opt.Batch, "batch", 256, "sources encoded together")
-	f.IntVar(&opt.Limit, "limit", 0, "evaluate only the first N pairs")
-	f.BoolVar(&asJSON, "json", false, "print the metrics as JSON")
-	f.BoolVar(&quiet, "quiet", false, "no progress bar")
-	return cmd
+	w := reportTo(cmd, f.hyp)
+	if f.asJSON {
+		return printJSON(w, struct {
+			seq2seq.Metrics
+			Beam    int     `json:"beam"`
+			Alpha   float64 `json:"alpha"`
+			Seconds float64 `json:"seconds"`
+		}{met, max(1, opt.Beam), opt.Alpha, secs})
+	}
+	_, err = fmt.Fprintf(w, "%d pairs, beam %d: exact match %.4f, token accuracy %.4f, BLEU %.2f, loss %.4f (%.1fs)\n",
+		met.N, max(1, opt.Beam), met.ExactMatch, met.TokenAccuracy, met.BLEU, met.Loss, secs)
+	return err
 }
 
 func newTranslateRunCmd() *cobra.Command {
@@ -250,16 +246,12 @@ first line.`,
 			if err != nil {
 				return err
 			}
-			var r io.Reader = cmd.InOrStdin()
-			name := "<stdin>"
-			if input != "" && input != "-" {
-				f, err := os.Open(input)
-				if err != nil {
-					return fmt.Errorf("translate run: %w", err)
-				}
-				defer f.Close()
-				r, name = f, input
+			r, err := stdio(cmd).Open(cmp.Or(input, "-"))
+			if err != nil {
+				return fmt.Errorf("translate run: %w", err)
 			}
+			defer r.Close()
+			name := text.DisplayName(cmp.Or(input, "-"))
 			var lines []string
 			sc := bufio.NewScanner(r)
 			sc.Buffer(make([]byte, 1<<20), 1<<24)
