@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/bench"
 )
 
 func TestBenchGemmJSON(t *testing.T) {
@@ -22,7 +24,7 @@ func TestBenchGemmJSON(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", tc.args, err)
 		}
-		var res gemmResult
+		var res bench.GemmResult
 		if err := json.Unmarshal([]byte(out), &res); err != nil {
 			t.Fatalf("%v: output %q is not one JSON object: %v", tc.args, out, err)
 		}
