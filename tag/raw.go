@@ -205,20 +205,28 @@ func (m *Model) TagSentences(ctx context.Context, sents []Sentence, name string,
 // each sentence: a labelled file becomes conlleval's input, an unlabelled
 // one "token tag" rows. pred[i] holds the tags of sents[i].
 func WritePredicted(w io.Writer, sents []Sentence, pred [][]string) error {
+	return writeRows(w, sents, pred, func(s *Sentence, k int) string {
+		if k < len(s.Fields) {
+			return strings.Join(s.Fields[k], " ")
+		}
+		return s.Tokens[k]
+	})
+}
+
+// writeRows writes each token's row (as row gives it) followed by its
+// predicted tag, and a blank line after each sentence.
+func writeRows(w io.Writer, sents []Sentence, pred [][]string, row func(s *Sentence, k int) string) error {
 	if len(sents) != len(pred) {
 		return fmt.Errorf("tag: %d sentences but %d predictions", len(sents), len(pred))
 	}
 	bw := bufio.NewWriter(w)
-	for i, s := range sents {
+	for i := range sents {
+		s := &sents[i]
 		if len(pred[i]) != len(s.Tokens) {
 			return fmt.Errorf("tag: sentence %d (line %d): %d tokens but %d predicted tags", i, s.Line, len(s.Tokens), len(pred[i]))
 		}
-		for k, tok := range s.Tokens {
-			if k < len(s.Fields) {
-				bw.WriteString(strings.Join(s.Fields[k], " "))
-			} else {
-				bw.WriteString(tok)
-			}
+		for k := range s.Tokens {
+			bw.WriteString(row(s, k))
 			bw.WriteByte(' ')
 			bw.WriteString(pred[i][k])
 			bw.WriteByte('\n')
