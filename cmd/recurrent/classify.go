@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/recurrent-go/recurrent/classify"
+	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
 )
 
@@ -27,11 +28,14 @@ func init() {
 
 func newClassifyStatsCmd() *cobra.Command {
 	var format string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "stats FILE...",
-		Long:  `Stats reads each data file ("-": standard input) and prints its format, size and label counts.`,
 		Short: "Show the detected format, size and label counts of data files",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Stats reads each data file ("-": standard input) and prints its format, size and
+label counts, or with --json one object per file {"file", "format", "examples",
+"words_per_example", "labels", "counts"}.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := classify.ParseFormat(format)
 			if err != nil {
@@ -47,27 +51,27 @@ func newClassifyStatsCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				m := classify.LabelMapOf(ex, classify.Sorted)
-				counts := make([]int, m.Len())
-				words := 0
-				for _, e := range ex {
-					id, _ := m.ID(e.Label)
-					counts[id]++
-					words += len(strings.Fields(e.Text))
+				s := classify.StatsOf(ex)
+				if asJSON {
+					if err := json.NewEncoder(out).Encode(struct {
+						File   string `json:"file"`
+						Format string `json:"format"`
+						classify.Stats
+					}{text.DisplayName(path), ff.String(), s}); err != nil {
+						return err
+					}
+					continue
 				}
-				avg := 0.0
-				if len(ex) > 0 {
-					avg = float64(words) / float64(len(ex))
-				}
-				fmt.Fprintf(out, "%s: format %s, %d examples, %.1f words/example, %d labels\n", path, ff, len(ex), avg, m.Len())
-				for id, name := range m.Names {
-					fmt.Fprintf(out, "  %-12s %6d\n", name, counts[id])
+				fmt.Fprintf(out, "%s: format %s, %d examples, %.1f words/example, %d labels\n", text.DisplayName(path), ff, s.Examples, s.WordsPerExample, len(s.Labels))
+				for _, name := range s.Labels {
+					fmt.Fprintf(out, "  %-12s %6d\n", name, s.Counts[name])
 				}
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "auto", "file format: auto, tsv, sst or csv")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per file")
 	return cmd
 }
 

@@ -393,3 +393,45 @@ func TestTranslateStdio(t *testing.T) {
 		t.Errorf("bleu --ref -: %q, %v", bleu, err)
 	}
 }
+
+// TestClassifyStdio: classify predict takes --text, --file or standard
+// input; eval, score and stats read "-"; score's --gold is a deprecated
+// alias of --data.
+func TestClassifyStdio(t *testing.T) {
+	dir := t.TempDir()
+	train, model := filepath.Join(dir, "train.tsv"), filepath.Join(dir, "model")
+	writePlantedTSV(t, train, 240, 1)
+	if _, err := runCLIIn(t, "", "classify", "train", "--train", train, "--dev", train, "--out", model,
+		"--embed", "8", "--hidden", "8", "--epochs", "4", "--lr", "0.01", "--batch", "16", "--quiet", "--threads", "1"); err != nil {
+		t.Fatal(err)
+	}
+	texts := "w1 great w2\nw3 awful\n"
+	fromStdin, err := runCLIIn(t, texts, "classify", "predict", "--model", model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromText, err := runCLIIn(t, "", "classify", "predict", "--model", model, "--text", "w1 great w2", "--text", "w3 awful")
+	if err != nil || fromText != fromStdin || !strings.HasPrefix(fromStdin, "pos\t") {
+		t.Errorf("--text %q, stdin %q, %v", fromText, fromStdin, err)
+	}
+	data, _ := os.ReadFile(train)
+	fromFile, err := runCLIIn(t, "", "classify", "eval", "--model", model, "--data", train, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCLIIn(t, string(data), "classify", "eval", "--model", model, "--data", "-", "--json"); err != nil || out != fromFile {
+		t.Errorf("eval --data -: %.100q, %v", out, err)
+	}
+	if out, err := runCLIIn(t, string(data), "classify", "stats", "-"); err != nil || !strings.Contains(out, "<stdin>: format tsv, 240 examples") {
+		t.Errorf("stats -: %q, %v", out, err)
+	}
+	var labels strings.Builder
+	for l := range strings.Lines(string(data)) {
+		lab, _, _ := strings.Cut(l, "\t")
+		labels.WriteString(lab + "\n")
+	}
+	_, stderr, err := runCLIErr(t, labels.String(), "classify", "score", "--gold", train, "--pred", "-", "--json")
+	if err != nil || !strings.Contains(stderr, "--gold is deprecated, use --data") {
+		t.Errorf("score --gold: %v, stderr %q", err, stderr)
+	}
+}
