@@ -253,7 +253,7 @@ carries.`,
 			if err != nil {
 				return err
 			}
-			ex, err := classify.ReadFile(path, f)
+			ex, err := readExamples(cmd, path, f)
 			if err != nil {
 				return err
 			}
@@ -295,7 +295,7 @@ carries.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&dir, "model", "", "conditional model directory (lm train-labels)")
-	fl.StringVar(&path, "data", "", "labelled sentences")
+	fl.StringVar(&path, "data", "", `labelled sentences ("-": standard input)`)
 	fl.StringVar(&format, "format", "auto", "input format: auto, tsv, sst or csv")
 	fl.BoolVar(&rawLabels, "raw-labels", false, "do not map SST labels 0/1 to negative/positive")
 	fl.BoolVar(&asJSON, "json", false, "print the metrics as JSON")

@@ -106,7 +106,7 @@ func runQuickstart(cmd *cobra.Command, f *quickstartFlags) error {
 	}
 	tr.Dir = f.out
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(os.Stderr, "tiny-shakespeare: %d training and %d validation characters, %d distinct; training for %s\n",
+	fmt.Fprintf(cmd.ErrOrStderr(), "tiny-shakespeare: %d training and %d validation characters, %d distinct; training for %s\n",
 		len(train), len(valid), v.Len(), f.duration)
 	return trainAndReport(cmd.Context(), out, tr, nil, false, false, func(m *lm.Model) error {
 		fmt.Fprintf(out, "\nsamples (temperature 0.8):\n")
