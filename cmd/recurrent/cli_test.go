@@ -434,4 +434,13 @@ func TestClassifyStdio(t *testing.T) {
 	if err != nil || !strings.Contains(stderr, "--gold is deprecated, use --data") {
 		t.Errorf("score --gold: %v, stderr %q", err, stderr)
 	}
+	vecs, report, err := runCLIErr(t, "", "classify", "export-vectors", "--model", model, "--out", "-", "--out-format", "glove", "--json")
+	var rep struct {
+		Words, Dim int
+		Format     string
+	}
+	if err != nil || json.Unmarshal([]byte(report), &rep) != nil || rep.Dim != 8 || rep.Format != "glove" ||
+		strings.Count(vecs, "\n") != rep.Words || len(strings.Fields(strings.SplitN(vecs, "\n", 2)[0])) != 9 {
+		t.Errorf("export-vectors --out -: %v, report %q, vectors %.80q", err, report, vecs)
+	}
 }
