@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -89,9 +88,6 @@ may be "-" for standard input. Labels are numbered in sorted order
 (numerically when all are integers). Rates are fractions in 0..1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if goldPath == "" || predPath == "" {
-				return fmt.Errorf("classify score: both --data and --pred are required")
-			}
 			f, err := classify.ParseFormat(format)
 			if err != nil {
 				return err
@@ -137,6 +133,7 @@ may be "-" for standard input. Labels are numbered in sorted order
 	f.StringVar(&format, "format", "auto", "format of --data: auto, tsv, sst or csv")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	deprecatedAliases(cmd, map[string]string{"gold": "data"})
+	markRequired(cmd, "data", "pred")
 	return cmd
 }
 
@@ -163,9 +160,6 @@ func newClassifyEvalCmd() *cobra.Command {
 		Short: "Score a trained classifier: accuracy, per-class P/R/F1, confusion matrix",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if model == "" || data == "" {
-				return errors.New("classify eval: --model and --data are required")
-			}
 			f, err := classify.ParseFormat(format)
 			if err != nil {
 				return err
@@ -193,6 +187,7 @@ func newClassifyEvalCmd() *cobra.Command {
 	fl.StringVar(&data, "data", "", `labelled data file ("-": standard input)`)
 	fl.StringVar(&format, "format", "auto", "data format: auto, tsv, sst or csv")
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	markRequired(cmd, "model", "data")
 	return cmd
 }
 
@@ -212,9 +207,6 @@ per line: "label<TAB>label1=p1 label2=p2 ...", or one JSON object
 {"text", "label", "probabilities"} per line with --json.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if model == "" {
-				return errors.New("classify predict: --model is required")
-			}
 			m, err := classify.Load(model)
 			if err != nil {
 				return err
@@ -239,6 +231,7 @@ per line: "label<TAB>label1=p1 label2=p2 ...", or one JSON object
 	fl.StringArrayVar(&texts, "text", nil, "text to classify (repeatable; each line separately)")
 	fl.StringVar(&file, "file", "", `text file, one text per line ("-" or none: standard input)`)
 	fl.BoolVar(&asJSON, "json", false, "one JSON object per line")
+	markRequired(cmd, "model")
 	return cmd
 }
 
@@ -283,9 +276,6 @@ example sentiment-aware vectors from an SST-2 model with a fine-tuned embedding)
 --format is the old name of --out-format.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if model == "" {
-				return errors.New("classify export-vectors: --model is required")
-			}
 			vf, err := out.resolve()
 			if err != nil {
 				return err
@@ -309,6 +299,7 @@ example sentiment-aware vectors from an SST-2 model with a fine-tuned embedding)
 	out.register(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"out", "format", "words", "dim"} as JSON`)
 	deprecatedAliases(cmd, map[string]string{"format": "out-format"})
+	markRequired(cmd, "model")
 	return cmd
 }
 

@@ -444,3 +444,17 @@ func TestClassifyStdio(t *testing.T) {
 		t.Errorf("export-vectors --out -: %v, report %q, vectors %.80q", err, report, vecs)
 	}
 }
+
+// TestRequiredFlags: a command run without its model or data names what is
+// missing, the same way everywhere.
+func TestRequiredFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"lm", "sample"}, {"lm", "score"}, {"lm", "eval"}, {"lm", "eval-labels"}, {"classify", "eval"},
+		{"classify", "predict"}, {"classify", "export-vectors"}, {"tag", "eval"}, {"tag", "predict"}, {"translate", "eval"},
+	} {
+		_, err := runCLIIn(t, "", args...)
+		if err == nil || !strings.Contains(err.Error(), `required flag(s) "model"`) && !strings.Contains(err.Error(), `"model" not set`) {
+			t.Errorf("%v: err = %v", args, err)
+		}
+	}
+}

@@ -176,3 +176,13 @@ func nonEmpty(paths ...string) []string {
 	}
 	return out
 }
+
+// markRequired marks cmd's flags as required: cobra then refuses to run the
+// command without them, naming the missing ones.
+func markRequired(cmd *cobra.Command, names ...string) {
+	for _, n := range names {
+		if err := cmd.MarkFlagRequired(n); err != nil {
+			panic(err) // a flag name misspelt in the source
+		}
+	}
+}

@@ -545,13 +545,11 @@ prints --num sentences for that label, one per line.`,
 	fl.IntVar(&f.rerank, "rerank", 1, "with --label: draw N samples per output and keep the one the model itself finds most likely to have the label (Bayes' rule)")
 	fl.Float64Var(&f.guidance, "guidance", 0, "with --label: contrastive guidance G, sampling from log p(w|label) + G*(log p(w|label) - log p(w|other labels)); 0: plain sampling")
 	deprecatedAliases(cmd, map[string]string{"prime": "prompt", "n": "num"})
+	markRequired(cmd, "model")
 	return cmd
 }
 
 func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
-	if f.model == "" {
-		return errors.New("lm sample: --model is required")
-	}
 	m, err := loadLM(f.model)
 	if err != nil {
 		return err
@@ -677,13 +675,11 @@ standard error, or with --json one object
 	fl.StringArrayVar(&f.files, "file", nil, `file to score, plain or .gz, "-" standard input (repeatable; same as an argument)`)
 	fl.IntVar(&f.batch, "batch", 64, "lines scored together")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object (see above)")
+	markRequired(cmd, "model")
 	return cmd
 }
 
 func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
-	if f.model == "" {
-		return errors.New("lm score: --model is required")
-	}
 	m, err := loadLM(f.model)
 	if err != nil {
 		return err
@@ -796,13 +792,11 @@ Without FILE, or with "-", it reads standard input.`,
 	fl.IntVar(&f.batch, "batch", 10, "parallel streams")
 	fl.IntVar(&f.bptt, "bptt", 64, "chunk length")
 	fl.BoolVar(&f.json, "json", false, "print the metrics as JSON")
+	markRequired(cmd, "model")
 	return cmd
 }
 
 func runLMEval(cmd *cobra.Command, f *lmEvalFlags, args []string) error {
-	if f.model == "" {
-		return errors.New("lm eval: --model is required")
-	}
 	m, err := loadLM(f.model)
 	if err != nil {
 		return err

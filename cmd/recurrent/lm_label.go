@@ -242,9 +242,6 @@ under which the sentence is most likely): how much of the label the model
 carries.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if dir == "" || path == "" {
-				return errors.New("lm eval-labels: --model and --data are required")
-			}
 			f, err := classify.ParseFormat(format)
 			if err != nil {
 				return fmt.Errorf("lm eval-labels: %w", err)
@@ -299,6 +296,7 @@ carries.`,
 	fl.StringVar(&format, "format", "auto", "input format: auto, tsv, sst or csv")
 	fl.BoolVar(&rawLabels, "raw-labels", false, "do not map SST labels 0/1 to negative/positive")
 	fl.BoolVar(&asJSON, "json", false, "print the metrics as JSON")
+	markRequired(cmd, "model", "data")
 	return cmd
 }
 
@@ -306,8 +304,6 @@ carries.`,
 // conditional model, one per line.
 func runLMSampleLabel(cmd *cobra.Command, f *lmSampleFlags) error {
 	switch {
-	case f.model == "":
-		return errors.New("lm sample: --model is required")
 	case !(f.guidance >= 0):
 		return fmt.Errorf("lm sample: --guidance %v must be >= 0", f.guidance)
 	case f.guidance > 0 && f.rerank > 1:

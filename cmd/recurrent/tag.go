@@ -154,9 +154,6 @@ func newTagEvalCmd() *cobra.Command {
 		Short: "Tag a labelled CoNLL file and score it exactly as conlleval does",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if model == "" || data == "" {
-				return errors.New("tag eval: --model and --data are required")
-			}
 			m, err := tag.Load(model)
 			if err != nil {
 				return err
@@ -179,6 +176,7 @@ func newTagEvalCmd() *cobra.Command {
 	fl.StringVar(&model, "model", "", "model directory written by tag train")
 	fl.StringVar(&data, "data", "", `labelled CoNLL file ("-": standard input)`)
 	fl.BoolVar(&asJSON, "json", false, "print JSON (percentages 0-100, per type)")
+	markRequired(cmd, "model", "data")
 	return cmd
 }
 
@@ -223,13 +221,11 @@ for --out.`,
 	fl.StringVar(&f.out, "out", "-", `output file ("-": standard output)`)
 	fl.BoolVar(&f.asJSON, "json", false, "one JSON object per sentence")
 	cmd.MarkFlagsMutuallyExclusive("text", "file", "data")
+	markRequired(cmd, "model")
 	return cmd
 }
 
 func runTagPredict(cmd *cobra.Command, f *tagPredictFlags) error {
-	if f.model == "" {
-		return errors.New("tag predict: --model is required")
-	}
 	m, err := tag.Load(f.model)
 	if err != nil {
 		return err

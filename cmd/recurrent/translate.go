@@ -43,9 +43,6 @@ separated, the brevity penalty uses corpus lengths, the score is 0-100.
 "-" reads a file from standard input.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if refPath == "" || hypPath == "" {
-				return fmt.Errorf("translate bleu: both --ref and --hyp are required")
-			}
 			refs, err := readLines(cmd, refPath)
 			if err != nil {
 				return err
@@ -76,6 +73,7 @@ separated, the brevity penalty uses corpus lengths, the score is 0-100.
 	f.StringVar(&refPath, "ref", "", "reference file, one segment per line")
 	f.StringVar(&hypPath, "hyp", "", "hypothesis file, one segment per line")
 	f.BoolVar(&asJSON, "json", false, `print {"bleu", "precisions", "bp", "sys_len", "ref_len", ...} as JSON`)
+	markRequired(cmd, "ref", "hyp")
 	return cmd
 }
 
@@ -167,13 +165,11 @@ standard output, the metrics then go to standard error).`,
 	fl.IntVar(&f.opt.Limit, "limit", 0, "evaluate only the first N pairs")
 	fl.BoolVar(&f.asJSON, "json", false, "print the metrics as JSON")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress on standard error")
+	markRequired(cmd, "model", "data")
 	return cmd
 }
 
 func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
-	if f.model == "" || f.data == "" {
-		return fmt.Errorf("translate eval: --model and --data are required")
-	}
 	m, err := seq2seq.Load(f.model)
 	if err != nil {
 		return err
