@@ -29,19 +29,18 @@ func newClassifyStatsCmd() *cobra.Command {
 	var format string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "stats FILE...",
+		Use:   "stats [FILE...]",
 		Short: "Show the detected format, size and label counts of data files",
-		Long: `Stats reads each data file ("-": standard input) and prints its format, size and
+		Long: `Stats reads each data file (none or "-": standard input) and prints its format, size and
 label counts, or with --json one object per file {"file", "format", "examples",
 "words_per_example", "labels", "counts"}.`,
-		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := classify.ParseFormat(format)
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			for _, path := range args {
+			for _, path := range inputFiles(args) {
 				var ff classify.Format
 				ex, err := readInput(cmd, path, func(r io.Reader, name string) (ex []classify.Example, err error) {
 					ex, ff, err = classify.ReadFormat(r, name, f)

@@ -24,6 +24,7 @@ func TestThreadsPersistent(t *testing.T) {
 		{"vectors", "similarity", "--vectors", tinyVectors, "man", "woman"},
 		{"vectors", "eval", "--vectors", tinyVectors, "--no-analogy"},
 		{"tag", "score", "-"},
+		{"tag", "score"},
 	} {
 		tensor.SetThreads(0)
 		if _, err := runCLIIn(t, "a O O\n", append(args, "--threads", "1")...); err != nil {
@@ -422,8 +423,10 @@ func TestClassifyStdio(t *testing.T) {
 	if out, err := runCLIIn(t, string(data), "classify", "eval", "--model", model, "--data", "-", "--json"); err != nil || out != fromFile {
 		t.Errorf("eval --data -: %.100q, %v", out, err)
 	}
-	if out, err := runCLIIn(t, string(data), "classify", "stats", "-"); err != nil || !strings.Contains(out, "<stdin>: format tsv, 240 examples") {
-		t.Errorf("stats -: %q, %v", out, err)
+	for _, args := range [][]string{{"classify", "stats", "-"}, {"classify", "stats"}} {
+		if out, err := runCLIIn(t, string(data), args...); err != nil || !strings.Contains(out, "<stdin>: format tsv, 240 examples") {
+			t.Errorf("%v: %q, %v", args, out, err)
+		}
 	}
 	var labels strings.Builder
 	for l := range strings.Lines(string(data)) {

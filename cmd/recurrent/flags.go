@@ -186,3 +186,12 @@ func markRequired(cmd *cobra.Command, names ...string) {
 		}
 	}
 }
+
+// inputFiles returns the files a command reads: its arguments, or standard
+// input ("-") without any.
+func inputFiles(args []string) []string {
+	if len(args) == 0 {
+		return []string{"-"}
+	}
+	return args
+}

@@ -804,11 +804,8 @@ func runLMEval(cmd *cobra.Command, f *lmEvalFlags, args []string) error {
 	if m.Vocab == nil {
 		return fmt.Errorf("lm eval: %s has no vocabulary", f.model)
 	}
-	if len(args) == 0 {
-		args = []string{"-"}
-	}
 	var ids []int32
-	for _, p := range args {
+	for _, p := range inputFiles(args) {
 		got, err := readInput(cmd, p, func(r io.Reader, name string) ([]int32, error) {
 			return text.EncodeReader(m.Vocab, &m.Config.Tokenizer, r, name)
 		})

@@ -29,17 +29,18 @@ func newTagScoreCmd() *cobra.Command {
 		opts   tag.EvalOptions
 	)
 	cmd := &cobra.Command{
-		Use:   "score FILE",
+		Use:   "score [FILE]",
 		Short: "Score tagged output exactly as conlleval does",
 		Long: `Score reads conlleval's input format: one token per line, fields separated by
 the delimiter (default one space), the last two fields being the gold and the
-predicted tag; blank lines separate sentences. FILE "-" reads standard input.
+predicted tag; blank lines separate sentences. Without FILE, or with "-", it
+reads standard input.
 It prints conlleval's report (or JSON with --json; percentages 0-100).
 IOB1, IOB2 and IOBES tags are accepted; as in conlleval, a -DOCSTART- line
 counts as an O token.`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := readInput(cmd, args[0], func(r io.Reader, name string) (tag.Result, error) { return tag.Evaluate(r, name, opts) })
+			r, err := readInput(cmd, inputFiles(args)[0], func(r io.Reader, name string) (tag.Result, error) { return tag.Evaluate(r, name, opts) })
 			if err != nil {
 				return err
 			}
@@ -88,14 +89,15 @@ func newTagConvertCmd() *cobra.Command {
 		tagColumn int
 	)
 	cmd := &cobra.Command{
-		Use:   "convert FILE",
+		Use:   "convert [FILE]",
 		Short: "Convert the tag column of a CoNLL file between iob1, iob2 and iobes",
-		Long: `Convert reads a CoNLL column file (FILE "-" for standard input) and writes it to
+		Long: `Convert reads a CoNLL column file (standard input without FILE or with "-") and writes it to
 standard output with the tag column re-encoded in the --to scheme. -DOCSTART-
 lines are kept. With --from, each sentence is first validated against that
 scheme and the first violation is reported with its line.`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			args = inputFiles(args)
 			target, err := tag.ParseScheme(to)
 			if err != nil {
 				return err
