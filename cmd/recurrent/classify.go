@@ -136,17 +136,10 @@ may be "-" for standard input. Labels are numbered in sorted order
 	return cmd
 }
 
-// classifyReport predicts ex with m and scores the predictions.
+// classifyReport is m.Report, kept for classify train's test-set report
+// (which should call m.Report itself).
 func classifyReport(ctx context.Context, m *classify.Model, ex []classify.Example, name string) (classify.Report, error) {
-	d, err := m.EncodeExamples(ex, name)
-	if err != nil {
-		return classify.Report{}, err
-	}
-	pred, _, err := m.Predict(ctx, d.IDs, 256)
-	if err != nil {
-		return classify.Report{}, err
-	}
-	return classify.Evaluate(d.Labels, pred, m.Labels)
+	return m.Report(ctx, ex, name)
 }
 
 func newClassifyEvalCmd() *cobra.Command {
@@ -171,7 +164,7 @@ func newClassifyEvalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := classifyReport(cmd.Context(), m, ex, data)
+			r, err := m.Report(cmd.Context(), ex, data)
 			if err != nil {
 				return err
 			}
