@@ -101,15 +101,23 @@ func isPunct(r rune) bool {
 }
 
 // isAbbrev reports whether w, ending in a period, is an abbreviation whose
-// period belongs to it: "U.S.", "Inc." is not (a sentence may end there),
-// but a single letter "J." is.
+// period belongs to it: letters with inner periods ("U.S.", "e.g.") or a
+// single letter ("J."); "Inc." is not (a sentence may end there), nor is
+// "3.5.".
 func isAbbrev(w string) bool {
 	body := strings.TrimSuffix(w, ".")
-	if strings.Contains(body, ".") {
-		return true
+	letters, periods := 0, 0
+	for _, r := range body {
+		switch {
+		case r == '.':
+			periods++
+		case unicode.IsLetter(r):
+			letters++
+		default:
+			return false
+		}
 	}
-	r, n := utf8.DecodeRuneInString(body)
-	return n == len(body) && unicode.IsLetter(r)
+	return letters == 1 && periods == 0 || letters > 0 && periods > 0
 }
 
 // Entity is a chunk of a tagged sentence: its type, token range
