@@ -42,6 +42,9 @@ type Config struct {
 	// DivValue shrinks each further adaptive cluster's projection
 	// (0: PyTorch's default, 4).
 	DivValue float64 `json:"div_value,omitempty"`
+	// Lines records that the training text holds one item per line (a
+	// name, a sentence), so that a sample is one line; see StopAtEOS.
+	Lines bool `json:"lines,omitempty"`
 }
 
 // divValue returns DivValue with its default applied.
@@ -50,6 +53,15 @@ func (c *Config) divValue() float64 {
 		return 4
 	}
 	return c.DivValue
+}
+
+// StopAtEOS reports whether sampling stops at the end-of-line token unless
+// told otherwise: yes for a model of line-structured text (Lines) and for
+// word models, whose end-of-line token is a special <eos>; no for a
+// character model of running text, whose end-of-line token is the line
+// break "\n" and whose samples span lines.
+func (c *Config) StopAtEOS() bool {
+	return c.Lines || c.Tokenizer.EOS != "\n"
 }
 
 // Validate checks the configuration.

@@ -541,7 +541,9 @@ type lmSampleFlags struct {
 	stopAtEOS     bool
 	noUnk         bool
 	json          bool
-	threads       int
+	label         string  // conditional models (lm train-labels)
+	rerank        int     // with label
+	guidance      float64 // with label
 }
 
 func newLMSampleCmd() *cobra.Command {
@@ -551,42 +553,46 @@ func newLMSampleCmd() *cobra.Command {
 		Short: "Generate text from a trained language model",
 		Long: `Generate text that continues --prompt (which may be empty: generation then
 starts at a line boundary). --temperature 0 is greedy; --top-k and --top-p
-restrict sampling to the most likely tokens. Equal --seed, equal text.`,
+restrict sampling to the most likely tokens. Equal --seed, equal text.
+
+A sample stops at the end-of-line token when --stop-at-eos is on, and the
+samples are then printed one per line. It is on by default for a model of
+line-structured text (one name or one sentence per line: "lines" in its
+config.json, which lm train records) and for word models; off for a
+character model of running text, whose samples span lines and are
+separated by "----" lines.
+
+With --label the model must be a conditional one (lm train-labels): it
+prints --num sentences for that label, one per line.`,
 		Args: cobra.NoArgs,
-		// (PreRunE also serves --label, which replaces RunE in lm_label.go.)
-		PreRunE: func(*cobra.Command, []string) error {
-			if f.threads < 0 {
-				return fmt.Errorf("lm sample: --threads must be >= 0, got %d", f.threads)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.label != "" {
+				return runLMSampleLabel(cmd, &f)
 			}
-			if f.threads > 0 {
-				tensor.SetThreads(f.threads)
-			}
-			return nil
+			return runLMSample(cmd, &f)
 		},
-		RunE: func(cmd *cobra.Command, _ []string) error { return runLMSample(cmd, &f) },
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&f.threads, "threads", 0, "compute threads: a step of a large model is split over them (default: all cores)")
 	fl.StringVar(&f.model, "model", "", "checkpoint directory, or DIR/best.safetensors for its best-validation weights (required)")
 	fl.StringVar(&f.prompt, "prompt", "", "text to continue")
-	fl.StringVar(&f.prompt, "prime", "", "same as --prompt")
-	fl.IntVar(&f.opt.MaxTokens, "length", 500, "tokens to generate")
+	fl.IntVar(&f.opt.MaxTokens, "length", 500, "tokens to generate (with --label: 60)")
 	fl.Float64Var(&f.opt.Temperature, "temperature", 1, "softmax temperature (0: greedy)")
 	fl.IntVar(&f.opt.TopK, "top-k", 0, "sample among the K most likely tokens (0: all)")
 	fl.Float64Var(&f.opt.TopP, "top-p", 0, "nucleus sampling threshold (0: off)")
 	fl.Uint64Var(&f.opt.Seed, "seed", 1, "random seed")
-	fl.IntVar(&f.num, "n", 1, "number of samples (seeds seed, seed+1, ...)")
-	fl.IntVar(&f.num, "num", 1, "same as --n")
+	fl.IntVar(&f.num, "num", 1, "number of samples (seeds seed, seed+1, ...)")
 	fl.BoolVar(&f.json, "json", false, `print {"samples": [...]} (the generated text, prompt included)`)
-	fl.BoolVar(&f.stopAtEOS, "stop-at-eos", false, "stop a sample at the end-of-line token (default: true for word models, whose token is <eos>; false for character models, whose token is a line break)")
+	fl.BoolVar(&f.stopAtEOS, "stop-at-eos", false, "stop each sample at the end-of-line token and print one per line (default: the model's, see above)")
 	fl.BoolVar(&f.noUnk, "no-unk", false, "never generate <unk>")
+	fl.StringVar(&f.label, "label", "", "sample sentences for this label from a conditional model (lm train-labels)")
+	fl.IntVar(&f.rerank, "rerank", 1, "with --label: draw N samples per output and keep the one the model itself finds most likely to have the label (Bayes' rule)")
+	fl.Float64Var(&f.guidance, "guidance", 0, "with --label: contrastive guidance G, sampling from log p(w|label) + G*(log p(w|label) - log p(w|other labels)); 0: plain sampling")
+	deprecatedAliases(cmd, map[string]string{"prime": "prompt", "n": "num"})
+	markRequired(cmd, "model")
 	return cmd
 }
 
 func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
-	if f.model == "" {
-		return errors.New("lm sample: --model is required")
-	}
 	m, err := loadLM(f.model)
 	if err != nil {
 		return err
@@ -598,33 +604,30 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 		f.opt.Ban = []int32{id}
 	}
 	if !cmd.Flags().Changed("stop-at-eos") {
-		// A word model's end-of-sentence token ends a sample; a character
-		// model's line break does not, so its samples run to --length.
-		f.stopAtEOS = m.Config.Tokenizer.EOS != "\n"
+		f.stopAtEOS = m.Config.StopAtEOS()
 	}
 	if !f.json {
 		return writeSamples(cmd.Context(), cmd.OutOrStdout(), m, f.prompt, f.opt, f.num, f.stopAtEOS)
 	}
-	out := struct {
-		Samples []string `json:"samples"`
-	}{Samples: []string{}}
+	samples := []string{}
 	err = eachSample(cmd.Context(), m, f.prompt, f.opt, f.num, f.stopAtEOS, func(s string) error {
-		out.Samples = append(out.Samples, strings.TrimSuffix(s, "\n")) // the end-of-line token, if sampled
+		samples = append(samples, strings.TrimSuffix(s, "\n")) // the end-of-line token, if sampled
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(cmd.OutOrStdout())
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return printJSON(cmd.OutOrStdout(), map[string][]string{"samples": samples})
 }
 
-// writeSamples prints num samples continuing prompt, separated by a rule.
+// writeSamples prints num samples continuing prompt: one per line when
+// they stop at the end of a line, otherwise separated by "----" lines.
 func writeSamples(ctx context.Context, w io.Writer, m *lm.Model, prompt string, opt lm.SampleOptions, num int, stopAtEOS bool) error {
 	i := 0
 	return eachSample(ctx, m, prompt, opt, num, stopAtEOS, func(s string) error {
-		if i > 0 {
+		if stopAtEOS {
+			s = strings.TrimSuffix(s, "\n")
+		} else if i > 0 {
 			fmt.Fprintln(w, "----")
 		}
 		i++
@@ -712,16 +715,14 @@ standard error, or with --json one object
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory, or DIR/best.safetensors for its best-validation weights (required)")
 	fl.StringArrayVar(&f.texts, "text", nil, "text to score (repeatable; each line scored separately)")
-	fl.StringArrayVar(&f.files, "file", nil, "file to score, plain or .gz (repeatable; same as an argument)")
+	fl.StringArrayVar(&f.files, "file", nil, `file to score, plain or .gz, "-" standard input (repeatable; same as an argument)`)
 	fl.IntVar(&f.batch, "batch", 64, "lines scored together")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object (see above)")
+	markRequired(cmd, "model")
 	return cmd
 }
 
 func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
-	if f.model == "" {
-		return errors.New("lm score: --model is required")
-	}
 	m, err := loadLM(f.model)
 	if err != nil {
 		return err
@@ -775,18 +776,12 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 	}
 	files := append(slices.Clone(f.files), args...)
 	if len(files) == 0 && len(f.texts) == 0 {
-		if err := scoreReader(cmd.InOrStdin(), "stdin"); err != nil {
+		if err := stdio(cmd).ReadFile("-", scoreReader); err != nil {
 			return err
 		}
 	}
 	for _, path := range files {
-		r, err := text.OpenFile(path)
-		if err != nil {
-			return err
-		}
-		err = scoreReader(r, path)
-		r.Close()
-		if err != nil {
+		if err := stdio(cmd).ReadFile(path, scoreReader); err != nil {
 			return err
 		}
 	}
@@ -811,7 +806,7 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(js)
 	}
-	fmt.Fprintf(os.Stderr, "total: %d tokens, log-prob %.2f, loss %.4f, perplexity %.3f, %.4f %s\n",
+	fmt.Fprintf(cmd.ErrOrStderr(), "total: %d tokens, log-prob %.2f, loss %.4f, perplexity %.3f, %.4f %s\n",
 		total.Tokens, total.LogProb, loss, math.Exp(loss), loss/math.Ln2, unit)
 	return nil
 }
@@ -826,12 +821,13 @@ type lmEvalFlags struct {
 func newLMEvalCmd() *cobra.Command {
 	var f lmEvalFlags
 	cmd := &cobra.Command{
-		Use:   "eval --model DIR FILE...",
+		Use:   "eval --model DIR [FILE...]",
 		Short: "Perplexity of text read as one stream (as in training)",
 		Long: `Evaluate the model on the files read as one token stream, cut into --batch
 contiguous streams read in chunks of --bptt with the state carried, as
-validation during training does (the usual PTB test perplexity protocol).`,
-		Args: cobra.MinimumNArgs(1),
+validation during training does (the usual PTB test perplexity protocol).
+Without FILE, or with "-", it reads standard input.`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runLMEval(cmd, &f, args) },
 	}
 	fl := cmd.Flags()
@@ -839,13 +835,11 @@ validation during training does (the usual PTB test perplexity protocol).`,
 	fl.IntVar(&f.batch, "batch", 10, "parallel streams")
 	fl.IntVar(&f.bptt, "bptt", 64, "chunk length")
 	fl.BoolVar(&f.json, "json", false, "print the metrics as JSON")
+	markRequired(cmd, "model")
 	return cmd
 }
 
 func runLMEval(cmd *cobra.Command, f *lmEvalFlags, args []string) error {
-	if f.model == "" {
-		return errors.New("lm eval: --model is required")
-	}
 	m, err := loadLM(f.model)
 	if err != nil {
 		return err
@@ -854,8 +848,10 @@ func runLMEval(cmd *cobra.Command, f *lmEvalFlags, args []string) error {
 		return fmt.Errorf("lm eval: %s has no vocabulary", f.model)
 	}
 	var ids []int32
-	for _, p := range args {
-		got, err := text.EncodeFile(m.Vocab, &m.Config.Tokenizer, p)
+	for _, p := range inputFiles(args) {
+		got, err := readInput(cmd, p, func(r io.Reader, name string) ([]int32, error) {
+			return text.EncodeReader(m.Vocab, &m.Config.Tokenizer, r, name)
+		})
 		if err != nil {
 			return err
 		}

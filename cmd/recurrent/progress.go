@@ -15,9 +15,81 @@ import (
 	"github.com/recurrent-go/recurrent/train"
 )
 
-// trainProgress is the one progress component of the training commands:
-// it renders the events of a train.Loop on standard error. On a terminal
-// the steps drive a progress bar; otherwise a step line is logged every 10
+// progress is the CLI's one progress display, always on standard error: a
+// bar when that is a terminal, otherwise a plain line when a stage starts
+// and then at most every logEvery; nothing at all when quiet. Commands feed
+// it from the library's typed progress events.
+type progress struct {
+	w        io.Writer
+	quiet    bool
+	tty      bool
+	logEvery time.Duration
+	bar      *progressbar.ProgressBar
+	stage    string
+	lastLog  time.Time
+}
+
+// newProgress displays on w (a command's ErrOrStderr).
+func newProgress(w io.Writer, quiet bool) *progress {
+	f, ok := w.(*os.File)
+	return &progress{w: w, quiet: quiet, tty: ok && term.IsTerminal(int(f.Fd())), logEvery: 10 * time.Second}
+}
+
+// update shows done of total (total < 0: unknown) in stage, described by
+// desc. A new stage starts a new bar (or line).
+func (p *progress) update(stage string, done, total int64, desc string) {
+	if p.quiet {
+		return
+	}
+	newStage := stage != p.stage
+	p.stage = stage
+	if !p.tty {
+		if newStage || time.Since(p.lastLog) >= p.logEvery {
+			p.lastLog = time.Now()
+			if total > 0 {
+				fmt.Fprintf(p.w, "%s %d/%d  %s\n", stage, done, total, desc)
+			} else {
+				fmt.Fprintf(p.w, "%s %d  %s\n", stage, done, desc)
+			}
+		}
+		return
+	}
+	if newStage && p.bar != nil {
+		_ = p.bar.Finish()
+		p.bar = nil
+	}
+	if p.bar == nil {
+		p.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(p.w), progressbar.OptionSetWidth(30),
+			progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionSetPredictTime(total > 0), progressbar.OptionClearOnFinish())
+	}
+	p.bar.Describe(desc)
+	_ = p.bar.Set64(done)
+}
+
+// println prints a line (an epoch's summary, a notice) above the bar.
+func (p *progress) println(format string, args ...any) {
+	if p.quiet {
+		return
+	}
+	if p.bar != nil {
+		_ = p.bar.Clear()
+	}
+	fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+// finish removes the bar.
+func (p *progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		p.bar = nil
+	}
+	p.stage = ""
+}
+
+// trainProgress renders the events of a train.Loop through the one
+// progress component: on a terminal the steps drive the bar; otherwise a
+// step line (with learning rate and gradient norm) is logged every 10
 // seconds. Every evaluation, learning-rate change and stop gets a line, and
 // off a terminal every checkpoint too. With quiet it prints nothing.
 //
@@ -25,8 +97,7 @@ import (
 // the loop's Options.Progress (or the task trainer's progress callback) and
 // calls finish when Run returns.
 type trainProgress struct {
-	w          io.Writer
-	quiet, tty bool
+	*progress
 	// items names what StepEvent.Items counts ("tok", "ex"), for the
 	// throughput shown.
 	items string
@@ -36,23 +107,10 @@ type trainProgress struct {
 	// onCheckpoint, if set, runs after every checkpoint (lm train redraws
 	// its loss plot into the directory there).
 	onCheckpoint func(train.CheckpointEvent)
-
-	bar     *progressbar.ProgressBar
-	lastLog time.Time
 }
 
 func newTrainProgress(quiet bool, items string) *trainProgress {
-	return &trainProgress{w: os.Stderr, quiet: quiet, items: items, tty: term.IsTerminal(int(os.Stderr.Fd())), lastLog: time.Now()}
-}
-
-func (p *trainProgress) println(format string, args ...any) {
-	if p.quiet {
-		return
-	}
-	if p.bar != nil {
-		_ = p.bar.Clear()
-	}
-	fmt.Fprintf(p.w, format+"\n", args...)
+	return &trainProgress{progress: newProgress(os.Stderr, quiet), items: items}
 }
 
 // handle renders one event.
@@ -90,28 +148,14 @@ func (p *trainProgress) step(e train.StepEvent) {
 	if p.items != "" {
 		desc += fmt.Sprintf("  %.0f %s/s", e.ItemsPerSec, p.items)
 	}
-	if p.tty {
-		if p.bar == nil {
-			total := e.Total
-			if total == 0 {
-				total = -1 // unknown: a spinner
-			}
-			p.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(p.w), progressbar.OptionSetWidth(30),
-				progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond),
-				progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
-		}
-		p.bar.Describe(desc)
-		_ = p.bar.Set64(e.Pos.Step)
-		return
+	if !p.tty {
+		desc += fmt.Sprintf("  lr %.3g  grad norm %.3g", e.LR, e.GradNorm)
 	}
-	if time.Since(p.lastLog) >= 10*time.Second {
-		p.lastLog = time.Now()
-		total := "?"
-		if e.Total > 0 {
-			total = fmt.Sprint(e.Total)
-		}
-		p.println("step %d/%s  %s  lr %.3g  grad norm %.3g", e.Pos.Step, total, desc, e.LR, e.GradNorm)
+	total := e.Total
+	if total == 0 {
+		total = -1 // unknown: a spinner
 	}
+	p.update("step", e.Pos.Step, total, desc)
 }
 
 // evalLine shows an evaluation: the training loss since the previous
@@ -164,10 +208,4 @@ func stopMessage(r train.StopReason) string {
 		return "the loss diverged"
 	}
 	return ""
-}
-
-func (p *trainProgress) finish() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
-	}
 }
