@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,5 +150,27 @@ func TestReadSafetensorsHeaderMatchesRead(t *testing.T) {
 	os.WriteFile(torn, b[:len(b)-4], 0o644)
 	if _, err := ReadSafetensorsHeader(torn); err == nil {
 		t.Fatal("header reader accepted a truncated file")
+	}
+}
+
+// TestSetParamsRefusesNonFinite: weights holding NaN or an infinity (a
+// diverged or damaged model) are refused by name instead of being loaded
+// into a model that then predicts garbage or panics.
+func TestSetParamsRefusesNonFinite(t *testing.T) {
+	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+		ps := testParams(1)
+		ps[1].Data[2] = bad
+		tensors, err := ParamTensors(ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := testParams(0)
+		err = SetParams(dst, tensors)
+		if err == nil || !strings.Contains(err.Error(), `"rnn.bias_ih_l0"`) || !strings.Contains(err.Error(), "index 2") {
+			t.Errorf("%v: %v", bad, err)
+		}
+		if dst[0].Data[1] != 1 { // testParams(0) holds 0+i
+			t.Errorf("%v: SetParams changed a parameter before failing", bad)
+		}
 	}
 }

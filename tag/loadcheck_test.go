@@ -1,6 +1,7 @@
 package tag
 
 import (
+	"math"
 	"path/filepath"
 	"testing"
 
@@ -30,4 +31,33 @@ func TestLoadChecksConfigSizes(t *testing.T) {
 		{Path: []string{"model", "char_hidden"}, Value: 1 << 20, Want: []string{"char_rnn.weight_hh_l0"}},
 		{Path: []string{"model", "char_embed"}, Value: 100000000, Want: []string{"outside"}},
 	})
+}
+
+// TestViterbiNaNScores: log-probabilities that are NaN (a model whose
+// weights went non-finite) used to send the back-trace through index -1;
+// now Viterbi falls back to a valid index for every token.
+func TestViterbiNaNScores(t *testing.T) {
+	tags := []string{"O", "B-PER", "I-PER", "E-PER", "S-PER"}
+	allowed, start := transitions(tags, IOBES)
+	K := len(tags)
+	for _, nanAt := range []int{0, 3, K, 2 * K, 3*K - 1} {
+		lp := make([]float32, 3*K)
+		for i := range lp {
+			lp[i] = -1
+		}
+		lp[nanAt] = float32(math.NaN())
+		for _, all := range []bool{false, true} {
+			if all {
+				for i := range lp {
+					lp[i] = float32(math.NaN())
+				}
+			}
+			got := viterbi(lp, 3, K, allowed, start)
+			for _, k := range got {
+				if k < 0 || k >= K {
+					t.Fatalf("NaN at %d (all %v): tag index %d", nanAt, all, k)
+				}
+			}
+		}
+	}
 }
