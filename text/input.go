@@ -163,23 +163,42 @@ func cutPiece(b []byte) int {
 	return p
 }
 
-// OpenFile opens path for reading, transparently decompressing it when the
-// name ends in ".gz". Close the result when done.
+// OpenFile opens path for reading, transparently decompressing it when it
+// is gzip-compressed (recognized by its magic bytes, whatever its name; a
+// name ending in ".gz" must be gzip). Close the result when done. Errors
+// name the file.
 func OpenFile(path string) (io.ReadCloser, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("text: open: %w", err)
 	}
-	if !strings.HasSuffix(path, ".gz") {
-		return f, nil
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("text: %s is a directory, expected a file", path)
 	}
-	zr, err := gzip.NewReader(f)
+	br := bufio.NewReaderSize(f, 64<<10)
+	magic, _ := br.Peek(2)
+	if len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
+		if strings.HasSuffix(path, ".gz") {
+			f.Close()
+			return nil, fmt.Errorf("text: %s: named .gz but not gzip-compressed", path)
+		}
+		return readFile{br, f}, nil
+	}
+	zr, err := gzip.NewReader(br)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("text: %s: gzip: %w", path, err)
 	}
 	return gzipFile{zr, f}, nil
 }
+
+type readFile struct {
+	*bufio.Reader
+	f *os.File
+}
+
+func (r readFile) Close() error { return r.f.Close() }
 
 type gzipFile struct {
 	*gzip.Reader
@@ -192,4 +211,18 @@ func (g gzipFile) Close() error {
 		err = ferr
 	}
 	return err
+}
+
+// CheckUTF8 returns nil when data is valid UTF-8, otherwise an
+// *InputError wrapping ErrInvalidUTF8 naming the line and byte offset of
+// the first invalid byte (name identifies the input).
+func CheckUTF8(data []byte, name string) error {
+	i := firstInvalid(data)
+	if i < 0 {
+		return nil
+	}
+	line := 1 + bytes.Count(data[:i], []byte("\n"))
+	col := i - (bytes.LastIndexByte(data[:i], '\n') + 1)
+	return &InputError{File: name, Line: line, Offset: int64(i),
+		Err: fmt.Errorf("%w: byte 0x%02x at column %d (is this a text file?)", ErrInvalidUTF8, data[i], col+1)}
 }

@@ -2,9 +2,13 @@ package text
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -171,5 +175,36 @@ func TestReadTokensLongLineMemory(t *testing.T) {
 		if a > b+64<<20 {
 			t.Errorf("mode %v: one 16 MB line allocates %d MB, short lines %d MB", tok.Mode, a>>20, b>>20)
 		}
+	}
+}
+
+// TestOpenFileDetectsGzip: OpenFile decompresses gzip whatever the name,
+// refuses a ".gz" name on plain data, and names a directory.
+func TestOpenFileDetectsGzip(t *testing.T) {
+	dir := t.TempDir()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("hello\n"))
+	zw.Close()
+	for name, data := range map[string][]byte{"a.gz": gz.Bytes(), "a.txt": gz.Bytes(), "b.txt": []byte("hello\n")} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, data, 0o644)
+		r, err := OpenFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(r)
+		r.Close()
+		if err != nil || string(b) != "hello\n" {
+			t.Errorf("%s: %q %v", name, b, err)
+		}
+	}
+	p := filepath.Join(dir, "plain.gz")
+	os.WriteFile(p, []byte("hello\n"), 0o644)
+	if _, err := OpenFile(p); err == nil || !strings.Contains(err.Error(), "not gzip") {
+		t.Errorf("plain .gz: %v", err)
+	}
+	if _, err := OpenFile(dir); err == nil || !strings.Contains(err.Error(), "directory") {
+		t.Errorf("directory: %v", err)
 	}
 }
