@@ -30,8 +30,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// binary returns the path of the recurrent binary built from this package.
-func binary(t *testing.T) string {
+// recurrentBinary returns the path of the recurrent binary built from this package.
+func recurrentBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
 		if binDir, binErr = os.MkdirTemp("", "recurrent-bin-"); binErr != nil {
@@ -67,7 +67,7 @@ type runResult struct {
 // runBinary runs the binary with args in dir, stopping it after timeout.
 func runBinary(t *testing.T, dir string, timeout time.Duration, args ...string) runResult {
 	t.Helper()
-	cmd := exec.Command(binary(t), args...)
+	cmd := exec.Command(recurrentBinary(t), args...)
 	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

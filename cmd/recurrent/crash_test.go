@@ -111,7 +111,7 @@ func resumable(out string) bool {
 // before finishing.
 func killRun(t *testing.T, dir string, args []string, out string, delay time.Duration, writing int) bool {
 	t.Helper()
-	cmd := exec.Command(binary(t), args...)
+	cmd := exec.Command(recurrentBinary(t), args...)
 	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
