@@ -256,9 +256,12 @@ func ReadFastText(r io.Reader) (*Vectors, error) {
 		if pruneSize > int64(bucket) {
 			return nil, fmt.Errorf("fastText .bin: pruned index of %d entries for %d buckets", pruneSize, bucket)
 		}
-		prune = make(map[int32]int32, pruneSize)
+		prune = make(map[int32]int32, min(pruneSize, 1<<16))
 		for range pruneSize {
 			k, v := fr.i32("the pruned index"), fr.i32("the pruned index")
+			if fr.err == nil && (k < 0 || k >= bucket || v < 0 || int64(v) >= pruneSize) {
+				return nil, fmt.Errorf("fastText .bin: pruned index maps bucket %d to row %d of %d", k, v, pruneSize)
+			}
 			prune[k] = v
 		}
 	}

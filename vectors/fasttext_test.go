@@ -180,3 +180,19 @@ func TestForeignFiles(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadFastText: no input makes the reader panic or allocate without
+// bound.
+func FuzzReadFastText(f *testing.F) {
+	b, err := os.ReadFile("testdata/fasttext_tiny.bin")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b[:4096])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := ReadFastText(bytes.NewReader(b))
+		if err == nil && v.Subwords != nil {
+			v.Subwords.Vector("zebra", make([]float32, v.Dim))
+		}
+	})
+}
