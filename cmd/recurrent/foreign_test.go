@@ -60,3 +60,69 @@ func TestVectorsGensimPickle(t *testing.T) {
 		t.Errorf("gensim pickle: %v", err)
 	}
 }
+
+func TestLMImportTorchSave(t *testing.T) {
+	td := filepath.Join("..", "..", "lm", "testdata")
+	dir := t.TempDir()
+	// A character-level GRU saved with torch.save(model.state_dict()): the
+	// level comes from the vocabulary (a JSON array of characters).
+	out := filepath.Join(dir, "char")
+	msg, err := runCLIIn(t, "", "lm", "import", "--state-dict", filepath.Join(td, "torch_gru_char.pt"),
+		"--vocab", filepath.Join(td, "torch_chars.json"), "--out", out)
+	if err != nil {
+		t.Fatalf("import: %v\n%s", err, msg)
+	}
+	if !strings.Contains(msg, "gru 1 layers x 4, embed 4, vocab 12, tied true") || !strings.Contains(msg, "char level (from the vocabulary)") {
+		t.Errorf("import message %q", msg)
+	}
+	if s, err := runCLIIn(t, "", "lm", "sample", "--model", out, "--length", "20", "--seed", "1"); err != nil || len(s) == 0 {
+		t.Errorf("sample the imported char model: %q %v", s, err)
+	}
+	// pytorch/examples' word_language_model naming (encoder.weight) and a
+	// word list, one a line: a word-level model.
+	out = filepath.Join(dir, "word")
+	msg, err = runCLIIn(t, "", "lm", "import", "--state-dict", filepath.Join(td, "torch_lstm_word.pt"),
+		"--vocab", filepath.Join(td, "torch_words.txt"), "--out", out)
+	if err != nil || !strings.Contains(msg, "lstm 2 layers x 6") || !strings.Contains(msg, "word level") {
+		t.Fatalf("import: %q %v", msg, err)
+	}
+	if s, err := runCLIIn(t, "", "lm", "score", "--model", out, "--text", "the cat sat on the mat", "--json"); err != nil || !strings.Contains(s, "{") {
+		t.Errorf("score the imported word model: %q %v", s, err)
+	}
+	// recurrent's own vocab.json (here of the char model's characters) and
+	// the legacy (non-zip) torch.save format in float64.
+	vj := filepath.Join(dir, "vocab.json")
+	var chars []string
+	b, _ := os.ReadFile(filepath.Join(td, "torch_chars.json"))
+	json.Unmarshal(b, &chars)
+	vjs, _ := json.Marshal(map[string]any{"format": "recurrent-vocab", "version": 1, "specials": []string{}, "tokens": chars, "counts": make([]int, len(chars))})
+	os.WriteFile(vj, vjs, 0o644)
+	if msg, err := runCLIIn(t, "", "lm", "import", "--state-dict", filepath.Join(td, "torch_gru_char_legacy.pt"),
+		"--vocab", vj, "--out", filepath.Join(dir, "legacy")); err != nil || !strings.Contains(msg, "gru 2 layers x 5") || !strings.Contains(msg, "char level") {
+		t.Errorf("import with vocab.json: %q %v", msg, err)
+	}
+	// Other names need --rename; without it the error lists the names.
+	args := []string{"lm", "import", "--state-dict", filepath.Join(td, "torch_custom_names.pt"), "--vocab", filepath.Join(td, "torch_words.txt")}
+	if _, err := runCLIIn(t, "", append(args, "--out", filepath.Join(dir, "c1"))...); err == nil || !strings.Contains(err.Error(), "emb.weight") || !strings.Contains(err.Error(), "--rename") {
+		t.Errorf("custom names without --rename: %v", err)
+	}
+	if msg, err := runCLIIn(t, "", append(args, "--out", filepath.Join(dir, "c2"), "--rename", "emb=embedding", "--rename", "lstm.=rnn.", "--rename", "fc=decoder")...); err != nil || !strings.Contains(msg, "lstm 1 layers x 4") {
+		t.Errorf("custom names with --rename: %q %v", msg, err)
+	}
+	// Refused: a whole pickled model (nothing from it runs), and files of
+	// other kinds, each said what it is; nothing is written.
+	for _, tc := range []struct{ file, want string }{
+		{filepath.Join(td, "torch_whole_model.pt"), "model.state_dict()"},
+		{filepath.Join(td, "torch_words.txt"), "a text file"},
+		{filepath.Join("..", "..", "vectors", "testdata", "fasttext_tiny.bin"), "fastText model"},
+	} {
+		o := filepath.Join(dir, "refused")
+		_, err := runCLIIn(t, "", "lm", "import", "--state-dict", tc.file, "--vocab", filepath.Join(td, "torch_words.txt"), "--out", o)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.file, err, tc.want)
+		}
+		if _, err := os.Stat(o); !os.IsNotExist(err) {
+			t.Errorf("%s: %s written despite the error", tc.file, o)
+		}
+	}
+}
