@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/seq2seq"
 )
 
 // Tests of the commands that read files written by other tools: fastText
@@ -123,6 +126,87 @@ func TestLMImportTorchSave(t *testing.T) {
 		}
 		if _, err := os.Stat(o); !os.IsNotExist(err) {
 			t.Errorf("%s: %s written despite the error", tc.file, o)
+		}
+	}
+}
+
+// TestTranslateDatesRangeHeatmap: gen-dates covers the years people type;
+// a model trained on a narrow range records it, run warns about years
+// outside it and draws one heat map per line.
+func TestTranslateDatesRangeHeatmap(t *testing.T) {
+	dir := t.TempDir()
+	wide := filepath.Join(dir, "wide")
+	if _, err := runCLIIn(t, "", "translate", "gen-dates", "--n", "3000", "--seed", "2", "--out", wide); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(wide, "train.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	early, late, theOf := 0, 0, 0
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		src, tgt, _ := strings.Cut(line, "\t")
+		if tgt < "1500" {
+			early++
+		}
+		if tgt > "2500" {
+			late++
+		}
+		if low := strings.ToLower(src); strings.HasPrefix(low, "the ") && strings.Contains(low, " of ") {
+			theOf++
+		}
+	}
+	if early == 0 || late == 0 || theOf == 0 {
+		t.Errorf("train.tsv: %d dates before 1500, %d after 2500, %d \"the ... of ...\" sources", early, late, theOf)
+	}
+
+	narrow := filepath.Join(dir, "narrow")
+	if _, err := runCLIIn(t, "", "translate", "gen-dates", "--n", "300", "--seed", "2", "--out", narrow,
+		"--from", "1950-01-01", "--to", "2049-12-31", "--test-frac", "0"); err != nil {
+		t.Fatal(err)
+	}
+	ck := filepath.Join(dir, "ck")
+	if out, err := runTranslateCmd(t, newTranslateTrainCmd, "", "--train", filepath.Join(narrow, "train.tsv"), "--out", ck,
+		"--embed", "4", "--hidden", "4", "--epochs", "1", "--quiet"); err != nil {
+		t.Fatalf("train: %v\n%s", err, out)
+	}
+	var cfg struct {
+		Model struct {
+			TrainedDates seq2seq.DateRange `json:"trained_dates"`
+		}
+	}
+	b, err = os.ReadFile(filepath.Join(ck, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if from, to := cfg.Model.TrainedDates.Years(); from < 1950 || to > 2049 || from > to {
+		t.Fatalf("config.json trained_dates %+v", cfg.Model.TrainedDates)
+	}
+	hm := filepath.Join(dir, "heatmaps")
+	out, err := runTranslateCmd(t, newTranslateRunCmd, "the 4th of july 1776\nMarch 5th, 1998\n", "--model", ck, "--heatmap", hm)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "<stdin>:1: year 1776 is outside the dates the model was trained on") || strings.Contains(out, "<stdin>:2:") {
+		t.Errorf("run output %q: want a warning about line 1 only", out)
+	}
+	for _, name := range []string{"line-0001.png", "line-0002.png"} {
+		f, err := os.Open(filepath.Join(hm, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		// Wider than the grid of its source characters alone: labels and
+		// the colour scale are drawn too.
+		if w := img.Bounds().Dx(); w < 22*len("March 5th, 1998")+60 {
+			t.Errorf("%s is %d pixels wide", name, w)
 		}
 	}
 }

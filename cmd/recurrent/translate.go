@@ -82,9 +82,17 @@ func newTranslateGenDatesCmd() *cobra.Command {
 		Use:   "gen-dates --n N --seed S --out DIR",
 		Short: "Generate the human-readable date -> ISO date task (train/dev/test TSV)",
 		Long: `Gen-dates writes DIR/train.tsv, DIR/dev.tsv and DIR/test.tsv with lines
-"source<TAB>target", e.g. "Tuesday, April 7, 1998<TAB>1998-04-07", in many
-English formats with random casing and light noise. Splits share no calendar
-date; the same --seed gives the same files.`,
+"source<TAB>target", e.g. "Tuesday, April 7, 1998<TAB>1998-04-07" or
+"the 4th of July 1776<TAB>1776-07-04", in many English formats (numeric US,
+European and ISO, month names and abbreviations, weekdays, ordinals in
+digits and words, two-digit years for 1950-2049) with random casing and
+light noise. Dates run from --from to --to (by default the years 1000 to
+2999; half of them are drawn from 1900-2099, where most typed dates lie).
+Splits share no calendar date; the same --seed gives the same files.
+
+translate train records the span of the training dates in the model's
+config ("trained_dates"), and translate run warns about input years
+outside it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
@@ -110,6 +118,7 @@ date; the same --seed gives the same files.`,
 			if err != nil {
 				return err
 			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "dates from %s to %s\n", from, to)
 			for _, p := range paths {
 				fmt.Fprintln(cmd.OutOrStdout(), p)
 			}
@@ -120,8 +129,8 @@ date; the same --seed gives the same files.`,
 	f.IntVar(&opts.N, "n", 10000, "total number of examples")
 	f.Uint64Var(&opts.Seed, "seed", 1, "random seed")
 	f.StringVar(&out, "out", "dates", "output directory")
-	f.StringVar(&from, "from", "1950-01-01", "first date (YYYY-MM-DD)")
-	f.StringVar(&to, "to", "2049-12-31", "last date (YYYY-MM-DD)")
+	f.StringVar(&from, "from", seq2seq.DefaultDateFrom.Format(time.DateOnly), "first date (YYYY-MM-DD)")
+	f.StringVar(&to, "to", seq2seq.DefaultDateTo.Format(time.DateOnly), "last date (YYYY-MM-DD)")
 	f.Float64Var(&opts.DevFrac, "dev-frac", 0.1, "share of examples in dev.tsv (0: none)")
 	f.Float64Var(&opts.TestFrac, "test-frac", 0.1, "share of examples in test.tsv (0: none)")
 	return cmd

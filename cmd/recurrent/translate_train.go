@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -308,6 +310,7 @@ func newTranslateEvalCmd() *cobra.Command {
 func newTranslateRunCmd() *cobra.Command {
 	var (
 		modelDir, input, attnJSON, attnPNG string
+		heatmapDir                         string
 		opt                                seq2seq.DecodeOptions
 		asJSON                             bool
 	)
@@ -317,7 +320,12 @@ func newTranslateRunCmd() *cobra.Command {
 		Long: `Run reads one source per line (a line with a TAB is taken as source<TAB>target
 and only the source is used) and prints the translation of each.
 --attention-json and --attention-png export the attention weights of the
-first line.`,
+first line; --heatmap DIR draws one heat map per line, DIR/line-0001.png,
+DIR/line-0002.png, ... (source tokens along the top, output tokens down the
+left, a colour scale of the weights).
+
+A model trained on dates (translate gen-dates data) records their span in
+its config; run warns on standard error about input years outside it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if modelDir == "" {
@@ -353,7 +361,14 @@ first line.`,
 			if err := sc.Err(); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			opt.Attention = attnJSON != "" || attnPNG != ""
+			warnDateRange(cmd.ErrOrStderr(), m.Config.TrainedDates, name, lines)
+			if heatmapDir != "" {
+				if err := os.MkdirAll(heatmapDir, 0o755); err != nil {
+					return fmt.Errorf("translate run: %w", err)
+				}
+			}
+			firstAttention := attnJSON != "" || attnPNG != ""
+			opt.Attention = firstAttention || heatmapDir != ""
 			if opt.Attention && m.AttentionKind() == seq2seq.AttentionNone {
 				return errors.New("translate run: the model has no attention to export")
 			}
@@ -380,7 +395,20 @@ first line.`,
 						fmt.Fprintln(w, outLine)
 					}
 				}
-				if lo == 0 && opt.Attention && len(hs) > 0 {
+				if heatmapDir != "" {
+					digits := max(4, len(strconv.Itoa(len(lines))))
+					for i, h := range hs {
+						am, err := m.AttentionMapOf(lines[lo+i], h)
+						if err != nil {
+							return err
+						}
+						p := filepath.Join(heatmapDir, fmt.Sprintf("line-%0*d.png", digits, lo+i+1))
+						if err := checkpoint.WriteFileAtomic(p, am.WritePNG); err != nil {
+							return fmt.Errorf("translate run: %w", err)
+						}
+					}
+				}
+				if lo == 0 && firstAttention && len(hs) > 0 {
 					am, err := m.AttentionMapOf(lines[0], hs[0])
 					if err != nil {
 						return err
@@ -399,7 +427,8 @@ first line.`,
 							return fmt.Errorf("translate run: %w", err)
 						}
 					}
-					opt.Attention = false
+					firstAttention = false
+					opt.Attention = heatmapDir != ""
 				}
 			}
 			return nil
@@ -413,6 +442,28 @@ first line.`,
 	f.IntVar(&opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
 	f.StringVar(&attnJSON, "attention-json", "", "write the first line's attention weights as JSON")
 	f.StringVar(&attnPNG, "attention-png", "", "draw the first line's attention weights as a PNG heat map")
+	f.StringVar(&heatmapDir, "heatmap", "", "draw every line's attention as DIR/line-NNNN.png")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per line with log-probability and score")
 	return cmd
+}
+
+// warnDateRange warns about source lines whose years lie outside the dates
+// a date model was trained on (the first few, then a count).
+func warnDateRange(w io.Writer, r seq2seq.DateRange, name string, lines []string) {
+	const shown = 5
+	n := 0
+	for i, l := range lines {
+		ys := seq2seq.YearsOutside(r, l)
+		if len(ys) == 0 {
+			continue
+		}
+		if n < shown {
+			fmt.Fprintf(w, "warning: %s:%d: year %d is outside the dates the model was trained on (%s to %s); its translation is unreliable\n",
+				name, i+1, ys[0], r.From, r.To)
+		}
+		n++
+	}
+	if n > shown {
+		fmt.Fprintf(w, "warning: %d lines in all have years outside %s to %s\n", n, r.From, r.To)
+	}
 }
