@@ -3,11 +3,13 @@ package main
 import (
 	"encoding/json"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/seq2seq"
 )
 
@@ -81,6 +83,7 @@ func TestLMImportTorchSave(t *testing.T) {
 	if s, err := runCLIIn(t, "", "lm", "sample", "--model", out, "--length", "20", "--seed", "1"); err != nil || len(s) == 0 {
 		t.Errorf("sample the imported char model: %q %v", s, err)
 	}
+	checkTorchLogits(t, out, "torch_gru_char")
 	// pytorch/examples' word_language_model naming (encoder.weight) and a
 	// word list, one a line: a word-level model.
 	out = filepath.Join(dir, "word")
@@ -92,6 +95,7 @@ func TestLMImportTorchSave(t *testing.T) {
 	if s, err := runCLIIn(t, "", "lm", "score", "--model", out, "--text", "the cat sat on the mat", "--json"); err != nil || !strings.Contains(s, "{") {
 		t.Errorf("score the imported word model: %q %v", s, err)
 	}
+	checkTorchLogits(t, out, "torch_lstm_word")
 	// recurrent's own vocab.json (here of the char model's characters) and
 	// the legacy (non-zip) torch.save format in float64.
 	vj := filepath.Join(dir, "vocab.json")
@@ -209,4 +213,48 @@ func TestTranslateDatesRangeHeatmap(t *testing.T) {
 			t.Errorf("%s is %d pixels wide", name, w)
 		}
 	}
+}
+
+// checkTorchLogits loads the checkpoint lm import wrote and compares its
+// logits with PyTorch's for the case of lm/testdata/torch_import.json.
+func checkTorchLogits(t *testing.T, dir, name string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "lm", "testdata", "torch_import.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Cases []struct {
+			Name   string
+			T, B   int
+			X      []int32
+			Logits []float32
+		}
+	}
+	if err := json.Unmarshal(b, &file); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range file.Cases {
+		if c.Name != name {
+			continue
+		}
+		m, err := lm.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.Logits(c.X, c.T, c.B, m.NewState(c.B))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(c.Logits) {
+			t.Fatalf("%s: %d logits, PyTorch %d", name, len(got), len(c.Logits))
+		}
+		for i := range got {
+			if d := math.Abs(float64(got[i] - c.Logits[i])); !(d <= 1e-5) {
+				t.Fatalf("%s: logits[%d] = %.7g, PyTorch %.7g", name, i, got[i], c.Logits[i])
+			}
+		}
+		return
+	}
+	t.Fatalf("no case %q", name)
 }
