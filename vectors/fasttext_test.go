@@ -196,3 +196,28 @@ func FuzzReadFastText(f *testing.F) {
 		}
 	})
 }
+
+// TestFastTextEmbeddingMatrix: a model vocabulary's words missing from a
+// fastText model get its n-gram vector in the embedding matrix.
+func TestFastTextEmbeddingMatrix(t *testing.T) {
+	v, err := Load("testdata/fasttext_tiny.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, found := EmbeddingMatrix([]string{"the", "zebra", "naïveté"}, v, v.Dim, nil)
+	if found != 3 {
+		t.Fatalf("found %d of 3", found)
+	}
+	want := make([]float32, v.Dim)
+	v.Subwords.Vector("zebra", want)
+	for k := range want {
+		if data[v.Dim+k] != want[k] {
+			t.Fatalf("zebra[%d] = %v, n-gram vector %v", k, data[v.Dim+k], want[k])
+		}
+	}
+	// Without the n-grams, the OOV rows are random.
+	v.Subwords = nil
+	if _, found := EmbeddingMatrix([]string{"the", "zebra"}, v, v.Dim, nil); found != 1 {
+		t.Errorf("found %d without subwords, want 1", found)
+	}
+}
