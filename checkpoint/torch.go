@@ -99,6 +99,16 @@ func (d *pyDict) set(k, v any) error {
 	return nil
 }
 
+// opWidth is the byte width of the integer argument of the opcodes that
+// have one: memo indexes, string lengths, small ints.
+var opWidth = map[byte]int{
+	'q': 1, 'r': 4, 'h': 1, 'j': 4, // BINPUT, LONG_BINPUT, BINGET, LONG_BINGET
+	'X': 4, 'T': 4, 'B': 4, // BINUNICODE, BINSTRING, BINBYTES
+	0x8c: 1, 'U': 1, 'C': 1, // SHORT_BINUNICODE, SHORT_BINSTRING, SHORT_BINBYTES
+	0x8d: 8, 0x8e: 8, // BINUNICODE8, BINBYTES8
+	'K': 1, 'M': 2, // BININT1, BININT2
+}
+
 // unpickler runs the restricted pickle machine over b from pos.
 type unpickler struct {
 	b     []byte
@@ -118,6 +128,19 @@ func (u *unpickler) take(n int) ([]byte, error) {
 	s := u.b[u.pos : u.pos+n]
 	u.pos += n
 	return s, nil
+}
+
+// uint reads an n-byte little-endian unsigned integer.
+func (u *unpickler) uint(n int) (uint64, error) {
+	b, err := u.take(n)
+	if err != nil {
+		return 0, err
+	}
+	var x uint64
+	for i := n - 1; i >= 0; i-- {
+		x = x<<8 | uint64(b[i])
+	}
+	return x, nil
 }
 
 func (u *unpickler) pop() (any, error) {
@@ -248,7 +271,6 @@ func (u *unpickler) persistent(pid any) (any, error) {
 func (u *unpickler) run() (any, error) {
 	u.stack = u.stack[:0]
 	u.memo = map[int]any{}
-	le := binary.LittleEndian
 	for {
 		op, err := u.take(1)
 		if err != nil {
@@ -263,8 +285,8 @@ func (u *unpickler) run() (any, error) {
 			if v[0] > 5 {
 				return nil, u.errf("pickle protocol %d", v[0])
 			}
-		case 0x95: // FRAME
-			if _, err := u.take(8); err != nil {
+		case 0x95: // FRAME (a length hint)
+			if _, err := u.uint(8); err != nil {
 				return nil, err
 			}
 		case '.': // STOP
@@ -300,75 +322,36 @@ func (u *unpickler) run() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			var idx int
-			switch op[0] {
-			case 'q':
-				b, err := u.take(1)
-				if err != nil {
+			idx := uint64(len(u.memo))
+			if op[0] != 0x94 {
+				if idx, err = u.uint(opWidth[op[0]]); err != nil {
 					return nil, err
 				}
-				idx = int(b[0])
-			case 'r':
-				b, err := u.take(4)
-				if err != nil {
-					return nil, err
-				}
-				idx = int(le.Uint32(b))
-			default:
-				idx = len(u.memo)
 			}
-			u.memo[idx] = v
+			u.memo[int(idx)] = v
 		case 'h', 'j': // BINGET, LONG_BINGET
-			var idx int
-			if op[0] == 'h' {
-				b, err := u.take(1)
-				if err != nil {
-					return nil, err
-				}
-				idx = int(b[0])
-			} else {
-				b, err := u.take(4)
-				if err != nil {
-					return nil, err
-				}
-				idx = int(le.Uint32(b))
+			idx, err := u.uint(opWidth[op[0]])
+			if err != nil {
+				return nil, err
 			}
-			v, ok := u.memo[idx]
+			v, ok := u.memo[int(idx)]
 			if !ok {
 				return nil, u.errf("memo %d not set", idx)
 			}
 			u.stack = append(u.stack, v)
-		case 'X', 0x8c, 0x8d, 'T', 'U', 'B', 'C', 0x8e: // unicode and byte strings
-			var n int
-			switch op[0] {
-			case 'X', 'T', 'B':
-				b, err := u.take(4)
-				if err != nil {
-					return nil, err
-				}
-				n = int(le.Uint32(b))
-			case 0x8c, 'U', 'C':
-				b, err := u.take(1)
-				if err != nil {
-					return nil, err
-				}
-				n = int(b[0])
-			default:
-				b, err := u.take(8)
-				if err != nil {
-					return nil, err
-				}
-				if x := le.Uint64(b); x > math.MaxInt32 {
-					return nil, u.errf("string of %d bytes", x)
-				} else {
-					n = int(x)
-				}
-			}
-			s, err := u.take(n)
+		case 'X', 'T', 'B', 0x8c, 'U', 'C', 0x8d, 0x8e: // unicode and byte strings, by length width
+			n, err := u.uint(opWidth[op[0]])
 			if err != nil {
 				return nil, err
 			}
-			u.stack = append(u.stack, string(s))
+			if n > math.MaxInt32 {
+				return nil, u.errf("string of %d bytes", n)
+			}
+			b, err := u.take(int(n))
+			if err != nil {
+				return nil, err
+			}
+			u.stack = append(u.stack, string(b))
 		case 'c': // GLOBAL "module\nname\n"
 			var parts [2]string
 			for i := range parts {
@@ -404,23 +387,17 @@ func (u *unpickler) run() (any, error) {
 			}
 			u.stack = append(u.stack, g)
 		case 'J': // BININT
-			b, err := u.take(4)
+			x, err := u.uint(4)
 			if err != nil {
 				return nil, err
 			}
-			u.stack = append(u.stack, int64(int32(le.Uint32(b))))
-		case 'K': // BININT1
-			b, err := u.take(1)
+			u.stack = append(u.stack, int64(int32(x)))
+		case 'K', 'M': // BININT1, BININT2
+			x, err := u.uint(opWidth[op[0]])
 			if err != nil {
 				return nil, err
 			}
-			u.stack = append(u.stack, int64(b[0]))
-		case 'M': // BININT2
-			b, err := u.take(2)
-			if err != nil {
-				return nil, err
-			}
-			u.stack = append(u.stack, int64(le.Uint16(b)))
+			u.stack = append(u.stack, int64(x))
 		case 0x8a: // LONG1
 			b, err := u.take(1)
 			if err != nil {
