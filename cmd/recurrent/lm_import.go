@@ -61,7 +61,7 @@ single characters makes a character-level model, any other a word-level one.`,
 	fl.StringArrayVar(&f.rename, "rename", nil, "FROM=TO: rename tensors FROM or FROM.* to TO or TO.* (repeatable)")
 	fl.StringVar(&f.cell, "cell", "", "rnn_tanh or rnn_relu for nn.RNN (default: from the shapes)")
 	fl.StringVar(&f.specials, "specials", "<unk>,<eos>,<bos>,<pad>", "tokens of --vocab that are special (those present)")
-	fl.StringVar(&f.tf.tokenizer, "tokenizer", "word", "char, word or whitespace: how text is split for this model (default: char when every token is one character, else word)")
+	fl.StringVar(&f.tf.tokenizer, "tokenizer", "", "char, word or whitespace: how text is split for this model (default: char when every token is one character, else word)")
 	fl.StringVar(&f.tf.level, "level", "", "char or word: shorthand for --tokenizer")
 	fl.BoolVar(&f.tf.lower, "lower", false, "lowercase the text")
 	fl.BoolVar(&f.tf.splitPunct, "split-punct", false, "word tokenizer: keep punctuation as separate tokens")
