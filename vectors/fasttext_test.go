@@ -88,6 +88,9 @@ func TestFastTextBin(t *testing.T) {
 	if err != nil || s < 0.5 {
 		t.Fatalf("similarity naïveté/naïve = %v, %v", s, err)
 	}
+	if _, missing, err := x.DoesntMatch([]string{"citizenship", "citizens", "zebra"}); err != nil || len(missing) != 0 {
+		t.Fatalf("doesn't match with OOV words: missing %v, %v", missing, err)
+	}
 }
 
 func TestFastTextBinErrors(t *testing.T) {

@@ -325,31 +325,32 @@ func (x *Index) AnalogyBatch(qs [][3]int, method Method, k, restrict int, progre
 	return out
 }
 
-// DoesntMatch returns the word of words farthest from the normalized mean of
-// their unit vectors (gensim's doesnt_match). Unknown words are ignored and
-// returned in missing; at least one word must be known.
+// DoesntMatch returns the word of words farthest from the normalized mean
+// of their unit vectors (gensim's doesnt_match). Unknown words are ignored
+// and returned in missing (a fastText model knows every word with
+// character n-grams, see WordVec); at least one word must be known.
 func (x *Index) DoesntMatch(words []string) (odd string, missing []string, err error) {
-	var ids []int
+	var vecs [][]float32
 	var known []string
 	for _, w := range words {
-		if i, ok := x.Lookup(w); ok {
-			ids = append(ids, i)
+		if v, _, err := x.WordVec(w); err == nil {
+			vecs = append(vecs, v)
 			known = append(known, w)
 		} else {
 			missing = append(missing, w)
 		}
 	}
-	if len(ids) == 0 {
+	if len(vecs) == 0 {
 		return "", missing, fmt.Errorf("doesn't match: none of %q is in the vocabulary", words)
 	}
 	mean := make([]float32, x.V.Dim)
-	for _, i := range ids {
-		tensor.Axpy(1, x.UnitVec(i), mean)
+	for _, v := range vecs {
+		tensor.Axpy(1, v, mean)
 	}
 	normalize(mean)
 	best, bestScore := 0, float32(math.Inf(1))
-	for n, i := range ids {
-		if s := tensor.Dot(x.UnitVec(i), mean); s < bestScore {
+	for n, v := range vecs {
+		if s := tensor.Dot(v, mean); s < bestScore {
 			best, bestScore = n, s
 		}
 	}
