@@ -180,7 +180,7 @@ func (u *unpickler) global(module, name string) (any, error) {
 	if !torchGlobals[full] {
 		hint := "only tensors and ordered dicts are read; "
 		if strings.HasPrefix(module, "__main__") || !strings.HasPrefix(module, "torch") && module != "collections" {
-			hint += "this looks like a whole object saved with torch.save(model): load it in Python and save model.state_dict() instead"
+			hint += "the file pickles other Python objects, such as a whole model saved with torch.save(model): load it in Python and save model.state_dict() instead"
 		} else {
 			hint += "save the model's state_dict() with plain tensors"
 		}
