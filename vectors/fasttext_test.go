@@ -50,30 +50,7 @@ func TestFastTextBin(t *testing.T) {
 		t.Fatalf("read %d words of dim %d, first %q, subwords %+v", v.Len(), v.Dim, v.Words[0], v.Subwords)
 	}
 	x := NewIndex(v)
-	words, want := readExpected(t, "testdata/fasttext_tiny.expected")
-	in, out := 0, 0
-	for n, w := range words {
-		var got []float32
-		if i, ok := x.Lookup(w); ok {
-			got = v.Vec(i)
-			in++
-		} else {
-			got = make([]float32, v.Dim)
-			if !v.Subwords.Vector(w, got) {
-				t.Fatalf("%q: no n-grams", w)
-			}
-			out++
-		}
-		for k := range got {
-			// fastText prints 5 significant digits: allow that rounding
-			// (at most 5e-6 relative) besides 1e-5 absolute... the
-			// values are below 1, so 1e-5 absolute covers both.
-			if d := math.Abs(float64(got[k] - want[n][k])); d > 1e-5 || math.IsNaN(d) {
-				t.Errorf("%q[%d] = %.7g, fasttext print-word-vectors %.7g", w, k, got[k], want[n][k])
-			}
-		}
-	}
-	if in < 5 || out < 5 {
+	if in, out := compareFastText(t, v, x, "testdata/fasttext_tiny.expected"); in < 5 || out < 5 {
 		t.Fatalf("%d words in the vocabulary and %d outside: the test data should have both", in, out)
 	}
 	// The vectors of an OOV word are usable in queries.
@@ -90,6 +67,57 @@ func TestFastTextBin(t *testing.T) {
 	}
 	if _, missing, err := x.DoesntMatch([]string{"citizenship", "citizens", "zebra"}); err != nil || len(missing) != 0 {
 		t.Fatalf("doesn't match with OOV words: missing %v, %v", missing, err)
+	}
+}
+
+// compareFastText checks v's vectors (through x) of the words of a
+// print-word-vectors output, counting those in and outside the vocabulary.
+func compareFastText(t *testing.T, v *Vectors, x *Index, expected string) (in, out int) {
+	t.Helper()
+	words, want := readExpected(t, expected)
+	for n, w := range words {
+		var got []float32
+		if i, ok := x.Lookup(w); ok {
+			got = v.Vec(i)
+			in++
+		} else {
+			got = make([]float32, v.Dim)
+			if !v.Subwords.Vector(w, got) {
+				t.Fatalf("%q: no n-grams", w)
+			}
+			out++
+		}
+		for k := range got {
+			// fastText prints 5 significant digits; the values are below
+			// 1, so 1e-5 absolute covers that rounding.
+			if d := math.Abs(float64(got[k] - want[n][k])); !(d <= 1e-5) {
+				t.Errorf("%q[%d] = %.7g, fasttext print-word-vectors %.7g", w, k, got[k], want[n][k])
+			}
+		}
+	}
+	return in, out
+}
+
+// TestFastTextSupervised reads a supervised model: its labels are not
+// words, its word vectors match fastText's; the quantized model is refused.
+func TestFastTextSupervised(t *testing.T) {
+	v, err := Load("testdata/fasttext_sup.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range v.Words {
+		if strings.HasPrefix(w, "__label__") {
+			t.Fatalf("label %q among the words", w)
+		}
+	}
+	if v.Dim != 4 || v.Subwords.Minn != 2 || v.Subwords.Maxn != 3 {
+		t.Fatalf("dim %d, subwords %+v", v.Dim, v.Subwords)
+	}
+	if in, out := compareFastText(t, v, NewIndex(v), "testdata/fasttext_sup.expected"); in == 0 || out == 0 {
+		t.Fatalf("%d words in the vocabulary, %d outside", in, out)
+	}
+	if _, err := Load("testdata/fasttext_sup.ftz"); err == nil || !strings.Contains(err.Error(), "quantized model") {
+		t.Errorf(".ftz: %v", err)
 	}
 }
 
@@ -187,11 +215,13 @@ func TestForeignFiles(t *testing.T) {
 // FuzzReadFastText: no input makes the reader panic or allocate without
 // bound.
 func FuzzReadFastText(f *testing.F) {
-	b, err := os.ReadFile("testdata/fasttext_tiny.bin")
-	if err != nil {
-		f.Fatal(err)
+	for _, name := range []string{"fasttext_sup.bin", "fasttext_sup.ftz"} {
+		b, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
 	}
-	f.Add(b[:4096])
 	f.Fuzz(func(t *testing.T, b []byte) {
 		v, err := ReadFastText(bytes.NewReader(b))
 		if err == nil && v.Subwords != nil {
