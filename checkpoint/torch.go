@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -42,6 +43,12 @@ var torchStorages = map[string]string{
 	"torch.DoubleStorage":   "F64",
 	"torch.HalfStorage":     "F16",
 	"torch.BFloat16Storage": "BF16",
+}
+
+// storageElemSize is the element size of every storage class accepted.
+var storageElemSize = map[string]int{
+	"torch.FloatStorage": 4, "torch.DoubleStorage": 8, "torch.HalfStorage": 2, "torch.BFloat16Storage": 2,
+	"torch.LongStorage": 8, "torch.IntStorage": 4, "torch.ByteStorage": 1, "torch.BoolStorage": 1,
 }
 
 // torchGlobals are the only globals the unpickler accepts.
@@ -562,7 +569,8 @@ func torchZipPrefix(b []byte) (string, error) {
 
 // ReadTorch reads the tensors of a torch.save file held in b (zip or
 // legacy format), a dict or OrderedDict of tensors such as
-// torch.save(model.state_dict(), path) writes, as float32 (float64, float16
+// torch.save(model.state_dict(), path) writes (or such a dict inside a
+// training checkpoint's dict, see selectStateDict), as float32 (float64, float16
 // and bfloat16 storages are converted; views with offsets and strides are
 // copied out contiguously). Anything else in the pickle is refused before
 // it could be built.
@@ -580,10 +588,7 @@ func ReadTorch(b []byte) (map[string]Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, ok := obj.(*pyDict)
-	if !ok {
-		return nil, fmt.Errorf("torch: the file holds a %s, not a state_dict (a dict of tensors)", pyTypeName(obj))
-	}
+	d := obj.(*pyDict) // selectStateDict checked it
 	out := make(map[string]Tensor, len(d.keys))
 	for _, k := range d.keys {
 		name, ok := k.(string)
@@ -679,8 +684,8 @@ func (tt *torchTensor) resolve(storages map[string][]byte) (Tensor, error) {
 	return Tensor{Shape: shape, Data: data}, nil
 }
 
-// readZipTorch unpickles data.pkl of a zip archive and collects the
-// storages it references.
+// readZipTorch unpickles data.pkl of a zip archive, selects the state_dict
+// (selectStateDict) and collects the storages it references.
 func readZipTorch(b []byte) (any, map[string][]byte, error) {
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
@@ -725,9 +730,13 @@ func readZipTorch(b []byte) (any, map[string][]byte, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("torch: %s/data.pkl: %w", prefix, err)
 	}
+	sd, err := selectStateDict(obj)
+	if err != nil {
+		return nil, nil, err
+	}
 	storages := map[string][]byte{}
 	var walkErr error
-	walkTensors(obj, func(tt *torchTensor) {
+	walkTensors(sd, func(tt *torchTensor) {
 		if _, done := storages[tt.st.key]; done || walkErr != nil {
 			return
 		}
@@ -743,21 +752,79 @@ func readZipTorch(b []byte) (any, map[string][]byte, error) {
 		}
 		storages[tt.st.key] = data
 	})
-	return obj, storages, walkErr
+	return sd, storages, walkErr
 }
 
-// walkTensors calls fn for every tensor in a dict's values.
+// walkTensors calls fn for every tensor in obj, looking into dicts, lists
+// and tuples.
 func walkTensors(obj any, fn func(*torchTensor)) {
-	if d, ok := obj.(*pyDict); ok {
-		for _, k := range d.keys {
-			if tt, ok := d.vals[k].(*torchTensor); ok {
-				fn(tt)
-			}
+	switch o := obj.(type) {
+	case *torchTensor:
+		fn(o)
+	case *pyDict:
+		for _, k := range o.keys {
+			walkTensors(o.vals[k], fn)
+		}
+	case *pyList:
+		for _, v := range o.items {
+			walkTensors(v, fn)
+		}
+	case pyTuple:
+		for _, v := range o {
+			walkTensors(v, fn)
 		}
 	}
 }
 
-// readLegacyTorch reads the pre-1.6 layout.
+// stateDictKeys are the keys under which training checkpoints commonly keep
+// the model's state_dict, in order of preference.
+var stateDictKeys = []string{"state_dict", "model_state_dict", "model", "net", "module"}
+
+// selectStateDict returns the dict of tensors in obj: obj itself, or, for a
+// training checkpoint such as {"epoch": 3, "model_state_dict": ...,
+// "optimizer_state_dict": ...}, the one dict of tensors among its values
+// (preferring the keys of stateDictKeys).
+func selectStateDict(obj any) (*pyDict, error) {
+	allTensors := func(v any) bool {
+		d, ok := v.(*pyDict)
+		if !ok || len(d.keys) == 0 {
+			return false
+		}
+		for _, k := range d.keys {
+			if _, ok := d.vals[k].(*torchTensor); !ok {
+				return false
+			}
+		}
+		return true
+	}
+	d, ok := obj.(*pyDict)
+	if !ok {
+		return nil, fmt.Errorf("torch: the file holds a %s, not a state_dict (a dict of tensors)", pyTypeName(obj))
+	}
+	if allTensors(d) {
+		return d, nil
+	}
+	var names, found []string
+	for _, k := range d.keys {
+		name := fmt.Sprint(k)
+		names = append(names, name)
+		if allTensors(d.vals[k]) {
+			found = append(found, name)
+		}
+	}
+	for _, k := range stateDictKeys {
+		if slices.Contains(found, k) {
+			return d.vals[k].(*pyDict), nil
+		}
+	}
+	if len(found) == 1 {
+		return d.vals[found[0]].(*pyDict), nil
+	}
+	return nil, fmt.Errorf("torch: the file holds a dict with keys %s, not a state_dict of tensors, and no single one of its values is one (found %d); save model.state_dict() itself",
+		strings.Join(names[:min(len(names), 10)], ", "), len(found))
+}
+
+// readLegacyTorch reads the pre-1.6 layout and selects the state_dict.
 func readLegacyTorch(b []byte) (any, map[string][]byte, error) {
 	u := &unpickler{b: b}
 	var parts [5]any
@@ -780,11 +847,13 @@ func readLegacyTorch(b []byte) (any, map[string][]byte, error) {
 	if !ok {
 		return nil, nil, fmt.Errorf("torch (legacy format): storage key list is a %s", pyTypeName(parts[4]))
 	}
-	// The element size of each storage, from the tensors referencing it.
+	// The element size of each storage, from the tensors referencing it
+	// (all of them, to step over those of other tensors than the
+	// state_dict's, such as an optimizer's int64 step counts).
 	esize := map[string]int{}
 	walkTensors(parts[3], func(tt *torchTensor) {
-		if dtype, ok := torchStorages[tt.st.class]; ok {
-			esize[tt.st.key], _ = dtypeSize(dtype)
+		if n, ok := storageElemSize[tt.st.class]; ok {
+			esize[tt.st.key] = n
 		}
 	})
 	storages := map[string][]byte{}
@@ -801,7 +870,7 @@ func readLegacyTorch(b []byte) (any, map[string][]byte, error) {
 		pos += 8
 		size, ok := esize[key]
 		if !ok {
-			return nil, nil, fmt.Errorf("torch (legacy format): storage %q of a type other than float32, float64, float16 or bfloat16", key)
+			return nil, nil, fmt.Errorf("torch (legacy format): storage %q of an unsupported type", key)
 		}
 		if n < 0 || n > int64(len(b)-pos)/int64(size) {
 			return nil, nil, fmt.Errorf("torch (legacy format): storage %q of %d elements exceeds the %d bytes left (truncated file?)", key, n, len(b)-pos)
@@ -809,7 +878,11 @@ func readLegacyTorch(b []byte) (any, map[string][]byte, error) {
 		storages[key] = b[pos : pos+int(n)*size]
 		pos += int(n) * size
 	}
-	return parts[3], storages, nil
+	sd, err := selectStateDict(parts[3])
+	if err != nil {
+		return nil, nil, err
+	}
+	return sd, storages, nil
 }
 
 // ReadTensorFile reads the tensors of a safetensors file or a torch.save

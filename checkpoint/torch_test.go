@@ -49,6 +49,39 @@ func TestReadTorch(t *testing.T) {
 	}
 }
 
+// TestReadTorchTrainingCheckpoint: from {"epoch", "model_state_dict",
+// "optimizer_state_dict", "loss"} the model's tensors are taken.
+func TestReadTorchTrainingCheckpoint(t *testing.T) {
+	var want map[string]struct {
+		Shape []int
+		Data  []float32
+	}
+	b, err := os.ReadFile("testdata/training_checkpoint.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{"training_checkpoint.pt", "training_checkpoint_legacy.pt"} {
+		ts, err := ReadTensorFile("testdata/" + file)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if len(ts) != 2 {
+			t.Fatalf("%s: %d tensors, want weight and bias", file, len(ts))
+		}
+		for name, w := range want {
+			if got := ts[name]; !slices.Equal(got.Shape, w.Shape) || !slices.Equal(got.Data, w.Data) {
+				t.Errorf("%s: %s = %v %v, want %v %v", file, name, got.Shape, got.Data, w.Shape, w.Data)
+			}
+		}
+	}
+	if _, err := ReadTensorFile("testdata/no_tensors.pt"); err == nil || !strings.Contains(err.Error(), "keys epoch, names") {
+		t.Errorf("no tensors: %v", err)
+	}
+}
+
 func TestReadTorchErrors(t *testing.T) {
 	zipped, err := os.ReadFile("testdata/views.pt")
 	if err != nil {

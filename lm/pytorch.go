@@ -33,9 +33,10 @@ type ImportOptions struct {
 // Rename is one tensor-name prefix mapping of ImportOptions.
 type Rename struct{ From, To string }
 
-// renameTensors applies the renames, then the naming of pytorch/examples'
-// word_language_model (encoder.* for the embedding) when the file has no
-// embedding.* tensors.
+// renameTensors applies the renames, drops the "module." prefix
+// nn.DataParallel puts on every name, then takes the naming of
+// pytorch/examples' word_language_model (encoder.weight for the embedding)
+// when the file has no embedding.weight.
 func renameTensors(ts map[string]checkpoint.Tensor, renames []Rename) (map[string]checkpoint.Tensor, error) {
 	out := make(map[string]checkpoint.Tensor, len(ts))
 	for name, t := range ts {
@@ -57,6 +58,18 @@ func renameTensors(ts map[string]checkpoint.Tensor, renames []Rename) (map[strin
 		}
 		out[nn] = t
 	}
+	// nn.DataParallel saves every name under "module.".
+	strip := len(out) > 0
+	for name := range out {
+		strip = strip && strings.HasPrefix(name, "module.")
+	}
+	if strip {
+		stripped := make(map[string]checkpoint.Tensor, len(out))
+		for name, t := range out {
+			stripped[strings.TrimPrefix(name, "module.")] = t
+		}
+		out = stripped
+	}
 	if _, ok := out["embedding.weight"]; !ok {
 		if t, ok := out["encoder.weight"]; ok {
 			delete(out, "encoder.weight")
@@ -70,9 +83,12 @@ func renameTensors(ts map[string]checkpoint.Tensor, renames []Rename) (map[strin
 // PyTorch module: torch.save(model.state_dict(), path) (the zip format of
 // PyTorch 1.6 and later or the legacy one, read without running any code
 // from the file: see checkpoint.ReadTorch) or
-// safetensors.torch.save_file(model.state_dict(), path). The module has
-// the attributes embedding (or encoder, as in pytorch/examples'
-// word_language_model; opt.Rename maps other names)
+// safetensors.torch.save_file(model.state_dict(), path); a training
+// checkpoint such as {"epoch": ..., "model_state_dict": ...,
+// "optimizer_state_dict": ...} gives its state_dict, and the "module."
+// prefix of nn.DataParallel is dropped. The module has the attributes
+// embedding (or encoder, as in pytorch/examples' word_language_model;
+// opt.Rename maps other names)
 // (torch.nn.Embedding), rnn (torch.nn.LSTM, GRU or RNN, batch_first=False,
 // unidirectional, with biases) and decoder (torch.nn.Linear), the names
 // listed in the package documentation. The architecture is read from the

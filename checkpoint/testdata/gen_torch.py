@@ -28,3 +28,17 @@ torch.save(sd, "views_legacy.pt", _use_new_zipfile_serialization=False)
 torch.save({"ids": torch.arange(4)}, "long.pt")
 with open("views.json", "w") as f:
     json.dump({k: {"shape": list(v.shape), "data": v.float().flatten().tolist()} for k, v in sd.items()}, f)
+
+# A training checkpoint as tutorials save it: the state_dict is one value
+# among others (an optimizer state with int and float entries, an epoch).
+model = torch.nn.Linear(3, 2)
+opt = torch.optim.Adam(model.parameters(), lr=0.01)
+model(torch.randn(4, 3)).sum().backward()
+opt.step()
+ck = {"epoch": 3, "model_state_dict": model.state_dict(), "optimizer_state_dict": opt.state_dict(), "loss": 0.25}
+torch.save(ck, "training_checkpoint.pt")
+torch.save(ck, "training_checkpoint_legacy.pt", _use_new_zipfile_serialization=False)
+with open("training_checkpoint.json", "w") as f:
+    json.dump({k: {"shape": list(v.shape), "data": v.flatten().tolist()} for k, v in model.state_dict().items()}, f)
+# Nothing to import: no dict of tensors.
+torch.save({"epoch": 3, "names": ["a", "b"]}, "no_tensors.pt")

@@ -108,6 +108,12 @@ func TestLMImportTorchSave(t *testing.T) {
 		"--vocab", vj, "--out", filepath.Join(dir, "legacy")); err != nil || !strings.Contains(msg, "gru 2 layers x 5") || !strings.Contains(msg, "char level") {
 		t.Errorf("import with vocab.json: %q %v", msg, err)
 	}
+	// A training checkpoint of a model wrapped in nn.DataParallel.
+	if msg, err := runCLIIn(t, "", "lm", "import", "--state-dict", filepath.Join(td, "torch_training_ckpt.pt"),
+		"--vocab", filepath.Join(td, "torch_words.txt"), "--out", filepath.Join(dir, "ckpt")); err != nil || !strings.Contains(msg, "gru 1 layers x 3") {
+		t.Errorf("import a training checkpoint: %q %v", msg, err)
+	}
+	checkTorchLogits(t, filepath.Join(dir, "ckpt"), "torch_training_ckpt")
 	// Other names need --rename; without it the error lists the names.
 	args := []string{"lm", "import", "--state-dict", filepath.Join(td, "torch_custom_names.pt"), "--vocab", filepath.Join(td, "torch_words.txt")}
 	if _, err := runCLIIn(t, "", append(args, "--out", filepath.Join(dir, "c1"))...); err == nil || !strings.Contains(err.Error(), "emb.weight") || !strings.Contains(err.Error(), "--rename") {

@@ -37,8 +37,10 @@ func newLMImportCmd() *cobra.Command {
 write a checkpoint directory that lm sample, score and eval use.
 
 The file is what torch.save(model.state_dict(), "m.pt") writes (the zip
-format of PyTorch 1.6 and later, or the legacy one) or a safetensors file.
-It is read without Python and without running anything from it: only
+format of PyTorch 1.6 and later, or the legacy one) or a safetensors file;
+from a training checkpoint ({"epoch", "model_state_dict",
+"optimizer_state_dict", ...}) the model's state_dict is taken, and the
+"module." prefix of nn.DataParallel is dropped. It is read without Python and without running anything from it: only
 tensors and ordered dicts are rebuilt, and a file holding anything else (a
 whole model saved with torch.save(model), as pytorch/examples does) is
 refused; save model.state_dict() instead. The naming of pytorch/examples'
@@ -145,8 +147,8 @@ func runLMImport(cmd *cobra.Command, f *lmImportFlags) error {
 	var renames []lm.Rename
 	for _, r := range f.rename {
 		from, to, ok := strings.Cut(r, "=")
-		if !ok || from == "" || to == "" {
-			return fmt.Errorf("lm import: --rename %q: want FROM=TO", r)
+		if !ok || from == "" || to == "" && !strings.HasSuffix(from, ".") {
+			return fmt.Errorf("lm import: --rename %q: want FROM=TO (TO may be empty to drop a prefix ending in \".\")", r)
 		}
 		renames = append(renames, lm.Rename{From: from, To: to})
 	}

@@ -15,6 +15,9 @@ from a zero state.
                            (pre-1.6, non-zip) format
   torch_custom_names.pt    attributes emb, lstm, fc: needs --rename
   torch_whole_model.pt     torch.save(model) of a whole module: must be refused
+  torch_training_ckpt.pt   a training checkpoint {"epoch", "model_state_dict",
+                           "optimizer_state_dict"} of a model wrapped in
+                           nn.DataParallel (every name under "module.")
 """
 import json
 
@@ -41,14 +44,21 @@ WORDS = ["<unk>", "<eos>", "the", "cat", "sat", "on", "mat", "dog", "log", "a", 
 CHARS = ["\n", " ", "a", "b", "c", "d", "e", "o", "r", "s", "t", "!"]
 
 
-def case(name, names, cell, vocab, vocab_file, e, h, layers, tied, T, B, rename=None, dtype=torch.float32, legacy=False):
+def case(name, names, cell, vocab, vocab_file, e, h, layers, tied, T, B, rename=None, dtype=torch.float32, legacy=False,
+         training_checkpoint=False):
     v = len(vocab)
     m = LM(names, cell, v, e, h, layers, tied).to(dtype).eval()
     x = torch.randint(0, v, (T, B))
     z = torch.zeros(layers, B, h, dtype=dtype)
     with torch.no_grad():
         logits = m(x, (z, z.clone()) if cell == "lstm" else z)
-    torch.save(m.state_dict(), f"{name}.pt", _use_new_zipfile_serialization=not legacy)
+    if training_checkpoint:
+        wrapped = torch.nn.DataParallel(m)
+        opt = torch.optim.SGD(wrapped.parameters(), lr=0.1, momentum=0.9)
+        torch.save({"epoch": 7, "model_state_dict": wrapped.state_dict(), "optimizer_state_dict": opt.state_dict()},
+                   f"{name}.pt")
+    else:
+        torch.save(m.state_dict(), f"{name}.pt", _use_new_zipfile_serialization=not legacy)
     return {"name": name, "file": f"{name}.pt", "vocab": vocab_file, "rename": rename or [], "cell": cell,
             "vocab_size": v, "embed_dim": e, "hidden_size": h, "num_layers": layers, "tied": tied,
             "T": T, "B": B, "x": x.flatten().tolist(), "logits": logits.flatten().tolist()}
@@ -66,6 +76,8 @@ cases = [
          dtype=torch.float64, legacy=True),
     case("torch_custom_names", ("emb", "lstm", "fc"), "lstm", WORDS, "torch_words.txt", 3, 4, 1, False, 4, 2,
          rename=["emb=embedding", "lstm=rnn", "fc=decoder"]),
+    case("torch_training_ckpt", ("encoder", "rnn", "decoder"), "gru", WORDS, "torch_words.txt", 3, 3, 1, True, 4, 2,
+         training_checkpoint=True),
 ]
 whole = LM(("encoder", "rnn", "decoder"), "lstm", 13, 3, 3, 1, False)
 torch.save(whole, "torch_whole_model.pt")
