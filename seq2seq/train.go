@@ -176,6 +176,11 @@ func NewTrainer(m *Model, train, dev Encoded, cfg TrainConfig) (*Trainer, error)
 	if err != nil {
 		return nil, fmt.Errorf("seq2seq: %w", err)
 	}
+	targets := make([]string, len(train.Tgt))
+	for i, ids := range train.Tgt {
+		targets[i] = JoinTokens(m.Config.Tokens, m.DecodeTarget(ids))
+	}
+	m.Config.TrainedDates = TargetDateRange(targets)
 	return &Trainer{Model: m, Config: cfg, train: train, dev: dev, opt: o}, nil
 }
 
