@@ -121,9 +121,8 @@ func (l *LM) Kind() Kind { return KindLM }
 func (l *LM) Config() any { return l.M.Config }
 
 // DefaultStopAtEOS says whether samples end at the end-of-line token by
-// default: yes for a word model (whose token is <eos>), no for a character
-// model (whose token is a line break), whose samples run to their length.
-func (l *LM) DefaultStopAtEOS() bool { return l.M.Config.Tokenizer.EOS != "\n" }
+// default, as lm sample decides (lm.Config.StopAtEOS).
+func (l *LM) DefaultStopAtEOS() bool { return l.M.Config.StopAtEOS() }
 
 // Plan returns the options of each of n samples continuing prompt: opt
 // with the prompt's ids, the stop token when stopAtEOS, <unk> banned when

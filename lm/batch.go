@@ -35,7 +35,8 @@ type Batch struct {
 	// table [V, G*H]: the first layer's input projections of every token
 	// (nil when larger than tableMaxBytes).
 	table    []float32
-	dec      tensor.PackedMat
+	dec      tensor.PackedMat   // decoder weights (nil Adaptive only)
+	adapt    nn.AdaptiveScratch // the adaptive softmax's buffers
 	h, c     []float32 // [L, Cap, H] gathered states
 	x, gi0   []float32 // [Cap, E], [Cap, G*H]
 	logits   []float32 // [Cap, V]
@@ -63,7 +64,9 @@ func (m *Model) NewBatch(capacity int) (*Batch, error) {
 		bs, err := m.RNN.NewBatchStepper(capacity)
 		if err == nil {
 			b.bs = bs
-			b.dec.Pack(true, H, V, m.Decoder.Weight.Data, H, capacity)
+			if m.Decoder != nil {
+				b.dec.Pack(true, H, V, m.Decoder.Weight.Data, H, capacity)
+			}
 			if int64(V)*int64(G*H)*4 <= tableMaxBytes {
 				if b.table, err = bs.InputProjections(m.Embedding.Weight.Data, V); err != nil {
 					return nil, fmt.Errorf("lm: %w", err)
@@ -243,6 +246,12 @@ func (b *Batch) stepAlone(s *Stream, logits []float32) error {
 	hs, cs := st.State()
 	copy(s.h, hs)
 	copy(s.c, cs)
+	if a := m.Adaptive; a != nil {
+		if err := a.LogProb(logits, h, 1, &b.adapt); err != nil {
+			return fmt.Errorf("lm: %w", err)
+		}
+		return nil
+	}
 	d := m.Decoder
 	tensor.MatVec(d.Weight.Data, d.In, h, logits)
 	if d.Bias != nil {
@@ -289,11 +298,17 @@ func (b *Batch) stepBatched(streams []*Stream) error {
 		return fmt.Errorf("lm: %w", err)
 	}
 	logits := b.logits[:B*V]
-	tensor.SgemmPacked(false, B, 1, out, H, &b.dec, 0, logits, V)
-	if bias := m.Decoder.Bias; bias != nil {
-		for i := range B {
-			row := logits[i*V : (i+1)*V]
-			tensor.Add(row, row, bias.Data)
+	if a := m.Adaptive; a != nil {
+		if err := a.LogProb(logits, out, B, &b.adapt); err != nil {
+			return fmt.Errorf("lm: %w", err)
+		}
+	} else {
+		tensor.SgemmPacked(false, B, 1, out, H, &b.dec, 0, logits, V)
+		if bias := m.Decoder.Bias; bias != nil {
+			for i := range B {
+				row := logits[i*V : (i+1)*V]
+				tensor.Add(row, row, bias.Data)
+			}
 		}
 	}
 	for i, s := range streams {

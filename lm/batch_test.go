@@ -11,8 +11,12 @@ import (
 // TestBatchAloneEqualsSample: a stream stepped alone gives exactly
 // Sample's tokens, with the input table (V <= steps) and without.
 func TestBatchAloneEqualsSample(t *testing.T) {
-	for _, cell := range []string{"lstm", "gru", "gru_cho"} {
-		m, err := New(Config{Cell: cell, VocabSize: 30, EmbedDim: 6, Hidden: 40, Layers: 2}, nil, 3)
+	for _, cell := range []string{"lstm", "gru", "gru_cho", "adaptive"} {
+		cfg := Config{Cell: cell, VocabSize: 30, EmbedDim: 6, Hidden: 40, Layers: 2}
+		if cell == "adaptive" {
+			cfg.Cell, cfg.AdaptiveCutoffs = "lstm", []int{8, 16}
+		}
+		m, err := New(cfg, nil, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,9 +59,13 @@ func TestBatchAloneEqualsSample(t *testing.T) {
 // compares each with Sample: equal tokens (the tiny model's logits are far
 // from ties, so float32 rounding of the batched products flips none).
 func TestBatchJoinLeave(t *testing.T) {
-	for _, cell := range []string{"lstm", "gru", "rnn_tanh", "gru_minimal"} {
+	for _, cell := range []string{"lstm", "gru", "rnn_tanh", "gru_minimal", "adaptive"} {
 		t.Run(cell, func(t *testing.T) {
-			m, err := New(Config{Cell: cell, VocabSize: 25, EmbedDim: 8, Hidden: 33, Layers: 2}, nil, 5)
+			cfg := Config{Cell: cell, VocabSize: 25, EmbedDim: 8, Hidden: 33, Layers: 2}
+			if cell == "adaptive" {
+				cfg.Cell, cfg.AdaptiveCutoffs = "gru", []int{10}
+			}
+			m, err := New(cfg, nil, 5)
 			if err != nil {
 				t.Fatal(err)
 			}
