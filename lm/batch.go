@@ -37,13 +37,13 @@ type Batch struct {
 	table    []float32
 	dec      tensor.PackedMat   // decoder weights (nil Adaptive only)
 	adapt    nn.AdaptiveScratch // the adaptive softmax's buffers
-	h, c     []float32 // [L, Cap, H] gathered states
-	x, gi0   []float32 // [Cap, E], [Cap, G*H]
-	logits   []float32 // [Cap, V]
-	rows     []*Stream // the streams of this step, in row order
-	in       []int32   // [Cap] token fed to each row
-	stepped  int64     // batched steps run
-	rowSteps int64     // rows stepped in batched steps
+	h, c     []float32          // [L, Cap, H] gathered states
+	x, gi0   []float32          // [Cap, E], [Cap, G*H]
+	logits   []float32          // [Cap, V]
+	rows     []*Stream          // the streams of this step, in row order
+	in       []int32            // [Cap] token fed to each row
+	stepped  int64              // batched steps run
+	rowSteps int64              // rows stepped in batched steps
 }
 
 // NewBatch returns a batch of up to capacity streams per step.
