@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"sync"
 
@@ -136,6 +137,17 @@ func (g *batcher) start(j *genJob) bool {
 	return false
 }
 
+// step runs one batched step; a panic inside it fails the step's jobs
+// (with a 500) instead of the server.
+func (g *batcher) step(streams []*lm.Stream, emitted []int32) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = errorf(http.StatusInternalServerError, "internal error in the generation loop: %v", v)
+		}
+	}()
+	return g.batch.Step(streams, emitted)
+}
+
 func (g *batcher) run() {
 	defer close(g.done)
 	var (
@@ -193,7 +205,7 @@ func (g *batcher) run() {
 		for _, j := range active {
 			streams = append(streams, j.stream)
 		}
-		if err := g.batch.Step(streams, emitted); err != nil {
+		if err := g.step(streams, emitted); err != nil {
 			for _, j := range active {
 				j.finish(err)
 			}
