@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -32,7 +33,7 @@ func TestImportPyTorch(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := Config{Cell: c.Cell, VocabSize: c.VocabSize, EmbedDim: c.EmbedDim, Hidden: c.HiddenSize, Layers: c.NumLayers, Tied: c.Tied}
-			if m.Config != want {
+			if !reflect.DeepEqual(m.Config, want) {
 				t.Fatalf("config %+v, want %+v", m.Config, want)
 			}
 			st := m.NewState(c.B)
@@ -142,7 +143,7 @@ func TestImportTorchSave(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := Config{Cell: c.Cell, VocabSize: c.VocabSize, EmbedDim: c.EmbedDim, Hidden: c.HiddenSize, Layers: c.NumLayers, Tied: c.Tied}
-			if m.Config != want {
+			if !reflect.DeepEqual(m.Config, want) {
 				t.Fatalf("config %+v, want %+v", m.Config, want)
 			}
 			logits, err := m.Logits(c.X, c.T, c.B, m.NewState(c.B))

@@ -162,24 +162,12 @@ func NewTrainer(m *Model, train, dev Encoded, cfg TrainConfig) (*Trainer, error)
 	if cfg.Batch < 1 || cfg.Epochs < 0 || cfg.LR <= 0 {
 		return nil, fmt.Errorf("seq2seq: invalid training configuration %+v", cfg)
 	}
-	var (
-		o   optim.Optimizer
-		err error
-	)
 	switch cfg.Optimizer {
-	case "adam":
-		c := optim.DefaultAdam()
-		c.LR = cfg.LR
-		o, err = optim.NewAdam(m.Params(), c)
-	case "adamw":
-		c := optim.DefaultAdamW()
-		c.LR = cfg.LR
-		o, err = optim.NewAdamW(m.Params(), c)
-	case "sgd":
-		o, err = optim.NewSGD(m.Params(), optim.SGDConfig{LR: cfg.LR})
+	case "adam", "adamw", "sgd":
 	default:
 		return nil, fmt.Errorf("seq2seq: unknown optimizer %q (want adam, adamw or sgd)", cfg.Optimizer)
 	}
+	o, err := optim.New(cfg.Optimizer, m.Params(), optim.Options{LR: cfg.LR})
 	if err != nil {
 		return nil, fmt.Errorf("seq2seq: %w", err)
 	}

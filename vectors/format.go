@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // Format is an on-disk layout of a vector file.
@@ -95,47 +97,10 @@ const (
 
 // Save writes v to path in the given format, atomically: the data go to a
 // temporary file in the same directory which is renamed over path only
-// after a successful write. A path ending in ".gz" is gzip-compressed.
-func Save(path string, v *Vectors, format Format) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("save vectors to %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	var w io.Writer = bw
-	var gz *gzip.Writer
-	if strings.HasSuffix(path, ".gz") {
-		gz = gzip.NewWriter(bw)
-		w = gz
-	}
-	if err = Write(w, v, format); err != nil {
-		return fmt.Errorf("save vectors to %s: %w", path, err)
-	}
-	if gz != nil {
-		if err = gz.Close(); err != nil {
-			return fmt.Errorf("save vectors to %s: %w", path, err)
-		}
-	}
-	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("save vectors to %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("save vectors to %s: %w", path, err)
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("save vectors to %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save vectors to %s: %w", path, err)
-	}
-	return nil
+// after a successful write. A path ending in ".gz" is gzip-compressed, and
+// "-" is standard output (see text.Stdio).
+func Save(path string, v *Vectors, format Format) error {
+	return text.Stdio{}.WriteFile(path, func(w io.Writer) error { return Write(w, v, format) })
 }
 
 // Write writes v to w in the given format. Text formats print each value in

@@ -46,7 +46,7 @@ func TestVectorsFastTextCLI(t *testing.T) {
 	// Converted to word2vec text, the vocabulary's vectors are kept.
 	dir := t.TempDir()
 	txt := filepath.Join(dir, "ft.txt")
-	if _, err := runCLIIn(t, "", "vectors", "convert", "--in", fastTextBin, "--out", txt); err != nil {
+	if _, err := runCLIIn(t, "", "vectors", "convert", "--vectors", fastTextBin, "--out", txt); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(txt)
