@@ -159,8 +159,13 @@ func NewTrainer(m *Model, train, dev Encoded, cfg TrainConfig) (*Trainer, error)
 	if len(train.Src) == 0 {
 		return nil, fmt.Errorf("seq2seq: no training pairs")
 	}
-	if cfg.Batch < 1 || cfg.Epochs < 0 || cfg.LR <= 0 {
-		return nil, fmt.Errorf("seq2seq: invalid training configuration %+v", cfg)
+	switch {
+	case cfg.Batch < 1:
+		return nil, fmt.Errorf("seq2seq: batch %d must be positive", cfg.Batch)
+	case cfg.Epochs < 0:
+		return nil, fmt.Errorf("seq2seq: epochs %d must not be negative", cfg.Epochs)
+	case !(cfg.LR > 0) || math.IsInf(cfg.LR, 0):
+		return nil, fmt.Errorf("seq2seq: lr %v must be a positive number", cfg.LR)
 	}
 	switch cfg.Optimizer {
 	case "adam", "adamw", "sgd":

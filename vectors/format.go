@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/recurrent-go/recurrent/text"
@@ -399,7 +400,13 @@ func (rd *reader) parseRecord(line []byte, d int, f [][]byte, data []float32) (s
 		if err != nil {
 			return "", f, data, fmt.Errorf("line %d: value %d of word %q: %q is not a number", rd.lineNo, k+1, clip(f[0]), clip(s))
 		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return "", f, data, fmt.Errorf("line %d: value %d of word %q is %q: vectors must be finite", rd.lineNo, k+1, clip(f[0]), clip(s))
+		}
 		data = append(data, float32(x))
+	}
+	if !utf8.Valid(f[0]) {
+		return "", f, data, fmt.Errorf("line %d: word %q is not valid UTF-8", rd.lineNo, clip(f[0]))
 	}
 	return string(f[0]), f, data, nil
 }
@@ -515,8 +522,15 @@ func (rd *reader) readBinary(n, d int) (*Vectors, error) {
 			}
 			return nil, fmt.Errorf("vector %d: %w", i+1, err)
 		}
+		if !utf8.Valid(word) {
+			return nil, fmt.Errorf("vector %d: word %q is not valid UTF-8", i+1, clip(word))
+		}
 		for k := 0; k < d; k++ {
-			v.Data = append(v.Data, math.Float32frombits(binary.LittleEndian.Uint32(raw[4*k:])))
+			x := math.Float32frombits(binary.LittleEndian.Uint32(raw[4*k:]))
+			if x-x != 0 {
+				return nil, fmt.Errorf("vector %d: value %d of word %q is %v: vectors must be finite", i+1, k+1, clip(word), x)
+			}
+			v.Data = append(v.Data, x)
 		}
 		v.Words = append(v.Words, string(word))
 	}

@@ -727,6 +727,9 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 	if err != nil {
 		return err
 	}
+	if m.Vocab == nil {
+		return fmt.Errorf("lm score: %s has no vocab.json: the model cannot encode text without its vocabulary", f.model)
+	}
 	start := m.StartID()
 	if start < 0 {
 		return errors.New("lm score: the model's tokenizer has no line marker (EOS or BOS) to start a line from")

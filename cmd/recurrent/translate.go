@@ -232,13 +232,14 @@ func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
 	return err
 }
 
+type translateRunFlags struct {
+	model, input, attnJSON, attnPNG, heatmap string
+	opt                                      seq2seq.DecodeOptions
+	asJSON                                   bool
+}
+
 func newTranslateRunCmd() *cobra.Command {
-	var (
-		modelDir, input, attnJSON, attnPNG string
-		heatmapDir                         string
-		opt                                seq2seq.DecodeOptions
-		asJSON                             bool
-	)
+	var f translateRunFlags
 	cmd := &cobra.Command{
 		Use:   "run --model DIR [--input F] [--beam K]",
 		Short: "Translate source lines (standard input by default), one output line each",
@@ -252,120 +253,150 @@ left, a colour scale of the weights).
 A model trained on dates (translate gen-dates data) records their span in
 its config; run warns on standard error about input years outside it.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if modelDir == "" {
-				return fmt.Errorf("translate run: --model is required")
+		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateRun(cmd, &f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.model, "model", "", "checkpoint directory")
+	fl.StringVar(&f.input, "input", "", "file of source lines (default standard input)")
+	fl.IntVar(&f.opt.Beam, "beam", 1, "beam width (1: greedy)")
+	fl.Float64Var(&f.opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
+	fl.IntVar(&f.opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
+	fl.StringVar(&f.attnJSON, "attention-json", "", "write the first line's attention weights as JSON")
+	fl.StringVar(&f.attnPNG, "attention-png", "", "draw the first line's attention weights as a PNG heat map")
+	fl.StringVar(&f.heatmap, "heatmap", "", "draw every line's attention as DIR/line-NNNN.png")
+	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object per line with log-probability and score")
+	markRequired(cmd, "model")
+	return cmd
+}
+
+// readSourceLines reads translate run's input: one source per line, the
+// part before a TAB.
+func readSourceLines(r io.Reader, name string) ([]string, error) {
+	var lines []string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if i := strings.IndexByte(line, '\t'); i >= 0 {
+			line = line[:i]
+		}
+		if strings.TrimSpace(line) == "" {
+			return nil, fmt.Errorf("%s:%d: empty source line", name, n)
+		}
+		lines = append(lines, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return lines, nil
+}
+
+func runTranslateRun(cmd *cobra.Command, f *translateRunFlags) error {
+	m, err := seq2seq.Load(f.model)
+	if err != nil {
+		return err
+	}
+	r, err := stdio(cmd).Open(cmp.Or(f.input, "-"))
+	if err != nil {
+		return fmt.Errorf("translate run: %w", err)
+	}
+	defer r.Close()
+	name := text.DisplayName(cmp.Or(f.input, "-"))
+	lines, err := readSourceLines(r, name)
+	if err != nil {
+		return err
+	}
+	warnDateRange(cmd.ErrOrStderr(), m.Config.TrainedDates, name, lines)
+	if f.heatmap != "" {
+		if err := os.MkdirAll(f.heatmap, 0o755); err != nil {
+			return fmt.Errorf("translate run: %w", err)
+		}
+	}
+	first := f.attnJSON != "" || f.attnPNG != ""
+	opt := f.opt
+	opt.Attention = first || f.heatmap != ""
+	if opt.Attention && m.AttentionKind() == seq2seq.AttentionNone {
+		return errors.New("translate run: the model has no attention to export")
+	}
+	w := bufio.NewWriter(cmd.OutOrStdout())
+	defer w.Flush()
+	const chunk = 256
+	for lo := 0; lo < len(lines); lo += chunk {
+		hi := min(len(lines), lo+chunk)
+		src := make([][]int32, 0, hi-lo)
+		for _, l := range lines[lo:hi] {
+			src = append(src, m.EncodeSource(l))
+		}
+		hs, err := m.Translate(src, opt)
+		if err != nil {
+			return err
+		}
+		for i, h := range hs {
+			outLine := seq2seq.JoinTokens(m.Config.Tokens, m.DecodeTarget(h.IDs))
+			if f.asJSON {
+				b, _ := json.Marshal(map[string]any{"source": lines[lo+i], "output": outLine,
+					"logprob": h.LogProb, "score": h.Score, "finished": h.Finished})
+				fmt.Fprintln(w, string(b))
+			} else {
+				fmt.Fprintln(w, outLine)
 			}
-			m, err := seq2seq.Load(modelDir)
-			if err != nil {
+		}
+		if err := writeHeatmaps(m, f.heatmap, lines, lo, hs); err != nil {
+			return err
+		}
+		if lo == 0 && first && len(hs) > 0 {
+			if err := writeAttention(m, lines[0], hs[0], f.attnJSON, f.attnPNG); err != nil {
 				return err
 			}
-			r, err := stdio(cmd).Open(cmp.Or(input, "-"))
-			if err != nil {
-				return fmt.Errorf("translate run: %w", err)
-			}
-			defer r.Close()
-			name := text.DisplayName(cmp.Or(input, "-"))
-			var lines []string
-			sc := bufio.NewScanner(r)
-			sc.Buffer(make([]byte, 1<<20), 1<<24)
-			for n := 1; sc.Scan(); n++ {
-				line := sc.Text()
-				if i := strings.IndexByte(line, '\t'); i >= 0 {
-					line = line[:i]
-				}
-				if strings.TrimSpace(line) == "" {
-					return fmt.Errorf("%s:%d: empty source line", name, n)
-				}
-				lines = append(lines, line)
-			}
-			if err := sc.Err(); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			warnDateRange(cmd.ErrOrStderr(), m.Config.TrainedDates, name, lines)
-			if heatmapDir != "" {
-				if err := os.MkdirAll(heatmapDir, 0o755); err != nil {
-					return fmt.Errorf("translate run: %w", err)
-				}
-			}
-			firstAttention := attnJSON != "" || attnPNG != ""
-			opt.Attention = firstAttention || heatmapDir != ""
-			if opt.Attention && m.AttentionKind() == seq2seq.AttentionNone {
-				return errors.New("translate run: the model has no attention to export")
-			}
-			w := bufio.NewWriter(cmd.OutOrStdout())
-			defer w.Flush()
-			const chunk = 256
-			for lo := 0; lo < len(lines); lo += chunk {
-				hi := min(len(lines), lo+chunk)
-				src := make([][]int32, 0, hi-lo)
-				for _, l := range lines[lo:hi] {
-					src = append(src, m.EncodeSource(l))
-				}
-				hs, err := m.Translate(src, opt)
-				if err != nil {
-					return err
-				}
-				for i, h := range hs {
-					outLine := seq2seq.JoinTokens(m.Config.Tokens, m.DecodeTarget(h.IDs))
-					if asJSON {
-						b, _ := json.Marshal(map[string]any{"source": lines[lo+i], "output": outLine,
-							"logprob": h.LogProb, "score": h.Score, "finished": h.Finished})
-						fmt.Fprintln(w, string(b))
-					} else {
-						fmt.Fprintln(w, outLine)
-					}
-				}
-				if heatmapDir != "" {
-					digits := max(4, len(strconv.Itoa(len(lines))))
-					for i, h := range hs {
-						am, err := m.AttentionMapOf(lines[lo+i], h)
-						if err != nil {
-							return err
-						}
-						p := filepath.Join(heatmapDir, fmt.Sprintf("line-%0*d.png", digits, lo+i+1))
-						if err := checkpoint.WriteFileAtomic(p, am.WritePNG); err != nil {
-							return fmt.Errorf("translate run: %w", err)
-						}
-					}
-				}
-				if lo == 0 && firstAttention && len(hs) > 0 {
-					am, err := m.AttentionMapOf(lines[0], hs[0])
-					if err != nil {
-						return err
-					}
-					if attnJSON != "" {
-						if err := checkpoint.WriteFileAtomic(attnJSON, func(w io.Writer) error {
-							enc := json.NewEncoder(w)
-							enc.SetIndent("", " ")
-							return enc.Encode(am)
-						}); err != nil {
-							return fmt.Errorf("translate run: %w", err)
-						}
-					}
-					if attnPNG != "" {
-						if err := checkpoint.WriteFileAtomic(attnPNG, am.WritePNG); err != nil {
-							return fmt.Errorf("translate run: %w", err)
-						}
-					}
-					firstAttention = false
-					opt.Attention = heatmapDir != ""
-				}
-			}
-			return nil
-		},
+			first = false
+			opt.Attention = f.heatmap != ""
+		}
 	}
-	f := cmd.Flags()
-	f.StringVar(&modelDir, "model", "", "checkpoint directory")
-	f.StringVar(&input, "input", "", "file of source lines (default standard input)")
-	f.IntVar(&opt.Beam, "beam", 1, "beam width (1: greedy)")
-	f.Float64Var(&opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
-	f.IntVar(&opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
-	f.StringVar(&attnJSON, "attention-json", "", "write the first line's attention weights as JSON")
-	f.StringVar(&attnPNG, "attention-png", "", "draw the first line's attention weights as a PNG heat map")
-	f.StringVar(&heatmapDir, "heatmap", "", "draw every line's attention as DIR/line-NNNN.png")
-	f.BoolVar(&asJSON, "json", false, "print one JSON object per line with log-probability and score")
-	return cmd
+	return nil
+}
+
+// writeHeatmaps draws the attention of lines[lo:lo+len(hs)] as
+// dir/line-NNNN.png (nothing when dir is empty).
+func writeHeatmaps(m *seq2seq.Model, dir string, lines []string, lo int, hs []seq2seq.Hypothesis) error {
+	if dir == "" {
+		return nil
+	}
+	digits := max(4, len(strconv.Itoa(len(lines))))
+	for i, h := range hs {
+		am, err := m.AttentionMapOf(lines[lo+i], h)
+		if err != nil {
+			return err
+		}
+		p := filepath.Join(dir, fmt.Sprintf("line-%0*d.png", digits, lo+i+1))
+		if err := checkpoint.WriteFileAtomic(p, am.WritePNG); err != nil {
+			return fmt.Errorf("translate run: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeAttention exports one line's attention weights as JSON and/or a
+// PNG heat map (each when its path is set).
+func writeAttention(m *seq2seq.Model, line string, h seq2seq.Hypothesis, jsonPath, pngPath string) error {
+	am, err := m.AttentionMapOf(line, h)
+	if err != nil {
+		return err
+	}
+	if jsonPath != "" {
+		if err := checkpoint.WriteFileAtomic(jsonPath, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", " ")
+			return enc.Encode(am)
+		}); err != nil {
+			return fmt.Errorf("translate run: %w", err)
+		}
+	}
+	if pngPath != "" {
+		if err := checkpoint.WriteFileAtomic(pngPath, am.WritePNG); err != nil {
+			return fmt.Errorf("translate run: %w", err)
+		}
+	}
+	return nil
 }
 
 // warnDateRange warns about source lines whose years lie outside the dates

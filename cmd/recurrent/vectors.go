@@ -41,7 +41,7 @@ type vecSource struct {
 }
 
 func (s *vecSource) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&s.path, "vectors", "", `input vector file (word2vec text/binary, GloVe or fastText .bin, optionally .gz; "-" standard input)`)
+	cmd.Flags().StringVar(&s.path, "vectors", "", `input vector file (word2vec text/binary, GloVe, or fastText .bin; optionally .gz; "-" standard input)`)
 	cmd.Flags().StringVar(&s.format, "format", "auto", "input vectors' format: auto, word2vec, word2vec-bin, glove or fasttext (.bin)")
 	_ = cmd.MarkFlagRequired("vectors")
 }
