@@ -60,17 +60,17 @@ func inputErr(format string, args ...any) error {
 }
 
 // DetectKind returns the kind of model at path without loading its
-// weights: a regular file is a vector file (or DIR/best.safetensors, the
-// best weights of a language model); a directory is a checkpoint whose
-// files and config.json say which trainer wrote it.
+// weights: a regular file is a vector file (or DIR/model.safetensors of a
+// language model, as lm sample accepts it); a directory is a checkpoint
+// whose files and config.json say which trainer wrote it.
 func DetectKind(path string) (Kind, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("infer: %w", err)
 	}
 	if !fi.IsDir() {
-		if filepath.Base(path) == lm.BestFile {
-			return KindLM, nil
+		if b := filepath.Base(path); b == checkpoint.ModelFile || b == "best.safetensors" {
+			return DetectKind(filepath.Dir(path))
 		}
 		return KindVectors, nil
 	}
@@ -113,18 +113,18 @@ func DetectKind(path string) (Kind, error) {
 
 // Load reads the model at path (see DetectKind) ready for inference.
 func Load(path string) (Model, error) {
+	if b := filepath.Base(path); b == checkpoint.ModelFile || b == "best.safetensors" {
+		if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+			path = filepath.Dir(path) // DIR/model.safetensors: the directory's model
+		}
+	}
 	kind, err := DetectKind(path)
 	if err != nil {
 		return nil, err
 	}
 	switch kind {
 	case KindLM:
-		var m *lm.Model
-		if filepath.Base(path) == lm.BestFile {
-			m, err = lm.LoadBest(filepath.Dir(path))
-		} else {
-			m, err = lm.Load(path)
-		}
+		m, err := lm.Load(path)
 		if err != nil {
 			return nil, err
 		}

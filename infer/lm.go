@@ -121,9 +121,8 @@ func (l *LM) Kind() Kind { return KindLM }
 func (l *LM) Config() any { return l.M.Config }
 
 // DefaultStopAtEOS says whether samples end at the end-of-line token by
-// default: yes for a word model (whose token is <eos>), no for a character
-// model (whose token is a line break), whose samples run to their length.
-func (l *LM) DefaultStopAtEOS() bool { return l.M.Config.Tokenizer.EOS != "\n" }
+// default, as lm sample decides (lm.Config.StopAtEOS).
+func (l *LM) DefaultStopAtEOS() bool { return l.M.Config.StopAtEOS() }
 
 // Plan returns the options of each of n samples continuing prompt: opt
 // with the prompt's ids, the stop token when stopAtEOS, <unk> banned when
@@ -432,42 +431,72 @@ type CondSample struct {
 	Pieces []string
 }
 
-// Generate draws o.N sentences for o.Label (seeds Seed, Seed+1, ...) as
-// lm sample --label does without --rerank or --guidance; each is passed
-// to emit. Conditional sampling always stops at <eos> and never draws
-// <unk>, so StopAtEOS and NoUnk do not change it.
-func (c *CondLM) Generate(ctx context.Context, o GenerateOptions, emit func(CondSample) error) error {
+// Plan returns the label id and the options of each of o.N samples
+// (seeds Seed, Seed+1, ...), as lm sample --label draws them without
+// --rerank or --guidance. Conditional sampling always stops at <eos> and
+// never draws <unk>, so StopAtEOS and NoUnk do not change it.
+func (c *CondLM) Plan(o GenerateOptions) (int, []lm.SampleOptions, error) {
 	m := c.M
 	li := m.LabelID(o.Label)
 	if li < 0 {
-		return inputErr("label: %q is not one of the model's labels %q", o.Label, m.Config.Labels)
+		return -1, nil, inputErr("label: %q is not one of the model's labels %q", o.Label, m.Config.Labels)
 	}
 	opt, n, err := o.sampleOptions(DefaultCondLength)
 	if err != nil {
-		return err
+		return -1, nil, err
 	}
 	if o.Prompt != "" {
 		opt.Prompt = m.EncodeSentence(o.Prompt)
 	}
 	if err := opt.Validate(); err != nil {
-		return fmt.Errorf("%w: %w", ErrInput, err)
+		return -1, nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	seed := opt.Seed
-	for i := range n {
-		opt.Seed = seed + uint64(i)
+	opts := make([]lm.SampleOptions, n)
+	for i := range opts {
+		opts[i] = opt
+		opts[i].Seed = opt.Seed + uint64(i)
+	}
+	return li, opts, nil
+}
+
+// SampleText returns what lm sample --label prints for a sample: the
+// prompt's tokens and the sampled ones, joined.
+func (c *CondLM) SampleText(prompt, ids []int32) string {
+	return c.M.DecodeSentence(append(append([]int32(nil), prompt...), ids...))
+}
+
+// Piece returns the text that token id, the k-th sampled after a prompt
+// of promptLen tokens, adds to SampleText.
+func (c *CondLM) Piece(promptLen, k int, id int32) string {
+	m := c.M
+	if id < 0 || int(id) >= m.Vocab.Len() {
+		return ""
+	}
+	t := m.Vocab.Token(id)
+	if m.Config.Tokenizer.Mode == text.Chars || promptLen+k == 0 {
+		return t
+	}
+	return " " + t
+}
+
+// Generate draws the samples of o one after another with
+// lm.CondModel.Sample (the path of lm sample --label) and passes each to
+// emit.
+func (c *CondLM) Generate(ctx context.Context, o GenerateOptions, emit func(CondSample) error) error {
+	li, opts, err := c.Plan(o)
+	if err != nil {
+		return err
+	}
+	for _, opt := range opts {
 		c.mu.Lock()
-		ids, err := m.Sample(ctx, li, opt)
+		ids, err := c.M.Sample(ctx, li, opt)
 		c.mu.Unlock()
 		if err != nil {
 			return err
 		}
-		all := append(append([]int32(nil), opt.Prompt...), ids...)
-		s := CondSample{Text: m.DecodeSentence(all)}
-		prev := m.DecodeSentence(opt.Prompt)
-		for k := range ids {
-			cur := m.DecodeSentence(all[:len(opt.Prompt)+k+1])
-			s.Pieces = append(s.Pieces, strings.TrimPrefix(cur, prev))
-			prev = cur
+		s := CondSample{Text: c.SampleText(opt.Prompt, ids)}
+		for k, id := range ids {
+			s.Pieces = append(s.Pieces, c.Piece(len(opt.Prompt), k, id))
 		}
 		if err := emit(s); err != nil {
 			return err

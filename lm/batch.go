@@ -3,69 +3,121 @@ package lm
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/tensor"
 )
 
-// Batch generates many samples from one model together, for a server:
-// each Step advances every stream given to it by one token with one
-// batched recurrent step (nn.BatchStepper), so the weights are read once
-// per token for all of them, and streams may join or leave between steps
-// ("continuous batching"). Each stream keeps its own options, sampler and
-// random generator.
+// Batch generates many samples from one model (a Model, or a CondModel
+// with each stream's own label) together, for a server: each Step
+// advances every stream given to it by one token with one batched
+// recurrent step (nn.BatchStepper), so the weights are read once per
+// token for all of them, and streams may join or leave between steps
+// ("continuous batching"). Each stream keeps its own options, label,
+// sampler and random generator.
 //
 // A stream stepped alone (a Step with one stream) runs the batch-1 path
-// of Model.Sample (the same nn.Stepper, input table and decoder
-// products), so a generation that runs alone from start to end gives
-// exactly Sample's tokens for the same options. Stepped with others, its
-// logits differ from Sample's only by float32 rounding (another product
-// shape), which can now and then flip a sampled token.
+// of Model.Sample or CondModel.Sample (the same nn.Stepper, input table
+// and decoder products), so a generation that runs alone from start to
+// end gives exactly their tokens for the same options. Stepped with
+// others, its logits differ from theirs only by float32 rounding (another
+// product shape), which can now and then flip a sampled token.
 //
 // A Batch reads the model's weights (packed copies of the recurrent and
 // decoder weights are taken when it is made) and never writes the model,
 // so the model may serve other read-only uses meanwhile; the Batch itself
 // is not safe for concurrent use (one goroutine steps it).
 type Batch struct {
-	m    *Model
+	src  batchSource
 	cap  int
 	bs   *nn.BatchStepper // nil for a cell it does not support: streams then step alone in turn
-	solo [2]*nn.Stepper   // batch-1 steppers without and with the input table
+	solo map[soloKey]*nn.Stepper
 	// table [V, G*H]: the first layer's input projections of every token
-	// (nil when larger than tableMaxBytes).
+	// (nil when larger than tableMaxBytes, or with a label embedding in
+	// the input).
 	table    []float32
-	dec      tensor.PackedMat
-	h, c     []float32 // [L, Cap, H] gathered states
-	x, gi0   []float32 // [Cap, E], [Cap, G*H]
-	logits   []float32 // [Cap, V]
-	rows     []*Stream // the streams of this step, in row order
-	in       []int32   // [Cap] token fed to each row
-	stepped  int64     // batched steps run
-	rowSteps int64     // rows stepped in batched steps
+	dec      tensor.PackedMat   // decoder weights (not with an adaptive softmax)
+	adapt    nn.AdaptiveScratch // the adaptive softmax's buffers
+	h, c     []float32          // [L, Cap, H] gathered states
+	x, gi0   []float32          // [Cap, In], [Cap, G*H]
+	xrow     []float32          // [In] one input row
+	rows     []float32          // [V, In] table rows of a label (conditional inputs)
+	logits   []float32          // [Cap, V]
+	in       []int32            // [Cap] token fed to each row
+	stepped  int64              // batched steps run
+	rowSteps int64              // rows stepped in batched steps
+}
+
+// soloKey names a batch-1 stepper: with or without the input table, and
+// for which label when the label is part of the input.
+type soloKey struct {
+	table bool
+	label int
+}
+
+// batchSource is what a Batch needs of a model.
+type batchSource struct {
+	rnn      *nn.RNN
+	L, H, V  int
+	E, D     int       // token embedding and label embedding sizes (input E+D)
+	emb      []float32 // [V, E]
+	lab      []float32 // [labels, D] or nil
+	init     []float32 // [labels, L*H]: h0 = tanh(row), or nil
+	labBias  []float32 // [labels, V] or nil
+	dec      *nn.Linear
+	adaptive *nn.AdaptiveSoftmax
+	start    func() int32 // the boundary token fed first (-1: none)
+	cond     *CondModel
 }
 
 // NewBatch returns a batch of up to capacity streams per step.
 func (m *Model) NewBatch(capacity int) (*Batch, error) {
+	c := m.Config
+	return newBatch(batchSource{rnn: m.RNN, L: c.Layers, H: c.Hidden, V: c.VocabSize, E: c.EmbedDim,
+		emb: m.Embedding.Weight.Data, dec: m.Decoder, adaptive: m.Adaptive, start: m.StartID}, capacity)
+}
+
+// NewBatch returns a batch of up to capacity streams per step of the
+// conditional model (see NewCondStream).
+func (m *CondModel) NewBatch(capacity int) (*Batch, error) {
+	c := m.Config
+	src := batchSource{rnn: m.rnn, L: c.Layers, H: c.Hidden, V: c.VocabSize, E: c.EmbedDim,
+		emb: m.emb.Weight.Data, dec: m.dec, start: func() int32 { return m.eos }, cond: m}
+	if m.lab != nil {
+		src.D, src.lab = c.LabelDim, m.lab.Weight.Data
+	}
+	if m.init != nil {
+		src.init = m.init.Weight.Data
+	}
+	if m.labBias != nil {
+		src.labBias = m.labBias.Data
+	}
+	return newBatch(src, capacity)
+}
+
+func newBatch(src batchSource, capacity int) (*Batch, error) {
 	if capacity < 1 {
 		return nil, fmt.Errorf("lm: NewBatch: capacity %d must be positive", capacity)
 	}
-	c := m.Config
-	L, H, V, E := c.Layers, c.Hidden, c.VocabSize, c.EmbedDim
-	G := m.RNN.Cell().Gates()
-	b := &Batch{m: m, cap: capacity,
-		h: make([]float32, L*capacity*H), x: make([]float32, capacity*E), gi0: make([]float32, capacity*G*H),
-		logits: make([]float32, capacity*V), in: make([]int32, capacity)}
-	if m.RNN.Cell() == nn.CellLSTM {
+	L, H, V, In := src.L, src.H, src.V, src.E+src.D
+	G := src.rnn.Cell().Gates()
+	b := &Batch{src: src, cap: capacity, solo: map[soloKey]*nn.Stepper{},
+		h: make([]float32, L*capacity*H), x: make([]float32, capacity*In), gi0: make([]float32, capacity*G*H),
+		xrow: make([]float32, In), logits: make([]float32, capacity*V), in: make([]int32, capacity)}
+	if src.rnn.Cell() == nn.CellLSTM {
 		b.c = make([]float32, L*capacity*H)
 	}
 	if capacity > 1 {
-		bs, err := m.RNN.NewBatchStepper(capacity)
+		bs, err := src.rnn.NewBatchStepper(capacity)
 		if err == nil {
 			b.bs = bs
-			b.dec.Pack(true, H, V, m.Decoder.Weight.Data, H, capacity)
-			if int64(V)*int64(G*H)*4 <= tableMaxBytes {
-				if b.table, err = bs.InputProjections(m.Embedding.Weight.Data, V); err != nil {
+			if src.adaptive == nil {
+				b.dec.Pack(true, H, V, src.dec.Weight.Data, H, capacity)
+			}
+			if src.D == 0 && int64(V)*int64(G*H)*4 <= tableMaxBytes {
+				if b.table, err = bs.InputProjections(src.emb, V); err != nil {
 					return nil, fmt.Errorf("lm: %w", err)
 				}
 			}
@@ -85,25 +137,61 @@ func (b *Batch) Stats() (steps, rows int64) { return b.stepped, b.rowSteps }
 // feed, then the tokens it samples. It belongs to the goroutine stepping
 // its Batch until Done.
 type Stream struct {
-	opt   SampleOptions
-	feed  []int32 // start token and prompt
-	fed   int     // of feed
-	s     *sampler
-	h, c  []float32 // [L, H] state
-	out   []int32
-	done  bool
-	table bool // the lone path uses the input table (as Sample would)
+	opt      SampleOptions
+	label    int     // a conditional model's label (0 otherwise)
+	feed     []int32 // start token and prompt
+	fed      int     // of feed
+	s        *sampler
+	h, c     []float32 // [L, H] state
+	out      []int32
+	done     bool
+	table    bool  // the lone path uses the input table (as Sample would)
+	dropStop int32 // a token that ends the stream without being output (conditional <eos>), or -1
+	unk      int32 // a token never drawn (conditional <unk>), or -1
 }
 
-// NewStream starts a generation with opt (checked as Sample checks it;
-// the start token is prepended to opt.Prompt).
+// NewStream starts a generation of a Model with opt (checked as Sample
+// checks it; the start token is prepended to opt.Prompt).
 func (b *Batch) NewStream(opt SampleOptions) (*Stream, error) {
-	m := b.m
-	V := m.Config.VocabSize
+	if b.src.cond != nil {
+		return nil, errors.New("lm: NewStream on a conditional model's batch: use NewCondStream")
+	}
+	return b.newStream(opt, 0)
+}
+
+// NewCondStream starts a generation of a CondModel for label with opt, as
+// CondModel.Sample draws it: from the sentence boundary and opt.Prompt,
+// never <unk>, ending at <eos> (not returned) or after opt.MaxTokens.
+func (b *Batch) NewCondStream(label int, opt SampleOptions) (*Stream, error) {
+	m := b.src.cond
+	if m == nil {
+		return nil, errors.New("lm: NewCondStream on an unconditional model's batch: use NewStream")
+	}
+	if K := len(m.Config.Labels); label < 0 || label >= K {
+		return nil, fmt.Errorf("lm: sample: label %d outside [0, %d)", label, K)
+	}
+	s, err := b.newStream(opt, label)
+	if err != nil {
+		return nil, err
+	}
+	s.dropStop, s.unk = m.eos, m.Vocab.UnkID()
+	if s.h != nil && b.src.init != nil {
+		LH := b.src.L * b.src.H
+		tensor.Tanh(s.h, b.src.init[label*LH:(label+1)*LH])
+	}
+	return s, nil
+}
+
+func (b *Batch) newStream(opt SampleOptions, label int) (*Stream, error) {
+	src := b.src
+	V := src.V
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
-	feed := m.withStart(opt.Prompt)
+	feed := opt.Prompt
+	if start := src.start(); start >= 0 {
+		feed = append([]int32{start}, opt.Prompt...)
+	}
 	if len(feed) == 0 {
 		return nil, errors.New("lm: sample: empty prompt and the model has no start token")
 	}
@@ -120,12 +208,11 @@ func (b *Batch) NewStream(opt SampleOptions) (*Stream, error) {
 	if len(opt.Ban) >= V {
 		return nil, fmt.Errorf("lm: sample: all %d tokens are banned", V)
 	}
-	c := m.Config
-	table, _ := stepPlan(V, c.EmbedDim, c.Hidden, c.Layers, m.RNN.Cell().Gates(), len(feed)+opt.MaxTokens, false)
-	s := &Stream{opt: opt, feed: feed, s: newSampler(V, opt), h: make([]float32, c.Layers*c.Hidden), table: table,
-		done: opt.MaxTokens == 0}
+	table, _ := stepPlan(V, src.E+src.D, src.H, src.L, src.rnn.Cell().Gates(), len(feed)+opt.MaxTokens, false)
+	s := &Stream{opt: opt, label: label, feed: feed, s: newSampler(V, opt), h: make([]float32, src.L*src.H), table: table,
+		done: opt.MaxTokens == 0, dropStop: -1, unk: -1}
 	if b.c != nil {
-		s.c = make([]float32, c.Layers*c.Hidden)
+		s.c = make([]float32, src.L*src.H)
 	}
 	return s, nil
 }
@@ -150,7 +237,8 @@ func (s *Stream) next() int32 {
 // this Batch only) by one token: the next prompt token, or the token it
 // sampled last. A stream whose prompt is then consumed samples a token,
 // which Step stores in emitted[i] (-1 for a stream still reading its
-// prompt); emitted needs len(streams) entries.
+// prompt, or one that ended without a token); emitted needs len(streams)
+// entries.
 func (b *Batch) Step(streams []*Stream, emitted []int32) error {
 	n := len(streams)
 	if n > b.cap || len(emitted) < n {
@@ -161,7 +249,7 @@ func (b *Batch) Step(streams []*Stream, emitted []int32) error {
 			return errors.New("lm: Batch.Step: a stream is done")
 		}
 	}
-	V := b.m.Config.VocabSize
+	V := b.src.V
 	switch {
 	case n == 0:
 		return nil
@@ -192,7 +280,14 @@ func (s *Stream) after(logits []float32) int32 {
 			return -1
 		}
 	}
+	if s.unk >= 0 {
+		logits[s.unk] = float32(math.Inf(-1))
+	}
 	id := s.s.pick(logits)
+	if id == s.dropStop {
+		s.done = true
+		return -1
+	}
 	s.out = append(s.out, id)
 	if len(s.out) >= s.opt.MaxTokens || slices.Contains(s.opt.Stop, id) {
 		s.done = true
@@ -200,42 +295,91 @@ func (s *Stream) after(logits []float32) int32 {
 	return id
 }
 
-// stepAlone runs one stream through the batch-1 stepper, as generator.step
-// does, and writes its logits.
-func (b *Batch) stepAlone(s *Stream, logits []float32) error {
-	m := b.m
-	k := 0
-	if s.table {
-		k = 1
+// input writes the input row of token id for label into dst [E+D].
+func (b *Batch) input(dst []float32, id, label int) {
+	E, D := b.src.E, b.src.D
+	copy(dst[:E], b.src.emb[id*E:(id+1)*E])
+	if D > 0 {
+		copy(dst[E:], b.src.lab[label*D:(label+1)*D])
 	}
-	st := b.solo[k]
-	if st == nil {
-		c := m.Config
-		_, threads := stepPlan(c.VocabSize, c.EmbedDim, c.Hidden, c.Layers, m.RNN.Cell().Gates(), 0, s.table)
-		var err error
-		if st, err = m.RNN.NewStepper(threads); err != nil {
+}
+
+// logitsOf writes the logits of one row's output h for label.
+func (b *Batch) logitsOf(logits, h []float32, label int) error {
+	src := b.src
+	if a := src.adaptive; a != nil {
+		if err := a.LogProb(logits, h, 1, &b.adapt); err != nil {
 			return fmt.Errorf("lm: %w", err)
 		}
-		if s.table {
-			if err := st.SetInputTable(m.Embedding.Weight.Data, c.VocabSize); err != nil {
-				return fmt.Errorf("lm: %w", err)
+		return nil
+	}
+	d := src.dec
+	tensor.MatVec(d.Weight.Data, d.In, h, logits)
+	if d.Bias != nil {
+		tensor.Add(logits, logits, d.Bias.Data)
+	}
+	if src.labBias != nil {
+		tensor.Add(logits, logits, src.labBias[label*src.V:(label+1)*src.V])
+	}
+	return nil
+}
+
+// soloStepper returns the batch-1 stepper of a stream, made as the
+// model's own sampler makes its generator (the same table decision and
+// the same table rows, so the same products).
+func (b *Batch) soloStepper(s *Stream) (*nn.Stepper, error) {
+	src := b.src
+	k := soloKey{table: s.table}
+	if s.table && src.D > 0 {
+		k.label = s.label
+	}
+	if st := b.solo[k]; st != nil {
+		return st, nil
+	}
+	In := src.E + src.D
+	_, threads := stepPlan(src.V, In, src.H, src.L, src.rnn.Cell().Gates(), 0, s.table)
+	st, err := src.rnn.NewStepper(threads)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	if s.table {
+		rows := src.emb
+		if src.D > 0 {
+			b.rows = growF32(b.rows, src.V*In)
+			for i := range src.V {
+				b.input(b.rows[i*In:(i+1)*In], i, s.label)
 			}
+			rows = b.rows
 		}
-		b.solo[k] = st
+		if err := st.SetInputTable(rows, src.V); err != nil {
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+	}
+	b.solo[k] = st
+	return st, nil
+}
+
+// stepAlone runs one stream through its batch-1 stepper and writes its
+// logits.
+func (b *Batch) stepAlone(s *Stream, logits []float32) error {
+	st, err := b.soloStepper(s)
+	if err != nil {
+		return err
 	}
 	if err := st.Reset(s.h, s.c); err != nil {
 		return fmt.Errorf("lm: %w", err)
 	}
 	id := int(s.next())
-	var (
-		h   []float32
-		err error
-	)
-	if s.table {
+	var h []float32
+	switch {
+	case s.table:
 		h, err = st.StepRow(id)
-	} else {
-		E := m.Config.EmbedDim
-		h, err = st.Step(m.Embedding.Weight.Data[id*E : (id+1)*E])
+	case b.src.D > 0:
+		b.input(b.xrow, id, s.label)
+		h, err = st.Step(b.xrow)
+	default:
+		E := b.src.E
+		h, err = st.Step(b.src.emb[id*E : (id+1)*E])
 	}
 	if err != nil {
 		return fmt.Errorf("lm: %w", err)
@@ -243,20 +387,14 @@ func (b *Batch) stepAlone(s *Stream, logits []float32) error {
 	hs, cs := st.State()
 	copy(s.h, hs)
 	copy(s.c, cs)
-	d := m.Decoder
-	tensor.MatVec(d.Weight.Data, d.In, h, logits)
-	if d.Bias != nil {
-		tensor.Add(logits, logits, d.Bias.Data)
-	}
-	return nil
+	return b.logitsOf(logits, h, s.label)
 }
 
 // stepBatched gathers the streams' states, runs one batched step and the
 // decoder, scatters the states back and leaves the logits in b.logits.
 func (b *Batch) stepBatched(streams []*Stream) error {
-	m := b.m
-	c := m.Config
-	B, L, H, E, V := len(streams), c.Layers, c.Hidden, c.EmbedDim, c.VocabSize
+	src := b.src
+	B, L, H, V, In := len(streams), src.L, src.H, src.V, src.E+src.D
 	GH := len(b.gi0) / b.cap
 	h := b.h[:L*B*H]
 	var cs []float32
@@ -279,9 +417,9 @@ func (b *Batch) stepBatched(streams []*Stream) error {
 			copy(gi0[i*GH:(i+1)*GH], b.table[int(id)*GH:(int(id)+1)*GH])
 		}
 	} else {
-		x = b.x[:B*E]
+		x = b.x[:B*In]
 		for i, id := range b.in[:B] {
-			copy(x[i*E:(i+1)*E], m.Embedding.Weight.Data[int(id)*E:(int(id)+1)*E])
+			b.input(x[i*In:(i+1)*In], int(id), streams[i].label)
 		}
 	}
 	out, err := b.bs.Step(B, x, gi0, h, cs)
@@ -289,11 +427,20 @@ func (b *Batch) stepBatched(streams []*Stream) error {
 		return fmt.Errorf("lm: %w", err)
 	}
 	logits := b.logits[:B*V]
-	tensor.SgemmPacked(false, B, 1, out, H, &b.dec, 0, logits, V)
-	if bias := m.Decoder.Bias; bias != nil {
-		for i := range B {
+	if a := src.adaptive; a != nil {
+		if err := a.LogProb(logits, out, B, &b.adapt); err != nil {
+			return fmt.Errorf("lm: %w", err)
+		}
+	} else {
+		tensor.SgemmPacked(false, B, 1, out, H, &b.dec, 0, logits, V)
+		for i, s := range streams {
 			row := logits[i*V : (i+1)*V]
-			tensor.Add(row, row, bias.Data)
+			if src.dec.Bias != nil {
+				tensor.Add(row, row, src.dec.Bias.Data)
+			}
+			if src.labBias != nil {
+				tensor.Add(row, row, src.labBias[s.label*V:(s.label+1)*V])
+			}
 		}
 	}
 	for i, s := range streams {
@@ -312,8 +459,6 @@ func (b *Batch) stepBatched(streams []*Stream) error {
 // Close releases the batch-1 steppers' goroutines.
 func (b *Batch) Close() {
 	for _, st := range b.solo {
-		if st != nil {
-			st.Close()
-		}
+		st.Close()
 	}
 }

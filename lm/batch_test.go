@@ -11,8 +11,12 @@ import (
 // TestBatchAloneEqualsSample: a stream stepped alone gives exactly
 // Sample's tokens, with the input table (V <= steps) and without.
 func TestBatchAloneEqualsSample(t *testing.T) {
-	for _, cell := range []string{"lstm", "gru", "gru_cho"} {
-		m, err := New(Config{Cell: cell, VocabSize: 30, EmbedDim: 6, Hidden: 40, Layers: 2}, nil, 3)
+	for _, cell := range []string{"lstm", "gru", "gru_cho", "adaptive"} {
+		cfg := Config{Cell: cell, VocabSize: 30, EmbedDim: 6, Hidden: 40, Layers: 2}
+		if cell == "adaptive" {
+			cfg.Cell, cfg.AdaptiveCutoffs = "lstm", []int{8, 16}
+		}
+		m, err := New(cfg, nil, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,9 +59,13 @@ func TestBatchAloneEqualsSample(t *testing.T) {
 // compares each with Sample: equal tokens (the tiny model's logits are far
 // from ties, so float32 rounding of the batched products flips none).
 func TestBatchJoinLeave(t *testing.T) {
-	for _, cell := range []string{"lstm", "gru", "rnn_tanh", "gru_minimal"} {
+	for _, cell := range []string{"lstm", "gru", "rnn_tanh", "gru_minimal", "adaptive"} {
 		t.Run(cell, func(t *testing.T) {
-			m, err := New(Config{Cell: cell, VocabSize: 25, EmbedDim: 8, Hidden: 33, Layers: 2}, nil, 5)
+			cfg := Config{Cell: cell, VocabSize: 25, EmbedDim: 8, Hidden: 33, Layers: 2}
+			if cell == "adaptive" {
+				cfg.Cell, cfg.AdaptiveCutoffs = "gru", []int{10}
+			}
+			m, err := New(cfg, nil, 5)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,6 +171,97 @@ func BenchmarkBatchStep(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(B*b.N)/b.Elapsed().Seconds(), "tokens/s")
+		})
+	}
+}
+
+// TestCondBatch: conditional streams stepped alone give exactly
+// CondModel.Sample's tokens (every conditioning, with and without the
+// input table), and streams of different labels joining a running batch
+// give the same tokens too (the tiny model's logits are far from ties).
+func TestCondBatch(t *testing.T) {
+	v := condVocab(t, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l")
+	for _, c := range []struct {
+		cond string
+		bias bool
+		cell string
+	}{{CondNone, false, "lstm"}, {CondInit, true, "lstm"}, {CondInput, false, "gru"}, {CondBoth, true, "lstm"}, {CondBoth, false, "gru_cho"}} {
+		t.Run(fmt.Sprintf("%s/bias=%v/%s", c.cond, c.bias, c.cell), func(t *testing.T) {
+			m, err := NewCond(CondConfig{Cell: c.cell, VocabSize: v.Len(), EmbedDim: 5, Hidden: 24, Layers: 2,
+				Labels: []string{"x", "y", "z"}, Condition: c.cond, LabelDim: 3, LabelBias: c.bias}, v, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := m.NewBatch(4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			if _, err := b.NewStream(SampleOptions{MaxTokens: 3}); err == nil {
+				t.Error("NewStream accepted on a conditional batch")
+			}
+			if _, err := b.NewCondStream(3, SampleOptions{MaxTokens: 3}); err == nil {
+				t.Error("label 3 of 3 accepted")
+			}
+			type job struct {
+				label int
+				opt   SampleOptions
+			}
+			var jobs []job
+			for i := range 8 {
+				opt := SampleOptions{MaxTokens: []int{4, 20}[i%2], Seed: uint64(i), Temperature: 1.5}
+				if i%3 == 0 {
+					opt.Prompt = []int32{3, 4}
+				}
+				jobs = append(jobs, job{i % 3, opt})
+			}
+			em := make([]int32, 4)
+			for i, j := range jobs {
+				want, err := m.Sample(context.Background(), j.label, j.opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := b.NewCondStream(j.label, j.opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for !s.Done() {
+					if err := b.Step([]*Stream{s}, em); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if !slices.Equal(s.Tokens(), want) {
+					t.Errorf("job %d alone: %v, Sample %v", i, s.Tokens(), want)
+				}
+			}
+			// Batched: all jobs, four at a time, joining as others leave.
+			var active []*Stream
+			streams := make([]*Stream, len(jobs))
+			next := 0
+			for steps := 0; steps < 500 && (next < len(jobs) || len(active) > 0); steps++ {
+				for len(active) < 4 && next < len(jobs) {
+					s, err := b.NewCondStream(jobs[next].label, jobs[next].opt)
+					if err != nil {
+						t.Fatal(err)
+					}
+					streams[next] = s
+					active = append(active, s)
+					next++
+				}
+				if err := b.Step(active, em); err != nil {
+					t.Fatal(err)
+				}
+				active = slices.DeleteFunc(active, (*Stream).Done)
+			}
+			for i, j := range jobs {
+				want, _ := m.Sample(context.Background(), j.label, j.opt)
+				if !slices.Equal(streams[i].Tokens(), want) {
+					t.Errorf("job %d batched: %v, Sample %v", i, streams[i].Tokens(), want)
+				}
+			}
+			if steps, _ := b.Stats(); c.cell != "gru_cho" && steps == 0 {
+				t.Error("no batched step ran")
+			}
 		})
 	}
 }

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"sync"
 
@@ -22,8 +23,9 @@ type tokEvent struct {
 // loop appends events; the request's goroutine takes them (take), so the
 // loop never waits for a slow client.
 type genJob struct {
-	ctx  context.Context
-	opts []lm.SampleOptions
+	ctx   context.Context
+	opts  []lm.SampleOptions
+	label int // a conditional model's label, or -1
 
 	mu       sync.Mutex
 	pending  []tokEvent
@@ -36,8 +38,8 @@ type genJob struct {
 	stream *lm.Stream
 }
 
-func newGenJob(ctx context.Context, opts []lm.SampleOptions) *genJob {
-	return &genJob{ctx: ctx, opts: opts, notify: make(chan struct{}, 1)}
+func newGenJob(ctx context.Context, opts []lm.SampleOptions, label int) *genJob {
+	return &genJob{ctx: ctx, opts: opts, label: label, notify: make(chan struct{}, 1)}
 }
 
 func (j *genJob) push(ev tokEvent) {
@@ -71,7 +73,7 @@ func (j *genJob) take(buf []tokEvent) ([]tokEvent, bool, error) {
 	return buf, j.finished, j.err
 }
 
-// batcher runs the continuous batch of one lm model: jobs join between
+// batcher runs the continuous batch of one lm or lm-conditional model: jobs join between
 // tokens and leave when done or cancelled; each step advances up to
 // maxBatch streams by one token together.
 type batcher struct {
@@ -83,15 +85,11 @@ type batcher struct {
 	observe  func(batchSize int, tokens int) // metrics hook (per step)
 }
 
-func newBatcher(m *lm.Model, maxBatch int, observe func(int, int)) (*batcher, error) {
-	b, err := m.NewBatch(maxBatch)
-	if err != nil {
-		return nil, err
-	}
+func newBatcher(b *lm.Batch, maxBatch int, observe func(int, int)) *batcher {
 	g := &batcher{batch: b, jobs: make(chan *genJob), quit: make(chan struct{}), done: make(chan struct{}),
 		maxBatch: maxBatch, observe: observe}
 	go g.run()
-	return g, nil
+	return g
 }
 
 // submit hands a job to the loop (or finishes it when the loop stopped).
@@ -115,7 +113,15 @@ func (g *batcher) close() {
 // start begins the job's current sample; false when the job is over.
 func (g *batcher) start(j *genJob) bool {
 	for j.cur < len(j.opts) {
-		s, err := g.batch.NewStream(j.opts[j.cur])
+		var (
+			s   *lm.Stream
+			err error
+		)
+		if j.label >= 0 {
+			s, err = g.batch.NewCondStream(j.label, j.opts[j.cur])
+		} else {
+			s, err = g.batch.NewStream(j.opts[j.cur])
+		}
 		if err != nil {
 			j.finish(err)
 			return false
@@ -129,6 +135,17 @@ func (g *batcher) start(j *genJob) bool {
 	}
 	j.finish(nil)
 	return false
+}
+
+// step runs one batched step; a panic inside it fails the step's jobs
+// (with a 500) instead of the server.
+func (g *batcher) step(streams []*lm.Stream, emitted []int32) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = errorf(http.StatusInternalServerError, "internal error in the generation loop: %v", v)
+		}
+	}()
+	return g.batch.Step(streams, emitted)
 }
 
 func (g *batcher) run() {
@@ -188,7 +205,7 @@ func (g *batcher) run() {
 		for _, j := range active {
 			streams = append(streams, j.stream)
 		}
-		if err := g.batch.Step(streams, emitted); err != nil {
+		if err := g.step(streams, emitted); err != nil {
 			for _, j := range active {
 				j.finish(err)
 			}

@@ -126,61 +126,49 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request) error {
 	start := time.Now()
 	switch m := e.model.(type) {
 	case *infer.LM:
-		return s.generateLM(w, r, e, m, req, start)
+		opts, err := m.PlanOptions(req.GenerateOptions)
+		if err != nil {
+			return err
+		}
+		dets := make([]*infer.Detokenizer, len(opts))
+		for i := range dets {
+			dets[i] = m.NewDetokenizer(req.Prompt)
+		}
+		return s.generate(w, r, e, req.Stream, newGenJob(r.Context(), opts, -1), start,
+			func(k int, ids []int32) (string, error) {
+				text, err := m.SampleText(req.Prompt, ids)
+				return infer.JSONSample(text), err
+			},
+			func(k, _ int, id int32) string { return dets[k].Piece(id) })
 	case *infer.CondLM:
 		if req.Label == "" {
 			return errorf(http.StatusBadRequest, "field \"label\": required by the conditional model %q (one of %q)", e.name, m.Labels())
 		}
-		out := &sse{w: w}
-		var samples []string
-		total := 0
-		err := m.Generate(r.Context(), req.GenerateOptions, func(cs infer.CondSample) error {
-			samples = append(samples, cs.Text)
-			if req.Stream {
-				for i, p := range cs.Pieces {
-					if err := out.send(tokenEvent{Sample: len(samples) - 1, Index: i, Token: p}); err != nil {
-						return err
-					}
-				}
-			}
-			total += len(cs.Pieces)
-			s.metrics.tokens.WithLabelValues(e.name).Add(float64(len(cs.Pieces)))
-			return nil
-		})
+		label, opts, err := m.Plan(req.GenerateOptions)
 		if err != nil {
-			if out.started {
-				out.fail(err)
-			}
 			return err
 		}
-		if req.Stream {
-			return out.send(doneEvent{Done: true, Samples: samples, Tokens: total, Seconds: time.Since(start).Seconds()})
-		}
-		return writeJSON(w, http.StatusOK, infer.GenerateResult{Samples: samples})
+		return s.generate(w, r, e, req.Stream, newGenJob(r.Context(), opts, label), start,
+			func(k int, ids []int32) (string, error) { return m.SampleText(opts[k].Prompt, ids), nil },
+			func(k, i int, id int32) string { return m.Piece(len(opts[k].Prompt), i, id) })
 	}
 	return kindErr(e, "/v1/generate", infer.KindLM, infer.KindConditional)
 }
 
-// generateLM runs the request's samples in the model's continuous batch.
-func (s *Server) generateLM(w http.ResponseWriter, r *http.Request, e *entry, l *infer.LM, req generateRequest, start time.Time) error {
-	opts, err := l.PlanOptions(req.GenerateOptions)
-	if err != nil {
-		return err
-	}
+// generate runs job's samples in the model's continuous batch and answers
+// with their texts (sampleText of each sample's ids), or streams each
+// token's piece (piece(sample, index, id)) as an event.
+func (s *Server) generate(w http.ResponseWriter, r *http.Request, e *entry, stream bool, j *genJob, start time.Time,
+	sampleText func(k int, ids []int32) (string, error), piece func(k, i int, id int32) string) error {
 	ctx := r.Context()
-	j := newGenJob(ctx, opts)
 	go e.gen.submit(j)
 	var (
 		out     = &sse{w: w}
-		ids     = make([][]int32, len(opts))
-		dets    = make([]*infer.Detokenizer, len(opts))
+		ids     = make([][]int32, len(j.opts))
 		samples []string
 		buf     []tokEvent
 		total   int
 	)
-	for i := range dets {
-		dets[i] = l.NewDetokenizer(req.Prompt)
-	}
 	for {
 		select {
 		case <-j.notify:
@@ -194,22 +182,23 @@ func (s *Server) generateLM(w http.ResponseWriter, r *http.Request, e *entry, l 
 		buf = evs
 		for _, ev := range evs {
 			if ev.End {
-				text, err := l.SampleText(req.Prompt, ids[ev.Sample])
+				text, err := sampleText(ev.Sample, ids[ev.Sample])
 				if err != nil {
 					return err
 				}
-				samples = append(samples, infer.JSONSample(text))
+				samples = append(samples, text)
 				continue
 			}
 			ids[ev.Sample] = append(ids[ev.Sample], ev.ID)
 			total++
-			if req.Stream {
-				if err := out.add(tokenEvent{Sample: ev.Sample, Index: len(ids[ev.Sample]) - 1, Token: dets[ev.Sample].Piece(ev.ID)}); err != nil {
+			if stream {
+				i := len(ids[ev.Sample]) - 1
+				if err := out.add(tokenEvent{Sample: ev.Sample, Index: i, Token: piece(ev.Sample, i, ev.ID)}); err != nil {
 					return err
 				}
 			}
 		}
-		if req.Stream && len(out.buf) > 0 {
+		if stream && len(out.buf) > 0 {
 			if err := out.flush(); err != nil {
 				return err // the client went away: ctx ends the job
 			}
@@ -223,11 +212,11 @@ func (s *Server) generateLM(w http.ResponseWriter, r *http.Request, e *entry, l 
 			}
 			return jerr
 		}
-		if req.Stream {
-			return out.send(doneEvent{Done: true, Samples: samples, Tokens: total, Seconds: time.Since(start).Seconds()})
-		}
 		if samples == nil {
 			samples = []string{}
+		}
+		if stream {
+			return out.send(doneEvent{Done: true, Samples: samples, Tokens: total, Seconds: time.Since(start).Seconds()})
 		}
 		return writeJSON(w, http.StatusOK, infer.GenerateResult{Samples: samples})
 	}

@@ -46,6 +46,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/recurrent-go/recurrent/infer"
+	"github.com/recurrent-go/recurrent/lm"
 )
 
 // Options configure a Server. Zero fields take the defaults given.
@@ -104,7 +105,7 @@ func (o *Options) defaults() {
 type entry struct {
 	name  string
 	model infer.Model
-	gen   *batcher // lm models only
+	gen   *batcher // lm and lm-conditional models only
 }
 
 // Server is the http.Handler. Models are added with Add before Ready;
@@ -168,17 +169,26 @@ func (s *Server) Add(name string, m infer.Model) error {
 		return fmt.Errorf("serve: model name %q: want a non-empty name without spaces or slashes", name)
 	}
 	e := &entry{name: name, model: m}
-	if l, ok := m.(*infer.LM); ok {
-		g, err := newBatcher(l.M, s.opt.MaxBatch, func(b, n int) {
+	var (
+		b   *lm.Batch
+		err error
+	)
+	switch m := m.(type) {
+	case *infer.LM:
+		b, err = m.M.NewBatch(s.opt.MaxBatch)
+	case *infer.CondLM:
+		b, err = m.M.NewBatch(s.opt.MaxBatch)
+	}
+	if err != nil {
+		return fmt.Errorf("serve: %s: %w", name, err)
+	}
+	if b != nil {
+		e.gen = newBatcher(b, s.opt.MaxBatch, func(b, n int) {
 			s.metrics.step(name, b, n)
 			if s.opt.stepDelay > 0 {
 				time.Sleep(s.opt.stepDelay)
 			}
 		})
-		if err != nil {
-			return fmt.Errorf("serve: %s: %w", name, err)
-		}
-		e.gen = g
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

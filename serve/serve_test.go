@@ -259,12 +259,22 @@ func stream(t testing.TB, ts *httptest.Server, req generateRequest) ([]tokenEven
 }
 
 func TestConditionalGenerate(t *testing.T) {
-	_, ts := newTestServer(t, Options{})
+	s, ts := newTestServer(t, Options{})
 	a := post(t, ts, "/v1/generate", map[string]any{"model": "cond", "label": "positive", "n": 2, "prompt": "the"})
 	var got infer.GenerateResult
 	a.json(t, &got)
 	if len(got.Samples) != 2 || !strings.HasPrefix(got.Samples[0], "the") {
 		t.Errorf("%d %q", a.status, got.Samples)
+	}
+	// Alone, the batch gives the command line's samples (lm sample --label).
+	var want []string
+	err := s.models["cond"].model.(*infer.CondLM).Generate(context.Background(),
+		infer.GenerateOptions{Label: "positive", N: 2, Prompt: "the"}, func(cs infer.CondSample) error {
+			want = append(want, cs.Text)
+			return nil
+		})
+	if err != nil || fmt.Sprintf("%q", want) != fmt.Sprintf("%q", got.Samples) {
+		t.Errorf("server %q, CLI path %q (%v)", got.Samples, want, err)
 	}
 	evs, done := stream(t, ts, generateRequest{Model: "cond", GenerateOptions: infer.GenerateOptions{Label: "negative", Prompt: "a"}, Stream: true})
 	text := "a"
@@ -537,7 +547,9 @@ func TestStreamDisconnectStopsGeneration(t *testing.T) {
 		for _, f := range mf {
 			if f.GetName() == "recurrent_generated_tokens_total" {
 				for _, m := range f.Metric {
-					return m.GetCounter().GetValue()
+					if m.GetLabel()[0].GetValue() == "shakespeare" {
+						return m.GetCounter().GetValue()
+					}
 				}
 			}
 		}
@@ -547,6 +559,7 @@ func TestStreamDisconnectStopsGeneration(t *testing.T) {
 	for s.inFlight.Load() != 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
+	time.Sleep(20 * time.Millisecond) // the batch loop notices at its next step
 	n1 := count()
 	time.Sleep(100 * time.Millisecond)
 	n2 := count()

@@ -16,14 +16,12 @@ import (
 
 	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/serve"
-	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // serveFlags are the flags of `recurrent serve`.
 type serveFlags struct {
 	models    []string
 	addr      string
-	threads   int
 	opt       serve.Options
 	tokenFile string
 	grace     time.Duration
@@ -57,6 +55,7 @@ on --addr (loopback by default):
 
 Concurrent generate requests on one model share each recurrent step
 (continuous batching). One log line per request goes to standard error.
+--threads (a flag of every command) sets the compute threads.
 SIGINT or SIGTERM stops accepting, lets requests in flight finish for up to
 --grace, and exits 0.`,
 		Args: cobra.NoArgs,
@@ -67,7 +66,6 @@ SIGINT or SIGTERM stops accepting, lets requests in flight finish for up to
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.models, "model", nil, "NAME=PATH of a model to serve (repeatable, required)")
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
-	fl.IntVar(&f.threads, "threads", 0, "compute threads (default: all cores)")
 	fl.IntVar(&f.opt.MaxBatch, "max-batch", 32, "most generation streams of one model stepped together")
 	fl.IntVar(&f.opt.Queue, "queue", 64, "most API requests admitted at once (running or waiting); more get 429")
 	fl.DurationVar(&f.opt.Timeout, "timeout", 2*time.Minute, "deadline of each request")
@@ -86,12 +84,6 @@ SIGINT or SIGTERM stops accepting, lets requests in flight finish for up to
 func runServe(ctx context.Context, out, errOut io.Writer, f *serveFlags, ready chan<- string) error {
 	if len(f.models) == 0 {
 		return errors.New("serve: at least one --model NAME=PATH is required")
-	}
-	if f.threads < 0 {
-		return fmt.Errorf("serve: --threads must be >= 0, got %d", f.threads)
-	}
-	if f.threads > 0 {
-		tensor.SetThreads(f.threads)
 	}
 	type named struct{ name, path string }
 	var specs []named
