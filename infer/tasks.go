@@ -101,6 +101,8 @@ func (t *Tagger) Config() any { return t.M.Config }
 // mark or symbol a token of its own ("U.S." becomes "U", ".", "S", ".",
 // where CoNLL-2003 keeps one token; case is kept, the model's own
 // lowercasing and digit folding apply afterwards).
+//
+// Deprecated: TagTexts splits with tag.Tokenize, as tag predict does.
 var RawTokenizer = text.Tokenizer{Mode: text.Words, SplitPunct: true}
 
 // Entity is one chunk of a tagged sentence: its type, its tokens
@@ -124,16 +126,29 @@ type TagResult struct {
 	Sentences []TaggedSentence `json:"sentences"`
 }
 
-// TagTexts tokenizes each raw text with RawTokenizer and tags it.
+// TagTexts tags raw texts exactly as tag predict --file does
+// (tag.Model.TagLines: Penn Treebank tokenization, entity text as written).
 func (t *Tagger) TagTexts(ctx context.Context, texts []string, batch int) (*TagResult, error) {
-	toks := make([][]string, len(texts))
 	for i, s := range texts {
-		toks[i] = RawTokenizer.Tokenize(s)
-		if len(toks[i]) == 0 {
+		if len(tag.Tokenize(s)) == 0 {
 			return nil, inputErr("texts[%d]: no tokens", i)
 		}
 	}
-	return t.Tag(ctx, toks, batch)
+	t.mu.Lock()
+	tagged, err := t.M.TagLines(ctx, texts, batch)
+	t.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	res := &TagResult{Sentences: make([]TaggedSentence, len(tagged))}
+	for i, s := range tagged {
+		ts := TaggedSentence{Tokens: s.Tokens, Tags: s.Tags, Entities: make([]Entity, len(s.Entities))}
+		for k, e := range s.Entities {
+			ts.Entities[k] = Entity(e)
+		}
+		res.Sentences[i] = ts
+	}
+	return res, nil
 }
 
 // Tag tags sentences given as tokens, batch sentences at a time, and
