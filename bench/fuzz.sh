@@ -35,6 +35,10 @@ while read -r pkg name; do
 	total=$((total + 1))
 	if go test "$pkg" -run '^$' -fuzz "^$name\$" -fuzztime "$time" -fuzzminimizetime 1s >"$log" 2>&1; then
 		result=ok
+	elif grep -q 'context deadline exceeded' "$log" && ! grep -q 'Failing input' "$log"; then
+		# Go's fuzzer sometimes reports its own -fuzztime deadline passing
+		# during a minimization as a failure, with no failing input.
+		result='ok (deadline)'
 	else
 		result=FAIL
 		failed=$((failed + 1))

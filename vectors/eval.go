@@ -301,7 +301,7 @@ func ReadWordPairs(r io.Reader) (pairs []WordPair, skipped []int, err error) {
 		} else {
 			f = strings.Fields(text)
 		}
-		if len(f) != 3 {
+		if len(f) != 3 || f[0] == "" || f[1] == "" {
 			skipped = append(skipped, line)
 			continue
 		}
