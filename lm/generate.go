@@ -42,6 +42,8 @@ func (m *Model) Evaluate(ctx context.Context, ids []int32, batch, bptt int) (Met
 
 // SampleOptions configures Sample. The zero value (with MaxTokens and a
 // Prompt set) samples at temperature 0, that is greedily.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type SampleOptions struct {
 	// Prompt is the context the sample continues; it must not be empty. To
 	// begin at a sentence boundary as the model saw in training, start it
@@ -195,6 +197,8 @@ func (s *sampler) pick(logits []float32) int32 {
 }
 
 // LineScore is the log-probability the model gives one sequence.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type LineScore struct {
 	Tokens  int     `json:"tokens"`   // tokens scored
 	LogProb float64 `json:"log_prob"` // natural log of p(tokens | start)

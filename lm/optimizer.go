@@ -8,6 +8,8 @@ import (
 )
 
 // Optimizer is the update rule the Trainer drives.
+//
+// Optimizers are not safe for concurrent use.
 type Optimizer = optim.Optimizer
 
 // NewOptimizer returns the named optimizer over ps with PyTorch's defaults

@@ -10,6 +10,8 @@ import (
 )
 
 // TrainConfig holds the training hyper-parameters (stored in config.json).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type TrainConfig struct {
 	// Batch is the number of parallel streams B.
 	Batch int `json:"batch_size"`
@@ -75,6 +77,8 @@ func (c *TrainConfig) validate() error {
 
 // Position is where training stands: the next chunk to train on and the
 // number of optimizer steps taken.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Position struct {
 	Epoch int   `json:"epoch"` // 0-based epoch in progress
 	Chunk int   `json:"chunk"` // next chunk of that epoch
@@ -82,6 +86,8 @@ type Position struct {
 }
 
 // Progress is reported to the callback after every step and validation.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Progress struct {
 	// Event is "step", "valid" (a validation finished), "anneal" (the
 	// learning rate was divided), "decay" (LRDecay applied) or "checkpoint" (one was saved).
@@ -106,6 +112,8 @@ type Progress struct {
 // Point is one validation on the loss curves: the step and epoch (1-based,
 // fractional inside an epoch) it was taken at, the mean training loss since
 // the previous point and the validation loss, both in nats per token.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Point struct {
 	Step      int64   `json:"step"`
 	Epoch     float64 `json:"epoch"`
@@ -120,6 +128,8 @@ type Point struct {
 const BestFile = "best.safetensors"
 
 // Result summarizes a Run.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Result struct {
 	Pos       Position
 	TrainLoss float64  // mean loss of the last (possibly partial) epoch
@@ -132,6 +142,8 @@ type Result struct {
 }
 
 // Trainer trains a Model on a token stream with truncated BPTT.
+//
+// A Trainer is not safe for concurrent use.
 type Trainer struct {
 	Model  *Model
 	Config TrainConfig
