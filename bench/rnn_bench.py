@@ -67,8 +67,11 @@ def ours(mode, cfg, threads):
 
 
 def torch(mode, cfg, threads):
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
-               MKL_NUM_THREADS=str(threads))
+    # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, set on this machine, hold
+    # OpenBLAS to older kernels: the peer runs without them (its JSON
+    # reports the kernel it ran as blas_core).
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     cmd = ["/usr/bin/python3", torch_script, "--threads", str(threads)] + model_args(mode, *cfg)
     return run(cmd, env)
 
@@ -97,7 +100,9 @@ def bench(mode, configs):
                 runs[side].append(res)
                 print(f"{mode} {name} {side}: {res[0]['tokens_per_sec']:.0f} tokens/s, "
                       f"{res[0].get('tokens_per_cpu_sec', 0):.0f} per CPU-s x threads, RSS {res[1]:.0f} MiB, "
-                      f"load {loadavg()}", file=sys.stderr, flush=True)
+                      f"load {loadavg()}"
+                      + (f", OpenBLAS kernel {res[0]['blas_core']}" if "blas_core" in res[0] else ""),
+                      file=sys.stderr, flush=True)
         best = {k: max(v, key=lambda x: x[0]["tokens_per_sec"]) for k, v in runs.items()}
         bestcpu = {k: max(x[0].get("tokens_per_cpu_sec", 0) for x in v) for k, v in runs.items()}
         ow = max((k for k in runs if k.startswith("ours")), key=lambda k: best[k][0]["tokens_per_sec"])

@@ -118,6 +118,12 @@ func Read(r io.Reader, name string, f Format) ([]Example, error) {
 	return ex, err
 }
 
+// ReadFormat is Read that also returns the format used (the detected one
+// when f is Auto).
+func ReadFormat(r io.Reader, name string, f Format) ([]Example, Format, error) {
+	return readFormat(r, name, f)
+}
+
 func readFormat(r io.Reader, name string, f Format) ([]Example, Format, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {

@@ -897,7 +897,7 @@ type CondTrainer struct {
 	Config CondTrainConfig
 
 	train, valid CondData
-	opt          Optimizer
+	opt          optim.Optimizer
 	epoch        int     // epochs done
 	best         float64 // best validation loss (-1: none)
 	early        nn.EarlyStopping
@@ -914,7 +914,7 @@ func NewCondTrainer(m *CondModel, train, valid CondData, cfg CondTrainConfig) (*
 	if cfg.Optimizer == "" {
 		cfg.Optimizer = "adam"
 	}
-	o, err := NewOptimizer(cfg.Optimizer, m.Params(), cfg.LR, 0)
+	o, err := optim.New(cfg.Optimizer, m.Params(), optim.Options{LR: cfg.LR})
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ type generator struct {
 	table   bool      // the first layer's input projections come from the stepper's table
 	threads int       // the stepper's goroutines
 	logits  []float32 // [V]
+	adapt   nn.AdaptiveScratch
 }
 
 const (
@@ -130,6 +131,12 @@ func (g *generator) step(id int32) ([]float32, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
+	}
+	if a := g.m.Adaptive; a != nil {
+		if err := a.LogProb(g.logits, h, 1, &g.adapt); err != nil {
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+		return g.logits, nil
 	}
 	d := g.m.Decoder
 	tensor.MatVec(d.Weight.Data, d.In, h, g.logits)

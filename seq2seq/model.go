@@ -48,6 +48,11 @@ type Config struct {
 	// AttentionSize is the hidden size of Bahdanau's scorer (default
 	// DecoderHidden).
 	AttentionSize int `json:"attention_size"`
+	// TrainedDates is the span of the training targets when they are all
+	// ISO dates (a date-normalization model), set by NewTrainer; inputs
+	// with years outside it are beyond what the model learned (see
+	// YearsOutside).
+	TrainedDates DateRange `json:"trained_dates,omitzero"`
 }
 
 // withDefaults fills zero fields.

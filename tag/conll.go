@@ -51,6 +51,9 @@ type ReadOptions struct {
 	// KeepDocStart keeps "-DOCSTART-" rows as ordinary one-token sentences
 	// instead of dropping them.
 	KeepDocStart bool
+	// Untagged accepts a file of a single column, tokens without tags
+	// (text to tag); its sentences have no Tags.
+	Untagged bool
 }
 
 // TagFirstColumn selects column 0 as the tag column in ReadOptions (whose
@@ -93,7 +96,7 @@ func ReadCoNLL(r io.Reader, name string, opts ReadOptions) ([]Sentence, error) {
 		}
 		if ncols < 0 {
 			ncols = len(fields)
-			if ncols < 2 {
+			if ncols < 2 && !(ncols == 1 && opts.Untagged) {
 				return fmt.Errorf("%s:%d: expected at least 2 columns (token ... tag), got %d", name, lineNo, ncols)
 			}
 		} else if len(fields) != ncols {
@@ -107,10 +110,14 @@ func ReadCoNLL(r io.Reader, name string, opts ReadOptions) ([]Sentence, error) {
 		if err != nil {
 			return fmt.Errorf("%s:%d: tag column: %w", name, lineNo, err)
 		}
+		tag := fields[tagCol]
+		if ncols == 1 { // Untagged
+			tag = "O"
+		}
 		if fields[0] == DocStart {
 			flush()
 			if opts.KeepDocStart {
-				out = append(out, Sentence{Tokens: []string{fields[tokCol]}, Tags: []string{fields[tagCol]}, Fields: [][]string{fields}, Line: lineNo})
+				out = append(out, Sentence{Tokens: []string{fields[tokCol]}, Tags: []string{tag}, Fields: [][]string{fields}, Line: lineNo})
 			}
 			return nil
 		}
@@ -118,7 +125,9 @@ func ReadCoNLL(r io.Reader, name string, opts ReadOptions) ([]Sentence, error) {
 			cur.Line = lineNo
 		}
 		cur.Tokens = append(cur.Tokens, fields[tokCol])
-		cur.Tags = append(cur.Tags, fields[tagCol])
+		if ncols > 1 {
+			cur.Tags = append(cur.Tags, tag)
+		}
 		cur.Fields = append(cur.Fields, fields)
 		return nil
 	})

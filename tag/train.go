@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
-	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/text"
@@ -303,7 +302,7 @@ func NewTrainer(m *Model, train *Data, dev []Sentence, cfg TrainConfig) (*Traine
 	if cfg.EvalBatch == 0 {
 		cfg.EvalBatch = 128
 	}
-	opt, err := lm.NewOptimizer(cfg.Optimizer, m.Trainable(), cfg.LR, cfg.WeightDecay)
+	opt, err := optim.New(cfg.Optimizer, m.Trainable(), optim.Options{LR: cfg.LR, WeightDecay: cfg.WeightDecay})
 	if err != nil {
 		return nil, fmt.Errorf("tag: %w", err)
 	}
