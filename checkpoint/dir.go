@@ -25,6 +25,8 @@ const (
 
 // File is one file of a checkpoint directory: its name (no path separators)
 // and a function producing its contents.
+//
+// A File is safe for concurrent use if its Write function is.
 type File struct {
 	Name  string
 	Write func(io.Writer) error
@@ -202,6 +204,10 @@ func writeNew(path string, write func(io.Writer) error) ([sha256.Size]byte, erro
 }
 
 // Checkpoint is a checkpoint directory opened for reading.
+//
+// A Checkpoint is safe for concurrent use: its methods only read files
+// (ReadParams writes into the parameters given, which the caller must not
+// share).
 type Checkpoint struct {
 	// Dir is the directory the files are read from: the requested one, or
 	// its ".old" sibling when a Save was interrupted mid-swap.

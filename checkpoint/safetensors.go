@@ -32,6 +32,8 @@ const metadataKey = "__metadata__"
 
 // Tensor is a dense row-major float32 tensor. len(Data) must equal the
 // product of Shape (1 for a scalar with an empty Shape).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Tensor struct {
 	Shape []int
 	Data  []float32

@@ -85,6 +85,8 @@ func readHeader(r io.Reader, size int64) (map[string][]int, error) {
 // length must equal Value. For a layer count, Tensor is a pattern with one
 // %d and Value counts the layers: Tensor with %d replaced by 0, 1, ...,
 // Value-1 must all exist, and Value must not exist.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Dim struct {
 	Field  string // the field's name as spelled in config.json
 	Value  int    // the value config.json gives

@@ -1,9 +1,11 @@
 package checkpoint
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -173,4 +175,37 @@ func TestSetParamsRefusesNonFinite(t *testing.T) {
 			t.Errorf("%v: SetParams changed a parameter before failing", bad)
 		}
 	}
+}
+
+// FuzzReadParams: any bytes either load into the parameters (every value
+// finite, the parameters fully replaced) or are refused leaving them
+// untouched; the header-only reader agrees with the full one on which
+// files are valid.
+func FuzzReadParams(f *testing.F) {
+	var buf bytes.Buffer
+	if err := WriteParams(&buf, testParams(3), map[string]string{"format": "pt"}); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	f.Add(handMade(`{"rnn.weight_ih_l0":{"dtype":"F16","shape":[4,3],"data_offsets":[0,24]},"rnn.bias_ih_l0":{"dtype":"F32","shape":[4],"data_offsets":[24,40]}}`, make([]byte, 40)))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ps := testParams(0)
+		_, err := ReadParams(b, ps)
+		if err != nil {
+			if !slices.Equal(ps[0].Data, testParams(0)[0].Data) || !slices.Equal(ps[1].Data, testParams(0)[1].Data) {
+				t.Fatal("a refused file changed the parameters")
+			}
+		} else {
+			for _, p := range ps {
+				if i := nonFinite(p.Data); i >= 0 {
+					t.Fatalf("%s[%d] = %v loaded", p.Name, i, p.Data[i])
+				}
+			}
+		}
+		_, _, ferr := ReadSafetensors(b)
+		_, herr := readHeader(bytes.NewReader(b), int64(len(b)))
+		if (ferr == nil) != (herr == nil) {
+			t.Fatalf("full reader: %v; header reader: %v", ferr, herr)
+		}
+	})
 }

@@ -24,6 +24,8 @@ import (
 )
 
 // Format is a classification file format.
+//
+// A value type: safe for concurrent use.
 type Format int
 
 const (
@@ -71,6 +73,8 @@ func ParseFormat(name string) (Format, error) {
 }
 
 // Example is one labelled text.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Example struct {
 	Text  string `json:"text"`
 	Label string `json:"label"`
@@ -322,6 +326,8 @@ func DetectFormat(data []byte) (Format, error) {
 }
 
 // LabelOrder says how LabelMap assigns ids.
+//
+// A value type: safe for concurrent use.
 type LabelOrder int
 
 const (
@@ -333,6 +339,9 @@ const (
 )
 
 // LabelMap maps label strings to dense ids 0..Len()-1.
+//
+// A LabelMap is never modified after it is built, so it is safe for
+// concurrent use.
 type LabelMap struct {
 	// Names holds the label of each id.
 	Names []string

@@ -9,6 +9,8 @@ import (
 
 // ClassScore holds one class's precision, recall and F1 (fractions 0..1)
 // and its support (number of gold examples).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type ClassScore struct {
 	Label     string  `json:"label"`
 	Precision float64 `json:"precision"`
@@ -19,6 +21,8 @@ type ClassScore struct {
 }
 
 // Report holds classification metrics. Rates are fractions in 0..1.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Report struct {
 	N        int     `json:"n"`
 	Correct  int     `json:"correct"`

@@ -35,6 +35,8 @@ const (
 )
 
 // Config holds a classifier's hyper-parameters (stored in config.json).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Config struct {
 	// Arch is ArchRNN or ArchAverage.
 	Arch string `json:"arch"`
@@ -121,6 +123,10 @@ func (c *Config) Validate() error {
 // linear head, or the averaging baseline embedding -> mean -> linear head.
 // Parameters are named as a PyTorch module with submodules "embedding",
 // "rnn" and "head" would name them.
+//
+// A Model is not safe for concurrent use: Forward, Predict and training reuse
+// working memory held in the model; give each goroutine its own Model (Load
+// it once per goroutine) or guard it with a mutex.
 type Model struct {
 	Config    Config
 	Vocab     *text.Vocab

@@ -16,6 +16,8 @@ import (
 )
 
 // Data is a set of encoded examples: token ids and label ids.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Data struct {
 	IDs    [][]int32
 	Labels []int
@@ -41,6 +43,8 @@ func (m *Model) EncodeExamples(ex []Example, name string) (*Data, error) {
 }
 
 // VocabOptions says how BuildVocab builds a classifier's vocabulary.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type VocabOptions struct {
 	// MinCount drops training words seen fewer times (0 or 1 keeps all).
 	MinCount int64
@@ -114,6 +118,8 @@ func indexOf(words []string, w string) (int, bool) {
 }
 
 // TrainConfig holds the training hyper-parameters (stored in config.json).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type TrainConfig struct {
 	// Epochs is the maximal number of passes over the training data.
 	Epochs int `json:"epochs"`
@@ -166,6 +172,8 @@ func (c *TrainConfig) validate() error {
 
 // Position is where training stands: the epoch in progress, the next batch
 // of that epoch and the optimizer steps so far.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Position struct {
 	Epoch int   `json:"epoch"`
 	Batch int   `json:"batch"`
@@ -173,6 +181,8 @@ type Position struct {
 }
 
 // EvalResult is a model's loss and accuracy on a data set.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type EvalResult struct {
 	Loss     float64 `json:"loss"`
 	Accuracy float64 `json:"accuracy"`
@@ -182,6 +192,8 @@ type EvalResult struct {
 
 // Progress is reported after every step ("step"), every dev evaluation
 // ("dev") and every checkpoint ("checkpoint").
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Progress struct {
 	Event    string
 	Pos      Position
@@ -197,6 +209,8 @@ type Progress struct {
 }
 
 // Result summarizes a Run.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Result struct {
 	Pos       Position
 	TrainLoss float64     // mean loss of the last epoch
@@ -208,6 +222,8 @@ type Result struct {
 
 // Trainer trains a Model with mini-batches, evaluating on dev data after
 // each epoch, keeping the best parameters and stopping early.
+//
+// A Trainer is not safe for concurrent use.
 type Trainer struct {
 	Model  *Model
 	Config TrainConfig

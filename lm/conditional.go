@@ -34,6 +34,8 @@ const (
 )
 
 // CondConfig describes a label-conditioned language model (config.json).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type CondConfig struct {
 	// Kind is always "conditional", telling this checkpoint from Model's.
 	Kind      string   `json:"kind"`
@@ -89,6 +91,10 @@ func (c *CondConfig) useInput() bool { return c.Condition == CondInput || c.Cond
 // embedding.weight, label_embedding.weight [labels, LabelDim],
 // label_init.weight [labels, Layers*Hidden], rnn.*, decoder.weight,
 // decoder.bias and label_bias.weight [labels, V].
+//
+// A CondModel is not safe for concurrent use: scoring, sampling and training
+// reuse working memory and random state held in the model; give each
+// goroutine its own CondModel or guard it with a mutex.
 type CondModel struct {
 	Config CondConfig
 	Vocab  *text.Vocab
@@ -806,12 +812,16 @@ func (m *CondModel) DecodeSentence(ids []int32) string {
 }
 
 // CondData is labelled sentences as ids.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type CondData struct {
 	Sents  [][]int32
 	Labels []int
 }
 
 // CondTrainConfig configures TrainCond.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type CondTrainConfig struct {
 	Epochs    int     `json:"epochs"`
 	Batch     int     `json:"batch"`
@@ -828,6 +838,8 @@ type CondTrainConfig struct {
 }
 
 // CondEpoch reports one epoch of TrainCond.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type CondEpoch struct {
 	Epoch     int     `json:"epoch"`
 	TrainLoss float64 `json:"train_loss"`
@@ -878,6 +890,8 @@ func TrainCond(ctx context.Context, m *CondModel, train, valid CondData, cfg Con
 
 // CondTrainer trains a CondModel epoch by epoch, keeping the parameters
 // of the best validation loss; Save and ResumeCond checkpoint it.
+//
+// A CondTrainer is not safe for concurrent use.
 type CondTrainer struct {
 	Model  *CondModel
 	Config CondTrainConfig

@@ -43,6 +43,8 @@ func (m *Model) Evaluate(ctx context.Context, ids []int32, batch, bptt int) (Met
 // SampleOptions configures Sample. The zero value (with MaxTokens set)
 // samples at temperature 1 from the whole distribution, starting at a line
 // boundary.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type SampleOptions struct {
 	// Prompt is the context the sample continues, after the start token
 	// (Model.StartID: the <eos>/<bos> id, or "\n" for a character model),
@@ -224,6 +226,8 @@ func (s *sampler) pick(logits []float32) int32 {
 }
 
 // LineScore is the log-probability the model gives one sequence.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type LineScore struct {
 	Tokens  int     `json:"tokens"`   // tokens scored
 	LogProb float64 `json:"log_prob"` // natural log of p(tokens | start)

@@ -10,6 +10,8 @@ import (
 )
 
 // Config is everything needed to rebuild a Model (stored as config.json).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Config struct {
 	// Cell is the recurrence, as nn.ParseCell accepts ("lstm", "gru", ...).
 	Cell string `json:"cell"`
@@ -212,6 +214,8 @@ func (m *Model) SetTraining(on bool) {
 
 // State is the recurrent state carried between chunks: H (and C for an
 // LSTM), each [Layers, B, Hidden].
+//
+// A State is not safe for concurrent use: the model's steps overwrite it.
 type State struct {
 	B    int
 	H, C []float32
@@ -432,6 +436,8 @@ func (m *Model) EvalChunk(x, y []int32, T, B int, st *State) (float64, error) {
 }
 
 // Metrics summarizes a cross-entropy evaluation.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Metrics struct {
 	Loss       float64 `json:"loss"`       // mean cross-entropy, nats per token
 	Perplexity float64 `json:"perplexity"` // exp(Loss)

@@ -12,6 +12,8 @@ import (
 )
 
 // ImportOptions complete what a PyTorch state_dict does not say.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type ImportOptions struct {
 	// Cell names the recurrence when the gate count leaves it open: with 1
 	// gate block "rnn_tanh" (default) or "rnn_relu"; with 3, "gru"

@@ -15,6 +15,8 @@ import (
 )
 
 // TrainConfig holds the training hyper-parameters (stored in config.json).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type TrainConfig struct {
 	// Batch is the number of parallel streams B.
 	Batch int `json:"batch_size"`
@@ -99,6 +101,8 @@ type Position = train.Position
 // Point is one validation on the loss curves: the step and epoch (1-based,
 // fractional inside an epoch) it was taken at, the mean training loss since
 // the previous point and the validation loss, both in nats per token.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Point struct {
 	Step      int64   `json:"step"`
 	Epoch     float64 `json:"epoch"`
@@ -110,6 +114,8 @@ type Point struct {
 // Result summarizes a Run: the loop's result (Best and Last are
 // evaluations; MetricsOf gives their Metrics) and the final validation's
 // Metrics.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Result struct {
 	train.Result
 	Valid *Metrics // the last validation (nil without validation data)
@@ -119,6 +125,8 @@ type Result struct {
 // train.Loop: it is the language model's train.Task (the chunks of the
 // stream in order, the recurrent state carried between them and saved in
 // carry.safetensors) and maps TrainConfig to the loop's options.
+//
+// A Trainer is not safe for concurrent use.
 type Trainer struct {
 	Model  *Model
 	Config TrainConfig

@@ -439,6 +439,9 @@ func TestRNNDropoutEval(t *testing.T) {
 // step allocates nothing per time step (only a few closures and goroutines
 // per layer for the two directions).
 func TestRNNSteadyStateAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector inflates allocation counts")
+	}
 	for _, cell := range rnnAllCells {
 		allocs := func(T int) float64 {
 			rng := rand.New(rand.NewPCG(1, 2))

@@ -8,6 +8,8 @@ import (
 
 // AdagradConfig holds torch.optim.Adagrad's arguments. Zero values are used
 // as given; start from DefaultAdagrad.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type AdagradConfig struct {
 	LR                      float64
 	LRDecay                 float64
@@ -25,6 +27,8 @@ func DefaultAdagrad() AdagradConfig { return AdagradConfig{LR: 1e-2, Eps: 1e-10}
 //	clr = lr / (1 + (t-1)*lr_decay)
 //	sum = sum + g^2                  (sum starts at initial_accumulator_value)
 //	p = p - clr * g / (sqrt(sum) + eps)
+//
+// It is not safe for concurrent use.
 type Adagrad struct {
 	core
 	cfg AdagradConfig

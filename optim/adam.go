@@ -9,6 +9,8 @@ import (
 
 // AdamConfig holds torch.optim.Adam's (and AdamW's) arguments. Zero values
 // are used as given; start from DefaultAdam or DefaultAdamW.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type AdamConfig struct {
 	LR           float64
 	Beta1, Beta2 float64
@@ -35,6 +37,8 @@ func DefaultAdamW() AdamConfig {
 //	m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2
 //	vmax = max(vmax, v) (AMSGrad: v below means vmax)
 //	p = p - lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)
+//
+// It is not safe for concurrent use.
 type Adam struct {
 	core
 	cfg       AdamConfig

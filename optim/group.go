@@ -11,6 +11,8 @@ import (
 // gives member i the rate lr*scale[i], so a schedule applied to the group
 // keeps the ratios. Step checks every member's gradients before changing
 // anything, so a NaN in any group skips the whole step.
+//
+// It is not safe for concurrent use.
 type Group struct {
 	members []Optimizer
 	scales  []float64

@@ -24,6 +24,9 @@ import (
 )
 
 // Optimizer updates a fixed list of parameters from their gradients.
+//
+// Implementations are not safe for concurrent use: Step updates the
+// parameters and the optimizer's state.
 type Optimizer interface {
 	// Step applies one update from the current gradients. It returns an
 	// error, and changes nothing, if a gradient is NaN or infinite.
@@ -45,6 +48,8 @@ type Optimizer interface {
 // learning rate, and its per-parameter buffers, named as PyTorch names them
 // in state_dict()["state"] (exp_avg, exp_avg_sq, max_exp_avg_sq,
 // momentum_buffer, sum, square_avg, grad_avg).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type State struct {
 	Kind    string   `json:"kind"` // "sgd", "adam", "adamw", "adagrad", "rmsprop"
 	Step    int64    `json:"step"`
@@ -53,6 +58,8 @@ type State struct {
 }
 
 // Buffer is one named state tensor of one parameter.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Buffer struct {
 	Param string    `json:"param"` // nn.Param.Name
 	Name  string    `json:"name"`  // PyTorch state key, e.g. "exp_avg"

@@ -12,6 +12,8 @@ import (
 // best*(1-Threshold). After more than Patience evaluations without
 // improvement the rate is multiplied by Factor (not below MinLR), then
 // Cooldown evaluations pass before bad evaluations count again.
+//
+// It is not safe for concurrent use.
 type ReduceLROnPlateau struct {
 	Factor    float64
 	Patience  int

@@ -8,6 +8,8 @@ import (
 
 // RMSpropConfig holds torch.optim.RMSprop's arguments. Zero values are used
 // as given; start from DefaultRMSprop.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type RMSpropConfig struct {
 	LR          float64
 	Alpha       float64
@@ -32,6 +34,8 @@ func DefaultRMSprop() RMSpropConfig { return RMSpropConfig{LR: 1e-2, Alpha: 0.99
 //
 // (sq - ga^2, never negative in exact arithmetic, is clamped at 0 against
 // rounding, where PyTorch would produce NaN.)
+//
+// It is not safe for concurrent use.
 type RMSprop struct {
 	core
 	cfg RMSpropConfig

@@ -4,6 +4,9 @@ import "math"
 
 // Schedule gives the learning rate for a 0-based step (or epoch, depending
 // on how the caller counts). Call opt.SetLR(s(step)) before each Step.
+//
+// A Schedule built by this package is a pure function of the step, safe for
+// concurrent use.
 type Schedule func(step int) float64
 
 // Constant returns lr at every step.

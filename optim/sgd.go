@@ -8,6 +8,8 @@ import (
 
 // SGDConfig holds torch.optim.SGD's arguments. Zero values are used as
 // given (plain SGD without momentum or decay).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type SGDConfig struct {
 	LR          float64
 	Momentum    float64
@@ -23,6 +25,8 @@ type SGDConfig struct {
 //	b = g on the first step, else momentum*b + (1-dampening)*g
 //	g = g + momentum*b (Nesterov) or b (momentum != 0)
 //	p = p - lr*g
+//
+// It is not safe for concurrent use.
 type SGD struct {
 	core
 	cfg SGDConfig

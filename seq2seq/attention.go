@@ -9,6 +9,8 @@ import (
 )
 
 // Attention names how the decoder attends over the encoder outputs.
+//
+// A value type: safe for concurrent use.
 type Attention int
 
 const (

@@ -13,6 +13,9 @@ const MaxOrder = 4
 // BLEUStats are the sufficient statistics of BLEU-4: clipped n-gram
 // matches and hypothesis n-gram counts per order, and the hypothesis and
 // reference lengths. Statistics of segments add up to the corpus's.
+//
+// Plain data: safe for concurrent reads; Add modifies it, so synchronise Add
+// with other uses.
 type BLEUStats struct {
 	Correct [MaxOrder]int `json:"correct"`
 	Total   [MaxOrder]int `json:"total"`
@@ -31,6 +34,8 @@ func (s *BLEUStats) Add(o BLEUStats) {
 }
 
 // BLEU is a BLEU score with the figures sacreBLEU reports.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type BLEU struct {
 	// Score is BLEU on a 0-100 scale.
 	Score float64 `json:"bleu"`

@@ -14,6 +14,8 @@ import (
 )
 
 // DateOptions configures GenerateDates.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type DateOptions struct {
 	// N is the total number of examples over all splits.
 	N int
@@ -35,6 +37,8 @@ type DateOptions struct {
 // DateSplits holds the generated train, dev and test pairs. No calendar
 // date occurs in two splits (so no source string does either), and no
 // source string occurs twice.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type DateSplits struct {
 	Train, Dev, Test []Pair
 }

@@ -12,6 +12,8 @@ import (
 )
 
 // Hypothesis is one decoded target sequence.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Hypothesis struct {
 	// IDs are the target ids, without <bos> and <eos>.
 	IDs []int32
@@ -30,6 +32,8 @@ type Hypothesis struct {
 }
 
 // DecodeOptions configure greedy and beam-search decoding.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type DecodeOptions struct {
 	// Beam is the beam width; 0 or 1 decodes greedily.
 	Beam int

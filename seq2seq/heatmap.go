@@ -16,6 +16,8 @@ import (
 // AttentionMap is the attention of one translation: Weights[i][j] is the
 // weight output step i put on source token j. Output ends with "<eos>"
 // when the hypothesis finished.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type AttentionMap struct {
 	Source  []string    `json:"source"`
 	Output  []string    `json:"output"`

@@ -23,6 +23,8 @@ const (
 var specials = []string{text.PAD, text.UNK, text.BOS, text.EOS}
 
 // Config describes an encoder-decoder. Zero sizes take the defaults noted.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Config struct {
 	// Tokens is "char" (each character a token, the default) or "word"
 	// (whitespace-separated tokens).
@@ -390,6 +392,8 @@ func (m *Model) encode(src [][]int32, mem *memory, hbuf, s0 []float32) ([]float3
 }
 
 // Stats are summed over a batch or a data set.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Stats struct {
 	Loss    float64 // summed token cross-entropy (nats)
 	Tokens  int     // target tokens counted, <eos> included

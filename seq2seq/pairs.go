@@ -17,6 +17,8 @@ import (
 )
 
 // Pair is one source/target example.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Pair struct {
 	Source string
 	Target string

@@ -16,6 +16,8 @@ import (
 
 // TrainConfig holds the training hyper-parameters. Zero values take the
 // defaults noted.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type TrainConfig struct {
 	// Epochs is the number of passes over the training pairs (default 10).
 	Epochs int `json:"epochs"`
@@ -70,6 +72,8 @@ func (c TrainConfig) withDefaults() TrainConfig {
 }
 
 // Encoded is a data set of pairs as ids.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Encoded struct {
 	Src, Tgt [][]int32
 }
@@ -104,6 +108,8 @@ func (e Encoded) hash() uint64 {
 
 // Position is where training stands: Epoch epochs done plus Batch batches
 // of the next one; Step counts updates.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Position struct {
 	Epoch int `json:"epoch"`
 	Batch int `json:"batch"`
@@ -111,6 +117,8 @@ type Position struct {
 }
 
 // Progress is reported after every update.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Progress struct {
 	Position
 	Batches int     // batches per epoch
@@ -119,6 +127,8 @@ type Progress struct {
 }
 
 // EpochMetrics is what Run reports after each epoch.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type EpochMetrics struct {
 	Epoch     int     `json:"epoch"`
 	TrainLoss float64 `json:"train_loss"`
@@ -140,6 +150,8 @@ func (e *EpochMetrics) better(best *EpochMetrics) bool {
 }
 
 // Trainer fits a Model to encoded pairs with teacher forcing.
+//
+// A Trainer is not safe for concurrent use.
 type Trainer struct {
 	Model  *Model
 	Config TrainConfig
@@ -293,6 +305,8 @@ func (t *Trainer) Run(ctx context.Context, progress func(Progress), epochEnd fun
 }
 
 // EvalOptions configure Evaluate.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type EvalOptions struct {
 	DecodeOptions
 	// Batch is the number of sources decoded together (default 256).
@@ -306,6 +320,8 @@ type EvalOptions struct {
 }
 
 // Metrics are the results of Evaluate.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Metrics struct {
 	N int `json:"n"`
 	// ExactMatch is the share of outputs equal to their reference.

@@ -22,6 +22,8 @@ import (
 const DocStart = "-DOCSTART-"
 
 // Sentence is one sentence of a column file.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Sentence struct {
 	// Tokens holds the token column, one entry per token.
 	Tokens []string
@@ -36,6 +38,8 @@ type Sentence struct {
 
 // ReadOptions selects the columns of a CoNLL column file. The zero value
 // reads the token from the first column and the tag from the last.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type ReadOptions struct {
 	// TokenColumn is the 0-based index of the token column; negative values
 	// count from the end (-1 is the last column). Default 0.

@@ -21,6 +21,9 @@ import (
 // B- score exactly as with the original.
 //
 // The zero value is not ready; use NewEvaluator.
+//
+// An Evaluator is not safe for concurrent use: Add and AddSentence accumulate
+// counts.
 type Evaluator struct {
 	lastCorrect, lastCorrectType string
 	lastGuessed, lastGuessedType string
@@ -115,6 +118,8 @@ func (e *Evaluator) step(correct, correctType, guessed, guessedType string, boun
 
 // Score is a precision/recall/F1 triple in percent with the counts behind
 // it.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Score struct {
 	Precision float64 `json:"precision"`
 	Recall    float64 `json:"recall"`
@@ -127,6 +132,8 @@ type Score struct {
 }
 
 // Result holds conlleval's figures. All percentages are 0..100.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Result struct {
 	Score
 	// Accuracy is the percentage of tokens whose predicted tag equals the
@@ -224,6 +231,8 @@ func (r Result) WriteConlleval(w io.Writer) error {
 }
 
 // EvalOptions mirror conlleval's command-line options.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type EvalOptions struct {
 	// Delimiter separates the fields of a line (conlleval -d); default a
 	// single space. As in conlleval, two delimiters in a row make an empty

@@ -1,10 +1,13 @@
 package tag
 
 import (
+	"bytes"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/internal/cktest"
 )
 
@@ -60,4 +63,52 @@ func TestViterbiNaNScores(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzLoadConfig: any config.json, vocab.json and chars.json beside a
+// valid weights file either load into a model matching the weights or are
+// refused, without a panic and without allocating what the weights cannot
+// back.
+func FuzzLoadConfig(f *testing.F) {
+	sents := capsData(10, 1)
+	m := newTestModel(f, testConfig(sents, 3), sents, 1)
+	src := filepath.Join(f.TempDir(), "src")
+	if err := m.Save(src); err != nil {
+		f.Fatal(err)
+	}
+	dir, seeds := cktest.FuzzDir(f, src, checkpoint.ConfigFile, checkpoint.VocabFile, CharsFile)
+	f.Add(seeds[0], seeds[1], seeds[2])
+	f.Add(bytes.Replace(seeds[0], []byte(`"layers": 1`), []byte(`"layers": 1000000`), 1), seeds[1], seeds[2])
+	f.Add(bytes.Replace(seeds[0], []byte(`"char_hidden": 3`), []byte(`"char_hidden": 0`), 1), seeds[1], seeds[2])
+	f.Fuzz(func(t *testing.T, config, vocab, chars []byte) {
+		var m *Model
+		err := cktest.LoadFuzzed(t, dir, func(d string) (err error) { m, err = Load(d); return err },
+			checkpoint.ConfigFile, config, checkpoint.VocabFile, vocab, CharsFile, chars)
+		if err == nil && m.Vocab.Len() != m.Config.VocabSize {
+			t.Fatalf("loaded an inconsistent model %+v", m.Config)
+		}
+	})
+}
+
+// FuzzReadCoNLL: any bytes are read into sentences of equal token and tag
+// counts, or refused with an error naming the input; never a panic.
+func FuzzReadCoNLL(f *testing.F) {
+	for _, s := range []string{"EU NNP B-NP B-ORG\nrejects VBZ B-VP O\n\n-DOCSTART- -X- -X- O\n\nPeter B-PER\n",
+		"a O\n\n\nb B-X\nc\n", "x y z\nq r\n", "caf\xe9 O\n", ""} {
+		f.Add([]byte(s), int8(0), int8(0), false)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, tokCol, tagCol int8, keep bool) {
+		sents, err := ReadCoNLL(bytes.NewReader(data), "fuzz", ReadOptions{TokenColumn: int(tokCol), TagColumn: int(tagCol), KeepDocStart: keep})
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz") {
+				t.Fatalf("error %q does not name the input", err)
+			}
+			return
+		}
+		for _, s := range sents {
+			if len(s.Tokens) == 0 || len(s.Tokens) != len(s.Tags) || len(s.Fields) != len(s.Tokens) || s.Line < 1 {
+				t.Fatalf("sentence %+v", s)
+			}
+		}
+	})
 }

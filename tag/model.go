@@ -13,6 +13,8 @@ import (
 )
 
 // Config holds a tagger's hyper-parameters (stored in config.json).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Config struct {
 	// VocabSize and WordEmbed size the word embedding.
 	VocabSize int `json:"vocab_size"`
@@ -85,6 +87,10 @@ func (c *Config) Validate() error {
 // recurrent stack reads the sentence and a linear layer gives per-token tag
 // scores (softmax). Parameters are named "word_embedding.weight",
 // "char_embedding.weight", "char_rnn.*", "rnn.*" and "head.*".
+//
+// A Model is not safe for concurrent use: Forward, Predict and training reuse
+// working memory held in the model; give each goroutine its own Model or
+// guard it with a mutex.
 type Model struct {
 	Config  Config
 	Vocab   *text.Vocab // words (as normalised by WordKey)

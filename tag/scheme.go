@@ -6,6 +6,8 @@ import (
 )
 
 // Scheme is a chunk tagging scheme.
+//
+// A value type: safe for concurrent use.
 type Scheme int
 
 const (
@@ -58,6 +60,8 @@ func Split(t string) (prefix, typ string) {
 }
 
 // Chunk is a contiguous span of tokens [Start, End) labelled Type.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Chunk struct {
 	Type  string `json:"type"`
 	Start int    `json:"start"`
@@ -172,6 +176,8 @@ func Convert(tags []string, to Scheme) []string {
 }
 
 // SchemeError reports the first tag that breaks a scheme's rules.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type SchemeError struct {
 	Scheme Scheme
 	Index  int    // 0-based token position

@@ -17,6 +17,8 @@ import (
 )
 
 // Data is a set of encoded sentences.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Data struct {
 	// Words[i] holds the word ids of sentence i, Chars[i][j] the character
 	// ids of its token j, Tags[i] its tag ids (in the training scheme; nil
@@ -30,6 +32,8 @@ type Data struct {
 func (d *Data) Len() int { return len(d.Words) }
 
 // VocabOptions says how BuildVocabs builds a tagger's vocabularies.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type VocabOptions struct {
 	// MinCount drops training words seen fewer times (0 or 1 keeps all).
 	MinCount int64
@@ -176,6 +180,8 @@ func TagSet(sents []Sentence, s Scheme) []string {
 }
 
 // TrainConfig holds the training hyper-parameters (stored in config.json).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type TrainConfig struct {
 	Epochs      int     `json:"epochs"`
 	Batch       int     `json:"batch_size"`
@@ -211,6 +217,8 @@ func (c *TrainConfig) validate() error {
 }
 
 // Position is where training stands.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Position struct {
 	Epoch int   `json:"epoch"`
 	Batch int   `json:"batch"`
@@ -218,6 +226,8 @@ type Position struct {
 }
 
 // DevResult is a dev evaluation after an epoch (1-based).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type DevResult struct {
 	Result
 	Epoch int `json:"epoch"`
@@ -225,6 +235,8 @@ type DevResult struct {
 
 // Progress is reported after every step ("step"), dev evaluation ("dev")
 // and checkpoint ("checkpoint").
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Progress struct {
 	Event    string
 	Pos      Position
@@ -240,6 +252,8 @@ type Progress struct {
 }
 
 // TrainResult summarizes a Run.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type TrainResult struct {
 	Pos       Position
 	TrainLoss float64
@@ -251,6 +265,8 @@ type TrainResult struct {
 
 // Trainer trains a tagger with mini-batches of sentences, scoring dev F1
 // (conlleval) after each epoch and keeping the best parameters.
+//
+// A Trainer is not safe for concurrent use.
 type Trainer struct {
 	Model  *Model
 	Config TrainConfig

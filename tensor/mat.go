@@ -4,6 +4,8 @@ import "fmt"
 
 // Mat is a dense row-major float32 matrix or a view into one. Element (i, j)
 // is Data[i*Stride+j]. The zero value is an empty 0x0 matrix.
+//
+// A Mat is a view of its Data: safe for concurrent reads; synchronise writes.
 type Mat struct {
 	Rows, Cols int
 	Stride     int

@@ -8,6 +8,8 @@ import "github.com/recurrent-go/recurrent/tensor/internal/gemm"
 // Sgemm would repack B on every call. The zero value is empty; Pack fills
 // it, reusing its storage. The packed copy does not follow later changes
 // to B: pack again after updating it.
+//
+// A PackedMat is immutable once packed, so it is safe for concurrent use.
 type PackedMat struct {
 	p      gemm.PackedB
 	packed bool

@@ -9,6 +9,11 @@ var threads atomic.Int32
 
 // SetThreads sets how many goroutines the kernels may use; n <= 0 restores
 // the default, GOMAXPROCS.
+//
+// SetThreads and Threads are safe for concurrent use (the count is one
+// atomic value shared by the whole process); a kernel already running keeps
+// the count it started with. Commands validate the user's --threads before
+// calling it.
 func SetThreads(n int) {
 	if n < 0 {
 		n = 0

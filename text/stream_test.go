@@ -208,3 +208,38 @@ func TestOpenFileDetectsGzip(t *testing.T) {
 		t.Errorf("directory: %v", err)
 	}
 }
+
+// FuzzVocabJSON: any bytes decode into a valid vocabulary that encodes
+// back to an equal one, or are refused; never a panic.
+func FuzzVocabJSON(f *testing.F) {
+	v, err := NewVocab([]string{"<unk>", "a", "b"}, []int64{0, 3, 1}, []string{"<unk>"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	b, _ := v.MarshalJSON()
+	f.Add(b)
+	f.Add([]byte(`{"format":"recurrent-vocab","version":1,"specials":["<pad>"],"tokens":["<pad>","x","x"],"counts":[1,2]}`))
+	f.Add([]byte(`{"format":"recurrent-vocab","version":1,"tokens":[]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v Vocab
+		if err := v.UnmarshalJSON(data); err != nil {
+			return
+		}
+		b, err := v.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w Vocab
+		if err := w.UnmarshalJSON(b); err != nil {
+			t.Fatalf("re-decoding %s: %v", b, err)
+		}
+		if w.Len() != v.Len() {
+			t.Fatalf("%d tokens, then %d", v.Len(), w.Len())
+		}
+		for i := range v.Len() {
+			if id, ok := v.Lookup(v.Token(int32(i))); !ok || id != int32(i) {
+				t.Fatalf("token %d %q looks up as %d %v", i, v.Token(int32(i)), id, ok)
+			}
+		}
+	})
+}

@@ -283,7 +283,8 @@ func LoadWordPairs(path string) (pairs []WordPair, skipped []int, err error) {
 // ReadWordPairs parses "w1 w2 score" lines. A line holding a tab is split on
 // tabs (exactly three fields, like gensim's default delimiter), any other
 // line on white space. Lines starting with '#' are comments. Lines that do
-// not parse are skipped (like gensim) and their numbers returned.
+// not parse (or whose score is NaN or infinite) are skipped, like gensim
+// skips unparsable lines, and their numbers returned.
 func ReadWordPairs(r io.Reader) (pairs []WordPair, skipped []int, err error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<16), 1<<24)
@@ -300,12 +301,12 @@ func ReadWordPairs(r io.Reader) (pairs []WordPair, skipped []int, err error) {
 		} else {
 			f = strings.Fields(text)
 		}
-		if len(f) != 3 {
+		if len(f) != 3 || f[0] == "" || f[1] == "" {
 			skipped = append(skipped, line)
 			continue
 		}
 		score, perr := strconv.ParseFloat(strings.TrimSpace(f[2]), 64)
-		if perr != nil {
+		if perr != nil || math.IsNaN(score) || math.IsInf(score, 0) {
 			skipped = append(skipped, line)
 			continue
 		}

@@ -111,3 +111,55 @@ func copyDir(t *testing.T, src, dst string) {
 		}
 	}
 }
+
+// FuzzDir copies the checkpoint directory src into a fresh temporary
+// directory of f without its checksum manifest (so that a fuzz target can
+// rewrite single files and have them loaded) and returns it with the
+// contents of the named files, to seed the corpus.
+func FuzzDir(f *testing.F, src string, names ...string) (string, [][]byte) {
+	f.Helper()
+	dir := filepath.Join(f.TempDir(), "ck")
+	es, err := os.ReadDir(src)
+	if err != nil {
+		f.Fatal(err)
+	}
+	os.MkdirAll(dir, 0o755)
+	for _, e := range es {
+		if e.Name() == checkpoint.ManifestFile {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			f.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644)
+	}
+	seeds := make([][]byte, len(names))
+	for i, n := range names {
+		if seeds[i], err = os.ReadFile(filepath.Join(dir, n)); err != nil {
+			f.Fatal(err)
+		}
+	}
+	return dir, seeds
+}
+
+// LoadFuzzed writes the fuzzed files into dir (name, contents, name,
+// contents, ...), runs load and fails when it allocates more than MaxAlloc
+// bytes: a loader must refuse a config before building a model the weights
+// file cannot back. It returns load's error.
+func LoadFuzzed(t *testing.T, dir string, load func(dir string) error, files ...any) error {
+	t.Helper()
+	for i := 0; i < len(files); i += 2 {
+		if err := os.WriteFile(filepath.Join(dir, files[i].(string)), files[i+1].([]byte), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	err := load(dir)
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > MaxAlloc {
+		t.Fatalf("load allocated %d bytes (error %v)", n, err)
+	}
+	return err
+}
