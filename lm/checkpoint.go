@@ -59,8 +59,12 @@ func hashIDs(ids []int32) uint64 {
 func (m *Model) files(train *TrainConfig) ([]checkpoint.File, error) {
 	files := []checkpoint.File{
 		checkpoint.JSONFile(checkpoint.ConfigFile, fileConfig{Model: m.Config, Train: train}),
-		checkpoint.ParamsFile(checkpoint.ModelFile, m.params, map[string]string{"format": "pt", "model": "recurrent-lm"}),
 	}
+	pf, err := m.paramsFile(checkpoint.ModelFile, map[string]string{"format": "pt", "model": "recurrent-lm"})
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, pf)
 	if m.Vocab != nil {
 		files = append(files, checkpoint.JSONFile(checkpoint.VocabFile, m.Vocab))
 	}
@@ -126,8 +130,8 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("lm: %s: %w", ck.Path(checkpoint.ConfigFile), err)
 	}
-	if _, err := ck.ReadParams(checkpoint.ModelFile, m.params); err != nil {
-		return nil, nil, nil, fmt.Errorf("lm: %w", err)
+	if err := m.readParams(ck, checkpoint.ModelFile); err != nil {
+		return nil, nil, nil, err
 	}
 	return m, ck, fc.Train, nil
 }

@@ -33,6 +33,10 @@ type Config struct {
 	// uniform(-InitRange, InitRange), as Zaremba et al. (2014) do with 0.1.
 	// Zero keeps the default initialisation described at New.
 	InitRange float64 `json:"init_range,omitempty"`
+	// Quantized is "int8" for a model quantized for int8 inference (see
+	// Model.Quantize; its checkpoint stores int8 weights), empty for
+	// float32.
+	Quantized string `json:"quantized,omitempty"`
 }
 
 // Validate checks the configuration.
@@ -49,6 +53,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("lm: config: dropout %v outside [0, 1)", c.Dropout)
 	case !(c.InitRange >= 0) || math.IsInf(c.InitRange, 0):
 		return fmt.Errorf("lm: config: init_range %v must be a finite non-negative number", c.InitRange)
+	case c.Quantized != "" && c.Quantized != QuantInt8:
+		return fmt.Errorf("lm: config: quantized %q: want %q or none", c.Quantized, QuantInt8)
 	case c.Tied && c.EmbedDim != c.Hidden:
 		return fmt.Errorf("lm: config: tied weights need embed_dim (%d) == hidden_size (%d)", c.EmbedDim, c.Hidden)
 	}
