@@ -31,7 +31,7 @@ var lmCmd = &cobra.Command{
 
 func init() {
 	rootCmd.AddCommand(lmCmd)
-	lmCmd.AddCommand(newLMTrainCmd(), newLMSampleCmd(), newLMScoreCmd(), newLMEvalCmd())
+	lmCmd.AddCommand(newLMTrainCmd(), newLMSampleCmd(), newLMScoreCmd(), newLMEvalCmd(), newLMQuantizeCmd())
 }
 
 // lmTrainFlags are the flags of `recurrent lm train`.
@@ -499,6 +499,7 @@ type lmSampleFlags struct {
 	noUnk         bool
 	json          bool
 	threads       int
+	int8          bool
 }
 
 func newLMSampleCmd() *cobra.Command {
@@ -537,6 +538,7 @@ restrict sampling to the most likely tokens. Equal --seed, equal text.`,
 	fl.BoolVar(&f.json, "json", false, `print {"samples": [...]} (the generated text, prompt included)`)
 	fl.BoolVar(&f.stopAtEOS, "stop-at-eos", false, "stop a sample at the end-of-line token (default: true for word models, whose token is <eos>; false for character models, whose token is a line break)")
 	fl.BoolVar(&f.noUnk, "no-unk", false, "never generate <unk>")
+	addInt8Flag(cmd, &f.int8)
 	return cmd
 }
 
@@ -544,7 +546,7 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 	if f.model == "" {
 		return errors.New("lm sample: --model is required")
 	}
-	m, err := loadLM(f.model)
+	m, err := loadLMInt8(f.model, f.int8)
 	if err != nil {
 		return err
 	}
@@ -633,6 +635,7 @@ type lmScoreFlags struct {
 	files []string
 	batch int
 	json  bool
+	int8  bool
 }
 
 // lmScoreLine is one line of lm score --json.
@@ -672,6 +675,7 @@ standard error, or with --json one object
 	fl.StringArrayVar(&f.files, "file", nil, "file to score, plain or .gz (repeatable; same as an argument)")
 	fl.IntVar(&f.batch, "batch", 64, "lines scored together")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object (see above)")
+	addInt8Flag(cmd, &f.int8)
 	return cmd
 }
 
@@ -679,7 +683,7 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 	if f.model == "" {
 		return errors.New("lm score: --model is required")
 	}
-	m, err := loadLM(f.model)
+	m, err := loadLMInt8(f.model, f.int8)
 	if err != nil {
 		return err
 	}
@@ -778,6 +782,7 @@ type lmEvalFlags struct {
 	model       string
 	batch, bptt int
 	json        bool
+	int8        bool
 }
 
 func newLMEvalCmd() *cobra.Command {
@@ -796,6 +801,7 @@ validation during training does (the usual PTB test perplexity protocol).`,
 	fl.IntVar(&f.batch, "batch", 10, "parallel streams")
 	fl.IntVar(&f.bptt, "bptt", 64, "chunk length")
 	fl.BoolVar(&f.json, "json", false, "print the metrics as JSON")
+	addInt8Flag(cmd, &f.int8)
 	return cmd
 }
 
@@ -803,7 +809,7 @@ func runLMEval(cmd *cobra.Command, f *lmEvalFlags, args []string) error {
 	if f.model == "" {
 		return errors.New("lm eval: --model is required")
 	}
-	m, err := loadLM(f.model)
+	m, err := loadLMInt8(f.model, f.int8)
 	if err != nil {
 		return err
 	}
