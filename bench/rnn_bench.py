@@ -20,6 +20,12 @@ p.add_argument("--rounds", type=int, default=2)
 p.add_argument("--threads", default="2", help="our thread count(s), comma-separated (best one reported)")
 p.add_argument("--quick", action="store_true", help="one small training and sampling config")
 p.add_argument("--only", default="", help="regexp on config names to run a subset")
+p.add_argument("--int8", action="store_true",
+               help="run only the int8 sampling comparison (ours int8 vs ours float32 vs quantize_dynamic) "
+                    "and write the \"Int8 inference\" section")
+p.add_argument("--int8-models", default="",
+               help="with --int8: trained checkpoints NAME=DIR,... whose validation loss is measured float32 vs int8")
+p.add_argument("--int8-valid", default="", help="with --int8-models: the validation text file")
 a = p.parse_args()
 our_threads = [int(x) for x in a.threads.split(",")]
 
@@ -61,15 +67,18 @@ def run(cmd, env=None):
     return json.loads(line), rss_kib / 1024
 
 
-def ours(mode, cfg, threads):
-    cmd = [a.binary, "bench", "rnn", "--json", "--threads", str(threads)] + model_args(mode, *cfg)
+def ours(mode, cfg, threads, extra=()):
+    cmd = [a.binary, "bench", "rnn", "--json", "--threads", str(threads)] + model_args(mode, *cfg) + list(extra)
     return run(cmd)
 
 
-def torch(mode, cfg, threads):
+def torch(mode, cfg, threads, extra=()):
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
-    cmd = ["/usr/bin/python3", torch_script, "--threads", str(threads)] + model_args(mode, *cfg)
+    # The peer runs OpenBLAS's own choice of kernels for this CPU.
+    env.pop("OPENBLAS_CORETYPE", None)
+    env.pop("OPENBLAS_L2_SIZE", None)
+    cmd = ["/usr/bin/python3", torch_script, "--threads", str(threads)] + model_args(mode, *cfg) + list(extra)
     return run(cmd, env)
 
 
@@ -128,6 +137,11 @@ def gemm_peak():
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
+
+if a.int8:
+    import rnn_int8
+    rnn_int8.main(a, run, ours, torch, loadavg, model_args)
+    sys.exit(0)
 
 load0 = loadavg()
 t_start = time.time()

@@ -6,7 +6,13 @@ train:  one full step (forward, cross-entropy summed over time / mean over
         tokens, backward, clip_grad_norm_(5), Adam) on [T, B] random tokens;
         tokens/s = T*B / seconds per step.
 sample: batch-1 generation, one token at a time, feeding each sampled token
-        back in; tokens/s = generated tokens / seconds.
+        back in; tokens/s = generated tokens / seconds. With --int8 the model
+        is first quantized by torch.quantization.quantize_dynamic (LSTM/GRU
+        and Linear to qint8), and the quantized engine is reported.
+
+The result names the OpenBLAS kernel ("openblas_core") the process loaded,
+so that a figure against a peer held to older kernels (OPENBLAS_CORETYPE)
+shows it.
 """
 import argparse, json, os, time
 
@@ -20,6 +26,8 @@ p.add_argument("--vocab", type=int, default=65)
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--mode", default="train", choices=["train", "sample"])
 p.add_argument("--seconds", type=float, default=10.0, help="approximate time budget")
+p.add_argument("--int8", action="store_true", help="sample mode: quantize_dynamic the model to qint8 first")
+p.add_argument("--qengine", default="", help="with --int8: torch.backends.quantized.engine (default: the build's)")
 a = p.parse_args()
 
 import torch
@@ -42,6 +50,23 @@ class LM(torch.nn.Module):
     def forward(self, x, h=None):
         y, h = self.rnn(self.embedding(x), h)
         return self.decoder(y), h
+
+
+def openblas_core():
+    """The OpenBLAS kernel set of the loaded libopenblas, if any."""
+    import ctypes
+    try:
+        libs = {l.split()[-1] for l in open("/proc/self/maps") if "openblas" in l.split()[-1]}
+    except OSError:
+        return None
+    for path in sorted(libs):
+        try:
+            f = ctypes.CDLL(path).openblas_get_corename
+            f.restype = ctypes.c_char_p
+            return f().decode()
+        except (OSError, AttributeError):
+            continue
+    return None
 
 
 m = LM()
@@ -77,6 +102,13 @@ if a.mode == "train":
     res["tokens_per_sec"] = n * a.seq_len * a.batch / el
 else:
     m.eval()
+    if a.int8:
+        if a.qengine:
+            torch.backends.quantized.engine = a.qengine
+        m = torch.quantization.quantize_dynamic(m, {torch.nn.LSTM, torch.nn.GRU, torch.nn.Linear}, dtype=torch.qint8)
+        res["int8"] = True
+        res["quantized_engine"] = torch.backends.quantized.engine
+        res["quantized_modules"] = sorted({type(x).__module__ + "." + type(x).__name__ for x in m.modules() if "quantized" in type(x).__module__})
     with torch.no_grad():
         def gen(count):
             tok = torch.zeros((1, 1), dtype=torch.long); h = None
@@ -100,4 +132,6 @@ else:
 # Work per second of process CPU time, times the thread count: estimates
 # the unloaded rate when other jobs share the cores.
 res["tokens_per_cpu_sec"] = res["tokens"] / cpu * a.threads if cpu > 0 else 0
+res["openblas_core"] = openblas_core()
+res["env_openblas_coretype"] = os.environ.get("OPENBLAS_CORETYPE")
 print(json.dumps(res))

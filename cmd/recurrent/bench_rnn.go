@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -31,6 +32,8 @@ type rnnBenchConfig struct {
 	Threads int     `json:"threads"`
 	Mode    string  `json:"mode"`
 	Seconds float64 `json:"-"`
+	// Int8 samples from the model quantized to int8 (lm.Model.Quantize).
+	Int8 bool `json:"int8,omitempty"`
 }
 
 // rnnBenchResult is the --json output of bench rnn.
@@ -54,6 +57,8 @@ type rnnBenchResult struct {
 	Elapsed       float64 `json:"seconds"`
 	CPUSeconds    float64 `json:"cpu_seconds"`
 	Params        int     `json:"params"`
+	// Int8Kernel is the int8 kernel used (tensor.Int8Kernel) with --int8.
+	Int8Kernel string `json:"int8_kernel,omitempty"`
 }
 
 func newBenchRNNCmd() *cobra.Command {
@@ -116,6 +121,7 @@ bench/rnn.sh runs PyTorch's equivalent model (bench/rnn_torch.py) beside it.`,
 	f.IntVar(&c.Vocab, "vocab", 65, "vocabulary size V")
 	f.IntVar(&c.Threads, "threads", 0, "worker threads (0: all CPUs)")
 	f.StringVar(&c.Mode, "mode", "train", "train or sample")
+	f.BoolVar(&c.Int8, "int8", false, "sample mode: quantize the model to int8 first (lm quantize)")
 	f.Float64Var(&c.Seconds, "seconds", 10, "approximate measuring time in seconds (after warm-up)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
@@ -147,6 +153,8 @@ func runRNNBench(ctx context.Context, c rnnBenchConfig) (rnnBenchResult, error) 
 		return rnnBenchResult{}, fmt.Errorf("bench rnn: need --batch >= 1 and --seq-len >= 1, got %d, %d", c.Batch, c.SeqLen)
 	case c.Mode != "train" && c.Mode != "sample":
 		return rnnBenchResult{}, fmt.Errorf("bench rnn: --mode must be train or sample, got %q", c.Mode)
+	case c.Int8 && c.Mode != "sample":
+		return rnnBenchResult{}, errors.New("bench rnn: --int8 needs --mode sample")
 	case c.Threads < 0:
 		return rnnBenchResult{}, fmt.Errorf("bench rnn: --threads must be >= 0, got %d", c.Threads)
 	case !(c.Seconds > 0):
@@ -165,6 +173,12 @@ func runRNNBench(ctx context.Context, c rnnBenchConfig) (rnnBenchResult, error) 
 	}
 	res := rnnBenchResult{rnnBenchConfig: c, Peer: "recurrent", Params: m.NumParams(),
 		FLOPsPerToken: rnnFLOPsPerToken(cell, c.Hidden, c.Layers, c.Vocab, c.Mode == "train")}
+	if c.Int8 {
+		if err := m.Quantize(); err != nil {
+			return rnnBenchResult{}, fmt.Errorf("bench rnn: %w", err)
+		}
+		res.Int8Kernel = tensor.Int8Kernel()
+	}
 	budget := time.Duration(c.Seconds * float64(time.Second))
 	var tokens int
 	var elapsed, cpu time.Duration
