@@ -17,6 +17,10 @@ if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
 	fi
 fi
 
+# The peer runs the OpenBLAS kernels it picks for this CPU: these variables
+# (set on this machine) would hold it to older ones.
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+
 bin=$(mktemp -d)/recurrent
 trap 'rm -rf "$(dirname "$bin")"' EXIT
 go build -o "$bin" ./cmd/recurrent

@@ -125,7 +125,7 @@ def bench(mode, configs):
             ratio_cpu=bestcpu["ours"] / bestcpu[twc] if bestcpu[twc] else 0,
             gflops=o.get("gflops", 0), flops_per_token=o.get("flops_per_token", 0),
             rss_ours=max(x[1] for x in runs["ours"]), rss_torch=max(x[1] for x in runs[tw]),
-            torch_version=t.get("torch_version", "?"),
+            torch_version=t.get("torch_version", "?"), openblas=t.get("openblas_core"),
         ))
     return rows
 
@@ -183,6 +183,8 @@ w("time, clip_grad_norm 5, Adam) on a fixed [T, B] chunk, tokens/s = T·B / seco
 w("batch-1 generation at temperature 1, one token at a time, fed back in. \"CPU\" columns are the tokens per")
 w("second of process CPU time times the thread count (an estimate of the unloaded rate on a shared machine).")
 w("")
+blas = sorted({str(r["openblas"]) for r in train + sample})
+w(f"- PyTorch's BLAS: OpenBLAS kernel {', '.join(blas)} (`openblas_get_corename`; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for it).")
 w(f"- Machine: {cpuinfo or 'AMD EPYC'}, 2 CPUs, shared with other jobs: load average {load0} at start,")
 w(f"  {load1} at end ({(time.time() - t_start) / 60:.0f} min). Wall-clock ratios on a loaded machine are noisy;")
 w("  the same-run ratio is the figure to read, the CPU-time ratio a cross-check.")
