@@ -193,3 +193,30 @@ func TestQuantizedLoadErrors(t *testing.T) {
 		t.Errorf("quantized int4: err = %v", err)
 	}
 }
+
+// TestInt8StepNoAlloc checks that a generation step of a quantized model
+// (int8 stepper and decoder) allocates nothing.
+func TestInt8StepNoAlloc(t *testing.T) {
+	m, err := New(quantConfig("lstm", false), nil, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Quantize(); err != nil {
+		t.Fatal(err)
+	}
+	m.SetTraining(false)
+	g, err := m.generator(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.dec == nil || !g.st.Int8() {
+		t.Fatal("the generator of a quantized model is not int8")
+	}
+	if n := testing.AllocsPerRun(50, func() {
+		if _, err := g.step(3); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("an int8 generation step allocates %v times", n)
+	}
+}
