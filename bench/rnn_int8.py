@@ -6,7 +6,7 @@ run, alternating; then, for trained checkpoints, validation loss float32 vs
 int8 (`recurrent lm eval` with and without --int8, the same streams). Writes
 the "Int8 inference" section of BENCHMARKS.md.
 """
-import json, re, subprocess, sys, time
+import json, re, subprocess, sys, tempfile, time
 
 SAMPLE = [
     # name, cell, H, L, B, T, V
@@ -22,6 +22,15 @@ def engines():
                          check=True, capture_output=True, text=True).stdout
     default, supported = json.loads(out)
     return default, [e for e in supported if e != "none"]
+
+
+def run_json(cmd):
+    """Runs cmd under /usr/bin/time; returns (its whole output as JSON, peak RSS in MiB)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+        out = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", tf.name] + cmd,
+                             check=True, capture_output=True, text=True).stdout
+        rss_kib = int(tf.read().strip().splitlines()[-1])
+    return json.loads(out), rss_kib / 1024
 
 
 def main(a, run, ours, torch, loadavg, model_args):
@@ -49,6 +58,7 @@ def main(a, run, ours, torch, loadavg, model_args):
                       f"CPU rate {res[0].get('tokens_per_cpu_sec', 0):.0f}, RSS {res[1]:.0f} MiB, load {loadavg()}",
                       file=sys.stderr, flush=True)
         best = {k: max(v, key=lambda x: x[0]["tokens_per_sec"]) for k, v in runs.items()}
+        cpu = lambda pre: max(x[0].get("tokens_per_cpu_sec", 0) for k in runs if k.startswith(pre) for x in runs[k])
         pick = lambda pre: max((k for k in runs if k.startswith(pre)), key=lambda k: best[k][0]["tokens_per_sec"])
         k8, k32, kt = pick("int8"), pick("f32"), pick("torch")
         o8, o32, t8 = best[k8][0], best[k32][0], best[kt][0]
@@ -58,6 +68,7 @@ def main(a, run, ours, torch, loadavg, model_args):
             torch=t8["tokens_per_sec"], torch_side=kt,
             torch_all=", ".join(f"{k[5]}t {k.split()[1]} {best[k][0]['tokens_per_sec']:,.0f}" for k in runs if k.startswith("torch")),
             ratio_f32=o8["tokens_per_sec"] / o32["tokens_per_sec"], ratio_torch=o8["tokens_per_sec"] / t8["tokens_per_sec"],
+            cpu8=cpu("int8"), cpu32=cpu("f32"), cput=cpu("torch"),
             all_int8=[x[0]["tokens_per_sec"] for k in runs if k.startswith("int8") for x in runs[k]],
             all_f32=[x[0]["tokens_per_sec"] for k in runs if k.startswith("f32") for x in runs[k]],
             rss8=max(x[1] for k in runs if k.startswith("int8") for x in runs[k]),
@@ -76,7 +87,7 @@ def main(a, run, ours, torch, loadavg, model_args):
                 if mode == "int8":
                     cmd.insert(-1, "--int8")
                 t0 = time.time()
-                res, rss = run(cmd)
+                res, rss = run_json(cmd)
                 r[mode] = res
                 r[mode + "_rss"] = rss
                 r[mode + "_sec"] = time.time() - t0
@@ -123,12 +134,17 @@ def write(a, rows, quality, load0, load1, secs, default_engine, engs):
         w("  `recurrent bench rnn --mode sample [--int8] --cell C --hidden 512 --layers 2 --vocab 65 --threads P --json`,")
         w("  `python3 bench/rnn_torch.py --mode sample --int8 --qengine E --threads P` with the same model flags.")
         w("")
-        w("| sample (batch 1) | ours int8 (threads) | ours float32 (threads) | int8 / float32 | target | PyTorch quantize_dynamic best | PyTorch int8 runs | ours int8 / PyTorch | target | peak RSS int8 / float32 / PyTorch |")
-        w("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|")
+        w("| sample (batch 1) | ours int8 (threads) | ours float32 (threads) | int8 / float32 | target | PyTorch quantize_dynamic best | PyTorch int8 runs | ours int8 / PyTorch | target | CPU rate int8 / float32 / PyTorch | CPU ratios | peak RSS int8 / float32 / PyTorch |")
+        w("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|")
         for r in rows:
             w(f"| {r['name']} | {r['int8']:,.0f} ({r['int8_threads']}) | {r['f32']:,.0f} ({r['f32_threads']}) | **{r['ratio_f32']:.2f}x** | 2x | "
               f"{r['torch']:,.0f} ({r['torch_side']}) | {r['torch_all']} | **{r['ratio_torch']:.1f}x** | 10x | "
+              f"{r['cpu8']:,.0f} / {r['cpu32']:,.0f} / {r['cput']:,.0f} | {r['cpu8'] / r['cpu32']:.2f}x / {r['cpu8'] / r['cput']:.1f}x | "
               f"{r['rss8']:.0f} / {r['rss32']:.0f} / {r['rsst']:.0f} MiB |")
+        w("")
+        w("\"CPU rate\" is tokens per second of process CPU time times the thread count (the best run of each side),")
+        w("an estimate of the unloaded rate on a shared machine; PyTorch's 2-thread runs lose most under load")
+        w("(its OpenMP threads wait for descheduled peers), so its best CPU rate is usually the 1-thread one.")
         w("")
         for r in rows:
             w(f"- {r['name']}: every int8 round {', '.join(f'{x:,.0f}' for x in r['all_int8'])}; float32 {', '.join(f'{x:,.0f}' for x in r['all_f32'])} tokens/s.")
