@@ -27,4 +27,4 @@ cmd=("$tmp/recurrent" lm train --train "$tmp/train.txt" --valid "$tmp/valid.txt"
 echo "train: $((ntrain)) names, valid: $((n - ntrain)) names" >&2
 echo "${cmd[*]}" >&2
 /usr/bin/time -f 'wall %e s, max RSS %M KiB' "${cmd[@]}"
-"$tmp/recurrent" lm sample --model "$ck/best.safetensors" --n 10 --seed 1 --stop-at-eos --length 30 --json
+"$tmp/recurrent" lm sample --model "$ck/best.safetensors" --num 10 --seed 1 --stop-at-eos --length 30 --json

@@ -73,11 +73,11 @@ def ours(mode, cfg, threads, extra=()):
 
 
 def torch(mode, cfg, threads, extra=()):
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
-               MKL_NUM_THREADS=str(threads))
-    # The peer runs OpenBLAS's own choice of kernels for this CPU.
-    env.pop("OPENBLAS_CORETYPE", None)
-    env.pop("OPENBLAS_L2_SIZE", None)
+    # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, set on this machine, hold
+    # OpenBLAS to older kernels: the peer runs without them (its JSON
+    # reports the kernel it ran as blas_core).
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     cmd = ["/usr/bin/python3", torch_script, "--threads", str(threads)] + model_args(mode, *cfg) + list(extra)
     return run(cmd, env)
 
@@ -106,7 +106,9 @@ def bench(mode, configs):
                 runs[side].append(res)
                 print(f"{mode} {name} {side}: {res[0]['tokens_per_sec']:.0f} tokens/s, "
                       f"{res[0].get('tokens_per_cpu_sec', 0):.0f} per CPU-s x threads, RSS {res[1]:.0f} MiB, "
-                      f"load {loadavg()}", file=sys.stderr, flush=True)
+                      f"load {loadavg()}"
+                      + (f", OpenBLAS kernel {res[0]['blas_core']}" if "blas_core" in res[0] else ""),
+                      file=sys.stderr, flush=True)
         best = {k: max(v, key=lambda x: x[0]["tokens_per_sec"]) for k, v in runs.items()}
         bestcpu = {k: max(x[0].get("tokens_per_cpu_sec", 0) for x in v) for k, v in runs.items()}
         ow = max((k for k in runs if k.startswith("ours")), key=lambda k: best[k][0]["tokens_per_sec"])
@@ -125,7 +127,7 @@ def bench(mode, configs):
             ratio_cpu=bestcpu["ours"] / bestcpu[twc] if bestcpu[twc] else 0,
             gflops=o.get("gflops", 0), flops_per_token=o.get("flops_per_token", 0),
             rss_ours=max(x[1] for x in runs["ours"]), rss_torch=max(x[1] for x in runs[tw]),
-            torch_version=t.get("torch_version", "?"), openblas=t.get("openblas_core"),
+            torch_version=t.get("torch_version", "?"), openblas=t.get("blas_core"),
         ))
     return rows
 

@@ -74,7 +74,7 @@ def main(a, run, ours, torch, loadavg, model_args):
             rss8=max(x[1] for k in runs if k.startswith("int8") for x in runs[k]),
             rss32=max(x[1] for k in runs if k.startswith("f32") for x in runs[k]),
             rsst=max(x[1] for x in runs[kt]),
-            kernel=o8.get("int8_kernel", "?"), openblas=t8.get("openblas_core"),
+            kernel=o8.get("int8_kernel", "?"), openblas=t8.get("blas_core"),
             torch_version=t8.get("torch_version", "?"), modules=t8.get("quantized_modules", []),
         ))
     quality = []

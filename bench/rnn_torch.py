@@ -10,11 +10,8 @@ sample: batch-1 generation, one token at a time, feeding each sampled token
         is first quantized by torch.quantization.quantize_dynamic (LSTM/GRU
         and Linear to qint8), and the quantized engine is reported.
 
-The result names the OpenBLAS kernel ("openblas_core") the process loaded,
-so that a figure against a peer held to older kernels (OPENBLAS_CORETYPE)
-shows it.
 """
-import argparse, json, os, time
+import argparse, json, math, os, time
 
 p = argparse.ArgumentParser()
 p.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn_tanh", "rnn_relu"])
@@ -26,12 +23,29 @@ p.add_argument("--vocab", type=int, default=65)
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--mode", default="train", choices=["train", "sample"])
 p.add_argument("--seconds", type=float, default=10.0, help="approximate time budget")
+p.add_argument("--adaptive-softmax", default="", help="cutoffs, e.g. 2000,10000: AdaptiveLogSoftmaxWithLoss")
+p.add_argument("--div-value", type=float, default=4.0)
+p.add_argument("--tokens", default="uniform", choices=["uniform", "zipf"],
+               help="zipf: id floor(V^u)-1 for u = frac(i*phi), the sequence recurrent bench rnn builds")
 p.add_argument("--int8", action="store_true", help="sample mode: quantize_dynamic the model to qint8 first")
 p.add_argument("--qengine", default="", help="with --int8: torch.backends.quantized.engine (default: the build's)")
 a = p.parse_args()
 
+import ctypes
 import torch
 torch.set_num_threads(a.threads)
+
+
+def blas_core():
+    """The OpenBLAS kernel family this process runs (OPENBLAS_CORETYPE, if
+    set, forces an older one: the drivers unset it for the peer)."""
+    try:
+        lib = ctypes.CDLL("libopenblas.so.0")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_corename().decode()
+    except (OSError, AttributeError):
+        return "unknown"
+
 torch.manual_seed(0)
 
 
@@ -45,43 +59,47 @@ class LM(torch.nn.Module):
             self.rnn = torch.nn.GRU(a.hidden, a.hidden, a.layers)
         else:
             self.rnn = torch.nn.RNN(a.hidden, a.hidden, a.layers, nonlinearity=a.cell[4:])
-        self.decoder = torch.nn.Linear(a.hidden, a.vocab)
+        if cutoffs:
+            self.decoder = torch.nn.AdaptiveLogSoftmaxWithLoss(a.hidden, a.vocab, cutoffs, div_value=a.div_value)
+        else:
+            self.decoder = torch.nn.Linear(a.hidden, a.vocab)
 
     def forward(self, x, h=None):
         y, h = self.rnn(self.embedding(x), h)
+        if cutoffs:  # full log-probabilities, as for sampling
+            return self.decoder.log_prob(y.view(-1, a.hidden)).view(y.shape[0], y.shape[1], -1), h
         return self.decoder(y), h
 
-
-def openblas_core():
-    """The OpenBLAS kernel set of the loaded libopenblas, if any."""
-    import ctypes
-    try:
-        libs = {l.split()[-1] for l in open("/proc/self/maps") if "openblas" in l.split()[-1]}
-    except OSError:
-        return None
-    for path in sorted(libs):
-        try:
-            f = ctypes.CDLL(path).openblas_get_corename
-            f.restype = ctypes.c_char_p
-            return f().decode()
-        except (OSError, AttributeError):
-            continue
-    return None
+    def loss(self, x, y):
+        out, _ = self.rnn(self.embedding(x))
+        out = out.view(-1, a.hidden)
+        if cutoffs:
+            return self.decoder(out, y.view(-1)).loss
+        return torch.nn.functional.cross_entropy(self.decoder(out), y.view(-1))
 
 
+cutoffs = [int(c) for c in a.adaptive_softmax.split(",")] if a.adaptive_softmax else None
 m = LM()
-res = {"peer": "pytorch", "torch_version": torch.__version__, "cell": a.cell, "hidden": a.hidden,
+res = {"peer": "pytorch", "torch_version": torch.__version__, "blas_core": blas_core(), "cell": a.cell, "hidden": a.hidden,
        "layers": a.layers, "batch": a.batch, "seq_len": a.seq_len, "vocab": a.vocab,
-       "threads": a.threads, "mode": a.mode}
+       "threads": a.threads, "mode": a.mode, "token_dist": a.tokens}
+if cutoffs:
+    res["adaptive_cutoffs"], res["div_value"] = cutoffs, a.div_value
 if a.mode == "train":
     opt = torch.optim.Adam(m.parameters(), lr=2e-3)
-    x = torch.randint(0, a.vocab, (a.seq_len, a.batch))
-    y = torch.randint(0, a.vocab, (a.seq_len, a.batch))
+    if a.tokens == "zipf":
+        n = a.seq_len * a.batch
+        phi = 0.6180339887498949
+        ids = [int(min(float(a.vocab), math.floor(a.vocab ** math.fmod(i * phi, 1.0)))) - 1 for i in range(2 * n)]
+        x = torch.tensor(ids[:n]).view(a.seq_len, a.batch)
+        y = torch.tensor(ids[n:]).view(a.seq_len, a.batch)
+    else:
+        x = torch.randint(0, a.vocab, (a.seq_len, a.batch))
+        y = torch.randint(0, a.vocab, (a.seq_len, a.batch))
 
     def step():
         opt.zero_grad()
-        logits, _ = m(x)
-        loss = torch.nn.functional.cross_entropy(logits.view(-1, a.vocab), y.view(-1))
+        loss = m.loss(x, y)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(m.parameters(), 5.0)
         opt.step()
@@ -132,6 +150,4 @@ else:
 # Work per second of process CPU time, times the thread count: estimates
 # the unloaded rate when other jobs share the cores.
 res["tokens_per_cpu_sec"] = res["tokens"] / cpu * a.threads if cpu > 0 else 0
-res["openblas_core"] = openblas_core()
-res["env_openblas_coretype"] = os.environ.get("OPENBLAS_CORETYPE")
 print(json.dumps(res))

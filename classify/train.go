@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
-	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/text"
@@ -253,11 +252,11 @@ func NewTrainer(m *Model, train, dev *Data, cfg TrainConfig) (*Trainer, error) {
 		params = append([]*nn.Param{emb}, rest...)
 	}
 	if emb != nil && cfg.EmbedLR > 0 && cfg.EmbedLR != cfg.LR {
-		oe, err := lm.NewOptimizer(cfg.Optimizer, []*nn.Param{emb}, cfg.EmbedLR, cfg.WeightDecay)
+		oe, err := optim.New(cfg.Optimizer, []*nn.Param{emb}, optim.Options{LR: cfg.EmbedLR, WeightDecay: cfg.WeightDecay})
 		if err != nil {
 			return nil, fmt.Errorf("classify: %w", err)
 		}
-		or, err := lm.NewOptimizer(cfg.Optimizer, rest, cfg.LR, cfg.WeightDecay)
+		or, err := optim.New(cfg.Optimizer, rest, optim.Options{LR: cfg.LR, WeightDecay: cfg.WeightDecay})
 		if err != nil {
 			return nil, fmt.Errorf("classify: %w", err)
 		}
@@ -266,7 +265,7 @@ func NewTrainer(m *Model, train, dev *Data, cfg TrainConfig) (*Trainer, error) {
 		}
 	} else {
 		var err error
-		if opt, err = lm.NewOptimizer(cfg.Optimizer, params, cfg.LR, cfg.WeightDecay); err != nil {
+		if opt, err = optim.New(cfg.Optimizer, params, optim.Options{LR: cfg.LR, WeightDecay: cfg.WeightDecay}); err != nil {
 			return nil, fmt.Errorf("classify: %w", err)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/text"
@@ -71,7 +70,7 @@ func TestTrainRowsExact(t *testing.T) {
 	}
 	// The dense reference: one optimiser over every row.
 	td.params = md.Trainable()
-	if td.opt, err = lm.NewOptimizer("adam", td.params, tc.LR, 0); err != nil {
+	if td.opt, err = optim.New("adam", td.params, optim.Options{LR: tc.LR}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := td.Run(context.Background(), nil); err != nil {

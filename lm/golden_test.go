@@ -18,6 +18,8 @@ type goldenCase struct {
 	HiddenSize     int `json:"hidden_size"`
 	NumLayers      int `json:"num_layers"`
 	Tied           bool
+	Cutoffs        []int   `json:"adaptive_cutoffs"`
+	DivValue       float64 `json:"div_value"`
 	T, B           int
 	X, Y           []int32
 	H0, C0, HN, CN []float32
@@ -46,7 +48,7 @@ func TestGoldenPyTorch(t *testing.T) {
 	for _, c := range readCases[goldenCase](t, "testdata/golden_lm.json") {
 		t.Run(c.Name, func(t *testing.T) {
 			m, err := New(Config{Cell: c.Cell, VocabSize: c.VocabSize, EmbedDim: c.EmbedDim, Hidden: c.HiddenSize,
-				Layers: c.NumLayers, Tied: c.Tied}, nil, 1)
+				Layers: c.NumLayers, Tied: c.Tied, AdaptiveCutoffs: c.Cutoffs, DivValue: c.DivValue}, nil, 1)
 			if err != nil {
 				t.Fatal(err)
 			}

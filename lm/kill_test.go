@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/recurrent-go/recurrent/train"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,12 +33,12 @@ func killConfig() (Config, TrainConfig, []int32, []int32) {
 }
 
 func newKillTrainer(t testing.TB) *Trainer {
-	cfg, tc, train, valid := killConfig()
+	cfg, tc, trainIDs, valid := killConfig()
 	m, err := New(cfg, nil, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := NewTrainer(m, train, valid, tc)
+	tr, err := NewTrainer(m, trainIDs, valid, tc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,11 +53,11 @@ func TestKillChild(t *testing.T) {
 	}
 	tr := newKillTrainer(t)
 	tr.Dir = dir
-	_, err := tr.Run(context.Background(), func(p Progress) {
-		switch p.Event {
-		case "checkpoint":
+	_, err := tr.Run(context.Background(), func(e train.Event) {
+		switch p := e.(type) {
+		case train.CheckpointEvent:
 			fmt.Printf("checkpoint %d\n", p.Pos.Step)
-		case "step":
+		case train.StepEvent:
 			fmt.Printf("step %d\n", p.Pos.Step)
 			if p.Pos.Step == killAfter {
 				time.Sleep(time.Hour) // mid-training, past the checkpoint: wait to be killed
@@ -73,8 +74,8 @@ func TestKillAndResume(t *testing.T) {
 	// Reference: the uninterrupted run's per-step losses.
 	ref := newKillTrainer(t)
 	var refLoss []float64
-	refRes, err := ref.Run(context.Background(), func(p Progress) {
-		if p.Event == "step" {
+	refRes, err := ref.Run(context.Background(), func(e train.Event) {
+		if p, ok := e.(train.StepEvent); ok {
 			refLoss = append(refLoss, p.Loss)
 		}
 	})
@@ -129,8 +130,8 @@ func TestKillAndResume(t *testing.T) {
 		t.Fatalf("child exit: %v", err)
 	}
 
-	_, _, train, valid := killConfig()
-	b, err := Resume(dir, train, valid)
+	_, _, trainIDs, valid := killConfig()
+	b, err := Resume(dir, trainIDs, valid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,8 +139,8 @@ func TestKillAndResume(t *testing.T) {
 		t.Fatalf("resumed at step %d, want %d", b.Pos().Step, killCheckpoint)
 	}
 	var got []float64
-	res, err := b.Run(context.Background(), func(p Progress) {
-		if p.Event == "step" {
+	res, err := b.Run(context.Background(), func(e train.Event) {
+		if p, ok := e.(train.StepEvent); ok {
 			got = append(got, p.Loss)
 		}
 	})

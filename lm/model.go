@@ -37,6 +37,35 @@ type Config struct {
 	// Model.Quantize; its checkpoint stores int8 weights), empty for
 	// float32.
 	Quantized string `json:"quantized,omitempty"`
+	// AdaptiveCutoffs, when set, replaces the decoder and its full softmax
+	// by an adaptive softmax (nn.AdaptiveSoftmax, PyTorch's
+	// AdaptiveLogSoftmaxWithLoss) with these cutoffs: ascending token ids
+	// in (0, VocabSize), the first being the shortlist size. Token ids are
+	// assigned by frequency, so the shortlist holds the frequent words.
+	AdaptiveCutoffs []int `json:"adaptive_cutoffs,omitempty"`
+	// DivValue shrinks each further adaptive cluster's projection
+	// (0: PyTorch's default, 4).
+	DivValue float64 `json:"div_value,omitempty"`
+	// Lines records that the training text holds one item per line (a
+	// name, a sentence), so that a sample is one line; see StopAtEOS.
+	Lines bool `json:"lines,omitempty"`
+}
+
+// divValue returns DivValue with its default applied.
+func (c *Config) divValue() float64 {
+	if c.DivValue == 0 {
+		return 4
+	}
+	return c.DivValue
+}
+
+// StopAtEOS reports whether sampling stops at the end-of-line token unless
+// told otherwise: yes for a model of line-structured text (Lines) and for
+// word models, whose end-of-line token is a special <eos>; no for a
+// character model of running text, whose end-of-line token is the line
+// break "\n" and whose samples span lines.
+func (c *Config) StopAtEOS() bool {
+	return c.Lines || c.Tokenizer.EOS != "\n"
 }
 
 // Validate checks the configuration.
@@ -55,20 +84,28 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("lm: config: init_range %v must be a finite non-negative number", c.InitRange)
 	case c.Quantized != "" && c.Quantized != QuantInt8:
 		return fmt.Errorf("lm: config: quantized %q: want %q or none", c.Quantized, QuantInt8)
+	case c.Quantized != "" && len(c.AdaptiveCutoffs) > 0:
+		return fmt.Errorf("lm: config: int8 quantization needs a full decoder, not an adaptive softmax")
+	case c.Tied && len(c.AdaptiveCutoffs) > 0:
+		return fmt.Errorf("lm: config: tied weights need a full decoder, not an adaptive softmax")
+	case c.DivValue < 0 || math.IsInf(c.DivValue, 0) || math.IsNaN(c.DivValue):
+		return fmt.Errorf("lm: config: div_value %v must be a finite non-negative number", c.DivValue)
 	case c.Tied && c.EmbedDim != c.Hidden:
 		return fmt.Errorf("lm: config: tied weights need embed_dim (%d) == hidden_size (%d)", c.EmbedDim, c.Hidden)
 	}
 	return nil
 }
 
-// Model is Embedding -> stacked RNN -> Linear decoder. It is not safe for
-// concurrent use.
+// Model is Embedding -> stacked RNN -> Linear decoder, or with
+// Config.AdaptiveCutoffs an adaptive softmax in place of the decoder. It is
+// not safe for concurrent use.
 type Model struct {
 	Config    Config
 	Vocab     *text.Vocab
 	Embedding *nn.Embedding
 	RNN       *nn.RNN
-	Decoder   *nn.Linear
+	Decoder   *nn.Linear          // nil with an adaptive softmax
+	Adaptive  *nn.AdaptiveSoftmax // nil with a decoder
 
 	params []*nn.Param
 
@@ -86,6 +123,8 @@ type Model struct {
 	outMask, outDrop []float32 // [T*B, H]
 	dLogits          []float32 // [T*B, V]
 	dEmb             []float32 // [T*B, E]
+	logProb          []float32 // [T*B, V] adaptive log-probabilities
+	adaptScratch     nn.AdaptiveScratch
 
 	gen *generator // Sample's batch-1 stepper, kept between calls (step.go)
 }
@@ -123,27 +162,34 @@ func New(cfg Config, v *text.Vocab, seed uint64) (*Model, error) {
 		p.Name = "rnn." + p.Name
 	}
 
-	var dec *nn.Linear
-	if cfg.Tied {
-		// Built by hand so that no [V, H] weight is allocated only to be
-		// replaced; Linear's working buffers are allocated on first use.
-		dec = &nn.Linear{In: cfg.Hidden, Out: cfg.VocabSize, Weight: emb.Weight, Bias: nn.NewParam("bias", cfg.VocabSize)}
-	} else {
-		dec = nn.NewLinear(cfg.Hidden, cfg.VocabSize, true, nil)
-		nn.InitUniform(initRand, dec.Weight.Data, 0.1)
-		dec.Weight.Name = "decoder.weight"
-	}
-	dec.Bias.Name = "decoder.bias"
-
-	m := &Model{Config: cfg, Vocab: v, Embedding: emb, RNN: rnn, Decoder: dec,
+	m := &Model{Config: cfg, Vocab: v, Embedding: emb, RNN: rnn,
 		rnnPCG: rnnPCG, dropPCG: rand.NewPCG(0, 0), dropSeed: seed, training: true}
 	m.dropRand = rand.New(m.dropPCG)
 	m.params = append(m.params, emb.Weight)
 	m.params = append(m.params, rnn.Params()...)
-	if !cfg.Tied {
-		m.params = append(m.params, dec.Weight)
+	switch {
+	case len(cfg.AdaptiveCutoffs) > 0:
+		a, err := nn.NewAdaptiveSoftmax(cfg.Hidden, cfg.VocabSize, cfg.AdaptiveCutoffs, cfg.divValue(), false, initRand)
+		if err != nil {
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+		for _, p := range a.Params() {
+			p.Name = "decoder." + p.Name
+		}
+		m.Adaptive = a
+		m.params = append(m.params, a.Params()...)
+	case cfg.Tied:
+		// Built by hand so that no [V, H] weight is allocated only to be
+		// replaced; Linear's working buffers are allocated on first use.
+		m.Decoder = &nn.Linear{In: cfg.Hidden, Out: cfg.VocabSize, Weight: emb.Weight, Bias: nn.NewParam("decoder.bias", cfg.VocabSize)}
+		m.params = append(m.params, m.Decoder.Bias)
+	default:
+		m.Decoder = nn.NewLinear(cfg.Hidden, cfg.VocabSize, true, nil)
+		nn.InitUniform(initRand, m.Decoder.Weight.Data, 0.1)
+		m.Decoder.Weight.Name = "decoder.weight"
+		m.Decoder.Bias.Name = "decoder.bias"
+		m.params = append(m.params, m.Decoder.Weight, m.Decoder.Bias)
 	}
-	m.params = append(m.params, dec.Bias)
 	if cfg.InitRange > 0 {
 		for _, p := range m.params {
 			nn.InitUniform(initRand, p.Data, cfg.InitRange)
@@ -222,8 +268,32 @@ func grow(buf []float32, n int) []float32 {
 }
 
 // forward runs chunk x [T*B] (rows of the given lengths, nil: all T) from
-// state st (updated to the final state) and returns the logits [T*B, V].
+// state st (updated to the final state) and returns the logits [T*B, V];
+// with an adaptive softmax they are its log-probabilities, which
+// log-softmax leaves unchanged.
 func (m *Model) forward(x []int32, T, B int, lengths []int, st *State) ([]float32, error) {
+	out, err := m.hidden(x, T, B, lengths, st)
+	if err != nil {
+		return nil, err
+	}
+	if m.Adaptive != nil {
+		m.logProb = grow(m.logProb, T*B*m.Config.VocabSize)
+		if err := m.Adaptive.LogProb(m.logProb, out, T*B, &m.adaptScratch); err != nil {
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+		return m.logProb, nil
+	}
+	logits, err := m.Decoder.Forward(out, T*B)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	return logits, nil
+}
+
+// hidden runs chunk x [T*B] (rows of the given lengths, nil: all T) from
+// state st (updated to the final state) and returns the last layer's
+// output [T*B, H], after dropout in training.
+func (m *Model) hidden(x []int32, T, B int, lengths []int, st *State) ([]float32, error) {
 	if len(x) != T*B {
 		return nil, fmt.Errorf("lm: chunk has %d ids, want T*B = %d*%d", len(x), T, B)
 	}
@@ -255,11 +325,7 @@ func (m *Model) forward(x []int32, T, B int, lengths []int, st *State) ([]float3
 		m.dropout(m.outMask, m.outDrop, out)
 		out = m.outDrop
 	}
-	logits, err := m.Decoder.Forward(out, T*B)
-	if err != nil {
-		return nil, fmt.Errorf("lm: %w", err)
-	}
-	return logits, nil
+	return out, nil
 }
 
 // backward propagates dLogits [T*B, V] of the last forward into the
@@ -269,6 +335,13 @@ func (m *Model) backward(dLogits []float32) error {
 	if err != nil {
 		return fmt.Errorf("lm: %w", err)
 	}
+	return m.backwardHidden(dOut)
+}
+
+// backwardHidden propagates dOut [T*B, H], the gradient of the last
+// hidden's output, into the parameter gradients (accumulating); dOut is
+// overwritten.
+func (m *Model) backwardHidden(dOut []float32) error {
 	if m.training && m.Config.Dropout > 0 {
 		for i, k := range m.outMask {
 			dOut[i] *= k
@@ -295,10 +368,14 @@ func (m *Model) backward(dLogits []float32) error {
 // st (which receives the final state, detached), mean cross-entropy against
 // y, and backward, adding to the parameter gradients (the caller zeroes them
 // and steps the optimizer). step selects the dropout masks. It returns the
-// mean loss over the T*B targets.
+// mean loss over the T*B targets, NaN or infinite as it is (train.Loop's
+// divergence rule stops on it before the optimizer step).
 func (m *Model) TrainChunk(x, y []int32, T, B int, st *State, step uint64) (float64, error) {
 	m.SetTraining(true)
 	m.reseed(step)
+	if m.Adaptive != nil {
+		return m.trainAdaptive(x, y, T, B, st)
+	}
 	logits, err := m.forward(x, T, B, nil, st)
 	if err != nil {
 		return 0, err
@@ -309,19 +386,48 @@ func (m *Model) TrainChunk(x, y []int32, T, B int, st *State, step uint64) (floa
 	if err != nil {
 		return 0, fmt.Errorf("lm: %w", err)
 	}
-	if err := nn.CheckLoss(loss); err != nil {
-		return 0, fmt.Errorf("lm: training diverged: %w", err)
-	}
 	if err := m.backward(m.dLogits); err != nil {
 		return 0, err
 	}
 	return loss, nil
 }
 
+// trainAdaptive is TrainChunk's forward, loss and backward through the
+// adaptive softmax, which scores each target's cluster only.
+func (m *Model) trainAdaptive(x, y []int32, T, B int, st *State) (float64, error) {
+	out, err := m.hidden(x, T, B, nil, st)
+	if err != nil {
+		return 0, err
+	}
+	_, loss, _, err := m.Adaptive.Forward(out, T*B, y[:T*B], nn.LossOptions{})
+	if err != nil {
+		return 0, fmt.Errorf("lm: %w", err)
+	}
+	if err := nn.CheckLoss(loss); err != nil {
+		return 0, fmt.Errorf("lm: training diverged: %w", err)
+	}
+	dOut, err := m.Adaptive.Backward()
+	if err != nil {
+		return 0, fmt.Errorf("lm: %w", err)
+	}
+	return loss, m.backwardHidden(dOut)
+}
+
 // EvalChunk runs one chunk without dropout or gradients and returns the
 // summed cross-entropy (nats) of its T*B targets; st is carried.
 func (m *Model) EvalChunk(x, y []int32, T, B int, st *State) (float64, error) {
 	m.SetTraining(false)
+	if m.Adaptive != nil {
+		out, err := m.hidden(x, T, B, nil, st)
+		if err != nil {
+			return 0, err
+		}
+		_, loss, _, err := m.Adaptive.Forward(out, T*B, y[:T*B], nn.LossOptions{Reduction: nn.ReduceSum})
+		if err != nil {
+			return 0, fmt.Errorf("lm: %w", err)
+		}
+		return loss, nil
+	}
 	logits, err := m.forward(x, T, B, nil, st)
 	if err != nil {
 		return 0, err

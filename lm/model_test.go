@@ -2,6 +2,7 @@ package lm
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -38,14 +39,22 @@ func meanLoss(t *testing.T, m *Model, x, y []int32, T, B int, st *State) float64
 
 func TestModelGradient(t *testing.T) {
 	for _, tc := range []struct {
-		cell string
-		tied bool
-	}{{"lstm", false}, {"gru", false}, {"rnn_tanh", false}, {"rnn_relu", false}, {"gru_cho", false}, {"gru_minimal", false}, {"lstm", true}} {
-		t.Run(tc.cell, func(t *testing.T) {
+		cell           string
+		tied, adaptive bool
+	}{{"lstm", false, false}, {"gru", false, false}, {"rnn_tanh", false, false}, {"rnn_relu", false, false},
+		{"gru_cho", false, false}, {"gru_minimal", false, false}, {"lstm", true, false}, {"gru", false, true}} {
+		name := tc.cell
+		if tc.adaptive {
+			name += "/adaptive"
+		}
+		t.Run(name, func(t *testing.T) {
 			cfg := tinyConfig(tc.cell)
 			if tc.tied {
 				cfg.EmbedDim = cfg.Hidden
 				cfg.Tied = true
+			}
+			if tc.adaptive {
+				cfg.AdaptiveCutoffs, cfg.DivValue = []int{2, 4}, 2
 			}
 			m, err := New(cfg, nil, 3)
 			if err != nil {
@@ -259,7 +268,18 @@ func TestSample(t *testing.T) {
 }
 
 func TestScore(t *testing.T) {
-	m, _ := New(tinyConfig("lstm"), nil, 8)
+	adaptive := tinyConfig("lstm")
+	adaptive.AdaptiveCutoffs = []int{3}
+	for _, cfg := range []Config{tinyConfig("lstm"), adaptive} {
+		t.Run(fmt.Sprintf("adaptive%v", cfg.AdaptiveCutoffs), func(t *testing.T) { testScore(t, cfg) })
+	}
+}
+
+// testScore checks Score against EvalChunk, batched against one at a
+// time; with an adaptive softmax the two take different paths (the full
+// log_prob against the per-target loss).
+func testScore(t *testing.T, cfg Config) {
+	m, _ := New(cfg, nil, 8)
 	ctx := context.Background()
 	seqs := [][]int32{{1, 2, 3, 4}, {5}, {}, {6, 6, 2}, {3, 1, 4, 1, 5, 2}}
 	batched, err := m.Score(ctx, seqs, 0, 3)

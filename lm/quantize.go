@@ -2,6 +2,7 @@ package lm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -29,7 +30,8 @@ const scaleSuffix = ".scale"
 // nn.Stepper.SetInt8 and tensor.Int8Matrix). Embedding lookups, biases,
 // the gate arithmetic and the states stay float32; so does the first
 // layer's input table, a lookup of float32 projections. With tied
-// weights the embedding is the decoder weight and is rounded too.
+// weights the embedding is the decoder weight and is rounded too. A model
+// with an adaptive softmax cannot be quantized (yet).
 //
 // The float32 parameters are replaced by their int8 rounding (scale times
 // code), so Save writes an int8 checkpoint (config "quantized": "int8",
@@ -40,6 +42,9 @@ const scaleSuffix = ".scale"
 // is possible but its updates leave the int8 grid until the next Quantize
 // (Save re-quantizes). Quantize again after changing the weights.
 func (m *Model) Quantize() error {
+	if m.Adaptive != nil {
+		return errors.New("lm: quantize: int8 inference needs a full decoder, not an adaptive softmax")
+	}
 	for _, p := range m.int8Params() {
 		q, err := tensor.QuantizeInt8(p.Data, p.Shape[0], p.Shape[1], p.Shape[1])
 		if err != nil {

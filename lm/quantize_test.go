@@ -172,7 +172,11 @@ func TestQuantizedLoadErrors(t *testing.T) {
 	if err := m.Save(dir); err != nil {
 		t.Fatal(err)
 	}
-	// A float32 checkpoint whose config claims int8.
+	// A float32 checkpoint whose config claims int8 (edited by hand, so
+	// without the manifest that would report the edit first).
+	if err := os.Remove(filepath.Join(dir, checkpoint.ManifestFile)); err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(dir, checkpoint.ConfigFile)
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -218,5 +222,17 @@ func TestInt8StepNoAlloc(t *testing.T) {
 		}
 	}); n != 0 {
 		t.Errorf("an int8 generation step allocates %v times", n)
+	}
+}
+
+func TestQuantizeAdaptive(t *testing.T) {
+	cfg := quantConfig("lstm", false)
+	cfg.AdaptiveCutoffs = []int{10}
+	m, err := New(cfg, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Quantize(); err == nil || m.Quantized() {
+		t.Fatalf("Quantize of an adaptive-softmax model: err %v, Quantized() %v", err, m.Quantized())
 	}
 }

@@ -2,6 +2,9 @@ package lm
 
 import (
 	"context"
+	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/optim"
+	"github.com/recurrent-go/recurrent/train"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -32,12 +35,14 @@ func TestLRDecaySchedule(t *testing.T) {
 		}
 		got := make([]float64, 4)
 		events := 0
-		_, err = tr.Run(context.Background(), func(p Progress) {
-			switch p.Event {
-			case "step":
+		_, err = tr.Run(context.Background(), func(e train.Event) {
+			switch p := e.(type) {
+			case train.StepEvent:
 				got[p.Pos.Epoch] = p.LR
-			case "decay":
-				events++
+			case train.LREvent:
+				if p.Reason == "decay" {
+					events++
+				}
 			}
 		})
 		if err != nil {
@@ -107,8 +112,8 @@ func TestBestCheckpointAndPatience(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := tr.History()
-	if !res.EarlyStop || res.Pos.Epoch >= 10 || len(h) != res.Pos.Epoch {
-		t.Fatalf("early stop %v at %+v with %d validations", res.EarlyStop, res.Pos, len(h))
+	if res.Stop != train.StopEarly || res.Pos.Epoch >= 10 || len(h) != res.Pos.Epoch {
+		t.Fatalf("stop %s at %+v with %d validations", res.Stop, res.Pos, len(h))
 	}
 	bestI := 0
 	for i, p := range h {
@@ -122,8 +127,8 @@ func TestBestCheckpointAndPatience(t *testing.T) {
 	if res.Best == nil || res.Best.Loss != h[bestI].ValidLoss {
 		t.Fatalf("best %+v, history %+v", res.Best, h)
 	}
-	// The best model, not the last, is in best.safetensors.
-	best, err := LoadBest(tr.Dir)
+	// The best model, not the last, is what Load reads.
+	best, err := Load(tr.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,15 +144,26 @@ func TestBestCheckpointAndPatience(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !b.Done() {
-		t.Error("resumed early-stopped run is not done")
+	if !slices.EqualFunc(paramsOf(b.Loop().BestParams()), paramsCopy(best), slices.Equal) {
+		t.Error("resumed trainer's best parameters differ from model.safetensors")
 	}
-	if !slices.EqualFunc(b.bestParams, paramsCopy(best), slices.Equal) {
-		t.Error("resumed trainer's best parameters differ from best.safetensors")
+	if r, err := b.Run(context.Background(), nil); err != nil || r.Stop != train.StopEarly || r.Steps != 0 {
+		t.Errorf("resumed early-stopped run: %s after %d steps, err %v", r.Stop, r.Steps, err)
 	}
 }
 
-func TestLoadBestWithoutValidation(t *testing.T) {
+// paramsOf returns the data of ps.
+func paramsOf(ps []*nn.Param) [][]float32 {
+	out := make([][]float32, len(ps))
+	for i, p := range ps {
+		out[i] = p.Data
+	}
+	return out
+}
+
+// TestLoadWithoutValidation checks that without validation data the
+// model file holds the latest weights.
+func TestLoadWithoutValidation(t *testing.T) {
 	m, err := New(Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -160,10 +176,38 @@ func TestLoadBestWithoutValidation(t *testing.T) {
 	if _, err := tr.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadBest(tr.Dir); err == nil {
-		t.Error("LoadBest of a run without validation: no error")
+	m2, err := Load(tr.Dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := Load(tr.Dir); err != nil {
-		t.Errorf("Load: %v", err)
+	if !slices.EqualFunc(paramsCopy(m2), paramsCopy(m), slices.Equal) {
+		t.Error("model.safetensors of a run without validation is not the latest weights")
+	}
+}
+
+// TestCosineSchedule checks that Schedule "cosine" follows
+// optim.CosineWarmup over the step budget.
+func TestCosineSchedule(t *testing.T) {
+	m, err := New(Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTrainer(m, patternStream(200, 1), nil,
+		TrainConfig{Batch: 2, BPTT: 5, MaxSteps: 30, Optimizer: "sgd", LR: 0.5, Schedule: "cosine", Warmup: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := optim.CosineWarmup(0.5, 4, 30, 0)
+	n := 0
+	res, err := tr.Run(context.Background(), func(e train.Event) {
+		if s, ok := e.(train.StepEvent); ok {
+			if s.LR != want(n) {
+				t.Errorf("step %d: lr %v, want %v", n, s.LR, want(n))
+			}
+			n++
+		}
+	})
+	if err != nil || n != 30 || res.Stop != train.StopSteps {
+		t.Errorf("%d steps, stop %s, err %v", n, res.Stop, err)
 	}
 }

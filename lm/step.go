@@ -14,9 +14,10 @@ type generator struct {
 	m       *Model
 	rnn     *nn.RNN // the RNN st steps (a new one needs a new stepper)
 	st      *nn.Stepper
-	table   bool               // the first layer's input projections come from the stepper's table
-	threads int                // the stepper's goroutines
-	logits  []float32          // [V]
+	table   bool      // the first layer's input projections come from the stepper's table
+	threads int       // the stepper's goroutines
+	logits  []float32 // [V]
+	adapt   nn.AdaptiveScratch
 	dec     *tensor.Int8Matrix // the int8 decoder weight of a quantized model, else nil
 }
 
@@ -137,6 +138,12 @@ func (g *generator) step(id int32) ([]float32, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
+	}
+	if a := g.m.Adaptive; a != nil {
+		if err := a.LogProb(g.logits, h, 1, &g.adapt); err != nil {
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+		return g.logits, nil
 	}
 	d := g.m.Decoder
 	if g.dec != nil {

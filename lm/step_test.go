@@ -51,17 +51,19 @@ func TestGeneratorMatchesForward(t *testing.T) {
 			layers, hidden, tokens int
 			tied                   bool
 			initRange              float64
+			cutoffs                []int
 		}{
-			{1, 24, 40, false, 0.3}, // V <= steps: input table, one goroutine
-			{3, 48, 5, true, 0.3},   // V > steps: embedding row through W_ih
+			{1, 24, 40, false, 0.3, nil}, // V <= steps: input table, one goroutine
+			{3, 48, 5, true, 0.3, nil},   // V > steps: embedding row through W_ih
 			// Large enough to split the step over goroutines; with the
 			// default initialisation, as uniform(-0.3, 0.3) recurrent
 			// weights at H=512 make the state chaotic enough to amplify
 			// float32 rounding past the tolerance within a few steps.
-			{2, 512, 12, false, 0},
+			{2, 512, 12, false, 0, nil},
+			{2, 16, 20, false, 0.3, []int{4, 7}}, // adaptive softmax
 		} {
-			t.Run(fmt.Sprintf("%s/L%d/H%d/steps%d", cell, c.layers, c.hidden, c.tokens), func(t *testing.T) {
-				m, err := New(Config{Cell: cell, VocabSize: 11, EmbedDim: c.hidden, Hidden: c.hidden, Layers: c.layers, Tied: c.tied, Dropout: 0.3, InitRange: c.initRange}, nil, 5)
+			t.Run(fmt.Sprintf("%s/L%d/H%d/steps%d/adaptive%v", cell, c.layers, c.hidden, c.tokens, c.cutoffs), func(t *testing.T) {
+				m, err := New(Config{Cell: cell, VocabSize: 11, EmbedDim: c.hidden, Hidden: c.hidden, Layers: c.layers, Tied: c.tied, Dropout: 0.3, InitRange: c.initRange, AdaptiveCutoffs: c.cutoffs}, nil, 5)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -4,9 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
+	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 // TrainConfig holds the training hyper-parameters (stored in config.json).
@@ -15,11 +20,13 @@ type TrainConfig struct {
 	Batch int `json:"batch_size"`
 	// BPTT is the truncation length T of each chunk.
 	BPTT int `json:"bptt"`
-	// Epochs is the number of passes over the training stream.
+	// Epochs stops training after this many passes over the training
+	// stream (0: unbounded; then MaxSteps or TimeLimit must be set).
 	Epochs int `json:"epochs"`
-	// MaxSteps stops training after this many optimizer steps (0: no cap).
+	// MaxSteps stops training after exactly this many optimizer steps
+	// (0: no cap). With Epochs too, the first limit reached stops.
 	MaxSteps int64 `json:"max_steps,omitempty"`
-	// Optimizer is "adam" or "sgd".
+	// Optimizer is "adam", "adamw", "sgd", "rmsprop" or "adagrad".
 	Optimizer string `json:"optimizer"`
 	// LR is the initial learning rate.
 	LR float64 `json:"lr"`
@@ -27,9 +34,10 @@ type TrainConfig struct {
 	WeightDecay float64 `json:"weight_decay,omitempty"`
 	// Clip is the maximal global gradient L2 norm (0: no clipping).
 	Clip float64 `json:"clip"`
-	// Anneal divides the learning rate by this factor after an epoch whose
-	// validation loss did not improve (0 or 1: never), as PyTorch's
-	// word_language_model example does with 4.
+	// Anneal divides the learning rate by this factor after a validation
+	// that did not improve on the best (0 or 1: never), as PyTorch's
+	// word_language_model example does with 4 after each epoch. Every
+	// validation counts, those of EvalEvery too.
 	Anneal float64 `json:"anneal,omitempty"`
 	// LRDecay multiplies the learning rate by this factor at the end of
 	// every epoch numbered LRDecayStart or later (epochs count from 1);
@@ -38,8 +46,14 @@ type TrainConfig struct {
 	LRDecay float64 `json:"lr_decay,omitempty"`
 	// LRDecayStart is the first epoch (1-based) after which LRDecay applies.
 	LRDecayStart int `json:"lr_decay_start,omitempty"`
-	// Patience stops training early after this many consecutive
-	// end-of-epoch validations without a new best loss (0: never).
+	// Schedule is "" (constant, changed only by Anneal and LRDecay),
+	// "linear" or "cosine": Warmup steps rising linearly from 0 to LR, then
+	// linearly to 0 or along a half cosine to 0 at the last step of the
+	// budget (MaxSteps, or Epochs times the chunks per epoch).
+	Schedule string `json:"schedule,omitempty"`
+	Warmup   int    `json:"warmup,omitempty"`
+	// Patience stops training early after this many validations in a row
+	// without a new best loss (0: never).
 	Patience int `json:"patience,omitempty"`
 	// EvalBatch is the batch size for validation (0: Batch).
 	EvalBatch int `json:"eval_batch_size,omitempty"`
@@ -61,47 +75,26 @@ func (c *TrainConfig) validate() error {
 	switch {
 	case c.Batch < 1 || c.BPTT < 1:
 		return fmt.Errorf("lm: train: batch_size %d and bptt %d must be positive", c.Batch, c.BPTT)
-	case c.Epochs < 1:
-		return fmt.Errorf("lm: train: epochs %d must be positive", c.Epochs)
-	case !(c.LR > 0):
-		return fmt.Errorf("lm: train: learning rate %v must be positive", c.LR)
-	case c.LRDecay < 0 || c.LRDecayStart < 0 || c.Patience < 0:
-		return errors.New("lm: train: negative lr_decay, lr_decay_start or patience")
+	case c.Epochs < 0:
+		return fmt.Errorf("lm: train: negative epochs %d", c.Epochs)
+	case c.Epochs == 0 && c.MaxSteps == 0 && c.TimeLimit == 0:
+		return errors.New("lm: train: no budget: set epochs, max_steps or time_limit")
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("lm: train: learning rate %v must be positive and finite", c.LR)
+	case c.LRDecay < 0 || c.LRDecayStart < 0 || c.Patience < 0 || c.Warmup < 0:
+		return errors.New("lm: train: negative lr_decay, lr_decay_start, patience or warmup")
 	case c.Clip < 0 || c.Anneal < 0 || c.WeightDecay < 0 || c.EvalBatch < 0 || c.MaxSteps < 0 || c.EvalEvery < 0 || c.CheckpointEvery < 0 || c.TimeLimit < 0:
 		return errors.New("lm: train: negative clip, anneal, weight_decay, eval_batch_size, max_steps, eval_every, checkpoint_every or time_limit")
+	case c.Schedule != "" && c.Schedule != "linear" && c.Schedule != "cosine":
+		return fmt.Errorf("lm: train: schedule %q: want linear, cosine or none", c.Schedule)
 	}
 	return nil
 }
 
-// Position is where training stands: the next chunk to train on and the
-// number of optimizer steps taken.
-type Position struct {
-	Epoch int   `json:"epoch"` // 0-based epoch in progress
-	Chunk int   `json:"chunk"` // next chunk of that epoch
-	Step  int64 `json:"step"`  // optimizer steps so far
-}
-
-// Progress is reported to the callback after every step and validation.
-type Progress struct {
-	// Event is "step", "valid" (a validation finished), "anneal" (the
-	// learning rate was divided), "decay" (LRDecay applied) or "checkpoint" (one was saved).
-	Event string
-	Pos   Position
-	// Chunks is the number of chunks per epoch; MaxSteps the step budget
-	// over the whole run (Epochs*Chunks or MaxSteps, whichever is smaller).
-	Chunks   int
-	MaxSteps int64
-	// Loss is this step's mean training loss (nats per token), AvgLoss the
-	// mean over the epoch so far ("step") or over the steps since the
-	// previous validation ("valid"; 0 if none).
-	Loss, AvgLoss float64
-	GradNorm      float64 // before clipping
-	LR            float64
-	TokensPerSec  float64
-	Elapsed       time.Duration
-	Valid         *Metrics // the validation just done ("valid")
-	Dir           string   // the checkpoint directory ("checkpoint")
-}
+// Position is where training stands (train.Position): the epoch in
+// progress, the next chunk of that epoch (Batch) and the optimizer steps
+// taken.
+type Position = train.Position
 
 // Point is one validation on the loss curves: the step and epoch (1-based,
 // fractional inside an epoch) it was taken at, the mean training loss since
@@ -114,78 +107,151 @@ type Point struct {
 	LR        float64 `json:"lr"`
 }
 
-// BestFile is the file of a training checkpoint that holds the parameters
-// with the lowest validation loss seen so far (same names and format as
-// model.safetensors); LoadBest loads them.
-const BestFile = "best.safetensors"
-
-// Result summarizes a Run.
+// Result summarizes a Run: the loop's result (Best and Last are
+// evaluations; MetricsOf gives their Metrics) and the final validation's
+// Metrics.
 type Result struct {
-	Pos       Position
-	TrainLoss float64  // mean loss of the last (possibly partial) epoch
-	Valid     *Metrics // final validation (nil without validation data)
-	Best      *Metrics // best validation seen
-	Elapsed   time.Duration
-	Tokens    int64 // target tokens trained on in this Run
-	// EarlyStop is set when Patience ended the run.
-	EarlyStop bool
+	train.Result
+	Valid *Metrics // the last validation (nil without validation data)
 }
 
-// Trainer trains a Model on a token stream with truncated BPTT.
+// Trainer trains a Model on a token stream with truncated BPTT on the
+// train.Loop: it is the language model's train.Task (the chunks of the
+// stream in order, the recurrent state carried between them and saved in
+// carry.safetensors) and maps TrainConfig to the loop's options.
 type Trainer struct {
 	Model  *Model
 	Config TrainConfig
 	// Dir, if not empty, is the checkpoint directory written during Run.
 	Dir string
+	// Overwrite lets a new Trainer replace a checkpoint in Dir.
+	Overwrite bool
 
-	opt   Optimizer
-	train []int32
-	valid []int32
-	sb    *text.StreamBatcher
-	state *State
-	pos   Position
-	best  *Metrics
-	x, y  []int32
-
-	// history is every validation so far (kept across resumes), bad the
-	// number of consecutive end-of-epoch validations without improvement,
-	// and sinceLoss/sinceN the training losses since the last point.
-	history   []Point
-	bad       int
-	sinceLoss float64
-	sinceN    int
-	// bestParams is a copy of the parameters at the best validation.
-	bestParams [][]float32
+	task *lmTask
+	opt  optim.Optimizer
+	loop *train.Loop
 }
 
-// keepBest copies the current parameters as the best ones.
-func (t *Trainer) keepBest() {
-	ps := t.Model.Params()
-	if t.bestParams == nil {
-		t.bestParams = make([][]float32, len(ps))
-		for i, p := range ps {
-			t.bestParams[i] = make([]float32, len(p.Data))
+// lmTask is the language model's train.Task.
+type lmTask struct {
+	m            *Model
+	cfg          *TrainConfig
+	train, valid []int32
+	sb           *text.StreamBatcher
+	state        *State
+	x, y         []int32
+}
+
+func (t *lmTask) Params() []*nn.Param { return t.m.Params() }
+
+func (t *lmTask) Epoch(int) (int, error) { return t.sb.NumChunks(), nil }
+
+func (t *lmTask) Step(pos train.Position) (train.StepResult, error) {
+	if pos.Batch == 0 {
+		t.state.Reset()
+	}
+	B := t.cfg.Batch
+	T := t.sb.Chunk(pos.Batch, t.x, t.y)
+	loss, err := t.m.TrainChunk(t.x[:T*B], t.y[:T*B], T, B, t.state, uint64(pos.Step))
+	return train.StepResult{Loss: loss, Items: T * B}, err
+}
+
+func (t *lmTask) Evaluate(ctx context.Context) (*train.Eval, error) {
+	if t.valid == nil {
+		return nil, nil
+	}
+	v, err := t.m.Evaluate(ctx, t.valid, t.cfg.EvalBatch, t.cfg.BPTT)
+	if err != nil {
+		return nil, err
+	}
+	return evalOf(v), nil
+}
+
+// evalOf turns Metrics into a train.Eval (lower loss is better).
+func evalOf(v Metrics) *train.Eval {
+	return &train.Eval{Loss: v.Loss, Score: -v.Loss,
+		Metrics: map[string]float64{"perplexity": v.Perplexity, "bits": v.Bits, "tokens": float64(v.Tokens)}}
+}
+
+// MetricsOf returns the Metrics of an evaluation made by a Trainer (nil
+// for nil).
+func MetricsOf(e *train.Eval) *Metrics {
+	if e == nil {
+		return nil
+	}
+	return &Metrics{Loss: e.Loss, Perplexity: e.Metrics["perplexity"], Bits: e.Metrics["bits"], Tokens: int64(e.Metrics["tokens"])}
+}
+
+func (t *lmTask) Files() ([]checkpoint.File, error) {
+	cfg := *t.cfg
+	files, err := t.m.files(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	carry := map[string]checkpoint.Tensor{"h": {Shape: t.stateShape(), Data: t.state.H}}
+	if t.state.C != nil {
+		carry["c"] = checkpoint.Tensor{Shape: t.stateShape(), Data: t.state.C}
+	}
+	return append(files, checkpoint.TensorsFile(CarryFile, carry, nil)), nil
+}
+
+// Restore reads the carried recurrent state (train.Restorer).
+func (t *lmTask) Restore(ck *checkpoint.Checkpoint) error {
+	carry, _, err := ck.ReadTensors(CarryFile)
+	if err != nil {
+		return err
+	}
+	want := map[string][]float32{"h": t.state.H}
+	if t.state.C != nil {
+		want["c"] = t.state.C
+	}
+	if len(carry) != len(want) {
+		return fmt.Errorf("%s has %d tensors, want %d", ck.Path(CarryFile), len(carry), len(want))
+	}
+	for name, dst := range want {
+		ten, ok := carry[name]
+		if !ok || len(ten.Data) != len(dst) {
+			return fmt.Errorf("%s: tensor %q missing or not of shape %v", ck.Path(CarryFile), name, t.stateShape())
 		}
+		copy(dst, ten.Data)
 	}
-	for i, p := range ps {
-		copy(t.bestParams[i], p.Data)
-	}
+	return nil
 }
 
-// History returns the validations so far (across resumes), oldest first.
-func (t *Trainer) History() []Point { return t.history }
+func (t *lmTask) stateShape() []int {
+	return []int{t.m.Config.Layers, t.cfg.Batch, t.m.Config.Hidden}
+}
 
 // NewTrainer prepares training of m on the train stream, validating on
 // valid (may be nil). The streams must be at least 2*Batch (2*EvalBatch)
 // tokens long.
 func NewTrainer(m *Model, train, valid []int32, cfg TrainConfig) (*Trainer, error) {
+	t, err := newTrainer(m, train, valid, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if t.loop, err = trainNew(t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func trainNew(t *Trainer) (*train.Loop, error) {
+	o, err := t.options()
+	if err != nil {
+		return nil, err
+	}
+	return train.New(t.task, t.opt, o)
+}
+
+func newTrainer(m *Model, trainIDs, valid []int32, cfg TrainConfig) (*Trainer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	if cfg.EvalBatch == 0 {
 		cfg.EvalBatch = cfg.Batch
 	}
-	sb, err := text.NewStreamBatcher(train, cfg.Batch, cfg.BPTT)
+	sb, err := text.NewStreamBatcher(trainIDs, cfg.Batch, cfg.BPTT)
 	if err != nil {
 		return nil, fmt.Errorf("lm: training data: %w", err)
 	}
@@ -194,223 +260,133 @@ func NewTrainer(m *Model, train, valid []int32, cfg TrainConfig) (*Trainer, erro
 			return nil, fmt.Errorf("lm: validation data: %w", err)
 		}
 	}
-	opt, err := NewOptimizer(cfg.Optimizer, m.Params(), cfg.LR, cfg.WeightDecay)
+	opt, err := optim.New(cfg.Optimizer, m.Params(), optim.Options{LR: cfg.LR, WeightDecay: cfg.WeightDecay})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("lm: %w", err)
 	}
 	m.dropSeed = cfg.Seed
-	return &Trainer{Model: m, Config: cfg, opt: opt, train: train, valid: valid, sb: sb,
-		state: m.NewState(cfg.Batch), x: make([]int32, cfg.BPTT*cfg.Batch), y: make([]int32, cfg.BPTT*cfg.Batch)}, nil
+	t := &Trainer{Model: m, Config: cfg, opt: opt}
+	t.task = &lmTask{m: m, cfg: &t.Config, train: trainIDs, valid: valid, sb: sb, state: m.NewState(cfg.Batch),
+		x: make([]int32, cfg.BPTT*cfg.Batch), y: make([]int32, cfg.BPTT*cfg.Batch)}
+	return t, nil
+}
+
+// options maps the configuration to the loop's options.
+func (t *Trainer) options() (train.Options, error) {
+	c := &t.Config
+	if err := c.validate(); err != nil {
+		return train.Options{}, err
+	}
+	o := train.Options{Epochs: c.Epochs, Steps: c.MaxSteps, TimeLimit: c.TimeLimit, EvalEvery: c.EvalEvery, Patience: c.Patience,
+		Clip: c.Clip, DecayFactor: c.LRDecay, DecayStart: c.LRDecayStart, Dir: t.Dir, SaveEvery: c.CheckpointEvery,
+		Overwrite: t.Overwrite, Meta: map[string]string{"format": "pt", "model": "recurrent-lm"},
+		Data: []train.Fingerprint{train.FingerprintIDs("train", t.task.train), train.FingerprintIDs("valid", t.task.valid)}}
+	if c.Anneal > 1 {
+		o.PlateauFactor = 1 / c.Anneal
+	}
+	if c.Schedule != "" {
+		total := int64(0)
+		if c.Epochs > 0 {
+			total = int64(c.Epochs) * int64(t.Chunks())
+		}
+		if c.MaxSteps > 0 && (total == 0 || c.MaxSteps < total) {
+			total = c.MaxSteps
+		}
+		if total == 0 {
+			return o, fmt.Errorf("lm: train: the %s schedule needs epochs or max_steps", c.Schedule)
+		}
+		if c.Schedule == "linear" {
+			o.Schedule = optim.LinearWarmupDecay(c.LR, c.Warmup, int(total))
+		} else {
+			o.Schedule = optim.CosineWarmup(c.LR, c.Warmup, int(total), 0)
+		}
+	}
+	return o, nil
 }
 
 // Pos returns the current position.
-func (t *Trainer) Pos() Position { return t.pos }
+func (t *Trainer) Pos() Position { return t.loop.Pos() }
 
 // LR returns the current learning rate.
 func (t *Trainer) LR() float64 { return t.opt.LR() }
 
+// SetLR sets the learning rate from the next step on (a Schedule, if
+// any, still decides the rates).
+func (t *Trainer) SetLR(lr float64) { t.opt.SetLR(lr) }
+
 // Chunks returns the number of chunks per epoch.
-func (t *Trainer) Chunks() int { return t.sb.NumChunks() }
+func (t *Trainer) Chunks() int { return t.task.sb.NumChunks() }
 
-func (t *Trainer) maxSteps() int64 {
-	n := int64(t.Config.Epochs) * int64(t.sb.NumChunks())
-	if t.Config.MaxSteps > 0 {
-		n = min(n, t.Config.MaxSteps)
+// Loop returns the training loop (its Best, History, BestParams...).
+func (t *Trainer) Loop() *train.Loop { return t.loop }
+
+// History returns the validations so far (across resumes), oldest first.
+func (t *Trainer) History() []Point {
+	h := t.loop.History()
+	out := make([]Point, len(h))
+	for i, e := range h {
+		out[i] = Point{Step: e.Step, Epoch: e.Epoch, TrainLoss: e.TrainLoss, ValidLoss: e.Loss, LR: e.LR}
 	}
-	return n
+	return out
 }
-
-// Done reports whether the step budget is used up.
-func (t *Trainer) Done() bool {
-	return t.pos.Step >= t.maxSteps() || t.pos.Epoch >= t.Config.Epochs || t.earlyStopped()
-}
-
-// earlyStopped reports whether Patience epochs in a row failed to improve
-// the validation loss.
-func (t *Trainer) earlyStopped() bool { return t.Config.Patience > 0 && t.bad >= t.Config.Patience }
 
 // Validate evaluates the model on the validation stream (nil metrics
 // without one).
 func (t *Trainer) Validate(ctx context.Context) (*Metrics, error) {
-	if t.valid == nil {
-		return nil, nil
-	}
-	v, err := t.Model.Evaluate(ctx, t.valid, t.Config.EvalBatch, t.Config.BPTT)
-	if err != nil {
-		return nil, err
-	}
-	return &v, nil
+	e, err := t.task.Evaluate(ctx)
+	return MetricsOf(e), err
 }
 
 // Run trains until the epochs or MaxSteps are done, the time limit passes,
-// or ctx is cancelled. Cancellation saves a checkpoint (when Dir is set) at
-// the exact position reached and returns ctx's error; a later Resume
-// continues as if never interrupted. progress may be nil.
-func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (Result, error) {
-	report := func(p Progress) {
-		if progress != nil {
-			progress(p)
-		}
+// early stopping triggers, the loss diverges or ctx is cancelled, with the
+// loop's rules (see package train): cancellation saves a checkpoint (when
+// Dir is set) at the exact position reached and returns ctx's error, and a
+// later Resume continues as if never interrupted. The model holds the
+// latest weights after Run; the checkpoint's model.safetensors the best.
+// progress, which may be nil, receives the loop's events.
+func (t *Trainer) Run(ctx context.Context, progress func(train.Event)) (Result, error) {
+	o, err := t.options()
+	if err != nil {
+		return Result{}, err
 	}
-	cfg := t.Config
-	start := time.Now()
-	chunks := t.sb.NumChunks()
-	B := cfg.Batch
-	var (
-		res       Result
-		epochLoss float64
-		epochN    int
-		lastValid *Metrics
-	)
-	base := Progress{Chunks: chunks, MaxSteps: t.maxSteps()}
-	validate := func() error {
-		v, err := t.Validate(ctx)
-		if err != nil || v == nil {
-			return err
-		}
-		lastValid = v
-		pt := Point{Step: t.pos.Step, Epoch: float64(t.pos.Epoch) + float64(t.pos.Chunk)/float64(chunks),
-			ValidLoss: v.Loss, LR: t.opt.LR()}
-		if t.sinceN > 0 {
-			pt.TrainLoss = t.sinceLoss / float64(t.sinceN)
-		}
-		t.sinceLoss, t.sinceN = 0, 0
-		t.history = append(t.history, pt)
-		improved := t.best == nil || v.Loss < t.best.Loss
-		if improved {
-			b := *v
-			t.best = &b
-			t.keepBest()
-		}
-		p := base
-		p.Event, p.Pos, p.Valid, p.LR, p.Elapsed, p.AvgLoss = "valid", t.pos, v, t.opt.LR(), time.Since(start), pt.TrainLoss
-		report(p)
-		return nil
-	}
-	save := func() error {
-		if t.Dir == "" {
-			return nil
-		}
-		if err := t.Save(t.Dir); err != nil {
-			return err
-		}
-		p := base
-		p.Event, p.Pos, p.Dir, p.Elapsed = "checkpoint", t.pos, t.Dir, time.Since(start)
-		report(p)
-		return nil
-	}
-	finish := func(err error) (Result, error) {
-		if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			// Interrupted (also inside a validation): keep the exact
-			// position so that Resume continues from here.
-			if serr := save(); serr != nil {
-				err = errors.Join(err, serr)
-			}
-		}
-		res.Pos, res.Elapsed, res.Best = t.pos, time.Since(start), t.best
-		if epochN > 0 {
-			res.TrainLoss = epochLoss / float64(epochN)
-		}
-		return res, err
-	}
+	o.Progress = progress
+	t.loop.Options = o
+	res, err := t.loop.Run(ctx)
+	return Result{Result: res, Valid: MetricsOf(res.Last)}, err
+}
 
-	stopped := false
-	for !t.Done() && !stopped {
-		if t.pos.Chunk == 0 {
-			t.state.Reset()
-		}
-		for t.pos.Chunk < chunks {
-			if err := ctx.Err(); err != nil {
-				return finish(err)
-			}
-			if t.pos.Step >= t.maxSteps() || (cfg.TimeLimit > 0 && time.Since(start) >= cfg.TimeLimit) {
-				stopped = true
-				break
-			}
-			T := t.sb.Chunk(t.pos.Chunk, t.x, t.y)
-			t.opt.ZeroGrad()
-			loss, err := t.Model.TrainChunk(t.x[:T*B], t.y[:T*B], T, B, t.state, uint64(t.pos.Step))
-			if err != nil {
-				return finish(fmt.Errorf("lm: epoch %d chunk %d (step %d): %w", t.pos.Epoch, t.pos.Chunk, t.pos.Step, err))
-			}
-			norm := clipGradNorm(t.Model.Params(), cfg.Clip)
-			if err := t.opt.Step(); err != nil {
-				return finish(fmt.Errorf("lm: epoch %d chunk %d (step %d): %w", t.pos.Epoch, t.pos.Chunk, t.pos.Step, err))
-			}
-			t.pos.Chunk++
-			t.pos.Step++
-			epochLoss += loss
-			epochN++
-			t.sinceLoss += loss
-			t.sinceN++
-			res.Tokens += int64(T * B)
-			el := time.Since(start)
-			p := base
-			p.Event, p.Pos, p.Loss, p.AvgLoss, p.GradNorm, p.LR, p.Elapsed = "step", t.pos, loss, epochLoss/float64(epochN), norm, t.opt.LR(), el
-			if s := el.Seconds(); s > 0 {
-				p.TokensPerSec = float64(res.Tokens) / s
-			}
-			report(p)
-			if cfg.EvalEvery > 0 && t.pos.Step%cfg.EvalEvery == 0 && t.pos.Chunk < chunks {
-				if err := validate(); err != nil {
-					return finish(err)
-				}
-			}
-			if cfg.CheckpointEvery > 0 && t.pos.Step%cfg.CheckpointEvery == 0 && t.pos.Chunk < chunks {
-				if err := save(); err != nil {
-					return finish(err)
-				}
-			}
-		}
-		if t.pos.Chunk >= chunks {
-			// End of epoch: validate, anneal, move on, checkpoint.
-			prevBest := t.best
-			lastValid = nil
-			if err := validate(); err != nil {
-				return finish(err)
-			}
-			worse := prevBest != nil && lastValid != nil && lastValid.Loss >= prevBest.Loss
-			if cfg.Anneal > 1 && worse {
-				t.opt.SetLR(t.opt.LR() / cfg.Anneal)
-				p := base
-				p.Event, p.Pos, p.LR, p.Elapsed = "anneal", t.pos, t.opt.LR(), time.Since(start)
-				report(p)
-			}
-			if cfg.LRDecay > 0 && cfg.LRDecay != 1 && t.pos.Epoch+1 >= cfg.LRDecayStart {
-				t.opt.SetLR(t.opt.LR() * cfg.LRDecay)
-				p := base
-				p.Event, p.Pos, p.LR, p.Elapsed = "decay", t.pos, t.opt.LR(), time.Since(start)
-				report(p)
-			}
-			if lastValid != nil {
-				if worse {
-					t.bad++
-				} else {
-					t.bad = 0
-				}
-			}
-			res.EarlyStop = t.earlyStopped()
-			res.TrainLoss = epochLoss / float64(max(epochN, 1))
-			t.pos.Epoch++
-			t.pos.Chunk = 0
-			epochLoss, epochN = 0, 0
-			if err := save(); err != nil {
-				return finish(err)
-			}
-		}
+// Save writes a complete training checkpoint to dir: the model files, the
+// best weights (model.safetensors), the latest (last.safetensors), the
+// optimizer state, the carried recurrent state (carry.safetensors) and
+// state.json.
+func (t *Trainer) Save(dir string) error { return t.loop.Save(dir) }
+
+// Resume reopens a training checkpoint written by a Trainer on the same
+// train and valid streams (checked by length and hash) and returns a
+// trainer that continues exactly where the saved one stopped. The caller
+// may change the budget and schedule fields of Config (Epochs, MaxSteps,
+// TimeLimit, Clip, Anneal, LRDecay, Patience, EvalEvery, CheckpointEvery)
+// and the rate (SetLR) before Run; the architecture, Batch, BPTT,
+// Optimizer and Seed are the checkpoint's.
+func Resume(dir string, trainIDs, valid []int32) (*Trainer, error) {
+	m, _, tc, err := load(dir)
+	if err != nil {
+		return nil, err
 	}
-	if stopped {
-		if err := validate(); err != nil {
-			return finish(err)
-		}
-		if err := save(); err != nil {
-			return finish(err)
-		}
+	if tc == nil {
+		return nil, fmt.Errorf("lm: %s is a model checkpoint without training state", dir)
 	}
-	res.Valid = lastValid
-	r, err := finish(nil)
-	if epochN == 0 {
-		r.TrainLoss = res.TrainLoss
+	t, err := newTrainer(m, trainIDs, valid, *tc)
+	if err != nil {
+		return nil, err
 	}
-	return r, err
+	t.Dir = dir
+	o, err := t.options()
+	if err != nil {
+		return nil, err
+	}
+	if t.loop, err = train.Resume(dir, t.task, t.opt, o); err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	return t, nil
 }

@@ -3,6 +3,7 @@ package lm
 import (
 	"context"
 	"errors"
+	"github.com/recurrent-go/recurrent/train"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -30,8 +31,8 @@ func TestTrainLearns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	train, valid := patternStream(4000, 1), patternStream(800, 2)
-	tr, err := NewTrainer(m, train, valid, TrainConfig{Batch: 8, BPTT: 10, Epochs: 3, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 1})
+	trainIDs, valid := patternStream(4000, 1), patternStream(800, 2)
+	tr, err := NewTrainer(m, trainIDs, valid, TrainConfig{Batch: 8, BPTT: 10, Epochs: 3, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,16 +41,16 @@ func TestTrainLearns(t *testing.T) {
 		t.Fatal(err)
 	}
 	var steps, valids, checkpoints int
-	res, err := tr.Run(context.Background(), func(p Progress) {
-		switch p.Event {
-		case "step":
+	res, err := tr.Run(context.Background(), func(e train.Event) {
+		switch p := e.(type) {
+		case train.StepEvent:
 			steps++
 			if p.Pos.Step != int64(steps) || math.IsNaN(p.Loss) || p.LR != 0.01 {
 				t.Errorf("step report %+v", p)
 			}
-		case "valid":
+		case train.EvalEvent:
 			valids++
-		case "checkpoint":
+		case train.CheckpointEvent:
 			checkpoints++
 		}
 	})
@@ -57,7 +58,7 @@ func TestTrainLearns(t *testing.T) {
 		t.Fatal(err)
 	}
 	chunks := tr.Chunks()
-	if steps != 3*chunks || valids != 3 || checkpoints != 0 || res.Pos != (Position{Epoch: 3, Chunk: 0, Step: int64(3 * chunks)}) {
+	if steps != 3*chunks || valids != 3 || checkpoints != 0 || res.Pos != (Position{Epoch: 3, Batch: 0, Step: int64(3 * chunks)}) {
 		t.Errorf("steps %d valids %d checkpoints %d pos %+v (chunks %d)", steps, valids, checkpoints, res.Pos, chunks)
 	}
 	// Noise is 1/20 uniform over 7 tokens, so the best achievable loss is
@@ -83,13 +84,13 @@ func TestResumeExact(t *testing.T) {
 	cfg := Config{Cell: "lstm", VocabSize: 7, EmbedDim: 6, Hidden: 6, Layers: 2, Dropout: 0.2, Tied: true}
 	tc := TrainConfig{Batch: 4, BPTT: 7, Epochs: 3, Optimizer: "adam", LR: 0.005, Clip: 0.5, Anneal: 2, Seed: 11,
 		LRDecay: 0.7, LRDecayStart: 2, Patience: 3}
-	train, valid := patternStream(300, 3), patternStream(120, 4)
+	trainIDs, valid := patternStream(300, 3), patternStream(120, 4)
 	newTrainer := func() *Trainer {
 		m, err := New(cfg, nil, 5)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr, err := NewTrainer(m, train, valid, tc)
+		tr, err := NewTrainer(m, trainIDs, valid, tc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,8 +116,8 @@ func TestResumeExact(t *testing.T) {
 		a := newTrainer()
 		a.Dir = dir
 		cctx, cancel := context.WithCancel(ctx)
-		_, err := a.Run(cctx, func(p Progress) {
-			if p.Event == "step" && p.Pos.Step == stopAt {
+		_, err := a.Run(cctx, func(e train.Event) {
+			if p, ok := e.(train.StepEvent); ok && p.Pos.Step == stopAt {
 				cancel()
 			}
 		})
@@ -124,7 +125,7 @@ func TestResumeExact(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("stop at %d: err %v, want context.Canceled", stopAt, err)
 		}
-		b, err := Resume(dir, train, valid)
+		b, err := Resume(dir, trainIDs, valid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,8 +156,8 @@ func TestResumeExact(t *testing.T) {
 
 func TestResumeChecksData(t *testing.T) {
 	m, _ := New(Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
-	train, valid := patternStream(200, 5), patternStream(60, 6)
-	tr, err := NewTrainer(m, train, valid, TrainConfig{Batch: 2, BPTT: 5, Epochs: 1, MaxSteps: 2, Optimizer: "sgd", LR: 0.1})
+	trainIDs, valid := patternStream(200, 5), patternStream(60, 6)
+	tr, err := NewTrainer(m, trainIDs, valid, TrainConfig{Batch: 2, BPTT: 5, Epochs: 1, MaxSteps: 2, Optimizer: "sgd", LR: 0.1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,12 +165,12 @@ func TestResumeChecksData(t *testing.T) {
 	if _, err := tr.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	other := slices.Clone(train)
+	other := slices.Clone(trainIDs)
 	other[7]++
-	if _, err := Resume(tr.Dir, other, valid); err == nil || !strings.Contains(err.Error(), "training data differs") {
+	if _, err := Resume(tr.Dir, other, valid); err == nil || !strings.Contains(err.Error(), "the train data differ") {
 		t.Errorf("resume on other data: %v", err)
 	}
-	if _, err := Resume(tr.Dir, train, nil); err == nil {
+	if _, err := Resume(tr.Dir, trainIDs, nil); err == nil {
 		t.Error("resume without the validation data accepted")
 	}
 	// A model-only checkpoint cannot be resumed but loads.
@@ -177,7 +178,7 @@ func TestResumeChecksData(t *testing.T) {
 	if err := m.Save(dir2); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Resume(dir2, train, valid); err == nil {
+	if _, err := Resume(dir2, trainIDs, valid); err == nil {
 		t.Error("resumed a model-only checkpoint")
 	}
 	m2, err := Load(dir2)
@@ -213,7 +214,7 @@ func TestTrainerErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tr.Run(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "chunk 0") {
+	if _, err := tr.Run(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "batch 1 (step 1)") {
 		t.Errorf("bad id: %v", err)
 	}
 }

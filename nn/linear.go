@@ -106,9 +106,9 @@ func (l *Linear) BackwardParams(dy []float32) error {
 
 // ensureLen returns buf resliced to n elements, reallocating only when its
 // capacity is too small. Contents are unspecified.
-func ensureLen(buf []float32, n int) []float32 {
+func ensureLen[T any](buf []T, n int) []T {
 	if cap(buf) < n {
-		return make([]float32, n)
+		return make([]T, n)
 	}
 	return buf[:n]
 }

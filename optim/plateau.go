@@ -47,6 +47,12 @@ func (s *ReduceLROnPlateau) Step(metric float64) bool {
 	} else {
 		s.bad++
 	}
+	return s.afterObserve()
+}
+
+// afterObserve applies the cooldown and, after more than Patience bad
+// evaluations, lowers the rate; it reports whether it did.
+func (s *ReduceLROnPlateau) afterObserve() bool {
 	if s.cooldown > 0 {
 		s.cooldown--
 		s.bad = 0
@@ -67,3 +73,35 @@ func (s *ReduceLROnPlateau) Step(metric float64) bool {
 
 // Best returns the best metric seen so far (+Inf before the first Step).
 func (s *ReduceLROnPlateau) Best() float64 { return s.best }
+
+// Observe records one evaluation whose improvement the caller decided
+// (for example a training loop that already keeps the best model by its
+// own rule) and reports whether the learning rate was lowered: the
+// counting, cooldown and reduction are those of Step.
+func (s *ReduceLROnPlateau) Observe(improved bool) bool {
+	if improved {
+		s.bad = 0
+	} else {
+		s.bad++
+	}
+	return s.afterObserve()
+}
+
+// PlateauState is the resumable part of a ReduceLROnPlateau: the bad
+// evaluations counted and the cooldown left (the best metric is kept by
+// callers of Observe; Step callers restore it with SetState's best).
+type PlateauState struct {
+	Bad      int `json:"bad"`
+	Cooldown int `json:"cooldown,omitempty"`
+}
+
+// State returns the counters a resumed run needs.
+func (s *ReduceLROnPlateau) State() PlateauState {
+	return PlateauState{Bad: s.bad, Cooldown: s.cooldown}
+}
+
+// SetState restores counters returned by State and the best metric
+// (+Inf: none yet).
+func (s *ReduceLROnPlateau) SetState(st PlateauState, best float64) {
+	s.bad, s.cooldown, s.best = st.Bad, st.Cooldown, best
+}

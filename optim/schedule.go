@@ -55,3 +55,9 @@ func CosineWarmup(base float64, warmup, total int, minLR float64) Schedule {
 		return minLR + (base-minLR)*(1+math.Cos(math.Pi*progress))/2
 	}
 }
+
+// InverseTimeDecay returns base / (1 + decay*step), the schedule of
+// Lample et al. (2016) when counted in epochs.
+func InverseTimeDecay(base, decay float64) Schedule {
+	return func(step int) float64 { return base / (1 + decay*float64(max(step, 0))) }
+}

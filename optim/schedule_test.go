@@ -18,6 +18,7 @@ func TestSchedules(t *testing.T) {
 			0: 0, 1: 0.25, 3: 0.75, 4: 1, 8: 0.5, 12: 0, 20: 0}},
 		{"cosine warmup", CosineWarmup(1, 2, 6, 0.1), map[int]float64{
 			0: 0, 1: 0.5, 2: 1, 4: 0.55, 6: 0.1, 10: 0.1}},
+		{"inverse time", InverseTimeDecay(1, 0.5), map[int]float64{0: 1, 1: 1 / 1.5, 2: 0.5}},
 	}
 	for _, tc := range tests {
 		for step, want := range tc.want {
@@ -70,5 +71,35 @@ func TestReduceLROnPlateau(t *testing.T) {
 	}
 	if _, err := NewReduceLROnPlateau(o, 1, 0); err == nil {
 		t.Error("accepted factor 1")
+	}
+}
+
+// TestPlateauObserve checks that Observe counts the caller's verdicts as
+// Step counts its own, and that State and SetState carry the counters.
+func TestPlateauObserve(t *testing.T) {
+	o, err := NewSGD(testParams(), SGDConfig{LR: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewReduceLROnPlateau(o, 0.25, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, st := range []struct {
+		improved, reduced bool
+		lr                float64
+	}{{true, false, 1}, {false, false, 1}, {false, true, 0.25}, {false, false, 0.25}} {
+		if got := s.Observe(st.improved); got != st.reduced || o.LR() != st.lr {
+			t.Fatalf("evaluation %d: reduced %v lr %v, want %v and %v", i, got, o.LR(), st.reduced, st.lr)
+		}
+	}
+	st := s.State()
+	if st.Bad != 1 {
+		t.Fatalf("state %+v, want 1 bad", st)
+	}
+	r, _ := NewReduceLROnPlateau(o, 0.25, 1)
+	r.SetState(st, math.Inf(1))
+	if !r.Observe(false) || o.LR() != 0.25*0.25 {
+		t.Errorf("restored plateau: lr %v, want a reduction to %v", o.LR(), 0.25*0.25)
 	}
 }

@@ -337,26 +337,5 @@ func ScoreSentences(gold, pred [][]string) (Result, error) {
 // Evaluate, the tag score command or the original script. pred[i] holds
 // the predicted tags of sents[i].
 func WriteEvalInput(w io.Writer, sents []Sentence, pred [][]string) error {
-	if len(sents) != len(pred) {
-		return fmt.Errorf("tag: %d sentences but %d predictions", len(sents), len(pred))
-	}
-	bw := bufio.NewWriter(w)
-	for i, s := range sents {
-		if len(pred[i]) != len(s.Tokens) {
-			return fmt.Errorf("tag: sentence %d (line %d): %d tokens but %d predicted tags", i, s.Line, len(s.Tokens), len(pred[i]))
-		}
-		for k, tok := range s.Tokens {
-			bw.WriteString(tok)
-			bw.WriteByte(' ')
-			bw.WriteString(s.Tags[k])
-			bw.WriteByte(' ')
-			bw.WriteString(pred[i][k])
-			bw.WriteByte('\n')
-		}
-		bw.WriteByte('\n')
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("tag: write: %w", err)
-	}
-	return nil
+	return writeRows(w, sents, pred, func(s *Sentence, k int) string { return s.Tokens[k] + " " + s.Tags[k] })
 }

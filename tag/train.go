@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
-	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/text"
@@ -287,7 +286,7 @@ func NewTrainer(m *Model, train *Data, dev []Sentence, cfg TrainConfig) (*Traine
 	if cfg.EvalBatch == 0 {
 		cfg.EvalBatch = 128
 	}
-	opt, err := lm.NewOptimizer(cfg.Optimizer, m.Trainable(), cfg.LR, cfg.WeightDecay)
+	opt, err := optim.New(cfg.Optimizer, m.Trainable(), optim.Options{LR: cfg.LR, WeightDecay: cfg.WeightDecay})
 	if err != nil {
 		return nil, fmt.Errorf("tag: %w", err)
 	}
@@ -582,21 +581,34 @@ func viterbi(lp []float32, L, K int, allowed, start []bool) []int {
 		}
 	}
 	path := make([]int, L)
-	if math.IsInf(float64(score[end]), -1) {
-		for t := range L {
-			a := 0
-			for k := range K {
-				if lp[t*K+k] > lp[t*K+a] {
-					a = k
-				}
-			}
-			path[t] = a
-		}
-		return path
+	// No allowed path has a finite score (or the scores are NaN, as from a
+	// model with non-finite weights): fall back to the per-token argmax.
+	if !(score[end] > neg) {
+		return argmaxPath(lp, L, K)
 	}
 	path[L-1] = end
 	for t := L - 1; t > 0; t-- {
-		path[t-1] = int(back[t*K+path[t]])
+		b := back[t*K+path[t]]
+		if b < 0 {
+			return argmaxPath(lp, L, K)
+		}
+		path[t-1] = int(b)
+	}
+	return path
+}
+
+// argmaxPath returns each token's most probable tag of lp [L, K] (the
+// first when none compares greater, as with NaN scores).
+func argmaxPath(lp []float32, L, K int) []int {
+	path := make([]int, L)
+	for t := range L {
+		a := 0
+		for k := range K {
+			if lp[t*K+k] > lp[t*K+a] {
+				a = k
+			}
+		}
+		path[t] = a
 	}
 	return path
 }

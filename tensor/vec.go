@@ -35,6 +35,11 @@ func Add(dst, a, b []float32) {
 	add(dst, a[:len(dst)], b[:len(dst)])
 }
 
+// AddScalar computes dst = x + c elementwise over len(dst) elements.
+func AddScalar(dst, x []float32, c float32) {
+	addScalar(dst, x[:len(dst)], c)
+}
+
 // Mul computes dst = a * b elementwise over len(dst) elements.
 func Mul(dst, a, b []float32) {
 	mul(dst, a[:len(dst)], b[:len(dst)])

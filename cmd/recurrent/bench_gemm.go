@@ -3,11 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
-	"slices"
 	"time"
 
-	"github.com/recurrent-go/recurrent/tensor"
+	"github.com/recurrent-go/recurrent/bench"
 	"github.com/spf13/cobra"
 )
 
@@ -15,33 +13,10 @@ func init() {
 	benchCmd.AddCommand(newBenchGemmCmd())
 }
 
-// gemmResult is the --json output of bench gemm.
-type gemmResult struct {
-	M            int     `json:"m"`
-	N            int     `json:"n"`
-	K            int     `json:"k"`
-	TransA       bool    `json:"trans_a"`
-	TransB       bool    `json:"trans_b"`
-	Threads      int     `json:"threads"`
-	Kernel       string  `json:"kernel"`
-	GFLOPS       float64 `json:"gflops"`        // best sample
-	GFLOPSMedian float64 `json:"gflops_median"` // median sample
-	// GFLOPSCPU is the work done per second of process CPU time, times
-	// the thread count: on a machine shared with other jobs it estimates
-	// the unloaded rate better than wall-clock samples (0 if unknown).
-	GFLOPSCPU float64 `json:"gflops_cpu"`
-	Samples   int     `json:"samples"`
-	CallsPer  int     `json:"calls_per_sample"`
-}
-
 func newBenchGemmCmd() *cobra.Command {
 	var (
-		m, n, k        int
-		transA, transB bool
-		threads        int
-		asJSON         bool
-		kernel         string
-		duration       time.Duration
+		c      bench.GemmConfig
+		asJSON bool
 	)
 	cmd := &cobra.Command{
 		Use:   "gemm",
@@ -52,97 +27,31 @@ and the work per second of process CPU time times the thread count
 (gflops_cpu), which is the robust estimate on a machine shared with other jobs.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if m < 0 || n < 0 || k < 0 {
-				return fmt.Errorf("bench gemm: dimensions must be non-negative, got m=%d n=%d k=%d", m, n, k)
+			var err error
+			if c.Threads, err = threadsFlag(cmd); err != nil {
+				return fmt.Errorf("bench gemm: %w", err)
 			}
-			if threads < 0 {
-				return fmt.Errorf("bench gemm: --threads must be >= 0, got %d", threads)
-			}
-			if kernel != "" {
-				prev := tensor.GemmKernel()
-				if err := tensor.SetGemmKernel(kernel); err != nil {
-					return fmt.Errorf("bench gemm: %w", err)
-				}
-				defer tensor.SetGemmKernel(prev)
-			}
-			tensor.SetThreads(threads)
-			defer tensor.SetThreads(0)
-			ar, ac := m, k
-			if transA {
-				ar, ac = k, m
-			}
-			br, bc := k, n
-			if transB {
-				br, bc = n, k
-			}
-			rng := rand.New(rand.NewPCG(1, 2))
-			fill := func(s []float32) []float32 {
-				for i := range s {
-					s[i] = rng.Float32()*2 - 1
-				}
-				return s
-			}
-			a := fill(make([]float32, ar*ac))
-			b := fill(make([]float32, br*bc))
-			c := make([]float32, m*n)
-			lda, ldb, ldc := max(ac, 1), max(bc, 1), max(n, 1)
-			call := func() { tensor.Sgemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc) }
-
-			// Calibrate: enough calls per sample for a sample to take >= 1ms.
-			call()
-			per := 1
-			for {
-				t0 := time.Now()
-				for i := 0; i < per; i++ {
-					call()
-				}
-				if time.Since(t0) >= time.Millisecond || per >= 1<<20 {
-					break
-				}
-				per *= 2
-			}
-			ctx := cmd.Context()
-			var samples []float64 // seconds per call
-			cpu0 := processCPU()
-			start := time.Now()
-			for time.Since(start) < duration || len(samples) < 3 {
-				if err := ctx.Err(); err != nil {
-					return fmt.Errorf("bench gemm: %w", err)
-				}
-				t0 := time.Now()
-				for i := 0; i < per; i++ {
-					call()
-				}
-				samples = append(samples, time.Since(t0).Seconds()/float64(per))
-			}
-			cpu := processCPU() - cpu0
-			slices.Sort(samples)
-			flops := 2 * float64(m) * float64(n) * float64(k)
-			res := gemmResult{M: m, N: n, K: k, TransA: transA, TransB: transB, Threads: tensor.Threads(),
-				Kernel: tensor.GemmKernel(), Samples: len(samples), CallsPer: per,
-				GFLOPS: flops / samples[0] / 1e9, GFLOPSMedian: flops / samples[len(samples)/2] / 1e9}
-			if cpu > 0 && cpu0 >= 0 {
-				res.GFLOPSCPU = flops * float64(len(samples)*per) / cpu.Seconds() / 1e9 * float64(res.Threads)
+			res, err := bench.Gemm(cmd.Context(), c)
+			if err != nil {
+				return err
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(out)
-				return enc.Encode(res)
+				return json.NewEncoder(out).Encode(res)
 			}
-			_, err := fmt.Fprintf(out, "sgemm m=%d n=%d k=%d transA=%v transB=%v threads=%d kernel=%s: best %.1f GFLOP/s, median %.1f GFLOP/s, per CPU-second x threads %.1f GFLOP/s (%d samples of %d calls)\n",
-				m, n, k, transA, transB, res.Threads, res.Kernel, res.GFLOPS, res.GFLOPSMedian, res.GFLOPSCPU, res.Samples, per)
+			_, err = fmt.Fprintf(out, "sgemm m=%d n=%d k=%d transA=%v transB=%v threads=%d kernel=%s: best %.1f GFLOP/s, median %.1f GFLOP/s, per CPU-second x threads %.1f GFLOP/s (%d samples of %d calls)\n",
+				res.M, res.N, res.K, res.TransA, res.TransB, res.Threads, res.Kernel, res.GFLOPS, res.GFLOPSMedian, res.GFLOPSCPU, res.Samples, res.CallsPer)
 			return err
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&m, "m", 512, "rows of op(A) and C")
-	f.IntVar(&n, "n", 512, "columns of op(B) and C")
-	f.IntVar(&k, "k", 512, "columns of op(A), rows of op(B)")
-	f.BoolVar(&transA, "trans-a", false, "A is stored k x m and transposed")
-	f.BoolVar(&transB, "trans-b", false, "B is stored n x k and transposed")
-	f.IntVar(&threads, "threads", 0, "goroutines (0: GOMAXPROCS)")
+	f.IntVar(&c.M, "m", 512, "rows of op(A) and C")
+	f.IntVar(&c.N, "n", 512, "columns of op(B) and C")
+	f.IntVar(&c.K, "k", 512, "columns of op(A), rows of op(B)")
+	f.BoolVar(&c.TransA, "trans-a", false, "A is stored k x m and transposed")
+	f.BoolVar(&c.TransB, "trans-b", false, "B is stored n x k and transposed")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
-	f.StringVar(&kernel, "kernel", "", "kernel set (avx512, avx2, generic; default: the fastest available)")
-	f.DurationVar(&duration, "duration", time.Second, "how long to repeat the measurement")
+	f.StringVar(&c.Kernel, "kernel", "", "kernel set (avx512, avx2, generic; default: the fastest available)")
+	f.DurationVar(&c.Duration, "duration", time.Second, "how long to repeat the measurement")
 	return cmd
 }

@@ -6,29 +6,24 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-
-	"github.com/recurrent-go/recurrent/nn"
 )
 
 func TestBenchRNNJSON(t *testing.T) {
 	for _, mode := range []string{"train", "sample"} {
 		for _, cell := range []string{"lstm", "gru", "rnn_tanh"} {
 			t.Run(mode+"_"+cell, func(t *testing.T) {
-				cmd := newBenchRNNCmd()
-				var out bytes.Buffer
-				cmd.SetOut(&out)
-				cmd.SetArgs([]string{"--mode", mode, "--cell", cell, "--hidden", "16", "--layers", "2",
-					"--batch", "4", "--seq-len", "5", "--vocab", "11", "--threads", "1", "--seconds", "0.02", "--json"})
-				if err := cmd.ExecuteContext(context.Background()); err != nil {
+				out, err := runCLIIn(t, "", "bench", "rnn", "--mode", mode, "--cell", cell, "--hidden", "16", "--layers", "2",
+					"--batch", "4", "--seq-len", "5", "--vocab", "11", "--threads", "1", "--seconds", "0.02", "--json")
+				if err != nil {
 					t.Fatal(err)
 				}
 				var res map[string]any
-				if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-					t.Fatalf("output %q: %v", out.String(), err)
+				if err := json.Unmarshal([]byte(out), &res); err != nil {
+					t.Fatalf("output %q: %v", out, err)
 				}
 				tps, ok := res["tokens_per_sec"].(float64)
 				if !ok || !(tps > 0) {
-					t.Fatalf("tokens_per_sec = %v in %s", res["tokens_per_sec"], out.String())
+					t.Fatalf("tokens_per_sec = %v in %s", res["tokens_per_sec"], out)
 				}
 				tokens := res["tokens"].(float64)
 				if mode == "train" && int(tokens)%(5*4) != 0 {
@@ -49,7 +44,6 @@ func TestBenchRNNErrors(t *testing.T) {
 		{"--hidden", "0"},
 		{"--batch", "0"},
 		{"--seconds", "0"},
-		{"--threads", "-1"},
 	} {
 		cmd := newBenchRNNCmd()
 		cmd.SetOut(&bytes.Buffer{})
@@ -58,16 +52,5 @@ func TestBenchRNNErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "bench rnn") {
 			t.Errorf("%v: err = %v, want a bench rnn error", args, err)
 		}
-	}
-}
-
-func TestRNNFLOPsPerToken(t *testing.T) {
-	// LSTM H=512 L=2 V=65: per layer 2*(4*512)*(512+512), decoder 2*512*65.
-	want := 2.0*2048*1024*2 + 2*512*65
-	if got := rnnFLOPsPerToken(nn.CellLSTM, 512, 2, 65, false); got != want {
-		t.Errorf("inference FLOPs = %v, want %v", got, want)
-	}
-	if got := rnnFLOPsPerToken(nn.CellLSTM, 512, 2, 65, true); got != 3*want {
-		t.Errorf("training FLOPs = %v, want %v", got, 3*want)
 	}
 }

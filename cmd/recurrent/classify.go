@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/recurrent-go/recurrent/classify"
-	"github.com/recurrent-go/recurrent/seq2seq"
+	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
 )
 
@@ -19,47 +22,54 @@ var classifyCmd = &cobra.Command{
 
 func init() {
 	rootCmd.AddCommand(classifyCmd)
-	classifyCmd.AddCommand(newClassifyStatsCmd(), newClassifyScoreCmd())
+	classifyCmd.AddCommand(newClassifyStatsCmd(), newClassifyScoreCmd(), newClassifyEvalCmd(), newClassifyPredictCmd(), newClassifyExportVectorsCmd())
 }
 
 func newClassifyStatsCmd() *cobra.Command {
 	var format string
+	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "stats FILE...",
+		Use:   "stats [FILE...]",
 		Short: "Show the detected format, size and label counts of data files",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Stats reads each data file (none or "-": standard input) and prints its format, size and
+label counts, or with --json one object per file {"file", "format", "examples",
+"words_per_example", "labels", "counts"}.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := classify.ParseFormat(format)
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			for _, path := range args {
-				ex, ff, err := classify.ReadFileFormat(path, f)
+			for _, path := range inputFiles(args) {
+				var ff classify.Format
+				ex, err := readInput(cmd, path, func(r io.Reader, name string) (ex []classify.Example, err error) {
+					ex, ff, err = classify.ReadFormat(r, name, f)
+					return ex, err
+				})
 				if err != nil {
 					return err
 				}
-				m := classify.LabelMapOf(ex, classify.Sorted)
-				counts := make([]int, m.Len())
-				words := 0
-				for _, e := range ex {
-					id, _ := m.ID(e.Label)
-					counts[id]++
-					words += len(strings.Fields(e.Text))
+				s := classify.StatsOf(ex)
+				if asJSON {
+					if err := json.NewEncoder(out).Encode(struct {
+						File   string `json:"file"`
+						Format string `json:"format"`
+						classify.Stats
+					}{text.DisplayName(path), ff.String(), s}); err != nil {
+						return err
+					}
+					continue
 				}
-				avg := 0.0
-				if len(ex) > 0 {
-					avg = float64(words) / float64(len(ex))
-				}
-				fmt.Fprintf(out, "%s: format %s, %d examples, %.1f words/example, %d labels\n", path, ff, len(ex), avg, m.Len())
-				for id, name := range m.Names {
-					fmt.Fprintf(out, "  %-12s %6d\n", name, counts[id])
+				fmt.Fprintf(out, "%s: format %s, %d examples, %.1f words/example, %d labels\n", text.DisplayName(path), ff, s.Examples, s.WordsPerExample, len(s.Labels))
+				for _, name := range s.Labels {
+					fmt.Fprintf(out, "  %-12s %6d\n", name, s.Counts[name])
 				}
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "auto", "file format: auto, tsv, sst or csv")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per file")
 	return cmd
 }
 
@@ -69,25 +79,23 @@ func newClassifyScoreCmd() *cobra.Command {
 		asJSON                     bool
 	)
 	cmd := &cobra.Command{
-		Use:   "score --gold FILE --pred FILE",
+		Use:   "score --data FILE --pred FILE",
 		Short: "Accuracy, per-class P/R/F1, macro averages and confusion matrix",
 		Long: `Score compares predicted labels (--pred: one label per line) with the labels of
-a data file (--gold, in --format). Labels are numbered in sorted order
+a labelled data file (--data, in --format; --gold is its old name). Either
+may be "-" for standard input. Labels are numbered in sorted order
 (numerically when all are integers). Rates are fractions in 0..1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if goldPath == "" || predPath == "" {
-				return fmt.Errorf("classify score: both --gold and --pred are required")
-			}
 			f, err := classify.ParseFormat(format)
 			if err != nil {
 				return err
 			}
-			ex, err := classify.ReadFile(goldPath, f)
+			ex, err := readExamples(cmd, goldPath, f)
 			if err != nil {
 				return err
 			}
-			lines, err := seq2seq.ReadLines(predPath)
+			lines, err := readLines(cmd, predPath)
 			if err != nil {
 				return err
 			}
@@ -119,9 +127,175 @@ a data file (--gold, in --format). Labels are numbered in sorted order
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&goldPath, "gold", "", "labelled data file")
-	f.StringVar(&predPath, "pred", "", "predicted labels, one per line")
-	f.StringVar(&format, "format", "auto", "format of --gold: auto, tsv, sst or csv")
+	f.StringVar(&goldPath, "data", "", `labelled data file ("-": standard input)`)
+	f.StringVar(&predPath, "pred", "", `predicted labels, one per line ("-": standard input)`)
+	f.StringVar(&format, "format", "auto", "format of --data: auto, tsv, sst or csv")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	deprecatedAliases(cmd, map[string]string{"gold": "data"})
+	markRequired(cmd, "data", "pred")
 	return cmd
+}
+
+// classifyReport is m.Report, kept for classify train's test-set report
+// (which should call m.Report itself).
+func classifyReport(ctx context.Context, m *classify.Model, ex []classify.Example, name string) (classify.Report, error) {
+	return m.Report(ctx, ex, name)
+}
+
+func newClassifyEvalCmd() *cobra.Command {
+	var (
+		model, data, format string
+		asJSON              bool
+	)
+	cmd := &cobra.Command{
+		Use:   "eval --model DIR --data FILE",
+		Short: "Score a trained classifier: accuracy, per-class P/R/F1, confusion matrix",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := classify.ParseFormat(format)
+			if err != nil {
+				return err
+			}
+			m, err := classify.Load(model)
+			if err != nil {
+				return err
+			}
+			ex, err := readExamples(cmd, data, f)
+			if err != nil {
+				return err
+			}
+			r, err := m.Report(cmd.Context(), ex, data)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), r)
+			}
+			return r.WriteText(cmd.OutOrStdout())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&model, "model", "", "model directory written by classify train")
+	fl.StringVar(&data, "data", "", `labelled data file ("-": standard input)`)
+	fl.StringVar(&format, "format", "auto", "data format: auto, tsv, sst or csv")
+	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	markRequired(cmd, "model", "data")
+	return cmd
+}
+
+func newClassifyPredictCmd() *cobra.Command {
+	var (
+		model  string
+		texts  []string
+		file   string
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "predict --model DIR [--text TEXT | --file FILE]",
+		Short: "Predict the label of each line of text (--text, --file or standard input)",
+		Long: `Predict reads one text per line (from --text, --file or standard input; blank
+lines are skipped) and prints the predicted label and the class probabilities
+per line: "label<TAB>label1=p1 label2=p2 ...", or one JSON object
+{"text", "label", "probabilities"} per line with --json.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := classify.Load(model)
+			if err != nil {
+				return err
+			}
+			lines, err := inputLines(cmd, texts, nonEmpty(file))
+			if err != nil {
+				return err
+			}
+			ids := make([][]int32, len(lines))
+			for i, l := range lines {
+				ids[i] = m.Encode(l)
+			}
+			pred, probs, err := m.Predict(cmd.Context(), ids, 256)
+			if err != nil {
+				return err
+			}
+			return writeClassifyPredictions(cmd.OutOrStdout(), m.Labels, lines, pred, probs, asJSON)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&model, "model", "", "model directory written by classify train")
+	fl.StringArrayVar(&texts, "text", nil, "text to classify (repeatable; each line separately)")
+	fl.StringVar(&file, "file", "", `text file, one text per line ("-" or none: standard input)`)
+	fl.BoolVar(&asJSON, "json", false, "one JSON object per line")
+	markRequired(cmd, "model")
+	return cmd
+}
+
+// writeClassifyPredictions prints one line per text: the label and the
+// class probabilities, or a JSON object.
+func writeClassifyPredictions(out io.Writer, labels, lines []string, pred []int, probs [][]float32, asJSON bool) error {
+	w := bufio.NewWriter(out)
+	enc := json.NewEncoder(w)
+	for i := range lines {
+		if asJSON {
+			ps := make(map[string]float32, len(labels))
+			for k, l := range labels {
+				ps[l] = probs[i][k]
+			}
+			if err := enc.Encode(map[string]any{"text": lines[i], "label": labels[pred[i]], "probabilities": ps}); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintf(w, "%s\t", labels[pred[i]])
+		for k, l := range labels {
+			if k > 0 {
+				w.WriteByte(' ')
+			}
+			fmt.Fprintf(w, "%s=%.4f", l, probs[i][k])
+		}
+		w.WriteByte('\n')
+	}
+	return w.Flush()
+}
+
+func newClassifyExportVectorsCmd() *cobra.Command {
+	var model string
+	var out vecOutput
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "export-vectors --model DIR --out FILE",
+		Short: "Write a trained classifier's (fine-tuned) embedding as a word-vector file",
+		Long: `Export-vectors writes the embedding of a model trained by classify train as word
+vectors, one per vocabulary word, for --vectors of another training run (for
+example sentiment-aware vectors from an SST-2 model with a fine-tuned embedding).
+--format is the old name of --out-format.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			vf, err := out.resolve()
+			if err != nil {
+				return err
+			}
+			m, err := classify.Load(model)
+			if err != nil {
+				return err
+			}
+			v := m.Vectors()
+			if err := out.save(cmd, v, vf); err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(reportTo(cmd, out.path), map[string]any{"out": out.path, "format": vf.String(), "words": v.Len(), "dim": v.Dim})
+			}
+			fmt.Fprintf(reportTo(cmd, out.path), "%d vectors of dim %d written to %s\n", v.Len(), v.Dim, out.path)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&model, "model", "", "model directory written by classify train")
+	out.register(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"out", "format", "words", "dim"} as JSON`)
+	deprecatedAliases(cmd, map[string]string{"format": "out-format"})
+	markRequired(cmd, "model")
+	return cmd
+}
+
+// readExamples reads labelled examples from path ("-": standard input).
+func readExamples(cmd *cobra.Command, path string, f classify.Format) ([]classify.Example, error) {
+	return readInput(cmd, path, func(r io.Reader, name string) ([]classify.Example, error) { return classify.Read(r, name, f) })
 }

@@ -1,24 +1,18 @@
 package main
 
 import (
-	"bufio"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 
 	"github.com/recurrent-go/recurrent/classify"
-	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/vectors"
 	"github.com/spf13/cobra"
 )
 
 func init() {
-	classifyCmd.AddCommand(newClassifyTrainCmd(), newClassifyEvalCmd(), newClassifyPredictCmd(), newClassifyExportVectorsCmd())
+	classifyCmd.AddCommand(newClassifyTrainCmd())
 }
 
 // classifyTrainFlags are the flags of `recurrent classify train`.
@@ -149,6 +143,11 @@ func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
 		}
 		if devEx != nil {
 			if dev, err = m.EncodeExamples(devEx, f.dev); err != nil {
+				return nil, nil, err
+			}
+		}
+		if testEx != nil { // scored after training; its labels are checked now
+			if _, err = m.EncodeExamples(testEx, f.test); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -318,197 +317,4 @@ func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
 		return interruptedError(f.out, err)
 	}
 	return nil
-}
-
-// classifyReport predicts ex with m and scores the predictions.
-func classifyReport(ctx context.Context, m *classify.Model, ex []classify.Example, name string) (classify.Report, error) {
-	d, err := m.EncodeExamples(ex, name)
-	if err != nil {
-		return classify.Report{}, err
-	}
-	pred, _, err := m.Predict(ctx, d.IDs, 256)
-	if err != nil {
-		return classify.Report{}, err
-	}
-	return classify.Evaluate(d.Labels, pred, m.Labels)
-}
-
-func newClassifyEvalCmd() *cobra.Command {
-	var (
-		model, data, format string
-		asJSON              bool
-		threads             int
-	)
-	cmd := &cobra.Command{
-		Use:   "eval --model DIR --data FILE",
-		Short: "Score a trained classifier: accuracy, per-class P/R/F1, confusion matrix",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if model == "" || data == "" {
-				return errors.New("classify eval: --model and --data are required")
-			}
-			if threads > 0 {
-				tensor.SetThreads(threads)
-			}
-			f, err := classify.ParseFormat(format)
-			if err != nil {
-				return err
-			}
-			m, err := classify.Load(model)
-			if err != nil {
-				return err
-			}
-			ex, err := classify.ReadFile(data, f)
-			if err != nil {
-				return err
-			}
-			r, err := classifyReport(cmd.Context(), m, ex, data)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r)
-			}
-			return r.WriteText(cmd.OutOrStdout())
-		},
-	}
-	fl := cmd.Flags()
-	fl.StringVar(&model, "model", "", "model directory written by classify train")
-	fl.StringVar(&data, "data", "", "labelled data file")
-	fl.StringVar(&format, "format", "auto", "data format: auto, tsv, sst or csv")
-	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
-	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
-	return cmd
-}
-
-func newClassifyPredictCmd() *cobra.Command {
-	var (
-		model, file string
-		asJSON      bool
-		threads     int
-	)
-	cmd := &cobra.Command{
-		Use:   "predict --model DIR [--file FILE]",
-		Short: "Predict the label of each line of text (stdin or --file)",
-		Long: `Predict reads one text per line (from --file or standard input; blank lines are
-skipped) and prints the predicted label and the class probabilities per line:
-"label<TAB>label1=p1 label2=p2 ...", or one JSON object per line with --json.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if model == "" {
-				return errors.New("classify predict: --model is required")
-			}
-			if threads > 0 {
-				tensor.SetThreads(threads)
-			}
-			m, err := classify.Load(model)
-			if err != nil {
-				return err
-			}
-			var r io.Reader = cmd.InOrStdin()
-			name := "stdin"
-			if file != "" && file != "-" {
-				fh, err := os.Open(file)
-				if err != nil {
-					return err
-				}
-				defer fh.Close()
-				r, name = fh, file
-			}
-			var lines []string
-			sc := bufio.NewScanner(r)
-			sc.Buffer(make([]byte, 1<<20), 1<<26)
-			for sc.Scan() {
-				if l := strings.TrimSpace(sc.Text()); l != "" {
-					lines = append(lines, l)
-				}
-			}
-			if err := sc.Err(); err != nil {
-				return fmt.Errorf("classify predict: %s: %w", name, err)
-			}
-			ids := make([][]int32, len(lines))
-			for i, l := range lines {
-				ids[i] = m.Encode(l)
-			}
-			pred, probs, err := m.Predict(cmd.Context(), ids, 256)
-			if err != nil {
-				return err
-			}
-			w := bufio.NewWriter(cmd.OutOrStdout())
-			defer w.Flush()
-			for i := range lines {
-				if asJSON {
-					ps := make(map[string]float32, len(m.Labels))
-					for k, l := range m.Labels {
-						ps[l] = probs[i][k]
-					}
-					b, err := json.Marshal(struct {
-						Text  string             `json:"text"`
-						Label string             `json:"label"`
-						Probs map[string]float32 `json:"probabilities"`
-					}{lines[i], m.Labels[pred[i]], ps})
-					if err != nil {
-						return err
-					}
-					w.Write(b)
-					w.WriteByte('\n')
-					continue
-				}
-				fmt.Fprintf(w, "%s\t", m.Labels[pred[i]])
-				for k, l := range m.Labels {
-					if k > 0 {
-						w.WriteByte(' ')
-					}
-					fmt.Fprintf(w, "%s=%.4f", l, probs[i][k])
-				}
-				w.WriteByte('\n')
-			}
-			return w.Flush()
-		},
-	}
-	fl := cmd.Flags()
-	fl.StringVar(&model, "model", "", "model directory written by classify train")
-	fl.StringVar(&file, "file", "", "text file, one text per line (default: standard input)")
-	fl.BoolVar(&asJSON, "json", false, "one JSON object per line")
-	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
-	return cmd
-}
-
-func newClassifyExportVectorsCmd() *cobra.Command {
-	var model, out, format string
-	cmd := &cobra.Command{
-		Use:   "export-vectors --model DIR --out FILE",
-		Short: "Write a trained classifier's (fine-tuned) embedding as a word-vector file",
-		Long: `Export-vectors writes the embedding of a model trained by classify train as word
-vectors, one per vocabulary word, for --vectors of another training run (for
-example sentiment-aware vectors from an SST-2 model with a fine-tuned embedding).`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if model == "" || out == "" {
-				return errors.New("classify export-vectors: --model and --out are required")
-			}
-			vf, err := vectors.ParseFormat(format)
-			if err != nil {
-				return err
-			}
-			if vf == vectors.FormatAuto {
-				vf = vectors.FormatFromPath(out)
-			}
-			m, err := classify.Load(model)
-			if err != nil {
-				return err
-			}
-			v := m.Vectors()
-			if err := vectors.Save(out, v, vf); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d vectors of dim %d written to %s\n", v.Len(), v.Dim, out)
-			return nil
-		},
-	}
-	fl := cmd.Flags()
-	fl.StringVar(&model, "model", "", "model directory written by classify train")
-	fl.StringVar(&out, "out", "", "output vector file")
-	fl.StringVar(&format, "format", "auto", "output format: word2vec (text), binary or glove (auto: from the file name)")
-	return cmd
 }

@@ -12,15 +12,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
+	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 // lmCmd groups the language-model subcommands.
@@ -41,9 +40,12 @@ type lmTrainFlags struct {
 	validFraction float64
 	out           string
 	resume        bool
+	overwrite     bool
 
 	tokenizer, level, eos, bos, specials string
 	initRange                            float64
+	adaptive                             []int
+	divValue                             float64
 	lower, splitPunct                    bool
 	minCount                             int64
 	maxVocab                             int
@@ -74,13 +76,23 @@ The vocabulary is built from the training file. Without --valid, the last
 --valid-fraction of the training stream is held out for validation.
 
 The checkpoint directory (--out) holds config.json, vocab.json,
-model.safetensors (PyTorch state_dict names), optimizer.safetensors,
-carry.safetensors and state.json; it is replaced atomically after every epoch,
-every --checkpoint-every steps, and on Ctrl-C. --resume continues from it
-exactly (same data files required). It also holds best.safetensors, the
-weights with the lowest validation loss so far (use --model DIR/best.safetensors
-with sample, score and eval), and loss.png, the training and validation loss
-curves. --level char|word is the issue's name for --tokenizer char|word;
+model.safetensors (the weights with the lowest validation loss so far, PyTorch
+state_dict names: what --model DIR loads), last.safetensors (the latest weights),
+optimizer.safetensors, carry.safetensors, state.json and loss.png (the training
+and validation loss curves). It is replaced atomically after every epoch, every
+--checkpoint-every steps, when training stops and on Ctrl-C; an existing
+checkpoint is never replaced unless --resume or --overwrite is given.
+
+Budget: --epochs N passes, --steps N optimizer steps (exactly N), --time-limit D;
+the first limit reached stops and the reason is printed. Without any of them one
+epoch is trained. --resume continues exactly (same data files required); the
+architecture and data flags must then match the checkpoint (an error names any
+that differs), while the budget and schedule flags (--epochs, --steps,
+--time-limit, --lr, --clip, --anneal, --lr-decay, --lr-decay-start, --schedule,
+--warmup, --patience, --eval-every, --eval-batch, --checkpoint-every) apply from
+the resumed step on. Training stops with an error if the loss becomes NaN or
+infinite or exceeds 20 times its recent median; the checkpoint keeps the last
+good state. --level char|word is the issue's name for --tokenizer char|word;
 PTB-style schedules: --optimizer sgd --lr-decay 0.5 --lr-decay-start 4
 --init-range 0.1 (Zaremba et al. 2014; their lr 1 and clip 5 apply to the
 loss summed over the --bptt steps, ours is the per-token mean: use --lr 20
@@ -95,6 +107,7 @@ loss summed over the --bptt steps, ours is the per-token mean: use --lr 20
 	fl.Float64Var(&f.validFraction, "valid-fraction", 0.1, "without --valid, hold out this tail fraction of --train (0: no validation)")
 	fl.StringVar(&f.out, "out", "", "checkpoint directory (required)")
 	fl.BoolVar(&f.resume, "resume", false, "continue training from the checkpoint in --out")
+	fl.BoolVar(&f.overwrite, "overwrite", false, "replace a checkpoint already in --out (default: refuse)")
 
 	fl.StringVar(&f.tokenizer, "tokenizer", "char", "char, word or whitespace")
 	fl.StringVar(&f.level, "level", "", "char or word (Unicode words): shorthand for --tokenizer")
@@ -113,20 +126,24 @@ loss summed over the --bptt steps, ours is the per-token mean: use --lr 20
 	fl.Float64Var(&f.dropout, "dropout", 0, "dropout on embeddings, between layers and on outputs")
 	fl.BoolVar(&f.tied, "tied", false, "tie decoder and embedding weights (needs --embed == --hidden)")
 	fl.Float64Var(&f.initRange, "init-range", 0, "draw every parameter from uniform(-R, R) (0: default init)")
+	fl.IntSliceVar(&f.adaptive, "adaptive-softmax", nil, "adaptive softmax cutoffs in token ids, most frequent first, e.g. 4000,20000 (PyTorch's AdaptiveLogSoftmaxWithLoss; default: full softmax)")
+	fl.Float64Var(&f.divValue, "div-value", 4, "adaptive softmax: each further cluster's projection is this many times smaller")
 
 	fl.IntVar(&f.tc.Batch, "batch", 32, "parallel streams")
 	fl.IntVar(&f.tc.BPTT, "bptt", 64, "truncated BPTT length")
-	fl.IntVar(&f.tc.Epochs, "epochs", 1, "passes over the training stream")
-	fl.Int64Var(&f.tc.MaxSteps, "max-steps", 0, "stop after this many optimizer steps (0: no cap)")
-	fl.Int64Var(&f.tc.MaxSteps, "steps", 0, "same as --max-steps")
+	fl.IntVar(&f.tc.Epochs, "epochs", 0, "passes over the training stream (default 1 without --steps and --time-limit; 0: unbounded)")
+	fl.Int64Var(&f.tc.MaxSteps, "max-steps", 0, "same as --steps")
+	fl.Int64Var(&f.tc.MaxSteps, "steps", 0, "train exactly this many optimizer steps (0: no cap); epochs are then unbounded unless --epochs is given")
 	fl.StringVar(&f.tc.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
 	fl.Float64Var(&f.tc.LR, "lr", 2e-3, "learning rate")
 	fl.Float64Var(&f.tc.WeightDecay, "weight-decay", 0, "weight decay")
 	fl.Float64Var(&f.tc.Clip, "clip", 1, "clip the global gradient norm (0: off)")
-	fl.Float64Var(&f.tc.Anneal, "anneal", 0, "divide the learning rate by this after an epoch without validation improvement")
+	fl.Float64Var(&f.tc.Anneal, "anneal", 0, "divide the learning rate by this after a validation without improvement")
+	fl.StringVar(&f.tc.Schedule, "schedule", "", "learning-rate schedule over the step budget: linear or cosine (default: constant)")
+	fl.IntVar(&f.tc.Warmup, "warmup", 0, "with --schedule: steps of linear warm-up from 0")
 	fl.Float64Var(&f.tc.LRDecay, "lr-decay", 0, "multiply the learning rate by this at the end of each epoch >= --lr-decay-start (0: off)")
 	fl.IntVar(&f.tc.LRDecayStart, "lr-decay-start", 1, "first epoch (1-based) after which --lr-decay applies")
-	fl.IntVar(&f.tc.Patience, "patience", 0, "stop after this many epochs in a row without a better validation loss (0: never)")
+	fl.IntVar(&f.tc.Patience, "patience", 0, "stop after this many validations in a row without a better loss (0: never)")
 	fl.IntVar(&f.tc.EvalBatch, "eval-batch", 0, "validation batch size (default --batch)")
 	fl.Int64Var(&f.tc.EvalEvery, "eval-every", 0, "also validate every this many steps")
 	fl.Int64Var(&f.tc.CheckpointEvery, "checkpoint-every", 0, "also checkpoint every this many steps")
@@ -166,6 +183,15 @@ func (f *lmTrainFlags) lmTokenizer() (text.Tokenizer, error) {
 		return tok, errors.New("--split-punct applies to the word tokenizer only")
 	}
 	return tok, nil
+}
+
+// adaptiveDivValue is --div-value for a model with an adaptive softmax and
+// 0 (not recorded) for one without.
+func (f *lmTrainFlags) adaptiveDivValue() float64 {
+	if len(f.adaptive) == 0 {
+		return 0
+	}
+	return f.divValue
 }
 
 func (f *lmTrainFlags) vocabOptions(tok text.Tokenizer) text.VocabOptions {
@@ -241,6 +267,7 @@ type lmSummary struct {
 	Params     int         `json:"params"`
 	Vocab      int         `json:"vocab_size"`
 	Position   lm.Position `json:"position"`
+	Stop       string      `json:"stop_reason,omitempty"`
 	TrainLoss  float64     `json:"train_loss"`
 	Valid      *lm.Metrics `json:"valid,omitempty"`
 	Best       *lm.Metrics `json:"best_valid,omitempty"`
@@ -268,6 +295,16 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 	if len(f.train) == 0 {
 		return errors.New("lm train: --train is required")
 	}
+	if f.resume && f.overwrite {
+		return errors.New("lm train: --resume and --overwrite exclude each other")
+	}
+	if !f.resume {
+		// Before reading any data: refuse to replace a checkpoint, and
+		// check that --out can be written.
+		if err := train.CheckDir(f.out, f.overwrite); err != nil {
+			return fmt.Errorf("lm train: --out: %w; --resume continues it, --overwrite replaces it", err)
+		}
+	}
 	if f.threads > 0 {
 		tensor.SetThreads(f.threads)
 	}
@@ -279,6 +316,9 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 		if err != nil {
 			return err
 		}
+		if err := f.resumeConflicts(cmd, m, nil); err != nil {
+			return fmt.Errorf("lm train --resume: %w", err)
+		}
 		tok := m.Config.Tokenizer
 		_, train, valid, tst, err := lmData(&tok, m.Vocab, text.VocabOptions{}, f.train, f.valid, f.test, f.validFraction)
 		if err != nil {
@@ -288,18 +328,14 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 		if tr, err = lm.Resume(f.out, train, valid); err != nil {
 			return err
 		}
-		// Budget flags given on the command line extend the run.
-		fl := cmd.Flags()
-		if fl.Changed("epochs") {
-			tr.Config.Epochs = f.tc.Epochs
+		if err := f.resumeConflicts(cmd, tr.Model, &tr.Config); err != nil {
+			return fmt.Errorf("lm train --resume: %w", err)
 		}
-		if fl.Changed("max-steps") || fl.Changed("steps") {
-			tr.Config.MaxSteps = f.tc.MaxSteps
-		}
-		if fl.Changed("time-limit") {
-			tr.Config.TimeLimit = f.tc.TimeLimit
-		}
+		f.applySchedule(cmd, tr)
 	} else {
+		if f.tc.Epochs == 0 && f.tc.MaxSteps == 0 && f.tc.TimeLimit == 0 {
+			f.tc.Epochs = 1
+		}
 		f.tokenizerSet = cmd.Flags().Changed("tokenizer")
 		tok, err := f.lmTokenizer()
 		if err != nil {
@@ -311,16 +347,99 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 		}
 		test = tst
 		m, err := lm.New(lm.Config{Cell: f.cell, VocabSize: v.Len(), EmbedDim: f.embed, Hidden: f.hidden,
-			Layers: f.layers, Dropout: f.dropout, Tied: f.tied, Tokenizer: tok, InitRange: f.initRange}, v, f.tc.Seed)
+			Layers: f.layers, Dropout: f.dropout, Tied: f.tied, Tokenizer: tok, InitRange: f.initRange,
+			AdaptiveCutoffs: f.adaptive, DivValue: f.adaptiveDivValue()}, v, f.tc.Seed)
 		if err != nil {
 			return err
 		}
 		if tr, err = lm.NewTrainer(m, train, valid, f.tc); err != nil {
 			return err
 		}
+		tr.Overwrite = f.overwrite
 	}
 	tr.Dir = f.out
 	return trainAndReport(ctx, cmd.OutOrStdout(), tr, test, f.json, f.quiet, nil)
+}
+
+// resumeConflicts returns an error naming the first architecture or data
+// flag given with --resume whose value differs from the checkpoint's model
+// configuration and, when tc is not nil, its training configuration.
+func (f *lmTrainFlags) resumeConflicts(cmd *cobra.Command, m *lm.Model, tc *lm.TrainConfig) error {
+	c := m.Config
+	checks := []resumeCheck{
+		{"cell", f.cell, c.Cell}, {"embed", f.embed, c.EmbedDim}, {"hidden", f.hidden, c.Hidden},
+		{"layers", f.layers, c.Layers}, {"dropout", f.dropout, c.Dropout}, {"tied", f.tied, c.Tied},
+		{"init-range", f.initRange, c.InitRange},
+		{"adaptive-softmax", f.adaptive, c.AdaptiveCutoffs}, {"div-value", f.adaptiveDivValue(), c.DivValue},
+		{"lower", f.lower, c.Tokenizer.Lower}, {"split-punct", f.splitPunct, c.Tokenizer.SplitPunct},
+		{"bos", f.bos, c.Tokenizer.BOS},
+	}
+	if tc != nil {
+		checks = append(checks, resumeCheck{"batch", f.tc.Batch, tc.Batch}, resumeCheck{"bptt", f.tc.BPTT, tc.BPTT},
+			resumeCheck{"optimizer", f.tc.Optimizer, tc.Optimizer}, resumeCheck{"weight-decay", f.tc.WeightDecay, tc.WeightDecay},
+			resumeCheck{"seed", f.tc.Seed, tc.Seed})
+	}
+	fl := cmd.Flags()
+	if fl.Changed("tokenizer") || fl.Changed("level") || fl.Changed("eos") {
+		f.tokenizerSet = fl.Changed("tokenizer")
+		tok, err := f.lmTokenizer()
+		if err != nil {
+			return err
+		}
+		name := "tokenizer"
+		if fl.Changed("level") {
+			name = "level"
+		}
+		checks = append(checks, resumeCheck{name, tok.Mode.String(), c.Tokenizer.Mode.String()})
+		if fl.Changed("eos") {
+			checks = append(checks, resumeCheck{"eos", fmt.Sprintf("%q", tok.EOS), fmt.Sprintf("%q", c.Tokenizer.EOS)})
+		}
+	}
+	if err := checkResumeFlags(cmd, checks); err != nil {
+		return err
+	}
+	for _, name := range []string{"specials", "min-count", "max-vocab"} {
+		if fl.Changed(name) {
+			return fmt.Errorf("--%s cannot change on --resume: the vocabulary is the checkpoint's (drop the flag)", name)
+		}
+	}
+	return nil
+}
+
+// applySchedule applies the budget and schedule flags given with
+// --resume (the others keep the checkpoint's values).
+func (f *lmTrainFlags) applySchedule(cmd *cobra.Command, tr *lm.Trainer) {
+	fl := cmd.Flags()
+	c := &tr.Config
+	// A budget given replaces the saved one: --epochs alone lifts a saved
+	// step budget, --steps alone makes the epochs unbounded.
+	epochs, steps := fl.Changed("epochs"), fl.Changed("max-steps") || fl.Changed("steps")
+	if epochs || steps {
+		c.Epochs, c.MaxSteps = f.tc.Epochs, f.tc.MaxSteps
+	}
+	if fl.Changed("time-limit") {
+		c.TimeLimit = f.tc.TimeLimit
+	}
+	if fl.Changed("lr") {
+		c.LR = f.tc.LR
+		tr.SetLR(f.tc.LR)
+	}
+	for name, set := range map[string]func(){
+		"clip":             func() { c.Clip = f.tc.Clip },
+		"anneal":           func() { c.Anneal = f.tc.Anneal },
+		"lr-decay":         func() { c.LRDecay = f.tc.LRDecay },
+		"lr-decay-start":   func() { c.LRDecayStart = f.tc.LRDecayStart },
+		"schedule":         func() { c.Schedule = f.tc.Schedule },
+		"warmup":           func() { c.Warmup = f.tc.Warmup },
+		"patience":         func() { c.Patience = f.tc.Patience },
+		"eval-every":       func() { c.EvalEvery = f.tc.EvalEvery },
+		"eval-batch":       func() { c.EvalBatch = f.tc.EvalBatch },
+		"checkpoint-every": func() { c.CheckpointEvery = f.tc.CheckpointEvery },
+	} {
+		if fl.Changed(name) {
+			set()
+		}
+	}
 }
 
 // lmPlotTitle describes the model in the loss plot's title.
@@ -330,10 +449,16 @@ func lmPlotTitle(m *lm.Model) string {
 }
 
 // trainAndReport runs the trainer with progress on stderr, evaluates the
-// test stream and prints the summary. after, if set, runs after the summary.
+// test stream with the best weights and prints the summary. after, if
+// set, runs after the summary with the model holding the best weights.
 func trainAndReport(ctx context.Context, out io.Writer, tr *lm.Trainer, test []int32, asJSON, quiet bool, after func(*lm.Model) error) error {
 	m := tr.Model
-	rep := newLMReporter(quiet, m.Config.Tokenizer.Mode == text.Chars)
+	chars := m.Config.Tokenizer.Mode == text.Chars
+	prog := newTrainProgress(quiet, "tok")
+	prog.labels = map[string]string{"tokens": ""}
+	if chars {
+		prog.labels["bits"] = "bits/char"
+	}
 	if !quiet {
 		fmt.Fprintf(os.Stderr, "model: %s, %d layers x %d, embed %d, vocab %d, %d parameters; %d chunks/epoch of %dx%d tokens\n",
 			m.Config.Cell, m.Config.Layers, m.Config.Hidden, m.Config.EmbedDim, m.Config.VocabSize, m.NumParams(),
@@ -341,35 +466,40 @@ func trainAndReport(ctx context.Context, out io.Writer, tr *lm.Trainer, test []i
 	}
 	var plotPath string
 	var plotErr error
-	res, err := tr.Run(ctx, func(p lm.Progress) {
-		rep.report(p)
-		if p.Event == "checkpoint" && p.Dir != "" {
-			// Saving replaces the directory: redraw the curves into it.
-			path := filepath.Join(p.Dir, lmPlotFile)
-			if plotErr = writeLossPlot(path, tr.History(), lmPlotTitle(m)); plotErr == nil && len(tr.History()) > 0 {
-				plotPath = path
-			}
+	prog.onCheckpoint = func(e train.CheckpointEvent) {
+		// Saving replaces the directory: redraw the curves into it.
+		path := filepath.Join(e.Dir, lmPlotFile)
+		if plotErr = writeLossPlot(path, tr.History(), lmPlotTitle(m)); plotErr == nil && len(tr.History()) > 0 {
+			plotPath = path
 		}
-	})
-	rep.finish()
+	}
+	res, err := tr.Run(ctx, prog.handle)
+	prog.finish()
 	if plotErr != nil && !quiet {
 		fmt.Fprintf(os.Stderr, "warning: %v\n", plotErr)
 	}
-	interrupted := err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
+	interrupted := isInterrupted(ctx, err)
+	if errors.Is(err, train.ErrDiverged) {
+		return fmt.Errorf("lm train: %w; lower --lr or clip the gradients (--clip)", err)
+	}
 	if err != nil && !interrupted {
 		return err
 	}
 	sum := lmSummary{Checkpoint: tr.Dir, Params: m.NumParams(), Vocab: m.Config.VocabSize, Position: res.Pos,
-		TrainLoss: res.TrainLoss, Valid: res.Valid, Best: res.Best, Seconds: res.Elapsed.Seconds(), Interrupt: interrupted,
-		EarlyStop: res.EarlyStop, Steps: res.Pos.Step, Plot: plotPath}
+		TrainLoss: res.TrainLoss, Valid: res.Valid, Best: lm.MetricsOf(res.Best), Seconds: res.Elapsed.Seconds(), Interrupt: interrupted,
+		EarlyStop: res.Stop == train.StopEarly, Stop: string(res.Stop), Steps: res.Pos.Step, Plot: plotPath}
 	if v := res.Valid; v != nil {
 		sum.ValLoss, sum.ValPerplexity = &v.Loss, &v.Perplexity
-		if m.Config.Tokenizer.Mode == text.Chars {
+		if chars {
 			sum.BitsPerChar = &v.Bits
 		}
 	}
 	if s := res.Elapsed.Seconds(); s > 0 {
-		sum.TokensPerS = float64(res.Tokens) / s
+		sum.TokensPerS = float64(res.Items) / s
+	}
+	if !interrupted {
+		// What --model DIR loads: the best validation's weights.
+		tr.Loop().RestoreBest()
 	}
 	if test != nil && !interrupted {
 		tm, err := m.Evaluate(ctx, test, tr.Config.EvalBatch, tr.Config.BPTT)
@@ -379,18 +509,16 @@ func trainAndReport(ctx context.Context, out io.Writer, tr *lm.Trainer, test []i
 		sum.Test = &tm
 	}
 	if asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(sum); err != nil {
+		if err := writeJSON(out, sum); err != nil {
 			return err
 		}
 	} else {
 		unit := "bits/token"
-		if m.Config.Tokenizer.Mode == text.Chars {
+		if chars {
 			unit = "bits/char"
 		}
-		fmt.Fprintf(out, "trained %d steps (epoch %d, chunk %d) in %.1fs, %.0f tokens/s; train loss %.4f\n",
-			res.Pos.Step, res.Pos.Epoch, res.Pos.Chunk, sum.Seconds, sum.TokensPerS, res.TrainLoss)
+		fmt.Fprintf(out, "trained %d steps (epoch %d, chunk %d) in %.1fs, %.0f tokens/s; train loss %.4f; stopped: %s\n",
+			res.Pos.Step, res.Pos.Epoch, res.Pos.Batch, sum.Seconds, sum.TokensPerS, res.TrainLoss, res.Stop)
 		for _, e := range []struct {
 			name string
 			m    *lm.Metrics
@@ -402,7 +530,7 @@ func trainAndReport(ctx context.Context, out io.Writer, tr *lm.Trainer, test []i
 		fmt.Fprintf(out, "checkpoint: %s\n", tr.Dir)
 	}
 	if interrupted {
-		return fmt.Errorf("interrupted; resume with --resume (checkpoint %s): %w", tr.Dir, err)
+		return interruptedError(tr.Dir, err)
 	}
 	if after != nil {
 		return after(m)
@@ -410,82 +538,12 @@ func trainAndReport(ctx context.Context, out io.Writer, tr *lm.Trainer, test []i
 	return nil
 }
 
-// lmReporter shows training progress: a bar on a terminal, otherwise a
-// log line every 10 seconds and after every validation.
-type lmReporter struct {
-	quiet, tty, chars bool
-	bar               *progressbar.ProgressBar
-	lastLog           time.Time
-}
-
-func newLMReporter(quiet, chars bool) *lmReporter {
-	return &lmReporter{quiet: quiet, chars: chars, tty: term.IsTerminal(int(os.Stderr.Fd())), lastLog: time.Now()}
-}
-
-func (r *lmReporter) println(format string, args ...any) {
-	if r.bar != nil {
-		_ = r.bar.Clear()
-	}
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
-}
-
-func (r *lmReporter) report(p lm.Progress) {
-	if r.quiet {
-		return
-	}
-	switch p.Event {
-	case "step":
-		desc := fmt.Sprintf("epoch %d  loss %.3f  %.0f tok/s", p.Pos.Epoch+1, p.AvgLoss, p.TokensPerSec)
-		if r.tty {
-			if r.bar == nil {
-				r.bar = progressbar.NewOptions64(p.MaxSteps,
-					progressbar.OptionSetWriter(os.Stderr),
-					progressbar.OptionSetWidth(30),
-					progressbar.OptionShowCount(),
-					progressbar.OptionThrottle(200*time.Millisecond),
-					progressbar.OptionSetPredictTime(true),
-					progressbar.OptionClearOnFinish(),
-				)
-			}
-			r.bar.Describe(desc)
-			_ = r.bar.Set64(p.Pos.Step)
-		} else if time.Since(r.lastLog) >= 10*time.Second {
-			r.lastLog = time.Now()
-			r.println("step %d/%d  %s  lr %.3g  grad norm %.3g", p.Pos.Step, p.MaxSteps, desc, p.LR, p.GradNorm)
-		}
-	case "valid":
-		bits := "bits/token"
-		if r.chars {
-			bits = "bits/char"
-		}
-		train := ""
-		if p.AvgLoss != 0 {
-			train = fmt.Sprintf("train loss %.4f (ppl %.2f)  ", p.AvgLoss, math.Exp(p.AvgLoss))
-		}
-		r.println("step %d  epoch %.2f  %svalid loss %.4f  perplexity %.3f  %.4f %s  lr %.4g  (%.0fs)", p.Pos.Step,
-			float64(p.Pos.Epoch)+float64(p.Pos.Chunk)/float64(max(p.Chunks, 1)), train, p.Valid.Loss, p.Valid.Perplexity, p.Valid.Bits, bits, p.LR, p.Elapsed.Seconds())
-	case "anneal":
-		r.println("step %d  validation did not improve: learning rate now %.4g", p.Pos.Step, p.LR)
-	case "decay":
-		r.println("step %d  end of epoch %d: learning rate now %.4g", p.Pos.Step, p.Pos.Epoch+1, p.LR)
-	case "checkpoint":
-		if !r.tty {
-			r.println("step %d  checkpoint saved to %s", p.Pos.Step, p.Dir)
-		}
-	}
-}
-
-func (r *lmReporter) finish() {
-	if r.bar != nil {
-		_ = r.bar.Finish()
-	}
-}
-
-// loadLM loads a checkpoint directory, or with a path DIR/best.safetensors
-// the directory's model with its best-validation weights.
+// loadLM loads a checkpoint directory (its best validation's weights), also
+// given as the path of its model.safetensors or, in directories written by
+// earlier versions, best.safetensors.
 func loadLM(path string) (*lm.Model, error) {
-	if filepath.Base(path) == lm.BestFile {
-		return lm.LoadBest(filepath.Dir(path))
+	if b := filepath.Base(path); b == "best.safetensors" || b == checkpoint.ModelFile {
+		return lm.Load(filepath.Dir(path))
 	}
 	return lm.Load(path)
 }
@@ -498,7 +556,9 @@ type lmSampleFlags struct {
 	stopAtEOS     bool
 	noUnk         bool
 	json          bool
-	threads       int
+	label         string  // conditional models (lm train-labels)
+	rerank        int     // with label
+	guidance      float64 // with label
 	int8          bool
 }
 
@@ -509,43 +569,47 @@ func newLMSampleCmd() *cobra.Command {
 		Short: "Generate text from a trained language model",
 		Long: `Generate text that continues --prompt (which may be empty: generation then
 starts at a line boundary). --temperature 0 is greedy; --top-k and --top-p
-restrict sampling to the most likely tokens. Equal --seed, equal text.`,
+restrict sampling to the most likely tokens. Equal --seed, equal text.
+
+A sample stops at the end-of-line token when --stop-at-eos is on, and the
+samples are then printed one per line. It is on by default for a model of
+line-structured text (one name or one sentence per line: "lines" in its
+config.json, which lm train records) and for word models; off for a
+character model of running text, whose samples span lines and are
+separated by "----" lines.
+
+With --label the model must be a conditional one (lm train-labels): it
+prints --num sentences for that label, one per line.`,
 		Args: cobra.NoArgs,
-		// (PreRunE also serves --label, which replaces RunE in lm_label.go.)
-		PreRunE: func(*cobra.Command, []string) error {
-			if f.threads < 0 {
-				return fmt.Errorf("lm sample: --threads must be >= 0, got %d", f.threads)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.label != "" {
+				return runLMSampleLabel(cmd, &f)
 			}
-			if f.threads > 0 {
-				tensor.SetThreads(f.threads)
-			}
-			return nil
+			return runLMSample(cmd, &f)
 		},
-		RunE: func(cmd *cobra.Command, _ []string) error { return runLMSample(cmd, &f) },
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&f.threads, "threads", 0, "compute threads: a step of a large model is split over them (default: all cores)")
 	fl.StringVar(&f.model, "model", "", "checkpoint directory, or DIR/best.safetensors for its best-validation weights (required)")
 	fl.StringVar(&f.prompt, "prompt", "", "text to continue")
-	fl.StringVar(&f.prompt, "prime", "", "same as --prompt")
-	fl.IntVar(&f.opt.MaxTokens, "length", 500, "tokens to generate")
+	fl.IntVar(&f.opt.MaxTokens, "length", 500, "tokens to generate (with --label: 60)")
 	fl.Float64Var(&f.opt.Temperature, "temperature", 1, "softmax temperature (0: greedy)")
 	fl.IntVar(&f.opt.TopK, "top-k", 0, "sample among the K most likely tokens (0: all)")
 	fl.Float64Var(&f.opt.TopP, "top-p", 0, "nucleus sampling threshold (0: off)")
 	fl.Uint64Var(&f.opt.Seed, "seed", 1, "random seed")
-	fl.IntVar(&f.num, "n", 1, "number of samples (seeds seed, seed+1, ...)")
-	fl.IntVar(&f.num, "num", 1, "same as --n")
+	fl.IntVar(&f.num, "num", 1, "number of samples (seeds seed, seed+1, ...)")
 	fl.BoolVar(&f.json, "json", false, `print {"samples": [...]} (the generated text, prompt included)`)
-	fl.BoolVar(&f.stopAtEOS, "stop-at-eos", false, "stop a sample at the end-of-line token (default: true for word models, whose token is <eos>; false for character models, whose token is a line break)")
+	fl.BoolVar(&f.stopAtEOS, "stop-at-eos", false, "stop each sample at the end-of-line token and print one per line (default: the model's, see above)")
 	fl.BoolVar(&f.noUnk, "no-unk", false, "never generate <unk>")
+	fl.StringVar(&f.label, "label", "", "sample sentences for this label from a conditional model (lm train-labels)")
+	fl.IntVar(&f.rerank, "rerank", 1, "with --label: draw N samples per output and keep the one the model itself finds most likely to have the label (Bayes' rule)")
+	fl.Float64Var(&f.guidance, "guidance", 0, "with --label: contrastive guidance G, sampling from log p(w|label) + G*(log p(w|label) - log p(w|other labels)); 0: plain sampling")
+	deprecatedAliases(cmd, map[string]string{"prime": "prompt", "n": "num"})
+	markRequired(cmd, "model")
 	addInt8Flag(cmd, &f.int8)
 	return cmd
 }
 
 func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
-	if f.model == "" {
-		return errors.New("lm sample: --model is required")
-	}
 	m, err := loadLMInt8(f.model, f.int8)
 	if err != nil {
 		return err
@@ -557,33 +621,30 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 		f.opt.Ban = []int32{id}
 	}
 	if !cmd.Flags().Changed("stop-at-eos") {
-		// A word model's end-of-sentence token ends a sample; a character
-		// model's line break does not, so its samples run to --length.
-		f.stopAtEOS = m.Config.Tokenizer.EOS != "\n"
+		f.stopAtEOS = m.Config.StopAtEOS()
 	}
 	if !f.json {
 		return writeSamples(cmd.Context(), cmd.OutOrStdout(), m, f.prompt, f.opt, f.num, f.stopAtEOS)
 	}
-	out := struct {
-		Samples []string `json:"samples"`
-	}{Samples: []string{}}
+	samples := []string{}
 	err = eachSample(cmd.Context(), m, f.prompt, f.opt, f.num, f.stopAtEOS, func(s string) error {
-		out.Samples = append(out.Samples, strings.TrimSuffix(s, "\n")) // the end-of-line token, if sampled
+		samples = append(samples, strings.TrimSuffix(s, "\n")) // the end-of-line token, if sampled
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(cmd.OutOrStdout())
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return printJSON(cmd.OutOrStdout(), map[string][]string{"samples": samples})
 }
 
-// writeSamples prints num samples continuing prompt, separated by a rule.
+// writeSamples prints num samples continuing prompt: one per line when
+// they stop at the end of a line, otherwise separated by "----" lines.
 func writeSamples(ctx context.Context, w io.Writer, m *lm.Model, prompt string, opt lm.SampleOptions, num int, stopAtEOS bool) error {
 	i := 0
 	return eachSample(ctx, m, prompt, opt, num, stopAtEOS, func(s string) error {
-		if i > 0 {
+		if stopAtEOS {
+			s = strings.TrimSuffix(s, "\n")
+		} else if i > 0 {
 			fmt.Fprintln(w, "----")
 		}
 		i++
@@ -672,20 +733,21 @@ standard error, or with --json one object
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory, or DIR/best.safetensors for its best-validation weights (required)")
 	fl.StringArrayVar(&f.texts, "text", nil, "text to score (repeatable; each line scored separately)")
-	fl.StringArrayVar(&f.files, "file", nil, "file to score, plain or .gz (repeatable; same as an argument)")
+	fl.StringArrayVar(&f.files, "file", nil, `file to score, plain or .gz, "-" standard input (repeatable; same as an argument)`)
 	fl.IntVar(&f.batch, "batch", 64, "lines scored together")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object (see above)")
+	markRequired(cmd, "model")
 	addInt8Flag(cmd, &f.int8)
 	return cmd
 }
 
 func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
-	if f.model == "" {
-		return errors.New("lm score: --model is required")
-	}
 	m, err := loadLMInt8(f.model, f.int8)
 	if err != nil {
 		return err
+	}
+	if m.Vocab == nil {
+		return fmt.Errorf("lm score: %s has no vocab.json: the model cannot encode text without its vocabulary", f.model)
 	}
 	start := m.StartID()
 	if start < 0 {
@@ -736,18 +798,12 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 	}
 	files := append(slices.Clone(f.files), args...)
 	if len(files) == 0 && len(f.texts) == 0 {
-		if err := scoreReader(cmd.InOrStdin(), "stdin"); err != nil {
+		if err := stdio(cmd).ReadFile("-", scoreReader); err != nil {
 			return err
 		}
 	}
 	for _, path := range files {
-		r, err := text.OpenFile(path)
-		if err != nil {
-			return err
-		}
-		err = scoreReader(r, path)
-		r.Close()
-		if err != nil {
+		if err := stdio(cmd).ReadFile(path, scoreReader); err != nil {
 			return err
 		}
 	}
@@ -772,7 +828,7 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(js)
 	}
-	fmt.Fprintf(os.Stderr, "total: %d tokens, log-prob %.2f, loss %.4f, perplexity %.3f, %.4f %s\n",
+	fmt.Fprintf(cmd.ErrOrStderr(), "total: %d tokens, log-prob %.2f, loss %.4f, perplexity %.3f, %.4f %s\n",
 		total.Tokens, total.LogProb, loss, math.Exp(loss), loss/math.Ln2, unit)
 	return nil
 }
@@ -788,12 +844,13 @@ type lmEvalFlags struct {
 func newLMEvalCmd() *cobra.Command {
 	var f lmEvalFlags
 	cmd := &cobra.Command{
-		Use:   "eval --model DIR FILE...",
+		Use:   "eval --model DIR [FILE...]",
 		Short: "Perplexity of text read as one stream (as in training)",
 		Long: `Evaluate the model on the files read as one token stream, cut into --batch
 contiguous streams read in chunks of --bptt with the state carried, as
-validation during training does (the usual PTB test perplexity protocol).`,
-		Args: cobra.MinimumNArgs(1),
+validation during training does (the usual PTB test perplexity protocol).
+Without FILE, or with "-", it reads standard input.`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runLMEval(cmd, &f, args) },
 	}
 	fl := cmd.Flags()
@@ -801,14 +858,12 @@ validation during training does (the usual PTB test perplexity protocol).`,
 	fl.IntVar(&f.batch, "batch", 10, "parallel streams")
 	fl.IntVar(&f.bptt, "bptt", 64, "chunk length")
 	fl.BoolVar(&f.json, "json", false, "print the metrics as JSON")
+	markRequired(cmd, "model")
 	addInt8Flag(cmd, &f.int8)
 	return cmd
 }
 
 func runLMEval(cmd *cobra.Command, f *lmEvalFlags, args []string) error {
-	if f.model == "" {
-		return errors.New("lm eval: --model is required")
-	}
 	m, err := loadLMInt8(f.model, f.int8)
 	if err != nil {
 		return err
@@ -817,8 +872,10 @@ func runLMEval(cmd *cobra.Command, f *lmEvalFlags, args []string) error {
 		return fmt.Errorf("lm eval: %s has no vocabulary", f.model)
 	}
 	var ids []int32
-	for _, p := range args {
-		got, err := text.EncodeFile(m.Vocab, &m.Config.Tokenizer, p)
+	for _, p := range inputFiles(args) {
+		got, err := readInput(cmd, p, func(r io.Reader, name string) ([]int32, error) {
+			return text.EncodeReader(m.Vocab, &m.Config.Tokenizer, r, name)
+		})
 		if err != nil {
 			return err
 		}

@@ -16,19 +16,12 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// This file adds label-conditioned generation to the lm command:
-// `lm train-labels` trains a lm.CondModel on labelled text and
-// `lm sample --label L` samples from it (the flag is added to the existing
-// sample command, which keeps its behaviour for ordinary models).
+// This file holds label-conditioned language models: `lm train-labels`
+// trains a lm.CondModel on labelled text, `lm eval-labels` scores it, and
+// `lm sample --label L` samples from it (runLMSampleLabel).
 
 func init() {
 	lmCmd.AddCommand(newLMTrainLabelsCmd(), newLMEvalLabelsCmd())
-	for _, c := range lmCmd.Commands() {
-		if c.Name() == "sample" {
-			wrapLMSampleWithLabel(c)
-			return
-		}
-	}
 }
 
 // sstNames names SST-2's labels 0 and 1.
@@ -238,7 +231,6 @@ func newLMEvalLabelsCmd() *cobra.Command {
 	var (
 		dir, path, format string
 		asJSON, rawLabels bool
-		threads           int
 	)
 	cmd := &cobra.Command{
 		Use:   "eval-labels --model DIR --data F",
@@ -250,12 +242,6 @@ under which the sentence is most likely): how much of the label the model
 carries.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if dir == "" || path == "" {
-				return errors.New("lm eval-labels: --model and --data are required")
-			}
-			if threads > 0 {
-				tensor.SetThreads(threads)
-			}
 			f, err := classify.ParseFormat(format)
 			if err != nil {
 				return fmt.Errorf("lm eval-labels: %w", err)
@@ -264,7 +250,7 @@ carries.`,
 			if err != nil {
 				return err
 			}
-			ex, err := classify.ReadFile(path, f)
+			ex, err := readExamples(cmd, path, f)
 			if err != nil {
 				return err
 			}
@@ -306,88 +292,59 @@ carries.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&dir, "model", "", "conditional model directory (lm train-labels)")
-	fl.StringVar(&path, "data", "", "labelled sentences")
+	fl.StringVar(&path, "data", "", `labelled sentences ("-": standard input)`)
 	fl.StringVar(&format, "format", "auto", "input format: auto, tsv, sst or csv")
 	fl.BoolVar(&rawLabels, "raw-labels", false, "do not map SST labels 0/1 to negative/positive")
-	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
 	fl.BoolVar(&asJSON, "json", false, "print the metrics as JSON")
+	markRequired(cmd, "model", "data")
 	return cmd
 }
 
-// wrapLMSampleWithLabel adds --label to `lm sample`: with it, the model
-// must be a conditional one and sentences for that label are printed one
-// per line; without it the command runs as before.
-func wrapLMSampleWithLabel(c *cobra.Command) {
-	var (
-		label    string
-		rerank   int
-		guidance float64
-	)
-	c.Flags().StringVar(&label, "label", "", "sample sentences for this label from a conditional model (lm train-labels), one per line")
-	c.Flags().IntVar(&rerank, "rerank", 1, "with --label: draw N samples per output and keep the one the model itself finds most likely to have the label (Bayes' rule)")
-	c.Flags().Float64Var(&guidance, "guidance", 0, "with --label: contrastive guidance G, sampling from log p(w|label) + G*(log p(w|label) - log p(w|other labels)); 0: plain sampling")
-	orig := c.RunE
-	c.RunE = func(cmd *cobra.Command, args []string) error {
-		if label == "" {
-			return orig(cmd, args)
+// runLMSampleLabel is lm sample --label: sentences for that label from a
+// conditional model, one per line.
+func runLMSampleLabel(cmd *cobra.Command, f *lmSampleFlags) error {
+	switch {
+	case !(f.guidance >= 0):
+		return fmt.Errorf("lm sample: --guidance %v must be >= 0", f.guidance)
+	case f.guidance > 0 && f.rerank > 1:
+		return errors.New("lm sample: --guidance and --rerank are separate decoding options; use one")
+	}
+	m, err := lm.LoadCond(f.model)
+	if err != nil {
+		return err
+	}
+	li := m.LabelID(f.label)
+	if n, ok := sstNames[f.label]; ok && li < 0 {
+		li = m.LabelID(n)
+	}
+	if li < 0 {
+		return fmt.Errorf("lm sample: label %q is not one of the model's %v", f.label, m.Config.Labels)
+	}
+	opt := f.opt
+	if !cmd.Flags().Changed("length") {
+		opt.MaxTokens = 60
+	}
+	if f.prompt != "" {
+		opt.Prompt = m.EncodeSentence(f.prompt)
+	}
+	rerank := max(1, f.rerank)
+	for i := range max(1, f.num) {
+		opt.Seed = f.opt.Seed + uint64(i*rerank)
+		var ids []int32
+		switch {
+		case f.guidance > 0:
+			ids, err = m.SampleGuided(cmd.Context(), li, opt, f.guidance)
+		case rerank > 1:
+			ids, _, err = m.SampleReranked(cmd.Context(), li, opt, rerank)
+		default: // the same sample without scoring it
+			ids, err = m.Sample(cmd.Context(), li, opt)
 		}
-		fl := cmd.Flags()
-		dir, _ := fl.GetString("model")
-		if dir == "" {
-			return errors.New("lm sample: --model is required")
-		}
-		if !(guidance >= 0) {
-			return fmt.Errorf("lm sample: --guidance %v must be >= 0", guidance)
-		}
-		if guidance > 0 && rerank > 1 {
-			return errors.New("lm sample: --guidance and --rerank are separate decoding options; use one")
-		}
-		m, err := lm.LoadCond(dir)
 		if err != nil {
 			return err
 		}
-		li := m.LabelID(label)
-		if li < 0 {
-			if n, ok := sstNames[label]; ok {
-				li = m.LabelID(n)
-			}
+		if _, err := fmt.Fprintln(cmd.OutOrStdout(), m.DecodeSentence(append(slices.Clone(opt.Prompt), ids...))); err != nil {
+			return err
 		}
-		if li < 0 {
-			return fmt.Errorf("lm sample: label %q is not one of the model's %v", label, m.Config.Labels)
-		}
-		var opt lm.SampleOptions
-		opt.MaxTokens = 60
-		if fl.Changed("length") {
-			opt.MaxTokens, _ = fl.GetInt("length")
-		}
-		opt.Temperature, _ = fl.GetFloat64("temperature")
-		opt.TopK, _ = fl.GetInt("top-k")
-		opt.TopP, _ = fl.GetFloat64("top-p")
-		seed, _ := fl.GetUint64("seed")
-		num, _ := fl.GetInt("num")
-		if prompt, _ := fl.GetString("prompt"); prompt != "" {
-			opt.Prompt = m.EncodeSentence(prompt)
-		}
-		w := cmd.OutOrStdout()
-		for i := 0; i < max(1, num); i++ {
-			opt.Seed = seed + uint64(i*max(1, rerank))
-			var ids []int32
-			switch {
-			case guidance > 0:
-				ids, err = m.SampleGuided(cmd.Context(), li, opt, guidance)
-			case rerank > 1:
-				ids, _, err = m.SampleReranked(cmd.Context(), li, opt, rerank)
-			default: // the same sample without scoring it
-				ids, err = m.Sample(cmd.Context(), li, opt)
-			}
-			if err != nil {
-				return err
-			}
-			s := m.DecodeSentence(append(slices.Clone(opt.Prompt), ids...))
-			if _, err := fmt.Fprintln(w, s); err != nil {
-				return err
-			}
-		}
-		return nil
 	}
+	return nil
 }

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/spf13/cobra"
 )
 
 // TestLMTrainLabelsSample trains a conditional model on an SST-format
@@ -39,11 +37,7 @@ func TestLMTrainLabelsSample(t *testing.T) {
 		!strings.Contains(out, "label bias true, discriminative 0.5") || !strings.Contains(out, "-log p(label|x)") {
 		t.Fatalf("train-labels output:\n%s", out)
 	}
-	sample := func() *cobra.Command {
-		c := newLMSampleCmd()
-		wrapLMSampleWithLabel(c)
-		return c
-	}
+	sample := newLMSampleCmd // --label is an ordinary flag of lm sample
 	for _, tc := range []struct{ label, words, guidance string }{
 		{"positive", "good great fine", "0"}, {"1", "good great fine", "0"}, {"negative", "bad awful poor", "0"},
 		{"positive", "good great fine", "2"}, {"negative", "bad awful poor", "1"},

@@ -102,14 +102,14 @@ func TestLMTrainSampleScore(t *testing.T) {
 	// --threads sets the compute threads (the sample does not depend on
 	// them); a negative count is refused.
 	defer tensor.SetThreads(tensor.Threads())
-	one, err := runLMCmd(t, newLMSampleCmd, "--model", ck, "--prompt", "the cat", "--length", "20", "--temperature", "0", "--stop-at-eos=false", "--threads", "1")
+	one, err := runCLIIn(t, "", "lm", "sample", "--model", ck, "--prompt", "the cat", "--length", "20", "--temperature", "0", "--stop-at-eos=false", "--threads", "1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if one != out || tensor.Threads() != 1 {
 		t.Errorf("--threads 1: sample %q (want %q), threads %d", one, out, tensor.Threads())
 	}
-	if _, err := runLMCmd(t, newLMSampleCmd, "--model", ck, "--threads", "-1"); err == nil || !strings.Contains(err.Error(), "--threads") {
+	if _, err := runCLIIn(t, "", "lm", "sample", "--model", ck, "--threads", "-1"); err == nil || !strings.Contains(err.Error(), "--threads") {
 		t.Errorf("--threads -1: err = %v", err)
 	}
 

@@ -11,7 +11,6 @@ import (
 
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/lm/tinyshakespeare"
-	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -24,7 +23,6 @@ type quickstartFlags struct {
 	samples  int
 	length   int
 	seed     uint64
-	threads  int
 	resume   bool
 }
 
@@ -53,7 +51,6 @@ continued with "recurrent lm train --resume".`,
 	fl.IntVar(&f.samples, "samples", 3, "samples to print")
 	fl.IntVar(&f.length, "length", 300, "characters per sample")
 	fl.Uint64Var(&f.seed, "seed", 1, "random seed")
-	fl.IntVar(&f.threads, "threads", 0, "compute threads (default: all cores)")
 	fl.BoolVar(&f.resume, "resume", false, "continue from the checkpoint in --out for another --duration")
 	return cmd
 }
@@ -66,9 +63,6 @@ func defaultQuickstartDir() string {
 }
 
 func runQuickstart(cmd *cobra.Command, f *quickstartFlags) error {
-	if f.threads > 0 {
-		tensor.SetThreads(f.threads)
-	}
 	if err := os.MkdirAll(filepath.Dir(f.out), 0o755); err != nil {
 		return fmt.Errorf("quickstart: %w", err)
 	}
@@ -112,7 +106,7 @@ func runQuickstart(cmd *cobra.Command, f *quickstartFlags) error {
 	}
 	tr.Dir = f.out
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(os.Stderr, "tiny-shakespeare: %d training and %d validation characters, %d distinct; training for %s\n",
+	fmt.Fprintf(cmd.ErrOrStderr(), "tiny-shakespeare: %d training and %d validation characters, %d distinct; training for %s\n",
 		len(train), len(valid), v.Len(), f.duration)
 	return trainAndReport(cmd.Context(), out, tr, nil, false, false, func(m *lm.Model) error {
 		fmt.Fprintf(out, "\nsamples (temperature 0.8):\n")

@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 
 	"github.com/recurrent-go/recurrent/tag"
+	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
 )
 
@@ -19,7 +20,7 @@ var tagCmd = &cobra.Command{
 
 func init() {
 	rootCmd.AddCommand(tagCmd)
-	tagCmd.AddCommand(newTagScoreCmd(), newTagConvertCmd())
+	tagCmd.AddCommand(newTagScoreCmd(), newTagConvertCmd(), newTagEvalCmd(), newTagPredictCmd())
 }
 
 func newTagScoreCmd() *cobra.Command {
@@ -28,17 +29,18 @@ func newTagScoreCmd() *cobra.Command {
 		opts   tag.EvalOptions
 	)
 	cmd := &cobra.Command{
-		Use:   "score FILE",
+		Use:   "score [FILE]",
 		Short: "Score tagged output exactly as conlleval does",
 		Long: `Score reads conlleval's input format: one token per line, fields separated by
 the delimiter (default one space), the last two fields being the gold and the
-predicted tag; blank lines separate sentences. FILE "-" reads standard input.
+predicted tag; blank lines separate sentences. Without FILE, or with "-", it
+reads standard input.
 It prints conlleval's report (or JSON with --json; percentages 0-100).
 IOB1, IOB2 and IOBES tags are accepted; as in conlleval, a -DOCSTART- line
 counts as an O token.`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := tag.EvaluateFile(args[0], opts)
+			r, err := readInput(cmd, inputFiles(args)[0], func(r io.Reader, name string) (tag.Result, error) { return tag.Evaluate(r, name, opts) })
 			if err != nil {
 				return err
 			}
@@ -87,25 +89,20 @@ func newTagConvertCmd() *cobra.Command {
 		tagColumn int
 	)
 	cmd := &cobra.Command{
-		Use:   "convert FILE",
+		Use:   "convert [FILE]",
 		Short: "Convert the tag column of a CoNLL file between iob1, iob2 and iobes",
-		Long: `Convert reads a CoNLL column file (FILE "-" for standard input) and writes it to
+		Long: `Convert reads a CoNLL column file (standard input without FILE or with "-") and writes it to
 standard output with the tag column re-encoded in the --to scheme. -DOCSTART-
 lines are kept. With --from, each sentence is first validated against that
 scheme and the first violation is reported with its line.`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			args = inputFiles(args)
 			target, err := tag.ParseScheme(to)
 			if err != nil {
 				return err
 			}
-			var ss []tag.Sentence
-			ropts := tag.ReadOptions{TagColumn: tagColumn, KeepDocStart: true}
-			if args[0] == "-" {
-				ss, err = tag.ReadCoNLL(os.Stdin, "<stdin>", ropts)
-			} else {
-				ss, err = tag.ReadCoNLLFile(args[0], ropts)
-			}
+			ss, err := readCoNLLInput(cmd, args[0], tag.ReadOptions{TagColumn: tagColumn, KeepDocStart: true})
 			if err != nil {
 				return err
 			}
@@ -147,4 +144,136 @@ scheme and the first violation is reported with its line.`,
 	f.StringVar(&from, "from", "", "validate sentences against this scheme first")
 	f.IntVar(&tagColumn, "tag-column", 0, "0-based tag column; 0 or negative counts from the end (0 = last)")
 	return cmd
+}
+
+func newTagEvalCmd() *cobra.Command {
+	var (
+		model, data string
+		asJSON      bool
+	)
+	cmd := &cobra.Command{
+		Use:   "eval --model DIR --data FILE",
+		Short: "Tag a labelled CoNLL file and score it exactly as conlleval does",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := tag.Load(model)
+			if err != nil {
+				return err
+			}
+			sents, err := readCoNLLInput(cmd, data, tag.ReadOptions{})
+			if err != nil {
+				return err
+			}
+			r, _, err := m.Score(cmd.Context(), sents, data, 128)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), r)
+			}
+			return r.WriteConlleval(cmd.OutOrStdout())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&model, "model", "", "model directory written by tag train")
+	fl.StringVar(&data, "data", "", `labelled CoNLL file ("-": standard input)`)
+	fl.BoolVar(&asJSON, "json", false, "print JSON (percentages 0-100, per type)")
+	markRequired(cmd, "model", "data")
+	return cmd
+}
+
+// readCoNLLInput reads a column file from path ("-": standard input).
+func readCoNLLInput(cmd *cobra.Command, path string, opts tag.ReadOptions) ([]tag.Sentence, error) {
+	return readInput(cmd, path, func(r io.Reader, name string) ([]tag.Sentence, error) { return tag.ReadCoNLL(r, name, opts) })
+}
+
+type tagPredictFlags struct {
+	model, data, file, out string
+	texts                  []string
+	asJSON                 bool
+}
+
+func newTagPredictCmd() *cobra.Command {
+	var f tagPredictFlags
+	cmd := &cobra.Command{
+		Use:   "predict --model DIR [--text TEXT | --file FILE | --data CONLL] [--out FILE] [--json]",
+		Short: "Tag raw text (one sentence per line) or a CoNLL file",
+		Long: `Predict tags raw text, one sentence per line, from --text (repeatable), --file
+or standard input, split into tokens as the CoNLL-2003 data the taggers are
+trained on is (Penn Treebank conventions: punctuation and clitics such as 's
+are tokens of their own), and prints a CoNLL block per sentence: "token tag"
+rows and a blank line.
+
+With --data it reads a CoNLL column file instead (one column of bare tokens
+is accepted) and writes it back with the predicted tag appended to each row,
+so that a labelled file becomes conlleval's input for "tag score".
+
+--json prints one object per sentence: {"tokens", "tags", "entities": [{"type",
+"start", "end", "text"}]}, start and end being token positions (end
+exclusive). "-" means standard input for --file and --data, standard output
+for --out.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runTagPredict(cmd, &f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.model, "model", "", "model directory written by tag train")
+	fl.StringArrayVar(&f.texts, "text", nil, "raw text to tag (repeatable; each line a sentence)")
+	fl.StringVar(&f.file, "file", "", `raw text file, one sentence per line ("-" or none: standard input)`)
+	fl.StringVar(&f.data, "data", "", `CoNLL column file to tag ("-": standard input)`)
+	fl.StringVar(&f.out, "out", "-", `output file ("-": standard output)`)
+	fl.BoolVar(&f.asJSON, "json", false, "one JSON object per sentence")
+	cmd.MarkFlagsMutuallyExclusive("text", "file", "data")
+	markRequired(cmd, "model")
+	return cmd
+}
+
+func runTagPredict(cmd *cobra.Command, f *tagPredictFlags) error {
+	m, err := tag.Load(f.model)
+	if err != nil {
+		return err
+	}
+	var tagged []tag.Tagged
+	var sents []tag.Sentence
+	if f.data != "" {
+		if sents, err = readCoNLLInput(cmd, f.data, tag.ReadOptions{KeepDocStart: true, Untagged: true}); err != nil {
+			return err
+		}
+		pred, err := m.TagSentences(cmd.Context(), sents, text.DisplayName(f.data), 128)
+		if err != nil {
+			return err
+		}
+		for i, s := range sents {
+			tagged = append(tagged, tag.Tagged{Tokens: s.Tokens, Tags: pred[i], Entities: tag.Entities(s.Tokens, pred[i])})
+		}
+	} else {
+		lines, err := inputLines(cmd, f.texts, nonEmpty(f.file))
+		if err != nil {
+			return err
+		}
+		if tagged, err = m.TagLines(cmd.Context(), lines, 128); err != nil {
+			return err
+		}
+	}
+	return stdio(cmd).WriteFile(f.out, func(w io.Writer) error {
+		switch {
+		case f.asJSON:
+			enc := json.NewEncoder(w)
+			for _, t := range tagged {
+				if err := enc.Encode(t); err != nil {
+					return err
+				}
+			}
+			return nil
+		case sents == nil:
+			sents = make([]tag.Sentence, len(tagged))
+			for i, t := range tagged {
+				sents[i].Tokens = t.Tokens
+			}
+		}
+		pred := make([][]string, len(tagged))
+		for i, t := range tagged {
+			pred[i] = t.Tags
+		}
+		return tag.WritePredicted(w, sents, pred)
+	})
 }

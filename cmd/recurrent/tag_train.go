@@ -1,20 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/recurrent-go/recurrent/tag"
-	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/vectors"
 	"github.com/spf13/cobra"
 )
 
 func init() {
-	tagCmd.AddCommand(newTagTrainCmd(), newTagEvalCmd(), newTagPredictCmd())
+	tagCmd.AddCommand(newTagTrainCmd())
 }
 
 // tagTrainFlags are the flags of `recurrent tag train`.
@@ -255,131 +252,4 @@ func runTagTrain(cmd *cobra.Command, f *tagTrainFlags) error {
 		return interruptedError(f.out, err)
 	}
 	return nil
-}
-
-func newTagEvalCmd() *cobra.Command {
-	var (
-		model, data string
-		asJSON      bool
-		threads     int
-	)
-	cmd := &cobra.Command{
-		Use:   "eval --model DIR --data FILE",
-		Short: "Tag a labelled CoNLL file and score it exactly as conlleval does",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if model == "" || data == "" {
-				return errors.New("tag eval: --model and --data are required")
-			}
-			if threads > 0 {
-				tensor.SetThreads(threads)
-			}
-			m, err := tag.Load(model)
-			if err != nil {
-				return err
-			}
-			sents, err := readCoNLL(data)
-			if err != nil {
-				return err
-			}
-			r, _, err := m.Score(cmd.Context(), sents, data, 128)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r)
-			}
-			return r.WriteConlleval(cmd.OutOrStdout())
-		},
-	}
-	fl := cmd.Flags()
-	fl.StringVar(&model, "model", "", "model directory written by tag train")
-	fl.StringVar(&data, "data", "", "labelled CoNLL file")
-	fl.BoolVar(&asJSON, "json", false, "print JSON (percentages 0-100, per type)")
-	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
-	return cmd
-}
-
-func newTagPredictCmd() *cobra.Command {
-	var (
-		model, data, out string
-		threads          int
-	)
-	cmd := &cobra.Command{
-		Use:   "predict --model DIR --data FILE [--out FILE]",
-		Short: "Tag a CoNLL file: each row gets a predicted tag column appended",
-		Long: `Predict reads a CoNLL column file and writes it back with the predicted tag
-appended to each row (so a labelled file becomes conlleval's input: token,
-columns, gold tag, predicted tag, and can be scored with "tag score"). A file
-of bare tokens (one column) is read as unlabelled text.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if model == "" || data == "" {
-				return errors.New("tag predict: --model and --data are required")
-			}
-			if threads > 0 {
-				tensor.SetThreads(threads)
-			}
-			m, err := tag.Load(model)
-			if err != nil {
-				return err
-			}
-			sents, err := tag.ReadCoNLLFile(data, tag.ReadOptions{KeepDocStart: true})
-			if err != nil {
-				return err
-			}
-			// -DOCSTART- rows are copied through with an O prediction.
-			var keep []tag.Sentence
-			for _, s := range sents {
-				if !(len(s.Tokens) == 1 && s.Tokens[0] == tag.DocStart) {
-					keep = append(keep, s)
-				}
-			}
-			d, err := m.EncodeSentences(keep, data, false)
-			if err != nil {
-				return err
-			}
-			pred, err := m.Predict(cmd.Context(), d, 128)
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			if out != "" && out != "-" {
-				fh, err := os.Create(out)
-				if err != nil {
-					return err
-				}
-				defer fh.Close()
-				w = fh
-			}
-			bw := bufio.NewWriter(w)
-			k := 0
-			for _, s := range sents {
-				var p []string
-				if len(s.Tokens) == 1 && s.Tokens[0] == tag.DocStart {
-					p = []string{"O"}
-				} else {
-					p = pred[k]
-					k++
-				}
-				for i := range s.Tokens {
-					fmt.Fprintf(bw, "%s %s\n", strings.Join(s.Fields[i], " "), p[i])
-				}
-				bw.WriteByte('\n')
-			}
-			if err := bw.Flush(); err != nil {
-				return err
-			}
-			if fh, ok := w.(*os.File); ok && fh != os.Stdout {
-				return fh.Close()
-			}
-			return nil
-		},
-	}
-	fl := cmd.Flags()
-	fl.StringVar(&model, "model", "", "model directory written by tag train")
-	fl.StringVar(&data, "data", "", "CoNLL file to tag")
-	fl.StringVar(&out, "out", "", "output file (default: standard output)")
-	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
-	return cmd
 }

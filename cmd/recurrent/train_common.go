@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/recurrent-go/recurrent/nn"
@@ -132,4 +133,43 @@ func (r *trainReporter) finish() {
 	if r.bar != nil {
 		_ = r.bar.Finish()
 	}
+}
+
+// resumeCheck is a flag whose value must equal the checkpoint's when it is
+// given with --resume: now is the flag's value, saved the checkpoint's.
+type resumeCheck struct {
+	flag       string
+	now, saved any
+}
+
+// checkResumeFlags returns an error naming the first check whose flag was
+// given on the command line with a value other than the checkpoint's:
+// --resume keeps a checkpoint's architecture and data layout, and a flag
+// that would change them is an error rather than silently ignored.
+func checkResumeFlags(cmd *cobra.Command, checks []resumeCheck) error {
+	fl := cmd.Flags()
+	for _, c := range checks {
+		if fl.Changed(c.flag) && fmt.Sprint(c.now) != fmt.Sprint(c.saved) {
+			return fmt.Errorf("--%s %v conflicts with the checkpoint's %v; --resume keeps the checkpoint's architecture, data layout and optimizer (drop the flag, or train anew with --overwrite or another --out)",
+				c.flag, c.now, c.saved)
+		}
+	}
+	return nil
+}
+
+// positiveFlags returns an error naming the first of the given numeric
+// flags that was set on the command line to zero or less (for a library
+// whose zero value means "default", an explicit 0 must not pass silently).
+func positiveFlags(cmd *cobra.Command, names ...string) error {
+	for _, name := range names {
+		fl := cmd.Flags().Lookup(name)
+		if fl == nil || !fl.Changed {
+			continue
+		}
+		v, err := strconv.ParseFloat(fl.Value.String(), 64)
+		if err == nil && !(v > 0) {
+			return fmt.Errorf("%s: --%s %s: must be positive", cmd.CommandPath(), name, fl.Value.String())
+		}
+	}
+	return nil
 }

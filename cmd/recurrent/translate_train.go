@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 	"time"
 
-	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/seq2seq"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/schollz/progressbar/v3"
@@ -19,7 +15,7 @@ import (
 )
 
 func init() {
-	translateCmd.AddCommand(newTranslateTrainCmd(), newTranslateEvalCmd(), newTranslateRunCmd())
+	translateCmd.AddCommand(newTranslateTrainCmd())
 }
 
 func newTranslateTrainCmd() *cobra.Command {
@@ -51,6 +47,9 @@ without --dev); --patience N stops after N epochs without improvement.`,
 			}
 			if trainPath == "" || out == "" {
 				return fmt.Errorf("translate train: --train and --out are required")
+			}
+			if err := positiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "epochs"); err != nil {
+				return err
 			}
 			trainPairs, err := seq2seq.ReadPairsFile(trainPath)
 			if err != nil {
@@ -212,207 +211,4 @@ func encodeSets(m *seq2seq.Model, trainPath string, train []seq2seq.Pair, devPat
 		return tr, dv, fmt.Errorf("%s: %w", devPath, err)
 	}
 	return tr, dv, nil
-}
-
-func newTranslateEvalCmd() *cobra.Command {
-	var (
-		threads                     int
-		modelDir, dataPath, hypPath string
-		opt                         seq2seq.EvalOptions
-		asJSON, quiet               bool
-	)
-	cmd := &cobra.Command{
-		Use:   "eval --model DIR --data F [--beam K]",
-		Short: "Decode source<TAB>target pairs and report exact match, token accuracy and BLEU",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if threads > 0 {
-				tensor.SetThreads(threads)
-			}
-			if modelDir == "" || dataPath == "" {
-				return fmt.Errorf("translate eval: --model and --data are required")
-			}
-			m, err := seq2seq.Load(modelDir)
-			if err != nil {
-				return err
-			}
-			pairs, err := seq2seq.ReadPairsFile(dataPath)
-			if err != nil {
-				return err
-			}
-			data, err := m.Encode(pairs)
-			if err != nil {
-				return fmt.Errorf("%s: %w", dataPath, err)
-			}
-			var bar *progressbar.ProgressBar
-			if !quiet {
-				bar = progressbar.NewOptions(len(pairs), progressbar.OptionSetWriter(os.Stderr),
-					progressbar.OptionSetWidth(30), progressbar.OptionShowCount(),
-					progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish(),
-					progressbar.OptionSetDescription("decoding"))
-				opt.Progress = func(done int) { _ = bar.Set(done) }
-			}
-			opt.TeacherForced = true
-			start := time.Now()
-			met, err := m.Evaluate(cmd.Context(), data, opt)
-			if err != nil {
-				return err
-			}
-			secs := time.Since(start).Seconds()
-			if bar != nil {
-				_ = bar.Finish()
-			}
-			if hypPath != "" {
-				err := checkpoint.WriteFileAtomic(hypPath, func(w io.Writer) error {
-					bw := bufio.NewWriter(w)
-					for _, h := range met.Hyps {
-						fmt.Fprintln(bw, seq2seq.JoinTokens(m.Config.Tokens, m.DecodeTarget(h)))
-					}
-					return bw.Flush()
-				})
-				if err != nil {
-					return fmt.Errorf("translate eval: --hyp: %w", err)
-				}
-			}
-			w := cmd.OutOrStdout()
-			if asJSON {
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
-					seq2seq.Metrics
-					Beam    int     `json:"beam"`
-					Alpha   float64 `json:"alpha"`
-					Seconds float64 `json:"seconds"`
-				}{met, max(1, opt.Beam), opt.Alpha, secs})
-			}
-			_, err = fmt.Fprintf(w, "%d pairs, beam %d: exact match %.4f, token accuracy %.4f, BLEU %.2f, loss %.4f (%.1fs)\n",
-				met.N, max(1, opt.Beam), met.ExactMatch, met.TokenAccuracy, met.BLEU, met.Loss, secs)
-			return err
-		},
-	}
-	f := cmd.Flags()
-	f.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
-	f.StringVar(&modelDir, "model", "", "checkpoint directory")
-	f.StringVar(&dataPath, "data", "", "pairs to evaluate, source<TAB>target per line")
-	f.StringVar(&hypPath, "hyp", "", "also write the outputs to this file, one per line")
-	f.IntVar(&opt.Beam, "beam", 1, "beam width (1: greedy)")
-	f.Float64Var(&opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
-	f.IntVar(&opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
-	f.IntVar(&opt.Batch, "batch", 256, "sources encoded together")
-	f.IntVar(&opt.Limit, "limit", 0, "evaluate only the first N pairs")
-	f.BoolVar(&asJSON, "json", false, "print the metrics as JSON")
-	f.BoolVar(&quiet, "quiet", false, "no progress bar")
-	return cmd
-}
-
-func newTranslateRunCmd() *cobra.Command {
-	var (
-		modelDir, input, attnJSON, attnPNG string
-		opt                                seq2seq.DecodeOptions
-		asJSON                             bool
-	)
-	cmd := &cobra.Command{
-		Use:   "run --model DIR [--input F] [--beam K]",
-		Short: "Translate source lines (standard input by default), one output line each",
-		Long: `Run reads one source per line (a line with a TAB is taken as source<TAB>target
-and only the source is used) and prints the translation of each.
---attention-json and --attention-png export the attention weights of the
-first line.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if modelDir == "" {
-				return fmt.Errorf("translate run: --model is required")
-			}
-			m, err := seq2seq.Load(modelDir)
-			if err != nil {
-				return err
-			}
-			var r io.Reader = cmd.InOrStdin()
-			name := "<stdin>"
-			if input != "" && input != "-" {
-				f, err := os.Open(input)
-				if err != nil {
-					return fmt.Errorf("translate run: %w", err)
-				}
-				defer f.Close()
-				r, name = f, input
-			}
-			var lines []string
-			sc := bufio.NewScanner(r)
-			sc.Buffer(make([]byte, 1<<20), 1<<24)
-			for n := 1; sc.Scan(); n++ {
-				line := sc.Text()
-				if i := strings.IndexByte(line, '\t'); i >= 0 {
-					line = line[:i]
-				}
-				if strings.TrimSpace(line) == "" {
-					return fmt.Errorf("%s:%d: empty source line", name, n)
-				}
-				lines = append(lines, line)
-			}
-			if err := sc.Err(); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			opt.Attention = attnJSON != "" || attnPNG != ""
-			if opt.Attention && m.AttentionKind() == seq2seq.AttentionNone {
-				return errors.New("translate run: the model has no attention to export")
-			}
-			w := bufio.NewWriter(cmd.OutOrStdout())
-			defer w.Flush()
-			const chunk = 256
-			for lo := 0; lo < len(lines); lo += chunk {
-				hi := min(len(lines), lo+chunk)
-				src := make([][]int32, 0, hi-lo)
-				for _, l := range lines[lo:hi] {
-					src = append(src, m.EncodeSource(l))
-				}
-				hs, err := m.Translate(src, opt)
-				if err != nil {
-					return err
-				}
-				for i, h := range hs {
-					outLine := seq2seq.JoinTokens(m.Config.Tokens, m.DecodeTarget(h.IDs))
-					if asJSON {
-						b, _ := json.Marshal(map[string]any{"source": lines[lo+i], "output": outLine,
-							"logprob": h.LogProb, "score": h.Score, "finished": h.Finished})
-						fmt.Fprintln(w, string(b))
-					} else {
-						fmt.Fprintln(w, outLine)
-					}
-				}
-				if lo == 0 && opt.Attention && len(hs) > 0 {
-					am, err := m.AttentionMapOf(lines[0], hs[0])
-					if err != nil {
-						return err
-					}
-					if attnJSON != "" {
-						if err := checkpoint.WriteFileAtomic(attnJSON, func(w io.Writer) error {
-							enc := json.NewEncoder(w)
-							enc.SetIndent("", " ")
-							return enc.Encode(am)
-						}); err != nil {
-							return fmt.Errorf("translate run: %w", err)
-						}
-					}
-					if attnPNG != "" {
-						if err := checkpoint.WriteFileAtomic(attnPNG, am.WritePNG); err != nil {
-							return fmt.Errorf("translate run: %w", err)
-						}
-					}
-					opt.Attention = false
-				}
-			}
-			return nil
-		},
-	}
-	f := cmd.Flags()
-	f.StringVar(&modelDir, "model", "", "checkpoint directory")
-	f.StringVar(&input, "input", "", "file of source lines (default standard input)")
-	f.IntVar(&opt.Beam, "beam", 1, "beam width (1: greedy)")
-	f.Float64Var(&opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
-	f.IntVar(&opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
-	f.StringVar(&attnJSON, "attention-json", "", "write the first line's attention weights as JSON")
-	f.StringVar(&attnPNG, "attention-png", "", "draw the first line's attention weights as a PNG heat map")
-	f.BoolVar(&asJSON, "json", false, "print one JSON object per line with log-probability and score")
-	return cmd
 }

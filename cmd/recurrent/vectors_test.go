@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"image/png"
 	"os"
@@ -16,12 +14,7 @@ import (
 // runVecCLI runs the root command with args and returns its standard output.
 func runVecCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	rootCmd.SetOut(&out)
-	rootCmd.SetErr(&errOut)
-	rootCmd.SetArgs(args)
-	err := rootCmd.ExecuteContext(context.Background())
-	return out.String(), err
+	return runCLIIn(t, "", args...)
 }
 
 const tinyVectors = "../../vectors/testdata/tiny.txt"

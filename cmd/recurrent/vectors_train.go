@@ -3,14 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/vectors"
@@ -27,15 +26,16 @@ type vectorsTrainFlags struct {
 	dim      int
 	window   int
 	negative int
+	shareNeg bool
 	hs       bool
 	minCount int
 	sample   float64
 	epochs   int
 	alpha    float64
-	threads  int
 	seed     uint64
 	format   string
 	json     bool
+	quiet    bool
 	xMax     float64
 	memory   int64
 	cpuProf  string
@@ -55,25 +55,27 @@ negative sampling and/or hierarchical softmax) and glove.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.method, "method", "skipgram", "skipgram, cbow or glove")
 	fl.StringSliceVar(&f.corpus, "corpus", nil, "corpus files, plain or .gz (repeat or comma-separate)")
-	fl.StringVar(&f.out, "out", "", "output vector file")
+	fl.StringVar(&f.out, "out", "", `output vector file (.gz to compress; "-" standard output, the summary then goes to standard error)`)
 	fl.IntVar(&f.dim, "dim", 100, "vector size")
 	fl.IntVar(&f.window, "window", 5, "context window (glove: 10 is usual)")
 	fl.IntVar(&f.negative, "negative", 5, "negative samples (0 disables)")
+	fl.BoolVar(&f.shareNeg, "share-negatives", false, "skip-gram: one set of negative samples per centre word, shared by its window (faster, Ji et al. 2016)")
 	fl.BoolVar(&f.hs, "hs", false, "hierarchical softmax")
 	fl.IntVar(&f.minCount, "min-count", 5, "discard words rarer than this")
 	fl.Float64Var(&f.sample, "sample", 1e-3, "subsampling threshold for frequent words (0 disables)")
 	fl.IntVar(&f.epochs, "epochs", 5, "passes over the corpus (glove: iterations)")
 	fl.Float64Var(&f.alpha, "alpha", 0, "initial learning rate (default 0.05; word2vec.c uses 0.025 for skipgram)")
-	fl.IntVar(&f.threads, "threads", 0, "worker threads (default: all cores)")
 	fl.Uint64Var(&f.seed, "seed", 1, "random seed")
-	fl.StringVar(&f.format, "format", "text", "output format: text or binary (word2vec), glove")
+	fl.StringVar(&f.format, "out-format", "auto", "output format: word2vec (text), word2vec-bin or glove (auto: from the --out name: .bin binary, 'glove' in the name GloVe, else word2vec text)")
 	fl.BoolVar(&f.json, "json", false, "print a JSON summary instead of text")
+	fl.BoolVar(&f.quiet, "quiet", false, "no progress on standard error")
 	fl.Float64Var(&f.xMax, "x-max", 100, "glove: co-occurrence weighting cutoff")
 	fl.Int64Var(&f.memory, "memory", 1<<30, "glove: co-occurrence counting memory budget in bytes")
 	fl.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile to this file")
 	_ = fl.MarkHidden("cpuprofile")
 	_ = cmd.MarkFlagRequired("corpus")
 	_ = cmd.MarkFlagRequired("out")
+	deprecatedAliases(cmd, map[string]string{"format": "out-format"})
 	vectorsCmd.AddCommand(cmd)
 }
 
@@ -90,16 +92,9 @@ type trainSummary struct {
 }
 
 func runVectorsTrain(cmd *cobra.Command, f *vectorsTrainFlags) error {
-	var format vectors.Format
-	switch f.format {
-	case "text", "word2vec":
-		format = vectors.Word2VecText
-	case "binary", "bin", "word2vec-bin":
-		format = vectors.Word2VecBinary
-	case "glove":
-		format = vectors.GloVeText
-	default:
-		return fmt.Errorf("--format %q: expected text, binary or glove", f.format)
+	format, err := (&vecOutput{f.out, f.format}).resolve()
+	if err != nil {
+		return fmt.Errorf("--out-format: %w", err)
 	}
 	corpus, err := text.NewCorpus(f.corpus...)
 	if err != nil {
@@ -116,9 +111,13 @@ func runVectorsTrain(cmd *cobra.Command, f *vectorsTrainFlags) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	threads, err := threadsFlag(cmd)
+	if err != nil {
+		return err
+	}
 	ctx := cmd.Context()
 	start := time.Now()
-	bar := newTrainBar(f.json)
+	bar := newProgress(cmd.ErrOrStderr(), f.json || f.quiet)
 	var sum trainSummary
 	var vecs *vectors.Vectors
 	switch f.method {
@@ -128,8 +127,8 @@ func runVectorsTrain(cmd *cobra.Command, f *vectorsTrainFlags) error {
 		// peak RSS. The heap holds few pointers, so collections are cheap.
 		defer debug.SetGCPercent(debug.SetGCPercent(20))
 		opt := glove.Options{Dim: f.dim, Window: f.window, MinCount: f.minCount, Iterations: f.epochs,
-			XMax: f.xMax, Alpha: f.alpha, Threads: f.threads, Seed: f.seed, MemoryBytes: f.memory}
-		m, err := glove.Train(ctx, corpus, opt, func(p glove.Progress) { bar.glove(p) })
+			XMax: f.xMax, Alpha: f.alpha, Threads: threads, Seed: f.seed, MemoryBytes: f.memory}
+		m, err := glove.Train(ctx, corpus, opt, func(p glove.Progress) { gloveProgress(bar, p) })
 		if err != nil {
 			return err
 		}
@@ -140,12 +139,12 @@ func runVectorsTrain(cmd *cobra.Command, f *vectorsTrainFlags) error {
 		if err != nil {
 			return err
 		}
-		opt := word2vec.Options{Method: method, Dim: f.dim, Window: f.window, Negative: f.negative, HS: f.hs,
-			MinCount: f.minCount, Sample: f.sample, Epochs: f.epochs, Alpha: f.alpha, Threads: f.threads, Seed: f.seed}
+		opt := word2vec.Options{Method: method, Dim: f.dim, Window: f.window, Negative: f.negative, ShareNegatives: f.shareNeg, HS: f.hs,
+			MinCount: f.minCount, Sample: f.sample, Epochs: f.epochs, Alpha: f.alpha, Threads: threads, Seed: f.seed}
 		if f.sample == 0 {
 			opt.Sample = 0
 		}
-		m, err := word2vec.Train(ctx, corpus, opt, func(p word2vec.Progress) { bar.word2vec(p) })
+		m, err := word2vec.Train(ctx, corpus, opt, func(p word2vec.Progress) { word2vecProgress(bar, p) })
 		if err != nil {
 			return err
 		}
@@ -157,10 +156,10 @@ func runVectorsTrain(cmd *cobra.Command, f *vectorsTrainFlags) error {
 	sum.Seconds = time.Since(start).Seconds()
 	sum.WordsPerSec = float64(sum.Words) / sum.Seconds
 	sum.Out = f.out
-	if err := vectors.Save(f.out, vecs, format); err != nil {
+	if err := stdio(cmd).WriteFile(f.out, func(w io.Writer) error { return vectors.Write(w, vecs, format) }); err != nil {
 		return err
 	}
-	out := cmd.OutOrStdout()
+	out := reportTo(cmd, f.out)
 	if f.json {
 		return json.NewEncoder(out).Encode(sum)
 	}
@@ -169,66 +168,23 @@ func runVectorsTrain(cmd *cobra.Command, f *vectorsTrainFlags) error {
 	return nil
 }
 
-// trainBar renders training progress on a terminal; it is a no-op otherwise.
-type trainBar struct {
-	on    bool
-	bar   *progressbar.ProgressBar
-	stage string
-}
-
-func newTrainBar(quiet bool) *trainBar {
-	return &trainBar{on: !quiet && term.IsTerminal(int(os.Stderr.Fd()))}
-}
-
-func (b *trainBar) enabled() bool { return b.on }
-
-func (b *trainBar) set(stage string, total, cur int64, desc string) {
-	if b.bar == nil || b.stage != stage {
-		if b.bar != nil {
-			_ = b.bar.Finish()
-			fmt.Fprintln(os.Stderr)
-		}
-		b.stage = stage
-		b.bar = progressbar.NewOptions64(total,
-			progressbar.OptionSetWriter(os.Stderr),
-			progressbar.OptionSetWidth(30),
-			progressbar.OptionShowCount(),
-			progressbar.OptionThrottle(200*time.Millisecond),
-			progressbar.OptionSetPredictTime(total > 0),
-			progressbar.OptionClearOnFinish(),
-		)
-	}
-	b.bar.Describe(desc)
-	_ = b.bar.Set64(cur)
-}
-
-func (b *trainBar) word2vec(p word2vec.Progress) {
-	if !b.enabled() {
+// word2vecProgress shows word2vec's progress events.
+func word2vecProgress(bar *progress, p word2vec.Progress) {
+	if p.Stage == "vocab" {
+		bar.update("vocab", p.Words, -1, fmt.Sprintf("counting words %.2fM", float64(p.Words)/1e6))
 		return
 	}
 	wps := float64(p.Words) / max(p.Elapsed.Seconds(), 1e-9)
-	if p.Stage == "vocab" {
-		b.set("vocab", -1, p.Words, fmt.Sprintf("counting words %.2fM", float64(p.Words)/1e6))
-		return
-	}
-	b.set("train", p.TotalWords, p.Words, fmt.Sprintf("epoch %d/%d  %.0fk words/s  alpha %.5f  loss %.4f",
+	bar.update("train", p.Words, p.TotalWords, fmt.Sprintf("epoch %d/%d  %.0fk words/s  alpha %.5f  loss %.4f",
 		p.Epoch, p.Epochs, wps/1e3, p.Alpha, p.Loss))
 }
 
-func (b *trainBar) glove(p glove.Progress) {
-	if !b.enabled() {
-		return
-	}
+// gloveProgress shows GloVe's progress events.
+func gloveProgress(bar *progress, p glove.Progress) {
 	switch p.Stage {
 	case "vocab", "cooccur":
-		b.set(p.Stage, -1, p.Done, fmt.Sprintf("%s %.2fM tokens", p.Stage, float64(p.Done)/1e6))
+		bar.update(p.Stage, p.Done, -1, fmt.Sprintf("%s %.2fM tokens", p.Stage, float64(p.Done)/1e6))
 	default:
-		b.set("train", p.Total, p.Done, fmt.Sprintf("iteration %d/%d  cost %.4f", p.Iteration, p.Iterations, p.Cost))
-	}
-}
-
-func (b *trainBar) finish() {
-	if b.bar != nil {
-		_ = b.bar.Finish()
+		bar.update("train", p.Done, p.Total, fmt.Sprintf("iteration %d/%d  cost %.4f", p.Iteration, p.Iterations, p.Cost))
 	}
 }

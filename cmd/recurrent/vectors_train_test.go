@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -29,16 +27,14 @@ func TestVectorsTrainCLI(t *testing.T) {
 	}
 	for _, method := range []string{"skipgram", "cbow", "glove"} {
 		out := filepath.Join(dir, method+".vec")
-		var stdout bytes.Buffer
-		rootCmd.SetOut(&stdout)
-		rootCmd.SetArgs([]string{"vectors", "train", "--method", method, "--corpus", corpus, "--out", out,
-			"--dim", "8", "--window", "3", "--min-count", "1", "--epochs", "2", "--threads", "1", "--sample", "0", "--json"})
-		if err := rootCmd.ExecuteContext(context.Background()); err != nil {
+		stdout, err := runCLIIn(t, "", "vectors", "train", "--method", method, "--corpus", corpus, "--out", out,
+			"--dim", "8", "--window", "3", "--min-count", "1", "--epochs", "2", "--threads", "1", "--sample", "0", "--json")
+		if err != nil {
 			t.Fatalf("%s: %v", method, err)
 		}
 		var sum trainSummary
-		if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
-			t.Fatalf("%s: bad JSON %q: %v", method, stdout.String(), err)
+		if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+			t.Fatalf("%s: bad JSON %q: %v", method, stdout, err)
 		}
 		if sum.VocabSize != 18 || sum.Words == 0 || sum.WordsPerSec <= 0 {
 			t.Errorf("%s: summary %+v", method, sum)
@@ -51,8 +47,7 @@ func TestVectorsTrainCLI(t *testing.T) {
 			t.Errorf("%s: wrote %d vectors of dim %d, want 18 x 8", method, v.Len(), v.Dim)
 		}
 	}
-	rootCmd.SetArgs([]string{"vectors", "train", "--method", "nope", "--corpus", corpus, "--out", filepath.Join(dir, "x.vec")})
-	if err := rootCmd.ExecuteContext(context.Background()); err == nil || !strings.Contains(err.Error(), "nope") {
+	if _, err := runCLIIn(t, "", "vectors", "train", "--method", "nope", "--corpus", corpus, "--out", filepath.Join(dir, "x.vec")); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("unknown method: err = %v", err)
 	}
 }

@@ -1,7 +1,7 @@
 """Generate lm golden cases with PyTorch (run: /usr/bin/python3 gen_golden.py).
 
-Each case is a tiny Embedding -> RNN -> Linear language model with PyTorch
-state_dict names, one truncated-BPTT chunk (time-major ids, targets, an
+Each case is a tiny Embedding -> RNN -> Linear language model (or, with
+cutoffs, -> AdaptiveLogSoftmaxWithLoss) with PyTorch state_dict names, one truncated-BPTT chunk (time-major ids, targets, an
 initial state) and the expected mean cross-entropy, final state and
 gradients of every parameter.
 """
@@ -13,18 +13,21 @@ torch.manual_seed(0)
 
 
 class LM(torch.nn.Module):
-    def __init__(self, cell, v, e, h, layers, tied):
+    def __init__(self, cell, v, e, h, layers, tied, cutoffs=None, div_value=4.0):
         super().__init__()
         self.embedding = torch.nn.Embedding(v, e)
         rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn_tanh": torch.nn.RNN}[cell]
         self.rnn = rnn(e, h, layers)
-        self.decoder = torch.nn.Linear(h, v)
+        if cutoffs:
+            self.decoder = torch.nn.AdaptiveLogSoftmaxWithLoss(h, v, cutoffs, div_value=div_value)
+        else:
+            self.decoder = torch.nn.Linear(h, v)
         if tied:
             self.decoder.weight = self.embedding.weight
 
 
-def case(name, cell, v, e, h, layers, tied, T, B):
-    m = LM(cell, v, e, h, layers, tied)
+def case(name, cell, v, e, h, layers, tied, T, B, cutoffs=None, div_value=4.0):
+    m = LM(cell, v, e, h, layers, tied, cutoffs, div_value)
     with torch.no_grad():
         for p in m.parameters():
             p.uniform_(-0.5, 0.5)
@@ -33,8 +36,11 @@ def case(name, cell, v, e, h, layers, tied, T, B):
     h0 = torch.randn(layers, B, h) * 0.5
     state = (h0, torch.randn(layers, B, h) * 0.5) if cell == "lstm" else h0
     out, hn = m.rnn(m.embedding(x), state)
-    logits = m.decoder(out)
-    loss = torch.nn.functional.cross_entropy(logits.reshape(T * B, v), y.reshape(T * B))
+    if cutoffs:
+        loss = m.decoder(out.reshape(T * B, h), y.reshape(T * B)).loss
+    else:
+        logits = m.decoder(out)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(T * B, v), y.reshape(T * B))
     loss.backward()
     sd = m.state_dict()
     params = {k: t.flatten().tolist() for k, t in sd.items() if not (tied and k == "decoder.weight")}
@@ -49,6 +55,8 @@ def case(name, cell, v, e, h, layers, tied, T, B):
         "h0": h0.flatten().tolist(),
         "params": params, "loss": loss.item(), "grads": grads,
     }
+    if cutoffs:
+        c["adaptive_cutoffs"], c["div_value"] = cutoffs, div_value
     if cell == "lstm":
         c["c0"] = state[1].flatten().tolist()
         c["hN"] = hn[0].flatten().tolist()
@@ -62,6 +70,7 @@ cases = [
     case("lstm_2layer", "lstm", 11, 6, 5, 2, False, 4, 3),
     case("gru_tied", "gru", 9, 7, 7, 1, True, 5, 2),
     case("rnn_tanh", "rnn_tanh", 8, 4, 6, 2, False, 3, 2),
+    case("lstm_adaptive", "lstm", 30, 6, 8, 2, False, 5, 3, cutoffs=[6, 15], div_value=2.0),
 ]
 with open("golden_lm.json", "w") as f:
     json.dump({"source": "PyTorch " + torch.__version__ + ", gen_golden.py", "cases": cases}, f)

@@ -1,14 +1,14 @@
 //go:build unix
 
-package main
+package bench
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU returns the user+system CPU time this process has used, or -1.
-func processCPU() time.Duration {
+// ProcessCPU returns the user+system CPU time this process has used, or -1.
+func ProcessCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return -1

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/recurrent-go/recurrent/checkpoint"
+)
+
+// lmCorpus writes a small word corpus and returns its path.
+func lmCorpus(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	for range 20 {
+		b.WriteString("the cat sat on the mat\nthe dog sat on the log\n")
+	}
+	path := filepath.Join(dir, "train.txt")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// lmTrainJSON runs lm train with args and decodes its --json summary.
+func lmTrainJSON(t *testing.T, args ...string) (lmSummary, error) {
+	t.Helper()
+	out, err := runCLIIn(t, "", append([]string{"lm", "train", "--quiet", "--json"}, args...)...)
+	var sum lmSummary
+	if err == nil {
+		if jerr := json.Unmarshal([]byte(out), &sum); jerr != nil {
+			t.Fatalf("summary %q: %v", out, jerr)
+		}
+	}
+	return sum, err
+}
+
+// TestLMTrainBudgetAndSafety checks through the CLI: --steps N alone
+// trains exactly N steps across epochs and says why it stopped; an
+// existing checkpoint is not replaced without --overwrite; --resume
+// refuses architecture flags that differ and applies budget flags; an
+// unwritable --out fails before training; a diverging run stops with an
+// error and leaves no non-finite number on disk.
+func TestLMTrainBudgetAndSafety(t *testing.T) {
+	dir := t.TempDir()
+	corpus := lmCorpus(t, dir)
+	ck := filepath.Join(dir, "ck")
+	model := []string{"--train", corpus, "--tokenizer", "word", "--cell", "gru", "--embed", "8", "--hidden", "8",
+		"--layers", "1", "--batch", "4", "--bptt", "8", "--lr", "0.02"}
+
+	// 280 tokens less 10% held out, in 4 streams of bptt 8: 8 chunks per epoch.
+	sum, err := lmTrainJSON(t, append(model, "--out", ck, "--steps", "19")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Steps != 19 || sum.Stop != "steps" || sum.Position.Epoch != 2 || sum.Position.Batch != 3 {
+		t.Errorf("--steps 19: %d steps at %+v, stop %q", sum.Steps, sum.Position, sum.Stop)
+	}
+	for _, f := range []string{checkpoint.ModelFile, "last.safetensors", checkpoint.StateFile, "carry.safetensors"} {
+		if _, err := os.Stat(filepath.Join(ck, f)); err != nil {
+			t.Errorf("checkpoint lacks %s: %v", f, err)
+		}
+	}
+	// --epochs and --steps: the first limit reached stops.
+	sum, err = lmTrainJSON(t, append(model, "--out", filepath.Join(dir, "ck2"), "--steps", "100", "--epochs", "2")...)
+	if err != nil || sum.Steps != 16 || sum.Stop != "epochs" {
+		t.Errorf("--steps 100 --epochs 2: %d steps, stop %q, err %v", sum.Steps, sum.Stop, err)
+	}
+
+	// Training into the existing checkpoint again is refused...
+	_, err = lmTrainJSON(t, append(model, "--out", ck, "--steps", "3")...)
+	if err == nil || !strings.Contains(err.Error(), "--overwrite") || !strings.Contains(err.Error(), ck) {
+		t.Errorf("training into an existing checkpoint: err %v", err)
+	}
+	// ... unless --overwrite is given.
+	if sum, err = lmTrainJSON(t, append(model, "--out", ck, "--steps", "3", "--overwrite")...); err != nil || sum.Steps != 3 {
+		t.Errorf("--overwrite: %d steps, err %v", sum.Steps, err)
+	}
+
+	// --resume: an architecture flag that differs is an error naming the
+	// flag and both values; one equal to the checkpoint's is fine.
+	for _, tc := range []struct{ flag, val, saved string }{
+		{"--hidden", "32", "8"}, {"--cell", "lstm", "gru"}, {"--batch", "8", "4"}, {"--layers", "2", "1"}, {"--tokenizer", "char", "word"},
+	} {
+		_, err := lmTrainJSON(t, "--train", corpus, "--out", ck, "--resume", tc.flag, tc.val)
+		if err == nil || !strings.Contains(err.Error(), tc.flag+" "+tc.val) || !strings.Contains(err.Error(), "checkpoint's "+tc.saved) {
+			t.Errorf("--resume %s %s: err %v", tc.flag, tc.val, err)
+		}
+	}
+	// Budget and schedule flags apply: 3 more steps at another rate.
+	sum, err = lmTrainJSON(t, "--train", corpus, "--out", ck, "--resume", "--hidden", "8", "--steps", "6", "--lr", "0.01", "--clip", "0.5")
+	if err != nil || sum.Steps != 6 || sum.Stop != "steps" {
+		t.Errorf("--resume --steps 6: %d steps, stop %q, err %v", sum.Steps, sum.Stop, err)
+	}
+	var cfg struct {
+		Train struct {
+			LR   float64 `json:"lr"`
+			Clip float64 `json:"clip"`
+		} `json:"train"`
+	}
+	if b, err := os.ReadFile(filepath.Join(ck, checkpoint.ConfigFile)); err != nil || json.Unmarshal(b, &cfg) != nil || cfg.Train.LR != 0.01 || cfg.Train.Clip != 0.5 {
+		t.Errorf("resumed config %+v (%v): the new --lr and --clip were not applied", cfg, err)
+	}
+	// --epochs alone replaces the saved step budget: on to the end of epoch 2.
+	sum, err = lmTrainJSON(t, "--train", corpus, "--out", ck, "--resume", "--epochs", "2")
+	if err != nil || sum.Steps != 16 || sum.Stop != "epochs" {
+		t.Errorf("--resume --epochs 2: %d steps, stop %q, err %v", sum.Steps, sum.Stop, err)
+	}
+
+	// An --out that cannot be created fails before training.
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, nil, 0o644)
+	if _, err := lmTrainJSON(t, append(model, "--out", filepath.Join(file, "ck"))...); err == nil || !strings.Contains(err.Error(), "--out") {
+		t.Errorf("unwritable --out: err %v", err)
+	}
+
+	// Divergence: SGD at a huge rate without clipping stops with an error;
+	// the checkpoint written before holds no NaN or Inf.
+	div := filepath.Join(dir, "div")
+	_, err = lmTrainJSON(t, append(model, "--out", div, "--optimizer", "sgd", "--lr", "1e6", "--clip", "0", "--epochs", "5", "--checkpoint-every", "1")...)
+	if err == nil || !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "--lr") {
+		t.Fatalf("diverging run: err %v", err)
+	}
+	es, _ := os.ReadDir(div)
+	for _, e := range es {
+		b, _ := os.ReadFile(filepath.Join(div, e.Name()))
+		if bytes.Contains(b, []byte("NaN")) || bytes.Contains(b, []byte("Inf")) {
+			t.Errorf("%s holds a non-finite number", e.Name())
+		}
+	}
+	if _, err := loadLM(div); len(es) > 0 && err != nil {
+		t.Errorf("the last good checkpoint does not load: %v", err)
+	}
+}
+
+// TestLMTrainAdaptiveSoftmax trains a word model with an adaptive softmax
+// through the CLI, checks that the checkpoint records it and that sampling
+// and scoring use it, and that --resume refuses other cutoffs.
+func TestLMTrainAdaptiveSoftmax(t *testing.T) {
+	dir := t.TempDir()
+	corpus := lmCorpus(t, dir)
+	ck := filepath.Join(dir, "ck")
+	model := []string{"--train", corpus, "--tokenizer", "word", "--cell", "lstm", "--embed", "8", "--hidden", "8",
+		"--layers", "1", "--batch", "4", "--bptt", "8", "--lr", "0.02", "--adaptive-softmax", "5,8", "--div-value", "2"}
+	if _, err := lmTrainJSON(t, append(model, "--out", ck, "--steps", "6")...); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(ck, checkpoint.ConfigFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Model struct {
+			Cutoffs  []int   `json:"adaptive_cutoffs"`
+			DivValue float64 `json:"div_value"`
+		}
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil || fmt.Sprint(cfg.Model.Cutoffs) != "[5 8]" || cfg.Model.DivValue != 2 {
+		t.Errorf("config.json does not record the adaptive softmax (%v): %s", err, b)
+	}
+	out, err := runCLIIn(t, "", "lm", "score", "--model", ck, "--json", "--text", "the cat sat on the log")
+	if err != nil || !strings.Contains(out, `"logprob"`) {
+		t.Errorf("lm score: %q, %v", out, err)
+	}
+	if out, err := runCLIIn(t, "", "lm", "sample", "--model", ck, "--length", "5", "--stop-at-eos=false", "--prompt", "the"); err != nil || len(strings.Fields(out)) < 2 {
+		t.Errorf("lm sample: %q, %v", out, err)
+	}
+	model[len(model)-3] = "4,8"
+	_, err = lmTrainJSON(t, append(model, "--out", ck, "--resume", "--steps", "8")...)
+	if err == nil || !strings.Contains(err.Error(), "--adaptive-softmax") {
+		t.Errorf("resume with other cutoffs: %v, want an error naming --adaptive-softmax", err)
+	}
+}

@@ -1,0 +1,418 @@
+// Package pin holds the behaviour pins of the five trainers: for each, a
+// small fixed run on the files in testdata/pin (fixed seed, one thread)
+// whose final weights must hash to a constant recorded before the
+// training loops were merged into one (issue 14), and a run cancelled at a
+// fixed step and resumed from its checkpoint, which must end with the
+// same bytes. A change that moves a hash changes what training computes:
+// it needs a reason, not a new constant.
+package pin
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/recurrent-go/recurrent/classify"
+	"github.com/recurrent-go/recurrent/lm"
+	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/seq2seq"
+	"github.com/recurrent-go/recurrent/tag"
+	"github.com/recurrent-go/recurrent/tensor"
+	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
+)
+
+// dataDir is testdata/pin at the repository's root.
+const dataDir = "../../testdata/pin"
+
+// hashParams is the SHA-256 of the parameters in order: each one's name,
+// shape and float32 data, little-endian.
+func hashParams(ps []*nn.Param) string {
+	h := sha256.New()
+	var b [4]byte
+	for _, p := range ps {
+		h.Write([]byte(p.Name))
+		h.Write([]byte{0})
+		for _, d := range p.Shape {
+			binary.LittleEndian.PutUint32(b[:], uint32(d))
+			h.Write(b[:])
+		}
+		for _, v := range p.Data {
+			binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
+			h.Write(b[:])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// oneThread runs the test on one tensor thread.
+func oneThread(t *testing.T) {
+	old := tensor.Threads()
+	tensor.SetThreads(1)
+	t.Cleanup(func() { tensor.SetThreads(old) })
+}
+
+// pinned is one trainer's pin: run trains from scratch, cancelling through
+// cancel (nil: never) after the step given and saving into dir, and
+// returns the final parameters; resume continues from dir.
+type pinned struct {
+	name     string
+	want     string // SHA-256 of the uninterrupted run's final weights
+	cancelAt int64
+	run      func(t *testing.T, ctx context.Context, dir string, onStep func(step int64)) ([]*nn.Param, error)
+	resume   func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error)
+}
+
+func TestPinnedTrainers(t *testing.T) {
+	oneThread(t)
+	for _, p := range pins() {
+		t.Run(p.name, func(t *testing.T) {
+			ps, err := p.run(t, context.Background(), "", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := hashParams(ps)
+			if got != p.want {
+				t.Errorf("final weights hash %s, pinned %s", got, p.want)
+			}
+
+			// Cancel after step cancelAt, then resume from the checkpoint.
+			dir := filepath.Join(t.TempDir(), "ck")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			_, err = p.run(t, ctx, dir, func(step int64) {
+				if step == p.cancelAt {
+					cancel()
+				}
+			})
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("cancelled run: err %v, want context.Canceled", err)
+			}
+			ps, err = p.resume(t, context.Background(), dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := hashParams(ps); r != got {
+				t.Errorf("cancelled at step %d and resumed: hash %s, uninterrupted %s", p.cancelAt, r, got)
+			}
+		})
+	}
+}
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dataDir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// lmStream returns lm.txt as character ids (a line ends with "\n"): the
+// first 80% for training, the rest for validation, and the vocabulary.
+func lmStream(t *testing.T) (train, valid []int32, v *text.Vocab) {
+	s := readFile(t, "lm.txt")
+	c := text.NewCounter()
+	var toks []string
+	for _, r := range s {
+		toks = append(toks, string(r))
+	}
+	c.Add(toks)
+	v, err := text.BuildVocab(c, text.VocabOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := v.Encode(nil, toks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := len(ids) * 4 / 5
+	return ids[:cut], ids[cut:], v
+}
+
+// labelled returns labels.tsv as examples.
+func labelled(t *testing.T) []classify.Example {
+	ex, err := classify.ReadFile(filepath.Join(dataDir, "labels.tsv"), classify.TSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex
+}
+
+func pins() []pinned {
+	return []pinned{pinLM(), pinCond(), pinClassify(), pinTag(), pinSeq2seq()}
+}
+
+func pinLM() pinned {
+	cfg := lm.TrainConfig{Batch: 4, BPTT: 8, Epochs: 3, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 5, EvalEvery: 7}
+	onProgress := func(onStep func(int64)) func(train.Event) {
+		return func(e train.Event) {
+			if p, ok := e.(train.StepEvent); ok && onStep != nil {
+				onStep(p.Pos.Step)
+			}
+		}
+	}
+	return pinned{
+		name: "lm", want: "1f58800251c6717d5f5961f5ccdbfed1680973a44d623fa9a57ab097846de3af", cancelAt: 11,
+		run: func(t *testing.T, ctx context.Context, dir string, onStep func(int64)) ([]*nn.Param, error) {
+			train, valid, v := lmStream(t)
+			m, err := lm.New(lm.Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 8, Hidden: 12, Layers: 2, Dropout: 0.1, InitRange: 0.1}, v, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := lm.NewTrainer(m, train, valid, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr.Dir = dir
+			_, err = tr.Run(ctx, onProgress(onStep))
+			return m.Params(), err
+		},
+		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
+			train, valid, _ := lmStream(t)
+			tr, err := lm.Resume(dir, train, valid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = tr.Run(ctx, nil)
+			return tr.Model.Params(), err
+		},
+	}
+}
+
+// condData encodes the labelled examples for m.
+func condData(t *testing.T, m *lm.CondModel, ex []classify.Example) lm.CondData {
+	var d lm.CondData
+	for _, e := range ex {
+		l := m.LabelID(e.Label)
+		if l < 0 {
+			t.Fatalf("label %q", e.Label)
+		}
+		d.Sents, d.Labels = append(d.Sents, m.EncodeSentence(e.Text)), append(d.Labels, l)
+	}
+	return d
+}
+
+func pinCond() pinned {
+	tc := lm.CondTrainConfig{Epochs: 3, Batch: 8, LR: 0.01, Clip: 5, Seed: 6, Optimizer: "adam", Bucket: true}
+	build := func(t *testing.T) (*lm.CondModel, lm.CondData) {
+		ex := labelled(t)
+		tok := text.Tokenizer{Mode: text.Whitespace}
+		c := text.NewCounter()
+		for _, e := range ex {
+			c.Add(tok.Tokenize(e.Text))
+		}
+		v, err := text.BuildVocab(c, text.VocabOptions{Specials: []string{text.UNK, text.EOS}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := lm.NewCond(lm.CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 10, Layers: 1, Dropout: 0.1,
+			Labels: []string{"neg", "pos"}, Condition: lm.CondBoth, LabelDim: 3, Tokenizer: tok}, v, tc.Seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m, condData(t, m, ex)
+	}
+	return pinned{
+		name: "lm-train-labels", cancelAt: 9,
+		want: "212790e2f7c14a4d730028ed2e2c48a963d010515a31f9765b603ba671d770e1",
+		run: func(t *testing.T, ctx context.Context, dir string, onStep func(int64)) ([]*nn.Param, error) {
+			m, d := build(t)
+			tr, err := lm.NewCondTrainer(m, d, lm.CondData{}, tc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var step int64
+			err = tr.Run(ctx, func(epoch, batch, batches int, loss float64) {
+				step++
+				if onStep != nil {
+					onStep(step)
+				}
+			}, func(lm.CondEpoch) error {
+				if dir == "" {
+					return nil
+				}
+				return tr.Save(dir)
+			})
+			return m.Params(), err
+		},
+		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
+			_, d := build(t)
+			tr, err := lm.ResumeCond(dir, d, lm.CondData{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = tr.Run(ctx, nil, nil)
+			return tr.Model.Params(), err
+		},
+	}
+}
+
+func pinClassify() pinned {
+	tc := classify.TrainConfig{Epochs: 3, Batch: 8, Optimizer: "adam", LR: 0.01, Clip: 5, WordDropout: 0.1, Bucket: true, Seed: 7}
+	build := func(t *testing.T) (*classify.Model, *classify.Data) {
+		ex := labelled(t)
+		tok := text.Tokenizer{Mode: text.Whitespace}
+		v, err := classify.BuildVocab(ex, tok, classify.VocabOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := classify.New(classify.Config{Arch: classify.ArchRNN, Embed: 8, Cell: "lstm", Hidden: 6, Layers: 1, Bidirectional: true,
+			Pool: classify.PoolMax, Dropout: 0.2, VocabSize: v.Len(), Classes: 2, Binary: true, Tokenizer: tok}, v, []string{"neg", "pos"}, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := m.EncodeExamples(ex, "train")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m, d
+	}
+	return pinned{
+		name: "classify", cancelAt: 8,
+		want: "edad555f96a6b9ce3bfacaeb3b167c7108f61bcd0dc8dff169f71a0e94c8fa69",
+		run: func(t *testing.T, ctx context.Context, dir string, onStep func(int64)) ([]*nn.Param, error) {
+			m, d := build(t)
+			tr, err := classify.NewTrainer(m, d, nil, tc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr.Dir = dir
+			_, err = tr.Run(ctx, func(p classify.Progress) {
+				if p.Event == "step" && onStep != nil {
+					onStep(p.Pos.Step)
+				}
+			})
+			return m.Params(), err
+		},
+		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
+			_, d := build(t)
+			tr, err := classify.Resume(dir, d, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = tr.Run(ctx, nil)
+			return tr.Model.Params(), err
+		},
+	}
+}
+
+func conll(t *testing.T) []tag.Sentence {
+	s, err := tag.ReadCoNLL(strings.NewReader(readFile(t, "tags.conll")), "tags.conll", tag.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func pinTag() pinned {
+	tc := tag.TrainConfig{Epochs: 3, Batch: 5, Optimizer: "adam", LR: 0.01, Clip: 5, Decay: 0.05, Seed: 8}
+	build := func(t *testing.T) (*tag.Model, *tag.Data) {
+		sents := conll(t)
+		cfg := tag.Config{WordEmbed: 8, CharEmbed: 6, CharHidden: 4, Cell: "lstm", Hidden: 10, Layers: 1, Dropout: 0.2,
+			Lower: true, NormDigits: true, Tags: tag.TagSet(sents, tag.IOBES), TrainScheme: "iobes", Scheme: "iob2"}
+		words, chars, err := tag.BuildVocabs(sents, &cfg, tag.VocabOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.VocabSize, cfg.CharVocab = words.Len(), chars.Len()
+		m, err := tag.New(cfg, words, chars, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := m.EncodeSentences(sents, "train", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m, d
+	}
+	return pinned{
+		name: "tag", cancelAt: 7,
+		want: "f8231197e06a26f8673ee20cea3d4cdb661a98c800518422523dfe6ec186facd",
+		run: func(t *testing.T, ctx context.Context, dir string, onStep func(int64)) ([]*nn.Param, error) {
+			m, d := build(t)
+			tr, err := tag.NewTrainer(m, d, nil, tc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr.Dir = dir
+			_, err = tr.Run(ctx, func(p tag.Progress) {
+				if p.Event == "step" && onStep != nil {
+					onStep(p.Pos.Step)
+				}
+			})
+			return m.Params(), err
+		},
+		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
+			_, d := build(t)
+			tr, err := tag.Resume(dir, d, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = tr.Run(ctx, nil)
+			return tr.Model.Params(), err
+		},
+	}
+}
+
+func pinSeq2seq() pinned {
+	tc := seq2seq.TrainConfig{Epochs: 3, Batch: 16, Optimizer: "adam", LR: 5e-3, LRDecay: 0.9, Clip: 5, Seed: 9, DevDecode: -1}
+	build := func(t *testing.T) (*seq2seq.Model, seq2seq.Encoded) {
+		pairs, err := seq2seq.ReadPairsFile(filepath.Join(dataDir, "dates.tsv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, tgt, err := seq2seq.BuildVocabs(pairs, "char")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := seq2seq.NewModel(seq2seq.Config{Embed: 8, Hidden: 10}, src, tgt, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := m.Encode(pairs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m, e
+	}
+	return pinned{
+		name: "translate", cancelAt: 6,
+		want: "5372ddf573e9d5fffe3b77d4d56353f1553d4122a5b0231074d203ec886f4e1b",
+		run: func(t *testing.T, ctx context.Context, dir string, onStep func(int64)) ([]*nn.Param, error) {
+			m, e := build(t)
+			tr, err := seq2seq.NewTrainer(m, e, seq2seq.Encoded{}, tc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = tr.Run(ctx, func(p seq2seq.Progress) {
+				if onStep != nil {
+					onStep(int64(p.Step))
+				}
+			}, nil)
+			if errors.Is(err, context.Canceled) && dir != "" {
+				// As `translate train` does on an interrupt.
+				if serr := tr.Save(dir); serr != nil {
+					t.Fatal(serr)
+				}
+			}
+			return m.Params(), err
+		},
+		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
+			_, e := build(t)
+			tr, err := seq2seq.Resume(dir, e, seq2seq.Encoded{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = tr.Run(ctx, nil, nil)
+			return tr.Model.Params(), err
+		},
+	}
+}

@@ -1,0 +1,248 @@
+package tag
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Token is one token of a line of raw text with its byte offsets in the
+// line: line[Start:End] == Text.
+type Token struct {
+	Text       string
+	Start, End int
+}
+
+// clitics are the endings split off a word as tokens of their own, as in
+// the Penn Treebank tokenization of the CoNLL-2003 English data ("Germany's"
+// -> "Germany" "'s", "don't" -> "do" "n't").
+var clitics = []string{"n't", "'s", "'re", "'ve", "'ll", "'d", "'m", "'"}
+
+// Tokenize splits a line of raw text into tokens the way the CoNLL-2003
+// English data (Reuters text, Penn Treebank conventions) is tokenized, so
+// that a tagger trained on it sees text as it was trained: the line is split
+// at white space; punctuation at either end of a word becomes tokens of its
+// own, one per character, except the final period of an abbreviation (a
+// word with another period inside, "U.S.", or a single letter, "J."); the
+// clitics 's, n't, 're, 've, 'll, 'd and 'm are split off. Hyphenated words,
+// numbers such as "3.5" or "1,000" and inner apostrophes ("O'Neill") stay
+// whole.
+func Tokenize(line string) []Token {
+	var out []Token
+	for i := 0; i < len(line); {
+		r, n := utf8.DecodeRuneInString(line[i:])
+		if unicode.IsSpace(r) {
+			i += n
+			continue
+		}
+		j := i
+		for j < len(line) {
+			r, n := utf8.DecodeRuneInString(line[j:])
+			if unicode.IsSpace(r) {
+				break
+			}
+			j += n
+		}
+		out = appendWord(out, line[i:j], i)
+		i = j
+	}
+	return out
+}
+
+// appendWord splits one white-space delimited word starting at byte off.
+func appendWord(out []Token, w string, off int) []Token {
+	lo, hi := 0, len(w)
+	// Leading punctuation, one token per character.
+	for lo < hi {
+		r, n := utf8.DecodeRuneInString(w[lo:hi])
+		if !isPunct(r) {
+			break
+		}
+		out = append(out, Token{w[lo : lo+n], off + lo, off + lo + n})
+		lo += n
+	}
+	// Trailing punctuation, collected from the end.
+	var tail []Token
+	for lo < hi {
+		r, n := utf8.DecodeLastRuneInString(w[lo:hi])
+		if !isPunct(r) || (r == '.' && isAbbrev(w[lo:hi])) {
+			break
+		}
+		tail = append(tail, Token{w[hi-n : hi], off + hi - n, off + hi})
+		hi -= n
+	}
+	if lo < hi {
+		core := w[lo:hi]
+		cut := len(core)
+		for _, c := range clitics {
+			if len(core) > len(c) && strings.HasSuffix(strings.ToLower(core), c) && (c != "'" || strings.HasSuffix(strings.ToLower(core), "s'")) {
+				cut = len(core) - len(c)
+				break
+			}
+		}
+		out = append(out, Token{core[:cut], off + lo, off + lo + cut})
+		if cut < len(core) {
+			out = append(out, Token{core[cut:], off + lo + cut, off + hi})
+		}
+	}
+	for k := len(tail) - 1; k >= 0; k-- {
+		out = append(out, tail[k])
+	}
+	return out
+}
+
+// isPunct reports whether r is split off the end of a word.
+func isPunct(r rune) bool {
+	return unicode.IsPunct(r) && r != '-' && r != '&' || unicode.IsSymbol(r)
+}
+
+// isAbbrev reports whether w, ending in a period, is an abbreviation whose
+// period belongs to it: letters with inner periods ("U.S.", "e.g.") or a
+// single letter ("J."); "Inc." is not (a sentence may end there), nor is
+// "3.5.".
+func isAbbrev(w string) bool {
+	body := strings.TrimSuffix(w, ".")
+	letters, periods := 0, 0
+	for _, r := range body {
+		switch {
+		case r == '.':
+			periods++
+		case unicode.IsLetter(r):
+			letters++
+		default:
+			return false
+		}
+	}
+	return letters == 1 && periods == 0 || letters > 0 && periods > 0
+}
+
+// Entity is a chunk of a tagged sentence: its type, token range
+// [Start, End) and text.
+type Entity struct {
+	Type  string `json:"type"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Text  string `json:"text"`
+}
+
+// Tagged is a sentence with its predicted tags and the entities they mark.
+type Tagged struct {
+	Tokens   []string `json:"tokens"`
+	Tags     []string `json:"tags"`
+	Entities []Entity `json:"entities"`
+}
+
+// Entities returns the chunks of tags (conlleval's rules, any scheme) with
+// the tokens they cover joined by single spaces.
+func Entities(tokens, tags []string) []Entity {
+	out := []Entity{}
+	for _, c := range Chunks(tags) {
+		out = append(out, Entity{c.Type, c.Start, c.End, strings.Join(tokens[c.Start:c.End], " ")})
+	}
+	return out
+}
+
+// TagLines tokenizes each line of raw text with Tokenize and tags it; an
+// entity's Text is the stretch of the line it covers. Blank lines give
+// sentences without tokens.
+func (m *Model) TagLines(ctx context.Context, lines []string, batch int) ([]Tagged, error) {
+	sents := make([]Sentence, len(lines))
+	toks := make([][]Token, len(lines))
+	for i, l := range lines {
+		toks[i] = Tokenize(l)
+		for _, t := range toks[i] {
+			sents[i].Tokens = append(sents[i].Tokens, t.Text)
+		}
+		sents[i].Line = i + 1
+	}
+	pred, err := m.TagSentences(ctx, sents, "text", batch)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Tagged, len(sents))
+	for i, s := range sents {
+		out[i] = Tagged{Tokens: append([]string{}, s.Tokens...), Tags: pred[i], Entities: Entities(s.Tokens, pred[i])}
+		for k := range out[i].Entities { // the text as written, spaces included
+			e := &out[i].Entities[k]
+			e.Text = lines[i][toks[i][e.Start].Start:toks[i][e.End-1].End]
+		}
+	}
+	return out, nil
+}
+
+// TagSentences predicts the tags of sentences read from a column file
+// (name is used in errors). A sentence without tokens gets no tags, and a
+// -DOCSTART- line kept by ReadOptions.KeepDocStart gets "O".
+func (m *Model) TagSentences(ctx context.Context, sents []Sentence, name string, batch int) ([][]string, error) {
+	var keep []Sentence
+	var at []int
+	out := make([][]string, len(sents))
+	for i, s := range sents {
+		switch {
+		case len(s.Tokens) == 0:
+			out[i] = []string{}
+		case len(s.Tokens) == 1 && s.Tokens[0] == DocStart:
+			out[i] = []string{"O"}
+		default:
+			keep, at = append(keep, s), append(at, i)
+		}
+	}
+	if len(keep) == 0 {
+		return out, nil
+	}
+	d, err := m.EncodeSentences(keep, name, false)
+	if err != nil {
+		return nil, err
+	}
+	pred, err := m.Predict(ctx, d, batch)
+	if err != nil {
+		return nil, err
+	}
+	for k, i := range at {
+		out[i] = pred[k]
+	}
+	return out, nil
+}
+
+// WritePredicted writes sentences as they were read (every column of every
+// row) with the predicted tag appended to each row and a blank line after
+// each sentence: a labelled file becomes conlleval's input, an unlabelled
+// one "token tag" rows. pred[i] holds the tags of sents[i].
+func WritePredicted(w io.Writer, sents []Sentence, pred [][]string) error {
+	return writeRows(w, sents, pred, func(s *Sentence, k int) string {
+		if k < len(s.Fields) {
+			return strings.Join(s.Fields[k], " ")
+		}
+		return s.Tokens[k]
+	})
+}
+
+// writeRows writes each token's row (as row gives it) followed by its
+// predicted tag, and a blank line after each sentence.
+func writeRows(w io.Writer, sents []Sentence, pred [][]string, row func(s *Sentence, k int) string) error {
+	if len(sents) != len(pred) {
+		return fmt.Errorf("tag: %d sentences but %d predictions", len(sents), len(pred))
+	}
+	bw := bufio.NewWriter(w)
+	for i := range sents {
+		s := &sents[i]
+		if len(pred[i]) != len(s.Tokens) {
+			return fmt.Errorf("tag: sentence %d (line %d): %d tokens but %d predicted tags", i, s.Line, len(s.Tokens), len(pred[i]))
+		}
+		for k := range s.Tokens {
+			bw.WriteString(row(s, k))
+			bw.WriteByte(' ')
+			bw.WriteString(pred[i][k])
+			bw.WriteByte('\n')
+		}
+		bw.WriteByte('\n')
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("tag: write: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package text
+
+import (
+	"bufio"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// StdinName names standard input in messages.
+const StdinName = "<stdin>"
+
+// Stdio gives the path "-" its Unix meaning: standard input where a file is
+// read, standard output where one is written. The zero value uses os.Stdin
+// and os.Stdout; a command sets In and Out to its own streams.
+type Stdio struct {
+	In  io.Reader
+	Out io.Writer
+}
+
+// DisplayName returns how path is named in messages: "<stdin>" for "-".
+func DisplayName(path string) string {
+	if path == "-" {
+		return StdinName
+	}
+	return path
+}
+
+// Open opens path for reading: "-" is s.In (which Close leaves open),
+// anything else a file, decompressed when its name ends in ".gz".
+// Standard input is decompressed too when it starts with gzip's magic bytes.
+func (s Stdio) Open(path string) (io.ReadCloser, error) {
+	if path != "-" {
+		return OpenFile(path)
+	}
+	in := s.In
+	if in == nil {
+		in = os.Stdin
+	}
+	br := bufio.NewReader(in)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("text: %s: gzip: %w", StdinName, err)
+		}
+		return zr, nil
+	}
+	return io.NopCloser(br), nil
+}
+
+// ReadFile opens path as Open does and passes the reader and the name to
+// use in messages to read.
+func (s Stdio) ReadFile(path string, read func(r io.Reader, name string) error) error {
+	r, err := s.Open(path)
+	if err != nil {
+		return err
+	}
+	err = read(r, DisplayName(path))
+	if cerr := r.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// WriteFile writes path through write: "-" writes to s.Out; a file is
+// written atomically (to a temporary file in the same directory, renamed
+// over path only when write and the close succeed) and gzip-compressed when
+// its name ends in ".gz".
+func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
+	if path == "-" {
+		out := s.Out
+		if out == nil {
+			out = os.Stdout
+		}
+		bw := bufio.NewWriter(out)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("text: write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	var w io.Writer = bw
+	var gz *gzip.Writer
+	if strings.HasSuffix(path, ".gz") {
+		gz = gzip.NewWriter(bw)
+		w = gz
+	}
+	if err = write(w); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if gz != nil {
+		err = gz.Close()
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if err == nil {
+		err = tmp.Close()
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("text: write %s: %w", path, err)
+	}
+	return nil
+}

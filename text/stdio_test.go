@@ -1,0 +1,74 @@
+package text
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestStdioOpen(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("zipped\n"))
+	zw.Close()
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "a.txt")
+	os.WriteFile(plain, []byte("from file\n"), 0o644)
+	zipped := filepath.Join(dir, "a.txt.gz")
+	os.WriteFile(zipped, gz.Bytes(), 0o644)
+	for _, tc := range []struct {
+		in, path, want, name string
+	}{
+		{"from stdin\n", "-", "from stdin\n", "<stdin>"},
+		{gz.String(), "-", "zipped\n", "<stdin>"},
+		{"unused", plain, "from file\n", plain},
+		{"unused", zipped, "zipped\n", zipped},
+	} {
+		s := Stdio{In: strings.NewReader(tc.in)}
+		var got, name string
+		err := s.ReadFile(tc.path, func(r io.Reader, n string) error {
+			b, err := io.ReadAll(r)
+			got, name = string(b), n
+			return err
+		})
+		if err != nil || got != tc.want || name != tc.name {
+			t.Errorf("%s: got %q named %q, err %v; want %q named %q", tc.path, got, name, err, tc.want, tc.name)
+		}
+	}
+	if err := (Stdio{}).ReadFile(filepath.Join(dir, "missing"), nil); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("missing file: err = %v", err)
+	}
+}
+
+func TestStdioWriteFile(t *testing.T) {
+	var out bytes.Buffer
+	s := Stdio{Out: &out}
+	if err := s.WriteFile("-", func(w io.Writer) error { _, err := io.WriteString(w, "hello\n"); return err }); err != nil || out.String() != "hello\n" {
+		t.Fatalf("stdout: %q, %v", out.String(), err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.txt.gz")
+	if err := s.WriteFile(path, func(w io.Writer) error { _, err := io.WriteString(w, "packed\n"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := s.ReadFile(path, func(r io.Reader, _ string) error { b, err := io.ReadAll(r); got = string(b); return err }); err != nil || got != "packed\n" {
+		t.Fatalf("read back %q, %v", got, err)
+	}
+	// A failed write leaves the old file and no temporary behind.
+	boom := errors.New("boom")
+	if err := s.WriteFile(path, func(w io.Writer) error { io.WriteString(w, "partial"); return boom }); !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("directory holds %d entries after a failed write", len(ents))
+	}
+	if err := s.ReadFile(path, func(r io.Reader, _ string) error { b, err := io.ReadAll(r); got = string(b); return err }); err != nil || got != "packed\n" {
+		t.Fatalf("after failed write: %q, %v", got, err)
+	}
+}

@@ -1,0 +1,60 @@
+// Package train is the one training loop of recurrent: every task (the
+// language model, the conditional language model, the classifier, the
+// tagger and the encoder-decoder) supplies only what is its own through
+// the Task interface, and the Loop does the rest the same way for all of
+// them:
+//
+//   - budgets: epochs and/or a step budget and/or a time limit. A step
+//     budget means exactly that many optimizer steps; epochs are then
+//     unbounded unless given; with several limits the first one reached
+//     stops the run, and Result.Stop (and the StopEvent) says which.
+//   - evaluation every Options.EvalEvery steps and after every epoch, with
+//     model selection (the best evaluation's parameters are kept and saved
+//     as the model) and early stopping after Options.Patience evaluations
+//     in a row without improvement (nn.EarlyStopping).
+//   - learning-rate schedules: any optim.Schedule (step decay, linear,
+//     cosine, inverse time) by step or by epoch, a multiplicative decay at
+//     the end of each epoch, and annealing on a plateau of the evaluation
+//     (optim.ReduceLROnPlateau).
+//   - gradient clipping and the divergence rule (see Options.DivergeFactor):
+//     a non-finite loss, or one above DivergeFactor times the lowest running
+//     median of recent losses (at least 1 nat), stops the run with an error
+//     wrapping ErrDiverged; nothing diverged is saved, so the checkpoint
+//     directory keeps the last good checkpoint, and no file the loop writes
+//     ever holds a non-finite number.
+//   - checkpoints (Loop.Save, Resume): one directory holding the task's own
+//     files (Task.Files: config, vocabularies, extra state), the best
+//     parameters as model.safetensors (what --model DIR loads), the latest
+//     as last.safetensors, the optimizer state and state.json (position,
+//     best evaluation, early-stopping and plateau counters, loss history,
+//     divergence window, and a fingerprint of every data set, so that a
+//     resume on different data is refused).
+//   - cancellation: when ctx is cancelled the loop saves the exact position
+//     reached (Options.Dir) and returns ctx's error; Resume continues as if
+//     never interrupted, bit for bit, because the task's batches are a
+//     function of (seed, epoch) and its randomness of the step number.
+//   - typed progress events (StepEvent, EvalEvent, LREvent, EpochEvent,
+//     CheckpointEvent, StopEvent) delivered to Options.Progress; the library
+//     never prints or exits.
+//
+// # How a task plugs in
+//
+// A task implements Task (and Restorer if it carries extra state, as the
+// language model carries its recurrent state between chunks), builds its
+// optimizer with optim.New, and calls New for a fresh run or Resume to
+// continue a checkpoint:
+//
+//	loop, err := train.New(task, opt, train.Options{Epochs: 3, Clip: 5, Dir: dir})
+//	res, err := loop.Run(ctx)
+//
+// Task.Step is called with zeroed gradients and returns the batch's mean
+// loss after its backward pass; the loop then clips, checks divergence and
+// steps the optimizer. See lm.Trainer for a complete task.
+//
+// # Names
+//
+// One name per concept across the task packages: Position (Epoch, Batch,
+// Step) is where training stands; Eval is an evaluation's result, with
+// Loss, Score (higher is better: -loss, accuracy, F1, exact match) and named
+// Metrics; Result is what a Run returns; New builds, Resume reopens.
+package train

@@ -1,0 +1,401 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/optim"
+)
+
+// toy is a linear regression task: 12 examples of 3 features, batches of
+// 4 in an order drawn from (seed, epoch), gradient noise drawn from
+// (seed, step) as dropout would be.
+type toy struct {
+	w      *nn.Param
+	x      [][]float32
+	y      []float32
+	seed   uint64
+	order  []int
+	valid  bool
+	evals  []float64 // scripted validation losses (nil: the real one)
+	nEval  int
+	blowAt int64 // Step returns a huge loss at this step (0: never)
+	nanAt  int64 // Step returns NaN at this step
+	sleep  time.Duration
+}
+
+func newToy() *toy {
+	r := rand.New(rand.NewPCG(1, 2))
+	t := &toy{w: nn.NewParam("w", 3), seed: 7, valid: true}
+	for range 12 {
+		x := []float32{float32(r.NormFloat64()), float32(r.NormFloat64()), float32(r.NormFloat64())}
+		t.x = append(t.x, x)
+		t.y = append(t.y, 0.5*x[0]-x[1]+2*x[2])
+	}
+	return t
+}
+
+func (t *toy) Params() []*nn.Param { return []*nn.Param{t.w} }
+
+func (t *toy) Epoch(e int) (int, error) {
+	t.order = rand.New(rand.NewPCG(t.seed, uint64(e))).Perm(len(t.x))
+	return len(t.x) / 4, nil
+}
+
+func (t *toy) loss(i int) (float32, float32) {
+	var p float32
+	for j, v := range t.x[i] {
+		p += t.w.Data[j] * v
+	}
+	d := p - t.y[i]
+	return d * d, d
+}
+
+func (t *toy) Step(pos Position) (StepResult, error) {
+	if t.sleep > 0 {
+		time.Sleep(t.sleep)
+	}
+	noise := rand.New(rand.NewPCG(t.seed, uint64(pos.Step)))
+	var sum float64
+	for _, i := range t.order[4*pos.Batch : 4*pos.Batch+4] {
+		l, d := t.loss(i)
+		sum += float64(l)
+		for j, v := range t.x[i] {
+			t.w.Grad[j] += 2 * d * v / 4 * float32(0.9+0.2*noise.Float64())
+		}
+	}
+	loss := sum / 4
+	switch pos.Step + 1 {
+	case t.blowAt:
+		loss = 1e6
+	case t.nanAt:
+		loss = math.NaN()
+	}
+	return StepResult{Loss: loss, Items: 4}, nil
+}
+
+func (t *toy) Evaluate(ctx context.Context) (*Eval, error) {
+	if !t.valid {
+		return nil, nil
+	}
+	var loss float64
+	if t.evals != nil {
+		loss = t.evals[min(t.nEval, len(t.evals)-1)]
+		t.nEval++
+	} else {
+		for i := range t.x {
+			l, _ := t.loss(i)
+			loss += float64(l) / float64(len(t.x))
+		}
+	}
+	return &Eval{Loss: loss, Score: -loss, Metrics: map[string]float64{"rmse": math.Sqrt(loss), "bad": math.Inf(1)}}, nil
+}
+
+func (t *toy) Files() ([]checkpoint.File, error) {
+	return []checkpoint.File{checkpoint.JSONFile(checkpoint.ConfigFile, map[string]uint64{"seed": t.seed})}, nil
+}
+
+func newLoop(t *testing.T, task *toy, o Options) *Loop {
+	t.Helper()
+	opt, err := optim.New("sgd", task.Params(), optim.Options{LR: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := New(task, opt, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// collect returns a Progress func appending to evs.
+func collect(evs *[]Event) func(Event) { return func(e Event) { *evs = append(*evs, e) } }
+
+func TestBudgets(t *testing.T) {
+	tests := []struct {
+		name   string
+		o      Options
+		want   Position
+		reason StopReason
+	}{
+		{"steps only", Options{Steps: 7}, Position{Epoch: 2, Batch: 1, Step: 7}, StopSteps},
+		{"epochs only", Options{Epochs: 2}, Position{Epoch: 2, Step: 6}, StopEpochs},
+		{"epochs first", Options{Epochs: 2, Steps: 100}, Position{Epoch: 2, Step: 6}, StopEpochs},
+		{"steps first", Options{Epochs: 5, Steps: 4}, Position{Epoch: 1, Batch: 1, Step: 4}, StopSteps},
+		{"steps at an epoch end", Options{Steps: 6}, Position{Epoch: 2, Step: 6}, StopSteps},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var evs []Event
+			tc.o.Progress = collect(&evs)
+			res, err := newLoop(t, newToy(), tc.o).Run(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Pos != tc.want || res.Stop != tc.reason || res.Steps != tc.want.Step {
+				t.Errorf("stopped at %+v (%s, %d steps), want %+v (%s)", res.Pos, res.Stop, res.Steps, tc.want, tc.reason)
+			}
+			steps := 0
+			for _, e := range evs {
+				if s, ok := e.(StepEvent); ok {
+					steps++
+					if want := min(tc.o.Steps+boolInt(tc.o.Steps == 0)*1e9, int64(max(tc.o.Epochs, 0))*3+boolInt(tc.o.Epochs == 0)*1e9); s.Total != want {
+						t.Fatalf("step event total %d, want %d", s.Total, want)
+					}
+				}
+			}
+			last, ok := evs[len(evs)-1].(StopEvent)
+			if int64(steps) != tc.want.Step || !ok || last.Reason != tc.reason {
+				t.Errorf("%d step events, last event %#v", steps, evs[len(evs)-1])
+			}
+			// The stop evaluated the final weights.
+			if res.Last == nil || res.Last.Step != tc.want.Step {
+				t.Errorf("last evaluation %+v, want one at step %d", res.Last, tc.want.Step)
+			}
+		})
+	}
+	if _, err := New(newToy(), nil, Options{}); err == nil {
+		t.Error("New without an optimizer: no error")
+	}
+	toy := newToy()
+	opt, _ := optim.New("sgd", toy.Params(), optim.Options{LR: 1})
+	if _, err := New(toy, opt, Options{}); err == nil || !strings.Contains(err.Error(), "no budget") {
+		t.Errorf("no budget: err %v", err)
+	}
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestTimeLimit(t *testing.T) {
+	task := newToy()
+	task.sleep = 2 * time.Millisecond
+	dir := filepath.Join(t.TempDir(), "ck")
+	res, err := newLoop(t, task, Options{TimeLimit: 30 * time.Millisecond, Dir: dir}).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stop != StopTime || res.Steps < 2 || res.Steps > 15 {
+		t.Errorf("time limit: stop %s after %d steps", res.Stop, res.Steps)
+	}
+	if res.Saved != res.Pos {
+		t.Errorf("saved at %+v, stopped at %+v", res.Saved, res.Pos)
+	}
+}
+
+func TestEarlyStoppingKeepsBest(t *testing.T) {
+	task := newToy()
+	task.evals = []float64{5, 4, 3, 3.5, 3.2, 3.1, 2}
+	dir := filepath.Join(t.TempDir(), "ck")
+	var evs []Event
+	var bestW []float32
+	l := newLoop(t, task, Options{Epochs: 20, Patience: 3, Dir: dir, Progress: func(e Event) {
+		evs = append(evs, e)
+		if ce, ok := e.(EpochEvent); ok && ce.Epoch == 3 {
+			bestW = slices.Clone(task.w.Data)
+		}
+	}})
+	res, err := l.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Evaluations after epochs 1..6: the best is the third (loss 3), three
+	// worse ones follow.
+	if res.Stop != StopEarly || res.Pos.Epoch != 6 || res.Best.Loss != 3 || res.Best.Step != 9 {
+		t.Fatalf("stopped %s at %+v, best %+v", res.Stop, res.Pos, res.Best)
+	}
+	for _, e := range evs {
+		if ee, ok := e.(EvalEvent); ok && ee.Eval.Metrics["bad"] != 0 {
+			t.Errorf("non-finite metric kept: %v", ee.Eval.Metrics)
+		}
+	}
+	ck, err := checkpoint.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := ck.ReadTensors(checkpoint.ModelFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(m["w"].Data, bestW) {
+		t.Errorf("model.safetensors %v, want the best epoch's %v", m["w"].Data, bestW)
+	}
+	last, _, _ := ck.ReadTensors(LastFile)
+	if !slices.Equal(last["w"].Data, task.w.Data) {
+		t.Errorf("last.safetensors %v, want the current %v", last["w"].Data, task.w.Data)
+	}
+}
+
+func TestSchedules(t *testing.T) {
+	cos := optim.CosineWarmup(0.1, 2, 9, 0.01)
+	var lrs []float64
+	l := newLoop(t, newToy(), Options{Steps: 9, Schedule: cos, Progress: func(e Event) {
+		if s, ok := e.(StepEvent); ok {
+			lrs = append(lrs, s.LR)
+		}
+	}})
+	if _, err := l.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i, lr := range lrs {
+		if lr != cos(i) {
+			t.Errorf("step %d: lr %v, want %v", i, lr, cos(i))
+		}
+	}
+
+	// Decay from the second epoch, and a plateau halving after one bad
+	// evaluation.
+	task := newToy()
+	task.evals = []float64{3, 2, 2.5, 2.6, 1}
+	var changes []LREvent
+	l = newLoop(t, task, Options{Epochs: 5, DecayFactor: 0.1, DecayStart: 2, PlateauFactor: 0.5, Progress: func(e Event) {
+		if c, ok := e.(LREvent); ok {
+			changes = append(changes, c)
+		}
+	}})
+	if _, err := l.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range changes {
+		got = append(got, c.Reason)
+	}
+	// Epoch 1: no decay yet; 2: decay; 3: plateau then decay; 4: plateau, decay; 5: decay.
+	want := []string{"decay", "plateau", "decay", "plateau", "decay", "decay"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("lr changes %v, want %v", got, want)
+	}
+	if lr, want := l.Optimizer().LR(), 0.05*0.5*0.5*0.1*0.1*0.1*0.1; math.Abs(lr-want) > 1e-15 {
+		t.Errorf("final lr %v, want %v", lr, want)
+	}
+}
+
+// TestDivergence checks that an exploding and a NaN loss stop training
+// with ErrDiverged, keep the last good checkpoint and write no NaN.
+func TestDivergence(t *testing.T) {
+	for _, name := range []string{"explode", "nan"} {
+		t.Run(name, func(t *testing.T) {
+			task := newToy()
+			if name == "nan" {
+				task.nanAt = 16
+			} else {
+				task.blowAt = 16
+			}
+			dir := filepath.Join(t.TempDir(), "ck")
+			var evs []Event
+			res, err := newLoop(t, task, Options{Epochs: 10, SaveEvery: 5, SaveEveryEpochs: 100, DivergeWindow: 20, Dir: dir, Progress: collect(&evs)}).Run(context.Background())
+			if !errors.Is(err, ErrDiverged) || res.Stop != StopDiverged {
+				t.Fatalf("err %v, stop %s", err, res.Stop)
+			}
+			if !strings.Contains(err.Error(), "step 16") || !strings.Contains(err.Error(), "holds step 15") {
+				t.Errorf("error does not say where: %v", err)
+			}
+			if res.Pos.Step != 15 || res.Saved.Step != 15 {
+				t.Errorf("stopped at %+v, saved %+v", res.Pos, res.Saved)
+			}
+			if se := evs[len(evs)-1].(StopEvent); se.Reason != StopDiverged || se.Err == nil {
+				t.Errorf("stop event %+v", se)
+			}
+			es, _ := os.ReadDir(dir)
+			for _, e := range es {
+				b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+				if bytes.Contains(b, []byte("NaN")) || bytes.Contains(b, []byte("Inf")) {
+					t.Errorf("%s holds a non-finite number", e.Name())
+				}
+			}
+		})
+	}
+	// A non-finite parameter is never saved.
+	task := newToy()
+	l := newLoop(t, task, Options{Epochs: 1})
+	task.w.Data[1] = float32(math.Inf(1))
+	if err := l.Save(filepath.Join(t.TempDir(), "ck")); !errors.Is(err, ErrDiverged) {
+		t.Errorf("saving an infinite weight: err %v", err)
+	}
+}
+
+// TestCancelResume cancels at every step of a short run and checks that
+// resuming ends with the weights of the uninterrupted run, bit for bit.
+func TestCancelResume(t *testing.T) {
+	o := Options{Epochs: 4, EvalEvery: 5, Patience: 10, PlateauFactor: 0.5, DecayFactor: 0.9}
+	ref := newToy()
+	refRes, err := newLoop(t, ref, o).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for at := int64(1); at < 12; at += 2 {
+		dir := filepath.Join(t.TempDir(), "ck")
+		ctx, cancel := context.WithCancel(context.Background())
+		oc := o
+		oc.Dir = dir
+		oc.Progress = func(e Event) {
+			if s, ok := e.(StepEvent); ok && s.Pos.Step == at {
+				cancel()
+			}
+		}
+		res, err := newLoop(t, newToy(), oc).Run(ctx)
+		cancel()
+		if !errors.Is(err, context.Canceled) || res.Stop != StopCancelled || res.Saved.Step != at {
+			t.Fatalf("cancel at %d: err %v stop %s saved %+v", at, err, res.Stop, res.Saved)
+		}
+		task := newToy()
+		opt, _ := optim.New("sgd", task.Params(), optim.Options{LR: 0.05})
+		or := o
+		or.Dir = dir
+		l, err := Resume(dir, task, opt, or)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err = l.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(task.w.Data, ref.w.Data) || res.Pos != refRes.Pos || res.Best.Loss != refRes.Best.Loss || len(l.History()) != 4+2 {
+			t.Errorf("cancel at %d: weights %v at %+v, uninterrupted %v at %+v; %d evaluations", at, task.w.Data, res.Pos, ref.w.Data, refRes.Pos, len(l.History()))
+		}
+	}
+}
+
+func TestOverwriteAndData(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ck")
+	o := Options{Epochs: 1, Dir: dir, Data: []Fingerprint{FingerprintIDs("train", []int32{1, 2, 3})}}
+	if _, err := newLoop(t, newToy(), o).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := newLoop(t, newToy(), o).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "already holds files") {
+		t.Fatalf("training into an existing checkpoint: err %v", err)
+	}
+	o.Overwrite = true
+	if _, err := newLoop(t, newToy(), o).Run(context.Background()); err != nil {
+		t.Fatalf("with Overwrite: %v", err)
+	}
+	// Resume on other data is refused.
+	task := newToy()
+	opt, _ := optim.New("sgd", task.Params(), optim.Options{LR: 0.05})
+	o.Data = []Fingerprint{FingerprintIDs("train", []int32{1, 2, 4})}
+	if _, err := Resume(dir, task, opt, o); err == nil || !strings.Contains(err.Error(), "the train data differ") {
+		t.Errorf("resume on other data: err %v", err)
+	}
+	// An unwritable place is reported before training.
+	file := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(file, nil, 0o644)
+	if err := CheckDir(filepath.Join(file, "ck"), false); err == nil {
+		t.Error("a directory under a file: no error")
+	}
+}
