@@ -6,6 +6,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -39,6 +40,8 @@ type RNNConfig struct {
 	// adaptive softmax's shortlist).
 	Tokens  string  `json:"token_dist,omitempty"`
 	Seconds float64 `json:"-"`
+	// Int8 samples from the model quantized to int8 (lm.Model.Quantize).
+	Int8 bool `json:"int8,omitempty"`
 }
 
 // RNNResult is the measurement of one bench rnn run (its --json output).
@@ -62,6 +65,8 @@ type RNNResult struct {
 	Elapsed       float64 `json:"seconds"`
 	CPUSeconds    float64 `json:"cpu_seconds"`
 	Params        int     `json:"params"`
+	// Int8Kernel is the int8 kernel used (tensor.Int8Kernel) with Int8.
+	Int8Kernel string `json:"int8_kernel,omitempty"`
 }
 
 // rnnFLOPsPerToken counts the multiply-adds (x2) per token of the model's
@@ -90,6 +95,8 @@ func RNN(ctx context.Context, c RNNConfig) (RNNResult, error) {
 		return RNNResult{}, fmt.Errorf("bench rnn: need --batch >= 1 and --seq-len >= 1, got %d, %d", c.Batch, c.SeqLen)
 	case c.Mode != "train" && c.Mode != "sample":
 		return RNNResult{}, fmt.Errorf("bench rnn: --mode must be train or sample, got %q", c.Mode)
+	case c.Int8 && c.Mode != "sample":
+		return RNNResult{}, errors.New("bench rnn: --int8 needs --mode sample")
 	case c.Threads < 0:
 		return RNNResult{}, fmt.Errorf("bench rnn: --threads must be >= 0, got %d", c.Threads)
 	case c.Tokens != "" && c.Tokens != "uniform" && c.Tokens != "zipf":
@@ -116,6 +123,12 @@ func RNN(ctx context.Context, c RNNConfig) (RNNResult, error) {
 		FLOPsPerToken: rnnFLOPsPerToken(cell, c.Hidden, c.Layers, c.Vocab, c.Mode == "train")}
 	if m.Adaptive != nil {
 		res.FLOPsPerToken = adaptiveFLOPsPerToken(cell, m.Adaptive, c)
+	}
+	if c.Int8 {
+		if err := m.Quantize(); err != nil {
+			return RNNResult{}, fmt.Errorf("bench rnn: %w", err)
+		}
+		res.Int8Kernel = tensor.Int8Kernel()
 	}
 	budget := time.Duration(c.Seconds * float64(time.Second))
 	var tokens int

@@ -20,6 +20,12 @@ p.add_argument("--rounds", type=int, default=2)
 p.add_argument("--threads", default="2", help="our thread count(s), comma-separated (best one reported)")
 p.add_argument("--quick", action="store_true", help="one small training and sampling config")
 p.add_argument("--only", default="", help="regexp on config names to run a subset")
+p.add_argument("--int8", action="store_true",
+               help="run only the int8 sampling comparison (ours int8 vs ours float32 vs quantize_dynamic) "
+                    "and write the \"Int8 inference\" section")
+p.add_argument("--int8-models", default="",
+               help="with --int8: trained checkpoints NAME=DIR,... whose validation loss is measured float32 vs int8")
+p.add_argument("--int8-valid", default="", help="with --int8-models: the validation text file")
 a = p.parse_args()
 our_threads = [int(x) for x in a.threads.split(",")]
 
@@ -61,18 +67,18 @@ def run(cmd, env=None):
     return json.loads(line), rss_kib / 1024
 
 
-def ours(mode, cfg, threads):
-    cmd = [a.binary, "bench", "rnn", "--json", "--threads", str(threads)] + model_args(mode, *cfg)
+def ours(mode, cfg, threads, extra=()):
+    cmd = [a.binary, "bench", "rnn", "--json", "--threads", str(threads)] + model_args(mode, *cfg) + list(extra)
     return run(cmd)
 
 
-def torch(mode, cfg, threads):
+def torch(mode, cfg, threads, extra=()):
     # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, set on this machine, hold
     # OpenBLAS to older kernels: the peer runs without them (its JSON
     # reports the kernel it ran as blas_core).
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-    cmd = ["/usr/bin/python3", torch_script, "--threads", str(threads)] + model_args(mode, *cfg)
+    cmd = ["/usr/bin/python3", torch_script, "--threads", str(threads)] + model_args(mode, *cfg) + list(extra)
     return run(cmd, env)
 
 
@@ -121,7 +127,7 @@ def bench(mode, configs):
             ratio_cpu=bestcpu["ours"] / bestcpu[twc] if bestcpu[twc] else 0,
             gflops=o.get("gflops", 0), flops_per_token=o.get("flops_per_token", 0),
             rss_ours=max(x[1] for x in runs["ours"]), rss_torch=max(x[1] for x in runs[tw]),
-            torch_version=t.get("torch_version", "?"),
+            torch_version=t.get("torch_version", "?"), openblas=t.get("blas_core"),
         ))
     return rows
 
@@ -133,6 +139,11 @@ def gemm_peak():
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
+
+if a.int8:
+    import rnn_int8
+    rnn_int8.main(a, run, ours, torch, loadavg, model_args)
+    sys.exit(0)
 
 load0 = loadavg()
 t_start = time.time()
@@ -174,6 +185,8 @@ w("time, clip_grad_norm 5, Adam) on a fixed [T, B] chunk, tokens/s = T·B / seco
 w("batch-1 generation at temperature 1, one token at a time, fed back in. \"CPU\" columns are the tokens per")
 w("second of process CPU time times the thread count (an estimate of the unloaded rate on a shared machine).")
 w("")
+blas = sorted({str(r["openblas"]) for r in train + sample})
+w(f"- PyTorch's BLAS: OpenBLAS kernel {', '.join(blas)} (`openblas_get_corename`; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for it).")
 w(f"- Machine: {cpuinfo or 'AMD EPYC'}, 2 CPUs, shared with other jobs: load average {load0} at start,")
 w(f"  {load1} at end ({(time.time() - t_start) / 60:.0f} min). Wall-clock ratios on a loaded machine are noisy;")
 w("  the same-run ratio is the figure to read, the CPU-time ratio a cross-check.")

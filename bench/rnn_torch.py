@@ -6,7 +6,10 @@ train:  one full step (forward, cross-entropy summed over time / mean over
         tokens, backward, clip_grad_norm_(5), Adam) on [T, B] random tokens;
         tokens/s = T*B / seconds per step.
 sample: batch-1 generation, one token at a time, feeding each sampled token
-        back in; tokens/s = generated tokens / seconds.
+        back in; tokens/s = generated tokens / seconds. With --int8 the model
+        is first quantized by torch.quantization.quantize_dynamic (LSTM/GRU
+        and Linear to qint8), and the quantized engine is reported.
+
 """
 import argparse, json, math, os, time
 
@@ -24,6 +27,8 @@ p.add_argument("--adaptive-softmax", default="", help="cutoffs, e.g. 2000,10000:
 p.add_argument("--div-value", type=float, default=4.0)
 p.add_argument("--tokens", default="uniform", choices=["uniform", "zipf"],
                help="zipf: id floor(V^u)-1 for u = frac(i*phi), the sequence recurrent bench rnn builds")
+p.add_argument("--int8", action="store_true", help="sample mode: quantize_dynamic the model to qint8 first")
+p.add_argument("--qengine", default="", help="with --int8: torch.backends.quantized.engine (default: the build's)")
 a = p.parse_args()
 
 import ctypes
@@ -115,6 +120,13 @@ if a.mode == "train":
     res["tokens_per_sec"] = n * a.seq_len * a.batch / el
 else:
     m.eval()
+    if a.int8:
+        if a.qengine:
+            torch.backends.quantized.engine = a.qengine
+        m = torch.quantization.quantize_dynamic(m, {torch.nn.LSTM, torch.nn.GRU, torch.nn.Linear}, dtype=torch.qint8)
+        res["int8"] = True
+        res["quantized_engine"] = torch.backends.quantized.engine
+        res["quantized_modules"] = sorted({type(x).__module__ + "." + type(x).__name__ for x in m.modules() if "quantized" in type(x).__module__})
     with torch.no_grad():
         def gen(count):
             tok = torch.zeros((1, 1), dtype=torch.long); h = None

@@ -30,14 +30,22 @@ const MaxHeaderSize = 100 << 20
 
 const metadataKey = "__metadata__"
 
-// Tensor is a dense row-major float32 tensor. len(Data) must equal the
-// product of Shape (1 for a scalar with an empty Shape).
+// Tensor is a dense row-major tensor held as float32. len(Data) must
+// equal the product of Shape (1 for a scalar with an empty Shape).
 //
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Tensor struct {
 	Shape []int
 	Data  []float32
+	// Dtype is the stored element type of an integer tensor: I8 (int8
+	// values, for example quantized weights) is written and read as such,
+	// Data holding the integers exactly. Empty means a float tensor: F32
+	// when written, and whatever float type the file has when read.
+	Dtype string
 }
+
+// I8 is the safetensors dtype of int8 tensors (Tensor.Dtype).
+const I8 = "I8"
 
 // numel returns the element count implied by shape, or an error when a
 // dimension is negative or the product overflows.
@@ -57,7 +65,9 @@ func numel(shape []int) (int, error) {
 
 // WriteSafetensors writes tensors (and the optional string metadata) to w in
 // the safetensors format. Tensors are laid out in name order, the header is
-// compact JSON padded with spaces to a multiple of 8 bytes, data is F32.
+// compact JSON padded with spaces to a multiple of 8 bytes, data is F32, or
+// I8 for tensors with that Dtype (whose values must be integers in
+// [-128, 127]).
 func WriteSafetensors(w io.Writer, tensors map[string]Tensor, meta map[string]string) error {
 	names := make([]string, 0, len(tensors))
 	for name := range tensors {
@@ -109,16 +119,29 @@ func WriteSafetensors(w io.Writer, tensors map[string]Tensor, meta map[string]st
 		if n != len(t.Data) {
 			return fmt.Errorf("safetensors: tensor %q: shape %v needs %d elements, data has %d", name, t.Shape, n, len(t.Data))
 		}
+		dtype, size := "F32", int64(4)
+		switch t.Dtype {
+		case "", "F32":
+		case I8:
+			dtype, size = I8, 1
+			for i, v := range t.Data {
+				if v != float32(int8(v)) || v < -128 || v > 127 {
+					return fmt.Errorf("safetensors: I8 tensor %q: element %d is %v, not an integer in [-128, 127]", name, i, v)
+				}
+			}
+		default:
+			return fmt.Errorf("safetensors: tensor %q: cannot write dtype %q (F32 or I8)", name, t.Dtype)
+		}
 		comma()
 		writeJSONString(&hdr, name)
-		hdr.WriteString(`:{"dtype":"F32","shape":[`)
+		hdr.WriteString(`:{"dtype":"` + dtype + `","shape":[`)
 		for i, d := range t.Shape {
 			if i > 0 {
 				hdr.WriteByte(',')
 			}
 			hdr.WriteString(strconv.Itoa(d))
 		}
-		end := off + 4*int64(n)
+		end := off + size*int64(n)
 		fmt.Fprintf(&hdr, `],"data_offsets":[%d,%d]}`, off, end)
 		off = end
 	}
@@ -135,6 +158,20 @@ func WriteSafetensors(w io.Writer, tensors map[string]Tensor, meta map[string]st
 	buf := make([]byte, 0, 1<<14)
 	for _, name := range names {
 		data := tensors[name].Data
+		if tensors[name].Dtype == I8 {
+			for len(data) > 0 {
+				k := min(len(data), cap(buf))
+				buf = buf[:0]
+				for _, v := range data[:k] {
+					buf = append(buf, byte(int8(v)))
+				}
+				if _, err := bw.Write(buf); err != nil {
+					return fmt.Errorf("safetensors: writing tensor %q: %w", name, err)
+				}
+				data = data[k:]
+			}
+			continue
+		}
 		for len(data) > 0 {
 			k := min(len(data), cap(buf)/4)
 			buf = buf[:0]
@@ -178,12 +215,15 @@ func dtypeSize(dtype string) (int, bool) {
 		return 8, true
 	case "F16", "BF16":
 		return 2, true
+	case I8:
+		return 1, true
 	}
 	return 0, false
 }
 
 // ReadSafetensors parses a complete safetensors file held in b. It returns
-// the tensors by name (F32 as is; F64, F16 and BF16 converted to float32)
+// the tensors by name (F32 as is; F64, F16 and BF16 converted to float32;
+// I8 as exact float32 integers with Dtype I8)
 // and the "__metadata__" strings (nil when absent). Every part of the file
 // is validated; a malformed file yields an error, never a panic. The
 // returned tensors do not alias b.
@@ -212,7 +252,11 @@ func ReadSafetensors(b []byte) (map[string]Tensor, map[string]string, error) {
 	}
 	tensors := make(map[string]Tensor, len(entries))
 	for _, e := range entries {
-		tensors[e.name] = Tensor{Shape: e.shape, Data: decode(e.dtype, data[e.begin:e.end], e.count)}
+		t := Tensor{Shape: e.shape, Data: decode(e.dtype, data[e.begin:e.end], e.count)}
+		if e.dtype == I8 {
+			t.Dtype = I8
+		}
+		tensors[e.name] = t
 	}
 	return tensors, meta, nil
 }
@@ -248,7 +292,7 @@ func parseEntries(hdr []byte, dataLen int64) ([]entry, map[string]string, error)
 		}
 		size, ok := dtypeSize(*e.Dtype)
 		if !ok {
-			return nil, nil, fmt.Errorf("safetensors: tensor %q: unsupported dtype %q (want F32, F64, F16 or BF16)", name, *e.Dtype)
+			return nil, nil, fmt.Errorf("safetensors: tensor %q: unsupported dtype %q (want F32, F64, F16, BF16 or I8)", name, *e.Dtype)
 		}
 		count, err := numel(*e.Shape)
 		if err != nil {
@@ -362,6 +406,10 @@ func decode(dtype string, b []byte, count int) []float32 {
 	case "BF16":
 		for i := range out {
 			out[i] = math.Float32frombits(uint32(le.Uint16(b[2*i:])) << 16)
+		}
+	case I8:
+		for i := range out {
+			out[i] = float32(int8(b[i]))
 		}
 	}
 	return out

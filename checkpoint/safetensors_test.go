@@ -74,6 +74,9 @@ func checkTensors(t *testing.T, got, want map[string]Tensor) {
 		if !slices.Equal(g.Shape, w.Shape) {
 			t.Errorf("%s: shape %v, want %v", name, g.Shape, w.Shape)
 		}
+		if g.Dtype != w.Dtype {
+			t.Errorf("%s: dtype %q, want %q", name, g.Dtype, w.Dtype)
+		}
 		if len(g.Data) != len(w.Data) {
 			t.Fatalf("%s: %d elements, want %d", name, len(g.Data), len(w.Data))
 		}
@@ -98,6 +101,13 @@ func TestRoundTrip(t *testing.T) {
 		{"specials", map[string]Tensor{"x": {Shape: []int{4}, Data: []float32{float32(math.NaN()), float32(math.Inf(1)), math.SmallestNonzeroFloat32, math.MaxFloat32}}}, nil},
 		{"unicode names", map[string]Tensor{"émbed<&>\"q\"": {Shape: []int{1, 1}, Data: []float32{1}}}, map[string]string{"note": "ünïcode \"quoted\"\n", "a": ""}},
 		{"large", map[string]Tensor{"w": {Shape: []int{100, 97}, Data: randData(rng, 9700)}, "v": {Shape: []int{5000}, Data: randData(rng, 5000)}}, map[string]string{"epoch": "3"}},
+		// I8 between F32 tensors: odd byte counts shift the offsets after them.
+		{"int8", map[string]Tensor{
+			"a":     {Shape: []int{3}, Data: []float32{1, 2, 3}},
+			"q":     {Shape: []int{3, 7}, Data: int8Data(rng, 21), Dtype: I8},
+			"q.big": {Shape: []int{20000}, Data: int8Data(rng, 20000), Dtype: I8},
+			"z":     {Shape: []int{2}, Data: []float32{-1, 0.5}},
+		}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,6 +144,38 @@ func randData(rng *rand.Rand, n int) []float32 {
 	return d
 }
 
+// int8Data returns n integers in [-128, 127], both ends included.
+func int8Data(rng *rand.Rand, n int) []float32 {
+	d := make([]float32, n)
+	for i := range d {
+		d[i] = float32(rng.IntN(256) - 128)
+	}
+	d[0], d[n-1] = -128, 127
+	return d
+}
+
+// TestReadI8 reads an I8 tensor written by hand: one byte per element,
+// two's complement.
+func TestReadI8(t *testing.T) {
+	hdr := `{"q":{"dtype":"I8","shape":[2,2],"data_offsets":[0,4]}}`
+	var b []byte
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(hdr)))
+	b = append(b, hdr...)
+	b = append(b, 0x80, 0xff, 0x00, 0x7f)
+	got, _, err := ReadSafetensors(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTensors(t, got, map[string]Tensor{"q": {Shape: []int{2, 2}, Data: []float32{-128, -1, 0, 127}, Dtype: I8}})
+	var buf bytes.Buffer
+	if err := WriteSafetensors(&buf, got, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := buf.Len(); n != 8+int(binary.LittleEndian.Uint64(buf.Bytes()))+4 {
+		t.Errorf("written file has %d bytes, want header + 4", n)
+	}
+}
+
 func TestWriteErrors(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -144,6 +186,10 @@ func TestWriteErrors(t *testing.T) {
 		{"negative", map[string]Tensor{"w": {Shape: []int{-1}, Data: nil}}, "negative"},
 		{"reserved", map[string]Tensor{"__metadata__": {Shape: []int{1}, Data: []float32{1}}}, "reserved"},
 		{"empty name", map[string]Tensor{"": {Shape: []int{1}, Data: []float32{1}}}, "empty"},
+		{"I8 fraction", map[string]Tensor{"q": {Shape: []int{2}, Data: []float32{1, 0.5}, Dtype: I8}}, "not an integer"},
+		{"I8 range", map[string]Tensor{"q": {Shape: []int{2}, Data: []float32{1, 128}, Dtype: I8}}, "not an integer in [-128, 127]"},
+		{"I8 NaN", map[string]Tensor{"q": {Shape: []int{1}, Data: []float32{float32(math.NaN())}, Dtype: I8}}, "not an integer"},
+		{"other dtype", map[string]Tensor{"q": {Shape: []int{1}, Data: []float32{1}, Dtype: "I32"}}, "cannot write dtype"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

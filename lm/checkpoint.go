@@ -50,7 +50,11 @@ func (m *Model) Save(dir string) error {
 	if err != nil {
 		return err
 	}
-	files = append(files, checkpoint.ParamsFile(checkpoint.ModelFile, m.params, map[string]string{"format": "pt", "model": "recurrent-lm"}))
+	pf, err := m.paramsFile(checkpoint.ModelFile, map[string]string{"format": "pt", "model": "recurrent-lm"})
+	if err != nil {
+		return err
+	}
+	files = append(files, pf)
 	if err := checkpoint.Save(dir, files...); err != nil {
 		return fmt.Errorf("lm: save %s: %w", dir, err)
 	}
@@ -96,8 +100,8 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	if ck.Has(oldBestFile) {
 		weights = oldBestFile
 	}
-	if _, err := ck.ReadParams(weights, m.params); err != nil {
-		return nil, nil, nil, fmt.Errorf("lm: %w", err)
+	if err := m.readParams(ck, weights); err != nil {
+		return nil, nil, nil, err
 	}
 	return m, ck, fc.Train, nil
 }

@@ -27,6 +27,12 @@
 // architecture from the shapes; testdata/gen_pytorch_import.py writes the
 // files the tests compare logits against (to 1e-5).
 //
+// Model.Quantize makes a model for int8 inference (PyTorch's
+// quantize_dynamic scheme): the weight matrices become int8 with per-row
+// scales, activations are quantized per step, and Sample, Score and
+// Evaluate run int8 products. Its checkpoint says "quantized": "int8" and
+// stores those matrices as I8 tensors with NAME.scale F32 row scales.
+//
 // Training is reproducible and resumable bit for bit: the weights are
 // drawn from a generator seeded by New's seed, and the dropout masks of
 // step s are drawn from generators reseeded with (TrainConfig.Seed, s), so

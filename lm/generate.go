@@ -22,6 +22,9 @@ func (m *Model) Evaluate(ctx context.Context, ids []int32, batch, bptt int) (Met
 	if err != nil {
 		return Metrics{}, fmt.Errorf("lm: evaluate: %w", err)
 	}
+	if m.Quantized() {
+		return m.evaluateSteps(ctx, sb, ids) // int8, one token at a time (quantize.go)
+	}
 	st := m.NewState(batch)
 	x := make([]int32, bptt*batch)
 	y := make([]int32, bptt*batch)
@@ -255,6 +258,9 @@ func (m *Model) Score(ctx context.Context, seqs [][]int32, start int32, batch in
 		return nil, fmt.Errorf("lm: score: start id %d outside vocabulary [0, %d)", start, V)
 	}
 	m.SetTraining(false)
+	if m.Quantized() {
+		return m.scoreSteps(ctx, seqs, start) // int8, one token at a time (quantize.go)
+	}
 	scores := make([]LineScore, len(seqs))
 	var (
 		inputs [][]int32

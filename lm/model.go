@@ -35,6 +35,10 @@ type Config struct {
 	// uniform(-InitRange, InitRange), as Zaremba et al. (2014) do with 0.1.
 	// Zero keeps the default initialisation described at New.
 	InitRange float64 `json:"init_range,omitempty"`
+	// Quantized is "int8" for a model quantized for int8 inference (see
+	// Model.Quantize; its checkpoint stores int8 weights), empty for
+	// float32.
+	Quantized string `json:"quantized,omitempty"`
 	// AdaptiveCutoffs, when set, replaces the decoder and its full softmax
 	// by an adaptive softmax (nn.AdaptiveSoftmax, PyTorch's
 	// AdaptiveLogSoftmaxWithLoss) with these cutoffs: ascending token ids
@@ -80,6 +84,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("lm: config: dropout %v outside [0, 1)", c.Dropout)
 	case !(c.InitRange >= 0) || math.IsInf(c.InitRange, 0):
 		return fmt.Errorf("lm: config: init_range %v must be a finite non-negative number", c.InitRange)
+	case c.Quantized != "" && c.Quantized != QuantInt8:
+		return fmt.Errorf("lm: config: quantized %q: want %q or none", c.Quantized, QuantInt8)
+	case c.Quantized != "" && len(c.AdaptiveCutoffs) > 0:
+		return fmt.Errorf("lm: config: int8 quantization needs a full decoder, not an adaptive softmax")
 	case c.Tied && len(c.AdaptiveCutoffs) > 0:
 		return fmt.Errorf("lm: config: tied weights need a full decoder, not an adaptive softmax")
 	case c.DivValue < 0 || math.IsInf(c.DivValue, 0) || math.IsNaN(c.DivValue):

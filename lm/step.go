@@ -18,6 +18,7 @@ type generator struct {
 	threads int       // the stepper's goroutines
 	logits  []float32 // [V]
 	adapt   nn.AdaptiveScratch
+	dec     *tensor.Int8Matrix // the int8 decoder weight of a quantized model, else nil
 }
 
 const (
@@ -83,6 +84,12 @@ func (m *Model) generator(steps int) (*generator, error) {
 			return nil, fmt.Errorf("lm: %w", err)
 		}
 		g = &generator{m: m, rnn: m.RNN, st: st, threads: threads, logits: make([]float32, c.VocabSize)}
+		if m.Quantized() {
+			if err := g.setInt8(); err != nil {
+				st.Close()
+				return nil, err
+			}
+		}
 		m.gen = g
 	}
 	var rows []float32
@@ -139,7 +146,12 @@ func (g *generator) step(id int32) ([]float32, error) {
 		return g.logits, nil
 	}
 	d := g.m.Decoder
-	tensor.MatVec(d.Weight.Data, d.In, h, g.logits)
+	if g.dec != nil {
+		x, b := g.st.Int8Output()
+		g.dec.MulVec(0, x, b, g.logits)
+	} else {
+		tensor.MatVec(d.Weight.Data, d.In, h, g.logits)
+	}
 	if d.Bias != nil {
 		tensor.Add(g.logits, g.logits, d.Bias.Data)
 	}

@@ -51,6 +51,7 @@ type Stepper struct {
 	adaptStep, period  int
 	soloTime, teamTime time.Duration
 	teamFaster         bool
+	q                  *stepInt8 // int8 weights and activations, or nil (step_int8.go)
 }
 
 // stepUnits is the number of hidden units in one part of a step: for a
@@ -126,6 +127,9 @@ func (s *Stepper) Reset(h0, c0 []float32) error {
 	} else {
 		clear(s.c)
 	}
+	if s.q != nil {
+		s.quantizeState()
+	}
 	return nil
 }
 
@@ -187,6 +191,9 @@ func (s *Stepper) Step(x []float32) ([]float32, error) {
 	}
 	copy(s.x, x)
 	s.row = -1
+	if s.q != nil {
+		s.q.xq.Quantize(0, s.x)
+	}
 	return s.run(), nil
 }
 
@@ -219,6 +226,11 @@ const (
 )
 
 func (s *Stepper) run() []float32 {
+	if s.q != nil {
+		for i := range s.q.done {
+			s.q.done[i].Store(0)
+		}
+	}
 	if s.team.Size() == 1 {
 		tensor.RunSerial(s.phases, s.work)
 	} else {
@@ -278,12 +290,13 @@ func (s *Stepper) part(ph, k int) {
 		// complete.
 		a := 2*H + j0
 		n, hn := gate(2)
-		tensor.MatVec(dir.whh.Data[a*H:], H, s.rh[l*H:(l+1)*H], hn)
+		s.rhProj(l, a, s.rh[l*H:(l+1)*H], hn)
 		if dir.bhh != nil {
 			tensor.Add(hn, hn, dir.bhh.Data[a:2*H+j1])
 		}
 		tensor.Add(n, n, hn)
 		s.gruUpdate(gi, hpw, hcw, H, j0, j1, 1)
+		s.partDone(ph)
 		return
 	}
 	x := s.x
@@ -301,13 +314,13 @@ func (s *Stepper) part(ph, k int) {
 		if l == 0 && s.row >= 0 {
 			copy(gi[a:b], s.table[s.row*GH+a:s.row*GH+b])
 		} else {
-			tensor.MatVec(dir.wih.Data[a*dir.in:], dir.in, x, gi[a:b])
+			s.inProj(l, a, x, gi[a:b])
 			if dir.bih != nil {
 				tensor.Add(gi[a:b], gi[a:b], dir.bih.Data[a:b])
 			}
 		}
 		if g < ng {
-			tensor.MatVec(dir.whh.Data[a*H:], H, hp, gh[a:b])
+			s.recProj(l, a, hp, gh[a:b])
 			if dir.bhh != nil {
 				tensor.Add(gh[a:b], gh[a:b], dir.bhh.Data[a:b])
 			}
@@ -370,6 +383,7 @@ func (s *Stepper) part(ph, k int) {
 		tensor.Add(n, n, nh)
 		s.gruUpdate(gi, hpw, hcw, H, j0, j1, 0)
 	}
+	s.partDone(ph)
 }
 
 // gruUpdate finishes a GRU step of units j0..j1 from the n gate's full

@@ -77,6 +77,7 @@ bench/rnn.sh runs PyTorch's equivalent model (bench/rnn_torch.py) beside it.`,
 	f.IntVar(&c.SeqLen, "seq-len", 100, "sequence length T (train mode)")
 	f.IntVar(&c.Vocab, "vocab", 65, "vocabulary size V")
 	f.StringVar(&c.Mode, "mode", "train", "train or sample")
+	f.BoolVar(&c.Int8, "int8", false, "sample mode: quantize the model to int8 first (lm quantize)")
 	f.IntSliceVar(&c.Adaptive, "adaptive-softmax", nil, "adaptive softmax cutoffs, e.g. 2000,10000 (default: full softmax)")
 	f.Float64Var(&c.DivValue, "div-value", 4, "adaptive softmax: projection shrink factor per cluster")
 	f.StringVar(&c.Tokens, "tokens", "uniform", "token distribution of the random chunk: uniform or zipf")

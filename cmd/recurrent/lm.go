@@ -31,7 +31,7 @@ var lmCmd = &cobra.Command{
 
 func init() {
 	rootCmd.AddCommand(lmCmd)
-	lmCmd.AddCommand(newLMTrainCmd(), newLMSampleCmd(), newLMScoreCmd(), newLMEvalCmd())
+	lmCmd.AddCommand(newLMTrainCmd(), newLMSampleCmd(), newLMScoreCmd(), newLMEvalCmd(), newLMQuantizeCmd())
 }
 
 // lmTrainFlags are the flags of `recurrent lm train`.
@@ -568,6 +568,7 @@ type lmSampleFlags struct {
 	label         string  // conditional models (lm train-labels)
 	rerank        int     // with label
 	guidance      float64 // with label
+	int8          bool
 }
 
 func newLMSampleCmd() *cobra.Command {
@@ -613,11 +614,12 @@ prints --num sentences for that label, one per line.`,
 	fl.Float64Var(&f.guidance, "guidance", 0, "with --label: contrastive guidance G, sampling from log p(w|label) + G*(log p(w|label) - log p(w|other labels)); 0: plain sampling")
 	deprecatedAliases(cmd, map[string]string{"prime": "prompt", "n": "num"})
 	markRequired(cmd, "model")
+	addInt8Flag(cmd, &f.int8)
 	return cmd
 }
 
 func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
-	m, err := loadLM(f.model)
+	m, err := loadLMInt8(f.model, f.int8)
 	if err != nil {
 		return err
 	}
@@ -683,6 +685,7 @@ type lmScoreFlags struct {
 	files []string
 	batch int
 	json  bool
+	int8  bool
 }
 
 // lmScoreLine is one line of lm score --json.
@@ -713,11 +716,12 @@ standard error, or with --json one object
 	fl.IntVar(&f.batch, "batch", 64, "lines scored together")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object (see above)")
 	markRequired(cmd, "model")
+	addInt8Flag(cmd, &f.int8)
 	return cmd
 }
 
 func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
-	m, err := loadLM(f.model)
+	m, err := loadLMInt8(f.model, f.int8)
 	if err != nil {
 		return err
 	}
@@ -816,6 +820,7 @@ type lmEvalFlags struct {
 	model       string
 	batch, bptt int
 	json        bool
+	int8        bool
 }
 
 func newLMEvalCmd() *cobra.Command {
@@ -836,11 +841,12 @@ Without FILE, or with "-", it reads standard input.`,
 	fl.IntVar(&f.bptt, "bptt", 64, "chunk length")
 	fl.BoolVar(&f.json, "json", false, "print the metrics as JSON")
 	markRequired(cmd, "model")
+	addInt8Flag(cmd, &f.int8)
 	return cmd
 }
 
 func runLMEval(cmd *cobra.Command, f *lmEvalFlags, args []string) error {
-	m, err := loadLM(f.model)
+	m, err := loadLMInt8(f.model, f.int8)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,14 @@
+//go:build purego || !amd64
+
+package tensor
+
+// Without the assembly kernels the int8 products run in pure Go.
+var int8Impl = int8Go
+
+func int8Kernel() int8Kind { return int8Impl }
+
+func int8Available() []int8Kind { return []int8Kind{int8Go} }
+
+func int8Rows(m *Int8Matrix, r0, n int, x *Int8Batch, b int, y []float32) {
+	int8RowsGo(m, r0, n, x, b, y)
+}
