@@ -56,7 +56,7 @@ func TestTrainRowsExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(ts.params[0].Data); got != rows*8 {
+	if got := len(ts.task.params[0].Data); got != rows*8 {
 		t.Fatalf("optimised embedding has %d values, want %d rows x 8", got, rows)
 	}
 	if _, err := ts.Run(context.Background(), nil); err != nil {
@@ -69,8 +69,11 @@ func TestTrainRowsExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The dense reference: one optimiser over every row.
-	td.params = md.Trainable()
-	if td.opt, err = optim.New("adam", td.params, optim.Options{LR: tc.LR}); err != nil {
+	td.task.params = md.Trainable()
+	if td.opt, err = optim.New("adam", td.task.params, optim.Options{LR: tc.LR}); err != nil {
+		t.Fatal(err)
+	}
+	if err := td.start(""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := td.Run(context.Background(), nil); err != nil {
@@ -159,23 +162,24 @@ func TestWordDropout(t *testing.T) {
 		idx[i] = i
 	}
 	unk := m.Vocab.UnkID()
+	var step int64
 	run := func() []int32 {
-		if err := tr.padBatch(d, idx); err != nil {
+		if err := tr.task.padBatch(idx); err != nil {
 			t.Fatal(err)
 		}
-		tr.dropWords()
-		return append([]int32(nil), tr.pad.IDs...)
+		tr.task.dropWords(step)
+		return append([]int32(nil), tr.task.pad.IDs...)
 	}
 	a := run()
-	if err := tr.padBatch(d, idx); err != nil {
+	if err := tr.task.padBatch(idx); err != nil {
 		t.Fatal(err)
 	}
-	orig := append([]int32(nil), tr.pad.IDs...)
+	orig := append([]int32(nil), tr.task.pad.IDs...)
 	valid, dropped := 0, 0
-	for s := range tr.pad.T {
-		for b := range tr.pad.B {
-			i := s*tr.pad.B + b
-			if s >= tr.pad.Lengths[b] {
+	for s := range tr.task.pad.T {
+		for b := range tr.task.pad.B {
+			i := s*tr.task.pad.B + b
+			if s >= tr.task.pad.Lengths[b] {
 				if a[i] != padID {
 					t.Fatalf("padding at (%d,%d) became %d", s, b, a[i])
 				}
@@ -196,7 +200,7 @@ func TestWordDropout(t *testing.T) {
 	if b := run(); !slices.Equal(a, b) {
 		t.Error("word dropout differs at the same step")
 	}
-	tr.pos.Step++
+	step++
 	if c := run(); slices.Equal(a, c) {
 		t.Error("word dropout repeats across steps")
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 	"github.com/recurrent-go/recurrent/vectors"
 )
 
@@ -172,7 +173,7 @@ func TestLearnsCapitalisedEntities(t *testing.T) {
 	if r.F1 < 95 {
 		t.Errorf("dev F1 %.2f < 95 (per type %+v)", r.F1, r.PerType)
 	}
-	if res.Best == nil || math.Abs(res.Best.F1-r.F1) > 1e-9 {
+	if res.Best == nil || math.Abs(res.Best.Score-r.F1) > 1e-9 {
 		t.Errorf("after Run the model should hold the best dev parameters: best %+v, now %.2f", res.Best, r.F1)
 	}
 	// Predictions come back in the data's scheme (IOB1: no B- at chunk
@@ -212,13 +213,13 @@ func TestViterbiKeepsSchemeValid(t *testing.T) {
 // TestResumeExact interrupts training mid-epoch and requires the resumed
 // run to end with the same parameters as an uninterrupted one.
 func TestResumeExact(t *testing.T) {
-	train, dev := capsData(60, 21), capsData(20, 22)
-	cfg := testConfig(train, 5)
+	trainS, dev := capsData(60, 21), capsData(20, 22)
+	cfg := testConfig(trainS, 5)
 	cfg.Dropout = 0.3
 	tc := TrainConfig{Epochs: 2, Batch: 8, Optimizer: "adam", LR: 0.01, Clip: 1, Decay: 0.1, Seed: 5}
 	build := func() (*Model, *Data) {
-		m := newTestModel(t, cfg, train, 3)
-		d, err := m.EncodeSentences(train, "train", true)
+		m := newTestModel(t, cfg, trainS, 3)
+		d, err := m.EncodeSentences(trainS, "trainS", true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,8 +241,8 @@ func TestResumeExact(t *testing.T) {
 	}
 	tr.Dir = dir
 	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := tr.Run(ctx, func(p Progress) {
-		if p.Event == "step" && p.Pos.Step == 10 {
+	if _, err := tr.Run(ctx, func(e train.Event) {
+		if p, ok := e.(train.StepEvent); ok && p.Pos.Step == 10 {
 			cancel()
 		}
 	}); !errors.Is(err, context.Canceled) {
@@ -263,7 +264,7 @@ func TestResumeExact(t *testing.T) {
 			t.Fatalf("%s differs between the uninterrupted and the resumed run", p.Name)
 		}
 	}
-	if _, err := Resume(dir, d2, dev[:5]); err == nil || !strings.Contains(err.Error(), "dev data differs") {
+	if _, err := Resume(dir, d2, dev[:5]); err == nil || !strings.Contains(err.Error(), "dev data differ") {
 		t.Errorf("resume with other dev data: %v", err)
 	}
 
@@ -333,11 +334,11 @@ func TestEncodeErrorsAndVectors(t *testing.T) {
 }
 
 func BenchmarkTrainStep(b *testing.B) {
-	train := capsData(512, 1)
-	cfg := testConfig(train, 25)
+	trainS := capsData(512, 1)
+	cfg := testConfig(trainS, 25)
 	cfg.WordEmbed, cfg.CharEmbed, cfg.Hidden, cfg.Dropout = 100, 25, 100, 0.5
-	m := newTestModel(b, cfg, train, 1)
-	d, err := m.EncodeSentences(train, "train", true)
+	m := newTestModel(b, cfg, trainS, 1)
+	d, err := m.EncodeSentences(trainS, "trainS", true)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -349,8 +350,8 @@ func BenchmarkTrainStep(b *testing.B) {
 	defer cancel()
 	b.ResetTimer()
 	n := 0
-	_, _ = tr.Run(ctx, func(p Progress) {
-		if p.Event == "step" {
+	_, _ = tr.Run(ctx, func(e train.Event) {
+		if _, ok := e.(train.StepEvent); ok {
 			if n++; n >= b.N {
 				cancel()
 			}

@@ -211,3 +211,12 @@ func EncodeFile(v *Vocab, t *Tokenizer, path string) ([]int32, error) {
 	defer f.Close()
 	return EncodeReader(v, t, f, path)
 }
+
+// SeqBatches is Batches over the lengths of seqs.
+func SeqBatches[T any](seqs [][]T, opt BatchOptions, epoch int) ([][]int, error) {
+	lengths := make([]int, len(seqs))
+	for i, s := range seqs {
+		lengths[i] = len(s)
+	}
+	return Batches(lengths, opt, epoch)
+}

@@ -81,7 +81,7 @@ type tagSummary struct {
 	TrainLoss  float64        `json:"train_loss"`
 	Dev        *tag.DevResult `json:"dev,omitempty"`
 	Best       *tag.DevResult `json:"best_dev,omitempty"`
-	Test       *tag.Result    `json:"test,omitempty"`
+	Test       *tag.Metrics    `json:"test,omitempty"`
 	Stopped    bool           `json:"early_stopped"`
 	Seconds    float64        `json:"seconds"`
 	Interrupt  bool           `json:"interrupted,omitempty"`

@@ -150,15 +150,17 @@ func pins() []pinned {
 	return []pinned{pinLM(), pinCond(), pinClassify(), pinTag(), pinSeq2seq()}
 }
 
-func pinLM() pinned {
-	cfg := lm.TrainConfig{Batch: 4, BPTT: 8, Epochs: 3, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 5, EvalEvery: 7}
-	onProgress := func(onStep func(int64)) func(train.Event) {
-		return func(e train.Event) {
-			if p, ok := e.(train.StepEvent); ok && onStep != nil {
-				onStep(p.Pos.Step)
-			}
+// onProgress calls onStep (if set) with the step of every train.StepEvent.
+func onProgress(onStep func(int64)) func(train.Event) {
+	return func(e train.Event) {
+		if p, ok := e.(train.StepEvent); ok && onStep != nil {
+			onStep(p.Pos.Step)
 		}
 	}
+}
+
+func pinLM() pinned {
+	cfg := lm.TrainConfig{Batch: 4, BPTT: 8, Epochs: 3, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 5, EvalEvery: 7}
 	return pinned{
 		name: "lm", want: "1f58800251c6717d5f5961f5ccdbfed1680973a44d623fa9a57ab097846de3af", cancelAt: 11,
 		run: func(t *testing.T, ctx context.Context, dir string, onStep func(int64)) ([]*nn.Param, error) {
@@ -285,11 +287,7 @@ func pinClassify() pinned {
 				t.Fatal(err)
 			}
 			tr.Dir = dir
-			_, err = tr.Run(ctx, func(p classify.Progress) {
-				if p.Event == "step" && onStep != nil {
-					onStep(p.Pos.Step)
-				}
-			})
+			_, err = tr.Run(ctx, onProgress(onStep))
 			return m.Params(), err
 		},
 		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
@@ -343,11 +341,7 @@ func pinTag() pinned {
 				t.Fatal(err)
 			}
 			tr.Dir = dir
-			_, err = tr.Run(ctx, func(p tag.Progress) {
-				if p.Event == "step" && onStep != nil {
-					onStep(p.Pos.Step)
-				}
-			})
+			_, err = tr.Run(ctx, onProgress(onStep))
 			return m.Params(), err
 		},
 		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
