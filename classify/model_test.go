@@ -330,7 +330,7 @@ func testResumeExact(t *testing.T, mod func(*Config, *TrainConfig)) {
 		t.Errorf("best dev %+v resumed, %+v uninterrupted", *rs.Best(), *rt.Best())
 	}
 	// Other data must be refused.
-	if _, err := Resume(dir, dd2, dd2); err == nil || !strings.Contains(err.Error(), "trainEx data differ") {
+	if _, err := Resume(dir, dd2, dd2); err == nil || !strings.Contains(err.Error(), "the train data differ") {
 		t.Errorf("resume on other data: %v", err)
 	}
 }
