@@ -105,3 +105,24 @@ func indexOf(words []string, w string) (int, bool) {
 	}
 	return -1, false
 }
+
+// InitVectors initialises the embedding from vec (LoadVectors); with
+// backoff it then composes vectors for the vocabulary words vec lacks
+// from their parts (BackoffVectors). It returns the coverage of the
+// vocabulary and of the training words of train (tokenized by the model,
+// minCount as for BuildVocab; looked up as LoadVectors does) and the
+// number of words composed.
+func (m *Model) InitVectors(vec *vectors.Vectors, train []Example, minCount int64, backoff bool, seed uint64) (vectors.Coverage, int, error) {
+	found := m.LoadVectors(vec, seed)
+	composed := 0
+	if backoff {
+		composed = m.BackoffVectors(vec)
+	}
+	tv, err := BuildVocab(train, m.Config.Tokenizer, VocabOptions{MinCount: minCount})
+	if err != nil {
+		return vectors.Coverage{}, 0, err
+	}
+	idx := vectors.NewIndex(vec).IgnoreCase()
+	has := func(w string) bool { _, ok := idx.Lookup(w); return ok }
+	return vectors.CoverageOf(m.Vocab, found, tv, has), composed, nil
+}

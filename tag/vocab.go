@@ -167,3 +167,19 @@ func TagSet(sents []Sentence, s Scheme) []string {
 	})
 	return append([]string{"O"}, tags...)
 }
+
+// InitVectors initialises the word embedding from vec (LoadVectors) and
+// returns the coverage of the vocabulary and of the training word types
+// of train (normalised by Config.WordKey, minCount as for BuildVocabs).
+func (m *Model) InitVectors(vec *vectors.Vectors, train []Sentence, minCount int64, seed uint64) (vectors.Coverage, error) {
+	found := m.LoadVectors(vec, seed)
+	tw, _, err := BuildVocabs(train, &m.Config, VocabOptions{MinCount: minCount})
+	if err != nil {
+		return vectors.Coverage{}, err
+	}
+	inV := make(map[string]bool, len(vec.Words))
+	for _, w := range vec.Words {
+		inV[m.Config.WordKey(w)] = true
+	}
+	return vectors.CoverageOf(m.Vocab, found, tw, func(w string) bool { return inV[w] }), nil
+}
