@@ -101,14 +101,12 @@ type Result struct {
 type Trainer struct {
 	Model  *Model
 	Config TrainConfig
-	// Dir, if not empty, is the checkpoint directory written during Run.
-	Dir string
-	// Overwrite lets a new Trainer replace a checkpoint in Dir.
-	Overwrite bool
+	// Runner holds the loop and the checkpoint directory (Dir,
+	// Overwrite); its Pos, Loop and Save are the Trainer's.
+	train.Runner
 
 	task *task
 	opt  optim.Optimizer
-	loop *train.Loop
 }
 
 // task is the classifier's train.Task.
@@ -128,6 +126,10 @@ type task struct {
 }
 
 func (t *task) Params() []*nn.Param { return t.m.params }
+
+// SetTraining switches the model's mode (train.Runner sets evaluation
+// mode after a run).
+func (t *task) SetTraining(on bool) { t.m.SetTraining(on) }
 
 func (t *task) Epoch(e int) (int, error) {
 	var err error
@@ -287,16 +289,7 @@ func trainParams(m *Model, train *Data) (emb *nn.Param, rest []*nn.Param) {
 
 // start builds a fresh loop, or resumes the checkpoint in dir.
 func (t *Trainer) start(dir string) error {
-	o, err := t.options()
-	if err != nil {
-		return err
-	}
-	if dir == "" {
-		t.loop, err = train.New(t.task, t.opt, o)
-	} else {
-		t.loop, err = train.Resume(dir, t.task, t.opt, o)
-	}
-	if err != nil {
+	if err := t.Start(t.task, t.opt, t.options, dir); err != nil {
 		return fmt.Errorf("classify: %w", err)
 	}
 	return nil
@@ -309,7 +302,7 @@ func (t *Trainer) options() (train.Options, error) {
 		return train.Options{}, err
 	}
 	return train.Options{Epochs: c.Epochs, Steps: c.MaxSteps, Patience: c.Patience, Better: train.HigherScore,
-		Clip: c.Clip, ClipParams: t.task.params, Dir: t.Dir, SaveEveryEpochs: c.SaveEvery, Overwrite: t.Overwrite,
+		Clip: c.Clip, ClipParams: t.task.params, SaveEveryEpochs: c.SaveEvery,
 		Meta: modelMeta, Data: []train.Fingerprint{fingerprint("train", t.task.train), fingerprint("dev", t.task.dev)}}, nil
 }
 
@@ -321,14 +314,8 @@ func fingerprint(name string, d *Data) train.Fingerprint {
 	return train.FingerprintSeqs(name, d.IDs, d.Labels)
 }
 
-// Pos returns the current position.
-func (t *Trainer) Pos() train.Position { return t.loop.Pos() }
-
 // Best returns the best dev evaluation so far (nil without dev data).
-func (t *Trainer) Best() *Metrics { return MetricsOf(t.loop.Best()) }
-
-// Loop returns the training loop (its History, BestParams...).
-func (t *Trainer) Loop() *train.Loop { return t.loop }
+func (t *Trainer) Best() *Metrics { return MetricsOf(t.Loop().Best()) }
 
 // Run trains until the epochs or MaxSteps are done, early stopping
 // triggers, the loss diverges or ctx is cancelled, with the loop's rules
@@ -338,24 +325,9 @@ func (t *Trainer) Loop() *train.Loop { return t.loop }
 // parameters on dev (the last ones without dev data), in evaluation mode.
 // progress, which may be nil, receives the loop's events.
 func (t *Trainer) Run(ctx context.Context, progress func(train.Event)) (Result, error) {
-	o, err := t.options()
-	if err != nil {
-		return Result{}, err
-	}
-	o.Progress = progress
-	t.loop.Options = o
-	res, err := t.loop.Run(ctx)
-	if err == nil {
-		t.loop.RestoreBest()
-		t.Model.SetTraining(false)
-	}
+	res, err := t.Runner.Run(ctx, progress)
 	return Result{Result: res, Valid: MetricsOf(res.Last)}, err
 }
-
-// Save writes a complete training checkpoint to dir (see train.Loop.Save):
-// the model files with the best parameters so far in model.safetensors,
-// the latest in last.safetensors, the optimizer state and state.json.
-func (t *Trainer) Save(dir string) error { return t.loop.Save(dir) }
 
 // Resume reopens a training checkpoint written by a Trainer on the same
 // train and dev data (checked by fingerprint) and returns a trainer that
@@ -374,6 +346,5 @@ func Resume(dir string, train, dev *Data) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.Dir = dir
 	return t, t.start(dir)
 }
