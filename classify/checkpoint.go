@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -15,15 +16,10 @@ const LabelsFile = "labels.json"
 // modelMeta is the safetensors metadata of the weights files.
 var modelMeta = map[string]string{"format": "pt", "model": "recurrent-classify"}
 
-type fileConfig struct {
-	Model Config       `json:"model"`
-	Train *TrainConfig `json:"train,omitempty"`
-}
-
 // files returns the checkpoint files besides the weights.
 func (m *Model) files(train *TrainConfig) []checkpoint.File {
 	return []checkpoint.File{
-		checkpoint.JSONFile(checkpoint.ConfigFile, fileConfig{Model: m.Config, Train: train}),
+		checkpoint.JSONFile(checkpoint.ConfigFile, checkpoint.TaskConfig[Config, TrainConfig]{Model: m.Config, Train: train}),
 		checkpoint.JSONFile(checkpoint.VocabFile, m.Vocab),
 		checkpoint.JSONFile(LabelsFile, m.Labels),
 	}
@@ -66,31 +62,23 @@ func (c *Config) dims() []checkpoint.Dim {
 }
 
 func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
-	ck, err := checkpoint.Load(dir)
+	m, ck, tc, err := checkpoint.LoadTask[Config, TrainConfig](dir, (*Config).dims, func(ck *checkpoint.Checkpoint, c Config) (*Model, []*nn.Param, error) {
+		v := new(text.Vocab)
+		if err := ck.ReadUnmarshal(checkpoint.VocabFile, v); err != nil {
+			return nil, nil, err
+		}
+		var labels []string
+		if err := ck.ReadJSON(LabelsFile, &labels); err != nil {
+			return nil, nil, err
+		}
+		m, err := New(c, v, labels, 0)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", ck.Path(checkpoint.ConfigFile), err)
+		}
+		return m, m.params, nil
+	})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("classify: %w", err)
 	}
-	var fc fileConfig
-	if err := ck.ReadJSON(checkpoint.ConfigFile, &fc); err != nil {
-		return nil, nil, nil, fmt.Errorf("classify: %w", err)
-	}
-	if err := ck.CheckDims(checkpoint.ModelFile, fc.Model.dims()...); err != nil {
-		return nil, nil, nil, fmt.Errorf("classify: %w", err)
-	}
-	v := new(text.Vocab)
-	if err := ck.ReadUnmarshal(checkpoint.VocabFile, v); err != nil {
-		return nil, nil, nil, fmt.Errorf("classify: %w", err)
-	}
-	var labels []string
-	if err := ck.ReadJSON(LabelsFile, &labels); err != nil {
-		return nil, nil, nil, fmt.Errorf("classify: %w", err)
-	}
-	m, err := New(fc.Model, v, labels, 0)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("classify: %s: %w", ck.Path(checkpoint.ConfigFile), err)
-	}
-	if _, err := ck.ReadParams(checkpoint.ModelFile, m.params); err != nil {
-		return nil, nil, nil, fmt.Errorf("classify: %w", err)
-	}
-	return m, ck, fc.Train, nil
+	return m, ck, tc, nil
 }

@@ -3,7 +3,6 @@ package classify
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
@@ -62,16 +61,9 @@ func (m *Model) predict(ctx context.Context, d *Data, batch int, withLoss bool) 
 	if batch < 1 {
 		batch = 256
 	}
-	was := m.training
-	m.SetTraining(false)
-	defer m.SetTraining(was)
+	defer m.evalMode()()
 	n := d.Len()
-	// Sorting by length keeps padding small; results go back in order.
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return len(d.IDs[order[a]]) < len(d.IDs[order[b]]) })
+	order := text.LengthOrder(d.IDs)
 	pred := make([]int, n)
 	var probs [][]float32
 	if !withLoss {

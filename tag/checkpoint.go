@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -14,15 +15,10 @@ const CharsFile = "chars.json"
 // modelMeta is the safetensors metadata of the weights files.
 var modelMeta = map[string]string{"format": "pt", "model": "recurrent-tag"}
 
-type fileConfig struct {
-	Model Config       `json:"model"`
-	Train *TrainConfig `json:"train,omitempty"`
-}
-
 // files returns the checkpoint files besides the weights.
 func (m *Model) files(train *TrainConfig) []checkpoint.File {
 	files := []checkpoint.File{
-		checkpoint.JSONFile(checkpoint.ConfigFile, fileConfig{Model: m.Config, Train: train}),
+		checkpoint.JSONFile(checkpoint.ConfigFile, checkpoint.TaskConfig[Config, TrainConfig]{Model: m.Config, Train: train}),
 		checkpoint.JSONFile(checkpoint.VocabFile, m.Vocab),
 	}
 	if m.Chars != nil {
@@ -78,33 +74,25 @@ func (c *Config) dims() []checkpoint.Dim {
 }
 
 func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
-	ck, err := checkpoint.Load(dir)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("tag: %w", err)
-	}
-	var fc fileConfig
-	if err := ck.ReadJSON(checkpoint.ConfigFile, &fc); err != nil {
-		return nil, nil, nil, fmt.Errorf("tag: %w", err)
-	}
-	if err := ck.CheckDims(checkpoint.ModelFile, fc.Model.dims()...); err != nil {
-		return nil, nil, nil, fmt.Errorf("tag: %w", err)
-	}
-	words, err := readVocab(ck, checkpoint.VocabFile)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("tag: %w", err)
-	}
-	var chars *text.Vocab
-	if fc.Model.CharHidden > 0 {
-		if chars, err = readVocab(ck, CharsFile); err != nil {
-			return nil, nil, nil, fmt.Errorf("tag: %w", err)
+	m, ck, tc, err := checkpoint.LoadTask[Config, TrainConfig](dir, (*Config).dims, func(ck *checkpoint.Checkpoint, c Config) (*Model, []*nn.Param, error) {
+		words, err := readVocab(ck, checkpoint.VocabFile)
+		if err != nil {
+			return nil, nil, err
 		}
-	}
-	m, err := New(fc.Model, words, chars, 0)
+		var chars *text.Vocab
+		if c.CharHidden > 0 {
+			if chars, err = readVocab(ck, CharsFile); err != nil {
+				return nil, nil, err
+			}
+		}
+		m, err := New(c, words, chars, 0)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", ck.Path(checkpoint.ConfigFile), err)
+		}
+		return m, m.params, nil
+	})
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("tag: %s: %w", ck.Path(checkpoint.ConfigFile), err)
-	}
-	if _, err := ck.ReadParams(checkpoint.ModelFile, m.params); err != nil {
 		return nil, nil, nil, fmt.Errorf("tag: %w", err)
 	}
-	return m, ck, fc.Train, nil
+	return m, ck, tc, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/recurrent-go/recurrent/text"
 )
@@ -17,15 +16,9 @@ func (m *Model) Predict(ctx context.Context, d *Data, batch int) ([][]string, er
 	if batch < 1 {
 		batch = 128
 	}
-	was := m.training
-	m.SetTraining(false)
-	defer m.SetTraining(was)
+	defer m.evalMode()()
 	n := d.Len()
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return len(d.Words[order[a]]) < len(d.Words[order[b]]) })
+	order := text.LengthOrder(d.Words)
 	out := make([][]string, n)
 	K := len(m.Config.Tags)
 	trainScheme, _ := ParseScheme(m.Config.TrainScheme)

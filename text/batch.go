@@ -220,3 +220,15 @@ func SeqBatches[T any](seqs [][]T, opt BatchOptions, epoch int) ([][]int, error)
 	}
 	return Batches(lengths, opt, epoch)
 }
+
+// LengthOrder returns the indices of seqs ordered by length, ties by
+// index: predicting in batches of that order keeps padding small, and the
+// results go back to their places by index.
+func LengthOrder[T any](seqs [][]T) []int {
+	order := make([]int, len(seqs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(len(seqs[a]), len(seqs[b])) })
+	return order
+}
