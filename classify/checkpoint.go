@@ -8,7 +8,6 @@ import (
 	"github.com/recurrent-go/recurrent/text"
 )
 
-// Files of a classifier checkpoint besides the conventional ones.
 // LabelsFile lists the label names in id order (JSON array); a
 // classifier checkpoint holds it besides the conventional files.
 const LabelsFile = "labels.json"
