@@ -139,13 +139,9 @@ func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
 		fmt.Fprintf(os.Stderr, "model: %s; embed %d (frozen: %v), vocab %d, %d labels, %d parameters\n",
 			classifyDesc(m), m.Config.Embed, m.Config.Freeze, m.Config.VocabSize, m.Config.Classes, paramCount(m.Params()))
 	}
-	prog := newTrainProgress(f.quiet, "ex")
-	prog.labels = map[string]string{"examples": ""}
-	res, err := tr.Run(ctx, prog.handle)
-	prog.finish()
-	interrupted, err := runError(ctx, err)
+	res, interrupted, err := runTrainer(ctx, &f.trainRunFlags, "classify train", "ex", map[string]string{"examples": ""}, tr.Run)
 	if err != nil {
-		return fmt.Errorf("classify train: %w", err)
+		return err
 	}
 	sum.runSummary = newRunSummary(f.out, paramCount(m.Params()), res.Result, interrupted)
 	sum.Vocab, sum.Valid, sum.Best = m.Config.VocabSize, res.Valid, classify.MetricsOf(res.Best)
@@ -156,13 +152,7 @@ func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
 		}
 		sum.Test = &r
 	}
-	if err := writeClassifySummary(cmd.OutOrStdout(), sum, f.asJSON); err != nil {
-		return err
-	}
-	if interrupted {
-		return interruptedError(f.out, ctx.Err())
-	}
-	return nil
+	return f.finish(ctx, cmd.OutOrStdout(), sum, sum.write, interrupted)
 }
 
 // read reads the training, dev and test examples.
@@ -171,18 +161,11 @@ func (f *classifyTrainFlags) read() (d classifyData, err error) {
 	if err != nil {
 		return d, err
 	}
-	for _, x := range []struct {
-		path string
-		dst  *[]classify.Example
-	}{{f.train, &d.train}, {f.dev, &d.dev}, {f.test, &d.test}} {
-		if x.path == "" {
-			continue
-		}
-		if *x.dst, err = classify.ReadFile(x.path, format); err != nil {
-			return d, err
-		}
+	sets, err := readAll(func(p string) ([]classify.Example, error) { return classify.ReadFile(p, format) }, f.train, f.dev, f.test)
+	if err != nil {
+		return d, err
 	}
-	return d, nil
+	return classifyData{sets[0], sets[1], sets[2]}, nil
 }
 
 // encode encodes the training and dev examples for m and checks the test
@@ -222,10 +205,7 @@ func (f *classifyTrainFlags) resumeTrainer(cmd *cobra.Command, d classifyData) (
 		return nil, fmt.Errorf("classify train --resume: %w", err)
 	}
 	c := &tr.Config
-	if e, s, ok := f.budget(cmd); ok {
-		c.Epochs, c.MaxSteps = e, s
-	}
-	applyChanged(cmd, map[string]func(){"patience": func() { c.Patience = f.tc.Patience },
+	f.resumeBudget(cmd, &c.Epochs, &c.MaxSteps, map[string]func(){"patience": func() { c.Patience = f.tc.Patience },
 		"clip": func() { c.Clip = f.tc.Clip }, "save-every": func() { c.SaveEvery = f.tc.SaveEvery }})
 	return tr, nil
 }
@@ -364,11 +344,8 @@ func classifyDesc(m *classify.Model) string {
 	return fmt.Sprintf("%s%s, %d layers x %d, %s pooling", bi, c.Cell, c.Layers, c.Hidden, c.Pool)
 }
 
-// writeClassifySummary prints the summary, as JSON or text.
-func writeClassifySummary(out io.Writer, sum classifySummary, asJSON bool) error {
-	if asJSON {
-		return writeJSON(out, sum)
-	}
+// write prints the summary as text.
+func (sum classifySummary) write(out io.Writer) error {
 	writeTrained(out, sum.runSummary)
 	if b := sum.Best; b != nil {
 		fmt.Fprintf(out, "best dev accuracy %.2f%%\n", 100*b.Accuracy)

@@ -120,13 +120,9 @@ func runTagTrain(cmd *cobra.Command, f *tagTrainFlags) error {
 			m.Config.WordEmbed, m.Config.CharEmbed, m.Config.CharHidden, m.Config.Cell, m.Config.Layers, m.Config.Hidden,
 			len(m.Config.Tags), m.Config.TrainScheme, m.Config.VocabSize, paramCount(m.Params()), len(data.train))
 	}
-	prog := newTrainProgress(f.quiet, "tok")
-	prog.labels = map[string]string{"tokens": ""}
-	res, err := tr.Run(ctx, prog.handle)
-	prog.finish()
-	interrupted, err := runError(ctx, err)
+	res, interrupted, err := runTrainer(ctx, &f.trainRunFlags, "tag train", "tok", map[string]string{"tokens": ""}, tr.Run)
 	if err != nil {
-		return fmt.Errorf("tag train: %w", err)
+		return err
 	}
 	sum.runSummary = newRunSummary(f.out, paramCount(m.Params()), res.Result, interrupted)
 	sum.Vocab, sum.Valid, sum.Best = m.Config.VocabSize, res.Valid, tag.MetricsOf(res.Best)
@@ -137,32 +133,19 @@ func runTagTrain(cmd *cobra.Command, f *tagTrainFlags) error {
 		}
 		sum.Test = &r
 	}
-	if err := writeTagSummary(cmd.OutOrStdout(), sum, f.asJSON); err != nil {
-		return err
-	}
-	if interrupted {
-		return interruptedError(f.out, ctx.Err())
-	}
-	return nil
+	return f.finish(ctx, cmd.OutOrStdout(), sum, sum.write, interrupted)
 }
 
 // read reads the training, dev and test sentences.
-func (f *tagTrainFlags) read() (d tagData, err error) {
-	for _, x := range []struct {
-		path string
-		dst  *[]tag.Sentence
-	}{{f.train, &d.train}, {f.dev, &d.dev}, {f.test, &d.test}} {
-		if x.path == "" {
-			continue
-		}
-		if *x.dst, err = tag.ReadCoNLLFile(x.path, tag.ReadOptions{}); err != nil {
-			return d, err
-		}
+func (f *tagTrainFlags) read() (tagData, error) {
+	sets, err := readAll(func(p string) ([]tag.Sentence, error) { return tag.ReadCoNLLFile(p, tag.ReadOptions{}) }, f.train, f.dev, f.test)
+	if err != nil {
+		return tagData{}, err
 	}
-	if len(d.train) == 0 {
-		return d, fmt.Errorf("tag train: %s has no sentences", f.train)
+	if len(sets[0]) == 0 {
+		return tagData{}, fmt.Errorf("tag train: %s has no sentences", f.train)
 	}
-	return d, nil
+	return tagData{sets[0], sets[1], sets[2]}, nil
 }
 
 // resumeTrainer reopens the checkpoint in --out.
@@ -183,10 +166,7 @@ func (f *tagTrainFlags) resumeTrainer(cmd *cobra.Command, d tagData) (*tag.Train
 		return nil, fmt.Errorf("tag train --resume: %w", err)
 	}
 	c := &tr.Config
-	if e, s, ok := f.budget(cmd); ok {
-		c.Epochs, c.MaxSteps = e, s
-	}
-	applyChanged(cmd, map[string]func(){"patience": func() { c.Patience = f.tc.Patience },
+	f.resumeBudget(cmd, &c.Epochs, &c.MaxSteps, map[string]func(){"patience": func() { c.Patience = f.tc.Patience },
 		"clip": func() { c.Clip = f.tc.Clip }, "save-every": func() { c.SaveEvery = f.tc.SaveEvery }})
 	return tr, nil
 }
@@ -276,11 +256,8 @@ func (f *tagTrainFlags) newModel(trainS []tag.Sentence) (*tag.Model, *vectors.Ve
 	return m, vec, err
 }
 
-// writeTagSummary prints the summary, as JSON or text.
-func writeTagSummary(out io.Writer, sum tagSummary, asJSON bool) error {
-	if asJSON {
-		return writeJSON(out, sum)
-	}
+// write prints the summary as text.
+func (sum tagSummary) write(out io.Writer) error {
 	writeTrained(out, sum.runSummary)
 	if b := sum.Best; b != nil {
 		fmt.Fprintf(out, "best dev F1 %.2f\n", b.F1)

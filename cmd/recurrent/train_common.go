@@ -193,3 +193,63 @@ func applyChanged(cmd *cobra.Command, set map[string]func()) {
 		}
 	}
 }
+
+// runTrainer runs a task's trainer with the one progress display (items
+// names what the throughput counts; labels renames or hides metrics) and
+// sorts its error (runError; name prefixes it). It reports whether the run
+// was interrupted.
+func runTrainer[R any](ctx context.Context, f *trainRunFlags, name, items string, labels map[string]string,
+	run func(context.Context, func(train.Event)) (R, error)) (R, bool, error) {
+	prog := newTrainProgress(f.quiet, items)
+	prog.labels = labels
+	res, err := run(ctx, prog.handle)
+	prog.finish()
+	interrupted, err := runError(ctx, err)
+	if err != nil {
+		return res, false, fmt.Errorf("%s: %w", name, err)
+	}
+	return res, interrupted, nil
+}
+
+// finish prints a training command's summary, as JSON (--json) or with
+// write, and after an interruption returns interruptedError.
+func (f *trainRunFlags) finish(ctx context.Context, out io.Writer, sum any, write func(io.Writer) error, interrupted bool) error {
+	var err error
+	if f.asJSON {
+		err = writeJSON(out, sum)
+	} else {
+		err = write(out)
+	}
+	if err != nil {
+		return err
+	}
+	if interrupted {
+		return interruptedError(f.out, ctx.Err())
+	}
+	return nil
+}
+
+// resumeBudget applies, on --resume, the budget flags given (epochs and
+// steps replace the checkpoint's budget together) and the other flags in
+// set that were given.
+func (f *trainRunFlags) resumeBudget(cmd *cobra.Command, epochs *int, steps *int64, set map[string]func()) {
+	if e, s, ok := f.budget(cmd); ok {
+		*epochs, *steps = e, s
+	}
+	applyChanged(cmd, set)
+}
+
+// readAll reads every path that is not "" with read (nil for "").
+func readAll[T any](read func(string) ([]T, error), paths ...string) ([][]T, error) {
+	out := make([][]T, len(paths))
+	for i, p := range paths {
+		if p == "" {
+			continue
+		}
+		var err error
+		if out[i], err = read(p); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
