@@ -101,39 +101,22 @@ any that differs), while --epochs, --steps, --patience, --clip and
 
 // classifySummary is the result of `classify train`.
 type classifySummary struct {
-	runSummary
-	Vocab    int               `json:"vocab"`
-	Coverage *vectors.Coverage `json:"coverage,omitempty"`
-	Composed int               `json:"composed,omitempty"` // words given a --backoff vector
-	Valid    *classify.Metrics `json:"dev,omitempty"`
-	Best     *classify.Metrics `json:"best_dev,omitempty"`
-	Test     *classify.Report  `json:"test,omitempty"`
+	taskSummary[classify.Metrics, classify.Report]
+	Composed int `json:"composed,omitempty"` // words given a --backoff vector
 }
 
 // classifyData are the examples of a classify train run.
-type classifyData struct {
-	train, dev, test []classify.Example
-}
+type classifyData = taskData[classify.Example]
 
 func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
-	if err := f.checkOut(); err != nil {
-		return fmt.Errorf("classify train: %w", err)
+	var sum classifySummary
+	tr, data, err := startTrainer(&f.trainRunFlags, "classify train", f.read,
+		func(d classifyData) (*classify.Trainer, error) { return f.resumeTrainer(cmd, d) },
+		func(d classifyData) (*classify.Trainer, error) { return f.newTrainer(cmd, d, &sum) })
+	if err != nil {
+		return err
 	}
 	ctx := cmd.Context()
-	data, err := f.read()
-	if err != nil {
-		return err
-	}
-	var sum classifySummary
-	var tr *classify.Trainer
-	if f.resume {
-		tr, err = f.resumeTrainer(cmd, data)
-	} else {
-		tr, err = f.newTrainer(cmd, data, &sum)
-	}
-	if err != nil {
-		return err
-	}
 	m := tr.Model
 	if !f.quiet {
 		fmt.Fprintf(os.Stderr, "model: %s; embed %d (frozen: %v), vocab %d, %d labels, %d parameters\n",
@@ -156,14 +139,14 @@ func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
 }
 
 // read reads the training, dev and test examples.
-func (f *classifyTrainFlags) read() (d classifyData, err error) {
+func (f *classifyTrainFlags) read() (classifyData, error) {
 	format, err := classify.ParseFormat(f.format)
 	if err != nil {
-		return d, err
+		return classifyData{}, err
 	}
 	sets, err := readAll(func(p string) ([]classify.Example, error) { return classify.ReadFile(p, format) }, f.train, f.dev, f.test)
 	if err != nil {
-		return d, err
+		return classifyData{}, err
 	}
 	return classifyData{sets[0], sets[1], sets[2]}, nil
 }

@@ -82,38 +82,21 @@ checkpoint (an error names any that differs), while --epochs, --steps,
 
 // tagSummary is the result of `tag train`.
 type tagSummary struct {
-	runSummary
-	Vocab    int               `json:"vocab"`
-	Coverage *vectors.Coverage `json:"coverage,omitempty"`
-	Valid    *tag.Metrics      `json:"dev,omitempty"`
-	Best     *tag.Metrics      `json:"best_dev,omitempty"`
-	Test     *tag.Metrics      `json:"test,omitempty"`
+	taskSummary[tag.Metrics, tag.Metrics]
 }
 
 // tagData are the sentences of a tag train run.
-type tagData struct {
-	train, dev, test []tag.Sentence
-}
+type tagData = taskData[tag.Sentence]
 
 func runTagTrain(cmd *cobra.Command, f *tagTrainFlags) error {
-	if err := f.checkOut(); err != nil {
-		return fmt.Errorf("tag train: %w", err)
+	var sum tagSummary
+	tr, data, err := startTrainer(&f.trainRunFlags, "tag train", f.read,
+		func(d tagData) (*tag.Trainer, error) { return f.resumeTrainer(cmd, d) },
+		func(d tagData) (*tag.Trainer, error) { return f.newTrainer(cmd, d, &sum) })
+	if err != nil {
+		return err
 	}
 	ctx := cmd.Context()
-	data, err := f.read()
-	if err != nil {
-		return err
-	}
-	var sum tagSummary
-	var tr *tag.Trainer
-	if f.resume {
-		tr, err = f.resumeTrainer(cmd, data)
-	} else {
-		tr, err = f.newTrainer(cmd, data, &sum)
-	}
-	if err != nil {
-		return err
-	}
 	m := tr.Model
 	if !f.quiet {
 		fmt.Fprintf(os.Stderr, "model: word %d + char BiLSTM %dx%d -> bi%s %d layers x %d -> %d tags (%s); vocab %d, %d parameters; %d sentences\n",

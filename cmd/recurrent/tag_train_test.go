@@ -39,8 +39,8 @@ func taskTrainCLIs() []taskTrainCLI {
 	}
 }
 
-// taskSummary is the part of the JSON summary the tests read.
-type taskSummary struct {
+// budgetSummary is the part of the JSON summary the tests read.
+type budgetSummary struct {
 	Steps    int64  `json:"steps"`
 	Stop     string `json:"stop_reason"`
 	Position struct {
@@ -48,10 +48,10 @@ type taskSummary struct {
 	} `json:"position"`
 }
 
-func runTrainJSON(t *testing.T, args ...string) (taskSummary, string, error) {
+func runTrainJSON(t *testing.T, args ...string) (budgetSummary, string, error) {
 	t.Helper()
 	out, err := runCLIIn(t, "", args...)
-	var s taskSummary
+	var s budgetSummary
 	if err == nil {
 		if jerr := json.Unmarshal([]byte(out), &s); jerr != nil {
 			t.Fatalf("summary JSON: %v\n%s", jerr, out)

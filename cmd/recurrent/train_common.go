@@ -10,6 +10,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/train"
+	"github.com/recurrent-go/recurrent/vectors"
 	"github.com/spf13/cobra"
 )
 
@@ -252,4 +253,41 @@ func readAll[T any](read func(string) ([]T, error), paths ...string) ([][]T, err
 		}
 	}
 	return out, nil
+}
+
+// taskData are the training, dev and test sets of a training command.
+type taskData[T any] struct {
+	train, dev, test []T
+}
+
+// taskSummary is the result of a task's training command: the run, the
+// vocabulary and its vector coverage, the last and best dev Metrics M and
+// the test figures T.
+type taskSummary[M, T any] struct {
+	runSummary
+	Vocab    int               `json:"vocab"`
+	Coverage *vectors.Coverage `json:"coverage,omitempty"`
+	Valid    *M                `json:"dev,omitempty"`
+	Best     *M                `json:"best_dev,omitempty"`
+	Test     *T                `json:"test,omitempty"`
+}
+
+// startTrainer checks --out (before any data is read), reads the data and
+// builds the trainer: resume with --resume, fresh otherwise.
+func startTrainer[T, Tr any](f *trainRunFlags, name string, read func() (taskData[T], error),
+	resume, fresh func(taskData[T]) (Tr, error)) (Tr, taskData[T], error) {
+	var tr Tr
+	if err := f.checkOut(); err != nil {
+		return tr, taskData[T]{}, fmt.Errorf("%s: %w", name, err)
+	}
+	d, err := read()
+	if err != nil {
+		return tr, d, err
+	}
+	if f.resume {
+		tr, err = resume(d)
+	} else {
+		tr, err = fresh(d)
+	}
+	return tr, d, err
 }
