@@ -149,11 +149,11 @@ func TestGradients(t *testing.T) {
 
 func trainPlanted(t *testing.T, cfg Config, classes int, epochs int, dir string) (*Model, *Trainer, Result, *Data) {
 	t.Helper()
-	train := plantedData(300, classes, 11)
+	trainSet := plantedData(300, classes, 11)
 	test := plantedData(100, classes, 12)
 	cfg.Binary = classes == 2
-	m := newTestModel(t, cfg, train, 1)
-	dt, err := m.EncodeExamples(train, "train")
+	m := newTestModel(t, cfg, trainSet, 1)
+	dt, err := m.EncodeExamples(trainSet, "train")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func trainPlanted(t *testing.T, cfg Config, classes int, epochs int, dir string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := NewTrainer(m, dt, dd, TrainConfig{Epochs: epochs, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 5, Bucket: true, Seed: 3})
+	tr, err := NewTrainer(m, dt, dd, TrainConfig{Config: train.Config{Epochs: epochs, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 3}, Bucket: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func testResumeExact(t *testing.T, mod func(*Config, *TrainConfig)) {
 		}
 		return m, dt, dd
 	}
-	tc := TrainConfig{Epochs: 3, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 1, Bucket: true, Seed: 9}
+	tc := TrainConfig{Config: train.Config{Epochs: 3, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 9}, Bucket: true}
 	mod(&cfg, &tc)
 	ref, dt, dd := build()
 	rt, err := NewTrainer(ref, dt, dd, tc)
@@ -394,7 +394,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr, err := NewTrainer(m, d, nil, TrainConfig{Epochs: 1 << 20, Batch: 32, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1})
+	tr, err := NewTrainer(m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 32, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
@@ -14,22 +13,11 @@ import (
 	"github.com/recurrent-go/recurrent/train"
 )
 
-// TrainConfig holds the training hyper-parameters (stored in config.json).
+// TrainConfig holds the training hyper-parameters (stored in config.json):
+// the settings every task shares (train.Config; Patience counts epochs
+// without a strictly better dev accuracy) and the classifier's own.
 type TrainConfig struct {
-	// Epochs stops training after this many passes over the training data
-	// (0: unbounded; then MaxSteps must be set).
-	Epochs int `json:"epochs"`
-	// MaxSteps stops training after exactly this many optimizer steps (0:
-	// no cap). With Epochs too, the first limit reached stops.
-	MaxSteps int64 `json:"max_steps,omitempty"`
-	// Batch is the number of examples per step; EvalBatch per evaluation
-	// batch (0: 256).
-	Batch     int `json:"batch_size"`
-	EvalBatch int `json:"eval_batch_size,omitempty"`
-	// Optimizer is "adam", "adamw", "sgd", "rmsprop" or "adagrad".
-	Optimizer   string  `json:"optimizer"`
-	LR          float64 `json:"lr"`
-	WeightDecay float64 `json:"weight_decay,omitempty"`
+	train.Config
 	// EmbedLR is the learning rate of a fine-tuned embedding (0: LR); the
 	// embedding and the other parameters then form two optimiser groups
 	// (optim.Group), as PyTorch's parameter groups would.
@@ -39,33 +27,18 @@ type TrainConfig struct {
 	// classify with words missing, as it must for unseen words at test
 	// time.
 	WordDropout float64 `json:"word_dropout,omitempty"`
-	// Clip is the maximal global gradient L2 norm (0: none).
-	Clip float64 `json:"clip"`
-	// Patience stops training after this many evaluations (one per epoch)
-	// without a strictly better dev accuracy (0: never stop early). The
-	// best model on dev is kept.
-	Patience int `json:"patience,omitempty"`
-	// SaveEvery writes the checkpoint (when the trainer has a directory)
-	// after every SaveEvery-th epoch only (0 or 1: every epoch); the end of
-	// training and cancellation always save.
-	SaveEvery int `json:"save_every,omitempty"`
 	// Bucket groups examples of similar length into batches (less padding);
 	// batches are shuffled either way.
 	Bucket bool `json:"bucket,omitempty"`
-	// Seed seeds the batch order and dropout masks.
-	Seed uint64 `json:"seed"`
 }
 
 func (c *TrainConfig) validate() error {
+	if err := c.Config.Validate("classify: train"); err != nil {
+		return err
+	}
 	switch {
-	case c.Epochs < 0 || c.MaxSteps < 0 || c.Batch < 1:
-		return fmt.Errorf("classify: train: epochs %d and max_steps %d must not be negative, batch_size %d must be positive", c.Epochs, c.MaxSteps, c.Batch)
-	case c.Epochs == 0 && c.MaxSteps == 0:
-		return errors.New("classify: train: no budget: set epochs or max_steps")
-	case !(c.LR > 0) || math.IsInf(c.LR, 0):
-		return fmt.Errorf("classify: train: learning rate %v must be positive and finite", c.LR)
-	case c.Clip < 0 || c.WeightDecay < 0 || c.Patience < 0 || c.EvalBatch < 0 || c.SaveEvery < 0 || c.EmbedLR < 0:
-		return errors.New("classify: train: negative clip, weight_decay, patience, save_every, eval_batch_size or embed_lr")
+	case c.EmbedLR < 0:
+		return fmt.Errorf("classify: train: negative embed_lr %v", c.EmbedLR)
 	case !(c.WordDropout >= 0 && c.WordDropout < 1):
 		return fmt.Errorf("classify: train: word_dropout %v outside [0, 1)", c.WordDropout)
 	}
@@ -242,7 +215,7 @@ func newTrainer(m *Model, train, dev *Data, cfg TrainConfig) (*Trainer, error) {
 // newOptimizer builds the optimizer over the embedding (nil: frozen) and
 // the rest: two groups when the embedding has a learning rate of its own.
 func newOptimizer(cfg *TrainConfig, emb *nn.Param, rest []*nn.Param) (optim.Optimizer, error) {
-	o := optim.Options{LR: cfg.LR, WeightDecay: cfg.WeightDecay}
+	o := cfg.OptimOptions()
 	if emb == nil || cfg.EmbedLR <= 0 || cfg.EmbedLR == cfg.LR {
 		if emb != nil {
 			rest = append([]*nn.Param{emb}, rest...)
@@ -301,9 +274,10 @@ func (t *Trainer) options() (train.Options, error) {
 	if err := c.validate(); err != nil {
 		return train.Options{}, err
 	}
-	return train.Options{Epochs: c.Epochs, Steps: c.MaxSteps, Patience: c.Patience, Better: train.HigherScore,
-		Clip: c.Clip, ClipParams: t.task.params, SaveEveryEpochs: c.SaveEvery,
-		Meta: modelMeta, Data: []train.Fingerprint{fingerprint("train", t.task.train), fingerprint("dev", t.task.dev)}}, nil
+	o := c.Options()
+	o.Better, o.ClipParams, o.Meta = train.HigherScore, t.task.params, modelMeta
+	o.Data = []train.Fingerprint{fingerprint("train", t.task.train), fingerprint("dev", t.task.dev)}
+	return o, nil
 }
 
 // fingerprint identifies a data set (nil: none) in the checkpoint.

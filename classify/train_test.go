@@ -9,6 +9,7 @@ import (
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 	"github.com/recurrent-go/recurrent/vectors"
 )
 
@@ -48,9 +49,9 @@ func vectorModel(t *testing.T, train []Example) (*Model, *Data, int) {
 // dense update of the whole table, and leaves the vector-only rows as
 // they were.
 func TestTrainRowsExact(t *testing.T) {
-	train := plantedData(64, 2, 5)
-	tc := TrainConfig{Epochs: 2, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 1, Bucket: true, Seed: 4}
-	ms, ds, rows := vectorModel(t, train)
+	trainSet := plantedData(64, 2, 5)
+	tc := TrainConfig{Config: train.Config{Epochs: 2, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 4}, Bucket: true}
+	ms, ds, rows := vectorModel(t, trainSet)
 	before := append([]float32(nil), ms.Embedding.Weight.Data...)
 	ts, err := NewTrainer(ms, ds, nil, tc)
 	if err != nil {
@@ -63,7 +64,7 @@ func TestTrainRowsExact(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	md, dd, _ := vectorModel(t, train)
+	md, dd, _ := vectorModel(t, trainSet)
 	td, err := NewTrainer(md, dd, nil, tc)
 	if err != nil {
 		t.Fatal(err)
@@ -106,10 +107,10 @@ func TestTrainRowsExact(t *testing.T) {
 // optimiser groups and that a tiny one keeps the embedding nearly fixed
 // while the other parameters train at the full rate.
 func TestEmbedLR(t *testing.T) {
-	train := plantedData(64, 2, 5)
-	m, d, _ := vectorModel(t, train)
+	trainSet := plantedData(64, 2, 5)
+	m, d, _ := vectorModel(t, trainSet)
 	before := nn.Snapshot(m.params, nil)
-	tr, err := NewTrainer(m, d, nil, TrainConfig{Epochs: 1, Batch: 16, Optimizer: "adam", LR: 0.01, EmbedLR: 1e-7, Seed: 1})
+	tr, err := NewTrainer(m, d, nil, TrainConfig{Config: train.Config{Epochs: 1, Batch: 16, Optimizer: "adam", LR: 0.01, Seed: 1}, EmbedLR: 1e-7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,13 +148,13 @@ func abs32(x float32) float32 {
 // of valid tokens by <unk>, never touches padding, and repeats with the
 // step.
 func TestWordDropout(t *testing.T) {
-	train := plantedData(200, 2, 3)
-	m := newTestModel(t, rnnConfig("lstm", PoolMax, true, 1), train, 1)
-	d, err := m.EncodeExamples(train, "train")
+	trainSet := plantedData(200, 2, 3)
+	m := newTestModel(t, rnnConfig("lstm", PoolMax, true, 1), trainSet, 1)
+	d, err := m.EncodeExamples(trainSet, "train")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := NewTrainer(m, d, nil, TrainConfig{Epochs: 1, Batch: 200, Optimizer: "adam", LR: 0.01, WordDropout: 0.25, Seed: 7})
+	tr, err := NewTrainer(m, d, nil, TrainConfig{Config: train.Config{Epochs: 1, Batch: 200, Optimizer: "adam", LR: 0.01, Seed: 7}, WordDropout: 0.25})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,13 +208,13 @@ func TestWordDropout(t *testing.T) {
 }
 
 func TestTrainOptionErrors(t *testing.T) {
-	train := plantedData(20, 2, 1)
-	m := newTestModel(t, rnnConfig("lstm", PoolLast, false, 1), train, 1)
-	d, err := m.EncodeExamples(train, "train")
+	trainSet := plantedData(20, 2, 1)
+	m := newTestModel(t, rnnConfig("lstm", PoolLast, false, 1), trainSet, 1)
+	d, err := m.EncodeExamples(trainSet, "train")
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := TrainConfig{Epochs: 1, Batch: 4, Optimizer: "adam", LR: 0.01}
+	base := TrainConfig{Config: train.Config{Epochs: 1, Batch: 4, Optimizer: "adam", LR: 0.01}}
 	cases := []struct {
 		name string
 		mod  func(*TrainConfig)

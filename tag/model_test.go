@@ -150,15 +150,15 @@ func TestGradients(t *testing.T) {
 // TestLearnsCapitalisedEntities trains on the synthetic task and requires
 // a high conlleval F1 on unseen names.
 func TestLearnsCapitalisedEntities(t *testing.T) {
-	train, dev := capsData(300, 11), capsData(100, 12)
-	cfg := testConfig(train, 12)
+	trainSet, dev := capsData(300, 11), capsData(100, 12)
+	cfg := testConfig(trainSet, 12)
 	cfg.Dropout = 0.2
-	m := newTestModel(t, cfg, train, 1)
-	d, err := m.EncodeSentences(train, "train", true)
+	m := newTestModel(t, cfg, trainSet, 1)
+	d, err := m.EncodeSentences(trainSet, "train", true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := NewTrainer(m, d, dev, TrainConfig{Epochs: 8, Batch: 10, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 1})
+	tr, err := NewTrainer(m, d, dev, TrainConfig{Config: train.Config{Epochs: 8, Batch: 10, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestResumeExact(t *testing.T) {
 	trainS, dev := capsData(60, 21), capsData(20, 22)
 	cfg := testConfig(trainS, 5)
 	cfg.Dropout = 0.3
-	tc := TrainConfig{Epochs: 2, Batch: 8, Optimizer: "adam", LR: 0.01, Clip: 1, Decay: 0.1, Seed: 5}
+	tc := TrainConfig{Config: train.Config{Epochs: 2, Batch: 8, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 5}, Decay: 0.1}
 	build := func() (*Model, *Data) {
 		m := newTestModel(t, cfg, trainS, 3)
 		d, err := m.EncodeSentences(trainS, "trainS", true)
@@ -342,7 +342,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr, err := NewTrainer(m, d, nil, TrainConfig{Epochs: 1 << 20, Batch: 16, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1})
+	tr, err := NewTrainer(m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 16, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
 	if err != nil {
 		b.Fatal(err)
 	}

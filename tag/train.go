@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/nn"
@@ -13,45 +12,23 @@ import (
 	"github.com/recurrent-go/recurrent/train"
 )
 
-// TrainConfig holds the training hyper-parameters (stored in config.json).
+// TrainConfig holds the training hyper-parameters (stored in config.json):
+// the settings every task shares (train.Config; Patience counts epochs
+// without a strictly better dev F1) and the tagger's schedule.
 type TrainConfig struct {
-	// Epochs stops training after this many passes over the training data
-	// (0: unbounded; then MaxSteps must be set).
-	Epochs int `json:"epochs"`
-	// MaxSteps stops training after exactly this many optimizer steps (0:
-	// no cap). With Epochs too, the first limit reached stops.
-	MaxSteps    int64   `json:"max_steps,omitempty"`
-	Batch       int     `json:"batch_size"`
-	EvalBatch   int     `json:"eval_batch_size,omitempty"`
-	Optimizer   string  `json:"optimizer"`
-	LR          float64 `json:"lr"`
-	WeightDecay float64 `json:"weight_decay,omitempty"`
-	// Clip is the maximal global gradient L2 norm (0: none).
-	Clip float64 `json:"clip"`
-	// Patience stops after this many evaluations (one per epoch) without a
-	// strictly better dev F1 (0: never).
-	Patience int `json:"patience,omitempty"`
+	train.Config
 	// Decay sets the learning rate to LR/(1+Decay*epoch) in every epoch
 	// (0-based; Lample et al.'s schedule: optim.InverseTimeDecay by epoch;
 	// 0: constant).
 	Decay float64 `json:"decay,omitempty"`
-	// SaveEvery writes the checkpoint (when the trainer has a directory)
-	// after every SaveEvery-th epoch only (0 or 1: every epoch); the end of
-	// training and cancellation always save.
-	SaveEvery int    `json:"save_every,omitempty"`
-	Seed      uint64 `json:"seed"`
 }
 
 func (c *TrainConfig) validate() error {
-	switch {
-	case c.Epochs < 0 || c.MaxSteps < 0 || c.Batch < 1:
-		return fmt.Errorf("tag: train: epochs %d and max_steps %d must not be negative, batch_size %d must be positive", c.Epochs, c.MaxSteps, c.Batch)
-	case c.Epochs == 0 && c.MaxSteps == 0:
-		return errors.New("tag: train: no budget: set epochs or max_steps")
-	case !(c.LR > 0) || math.IsInf(c.LR, 0):
-		return fmt.Errorf("tag: train: learning rate %v must be positive and finite", c.LR)
-	case c.Clip < 0 || c.WeightDecay < 0 || c.Patience < 0 || c.EvalBatch < 0 || c.Decay < 0 || c.SaveEvery < 0:
-		return errors.New("tag: train: negative clip, weight_decay, patience, decay, save_every or eval_batch_size")
+	if err := c.Config.Validate("tag: train"); err != nil {
+		return err
+	}
+	if !(c.Decay >= 0) {
+		return fmt.Errorf("tag: train: decay %v must not be negative", c.Decay)
 	}
 	return nil
 }
@@ -194,7 +171,7 @@ func newTrainer(m *Model, train *Data, dev []Sentence, cfg TrainConfig) (*Traine
 	if cfg.EvalBatch == 0 {
 		cfg.EvalBatch = 128
 	}
-	opt, err := optim.New(cfg.Optimizer, m.Trainable(), optim.Options{LR: cfg.LR, WeightDecay: cfg.WeightDecay})
+	opt, err := optim.New(cfg.Optimizer, m.Trainable(), cfg.OptimOptions())
 	if err != nil {
 		return nil, fmt.Errorf("tag: %w", err)
 	}
@@ -228,9 +205,10 @@ func (t *Trainer) options() (train.Options, error) {
 	if tk.devData != nil {
 		data = append(data, train.FingerprintSeqs("dev", tk.devData.Words, nil), train.FingerprintSeqs("dev_tags", tagIDs(tk.dev), nil))
 	}
-	return train.Options{Epochs: c.Epochs, Steps: c.MaxSteps, Patience: c.Patience, Better: train.HigherScore,
-		Clip: c.Clip, ClipParams: t.Model.Trainable(), Schedule: optim.InverseTimeDecay(c.LR, c.Decay), ScheduleByEpoch: true,
-		SaveEveryEpochs: c.SaveEvery, Meta: modelMeta, Data: data}, nil
+	o := c.Options()
+	o.Better, o.ClipParams, o.Meta, o.Data = train.HigherScore, t.Model.Trainable(), modelMeta, data
+	o.Schedule, o.ScheduleByEpoch = optim.InverseTimeDecay(c.LR, c.Decay), true
+	return o, nil
 }
 
 // tagIDs numbers the tags of sents in order of first appearance, for a

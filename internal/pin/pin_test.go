@@ -258,7 +258,7 @@ func pinCond() pinned {
 }
 
 func pinClassify() pinned {
-	tc := classify.TrainConfig{Epochs: 3, Batch: 8, Optimizer: "adam", LR: 0.01, Clip: 5, WordDropout: 0.1, Bucket: true, Seed: 7}
+	tc := classify.TrainConfig{Config: train.Config{Epochs: 3, Batch: 8, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 7}, WordDropout: 0.1, Bucket: true}
 	build := func(t *testing.T) (*classify.Model, *classify.Data) {
 		ex := labelled(t)
 		tok := text.Tokenizer{Mode: text.Whitespace}
@@ -311,7 +311,7 @@ func conll(t *testing.T) []tag.Sentence {
 }
 
 func pinTag() pinned {
-	tc := tag.TrainConfig{Epochs: 3, Batch: 5, Optimizer: "adam", LR: 0.01, Clip: 5, Decay: 0.05, Seed: 8}
+	tc := tag.TrainConfig{Config: train.Config{Epochs: 3, Batch: 5, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 8}, Decay: 0.05}
 	build := func(t *testing.T) (*tag.Model, *tag.Data) {
 		sents := conll(t)
 		cfg := tag.Config{WordEmbed: 8, CharEmbed: 6, CharHidden: 4, Cell: "lstm", Hidden: 10, Layers: 1, Dropout: 0.2,
