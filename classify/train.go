@@ -62,11 +62,9 @@ func MetricsOf(e *train.Eval) *Metrics {
 }
 
 // Result summarizes a Run: the loop's result (its Best and Last are
-// evaluations; MetricsOf gives their Metrics) and the last dev Metrics.
-type Result struct {
-	train.Result
-	Valid *Metrics // the last dev evaluation (nil without dev data)
-}
+// evaluations; MetricsOf gives their Metrics) and Valid, the last dev
+// Metrics (nil without dev data).
+type Result = train.TaskResult[Metrics]
 
 // Trainer trains a Model with mini-batches on the train.Loop, evaluating
 // on dev data after each epoch, keeping the model with the best dev
@@ -79,13 +77,13 @@ type Trainer struct {
 	train.Runner
 
 	task *task
-	opt  optim.Optimizer
 }
 
 // task is the classifier's train.Task.
 type task struct {
 	m          *Model
 	cfg        *TrainConfig
+	opt        optim.Optimizer
 	train, dev *Data
 	params     []*nn.Param // what the optimiser updates (see trainParams)
 	batches    [][]int     // the current epoch's
@@ -207,8 +205,8 @@ func newTrainer(m *Model, train, dev *Data, cfg TrainConfig) (*Trainer, error) {
 	}
 	m.dropSeed = cfg.Seed
 	pcg := rand.NewPCG(cfg.Seed, 0)
-	t := &Trainer{Model: m, Config: cfg, opt: opt}
-	t.task = &task{m: m, cfg: &t.Config, train: train, dev: dev, params: params, wordPCG: pcg, wordRand: rand.New(pcg)}
+	t := &Trainer{Model: m, Config: cfg}
+	t.task = &task{m: m, cfg: &t.Config, opt: opt, train: train, dev: dev, params: params, wordPCG: pcg, wordRand: rand.New(pcg)}
 	return t, nil
 }
 
@@ -262,7 +260,7 @@ func trainParams(m *Model, train *Data) (emb *nn.Param, rest []*nn.Param) {
 
 // start builds a fresh loop, or resumes the checkpoint in dir.
 func (t *Trainer) start(dir string) error {
-	if err := t.Start(t.task, t.opt, t.options, dir); err != nil {
+	if err := t.Start(t.task, t.task.opt, t.options, dir); err != nil {
 		return fmt.Errorf("classify: %w", err)
 	}
 	return nil
@@ -299,8 +297,7 @@ func (t *Trainer) Best() *Metrics { return MetricsOf(t.Loop().Best()) }
 // parameters on dev (the last ones without dev data), in evaluation mode.
 // progress, which may be nil, receives the loop's events.
 func (t *Trainer) Run(ctx context.Context, progress func(train.Event)) (Result, error) {
-	res, err := t.Runner.Run(ctx, progress)
-	return Result{Result: res, Valid: MetricsOf(res.Last)}, err
+	return train.RunTask(ctx, &t.Runner, progress, MetricsOf)
 }
 
 // Resume reopens a training checkpoint written by a Trainer on the same

@@ -71,7 +71,7 @@ func TestTrainRowsExact(t *testing.T) {
 	}
 	// The dense reference: one optimiser over every row.
 	td.task.params = md.Trainable()
-	if td.opt, err = optim.New("adam", td.task.params, optim.Options{LR: tc.LR}); err != nil {
+	if td.task.opt, err = optim.New("adam", td.task.params, optim.Options{LR: tc.LR}); err != nil {
 		t.Fatal(err)
 	}
 	if err := td.start(""); err != nil {
@@ -114,9 +114,9 @@ func TestEmbedLR(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, ok := tr.opt.(*optim.Group)
+	g, ok := tr.task.opt.(*optim.Group)
 	if !ok || len(g.Members()) != 2 || g.Members()[1].LR() != 1e-7 {
-		t.Fatalf("optimizer %T, want a group of two with the embedding at lr 1e-7", tr.opt)
+		t.Fatalf("optimizer %T, want a group of two with the embedding at lr 1e-7", tr.task.opt)
 	}
 	if _, err := tr.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)

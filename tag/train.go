@@ -45,11 +45,9 @@ func MetricsOf(e *train.Eval) *Metrics {
 }
 
 // Result summarizes a Run: the loop's result (its Best and Last are
-// evaluations; MetricsOf gives their Metrics) and the last dev Metrics.
-type Result struct {
-	train.Result
-	Valid *Metrics // the last dev evaluation (nil without dev data)
-}
+// evaluations; MetricsOf gives their Metrics) and Valid, the last dev
+// Metrics (nil without dev data).
+type Result = train.TaskResult[Metrics]
 
 // Trainer trains a tagger with mini-batches of sentences on the
 // train.Loop, scoring dev F1 (conlleval) after each epoch and keeping the
@@ -62,13 +60,13 @@ type Trainer struct {
 	train.Runner
 
 	task *task
-	opt  optim.Optimizer
 }
 
 // task is the tagger's train.Task.
 type task struct {
 	m       *Model
 	cfg     *TrainConfig
+	opt     optim.Optimizer
 	train   *Data
 	dev     []Sentence
 	devData *Data
@@ -175,8 +173,8 @@ func newTrainer(m *Model, train *Data, dev []Sentence, cfg TrainConfig) (*Traine
 	if err != nil {
 		return nil, fmt.Errorf("tag: %w", err)
 	}
-	t := &Trainer{Model: m, Config: cfg, opt: opt}
-	t.task = &task{m: m, cfg: &t.Config, train: train, dev: dev}
+	t := &Trainer{Model: m, Config: cfg}
+	t.task = &task{m: m, cfg: &t.Config, opt: opt, train: train, dev: dev}
 	if len(dev) > 0 {
 		if t.task.devData, err = m.EncodeSentences(dev, "dev", false); err != nil {
 			return nil, err
@@ -188,7 +186,7 @@ func newTrainer(m *Model, train *Data, dev []Sentence, cfg TrainConfig) (*Traine
 
 // start builds a fresh loop, or resumes the checkpoint in dir.
 func (t *Trainer) start(dir string) error {
-	if err := t.Start(t.task, t.opt, t.options, dir); err != nil {
+	if err := t.Start(t.task, t.task.opt, t.options, dir); err != nil {
 		return fmt.Errorf("tag: %w", err)
 	}
 	return nil
@@ -241,8 +239,7 @@ func (t *Trainer) Best() *Metrics { return MetricsOf(t.Loop().Best()) }
 // parameters on dev (the last ones without dev data), in evaluation mode.
 // progress, which may be nil, receives the loop's events.
 func (t *Trainer) Run(ctx context.Context, progress func(train.Event)) (Result, error) {
-	res, err := t.Runner.Run(ctx, progress)
-	return Result{Result: res, Valid: MetricsOf(res.Last)}, err
+	return train.RunTask(ctx, &t.Runner, progress, MetricsOf)
 }
 
 // Resume reopens a training checkpoint written by a Trainer on the same

@@ -85,3 +85,18 @@ func (r *Runner) Loop() *Loop { return r.loop }
 
 // Save writes a complete training checkpoint to dir (Loop.Save).
 func (r *Runner) Save(dir string) error { return r.loop.Save(dir) }
+
+// TaskResult is a task package's Result: the Run's Result and the last
+// validation's Metrics M in the task's own terms (nil without validation
+// data).
+type TaskResult[M any] struct {
+	Result
+	Valid *M
+}
+
+// RunTask runs r (Runner.Run) and gives the last evaluation's metrics
+// through metricsOf (a task's MetricsOf).
+func RunTask[M any](ctx context.Context, r *Runner, progress func(Event), metricsOf func(*Eval) *M) (TaskResult[M], error) {
+	res, err := r.Run(ctx, progress)
+	return TaskResult[M]{Result: res, Valid: metricsOf(res.Last)}, err
+}
