@@ -39,3 +39,16 @@ func LoadTask[M, T, Model any](dir string, dims func(*M) []Dim, build func(*Chec
 	}
 	return m, ck, fc.Train, nil
 }
+
+// TaskFiles returns a task checkpoint's files besides the weights:
+// config.json (a TaskConfig of model and train, train nil in a model-only
+// checkpoint), vocab.json and the task's extra files.
+func TaskFiles[M, T any](model M, train *T, vocab any, extra ...File) []File {
+	return append([]File{JSONFile(ConfigFile, TaskConfig[M, T]{Model: model, Train: train}), JSONFile(VocabFile, vocab)}, extra...)
+}
+
+// SaveModel writes a model checkpoint to dir, atomically (Save): files
+// and the parameters as model.safetensors with the metadata meta.
+func SaveModel(dir string, files []File, ps []*nn.Param, meta map[string]string) error {
+	return Save(dir, append(files, ParamsFile(ModelFile, ps, meta))...)
+}

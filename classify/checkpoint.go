@@ -17,18 +17,14 @@ var modelMeta = map[string]string{"format": "pt", "model": "recurrent-classify"}
 
 // files returns the checkpoint files besides the weights.
 func (m *Model) files(train *TrainConfig) []checkpoint.File {
-	return []checkpoint.File{
-		checkpoint.JSONFile(checkpoint.ConfigFile, checkpoint.TaskConfig[Config, TrainConfig]{Model: m.Config, Train: train}),
-		checkpoint.JSONFile(checkpoint.VocabFile, m.Vocab),
-		checkpoint.JSONFile(LabelsFile, m.Labels),
-	}
+	return checkpoint.TaskFiles(m.Config, train, m.Vocab, checkpoint.JSONFile(LabelsFile, m.Labels))
 }
 
 // Save writes the model (config.json, vocab.json, labels.json,
 // model.safetensors) as the checkpoint directory dir, replacing it
 // atomically.
 func (m *Model) Save(dir string) error {
-	if err := checkpoint.Save(dir, append(m.files(nil), checkpoint.ParamsFile(checkpoint.ModelFile, m.params, modelMeta))...); err != nil {
+	if err := checkpoint.SaveModel(dir, m.files(nil), m.params, modelMeta); err != nil {
 		return fmt.Errorf("classify: save %s: %w", dir, err)
 	}
 	return nil
@@ -38,11 +34,10 @@ func (m *Model) Save(dir string) error {
 // parameters on dev), in evaluation mode.
 func Load(dir string) (*Model, error) {
 	m, _, _, err := load(dir)
-	if err != nil {
-		return nil, err
+	if m != nil {
+		m.SetTraining(false)
 	}
-	m.SetTraining(false)
-	return m, nil
+	return m, err
 }
 
 // dims ties the sizes of config.json to the tensors of model.safetensors,

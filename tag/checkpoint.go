@@ -15,22 +15,20 @@ const CharsFile = "chars.json"
 // modelMeta is the safetensors metadata of the weights files.
 var modelMeta = map[string]string{"format": "pt", "model": "recurrent-tag"}
 
-// files returns the checkpoint files besides the weights.
+// files returns the checkpoint files besides the weights (chars.json
+// with a character encoder).
 func (m *Model) files(train *TrainConfig) []checkpoint.File {
-	files := []checkpoint.File{
-		checkpoint.JSONFile(checkpoint.ConfigFile, checkpoint.TaskConfig[Config, TrainConfig]{Model: m.Config, Train: train}),
-		checkpoint.JSONFile(checkpoint.VocabFile, m.Vocab),
-	}
+	var chars []checkpoint.File
 	if m.Chars != nil {
-		files = append(files, checkpoint.JSONFile(CharsFile, m.Chars))
+		chars = append(chars, checkpoint.JSONFile(CharsFile, m.Chars))
 	}
-	return files
+	return checkpoint.TaskFiles(m.Config, train, m.Vocab, chars...)
 }
 
 // Save writes the model (config.json, vocab.json, chars.json,
 // model.safetensors) as the checkpoint directory dir, atomically.
 func (m *Model) Save(dir string) error {
-	if err := checkpoint.Save(dir, append(m.files(nil), checkpoint.ParamsFile(checkpoint.ModelFile, m.params, modelMeta))...); err != nil {
+	if err := checkpoint.SaveModel(dir, m.files(nil), m.params, modelMeta); err != nil {
 		return fmt.Errorf("tag: save %s: %w", dir, err)
 	}
 	return nil
@@ -40,11 +38,10 @@ func (m *Model) Save(dir string) error {
 // parameters on dev), in evaluation mode.
 func Load(dir string) (*Model, error) {
 	m, _, _, err := load(dir)
-	if err != nil {
-		return nil, err
+	if m != nil {
+		m.SetTraining(false)
 	}
-	m.SetTraining(false)
-	return m, nil
+	return m, err
 }
 
 func readVocab(ck *checkpoint.Checkpoint, name string) (*text.Vocab, error) {
