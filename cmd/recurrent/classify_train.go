@@ -331,7 +331,7 @@ func classifyDesc(m *classify.Model) string {
 func (sum classifySummary) write(out io.Writer) error {
 	writeTrained(out, sum.runSummary)
 	if b := sum.Best; b != nil {
-		fmt.Fprintf(out, "best dev accuracy %.2f%%\n", 100*b.Accuracy)
+		fmt.Fprintf(out, "best dev accuracy %.2f%% (epoch %g)\n", 100*b.Accuracy, sum.BestEpoch)
 	}
 	if sum.Test != nil {
 		fmt.Fprintf(out, "test accuracy %.2f%% (%d examples)\n", 100*sum.Test.Accuracy, sum.Test.N)

@@ -243,7 +243,7 @@ func (f *tagTrainFlags) newModel(trainS []tag.Sentence) (*tag.Model, *vectors.Ve
 func (sum tagSummary) write(out io.Writer) error {
 	writeTrained(out, sum.runSummary)
 	if b := sum.Best; b != nil {
-		fmt.Fprintf(out, "best dev F1 %.2f\n", b.F1)
+		fmt.Fprintf(out, "best dev F1 %.2f (epoch %g)\n", b.F1, sum.BestEpoch)
 	}
 	if sum.Test != nil {
 		fmt.Fprintf(out, "test: ")

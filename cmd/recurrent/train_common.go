@@ -82,12 +82,19 @@ type runSummary struct {
 	EarlyStop  bool           `json:"early_stopped"`
 	Seconds    float64        `json:"seconds"`
 	Interrupt  bool           `json:"interrupted,omitempty"`
+	// BestEpoch is the epochs done (fractional inside one) when the best
+	// evaluation was made (0: none).
+	BestEpoch float64 `json:"best_epoch,omitempty"`
 }
 
 // newRunSummary summarizes a train.Loop run into dir.
 func newRunSummary(dir string, params int, res train.Result, interrupted bool) runSummary {
-	return runSummary{Checkpoint: dir, Params: params, Position: res.Pos, Steps: res.Pos.Step, TrainLoss: res.TrainLoss,
+	s := runSummary{Checkpoint: dir, Params: params, Position: res.Pos, Steps: res.Pos.Step, TrainLoss: res.TrainLoss,
 		Stop: string(res.Stop), EarlyStop: res.Stop == train.StopEarly, Seconds: res.Elapsed.Seconds(), Interrupt: interrupted}
+	if res.Best != nil {
+		s.BestEpoch = res.Best.Epoch
+	}
+	return s
 }
 
 // runError sorts the error of a training Run: a divergence becomes an
