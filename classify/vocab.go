@@ -126,3 +126,25 @@ func (m *Model) InitVectors(vec *vectors.Vectors, train []Example, minCount int6
 	has := func(w string) bool { _, ok := idx.Lookup(w); return ok }
 	return vectors.CoverageOf(m.Vocab, found, tv, has), composed, nil
 }
+
+// Build makes a classifier for the training examples ex: cfg with the
+// vocabulary BuildVocab makes with opt (with opt.Vectors the embedding
+// takes its dimension), the labels of ex sorted, binary (nil: a sigmoid
+// output exactly when there are two labels) and the weights drawn from
+// seed (New).
+func Build(ex []Example, cfg Config, opt VocabOptions, binary *bool, seed uint64) (*Model, error) {
+	if opt.Vectors != nil {
+		cfg.Embed = opt.Vectors.Dim
+	}
+	v, err := BuildVocab(ex, cfg.Tokenizer, opt)
+	if err != nil {
+		return nil, err
+	}
+	labels := LabelMapOf(ex, Sorted).Names
+	cfg.VocabSize, cfg.Classes = v.Len(), len(labels)
+	cfg.Binary = len(labels) == 2
+	if binary != nil {
+		cfg.Binary = *binary
+	}
+	return New(cfg, v, labels, seed)
+}

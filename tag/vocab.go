@@ -183,3 +183,39 @@ func (m *Model) InitVectors(vec *vectors.Vectors, train []Sentence, minCount int
 	}
 	return vectors.CoverageOf(m.Vocab, found, tw, func(w string) bool { return inV[w] }), nil
 }
+
+// Build makes a tagger for the training sentences sents: the data's tag
+// scheme is cfg.Scheme (detected when "" or "auto"), the tags those of
+// sents in cfg.TrainScheme (TagSet), the vocabularies BuildVocabs' with opt
+// (with opt.Vectors the word embedding takes its dimension), and the
+// weights are drawn from seed (New).
+func Build(sents []Sentence, cfg Config, opt VocabOptions, seed uint64) (*Model, error) {
+	var scheme Scheme
+	if cfg.Scheme == "" || cfg.Scheme == "auto" {
+		seqs := make([][]string, len(sents))
+		for i, s := range sents {
+			seqs[i] = s.Tags
+		}
+		scheme = DetectScheme(seqs)
+	} else {
+		var err error
+		if scheme, err = ParseScheme(cfg.Scheme); err != nil {
+			return nil, err
+		}
+	}
+	ts, err := ParseScheme(cfg.TrainScheme)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Scheme, cfg.TrainScheme = scheme.String(), ts.String()
+	cfg.Tags = TagSet(sents, ts)
+	if opt.Vectors != nil {
+		cfg.WordEmbed = opt.Vectors.Dim
+	}
+	words, chars, err := BuildVocabs(sents, &cfg, opt)
+	if err != nil {
+		return nil, err
+	}
+	cfg.VocabSize, cfg.CharVocab = words.Len(), chars.Len()
+	return New(cfg, words, chars, seed)
+}

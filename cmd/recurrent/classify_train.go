@@ -252,34 +252,29 @@ func (f *classifyTrainFlags) newModel(trainEx []classify.Example) (*classify.Mod
 		return nil, nil, err
 	}
 	cfg.Tokenizer = text.Tokenizer{Mode: mode, Lower: f.lower}
+	cfg.Freeze = f.freeze
+	if f.embedDropout >= 0 {
+		cfg.EmbedDropout = &f.embedDropout
+	}
+	var binary *bool
+	switch f.binary {
+	case "auto":
+	case "true", "false":
+		b := f.binary == "true"
+		binary = &b
+	default:
+		return nil, nil, fmt.Errorf("classify train: --binary %q: want auto, true or false", f.binary)
+	}
+	if n := classify.LabelMapOf(trainEx, classify.Sorted).Len(); binary != nil && *binary && n != 2 {
+		return nil, nil, fmt.Errorf("classify train: --binary=true but %s has %d labels", f.train, n)
+	}
 	var vec *vectors.Vectors
 	if f.vectors != "" {
 		if vec, err = vectors.Load(f.vectors); err != nil {
 			return nil, nil, err
 		}
-		cfg.Embed = vec.Dim
 	}
-	cfg.Freeze = f.freeze
-	if f.embedDropout >= 0 {
-		cfg.EmbedDropout = &f.embedDropout
-	}
-	v, err := classify.BuildVocab(trainEx, cfg.Tokenizer, classify.VocabOptions{MinCount: f.minCount, Vectors: vec})
-	if err != nil {
-		return nil, nil, err
-	}
-	labels := classify.LabelMapOf(trainEx, classify.Sorted).Names
-	cfg.VocabSize, cfg.Classes = v.Len(), len(labels)
-	switch f.binary {
-	case "auto", "true":
-		cfg.Binary = len(labels) == 2
-		if f.binary == "true" && !cfg.Binary {
-			return nil, nil, fmt.Errorf("classify train: --binary=true but %s has %d labels", f.train, len(labels))
-		}
-	case "false":
-	default:
-		return nil, nil, fmt.Errorf("classify train: --binary %q: want auto, true or false", f.binary)
-	}
-	m, err := classify.New(cfg, v, labels, f.tc.Seed)
+	m, err := classify.Build(trainEx, cfg, classify.VocabOptions{MinCount: f.minCount, Vectors: vec}, binary, f.tc.Seed)
 	return m, vec, err
 }
 

@@ -206,36 +206,15 @@ func (f *tagTrainFlags) newTrainer(cmd *cobra.Command, d tagData, sum *tagSummar
 // newModel builds the model (and reads --vectors) from the flags.
 func (f *tagTrainFlags) newModel(trainS []tag.Sentence) (*tag.Model, *vectors.Vectors, error) {
 	cfg := f.cfg
-	seqs := make([][]string, len(trainS))
-	for i, s := range trainS {
-		seqs[i] = s.Tags
-	}
-	scheme := tag.DetectScheme(seqs)
-	var err error
-	if f.scheme != "auto" {
-		if scheme, err = tag.ParseScheme(f.scheme); err != nil {
-			return nil, nil, err
-		}
-	}
-	ts, err := tag.ParseScheme(f.trainScheme)
-	if err != nil {
-		return nil, nil, err
-	}
-	cfg.Scheme, cfg.TrainScheme = scheme.String(), ts.String()
-	cfg.Tags = tag.TagSet(trainS, ts)
+	cfg.Scheme, cfg.TrainScheme = f.scheme, f.trainScheme
 	var vec *vectors.Vectors
 	if f.vectors != "" {
+		var err error
 		if vec, err = vectors.Load(f.vectors); err != nil {
 			return nil, nil, err
 		}
-		cfg.WordEmbed = vec.Dim
 	}
-	words, chars, err := tag.BuildVocabs(trainS, &cfg, tag.VocabOptions{MinCount: f.minCount, Vectors: vec})
-	if err != nil {
-		return nil, nil, err
-	}
-	cfg.VocabSize, cfg.CharVocab = words.Len(), chars.Len()
-	m, err := tag.New(cfg, words, chars, f.tc.Seed)
+	m, err := tag.Build(trainS, cfg, tag.VocabOptions{MinCount: f.minCount, Vectors: vec}, f.tc.Seed)
 	return m, vec, err
 }
 
