@@ -210,6 +210,36 @@ func TestViterbiKeepsSchemeValid(t *testing.T) {
 	}
 }
 
+// checkSavedTagger saves m to dir and requires the loaded model to tag dev
+// as m does, and a missing chars.json to be named.
+func checkSavedTagger(t *testing.T, m *Model, dev []Sentence, dir string) {
+	t.Helper()
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	lm, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1, _, err := m.Score(context.Background(), dev, "dev", 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, _, err := lm.Score(context.Background(), dev, "dev", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.F1 != r2.F1 || r1.Accuracy != r2.Accuracy {
+		t.Errorf("loaded model scores %.2f/%.2f, trained one %.2f/%.2f", r2.F1, r2.Accuracy, r1.F1, r1.Accuracy)
+	}
+	if err := os.Remove(filepath.Join(dir, CharsFile)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), CharsFile) {
+		t.Errorf("missing %s: error %v should name it", CharsFile, err)
+	}
+}
+
 // TestResumeExact interrupts training mid-epoch and requires the resumed
 // run to end with the same parameters as an uninterrupted one.
 func TestResumeExact(t *testing.T) {
@@ -268,31 +298,7 @@ func TestResumeExact(t *testing.T) {
 		t.Errorf("resume with other dev data: %v", err)
 	}
 
-	// The saved model loads and tags as the trained one does.
-	if err := rs.Model.Save(filepath.Join(dir, "final")); err != nil {
-		t.Fatal(err)
-	}
-	lm, err := Load(filepath.Join(dir, "final"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r1, _, err := rs.Model.Score(context.Background(), dev, "dev", 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r2, _, err := lm.Score(context.Background(), dev, "dev", 50)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r1.F1 != r2.F1 || r1.Accuracy != r2.Accuracy {
-		t.Errorf("loaded model scores %.2f/%.2f, trained one %.2f/%.2f", r2.F1, r2.Accuracy, r1.F1, r1.Accuracy)
-	}
-	if err := os.Remove(filepath.Join(dir, "final", CharsFile)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Load(filepath.Join(dir, "final")); err == nil || !strings.Contains(err.Error(), CharsFile) {
-		t.Errorf("missing %s: error %v should name it", CharsFile, err)
-	}
+	checkSavedTagger(t, rs.Model, dev, filepath.Join(dir, "final"))
 }
 
 func TestEncodeErrorsAndVectors(t *testing.T) {
