@@ -13,6 +13,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 	"github.com/recurrent-go/recurrent/vectors"
 )
 
@@ -148,11 +149,11 @@ func TestGradients(t *testing.T) {
 
 func trainPlanted(t *testing.T, cfg Config, classes int, epochs int, dir string) (*Model, *Trainer, Result, *Data) {
 	t.Helper()
-	train := plantedData(300, classes, 11)
+	trainSet := plantedData(300, classes, 11)
 	test := plantedData(100, classes, 12)
 	cfg.Binary = classes == 2
-	m := newTestModel(t, cfg, train, 1)
-	dt, err := m.EncodeExamples(train, "train")
+	m := newTestModel(t, cfg, trainSet, 1)
+	dt, err := m.EncodeExamples(trainSet, "train")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +161,7 @@ func trainPlanted(t *testing.T, cfg Config, classes int, epochs int, dir string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := NewTrainer(m, dt, dd, TrainConfig{Epochs: epochs, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 5, Bucket: true, Seed: 3})
+	tr, err := NewTrainer(m, dt, dd, TrainConfig{Config: train.Config{Epochs: epochs, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 3}, Bucket: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +196,7 @@ func TestLearnsPlantedWord(t *testing.T) {
 			if ev.Accuracy < 0.95 {
 				t.Errorf("held-out accuracy %.3f < 0.95 (best dev %+v)", ev.Accuracy, res.Best)
 			}
-			if res.Best == nil || res.Best.Accuracy != ev.Accuracy {
+			if res.Best == nil || res.Best.Score != ev.Accuracy {
 				t.Errorf("model after Run should hold the best dev parameters: best %+v, now %.3f", res.Best, ev.Accuracy)
 			}
 		})
@@ -265,11 +266,11 @@ func TestResumeExact(t *testing.T) {
 func testResumeExact(t *testing.T, mod func(*Config, *TrainConfig)) {
 	cfg := Config{Arch: ArchRNN, Embed: 8, Cell: "lstm", Hidden: 8, Layers: 2, Bidirectional: true, Pool: PoolLast, Dropout: 0.3,
 		Tokenizer: text.Tokenizer{Mode: text.Whitespace}}
-	train := plantedData(120, 3, 21)
+	trainEx := plantedData(120, 3, 21)
 	dev := plantedData(40, 3, 22)
 	build := func() (*Model, *Data, *Data) {
-		m := newTestModel(t, cfg, train, 4)
-		dt, err := m.EncodeExamples(train, "train")
+		m := newTestModel(t, cfg, trainEx, 4)
+		dt, err := m.EncodeExamples(trainEx, "trainEx")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -279,7 +280,7 @@ func testResumeExact(t *testing.T, mod func(*Config, *TrainConfig)) {
 		}
 		return m, dt, dd
 	}
-	tc := TrainConfig{Epochs: 3, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 1, Bucket: true, Seed: 9}
+	tc := TrainConfig{Config: train.Config{Epochs: 3, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 9}, Bucket: true}
 	mod(&cfg, &tc)
 	ref, dt, dd := build()
 	rt, err := NewTrainer(ref, dt, dd, tc)
@@ -298,8 +299,8 @@ func testResumeExact(t *testing.T, mod func(*Config, *TrainConfig)) {
 	}
 	tr.Dir = dir
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err = tr.Run(ctx, func(p Progress) {
-		if p.Event == "step" && p.Pos.Step == 11 { // mid-epoch 2 (8 batches per epoch)
+	_, err = tr.Run(ctx, func(e train.Event) {
+		if p, ok := e.(train.StepEvent); ok && p.Pos.Step == 11 { // mid-epoch 2 (8 batches per epoch)
 			cancel()
 		}
 	})
@@ -311,7 +312,7 @@ func testResumeExact(t *testing.T, mod func(*Config, *TrainConfig)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rs.Pos() != (Position{Epoch: 1, Batch: 3, Step: 11}) {
+	if rs.Pos() != (train.Position{Epoch: 1, Batch: 3, Step: 11}) {
 		t.Fatalf("resumed at %+v", rs.Pos())
 	}
 	if _, err := rs.Run(context.Background(), nil); err != nil {
@@ -329,7 +330,7 @@ func testResumeExact(t *testing.T, mod func(*Config, *TrainConfig)) {
 		t.Errorf("best dev %+v resumed, %+v uninterrupted", *rs.Best(), *rt.Best())
 	}
 	// Other data must be refused.
-	if _, err := Resume(dir, dd2, dd2); err == nil || !strings.Contains(err.Error(), "training data differs") {
+	if _, err := Resume(dir, dd2, dd2); err == nil || !strings.Contains(err.Error(), "the train data differ") {
 		t.Errorf("resume on other data: %v", err)
 	}
 }
@@ -385,15 +386,15 @@ func TestLoadVectors(t *testing.T) {
 }
 
 func BenchmarkTrainStep(b *testing.B) {
-	train := plantedData(256, 2, 1)
+	trainEx := plantedData(256, 2, 1)
 	cfg := Config{Arch: ArchRNN, Embed: 64, Cell: "lstm", Hidden: 64, Layers: 1, Bidirectional: true, Pool: PoolMax, Dropout: 0.5,
 		Tokenizer: text.Tokenizer{Mode: text.Whitespace}, Binary: true}
-	m := newTestModel(b, cfg, train, 1)
-	d, err := m.EncodeExamples(train, "train")
+	m := newTestModel(b, cfg, trainEx, 1)
+	d, err := m.EncodeExamples(trainEx, "trainEx")
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr, err := NewTrainer(m, d, nil, TrainConfig{Epochs: 1 << 20, Batch: 32, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1})
+	tr, err := NewTrainer(m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 32, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -401,8 +402,8 @@ func BenchmarkTrainStep(b *testing.B) {
 	defer cancel()
 	b.ResetTimer()
 	n := 0
-	_, _ = tr.Run(ctx, func(p Progress) {
-		if p.Event == "step" {
+	_, _ = tr.Run(ctx, func(e train.Event) {
+		if _, ok := e.(train.StepEvent); ok {
 			n++
 			if n >= b.N {
 				cancel()

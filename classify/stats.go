@@ -4,6 +4,8 @@ import "strings"
 
 // Stats summarizes a data set: its size and how many examples each label
 // has (labels in Sorted order).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Stats struct {
 	Examples        int            `json:"examples"`
 	WordsPerExample float64        `json:"words_per_example"`

@@ -5,132 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sort"
-	"time"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/text"
-	"github.com/recurrent-go/recurrent/vectors"
+	"github.com/recurrent-go/recurrent/train"
 )
 
-// Data is a set of encoded examples: token ids and label ids.
-//
-// Plain data: safe for concurrent use as long as no goroutine modifies it.
-type Data struct {
-	IDs    [][]int32
-	Labels []int
-}
-
-// Len returns the number of examples.
-func (d *Data) Len() int { return len(d.IDs) }
-
-// EncodeExamples tokenizes the examples with the model's tokenizer and
-// vocabulary and maps their labels; an unknown label is an error naming the
-// file (name) and line.
-func (m *Model) EncodeExamples(ex []Example, name string) (*Data, error) {
-	lm := NewLabelMap(m.Labels, FirstSeen)
-	labels, err := lm.IDs(ex, name)
-	if err != nil {
-		return nil, err
-	}
-	d := &Data{IDs: make([][]int32, len(ex)), Labels: labels}
-	for i, e := range ex {
-		d.IDs[i] = m.Encode(e.Text)
-	}
-	return d, nil
-}
-
-// VocabOptions says how BuildVocab builds a classifier's vocabulary.
-//
-// Plain data: safe for concurrent use as long as no goroutine modifies it.
-type VocabOptions struct {
-	// MinCount drops training words seen fewer times (0 or 1 keeps all).
-	MinCount int64
-	// Vectors, when not nil, adds every word of the vector file after the
-	// training words, so that words unseen in training but known to the
-	// vectors keep their pretrained embedding at test time.
-	Vectors *vectors.Vectors
-}
-
-// BuildVocab builds a vocabulary from the training texts: <pad> (id 0),
-// <unk> (id 1), then the words by descending count, then (optionally) the
-// remaining words of a vector file.
-func BuildVocab(ex []Example, tok text.Tokenizer, opt VocabOptions) (*text.Vocab, error) {
-	c := text.NewCounter()
-	var buf []string
-	for _, e := range ex {
-		buf = tok.Append(buf[:0], e.Text)
-		c.Add(buf)
-	}
-	v, err := text.BuildVocab(c, text.VocabOptions{Specials: []string{text.PAD, text.UNK}, MinCount: opt.MinCount})
-	if err != nil {
-		return nil, fmt.Errorf("classify: vocabulary: %w", err)
-	}
-	if opt.Vectors == nil {
-		return v, nil
-	}
-	toks := v.Tokens()
-	counts := v.Counts()
-	for _, w := range opt.Vectors.Words {
-		if _, ok := v.Lookup(w); !ok {
-			toks = append(toks, w)
-			counts = append(counts, 0)
-		}
-	}
-	v, err = text.NewVocab(toks, counts, []string{text.PAD, text.UNK})
-	if err != nil {
-		return nil, fmt.Errorf("classify: vocabulary: %w", err)
-	}
-	return v, nil
-}
-
-// LoadVectors initialises the embedding from a vector file (see
-// vectors.EmbeddingMatrix: exact, then lower-cased lookup; the other rows
-// random with the vectors' spread; the padding row zero) and returns the
-// number of vocabulary words found, specials excluded.
-func (m *Model) LoadVectors(v *vectors.Vectors, seed uint64) int {
-	words := m.Vocab.Tokens()
-	data, found := vectors.EmbeddingMatrix(words, v, m.Config.Embed, rand.New(rand.NewPCG(seed, 0x766563)))
-	copy(m.Embedding.Weight.Data, data)
-	for _, s := range m.Vocab.Specials() {
-		if id, ok := m.Vocab.Lookup(s); ok {
-			row := m.Embedding.Weight.Data[int(id)*m.Config.Embed : (int(id)+1)*m.Config.Embed]
-			if _, inV := indexOf(v.Words, s); inV {
-				found--
-			}
-			if id == padID {
-				clear(row)
-			}
-		}
-	}
-	return found
-}
-
-func indexOf(words []string, w string) (int, bool) {
-	for i, x := range words {
-		if x == w {
-			return i, true
-		}
-	}
-	return -1, false
-}
-
-// TrainConfig holds the training hyper-parameters (stored in config.json).
+// TrainConfig holds the training hyper-parameters (stored in config.json):
+// the settings every task shares (train.Config; Patience counts epochs
+// without a strictly better dev accuracy) and the classifier's own.
 //
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
 type TrainConfig struct {
-	// Epochs is the maximal number of passes over the training data.
-	Epochs int `json:"epochs"`
-	// Batch is the number of examples per step; EvalBatch per evaluation
-	// batch (0: 256).
-	Batch     int `json:"batch_size"`
-	EvalBatch int `json:"eval_batch_size,omitempty"`
-	// Optimizer is "adam", "adamw", "sgd", "rmsprop" or "adagrad".
-	Optimizer   string  `json:"optimizer"`
-	LR          float64 `json:"lr"`
-	WeightDecay float64 `json:"weight_decay,omitempty"`
+	train.Config
 	// EmbedLR is the learning rate of a fine-tuned embedding (0: LR); the
 	// embedding and the other parameters then form two optimiser groups
 	// (optim.Group), as PyTorch's parameter groups would.
@@ -140,106 +29,72 @@ type TrainConfig struct {
 	// classify with words missing, as it must for unseen words at test
 	// time.
 	WordDropout float64 `json:"word_dropout,omitempty"`
-	// Clip is the maximal global gradient L2 norm (0: none).
-	Clip float64 `json:"clip"`
-	// Patience stops training after this many epochs without a better dev
-	// accuracy (0: never stop early). The best model on dev is kept.
-	Patience int `json:"patience,omitempty"`
-	// SaveEvery writes the checkpoint (when the trainer has a directory)
-	// after every SaveEvery-th epoch only (0 or 1: every epoch); the last
-	// epoch, early stopping and cancellation always save.
-	SaveEvery int `json:"save_every,omitempty"`
 	// Bucket groups examples of similar length into batches (less padding);
 	// batches are shuffled either way.
 	Bucket bool `json:"bucket,omitempty"`
-	// Seed seeds the batch order and dropout masks.
-	Seed uint64 `json:"seed"`
 }
 
 func (c *TrainConfig) validate() error {
+	if err := c.Config.Validate("classify: train"); err != nil {
+		return err
+	}
 	switch {
-	case c.Epochs < 1 || c.Batch < 1:
-		return fmt.Errorf("classify: train: epochs %d and batch_size %d must be positive", c.Epochs, c.Batch)
-	case !(c.LR > 0):
-		return fmt.Errorf("classify: train: learning rate %v must be positive", c.LR)
-	case c.Clip < 0 || c.WeightDecay < 0 || c.Patience < 0 || c.EvalBatch < 0 || c.SaveEvery < 0 || c.EmbedLR < 0:
-		return errors.New("classify: train: negative clip, weight_decay, patience, save_every, eval_batch_size or embed_lr")
+	case c.EmbedLR < 0:
+		return fmt.Errorf("classify: train: negative embed_lr %v", c.EmbedLR)
 	case !(c.WordDropout >= 0 && c.WordDropout < 1):
 		return fmt.Errorf("classify: train: word_dropout %v outside [0, 1)", c.WordDropout)
 	}
 	return nil
 }
 
-// Position is where training stands: the epoch in progress, the next batch
-// of that epoch and the optimizer steps so far.
+// Metrics are a model's mean loss and accuracy on N labelled examples.
 //
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
-type Position struct {
-	Epoch int   `json:"epoch"`
-	Batch int   `json:"batch"`
-	Step  int64 `json:"step"`
-}
-
-// EvalResult is a model's loss and accuracy on a data set.
-//
-// Plain data: safe for concurrent use as long as no goroutine modifies it.
-type EvalResult struct {
+type Metrics struct {
 	Loss     float64 `json:"loss"`
 	Accuracy float64 `json:"accuracy"`
 	N        int     `json:"n"`
-	Epoch    int     `json:"epoch"` // the epoch after which it was measured (1-based)
 }
 
-// Progress is reported after every step ("step"), every dev evaluation
-// ("dev") and every checkpoint ("checkpoint").
-//
-// Plain data: safe for concurrent use as long as no goroutine modifies it.
-type Progress struct {
-	Event    string
-	Pos      Position
-	Batches  int   // batches per epoch
-	MaxSteps int64 // Epochs * Batches
-	Loss     float64
-	AvgLoss  float64 // mean over the epoch so far
-	GradNorm float64
-	Dev      *EvalResult
-	Best     *EvalResult
-	Elapsed  time.Duration
-	Dir      string
+// MetricsOf returns the Metrics of an evaluation made by a Trainer (nil
+// for nil).
+func MetricsOf(e *train.Eval) *Metrics {
+	if e == nil {
+		return nil
+	}
+	return &Metrics{Loss: e.Loss, Accuracy: e.Score, N: int(e.Metrics["examples"])}
 }
 
-// Result summarizes a Run.
-//
-// Plain data: safe for concurrent use as long as no goroutine modifies it.
-type Result struct {
-	Pos       Position
-	TrainLoss float64     // mean loss of the last epoch
-	Dev       *EvalResult // last dev evaluation
-	Best      *EvalResult // best dev evaluation (its parameters are in the model after Run)
-	Stopped   bool        // stopped early by Patience
-	Elapsed   time.Duration
-}
+// Result summarizes a Run: the loop's result (its Best and Last are
+// evaluations; MetricsOf gives their Metrics) and Valid, the last dev
+// Metrics (nil without dev data).
+type Result = train.TaskResult[Metrics]
 
-// Trainer trains a Model with mini-batches, evaluating on dev data after
-// each epoch, keeping the best parameters and stopping early.
+// Trainer trains a Model with mini-batches on the train.Loop, evaluating
+// on dev data after each epoch, keeping the model with the best dev
+// accuracy (strictly better only) and stopping early.
 //
-// A Trainer is not safe for concurrent use.
+// Not safe for concurrent use.
 type Trainer struct {
 	Model  *Model
 	Config TrainConfig
-	// Dir, if not empty, is the checkpoint directory written after each
-	// epoch, on cancellation and at the end.
-	Dir string
+	// Runner holds the loop and the checkpoint directory (Dir,
+	// Overwrite); its Pos, Loop and Save are the Trainer's.
+	train.Runner
 
+	task *task
+}
+
+// task is the classifier's train.Task.
+type task struct {
+	m          *Model
+	cfg        *TrainConfig
 	opt        optim.Optimizer
+	train, dev *Data
 	params     []*nn.Param // what the optimiser updates (see trainParams)
+	batches    [][]int     // the current epoch's
 	wordPCG    *rand.PCG
 	wordRand   *rand.Rand
-	train, dev *Data
-	pos        Position
-	best       *EvalResult
-	last       *EvalResult
-	early      nn.EarlyStopping
 	targets    []float32
 	targetsI   []int32
 	dLogits    []float32
@@ -247,8 +102,92 @@ type Trainer struct {
 	pad        text.Padded
 }
 
+func (t *task) Params() []*nn.Param { return t.m.params }
+
+// SetTraining switches the model's mode (train.Runner sets evaluation
+// mode after a run).
+func (t *task) SetTraining(on bool) { t.m.SetTraining(on) }
+
+func (t *task) Epoch(e int) (int, error) {
+	var err error
+	t.batches, err = text.SeqBatches(t.train.IDs, text.BatchOptions{Size: t.cfg.Batch, Bucket: t.cfg.Bucket, Shuffle: true, Seed: t.cfg.Seed}, e)
+	return len(t.batches), err
+}
+
+func (t *task) Step(pos train.Position) (train.StepResult, error) {
+	m, idx := t.m, t.batches[pos.Batch]
+	m.SetTraining(true)
+	if err := t.padBatch(idx); err != nil {
+		return train.StepResult{}, err
+	}
+	t.dropWords(pos.Step)
+	m.reseed(uint64(pos.Step))
+	logits, err := m.Forward(t.pad.IDs, t.pad.T, t.pad.B, t.pad.Lengths)
+	if err != nil {
+		return train.StepResult{}, err
+	}
+	l, err := batchLoss(m, logits, t.train, idx, true, &t.dLogits, &t.targets, &t.targetsI)
+	if err != nil {
+		return train.StepResult{}, err
+	}
+	return train.StepResult{Loss: l, Items: len(idx)}, m.Backward(t.dLogits)
+}
+
+// padBatch pads the training sequences of the given example indices.
+func (t *task) padBatch(idx []int) error {
+	t.seqs = t.seqs[:0]
+	for _, i := range idx {
+		t.seqs = append(t.seqs, t.train.IDs[i])
+	}
+	return text.PadInto(&t.pad, t.seqs, padID)
+}
+
+// dropWords replaces each valid token of the padded batch by <unk> with
+// probability Config.WordDropout, drawn from a generator seeded by
+// (seed, step).
+func (t *task) dropWords(step int64) {
+	p := t.cfg.WordDropout
+	if p <= 0 {
+		return
+	}
+	t.wordPCG.Seed(t.cfg.Seed^0x776f7264, uint64(step))
+	unk := t.m.Vocab.UnkID()
+	T, B := t.pad.T, t.pad.B
+	for s := range T {
+		for b := range B {
+			if s < t.pad.Lengths[b] && t.wordRand.Float64() < p {
+				t.pad.IDs[s*B+b] = unk
+			}
+		}
+	}
+}
+
+func (t *task) Evaluate(ctx context.Context) (*train.Eval, error) {
+	if t.dev == nil || t.dev.Len() == 0 {
+		return nil, nil
+	}
+	r, err := t.m.Evaluate(ctx, t.dev, t.cfg.EvalBatch)
+	if err != nil {
+		return nil, err
+	}
+	return &train.Eval{Loss: r.Loss, Score: r.Accuracy, Metrics: map[string]float64{"accuracy": r.Accuracy, "examples": float64(r.N)}}, nil
+}
+
+func (t *task) Files() ([]checkpoint.File, error) {
+	cfg := *t.cfg
+	return t.m.files(&cfg), nil
+}
+
 // NewTrainer prepares training of m on train, evaluating on dev (may be nil).
 func NewTrainer(m *Model, train, dev *Data, cfg TrainConfig) (*Trainer, error) {
+	t, err := newTrainer(m, train, dev, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return t, t.start("")
+}
+
+func newTrainer(m *Model, train, dev *Data, cfg TrainConfig) (*Trainer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -262,32 +201,40 @@ func NewTrainer(m *Model, train, dev *Data, cfg TrainConfig) (*Trainer, error) {
 		return nil, errors.New("classify: train: word dropout needs an <unk> token in the vocabulary")
 	}
 	emb, rest := trainParams(m, train)
-	var opt optim.Optimizer
+	opt, err := newOptimizer(&cfg, emb, rest)
+	if err != nil {
+		return nil, fmt.Errorf("classify: %w", err)
+	}
 	params := rest
 	if emb != nil {
 		params = append([]*nn.Param{emb}, rest...)
 	}
-	if emb != nil && cfg.EmbedLR > 0 && cfg.EmbedLR != cfg.LR {
-		oe, err := optim.New(cfg.Optimizer, []*nn.Param{emb}, optim.Options{LR: cfg.EmbedLR, WeightDecay: cfg.WeightDecay})
-		if err != nil {
-			return nil, fmt.Errorf("classify: %w", err)
-		}
-		or, err := optim.New(cfg.Optimizer, rest, optim.Options{LR: cfg.LR, WeightDecay: cfg.WeightDecay})
-		if err != nil {
-			return nil, fmt.Errorf("classify: %w", err)
-		}
-		if opt, err = optim.NewGroup([]optim.Optimizer{or, oe}, []float64{1, cfg.EmbedLR / cfg.LR}); err != nil {
-			return nil, fmt.Errorf("classify: %w", err)
-		}
-	} else {
-		var err error
-		if opt, err = optim.New(cfg.Optimizer, params, optim.Options{LR: cfg.LR, WeightDecay: cfg.WeightDecay}); err != nil {
-			return nil, fmt.Errorf("classify: %w", err)
-		}
-	}
 	m.dropSeed = cfg.Seed
 	pcg := rand.NewPCG(cfg.Seed, 0)
-	return &Trainer{Model: m, Config: cfg, opt: opt, params: params, wordPCG: pcg, wordRand: rand.New(pcg), train: train, dev: dev}, nil
+	t := &Trainer{Model: m, Config: cfg}
+	t.task = &task{m: m, cfg: &t.Config, opt: opt, train: train, dev: dev, params: params, wordPCG: pcg, wordRand: rand.New(pcg)}
+	return t, nil
+}
+
+// newOptimizer builds the optimizer over the embedding (nil: frozen) and
+// the rest: two groups when the embedding has a learning rate of its own.
+func newOptimizer(cfg *TrainConfig, emb *nn.Param, rest []*nn.Param) (optim.Optimizer, error) {
+	o := cfg.OptimOptions()
+	if emb == nil || cfg.EmbedLR <= 0 || cfg.EmbedLR == cfg.LR {
+		if emb != nil {
+			rest = append([]*nn.Param{emb}, rest...)
+		}
+		return optim.New(cfg.Optimizer, rest, o)
+	}
+	oe, err := optim.New(cfg.Optimizer, []*nn.Param{emb}, optim.Options{LR: cfg.EmbedLR, WeightDecay: cfg.WeightDecay})
+	if err != nil {
+		return nil, err
+	}
+	or, err := optim.New(cfg.Optimizer, rest, o)
+	if err != nil {
+		return nil, err
+	}
+	return optim.NewGroup([]optim.Optimizer{or, oe}, []float64{1, cfg.EmbedLR / cfg.LR})
 }
 
 // trainParams returns the parameters training updates: the embedding
@@ -317,282 +264,64 @@ func trainParams(m *Model, train *Data) (emb *nn.Param, rest []*nn.Param) {
 	return emb, t[1:]
 }
 
-// dropWords replaces each valid token of the padded batch by <unk> with
-// probability Config.WordDropout, drawn from a generator seeded by
-// (seed, step).
-func (t *Trainer) dropWords() {
-	p := t.Config.WordDropout
-	if p <= 0 {
-		return
+// start builds a fresh loop, or resumes the checkpoint in dir.
+func (t *Trainer) start(dir string) error {
+	if err := t.Start(t.task, t.task.opt, t.options, dir); err != nil {
+		return fmt.Errorf("classify: %w", err)
 	}
-	t.wordPCG.Seed(t.Config.Seed^0x776f7264, uint64(t.pos.Step))
-	unk := t.Model.Vocab.UnkID()
-	T, B := t.pad.T, t.pad.B
-	for s := range T {
-		for b := range B {
-			if s < t.pad.Lengths[b] && t.wordRand.Float64() < p {
-				t.pad.IDs[s*B+b] = unk
-			}
-		}
-	}
+	return nil
 }
 
-func (t *Trainer) batches(epoch int) ([][]int, error) {
-	lengths := make([]int, t.train.Len())
-	for i, s := range t.train.IDs {
-		lengths[i] = len(s)
+// options maps the configuration to the loop's options.
+func (t *Trainer) options() (train.Options, error) {
+	c := &t.Config
+	if err := c.validate(); err != nil {
+		return train.Options{}, err
 	}
-	return text.Batches(lengths, text.BatchOptions{Size: t.Config.Batch, Bucket: t.Config.Bucket, Shuffle: true, Seed: t.Config.Seed}, epoch)
+	o := c.Options()
+	o.Better, o.ClipParams, o.Meta = train.HigherScore, t.task.params, modelMeta
+	o.Data = []train.Fingerprint{fingerprint("train", t.task.train), fingerprint("dev", t.task.dev)}
+	return o, nil
 }
 
-// Pos returns the current position.
-func (t *Trainer) Pos() Position { return t.pos }
+// fingerprint identifies a data set (nil: none) in the checkpoint.
+func fingerprint(name string, d *Data) train.Fingerprint {
+	if d == nil {
+		return train.Fingerprint{Name: name}
+	}
+	return train.FingerprintSeqs(name, d.IDs, d.Labels)
+}
 
 // Best returns the best dev evaluation so far (nil without dev data).
-func (t *Trainer) Best() *EvalResult { return t.best }
+func (t *Trainer) Best() *Metrics { return MetricsOf(t.Loop().Best()) }
 
-// padBatch pads the sequences of the given example indices.
-func (t *Trainer) padBatch(d *Data, idx []int) error {
-	t.seqs = t.seqs[:0]
-	for _, i := range idx {
-		t.seqs = append(t.seqs, d.IDs[i])
-	}
-	return text.PadInto(&t.pad, t.seqs, padID)
+// Run trains until the epochs or MaxSteps are done, early stopping
+// triggers, the loss diverges or ctx is cancelled, with the loop's rules
+// (see package train): cancellation saves a checkpoint (when Dir is set)
+// at the exact position reached and returns ctx's error, and Resume
+// continues from there. After a normal stop the model holds the best
+// parameters on dev (the last ones without dev data), in evaluation mode.
+// progress, which may be nil, receives the loop's events.
+func (t *Trainer) Run(ctx context.Context, progress func(train.Event)) (Result, error) {
+	return train.RunTask(ctx, &t.Runner, progress, MetricsOf)
 }
 
-// loss computes the loss of logits [B, Outputs] against the labels of the
-// examples idx, writing the gradient of the mean loss into t.dLogits when
-// grad is set.
-func (t *Trainer) loss(logits []float32, d *Data, idx []int, grad bool) (float64, error) {
-	return batchLoss(t.Model, logits, d, idx, grad, &t.dLogits, &t.targets, &t.targetsI)
-}
-
-func batchLoss(m *Model, logits []float32, d *Data, idx []int, grad bool, dLogits *[]float32, tf *[]float32, ti *[]int32) (float64, error) {
-	B := len(idx)
-	var dl []float32
-	if grad {
-		*dLogits = grow(*dLogits, len(logits))
-		dl = *dLogits
-	}
-	if m.Config.Binary {
-		*tf = grow(*tf, B)
-		for j, i := range idx {
-			(*tf)[j] = float32(d.Labels[i])
-		}
-		l, _, err := nn.BCEWithLogits(dl, logits, B, 1, *tf, nn.LossOptions{})
-		return l, err
-	}
-	*ti = grow(*ti, B)
-	for j, i := range idx {
-		(*ti)[j] = int32(d.Labels[i])
-	}
-	l, _, err := nn.SoftmaxCrossEntropy(dl, logits, B, m.Config.Classes, *ti, nn.LossOptions{})
-	return l, err
-}
-
-// Run trains until the epochs are done, early stopping triggers or ctx is
-// cancelled. Cancellation saves a checkpoint (when Dir is set) at the
-// exact position reached and returns ctx's error; Resume continues from
-// there. At the end the model holds the best parameters on dev (the last
-// ones without dev data). progress may be nil.
-func (t *Trainer) Run(ctx context.Context, progress func(Progress)) (Result, error) {
-	report := func(p Progress) {
-		if progress != nil {
-			progress(p)
-		}
-	}
-	start := time.Now()
-	m := t.Model
-	var res Result
-	first, err := t.batches(0)
+// Resume reopens a training checkpoint written by a Trainer on the same
+// train and dev data (checked by fingerprint) and returns a trainer that
+// continues exactly where the saved one stopped. The caller may change
+// the budget fields of Config (Epochs, MaxSteps, Patience, Clip,
+// SaveEvery) before Run.
+func Resume(dir string, train, dev *Data) (*Trainer, error) {
+	m, _, tc, err := load(dir)
 	if err != nil {
-		return res, fmt.Errorf("classify: %w", err)
+		return nil, err
 	}
-	nb := len(first)
-	maxSteps := int64(t.Config.Epochs) * int64(nb)
-	var epochLoss float64
-	var epochN int
-	for t.pos.Epoch < t.Config.Epochs && !t.early.Stopped {
-		batches, err := t.batches(t.pos.Epoch)
-		if err != nil {
-			return res, fmt.Errorf("classify: %w", err)
-		}
-		m.SetTraining(true)
-		for t.pos.Batch < nb {
-			if err := ctx.Err(); err != nil {
-				if t.Dir != "" {
-					if serr := t.Save(t.Dir); serr != nil {
-						return res, errors.Join(err, serr)
-					}
-				}
-				res.Pos, res.Elapsed = t.pos, time.Since(start)
-				return res, err
-			}
-			idx := batches[t.pos.Batch]
-			if err := t.padBatch(t.train, idx); err != nil {
-				return res, fmt.Errorf("classify: %w", err)
-			}
-			t.dropWords()
-			m.reseed(uint64(t.pos.Step))
-			nn.ZeroGrads(t.params)
-			logits, err := m.Forward(t.pad.IDs, t.pad.T, t.pad.B, t.pad.Lengths)
-			if err != nil {
-				return res, err
-			}
-			l, err := t.loss(logits, t.train, idx, true)
-			if err != nil {
-				return res, fmt.Errorf("classify: %w", err)
-			}
-			if err := nn.CheckLoss(l); err != nil {
-				return res, fmt.Errorf("classify: step %d: %w", t.pos.Step, err)
-			}
-			if err := m.Backward(t.dLogits); err != nil {
-				return res, err
-			}
-			var norm float64
-			if t.Config.Clip > 0 {
-				norm = optim.ClipGradNorm(t.params, t.Config.Clip)
-			} else {
-				norm = optim.GradNorm(t.params)
-			}
-			if err := t.opt.Step(); err != nil {
-				return res, fmt.Errorf("classify: %w", err)
-			}
-			t.pos.Batch++
-			t.pos.Step++
-			epochLoss += l
-			epochN++
-			report(Progress{Event: "step", Pos: t.pos, Batches: nb, MaxSteps: maxSteps, Loss: l,
-				AvgLoss: epochLoss / float64(epochN), GradNorm: norm, Elapsed: time.Since(start)})
-		}
-		res.TrainLoss = epochLoss / float64(max(epochN, 1))
-		epochLoss, epochN = 0, 0
-		t.pos.Epoch++
-		t.pos.Batch = 0
-		if t.dev != nil && t.dev.Len() > 0 {
-			ev, err := m.Evaluate(ctx, t.dev, t.Config.EvalBatch)
-			if err != nil {
-				return res, err
-			}
-			ev.Epoch = t.pos.Epoch
-			t.last = &ev
-			improved := t.best == nil || ev.Accuracy > t.best.Accuracy
-			if improved {
-				b := ev
-				t.best = &b
-			}
-			t.early.Observe(improved, t.Config.Patience, m.params)
-			report(Progress{Event: "dev", Pos: t.pos, Batches: nb, MaxSteps: maxSteps, Dev: t.last, Best: t.best, Elapsed: time.Since(start)})
-		}
-		if t.Dir != "" && checkpoint.EpochDue(t.pos.Epoch, t.Config.Epochs, t.Config.SaveEvery, t.early.Stopped) {
-			if err := t.Save(t.Dir); err != nil {
-				return res, err
-			}
-			report(Progress{Event: "checkpoint", Pos: t.pos, Batches: nb, MaxSteps: maxSteps, Dir: t.Dir, Elapsed: time.Since(start)})
-		}
+	if tc == nil {
+		return nil, fmt.Errorf("classify: %s is a model checkpoint without training state", dir)
 	}
-	t.early.RestoreBest(m.params)
-	m.SetTraining(false)
-	res.Pos, res.Dev, res.Best, res.Stopped, res.Elapsed = t.pos, t.last, t.best, t.early.Stopped, time.Since(start)
-	return res, nil
-}
-
-// Evaluate computes the mean loss and the accuracy of the model on d, in
-// evaluation mode (the previous mode is restored).
-func (m *Model) Evaluate(ctx context.Context, d *Data, batch int) (EvalResult, error) {
-	pred, _, loss, err := m.predict(ctx, d, batch, true)
+	t, err := newTrainer(m, train, dev, *tc)
 	if err != nil {
-		return EvalResult{}, err
+		return nil, err
 	}
-	correct := 0
-	for i, p := range pred {
-		if p == d.Labels[i] {
-			correct++
-		}
-	}
-	return EvalResult{Loss: loss, Accuracy: float64(correct) / float64(max(d.Len(), 1)), N: d.Len()}, nil
-}
-
-// Predict returns the predicted label id and the class probabilities
-// [N][Classes] of every sequence of ids, in evaluation mode.
-func (m *Model) Predict(ctx context.Context, ids [][]int32, batch int) ([]int, [][]float32, error) {
-	pred, probs, _, err := m.predict(ctx, &Data{IDs: ids}, batch, false)
-	return pred, probs, err
-}
-
-func (m *Model) predict(ctx context.Context, d *Data, batch int, withLoss bool) ([]int, [][]float32, float64, error) {
-	if batch < 1 {
-		batch = 256
-	}
-	was := m.training
-	m.SetTraining(false)
-	defer m.SetTraining(was)
-	n := d.Len()
-	// Sorting by length keeps padding small; results go back in order.
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return len(d.IDs[order[a]]) < len(d.IDs[order[b]]) })
-	pred := make([]int, n)
-	var probs [][]float32
-	if !withLoss {
-		probs = make([][]float32, n)
-	}
-	var (
-		pad       text.Padded
-		seqs      [][]int32
-		tf        []float32
-		ti        []int32
-		total     float64
-		dummy     []float32
-		lossCount int
-	)
-	for s := 0; s < n; s += batch {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, 0, err
-		}
-		idx := order[s:min(s+batch, n)]
-		seqs = seqs[:0]
-		for _, i := range idx {
-			if len(d.IDs[i]) == 0 {
-				return nil, nil, 0, fmt.Errorf("classify: example %d has no tokens", i)
-			}
-			seqs = append(seqs, d.IDs[i])
-		}
-		if err := text.PadInto(&pad, seqs, padID); err != nil {
-			return nil, nil, 0, fmt.Errorf("classify: %w", err)
-		}
-		logits, err := m.Forward(pad.IDs, pad.T, pad.B, pad.Lengths)
-		if err != nil {
-			return nil, nil, 0, err
-		}
-		if withLoss {
-			l, err := batchLoss(m, logits, d, idx, false, &dummy, &tf, &ti)
-			if err != nil {
-				return nil, nil, 0, fmt.Errorf("classify: %w", err)
-			}
-			total += l * float64(len(idx))
-			lossCount += len(idx)
-		}
-		K := m.Config.Classes
-		p := m.Probabilities(logits, len(idx))
-		for j, i := range idx {
-			row := p[j*K : (j+1)*K]
-			best := 0
-			for k, v := range row {
-				if v > row[best] {
-					best = k
-				}
-			}
-			pred[i] = best
-			if probs != nil {
-				probs[i] = append([]float32(nil), row...)
-			}
-		}
-	}
-	if lossCount > 0 {
-		total /= float64(lossCount)
-	}
-	return pred, probs, total, nil
+	return t, t.start(dir)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 	"github.com/recurrent-go/recurrent/vectors"
 )
 
@@ -48,29 +49,32 @@ func vectorModel(t *testing.T, train []Example) (*Model, *Data, int) {
 // dense update of the whole table, and leaves the vector-only rows as
 // they were.
 func TestTrainRowsExact(t *testing.T) {
-	train := plantedData(64, 2, 5)
-	tc := TrainConfig{Epochs: 2, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 1, Bucket: true, Seed: 4}
-	ms, ds, rows := vectorModel(t, train)
+	trainSet := plantedData(64, 2, 5)
+	tc := TrainConfig{Config: train.Config{Epochs: 2, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 4}, Bucket: true}
+	ms, ds, rows := vectorModel(t, trainSet)
 	before := append([]float32(nil), ms.Embedding.Weight.Data...)
 	ts, err := NewTrainer(ms, ds, nil, tc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(ts.params[0].Data); got != rows*8 {
+	if got := len(ts.task.params[0].Data); got != rows*8 {
 		t.Fatalf("optimised embedding has %d values, want %d rows x 8", got, rows)
 	}
 	if _, err := ts.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 
-	md, dd, _ := vectorModel(t, train)
+	md, dd, _ := vectorModel(t, trainSet)
 	td, err := NewTrainer(md, dd, nil, tc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The dense reference: one optimiser over every row.
-	td.params = md.Trainable()
-	if td.opt, err = optim.New("adam", td.params, optim.Options{LR: tc.LR}); err != nil {
+	td.task.params = md.Trainable()
+	if td.task.opt, err = optim.New("adam", td.task.params, optim.Options{LR: tc.LR}); err != nil {
+		t.Fatal(err)
+	}
+	if err := td.start(""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := td.Run(context.Background(), nil); err != nil {
@@ -103,16 +107,16 @@ func TestTrainRowsExact(t *testing.T) {
 // optimiser groups and that a tiny one keeps the embedding nearly fixed
 // while the other parameters train at the full rate.
 func TestEmbedLR(t *testing.T) {
-	train := plantedData(64, 2, 5)
-	m, d, _ := vectorModel(t, train)
+	trainSet := plantedData(64, 2, 5)
+	m, d, _ := vectorModel(t, trainSet)
 	before := nn.Snapshot(m.params, nil)
-	tr, err := NewTrainer(m, d, nil, TrainConfig{Epochs: 1, Batch: 16, Optimizer: "adam", LR: 0.01, EmbedLR: 1e-7, Seed: 1})
+	tr, err := NewTrainer(m, d, nil, TrainConfig{Config: train.Config{Epochs: 1, Batch: 16, Optimizer: "adam", LR: 0.01, Seed: 1}, EmbedLR: 1e-7})
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, ok := tr.opt.(*optim.Group)
+	g, ok := tr.task.opt.(*optim.Group)
 	if !ok || len(g.Members()) != 2 || g.Members()[1].LR() != 1e-7 {
-		t.Fatalf("optimizer %T, want a group of two with the embedding at lr 1e-7", tr.opt)
+		t.Fatalf("optimizer %T, want a group of two with the embedding at lr 1e-7", tr.task.opt)
 	}
 	if _, err := tr.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
@@ -144,13 +148,13 @@ func abs32(x float32) float32 {
 // of valid tokens by <unk>, never touches padding, and repeats with the
 // step.
 func TestWordDropout(t *testing.T) {
-	train := plantedData(200, 2, 3)
-	m := newTestModel(t, rnnConfig("lstm", PoolMax, true, 1), train, 1)
-	d, err := m.EncodeExamples(train, "train")
+	trainSet := plantedData(200, 2, 3)
+	m := newTestModel(t, rnnConfig("lstm", PoolMax, true, 1), trainSet, 1)
+	d, err := m.EncodeExamples(trainSet, "train")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := NewTrainer(m, d, nil, TrainConfig{Epochs: 1, Batch: 200, Optimizer: "adam", LR: 0.01, WordDropout: 0.25, Seed: 7})
+	tr, err := NewTrainer(m, d, nil, TrainConfig{Config: train.Config{Epochs: 1, Batch: 200, Optimizer: "adam", LR: 0.01, Seed: 7}, WordDropout: 0.25})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,23 +163,24 @@ func TestWordDropout(t *testing.T) {
 		idx[i] = i
 	}
 	unk := m.Vocab.UnkID()
+	var step int64
 	run := func() []int32 {
-		if err := tr.padBatch(d, idx); err != nil {
+		if err := tr.task.padBatch(idx); err != nil {
 			t.Fatal(err)
 		}
-		tr.dropWords()
-		return append([]int32(nil), tr.pad.IDs...)
+		tr.task.dropWords(step)
+		return append([]int32(nil), tr.task.pad.IDs...)
 	}
 	a := run()
-	if err := tr.padBatch(d, idx); err != nil {
+	if err := tr.task.padBatch(idx); err != nil {
 		t.Fatal(err)
 	}
-	orig := append([]int32(nil), tr.pad.IDs...)
+	orig := append([]int32(nil), tr.task.pad.IDs...)
 	valid, dropped := 0, 0
-	for s := range tr.pad.T {
-		for b := range tr.pad.B {
-			i := s*tr.pad.B + b
-			if s >= tr.pad.Lengths[b] {
+	for s := range tr.task.pad.T {
+		for b := range tr.task.pad.B {
+			i := s*tr.task.pad.B + b
+			if s >= tr.task.pad.Lengths[b] {
 				if a[i] != padID {
 					t.Fatalf("padding at (%d,%d) became %d", s, b, a[i])
 				}
@@ -196,20 +201,20 @@ func TestWordDropout(t *testing.T) {
 	if b := run(); !slices.Equal(a, b) {
 		t.Error("word dropout differs at the same step")
 	}
-	tr.pos.Step++
+	step++
 	if c := run(); slices.Equal(a, c) {
 		t.Error("word dropout repeats across steps")
 	}
 }
 
 func TestTrainOptionErrors(t *testing.T) {
-	train := plantedData(20, 2, 1)
-	m := newTestModel(t, rnnConfig("lstm", PoolLast, false, 1), train, 1)
-	d, err := m.EncodeExamples(train, "train")
+	trainSet := plantedData(20, 2, 1)
+	m := newTestModel(t, rnnConfig("lstm", PoolLast, false, 1), trainSet, 1)
+	d, err := m.EncodeExamples(trainSet, "train")
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := TrainConfig{Epochs: 1, Batch: 4, Optimizer: "adam", LR: 0.01}
+	base := TrainConfig{Config: train.Config{Epochs: 1, Batch: 4, Optimizer: "adam", LR: 0.01}}
 	cases := []struct {
 		name string
 		mod  func(*TrainConfig)

@@ -22,8 +22,7 @@ import (
 //
 // The zero value is not ready; use NewEvaluator.
 //
-// An Evaluator is not safe for concurrent use: Add and AddSentence accumulate
-// counts.
+// Not safe for concurrent use.
 type Evaluator struct {
 	lastCorrect, lastCorrectType string
 	lastGuessed, lastGuessedType string
@@ -131,10 +130,10 @@ type Score struct {
 	Correct int `json:"correct"`
 }
 
-// Result holds conlleval's figures. All percentages are 0..100.
+// Metrics hold conlleval's figures. All percentages are 0..100.
 //
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
-type Result struct {
+type Metrics struct {
 	Score
 	// Accuracy is the percentage of tokens whose predicted tag equals the
 	// gold tag (prefix and type).
@@ -164,9 +163,9 @@ func prf(correct, found, gold int) Score {
 	return s
 }
 
-// Result returns the figures accumulated so far. A chunk still open at the
+// Metrics returns the figures accumulated so far. A chunk still open at the
 // end of the input is closed as conlleval does at end of file.
-func (e *Evaluator) Result() Result {
+func (e *Evaluator) Metrics() Metrics {
 	correct := e.correctChunk
 	perCorrect := e.perCorrect
 	if e.inCorrect {
@@ -177,7 +176,7 @@ func (e *Evaluator) Result() Result {
 		}
 		perCorrect[e.lastCorrectType]++
 	}
-	r := Result{
+	r := Metrics{
 		Score:       prf(correct, e.foundGuessed, e.foundCorrect),
 		Tokens:      e.tokens,
 		CorrectTags: e.correctTags,
@@ -211,7 +210,7 @@ func (e *Evaluator) Result() Result {
 //	accuracy:  83.33%; precision:  50.00%; recall:  50.00%; FB1:  50.00
 //	              LOC: precision: 100.00%; recall: 100.00%; FB1: 100.00  1
 //	              PER: precision:   0.00%; recall:   0.00%; FB1:   0.00  1
-func (r Result) WriteConlleval(w io.Writer) error {
+func (r Metrics) WriteConlleval(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "processed %d tokens with %d phrases; found: %d phrases; correct: %d.\n",
 		r.Tokens, r.Gold, r.Found, r.Correct)
@@ -255,7 +254,7 @@ type EvalOptions struct {
 // one. As in conlleval, a "-DOCSTART- -X- -X- O O" line is an ordinary
 // token outside any chunk (it counts towards accuracy). A trailing "\r" is
 // removed from each line. name is used in error messages.
-func Evaluate(r io.Reader, name string, opts EvalOptions) (Result, error) {
+func Evaluate(r io.Reader, name string, opts EvalOptions) (Metrics, error) {
 	delim := opts.Delimiter
 	if delim == "" {
 		delim = " "
@@ -285,14 +284,14 @@ func Evaluate(r io.Reader, name string, opts EvalOptions) (Result, error) {
 				nfeat = len(f)
 			}
 		} else if len(f) != nfeat && len(f) != 0 {
-			return Result{}, fmt.Errorf("%s:%d: expected %d fields like the first line, got %d", name, lineNo, nfeat, len(f))
+			return Metrics{}, fmt.Errorf("%s:%d: expected %d fields like the first line, got %d", name, lineNo, nfeat, len(f))
 		}
 		if len(f) == 0 || f[0] == boundary {
 			e.Boundary()
 			continue
 		}
 		if len(f) < 2 {
-			return Result{}, fmt.Errorf("%s:%d: expected at least 2 fields (... gold predicted), got %d", name, lineNo, len(f))
+			return Metrics{}, fmt.Errorf("%s:%d: expected at least 2 fields (... gold predicted), got %d", name, lineNo, len(f))
 		}
 		gold, pred := f[len(f)-2], f[len(f)-1]
 		if opts.Raw {
@@ -301,9 +300,9 @@ func Evaluate(r io.Reader, name string, opts EvalOptions) (Result, error) {
 		e.Add(gold, pred)
 	}
 	if err := sc.Err(); err != nil {
-		return Result{}, fmt.Errorf("%s:%d: %w", name, lineNo+1, err)
+		return Metrics{}, fmt.Errorf("%s:%d: %w", name, lineNo+1, err)
 	}
-	return e.Result(), nil
+	return e.Metrics(), nil
 }
 
 func rawTag(t, oTag string) string {
@@ -314,13 +313,13 @@ func rawTag(t, oTag string) string {
 }
 
 // EvaluateFile runs Evaluate on a file; path "-" reads standard input.
-func EvaluateFile(path string, opts EvalOptions) (Result, error) {
+func EvaluateFile(path string, opts EvalOptions) (Metrics, error) {
 	if path == "-" {
 		return Evaluate(os.Stdin, "<stdin>", opts)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return Result{}, fmt.Errorf("tag: %w", err)
+		return Metrics{}, fmt.Errorf("tag: %w", err)
 	}
 	defer f.Close()
 	return Evaluate(f, path, opts)
@@ -328,17 +327,17 @@ func EvaluateFile(path string, opts EvalOptions) (Result, error) {
 
 // ScoreSentences scores predicted against gold tag sequences, one pair per
 // sentence, with a sentence boundary after each.
-func ScoreSentences(gold, pred [][]string) (Result, error) {
+func ScoreSentences(gold, pred [][]string) (Metrics, error) {
 	if len(gold) != len(pred) {
-		return Result{}, fmt.Errorf("tag: %d gold sentences but %d predicted", len(gold), len(pred))
+		return Metrics{}, fmt.Errorf("tag: %d gold sentences but %d predicted", len(gold), len(pred))
 	}
 	e := NewEvaluator()
 	for i := range gold {
 		if err := e.AddSentence(gold[i], pred[i]); err != nil {
-			return Result{}, fmt.Errorf("tag: sentence %d: %w", i, err)
+			return Metrics{}, fmt.Errorf("tag: sentence %d: %w", i, err)
 		}
 	}
-	return e.Result(), nil
+	return e.Metrics(), nil
 }
 
 // WriteEvalInput writes sentences in conlleval's input format ("token gold

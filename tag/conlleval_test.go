@@ -197,7 +197,7 @@ func BenchmarkEvaluator(b *testing.B) {
 		for i := range gold {
 			e.Add(gold[i], pred[i])
 		}
-		_ = e.Result()
+		_ = e.Metrics()
 	}
 }
 

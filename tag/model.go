@@ -225,6 +225,14 @@ func (m *Model) Trainable() []*nn.Param {
 	return m.params
 }
 
+// evalMode switches to evaluation mode and returns the function that
+// restores the previous mode.
+func (m *Model) evalMode() (restore func()) {
+	was := m.training
+	m.SetTraining(false)
+	return func() { m.SetTraining(was) }
+}
+
 // SetTraining switches dropout on or off.
 func (m *Model) SetTraining(on bool) {
 	m.training = on

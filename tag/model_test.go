@@ -13,6 +13,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 	"github.com/recurrent-go/recurrent/vectors"
 )
 
@@ -149,15 +150,15 @@ func TestGradients(t *testing.T) {
 // TestLearnsCapitalisedEntities trains on the synthetic task and requires
 // a high conlleval F1 on unseen names.
 func TestLearnsCapitalisedEntities(t *testing.T) {
-	train, dev := capsData(300, 11), capsData(100, 12)
-	cfg := testConfig(train, 12)
+	trainSet, dev := capsData(300, 11), capsData(100, 12)
+	cfg := testConfig(trainSet, 12)
 	cfg.Dropout = 0.2
-	m := newTestModel(t, cfg, train, 1)
-	d, err := m.EncodeSentences(train, "train", true)
+	m := newTestModel(t, cfg, trainSet, 1)
+	d, err := m.EncodeSentences(trainSet, "train", true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := NewTrainer(m, d, dev, TrainConfig{Epochs: 8, Batch: 10, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 1})
+	tr, err := NewTrainer(m, d, dev, TrainConfig{Config: train.Config{Epochs: 8, Batch: 10, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +173,7 @@ func TestLearnsCapitalisedEntities(t *testing.T) {
 	if r.F1 < 95 {
 		t.Errorf("dev F1 %.2f < 95 (per type %+v)", r.F1, r.PerType)
 	}
-	if res.Best == nil || math.Abs(res.Best.F1-r.F1) > 1e-9 {
+	if res.Best == nil || math.Abs(res.Best.Score-r.F1) > 1e-9 {
 		t.Errorf("after Run the model should hold the best dev parameters: best %+v, now %.2f", res.Best, r.F1)
 	}
 	// Predictions come back in the data's scheme (IOB1: no B- at chunk
@@ -209,16 +210,46 @@ func TestViterbiKeepsSchemeValid(t *testing.T) {
 	}
 }
 
+// checkSavedTagger saves m to dir and requires the loaded model to tag dev
+// as m does, and a missing chars.json to be named.
+func checkSavedTagger(t *testing.T, m *Model, dev []Sentence, dir string) {
+	t.Helper()
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	lm, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1, _, err := m.Score(context.Background(), dev, "dev", 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, _, err := lm.Score(context.Background(), dev, "dev", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.F1 != r2.F1 || r1.Accuracy != r2.Accuracy {
+		t.Errorf("loaded model scores %.2f/%.2f, trained one %.2f/%.2f", r2.F1, r2.Accuracy, r1.F1, r1.Accuracy)
+	}
+	if err := os.Remove(filepath.Join(dir, CharsFile)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), CharsFile) {
+		t.Errorf("missing %s: error %v should name it", CharsFile, err)
+	}
+}
+
 // TestResumeExact interrupts training mid-epoch and requires the resumed
 // run to end with the same parameters as an uninterrupted one.
 func TestResumeExact(t *testing.T) {
-	train, dev := capsData(60, 21), capsData(20, 22)
-	cfg := testConfig(train, 5)
+	trainS, dev := capsData(60, 21), capsData(20, 22)
+	cfg := testConfig(trainS, 5)
 	cfg.Dropout = 0.3
-	tc := TrainConfig{Epochs: 2, Batch: 8, Optimizer: "adam", LR: 0.01, Clip: 1, Decay: 0.1, Seed: 5}
+	tc := TrainConfig{Config: train.Config{Epochs: 2, Batch: 8, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 5}, Decay: 0.1}
 	build := func() (*Model, *Data) {
-		m := newTestModel(t, cfg, train, 3)
-		d, err := m.EncodeSentences(train, "train", true)
+		m := newTestModel(t, cfg, trainS, 3)
+		d, err := m.EncodeSentences(trainS, "trainS", true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,8 +271,8 @@ func TestResumeExact(t *testing.T) {
 	}
 	tr.Dir = dir
 	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := tr.Run(ctx, func(p Progress) {
-		if p.Event == "step" && p.Pos.Step == 10 {
+	if _, err := tr.Run(ctx, func(e train.Event) {
+		if p, ok := e.(train.StepEvent); ok && p.Pos.Step == 10 {
 			cancel()
 		}
 	}); !errors.Is(err, context.Canceled) {
@@ -263,35 +294,11 @@ func TestResumeExact(t *testing.T) {
 			t.Fatalf("%s differs between the uninterrupted and the resumed run", p.Name)
 		}
 	}
-	if _, err := Resume(dir, d2, dev[:5]); err == nil || !strings.Contains(err.Error(), "dev data differs") {
+	if _, err := Resume(dir, d2, dev[:5]); err == nil || !strings.Contains(err.Error(), "dev data differ") {
 		t.Errorf("resume with other dev data: %v", err)
 	}
 
-	// The saved model loads and tags as the trained one does.
-	if err := rs.Model.Save(filepath.Join(dir, "final")); err != nil {
-		t.Fatal(err)
-	}
-	lm, err := Load(filepath.Join(dir, "final"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r1, _, err := rs.Model.Score(context.Background(), dev, "dev", 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r2, _, err := lm.Score(context.Background(), dev, "dev", 50)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r1.F1 != r2.F1 || r1.Accuracy != r2.Accuracy {
-		t.Errorf("loaded model scores %.2f/%.2f, trained one %.2f/%.2f", r2.F1, r2.Accuracy, r1.F1, r1.Accuracy)
-	}
-	if err := os.Remove(filepath.Join(dir, "final", CharsFile)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Load(filepath.Join(dir, "final")); err == nil || !strings.Contains(err.Error(), CharsFile) {
-		t.Errorf("missing %s: error %v should name it", CharsFile, err)
-	}
+	checkSavedTagger(t, rs.Model, dev, filepath.Join(dir, "final"))
 }
 
 func TestEncodeErrorsAndVectors(t *testing.T) {
@@ -333,15 +340,15 @@ func TestEncodeErrorsAndVectors(t *testing.T) {
 }
 
 func BenchmarkTrainStep(b *testing.B) {
-	train := capsData(512, 1)
-	cfg := testConfig(train, 25)
+	trainS := capsData(512, 1)
+	cfg := testConfig(trainS, 25)
 	cfg.WordEmbed, cfg.CharEmbed, cfg.Hidden, cfg.Dropout = 100, 25, 100, 0.5
-	m := newTestModel(b, cfg, train, 1)
-	d, err := m.EncodeSentences(train, "train", true)
+	m := newTestModel(b, cfg, trainS, 1)
+	d, err := m.EncodeSentences(trainS, "trainS", true)
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr, err := NewTrainer(m, d, nil, TrainConfig{Epochs: 1 << 20, Batch: 16, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1})
+	tr, err := NewTrainer(m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 16, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -349,8 +356,8 @@ func BenchmarkTrainStep(b *testing.B) {
 	defer cancel()
 	b.ResetTimer()
 	n := 0
-	_, _ = tr.Run(ctx, func(p Progress) {
-		if p.Event == "step" {
+	_, _ = tr.Run(ctx, func(e train.Event) {
+		if _, ok := e.(train.StepEvent); ok {
 			if n++; n >= b.N {
 				cancel()
 			}

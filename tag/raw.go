@@ -12,6 +12,8 @@ import (
 
 // Token is one token of a line of raw text with its byte offsets in the
 // line: line[Start:End] == Text.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Token struct {
 	Text       string
 	Start, End int
@@ -122,6 +124,8 @@ func isAbbrev(w string) bool {
 
 // Entity is a chunk of a tagged sentence: its type, token range
 // [Start, End) and text.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Entity struct {
 	Type  string `json:"type"`
 	Start int    `json:"start"`
@@ -130,6 +134,8 @@ type Entity struct {
 }
 
 // Tagged is a sentence with its predicted tags and the entities they mark.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Tagged struct {
 	Tokens   []string `json:"tokens"`
 	Tags     []string `json:"tags"`

@@ -57,7 +57,7 @@ func TestRealData(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if r := e.Result(); r.Correct != r.Gold || r.Found != r.Gold {
+		if r := e.Metrics(); r.Correct != r.Gold || r.Found != r.Gold {
 			t.Errorf("%s: IOB1 vs IOB2 of the same chunks: %+v", c.file, r.Score)
 		}
 	}

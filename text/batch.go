@@ -211,3 +211,24 @@ func EncodeFile(v *Vocab, t *Tokenizer, path string) ([]int32, error) {
 	defer f.Close()
 	return EncodeReader(v, t, f, path)
 }
+
+// SeqBatches is Batches over the lengths of seqs.
+func SeqBatches[T any](seqs [][]T, opt BatchOptions, epoch int) ([][]int, error) {
+	lengths := make([]int, len(seqs))
+	for i, s := range seqs {
+		lengths[i] = len(s)
+	}
+	return Batches(lengths, opt, epoch)
+}
+
+// LengthOrder returns the indices of seqs ordered by length, ties by
+// index: predicting in batches of that order keeps padding small, and the
+// results go back to their places by index.
+func LengthOrder[T any](seqs [][]T) []int {
+	order := make([]int, len(seqs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(len(seqs[a]), len(seqs[b])) })
+	return order
+}

@@ -273,3 +273,13 @@ func TestFiles(t *testing.T) {
 		t.Error("corrupt gzip: no error")
 	}
 }
+
+// TestLengthOrder: indices by length, ties in index order.
+func TestLengthOrder(t *testing.T) {
+	seqs := [][]int32{{1, 2, 3}, {1}, {1, 2}, {4}, {}}
+	got := LengthOrder(seqs)
+	want := []int{4, 1, 3, 2, 0}
+	if !slices.Equal(got, want) {
+		t.Errorf("LengthOrder = %v, want %v", got, want)
+	}
+}

@@ -57,4 +57,21 @@
 // Step) is where training stands; Eval is an evaluation's result, with
 // Loss, Score (higher is better: -loss, accuracy, F1, exact match) and named
 // Metrics; Result is what a Run returns; New builds, Resume reopens.
+//
+// A task package (lm, classify, tag, ...) follows the same words:
+//
+//   - New builds a Model, Load reads one from a checkpoint directory (its
+//     best weights), Model.Save writes one.
+//   - TrainConfig is the training configuration stored in config.json
+//     (checkpoint.TaskConfig); Epochs and MaxSteps are its budget.
+//   - Trainer trains a Model on the Loop: NewTrainer starts, Resume(dir,
+//     data...) continues; Trainer.Run(ctx, progress func(Event)) returns
+//     the package's Result, train.Result plus Valid, the last validation's
+//     Metrics. classify.Trainer and tag.Trainer embed Runner (Dir,
+//     Overwrite, Pos, Loop, Save).
+//   - Metrics are an evaluation's figures in the task's own terms
+//     (lm.Metrics: loss, perplexity, bits; classify.Metrics: loss,
+//     accuracy; tag.Metrics: conlleval's precision, recall, F1);
+//     MetricsOf(*Eval) recovers them from an Eval the task made.
+//   - Position is train.Position everywhere (lm.Position is an alias).
 package train

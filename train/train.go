@@ -658,3 +658,8 @@ func cleanMetrics(m map[string]float64) map[string]float64 {
 	}
 	return out
 }
+
+// HigherScore is an Options.Better for tasks whose model selection
+// counts the score only: e beats best when its Score is strictly higher
+// (a tie keeps the earlier model, whatever the losses).
+func HigherScore(e, best *Eval) bool { return e.Score > best.Score }

@@ -1,8 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/recurrent-go/recurrent/classify"
@@ -17,17 +17,17 @@ func init() {
 
 // classifyTrainFlags are the flags of `recurrent classify train`.
 type classifyTrainFlags struct {
-	train, dev, test, format, out string
-	vectors                       string
-	freeze, lower, bucket         bool
-	backoff                       bool
-	initFrom                      string
-	tokenize                      string
-	minCount                      int64
-	cfg                           classify.Config
-	tc                            classify.TrainConfig
-	binary                        string
-	embedDropout                  float64
+	train, dev, test, format string
+	vectors                  string
+	freeze, lower, bucket    bool
+	backoff                  bool
+	initFrom                 string
+	tokenize                 string
+	minCount                 int64
+	cfg                      classify.Config
+	tc                       classify.TrainConfig
+	binary                   string
+	embedDropout             float64
 	trainRunFlags
 }
 
@@ -43,9 +43,21 @@ vector of their parts, --backoff), and trains embedding -> recurrent layer ->
 pooling -> linear head (--arch rnn) or the averaging baseline (--arch average)
 with Adam, gradient clipping and dropout. After each epoch the model is scored on
 --dev; the best one is kept in DIR (model.safetensors) and training stops after
---patience epochs without improvement. Two labels give a sigmoid output with
-binary cross-entropy (unless --binary=false); more give a softmax. Interrupt
-(Ctrl-C) saves a checkpoint; --resume continues it exactly.`,
+--patience epochs without improvement (a strictly better accuracy counts).
+Two labels give a sigmoid output with binary cross-entropy (unless
+--binary=false); more give a softmax.
+
+DIR holds config.json, vocab.json, labels.json, model.safetensors (the best
+weights on --dev: what --model DIR loads), last.safetensors (the latest),
+optimizer.safetensors and state.json; an existing checkpoint is never replaced
+unless --overwrite. Budget: --epochs N and/or --steps N (exactly N steps;
+epochs unbounded unless given); the first limit reached stops and the reason
+is printed. Training stops with an error if the loss becomes NaN or infinite
+or exceeds 20 times its recent median; the checkpoint keeps the last good
+state. Interrupt (Ctrl-C) saves a checkpoint; --resume continues it exactly:
+the model and optimizer flags must then match the checkpoint (an error names
+any that differs), while --epochs, --steps, --patience, --clip and
+--save-every apply from the resumed step on.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runClassifyTrain(cmd, f) },
 	}
@@ -54,7 +66,6 @@ binary cross-entropy (unless --binary=false); more give a softmax. Interrupt
 	fl.StringVar(&f.dev, "dev", "", "development data for model selection and early stopping")
 	fl.StringVar(&f.test, "test", "", "test data scored after training")
 	fl.StringVar(&f.format, "format", "auto", "data format: auto, tsv, sst or csv")
-	fl.StringVar(&f.out, "out", "", "checkpoint directory (written atomically)")
 	fl.StringVar(&f.vectors, "vectors", "", "initialise the embedding from this word-vector file")
 	fl.BoolVar(&f.freeze, "freeze", false, "keep the embedding fixed")
 	fl.StringVar(&f.initFrom, "init-from", "", "start from another classify model's recurrent weights and embedding rows (transfer; same cell and sizes, own head)")
@@ -72,7 +83,6 @@ binary cross-entropy (unless --binary=false); more give a softmax. Interrupt
 	fl.Float64Var(&f.cfg.Dropout, "dropout", 0.5, "dropout on embeddings, between layers and before the head")
 	fl.Float64Var(&f.embedDropout, "embed-dropout", -1, "dropout on the embeddings (-1: --dropout)")
 	fl.StringVar(&f.binary, "binary", "auto", "sigmoid output for two labels: auto (yes), true or false (softmax)")
-	fl.IntVar(&f.tc.Epochs, "epochs", 10, "maximal number of epochs")
 	fl.IntVar(&f.tc.Batch, "batch", 32, "examples per step")
 	fl.StringVar(&f.tc.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
 	fl.Float64Var(&f.tc.LR, "lr", 1e-3, "learning rate")
@@ -84,237 +94,243 @@ binary cross-entropy (unless --binary=false); more give a softmax. Interrupt
 	fl.BoolVar(&f.tc.Bucket, "bucket", true, "batch examples of similar length together")
 	fl.IntVar(&f.tc.SaveEvery, "save-every", 1, "write the checkpoint every this many epochs (and always at the end)")
 	fl.Uint64Var(&f.tc.Seed, "seed", 1, "random seed (weights, batch order, dropout)")
-	addTrainRunFlags(cmd, &f.trainRunFlags)
+	addTrainRunFlags(cmd, &f.trainRunFlags, 10)
+	markRequired(cmd, "train")
 	return cmd
 }
 
 // classifySummary is the result of `classify train`.
 type classifySummary struct {
-	Checkpoint string               `json:"checkpoint"`
-	Params     int                  `json:"params"`
-	Vocab      int                  `json:"vocab"`
-	Coverage   *coverage            `json:"coverage,omitempty"`
-	TokenRate  *float64             `json:"coverage_train_tokens,omitempty"` // share of training tokens with a vector
-	Composed   int                  `json:"composed,omitempty"`              // words given a --backoff vector
-	Position   classify.Position    `json:"position"`
-	TrainLoss  float64              `json:"train_loss"`
-	Dev        *classify.EvalResult `json:"dev,omitempty"`
-	Best       *classify.EvalResult `json:"best_dev,omitempty"`
-	Test       *classify.Report     `json:"test,omitempty"`
-	Stopped    bool                 `json:"early_stopped"`
-	Seconds    float64              `json:"seconds"`
-	Interrupt  bool                 `json:"interrupted,omitempty"`
+	taskSummary[classify.Metrics, classify.Report]
+	Composed int `json:"composed,omitempty"` // words given a --backoff vector
 }
 
+// classifyData are the examples of a classify train run.
+type classifyData = taskData[classify.Example]
+
 func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
-	if f.out == "" || f.train == "" {
-		return errors.New("classify train: --train and --out are required")
+	var sum classifySummary
+	tr, data, err := startTrainer(&f.trainRunFlags, "classify train", f.read,
+		func(d classifyData) (*classify.Trainer, error) { return f.resumeTrainer(cmd, d) },
+		func(d classifyData) (*classify.Trainer, error) { return f.newTrainer(cmd, d, &sum) })
+	if err != nil {
+		return err
 	}
-	f.setThreads()
 	ctx := cmd.Context()
-	format, err := classify.ParseFormat(f.format)
-	if err != nil {
-		return err
-	}
-	trainEx, err := classify.ReadFile(f.train, format)
-	if err != nil {
-		return err
-	}
-	var devEx, testEx []classify.Example
-	if f.dev != "" {
-		if devEx, err = classify.ReadFile(f.dev, format); err != nil {
-			return err
-		}
-	}
-	if f.test != "" {
-		if testEx, err = classify.ReadFile(f.test, format); err != nil {
-			return err
-		}
-	}
-	var (
-		tr       *classify.Trainer
-		m        *classify.Model
-		cov      *coverage
-		sumExtra classifySummary
-	)
-	encode := func(m *classify.Model) (train, dev *classify.Data, err error) {
-		if train, err = m.EncodeExamples(trainEx, f.train); err != nil {
-			return nil, nil, err
-		}
-		if devEx != nil {
-			if dev, err = m.EncodeExamples(devEx, f.dev); err != nil {
-				return nil, nil, err
-			}
-		}
-		if testEx != nil { // scored after training; its labels are checked now
-			if _, err = m.EncodeExamples(testEx, f.test); err != nil {
-				return nil, nil, err
-			}
-		}
-		return train, dev, nil
-	}
-	if f.resume {
-		if m, err = classify.Load(f.out); err != nil {
-			return err
-		}
-		train, dev, err := encode(m)
-		if err != nil {
-			return err
-		}
-		if tr, err = classify.Resume(f.out, train, dev); err != nil {
-			return err
-		}
-		if cmd.Flags().Changed("epochs") {
-			tr.Config.Epochs = f.tc.Epochs
-		}
-		m = tr.Model
-	} else {
-		cfg := f.cfg
-		mode, err := text.ParseMode(f.tokenize)
-		if err != nil {
-			return err
-		}
-		cfg.Tokenizer = text.Tokenizer{Mode: mode, Lower: f.lower, SkipEmpty: false}
-		var vec *vectors.Vectors
-		if f.vectors != "" {
-			if vec, err = vectors.Load(f.vectors); err != nil {
-				return err
-			}
-			cfg.Embed = vec.Dim
-		}
-		cfg.Freeze = f.freeze
-		if f.embedDropout >= 0 {
-			cfg.EmbedDropout = &f.embedDropout
-		}
-		v, err := classify.BuildVocab(trainEx, cfg.Tokenizer, classify.VocabOptions{MinCount: f.minCount, Vectors: vec})
-		if err != nil {
-			return err
-		}
-		labels := classify.LabelMapOf(trainEx, classify.Sorted).Names
-		cfg.VocabSize, cfg.Classes = v.Len(), len(labels)
-		switch f.binary {
-		case "auto", "true":
-			cfg.Binary = len(labels) == 2
-			if f.binary == "true" && !cfg.Binary {
-				return fmt.Errorf("classify train: --binary=true but %s has %d labels", f.train, len(labels))
-			}
-		case "false":
-		default:
-			return fmt.Errorf("classify train: --binary %q: want auto, true or false", f.binary)
-		}
-		if m, err = classify.New(cfg, v, labels, f.tc.Seed); err != nil {
-			return err
-		}
-		if vec != nil {
-			found := m.LoadVectors(vec, f.tc.Seed)
-			composed := 0
-			if f.backoff {
-				composed = m.BackoffVectors(vec)
-			}
-			trainVocab, err := classify.BuildVocab(trainEx, cfg.Tokenizer, classify.VocabOptions{MinCount: f.minCount})
-			if err != nil {
-				return err
-			}
-			idx := vectors.NewIndex(vec).IgnoreCase()
-			tf := 0
-			var tokFound, tokAll int64
-			ns := len(trainVocab.Specials())
-			tw, tc := trainVocab.Tokens()[ns:], trainVocab.Counts()[ns:]
-			for i, w := range tw {
-				tokAll += tc[i]
-				if _, ok := idx.Lookup(w); ok {
-					tf++
-					tokFound += tc[i]
-				}
-			}
-			cov = &coverage{Found: found, Words: v.Len() - 2, Train: tf, Of: len(tw), Rate: float64(tf) / float64(max(len(tw), 1))}
-			tokRate := float64(tokFound) / float64(max(tokAll, 1))
-			sumExtra.TokenRate, sumExtra.Composed = &tokRate, composed
-			if !f.quiet {
-				fmt.Fprintf(os.Stderr, "vectors: %s (dim %d): %d of %d training words found (%.1f%%; %.1f%% of the tokens); vocabulary %d words\n",
-					f.vectors, vec.Dim, tf, len(tw), 100*cov.Rate, 100*tokRate, v.Len())
-				if f.backoff {
-					fmt.Fprintf(os.Stderr, "vectors: %d more vocabulary words composed from their parts (--backoff)\n", composed)
-				}
-			}
-		}
-		if f.initFrom != "" {
-			src, err := classify.Load(f.initFrom)
-			if err != nil {
-				return fmt.Errorf("classify train: --init-from: %w", err)
-			}
-			n, err := m.InitFrom(src)
-			if err != nil {
-				return fmt.Errorf("classify train: --init-from %s: %w", f.initFrom, err)
-			}
-			if !f.quiet {
-				fmt.Fprintf(os.Stderr, "init-from: %s: recurrent weights and %d of %d embedding rows copied\n", f.initFrom, n, v.Len()-1)
-			}
-		}
-		train, dev, err := encode(m)
-		if err != nil {
-			return err
-		}
-		if tr, err = classify.NewTrainer(m, train, dev, f.tc); err != nil {
-			return err
-		}
-	}
-	tr.Dir = f.out
-	nparams := paramCount(m.Params())
+	m := tr.Model
 	if !f.quiet {
-		desc := "average of word vectors"
-		if m.Config.Arch == classify.ArchRNN {
-			bi := ""
-			if m.Config.Bidirectional {
-				bi = "bidirectional "
-			}
-			desc = fmt.Sprintf("%s%s, %d layers x %d, %s pooling", bi, m.Config.Cell, m.Config.Layers, m.Config.Hidden, m.Config.Pool)
-		}
 		fmt.Fprintf(os.Stderr, "model: %s; embed %d (frozen: %v), vocab %d, %d labels, %d parameters\n",
-			desc, m.Config.Embed, m.Config.Freeze, m.Config.VocabSize, m.Config.Classes, nparams)
+			classifyDesc(m), m.Config.Embed, m.Config.Freeze, m.Config.VocabSize, m.Config.Classes, paramCount(m.Params()))
 	}
-	rep := newTrainReporter(f.quiet)
-	res, err := tr.Run(ctx, func(p classify.Progress) {
-		switch p.Event {
-		case "step":
-			rep.epochStep(p.Pos.Step, p.MaxSteps, p.Pos.Epoch, p.AvgLoss)
-		case "dev":
-			rep.println("epoch %d  dev loss %.4f  accuracy %.2f%%  (best %.2f%% after epoch %d; %.0fs)",
-				p.Pos.Epoch, p.Dev.Loss, 100*p.Dev.Accuracy, 100*p.Best.Accuracy, p.Best.Epoch, p.Elapsed.Seconds())
-		}
-	})
-	rep.finish()
-	interrupted := isInterrupted(ctx, err)
-	if err != nil && !interrupted {
+	res, interrupted, err := runTrainer(ctx, &f.trainRunFlags, "classify train", "ex", map[string]string{"examples": ""}, tr.Run)
+	if err != nil {
 		return err
 	}
-	sum := classifySummary{Checkpoint: f.out, Params: nparams, Vocab: m.Config.VocabSize, Coverage: cov, TokenRate: sumExtra.TokenRate,
-		Composed: sumExtra.Composed, Position: res.Pos,
-		TrainLoss: res.TrainLoss, Dev: res.Dev, Best: res.Best, Stopped: res.Stopped, Seconds: res.Elapsed.Seconds(), Interrupt: interrupted}
-	if testEx != nil && !interrupted {
-		r, err := classifyReport(ctx, m, testEx, f.test)
+	sum.runSummary = newRunSummary(f.out, paramCount(m.Params()), res.Result, interrupted)
+	sum.Vocab, sum.Valid, sum.Best = m.Config.VocabSize, res.Valid, classify.MetricsOf(res.Best)
+	if data.test != nil && !interrupted {
+		r, err := m.Report(ctx, data.test, f.test)
 		if err != nil {
 			return err
 		}
 		sum.Test = &r
 	}
-	out := cmd.OutOrStdout()
-	if f.asJSON {
-		if err := writeJSON(out, sum); err != nil {
-			return err
-		}
-	} else {
-		writeTrained(out, res.Pos.Step, res.Pos.Epoch, sum.Seconds, res.TrainLoss)
-		if res.Best != nil {
-			fmt.Fprintf(out, "best dev accuracy %.2f%% (epoch %d)\n", 100*res.Best.Accuracy, res.Best.Epoch)
-		}
-		if sum.Test != nil {
-			fmt.Fprintf(out, "test accuracy %.2f%% (%d examples)\n", 100*sum.Test.Accuracy, sum.Test.N)
-		}
-		fmt.Fprintf(out, "checkpoint: %s\n", f.out)
+	return f.finish(ctx, cmd.OutOrStdout(), sum, sum.write, interrupted)
+}
+
+// read reads the training, dev and test examples.
+func (f *classifyTrainFlags) read() (classifyData, error) {
+	format, err := classify.ParseFormat(f.format)
+	if err != nil {
+		return classifyData{}, err
 	}
-	if interrupted {
-		return interruptedError(f.out, err)
+	sets, err := readAll(func(p string) ([]classify.Example, error) { return classify.ReadFile(p, format) }, f.train, f.dev, f.test)
+	if err != nil {
+		return classifyData{}, err
 	}
+	return classifyData{sets[0], sets[1], sets[2]}, nil
+}
+
+// encode encodes the training and dev examples for m and checks the test
+// labels (scored after training) now.
+func (f *classifyTrainFlags) encode(m *classify.Model, d classifyData) (train, dev *classify.Data, err error) {
+	if train, err = m.EncodeExamples(d.train, f.train); err != nil {
+		return nil, nil, err
+	}
+	if d.dev != nil {
+		if dev, err = m.EncodeExamples(d.dev, f.dev); err != nil {
+			return nil, nil, err
+		}
+	}
+	if d.test != nil {
+		if _, err = m.EncodeExamples(d.test, f.test); err != nil {
+			return nil, nil, err
+		}
+	}
+	return train, dev, nil
+}
+
+// resumeTrainer reopens the checkpoint in --out.
+func (f *classifyTrainFlags) resumeTrainer(cmd *cobra.Command, d classifyData) (*classify.Trainer, error) {
+	m, err := classify.Load(f.out)
+	if err != nil {
+		return nil, err
+	}
+	train, dev, err := f.encode(m, d)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := classify.Resume(f.out, train, dev)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.resumeConflicts(cmd, tr); err != nil {
+		return nil, fmt.Errorf("classify train --resume: %w", err)
+	}
+	c := &tr.Config
+	f.resumeBudget(cmd, &c.Epochs, &c.MaxSteps, map[string]func(){"patience": func() { c.Patience = f.tc.Patience },
+		"clip": func() { c.Clip = f.tc.Clip }, "save-every": func() { c.SaveEvery = f.tc.SaveEvery }})
+	return tr, nil
+}
+
+// resumeConflicts returns an error naming the first model or optimizer
+// flag given with --resume whose value differs from the checkpoint's.
+func (f *classifyTrainFlags) resumeConflicts(cmd *cobra.Command, tr *classify.Trainer) error {
+	c, tc := tr.Model.Config, tr.Config
+	err := checkResumeFlags(cmd, []resumeCheck{
+		{"arch", f.cfg.Arch, c.Arch}, {"cell", f.cfg.Cell, c.Cell}, {"embed", f.cfg.Embed, c.Embed},
+		{"hidden", f.cfg.Hidden, c.Hidden}, {"layers", f.cfg.Layers, c.Layers}, {"bidirectional", f.cfg.Bidirectional, c.Bidirectional},
+		{"pool", f.cfg.Pool, c.Pool}, {"dropout", f.cfg.Dropout, c.Dropout}, {"freeze", f.freeze, c.Freeze},
+		{"embed-dropout", f.embedDropout, c.EmbeddingDropout()}, {"lower", f.lower, c.Tokenizer.Lower},
+		{"tokenize", f.tokenize, c.Tokenizer.Mode.String()}, {"binary", f.binary == "true", c.Binary},
+		{"batch", f.tc.Batch, tc.Batch}, {"optimizer", f.tc.Optimizer, tc.Optimizer}, {"lr", f.tc.LR, tc.LR},
+		{"weight-decay", f.tc.WeightDecay, tc.WeightDecay}, {"embed-lr", f.tc.EmbedLR, tc.EmbedLR},
+		{"word-dropout", f.tc.WordDropout, tc.WordDropout}, {"bucket", f.tc.Bucket, tc.Bucket}, {"seed", f.tc.Seed, tc.Seed},
+	})
+	if err != nil {
+		return err
+	}
+	return notOnResume(cmd, "vectors", "init-from", "backoff", "min-count")
+}
+
+// newTrainer builds a new model from the flags and the training data.
+func (f *classifyTrainFlags) newTrainer(cmd *cobra.Command, d classifyData, sum *classifySummary) (*classify.Trainer, error) {
+	m, vec, err := f.newModel(d.train)
+	if err != nil {
+		return nil, err
+	}
+	if vec != nil {
+		cov, composed, err := m.InitVectors(vec, d.train, f.minCount, f.backoff, f.tc.Seed)
+		if err != nil {
+			return nil, err
+		}
+		sum.Coverage, sum.Composed = &cov, composed
+		f.noteVectors(vec, cov, composed, m.Vocab.Len())
+	}
+	if err := f.initFromModel(m); err != nil {
+		return nil, err
+	}
+	train, dev, err := f.encode(m, d)
+	if err != nil {
+		return nil, err
+	}
+	tc := f.tc
+	tc.Epochs, tc.MaxSteps, _ = f.budget(cmd)
+	tr, err := classify.NewTrainer(m, train, dev, tc)
+	if err != nil {
+		return nil, err
+	}
+	tr.Dir, tr.Overwrite = f.out, f.overwrite
+	return tr, nil
+}
+
+// newModel builds the model (and reads --vectors) from the flags.
+func (f *classifyTrainFlags) newModel(trainEx []classify.Example) (*classify.Model, *vectors.Vectors, error) {
+	cfg := f.cfg
+	mode, err := text.ParseMode(f.tokenize)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.Tokenizer = text.Tokenizer{Mode: mode, Lower: f.lower}
+	cfg.Freeze = f.freeze
+	if f.embedDropout >= 0 {
+		cfg.EmbedDropout = &f.embedDropout
+	}
+	var binary *bool
+	switch f.binary {
+	case "auto":
+	case "true", "false":
+		b := f.binary == "true"
+		binary = &b
+	default:
+		return nil, nil, fmt.Errorf("classify train: --binary %q: want auto, true or false", f.binary)
+	}
+	if n := classify.LabelMapOf(trainEx, classify.Sorted).Len(); binary != nil && *binary && n != 2 {
+		return nil, nil, fmt.Errorf("classify train: --binary=true but %s has %d labels", f.train, n)
+	}
+	var vec *vectors.Vectors
+	if f.vectors != "" {
+		if vec, err = vectors.Load(f.vectors); err != nil {
+			return nil, nil, err
+		}
+	}
+	m, err := classify.Build(trainEx, cfg, classify.VocabOptions{MinCount: f.minCount, Vectors: vec}, binary, f.tc.Seed)
+	return m, vec, err
+}
+
+// noteVectors reports the coverage of --vectors.
+func (f *classifyTrainFlags) noteVectors(vec *vectors.Vectors, cov vectors.Coverage, composed, vocab int) {
+	if f.quiet {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "vectors: %s (dim %d): %d of %d training words found (%.1f%%; %.1f%% of the tokens); vocabulary %d words\n",
+		f.vectors, vec.Dim, cov.Train, cov.Of, 100*cov.Rate, 100*cov.TokenRate, vocab)
+	if f.backoff {
+		fmt.Fprintf(os.Stderr, "vectors: %d more vocabulary words composed from their parts (--backoff)\n", composed)
+	}
+}
+
+// initFromModel applies --init-from.
+func (f *classifyTrainFlags) initFromModel(m *classify.Model) error {
+	if f.initFrom == "" {
+		return nil
+	}
+	src, err := classify.Load(f.initFrom)
+	if err != nil {
+		return fmt.Errorf("classify train: --init-from: %w", err)
+	}
+	n, err := m.InitFrom(src)
+	if err != nil {
+		return fmt.Errorf("classify train: --init-from %s: %w", f.initFrom, err)
+	}
+	if !f.quiet {
+		fmt.Fprintf(os.Stderr, "init-from: %s: recurrent weights and %d of %d embedding rows copied\n", f.initFrom, n, m.Vocab.Len()-1)
+	}
+	return nil
+}
+
+// classifyDesc describes the model's architecture.
+func classifyDesc(m *classify.Model) string {
+	c := m.Config
+	if c.Arch != classify.ArchRNN {
+		return "average of word vectors"
+	}
+	bi := ""
+	if c.Bidirectional {
+		bi = "bidirectional "
+	}
+	return fmt.Sprintf("%s%s, %d layers x %d, %s pooling", bi, c.Cell, c.Layers, c.Hidden, c.Pool)
+}
+
+// write prints the summary as text.
+func (sum classifySummary) write(out io.Writer) error {
+	writeTrained(out, sum.runSummary)
+	if b := sum.Best; b != nil {
+		fmt.Fprintf(out, "best dev accuracy %.2f%% (epoch %g)\n", 100*b.Accuracy, sum.BestEpoch)
+	}
+	if sum.Test != nil {
+		fmt.Fprintf(out, "test accuracy %.2f%% (%d examples)\n", 100*sum.Test.Accuracy, sum.Test.N)
+	}
+	fmt.Fprintf(out, "checkpoint: %s\n", sum.Checkpoint)
 	return nil
 }

@@ -262,17 +262,17 @@ func TestClassifyTrainVectorsCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sum struct {
-		Composed  int      `json:"composed"`
-		TokenRate *float64 `json:"coverage_train_tokens"`
-		Coverage  struct {
-			Train int `json:"train_words_found"`
+		Composed int `json:"composed"`
+		Coverage struct {
+			Train     int      `json:"train_words_found"`
+			TokenRate *float64 `json:"train_token_rate"`
 		}
 	}
 	if err := json.Unmarshal([]byte(out), &sum); err != nil {
 		t.Fatalf("train JSON: %v\n%s", err, out)
 	}
 	// great-looking and awful\/dull are composed; great, awful and w1 found.
-	if sum.Composed != 2 || sum.Coverage.Train != 3 || sum.TokenRate == nil || *sum.TokenRate <= 0 || *sum.TokenRate >= 1 {
+	if sum.Composed != 2 || sum.Coverage.Train != 3 || sum.Coverage.TokenRate == nil || *sum.Coverage.TokenRate <= 0 || *sum.Coverage.TokenRate >= 1 {
 		t.Fatalf("summary %s", out)
 	}
 	cfg, err := os.ReadFile(filepath.Join(model, "config.json"))

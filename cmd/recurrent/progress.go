@@ -165,7 +165,10 @@ func (p *trainProgress) evalLine(e train.EvalEvent) string {
 	if e.Eval.TrainLoss != 0 {
 		fmt.Fprintf(&b, "train loss %.4f  ", e.Eval.TrainLoss)
 	}
-	fmt.Fprintf(&b, "valid loss %.4f", e.Eval.Loss)
+	if e.Eval.Loss != 0 || len(e.Eval.Metrics) == 0 {
+		// A task that only scores (the tagger's F1) leaves Loss 0.
+		fmt.Fprintf(&b, "valid loss %.4f", e.Eval.Loss)
+	}
 	names := make([]string, 0, len(e.Eval.Metrics))
 	for k := range e.Eval.Metrics {
 		names = append(names, k)

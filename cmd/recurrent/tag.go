@@ -40,7 +40,7 @@ IOB1, IOB2 and IOBES tags are accepted; as in conlleval, a -DOCSTART- line
 counts as an O token.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := readInput(cmd, inputFiles(args)[0], func(r io.Reader, name string) (tag.Result, error) { return tag.Evaluate(r, name, opts) })
+			r, err := readInput(cmd, inputFiles(args)[0], func(r io.Reader, name string) (tag.Metrics, error) { return tag.Evaluate(r, name, opts) })
 			if err != nil {
 				return err
 			}

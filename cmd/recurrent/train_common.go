@@ -6,49 +6,114 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
-	"time"
 
 	"github.com/recurrent-go/recurrent/nn"
-	"github.com/recurrent-go/recurrent/tensor"
-	"github.com/schollz/progressbar/v3"
+	"github.com/recurrent-go/recurrent/train"
+	"github.com/recurrent-go/recurrent/vectors"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 // Helpers shared by the training commands `classify train` and `tag train`.
 
 // trainRunFlags are the flags of a training command that concern the run
-// rather than the model: threads, resuming and output.
+// rather than the model: the budget, resuming and output.
 type trainRunFlags struct {
-	threads               int
-	resume, asJSON, quiet bool
+	out                              string
+	epochs                           int
+	steps                            int64
+	resume, overwrite, asJSON, quiet bool
 }
 
-// addTrainRunFlags registers --threads, --resume, --json and --quiet on cmd.
-func addTrainRunFlags(cmd *cobra.Command, f *trainRunFlags) {
+// addTrainRunFlags registers --out, --epochs (default epochs), --steps,
+// --resume, --overwrite, --json and --quiet on cmd.
+func addTrainRunFlags(cmd *cobra.Command, f *trainRunFlags, epochs int) {
 	fl := cmd.Flags()
-	fl.IntVar(&f.threads, "threads", 0, "compute threads (default: all cores)")
-	fl.BoolVar(&f.resume, "resume", false, "continue the training checkpoint in --out")
+	fl.StringVar(&f.out, "out", "", "checkpoint directory (written atomically; required)")
+	fl.IntVar(&f.epochs, "epochs", epochs, "passes over the training data (with --steps alone: unbounded)")
+	fl.Int64Var(&f.steps, "steps", 0, "train exactly this many optimizer steps (0: no cap); epochs are then unbounded unless --epochs is given")
+	fl.BoolVar(&f.resume, "resume", false, "continue the training checkpoint in --out (budget flags given apply from its step)")
+	fl.BoolVar(&f.overwrite, "overwrite", false, "replace a checkpoint already in --out (default: refuse)")
 	fl.BoolVar(&f.asJSON, "json", false, "print the summary as JSON")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress output")
 }
 
-// setThreads applies --threads (0 keeps the default, all cores).
-func (f *trainRunFlags) setThreads() {
-	if f.threads > 0 {
-		tensor.SetThreads(f.threads)
+// checkOut checks --out (required) before any data is read: --resume and --overwrite
+// exclude each other, and a fresh run refuses an existing checkpoint
+// (unless --overwrite) and an --out it could not write.
+func (f *trainRunFlags) checkOut() error {
+	if f.out == "" {
+		return errors.New("--out is required (the checkpoint directory)")
 	}
+	if f.resume && f.overwrite {
+		return errors.New("--resume and --overwrite exclude each other")
+	}
+	if f.resume {
+		return nil
+	}
+	if err := train.CheckDir(f.out, f.overwrite); err != nil {
+		return fmt.Errorf("--out: %w; --resume continues it, --overwrite replaces it", err)
+	}
+	return nil
 }
 
-// paramCount returns the number of scalars in ps.
-func paramCount(ps []*nn.Param) int {
-	n := 0
-	for _, p := range ps {
-		n += p.Size()
+// budget returns the epochs and steps of a run: --steps alone makes the
+// epochs unbounded. On --resume, changed reports whether a budget flag was
+// given (the checkpoint's budget is kept otherwise).
+func (f *trainRunFlags) budget(cmd *cobra.Command) (epochs int, steps int64, changed bool) {
+	fl := cmd.Flags()
+	e, s := fl.Changed("epochs"), fl.Changed("steps")
+	epochs = f.epochs
+	if s && !e {
+		epochs = 0
 	}
-	return n
+	return epochs, f.steps, e || s
+}
+
+// runSummary is the part of a training command's summary every trainer
+// shares.
+type runSummary struct {
+	Checkpoint string         `json:"checkpoint"`
+	Params     int            `json:"params"`
+	Position   train.Position `json:"position"`
+	Steps      int64          `json:"steps"`
+	TrainLoss  float64        `json:"train_loss"`
+	Stop       string         `json:"stop_reason"`
+	EarlyStop  bool           `json:"early_stopped"`
+	Seconds    float64        `json:"seconds"`
+	Interrupt  bool           `json:"interrupted,omitempty"`
+	// BestEpoch is the epochs done (fractional inside one) when the best
+	// evaluation was made (0: none).
+	BestEpoch float64 `json:"best_epoch,omitempty"`
+}
+
+// newRunSummary summarizes a train.Loop run into dir.
+func newRunSummary(dir string, params int, res train.Result, interrupted bool) runSummary {
+	s := runSummary{Checkpoint: dir, Params: params, Position: res.Pos, Steps: res.Pos.Step, TrainLoss: res.TrainLoss,
+		Stop: string(res.Stop), EarlyStop: res.Stop == train.StopEarly, Seconds: res.Elapsed.Seconds(), Interrupt: interrupted}
+	if res.Best != nil {
+		s.BestEpoch = res.Best.Epoch
+	}
+	return s
+}
+
+// runError sorts the error of a training Run: a divergence becomes an
+// error with advice, an interruption is reported (true) for the summary to
+// be printed before interruptedError.
+func runError(ctx context.Context, err error) (interrupted bool, _ error) {
+	if errors.Is(err, train.ErrDiverged) {
+		return false, fmt.Errorf("%w; lower --lr or clip the gradients (--clip)", err)
+	}
+	if isInterrupted(ctx, err) {
+		return true, nil
+	}
+	return false, err
+}
+
+// writeTrained writes the first line of a training command's text summary.
+func writeTrained(w io.Writer, s runSummary) {
+	fmt.Fprintf(w, "trained %d steps (epoch %d, batch %d) in %.1fs; train loss %.4f; stopped: %s\n",
+		s.Steps, s.Position.Epoch, s.Position.Batch, s.Seconds, s.TrainLoss, s.Stop)
 }
 
 // isInterrupted reports whether err is the cancellation of ctx (Ctrl-C),
@@ -63,76 +128,19 @@ func interruptedError(dir string, err error) error {
 	return fmt.Errorf("interrupted; resume with --resume (checkpoint %s): %w", dir, err)
 }
 
-// writeTrained writes the first line of a training command's text summary.
-func writeTrained(w io.Writer, steps int64, epochs int, seconds, trainLoss float64) {
-	fmt.Fprintf(w, "trained %d steps (%d epochs) in %.1fs; train loss %.4f\n", steps, epochs, seconds, trainLoss)
-}
-
-// coverage reports how much of a vocabulary a vector file covers.
-type coverage struct {
-	Found int     `json:"found"`
-	Words int     `json:"words"`
-	Train int     `json:"train_words_found"`
-	Of    int     `json:"train_words"`
-	Rate  float64 `json:"train_rate"`
+// paramCount returns the number of scalars in ps.
+func paramCount(ps []*nn.Param) int {
+	n := 0
+	for _, p := range ps {
+		n += p.Size()
+	}
+	return n
 }
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// trainReporter shows training progress on stderr: a bar on a terminal,
-// otherwise a log line every 10 seconds, plus the lines it is given.
-type trainReporter struct {
-	quiet, tty bool
-	bar        *progressbar.ProgressBar
-	lastLog    time.Time
-}
-
-func newTrainReporter(quiet bool) *trainReporter {
-	return &trainReporter{quiet: quiet, tty: term.IsTerminal(int(os.Stderr.Fd())), lastLog: time.Now()}
-}
-
-func (r *trainReporter) step(step, total int64, desc string) {
-	if r.quiet {
-		return
-	}
-	if r.tty {
-		if r.bar == nil {
-			r.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(os.Stderr), progressbar.OptionSetWidth(30),
-				progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond),
-				progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
-		}
-		r.bar.Describe(desc)
-		_ = r.bar.Set64(step)
-	} else if time.Since(r.lastLog) >= 10*time.Second {
-		r.lastLog = time.Now()
-		r.println("step %d/%d  %s", step, total, desc)
-	}
-}
-
-// epochStep shows a training step of an epoch (0-based) with the mean
-// loss of the epoch so far.
-func (r *trainReporter) epochStep(step, total int64, epoch int, avgLoss float64) {
-	r.step(step, total, fmt.Sprintf("epoch %d  loss %.4f", epoch+1, avgLoss))
-}
-
-func (r *trainReporter) println(format string, args ...any) {
-	if r.quiet {
-		return
-	}
-	if r.bar != nil {
-		_ = r.bar.Clear()
-	}
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
-}
-
-func (r *trainReporter) finish() {
-	if r.bar != nil {
-		_ = r.bar.Finish()
-	}
 }
 
 // resumeCheck is a flag whose value must equal the checkpoint's when it is
@@ -172,4 +180,121 @@ func positiveFlags(cmd *cobra.Command, names ...string) error {
 		}
 	}
 	return nil
+}
+
+// notOnResume returns an error naming the first of the given flags that
+// was set with --resume: what it changes is fixed by the checkpoint.
+func notOnResume(cmd *cobra.Command, names ...string) error {
+	for _, name := range names {
+		if cmd.Flags().Changed(name) {
+			return fmt.Errorf("--%s cannot change on --resume: the checkpoint fixes it (drop the flag, or train anew with --overwrite)", name)
+		}
+	}
+	return nil
+}
+
+// applyChanged runs the setter of every flag given on the command line.
+func applyChanged(cmd *cobra.Command, set map[string]func()) {
+	for name, f := range set {
+		if cmd.Flags().Changed(name) {
+			f()
+		}
+	}
+}
+
+// runTrainer runs a task's trainer with the one progress display (items
+// names what the throughput counts; labels renames or hides metrics) and
+// sorts its error (runError; name prefixes it). It reports whether the run
+// was interrupted.
+func runTrainer[R any](ctx context.Context, f *trainRunFlags, name, items string, labels map[string]string,
+	run func(context.Context, func(train.Event)) (R, error)) (R, bool, error) {
+	prog := newTrainProgress(f.quiet, items)
+	prog.labels = labels
+	res, err := run(ctx, prog.handle)
+	prog.finish()
+	interrupted, err := runError(ctx, err)
+	if err != nil {
+		return res, false, fmt.Errorf("%s: %w", name, err)
+	}
+	return res, interrupted, nil
+}
+
+// finish prints a training command's summary, as JSON (--json) or with
+// write, and after an interruption returns interruptedError.
+func (f *trainRunFlags) finish(ctx context.Context, out io.Writer, sum any, write func(io.Writer) error, interrupted bool) error {
+	var err error
+	if f.asJSON {
+		err = writeJSON(out, sum)
+	} else {
+		err = write(out)
+	}
+	if err != nil {
+		return err
+	}
+	if interrupted {
+		return interruptedError(f.out, ctx.Err())
+	}
+	return nil
+}
+
+// resumeBudget applies, on --resume, the budget flags given (epochs and
+// steps replace the checkpoint's budget together) and the other flags in
+// set that were given.
+func (f *trainRunFlags) resumeBudget(cmd *cobra.Command, epochs *int, steps *int64, set map[string]func()) {
+	if e, s, ok := f.budget(cmd); ok {
+		*epochs, *steps = e, s
+	}
+	applyChanged(cmd, set)
+}
+
+// readAll reads every path that is not "" with read (nil for "").
+func readAll[T any](read func(string) ([]T, error), paths ...string) ([][]T, error) {
+	out := make([][]T, len(paths))
+	for i, p := range paths {
+		if p == "" {
+			continue
+		}
+		var err error
+		if out[i], err = read(p); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// taskData are the training, dev and test sets of a training command.
+type taskData[T any] struct {
+	train, dev, test []T
+}
+
+// taskSummary is the result of a task's training command: the run, the
+// vocabulary and its vector coverage, the last and best dev Metrics M and
+// the test figures T.
+type taskSummary[M, T any] struct {
+	runSummary
+	Vocab    int               `json:"vocab"`
+	Coverage *vectors.Coverage `json:"coverage,omitempty"`
+	Valid    *M                `json:"dev,omitempty"`
+	Best     *M                `json:"best_dev,omitempty"`
+	Test     *T                `json:"test,omitempty"`
+}
+
+// startTrainer checks --out (before any data is read), reads the data and
+// builds the trainer: resume with --resume, fresh otherwise.
+func startTrainer[T, Tr any](f *trainRunFlags, name string, read func() (taskData[T], error),
+	resume, fresh func(taskData[T]) (Tr, error)) (Tr, taskData[T], error) {
+	var tr Tr
+	if err := f.checkOut(); err != nil {
+		return tr, taskData[T]{}, fmt.Errorf("%s: %w", name, err)
+	}
+	d, err := read()
+	if err != nil {
+		return tr, d, err
+	}
+	if f.resume {
+		tr, err = resume(d)
+	} else {
+		tr, err = fresh(d)
+	}
+	return tr, d, err
 }

@@ -150,15 +150,17 @@ func pins() []pinned {
 	return []pinned{pinLM(), pinCond(), pinClassify(), pinTag(), pinSeq2seq()}
 }
 
-func pinLM() pinned {
-	cfg := lm.TrainConfig{Batch: 4, BPTT: 8, Epochs: 3, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 5, EvalEvery: 7}
-	onProgress := func(onStep func(int64)) func(train.Event) {
-		return func(e train.Event) {
-			if p, ok := e.(train.StepEvent); ok && onStep != nil {
-				onStep(p.Pos.Step)
-			}
+// onProgress calls onStep (if set) with the step of every train.StepEvent.
+func onProgress(onStep func(int64)) func(train.Event) {
+	return func(e train.Event) {
+		if p, ok := e.(train.StepEvent); ok && onStep != nil {
+			onStep(p.Pos.Step)
 		}
 	}
+}
+
+func pinLM() pinned {
+	cfg := lm.TrainConfig{Batch: 4, BPTT: 8, Epochs: 3, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 5, EvalEvery: 7}
 	return pinned{
 		name: "lm", want: "1f58800251c6717d5f5961f5ccdbfed1680973a44d623fa9a57ab097846de3af", cancelAt: 11,
 		run: func(t *testing.T, ctx context.Context, dir string, onStep func(int64)) ([]*nn.Param, error) {
@@ -256,7 +258,7 @@ func pinCond() pinned {
 }
 
 func pinClassify() pinned {
-	tc := classify.TrainConfig{Epochs: 3, Batch: 8, Optimizer: "adam", LR: 0.01, Clip: 5, WordDropout: 0.1, Bucket: true, Seed: 7}
+	tc := classify.TrainConfig{Config: train.Config{Epochs: 3, Batch: 8, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 7}, WordDropout: 0.1, Bucket: true}
 	build := func(t *testing.T) (*classify.Model, *classify.Data) {
 		ex := labelled(t)
 		tok := text.Tokenizer{Mode: text.Whitespace}
@@ -285,11 +287,7 @@ func pinClassify() pinned {
 				t.Fatal(err)
 			}
 			tr.Dir = dir
-			_, err = tr.Run(ctx, func(p classify.Progress) {
-				if p.Event == "step" && onStep != nil {
-					onStep(p.Pos.Step)
-				}
-			})
+			_, err = tr.Run(ctx, onProgress(onStep))
 			return m.Params(), err
 		},
 		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
@@ -313,7 +311,7 @@ func conll(t *testing.T) []tag.Sentence {
 }
 
 func pinTag() pinned {
-	tc := tag.TrainConfig{Epochs: 3, Batch: 5, Optimizer: "adam", LR: 0.01, Clip: 5, Decay: 0.05, Seed: 8}
+	tc := tag.TrainConfig{Config: train.Config{Epochs: 3, Batch: 5, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 8}, Decay: 0.05}
 	build := func(t *testing.T) (*tag.Model, *tag.Data) {
 		sents := conll(t)
 		cfg := tag.Config{WordEmbed: 8, CharEmbed: 6, CharHidden: 4, Cell: "lstm", Hidden: 10, Layers: 1, Dropout: 0.2,
@@ -343,11 +341,7 @@ func pinTag() pinned {
 				t.Fatal(err)
 			}
 			tr.Dir = dir
-			_, err = tr.Run(ctx, func(p tag.Progress) {
-				if p.Event == "step" && onStep != nil {
-					onStep(p.Pos.Step)
-				}
-			})
+			_, err = tr.Run(ctx, onProgress(onStep))
 			return m.Params(), err
 		},
 		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {

@@ -1,0 +1,102 @@
+package train
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/recurrent-go/recurrent/optim"
+)
+
+// Runner is the part of a task package's trainer that every task shares
+// (classify.Trainer and tag.Trainer embed it): the Loop over the task, the
+// checkpoint directory, and the mapping of the task's training
+// configuration to Options, asked for again before every Run so that a
+// caller may change the configuration (a longer budget after a resume).
+// It is not safe for concurrent use.
+type Runner struct {
+	// Dir, if not empty, is the checkpoint directory written during Run.
+	Dir string
+	// Overwrite lets a fresh run replace a checkpoint in Dir.
+	Overwrite bool
+
+	task    Task
+	loop    *Loop
+	options func() (Options, error)
+}
+
+// Start builds the loop over task and opt: a fresh one, or with resume
+// set the checkpoint in that directory reopened (Resume; Dir becomes
+// resume). options maps the task's configuration to the loop's Options
+// (its Dir, Overwrite and Progress are the Runner's).
+func (r *Runner) Start(task Task, opt optim.Optimizer, options func() (Options, error), resume string) error {
+	r.task, r.options = task, options
+	if resume != "" {
+		r.Dir = resume
+	}
+	o, err := r.opts(nil)
+	if err != nil {
+		return err
+	}
+	if resume == "" {
+		r.loop, err = New(task, opt, o)
+	} else {
+		r.loop, err = Resume(resume, task, opt, o)
+	}
+	return err
+}
+
+func (r *Runner) opts(progress func(Event)) (Options, error) {
+	o, err := r.options()
+	if err != nil {
+		return o, err
+	}
+	o.Dir, o.Overwrite, o.Progress = r.Dir, r.Overwrite, progress
+	return o, nil
+}
+
+// Run runs the loop with the current options; progress, which may be nil,
+// receives its events. After a normal stop (nil error) the model holds
+// the best evaluation's parameters (Loop.RestoreBest) and, if the task
+// has a SetTraining(bool) method, is switched to evaluation mode.
+func (r *Runner) Run(ctx context.Context, progress func(Event)) (Result, error) {
+	if r.loop == nil {
+		return Result{}, fmt.Errorf("train: Runner.Run before Start")
+	}
+	o, err := r.opts(progress)
+	if err != nil {
+		return Result{}, err
+	}
+	r.loop.Options = o
+	res, err := r.loop.Run(ctx)
+	if err == nil {
+		r.loop.RestoreBest()
+		if m, ok := r.task.(interface{ SetTraining(bool) }); ok {
+			m.SetTraining(false)
+		}
+	}
+	return res, err
+}
+
+// Pos returns the current position.
+func (r *Runner) Pos() Position { return r.loop.Pos() }
+
+// Loop returns the training loop (its Best, History, BestParams...).
+func (r *Runner) Loop() *Loop { return r.loop }
+
+// Save writes a complete training checkpoint to dir (Loop.Save).
+func (r *Runner) Save(dir string) error { return r.loop.Save(dir) }
+
+// TaskResult is a task package's Result: the Run's Result and the last
+// validation's Metrics M in the task's own terms (nil without validation
+// data).
+type TaskResult[M any] struct {
+	Result
+	Valid *M
+}
+
+// RunTask runs r (Runner.Run) and gives the last evaluation's metrics
+// through metricsOf (a task's MetricsOf).
+func RunTask[M any](ctx context.Context, r *Runner, progress func(Event), metricsOf func(*Eval) *M) (TaskResult[M], error) {
+	res, err := r.Run(ctx, progress)
+	return TaskResult[M]{Result: res, Valid: metricsOf(res.Last)}, err
+}
