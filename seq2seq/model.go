@@ -3,7 +3,6 @@ package seq2seq
 import (
 	"fmt"
 	"math/rand/v2"
-	"sort"
 	"strings"
 
 	"github.com/recurrent-go/recurrent/nn"
@@ -208,17 +207,19 @@ func (m *Model) Params() []*nn.Param { return m.params }
 // AttentionKind returns the model's attention.
 func (m *Model) AttentionKind() Attention { return m.attn }
 
-// SplitTokens splits a line into tokens: characters for a char model,
-// whitespace-separated fields for a word model.
-func SplitTokens(mode, line string) []string {
+// Tokenizer returns the text tokenizer of a token mode: every character
+// for "char", whitespace-separated fields for "word".
+func Tokenizer(mode string) text.Tokenizer {
 	if mode == "word" {
-		return strings.Fields(line)
+		return text.Tokenizer{Mode: text.Whitespace}
 	}
-	toks := make([]string, 0, len(line))
-	for _, r := range line {
-		toks = append(toks, string(r))
-	}
-	return toks
+	return text.Tokenizer{Mode: text.Chars}
+}
+
+// SplitTokens splits a line into tokens with Tokenizer(mode).
+func SplitTokens(mode, line string) []string {
+	tok := Tokenizer(mode)
+	return tok.Tokenize(line)
 }
 
 // JoinTokens joins tokens back into a line.
@@ -230,33 +231,17 @@ func JoinTokens(mode string, toks []string) string {
 }
 
 // BuildVocabs collects the source and target vocabularies of pairs (every
-// token seen, sorted, after the specials <pad>, <unk>, <bos>, <eos>).
+// token seen, in byte order, after the specials <pad>, <unk>, <bos>, <eos>).
 func BuildVocabs(pairs []Pair, mode string) (src, tgt *text.Vocab, err error) {
+	tok := Tokenizer(mode)
 	build := func(side func(Pair) string) (*text.Vocab, error) {
-		counts := map[string]int64{}
+		c := text.NewCounter()
+		var buf []string
 		for _, p := range pairs {
-			for _, t := range SplitTokens(mode, side(p)) {
-				counts[t]++
-			}
+			buf = tok.Append(buf[:0], side(p))
+			c.Add(buf)
 		}
-		toks := append([]string(nil), specials...)
-		isSpecial := map[string]bool{}
-		for _, s := range specials {
-			isSpecial[s] = true
-		}
-		var rest []string
-		for t := range counts {
-			if !isSpecial[t] {
-				rest = append(rest, t)
-			}
-		}
-		sort.Strings(rest)
-		toks = append(toks, rest...)
-		cs := make([]int64, len(toks))
-		for i, t := range toks {
-			cs[i] = counts[t]
-		}
-		return text.NewVocab(toks, cs, specials)
+		return text.BuildVocab(c, text.VocabOptions{Specials: specials, Sorted: true})
 	}
 	if src, err = build(func(p Pair) string { return p.Source }); err != nil {
 		return nil, nil, fmt.Errorf("seq2seq: source vocabulary: %w", err)

@@ -392,17 +392,8 @@ func pinSeq2seq() pinned {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = tr.Run(ctx, func(p seq2seq.Progress) {
-				if onStep != nil {
-					onStep(int64(p.Step))
-				}
-			}, nil)
-			if errors.Is(err, context.Canceled) && dir != "" {
-				// As `translate train` does on an interrupt.
-				if serr := tr.Save(dir); serr != nil {
-					t.Fatal(serr)
-				}
-			}
+			tr.Dir = dir
+			_, err = tr.Run(ctx, onStepEvent(onStep))
 			return m.Params(), err
 		},
 		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
@@ -411,8 +402,17 @@ func pinSeq2seq() pinned {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = tr.Run(ctx, nil, nil)
+			_, err = tr.Run(ctx, nil)
 			return tr.Model.Params(), err
 		},
+	}
+}
+
+// onStepEvent calls onStep (if set) with the step of every StepEvent.
+func onStepEvent(onStep func(int64)) func(train.Event) {
+	return func(e train.Event) {
+		if p, ok := e.(train.StepEvent); ok && onStep != nil {
+			onStep(p.Pos.Step)
+		}
 	}
 }
