@@ -239,22 +239,9 @@ func (m *Model) reseed(step uint64) {
 	m.dropPCG.Seed(m.dropSeed^0xc2b2ae3d27d4eb4f, step)
 }
 
-// dropout writes x*mask into dst with a fresh mask (inverted dropout).
-func (m *Model) dropout(mask, dst, x []float32) {
-	p := m.Config.Dropout
-	keep := float32(1 / (1 - p))
-	for i, v := range x {
-		if m.dropRand.Float64() < p {
-			mask[i], dst[i] = 0, 0
-		} else {
-			mask[i], dst[i] = keep, v*keep
-		}
-	}
-}
-
-func grow(buf []float32, n int) []float32 {
+func grow[T any](buf []T, n int) []T {
 	if cap(buf) < n {
-		return make([]float32, n)
+		return make([]T, n)
 	}
 	return buf[:n]
 }
@@ -300,7 +287,7 @@ func (m *Model) hidden(x []int32, T, B int, lengths []int, st *State) ([]float32
 	if drop {
 		m.embMask = grow(m.embMask, len(emb))
 		m.embDrop = grow(m.embDrop, len(emb))
-		m.dropout(m.embMask, m.embDrop, emb)
+		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.embMask, m.embDrop, emb)
 		emb = m.embDrop
 	}
 	out, hN, cN, err := m.RNN.Forward(emb, T, B, lengths, st.H, st.C)
@@ -314,7 +301,7 @@ func (m *Model) hidden(x []int32, T, B int, lengths []int, st *State) ([]float32
 	if drop {
 		m.outMask = grow(m.outMask, len(out))
 		m.outDrop = grow(m.outDrop, len(out))
-		m.dropout(m.outMask, m.outDrop, out)
+		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.outMask, m.outDrop, out)
 		out = m.outDrop
 	}
 	return out, nil

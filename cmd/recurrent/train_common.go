@@ -12,6 +12,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/tensor"
+	"github.com/recurrent-go/recurrent/train"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -75,6 +76,35 @@ type coverage struct {
 	Train int     `json:"train_words_found"`
 	Of    int     `json:"train_words"`
 	Rate  float64 `json:"train_rate"`
+}
+
+// loopSummary is the summary a training command prints (--json: as is)
+// after the shared loop stops.
+type loopSummary struct {
+	Checkpoint string         `json:"checkpoint"`
+	Params     int            `json:"params"`
+	Position   train.Position `json:"position"`
+	Steps      int64          `json:"steps"`
+	Stop       string         `json:"stop_reason"`
+	TrainLoss  float64        `json:"train_loss"`
+	Seconds    float64        `json:"seconds"`
+	TokensPerS float64        `json:"tokens_per_second"`
+	Best       *train.Eval    `json:"best,omitempty"`
+	Last       *train.Eval    `json:"last,omitempty"`
+}
+
+// writeLoopSummary prints a training run's summary (as JSON with asJSON).
+func writeLoopSummary(w io.Writer, s *loopSummary, asJSON bool) error {
+	if asJSON {
+		return writeJSON(w, s)
+	}
+	fmt.Fprintf(w, "trained %d steps (epoch %d, batch %d) in %.1fs, %.0f tokens/s; train loss %.4f; stopped: %s\n",
+		s.Steps, s.Position.Epoch, s.Position.Batch, s.Seconds, s.TokensPerS, s.TrainLoss, s.Stop)
+	if b := s.Best; b != nil {
+		fmt.Fprintf(w, "model: step %d, epoch %.2f (best validation: score %.4f, loss %.4f)\n", b.Step, b.Epoch, b.Score, b.Loss)
+	}
+	_, err := fmt.Fprintf(w, "checkpoint: %s\n", s.Checkpoint)
+	return err
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/seq2seq"
@@ -227,20 +226,6 @@ func (f *translateTrainFlags) encode(m *seq2seq.Model) error {
 	return nil
 }
 
-// translateSummary is the --json summary of translate train.
-type translateSummary struct {
-	Checkpoint string         `json:"checkpoint"`
-	Params     int            `json:"params"`
-	Position   train.Position `json:"position"`
-	Steps      int64          `json:"steps"`
-	Stop       string         `json:"stop_reason"`
-	TrainLoss  float64        `json:"train_loss"`
-	Seconds    float64        `json:"seconds"`
-	TokensPerS float64        `json:"tokens_per_second"`
-	Best       *train.Eval    `json:"best,omitempty"`
-	Last       *train.Eval    `json:"last,omitempty"`
-}
-
 // trainAndReport runs the trainer with progress on standard error and
 // prints the summary on standard output.
 func (f *translateTrainFlags) trainAndReport(cmd *cobra.Command, tr *seq2seq.Trainer) error {
@@ -260,29 +245,16 @@ func (f *translateTrainFlags) trainAndReport(cmd *cobra.Command, tr *seq2seq.Tra
 	case err != nil && !interrupted:
 		return err
 	}
-	sum := translateSummary{Checkpoint: f.out, Params: nn.CountParams(m.Params()), Position: res.Pos, Steps: res.Pos.Step,
+	sum := loopSummary{Checkpoint: f.out, Params: nn.CountParams(m.Params()), Position: res.Pos, Steps: res.Pos.Step,
 		Stop: string(res.Stop), TrainLoss: res.TrainLoss, Seconds: res.Elapsed.Seconds(), Best: res.Best, Last: res.Last}
 	if s := res.Elapsed.Seconds(); s > 0 {
 		sum.TokensPerS = float64(res.Items) / s
 	}
-	if err := writeTranslateSummary(cmd.OutOrStdout(), &sum, f.asJSON); err != nil {
+	if err := writeLoopSummary(cmd.OutOrStdout(), &sum, f.asJSON); err != nil {
 		return err
 	}
 	if interrupted {
 		return interruptedError(f.out, err)
 	}
 	return nil
-}
-
-func writeTranslateSummary(w io.Writer, s *translateSummary, asJSON bool) error {
-	if asJSON {
-		return writeJSON(w, s)
-	}
-	fmt.Fprintf(w, "trained %d steps (epoch %d, batch %d) in %.1fs, %.0f tokens/s; train loss %.4f; stopped: %s\n",
-		s.Steps, s.Position.Epoch, s.Position.Batch, s.Seconds, s.TokensPerS, s.TrainLoss, s.Stop)
-	if b := s.Best; b != nil {
-		fmt.Fprintf(w, "model: step %d, epoch %.2f (best dev exact match %.4f, dev loss %.4f)\n", b.Step, b.Epoch, b.Score, b.Loss)
-	}
-	_, err := fmt.Fprintf(w, "checkpoint: %s\n", s.Checkpoint)
-	return err
 }

@@ -43,7 +43,7 @@ func TestTranslateTrainEvalRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("train: %v\n%s", err, out)
 	}
-	var first, sum translateSummary
+	var first, sum loopSummary
 	if err := json.Unmarshal([]byte(out), &first); err != nil || first.Position.Epoch != 2 || first.Stop != "epochs" || first.Best == nil {
 		t.Fatalf("train printed %q (%v), want a summary after 2 epochs", out, err)
 	}

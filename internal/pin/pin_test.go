@@ -229,18 +229,8 @@ func pinCond() pinned {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var step int64
-			err = tr.Run(ctx, func(epoch, batch, batches int, loss float64) {
-				step++
-				if onStep != nil {
-					onStep(step)
-				}
-			}, func(lm.CondEpoch) error {
-				if dir == "" {
-					return nil
-				}
-				return tr.Save(dir)
-			})
+			tr.Dir = dir
+			_, err = tr.Run(ctx, onStepEvent(onStep))
 			return m.Params(), err
 		},
 		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
@@ -249,7 +239,7 @@ func pinCond() pinned {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = tr.Run(ctx, nil, nil)
+			_, err = tr.Run(ctx, nil)
 			return tr.Model.Params(), err
 		},
 	}
