@@ -117,6 +117,7 @@ func runLMTrainLabels(cmd *cobra.Command, f *lmTrainLabelsFlags) error {
 	if err != nil {
 		return fmt.Errorf("lm train-labels: %w", err)
 	}
+	f.validEx = nil
 	if f.trainEx, _, err = text.ReadLabelledFile(f.trainPath, format); err != nil {
 		return err
 	}

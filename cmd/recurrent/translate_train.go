@@ -113,6 +113,7 @@ func runTranslateTrain(cmd *cobra.Command, f *translateTrainFlags) error {
 		return err
 	}
 	var err error
+	f.devPairs = nil
 	if f.trainPairs, err = seq2seq.ReadPairsFile(f.trainPath); err != nil {
 		return err
 	}
