@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/tensor"
 )
@@ -23,8 +24,8 @@ func (m *CondModel) forward(sents [][]int32, labels []int) ([]float32, error) {
 	}
 	V, H, L := m.Config.VocabSize, m.Config.Hidden, m.Config.Layers
 	m.T, m.B = T, B
-	m.x, m.y = grow(m.x, T*B), grow(m.y, T*B)
-	m.labRep, m.valid = grow(m.labRep, T*B), grow(m.valid, T*B)
+	m.x, m.y = xslices.Resize(m.x, T*B), xslices.Resize(m.y, T*B)
+	m.labRep, m.valid = xslices.Resize(m.labRep, T*B), xslices.Resize(m.valid, T*B)
 	m.lengths = slices.Grow(m.lengths[:0], B)[:B]
 	for b, s := range sents {
 		if labels[b] < 0 || labels[b] >= len(m.Config.Labels) {
@@ -51,7 +52,7 @@ func (m *CondModel) forward(sents [][]int32, labels []int) ([]float32, error) {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
 	if m.dropping() {
-		m.embMask, m.embDrop = grow(m.embMask, len(e)), grow(m.embDrop, len(e))
+		m.embMask, m.embDrop = xslices.Resize(m.embMask, len(e)), xslices.Resize(m.embDrop, len(e))
 		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.embMask, m.embDrop, e)
 		e = m.embDrop
 	}
@@ -62,7 +63,7 @@ func (m *CondModel) forward(sents [][]int32, labels []int) ([]float32, error) {
 		if err != nil {
 			return nil, fmt.Errorf("lm: %w", err)
 		}
-		m.xin = grow(m.xin, T*B*(E+D))
+		m.xin = xslices.Resize(m.xin, T*B*(E+D))
 		for i := 0; i < T*B; i++ {
 			copy(m.xin[i*(E+D):], e[i*E:(i+1)*E])
 			copy(m.xin[i*(E+D)+E:(i+1)*(E+D)], le[i*D:(i+1)*D])
@@ -79,7 +80,7 @@ func (m *CondModel) forward(sents [][]int32, labels []int) ([]float32, error) {
 		if err != nil {
 			return nil, fmt.Errorf("lm: %w", err)
 		}
-		m.h0 = grow(m.h0, L*B*H)
+		m.h0 = xslices.Resize(m.h0, L*B*H)
 		for b := 0; b < B; b++ {
 			for l := 0; l < L; l++ {
 				tensor.Tanh(m.h0[(l*B+b)*H:(l*B+b+1)*H], rows[b*L*H+l*H:b*L*H+(l+1)*H])
@@ -87,7 +88,7 @@ func (m *CondModel) forward(sents [][]int32, labels []int) ([]float32, error) {
 		}
 		h0 = m.h0
 		if m.rnn.Cell() == nn.CellLSTM {
-			m.c0 = grow(m.c0, L*B*H)
+			m.c0 = xslices.Resize(m.c0, L*B*H)
 			clear(m.c0)
 			c0 = m.c0
 		}
@@ -97,7 +98,7 @@ func (m *CondModel) forward(sents [][]int32, labels []int) ([]float32, error) {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
 	if m.dropping() {
-		m.outMask, m.outDrop = grow(m.outMask, len(out)), grow(m.outDrop, len(out))
+		m.outMask, m.outDrop = xslices.Resize(m.outMask, len(out)), xslices.Resize(m.outDrop, len(out))
 		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.outMask, m.outDrop, out)
 		out = m.outDrop
 	}
@@ -128,7 +129,7 @@ func (m *CondModel) Loss(sents [][]int32, labels []int, backward bool) (float64,
 	V := m.Config.VocabSize
 	var dl []float32
 	if backward {
-		m.dLogits = grow(m.dLogits, n*V)
+		m.dLogits = xslices.Resize(m.dLogits, n*V)
 		dl = m.dLogits
 	}
 	sum, cnt, err := nn.SoftmaxCrossEntropy(dl, logits, n, V, m.y, nn.LossOptions{Reduction: nn.ReduceSum, Valid: m.valid})
@@ -239,7 +240,7 @@ func (m *CondModel) HybridLoss(sents [][]int32, labels []int, disc float64, back
 		return 0, 0, 0, err
 	}
 	n, B2 := m.T*m.B, m.B
-	m.dLogits = grow(m.dLogits, n*V)
+	m.dLogits = xslices.Resize(m.dLogits, n*V)
 	m.hybLL = slices.Grow(m.hybLL[:0], K*B)[:K*B] // log p(sentence kB+b | label k)
 	ll := m.hybLL
 	clear(ll)
@@ -259,7 +260,7 @@ func (m *CondModel) HybridLoss(sents [][]int32, labels []int, disc float64, back
 		d[tg]--
 	}
 	var gen, dsum float64
-	m.hybCoef = grow(m.hybCoef, K*B) // dL/d(logits) of copy kB+b = coef * (softmax - onehot)
+	m.hybCoef = xslices.Resize(m.hybCoef, K*B) // dL/d(logits) of copy kB+b = coef * (softmax - onehot)
 	coef := m.hybCoef
 	for b, y := range labels {
 		tokens += len(sents[b]) + 1
@@ -324,7 +325,7 @@ func (m *CondModel) backward() error {
 	T, B, E := m.T, m.B, m.Config.EmbedDim
 	if m.lab != nil {
 		D := m.Config.LabelDim
-		m.demb, m.dlab = grow(m.demb, T*B*E), grow(m.dlab, T*B*D)
+		m.demb, m.dlab = xslices.Resize(m.demb, T*B*E), xslices.Resize(m.dlab, T*B*D)
 		for i := 0; i < T*B; i++ {
 			copy(m.demb[i*E:(i+1)*E], dx[i*(E+D):i*(E+D)+E])
 			copy(m.dlab[i*D:(i+1)*D], dx[i*(E+D)+E:(i+1)*(E+D)])
@@ -335,7 +336,7 @@ func (m *CondModel) backward() error {
 		dx = m.demb
 	}
 	if m.dropping() {
-		m.dEmbDrop = grow(m.dEmbDrop, len(dx))
+		m.dEmbDrop = xslices.Resize(m.dEmbDrop, len(dx))
 		tensor.Mul(m.dEmbDrop, dx, m.embMask)
 		dx = m.dEmbDrop
 	}
@@ -344,7 +345,7 @@ func (m *CondModel) backward() error {
 	}
 	if m.init != nil {
 		H, L := m.Config.Hidden, m.Config.Layers
-		m.dh0rows = grow(m.dh0rows, B*L*H)
+		m.dh0rows = xslices.Resize(m.dh0rows, B*L*H)
 		for b := 0; b < B; b++ {
 			for l := 0; l < L; l++ {
 				for j := 0; j < H; j++ {

@@ -22,10 +22,10 @@ type CondData struct {
 // CondTrainConfig configures a CondTrainer (stored in cond_train.json).
 type CondTrainConfig struct {
 	// Epochs stops training after this many passes (0: unbounded; then
-	// Steps must be set). With Steps too, the first limit reached stops.
+	// MaxSteps must be set). With MaxSteps too, the first limit reached stops.
 	Epochs int `json:"epochs"`
-	// Steps stops training after exactly this many updates (0: no cap).
-	Steps     int64   `json:"steps,omitempty"`
+	// MaxSteps stops training after exactly this many updates (0: no cap).
+	MaxSteps  int64   `json:"max_steps,omitempty"`
 	Batch     int     `json:"batch"`
 	LR        float64 `json:"lr"`
 	Clip      float64 `json:"clip"`
@@ -43,9 +43,9 @@ func (c *CondTrainConfig) validate() error {
 	switch {
 	case c.Batch < 1:
 		return fmt.Errorf("lm: conditional training: batch %d must be positive", c.Batch)
-	case c.Epochs < 0 || c.Steps < 0:
-		return fmt.Errorf("lm: conditional training: negative epochs %d or steps %d", c.Epochs, c.Steps)
-	case c.Epochs == 0 && c.Steps == 0:
+	case c.Epochs < 0 || c.MaxSteps < 0:
+		return fmt.Errorf("lm: conditional training: negative epochs %d or steps %d", c.Epochs, c.MaxSteps)
+	case c.Epochs == 0 && c.MaxSteps == 0:
 		return errors.New("lm: conditional training: no budget: set epochs or steps")
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
 		return fmt.Errorf("lm: conditional training: learning rate %v must be positive and finite", c.LR)
@@ -180,7 +180,7 @@ func newCondTrainer(m *CondModel, trainD, valid CondData, cfg CondTrainConfig) (
 
 func (t *CondTrainer) options() train.Options {
 	c := &t.Config
-	return train.Options{Epochs: c.Epochs, Steps: c.Steps, Clip: c.Clip, Dir: t.Dir, Overwrite: t.Overwrite,
+	return train.Options{Epochs: c.Epochs, Steps: c.MaxSteps, Clip: c.Clip, Dir: t.Dir, Overwrite: t.Overwrite,
 		Meta: map[string]string{"format": "pt", "model": "recurrent-lm-conditional"},
 		Data: []train.Fingerprint{train.FingerprintSeqs("train", t.task.train.Sents, t.task.train.Labels),
 			train.FingerprintSeqs("valid", t.task.valid.Sents, t.task.valid.Labels)}}

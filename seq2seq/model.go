@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
@@ -314,13 +315,6 @@ type trainWork struct {
 	cap     [3]int      // B, S, T the step records were made for
 }
 
-func grow[E any](s []E, n int) []E {
-	if cap(s) < n {
-		return make([]E, n)
-	}
-	return s[:n]
-}
-
 // encode runs the encoder over src (each a non-empty id sequence) and
 // fills mem (h, keys, lengths) and s0 [B, Hd], the decoder's initial state.
 func (m *Model) encode(src [][]int32, mem *memory, hbuf, s0 []float32) ([]float32, error) {
@@ -333,8 +327,8 @@ func (m *Model) encode(src [][]int32, mem *memory, hbuf, s0 []float32) ([]float3
 		S = max(S, len(s))
 	}
 	w := &m.work
-	w.srcIDs = grow(w.srcIDs, S*B)
-	mem.lengths = grow(mem.lengths, B)
+	w.srcIDs = xslices.Resize(w.srcIDs, S*B)
+	mem.lengths = xslices.Resize(mem.lengths, B)
 	for b, s := range src {
 		mem.lengths[b] = len(s)
 		for t := 0; t < S; t++ {
@@ -353,7 +347,7 @@ func (m *Model) encode(src [][]int32, mem *memory, hbuf, s0 []float32) ([]float3
 	if err != nil {
 		return nil, fmt.Errorf("seq2seq: encoder: %w", err)
 	}
-	hbuf = grow(hbuf, S*B*m.de)
+	hbuf = xslices.Resize(hbuf, S*B*m.de)
 	copy(hbuf, out)
 	mem.S, mem.B, mem.h = S, B, hbuf
 	if m.att != nil {
@@ -361,7 +355,7 @@ func (m *Model) encode(src [][]int32, mem *memory, hbuf, s0 []float32) ([]float3
 	}
 	// final [B, De] = [h_fwd; h_bwd] of the top layer; s0 = tanh(bridge(final)).
 	He, L := m.Config.Hidden, m.Config.Layers
-	m.finalBuf = grow(m.finalBuf, B*m.de)
+	m.finalBuf = xslices.Resize(m.finalBuf, B*m.de)
 	for b := 0; b < B; b++ {
 		copy(m.finalBuf[b*m.de:b*m.de+He], hN[((2*(L-1))*B+b)*He:])
 		copy(m.finalBuf[b*m.de+He:(b+1)*m.de], hN[((2*(L-1)+1)*B+b)*He:((2*(L-1)+1)*B+b+1)*He])
@@ -399,7 +393,7 @@ func (m *Model) Forward(src, tgt [][]int32, backward bool) (Stats, error) {
 	B := len(src)
 	Hd, E, V := m.Config.DecoderHidden, m.Config.Embed, m.Tgt.Len()
 	w := &m.work
-	w.s0 = grow(w.s0, B*Hd)
+	w.s0 = xslices.Resize(w.s0, B*Hd)
 	var err error
 	if w.hbuf, err = m.encode(src, &w.mem, w.hbuf, w.s0); err != nil {
 		return Stats{}, err
@@ -409,7 +403,7 @@ func (m *Model) Forward(src, tgt [][]int32, backward bool) (Stats, error) {
 	for _, t := range tgt {
 		T = max(T, len(t)+1)
 	}
-	w.yin, w.yout, w.valid = grow(w.yin, T*B), grow(w.yout, T*B), grow(w.valid, T*B)
+	w.yin, w.yout, w.valid = xslices.Resize(w.yin, T*B), xslices.Resize(w.yout, T*B), xslices.Resize(w.valid, T*B)
 	for b, y := range tgt {
 		for t := 0; t < T; t++ {
 			in, out := PadID, PadID
@@ -443,8 +437,8 @@ func (m *Model) Forward(src, tgt [][]int32, backward bool) (Stats, error) {
 			}
 		}
 	}
-	w.x, w.o = grow(w.x, T*B*m.in), grow(w.o, T*B*m.outIn)
-	w.c0 = grow(w.c0, B*Hd)
+	w.x, w.o = xslices.Resize(w.x, T*B*m.in), xslices.Resize(w.o, T*B*m.outIn)
+	w.c0 = xslices.Resize(w.c0, B*Hd)
 	clear(w.c0)
 	hPrev, cPrev := w.s0, w.c0
 	for t := 0; t < T; t++ {
@@ -486,7 +480,7 @@ func (m *Model) Forward(src, tgt [][]int32, backward bool) (Stats, error) {
 	}
 	var dl []float32
 	if backward {
-		w.dlogits = grow(w.dlogits, T*B*V)
+		w.dlogits = xslices.Resize(w.dlogits, T*B*V)
 		dl = w.dlogits
 	}
 	sum, n, err := nn.SoftmaxCrossEntropy(dl, logits, T*B, V, w.yout, nn.LossOptions{Reduction: nn.ReduceSum, Valid: w.valid})
@@ -532,11 +526,11 @@ func (m *Model) backward(B, S, T int) error {
 	if err != nil {
 		return fmt.Errorf("seq2seq: output backward: %w", err)
 	}
-	w.dh, w.dhp = grow(w.dh, B*Hd), grow(w.dhp, B*Hd)
-	w.dc, w.dcp = grow(w.dc, B*Hd), grow(w.dcp, B*Hd)
-	w.dx, w.dctx = grow(w.dx, B*m.in), grow(w.dctx, B*m.de)
-	w.demb = grow(w.demb, T*B*E)
-	w.dH = grow(w.dH, S*B*m.de)
+	w.dh, w.dhp = xslices.Resize(w.dh, B*Hd), xslices.Resize(w.dhp, B*Hd)
+	w.dc, w.dcp = xslices.Resize(w.dc, B*Hd), xslices.Resize(w.dcp, B*Hd)
+	w.dx, w.dctx = xslices.Resize(w.dx, B*m.in), xslices.Resize(w.dctx, B*m.de)
+	w.demb = xslices.Resize(w.demb, T*B*E)
+	w.dH = xslices.Resize(w.dH, S*B*m.de)
 	clear(w.dh)
 	clear(w.dc)
 	clear(w.dH)
@@ -545,7 +539,7 @@ func (m *Model) backward(B, S, T int) error {
 		if m.att.kind == AttentionDot {
 			dKeys = w.dH
 		} else {
-			w.dKeys = grow(w.dKeys, S*B*m.att.keyDim())
+			w.dKeys = xslices.Resize(w.dKeys, S*B*m.att.keyDim())
 			clear(w.dKeys)
 			dKeys = w.dKeys
 		}
@@ -588,7 +582,7 @@ func (m *Model) backward(B, S, T int) error {
 	if err != nil {
 		return fmt.Errorf("seq2seq: bridge backward: %w", err)
 	}
-	w.dhN = grow(w.dhN, 2*L*B*He)
+	w.dhN = xslices.Resize(w.dhN, 2*L*B*He)
 	clear(w.dhN)
 	for b := 0; b < B; b++ {
 		copy(w.dhN[((2*(L-1))*B+b)*He:((2*(L-1))*B+b+1)*He], dfinal[b*m.de:b*m.de+He])

@@ -16,11 +16,11 @@ import (
 // Zero values take the defaults noted.
 type TrainConfig struct {
 	// Epochs stops training after this many passes over the training pairs
-	// (default 10 when Steps is 0 too; 0 with Steps: unbounded).
+	// (default 10 when MaxSteps is 0 too; 0 with MaxSteps: unbounded).
 	Epochs int `json:"epochs"`
-	// Steps stops training after exactly this many updates (0: no cap).
+	// MaxSteps stops training after exactly this many updates (0: no cap).
 	// With Epochs too, the first limit reached stops.
-	Steps int64 `json:"steps,omitempty"`
+	MaxSteps int64 `json:"max_steps,omitempty"`
 	// Batch is the number of pairs per update (default 64).
 	Batch int `json:"batch"`
 	// Optimizer is "adam" (default), "adamw" or "sgd".
@@ -43,7 +43,7 @@ type TrainConfig struct {
 }
 
 func (c TrainConfig) withDefaults() TrainConfig {
-	if c.Epochs == 0 && c.Steps == 0 {
+	if c.Epochs == 0 && c.MaxSteps == 0 {
 		c.Epochs = 10
 	}
 	if c.Batch == 0 {
@@ -76,8 +76,8 @@ func (c *TrainConfig) validate() error {
 		return fmt.Errorf("seq2seq: batch %d must be positive", c.Batch)
 	case c.Epochs < 0:
 		return fmt.Errorf("seq2seq: epochs %d must not be negative", c.Epochs)
-	case c.Steps < 0:
-		return fmt.Errorf("seq2seq: steps %d must not be negative", c.Steps)
+	case c.MaxSteps < 0:
+		return fmt.Errorf("seq2seq: steps %d must not be negative", c.MaxSteps)
 	case c.Patience < 0:
 		return fmt.Errorf("seq2seq: patience %d must not be negative", c.Patience)
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
@@ -229,7 +229,7 @@ func newTrainer(m *Model, trainE, dev Encoded, cfg TrainConfig) (*Trainer, error
 // options maps the configuration to the loop's options.
 func (t *Trainer) options() train.Options {
 	c := &t.Config
-	return train.Options{Epochs: c.Epochs, Steps: c.Steps, Patience: c.Patience, Clip: max(0, c.Clip),
+	return train.Options{Epochs: c.Epochs, Steps: c.MaxSteps, Patience: c.Patience, Clip: max(0, c.Clip),
 		DecayFactor: c.LRDecay, Dir: t.Dir, Overwrite: t.Overwrite,
 		Meta: map[string]string{"format": "pt", "model": "recurrent-seq2seq"},
 		Data: []train.Fingerprint{

@@ -73,7 +73,7 @@ recent median stops training with an error, keeping the last good checkpoint.`,
 	fl.BoolVar(&f.lower, "lower", false, "lowercase the text")
 	fl.BoolVar(&f.rawLabels, "raw-labels", false, "keep SST labels 0/1 instead of negative/positive")
 	fl.IntVar(&f.tc.Epochs, "epochs", 10, "passes over the training sentences (unbounded with --steps unless given)")
-	fl.Int64Var(&f.tc.Steps, "steps", 0, "train exactly this many steps (0: no cap)")
+	fl.Int64Var(&f.tc.MaxSteps, "steps", 0, "train exactly this many steps (0: no cap)")
 	fl.IntVar(&f.tc.Batch, "batch", 32, "sentences per batch")
 	fl.Float64Var(&f.tc.LR, "lr", 2e-3, "learning rate")
 	fl.Float64Var(&f.tc.Clip, "clip", 5, "gradient-norm clip (0: none)")
@@ -201,7 +201,7 @@ func (f *lmTrainLabelsFlags) resumeTrainer(cmd *cobra.Command) (*lm.CondTrainer,
 	}
 	fl := cmd.Flags()
 	if fl.Changed("epochs") || fl.Changed("steps") {
-		t.Config.Epochs, t.Config.Steps = f.tc.Epochs, f.tc.Steps
+		t.Config.Epochs, t.Config.MaxSteps = f.tc.Epochs, f.tc.MaxSteps
 		if !fl.Changed("epochs") {
 			t.Config.Epochs = 0
 		}
@@ -250,25 +250,6 @@ func (f *lmTrainLabelsFlags) trainAndReport(cmd *cobra.Command, t *lm.CondTraine
 	if f.resume {
 		prog.println("resuming at step %d (epoch %d, batch %d)", t.Pos().Step, t.Pos().Epoch, t.Pos().Batch)
 	}
-	res, err := t.Run(cmd.Context(), prog.handle)
-	prog.finish()
-	interrupted := isInterrupted(cmd.Context(), err)
-	switch {
-	case errors.Is(err, train.ErrDiverged):
-		return fmt.Errorf("lm train-labels: %w; lower --lr or clip the gradients (--clip)", err)
-	case err != nil && !interrupted:
-		return err
-	}
-	sum := loopSummary{Checkpoint: f.out, Params: nn.CountParams(m.Params()), Position: res.Pos, Steps: res.Pos.Step,
-		Stop: string(res.Stop), TrainLoss: res.TrainLoss, Seconds: res.Elapsed.Seconds(), Best: res.Best, Last: res.Last}
-	if s := res.Elapsed.Seconds(); s > 0 {
-		sum.TokensPerS = float64(res.Items) / s
-	}
-	if err := writeLoopSummary(cmd.OutOrStdout(), &sum, f.asJSON); err != nil {
-		return err
-	}
-	if interrupted {
-		return interruptedError(f.out, err)
-	}
-	return nil
+	r := &loopRun{name: "lm train-labels", out: f.out, asJSON: f.asJSON, params: nn.CountParams(m.Params()), prog: prog}
+	return r.report(cmd, t.Run)
 }

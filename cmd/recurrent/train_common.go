@@ -44,13 +44,7 @@ func (f *trainRunFlags) setThreads() {
 }
 
 // paramCount returns the number of scalars in ps.
-func paramCount(ps []*nn.Param) int {
-	n := 0
-	for _, p := range ps {
-		n += p.Size()
-	}
-	return n
-}
+func paramCount(ps []*nn.Param) int { return nn.CountParams(ps) }
 
 // isInterrupted reports whether err is the cancellation of ctx (Ctrl-C),
 // after which the trainer has saved a checkpoint to resume from.
@@ -105,6 +99,40 @@ func writeLoopSummary(w io.Writer, s *loopSummary, asJSON bool) error {
 	}
 	_, err := fmt.Fprintf(w, "checkpoint: %s\n", s.Checkpoint)
 	return err
+}
+
+// loopRun is a training run on the shared loop, as a command reports it.
+type loopRun struct {
+	name, out string // the command ("translate train"), --out
+	asJSON    bool
+	params    int
+	prog      *trainProgress
+}
+
+// report runs run with the progress display, then prints the summary;
+// divergence and interruption give errors that say what to do.
+func (r *loopRun) report(cmd *cobra.Command, run func(ctx context.Context, progress func(train.Event)) (train.Result, error)) error {
+	res, err := run(cmd.Context(), r.prog.handle)
+	r.prog.finish()
+	interrupted := isInterrupted(cmd.Context(), err)
+	switch {
+	case errors.Is(err, train.ErrDiverged):
+		return fmt.Errorf("%s: %w; lower --lr or clip the gradients (--clip)", r.name, err)
+	case err != nil && !interrupted:
+		return err
+	}
+	sum := loopSummary{Checkpoint: r.out, Params: r.params, Position: res.Pos, Steps: res.Pos.Step,
+		Stop: string(res.Stop), TrainLoss: res.TrainLoss, Seconds: res.Elapsed.Seconds(), Best: res.Best, Last: res.Last}
+	if s := res.Elapsed.Seconds(); s > 0 {
+		sum.TokensPerS = float64(res.Items) / s
+	}
+	if err := writeLoopSummary(cmd.OutOrStdout(), &sum, r.asJSON); err != nil {
+		return err
+	}
+	if interrupted {
+		return interruptedError(r.out, err)
+	}
+	return nil
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -70,7 +70,7 @@ the last good state.`,
 	fl.IntVar(&f.cfg.DecoderHidden, "decoder-hidden", 0, "decoder hidden size (default 2*hidden)")
 	fl.IntVar(&f.cfg.AttentionSize, "attention-size", 0, "Bahdanau scorer size (default decoder hidden)")
 	fl.IntVar(&f.tc.Epochs, "epochs", 10, "passes over the training pairs (unbounded with --steps unless given)")
-	fl.Int64Var(&f.tc.Steps, "steps", 0, "train exactly this many updates (0: no cap)")
+	fl.Int64Var(&f.tc.MaxSteps, "steps", 0, "train exactly this many updates (0: no cap)")
 	fl.IntVar(&f.tc.Batch, "batch", 64, "pairs per batch")
 	fl.StringVar(&f.tc.Optimizer, "optimizer", "adam", "adam, adamw or sgd")
 	fl.Float64Var(&f.tc.LR, "lr", 2e-3, "learning rate")
@@ -194,7 +194,7 @@ func (f *translateTrainFlags) applySchedule(cmd *cobra.Command, tr *seq2seq.Trai
 	fl, tc := cmd.Flags(), &tr.Config
 	if fl.Changed("epochs") || fl.Changed("steps") {
 		// A budget given replaces the saved one.
-		tc.Epochs, tc.Steps = f.tc.Epochs, f.tc.Steps
+		tc.Epochs, tc.MaxSteps = f.tc.Epochs, f.tc.MaxSteps
 		if !fl.Changed("epochs") {
 			tc.Epochs = 0
 		}
@@ -237,25 +237,6 @@ func (f *translateTrainFlags) trainAndReport(cmd *cobra.Command, tr *seq2seq.Tra
 	prog.println("model: %s encoder (%d layer(s), 2x%d), %s decoder (%d), attention %s, %s tokens; vocab %d -> %d; %d parameters; %d batches/epoch",
 		c.Cell, c.Layers, c.Hidden, c.DecoderCell, c.DecoderHidden, c.Attention, c.Tokens, m.Src.Len(), m.Tgt.Len(),
 		nn.CountParams(m.Params()), tr.Batches())
-	res, err := tr.Run(cmd.Context(), prog.handle)
-	prog.finish()
-	interrupted := isInterrupted(cmd.Context(), err)
-	switch {
-	case errors.Is(err, train.ErrDiverged):
-		return fmt.Errorf("translate train: %w; lower --lr or clip the gradients (--clip)", err)
-	case err != nil && !interrupted:
-		return err
-	}
-	sum := loopSummary{Checkpoint: f.out, Params: nn.CountParams(m.Params()), Position: res.Pos, Steps: res.Pos.Step,
-		Stop: string(res.Stop), TrainLoss: res.TrainLoss, Seconds: res.Elapsed.Seconds(), Best: res.Best, Last: res.Last}
-	if s := res.Elapsed.Seconds(); s > 0 {
-		sum.TokensPerS = float64(res.Items) / s
-	}
-	if err := writeLoopSummary(cmd.OutOrStdout(), &sum, f.asJSON); err != nil {
-		return err
-	}
-	if interrupted {
-		return interruptedError(f.out, err)
-	}
-	return nil
+	r := &loopRun{name: "translate train", out: f.out, asJSON: f.asJSON, params: nn.CountParams(m.Params()), prog: prog}
+	return r.report(cmd, tr.Run)
 }
