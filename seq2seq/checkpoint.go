@@ -93,7 +93,7 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	m, err := NewModel(fc.Model, src, tgt, 0)
+	m, err := New(fc.Model, src, tgt, 0)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%w (in %s)", err, ck.Path(checkpoint.ConfigFile))
 	}

@@ -12,7 +12,7 @@ import (
 // names the file and the field.
 func TestLoadChecksConfigSizes(t *testing.T) {
 	src, tgt := tinyVocabs(t)
-	m, err := NewModel(Config{Embed: 4, Hidden: 5, Layers: 2, Attention: "bahdanau", AttentionSize: 3}, src, tgt, 1)
+	m, err := New(Config{Embed: 4, Hidden: 5, Layers: 2, Attention: "bahdanau", AttentionSize: 3}, src, tgt, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,9 +123,9 @@ type Model struct {
 	finalBuf []float32
 }
 
-// NewModel builds a model for the vocabularies src and tgt (from
+// New builds a model for the vocabularies src and tgt (from
 // BuildVocabs) with parameters drawn from a generator seeded with seed.
-func NewModel(cfg Config, src, tgt *text.Vocab, seed uint64) (*Model, error) {
+func New(cfg Config, src, tgt *text.Vocab, seed uint64) (*Model, error) {
 	cfg = cfg.withDefaults()
 	if cfg.Tokens != "char" && cfg.Tokens != "word" {
 		return nil, fmt.Errorf("seq2seq: tokens %q: want char or word", cfg.Tokens)

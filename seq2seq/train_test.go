@@ -37,7 +37,7 @@ func newCharTrainer(t *testing.T, train, dev []Pair, cfg Config, tc TrainConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewModel(cfg, src, tgt, 3)
+	m, err := New(cfg, src, tgt, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestLearnsReverse(t *testing.T) {
 func TestBeamWidthOneIsGreedy(t *testing.T) {
 	src, tgt := tinyVocabs(t)
 	for _, attn := range []string{"bahdanau", "none"} {
-		m, err := NewModel(Config{Attention: attn, Embed: 8, Hidden: 8}, src, tgt, 11)
+		m, err := New(Config{Attention: attn, Embed: 8, Hidden: 8}, src, tgt, 11)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,7 +235,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	newRun := func() (*Model, *Trainer, Encoded) {
-		m, err := NewModel(Config{Attention: "general", Cell: "lstm", Embed: 8, Hidden: 8}, src, tgt, 3)
+		m, err := New(Config{Attention: "general", Cell: "lstm", Embed: 8, Hidden: 8}, src, tgt, 3)
 		if err != nil {
 			t.Fatal(err)
 		}

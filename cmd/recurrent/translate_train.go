@@ -143,7 +143,7 @@ func (f *translateTrainFlags) newTrainer(cmd *cobra.Command) (*seq2seq.Trainer, 
 	if err != nil {
 		return nil, err
 	}
-	m, err := seq2seq.NewModel(f.cfg, src, tgt, f.seed)
+	m, err := seq2seq.New(f.cfg, src, tgt, f.seed)
 	if err != nil {
 		return nil, err
 	}

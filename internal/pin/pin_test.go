@@ -363,7 +363,7 @@ func pinSeq2seq() pinned {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := seq2seq.NewModel(seq2seq.Config{Embed: 8, Hidden: 10}, src, tgt, 3)
+		m, err := seq2seq.New(seq2seq.Config{Embed: 8, Hidden: 10}, src, tgt, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
