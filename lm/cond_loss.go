@@ -14,84 +14,17 @@ import (
 // forward runs the sentences with their labels and returns the logits
 // [T*B, V] for the targets m.y (tokens then <eos>, valid where m.valid).
 func (m *CondModel) forward(sents [][]int32, labels []int) ([]float32, error) {
-	B := len(sents)
-	if B == 0 || len(labels) != B {
-		return nil, fmt.Errorf("lm: conditional: %d sentences, %d labels", B, len(labels))
+	if err := m.fill(sents, labels); err != nil {
+		return nil, err
 	}
-	T := 0
-	for _, s := range sents {
-		T = max(T, len(s)+1)
-	}
-	V, H, L := m.Config.VocabSize, m.Config.Hidden, m.Config.Layers
-	m.T, m.B = T, B
-	m.x, m.y = xslices.Resize(m.x, T*B), xslices.Resize(m.y, T*B)
-	m.labRep, m.valid = xslices.Resize(m.labRep, T*B), xslices.Resize(m.valid, T*B)
-	m.lengths = slices.Grow(m.lengths[:0], B)[:B]
-	for b, s := range sents {
-		if labels[b] < 0 || labels[b] >= len(m.Config.Labels) {
-			return nil, fmt.Errorf("lm: conditional: label %d outside [0, %d)", labels[b], len(m.Config.Labels))
-		}
-		m.lengths[b] = len(s) + 1
-		for t := 0; t < T; t++ {
-			i := t*B + b
-			m.labRep[i] = int32(labels[b])
-			m.x[i], m.y[i], m.valid[i] = m.eos, m.eos, t <= len(s)
-			if t > 0 && t <= len(s) {
-				m.x[i] = s[t-1]
-			}
-			if t < len(s) {
-				m.y[i] = s[t]
-			}
-			if m.x[i] < 0 || int(m.x[i]) >= V || m.y[i] < 0 || int(m.y[i]) >= V {
-				return nil, fmt.Errorf("lm: conditional: sentence %d: token id outside [0, %d)", b, V)
-			}
-		}
-	}
-	e, err := m.emb.Forward(m.x)
+	T, B, V := m.T, m.B, m.Config.VocabSize
+	x, err := m.inputs()
 	if err != nil {
-		return nil, fmt.Errorf("lm: %w", err)
+		return nil, err
 	}
-	if m.dropping() {
-		m.embMask, m.embDrop = xslices.Resize(m.embMask, len(e)), xslices.Resize(m.embDrop, len(e))
-		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.embMask, m.embDrop, e)
-		e = m.embDrop
-	}
-	x := e
-	if m.lab != nil {
-		E, D := m.Config.EmbedDim, m.Config.LabelDim
-		le, err := m.lab.Forward(m.labRep)
-		if err != nil {
-			return nil, fmt.Errorf("lm: %w", err)
-		}
-		m.xin = xslices.Resize(m.xin, T*B*(E+D))
-		for i := 0; i < T*B; i++ {
-			copy(m.xin[i*(E+D):], e[i*E:(i+1)*E])
-			copy(m.xin[i*(E+D)+E:(i+1)*(E+D)], le[i*D:(i+1)*D])
-		}
-		x = m.xin
-	}
-	var h0, c0 []float32
-	if m.init != nil {
-		lab32 := make([]int32, B)
-		for b, l := range labels {
-			lab32[b] = int32(l)
-		}
-		rows, err := m.init.Forward(lab32) // [B, L*H]
-		if err != nil {
-			return nil, fmt.Errorf("lm: %w", err)
-		}
-		m.h0 = xslices.Resize(m.h0, L*B*H)
-		for b := 0; b < B; b++ {
-			for l := 0; l < L; l++ {
-				tensor.Tanh(m.h0[(l*B+b)*H:(l*B+b+1)*H], rows[b*L*H+l*H:b*L*H+(l+1)*H])
-			}
-		}
-		h0 = m.h0
-		if m.rnn.Cell() == nn.CellLSTM {
-			m.c0 = xslices.Resize(m.c0, L*B*H)
-			clear(m.c0)
-			c0 = m.c0
-		}
+	h0, c0, err := m.initState(labels)
+	if err != nil {
+		return nil, err
 	}
 	out, _, _, err := m.rnn.Forward(x, T, B, m.lengths, h0, c0)
 	if err != nil {
@@ -113,6 +46,105 @@ func (m *CondModel) forward(sents [][]int32, labels []int) ([]float32, error) {
 		}
 	}
 	return logits, nil
+}
+
+// fill lays the batch out time-major: inputs m.x (<eos> then the tokens),
+// targets m.y (the tokens then <eos>), each row's label m.labRep, the
+// valid rows and the sequence lengths; it sets m.T and m.B.
+func (m *CondModel) fill(sents [][]int32, labels []int) error {
+	B := len(sents)
+	if B == 0 || len(labels) != B {
+		return fmt.Errorf("lm: conditional: %d sentences, %d labels", B, len(labels))
+	}
+	T := 0
+	for _, s := range sents {
+		T = max(T, len(s)+1)
+	}
+	V := m.Config.VocabSize
+	m.T, m.B = T, B
+	m.x, m.y = xslices.Resize(m.x, T*B), xslices.Resize(m.y, T*B)
+	m.labRep, m.valid = xslices.Resize(m.labRep, T*B), xslices.Resize(m.valid, T*B)
+	m.lengths = slices.Grow(m.lengths[:0], B)[:B]
+	for b, s := range sents {
+		if labels[b] < 0 || labels[b] >= len(m.Config.Labels) {
+			return fmt.Errorf("lm: conditional: label %d outside [0, %d)", labels[b], len(m.Config.Labels))
+		}
+		m.lengths[b] = len(s) + 1
+		for t := 0; t < T; t++ {
+			i := t*B + b
+			m.labRep[i] = int32(labels[b])
+			m.x[i], m.y[i], m.valid[i] = m.eos, m.eos, t <= len(s)
+			if t > 0 && t <= len(s) {
+				m.x[i] = s[t-1]
+			}
+			if t < len(s) {
+				m.y[i] = s[t]
+			}
+			if m.x[i] < 0 || int(m.x[i]) >= V || m.y[i] < 0 || int(m.y[i]) >= V {
+				return fmt.Errorf("lm: conditional: sentence %d: token id outside [0, %d)", b, V)
+			}
+		}
+	}
+	return nil
+}
+
+// inputs returns the RNN's input [T*B, E(+D)]: the embeddings of m.x
+// (with dropout in training) and, for CondInput/CondBoth, each row's label
+// embedding after them.
+func (m *CondModel) inputs() ([]float32, error) {
+	e, err := m.emb.Forward(m.x)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	if m.dropping() {
+		m.embMask, m.embDrop = xslices.Resize(m.embMask, len(e)), xslices.Resize(m.embDrop, len(e))
+		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.embMask, m.embDrop, e)
+		e = m.embDrop
+	}
+	if m.lab == nil {
+		return e, nil
+	}
+	n, E, D := m.T*m.B, m.Config.EmbedDim, m.Config.LabelDim
+	le, err := m.lab.Forward(m.labRep)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	m.xin = xslices.Resize(m.xin, n*(E+D))
+	for i := 0; i < n; i++ {
+		copy(m.xin[i*(E+D):], e[i*E:(i+1)*E])
+		copy(m.xin[i*(E+D)+E:(i+1)*(E+D)], le[i*D:(i+1)*D])
+	}
+	return m.xin, nil
+}
+
+// initState returns the RNN's initial state for CondInit/CondBoth:
+// h0 [L, B, H] = tanh(label_init.weight[label]) and a zero c0 for an LSTM
+// (nil, nil otherwise: zero states).
+func (m *CondModel) initState(labels []int) (h0, c0 []float32, err error) {
+	if m.init == nil {
+		return nil, nil, nil
+	}
+	B, H, L := m.B, m.Config.Hidden, m.Config.Layers
+	lab32 := make([]int32, B)
+	for b, l := range labels {
+		lab32[b] = int32(l)
+	}
+	rows, err := m.init.Forward(lab32) // [B, L*H]
+	if err != nil {
+		return nil, nil, fmt.Errorf("lm: %w", err)
+	}
+	m.h0 = xslices.Resize(m.h0, L*B*H)
+	for b := 0; b < B; b++ {
+		for l := 0; l < L; l++ {
+			tensor.Tanh(m.h0[(l*B+b)*H:(l*B+b+1)*H], rows[b*L*H+l*H:b*L*H+(l+1)*H])
+		}
+	}
+	if m.rnn.Cell() == nn.CellLSTM {
+		m.c0 = xslices.Resize(m.c0, L*B*H)
+		clear(m.c0)
+		c0 = m.c0
+	}
+	return m.h0, c0, nil
 }
 
 // Loss returns the summed token cross-entropy of the sentences given

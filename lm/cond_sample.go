@@ -31,48 +31,15 @@ func (m *CondModel) Sample(ctx context.Context, label int, opt SampleOptions) ([
 // logits equal those of re-running the whole prefix up to float32
 // rounding.
 func (m *CondModel) SampleGuided(ctx context.Context, label int, opt SampleOptions, g float64) ([]int32, error) {
-	K := len(m.Config.Labels)
-	if label < 0 || label >= K {
-		return nil, fmt.Errorf("lm: sample: label %d outside [0, %d)", label, K)
-	}
-	if !(g >= 0) || (g > 0 && K < 2) {
-		return nil, fmt.Errorf("lm: sample: guidance %v needs g >= 0 and at least two labels", g)
+	if err := m.checkSample(label, opt, g); err != nil {
+		return nil, err
 	}
 	V := m.Config.VocabSize
-	for i, id := range opt.Prompt {
-		if id < 0 || int(id) >= V {
-			return nil, fmt.Errorf("lm: sample: prompt id %d at position %d outside vocabulary [0, %d)", id, i, V)
-		}
-	}
-	for _, id := range opt.Ban {
-		if id < 0 || int(id) >= V {
-			return nil, fmt.Errorf("lm: sample: banned id %d outside vocabulary [0, %d)", id, V)
-		}
-	}
 	m.setTraining(false)
-	// One generator per label the step needs (the label alone without
-	// guidance), each fed the boundary, the prompt and every sampled token:
-	// the state is carried, so a step costs the same at any position.
-	steps := 1 + len(opt.Prompt) + opt.MaxTokens
-	gens := m.stepGens[:0]
-	for k := 0; k < K; k++ {
-		if k != label && g == 0 {
-			continue
-		}
-		gk, err := m.condGen(k, steps)
-		if err != nil {
-			return nil, err
-		}
-		gens = append(gens, gk)
+	gens, logits, err := m.guidedGens(label, 1+len(opt.Prompt)+opt.MaxTokens, g)
+	if err != nil {
+		return nil, err
 	}
-	m.stepGens = gens
-	// logits[i]: the next token's logits under gens[i]'s label (with
-	// guidance gens[k] is label k's generator; without, gens[0] is label's).
-	logits := m.stepLogits[:0]
-	for range gens {
-		logits = append(logits, nil)
-	}
-	m.stepLogits = logits
 	feed := func(id int32) error {
 		for i, gk := range gens {
 			l, err := gk.step(id)
@@ -124,6 +91,55 @@ func (m *CondModel) SampleGuided(ctx context.Context, label int, opt SampleOptio
 		}
 	}
 	return out, nil
+}
+
+// guidedGens returns one generator per label a step needs (the label
+// alone without guidance), ready for steps tokens, and logits, where
+// logits[i] will hold the next token's logits under gens[i]'s label (with
+// guidance gens[k] is label k's generator; without, gens[0] is label's).
+// Each is fed the boundary, the prompt and every sampled token: the state
+// is carried, so a step costs the same at any position.
+func (m *CondModel) guidedGens(label, steps int, g float64) ([]*condGen, [][]float32, error) {
+	gens := m.stepGens[:0]
+	for k := range m.Config.Labels {
+		if k != label && g == 0 {
+			continue
+		}
+		gk, err := m.condGen(k, steps)
+		if err != nil {
+			return nil, nil, err
+		}
+		gens = append(gens, gk)
+	}
+	m.stepGens = gens
+	logits := m.stepLogits[:0]
+	for range gens {
+		logits = append(logits, nil)
+	}
+	m.stepLogits = logits
+	return gens, logits, nil
+}
+
+// checkSample validates SampleGuided's label, guidance and ids.
+func (m *CondModel) checkSample(label int, opt SampleOptions, g float64) error {
+	K, V := len(m.Config.Labels), m.Config.VocabSize
+	if label < 0 || label >= K {
+		return fmt.Errorf("lm: sample: label %d outside [0, %d)", label, K)
+	}
+	if !(g >= 0) || (g > 0 && K < 2) {
+		return fmt.Errorf("lm: sample: guidance %v needs g >= 0 and at least two labels", g)
+	}
+	for i, id := range opt.Prompt {
+		if id < 0 || int(id) >= V {
+			return fmt.Errorf("lm: sample: prompt id %d at position %d outside vocabulary [0, %d)", id, i, V)
+		}
+	}
+	for _, id := range opt.Ban {
+		if id < 0 || int(id) >= V {
+			return fmt.Errorf("lm: sample: banned id %d outside vocabulary [0, %d)", id, V)
+		}
+	}
+	return nil
 }
 
 // guide writes into cur the guided log-scores of the next token for label:
