@@ -391,7 +391,7 @@ func (m *Model) Forward(src, tgt [][]int32, backward bool) (Stats, error) {
 		return Stats{}, fmt.Errorf("seq2seq: %d sources for %d targets", len(src), len(tgt))
 	}
 	B := len(src)
-	Hd, E, V := m.Config.DecoderHidden, m.Config.Embed, m.Tgt.Len()
+	Hd, V := m.Config.DecoderHidden, m.Tgt.Len()
 	w := &m.work
 	w.s0 = xslices.Resize(w.s0, B*Hd)
 	var err error
@@ -399,6 +399,48 @@ func (m *Model) Forward(src, tgt [][]int32, backward bool) (Stats, error) {
 		return Stats{}, err
 	}
 	S := w.mem.S
+	T, err := m.targets(tgt)
+	if err != nil {
+		return Stats{}, err
+	}
+	if err := m.decode(B, S, T); err != nil {
+		return Stats{}, err
+	}
+	logits, err := m.out.Forward(w.o, T*B)
+	if err != nil {
+		return Stats{}, fmt.Errorf("seq2seq: output: %w", err)
+	}
+	var st Stats
+	for i, ok := range w.valid {
+		if ok && int32(tensor.Argmax(logits[i*V:(i+1)*V])) == w.yout[i] {
+			st.Correct++
+		}
+	}
+	var dl []float32
+	if backward {
+		w.dlogits = xslices.Resize(w.dlogits, T*B*V)
+		dl = w.dlogits
+	}
+	sum, n, err := nn.SoftmaxCrossEntropy(dl, logits, T*B, V, w.yout, nn.LossOptions{Reduction: nn.ReduceSum, Valid: w.valid})
+	if err != nil {
+		return Stats{}, fmt.Errorf("seq2seq: loss: %w", err)
+	}
+	st.Loss, st.Tokens = sum, n
+	if err := nn.CheckLoss(sum); err != nil {
+		return st, fmt.Errorf("seq2seq: %w", err)
+	}
+	if !backward {
+		return st, nil
+	}
+	tensor.Scale(1/float32(n), dl)
+	return st, m.backward(B, S, T)
+}
+
+// targets lays the targets out time-major [T, B]: decoder inputs w.yin
+// (<bos> then the tokens), outputs w.yout (the tokens then <eos>) and the
+// valid positions, and returns T, the longest target plus one.
+func (m *Model) targets(tgt [][]int32) (int, error) {
+	w, B, V := &m.work, len(tgt), m.Tgt.Len()
 	T := 0
 	for _, t := range tgt {
 		T = max(T, len(t)+1)
@@ -418,14 +460,24 @@ func (m *Model) Forward(src, tgt [][]int32, backward bool) (Stats, error) {
 				out = EosID
 			}
 			if out != PadID && (out < 0 || int(out) >= V) {
-				return Stats{}, fmt.Errorf("seq2seq: target id %d outside the vocabulary of %d", out, V)
+				return 0, fmt.Errorf("seq2seq: target id %d outside the vocabulary of %d", out, V)
 			}
 			w.yin[t*B+b], w.yout[t*B+b], w.valid[t*B+b] = in, out, t <= len(y)
 		}
 	}
+	return T, nil
+}
+
+// decode runs the decoder with teacher forcing over the T steps of w.yin
+// from the state w.s0, attending over the S encoder outputs in w.mem, and
+// fills w.o [T, B, OutIn], the output layer's inputs, keeping every step's
+// record for backward.
+func (m *Model) decode(B, S, T int) error {
+	w := &m.work
+	Hd, E := m.Config.DecoderHidden, m.Config.Embed
 	demb, err := m.tgtEmb.Forward(w.yin)
 	if err != nil {
-		return Stats{}, fmt.Errorf("seq2seq: target: %w", err)
+		return fmt.Errorf("seq2seq: target: %w", err)
 	}
 	if w.cap[0] < B || w.cap[1] < S || w.cap[2] < T {
 		w.cap = [3]int{max(w.cap[0], B), max(w.cap[1], S), max(w.cap[2], T)}
@@ -468,34 +520,7 @@ func (m *Model) Forward(src, tgt [][]int32, backward bool) (Stats, error) {
 		}
 		hPrev, cPrev = cs.h, cs.c
 	}
-	logits, err := m.out.Forward(w.o, T*B)
-	if err != nil {
-		return Stats{}, fmt.Errorf("seq2seq: output: %w", err)
-	}
-	var st Stats
-	for i, ok := range w.valid {
-		if ok && int32(tensor.Argmax(logits[i*V:(i+1)*V])) == w.yout[i] {
-			st.Correct++
-		}
-	}
-	var dl []float32
-	if backward {
-		w.dlogits = xslices.Resize(w.dlogits, T*B*V)
-		dl = w.dlogits
-	}
-	sum, n, err := nn.SoftmaxCrossEntropy(dl, logits, T*B, V, w.yout, nn.LossOptions{Reduction: nn.ReduceSum, Valid: w.valid})
-	if err != nil {
-		return Stats{}, fmt.Errorf("seq2seq: loss: %w", err)
-	}
-	st.Loss, st.Tokens = sum, n
-	if err := nn.CheckLoss(sum); err != nil {
-		return st, fmt.Errorf("seq2seq: %w", err)
-	}
-	if !backward {
-		return st, nil
-	}
-	tensor.Scale(1/float32(n), dl)
-	return st, m.backward(B, S, T)
+	return nil
 }
 
 // trimStep re-slices a step record made for a larger batch to b rows.
