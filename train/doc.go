@@ -57,4 +57,14 @@
 // Step) is where training stands; Eval is an evaluation's result, with
 // Loss, Score (higher is better: -loss, accuracy, F1, exact match) and named
 // Metrics; Result is what a Run returns; New builds, Resume reopens.
+//
+// The encoder-decoder follows the task packages' words: seq2seq.New builds
+// a Model, Load reads one, NewTrainer starts and Resume continues a
+// Trainer. The label-conditioned language model lives in package lm with
+// the prefix Cond, since lm's New and Trainer are the plain model's:
+// NewCond, LoadCond, CondTrainer, NewCondTrainer, ResumeCond, CondData,
+// CondTrainConfig. Every trainer has Pos (not Position), Loop, Save and
+// Run(ctx, progress func(Event)); per-epoch reports are the loop's
+// EpochEvent and EvalEvent (no EpochMetrics or CondEpoch); MaxSteps is the
+// step budget of every TrainConfig.
 package train
