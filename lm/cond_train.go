@@ -240,7 +240,7 @@ func ResumeCond(dir string, trainD, valid CondData) (*CondTrainer, error) {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
 	if !ck.Has(CondTrainFile) {
-		return nil, fmt.Errorf("lm: %s is a conditional model without training state", dir)
+		return nil, fmt.Errorf("lm: %s is a conditional model without training state (or one written by an older version, which cannot be resumed; its model still loads)", dir)
 	}
 	var tc CondTrainConfig
 	if err := ck.ReadJSON(CondTrainFile, &tc); err != nil {

@@ -1,6 +1,7 @@
 package seq2seq
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
@@ -109,12 +110,20 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 // Config.Epochs, Steps, Patience, LRDecay and Clip before Run; the
 // architecture, Batch, Optimizer and Seed are the checkpoint's.
 func Resume(dir string, trainE, dev Encoded) (*Trainer, error) {
-	m, _, tc, err := load(dir)
+	m, ck, tc, err := load(dir)
 	if err != nil {
 		return nil, err
 	}
 	if tc == nil {
 		return nil, fmt.Errorf("seq2seq: %s is a model checkpoint without training state", dir)
+	}
+	if b, err := ck.ReadFile(checkpoint.StateFile); err == nil {
+		var probe struct {
+			Format string `json:"format"`
+		}
+		if json.Unmarshal(b, &probe) == nil && probe.Format == "recurrent-seq2seq-train-state" {
+			return nil, fmt.Errorf("seq2seq: %s holds the training state of an older version, which cannot be resumed; its model still loads (train anew to continue)", dir)
+		}
 	}
 	t, err := newTrainer(m, trainE, dev, *tc)
 	if err != nil {
