@@ -30,11 +30,7 @@ func (m *CondModel) forward(sents [][]int32, labels []int) ([]float32, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
-	if m.dropping() {
-		m.outMask, m.outDrop = xslices.Resize(m.outMask, len(out)), xslices.Resize(m.outDrop, len(out))
-		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.outMask, m.outDrop, out)
-		out = m.outDrop
-	}
+	out = m.dropout(&m.outMask, &m.outDrop, out)
 	logits, err := m.dec.Forward(out, T*B)
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
@@ -46,6 +42,18 @@ func (m *CondModel) forward(sents [][]int32, labels []int) ([]float32, error) {
 		}
 	}
 	return logits, nil
+}
+
+// dropout returns x with the model's dropout applied in training, the
+// mask and the result kept in *mask and *dst for backward (x itself when
+// not dropping).
+func (m *CondModel) dropout(mask, dst *[]float32, x []float32) []float32 {
+	if !m.dropping() {
+		return x
+	}
+	*mask, *dst = xslices.Resize(*mask, len(x)), xslices.Resize(*dst, len(x))
+	nn.DropoutWith(m.dropRand, m.Config.Dropout, *mask, *dst, x)
+	return *dst
 }
 
 // fill lays the batch out time-major: inputs m.x (<eos> then the tokens),
@@ -96,11 +104,7 @@ func (m *CondModel) inputs() ([]float32, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
-	if m.dropping() {
-		m.embMask, m.embDrop = xslices.Resize(m.embMask, len(e)), xslices.Resize(m.embDrop, len(e))
-		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.embMask, m.embDrop, e)
-		e = m.embDrop
-	}
+	e = m.dropout(&m.embMask, &m.embDrop, e)
 	if m.lab == nil {
 		return e, nil
 	}
