@@ -47,9 +47,9 @@ func loopTrainers() []loopTrainer {
 	}
 }
 
-// runSummary runs a training command with --json --quiet --threads 1 and
+// runLoopJSON runs a training command with --json --quiet --threads 1 and
 // decodes its summary.
-func runSummary(t *testing.T, args ...string) (loopSummary, error) {
+func runLoopJSON(t *testing.T, args ...string) (loopSummary, error) {
 	t.Helper()
 	out, err := runCLIIn(t, "", append(args, "--json", "--quiet", "--threads", "1")...)
 	var s loopSummary
@@ -76,28 +76,28 @@ func TestLoopTrainersCLI(t *testing.T) {
 			ck := filepath.Join(dir, "ck")
 			args := func(more ...string) []string { return append(append([]string(nil), base...), more...) }
 
-			s, err := runSummary(t, args("--out", ck, "--steps", "7")...)
+			s, err := runLoopJSON(t, args("--out", ck, "--steps", "7")...)
 			if err != nil || s.Steps != 7 || s.Stop != "steps" || s.Position.Epoch != 1 || s.Position.Batch != 3 {
 				t.Fatalf("--steps 7: %+v, %v; want 7 steps, stop steps, epoch 1 batch 3", s, err)
 			}
-			if _, err := runSummary(t, args("--out", ck, "--steps", "2")...); err == nil || !strings.Contains(err.Error(), "--overwrite") {
+			if _, err := runLoopJSON(t, args("--out", ck, "--steps", "2")...); err == nil || !strings.Contains(err.Error(), "--overwrite") {
 				t.Fatalf("training into an existing checkpoint: %v, want a refusal naming --overwrite", err)
 			}
-			s, err = runSummary(t, args("--out", ck, "--steps", "7", "--epochs", "1", "--overwrite")...)
+			s, err = runLoopJSON(t, args("--out", ck, "--steps", "7", "--epochs", "1", "--overwrite")...)
 			if err != nil || s.Steps != 4 || s.Stop != "epochs" {
 				t.Fatalf("--steps 7 --epochs 1 --overwrite: %+v, %v; want 4 steps, stop epochs", s, err)
 			}
-			s, err = runSummary(t, args("--out", ck, "--steps", "6", "--resume")...)
+			s, err = runLoopJSON(t, args("--out", ck, "--steps", "6", "--resume")...)
 			if err != nil || s.Steps != 6 || s.Stop != "steps" {
 				t.Fatalf("--resume --steps 6: %+v, %v", s, err)
 			}
-			if _, err := runSummary(t, args("--out", ck, "--resume", "--hidden", "8")...); err == nil ||
+			if _, err := runLoopJSON(t, args("--out", ck, "--resume", "--hidden", "8")...); err == nil ||
 				!strings.Contains(err.Error(), "--hidden 8 conflicts with the checkpoint's 4") {
 				t.Fatalf("--resume --hidden 8: %v, want a conflict naming --hidden", err)
 			}
 
 			bad := filepath.Join(dir, "diverged")
-			_, err = runSummary(t, args("--out", bad, "--optimizer", "sgd", "--lr", "1e6", "--clip", "0", "--epochs", "20")...)
+			_, err = runLoopJSON(t, args("--out", bad, "--optimizer", "sgd", "--lr", "1e6", "--clip", "0", "--epochs", "20")...)
 			if err == nil || !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "--lr") {
 				t.Fatalf("--lr 1e6: %v, want a divergence error", err)
 			}
