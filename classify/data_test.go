@@ -13,9 +13,9 @@ func TestReadFiles(t *testing.T) {
 		format Format
 		want   []Example
 	}{
-		{"tiny.tsv", TSV, []Example{{"the soup was lovely", "pos", 1}, {"a dull and tired plot", "neg", 2}, {"bright, warm acting", "pos", 4}}},
-		{"tiny.sst", SST, []Example{{"a warm , funny little film .", "1", 1}, {"the plot goes nowhere .", "0", 2}, {"sharp writing and good pacing", "1", 3}}},
-		{"tiny.csv", CSV, []Example{{"let us play ball", "1", 1}, {"I miss you so", "0", 2}, {"that food smells great", "4", 3}, {"we laughed, a lot", "2", 4}, {"this is awful", "3", 5}}},
+		{"tiny.tsv", TSV, []Example{{Text: "the soup was lovely", Label: "pos", Line: 1}, {Text: "a dull and tired plot", Label: "neg", Line: 2}, {Text: "bright, warm acting", Label: "pos", Line: 4}}},
+		{"tiny.sst", SST, []Example{{Text: "a warm , funny little film .", Label: "1", Line: 1}, {Text: "the plot goes nowhere .", Label: "0", Line: 2}, {Text: "sharp writing and good pacing", Label: "1", Line: 3}}},
+		{"tiny.csv", CSV, []Example{{Text: "let us play ball", Label: "1", Line: 1}, {Text: "I miss you so", Label: "0", Line: 2}, {Text: "that food smells great", Label: "4", Line: 3}, {Text: "we laughed, a lot", Label: "2", Line: 4}, {Text: "this is awful", Label: "3", Line: 5}}},
 	}
 	for _, c := range cases {
 		for _, f := range []Format{c.format, Auto} {
@@ -110,13 +110,13 @@ func TestLabelMap(t *testing.T) {
 	if !reflect.DeepEqual(str.Names, []string{"10", "neg", "pos"}) || str.Len() != 3 {
 		t.Errorf("string sort: %v", str.Names)
 	}
-	ex := []Example{{"a", "pos", 1}, {"b", "neg", 2}}
+	ex := []Example{{Text: "a", Label: "pos", Line: 1}, {Text: "b", Label: "neg", Line: 2}}
 	m := LabelMapOf(ex, FirstSeen)
 	ids, err := m.IDs(ex, "f")
 	if err != nil || !reflect.DeepEqual(ids, []int{0, 1}) {
 		t.Errorf("IDs: %v %v", ids, err)
 	}
-	if _, err := m.IDs([]Example{{"c", "meh", 7}}, "dev.tsv"); err == nil || !strings.Contains(err.Error(), "dev.tsv:7: unknown label \"meh\"") {
+	if _, err := m.IDs([]Example{{Text: "c", Label: "meh", Line: 7}}, "dev.tsv"); err == nil || !strings.Contains(err.Error(), "dev.tsv:7: unknown label \"meh\"") {
 		t.Errorf("unknown label err = %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package lm
 import (
 	"errors"
 	"fmt"
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"math"
 	"slices"
 
@@ -345,7 +346,7 @@ func (b *Batch) soloStepper(s *Stream) (*nn.Stepper, error) {
 	if s.table {
 		rows := src.emb
 		if src.D > 0 {
-			b.rows = growF32(b.rows, src.V*In)
+			b.rows = xslices.Resize(b.rows, src.V*In)
 			for i := range src.V {
 				b.input(b.rows[i*In:(i+1)*In], i, s.label)
 			}

@@ -3,6 +3,7 @@ package lm
 import (
 	"fmt"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/tensor"
 )
@@ -68,7 +69,7 @@ func (m *CondModel) condGen(label, steps int) (*condGen, error) {
 	if table {
 		rows = m.emb.Weight.Data // [V, E]
 		if D > 0 {
-			g.rows = growF32(g.rows, V*(E+D))
+			g.rows = xslices.Resize(g.rows, V*(E+D))
 			for i := range V {
 				copy(g.rows[i*(E+D):], rows[i*E:(i+1)*E])
 				copy(g.rows[i*(E+D)+E:(i+1)*(E+D)], g.x[E:])

@@ -13,6 +13,7 @@ import (
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 func condVocab(t testing.TB, toks ...string) *text.Vocab {
@@ -137,7 +138,7 @@ func TestCondLearnsLabel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := TrainCond(context.Background(), m, train, valid, CondTrainConfig{Epochs: 8, Batch: 16, LR: 1e-2, Clip: 5, Seed: 1}, nil, nil); err != nil {
+		if err := trainCond(m, train, valid, CondTrainConfig{Epochs: 8, Batch: 16, LR: 1e-2, Clip: 5, Seed: 1}); err != nil {
 			t.Fatal(err)
 		}
 		met, err := m.Evaluate(context.Background(), valid, 32)
@@ -257,7 +258,7 @@ func TestCondLabelBias(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := TrainCond(context.Background(), m, d, CondData{}, CondTrainConfig{Epochs: 10, Batch: 16, LR: 3e-2, Clip: 5, Seed: 1, Bucket: true}, nil, nil); err != nil {
+	if err := trainCond(m, d, CondData{}, CondTrainConfig{Epochs: 10, Batch: 16, LR: 3e-2, Clip: 5, Seed: 1, Bucket: true}); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "m")
@@ -371,7 +372,14 @@ func TestCondBatches(t *testing.T) {
 	}
 	pad := map[bool]int{}
 	for _, bucket := range []bool{false, true} {
-		bs := condBatches(rand.New(rand.NewPCG(7, 1)), sents, 16, bucket)
+		task := &condTask{cfg: &CondTrainConfig{Batch: 16, Seed: 7, Bucket: bucket}, lengths: make([]int, len(sents))}
+		for i, s := range sents {
+			task.lengths[i] = len(s)
+		}
+		if _, err := task.Epoch(0); err != nil {
+			t.Fatal(err)
+		}
+		bs := task.batches
 		seen := make([]int, len(sents))
 		for _, b := range bs {
 			if len(b) == 0 || len(b) > 16 {
@@ -427,7 +435,7 @@ func testCondResume(t *testing.T, dropout float64, layers int, seed uint64) {
 		}
 		return d
 	}
-	train, valid := gen(300), gen(60)
+	trainD, valid := gen(300), gen(60)
 	cfg := CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 6, Hidden: 8, Layers: layers, Labels: []string{"pos", "neg"},
 		Condition: CondBoth, LabelDim: 2, LabelBias: true, Dropout: dropout}
 	tc := CondTrainConfig{Epochs: 6, Batch: 16, LR: 1e-1, Clip: 5, Seed: seed, Bucket: true, Discriminative: 0.1}
@@ -436,61 +444,69 @@ func testCondResume(t *testing.T, dropout float64, layers int, seed uint64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr, err := NewCondTrainer(m, train, valid, tc)
+		tr, err := NewCondTrainer(m, trainD, valid, tc)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return tr
 	}
 	ctx := context.Background()
+	// Every epoch's parameters and validation, straight and resumed.
+	type epoch struct {
+		params [][]float32
+		eval   *train.Eval
+	}
+	record := func(tr **CondTrainer, to *[]epoch) func(train.Event) {
+		return func(e train.Event) {
+			if ep, ok := e.(train.EpochEvent); ok {
+				*to = append(*to, epoch{nn.Snapshot((*tr).Model.Params(), nil), ep.Eval})
+			}
+		}
+	}
 	straight := newTrainer()
-	var last [][]float32
-	if err := straight.Run(ctx, nil, func(CondEpoch) error {
-		last = nn.Snapshot(straight.Model.Params(), nil)
-		return nil
-	}); err != nil {
+	var h1, h2 []epoch
+	if _, err := straight.Run(ctx, record(&straight, &h1)); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "ck")
 	first := newTrainer()
+	first.Dir = dir
 	first.Config.Epochs = 3
-	if err := first.Run(ctx, nil, func(CondEpoch) error { return first.Save(dir) }); err != nil {
+	if _, err := first.Run(ctx, record(&first, &h2)); err != nil {
 		t.Fatal(err)
 	}
-	res, err := ResumeCond(dir, train, valid)
+	res, err := ResumeCond(dir, trainD, valid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Epoch() != 3 || len(res.History()) != 3 {
-		t.Fatalf("resumed at epoch %d with %d history entries", res.Epoch(), len(res.History()))
+	if res.Pos().Epoch != 3 || len(res.Loop().History()) != 3 {
+		t.Fatalf("resumed at %+v with %d evaluations", res.Pos(), len(res.Loop().History()))
 	}
 	res.Config.Epochs = 6
-	var resLast [][]float32
-	if err := res.Run(ctx, nil, func(CondEpoch) error {
-		resLast = nn.Snapshot(res.Model.Params(), nil)
-		return res.Save(dir)
-	}); err != nil {
+	if _, err := res.Run(ctx, record(&res, &h2)); err != nil {
 		t.Fatal(err)
 	}
+	if len(h1) != 6 || len(h2) != 6 {
+		t.Fatalf("%d epochs straight, %d resumed", len(h1), len(h2))
+	}
 	for i, p := range straight.Model.Params() {
-		if !slices.Equal(last[i], resLast[i]) {
+		if !slices.Equal(h1[5].params[i], h2[5].params[i]) {
 			t.Fatalf("%s: resumed training reached other parameters", p.Name)
 		}
 		if !slices.Equal(p.Data, res.Model.Params()[i].Data) {
 			t.Fatalf("%s: the best model differs after resuming", p.Name)
 		}
 	}
-	h1, h2 := straight.History(), res.History()
 	best := 0
 	for i := range h1 {
-		if h1[i].ValidLoss != h2[i].ValidLoss || h1[i].BestSoFar != h2[i].BestSoFar {
-			t.Fatalf("epoch %d: %+v straight, %+v resumed", i+1, h1[i], h2[i])
+		if h1[i].eval.Loss != h2[i].eval.Loss {
+			t.Fatalf("epoch %d: %+v straight, %+v resumed", i+1, h1[i].eval, h2[i].eval)
 		}
-		if h1[i].BestSoFar {
+		if h1[i].eval.Loss < h1[best].eval.Loss {
 			best = i
 		}
 	}
-	t.Logf("best epoch %d of %+v", best+1, h1)
+	t.Logf("best epoch %d", best+1)
 	if best == len(h1)-1 {
 		t.Fatal("the last epoch is the best, so the test cannot tell the best model from the last")
 	}
@@ -502,10 +518,20 @@ func testCondResume(t *testing.T, dropout float64, layers int, seed uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(met.Loss-h1[best].ValidLoss) > 1e-9 {
-		t.Errorf("saved model's valid loss %v, best epoch %d had %v", met.Loss, best+1, h1[best].ValidLoss)
+	if math.Abs(met.Loss-h1[best].eval.Loss) > 1e-9 {
+		t.Errorf("saved model's valid loss %v, best epoch %d had %v", met.Loss, best+1, h1[best].eval.Loss)
 	}
 	if _, err := ResumeCond(dir, gen(300), valid); err == nil || !strings.Contains(err.Error(), "differ") {
 		t.Errorf("resume on other data: %v", err)
 	}
+}
+
+// trainCond trains m without a checkpoint directory.
+func trainCond(m *CondModel, trainD, valid CondData, cfg CondTrainConfig) error {
+	tr, err := NewCondTrainer(m, trainD, valid, cfg)
+	if err != nil {
+		return err
+	}
+	_, err = tr.Run(context.Background(), nil)
+	return err
 }

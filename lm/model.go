@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 )
@@ -206,13 +207,7 @@ func New(cfg Config, v *text.Vocab, seed uint64) (*Model, error) {
 func (m *Model) Params() []*nn.Param { return m.params }
 
 // NumParams returns the number of trainable scalars.
-func (m *Model) NumParams() int {
-	n := 0
-	for _, p := range m.params {
-		n += p.Size()
-	}
-	return n
-}
+func (m *Model) NumParams() int { return nn.CountParams(m.params) }
 
 // SetTraining switches dropout on or off.
 func (m *Model) SetTraining(on bool) {
@@ -251,26 +246,6 @@ func (m *Model) reseed(step uint64) {
 	m.dropPCG.Seed(m.dropSeed^0xc2b2ae3d27d4eb4f, step)
 }
 
-// dropout writes x*mask into dst with a fresh mask (inverted dropout).
-func (m *Model) dropout(mask, dst, x []float32) {
-	p := m.Config.Dropout
-	keep := float32(1 / (1 - p))
-	for i, v := range x {
-		if m.dropRand.Float64() < p {
-			mask[i], dst[i] = 0, 0
-		} else {
-			mask[i], dst[i] = keep, v*keep
-		}
-	}
-}
-
-func grow(buf []float32, n int) []float32 {
-	if cap(buf) < n {
-		return make([]float32, n)
-	}
-	return buf[:n]
-}
-
 // forward runs chunk x [T*B] (rows of the given lengths, nil: all T) from
 // state st (updated to the final state) and returns the logits [T*B, V];
 // with an adaptive softmax they are its log-probabilities, which
@@ -281,7 +256,7 @@ func (m *Model) forward(x []int32, T, B int, lengths []int, st *State) ([]float3
 		return nil, err
 	}
 	if m.Adaptive != nil {
-		m.logProb = grow(m.logProb, T*B*m.Config.VocabSize)
+		m.logProb = xslices.Resize(m.logProb, T*B*m.Config.VocabSize)
 		if err := m.Adaptive.LogProb(m.logProb, out, T*B, &m.adaptScratch); err != nil {
 			return nil, fmt.Errorf("lm: %w", err)
 		}
@@ -310,9 +285,9 @@ func (m *Model) hidden(x []int32, T, B int, lengths []int, st *State) ([]float32
 	}
 	drop := m.training && m.Config.Dropout > 0
 	if drop {
-		m.embMask = grow(m.embMask, len(emb))
-		m.embDrop = grow(m.embDrop, len(emb))
-		m.dropout(m.embMask, m.embDrop, emb)
+		m.embMask = xslices.Resize(m.embMask, len(emb))
+		m.embDrop = xslices.Resize(m.embDrop, len(emb))
+		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.embMask, m.embDrop, emb)
 		emb = m.embDrop
 	}
 	out, hN, cN, err := m.RNN.Forward(emb, T, B, lengths, st.H, st.C)
@@ -324,9 +299,9 @@ func (m *Model) hidden(x []int32, T, B int, lengths []int, st *State) ([]float32
 		copy(st.C, cN)
 	}
 	if drop {
-		m.outMask = grow(m.outMask, len(out))
-		m.outDrop = grow(m.outDrop, len(out))
-		m.dropout(m.outMask, m.outDrop, out)
+		m.outMask = xslices.Resize(m.outMask, len(out))
+		m.outDrop = xslices.Resize(m.outDrop, len(out))
+		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.outMask, m.outDrop, out)
 		out = m.outDrop
 	}
 	return out, nil
@@ -356,7 +331,7 @@ func (m *Model) backwardHidden(dOut []float32) error {
 		return fmt.Errorf("lm: %w", err)
 	}
 	if m.training && m.Config.Dropout > 0 {
-		m.dEmb = grow(m.dEmb, len(dx))
+		m.dEmb = xslices.Resize(m.dEmb, len(dx))
 		for i, k := range m.embMask {
 			m.dEmb[i] = dx[i] * k
 		}
@@ -385,7 +360,7 @@ func (m *Model) TrainChunk(x, y []int32, T, B int, st *State, step uint64) (floa
 		return 0, err
 	}
 	V := m.Config.VocabSize
-	m.dLogits = grow(m.dLogits, T*B*V)
+	m.dLogits = xslices.Resize(m.dLogits, T*B*V)
 	loss, _, err := nn.SoftmaxCrossEntropy(m.dLogits, logits, T*B, V, y[:T*B], nn.LossOptions{})
 	if err != nil {
 		return 0, fmt.Errorf("lm: %w", err)

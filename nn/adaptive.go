@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/tensor"
 )
 
@@ -136,9 +137,9 @@ func (a *AdaptiveSoftmax) Forward(x []float32, n int, targets []int32, opt LossO
 		return nil, 0, 0, err
 	}
 	a.n = n
-	a.counted = ensureLen(a.counted, n)
-	a.headIdx = ensureLen(a.headIdx, n)
-	a.logp = ensureLen(a.logp, n)
+	a.counted = xslices.Resize(a.counted, n)
+	a.headIdx = xslices.Resize(a.headIdx, n)
+	a.logp = xslices.Resize(a.logp, n)
 	short := a.Shortlist()
 	for k := range a.Tail {
 		a.Tail[k].rows, a.Tail[k].rel = a.Tail[k].rows[:0], a.Tail[k].rel[:0]
@@ -171,7 +172,7 @@ func (a *AdaptiveSoftmax) Forward(x []float32, n int, targets []int32, opt LossO
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	a.headLP = ensureLen(a.headLP, n*hs)
+	a.headLP = xslices.Resize(a.headLP, n*hs)
 	for i := 0; i < n; i++ {
 		tensor.LogSoftmax(a.headLP[i*hs:(i+1)*hs], h[i*hs:(i+1)*hs])
 	}
@@ -191,7 +192,7 @@ func (a *AdaptiveSoftmax) Forward(x []float32, n int, targets []int32, opt LossO
 		if m == 0 {
 			continue
 		}
-		c.x = ensureLen(c.x, m*a.In)
+		c.x = xslices.Resize(c.x, m*a.In)
 		for j, r := range c.rows {
 			copy(c.x[j*a.In:(j+1)*a.In], x[int(r)*a.In:(int(r)+1)*a.In])
 		}
@@ -204,7 +205,7 @@ func (a *AdaptiveSoftmax) Forward(x []float32, n int, targets []int32, opt LossO
 			return nil, 0, 0, err
 		}
 		osz := c.Hi - c.Lo
-		c.lp = ensureLen(c.lp, m*osz)
+		c.lp = xslices.Resize(c.lp, m*osz)
 		for j, r := range c.rows {
 			tensor.LogSoftmax(c.lp[j*osz:(j+1)*osz], s[j*osz:(j+1)*osz])
 			a.logp[r] += c.lp[j*osz+int(c.rel[j])]
@@ -237,7 +238,7 @@ func (a *AdaptiveSoftmax) Backward() ([]float32, error) {
 		return nil, fmt.Errorf("nn: AdaptiveSoftmax.Backward without a Forward")
 	}
 	// dHead = scale * (softmax(head) - onehot(headIdx)) on counted rows.
-	a.dHead = ensureLen(a.dHead, n*hs)
+	a.dHead = xslices.Resize(a.dHead, n*hs)
 	for i := 0; i < n; i++ {
 		d := a.dHead[i*hs : (i+1)*hs]
 		if !a.counted[i] {
@@ -252,7 +253,7 @@ func (a *AdaptiveSoftmax) Backward() ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.dx = ensureLen(a.dx, n*a.In)
+	a.dx = xslices.Resize(a.dx, n*a.In)
 	copy(a.dx, dx)
 	for k := range a.Tail {
 		c := &a.Tail[k]
@@ -261,7 +262,7 @@ func (a *AdaptiveSoftmax) Backward() ([]float32, error) {
 			continue
 		}
 		osz := c.Hi - c.Lo
-		c.d = ensureLen(c.d, m*osz)
+		c.d = xslices.Resize(c.d, m*osz)
 		for j := range c.rows {
 			d := c.d[j*osz : (j+1)*osz]
 			tensor.Exp(d, c.lp[j*osz:(j+1)*osz])
@@ -302,7 +303,7 @@ func (a *AdaptiveSoftmax) LogProb(dst, x []float32, n int, s *AdaptiveScratch) e
 		s = new(AdaptiveScratch)
 	}
 	hs, short := a.headSize(), a.Shortlist()
-	s.head = ensureLen(s.head, n*hs)
+	s.head = xslices.Resize(s.head, n*hs)
 	linearInto(s.head, x, n, a.Head)
 	for i := 0; i < n; i++ {
 		row := s.head[i*hs : (i+1)*hs]
@@ -312,8 +313,8 @@ func (a *AdaptiveSoftmax) LogProb(dst, x []float32, n int, s *AdaptiveScratch) e
 	for k := range a.Tail {
 		c := &a.Tail[k]
 		osz := c.Hi - c.Lo
-		s.proj = ensureLen(s.proj, n*c.Proj.Out)
-		s.out = ensureLen(s.out, n*osz)
+		s.proj = xslices.Resize(s.proj, n*c.Proj.Out)
+		s.out = xslices.Resize(s.out, n*osz)
 		linearInto(s.proj, x, n, c.Proj)
 		linearInto(s.out, s.proj, n, c.Out)
 		for i := 0; i < n; i++ {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/tensor"
 )
 
@@ -41,7 +42,7 @@ func (d *Dropout) active() bool { return d.Training && d.P > 0 }
 
 // Sample draws a fresh mask of m elements.
 func (d *Dropout) Sample(m int) {
-	d.mask = ensureLen(d.mask, m)
+	d.mask = xslices.Resize(d.mask, m)
 	keep := float32(1 / (1 - d.P))
 	// Each 64-bit draw gives two 32-bit uniforms; an element is dropped
 	// when its uniform is below P * 2^32.
@@ -86,7 +87,7 @@ func (d *Dropout) Forward(x []float32) []float32 {
 		return x
 	}
 	d.Sample(len(x))
-	d.out = ensureLen(d.out, len(x))
+	d.out = xslices.Resize(d.out, len(x))
 	_ = d.Apply(d.out, x) // lengths match by construction
 	return d.out
 }
@@ -97,7 +98,7 @@ func (d *Dropout) Backward(dy []float32) ([]float32, error) {
 	if !d.active() {
 		return dy, nil
 	}
-	d.dx = ensureLen(d.dx, len(dy))
+	d.dx = xslices.Resize(d.dx, len(dy))
 	if err := d.Apply(d.dx, dy); err != nil {
 		return nil, fmt.Errorf("nn: Dropout.Backward: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/tensor"
 )
 
@@ -75,7 +76,7 @@ func (e *Embedding) ForwardInt(ids []int) ([]float32, error) {
 // gather copies the rows of e.ids into the output buffer.
 func (e *Embedding) gather() []float32 {
 	d := e.Dim
-	e.out = ensureLen(e.out, len(e.ids)*d)
+	e.out = xslices.Resize(e.out, len(e.ids)*d)
 	for i, id := range e.ids {
 		copy(e.out[i*d:(i+1)*d], e.Weight.Data[int(id)*d:(int(id)+1)*d]) // out[i,:] = W[id,:]
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/tensor"
 )
 
@@ -61,7 +62,7 @@ func (l *Linear) Forward(x []float32, n int) ([]float32, error) {
 		return nil, fmt.Errorf("nn: Linear.Forward: input has %d values, want %d rows x %d = %d", len(x), n, l.In, n*l.In)
 	}
 	l.x, l.n = x, n
-	l.y = ensureLen(l.y, n*l.Out)
+	l.y = xslices.Resize(l.y, n*l.Out)
 	beta := float32(0)
 	if l.Bias != nil {
 		for i := 0; i < n; i++ {
@@ -81,7 +82,7 @@ func (l *Linear) Backward(dy []float32) ([]float32, error) {
 	if err := l.BackwardParams(dy); err != nil {
 		return nil, err
 	}
-	l.dx = ensureLen(l.dx, l.n*l.In)
+	l.dx = xslices.Resize(l.dx, l.n*l.In)
 	// dx[n,In] = dy[n,Out] · W[Out,In]
 	tensor.Sgemm(false, false, l.n, l.In, l.Out, 1, dy, l.Out, l.Weight.Data, l.In, 0, l.dx, l.In)
 	return l.dx, nil
@@ -102,13 +103,4 @@ func (l *Linear) BackwardParams(dy []float32) error {
 		}
 	}
 	return nil
-}
-
-// ensureLen returns buf resliced to n elements, reallocating only when its
-// capacity is too small. Contents are unspecified.
-func ensureLen[T any](buf []T, n int) []T {
-	if cap(buf) < n {
-		return make([]T, n)
-	}
-	return buf[:n]
 }

@@ -27,6 +27,15 @@ func NewParam(name string, shape ...int) *Param {
 // Size returns the number of elements.
 func (p *Param) Size() int { return len(p.Data) }
 
+// CountParams returns the number of scalars in ps.
+func CountParams(ps []*Param) int {
+	n := 0
+	for _, p := range ps {
+		n += p.Size()
+	}
+	return n
+}
+
 // ZeroGrad clears the gradient.
 func (p *Param) ZeroGrad() { clear(p.Grad) }
 

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sync"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/tensor"
 )
 
@@ -187,18 +188,10 @@ func (r *RNN) SetInputGrad(on bool) { r.noInGrad = !on }
 // run in two goroutines (the default).
 func (r *RNN) SetParallel(on bool) { r.parallel = on }
 
-// grow returns s resized to n elements, reallocating only when it is too small.
-func grow(s []float32, n int) []float32 {
-	if cap(s) < n {
-		return make([]float32, n)
-	}
-	return s[:n]
-}
-
 // alloc sizes the working memory for (T, B).
 func (r *RNN) alloc(T, B int) {
 	L, D, H, GH := r.cfg.NumLayers, r.d, r.h, r.g*r.h
-	r.x = grow(r.x, T*B*r.cfg.InputSize)
+	r.x = xslices.Resize(r.x, T*B*r.cfg.InputSize)
 	if len(r.outs) != L {
 		r.outs = make([][]float32, L)
 		r.masks = make([][]float32, L-1)
@@ -206,22 +199,22 @@ func (r *RNN) alloc(T, B int) {
 		r.dropped = make([][]float32, L-1)
 	}
 	for l := range r.outs {
-		r.outs[l] = grow(r.outs[l], T*B*D*H)
+		r.outs[l] = xslices.Resize(r.outs[l], T*B*D*H)
 	}
-	r.hN = grow(r.hN, L*D*B*H)
+	r.hN = xslices.Resize(r.hN, L*D*B*H)
 	if r.cell == CellLSTM {
-		r.cN = grow(r.cN, L*D*B*H)
+		r.cN = xslices.Resize(r.cN, L*D*B*H)
 	}
 	for _, d := range r.dirs {
-		d.a = grow(d.a, T*B*GH)
-		d.hs = grow(d.hs, (T+1)*B*H)
-		d.hw = grow(d.hw, B*GH)
+		d.a = xslices.Resize(d.a, T*B*GH)
+		d.hs = xslices.Resize(d.hs, (T+1)*B*H)
+		d.hw = xslices.Resize(d.hw, B*GH)
 		switch r.cell {
 		case CellLSTM:
-			d.cs = grow(d.cs, (T+1)*B*H)
-			d.aux = grow(d.aux, T*B*H)
+			d.cs = xslices.Resize(d.cs, (T+1)*B*H)
+			d.aux = xslices.Resize(d.aux, T*B*H)
 		case CellGRU, CellGRUCho:
-			d.aux = grow(d.aux, T*B*H)
+			d.aux = xslices.Resize(d.aux, T*B*H)
 		}
 	}
 }
@@ -299,8 +292,8 @@ func (r *RNN) Forward(x []float32, T, B int, lengths []int, h0, c0 []float32) (o
 		in = out
 		if l < L-1 {
 			if r.training && r.cfg.Dropout > 0 {
-				r.masks[l] = grow(r.masks[l], len(out))
-				r.dropped[l] = grow(r.dropped[l], len(out))
+				r.masks[l] = xslices.Resize(r.masks[l], len(out))
+				r.dropped[l] = xslices.Resize(r.dropped[l], len(out))
 				scale := 1 / (1 - r.cfg.Dropout)
 				p := float64(r.cfg.Dropout)
 				m, dr := r.masks[l], r.dropped[l]

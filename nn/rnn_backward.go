@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/tensor"
 )
 
@@ -35,29 +36,29 @@ func (r *RNN) Backward(dOut, dhN, dcN []float32) (dx, dh0, dc0 []float32, err er
 	case dcN != nil && len(dcN) != ns:
 		return nil, nil, nil, fmt.Errorf("nn: RNN.Backward: dcN has %d values, want [%d, %d, %d] = %d", len(dcN), L*D, B, H, ns)
 	}
-	r.dx = grow(r.dx, T*B*I)
-	r.dh0 = grow(r.dh0, ns)
+	r.dx = xslices.Resize(r.dx, T*B*I)
+	r.dh0 = xslices.Resize(r.dh0, ns)
 	if r.cell == CellLSTM {
-		r.dc0 = grow(r.dc0, ns)
+		r.dc0 = xslices.Resize(r.dc0, ns)
 	}
 	if L > 1 {
-		r.dIn = grow(r.dIn, T*B*D*H)
-		r.dOutBuf = grow(r.dOutBuf, T*B*D*H)
+		r.dIn = xslices.Resize(r.dIn, T*B*D*H)
+		r.dOutBuf = xslices.Resize(r.dOutBuf, T*B*D*H)
 	}
 	for _, dir := range r.dirs {
-		dir.dg = grow(dir.dg, T*B*GH)
+		dir.dg = xslices.Resize(dir.dg, T*B*GH)
 		if r.cell == CellGRU {
-			dir.dgh = grow(dir.dgh, T*B*GH)
+			dir.dgh = xslices.Resize(dir.dgh, T*B*GH)
 		} else {
 			dir.dgh = dir.dg
 		}
-		dir.dh = grow(dir.dh, B*H)
-		dir.dhp = grow(dir.dhp, B*H)
+		dir.dh = xslices.Resize(dir.dh, B*H)
+		dir.dhp = xslices.Resize(dir.dhp, B*H)
 		if r.cell == CellLSTM {
-			dir.dc = grow(dir.dc, B*H)
+			dir.dc = xslices.Resize(dir.dc, B*H)
 		}
 		if r.cell == CellGRUCho {
-			dir.drh = grow(dir.drh, B*H)
+			dir.drh = xslices.Resize(dir.drh, B*H)
 		}
 	}
 	gOut := dOut // gradient of the current layer's output (nil: zero)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/tensor"
 )
 
@@ -167,7 +168,7 @@ func (s *Stepper) SetInputTable(table []float32, n int) error {
 		return nil
 	}
 	GH := s.r.g * s.nh
-	s.table = grow(s.table, n*GH)
+	s.table = xslices.Resize(s.table, n*GH)
 	s.tableN = n
 	tensor.Sgemm(false, true, n, GH, s.ni, 1, table, s.ni, dir.wih.Data, s.ni, 0, s.table, GH)
 	if bih != nil {

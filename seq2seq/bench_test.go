@@ -19,7 +19,7 @@ func benchModel(b *testing.B, attn string) (*Model, Encoded) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := NewModel(Config{Attention: attn}, src, tgt, 1)
+	m, err := New(Config{Attention: attn}, src, tgt, 1)
 	if err != nil {
 		b.Fatal(err)
 	}

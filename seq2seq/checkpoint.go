@@ -1,23 +1,19 @@
 package seq2seq
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
-	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 // Files of a translation checkpoint besides checkpoint's conventional ones.
 const (
 	SourceVocabFile = "source_vocab.json"
 	TargetVocabFile = "target_vocab.json"
-	// LastFile holds the parameters training reached (model.safetensors
-	// holds the best epoch's on dev), for Resume.
-	LastFile = "last.safetensors"
 )
-
-const trainStateFormat = "recurrent-seq2seq-train-state"
 
 // fileConfig is config.json.
 type fileConfig struct {
@@ -25,36 +21,20 @@ type fileConfig struct {
 	Train *TrainConfig `json:"train,omitempty"`
 }
 
-// trainState is state.json.
-type trainState struct {
-	Format    string         `json:"format"`
-	Position  Position       `json:"position"`
-	LR        float64        `json:"lr"`
-	History   []EpochMetrics `json:"history"`
-	Best      *EpochMetrics  `json:"best_dev,omitempty"`
-	Bad       int            `json:"epochs_without_improvement"`
-	Stopped   bool           `json:"stopped"`
-	TrainN    int            `json:"train_pairs"`
-	TrainHash uint64         `json:"train_hash"`
-	DevN      int            `json:"dev_pairs"`
-	DevHash   uint64         `json:"dev_hash"`
-}
-
-// files are the model's checkpoint files with params (m.params or a
-// snapshot of them under their names) as model.safetensors.
-func (m *Model) files(train *TrainConfig, params []*nn.Param) []checkpoint.File {
+// files are the model's checkpoint files besides the weights.
+func (m *Model) files(train *TrainConfig) []checkpoint.File {
 	return []checkpoint.File{
 		checkpoint.JSONFile(checkpoint.ConfigFile, fileConfig{Model: m.Config, Train: train}),
 		checkpoint.JSONFile(SourceVocabFile, m.Src),
 		checkpoint.JSONFile(TargetVocabFile, m.Tgt),
-		checkpoint.ParamsFile(checkpoint.ModelFile, params, map[string]string{"format": "pt", "model": "recurrent-seq2seq"}),
 	}
 }
 
 // Save writes the model (config.json, the two vocabularies and
 // model.safetensors) as the checkpoint directory dir, atomically.
 func (m *Model) Save(dir string) error {
-	if err := checkpoint.Save(dir, m.files(nil, m.params)...); err != nil {
+	files := append(m.files(nil), checkpoint.ParamsFile(checkpoint.ModelFile, m.params, map[string]string{"format": "pt", "model": "recurrent-seq2seq"}))
+	if err := checkpoint.Save(dir, files...); err != nil {
 		return fmt.Errorf("seq2seq: save %s: %w", dir, err)
 	}
 	return nil
@@ -114,7 +94,7 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	m, err := NewModel(fc.Model, src, tgt, 0)
+	m, err := New(fc.Model, src, tgt, 0)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%w (in %s)", err, ck.Path(checkpoint.ConfigFile))
 	}
@@ -124,73 +104,34 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	return m, ck, fc.Train, nil
 }
 
-// Save writes a complete training checkpoint to dir: the model files with
-// the best epoch's parameters on dev in model.safetensors (the current ones
-// before the first evaluation or without dev data), the current parameters
-// (last.safetensors), the optimizer state and the position, so Resume
-// continues exactly.
-func (t *Trainer) Save(dir string) error {
-	cfg := t.Config
-	ts, meta, err := checkpoint.OptimizerTensors(t.opt)
-	if err != nil {
-		return fmt.Errorf("seq2seq: save %s: %w", dir, err)
-	}
-	st := trainState{Format: trainStateFormat, Position: t.pos, LR: t.opt.LR(), History: t.history,
-		Best: t.best, Bad: t.early.Bad, Stopped: t.early.Stopped,
-		TrainN: len(t.train.Src), TrainHash: t.train.hash(), DevN: len(t.dev.Src), DevHash: t.dev.hash()}
-	files := append(t.Model.files(&cfg, t.early.BestParams(t.Model.params)),
-		checkpoint.ParamsFile(LastFile, t.Model.params, nil),
-		checkpoint.TensorsFile(checkpoint.OptimizerFile, ts, meta),
-		checkpoint.JSONFile(checkpoint.StateFile, st))
-	if err := checkpoint.Save(dir, files...); err != nil {
-		return fmt.Errorf("seq2seq: save %s: %w", dir, err)
-	}
-	return nil
-}
-
-// Resume reopens a training checkpoint written by Trainer.Save for the
-// same train and dev data (checked by size and hash). The caller may raise
-// Config.Epochs before Run.
-func Resume(dir string, train, dev Encoded) (*Trainer, error) {
+// Resume reopens a training checkpoint written by a Trainer for the same
+// train and dev data (checked by size and hash) and returns a trainer that
+// continues exactly where the saved one stopped. The caller may change
+// Config.Epochs, Steps, Patience, LRDecay and Clip before Run; the
+// architecture, Batch, Optimizer and Seed are the checkpoint's.
+func Resume(dir string, trainE, dev Encoded) (*Trainer, error) {
 	m, ck, tc, err := load(dir)
 	if err != nil {
 		return nil, err
 	}
-	if tc == nil || !ck.Has(checkpoint.StateFile) {
+	if tc == nil {
 		return nil, fmt.Errorf("seq2seq: %s is a model checkpoint without training state", dir)
 	}
-	var st trainState
-	if err := ck.ReadJSON(checkpoint.StateFile, &st); err != nil {
-		return nil, fmt.Errorf("seq2seq: %w", err)
-	}
-	if st.Format != trainStateFormat {
-		return nil, fmt.Errorf("seq2seq: %s: format %q, want %q", ck.Path(checkpoint.StateFile), st.Format, trainStateFormat)
-	}
-	if st.TrainN != len(train.Src) || st.TrainHash != train.hash() {
-		return nil, fmt.Errorf("seq2seq: resume %s: the training pairs differ from the checkpoint's (%d pairs then, %d now)", dir, st.TrainN, len(train.Src))
-	}
-	if st.DevN != len(dev.Src) || st.DevHash != dev.hash() {
-		return nil, fmt.Errorf("seq2seq: resume %s: the dev pairs differ from the checkpoint's (%d pairs then, %d now)", dir, st.DevN, len(dev.Src))
-	}
-	var best [][]float32
-	if ck.Has(LastFile) { // model.safetensors holds the best epoch's parameters
-		if st.Best != nil {
-			best = nn.Snapshot(m.params, nil)
+	if b, err := ck.ReadFile(checkpoint.StateFile); err == nil {
+		var probe struct {
+			Format string `json:"format"`
 		}
-		if _, err := ck.ReadParams(LastFile, m.params); err != nil {
-			return nil, fmt.Errorf("seq2seq: %w", err)
+		if json.Unmarshal(b, &probe) == nil && probe.Format == "recurrent-seq2seq-train-state" {
+			return nil, fmt.Errorf("seq2seq: %s holds the training state of an older version, which cannot be resumed; its model still loads (train anew to continue)", dir)
 		}
 	}
-	t, err := NewTrainer(m, train, dev, *tc)
+	t, err := newTrainer(m, trainE, dev, *tc)
 	if err != nil {
 		return nil, err
 	}
-	t.best = st.Best
-	t.early = nn.EarlyStopping{Best: best, Bad: st.Bad, Stopped: st.Stopped}
-	if err := ck.ReadOptimizer(t.opt); err != nil {
-		return nil, fmt.Errorf("seq2seq: resume %s: %w", dir, err)
+	t.Dir = dir
+	if t.loop, err = train.Resume(dir, t.task, t.opt, t.options()); err != nil {
+		return nil, fmt.Errorf("seq2seq: %w", err)
 	}
-	t.opt.SetLR(st.LR)
-	t.pos, t.history = st.Position, st.History
 	return t, nil
 }

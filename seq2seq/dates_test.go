@@ -313,7 +313,7 @@ func TestTrainerRecordsDateRange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewModel(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
+	m, err := New(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

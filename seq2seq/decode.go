@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/tensor"
 )
@@ -81,7 +82,7 @@ func (s *modelStepper) vocab() int { return s.m.Tgt.Len() }
 func (s *modelStepper) step(parents []int, tokens []int32) ([]float32, []float32, error) {
 	m := s.m
 	n, Hd, E, V := len(parents), m.Config.DecoderHidden, m.Config.Embed, m.Tgt.Len()
-	s.hIn, s.cIn = grow(s.hIn, n*Hd), grow(s.cIn, n*Hd)
+	s.hIn, s.cIn = xslices.Resize(s.hIn, n*Hd), xslices.Resize(s.cIn, n*Hd)
 	newCols := make([]int, n)
 	for i, p := range parents {
 		if s.first {
@@ -110,7 +111,7 @@ func (s *modelStepper) step(parents []int, tokens []int32) ([]float32, []float32
 	if err != nil {
 		return nil, nil, fmt.Errorf("seq2seq: decoder input: %w", err)
 	}
-	s.x, s.o = grow(s.x, n*m.in), grow(s.o, n*m.outIn)
+	s.x, s.o = xslices.Resize(s.x, n*m.in), xslices.Resize(s.o, n*m.outIn)
 	var attn []float32
 	if m.att != nil {
 		trimAttn(s.as, n, s.mem.S, m.de, m.att.a, m.att.kind)
@@ -145,7 +146,7 @@ func (s *modelStepper) step(parents []int, tokens []int32) ([]float32, []float32
 	if err != nil {
 		return nil, nil, fmt.Errorf("seq2seq: output: %w", err)
 	}
-	s.logp = grow(s.logp, n*V)
+	s.logp = xslices.Resize(s.logp, n*V)
 	for i := 0; i < n; i++ {
 		tensor.LogSoftmax(s.logp[i*V:(i+1)*V], logits[i*V:(i+1)*V])
 	}

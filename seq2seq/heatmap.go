@@ -60,76 +60,37 @@ func heatColor(v float64) color.RGBA {
 // the axis title "source", the output tokens label the rows on the left
 // under "output", and a colour scale from 0 to 1 stands on the right.
 func (am AttentionMap) WritePNG(w io.Writer) error {
-	const (
-		cell, pad = 22, 8
-		cw, ch    = 7, 13 // basicfont.Face7x13 glyph box
-		scaleW    = 14    // colour bar width
-	)
 	face := basicfont.Face7x13
-	runes := func(t string) []rune {
-		r := []rune(t)
-		if len(r) > 24 {
-			r = append(r[:23], '~')
-		}
-		return r
-	}
 	left := len("output")
 	for _, t := range am.Output {
-		left = max(left, len(runes(t)))
+		left = max(left, len(heatRunes(t)))
 	}
 	// Source labels of one character stand upright; longer ones are
 	// rotated to read upwards, like matplotlib's rotation=90.
 	labelH := 0
 	for _, t := range am.Source {
-		if n := len(runes(t)); n == 1 {
+		if n := len(heatRunes(t)); n == 1 {
 			labelH = max(labelH, ch)
 		} else {
 			labelH = max(labelH, n*cw)
 		}
 	}
-	left = left*cw + 2*pad
-	titleH := ch + pad                // the "source" title's line
-	top := titleH + labelH + pad + ch // and the "output" title's line
-	gridW, gridH := len(am.Source)*cell, len(am.Output)*cell
-	scaleX := left + gridW + 2*pad
-	scaleH := max(3*cell, min(gridH, 200))
-	W := scaleX + max(scaleW+5+3*cw, len("weight")*cw) + pad
-	H := top + max(gridH, scaleH) + pad
+	left = left*cw + 2*hmPad
+	titleH := ch + hmPad                // the "source" title's line
+	top := titleH + labelH + hmPad + ch // and the "output" title's line
+	gridW, gridH := len(am.Source)*hmCell, len(am.Output)*hmCell
+	scaleX := left + gridW + 2*hmPad
+	scaleH := max(3*hmCell, min(gridH, 200))
+	W := scaleX + max(scaleW+5+3*cw, len("weight")*cw) + hmPad
+	H := top + max(gridH, scaleH) + hmPad
 	img := image.NewRGBA(image.Rect(0, 0, W, H))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
 	d := &font.Drawer{Dst: img, Src: image.Black, Face: face}
 	grey := &font.Drawer{Dst: img, Src: image.NewUniform(color.Gray{100}), Face: face}
-	text := func(dr *font.Drawer, x, baseline int, s string) {
-		dr.Dot = fixed.P(x, baseline)
-		dr.DrawString(s)
-	}
 	// Axis titles: "source" over the columns, "output" over the row labels.
-	text(grey, left, pad+ch-2, "source ->")
-	text(grey, pad, top-4, "output")
-	for j, t := range am.Source {
-		rs := runes(t)
-		for k, r := range rs {
-			if r == ' ' {
-				rs[k] = '_' // make spaces visible
-			}
-		}
-		if len(rs) == 1 {
-			text(d, left+j*cell+(cell-cw)/2, titleH+labelH-2, string(rs))
-			continue
-		}
-		// Draw the label flat, then copy it turned a quarter left, its
-		// end at the top and its start just above the column.
-		flat := image.NewAlpha(image.Rect(0, 0, len(rs)*cw, ch))
-		(&font.Drawer{Dst: flat, Src: image.Opaque, Face: face, Dot: fixed.P(0, ch-2)}).DrawString(string(rs))
-		x0, y0 := left+j*cell+(cell-ch)/2, titleH+labelH-1
-		for py := 0; py < ch; py++ {
-			for px := 0; px < len(rs)*cw; px++ {
-				if flat.AlphaAt(px, py).A > 0 {
-					img.Set(x0+py, y0-px, color.Black)
-				}
-			}
-		}
-	}
+	drawText(grey, left, hmPad+ch-2, "source ->")
+	drawText(grey, hmPad, top-4, "output")
+	drawSourceLabels(img, d, am.Source, left, titleH+labelH)
 	// A light frame around the grid.
 	gridFrame := color.Gray{200}
 	for x := left; x <= left+gridW; x++ {
@@ -141,18 +102,77 @@ func (am AttentionMap) WritePNG(w io.Writer) error {
 		img.Set(left+gridW, y, gridFrame)
 	}
 	for i, t := range am.Output {
-		text(d, pad, top+i*cell+cell/2+ch/2-2, string(runes(t)))
+		drawText(d, hmPad, top+i*hmCell+hmCell/2+ch/2-2, string(heatRunes(t)))
 		for j := range am.Source {
 			v := 0.0
 			if j < len(am.Weights[i]) {
 				v = float64(am.Weights[i][j])
 			}
-			r := image.Rect(left+j*cell+1, top+i*cell+1, left+(j+1)*cell, top+(i+1)*cell)
+			r := image.Rect(left+j*hmCell+1, top+i*hmCell+1, left+(j+1)*hmCell, top+(i+1)*hmCell)
 			draw.Draw(img, r, &image.Uniform{heatColor(v)}, image.Point{}, draw.Src)
 		}
 	}
-	// Colour scale: 1 at the top, 0 at the bottom, ticks at 0, 0.5 and 1.
-	text(grey, scaleX-2, top-4, "weight")
+	drawText(grey, scaleX-2, top-4, "weight")
+	drawScale(img, d, scaleX, top, scaleH)
+	if err := png.Encode(w, img); err != nil {
+		return fmt.Errorf("seq2seq: attention png: %w", err)
+	}
+	return nil
+}
+
+// The heat map's geometry in pixels.
+const (
+	hmCell, hmPad = 22, 8
+	cw, ch        = 7, 13 // basicfont.Face7x13 glyph box
+	scaleW        = 14    // colour bar width
+)
+
+// heatRunes is a label cut to 24 characters (the last one "~").
+func heatRunes(t string) []rune {
+	r := []rune(t)
+	if len(r) > 24 {
+		r = append(r[:23], '~')
+	}
+	return r
+}
+
+func drawText(dr *font.Drawer, x, baseline int, s string) {
+	dr.Dot = fixed.P(x, baseline)
+	dr.DrawString(s)
+}
+
+// drawSourceLabels labels the columns from x = left, their bottom at y =
+// bottom: one character upright, longer labels turned to read upwards.
+func drawSourceLabels(img *image.RGBA, d *font.Drawer, source []string, left, bottom int) {
+	for j, t := range source {
+		rs := heatRunes(t)
+		for k, r := range rs {
+			if r == ' ' {
+				rs[k] = '_' // make spaces visible
+			}
+		}
+		if len(rs) == 1 {
+			drawText(d, left+j*hmCell+(hmCell-cw)/2, bottom-2, string(rs))
+			continue
+		}
+		// Draw the label flat, then copy it turned a quarter left, its
+		// end at the top and its start just above the column.
+		flat := image.NewAlpha(image.Rect(0, 0, len(rs)*cw, ch))
+		(&font.Drawer{Dst: flat, Src: image.Opaque, Face: d.Face, Dot: fixed.P(0, ch-2)}).DrawString(string(rs))
+		x0, y0 := left+j*hmCell+(hmCell-ch)/2, bottom-1
+		for py := 0; py < ch; py++ {
+			for px := 0; px < len(rs)*cw; px++ {
+				if flat.AlphaAt(px, py).A > 0 {
+					img.Set(x0+py, y0-px, color.Black)
+				}
+			}
+		}
+	}
+}
+
+// drawScale draws the colour scale at (scaleX, top), scaleH high: 1 at
+// the top, 0 at the bottom, ticks at 0, 0.5 and 1.
+func drawScale(img *image.RGBA, d *font.Drawer, scaleX, top, scaleH int) {
 	for y := 0; y < scaleH; y++ {
 		v := 1 - float64(y)/float64(scaleH-1)
 		draw.Draw(img, image.Rect(scaleX, top+y, scaleX+scaleW, top+y+1), &image.Uniform{heatColor(v)}, image.Point{}, draw.Src)
@@ -174,10 +194,6 @@ func (am AttentionMap) WritePNG(w io.Writer) error {
 		for x := scaleX + scaleW; x < scaleX+scaleW+4; x++ {
 			img.Set(x, y, frame)
 		}
-		text(d, scaleX+scaleW+5, min(max(y+ch/2-2, top+ch-3), top+scaleH+2), tick.label)
+		drawText(d, scaleX+scaleW+5, min(max(y+ch/2-2, top+ch-3), top+scaleH+2), tick.label)
 	}
-	if err := png.Encode(w, img); err != nil {
-		return fmt.Errorf("seq2seq: attention png: %w", err)
-	}
-	return nil
 }

@@ -37,10 +37,10 @@ func TestReadPairsFileGzipAndUTF8(t *testing.T) {
 // reported by name, not as a dump of the configuration struct.
 func TestConfigErrorsNameTheField(t *testing.T) {
 	src, tgt := tinyVocabs(t)
-	if _, err := NewModel(Config{Hidden: -1}, src, tgt, 1); err == nil || err.Error() != "seq2seq: hidden -1 must be positive" {
+	if _, err := New(Config{Hidden: -1}, src, tgt, 1); err == nil || err.Error() != "seq2seq: hidden -1 must be positive" {
 		t.Errorf("hidden -1: %v", err)
 	}
-	m, err := NewModel(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
+	m, err := New(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

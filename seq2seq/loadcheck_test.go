@@ -15,7 +15,7 @@ import (
 // names the file and the field.
 func TestLoadChecksConfigSizes(t *testing.T) {
 	src, tgt := tinyVocabs(t)
-	m, err := NewModel(Config{Embed: 4, Hidden: 5, Layers: 2, Attention: "bahdanau", AttentionSize: 3}, src, tgt, 1)
+	m, err := New(Config{Embed: 4, Hidden: 5, Layers: 2, Attention: "bahdanau", AttentionSize: 3}, src, tgt, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestLoadChecksConfigSizes(t *testing.T) {
 // without a panic and without allocating what the weights cannot back.
 func FuzzLoadConfig(f *testing.F) {
 	src, tgt := tinyVocabs(f)
-	m, err := NewModel(Config{Embed: 4, Hidden: 3, Layers: 2, Attention: "bahdanau", AttentionSize: 5}, src, tgt, 1)
+	m, err := New(Config{Embed: 4, Hidden: 3, Layers: 2, Attention: "bahdanau", AttentionSize: 5}, src, tgt, 1)
 	if err != nil {
 		f.Fatal(err)
 	}

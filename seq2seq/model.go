@@ -3,9 +3,9 @@ package seq2seq
 import (
 	"fmt"
 	"math/rand/v2"
-	"sort"
 	"strings"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
@@ -125,9 +125,9 @@ type Model struct {
 	finalBuf []float32
 }
 
-// NewModel builds a model for the vocabularies src and tgt (from
+// New builds a model for the vocabularies src and tgt (from
 // BuildVocabs) with parameters drawn from a generator seeded with seed.
-func NewModel(cfg Config, src, tgt *text.Vocab, seed uint64) (*Model, error) {
+func New(cfg Config, src, tgt *text.Vocab, seed uint64) (*Model, error) {
 	cfg = cfg.withDefaults()
 	if cfg.Tokens != "char" && cfg.Tokens != "word" {
 		return nil, fmt.Errorf("seq2seq: tokens %q: want char or word", cfg.Tokens)
@@ -210,17 +210,19 @@ func (m *Model) Params() []*nn.Param { return m.params }
 // AttentionKind returns the model's attention.
 func (m *Model) AttentionKind() Attention { return m.attn }
 
-// SplitTokens splits a line into tokens: characters for a char model,
-// whitespace-separated fields for a word model.
-func SplitTokens(mode, line string) []string {
+// Tokenizer returns the text tokenizer of a token mode: every character
+// for "char", whitespace-separated fields for "word".
+func Tokenizer(mode string) text.Tokenizer {
 	if mode == "word" {
-		return strings.Fields(line)
+		return text.Tokenizer{Mode: text.Whitespace}
 	}
-	toks := make([]string, 0, len(line))
-	for _, r := range line {
-		toks = append(toks, string(r))
-	}
-	return toks
+	return text.Tokenizer{Mode: text.Chars}
+}
+
+// SplitTokens splits a line into tokens with Tokenizer(mode).
+func SplitTokens(mode, line string) []string {
+	tok := Tokenizer(mode)
+	return tok.Tokenize(line)
 }
 
 // JoinTokens joins tokens back into a line.
@@ -232,33 +234,17 @@ func JoinTokens(mode string, toks []string) string {
 }
 
 // BuildVocabs collects the source and target vocabularies of pairs (every
-// token seen, sorted, after the specials <pad>, <unk>, <bos>, <eos>).
+// token seen, in byte order, after the specials <pad>, <unk>, <bos>, <eos>).
 func BuildVocabs(pairs []Pair, mode string) (src, tgt *text.Vocab, err error) {
+	tok := Tokenizer(mode)
 	build := func(side func(Pair) string) (*text.Vocab, error) {
-		counts := map[string]int64{}
+		c := text.NewCounter()
+		var buf []string
 		for _, p := range pairs {
-			for _, t := range SplitTokens(mode, side(p)) {
-				counts[t]++
-			}
+			buf = tok.Append(buf[:0], side(p))
+			c.Add(buf)
 		}
-		toks := append([]string(nil), specials...)
-		isSpecial := map[string]bool{}
-		for _, s := range specials {
-			isSpecial[s] = true
-		}
-		var rest []string
-		for t := range counts {
-			if !isSpecial[t] {
-				rest = append(rest, t)
-			}
-		}
-		sort.Strings(rest)
-		toks = append(toks, rest...)
-		cs := make([]int64, len(toks))
-		for i, t := range toks {
-			cs[i] = counts[t]
-		}
-		return text.NewVocab(toks, cs, specials)
+		return text.BuildVocab(c, text.VocabOptions{Specials: specials, Sorted: true})
 	}
 	if src, err = build(func(p Pair) string { return p.Source }); err != nil {
 		return nil, nil, fmt.Errorf("seq2seq: source vocabulary: %w", err)
@@ -331,13 +317,6 @@ type trainWork struct {
 	cap     [3]int      // B, S, T the step records were made for
 }
 
-func grow[E any](s []E, n int) []E {
-	if cap(s) < n {
-		return make([]E, n)
-	}
-	return s[:n]
-}
-
 // encode runs the encoder over src (each a non-empty id sequence) and
 // fills mem (h, keys, lengths) and s0 [B, Hd], the decoder's initial state.
 func (m *Model) encode(src [][]int32, mem *memory, hbuf, s0 []float32) ([]float32, error) {
@@ -350,8 +329,8 @@ func (m *Model) encode(src [][]int32, mem *memory, hbuf, s0 []float32) ([]float3
 		S = max(S, len(s))
 	}
 	w := &m.work
-	w.srcIDs = grow(w.srcIDs, S*B)
-	mem.lengths = grow(mem.lengths, B)
+	w.srcIDs = xslices.Resize(w.srcIDs, S*B)
+	mem.lengths = xslices.Resize(mem.lengths, B)
 	for b, s := range src {
 		mem.lengths[b] = len(s)
 		for t := 0; t < S; t++ {
@@ -370,7 +349,7 @@ func (m *Model) encode(src [][]int32, mem *memory, hbuf, s0 []float32) ([]float3
 	if err != nil {
 		return nil, fmt.Errorf("seq2seq: encoder: %w", err)
 	}
-	hbuf = grow(hbuf, S*B*m.de)
+	hbuf = xslices.Resize(hbuf, S*B*m.de)
 	copy(hbuf, out)
 	mem.S, mem.B, mem.h = S, B, hbuf
 	if m.att != nil {
@@ -378,7 +357,7 @@ func (m *Model) encode(src [][]int32, mem *memory, hbuf, s0 []float32) ([]float3
 	}
 	// final [B, De] = [h_fwd; h_bwd] of the top layer; s0 = tanh(bridge(final)).
 	He, L := m.Config.Hidden, m.Config.Layers
-	m.finalBuf = grow(m.finalBuf, B*m.de)
+	m.finalBuf = xslices.Resize(m.finalBuf, B*m.de)
 	for b := 0; b < B; b++ {
 		copy(m.finalBuf[b*m.de:b*m.de+He], hN[((2*(L-1))*B+b)*He:])
 		copy(m.finalBuf[b*m.de+He:(b+1)*m.de], hN[((2*(L-1)+1)*B+b)*He:((2*(L-1)+1)*B+b+1)*He])
@@ -416,19 +395,61 @@ func (m *Model) Forward(src, tgt [][]int32, backward bool) (Stats, error) {
 		return Stats{}, fmt.Errorf("seq2seq: %d sources for %d targets", len(src), len(tgt))
 	}
 	B := len(src)
-	Hd, E, V := m.Config.DecoderHidden, m.Config.Embed, m.Tgt.Len()
+	Hd, V := m.Config.DecoderHidden, m.Tgt.Len()
 	w := &m.work
-	w.s0 = grow(w.s0, B*Hd)
+	w.s0 = xslices.Resize(w.s0, B*Hd)
 	var err error
 	if w.hbuf, err = m.encode(src, &w.mem, w.hbuf, w.s0); err != nil {
 		return Stats{}, err
 	}
 	S := w.mem.S
+	T, err := m.targets(tgt)
+	if err != nil {
+		return Stats{}, err
+	}
+	if err := m.decode(B, S, T); err != nil {
+		return Stats{}, err
+	}
+	logits, err := m.out.Forward(w.o, T*B)
+	if err != nil {
+		return Stats{}, fmt.Errorf("seq2seq: output: %w", err)
+	}
+	var st Stats
+	for i, ok := range w.valid {
+		if ok && int32(tensor.Argmax(logits[i*V:(i+1)*V])) == w.yout[i] {
+			st.Correct++
+		}
+	}
+	var dl []float32
+	if backward {
+		w.dlogits = xslices.Resize(w.dlogits, T*B*V)
+		dl = w.dlogits
+	}
+	sum, n, err := nn.SoftmaxCrossEntropy(dl, logits, T*B, V, w.yout, nn.LossOptions{Reduction: nn.ReduceSum, Valid: w.valid})
+	if err != nil {
+		return Stats{}, fmt.Errorf("seq2seq: loss: %w", err)
+	}
+	st.Loss, st.Tokens = sum, n
+	if err := nn.CheckLoss(sum); err != nil {
+		return st, fmt.Errorf("seq2seq: %w", err)
+	}
+	if !backward {
+		return st, nil
+	}
+	tensor.Scale(1/float32(n), dl)
+	return st, m.backward(B, S, T)
+}
+
+// targets lays the targets out time-major [T, B]: decoder inputs w.yin
+// (<bos> then the tokens), outputs w.yout (the tokens then <eos>) and the
+// valid positions, and returns T, the longest target plus one.
+func (m *Model) targets(tgt [][]int32) (int, error) {
+	w, B, V := &m.work, len(tgt), m.Tgt.Len()
 	T := 0
 	for _, t := range tgt {
 		T = max(T, len(t)+1)
 	}
-	w.yin, w.yout, w.valid = grow(w.yin, T*B), grow(w.yout, T*B), grow(w.valid, T*B)
+	w.yin, w.yout, w.valid = xslices.Resize(w.yin, T*B), xslices.Resize(w.yout, T*B), xslices.Resize(w.valid, T*B)
 	for b, y := range tgt {
 		for t := 0; t < T; t++ {
 			in, out := PadID, PadID
@@ -443,14 +464,24 @@ func (m *Model) Forward(src, tgt [][]int32, backward bool) (Stats, error) {
 				out = EosID
 			}
 			if out != PadID && (out < 0 || int(out) >= V) {
-				return Stats{}, fmt.Errorf("seq2seq: target id %d outside the vocabulary of %d", out, V)
+				return 0, fmt.Errorf("seq2seq: target id %d outside the vocabulary of %d", out, V)
 			}
 			w.yin[t*B+b], w.yout[t*B+b], w.valid[t*B+b] = in, out, t <= len(y)
 		}
 	}
+	return T, nil
+}
+
+// decode runs the decoder with teacher forcing over the T steps of w.yin
+// from the state w.s0, attending over the S encoder outputs in w.mem, and
+// fills w.o [T, B, OutIn], the output layer's inputs, keeping every step's
+// record for backward.
+func (m *Model) decode(B, S, T int) error {
+	w := &m.work
+	Hd, E := m.Config.DecoderHidden, m.Config.Embed
 	demb, err := m.tgtEmb.Forward(w.yin)
 	if err != nil {
-		return Stats{}, fmt.Errorf("seq2seq: target: %w", err)
+		return fmt.Errorf("seq2seq: target: %w", err)
 	}
 	if w.cap[0] < B || w.cap[1] < S || w.cap[2] < T {
 		w.cap = [3]int{max(w.cap[0], B), max(w.cap[1], S), max(w.cap[2], T)}
@@ -462,8 +493,8 @@ func (m *Model) Forward(src, tgt [][]int32, backward bool) (Stats, error) {
 			}
 		}
 	}
-	w.x, w.o = grow(w.x, T*B*m.in), grow(w.o, T*B*m.outIn)
-	w.c0 = grow(w.c0, B*Hd)
+	w.x, w.o = xslices.Resize(w.x, T*B*m.in), xslices.Resize(w.o, T*B*m.outIn)
+	w.c0 = xslices.Resize(w.c0, B*Hd)
 	clear(w.c0)
 	hPrev, cPrev := w.s0, w.c0
 	for t := 0; t < T; t++ {
@@ -493,34 +524,7 @@ func (m *Model) Forward(src, tgt [][]int32, backward bool) (Stats, error) {
 		}
 		hPrev, cPrev = cs.h, cs.c
 	}
-	logits, err := m.out.Forward(w.o, T*B)
-	if err != nil {
-		return Stats{}, fmt.Errorf("seq2seq: output: %w", err)
-	}
-	var st Stats
-	for i, ok := range w.valid {
-		if ok && int32(tensor.Argmax(logits[i*V:(i+1)*V])) == w.yout[i] {
-			st.Correct++
-		}
-	}
-	var dl []float32
-	if backward {
-		w.dlogits = grow(w.dlogits, T*B*V)
-		dl = w.dlogits
-	}
-	sum, n, err := nn.SoftmaxCrossEntropy(dl, logits, T*B, V, w.yout, nn.LossOptions{Reduction: nn.ReduceSum, Valid: w.valid})
-	if err != nil {
-		return Stats{}, fmt.Errorf("seq2seq: loss: %w", err)
-	}
-	st.Loss, st.Tokens = sum, n
-	if err := nn.CheckLoss(sum); err != nil {
-		return st, fmt.Errorf("seq2seq: %w", err)
-	}
-	if !backward {
-		return st, nil
-	}
-	tensor.Scale(1/float32(n), dl)
-	return st, m.backward(B, S, T)
+	return nil
 }
 
 // trimStep re-slices a step record made for a larger batch to b rows.
@@ -551,11 +555,11 @@ func (m *Model) backward(B, S, T int) error {
 	if err != nil {
 		return fmt.Errorf("seq2seq: output backward: %w", err)
 	}
-	w.dh, w.dhp = grow(w.dh, B*Hd), grow(w.dhp, B*Hd)
-	w.dc, w.dcp = grow(w.dc, B*Hd), grow(w.dcp, B*Hd)
-	w.dx, w.dctx = grow(w.dx, B*m.in), grow(w.dctx, B*m.de)
-	w.demb = grow(w.demb, T*B*E)
-	w.dH = grow(w.dH, S*B*m.de)
+	w.dh, w.dhp = xslices.Resize(w.dh, B*Hd), xslices.Resize(w.dhp, B*Hd)
+	w.dc, w.dcp = xslices.Resize(w.dc, B*Hd), xslices.Resize(w.dcp, B*Hd)
+	w.dx, w.dctx = xslices.Resize(w.dx, B*m.in), xslices.Resize(w.dctx, B*m.de)
+	w.demb = xslices.Resize(w.demb, T*B*E)
+	w.dH = xslices.Resize(w.dH, S*B*m.de)
 	clear(w.dh)
 	clear(w.dc)
 	clear(w.dH)
@@ -564,7 +568,7 @@ func (m *Model) backward(B, S, T int) error {
 		if m.att.kind == AttentionDot {
 			dKeys = w.dH
 		} else {
-			w.dKeys = grow(w.dKeys, S*B*m.att.keyDim())
+			w.dKeys = xslices.Resize(w.dKeys, S*B*m.att.keyDim())
 			clear(w.dKeys)
 			dKeys = w.dKeys
 		}
@@ -607,7 +611,7 @@ func (m *Model) backward(B, S, T int) error {
 	if err != nil {
 		return fmt.Errorf("seq2seq: bridge backward: %w", err)
 	}
-	w.dhN = grow(w.dhN, 2*L*B*He)
+	w.dhN = xslices.Resize(w.dhN, 2*L*B*He)
 	clear(w.dhN)
 	for b := 0; b < B; b++ {
 		copy(w.dhN[((2*(L-1))*B+b)*He:((2*(L-1))*B+b+1)*He], dfinal[b*m.de:b*m.de+He])

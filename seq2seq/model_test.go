@@ -56,7 +56,7 @@ func TestGradients(t *testing.T) {
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s/%s/%s", c.attn, c.enc, c.dec), func(t *testing.T) {
 			src, tgt := tinyVocabs(t)
-			m, err := NewModel(Config{Cell: c.enc, DecoderCell: c.dec, Attention: c.attn,
+			m, err := New(Config{Cell: c.enc, DecoderCell: c.dec, Attention: c.attn,
 				Embed: 5, Hidden: 4, AttentionSize: 6}, src, tgt, 7)
 			if err != nil {
 				t.Fatal(err)
@@ -111,15 +111,15 @@ func TestNewModelErrors(t *testing.T) {
 		{Tokens: "bytes"},
 		{Hidden: -1},
 	} {
-		if _, err := NewModel(cfg, src, tgt, 1); err == nil {
-			t.Errorf("NewModel(%+v): no error", cfg)
+		if _, err := New(cfg, src, tgt, 1); err == nil {
+			t.Errorf("New(%+v): no error", cfg)
 		}
 	}
 	bad, err := text.NewVocab([]string{"a", "b", "c", "d", "e"}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewModel(Config{}, bad, tgt, 1); err == nil {
+	if _, err := New(Config{}, bad, tgt, 1); err == nil {
 		t.Error("vocabulary without specials accepted")
 	}
 }

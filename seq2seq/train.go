@@ -2,25 +2,27 @@ package seq2seq
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 	"math"
-	"math/rand/v2"
-	"sort"
-	"time"
 
+	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
+	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 )
 
-// TrainConfig holds the training hyper-parameters. Zero values take the
-// defaults noted.
+// TrainConfig holds the training hyper-parameters (config.json's "train").
+// Zero values take the defaults noted.
 //
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
 type TrainConfig struct {
-	// Epochs is the number of passes over the training pairs (default 10).
+	// Epochs stops training after this many passes over the training pairs
+	// (default 10 when MaxSteps is 0 too; 0 with MaxSteps: unbounded).
 	Epochs int `json:"epochs"`
+	// MaxSteps stops training after exactly this many updates (0: no cap).
+	// With Epochs too, the first limit reached stops.
+	MaxSteps int64 `json:"max_steps,omitempty"`
 	// Batch is the number of pairs per update (default 64).
 	Batch int `json:"batch"`
 	// Optimizer is "adam" (default), "adamw" or "sgd".
@@ -34,17 +36,16 @@ type TrainConfig struct {
 	// Seed orders the batches (each epoch's order is a function of Seed and
 	// the epoch, so a resumed run continues identically).
 	Seed uint64 `json:"seed"`
-	// DevDecode bounds the dev pairs decoded for exact match after each
-	// epoch (default 2000; negative: all).
+	// DevDecode bounds the dev pairs decoded for exact match at each
+	// evaluation (default 2000; negative: all).
 	DevDecode int `json:"dev_decode"`
-	// Patience stops training after this many epochs without a better dev
-	// score (0: never stop early). The best epoch's parameters are kept
-	// either way; see Trainer.Save.
+	// Patience stops training after this many evaluations (one per epoch)
+	// without a better dev score (0: never stop early).
 	Patience int `json:"patience,omitempty"`
 }
 
 func (c TrainConfig) withDefaults() TrainConfig {
-	if c.Epochs == 0 {
+	if c.Epochs == 0 && c.MaxSteps == 0 {
 		c.Epochs = 10
 	}
 	if c.Batch == 0 {
@@ -71,6 +72,30 @@ func (c TrainConfig) withDefaults() TrainConfig {
 	return c
 }
 
+func (c *TrainConfig) validate() error {
+	switch {
+	case c.Batch < 1:
+		return fmt.Errorf("seq2seq: batch %d must be positive", c.Batch)
+	case c.Epochs < 0:
+		return fmt.Errorf("seq2seq: epochs %d must not be negative", c.Epochs)
+	case c.MaxSteps < 0:
+		return fmt.Errorf("seq2seq: steps %d must not be negative", c.MaxSteps)
+	case c.Patience < 0:
+		return fmt.Errorf("seq2seq: patience %d must not be negative", c.Patience)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("seq2seq: lr %v must be a positive number", c.LR)
+	case !(c.LRDecay > 0) || math.IsInf(c.LRDecay, 0):
+		return fmt.Errorf("seq2seq: lr_decay %v must be a positive number", c.LRDecay)
+	case math.IsNaN(c.Clip) || math.IsInf(c.Clip, 0):
+		return fmt.Errorf("seq2seq: clip %v must be a number", c.Clip)
+	}
+	switch c.Optimizer {
+	case "adam", "adamw", "sgd":
+		return nil
+	}
+	return fmt.Errorf("seq2seq: unknown optimizer %q (want adam, adamw or sgd)", c.Optimizer)
+}
+
 // Encoded is a data set of pairs as ids.
 //
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
@@ -91,218 +116,169 @@ func (m *Model) Encode(pairs []Pair) (Encoded, error) {
 	return e, nil
 }
 
-func (e Encoded) hash() uint64 {
-	h := fnv.New64a()
-	var b [4]byte
-	for _, side := range [][][]int32{e.Src, e.Tgt} {
-		for _, s := range side {
-			for _, id := range s {
-				binary.LittleEndian.PutUint32(b[:], uint32(id))
-				h.Write(b[:])
-			}
-			h.Write([]byte{0xff, 0xff, 0xff, 0xff})
-		}
-	}
-	return h.Sum64()
-}
+// Position is where training stands (train.Position).
+type Position = train.Position
 
-// Position is where training stands: Epoch epochs done plus Batch batches
-// of the next one; Step counts updates.
-//
-// Plain data: safe for concurrent use as long as no goroutine modifies it.
-type Position struct {
-	Epoch int `json:"epoch"`
-	Batch int `json:"batch"`
-	Step  int `json:"step"`
-}
-
-// Progress is reported after every update.
-//
-// Plain data: safe for concurrent use as long as no goroutine modifies it.
-type Progress struct {
-	Position
-	Batches int     // batches per epoch
-	Loss    float64 // mean token loss over the epoch so far
-	LR      float64
-}
-
-// EpochMetrics is what Run reports after each epoch.
-//
-// Plain data: safe for concurrent use as long as no goroutine modifies it.
-type EpochMetrics struct {
-	Epoch     int     `json:"epoch"`
-	TrainLoss float64 `json:"train_loss"`
-	DevLoss   float64 `json:"dev_loss"`
-	// DevTokenAccTF is the teacher-forced next-token accuracy on dev.
-	DevTokenAccTF float64 `json:"dev_token_acc_teacher_forced"`
-	// DevExact is greedy exact match on (up to DevDecode) dev pairs.
-	DevExact float64 `json:"dev_exact_match"`
-	Seconds  float64 `json:"seconds"`
-	LR       float64 `json:"lr"`
-	// Best marks the best epoch so far on dev: the highest exact match,
-	// ties broken by the lower dev loss (every epoch without dev data).
-	Best bool `json:"best"`
-}
-
-// better reports whether e beats the best epoch so far (nil: none).
-func (e *EpochMetrics) better(best *EpochMetrics) bool {
-	return best == nil || e.DevExact > best.DevExact || (e.DevExact == best.DevExact && e.DevLoss < best.DevLoss)
-}
-
-// Trainer fits a Model to encoded pairs with teacher forcing.
-//
-// A Trainer is not safe for concurrent use.
+// Trainer fits a Model to encoded pairs with teacher forcing on the
+// train.Loop: it is the encoder-decoder's train.Task (batches of pairs of
+// similar source length, the teacher-forced loss, greedy exact match on
+// dev as the score) and maps TrainConfig to the loop's options.
 type Trainer struct {
 	Model  *Model
 	Config TrainConfig
+	// Dir, if not empty, is the checkpoint directory written during Run.
+	Dir string
+	// Overwrite lets a new Trainer replace a checkpoint in Dir.
+	Overwrite bool
 
+	task *task
+	opt  optim.Optimizer
+	loop *train.Loop
+}
+
+// task is the encoder-decoder's train.Task.
+type task struct {
+	m          *Model
+	cfg        *TrainConfig
 	train, dev Encoded
-	opt        optim.Optimizer
-	pos        Position
-	history    []EpochMetrics
-	best       *EpochMetrics // best epoch on dev so far (nil: none)
-	early      nn.EarlyStopping
+	lengths    []int   // source lengths of train
+	batches    [][]int // the epoch's batches of pair indices
+	src, tgt   [][]int32
+}
+
+func (t *task) Params() []*nn.Param { return t.m.Params() }
+
+// Epoch shuffles the pairs with (Seed, epoch), orders them by source
+// length within windows of 32 batches (so a batch pads little), cuts them
+// into batches and shuffles the batches.
+func (t *task) Epoch(e int) (int, error) {
+	var err error
+	t.batches, err = text.Batches(t.lengths, text.BatchOptions{Size: t.cfg.Batch, Bucket: true, Window: 32,
+		Shuffle: true, Seed: t.cfg.Seed}, e+1)
+	return len(t.batches), err
+}
+
+func (t *task) Step(pos train.Position) (train.StepResult, error) {
+	t.src, t.tgt = t.src[:0], t.tgt[:0]
+	for _, i := range t.batches[pos.Batch] {
+		t.src, t.tgt = append(t.src, t.train.Src[i]), append(t.tgt, t.train.Tgt[i])
+	}
+	st, err := t.m.Forward(t.src, t.tgt, true)
+	if err != nil {
+		return train.StepResult{}, err
+	}
+	return train.StepResult{Loss: st.Loss / float64(max(1, st.Tokens)), Items: st.Tokens}, nil
+}
+
+// Evaluate scores dev: the teacher-forced loss and greedy exact match
+// (the score) on up to DevDecode pairs.
+func (t *task) Evaluate(ctx context.Context) (*train.Eval, error) {
+	if len(t.dev.Src) == 0 {
+		return nil, nil
+	}
+	ev, err := t.m.Evaluate(ctx, t.dev, EvalOptions{Batch: 256, Limit: t.cfg.DevDecode, TeacherForced: true})
+	if err != nil {
+		return nil, err
+	}
+	return &train.Eval{Loss: ev.Loss, Score: ev.ExactMatch,
+		Metrics: map[string]float64{"exact_match": ev.ExactMatch, "token_acc_teacher_forced": ev.TokenAccTF}}, nil
+}
+
+func (t *task) Files() ([]checkpoint.File, error) {
+	cfg := *t.cfg
+	return t.m.files(&cfg), nil
 }
 
 // NewTrainer prepares training on train, validating on dev (which may be
 // empty).
 func NewTrainer(m *Model, train, dev Encoded, cfg TrainConfig) (*Trainer, error) {
+	t, err := newTrainer(m, train, dev, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if t.loop, err = trainNew(t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func trainNew(t *Trainer) (*train.Loop, error) {
+	return train.New(t.task, t.opt, t.options())
+}
+
+func newTrainer(m *Model, trainE, dev Encoded, cfg TrainConfig) (*Trainer, error) {
 	cfg = cfg.withDefaults()
-	if len(train.Src) == 0 {
-		return nil, fmt.Errorf("seq2seq: no training pairs")
+	if len(trainE.Src) == 0 || len(trainE.Src) != len(trainE.Tgt) || len(dev.Src) != len(dev.Tgt) {
+		return nil, fmt.Errorf("seq2seq: %d training pairs (%d targets), %d dev pairs (%d targets)", len(trainE.Src), len(trainE.Tgt), len(dev.Src), len(dev.Tgt))
 	}
-	switch {
-	case cfg.Batch < 1:
-		return nil, fmt.Errorf("seq2seq: batch %d must be positive", cfg.Batch)
-	case cfg.Epochs < 0:
-		return nil, fmt.Errorf("seq2seq: epochs %d must not be negative", cfg.Epochs)
-	case !(cfg.LR > 0) || math.IsInf(cfg.LR, 0):
-		return nil, fmt.Errorf("seq2seq: lr %v must be a positive number", cfg.LR)
-	}
-	switch cfg.Optimizer {
-	case "adam", "adamw", "sgd":
-	default:
-		return nil, fmt.Errorf("seq2seq: unknown optimizer %q (want adam, adamw or sgd)", cfg.Optimizer)
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
 	o, err := optim.New(cfg.Optimizer, m.Params(), optim.Options{LR: cfg.LR})
 	if err != nil {
 		return nil, fmt.Errorf("seq2seq: %w", err)
 	}
-	targets := make([]string, len(train.Tgt))
-	for i, ids := range train.Tgt {
+	targets := make([]string, len(trainE.Tgt))
+	lengths := make([]int, len(trainE.Src))
+	for i, ids := range trainE.Tgt {
 		targets[i] = JoinTokens(m.Config.Tokens, m.DecodeTarget(ids))
+		lengths[i] = len(trainE.Src[i])
 	}
 	m.Config.TrainedDates = TargetDateRange(targets)
-	return &Trainer{Model: m, Config: cfg, train: train, dev: dev, opt: o}, nil
+	t := &Trainer{Model: m, Config: cfg, opt: o}
+	t.task = &task{m: m, cfg: &t.Config, train: trainE, dev: dev, lengths: lengths}
+	return t, nil
 }
 
-// Position returns the training position.
-func (t *Trainer) Position() Position { return t.pos }
+// options maps the configuration to the loop's options.
+func (t *Trainer) options() train.Options {
+	c := &t.Config
+	return train.Options{Epochs: c.Epochs, Steps: c.MaxSteps, Patience: c.Patience, Clip: max(0, c.Clip),
+		DecayFactor: c.LRDecay, Dir: t.Dir, Overwrite: t.Overwrite,
+		Meta: map[string]string{"format": "pt", "model": "recurrent-seq2seq"},
+		Data: []train.Fingerprint{
+			train.FingerprintSeqs("train_source", t.task.train.Src, nil), train.FingerprintSeqs("train_target", t.task.train.Tgt, nil),
+			train.FingerprintSeqs("dev_source", t.task.dev.Src, nil), train.FingerprintSeqs("dev_target", t.task.dev.Tgt, nil)}}
+}
 
-// History returns the metrics of the epochs completed so far.
-func (t *Trainer) History() []EpochMetrics { return t.history }
+// Pos returns the training position.
+func (t *Trainer) Pos() Position { return t.loop.Pos() }
 
-// Best returns the metrics of the best epoch on dev so far, or nil (before
-// the first epoch, or without dev data).
-func (t *Trainer) Best() *EpochMetrics { return t.best }
+// Loop returns the training loop (its Best, History, BestParams...).
+func (t *Trainer) Loop() *train.Loop { return t.loop }
 
-// Stopped reports whether training stopped early (Config.Patience).
-func (t *Trainer) Stopped() bool { return t.early.Stopped }
+// Batches returns the number of batches per epoch.
+func (t *Trainer) Batches() int { return (len(t.task.lengths) + t.Config.Batch - 1) / t.Config.Batch }
 
-// batches returns the epoch's batches of pair indices: the pairs are
-// shuffled, grouped in pools of 32 batches sorted by source length (so a
-// batch pads little), cut into batches, and the batches shuffled.
-func (t *Trainer) batches(epoch int) [][]int {
-	r := rand.New(rand.NewPCG(t.Config.Seed, uint64(epoch)+1))
-	n, bs := len(t.train.Src), t.Config.Batch
-	idx := r.Perm(n)
-	pool := 32 * bs
-	var out [][]int
-	for lo := 0; lo < n; lo += pool {
-		p := idx[lo:min(n, lo+pool)]
-		sort.SliceStable(p, func(a, b int) bool { return len(t.train.Src[p[a]]) < len(t.train.Src[p[b]]) })
-		for i := 0; i < len(p); i += bs {
-			out = append(out, p[i:min(len(p), i+bs)])
-		}
+// Run trains until the epochs or Steps are done, or with Patience dev
+// stops improving, or the loss diverges, or ctx is cancelled, with the
+// loop's rules (see package train): cancellation saves a checkpoint (when
+// Dir is set) at the exact position reached and returns ctx's error. With
+// dev data the best evaluation's parameters (highest greedy exact match,
+// then lowest dev loss) are kept as the checkpoint's model, and the model
+// holds them when Run returns without error (the checkpoint's
+// last.safetensors the latest). progress, which may be nil, receives the
+// loop's events.
+func (t *Trainer) Run(ctx context.Context, progress func(train.Event)) (train.Result, error) {
+	t.Config = t.Config.withDefaults()
+	if err := t.Config.validate(); err != nil {
+		return train.Result{}, err
 	}
-	r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
-	return out
+	o := t.options()
+	o.Progress = progress
+	t.loop.Options = o
+	res, err := t.loop.Run(ctx)
+	if err == nil {
+		t.loop.RestoreBest()
+	}
+	return res, err
 }
 
-// Run trains until Config.Epochs epochs are done or, with
-// Config.Patience, dev stops improving, calling progress (if non-nil)
-// after every update and epochEnd (if non-nil) after every epoch, where a
-// caller may save a checkpoint. With dev data the best epoch's parameters
-// (highest greedy exact match, then lowest dev loss) are tracked, and the
-// model holds them when Run returns without error. It stops early with
-// ctx's error, between batches, leaving Position at the next batch so that
-// Save and Resume continue the same batch order exactly (the resumed
-// epoch's reported train loss then covers only its remaining batches).
-func (t *Trainer) Run(ctx context.Context, progress func(Progress), epochEnd func(EpochMetrics) error) error {
-	m := t.Model
-	ps := m.Params()
-	for t.pos.Epoch < t.Config.Epochs && !t.early.Stopped {
-		start := time.Now()
-		bs := t.batches(t.pos.Epoch)
-		var sum Stats
-		var src, tgt [][]int32
-		for t.pos.Batch < len(bs) {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			b := bs[t.pos.Batch]
-			src, tgt = src[:0], tgt[:0]
-			for _, i := range b {
-				src, tgt = append(src, t.train.Src[i]), append(tgt, t.train.Tgt[i])
-			}
-			nn.ZeroGrads(ps)
-			st, err := m.Forward(src, tgt, true)
-			if err != nil {
-				return fmt.Errorf("seq2seq: epoch %d batch %d: %w", t.pos.Epoch+1, t.pos.Batch+1, err)
-			}
-			if t.Config.Clip > 0 {
-				optim.ClipGradNorm(ps, t.Config.Clip)
-			}
-			if err := t.opt.Step(); err != nil {
-				return fmt.Errorf("seq2seq: epoch %d batch %d: %w", t.pos.Epoch+1, t.pos.Batch+1, err)
-			}
-			sum.Add(st)
-			t.pos.Batch++
-			t.pos.Step++
-			if progress != nil {
-				progress(Progress{Position: t.pos, Batches: len(bs), Loss: sum.Loss / float64(max(1, sum.Tokens)), LR: t.opt.LR()})
-			}
-		}
-		em := EpochMetrics{Epoch: t.pos.Epoch + 1, TrainLoss: sum.Loss / float64(max(1, sum.Tokens)), LR: t.opt.LR()}
-		if len(t.dev.Src) > 0 {
-			ev, err := m.Evaluate(ctx, t.dev, EvalOptions{Batch: 256, Limit: t.Config.DevDecode, TeacherForced: true})
-			if err != nil {
-				return err
-			}
-			em.DevLoss, em.DevTokenAccTF, em.DevExact = ev.Loss, ev.TokenAccTF, ev.ExactMatch
-			em.Best = em.better(t.best)
-			if em.Best {
-				b := em
-				t.best = &b
-			}
-			t.early.Observe(em.Best, t.Config.Patience, ps)
-		} else {
-			em.Best = true
-		}
-		em.Seconds = time.Since(start).Seconds()
-		t.pos.Epoch++
-		t.pos.Batch = 0
-		t.opt.SetLR(t.opt.LR() * t.Config.LRDecay)
-		t.history = append(t.history, em)
-		if epochEnd != nil {
-			if err := epochEnd(em); err != nil {
-				return err
-			}
-		}
-	}
-	t.early.RestoreBest(ps)
-	return nil
-}
+// Save writes a complete training checkpoint to dir (see train.Loop.Save):
+// the model files with the best evaluation's parameters in
+// model.safetensors, the latest in last.safetensors, the optimizer state
+// and state.json, so that Resume continues exactly.
+func (t *Trainer) Save(dir string) error { return t.loop.Save(dir) }
 
 // EvalOptions configure Evaluate.
 //

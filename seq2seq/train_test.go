@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 // reversePairs makes n pairs "s -> reverse(s)" over letters a-f.
@@ -36,7 +37,7 @@ func newCharTrainer(t *testing.T, train, dev []Pair, cfg Config, tc TrainConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewModel(cfg, src, tgt, 3)
+	m, err := New(cfg, src, tgt, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,22 +56,28 @@ func newCharTrainer(t *testing.T, train, dev []Pair, cfg Config, tc TrainConfig)
 	return m, tr, dv, tn
 }
 
-func trainReverse(t *testing.T, attn string, epochs int) (*Model, Encoded, *Trainer) {
+// trainReverse trains on reversal and returns the model, the dev pairs
+// and the epochs' mean training losses.
+func trainReverse(t *testing.T, attn string, epochs int) (*Model, Encoded, []float64) {
 	t.Helper()
 	m, _, dv, tn := newCharTrainer(t, reversePairs(1, 3000), reversePairs(2, 300),
 		Config{Attention: attn, Embed: 16, Hidden: 32}, TrainConfig{Epochs: epochs, Batch: 32, LR: 5e-3, Seed: 4, DevDecode: -1})
-	if err := tn.Run(context.Background(), nil, nil); err != nil {
+	var losses []float64
+	if _, err := tn.Run(context.Background(), func(e train.Event) {
+		if ep, ok := e.(train.EpochEvent); ok {
+			losses = append(losses, ep.TrainLoss)
+		}
+	}); err != nil {
 		t.Fatal(err)
 	}
-	return m, dv, tn
+	return m, dv, losses
 }
 
 // TestLearnsReverse trains the attention model on string reversal and
 // requires near-perfect held-out exact match, greedy and with beam search.
 func TestLearnsReverse(t *testing.T) {
-	m, dev, tn := trainReverse(t, "bahdanau", 6)
-	h := tn.History()
-	if len(h) != 6 || h[5].TrainLoss >= h[0].TrainLoss {
+	m, dev, h := trainReverse(t, "bahdanau", 6)
+	if len(h) != 6 || h[5] >= h[0] {
 		t.Fatalf("training loss did not fall: %+v", h)
 	}
 	for _, beam := range []int{1, 4} {
@@ -109,7 +116,7 @@ func TestLearnsReverse(t *testing.T) {
 func TestBeamWidthOneIsGreedy(t *testing.T) {
 	src, tgt := tinyVocabs(t)
 	for _, attn := range []string{"bahdanau", "none"} {
-		m, err := NewModel(Config{Attention: attn, Embed: 8, Hidden: 8}, src, tgt, 11)
+		m, err := New(Config{Attention: attn, Embed: 8, Hidden: 8}, src, tgt, 11)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -222,17 +229,17 @@ func TestBeamBeatsGreedy(t *testing.T) {
 // TestCheckpointRoundTrip saves a trained model and a training state,
 // loads both and checks equal outputs and an exact resume.
 func TestCheckpointRoundTrip(t *testing.T) {
-	train := reversePairs(1, 400)
-	src, tgt, err := BuildVocabs(train, "char")
+	pairs := reversePairs(1, 400)
+	src, tgt, err := BuildVocabs(pairs, "char")
 	if err != nil {
 		t.Fatal(err)
 	}
 	newRun := func() (*Model, *Trainer, Encoded) {
-		m, err := NewModel(Config{Attention: "general", Cell: "lstm", Embed: 8, Hidden: 8}, src, tgt, 3)
+		m, err := New(Config{Attention: "general", Cell: "lstm", Embed: 8, Hidden: 8}, src, tgt, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr, err := m.Encode(train)
+		tr, err := m.Encode(pairs)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,13 +251,13 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 	// Straight run of 2 epochs.
 	m1, t1, tr := newRun()
-	if err := t1.Run(context.Background(), nil, nil); err != nil {
+	if _, err := t1.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	// 1 epoch, save, resume, 1 more.
 	_, t2, _ := newRun()
 	t2.Config.Epochs = 1
-	if err := t2.Run(context.Background(), nil, nil); err != nil {
+	if _, err := t2.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "ck")
@@ -262,7 +269,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	t3.Config.Epochs = 2
-	if err := t3.Run(context.Background(), nil, nil); err != nil {
+	if _, err := t3.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range m1.Params() {
@@ -274,13 +281,13 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	// epoch's batches follow in the same order after Resume.
 	_, t4, _ := newRun()
 	ctx, cancel := context.WithCancel(context.Background())
-	err = t4.Run(ctx, func(p Progress) {
-		if p.Epoch == 1 && p.Batch == 7 {
+	_, err = t4.Run(ctx, func(e train.Event) {
+		if p, ok := e.(train.StepEvent); ok && p.Pos.Epoch == 1 && p.Pos.Batch == 7 {
 			cancel()
 		}
-	}, nil)
-	if err != context.Canceled || t4.Position().Batch != 7 {
-		t.Fatalf("interrupted run: %v at %+v", err, t4.Position())
+	})
+	if err != context.Canceled || t4.Pos().Batch != 7 {
+		t.Fatalf("interrupted run: %v at %+v", err, t4.Pos())
 	}
 	if err := t4.Save(dir); err != nil {
 		t.Fatal(err)
@@ -289,7 +296,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := t5.Run(context.Background(), nil, nil); err != nil {
+	if _, err := t5.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range m1.Params() {
@@ -335,36 +342,42 @@ func TestCheckpointRoundTrip(t *testing.T) {
 // epoch's parameters on dev (exact match, then dev loss), while Resume
 // continues from the last ones, and Patience stops the run.
 func TestKeepsBestEpoch(t *testing.T) {
-	train := reversePairs(1, 600)
+	pairs := reversePairs(1, 600)
 	var dev []Pair
 	for _, p := range reversePairs(2, 100) {
 		dev = append(dev, Pair{Source: p.Source, Target: p.Source})
 	}
-	m, tr, dv, tn := newCharTrainer(t, train, dev,
+	m, tr, dv, tn := newCharTrainer(t, pairs, dev,
 		Config{Attention: "dot", Embed: 8, Hidden: 16}, TrainConfig{Epochs: 4, Batch: 16, LR: 1e-2, Seed: 4, DevDecode: -1})
 	dir := filepath.Join(t.TempDir(), "ck")
+	tn.Dir = dir
 	var snaps [][][]float32
-	if err := tn.Run(context.Background(), nil, func(em EpochMetrics) error {
-		snaps = append(snaps, nn.Snapshot(m.Params(), nil))
-		return tn.Save(dir)
+	var improved []bool
+	if _, err := tn.Run(context.Background(), func(e train.Event) {
+		switch e := e.(type) {
+		case train.EvalEvent:
+			improved = append(improved, e.Improved)
+		case train.EpochEvent:
+			snaps = append(snaps, nn.Snapshot(m.Params(), nil))
+		}
 	}); err != nil {
 		t.Fatal(err)
 	}
-	h := tn.History()
+	h := tn.Loop().History()
 	want := 0
 	for i, e := range h {
-		if e.DevExact > h[want].DevExact || e.DevExact == h[want].DevExact && e.DevLoss < h[want].DevLoss {
+		if e.Score > h[want].Score || e.Score == h[want].Score && e.Loss < h[want].Loss {
 			want = i
 		}
-		if e.Best != (want == i) {
-			t.Errorf("epoch %d marked best=%v: %+v", i+1, e.Best, h)
+		if improved[i] != (want == i) {
+			t.Errorf("epoch %d marked best=%v: %+v", i+1, improved[i], h)
 		}
 	}
 	t.Logf("history %+v; best epoch %d", h, want+1)
-	if want == len(h)-1 {
-		t.Fatalf("the last epoch is the best, so the test shows nothing: %+v", h)
+	if len(h) != 4 || len(snaps) != 4 || want == len(h)-1 {
+		t.Fatalf("%d evaluations, %d epochs, best the last: the test shows nothing: %+v", len(h), len(snaps), h)
 	}
-	if b := tn.Best(); b == nil || b.Epoch != want+1 {
+	if b := tn.Loop().Best(); b == nil || b.Epoch != float64(want+1) {
 		t.Fatalf("Best() = %+v, want epoch %d", b, want+1)
 	}
 	same := func(ps []*nn.Param, snap [][]float32) bool {
@@ -389,20 +402,21 @@ func TestKeepsBestEpoch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !same(res.Model.Params(), snaps[len(snaps)-1]) || res.Best() == nil || res.Best().Epoch != want+1 {
-		t.Errorf("Resume: not the last epoch's parameters, or best %+v", res.Best())
+	if b := res.Loop().Best(); !same(res.Model.Params(), snaps[len(snaps)-1]) || b == nil || b.Epoch != float64(want+1) {
+		t.Errorf("Resume: not the last epoch's parameters, or best %+v", b)
 	}
 	// Patience 1 stops at the first epoch without improvement.
-	_, _, _, tn2 := newCharTrainer(t, train, dev,
+	_, _, _, tn2 := newCharTrainer(t, pairs, dev,
 		Config{Attention: "dot", Embed: 8, Hidden: 16}, TrainConfig{Epochs: 4, Batch: 16, LR: 1e-2, Seed: 4, DevDecode: -1, Patience: 1})
-	if err := tn2.Run(context.Background(), nil, nil); err != nil {
+	r2, err := tn2.Run(context.Background(), nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	first := 1
-	for first < len(h) && h[first].Best {
+	for first < len(h) && improved[first] {
 		first++
 	}
-	if len(tn2.History()) != first+1 || !tn2.Stopped() {
-		t.Errorf("patience 1: ran %d epochs (stopped %v), want %d", len(tn2.History()), tn2.Stopped(), first+1)
+	if n := len(tn2.Loop().History()); n != first+1 || r2.Stop != train.StopEarly {
+		t.Errorf("patience 1: ran %d epochs (stop %s), want %d", n, r2.Stop, first+1)
 	}
 }

@@ -31,6 +31,15 @@ func (tc gemmCase) String() string {
 // beta == 0 ignores NaNs in C.
 func runGemmCase(t *testing.T, tc gemmCase, rng *rand.Rand) {
 	t.Helper()
+	if err := checkGemmCase(tc, rng); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkGemmCase runs one Sgemm on random data and returns its first
+// difference from a float64 reference (nil: none). It touches no
+// testing.T, so concurrent callers can report from their own goroutine.
+func checkGemmCase(tc gemmCase, rng *rand.Rand) error {
 	ar, ac := tc.m, tc.k
 	if tc.transA {
 		ar, ac = tc.k, tc.m
@@ -87,7 +96,7 @@ func runGemmCase(t *testing.T, tc gemmCase, rng *rand.Rand) {
 			got := c[i*ldc+j]
 			if j >= tc.n {
 				if got != sentinel {
-					t.Fatalf("%v: padding C[%d,%d] changed to %g", tc, i, j, got)
+					return fmt.Errorf("%v: padding C[%d,%d] changed to %g", tc, i, j, got)
 				}
 				continue
 			}
@@ -104,10 +113,11 @@ func runGemmCase(t *testing.T, tc gemmCase, rng *rand.Rand) {
 			}
 			tol := float64(tc.k+4)*eps*mag + 1e-30
 			if d := math.Abs(float64(got) - want); !(d <= tol) {
-				t.Fatalf("%v: C[%d,%d] = %g, want %g (tolerance %g)", tc, i, j, got, want, tol)
+				return fmt.Errorf("%v: C[%d,%d] = %g, want %g (tolerance %g)", tc, i, j, got, want, tol)
 			}
 		}
 	}
+	return nil
 }
 
 func randSlice(rng *rand.Rand, n int) []float32 {
@@ -208,22 +218,28 @@ func TestSgemmConcurrent(t *testing.T) {
 	SetThreads(2)
 	defer SetThreads(0)
 	var wg sync.WaitGroup
-	for g := 0; g < 4; g++ {
+	errs := make([]error, 4) // one per goroutine: t.Fatal must not run off the test's goroutine
+	for g := range errs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(g), 9))
-			for it := 0; it < 6; it++ {
+			for it := 0; it < 6 && errs[g] == nil; it++ {
 				tc := gemmCase{m: 40 + rng.IntN(60), n: 1 + rng.IntN(120), k: 30 + rng.IntN(60), alpha: 1, beta: 0.5,
 					transA: it&1 != 0, transB: it&2 != 0}
 				if it == 5 {
 					tc.m = 1
 				}
-				runGemmCase(t, tc, rng)
+				errs[g] = checkGemmCase(tc, rng)
 			}
 		}()
 	}
 	wg.Wait()
+	for g, err := range errs {
+		if err != nil {
+			t.Errorf("goroutine %d: %v", g, err)
+		}
+	}
 }
 
 func TestSgemmNoAlloc(t *testing.T) {

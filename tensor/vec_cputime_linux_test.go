@@ -2,7 +2,6 @@ package tensor
 
 import (
 	"math"
-	"os"
 	"runtime"
 	"strings"
 	"syscall"
@@ -19,15 +18,12 @@ func threadCPUTime() int64 {
 	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
-// TestVecCPUTime measures the kernels and their peers in thread CPU time
-// rather than wall time, which stays meaningful on a machine shared with
-// other jobs. Run with RECURRENT_VEC_CPUTIME=1 go test -run VecCPUTime -v.
-func TestVecCPUTime(t *testing.T) {
-	if os.Getenv("RECURRENT_VEC_CPUTIME") == "" {
-		t.Skip("set RECURRENT_VEC_CPUTIME=1 to measure")
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+// BenchmarkVecCPUTime measures the kernels (AVX2 and pure Go) and their
+// peers in thread CPU time rather than wall time, which stays meaningful
+// on a machine shared with other jobs: each sub-benchmark reports
+// cpu-ns/elem. Run with go test -run - -bench VecCPUTime. (It was a test
+// that only logged.)
+func BenchmarkVecCPUTime(b *testing.B) {
 	x, y, d := benchData()
 	var sink float64
 	cases := []struct {
@@ -70,15 +66,6 @@ func TestVecCPUTime(t *testing.T) {
 			if impl && !orig || peer && !impl {
 				continue
 			}
-			useAVX2 = impl
-			t0, iters := threadCPUTime(), 0
-			for threadCPUTime()-t0 < 200e6 {
-				for range 50 {
-					c.f()
-				}
-				iters += 50
-			}
-			ns := float64(threadCPUTime()-t0) / float64(iters) / benchN
 			name := "go"
 			switch {
 			case peer:
@@ -86,7 +73,16 @@ func TestVecCPUTime(t *testing.T) {
 			case impl:
 				name = "avx2"
 			}
-			t.Logf("%-26s %-4s %7.3f ns/elem (n=%d, thread CPU time)", c.name, name, ns, benchN)
+			b.Run(strings.ReplaceAll(c.name, " ", "_")+"/"+name, func(b *testing.B) {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				useAVX2 = impl
+				t0 := threadCPUTime()
+				for range b.N {
+					c.f()
+				}
+				b.ReportMetric(float64(threadCPUTime()-t0)/float64(b.N)/benchN, "cpu-ns/elem")
+			})
 		}
 	}
 	_ = sink

@@ -154,6 +154,10 @@ type BatchOptions struct {
 	// padding small. With Shuffle, sequences of equal length are shuffled
 	// among themselves and the order of the batches is shuffled.
 	Bucket bool
+	// Window, with Bucket, orders by length only within consecutive
+	// windows of Window batches of the (shuffled) indices rather than over
+	// all of them, so that batches keep some randomness (0: one window).
+	Window int
 	// Shuffle shuffles with a PCG generator seeded by (Seed, epoch).
 	Shuffle bool
 	Seed    uint64
@@ -162,8 +166,8 @@ type BatchOptions struct {
 // Batches splits the sequence indices 0..len(lengths)-1 into batches for one
 // epoch. The result depends only on lengths, opt and epoch.
 func Batches(lengths []int, opt BatchOptions, epoch int) ([][]int, error) {
-	if opt.Size < 1 {
-		return nil, fmt.Errorf("text: batch size %d must be positive", opt.Size)
+	if opt.Size < 1 || opt.Window < 0 {
+		return nil, fmt.Errorf("text: batch size %d must be positive, window %d not negative", opt.Size, opt.Window)
 	}
 	n := len(lengths)
 	if n == 0 {
@@ -179,8 +183,14 @@ func Batches(lengths []int, opt BatchOptions, epoch int) ([][]int, error) {
 		rng.Shuffle(n, func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 	}
 	if opt.Bucket {
+		w := n
+		if opt.Window > 0 && opt.Window <= n/opt.Size {
+			w = opt.Window * opt.Size
+		}
 		// Stable sort keeps the shuffled order within equal lengths.
-		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(lengths[a], lengths[b]) })
+		for lo := 0; lo < n; lo += w {
+			slices.SortStableFunc(idx[lo:min(n, lo+w)], func(a, b int) int { return cmp.Compare(lengths[a], lengths[b]) })
+		}
 	}
 	var out [][]int
 	for i := 0; i < n; i += opt.Size {

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -281,5 +284,39 @@ func TestLengthOrder(t *testing.T) {
 	want := []int{4, 1, 3, 2, 0}
 	if !slices.Equal(got, want) {
 		t.Errorf("LengthOrder = %v, want %v", got, want)
+	}
+}
+
+// TestBatchesWindow checks Window against a direct statement of it: the
+// shuffled indices are ordered by length within each window of Window
+// batches only, then cut, and the batches shuffled.
+func TestBatchesWindow(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	lengths := make([]int, 103)
+	for i := range lengths {
+		lengths[i] = 1 + r.IntN(9)
+	}
+	const size, window = 4, 3
+	got, err := Batches(lengths, BatchOptions{Size: size, Bucket: true, Window: window, Shuffle: true, Seed: 5}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 2))
+	idx := rng.Perm(len(lengths))
+	var want [][]int
+	for lo := 0; lo < len(idx); lo += size * window {
+		w := idx[lo:min(len(idx), lo+size*window)]
+		sort.SliceStable(w, func(a, b int) bool { return lengths[w[a]] < lengths[w[b]] })
+		for i := 0; i < len(w); i += size {
+			want = append(want, w[i:min(len(w), i+size)])
+		}
+	}
+	rng.Shuffle(len(want), func(i, j int) { want[i], want[j] = want[j], want[i] })
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("batches %v, want %v", got, want)
+	}
+	all, _ := Batches(lengths, BatchOptions{Size: size, Bucket: true, Shuffle: true, Seed: 5}, 2)
+	if reflect.DeepEqual(got, all) {
+		t.Error("Window changed nothing")
 	}
 }

@@ -70,6 +70,10 @@ type VocabOptions struct {
 	// Ties in count are broken by byte order of the token, so the result
 	// does not depend on the reading order.
 	MaxSize int
+	// Sorted orders the tokens after the specials by byte order instead of
+	// by descending count (MaxSize still keeps the most frequent), as a
+	// closed symbol set such as the characters of a date task is listed.
+	Sorted bool
 }
 
 // DefaultSpecials are the specials used when VocabOptions.Specials is nil.
@@ -129,6 +133,9 @@ func BuildVocab(c *Counter, opt VocabOptions) (*Vocab, error) {
 	})
 	if opt.MaxSize > 0 && len(specials)+len(rest) > opt.MaxSize {
 		rest = rest[:opt.MaxSize-len(specials)]
+	}
+	if opt.Sorted {
+		slices.SortFunc(rest, func(a, b tc) int { return strings.Compare(a.tok, b.tok) })
 	}
 	tokens := make([]string, 0, len(specials)+len(rest))
 	counts := make([]int64, 0, cap(tokens))

@@ -192,3 +192,20 @@ func TestCounterClonesTokens(t *testing.T) {
 		t.Errorf("counts wrong: b=%d len=%d total=%d", c.Count("b"), c.Len(), c.Total())
 	}
 }
+
+// TestBuildVocabSorted lists the tokens after the specials in byte order,
+// with their counts, whatever the counts.
+func TestBuildVocabSorted(t *testing.T) {
+	c := NewCounter()
+	c.Add([]string{"b", "b", "b", "a", "c", "c", PAD})
+	v, err := BuildVocab(c, VocabOptions{Specials: []string{PAD, UNK}, Sorted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(v.Tokens(), " "); got != "<pad> <unk> a b c" {
+		t.Errorf("tokens %q", got)
+	}
+	if got := v.Counts(); !slices.Equal(got, []int64{1, 0, 1, 3, 2}) {
+		t.Errorf("counts %v", got)
+	}
+}

@@ -74,4 +74,14 @@
 //     accuracy; tag.Metrics: conlleval's precision, recall, F1);
 //     MetricsOf(*Eval) recovers them from an Eval the task made.
 //   - Position is train.Position everywhere (lm.Position is an alias).
+//
+// The encoder-decoder follows the task packages' words: seq2seq.New builds
+// a Model, Load reads one, NewTrainer starts and Resume continues a
+// Trainer. The label-conditioned language model lives in package lm with
+// the prefix Cond, since lm's New and Trainer are the plain model's:
+// NewCond, LoadCond, CondTrainer, NewCondTrainer, ResumeCond, CondData,
+// CondTrainConfig. Every trainer has Pos (not Position), Loop, Save and
+// Run(ctx, progress func(Event)); per-epoch reports are the loop's
+// EpochEvent and EvalEvent (no EpochMetrics or CondEpoch); MaxSteps is the
+// step budget of every TrainConfig.
 package train

@@ -4,15 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"slices"
-	"time"
 
-	"github.com/recurrent-go/recurrent/classify"
 	"github.com/recurrent-go/recurrent/lm"
-	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
 
@@ -24,207 +20,16 @@ func init() {
 	lmCmd.AddCommand(newLMTrainLabelsCmd(), newLMEvalLabelsCmd())
 }
 
+// sstName names SST-2's labels 0 and 1 (unless raw).
+func sstName(label string, raw bool) string {
+	if n, ok := sstNames[label]; ok && !raw {
+		return n
+	}
+	return label
+}
+
 // sstNames names SST-2's labels 0 and 1.
 var sstNames = map[string]string{"0": "negative", "1": "positive"}
-
-func newLMTrainLabelsCmd() *cobra.Command {
-	var (
-		trainPath, validPath, out string
-		format                    string
-		cfg                       lm.CondConfig
-		tc                        lm.CondTrainConfig
-		minCount                  int64
-		lower, rawLabels          bool
-		asJSON, quiet             bool
-		threads                   int
-		resume                    bool
-	)
-	cmd := &cobra.Command{
-		Use:   "train-labels --train F [--valid F] --out DIR",
-		Short: "Train a label-conditioned language model (one-to-many generation) on labelled text",
-		Long: `Train-labels reads labelled sentences (TSV "label<TAB>text", SST "<label> text"
-or CSV text,label; detected automatically) and trains a sentence-level
-language model conditioned on the label: --condition init sets every
-layer's initial state from the label, input concatenates a label embedding
-to every step's input, both does both, none ignores the label (the
-unconditional baseline). --label-bias adds a per-label output bias;
---discriminative λ adds λ times the model's own -log p(label | sentence)
-(Bayes' rule over its class-conditional likelihoods) to the loss, so the
-model carries the label more strongly. After every epoch a checkpoint is
-written to --out whose model is the epoch with the best validation loss
-(--resume continues training from it); sample it with
-"recurrent lm sample --model DIR --label L".
-SST labels 0/1 are named negative/positive unless --raw-labels.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if trainPath == "" || out == "" {
-				return errors.New("lm train-labels: --train and --out are required")
-			}
-			if tc.Discriminative < 0 {
-				return fmt.Errorf("lm train-labels: --discriminative %v must be >= 0", tc.Discriminative)
-			}
-			if threads > 0 {
-				tensor.SetThreads(threads)
-			}
-			f, err := classify.ParseFormat(format)
-			if err != nil {
-				return fmt.Errorf("lm train-labels: %w", err)
-			}
-			tr, err := classify.ReadFile(trainPath, f)
-			if err != nil {
-				return err
-			}
-			var va []classify.Example
-			if validPath != "" {
-				if va, err = classify.ReadFile(validPath, f); err != nil {
-					return err
-				}
-			}
-			name := func(l string) string {
-				if n, ok := sstNames[l]; ok && !rawLabels {
-					return n
-				}
-				return l
-			}
-			var m *lm.CondModel
-			if resume {
-				if m, err = lm.LoadCond(out); err != nil {
-					return err
-				}
-			} else {
-				var labels []string
-				for _, e := range tr {
-					if n := name(e.Label); !slices.Contains(labels, n) {
-						labels = append(labels, n)
-					}
-				}
-				slices.Sort(labels)
-				cfg.Labels = labels
-				cfg.Tokenizer = text.Tokenizer{Mode: text.Whitespace, Lower: lower}
-				counter := text.NewCounter()
-				for _, e := range tr {
-					counter.Add(cfg.Tokenizer.Tokenize(e.Text))
-				}
-				v, err := text.BuildVocab(counter, text.VocabOptions{Specials: []string{text.UNK, text.EOS}, MinCount: minCount})
-				if err != nil {
-					return fmt.Errorf("lm train-labels: %w", err)
-				}
-				cfg.VocabSize = v.Len()
-				if m, err = lm.NewCond(cfg, v, tc.Seed); err != nil {
-					return err
-				}
-			}
-			data := func(path string, ex []classify.Example) (lm.CondData, error) {
-				var d lm.CondData
-				for _, e := range ex {
-					l := m.LabelID(name(e.Label))
-					if l < 0 {
-						return d, fmt.Errorf("%s:%d: label %q does not occur in the training file %s", path, e.Line, e.Label, trainPath)
-					}
-					d.Sents, d.Labels = append(d.Sents, m.EncodeSentence(e.Text)), append(d.Labels, l)
-				}
-				return d, nil
-			}
-			trainD, err := data(trainPath, tr)
-			if err != nil {
-				return err
-			}
-			validD, err := data(validPath, va)
-			if err != nil {
-				return err
-			}
-			var t *lm.CondTrainer
-			if resume {
-				if t, err = lm.ResumeCond(out, trainD, validD); err != nil {
-					return err
-				}
-				m = t.Model
-				if cmd.Flags().Changed("epochs") {
-					t.Config.Epochs = tc.Epochs
-				}
-			} else if t, err = lm.NewCondTrainer(m, trainD, validD, tc); err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			if !asJSON {
-				n := 0
-				for _, p := range m.Params() {
-					n += p.Size()
-				}
-				c := m.Config
-				fmt.Fprintf(w, "conditional LM: %s %dx%d, condition %s, label bias %v, discriminative %v, labels %v, vocab %d, %d parameters; %d train / %d valid sentences\n",
-					c.Cell, c.Layers, c.Hidden, c.Condition, c.LabelBias, t.Config.Discriminative, c.Labels, m.Vocab.Len(), n, len(trainD.Sents), len(validD.Sents))
-				if resume {
-					fmt.Fprintf(w, "resuming after epoch %d of %d\n", t.Epoch(), t.Config.Epochs)
-				}
-			}
-			var bar *progressbar.ProgressBar
-			progress := func(ep, b, nb int, loss float64) {
-				if quiet {
-					return
-				}
-				if bar == nil || b == 1 {
-					bar = progressbar.NewOptions(nb, progressbar.OptionSetWriter(os.Stderr), progressbar.OptionSetWidth(30),
-						progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
-				}
-				bar.Describe(fmt.Sprintf("epoch %d loss %.3f", ep, loss))
-				_ = bar.Set(b)
-			}
-			err = t.Run(cmd.Context(), progress, func(e lm.CondEpoch) error {
-				if bar != nil {
-					_ = bar.Finish()
-					bar = nil
-				}
-				if err := t.Save(out); err != nil {
-					return err
-				}
-				if asJSON {
-					return json.NewEncoder(w).Encode(e)
-				}
-				disc := ""
-				if t.Config.Discriminative > 0 {
-					disc = fmt.Sprintf(", train -log p(label|x) %.4f", e.TrainDisc)
-				}
-				_, err := fmt.Fprintf(w, "epoch %d: train loss %.4f%s, valid loss %.4f, valid perplexity %.2f, valid label accuracy (Bayes) %.4f%s (%.1fs)\n",
-					e.Epoch, e.TrainLoss, disc, e.ValidLoss, e.ValidPPL, e.ValidLabelAcc, map[bool]string{true: " *best", false: ""}[e.BestSoFar], e.Seconds)
-				return err
-			})
-			if isInterrupted(cmd.Context(), err) {
-				return fmt.Errorf("lm train-labels: interrupted in epoch %d; --resume continues from its start (checkpoint %s): %w", t.Epoch()+1, out, err)
-			}
-			return err
-		},
-	}
-	fl := cmd.Flags()
-	fl.StringVar(&trainPath, "train", "", "labelled training sentences")
-	fl.StringVar(&validPath, "valid", "", "labelled validation sentences")
-	fl.StringVar(&out, "out", "", "checkpoint directory")
-	fl.StringVar(&format, "format", "auto", "input format: auto, tsv, sst or csv")
-	fl.StringVar(&cfg.Condition, "condition", lm.CondBoth, "label conditioning: init, input, both or none")
-	fl.StringVar(&cfg.Cell, "cell", "lstm", "recurrent cell")
-	fl.IntVar(&cfg.EmbedDim, "embed", 128, "token embedding size")
-	fl.IntVar(&cfg.LabelDim, "label-dim", 16, "label embedding size (condition input/both)")
-	fl.BoolVar(&cfg.LabelBias, "label-bias", false, "add a per-label output bias (a direct per-label shift of the next-word distribution)")
-	fl.Float64Var(&tc.Discriminative, "discriminative", 0, "weight of the discriminative term -log p(label | sentence) (the model's own Bayes posterior) added to the likelihood loss; 0: plain maximum likelihood")
-	fl.BoolVar(&tc.Bucket, "bucket", false, "batch sentences of similar length (less padding, faster)")
-	fl.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
-	fl.IntVar(&cfg.Hidden, "hidden", 256, "hidden size")
-	fl.IntVar(&cfg.Layers, "layers", 1, "layers")
-	fl.Float64Var(&cfg.Dropout, "dropout", 0.3, "dropout on embeddings, between layers and on outputs")
-	fl.Int64Var(&minCount, "min-count", 2, "rarer tokens become <unk>")
-	fl.BoolVar(&lower, "lower", false, "lowercase the text")
-	fl.BoolVar(&rawLabels, "raw-labels", false, "keep SST labels 0/1 instead of negative/positive")
-	fl.IntVar(&tc.Epochs, "epochs", 10, "epochs")
-	fl.IntVar(&tc.Batch, "batch", 32, "sentences per batch")
-	fl.Float64Var(&tc.LR, "lr", 2e-3, "learning rate")
-	fl.Float64Var(&tc.Clip, "clip", 5, "gradient-norm clip (0: none)")
-	fl.StringVar(&tc.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
-	fl.Uint64Var(&tc.Seed, "seed", 1, "random seed")
-	fl.BoolVar(&resume, "resume", false, "continue the training checkpoint in --out (model flags come from it; --epochs may raise the total)")
-	fl.BoolVar(&asJSON, "json", false, "print one JSON object per epoch")
-	fl.BoolVar(&quiet, "quiet", false, "no progress bar")
-	return cmd
-}
 
 // newLMEvalLabelsCmd scores a conditional model on labelled sentences.
 func newLMEvalLabelsCmd() *cobra.Command {
@@ -242,7 +47,7 @@ under which the sentence is most likely): how much of the label the model
 carries.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := classify.ParseFormat(format)
+			f, err := text.ParseLabelFormat(format)
 			if err != nil {
 				return fmt.Errorf("lm eval-labels: %w", err)
 			}
@@ -250,7 +55,10 @@ carries.`,
 			if err != nil {
 				return err
 			}
-			ex, err := readExamples(cmd, path, f)
+			ex, err := readInput(cmd, path, func(r io.Reader, name string) ([]text.Labelled, error) {
+				ex, _, err := text.ReadLabelled(r, name, f)
+				return ex, err
+			})
 			if err != nil {
 				return err
 			}

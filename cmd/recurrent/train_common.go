@@ -137,6 +137,69 @@ func paramCount(ps []*nn.Param) int {
 	return n
 }
 
+// loopSummary is the summary a training command prints (--json: as is)
+// after the shared loop stops.
+type loopSummary struct {
+	Checkpoint string         `json:"checkpoint"`
+	Params     int            `json:"params"`
+	Position   train.Position `json:"position"`
+	Steps      int64          `json:"steps"`
+	Stop       string         `json:"stop_reason"`
+	TrainLoss  float64        `json:"train_loss"`
+	Seconds    float64        `json:"seconds"`
+	TokensPerS float64        `json:"tokens_per_second"`
+	Best       *train.Eval    `json:"best,omitempty"`
+	Last       *train.Eval    `json:"last,omitempty"`
+}
+
+// writeLoopSummary prints a training run's summary (as JSON with asJSON).
+func writeLoopSummary(w io.Writer, s *loopSummary, asJSON bool) error {
+	if asJSON {
+		return writeJSON(w, s)
+	}
+	fmt.Fprintf(w, "trained %d steps (epoch %d, batch %d) in %.1fs, %.0f tokens/s; train loss %.4f; stopped: %s\n",
+		s.Steps, s.Position.Epoch, s.Position.Batch, s.Seconds, s.TokensPerS, s.TrainLoss, s.Stop)
+	if b := s.Best; b != nil {
+		fmt.Fprintf(w, "model: step %d, epoch %.2f (best validation: score %.4f, loss %.4f)\n", b.Step, b.Epoch, b.Score, b.Loss)
+	}
+	_, err := fmt.Fprintf(w, "checkpoint: %s\n", s.Checkpoint)
+	return err
+}
+
+// loopRun is a training run on the shared loop, as a command reports it.
+type loopRun struct {
+	name, out string // the command ("translate train"), --out
+	asJSON    bool
+	params    int
+	prog      *trainProgress
+}
+
+// report runs run with the progress display, then prints the summary;
+// divergence and interruption give errors that say what to do.
+func (r *loopRun) report(cmd *cobra.Command, run func(ctx context.Context, progress func(train.Event)) (train.Result, error)) error {
+	res, err := run(cmd.Context(), r.prog.handle)
+	r.prog.finish()
+	interrupted := isInterrupted(cmd.Context(), err)
+	switch {
+	case errors.Is(err, train.ErrDiverged):
+		return fmt.Errorf("%s: %w; lower --lr or clip the gradients (--clip)", r.name, err)
+	case err != nil && !interrupted:
+		return err
+	}
+	sum := loopSummary{Checkpoint: r.out, Params: r.params, Position: res.Pos, Steps: res.Pos.Step,
+		Stop: string(res.Stop), TrainLoss: res.TrainLoss, Seconds: res.Elapsed.Seconds(), Best: res.Best, Last: res.Last}
+	if s := res.Elapsed.Seconds(); s > 0 {
+		sum.TokensPerS = float64(res.Items) / s
+	}
+	if err := writeLoopSummary(cmd.OutOrStdout(), &sum, r.asJSON); err != nil {
+		return err
+	}
+	if interrupted {
+		return interruptedError(r.out, err)
+	}
+	return nil
+}
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

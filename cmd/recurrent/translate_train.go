@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"time"
 
+	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/seq2seq"
-	"github.com/recurrent-go/recurrent/tensor"
-	"github.com/schollz/progressbar/v3"
+	"github.com/recurrent-go/recurrent/train"
 	"github.com/spf13/cobra"
 )
 
@@ -18,197 +14,229 @@ func init() {
 	translateCmd.AddCommand(newTranslateTrainCmd())
 }
 
+// translateTrainFlags are the flags of `recurrent translate train`.
+type translateTrainFlags struct {
+	trainPath, devPath, out  string
+	cfg                      seq2seq.Config
+	tc                       seq2seq.TrainConfig
+	seed                     uint64
+	resume, overwrite        bool
+	asJSON, quiet            bool
+	trainPairs, devPairs     []seq2seq.Pair
+	trainEncoded, devEncoded seq2seq.Encoded
+}
+
 func newTranslateTrainCmd() *cobra.Command {
-	var (
-		threads                 int
-		trainPath, devPath, out string
-		cfg                     seq2seq.Config
-		tc                      seq2seq.TrainConfig
-		seed                    uint64
-		resume, asJSON, quiet   bool
-	)
+	f := &translateTrainFlags{}
 	cmd := &cobra.Command{
-		Use:   "train --train F --dev F --out DIR",
+		Use:   "train --train F [--dev F] --out DIR",
 		Short: "Train an encoder-decoder (bidirectional encoder, attention decoder) on source<TAB>target pairs",
 		Long: `Train fits a sequence-to-sequence model: a bidirectional recurrent encoder
 over the source tokens and a recurrent decoder that attends over the encoder
 outputs (Bahdanau additive by default; Luong dot or general; or none, where
 the decoder starts from the encoder's final state), with teacher forcing.
 Tokens are characters by default (--tokens word for whitespace tokens).
-After every epoch the dev loss and greedy exact match are printed and a
-complete, atomic training checkpoint is written to --out (also on Ctrl-C,
-mid-epoch); --resume continues from it exactly. The model saved is the best
-epoch's on dev (greedy exact match, ties broken by dev loss; the last epoch
-without --dev); --patience N stops after N epochs without improvement.`,
+
+After every epoch the dev loss and greedy exact match are printed on standard
+error and a complete, atomic training checkpoint is written to --out (also on
+Ctrl-C, at the exact step); --resume continues it exactly, and an existing
+checkpoint is never replaced unless --overwrite is given. --model DIR loads the
+best evaluation's weights (greedy exact match, ties broken by dev loss; the
+latest without --dev); the latest are in last.safetensors. --patience N stops
+after N epochs without improvement.
+
+Budget: --epochs N (default 10), --steps N (exactly N updates; epochs are then
+unbounded unless --epochs is given); the first limit reached stops and the
+reason is printed (stop_reason in --json). On --resume the architecture,
+--tokens, --batch, --optimizer and --seed are the checkpoint's (a different
+value is an error); --epochs, --steps, --lr, --lr-decay, --clip, --patience and
+--dev-decode apply from the resumed step. A loss that becomes NaN, infinite or
+20 times its recent median stops training with an error; the checkpoint keeps
+the last good state.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if threads > 0 {
-				tensor.SetThreads(threads)
-			}
-			if trainPath == "" || out == "" {
-				return fmt.Errorf("translate train: --train and --out are required")
-			}
-			if err := positiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "epochs"); err != nil {
-				return err
-			}
-			trainPairs, err := seq2seq.ReadPairsFile(trainPath)
-			if err != nil {
-				return err
-			}
-			var devPairs []seq2seq.Pair
-			if devPath != "" {
-				if devPairs, err = seq2seq.ReadPairsFile(devPath); err != nil {
-					return err
-				}
-			}
-			var tr *seq2seq.Trainer
-			if resume {
-				m, err := seq2seq.Load(out)
-				if err != nil {
-					return err
-				}
-				trainE, devE, err := encodeSets(m, trainPath, trainPairs, devPath, devPairs)
-				if err != nil {
-					return err
-				}
-				if tr, err = seq2seq.Resume(out, trainE, devE); err != nil {
-					return err
-				}
-				if cmd.Flags().Changed("epochs") {
-					tr.Config.Epochs = tc.Epochs
-				}
-			} else {
-				src, tgt, err := seq2seq.BuildVocabs(trainPairs, tokensOrDefault(cfg.Tokens))
-				if err != nil {
-					return err
-				}
-				m, err := seq2seq.NewModel(cfg, src, tgt, seed)
-				if err != nil {
-					return err
-				}
-				trainE, devE, err := encodeSets(m, trainPath, trainPairs, devPath, devPairs)
-				if err != nil {
-					return err
-				}
-				tc.Seed = seed
-				if tr, err = seq2seq.NewTrainer(m, trainE, devE, tc); err != nil {
-					return err
-				}
-			}
-			w := cmd.OutOrStdout()
-			if !asJSON {
-				c := tr.Model.Config
-				fmt.Fprintf(w, "model: %s encoder (%d layer(s), 2x%d), %s decoder (%d), attention %s, %s tokens; vocab %d -> %d; %d parameters\n",
-					c.Cell, c.Layers, c.Hidden, c.DecoderCell, c.DecoderHidden, c.Attention, c.Tokens,
-					tr.Model.Src.Len(), tr.Model.Tgt.Len(), countParams(tr.Model))
-			}
-			var bar *progressbar.ProgressBar
-			progress := func(p seq2seq.Progress) {
-				if quiet {
-					return
-				}
-				if bar == nil || p.Batch == 1 {
-					bar = progressbar.NewOptions(p.Batches, progressbar.OptionSetWriter(os.Stderr),
-						progressbar.OptionSetWidth(30), progressbar.OptionShowCount(),
-						progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionSetPredictTime(true),
-						progressbar.OptionClearOnFinish(),
-						progressbar.OptionSetDescription(fmt.Sprintf("epoch %d", p.Epoch+1)))
-				}
-				bar.Describe(fmt.Sprintf("epoch %d loss %.4f", p.Epoch+1, p.Loss))
-				_ = bar.Set(p.Batch)
-			}
-			start := time.Now()
-			err = tr.Run(cmd.Context(), progress, func(em seq2seq.EpochMetrics) error {
-				if bar != nil {
-					_ = bar.Finish()
-					bar = nil
-				}
-				if err := tr.Save(out); err != nil {
-					return err
-				}
-				if asJSON {
-					return json.NewEncoder(w).Encode(em)
-				}
-				_, err := fmt.Fprintf(w, "epoch %d: train loss %.4f, dev loss %.4f, dev token acc (teacher forced) %.4f, dev exact match (greedy) %.4f, lr %.3g, %.1fs%s\n",
-					em.Epoch, em.TrainLoss, em.DevLoss, em.DevTokenAccTF, em.DevExact, em.LR, em.Seconds, map[bool]string{true: " *best", false: ""}[em.Best])
-				return err
-			})
-			if errors.Is(err, context.Canceled) {
-				if bar != nil {
-					_ = bar.Finish()
-				}
-				if serr := tr.Save(out); serr != nil {
-					return fmt.Errorf("translate train: interrupted, and saving failed: %w", serr)
-				}
-				p := tr.Position()
-				return fmt.Errorf("translate train: interrupted at epoch %d batch %d; checkpoint saved in %s (--resume continues)", p.Epoch+1, p.Batch, out)
-			}
-			if err != nil {
-				return err
-			}
-			if !asJSON {
-				fmt.Fprintf(w, "trained in %.1fs; checkpoint in %s\n", time.Since(start).Seconds(), out)
-				if b := tr.Best(); b != nil {
-					fmt.Fprintf(w, "model: epoch %d (best dev exact match %.4f, dev loss %.4f)%s\n", b.Epoch, b.DevExact, b.DevLoss,
-						map[bool]string{true: "; stopped early", false: ""}[tr.Stopped()])
-				}
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateTrain(cmd, f) },
 	}
-	f := cmd.Flags()
-	f.IntVar(&threads, "threads", 0, "compute threads (default: all cores)")
-	f.StringVar(&trainPath, "train", "", "training pairs, source<TAB>target per line")
-	f.StringVar(&devPath, "dev", "", "dev pairs for per-epoch validation")
-	f.StringVar(&out, "out", "", "checkpoint directory")
-	f.StringVar(&cfg.Tokens, "tokens", "char", "tokenization: char or word")
-	f.StringVar(&cfg.Cell, "cell", "gru", "encoder cell: rnn_tanh, rnn_relu, lstm, gru, gru_cho, gru_minimal")
-	f.StringVar(&cfg.DecoderCell, "decoder-cell", "", "decoder cell: gru or lstm (default: --cell if gru/lstm, else gru)")
-	f.StringVar(&cfg.Attention, "attention", "bahdanau", "attention: bahdanau, dot, general or none")
-	f.IntVar(&cfg.Embed, "embed", 32, "embedding size")
-	f.IntVar(&cfg.Hidden, "hidden", 64, "encoder hidden size per direction")
-	f.IntVar(&cfg.Layers, "layers", 1, "encoder layers")
-	f.IntVar(&cfg.DecoderHidden, "decoder-hidden", 0, "decoder hidden size (default 2*hidden)")
-	f.IntVar(&cfg.AttentionSize, "attention-size", 0, "Bahdanau scorer size (default decoder hidden)")
-	f.IntVar(&tc.Epochs, "epochs", 10, "epochs")
-	f.IntVar(&tc.Batch, "batch", 64, "pairs per batch")
-	f.StringVar(&tc.Optimizer, "optimizer", "adam", "adam, adamw or sgd")
-	f.Float64Var(&tc.LR, "lr", 2e-3, "learning rate")
-	f.Float64Var(&tc.LRDecay, "lr-decay", 1, "learning-rate factor after each epoch")
-	f.Float64Var(&tc.Clip, "clip", 5, "maximum gradient norm (negative: no clipping)")
-	f.IntVar(&tc.Patience, "patience", 0, "stop after this many epochs without a better dev exact match (0: never)")
-	f.IntVar(&tc.DevDecode, "dev-decode", 2000, "dev pairs decoded for exact match each epoch (-1: all)")
-	f.Uint64Var(&seed, "seed", 1, "random seed (initialisation and batch order)")
-	f.BoolVar(&resume, "resume", false, "continue the training checkpoint in --out")
-	f.BoolVar(&asJSON, "json", false, "print one JSON object of metrics per epoch")
-	f.BoolVar(&quiet, "quiet", false, "no progress bar")
+	fl := cmd.Flags()
+	fl.StringVar(&f.trainPath, "train", "", "training pairs, source<TAB>target per line")
+	fl.StringVar(&f.devPath, "dev", "", "dev pairs for per-epoch validation")
+	fl.StringVar(&f.out, "out", "", "checkpoint directory")
+	fl.StringVar(&f.cfg.Tokens, "tokens", "char", "tokenization: char or word")
+	fl.StringVar(&f.cfg.Cell, "cell", "gru", "encoder cell: rnn_tanh, rnn_relu, lstm, gru, gru_cho, gru_minimal")
+	fl.StringVar(&f.cfg.DecoderCell, "decoder-cell", "", "decoder cell: gru or lstm (default: --cell if gru/lstm, else gru)")
+	fl.StringVar(&f.cfg.Attention, "attention", "bahdanau", "attention: bahdanau, dot, general or none")
+	fl.IntVar(&f.cfg.Embed, "embed", 32, "embedding size")
+	fl.IntVar(&f.cfg.Hidden, "hidden", 64, "encoder hidden size per direction")
+	fl.IntVar(&f.cfg.Layers, "layers", 1, "encoder layers")
+	fl.IntVar(&f.cfg.DecoderHidden, "decoder-hidden", 0, "decoder hidden size (default 2*hidden)")
+	fl.IntVar(&f.cfg.AttentionSize, "attention-size", 0, "Bahdanau scorer size (default decoder hidden)")
+	fl.IntVar(&f.tc.Epochs, "epochs", 10, "passes over the training pairs (unbounded with --steps unless given)")
+	fl.Int64Var(&f.tc.MaxSteps, "steps", 0, "train exactly this many updates (0: no cap)")
+	fl.IntVar(&f.tc.Batch, "batch", 64, "pairs per batch")
+	fl.StringVar(&f.tc.Optimizer, "optimizer", "adam", "adam, adamw or sgd")
+	fl.Float64Var(&f.tc.LR, "lr", 2e-3, "learning rate")
+	fl.Float64Var(&f.tc.LRDecay, "lr-decay", 1, "learning-rate factor after each epoch")
+	fl.Float64Var(&f.tc.Clip, "clip", 5, "maximum gradient norm (0 or negative: no clipping)")
+	fl.IntVar(&f.tc.Patience, "patience", 0, "stop after this many epochs without a better dev exact match (0: never)")
+	fl.IntVar(&f.tc.DevDecode, "dev-decode", 2000, "dev pairs decoded for exact match each epoch (-1: all)")
+	fl.Uint64Var(&f.seed, "seed", 1, "random seed (initialisation and batch order)")
+	fl.BoolVar(&f.resume, "resume", false, "continue the training checkpoint in --out")
+	fl.BoolVar(&f.overwrite, "overwrite", false, "replace a checkpoint already in --out (default: refuse)")
+	fl.BoolVar(&f.asJSON, "json", false, "print the summary as JSON")
+	fl.BoolVar(&f.quiet, "quiet", false, "no progress output")
 	return cmd
 }
 
-func tokensOrDefault(s string) string {
-	if s == "" {
-		return "char"
+// check validates the flags before any data is read.
+func (f *translateTrainFlags) check(cmd *cobra.Command) error {
+	switch {
+	case f.trainPath == "" || f.out == "":
+		return errors.New("translate train: --train and --out are required")
+	case f.resume && f.overwrite:
+		return errors.New("translate train: --resume and --overwrite exclude each other")
 	}
-	return s
+	if err := positiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "lr-decay", "epochs", "steps"); err != nil {
+		return err
+	}
+	if !f.resume {
+		if err := train.CheckDir(f.out, f.overwrite); err != nil {
+			return fmt.Errorf("translate train: --out: %w; --resume continues it, --overwrite replaces it", err)
+		}
+	}
+	if f.tc.Clip <= 0 {
+		f.tc.Clip = -1 // the library's zero means its default
+	}
+	return nil
 }
 
-func countParams(m *seq2seq.Model) int {
-	n := 0
-	for _, p := range m.Params() {
-		n += p.Size()
+func runTranslateTrain(cmd *cobra.Command, f *translateTrainFlags) error {
+	if err := f.check(cmd); err != nil {
+		return err
 	}
-	return n
+	var err error
+	f.devPairs = nil
+	if f.trainPairs, err = seq2seq.ReadPairsFile(f.trainPath); err != nil {
+		return err
+	}
+	if f.devPath != "" {
+		if f.devPairs, err = seq2seq.ReadPairsFile(f.devPath); err != nil {
+			return err
+		}
+	}
+	var tr *seq2seq.Trainer
+	if f.resume {
+		tr, err = f.resumeTrainer(cmd)
+	} else {
+		tr, err = f.newTrainer(cmd)
+	}
+	if err != nil {
+		return err
+	}
+	return f.trainAndReport(cmd, tr)
 }
 
-// encodeSets encodes the train and dev pairs, naming the file on error.
-func encodeSets(m *seq2seq.Model, trainPath string, train []seq2seq.Pair, devPath string, dev []seq2seq.Pair) (seq2seq.Encoded, seq2seq.Encoded, error) {
-	tr, err := m.Encode(train)
-	if err != nil {
-		return tr, seq2seq.Encoded{}, fmt.Errorf("%s: %w", trainPath, err)
+// newTrainer builds the vocabularies, the model and a fresh trainer.
+func (f *translateTrainFlags) newTrainer(cmd *cobra.Command) (*seq2seq.Trainer, error) {
+	if cmd.Flags().Changed("steps") && !cmd.Flags().Changed("epochs") {
+		f.tc.Epochs = 0
 	}
-	dv, err := m.Encode(dev)
+	src, tgt, err := seq2seq.BuildVocabs(f.trainPairs, f.cfg.Tokens)
 	if err != nil {
-		return tr, dv, fmt.Errorf("%s: %w", devPath, err)
+		return nil, err
 	}
-	return tr, dv, nil
+	m, err := seq2seq.New(f.cfg, src, tgt, f.seed)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.encode(m); err != nil {
+		return nil, err
+	}
+	f.tc.Seed = f.seed
+	tr, err := seq2seq.NewTrainer(m, f.trainEncoded, f.devEncoded, f.tc)
+	if err != nil {
+		return nil, err
+	}
+	tr.Dir, tr.Overwrite = f.out, f.overwrite
+	return tr, nil
+}
+
+// resumeTrainer reopens the checkpoint in --out, refusing flags that
+// conflict with it and applying the budget and schedule flags given.
+func (f *translateTrainFlags) resumeTrainer(cmd *cobra.Command) (*seq2seq.Trainer, error) {
+	m, err := seq2seq.Load(f.out)
+	if err != nil {
+		return nil, err
+	}
+	c := m.Config
+	if err := checkResumeFlags(cmd, []resumeCheck{{"tokens", f.cfg.Tokens, c.Tokens}, {"cell", f.cfg.Cell, c.Cell},
+		{"decoder-cell", f.cfg.DecoderCell, c.DecoderCell}, {"attention", f.cfg.Attention, c.Attention},
+		{"embed", f.cfg.Embed, c.Embed}, {"hidden", f.cfg.Hidden, c.Hidden}, {"layers", f.cfg.Layers, c.Layers},
+		{"decoder-hidden", f.cfg.DecoderHidden, c.DecoderHidden}, {"attention-size", f.cfg.AttentionSize, c.AttentionSize}}); err != nil {
+		return nil, fmt.Errorf("translate train --resume: %w", err)
+	}
+	if err := f.encode(m); err != nil {
+		return nil, err
+	}
+	tr, err := seq2seq.Resume(f.out, f.trainEncoded, f.devEncoded)
+	if err != nil {
+		return nil, err
+	}
+	tc := &tr.Config
+	if err := checkResumeFlags(cmd, []resumeCheck{{"batch", f.tc.Batch, tc.Batch}, {"optimizer", f.tc.Optimizer, tc.Optimizer},
+		{"seed", f.seed, tc.Seed}}); err != nil {
+		return nil, fmt.Errorf("translate train --resume: %w", err)
+	}
+	f.applySchedule(cmd, tr)
+	return tr, nil
+}
+
+// applySchedule applies the budget and schedule flags given with --resume.
+func (f *translateTrainFlags) applySchedule(cmd *cobra.Command, tr *seq2seq.Trainer) {
+	fl, tc := cmd.Flags(), &tr.Config
+	if fl.Changed("epochs") || fl.Changed("steps") {
+		// A budget given replaces the saved one.
+		tc.Epochs, tc.MaxSteps = f.tc.Epochs, f.tc.MaxSteps
+		if !fl.Changed("epochs") {
+			tc.Epochs = 0
+		}
+	}
+	if fl.Changed("lr") {
+		tc.LR = f.tc.LR
+		tr.Loop().Optimizer().SetLR(f.tc.LR)
+	}
+	for name, set := range map[string]func(){
+		"lr-decay":   func() { tc.LRDecay = f.tc.LRDecay },
+		"clip":       func() { tc.Clip = f.tc.Clip },
+		"patience":   func() { tc.Patience = f.tc.Patience },
+		"dev-decode": func() { tc.DevDecode = f.tc.DevDecode },
+	} {
+		if fl.Changed(name) {
+			set()
+		}
+	}
+}
+
+// encode encodes the train and dev pairs for m, naming the file on error.
+func (f *translateTrainFlags) encode(m *seq2seq.Model) error {
+	var err error
+	if f.trainEncoded, err = m.Encode(f.trainPairs); err != nil {
+		return fmt.Errorf("%s: %w", f.trainPath, err)
+	}
+	if f.devEncoded, err = m.Encode(f.devPairs); err != nil {
+		return fmt.Errorf("%s: %w", f.devPath, err)
+	}
+	return nil
+}
+
+// trainAndReport runs the trainer with progress on standard error and
+// prints the summary on standard output.
+func (f *translateTrainFlags) trainAndReport(cmd *cobra.Command, tr *seq2seq.Trainer) error {
+	m := tr.Model
+	prog := newTrainProgress(f.quiet, "tok")
+	prog.labels = map[string]string{"exact_match": "exact match", "token_acc_teacher_forced": "token acc (teacher forced)"}
+	c := m.Config
+	prog.println("model: %s encoder (%d layer(s), 2x%d), %s decoder (%d), attention %s, %s tokens; vocab %d -> %d; %d parameters; %d batches/epoch",
+		c.Cell, c.Layers, c.Hidden, c.DecoderCell, c.DecoderHidden, c.Attention, c.Tokens, m.Src.Len(), m.Tgt.Len(),
+		nn.CountParams(m.Params()), tr.Batches())
+	r := &loopRun{name: "translate train", out: f.out, asJSON: f.asJSON, params: nn.CountParams(m.Params()), prog: prog}
+	return r.report(cmd, tr.Run)
 }

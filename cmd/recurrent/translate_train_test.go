@@ -43,16 +43,16 @@ func TestTranslateTrainEvalRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("train: %v\n%s", err, out)
 	}
-	if n := strings.Count(out, `"epoch"`); n != 2 {
-		t.Fatalf("want 2 epoch lines, got:\n%s", out)
+	var first, sum loopSummary
+	if err := json.Unmarshal([]byte(out), &first); err != nil || first.Position.Epoch != 2 || first.Stop != "epochs" || first.Best == nil {
+		t.Fatalf("train printed %q (%v), want a summary after 2 epochs", out, err)
 	}
 	out, err = runTranslateCmd(t, newTranslateTrainCmd, "", append(common, "--epochs", "3", "--resume")...)
 	if err != nil {
 		t.Fatalf("resume: %v\n%s", err, out)
 	}
-	var em seq2seq.EpochMetrics
-	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &em); err != nil || em.Epoch != 3 {
-		t.Fatalf("resumed run printed %q (%v), want epoch 3 only", out, err)
+	if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Position.Epoch != 3 || sum.Steps != first.Steps*3/2 {
+		t.Fatalf("resumed run printed %q (%v), want epoch 3 after %d steps", out, err, first.Steps*3/2)
 	}
 	for _, beam := range []string{"1", "3"} {
 		out, err = runTranslateCmd(t, newTranslateEvalCmd, "", "--model", ck, "--data", test, "--beam", beam, "--json", "--quiet")

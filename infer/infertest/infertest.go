@@ -164,7 +164,7 @@ func buildTranslate(p Paths) error {
 	if err != nil {
 		return err
 	}
-	m, err := seq2seq.NewModel(seq2seq.Config{Embed: 8, Hidden: 8}, src, tgt, 12)
+	m, err := seq2seq.New(seq2seq.Config{Embed: 8, Hidden: 8}, src, tgt, 12)
 	if err != nil {
 		return err
 	}

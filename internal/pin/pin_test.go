@@ -231,18 +231,8 @@ func pinCond() pinned {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var step int64
-			err = tr.Run(ctx, func(epoch, batch, batches int, loss float64) {
-				step++
-				if onStep != nil {
-					onStep(step)
-				}
-			}, func(lm.CondEpoch) error {
-				if dir == "" {
-					return nil
-				}
-				return tr.Save(dir)
-			})
+			tr.Dir = dir
+			_, err = tr.Run(ctx, onStepEvent(onStep))
 			return m.Params(), err
 		},
 		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
@@ -251,7 +241,7 @@ func pinCond() pinned {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = tr.Run(ctx, nil, nil)
+			_, err = tr.Run(ctx, nil)
 			return tr.Model.Params(), err
 		},
 	}
@@ -367,7 +357,7 @@ func pinSeq2seq() pinned {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := seq2seq.NewModel(seq2seq.Config{Embed: 8, Hidden: 10}, src, tgt, 3)
+		m, err := seq2seq.New(seq2seq.Config{Embed: 8, Hidden: 10}, src, tgt, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -386,17 +376,8 @@ func pinSeq2seq() pinned {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = tr.Run(ctx, func(p seq2seq.Progress) {
-				if onStep != nil {
-					onStep(int64(p.Step))
-				}
-			}, nil)
-			if errors.Is(err, context.Canceled) && dir != "" {
-				// As `translate train` does on an interrupt.
-				if serr := tr.Save(dir); serr != nil {
-					t.Fatal(serr)
-				}
-			}
+			tr.Dir = dir
+			_, err = tr.Run(ctx, onStepEvent(onStep))
 			return m.Params(), err
 		},
 		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
@@ -405,8 +386,17 @@ func pinSeq2seq() pinned {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = tr.Run(ctx, nil, nil)
+			_, err = tr.Run(ctx, nil)
 			return tr.Model.Params(), err
 		},
+	}
+}
+
+// onStepEvent calls onStep (if set) with the step of every StepEvent.
+func onStepEvent(onStep func(int64)) func(train.Event) {
+	return func(e train.Event) {
+		if p, ok := e.(train.StepEvent); ok && onStep != nil {
+			onStep(p.Pos.Step)
+		}
 	}
 }

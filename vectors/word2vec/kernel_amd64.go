@@ -2,20 +2,10 @@
 
 package word2vec
 
-import (
-	"golang.org/x/sys/cpu"
-
-	"github.com/recurrent-go/recurrent/tensor"
-)
+import "golang.org/x/sys/cpu"
 
 // useAVX2 selects the assembly kernels on CPUs with AVX2 and FMA.
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
-
-//go:noescape
-func dotAVX2(x, y *float32, n int) float32
-
-//go:noescape
-func axpyAVX2(a float32, x, y *float32, n int)
 
 //go:noescape
 func prefetchAVX2(p *float32, n int)
@@ -29,25 +19,6 @@ func prefetch(row []float32) {
 
 //go:noescape
 func updateAVX2(s float32, h, out, acc *float32, n int)
-
-// dot returns sum x[i]*y[i]; len(y) >= len(x) > 0.
-func dot(x, y []float32) float32 {
-	if useAVX2 {
-		_ = y[len(x)-1]
-		return dotAVX2(&x[0], &y[0], len(x))
-	}
-	return tensor.Dot(x, y)
-}
-
-// axpy computes y += a*x; len(y) >= len(x) > 0.
-func axpy(a float32, x, y []float32) {
-	if useAVX2 {
-		_ = y[len(x)-1]
-		axpyAVX2(a, &x[0], &y[0], len(x))
-		return
-	}
-	tensor.Axpy(a, x, y)
-}
 
 // update computes acc += g*out and then out += g*h, the two updates of one
 // prediction fused in one pass; all have the same length > 0.

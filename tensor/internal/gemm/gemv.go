@@ -1,6 +1,10 @@
 package gemm
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/recurrent-go/recurrent/internal/xslices"
+)
 
 // vecBuf holds the gathered input vector and the raw output of a gemv.
 type vecBuf struct {
@@ -8,13 +12,6 @@ type vecBuf struct {
 }
 
 var vecPool = sync.Pool{New: func() any { return new(vecBuf) }}
-
-func grow(s []float32, n int) []float32 {
-	if cap(s) < n {
-		return make([]float32, n)
-	}
-	return s[:n]
-}
 
 // gemvJob is a matrix-vector product y = M x (trans: y[i] = M[i,:]·x) or
 // y = x M (y[j] = sum_p x[p] M[p,j]), followed by out = alpha*y + beta*out,
@@ -47,7 +44,7 @@ func gemv(im *impl, transA, transB bool, m, n, k int, alpha float32, a []float32
 		if inc == 1 {
 			return src[:k]
 		}
-		vb.x = grow(vb.x, k)
+		vb.x = xslices.Resize(vb.x, k)
 		for p := range vb.x {
 			vb.x[p] = src[p*inc]
 		}
@@ -73,7 +70,7 @@ func gemv(im *impl, transA, transB bool, m, n, k int, alpha float32, a []float32
 		j.mat, j.ld, j.dot = a, lda, !transA
 		j.out, j.inc, outLen = c, ldc, m
 	}
-	vb.y = grow(vb.y, outLen)
+	vb.y = xslices.Resize(vb.y, outLen)
 	j.y = vb.y
 	parts := 1
 	if int64(outLen)*int64(k) >= parallelGemv {

@@ -1,6 +1,10 @@
 package gemm
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/recurrent-go/recurrent/internal/xslices"
+)
 
 // PackedB is a k x n matrix op(B) packed once into the micro-kernel's panel
 // layout, for many products A·B with different A and the same B: the
@@ -19,7 +23,7 @@ func (pb *PackedB) Pack(transB bool, k, n int, b []float32, ldb int, m int) {
 	im := cur.pick(max(m, 1), n)
 	pb.im, pb.k, pb.n = im, k, n
 	pb.np = padded(n, im.nr)
-	pb.data = grow(pb.data, k*pb.np)
+	pb.data = xslices.Resize(pb.data, k*pb.np)
 	p := problem{transB: transB, k: k, n: n, b: b, ldb: ldb}
 	for pc := 0; pc < k; pc += im.kc {
 		kc := min(im.kc, k-pc)

@@ -1,0 +1,303 @@
+package text
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// LabelFormat is the format of a file of labelled texts (ReadLabelled).
+type LabelFormat int
+
+const (
+	// FormatAuto detects the format from the content (see
+	// DetectLabelFormat).
+	FormatAuto LabelFormat = iota
+	// FormatTSV is "label<TAB>text" per line.
+	FormatTSV
+	// FormatSST is "<label> <text>" per line: the first
+	// whitespace-delimited token is the label, the rest the text
+	// (stsa.binary.* files).
+	FormatSST
+	// FormatCSV is comma-separated with optional double quotes, columns
+	// text,label[,ignored...] (the Emojify files); CRLF line ends are
+	// accepted.
+	FormatCSV
+)
+
+// String returns the format's name: auto, tsv, sst or csv.
+func (f LabelFormat) String() string {
+	switch f {
+	case FormatAuto:
+		return "auto"
+	case FormatTSV:
+		return "tsv"
+	case FormatSST:
+		return "sst"
+	case FormatCSV:
+		return "csv"
+	}
+	return fmt.Sprintf("LabelFormat(%d)", int(f))
+}
+
+// ParseLabelFormat parses a format name (auto, tsv, sst, csv;
+// case-insensitive).
+func ParseLabelFormat(name string) (LabelFormat, error) {
+	switch strings.ToLower(name) {
+	case "", "auto":
+		return FormatAuto, nil
+	case "tsv":
+		return FormatTSV, nil
+	case "sst":
+		return FormatSST, nil
+	case "csv":
+		return FormatCSV, nil
+	}
+	return 0, fmt.Errorf("text: unknown format %q (want auto, tsv, sst or csv)", name)
+}
+
+// Labelled is one labelled text.
+type Labelled struct {
+	Text  string `json:"text"`
+	Label string `json:"label"`
+	// Line is the 1-based line where the example starts in its file.
+	Line int `json:"line"`
+}
+
+// headerLabels are label-column names that mark a CSV/TSV header row,
+// which is skipped.
+var headerLabels = map[string]bool{"label": true, "labels": true, "class": true, "category": true, "target": true, "sentiment": true, "emoji": true}
+
+// ReadLabelledFile reads the labelled texts of the file at path (plain or
+// gzip-compressed) in format f, as ReadLabelled; "-" reads standard input.
+func ReadLabelledFile(path string, f LabelFormat) ([]Labelled, LabelFormat, error) {
+	if path == "-" {
+		return readFormat(os.Stdin, "<stdin>", f)
+	}
+	file, err := OpenFile(path)
+	if err != nil {
+		return nil, f, err
+	}
+	defer file.Close()
+	return readFormat(file, path, f)
+}
+
+// ReadLabelled reads labelled texts in format f (FormatAuto: detected
+// from the first lines) and returns them with the format used. Blank lines
+// are skipped, texts are trimmed of surrounding whitespace, and a header
+// row whose label field is "label", "class", "category", "target",
+// "sentiment" or "emoji" is skipped in TSV and CSV. Every text needs a
+// non-empty label; errors name the file and line. name is used in error
+// messages. Classifiers and the label-conditioned language model read
+// their data with it.
+func ReadLabelled(r io.Reader, name string, f LabelFormat) ([]Labelled, LabelFormat, error) {
+	return readFormat(r, name, f)
+}
+
+func readFormat(r io.Reader, name string, f LabelFormat) ([]Labelled, LabelFormat, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, f, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := CheckUTF8(data, name); err != nil {
+		return nil, f, err
+	}
+	if f == FormatAuto {
+		if f, err = DetectLabelFormat(data); err != nil {
+			return nil, f, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	var ex []Labelled
+	switch f {
+	case FormatTSV, FormatSST:
+		ex, err = readLabelledLines(data, name, f)
+	case FormatCSV:
+		ex, err = readCSV(data, name)
+	default:
+		err = fmt.Errorf("text: unknown format %d", int(f))
+	}
+	return ex, f, err
+}
+
+func readLabelledLines(data []byte, name string, f LabelFormat) ([]Labelled, error) {
+	var out []Labelled
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+	lineNo := 0
+	for sc.Scan() {
+		lineNo++
+		line := strings.TrimSuffix(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var label, text string
+		if f == FormatTSV {
+			var ok bool
+			label, text, ok = strings.Cut(line, "\t")
+			if !ok {
+				return nil, fmt.Errorf("%s:%d: expected label<TAB>text, found no TAB", name, lineNo)
+			}
+			label = strings.TrimSpace(label)
+			if len(out) == 0 && headerLabels[strings.ToLower(label)] {
+				continue
+			}
+		} else {
+			trimmed := strings.TrimLeftFunc(line, unicode.IsSpace)
+			i := strings.IndexFunc(trimmed, unicode.IsSpace)
+			if i < 0 {
+				return nil, fmt.Errorf("%s:%d: expected \"<label> <text>\", found only %q", name, lineNo, trimmed)
+			}
+			label, text = trimmed[:i], trimmed[i:]
+		}
+		text = strings.TrimSpace(text)
+		if label == "" {
+			return nil, fmt.Errorf("%s:%d: empty label", name, lineNo)
+		}
+		if text == "" {
+			return nil, fmt.Errorf("%s:%d: empty text for label %q", name, lineNo, label)
+		}
+		out = append(out, Labelled{Text: text, Label: label, Line: lineNo})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s:%d: %w", name, lineNo+1, err)
+	}
+	if f == FormatSST {
+		if err := checkSSTLabels(out, name); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// checkSSTLabels refuses a file whose labels are mostly integers (as SST's
+// are) but some are not: such a line has lost its label, and its first
+// word would otherwise become a class of its own.
+func checkSSTLabels(ex []Labelled, name string) error {
+	numeric := func(s string) bool { _, err := strconv.Atoi(s); return err == nil }
+	n := 0
+	for _, e := range ex {
+		if numeric(e.Label) {
+			n++
+		}
+	}
+	if n == 0 || n == len(ex) || 2*n < len(ex) {
+		return nil
+	}
+	for _, e := range ex {
+		if !numeric(e.Label) {
+			return fmt.Errorf("%s:%d: label %q is not a number like the file's other labels: is the label missing?", name, e.Line, e.Label)
+		}
+	}
+	return nil
+}
+
+func readCSV(data []byte, name string) ([]Labelled, error) {
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	var out []Labelled
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, fmt.Errorf("%s:%d: %v", name, pe.StartLine, pe.Err)
+			}
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if len(rec) < 2 {
+			return nil, fmt.Errorf("%s:%d: expected text,label[,...], found %d column", name, line, len(rec))
+		}
+		text, label := strings.TrimSpace(rec[0]), strings.TrimSpace(rec[1])
+		if len(out) == 0 && headerLabels[strings.ToLower(label)] {
+			continue
+		}
+		if label == "" {
+			return nil, fmt.Errorf("%s:%d: empty label", name, line)
+		}
+		if text == "" {
+			return nil, fmt.Errorf("%s:%d: empty text for label %q", name, line, label)
+		}
+		out = append(out, Labelled{Text: text, Label: label, Line: line})
+	}
+	return out, nil
+}
+
+// DetectLabelFormat guesses the format from up to the first 50 non-blank lines:
+// TSV when every line has a TAB with a space-free label before it; SST when
+// every line starts with a numeric token followed by text; CSV when every
+// line parses as CSV with at least two fields and a space-free second
+// field; otherwise SST when every line has at least two tokens.
+func DetectLabelFormat(data []byte) (LabelFormat, error) {
+	var lines []string
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSuffix(l, "\r")
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+			if len(lines) == 50 {
+				break
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return FormatAuto, errors.New("cannot detect the format of an empty file")
+	}
+	all := func(pred func(string) bool) bool {
+		for _, l := range lines {
+			if !pred(l) {
+				return false
+			}
+		}
+		return true
+	}
+	isTSV := func(l string) bool {
+		label, _, ok := strings.Cut(l, "\t")
+		return ok && strings.TrimSpace(label) != "" && !strings.ContainsFunc(strings.TrimSpace(label), unicode.IsSpace)
+	}
+	fields := func(l string) []string { return strings.Fields(l) }
+	isNumSST := func(l string) bool {
+		f := fields(l)
+		if len(f) < 2 {
+			return false
+		}
+		_, err := strconv.ParseFloat(f[0], 64)
+		return err == nil
+	}
+	isCSV := func(l string) bool {
+		cr := csv.NewReader(strings.NewReader(l))
+		cr.FieldsPerRecord = -1
+		cr.LazyQuotes = true
+		rec, err := cr.Read()
+		if err != nil || len(rec) < 2 {
+			// A quoted field may span lines; accept a line that opens a quote.
+			return strings.HasPrefix(l, `"`)
+		}
+		lab := strings.TrimSpace(rec[1])
+		return lab != "" && !strings.ContainsFunc(lab, unicode.IsSpace)
+	}
+	switch {
+	case all(isTSV):
+		return FormatTSV, nil
+	case all(isNumSST):
+		return FormatSST, nil
+	case all(isCSV):
+		return FormatCSV, nil
+	case all(func(l string) bool { return len(fields(l)) >= 2 }):
+		return FormatSST, nil
+	}
+	return FormatAuto, errors.New("cannot detect the format (want label<TAB>text, \"<label> <text>\" or CSV text,label); use an explicit format")
+}
