@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	imagepng "image/png"
 	"os"
 	"path/filepath"
 	"slices"
@@ -130,6 +131,10 @@ func TestVectorsJSON(t *testing.T) {
 	out, err = runCLIIn(t, "", "vectors", "plot", "--vectors", tinyVectors, "--out", png, "man", "woman", "king", "--json")
 	if err != nil || json.Unmarshal([]byte(out), &plot) != nil || plot.Out != png || len(plot.Words) != 3 {
 		t.Errorf("plot --json with positional words: %q, %v", out, err)
+	}
+	img, report, err := runCLIErr(t, "", "vectors", "plot", "--vectors", tinyVectors, "--out", "-", "man", "woman", "king")
+	if _, derr := imagepng.Decode(strings.NewReader(img)); err != nil || derr != nil || !strings.Contains(report, "wrote - (3 words)") {
+		t.Errorf("plot --out -: %v, %v, report %q", err, derr, report)
 	}
 }
 
