@@ -386,6 +386,18 @@ func TestTranslateStdio(t *testing.T) {
 	if n := strings.Count(hyps, "\n"); n != nPairs {
 		t.Errorf("--hyp - wrote %d lines, want %d", n, nPairs)
 	}
+	// translate run reads --file (old name --input) or standard input.
+	srcs := filepath.Join(dir, "src.txt")
+	os.WriteFile(srcs, []byte("July 4th 1976\n12/01/2001\n"), 0o644)
+	fromStdin, err := runCLIIn(t, "July 4th 1976\n12/01/2001\n", "translate", "run", "--model", ck)
+	if err != nil || strings.Count(fromStdin, "\n") != 2 {
+		t.Fatalf("run from standard input: %q, %v", fromStdin, err)
+	}
+	for _, flag := range []string{"--file", "--input"} {
+		if out, err := runCLIIn(t, "", "translate", "run", "--model", ck, flag, srcs); err != nil || out != fromStdin {
+			t.Errorf("run %s: %q, %v", flag, out, err)
+		}
+	}
 	hypFile := filepath.Join(dir, "hyp.txt")
 	os.WriteFile(hypFile, []byte(hyps), 0o644)
 	var refs strings.Builder

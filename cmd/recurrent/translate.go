@@ -227,7 +227,7 @@ func newTranslateRunCmd() *cobra.Command {
 		asJSON                             bool
 	)
 	cmd := &cobra.Command{
-		Use:   "run --model DIR [--input F] [--beam K]",
+		Use:   "run --model DIR [--file F] [--beam K]",
 		Short: "Translate source lines (standard input by default), one output line each",
 		Long: `Run reads one source per line (a line with a TAB is taken as source<TAB>target
 and only the source is used) and prints the translation of each.
@@ -318,12 +318,13 @@ first line.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&modelDir, "model", "", "checkpoint directory")
-	f.StringVar(&input, "input", "", "file of source lines (default standard input)")
+	f.StringVar(&input, "file", "", `file of source lines ("-" or none: standard input; --input is its old name)`)
 	f.IntVar(&opt.Beam, "beam", 1, "beam width (1: greedy)")
 	f.Float64Var(&opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
 	f.IntVar(&opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
 	f.StringVar(&attnJSON, "attention-json", "", "write the first line's attention weights as JSON")
 	f.StringVar(&attnPNG, "attention-png", "", "draw the first line's attention weights as a PNG heat map")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per line with log-probability and score")
+	deprecatedAliases(cmd, map[string]string{"input": "file"})
 	return cmd
 }
