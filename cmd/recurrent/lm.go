@@ -44,7 +44,7 @@ type lmTrainFlags struct {
 
 	tokenizer, level, eos, bos, specials string
 	initRange                            float64
-	lower, splitPunct                    bool
+	lower, splitPunct, lines             bool
 	minCount                             int64
 	maxVocab                             int
 
@@ -110,6 +110,7 @@ loss summed over the --bptt steps, ours is the per-token mean: use --lr 20
 	fl.StringVar(&f.tokenizer, "tokenizer", "char", "char, word or whitespace")
 	fl.StringVar(&f.level, "level", "", "char or word (Unicode words): shorthand for --tokenizer")
 	fl.BoolVar(&f.lower, "lower", false, "lowercase the text")
+	fl.BoolVar(&f.lines, "lines", false, `the text holds one item per line (names, sentences): recorded as "lines" in config.json, lm sample then stops each sample at the end of a line`)
 	fl.BoolVar(&f.splitPunct, "split-punct", false, "word tokenizer: keep punctuation as separate tokens")
 	fl.StringVar(&f.eos, "eos", "auto", `end-of-line token ("auto": "\n" for char, <eos> otherwise; "" for none)`)
 	fl.StringVar(&f.bos, "bos", "", "beginning-of-line token (for example <bos>; default none)")
@@ -334,7 +335,7 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 		}
 		test = tst
 		m, err := lm.New(lm.Config{Cell: f.cell, VocabSize: v.Len(), EmbedDim: f.embed, Hidden: f.hidden,
-			Layers: f.layers, Dropout: f.dropout, Tied: f.tied, Tokenizer: tok, InitRange: f.initRange}, v, f.tc.Seed)
+			Layers: f.layers, Dropout: f.dropout, Tied: f.tied, Tokenizer: tok, InitRange: f.initRange, Lines: f.lines}, v, f.tc.Seed)
 		if err != nil {
 			return err
 		}
