@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ const (
 	OptimizerFile = "optimizer.safetensors" // optimizer state
 	StateFile     = "state.json"            // training progress (epoch, step, rng, ...)
 	VocabFile     = "vocab.json"            // vocabulary
+	ManifestFile  = "SHA256SUMS"            // SHA-256 of every other file (see Save)
 )
 
 // File is one file of a checkpoint directory: its name (no path separators)
@@ -94,11 +96,15 @@ func removeStaleTemps(parent, base string) error {
 // temporary directories left by a crash are removed by the next Save.
 // Files of the old checkpoint not passed to Save do not survive. Save
 // assumes a single writer per directory.
+//
+// Beside the files, Save writes ManifestFile, the SHA-256 of each file in
+// the format of sha256sum (so `sha256sum -c SHA256SUMS` checks a copy by
+// hand); it is part of the directory and so replaced with it atomically.
 func Save(dir string, files ...File) (err error) {
 	dir = filepath.Clean(dir)
 	seen := make(map[string]bool, len(files))
 	for _, f := range files {
-		if f.Name == "" || f.Name == "." || f.Name == ".." || strings.ContainsAny(f.Name, `/\`) {
+		if f.Name == "" || f.Name == "." || f.Name == ".." || f.Name == ManifestFile || strings.ContainsAny(f.Name, "/\\\n\r") {
 			return fmt.Errorf("checkpoint: save %s: invalid file name %q", dir, f.Name)
 		}
 		if seen[f.Name] {
@@ -131,10 +137,16 @@ func Save(dir string, files ...File) (err error) {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
 	}
+	sums := make([]fileSum, 0, len(files))
 	for _, f := range files {
-		if err := writeNew(filepath.Join(tmp, f.Name), f.Write); err != nil {
+		sum, err := writeNew(filepath.Join(tmp, f.Name), f.Write)
+		if err != nil {
 			return fmt.Errorf("checkpoint: save %s: %s: %w", dir, f.Name, err)
 		}
+		sums = append(sums, fileSum{f.Name, sum})
+	}
+	if _, err := writeNew(filepath.Join(tmp, ManifestFile), func(w io.Writer) error { return writeManifest(w, sums) }); err != nil {
+		return fmt.Errorf("checkpoint: save %s: %s: %w", dir, ManifestFile, err)
 	}
 	if err := syncDir(tmp); err != nil {
 		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
@@ -173,17 +185,20 @@ func Save(dir string, files ...File) (err error) {
 }
 
 // writeNew creates path (which must not exist) and fills it through write,
-// then fsyncs it.
-func writeNew(path string, write func(io.Writer) error) error {
+// then fsyncs it. It returns the SHA-256 of what was written.
+func writeNew(path string, write func(io.Writer) error) ([sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return err
+		return sum, err
 	}
-	if err := writeSynced(f, write); err != nil {
+	h := sha256.New()
+	if err := writeSynced(f, func(w io.Writer) error { return write(io.MultiWriter(w, h)) }); err != nil {
 		f.Close()
-		return err
+		return sum, err
 	}
-	return f.Close()
+	h.Sum(sum[:0])
+	return sum, f.Close()
 }
 
 // Checkpoint is a checkpoint directory opened for reading.
@@ -195,7 +210,10 @@ type Checkpoint struct {
 
 // Load opens the checkpoint directory dir. When dir is missing but
 // dir.old exists (a Save crashed between its two renames), Load returns
-// the old, complete checkpoint.
+// the old, complete checkpoint. When the directory has a ManifestFile
+// (every Save writes one), Load verifies the SHA-256 of every file it
+// lists and reports a missing, torn or edited file as such; directories
+// written before manifests existed load unverified.
 func Load(dir string) (*Checkpoint, error) {
 	dir = filepath.Clean(dir)
 	fi, err := os.Stat(dir)
@@ -203,13 +221,13 @@ func Load(dir string) (*Checkpoint, error) {
 		if !fi.IsDir() {
 			return nil, fmt.Errorf("checkpoint: load %s: not a directory", dir)
 		}
-		return &Checkpoint{Dir: dir}, nil
+		return verified(&Checkpoint{Dir: dir})
 	}
 	if !errIsNotExist(err) {
 		return nil, fmt.Errorf("checkpoint: load %s: %w", dir, err)
 	}
 	if fi, oerr := os.Stat(dir + oldSuffix); oerr == nil && fi.IsDir() {
-		return &Checkpoint{Dir: dir + oldSuffix}, nil
+		return verified(&Checkpoint{Dir: dir + oldSuffix})
 	}
 	return nil, fmt.Errorf("checkpoint: load %s: %w", dir, err)
 }

@@ -89,7 +89,7 @@ func TestSaveLoad(t *testing.T) {
 	if err := Save(dir, ParamsFile(ModelFile, testParams(7), nil), JSONFile(ConfigFile, cfg)); err != nil {
 		t.Fatal(err)
 	}
-	if got := listDir(t, dir); !slices.Equal(got, []string{ConfigFile, ModelFile}) {
+	if got := listDir(t, dir); !slices.Equal(got, []string{ManifestFile, ConfigFile, ModelFile}) {
 		t.Errorf("after re-save dir holds %v", got)
 	}
 	if got := listDir(t, filepath.Join(root, "run")); !slices.Equal(got, []string{"ckpt"}) {

@@ -44,8 +44,8 @@ func WriteParams(w io.Writer, ps []*nn.Param, meta map[string]string) error {
 }
 
 // SetParams copies tensors into the parameters' Data by name. Every
-// parameter must have a tensor of exactly its shape and every tensor must
-// belong to a parameter; otherwise SetParams changes nothing and returns an
+// parameter must have a tensor of exactly its shape and finite values, and
+// every tensor must belong to a parameter; otherwise SetParams changes nothing and returns an
 // error listing the missing, unexpected and mismatched names.
 func SetParams(ps []*nn.Param, tensors map[string]Tensor) error {
 	var missing, mismatched []string
@@ -61,6 +61,10 @@ func SetParams(ps []*nn.Param, tensors map[string]Tensor) error {
 			missing = append(missing, p.Name)
 		case !slices.Equal(t.Shape, p.Shape) || len(t.Data) != len(p.Data):
 			mismatched = append(mismatched, fmt.Sprintf("%s (file %v, model %v)", p.Name, t.Shape, p.Shape))
+		default:
+			if i := nonFinite(t.Data); i >= 0 {
+				return fmt.Errorf("checkpoint: parameter %q holds %v at index %d: the weights are not usable (did training diverge?)", p.Name, t.Data[i], i)
+			}
 		}
 	}
 	var extra []string
@@ -100,4 +104,14 @@ func ReadParams(b []byte, ps []*nn.Param) (map[string]string, error) {
 		return nil, err
 	}
 	return meta, nil
+}
+
+// nonFinite returns the index of the first NaN or infinity in x, or -1.
+func nonFinite(x []float32) int {
+	for i, v := range x {
+		if v-v != 0 { // NaN - NaN and Inf - Inf are NaN
+			return i
+		}
+	}
+	return -1
 }

@@ -180,11 +180,6 @@ func dtypeSize(dtype string) (int, bool) {
 	return 0, false
 }
 
-type span struct {
-	begin, end int64
-	name       string
-}
-
 // ReadSafetensors parses a complete safetensors file held in b. It returns
 // the tensors by name (F32 as is; F64, F16 and BF16 converted to float32)
 // and the "__metadata__" strings (nil when absent). Every part of the file
@@ -209,14 +204,37 @@ func ReadSafetensors(b []byte) (map[string]Tensor, map[string]string, error) {
 	if len(hdr) == 0 || hdr[0] != '{' {
 		return nil, nil, errors.New("safetensors: header does not start with '{'")
 	}
-	entries, meta, err := parseHeader(hdr)
+	entries, meta, err := parseEntries(hdr, int64(len(data)))
 	if err != nil {
 		return nil, nil, err
 	}
-
 	tensors := make(map[string]Tensor, len(entries))
-	spans := make([]span, 0, len(entries))
-	for name, raw := range entries {
+	for _, e := range entries {
+		tensors[e.name] = Tensor{Shape: e.shape, Data: decode(e.dtype, data[e.begin:e.end], e.count)}
+	}
+	return tensors, meta, nil
+}
+
+// entry is one validated tensor description of a header.
+type entry struct {
+	name       string
+	dtype      string
+	shape      []int
+	count      int
+	begin, end int64
+}
+
+// parseEntries parses and validates a header (which starts with '{')
+// describing a data buffer of dataLen bytes: every description complete,
+// every dtype supported, every shape's byte size matching its offsets, and
+// the tensors covering the buffer exactly, without holes or overlaps.
+func parseEntries(hdr []byte, dataLen int64) ([]entry, map[string]string, error) {
+	raws, meta, err := parseHeader(hdr)
+	if err != nil {
+		return nil, nil, err
+	}
+	entries := make([]entry, 0, len(raws))
+	for name, raw := range raws {
 		var e headerEntry
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
@@ -239,16 +257,16 @@ func ReadSafetensors(b []byte) (map[string]Tensor, map[string]string, error) {
 			return nil, nil, fmt.Errorf("safetensors: tensor %q: data_offsets has %d values, want 2", name, len(offs))
 		}
 		begin, end := offs[0], offs[1]
-		if begin < 0 || end < begin || end > int64(len(data)) {
-			return nil, nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d,%d] outside the %d-byte data buffer", name, begin, end, len(data))
+		if begin < 0 || end < begin || end > dataLen {
+			return nil, nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d,%d] outside the %d-byte data buffer", name, begin, end, dataLen)
 		}
 		if end-begin != int64(count)*int64(size) {
 			return nil, nil, fmt.Errorf("safetensors: tensor %q: %s shape %v needs %d bytes, data_offsets give %d", name, *e.Dtype, *e.Shape, int64(count)*int64(size), end-begin)
 		}
-		tensors[name] = Tensor{Shape: *e.Shape, Data: decode(*e.Dtype, data[begin:end], count)}
-		spans = append(spans, span{begin, end, name})
+		entries = append(entries, entry{name: name, dtype: *e.Dtype, shape: *e.Shape, count: count, begin: begin, end: end})
 	}
-	slices.SortFunc(spans, func(a, b span) int {
+	spans := slices.Clone(entries)
+	slices.SortFunc(spans, func(a, b entry) int {
 		if a.begin != b.begin {
 			return int(min(max(a.begin-b.begin, -1), 1))
 		}
@@ -264,10 +282,10 @@ func ReadSafetensors(b []byte) (map[string]Tensor, map[string]string, error) {
 		}
 		pos = s.end
 	}
-	if pos != int64(len(data)) {
-		return nil, nil, fmt.Errorf("safetensors: data buffer has %d bytes but tensors cover %d", len(data), pos)
+	if pos != dataLen {
+		return nil, nil, fmt.Errorf("safetensors: data buffer has %d bytes but tensors cover %d", dataLen, pos)
 	}
-	return tensors, meta, nil
+	return entries, meta, nil
 }
 
 // parseHeader splits the header object into raw tensor descriptions and

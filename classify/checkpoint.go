@@ -91,6 +91,21 @@ func Load(dir string) (*Model, error) {
 	return m, nil
 }
 
+// dims ties the sizes of config.json to the tensors of model.safetensors,
+// so that Load checks them before building the model.
+func (c *Config) dims() []checkpoint.Dim {
+	d := []checkpoint.Dim{
+		{Field: "model.vocab_size", Value: c.VocabSize, Tensor: "embedding.weight", Axis: 0},
+		{Field: "model.embed_dim", Value: c.Embed, Tensor: "embedding.weight", Axis: 1},
+		{Field: "model.classes", Value: c.Outputs(), Tensor: "head.bias", Axis: 0},
+	}
+	if c.Arch == ArchRNN {
+		d = append(d, checkpoint.Dim{Field: "model.hidden", Value: c.Hidden, Tensor: "rnn.weight_hh_l0", Axis: 1},
+			checkpoint.Dim{Field: "model.layers", Value: c.Layers, Tensor: "rnn.weight_hh_l%d"})
+	}
+	return d
+}
+
 func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	ck, err := checkpoint.Load(dir)
 	if err != nil {
@@ -98,6 +113,9 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	}
 	var fc fileConfig
 	if err := ck.ReadJSON(checkpoint.ConfigFile, &fc); err != nil {
+		return nil, nil, nil, fmt.Errorf("classify: %w", err)
+	}
+	if err := ck.CheckDims(checkpoint.ModelFile, fc.Model.dims()...); err != nil {
 		return nil, nil, nil, fmt.Errorf("classify: %w", err)
 	}
 	v := new(text.Vocab)

@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // Format is a classification file format.
@@ -93,7 +95,7 @@ func ReadFileFormat(path string, f Format) ([]Example, Format, error) {
 	if path == "-" {
 		return readFormat(os.Stdin, "<stdin>", f)
 	}
-	file, err := os.Open(path)
+	file, err := text.OpenFile(path)
 	if err != nil {
 		return nil, f, fmt.Errorf("classify: %w", err)
 	}
@@ -122,6 +124,9 @@ func readFormat(r io.Reader, name string, f Format) ([]Example, Format, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, f, fmt.Errorf("classify: %s: %w", name, err)
+	}
+	if err := text.CheckUTF8(data, name); err != nil {
+		return nil, f, fmt.Errorf("classify: %w", err)
 	}
 	if f == Auto {
 		if f, err = DetectFormat(data); err != nil {
@@ -182,7 +187,34 @@ func readLines(data []byte, name string, f Format) ([]Example, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s:%d: %w", name, lineNo+1, err)
 	}
+	if f == SST {
+		if err := checkSSTLabels(out, name); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
+}
+
+// checkSSTLabels refuses a file whose labels are mostly integers (as SST's
+// are) but some are not: such a line has lost its label, and its first
+// word would otherwise become a class of its own.
+func checkSSTLabels(ex []Example, name string) error {
+	numeric := func(s string) bool { _, err := strconv.Atoi(s); return err == nil }
+	n := 0
+	for _, e := range ex {
+		if numeric(e.Label) {
+			n++
+		}
+	}
+	if n == 0 || n == len(ex) || 2*n < len(ex) {
+		return nil
+	}
+	for _, e := range ex {
+		if !numeric(e.Label) {
+			return fmt.Errorf("%s:%d: label %q is not a number like the file's other labels: is the label missing?", name, e.Line, e.Label)
+		}
+	}
+	return nil
 }
 
 func readCSV(data []byte, name string) ([]Example, error) {

@@ -76,6 +76,9 @@ func TestReadHeaderAndErrors(t *testing.T) {
 		{"csv empty label", "hello,1\r\nthere,\r\n", CSV, "f:2: empty label"},
 		{"csv unterminated quote", "a,1\n\"unterminated,2\n", CSV, "f:2:"},
 		{"undetectable", "one\n", Auto, "cannot detect"},
+		{"sst missing label", "1 good film\n0 bad\nthis movie is great\n1 fine\n", SST, "f:3: label \"this\" is not a number"},
+		{"sst missing label auto", "1 good film\n0 bad\n1 fine\nthis movie is great\n", Auto, "f:4: label \"this\""},
+		{"invalid utf-8", "1 good\n0 caf\xe9\n", SST, "f:2: byte offset 12: invalid UTF-8"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

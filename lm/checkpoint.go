@@ -22,6 +22,17 @@ type fileConfig struct {
 // Load still reads it from such directories.
 const oldBestFile = "best.safetensors"
 
+// dims ties the sizes of config.json to the tensors of model.safetensors,
+// so that Load checks them before building the model.
+func (c *Config) dims() []checkpoint.Dim {
+	return []checkpoint.Dim{
+		{Field: "model.vocab_size", Value: c.VocabSize, Tensor: "embedding.weight", Axis: 0},
+		{Field: "model.embed_dim", Value: c.EmbedDim, Tensor: "embedding.weight", Axis: 1},
+		{Field: "model.hidden_size", Value: c.Hidden, Tensor: "rnn.weight_hh_l0", Axis: 1},
+		{Field: "model.num_layers", Value: c.Layers, Tensor: "rnn.weight_hh_l%d"},
+	}
+}
+
 // files returns config.json and vocab.json (the weights are the
 // caller's).
 func (m *Model) files(train *TrainConfig) ([]checkpoint.File, error) {
@@ -61,6 +72,9 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	}
 	var fc fileConfig
 	if err := ck.ReadJSON(checkpoint.ConfigFile, &fc); err != nil {
+		return nil, nil, nil, fmt.Errorf("lm: %w", err)
+	}
+	if err := ck.CheckDims(checkpoint.ModelFile, fc.Model.dims()...); err != nil {
 		return nil, nil, nil, fmt.Errorf("lm: %w", err)
 	}
 	var v *text.Vocab

@@ -1156,6 +1156,28 @@ func IsConditional(dir string) bool {
 	return json.Unmarshal(b, &probe) == nil && probe.Kind == CondKind
 }
 
+// dims ties the sizes of config.json to the tensors of model.safetensors,
+// so that LoadCond checks them before building the model.
+func (c *CondConfig) dims() []checkpoint.Dim {
+	d := []checkpoint.Dim{
+		{Field: "vocab_size", Value: c.VocabSize, Tensor: "embedding.weight", Axis: 0},
+		{Field: "embed_dim", Value: c.EmbedDim, Tensor: "embedding.weight", Axis: 1},
+		{Field: "hidden_size", Value: c.Hidden, Tensor: "rnn.weight_hh_l0", Axis: 1},
+		{Field: "num_layers", Value: c.Layers, Tensor: "rnn.weight_hh_l%d"},
+	}
+	if c.useInput() {
+		d = append(d, checkpoint.Dim{Field: "labels", Value: len(c.Labels), Tensor: "label_embedding.weight", Axis: 0},
+			checkpoint.Dim{Field: "label_dim", Value: c.LabelDim, Tensor: "label_embedding.weight", Axis: 1})
+	}
+	if c.useInit() {
+		d = append(d, checkpoint.Dim{Field: "labels", Value: len(c.Labels), Tensor: "label_init.weight", Axis: 0})
+	}
+	if c.LabelBias {
+		d = append(d, checkpoint.Dim{Field: "labels", Value: len(c.Labels), Tensor: "label_bias.weight", Axis: 0})
+	}
+	return d
+}
+
 // LoadCond reads a CondModel written by CondModel.Save.
 func LoadCond(dir string) (*CondModel, error) {
 	ck, err := checkpoint.Load(dir)
@@ -1168,6 +1190,9 @@ func LoadCond(dir string) (*CondModel, error) {
 	}
 	if cfg.Kind != CondKind {
 		return nil, fmt.Errorf("lm: %s: not a conditional model (kind %q)", ck.Path(checkpoint.ConfigFile), cfg.Kind)
+	}
+	if err := ck.CheckDims(checkpoint.ModelFile, cfg.dims()...); err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
 	}
 	b, err := ck.ReadFile(checkpoint.VocabFile)
 	if err != nil {

@@ -2,7 +2,6 @@ package lm
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,10 +23,72 @@ type ImportOptions struct {
 	Vocab *text.Vocab
 	// Tokenizer is stored in the model's config for encoding text.
 	Tokenizer text.Tokenizer
+	// Rename maps tensor-name prefixes to ours before anything else:
+	// {From, To} turns From (the whole name, or a prefix ending at a ".")
+	// into To, e.g. {"lstm", "rnn"} makes lstm.weight_ih_l0
+	// rnn.weight_ih_l0. Applied in order, each to the original names.
+	Rename []Rename
 }
 
-// ImportPyTorch builds a model from a safetensors file holding the
-// state_dict of a PyTorch module with the attributes embedding
+// Rename is one tensor-name prefix mapping of ImportOptions.
+type Rename struct{ From, To string }
+
+// renameTensors applies the renames, drops the "module." prefix
+// nn.DataParallel puts on every name, then takes the naming of
+// pytorch/examples' word_language_model (encoder.weight for the embedding)
+// when the file has no embedding.weight.
+func renameTensors(ts map[string]checkpoint.Tensor, renames []Rename) (map[string]checkpoint.Tensor, error) {
+	out := make(map[string]checkpoint.Tensor, len(ts))
+	for name, t := range ts {
+		nn := name
+		for _, r := range renames {
+			switch {
+			case name == r.From:
+				nn = r.To
+			case strings.HasSuffix(r.From, ".") && strings.HasPrefix(name, r.From),
+				strings.HasPrefix(name, r.From+"."):
+				nn = r.To + name[len(r.From):]
+			default:
+				continue
+			}
+			break
+		}
+		if _, dup := out[nn]; dup {
+			return nil, fmt.Errorf("two tensors named %q after renaming", nn)
+		}
+		out[nn] = t
+	}
+	// nn.DataParallel saves every name under "module.".
+	strip := len(out) > 0
+	for name := range out {
+		strip = strip && strings.HasPrefix(name, "module.")
+	}
+	if strip {
+		stripped := make(map[string]checkpoint.Tensor, len(out))
+		for name, t := range out {
+			stripped[strings.TrimPrefix(name, "module.")] = t
+		}
+		out = stripped
+	}
+	if _, ok := out["embedding.weight"]; !ok {
+		if t, ok := out["encoder.weight"]; ok {
+			delete(out, "encoder.weight")
+			out["embedding.weight"] = t
+		}
+	}
+	return out, nil
+}
+
+// ImportPyTorch builds a model from a file holding the state_dict of a
+// PyTorch module: torch.save(model.state_dict(), path) (the zip format of
+// PyTorch 1.6 and later or the legacy one, read without running any code
+// from the file: see checkpoint.ReadTorch) or
+// safetensors.torch.save_file(model.state_dict(), path); a training
+// checkpoint such as {"epoch": ..., "model_state_dict": ...,
+// "optimizer_state_dict": ...} gives its state_dict, and the "module."
+// prefix of nn.DataParallel is dropped. The module has the attributes
+// embedding (or encoder, as in pytorch/examples' word_language_model;
+// opt.Rename maps other names)
 // (torch.nn.Embedding), rnn (torch.nn.LSTM, GRU or RNN, batch_first=False,
 // unidirectional, with biases) and decoder (torch.nn.Linear), the names
 // listed in the package documentation. The architecture is read from the
@@ -38,12 +99,11 @@ type ImportOptions struct {
 // bfloat16 tensors are read (as float32). Every other tensor name is an
 // error, as is a missing or misshapen one.
 func ImportPyTorch(path string, opt ImportOptions) (*Model, error) {
-	b, err := os.ReadFile(path)
+	ts, err := checkpoint.ReadTensorFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("lm: import: %w", err)
 	}
-	ts, _, err := checkpoint.ReadSafetensors(b)
-	if err != nil {
+	if ts, err = renameTensors(ts, opt.Rename); err != nil {
 		return nil, fmt.Errorf("lm: import %s: %w", path, err)
 	}
 	cfg, err := pytorchConfig(ts, opt.Cell)
@@ -69,7 +129,12 @@ func pytorchConfig(ts map[string]checkpoint.Tensor, cell string) (Config, error)
 	shape := func(name string, dims int) ([]int, error) {
 		t, ok := ts[name]
 		if !ok {
-			return nil, fmt.Errorf("no tensor %q (is this the state_dict of an embedding/rnn/decoder model?)", name)
+			have := make([]string, 0, len(ts))
+			for n := range ts {
+				have = append(have, n)
+			}
+			slices.Sort(have)
+			return nil, fmt.Errorf("no tensor %q (is this the state_dict of an embedding/rnn/decoder model? it has %s; map other names with --rename FROM=TO)", name, strings.Join(have[:min(len(have), 8)], ", "))
 		}
 		if len(t.Shape) != dims {
 			return nil, fmt.Errorf("tensor %q has shape %v, want %d dimensions", name, t.Shape, dims)

@@ -121,3 +121,64 @@ func TestImportPyTorchErrors(t *testing.T) {
 		t.Error("missing file: no error")
 	}
 }
+
+// torchCase is one case of testdata/torch_import.json (see
+// gen_torch_import.py): a torch.save(model.state_dict()) file.
+type torchCase struct {
+	pytorchCase
+	Vocab  string
+	Rename []string
+}
+
+func TestImportTorchSave(t *testing.T) {
+	for _, c := range readCases[torchCase](t, "testdata/torch_import.json") {
+		t.Run(c.Name, func(t *testing.T) {
+			var opt ImportOptions
+			for _, r := range c.Rename {
+				from, to, _ := strings.Cut(r, "=")
+				opt.Rename = append(opt.Rename, Rename{from, to})
+			}
+			m, err := ImportPyTorch(filepath.Join("testdata", c.File), opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := Config{Cell: c.Cell, VocabSize: c.VocabSize, EmbedDim: c.EmbedDim, Hidden: c.HiddenSize, Layers: c.NumLayers, Tied: c.Tied}
+			if !reflect.DeepEqual(m.Config, want) {
+				t.Fatalf("config %+v, want %+v", m.Config, want)
+			}
+			logits, err := m.Logits(c.X, c.T, c.B, m.NewState(c.B))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(logits) != len(c.Logits) {
+				t.Fatalf("%d logits, PyTorch %d", len(logits), len(c.Logits))
+			}
+			for i := range logits {
+				if d := math.Abs(float64(logits[i] - c.Logits[i])); d > 1e-5 || math.IsNaN(d) {
+					t.Fatalf("logits[%d] = %.7g, PyTorch %.7g", i, logits[i], c.Logits[i])
+				}
+			}
+		})
+	}
+}
+
+func TestImportTorchSaveErrors(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		opt  ImportOptions
+		want string
+	}{
+		// torch.save(model) pickles the module's class: refused, not run.
+		{"torch_whole_model.pt", ImportOptions{}, "refusing to load the Python global __main__.LM"},
+		// Without --rename the custom names are reported.
+		{"torch_custom_names.pt", ImportOptions{}, "--rename"},
+		// A vocabulary file given as the weights: says what it is.
+		{"torch_words.txt", ImportOptions{}, "a text file"},
+		{"pytorch_import.json", ImportOptions{}, "a text file"},
+	} {
+		_, err := ImportPyTorch(filepath.Join("testdata", tc.file), tc.opt)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.file, err, tc.want)
+		}
+	}
+}

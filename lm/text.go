@@ -8,7 +8,7 @@ import (
 	"github.com/recurrent-go/recurrent/text"
 )
 
-var errNoVocab = errors.New("lm: the model has no vocabulary")
+var errNoVocab = errors.New("lm: the model has no vocabulary (its checkpoint has no vocab.json)")
 
 // StartID returns the id fed before a line when sampling or scoring: the
 // tokenizer's BOS token if it has one, otherwise its EOS token (the

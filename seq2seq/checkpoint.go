@@ -66,6 +66,23 @@ func Load(dir string) (*Model, error) {
 	return m, err
 }
 
+// dims ties the sizes of config.json (with defaults for zero sizes) to the
+// tensors of model.safetensors, so that Load checks them before building
+// the model.
+func (c Config) dims() []checkpoint.Dim {
+	c = c.withDefaults()
+	d := []checkpoint.Dim{
+		{Field: "model.embed", Value: c.Embed, Tensor: "src_embed.weight", Axis: 1},
+		{Field: "model.hidden", Value: c.Hidden, Tensor: "encoder.weight_hh_l0", Axis: 1},
+		{Field: "model.layers", Value: c.Layers, Tensor: "encoder.weight_hh_l%d"},
+		{Field: "model.decoder_hidden", Value: c.DecoderHidden, Tensor: "bridge.weight", Axis: 0},
+	}
+	if at, err := ParseAttention(c.Attention); err == nil && at == AttentionBahdanau {
+		d = append(d, checkpoint.Dim{Field: "model.attention_size", Value: c.AttentionSize, Tensor: "attention.W_q", Axis: 0})
+	}
+	return d
+}
+
 func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	ck, err := checkpoint.Load(dir)
 	if err != nil {
@@ -73,6 +90,9 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	}
 	var fc fileConfig
 	if err := ck.ReadJSON(checkpoint.ConfigFile, &fc); err != nil {
+		return nil, nil, nil, fmt.Errorf("seq2seq: %w", err)
+	}
+	if err := ck.CheckDims(checkpoint.ModelFile, fc.Model.dims()...); err != nil {
 		return nil, nil, nil, fmt.Errorf("seq2seq: %w", err)
 	}
 	vocab := func(name string) (*text.Vocab, error) {

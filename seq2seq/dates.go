@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -19,9 +20,12 @@ type DateOptions struct {
 	// Seed makes the output reproducible: equal options give equal files.
 	Seed uint64
 	// From and To bound the dates (inclusive). Zero values mean
-	// 1950-01-01 and 2049-12-31. Two-digit years in sources are read with
-	// the pivot 50: 50-99 are 1950-1999, 00-49 are 2000-2049, so formats
-	// with two-digit years are only used for dates in that window.
+	// DefaultDateFrom and DefaultDateTo (years 1000 to 2999). Half of the
+	// dates are drawn uniformly from the range, the other half from its
+	// part within 1900-2099, where most dates people type lie. Two-digit
+	// years in sources are read with the pivot 50: 50-99 are 1950-1999,
+	// 00-49 are 2000-2049, so formats with two-digit years are only used
+	// for dates in that window.
 	From, To time.Time
 	// DevFrac and TestFrac are the shares of N in the dev and test splits;
 	// zero values mean 0.1 each. Use a negative value for an empty split.
@@ -35,6 +39,72 @@ type DateSplits struct {
 	Train, Dev, Test []Pair
 }
 
+// The default range of GenerateDates: every year of four digits people
+// write for historical and future dates ("the 4th of July 1776").
+var (
+	DefaultDateFrom = time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)
+	DefaultDateTo   = time.Date(2999, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// DateRange is the span of dates a model's training targets covered, as
+// ISO dates "YYYY-MM-DD"; the zero value is no range.
+type DateRange struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// Years returns the first and last year of the range (0, 0 if malformed).
+func (r DateRange) Years() (from, to int) {
+	a, err1 := time.Parse(time.DateOnly, r.From)
+	b, err2 := time.Parse(time.DateOnly, r.To)
+	if err1 != nil || err2 != nil {
+		return 0, 0
+	}
+	return a.Year(), b.Year()
+}
+
+// TargetDateRange returns the span of targets when every one of them is
+// an ISO date "YYYY-MM-DD" (a date-normalization data set), else the zero
+// DateRange.
+func TargetDateRange(targets []string) DateRange {
+	var lo, hi string
+	for _, t := range targets {
+		if len(t) != 10 {
+			return DateRange{}
+		}
+		if _, err := time.Parse(time.DateOnly, t); err != nil {
+			return DateRange{}
+		}
+		if lo == "" || t < lo {
+			lo = t
+		}
+		if t > hi {
+			hi = t
+		}
+	}
+	return DateRange{From: lo, To: hi}
+}
+
+var yearPattern = regexp.MustCompile(`(^|[^0-9])([0-9]{4})($|[^0-9])`)
+
+// YearsOutside returns the four-digit numbers of src that are years
+// outside r (none when r is zero): a model trained on r's dates cannot be
+// trusted with them.
+func YearsOutside(r DateRange, src string) []int {
+	if r == (DateRange{}) {
+		return nil
+	}
+	from, to := r.Years()
+	var out []int
+	for _, m := range yearPattern.FindAllStringSubmatch(src, -1) {
+		y, _ := strconv.Atoi(m[2])
+		if y < from || y > to {
+			out = append(out, y)
+		}
+	}
+	return out
+}
+
 var (
 	monthNames = [...]string{"January", "February", "March", "April", "May", "June", "July",
 		"August", "September", "October", "November", "December"}
@@ -42,6 +112,13 @@ var (
 	dayNames  = [...]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
 	dayAbbr   = [...]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
 )
+
+// ordinalWords spell the ordinals of the days of a month.
+var ordinalWords = [...]string{"", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+	"ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+	"seventeenth", "eighteenth", "nineteenth", "twentieth", "twenty-first", "twenty-second",
+	"twenty-third", "twenty-fourth", "twenty-fifth", "twenty-sixth", "twenty-seventh",
+	"twenty-eighth", "twenty-ninth", "thirtieth", "thirty-first"}
 
 // ordinal returns "1st", "2nd", "3rd", "4th", ..., "11th", "21st", ...
 func ordinal(d int) string {
@@ -137,6 +214,42 @@ var dateFormats = []func(r *rand.Rand, y, m, d int, wd time.Weekday) (string, bo
 	func(r *rand.Rand, y, m, d int, wd time.Weekday) (string, bool) {
 		return fmt.Sprintf("%s, %d %s %d", dayNames[wd], d, monthNames[m-1], y), true
 	},
+	// July 4th 1776 / July 4th, 1776
+	func(r *rand.Rand, y, m, d int, _ time.Weekday) (string, bool) {
+		if r.IntN(2) == 0 {
+			return fmt.Sprintf("%s %s %d", monthNames[m-1], ordinal(d), y), true
+		}
+		return fmt.Sprintf("%s %s, %d", monthNames[m-1], ordinal(d), y), true
+	},
+	// 4th July 1776 / 4 July, 1776
+	func(r *rand.Rand, y, m, d int, _ time.Weekday) (string, bool) {
+		if r.IntN(2) == 0 {
+			return fmt.Sprintf("%s %s %d", ordinal(d), monthNames[m-1], y), true
+		}
+		return fmt.Sprintf("%d %s, %d", d, monthNames[m-1], y), true
+	},
+	// the fourth of July 1776 / the fourth of July, 1776
+	func(r *rand.Rand, y, m, d int, _ time.Weekday) (string, bool) {
+		if r.IntN(2) == 0 {
+			return fmt.Sprintf("the %s of %s %d", ordinalWords[d], monthNames[m-1], y), true
+		}
+		return fmt.Sprintf("the %s of %s, %d", ordinalWords[d], monthNames[m-1], y), true
+	},
+	// Jul. 4, 1776
+	func(r *rand.Rand, y, m, d int, _ time.Weekday) (string, bool) {
+		if m == 5 {
+			return fmt.Sprintf("%s %d, %d", monthAbbr[m-1], d, y), true
+		}
+		return fmt.Sprintf("%s. %d, %d", monthAbbr[m-1], d, y), true
+	},
+	// 7/4/1776 (US, unpadded, four-digit year)
+	func(r *rand.Rand, y, m, d int, _ time.Weekday) (string, bool) {
+		return fmt.Sprintf("%d/%d/%d", m, d, y), true
+	},
+	// 1776-07-04 (already ISO)
+	func(r *rand.Rand, y, m, d int, _ time.Weekday) (string, bool) {
+		return fmt.Sprintf("%04d-%02d-%02d", y, m, d), true
+	},
 }
 
 // noisy applies random casing and light, meaning-preserving noise: lower or
@@ -175,6 +288,10 @@ func DatePair(r *rand.Rand, t time.Time) Pair {
 	}
 }
 
+// daysBetween counts the days from a to b (UTC midnights); time.Sub cannot,
+// as a Duration spans only 292 years.
+func daysBetween(a, b time.Time) int { return int((b.Unix() - a.Unix()) / 86400) }
+
 // mix64 is the splitmix64 finalizer, used to assign dates to splits.
 func mix64(x uint64) uint64 {
 	x += 0x9e3779b97f4a7c15
@@ -203,17 +320,20 @@ func GenerateDates(ctx context.Context, opts DateOptions) (DateSplits, error) {
 	}
 	from, to := opts.From, opts.To
 	if from.IsZero() {
-		from = time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC)
+		from = DefaultDateFrom
 	}
 	if to.IsZero() {
-		to = time.Date(2049, 12, 31, 0, 0, 0, 0, time.UTC)
+		to = DefaultDateTo
 	}
 	from = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC)
 	to = time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, time.UTC)
-	days := int(to.Sub(from).Hours()/24) + 1
+	days := daysBetween(from, to) + 1
 	if days <= 0 {
 		return DateSplits{}, fmt.Errorf("seq2seq: dates: empty range %s..%s", from.Format(time.DateOnly), to.Format(time.DateOnly))
 	}
+	// The part of the range within 1900-2099, drawn from half the time.
+	recentLo := max(0, daysBetween(from, time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)))
+	recentHi := min(days, daysBetween(from, time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)))
 	devF, testF := fracOr(opts.DevFrac, 0.1), fracOr(opts.TestFrac, 0.1)
 	if devF+testF >= 1 {
 		return DateSplits{}, fmt.Errorf("seq2seq: dates: dev+test fractions %.3g+%.3g leave no training data", devF, testF)
@@ -233,6 +353,9 @@ func GenerateDates(ctx context.Context, opts DateOptions) (DateSplits, error) {
 			return DateSplits{}, errors.New("seq2seq: dates: cannot find enough distinct examples; widen the date range or lower N")
 		}
 		k := r.IntN(days)
+		if recentHi > recentLo && r.IntN(2) == 0 {
+			k = recentLo + r.IntN(recentHi-recentLo)
+		}
 		u := float64(mix64(opts.Seed^mix64(uint64(k)))>>11) / (1 << 53)
 		split := 0
 		switch {

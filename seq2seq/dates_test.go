@@ -19,6 +19,24 @@ import (
 func parseDateSource(src string) (y, m, d int, wd int, err error) {
 	wd = -1
 	s := strings.TrimSuffix(strings.ToLower(src), ".")
+	if parts := strings.Split(strings.TrimSpace(s), "-"); len(parts) == 3 && len(parts[0]) == 4 {
+		n := make([]int, 3)
+		for i, p := range parts {
+			if n[i], err = strconv.Atoi(p); err != nil {
+				return
+			}
+		}
+		return n[0], n[1], n[2], wd, nil
+	}
+	// Spelled ordinals ("the fourth of july"), longest first so that
+	// "twenty-first" is not read as "first".
+	s = strings.Join(strings.Fields(s), " ")
+	for d := len(ordinalWords) - 1; d >= 1; d-- {
+		if w := ordinalWords[d]; strings.Contains(s, "the "+w+" of") {
+			s = strings.Replace(s, "the "+w+" of", strconv.Itoa(d), 1)
+			break
+		}
+	}
 	if strings.Count(s, "/") == 2 || strings.Count(s, ".") == 2 {
 		sep := "/"
 		if strings.Contains(s, ".") {
@@ -133,6 +151,70 @@ func TestGenerateDates(t *testing.T) {
 	}
 }
 
+// TestGenerateDatesRange: by default the years people type, 1000-2999, in
+// formats such as "the 4th of July 1776", with most dates in 1900-2099.
+func TestGenerateDatesRange(t *testing.T) {
+	s, err := GenerateDates(context.Background(), DateOptions{N: 6000, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var targets []string
+	early, late, recent := 0, 0, 0
+	shapes := map[string]bool{}
+	for _, part := range [][]Pair{s.Train, s.Dev, s.Test} {
+		for _, p := range part {
+			targets = append(targets, p.Target)
+			y, _ := strconv.Atoi(p.Target[:4])
+			switch {
+			case y < 1500:
+				early++
+			case y > 2500:
+				late++
+			case y >= 1900 && y < 2100:
+				recent++
+			}
+			low := strings.ToLower(strings.TrimSuffix(p.Source, "."))
+			switch {
+			case strings.HasPrefix(low, "the ") && strings.Contains(low, " of ") && strings.ContainsAny(low[4:5], "0123456789"):
+				shapes["the 4th of july 1776"] = true
+			case strings.HasPrefix(low, "the ") && strings.Contains(low, " of "):
+				shapes["the fourth of july 1776"] = true
+			case len(low) == 10 && low[4] == '-':
+				shapes["1776-07-04"] = true
+			}
+		}
+	}
+	if early < 300 || late < 300 || recent < 2500 {
+		t.Errorf("years before 1500: %d, after 2500: %d, in 1900-2099: %d of 6000", early, late, recent)
+	}
+	if len(shapes) != 3 {
+		t.Errorf("formats found: %v", shapes)
+	}
+	r := TargetDateRange(targets)
+	if from, to := r.Years(); from != 1000 || to != 2999 {
+		t.Errorf("range %+v", r)
+	}
+	// The year of "the 4th of July 1776" is inside; a model trained on
+	// 1950-2049 would see it outside.
+	if got := YearsOutside(r, "the 4th of July 1776"); got != nil {
+		t.Errorf("1776 outside %+v", r)
+	}
+	narrow := DateRange{From: "1950-01-01", To: "2049-12-31"}
+	if got := YearsOutside(narrow, "the 4th of July 1776, or 7/4/2076 or 12345"); !reflect.DeepEqual(got, []int{1776, 2076}) {
+		t.Errorf("years outside 1950-2049: %v", got)
+	}
+	if TargetDateRange([]string{"1999-01-01", "hello"}) != (DateRange{}) {
+		t.Error("a non-date target gave a date range")
+	}
+	// Every date of the range is rendered, including the first and last.
+	for _, tm := range []time.Time{DefaultDateFrom, DefaultDateTo, time.Date(1776, 7, 4, 0, 0, 0, 0, time.UTC)} {
+		p := DatePair(rand.New(rand.NewPCG(1, 2)), tm)
+		if p.Target != tm.Format(time.DateOnly) {
+			t.Errorf("%v: target %q", tm, p.Target)
+		}
+	}
+}
+
 func TestGenerateDatesDeterministic(t *testing.T) {
 	a, err := GenerateDates(context.Background(), DateOptions{N: 500, Seed: 7})
 	if err != nil {
@@ -216,5 +298,48 @@ func TestDatePairWeekday(t *testing.T) {
 				t.Errorf("%q names the wrong weekday", p.Source)
 			}
 		}
+	}
+}
+
+// TestTrainerRecordsDateRange: a model trained on dates keeps their span
+// in its config, through Save and Load; other data records none.
+func TestTrainerRecordsDateRange(t *testing.T) {
+	s, err := GenerateDates(context.Background(), DateOptions{N: 200, Seed: 5, DevFrac: -1, TestFrac: -1,
+		From: time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2049, 12, 31, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, tgt, err := BuildVocabs(s.Train, "char")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewModel(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := m.Encode(s.Train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewTrainer(m, tr, Encoded{}, TrainConfig{Epochs: 1}); err != nil {
+		t.Fatal(err)
+	}
+	from, to := m.Config.TrainedDates.Years()
+	if from < 1950 || from > 1955 || to < 2045 || to > 2049 {
+		t.Fatalf("trained dates %+v", m.Config.TrainedDates)
+	}
+	dir := filepath.Join(t.TempDir(), "m")
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m2.Config.TrainedDates != m.Config.TrainedDates {
+		t.Fatalf("loaded %+v, saved %+v", m2.Config.TrainedDates, m.Config.TrainedDates)
+	}
+	if got := YearsOutside(m2.Config.TrainedDates, "the 4th of july 1776"); len(got) != 1 || got[0] != 1776 {
+		t.Errorf("years outside: %v", got)
 	}
 }

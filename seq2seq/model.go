@@ -46,6 +46,11 @@ type Config struct {
 	// AttentionSize is the hidden size of Bahdanau's scorer (default
 	// DecoderHidden).
 	AttentionSize int `json:"attention_size"`
+	// TrainedDates is the span of the training targets when they are all
+	// ISO dates (a date-normalization model), set by NewTrainer; inputs
+	// with years outside it are beyond what the model learned (see
+	// YearsOutside).
+	TrainedDates DateRange `json:"trained_dates,omitzero"`
 }
 
 // withDefaults fills zero fields.
@@ -125,8 +130,13 @@ func NewModel(cfg Config, src, tgt *text.Vocab, seed uint64) (*Model, error) {
 	if cfg.Tokens != "char" && cfg.Tokens != "word" {
 		return nil, fmt.Errorf("seq2seq: tokens %q: want char or word", cfg.Tokens)
 	}
-	if cfg.Embed < 1 || cfg.Hidden < 1 || cfg.Layers < 1 || cfg.DecoderHidden < 1 || cfg.AttentionSize < 1 {
-		return nil, fmt.Errorf("seq2seq: sizes must be positive: %+v", cfg)
+	for _, s := range []struct {
+		name string
+		v    int
+	}{{"embed", cfg.Embed}, {"hidden", cfg.Hidden}, {"layers", cfg.Layers}, {"decoder_hidden", cfg.DecoderHidden}, {"attention_size", cfg.AttentionSize}} {
+		if s.v < 1 {
+			return nil, fmt.Errorf("seq2seq: %s %d must be positive", s.name, s.v)
+		}
 	}
 	for name, v := range map[string]*text.Vocab{"source": src, "target": tgt} {
 		if v == nil || v.Len() <= int(EosID) || v.Token(PadID) != text.PAD || v.Token(UnkID) != text.UNK ||

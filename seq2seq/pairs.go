@@ -12,6 +12,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // Pair is one source/target example.
@@ -24,34 +26,30 @@ type Pair struct {
 // trailing "\r" is removed; any other line must contain exactly one TAB.
 // name is used in error messages ("name:line: ...").
 func ReadPairs(r io.Reader, name string) ([]Pair, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
 	var out []Pair
-	lineNo := 0
-	for sc.Scan() {
-		lineNo++
-		line := strings.TrimSuffix(sc.Text(), "\r")
+	err := text.ReadLines(r, name, func(lineNo int, line string) error {
 		if strings.TrimSpace(line) == "" {
-			continue
+			return nil
 		}
 		src, tgt, ok := strings.Cut(line, "\t")
 		if !ok {
-			return nil, fmt.Errorf("%s:%d: expected source<TAB>target, found no TAB", name, lineNo)
+			return fmt.Errorf("%s:%d: expected source<TAB>target, found no TAB", name, lineNo)
 		}
 		if strings.Contains(tgt, "\t") {
-			return nil, fmt.Errorf("%s:%d: expected source<TAB>target, found more than one TAB", name, lineNo)
+			return fmt.Errorf("%s:%d: expected source<TAB>target, found more than one TAB", name, lineNo)
 		}
 		out = append(out, Pair{Source: src, Target: tgt})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s:%d: %w", name, lineNo+1, err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-// ReadPairsFile reads a pair file; see ReadPairs.
+// ReadPairsFile reads a pair file, plain or gzip-compressed; see ReadPairs.
 func ReadPairsFile(path string) ([]Pair, error) {
-	f, err := os.Open(path)
+	f, err := text.OpenFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("seq2seq: %w", err)
 	}
@@ -78,26 +76,27 @@ func WritePairs(w io.Writer, pairs []Pair) error {
 	return nil
 }
 
-// ReadLines reads a text file into lines (without "\n" or a trailing
-// "\r"); "-" reads standard input.
+// ReadLines reads a text file (plain or gzip-compressed) into lines
+// (without "\n" or a trailing "\r"); "-" reads standard input. Invalid
+// UTF-8 is an error naming the line.
 func ReadLines(path string) ([]string, error) {
 	var r io.Reader = os.Stdin
+	name := "<stdin>"
 	if path != "-" {
-		f, err := os.Open(path)
+		f, err := text.OpenFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("seq2seq: %w", err)
 		}
 		defer f.Close()
-		r = f
+		r, name = f, path
 	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
 	var out []string
-	for sc.Scan() {
-		out = append(out, strings.TrimSuffix(sc.Text(), "\r"))
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s:%d: %w", path, len(out)+1, err)
+	err := text.ReadLines(r, name, func(_ int, line string) error {
+		out = append(out, line)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -159,8 +159,13 @@ func NewTrainer(m *Model, train, dev Encoded, cfg TrainConfig) (*Trainer, error)
 	if len(train.Src) == 0 {
 		return nil, fmt.Errorf("seq2seq: no training pairs")
 	}
-	if cfg.Batch < 1 || cfg.Epochs < 0 || cfg.LR <= 0 {
-		return nil, fmt.Errorf("seq2seq: invalid training configuration %+v", cfg)
+	switch {
+	case cfg.Batch < 1:
+		return nil, fmt.Errorf("seq2seq: batch %d must be positive", cfg.Batch)
+	case cfg.Epochs < 0:
+		return nil, fmt.Errorf("seq2seq: epochs %d must not be negative", cfg.Epochs)
+	case !(cfg.LR > 0) || math.IsInf(cfg.LR, 0):
+		return nil, fmt.Errorf("seq2seq: lr %v must be a positive number", cfg.LR)
 	}
 	switch cfg.Optimizer {
 	case "adam", "adamw", "sgd":
@@ -171,6 +176,11 @@ func NewTrainer(m *Model, train, dev Encoded, cfg TrainConfig) (*Trainer, error)
 	if err != nil {
 		return nil, fmt.Errorf("seq2seq: %w", err)
 	}
+	targets := make([]string, len(train.Tgt))
+	for i, ids := range train.Tgt {
+		targets[i] = JoinTokens(m.Config.Tokens, m.DecodeTarget(ids))
+	}
+	m.Config.TrainedDates = TargetDateRange(targets)
 	return &Trainer{Model: m, Config: cfg, train: train, dev: dev, opt: o}, nil
 }
 

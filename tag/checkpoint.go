@@ -113,6 +113,24 @@ func readVocab(ck *checkpoint.Checkpoint, name string) (*text.Vocab, error) {
 	return v, nil
 }
 
+// dims ties the sizes of config.json to the tensors of model.safetensors,
+// so that Load checks them before building the model.
+func (c *Config) dims() []checkpoint.Dim {
+	d := []checkpoint.Dim{
+		{Field: "model.vocab_size", Value: c.VocabSize, Tensor: "word_embedding.weight", Axis: 0},
+		{Field: "model.word_embed", Value: c.WordEmbed, Tensor: "word_embedding.weight", Axis: 1},
+		{Field: "model.hidden", Value: c.Hidden, Tensor: "rnn.weight_hh_l0", Axis: 1},
+		{Field: "model.layers", Value: c.Layers, Tensor: "rnn.weight_hh_l%d"},
+		{Field: "model.tags", Value: len(c.Tags), Tensor: "head.bias", Axis: 0},
+	}
+	if c.CharHidden > 0 {
+		d = append(d, checkpoint.Dim{Field: "model.char_vocab", Value: c.CharVocab, Tensor: "char_embedding.weight", Axis: 0},
+			checkpoint.Dim{Field: "model.char_embed", Value: c.CharEmbed, Tensor: "char_embedding.weight", Axis: 1},
+			checkpoint.Dim{Field: "model.char_hidden", Value: c.CharHidden, Tensor: "char_rnn.weight_hh_l0", Axis: 1})
+	}
+	return d
+}
+
 func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	ck, err := checkpoint.Load(dir)
 	if err != nil {
@@ -120,6 +138,9 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	}
 	var fc fileConfig
 	if err := ck.ReadJSON(checkpoint.ConfigFile, &fc); err != nil {
+		return nil, nil, nil, fmt.Errorf("tag: %w", err)
+	}
+	if err := ck.CheckDims(checkpoint.ModelFile, fc.Model.dims()...); err != nil {
 		return nil, nil, nil, fmt.Errorf("tag: %w", err)
 	}
 	words, err := readVocab(ck, checkpoint.VocabFile)

@@ -12,8 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // DocStart is the first token of the document separator lines of CoNLL-2003
@@ -57,7 +58,7 @@ const TagFirstColumn = -1 << 30
 
 // ReadCoNLLFile reads the column file at path; see ReadCoNLL.
 func ReadCoNLLFile(path string, opts ReadOptions) ([]Sentence, error) {
-	f, err := os.Open(path)
+	f, err := text.OpenFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("tag: %w", err)
 	}
@@ -72,13 +73,10 @@ func ReadCoNLLFile(path string, opts ReadOptions) ([]Sentence, error) {
 // the same number of columns as the first one. name is used in error
 // messages ("name:line: ...").
 func ReadCoNLL(r io.Reader, name string, opts ReadOptions) ([]Sentence, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
 	var (
-		out    []Sentence
-		cur    Sentence
-		ncols  = -1
-		lineNo = 0
+		out   []Sentence
+		cur   Sentence
+		ncols = -1
 	)
 	flush := func() {
 		if len(cur.Tokens) > 0 {
@@ -86,28 +84,27 @@ func ReadCoNLL(r io.Reader, name string, opts ReadOptions) ([]Sentence, error) {
 		}
 		cur = Sentence{}
 	}
-	for sc.Scan() {
-		lineNo++
-		fields := strings.Fields(sc.Text())
+	err := text.ReadLines(r, name, func(lineNo int, line string) error {
+		fields := strings.Fields(line)
 		if len(fields) == 0 {
 			flush()
-			continue
+			return nil
 		}
 		if ncols < 0 {
 			ncols = len(fields)
 			if ncols < 2 && !(ncols == 1 && opts.Untagged) {
-				return nil, fmt.Errorf("%s:%d: expected at least 2 columns (token ... tag), got %d", name, lineNo, ncols)
+				return fmt.Errorf("%s:%d: expected at least 2 columns (token ... tag), got %d", name, lineNo, ncols)
 			}
 		} else if len(fields) != ncols {
-			return nil, fmt.Errorf("%s:%d: expected %d columns like the first row, got %d", name, lineNo, ncols, len(fields))
+			return fmt.Errorf("%s:%d: expected %d columns like the first row, got %d", name, lineNo, ncols, len(fields))
 		}
 		tokCol, err := column(opts.TokenColumn, ncols, false)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: token column: %w", name, lineNo, err)
+			return fmt.Errorf("%s:%d: token column: %w", name, lineNo, err)
 		}
 		tagCol, err := column(opts.TagColumn, ncols, true)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: tag column: %w", name, lineNo, err)
+			return fmt.Errorf("%s:%d: tag column: %w", name, lineNo, err)
 		}
 		tag := fields[tagCol]
 		if ncols == 1 { // Untagged
@@ -118,7 +115,7 @@ func ReadCoNLL(r io.Reader, name string, opts ReadOptions) ([]Sentence, error) {
 			if opts.KeepDocStart {
 				out = append(out, Sentence{Tokens: []string{fields[tokCol]}, Tags: []string{tag}, Fields: [][]string{fields}, Line: lineNo})
 			}
-			continue
+			return nil
 		}
 		if len(cur.Tokens) == 0 {
 			cur.Line = lineNo
@@ -128,9 +125,10 @@ func ReadCoNLL(r io.Reader, name string, opts ReadOptions) ([]Sentence, error) {
 			cur.Tags = append(cur.Tags, tag)
 		}
 		cur.Fields = append(cur.Fields, fields)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s:%d: %w", name, lineNo+1, err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	flush()
 	return out, nil

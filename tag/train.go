@@ -581,21 +581,34 @@ func viterbi(lp []float32, L, K int, allowed, start []bool) []int {
 		}
 	}
 	path := make([]int, L)
-	if math.IsInf(float64(score[end]), -1) {
-		for t := range L {
-			a := 0
-			for k := range K {
-				if lp[t*K+k] > lp[t*K+a] {
-					a = k
-				}
-			}
-			path[t] = a
-		}
-		return path
+	// No allowed path has a finite score (or the scores are NaN, as from a
+	// model with non-finite weights): fall back to the per-token argmax.
+	if !(score[end] > neg) {
+		return argmaxPath(lp, L, K)
 	}
 	path[L-1] = end
 	for t := L - 1; t > 0; t-- {
-		path[t-1] = int(back[t*K+path[t]])
+		b := back[t*K+path[t]]
+		if b < 0 {
+			return argmaxPath(lp, L, K)
+		}
+		path[t-1] = int(b)
+	}
+	return path
+}
+
+// argmaxPath returns each token's most probable tag of lp [L, K] (the
+// first when none compares greater, as with NaN scores).
+func argmaxPath(lp []float32, L, K int) []int {
+	path := make([]int, L)
+	for t := range L {
+		a := 0
+		for k := range K {
+			if lp[t*K+k] > lp[t*K+a] {
+				a = k
+			}
+		}
+		path[t] = a
 	}
 	return path
 }

@@ -3,6 +3,7 @@ package text
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -248,10 +249,26 @@ func symbolEnd(s string, i int, r rune, size int) int {
 // passed to fn is reused between calls; the strings are not. It returns an
 // error wrapping ErrEmpty, naming the input, when the input yields no tokens
 // other than the BOS/EOS markers.
+//
+// Memory does not grow with the length of a line: a line longer than
+// MaxPiece bytes is tokenized in pieces cut at spaces or tabs, and fn is
+// called once per piece with the same line number (BOS with the first
+// tokens, EOS with the last). In Chars mode the pieces tokenize exactly as
+// the whole line; in the other modes too, except that a single token of
+// more than MaxPiece/2 bytes is split in two.
 func (t *Tokenizer) ReadTokens(r io.Reader, name string, fn func(line int, tokens []string) error) error {
+	return t.readTokens(r, name, 64<<10, MaxPiece, fn)
+}
+
+// MaxPiece is the size of the pieces ReadTokens cuts long lines into.
+const MaxPiece = 1 << 20
+
+func (t *Tokenizer) readTokens(r io.Reader, name string, bufSize, maxPiece int, fn func(line int, tokens []string) error) error {
 	var (
 		toks    []string
 		content int64
+		lineN   int  // content tokens so far in the current long line
+		bosSent bool // the current long line's BOS was passed on
 	)
 	markers := 0
 	if t.BOS != "" {
@@ -260,13 +277,46 @@ func (t *Tokenizer) ReadTokens(r io.Reader, name string, fn func(line int, token
 	if t.EOS != "" {
 		markers++
 	}
-	err := ReadLines(r, name, func(line int, s string) error {
-		toks = t.Append(toks[:0], s)
-		n := len(toks) - markers
-		if n == 0 && t.SkipEmpty {
+	inner := *t
+	inner.BOS, inner.EOS = "", ""
+	err := scanLines(r, name, bufSize, maxPiece, func(line int, piece []byte, first, last bool) error {
+		if first && last { // the whole line at once
+			toks = t.Append(toks[:0], string(piece))
+			n := len(toks) - markers
+			if n == 0 && t.SkipEmpty {
+				return nil
+			}
+			content += int64(n)
+			return fn(line, toks)
+		}
+		if first {
+			lineN, bosSent = 0, false
+		}
+		if cap(toks) < len(piece)+2 { // a piece has at most one token per byte
+			toks = make([]string, 0, len(piece)+2)
+		}
+		toks = inner.Append(toks[:0], string(piece))
+		n := len(toks)
+		lineN += n
+		content += int64(n)
+		if n > 0 && !bosSent && t.BOS != "" {
+			toks = slices.Insert(toks, 0, t.BOS) // with the line's first tokens
+			bosSent = true
+		}
+		if last {
+			if lineN == 0 && t.SkipEmpty {
+				return nil
+			}
+			if !bosSent && t.BOS != "" {
+				toks = append(toks, t.BOS)
+			}
+			if t.EOS != "" {
+				toks = append(toks, t.EOS)
+			}
+		}
+		if len(toks) == 0 {
 			return nil
 		}
-		content += int64(n)
 		return fn(line, toks)
 	})
 	if err != nil {

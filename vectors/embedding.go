@@ -8,8 +8,9 @@ import (
 
 // EmbeddingMatrix maps a model vocabulary onto a vector file for an
 // embedding layer: row i ([len(vocab), dim], row-major) is the vector of
-// vocab[i], looked up exactly and then lower-cased; found counts the rows
-// taken from v. The other rows are drawn from a normal distribution with
+// vocab[i], looked up exactly and then lower-cased, and for a fastText
+// model (v.Subwords) built from the word's character n-grams when it is
+// in neither form; found counts the rows taken from v. The other rows are drawn from a normal distribution with
 // the standard deviation of v's values (1 if v is empty), using rng (a fixed
 // seed when nil). When dim differs from v.Dim, the first min(dim, v.Dim)
 // coordinates are copied and any remaining ones drawn at random.
@@ -38,6 +39,10 @@ func EmbeddingMatrix(vocab []string, v *Vectors, dim int, rng *rand.Rand) (data 
 	}
 	data = make([]float32, len(vocab)*dim)
 	ncopy := min(dim, v.Dim)
+	var sub []float32
+	if v.Subwords != nil {
+		sub = make([]float32, v.Dim)
+	}
 	for r, w := range vocab {
 		row := data[r*dim : (r+1)*dim]
 		i, ok := index[w]
@@ -45,8 +50,13 @@ func EmbeddingMatrix(vocab []string, v *Vectors, dim int, rng *rand.Rand) (data 
 			i, ok = index[strings.ToLower(w)]
 		}
 		start := 0
-		if ok {
+		switch {
+		case ok:
 			copy(row, v.Vec(i)[:ncopy])
+			start = ncopy
+			found++
+		case sub != nil && v.Subwords.Vector(w, sub):
+			copy(row, sub[:ncopy])
 			start = ncopy
 			found++
 		}

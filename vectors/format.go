@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/recurrent-go/recurrent/text"
@@ -33,6 +34,8 @@ const (
 	Word2VecBinary
 	// GloVeText is the GloVe text format: word2vec text without the header.
 	GloVeText
+	// FastTextBinary is a fastText model (.bin): read only (see ReadFastText).
+	FastTextBinary
 )
 
 // String returns the name accepted by ParseFormat.
@@ -46,12 +49,15 @@ func (f Format) String() string {
 		return "word2vec-bin"
 	case GloVeText:
 		return "glove"
+	case FastTextBinary:
+		return "fasttext"
 	}
 	return fmt.Sprintf("Format(%d)", int(f))
 }
 
 // ParseFormat parses a format name: "auto", "word2vec" (or "text", "w2v"),
-// "word2vec-bin" (or "bin", "binary"), "glove".
+// "word2vec-bin" (or "bin", "binary"), "glove", "fasttext" (or
+// "fasttext-bin"; read only).
 func ParseFormat(s string) (Format, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "auto", "":
@@ -62,8 +68,10 @@ func ParseFormat(s string) (Format, error) {
 		return Word2VecBinary, nil
 	case "glove", "glove-text":
 		return GloVeText, nil
+	case "fasttext", "fasttext-bin", "ft":
+		return FastTextBinary, nil
 	}
-	return FormatAuto, fmt.Errorf("unknown vector format %q (want auto, word2vec, word2vec-bin or glove)", s)
+	return FormatAuto, fmt.Errorf("unknown vector format %q (want auto, word2vec, word2vec-bin, glove or fasttext)", s)
 }
 
 // FormatFromPath guesses the format a file should be written in from its
@@ -141,6 +149,8 @@ func Write(w io.Writer, v *Vectors, format Format) error {
 				return err
 			}
 		}
+	case FastTextBinary:
+		return errors.New("write vectors: fastText .bin is read only; write word2vec text or binary instead")
 	default:
 		return fmt.Errorf("write vectors: cannot write format %v", format)
 	}
@@ -193,7 +203,11 @@ func LoadFormat(path string, format Format) (*Vectors, error) {
 
 // Read reads vectors from r, detecting the format: a first line of exactly
 // two integers is a word2vec header, after which the first record decides
-// between text (a line of D numbers) and binary; any other first line starts
+// between text (a line of D numbers) and binary; a file starting with
+// fastText's magic number is a fastText model (ReadFastText); files of
+// other kinds (Python pickles such as gensim's native .kv/.model, zip
+// archives, NUL-filled binaries) get an error saying what they look like
+// and how to convert them. Any other first line starts
 // a GloVe file whose dimension is the number of values on it. (A GloVe file
 // whose first line is a numeric word with a single integer value is therefore
 // taken for a word2vec file; use ReadFormat to force GloVe.) Gzip input is
@@ -212,6 +226,13 @@ func ReadFormat(r io.Reader, format Format) (*Vectors, error) {
 		}
 		defer gz.Close()
 		br = bufio.NewReaderSize(gz, 1<<16)
+	}
+	head, _ := br.Peek(8)
+	if format == FastTextBinary || format == FormatAuto && isFastText(head) {
+		return ReadFastText(br)
+	}
+	if err := foreignFile(head); err != nil {
+		return nil, err
 	}
 	rd := &reader{br: br}
 	switch format {
@@ -379,7 +400,13 @@ func (rd *reader) parseRecord(line []byte, d int, f [][]byte, data []float32) (s
 		if err != nil {
 			return "", f, data, fmt.Errorf("line %d: value %d of word %q: %q is not a number", rd.lineNo, k+1, clip(f[0]), clip(s))
 		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return "", f, data, fmt.Errorf("line %d: value %d of word %q is %q: vectors must be finite", rd.lineNo, k+1, clip(f[0]), clip(s))
+		}
 		data = append(data, float32(x))
+	}
+	if !utf8.Valid(f[0]) {
+		return "", f, data, fmt.Errorf("line %d: word %q is not valid UTF-8", rd.lineNo, clip(f[0]))
 	}
 	return string(f[0]), f, data, nil
 }
@@ -495,8 +522,15 @@ func (rd *reader) readBinary(n, d int) (*Vectors, error) {
 			}
 			return nil, fmt.Errorf("vector %d: %w", i+1, err)
 		}
+		if !utf8.Valid(word) {
+			return nil, fmt.Errorf("vector %d: word %q is not valid UTF-8", i+1, clip(word))
+		}
 		for k := 0; k < d; k++ {
-			v.Data = append(v.Data, math.Float32frombits(binary.LittleEndian.Uint32(raw[4*k:])))
+			x := math.Float32frombits(binary.LittleEndian.Uint32(raw[4*k:]))
+			if x-x != 0 {
+				return nil, fmt.Errorf("vector %d: value %d of word %q is %v: vectors must be finite", i+1, k+1, clip(word), x)
+			}
+			v.Data = append(v.Data, x)
 		}
 		v.Words = append(v.Words, string(word))
 	}
@@ -523,4 +557,22 @@ func parseFloat32(b []byte) (float64, error) {
 		return 0, strconv.ErrSyntax
 	}
 	return strconv.ParseFloat(unsafe.String(&b[0], len(b)), 32)
+}
+
+// foreignFile recognizes, from its first bytes, a file that is not a vector
+// file in any format this package reads, and explains how to convert it.
+func foreignFile(head []byte) error {
+	switch {
+	case len(head) >= 2 && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5:
+		return fmt.Errorf("this is a Python pickle (protocol %d), such as gensim's native KeyedVectors/Word2Vec/FastText .save() file (.kv, .model), not a vector file; "+
+			"convert it in Python: gensim.models.KeyedVectors.load(path).save_word2vec_format(\"vectors.bin\", binary=True) "+
+			"(for a whole model, model.wv.save_word2vec_format(...)), then read vectors.bin", head[1])
+	case len(head) >= 4 && string(head[:4]) == "PK\x03\x04":
+		return errors.New("this is a zip archive (a PyTorch torch.save file or a NumPy .npz?), not a vector file; " +
+			"export the embedding as word2vec text (\"N D\" then one \"word v1 ... vD\" line per word)")
+	case len(head) >= 6 && string(head[:6]) == "\x93NUMPY":
+		return errors.New("this is a NumPy .npy array without the words, not a vector file; gensim keeps it beside its .kv/.model pickle: " +
+			"load that in gensim and call save_word2vec_format")
+	}
+	return nil
 }

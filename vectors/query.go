@@ -83,6 +83,41 @@ func (x *Index) lookupAll(words []string) ([]int, error) {
 	return ids, nil
 }
 
+// WordVec returns the unit-length vector of word and its row: a word of the
+// vocabulary (Lookup) gives its row; any other word, when the vectors are
+// a fastText model (V.Subwords), gives fastText's vector for it built from
+// its character n-grams and row -1. Other words are an error.
+func (x *Index) WordVec(word string) (unit []float32, row int, err error) {
+	if i, ok := x.Lookup(word); ok {
+		return x.UnitVec(i), i, nil
+	}
+	if x.V.Subwords != nil {
+		v := make([]float32, x.V.Dim)
+		if x.V.Subwords.Vector(word, v) {
+			normalize(v)
+			return v, -1, nil
+		}
+		return nil, -1, fmt.Errorf("word %q not in vocabulary and has no character n-grams of %d to %d characters", word, x.V.Subwords.Minn, x.V.Subwords.Maxn)
+	}
+	return nil, -1, fmt.Errorf("word %q not in vocabulary", word)
+}
+
+// wordVecs resolves words with WordVec, returning their unit vectors and
+// the rows of those in the vocabulary.
+func (x *Index) wordVecs(words []string) (vecs [][]float32, rows []int, err error) {
+	for _, w := range words {
+		v, i, err := x.WordVec(w)
+		if err != nil {
+			return nil, nil, err
+		}
+		vecs = append(vecs, v)
+		if i >= 0 {
+			rows = append(rows, i)
+		}
+	}
+	return vecs, rows, nil
+}
+
 // Neighbor is a query result: a word, its row and its score (a cosine for
 // MostSimilar and 3CosAdd, the 3CosMul objective for 3CosMul).
 type Neighbor struct {
@@ -99,41 +134,43 @@ func (x *Index) restrictN(restrict int) int {
 	return restrict
 }
 
-// Similarity returns the cosine similarity of two words.
+// Similarity returns the cosine similarity of two words (words outside the
+// vocabulary of a fastText model included, see WordVec).
 func (x *Index) Similarity(w1, w2 string) (float32, error) {
-	ids, err := x.lookupAll([]string{w1, w2})
+	vecs, _, err := x.wordVecs([]string{w1, w2})
 	if err != nil {
 		return 0, err
 	}
-	return tensor.Dot(x.UnitVec(ids[0]), x.UnitVec(ids[1])), nil
+	return tensor.Dot(vecs[0], vecs[1]), nil
 }
 
 // MostSimilar returns the k words closest by cosine to the normalized mean
 // of the unit vectors of positive minus those of negative (gensim's
 // most_similar), searching the first restrict words (0: all) and excluding
-// the query words.
+// the query words. Words outside the vocabulary of a fastText model get
+// its vector for them (see WordVec).
 func (x *Index) MostSimilar(positive, negative []string, k, restrict int) ([]Neighbor, error) {
 	if len(positive)+len(negative) == 0 {
 		return nil, fmt.Errorf("most similar: no query words")
 	}
-	pos, err := x.lookupAll(positive)
+	pos, posRows, err := x.wordVecs(positive)
 	if err != nil {
 		return nil, err
 	}
-	neg, err := x.lookupAll(negative)
+	neg, negRows, err := x.wordVecs(negative)
 	if err != nil {
 		return nil, err
 	}
 	d := x.V.Dim
 	q := make([]float32, d)
-	for _, i := range pos {
-		tensor.Axpy(1, x.UnitVec(i), q)
+	for _, v := range pos {
+		tensor.Axpy(1, v, q)
 	}
-	for _, i := range neg {
-		tensor.Axpy(-1, x.UnitVec(i), q)
+	for _, v := range neg {
+		tensor.Axpy(-1, v, q)
 	}
 	normalize(q)
-	return x.ByVector(q, k, restrict, append(pos, neg...)), nil
+	return x.ByVector(q, k, restrict, append(posRows, negRows...)), nil
 }
 
 // ByVector returns the k words whose unit vectors have the largest dot
@@ -288,31 +325,32 @@ func (x *Index) AnalogyBatch(qs [][3]int, method Method, k, restrict int, progre
 	return out
 }
 
-// DoesntMatch returns the word of words farthest from the normalized mean of
-// their unit vectors (gensim's doesnt_match). Unknown words are ignored and
-// returned in missing; at least one word must be known.
+// DoesntMatch returns the word of words farthest from the normalized mean
+// of their unit vectors (gensim's doesnt_match). Unknown words are ignored
+// and returned in missing (a fastText model knows every word with
+// character n-grams, see WordVec); at least one word must be known.
 func (x *Index) DoesntMatch(words []string) (odd string, missing []string, err error) {
-	var ids []int
+	var vecs [][]float32
 	var known []string
 	for _, w := range words {
-		if i, ok := x.Lookup(w); ok {
-			ids = append(ids, i)
+		if v, _, err := x.WordVec(w); err == nil {
+			vecs = append(vecs, v)
 			known = append(known, w)
 		} else {
 			missing = append(missing, w)
 		}
 	}
-	if len(ids) == 0 {
+	if len(vecs) == 0 {
 		return "", missing, fmt.Errorf("doesn't match: none of %q is in the vocabulary", words)
 	}
 	mean := make([]float32, x.V.Dim)
-	for _, i := range ids {
-		tensor.Axpy(1, x.UnitVec(i), mean)
+	for _, v := range vecs {
+		tensor.Axpy(1, v, mean)
 	}
 	normalize(mean)
 	best, bestScore := 0, float32(math.Inf(1))
-	for n, i := range ids {
-		if s := tensor.Dot(x.UnitVec(i), mean); s < bestScore {
+	for n, v := range vecs {
+		if s := tensor.Dot(v, mean); s < bestScore {
 			best, bestScore = n, s
 		}
 	}

@@ -1,5 +1,6 @@
 // Package vectors holds word embeddings: reading and writing vector files
-// (word2vec text and binary, GloVe text), similarity queries, analogies,
+// (word2vec text and binary, GloVe text; fastText .bin models, whose
+// character n-grams give vectors to words outside the vocabulary), similarity queries, analogies,
 // evaluation on standard sets, and debiasing. Training lives in the
 // subpackages word2vec and glove.
 package vectors
@@ -11,6 +12,9 @@ type Vectors struct {
 	Words []string
 	Dim   int
 	Data  []float32 // [len(Words), Dim], row-major
+	// Subwords, when not nil (a fastText model read from its .bin), gives
+	// words outside Words a vector built from their character n-grams.
+	Subwords *Subwords
 }
 
 // Len returns the number of words.

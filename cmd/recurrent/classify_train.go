@@ -146,6 +146,11 @@ func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
 				return nil, nil, err
 			}
 		}
+		if testEx != nil { // scored after training; its labels are checked now
+			if _, err = m.EncodeExamples(testEx, f.test); err != nil {
+				return nil, nil, err
+			}
+		}
 		return train, dev, nil
 	}
 	if f.resume {

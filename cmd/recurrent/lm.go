@@ -44,6 +44,8 @@ type lmTrainFlags struct {
 
 	tokenizer, level, eos, bos, specials string
 	initRange                            float64
+	adaptive                             []int
+	divValue                             float64
 	lower, splitPunct, lines             bool
 	minCount                             int64
 	maxVocab                             int
@@ -125,6 +127,8 @@ loss summed over the --bptt steps, ours is the per-token mean: use --lr 20
 	fl.Float64Var(&f.dropout, "dropout", 0, "dropout on embeddings, between layers and on outputs")
 	fl.BoolVar(&f.tied, "tied", false, "tie decoder and embedding weights (needs --embed == --hidden)")
 	fl.Float64Var(&f.initRange, "init-range", 0, "draw every parameter from uniform(-R, R) (0: default init)")
+	fl.IntSliceVar(&f.adaptive, "adaptive-softmax", nil, "adaptive softmax cutoffs in token ids, most frequent first, e.g. 4000,20000 (PyTorch's AdaptiveLogSoftmaxWithLoss; default: full softmax)")
+	fl.Float64Var(&f.divValue, "div-value", 4, "adaptive softmax: each further cluster's projection is this many times smaller")
 
 	fl.IntVar(&f.tc.Batch, "batch", 32, "parallel streams")
 	fl.IntVar(&f.tc.BPTT, "bptt", 64, "truncated BPTT length")
@@ -180,6 +184,15 @@ func (f *lmTrainFlags) lmTokenizer() (text.Tokenizer, error) {
 		return tok, errors.New("--split-punct applies to the word tokenizer only")
 	}
 	return tok, nil
+}
+
+// adaptiveDivValue is --div-value for a model with an adaptive softmax and
+// 0 (not recorded) for one without.
+func (f *lmTrainFlags) adaptiveDivValue() float64 {
+	if len(f.adaptive) == 0 {
+		return 0
+	}
+	return f.divValue
 }
 
 func (f *lmTrainFlags) vocabOptions(tok text.Tokenizer) text.VocabOptions {
@@ -335,7 +348,8 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 		}
 		test = tst
 		m, err := lm.New(lm.Config{Cell: f.cell, VocabSize: v.Len(), EmbedDim: f.embed, Hidden: f.hidden,
-			Layers: f.layers, Dropout: f.dropout, Tied: f.tied, Tokenizer: tok, InitRange: f.initRange, Lines: f.lines}, v, f.tc.Seed)
+			Layers: f.layers, Dropout: f.dropout, Tied: f.tied, Tokenizer: tok, InitRange: f.initRange,
+			AdaptiveCutoffs: f.adaptive, DivValue: f.adaptiveDivValue(), Lines: f.lines}, v, f.tc.Seed)
 		if err != nil {
 			return err
 		}
@@ -357,6 +371,7 @@ func (f *lmTrainFlags) resumeConflicts(cmd *cobra.Command, m *lm.Model, tc *lm.T
 		{"cell", f.cell, c.Cell}, {"embed", f.embed, c.EmbedDim}, {"hidden", f.hidden, c.Hidden},
 		{"layers", f.layers, c.Layers}, {"dropout", f.dropout, c.Dropout}, {"tied", f.tied, c.Tied},
 		{"init-range", f.initRange, c.InitRange},
+		{"adaptive-softmax", f.adaptive, c.AdaptiveCutoffs}, {"div-value", f.adaptiveDivValue(), c.DivValue},
 		{"lower", f.lower, c.Tokenizer.Lower}, {"split-punct", f.splitPunct, c.Tokenizer.SplitPunct},
 		{"bos", f.bos, c.Tokenizer.BOS},
 	}
@@ -727,6 +742,9 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 	m, err := loadLM(f.model)
 	if err != nil {
 		return err
+	}
+	if m.Vocab == nil {
+		return fmt.Errorf("lm score: %s has no vocab.json: the model cannot encode text without its vocabulary", f.model)
 	}
 	start := m.StartID()
 	if start < 0 {

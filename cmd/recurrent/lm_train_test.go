@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,5 +134,44 @@ func TestLMTrainBudgetAndSafety(t *testing.T) {
 	}
 	if _, err := loadLM(div); len(es) > 0 && err != nil {
 		t.Errorf("the last good checkpoint does not load: %v", err)
+	}
+}
+
+// TestLMTrainAdaptiveSoftmax trains a word model with an adaptive softmax
+// through the CLI, checks that the checkpoint records it and that sampling
+// and scoring use it, and that --resume refuses other cutoffs.
+func TestLMTrainAdaptiveSoftmax(t *testing.T) {
+	dir := t.TempDir()
+	corpus := lmCorpus(t, dir)
+	ck := filepath.Join(dir, "ck")
+	model := []string{"--train", corpus, "--tokenizer", "word", "--cell", "lstm", "--embed", "8", "--hidden", "8",
+		"--layers", "1", "--batch", "4", "--bptt", "8", "--lr", "0.02", "--adaptive-softmax", "5,8", "--div-value", "2"}
+	if _, err := lmTrainJSON(t, append(model, "--out", ck, "--steps", "6")...); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(ck, checkpoint.ConfigFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Model struct {
+			Cutoffs  []int   `json:"adaptive_cutoffs"`
+			DivValue float64 `json:"div_value"`
+		}
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil || fmt.Sprint(cfg.Model.Cutoffs) != "[5 8]" || cfg.Model.DivValue != 2 {
+		t.Errorf("config.json does not record the adaptive softmax (%v): %s", err, b)
+	}
+	out, err := runCLIIn(t, "", "lm", "score", "--model", ck, "--json", "--text", "the cat sat on the log")
+	if err != nil || !strings.Contains(out, `"logprob"`) {
+		t.Errorf("lm score: %q, %v", out, err)
+	}
+	if out, err := runCLIIn(t, "", "lm", "sample", "--model", ck, "--length", "5", "--stop-at-eos=false", "--prompt", "the"); err != nil || len(strings.Fields(out)) < 2 {
+		t.Errorf("lm sample: %q, %v", out, err)
+	}
+	model[len(model)-3] = "4,8"
+	_, err = lmTrainJSON(t, append(model, "--out", ck, "--resume", "--steps", "8")...)
+	if err == nil || !strings.Contains(err.Error(), "--adaptive-softmax") {
+		t.Errorf("resume with other cutoffs: %v, want an error naming --adaptive-softmax", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/recurrent-go/recurrent/nn"
@@ -151,6 +152,23 @@ func checkResumeFlags(cmd *cobra.Command, checks []resumeCheck) error {
 		if fl.Changed(c.flag) && fmt.Sprint(c.now) != fmt.Sprint(c.saved) {
 			return fmt.Errorf("--%s %v conflicts with the checkpoint's %v; --resume keeps the checkpoint's architecture, data layout and optimizer (drop the flag, or train anew with --overwrite or another --out)",
 				c.flag, c.now, c.saved)
+		}
+	}
+	return nil
+}
+
+// positiveFlags returns an error naming the first of the given numeric
+// flags that was set on the command line to zero or less (for a library
+// whose zero value means "default", an explicit 0 must not pass silently).
+func positiveFlags(cmd *cobra.Command, names ...string) error {
+	for _, name := range names {
+		fl := cmd.Flags().Lookup(name)
+		if fl == nil || !fl.Changed {
+			continue
+		}
+		v, err := strconv.ParseFloat(fl.Value.String(), 64)
+		if err == nil && !(v > 0) {
+			return fmt.Errorf("%s: --%s %s: must be positive", cmd.CommandPath(), name, fl.Value.String())
 		}
 	}
 	return nil

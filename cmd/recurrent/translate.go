@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,9 +91,17 @@ func newTranslateGenDatesCmd() *cobra.Command {
 		Use:   "gen-dates --n N --seed S --out DIR",
 		Short: "Generate the human-readable date -> ISO date task (train/dev/test TSV)",
 		Long: `Gen-dates writes DIR/train.tsv, DIR/dev.tsv and DIR/test.tsv with lines
-"source<TAB>target", e.g. "Tuesday, April 7, 1998<TAB>1998-04-07", in many
-English formats with random casing and light noise. Splits share no calendar
-date; the same --seed gives the same files.`,
+"source<TAB>target", e.g. "Tuesday, April 7, 1998<TAB>1998-04-07" or
+"the 4th of July 1776<TAB>1776-07-04", in many English formats (numeric US,
+European and ISO, month names and abbreviations, weekdays, ordinals in
+digits and words, two-digit years for 1950-2049) with random casing and
+light noise. Dates run from --from to --to (by default the years 1000 to
+2999; half of them are drawn from 1900-2099, where most typed dates lie).
+Splits share no calendar date; the same --seed gives the same files.
+
+translate train records the span of the training dates in the model's
+config ("trained_dates"), and translate run warns about input years
+outside it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
@@ -116,6 +127,7 @@ date; the same --seed gives the same files.`,
 			if err != nil {
 				return err
 			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "dates from %s to %s\n", from, to)
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), map[string]any{"files": paths, "n": opts.N, "seed": opts.Seed})
 			}
@@ -129,8 +141,8 @@ date; the same --seed gives the same files.`,
 	f.IntVar(&opts.N, "n", 10000, "total number of examples")
 	f.Uint64Var(&opts.Seed, "seed", 1, "random seed")
 	f.StringVar(&out, "out", "dates", "output directory")
-	f.StringVar(&from, "from", "1950-01-01", "first date (YYYY-MM-DD)")
-	f.StringVar(&to, "to", "2049-12-31", "last date (YYYY-MM-DD)")
+	f.StringVar(&from, "from", seq2seq.DefaultDateFrom.Format(time.DateOnly), "first date (YYYY-MM-DD)")
+	f.StringVar(&to, "to", seq2seq.DefaultDateTo.Format(time.DateOnly), "last date (YYYY-MM-DD)")
 	f.Float64Var(&opts.DevFrac, "dev-frac", 0.1, "share of examples in dev.tsv (0: none)")
 	f.Float64Var(&opts.TestFrac, "test-frac", 0.1, "share of examples in test.tsv (0: none)")
 	f.BoolVar(&asJSON, "json", false, `print {"files", "n", "seed"} as JSON`)
@@ -220,111 +232,191 @@ func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
 	return err
 }
 
+type translateRunFlags struct {
+	model, input, attnJSON, attnPNG, heatmap string
+	opt                                      seq2seq.DecodeOptions
+	asJSON                                   bool
+}
+
 func newTranslateRunCmd() *cobra.Command {
-	var (
-		modelDir, input, attnJSON, attnPNG string
-		opt                                seq2seq.DecodeOptions
-		asJSON                             bool
-	)
+	var f translateRunFlags
 	cmd := &cobra.Command{
 		Use:   "run --model DIR [--file F] [--beam K]",
 		Short: "Translate source lines (standard input by default), one output line each",
 		Long: `Run reads one source per line (a line with a TAB is taken as source<TAB>target
 and only the source is used) and prints the translation of each.
 --attention-json and --attention-png export the attention weights of the
-first line.`,
+first line; --heatmap DIR draws one heat map per line, DIR/line-0001.png,
+DIR/line-0002.png, ... (source tokens along the top, output tokens down the
+left, a colour scale of the weights).
+
+A model trained on dates (translate gen-dates data) records their span in
+its config; run warns on standard error about input years outside it.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if modelDir == "" {
-				return fmt.Errorf("translate run: --model is required")
-			}
-			m, err := seq2seq.Load(modelDir)
-			if err != nil {
-				return err
-			}
-			r, err := stdio(cmd).Open(cmp.Or(input, "-"))
-			if err != nil {
-				return fmt.Errorf("translate run: %w", err)
-			}
-			defer r.Close()
-			name := text.DisplayName(cmp.Or(input, "-"))
-			var lines []string
-			sc := bufio.NewScanner(r)
-			sc.Buffer(make([]byte, 1<<20), 1<<24)
-			for n := 1; sc.Scan(); n++ {
-				line := sc.Text()
-				if i := strings.IndexByte(line, '\t'); i >= 0 {
-					line = line[:i]
-				}
-				if strings.TrimSpace(line) == "" {
-					return fmt.Errorf("%s:%d: empty source line", name, n)
-				}
-				lines = append(lines, line)
-			}
-			if err := sc.Err(); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			opt.Attention = attnJSON != "" || attnPNG != ""
-			if opt.Attention && m.AttentionKind() == seq2seq.AttentionNone {
-				return errors.New("translate run: the model has no attention to export")
-			}
-			w := bufio.NewWriter(cmd.OutOrStdout())
-			defer w.Flush()
-			const chunk = 256
-			for lo := 0; lo < len(lines); lo += chunk {
-				hi := min(len(lines), lo+chunk)
-				src := make([][]int32, 0, hi-lo)
-				for _, l := range lines[lo:hi] {
-					src = append(src, m.EncodeSource(l))
-				}
-				hs, err := m.Translate(src, opt)
-				if err != nil {
-					return err
-				}
-				for i, h := range hs {
-					outLine := seq2seq.JoinTokens(m.Config.Tokens, m.DecodeTarget(h.IDs))
-					if asJSON {
-						b, _ := json.Marshal(map[string]any{"source": lines[lo+i], "output": outLine,
-							"logprob": h.LogProb, "score": h.Score, "finished": h.Finished})
-						fmt.Fprintln(w, string(b))
-					} else {
-						fmt.Fprintln(w, outLine)
-					}
-				}
-				if lo == 0 && opt.Attention && len(hs) > 0 {
-					am, err := m.AttentionMapOf(lines[0], hs[0])
-					if err != nil {
-						return err
-					}
-					if attnJSON != "" {
-						if err := checkpoint.WriteFileAtomic(attnJSON, func(w io.Writer) error {
-							enc := json.NewEncoder(w)
-							enc.SetIndent("", " ")
-							return enc.Encode(am)
-						}); err != nil {
-							return fmt.Errorf("translate run: %w", err)
-						}
-					}
-					if attnPNG != "" {
-						if err := checkpoint.WriteFileAtomic(attnPNG, am.WritePNG); err != nil {
-							return fmt.Errorf("translate run: %w", err)
-						}
-					}
-					opt.Attention = false
-				}
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateRun(cmd, &f) },
 	}
-	f := cmd.Flags()
-	f.StringVar(&modelDir, "model", "", "checkpoint directory")
-	f.StringVar(&input, "file", "", `file of source lines ("-" or none: standard input; --input is its old name)`)
-	f.IntVar(&opt.Beam, "beam", 1, "beam width (1: greedy)")
-	f.Float64Var(&opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
-	f.IntVar(&opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
-	f.StringVar(&attnJSON, "attention-json", "", "write the first line's attention weights as JSON")
-	f.StringVar(&attnPNG, "attention-png", "", "draw the first line's attention weights as a PNG heat map")
-	f.BoolVar(&asJSON, "json", false, "print one JSON object per line with log-probability and score")
+	fl := cmd.Flags()
+	fl.StringVar(&f.model, "model", "", "checkpoint directory")
+	fl.StringVar(&f.input, "file", "", `file of source lines ("-" or none: standard input; --input is its old name)`)
+	fl.IntVar(&f.opt.Beam, "beam", 1, "beam width (1: greedy)")
+	fl.Float64Var(&f.opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
+	fl.IntVar(&f.opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
+	fl.StringVar(&f.attnJSON, "attention-json", "", "write the first line's attention weights as JSON")
+	fl.StringVar(&f.attnPNG, "attention-png", "", "draw the first line's attention weights as a PNG heat map")
+	fl.StringVar(&f.heatmap, "heatmap", "", "draw every line's attention as DIR/line-NNNN.png")
+	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object per line with log-probability and score")
+	markRequired(cmd, "model")
 	deprecatedAliases(cmd, map[string]string{"input": "file"})
 	return cmd
+}
+
+// readSourceLines reads translate run's input: one source per line, the
+// part before a TAB.
+func readSourceLines(r io.Reader, name string) ([]string, error) {
+	var lines []string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if i := strings.IndexByte(line, '\t'); i >= 0 {
+			line = line[:i]
+		}
+		if strings.TrimSpace(line) == "" {
+			return nil, fmt.Errorf("%s:%d: empty source line", name, n)
+		}
+		lines = append(lines, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return lines, nil
+}
+
+func runTranslateRun(cmd *cobra.Command, f *translateRunFlags) error {
+	m, err := seq2seq.Load(f.model)
+	if err != nil {
+		return err
+	}
+	r, err := stdio(cmd).Open(cmp.Or(f.input, "-"))
+	if err != nil {
+		return fmt.Errorf("translate run: %w", err)
+	}
+	defer r.Close()
+	name := text.DisplayName(cmp.Or(f.input, "-"))
+	lines, err := readSourceLines(r, name)
+	if err != nil {
+		return err
+	}
+	warnDateRange(cmd.ErrOrStderr(), m.Config.TrainedDates, name, lines)
+	if f.heatmap != "" {
+		if err := os.MkdirAll(f.heatmap, 0o755); err != nil {
+			return fmt.Errorf("translate run: %w", err)
+		}
+	}
+	first := f.attnJSON != "" || f.attnPNG != ""
+	opt := f.opt
+	opt.Attention = first || f.heatmap != ""
+	if opt.Attention && m.AttentionKind() == seq2seq.AttentionNone {
+		return errors.New("translate run: the model has no attention to export")
+	}
+	w := bufio.NewWriter(cmd.OutOrStdout())
+	defer w.Flush()
+	const chunk = 256
+	for lo := 0; lo < len(lines); lo += chunk {
+		hi := min(len(lines), lo+chunk)
+		src := make([][]int32, 0, hi-lo)
+		for _, l := range lines[lo:hi] {
+			src = append(src, m.EncodeSource(l))
+		}
+		hs, err := m.Translate(src, opt)
+		if err != nil {
+			return err
+		}
+		for i, h := range hs {
+			outLine := seq2seq.JoinTokens(m.Config.Tokens, m.DecodeTarget(h.IDs))
+			if f.asJSON {
+				b, _ := json.Marshal(map[string]any{"source": lines[lo+i], "output": outLine,
+					"logprob": h.LogProb, "score": h.Score, "finished": h.Finished})
+				fmt.Fprintln(w, string(b))
+			} else {
+				fmt.Fprintln(w, outLine)
+			}
+		}
+		if err := writeHeatmaps(m, f.heatmap, lines, lo, hs); err != nil {
+			return err
+		}
+		if lo == 0 && first && len(hs) > 0 {
+			if err := writeAttention(m, lines[0], hs[0], f.attnJSON, f.attnPNG); err != nil {
+				return err
+			}
+			first = false
+			opt.Attention = f.heatmap != ""
+		}
+	}
+	return nil
+}
+
+// writeHeatmaps draws the attention of lines[lo:lo+len(hs)] as
+// dir/line-NNNN.png (nothing when dir is empty).
+func writeHeatmaps(m *seq2seq.Model, dir string, lines []string, lo int, hs []seq2seq.Hypothesis) error {
+	if dir == "" {
+		return nil
+	}
+	digits := max(4, len(strconv.Itoa(len(lines))))
+	for i, h := range hs {
+		am, err := m.AttentionMapOf(lines[lo+i], h)
+		if err != nil {
+			return err
+		}
+		p := filepath.Join(dir, fmt.Sprintf("line-%0*d.png", digits, lo+i+1))
+		if err := checkpoint.WriteFileAtomic(p, am.WritePNG); err != nil {
+			return fmt.Errorf("translate run: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeAttention exports one line's attention weights as JSON and/or a
+// PNG heat map (each when its path is set).
+func writeAttention(m *seq2seq.Model, line string, h seq2seq.Hypothesis, jsonPath, pngPath string) error {
+	am, err := m.AttentionMapOf(line, h)
+	if err != nil {
+		return err
+	}
+	if jsonPath != "" {
+		if err := checkpoint.WriteFileAtomic(jsonPath, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", " ")
+			return enc.Encode(am)
+		}); err != nil {
+			return fmt.Errorf("translate run: %w", err)
+		}
+	}
+	if pngPath != "" {
+		if err := checkpoint.WriteFileAtomic(pngPath, am.WritePNG); err != nil {
+			return fmt.Errorf("translate run: %w", err)
+		}
+	}
+	return nil
+}
+
+// warnDateRange warns about source lines whose years lie outside the dates
+// a date model was trained on (the first few, then a count).
+func warnDateRange(w io.Writer, r seq2seq.DateRange, name string, lines []string) {
+	const shown = 5
+	n := 0
+	for i, l := range lines {
+		ys := seq2seq.YearsOutside(r, l)
+		if len(ys) == 0 {
+			continue
+		}
+		if n < shown {
+			fmt.Fprintf(w, "warning: %s:%d: year %d is outside the dates the model was trained on (%s to %s); its translation is unreliable\n",
+				name, i+1, ys[0], r.From, r.To)
+		}
+		n++
+	}
+	if n > shown {
+		fmt.Fprintf(w, "warning: %d lines in all have years outside %s to %s\n", n, r.From, r.To)
+	}
 }

@@ -48,6 +48,9 @@ without --dev); --patience N stops after N epochs without improvement.`,
 			if trainPath == "" || out == "" {
 				return fmt.Errorf("translate train: --train and --out are required")
 			}
+			if err := positiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "epochs"); err != nil {
+				return err
+			}
 			trainPairs, err := seq2seq.ReadPairsFile(trainPath)
 			if err != nil {
 				return err

@@ -21,8 +21,11 @@ import (
 var vectorsCmd = &cobra.Command{
 	Use:   "vectors",
 	Short: "Query, evaluate, debias, convert and plot word vectors",
-	Long: `Word vectors in word2vec text, word2vec binary or GloVe text files (format
-detected when reading; .gz files are decompressed).`,
+	Long: `Word vectors in word2vec text, word2vec binary or GloVe text files, or fastText
+models (.bin, read only: words outside the vocabulary get fastText's vector
+from their character n-grams); the format is detected when reading and .gz
+files are decompressed. gensim's native .kv/.model pickles are not read: save
+them with save_word2vec_format.`,
 }
 
 func init() {
@@ -38,8 +41,8 @@ type vecSource struct {
 }
 
 func (s *vecSource) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&s.path, "vectors", "", `input vector file (word2vec text/binary or GloVe, optionally .gz; "-" standard input)`)
-	cmd.Flags().StringVar(&s.format, "format", "auto", "input vectors' format: auto, word2vec, word2vec-bin or glove")
+	cmd.Flags().StringVar(&s.path, "vectors", "", `input vector file (word2vec text/binary, GloVe, or fastText .bin; optionally .gz; "-" standard input)`)
+	cmd.Flags().StringVar(&s.format, "format", "auto", "input vectors' format: auto, word2vec, word2vec-bin, glove or fasttext (.bin)")
 	_ = cmd.MarkFlagRequired("vectors")
 }
 
@@ -340,9 +343,13 @@ func newVecEvalCmd() *cobra.Command {
 evaluate_word_pairs: words are matched upper-cased (the first case variant wins),
 questions or pairs with a word outside the first --restrict words are skipped and
 reported as OOV. Without --analogy the built-in Google analogy set is used.
-Similarity files hold "word1 word2 score" lines (tab or space separated, '#' comments).
---restrict defaults to 30,000 (the word2vec convention, as in its
-compute-accuracy); gensim's evaluate_word_analogies uses 300,000.`,
+
+--restrict defaults to 30,000, the convention of word2vec's compute-accuracy
+and of the published Google-analogy figures; gensim's evaluate_word_analogies
+defaults to restrict_vocab=300,000, so pass --restrict 300000 to compare with
+gensim's defaults (and 0 for the whole vocabulary). --similarity-restrict
+defaults to gensim's 300,000.
+Similarity files hold "word1 word2 score" lines (tab or space separated, '#' comments).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runVecEval(cmd, &f) },
 	}
@@ -350,7 +357,7 @@ compute-accuracy); gensim's evaluate_word_analogies uses 300,000.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.analogy, "analogy", "", `analogy file ("-" standard input; default: built-in Google set)`)
 	fl.BoolVar(&f.noAnalogy, "no-analogy", false, "skip the analogy evaluation")
-	fl.IntVar(&f.restrict, "restrict", 30000, "analogies: only the first N (most frequent) words, the word2vec convention (gensim: 300000); 0 = all")
+	fl.IntVar(&f.restrict, "restrict", 30000, "analogies: only the first N (most frequent) words (word2vec's 30,000; gensim's default is 300,000); 0 = all")
 	fl.StringArrayVar(&f.similarity, "similarity", nil, "word-similarity file (repeatable)")
 	fl.IntVar(&f.simRestrict, "similarity-restrict", 300000, "similarity: only the first N words (gensim's default); 0 = all")
 	fl.StringVar(&f.method, "method", "3cosadd", "analogy method: 3cosadd (gensim) or 3cosmul")

@@ -1,0 +1,113 @@
+// Package cktest holds test helpers for the checkpoint loaders of the task
+// packages (lm, classify, tag, seq2seq).
+package cktest
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/recurrent-go/recurrent/checkpoint"
+)
+
+// Edit sets one field of a checkpoint's config.json: Path is the chain of
+// object keys ("model", "hidden"), Value the new value; Want lists strings
+// the loader's error must contain besides "config.json" and the field
+// name (the last key of Path).
+type Edit struct {
+	Path  []string
+	Value any
+	Want  []string
+}
+
+// MaxAlloc bounds the bytes a loader may allocate while refusing a
+// config: far below any size the edits ask for.
+const MaxAlloc = 64 << 20
+
+// CheckEdits copies the checkpoint directory src once per edit, applies
+// the edit to config.json (dropping the checksum manifest, as a checkpoint
+// written before manifests existed has none), and asserts that load fails
+// with an error naming config.json and the edited field, allocating less
+// than MaxAlloc bytes.
+func CheckEdits(t *testing.T, src string, load func(dir string) error, edits []Edit) {
+	t.Helper()
+	for _, e := range edits {
+		field := e.Path[len(e.Path)-1]
+		t.Run(strings.Join(e.Path, ".")+"="+jsonString(e.Value), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "ck")
+			copyDir(t, src, dir)
+			os.Remove(filepath.Join(dir, checkpoint.ManifestFile))
+			cfgPath := filepath.Join(dir, checkpoint.ConfigFile)
+			b, err := os.ReadFile(cfgPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cfg map[string]any
+			if err := json.Unmarshal(b, &cfg); err != nil {
+				t.Fatal(err)
+			}
+			obj := cfg
+			for _, k := range e.Path[:len(e.Path)-1] {
+				next, ok := obj[k].(map[string]any)
+				if !ok {
+					t.Fatalf("config.json has no object %q: %s", k, b)
+				}
+				obj = next
+			}
+			if _, ok := obj[field]; !ok {
+				t.Fatalf("config.json has no field %q: %s", field, b)
+			}
+			obj[field] = e.Value
+			b, _ = json.Marshal(cfg)
+			if err := os.WriteFile(cfgPath, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			err = load(dir)
+			runtime.ReadMemStats(&after)
+			if err == nil {
+				t.Fatal("loaded")
+			}
+			for _, w := range append([]string{checkpoint.ConfigFile, field}, e.Want...) {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			if n := after.TotalAlloc - before.TotalAlloc; n > MaxAlloc {
+				t.Errorf("refusing the config allocated %d bytes", n)
+			}
+		})
+	}
+}
+
+func jsonString(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	es, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

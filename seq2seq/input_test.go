@@ -1,0 +1,60 @@
+package seq2seq
+
+import (
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestReadPairsFileGzipAndUTF8: pair files may be gzip-compressed; bytes
+// that are not UTF-8 are an error naming the file and line.
+func TestReadPairsFileGzipAndUTF8(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "p.tsv.gz")
+	f, _ := os.Create(p)
+	zw := gzip.NewWriter(f)
+	zw.Write([]byte("a\tb\n\nc\td\n"))
+	zw.Close()
+	f.Close()
+	pairs, err := ReadPairsFile(p)
+	if err != nil || len(pairs) != 2 || pairs[1].Target != "d" {
+		t.Fatalf("%v %v", pairs, err)
+	}
+	lines, err := ReadLines(p)
+	if err != nil || len(lines) != 3 {
+		t.Fatalf("ReadLines: %q %v", lines, err)
+	}
+	bad := filepath.Join(dir, "bad.tsv")
+	os.WriteFile(bad, []byte("a\tb\nc\xff\td\n"), 0o644)
+	if _, err := ReadPairsFile(bad); err == nil || !strings.Contains(err.Error(), bad+":2:") || !strings.Contains(err.Error(), "UTF-8") {
+		t.Errorf("invalid UTF-8: %v", err)
+	}
+}
+
+// TestConfigErrorsNameTheField: invalid sizes and training settings are
+// reported by name, not as a dump of the configuration struct.
+func TestConfigErrorsNameTheField(t *testing.T) {
+	src, tgt := tinyVocabs(t)
+	if _, err := NewModel(Config{Hidden: -1}, src, tgt, 1); err == nil || err.Error() != "seq2seq: hidden -1 must be positive" {
+		t.Errorf("hidden -1: %v", err)
+	}
+	m, err := NewModel(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	train := Encoded{Src: [][]int32{{4, 5}}, Tgt: [][]int32{{4, 5}}}
+	for _, c := range []struct {
+		tc   TrainConfig
+		want string
+	}{
+		{TrainConfig{Batch: -2}, "seq2seq: batch -2 must be positive"},
+		{TrainConfig{LR: -0.1}, "seq2seq: lr -0.1 must be a positive number"},
+		{TrainConfig{Epochs: -1}, "seq2seq: epochs -1 must not be negative"},
+	} {
+		if _, err := NewTrainer(m, train, Encoded{}, c.tc); err == nil || err.Error() != c.want {
+			t.Errorf("%+v: %v, want %q", c.tc, err, c.want)
+		}
+	}
+}

@@ -1,0 +1,315 @@
+package vectors
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+)
+
+// fastText's .bin layout (format version 11 and 12, fastText 0.2 to 0.9),
+// all little-endian:
+//
+//	int32 magic 793712314, int32 version
+//	args: int32 dim, ws, epoch, minCount, neg, wordNgrams, loss, model,
+//	      bucket, minn, maxn, lrUpdateRate; float64 t
+//	dictionary: int32 size, nwords, nlabels; int64 ntokens;
+//	      int64 pruneidx_size (version 12; -1 when not pruned)
+//	      size entries: NUL-terminated word, int64 count, int8 type (0 word, 1 label)
+//	      pruneidx_size pairs of int32 (bucket -> row)
+//	uint8 quantized input; input matrix: int64 rows, int64 cols, rows*cols float32
+//	      (rows = nwords + bucket: the words' own rows, then the n-gram buckets)
+//	uint8 quantized output; output matrix (not needed for word vectors)
+const (
+	fastTextMagic = 793712314
+	fastTextEOS   = "</s>"
+)
+
+// Subwords is the character n-gram part of a fastText model: a word's vector
+// is the mean of its own row (when it is in the vocabulary) and of the rows
+// of its character n-grams of minn to maxn characters of "<word>", each
+// hashed (32-bit FNV-1a over the bytes taken as signed chars, as fastText
+// does) into one of Bucket rows.
+type Subwords struct {
+	Minn, Maxn, Bucket int
+	Dim                int
+	// Rows holds the bucket rows actually stored, [len(Rows)/Dim, Dim].
+	Rows []float32
+	// prune maps a bucket to its row in a pruned model (nil: the identity).
+	prune map[int32]int32
+}
+
+// fastTextHash is fastText's FNV-1a variant: each byte is sign-extended to
+// 32 bits before the XOR, which differs from standard FNV-1a for bytes >= 0x80.
+func fastTextHash(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(int32(int8(s[i])))
+		h *= 16777619
+	}
+	return h
+}
+
+// ngramRows appends to dst the rows (into s.Rows) of the character n-grams
+// of word, in fastText's order: for each start position (skipping UTF-8
+// continuation bytes) the n-grams of growing length up to maxn characters,
+// where single-character n-grams made of the "<" or ">" boundary alone are
+// left out.
+func (s *Subwords) ngramRows(word string, dst []int32) []int32 {
+	if s == nil || s.Maxn <= 0 || s.Bucket <= 0 {
+		return dst
+	}
+	w := "<" + word + ">"
+	for i := 0; i < len(w); i++ {
+		if w[i]&0xC0 == 0x80 {
+			continue
+		}
+		j := i
+		for n := 1; j < len(w) && n <= s.Maxn; n++ {
+			j++
+			for j < len(w) && w[j]&0xC0 == 0x80 {
+				j++
+			}
+			if n >= s.Minn && !(n == 1 && (i == 0 || j == len(w))) {
+				b := int32(fastTextHash(w[i:j]) % uint32(s.Bucket))
+				if s.prune != nil {
+					r, ok := s.prune[b]
+					if !ok {
+						continue
+					}
+					b = r
+				}
+				dst = append(dst, b)
+			}
+		}
+	}
+	return dst
+}
+
+// Vector writes into dst (len Dim) fastText's vector for a word that is not
+// in the vocabulary: the mean of its character n-gram rows. It reports false,
+// leaving dst zero, when the word has no n-grams (the model has none, or
+// minn is longer than the word).
+func (s *Subwords) Vector(word string, dst []float32) bool {
+	clear(dst)
+	rows := s.ngramRows(word, nil)
+	if len(rows) == 0 {
+		return false
+	}
+	for _, r := range rows {
+		for k, x := range s.Rows[int(r)*s.Dim : (int(r)+1)*s.Dim] {
+			dst[k] += x
+		}
+	}
+	scale := float32(1.0 / float64(len(rows)))
+	for k := range dst {
+		dst[k] *= scale
+	}
+	return true
+}
+
+// ftReader reads fastText's little-endian fields, counting bytes for errors.
+type ftReader struct {
+	br  *bufio.Reader
+	off int64
+	err error
+	buf [8]byte
+}
+
+func (r *ftReader) read(n int, what string) []byte {
+	if r.err != nil {
+		return r.buf[:n]
+	}
+	if _, err := io.ReadFull(r.br, r.buf[:n]); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			err = errors.New("file ends early (truncated?)")
+		}
+		r.err = fmt.Errorf("fastText .bin: byte %d, reading %s: %w", r.off, what, err)
+	}
+	r.off += int64(n)
+	return r.buf[:n]
+}
+
+func (r *ftReader) i32(what string) int32 { return int32(binary.LittleEndian.Uint32(r.read(4, what))) }
+func (r *ftReader) i64(what string) int64 { return int64(binary.LittleEndian.Uint64(r.read(8, what))) }
+func (r *ftReader) u8(what string) byte   { return r.read(1, what)[0] }
+
+// floats reads n float32 values into a new slice, in chunks so that a
+// corrupt count fails at the end of the file rather than on allocation
+// beyond maxPrealloc.
+func (r *ftReader) floats(n int64, what string) []float32 {
+	if r.err != nil {
+		return nil
+	}
+	out := make([]float32, 0, min(n, maxPrealloc))
+	chunk := make([]byte, 4<<12)
+	for int64(len(out)) < n && r.err == nil {
+		k := min(n-int64(len(out)), int64(len(chunk)/4))
+		b := chunk[:4*k]
+		if _, err := io.ReadFull(r.br, b); err != nil {
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				err = fmt.Errorf("file ends early (truncated?): %d of %d values read", len(out), n)
+			}
+			r.err = fmt.Errorf("fastText .bin: byte %d, reading %s: %w", r.off, what, err)
+			return nil
+		}
+		r.off += 4 * k
+		for i := int64(0); i < k; i++ {
+			out = append(out, math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
+		}
+	}
+	return out
+}
+
+// word reads a NUL-terminated dictionary word.
+func (r *ftReader) word(i int) string {
+	if r.err != nil {
+		return ""
+	}
+	b, err := r.br.ReadSlice(0)
+	if err != nil {
+		if err == bufio.ErrBufferFull {
+			err = fmt.Errorf("longer than %d bytes", r.br.Size())
+		} else if err == io.EOF {
+			err = errors.New("file ends early (truncated?)")
+		}
+		r.err = fmt.Errorf("fastText .bin: byte %d, word %d of the dictionary: %w", r.off, i, err)
+		return ""
+	}
+	r.off += int64(len(b))
+	return string(b[:len(b)-1])
+}
+
+// isFastText reports whether b starts with fastText's .bin magic number.
+func isFastText(b []byte) bool {
+	return len(b) >= 4 && binary.LittleEndian.Uint32(b) == fastTextMagic
+}
+
+// ReadFastText reads a fastText model (.bin, as written by fasttext
+// skipgram/cbow/supervised and save_model) from r. The returned Vectors hold
+// the vocabulary's words (not the labels) with the vectors fastText gives
+// them (fasttext print-word-vectors: the mean of the word's own row and its
+// character n-gram rows), in the model's order ("</s>" first, then by
+// descending count), and v.Subwords gives words outside the vocabulary
+// fastText's vector for them. Quantized models (.ftz) are refused.
+func ReadFastText(r io.Reader) (*Vectors, error) {
+	fr := &ftReader{br: bufio.NewReaderSize(r, 1<<16)}
+	if magic := fr.i32("the magic number"); fr.err == nil && magic != fastTextMagic {
+		return nil, fmt.Errorf("fastText .bin: magic number %d, want %d: not a fastText model", magic, fastTextMagic)
+	}
+	version := fr.i32("the version")
+	if fr.err == nil && version != 11 && version != 12 {
+		return nil, fmt.Errorf("fastText .bin: format version %d, want 11 or 12 (fastText 0.2 to 0.9)", version)
+	}
+	var args [12]int32
+	names := [12]string{"dim", "ws", "epoch", "minCount", "neg", "wordNgrams", "loss", "model", "bucket", "minn", "maxn", "lrUpdateRate"}
+	for k := range args {
+		args[k] = fr.i32("args." + names[k])
+	}
+	fr.read(8, "args.t")
+	dim, model, bucket, minn, maxn := args[0], args[7], args[8], args[9], args[10]
+	if version == 11 && model == 3 { // supervised models of version 11 have no subwords
+		maxn = 0
+	}
+	if fr.err != nil {
+		return nil, fr.err
+	}
+	if dim <= 0 || dim > maxDim {
+		return nil, fmt.Errorf("fastText .bin: dimension %d out of range [1, %d]", dim, maxDim)
+	}
+	if bucket < 0 || minn < 0 || maxn < 0 {
+		return nil, fmt.Errorf("fastText .bin: bad n-gram arguments bucket %d, minn %d, maxn %d", bucket, minn, maxn)
+	}
+	size := fr.i32("the dictionary size")
+	nwords := fr.i32("the word count")
+	nlabels := fr.i32("the label count")
+	fr.i64("the token count")
+	pruneSize := int64(-1)
+	if version >= 12 {
+		pruneSize = fr.i64("the pruned index size")
+	}
+	if fr.err != nil {
+		return nil, fr.err
+	}
+	if size < 0 || nwords < 0 || nlabels < 0 || int64(nwords)+int64(nlabels) != int64(size) {
+		return nil, fmt.Errorf("fastText .bin: dictionary of %d entries does not hold %d words and %d labels", size, nwords, nlabels)
+	}
+	words := make([]string, 0, min(int(nwords), maxPrealloc))
+	for i := 0; i < int(size); i++ {
+		w := fr.word(i)
+		fr.i64("a word count")
+		typ := fr.u8("an entry type")
+		if fr.err != nil {
+			return nil, fr.err
+		}
+		if (typ == 0) != (i < int(nwords)) || typ > 1 {
+			return nil, fmt.Errorf("fastText .bin: dictionary entry %d (%q) has type %d, want words (0) before labels (1)", i, clip([]byte(w)), typ)
+		}
+		if typ == 0 {
+			words = append(words, w)
+		}
+	}
+	var prune map[int32]int32
+	if pruneSize > 0 {
+		if pruneSize > int64(bucket) {
+			return nil, fmt.Errorf("fastText .bin: pruned index of %d entries for %d buckets", pruneSize, bucket)
+		}
+		prune = make(map[int32]int32, min(pruneSize, 1<<16))
+		for range pruneSize {
+			k, v := fr.i32("the pruned index"), fr.i32("the pruned index")
+			if fr.err == nil && (k < 0 || k >= bucket || v < 0 || int64(v) >= pruneSize) {
+				return nil, fmt.Errorf("fastText .bin: pruned index maps bucket %d to row %d of %d", k, v, pruneSize)
+			}
+			prune[k] = v
+		}
+	}
+	quant := fr.u8("the quantization flag")
+	if fr.err != nil {
+		return nil, fr.err
+	}
+	if quant != 0 {
+		return nil, errors.New("fastText .bin: a quantized model (.ftz, fasttext quantize) is not supported: use the model before quantization, or its .vec file (fasttext print-word-vectors, or the .vec written beside the .bin)")
+	}
+	rows, cols := fr.i64("the input matrix rows"), fr.i64("the input matrix columns")
+	if fr.err != nil {
+		return nil, fr.err
+	}
+	nb := int64(bucket)
+	if prune != nil || pruneSize == 0 {
+		nb = max(pruneSize, 0)
+	}
+	if cols != int64(dim) || rows != int64(nwords)+nb {
+		return nil, fmt.Errorf("fastText .bin: input matrix is %d x %d, want %d x %d (%d words + %d n-gram buckets)", rows, cols, int64(nwords)+nb, dim, nwords, nb)
+	}
+	in := fr.floats(rows*cols, "the input matrix")
+	if fr.err != nil {
+		return nil, fr.err
+	}
+	d := int(dim)
+	sw := &Subwords{Minn: int(minn), Maxn: int(maxn), Bucket: int(bucket), Dim: d, Rows: in[int(nwords)*d:], prune: prune}
+	if pruneSize == 0 {
+		sw.Bucket = 0 // no n-gram rows at all
+	}
+	v := &Vectors{Words: words, Dim: d, Data: make([]float32, len(words)*d), Subwords: sw}
+	var ids []int32
+	for i, w := range words {
+		dst := v.Vec(i)
+		copy(dst, in[i*d:(i+1)*d])
+		ids = ids[:0]
+		if w != fastTextEOS {
+			ids = sw.ngramRows(w, ids)
+		}
+		for _, r := range ids {
+			for k, x := range sw.Rows[int(r)*d : (int(r)+1)*d] {
+				dst[k] += x
+			}
+		}
+		scale := float32(1.0 / float64(1+len(ids)))
+		for k := range dst {
+			dst[k] *= scale
+		}
+	}
+	return v, nil
+}
