@@ -65,37 +65,39 @@ func readLines(cmd *cobra.Command, path string) ([]string, error) {
 	})
 }
 
-// inputLines returns the lines of text a command works on, blank ones
-// skipped and surrounding white space trimmed: those of each --text, else of
-// the files ("-": standard input), else of standard input.
+// eachInput passes read the text a command works on: each --text (named
+// "--text #N") and each file ("-": standard input), or standard input when
+// neither is given.
+func eachInput(cmd *cobra.Command, texts, files []string, read func(r io.Reader, name string) error) error {
+	for i, t := range texts {
+		if err := read(strings.NewReader(t), fmt.Sprintf("--text #%d", i+1)); err != nil {
+			return err
+		}
+	}
+	if len(texts) > 0 && len(files) == 0 {
+		return nil
+	}
+	for _, path := range inputFiles(files) {
+		if err := stdio(cmd).ReadFile(path, read); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// inputLines returns the lines of text a command works on (see eachInput),
+// blank ones skipped and surrounding white space trimmed.
 func inputLines(cmd *cobra.Command, texts, files []string) ([]string, error) {
 	var out []string
-	keep := func(l string) {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	for _, t := range texts {
-		for l := range strings.Lines(t) {
-			keep(l)
-		}
-	}
-	if len(texts) > 0 {
-		return out, nil
-	}
-	if len(files) == 0 {
-		files = []string{"-"}
-	}
-	for _, path := range files {
-		lines, err := readLines(cmd, path)
-		if err != nil {
-			return nil, err
-		}
-		for _, l := range lines {
-			keep(l)
-		}
-	}
-	return out, nil
+	err := eachInput(cmd, texts, files, func(r io.Reader, name string) error {
+		return text.ReadLines(r, name, func(_ int, l string) error {
+			if l = strings.TrimSpace(l); l != "" {
+				out = append(out, l)
+			}
+			return nil
+		})
+	})
+	return out, err
 }
 
 // nonEmpty returns the paths that are not "": an optional --file flag as a

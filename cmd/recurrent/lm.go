@@ -788,21 +788,8 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 			return nil
 		})
 	}
-	for i, t := range f.texts {
-		if err := scoreReader(strings.NewReader(t), fmt.Sprintf("--text #%d", i+1)); err != nil {
-			return err
-		}
-	}
-	files := append(slices.Clone(f.files), args...)
-	if len(files) == 0 && len(f.texts) == 0 {
-		if err := stdio(cmd).ReadFile("-", scoreReader); err != nil {
-			return err
-		}
-	}
-	for _, path := range files {
-		if err := stdio(cmd).ReadFile(path, scoreReader); err != nil {
-			return err
-		}
+	if err := eachInput(cmd, f.texts, append(slices.Clone(f.files), args...), scoreReader); err != nil {
+		return err
 	}
 	if err := flush(); err != nil {
 		return err
