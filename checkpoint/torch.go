@@ -664,15 +664,23 @@ func (tt *torchTensor) resolve(storages map[string][]byte) (Tensor, error) {
 	if count > 0 && last >= tt.st.numel {
 		return Tensor{}, fmt.Errorf("size %v stride %v offset %d reaches element %d of a storage of %d", tt.size, tt.stride, tt.offset, last, tt.st.numel)
 	}
-	all := decode(dtype, raw, int(tt.st.numel))
+	if count == 0 {
+		return Tensor{Shape: shape, Data: []float32{}}, nil
+	}
+	// Decode only the span the view covers (a GPU-trained RNN keeps all its
+	// weights as views of one flattened storage).
+	span := decode(dtype, raw[tt.offset*int64(esize):(last+1)*int64(esize)], int(last+1-tt.offset))
+	if contiguous(tt.size, tt.stride) {
+		return Tensor{Shape: shape, Data: span[:count]}, nil
+	}
 	data := make([]float32, count)
 	idx := make([]int64, len(shape))
 	for n := range data {
-		pos := tt.offset
+		var pos int64
 		for i, k := range idx {
 			pos += k * tt.stride[i]
 		}
-		data[n] = all[pos]
+		data[n] = span[pos]
 		for i := len(idx) - 1; i >= 0; i-- {
 			idx[i]++
 			if idx[i] < tt.size[i] {
@@ -682,6 +690,19 @@ func (tt *torchTensor) resolve(storages map[string][]byte) (Tensor, error) {
 		}
 	}
 	return Tensor{Shape: shape, Data: data}, nil
+}
+
+// contiguous reports whether strides are the row-major ones of size
+// (dimensions of size 1 may have any stride).
+func contiguous(size, stride []int64) bool {
+	want := int64(1)
+	for i := len(size) - 1; i >= 0; i-- {
+		if size[i] != 1 && stride[i] != want {
+			return false
+		}
+		want *= size[i]
+	}
+	return true
 }
 
 // readZipTorch unpickles data.pkl of a zip archive, selects the state_dict

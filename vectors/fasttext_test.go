@@ -65,6 +65,28 @@ func TestFastTextBin(t *testing.T) {
 	if err != nil || s < 0.5 {
 		t.Fatalf("similarity naïveté/naïve = %v, %v", s, err)
 	}
+	// Analogies with an OOV word are answered; for words all in the
+	// vocabulary the vector path gives the batch path's answers.
+	for _, m := range []Method{CosAdd, CosMul} {
+		if nb, err := x.Analogy("citizens", "citizenship", "the", m, 3, 0); err != nil || len(nb) != 3 {
+			t.Fatalf("analogy with an OOV word (%v): %v %v", m, nb, err)
+		}
+		abc := v.Words[5:8]
+		want, err := x.Analogy(abc[0], abc[1], abc[2], m, 5, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vecs, rows, _ := x.wordVecs(abc)
+		if len(rows) != 3 {
+			t.Fatalf("%d of 3 words in the vocabulary", len(rows))
+		}
+		got := x.analogyByVectors(vecs, rows, m, 5, 0)
+		for n := range want {
+			if got[n].Word != want[n].Word || math.Abs(float64(got[n].Score-want[n].Score)) > 1e-5 {
+				t.Errorf("%v: answer %d by vectors %+v, by rows %+v", m, n, got[n], want[n])
+			}
+		}
+	}
 	if _, missing, err := x.DoesntMatch([]string{"citizenship", "citizens", "zebra"}); err != nil || len(missing) != 0 {
 		t.Fatalf("doesn't match with OOV words: missing %v, %v", missing, err)
 	}

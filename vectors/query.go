@@ -228,18 +228,50 @@ func ParseMethod(s string) (Method, error) {
 }
 
 // Analogy answers a:b :: c:? with the given method, returning the k best
-// words among the first restrict (0: all), excluding a, b and c.
+// words among the first restrict (0: all), excluding a, b and c. Words
+// outside the vocabulary of a fastText model get its vector for them (see
+// WordVec).
 func (x *Index) Analogy(a, b, c string, method Method, k, restrict int) ([]Neighbor, error) {
-	ids, err := x.lookupAll([]string{a, b, c})
+	vecs, rows, err := x.wordVecs([]string{a, b, c})
 	if err != nil {
 		return nil, err
 	}
-	res := x.AnalogyBatch([][3]int{{ids[0], ids[1], ids[2]}}, method, k, restrict, nil)
-	out := make([]Neighbor, len(res.Top[0]))
-	for n, i := range res.Top[0] {
-		out[n] = Neighbor{Word: x.V.Words[i], Index: i, Score: res.scores[0][n]}
+	if len(rows) == 3 {
+		res := x.AnalogyBatch([][3]int{{rows[0], rows[1], rows[2]}}, method, k, restrict, nil)
+		out := make([]Neighbor, len(res.Top[0]))
+		for n, i := range res.Top[0] {
+			out[n] = Neighbor{Word: x.V.Words[i], Index: i, Score: res.scores[0][n]}
+		}
+		return out, nil
 	}
-	return out, nil
+	return x.analogyByVectors(vecs, rows, method, k, restrict), nil
+}
+
+// analogyByVectors answers an analogy from the unit vectors of a, b and c
+// (those with a row, rows, are excluded from the answers), as AnalogyBatch
+// does from rows.
+func (x *Index) analogyByVectors(vecs [][]float32, rows []int, method Method, k, restrict int) []Neighbor {
+	r, d := x.restrictN(restrict), x.V.Dim
+	if method == CosAdd {
+		q := make([]float32, d)
+		copy(q, vecs[1])
+		tensor.Axpy(-1, vecs[0], q)
+		tensor.Axpy(1, vecs[2], q)
+		normalize(q)
+		return x.ByVector(q, k, restrict, rows)
+	}
+	query := make([]float32, 3*d)
+	for t, v := range vecs {
+		copy(query[t*d:], v)
+	}
+	scores := make([]float32, 3*r)
+	// scores[3, r] = query[3, d] * Unit[r, d]^T: the cosines with a, b, c
+	tensor.Sgemm(false, true, 3, r, d, 1, query, d, x.Unit, d, 0, scores, r)
+	ca, cb, cc := scores[:r], scores[r:2*r], scores[2*r:]
+	for i := range ca {
+		ca[i] = (cb[i] + 1) / 2 * ((cc[i] + 1) / 2) / ((ca[i]+1)/2 + CosMulEpsilon)
+	}
+	return x.neighbors(topK(ca, max(0, min(k, r)), rows, nil), ca)
 }
 
 // AnalogyAnswers holds the answers of AnalogyBatch: Top[q] are the rows of

@@ -46,7 +46,7 @@ func TestVectorsFastTextCLI(t *testing.T) {
 	// Converted to word2vec text, the vocabulary's vectors are kept.
 	dir := t.TempDir()
 	txt := filepath.Join(dir, "ft.txt")
-	if _, err := runCLIIn(t, "", "vectors", "convert", "--in", fastTextBin, "--out", txt); err != nil {
+	if _, err := runCLIIn(t, "", "vectors", "convert", "--vectors", fastTextBin, "--out", txt); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(txt)
@@ -108,10 +108,17 @@ func TestLMImportTorchSave(t *testing.T) {
 		"--vocab", vj, "--out", filepath.Join(dir, "legacy")); err != nil || !strings.Contains(msg, "gru 2 layers x 5") || !strings.Contains(msg, "char level") {
 		t.Errorf("import with vocab.json: %q %v", msg, err)
 	}
-	// A training checkpoint of a model wrapped in nn.DataParallel.
-	if msg, err := runCLIIn(t, "", "lm", "import", "--state-dict", filepath.Join(td, "torch_training_ckpt.pt"),
-		"--vocab", filepath.Join(td, "torch_words.txt"), "--out", filepath.Join(dir, "ckpt")); err != nil || !strings.Contains(msg, "gru 1 layers x 3") {
-		t.Errorf("import a training checkpoint: %q %v", msg, err)
+	// A training checkpoint of a model wrapped in nn.DataParallel (--json).
+	msg, err = runCLIIn(t, "", "lm", "import", "--state-dict", filepath.Join(td, "torch_training_ckpt.pt"),
+		"--vocab", filepath.Join(td, "torch_words.txt"), "--out", filepath.Join(dir, "ckpt"), "--json")
+	var res struct {
+		Cell, Level   string
+		Layers, Vocab int
+		Tied          bool
+		LevelInferred bool `json:"level_inferred"`
+	}
+	if err != nil || json.Unmarshal([]byte(msg), &res) != nil || res.Cell != "gru" || res.Layers != 1 || res.Vocab != 13 || !res.Tied || res.Level != "word" || !res.LevelInferred {
+		t.Errorf("import a training checkpoint: %q %+v %v", msg, res, err)
 	}
 	checkTorchLogits(t, filepath.Join(dir, "ckpt"), "torch_training_ckpt")
 	// Other names need --rename; without it the error lists the names.

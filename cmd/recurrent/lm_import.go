@@ -24,6 +24,7 @@ func init() {
 type lmImportFlags struct {
 	stateDict, out, vocab, cell, specials string
 	rename                                []string
+	asJSON                                bool
 	tf                                    lmTrainFlags // tokenizer flags only
 }
 
@@ -60,6 +61,7 @@ single characters makes a character-level model, any other a word-level one.`,
 	fl.StringVar(&f.stateDict, "state-dict", "", "the PyTorch state_dict: torch.save .pt/.pth file or safetensors (required)")
 	fl.StringVar(&f.out, "out", "", "checkpoint directory to write (required)")
 	fl.StringVar(&f.vocab, "vocab", "", "tokens in id order: recurrent's vocab.json, a JSON array, or one per line (required)")
+	fl.BoolVar(&f.asJSON, "json", false, `print {"out", "cell", "layers", "hidden", "embed", "vocab", "tied", "params", "level", "level_inferred"} as JSON`)
 	fl.StringArrayVar(&f.rename, "rename", nil, "FROM=TO: rename tensors FROM or FROM.* to TO or TO.* (repeatable)")
 	fl.StringVar(&f.cell, "cell", "", "rnn_tanh or rnn_relu for nn.RNN (default: from the shapes)")
 	fl.StringVar(&f.specials, "specials", "<unk>,<eos>,<bos>,<pad>", "tokens of --vocab that are special (those present)")
@@ -164,6 +166,11 @@ func runLMImport(cmd *cobra.Command, f *lmImportFlags) error {
 		return err
 	}
 	c := m.Config
+	if f.asJSON {
+		return printJSON(cmd.OutOrStdout(), map[string]any{"out": f.out, "cell": c.Cell, "layers": c.Layers, "hidden": c.Hidden,
+			"embed": c.EmbedDim, "vocab": c.VocabSize, "tied": c.Tied, "params": m.NumParams(), "level": tok.Mode.String(),
+			"level_inferred": inferred != ""})
+	}
 	fmt.Fprintf(cmd.OutOrStdout(), "imported %s %d layers x %d, embed %d, vocab %d, tied %v, %d parameters into %s; %s level%s\n",
 		c.Cell, c.Layers, c.Hidden, c.EmbedDim, c.VocabSize, c.Tied, m.NumParams(), f.out, tok.Mode, inferred)
 	return nil

@@ -127,10 +127,10 @@ outside it.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "dates from %s to %s\n", from, to)
 			if asJSON {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"files": paths, "n": opts.N, "seed": opts.Seed})
+				return printJSON(cmd.OutOrStdout(), map[string]any{"files": paths, "n": opts.N, "seed": opts.Seed, "from": from, "to": to})
 			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "dates from %s to %s\n", from, to)
 			for _, p := range paths {
 				fmt.Fprintln(cmd.OutOrStdout(), p)
 			}
@@ -145,7 +145,7 @@ outside it.`,
 	f.StringVar(&to, "to", seq2seq.DefaultDateTo.Format(time.DateOnly), "last date (YYYY-MM-DD)")
 	f.Float64Var(&opts.DevFrac, "dev-frac", 0.1, "share of examples in dev.tsv (0: none)")
 	f.Float64Var(&opts.TestFrac, "test-frac", 0.1, "share of examples in test.tsv (0: none)")
-	f.BoolVar(&asJSON, "json", false, `print {"files", "n", "seed"} as JSON`)
+	f.BoolVar(&asJSON, "json", false, `print {"files", "n", "seed", "from", "to"} as JSON`)
 	return cmd
 }
 

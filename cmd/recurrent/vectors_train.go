@@ -26,6 +26,7 @@ type vectorsTrainFlags struct {
 	dim      int
 	window   int
 	negative int
+	shareNeg bool
 	hs       bool
 	minCount int
 	sample   float64
@@ -58,6 +59,7 @@ negative sampling and/or hierarchical softmax) and glove.`,
 	fl.IntVar(&f.dim, "dim", 100, "vector size")
 	fl.IntVar(&f.window, "window", 5, "context window (glove: 10 is usual)")
 	fl.IntVar(&f.negative, "negative", 5, "negative samples (0 disables)")
+	fl.BoolVar(&f.shareNeg, "share-negatives", false, "skip-gram: one set of negative samples per centre word, shared by its window (faster, Ji et al. 2016)")
 	fl.BoolVar(&f.hs, "hs", false, "hierarchical softmax")
 	fl.IntVar(&f.minCount, "min-count", 5, "discard words rarer than this")
 	fl.Float64Var(&f.sample, "sample", 1e-3, "subsampling threshold for frequent words (0 disables)")
@@ -137,7 +139,7 @@ func runVectorsTrain(cmd *cobra.Command, f *vectorsTrainFlags) error {
 		if err != nil {
 			return err
 		}
-		opt := word2vec.Options{Method: method, Dim: f.dim, Window: f.window, Negative: f.negative, HS: f.hs,
+		opt := word2vec.Options{Method: method, Dim: f.dim, Window: f.window, Negative: f.negative, ShareNegatives: f.shareNeg, HS: f.hs,
 			MinCount: f.minCount, Sample: f.sample, Epochs: f.epochs, Alpha: f.alpha, Threads: threads, Seed: f.seed}
 		if f.sample == 0 {
 			opt.Sample = 0

@@ -37,40 +37,58 @@ func (w *worker) predict(h []float32, target int32, neu1e []float32) {
 			update(g, h, out, neu1e)
 		}
 	}
-	if n := w.opt.Negative; n > 0 {
-		syn1 := w.m.Out
-		// Draw the negatives first and prefetch their rows so the loads
-		// overlap instead of stalling one dot product after another.
-		negs := w.negs[:0]
-		for range n {
-			tgt := w.neg.sample(&w.r)
-			if tgt == target {
-				continue
-			}
-			negs = append(negs, tgt)
-			p := int(tgt) * dim
-			prefetch(syn1[p : p+dim])
+	if w.opt.Negative > 0 {
+		if !w.opt.ShareNegatives {
+			w.sampleNegatives(target)
 		}
-		w.negs = negs
-		for d := -1; d < len(negs); d++ {
-			tgt, label := target, float32(1)
-			if d >= 0 {
-				tgt, label = negs[d], 0
-			}
-			p := int(tgt) * dim
-			out := syn1[p : p+dim : p+dim]
-			f := dot(h, out)
-			var g float32
-			if label > 0 {
-				g = (1 - sigmoid(f)) * alpha
-				w.loss -= float64(logSigmoid(f))
-			} else {
-				g = -sigmoid(f) * alpha
-				w.loss -= float64(logSigmoid(-f))
-			}
-			w.preds++
-			update(g, h, out, neu1e)
+		w.predictNeg(h, target, neu1e)
+	}
+}
+
+// sampleNegatives draws the negative samples for target into w.negs and
+// prefetches their output rows, so that the loads overlap instead of
+// stalling one dot product after another.
+func (w *worker) sampleNegatives(target int32) {
+	dim := w.dim
+	syn1 := w.m.Out
+	negs := w.negs[:0]
+	for range w.opt.Negative {
+		tgt := w.neg.sample(&w.r)
+		if tgt == target {
+			continue
 		}
+		negs = append(negs, tgt)
+		p := int(tgt) * dim
+		prefetch(syn1[p : p+dim])
+	}
+	w.negs = negs
+}
+
+// predictNeg is negative sampling's part of predict: target against the
+// negatives in w.negs.
+func (w *worker) predictNeg(h []float32, target int32, neu1e []float32) {
+	dim := w.dim
+	alpha := w.alpha
+	syn1 := w.m.Out
+	negs := w.negs
+	for d := -1; d < len(negs); d++ {
+		tgt, label := target, float32(1)
+		if d >= 0 {
+			tgt, label = negs[d], 0
+		}
+		p := int(tgt) * dim
+		out := syn1[p : p+dim : p+dim]
+		f := dot(h, out)
+		var g float32
+		if label > 0 {
+			g = (1 - sigmoid(f)) * alpha
+			w.loss -= float64(logSigmoid(f))
+		} else {
+			g = -sigmoid(f) * alpha
+			w.loss -= float64(logSigmoid(-f))
+		}
+		w.preds++
+		update(g, h, out, neu1e)
 	}
 }
 
@@ -94,6 +112,9 @@ func (w *worker) skipgram(sen []int32) {
 		lo := max(0, i-w.window+b)
 		hi := min(n-1, i+w.window-b)
 		w.prefetchAhead(sen, i)
+		if w.opt.ShareNegatives && w.opt.Negative > 0 {
+			w.sampleNegatives(word)
+		}
 		for j := lo; j <= hi; j++ {
 			if j == i {
 				continue
@@ -137,6 +158,9 @@ func (w *worker) cbow(sen []int32) {
 			neu1[k] *= inv
 		}
 		clear(neu1e)
+		if w.opt.ShareNegatives && w.opt.Negative > 0 {
+			w.sampleNegatives(word)
+		}
 		w.predict(neu1, word, neu1e)
 		for j := lo; j <= hi; j++ {
 			if j == i {

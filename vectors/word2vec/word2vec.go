@@ -61,13 +61,19 @@ func ParseMethod(s string) (Method, error) {
 // except Alpha.
 type Options struct {
 	Method   Method
-	Dim      int     // vector size; default 100
-	Window   int     // maximum distance to a context word; default 5
-	Negative int     // negative samples per target; 0 disables (then HS must be set)
-	HS       bool    // hierarchical softmax
-	MinCount int     // drop words rarer than this; default 5
-	Sample   float64 // subsampling threshold, e.g. 1e-3 or 1e-4; 0 disables
-	Epochs   int     // passes over the corpus; default 5
+	Dim      int // vector size; default 100
+	Window   int // maximum distance to a context word; default 5
+	Negative int // negative samples per target; 0 disables (then HS must be set)
+	// ShareNegatives draws one set of negative samples per centre word and
+	// uses it for every context word of its window (Ji et al. 2016's
+	// negative sharing): the output rows then stay in cache across the
+	// window instead of being fetched anew for every word pair. For CBOW,
+	// which predicts each centre word once, it changes nothing.
+	ShareNegatives bool
+	HS             bool    // hierarchical softmax
+	MinCount       int     // drop words rarer than this; default 5
+	Sample         float64 // subsampling threshold, e.g. 1e-3 or 1e-4; 0 disables
+	Epochs         int     // passes over the corpus; default 5
 	// Alpha is the initial learning rate; default 0.05 (fastText's; word2vec.c
 	// uses 0.025 for skip-gram, which on wiki17m gave 10.5% analogy accuracy
 	// after one epoch and 36.8% after five, against 17.3% and 39.2% at 0.05).

@@ -83,6 +83,7 @@ func TestTrainPlantedStructure(t *testing.T) {
 	}{
 		{"skipgram-ns", Options{Method: SkipGram, Negative: 5}},
 		{"skipgram-hs", Options{Method: SkipGram, HS: true}},
+		{"skipgram-ns-shared", Options{Method: SkipGram, Negative: 5, ShareNegatives: true}},
 		{"cbow-ns", Options{Method: CBOW, Negative: 5}},
 		{"cbow-hs+ns", Options{Method: CBOW, HS: true, Negative: 3}},
 	}
@@ -134,6 +135,28 @@ func TestTrainDeterministicSingleThread(t *testing.T) {
 	}
 	if slices.Equal(a.In, d.In) {
 		t.Error("different seeds gave identical vectors")
+	}
+}
+
+// TestShareNegatives: sharing a centre word's negatives over its window
+// changes skip-gram's updates, and leaves CBOW's (one prediction per
+// centre word) exactly as they were.
+func TestShareNegatives(t *testing.T) {
+	c := plantedCorpus(t, 4, 10, 500)
+	for _, method := range []Method{SkipGram, CBOW} {
+		opt := Options{Method: method, Dim: 16, Negative: 5, MinCount: 1, Epochs: 2, Threads: 1, Seed: 9}
+		a, err := Train(context.Background(), c, opt, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt.ShareNegatives = true
+		b, err := Train(context.Background(), c, opt, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if same := slices.Equal(a.In, b.In); same != (method == CBOW) {
+			t.Errorf("%v: shared negatives give identical vectors: %v, want %v", method, same, method == CBOW)
+		}
 	}
 }
 
