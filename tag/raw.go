@@ -28,8 +28,8 @@ var clitics = []string{"n't", "'s", "'re", "'ve", "'ll", "'d", "'m", "'"}
 // English data (Reuters text, Penn Treebank conventions) is tokenized, so
 // that a tagger trained on it sees text as it was trained: the line is split
 // at white space; punctuation at either end of a word becomes tokens of its
-// own, one per character, except the final period of an abbreviation (a
-// word with another period inside, "U.S.", or a single letter, "J."); the
+// own, one per character, except the final period of an abbreviation ("U.S.",
+// a single letter "J.", or a common one such as "Mr." or "Inc."); the
 // clitics 's, n't, 're, 've, 'll, 'd and 'm are split off. Hyphenated words,
 // numbers such as "3.5" or "1,000" and inner apostrophes ("O'Neill") stay
 // whole.
@@ -102,12 +102,25 @@ func isPunct(r rune) bool {
 	return unicode.IsPunct(r) && r != '-' && r != '&' || unicode.IsSymbol(r)
 }
 
+// abbrevs are the common abbreviations of English news text whose period
+// belongs to them, as in the Penn Treebank ("Mr.", "Inc.", "Jan.").
+var abbrevs = map[string]bool{
+	"mr": true, "mrs": true, "ms": true, "dr": true, "prof": true, "st": true, "jr": true, "sr": true,
+	"gen": true, "gov": true, "sen": true, "rep": true, "lt": true, "col": true, "sgt": true, "capt": true,
+	"inc": true, "corp": true, "ltd": true, "co": true, "bros": true, "vs": true, "no": true,
+	"jan": true, "feb": true, "mar": true, "apr": true, "jun": true, "jul": true, "aug": true,
+	"sep": true, "sept": true, "oct": true, "nov": true, "dec": true,
+}
+
 // isAbbrev reports whether w, ending in a period, is an abbreviation whose
-// period belongs to it: letters with inner periods ("U.S.", "e.g.") or a
-// single letter ("J."); "Inc." is not (a sentence may end there), nor is
-// "3.5.".
+// period belongs to it: letters with inner periods ("U.S.", "e.g."), a
+// single letter ("J.") or a common abbreviation ("Mr.", "Inc."); "3.5." is
+// not.
 func isAbbrev(w string) bool {
 	body := strings.TrimSuffix(w, ".")
+	if abbrevs[strings.ToLower(body)] {
+		return true
+	}
 	letters, periods := 0, 0
 	for _, r := range body {
 		switch {

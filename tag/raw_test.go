@@ -13,7 +13,7 @@ func TestTokenize(t *testing.T) {
 		{`Peter Blackburn said: "It's the U.S. economy, 3.5% up."`, `Peter|Blackburn|said|:|"|It|'s|the|U.S.|economy|,|3.5|%|up|.|"`},
 		{"  (Germany's O'Neill don't)  ", "(|Germany|'s|O'Neill|do|n't|)"},
 		{"J. Smith of AT&T paid $1,000 on 12-08-1996 to the Jones' firm?!", "J.|Smith|of|AT&T|paid|$|1,000|on|12-08-1996|to|the|Jones|'|firm|?|!"},
-		{"Growth was 3.5. In the U.S. and e.g. Inc. too.", "Growth|was|3.5|.|In|the|U.S.|and|e.g.|Inc|.|too|."},
+		{"Growth was 3.5. In the U.S. and e.g. Acme Inc. too, said Mr. Smith.", "Growth|was|3.5|.|In|the|U.S.|and|e.g.|Acme|Inc.|too|,|said|Mr.|Smith|."},
 		{"", ""},
 	} {
 		toks := Tokenize(tc.in)

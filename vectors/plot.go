@@ -3,9 +3,11 @@ package vectors
 import (
 	"fmt"
 	"image/color"
-	"os"
+	"io"
 	"path/filepath"
 	"strings"
+
+	rtext "github.com/recurrent-go/recurrent/text"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -60,9 +62,28 @@ func (x *Index) Project2D(words []string) (known []string, xy [][2]float64, miss
 }
 
 // SavePlot draws labelled points xy (one per label) and writes the image
-// to path; the extension picks the format (.png, .svg, .pdf, .jpg, ...).
-// Width and height are in centimetres.
+// to path, atomically; the extension picks the format (.png, .svg, .pdf,
+// .jpg, ...), and "-" writes a PNG to standard output. Width and height are
+// in centimetres.
 func SavePlot(path, title string, labels []string, xy [][2]float64, width, height float64) error {
+	return rtext.Stdio{}.WriteFile(path, func(w io.Writer) error {
+		return WritePlot(w, PlotFormat(path), title, labels, xy, width, height)
+	})
+}
+
+// PlotFormat returns the image format for path, its extension without the
+// dot ("png" for "-", standard output).
+func PlotFormat(path string) string {
+	if path == "-" {
+		return "png"
+	}
+	return strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+}
+
+// WritePlot draws labelled points xy (one per label) and writes the image
+// to w in format (png, svg, pdf, jpg, ...). Width and height are in
+// centimetres.
+func WritePlot(w io.Writer, format, title string, labels []string, xy [][2]float64, width, height float64) error {
 	if len(labels) != len(xy) {
 		return fmt.Errorf("plot: %d labels for %d points", len(labels), len(xy))
 	}
@@ -91,36 +112,20 @@ func SavePlot(path, title string, labels []string, xy [][2]float64, width, heigh
 	dx, dy := p.X.Max-p.X.Min, p.Y.Max-p.Y.Min
 	p.X.Min, p.X.Max = p.X.Min-0.12*dx, p.X.Max+0.12*dx
 	p.Y.Min, p.Y.Max = p.Y.Min-0.05*dy, p.Y.Max+0.05*dy
-	dir, base := filepath.Split(path)
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp*"+filepath.Ext(path))
-	if err != nil {
-		return fmt.Errorf("plot: %w", err)
-	}
-	tmp.Close()
-	defer os.Remove(tmp.Name())
-	w, h := vg.Length(width)*vg.Centimeter, vg.Length(height)*vg.Centimeter
-	if strings.EqualFold(filepath.Ext(path), ".png") {
+	wd, ht := vg.Length(width)*vg.Centimeter, vg.Length(height)*vg.Centimeter
+	var wt io.WriterTo
+	if format == "png" {
 		// PNG at 150 dpi rather than the default 96 keeps labels legible.
-		c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(150))
+		c := vgimg.NewWith(vgimg.UseWH(wd, ht), vgimg.UseDPI(150))
 		p.Draw(draw.New(c))
-		f, err := os.Create(tmp.Name())
-		if err != nil {
+		wt = vgimg.PngCanvas{Canvas: c}
+	} else {
+		var err error
+		if wt, err = p.WriterTo(wd, ht, format); err != nil {
 			return fmt.Errorf("plot: %w", err)
 		}
-		if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(f); err != nil {
-			f.Close()
-			return fmt.Errorf("plot %s: %w", path, err)
-		}
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("plot %s: %w", path, err)
-		}
-	} else if err := p.Save(w, h, tmp.Name()); err != nil {
-		return fmt.Errorf("plot %s: %w", path, err)
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("plot: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if _, err := wt.WriteTo(w); err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
 	return nil

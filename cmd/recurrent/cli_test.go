@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	imagepng "image/png"
 	"os"
 	"path/filepath"
 	"slices"
@@ -131,6 +132,10 @@ func TestVectorsJSON(t *testing.T) {
 	if err != nil || json.Unmarshal([]byte(out), &plot) != nil || plot.Out != png || len(plot.Words) != 3 {
 		t.Errorf("plot --json with positional words: %q, %v", out, err)
 	}
+	img, report, err := runCLIErr(t, "", "vectors", "plot", "--vectors", tinyVectors, "--out", "-", "man", "woman", "king")
+	if _, derr := imagepng.Decode(strings.NewReader(img)); err != nil || derr != nil || !strings.Contains(report, "wrote - (3 words)") {
+		t.Errorf("plot --out -: %v, %v, report %q", err, derr, report)
+	}
 }
 
 // TestDeprecatedAliases: old flag spellings still work, are hidden, and
@@ -256,7 +261,7 @@ func TestTagPredictRawText(t *testing.T) {
 
 // trainCharLM trains a small character model on made-up names, one per
 // line, and returns its checkpoint directory and training file.
-func trainCharLM(t *testing.T) (ck, train string) {
+func trainCharLM(t *testing.T, extra ...string) (ck, train string) {
 	t.Helper()
 	dir := t.TempDir()
 	train, ck = filepath.Join(dir, "names.txt"), filepath.Join(dir, "ck")
@@ -265,8 +270,8 @@ func trainCharLM(t *testing.T) (ck, train string) {
 		fmt.Fprintf(&b, "%ssaurus\n", []string{"tyranno", "stego", "bronto", "veloci", "diplo"}[i%5])
 	}
 	os.WriteFile(train, []byte(b.String()), 0o644)
-	if _, err := runCLIIn(t, "", "lm", "train", "--train", train, "--out", ck, "--level", "char", "--embed", "8", "--hidden", "16",
-		"--layers", "1", "--batch", "4", "--bptt", "16", "--epochs", "2", "--quiet", "--threads", "1"); err != nil {
+	if _, err := runCLIIn(t, "", append([]string{"lm", "train", "--train", train, "--out", ck, "--level", "char", "--embed", "8", "--hidden", "16",
+		"--layers", "1", "--batch", "4", "--bptt", "16", "--epochs", "2", "--quiet", "--threads", "1"}, extra...)...); err != nil {
 		t.Fatal(err)
 	}
 	return ck, train
@@ -293,27 +298,17 @@ func TestLMSampleLines(t *testing.T) {
 	if len(got) != 4 || strings.Contains(lines, "----") {
 		t.Fatalf("--stop-at-eos: %q, want 4 lines", lines)
 	}
-	// A model recorded as line-structured stops at the end of a line by default.
-	cfgPath := filepath.Join(ck, "config.json")
-	b, err := os.ReadFile(cfgPath)
-	if err != nil {
-		t.Fatal(err)
+	// A model trained with --lines records it ("lines" in config.json) and
+	// stops at the end of a line by default.
+	ckLines, _ := trainCharLM(t, "--lines")
+	b, err := os.ReadFile(filepath.Join(ckLines, "config.json"))
+	if err != nil || !strings.Contains(string(b), `"lines": true`) {
+		t.Errorf("config.json of an lm train --lines model: %s, %v", b, err)
 	}
-	var cfg map[string]any
-	json.Unmarshal(b, &cfg)
-	model, ok := cfg["model"].(map[string]any)
-	if !ok {
-		t.Fatalf("config.json has no model section: %s", b)
-	}
-	model["lines"] = true
-	b, _ = json.Marshal(cfg)
-	os.WriteFile(cfgPath, b, 0o644)
-	// A hand-edited config no longer matches the checkpoint's checksums:
-	// drop them, as for a checkpoint written before they existed.
-	os.Remove(filepath.Join(ck, "SHA256SUMS"))
+	args[3] = ckLines
 	byDefault, err := runCLIIn(t, "", args...)
-	if err != nil || byDefault != lines {
-		t.Errorf("lines model by default: %q, %v; want %q", byDefault, err, lines)
+	if err != nil || strings.Contains(byDefault, "----") || strings.Count(byDefault, "\n") != 4 {
+		t.Errorf("lines model by default: %q, %v, want 4 lines", byDefault, err)
 	}
 	help, _ := runCLIIn(t, "", "lm", "sample", "--help")
 	if !strings.Contains(help, "line-structured text") || !strings.Contains(help, "one per line") {
@@ -383,6 +378,18 @@ func TestTranslateStdio(t *testing.T) {
 	nPairs := strings.Count(strings.TrimSpace(string(test)), "\n") + 1
 	if n := strings.Count(hyps, "\n"); n != nPairs {
 		t.Errorf("--hyp - wrote %d lines, want %d", n, nPairs)
+	}
+	// translate run reads --file (old name --input) or standard input.
+	srcs := filepath.Join(dir, "src.txt")
+	os.WriteFile(srcs, []byte("July 4th 1976\n12/01/2001\n"), 0o644)
+	fromStdin, err := runCLIIn(t, "July 4th 1976\n12/01/2001\n", "translate", "run", "--model", ck)
+	if err != nil || strings.Count(fromStdin, "\n") != 2 {
+		t.Fatalf("run from standard input: %q, %v", fromStdin, err)
+	}
+	for _, flag := range []string{"--file", "--input"} {
+		if out, err := runCLIIn(t, "", "translate", "run", "--model", ck, flag, srcs); err != nil || out != fromStdin {
+			t.Errorf("run %s: %q, %v", flag, out, err)
+		}
 	}
 	hypFile := filepath.Join(dir, "hyp.txt")
 	os.WriteFile(hypFile, []byte(hyps), 0o644)

@@ -2,22 +2,19 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"maps"
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/recurrent-go/recurrent/tensor"
-	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
-// Flags and conventions shared by every command are defined once here:
-// the persistent --threads, "-" for standard input and output, and old flag
-// spellings kept as deprecated aliases.
+// Flags shared by every command are defined once here: the persistent
+// --threads, required flags, and old flag spellings kept as deprecated
+// aliases. (input.go holds the file conventions.)
 
 func init() {
 	rootCmd.PersistentFlags().Int("threads", runtime.GOMAXPROCS(0),
@@ -50,22 +47,6 @@ func threadsFlag(cmd *cobra.Command) (int, error) {
 	return n, nil
 }
 
-// stdio gives "-" its meaning for cmd: its standard input where a file is
-// read, its standard output where one is written.
-func stdio(cmd *cobra.Command) text.Stdio {
-	return text.Stdio{In: cmd.InOrStdin(), Out: cmd.OutOrStdout()}
-}
-
-// reportTo is where a command that writes the file out prints its report:
-// standard output, or standard error when the file itself goes to standard
-// output ("-").
-func reportTo(cmd *cobra.Command, out string) io.Writer {
-	if out == "-" {
-		return cmd.ErrOrStderr()
-	}
-	return cmd.OutOrStdout()
-}
-
 // aliasesUsed records, per command, the deprecated spellings given on its
 // command line (old name -> current name) until noteDeprecated prints them.
 var aliasesUsed = map[*cobra.Command]map[string]string{}
@@ -96,87 +77,6 @@ func noteDeprecated(cmd *cobra.Command) {
 	delete(aliasesUsed, cmd)
 }
 
-// readInput reads path ("-": cmd's standard input; .gz decompressed) with
-// read, which is given the name to use in messages.
-func readInput[T any](cmd *cobra.Command, path string, read func(r io.Reader, name string) (T, error)) (T, error) {
-	var v T
-	err := stdio(cmd).ReadFile(path, func(r io.Reader, name string) error {
-		var err error
-		v, err = read(r, name)
-		return err
-	})
-	return v, err
-}
-
-// named adapts a reader that does not name its input for readInput: its
-// errors get the name in front.
-func named[T any](read func(io.Reader) (T, error)) func(io.Reader, string) (T, error) {
-	return func(r io.Reader, name string) (T, error) {
-		v, err := read(r)
-		if err != nil {
-			err = fmt.Errorf("%s: %w", name, err)
-		}
-		return v, err
-	}
-}
-
-// readLines returns the lines of path ("-": standard input).
-func readLines(cmd *cobra.Command, path string) ([]string, error) {
-	return readInput(cmd, path, func(r io.Reader, name string) ([]string, error) {
-		var lines []string
-		err := text.ReadLines(r, name, func(_ int, l string) error {
-			lines = append(lines, l)
-			return nil
-		})
-		return lines, err
-	})
-}
-
-// inputLines returns the lines of text a command works on, blank ones
-// skipped and surrounding white space trimmed: those of each --text, else of
-// the files ("-": standard input), else of standard input.
-func inputLines(cmd *cobra.Command, texts, files []string) ([]string, error) {
-	var out []string
-	keep := func(l string) {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	for _, t := range texts {
-		for l := range strings.Lines(t) {
-			keep(l)
-		}
-	}
-	if len(texts) > 0 {
-		return out, nil
-	}
-	if len(files) == 0 {
-		files = []string{"-"}
-	}
-	for _, path := range files {
-		lines, err := readLines(cmd, path)
-		if err != nil {
-			return nil, err
-		}
-		for _, l := range lines {
-			keep(l)
-		}
-	}
-	return out, nil
-}
-
-// nonEmpty returns the paths that are not "": an optional --file flag as a
-// list of files.
-func nonEmpty(paths ...string) []string {
-	var out []string
-	for _, p := range paths {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // markRequired marks cmd's flags as required: cobra then refuses to run the
 // command without them, naming the missing ones.
 func markRequired(cmd *cobra.Command, names ...string) {
@@ -185,13 +85,4 @@ func markRequired(cmd *cobra.Command, names ...string) {
 			panic(err) // a flag name misspelt in the source
 		}
 	}
-}
-
-// inputFiles returns the files a command reads: its arguments, or standard
-// input ("-") without any.
-func inputFiles(args []string) []string {
-	if len(args) == 0 {
-		return []string{"-"}
-	}
-	return args
 }

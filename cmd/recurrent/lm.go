@@ -47,7 +47,7 @@ type lmTrainFlags struct {
 	initRange                            float64
 	adaptive                             []int
 	divValue                             float64
-	lower, splitPunct                    bool
+	lower, splitPunct, lines             bool
 	minCount                             int64
 	maxVocab                             int
 	vocab                                string
@@ -114,6 +114,7 @@ loss summed over the --bptt steps, ours is the per-token mean: use --lr 20
 	fl.StringVar(&f.tokenizer, "tokenizer", "char", "char, word or whitespace")
 	fl.StringVar(&f.level, "level", "", "char or word (Unicode words): shorthand for --tokenizer")
 	fl.BoolVar(&f.lower, "lower", false, "lowercase the text")
+	fl.BoolVar(&f.lines, "lines", false, `the text holds one item per line (names, sentences): recorded as "lines" in config.json, lm sample then stops each sample at the end of a line`)
 	fl.BoolVar(&f.splitPunct, "split-punct", false, "word tokenizer: keep punctuation as separate tokens")
 	fl.StringVar(&f.eos, "eos", "auto", `end-of-line token ("auto": "\n" for char, <eos> otherwise; "" for none)`)
 	fl.StringVar(&f.bos, "bos", "", "beginning-of-line token (for example <bos>; default none)")
@@ -357,7 +358,7 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 		test = tst
 		m, err := lm.New(lm.Config{Cell: f.cell, VocabSize: v.Len(), EmbedDim: f.embed, Hidden: f.hidden,
 			Layers: f.layers, Dropout: f.dropout, Tied: f.tied, Tokenizer: tok, InitRange: f.initRange,
-			AdaptiveCutoffs: f.adaptive, DivValue: f.adaptiveDivValue()}, v, f.tc.Seed)
+			AdaptiveCutoffs: f.adaptive, DivValue: f.adaptiveDivValue(), Lines: f.lines}, v, f.tc.Seed)
 		if err != nil {
 			return err
 		}
@@ -770,21 +771,8 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 			return nil
 		})
 	}
-	for i, t := range f.texts {
-		if err := scoreReader(strings.NewReader(t), fmt.Sprintf("--text #%d", i+1)); err != nil {
-			return err
-		}
-	}
-	files := append(slices.Clone(f.files), args...)
-	if len(files) == 0 && len(f.texts) == 0 {
-		if err := stdio(cmd).ReadFile("-", scoreReader); err != nil {
-			return err
-		}
-	}
-	for _, path := range files {
-		if err := stdio(cmd).ReadFile(path, scoreReader); err != nil {
-			return err
-		}
+	if err := eachInput(cmd, f.texts, append(slices.Clone(f.files), args...), scoreReader); err != nil {
+		return err
 	}
 	if err := flush(); err != nil {
 		return err

@@ -241,7 +241,7 @@ type translateRunFlags struct {
 func newTranslateRunCmd() *cobra.Command {
 	var f translateRunFlags
 	cmd := &cobra.Command{
-		Use:   "run --model DIR [--input F] [--beam K]",
+		Use:   "run --model DIR [--file F] [--beam K]",
 		Short: "Translate source lines (standard input by default), one output line each",
 		Long: `Run reads one source per line (a line with a TAB is taken as source<TAB>target
 and only the source is used) and prints the translation of each.
@@ -257,7 +257,7 @@ its config; run warns on standard error about input years outside it.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory")
-	fl.StringVar(&f.input, "input", "", "file of source lines (default standard input)")
+	fl.StringVar(&f.input, "file", "", `file of source lines ("-" or none: standard input; --input is its old name)`)
 	fl.IntVar(&f.opt.Beam, "beam", 1, "beam width (1: greedy)")
 	fl.Float64Var(&f.opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
 	fl.IntVar(&f.opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
@@ -266,6 +266,7 @@ its config; run warns on standard error about input years outside it.`,
 	fl.StringVar(&f.heatmap, "heatmap", "", "draw every line's attention as DIR/line-NNNN.png")
 	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object per line with log-probability and score")
 	markRequired(cmd, "model")
+	deprecatedAliases(cmd, map[string]string{"input": "file"})
 	return cmd
 }
 

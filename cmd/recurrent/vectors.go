@@ -654,20 +654,23 @@ func newVecPlotCmd() *cobra.Command {
 			if title == "" {
 				title = "PCA of " + filepath.Base(src.path)
 			}
-			if err := vectors.SavePlot(out, title, known, xy, width, height); err != nil {
+			err = stdio(cmd).WriteFile(out, func(w io.Writer) error {
+				return vectors.WritePlot(w, vectors.PlotFormat(out), title, known, xy, width, height)
+			})
+			if err != nil {
 				return err
 			}
 			if asJSON {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"out": out, "words": known, "ignored": append([]string{}, missing...)})
+				return printJSON(reportTo(cmd, out), map[string]any{"out": out, "words": known, "ignored": append([]string{}, missing...)})
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d words)\n", out, len(known))
+			fmt.Fprintf(reportTo(cmd, out), "wrote %s (%d words)\n", out, len(known))
 			return nil
 		},
 	}
 	src.register(cmd)
 	cmd.Flags().StringSliceVar(&words, "words", nil, "deprecated: give the words as arguments")
 	_ = cmd.Flags().MarkHidden("words")
-	cmd.Flags().StringVar(&out, "out", "words.png", "output image (.png, .svg, .pdf)")
+	cmd.Flags().StringVar(&out, "out", "words.png", `output image (.png, .svg, .pdf; "-": PNG on standard output)`)
 	cmd.Flags().StringVar(&title, "title", "", "plot title")
 	cmd.Flags().Float64Var(&width, "width", 16, "width in cm")
 	cmd.Flags().Float64Var(&height, "height", 12, "height in cm")
