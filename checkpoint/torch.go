@@ -18,7 +18,7 @@ import (
 // torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...) whose
 // storage is a persistent reference ("storage", torch.FloatStorage, key,
 // location, numel) to raw little-endian data kept outside the pickle. The
-// unpickler here interprets only the opcodes such a pickle uses and only
+// unpickler (pickle.go) interprets only the opcodes such a pickle uses and only
 // the globals listed in torchGlobals; any other global (a model class, a
 // function, a NumPy array) stops it with an error, so nothing in the file
 // is ever called.
