@@ -1,27 +1,13 @@
 package classify
 
 import (
-	"compress/gzip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// writeGzip writes data gzip-compressed to path.
-func writeGzip(t *testing.T, path, data string) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := gzip.NewWriter(f)
-	zw.Write([]byte(data))
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-}
+	"github.com/recurrent-go/recurrent/internal/testutil"
+)
 
 // TestReadFileGzip: data files may be gzip-compressed (detected by their
 // magic bytes); a file named .gz that is not gzip is a clear error.
@@ -30,7 +16,7 @@ func TestReadFileGzip(t *testing.T) {
 	data := "pos\ta fine film\nneg\ta dull one\n"
 	for _, name := range []string{"d.tsv.gz", "d.tsv"} {
 		p := filepath.Join(dir, name)
-		writeGzip(t, p, data)
+		testutil.WriteGzip(t, p, data)
 		ex, err := ReadFile(p, Auto)
 		if err != nil || len(ex) != 2 || ex[1].Label != "neg" {
 			t.Errorf("%s: %v %v", name, ex, err)

@@ -22,14 +22,8 @@ func TestLoadChecksConfigSizes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "m")
-	if err := m.Save(dir); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Load(dir); err != nil {
-		t.Fatal(err)
-	}
 	load := func(dir string) error { _, err := Load(dir); return err }
+	dir := cktest.Saved(t, m.Save, load)
 	cktest.CheckEdits(t, dir, load, []cktest.Edit{
 		{Path: []string{"model", "hidden_size"}, Value: 1000000000, Want: []string{"outside"}},
 		{Path: []string{"model", "num_layers"}, Value: 1000000, Want: []string{"outside"}},
@@ -49,14 +43,8 @@ func TestLoadCondChecksConfigSizes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "m")
-	if err := m.Save(dir); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := LoadCond(dir); err != nil {
-		t.Fatal(err)
-	}
 	load := func(dir string) error { _, err := LoadCond(dir); return err }
+	dir := cktest.Saved(t, m.Save, load)
 	cktest.CheckEdits(t, dir, load, []cktest.Edit{
 		{Path: []string{"hidden_size"}, Value: 1000000000, Want: []string{"outside"}},
 		{Path: []string{"num_layers"}, Value: 1000000, Want: []string{"outside"}},

@@ -304,11 +304,14 @@ func backGRU(act, aux, hp, dh, dg, dgh, dhp []float32, B, H int, active []bool) 
 	}
 }
 
-// backGRUChoZN is the first half of the Cho GRU backward: dz and dn
-// pre-activation gradients and dhp = dh*z. The caller then forms
-// drh = dn W_hn and calls backGRUChoR.
-func backGRUChoZN(act, hp, dh, dg, dhp []float32, B, H int, active []bool) {
-	GH := 3 * H
+// backGRUZN computes the update and candidate gate pre-activation
+// gradients dz and dn and dhp = dh*z, for a GRU whose rows of act hold
+// gates blocks of H with z and n the last two: the Cho GRU (r, z, n; the
+// caller then forms drh = dn W_hn and calls backGRUChoR) and the minimal
+// GRU (z, n).
+func backGRUZN(act, hp, dh, dg, dhp []float32, B, H, gates int, active []bool) {
+	GH := gates * H
+	zo := GH - 2*H
 	for b := 0; b < B; b++ {
 		o := b * H
 		dgr := dg[b*GH : (b+1)*GH]
@@ -318,8 +321,8 @@ func backGRUChoZN(act, hp, dh, dg, dhp []float32, B, H int, active []bool) {
 			continue
 		}
 		row := act[b*GH : (b+1)*GH]
-		z, n := row[H:2*H], row[2*H:]
-		dz, dn := dgr[H:2*H], dgr[2*H:]
+		z, n := row[zo:zo+H], row[zo+H:]
+		dz, dn := dgr[zo:zo+H], dgr[zo+H:]
 		dhr, hpr, dhpr := dh[o:o+H], hp[o:o+H], dhp[o:o+H]
 		for j := 0; j < H; j++ {
 			g := dhr[j]
@@ -345,30 +348,6 @@ func backGRUChoR(act, hp, drh, dg, dhp []float32, B, H int, active []bool) {
 		for j := 0; j < H; j++ {
 			dr[j] = d[j] * hpr[j] * r[j] * (1 - r[j])
 			dhpr[j] += d[j] * r[j]
-		}
-	}
-}
-
-// backGRUMinimal: gates z, n.
-func backGRUMinimal(act, hp, dh, dg, dhp []float32, B, H int, active []bool) {
-	GH := 2 * H
-	for b := 0; b < B; b++ {
-		o := b * H
-		dgr := dg[b*GH : (b+1)*GH]
-		if active != nil && !active[b] {
-			clear(dgr)
-			copy(dhp[o:o+H], dh[o:o+H])
-			continue
-		}
-		row := act[b*GH : (b+1)*GH]
-		z, n := row[:H], row[H:]
-		dz, dn := dgr[:H], dgr[H:]
-		dhr, hpr, dhpr := dh[o:o+H], hp[o:o+H], dhp[o:o+H]
-		for j := 0; j < H; j++ {
-			g := dhr[j]
-			dn[j] = g * (1 - z[j]) * (1 - n[j]*n[j])
-			dz[j] = g * (hpr[j] - n[j]) * z[j] * (1 - z[j])
-			dhpr[j] = g * z[j]
 		}
 	}
 }

@@ -179,13 +179,13 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 		case CellGRU:
 			backGRU(a, dir.aux[t*B*H:(t+1)*B*H], hp, dir.dh, dg, dgh, dir.dhp, B, H, act)
 		case CellGRUCho:
-			backGRUChoZN(a, hp, dir.dh, dg, dir.dhp, B, H, act)
+			backGRUZN(a, hp, dir.dh, dg, dir.dhp, B, H, 3, act)
 			// d(r*h) = dn W_hn.
 			tensor.Sgemm(false, false, B, H, H, 1, dg[2*H:], GH, whh[2*H*H:], H, 0, dir.drh, H)
 			backGRUChoR(a, hp, dir.drh, dg, dir.dhp, B, H, act)
 			k = 2 * H
 		case CellGRUMinimal:
-			backGRUMinimal(a, hp, dir.dh, dg, dir.dhp, B, H, act)
+			backGRUZN(a, hp, dir.dh, dg, dir.dhp, B, H, 2, act)
 		}
 		// dh_prev += dgh W_hh.
 		if direct {

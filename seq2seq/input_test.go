@@ -1,11 +1,12 @@
 package seq2seq
 
 import (
-	"compress/gzip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/testutil"
 )
 
 // TestReadPairsFileGzipAndUTF8: pair files may be gzip-compressed; bytes
@@ -13,11 +14,7 @@ import (
 func TestReadPairsFileGzipAndUTF8(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "p.tsv.gz")
-	f, _ := os.Create(p)
-	zw := gzip.NewWriter(f)
-	zw.Write([]byte("a\tb\n\nc\td\n"))
-	zw.Close()
-	f.Close()
+	testutil.WriteGzip(t, p, "a\tb\n\nc\td\n")
 	pairs, err := ReadPairsFile(p)
 	if err != nil || len(pairs) != 2 || pairs[1].Target != "d" {
 		t.Fatalf("%v %v", pairs, err)

@@ -1,11 +1,12 @@
 package tag
 
 import (
-	"compress/gzip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/testutil"
 )
 
 // TestReadCoNLLFileGzipAndUTF8: CoNLL files may be gzip-compressed; bytes
@@ -13,11 +14,7 @@ import (
 func TestReadCoNLLFileGzipAndUTF8(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "d.conll.gz")
-	f, _ := os.Create(p)
-	zw := gzip.NewWriter(f)
-	zw.Write([]byte("EU B-ORG\nrejects O\n\nPeter B-PER\n"))
-	zw.Close()
-	f.Close()
+	testutil.WriteGzip(t, p, "EU B-ORG\nrejects O\n\nPeter B-PER\n")
 	s, err := ReadCoNLLFile(p, ReadOptions{})
 	if err != nil || len(s) != 2 || s[1].Tags[0] != "B-PER" {
 		t.Fatalf("%v %v", s, err)

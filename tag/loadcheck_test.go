@@ -17,14 +17,8 @@ import (
 func TestLoadChecksConfigSizes(t *testing.T) {
 	sents := capsData(20, 1)
 	m := newTestModel(t, testConfig(sents, 4), sents, 1)
-	dir := filepath.Join(t.TempDir(), "m")
-	if err := m.Save(dir); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Load(dir); err != nil {
-		t.Fatal(err)
-	}
 	load := func(dir string) error { _, err := Load(dir); return err }
+	dir := cktest.Saved(t, m.Save, load)
 	cktest.CheckEdits(t, dir, load, []cktest.Edit{
 		{Path: []string{"model", "hidden"}, Value: 1000000000, Want: []string{"outside"}},
 		{Path: []string{"model", "layers"}, Value: 1000000, Want: []string{"outside"}},

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/recurrent-go/recurrent/tensor/internal/parts"
 )
 
 // Team is a fixed group of goroutines, the caller of Run and n-1 members,
@@ -26,16 +28,15 @@ import (
 type Team struct {
 	n int
 	// The current Run: f and the cumulative part counts of its phases,
-	// set by the caller before it publishes state.
+	// set by the caller before it starts parts.
 	f    func(phase, part int)
 	ends []int // ends[p] = parts in phases 0..p
-	// state = generation<<32 | parts<<16 | next unclaimed part, so that a
-	// member reads the generation and its bounds at once; done counts the
-	// finished parts of the current generation.
+	// parts hands out the parts of the current generation (the generation
+	// and its bounds are read at once); done counts its finished parts.
 	// Each on its own cache line: claims and completions come from both
 	// goroutines at once.
 	_     [64]byte
-	state atomic.Uint64
+	parts parts.Counter
 	_     [56]byte
 	done  atomic.Int64
 	_     [56]byte
@@ -120,25 +121,11 @@ func (t *Team) Run(parts []int, f func(phase, part int)) {
 	t.f = f
 	t.done.Store(0)
 	t.gen++
-	t.state.Store(uint64(t.gen)<<32 | uint64(total)<<16)
+	t.parts.Start(t.gen, total)
 	t.wakeAll(1)
 	t.work(0, t.gen)
 	t.await(0, waitSpin, func() bool { return t.done.Load() == int64(total) })
 	t.f = nil
-}
-
-// claim takes the next part of generation gen, if any.
-func (t *Team) claim(gen uint32) (int, bool) {
-	for {
-		v := t.state.Load()
-		next, parts := int(v&0xffff), int(v>>16&0xffff)
-		if uint32(v>>32) != gen || next >= parts {
-			return 0, false
-		}
-		if t.state.CompareAndSwap(v, v+1) {
-			return next, true
-		}
-	}
 }
 
 // work runs parts of generation gen until none is left; w is the
@@ -146,7 +133,7 @@ func (t *Team) claim(gen uint32) (int, bool) {
 func (t *Team) work(w int, gen uint32) {
 	p := 0
 	for {
-		k, ok := t.claim(gen)
+		k, ok := t.parts.Claim(gen)
 		if !ok {
 			return
 		}
@@ -177,7 +164,7 @@ func (t *Team) Close() {
 		return
 	}
 	t.gen++
-	t.state.Store(uint64(t.gen) << 32)
+	t.parts.Start(t.gen, 0)
 	t.wakeAll(1)
 	t.wg.Wait()
 }
@@ -230,11 +217,11 @@ func (t *Team) member(w int) {
 	defer t.wg.Done()
 	var seen uint32 // the generation at NewTeam: a Run may start before this goroutine does
 	for {
-		t.await(w, idleSpin, func() bool { return uint32(t.state.Load()>>32) != seen })
+		t.await(w, idleSpin, func() bool { gen, _ := t.parts.Gen(); return gen != seen })
 		if t.closed.Load() {
 			return
 		}
-		seen = uint32(t.state.Load() >> 32)
+		seen, _ = t.parts.Gen()
 		t.work(w, seen)
 	}
 }

@@ -1,8 +1,6 @@
 package text
 
 import (
-	"bytes"
-	"compress/gzip"
 	"errors"
 	"math/rand/v2"
 	"os"
@@ -12,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/testutil"
 )
 
 func seq(n int) []int32 {
@@ -244,13 +244,7 @@ func TestFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	gz := filepath.Join(dir, "b.txt.gz")
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write([]byte("y z\n"))
-	zw.Close()
-	if err := os.WriteFile(gz, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testutil.WriteGzip(t, gz, "y z\n")
 	tok := &Tokenizer{Mode: Whitespace, EOS: EOS}
 	c := NewCounter()
 	for _, p := range []string{plain, gz} {

@@ -2,30 +2,28 @@ package text
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/testutil"
 )
 
 func TestStdioOpen(t *testing.T) {
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte("zipped\n"))
-	zw.Close()
+	gz := string(testutil.Gzip([]byte("zipped\n")))
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "a.txt")
 	os.WriteFile(plain, []byte("from file\n"), 0o644)
 	zipped := filepath.Join(dir, "a.txt.gz")
-	os.WriteFile(zipped, gz.Bytes(), 0o644)
+	testutil.WriteFile(t, zipped, []byte(gz))
 	for _, tc := range []struct {
 		in, path, want, name string
 	}{
 		{"from stdin\n", "-", "from stdin\n", "<stdin>"},
-		{gz.String(), "-", "zipped\n", "<stdin>"},
+		{gz, "-", "zipped\n", "<stdin>"},
 		{"unused", plain, "from file\n", plain},
 		{"unused", zipped, "zipped\n", zipped},
 	} {

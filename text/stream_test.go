@@ -2,7 +2,6 @@ package text
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/testutil"
 )
 
 // wholeLines tokenizes in with ReadLines and Append, one line at a time:
@@ -182,11 +183,8 @@ func TestReadTokensLongLineMemory(t *testing.T) {
 // refuses a ".gz" name on plain data, and names a directory.
 func TestOpenFileDetectsGzip(t *testing.T) {
 	dir := t.TempDir()
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte("hello\n"))
-	zw.Close()
-	for name, data := range map[string][]byte{"a.gz": gz.Bytes(), "a.txt": gz.Bytes(), "b.txt": []byte("hello\n")} {
+	gz := testutil.Gzip([]byte("hello\n"))
+	for name, data := range map[string][]byte{"a.gz": gz, "a.txt": gz, "b.txt": []byte("hello\n")} {
 		p := filepath.Join(dir, name)
 		os.WriteFile(p, data, 0o644)
 		r, err := OpenFile(p)

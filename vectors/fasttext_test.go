@@ -3,12 +3,13 @@ package vectors
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"math"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/testutil"
 )
 
 // readExpected reads fasttext print-word-vectors output: "word v1 ... vd".
@@ -183,11 +184,7 @@ func TestFastTextBinErrors(t *testing.T) {
 		}
 	}
 	// A gzip-compressed model is read too.
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write(b)
-	zw.Close()
-	if v, err := Read(&gz); err != nil || v.Subwords == nil {
+	if v, err := Read(bytes.NewReader(testutil.Gzip(b))); err != nil || v.Subwords == nil {
 		t.Errorf("gzip .bin: %v", err)
 	}
 	// Writing is refused.

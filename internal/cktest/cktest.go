@@ -27,6 +27,21 @@ type Edit struct {
 // config: far below any size the edits ask for.
 const MaxAlloc = 64 << 20
 
+// Saved writes a checkpoint with save into a fresh directory, asserts that
+// load reads it back unedited, and returns the directory (the src of
+// CheckEdits).
+func Saved(t *testing.T, save, load func(dir string) error) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "m")
+	if err := save(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := load(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // CheckEdits copies the checkpoint directory src once per edit, applies
 // the edit to config.json (dropping the checksum manifest, as a checkpoint
 // written before manifests existed has none), and asserts that load fails

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/recurrent-go/recurrent/tensor/internal/parts"
 )
 
 // runner is a unit of parallel work split into numbered parts.
@@ -12,14 +14,13 @@ type runner interface {
 	run(part int)
 }
 
-// batch hands out the parts of one parallel call. Parts are claimed with a
-// compare-and-swap on state = generation<<32 | parts<<16 | next, so the
-// caller and any pool worker that wakes in time share the parts, and a
+// batch hands out the parts of one parallel call (see parts.Counter), so
+// the caller and any pool worker that wakes in time share the parts, and a
 // worker that wakes late, after the call is over, finds nothing to claim.
 type batch struct {
-	state atomic.Uint64
+	parts parts.Counter
 	gen   uint32 // owned by the caller
-	r     runner // set before state is published
+	r     runner // set before parts is started
 	wg    sync.WaitGroup
 }
 
@@ -29,24 +30,10 @@ type token struct {
 	gen uint32
 }
 
-// claim takes the next unclaimed part of generation gen.
-func (b *batch) claim(gen uint32) (int, bool) {
-	for {
-		v := b.state.Load()
-		next, parts := int(v&0xffff), int(v>>16&0xffff)
-		if uint32(v>>32) != gen || next >= parts {
-			return 0, false
-		}
-		if b.state.CompareAndSwap(v, v+1) {
-			return next, true
-		}
-	}
-}
-
 // drain runs parts of generation gen until none is left.
 func (b *batch) drain(gen uint32) {
 	for {
-		i, ok := b.claim(gen)
+		i, ok := b.parts.Claim(gen)
 		if !ok {
 			return
 		}
@@ -91,8 +78,8 @@ func worker() {
 		deadline := time.Now().Add(spinFor)
 		for i := 0; ; i++ {
 			if b := hot.Load(); b != nil {
-				if v := b.state.Load(); int(v&0xffff) < int(v>>16&0xffff) {
-					b.drain(uint32(v >> 32))
+				if gen, pending := b.parts.Gen(); pending {
+					b.drain(gen)
 					deadline = time.Now().Add(spinFor)
 				}
 			}
@@ -122,7 +109,7 @@ func parallelFor(parts int, r runner, b *batch) {
 	b.gen++
 	b.r = r
 	b.wg.Add(parts)
-	b.state.Store(uint64(b.gen)<<32 | uint64(parts)<<16)
+	b.parts.Start(b.gen, parts)
 	hot.Store(b)
 	for i := 1; i < parts; i++ {
 		select {

@@ -6,30 +6,49 @@ package gemm
 
 import "golang.org/x/sys/cpu"
 
+// The assembly kernel sets: for each instruction set a main tile, used
+// directly on unpacked B, and a wide tile for C whose rows the main tile's
+// mr does not divide.
 var (
-	avx512Impl = &impl{
-		name: "avx512",
-		mr:   14, nr: 32,
-		mc: 420, kc: 256, nc: 3072,
-		kernel:     kernelAVX512_14x32,
-		direct:     true,
+	avx512Impl = avx512Tile("avx512", 14, 32, 420, kernelAVX512_14x32).withWide(avx512Wide)
+	avx2Impl   = avx2Tile("avx2", 6, 16, 288, kernelAVX2_6x16).withWide(avx2Wide)
+
+	// avx512Wide is for C whose rows are a multiple of 8 but not of 14,
+	// such as batch-32 recurrent steps.
+	avx512Wide = avx512Tile("avx512-8x48", 8, 48, 416, kernelAVX512_8x48)
+	// avx2Wide is for C whose rows are a multiple of 4 but not of 6, such
+	// as batch-32 recurrent steps.
+	avx2Wide = avx2Tile("avx2-4x24", 4, 24, 288, kernelAVX2_4x24)
+)
+
+// avx512Tile is the AVX-512 kernel set around the mr x nr micro-kernel
+// kernel, with row blocks of mc.
+func avx512Tile(name string, mr, nr, mc int, kernel microKernel) *impl {
+	return &impl{
+		name: name,
+		mr:   mr, nr: nr,
+		mc: mc, kc: 256, nc: 3072,
+		kernel:     kernel,
 		gemvT:      gemvTWith(gemvTAVX512),
 		gemvN:      gemvNWith(gemvNAVX512),
 		transpose8: transpose8AVX,
-		tiles:      []*impl{avx512Wide},
 	}
-	avx2Impl = &impl{
-		name: "avx2",
-		mr:   6, nr: 16,
-		mc: 288, kc: 256, nc: 3072,
-		kernel:     kernelAVX2_6x16,
-		direct:     true,
-		gemvT:      gemvTWith(gemvTAVX2),
-		gemvN:      gemvNWith(gemvNAVX2),
-		transpose8: transpose8AVX,
-		tiles:      []*impl{avx2Wide},
-	}
-)
+}
+
+// avx2Tile is avx512Tile for AVX2 with FMA.
+func avx2Tile(name string, mr, nr, mc int, kernel microKernel) *impl {
+	im := avx512Tile(name, mr, nr, mc, kernel)
+	im.gemvT, im.gemvN = gemvTWith(gemvTAVX2), gemvNWith(gemvNAVX2)
+	return im
+}
+
+// withWide makes im a main kernel set: it runs directly on unpacked B and
+// hands C whose rows mr does not divide to wide.
+func (im *impl) withWide(wide *impl) *impl {
+	im.direct = true
+	im.tiles = []*impl{wide}
+	return im
+}
 
 // available lists the assembly kernel sets the CPU supports, then pure Go.
 func available() []*impl {
@@ -72,28 +91,4 @@ func gemvTWith(f func(m []float32, ld int, x, y []float32) int) func(m []float32
 			y[i] = s
 		}
 	}
-}
-
-// avx512Wide is the AVX-512 tile for C whose rows are a multiple of 8 but
-// not of 14, such as batch-32 recurrent steps.
-var avx512Wide = &impl{
-	name: "avx512-8x48",
-	mr:   8, nr: 48,
-	mc: 416, kc: 256, nc: 3072,
-	kernel:     kernelAVX512_8x48,
-	gemvT:      gemvTWith(gemvTAVX512),
-	gemvN:      gemvNWith(gemvNAVX512),
-	transpose8: transpose8AVX,
-}
-
-// avx2Wide is the AVX2 tile for C whose rows are a multiple of 4 but not
-// of 6, such as batch-32 recurrent steps.
-var avx2Wide = &impl{
-	name: "avx2-4x24",
-	mr:   4, nr: 24,
-	mc: 288, kc: 256, nc: 3072,
-	kernel:     kernelAVX2_4x24,
-	gemvT:      gemvTWith(gemvTAVX2),
-	gemvN:      gemvNWith(gemvNAVX2),
-	transpose8: transpose8AVX,
 }

@@ -1,0 +1,538 @@
+package checkpoint
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// The restricted unpickler of torch.save files (torch.go): it interprets
+// only the opcodes a pickled state_dict uses and builds only the globals
+// listed in torchGlobals, so nothing in a file is ever called. The tensors
+// it yields are copied out of their storages by torchtensor.go.
+
+// torchGlobals are the only globals the unpickler accepts.
+var torchGlobals = map[string]bool{
+	"collections.OrderedDict":         true,
+	"torch._utils._rebuild_tensor_v2": true,
+	"torch._utils._rebuild_tensor":    true,
+	"torch._utils._rebuild_parameter": true,
+	"torch.FloatStorage":              true,
+	"torch.DoubleStorage":             true,
+	"torch.HalfStorage":               true,
+	"torch.BFloat16Storage":           true,
+	"torch.LongStorage":               true, // refused with a clear error when a tensor uses it
+	"torch.IntStorage":                true,
+	"torch.ByteStorage":               true,
+	"torch.BoolStorage":               true,
+}
+
+// Python values built by the unpickler.
+type (
+	pyMark   struct{}
+	pyTuple  []any
+	pyList   struct{ items []any }
+	pyGlobal string // "module.name"
+	pyLong   []byte // an integer too large for int64 (little-endian two's complement)
+	pyDict   struct {
+		keys []any
+		vals map[any]any
+	}
+	// storageRef is a persistent reference to raw tensor data.
+	storageRef struct {
+		class, key string
+		numel      int64
+	}
+	// torchTensor is a tensor whose storage is resolved after unpickling.
+	torchTensor struct {
+		st           storageRef
+		offset       int64
+		size, stride []int64
+	}
+)
+
+func newDict() *pyDict { return &pyDict{vals: map[any]any{}} }
+
+func (d *pyDict) set(k, v any) error {
+	switch k.(type) {
+	case string, int64, bool, nil:
+	default:
+		return fmt.Errorf("dictionary key of type %T", k)
+	}
+	if _, ok := d.vals[k]; !ok {
+		d.keys = append(d.keys, k)
+	}
+	d.vals[k] = v
+	return nil
+}
+
+// opWidth is the byte width of the integer argument of the opcodes that
+// have one: memo indexes, string lengths, small ints.
+var opWidth = map[byte]int{
+	'q': 1, 'r': 4, 'h': 1, 'j': 4, // BINPUT, LONG_BINPUT, BINGET, LONG_BINGET
+	'X': 4, 'T': 4, 'B': 4, // BINUNICODE, BINSTRING, BINBYTES
+	0x8c: 1, 'U': 1, 'C': 1, // SHORT_BINUNICODE, SHORT_BINSTRING, SHORT_BINBYTES
+	0x8d: 8, 0x8e: 8, // BINUNICODE8, BINBYTES8
+	'K': 1, 'M': 2, // BININT1, BININT2
+}
+
+// unpickler runs the restricted pickle machine over b from pos.
+type unpickler struct {
+	b     []byte
+	pos   int
+	stack []any
+	memo  map[int]any
+}
+
+func (u *unpickler) errf(format string, a ...any) error {
+	return fmt.Errorf("pickle byte %d: %s", u.pos, fmt.Sprintf(format, a...))
+}
+
+func (u *unpickler) take(n int) ([]byte, error) {
+	if n < 0 || n > len(u.b)-u.pos {
+		return nil, u.errf("needs %d bytes, %d left (truncated file?)", n, len(u.b)-u.pos)
+	}
+	s := u.b[u.pos : u.pos+n]
+	u.pos += n
+	return s, nil
+}
+
+// uint reads an n-byte little-endian unsigned integer.
+func (u *unpickler) uint(n int) (uint64, error) {
+	b, err := u.take(n)
+	if err != nil {
+		return 0, err
+	}
+	var x uint64
+	for i := n - 1; i >= 0; i-- {
+		x = x<<8 | uint64(b[i])
+	}
+	return x, nil
+}
+
+func (u *unpickler) pop() (any, error) {
+	if len(u.stack) == 0 {
+		return nil, u.errf("stack underflow")
+	}
+	v := u.stack[len(u.stack)-1]
+	u.stack = u.stack[:len(u.stack)-1]
+	if _, ok := v.(pyMark); ok {
+		return nil, u.errf("unexpected mark")
+	}
+	return v, nil
+}
+
+// popMark pops the values above the topmost mark, and the mark.
+func (u *unpickler) popMark() ([]any, error) {
+	for i := len(u.stack) - 1; i >= 0; i-- {
+		if _, ok := u.stack[i].(pyMark); ok {
+			items := append([]any(nil), u.stack[i+1:]...)
+			u.stack = u.stack[:i]
+			return items, nil
+		}
+	}
+	return nil, u.errf("no mark on the stack")
+}
+
+func (u *unpickler) top() (any, error) {
+	if len(u.stack) == 0 {
+		return nil, u.errf("stack underflow")
+	}
+	return u.stack[len(u.stack)-1], nil
+}
+
+// global resolves a GLOBAL or STACK_GLOBAL, refusing what is not listed.
+func (u *unpickler) global(module, name string) (any, error) {
+	full := module + "." + name
+	if !torchGlobals[full] {
+		hint := "only tensors and ordered dicts are read; "
+		if strings.HasPrefix(module, "__main__") || !strings.HasPrefix(module, "torch") && module != "collections" {
+			hint += "the file pickles other Python objects, such as a whole model saved with torch.save(model): load it in Python and save model.state_dict() instead"
+		} else {
+			hint += "save the model's state_dict() with plain tensors"
+		}
+		return nil, fmt.Errorf("refusing to load the Python global %s (%s)", full, hint)
+	}
+	return pyGlobal(full), nil
+}
+
+// reduce applies an accepted callable to its arguments.
+func (u *unpickler) reduce(fn any, args pyTuple) (any, error) {
+	g, ok := fn.(pyGlobal)
+	if !ok {
+		return nil, u.errf("call of a %T", fn)
+	}
+	ints := func(v any, what string) ([]int64, error) {
+		t, ok := v.(pyTuple)
+		if !ok {
+			return nil, fmt.Errorf("%s: %s is a %T, want a tuple", g, what, v)
+		}
+		out := make([]int64, len(t))
+		for i, x := range t {
+			n, ok := x.(int64)
+			if !ok || n < 0 {
+				return nil, fmt.Errorf("%s: %s[%d] = %v, want a non-negative integer", g, what, i, x)
+			}
+			out[i] = n
+		}
+		return out, nil
+	}
+	switch g {
+	case "collections.OrderedDict":
+		if len(args) != 0 {
+			return nil, u.errf("OrderedDict with %d arguments", len(args))
+		}
+		return newDict(), nil
+	case "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2":
+		if len(args) < 4 {
+			return nil, u.errf("%s with %d arguments, want at least 4", g, len(args))
+		}
+		st, ok := args[0].(storageRef)
+		if !ok {
+			return nil, u.errf("%s: storage is a %T", g, args[0])
+		}
+		off, ok := args[1].(int64)
+		if !ok || off < 0 {
+			return nil, u.errf("%s: storage offset %v", g, args[1])
+		}
+		size, err := ints(args[2], "size")
+		if err != nil {
+			return nil, err
+		}
+		stride, err := ints(args[3], "stride")
+		if err != nil {
+			return nil, err
+		}
+		if len(size) != len(stride) {
+			return nil, u.errf("%s: size %v and stride %v differ in length", g, size, stride)
+		}
+		return &torchTensor{st: st, offset: off, size: size, stride: stride}, nil
+	case "torch._utils._rebuild_parameter":
+		if len(args) < 1 {
+			return nil, u.errf("%s without arguments", g)
+		}
+		if _, ok := args[0].(*torchTensor); !ok {
+			return nil, u.errf("%s of a %T", g, args[0])
+		}
+		return args[0], nil
+	}
+	return nil, u.errf("%s cannot be called", g)
+}
+
+// persistent resolves a BINPERSID reference to a storage.
+func (u *unpickler) persistent(pid any) (any, error) {
+	t, ok := pid.(pyTuple)
+	if !ok || len(t) < 5 || t[0] != "storage" {
+		return nil, u.errf("persistent id %v is not a storage reference", pid)
+	}
+	class, ok1 := t[1].(pyGlobal)
+	key, ok2 := t[2].(string)
+	numel, ok3 := t[4].(int64)
+	if !ok1 || !ok2 || !ok3 || numel < 0 {
+		return nil, u.errf("malformed storage reference %v", t)
+	}
+	return storageRef{class: string(class), key: key, numel: numel}, nil
+}
+
+// run interprets one pickle from u.pos up to its STOP and returns its value.
+func (u *unpickler) run() (any, error) {
+	u.stack = u.stack[:0]
+	u.memo = map[int]any{}
+	for {
+		op, err := u.take(1)
+		if err != nil {
+			return nil, err
+		}
+		switch op[0] {
+		case 0x80: // PROTO
+			v, err := u.take(1)
+			if err != nil {
+				return nil, err
+			}
+			if v[0] > 5 {
+				return nil, u.errf("pickle protocol %d", v[0])
+			}
+		case 0x95: // FRAME (a length hint)
+			if _, err := u.uint(8); err != nil {
+				return nil, err
+			}
+		case '.': // STOP
+			return u.pop()
+		case '(': // MARK
+			u.stack = append(u.stack, pyMark{})
+		case '}': // EMPTY_DICT
+			u.stack = append(u.stack, newDict())
+		case ']': // EMPTY_LIST
+			u.stack = append(u.stack, &pyList{})
+		case ')': // EMPTY_TUPLE
+			u.stack = append(u.stack, pyTuple{})
+		case 't': // TUPLE
+			items, err := u.popMark()
+			if err != nil {
+				return nil, err
+			}
+			u.stack = append(u.stack, pyTuple(items))
+		case 0x85, 0x86, 0x87: // TUPLE1, TUPLE2, TUPLE3
+			n := int(op[0] - 0x84)
+			if len(u.stack) < n {
+				return nil, u.errf("stack underflow")
+			}
+			t := make(pyTuple, n)
+			for i := n - 1; i >= 0; i-- {
+				if t[i], err = u.pop(); err != nil {
+					return nil, err
+				}
+			}
+			u.stack = append(u.stack, t)
+		case 'q', 'r', 0x94: // BINPUT, LONG_BINPUT, MEMOIZE
+			v, err := u.top()
+			if err != nil {
+				return nil, err
+			}
+			idx := uint64(len(u.memo))
+			if op[0] != 0x94 {
+				if idx, err = u.uint(opWidth[op[0]]); err != nil {
+					return nil, err
+				}
+			}
+			u.memo[int(idx)] = v
+		case 'h', 'j': // BINGET, LONG_BINGET
+			idx, err := u.uint(opWidth[op[0]])
+			if err != nil {
+				return nil, err
+			}
+			v, ok := u.memo[int(idx)]
+			if !ok {
+				return nil, u.errf("memo %d not set", idx)
+			}
+			u.stack = append(u.stack, v)
+		case 'X', 'T', 'B', 0x8c, 'U', 'C', 0x8d, 0x8e: // unicode and byte strings, by length width
+			n, err := u.uint(opWidth[op[0]])
+			if err != nil {
+				return nil, err
+			}
+			if n > math.MaxInt32 {
+				return nil, u.errf("string of %d bytes", n)
+			}
+			b, err := u.take(int(n))
+			if err != nil {
+				return nil, err
+			}
+			u.stack = append(u.stack, string(b))
+		case 'c': // GLOBAL "module\nname\n"
+			var parts [2]string
+			for i := range parts {
+				nl := bytes.IndexByte(u.b[u.pos:], '\n')
+				if nl < 0 || nl > 256 {
+					return nil, u.errf("malformed GLOBAL")
+				}
+				parts[i] = string(u.b[u.pos : u.pos+nl])
+				u.pos += nl + 1
+			}
+			g, err := u.global(parts[0], parts[1])
+			if err != nil {
+				return nil, err
+			}
+			u.stack = append(u.stack, g)
+		case 0x93: // STACK_GLOBAL
+			name, err := u.pop()
+			if err != nil {
+				return nil, err
+			}
+			module, err := u.pop()
+			if err != nil {
+				return nil, err
+			}
+			ms, ok1 := module.(string)
+			ns, ok2 := name.(string)
+			if !ok1 || !ok2 {
+				return nil, u.errf("STACK_GLOBAL of %T, %T", module, name)
+			}
+			g, err := u.global(ms, ns)
+			if err != nil {
+				return nil, err
+			}
+			u.stack = append(u.stack, g)
+		case 'J': // BININT
+			x, err := u.uint(4)
+			if err != nil {
+				return nil, err
+			}
+			u.stack = append(u.stack, int64(int32(x)))
+		case 'K', 'M': // BININT1, BININT2
+			x, err := u.uint(opWidth[op[0]])
+			if err != nil {
+				return nil, err
+			}
+			u.stack = append(u.stack, int64(x))
+		case 0x8a: // LONG1
+			b, err := u.take(1)
+			if err != nil {
+				return nil, err
+			}
+			v, err := u.take(int(b[0]))
+			if err != nil {
+				return nil, err
+			}
+			if len(v) > 8 {
+				u.stack = append(u.stack, pyLong(v))
+				break
+			}
+			var x int64
+			for i := len(v) - 1; i >= 0; i-- {
+				x = x<<8 | int64(v[i])
+			}
+			if len(v) > 0 && len(v) < 8 && v[len(v)-1]&0x80 != 0 {
+				x -= 1 << (8 * len(v))
+			}
+			u.stack = append(u.stack, x)
+		case 'N': // NONE
+			u.stack = append(u.stack, nil)
+		case 0x88, 0x89: // NEWTRUE, NEWFALSE
+			u.stack = append(u.stack, op[0] == 0x88)
+		case 'G': // BINFLOAT (big-endian)
+			b, err := u.take(8)
+			if err != nil {
+				return nil, err
+			}
+			u.stack = append(u.stack, math.Float64frombits(binary.BigEndian.Uint64(b)))
+		case 'Q': // BINPERSID
+			pid, err := u.pop()
+			if err != nil {
+				return nil, err
+			}
+			v, err := u.persistent(pid)
+			if err != nil {
+				return nil, err
+			}
+			u.stack = append(u.stack, v)
+		case 'R': // REDUCE
+			args, err := u.pop()
+			if err != nil {
+				return nil, err
+			}
+			fn, err := u.pop()
+			if err != nil {
+				return nil, err
+			}
+			t, ok := args.(pyTuple)
+			if !ok {
+				return nil, u.errf("REDUCE arguments are a %T", args)
+			}
+			v, err := u.reduce(fn, t)
+			if err != nil {
+				return nil, err
+			}
+			u.stack = append(u.stack, v)
+		case 's', 'u': // SETITEM, SETITEMS
+			var kv []any
+			if op[0] == 's' {
+				v, err := u.pop()
+				if err != nil {
+					return nil, err
+				}
+				k, err := u.pop()
+				if err != nil {
+					return nil, err
+				}
+				kv = []any{k, v}
+			} else if kv, err = u.popMark(); err != nil {
+				return nil, err
+			}
+			if len(kv)%2 != 0 {
+				return nil, u.errf("odd number of dictionary items")
+			}
+			top, err := u.top()
+			if err != nil {
+				return nil, err
+			}
+			d, ok := top.(*pyDict)
+			if !ok {
+				return nil, u.errf("SETITEM on a %T", top)
+			}
+			for i := 0; i < len(kv); i += 2 {
+				if err := d.set(kv[i], kv[i+1]); err != nil {
+					return nil, u.errf("%v", err)
+				}
+			}
+		case 'a', 'e': // APPEND, APPENDS
+			var items []any
+			if op[0] == 'a' {
+				v, err := u.pop()
+				if err != nil {
+					return nil, err
+				}
+				items = []any{v}
+			} else if items, err = u.popMark(); err != nil {
+				return nil, err
+			}
+			top, err := u.top()
+			if err != nil {
+				return nil, err
+			}
+			l, ok := top.(*pyList)
+			if !ok {
+				return nil, u.errf("APPEND on a %T", top)
+			}
+			l.items = append(l.items, items...)
+		case 'b': // BUILD: only an OrderedDict's attributes (state_dict's _metadata), ignored
+			if _, err := u.pop(); err != nil {
+				return nil, err
+			}
+			top, err := u.top()
+			if err != nil {
+				return nil, err
+			}
+			if _, ok := top.(*pyDict); !ok {
+				return nil, u.errf("BUILD of a %T", top)
+			}
+		default:
+			return nil, u.errf("unsupported pickle opcode 0x%02x (not a state_dict of tensors?)", op[0])
+		}
+		if len(u.stack) > 1<<20 {
+			return nil, u.errf("stack too deep")
+		}
+	}
+}
+
+// pyTypeName names the Python type of v for error messages.
+func pyTypeName(v any) string {
+	switch v.(type) {
+	case *pyDict:
+		return "dict"
+	case *pyList:
+		return "list"
+	case pyTuple:
+		return "tuple"
+	case *torchTensor:
+		return "tensor"
+	case string:
+		return "string"
+	case nil:
+		return "None"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// walkTensors calls fn for every tensor in obj, looking into dicts, lists
+// and tuples.
+func walkTensors(obj any, fn func(*torchTensor)) {
+	switch o := obj.(type) {
+	case *torchTensor:
+		fn(o)
+	case *pyDict:
+		for _, k := range o.keys {
+			walkTensors(o.vals[k], fn)
+		}
+	case *pyList:
+		for _, v := range o.items {
+			walkTensors(v, fn)
+		}
+	case pyTuple:
+		for _, v := range o {
+			walkTensors(v, fn)
+		}
+	}
+}
