@@ -18,7 +18,6 @@ import (
 	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/lm"
-	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/train"
 )
@@ -59,10 +58,9 @@ type lmTrainFlags struct {
 
 	tokenizerSet bool // --tokenizer given explicitly
 
-	tc      lm.TrainConfig
-	threads int
-	json    bool
-	quiet   bool
+	tc    lm.TrainConfig
+	json  bool
+	quiet bool
 }
 
 func newLMTrainCmd() *cobra.Command {
@@ -153,7 +151,6 @@ loss summed over the --bptt steps, ours is the per-token mean: use --lr 20
 	fl.Int64Var(&f.tc.CheckpointEvery, "checkpoint-every", 0, "also checkpoint every this many steps")
 	fl.DurationVar(&f.tc.TimeLimit, "time-limit", 0, "stop training after this long (then validate and checkpoint)")
 	fl.Uint64Var(&f.tc.Seed, "seed", 1, "random seed (weights and dropout)")
-	fl.IntVar(&f.threads, "threads", 0, "compute threads (default: all cores)")
 	fl.BoolVar(&f.json, "json", false, "print the final summary as JSON")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress output")
 	return cmd
@@ -308,9 +305,6 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 		if err := train.CheckDir(f.out, f.overwrite); err != nil {
 			return fmt.Errorf("lm train: --out: %w; --resume continues it, --overwrite replaces it", err)
 		}
-	}
-	if f.threads > 0 {
-		tensor.SetThreads(f.threads)
 	}
 	ctx := cmd.Context()
 	var tr *lm.Trainer
