@@ -63,7 +63,8 @@ any that differs), while --epochs, --steps, --patience, --clip and
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.train, "train", "", "training data file")
-	fl.StringVar(&f.dev, "dev", "", "development data for model selection and early stopping")
+	fl.StringVar(&f.dev, "valid", "", "development data for model selection and early stopping (--dev: old spelling)")
+	deprecatedAliases(cmd, map[string]string{"dev": "valid"})
 	fl.StringVar(&f.test, "test", "", "test data scored after training")
 	fl.StringVar(&f.format, "format", "auto", "data format: auto, tsv, sst or csv")
 	fl.StringVar(&f.vectors, "vectors", "", "initialise the embedding from this word-vector file")

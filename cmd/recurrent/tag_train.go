@@ -51,7 +51,8 @@ checkpoint (an error names any that differs), while --epochs, --steps,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.train, "train", "", "training data (CoNLL columns)")
-	fl.StringVar(&f.dev, "dev", "", "development data for model selection and early stopping")
+	fl.StringVar(&f.dev, "valid", "", "development data for model selection and early stopping (--dev: old spelling)")
+	deprecatedAliases(cmd, map[string]string{"dev": "valid"})
 	fl.StringVar(&f.test, "test", "", "test data scored after training")
 	fl.StringVar(&f.vectors, "vectors", "", "initialise the word embedding from this vector file")
 	fl.BoolVar(&f.cfg.Freeze, "freeze", false, "keep the word embedding fixed")

@@ -58,7 +58,8 @@ the last good state.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.trainPath, "train", "", "training pairs, source<TAB>target per line")
-	fl.StringVar(&f.devPath, "dev", "", "dev pairs for per-epoch validation")
+	fl.StringVar(&f.devPath, "valid", "", "dev pairs for per-epoch validation (--dev: old spelling)")
+	deprecatedAliases(cmd, map[string]string{"dev": "valid"})
 	fl.StringVar(&f.out, "out", "", "checkpoint directory")
 	fl.StringVar(&f.cfg.Tokens, "tokens", "char", "tokenization: char or word")
 	fl.StringVar(&f.cfg.Cell, "cell", "gru", "encoder cell: rnn_tanh, rnn_relu, lstm, gru, gru_cho, gru_minimal")
