@@ -11,6 +11,10 @@
 # PARALLEL=1 runs both at once (same conditions on a loaded machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, set on this machine, hold the
+# peers' OpenBLAS (numpy, PyTorch, gensim) to older kernels; recurrent does
+# not use OpenBLAS, so the whole script runs without them.
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 steps=${1:-1000}
 pthreads=${2:-1}
 data=${DATA:-/work/shared/data/tinyshakespeare/input.txt}

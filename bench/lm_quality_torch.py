@@ -13,6 +13,10 @@ cross-entropy, clip_grad_norm_, Adam; --steps optimizer steps (wrapping
 around epochs). Validation: mean cross-entropy over the validation stream
 cut the same way (batch --eval-batch), state carried. Prints one JSON.
 """
+import os
+for _v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # set on this machine; hold OpenBLAS to older kernels
+    if _v in os.environ:
+        raise SystemExit(f"unset {_v} for the peer (bench/lm_quality.sh does)")
 import argparse, json, math, time
 
 p = argparse.ArgumentParser()

@@ -12,6 +12,10 @@
 # Results: $WORK/results.tsv, one line per run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, set on this machine, hold the
+# peers' OpenBLAS (numpy, PyTorch, gensim) to older kernels; recurrent does
+# not use OpenBLAS, so the whole script runs without them.
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 DATA=${DATA:-/work/shared/data/wiki17m}
 WORK=${WORK:-/tmp/vectors-bench}
 EPOCHS=${EPOCHS:-5}
