@@ -6,6 +6,10 @@ Prints one line per file: path, analogy accuracy (Google set, questions
 lower-cased, vocabulary restricted to the 30,000 most frequent words, i.e.
 the first 30,000 rows of the file), WS-353 Spearman, WS-353 OOV %.
 """
+import os
+for _v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # set on this machine; hold OpenBLAS to older kernels
+    if _v in os.environ:
+        raise SystemExit(f"unset {_v} for the peer (bench/vectors.sh does)")
 import sys
 import warnings
 

@@ -3,6 +3,10 @@
 
 usage: vectors_gensim.py CORPUS.txt OUT.vec sg|cbow EPOCHS THREADS SAMPLE
 """
+import os
+for _v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # set on this machine; hold OpenBLAS to older kernels
+    if _v in os.environ:
+        raise SystemExit(f"unset {_v} for the peer (bench/vectors.sh does)")
 import sys
 import time
 
