@@ -127,54 +127,12 @@ func (s *BatchStepper) Step(B int, x, gi0, h, c []float32) ([]float32, error) {
 		}
 		for b := range B {
 			gib, ghb := gi[b*GH:(b+1)*GH], gh[b*GH:(b+1)*GH]
-			gate := func(g int) (in, rec []float32) { return gib[g*H : (g+1)*H], ghb[g*H : (g+1)*H] }
 			hp, out := hl[b*H:(b+1)*H], hn[b*H:(b+1)*H]
-			switch r.cell {
-			case CellTanh, CellReLU:
-				a, rec := gate(0)
-				tensor.Add(out, a, rec)
-				if r.cell == CellReLU {
-					for j, v := range out {
-						out[j] = max(v, 0)
-					}
-				} else {
-					tensor.Tanh(out, out)
-				}
-			case CellLSTM:
-				for g := range 4 {
-					a, rec := gate(g)
-					tensor.Add(a, a, rec)
-					if g == 2 {
-						tensor.Tanh(a, a)
-					} else {
-						tensor.Sigmoid(a, a)
-					}
-				}
-				ig, _ := gate(0)
-				fg, _ := gate(1)
-				gg, _ := gate(2)
-				og, _ := gate(3)
-				cb := c[l*B*H+b*H : l*B*H+(b+1)*H]
-				for j := range cb {
-					cb[j] = fg[j]*cb[j] + ig[j]*gg[j]
-				}
-				tensor.Tanh(out, cb)
-				tensor.Mul(out, out, og)
-			case CellGRU:
-				for g := range 2 {
-					a, rec := gate(g)
-					tensor.Add(a, a, rec)
-					tensor.Sigmoid(a, a)
-				}
-				rg, _ := gate(0)
-				z, _ := gate(1)
-				n, nh := gate(2)
-				tensor.MulAdd(n, rg, nh)
-				tensor.Tanh(n, n)
-				for j := range out {
-					out[j] = n[j] + z[j]*(hp[j]-n[j])
-				}
+			var cb []float32
+			if r.cell == CellLSTM {
+				cb = c[l*B*H+b*H : l*B*H+(b+1)*H]
 			}
+			cellUpdate(r.cell, gib, ghb, H, 0, H, hp, cb, out)
 		}
 		copy(hl, hn)
 	}

@@ -296,7 +296,7 @@ func (s *Stepper) part(ph, k int) {
 			tensor.Add(hn, hn, dir.bhh.Data[a:2*H+j1])
 		}
 		tensor.Add(n, n, hn)
-		s.gruUpdate(gi, hpw, hcw, H, j0, j1, 1)
+		gruUpdate(gi, hpw, hcw, H, j0, j1, 1)
 		s.partDone(ph)
 		return
 	}
@@ -328,15 +328,49 @@ func (s *Stepper) part(ph, k int) {
 		}
 	}
 	switch r.cell {
+	case CellTanh, CellReLU, CellLSTM, CellGRU:
+		var c []float32
+		if r.cell == CellLSTM {
+			c = s.c[l*H+j0 : l*H+j1]
+		}
+		cellUpdate(r.cell, gi, gh, H, j0, j1, hpw, c, hcw)
+	case CellGRUCho:
+		for g := range 2 {
+			a, b := gate(g)
+			tensor.Add(a, a, b)
+			tensor.Sigmoid(a, a)
+		}
+		rg, _ := gate(0)
+		tensor.Mul(s.rh[l*H+j0:l*H+j1], rg, hpw)
+	case CellGRUMinimal:
+		z, zh := gate(0)
+		tensor.Add(z, z, zh)
+		tensor.Sigmoid(z, z)
+		n, nh := gate(1)
+		tensor.Add(n, n, nh)
+		gruUpdate(gi, hpw, hcw, H, j0, j1, 0)
+	}
+	s.partDone(ph)
+}
+
+// cellUpdate finishes an eval-mode step of units lo..hi of one layer of a
+// tanh, ReLU, LSTM or (PyTorch) GRU cell, for Stepper and BatchStepper:
+// gate g's input and recurrent pre-activations are gi[g*H+lo : g*H+hi] and
+// gh[g*H+lo : g*H+hi] (both overwritten), hp is those units' previous
+// state, c their LSTM cell state (updated; nil for other cells) and out
+// receives the new state.
+func cellUpdate(cell CellKind, gi, gh []float32, H, lo, hi int, hp, c, out []float32) {
+	gate := func(g int) (in, rec []float32) { return gi[g*H+lo : g*H+hi], gh[g*H+lo : g*H+hi] }
+	switch cell {
 	case CellTanh, CellReLU:
 		a, b := gate(0)
-		tensor.Add(hcw, a, b)
-		if r.cell == CellReLU {
-			for j, v := range hcw {
-				hcw[j] = max(v, 0)
+		tensor.Add(out, a, b)
+		if cell == CellReLU {
+			for j, v := range out {
+				out[j] = max(v, 0)
 			}
 		} else {
-			tensor.Tanh(hcw, hcw)
+			tensor.Tanh(out, out)
 		}
 	case CellLSTM:
 		for g := range 4 {
@@ -352,12 +386,11 @@ func (s *Stepper) part(ph, k int) {
 		fg, _ := gate(1)
 		gg, _ := gate(2)
 		og, _ := gate(3)
-		c := s.c[l*H+j0 : l*H+j1]
 		for j := range c {
 			c[j] = fg[j]*c[j] + ig[j]*gg[j]
 		}
-		tensor.Tanh(hcw, c)
-		tensor.Mul(hcw, hcw, og)
+		tensor.Tanh(out, c)
+		tensor.Mul(out, out, og)
 	case CellGRU:
 		for g := range 2 {
 			a, b := gate(g)
@@ -367,30 +400,14 @@ func (s *Stepper) part(ph, k int) {
 		rg, _ := gate(0)
 		n, hn := gate(2)
 		tensor.MulAdd(n, rg, hn)
-		s.gruUpdate(gi, hpw, hcw, H, j0, j1, 1)
-	case CellGRUCho:
-		for g := range 2 {
-			a, b := gate(g)
-			tensor.Add(a, a, b)
-			tensor.Sigmoid(a, a)
-		}
-		rg, _ := gate(0)
-		tensor.Mul(s.rh[l*H+j0:l*H+j1], rg, hpw)
-	case CellGRUMinimal:
-		z, zh := gate(0)
-		tensor.Add(z, z, zh)
-		tensor.Sigmoid(z, z)
-		n, nh := gate(1)
-		tensor.Add(n, n, nh)
-		s.gruUpdate(gi, hpw, hcw, H, j0, j1, 0)
+		gruUpdate(gi, hp, out, H, lo, hi, 1)
 	}
-	s.partDone(ph)
 }
 
 // gruUpdate finishes a GRU step of units j0..j1 from the n gate's full
 // pre-activation (block zb+1 of gi) and the activated z gate (block zb):
 // n = tanh(pre), h = n + z*(hp - n).
-func (s *Stepper) gruUpdate(gi, hpw, hcw []float32, H, j0, j1, zb int) {
+func gruUpdate(gi, hpw, hcw []float32, H, j0, j1, zb int) {
 	n := gi[(zb+1)*H+j0 : (zb+1)*H+j1]
 	tensor.Tanh(n, n)
 	z := gi[zb*H+j0 : zb*H+j1]
