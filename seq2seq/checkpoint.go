@@ -6,7 +6,6 @@ import (
 
 	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/text"
-	"github.com/recurrent-go/recurrent/train"
 )
 
 // Files of a translation checkpoint besides checkpoint's conventional ones.
@@ -129,8 +128,7 @@ func Resume(dir string, trainE, dev Encoded) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.Dir = dir
-	if t.loop, err = train.Resume(dir, t.task, t.opt, t.options()); err != nil {
+	if err := t.Start(t.task, t.opt, t.options, dir); err != nil {
 		return nil, fmt.Errorf("seq2seq: %w", err)
 	}
 	return t, nil

@@ -126,14 +126,12 @@ type Position = train.Position
 type Trainer struct {
 	Model  *Model
 	Config TrainConfig
-	// Dir, if not empty, is the checkpoint directory written during Run.
-	Dir string
-	// Overwrite lets a new Trainer replace a checkpoint in Dir.
-	Overwrite bool
+	// Runner holds the loop and the checkpoint directory (Dir, Overwrite)
+	// and gives Run, Save, Pos and Loop.
+	train.Runner
 
 	task *task
 	opt  optim.Optimizer
-	loop *train.Loop
 }
 
 // task is the encoder-decoder's train.Task.
@@ -196,14 +194,10 @@ func NewTrainer(m *Model, train, dev Encoded, cfg TrainConfig) (*Trainer, error)
 	if err != nil {
 		return nil, err
 	}
-	if t.loop, err = trainNew(t); err != nil {
+	if err := t.Start(t.task, t.opt, t.options, ""); err != nil {
 		return nil, err
 	}
 	return t, nil
-}
-
-func trainNew(t *Trainer) (*train.Loop, error) {
-	return train.New(t.task, t.opt, t.options())
 }
 
 func newTrainer(m *Model, trainE, dev Encoded, cfg TrainConfig) (*Trainer, error) {
@@ -230,55 +224,24 @@ func newTrainer(m *Model, trainE, dev Encoded, cfg TrainConfig) (*Trainer, error
 	return t, nil
 }
 
-// options maps the configuration to the loop's options.
-func (t *Trainer) options() train.Options {
+// options checks the configuration (which a caller may change between
+// runs) and maps it to the loop's options.
+func (t *Trainer) options() (train.Options, error) {
+	t.Config = t.Config.withDefaults()
+	if err := t.Config.validate(); err != nil {
+		return train.Options{}, err
+	}
 	c := &t.Config
 	return train.Options{Epochs: c.Epochs, Steps: c.MaxSteps, Patience: c.Patience, Clip: max(0, c.Clip),
-		DecayFactor: c.LRDecay, Dir: t.Dir, Overwrite: t.Overwrite,
-		Meta: map[string]string{"format": "pt", "model": "recurrent-seq2seq"},
+		DecayFactor: c.LRDecay,
+		Meta:        map[string]string{"format": "pt", "model": "recurrent-seq2seq"},
 		Data: []train.Fingerprint{
 			train.FingerprintSeqs("train_source", t.task.train.Src, nil), train.FingerprintSeqs("train_target", t.task.train.Tgt, nil),
-			train.FingerprintSeqs("dev_source", t.task.dev.Src, nil), train.FingerprintSeqs("dev_target", t.task.dev.Tgt, nil)}}
+			train.FingerprintSeqs("dev_source", t.task.dev.Src, nil), train.FingerprintSeqs("dev_target", t.task.dev.Tgt, nil)}}, nil
 }
-
-// Pos returns the training position.
-func (t *Trainer) Pos() Position { return t.loop.Pos() }
-
-// Loop returns the training loop (its Best, History, BestParams...).
-func (t *Trainer) Loop() *train.Loop { return t.loop }
 
 // Batches returns the number of batches per epoch.
 func (t *Trainer) Batches() int { return (len(t.task.lengths) + t.Config.Batch - 1) / t.Config.Batch }
-
-// Run trains until the epochs or Steps are done, or with Patience dev
-// stops improving, or the loss diverges, or ctx is cancelled, with the
-// loop's rules (see package train): cancellation saves a checkpoint (when
-// Dir is set) at the exact position reached and returns ctx's error. With
-// dev data the best evaluation's parameters (highest greedy exact match,
-// then lowest dev loss) are kept as the checkpoint's model, and the model
-// holds them when Run returns without error (the checkpoint's
-// last.safetensors the latest). progress, which may be nil, receives the
-// loop's events.
-func (t *Trainer) Run(ctx context.Context, progress func(train.Event)) (train.Result, error) {
-	t.Config = t.Config.withDefaults()
-	if err := t.Config.validate(); err != nil {
-		return train.Result{}, err
-	}
-	o := t.options()
-	o.Progress = progress
-	t.loop.Options = o
-	res, err := t.loop.Run(ctx)
-	if err == nil {
-		t.loop.RestoreBest()
-	}
-	return res, err
-}
-
-// Save writes a complete training checkpoint to dir (see train.Loop.Save):
-// the model files with the best evaluation's parameters in
-// model.safetensors, the latest in last.safetensors, the optimizer state
-// and state.json, so that Resume continues exactly.
-func (t *Trainer) Save(dir string) error { return t.loop.Save(dir) }
 
 // EvalOptions configure Evaluate.
 //
