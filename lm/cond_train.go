@@ -72,14 +72,12 @@ const CondTrainFile = "cond_train.json"
 type CondTrainer struct {
 	Model  *CondModel
 	Config CondTrainConfig
-	// Dir, if not empty, is the checkpoint directory written during Run.
-	Dir string
-	// Overwrite lets a new trainer replace a checkpoint in Dir.
-	Overwrite bool
+	// Runner holds the loop and the checkpoint directory (Dir, Overwrite)
+	// and gives Run, Save, Pos and Loop.
+	train.Runner
 
 	task *condTask
 	opt  optim.Optimizer
-	loop *train.Loop
 }
 
 // condTask is the conditional model's train.Task.
@@ -151,13 +149,11 @@ func NewCondTrainer(m *CondModel, train, valid CondData, cfg CondTrainConfig) (*
 	if err != nil {
 		return nil, err
 	}
-	if t.loop, err = condLoopNew(t); err != nil {
+	if err := t.Start(t.task, t.opt, t.options, ""); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
-
-func condLoopNew(t *CondTrainer) (*train.Loop, error) { return train.New(t.task, t.opt, t.options()) }
 
 func newCondTrainer(m *CondModel, trainD, valid CondData, cfg CondTrainConfig) (*CondTrainer, error) {
 	if cfg.Optimizer == "" {
@@ -184,53 +180,24 @@ func newCondTrainer(m *CondModel, trainD, valid CondData, cfg CondTrainConfig) (
 	return t, nil
 }
 
-func (t *CondTrainer) options() train.Options {
+func (t *CondTrainer) options() (train.Options, error) {
+	if t.Config.Optimizer == "" {
+		t.Config.Optimizer = "adam"
+	}
+	if err := t.Config.validate(); err != nil {
+		return train.Options{}, err
+	}
 	c := &t.Config
-	return train.Options{Epochs: c.Epochs, Steps: c.MaxSteps, Clip: c.Clip, Dir: t.Dir, Overwrite: t.Overwrite,
+	return train.Options{Epochs: c.Epochs, Steps: c.MaxSteps, Clip: c.Clip,
 		Meta: map[string]string{"format": "pt", "model": "recurrent-lm-conditional"},
 		Data: []train.Fingerprint{train.FingerprintSeqs("train", t.task.train.Sents, t.task.train.Labels),
-			train.FingerprintSeqs("valid", t.task.valid.Sents, t.task.valid.Labels)}}
+			train.FingerprintSeqs("valid", t.task.valid.Sents, t.task.valid.Labels)}}, nil
 }
-
-// Pos returns the training position.
-func (t *CondTrainer) Pos() Position { return t.loop.Pos() }
-
-// Loop returns the training loop (its Best, History, BestParams...).
-func (t *CondTrainer) Loop() *train.Loop { return t.loop }
 
 // Batches returns the number of batches per epoch.
 func (t *CondTrainer) Batches() int {
 	return (len(t.task.lengths) + t.Config.Batch - 1) / t.Config.Batch
 }
-
-// Run trains until the epochs or Steps are done, the loss diverges or ctx
-// is cancelled, with the loop's rules (see package train): cancellation
-// saves a checkpoint (when Dir is set) at the exact position reached and
-// returns ctx's error. When Run returns without error the model holds the
-// best validation's parameters (the checkpoint's last.safetensors the
-// latest). progress, which may be nil, receives the loop's events.
-func (t *CondTrainer) Run(ctx context.Context, progress func(train.Event)) (train.Result, error) {
-	if t.Config.Optimizer == "" {
-		t.Config.Optimizer = "adam"
-	}
-	if err := t.Config.validate(); err != nil {
-		return train.Result{}, err
-	}
-	o := t.options()
-	o.Progress = progress
-	t.loop.Options = o
-	res, err := t.loop.Run(ctx)
-	if err == nil {
-		t.loop.RestoreBest()
-	}
-	return res, err
-}
-
-// Save writes a complete training checkpoint to dir (see train.Loop.Save):
-// the model files (LoadCond reads them) with the best validation's
-// parameters, the latest (last.safetensors), the optimizer state, the
-// training configuration and state.json.
-func (t *CondTrainer) Save(dir string) error { return t.loop.Save(dir) }
 
 // ResumeCond reopens a checkpoint written by a CondTrainer for the same
 // training and validation data (checked by fingerprint) and returns a
@@ -256,8 +223,7 @@ func ResumeCond(dir string, trainD, valid CondData) (*CondTrainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.Dir = dir
-	if t.loop, err = train.Resume(dir, t.task, t.opt, t.options()); err != nil {
+	if err := t.Start(t.task, t.opt, t.options, dir); err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
 	return t, nil
