@@ -140,43 +140,28 @@ func SoftmaxCrossEntropy(dLogits, logits []float32, n, v int, targets []int32, o
 // It returns the reduced loss and the number of elements counted; dLogits,
 // if non-nil, receives (sigmoid(x) - y) times the reduction's scale.
 func BCEWithLogits(dLogits, logits []float32, n, k int, targets []float32, opt LossOptions) (float64, int, error) {
-	const what = "BCEWithLogits"
-	if err := checkLossShapes(what, dLogits, logits, n, k, len(targets), n*k); err != nil {
-		return 0, 0, err
-	}
-	if err := opt.check(what, n); err != nil {
-		return 0, 0, err
-	}
-	count := countRows(&opt, n) * k
-	scale := opt.scale(count)
-	var sum float64
-	for i := 0; i < n; i++ {
-		if !opt.counts(i) {
-			if dLogits != nil {
-				clear(dLogits[i*k : (i+1)*k])
-			}
-			continue
-		}
-		for j := i * k; j < (i+1)*k; j++ {
-			x, y := float64(logits[j]), float64(targets[j])
-			sum += math.Max(x, 0) - x*y + math.Log1p(math.Exp(-math.Abs(x)))
-			if dLogits != nil {
-				dLogits[j] = float32((1/(1+math.Exp(-x)) - y) * scale)
-			}
-		}
-	}
-	if opt.Reduction == ReduceMean && count > 0 {
-		sum /= float64(count)
-	}
-	return sum, count, nil
+	return elementLoss("BCEWithLogits", dLogits, logits, n, k, targets, opt, func(x, y float64) (float64, float64) {
+		return math.Max(x, 0) - x*y + math.Log1p(math.Exp(-math.Abs(x))), 1/(1+math.Exp(-x)) - y
+	})
 }
 
 // MSE computes the squared error (pred - target)^2 over [n, k], masked by
 // rows and reduced like BCEWithLogits. dPred, if non-nil, receives
 // 2*(pred - target) times the reduction's scale.
 func MSE(dPred, pred []float32, n, k int, targets []float32, opt LossOptions) (float64, int, error) {
-	const what = "MSE"
-	if err := checkLossShapes(what, dPred, pred, n, k, len(targets), n*k); err != nil {
+	return elementLoss("MSE", dPred, pred, n, k, targets, opt, func(x, y float64) (float64, float64) {
+		d := x - y
+		return d * d, 2 * d
+	})
+}
+
+// elementLoss is an element-wise loss over x and targets, both [n, k]:
+// f gives the loss of one element and its derivative in x. Masked rows
+// (all k of their elements) are skipped, the mean divides by counted
+// elements, and dx, if non-nil, receives the derivatives times the
+// reduction's scale (zero on masked rows).
+func elementLoss(what string, dx, x []float32, n, k int, targets []float32, opt LossOptions, f func(x, y float64) (loss, grad float64)) (float64, int, error) {
+	if err := checkLossShapes(what, dx, x, n, k, len(targets), n*k); err != nil {
 		return 0, 0, err
 	}
 	if err := opt.check(what, n); err != nil {
@@ -187,16 +172,16 @@ func MSE(dPred, pred []float32, n, k int, targets []float32, opt LossOptions) (f
 	var sum float64
 	for i := 0; i < n; i++ {
 		if !opt.counts(i) {
-			if dPred != nil {
-				clear(dPred[i*k : (i+1)*k])
+			if dx != nil {
+				clear(dx[i*k : (i+1)*k])
 			}
 			continue
 		}
 		for j := i * k; j < (i+1)*k; j++ {
-			d := float64(pred[j]) - float64(targets[j])
-			sum += d * d
-			if dPred != nil {
-				dPred[j] = float32(2 * d * scale)
+			l, g := f(float64(x[j]), float64(targets[j]))
+			sum += l
+			if dx != nil {
+				dx[j] = float32(g * scale)
 			}
 		}
 	}
