@@ -71,6 +71,37 @@ func SavePlot(path, title string, labels []string, xy [][2]float64, width, heigh
 	})
 }
 
+// PlotSummary is the report of PlotWords.
+type PlotSummary struct {
+	Ignored []string `json:"ignored"` // the unknown words, left out
+	Out     string   `json:"out"`
+	Words   []string `json:"words"` // the words plotted
+}
+
+// PlotWords draws words on the first two principal components of their
+// vectors (see Project2D and WritePlot) and writes the image to path
+// through out ("-": a PNG on its standard output; else the extension picks
+// the format, see PlotFormat). Width and height are in centimetres.
+func (x *Index) PlotWords(out rtext.Stdio, path, title string, words []string, width, height float64) (*PlotSummary, error) {
+	known, xy, missing, err := x.Project2D(words)
+	if err != nil {
+		return nil, err
+	}
+	err = out.WriteFile(path, func(w io.Writer) error {
+		return WritePlot(w, PlotFormat(path), title, known, xy, width, height)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &PlotSummary{Ignored: append([]string{}, missing...), Out: path, Words: known}, nil
+}
+
+// WriteText writes where the plot went and how many words it shows.
+func (s *PlotSummary) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "wrote %s (%d words)\n", s.Out, len(s.Words))
+	return err
+}
+
 // PlotFormat returns the image format for path, its extension without the
 // dot ("png" for "-", standard output).
 func PlotFormat(path string) string {
