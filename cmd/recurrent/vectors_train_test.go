@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/vectors"
+	"github.com/recurrent-go/recurrent/vectors/trainer"
 )
 
 func TestVectorsTrainCLI(t *testing.T) {
@@ -32,7 +33,7 @@ func TestVectorsTrainCLI(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", method, err)
 		}
-		var sum trainSummary
+		var sum trainer.Summary
 		if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 			t.Fatalf("%s: bad JSON %q: %v", method, stdout, err)
 		}
