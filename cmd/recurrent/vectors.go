@@ -77,9 +77,10 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// newVecQueryCmd completes c, a query of the --vectors: run gets them
-// indexed and whether --json (described by jsonUsage) is set.
-func newVecQueryCmd(c *cobra.Command, jsonUsage string, run func(cmd *cobra.Command, x *vectors.Index, args []string, asJSON bool) error) *cobra.Command {
+// newVecQueryCmd completes c, a query of the --vectors: run answers it
+// with the result to print with --json (described by jsonUsage; indented or
+// on one line) and the text to print without.
+func newVecQueryCmd(c *cobra.Command, jsonUsage string, indent bool, run func(cmd *cobra.Command, x *vectors.Index, args []string) (res any, text string, err error)) *cobra.Command {
 	var src vecSource
 	var asJSON bool
 	c.RunE = func(cmd *cobra.Command, args []string) error {
@@ -87,23 +88,38 @@ func newVecQueryCmd(c *cobra.Command, jsonUsage string, run func(cmd *cobra.Comm
 		if err != nil {
 			return err
 		}
-		return run(cmd, x, args, asJSON)
+		res, text, err := run(cmd, x, args)
+		switch {
+		case err != nil:
+			return err
+		case !asJSON:
+			_, err = io.WriteString(cmd.OutOrStdout(), text)
+			return err
+		}
+		enc := json.NewEncoder(cmd.OutOrStdout())
+		if indent {
+			enc.SetIndent("", "  ")
+		}
+		return enc.Encode(res)
 	}
 	src.register(c)
 	c.Flags().BoolVar(&asJSON, "json", false, jsonUsage)
 	return c
 }
 
-// printNeighbors writes the results of a query as "word<TAB>score" lines or
-// JSON.
-func printNeighbors(w io.Writer, ns []vectors.Neighbor, err error, asJSON bool) error {
-	switch {
-	case err != nil:
-		return err
-	case asJSON:
-		return json.NewEncoder(w).Encode(ns)
-	}
-	return vectors.WriteNeighbors(w, ns)
+// newVecNeighborsCmd completes c, a query answered by the --top best words
+// (default k) among the first --restrict.
+func newVecNeighborsCmd(c *cobra.Command, k int, query func(x *vectors.Index, args []string, k, restrict int) ([]vectors.Neighbor, error)) *cobra.Command {
+	var top, restrict int
+	cmd := newVecQueryCmd(c, `print [{"word", "score"}] as JSON`, false, func(_ *cobra.Command, x *vectors.Index, args []string) (any, string, error) {
+		ns, err := query(x, args, top, restrict)
+		var text strings.Builder
+		_ = vectors.WriteNeighbors(&text, ns)
+		return ns, text.String(), err
+	})
+	cmd.Flags().IntVarP(&top, "top", "k", k, "number of results")
+	cmd.Flags().IntVar(&restrict, "restrict", 0, "search only the first N (most frequent) words; 0 = all")
+	return cmd
 }
 
 // noteIgnored reports the words a query left out, on standard error.
@@ -114,27 +130,22 @@ func noteIgnored(cmd *cobra.Command, missing []string) {
 }
 
 func newVecSimilarCmd() *cobra.Command {
-	var k, restrict int
 	var negative []string
-	cmd := newVecQueryCmd(&cobra.Command{
+	cmd := newVecNeighborsCmd(&cobra.Command{
 		Use:   "similar --vectors FILE WORD... [--negative WORD...]",
 		Short: "Nearest words by cosine to the mean of the given words (minus --negative ones)",
 		Args:  cobra.MinimumNArgs(1),
-	}, `print [{"word", "score"}] as JSON`, func(cmd *cobra.Command, x *vectors.Index, args []string, asJSON bool) error {
-		ns, err := x.MostSimilar(args, negative, k, restrict)
-		return printNeighbors(cmd.OutOrStdout(), ns, err, asJSON)
+	}, 10, func(x *vectors.Index, args []string, k, restrict int) ([]vectors.Neighbor, error) {
+		return x.MostSimilar(args, negative, k, restrict)
 	})
-	cmd.Flags().IntVarP(&k, "top", "k", 10, "number of results")
-	cmd.Flags().IntVar(&restrict, "restrict", 0, "search only the first N (most frequent) words; 0 = all")
 	cmd.Flags().StringSliceVar(&negative, "negative", nil, "words to subtract")
 	return cmd
 }
 
 func newVecAnalogyCmd() *cobra.Command {
-	var k, restrict int
 	var method string
 	var m vectors.Method
-	cmd := newVecQueryCmd(&cobra.Command{
+	cmd := newVecNeighborsCmd(&cobra.Command{
 		Use:   "analogy --vectors FILE A B C",
 		Short: "Answer A is to B as C is to ? (3CosAdd or 3CosMul)",
 		Args:  cobra.ExactArgs(3),
@@ -142,12 +153,9 @@ func newVecAnalogyCmd() *cobra.Command {
 			m, err = vectors.ParseMethod(method)
 			return err
 		},
-	}, `print [{"word", "score"}] as JSON`, func(cmd *cobra.Command, x *vectors.Index, args []string, asJSON bool) error {
-		ns, err := x.Analogy(args[0], args[1], args[2], m, k, restrict)
-		return printNeighbors(cmd.OutOrStdout(), ns, err, asJSON)
+	}, 5, func(x *vectors.Index, args []string, k, restrict int) ([]vectors.Neighbor, error) {
+		return x.Analogy(args[0], args[1], args[2], m, k, restrict)
 	})
-	cmd.Flags().IntVarP(&k, "top", "k", 5, "number of results")
-	cmd.Flags().IntVar(&restrict, "restrict", 0, "search only the first N (most frequent) words; 0 = all")
 	cmd.Flags().StringVar(&method, "method", "3cosadd", "3cosadd or 3cosmul")
 	return cmd
 }
@@ -157,16 +165,9 @@ func newVecSimilarityCmd() *cobra.Command {
 		Use:   "similarity --vectors FILE WORD1 WORD2",
 		Short: "Cosine similarity of two words",
 		Args:  cobra.ExactArgs(2),
-	}, `print {"word1", "word2", "similarity"} as JSON`, func(cmd *cobra.Command, x *vectors.Index, args []string, asJSON bool) error {
+	}, `print {"word1", "word2", "similarity"} as JSON`, true, func(_ *cobra.Command, x *vectors.Index, args []string) (any, string, error) {
 		s, err := x.Similarity(args[0], args[1])
-		switch {
-		case err != nil:
-			return err
-		case asJSON:
-			return printJSON(cmd.OutOrStdout(), map[string]any{"word1": args[0], "word2": args[1], "similarity": s})
-		}
-		_, err = fmt.Fprintf(cmd.OutOrStdout(), "%.6f\n", s)
-		return err
+		return map[string]any{"word1": args[0], "word2": args[1], "similarity": s}, fmt.Sprintf("%.6f\n", s), err
 	})
 }
 
@@ -175,17 +176,12 @@ func newVecDoesntMatchCmd() *cobra.Command {
 		Use:   "doesnt-match --vectors FILE WORD...",
 		Short: "The word farthest from the mean of the others",
 		Args:  cobra.MinimumNArgs(2),
-	}, `print {"word", "ignored"} as JSON`, func(cmd *cobra.Command, x *vectors.Index, args []string, asJSON bool) error {
+	}, `print {"word", "ignored"} as JSON`, true, func(cmd *cobra.Command, x *vectors.Index, args []string) (any, string, error) {
 		odd, missing, err := x.DoesntMatch(args)
-		if err != nil {
-			return err
+		if err == nil {
+			noteIgnored(cmd, missing)
 		}
-		noteIgnored(cmd, missing)
-		if asJSON {
-			return printJSON(cmd.OutOrStdout(), map[string]any{"word": odd, "ignored": append([]string{}, missing...)})
-		}
-		_, err = fmt.Fprintln(cmd.OutOrStdout(), odd)
-		return err
+		return map[string]any{"word": odd, "ignored": append([]string{}, missing...)}, odd + "\n", err
 	})
 }
 

@@ -3,32 +3,15 @@ package trainer
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/recurrent-go/recurrent/text"
 )
 
-// corpus writes 300 lines of three topics of six words each.
-func corpus(t *testing.T) (path, content string) {
-	t.Helper()
-	var sb strings.Builder
-	for i := range 300 {
-		for k := range 8 {
-			fmt.Fprintf(&sb, "t%dw%d ", i%3, (i+k)%6)
-		}
-		sb.WriteString("\n")
-	}
-	path = filepath.Join(t.TempDir(), "corpus.txt")
-	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path, sb.String()
-}
+// topics is a corpus of 300 lines that cycle through three topics of six
+// words each: line i holds the words t{i%3}w{(i+k)%6} for k = 0..7.
+const topics = "testdata/topics.txt"
 
 func small(method string, corpus ...string) Options {
 	return Options{Method: method, Corpus: corpus, Dim: 8, Window: 3, MinCount: 1, Epochs: 2, Threads: 1, Seed: 1, Negative: 5}
@@ -37,10 +20,9 @@ func small(method string, corpus ...string) Options {
 // TestTrain trains every method and checks the vectors, the summary and
 // the progress events.
 func TestTrain(t *testing.T) {
-	path, _ := corpus(t)
 	for _, method := range []string{"skipgram", "cbow", "glove"} {
 		var events []Progress
-		v, sum, err := Train(context.Background(), small(method, path), func(p Progress) { events = append(events, p) })
+		v, sum, err := Train(context.Background(), small(method, topics), func(p Progress) { events = append(events, p) })
 		if err != nil {
 			t.Fatalf("%s: %v", method, err)
 		}
@@ -59,7 +41,7 @@ func TestTrain(t *testing.T) {
 			t.Errorf("%s: event text %q, want prefix %q", method, last.String(), want)
 		}
 		sum.Out = "v.txt"
-		var buf bytes.Buffer
+		var buf strings.Builder
 		if err := sum.WriteText(&buf); err != nil || !strings.HasPrefix(buf.String(), method+": 2400 words, vocabulary 18, ") || !strings.HasSuffix(buf.String(), " -> v.txt\n") {
 			t.Errorf("%s: text %q", method, buf.String())
 		}
@@ -73,16 +55,19 @@ func TestTrain(t *testing.T) {
 // the same file (one thread: deterministic), and its temporary copy is
 // removed.
 func TestTrainStdin(t *testing.T) {
-	path, content := corpus(t)
+	content, err := os.ReadFile(topics)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	for _, method := range []string{"skipgram", "glove"} {
-		want, _, err := Train(context.Background(), small(method, path), nil)
+		want, _, err := Train(context.Background(), small(method, topics), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		opt := small(method, "-")
-		opt.Stdin = strings.NewReader(content)
+		opt.Stdin = bytes.NewReader(content)
 		got, sum, err := Train(context.Background(), opt, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -94,39 +79,33 @@ func TestTrainStdin(t *testing.T) {
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
 	}
-	opt := small("skipgram", "-", path, "-")
-	opt.Stdin = strings.NewReader(content)
+	opt := small("skipgram", "-", topics, "-")
+	opt.Stdin = bytes.NewReader(content)
 	if _, _, err := Train(context.Background(), opt, nil); err == nil || !strings.Contains(err.Error(), "more than once") {
 		t.Errorf("standard input twice: %v", err)
 	}
 }
 
-// TestTrainErrors: bad options fail before any work, naming what is wrong.
+// TestTrainErrors: a vocabulary file replaces counting; bad options fail
+// before any work.
 func TestTrainErrors(t *testing.T) {
-	path, _ := corpus(t)
-	dir := t.TempDir()
-	voc := filepath.Join(dir, "vocab.json")
-	v, err := text.NewVocab([]string{"t0w1", "t1w2"}, []int64{9, 8}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := text.SaveVocab(voc, v); err != nil {
-		t.Fatal(err)
-	}
-	withVocab := small("skipgram", path)
-	withVocab.Vocab = voc
-	got, _, err := Train(context.Background(), withVocab, nil)
-	if err != nil || !slices.Equal(got.Words, []string{"t0w1", "t1w2"}) {
-		t.Errorf("with a vocabulary file: %v, %v", got, err)
+	const voc = "testdata/topics-vocab.json" // recurrent vectors vocab --min-count 1 --max-vocab 3
+	for _, method := range []string{"skipgram", "glove"} {
+		opt := small(method, topics)
+		opt.Vocab = voc
+		got, _, err := Train(context.Background(), opt, nil)
+		if err != nil || !slices.Equal(got.Words, []string{"t0w0", "t0w1", "t0w3"}) {
+			t.Errorf("%s with a vocabulary file: %v, %v", method, got, err)
+		}
 	}
 	cooc := small("skipgram")
-	cooc.Cooccur, cooc.Vocab = []string{dir}, voc
+	cooc.Cooccur, cooc.Vocab = []string{"testdata"}, voc
 	for name, opt := range map[string]Options{
-		"unknown method":     small("nope", path),
-		"missing corpus":     small("cbow", filepath.Join(dir, "missing.txt")),
+		"unknown method":     small("nope", topics),
+		"missing corpus":     small("cbow", "testdata/missing.txt"),
 		"no corpus":          small("cbow"),
 		"cooccur not glove":  cooc,
-		"missing vocabulary": {Method: "glove", Corpus: []string{path}, Vocab: filepath.Join(dir, "none.json")},
+		"missing vocabulary": {Method: "glove", Corpus: []string{topics}, Vocab: "testdata/none.json"},
 	} {
 		if _, _, err := Train(context.Background(), opt, nil); err == nil {
 			t.Errorf("%s: no error", name)
@@ -134,7 +113,7 @@ func TestTrainErrors(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, _, err := Train(ctx, small("glove", path), nil); err == nil {
+	if _, _, err := Train(ctx, small("glove", topics), nil); err == nil {
 		t.Error("cancelled training succeeded")
 	}
 }
