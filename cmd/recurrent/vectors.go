@@ -196,10 +196,34 @@ func printReport(w io.Writer, asJSON bool, r textReport) error {
 	return r.WriteText(w)
 }
 
+// vecJob is what eval and debias share: the input vectors, --json,
+// --quiet and the analogy progress.
+type vecJob struct {
+	src           vecSource
+	asJSON, quiet bool
+}
+
+func (j *vecJob) register(cmd *cobra.Command) {
+	j.src.register(cmd)
+	cmd.Flags().BoolVar(&j.asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&j.quiet, "quiet", false, "no progress on standard error")
+}
+
+// run runs job, showing the analogy progress it reports through the
+// function it gets, and prints job's report to w.
+func (j *vecJob) run(cmd *cobra.Command, w io.Writer, job func(progress func(vectors.EvalProgress)) (textReport, error)) error {
+	bar := newProgress(cmd.ErrOrStderr(), j.quiet)
+	rep, err := job(func(p vectors.EvalProgress) { bar.update(p.Stage, int64(p.Done), int64(p.Total), p.Stage) })
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	return printReport(w, j.asJSON, rep)
+}
+
 func newVecEvalCmd() *cobra.Command {
-	var src vecSource
+	var j vecJob
 	var e vectors.Evaluation
-	var asJSON, quiet bool
 	cmd := &cobra.Command{
 		Use:   "eval --vectors FILE [--analogy FILE] [--restrict N] [--similarity FILE]... [--json]",
 		Short: "Analogy accuracy and word-similarity correlations, counted like gensim 4",
@@ -216,17 +240,13 @@ defaults to gensim's 300,000.
 Similarity files hold "word1 word2 score" lines (tab or space separated, '#' comments).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			bar := newProgress(cmd.ErrOrStderr(), quiet)
-			e.Progress = func(p vectors.EvalProgress) { bar.update(p.Stage, int64(p.Done), int64(p.Total), p.Stage) }
-			rep, err := vectors.Evaluate(cmd.Context(), stdio(cmd), src.Source, e)
-			bar.finish()
-			if err != nil {
-				return err
-			}
-			return printReport(cmd.OutOrStdout(), asJSON, rep)
+			return j.run(cmd, cmd.OutOrStdout(), func(progress func(vectors.EvalProgress)) (textReport, error) {
+				e.Progress = progress
+				return vectors.Evaluate(cmd.Context(), stdio(cmd), j.src.Source, e)
+			})
 		},
 	}
-	src.register(cmd)
+	j.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&e.Analogies, "analogy", "", `analogy file ("-" standard input; default: built-in Google set)`)
 	fl.BoolVar(&e.NoAnalogies, "no-analogy", false, "skip the analogy evaluation")
@@ -236,16 +256,13 @@ Similarity files hold "word1 word2 score" lines (tab or space separated, '#' com
 	fl.StringVar(&e.Method, "method", "3cosadd", "analogy method: 3cosadd (gensim) or 3cosmul")
 	fl.BoolVar(&e.CaseSensitive, "case-sensitive", false, "match words exactly instead of upper-cased")
 	fl.BoolVar(&e.Dummy4Unknown, "dummy4unknown", false, "count OOV analogies as wrong and OOV pairs as similarity 0")
-	fl.BoolVar(&asJSON, "json", false, "print JSON")
-	fl.BoolVar(&quiet, "quiet", false, "no progress on standard error")
 	return cmd
 }
 
 func newVecDebiasCmd() *cobra.Command {
-	var src vecSource
+	var j vecJob
 	var out vecOutput
 	var job vectors.DebiasJob
-	var asJSON, quiet bool
 	cmd := &cobra.Command{
 		Use:   "debias --vectors FILE --out FILE [--lists DIR] [--json]",
 		Short: "Hard-debias word vectors (Bolukbasi et al. 2016) and report direct bias and analogy accuracy",
@@ -263,17 +280,13 @@ go to standard output and the report to standard error.`,
 			if dir := filepath.Dir(out.path); out.path != "-" && !isDir(dir) {
 				return fmt.Errorf("--out %s: directory %s does not exist", out.path, dir)
 			}
-			bar := newProgress(cmd.ErrOrStderr(), quiet)
-			job.Out, job.Progress = out.path, func(p vectors.EvalProgress) { bar.update(p.Stage, int64(p.Done), int64(p.Total), p.Stage) }
-			rep, err := vectors.DebiasFiles(cmd.Context(), stdio(cmd), src.Source, job)
-			bar.finish()
-			if err != nil {
-				return err
-			}
-			return printReport(reportTo(cmd, out.path), asJSON, rep)
+			return j.run(cmd, reportTo(cmd, out.path), func(progress func(vectors.EvalProgress)) (textReport, error) {
+				job.Out, job.Progress = out.path, progress
+				return vectors.DebiasFiles(cmd.Context(), stdio(cmd), j.src.Source, job)
+			})
 		},
 	}
-	src.register(cmd)
+	j.register(cmd)
 	out.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&job.Lists, "lists", "", "directory with definitional_pairs.json, equalize_pairs.json, gender_specific_full.json, professions.json (default: built-in)")
@@ -282,8 +295,6 @@ go to standard output and the report to standard error.`,
 	fl.StringVar(&job.Analogies, "analogy", "", "analogy file for the before/after accuracy (default: built-in Google set)")
 	fl.BoolVar(&job.NoAnalogies, "no-analogy", false, "skip the analogy evaluation")
 	fl.IntVar(&job.EvalRestrict, "eval-restrict", 30000, "analogy evaluation on the first N words")
-	fl.BoolVar(&asJSON, "json", false, "print JSON")
-	fl.BoolVar(&quiet, "quiet", false, "no progress on standard error")
 	return cmd
 }
 
