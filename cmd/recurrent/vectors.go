@@ -51,19 +51,25 @@ func (s *vecSource) index(cmd *cobra.Command) (*vectors.Index, error) {
 }
 
 // vecOutput is the --out/--out-format flag pair of the commands that write
-// vectors; --to is the deprecated spelling of --out-format.
+// vectors (train, convert, debias, classify export-vectors).
 type vecOutput struct {
 	path, format string
 }
 
 func (o *vecOutput) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&o.path, "out", "", `output vector file (.gz to compress; "-" standard output)`)
-	cmd.Flags().StringVar(&o.format, "out-format", "", "output format: word2vec, word2vec-bin or glove (default: from the --out name: .bin binary, 'glove' in the name GloVe, else word2vec text)")
+	cmd.Flags().StringVar(&o.path, "out", "", `output vector file (.gz to compress; "-" standard output, the report then goes to standard error)`)
+	cmd.Flags().StringVar(&o.format, "out-format", "auto", "output format: word2vec (text), word2vec-bin or glove (auto: from the --out name: .bin binary, 'glove' in the name GloVe, else word2vec text)")
 	_ = cmd.MarkFlagRequired("out")
 }
 
 // resolve returns the output format, checking it before any work is done.
-func (o *vecOutput) resolve() (vectors.Format, error) { return vectors.OutputFormat(o.path, o.format) }
+func (o *vecOutput) resolve() (vectors.Format, error) {
+	f, err := vectors.OutputFormat(o.path, o.format)
+	if err != nil {
+		return f, fmt.Errorf("--out-format: %w", err)
+	}
+	return f, nil
+}
 
 // save writes v to the output (atomically, or to standard output for "-").
 func (o *vecOutput) save(cmd *cobra.Command, v *vectors.Vectors, f vectors.Format) error {

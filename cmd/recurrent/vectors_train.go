@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
@@ -12,14 +11,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
-	"github.com/recurrent-go/recurrent/vectors"
 	"github.com/recurrent-go/recurrent/vectors/trainer"
 )
 
 func init() {
 	opt := trainer.Options{}
-	var out, format, cpuProf string
+	var out vecOutput
+	var cpuProf string
 	var asJSON, quiet bool
 	cmd := &cobra.Command{
 		Use:   "train --corpus FILE... --out FILE",
@@ -30,9 +30,9 @@ sentence per line. Methods: skipgram and cbow (word2vec, with negative
 sampling and/or hierarchical softmax) and glove.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := vectors.OutputFormat(out, format)
+			f, err := out.resolve()
 			if err != nil {
-				return fmt.Errorf("--out-format: %w", err)
+				return err
 			}
 			if len(opt.Cooccur) > 0 && (opt.Method != "glove" || opt.Vocab == "" || len(opt.Corpus) > 0) {
 				return errors.New("--cooccur trains glove from counted co-occurrences: it needs --method glove and --vocab, and no --corpus")
@@ -52,29 +52,25 @@ sampling and/or hierarchical softmax) and glove.`,
 				// peak RSS. The heap holds few pointers, so collections are cheap.
 				defer debug.SetGCPercent(debug.SetGCPercent(20))
 			}
-			if opt.Threads, err = threadsFlag(cmd); err != nil {
-				return err
-			}
-			opt.Stdin = cmd.InOrStdin()
+			opt.Threads, opt.Stdin = tensor.Threads(), cmd.InOrStdin()
 			bar := newProgress(cmd.ErrOrStderr(), asJSON || quiet)
 			v, sum, err := trainer.Train(cmd.Context(), opt, func(p trainer.Progress) { bar.update(p.Stage, p.Done, p.Total, p.String()) })
 			bar.finish()
 			if err != nil {
 				return err
 			}
-			if err := stdio(cmd).WriteFile(out, func(w io.Writer) error { return vectors.Write(w, v, f) }); err != nil {
+			if err := out.save(cmd, v, f); err != nil {
 				return err
 			}
-			if sum.Out = out; asJSON {
-				return json.NewEncoder(reportTo(cmd, out)).Encode(sum)
+			if sum.Out = out.path; asJSON {
+				return json.NewEncoder(reportTo(cmd, out.path)).Encode(sum)
 			}
-			return sum.WriteText(reportTo(cmd, out))
+			return sum.WriteText(reportTo(cmd, out.path))
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opt.Method, "method", "skipgram", "skipgram, cbow or glove")
 	fl.StringSliceVar(&opt.Corpus, "corpus", nil, `corpus files, plain or .gz (repeat or comma-separate; "-" standard input)`)
-	fl.StringVar(&out, "out", "", `output vector file (.gz to compress; "-" standard output, the summary then goes to standard error)`)
 	fl.IntVar(&opt.Dim, "dim", 100, "vector size")
 	fl.IntVar(&opt.Window, "window", 5, "context window (glove: 10 is usual)")
 	fl.IntVar(&opt.Negative, "negative", 5, "negative samples (0 disables)")
@@ -85,7 +81,6 @@ sampling and/or hierarchical softmax) and glove.`,
 	fl.IntVar(&opt.Epochs, "epochs", 5, "passes over the corpus (glove: iterations)")
 	fl.Float64Var(&opt.Alpha, "alpha", 0, "initial learning rate (default 0.05; word2vec.c uses 0.025 for skipgram)")
 	fl.Uint64Var(&opt.Seed, "seed", 1, "random seed")
-	fl.StringVar(&format, "out-format", "auto", "output format: word2vec (text), word2vec-bin or glove (auto: from the --out name: .bin binary, 'glove' in the name GloVe, else word2vec text)")
 	fl.BoolVar(&asJSON, "json", false, "print a JSON summary instead of text")
 	fl.BoolVar(&quiet, "quiet", false, "no progress on standard error")
 	fl.Float64Var(&opt.XMax, "x-max", 100, "glove: co-occurrence weighting cutoff")
@@ -94,7 +89,7 @@ sampling and/or hierarchical softmax) and glove.`,
 	fl.StringVar(&opt.Vocab, "vocab", "", "vocabulary file (recurrent vectors vocab, or recurrent-beam vocab) instead of counting one; --min-count is then unused")
 	fl.StringSliceVar(&opt.Cooccur, "cooccur", nil, "glove: train from co-occurrence shards (a directory of *.cooc files from recurrent-beam cooccur, or files) counted with --vocab, instead of --corpus")
 	_ = fl.MarkHidden("cpuprofile")
-	_ = cmd.MarkFlagRequired("out")
+	out.register(cmd)
 	deprecatedAliases(cmd, map[string]string{"format": "out-format"})
 	vectorsCmd.AddCommand(cmd, newVecVocabCmd())
 }
