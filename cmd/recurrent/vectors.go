@@ -14,8 +14,8 @@ import (
 	"github.com/recurrent-go/recurrent/vectors"
 )
 
-// vectorsCmd groups the word-vector subcommands (similar, analogy, eval,
-// debias, convert, plot; train registers itself from vectors_train.go).
+// vectorsCmd groups the word-vector subcommands (train and vocab are in
+// vectors_train.go).
 var vectorsCmd = &cobra.Command{
 	Use:   "vectors",
 	Short: "Query, evaluate, debias, convert and plot word vectors",
@@ -29,7 +29,7 @@ them with save_word2vec_format.`,
 func init() {
 	rootCmd.AddCommand(vectorsCmd)
 	vectorsCmd.AddCommand(newVecSimilarCmd(), newVecAnalogyCmd(), newVecSimilarityCmd(), newVecDoesntMatchCmd(),
-		newVecEvalCmd(), newVecDebiasCmd(), newVecConvertCmd(), newVecPlotCmd())
+		newVecEvalCmd(), newVecDebiasCmd(), newVecConvertCmd(), newVecPlotCmd(), newVecTrainCmd(), newVecVocabCmd())
 }
 
 // vecSource is the --vectors/--format flag pair: the input vectors.

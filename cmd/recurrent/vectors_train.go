@@ -16,11 +16,17 @@ import (
 	"github.com/recurrent-go/recurrent/vectors/trainer"
 )
 
-func init() {
-	opt := trainer.Options{}
-	var out vecOutput
-	var cpuProf string
-	var asJSON, quiet bool
+// vecTrainFlags are the flags of vectors train: the trainer's options and
+// the command's own.
+type vecTrainFlags struct {
+	opt           trainer.Options
+	out           vecOutput
+	cpuProf       string
+	asJSON, quiet bool
+}
+
+func newVecTrainCmd() *cobra.Command {
+	var f vecTrainFlags
 	cmd := &cobra.Command{
 		Use:   "train --corpus FILE... --out FILE",
 		Short: "Train word vectors (skip-gram, CBOW or GloVe) on a whitespace-tokenized corpus",
@@ -29,69 +35,74 @@ input, copied once to a temporary file), words separated by whitespace, one
 sentence per line. Methods: skipgram and cbow (word2vec, with negative
 sampling and/or hierarchical softmax) and glove.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := out.resolve()
-			if err != nil {
-				return err
-			}
-			if len(opt.Cooccur) > 0 && (opt.Method != "glove" || opt.Vocab == "" || len(opt.Corpus) > 0) {
-				return errors.New("--cooccur trains glove from counted co-occurrences: it needs --method glove and --vocab, and no --corpus")
-			} else if len(opt.Cooccur) == 0 && len(opt.Corpus) == 0 {
-				return errors.New(`required flag "corpus" not set`)
-			}
-			if cpuProf != "" {
-				stop, err := startCPUProfile(cpuProf)
-				if err != nil {
-					return err
-				}
-				defer stop()
-			}
-			if opt.Method == "glove" {
-				// The co-occurrence buffers (up to --memory) die while the training
-				// entries grow; a low GC target keeps that garbage from doubling the
-				// peak RSS. The heap holds few pointers, so collections are cheap.
-				defer debug.SetGCPercent(debug.SetGCPercent(20))
-			}
-			opt.Threads, opt.Stdin = tensor.Threads(), cmd.InOrStdin()
-			bar := newProgress(cmd.ErrOrStderr(), asJSON || quiet)
-			v, sum, err := trainer.Train(cmd.Context(), opt, func(p trainer.Progress) { bar.update(p.Stage, p.Done, p.Total, p.String()) })
-			bar.finish()
-			if err != nil {
-				return err
-			}
-			if err := out.save(cmd, v, f); err != nil {
-				return err
-			}
-			if sum.Out = out.path; asJSON {
-				return json.NewEncoder(reportTo(cmd, out.path)).Encode(sum)
-			}
-			return sum.WriteText(reportTo(cmd, out.path))
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(cmd) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opt.Method, "method", "skipgram", "skipgram, cbow or glove")
-	fl.StringSliceVar(&opt.Corpus, "corpus", nil, `corpus files, plain or .gz (repeat or comma-separate; "-" standard input)`)
-	fl.IntVar(&opt.Dim, "dim", 100, "vector size")
-	fl.IntVar(&opt.Window, "window", 5, "context window (glove: 10 is usual)")
-	fl.IntVar(&opt.Negative, "negative", 5, "negative samples (0 disables)")
-	fl.BoolVar(&opt.ShareNegatives, "share-negatives", false, "skip-gram: one set of negative samples per centre word, shared by its window (faster, Ji et al. 2016)")
-	fl.BoolVar(&opt.HS, "hs", false, "hierarchical softmax")
-	fl.IntVar(&opt.MinCount, "min-count", 5, "discard words rarer than this")
-	fl.Float64Var(&opt.Sample, "sample", 1e-3, "subsampling threshold for frequent words (0 disables)")
-	fl.IntVar(&opt.Epochs, "epochs", 5, "passes over the corpus (glove: iterations)")
-	fl.Float64Var(&opt.Alpha, "alpha", 0, "initial learning rate (default 0.05; word2vec.c uses 0.025 for skipgram)")
-	fl.Uint64Var(&opt.Seed, "seed", 1, "random seed")
-	fl.BoolVar(&asJSON, "json", false, "print a JSON summary instead of text")
-	fl.BoolVar(&quiet, "quiet", false, "no progress on standard error")
-	fl.Float64Var(&opt.XMax, "x-max", 100, "glove: co-occurrence weighting cutoff")
-	fl.Int64Var(&opt.MemoryBytes, "memory", 1<<30, "glove: co-occurrence counting memory budget in bytes")
-	fl.StringVar(&cpuProf, "cpuprofile", "", "write a CPU profile to this file")
-	fl.StringVar(&opt.Vocab, "vocab", "", "vocabulary file (recurrent vectors vocab, or recurrent-beam vocab) instead of counting one; --min-count is then unused")
-	fl.StringSliceVar(&opt.Cooccur, "cooccur", nil, "glove: train from co-occurrence shards (a directory of *.cooc files from recurrent-beam cooccur, or files) counted with --vocab, instead of --corpus")
+	fl.StringVar(&f.opt.Method, "method", "skipgram", "skipgram, cbow or glove")
+	fl.StringSliceVar(&f.opt.Corpus, "corpus", nil, `corpus files, plain or .gz (repeat or comma-separate; "-" standard input)`)
+	fl.IntVar(&f.opt.Dim, "dim", 100, "vector size")
+	fl.IntVar(&f.opt.Window, "window", 5, "context window (glove: 10 is usual)")
+	fl.IntVar(&f.opt.Negative, "negative", 5, "negative samples (0 disables)")
+	fl.BoolVar(&f.opt.ShareNegatives, "share-negatives", false, "skip-gram: one set of negative samples per centre word, shared by its window (faster, Ji et al. 2016)")
+	fl.BoolVar(&f.opt.HS, "hs", false, "hierarchical softmax")
+	fl.IntVar(&f.opt.MinCount, "min-count", 5, "discard words rarer than this")
+	fl.Float64Var(&f.opt.Sample, "sample", 1e-3, "subsampling threshold for frequent words (0 disables)")
+	fl.IntVar(&f.opt.Epochs, "epochs", 5, "passes over the corpus (glove: iterations)")
+	fl.Float64Var(&f.opt.Alpha, "alpha", 0, "initial learning rate (default 0.05; word2vec.c uses 0.025 for skipgram)")
+	fl.Uint64Var(&f.opt.Seed, "seed", 1, "random seed")
+	fl.BoolVar(&f.asJSON, "json", false, "print a JSON summary instead of text")
+	fl.BoolVar(&f.quiet, "quiet", false, "no progress on standard error")
+	fl.Float64Var(&f.opt.XMax, "x-max", 100, "glove: co-occurrence weighting cutoff")
+	fl.Int64Var(&f.opt.MemoryBytes, "memory", 1<<30, "glove: co-occurrence counting memory budget in bytes")
+	fl.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile to this file")
+	fl.StringVar(&f.opt.Vocab, "vocab", "", "vocabulary file (recurrent vectors vocab, or recurrent-beam vocab) instead of counting one; --min-count is then unused")
+	fl.StringSliceVar(&f.opt.Cooccur, "cooccur", nil, "glove: train from co-occurrence shards (a directory of *.cooc files from recurrent-beam cooccur, or files) counted with --vocab, instead of --corpus")
 	_ = fl.MarkHidden("cpuprofile")
-	out.register(cmd)
+	f.out.register(cmd)
 	deprecatedAliases(cmd, map[string]string{"format": "out-format"})
-	vectorsCmd.AddCommand(cmd, newVecVocabCmd())
+	return cmd
+}
+
+// run checks the flags, trains with the progress on standard error, writes
+// the vectors and prints the summary.
+func (f *vecTrainFlags) run(cmd *cobra.Command) error {
+	format, err := f.out.resolve()
+	if err != nil {
+		return err
+	}
+	opt := f.opt
+	if len(opt.Cooccur) > 0 && (opt.Method != "glove" || opt.Vocab == "" || len(opt.Corpus) > 0) {
+		return errors.New("--cooccur trains glove from counted co-occurrences: it needs --method glove and --vocab, and no --corpus")
+	} else if len(opt.Cooccur) == 0 && len(opt.Corpus) == 0 {
+		return errors.New(`required flag "corpus" not set`)
+	}
+	if f.cpuProf != "" {
+		stop, err := startCPUProfile(f.cpuProf)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	if opt.Method == "glove" {
+		// The co-occurrence buffers (up to --memory) die while the training
+		// entries grow; a low GC target keeps that garbage from doubling the
+		// peak RSS. The heap holds few pointers, so collections are cheap.
+		defer debug.SetGCPercent(debug.SetGCPercent(20))
+	}
+	opt.Threads, opt.Stdin = tensor.Threads(), cmd.InOrStdin()
+	bar := newProgress(cmd.ErrOrStderr(), f.asJSON || f.quiet)
+	v, sum, err := trainer.Train(cmd.Context(), opt, func(p trainer.Progress) { bar.update(p.Stage, p.Done, p.Total, p.String()) })
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	if err := f.out.save(cmd, v, format); err != nil {
+		return err
+	}
+	if sum.Out = f.out.path; f.asJSON {
+		return json.NewEncoder(reportTo(cmd, f.out.path)).Encode(sum)
+	}
+	return sum.WriteText(reportTo(cmd, f.out.path))
 }
 
 // startCPUProfile writes a CPU profile to path until stop is called.
