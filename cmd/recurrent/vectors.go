@@ -62,11 +62,15 @@ func (o *vecOutput) register(cmd *cobra.Command) {
 	_ = cmd.MarkFlagRequired("out")
 }
 
-// resolve returns the output format, checking it before any work is done.
+// resolve returns the output format, checking it and the output's
+// directory before any work is done.
 func (o *vecOutput) resolve() (vectors.Format, error) {
 	f, err := vectors.OutputFormat(o.path, o.format)
 	if err != nil {
 		return f, fmt.Errorf("--out-format: %w", err)
+	}
+	if st, err := os.Stat(filepath.Dir(o.path)); o.path != "-" && (err != nil || !st.IsDir()) {
+		return f, fmt.Errorf("--out %s: directory %s does not exist", o.path, filepath.Dir(o.path))
 	}
 	return f, nil
 }
@@ -283,9 +287,6 @@ go to standard output and the report to standard error.`,
 			if job.OutFormat, err = out.resolve(); err != nil {
 				return err
 			}
-			if dir := filepath.Dir(out.path); out.path != "-" && !isDir(dir) {
-				return fmt.Errorf("--out %s: directory %s does not exist", out.path, dir)
-			}
 			return j.run(cmd, reportTo(cmd, out.path), func(progress func(vectors.EvalProgress)) (textReport, error) {
 				job.Out, job.Progress = out.path, progress
 				return vectors.DebiasFiles(cmd.Context(), stdio(cmd), j.src.Source, job)
@@ -382,10 +383,4 @@ func newVecPlotCmd() *cobra.Command {
 	cmd.Flags().Float64Var(&height, "height", 12, "height in cm")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"out", "words", "ignored"} as JSON`)
 	return cmd
-}
-
-// isDir reports whether dir is a directory.
-func isDir(dir string) bool {
-	st, err := os.Stat(dir)
-	return err == nil && st.IsDir()
 }

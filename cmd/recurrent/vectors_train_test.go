@@ -46,6 +46,10 @@ func TestVectorsTrainCLI(t *testing.T) {
 	if _, err := runCLIIn(t, "", "vectors", "train", "--method", "nope", "--corpus", corpus, "--out", filepath.Join(dir, "x.vec")); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("unknown method: err = %v", err)
 	}
+	// A missing output directory is found before training.
+	if _, err := runCLIIn(t, "", "vectors", "train", "--corpus", corpus, "--out", filepath.Join(dir, "none", "x.vec")); err == nil || !strings.Contains(err.Error(), "--out") {
+		t.Errorf("missing output directory: err = %v", err)
+	}
 }
 
 // TestVocabFileFlags counts a vocabulary file and trains from it: GloVe and
