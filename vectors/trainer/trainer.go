@@ -115,7 +115,7 @@ func Train(ctx context.Context, opt Options, progress func(Progress)) (*vectors.
 		}
 	}
 	start := time.Now()
-	in, err := openInputs(opt)
+	in, err := openInputs(ctx, opt)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -150,10 +150,10 @@ func (in *inputs) close() {
 
 // openInputs checks the corpus files (copying standard input to a
 // temporary file) and loads the vocabulary file.
-func openInputs(opt Options) (*inputs, error) {
+func openInputs(ctx context.Context, opt Options) (*inputs, error) {
 	in := &inputs{}
 	if len(opt.Cooccur) == 0 {
-		paths, temp, err := spoolStdin(opt.Corpus, opt.Stdin)
+		paths, temp, err := spoolStdin(ctx, opt.Corpus, opt.Stdin)
 		if err != nil {
 			return nil, err
 		}
@@ -180,8 +180,9 @@ func openInputs(opt Options) (*inputs, error) {
 }
 
 // spoolStdin returns paths with "-" replaced by a temporary file holding
-// what stdin (nil: os.Stdin) reads, and that file's name.
-func spoolStdin(paths []string, stdin io.Reader) ([]string, string, error) {
+// what stdin (nil: os.Stdin) reads, and that file's name. Cancelling ctx
+// stops the copy at its next read.
+func spoolStdin(ctx context.Context, paths []string, stdin io.Reader) ([]string, string, error) {
 	out := append([]string(nil), paths...)
 	temp := ""
 	for i, p := range out {
@@ -200,7 +201,7 @@ func spoolStdin(paths []string, stdin io.Reader) ([]string, string, error) {
 			return nil, "", fmt.Errorf("corpus: copying standard input: %w", err)
 		}
 		temp, out[i] = f.Name(), f.Name()
-		_, err = io.Copy(f, stdin)
+		_, err = io.Copy(f, ctxReader{ctx, stdin})
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -263,4 +264,17 @@ func trainWord2Vec(ctx context.Context, opt Options, method word2vec.Method, in 
 	}
 	sum.Words, sum.VocabSize, sum.Loss = m.Vocab.Tokens, m.Vocab.Len(), m.Loss
 	return m.Vectors(), nil
+}
+
+// ctxReader reads from r until ctx is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

@@ -3,6 +3,7 @@ package trainer
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"slices"
 	"strings"
@@ -115,5 +116,10 @@ func TestTrainErrors(t *testing.T) {
 	cancel()
 	if _, _, err := Train(ctx, small("glove", topics), nil); err == nil {
 		t.Error("cancelled training succeeded")
+	}
+	fromStdin := small("cbow", "-")
+	fromStdin.Stdin = strings.NewReader("a b c\n")
+	if _, _, err := Train(ctx, fromStdin, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled copy of standard input: %v", err)
 	}
 }
