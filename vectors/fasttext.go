@@ -196,21 +196,12 @@ func isFastText(b []byte) bool {
 // fastText's vector for them. Quantized models (.ftz) are refused.
 func ReadFastText(r io.Reader) (*Vectors, error) {
 	fr := &ftReader{br: bufio.NewReaderSize(r, 1<<16)}
-	h, err := fr.header()
-	if err != nil {
-		return nil, err
-	}
-	words, err := fr.dictionary(h)
-	if err != nil {
-		return nil, err
-	}
-	prune, err := fr.pruneIndex(h)
-	if err != nil {
-		return nil, err
-	}
-	in, err := fr.inputMatrix(h, prune)
-	if err != nil {
-		return nil, err
+	h := fr.header()
+	words := fr.dictionary(h)
+	prune := fr.pruneIndex(h)
+	in := fr.inputMatrix(h, prune)
+	if fr.err != nil {
+		return nil, fr.err
 	}
 	return h.vectors(words, in, prune), nil
 }
@@ -225,14 +216,17 @@ type ftHeader struct {
 }
 
 // header reads and checks the magic number, the version, the arguments
-// and the dictionary's counts.
-func (fr *ftReader) header() (*ftHeader, error) {
+// and the dictionary's counts. Like the other steps of ReadFastText it
+// records any error in fr.err and does nothing once there is one.
+func (fr *ftReader) header() *ftHeader {
 	if magic := fr.i32("the magic number"); fr.err == nil && magic != fastTextMagic {
-		return nil, fmt.Errorf("fastText .bin: magic number %d, want %d: not a fastText model", magic, fastTextMagic)
+		fr.err = fmt.Errorf("fastText .bin: magic number %d, want %d: not a fastText model", magic, fastTextMagic)
+		return nil
 	}
 	h := &ftHeader{version: fr.i32("the version"), pruneSize: -1}
 	if fr.err == nil && h.version != 11 && h.version != 12 {
-		return nil, fmt.Errorf("fastText .bin: format version %d, want 11 or 12 (fastText 0.2 to 0.9)", h.version)
+		fr.err = fmt.Errorf("fastText .bin: format version %d, want 11 or 12 (fastText 0.2 to 0.9)", h.version)
+		return nil
 	}
 	var args [12]int32
 	names := [12]string{"dim", "ws", "epoch", "minCount", "neg", "wordNgrams", "loss", "model", "bucket", "minn", "maxn", "lrUpdateRate"}
@@ -245,13 +239,15 @@ func (fr *ftReader) header() (*ftHeader, error) {
 		h.maxn = 0
 	}
 	if fr.err != nil {
-		return nil, fr.err
+		return nil
 	}
 	if h.dim <= 0 || h.dim > maxDim {
-		return nil, fmt.Errorf("fastText .bin: dimension %d out of range [1, %d]", h.dim, maxDim)
+		fr.err = fmt.Errorf("fastText .bin: dimension %d out of range [1, %d]", h.dim, maxDim)
+		return nil
 	}
 	if h.bucket < 0 || h.minn < 0 || h.maxn < 0 {
-		return nil, fmt.Errorf("fastText .bin: bad n-gram arguments bucket %d, minn %d, maxn %d", h.bucket, h.minn, h.maxn)
+		fr.err = fmt.Errorf("fastText .bin: bad n-gram arguments bucket %d, minn %d, maxn %d", h.bucket, h.minn, h.maxn)
+		return nil
 	}
 	h.size, h.nwords, h.nlabels = fr.i32("the dictionary size"), fr.i32("the word count"), fr.i32("the label count")
 	fr.i64("the token count")
@@ -259,78 +255,89 @@ func (fr *ftReader) header() (*ftHeader, error) {
 		h.pruneSize = fr.i64("the pruned index size")
 	}
 	if fr.err != nil {
-		return nil, fr.err
+		return nil
 	}
 	if h.size < 0 || h.nwords < 0 || h.nlabels < 0 || int64(h.nwords)+int64(h.nlabels) != int64(h.size) {
-		return nil, fmt.Errorf("fastText .bin: dictionary of %d entries does not hold %d words and %d labels", h.size, h.nwords, h.nlabels)
+		fr.err = fmt.Errorf("fastText .bin: dictionary of %d entries does not hold %d words and %d labels", h.size, h.nwords, h.nlabels)
+		return nil
 	}
-	return h, nil
+	return h
 }
 
 // dictionary reads the dictionary's entries and returns its words (the
 // labels, which come after them, are left out).
-func (fr *ftReader) dictionary(h *ftHeader) ([]string, error) {
+func (fr *ftReader) dictionary(h *ftHeader) []string {
+	if fr.err != nil {
+		return nil
+	}
 	words := make([]string, 0, min(int(h.nwords), maxPrealloc))
 	for i := 0; i < int(h.size); i++ {
 		w := fr.word(i)
 		fr.i64("a word count")
 		typ := fr.u8("an entry type")
 		if fr.err != nil {
-			return nil, fr.err
+			return nil
 		}
 		if (typ == 0) != (i < int(h.nwords)) || typ > 1 {
-			return nil, fmt.Errorf("fastText .bin: dictionary entry %d (%q) has type %d, want words (0) before labels (1)", i, clip([]byte(w)), typ)
+			fr.err = fmt.Errorf("fastText .bin: dictionary entry %d (%q) has type %d, want words (0) before labels (1)", i, clip([]byte(w)), typ)
+			return nil
 		}
 		if typ == 0 {
 			words = append(words, w)
 		}
 	}
-	return words, nil
+	return words
 }
 
 // pruneIndex reads the pruned index (bucket -> row) of a model whose
 // n-gram buckets were pruned, or returns nil.
-func (fr *ftReader) pruneIndex(h *ftHeader) (map[int32]int32, error) {
-	if h.pruneSize <= 0 {
-		return nil, nil
+func (fr *ftReader) pruneIndex(h *ftHeader) map[int32]int32 {
+	if fr.err != nil || h.pruneSize <= 0 {
+		return nil
 	}
 	if h.pruneSize > int64(h.bucket) {
-		return nil, fmt.Errorf("fastText .bin: pruned index of %d entries for %d buckets", h.pruneSize, h.bucket)
+		fr.err = fmt.Errorf("fastText .bin: pruned index of %d entries for %d buckets", h.pruneSize, h.bucket)
+		return nil
 	}
 	prune := make(map[int32]int32, min(h.pruneSize, 1<<16))
 	for range h.pruneSize {
 		k, v := fr.i32("the pruned index"), fr.i32("the pruned index")
 		if fr.err == nil && (k < 0 || k >= h.bucket || v < 0 || int64(v) >= h.pruneSize) {
-			return nil, fmt.Errorf("fastText .bin: pruned index maps bucket %d to row %d of %d", k, v, h.pruneSize)
+			fr.err = fmt.Errorf("fastText .bin: pruned index maps bucket %d to row %d of %d", k, v, h.pruneSize)
+			return nil
 		}
 		prune[k] = v
 	}
-	return prune, nil
+	return prune
 }
 
 // inputMatrix reads the input matrix (the words' rows, then the n-gram
 // buckets'), refusing a quantized one or one of the wrong shape.
-func (fr *ftReader) inputMatrix(h *ftHeader, prune map[int32]int32) ([]float32, error) {
+func (fr *ftReader) inputMatrix(h *ftHeader, prune map[int32]int32) []float32 {
+	if fr.err != nil {
+		return nil
+	}
 	quant := fr.u8("the quantization flag")
 	if fr.err != nil {
-		return nil, fr.err
+		return nil
 	}
 	if quant != 0 {
-		return nil, errors.New("fastText .bin: a quantized model (.ftz, fasttext quantize) is not supported: use the model before quantization, or its .vec file (fasttext print-word-vectors, or the .vec written beside the .bin)")
+		fr.err = errors.New("fastText .bin: a quantized model (.ftz, fasttext quantize) is not supported: use the model before quantization, or its .vec file (fasttext print-word-vectors, or the .vec written beside the .bin)")
+		return nil
 	}
 	rows, cols := fr.i64("the input matrix rows"), fr.i64("the input matrix columns")
 	if fr.err != nil {
-		return nil, fr.err
+		return nil
 	}
 	nb := int64(h.bucket)
 	if prune != nil || h.pruneSize == 0 {
 		nb = max(h.pruneSize, 0)
 	}
 	if cols != int64(h.dim) || rows != int64(h.nwords)+nb {
-		return nil, fmt.Errorf("fastText .bin: input matrix is %d x %d, want %d x %d (%d words + %d n-gram buckets)", rows, cols, int64(h.nwords)+nb, h.dim, h.nwords, nb)
+		fr.err = fmt.Errorf("fastText .bin: input matrix is %d x %d, want %d x %d (%d words + %d n-gram buckets)", rows, cols, int64(h.nwords)+nb, h.dim, h.nwords, nb)
+		return nil
 	}
-	in := fr.floats(rows*cols, "the input matrix")
-	return in, fr.err
+	return fr.floats(rows*cols, "the input matrix")
 }
 
 // vectors gives each word the mean of its own row of the input matrix in
