@@ -39,7 +39,7 @@ type EvalProgress struct {
 // Evaluate reads the vectors of src and the test files through in ("-" is
 // its standard input; errors name the file) and runs the tests of e.
 // Every file is read before the first test starts.
-func Evaluate(ctx context.Context, in text.Stdio, src Source, e Evaluation) (*EvalReport, error) {
+func Evaluate(ctx context.Context, in text.Stdio, src Source, e Evaluation) (*EvalSummary, error) {
 	method, err := ParseMethod(e.Method)
 	if err != nil {
 		return nil, err
@@ -48,7 +48,7 @@ func Evaluate(ctx context.Context, in text.Stdio, src Source, e Evaluation) (*Ev
 	if err != nil {
 		return nil, err
 	}
-	rep := &EvalReport{Vectors: src.Path, Words: v.Len(), Dim: v.Dim}
+	rep := &EvalSummary{Vectors: src.Path, Words: v.Len(), Dim: v.Dim}
 	var set *AnalogySet
 	var setName string
 	if !e.NoAnalogies {

@@ -109,8 +109,8 @@ func (s *PairsSummary) WriteText(w io.Writer) error {
 	return err
 }
 
-// EvalReport is the result of Evaluate.
-type EvalReport struct {
+// EvalSummary is the result of Evaluate.
+type EvalSummary struct {
 	Vectors string          `json:"vectors"` // the vector file's path
 	Words   int             `json:"words"`
 	Dim     int             `json:"dim"`
@@ -121,7 +121,7 @@ type EvalReport struct {
 }
 
 // WriteText writes the size of the vectors, then each test's report.
-func (r *EvalReport) WriteText(w io.Writer) error {
+func (r *EvalSummary) WriteText(w io.Writer) error {
 	if _, err := fmt.Fprintf(w, "%s: %d words, dimension %d\n", text.DisplayName(r.Vectors), r.Words, r.Dim); err != nil {
 		return err
 	}

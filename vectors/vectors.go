@@ -3,6 +3,13 @@
 // character n-grams give vectors to words outside the vocabulary), similarity queries, analogies,
 // evaluation on standard sets, and debiasing. Training lives in the
 // subpackages word2vec and glove, and trainer runs either by name.
+//
+// Names: an XReport (AnalogyReport, PairsReport, DebiasReport) is what a
+// computation finds; an XSummary (AnalogySummary, EvalSummary,
+// DebiasSummary, ...) is what a command shows of it: its fields are the
+// --json output and its WriteText method the text output. Evaluate,
+// DebiasFiles and PlotWords run a whole command's work from file names,
+// read through a text.Stdio so that "-" is standard input or output.
 package vectors
 
 // Vectors is a set of word embeddings: row i of Data (Dim values) is the
