@@ -54,18 +54,20 @@ func TestReports(t *testing.T) {
 		t.Errorf("output summary %q, %v", buf.String(), err)
 	}
 	path := filepath.Join(t.TempDir(), "p.svg")
-	s, err := x.PlotWords(text.Stdio{}, path, "t", []string{"man", "woman", "zzz", "king"}, 10, 8)
+	job := PlotJob{Words: []string{"man", "woman", "zzz", "King"}, Out: path, Width: 10, Height: 8}
+	s, err := PlotFiles(text.Stdio{}, Source{Path: "testdata/tiny.txt"}, job)
 	if err != nil || len(s.Words) != 3 || len(s.Ignored) != 1 || s.Ignored[0] != "zzz" {
 		t.Fatalf("PlotWords: %+v, %v", s, err)
 	}
-	if b, err := os.ReadFile(path); err != nil || !bytes.Contains(b, []byte("<svg")) {
+	if b, err := os.ReadFile(path); err != nil || !bytes.Contains(b, []byte("<svg")) || !bytes.Contains(b, []byte("PCA of tiny.txt")) {
 		t.Errorf("plot file: %v", err)
 	}
 	buf.Reset()
 	if s.WriteText(&buf); buf.String() != "wrote "+path+" (3 words)\n" {
 		t.Errorf("plot text %q", buf.String())
 	}
-	if _, err := x.PlotWords(text.Stdio{}, path, "t", []string{"man", "zzz"}, 10, 8); err == nil {
+	job.Words = []string{"man", "zzz"}
+	if _, err := PlotFiles(text.Stdio{}, Source{Path: "testdata/tiny.txt"}, job); err == nil {
 		t.Error("plot of one known word succeeded")
 	}
 }

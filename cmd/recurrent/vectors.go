@@ -345,8 +345,7 @@ standard error). --in, --from and --to are the old names of --vectors,
 func newVecPlotCmd() *cobra.Command {
 	var src vecSource
 	var words []string
-	var out, title string
-	var width, height float64
+	var job vectors.PlotJob
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "plot --vectors FILE --out x.png WORD...",
@@ -356,31 +355,24 @@ func newVecPlotCmd() *cobra.Command {
 			if cmd.Flags().Changed("words") {
 				fmt.Fprintln(cmd.ErrOrStderr(), "recurrent: --words is deprecated, give the words as arguments")
 			}
-			if args = append(args, words...); len(args) < 2 {
+			if job.Words = append(args, words...); len(job.Words) < 2 {
 				return errors.New("vectors plot: give at least two words to plot")
 			}
-			x, err := src.index(cmd)
-			if err != nil {
-				return err
-			}
-			if title == "" {
-				title = "PCA of " + filepath.Base(src.Path)
-			}
-			rep, err := x.PlotWords(stdio(cmd), out, title, args, width, height)
+			rep, err := vectors.PlotFiles(stdio(cmd), src.Source, job)
 			if err != nil {
 				return err
 			}
 			noteIgnored(cmd, rep.Ignored)
-			return printReport(reportTo(cmd, out), asJSON, rep)
+			return printReport(reportTo(cmd, job.Out), asJSON, rep)
 		},
 	}
 	src.register(cmd)
 	cmd.Flags().StringSliceVar(&words, "words", nil, "deprecated: give the words as arguments")
 	_ = cmd.Flags().MarkHidden("words")
-	cmd.Flags().StringVar(&out, "out", "words.png", `output image (.png, .svg, .pdf; "-": PNG on standard output)`)
-	cmd.Flags().StringVar(&title, "title", "", "plot title")
-	cmd.Flags().Float64Var(&width, "width", 16, "width in cm")
-	cmd.Flags().Float64Var(&height, "height", 12, "height in cm")
+	cmd.Flags().StringVar(&job.Out, "out", "words.png", `output image (.png, .svg, .pdf; "-": PNG on standard output)`)
+	cmd.Flags().StringVar(&job.Title, "title", "", "plot title")
+	cmd.Flags().Float64Var(&job.Width, "width", 16, "width in cm")
+	cmd.Flags().Float64Var(&job.Height, "height", 12, "height in cm")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"out", "words", "ignored"} as JSON`)
 	return cmd
 }
