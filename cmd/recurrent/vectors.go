@@ -41,15 +41,6 @@ func (s *vecSource) register(cmd *cobra.Command) {
 	_ = cmd.MarkFlagRequired("vectors")
 }
 
-// index loads the vectors and prepares queries with case-insensitive fallback.
-func (s *vecSource) index(cmd *cobra.Command) (*vectors.Index, error) {
-	v, err := s.Read(stdio(cmd))
-	if err != nil {
-		return nil, err
-	}
-	return vectors.NewIndex(v).IgnoreCase(), nil
-}
-
 // vecOutput is the --out/--out-format flag pair of the commands that write
 // vectors (train, convert, debias, classify export-vectors).
 type vecOutput struct {
@@ -87,18 +78,19 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// newVecQueryCmd completes c, a query of the --vectors: run answers it
-// with the result to print with --json (described by jsonUsage; indented or
-// on one line) and the text to print without.
+// newVecQueryCmd completes c, a query of the --vectors (indexed with the
+// case-insensitive fallback): run answers it with the result to print with
+// --json (described by jsonUsage; indented or on one line) and the text to
+// print without.
 func newVecQueryCmd(c *cobra.Command, jsonUsage string, indent bool, run func(cmd *cobra.Command, x *vectors.Index, args []string) (res any, text string, err error)) *cobra.Command {
 	var src vecSource
 	var asJSON bool
 	c.RunE = func(cmd *cobra.Command, args []string) error {
-		x, err := src.index(cmd)
+		v, err := src.Read(stdio(cmd))
 		if err != nil {
 			return err
 		}
-		res, text, err := run(cmd, x, args)
+		res, text, err := run(cmd, vectors.NewIndex(v).IgnoreCase(), args)
 		switch {
 		case err != nil:
 			return err
