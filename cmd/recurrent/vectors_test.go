@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,7 +71,9 @@ func TestVectorsCLI(t *testing.T) {
 	if _, err := runVecCLI(t, "vectors", "plot", "--vectors", tinyVectors, "--words", "man,woman,king,queen,paris", "--out", png1); err != nil {
 		t.Fatal(err)
 	}
-	if img, err := os.ReadFile(png1); err != nil || !bytes.HasPrefix(img, []byte("\x89PNG\r\n")) {
+	if img, err := os.ReadFile(png1); err != nil {
+		t.Fatal(err)
+	} else if _, err := png.Decode(bytes.NewReader(img)); err != nil {
 		t.Fatalf("plot is not a PNG: %v", err)
 	}
 
