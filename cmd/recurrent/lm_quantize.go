@@ -39,7 +39,7 @@ func runLMQuantize(cmd *cobra.Command, f *lmQuantizeFlags) error {
 	if f.model == "" || f.out == "" {
 		return errors.New("lm quantize: --model and --out are required")
 	}
-	m, err := loadLMInt8(f.model, true)
+	m, err := lm.LoadPath(f.model, true)
 	if err != nil {
 		return err
 	}
@@ -53,16 +53,4 @@ func runLMQuantize(cmd *cobra.Command, f *lmQuantizeFlags) error {
 // addInt8Flag adds --int8 to an lm command that loads a model.
 func addInt8Flag(cmd *cobra.Command, on *bool) {
 	cmd.Flags().BoolVar(on, "int8", false, "quantize the model to int8 on load (see lm quantize); a quantized checkpoint is int8 without it")
-}
-
-// loadLMInt8 is loadLM, then Quantize when int8 is set.
-func loadLMInt8(path string, int8 bool) (*lm.Model, error) {
-	m, err := loadLM(path)
-	if err != nil || !int8 {
-		return m, err
-	}
-	if err := m.Quantize(); err != nil {
-		return nil, err
-	}
-	return m, nil
 }

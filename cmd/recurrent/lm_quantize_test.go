@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/infer"
 )
 
 // TestLMQuantize trains a small word model, quantizes it with lm quantize
@@ -55,13 +57,13 @@ func TestLMQuantize(t *testing.T) {
 	if !strings.HasPrefix(strings.TrimSpace(greedy), "the dog sat on the log") {
 		t.Errorf("greedy int8 sample %q", greedy)
 	}
-	score := func(model string, extra ...string) lmScoreJSON {
+	score := func(model string, extra ...string) infer.ScoreResult {
 		t.Helper()
 		out, err := runLMCmd(t, newLMScoreCmd, append([]string{"--model", model, "--json", "--text", "the cat sat on the mat\nthe log sat on the dog"}, extra...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var js lmScoreJSON
+		var js infer.ScoreResult
 		if err := json.Unmarshal([]byte(out), &js); err != nil {
 			t.Fatalf("%v: %s", err, out)
 		}

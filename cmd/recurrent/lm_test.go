@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/infer"
+	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/spf13/cobra"
 )
@@ -44,7 +46,7 @@ func TestLMTrainSampleScore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("train: %v\n%s", err, out)
 	}
-	var sum lmSummary
+	var sum lm.Summary
 	if err := json.Unmarshal([]byte(out), &sum); err != nil {
 		t.Fatalf("summary %q: %v", out, err)
 	}
@@ -65,7 +67,7 @@ func TestLMTrainSampleScore(t *testing.T) {
 		t.Errorf("train --json flat metrics: %s", out)
 	}
 	// Beside the checkpoint: the loss curves and the best weights.
-	if png, err := os.ReadFile(filepath.Join(ck, lmPlotFile)); err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) || sum.Plot == "" {
+	if png, err := os.ReadFile(filepath.Join(ck, lm.PlotFile)); err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) || sum.Plot == "" {
 		t.Errorf("loss plot: %v (summary says %q)", err, sum.Plot)
 	}
 	if _, err := runLMCmd(t, newLMEvalCmd, "--model", filepath.Join(ck, "best.safetensors"), corpus); err != nil {
@@ -119,7 +121,7 @@ func TestLMTrainSampleScore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sc lmScoreJSON
+	var sc infer.ScoreResult
 	if err := json.Unmarshal([]byte(out), &sc); err != nil {
 		t.Fatalf("score --json %q: %v", out, err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/nn"
@@ -144,18 +143,9 @@ func (f *lmTrainLabelsFlags) newTrainer(cmd *cobra.Command) (*lm.CondTrainer, er
 		f.tc.Epochs = 0
 	}
 	cfg := f.cfg
-	for _, e := range f.trainEx {
-		if n := sstName(e.Label, f.rawLabels); !slices.Contains(cfg.Labels, n) {
-			cfg.Labels = append(cfg.Labels, n)
-		}
-	}
-	slices.Sort(cfg.Labels)
+	cfg.Labels = lm.CondLabels(f.trainEx, f.rawLabels)
 	cfg.Tokenizer = text.Tokenizer{Mode: text.Whitespace, Lower: f.lower}
-	counter := text.NewCounter()
-	for _, e := range f.trainEx {
-		counter.Add(cfg.Tokenizer.Tokenize(e.Text))
-	}
-	v, err := text.BuildVocab(counter, text.VocabOptions{Specials: []string{text.UNK, text.EOS}, MinCount: f.minCount})
+	v, err := lm.CondVocab(cfg.Tokenizer, f.trainEx, f.minCount)
 	if err != nil {
 		return nil, fmt.Errorf("lm train-labels: %w", err)
 	}
@@ -219,22 +209,13 @@ func (f *lmTrainLabelsFlags) resumeTrainer(cmd *cobra.Command) (*lm.CondTrainer,
 // data encodes the training and validation sentences for m; a label the
 // model does not know is an error naming the file and line.
 func (f *lmTrainLabelsFlags) data(m *lm.CondModel) (trainD, validD lm.CondData, err error) {
-	encode := func(path string, ex []text.Labelled) (lm.CondData, error) {
-		var d lm.CondData
-		for _, e := range ex {
-			l := m.LabelID(sstName(e.Label, f.rawLabels))
-			if l < 0 {
-				return d, fmt.Errorf("%s:%d: label %q is not one of the model's %v (from the training file %s)", path, e.Line, e.Label, m.Config.Labels, f.trainPath)
-			}
-			d.Sents, d.Labels = append(d.Sents, m.EncodeSentence(e.Text)), append(d.Labels, l)
-		}
-		return d, nil
+	if trainD, err = m.EncodeLabelled(f.trainEx, f.trainPath, f.rawLabels); err != nil {
+		return trainD, validD, fmt.Errorf("%w (from the training file %s)", err, f.trainPath)
 	}
-	if trainD, err = encode(f.trainPath, f.trainEx); err != nil {
-		return
+	if validD, err = m.EncodeLabelled(f.validEx, f.validPath, f.rawLabels); err != nil {
+		return trainD, validD, fmt.Errorf("%w (from the training file %s)", err, f.trainPath)
 	}
-	validD, err = encode(f.validPath, f.validEx)
-	return
+	return trainD, validD, nil
 }
 
 // trainAndReport runs the trainer with progress on standard error and

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/lm"
 )
 
 // lmCorpus writes a small word corpus and returns its path.
@@ -27,10 +28,10 @@ func lmCorpus(t *testing.T, dir string) string {
 }
 
 // lmTrainJSON runs lm train with args and decodes its --json summary.
-func lmTrainJSON(t *testing.T, args ...string) (lmSummary, error) {
+func lmTrainJSON(t *testing.T, args ...string) (lm.Summary, error) {
 	t.Helper()
 	out, err := runCLIIn(t, "", append([]string{"lm", "train", "--quiet", "--json"}, args...)...)
-	var sum lmSummary
+	var sum lm.Summary
 	if err == nil {
 		if jerr := json.Unmarshal([]byte(out), &sum); jerr != nil {
 			t.Fatalf("summary %q: %v", out, jerr)
@@ -132,7 +133,7 @@ func TestLMTrainBudgetAndSafety(t *testing.T) {
 			t.Errorf("%s holds a non-finite number", e.Name())
 		}
 	}
-	if _, err := loadLM(div); len(es) > 0 && err != nil {
+	if _, err := lm.LoadPath(div, false); len(es) > 0 && err != nil {
 		t.Errorf("the last good checkpoint does not load: %v", err)
 	}
 }
