@@ -101,3 +101,99 @@ func (r *CondReport) WriteText(w io.Writer) error {
 		r.Sentences, r.Tokens, r.Loss, r.Perplexity, r.LabelAcc)
 	return err
 }
+
+// LabelledFiles are the labelled sentences of a conditional training run
+// as read from their files (named in errors).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
+type LabelledFiles struct {
+	TrainPath, ValidPath string
+	Train, Valid         []text.Labelled
+	// Raw keeps SST's labels 0 and 1 (SSTName).
+	Raw bool
+}
+
+// ReadLabelledFiles reads the training file and, if validPath is not "",
+// the validation file in format.
+func ReadLabelledFiles(trainPath, validPath string, format text.LabelFormat, raw bool) (*LabelledFiles, error) {
+	d := &LabelledFiles{TrainPath: trainPath, ValidPath: validPath, Raw: raw}
+	var err error
+	if d.Train, _, err = text.ReadLabelledFile(trainPath, format); err != nil {
+		return nil, err
+	}
+	if validPath != "" {
+		if d.Valid, _, err = text.ReadLabelledFile(validPath, format); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// Encode encodes the training and validation sentences for m
+// (EncodeLabelled; the error also names the training file).
+func (d *LabelledFiles) Encode(m *CondModel) (trainD, validD CondData, err error) {
+	if trainD, err = m.EncodeLabelled(d.Train, d.TrainPath, d.Raw); err == nil {
+		validD, err = m.EncodeLabelled(d.Valid, d.ValidPath, d.Raw)
+	}
+	if err != nil {
+		return trainD, validD, fmt.Errorf("%w (from the training file %s)", err, d.TrainPath)
+	}
+	return trainD, validD, nil
+}
+
+// NewCondRun builds a conditional model of cfg for d (its Labels from
+// the training sentences, VocabSize from v) and a trainer on d.
+func NewCondRun(cfg CondConfig, v *text.Vocab, d *LabelledFiles, tc CondTrainConfig) (*CondTrainer, error) {
+	cfg.Labels = CondLabels(d.Train, d.Raw)
+	cfg.VocabSize = v.Len()
+	m, err := NewCond(cfg, v, tc.Seed)
+	if err != nil {
+		return nil, err
+	}
+	trainD, validD, err := d.Encode(m)
+	if err != nil {
+		return nil, err
+	}
+	return NewCondTrainer(m, trainD, validD, tc)
+}
+
+// ResumeCondRun reopens the conditional training checkpoint in dir on d
+// (ResumeCond).
+func ResumeCondRun(dir string, d *LabelledFiles) (*CondTrainer, error) {
+	m, err := LoadCond(dir)
+	if err != nil {
+		return nil, err
+	}
+	trainD, validD, err := d.Encode(m)
+	if err != nil {
+		return nil, err
+	}
+	return ResumeCond(dir, trainD, validD)
+}
+
+// ResumeSettings pairs the settings of cfg, lower (the tokenizer's) and
+// given with the checkpoint's, named as lm train-labels' flags, for the
+// caller to compare those given explicitly.
+func (t *CondTrainer) ResumeSettings(cfg CondConfig, lower bool, given CondTrainConfig) []Setting {
+	c, tc := t.Model.Config, t.Config
+	return []Setting{{"condition", cfg.Condition, c.Condition}, {"cell", cfg.Cell, c.Cell},
+		{"embed", cfg.EmbedDim, c.EmbedDim}, {"label-dim", cfg.LabelDim, c.LabelDim}, {"label-bias", cfg.LabelBias, c.LabelBias},
+		{"hidden", cfg.Hidden, c.Hidden}, {"layers", cfg.Layers, c.Layers}, {"dropout", cfg.Dropout, c.Dropout},
+		{"lower", lower, c.Tokenizer.Lower}, {"batch", given.Batch, tc.Batch}, {"optimizer", given.Optimizer, tc.Optimizer},
+		{"seed", given.Seed, tc.Seed}, {"bucket", given.Bucket, tc.Bucket}, {"discriminative", given.Discriminative, tc.Discriminative}}
+}
+
+// Describe describes the model, the data and the batches, as lm
+// train-labels announces them.
+func (t *CondTrainer) Describe() string {
+	m, c := t.Model, t.Model.Config
+	return fmt.Sprintf("conditional LM: %s %dx%d, condition %s, label bias %v, discriminative %v, labels %v, vocab %d, %d parameters; %d train / %d valid sentences, %d batches/epoch",
+		c.Cell, c.Layers, c.Hidden, c.Condition, c.LabelBias, t.Config.Discriminative, c.Labels, m.Vocab.Len(), m.NumParams(),
+		len(t.task.train.Sents), len(t.task.valid.Sents), t.Batches())
+}
+
+// ProgressLabels rename or hide (renamed to "") the metrics of the
+// evaluation events of Run for display.
+func (t *CondTrainer) ProgressLabels() map[string]string {
+	return map[string]string{"tokens": "", "label_accuracy": "label accuracy (Bayes)"}
+}

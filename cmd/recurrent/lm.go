@@ -21,7 +21,8 @@ var lmCmd = &cobra.Command{
 
 func init() {
 	rootCmd.AddCommand(lmCmd)
-	lmCmd.AddCommand(newLMTrainCmd(), newLMSampleCmd(), newLMScoreCmd(), newLMEvalCmd(), newLMQuantizeCmd())
+	lmCmd.AddCommand(newLMTrainCmd(), newLMSampleCmd(), newLMScoreCmd(), newLMEvalCmd(), newLMQuantizeCmd(), newLMImportCmd(),
+		newLMTrainLabelsCmd(), newLMEvalLabelsCmd())
 }
 
 // lmTrainFlags are the flags of `recurrent lm train`.
@@ -215,12 +216,8 @@ func (f *lmTrainFlags) resumeTrainer(cmd *cobra.Command) (*lm.Trainer, *lm.Data,
 func (f *lmTrainFlags) resumeConflicts(cmd *cobra.Command, m *lm.Model, tc *lm.TrainConfig) error {
 	fl := cmd.Flags()
 	settings, err := lm.ResumeSettings(m, tc, f.cfg, f.tok, fl.Changed("tokenizer") || fl.Changed("level") || fl.Changed("eos"), f.tc)
-	checks := make([]resumeCheck, len(settings))
-	for i, s := range settings {
-		checks[i] = resumeCheck{s.Flag, s.Given, s.Saved}
-	}
 	if err == nil {
-		err = checkResumeFlags(cmd, checks)
+		err = checkSettings(cmd, settings)
 	}
 	for _, name := range []string{"specials", "min-count", "max-vocab"} {
 		if err == nil && fl.Changed(name) {
@@ -231,6 +228,15 @@ func (f *lmTrainFlags) resumeConflicts(cmd *cobra.Command, m *lm.Model, tc *lm.T
 		return fmt.Errorf("lm train --resume: %w", err)
 	}
 	return nil
+}
+
+// checkSettings is checkResumeFlags of a model's resume settings.
+func checkSettings(cmd *cobra.Command, settings []lm.Setting) error {
+	checks := make([]resumeCheck, len(settings))
+	for i, s := range settings {
+		checks[i] = resumeCheck{s.Flag, s.Given, s.Saved}
+	}
+	return checkResumeFlags(cmd, checks)
 }
 
 // trainAndReport runs the trainer with progress on stderr, evaluates the

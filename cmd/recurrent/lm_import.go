@@ -10,10 +10,6 @@ import (
 	"github.com/recurrent-go/recurrent/text"
 )
 
-func init() {
-	lmCmd.AddCommand(newLMImportCmd())
-}
-
 // lmImportFlags are the flags of `recurrent lm import`.
 type lmImportFlags struct {
 	stateDict, out, vocab, cell, specials string
