@@ -55,6 +55,7 @@ func (s ScoreLine) Perplexity() float64 {
 type Scorer struct {
 	l     *LM
 	batch int
+	keep  bool
 	emit  func(ScoreLine) error
 	start int32
 	lines []string
@@ -62,13 +63,14 @@ type Scorer struct {
 	res   ScoreResult
 }
 
-// NewScorer returns a Scorer passing each scored line to emit, in order.
-func (l *LM) NewScorer(batch int, emit func(ScoreLine) error) (*Scorer, error) {
+// NewScorer returns a Scorer passing each scored line, in order, to emit
+// (if not nil) and, with keep, keeping it for Total.
+func (l *LM) NewScorer(batch int, keep bool, emit func(ScoreLine) error) (*Scorer, error) {
 	start, err := l.start()
 	if err != nil {
 		return nil, err
 	}
-	return &Scorer{l: l, batch: batch, emit: emit, start: start}, nil
+	return &Scorer{l: l, batch: batch, keep: keep, emit: emit, start: start, res: ScoreResult{Lines: []ScoreLine{}}}, nil
 }
 
 // Read scores the lines of r (named name in errors: the file and line of a
@@ -97,7 +99,14 @@ func (s *Scorer) flush(ctx context.Context) error {
 	for i, sc := range scores {
 		s.res.Tokens += sc.Tokens
 		s.res.TotalLogProb += sc.LogProb
-		if err := s.emit(ScoreLine{Text: s.lines[i], LogProb: sc.LogProb, Tokens: sc.Tokens}); err != nil {
+		line := ScoreLine{Text: s.lines[i], LogProb: sc.LogProb, Tokens: sc.Tokens}
+		if s.keep {
+			s.res.Lines = append(s.res.Lines, line)
+		}
+		if s.emit == nil {
+			continue
+		}
+		if err := s.emit(line); err != nil {
 			return err
 		}
 	}
@@ -106,7 +115,7 @@ func (s *Scorer) flush(ctx context.Context) error {
 }
 
 // Total scores the lines still held and returns the totals of every line
-// scored (without Lines; perplexity and bits only when Tokens > 0).
+// scored (perplexity and bits only when Tokens > 0) and the lines kept.
 func (s *Scorer) Total(ctx context.Context) (*ScoreResult, error) {
 	if err := s.flush(ctx); err != nil {
 		return nil, err
@@ -137,12 +146,27 @@ func (r *ScoreResult) WriteTotal(w io.Writer, unit string) error {
 	return err
 }
 
-// SampleSentences draws n sentences for the label with id li as lm sample
-// --label does and passes each, prompt included, to emit: with guidance
-// g > 0 guided (lm.CondModel.SampleGuided), with rerank > 1 the most
-// label-like of rerank samples (SampleReranked), otherwise plain. Sample
-// i is seeded with opt.Seed + i*rerank.
-func (c *CondLM) SampleSentences(ctx context.Context, li int, opt lm.SampleOptions, n, rerank int, g float64, emit func(string) error) error {
+// Label returns the id of label: a label of the model or, for SST's 0
+// and 1, their names (lm.CondModel.FindLabel).
+func (c *CondLM) Label(label string) (int, error) {
+	li := c.M.FindLabel(label, false)
+	if li < 0 {
+		return -1, fmt.Errorf("label %q is not one of the model's %v", label, c.M.Config.Labels)
+	}
+	return li, nil
+}
+
+// SampleSentences draws n sentences continuing prompt for the label with
+// id li as lm sample --label does and passes each, prompt included, to
+// emit: with guidance g > 0 guided (lm.CondModel.SampleGuided), with
+// rerank > 1 the most label-like of rerank samples (SampleReranked),
+// otherwise plain. Sample i is seeded with opt.Seed + i*rerank;
+// temperature 0 is greedy.
+func (c *CondLM) SampleSentences(ctx context.Context, li int, prompt string, opt lm.SampleOptions, n, rerank int, g float64, emit func(string) error) error {
+	opt.Greedy = opt.Temperature == 0
+	if prompt != "" {
+		opt.Prompt = c.M.EncodeSentence(prompt)
+	}
 	rerank = max(1, rerank)
 	seed := opt.Seed
 	for i := range max(1, n) {

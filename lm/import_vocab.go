@@ -77,14 +77,47 @@ func (l *VocabList) Chars() bool {
 	return n > 0
 }
 
-// ParseRename parses "FROM=TO"; TO may be empty to drop a prefix ending in
-// ".".
-func ParseRename(s string) (Rename, error) {
-	from, to, ok := strings.Cut(s, "=")
-	if !ok || from == "" || to == "" && !strings.HasSuffix(from, ".") {
-		return Rename{}, fmt.Errorf("%q: want FROM=TO (TO may be empty to drop a prefix ending in \".\")", s)
+// ImportVocab reads the vocabulary of a model to import from path
+// (ReadVocabList): its specials are those of vocab.json or, for a plain
+// list or when setSpecials, the tokens of the comma-separated specials
+// that it holds. Without a tokenizer name or level in tok, the tokenizer
+// is "char" for a vocabulary of single characters (Chars) and "word"
+// otherwise, and inferred is true.
+func ImportVocab(path, specials string, setSpecials bool, tok TokenizerOptions) (v *text.Vocab, t text.Tokenizer, inferred bool, err error) {
+	l, err := ReadVocabList(path)
+	if err != nil {
+		return nil, t, false, fmt.Errorf("vocabulary: %w", err)
 	}
-	return Rename{From: from, To: to}, nil
+	if l.Specials == nil || setSpecials {
+		l.SetSpecials(specials)
+	}
+	if inferred = !tok.NameSet && tok.Level == ""; inferred {
+		tok.Name = "word"
+		if l.Chars() {
+			tok.Name = "char"
+		}
+	}
+	if t, err = tok.Tokenizer(); err != nil {
+		return nil, t, false, err
+	}
+	if v, err = text.NewVocab(l.Tokens, nil, l.Specials); err != nil {
+		return nil, t, false, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, t, inferred, nil
+}
+
+// ParseRenames parses "FROM=TO" mappings; TO may be empty to drop a
+// prefix ending in ".".
+func ParseRenames(list []string) ([]Rename, error) {
+	var out []Rename
+	for _, s := range list {
+		from, to, ok := strings.Cut(s, "=")
+		if !ok || from == "" || to == "" && !strings.HasSuffix(from, ".") {
+			return nil, fmt.Errorf("%q: want FROM=TO (TO may be empty to drop a prefix ending in \".\")", s)
+		}
+		out = append(out, Rename{From: from, To: to})
+	}
+	return out, nil
 }
 
 // ImportReport describes an imported model (lm import --json). The fields

@@ -228,3 +228,32 @@ func ResumeSettings(m *Model, tc *TrainConfig, cfg Config, tok TokenizerOptions,
 	}
 	return s, nil
 }
+
+// Reconfigure applies to a resumed trainer the budget and schedule
+// settings of c that given reports as given, by lm train's flag names: a
+// budget given (epochs, steps or max-steps) replaces the saved one whole,
+// so --epochs alone lifts a saved step budget and --steps alone makes the
+// epochs unbounded; lr also sets the optimizer's rate. The architecture,
+// Batch, BPTT, Optimizer and Seed stay the checkpoint's.
+func (t *Trainer) Reconfigure(c TrainConfig, given func(flag string) bool) {
+	tc := &t.Config
+	if given("epochs") || given("max-steps") || given("steps") {
+		tc.Epochs, tc.MaxSteps = c.Epochs, c.MaxSteps
+	}
+	if given("lr") {
+		tc.LR = c.LR
+		t.SetLR(c.LR)
+	}
+	for flag, set := range map[string]func(){
+		"time-limit": func() { tc.TimeLimit = c.TimeLimit }, "clip": func() { tc.Clip = c.Clip },
+		"anneal": func() { tc.Anneal = c.Anneal }, "lr-decay": func() { tc.LRDecay = c.LRDecay },
+		"lr-decay-start": func() { tc.LRDecayStart = c.LRDecayStart }, "schedule": func() { tc.Schedule = c.Schedule },
+		"warmup": func() { tc.Warmup = c.Warmup }, "patience": func() { tc.Patience = c.Patience },
+		"eval-every": func() { tc.EvalEvery = c.EvalEvery }, "eval-batch": func() { tc.EvalBatch = c.EvalBatch },
+		"checkpoint-every": func() { tc.CheckpointEvery = c.CheckpointEvery },
+	} {
+		if given(flag) {
+			set()
+		}
+	}
+}

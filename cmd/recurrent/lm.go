@@ -27,13 +27,11 @@ func init() {
 
 // lmTrainFlags are the flags of `recurrent lm train`.
 type lmTrainFlags struct {
-	data              lm.DataOptions
-	tok               lm.TokenizerOptions
-	cfg               lm.Config
-	tc                lm.TrainConfig
-	out               string
-	resume, overwrite bool
-	json, quiet       bool
+	data lm.DataOptions
+	tok  lm.TokenizerOptions
+	cfg  lm.Config
+	tc   lm.TrainConfig
+	trainRunFlags
 }
 
 const lmTrainLong = `Train an embedding -> stacked RNN -> softmax language model on a text file
@@ -79,29 +77,35 @@ func newLMTrainCmd() *cobra.Command {
 	f.addDataFlags(fl)
 	f.addModelFlags(fl)
 	f.addTrainFlags(fl)
+	addTrainRunFlags(cmd, &f.trainRunFlags, 0)
+	markRequired(cmd, "train")
 	return cmd
 }
 
 func (f *lmTrainFlags) addDataFlags(fl *pflag.FlagSet) {
-	d, t := &f.data, &f.tok
+	d := &f.data
 	fl.StringSliceVar(&d.Train, "train", nil, "training text files, plain or .gz, read as one stream (required; repeat or comma-separate)")
 	fl.StringVar(&d.Valid, "valid", "", "validation text file")
 	fl.StringVar(&d.Test, "test", "", "test text file, evaluated after training")
 	fl.Float64Var(&d.ValidFraction, "valid-fraction", 0.1, "without --valid, hold out this tail fraction of --train (0: no validation)")
-	fl.StringVar(&f.out, "out", "", "checkpoint directory (required)")
-	fl.BoolVar(&f.resume, "resume", false, "continue training from the checkpoint in --out")
-	fl.BoolVar(&f.overwrite, "overwrite", false, "replace a checkpoint already in --out (default: refuse)")
-	fl.StringVar(&t.Name, "tokenizer", "char", "char, word or whitespace")
-	fl.StringVar(&t.Level, "level", "", "char or word (Unicode words): shorthand for --tokenizer")
-	fl.BoolVar(&t.Lower, "lower", false, "lowercase the text")
+	addTokenizerFlags(fl, &f.tok, "char", "char, word or whitespace")
 	fl.BoolVar(&f.cfg.Lines, "lines", false, `the text holds one item per line (names, sentences): recorded as "lines" in config.json, lm sample then stops each sample at the end of a line`)
-	fl.BoolVar(&t.SplitPunct, "split-punct", false, "word tokenizer: keep punctuation as separate tokens")
-	fl.StringVar(&t.EOS, "eos", "auto", `end-of-line token ("auto": "\n" for char, <eos> otherwise; "" for none)`)
-	fl.StringVar(&t.BOS, "bos", "", "beginning-of-line token (for example <bos>; default none)")
 	fl.StringVar(&d.Specials, "specials", "auto", "comma-separated special tokens (auto: <unk> and the line markers; for char, <unk> only with --valid or --test)")
 	fl.Int64Var(&d.MinCount, "min-count", 1, "drop tokens seen fewer times (they become <unk>)")
 	fl.IntVar(&d.MaxVocab, "max-vocab", 0, "cap the vocabulary size, specials included (0: no cap)")
 	fl.StringVar(&d.Vocab, "vocab", "", "vocabulary file (recurrent vectors vocab or recurrent-beam vocab, counted with the same tokenizer flags) instead of counting --train; --min-count, --max-vocab and --specials are then unused")
+}
+
+// addTokenizerFlags registers the tokenizer flags of lm train and lm
+// import: --tokenizer (with its default and help), --level, --lower,
+// --split-punct, --eos and --bos.
+func addTokenizerFlags(fl *pflag.FlagSet, t *lm.TokenizerOptions, name, help string) {
+	fl.StringVar(&t.Name, "tokenizer", name, help)
+	fl.StringVar(&t.Level, "level", "", "char or word (Unicode words): shorthand for --tokenizer")
+	fl.BoolVar(&t.Lower, "lower", false, "lowercase the text")
+	fl.BoolVar(&t.SplitPunct, "split-punct", false, "word tokenizer: keep punctuation as separate tokens")
+	fl.StringVar(&t.EOS, "eos", "auto", `end-of-line token ("auto": "\n" for char, <eos> otherwise; "" for none)`)
+	fl.StringVar(&t.BOS, "bos", "", "beginning-of-line token (for example <bos>; default none)")
 }
 
 func (f *lmTrainFlags) addModelFlags(fl *pflag.FlagSet) {
@@ -121,9 +125,7 @@ func (f *lmTrainFlags) addTrainFlags(fl *pflag.FlagSet) {
 	tc := &f.tc
 	fl.IntVar(&tc.Batch, "batch", 32, "parallel streams")
 	fl.IntVar(&tc.BPTT, "bptt", 64, "truncated BPTT length")
-	fl.IntVar(&tc.Epochs, "epochs", 0, "passes over the training stream (default 1 without --steps and --time-limit; 0: unbounded)")
-	fl.Int64Var(&tc.MaxSteps, "max-steps", 0, "same as --steps")
-	fl.Int64Var(&tc.MaxSteps, "steps", 0, "train exactly this many optimizer steps (0: no cap); epochs are then unbounded unless --epochs is given")
+	fl.Int64Var(&f.steps, "max-steps", 0, "same as --steps")
 	fl.StringVar(&tc.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
 	fl.Float64Var(&tc.LR, "lr", 2e-3, "learning rate")
 	fl.Float64Var(&tc.WeightDecay, "weight-decay", 0, "weight decay")
@@ -139,28 +141,20 @@ func (f *lmTrainFlags) addTrainFlags(fl *pflag.FlagSet) {
 	fl.Int64Var(&tc.CheckpointEvery, "checkpoint-every", 0, "also checkpoint every this many steps")
 	fl.DurationVar(&tc.TimeLimit, "time-limit", 0, "stop training after this long (then validate and checkpoint)")
 	fl.Uint64Var(&tc.Seed, "seed", 1, "random seed (weights and dropout)")
-	fl.BoolVar(&f.json, "json", false, "print the final summary as JSON")
-	fl.BoolVar(&f.quiet, "quiet", false, "no progress output")
 }
 
 func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
-	switch {
-	case f.out == "":
-		return errors.New("lm train: --out is required")
-	case len(f.data.Train) == 0:
-		return errors.New("lm train: --train is required")
-	case f.resume && f.overwrite:
-		return errors.New("lm train: --resume and --overwrite exclude each other")
+	// Checked before any data is read.
+	if err := f.checkOut(); err != nil {
+		return fmt.Errorf("lm train: %w", err)
 	}
 	f.tok.NameSet = cmd.Flags().Changed("tokenizer")
+	f.tc.Epochs, f.tc.MaxSteps = f.epochs, f.steps
 	var tr *lm.Trainer
 	var d *lm.Data
 	var err error
 	if f.resume {
 		tr, d, err = f.resumeTrainer(cmd)
-	} else if err = train.CheckDir(f.out, f.overwrite); err != nil {
-		// Checked before any data is read.
-		return fmt.Errorf("lm train: --out: %w; --resume continues it, --overwrite replaces it", err)
 	} else if tr, d, err = lm.NewRun(f.cfg, f.tok, f.data, f.tc); err == nil {
 		tr.Overwrite = f.overwrite
 	}
@@ -168,7 +162,7 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 		return err
 	}
 	tr.Dir = f.out
-	return trainAndReport(cmd.Context(), cmd.OutOrStdout(), tr, d.Test, f.json, f.quiet, nil)
+	return trainAndReport(cmd.Context(), cmd.OutOrStdout(), tr, d.Test, f.asJSON, f.quiet, nil)
 }
 
 // resumeTrainer reopens the checkpoint in --out on the data, refusing
@@ -193,20 +187,7 @@ func (f *lmTrainFlags) resumeTrainer(cmd *cobra.Command) (*lm.Trainer, *lm.Data,
 	if err := f.resumeConflicts(cmd, tr.Model, &tr.Config); err != nil {
 		return nil, nil, err
 	}
-	c, fl := &tr.Config, cmd.Flags()
-	// A budget given replaces the saved one: --epochs alone lifts a saved
-	// step budget, --steps alone makes the epochs unbounded.
-	if fl.Changed("epochs") || fl.Changed("max-steps") || fl.Changed("steps") {
-		c.Epochs, c.MaxSteps = f.tc.Epochs, f.tc.MaxSteps
-	}
-	applyChanged(cmd, map[string]func(){
-		"time-limit": func() { c.TimeLimit = f.tc.TimeLimit }, "lr": func() { c.LR = f.tc.LR; tr.SetLR(f.tc.LR) },
-		"clip": func() { c.Clip = f.tc.Clip }, "anneal": func() { c.Anneal = f.tc.Anneal },
-		"lr-decay": func() { c.LRDecay = f.tc.LRDecay }, "lr-decay-start": func() { c.LRDecayStart = f.tc.LRDecayStart },
-		"schedule": func() { c.Schedule = f.tc.Schedule }, "warmup": func() { c.Warmup = f.tc.Warmup },
-		"patience": func() { c.Patience = f.tc.Patience }, "eval-every": func() { c.EvalEvery = f.tc.EvalEvery },
-		"eval-batch": func() { c.EvalBatch = f.tc.EvalBatch }, "checkpoint-every": func() { c.CheckpointEvery = f.tc.CheckpointEvery },
-	})
+	tr.Reconfigure(f.tc, cmd.Flags().Changed)
 	return tr, d, nil
 }
 

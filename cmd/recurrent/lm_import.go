@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/recurrent-go/recurrent/lm"
-	"github.com/recurrent-go/recurrent/text"
 )
 
 // lmImportFlags are the flags of `recurrent lm import`.
@@ -55,12 +54,7 @@ single characters makes a character-level model, any other a word-level one.`,
 	fl.StringArrayVar(&f.rename, "rename", nil, "FROM=TO: rename tensors FROM or FROM.* to TO or TO.* (repeatable)")
 	fl.StringVar(&f.cell, "cell", "", "rnn_tanh or rnn_relu for nn.RNN (default: from the shapes)")
 	fl.StringVar(&f.specials, "specials", "<unk>,<eos>,<bos>,<pad>", "tokens of --vocab that are special (those present)")
-	fl.StringVar(&f.tok.Name, "tokenizer", "", "char, word or whitespace: how text is split for this model (default: char when every token is one character, else word)")
-	fl.StringVar(&f.tok.Level, "level", "", "char or word: shorthand for --tokenizer")
-	fl.BoolVar(&f.tok.Lower, "lower", false, "lowercase the text")
-	fl.BoolVar(&f.tok.SplitPunct, "split-punct", false, "word tokenizer: keep punctuation as separate tokens")
-	fl.StringVar(&f.tok.EOS, "eos", "auto", `end-of-line token ("auto": "\n" for char, <eos> otherwise)`)
-	fl.StringVar(&f.tok.BOS, "bos", "", "beginning-of-line token")
+	addTokenizerFlags(fl, &f.tok, "", "char, word or whitespace: how text is split for this model (default: char when every token is one character, else word)")
 	return cmd
 }
 
@@ -69,41 +63,19 @@ func runLMImport(cmd *cobra.Command, f *lmImportFlags) error {
 		return errors.New("lm import: --state-dict, --vocab and --out are required")
 	}
 	f.tok.NameSet = cmd.Flags().Changed("tokenizer")
-	vl, err := lm.ReadVocabList(f.vocab)
-	if err != nil {
-		return fmt.Errorf("lm import: vocabulary: %w", err)
-	}
-	if vl.Specials == nil || cmd.Flags().Changed("specials") {
-		vl.SetSpecials(f.specials)
-	}
-	inferred := !f.tok.NameSet && f.tok.Level == ""
-	if inferred {
-		f.tok.Name = "word"
-		if vl.Chars() {
-			f.tok.Name = "char"
-		}
-	}
-	tok, err := f.tok.Tokenizer()
+	v, tok, inferred, err := lm.ImportVocab(f.vocab, f.specials, cmd.Flags().Changed("specials"), f.tok)
 	if err != nil {
 		return fmt.Errorf("lm import: %w", err)
 	}
-	var renames []lm.Rename
-	for _, r := range f.rename {
-		rn, err := lm.ParseRename(r)
-		if err != nil {
-			return fmt.Errorf("lm import: --rename %w", err)
-		}
-		renames = append(renames, rn)
-	}
-	v, err := text.NewVocab(vl.Tokens, nil, vl.Specials)
+	renames, err := lm.ParseRenames(f.rename)
 	if err != nil {
-		return fmt.Errorf("lm import: %s: %w", f.vocab, err)
+		return fmt.Errorf("lm import: --rename %w", err)
 	}
 	m, err := lm.ImportPyTorch(f.stateDict, lm.ImportOptions{Cell: f.cell, Vocab: v, Tokenizer: tok, Rename: renames})
-	if err != nil {
-		return err
+	if err == nil {
+		err = m.Save(f.out)
 	}
-	if err := m.Save(f.out); err != nil {
+	if err != nil {
 		return err
 	}
 	r := lm.NewImportReport(m, f.out, inferred)
