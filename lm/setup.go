@@ -186,6 +186,30 @@ func NewRun(cfg Config, tok TokenizerOptions, data DataOptions, tc TrainConfig) 
 	return tr, d, err
 }
 
+// ResumeRun reopens the training checkpoint in dir on the files of data
+// (Resume), reading them with the checkpoint's tokenizer and vocabulary.
+// check vets the settings asked for against the checkpoint's: first
+// against its model (tc nil), before any data is read, then against its
+// training configuration too.
+func ResumeRun(dir string, data DataOptions, check func(m *Model, tc *TrainConfig) error) (*Trainer, *Data, error) {
+	m, err := Load(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := check(m, nil); err != nil {
+		return nil, nil, err
+	}
+	d, err := data.Read(&m.Config.Tokenizer, m.Vocab)
+	if err != nil {
+		return nil, nil, err
+	}
+	tr, err := Resume(dir, d.Train, d.Valid)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tr, d, check(tr.Model, &tr.Config)
+}
+
 // Setting is a setting of a resumed run, named as lm train's flag, that
 // must keep the checkpoint's value: Given is the value asked for, Saved
 // the checkpoint's.

@@ -1,6 +1,7 @@
 package lm
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -167,5 +168,39 @@ func TestResumeSettingsAndReconfigure(t *testing.T) {
 	c := tr.Config
 	if c.Epochs != 0 || c.MaxSteps != 20 || c.LR != 0.5 || tr.LR() != 0.5 || c.Patience != 3 || c.Clip != 1 || c.Batch != 4 {
 		t.Errorf("reconfigured %+v (optimizer lr %v)", c, tr.LR())
+	}
+}
+
+// ResumeRun checks the model's settings before reading any data, then
+// the training settings, and continues where the run stopped.
+func TestResumeRun(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "t.txt", strings.Repeat("abcab cba\n", 30))
+	data := DataOptions{Train: []string{p}, ValidFraction: 0.2, Specials: "auto"}
+	tr, _, err := NewRun(Config{Cell: "gru", EmbedDim: 4, Hidden: 5, Layers: 1}, TokenizerOptions{Name: "char", EOS: "auto"}, data,
+		TrainConfig{Batch: 2, BPTT: 4, MaxSteps: 5, Optimizer: "adam", LR: 0.01, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := filepath.Join(dir, "ck")
+	tr.Dir = ck
+	if _, err := tr.Run(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	var calls []bool
+	re, d, err := ResumeRun(ck, data, func(m *Model, tc *TrainConfig) error {
+		calls = append(calls, tc != nil)
+		if m.Config.Hidden != 5 || tc != nil && tc.Batch != 2 {
+			t.Errorf("checked %+v, %+v", m.Config, tc)
+		}
+		return nil
+	})
+	if err != nil || !slices.Equal(calls, []bool{false, true}) || re.Pos() != tr.Pos() || re.Model.Vocab.Len() != d.Vocab.Len() {
+		t.Fatalf("resumed at %+v (saved %+v), checks %v: %v", re.Pos(), tr.Pos(), calls, err)
+	}
+	data.Train = []string{filepath.Join(dir, "missing.txt")}
+	refused := errors.New("refused")
+	if _, _, err := ResumeRun(ck, data, func(*Model, *TrainConfig) error { return refused }); err != refused {
+		t.Errorf("a refused model setting gives %v, want it before the data is read", err)
 	}
 }

@@ -154,7 +154,11 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 	var d *lm.Data
 	var err error
 	if f.resume {
-		tr, d, err = f.resumeTrainer(cmd)
+		check := func(m *lm.Model, tc *lm.TrainConfig) error { return f.resumeConflicts(cmd, m, tc) }
+		if tr, d, err = lm.ResumeRun(f.out, f.data, check); err == nil {
+			// The budget and schedule flags given apply from here on.
+			tr.Reconfigure(f.tc, cmd.Flags().Changed)
+		}
 	} else if tr, d, err = lm.NewRun(f.cfg, f.tok, f.data, f.tc); err == nil {
 		tr.Overwrite = f.overwrite
 	}
@@ -163,32 +167,6 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 	}
 	tr.Dir = f.out
 	return trainAndReport(cmd.Context(), cmd.OutOrStdout(), tr, d.Test, f.asJSON, f.quiet, nil)
-}
-
-// resumeTrainer reopens the checkpoint in --out on the data, refusing
-// flags that conflict with it and applying the budget and schedule flags
-// given.
-func (f *lmTrainFlags) resumeTrainer(cmd *cobra.Command) (*lm.Trainer, *lm.Data, error) {
-	m, err := lm.Load(f.out)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := f.resumeConflicts(cmd, m, nil); err != nil {
-		return nil, nil, err
-	}
-	d, err := f.data.Read(&m.Config.Tokenizer, m.Vocab)
-	if err != nil {
-		return nil, nil, err
-	}
-	tr, err := lm.Resume(f.out, d.Train, d.Valid)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := f.resumeConflicts(cmd, tr.Model, &tr.Config); err != nil {
-		return nil, nil, err
-	}
-	tr.Reconfigure(f.tc, cmd.Flags().Changed)
-	return tr, d, nil
 }
 
 // resumeConflicts returns an error naming the first architecture or data
