@@ -34,35 +34,35 @@ type lmTrainFlags struct {
 	trainRunFlags
 }
 
-const lmTrainLong = `Train an embedding -> stacked RNN -> softmax language model on a text file
+const lmTrainLong = `Train an embedding -> stacked RNN -> softmax language model on text files
 (plain or .gz). Tokens are characters (default), Unicode words or
-whitespace-separated tokens (for pre-tokenized corpora such as PTB); every
-line ends with an end-of-line token ("\n" for characters, <eos> otherwise).
-The vocabulary is built from the training file. Without --valid, the last
---valid-fraction of the training stream is held out for validation.
+whitespace-separated tokens (pre-tokenized corpora such as PTB); every line
+ends with an end-of-line token ("\n" for characters, <eos> otherwise). The
+vocabulary is built from --train; without --valid, the last --valid-fraction
+of the training stream is held out for validation.
 
-The checkpoint directory (--out) holds config.json, vocab.json,
-model.safetensors (the weights with the lowest validation loss so far, PyTorch
-state_dict names: what --model DIR loads), last.safetensors (the latest weights),
-optimizer.safetensors, carry.safetensors, state.json and loss.png (the training
-and validation loss curves). It is replaced atomically after every epoch, every
---checkpoint-every steps, when training stops and on Ctrl-C; an existing
-checkpoint is never replaced unless --resume or --overwrite is given.
+--out holds config.json, vocab.json, model.safetensors (the lowest validation
+loss's weights, PyTorch state_dict names: what --model DIR loads),
+last.safetensors (the latest weights), optimizer.safetensors,
+carry.safetensors, state.json and loss.png (training and validation loss
+curves), replaced atomically after every epoch, every --checkpoint-every
+steps, at the end and on Ctrl-C; an existing checkpoint is replaced only with
+--resume or --overwrite.
 
-Budget: --epochs N passes, --steps N optimizer steps (exactly N), --time-limit D;
-the first limit reached stops and the reason is printed. Without any of them one
-epoch is trained. --resume continues exactly (same data files required); the
-architecture and data flags must then match the checkpoint (an error names any
-that differs), while the budget and schedule flags (--epochs, --steps,
---time-limit, --lr, --clip, --anneal, --lr-decay, --lr-decay-start, --schedule,
---warmup, --patience, --eval-every, --eval-batch, --checkpoint-every) apply from
-the resumed step on. Training stops with an error if the loss becomes NaN or
-infinite or exceeds 20 times its recent median; the checkpoint keeps the last
-good state. --level char|word is the issue's name for --tokenizer char|word;
+Budget: --epochs N passes, --steps N optimizer steps (exactly N), --time-limit
+D; the first limit reached stops and the reason is printed; without any, one
+epoch. --resume continues exactly (same data files required): the
+architecture and data flags must match the checkpoint (an error names any
+that differs), the budget and schedule flags (--epochs, --steps, --time-limit,
+--lr, --clip, --anneal, --lr-decay, --lr-decay-start, --schedule, --warmup,
+--patience, --eval-every, --eval-batch, --checkpoint-every) apply from the
+resumed step. A loss that becomes NaN or infinite or exceeds 20 times its
+recent median stops training with an error; the checkpoint keeps the last
+good state. --level char|word is the issue's name for --tokenizer char|word.
 PTB-style schedules: --optimizer sgd --lr-decay 0.5 --lr-decay-start 4
---init-range 0.1 (Zaremba et al. 2014; their lr 1 and clip 5 apply to the
-loss summed over the --bptt steps, ours is the per-token mean: use --lr 20
---clip 0.25 with --bptt 20).`
+--init-range 0.1 (Zaremba et al. 2014; their lr 1 and clip 5 apply to the loss
+summed over the --bptt steps, ours is the per-token mean: use --lr 20 --clip
+0.25 with --bptt 20).`
 
 func newLMTrainCmd() *cobra.Command {
 	var f lmTrainFlags

@@ -27,27 +27,26 @@ type lmTrainLabelsFlags struct {
 
 const lmTrainLabelsLong = `Train-labels reads labelled sentences (TSV "label<TAB>text", SST "<label> text"
 or CSV text,label; detected automatically) and trains a sentence-level
-language model conditioned on the label: --condition init sets every
-layer's initial state from the label, input concatenates a label embedding
-to every step's input, both does both, none ignores the label (the
-unconditional baseline). --label-bias adds a per-label output bias;
---discriminative λ adds λ times the model's own -log p(label | sentence)
-(Bayes' rule over its class-conditional likelihoods) to the loss, so the
-model carries the label more strongly. SST labels 0/1 are named
-negative/positive unless --raw-labels.
+language model conditioned on the label: --condition init sets every layer's
+initial state from the label, input concatenates a label embedding to every
+step's input, both does both, none ignores the label (the unconditional
+baseline). --label-bias adds a per-label output bias; --discriminative λ adds
+λ times the model's own -log p(label | sentence) (Bayes' rule over its
+class-conditional likelihoods) to the loss, so the model carries the label
+more strongly. SST labels 0/1 are named negative/positive unless --raw-labels.
 
-After every epoch the validation loss, perplexity and Bayes label accuracy are
-printed on standard error and a checkpoint is written to --out (also on
-Ctrl-C, at the exact step; --resume continues it exactly; an existing
-checkpoint is replaced only with --overwrite). --model DIR loads the best
-validation's weights, the latest are in last.safetensors; sample with
-"recurrent lm sample --model DIR --label L". Budget: --epochs N (default 10),
---steps N (exactly N steps; epochs then unbounded unless given); the first
-limit reached stops, and the reason is printed. On --resume the model flags,
---batch, --optimizer, --seed, --bucket and --discriminative are the
-checkpoint's (a different value is an error); --epochs, --steps, --lr and
---clip apply from the resumed step. A loss that becomes NaN, infinite or 20 times its
-recent median stops training with an error, keeping the last good checkpoint.`
+After every epoch the validation loss, perplexity and Bayes label accuracy go
+to standard error and a checkpoint to --out (also on Ctrl-C, at the exact
+step; --resume continues it exactly; an existing checkpoint is replaced only
+with --overwrite). --model DIR loads the best validation's weights, the latest
+are in last.safetensors; sample with "recurrent lm sample --model DIR --label
+L". Budget: --epochs N (default 10), --steps N (exactly N steps; epochs then
+unbounded unless given); the first limit reached stops, and the reason is
+printed. On --resume the model flags, --batch, --optimizer, --seed, --bucket
+and --discriminative are the checkpoint's (a different value is an error);
+--epochs, --steps, --lr and --clip apply from the resumed step. A loss that
+becomes NaN, infinite or 20 times its recent median stops training with an
+error, keeping the last good checkpoint.`
 
 func newLMTrainLabelsCmd() *cobra.Command {
 	f := &lmTrainLabelsFlags{}
