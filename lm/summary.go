@@ -29,19 +29,29 @@ func (m Metrics) Text(unit string) string {
 //
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Summary struct {
-	Checkpoint string   `json:"checkpoint"`
-	Params     int      `json:"params"`
-	Vocab      int      `json:"vocab_size"`
-	Position   Position `json:"position"`
-	Stop       string   `json:"stop_reason,omitempty"`
-	TrainLoss  float64  `json:"train_loss"`
-	Valid      *Metrics `json:"valid,omitempty"`
-	Best       *Metrics `json:"best_valid,omitempty"`
-	Test       *Metrics `json:"test,omitempty"`
-	Seconds    float64  `json:"seconds"`
-	TokensPerS float64  `json:"tokens_per_sec"`
-	Interrupt  bool     `json:"interrupted,omitempty"`
-	EarlyStop  bool     `json:"early_stopped,omitempty"`
+	// Checkpoint is the checkpoint directory; Params the number of scalar
+	// parameters and Vocab the vocabulary size.
+	Checkpoint string `json:"checkpoint"`
+	Params     int    `json:"params"`
+	Vocab      int    `json:"vocab_size"`
+	// Position is where training stands; Stop why this run stopped
+	// (train.StopReason); TrainLoss the mean training loss of its last
+	// epoch.
+	Position  Position `json:"position"`
+	Stop      string   `json:"stop_reason,omitempty"`
+	TrainLoss float64  `json:"train_loss"`
+	// Valid is the last validation, Best the best so far (the weights
+	// model.safetensors holds), Test the test stream's with those weights.
+	Valid *Metrics `json:"valid,omitempty"`
+	Best  *Metrics `json:"best_valid,omitempty"`
+	Test  *Metrics `json:"test,omitempty"`
+	// Seconds is the run's wall time, TokensPerS its training throughput.
+	Seconds    float64 `json:"seconds"`
+	TokensPerS float64 `json:"tokens_per_sec"`
+	// Interrupt says the run was cancelled (its position saved);
+	// EarlyStop that it stopped for want of a better validation.
+	Interrupt bool `json:"interrupted,omitempty"`
+	EarlyStop bool `json:"early_stopped,omitempty"`
 
 	// The headline metrics, flat: the final validation loss (nats per
 	// token), its perplexity and, at character level, bits per character;
