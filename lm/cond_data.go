@@ -197,3 +197,25 @@ func (t *CondTrainer) Describe() string {
 func (t *CondTrainer) ProgressLabels() map[string]string {
 	return map[string]string{"tokens": "", "label_accuracy": "label accuracy (Bayes)"}
 }
+
+// Reconfigure applies to a resumed trainer the settings of c that given
+// reports as given, by lm train-labels' flag names: a budget given (epochs
+// or steps) replaces the saved one whole, steps alone making the epochs
+// unbounded; clip and lr (the optimizer's rate too) apply from the next
+// step. The rest stays the checkpoint's.
+func (t *CondTrainer) Reconfigure(c CondTrainConfig, given func(flag string) bool) {
+	tc := &t.Config
+	if given("epochs") || given("steps") {
+		tc.Epochs, tc.MaxSteps = c.Epochs, c.MaxSteps
+		if !given("epochs") {
+			tc.Epochs = 0
+		}
+	}
+	if given("clip") {
+		tc.Clip = c.Clip
+	}
+	if given("lr") {
+		tc.LR = c.LR
+		t.Loop().Optimizer().SetLR(c.LR)
+	}
+}

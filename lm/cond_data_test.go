@@ -101,6 +101,13 @@ func TestCondRunResume(t *testing.T) {
 	if hidden == nil || hidden.Given != 9 || hidden.Saved != 4 {
 		t.Errorf("hidden setting %+v", hidden)
 	}
+	// --steps alone: the saved epochs go; lr reaches the optimizer; clip
+	// not given stays.
+	flags := map[string]bool{"steps": true, "lr": true}
+	re.Reconfigure(CondTrainConfig{Epochs: 10, MaxSteps: 7, LR: 0.5, Clip: 9}, func(f string) bool { return flags[f] })
+	if c := re.Config; c.Epochs != 0 || c.MaxSteps != 7 || c.LR != 0.5 || re.Loop().Optimizer().LR() != 0.5 || c.Clip != tc.Clip {
+		t.Errorf("reconfigured %+v", c)
+	}
 	d.Train = append(d.Train, text.Labelled{Text: "meh", Label: "neutral", Line: 5})
 	if _, err := ResumeCondRun(dir, d); err == nil || !strings.Contains(err.Error(), `t.tsv:5: label "neutral"`) {
 		t.Errorf("unknown label on resume: %v", err)

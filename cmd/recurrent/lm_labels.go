@@ -97,6 +97,11 @@ func runLMTrainLabels(cmd *cobra.Command, f *lmTrainLabelsFlags) error {
 	if err := positiveFlags(cmd, "embed", "hidden", "layers", "label-dim", "batch", "lr", "epochs", "steps"); err != nil {
 		return err
 	}
+	// The budget: --steps alone makes the epochs unbounded.
+	f.tc.Epochs, f.tc.MaxSteps = f.epochs, f.steps
+	if cmd.Flags().Changed("steps") && !cmd.Flags().Changed("epochs") {
+		f.tc.Epochs = 0
+	}
 	format, err := text.ParseLabelFormat(f.format)
 	if err != nil {
 		return fmt.Errorf("lm train-labels: %w", err)
@@ -124,14 +129,13 @@ func runLMTrainLabels(cmd *cobra.Command, f *lmTrainLabelsFlags) error {
 // with it and applying the budget flags given.
 func (f *lmTrainLabelsFlags) trainer(cmd *cobra.Command, d *lm.LabelledFiles) (*lm.CondTrainer, error) {
 	if !f.resume {
-		cfg, tc := f.cfg, f.tc
-		tc.Epochs, tc.MaxSteps, _ = f.budget(cmd)
+		cfg := f.cfg
 		cfg.Tokenizer = text.Tokenizer{Mode: text.Whitespace, Lower: f.lower}
 		v, err := lm.CondVocab(cfg.Tokenizer, d.Train, f.minCount)
 		if err != nil {
 			return nil, fmt.Errorf("lm train-labels: %w", err)
 		}
-		t, err := lm.NewCondRun(cfg, v, d, tc)
+		t, err := lm.NewCondRun(cfg, v, d, f.tc)
 		if err == nil {
 			t.Dir, t.Overwrite = f.out, f.overwrite
 		}
@@ -144,9 +148,7 @@ func (f *lmTrainLabelsFlags) trainer(cmd *cobra.Command, d *lm.LabelledFiles) (*
 	if err := checkSettings(cmd, t.ResumeSettings(f.cfg, f.lower, f.tc)); err != nil {
 		return nil, fmt.Errorf("lm train-labels --resume: %w", err)
 	}
-	c := &t.Config
-	f.resumeBudget(cmd, &c.Epochs, &c.MaxSteps, map[string]func(){"clip": func() { c.Clip = f.tc.Clip },
-		"lr": func() { c.LR = f.tc.LR; t.Loop().Optimizer().SetLR(f.tc.LR) }})
+	t.Reconfigure(f.tc, cmd.Flags().Changed)
 	return t, nil
 }
 
