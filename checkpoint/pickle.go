@@ -124,6 +124,32 @@ func (u *unpickler) pop() (any, error) {
 	return v, nil
 }
 
+// popN pops the top n values and returns them deepest first.
+func (u *unpickler) popN(n int) ([]any, error) {
+	if len(u.stack) < n {
+		return nil, u.errf("stack underflow")
+	}
+	vs := make([]any, n)
+	for i := n - 1; i >= 0; i-- {
+		v, err := u.pop()
+		if err != nil {
+			return nil, err
+		}
+		vs[i] = v
+	}
+	return vs, nil
+}
+
+// popItems pops the operands of SETITEM/APPEND (single: the top n values)
+// or of SETITEMS/APPENDS (the values above the topmost mark), deepest
+// first.
+func (u *unpickler) popItems(single bool, n int) ([]any, error) {
+	if single {
+		return u.popN(n)
+	}
+	return u.popMark()
+}
+
 // popMark pops the values above the topmost mark, and the mark.
 func (u *unpickler) popMark() ([]any, error) {
 	for i := len(u.stack) - 1; i >= 0; i-- {
@@ -275,17 +301,11 @@ func (u *unpickler) run() (any, error) {
 			}
 			u.stack = append(u.stack, pyTuple(items))
 		case 0x85, 0x86, 0x87: // TUPLE1, TUPLE2, TUPLE3
-			n := int(op[0] - 0x84)
-			if len(u.stack) < n {
-				return nil, u.errf("stack underflow")
+			items, err := u.popN(int(op[0] - 0x84))
+			if err != nil {
+				return nil, err
 			}
-			t := make(pyTuple, n)
-			for i := n - 1; i >= 0; i-- {
-				if t[i], err = u.pop(); err != nil {
-					return nil, err
-				}
-			}
-			u.stack = append(u.stack, t)
+			u.stack = append(u.stack, pyTuple(items))
 		case 'q', 'r', 0x94: // BINPUT, LONG_BINPUT, MEMOIZE
 			v, err := u.top()
 			if err != nil {
@@ -337,18 +357,14 @@ func (u *unpickler) run() (any, error) {
 			}
 			u.stack = append(u.stack, g)
 		case 0x93: // STACK_GLOBAL
-			name, err := u.pop()
+			mn, err := u.popN(2)
 			if err != nil {
 				return nil, err
 			}
-			module, err := u.pop()
-			if err != nil {
-				return nil, err
-			}
-			ms, ok1 := module.(string)
-			ns, ok2 := name.(string)
+			ms, ok1 := mn[0].(string)
+			ns, ok2 := mn[1].(string)
 			if !ok1 || !ok2 {
-				return nil, u.errf("STACK_GLOBAL of %T, %T", module, name)
+				return nil, u.errf("STACK_GLOBAL of %T, %T", mn[0], mn[1])
 			}
 			g, err := u.global(ms, ns)
 			if err != nil {
@@ -409,36 +425,22 @@ func (u *unpickler) run() (any, error) {
 			}
 			u.stack = append(u.stack, v)
 		case 'R': // REDUCE
-			args, err := u.pop()
+			fa, err := u.popN(2)
 			if err != nil {
 				return nil, err
 			}
-			fn, err := u.pop()
-			if err != nil {
-				return nil, err
-			}
-			t, ok := args.(pyTuple)
+			t, ok := fa[1].(pyTuple)
 			if !ok {
-				return nil, u.errf("REDUCE arguments are a %T", args)
+				return nil, u.errf("REDUCE arguments are a %T", fa[1])
 			}
-			v, err := u.reduce(fn, t)
+			v, err := u.reduce(fa[0], t)
 			if err != nil {
 				return nil, err
 			}
 			u.stack = append(u.stack, v)
 		case 's', 'u': // SETITEM, SETITEMS
-			var kv []any
-			if op[0] == 's' {
-				v, err := u.pop()
-				if err != nil {
-					return nil, err
-				}
-				k, err := u.pop()
-				if err != nil {
-					return nil, err
-				}
-				kv = []any{k, v}
-			} else if kv, err = u.popMark(); err != nil {
+			kv, err := u.popItems(op[0] == 's', 2)
+			if err != nil {
 				return nil, err
 			}
 			if len(kv)%2 != 0 {
@@ -458,14 +460,8 @@ func (u *unpickler) run() (any, error) {
 				}
 			}
 		case 'a', 'e': // APPEND, APPENDS
-			var items []any
-			if op[0] == 'a' {
-				v, err := u.pop()
-				if err != nil {
-					return nil, err
-				}
-				items = []any{v}
-			} else if items, err = u.popMark(); err != nil {
+			items, err := u.popItems(op[0] == 'a', 1)
+			if err != nil {
 				return nil, err
 			}
 			top, err := u.top()
