@@ -124,6 +124,29 @@ func (u *unpickler) pop() (any, error) {
 	return v, nil
 }
 
+// push pushes v, the result of a call that returned it with err, unless
+// err is set; it returns err.
+func (u *unpickler) push(v any, err error) error {
+	if err == nil {
+		u.stack = append(u.stack, v)
+	}
+	return err
+}
+
+// topAs returns the top of the stack, which op needs to be a T.
+func topAs[T any](u *unpickler, op string) (T, error) {
+	var zero T
+	top, err := u.top()
+	if err != nil {
+		return zero, err
+	}
+	t, ok := top.(T)
+	if !ok {
+		return zero, u.errf("%s on a %T", op, top)
+	}
+	return t, nil
+}
+
 // popN pops the top n values and returns them deepest first.
 func (u *unpickler) popN(n int) ([]any, error) {
 	if len(u.stack) < n {
@@ -351,11 +374,9 @@ func (u *unpickler) run() (any, error) {
 				parts[i] = string(u.b[u.pos : u.pos+nl])
 				u.pos += nl + 1
 			}
-			g, err := u.global(parts[0], parts[1])
-			if err != nil {
+			if err := u.push(u.global(parts[0], parts[1])); err != nil {
 				return nil, err
 			}
-			u.stack = append(u.stack, g)
 		case 0x93: // STACK_GLOBAL
 			mn, err := u.popN(2)
 			if err != nil {
@@ -366,11 +387,9 @@ func (u *unpickler) run() (any, error) {
 			if !ok1 || !ok2 {
 				return nil, u.errf("STACK_GLOBAL of %T, %T", mn[0], mn[1])
 			}
-			g, err := u.global(ms, ns)
-			if err != nil {
+			if err := u.push(u.global(ms, ns)); err != nil {
 				return nil, err
 			}
-			u.stack = append(u.stack, g)
 		case 'J': // BININT
 			x, err := u.uint(4)
 			if err != nil {
@@ -419,11 +438,9 @@ func (u *unpickler) run() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			v, err := u.persistent(pid)
-			if err != nil {
+			if err := u.push(u.persistent(pid)); err != nil {
 				return nil, err
 			}
-			u.stack = append(u.stack, v)
 		case 'R': // REDUCE
 			fa, err := u.popN(2)
 			if err != nil {
@@ -433,11 +450,9 @@ func (u *unpickler) run() (any, error) {
 			if !ok {
 				return nil, u.errf("REDUCE arguments are a %T", fa[1])
 			}
-			v, err := u.reduce(fa[0], t)
-			if err != nil {
+			if err := u.push(u.reduce(fa[0], t)); err != nil {
 				return nil, err
 			}
-			u.stack = append(u.stack, v)
 		case 's', 'u': // SETITEM, SETITEMS
 			kv, err := u.popItems(op[0] == 's', 2)
 			if err != nil {
@@ -446,13 +461,9 @@ func (u *unpickler) run() (any, error) {
 			if len(kv)%2 != 0 {
 				return nil, u.errf("odd number of dictionary items")
 			}
-			top, err := u.top()
+			d, err := topAs[*pyDict](u, "SETITEM")
 			if err != nil {
 				return nil, err
-			}
-			d, ok := top.(*pyDict)
-			if !ok {
-				return nil, u.errf("SETITEM on a %T", top)
 			}
 			for i := 0; i < len(kv); i += 2 {
 				if err := d.set(kv[i], kv[i+1]); err != nil {
@@ -464,25 +475,17 @@ func (u *unpickler) run() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			top, err := u.top()
+			l, err := topAs[*pyList](u, "APPEND")
 			if err != nil {
 				return nil, err
-			}
-			l, ok := top.(*pyList)
-			if !ok {
-				return nil, u.errf("APPEND on a %T", top)
 			}
 			l.items = append(l.items, items...)
 		case 'b': // BUILD: only an OrderedDict's attributes (state_dict's _metadata), ignored
 			if _, err := u.pop(); err != nil {
 				return nil, err
 			}
-			top, err := u.top()
-			if err != nil {
+			if _, err := topAs[*pyDict](u, "BUILD"); err != nil {
 				return nil, err
-			}
-			if _, ok := top.(*pyDict); !ok {
-				return nil, u.errf("BUILD of a %T", top)
 			}
 		default:
 			return nil, u.errf("unsupported pickle opcode 0x%02x (not a state_dict of tensors?)", op[0])
