@@ -36,7 +36,7 @@ type SGD struct {
 // "momentum_buffer" when Momentum != 0.
 func NewSGD(params []*nn.Param, cfg SGDConfig) (*SGD, error) {
 	if cfg.Nesterov && (cfg.Momentum <= 0 || cfg.Dampening != 0) {
-		return nil, fmt.Errorf("optim: SGD: Nesterov momentum requires momentum > 0 and zero dampening")
+		return nil, fmt.Errorf("optim: sgd: Nesterov momentum requires momentum > 0 and zero dampening")
 	}
 	var names []string
 	if cfg.Momentum != 0 {
