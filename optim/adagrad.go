@@ -52,12 +52,9 @@ func NewAdagrad(params []*nn.Param, cfg AdagradConfig) (*Adagrad, error) {
 
 // Step applies one Adagrad update.
 func (o *Adagrad) Step() error {
-	if err := o.begin(); err != nil {
-		return err
-	}
-	clr := o.lr / (1 + float64(o.step-1)*o.cfg.LRDecay)
+	clr := o.lr / (1 + float64(o.step)*o.cfg.LRDecay) // o.step: the steps before this one
 	wd, eps := o.cfg.WeightDecay, o.cfg.Eps
-	o.forEach(func(i, lo, hi int) {
+	return o.update(func(i, lo, hi int) {
 		ws, gs := o.chunk(i, lo, hi)
 		sum := o.buf(0, i, lo, len(ws))
 		for j, w32 := range ws {
@@ -68,5 +65,4 @@ func (o *Adagrad) Step() error {
 			ws[j] = float32(w - clr*g/(math.Sqrt(s)+eps))
 		}
 	})
-	return nil
 }

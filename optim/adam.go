@@ -73,11 +73,8 @@ func newAdam(kind string, params []*nn.Param, cfg AdamConfig, decoupled bool) (*
 
 // Step applies one Adam (or AdamW) update.
 func (o *Adam) Step() error {
-	if err := o.begin(); err != nil {
-		return err
-	}
 	lr, b1, b2, eps, wd := o.lr, o.cfg.Beta1, o.cfg.Beta2, o.cfg.Eps, o.cfg.WeightDecay
-	t := float64(o.step)
+	t := float64(o.step + 1) // this step
 	stepSize := lr / (1 - math.Pow(b1, t))
 	decay := 1.0
 	if o.decoupled {
@@ -93,7 +90,7 @@ func (o *Adam) Step() error {
 		fwd            = float32(wd)
 		decoupled, ams = o.decoupled, o.cfg.AMSGrad
 	)
-	o.forEach(func(i, lo, hi int) {
+	return o.update(func(i, lo, hi int) {
 		ws, gs := o.chunk(i, lo, hi)
 		m, v := o.buf(0, i, lo, len(ws)), o.buf(1, i, lo, len(ws))
 		var vmax []float32
@@ -117,5 +114,4 @@ func (o *Adam) Step() error {
 			ws[j] = w - fStep*mj/(float32(math.Sqrt(float64(vj)))*fInvBc2+fEps)
 		}
 	})
-	return nil
 }

@@ -222,13 +222,15 @@ func checkHypers(kind string, hs ...hyper) error {
 	return nil
 }
 
-// begin starts a Step: it checks every gradient (changing nothing when one
-// is not finite) and counts the step.
-func (c *core) begin() error {
+// update runs a Step: it checks every gradient (changing nothing when one
+// is not finite), counts the step and runs fn over every parameter's
+// chunks (see forEach).
+func (c *core) update(fn func(i, lo, hi int)) error {
 	if err := CheckFinite(c.params); err != nil {
 		return err
 	}
 	c.step++
+	c.forEach(fn)
 	return nil
 }
 

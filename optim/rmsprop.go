@@ -62,11 +62,8 @@ func NewRMSprop(params []*nn.Param, cfg RMSpropConfig) (*RMSprop, error) {
 
 // Step applies one RMSprop update.
 func (o *RMSprop) Step() error {
-	if err := o.begin(); err != nil {
-		return err
-	}
 	lr, alpha, eps, wd, mom := o.lr, o.cfg.Alpha, o.cfg.Eps, o.cfg.WeightDecay, o.cfg.Momentum
-	o.forEach(func(i, lo, hi int) {
+	return o.update(func(i, lo, hi int) {
 		ws, gs := o.chunk(i, lo, hi)
 		sq := o.buf(0, i, lo, len(ws))
 		var buf, ga []float32
@@ -99,5 +96,4 @@ func (o *RMSprop) Step() error {
 			ws[j] = float32(w)
 		}
 	})
-	return nil
 }

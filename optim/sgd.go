@@ -52,11 +52,8 @@ func NewSGD(params []*nn.Param, cfg SGDConfig) (*SGD, error) {
 
 // Step applies one SGD update.
 func (o *SGD) Step() error {
-	if err := o.begin(); err != nil {
-		return err
-	}
 	lr, mom, damp, wd := o.lr, o.cfg.Momentum, o.cfg.Dampening, o.cfg.WeightDecay
-	o.forEach(func(i, lo, hi int) {
+	return o.update(func(i, lo, hi int) {
 		ws, gs := o.chunk(i, lo, hi)
 		var buf []float32
 		if mom != 0 {
@@ -80,5 +77,4 @@ func (o *SGD) Step() error {
 			ws[j] = float32(w - lr*g)
 		}
 	})
-	return nil
 }
