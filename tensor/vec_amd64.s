@@ -249,10 +249,10 @@ BINARY(·mulAVX2, VMULPS)
 // func mulAddAVX2(dst, a, b []float32)
 // dst += a*b, 16 elements a step: a in r, dst in t.
 #define MULADDOP(p, o, r, t) VFMADD231PS o(BX)(AX*4), r, t
-#define MULADD(p, o, r, t) LDDI(p, o, t, r)
+#define MULADDLD(p, o, r, t) LDDI(p, o, t, r)
 #define MULADDST(p, o, r, t) STDI(p, o, t, r)
-#define MULADDW TWO(LDSI, 0, 32); TWO(MULADD, 0, 32); TWO(MULADDOP, 0, 32); TWO(MULADDST, 0, 32)
-#define MULADD1 LDSI(0, 0, Y0, Y4); MULADD(0, 0, Y0, Y4); MULADDOP(0, 0, Y0, Y4); MULADDST(0, 0, Y0, Y4)
+#define MULADDW TWO(LDSI, 0, 32); TWO(MULADDLD, 0, 32); TWO(MULADDOP, 0, 32); TWO(MULADDST, 0, 32)
+#define MULADD1 LDSI(0, 0, Y0, Y4); MULADDLD(0, 0, Y0, Y4); MULADDOP(0, 0, Y0, Y4); MULADDST(0, 0, Y0, Y4)
 #define MULADDTAIL VMASKMOVPS (SI)(AX*4), Y14, Y0; VMASKMOVPS (BX)(AX*4), Y14, Y1; VMASKMOVPS (DI)(AX*4), Y14, Y2; VFMADD231PS Y1, Y0, Y2; VMASKMOVPS Y2, Y14, (DI)(AX*4)
 TEXT ·mulAddAVX2(SB), NOSPLIT, $0-72
 	DSTSRC(a_base)
