@@ -71,12 +71,9 @@ func (o *vecOutput) save(cmd *cobra.Command, v *vectors.Vectors, f vectors.Forma
 	return stdio(cmd).WriteFile(o.path, func(w io.Writer) error { return vectors.Write(w, v, f) })
 }
 
-// printJSON writes v as indented JSON.
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
+// printJSON is writeJSON, under the name classify.go and translate.go
+// still call.
+func printJSON(w io.Writer, v any) error { return writeJSON(w, v) }
 
 // newVecQueryCmd completes c, a query of the --vectors (indexed with the
 // case-insensitive fallback): run answers it with the result to print with
@@ -98,11 +95,10 @@ func newVecQueryCmd(c *cobra.Command, jsonUsage string, indent bool, run func(cm
 			_, err = io.WriteString(cmd.OutOrStdout(), text)
 			return err
 		}
-		enc := json.NewEncoder(cmd.OutOrStdout())
 		if indent {
-			enc.SetIndent("", "  ")
+			return writeJSON(cmd.OutOrStdout(), res)
 		}
-		return enc.Encode(res)
+		return json.NewEncoder(cmd.OutOrStdout()).Encode(res)
 	}
 	src.register(c)
 	c.Flags().BoolVar(&asJSON, "json", false, jsonUsage)
@@ -193,7 +189,7 @@ type textReport interface{ WriteText(io.Writer) error }
 // printReport writes r as indented JSON or as text.
 func printReport(w io.Writer, asJSON bool, r textReport) error {
 	if asJSON {
-		return printJSON(w, r)
+		return writeJSON(w, r)
 	}
 	return r.WriteText(w)
 }
