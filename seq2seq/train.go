@@ -256,6 +256,10 @@ type EvalOptions struct {
 	TeacherForced bool
 	// Progress, if non-nil, is called with the number of pairs done.
 	Progress func(done int)
+	// Hypothesis, if non-nil, is called with each pair's index and
+	// decoded hypothesis, in order (with DecodeOptions.Attention, to draw
+	// its attention); an error stops the evaluation.
+	Hypothesis func(i int, h Hypothesis) error
 }
 
 // Metrics are the results of Evaluate.
@@ -314,6 +318,11 @@ func (m *Model) Evaluate(ctx context.Context, data Encoded, opt EvalOptions) (Me
 			return met, err
 		}
 		for i, h := range hs {
+			if opt.Hypothesis != nil {
+				if err := opt.Hypothesis(lo+i, h); err != nil {
+					return met, err
+				}
+			}
 			ref := data.Tgt[lo+i]
 			met.Hyps = append(met.Hyps, h.IDs)
 			same := len(h.IDs) == len(ref)

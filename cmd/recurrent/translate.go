@@ -4,16 +4,10 @@ import (
 	"bufio"
 	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/seq2seq"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
@@ -150,9 +144,9 @@ outside it.`,
 }
 
 type translateEvalFlags struct {
-	model, data, hyp string
-	opt              seq2seq.EvalOptions
-	asJSON, quiet    bool
+	model, data, hyp, heatmap string
+	opt                       seq2seq.EvalOptions
+	asJSON, quiet             bool
 }
 
 func newTranslateEvalCmd() *cobra.Command {
@@ -162,7 +156,8 @@ func newTranslateEvalCmd() *cobra.Command {
 		Short: "Decode source<TAB>target pairs and report exact match, token accuracy and BLEU",
 		Long: `Eval decodes the sources of --data ("-": standard input) and scores the outputs
 against the targets. --hyp also writes the outputs, one per line ("-":
-standard output, the metrics then go to standard error).`,
+standard output, the metrics then go to standard error); --heatmap DIR draws
+each pair's attention as translate run does.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateEval(cmd, &f) },
 	}
@@ -170,15 +165,22 @@ standard output, the metrics then go to standard error).`,
 	fl.StringVar(&f.model, "model", "", "checkpoint directory")
 	fl.StringVar(&f.data, "data", "", `pairs to evaluate, source<TAB>target per line ("-": standard input)`)
 	fl.StringVar(&f.hyp, "hyp", "", `also write the outputs to this file, one per line ("-": standard output)`)
-	fl.IntVar(&f.opt.Beam, "beam", 1, "beam width (1: greedy)")
-	fl.Float64Var(&f.opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
-	fl.IntVar(&f.opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
+	fl.StringVar(&f.heatmap, "heatmap", "", "draw every pair's attention as DIR/line-NNNN.png")
+	addDecodeFlags(cmd, &f.opt.DecodeOptions)
 	fl.IntVar(&f.opt.Batch, "batch", 256, "sources encoded together")
 	fl.IntVar(&f.opt.Limit, "limit", 0, "evaluate only the first N pairs")
 	fl.BoolVar(&f.asJSON, "json", false, "print the metrics as JSON")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress on standard error")
 	markRequired(cmd, "model", "data")
 	return cmd
+}
+
+// addDecodeFlags registers --beam, --alpha and --max-len.
+func addDecodeFlags(cmd *cobra.Command, opt *seq2seq.DecodeOptions) {
+	fl := cmd.Flags()
+	fl.IntVar(&opt.Beam, "beam", 1, "beam width (1: greedy)")
+	fl.Float64Var(&opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
+	fl.IntVar(&opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
 }
 
 func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
@@ -190,52 +192,35 @@ func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
 	if err != nil {
 		return err
 	}
-	data, err := m.Encode(pairs)
+	hm, err := seq2seq.NewHeatmaps(m, f.heatmap, len(pairs))
 	if err != nil {
-		return fmt.Errorf("%s: %w", text.DisplayName(f.data), err)
+		return fmt.Errorf("translate eval: --heatmap: %w", err)
 	}
 	bar := newProgress(cmd.ErrOrStderr(), f.quiet)
 	opt := f.opt
 	opt.Progress = func(done int) { bar.update("decoding", int64(done), int64(len(pairs)), "decoding") }
-	opt.TeacherForced = true
-	start := time.Now()
-	met, err := m.Evaluate(cmd.Context(), data, opt)
+	opt.TeacherForced, opt.Attention = true, f.heatmap != ""
+	opt.Hypothesis = func(i int, h seq2seq.Hypothesis) error { return hm.Write(m, i, pairs[i].Source, h) }
+	rep, err := m.EvaluatePairs(cmd.Context(), pairs, text.DisplayName(f.data), opt)
 	bar.finish()
 	if err != nil {
 		return err
 	}
-	secs := time.Since(start).Seconds()
 	if f.hyp != "" {
-		err := stdio(cmd).WriteFile(f.hyp, func(w io.Writer) error {
-			for _, h := range met.Hyps {
-				if _, err := fmt.Fprintln(w, seq2seq.JoinTokens(m.Config.Tokens, m.DecodeTarget(h))); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := stdio(cmd).WriteFile(f.hyp, func(w io.Writer) error { return m.WriteOutputs(w, rep.Hyps) }); err != nil {
 			return fmt.Errorf("translate eval: --hyp: %w", err)
 		}
 	}
-	w := reportTo(cmd, f.hyp)
 	if f.asJSON {
-		return printJSON(w, struct {
-			seq2seq.Metrics
-			Beam    int     `json:"beam"`
-			Alpha   float64 `json:"alpha"`
-			Seconds float64 `json:"seconds"`
-		}{met, max(1, opt.Beam), opt.Alpha, secs})
+		return printJSON(reportTo(cmd, f.hyp), rep)
 	}
-	_, err = fmt.Fprintf(w, "%d pairs, beam %d: exact match %.4f, token accuracy %.4f, BLEU %.2f, loss %.4f (%.1fs)\n",
-		met.N, max(1, opt.Beam), met.ExactMatch, met.TokenAccuracy, met.BLEU, met.Loss, secs)
-	return err
+	return rep.WriteText(reportTo(cmd, f.hyp))
 }
 
 type translateRunFlags struct {
-	model, input, attnJSON, attnPNG, heatmap string
-	opt                                      seq2seq.DecodeOptions
-	asJSON                                   bool
+	model, input string
+	opt          seq2seq.RunOptions
+	asJSON       bool
 }
 
 func newTranslateRunCmd() *cobra.Command {
@@ -258,38 +243,14 @@ its config; run warns on standard error about input years outside it.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory")
 	fl.StringVar(&f.input, "file", "", `file of source lines ("-" or none: standard input; --input is its old name)`)
-	fl.IntVar(&f.opt.Beam, "beam", 1, "beam width (1: greedy)")
-	fl.Float64Var(&f.opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
-	fl.IntVar(&f.opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
-	fl.StringVar(&f.attnJSON, "attention-json", "", "write the first line's attention weights as JSON")
-	fl.StringVar(&f.attnPNG, "attention-png", "", "draw the first line's attention weights as a PNG heat map")
-	fl.StringVar(&f.heatmap, "heatmap", "", "draw every line's attention as DIR/line-NNNN.png")
+	addDecodeFlags(cmd, &f.opt.DecodeOptions)
+	fl.StringVar(&f.opt.AttentionJSON, "attention-json", "", "write the first line's attention weights as JSON")
+	fl.StringVar(&f.opt.AttentionPNG, "attention-png", "", "draw the first line's attention weights as a PNG heat map")
+	fl.StringVar(&f.opt.HeatmapDir, "heatmap", "", "draw every line's attention as DIR/line-NNNN.png")
 	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object per line with log-probability and score")
 	markRequired(cmd, "model")
 	deprecatedAliases(cmd, map[string]string{"input": "file"})
 	return cmd
-}
-
-// readSourceLines reads translate run's input: one source per line, the
-// part before a TAB.
-func readSourceLines(r io.Reader, name string) ([]string, error) {
-	var lines []string
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if i := strings.IndexByte(line, '\t'); i >= 0 {
-			line = line[:i]
-		}
-		if strings.TrimSpace(line) == "" {
-			return nil, fmt.Errorf("%s:%d: empty source line", name, n)
-		}
-		lines = append(lines, line)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return lines, nil
 }
 
 func runTranslateRun(cmd *cobra.Command, f *translateRunFlags) error {
@@ -297,126 +258,23 @@ func runTranslateRun(cmd *cobra.Command, f *translateRunFlags) error {
 	if err != nil {
 		return err
 	}
-	r, err := stdio(cmd).Open(cmp.Or(f.input, "-"))
+	path := cmp.Or(f.input, "-")
+	lines, err := readInput(cmd, path, seq2seq.ReadSources)
+	if err != nil {
+		return err
+	}
+	seq2seq.CheckDates(m.Config.TrainedDates, text.DisplayName(path), lines).WriteText(cmd.ErrOrStderr())
+	w := bufio.NewWriter(cmd.OutOrStdout())
+	defer w.Flush()
+	err = m.TranslateLines(cmd.Context(), lines, f.opt, func(o seq2seq.Output) error {
+		if f.asJSON {
+			return json.NewEncoder(w).Encode(o)
+		}
+		_, err := fmt.Fprintln(w, o.Output)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("translate run: %w", err)
 	}
-	defer r.Close()
-	name := text.DisplayName(cmp.Or(f.input, "-"))
-	lines, err := readSourceLines(r, name)
-	if err != nil {
-		return err
-	}
-	warnDateRange(cmd.ErrOrStderr(), m.Config.TrainedDates, name, lines)
-	if f.heatmap != "" {
-		if err := os.MkdirAll(f.heatmap, 0o755); err != nil {
-			return fmt.Errorf("translate run: %w", err)
-		}
-	}
-	first := f.attnJSON != "" || f.attnPNG != ""
-	opt := f.opt
-	opt.Attention = first || f.heatmap != ""
-	if opt.Attention && m.AttentionKind() == seq2seq.AttentionNone {
-		return errors.New("translate run: the model has no attention to export")
-	}
-	w := bufio.NewWriter(cmd.OutOrStdout())
-	defer w.Flush()
-	const chunk = 256
-	for lo := 0; lo < len(lines); lo += chunk {
-		hi := min(len(lines), lo+chunk)
-		src := make([][]int32, 0, hi-lo)
-		for _, l := range lines[lo:hi] {
-			src = append(src, m.EncodeSource(l))
-		}
-		hs, err := m.Translate(src, opt)
-		if err != nil {
-			return err
-		}
-		for i, h := range hs {
-			outLine := seq2seq.JoinTokens(m.Config.Tokens, m.DecodeTarget(h.IDs))
-			if f.asJSON {
-				b, _ := json.Marshal(map[string]any{"source": lines[lo+i], "output": outLine,
-					"logprob": h.LogProb, "score": h.Score, "finished": h.Finished})
-				fmt.Fprintln(w, string(b))
-			} else {
-				fmt.Fprintln(w, outLine)
-			}
-		}
-		if err := writeHeatmaps(m, f.heatmap, lines, lo, hs); err != nil {
-			return err
-		}
-		if lo == 0 && first && len(hs) > 0 {
-			if err := writeAttention(m, lines[0], hs[0], f.attnJSON, f.attnPNG); err != nil {
-				return err
-			}
-			first = false
-			opt.Attention = f.heatmap != ""
-		}
-	}
 	return nil
-}
-
-// writeHeatmaps draws the attention of lines[lo:lo+len(hs)] as
-// dir/line-NNNN.png (nothing when dir is empty).
-func writeHeatmaps(m *seq2seq.Model, dir string, lines []string, lo int, hs []seq2seq.Hypothesis) error {
-	if dir == "" {
-		return nil
-	}
-	digits := max(4, len(strconv.Itoa(len(lines))))
-	for i, h := range hs {
-		am, err := m.AttentionMapOf(lines[lo+i], h)
-		if err != nil {
-			return err
-		}
-		p := filepath.Join(dir, fmt.Sprintf("line-%0*d.png", digits, lo+i+1))
-		if err := checkpoint.WriteFileAtomic(p, am.WritePNG); err != nil {
-			return fmt.Errorf("translate run: %w", err)
-		}
-	}
-	return nil
-}
-
-// writeAttention exports one line's attention weights as JSON and/or a
-// PNG heat map (each when its path is set).
-func writeAttention(m *seq2seq.Model, line string, h seq2seq.Hypothesis, jsonPath, pngPath string) error {
-	am, err := m.AttentionMapOf(line, h)
-	if err != nil {
-		return err
-	}
-	if jsonPath != "" {
-		if err := checkpoint.WriteFileAtomic(jsonPath, func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", " ")
-			return enc.Encode(am)
-		}); err != nil {
-			return fmt.Errorf("translate run: %w", err)
-		}
-	}
-	if pngPath != "" {
-		if err := checkpoint.WriteFileAtomic(pngPath, am.WritePNG); err != nil {
-			return fmt.Errorf("translate run: %w", err)
-		}
-	}
-	return nil
-}
-
-// warnDateRange warns about source lines whose years lie outside the dates
-// a date model was trained on (the first few, then a count).
-func warnDateRange(w io.Writer, r seq2seq.DateRange, name string, lines []string) {
-	const shown = 5
-	n := 0
-	for i, l := range lines {
-		ys := seq2seq.YearsOutside(r, l)
-		if len(ys) == 0 {
-			continue
-		}
-		if n < shown {
-			fmt.Fprintf(w, "warning: %s:%d: year %d is outside the dates the model was trained on (%s to %s); its translation is unreliable\n",
-				name, i+1, ys[0], r.From, r.To)
-		}
-		n++
-	}
-	if n > shown {
-		fmt.Fprintf(w, "warning: %d lines in all have years outside %s to %s\n", n, r.From, r.To)
-	}
 }
