@@ -373,16 +373,11 @@ func sstClassifier() (*classify.Model, error) {
 // CharLSTM is a 2-layer LSTM character model over tiny-shakespeare's
 // characters with hidden size H (random weights, seed 1).
 func CharLSTM(H int) (*lm.Model, error) {
-	tok := text.Tokenizer{Mode: text.Chars, EOS: "\n"}
-	c := text.NewCounter()
-	for _, line := range strings.Split(tinyshakespeare.Text, "\n") {
-		c.Add(tok.Tokenize(line))
-	}
-	v, err := text.BuildVocab(c, text.VocabOptions{Specials: []string{}})
+	v, err := tinyshakespeare.Vocab()
 	if err != nil {
 		return nil, err
 	}
-	return lm.New(lm.Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 64, Hidden: H, Layers: 2, Tokenizer: tok}, v, 1)
+	return lm.New(lm.Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 64, Hidden: H, Layers: 2, Tokenizer: tinyshakespeare.Tokenizer()}, v, 1)
 }
 
 // server is a `recurrent serve` child process.
