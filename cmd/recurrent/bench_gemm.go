@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/recurrent-go/recurrent/bench"
@@ -35,13 +36,7 @@ and the work per second of process CPU time times the thread count
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				return json.NewEncoder(out).Encode(res)
-			}
-			_, err = fmt.Fprintf(out, "sgemm m=%d n=%d k=%d transA=%v transB=%v threads=%d kernel=%s: best %.1f GFLOP/s, median %.1f GFLOP/s, per CPU-second x threads %.1f GFLOP/s (%d samples of %d calls)\n",
-				res.M, res.N, res.K, res.TransA, res.TransB, res.Threads, res.Kernel, res.GFLOPS, res.GFLOPSMedian, res.GFLOPSCPU, res.Samples, res.CallsPer)
-			return err
+			return writeResult(cmd.OutOrStdout(), asJSON, res)
 		},
 	}
 	f := cmd.Flags()
@@ -54,4 +49,13 @@ and the work per second of process CPU time times the thread count
 	f.StringVar(&c.Kernel, "kernel", "", "kernel set (avx512, avx2, generic; default: the fastest available)")
 	f.DurationVar(&c.Duration, "duration", time.Second, "how long to repeat the measurement")
 	return cmd
+}
+
+// writeResult prints a measurement as one JSON object (asJSON) or as its
+// text.
+func writeResult(w io.Writer, asJSON bool, v interface{ WriteText(io.Writer) error }) error {
+	if asJSON {
+		return json.NewEncoder(w).Encode(v)
+	}
+	return v.WriteText(w)
 }

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"runtime/pprof"
 
 	"github.com/recurrent-go/recurrent/bench"
 	"github.com/spf13/cobra"
@@ -39,34 +36,16 @@ bench/rnn.sh runs PyTorch's equivalent model (bench/rnn_torch.py) beside it.`,
 			if c.Threads, err = threadsFlag(cmd); err != nil {
 				return fmt.Errorf("bench rnn: %w", err)
 			}
-			if profile != "" {
-				f, err := os.Create(profile)
-				if err != nil {
-					return fmt.Errorf("bench rnn: %w", err)
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return fmt.Errorf("bench rnn: %w", err)
-				}
-				defer pprof.StopCPUProfile()
+			stop, err := bench.StartCPUProfile(profile)
+			if err != nil {
+				return fmt.Errorf("bench rnn: %w", err)
 			}
+			defer stop()
 			res, err := bench.RNN(cmd.Context(), c)
 			if err != nil {
 				return err
 			}
-			w := cmd.OutOrStdout()
-			if asJSON {
-				b, err := json.Marshal(res)
-				if err != nil {
-					return fmt.Errorf("bench rnn: %w", err)
-				}
-				fmt.Fprintln(w, string(b))
-				return nil
-			}
-			fmt.Fprintf(w, "%s %s H=%d L=%d B=%d T=%d V=%d threads=%d: %.0f tokens/s (%.0f per CPU-second x threads), %.1f GFLOP/s, %d tokens in %.2fs\n",
-				res.Mode, res.Cell, res.Hidden, res.Layers, res.Batch, res.SeqLen, res.Vocab, res.Threads,
-				res.TokensPerSec, res.TokensPerCPUSec, res.GFLOPS, res.Tokens, res.Elapsed)
-			return nil
+			return writeResult(cmd.OutOrStdout(), asJSON, res)
 		},
 	}
 	f := cmd.Flags()
