@@ -2,6 +2,7 @@ package seq2seq
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"strings"
 	"unicode"
@@ -63,6 +64,21 @@ func (b BLEU) String() string {
 	}
 	return fmt.Sprintf("BLEU = %.2f %s (BP = %.3f ratio = %.3f hyp_len = %d ref_len = %d)",
 		b.Score, strings.Join(p, "/"), b.BP, ratio, b.SysLen, b.RefLen)
+}
+
+// WriteText writes b's String and a newline.
+func (b BLEU) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintln(w, b.String())
+	return err
+}
+
+// CorpusBLEULines is CorpusBLEU of the lines of two inputs, named in the
+// error when their line counts differ.
+func CorpusBLEULines(hyps, refs []string, hypName, refName string) (BLEU, error) {
+	if len(refs) != len(hyps) {
+		return BLEU{}, fmt.Errorf("%s has %d lines but %s has %d; they must match line for line", hypName, len(hyps), refName, len(refs))
+	}
+	return CorpusBLEU(hyps, refs)
 }
 
 // Tokenize splits a line on whitespace exactly as Python's str.split()

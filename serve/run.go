@@ -28,6 +28,18 @@ func ParseModelSpec(s string) (ModelSpec, error) {
 	return ModelSpec{name, path}, nil
 }
 
+// ParseModelSpecs parses "NAME=PATH" arguments.
+func ParseModelSpecs(args []string) ([]ModelSpec, error) {
+	specs := make([]ModelSpec, len(args))
+	for i, a := range args {
+		var err error
+		if specs[i], err = ParseModelSpec(a); err != nil {
+			return nil, err
+		}
+	}
+	return specs, nil
+}
+
 // ReadTokenFile returns the bearer token held in the file at path, white
 // space trimmed; an empty token is an error.
 func ReadTokenFile(path string) (string, error) {

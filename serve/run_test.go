@@ -36,6 +36,16 @@ func TestParseModelSpec(t *testing.T) {
 	}
 }
 
+func TestParseModelSpecs(t *testing.T) {
+	specs, err := ParseModelSpecs([]string{"a=x", "b=y"})
+	if err != nil || len(specs) != 2 || specs[1] != (ModelSpec{"b", "y"}) {
+		t.Errorf("ParseModelSpecs = %v, %v", specs, err)
+	}
+	if _, err := ParseModelSpecs([]string{"a=x", "bad"}); err == nil || !strings.Contains(err.Error(), `"bad"`) {
+		t.Errorf("ParseModelSpecs with a bad spec: %v, want it named", err)
+	}
+}
+
 func TestReadTokenFile(t *testing.T) {
 	dir := t.TempDir()
 	good, blank := filepath.Join(dir, "token"), filepath.Join(dir, "blank")

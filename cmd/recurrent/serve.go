@@ -81,20 +81,19 @@ func runServe(ctx context.Context, out, errOut io.Writer, f *serveFlags, ready c
 		return errors.New("serve: at least one --model NAME=PATH is required")
 	}
 	c := serve.RunConfig{Options: f.opt, Addr: f.addr, Grace: f.grace}
-	for _, m := range f.models {
-		spec, err := serve.ParseModelSpec(m)
-		if err != nil {
-			return fmt.Errorf("serve: --model %w", err)
-		}
-		c.Models = append(c.Models, spec)
-	}
 	var err error
+	if c.Models, err = serve.ParseModelSpecs(f.models); err != nil {
+		return fmt.Errorf("serve: --model %w", err)
+	}
 	if f.tokenFile != "" {
 		if c.Token, err = serve.ReadTokenFile(f.tokenFile); err != nil {
 			return fmt.Errorf("serve: --auth-token-file: %w", err)
 		}
 	}
-	level := map[bool]slog.Level{false: slog.LevelInfo, true: slog.LevelWarn}[f.quiet]
+	level := slog.LevelInfo
+	if f.quiet {
+		level = slog.LevelWarn
+	}
 	c.Logger = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: level}))
 	c.Progress = func(e serve.RunEvent) {
 		if _, down := e.(serve.ShuttingDown); down {

@@ -48,22 +48,11 @@ separated, the brevity penalty uses corpus lengths, the score is 0-100.
 			if err != nil {
 				return err
 			}
-			if len(refs) != len(hyps) {
-				return fmt.Errorf("translate bleu: %s has %d lines but %s has %d; they must match line for line",
-					text.DisplayName(hypPath), len(hyps), text.DisplayName(refPath), len(refs))
-			}
-			b, err := seq2seq.CorpusBLEU(hyps, refs)
+			b, err := seq2seq.CorpusBLEULines(hyps, refs, text.DisplayName(hypPath), text.DisplayName(refPath))
 			if err != nil {
-				return err
+				return fmt.Errorf("translate bleu: %w", err)
 			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(b)
-			}
-			_, err = fmt.Fprintln(out, b.String())
-			return err
+			return printResult(cmd.OutOrStdout(), asJSON, b)
 		},
 	}
 	f := cmd.Flags()
@@ -211,10 +200,15 @@ func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
 			return fmt.Errorf("translate eval: --hyp: %w", err)
 		}
 	}
-	if f.asJSON {
-		return printJSON(reportTo(cmd, f.hyp), rep)
+	return printResult(reportTo(cmd, f.hyp), f.asJSON, rep)
+}
+
+// printResult prints v as indented JSON (asJSON) or as its text.
+func printResult(w io.Writer, asJSON bool, v interface{ WriteText(io.Writer) error }) error {
+	if asJSON {
+		return printJSON(w, v)
 	}
-	return rep.WriteText(reportTo(cmd, f.hyp))
+	return v.WriteText(w)
 }
 
 type translateRunFlags struct {
