@@ -53,26 +53,18 @@ func FlipCount(ctx context.Context, c FlipConfig) (FlipReport, error) {
 	if err != nil {
 		return r, err
 	}
-	b, err := m.NewBatch(c.Batch)
+	opt, err := flipOptions(m, c.Length)
 	if err != nil {
 		return r, err
-	}
-	defer b.Close()
-	prompt, err := m.EncodePrompt("ROMEO:")
-	if err != nil {
-		return r, err
-	}
-	opt := func(i int) lm.SampleOptions {
-		return lm.SampleOptions{Prompt: prompt, MaxTokens: c.Length, Seed: uint64(i), Temperature: 0.8}
 	}
 	t0 := time.Now()
-	alone, err := sampleBatched(ctx, b, opt, c.Samples, 1)
+	alone, err := sampleBatched(ctx, m, opt, c.Samples, 1)
 	if err != nil {
 		return r, err
 	}
 	r.Alone = time.Since(t0)
 	t0 = time.Now()
-	batched, err := sampleBatched(ctx, b, opt, c.Samples, c.Batch)
+	batched, err := sampleBatched(ctx, m, opt, c.Samples, c.Batch)
 	if err != nil {
 		return r, err
 	}
@@ -87,9 +79,26 @@ func FlipCount(ctx context.Context, c FlipConfig) (FlipReport, error) {
 	return r, nil
 }
 
-// sampleBatched generates n samples with b, size at a time, stepping
-// together the streams of each group until all are done.
-func sampleBatched(ctx context.Context, b *lm.Batch, opt func(int) lm.SampleOptions, n, size int) ([][]int32, error) {
+// flipOptions returns the options of sample i: length tokens after the
+// prompt "ROMEO:" at temperature 0.8, seed i.
+func flipOptions(m *lm.Model, length int) (func(i int) lm.SampleOptions, error) {
+	prompt, err := m.EncodePrompt("ROMEO:")
+	if err != nil {
+		return nil, err
+	}
+	return func(i int) lm.SampleOptions {
+		return lm.SampleOptions{Prompt: prompt, MaxTokens: length, Seed: uint64(i), Temperature: 0.8}
+	}, nil
+}
+
+// sampleBatched generates n samples from m with an lm.Batch of size,
+// stepping together the streams of each group of size until all are done.
+func sampleBatched(ctx context.Context, m *lm.Model, opt func(int) lm.SampleOptions, n, size int) ([][]int32, error) {
+	b, err := m.NewBatch(size)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
 	emitted := make([]int32, size)
 	var out [][]int32
 	for lo := 0; lo < n; lo += size {

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/serve"
 )
 
@@ -51,20 +50,15 @@ func TestFlipCountPaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := m.NewBatch(3)
+	opt, err := flipOptions(m, 12)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
-	prompt, _ := m.EncodePrompt("ROMEO:")
-	opt := func(i int) lm.SampleOptions {
-		return lm.SampleOptions{Prompt: prompt, MaxTokens: 12, Seed: uint64(i), Temperature: 0.8}
-	}
-	alone, err := sampleBatched(context.Background(), b, opt, 5, 1)
+	alone, err := sampleBatched(context.Background(), m, opt, 5, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	batched, err := sampleBatched(context.Background(), b, opt, 5, 3)
+	batched, err := sampleBatched(context.Background(), m, opt, 5, 3)
 	if err != nil || len(alone) != 5 || len(batched) != 5 {
 		t.Fatalf("sampleBatched: %d and %d samples, %v; want 5 each", len(alone), len(batched), err)
 	}

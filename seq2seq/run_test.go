@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"image/png"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,7 +66,7 @@ func TestTranslateLinesAndEvaluatePairs(t *testing.T) {
 		t.Fatalf("%d outputs, %v", len(outs), err)
 	}
 	want := JoinTokens("char", m.DecodeTarget(hs[0].IDs))
-	if o := outs[298]; o.Source != "fed" || o.Output != want || math.Abs(o.LogProb-hs[0].LogProb) > 1e-4 || o.Finished != hs[0].Finished {
+	if o := outs[298]; o.Source != "fed" || o.Output != want || max(o.LogProb-hs[0].LogProb, hs[0].LogProb-o.LogProb) > 1e-4 || o.Finished != hs[0].Finished {
 		t.Errorf("output 299 = %+v, want %q from fed", o, want)
 	}
 	b, _ := json.Marshal(outs[0])

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -15,23 +14,15 @@ import (
 )
 
 func TestParseModelSpec(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want ModelSpec
-		ok   bool
-	}{
-		{"lm=/tmp/ck", ModelSpec{"lm", "/tmp/ck"}, true},
-		{"v=a=b.txt", ModelSpec{"v", "a=b.txt"}, true},
-		{"noequals", ModelSpec{}, false},
-		{"=path", ModelSpec{}, false},
-		{"name=", ModelSpec{}, false},
-	} {
-		got, err := ParseModelSpec(tc.in)
-		if (err == nil) != tc.ok || got != tc.want {
-			t.Errorf("ParseModelSpec(%q) = %v, %v; want %v, ok %v", tc.in, got, err, tc.want, tc.ok)
+	good := map[string]ModelSpec{"lm=/tmp/ck": {"lm", "/tmp/ck"}, "v=a=b.txt": {"v", "a=b.txt"}}
+	for in, want := range good {
+		if got, err := ParseModelSpec(in); err != nil || got != want {
+			t.Errorf("ParseModelSpec(%q) = %v, %v; want %v", in, got, err, want)
 		}
-		if err != nil && !strings.Contains(err.Error(), "want NAME=PATH") {
-			t.Errorf("ParseModelSpec(%q): error %q does not say what is wanted", tc.in, err)
+	}
+	for _, in := range []string{"noequals", "=path", "name="} {
+		if _, err := ParseModelSpec(in); err == nil || !strings.Contains(err.Error(), "want NAME=PATH") {
+			t.Errorf("ParseModelSpec(%q): %v, want an error saying what is wanted", in, err)
 		}
 	}
 }
@@ -73,7 +64,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, RunConfig{Addr: "127.0.0.1:0", Grace: 5 * time.Second,
-			Options:  Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+			Options:  Options{Logger: slog.New(slog.DiscardHandler)},
 			Models:   []ModelSpec{{"shakespeare", p.LM}, {"vec", p.Vectors}},
 			Progress: func(e RunEvent) { events <- e }})
 	}()
