@@ -124,12 +124,5 @@ func Resume(dir string, trainE, dev Encoded) (*Trainer, error) {
 			return nil, fmt.Errorf("seq2seq: %s holds the training state of an older version, which cannot be resumed; its model still loads (train anew to continue)", dir)
 		}
 	}
-	t, err := newTrainer(m, trainE, dev, *tc)
-	if err != nil {
-		return nil, err
-	}
-	if err := t.Start(t.task, t.opt, t.options, dir); err != nil {
-		return nil, fmt.Errorf("seq2seq: %w", err)
-	}
-	return t, nil
+	return startTrainer(m, trainE, dev, *tc, dir)
 }

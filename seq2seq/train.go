@@ -1,6 +1,7 @@
 package seq2seq
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -48,27 +49,15 @@ func (c TrainConfig) withDefaults() TrainConfig {
 	if c.Epochs == 0 && c.MaxSteps == 0 {
 		c.Epochs = 10
 	}
-	if c.Batch == 0 {
-		c.Batch = 64
+	c.Batch = cmp.Or(c.Batch, 64)
+	c.Optimizer = cmp.Or(c.Optimizer, "adam")
+	if c.LR == 0 && c.Optimizer == "sgd" {
+		c.LR = 0.5
 	}
-	if c.Optimizer == "" {
-		c.Optimizer = "adam"
-	}
-	if c.LR == 0 {
-		c.LR = 2e-3
-		if c.Optimizer == "sgd" {
-			c.LR = 0.5
-		}
-	}
-	if c.LRDecay == 0 {
-		c.LRDecay = 1
-	}
-	if c.Clip == 0 {
-		c.Clip = 5
-	}
-	if c.DevDecode == 0 {
-		c.DevDecode = 2000
-	}
+	c.LR = cmp.Or(c.LR, 2e-3)
+	c.LRDecay = cmp.Or(c.LRDecay, 1)
+	c.Clip = cmp.Or(c.Clip, 5)
+	c.DevDecode = cmp.Or(c.DevDecode, 2000)
 	return c
 }
 
@@ -190,12 +179,18 @@ func (t *task) Files() ([]checkpoint.File, error) {
 // NewTrainer prepares training on train, validating on dev (which may be
 // empty).
 func NewTrainer(m *Model, train, dev Encoded, cfg TrainConfig) (*Trainer, error) {
-	t, err := newTrainer(m, train, dev, cfg)
+	return startTrainer(m, train, dev, cfg, "")
+}
+
+// startTrainer builds a trainer and starts its loop: fresh with resume "",
+// else from the checkpoint in the directory resume.
+func startTrainer(m *Model, trainE, dev Encoded, cfg TrainConfig, resume string) (*Trainer, error) {
+	t, err := newTrainer(m, trainE, dev, cfg)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.Start(t.task, t.opt, t.options, ""); err != nil {
-		return nil, err
+	if err := t.Start(t.task, t.opt, t.options, resume); err != nil {
+		return nil, fmt.Errorf("seq2seq: %w", err)
 	}
 	return t, nil
 }
