@@ -65,10 +65,9 @@ separated, the brevity penalty uses corpus lengths, the score is 0-100.
 
 func newTranslateGenDatesCmd() *cobra.Command {
 	var (
-		opts     seq2seq.DateOptions
-		out      string
-		from, to string
-		asJSON   bool
+		opts   = seq2seq.DateOptions{From: seq2seq.DefaultDateFrom, To: seq2seq.DefaultDateTo}
+		out    string
+		asJSON bool
 	)
 	cmd := &cobra.Command{
 		Use:   "gen-dates --n N --seed S --out DIR",
@@ -87,50 +86,44 @@ config ("trained_dates"), and translate run warns about input years
 outside it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var err error
-			if from != "" {
-				if opts.From, err = time.Parse(time.DateOnly, from); err != nil {
-					return fmt.Errorf("translate gen-dates: --from: %w", err)
+			for _, frac := range []*float64{&opts.DevFrac, &opts.TestFrac} {
+				if *frac == 0 {
+					*frac = -1 // no such split (the library's zero is the default share)
 				}
 			}
-			if to != "" {
-				if opts.To, err = time.Parse(time.DateOnly, to); err != nil {
-					return fmt.Errorf("translate gen-dates: --to: %w", err)
-				}
-			}
-			// On the command line 0 means no such split (the library's zero
-			// value means the default share).
-			if opts.DevFrac == 0 {
-				opts.DevFrac = -1
-			}
-			if opts.TestFrac == 0 {
-				opts.TestFrac = -1
-			}
-			paths, err := seq2seq.WriteDateSplits(cmd.Context(), out, opts)
+			files, err := seq2seq.WriteDateFiles(cmd.Context(), out, opts)
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"files": paths, "n": opts.N, "seed": opts.Seed, "from": from, "to": to})
+			if !asJSON {
+				fmt.Fprintf(cmd.ErrOrStderr(), "dates from %s to %s\n", files.From, files.To)
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "dates from %s to %s\n", from, to)
-			for _, p := range paths {
-				fmt.Fprintln(cmd.OutOrStdout(), p)
-			}
-			return nil
+			return printResult(cmd.OutOrStdout(), asJSON, files)
 		},
 	}
 	f := cmd.Flags()
 	f.IntVar(&opts.N, "n", 10000, "total number of examples")
 	f.Uint64Var(&opts.Seed, "seed", 1, "random seed")
 	f.StringVar(&out, "out", "dates", "output directory")
-	f.StringVar(&from, "from", seq2seq.DefaultDateFrom.Format(time.DateOnly), "first date (YYYY-MM-DD)")
-	f.StringVar(&to, "to", seq2seq.DefaultDateTo.Format(time.DateOnly), "last date (YYYY-MM-DD)")
+	f.Var(dateFlag{&opts.From}, "from", "first date")
+	f.Var(dateFlag{&opts.To}, "to", "last date")
 	f.Float64Var(&opts.DevFrac, "dev-frac", 0.1, "share of examples in dev.tsv (0: none)")
 	f.Float64Var(&opts.TestFrac, "test-frac", 0.1, "share of examples in test.tsv (0: none)")
 	f.BoolVar(&asJSON, "json", false, `print {"files", "n", "seed", "from", "to"} as JSON`)
 	return cmd
 }
+
+// dateFlag is a flag holding a date, given as YYYY-MM-DD.
+type dateFlag struct{ t *time.Time }
+
+func (d dateFlag) String() string { return d.t.Format(time.DateOnly) }
+
+func (d dateFlag) Set(s string) (err error) {
+	*d.t, err = time.Parse(time.DateOnly, s)
+	return err
+}
+
+func (d dateFlag) Type() string { return "YYYY-MM-DD" }
 
 type translateEvalFlags struct {
 	model, data, hyp, heatmap string
