@@ -279,6 +279,18 @@ type Metrics struct {
 	Hyps [][]int32 `json:"-"`
 }
 
+// agreement is the number of positions where hyp and ref hold the same
+// id.
+func agreement(hyp, ref []int32) int {
+	n := 0
+	for j := range min(len(hyp), len(ref)) {
+		if hyp[j] == ref[j] {
+			n++
+		}
+	}
+	return n
+}
+
 // Evaluate decodes the sources of data and scores them against the targets.
 func (m *Model) Evaluate(ctx context.Context, data Encoded, opt EvalOptions) (Metrics, error) {
 	n := len(data.Src)
@@ -320,17 +332,11 @@ func (m *Model) Evaluate(ctx context.Context, data Encoded, opt EvalOptions) (Me
 			}
 			ref := data.Tgt[lo+i]
 			met.Hyps = append(met.Hyps, h.IDs)
-			same := len(h.IDs) == len(ref)
-			for j := 0; j < min(len(h.IDs), len(ref)); j++ {
-				if h.IDs[j] == ref[j] {
-					agree++
-				} else {
-					same = false
-				}
-			}
-			if same {
+			a := agreement(h.IDs, ref)
+			if a == len(ref) && len(h.IDs) == len(ref) {
 				exact++
 			}
+			agree += a
 			total += max(len(h.IDs), len(ref))
 			hypToks = append(hypToks, m.DecodeTarget(h.IDs))
 			refToks = append(refToks, m.DecodeTarget(ref))
