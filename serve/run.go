@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -63,6 +64,16 @@ type LoadError struct {
 func (e *LoadError) Error() string { return e.Name + "=" + e.Path + ": " + e.Err.Error() }
 
 func (e *LoadError) Unwrap() error { return e.Err }
+
+// TextLogger returns a logger writing slog's text lines to w: one per
+// request, or with quiet only warnings and errors.
+func TextLogger(w io.Writer, quiet bool) *slog.Logger {
+	level := slog.LevelInfo
+	if quiet {
+		level = slog.LevelWarn
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
 
 // RunConfig configures Run.
 type RunConfig struct {

@@ -27,6 +27,19 @@ func TestParseModelSpec(t *testing.T) {
 	}
 }
 
+func TestTextLogger(t *testing.T) {
+	var b bytes.Buffer
+	for _, quiet := range []bool{false, true} {
+		l := TextLogger(&b, quiet)
+		l.Info("request", "route", "/v1/models")
+		l.Warn("slow", "ms", 900)
+	}
+	out := b.String()
+	if strings.Count(out, "msg=request") != 1 || strings.Count(out, "msg=slow") != 2 || !strings.Contains(out, "route=/v1/models") {
+		t.Errorf("TextLogger wrote:\n%s", out)
+	}
+}
+
 func TestParseModelSpecs(t *testing.T) {
 	specs, err := ParseModelSpecs([]string{"a=x", "b=y"})
 	if err != nil || len(specs) != 2 || specs[1] != (ModelSpec{"b", "y"}) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -90,11 +89,7 @@ func runServe(ctx context.Context, out, errOut io.Writer, f *serveFlags, ready c
 			return fmt.Errorf("serve: --auth-token-file: %w", err)
 		}
 	}
-	level := slog.LevelInfo
-	if f.quiet {
-		level = slog.LevelWarn
-	}
-	c.Logger = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: level}))
+	c.Logger = serve.TextLogger(errOut, f.quiet)
 	c.Progress = func(e serve.RunEvent) {
 		if _, down := e.(serve.ShuttingDown); down {
 			e.WriteText(errOut)

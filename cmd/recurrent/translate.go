@@ -278,30 +278,28 @@ type translateTrainFlags struct {
 func newTranslateTrainCmd() *cobra.Command {
 	f := &translateTrainFlags{}
 	cmd := &cobra.Command{
-		Use:   "train --train F [--dev F] --out DIR",
+		Use:   "train --train F [--valid F] --out DIR",
 		Short: "Train an encoder-decoder (bidirectional encoder, attention decoder) on source<TAB>target pairs",
-		Long: `Train fits a sequence-to-sequence model: a bidirectional recurrent encoder
-over the source tokens and a recurrent decoder that attends over the encoder
-outputs (Bahdanau additive by default; Luong dot or general; or none, where
-the decoder starts from the encoder's final state), with teacher forcing.
-Tokens are characters by default (--tokens word for whitespace tokens).
+		Long: `Train fits a sequence-to-sequence model with teacher forcing: a bidirectional
+recurrent encoder over the source tokens (characters by default; --tokens word:
+whitespace tokens) and a recurrent decoder attending over its outputs (Bahdanau
+additive by default; Luong dot or general; or none: the decoder starts from the
+encoder's final state).
 
-After every epoch the dev loss and greedy exact match are printed on standard
-error and a complete, atomic training checkpoint is written to --out (also on
-Ctrl-C, at the exact step); --resume continues it exactly, and an existing
-checkpoint is never replaced unless --overwrite is given. --model DIR loads the
-best evaluation's weights (greedy exact match, ties broken by dev loss; the
-latest without --dev); the latest are in last.safetensors. --patience N stops
-after N epochs without improvement.
+After every epoch the dev loss and greedy exact match go to standard error and
+an atomic training checkpoint to --out (also on Ctrl-C, at the exact step);
+--resume continues it exactly; only --overwrite replaces an existing one.
+--model DIR loads the best evaluation's weights (greedy exact match, ties broken
+by dev loss; the latest without --valid); the latest are in last.safetensors.
+--patience N stops after N epochs without improvement.
 
-Budget: --epochs N (default 10), --steps N (exactly N updates; epochs are then
-unbounded unless --epochs is given); the first limit reached stops and the
-reason is printed (stop_reason in --json). On --resume the architecture,
---tokens, --batch, --optimizer and --seed are the checkpoint's (a different
-value is an error); --epochs, --steps, --lr, --lr-decay, --clip, --patience and
---dev-decode apply from the resumed step. A loss that becomes NaN, infinite or
-20 times its recent median stops training with an error; the checkpoint keeps
-the last good state.`,
+Budget: --epochs N (default 10) and/or --steps N (exactly N updates; epochs
+unbounded unless given); the first limit reached stops, with the reason printed
+(stop_reason in --json). On --resume the architecture, --tokens, --batch,
+--optimizer and --seed are the checkpoint's (a different value is an error);
+--epochs, --steps, --lr, --lr-decay, --clip, --patience and --dev-decode apply
+from the resumed step. A loss that becomes NaN, infinite or 20 times its recent
+median stops training with an error; the checkpoint keeps the last good state.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateTrain(cmd, f) },
 	}
