@@ -78,11 +78,42 @@ func ResumePairs(dir string, d Data) (*Trainer, error) {
 	return Resume(dir, train, dev)
 }
 
-// SetLR sets the learning rate from the current step on (Config.LR and the
-// optimizer's), e.g. on a resumed trainer.
-func (t *Trainer) SetLR(lr float64) {
-	t.Config.LR = lr
-	t.Loop().Optimizer().SetLR(lr)
+// Changes says which settings of a TrainConfig a resumed run takes from
+// the caller rather than from its checkpoint.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
+type Changes struct {
+	// Budget takes Epochs and MaxSteps together (a budget given replaces
+	// the saved one).
+	Budget                              bool
+	LR, LRDecay, Clip, Patience, Decode bool
+}
+
+// Continue applies the settings of c that ch selects, from the current
+// step on: the budget, the learning rate (Config.LR and the optimizer's),
+// its decay, clipping, patience and DevDecode. The architecture, Batch,
+// Optimizer and Seed stay the checkpoint's.
+func (t *Trainer) Continue(c TrainConfig, ch Changes) {
+	tc := &t.Config
+	if ch.Budget {
+		tc.Epochs, tc.MaxSteps = c.Epochs, c.MaxSteps
+	}
+	if ch.LR {
+		tc.LR = c.LR
+		t.Loop().Optimizer().SetLR(c.LR)
+	}
+	if ch.LRDecay {
+		tc.LRDecay = c.LRDecay
+	}
+	if ch.Clip {
+		tc.Clip = c.Clip
+	}
+	if ch.Patience {
+		tc.Patience = c.Patience
+	}
+	if ch.Decode {
+		tc.DevDecode = c.DevDecode
+	}
 }
 
 // Describe returns a one-line description of the model and the run: cells,

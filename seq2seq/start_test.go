@@ -44,13 +44,23 @@ func TestPairsTrainerResume(t *testing.T) {
 	if r.Pos().Epoch != 1 || r.Pos().Step != tr.Pos().Step {
 		t.Errorf("resumed at %+v, want %+v", r.Pos(), tr.Pos())
 	}
-	r.SetLR(1e-4)
-	r.Config.Epochs = 2
+	saved := r.Config
+	r.Continue(TrainConfig{Epochs: 2, MaxSteps: 999, LR: 1e-4, LRDecay: 0.5, Clip: 3, Patience: 4, DevDecode: 9, Batch: 1, Seed: 77},
+		Changes{Budget: true, LR: true})
+	if c := r.Config; c.Epochs != 2 || c.MaxSteps != 999 || c.LRDecay != saved.LRDecay || c.Clip != saved.Clip ||
+		c.Patience != saved.Patience || c.DevDecode != saved.DevDecode || c.Batch != saved.Batch || c.Seed != saved.Seed {
+		t.Errorf("Continue with the budget and lr changed: %+v, saved %+v", c, saved)
+	}
+	r.Continue(TrainConfig{LRDecay: 0.5, Clip: 3, Patience: 4, DevDecode: 9}, Changes{LRDecay: true, Clip: true, Patience: true, Decode: true})
+	if c := r.Config; c.LRDecay != 0.5 || c.Clip != 3 || c.Patience != 4 || c.DevDecode != 9 || c.LR != 1e-4 || c.Epochs != 2 {
+		t.Errorf("Continue with the schedule changed: %+v", c)
+	}
+	r.Continue(TrainConfig{Epochs: 2, LR: 1e-4, LRDecay: 1, Clip: 5, DevDecode: -1}, Changes{Budget: true, LRDecay: true, Clip: true, Decode: true})
 	if _, err := r.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if lr := r.Loop().Optimizer().LR(); lr != 1e-4 || r.Config.LR != 1e-4 || r.Pos().Epoch != 2 {
-		t.Errorf("after SetLR(1e-4) and a second epoch: optimizer lr %v, config lr %v, epoch %d", lr, r.Config.LR, r.Pos().Epoch)
+		t.Errorf("after Continue with lr 1e-4 and a second epoch: optimizer lr %v, config lr %v, epoch %d", lr, r.Config.LR, r.Pos().Epoch)
 	}
 	bad := d
 	bad.Dev, bad.DevName = []Pair{{"ok", "ko"}, {"", "x"}}, "bad-dev.tsv"

@@ -333,16 +333,26 @@ func runTranslateTrain(cmd *cobra.Command, f *translateTrainFlags) error {
 	if err := positiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "lr-decay", "epochs", "steps"); err != nil {
 		return err
 	}
+	if err := f.checkOut(); err != nil {
+		return fmt.Errorf("translate train: %w", err)
+	}
+	f.tc.Epochs, f.tc.MaxSteps = f.epochs, f.steps
+	if fl := cmd.Flags(); fl.Changed("steps") && !fl.Changed("epochs") {
+		f.tc.Epochs = 0 // --steps alone: epochs unbounded
+	}
 	if f.tc.Clip <= 0 {
 		f.tc.Clip = -1 // the library's zero means its default
 	}
-	tr, _, err := startTrainer(&f.trainRunFlags, "translate train", f.read,
-		func(d pairData) (*seq2seq.Trainer, error) { return f.resumeTrainer(cmd, d) },
-		func(d pairData) (*seq2seq.Trainer, error) {
-			tc := f.tc
-			tc.Epochs, tc.MaxSteps, _ = f.budget(cmd)
-			return seq2seq.NewPairsTrainer(f.data(d), f.cfg, tc, f.out, f.overwrite)
-		})
+	d, err := seq2seq.ReadData(f.trainPath, f.devPath)
+	if err != nil {
+		return err
+	}
+	var tr *seq2seq.Trainer
+	if f.resume {
+		tr, err = f.resumeTrainer(cmd, d)
+	} else {
+		tr, err = seq2seq.NewPairsTrainer(d, f.cfg, f.tc, f.out, f.overwrite)
+	}
 	if err != nil {
 		return err
 	}
@@ -353,28 +363,14 @@ func runTranslateTrain(cmd *cobra.Command, f *translateTrainFlags) error {
 	return r.report(cmd, tr.Run)
 }
 
-// pairData are the pairs of a translate train run.
-type pairData = taskData[seq2seq.Pair]
-
-// read reads the training and dev pairs.
-func (f *translateTrainFlags) read() (pairData, error) {
-	d, err := seq2seq.ReadData(f.trainPath, f.devPath)
-	return pairData{train: d.Train, dev: d.Dev}, err
-}
-
-// data names the pairs for seq2seq.
-func (f *translateTrainFlags) data(d pairData) seq2seq.Data {
-	return seq2seq.Data{Train: d.train, Dev: d.dev, TrainName: f.trainPath, DevName: f.devPath}
-}
-
 // resumeTrainer reopens the checkpoint in --out, refusing flags that
 // conflict with it and applying the budget and schedule flags given.
-func (f *translateTrainFlags) resumeTrainer(cmd *cobra.Command, d pairData) (*seq2seq.Trainer, error) {
-	tr, err := seq2seq.ResumePairs(f.out, f.data(d))
+func (f *translateTrainFlags) resumeTrainer(cmd *cobra.Command, d seq2seq.Data) (*seq2seq.Trainer, error) {
+	tr, err := seq2seq.ResumePairs(f.out, d)
 	if err != nil {
 		return nil, err
 	}
-	c, tc := tr.Model.Config, &tr.Config
+	c, tc := tr.Model.Config, tr.Config
 	if err := checkResumeFlags(cmd, []resumeCheck{{"tokens", f.cfg.Tokens, c.Tokens}, {"cell", f.cfg.Cell, c.Cell},
 		{"decoder-cell", f.cfg.DecoderCell, c.DecoderCell}, {"attention", f.cfg.Attention, c.Attention},
 		{"embed", f.cfg.Embed, c.Embed}, {"hidden", f.cfg.Hidden, c.Hidden}, {"layers", f.cfg.Layers, c.Layers},
@@ -382,8 +378,8 @@ func (f *translateTrainFlags) resumeTrainer(cmd *cobra.Command, d pairData) (*se
 		{"batch", f.tc.Batch, tc.Batch}, {"optimizer", f.tc.Optimizer, tc.Optimizer}, {"seed", f.tc.Seed, tc.Seed}}); err != nil {
 		return nil, fmt.Errorf("translate train --resume: %w", err)
 	}
-	f.resumeBudget(cmd, &tc.Epochs, &tc.MaxSteps, map[string]func(){"lr": func() { tr.SetLR(f.tc.LR) },
-		"lr-decay": func() { tc.LRDecay = f.tc.LRDecay }, "clip": func() { tc.Clip = f.tc.Clip },
-		"patience": func() { tc.Patience = f.tc.Patience }, "dev-decode": func() { tc.DevDecode = f.tc.DevDecode }})
+	fl := cmd.Flags()
+	tr.Continue(f.tc, seq2seq.Changes{Budget: fl.Changed("epochs") || fl.Changed("steps"), LR: fl.Changed("lr"),
+		LRDecay: fl.Changed("lr-decay"), Clip: fl.Changed("clip"), Patience: fl.Changed("patience"), Decode: fl.Changed("dev-decode")})
 	return tr, nil
 }
