@@ -100,9 +100,11 @@ func runServe(ctx context.Context, out, errOut io.Writer, f *serveFlags, ready c
 			ready <- s.URL
 		}
 	}
-	if err = serve.Run(ctx, c); errors.As(err, new(*serve.LoadError)) {
+	err = serve.Run(ctx, c)
+	if errors.As(err, new(*serve.LoadError)) {
 		return fmt.Errorf("serve: --model %w", err)
-	} else if err != nil {
+	}
+	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
