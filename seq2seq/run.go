@@ -158,15 +158,43 @@ func (r EvalReport) WriteText(w io.Writer) error {
 	return err
 }
 
-// EvaluatePairs encodes pairs (read from name, which errors name) and
-// evaluates them with opt, timing the evaluation.
-func (m *Model) EvaluatePairs(ctx context.Context, pairs []Pair, name string, opt EvalOptions) (EvalReport, error) {
+// PairsEval configures EvaluatePairs.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
+type PairsEval struct {
+	EvalOptions
+	// Name names the pairs' input in errors.
+	Name string
+	// HeatmapDir, when set, receives each pair's attention as a heat map
+	// (Heatmaps, numbered by pair).
+	HeatmapDir string
+}
+
+// EvaluatePairs encodes pairs and evaluates them with opt (drawing the heat
+// maps it asks for), timing the evaluation.
+func (m *Model) EvaluatePairs(ctx context.Context, pairs []Pair, opt PairsEval) (EvalReport, error) {
 	data, err := m.Encode(pairs)
 	if err != nil {
-		return EvalReport{}, fmt.Errorf("%s: %w", name, err)
+		return EvalReport{}, fmt.Errorf("%s: %w", opt.Name, err)
+	}
+	hm, err := NewHeatmaps(m, opt.HeatmapDir, len(pairs))
+	if err != nil {
+		return EvalReport{}, err
+	}
+	if hm.Dir != "" {
+		each := opt.Hypothesis
+		opt.Attention = true
+		opt.Hypothesis = func(i int, h Hypothesis) error {
+			if each != nil {
+				if err := each(i, h); err != nil {
+					return err
+				}
+			}
+			return hm.Write(m, i, pairs[i].Source, h)
+		}
 	}
 	start := time.Now()
-	met, err := m.Evaluate(ctx, data, opt)
+	met, err := m.Evaluate(ctx, data, opt.EvalOptions)
 	if err != nil {
 		return EvalReport{}, err
 	}

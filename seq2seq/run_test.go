@@ -93,13 +93,17 @@ func TestTranslateLinesAndEvaluatePairs(t *testing.T) {
 
 	pairs := []Pair{{"abc", "cba"}, {"fed", "def"}, {"cab", "bac"}}
 	called := 0
-	rep, err := m.EvaluatePairs(context.Background(), pairs, "p.tsv", EvalOptions{Hypothesis: func(i int, h Hypothesis) error {
+	maps := filepath.Join(dir, "eval-maps")
+	rep, err := m.EvaluatePairs(context.Background(), pairs, PairsEval{Name: "p.tsv", HeatmapDir: maps, EvalOptions: EvalOptions{Hypothesis: func(i int, h Hypothesis) error {
 		if i != called {
 			t.Errorf("Hypothesis called with %d, want %d", i, called)
 		}
 		called++
 		return nil
-	}})
+	}}})
+	if n, _ := filepath.Glob(filepath.Join(maps, "line-000[123].png")); len(n) != 3 {
+		t.Errorf("EvaluatePairs drew %d heat maps, want 3", len(n))
+	}
 	if err != nil || called != 3 || rep.N != 3 || rep.Beam != 1 {
 		t.Fatalf("EvaluatePairs: %+v, %d calls, %v", rep, called, err)
 	}
@@ -113,11 +117,11 @@ func TestTranslateLinesAndEvaluatePairs(t *testing.T) {
 	if !strings.HasPrefix(text.String(), "3 pairs, beam 1: exact match ") {
 		t.Errorf("report %q", text.String())
 	}
-	if _, err := m.EvaluatePairs(context.Background(), []Pair{{"", "x"}}, "p.tsv", EvalOptions{}); err == nil || !strings.HasPrefix(err.Error(), "p.tsv: ") {
+	if _, err := m.EvaluatePairs(context.Background(), []Pair{{"", "x"}}, PairsEval{Name: "p.tsv"}); err == nil || !strings.HasPrefix(err.Error(), "p.tsv: ") {
 		t.Errorf("EvaluatePairs with an empty source: %v, want an error naming p.tsv", err)
 	}
 	stop := errors.New("stop")
-	if _, err := m.EvaluatePairs(context.Background(), pairs, "p.tsv", EvalOptions{Hypothesis: func(int, Hypothesis) error { return stop }}); !errors.Is(err, stop) {
+	if _, err := m.EvaluatePairs(context.Background(), pairs, PairsEval{EvalOptions: EvalOptions{Hypothesis: func(int, Hypothesis) error { return stop }}}); !errors.Is(err, stop) {
 		t.Errorf("a failing Hypothesis: %v, want its error", err)
 	}
 }
@@ -127,6 +131,9 @@ func TestNoAttentionToExport(t *testing.T) {
 	err := m.TranslateLines(context.Background(), []string{"abc"}, RunOptions{HeatmapDir: t.TempDir()}, func(Output) error { return nil })
 	if !errors.Is(err, ErrNoAttention) {
 		t.Errorf("TranslateLines --heatmap without attention: %v", err)
+	}
+	if _, err := m.EvaluatePairs(context.Background(), []Pair{{"abc", "cba"}}, PairsEval{HeatmapDir: t.TempDir()}); !errors.Is(err, ErrNoAttention) {
+		t.Errorf("EvaluatePairs with heat maps without attention: %v", err)
 	}
 	if _, err := NewHeatmaps(m, t.TempDir(), 1); !errors.Is(err, ErrNoAttention) {
 		t.Errorf("NewHeatmaps without attention: %v", err)

@@ -127,9 +127,9 @@ func (d dateFlag) Set(s string) (err error) {
 func (d dateFlag) Type() string { return "YYYY-MM-DD" }
 
 type translateEvalFlags struct {
-	model, data, hyp, heatmap string
-	opt                       seq2seq.EvalOptions
-	asJSON, quiet             bool
+	model, data, hyp string
+	opt              seq2seq.PairsEval
+	asJSON, quiet    bool
 }
 
 func newTranslateEvalCmd() *cobra.Command {
@@ -148,7 +148,7 @@ each pair's attention as translate run does.`,
 	fl.StringVar(&f.model, "model", "", "checkpoint directory")
 	fl.StringVar(&f.data, "data", "", `pairs to evaluate, source<TAB>target per line ("-": standard input)`)
 	fl.StringVar(&f.hyp, "hyp", "", `also write the outputs to this file, one per line ("-": standard output)`)
-	fl.StringVar(&f.heatmap, "heatmap", "", "draw every pair's attention as DIR/line-NNNN.png")
+	fl.StringVar(&f.opt.HeatmapDir, "heatmap", "", "draw every pair's attention as DIR/line-NNNN.png")
 	addDecodeFlags(cmd, &f.opt.DecodeOptions)
 	fl.IntVar(&f.opt.Batch, "batch", 256, "sources encoded together")
 	fl.IntVar(&f.opt.Limit, "limit", 0, "evaluate only the first N pairs")
@@ -175,19 +175,14 @@ func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
 	if err != nil {
 		return err
 	}
-	hm, err := seq2seq.NewHeatmaps(m, f.heatmap, len(pairs))
-	if err != nil {
-		return fmt.Errorf("translate eval: --heatmap: %w", err)
-	}
 	bar := newProgress(cmd.ErrOrStderr(), f.quiet)
 	opt := f.opt
+	opt.Name, opt.TeacherForced = text.DisplayName(f.data), true
 	opt.Progress = func(done int) { bar.update("decoding", int64(done), int64(len(pairs)), "decoding") }
-	opt.TeacherForced, opt.Attention = true, f.heatmap != ""
-	opt.Hypothesis = func(i int, h seq2seq.Hypothesis) error { return hm.Write(m, i, pairs[i].Source, h) }
-	rep, err := m.EvaluatePairs(cmd.Context(), pairs, text.DisplayName(f.data), opt)
+	rep, err := m.EvaluatePairs(cmd.Context(), pairs, opt)
 	bar.finish()
 	if err != nil {
-		return err
+		return fmt.Errorf("translate eval: %w", err)
 	}
 	if f.hyp != "" {
 		if err := stdio(cmd).WriteFile(f.hyp, func(w io.Writer) error { return m.WriteOutputs(w, rep.Hyps) }); err != nil {
