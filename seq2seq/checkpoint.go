@@ -109,6 +109,12 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 // Config.Epochs, Steps, Patience, LRDecay and Clip before Run; the
 // architecture, Batch, Optimizer and Seed are the checkpoint's.
 func Resume(dir string, trainE, dev Encoded) (*Trainer, error) {
+	return resume(dir, func(*Model) (Encoded, Encoded, error) { return trainE, dev, nil })
+}
+
+// resume reopens the training checkpoint in dir on the data that data
+// encodes with the checkpoint's model.
+func resume(dir string, data func(m *Model) (train, dev Encoded, err error)) (*Trainer, error) {
 	m, ck, tc, err := load(dir)
 	if err != nil {
 		return nil, err
@@ -123,6 +129,10 @@ func Resume(dir string, trainE, dev Encoded) (*Trainer, error) {
 		if json.Unmarshal(b, &probe) == nil && probe.Format == "recurrent-seq2seq-train-state" {
 			return nil, fmt.Errorf("seq2seq: %s holds the training state of an older version, which cannot be resumed; its model still loads (train anew to continue)", dir)
 		}
+	}
+	trainE, dev, err := data(m)
+	if err != nil {
+		return nil, err
 	}
 	return startTrainer(m, trainE, dev, *tc, dir)
 }

@@ -67,15 +67,7 @@ func NewPairsTrainer(d Data, cfg Config, tc TrainConfig, dir string, overwrite b
 // ResumePairs reopens the training checkpoint in dir for d (Resume, with
 // the pairs encoded by the checkpoint's vocabularies).
 func ResumePairs(dir string, d Data) (*Trainer, error) {
-	m, err := Load(dir)
-	if err != nil {
-		return nil, err
-	}
-	train, dev, err := m.encodeData(d)
-	if err != nil {
-		return nil, err
-	}
-	return Resume(dir, train, dev)
+	return resume(dir, func(m *Model) (Encoded, Encoded, error) { return m.encodeData(d) })
 }
 
 // Changes says which settings of a TrainConfig a resumed run takes from
