@@ -90,6 +90,12 @@ type Output struct {
 	Source   string  `json:"source"`
 }
 
+// WriteText writes the output line.
+func (o Output) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintln(w, o.Output)
+	return err
+}
+
 // TranslateLines translates lines in chunks of 256 sources, passes each
 // output to emit in order, and writes the attention files opt asks for.
 func (m *Model) TranslateLines(ctx context.Context, lines []string, opt RunOptions, emit func(Output) error) error {

@@ -69,6 +69,11 @@ func TestTranslateLinesAndEvaluatePairs(t *testing.T) {
 	if o := outs[298]; o.Source != "fed" || o.Output != want || max(o.LogProb-hs[0].LogProb, hs[0].LogProb-o.LogProb) > 1e-4 || o.Finished != hs[0].Finished {
 		t.Errorf("output 299 = %+v, want %q from fed", o, want)
 	}
+	var line strings.Builder
+	outs[298].WriteText(&line)
+	if line.String() != want+"\n" {
+		t.Errorf("Output.WriteText = %q, want %q", line.String(), want+"\n")
+	}
 	b, _ := json.Marshal(outs[0])
 	if !strings.HasPrefix(string(b), `{"finished":`) || !strings.Contains(string(b), `"source":"abc"}`) {
 		t.Errorf("Output JSON %s", b)

@@ -55,7 +55,7 @@ and the work per second of process CPU time times the thread count
 	return cmd
 }
 
-// writeResult prints a measurement as one JSON object (asJSON) or as its
+// writeResult prints a result as one line of JSON (asJSON) or as its
 // text.
 func writeResult(w io.Writer, asJSON bool, v interface{ WriteText(io.Writer) error }) error {
 	if asJSON {

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -249,13 +248,7 @@ func runTranslateRun(cmd *cobra.Command, f *translateRunFlags) error {
 	seq2seq.CheckDates(m.Config.TrainedDates, text.DisplayName(path), lines).WriteText(cmd.ErrOrStderr())
 	w := bufio.NewWriter(cmd.OutOrStdout())
 	defer w.Flush()
-	err = m.TranslateLines(cmd.Context(), lines, f.opt, func(o seq2seq.Output) error {
-		if f.asJSON {
-			return json.NewEncoder(w).Encode(o)
-		}
-		_, err := fmt.Fprintln(w, o.Output)
-		return err
-	})
+	err = m.TranslateLines(cmd.Context(), lines, f.opt, func(o seq2seq.Output) error { return writeResult(w, f.asJSON, o) })
 	if err != nil {
 		return fmt.Errorf("translate run: %w", err)
 	}
