@@ -183,16 +183,8 @@ func newVecDoesntMatchCmd() *cobra.Command {
 	})
 }
 
-// textReport is a library report: JSON with --json, else its text.
+// textReport is a library report that writes itself as text.
 type textReport interface{ WriteText(io.Writer) error }
-
-// printReport writes r as indented JSON or as text.
-func printReport(w io.Writer, asJSON bool, r textReport) error {
-	if asJSON {
-		return writeJSON(w, r)
-	}
-	return r.WriteText(w)
-}
 
 // vecJob is what eval and debias share: the input vectors, --json,
 // --quiet and the analogy progress.
@@ -216,7 +208,7 @@ func (j *vecJob) run(cmd *cobra.Command, w io.Writer, job func(progress func(vec
 	if err != nil {
 		return err
 	}
-	return printReport(w, j.asJSON, rep)
+	return printResult(w, j.asJSON, rep)
 }
 
 func newVecEvalCmd() *cobra.Command {
@@ -319,7 +311,7 @@ standard error). --in, --from and --to are the old names of --vectors,
 			if err := out.save(cmd, v, f); err != nil {
 				return err
 			}
-			return printReport(reportTo(cmd, out.path), asJSON, v.Summary(out.path, f))
+			return printResult(reportTo(cmd, out.path), asJSON, v.Summary(out.path, f))
 		},
 	}
 	src.register(cmd)
@@ -351,7 +343,7 @@ func newVecPlotCmd() *cobra.Command {
 				return err
 			}
 			noteIgnored(cmd, rep.Ignored)
-			return printReport(reportTo(cmd, job.Out), asJSON, rep)
+			return printResult(reportTo(cmd, job.Out), asJSON, rep)
 		},
 	}
 	src.register(cmd)

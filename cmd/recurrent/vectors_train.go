@@ -4,13 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"runtime/debug"
-	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/recurrent-go/recurrent/bench"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/vectors/trainer"
@@ -76,13 +75,11 @@ func (f *vecTrainFlags) run(cmd *cobra.Command) error {
 	} else if len(opt.Cooccur) == 0 && len(opt.Corpus) == 0 {
 		return errors.New(`required flag "corpus" not set`)
 	}
-	if f.cpuProf != "" {
-		stop, err := startCPUProfile(f.cpuProf)
-		if err != nil {
-			return err
-		}
-		defer stop()
+	stop, err := bench.StartCPUProfile(f.cpuProf)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	if opt.Method == "glove" {
 		// The co-occurrence buffers (up to --memory) die while the training
 		// entries grow; a low GC target keeps that garbage from doubling the
@@ -99,26 +96,8 @@ func (f *vecTrainFlags) run(cmd *cobra.Command) error {
 	if err := f.out.save(cmd, v, format); err != nil {
 		return err
 	}
-	if sum.Out = f.out.path; f.asJSON {
-		return json.NewEncoder(reportTo(cmd, f.out.path)).Encode(sum)
-	}
-	return sum.WriteText(reportTo(cmd, f.out.path))
-}
-
-// startCPUProfile writes a CPU profile to path until stop is called.
-func startCPUProfile(path string) (stop func(), err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
+	sum.Out = f.out.path
+	return writeResult(reportTo(cmd, f.out.path), f.asJSON, sum)
 }
 
 func newVecVocabCmd() *cobra.Command {
