@@ -118,7 +118,7 @@ func TestAdaptiveSoftmaxGradMasked(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 10
-	x := gcRandom(rng, n*8, 1)
+	x := rnnRandom(rng, n*8, 1)
 	targets := []int32{0, 5, 16, 3, 10, 8, 12, 2, 15, 9}
 	valid := []bool{true, true, true, false, true, true, true, true, true, true}
 	opt := LossOptions{Reduction: ReduceSum, Valid: valid, UseIgnoreIndex: true, IgnoreIndex: 2}
@@ -166,7 +166,7 @@ func TestAdaptiveSoftmaxLogProbNormalised(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 5
-	x := gcRandom(rng, n*16, 2)
+	x := rnnRandom(rng, n*16, 2)
 	lp := make([]float32, n*40)
 	if err := a.LogProb(lp, x, n, new(AdaptiveScratch)); err != nil {
 		t.Fatal(err)
@@ -230,7 +230,7 @@ func TestAdaptiveSoftmaxSteadyStateAllocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 64
-	x := gcRandom(rng, n*32, 1)
+	x := rnnRandom(rng, n*32, 1)
 	targets := make([]int32, n)
 	for i := range targets {
 		targets[i] = int32(rng.IntN(200))
@@ -257,7 +257,7 @@ func BenchmarkAdaptiveSoftmax(b *testing.B) {
 		b.Fatal(err)
 	}
 	const n = 700 // B 20 x T 35
-	x := gcRandom(rng, n*650, 1)
+	x := rnnRandom(rng, n*650, 1)
 	targets := make([]int32, n)
 	for i := range targets { // Zipf-ish: most targets in the shortlist
 		targets[i] = int32(math.Min(9999, math.Floor(math.Exp(rng.Float64()*math.Log(10000)))))
