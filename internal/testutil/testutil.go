@@ -1,11 +1,13 @@
 // Package testutil holds small helpers shared by the tests of several
-// packages: writing test files, compressed or not.
+// packages: writing test files, compressed or not, and finding the shared
+// real data.
 package testutil
 
 import (
 	"bytes"
 	"compress/gzip"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -30,4 +32,27 @@ func WriteFile(t testing.TB, path string, data []byte) {
 func WriteGzip(t testing.TB, path, data string) {
 	t.Helper()
 	WriteFile(t, path, Gzip([]byte(data)))
+}
+
+// DataEnv names the directory of the shared real data (corpora that are
+// never copied into the repository); DefaultData is used when it is unset.
+const (
+	DataEnv     = "RECURRENT_DATA"
+	DefaultData = "/work/shared/data"
+)
+
+// SharedData returns the path of rel in the shared real data directory
+// ($RECURRENT_DATA, default /work/shared/data), skipping the test with a
+// message naming the path when it cannot be read.
+func SharedData(t testing.TB, rel string) string {
+	t.Helper()
+	root := os.Getenv(DataEnv)
+	if root == "" {
+		root = DefaultData
+	}
+	path := filepath.Join(root, rel)
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("shared data not available: %v", err)
+	}
+	return path
 }
