@@ -6,8 +6,10 @@ package testutil
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -32,6 +34,28 @@ func WriteFile(t testing.TB, path string, data []byte) {
 func WriteGzip(t testing.TB, path, data string) {
 	t.Helper()
 	WriteFile(t, path, Gzip([]byte(data)))
+}
+
+// TempGzip writes data gzip-compressed to a file name in a fresh
+// temporary directory of t and returns its path.
+func TempGzip(t testing.TB, name, data string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	WriteGzip(t, path, data)
+	return path
+}
+
+// RefusesFile writes data to a file name in a fresh temporary directory
+// of t and asserts that read fails on it with an error naming the file
+// and the line ("path:line:") and containing want.
+func RefusesFile(t testing.TB, read func(path string) error, name, data string, line int, want string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	WriteFile(t, path, []byte(data))
+	at := fmt.Sprintf("%s:%d:", path, line)
+	if err := read(path); err == nil || !strings.Contains(err.Error(), at) || !strings.Contains(err.Error(), want) {
+		t.Errorf("%s: error %v, want one naming %s and containing %q", name, err, at, want)
+	}
 }
 
 // DataEnv names the directory of the shared real data (corpora that are
