@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/gradtest"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
@@ -88,21 +89,7 @@ func TestCondGradients(t *testing.T) {
 				}
 				return s / float64(n)
 			}
-			for _, p := range m.Params() {
-				for _, i := range []int{0, p.Size() / 2, p.Size() - 1} {
-					const eps = 1e-2
-					old := p.Data[i]
-					p.Data[i] = old + eps
-					lp := mean()
-					p.Data[i] = old - eps
-					lm := mean()
-					p.Data[i] = old
-					num := (lp - lm) / (2 * eps)
-					if got := float64(p.Grad[i]); math.Abs(got-num) > 2e-3+2e-2*math.Abs(num) {
-						t.Errorf("%s[%d]: backward %.6g, numerical %.6g", p.Name, i, got, num)
-					}
-				}
-			}
+			gradtest.Check(t, m.Params(), mean, gradtest.Ends, 1e-2, 2e-3, 2e-2)
 		})
 	}
 }

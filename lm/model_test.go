@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/gradtest"
 	"github.com/recurrent-go/recurrent/nn"
 )
 
@@ -82,25 +83,8 @@ func TestModelGradient(t *testing.T) {
 			if tc.cell == "rnn_relu" {
 				tol = 2e-3
 			}
-			checked := 0
-			for _, p := range m.Params() {
-				for _, i := range []int{0, p.Size() / 2, p.Size() - 1} {
-					old := p.Data[i]
-					const eps = 1e-2
-					p.Data[i] = old + eps
-					lp := meanLoss(t, m, x, y, T, B, st0)
-					p.Data[i] = old - eps
-					lm := meanLoss(t, m, x, y, T, B, st0)
-					p.Data[i] = old
-					num := (lp - lm) / (2 * eps)
-					got := float64(p.Grad[i])
-					if math.Abs(num-got) > tol+2e-2*math.Abs(num) {
-						t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", p.Name, i, got, num)
-					}
-					checked++
-				}
-			}
-			if checked == 0 {
+			loss := func() float64 { return meanLoss(t, m, x, y, T, B, st0) }
+			if checked := gradtest.Check(t, m.Params(), loss, gradtest.Ends, 1e-2, tol, 2e-2); checked == 0 {
 				t.Fatal("no parameters checked")
 			}
 			// The carried state is the final state of the chunk.
@@ -393,23 +377,6 @@ func TestModelGradientDropout(t *testing.T) {
 	}
 	nn.ZeroGrads(m.Params())
 	loss()
-	grads := make([][]float32, len(m.Params()))
-	for i, p := range m.Params() {
-		grads[i] = slices.Clone(p.Grad)
-	}
-	for pi, p := range m.Params() {
-		for i := range p.Size() { // every element: the model is tiny
-			old := p.Data[i]
-			const eps = 1e-2
-			p.Data[i] = old + eps
-			lp := loss()
-			p.Data[i] = old - eps
-			lm := loss()
-			p.Data[i] = old
-			num := (lp - lm) / (2 * eps)
-			if got := float64(grads[pi][i]); math.Abs(num-got) > 2e-4+2e-2*math.Abs(num) {
-				t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", p.Name, i, got, num)
-			}
-		}
-	}
+	// Every element: the model is tiny.
+	gradtest.Check(t, m.Params(), loss, gradtest.All, 1e-2, 2e-4, 2e-2)
 }
