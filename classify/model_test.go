@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/internal/gradtest"
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/train"
@@ -70,8 +71,8 @@ func rnnConfig(cell, pool string, bi bool, layers int) Config {
 }
 
 // lossOf runs forward and the mean loss for a batch; with grad it also
-// runs backward into zeroed gradients.
-func lossOf(t *testing.T, m *Model, d *Data, idx []int, grad bool) float64 {
+// returns the loss gradient with respect to the logits.
+func lossOf(t *testing.T, m *Model, d *Data, idx []int, grad bool) (float64, []float32) {
 	t.Helper()
 	seqs := make([][]int32, len(idx))
 	for j, i := range idx {
@@ -91,13 +92,7 @@ func lossOf(t *testing.T, m *Model, d *Data, idx []int, grad bool) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if grad {
-		nn.ZeroGrads(m.params)
-		if err := m.Backward(dl); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return l
+	return l, dl
 }
 
 // TestGradients checks the analytic gradients of every parameter (the
@@ -132,8 +127,8 @@ func TestGradients(t *testing.T) {
 				t.Fatal(err)
 			}
 			idx := []int{0, 3, 5, 7, 9}
-			lossOf(t, m, d, idx, true)
-			gradtest.Sample(t, m.params, func() float64 { return lossOf(t, m, d, idx, false) }, nn.GradSampleOptions{
+			forward := func(grad bool) (float64, []float32) { return lossOf(t, m, d, idx, grad) }
+			gradtest.Sample(t, m.params, forward, m.Backward, nn.GradSampleOptions{
 				Samples: 6, Eps: 1e-2, Atol: 2e-3, Rtol: 3e-2, Rand: rand.New(rand.NewPCG(5, 5)),
 				// embedding rows not in the batch
 				Skip: func(i int, _ *nn.Param, _ int, g float32) bool { return i == 0 && g == 0 },
@@ -393,16 +388,5 @@ func BenchmarkTrainStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	b.ResetTimer()
-	n := 0
-	_, _ = tr.Run(ctx, func(e train.Event) {
-		if _, ok := e.(train.StepEvent); ok {
-			n++
-			if n >= b.N {
-				cancel()
-			}
-		}
-	})
+	testutil.BenchSteps(b, tr.Run)
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/internal/gradtest"
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/train"
@@ -79,7 +80,9 @@ func newTestModel(t testing.TB, cfg Config, sents []Sentence, seed uint64) *Mode
 	return m
 }
 
-func batchLoss(t *testing.T, m *Model, d *Data, idx []int, grad bool) float64 {
+// batchLoss runs forward and the mean loss for a batch; with grad it also
+// returns the loss gradient with respect to the scores.
+func batchLoss(t *testing.T, m *Model, d *Data, idx []int, grad bool) (float64, []float32) {
 	t.Helper()
 	var words [][]int32
 	var chars [][][]int32
@@ -112,13 +115,7 @@ func batchLoss(t *testing.T, m *Model, d *Data, idx []int, grad bool) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if grad {
-		nn.ZeroGrads(m.params)
-		if err := m.Backward(ds); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return l
+	return l, ds
 }
 
 // TestGradients checks every parameter's analytic gradient, the character
@@ -134,8 +131,8 @@ func TestGradients(t *testing.T) {
 				t.Fatal(err)
 			}
 			idx := []int{1, 4, 6}
-			batchLoss(t, m, d, idx, true)
-			gradtest.Sample(t, m.params, func() float64 { return batchLoss(t, m, d, idx, false) }, nn.GradSampleOptions{
+			forward := func(grad bool) (float64, []float32) { return batchLoss(t, m, d, idx, grad) }
+			gradtest.Sample(t, m.params, forward, m.Backward, nn.GradSampleOptions{
 				Samples: 40, Eps: 1e-2, Atol: 1e-3, Rtol: 3e-2, Rand: rand.New(rand.NewPCG(9, 9)),
 				Skip: func(_ int, p *nn.Param, _ int, g float32) bool {
 					return strings.Contains(p.Name, "embedding") && g == 0
@@ -350,15 +347,5 @@ func BenchmarkTrainStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	b.ResetTimer()
-	n := 0
-	_, _ = tr.Run(ctx, func(e train.Event) {
-		if _, ok := e.(train.StepEvent); ok {
-			if n++; n >= b.N {
-				cancel()
-			}
-		}
-	})
+	testutil.BenchSteps(b, tr.Run)
 }

@@ -55,12 +55,20 @@ func Check(t testing.TB, ps []*nn.Param, loss func() float64, at func(*nn.Param)
 	return checked
 }
 
-// Sample runs nn.GradSample on ps and loss and reports to t: each entry
-// out of tolerance is an error, and fewer than atLeast entries checked
-// fail the test.
-func Sample(t testing.TB, ps []*nn.Param, loss func() float64, o nn.GradSampleOptions, atLeast int) {
+// Sample checks a model's backward pass: it runs forward(true), zeroes
+// the gradients of ps and runs backward on the output gradient forward
+// returned, then runs nn.GradSample on ps with the loss forward(false) and reports
+// to t: each entry out of tolerance is an error, and fewer than atLeast
+// entries checked fail the test.
+func Sample(t testing.TB, ps []*nn.Param, forward func(grad bool) (loss float64, dOut []float32), backward func(dOut []float32) error,
+	o nn.GradSampleOptions, atLeast int) {
 	t.Helper()
-	bad, checked := nn.GradSample(ps, loss, o)
+	_, dOut := forward(true)
+	nn.ZeroGrads(ps)
+	if err := backward(dOut); err != nil {
+		t.Fatal(err)
+	}
+	bad, checked := nn.GradSample(ps, func() float64 { l, _ := forward(false); return l }, o)
 	for _, b := range bad {
 		t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", b.Param, b.Index, b.Analytic, b.Numeric)
 	}

@@ -1,16 +1,19 @@
 // Package testutil holds small helpers shared by the tests of several
-// packages: writing test files, compressed or not, and finding the shared
-// real data.
+// packages: writing test files, compressed or not, finding the shared
+// real data, and benchmarking a trainer by its steps.
 package testutil
 
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/train"
 )
 
 // Gzip returns data compressed as one gzip member.
@@ -79,4 +82,23 @@ func SharedData(t testing.TB, rel string) string {
 		t.Skipf("shared data not available: %v", err)
 	}
 	return path
+}
+
+// BenchSteps times b.N training steps of a task's trainer: it resets the
+// timer and calls run (the trainer's Run, whatever its result type),
+// cancelling the run after its b.N-th train.StepEvent. The run's
+// result and error (the cancellation) are dropped.
+func BenchSteps[R any](b *testing.B, run func(ctx context.Context, progress func(train.Event)) (R, error)) {
+	b.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ResetTimer()
+	n := 0
+	_, _ = run(ctx, func(e train.Event) {
+		if _, ok := e.(train.StepEvent); ok {
+			if n++; n >= b.N {
+				cancel()
+			}
+		}
+	})
 }
