@@ -14,10 +14,7 @@ import (
 // samples exactly as the original.
 func TestAdaptiveLearnsAndRoundTrips(t *testing.T) {
 	cfg := Config{Cell: "lstm", VocabSize: 7, EmbedDim: 8, Hidden: 16, Layers: 1, AdaptiveCutoffs: []int{2, 4}, DivValue: 2}
-	m, err := New(cfg, nil, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, cfg, nil, 1)
 	if m.Decoder != nil || m.Adaptive == nil {
 		t.Fatal("adaptive config built a full decoder")
 	}

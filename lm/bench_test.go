@@ -10,10 +10,7 @@ import (
 // BenchmarkTrainChunk is one truncated-BPTT step of a character LSTM
 // (V=65, E=64, H=256, 1 layer) on a [64, 32] chunk, without the optimizer.
 func BenchmarkTrainChunk(b *testing.B) {
-	m, err := New(Config{Cell: "lstm", VocabSize: 65, EmbedDim: 64, Hidden: 256, Layers: 1}, nil, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := mustNew(b, New, Config{Cell: "lstm", VocabSize: 65, EmbedDim: 64, Hidden: 256, Layers: 1}, nil, 1)
 	const T, B = 64, 32
 	rng := rand.New(rand.NewPCG(1, 1))
 	x, y := randIDs(rng, T*B, 65), randIDs(rng, T*B, 65)
@@ -33,10 +30,7 @@ func BenchmarkTrainChunk(b *testing.B) {
 // BenchmarkTrainChunkWord is one step of a PTB-sized word model (V=10000,
 // E=H=200 tied, 2 layers) on a [35, 20] chunk, without the optimizer.
 func BenchmarkTrainChunkWord(b *testing.B) {
-	m, err := New(Config{Cell: "lstm", VocabSize: 10000, EmbedDim: 200, Hidden: 200, Layers: 2, Tied: true}, nil, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := mustNew(b, New, Config{Cell: "lstm", VocabSize: 10000, EmbedDim: 200, Hidden: 200, Layers: 2, Tied: true}, nil, 1)
 	const T, B = 35, 20
 	rng := rand.New(rand.NewPCG(1, 1))
 	x, y := randIDs(rng, T*B, 10000), randIDs(rng, T*B, 10000)

@@ -47,11 +47,8 @@ func TestCondGradients(t *testing.T) {
 	for _, vt := range vs {
 		cell, cond := vt.cell, vt.cond
 		t.Run(fmt.Sprintf("%s/%s/bias=%v/disc=%v", cell, cond, vt.bias, vt.disc), func(t *testing.T) {
-			m, err := NewCond(CondConfig{Cell: cell, VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 2,
+			m := mustNew(t, NewCond, CondConfig{Cell: cell, VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 2,
 				Labels: []string{"x", "y", "z"}, Condition: cond, LabelDim: 3, LabelBias: vt.bias}, v, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
 			if vt.bias { // a non-zero bias, so its gradient flows into the rest
 				r := rand.New(rand.NewPCG(5, 5))
 				for _, p := range m.Params() {
@@ -120,11 +117,8 @@ func TestCondLearnsLabel(t *testing.T) {
 	train, valid := gen(600), gen(100)
 	ppl := map[string]float64{}
 	for _, cond := range []string{CondNone, CondInit} {
-		m, err := NewCond(CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 16, Layers: 1,
+		m := mustNew(t, NewCond, CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 16, Layers: 1,
 			Labels: []string{"pos", "neg"}, Condition: cond, Tokenizer: text.Tokenizer{Mode: text.Whitespace}}, v, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
 		if err := trainCond(m, train, valid, CondTrainConfig{Epochs: 8, Batch: 16, LR: 1e-2, Clip: 5, Seed: 1}); err != nil {
 			t.Fatal(err)
 		}
@@ -240,11 +234,8 @@ func TestCondLabelBias(t *testing.T) {
 		}
 		d.Sents, d.Labels = append(d.Sents, s), append(d.Labels, l)
 	}
-	m, err := NewCond(CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 8, Layers: 1,
+	m := mustNew(t, NewCond, CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 8, Layers: 1,
 		Labels: []string{"pos", "neg"}, Condition: CondNone, LabelBias: true, Tokenizer: text.Tokenizer{Mode: text.Whitespace}}, v, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := trainCond(m, d, CondData{}, CondTrainConfig{Epochs: 10, Batch: 16, LR: 3e-2, Clip: 5, Seed: 1, Bucket: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -295,11 +286,8 @@ func TestCondLabelBias(t *testing.T) {
 // guided step picks the argmax of log p(w|l) + g (log p(w|l) - log p(w|other)).
 func TestCondGuidance(t *testing.T) {
 	v := condVocab(t, "a", "b", "c", "d", "e")
-	m, err := NewCond(CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 6, Layers: 1,
+	m := mustNew(t, NewCond, CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 6, Layers: 1,
 		Labels: []string{"x", "y"}, Condition: CondBoth, LabelDim: 2, LabelBias: true}, v, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
 	r := rand.New(rand.NewPCG(9, 9))
 	for _, p := range m.Params() {
 		nn.InitUniform(r, p.Data, 1)
@@ -427,14 +415,8 @@ func testCondResume(t *testing.T, dropout float64, layers int, seed uint64) {
 		Condition: CondBoth, LabelDim: 2, LabelBias: true, Dropout: dropout}
 	tc := CondTrainConfig{Epochs: 6, Batch: 16, LR: 1e-1, Clip: 5, Seed: seed, Bucket: true, Discriminative: 0.1}
 	newTrainer := func() *CondTrainer {
-		m, err := NewCond(cfg, v, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr, err := NewCondTrainer(m, trainD, valid, tc)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := mustNew(t, NewCond, cfg, v, 5)
+		tr := mustNewTrainer(t, NewCondTrainer, m, trainD, valid, tc)
 		return tr
 	}
 	ctx := context.Background()

@@ -34,14 +34,8 @@ func killConfig() (Config, TrainConfig, []int32, []int32) {
 
 func newKillTrainer(t testing.TB) *Trainer {
 	cfg, tc, trainIDs, valid := killConfig()
-	m, err := New(cfg, nil, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := NewTrainer(m, trainIDs, valid, tc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, cfg, nil, 4)
+	tr := mustNewTrainer(t, NewTrainer, m, trainIDs, valid, tc)
 	return tr
 }
 

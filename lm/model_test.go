@@ -10,6 +10,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/internal/gradtest"
 	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/text"
 )
 
 func tinyConfig(cell string) Config {
@@ -57,10 +58,7 @@ func TestModelGradient(t *testing.T) {
 			if tc.adaptive {
 				cfg.AdaptiveCutoffs, cfg.DivValue = []int{2, 4}, 2
 			}
-			m, err := New(cfg, nil, 3)
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := mustNew(t, New, cfg, nil, 3)
 			rng := rand.New(rand.NewPCG(1, 2))
 			const T, B = 3, 2
 			x, y := randIDs(rng, T*B, cfg.VocabSize), randIDs(rng, T*B, cfg.VocabSize)
@@ -102,10 +100,7 @@ func TestModelGradient(t *testing.T) {
 }
 
 func TestModelParamsNames(t *testing.T) {
-	m, err := New(Config{Cell: "lstm", VocabSize: 11, EmbedDim: 6, Hidden: 6, Layers: 2, Tied: true}, nil, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 11, EmbedDim: 6, Hidden: 6, Layers: 2, Tied: true}, nil, 1)
 	var names []string
 	for _, p := range m.Params() {
 		names = append(names, p.Name)
@@ -359,10 +354,7 @@ func TestSamplerFilters(t *testing.T) {
 func TestModelGradientDropout(t *testing.T) {
 	cfg := tinyConfig("lstm")
 	cfg.Dropout = 0.3
-	m, err := New(cfg, nil, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, cfg, nil, 4)
 	rng := rand.New(rand.NewPCG(2, 2))
 	const T, B, step = 3, 2, 17
 	x, y := randIDs(rng, T*B, cfg.VocabSize), randIDs(rng, T*B, cfg.VocabSize)
@@ -379,4 +371,15 @@ func TestModelGradientDropout(t *testing.T) {
 	loss()
 	// Every element: the model is tiny.
 	gradtest.Check(t, m.Params(), loss, gradtest.All, 1e-2, 2e-4, 2e-2)
+}
+
+// mustNew returns newModel(cfg, v, seed), newModel being New or NewCond,
+// failing the test or benchmark on error.
+func mustNew[C, M any](tb testing.TB, newModel func(C, *text.Vocab, uint64) (M, error), cfg C, v *text.Vocab, seed uint64) M {
+	tb.Helper()
+	m, err := newModel(cfg, v, seed)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
 }

@@ -24,10 +24,7 @@ func quantConfig(cell string, tied bool) Config {
 func TestStepEvaluation(t *testing.T) {
 	ctx := context.Background()
 	for _, cell := range []string{"lstm", "gru"} {
-		m, err := New(quantConfig(cell, false), nil, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := mustNew(t, New, quantConfig(cell, false), nil, 3)
 		m.SetTraining(false)
 		rng := rand.New(rand.NewPCG(4, 4))
 		ids := randIDs(rng, 203, 30)
@@ -74,10 +71,7 @@ func TestQuantize(t *testing.T) {
 		cell string
 		tied bool
 	}{{"lstm", false}, {"gru", true}, {"gru_cho", false}} {
-		m, err := New(quantConfig(c.cell, c.tied), nil, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := mustNew(t, New, quantConfig(c.cell, c.tied), nil, 5)
 		rng := rand.New(rand.NewPCG(6, 6))
 		ids := randIDs(rng, 400, 30)
 		f32, err := m.Evaluate(ctx, ids, 2, 50)
@@ -164,10 +158,7 @@ func TestQuantize(t *testing.T) {
 }
 
 func TestQuantizedLoadErrors(t *testing.T) {
-	m, err := New(quantConfig("lstm", false), nil, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, quantConfig("lstm", false), nil, 5)
 	dir := filepath.Join(t.TempDir(), "f")
 	if err := m.Save(dir); err != nil {
 		t.Fatal(err)
@@ -201,10 +192,7 @@ func TestQuantizedLoadErrors(t *testing.T) {
 // TestInt8StepNoAlloc checks that a generation step of a quantized model
 // (int8 stepper and decoder) allocates nothing.
 func TestInt8StepNoAlloc(t *testing.T) {
-	m, err := New(quantConfig("lstm", false), nil, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, quantConfig("lstm", false), nil, 5)
 	if err := m.Quantize(); err != nil {
 		t.Fatal(err)
 	}
@@ -228,10 +216,7 @@ func TestInt8StepNoAlloc(t *testing.T) {
 func TestQuantizeAdaptive(t *testing.T) {
 	cfg := quantConfig("lstm", false)
 	cfg.AdaptiveCutoffs = []int{10}
-	m, err := New(cfg, nil, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, cfg, nil, 1)
 	if err := m.Quantize(); err == nil || m.Quantized() {
 		t.Fatalf("Quantize of an adaptive-softmax model: err %v, Quantized() %v", err, m.Quantized())
 	}
