@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/nn"
 )
 
@@ -57,14 +58,7 @@ func TestAdaptiveLearnsAndRoundTrips(t *testing.T) {
 		t.Errorf("validation loss %.3f -> %.3f: did not learn", before.Loss, after.Loss)
 	}
 
-	dir := t.TempDir()
-	if err := m.Save(dir); err != nil {
-		t.Fatal(err)
-	}
-	m2, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m2, _ := testutil.SaveLoad(t, m.Save, Load)
 	if !slices.Equal(m2.Config.AdaptiveCutoffs, cfg.AdaptiveCutoffs) || m2.Adaptive == nil {
 		t.Fatalf("loaded config %+v", m2.Config)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/internal/gradtest"
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
@@ -155,16 +156,9 @@ func TestCondLearnsLabel(t *testing.T) {
 		if acc < 0.95 {
 			t.Errorf("%s: the model's Bayes posterior classifies %.3f of valid right, want >= 0.95", cond, acc)
 		}
-		dir := filepath.Join(t.TempDir(), "m")
-		if err := m.Save(dir); err != nil {
-			t.Fatal(err)
-		}
+		m2, dir := testutil.SaveLoad(t, m.Save, LoadCond)
 		if !IsConditional(dir) {
 			t.Fatal("IsConditional false for a conditional checkpoint")
-		}
-		m2, err := LoadCond(dir)
-		if err != nil {
-			t.Fatal(err)
 		}
 		for l, name := range []string{"pos", "neg"} {
 			li := m2.LabelID(name)
@@ -239,14 +233,7 @@ func TestCondLabelBias(t *testing.T) {
 	if err := trainCond(m, d, CondData{}, CondTrainConfig{Epochs: 10, Batch: 16, LR: 3e-2, Clip: 5, Seed: 1, Bucket: true}); err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "m")
-	if err := m.Save(dir); err != nil {
-		t.Fatal(err)
-	}
-	m2, err := LoadCond(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m2, _ := testutil.SaveLoad(t, m.Save, LoadCond)
 	if !m2.Config.LabelBias {
 		t.Fatal("label_bias lost in the checkpoint")
 	}

@@ -3,6 +3,7 @@ package lm
 import (
 	"context"
 	"errors"
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/train"
 	"math"
 	"math/rand/v2"
@@ -159,16 +160,9 @@ func TestResumeChecksData(t *testing.T) {
 		t.Error("resume without the validation data accepted")
 	}
 	// A model-only checkpoint cannot be resumed but loads.
-	dir2 := filepath.Join(t.TempDir(), "model")
-	if err := m.Save(dir2); err != nil {
-		t.Fatal(err)
-	}
+	m2, dir2 := testutil.SaveLoad(t, m.Save, Load)
 	if _, err := Resume(dir2, trainIDs, valid); err == nil {
 		t.Error("resumed a model-only checkpoint")
-	}
-	m2, err := Load(dir2)
-	if err != nil {
-		t.Fatal(err)
 	}
 	if !slices.EqualFunc(paramsCopy(m), paramsCopy(m2), slices.Equal) {
 		t.Error("loaded parameters differ")

@@ -61,6 +61,22 @@ func RefusesFile(t testing.TB, read func(path string) error, name, data string, 
 	}
 }
 
+// SaveLoad writes a model with save into a fresh temporary directory of
+// t and reads it back with load, failing the test if either fails; it
+// returns the loaded model and the directory.
+func SaveLoad[M any](t testing.TB, save func(dir string) error, load func(dir string) (M, error)) (M, string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "m")
+	if err := save(dir); err != nil {
+		t.Fatal(err)
+	}
+	m, err := load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, dir
+}
+
 // DataEnv names the directory of the shared real data (corpora that are
 // never copied into the repository); DefaultData is used when it is unset.
 const (
