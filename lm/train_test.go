@@ -3,14 +3,15 @@ package lm
 import (
 	"context"
 	"errors"
-	"github.com/recurrent-go/recurrent/internal/testutil"
-	"github.com/recurrent-go/recurrent/train"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/testutil"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 // patternStream is a learnable stream: a repeated phrase with some noise.
