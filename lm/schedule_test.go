@@ -2,14 +2,15 @@ package lm
 
 import (
 	"context"
-	"github.com/recurrent-go/recurrent/nn"
-	"github.com/recurrent-go/recurrent/optim"
-	"github.com/recurrent-go/recurrent/train"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/optim"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 func TestLRDecaySchedule(t *testing.T) {
