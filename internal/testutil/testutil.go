@@ -77,6 +77,23 @@ func SaveLoad[M any](t testing.TB, save func(dir string) error, load func(dir st
 	return m, dir
 }
 
+// CheckParse asserts that parse reads back the String() of every value
+// and refuses bad.
+func CheckParse[T interface {
+	comparable
+	fmt.Stringer
+}](t testing.TB, parse func(string) (T, error), values []T, bad string) {
+	t.Helper()
+	for _, v := range values {
+		if got, err := parse(v.String()); err != nil || got != v {
+			t.Errorf("parse(%q) = %v, %v; want %v", v.String(), got, err, v)
+		}
+	}
+	if got, err := parse(bad); err == nil {
+		t.Errorf("parse(%q) = %v, accepted", bad, got)
+	}
+}
+
 // DataEnv names the directory of the shared real data (corpora that are
 // never copied into the repository); DefaultData is used when it is unset.
 const (
