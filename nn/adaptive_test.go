@@ -40,10 +40,7 @@ func checkGoldenAdaptive(t *testing.T, path string) {
 	if err := golden.Decode(path, &c); err != nil {
 		t.Fatal(err)
 	}
-	a, err := NewAdaptiveSoftmax(c.InFeatures, c.NClasses, c.Cutoffs, c.DivValue, c.HeadBias, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := mustAdaptive(t, c.InFeatures, c.NClasses, c.Cutoffs, c.DivValue, c.HeadBias, nil)
 	ps := a.Params()
 	if len(ps) != len(c.Params) {
 		t.Fatalf("%d parameters, PyTorch has %d", len(ps), len(c.Params))
@@ -103,10 +100,7 @@ func equalShape(a, b []int) bool {
 // the PyTorch cases do not cover.
 func TestAdaptiveSoftmaxGradMasked(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	a, err := NewAdaptiveSoftmax(8, 17, []int{4, 9, 13}, 2, true, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := mustAdaptive(t, 8, 17, []int{4, 9, 13}, 2, true, rng)
 	const n = 10
 	x := rnnRandom(rng, n*8, 1)
 	targets := []int32{0, 5, 16, 3, 10, 8, 12, 2, 15, 9}
@@ -151,10 +145,7 @@ func TestAdaptiveSoftmaxGradMasked(t *testing.T) {
 // a distribution and agrees with Forward's per-target values.
 func TestAdaptiveSoftmaxLogProbNormalised(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	a, err := NewAdaptiveSoftmax(16, 40, []int{8, 20}, 4, false, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := mustAdaptive(t, 16, 40, []int{8, 20}, 4, false, rng)
 	const n = 5
 	x := rnnRandom(rng, n*16, 2)
 	lp := make([]float32, n*40)
@@ -199,10 +190,7 @@ func TestNewAdaptiveSoftmaxRejects(t *testing.T) {
 			t.Errorf("%s: no error", tc.name)
 		}
 	}
-	a, err := NewAdaptiveSoftmax(4, 10, []int{5}, 2, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := mustAdaptive(t, 4, 10, []int{5}, 2, false, nil)
 	if _, _, _, err := a.Forward(make([]float32, 8), 2, []int32{1, 10}, LossOptions{}); err == nil {
 		t.Error("target 10 of 10 classes accepted")
 	}
@@ -215,10 +203,7 @@ func TestAdaptiveSoftmaxSteadyStateAllocs(t *testing.T) {
 		t.Skip("the race detector inflates allocation counts")
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
-	a, err := NewAdaptiveSoftmax(32, 200, []int{20, 80}, 4, false, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := mustAdaptive(t, 32, 200, []int{20, 80}, 4, false, rng)
 	const n = 64
 	x := rnnRandom(rng, n*32, 1)
 	targets := make([]int32, n)
@@ -242,10 +227,7 @@ func TestAdaptiveSoftmaxSteadyStateAllocs(t *testing.T) {
 func BenchmarkAdaptiveSoftmax(b *testing.B) {
 	// A word-level LM's output: 650 hidden units, 10k words, PTB-like cutoffs.
 	rng := rand.New(rand.NewPCG(7, 8))
-	a, err := NewAdaptiveSoftmax(650, 10000, []int{2000, 6000}, 4, false, rng)
-	if err != nil {
-		b.Fatal(err)
-	}
+	a := mustAdaptive(b, 650, 10000, []int{2000, 6000}, 4, false, rng)
 	const n = 700 // B 20 x T 35
 	x := rnnRandom(rng, n*650, 1)
 	targets := make([]int32, n)
@@ -262,4 +244,15 @@ func BenchmarkAdaptiveSoftmax(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// mustAdaptive returns NewAdaptiveSoftmax(in, classes, cutoffs, divValue,
+// headBias, rng), failing the test or benchmark on error.
+func mustAdaptive(tb testing.TB, in, classes int, cutoffs []int, divValue float64, headBias bool, rng *rand.Rand) *AdaptiveSoftmax {
+	tb.Helper()
+	a, err := NewAdaptiveSoftmax(in, classes, cutoffs, divValue, headBias, rng)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
 }
