@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/xrand"
 	"github.com/recurrent-go/recurrent/train"
 )
 
@@ -92,6 +93,26 @@ func CheckParse[T interface {
 	if got, err := parse(bad); err == nil {
 		t.Errorf("parse(%q) = %v, accepted", bad, got)
 	}
+}
+
+// PlantedTopics returns sentences lines (seeded by seed) of words words
+// each, every sentence drawn from one of groups topics of size words
+// ("g3w7" is word 7 of topic 3): words of a topic co-occur, words of
+// different topics never do, so embeddings trained on it must group them.
+func PlantedTopics(seed uint64, groups, size, sentences, words int) string {
+	r := xrand.New(seed, 0)
+	var sb strings.Builder
+	for range sentences {
+		g := r.Intn(groups)
+		for k := range words {
+			if k > 0 {
+				sb.WriteByte(' ')
+			}
+			fmt.Fprintf(&sb, "g%dw%d", g, r.Intn(size))
+		}
+		sb.WriteByte('\n')
+	}
+	return sb.String()
 }
 
 // DataEnv names the directory of the shared real data (corpora that are
