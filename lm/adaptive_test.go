@@ -63,14 +63,8 @@ func TestAdaptiveLearnsAndRoundTrips(t *testing.T) {
 		t.Fatalf("loaded config %+v", m2.Config)
 	}
 	seqs := [][]int32{{1, 2, 3, 4, 2}, {5, 6, 0}}
-	s1, err := m.Score(ctx, seqs, 0, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s2, err := m2.Score(ctx, seqs, 0, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s1 := mustScore(t, m, seqs, 0, 2)
+	s2 := mustScore(t, m2, seqs, 0, 2)
 	if !slices.Equal(s1, s2) {
 		t.Errorf("scores after load %v, before %v", s2, s1)
 	}

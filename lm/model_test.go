@@ -258,17 +258,10 @@ func TestScore(t *testing.T) {
 // time; with an adaptive softmax the two take different paths (the full
 // log_prob against the per-target loss).
 func testScore(t *testing.T, cfg Config) {
-	m, _ := New(cfg, nil, 8)
-	ctx := context.Background()
+	m := mustNew(t, New, cfg, nil, 8)
 	seqs := [][]int32{{1, 2, 3, 4}, {5}, {}, {6, 6, 2}, {3, 1, 4, 1, 5, 2}}
-	batched, err := m.Score(ctx, seqs, 0, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	single, err := m.Score(ctx, seqs, 0, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	batched := mustScore(t, m, seqs, 0, 3)
+	single := mustScore(t, m, seqs, 0, 1)
 	for i, s := range seqs {
 		if batched[i].Tokens != len(s) || math.Abs(batched[i].LogProb-single[i].LogProb) > 1e-4 {
 			t.Errorf("seq %d: batched %+v single %+v", i, batched[i], single[i])
@@ -382,4 +375,15 @@ func mustNew[C, M any](tb testing.TB, newModel func(C, *text.Vocab, uint64) (M, 
 		tb.Fatal(err)
 	}
 	return m
+}
+
+// mustScore returns m.Score of seqs (start token, batch size), failing
+// the test on error.
+func mustScore(t *testing.T, m *Model, seqs [][]int32, start int32, batch int) []LineScore {
+	t.Helper()
+	s, err := m.Score(context.Background(), seqs, start, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

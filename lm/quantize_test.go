@@ -41,10 +41,7 @@ func TestStepEvaluation(t *testing.T) {
 			t.Errorf("%s: stepped evaluation %+v, batched %+v", cell, got, want)
 		}
 		seqs := [][]int32{{1, 2, 3, 4}, {5}, {}, {6, 6, 2}, randIDs(rng, 50, 30)}
-		ws, err := m.Score(ctx, seqs, 0, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ws := mustScore(t, m, seqs, 0, 2)
 		gs, err := m.scoreSteps(ctx, seqs, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -98,10 +95,7 @@ func TestQuantize(t *testing.T) {
 			t.Fatal(err)
 		}
 		seqs := [][]int32{ids[:30], ids[30:31], ids[100:190]}
-		sc1, err := m.Score(ctx, seqs, 0, 8)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sc1 := mustScore(t, m, seqs, 0, 8)
 
 		dir := filepath.Join(t.TempDir(), "q")
 		if err := m.Save(dir); err != nil {
@@ -145,10 +139,7 @@ func TestQuantize(t *testing.T) {
 		if !slices.Equal(s1, s2) {
 			t.Errorf("%s: samples differ after Save/Load:\n%v\n%v", c.cell, s1, s2)
 		}
-		sc2, err := m2.Score(ctx, seqs, 0, 8)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sc2 := mustScore(t, m2, seqs, 0, 8)
 		for i := range sc1 {
 			if sc1[i] != sc2[i] {
 				t.Errorf("%s: score %d: %+v after Save/Load, %+v before", c.cell, i, sc2[i], sc1[i])
