@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/internal/gradtest"
-	"github.com/recurrent-go/recurrent/internal/testutil"
+	"github.com/recurrent-go/recurrent/internal/traintest"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/train"
@@ -371,5 +371,5 @@ func BenchmarkTrainStep(b *testing.B) {
 	m := newTestModel(b, cfg, trainEx, 1)
 	d := mustEncode(b, m, trainEx, "trainEx")
 	tr := mustNewTrainer(b, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 32, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
-	testutil.BenchSteps(b, tr.Run)
+	traintest.BenchSteps(b, tr.Run)
 }

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/internal/gradtest"
-	"github.com/recurrent-go/recurrent/internal/testutil"
+	"github.com/recurrent-go/recurrent/internal/traintest"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/train"
@@ -345,5 +345,5 @@ func BenchmarkTrainStep(b *testing.B) {
 	m := newTestModel(b, cfg, trainS, 1)
 	d := mustEncode(b, m, trainS, "trainS", true)
 	tr := mustNewTrainer(b, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 16, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
-	testutil.BenchSteps(b, tr.Run)
+	traintest.BenchSteps(b, tr.Run)
 }

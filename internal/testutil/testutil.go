@@ -1,12 +1,13 @@
 // Package testutil holds small helpers shared by the tests of several
 // packages: writing test files, compressed or not, finding the shared
-// real data, and benchmarking a trainer by its steps.
+// real data, round trips and common assertions. It imports no package of
+// the module that a low-level package's tests could not use (train
+// helpers are in internal/traintest).
 package testutil
 
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,7 +15,6 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/internal/xrand"
-	"github.com/recurrent-go/recurrent/train"
 )
 
 // Gzip returns data compressed as one gzip member.
@@ -115,6 +115,25 @@ func PlantedTopics(seed uint64, groups, size, sentences, words int) string {
 	return sb.String()
 }
 
+// CheckFinite asserts that no file in dir (a checkpoint directory) holds
+// the text NaN or Inf: a non-finite number was never written. A missing
+// dir passes; a file that cannot be read fails the test.
+func CheckFinite(t testing.TB, dir string) {
+	t.Helper()
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{"NaN", "Inf"} {
+			if bytes.Contains(data, []byte(bad)) {
+				t.Errorf("%s holds a non-finite number (%s)", e.Name(), bad)
+			}
+		}
+	}
+}
+
 // DataEnv names the directory of the shared real data (corpora that are
 // never copied into the repository); DefaultData is used when it is unset.
 const (
@@ -136,23 +155,4 @@ func SharedData(t testing.TB, rel string) string {
 		t.Skipf("shared data not available: %v", err)
 	}
 	return path
-}
-
-// BenchSteps times b.N training steps of a task's trainer: it resets the
-// timer and calls run (the trainer's Run, whatever its result type),
-// cancelling the run after its b.N-th train.StepEvent. The run's
-// result and error (the cancellation) are dropped.
-func BenchSteps[R any](b *testing.B, run func(ctx context.Context, progress func(train.Event)) (R, error)) {
-	b.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	b.ResetTimer()
-	n := 0
-	_, _ = run(ctx, func(e train.Event) {
-		if _, ok := e.(train.StepEvent); ok {
-			if n++; n >= b.N {
-				cancel()
-			}
-		}
-	})
 }
