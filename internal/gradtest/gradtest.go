@@ -24,9 +24,8 @@ func All(p *nn.Param) []int {
 }
 
 // Check compares the gradients in ps, computed by the caller for loss,
-// with the central differences (loss(x+eps) - loss(x-eps)) / 2eps at the
-// entries at(p) of every parameter p, the step taken in float32 as a
-// model would. The gradients are copied first, so loss may accumulate
+// with the central differences nn.NumericGrad (step eps, taken in
+// float32) at the entries at(p) of every parameter p. The gradients are copied first, so loss may accumulate
 // into them; every perturbed entry is restored. An entry fails when
 // |numeric - analytic| > atol + rtol*|numeric|; each failure is reported
 // with t.Errorf. Check returns the number of entries compared.
@@ -39,13 +38,7 @@ func Check(t testing.TB, ps []*nn.Param, loss func() float64, at func(*nn.Param)
 	checked := 0
 	for pi, p := range ps {
 		for _, i := range at(p) {
-			old := p.Data[i]
-			p.Data[i] = old + float32(eps)
-			lp := loss()
-			p.Data[i] = old - float32(eps)
-			lm := loss()
-			p.Data[i] = old
-			num, got := (lp-lm)/(2*eps), float64(grads[pi][i])
+			num, got := nn.NumericGrad(p, i, eps, loss), float64(grads[pi][i])
 			if math.Abs(num-got) > atol+rtol*math.Abs(num) {
 				t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", p.Name, i, got, num)
 			}
