@@ -134,18 +134,6 @@ func CheckFinite(t testing.TB, dir string) {
 	}
 }
 
-// EnvOrSkip returns the value of the environment variable name, skipping
-// the test or benchmark (one that needs data outside the repository)
-// when it is unset or empty.
-func EnvOrSkip(t testing.TB, name string) string {
-	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		t.Skip(name + " not set")
-	}
-	return v
-}
-
 // DataEnv names the directory of the shared real data (corpora that are
 // never copied into the repository); DefaultData is used when it is unset.
 const (
