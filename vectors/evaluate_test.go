@@ -1,7 +1,6 @@
 package vectors
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -36,7 +36,7 @@ func TestEvaluate(t *testing.T) {
 	if p == nil || p.Pairs != 5 || p.OOV != 1 || p.Skipped != 2 || p.Pearson < 0.95 || p.File != "testdata/tiny_pairs.txt" {
 		t.Fatalf("similarity %+v", rep.Similarity)
 	}
-	var buf bytes.Buffer
+	var buf strings.Builder
 	if err := rep.WriteText(&buf); err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	b, _ := json.Marshal(rep)
 	for _, key := range []string{`"vectors":"testdata/tiny.txt"`, `"oov_percent":30`, `"skipped_lines":2`, `"accuracy":0.6666666666666666`} {
-		if !bytes.Contains(b, []byte(key)) {
+		if !strings.Contains(string(b), key) {
 			t.Errorf("JSON lacks %s: %s", key, b)
 		}
 	}
@@ -67,12 +67,12 @@ func TestEvaluateInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := text.Stdio{In: bytes.NewReader(tiny)}
+	in := text.Stdio{In: strings.NewReader(string(tiny))}
 	rep, err := Evaluate(context.Background(), in, Source{Path: "-"}, Evaluation{NoAnalogies: true, Method: "3cosadd"})
 	if err != nil || rep.Words != 18 || rep.Analogy != nil {
 		t.Fatalf("from standard input: %+v, %v", rep, err)
 	}
-	if err := rep.WriteText(&bytes.Buffer{}); err != nil {
+	if err := rep.WriteText(&strings.Builder{}); err != nil {
 		t.Fatal(err)
 	}
 	called := false
@@ -90,5 +90,41 @@ func TestEvaluateInputs(t *testing.T) {
 	os.WriteFile(bad, []byte("2 3\na 1 2 3\nb 1 NaN 3\n"), 0o644)
 	if _, err := (Source{Path: bad}).Read(text.Stdio{}); err == nil || !strings.Contains(err.Error(), "bad.txt: line 3") {
 		t.Errorf("bad vectors: %v", err)
+	}
+}
+
+// TestDebiasFiles debiases the tiny vectors with the built-in lists and
+// checks the written file, the summary and its text.
+func TestDebiasFiles(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "deb.txt")
+	job := DebiasJob{Analogies: "testdata/tiny_analogies.txt", EvalRestrict: 30000, Out: out, OutFormat: GloVeText}
+	s, err := DebiasFiles(context.Background(), text.Stdio{}, Source{Path: "testdata/tiny.txt"}, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := LoadFormat(out, GloVeText)
+	if err != nil || v.Len() != 18 {
+		t.Fatalf("written vectors: %v", err)
+	}
+	for i := range v.Len() {
+		if n := tensor.Dot(v.Vec(i), v.Vec(i)); n < 0.9999 || n > 1.0001 {
+			t.Errorf("%s: squared norm %g, want 1", v.Words[i], n)
+		}
+	}
+	if s.Definitional == 0 || s.Neutralized == 0 || len(s.Explained) == 0 || s.Analogy == nil || s.Analogy.Before.Restrict != 30000 || s.Analogy.After.Questions != 10 {
+		t.Fatalf("summary %+v", s)
+	}
+	var buf strings.Builder
+	if err := s.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"neutralized ", "analogy accuracy (testdata/tiny_analogies.txt, first 30000 words): total 85.71% -> ", "wrote " + out + " (glove)\n"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, buf.String())
+		}
+	}
+	job.Lists = t.TempDir() // no lists there
+	if _, err := DebiasFiles(context.Background(), text.Stdio{}, Source{Path: "testdata/tiny.txt"}, job); err == nil || !strings.Contains(err.Error(), "definitional_pairs.json") {
+		t.Errorf("missing lists: %v", err)
 	}
 }
