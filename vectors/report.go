@@ -146,12 +146,40 @@ func (n Neighbor) MarshalJSON() ([]byte, error) {
 	}{n.Word, float64(n.Score)})
 }
 
-// WriteNeighbors writes a "word<TAB>score" line per result.
-func WriteNeighbors(w io.Writer, ns []Neighbor) error {
+// Neighbors are the results of a query (MostSimilar, Analogy).
+type Neighbors []Neighbor
+
+// WriteText writes a "word<TAB>score" line per result.
+func (ns Neighbors) WriteText(w io.Writer) error {
 	var b bytes.Buffer
 	for _, n := range ns {
 		fmt.Fprintf(&b, "%s\t%.4f\n", n.Word, n.Score)
 	}
 	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// PairSimilarity is the cosine similarity of two words.
+type PairSimilarity struct {
+	Similarity float32 `json:"similarity"`
+	Word1      string  `json:"word1"`
+	Word2      string  `json:"word2"`
+}
+
+// WriteText writes the similarity on a line.
+func (s *PairSimilarity) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "%.6f\n", s.Similarity)
+	return err
+}
+
+// OddWord is the answer of DoesntMatch.
+type OddWord struct {
+	Ignored []string `json:"ignored"` // the unknown words, left out
+	Word    string   `json:"word"`
+}
+
+// WriteText writes the odd word on a line.
+func (o *OddWord) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintln(w, o.Word)
 	return err
 }

@@ -43,8 +43,16 @@ func TestReports(t *testing.T) {
 	}
 	ns := []Neighbor{{"queen", 7, 0.75}, {"king", 2, 0.5}}
 	var buf bytes.Buffer
-	if err := WriteNeighbors(&buf, ns); err != nil || buf.String() != "queen\t0.7500\nking\t0.5000\n" {
-		t.Errorf("WriteNeighbors: %q, %v", buf.String(), err)
+	if err := Neighbors(ns).WriteText(&buf); err != nil || buf.String() != "queen\t0.7500\nking\t0.5000\n" {
+		t.Errorf("Neighbors.WriteText: %q, %v", buf.String(), err)
+	}
+	buf.Reset()
+	if err := (&PairSimilarity{0.5, "a", "b"}).WriteText(&buf); err != nil || buf.String() != "0.500000\n" {
+		t.Errorf("PairSimilarity.WriteText: %q, %v", buf.String(), err)
+	}
+	buf.Reset()
+	if err := (&OddWord{[]string{"zzz"}, "paris"}).WriteText(&buf); err != nil || buf.String() != "paris\n" {
+		t.Errorf("OddWord.WriteText: %q, %v", buf.String(), err)
 	}
 	if b, _ := json.Marshal(ns); string(b) != `[{"word":"queen","score":0.75},{"word":"king","score":0.5}]` {
 		t.Errorf("neighbours JSON %s", b)

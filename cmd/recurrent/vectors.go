@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -76,10 +75,9 @@ func (o *vecOutput) save(cmd *cobra.Command, v *vectors.Vectors, f vectors.Forma
 func printJSON(w io.Writer, v any) error { return writeJSON(w, v) }
 
 // newVecQueryCmd completes c, a query of the --vectors (indexed with the
-// case-insensitive fallback): run answers it with the result to print with
-// --json (described by jsonUsage; indented or on one line) and the text to
-// print without.
-func newVecQueryCmd(c *cobra.Command, jsonUsage string, indent bool, run func(cmd *cobra.Command, x *vectors.Index, args []string) (res any, text string, err error)) *cobra.Command {
+// case-insensitive fallback): run answers it with a report printed as text
+// or, with --json (described by jsonUsage), as indented or one-line JSON.
+func newVecQueryCmd(c *cobra.Command, jsonUsage string, indent bool, run func(cmd *cobra.Command, x *vectors.Index, args []string) (textReport, error)) *cobra.Command {
 	var src vecSource
 	var asJSON bool
 	c.RunE = func(cmd *cobra.Command, args []string) error {
@@ -87,18 +85,14 @@ func newVecQueryCmd(c *cobra.Command, jsonUsage string, indent bool, run func(cm
 		if err != nil {
 			return err
 		}
-		res, text, err := run(cmd, vectors.NewIndex(v).IgnoreCase(), args)
+		res, err := run(cmd, vectors.NewIndex(v).IgnoreCase(), args)
 		switch {
 		case err != nil:
 			return err
-		case !asJSON:
-			_, err = io.WriteString(cmd.OutOrStdout(), text)
-			return err
+		case indent:
+			return printResult(cmd.OutOrStdout(), asJSON, res)
 		}
-		if indent {
-			return writeJSON(cmd.OutOrStdout(), res)
-		}
-		return json.NewEncoder(cmd.OutOrStdout()).Encode(res)
+		return writeResult(cmd.OutOrStdout(), asJSON, res)
 	}
 	src.register(c)
 	c.Flags().BoolVar(&asJSON, "json", false, jsonUsage)
@@ -109,11 +103,9 @@ func newVecQueryCmd(c *cobra.Command, jsonUsage string, indent bool, run func(cm
 // (default k) among the first --restrict.
 func newVecNeighborsCmd(c *cobra.Command, k int, query func(x *vectors.Index, args []string, k, restrict int) ([]vectors.Neighbor, error)) *cobra.Command {
 	var top, restrict int
-	cmd := newVecQueryCmd(c, `print [{"word", "score"}] as JSON`, false, func(_ *cobra.Command, x *vectors.Index, args []string) (any, string, error) {
+	cmd := newVecQueryCmd(c, `print [{"word", "score"}] as JSON`, false, func(_ *cobra.Command, x *vectors.Index, args []string) (textReport, error) {
 		ns, err := query(x, args, top, restrict)
-		var text strings.Builder
-		_ = vectors.WriteNeighbors(&text, ns)
-		return ns, text.String(), err
+		return vectors.Neighbors(ns), err
 	})
 	cmd.Flags().IntVarP(&top, "top", "k", k, "number of results")
 	cmd.Flags().IntVar(&restrict, "restrict", 0, "search only the first N (most frequent) words; 0 = all")
@@ -163,9 +155,9 @@ func newVecSimilarityCmd() *cobra.Command {
 		Use:   "similarity --vectors FILE WORD1 WORD2",
 		Short: "Cosine similarity of two words",
 		Args:  cobra.ExactArgs(2),
-	}, `print {"word1", "word2", "similarity"} as JSON`, true, func(_ *cobra.Command, x *vectors.Index, args []string) (any, string, error) {
+	}, `print {"word1", "word2", "similarity"} as JSON`, true, func(_ *cobra.Command, x *vectors.Index, args []string) (textReport, error) {
 		s, err := x.Similarity(args[0], args[1])
-		return map[string]any{"word1": args[0], "word2": args[1], "similarity": s}, fmt.Sprintf("%.6f\n", s), err
+		return &vectors.PairSimilarity{Similarity: s, Word1: args[0], Word2: args[1]}, err
 	})
 }
 
@@ -174,12 +166,12 @@ func newVecDoesntMatchCmd() *cobra.Command {
 		Use:   "doesnt-match --vectors FILE WORD...",
 		Short: "The word farthest from the mean of the others",
 		Args:  cobra.MinimumNArgs(2),
-	}, `print {"word", "ignored"} as JSON`, true, func(cmd *cobra.Command, x *vectors.Index, args []string) (any, string, error) {
+	}, `print {"word", "ignored"} as JSON`, true, func(cmd *cobra.Command, x *vectors.Index, args []string) (textReport, error) {
 		odd, missing, err := x.DoesntMatch(args)
 		if err == nil {
 			noteIgnored(cmd, missing)
 		}
-		return map[string]any{"word": odd, "ignored": append([]string{}, missing...)}, odd + "\n", err
+		return &vectors.OddWord{Ignored: append([]string{}, missing...), Word: odd}, err
 	})
 }
 
