@@ -151,12 +151,12 @@ type Neighbors []Neighbor
 
 // WriteText writes a "word<TAB>score" line per result.
 func (ns Neighbors) WriteText(w io.Writer) error {
-	var b bytes.Buffer
 	for _, n := range ns {
-		fmt.Fprintf(&b, "%s\t%.4f\n", n.Word, n.Score)
+		if _, err := fmt.Fprintf(w, "%s\t%.4f\n", n.Word, n.Score); err != nil {
+			return err
+		}
 	}
-	_, err := w.Write(b.Bytes())
-	return err
+	return nil
 }
 
 // PairSimilarity is the cosine similarity of two words.
