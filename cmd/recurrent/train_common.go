@@ -6,11 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 
-	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/train"
-	"github.com/recurrent-go/recurrent/vectors"
 	"github.com/spf13/cobra"
 )
 
@@ -70,33 +69,6 @@ func (f *trainRunFlags) budget(cmd *cobra.Command) (epochs int, steps int64, cha
 	return epochs, f.steps, e || s
 }
 
-// runSummary is the part of a training command's summary every trainer
-// shares.
-type runSummary struct {
-	Checkpoint string         `json:"checkpoint"`
-	Params     int            `json:"params"`
-	Position   train.Position `json:"position"`
-	Steps      int64          `json:"steps"`
-	TrainLoss  float64        `json:"train_loss"`
-	Stop       string         `json:"stop_reason"`
-	EarlyStop  bool           `json:"early_stopped"`
-	Seconds    float64        `json:"seconds"`
-	Interrupt  bool           `json:"interrupted,omitempty"`
-	// BestEpoch is the epochs done (fractional inside one) when the best
-	// evaluation was made (0: none).
-	BestEpoch float64 `json:"best_epoch,omitempty"`
-}
-
-// newRunSummary summarizes a train.Loop run into dir.
-func newRunSummary(dir string, params int, res train.Result, interrupted bool) runSummary {
-	s := runSummary{Checkpoint: dir, Params: params, Position: res.Pos, Steps: res.Pos.Step, TrainLoss: res.TrainLoss,
-		Stop: string(res.Stop), EarlyStop: res.Stop == train.StopEarly, Seconds: res.Elapsed.Seconds(), Interrupt: interrupted}
-	if res.Best != nil {
-		s.BestEpoch = res.Best.Epoch
-	}
-	return s
-}
-
 // runError sorts the error of a training Run: a divergence becomes an
 // error with advice, an interruption is reported (true) for the summary to
 // be printed before interruptedError.
@@ -110,17 +82,9 @@ func runError(ctx context.Context, err error) (interrupted bool, _ error) {
 	return false, err
 }
 
-// writeTrained writes the first line of a training command's text summary.
-func writeTrained(w io.Writer, s runSummary) {
-	fmt.Fprintf(w, "trained %d steps (epoch %d, batch %d) in %.1fs; train loss %.4f; stopped: %s\n",
-		s.Steps, s.Position.Epoch, s.Position.Batch, s.Seconds, s.TrainLoss, s.Stop)
-}
-
 // isInterrupted reports whether err is the cancellation of ctx (Ctrl-C),
 // after which the trainer has saved a checkpoint to resume from.
-func isInterrupted(ctx context.Context, err error) bool {
-	return err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
-}
+func isInterrupted(ctx context.Context, err error) bool { return train.Interrupted(ctx, err) }
 
 // interruptedError is the error a training command returns after an
 // interruption, pointing at the checkpoint dir to resume.
@@ -128,42 +92,16 @@ func interruptedError(dir string, err error) error {
 	return fmt.Errorf("interrupted; resume with --resume (checkpoint %s): %w", dir, err)
 }
 
-// paramCount returns the number of scalars in ps.
-func paramCount(ps []*nn.Param) int {
-	n := 0
-	for _, p := range ps {
-		n += p.Size()
-	}
-	return n
-}
-
 // loopSummary is the summary a training command prints (--json: as is)
 // after the shared loop stops.
-type loopSummary struct {
-	Checkpoint string         `json:"checkpoint"`
-	Params     int            `json:"params"`
-	Position   train.Position `json:"position"`
-	Steps      int64          `json:"steps"`
-	Stop       string         `json:"stop_reason"`
-	TrainLoss  float64        `json:"train_loss"`
-	Seconds    float64        `json:"seconds"`
-	TokensPerS float64        `json:"tokens_per_second"`
-	Best       *train.Eval    `json:"best,omitempty"`
-	Last       *train.Eval    `json:"last,omitempty"`
-}
+type loopSummary = train.LoopSummary
 
 // writeLoopSummary prints a training run's summary (as JSON with asJSON).
 func writeLoopSummary(w io.Writer, s *loopSummary, asJSON bool) error {
 	if asJSON {
 		return writeJSON(w, s)
 	}
-	fmt.Fprintf(w, "trained %d steps (epoch %d, batch %d) in %.1fs, %.0f tokens/s; train loss %.4f; stopped: %s\n",
-		s.Steps, s.Position.Epoch, s.Position.Batch, s.Seconds, s.TokensPerS, s.TrainLoss, s.Stop)
-	if b := s.Best; b != nil {
-		fmt.Fprintf(w, "model: step %d, epoch %.2f (best validation: score %.4f, loss %.4f)\n", b.Step, b.Epoch, b.Score, b.Loss)
-	}
-	_, err := fmt.Fprintf(w, "checkpoint: %s\n", s.Checkpoint)
-	return err
+	return s.WriteText(w)
 }
 
 // loopRun is a training run on the shared loop, as a command reports it.
@@ -186,11 +124,7 @@ func (r *loopRun) report(cmd *cobra.Command, run func(ctx context.Context, progr
 	case err != nil && !interrupted:
 		return err
 	}
-	sum := loopSummary{Checkpoint: r.out, Params: r.params, Position: res.Pos, Steps: res.Pos.Step,
-		Stop: string(res.Stop), TrainLoss: res.TrainLoss, Seconds: res.Elapsed.Seconds(), Best: res.Best, Last: res.Last}
-	if s := res.Elapsed.Seconds(); s > 0 {
-		sum.TokensPerS = float64(res.Items) / s
-	}
+	sum := train.NewLoopSummary(r.out, r.params, res)
 	if err := writeLoopSummary(cmd.OutOrStdout(), &sum, r.asJSON); err != nil {
 		return err
 	}
@@ -214,18 +148,14 @@ type resumeCheck struct {
 }
 
 // checkResumeFlags returns an error naming the first check whose flag was
-// given on the command line with a value other than the checkpoint's:
-// --resume keeps a checkpoint's architecture and data layout, and a flag
-// that would change them is an error rather than silently ignored.
+// given on the command line with a value other than the checkpoint's
+// (train.CheckResume).
 func checkResumeFlags(cmd *cobra.Command, checks []resumeCheck) error {
-	fl := cmd.Flags()
-	for _, c := range checks {
-		if fl.Changed(c.flag) && fmt.Sprint(c.now) != fmt.Sprint(c.saved) {
-			return fmt.Errorf("--%s %v conflicts with the checkpoint's %v; --resume keeps the checkpoint's architecture, data layout and optimizer (drop the flag, or train anew with --overwrite or another --out)",
-				c.flag, c.now, c.saved)
-		}
+	s := make([]train.Setting, len(checks))
+	for i, c := range checks {
+		s[i] = train.Setting{Name: c.flag, Now: c.now, Saved: c.saved}
 	}
-	return nil
+	return train.CheckResume(cmd.Flags().Changed, s)
 }
 
 // positiveFlags returns an error naming the first of the given numeric
@@ -243,26 +173,6 @@ func positiveFlags(cmd *cobra.Command, names ...string) error {
 		}
 	}
 	return nil
-}
-
-// notOnResume returns an error naming the first of the given flags that
-// was set with --resume: what it changes is fixed by the checkpoint.
-func notOnResume(cmd *cobra.Command, names ...string) error {
-	for _, name := range names {
-		if cmd.Flags().Changed(name) {
-			return fmt.Errorf("--%s cannot change on --resume: the checkpoint fixes it (drop the flag, or train anew with --overwrite)", name)
-		}
-	}
-	return nil
-}
-
-// applyChanged runs the setter of every flag given on the command line.
-func applyChanged(cmd *cobra.Command, set map[string]func()) {
-	for name, f := range set {
-		if cmd.Flags().Changed(name) {
-			f()
-		}
-	}
 }
 
 // runTrainer runs a task's trainer with the one progress display (items
@@ -300,64 +210,41 @@ func (f *trainRunFlags) finish(ctx context.Context, out io.Writer, sum any, writ
 	return nil
 }
 
-// resumeBudget applies, on --resume, the budget flags given (epochs and
-// steps replace the checkpoint's budget together) and the other flags in
-// set that were given.
-func (f *trainRunFlags) resumeBudget(cmd *cobra.Command, epochs *int, steps *int64, set map[string]func()) {
-	if e, s, ok := f.budget(cmd); ok {
-		*epochs, *steps = e, s
-	}
-	applyChanged(cmd, set)
+// textWriter is a summary that writes itself as text.
+type textWriter interface{ WriteText(io.Writer) error }
+
+// session is a task's training run set up by its package (classify.Session,
+// tag.Session) that summarizes as S.
+type session[S textWriter] interface {
+	WriteNotes(io.Writer) error
+	Train(context.Context, func(train.Event)) (S, error)
 }
 
-// readAll reads every path that is not "" with read (nil for "").
-func readAll[T any](read func(string) ([]T, error), paths ...string) ([][]T, error) {
-	out := make([][]T, len(paths))
-	for i, p := range paths {
-		if p == "" {
-			continue
-		}
-		var err error
-		if out[i], err = read(p); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// taskData are the training, dev and test sets of a training command.
-type taskData[T any] struct {
-	train, dev, test []T
-}
-
-// taskSummary is the result of a task's training command: the run, the
-// vocabulary and its vector coverage, the last and best dev Metrics M and
-// the test figures T.
-type taskSummary[M, T any] struct {
-	runSummary
-	Vocab    int               `json:"vocab"`
-	Coverage *vectors.Coverage `json:"coverage,omitempty"`
-	Valid    *M                `json:"dev,omitempty"`
-	Best     *M                `json:"best_dev,omitempty"`
-	Test     *T                `json:"test,omitempty"`
-}
-
-// startTrainer checks --out (before any data is read), reads the data and
-// builds the trainer: resume with --resume, fresh otherwise.
-func startTrainer[T, Tr any](f *trainRunFlags, name string, read func() (taskData[T], error),
-	resume, fresh func(taskData[T]) (Tr, error)) (Tr, taskData[T], error) {
-	var tr Tr
+// trainTask runs a task's training command: it checks --out before any
+// data is read, sets the run up with start (with --resume: resume, told
+// which flags were given), prints its notes, trains with the progress
+// display (runTrainer) and prints the summary (finish).
+func trainTask[S textWriter, P session[S]](cmd *cobra.Command, f *trainRunFlags, name, items string, labels map[string]string,
+	start func(dir string, overwrite bool) (P, error), resume func(dir string, given func(string) bool) (P, error)) error {
 	if err := f.checkOut(); err != nil {
-		return tr, taskData[T]{}, fmt.Errorf("%s: %w", name, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	d, err := read()
-	if err != nil {
-		return tr, d, err
-	}
+	var p P
+	var err error
 	if f.resume {
-		tr, err = resume(d)
+		p, err = resume(f.out, cmd.Flags().Changed)
 	} else {
-		tr, err = fresh(d)
+		p, err = start(f.out, f.overwrite)
 	}
-	return tr, d, err
+	if err != nil {
+		return err
+	}
+	if !f.quiet {
+		p.WriteNotes(os.Stderr)
+	}
+	sum, interrupted, err := runTrainer(cmd.Context(), f, name, items, labels, p.Train)
+	if err != nil {
+		return err
+	}
+	return f.finish(cmd.Context(), cmd.OutOrStdout(), sum, sum.WriteText, interrupted)
 }
