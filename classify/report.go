@@ -1,6 +1,13 @@
 package classify
 
-import "context"
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+)
 
 // Report predicts the labels of ex (batches of 256) and scores them
 // against the examples' own labels: accuracy, per-class precision, recall
@@ -15,4 +22,77 @@ func (m *Model) Report(ctx context.Context, ex []Example, name string) (Report, 
 		return Report{}, err
 	}
 	return Evaluate(d.Labels, pred, m.Labels)
+}
+
+// ScorePredictions scores predicted labels, pred (named predName), against
+// the labels of the examples ex (named exName), one prediction per
+// example (EvaluateLabels, labels in Sorted order).
+func ScorePredictions(ex []Example, exName string, pred []string, predName string) (Report, error) {
+	if len(pred) != len(ex) {
+		return Report{}, fmt.Errorf("%s has %d examples but %s has %d non-empty lines", exName, len(ex), predName, len(pred))
+	}
+	gold := make([]string, len(ex))
+	for i, e := range ex {
+		gold[i] = e.Label
+	}
+	return EvaluateLabels(gold, pred, NewLabelMap(append(slices.Clone(gold), pred...), Sorted))
+}
+
+// Prediction is the label predicted for a text, with the probability of
+// every label.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
+type Prediction struct {
+	Label         string             `json:"label"`
+	Probabilities map[string]float32 `json:"probabilities"`
+	Text          string             `json:"text"`
+
+	probs  []float32 // in labels' order
+	labels []string
+}
+
+// PredictLines predicts the label of each text (in batches of batch).
+func (m *Model) PredictLines(ctx context.Context, texts []string, batch int) ([]Prediction, error) {
+	ids := make([][]int32, len(texts))
+	for i, l := range texts {
+		ids[i] = m.Encode(l)
+	}
+	pred, probs, err := m.Predict(ctx, ids, batch)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Prediction, len(texts))
+	for i := range texts {
+		ps := make(map[string]float32, len(m.Labels))
+		for k, l := range m.Labels {
+			ps[l] = probs[i][k]
+		}
+		out[i] = Prediction{Label: m.Labels[pred[i]], Probabilities: ps, Text: texts[i], probs: probs[i], labels: m.Labels}
+	}
+	return out, nil
+}
+
+// WritePredictions writes one line per prediction: with asJSON a JSON
+// object {"label", "probabilities", "text"}, otherwise
+// "label<TAB>label1=p1 label2=p2 ...".
+func WritePredictions(w io.Writer, preds []Prediction, asJSON bool) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	for _, p := range preds {
+		if asJSON {
+			if err := enc.Encode(p); err != nil {
+				return err
+			}
+			continue
+		}
+		bw.WriteString(p.Label + "\t")
+		for k, l := range p.labels {
+			if k > 0 {
+				bw.WriteByte(' ')
+			}
+			fmt.Fprintf(bw, "%s=%.4f", l, p.probs[k])
+		}
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
 }

@@ -248,3 +248,11 @@ func trainTask[S textWriter, P session[S]](cmd *cobra.Command, f *trainRunFlags,
 	}
 	return f.finish(cmd.Context(), cmd.OutOrStdout(), sum, sum.WriteText, interrupted)
 }
+
+// writeReport prints a report as JSON (asJSON) or as its text.
+func writeReport(w io.Writer, r textWriter, asJSON bool) error {
+	if asJSON {
+		return writeJSON(w, r)
+	}
+	return r.WriteText(w)
+}
