@@ -43,7 +43,9 @@ the model and optimizer flags must then match the checkpoint (an error names
 any that differs), while --epochs, --steps, --patience, --clip and
 --save-every apply from the resumed step on.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runClassifyTrain(cmd, f) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return trainTask[*classify.Summary](cmd, &f.trainRunFlags, &f.s.Training.Config, "classify train", "ex", map[string]string{"examples": ""}, f.s.Start, f.s.Resume)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.s.TrainFile, "train", "", "training data file")
@@ -82,9 +84,4 @@ any that differs), while --epochs, --steps, --patience, --clip and
 	addTrainRunFlags(cmd, &f.trainRunFlags, 10)
 	markRequired(cmd, "train")
 	return cmd
-}
-
-func runClassifyTrain(cmd *cobra.Command, f *classifyTrainFlags) error {
-	f.s.Training.Epochs, f.s.Training.MaxSteps, _ = f.budget(cmd)
-	return trainTask[*classify.Summary](cmd, &f.trainRunFlags, "classify train", "ex", map[string]string{"examples": ""}, f.s.Start, f.s.Resume)
 }

@@ -38,7 +38,9 @@ continues it exactly: the model and optimizer flags must then match the
 checkpoint (an error names any that differs), while --epochs, --steps,
 --patience, --clip and --save-every apply from the resumed step on.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runTagTrain(cmd, f) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return trainTask[*tag.Summary](cmd, &f.trainRunFlags, &f.s.Training.Config, "tag train", "tok", map[string]string{"tokens": ""}, f.s.Start, f.s.Resume)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.s.TrainFile, "train", "", "training data (CoNLL columns)")
@@ -70,9 +72,4 @@ checkpoint (an error names any that differs), while --epochs, --steps,
 	addTrainRunFlags(cmd, &f.trainRunFlags, 10)
 	markRequired(cmd, "train")
 	return cmd
-}
-
-func runTagTrain(cmd *cobra.Command, f *tagTrainFlags) error {
-	f.s.Training.Epochs, f.s.Training.MaxSteps, _ = f.budget(cmd)
-	return trainTask[*tag.Summary](cmd, &f.trainRunFlags, "tag train", "tok", map[string]string{"tokens": ""}, f.s.Start, f.s.Resume)
 }

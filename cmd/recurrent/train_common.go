@@ -56,30 +56,13 @@ func (f *trainRunFlags) checkOut() error {
 	return nil
 }
 
-// budget returns the epochs and steps of a run: --steps alone makes the
-// epochs unbounded. On --resume, changed reports whether a budget flag was
-// given (the checkpoint's budget is kept otherwise).
-func (f *trainRunFlags) budget(cmd *cobra.Command) (epochs int, steps int64, changed bool) {
-	fl := cmd.Flags()
-	e, s := fl.Changed("epochs"), fl.Changed("steps")
-	epochs = f.epochs
-	if s && !e {
-		epochs = 0
+// budget sets c's epochs and steps: --steps alone makes the epochs
+// unbounded.
+func (f *trainRunFlags) budget(cmd *cobra.Command, c *train.Config) {
+	c.Epochs, c.MaxSteps = f.epochs, f.steps
+	if cmd.Flags().Changed("steps") && !cmd.Flags().Changed("epochs") {
+		c.Epochs = 0
 	}
-	return epochs, f.steps, e || s
-}
-
-// runError sorts the error of a training Run: a divergence becomes an
-// error with advice, an interruption is reported (true) for the summary to
-// be printed before interruptedError.
-func runError(ctx context.Context, err error) (interrupted bool, _ error) {
-	if errors.Is(err, train.ErrDiverged) {
-		return false, fmt.Errorf("%w; lower --lr or clip the gradients (--clip)", err)
-	}
-	if isInterrupted(ctx, err) {
-		return true, nil
-	}
-	return false, err
 }
 
 // isInterrupted reports whether err is the cancellation of ctx (Ctrl-C),
@@ -95,14 +78,6 @@ func interruptedError(dir string, err error) error {
 // loopSummary is the summary a training command prints (--json: as is)
 // after the shared loop stops.
 type loopSummary = train.LoopSummary
-
-// writeLoopSummary prints a training run's summary (as JSON with asJSON).
-func writeLoopSummary(w io.Writer, s *loopSummary, asJSON bool) error {
-	if asJSON {
-		return writeJSON(w, s)
-	}
-	return s.WriteText(w)
-}
 
 // loopRun is a training run on the shared loop, as a command reports it.
 type loopRun struct {
@@ -125,11 +100,17 @@ func (r *loopRun) report(cmd *cobra.Command, run func(ctx context.Context, progr
 		return err
 	}
 	sum := train.NewLoopSummary(r.out, r.params, res)
-	if err := writeLoopSummary(cmd.OutOrStdout(), &sum, r.asJSON); err != nil {
+	return printRun(cmd, r.out, &sum, r.asJSON, interrupted, err)
+}
+
+// printRun prints a run's summary (as JSON with asJSON) and, after an
+// interruption (whose error is cause), returns interruptedError.
+func printRun(cmd *cobra.Command, out string, sum textWriter, asJSON, interrupted bool, cause error) error {
+	if err := writeReport(cmd.OutOrStdout(), sum, asJSON); err != nil {
 		return err
 	}
 	if interrupted {
-		return interruptedError(r.out, err)
+		return interruptedError(out, cause)
 	}
 	return nil
 }
@@ -175,41 +156,6 @@ func positiveFlags(cmd *cobra.Command, names ...string) error {
 	return nil
 }
 
-// runTrainer runs a task's trainer with the one progress display (items
-// names what the throughput counts; labels renames or hides metrics) and
-// sorts its error (runError; name prefixes it). It reports whether the run
-// was interrupted.
-func runTrainer[R any](ctx context.Context, f *trainRunFlags, name, items string, labels map[string]string,
-	run func(context.Context, func(train.Event)) (R, error)) (R, bool, error) {
-	prog := newTrainProgress(f.quiet, items)
-	prog.labels = labels
-	res, err := run(ctx, prog.handle)
-	prog.finish()
-	interrupted, err := runError(ctx, err)
-	if err != nil {
-		return res, false, fmt.Errorf("%s: %w", name, err)
-	}
-	return res, interrupted, nil
-}
-
-// finish prints a training command's summary, as JSON (--json) or with
-// write, and after an interruption returns interruptedError.
-func (f *trainRunFlags) finish(ctx context.Context, out io.Writer, sum any, write func(io.Writer) error, interrupted bool) error {
-	var err error
-	if f.asJSON {
-		err = writeJSON(out, sum)
-	} else {
-		err = write(out)
-	}
-	if err != nil {
-		return err
-	}
-	if interrupted {
-		return interruptedError(f.out, ctx.Err())
-	}
-	return nil
-}
-
 // textWriter is a summary that writes itself as text.
 type textWriter interface{ WriteText(io.Writer) error }
 
@@ -221,14 +167,17 @@ type session[S textWriter] interface {
 }
 
 // trainTask runs a task's training command: it checks --out before any
-// data is read, sets the run up with start (with --resume: resume, told
-// which flags were given), prints its notes, trains with the progress
-// display (runTrainer) and prints the summary (finish).
-func trainTask[S textWriter, P session[S]](cmd *cobra.Command, f *trainRunFlags, name, items string, labels map[string]string,
+// data is read, sets the budget in cfg (the task's Setup's), sets the run
+// up with start (with --resume: resume, told which flags were given),
+// prints its notes, trains with the progress display (items names what
+// the throughput counts; labels renames or hides metrics) and prints the
+// summary; errors are prefixed with name.
+func trainTask[S textWriter, P session[S]](cmd *cobra.Command, f *trainRunFlags, cfg *train.Config, name, items string, labels map[string]string,
 	start func(dir string, overwrite bool) (P, error), resume func(dir string, given func(string) bool) (P, error)) error {
 	if err := f.checkOut(); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	f.budget(cmd, cfg)
 	var p P
 	var err error
 	if f.resume {
@@ -242,11 +191,18 @@ func trainTask[S textWriter, P session[S]](cmd *cobra.Command, f *trainRunFlags,
 	if !f.quiet {
 		p.WriteNotes(os.Stderr)
 	}
-	sum, interrupted, err := runTrainer(cmd.Context(), f, name, items, labels, p.Train)
-	if err != nil {
-		return err
+	prog := newTrainProgress(f.quiet, items)
+	prog.labels = labels
+	sum, err := p.Train(cmd.Context(), prog.handle)
+	prog.finish()
+	interrupted := isInterrupted(cmd.Context(), err)
+	switch {
+	case errors.Is(err, train.ErrDiverged):
+		return fmt.Errorf("%s: %w; lower --lr or clip the gradients (--clip)", name, err)
+	case err != nil && !interrupted:
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	return f.finish(cmd.Context(), cmd.OutOrStdout(), sum, sum.WriteText, interrupted)
+	return printRun(cmd, f.out, sum, f.asJSON, interrupted, cmd.Context().Err())
 }
 
 // writeReport prints a report as JSON (asJSON) or as its text.
