@@ -75,3 +75,16 @@ func TestSummaries(t *testing.T) {
 		t.Error("Interrupted after cancel")
 	}
 }
+
+func TestEvalEventText(t *testing.T) {
+	e := EvalEvent{Eval: Eval{TrainLoss: 1.5, Loss: 0.25, LR: 0.001, Metrics: map[string]float64{"bits": 1.23456, "tokens": 40, "hidden": 1}},
+		Elapsed: 12 * time.Second, Improved: true}
+	want := "train loss 1.5000  valid loss 0.2500  bits/char 1.2346  tokens 40  lr 0.001  (12s)  best"
+	if got := e.Text(map[string]string{"bits": "bits/char", "hidden": ""}); got != want {
+		t.Errorf("Text = %q, want %q", got, want)
+	}
+	e = EvalEvent{Eval: Eval{Metrics: map[string]float64{"f1": 50}}}
+	if got := e.Text(nil); got != "  f1 50  lr 0  (0s)" {
+		t.Errorf("score only: %q", got)
+	}
+}

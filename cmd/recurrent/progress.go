@@ -3,10 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -125,7 +122,7 @@ func (p *trainProgress) handle(e train.Event) {
 	case train.StepEvent:
 		p.step(e)
 	case train.EvalEvent:
-		p.println("step %d  epoch %.2f  %s", e.Pos.Step, e.Eval.Epoch, p.evalLine(e))
+		p.println("step %d  epoch %.2f  %s", e.Pos.Step, e.Eval.Epoch, e.Text(p.labels))
 	case train.LREvent:
 		why := "validation did not improve"
 		if e.Reason == "decay" {
@@ -156,44 +153,6 @@ func (p *trainProgress) step(e train.StepEvent) {
 		total = -1 // unknown: a spinner
 	}
 	p.update("step", e.Pos.Step, total, desc)
-}
-
-// evalLine shows an evaluation: the training loss since the previous
-// one, the validation loss, the metrics (sorted by name), the rate.
-func (p *trainProgress) evalLine(e train.EvalEvent) string {
-	var b strings.Builder
-	if e.Eval.TrainLoss != 0 {
-		fmt.Fprintf(&b, "train loss %.4f  ", e.Eval.TrainLoss)
-	}
-	if e.Eval.Loss != 0 || len(e.Eval.Metrics) == 0 {
-		// A task that only scores (the tagger's F1) leaves Loss 0.
-		fmt.Fprintf(&b, "valid loss %.4f", e.Eval.Loss)
-	}
-	names := make([]string, 0, len(e.Eval.Metrics))
-	for k := range e.Eval.Metrics {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, k := range names {
-		label := k
-		if l, ok := p.labels[k]; ok {
-			label = l
-		}
-		if label == "" {
-			continue
-		}
-		v := e.Eval.Metrics[k]
-		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
-			fmt.Fprintf(&b, "  %s %d", label, int64(v))
-		} else {
-			fmt.Fprintf(&b, "  %s %.4f", label, v)
-		}
-	}
-	fmt.Fprintf(&b, "  lr %.4g  (%.0fs)", e.Eval.LR, e.Elapsed.Seconds())
-	if e.Improved {
-		b.WriteString("  best")
-	}
-	return b.String()
 }
 
 // stopMessage says why training stopped, for the reasons worth a line.
