@@ -90,11 +90,12 @@ func WriteTagged(w io.Writer, tagged []Tagged, sents []Sentence, asJSON bool) er
 	return WritePredicted(w, sents, pred)
 }
 
-// ScoreJSON is how `recurrent tag score --json` gives conlleval's
-// figures (percentages 0..100).
+// ScoreReport is conlleval's report as `recurrent tag score` gives it:
+// as JSON (percentages 0..100, phrase counts named as such) or as
+// conlleval's text (WriteText).
 //
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
-type ScoreJSON struct {
+type ScoreReport struct {
 	Precision float64          `json:"precision"`
 	Recall    float64          `json:"recall"`
 	F1        float64          `json:"f1"`
@@ -104,9 +105,17 @@ type ScoreJSON struct {
 	Found     int              `json:"found_phrases"`
 	Correct   int              `json:"correct_phrases"`
 	PerType   map[string]Score `json:"per_type"`
+
+	m Metrics
 }
 
-// ScoreJSON returns r's figures as ScoreJSON.
-func (r Metrics) ScoreJSON() ScoreJSON {
-	return ScoreJSON{r.Precision, r.Recall, r.F1, r.Accuracy, r.Tokens, r.Gold, r.Found, r.Correct, r.PerType}
+// ScoreReport returns r's figures as a ScoreReport.
+func (r Metrics) ScoreReport() *ScoreReport {
+	return &ScoreReport{r.Precision, r.Recall, r.F1, r.Accuracy, r.Tokens, r.Gold, r.Found, r.Correct, r.PerType, r}
 }
+
+// WriteText writes conlleval's text report (Metrics.WriteConlleval).
+func (s *ScoreReport) WriteText(w io.Writer) error { return s.m.WriteConlleval(w) }
+
+// WriteText writes conlleval's text report (WriteConlleval).
+func (r *Metrics) WriteText(w io.Writer) error { return r.WriteConlleval(w) }

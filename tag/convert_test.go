@@ -35,7 +35,7 @@ func TestReencode(t *testing.T) {
 	}
 }
 
-func TestWriteTaggedAndScoreJSON(t *testing.T) {
+func TestWriteTaggedAndScoreReport(t *testing.T) {
 	tagged := []Tagged{{Tokens: []string{"Ann", "ran"}, Tags: []string{"B-PER", "O"}, Entities: Entities([]string{"Ann", "ran"}, []string{"B-PER", "O"})}}
 	var b strings.Builder
 	if err := WriteTagged(&b, tagged, nil, false); err != nil || b.String() != "Ann B-PER\nran O\n\n" {
@@ -49,10 +49,16 @@ func TestWriteTaggedAndScoreJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	js, _ := json.Marshal(m.ScoreJSON())
+	js, _ := json.Marshal(m.ScoreReport())
 	for _, want := range []string{`"f1":66.66666666666667`, `"gold_phrases":1`, `"found_phrases":2`, `"correct_phrases":1`, `"PER":{"precision":100,"recall":100,"f1":100,"gold":1,"found":1,"correct":1}`} {
 		if !strings.Contains(string(js), want) {
 			t.Errorf("%s lacks %s", js, want)
 		}
+	}
+	var b1, b2 strings.Builder
+	m.ScoreReport().WriteText(&b1)
+	m.WriteConlleval(&b2)
+	if b1.String() != b2.String() || !strings.HasPrefix(b1.String(), "processed 2 tokens with 1 phrases; found: 2 phrases; correct: 1.") {
+		t.Errorf("text %q", b1.String())
 	}
 }

@@ -55,10 +55,8 @@ label counts, or with --json one object per file {"file", "format", "examples",
 }
 
 func newClassifyScoreCmd() *cobra.Command {
-	var (
-		goldPath, predPath, format string
-		asJSON                     bool
-	)
+	var goldPath, predPath, format string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "score --data FILE --pred FILE",
 		Short: "Accuracy, per-class P/R/F1, macro averages and confusion matrix",
@@ -98,10 +96,8 @@ may be "-" for standard input. Labels are numbered in sorted order
 }
 
 func newClassifyEvalCmd() *cobra.Command {
-	var (
-		model, data, format string
-		asJSON              bool
-	)
+	var model, data, format string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR --data FILE",
 		Short: "Score a trained classifier: accuracy, per-class P/R/F1, confusion matrix",
@@ -136,12 +132,10 @@ func newClassifyEvalCmd() *cobra.Command {
 }
 
 func newClassifyPredictCmd() *cobra.Command {
-	var (
-		model  string
-		texts  []string
-		file   string
-		asJSON bool
-	)
+	var model string
+	var texts []string
+	var file string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "predict --model DIR [--text TEXT | --file FILE]",
 		Short: "Predict the label of each line of text (--text, --file or standard input)",

@@ -21,10 +21,8 @@ func init() {
 }
 
 func newTagScoreCmd() *cobra.Command {
-	var (
-		asJSON bool
-		opts   tag.EvalOptions
-	)
+	var asJSON bool
+	var opts tag.EvalOptions
 	cmd := &cobra.Command{
 		Use:   "score [FILE]",
 		Short: "Score tagged output exactly as conlleval does",
@@ -41,10 +39,7 @@ counts as an O token.`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r.ScoreJSON())
-			}
-			return r.WriteConlleval(cmd.OutOrStdout())
+			return writeReport(cmd.OutOrStdout(), r.ScoreReport(), asJSON)
 		},
 	}
 	f := cmd.Flags()
@@ -56,10 +51,8 @@ counts as an O token.`,
 }
 
 func newTagConvertCmd() *cobra.Command {
-	var (
-		to, from  string
-		tagColumn int
-	)
+	var to, from string
+	var tagColumn int
 	cmd := &cobra.Command{
 		Use:   "convert [FILE]",
 		Short: "Convert the tag column of a CoNLL file between iob1, iob2 and iobes",
@@ -88,10 +81,8 @@ scheme and the first violation is reported with its line.`,
 }
 
 func newTagEvalCmd() *cobra.Command {
-	var (
-		model, data string
-		asJSON      bool
-	)
+	var model, data string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR --data FILE",
 		Short: "Tag a labelled CoNLL file and score it exactly as conlleval does",
@@ -109,10 +100,7 @@ func newTagEvalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r)
-			}
-			return r.WriteConlleval(cmd.OutOrStdout())
+			return writeReport(cmd.OutOrStdout(), &r, asJSON)
 		},
 	}
 	fl := cmd.Flags()
