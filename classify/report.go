@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
+
+	"github.com/recurrent-go/recurrent/nn"
 )
 
 // Report predicts the labels of ex (batches of 256) and scores them
@@ -95,4 +97,44 @@ func WritePredictions(w io.Writer, preds []Prediction, asJSON bool) error {
 		bw.WriteByte('\n')
 	}
 	return bw.Flush()
+}
+
+// WriteNotes describes the session: the vectors' coverage, what InitFrom
+// gave, and the model.
+func (s *Session) WriteNotes(w io.Writer) error {
+	m := s.Trainer.Model
+	if c := s.Coverage; c != nil {
+		fmt.Fprintf(w, "vectors: %s (dim %d): %d of %d training words found (%.1f%%; %.1f%% of the tokens); vocabulary %d words\n",
+			s.Vectors, s.VecDim, c.Train, c.Of, 100*c.Rate, 100*c.TokenRate, m.Vocab.Len())
+		if s.Backoff {
+			fmt.Fprintf(w, "vectors: %d more vocabulary words composed from their parts (--backoff)\n", s.Composed)
+		}
+	}
+	if s.InitFrom != "" {
+		fmt.Fprintf(w, "init-from: %s: recurrent weights and %d of %d embedding rows copied\n", s.InitFrom, s.InitRows, m.Vocab.Len()-1)
+	}
+	_, err := fmt.Fprintf(w, "model: %s; embed %d (frozen: %v), vocab %d, %d labels, %d parameters\n",
+		m.Config.describe(), m.Config.Embed, m.Config.Freeze, m.Config.VocabSize, m.Config.Classes, nn.CountParams(m.Params()))
+	return err
+}
+
+// describe describes the architecture.
+func (c *Config) describe() string {
+	if c.Arch != ArchRNN {
+		return "average of word vectors"
+	}
+	bi := ""
+	if c.Bidirectional {
+		bi = "bidirectional "
+	}
+	return fmt.Sprintf("%s%s, %d layers x %d, %s pooling", bi, c.Cell, c.Layers, c.Hidden, c.Pool)
+}
+
+// WriteText writes the summary as text.
+func (s *Summary) WriteText(w io.Writer) error {
+	return s.TaskSummary.WriteText(w, func(b *Metrics) string { return fmt.Sprintf("best dev accuracy %.2f%%", 100*b.Accuracy) },
+		func(w io.Writer, r *Report) error {
+			_, err := fmt.Fprintf(w, "test accuracy %.2f%% (%d examples)\n", 100*r.Accuracy, r.N)
+			return err
+		})
 }

@@ -3,9 +3,7 @@ package classify
 import (
 	"context"
 	"fmt"
-	"io"
 
-	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/train"
 	"github.com/recurrent-go/recurrent/vectors"
@@ -67,17 +65,13 @@ type Session struct {
 }
 
 // Summary is the result of a Session: the run, the vocabulary and its
-// vector coverage, the last and best dev Metrics and the test Report.
+// vector coverage, the last and best dev Metrics, the test Report and the
+// words given a backoff vector.
 //
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Summary struct {
-	train.Summary
-	Vocab    int               `json:"vocab"`
-	Coverage *vectors.Coverage `json:"coverage,omitempty"`
-	Valid    *Metrics          `json:"dev,omitempty"`
-	Best     *Metrics          `json:"best_dev,omitempty"`
-	Test     *Report           `json:"test,omitempty"`
-	Composed int               `json:"composed,omitempty"` // words given a --backoff vector
+	train.TaskSummary[Metrics, Report, vectors.Coverage]
+	Composed int `json:"composed,omitempty"` // words given a --backoff vector
 }
 
 // read reads the training, dev and test examples.
@@ -231,68 +225,22 @@ func (s *Setup) settings(t *Trainer) []train.Setting {
 	}
 }
 
-// WriteNotes describes the session: the vectors' coverage, what InitFrom
-// gave, and the model.
-func (s *Session) WriteNotes(w io.Writer) error {
-	m := s.Trainer.Model
-	if c := s.Coverage; c != nil {
-		fmt.Fprintf(w, "vectors: %s (dim %d): %d of %d training words found (%.1f%%; %.1f%% of the tokens); vocabulary %d words\n",
-			s.Vectors, s.VecDim, c.Train, c.Of, 100*c.Rate, 100*c.TokenRate, m.Vocab.Len())
-		if s.Backoff {
-			fmt.Fprintf(w, "vectors: %d more vocabulary words composed from their parts (--backoff)\n", s.Composed)
-		}
-	}
-	if s.InitFrom != "" {
-		fmt.Fprintf(w, "init-from: %s: recurrent weights and %d of %d embedding rows copied\n", s.InitFrom, s.InitRows, m.Vocab.Len()-1)
-	}
-	_, err := fmt.Fprintf(w, "model: %s; embed %d (frozen: %v), vocab %d, %d labels, %d parameters\n",
-		m.Config.describe(), m.Config.Embed, m.Config.Freeze, m.Config.VocabSize, m.Config.Classes, nn.CountParams(m.Params()))
-	return err
-}
-
-// describe describes the architecture.
-func (c *Config) describe() string {
-	if c.Arch != ArchRNN {
-		return "average of word vectors"
-	}
-	bi := ""
-	if c.Bidirectional {
-		bi = "bidirectional "
-	}
-	return fmt.Sprintf("%s%s, %d layers x %d, %s pooling", bi, c.Cell, c.Layers, c.Hidden, c.Pool)
-}
-
 // Train runs the trainer (Trainer.Run; progress may be nil) and
 // summarizes the run, scoring the test examples after a normal stop. A
 // cancelled run returns its summary (Interrupted) with ctx's error.
 func (s *Session) Train(ctx context.Context, progress func(train.Event)) (*Summary, error) {
 	t := s.Trainer
-	res, err := t.Run(ctx, progress)
-	interrupted := train.Interrupted(ctx, err)
-	if err != nil && !interrupted {
+	var test func() (*Report, error)
+	if s.Test != nil {
+		test = func() (*Report, error) {
+			r, err := t.Model.Report(ctx, s.Test, s.TestFile)
+			return &r, err
+		}
+	}
+	ts, err := train.Summarize[Metrics, Report, vectors.Coverage](ctx, &t.Runner, progress, MetricsOf, t.Model.Params(), test)
+	if ts == nil {
 		return nil, err
 	}
-	sum := &Summary{Summary: train.NewSummary(t.Dir, t.Model.Params(), res.Result, interrupted), Vocab: t.Model.Config.VocabSize,
-		Coverage: s.Coverage, Composed: s.Composed, Valid: res.Valid, Best: MetricsOf(res.Best)}
-	if s.Test != nil && !interrupted {
-		r, err := t.Model.Report(ctx, s.Test, s.TestFile)
-		if err != nil {
-			return nil, err
-		}
-		sum.Test = &r
-	}
-	return sum, err
-}
-
-// WriteText writes the summary as text.
-func (s *Summary) WriteText(w io.Writer) error {
-	s.Summary.WriteText(w)
-	if b := s.Best; b != nil {
-		fmt.Fprintf(w, "best dev accuracy %.2f%% (epoch %g)\n", 100*b.Accuracy, s.BestEpoch)
-	}
-	if s.Test != nil {
-		fmt.Fprintf(w, "test accuracy %.2f%% (%d examples)\n", 100*s.Test.Accuracy, s.Test.N)
-	}
-	_, err := fmt.Fprintf(w, "checkpoint: %s\n", s.Checkpoint)
-	return err
+	ts.Vocab, ts.Coverage = t.Model.Config.VocabSize, s.Coverage
+	return &Summary{TaskSummary: *ts, Composed: s.Composed}, err
 }

@@ -51,12 +51,7 @@ type Session struct {
 //
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Summary struct {
-	train.Summary
-	Vocab    int               `json:"vocab"`
-	Coverage *vectors.Coverage `json:"coverage,omitempty"`
-	Valid    *Metrics          `json:"dev,omitempty"`
-	Best     *Metrics          `json:"best_dev,omitempty"`
-	Test     *Metrics          `json:"test,omitempty"`
+	train.TaskSummary[Metrics, Metrics, vectors.Coverage]
 }
 
 // read reads the training, dev and test sentences.
@@ -98,10 +93,10 @@ func (s *Setup) Start(dir string, overwrite bool) (*Session, error) {
 		ses.Coverage, ses.VecDim = &cov, vec.Dim
 	}
 	trd, err := m.EncodeSentences(tr, s.TrainFile, true)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		ses.Trainer, err = NewTrainer(m, trd, dev, s.Training)
 	}
-	if ses.Trainer, err = NewTrainer(m, trd, dev, s.Training); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	ses.Trainer.Dir, ses.Trainer.Overwrite = dir, overwrite
@@ -115,18 +110,10 @@ func (s *Setup) Start(dir string, overwrite bool) (*Session, error) {
 // clip and save-every given apply from the resumed step on.
 func (s *Setup) Resume(dir string, given func(name string) bool) (*Session, error) {
 	tr, dev, test, err := s.read()
-	if err != nil {
-		return nil, err
+	var t *Trainer
+	if err == nil {
+		t, err = s.resumeOn(dir, tr, dev)
 	}
-	m, err := Load(dir)
-	if err != nil {
-		return nil, err
-	}
-	trd, err := m.EncodeSentences(tr, s.TrainFile, true)
-	if err != nil {
-		return nil, err
-	}
-	t, err := Resume(dir, trd, dev)
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +131,20 @@ func (s *Setup) Resume(dir string, given func(name string) bool) (*Session, erro
 	}
 	t.Config.Resumed(s.Training.Config, given)
 	return &Session{Trainer: t, Sentences: len(tr), Test: test, TestFile: s.TestFile}, nil
+}
+
+// resumeOn reopens the checkpoint in dir on the training sentences tr (of
+// TrainFile) and the dev sentences (Resume).
+func (s *Setup) resumeOn(dir string, tr, dev []Sentence) (*Trainer, error) {
+	m, err := Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	trd, err := m.EncodeSentences(tr, s.TrainFile, true)
+	if err != nil {
+		return nil, err
+	}
+	return Resume(dir, trd, dev)
 }
 
 // WriteNotes describes the session: the vectors' coverage and the model.
@@ -164,36 +165,27 @@ func (s *Session) WriteNotes(w io.Writer) error {
 // cancelled run returns its summary (Interrupted) with ctx's error.
 func (s *Session) Train(ctx context.Context, progress func(train.Event)) (*Summary, error) {
 	t := s.Trainer
-	res, err := t.Run(ctx, progress)
-	interrupted := train.Interrupted(ctx, err)
-	if err != nil && !interrupted {
+	var test func() (*Metrics, error)
+	if s.Test != nil {
+		test = func() (*Metrics, error) {
+			r, _, err := t.Model.Score(ctx, s.Test, s.TestFile, 128)
+			return &r, err
+		}
+	}
+	ts, err := train.Summarize[Metrics, Metrics, vectors.Coverage](ctx, &t.Runner, progress, MetricsOf, t.Model.Params(), test)
+	if ts == nil {
 		return nil, err
 	}
-	sum := &Summary{Summary: train.NewSummary(t.Dir, t.Model.Params(), res.Result, interrupted), Vocab: t.Model.Config.VocabSize,
-		Coverage: s.Coverage, Valid: res.Valid, Best: MetricsOf(res.Best)}
-	if s.Test != nil && !interrupted {
-		r, _, err := t.Model.Score(ctx, s.Test, s.TestFile, 128)
-		if err != nil {
-			return nil, err
-		}
-		sum.Test = &r
-	}
-	return sum, err
+	ts.Vocab, ts.Coverage = t.Model.Config.VocabSize, s.Coverage
+	return &Summary{*ts}, err
 }
 
 // WriteText writes the summary as text (the test figures as conlleval's
 // report).
 func (s *Summary) WriteText(w io.Writer) error {
-	s.Summary.WriteText(w)
-	if b := s.Best; b != nil {
-		fmt.Fprintf(w, "best dev F1 %.2f (epoch %g)\n", b.F1, s.BestEpoch)
-	}
-	if s.Test != nil {
-		fmt.Fprintf(w, "test: ")
-		if err := s.Test.WriteConlleval(w); err != nil {
-			return err
-		}
-	}
-	_, err := fmt.Fprintf(w, "checkpoint: %s\n", s.Checkpoint)
-	return err
+	return s.TaskSummary.WriteText(w, func(b *Metrics) string { return fmt.Sprintf("best dev F1 %.2f", b.F1) },
+		func(w io.Writer, r *Metrics) error {
+			fmt.Fprintf(w, "test: ")
+			return r.WriteConlleval(w)
+		})
 }

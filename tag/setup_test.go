@@ -1,14 +1,15 @@
 package tag
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/train"
 )
 
@@ -16,14 +17,16 @@ import (
 // returns the path.
 func writeCoNLL(t *testing.T, name string, n int) string {
 	t.Helper()
-	var b strings.Builder
-	for i := range n {
-		fmt.Fprintf(&b, "p%d B-PER\nwent O\nl%d B-LOC\n\n", i%4, i%3)
+	sents := make([]Sentence, n)
+	for i := range sents {
+		sents[i] = Sentence{Tokens: []string{"p" + strconv.Itoa(i%4), "went", "l" + strconv.Itoa(i%3)}, Tags: []string{"B-PER", "O", "B-LOC"}}
 	}
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+	var b strings.Builder
+	if err := WriteCoNLL(&b, sents, false); err != nil {
 		t.Fatal(err)
 	}
+	p := filepath.Join(t.TempDir(), name)
+	testutil.WriteFile(t, p, []byte(b.String()))
 	return p
 }
 
@@ -31,12 +34,12 @@ func TestSetupStartTrainResume(t *testing.T) {
 	s := Setup{TrainFile: writeCoNLL(t, "train", 12), ValidFile: writeCoNLL(t, "dev", 4), TestFile: writeCoNLL(t, "test", 4), MinCount: 1,
 		Model:    Config{WordEmbed: 6, CharEmbed: 3, CharHidden: 3, Cell: "lstm", Hidden: 4, Layers: 1, Dropout: 0.1, Scheme: "auto", TrainScheme: "iobes"},
 		Training: TrainConfig{Config: train.Config{Epochs: 1, Batch: 4, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 1}, Decay: 0.05}}
+	var notes bytes.Buffer
 	dir := filepath.Join(t.TempDir(), "ck")
 	ses, err := s.Start(dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var notes strings.Builder
 	ses.WriteNotes(&notes)
 	if !strings.HasPrefix(notes.String(), "model: word 6 + char BiLSTM 3x3 -> bilstm 1 layers x 4 -> ") || !strings.HasSuffix(notes.String(), "; 12 sentences\n") {
 		t.Errorf("notes %q", notes.String())

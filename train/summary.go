@@ -52,23 +52,33 @@ func (s *Summary) WriteText(w io.Writer) error {
 //
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
 type LoopSummary struct {
-	Checkpoint string   `json:"checkpoint"`
-	Params     int      `json:"params"`
-	Position   Position `json:"position"`
-	Steps      int64    `json:"steps"`
-	Stop       string   `json:"stop_reason"`
-	TrainLoss  float64  `json:"train_loss"`
-	Seconds    float64  `json:"seconds"`
-	TokensPerS float64  `json:"tokens_per_second"`
-	Best       *Eval    `json:"best,omitempty"`
-	Last       *Eval    `json:"last,omitempty"`
+	Checkpoint string `json:"checkpoint"`
+	Params     int    `json:"params"`
+	// Position is where the run stopped, after Steps steps in all; Stop
+	// says why.
+	Position Position `json:"position"`
+	Steps    int64    `json:"steps"`
+	Stop     string   `json:"stop_reason"`
+	// TrainLoss is the mean loss of the run's last steps (Result.TrainLoss);
+	// TokensPerS counts the items trained on per second of Seconds.
+	TrainLoss  float64 `json:"train_loss"`
+	Seconds    float64 `json:"seconds"`
+	TokensPerS float64 `json:"tokens_per_second"`
+	bestLast
+}
+
+// bestLast are a run's best and last evaluations (nil: none), promoted
+// into LoopSummary.
+type bestLast struct {
+	Best *Eval `json:"best,omitempty"`
+	Last *Eval `json:"last,omitempty"`
 }
 
 // NewLoopSummary summarizes a run of params scalars that checkpoints into
 // dir.
 func NewLoopSummary(dir string, params int, res Result) LoopSummary {
 	s := LoopSummary{Checkpoint: dir, Params: params, Position: res.Pos, Steps: res.Pos.Step,
-		Stop: string(res.Stop), TrainLoss: res.TrainLoss, Seconds: res.Elapsed.Seconds(), Best: res.Best, Last: res.Last}
+		Stop: string(res.Stop), TrainLoss: res.TrainLoss, Seconds: res.Elapsed.Seconds(), bestLast: bestLast{res.Best, res.Last}}
 	if sec := res.Elapsed.Seconds(); sec > 0 {
 		s.TokensPerS = float64(res.Items) / sec
 	}
@@ -154,4 +164,55 @@ func (c *Config) Resumed(now Config, given func(name string) bool) {
 	if given("save-every") {
 		c.SaveEvery = now.SaveEvery
 	}
+}
+
+// TaskSummary is a task's Summary with the size of its vocabulary, the
+// coverage C of the vectors its embedding started from, the last and the
+// best validation metrics M and the test figures T (classify.Summary and
+// tag.Summary embed it).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
+type TaskSummary[M, T, C any] struct {
+	Summary
+	Vocab    int `json:"vocab"`
+	Coverage *C  `json:"coverage,omitempty"`
+	Valid    *M  `json:"dev,omitempty"`
+	Best     *M  `json:"best_dev,omitempty"`
+	Test     *T  `json:"test,omitempty"`
+}
+
+// Summarize runs r (RunTask with metricsOf) and summarizes the run of
+// params; test, if not nil, gives the test figures after a normal stop. A
+// cancelled run returns its summary (Interrupted) with ctx's error.
+func Summarize[M, T, C any](ctx context.Context, r *Runner, progress func(Event), metricsOf func(*Eval) *M,
+	params []*nn.Param, test func() (*T, error)) (*TaskSummary[M, T, C], error) {
+	res, err := RunTask(ctx, r, progress, metricsOf)
+	interrupted := Interrupted(ctx, err)
+	if err != nil && !interrupted {
+		return nil, err
+	}
+	s := &TaskSummary[M, T, C]{Summary: NewSummary(r.Dir, params, res.Result, interrupted), Valid: res.Valid, Best: metricsOf(res.Best)}
+	if test != nil && !interrupted {
+		if s.Test, err = test(); err != nil {
+			return nil, err
+		}
+	}
+	return s, err
+}
+
+// WriteText writes the summary as text: the run (Summary.WriteText), the
+// best validation as best describes it, the test figures as test writes
+// them (when there are any), and the checkpoint.
+func (s *TaskSummary[M, T, C]) WriteText(w io.Writer, best func(*M) string, test func(io.Writer, *T) error) error {
+	s.Summary.WriteText(w)
+	if s.Best != nil {
+		fmt.Fprintf(w, "%s (epoch %g)\n", best(s.Best), s.BestEpoch)
+	}
+	if s.Test != nil {
+		if err := test(w, s.Test); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(w, "checkpoint: %s\n", s.Checkpoint)
+	return err
 }

@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -65,6 +66,11 @@ func TestSummaries(t *testing.T) {
 	ls.WriteText(&b)
 	if ls.TokensPerS != 30 || !strings.Contains(b.String(), "30 tokens/s") || !strings.Contains(b.String(), "model: step 6, epoch 1.50 (best validation: score 0.8000, loss 0.4000)\ncheckpoint: ck\n") {
 		t.Errorf("LoopSummary %+v text %q", ls, b.String())
+	}
+	js, _ := json.Marshal(ls)
+	if want := `{"checkpoint":"ck","params":5,"position":`; !strings.HasPrefix(string(js), want) ||
+		!strings.Contains(string(js), `"stop_reason":"early_stop","train_loss":0.5,"seconds":3,"tokens_per_second":30,"best":{`) || strings.Contains(string(js), `"last"`) {
+		t.Errorf("LoopSummary JSON %s", js)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	if Interrupted(ctx, context.Canceled) {

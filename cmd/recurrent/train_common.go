@@ -11,6 +11,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/train"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Helpers shared by the training commands `classify train` and `tag train`.
@@ -211,4 +212,17 @@ func writeReport(w io.Writer, r textWriter, asJSON bool) error {
 		return writeJSON(w, r)
 	}
 	return r.WriteText(w)
+}
+
+// addTrainConfigFlags registers the flags of the settings every task
+// shares (train.Config): --batch (of items, default batch), --optimizer,
+// --lr, --clip, --patience, --save-every and --seed.
+func addTrainConfigFlags(fl *pflag.FlagSet, c *train.Config, batch int, items string, lr float64, patience int) {
+	fl.IntVar(&c.Batch, "batch", batch, items+" per step")
+	fl.StringVar(&c.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
+	fl.Float64Var(&c.LR, "lr", lr, "learning rate")
+	fl.Float64Var(&c.Clip, "clip", 5, "maximal gradient L2 norm (0: no clipping)")
+	fl.IntVar(&c.Patience, "patience", patience, "stop after this many epochs without dev improvement (0: never)")
+	fl.IntVar(&c.SaveEvery, "save-every", 1, "write the checkpoint every this many epochs (and always at the end)")
+	fl.Uint64Var(&c.Seed, "seed", 1, "random seed (weights, batch order, dropout)")
 }
