@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/text"
@@ -109,8 +110,8 @@ func (t *task) Step(pos train.Position) (train.StepResult, error) {
 		return train.StepResult{}, err
 	}
 	T, B := t.pad.T, t.pad.B
-	t.targets = grow(t.targets, T*B)
-	t.valid = grow(t.valid, T*B)
+	t.targets = xslices.Resize(t.targets, T*B)
+	t.valid = xslices.Resize(t.valid, T*B)
 	n := 0
 	for tt := range T {
 		for b, i := range idx {
@@ -128,7 +129,7 @@ func (t *task) Step(pos train.Position) (train.StepResult, error) {
 	if err != nil {
 		return train.StepResult{}, err
 	}
-	t.dScores = grow(t.dScores, len(scores))
+	t.dScores = xslices.Resize(t.dScores, len(scores))
 	l, _, err := nn.SoftmaxCrossEntropy(t.dScores, scores, T*B, len(m.Config.Tags), t.targets, nn.LossOptions{Valid: t.valid})
 	if err != nil {
 		return train.StepResult{}, err
