@@ -66,11 +66,7 @@ may be "-" for standard input. Labels are numbered in sorted order
 (numerically when all are integers). Rates are fractions in 0..1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := classify.ParseFormat(format)
-			if err != nil {
-				return err
-			}
-			ex, err := readExamples(cmd, goldPath, f)
+			ex, err := readExamples(cmd, goldPath, format)
 			if err != nil {
 				return err
 			}
@@ -103,15 +99,11 @@ func newClassifyEvalCmd() *cobra.Command {
 		Short: "Score a trained classifier: accuracy, per-class P/R/F1, confusion matrix",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := classify.ParseFormat(format)
-			if err != nil {
-				return err
-			}
 			m, err := classify.Load(model)
 			if err != nil {
 				return err
 			}
-			ex, err := readExamples(cmd, data, f)
+			ex, err := readExamples(cmd, data, format)
 			if err != nil {
 				return err
 			}
@@ -209,7 +201,12 @@ example sentiment-aware vectors from an SST-2 model with a fine-tuned embedding)
 	return cmd
 }
 
-// readExamples reads labelled examples from path ("-": standard input).
-func readExamples(cmd *cobra.Command, path string, f classify.Format) ([]classify.Example, error) {
+// readExamples reads labelled examples in format (its name) from path
+// ("-": standard input).
+func readExamples(cmd *cobra.Command, path, format string) ([]classify.Example, error) {
+	f, err := classify.ParseFormat(format)
+	if err != nil {
+		return nil, err
+	}
 	return readInput(cmd, path, func(r io.Reader, name string) ([]classify.Example, error) { return classify.Read(r, name, f) })
 }

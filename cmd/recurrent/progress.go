@@ -134,7 +134,7 @@ func (p *trainProgress) handle(e train.Event) {
 			p.println("step %d  checkpoint saved to %s", e.Pos.Step, e.Dir)
 		}
 	case train.StopEvent:
-		if msg := stopMessage(e.Reason); msg != "" {
+		if msg := stopMessages[e.Reason]; msg != "" {
 			p.println("step %d  epoch %d  stopped: %s (%.1fs)", e.Pos.Step, e.Pos.Epoch, msg, e.Elapsed.Seconds())
 		}
 	}
@@ -155,19 +155,11 @@ func (p *trainProgress) step(e train.StepEvent) {
 	p.update("step", e.Pos.Step, total, desc)
 }
 
-// stopMessage says why training stopped, for the reasons worth a line.
-func stopMessage(r train.StopReason) string {
-	switch r {
-	case train.StopSteps:
-		return "step budget reached (--steps)"
-	case train.StopEpochs:
-		return "all epochs done (--epochs)"
-	case train.StopTime:
-		return "time limit reached (--time-limit)"
-	case train.StopEarly:
-		return "no better validation for --patience evaluations (early stop)"
-	case train.StopDiverged:
-		return "the loss diverged"
-	}
-	return ""
+// stopMessages say why training stopped, for the reasons worth a line.
+var stopMessages = map[train.StopReason]string{
+	train.StopSteps:    "step budget reached (--steps)",
+	train.StopEpochs:   "all epochs done (--epochs)",
+	train.StopTime:     "time limit reached (--time-limit)",
+	train.StopEarly:    "no better validation for --patience evaluations (early stop)",
+	train.StopDiverged: "the loss diverged",
 }
