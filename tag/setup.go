@@ -172,7 +172,7 @@ func (s *Session) Train(ctx context.Context, progress func(train.Event)) (*Summa
 			return &r, err
 		}
 	}
-	ts, err := train.Summarize[Metrics, Metrics, vectors.Coverage](ctx, &t.Runner, progress, MetricsOf, t.Model.Params(), test)
+	ts, err := train.Summarize[vectors.Coverage](ctx, &t.TaskTrainer, progress, t.Model.Params(), test)
 	if ts == nil {
 		return nil, err
 	}

@@ -58,11 +58,7 @@ type Result = train.TaskResult[Metrics]
 //
 // Not safe for concurrent use.
 type Trainer struct {
-	Model  *Model
-	Config TrainConfig
-	// Runner holds the loop and the checkpoint directory (Dir,
-	// Overwrite); its Pos, Loop and Save are the Trainer's.
-	train.Runner
+	train.TaskTrainer[Model, TrainConfig, Metrics]
 
 	task *task
 }
@@ -164,11 +160,11 @@ func NewTrainer(m *Model, train *Data, dev []Sentence, cfg TrainConfig) (*Traine
 	return t, t.start("")
 }
 
-func newTrainer(m *Model, train *Data, dev []Sentence, cfg TrainConfig) (*Trainer, error) {
+func newTrainer(m *Model, trainData *Data, dev []Sentence, cfg TrainConfig) (*Trainer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if train == nil || train.Len() == 0 || train.Tags == nil {
+	if trainData == nil || trainData.Len() == 0 || trainData.Tags == nil {
 		return nil, errors.New("tag: train: no labelled training sentences")
 	}
 	if cfg.EvalBatch == 0 {
@@ -178,8 +174,8 @@ func newTrainer(m *Model, train *Data, dev []Sentence, cfg TrainConfig) (*Traine
 	if err != nil {
 		return nil, fmt.Errorf("tag: %w", err)
 	}
-	t := &Trainer{Model: m, Config: cfg}
-	t.task = &task{m: m, cfg: &t.Config, opt: opt, train: train, dev: dev}
+	t := &Trainer{TaskTrainer: train.NewTaskTrainer(m, cfg, MetricsOf)}
+	t.task = &task{m: m, cfg: &t.Config, opt: opt, train: trainData, dev: dev}
 	if len(dev) > 0 {
 		if t.task.devData, err = m.EncodeSentences(dev, "dev", false); err != nil {
 			return nil, err
@@ -231,20 +227,6 @@ func tagIDs(sents []Sentence) [][]int32 {
 		}
 	}
 	return out
-}
-
-// Best returns the best dev evaluation so far (nil without dev data).
-func (t *Trainer) Best() *Metrics { return MetricsOf(t.Loop().Best()) }
-
-// Run trains until the epochs or MaxSteps are done, early stopping
-// triggers, the loss diverges or ctx is cancelled, with the loop's rules
-// (see package train): cancellation saves a checkpoint (when Dir is set)
-// at the exact position reached and returns ctx's error, and Resume
-// continues exactly. After a normal stop the model holds the best
-// parameters on dev (the last ones without dev data), in evaluation mode.
-// progress, which may be nil, receives the loop's events.
-func (t *Trainer) Run(ctx context.Context, progress func(train.Event)) (Result, error) {
-	return train.RunTask(ctx, &t.Runner, progress, MetricsOf)
 }
 
 // Resume reopens a training checkpoint written by a Trainer on the same

@@ -181,17 +181,18 @@ type TaskSummary[M, T, C any] struct {
 	Test     *T  `json:"test,omitempty"`
 }
 
-// Summarize runs r (RunTask with metricsOf) and summarizes the run of
-// params; test, if not nil, gives the test figures after a normal stop. A
-// cancelled run returns its summary (Interrupted) with ctx's error.
-func Summarize[M, T, C any](ctx context.Context, r *Runner, progress func(Event), metricsOf func(*Eval) *M,
+// Summarize runs t (TaskTrainer.Run) and summarizes the run of params;
+// test, if not nil, gives the test figures after a normal stop. A
+// cancelled run returns its summary (Interrupted) with ctx's error. C is
+// the type of the vectors' coverage the caller fills in.
+func Summarize[C, Mod, Cf, M, T any](ctx context.Context, t *TaskTrainer[Mod, Cf, M], progress func(Event),
 	params []*nn.Param, test func() (*T, error)) (*TaskSummary[M, T, C], error) {
-	res, err := RunTask(ctx, r, progress, metricsOf)
+	res, err := t.Run(ctx, progress)
 	interrupted := Interrupted(ctx, err)
 	if err != nil && !interrupted {
 		return nil, err
 	}
-	s := &TaskSummary[M, T, C]{Summary: NewSummary(r.Dir, params, res.Result, interrupted), Valid: res.Valid, Best: metricsOf(res.Best)}
+	s := &TaskSummary[M, T, C]{Summary: NewSummary(t.Dir, params, res.Result, interrupted), Valid: res.Valid, Best: t.metricsOf(res.Best)}
 	if test != nil && !interrupted {
 		if s.Test, err = test(); err != nil {
 			return nil, err
