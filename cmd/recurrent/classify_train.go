@@ -48,10 +48,7 @@ any that differs), while --epochs, --steps, --patience, --clip and
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.s.TrainFile, "train", "", "training data file")
-	fl.StringVar(&f.s.ValidFile, "valid", "", "development data for model selection and early stopping (--dev: old spelling)")
-	deprecatedAliases(cmd, map[string]string{"dev": "valid"})
-	fl.StringVar(&f.s.TestFile, "test", "", "test data scored after training")
+	addDataFlags(cmd, &f.s.TrainFile, &f.s.ValidFile, &f.s.TestFile, "training data file")
 	fl.StringVar(&f.s.Format, "format", "auto", "data format: auto, tsv, sst or csv")
 	fl.StringVar(&f.s.Vectors, "vectors", "", "initialise the embedding from this word-vector file")
 	fl.BoolVar(&f.s.Freeze, "freeze", false, "keep the embedding fixed")
@@ -76,6 +73,5 @@ any that differs), while --epochs, --steps, --patience, --clip and
 	fl.Float64Var(&f.s.Training.WordDropout, "word-dropout", 0, "replace training tokens by <unk> with this probability")
 	fl.BoolVar(&f.s.Training.Bucket, "bucket", true, "batch examples of similar length together")
 	addTrainRunFlags(cmd, &f.trainRunFlags, 10)
-	markRequired(cmd, "train")
 	return cmd
 }

@@ -43,10 +43,7 @@ checkpoint (an error names any that differs), while --epochs, --steps,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.s.TrainFile, "train", "", "training data (CoNLL columns)")
-	fl.StringVar(&f.s.ValidFile, "valid", "", "development data for model selection and early stopping (--dev: old spelling)")
-	deprecatedAliases(cmd, map[string]string{"dev": "valid"})
-	fl.StringVar(&f.s.TestFile, "test", "", "test data scored after training")
+	addDataFlags(cmd, &f.s.TrainFile, &f.s.ValidFile, &f.s.TestFile, "training data (CoNLL columns)")
 	fl.StringVar(&f.s.Vectors, "vectors", "", "initialise the word embedding from this vector file")
 	fl.BoolVar(&f.s.Model.Freeze, "freeze", false, "keep the word embedding fixed")
 	fl.StringVar(&f.s.Model.Scheme, "scheme", "auto", "tag scheme of the data: auto, iob1, iob2 or iobes")
@@ -64,6 +61,5 @@ checkpoint (an error names any that differs), while --epochs, --steps,
 	addTrainConfigFlags(fl, &f.s.Training.Config, 16, "sentences", 2e-3, 4)
 	fl.Float64Var(&f.s.Training.Decay, "decay", 0.05, "learning rate lr/(1+decay*epoch)")
 	addTrainRunFlags(cmd, &f.trainRunFlags, 10)
-	markRequired(cmd, "train")
 	return cmd
 }

@@ -226,3 +226,15 @@ func addTrainConfigFlags(fl *pflag.FlagSet, c *train.Config, batch int, items st
 	fl.IntVar(&c.SaveEvery, "save-every", 1, "write the checkpoint every this many epochs (and always at the end)")
 	fl.Uint64Var(&c.Seed, "seed", 1, "random seed (weights, batch order, dropout)")
 }
+
+// addDataFlags registers a training command's data files: --train
+// (required; trainHelp says what it holds), --valid (old spelling --dev)
+// and --test.
+func addDataFlags(cmd *cobra.Command, train, valid, test *string, trainHelp string) {
+	fl := cmd.Flags()
+	fl.StringVar(train, "train", "", trainHelp)
+	fl.StringVar(valid, "valid", "", "development data for model selection and early stopping (--dev: old spelling)")
+	fl.StringVar(test, "test", "", "test data scored after training")
+	deprecatedAliases(cmd, map[string]string{"dev": "valid"})
+	markRequired(cmd, "train")
+}
