@@ -33,15 +33,8 @@ Two labels give a sigmoid output with binary cross-entropy (unless
 
 DIR holds config.json, vocab.json, labels.json, model.safetensors (the best
 weights on --dev: what --model DIR loads), last.safetensors (the latest),
-optimizer.safetensors and state.json; an existing checkpoint is never replaced
-unless --overwrite. Budget: --epochs N and/or --steps N (exactly N steps;
-epochs unbounded unless given); the first limit reached stops and the reason
-is printed. Training stops with an error if the loss becomes NaN or infinite
-or exceeds 20 times its recent median; the checkpoint keeps the last good
-state. Interrupt (Ctrl-C) saves a checkpoint; --resume continues it exactly:
-the model and optimizer flags must then match the checkpoint (an error names
-any that differs), while --epochs, --steps, --patience, --clip and
---save-every apply from the resumed step on.`,
+optimizer.safetensors and state.json.
+` + trainRunHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return trainTask[*classify.Summary](cmd, &f.trainRunFlags, &f.s.Training.Config, "classify train", "ex", map[string]string{"examples": ""}, f.s.Start, f.s.Resume)

@@ -28,15 +28,8 @@ per-token softmax, with Adam, clipping and dropout. Tags are learned in
 decoding keeps the tag sequence valid. After each epoch the model is scored on
 --dev with conlleval's F1; the best one (a strictly better F1 counts) is kept
 in DIR as model.safetensors (what --model DIR loads), the latest beside it in
-last.safetensors. An existing checkpoint is never replaced unless --overwrite.
-Budget: --epochs N and/or --steps N (exactly N steps; epochs unbounded unless
-given); the first limit reached stops and the reason is printed. The learning
-rate is --lr/(1+--decay*epoch). Training stops with an error if the loss
-becomes NaN or infinite or exceeds 20 times its recent median; the checkpoint
-keeps the last good state. Interrupt (Ctrl-C) saves a checkpoint; --resume
-continues it exactly: the model and optimizer flags must then match the
-checkpoint (an error names any that differs), while --epochs, --steps,
---patience, --clip and --save-every apply from the resumed step on.`,
+last.safetensors. The learning rate is --lr/(1+--decay*epoch).
+` + trainRunHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return trainTask[*tag.Summary](cmd, &f.trainRunFlags, &f.s.Training.Config, "tag train", "tok", map[string]string{"tokens": ""}, f.s.Start, f.s.Resume)
