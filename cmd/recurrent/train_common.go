@@ -69,13 +69,16 @@ func (f *trainRunFlags) checkOut() error {
 	return nil
 }
 
-// budget sets c's epochs and steps: --steps alone makes the epochs
-// unbounded.
-func (f *trainRunFlags) budget(cmd *cobra.Command, c *train.Config) {
-	c.Epochs, c.MaxSteps = f.epochs, f.steps
-	if cmd.Flags().Changed("steps") && !cmd.Flags().Changed("epochs") {
-		c.Epochs = 0
+// budget returns the epochs and steps of a run: --steps alone makes the
+// epochs unbounded. On --resume, changed reports whether a budget flag was
+// given (the checkpoint's budget is kept otherwise).
+func (f *trainRunFlags) budget(cmd *cobra.Command) (epochs int, steps int64, changed bool) {
+	e, s := cmd.Flags().Changed("epochs"), cmd.Flags().Changed("steps")
+	epochs = f.epochs
+	if s && !e {
+		epochs = 0
 	}
+	return epochs, f.steps, e || s
 }
 
 // isInterrupted reports whether err is the cancellation of ctx (Ctrl-C),
@@ -190,7 +193,7 @@ func trainTask[S textWriter, P session[S]](cmd *cobra.Command, f *trainRunFlags,
 	if err := f.checkOut(); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	f.budget(cmd, cfg)
+	cfg.Epochs, cfg.MaxSteps, _ = f.budget(cmd)
 	var p P
 	var err error
 	if f.resume {
