@@ -13,8 +13,8 @@ import (
 )
 
 // writeData writes n planted "label<TAB>text" lines (the label's word in
-// every text) and returns the path.
-func writeData(t *testing.T, name string, n int) string {
+// every text) to a new file and returns its path.
+func writeData(t *testing.T, n int) string {
 	t.Helper()
 	var b strings.Builder
 	labels := []string{"neg", "pos", "meh"}
@@ -22,7 +22,7 @@ func writeData(t *testing.T, name string, n int) string {
 		l := labels[i%3]
 		fmt.Fprintf(&b, "%s\tw%d %s w%d\n", l, i%7, map[string]string{"neg": "awful", "pos": "great", "meh": "fine"}[l], i%5)
 	}
-	p := filepath.Join(t.TempDir(), name)
+	p := filepath.Join(t.TempDir(), "data.tsv")
 	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func writeData(t *testing.T, name string, n int) string {
 }
 
 func testSetup(t *testing.T) Setup {
-	s := Setup{TrainFile: writeData(t, "train.tsv", 30), ValidFile: writeData(t, "dev.tsv", 9), TestFile: writeData(t, "test.tsv", 9),
+	s := Setup{TrainFile: writeData(t, 30), ValidFile: writeData(t, 9), TestFile: writeData(t, 9),
 		Format: "auto", Tokenize: "whitespace", MinCount: 1, EmbedDropout: -1, Binary: "auto",
 		Model:    Config{Arch: ArchRNN, Cell: "gru", Embed: 6, Hidden: 5, Layers: 1, Pool: PoolLast, Dropout: 0.1},
 		Training: TrainConfig{Config: train.Config{Epochs: 2, Batch: 8, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 3}}}

@@ -81,10 +81,6 @@ func (f *trainRunFlags) budget(cmd *cobra.Command) (epochs int, steps int64, cha
 	return epochs, f.steps, e || s
 }
 
-// isInterrupted reports whether err is the cancellation of ctx (Ctrl-C),
-// after which the trainer has saved a checkpoint to resume from.
-func isInterrupted(ctx context.Context, err error) bool { return train.Interrupted(ctx, err) }
-
 // interruptedError is the error a training command returns after an
 // interruption, pointing at the checkpoint dir to resume.
 func interruptedError(dir string, err error) error {
@@ -108,7 +104,7 @@ type loopRun struct {
 func (r *loopRun) report(cmd *cobra.Command, run func(ctx context.Context, progress func(train.Event)) (train.Result, error)) error {
 	res, err := run(cmd.Context(), r.prog.handle)
 	r.prog.finish()
-	interrupted := isInterrupted(cmd.Context(), err)
+	interrupted := train.Interrupted(cmd.Context(), err)
 	switch {
 	case errors.Is(err, train.ErrDiverged):
 		return fmt.Errorf("%s: %w; lower --lr or clip the gradients (--clip)", r.name, err)
@@ -211,7 +207,7 @@ func trainTask[S textWriter, P session[S]](cmd *cobra.Command, f *trainRunFlags,
 	prog.labels = labels
 	sum, err := p.Train(cmd.Context(), prog.handle)
 	prog.finish()
-	interrupted := isInterrupted(cmd.Context(), err)
+	interrupted := train.Interrupted(cmd.Context(), err)
 	switch {
 	case errors.Is(err, train.ErrDiverged):
 		return fmt.Errorf("%s: %w; lower --lr or clip the gradients (--clip)", name, err)
