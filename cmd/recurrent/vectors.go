@@ -77,7 +77,7 @@ func printJSON(w io.Writer, v any) error { return writeJSON(w, v) }
 // newVecQueryCmd completes c, a query of the --vectors (indexed with the
 // case-insensitive fallback): run answers it with a report printed as text
 // or, with --json (described by jsonUsage), as indented or one-line JSON.
-func newVecQueryCmd(c *cobra.Command, jsonUsage string, indent bool, run func(cmd *cobra.Command, x *vectors.Index, args []string) (textReport, error)) *cobra.Command {
+func newVecQueryCmd(c *cobra.Command, jsonUsage string, indent bool, run func(cmd *cobra.Command, x *vectors.Index, args []string) (textWriter, error)) *cobra.Command {
 	var src vecSource
 	var asJSON bool
 	c.RunE = func(cmd *cobra.Command, args []string) error {
@@ -90,7 +90,7 @@ func newVecQueryCmd(c *cobra.Command, jsonUsage string, indent bool, run func(cm
 		case err != nil:
 			return err
 		case indent:
-			return printResult(cmd.OutOrStdout(), asJSON, res)
+			return writeReport(cmd.OutOrStdout(), res, asJSON)
 		}
 		return writeResult(cmd.OutOrStdout(), asJSON, res)
 	}
@@ -103,7 +103,7 @@ func newVecQueryCmd(c *cobra.Command, jsonUsage string, indent bool, run func(cm
 // (default k) among the first --restrict.
 func newVecNeighborsCmd(c *cobra.Command, k int, query func(x *vectors.Index, args []string, k, restrict int) ([]vectors.Neighbor, error)) *cobra.Command {
 	var top, restrict int
-	cmd := newVecQueryCmd(c, `print [{"word", "score"}] as JSON`, false, func(_ *cobra.Command, x *vectors.Index, args []string) (textReport, error) {
+	cmd := newVecQueryCmd(c, `print [{"word", "score"}] as JSON`, false, func(_ *cobra.Command, x *vectors.Index, args []string) (textWriter, error) {
 		ns, err := query(x, args, top, restrict)
 		return vectors.Neighbors(ns), err
 	})
@@ -155,7 +155,7 @@ func newVecSimilarityCmd() *cobra.Command {
 		Use:   "similarity --vectors FILE WORD1 WORD2",
 		Short: "Cosine similarity of two words",
 		Args:  cobra.ExactArgs(2),
-	}, `print {"word1", "word2", "similarity"} as JSON`, true, func(_ *cobra.Command, x *vectors.Index, args []string) (textReport, error) {
+	}, `print {"word1", "word2", "similarity"} as JSON`, true, func(_ *cobra.Command, x *vectors.Index, args []string) (textWriter, error) {
 		s, err := x.Similarity(args[0], args[1])
 		return &vectors.PairSimilarity{Similarity: s, Word1: args[0], Word2: args[1]}, err
 	})
@@ -166,7 +166,7 @@ func newVecDoesntMatchCmd() *cobra.Command {
 		Use:   "doesnt-match --vectors FILE WORD...",
 		Short: "The word farthest from the mean of the others",
 		Args:  cobra.MinimumNArgs(2),
-	}, `print {"word", "ignored"} as JSON`, true, func(cmd *cobra.Command, x *vectors.Index, args []string) (textReport, error) {
+	}, `print {"word", "ignored"} as JSON`, true, func(cmd *cobra.Command, x *vectors.Index, args []string) (textWriter, error) {
 		odd, missing, err := x.DoesntMatch(args)
 		if err == nil {
 			noteIgnored(cmd, missing)
@@ -174,9 +174,6 @@ func newVecDoesntMatchCmd() *cobra.Command {
 		return &vectors.OddWord{Ignored: append([]string{}, missing...), Word: odd}, err
 	})
 }
-
-// textReport is a library report that writes itself as text.
-type textReport interface{ WriteText(io.Writer) error }
 
 // vecJob is what eval and debias share: the input vectors, --json,
 // --quiet and the analogy progress.
@@ -193,14 +190,14 @@ func (j *vecJob) register(cmd *cobra.Command) {
 
 // run runs job, showing the analogy progress it reports through the
 // function it gets, and prints job's report to w.
-func (j *vecJob) run(cmd *cobra.Command, w io.Writer, job func(progress func(vectors.EvalProgress)) (textReport, error)) error {
+func (j *vecJob) run(cmd *cobra.Command, w io.Writer, job func(progress func(vectors.EvalProgress)) (textWriter, error)) error {
 	bar := newProgress(cmd.ErrOrStderr(), j.quiet)
 	rep, err := job(func(p vectors.EvalProgress) { bar.update(p.Stage, int64(p.Done), int64(p.Total), p.Stage) })
 	bar.finish()
 	if err != nil {
 		return err
 	}
-	return printResult(w, j.asJSON, rep)
+	return writeReport(w, rep, j.asJSON)
 }
 
 func newVecEvalCmd() *cobra.Command {
@@ -222,7 +219,7 @@ defaults to gensim's 300,000.
 Similarity files hold "word1 word2 score" lines (tab or space separated, '#' comments).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return j.run(cmd, cmd.OutOrStdout(), func(progress func(vectors.EvalProgress)) (textReport, error) {
+			return j.run(cmd, cmd.OutOrStdout(), func(progress func(vectors.EvalProgress)) (textWriter, error) {
 				e.Progress = progress
 				return vectors.Evaluate(cmd.Context(), stdio(cmd), j.src.Source, e)
 			})
@@ -259,7 +256,7 @@ go to standard output and the report to standard error.`,
 			if job.OutFormat, err = out.resolve(); err != nil {
 				return err
 			}
-			return j.run(cmd, reportTo(cmd, out.path), func(progress func(vectors.EvalProgress)) (textReport, error) {
+			return j.run(cmd, reportTo(cmd, out.path), func(progress func(vectors.EvalProgress)) (textWriter, error) {
 				job.Out, job.Progress = out.path, progress
 				return vectors.DebiasFiles(cmd.Context(), stdio(cmd), j.src.Source, job)
 			})
@@ -303,7 +300,7 @@ standard error). --in, --from and --to are the old names of --vectors,
 			if err := out.save(cmd, v, f); err != nil {
 				return err
 			}
-			return printResult(reportTo(cmd, out.path), asJSON, v.Summary(out.path, f))
+			return writeReport(reportTo(cmd, out.path), v.Summary(out.path, f), asJSON)
 		},
 	}
 	src.register(cmd)
@@ -335,7 +332,7 @@ func newVecPlotCmd() *cobra.Command {
 				return err
 			}
 			noteIgnored(cmd, rep.Ignored)
-			return printResult(reportTo(cmd, job.Out), asJSON, rep)
+			return writeReport(reportTo(cmd, job.Out), rep, asJSON)
 		},
 	}
 	src.register(cmd)
