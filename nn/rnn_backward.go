@@ -139,9 +139,7 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 			clear(dir.dc)
 		}
 	}
-	if !r.backwardTeam(dir, d, gOut) {
-		r.backwardSteps(dir, d, gOut)
-	}
+	r.backwardLoop(dir, d, gOut)
 	// Weight gradients, one GEMM each over all steps.
 	tensor.Sgemm(true, false, GH, dir.in, T*B, 1, dir.dg, GH, in, dir.in, 1, dir.wih.Grad, dir.in)
 	p0, _ := dir.slots(0)

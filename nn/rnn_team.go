@@ -3,6 +3,8 @@ package nn
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/tensor"
@@ -25,28 +27,177 @@ import (
 // the columns, the elementwise kernels are per element), so results are
 // bit-identical to it.
 
-// sharedTeam is the process's team for recurrent time loops; teamMu is
-// held while one runs. An RNN that finds it busy (another RNN, or the
-// other direction of a bidirectional layer) runs the serial loop.
+// sharedTeam runs the time loops of the process's RNNs; teamMu is held
+// while one runs. An RNN that finds it busy (another RNN, or the other
+// direction of a bidirectional layer) runs the serial loop.
 var (
 	teamMu     sync.Mutex
-	sharedTeam *tensor.Team
+	sharedTeam *stepTeam
 )
 
 // acquireTeam returns the shared team sized for tensor.Threads() with
 // teamMu held, or nil (teamMu not held) with one thread or when busy.
-func acquireTeam() *tensor.Team {
+func acquireTeam() *stepTeam {
 	n := min(tensor.Threads(), runtime.GOMAXPROCS(0))
 	if n < 2 || !teamMu.TryLock() {
 		return nil
 	}
-	if sharedTeam == nil || sharedTeam.Size() != n {
-		if sharedTeam != nil {
-			sharedTeam.Close()
-		}
-		sharedTeam = tensor.NewTeam(n)
+	if sharedTeam == nil || sharedTeam.n != n {
+		sharedTeam = newStepTeam(n)
 	}
 	return sharedTeam
+}
+
+// stepTeam runs phases of equal numbers of parts on the caller and n-1
+// member goroutines (the members of a replaced team stay parked). Unlike
+// tensor.Team, a goroutine claims a part only once the phases before it
+// are done, so a goroutine that is descheduled while it waits holds no
+// part back; and a member that waits longer than stepSpin leaves the Run
+// to the caller (it rejoins at the next one). On a busy machine the loop
+// then runs at the speed of whichever goroutines get the CPU.
+type stepTeam struct {
+	n int
+	f func(phase, part int)
+	_ [64]byte
+	// job is the current Run and its next part: gen<<48 | parts<<40 |
+	// total<<20 | next, so that a claim (a CAS on it) sees the Run it
+	// belongs to.
+	job  atomic.Uint64
+	_    [56]byte
+	done atomic.Int64 // parts of the current Run finished
+	_    [56]byte
+	// Idle members park: parked[w] set just before blocking on wake[w].
+	parked []atomic.Bool
+	wake   []chan struct{}
+}
+
+// stepMaxParts bounds the parts of one Run (20 bits) and of a phase (8).
+const (
+	stepMaxParts = 1<<20 - 1
+	stepMaxPhase = 1<<8 - 1
+)
+
+// stepSpin is how long a goroutine polls for earlier phases to finish
+// (a member, before leaving the Run) or a member polls for the next Run
+// (before parking).
+const stepSpin = 50 * time.Microsecond
+
+func newStepTeam(n int) *stepTeam {
+	st := &stepTeam{n: n, parked: make([]atomic.Bool, n), wake: make([]chan struct{}, n)}
+	for w := range n {
+		st.wake[w] = make(chan struct{}, 1)
+	}
+	for w := 1; w < n; w++ {
+		go st.member(w)
+	}
+	return st
+}
+
+// fits reports whether Run can take phases of parts parts.
+func (st *stepTeam) fits(phases, parts int) bool {
+	return parts <= stepMaxPhase && phases*parts <= stepMaxParts
+}
+
+// Run calls f(p, i) for phases p < phases and parts i < parts, phase by
+// phase, and returns when all have returned. It must not run concurrently
+// with itself, and st.fits(phases, parts) must hold.
+func (st *stepTeam) Run(phases, parts int, f func(phase, part int)) {
+	st.f = f
+	st.done.Store(0)
+	gen := (st.job.Load()>>48 + 1) & 0xffff
+	st.job.Store(gen<<48 | uint64(parts)<<40 | uint64(phases*parts)<<20)
+	for w := 1; w < st.n; w++ {
+		if st.parked[w].CompareAndSwap(true, false) {
+			st.wake[w] <- struct{}{}
+		}
+	}
+	total := int64(phases * parts)
+	st.work(gen, false)
+	st.await(func() bool { return st.done.Load() == total })
+	st.f = nil
+}
+
+// work claims and runs the ready parts of Run gen until none is left. A
+// member leaves the Run after polling stepSpin for a phase to finish; the
+// caller then parks until a part finishes.
+func (st *stepTeam) work(gen uint64, member bool) {
+	for {
+		v := st.job.Load()
+		parts, total, k := int64(v>>40&0xff), int64(v>>20&0xfffff), int64(v&0xfffff)
+		if v>>48 != gen || k >= total {
+			return
+		}
+		if start := k / parts * parts; st.done.Load() < start {
+			ready := func() bool { return st.done.Load() >= start || st.job.Load() != v }
+			if member {
+				if !poll(stepSpin, ready) {
+					return
+				}
+			} else {
+				st.await(ready)
+			}
+			continue
+		}
+		if !st.job.CompareAndSwap(v, v+1) {
+			continue
+		}
+		st.f(int(k/parts), int(k%parts))
+		st.done.Add(1)
+		if st.parked[0].CompareAndSwap(true, false) {
+			st.wake[0] <- struct{}{}
+		}
+	}
+}
+
+// await returns once cond holds, polling it for stepSpin and then parking
+// the caller until a member finishes a part.
+func (st *stepTeam) await(cond func() bool) {
+	for !poll(stepSpin, cond) {
+		st.parked[0].Store(true)
+		if cond() {
+			if !st.parked[0].CompareAndSwap(true, false) {
+				<-st.wake[0] // a member is sending: take its token
+			}
+			return
+		}
+		<-st.wake[0]
+	}
+}
+
+// poll reports whether cond holds within about d, yielding now and then.
+func poll(d time.Duration, cond func() bool) bool {
+	var deadline time.Time
+	for i := 1; ; i++ {
+		if cond() {
+			return true
+		}
+		if i%64 != 0 {
+			continue
+		}
+		if deadline.IsZero() {
+			deadline = time.Now().Add(d)
+		} else if time.Now().After(deadline) {
+			return false
+		}
+		runtime.Gosched()
+	}
+}
+
+// member is goroutine w's loop: wait for a Run, help with it, repeat.
+func (st *stepTeam) member(w int) {
+	seen := st.job.Load() >> 48
+	for {
+		changed := func() bool { return st.job.Load()>>48 != seen }
+		for !poll(stepSpin, changed) {
+			st.parked[w].Store(true)
+			if changed() && st.parked[w].CompareAndSwap(true, false) {
+				break
+			}
+			<-st.wake[w]
+		}
+		seen = st.job.Load() >> 48
+		st.work(seen, true)
+	}
 }
 
 // dirTeam is one direction's working memory for the team path.
@@ -60,15 +211,12 @@ type dirTeam struct {
 	bw     []tensor.PackedMat // [parts] columns u of W_hh: [G*H, P]
 	rows   []float32          // [G*H, H] W_hh's rows gathered part by part
 	hw     []float32          // [B, G*P] per part, part p at B*G*bounds[p]
-	phases []int
 	// Per call.
 	out, gOut, bhn []float32
 	dh             [2][]float32
 	fwd, bwd       func(phase, part int)
+	choice         [2]loopChoice // forward, backward
 }
-
-// teamMaxParts bounds T*parts of one Team.Run.
-const teamMaxParts = 1<<16 - 1
 
 // teamable reports whether the time loop of a batch of B rows can run on
 // the team.
@@ -113,42 +261,89 @@ func (r *RNN) dirTeam(dir *rnnDir, d, n, B int) *dirTeam {
 	return dt
 }
 
-// setPhases sets dt.phases to one packing phase and then steps phases of
-// every part, and reports whether the Run stays within the team's bound.
-func (dt *dirTeam) setPhases(steps int) bool {
-	parts := len(dt.bounds) - 1
-	if (steps+1)*parts > teamMaxParts {
-		return false
+// forwardLoop runs forwardDir's time loop, on the team or serially.
+func (r *RNN) forwardLoop(dir *rnnDir, d int, out, bhn []float32) {
+	tm, dt := r.teamFor(dir, d, 1)
+	if tm == nil {
+		r.forwardSteps(dir, d, out, bhn)
+		return
 	}
-	dt.phases = xslices.Resize(dt.phases, steps+1)
-	for i := range dt.phases {
-		dt.phases[i] = parts
+	c := &dt.choice[0]
+	useTeam := c.team()
+	start := time.Now()
+	if useTeam {
+		if r.g*r.h*r.h > len(dt.rows) {
+			dt.rows = make([]float32, r.g*r.h*r.h)
+		}
+		dt.out, dt.bhn = out, bhn
+		tm.Run(r.t+1, len(dt.bounds)-1, dt.fwd)
+		dt.out, dt.bhn = nil, nil
+	} else {
+		r.forwardSteps(dir, d, out, bhn)
 	}
-	return true
+	c.record(useTeam, time.Since(start), r.t*r.b)
+	teamMu.Unlock()
 }
 
-// forwardTeam runs forwardDir's time loop on the team and reports whether
-// it did (false: the caller runs the serial loop).
-func (r *RNN) forwardTeam(dir *rnnDir, d int, out, bhn []float32) bool {
+// teamFor returns the shared team with teamMu held and dir's team memory
+// when the time loop (phases: its steps plus extra) can run on it, or nil
+// (teamMu not held).
+func (r *RNN) teamFor(dir *rnnDir, d, extra int) (*stepTeam, *dirTeam) {
 	if !r.teamable(r.b) {
-		return false
+		return nil, nil
 	}
 	tm := acquireTeam()
 	if tm == nil {
+		return nil, nil
+	}
+	dt := r.dirTeam(dir, d, tm.n, r.b)
+	if !tm.fits(r.t+extra, len(dt.bounds)-1) {
+		teamMu.Unlock()
+		return nil, nil
+	}
+	return tm, dt
+}
+
+// loopChoice picks between the team and the serial loop by their measured
+// times, which depend on the machine's load: a team waits whenever one of
+// its goroutines is descheduled. Both give the same bits.
+type loopChoice struct {
+	calls int
+	ns    [2]float64 // smoothed ns per step and row: serial, team
+}
+
+// choiceProbe: every choiceProbe-th call runs the slower way, to follow
+// changes of load.
+const choiceProbe = 16
+
+// team reports whether the next call should run on the team.
+func (c *loopChoice) team() bool {
+	c.calls++
+	switch {
+	case c.ns[1] == 0:
+		return true
+	case c.ns[0] == 0:
 		return false
 	}
-	defer teamMu.Unlock()
-	dt := r.dirTeam(dir, d, tm.Size(), r.b)
-	if !dt.setPhases(r.t) {
-		return false
+	faster := c.ns[1] <= c.ns[0]
+	if c.calls%choiceProbe == 0 {
+		return !faster
 	}
-	if r.g*r.h*r.h > len(dt.rows) {
-		dt.rows = make([]float32, r.g*r.h*r.h)
+	return faster
+}
+
+// record adds a call's time d for n steps times rows.
+func (c *loopChoice) record(team bool, d time.Duration, n int) {
+	i := 0
+	if team {
+		i = 1
 	}
-	dt.out, dt.bhn = out, bhn
-	tm.Run(dt.phases, dt.fwd)
-	dt.out, dt.bhn = nil, nil
-	return true
+	v := float64(d) / float64(max(n, 1))
+	if c.ns[i] == 0 {
+		c.ns[i] = v
+	} else {
+		c.ns[i] += (v - c.ns[i]) / 4
+	}
 }
 
 // forwardPart is phase s, part p of the forward loop: phase 0 packs the
@@ -194,30 +389,31 @@ func (dt *dirTeam) forwardPart(s, p int) {
 	}
 }
 
-// backwardTeam runs backwardDir's time loop on the team and reports
-// whether it did. On entry dir.dh (and dir.dc) hold the gradients of the
-// final state; on return dir.dh (dir.dc) those of the initial state.
-func (r *RNN) backwardTeam(dir *rnnDir, d int, gOut []float32) bool {
-	if !r.teamable(r.b) {
-		return false
-	}
-	tm := acquireTeam()
+// backwardLoop runs backwardDir's time loop, on the team or serially. On
+// entry dir.dh (and dir.dc) hold the gradients of the final state; on
+// return dir.dh (dir.dc) those of the initial state.
+func (r *RNN) backwardLoop(dir *rnnDir, d int, gOut []float32) {
+	tm, dt := r.teamFor(dir, d, 2)
 	if tm == nil {
-		return false
+		r.backwardSteps(dir, d, gOut)
+		return
 	}
-	defer teamMu.Unlock()
-	dt := r.dirTeam(dir, d, tm.Size(), r.b)
-	if !dt.setPhases(r.t + 1) {
-		return false
+	c := &dt.choice[1]
+	useTeam := c.team()
+	start := time.Now()
+	if useTeam {
+		dt.gOut = gOut
+		dt.dh = [2][]float32{dir.dh, dir.dhp}
+		tm.Run(r.t+2, len(dt.bounds)-1, dt.bwd)
+		// Phase k+1 leaves the gradient reaching step T-1-k's input
+		// state in dh[(k+1)&1]; the last one, k = T, that of h0.
+		dir.dh, dir.dhp = dt.dh[r.t&1], dt.dh[(r.t+1)&1]
+		dt.gOut, dt.dh = nil, [2][]float32{}
+	} else {
+		r.backwardSteps(dir, d, gOut)
 	}
-	dt.gOut = gOut
-	dt.dh = [2][]float32{dir.dh, dir.dhp}
-	tm.Run(dt.phases, dt.bwd)
-	// Phase k+1 leaves the gradient reaching step T-1-k's input state
-	// in dh[(k+1)&1]; the last one, k = T, that of h0.
-	dir.dh, dir.dhp = dt.dh[r.t&1], dt.dh[(r.t+1)&1]
-	dt.gOut, dt.dh = nil, [2][]float32{}
-	return true
+	c.record(useTeam, time.Since(start), r.t*r.b)
+	teamMu.Unlock()
 }
 
 // backwardPart is phase s, part q of the backward loop: phase 0 packs the

@@ -55,7 +55,7 @@ func runRNNOnce(t *testing.T, cfg RNNConfig, T, B int, lengths []int, seed uint6
 	}
 	teamRan := false
 	for _, d := range r.dirs {
-		teamRan = teamRan || d.tm != nil
+		teamRan = teamRan || d.tm != nil && d.tm.choice[0].ns[1] > 0 && d.tm.choice[1].ns[1] > 0
 	}
 	return run, teamRan
 }
