@@ -1,10 +1,10 @@
 package nn
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/recurrent-go/recurrent/tensor"
@@ -97,7 +97,8 @@ func TestRNNTeamBitIdentical(t *testing.T) {
 		{"gru", 64, 1, 7, false, true, false},
 	}
 	for _, c := range cases {
-		name := fmt.Sprintf("%s_h%d_l%d_b%d_bi%v_nobias%v_len%v", c.cell, c.h, c.layers, c.b, c.bidir, c.noBias, c.lengths)
+		name := c.cell + "_h" + strconv.Itoa(c.h) + "_l" + strconv.Itoa(c.layers) + "_b" + strconv.Itoa(c.b) +
+			"_bi" + strconv.FormatBool(c.bidir) + "_nobias" + strconv.FormatBool(c.noBias) + "_len" + strconv.FormatBool(c.lengths)
 		t.Run(name, func(t *testing.T) {
 			cfg := RNNConfig{Cell: c.cell, InputSize: 24, HiddenSize: c.h, NumLayers: c.layers, Bidirectional: c.bidir, NoBias: c.noBias}
 			const T = 9
