@@ -480,8 +480,7 @@ func stepLSTMUnits(a, hw, hp, hc, cp, cc, tc []float32, B, H, u0, u1 int, active
 			seg := row[g*H+u0 : g*H+u1]
 			tensor.Add(seg, seg, hwr[g*P:(g+1)*P])
 		}
-		if active != nil && !active[b] {
-			copy(hc[o+u0:o+u1], hp[o+u0:o+u1])
+		if keepInactive(active, b, hc[o+u0:o+u1], hp[o+u0:o+u1]) {
 			copy(cc[o+u0:o+u1], cp[o+u0:o+u1])
 			continue
 		}
@@ -507,8 +506,7 @@ func stepGRUUnits(a, hw, bhn, hp, hc, aux []float32, B, H, u0, u1 int, active []
 	GH, P := 3*H, u1-u0
 	for b := 0; b < B; b++ {
 		o := b * H
-		if active != nil && !active[b] {
-			copy(hc[o+u0:o+u1], hp[o+u0:o+u1])
+		if keepInactive(active, b, hc[o+u0:o+u1], hp[o+u0:o+u1]) {
 			continue
 		}
 		row, hwr := a[b*GH:(b+1)*GH], hw[b*3*P:(b+1)*3*P]
@@ -527,11 +525,7 @@ func stepGRUUnits(a, hw, bhn, hp, hc, aux []float32, B, H, u0, u1 int, active []
 		for j := range n {
 			n[j] += r[j] * hn[j]
 		}
-		tensor.Tanh(n, n)
-		hpr, hcr := hp[o+u0:o+u1], hc[o+u0:o+u1]
-		for j := range hcr {
-			hcr[j] = n[j] + z[j]*(hpr[j]-n[j])
-		}
+		gruBlend(hc[o+u0:o+u1], n, z, hp[o+u0:o+u1])
 	}
 }
 
