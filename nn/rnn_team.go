@@ -43,13 +43,16 @@ func acquireTeam() *stepTeam {
 		return nil
 	}
 	if sharedTeam == nil || sharedTeam.n != n {
+		if sharedTeam != nil {
+			sharedTeam.close()
+		}
 		sharedTeam = newStepTeam(n)
 	}
 	return sharedTeam
 }
 
 // stepTeam runs phases of equal numbers of parts on the caller and n-1
-// member goroutines (the members of a replaced team stay parked). Unlike
+// member goroutines. Unlike
 // tensor.Team, a goroutine claims a part only once the phases before it
 // are done, so a goroutine that is descheduled while it waits holds no
 // part back; and a member that waits longer than stepSpin leaves the Run
@@ -69,6 +72,7 @@ type stepTeam struct {
 	// Idle members park: parked[w] set just before blocking on wake[w].
 	parked []atomic.Bool
 	wake   []chan struct{}
+	closed atomic.Bool
 }
 
 // stepMaxParts bounds the parts of one Run (20 bits) and of a phase (8).
@@ -183,6 +187,17 @@ func poll(d time.Duration, cond func() bool) bool {
 	}
 }
 
+// close stops the members (a team replaced for another thread count).
+func (st *stepTeam) close() {
+	st.closed.Store(true)
+	st.job.Add(1 << 48)
+	for w := 1; w < st.n; w++ {
+		if st.parked[w].CompareAndSwap(true, false) {
+			st.wake[w] <- struct{}{}
+		}
+	}
+}
+
 // member is goroutine w's loop: wait for a Run, help with it, repeat.
 func (st *stepTeam) member(w int) {
 	seen := st.job.Load() >> 48
@@ -194,6 +209,9 @@ func (st *stepTeam) member(w int) {
 				break
 			}
 			<-st.wake[w]
+		}
+		if st.closed.Load() {
+			return
 		}
 		seen = st.job.Load() >> 48
 		st.work(seen, true)

@@ -136,3 +136,33 @@ func TestRNNTeamBitIdentical(t *testing.T) {
 		})
 	}
 }
+
+// TestRNNTeamThreadCounts runs the team with 3 goroutines and then 2 (the
+// shared team is replaced, its members stopped), each bit-identical to
+// the serial loop.
+func TestRNNTeamThreadCounts(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	defer tensor.SetThreads(0)
+	cfg := RNNConfig{Cell: "lstm", InputSize: 16, HiddenSize: 96, NumLayers: 1}
+	tensor.SetThreads(1)
+	serial, _ := runRNNOnce(t, cfg, 6, 8, nil, 5)
+	for _, n := range []int{3, 2} {
+		runtime.GOMAXPROCS(n)
+		tensor.SetThreads(n)
+		team, ran := runRNNOnce(t, cfg, 6, 8, nil, 5)
+		if !ran {
+			t.Fatalf("%d threads did not run the team path", n)
+		}
+		if sharedTeam.n != n {
+			t.Fatalf("shared team has %d goroutines, want %d", sharedTeam.n, n)
+		}
+		for i := range serial.grads {
+			if j, ok := sameBits(serial.grads[i], team.grads[i]); !ok {
+				t.Errorf("%d threads: gradient of parameter %d differs at %d", n, i, j)
+			}
+		}
+		if i, ok := sameBits(serial.out, team.out); !ok {
+			t.Errorf("%d threads: out differs at %d", n, i)
+		}
+	}
+}
