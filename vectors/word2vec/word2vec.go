@@ -280,6 +280,7 @@ func TrainVocab(ctx context.Context, c *text.Corpus, voc *text.CorpusVocab, opt 
 		progress(Progress{Stage: "train", Epoch: min(ep, opt.Epochs), Epochs: opt.Epochs, Words: words,
 			TotalWords: t.total, Alpha: float64(math.Float32frombits(t.alpha.Load())), Loss: loss, Elapsed: time.Since(start)})
 	}
+	report() // training has started: the first event comes now, not a tick later
 loop:
 	for {
 		select {
@@ -392,6 +393,7 @@ type worker struct {
 	preds  float64
 	local  int64 // words since the last counter update
 	window int
+	bs     batchScratch // skip-gram with shared negatives (skipgramBatch)
 }
 
 func (t *trainer) work(ctx context.Context, r xrand.RNG, chunks <-chan []int32) {
@@ -404,6 +406,9 @@ func (t *trainer) work(ctx context.Context, r xrand.RNG, chunks <-chan []int32) 
 		neu1:    make([]float32, t.dim),
 		neu1e:   make([]float32, t.dim),
 		window:  t.opt.Window,
+	}
+	if t.batched() {
+		w.bs = newBatchScratch(t.dim, t.opt.Window, t.opt.Negative)
 	}
 	for ch := range chunks {
 		if ctx.Err() != nil {
@@ -424,6 +429,12 @@ func (t *trainer) work(ctx context.Context, r xrand.RNG, chunks <-chan []int32) 
 		w.sync()
 	}
 	w.sync()
+}
+
+// batched reports whether skip-gram trains with skipgramBatch: shared
+// negatives and no hierarchical softmax.
+func (t *trainer) batched() bool {
+	return t.opt.Method == SkipGram && t.opt.ShareNegatives && t.opt.Negative > 0 && !t.opt.HS
 }
 
 // sync publishes the worker's word count and loss and refreshes alpha.
@@ -450,9 +461,12 @@ func (w *worker) sync() {
 // sentence trains on the kept words of the current sentence.
 func (w *worker) sentence() {
 	if len(w.sen) > 1 {
-		if w.opt.Method == CBOW {
+		switch {
+		case w.opt.Method == CBOW:
 			w.cbow(w.sen)
-		} else {
+		case w.batched():
+			w.skipgramBatch(w.sen)
+		default:
 			w.skipgram(w.sen)
 		}
 	}
