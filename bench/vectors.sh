@@ -16,7 +16,8 @@
 # whole of wiki17m by another plain-text file (e.g. a slice for 5 epochs).
 # Start-up (process start to the first training step) and seconds per epoch
 # are measured separately: recurrent's non-tty progress lines are stamped
-# with the time they arrive (the first "train" line is training's start) and
+# with the time they arrive (the first "train" line comes within one 250 ms
+# progress tick of training's start; start-up is overstated by at most that) and
 # its summary gives the seconds until training ended; gensim's script times
 # its vocabulary pass and every epoch itself (bench/vectors_gensim.py).
 # Results: $WORK/results.tsv, one line per run, with `uptime`'s load.

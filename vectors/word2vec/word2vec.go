@@ -284,7 +284,6 @@ func TrainVocab(ctx context.Context, c *text.Corpus, voc *text.CorpusVocab, opt 
 		progress(Progress{Stage: "train", Epoch: min(ep, opt.Epochs), Epochs: opt.Epochs, Words: words,
 			TotalWords: t.total, Alpha: float64(math.Float32frombits(t.alpha.Load())), Loss: loss, Elapsed: time.Since(start)})
 	}
-	report() // training has started: the first event comes now, not a tick later
 loop:
 	for {
 		select {
