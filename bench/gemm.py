@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 
+import mdsection
+
 SHAPES = [  # (label, m, n, k, trans_b)
     ("square 256", 256, 256, 256, False),
     ("square 512", 512, 512, 512, False),
@@ -27,7 +29,6 @@ SHAPES = [  # (label, m, n, k, trans_b)
     ("gemv 1x512 @ 512x2048", 1, 2048, 512, False),
 ]
 THREADS = [1, 2]
-BEGIN, END = "<!-- gemm:begin -->", "<!-- gemm:end -->"
 
 
 def openblas_core():
@@ -196,7 +197,7 @@ def main():
                       peer_r["gflops"], peer_r["gflops_median"], peer_r["gflops_cpu"],
                       ours["gflops"] / peer_r["gflops"], ours["gflops_cpu"] / peer_r["gflops_cpu"]), flush=True)
     load2 = os.getloadavg()
-    lines = [BEGIN, "## GEMM", "",
+    lines = ["## GEMM", "",
              "float32 `C = A·B` (row-major), `tensor.Sgemm` vs numpy `matmul` (OpenBLAS) on the same shapes in",
              "the same run, alternating, %d rounds of %gs each; GFLOP/s = 2mnk/time. \"best\" is the fastest" % (
                  args.rounds, args.duration),
@@ -234,15 +235,7 @@ def main():
                   "often both threads were scheduled at once; the CPU-time estimate assumes they were."]
     if not args.skip_purego:
         lines += purego_section()
-    lines.append(END)
-    section = "\n".join(lines) + "\n"
-    text = open(args.out).read() if os.path.exists(args.out) else "# Benchmarks\n\n"
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section.rstrip("\n") + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(args.out, "w") as f:
-        f.write(text)
+    mdsection.replace_section(args.out, "gemm", "\n".join(lines))
     print("wrote the GEMM section of", args.out)
 
 

@@ -12,6 +12,8 @@ RSS.
 """
 import argparse, json, os, re, subprocess, sys, tempfile, time
 
+import mdsection
+
 p = argparse.ArgumentParser()
 p.add_argument("--binary", required=True, help="recurrent binary")
 p.add_argument("--out", default="", help="BENCHMARKS.md to update (empty: print only)")
@@ -194,19 +196,15 @@ w(f"- Command: `bench/rnn.sh --seconds {a.seconds:g} --rounds {a.rounds} --threa
 w("  `recurrent bench rnn --mode train|sample --cell C --hidden H --layers L --batch B --seq-len T --vocab 65")
 w(f"  --threads P --seconds S --json` and `python3 bench/rnn_torch.py` with the same flags.")
 w("")
-if train:
-    w("| train | H | L | B | T | ours best (threads) | PyTorch best (threads) | PyTorch 1t / 2t | ratio | target | ours CPU | PyTorch CPU | ratio CPU | peak RSS ours / PyTorch |")
-    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for r in train:
-        w(f"| {r['name']} | {r['H']} | {r['L']} | {r['B']} | {r['T']} | {fmt(r['ours'])} ({r['ours_threads']}) | {fmt(r['torch'])} ({r['torch_threads']}) | "
-          f"{fmt(r['torch1'])} / {fmt(r['torch2'])} | **{r['ratio']:.2f}x** | {r['target']:g}x | {fmt(r['ours_cpu'])} ({r['ours_cpu_threads']}) | "
-          f"{fmt(r['torch_cpu'])} ({r['torch_cpu_threads']}) | {r['ratio_cpu']:.2f}x | {r['rss_ours']:.0f} / {r['rss_torch']:.0f} MiB |")
-    w("")
-if sample:
-    w("| sample (batch 1) | H | L | ours best (threads) | PyTorch best (threads) | PyTorch 1t / 2t | ratio | target | ours CPU | PyTorch CPU | ratio CPU | peak RSS ours / PyTorch |")
-    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for r in sample:
-        w(f"| {r['name']} | {r['H']} | {r['L']} | {fmt(r['ours'])} ({r['ours_threads']}) | {fmt(r['torch'])} ({r['torch_threads']}) | "
+# One table per mode; train rows also show the batch and sequence length.
+for title, rows, dims in (("train", train, ["H", "L", "B", "T"]), ("sample (batch 1)", sample, ["H", "L"])):
+    if not rows:
+        continue
+    w(f"| {title} | {' | '.join(dims)} | ours best (threads) | PyTorch best (threads) | PyTorch 1t / 2t | ratio | target | "
+      "ours CPU | PyTorch CPU | ratio CPU | peak RSS ours / PyTorch |")
+    w("|---|" + "---:|" * (len(dims) + 9))
+    for r in rows:
+        w(f"| {r['name']} | {' | '.join(str(r[d]) for d in dims)} | {fmt(r['ours'])} ({r['ours_threads']}) | {fmt(r['torch'])} ({r['torch_threads']}) | "
           f"{fmt(r['torch1'])} / {fmt(r['torch2'])} | **{r['ratio']:.2f}x** | {r['target']:g}x | {fmt(r['ours_cpu'])} ({r['ours_cpu_threads']}) | "
           f"{fmt(r['torch_cpu'])} ({r['torch_cpu_threads']}) | {r['ratio_cpu']:.2f}x | {r['rss_ours']:.0f} / {r['rss_torch']:.0f} MiB |")
     w("")
@@ -249,10 +247,4 @@ w("")
 section = "\n".join(lines)
 print(section)
 if a.out:
-    # Re-read just before writing: other sections change concurrently.
-    text = open(a.out).read()
-    block = "<!-- rnn:begin -->\n" + section + "\n<!-- rnn:end -->"
-    pat = re.compile(r"<!-- rnn:begin -->.*?<!-- rnn:end -->", re.S)
-    text = pat.sub(lambda _: block, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + block + "\n"
-    with open(a.out, "w") as f:
-        f.write(text)
+    mdsection.replace_section(a.out, "rnn", section)

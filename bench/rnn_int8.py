@@ -8,6 +8,8 @@ the "Int8 inference" section of BENCHMARKS.md.
 """
 import json, re, subprocess, sys, tempfile, time
 
+import mdsection
+
 SAMPLE = [
     # name, cell, H, L, B, T, V
     ("LSTM 2x512", "lstm", 512, 2, 1, 1, 65),
@@ -175,9 +177,4 @@ def write(a, rows, quality, load0, load1, secs, default_engine, engs):
     section = "\n".join(lines)
     print(section)
     if a.out:
-        text = open(a.out).read()
-        block = "<!-- int8:begin -->\n" + section + "\n<!-- int8:end -->"
-        pat = re.compile(r"<!-- int8:begin -->.*?<!-- int8:end -->", re.S)
-        text = pat.sub(lambda _: block, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + block + "\n"
-        with open(a.out, "w") as f:
-            f.write(text)
+        mdsection.replace_section(a.out, "int8", section)

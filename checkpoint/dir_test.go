@@ -29,6 +29,19 @@ func testParams(seed float32) []*nn.Param {
 	return []*nn.Param{w, b}
 }
 
+// checkWeight0 reads ck's model file into testParams and requires the
+// first weight to be want (what says which save it comes from).
+func checkWeight0(t *testing.T, ck *Checkpoint, want float32, what string) {
+	t.Helper()
+	ps := testParams(0)
+	if _, err := ck.ReadParams(ModelFile, ps); err != nil {
+		t.Fatal(err)
+	}
+	if ps[0].Data[0] != want {
+		t.Errorf("weight[0] = %v, want %s %v", ps[0].Data[0], what, want)
+	}
+}
+
 func listDir(t *testing.T, dir string) []string {
 	t.Helper()
 	es, err := os.ReadDir(dir)
@@ -95,12 +108,7 @@ func TestSaveLoad(t *testing.T) {
 	if got := listDir(t, filepath.Join(root, "run")); !slices.Equal(got, []string{"ckpt"}) {
 		t.Errorf("after re-save parent holds %v, want only ckpt", got)
 	}
-	if _, err := ck.ReadParams(ModelFile, loaded); err != nil {
-		t.Fatal(err)
-	}
-	if loaded[0].Data[0] != 7 {
-		t.Errorf("re-saved weight[0] = %v, want 7", loaded[0].Data[0])
-	}
+	checkWeight0(t, ck, 7, "re-saved")
 }
 
 func TestSaveInterrupted(t *testing.T) {
@@ -129,13 +137,7 @@ func TestSaveInterrupted(t *testing.T) {
 	if err != nil || string(st) != "old" {
 		t.Errorf("state = %q, %v; want the old one", st, err)
 	}
-	ps := testParams(0)
-	if _, err := ck.ReadParams(ModelFile, ps); err != nil {
-		t.Fatal(err)
-	}
-	if ps[0].Data[0] != 1 {
-		t.Errorf("weight[0] = %v, want the old 1", ps[0].Data[0])
-	}
+	checkWeight0(t, ck, 1, "the old")
 }
 
 func TestLoadFallsBackToOld(t *testing.T) {

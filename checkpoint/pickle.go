@@ -124,6 +124,55 @@ func (u *unpickler) pop() (any, error) {
 	return v, nil
 }
 
+// push pushes v, the result of a call that returned it with err, unless
+// err is set; it returns err.
+func (u *unpickler) push(v any, err error) error {
+	if err == nil {
+		u.stack = append(u.stack, v)
+	}
+	return err
+}
+
+// topAs returns the top of the stack, which op needs to be a T.
+func topAs[T any](u *unpickler, op string) (T, error) {
+	var zero T
+	top, err := u.top()
+	if err != nil {
+		return zero, err
+	}
+	t, ok := top.(T)
+	if !ok {
+		return zero, u.errf("%s on a %T", op, top)
+	}
+	return t, nil
+}
+
+// popN pops the top n values and returns them deepest first.
+func (u *unpickler) popN(n int) ([]any, error) {
+	if len(u.stack) < n {
+		return nil, u.errf("stack underflow")
+	}
+	vs := make([]any, n)
+	for i := n - 1; i >= 0; i-- {
+		v, err := u.pop()
+		if err != nil {
+			return nil, err
+		}
+		vs[i] = v
+	}
+	return vs, nil
+}
+
+// popItems pops the operands of SETITEM/APPEND (single: the top n values)
+// or of SETITEMS/APPENDS (the values above the topmost mark), deepest
+// first.
+func (u *unpickler) popItems(single bool, n int) ([]any, error) {
+	if single {
+		return u.popN(n)
+	}
+	return u.popMark()
+}
+
 // popMark pops the values above the topmost mark, and the mark.
 func (u *unpickler) popMark() ([]any, error) {
 	for i := len(u.stack) - 1; i >= 0; i-- {
@@ -275,17 +324,11 @@ func (u *unpickler) run() (any, error) {
 			}
 			u.stack = append(u.stack, pyTuple(items))
 		case 0x85, 0x86, 0x87: // TUPLE1, TUPLE2, TUPLE3
-			n := int(op[0] - 0x84)
-			if len(u.stack) < n {
-				return nil, u.errf("stack underflow")
+			items, err := u.popN(int(op[0] - 0x84))
+			if err != nil {
+				return nil, err
 			}
-			t := make(pyTuple, n)
-			for i := n - 1; i >= 0; i-- {
-				if t[i], err = u.pop(); err != nil {
-					return nil, err
-				}
-			}
-			u.stack = append(u.stack, t)
+			u.stack = append(u.stack, pyTuple(items))
 		case 'q', 'r', 0x94: // BINPUT, LONG_BINPUT, MEMOIZE
 			v, err := u.top()
 			if err != nil {
@@ -331,30 +374,22 @@ func (u *unpickler) run() (any, error) {
 				parts[i] = string(u.b[u.pos : u.pos+nl])
 				u.pos += nl + 1
 			}
-			g, err := u.global(parts[0], parts[1])
-			if err != nil {
+			if err := u.push(u.global(parts[0], parts[1])); err != nil {
 				return nil, err
 			}
-			u.stack = append(u.stack, g)
 		case 0x93: // STACK_GLOBAL
-			name, err := u.pop()
+			mn, err := u.popN(2)
 			if err != nil {
 				return nil, err
 			}
-			module, err := u.pop()
-			if err != nil {
-				return nil, err
-			}
-			ms, ok1 := module.(string)
-			ns, ok2 := name.(string)
+			ms, ok1 := mn[0].(string)
+			ns, ok2 := mn[1].(string)
 			if !ok1 || !ok2 {
-				return nil, u.errf("STACK_GLOBAL of %T, %T", module, name)
+				return nil, u.errf("STACK_GLOBAL of %T, %T", mn[0], mn[1])
 			}
-			g, err := u.global(ms, ns)
-			if err != nil {
+			if err := u.push(u.global(ms, ns)); err != nil {
 				return nil, err
 			}
-			u.stack = append(u.stack, g)
 		case 'J': // BININT
 			x, err := u.uint(4)
 			if err != nil {
@@ -403,54 +438,32 @@ func (u *unpickler) run() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			v, err := u.persistent(pid)
-			if err != nil {
+			if err := u.push(u.persistent(pid)); err != nil {
 				return nil, err
 			}
-			u.stack = append(u.stack, v)
 		case 'R': // REDUCE
-			args, err := u.pop()
+			fa, err := u.popN(2)
 			if err != nil {
 				return nil, err
 			}
-			fn, err := u.pop()
-			if err != nil {
-				return nil, err
-			}
-			t, ok := args.(pyTuple)
+			t, ok := fa[1].(pyTuple)
 			if !ok {
-				return nil, u.errf("REDUCE arguments are a %T", args)
+				return nil, u.errf("REDUCE arguments are a %T", fa[1])
 			}
-			v, err := u.reduce(fn, t)
-			if err != nil {
+			if err := u.push(u.reduce(fa[0], t)); err != nil {
 				return nil, err
 			}
-			u.stack = append(u.stack, v)
 		case 's', 'u': // SETITEM, SETITEMS
-			var kv []any
-			if op[0] == 's' {
-				v, err := u.pop()
-				if err != nil {
-					return nil, err
-				}
-				k, err := u.pop()
-				if err != nil {
-					return nil, err
-				}
-				kv = []any{k, v}
-			} else if kv, err = u.popMark(); err != nil {
+			kv, err := u.popItems(op[0] == 's', 2)
+			if err != nil {
 				return nil, err
 			}
 			if len(kv)%2 != 0 {
 				return nil, u.errf("odd number of dictionary items")
 			}
-			top, err := u.top()
+			d, err := topAs[*pyDict](u, "SETITEM")
 			if err != nil {
 				return nil, err
-			}
-			d, ok := top.(*pyDict)
-			if !ok {
-				return nil, u.errf("SETITEM on a %T", top)
 			}
 			for i := 0; i < len(kv); i += 2 {
 				if err := d.set(kv[i], kv[i+1]); err != nil {
@@ -458,35 +471,21 @@ func (u *unpickler) run() (any, error) {
 				}
 			}
 		case 'a', 'e': // APPEND, APPENDS
-			var items []any
-			if op[0] == 'a' {
-				v, err := u.pop()
-				if err != nil {
-					return nil, err
-				}
-				items = []any{v}
-			} else if items, err = u.popMark(); err != nil {
-				return nil, err
-			}
-			top, err := u.top()
+			items, err := u.popItems(op[0] == 'a', 1)
 			if err != nil {
 				return nil, err
 			}
-			l, ok := top.(*pyList)
-			if !ok {
-				return nil, u.errf("APPEND on a %T", top)
+			l, err := topAs[*pyList](u, "APPEND")
+			if err != nil {
+				return nil, err
 			}
 			l.items = append(l.items, items...)
 		case 'b': // BUILD: only an OrderedDict's attributes (state_dict's _metadata), ignored
 			if _, err := u.pop(); err != nil {
 				return nil, err
 			}
-			top, err := u.top()
-			if err != nil {
+			if _, err := topAs[*pyDict](u, "BUILD"); err != nil {
 				return nil, err
-			}
-			if _, ok := top.(*pyDict); !ok {
-				return nil, u.errf("BUILD of a %T", top)
 			}
 		default:
 			return nil, u.errf("unsupported pickle opcode 0x%02x (not a state_dict of tensors?)", op[0])

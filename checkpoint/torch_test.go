@@ -13,18 +13,36 @@ import (
 // (testdata/gen_torch.py): every floating dtype, views at an offset, with
 // non-contiguous strides, a scalar and an empty tensor.
 func TestReadTorch(t *testing.T) {
+	checkTorchFiles(t, "views.json", "views.pt", "views_legacy.pt")
+}
+
+// TestReadTorchTrainingCheckpoint: from {"epoch", "model_state_dict",
+// "optimizer_state_dict", "loss"} the model's tensors (weight and bias)
+// are taken.
+func TestReadTorchTrainingCheckpoint(t *testing.T) {
+	checkTorchFiles(t, "training_checkpoint.json", "training_checkpoint.pt", "training_checkpoint_legacy.pt")
+	if _, err := ReadTensorFile("testdata/no_tensors.pt"); err == nil || !strings.Contains(err.Error(), "keys epoch, names") {
+		t.Errorf("no tensors: %v", err)
+	}
+}
+
+// checkTorchFiles requires each of the torch files in testdata to hold
+// exactly the tensors of the JSON file wantJSON (name: shape and data),
+// every value equal (the float32 of each dtype is exact).
+func checkTorchFiles(t *testing.T, wantJSON string, files ...string) {
+	t.Helper()
 	var want map[string]struct {
 		Shape []int
 		Data  []float32
 	}
-	b, err := os.ReadFile("testdata/views.json")
+	b, err := os.ReadFile("testdata/" + wantJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(b, &want); err != nil {
 		t.Fatal(err)
 	}
-	for _, file := range []string{"views.pt", "views_legacy.pt"} {
+	for _, file := range files {
 		ts, err := ReadTensorFile("testdata/" + file)
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)
@@ -41,44 +59,11 @@ func TestReadTorch(t *testing.T) {
 				t.Fatalf("%s: %s shape %v (%d values), want %v (%d)", file, name, got.Shape, len(got.Data), w.Shape, len(w.Data))
 			}
 			for i := range w.Data {
-				if got.Data[i] != w.Data[i] { // float32 of each dtype is exact
+				if got.Data[i] != w.Data[i] {
 					t.Fatalf("%s: %s[%d] = %v, want %v", file, name, i, got.Data[i], w.Data[i])
 				}
 			}
 		}
-	}
-}
-
-// TestReadTorchTrainingCheckpoint: from {"epoch", "model_state_dict",
-// "optimizer_state_dict", "loss"} the model's tensors are taken.
-func TestReadTorchTrainingCheckpoint(t *testing.T) {
-	var want map[string]struct {
-		Shape []int
-		Data  []float32
-	}
-	b, err := os.ReadFile("testdata/training_checkpoint.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &want); err != nil {
-		t.Fatal(err)
-	}
-	for _, file := range []string{"training_checkpoint.pt", "training_checkpoint_legacy.pt"} {
-		ts, err := ReadTensorFile("testdata/" + file)
-		if err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		if len(ts) != 2 {
-			t.Fatalf("%s: %d tensors, want weight and bias", file, len(ts))
-		}
-		for name, w := range want {
-			if got := ts[name]; !slices.Equal(got.Shape, w.Shape) || !slices.Equal(got.Data, w.Data) {
-				t.Errorf("%s: %s = %v %v, want %v %v", file, name, got.Shape, got.Data, w.Shape, w.Data)
-			}
-		}
-	}
-	if _, err := ReadTensorFile("testdata/no_tensors.pt"); err == nil || !strings.Contains(err.Error(), "keys epoch, names") {
-		t.Errorf("no tensors: %v", err)
 	}
 }
 

@@ -35,16 +35,7 @@ func TestBackoffVectors(t *testing.T) {
 	vec := &vectors.Vectors{Dim: 2, Words: []string{"well", "made", "not", "film"},
 		Data: []float32{1, 2, 3, 6, -1, -1, 7, 7}}
 	train := []Example{{Text: "well-made film", Label: "1"}, {Text: "n't a-b-c", Label: "0"}}
-	tok := text.Tokenizer{Mode: text.Whitespace}
-	v, err := BuildVocab(train, tok, VocabOptions{Vectors: vec})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := New(Config{Arch: ArchAverage, VocabSize: v.Len(), Embed: 2, Classes: 2, Binary: true, Tokenizer: tok},
-		v, []string{"0", "1"}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, v := averageModel(t, train, VocabOptions{Vectors: vec}, Config{Embed: 2})
 	m.LoadVectors(vec, 1)
 	abc, _ := v.Lookup("a-b-c")
 	before := slices.Clone(m.Embedding.Weight.Data[2*abc : 2*abc+2])
@@ -77,16 +68,7 @@ func TestBackoffVectors(t *testing.T) {
 
 func TestModelVectors(t *testing.T) {
 	train := []Example{{Text: "good movie", Label: "1"}, {Text: "bad film", Label: "0"}}
-	tok := text.Tokenizer{Mode: text.Whitespace}
-	v, err := BuildVocab(train, tok, VocabOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := New(Config{Arch: ArchAverage, VocabSize: v.Len(), Embed: 3, Classes: 2, Binary: true, Tokenizer: tok},
-		v, []string{"0", "1"}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, v := averageModel(t, train, VocabOptions{}, Config{Embed: 3})
 	vec := m.Vectors()
 	if vec.Dim != 3 || len(vec.Words) != 4 || len(vec.Data) != 12 {
 		t.Fatalf("got %d words of dim %d (%d values), want 4 x 3", len(vec.Words), vec.Dim, len(vec.Data))
@@ -100,4 +82,22 @@ func TestModelVectors(t *testing.T) {
 			t.Errorf("special %q exported", w)
 		}
 	}
+}
+
+// averageModel builds the whitespace vocabulary of train (with vo) and a
+// binary averaging model over it with labels "0" and "1", seed 1; cfg
+// gives the embedding size and Freeze, the rest is set here.
+func averageModel(t *testing.T, train []Example, vo VocabOptions, cfg Config) (*Model, *text.Vocab) {
+	t.Helper()
+	tok := text.Tokenizer{Mode: text.Whitespace}
+	v, err := BuildVocab(train, tok, vo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Arch, cfg.VocabSize, cfg.Classes, cfg.Binary, cfg.Tokenizer = ArchAverage, v.Len(), 2, true, tok
+	m, err := New(cfg, v, []string{"0", "1"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, v
 }

@@ -2,7 +2,6 @@ package classify
 
 import (
 	"bytes"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -23,16 +22,12 @@ func TestLoadChecksConfigSizes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	load := func(dir string) error { _, err := Load(dir); return err }
-	dir := cktest.Saved(t, m.Save, load)
-	cktest.CheckEdits(t, dir, load, []cktest.Edit{
-		{Path: []string{"model", "hidden"}, Value: 1000000000, Want: []string{"outside"}},
-		{Path: []string{"model", "layers"}, Value: 1000000, Want: []string{"outside"}},
+	cktest.CheckConfigSizes(t, m.Save, Load, append(cktest.Bounds([]string{"model", "hidden"}, []string{"model", "layers"}), []cktest.Edit{
 		{Path: []string{"model", "layers"}, Value: 3, Want: []string{"rnn.weight_hh_l2"}},
 		{Path: []string{"model", "hidden"}, Value: 6, Want: []string{"rnn.weight_hh_l0"}},
 		{Path: []string{"model", "embed_dim"}, Value: 1 << 20, Want: []string{"embedding.weight"}},
 		{Path: []string{"model", "classes"}, Value: 4, Want: []string{"head.bias"}},
-	})
+	}...))
 }
 
 // FuzzLoadConfig: any config.json, vocab.json and labels.json beside a
@@ -49,17 +44,12 @@ func FuzzLoadConfig(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	src := filepath.Join(f.TempDir(), "src")
-	if err := m.Save(src); err != nil {
-		f.Fatal(err)
-	}
-	dir, seeds := cktest.FuzzDir(f, src, checkpoint.ConfigFile, checkpoint.VocabFile, LabelsFile)
+	dir, seeds := cktest.FuzzSaved(f, m.Save, checkpoint.ConfigFile, checkpoint.VocabFile, LabelsFile)
 	f.Add(seeds[0], seeds[1], seeds[2])
 	f.Add(bytes.Replace(seeds[0], []byte(`"hidden": 3`), []byte(`"hidden": 1000000000`), 1), seeds[1], seeds[2])
 	f.Add([]byte(`{"model":{"arch":"average","vocab_size":4,"embed_dim":4,"classes":2,"binary":true}}`), seeds[1], []byte(`["p","n"]`))
 	f.Fuzz(func(t *testing.T, config, vocab, labels []byte) {
-		var m *Model
-		err := cktest.LoadFuzzed(t, dir, func(d string) (err error) { m, err = Load(d); return err },
+		m, err := cktest.LoadFuzzed(t, dir, Load,
 			checkpoint.ConfigFile, config, checkpoint.VocabFile, vocab, LabelsFile, labels)
 		if err == nil && (len(m.Labels) != m.Config.Classes || m.Vocab.Len() != m.Config.VocabSize) {
 			t.Fatalf("loaded an inconsistent model %+v", m.Config)

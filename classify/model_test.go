@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/gradtest"
+	"github.com/recurrent-go/recurrent/internal/traintest"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/train"
@@ -63,14 +65,36 @@ func newTestModel(t testing.TB, cfg Config, train []Example, seed uint64) *Model
 	return m
 }
 
+// mustEncode returns m.EncodeExamples(ex, name), failing the test on
+// error.
+func mustEncode(t testing.TB, m *Model, ex []Example, name string) *Data {
+	t.Helper()
+	d, err := m.EncodeExamples(ex, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// mustNewTrainer returns NewTrainer(m, trainD, dev, cfg), failing the test
+// on error.
+func mustNewTrainer(t testing.TB, m *Model, trainD, dev *Data, cfg TrainConfig) *Trainer {
+	t.Helper()
+	tr, err := NewTrainer(m, trainD, dev, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
 func rnnConfig(cell, pool string, bi bool, layers int) Config {
 	return Config{Arch: ArchRNN, Embed: 6, Cell: cell, Hidden: 5, Layers: layers, Bidirectional: bi, Pool: pool,
 		Tokenizer: text.Tokenizer{Mode: text.Whitespace}}
 }
 
 // lossOf runs forward and the mean loss for a batch; with grad it also
-// runs backward into zeroed gradients.
-func lossOf(t *testing.T, m *Model, d *Data, idx []int, grad bool) float64 {
+// returns the loss gradient with respect to the logits.
+func lossOf(t *testing.T, m *Model, d *Data, idx []int, grad bool) (float64, []float32) {
 	t.Helper()
 	seqs := make([][]int32, len(idx))
 	for j, i := range idx {
@@ -90,13 +114,7 @@ func lossOf(t *testing.T, m *Model, d *Data, idx []int, grad bool) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if grad {
-		nn.ZeroGrads(m.params)
-		if err := m.Backward(dl); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return l
+	return l, dl
 }
 
 // TestGradients checks the analytic gradients of every parameter (the
@@ -126,23 +144,14 @@ func TestGradients(t *testing.T) {
 			}
 			m := newTestModel(t, c.cfg, ex, 3)
 			m.SetTraining(false)
-			d, err := m.EncodeExamples(ex, "test")
-			if err != nil {
-				t.Fatal(err)
-			}
+			d := mustEncode(t, m, ex, "test")
 			idx := []int{0, 3, 5, 7, 9}
-			lossOf(t, m, d, idx, true)
-			bad, checked := nn.GradSample(m.params, func() float64 { return lossOf(t, m, d, idx, false) }, nn.GradSampleOptions{
+			forward := func(grad bool) (float64, []float32) { return lossOf(t, m, d, idx, grad) }
+			gradtest.Sample(t, m.params, forward, m.Backward, nn.GradSampleOptions{
 				Samples: 6, Eps: 1e-2, Atol: 2e-3, Rtol: 3e-2, Rand: rand.New(rand.NewPCG(5, 5)),
 				// embedding rows not in the batch
 				Skip: func(i int, _ *nn.Param, _ int, g float32) bool { return i == 0 && g == 0 },
-			})
-			for _, b := range bad {
-				t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", b.Param, b.Index, b.Analytic, b.Numeric)
-			}
-			if checked < 10 {
-				t.Fatalf("only %d gradient entries checked", checked)
-			}
+			}, 10)
 		})
 	}
 }
@@ -153,18 +162,9 @@ func trainPlanted(t *testing.T, cfg Config, classes int, epochs int, dir string)
 	test := plantedData(100, classes, 12)
 	cfg.Binary = classes == 2
 	m := newTestModel(t, cfg, trainSet, 1)
-	dt, err := m.EncodeExamples(trainSet, "train")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dd, err := m.EncodeExamples(test, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := NewTrainer(m, dt, dd, TrainConfig{Config: train.Config{Epochs: epochs, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 3}, Bucket: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dt := mustEncode(t, m, trainSet, "train")
+	dd := mustEncode(t, m, test, "test")
+	tr := mustNewTrainer(t, m, dt, dd, TrainConfig{Config: train.Config{Epochs: epochs, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 3}, Bucket: true})
 	tr.Dir = dir
 	res, err := tr.Run(context.Background(), nil)
 	if err != nil {
@@ -270,36 +270,24 @@ func testResumeExact(t *testing.T, mod func(*Config, *TrainConfig)) {
 	dev := plantedData(40, 3, 22)
 	build := func() (*Model, *Data, *Data) {
 		m := newTestModel(t, cfg, trainEx, 4)
-		dt, err := m.EncodeExamples(trainEx, "trainEx")
-		if err != nil {
-			t.Fatal(err)
-		}
-		dd, err := m.EncodeExamples(dev, "dev")
-		if err != nil {
-			t.Fatal(err)
-		}
+		dt := mustEncode(t, m, trainEx, "trainEx")
+		dd := mustEncode(t, m, dev, "dev")
 		return m, dt, dd
 	}
 	tc := TrainConfig{Config: train.Config{Epochs: 3, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 9}, Bucket: true}
 	mod(&cfg, &tc)
 	ref, dt, dd := build()
-	rt, err := NewTrainer(ref, dt, dd, tc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt := mustNewTrainer(t, ref, dt, dd, tc)
 	if _, err := rt.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 
 	dir := filepath.Join(t.TempDir(), "ck")
 	m, dt, dd := build()
-	tr, err := NewTrainer(m, dt, dd, tc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := mustNewTrainer(t, m, dt, dd, tc)
 	tr.Dir = dir
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err = tr.Run(ctx, func(e train.Event) {
+	_, err := tr.Run(ctx, func(e train.Event) {
 		if p, ok := e.(train.StepEvent); ok && p.Pos.Step == 11 { // mid-epoch 2 (8 batches per epoch)
 			cancel()
 		}
@@ -357,18 +345,9 @@ func TestEncodeErrors(t *testing.T) {
 func TestLoadVectors(t *testing.T) {
 	train := []Example{{Text: "good movie", Label: "1"}, {Text: "bad film", Label: "0"}}
 	vec := &vectors.Vectors{Words: []string{"good", "bad", "unseen"}, Dim: 2, Data: []float32{1, 2, 3, 4, 5, 6}}
-	tok := text.Tokenizer{Mode: text.Whitespace}
-	v, err := BuildVocab(train, tok, VocabOptions{Vectors: vec})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, v := averageModel(t, train, VocabOptions{Vectors: vec}, Config{Embed: 2, Freeze: true})
 	if _, ok := v.Lookup("unseen"); !ok {
 		t.Fatal("vector words should join the vocabulary")
-	}
-	m, err := New(Config{Arch: ArchAverage, VocabSize: v.Len(), Embed: 2, Classes: 2, Binary: true, Freeze: true, Tokenizer: tok},
-		v, []string{"0", "1"}, 1)
-	if err != nil {
-		t.Fatal(err)
 	}
 	if found := m.LoadVectors(vec, 1); found != 3 {
 		t.Errorf("found %d words, want 3", found)
@@ -390,24 +369,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	cfg := Config{Arch: ArchRNN, Embed: 64, Cell: "lstm", Hidden: 64, Layers: 1, Bidirectional: true, Pool: PoolMax, Dropout: 0.5,
 		Tokenizer: text.Tokenizer{Mode: text.Whitespace}, Binary: true}
 	m := newTestModel(b, cfg, trainEx, 1)
-	d, err := m.EncodeExamples(trainEx, "trainEx")
-	if err != nil {
-		b.Fatal(err)
-	}
-	tr, err := NewTrainer(m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 32, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	b.ResetTimer()
-	n := 0
-	_, _ = tr.Run(ctx, func(e train.Event) {
-		if _, ok := e.(train.StepEvent); ok {
-			n++
-			if n >= b.N {
-				cancel()
-			}
-		}
-	})
+	d := mustEncode(b, m, trainEx, "trainEx")
+	tr := mustNewTrainer(b, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 32, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
+	traintest.BenchSteps(b, tr.Run)
 }

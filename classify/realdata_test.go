@@ -2,18 +2,15 @@ package classify
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/testutil"
 )
 
 // TestRealData reads the shared benchmark files when they are present
 // ($RECURRENT_DATA, default /work/shared/data); they are never copied into
 // the repository.
 func TestRealData(t *testing.T) {
-	root := os.Getenv("RECURRENT_DATA")
-	if root == "" {
-		root = "/work/shared/data"
-	}
 	cases := []struct {
 		path   string
 		format Format
@@ -29,10 +26,10 @@ func TestRealData(t *testing.T) {
 		{"sentiment/stsa.binary.test", SST, 1821, 2},
 	}
 	for _, c := range cases {
-		path := filepath.Join(root, c.path)
+		path := testutil.SharedData(t, c.path)
 		data, err := os.ReadFile(path)
 		if err != nil {
-			t.Skipf("shared data not available: %v", err)
+			t.Fatal(err)
 		}
 		if f, err := DetectFormat(data); err != nil || f != c.format {
 			t.Errorf("%s: detected %v, %v; want %v", c.path, f, err, c.format)

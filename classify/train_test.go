@@ -37,10 +37,7 @@ func vectorModel(t *testing.T, train []Example) (*Model, *Data, int) {
 		t.Fatal(err)
 	}
 	m.LoadVectors(vec, 2)
-	d, err := m.EncodeExamples(train, "train")
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := mustEncode(t, m, train, "train")
 	return m, d, v.Len() - len(extra)
 }
 
@@ -53,10 +50,7 @@ func TestTrainRowsExact(t *testing.T) {
 	tc := TrainConfig{Config: train.Config{Epochs: 2, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 4}, Bucket: true}
 	ms, ds, rows := vectorModel(t, trainSet)
 	before := append([]float32(nil), ms.Embedding.Weight.Data...)
-	ts, err := NewTrainer(ms, ds, nil, tc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := mustNewTrainer(t, ms, ds, nil, tc)
 	if got := len(ts.task.params[0].Data); got != rows*8 {
 		t.Fatalf("optimised embedding has %d values, want %d rows x 8", got, rows)
 	}
@@ -65,12 +59,10 @@ func TestTrainRowsExact(t *testing.T) {
 	}
 
 	md, dd, _ := vectorModel(t, trainSet)
-	td, err := NewTrainer(md, dd, nil, tc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	td := mustNewTrainer(t, md, dd, nil, tc)
 	// The dense reference: one optimiser over every row.
 	td.task.params = md.Trainable()
+	var err error
 	if td.task.opt, err = optim.New("adam", td.task.params, optim.Options{LR: tc.LR}); err != nil {
 		t.Fatal(err)
 	}
@@ -110,10 +102,7 @@ func TestEmbedLR(t *testing.T) {
 	trainSet := plantedData(64, 2, 5)
 	m, d, _ := vectorModel(t, trainSet)
 	before := nn.Snapshot(m.params, nil)
-	tr, err := NewTrainer(m, d, nil, TrainConfig{Config: train.Config{Epochs: 1, Batch: 16, Optimizer: "adam", LR: 0.01, Seed: 1}, EmbedLR: 1e-7})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := mustNewTrainer(t, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1, Batch: 16, Optimizer: "adam", LR: 0.01, Seed: 1}, EmbedLR: 1e-7})
 	g, ok := tr.task.opt.(*optim.Group)
 	if !ok || len(g.Members()) != 2 || g.Members()[1].LR() != 1e-7 {
 		t.Fatalf("optimizer %T, want a group of two with the embedding at lr 1e-7", tr.task.opt)
@@ -150,14 +139,8 @@ func abs32(x float32) float32 {
 func TestWordDropout(t *testing.T) {
 	trainSet := plantedData(200, 2, 3)
 	m := newTestModel(t, rnnConfig("lstm", PoolMax, true, 1), trainSet, 1)
-	d, err := m.EncodeExamples(trainSet, "train")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := NewTrainer(m, d, nil, TrainConfig{Config: train.Config{Epochs: 1, Batch: 200, Optimizer: "adam", LR: 0.01, Seed: 7}, WordDropout: 0.25})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := mustEncode(t, m, trainSet, "train")
+	tr := mustNewTrainer(t, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1, Batch: 200, Optimizer: "adam", LR: 0.01, Seed: 7}, WordDropout: 0.25})
 	idx := make([]int, d.Len())
 	for i := range idx {
 		idx[i] = i
@@ -210,10 +193,7 @@ func TestWordDropout(t *testing.T) {
 func TestTrainOptionErrors(t *testing.T) {
 	trainSet := plantedData(20, 2, 1)
 	m := newTestModel(t, rnnConfig("lstm", PoolLast, false, 1), trainSet, 1)
-	d, err := m.EncodeExamples(trainSet, "train")
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := mustEncode(t, m, trainSet, "train")
 	base := TrainConfig{Config: train.Config{Epochs: 1, Batch: 4, Optimizer: "adam", LR: 0.01}}
 	cases := []struct {
 		name string

@@ -130,34 +130,23 @@ func Load(path string) (Model, error) {
 		}
 		return NewLM(m)
 	case KindConditional:
-		m, err := lm.LoadCond(path)
-		if err != nil {
-			return nil, err
-		}
-		return NewCondLM(m), nil
+		return loadAs(path, lm.LoadCond, NewCondLM)
 	case KindClassify:
-		m, err := classify.Load(path)
-		if err != nil {
-			return nil, err
-		}
-		return NewClassifier(m), nil
+		return loadAs(path, classify.Load, NewClassifier)
 	case KindTag:
-		m, err := tag.Load(path)
-		if err != nil {
-			return nil, err
-		}
-		return NewTagger(m), nil
+		return loadAs(path, tag.Load, NewTagger)
 	case KindTranslate:
-		m, err := seq2seq.Load(path)
-		if err != nil {
-			return nil, err
-		}
-		return NewTranslator(m), nil
+		return loadAs(path, seq2seq.Load, NewTranslator)
 	default:
-		v, err := vectors.Load(path)
-		if err != nil {
-			return nil, err
-		}
-		return NewVectors(v), nil
+		return loadAs(path, vectors.Load, NewVectors)
 	}
+}
+
+// loadAs loads the model at path with load and wraps it with wrap.
+func loadAs[M any, W Model](path string, load func(string) (M, error), wrap func(M) W) (Model, error) {
+	m, err := load(path)
+	if err != nil {
+		return nil, err
+	}
+	return wrap(m), nil
 }

@@ -200,11 +200,7 @@ func (l *LM) Generate(ctx context.Context, o GenerateOptions) (*GenerateResult, 
 		return nil, err
 	}
 	res := &GenerateResult{Samples: []string{}}
-	err = l.EachSample(ctx, o.Prompt, opts, func(s string) error {
-		res.Samples = append(res.Samples, JSONSample(s))
-		return nil
-	})
-	if err != nil {
+	if err := l.EachSample(ctx, o.Prompt, opts, res.Add); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -385,12 +381,7 @@ func (l *LM) Summarize(lines []ScoreLine) (*ScoreResult, error) {
 	if res.Tokens == 0 {
 		return nil, inputErr("no tokens to score")
 	}
-	loss := -res.TotalLogProb / float64(res.Tokens)
-	res.Perplexity, res.BitsPerToken = math.Exp(loss), loss/math.Ln2
-	if l.M.Config.Tokenizer.Mode == text.Chars {
-		b := res.BitsPerToken
-		res.BitsPerChar = &b
-	}
+	l.total(res)
 	return res, nil
 }
 

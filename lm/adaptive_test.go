@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/nn"
 )
 
@@ -14,10 +15,7 @@ import (
 // samples exactly as the original.
 func TestAdaptiveLearnsAndRoundTrips(t *testing.T) {
 	cfg := Config{Cell: "lstm", VocabSize: 7, EmbedDim: 8, Hidden: 16, Layers: 1, AdaptiveCutoffs: []int{2, 4}, DivValue: 2}
-	m, err := New(cfg, nil, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, cfg, nil, 1)
 	if m.Decoder != nil || m.Adaptive == nil {
 		t.Fatal("adaptive config built a full decoder")
 	}
@@ -60,26 +58,13 @@ func TestAdaptiveLearnsAndRoundTrips(t *testing.T) {
 		t.Errorf("validation loss %.3f -> %.3f: did not learn", before.Loss, after.Loss)
 	}
 
-	dir := t.TempDir()
-	if err := m.Save(dir); err != nil {
-		t.Fatal(err)
-	}
-	m2, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m2, _ := testutil.SaveLoad(t, m.Save, Load)
 	if !slices.Equal(m2.Config.AdaptiveCutoffs, cfg.AdaptiveCutoffs) || m2.Adaptive == nil {
 		t.Fatalf("loaded config %+v", m2.Config)
 	}
 	seqs := [][]int32{{1, 2, 3, 4, 2}, {5, 6, 0}}
-	s1, err := m.Score(ctx, seqs, 0, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s2, err := m2.Score(ctx, seqs, 0, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s1 := mustScore(t, m, seqs, 0, 2)
+	s2 := mustScore(t, m2, seqs, 0, 2)
 	if !slices.Equal(s1, s2) {
 		t.Errorf("scores after load %v, before %v", s2, s1)
 	}

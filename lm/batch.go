@@ -186,28 +186,12 @@ func (b *Batch) NewCondStream(label int, opt SampleOptions) (*Stream, error) {
 func (b *Batch) newStream(opt SampleOptions, label int) (*Stream, error) {
 	src := b.src
 	V := src.V
-	if err := opt.Validate(); err != nil {
-		return nil, err
-	}
 	feed := opt.Prompt
 	if start := src.start(); start >= 0 {
 		feed = append([]int32{start}, opt.Prompt...)
 	}
-	if len(feed) == 0 {
-		return nil, errors.New("lm: sample: empty prompt and the model has no start token")
-	}
-	for i, id := range feed {
-		if id < 0 || int(id) >= V {
-			return nil, fmt.Errorf("lm: sample: prompt id %d at position %d outside vocabulary [0, %d)", id, i, V)
-		}
-	}
-	for _, id := range opt.Ban {
-		if id < 0 || int(id) >= V {
-			return nil, fmt.Errorf("lm: sample: banned id %d outside vocabulary [0, %d)", id, V)
-		}
-	}
-	if len(opt.Ban) >= V {
-		return nil, fmt.Errorf("lm: sample: all %d tokens are banned", V)
+	if err := opt.check(feed, V); err != nil {
+		return nil, err
 	}
 	table, _ := stepPlan(V, src.E+src.D, src.H, src.L, src.rnn.Cell().Gates(), len(feed)+opt.MaxTokens, false)
 	s := &Stream{opt: opt, label: label, feed: feed, s: newSampler(V, opt), h: make([]float32, src.L*src.H), table: table,

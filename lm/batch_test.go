@@ -16,10 +16,7 @@ func TestBatchAloneEqualsSample(t *testing.T) {
 		if cell == "adaptive" {
 			cfg.Cell, cfg.AdaptiveCutoffs = "lstm", []int{8, 16}
 		}
-		m, err := New(cfg, nil, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := mustNew(t, New, cfg, nil, 3)
 		b, err := m.NewBatch(4)
 		if err != nil {
 			t.Fatal(err)
@@ -65,10 +62,7 @@ func TestBatchJoinLeave(t *testing.T) {
 			if cell == "adaptive" {
 				cfg.Cell, cfg.AdaptiveCutoffs = "gru", []int{10}
 			}
-			m, err := New(cfg, nil, 5)
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := mustNew(t, New, cfg, nil, 5)
 			b, err := m.NewBatch(3)
 			if err != nil {
 				t.Fatal(err)
@@ -148,10 +142,7 @@ func TestBatchErrors(t *testing.T) {
 // BenchmarkBatchStep times one token of B streams on an LSTM 2x512
 // character model (B=1 runs the batch-1 stepper).
 func BenchmarkBatchStep(b *testing.B) {
-	m, err := New(Config{Cell: "lstm", VocabSize: 65, EmbedDim: 64, Hidden: 512, Layers: 2}, nil, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
+	m := mustNew(b, New, Config{Cell: "lstm", VocabSize: 65, EmbedDim: 64, Hidden: 512, Layers: 2}, nil, 1)
 	for _, B := range []int{1, 4, 16, 32} {
 		b.Run(fmt.Sprintf("B=%d", B), func(b *testing.B) {
 			bt, err := m.NewBatch(32)
@@ -187,11 +178,8 @@ func TestCondBatch(t *testing.T) {
 		cell string
 	}{{CondNone, false, "lstm"}, {CondInit, true, "lstm"}, {CondInput, false, "gru"}, {CondBoth, true, "lstm"}, {CondBoth, false, "gru_cho"}} {
 		t.Run(fmt.Sprintf("%s/bias=%v/%s", c.cond, c.bias, c.cell), func(t *testing.T) {
-			m, err := NewCond(CondConfig{Cell: c.cell, VocabSize: v.Len(), EmbedDim: 5, Hidden: 24, Layers: 2,
+			m := mustNew(t, NewCond, CondConfig{Cell: c.cell, VocabSize: v.Len(), EmbedDim: 5, Hidden: 24, Layers: 2,
 				Labels: []string{"x", "y", "z"}, Condition: c.cond, LabelDim: 3, LabelBias: c.bias}, v, 4)
-			if err != nil {
-				t.Fatal(err)
-			}
 			b, err := m.NewBatch(4)
 			if err != nil {
 				t.Fatal(err)

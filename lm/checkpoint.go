@@ -2,6 +2,7 @@ package lm
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/text"
@@ -67,6 +68,23 @@ func (m *Model) Save(dir string) error {
 func Load(dir string) (*Model, error) {
 	m, _, _, err := load(dir)
 	return m, err
+}
+
+// LoadPath is Load of a checkpoint directory also given as the path of
+// its model.safetensors (or best.safetensors, as earlier versions named
+// it); with int8 the model is then quantized (Quantize).
+func LoadPath(path string, int8 bool) (*Model, error) {
+	if b := filepath.Base(path); b == "best.safetensors" || b == checkpoint.ModelFile {
+		path = filepath.Dir(path)
+	}
+	m, err := Load(path)
+	if err != nil || !int8 {
+		return m, err
+	}
+	if err := m.Quantize(); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {

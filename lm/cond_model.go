@@ -200,6 +200,9 @@ func NewCond(cfg CondConfig, v *text.Vocab, seed uint64) (*CondModel, error) {
 // Params returns the parameters in a stable order.
 func (m *CondModel) Params() []*nn.Param { return m.params }
 
+// NumParams returns the number of scalar parameters.
+func (m *CondModel) NumParams() int { return nn.CountParams(m.params) }
+
 // LabelID returns the index of a label name, or -1.
 func (m *CondModel) LabelID(name string) int {
 	return slices.Index(m.Config.Labels, name)

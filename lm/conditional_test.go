@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/gradtest"
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
@@ -46,11 +48,8 @@ func TestCondGradients(t *testing.T) {
 	for _, vt := range vs {
 		cell, cond := vt.cell, vt.cond
 		t.Run(fmt.Sprintf("%s/%s/bias=%v/disc=%v", cell, cond, vt.bias, vt.disc), func(t *testing.T) {
-			m, err := NewCond(CondConfig{Cell: cell, VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 2,
+			m := mustNew(t, NewCond, CondConfig{Cell: cell, VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 2,
 				Labels: []string{"x", "y", "z"}, Condition: cond, LabelDim: 3, LabelBias: vt.bias}, v, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
 			if vt.bias { // a non-zero bias, so its gradient flows into the rest
 				r := rand.New(rand.NewPCG(5, 5))
 				for _, p := range m.Params() {
@@ -88,21 +87,7 @@ func TestCondGradients(t *testing.T) {
 				}
 				return s / float64(n)
 			}
-			for _, p := range m.Params() {
-				for _, i := range []int{0, p.Size() / 2, p.Size() - 1} {
-					const eps = 1e-2
-					old := p.Data[i]
-					p.Data[i] = old + eps
-					lp := mean()
-					p.Data[i] = old - eps
-					lm := mean()
-					p.Data[i] = old
-					num := (lp - lm) / (2 * eps)
-					if got := float64(p.Grad[i]); math.Abs(got-num) > 2e-3+2e-2*math.Abs(num) {
-						t.Errorf("%s[%d]: backward %.6g, numerical %.6g", p.Name, i, got, num)
-					}
-				}
-			}
+			gradtest.Check(t, m.Params(), mean, gradtest.Ends, 1e-2, 2e-3, 2e-2)
 		})
 	}
 }
@@ -133,11 +118,8 @@ func TestCondLearnsLabel(t *testing.T) {
 	train, valid := gen(600), gen(100)
 	ppl := map[string]float64{}
 	for _, cond := range []string{CondNone, CondInit} {
-		m, err := NewCond(CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 16, Layers: 1,
+		m := mustNew(t, NewCond, CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 16, Layers: 1,
 			Labels: []string{"pos", "neg"}, Condition: cond, Tokenizer: text.Tokenizer{Mode: text.Whitespace}}, v, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
 		if err := trainCond(m, train, valid, CondTrainConfig{Epochs: 8, Batch: 16, LR: 1e-2, Clip: 5, Seed: 1}); err != nil {
 			t.Fatal(err)
 		}
@@ -174,16 +156,9 @@ func TestCondLearnsLabel(t *testing.T) {
 		if acc < 0.95 {
 			t.Errorf("%s: the model's Bayes posterior classifies %.3f of valid right, want >= 0.95", cond, acc)
 		}
-		dir := filepath.Join(t.TempDir(), "m")
-		if err := m.Save(dir); err != nil {
-			t.Fatal(err)
-		}
+		m2, dir := testutil.SaveLoad(t, m.Save, LoadCond)
 		if !IsConditional(dir) {
 			t.Fatal("IsConditional false for a conditional checkpoint")
-		}
-		m2, err := LoadCond(dir)
-		if err != nil {
-			t.Fatal(err)
 		}
 		for l, name := range []string{"pos", "neg"} {
 			li := m2.LabelID(name)
@@ -253,22 +228,12 @@ func TestCondLabelBias(t *testing.T) {
 		}
 		d.Sents, d.Labels = append(d.Sents, s), append(d.Labels, l)
 	}
-	m, err := NewCond(CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 8, Layers: 1,
+	m := mustNew(t, NewCond, CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 8, Layers: 1,
 		Labels: []string{"pos", "neg"}, Condition: CondNone, LabelBias: true, Tokenizer: text.Tokenizer{Mode: text.Whitespace}}, v, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := trainCond(m, d, CondData{}, CondTrainConfig{Epochs: 10, Batch: 16, LR: 3e-2, Clip: 5, Seed: 1, Bucket: true}); err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "m")
-	if err := m.Save(dir); err != nil {
-		t.Fatal(err)
-	}
-	m2, err := LoadCond(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m2, _ := testutil.SaveLoad(t, m.Save, LoadCond)
 	if !m2.Config.LabelBias {
 		t.Fatal("label_bias lost in the checkpoint")
 	}
@@ -308,11 +273,8 @@ func TestCondLabelBias(t *testing.T) {
 // guided step picks the argmax of log p(w|l) + g (log p(w|l) - log p(w|other)).
 func TestCondGuidance(t *testing.T) {
 	v := condVocab(t, "a", "b", "c", "d", "e")
-	m, err := NewCond(CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 6, Layers: 1,
+	m := mustNew(t, NewCond, CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 6, Layers: 1,
 		Labels: []string{"x", "y"}, Condition: CondBoth, LabelDim: 2, LabelBias: true}, v, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
 	r := rand.New(rand.NewPCG(9, 9))
 	for _, p := range m.Params() {
 		nn.InitUniform(r, p.Data, 1)
@@ -440,14 +402,8 @@ func testCondResume(t *testing.T, dropout float64, layers int, seed uint64) {
 		Condition: CondBoth, LabelDim: 2, LabelBias: true, Dropout: dropout}
 	tc := CondTrainConfig{Epochs: 6, Batch: 16, LR: 1e-1, Clip: 5, Seed: seed, Bucket: true, Discriminative: 0.1}
 	newTrainer := func() *CondTrainer {
-		m, err := NewCond(cfg, v, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr, err := NewCondTrainer(m, trainD, valid, tc)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := mustNew(t, NewCond, cfg, v, 5)
+		tr := mustNewTrainer(t, NewCondTrainer, m, trainD, valid, tc)
 		return tr
 	}
 	ctx := context.Background()

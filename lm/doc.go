@@ -40,4 +40,14 @@
 // parameters, the optimizer buffers, the recurrent state carried into the
 // next chunk and the position (epoch, chunk, step), and Resume checks that
 // the token streams are the same (length and FNV-64 hash).
+//
+// A training run from files, as recurrent lm train makes it: NewRun builds
+// the tokenizer (TokenizerOptions), reads the token streams and the
+// vocabulary (DataOptions) and returns a Trainer of a new model; ResumeRun
+// reopens a checkpoint on the same files, and ResumeSettings and
+// Trainer.Reconfigure say which settings must keep the checkpoint's values
+// and apply those that may change. Trainer.RunSummary runs it, draws the
+// loss curves (WritePlot) and returns a Summary (JSON, or WriteText). The
+// conditional model's twins are NewCondRun, ResumeCondRun and
+// LabelledFiles; CondModel.Report evaluates it on labelled sentences.
 package lm

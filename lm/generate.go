@@ -84,6 +84,31 @@ func (o *SampleOptions) Validate() error {
 	return nil
 }
 
+// check validates opt for a model of V tokens that feeds the ids feed
+// (the start token and the prompt) before sampling.
+func (o *SampleOptions) check(feed []int32, V int) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if len(feed) == 0 {
+		return errors.New("lm: sample: empty prompt and the model has no start token")
+	}
+	for i, id := range feed {
+		if id < 0 || int(id) >= V {
+			return fmt.Errorf("lm: sample: prompt id %d at position %d outside vocabulary [0, %d)", id, i, V)
+		}
+	}
+	for _, id := range o.Ban {
+		if id < 0 || int(id) >= V {
+			return fmt.Errorf("lm: sample: banned id %d outside vocabulary [0, %d)", id, V)
+		}
+	}
+	if len(o.Ban) >= V {
+		return fmt.Errorf("lm: sample: all %d tokens are banned", V)
+	}
+	return nil
+}
+
 // withStart returns the ids Sample feeds for opt: the start token (when
 // the model has one) followed by opt.Prompt.
 func (m *Model) withStart(prompt []int32) []int32 {
@@ -99,25 +124,9 @@ func (m *Model) withStart(prompt []int32) []int32 {
 // Batch.
 func (m *Model) Sample(ctx context.Context, opt SampleOptions) ([]int32, error) {
 	V := m.Config.VocabSize
-	if err := opt.Validate(); err != nil {
-		return nil, err
-	}
 	ctxIDs := m.withStart(opt.Prompt)
-	if len(ctxIDs) == 0 {
-		return nil, errors.New("lm: sample: empty prompt and the model has no start token")
-	}
-	for i, id := range ctxIDs {
-		if id < 0 || int(id) >= V {
-			return nil, fmt.Errorf("lm: sample: prompt id %d at position %d outside vocabulary [0, %d)", id, i, V)
-		}
-	}
-	for _, id := range opt.Ban {
-		if id < 0 || int(id) >= V {
-			return nil, fmt.Errorf("lm: sample: banned id %d outside vocabulary [0, %d)", id, V)
-		}
-	}
-	if len(opt.Ban) >= V {
-		return nil, fmt.Errorf("lm: sample: all %d tokens are banned", V)
+	if err := opt.check(ctxIDs, V); err != nil {
+		return nil, err
 	}
 	m.SetTraining(false)
 	g, err := m.generator(len(ctxIDs) + opt.MaxTokens)

@@ -34,14 +34,8 @@ func killConfig() (Config, TrainConfig, []int32, []int32) {
 
 func newKillTrainer(t testing.TB) *Trainer {
 	cfg, tc, trainIDs, valid := killConfig()
-	m, err := New(cfg, nil, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := NewTrainer(m, trainIDs, valid, tc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, cfg, nil, 4)
+	tr := mustNewTrainer(t, NewTrainer, m, trainIDs, valid, tc)
 	return tr
 }
 
@@ -73,15 +67,7 @@ func TestKillAndResume(t *testing.T) {
 	}
 	// Reference: the uninterrupted run's per-step losses.
 	ref := newKillTrainer(t)
-	var refLoss []float64
-	refRes, err := ref.Run(context.Background(), func(e train.Event) {
-		if p, ok := e.(train.StepEvent); ok {
-			refLoss = append(refLoss, p.Loss)
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	refLoss, refRes := stepLosses(t, ref)
 
 	dir := filepath.Join(t.TempDir(), "ck")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.v")
@@ -138,15 +124,7 @@ func TestKillAndResume(t *testing.T) {
 	if b.Pos().Step != killCheckpoint {
 		t.Fatalf("resumed at step %d, want %d", b.Pos().Step, killCheckpoint)
 	}
-	var got []float64
-	res, err := b.Run(context.Background(), func(e train.Event) {
-		if p, ok := e.(train.StepEvent); ok {
-			got = append(got, p.Loss)
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got, res := stepLosses(t, b)
 	if want := refLoss[killCheckpoint:]; !slices.Equal(got, want) {
 		t.Errorf("losses after resume differ from the uninterrupted run's:\n got %v\nwant %v", got, want)
 	}
@@ -158,4 +136,20 @@ func TestKillAndResume(t *testing.T) {
 	}
 	t.Logf("killed after step %d, resumed from the step-%d checkpoint, %d more steps identical; final valid loss %.5f",
 		killAfter, killCheckpoint, len(got), res.Valid.Loss)
+}
+
+// stepLosses runs tr to its end and returns the loss of every step it
+// took and the result.
+func stepLosses(t *testing.T, tr *Trainer) ([]float64, Result) {
+	t.Helper()
+	var losses []float64
+	res, err := tr.Run(context.Background(), func(e train.Event) {
+		if p, ok := e.(train.StepEvent); ok {
+			losses = append(losses, p.Loss)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return losses, res
 }

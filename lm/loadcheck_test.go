@@ -18,39 +18,25 @@ import (
 // config claiming 1e9 hidden units or 1e6 layers is refused with an error
 // naming the file and the field, not an out-of-memory crash.
 func TestLoadChecksConfigSizes(t *testing.T) {
-	m, err := New(Config{Cell: "lstm", VocabSize: 10, EmbedDim: 4, Hidden: 6, Layers: 2}, nil, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	load := func(dir string) error { _, err := Load(dir); return err }
-	dir := cktest.Saved(t, m.Save, load)
-	cktest.CheckEdits(t, dir, load, []cktest.Edit{
-		{Path: []string{"model", "hidden_size"}, Value: 1000000000, Want: []string{"outside"}},
-		{Path: []string{"model", "num_layers"}, Value: 1000000, Want: []string{"outside"}},
+	m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 10, EmbedDim: 4, Hidden: 6, Layers: 2}, nil, 1)
+	cktest.CheckConfigSizes(t, m.Save, Load, append(cktest.Bounds([]string{"model", "hidden_size"}, []string{"model", "num_layers"}), []cktest.Edit{
 		{Path: []string{"model", "num_layers"}, Value: 3, Want: []string{"rnn.weight_hh_l2"}},
 		{Path: []string{"model", "hidden_size"}, Value: 7, Want: []string{"rnn.weight_hh_l0", "model.safetensors"}},
 		{Path: []string{"model", "embed_dim"}, Value: 1 << 20, Want: []string{"embedding.weight"}},
 		{Path: []string{"model", "vocab_size"}, Value: -1, Want: []string{"outside"}},
-	})
+	}...))
 }
 
 // TestLoadCondChecksConfigSizes is TestLoadChecksConfigSizes for the
 // label-conditioned model, including its label tables.
 func TestLoadCondChecksConfigSizes(t *testing.T) {
 	v := condVocab(t, "a", "b", "c")
-	m, err := NewCond(CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 1,
+	m := mustNew(t, NewCond, CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 1,
 		Labels: []string{"x", "y"}, Condition: CondBoth, LabelDim: 3, LabelBias: true}, v, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	load := func(dir string) error { _, err := LoadCond(dir); return err }
-	dir := cktest.Saved(t, m.Save, load)
-	cktest.CheckEdits(t, dir, load, []cktest.Edit{
-		{Path: []string{"hidden_size"}, Value: 1000000000, Want: []string{"outside"}},
-		{Path: []string{"num_layers"}, Value: 1000000, Want: []string{"outside"}},
+	cktest.CheckConfigSizes(t, m.Save, LoadCond, append(cktest.Bounds([]string{"hidden_size"}, []string{"num_layers"}), []cktest.Edit{
 		{Path: []string{"label_dim"}, Value: 1 << 22, Want: []string{"label_embedding.weight"}},
 		{Path: []string{"labels"}, Value: []string{"x", "y", "z"}, Want: []string{"label_"}},
-	})
+	}...))
 }
 
 // fuzzLMDir saves a small model with a vocabulary for the fuzz targets.
@@ -59,11 +45,8 @@ func fuzzLMDir(f *testing.F) string {
 	if err != nil {
 		f.Fatal(err)
 	}
-	m, err := New(Config{Cell: "gru", VocabSize: v.Len(), EmbedDim: 4, Hidden: 6, Layers: 2,
+	m := mustNew(f, New, Config{Cell: "gru", VocabSize: v.Len(), EmbedDim: 4, Hidden: 6, Layers: 2,
 		Tokenizer: text.Tokenizer{Mode: text.Chars, EOS: "\n"}}, v, 1)
-	if err != nil {
-		f.Fatal(err)
-	}
 	dir := filepath.Join(f.TempDir(), "src")
 	if err := m.Save(dir); err != nil {
 		f.Fatal(err)
@@ -81,8 +64,7 @@ func FuzzLoadConfig(f *testing.F) {
 	f.Add(bytes.Replace(seeds[0], []byte(`"num_layers": 2`), []byte(`"num_layers": 1000000`), 1), seeds[1])
 	f.Add([]byte(`{"model":{"cell":"lstm","vocab_size":5,"embed_dim":4,"hidden_size":6,"num_layers":2,"tie_weights":true}}`), []byte(`{}`))
 	f.Fuzz(func(t *testing.T, config, vocab []byte) {
-		var m *Model
-		err := cktest.LoadFuzzed(t, dir, func(d string) (err error) { m, err = Load(d); return err },
+		m, err := cktest.LoadFuzzed(t, dir, Load,
 			checkpoint.ConfigFile, config, checkpoint.VocabFile, vocab)
 		if err == nil && (m.NumParams() > 1000 || m.Vocab == nil || m.Vocab.Len() != m.Config.VocabSize) {
 			t.Fatalf("loaded %+v with %d parameters", m.Config, m.NumParams())
@@ -96,21 +78,13 @@ func FuzzLoadCondConfig(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	m, err := NewCond(CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 1,
+	m := mustNew(f, NewCond, CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 1,
 		Labels: []string{"x", "y"}, Condition: CondBoth, LabelDim: 3, LabelBias: true}, v, 1)
-	if err != nil {
-		f.Fatal(err)
-	}
-	src := filepath.Join(f.TempDir(), "src")
-	if err := m.Save(src); err != nil {
-		f.Fatal(err)
-	}
-	dir, seeds := cktest.FuzzDir(f, src, checkpoint.ConfigFile, checkpoint.VocabFile)
+	dir, seeds := cktest.FuzzSaved(f, m.Save, checkpoint.ConfigFile, checkpoint.VocabFile)
 	f.Add(seeds[0], seeds[1])
 	f.Add(bytes.Replace(seeds[0], []byte(`"label_dim": 3`), []byte(`"label_dim": 99999999`), 1), seeds[1])
 	f.Fuzz(func(t *testing.T, config, vocab []byte) {
-		var m *CondModel
-		err := cktest.LoadFuzzed(t, dir, func(d string) (err error) { m, err = LoadCond(d); return err },
+		m, err := cktest.LoadFuzzed(t, dir, LoadCond,
 			checkpoint.ConfigFile, config, checkpoint.VocabFile, vocab)
 		if err == nil && len(m.params) > 20 {
 			t.Fatalf("loaded %+v", m.Config)
@@ -125,19 +99,13 @@ func FuzzResumeState(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	m, err := New(Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 4, Layers: 1,
+	m := mustNew(f, New, Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 4, Layers: 1,
 		Tokenizer: text.Tokenizer{Mode: text.Chars, EOS: "\n"}}, v, 1)
-	if err != nil {
-		f.Fatal(err)
-	}
 	train := make([]int32, 400)
 	for i := range train {
 		train[i] = int32(2 + i%3)
 	}
-	tr, err := NewTrainer(m, train, train[:100], TrainConfig{Epochs: 1, Batch: 2, BPTT: 8, LR: 0.01, Optimizer: "adam", MaxSteps: 3})
-	if err != nil {
-		f.Fatal(err)
-	}
+	tr := mustNewTrainer(f, NewTrainer, m, train, train[:100], TrainConfig{Epochs: 1, Batch: 2, BPTT: 8, LR: 0.01, Optimizer: "adam", MaxSteps: 3})
 	src := filepath.Join(f.TempDir(), "src")
 	tr.Dir = src
 	if _, err := tr.Run(context.Background(), nil); err != nil {
@@ -147,7 +115,7 @@ func FuzzResumeState(f *testing.F) {
 	f.Add(seeds[0])
 	f.Add([]byte(`{"format":"recurrent-lm-train-state","position":{"epoch":-1,"step":-5}}`))
 	f.Fuzz(func(t *testing.T, state []byte) {
-		cktest.LoadFuzzed(t, dir, func(d string) error { _, err := Resume(d, train, train[:100]); return err },
+		cktest.LoadFuzzed(t, dir, func(d string) (*Trainer, error) { return Resume(d, train, train[:100]) },
 			checkpoint.StateFile, state)
 	})
 }

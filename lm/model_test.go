@@ -8,7 +8,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/gradtest"
 	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/text"
 )
 
 func tinyConfig(cell string) Config {
@@ -56,10 +58,7 @@ func TestModelGradient(t *testing.T) {
 			if tc.adaptive {
 				cfg.AdaptiveCutoffs, cfg.DivValue = []int{2, 4}, 2
 			}
-			m, err := New(cfg, nil, 3)
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := mustNew(t, New, cfg, nil, 3)
 			rng := rand.New(rand.NewPCG(1, 2))
 			const T, B = 3, 2
 			x, y := randIDs(rng, T*B, cfg.VocabSize), randIDs(rng, T*B, cfg.VocabSize)
@@ -82,25 +81,8 @@ func TestModelGradient(t *testing.T) {
 			if tc.cell == "rnn_relu" {
 				tol = 2e-3
 			}
-			checked := 0
-			for _, p := range m.Params() {
-				for _, i := range []int{0, p.Size() / 2, p.Size() - 1} {
-					old := p.Data[i]
-					const eps = 1e-2
-					p.Data[i] = old + eps
-					lp := meanLoss(t, m, x, y, T, B, st0)
-					p.Data[i] = old - eps
-					lm := meanLoss(t, m, x, y, T, B, st0)
-					p.Data[i] = old
-					num := (lp - lm) / (2 * eps)
-					got := float64(p.Grad[i])
-					if math.Abs(num-got) > tol+2e-2*math.Abs(num) {
-						t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", p.Name, i, got, num)
-					}
-					checked++
-				}
-			}
-			if checked == 0 {
+			loss := func() float64 { return meanLoss(t, m, x, y, T, B, st0) }
+			if checked := gradtest.Check(t, m.Params(), loss, gradtest.Ends, 1e-2, tol, 2e-2); checked == 0 {
 				t.Fatal("no parameters checked")
 			}
 			// The carried state is the final state of the chunk.
@@ -118,10 +100,7 @@ func TestModelGradient(t *testing.T) {
 }
 
 func TestModelParamsNames(t *testing.T) {
-	m, err := New(Config{Cell: "lstm", VocabSize: 11, EmbedDim: 6, Hidden: 6, Layers: 2, Tied: true}, nil, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 11, EmbedDim: 6, Hidden: 6, Layers: 2, Tied: true}, nil, 1)
 	var names []string
 	for _, p := range m.Params() {
 		names = append(names, p.Name)
@@ -279,17 +258,10 @@ func TestScore(t *testing.T) {
 // time; with an adaptive softmax the two take different paths (the full
 // log_prob against the per-target loss).
 func testScore(t *testing.T, cfg Config) {
-	m, _ := New(cfg, nil, 8)
-	ctx := context.Background()
+	m := mustNew(t, New, cfg, nil, 8)
 	seqs := [][]int32{{1, 2, 3, 4}, {5}, {}, {6, 6, 2}, {3, 1, 4, 1, 5, 2}}
-	batched, err := m.Score(ctx, seqs, 0, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	single, err := m.Score(ctx, seqs, 0, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	batched := mustScore(t, m, seqs, 0, 3)
+	single := mustScore(t, m, seqs, 0, 1)
 	for i, s := range seqs {
 		if batched[i].Tokens != len(s) || math.Abs(batched[i].LogProb-single[i].LogProb) > 1e-4 {
 			t.Errorf("seq %d: batched %+v single %+v", i, batched[i], single[i])
@@ -375,10 +347,7 @@ func TestSamplerFilters(t *testing.T) {
 func TestModelGradientDropout(t *testing.T) {
 	cfg := tinyConfig("lstm")
 	cfg.Dropout = 0.3
-	m, err := New(cfg, nil, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, cfg, nil, 4)
 	rng := rand.New(rand.NewPCG(2, 2))
 	const T, B, step = 3, 2, 17
 	x, y := randIDs(rng, T*B, cfg.VocabSize), randIDs(rng, T*B, cfg.VocabSize)
@@ -393,23 +362,28 @@ func TestModelGradientDropout(t *testing.T) {
 	}
 	nn.ZeroGrads(m.Params())
 	loss()
-	grads := make([][]float32, len(m.Params()))
-	for i, p := range m.Params() {
-		grads[i] = slices.Clone(p.Grad)
+	// Every element: the model is tiny.
+	gradtest.Check(t, m.Params(), loss, gradtest.All, 1e-2, 2e-4, 2e-2)
+}
+
+// mustNew returns newModel(cfg, v, seed), newModel being New or NewCond,
+// failing the test or benchmark on error.
+func mustNew[C, M any](tb testing.TB, newModel func(C, *text.Vocab, uint64) (M, error), cfg C, v *text.Vocab, seed uint64) M {
+	tb.Helper()
+	m, err := newModel(cfg, v, seed)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	for pi, p := range m.Params() {
-		for i := range p.Size() { // every element: the model is tiny
-			old := p.Data[i]
-			const eps = 1e-2
-			p.Data[i] = old + eps
-			lp := loss()
-			p.Data[i] = old - eps
-			lm := loss()
-			p.Data[i] = old
-			num := (lp - lm) / (2 * eps)
-			if got := float64(grads[pi][i]); math.Abs(num-got) > 2e-4+2e-2*math.Abs(num) {
-				t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", p.Name, i, got, num)
-			}
-		}
+	return m
+}
+
+// mustScore returns m.Score of seqs (start token, batch size), failing
+// the test on error.
+func mustScore(t *testing.T, m *Model, seqs [][]int32, start int32, batch int) []LineScore {
+	t.Helper()
+	s, err := m.Score(context.Background(), seqs, start, batch)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return s
 }

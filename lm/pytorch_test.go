@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/internal/testutil"
 )
 
 // pytorchCase is one case of testdata/pytorch_import.json (see
@@ -58,14 +59,7 @@ func TestImportPyTorch(t *testing.T) {
 				near("cN", st.C, c.CN)
 			}
 			// Saved in our checkpoint format and loaded back: the same.
-			dir := filepath.Join(t.TempDir(), "ck")
-			if err := m.Save(dir); err != nil {
-				t.Fatal(err)
-			}
-			m2, err := Load(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
+			m2, _ := testutil.SaveLoad(t, m.Save, Load)
 			l2, err := m2.Logits(c.X, c.T, c.B, m2.NewState(c.B))
 			if err != nil {
 				t.Fatal(err)

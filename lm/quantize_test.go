@@ -24,10 +24,7 @@ func quantConfig(cell string, tied bool) Config {
 func TestStepEvaluation(t *testing.T) {
 	ctx := context.Background()
 	for _, cell := range []string{"lstm", "gru"} {
-		m, err := New(quantConfig(cell, false), nil, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := mustNew(t, New, quantConfig(cell, false), nil, 3)
 		m.SetTraining(false)
 		rng := rand.New(rand.NewPCG(4, 4))
 		ids := randIDs(rng, 203, 30)
@@ -44,10 +41,7 @@ func TestStepEvaluation(t *testing.T) {
 			t.Errorf("%s: stepped evaluation %+v, batched %+v", cell, got, want)
 		}
 		seqs := [][]int32{{1, 2, 3, 4}, {5}, {}, {6, 6, 2}, randIDs(rng, 50, 30)}
-		ws, err := m.Score(ctx, seqs, 0, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ws := mustScore(t, m, seqs, 0, 2)
 		gs, err := m.scoreSteps(ctx, seqs, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -74,10 +68,7 @@ func TestQuantize(t *testing.T) {
 		cell string
 		tied bool
 	}{{"lstm", false}, {"gru", true}, {"gru_cho", false}} {
-		m, err := New(quantConfig(c.cell, c.tied), nil, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := mustNew(t, New, quantConfig(c.cell, c.tied), nil, 5)
 		rng := rand.New(rand.NewPCG(6, 6))
 		ids := randIDs(rng, 400, 30)
 		f32, err := m.Evaluate(ctx, ids, 2, 50)
@@ -104,10 +95,7 @@ func TestQuantize(t *testing.T) {
 			t.Fatal(err)
 		}
 		seqs := [][]int32{ids[:30], ids[30:31], ids[100:190]}
-		sc1, err := m.Score(ctx, seqs, 0, 8)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sc1 := mustScore(t, m, seqs, 0, 8)
 
 		dir := filepath.Join(t.TempDir(), "q")
 		if err := m.Save(dir); err != nil {
@@ -151,10 +139,7 @@ func TestQuantize(t *testing.T) {
 		if !slices.Equal(s1, s2) {
 			t.Errorf("%s: samples differ after Save/Load:\n%v\n%v", c.cell, s1, s2)
 		}
-		sc2, err := m2.Score(ctx, seqs, 0, 8)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sc2 := mustScore(t, m2, seqs, 0, 8)
 		for i := range sc1 {
 			if sc1[i] != sc2[i] {
 				t.Errorf("%s: score %d: %+v after Save/Load, %+v before", c.cell, i, sc2[i], sc1[i])
@@ -164,10 +149,7 @@ func TestQuantize(t *testing.T) {
 }
 
 func TestQuantizedLoadErrors(t *testing.T) {
-	m, err := New(quantConfig("lstm", false), nil, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, quantConfig("lstm", false), nil, 5)
 	dir := filepath.Join(t.TempDir(), "f")
 	if err := m.Save(dir); err != nil {
 		t.Fatal(err)
@@ -201,10 +183,7 @@ func TestQuantizedLoadErrors(t *testing.T) {
 // TestInt8StepNoAlloc checks that a generation step of a quantized model
 // (int8 stepper and decoder) allocates nothing.
 func TestInt8StepNoAlloc(t *testing.T) {
-	m, err := New(quantConfig("lstm", false), nil, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, quantConfig("lstm", false), nil, 5)
 	if err := m.Quantize(); err != nil {
 		t.Fatal(err)
 	}
@@ -228,10 +207,7 @@ func TestInt8StepNoAlloc(t *testing.T) {
 func TestQuantizeAdaptive(t *testing.T) {
 	cfg := quantConfig("lstm", false)
 	cfg.AdaptiveCutoffs = []int{10}
-	m, err := New(cfg, nil, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, cfg, nil, 1)
 	if err := m.Quantize(); err == nil || m.Quantized() {
 		t.Fatalf("Quantize of an adaptive-softmax model: err %v, Quantized() %v", err, m.Quantized())
 	}

@@ -2,14 +2,15 @@ package lm
 
 import (
 	"context"
-	"github.com/recurrent-go/recurrent/nn"
-	"github.com/recurrent-go/recurrent/optim"
-	"github.com/recurrent-go/recurrent/train"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/optim"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 func TestLRDecaySchedule(t *testing.T) {
@@ -24,18 +25,12 @@ func TestLRDecaySchedule(t *testing.T) {
 		{0.5, 4, []float64{1, 1, 1, 1}, 1},
 		{0, 1, []float64{1, 1, 1, 1}, 0},
 	} {
-		m, err := New(Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr, err := NewTrainer(m, patternStream(200, 1), patternStream(60, 2),
+		m := mustNew(t, New, Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
+		tr := mustNewTrainer(t, NewTrainer, m, patternStream(200, 1), patternStream(60, 2),
 			TrainConfig{Batch: 2, BPTT: 10, Epochs: 4, Optimizer: "sgd", LR: 1, Clip: 5, LRDecay: tc.decay, LRDecayStart: tc.start})
-		if err != nil {
-			t.Fatal(err)
-		}
 		got := make([]float64, 4)
 		events := 0
-		_, err = tr.Run(context.Background(), func(e train.Event) {
+		_, err := tr.Run(context.Background(), func(e train.Event) {
 			switch p := e.(type) {
 			case train.StepEvent:
 				got[p.Pos.Epoch] = p.LR
@@ -62,10 +57,7 @@ func TestLRDecaySchedule(t *testing.T) {
 
 func TestInitRange(t *testing.T) {
 	const r = 0.05
-	m, err := New(Config{Cell: "lstm", VocabSize: 11, EmbedDim: 5, Hidden: 6, Layers: 2, InitRange: r}, nil, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 11, EmbedDim: 5, Hidden: 6, Layers: 2, InitRange: r}, nil, 3)
 	for _, p := range m.Params() {
 		var maxAbs float64
 		for _, v := range p.Data {
@@ -95,17 +87,11 @@ func noiseStream(n, v int, seed uint64) []int32 {
 }
 
 func TestBestCheckpointAndPatience(t *testing.T) {
-	m, err := New(Config{Cell: "lstm", VocabSize: 7, EmbedDim: 8, Hidden: 8, Layers: 1}, nil, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 7, EmbedDim: 8, Hidden: 8, Layers: 1}, nil, 1)
 	// Validating on noise: the first epoch's loss is the best one, then
 	// it rises as the model specializes, and patience 2 stops after epoch 3.
-	tr, err := NewTrainer(m, patternStream(2000, 1), noiseStream(400, 7, 2),
+	tr := mustNewTrainer(t, NewTrainer, m, patternStream(2000, 1), noiseStream(400, 7, 2),
 		TrainConfig{Batch: 4, BPTT: 10, Epochs: 10, Optimizer: "adam", LR: 0.02, Clip: 5, Patience: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
 	tr.Dir = filepath.Join(t.TempDir(), "ck")
 	res, err := tr.Run(context.Background(), nil)
 	if err != nil {
@@ -164,14 +150,8 @@ func paramsOf(ps []*nn.Param) [][]float32 {
 // TestLoadWithoutValidation checks that without validation data the
 // model file holds the latest weights.
 func TestLoadWithoutValidation(t *testing.T) {
-	m, err := New(Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := NewTrainer(m, patternStream(200, 1), nil, TrainConfig{Batch: 2, BPTT: 5, Epochs: 1, Optimizer: "sgd", LR: 0.1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
+	tr := mustNewTrainer(t, NewTrainer, m, patternStream(200, 1), nil, TrainConfig{Batch: 2, BPTT: 5, Epochs: 1, Optimizer: "sgd", LR: 0.1})
 	tr.Dir = filepath.Join(t.TempDir(), "ck")
 	if _, err := tr.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
@@ -188,15 +168,9 @@ func TestLoadWithoutValidation(t *testing.T) {
 // TestCosineSchedule checks that Schedule "cosine" follows
 // optim.CosineWarmup over the step budget.
 func TestCosineSchedule(t *testing.T) {
-	m, err := New(Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := NewTrainer(m, patternStream(200, 1), nil,
+	m := mustNew(t, New, Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
+	tr := mustNewTrainer(t, NewTrainer, m, patternStream(200, 1), nil,
 		TrainConfig{Batch: 2, BPTT: 5, MaxSteps: 30, Optimizer: "sgd", LR: 0.5, Schedule: "cosine", Warmup: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := optim.CosineWarmup(0.5, 4, 30, 0)
 	n := 0
 	res, err := tr.Run(context.Background(), func(e train.Event) {

@@ -3,13 +3,15 @@ package lm
 import (
 	"context"
 	"errors"
-	"github.com/recurrent-go/recurrent/train"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/testutil"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 // patternStream is a learnable stream: a repeated phrase with some noise.
@@ -27,15 +29,9 @@ func patternStream(n int, seed uint64) []int32 {
 }
 
 func TestTrainLearns(t *testing.T) {
-	m, err := New(Config{Cell: "lstm", VocabSize: 7, EmbedDim: 8, Hidden: 16, Layers: 1}, nil, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 7, EmbedDim: 8, Hidden: 16, Layers: 1}, nil, 1)
 	trainIDs, valid := patternStream(4000, 1), patternStream(800, 2)
-	tr, err := NewTrainer(m, trainIDs, valid, TrainConfig{Batch: 8, BPTT: 10, Epochs: 3, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := mustNewTrainer(t, NewTrainer, m, trainIDs, valid, TrainConfig{Batch: 8, BPTT: 10, Epochs: 3, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 1})
 	before, err := tr.Validate(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -86,14 +82,8 @@ func TestResumeExact(t *testing.T) {
 		LRDecay: 0.7, LRDecayStart: 2, Patience: 3}
 	trainIDs, valid := patternStream(300, 3), patternStream(120, 4)
 	newTrainer := func() *Trainer {
-		m, err := New(cfg, nil, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr, err := NewTrainer(m, trainIDs, valid, tc)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := mustNew(t, New, cfg, nil, 5)
+		tr := mustNewTrainer(t, NewTrainer, m, trainIDs, valid, tc)
 		return tr
 	}
 	ctx := context.Background()
@@ -157,10 +147,7 @@ func TestResumeExact(t *testing.T) {
 func TestResumeChecksData(t *testing.T) {
 	m, _ := New(Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
 	trainIDs, valid := patternStream(200, 5), patternStream(60, 6)
-	tr, err := NewTrainer(m, trainIDs, valid, TrainConfig{Batch: 2, BPTT: 5, Epochs: 1, MaxSteps: 2, Optimizer: "sgd", LR: 0.1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := mustNewTrainer(t, NewTrainer, m, trainIDs, valid, TrainConfig{Batch: 2, BPTT: 5, Epochs: 1, MaxSteps: 2, Optimizer: "sgd", LR: 0.1})
 	tr.Dir = filepath.Join(t.TempDir(), "ck")
 	if _, err := tr.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
@@ -174,16 +161,9 @@ func TestResumeChecksData(t *testing.T) {
 		t.Error("resume without the validation data accepted")
 	}
 	// A model-only checkpoint cannot be resumed but loads.
-	dir2 := filepath.Join(t.TempDir(), "model")
-	if err := m.Save(dir2); err != nil {
-		t.Fatal(err)
-	}
+	m2, dir2 := testutil.SaveLoad(t, m.Save, Load)
 	if _, err := Resume(dir2, trainIDs, valid); err == nil {
 		t.Error("resumed a model-only checkpoint")
-	}
-	m2, err := Load(dir2)
-	if err != nil {
-		t.Fatal(err)
 	}
 	if !slices.EqualFunc(paramsCopy(m), paramsCopy(m2), slices.Equal) {
 		t.Error("loaded parameters differ")
@@ -210,11 +190,19 @@ func TestTrainerErrors(t *testing.T) {
 	// An id outside the vocabulary is reported with its position.
 	bad := patternStream(50, 1)
 	bad[0] = 99
-	tr, err := NewTrainer(m, bad, nil, ok)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := mustNewTrainer(t, NewTrainer, m, bad, nil, ok)
 	if _, err := tr.Run(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "batch 1 (step 1)") {
 		t.Errorf("bad id: %v", err)
 	}
+}
+
+// mustNewTrainer returns newTrainer(m, trainD, valid, cfg), newTrainer
+// being NewTrainer or NewCondTrainer, failing the test on error.
+func mustNewTrainer[M, D, C, T any](tb testing.TB, newTrainer func(M, D, D, C) (T, error), m M, trainD, valid D, cfg C) T {
+	tb.Helper()
+	tr, err := newTrainer(m, trainD, valid, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tr
 }

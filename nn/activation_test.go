@@ -21,15 +21,15 @@ func TestActivationGradients(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := newTestRand()
-			x := gcRandom(rng, 16, 3)
+			x := rnnRandom(rng, 16, 3)
 			for i := range x { // keep relu away from its kink at 0
 				if x[i] > -0.05 && x[i] < 0.05 {
 					x[i] = 0.5
 				}
 			}
-			w := gcRandom(rng, 16, 1)
+			w := rnnRandom(rng, 16, 1)
 			y := make([]float32, 16)
-			loss := func() float64 { tc.fwd(y, x); return gcWeightedSum(y, w) }
+			loss := func() float64 { tc.fwd(y, x); return rnnDot(y, w) }
 			loss()
 			dx := make([]float32, 16)
 			tc.bwd(dx, w, y)

@@ -245,9 +245,7 @@ func (a *AdaptiveSoftmax) Backward() ([]float32, error) {
 			clear(d)
 			continue
 		}
-		tensor.Exp(d, a.headLP[i*hs:(i+1)*hs])
-		d[a.headIdx[i]] -= 1
-		tensor.Scale(a.scale, d)
+		nllGrad(d, a.headLP[i*hs:(i+1)*hs], a.headIdx[i], a.scale)
 	}
 	dx, err := a.Head.Backward(a.dHead)
 	if err != nil {
@@ -264,10 +262,7 @@ func (a *AdaptiveSoftmax) Backward() ([]float32, error) {
 		osz := c.Hi - c.Lo
 		c.d = xslices.Resize(c.d, m*osz)
 		for j := range c.rows {
-			d := c.d[j*osz : (j+1)*osz]
-			tensor.Exp(d, c.lp[j*osz:(j+1)*osz])
-			d[c.rel[j]] -= 1
-			tensor.Scale(a.scale, d)
+			nllGrad(c.d[j*osz:(j+1)*osz], c.lp[j*osz:(j+1)*osz], c.rel[j], a.scale)
 		}
 		dp, err := c.Out.Backward(c.d)
 		if err != nil {

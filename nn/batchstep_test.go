@@ -20,10 +20,7 @@ func TestBatchStepperMatchesForward(t *testing.T) {
 		}{{1, false, false}, {2, false, true}, {3, true, false}} {
 			t.Run(fmt.Sprintf("%s/L%d/nobias=%v/table=%v", cell, c.layers, c.noBias, c.table), func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(3, uint64(c.layers)))
-				r, err := NewRNN(RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: c.layers, NoBias: c.noBias, Dropout: 0.3}, rng)
-				if err != nil {
-					t.Fatal(err)
-				}
+				r := mustRNN(t, rng, RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: c.layers, NoBias: c.noBias, Dropout: 0.3})
 				r.SetTraining(false)
 				s, err := r.NewBatchStepper(B)
 				if err != nil {

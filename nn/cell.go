@@ -82,6 +82,26 @@ func (c CellKind) foldsHiddenBias(g int) bool {
 // says whether row b has a valid input at this step (nil: all rows).
 // Inactive rows keep their state unchanged (pack_padded_sequence).
 
+// keepInactive reports whether row b is inactive and, if so, keeps its
+// state: hc = hp (the rows of b).
+func keepInactive(active []bool, b int, hc, hp []float32) bool {
+	if active == nil || active[b] {
+		return false
+	}
+	copy(hc, hp)
+	return true
+}
+
+// gruBlend finishes a GRU step from the candidate pre-activation n
+// (overwritten) and the update gate z: n = tanh(n), h = n + z*(hp - n).
+func gruBlend(h, n, z, hp []float32) {
+	tensor.Tanh(n, n)
+	h, z, hp = h[:len(n)], z[:len(n)], hp[:len(n)]
+	for j := range n {
+		h[j] = n[j] + z[j]*(hp[j]-n[j])
+	}
+}
+
 // stepTanhReLU: h = act(a + hw).
 func stepTanhReLU(relu bool, a, hw, hp, hc []float32, B, H int, active []bool) {
 	tensor.Add(a[:B*H], a[:B*H], hw[:B*H])
@@ -96,9 +116,7 @@ func stepTanhReLU(relu bool, a, hw, hp, hc []float32, B, H int, active []bool) {
 	}
 	copy(hc[:B*H], a[:B*H])
 	for b := 0; b < B; b++ {
-		if active != nil && !active[b] {
-			copy(hc[b*H:(b+1)*H], hp[b*H:(b+1)*H])
-		}
+		keepInactive(active, b, hc[b*H:(b+1)*H], hp[b*H:(b+1)*H])
 	}
 }
 
@@ -109,8 +127,7 @@ func stepLSTM(a, hw, hp, hc, cp, cc, tc []float32, B, H int, active []bool) {
 	tensor.Add(a[:B*GH], a[:B*GH], hw[:B*GH])
 	for b := 0; b < B; b++ {
 		o := b * H
-		if active != nil && !active[b] {
-			copy(hc[o:o+H], hp[o:o+H])
+		if keepInactive(active, b, hc[o:o+H], hp[o:o+H]) {
 			copy(cc[o:o+H], cp[o:o+H])
 			continue
 		}
@@ -139,8 +156,7 @@ func stepGRU(a, hw, bhn, hp, hc, aux []float32, B, H int, active []bool) {
 	GH := 3 * H
 	for b := 0; b < B; b++ {
 		o := b * H
-		if active != nil && !active[b] {
-			copy(hc[o:o+H], hp[o:o+H])
+		if keepInactive(active, b, hc[o:o+H], hp[o:o+H]) {
 			continue
 		}
 		row, hwr := a[b*GH:(b+1)*GH], hw[b*GH:(b+1)*GH]
@@ -157,12 +173,7 @@ func stepGRU(a, hw, bhn, hp, hc, aux []float32, B, H int, active []bool) {
 		for j := range n {
 			n[j] += r[j] * hn[j]
 		}
-		tensor.Tanh(n, n)
-		z := row[H : 2*H]
-		hpr, hcr := hp[o:o+H], hc[o:o+H]
-		for j := range hcr {
-			hcr[j] = n[j] + z[j]*(hpr[j]-n[j])
-		}
+		gruBlend(hc[o:o+H], n, row[H:2*H], hp[o:o+H])
 	}
 }
 
@@ -190,8 +201,7 @@ func stepGRUUpdate(minimal bool, a, hw, hp, hc []float32, B, H int, active []boo
 	GH := G * H
 	for b := 0; b < B; b++ {
 		o := b * H
-		if active != nil && !active[b] {
-			copy(hc[o:o+H], hp[o:o+H])
+		if keepInactive(active, b, hc[o:o+H], hp[o:o+H]) {
 			continue
 		}
 		row, hwr := a[b*GH:(b+1)*GH], hw[b*GH:(b+1)*GH]
@@ -202,12 +212,7 @@ func stepGRUUpdate(minimal bool, a, hw, hp, hc []float32, B, H int, active []boo
 		}
 		n := row[nb*H : (nb+1)*H]
 		tensor.Add(n, n, hwr[nb*H:(nb+1)*H])
-		tensor.Tanh(n, n)
-		z := row[zb*H : (zb+1)*H]
-		hpr, hcr := hp[o:o+H], hc[o:o+H]
-		for j := range hcr {
-			hcr[j] = n[j] + z[j]*(hpr[j]-n[j])
-		}
+		gruBlend(hc[o:o+H], n, row[zb*H:(zb+1)*H], hp[o:o+H])
 	}
 }
 
@@ -218,13 +223,37 @@ func stepGRUUpdate(minimal bool, a, hw, hp, hc []float32, B, H int, active []boo
 // completed by the caller's dg W_hh GEMM). Inactive rows pass dh straight
 // through and get zero gate gradients.
 
+// passInactive reports whether row b is inactive and, if so, gives it zero
+// gate gradients dg and passes its output gradient dh straight through to
+// dhp (the rows of b).
+func passInactive(active []bool, b int, dg, dh, dhp []float32) bool {
+	if active == nil || active[b] {
+		return false
+	}
+	clear(dg)
+	copy(dhp, dh)
+	return true
+}
+
+// backRows runs the body fn(o, act, dg) of a backward kernel over the
+// active rows b of the batch, with o = b*H and act, dg the rows of b (GH
+// wide); inactive rows go through passInactive.
+func backRows(act, dh, dg, dhp []float32, B, H, GH int, active []bool, fn func(o int, act, dg []float32)) {
+	for b := 0; b < B; b++ {
+		o := b * H
+		dgr := dg[b*GH : (b+1)*GH]
+		if passInactive(active, b, dgr, dh[o:o+H], dhp[o:o+H]) {
+			continue
+		}
+		fn(o, act[b*GH:(b+1)*GH], dgr)
+	}
+}
+
 func backTanhReLU(relu bool, act, dh, dg, dhp []float32, B, H int, active []bool) {
 	for b := 0; b < B; b++ {
 		o := b * H
 		dgr, dhr := dg[o:o+H], dh[o:o+H]
-		if active != nil && !active[b] {
-			clear(dgr)
-			copy(dhp[o:o+H], dhr)
+		if passInactive(active, b, dgr, dhr, dhp[o:o+H]) {
 			continue
 		}
 		hr := act[o : o+H]
@@ -248,16 +277,7 @@ func backTanhReLU(relu bool, act, dh, dg, dhp []float32, B, H int, active []bool
 // backLSTM also carries dc [B, H] in place: on entry the gradient of this
 // step's cell state, on exit that of the previous one.
 func backLSTM(act, cp, tc, dh, dc, dg, dhp []float32, B, H int, active []bool) {
-	GH := 4 * H
-	for b := 0; b < B; b++ {
-		o := b * H
-		dgr := dg[b*GH : (b+1)*GH]
-		if active != nil && !active[b] {
-			clear(dgr)
-			copy(dhp[o:o+H], dh[o:o+H])
-			continue
-		}
-		row := act[b*GH : (b+1)*GH]
+	backRows(act, dh, dg, dhp, B, H, 4*H, active, func(o int, row, dgr []float32) {
 		ig, fg, gg, og := row[:H], row[H:2*H], row[2*H:3*H], row[3*H:]
 		di, df, dgg, do := dgr[:H], dgr[H:2*H], dgr[2*H:3*H], dgr[3*H:]
 		dhr, dcr, cpr, tcr := dh[o:o+H], dc[o:o+H], cp[o:o+H], tc[o:o+H]
@@ -271,7 +291,7 @@ func backLSTM(act, cp, tc, dh, dc, dg, dhp []float32, B, H int, active []bool) {
 			dcr[j] = dct * fg[j]
 		}
 		clear(dhp[o : o+H])
-	}
+	})
 }
 
 // backGRU (PyTorch): dgh differs from dg in the n block (dn_pre * r).
@@ -280,10 +300,8 @@ func backGRU(act, aux, hp, dh, dg, dgh, dhp []float32, B, H int, active []bool) 
 	for b := 0; b < B; b++ {
 		o := b * H
 		dgr, dghr := dg[b*GH:(b+1)*GH], dgh[b*GH:(b+1)*GH]
-		if active != nil && !active[b] {
-			clear(dgr)
+		if passInactive(active, b, dgr, dh[o:o+H], dhp[o:o+H]) {
 			clear(dghr)
-			copy(dhp[o:o+H], dh[o:o+H])
 			continue
 		}
 		row := act[b*GH : (b+1)*GH]
@@ -310,17 +328,8 @@ func backGRU(act, aux, hp, dh, dg, dgh, dhp []float32, B, H int, active []bool) 
 // caller then forms drh = dn W_hn and calls backGRUChoR) and the minimal
 // GRU (z, n).
 func backGRUZN(act, hp, dh, dg, dhp []float32, B, H, gates int, active []bool) {
-	GH := gates * H
-	zo := GH - 2*H
-	for b := 0; b < B; b++ {
-		o := b * H
-		dgr := dg[b*GH : (b+1)*GH]
-		if active != nil && !active[b] {
-			clear(dgr)
-			copy(dhp[o:o+H], dh[o:o+H])
-			continue
-		}
-		row := act[b*GH : (b+1)*GH]
+	zo := (gates - 2) * H
+	backRows(act, dh, dg, dhp, B, H, gates*H, active, func(o int, row, dgr []float32) {
 		z, n := row[zo:zo+H], row[zo+H:]
 		dz, dn := dgr[zo:zo+H], dgr[zo+H:]
 		dhr, hpr, dhpr := dh[o:o+H], hp[o:o+H], dhp[o:o+H]
@@ -330,7 +339,7 @@ func backGRUZN(act, hp, dh, dg, dhp []float32, B, H, gates int, active []bool) {
 			dz[j] = g * (hpr[j] - n[j]) * z[j] * (1 - z[j])
 			dhpr[j] = g * z[j]
 		}
-	}
+	})
 }
 
 // backGRUChoR: given drh [B, H] = d(r*hp), dr_pre = drh*hp*r*(1-r) and

@@ -36,7 +36,7 @@ func TestDropoutStatisticsAndScale(t *testing.T) {
 func TestDropoutSeededAndEval(t *testing.T) {
 	a, _ := NewDropout(0.5, 9)
 	b, _ := NewDropout(0.5, 9)
-	x := gcRandom(newTestRand(), 64, 1)
+	x := rnnRandom(newTestRand(), 64, 1)
 	ya := append([]float32(nil), a.Forward(x)...)
 	yb := b.Forward(x)
 	for i := range ya {
@@ -56,15 +56,15 @@ func TestDropoutSeededAndEval(t *testing.T) {
 func TestDropoutGradientFixedMask(t *testing.T) {
 	d, _ := NewDropout(0.4, 1)
 	rng := newTestRand()
-	x := gcRandom(rng, 12, 1)
-	w := gcRandom(rng, 12, 1)
+	x := rnnRandom(rng, 12, 1)
+	w := rnnRandom(rng, 12, 1)
 	d.Sample(4) // one mask per row of 4, reused over 3 rows (locked dropout)
 	y := make([]float32, 12)
 	loss := func() float64 {
 		if err := d.Apply(y, x); err != nil {
 			t.Fatal(err)
 		}
-		return gcWeightedSum(y, w)
+		return rnnDot(y, w)
 	}
 	dx := make([]float32, 12)
 	if err := d.Apply(dx, w); err != nil {

@@ -17,13 +17,13 @@ func TestEmbeddingGradients(t *testing.T) {
 		}
 	}
 	ids := []int32{2, 0, 5, 2, 1, 0, 2} // repeats and padding
-	w := gcRandom(rng, len(ids)*3, 1)
+	w := rnnRandom(rng, len(ids)*3, 1)
 	loss := func() float64 {
 		y, err := e.Forward(ids)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return gcWeightedSum(y, w)
+		return rnnDot(y, w)
 	}
 	loss()
 	if err := e.Backward(w); err != nil {

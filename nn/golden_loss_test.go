@@ -7,9 +7,13 @@ import (
 	"github.com/recurrent-go/recurrent/internal/golden"
 )
 
-// GoldenCheckers exposes goldenCheckers to the external test package
-// nn_test, whose checkers (for example optim_) need packages that import nn.
-var GoldenCheckers = goldenCheckers
+// GoldenCheckers and CheckGoldenDir expose goldenCheckers and
+// checkGoldenDir to the external test package nn_test, whose checkers (for
+// example optim_) need packages that import nn.
+var (
+	GoldenCheckers = goldenCheckers
+	CheckGoldenDir = checkGoldenDir
+)
 
 func init() {
 	goldenCheckers["loss_"] = checkGoldenLoss

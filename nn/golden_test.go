@@ -20,6 +20,20 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkGoldenDir(t, dir, func(t *testing.T, f string) {
+		kind, _, ok := strings.Cut(filepath.Base(f), "_")
+		check := goldenCheckers[kind+"_"]
+		if !ok || check == nil {
+			t.Fatalf("no checker for golden case kind %q (file %s)", kind, f)
+		}
+		check(t, f)
+	})
+}
+
+// checkGoldenDir runs check on every case (*.json) in dir, one subtest per
+// file named after it; a directory without cases fails.
+func checkGoldenDir(t *testing.T, dir string, check func(t *testing.T, path string)) {
+	t.Helper()
 	files, err := golden.Files(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -28,14 +42,6 @@ func TestGolden(t *testing.T) {
 		t.Fatalf("no golden cases in %s", dir)
 	}
 	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".json")
-		t.Run(name, func(t *testing.T) {
-			kind, _, ok := strings.Cut(name, "_")
-			check := goldenCheckers[kind+"_"]
-			if !ok || check == nil {
-				t.Fatalf("no checker for golden case kind %q (file %s)", kind, f)
-			}
-			check(t, f)
-		})
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) { check(t, f) })
 	}
 }

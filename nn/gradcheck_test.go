@@ -2,7 +2,6 @@ package nn
 
 import (
 	"math"
-	"math/rand/v2"
 	"testing"
 )
 
@@ -10,10 +9,10 @@ import (
 //
 // Typical use:
 //
-//	w := gcRandom(rng, len(out), 1)          // fixed loss weights
-//	loss := func() float64 { fwd(); return gcWeightedSum(out, w) }
-//	loss(); backward(dOut = w)               // analytic gradients
-//	num := numericGrad(loss, p.Data, 1e-2)   // central differences
+//	w := rnnRandom(rng, len(out), 1)        // fixed loss weights
+//	loss := func() float64 { fwd(); return rnnDot(out, w) }
+//	loss(); backward(dOut = w)              // analytic gradients
+//	num := numericGrad(loss, p.Data, 1e-2)  // central differences
 //	checkGrad(t, "weight", p.Grad, num, 1e-2)
 
 // numericGrad returns the central-difference gradient of f with respect to
@@ -65,25 +64,6 @@ func checkGrad(t testing.TB, name string, analytic []float32, numeric []float64,
 	if bad > 5 {
 		t.Errorf("%s: %d of %d elements out of tolerance", name, bad, len(numeric))
 	}
-}
-
-// gcRandom returns n values uniform in [-scale, scale).
-func gcRandom(rng *rand.Rand, n int, scale float64) []float32 {
-	x := make([]float32, n)
-	for i := range x {
-		x[i] = float32((2*rng.Float64() - 1) * scale)
-	}
-	return x
-}
-
-// gcWeightedSum returns sum(x[i]*w[i]) in float64: a scalar loss whose
-// gradient with respect to x is exactly w.
-func gcWeightedSum(x, w []float32) float64 {
-	var s float64
-	for i, v := range x {
-		s += float64(v) * float64(w[i])
-	}
-	return s
 }
 
 func TestNumericGradQuadratic(t *testing.T) {

@@ -42,20 +42,13 @@ func GradSample(ps []*Param, loss func() float64, opt GradSampleOptions) (bad []
 	for i, p := range ps {
 		grads[i] = append([]float32(nil), p.Grad...)
 	}
-	eps := float32(opt.Eps)
 	for i, p := range ps {
 		for range opt.Samples {
 			k := opt.Rand.IntN(len(p.Data))
 			if opt.Skip != nil && opt.Skip(i, p, k, grads[i][k]) {
 				continue
 			}
-			orig := p.Data[k]
-			p.Data[k] = orig + eps
-			lp := loss()
-			p.Data[k] = orig - eps
-			lm := loss()
-			p.Data[k] = orig
-			num := (lp - lm) / (2 * opt.Eps)
+			num := NumericGrad(p, k, opt.Eps, loss)
 			got := float64(grads[i][k])
 			if math.Abs(num-got) > opt.Atol+opt.Rtol*math.Abs(num) {
 				bad = append(bad, GradMismatch{Param: p.Name, Index: k, Analytic: got, Numeric: num})
@@ -64,4 +57,17 @@ func GradSample(ps []*Param, loss func() float64, opt GradSampleOptions) (bad []
 		}
 	}
 	return bad, checked
+}
+
+// NumericGrad returns the central difference (loss(w+eps) -
+// loss(w-eps)) / 2eps of loss with respect to element k of p's data, with
+// w+eps and w-eps rounded to float32; it leaves p.Data[k] unchanged.
+func NumericGrad(p *Param, k int, eps float64, loss func() float64) float64 {
+	orig := p.Data[k]
+	p.Data[k] = orig + float32(eps)
+	lp := loss()
+	p.Data[k] = orig - float32(eps)
+	lm := loss()
+	p.Data[k] = orig
+	return (lp - lm) / (2 * eps)
 }

@@ -19,14 +19,14 @@ func TestLinearGradients(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, 2))
 			l := NewLinear(tc.in, tc.out, tc.bias, rng)
-			x := gcRandom(rng, tc.n*tc.in, 1)
-			w := gcRandom(rng, tc.n*tc.out, 1)
+			x := rnnRandom(rng, tc.n*tc.in, 1)
+			w := rnnRandom(rng, tc.n*tc.out, 1)
 			loss := func() float64 {
 				y, err := l.Forward(x, tc.n)
 				if err != nil {
 					t.Fatal(err)
 				}
-				return gcWeightedSum(y, w)
+				return rnnDot(y, w)
 			}
 			loss()
 			ZeroGrads(l.Params())
@@ -62,8 +62,8 @@ func TestLinearForwardValues(t *testing.T) {
 func TestLinearAccumulatesAndRejectsBadShapes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	l := NewLinear(3, 2, true, rng)
-	x := gcRandom(rng, 6, 1)
-	dy := gcRandom(rng, 4, 1)
+	x := rnnRandom(rng, 6, 1)
+	dy := rnnRandom(rng, 4, 1)
 	if _, err := l.Forward(x, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -110,8 +110,8 @@ func BenchmarkLinearForwardBackward(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	const n, in, out = 256, 256, 256
 	l := NewLinear(in, out, true, rng)
-	x := gcRandom(rng, n*in, 1)
-	dy := gcRandom(rng, n*out, 1)
+	x := rnnRandom(rng, n*in, 1)
+	dy := rnnRandom(rng, n*out, 1)
 	b.ReportAllocs()
 	for b.Loop() {
 		_, _ = l.Forward(x, n)

@@ -122,9 +122,7 @@ func SoftmaxCrossEntropy(dLogits, logits []float32, n, v int, targets []int32, o
 		lse := tensor.LogSoftmax(d, x) // d = x - lse
 		sum += float64(lse) - float64(xt)
 		if dLogits != nil {
-			tensor.Exp(d, d) // d = softmax(x)
-			d[tg] -= 1
-			tensor.Scale(scale, d)
+			nllGrad(d, d, tg, scale)
 		}
 	}
 	if opt.Reduction == ReduceMean && count > 0 {
@@ -225,4 +223,13 @@ func CheckLoss(loss float64) error {
 		return fmt.Errorf("nn: loss is %v", loss)
 	}
 	return nil
+}
+
+// nllGrad sets d = scale * (exp(lp) - onehot(target)), the gradient of
+// -scale * lp[target] with respect to the logits whose log-softmax is lp.
+// d may alias lp.
+func nllGrad(d, lp []float32, target int32, scale float32) {
+	tensor.Exp(d, lp)
+	d[target] -= 1
+	tensor.Scale(scale, d)
 }

@@ -26,7 +26,7 @@ func ceReference(logits []float32, n, v int, targets []int32, valid []bool) (flo
 func TestSoftmaxCrossEntropy(t *testing.T) {
 	const T, B, V = 3, 4, 5
 	rng := newTestRand()
-	logits := gcRandom(rng, T*B*V, 3)
+	logits := rnnRandom(rng, T*B*V, 3)
 	targets := make([]int32, T*B)
 	for i := range targets {
 		targets[i] = int32(rng.IntN(V))
@@ -149,8 +149,8 @@ func TestLossErrors(t *testing.T) {
 func TestElementwiseLosses(t *testing.T) {
 	const N, K = 4, 3
 	rng := newTestRand()
-	x := gcRandom(rng, N*K, 4)
-	y := gcRandom(rng, N*K, 1)
+	x := rnnRandom(rng, N*K, 4)
+	y := rnnRandom(rng, N*K, 1)
 	for i := range y {
 		y[i] = (y[i] + 1) / 2 // probabilities in [0, 1]
 	}
@@ -203,7 +203,7 @@ func TestElementwiseLosses(t *testing.T) {
 func BenchmarkSoftmaxCrossEntropy(b *testing.B) {
 	const N, V = 64, 10000
 	rng := newTestRand()
-	x := gcRandom(rng, N*V, 3)
+	x := rnnRandom(rng, N*V, 3)
 	d := make([]float32, N*V)
 	targets := make([]int32, N)
 	for i := range targets {

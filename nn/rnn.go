@@ -271,14 +271,7 @@ func (r *RNN) Forward(x []float32, T, B int, lengths []int, h0, c0 []float32) (o
 		r.runDirs(l, func(d int) {
 			dir := r.dirs[l*D+d]
 			s := (l*D + d) * B * H
-			var h0d, c0d []float32
-			if h0 != nil {
-				h0d = h0[s : s+B*H]
-			}
-			if c0 != nil {
-				c0d = c0[s : s+B*H]
-			}
-			r.forwardDir(dir, d, in, out, h0d, c0d)
+			r.forwardDir(dir, d, in, out, dirState(h0, s, B*H), dirState(c0, s, B*H))
 			// Final state: the slot after the last processed step.
 			last := T
 			if dir.reverse {
@@ -494,4 +487,13 @@ func (r *RNN) recurMul(dir *rnnDir, direct bool, off, n int, h, hw []float32) {
 		pm = &dir.whhP2
 	}
 	tensor.SgemmPacked(false, B, 1, h, H, pm, 0, hw[off:], GH)
+}
+
+// dirState returns v[s:s+n], the slice of a [L*D, B, H] state (or state
+// gradient) for one layer and direction, or nil when v is nil (zero).
+func dirState(v []float32, s, n int) []float32 {
+	if v == nil {
+		return nil
+	}
+	return v[s : s+n]
 }

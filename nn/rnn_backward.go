@@ -73,14 +73,7 @@ func (r *RNN) Backward(dOut, dhN, dcN []float32) (dx, dh0, dc0 []float32, err er
 		r.runDirs(l, func(d int) {
 			dir := r.dirs[l*D+d]
 			s := (l*D + d) * B * H
-			var dhNd, dcNd []float32
-			if dhN != nil {
-				dhNd = dhN[s : s+B*H]
-			}
-			if dcN != nil {
-				dcNd = dcN[s : s+B*H]
-			}
-			r.backwardDir(dir, d, in, gOut, dhNd, dcNd)
+			r.backwardDir(dir, d, in, gOut, dirState(dhN, s, B*H), dirState(dcN, s, B*H))
 			copy(r.dh0[s:s+B*H], dir.dh)
 			if r.cell == CellLSTM {
 				copy(r.dc0[s:s+B*H], dir.dc)

@@ -25,10 +25,7 @@ func benchRNNTrainStep(b *testing.B, cell string, bidir, backward bool) {
 func benchRNN(b *testing.B, cell string, bidir, backward, parallel bool) {
 	const T, B, I, H, L = 100, 32, 512, 512, 2
 	rng := rand.New(rand.NewPCG(1, 2))
-	r, err := NewRNN(RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: L, Bidirectional: bidir}, rng)
-	if err != nil {
-		b.Fatal(err)
-	}
+	r := mustRNN(b, rng, RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: L, Bidirectional: bidir})
 	r.SetParallel(parallel)
 	x := rnnRandom(rng, T*B*I, 1)
 	dOut := rnnRandom(rng, T*B*r.OutputSize(), 1e-3)

@@ -10,7 +10,7 @@ import (
 
 var rnnAllCells = []string{"rnn_tanh", "rnn_relu", "lstm", "gru", "gru_cho", "gru_minimal"}
 
-// rnnRandom returns n values uniform in (-a, a).
+// rnnRandom returns n values uniform in [-a, a).
 func rnnRandom(rng *rand.Rand, n int, a float64) []float32 {
 	x := make([]float32, n)
 	for i := range x {
@@ -19,55 +19,14 @@ func rnnRandom(rng *rand.Rand, n int, a float64) []float32 {
 	return x
 }
 
-// rnnDot is sum(x*w) accumulated in float64.
+// rnnDot is sum(x*w) accumulated in float64: as a loss, its gradient
+// with respect to x is exactly w.
 func rnnDot(x, w []float32) float64 {
 	s := 0.0
 	for i := range x {
 		s += float64(x[i]) * float64(w[i])
 	}
 	return s
-}
-
-// rnnNumGrad is the central-difference gradient of f with respect to x,
-// using the step actually representable in float32.
-func rnnNumGrad(f func() float64, x []float32, eps float64) []float64 {
-	g := make([]float64, len(x))
-	for i := range x {
-		orig := x[i]
-		up, dn := float32(float64(orig)+eps), float32(float64(orig)-eps)
-		x[i] = up
-		fu := f()
-		x[i] = dn
-		fd := f()
-		x[i] = orig
-		g[i] = (fu - fd) / (float64(up) - float64(dn))
-	}
-	return g
-}
-
-// rnnCheckGrad compares an analytic gradient with a numerical one relative
-// to the larger of their largest magnitudes.
-func rnnCheckGrad(t *testing.T, name string, got []float32, num []float64, tol float64) {
-	t.Helper()
-	if len(got) != len(num) {
-		t.Fatalf("%s: %d analytic values, %d numeric", name, len(got), len(num))
-	}
-	scale := 1e-3
-	for i := range num {
-		scale = math.Max(scale, math.Max(math.Abs(num[i]), math.Abs(float64(got[i]))))
-	}
-	bad := 0
-	for i := range num {
-		if d := math.Abs(float64(got[i]) - num[i]); !(d <= tol*scale) {
-			if bad < 3 {
-				t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", name, i, got[i], num[i])
-			}
-			bad++
-		}
-	}
-	if bad > 0 {
-		t.Errorf("%s: %d of %d elements off (scale %.3g)", name, bad, len(num), scale)
-	}
 }
 
 // TestRNNGradCheck compares the BPTT gradients of every input with central
@@ -140,12 +99,12 @@ func TestRNNGradCheck(t *testing.T) {
 			dx, dh0, dc0 = append([]float32(nil), dx...), append([]float32(nil), dh0...), append([]float32(nil), dc0...)
 			const eps, tol = 2e-3, 3e-3
 			for _, p := range r.Params() {
-				rnnCheckGrad(t, p.Name, p.Grad, rnnNumGrad(loss, p.Data, eps), tol)
+				checkGrad(t, p.Name, p.Grad, numericGrad(loss, p.Data, eps), tol)
 			}
-			rnnCheckGrad(t, "input", dx, rnnNumGrad(loss, x, eps), tol)
-			rnnCheckGrad(t, "h0", dh0, rnnNumGrad(loss, h0, eps), tol)
+			checkGrad(t, "input", dx, numericGrad(loss, x, eps), tol)
+			checkGrad(t, "h0", dh0, numericGrad(loss, h0, eps), tol)
 			if c0 != nil {
-				rnnCheckGrad(t, "c0", dc0, rnnNumGrad(loss, c0, eps), tol)
+				checkGrad(t, "c0", dc0, numericGrad(loss, c0, eps), tol)
 			}
 		})
 	}
@@ -158,10 +117,7 @@ func TestRNNTruncatedBPTT(t *testing.T) {
 	for _, cell := range rnnAllCells {
 		t.Run(cell, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(11, 12))
-			r, err := NewRNN(RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: 2}, rng)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := mustRNN(t, rng, RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: 2})
 			x := rnnRandom(rng, T*B*I, 1)
 			out, hN, cN, err := r.Forward(x, T, B, nil, nil, nil)
 			if err != nil {
@@ -294,10 +250,7 @@ func t2name(what string, b, i int) string { return fmt.Sprintf("%s row %d at %d"
 // TestRNNBackwardAccumulates: gradients of two Backward calls add up.
 func TestRNNBackwardAccumulates(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	r, err := NewRNN(RNNConfig{Cell: "gru", InputSize: 2, HiddenSize: 3, NumLayers: 2, Bidirectional: true}, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := mustRNN(t, rng, RNNConfig{Cell: "gru", InputSize: 2, HiddenSize: 3, NumLayers: 2, Bidirectional: true})
 	x := rnnRandom(rng, 4*2*2, 1)
 	w := rnnRandom(rng, 4*2*6, 1)
 	if _, _, _, err := r.Forward(x, 4, 2, nil, nil, nil); err != nil {
@@ -414,10 +367,7 @@ func TestRNNErrors(t *testing.T) {
 // mode it changes the output of a stacked layer.
 func TestRNNDropoutEval(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	r, err := NewRNN(RNNConfig{Cell: "lstm", InputSize: 3, HiddenSize: 8, NumLayers: 2, Dropout: 0.5}, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := mustRNN(t, rng, RNNConfig{Cell: "lstm", InputSize: 3, HiddenSize: 8, NumLayers: 2, Dropout: 0.5})
 	x := rnnRandom(rng, 5*2*3, 1)
 	r.SetTraining(false)
 	a, _, _, _ := r.Forward(x, 5, 2, nil, nil, nil)
@@ -446,10 +396,7 @@ func TestRNNSteadyStateAllocs(t *testing.T) {
 		allocs := func(T int) float64 {
 			rng := rand.New(rand.NewPCG(1, 2))
 			const L, B = 2, 4
-			r, err := NewRNN(RNNConfig{Cell: cell, InputSize: 8, HiddenSize: 16, NumLayers: L, Bidirectional: true, Dropout: 0.1}, rng)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := mustRNN(t, rng, RNNConfig{Cell: cell, InputSize: 8, HiddenSize: 16, NumLayers: L, Bidirectional: true, Dropout: 0.1})
 			x := rnnRandom(rng, T*B*8, 1)
 			dOut := rnnRandom(rng, T*B*32, 1)
 			lengths := []int{T, 3, T - 1, T / 2}
@@ -477,10 +424,7 @@ func TestRNNSteadyStateAllocs(t *testing.T) {
 // gradients are unchanged and dx is nil.
 func TestRNNSetInputGrad(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
-	r, err := NewRNN(RNNConfig{Cell: "lstm", InputSize: 3, HiddenSize: 4, NumLayers: 2, Bidirectional: true}, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := mustRNN(t, rng, RNNConfig{Cell: "lstm", InputSize: 3, HiddenSize: 4, NumLayers: 2, Bidirectional: true})
 	x := rnnRandom(rng, 5*2*3, 1)
 	w := rnnRandom(rng, 5*2*8, 1)
 	grads := func() ([][]float32, []float32, []float32) {
@@ -508,4 +452,14 @@ func TestRNNSetInputGrad(t *testing.T) {
 		rnnSame(t, r.Params()[i].Name, part[i], full[i], 0)
 	}
 	rnnSame(t, "dh0", dh02, dh0, 0)
+}
+
+// mustRNN returns NewRNN(cfg, rng), failing the test or benchmark on error.
+func mustRNN(tb testing.TB, rng *rand.Rand, cfg RNNConfig) *RNN {
+	tb.Helper()
+	r, err := NewRNN(cfg, rng)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
 }

@@ -335,17 +335,11 @@ func (s *Stepper) part(ph, k int) {
 		}
 		cellUpdate(r.cell, gi, gh, H, j0, j1, hpw, c, hcw)
 	case CellGRUCho:
-		for g := range 2 {
-			a, b := gate(g)
-			tensor.Add(a, a, b)
-			tensor.Sigmoid(a, a)
-		}
+		addSigmoid(gi, gh, H, j0, j1, 2)
 		rg, _ := gate(0)
 		tensor.Mul(s.rh[l*H+j0:l*H+j1], rg, hpw)
 	case CellGRUMinimal:
-		z, zh := gate(0)
-		tensor.Add(z, z, zh)
-		tensor.Sigmoid(z, z)
+		addSigmoid(gi, gh, H, j0, j1, 1)
 		n, nh := gate(1)
 		tensor.Add(n, n, nh)
 		gruUpdate(gi, hpw, hcw, H, j0, j1, 0)
@@ -392,11 +386,7 @@ func cellUpdate(cell CellKind, gi, gh []float32, H, lo, hi int, hp, c, out []flo
 		tensor.Tanh(out, c)
 		tensor.Mul(out, out, og)
 	case CellGRU:
-		for g := range 2 {
-			a, b := gate(g)
-			tensor.Add(a, a, b)
-			tensor.Sigmoid(a, a)
-		}
+		addSigmoid(gi, gh, H, lo, hi, 2)
 		rg, _ := gate(0)
 		n, hn := gate(2)
 		tensor.MulAdd(n, rg, hn)
@@ -408,10 +398,15 @@ func cellUpdate(cell CellKind, gi, gh []float32, H, lo, hi int, hp, c, out []flo
 // pre-activation (block zb+1 of gi) and the activated z gate (block zb):
 // n = tanh(pre), h = n + z*(hp - n).
 func gruUpdate(gi, hpw, hcw []float32, H, j0, j1, zb int) {
-	n := gi[(zb+1)*H+j0 : (zb+1)*H+j1]
-	tensor.Tanh(n, n)
-	z := gi[zb*H+j0 : zb*H+j1]
-	for j := range hcw {
-		hcw[j] = n[j] + z[j]*(hpw[j]-n[j])
+	gruBlend(hcw, gi[(zb+1)*H+j0:(zb+1)*H+j1], gi[zb*H+j0:zb*H+j1], hpw)
+}
+
+// addSigmoid sets the first gates gate blocks of gi, over units lo..hi, to
+// sigmoid(gi + gh).
+func addSigmoid(gi, gh []float32, H, lo, hi, gates int) {
+	for g := range gates {
+		a, b := gi[g*H+lo:g*H+hi], gh[g*H+lo:g*H+hi]
+		tensor.Add(a, a, b)
+		tensor.Sigmoid(a, a)
 	}
 }

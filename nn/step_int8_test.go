@@ -50,16 +50,10 @@ func TestStepperInt8Exact(t *testing.T) {
 		for _, threads := range []int{1, 3} {
 			t.Run(fmt.Sprintf("%s/threads%d", cell, threads), func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(21, uint64(threads)))
-				r, err := NewRNN(RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: 1}, rng)
-				if err != nil {
-					t.Fatal(err)
-				}
+				r := mustRNN(t, rng, RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: 1})
 				r.SetTraining(false)
 				int8Weights(t, r)
-				s, err := r.NewStepper(threads)
-				if err != nil {
-					t.Fatal(err)
-				}
+				s := mustStepper(t, r, threads)
 				defer s.Close()
 				if err := s.SetInt8(true); err != nil {
 					t.Fatal(err)
@@ -106,10 +100,7 @@ func TestStepperInt8Sequence(t *testing.T) {
 	for _, cell := range rnnAllCells {
 		t.Run(cell, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(31, 32))
-			r, err := NewRNN(RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: 2}, rng)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := mustRNN(t, rng, RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: 2})
 			r.SetTraining(false)
 			emb := rnnRandom(rng, V*I, 1)
 			ids := make([]int, T)
@@ -126,10 +117,7 @@ func TestStepperInt8Sequence(t *testing.T) {
 				t.Fatal(err)
 			}
 			run := func(threads int, int8, table bool) [][]float32 {
-				s, err := r.NewStepper(threads)
-				if err != nil {
-					t.Fatal(err)
-				}
+				s := mustStepper(t, r, threads)
 				defer s.Close()
 				if table {
 					if err := s.SetInputTable(emb, V); err != nil {
@@ -216,83 +204,13 @@ func TestStepperInt8Sequence(t *testing.T) {
 	}
 }
 
-func TestStepperInt8NoAlloc(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	for _, cell := range rnnAllCells {
-		r, err := NewRNN(RNNConfig{Cell: cell, InputSize: 32, HiddenSize: 64, NumLayers: 2}, rng)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := r.NewStepper(2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.SetInt8(true); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.SetInputTable(rnnRandom(rng, 4*32, 1), 4); err != nil {
-			t.Fatal(err)
-		}
-		x := rnnRandom(rng, 32, 1)
-		if n := testing.AllocsPerRun(20, func() {
-			if _, err := s.Step(x); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.StepRow(1); err != nil {
-				t.Fatal(err)
-			}
-		}); n != 0 {
-			t.Errorf("%s: an int8 step allocates %v times", cell, n)
-		}
-		s.Close()
-	}
-}
-
 func TestStepperInt8Errors(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	r, err := NewRNN(RNNConfig{Cell: "lstm", InputSize: 3, HiddenSize: 4, NumLayers: 2}, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := mustRNN(t, rng, RNNConfig{Cell: "lstm", InputSize: 3, HiddenSize: 4, NumLayers: 2})
 	r.dirs[1].whh.Data[5] = float32(math.NaN())
-	s, err := r.NewStepper(1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustStepper(t, r, 1)
 	defer s.Close()
 	if err := s.SetInt8(true); err == nil || s.Int8() {
 		t.Fatalf("SetInt8 with a NaN weight: err %v, Int8() %v", err, s.Int8())
-	}
-}
-
-// BenchmarkStepperInt8 is BenchmarkStepper with int8 products.
-func BenchmarkStepperInt8(b *testing.B) {
-	for _, cell := range []string{"lstm", "gru"} {
-		for _, threads := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%s/threads%d", cell, threads), func(b *testing.B) {
-				rng := rand.New(rand.NewPCG(1, 2))
-				r, err := NewRNN(RNNConfig{Cell: cell, InputSize: 512, HiddenSize: 512, NumLayers: 2}, rng)
-				if err != nil {
-					b.Fatal(err)
-				}
-				s, err := r.NewStepper(threads)
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer s.Close()
-				if err := s.SetInputTable(rnnRandom(rng, 65*512, 1), 65); err != nil {
-					b.Fatal(err)
-				}
-				if err := s.SetInt8(true); err != nil {
-					b.Fatal(err)
-				}
-				b.SetBytes(int64(s.Int8Bytes()) - int64(r.dirs[0].wih.Size()))
-				for b.Loop() {
-					if _, err := s.StepRow(3); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-		}
 	}
 }

@@ -36,10 +36,7 @@ func TestStepperMatchesForward(t *testing.T) {
 			name := fmt.Sprintf("%s/L%d/threads%d/nobias=%v/table=%v", cell, c.layers, c.threads, c.noBias, c.table)
 			t.Run(name, func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(7, uint64(c.layers)))
-				r, err := NewRNN(RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: c.layers, NoBias: c.noBias, Dropout: 0.5}, rng)
-				if err != nil {
-					t.Fatal(err)
-				}
+				r := mustRNN(t, rng, RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: c.layers, NoBias: c.noBias, Dropout: 0.5})
 				r.SetTraining(false)
 				s, err := r.NewStepper(c.threads)
 				if err != nil {
@@ -104,19 +101,13 @@ func TestStepperSequence(t *testing.T) {
 	const I, H, T = 5, 64, 20
 	for _, cell := range rnnAllCells {
 		rng := rand.New(rand.NewPCG(11, 12))
-		r, err := NewRNN(RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: 2}, rng)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := mustRNN(t, rng, RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: 2})
 		x := rnnRandom(rng, T*I, 1)
 		out, _, _, err := r.Forward(x, T, 1, nil, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := r.NewStepper(2)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := mustStepper(t, r, 2)
 		for pass := range 2 {
 			if err := s.Reset(nil, nil); err != nil {
 				t.Fatal(err)
@@ -138,21 +129,12 @@ func TestStepperSequence(t *testing.T) {
 
 func TestStepperErrors(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	bi, err := NewRNN(RNNConfig{Cell: "gru", InputSize: 3, HiddenSize: 4, NumLayers: 1, Bidirectional: true}, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bi := mustRNN(t, rng, RNNConfig{Cell: "gru", InputSize: 3, HiddenSize: 4, NumLayers: 1, Bidirectional: true})
 	if _, err := bi.NewStepper(1); err == nil {
 		t.Error("NewStepper of a bidirectional RNN: no error")
 	}
-	gru, err := NewRNN(RNNConfig{Cell: "gru", InputSize: 3, HiddenSize: 4, NumLayers: 2}, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := gru.NewStepper(1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	gru := mustRNN(t, rng, RNNConfig{Cell: "gru", InputSize: 3, HiddenSize: 4, NumLayers: 2})
+	s := mustStepper(t, gru, 1)
 	defer s.Close()
 	for name, err := range map[string]error{
 		"short input":  func() error { _, err := s.Step(make([]float32, 2)); return err }(),
@@ -175,32 +157,35 @@ func TestStepperErrors(t *testing.T) {
 	}
 }
 
+// TestStepperNoAlloc: a step allocates nothing, with float32 and with
+// int8 products, from an input vector and from a table row.
 func TestStepperNoAlloc(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	for _, cell := range rnnAllCells {
-		r, err := NewRNN(RNNConfig{Cell: cell, InputSize: 32, HiddenSize: 64, NumLayers: 2}, rng)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := r.NewStepper(2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.SetInputTable(rnnRandom(rng, 4*32, 1), 4); err != nil {
-			t.Fatal(err)
-		}
-		x := rnnRandom(rng, 32, 1)
-		if n := testing.AllocsPerRun(20, func() {
-			if _, err := s.Step(x); err != nil {
+	for _, int8 := range []bool{false, true} {
+		rng := rand.New(rand.NewPCG(3, 4))
+		for _, cell := range rnnAllCells {
+			r := mustRNN(t, rng, RNNConfig{Cell: cell, InputSize: 32, HiddenSize: 64, NumLayers: 2})
+			s := mustStepper(t, r, 2)
+			if int8 {
+				if err := s.SetInt8(true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.SetInputTable(rnnRandom(rng, 4*32, 1), 4); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.StepRow(1); err != nil {
-				t.Fatal(err)
+			x := rnnRandom(rng, 32, 1)
+			if n := testing.AllocsPerRun(20, func() {
+				if _, err := s.Step(x); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.StepRow(1); err != nil {
+					t.Fatal(err)
+				}
+			}); n != 0 {
+				t.Errorf("%s int8=%v: a step allocates %v times", cell, int8, n)
 			}
-		}); n != 0 {
-			t.Errorf("%s: a step allocates %v times", cell, n)
+			s.Close()
 		}
-		s.Close()
 	}
 }
 
@@ -208,19 +193,18 @@ func TestStepperNoAlloc(t *testing.T) {
 // first layer's input from a table, as in character-level sampling. With
 // two goroutines the stepper may run steps alone (see Stepper.run), so
 // the threads2 figure is the better of the two ways on this machine now.
-func BenchmarkStepper(b *testing.B) {
+func BenchmarkStepper(b *testing.B) { benchStepper(b, false) }
+
+// BenchmarkStepperInt8 is BenchmarkStepper with int8 products.
+func BenchmarkStepperInt8(b *testing.B) { benchStepper(b, true) }
+
+func benchStepper(b *testing.B, int8 bool) {
 	for _, cell := range []string{"lstm", "gru"} {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/threads%d", cell, threads), func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(1, 2))
-				r, err := NewRNN(RNNConfig{Cell: cell, InputSize: 512, HiddenSize: 512, NumLayers: 2}, rng)
-				if err != nil {
-					b.Fatal(err)
-				}
-				s, err := r.NewStepper(threads)
-				if err != nil {
-					b.Fatal(err)
-				}
+				r := mustRNN(b, rng, RNNConfig{Cell: cell, InputSize: 512, HiddenSize: 512, NumLayers: 2})
+				s := mustStepper(b, r, threads)
 				defer s.Close()
 				if err := s.SetInputTable(rnnRandom(rng, 65*512, 1), 65); err != nil {
 					b.Fatal(err)
@@ -229,7 +213,14 @@ func BenchmarkStepper(b *testing.B) {
 				// in the table), W_ih and W_hh of layer 1; MB/s is the
 				// bandwidth reached.
 				GH := r.Cell().Gates() * 512
-				b.SetBytes(int64(4 * GH * 512 * 3))
+				bytes := int64(4 * GH * 512 * 3)
+				if int8 {
+					if err := s.SetInt8(true); err != nil {
+						b.Fatal(err)
+					}
+					bytes = int64(s.Int8Bytes()) - int64(r.dirs[0].wih.Size())
+				}
+				b.SetBytes(bytes)
 				i := 0
 				for b.Loop() {
 					if _, err := s.StepRow(i % 65); err != nil {
@@ -249,14 +240,8 @@ func BenchmarkStepper(b *testing.B) {
 func TestStepperTableRebuild(t *testing.T) {
 	const I, H, V = 6, 32, 4
 	rng := rand.New(rand.NewPCG(21, 22))
-	r, err := NewRNN(RNNConfig{Cell: "lstm", InputSize: I, HiddenSize: H, NumLayers: 2}, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := r.NewStepper(2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := mustRNN(t, rng, RNNConfig{Cell: "lstm", InputSize: I, HiddenSize: H, NumLayers: 2})
+	s := mustStepper(t, r, 2)
 	defer s.Close()
 	emb := rnnRandom(rng, V*I, 1)
 	wih, bih := r.Params()[0], r.Params()[2]
@@ -304,18 +289,9 @@ func TestStepperTeamSameAsAlone(t *testing.T) {
 	const I, H, T = 8, 96, 3 * probeSteps
 	for _, cell := range []string{"lstm", "gru_cho"} {
 		rng := rand.New(rand.NewPCG(31, 32))
-		r, err := NewRNN(RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: 2}, rng)
-		if err != nil {
-			t.Fatal(err)
-		}
-		one, err := r.NewStepper(1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		two, err := r.NewStepper(2)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := mustRNN(t, rng, RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: 2})
+		one := mustStepper(t, r, 1)
+		two := mustStepper(t, r, 2)
 		if two.Threads() != 2 {
 			t.Fatalf("%d goroutines, want 2", two.Threads())
 		}
@@ -336,4 +312,15 @@ func TestStepperTeamSameAsAlone(t *testing.T) {
 		one.Close()
 		two.Close()
 	}
+}
+
+// mustStepper returns r.NewStepper(threads), failing the test or
+// benchmark on error; the caller closes it.
+func mustStepper(tb testing.TB, r *RNN, threads int) *Stepper {
+	tb.Helper()
+	s, err := r.NewStepper(threads)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }

@@ -37,15 +37,8 @@ type Adagrad struct {
 // NewAdagrad returns an Adagrad optimiser over params. Its state has the
 // buffer "sum".
 func NewAdagrad(params []*nn.Param, cfg AdagradConfig) (*Adagrad, error) {
-	for _, h := range []struct {
-		name string
-		v    float64
-	}{{"lr decay", cfg.LRDecay}, {"weight decay", cfg.WeightDecay}, {"initial accumulator value", cfg.InitialAccumulatorValue}, {"epsilon", cfg.Eps}} {
-		if err := checkHyper("Adagrad", h.name, h.v); err != nil {
-			return nil, err
-		}
-	}
-	c, err := newCore("adagrad", params, cfg.LR, "sum")
+	c, err := newCore("adagrad", params, cfg.LR, []string{"sum"}, hyper{"lr decay", cfg.LRDecay}, hyper{"weight decay", cfg.WeightDecay},
+		hyper{"initial accumulator value", cfg.InitialAccumulatorValue}, hyper{"epsilon", cfg.Eps})
 	if err != nil {
 		return nil, err
 	}
@@ -59,16 +52,11 @@ func NewAdagrad(params []*nn.Param, cfg AdagradConfig) (*Adagrad, error) {
 
 // Step applies one Adagrad update.
 func (o *Adagrad) Step() error {
-	if err := CheckFinite(o.params); err != nil {
-		return err
-	}
-	o.step++
-	clr := o.lr / (1 + float64(o.step-1)*o.cfg.LRDecay)
+	clr := o.lr / (1 + float64(o.step)*o.cfg.LRDecay) // o.step: the steps before this one
 	wd, eps := o.cfg.WeightDecay, o.cfg.Eps
-	o.forEach(func(i, lo, hi int) {
-		p := o.params[i]
-		ws, gs, sum := p.Data[lo:hi], p.Grad[lo:hi], o.bufs[0][i][lo:hi]
-		gs, sum = gs[:len(ws)], sum[:len(ws)]
+	return o.update(func(i, lo, hi int) {
+		ws, gs := o.chunk(i, lo, hi)
+		sum := o.buf(0, i, lo, len(ws))
 		for j, w32 := range ws {
 			w, g := float64(w32), float64(gs[j])
 			g += wd * w
@@ -77,5 +65,4 @@ func (o *Adagrad) Step() error {
 			ws[j] = float32(w - clr*g/(math.Sqrt(s)+eps))
 		}
 	})
-	return nil
 }

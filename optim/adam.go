@@ -57,12 +57,6 @@ func NewAdamW(params []*nn.Param, cfg AdamConfig) (*Adam, error) {
 }
 
 func newAdam(kind string, params []*nn.Param, cfg AdamConfig, decoupled bool) (*Adam, error) {
-	if err := checkHyper(kind, "epsilon", cfg.Eps); err != nil {
-		return nil, err
-	}
-	if err := checkHyper(kind, "weight decay", cfg.WeightDecay); err != nil {
-		return nil, err
-	}
 	if !(cfg.Beta1 >= 0 && cfg.Beta1 < 1 && cfg.Beta2 >= 0 && cfg.Beta2 < 1) {
 		return nil, fmt.Errorf("optim: %s: betas (%v, %v) must lie in [0, 1)", kind, cfg.Beta1, cfg.Beta2)
 	}
@@ -70,7 +64,7 @@ func newAdam(kind string, params []*nn.Param, cfg AdamConfig, decoupled bool) (*
 	if cfg.AMSGrad {
 		names = append(names, "max_exp_avg_sq")
 	}
-	c, err := newCore(kind, params, cfg.LR, names...)
+	c, err := newCore(kind, params, cfg.LR, names, hyper{"epsilon", cfg.Eps}, hyper{"weight decay", cfg.WeightDecay})
 	if err != nil {
 		return nil, err
 	}
@@ -79,12 +73,8 @@ func newAdam(kind string, params []*nn.Param, cfg AdamConfig, decoupled bool) (*
 
 // Step applies one Adam (or AdamW) update.
 func (o *Adam) Step() error {
-	if err := CheckFinite(o.params); err != nil {
-		return err
-	}
-	o.step++
 	lr, b1, b2, eps, wd := o.lr, o.cfg.Beta1, o.cfg.Beta2, o.cfg.Eps, o.cfg.WeightDecay
-	t := float64(o.step)
+	t := float64(o.step + 1) // this step
 	stepSize := lr / (1 - math.Pow(b1, t))
 	decay := 1.0
 	if o.decoupled {
@@ -100,15 +90,12 @@ func (o *Adam) Step() error {
 		fwd            = float32(wd)
 		decoupled, ams = o.decoupled, o.cfg.AMSGrad
 	)
-	o.forEach(func(i, lo, hi int) {
-		p := o.params[i]
-		ws, gs := p.Data[lo:hi], p.Grad[lo:hi]
-		m, v := o.bufs[0][i][lo:hi], o.bufs[1][i][lo:hi]
-		m, v, gs = m[:len(ws)], v[:len(ws)], gs[:len(ws)]
+	return o.update(func(i, lo, hi int) {
+		ws, gs := o.chunk(i, lo, hi)
+		m, v := o.buf(0, i, lo, len(ws)), o.buf(1, i, lo, len(ws))
 		var vmax []float32
 		if ams {
-			vmax = o.bufs[2][i][lo:hi]
-			vmax = vmax[:len(ws)]
+			vmax = o.buf(2, i, lo, len(ws))
 		}
 		for j, w := range ws {
 			g := gs[j]
@@ -127,5 +114,4 @@ func (o *Adam) Step() error {
 			ws[j] = w - fStep*mj/(float32(math.Sqrt(float64(vj)))*fInvBc2+fEps)
 		}
 	})
-	return nil
 }

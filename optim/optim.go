@@ -77,9 +77,11 @@ type core struct {
 	bufs   [][][]float32 // bufs[k][i]: buffer names[k] of params[i]
 }
 
-func newCore(kind string, params []*nn.Param, lr float64, names ...string) (core, error) {
-	if !(lr >= 0) {
-		return core{}, fmt.Errorf("optim: %s: invalid learning rate %v", kind, lr)
+// newCore checks the learning rate, the hyperparameters hs and params, and
+// allocates the zeroed buffers names for every parameter.
+func newCore(kind string, params []*nn.Param, lr float64, names []string, hs ...hyper) (core, error) {
+	if err := checkHypers(kind, append([]hyper{{"learning rate", lr}}, hs...)...); err != nil {
+		return core{}, err
 	}
 	for i, p := range params {
 		if p == nil {
@@ -203,10 +205,43 @@ func (c *core) forEach(fn func(i, lo, hi int)) {
 	}
 }
 
-// checkHyper returns an error when v is negative or NaN.
-func checkHyper(kind, name string, v float64) error {
-	if !(v >= 0) {
-		return fmt.Errorf("optim: %s: invalid %s %v", kind, name, v)
+// hyper is a named hyperparameter that must not be negative or NaN.
+type hyper struct {
+	name string
+	v    float64
+}
+
+// checkHypers returns an error naming the first of hs that is negative or
+// NaN.
+func checkHypers(kind string, hs ...hyper) error {
+	for _, h := range hs {
+		if !(h.v >= 0) {
+			return fmt.Errorf("optim: %s: invalid %s %v", kind, h.name, h.v)
+		}
 	}
 	return nil
+}
+
+// update runs a Step: it checks every gradient (changing nothing when one
+// is not finite), counts the step and runs fn over every parameter's
+// chunks (see forEach).
+func (c *core) update(fn func(i, lo, hi int)) error {
+	if err := CheckFinite(c.params); err != nil {
+		return err
+	}
+	c.step++
+	c.forEach(fn)
+	return nil
+}
+
+// chunk returns the values and gradients of params[i] over [lo, hi).
+func (c *core) chunk(i, lo, hi int) (ws, gs []float32) {
+	p := c.params[i]
+	ws = p.Data[lo:hi]
+	return ws, p.Grad[lo:hi][:len(ws)]
+}
+
+// buf returns buffer names[k] of params[i] over [lo, lo+n).
+func (c *core) buf(k, i, lo, n int) []float32 {
+	return c.bufs[k][i][lo : lo+n : lo+n]
 }

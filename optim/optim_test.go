@@ -75,146 +75,138 @@ func compareTrajectory(t *testing.T, got, want [][]float64) {
 	}
 }
 
+// trajCase is one configuration of an optimiser's trajectory test.
+type trajCase[C any] struct {
+	name string
+	cfg  C
+}
+
+// checkTrajectories runs, for each case, the optimiser newOpt builds on the
+// quadratic and compares its trajectory with the float64 reference of the
+// update rule(cfg) returns (a fresh rule, its state zeroed, per case).
+func checkTrajectories[C any, O Optimizer](t *testing.T, cases []trajCase[C], newOpt func([]*nn.Param, C) (O, error),
+	rule func(c C) func(i int, w, g float64, step int) float64) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			want := reference(rule(tc.cfg))
+			got := runTrajectory(t, func(ps []*nn.Param) (Optimizer, error) { return newOpt(ps, tc.cfg) })
+			compareTrajectory(t, got, want)
+		})
+	}
+}
+
 func TestSGDTrajectories(t *testing.T) {
-	tests := []struct {
-		name string
-		cfg  SGDConfig
-	}{
+	checkTrajectories(t, []trajCase[SGDConfig]{
 		{"plain", SGDConfig{LR: 0.1}},
 		{"weight decay", SGDConfig{LR: 0.1, WeightDecay: 0.05}},
 		{"momentum", SGDConfig{LR: 0.05, Momentum: 0.9}},
 		{"momentum dampening", SGDConfig{LR: 0.05, Momentum: 0.9, Dampening: 0.3, WeightDecay: 0.01}},
 		{"nesterov", SGDConfig{LR: 0.05, Momentum: 0.8, Nesterov: true}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c := tc.cfg
-			buf := make([]float64, len(trajW0))
-			want := reference(func(i int, w, g float64, step int) float64 {
-				d := g + c.WeightDecay*w
-				if c.Momentum != 0 {
-					if step == 1 {
-						buf[i] = d
-					} else {
-						buf[i] = c.Momentum*buf[i] + (1-c.Dampening)*d
-					}
-					if c.Nesterov {
-						d = d + c.Momentum*buf[i]
-					} else {
-						d = buf[i]
-					}
+	}, NewSGD, func(c SGDConfig) func(i int, w, g float64, step int) float64 {
+		buf := make([]float64, len(trajW0))
+		return func(i int, w, g float64, step int) float64 {
+			d := g + c.WeightDecay*w
+			if c.Momentum != 0 {
+				if step == 1 {
+					buf[i] = d
+				} else {
+					buf[i] = c.Momentum*buf[i] + (1-c.Dampening)*d
 				}
-				return w - c.LR*d
-			})
-			got := runTrajectory(t, func(ps []*nn.Param) (Optimizer, error) { return NewSGD(ps, c) })
-			compareTrajectory(t, got, want)
-		})
-	}
+				if c.Nesterov {
+					d = d + c.Momentum*buf[i]
+				} else {
+					d = buf[i]
+				}
+			}
+			return w - c.LR*d
+		}
+	})
 }
 
 func TestAdagradTrajectories(t *testing.T) {
-	tests := []struct {
-		name string
-		cfg  AdagradConfig
-	}{
+	checkTrajectories(t, []trajCase[AdagradConfig]{
 		{"default", DefaultAdagrad()},
 		{"decay, accumulator, wd", AdagradConfig{LR: 0.2, LRDecay: 0.1, InitialAccumulatorValue: 0.5, WeightDecay: 0.02, Eps: 1e-6}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c := tc.cfg
-			sum := make([]float64, len(trajW0))
-			for i := range sum {
-				sum[i] = c.InitialAccumulatorValue
-			}
-			want := reference(func(i int, w, g float64, step int) float64 {
-				g += c.WeightDecay * w
-				sum[i] += g * g
-				clr := c.LR / (1 + float64(step-1)*c.LRDecay)
-				return w - clr*g/(math.Sqrt(sum[i])+c.Eps)
-			})
-			got := runTrajectory(t, func(ps []*nn.Param) (Optimizer, error) { return NewAdagrad(ps, c) })
-			compareTrajectory(t, got, want)
-		})
-	}
+	}, NewAdagrad, func(c AdagradConfig) func(i int, w, g float64, step int) float64 {
+		sum := make([]float64, len(trajW0))
+		for i := range sum {
+			sum[i] = c.InitialAccumulatorValue
+		}
+		return func(i int, w, g float64, step int) float64 {
+			g += c.WeightDecay * w
+			sum[i] += g * g
+			clr := c.LR / (1 + float64(step-1)*c.LRDecay)
+			return w - clr*g/(math.Sqrt(sum[i])+c.Eps)
+		}
+	})
 }
 
 func TestRMSpropTrajectories(t *testing.T) {
-	tests := []struct {
-		name string
-		cfg  RMSpropConfig
-	}{
+	checkTrajectories(t, []trajCase[RMSpropConfig]{
 		{"default", DefaultRMSprop()},
 		{"momentum", RMSpropConfig{LR: 0.01, Alpha: 0.9, Eps: 1e-8, Momentum: 0.7}},
 		{"centered wd", RMSpropConfig{LR: 0.02, Alpha: 0.95, Eps: 1e-6, Centered: true, WeightDecay: 0.1}},
 		{"centered momentum", RMSpropConfig{LR: 0.01, Alpha: 0.8, Eps: 1e-8, Centered: true, Momentum: 0.5}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c := tc.cfg
-			n := len(trajW0)
-			sq, ga, buf := make([]float64, n), make([]float64, n), make([]float64, n)
-			want := reference(func(i int, w, g float64, _ int) float64 {
-				g += c.WeightDecay * w
-				sq[i] = c.Alpha*sq[i] + (1-c.Alpha)*g*g
-				v := sq[i]
-				if c.Centered {
-					ga[i] = c.Alpha*ga[i] + (1-c.Alpha)*g
-					v -= ga[i] * ga[i]
-				}
-				avg := math.Sqrt(v) + c.Eps
-				if c.Momentum > 0 {
-					buf[i] = c.Momentum*buf[i] + g/avg
-					return w - c.LR*buf[i]
-				}
-				return w - c.LR*g/avg
-			})
-			got := runTrajectory(t, func(ps []*nn.Param) (Optimizer, error) { return NewRMSprop(ps, c) })
-			compareTrajectory(t, got, want)
-		})
-	}
+	}, NewRMSprop, func(c RMSpropConfig) func(i int, w, g float64, step int) float64 {
+		n := len(trajW0)
+		sq, ga, buf := make([]float64, n), make([]float64, n), make([]float64, n)
+		return func(i int, w, g float64, _ int) float64 {
+			g += c.WeightDecay * w
+			sq[i] = c.Alpha*sq[i] + (1-c.Alpha)*g*g
+			v := sq[i]
+			if c.Centered {
+				ga[i] = c.Alpha*ga[i] + (1-c.Alpha)*g
+				v -= ga[i] * ga[i]
+			}
+			avg := math.Sqrt(v) + c.Eps
+			if c.Momentum > 0 {
+				buf[i] = c.Momentum*buf[i] + g/avg
+				return w - c.LR*buf[i]
+			}
+			return w - c.LR*g/avg
+		}
+	})
+}
+
+// adamCase is an Adam configuration with the weight decay coupled to the
+// gradient (Adam) or decoupled (AdamW).
+type adamCase struct {
+	AdamConfig
+	decoupled bool
 }
 
 func TestAdamTrajectories(t *testing.T) {
-	tests := []struct {
-		name      string
-		cfg       AdamConfig
-		decoupled bool
-	}{
-		{"adam", DefaultAdam(), false},
-		{"adam wd amsgrad", AdamConfig{LR: 0.05, Beta1: 0.8, Beta2: 0.9, Eps: 1e-6, WeightDecay: 0.1, AMSGrad: true}, false},
-		{"adamw", AdamConfig{LR: 0.05, Beta1: 0.9, Beta2: 0.99, Eps: 1e-8, WeightDecay: 0.2}, true},
+	newAdam := func(ps []*nn.Param, c adamCase) (Optimizer, error) {
+		if c.decoupled {
+			return NewAdamW(ps, c.AdamConfig)
+		}
+		return NewAdam(ps, c.AdamConfig)
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c := tc.cfg
-			n := len(trajW0)
-			m, v, vmax := make([]float64, n), make([]float64, n), make([]float64, n)
-			want := reference(func(i int, w, g float64, step int) float64 {
-				if tc.decoupled {
-					w -= c.LR * c.WeightDecay * w
-				} else {
-					g += c.WeightDecay * w
-				}
-				m[i] = c.Beta1*m[i] + (1-c.Beta1)*g
-				v[i] = c.Beta2*v[i] + (1-c.Beta2)*g*g
-				vhat := v[i]
-				if c.AMSGrad {
-					vmax[i] = math.Max(vmax[i], v[i])
-					vhat = vmax[i]
-				}
-				mhat := m[i] / (1 - math.Pow(c.Beta1, float64(step)))
-				return w - c.LR*mhat/(math.Sqrt(vhat/(1-math.Pow(c.Beta2, float64(step))))+c.Eps)
-			})
-			got := runTrajectory(t, func(ps []*nn.Param) (Optimizer, error) {
-				if tc.decoupled {
-					return NewAdamW(ps, c)
-				}
-				return NewAdam(ps, c)
-			})
-			compareTrajectory(t, got, want)
-		})
-	}
+	checkTrajectories(t, []trajCase[adamCase]{
+		{"adam", adamCase{DefaultAdam(), false}},
+		{"adam wd amsgrad", adamCase{AdamConfig{LR: 0.05, Beta1: 0.8, Beta2: 0.9, Eps: 1e-6, WeightDecay: 0.1, AMSGrad: true}, false}},
+		{"adamw", adamCase{AdamConfig{LR: 0.05, Beta1: 0.9, Beta2: 0.99, Eps: 1e-8, WeightDecay: 0.2}, true}},
+	}, newAdam, func(c adamCase) func(i int, w, g float64, step int) float64 {
+		n := len(trajW0)
+		m, v, vmax := make([]float64, n), make([]float64, n), make([]float64, n)
+		return func(i int, w, g float64, step int) float64 {
+			if c.decoupled {
+				w -= c.LR * c.WeightDecay * w
+			} else {
+				g += c.WeightDecay * w
+			}
+			m[i] = c.Beta1*m[i] + (1-c.Beta1)*g
+			v[i] = c.Beta2*v[i] + (1-c.Beta2)*g*g
+			vhat := v[i]
+			if c.AMSGrad {
+				vmax[i] = math.Max(vmax[i], v[i])
+				vhat = vmax[i]
+			}
+			mhat := m[i] / (1 - math.Pow(c.Beta1, float64(step)))
+			return w - c.LR*mhat/(math.Sqrt(vhat/(1-math.Pow(c.Beta2, float64(step))))+c.Eps)
+		}
+	})
 }
 
 // allOptimizers builds one optimiser of every kind, with every state buffer

@@ -45,14 +45,6 @@ type RMSprop struct {
 // buffer "square_avg", plus "momentum_buffer" when Momentum > 0 and
 // "grad_avg" when Centered.
 func NewRMSprop(params []*nn.Param, cfg RMSpropConfig) (*RMSprop, error) {
-	for _, h := range []struct {
-		name string
-		v    float64
-	}{{"alpha", cfg.Alpha}, {"epsilon", cfg.Eps}, {"weight decay", cfg.WeightDecay}, {"momentum", cfg.Momentum}} {
-		if err := checkHyper("RMSprop", h.name, h.v); err != nil {
-			return nil, err
-		}
-	}
 	names := []string{"square_avg"}
 	if cfg.Momentum > 0 {
 		names = append(names, "momentum_buffer")
@@ -60,7 +52,8 @@ func NewRMSprop(params []*nn.Param, cfg RMSpropConfig) (*RMSprop, error) {
 	if cfg.Centered {
 		names = append(names, "grad_avg")
 	}
-	c, err := newCore("rmsprop", params, cfg.LR, names...)
+	c, err := newCore("rmsprop", params, cfg.LR, names, hyper{"alpha", cfg.Alpha}, hyper{"epsilon", cfg.Eps},
+		hyper{"weight decay", cfg.WeightDecay}, hyper{"momentum", cfg.Momentum})
 	if err != nil {
 		return nil, err
 	}
@@ -69,25 +62,18 @@ func NewRMSprop(params []*nn.Param, cfg RMSpropConfig) (*RMSprop, error) {
 
 // Step applies one RMSprop update.
 func (o *RMSprop) Step() error {
-	if err := CheckFinite(o.params); err != nil {
-		return err
-	}
-	o.step++
 	lr, alpha, eps, wd, mom := o.lr, o.cfg.Alpha, o.cfg.Eps, o.cfg.WeightDecay, o.cfg.Momentum
-	o.forEach(func(i, lo, hi int) {
-		p := o.params[i]
-		ws, gs, sq := p.Data[lo:hi], p.Grad[lo:hi], o.bufs[0][i][lo:hi]
-		gs, sq = gs[:len(ws)], sq[:len(ws)]
+	return o.update(func(i, lo, hi int) {
+		ws, gs := o.chunk(i, lo, hi)
+		sq := o.buf(0, i, lo, len(ws))
 		var buf, ga []float32
 		k := 1
 		if mom > 0 {
-			buf = o.bufs[k][i][lo:hi]
-			buf = buf[:len(ws)]
+			buf = o.buf(k, i, lo, len(ws))
 			k++
 		}
 		if o.cfg.Centered {
-			ga = o.bufs[k][i][lo:hi]
-			ga = ga[:len(ws)]
+			ga = o.buf(k, i, lo, len(ws))
 		}
 		for j, w32 := range ws {
 			w, g := float64(w32), float64(gs[j])
@@ -110,5 +96,4 @@ func (o *RMSprop) Step() error {
 			ws[j] = float32(w)
 		}
 	})
-	return nil
 }

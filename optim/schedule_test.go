@@ -30,14 +30,7 @@ func TestSchedules(t *testing.T) {
 }
 
 func TestReduceLROnPlateau(t *testing.T) {
-	o, err := NewSGD(testParams(), SGDConfig{LR: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewReduceLROnPlateau(o, 0.5, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, s := newPlateau(t, 0.5, 1)
 	s.Cooldown, s.MinLR = 1, 0.2
 	// Worked through PyTorch's rules by hand (and checked against PyTorch
 	// 1.13 with the same sequence): patience 1 means the second
@@ -77,14 +70,7 @@ func TestReduceLROnPlateau(t *testing.T) {
 // TestPlateauObserve checks that Observe counts the caller's verdicts as
 // Step counts its own, and that State and SetState carry the counters.
 func TestPlateauObserve(t *testing.T) {
-	o, err := NewSGD(testParams(), SGDConfig{LR: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewReduceLROnPlateau(o, 0.25, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, s := newPlateau(t, 0.25, 1)
 	for i, st := range []struct {
 		improved, reduced bool
 		lr                float64
@@ -102,4 +88,19 @@ func TestPlateauObserve(t *testing.T) {
 	if !r.Observe(false) || o.LR() != 0.25*0.25 {
 		t.Errorf("restored plateau: lr %v, want a reduction to %v", o.LR(), 0.25*0.25)
 	}
+}
+
+// newPlateau returns an SGD optimiser at learning rate 1 and a
+// ReduceLROnPlateau over it with factor and patience.
+func newPlateau(t *testing.T, factor float64, patience int) (*SGD, *ReduceLROnPlateau) {
+	t.Helper()
+	o, err := NewSGD(testParams(), SGDConfig{LR: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewReduceLROnPlateau(o, factor, patience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o, s
 }

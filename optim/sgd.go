@@ -35,22 +35,15 @@ type SGD struct {
 // NewSGD returns an SGD optimiser over params. Its state has the buffer
 // "momentum_buffer" when Momentum != 0.
 func NewSGD(params []*nn.Param, cfg SGDConfig) (*SGD, error) {
-	for _, h := range []struct {
-		name string
-		v    float64
-	}{{"momentum", cfg.Momentum}, {"dampening", cfg.Dampening}, {"weight decay", cfg.WeightDecay}} {
-		if err := checkHyper("SGD", h.name, h.v); err != nil {
-			return nil, err
-		}
-	}
 	if cfg.Nesterov && (cfg.Momentum <= 0 || cfg.Dampening != 0) {
-		return nil, fmt.Errorf("optim: SGD: Nesterov momentum requires momentum > 0 and zero dampening")
+		return nil, fmt.Errorf("optim: sgd: Nesterov momentum requires momentum > 0 and zero dampening")
 	}
 	var names []string
 	if cfg.Momentum != 0 {
 		names = []string{"momentum_buffer"}
 	}
-	c, err := newCore("sgd", params, cfg.LR, names...)
+	c, err := newCore("sgd", params, cfg.LR, names, hyper{"momentum", cfg.Momentum}, hyper{"dampening", cfg.Dampening},
+		hyper{"weight decay", cfg.WeightDecay})
 	if err != nil {
 		return nil, err
 	}
@@ -59,19 +52,12 @@ func NewSGD(params []*nn.Param, cfg SGDConfig) (*SGD, error) {
 
 // Step applies one SGD update.
 func (o *SGD) Step() error {
-	if err := CheckFinite(o.params); err != nil {
-		return err
-	}
-	o.step++
 	lr, mom, damp, wd := o.lr, o.cfg.Momentum, o.cfg.Dampening, o.cfg.WeightDecay
-	o.forEach(func(i, lo, hi int) {
-		p := o.params[i]
-		ws, gs := p.Data[lo:hi], p.Grad[lo:hi]
-		gs = gs[:len(ws)]
+	return o.update(func(i, lo, hi int) {
+		ws, gs := o.chunk(i, lo, hi)
 		var buf []float32
 		if mom != 0 {
-			buf = o.bufs[0][i][lo:hi]
-			buf = buf[:len(ws)]
+			buf = o.buf(0, i, lo, len(ws))
 		}
 		for j, w32 := range ws {
 			w, g := float64(w32), float64(gs[j])
@@ -91,5 +77,4 @@ func (o *SGD) Step() error {
 			ws[j] = float32(w - lr*g)
 		}
 	})
-	return nil
 }

@@ -27,33 +27,31 @@ const (
 	AttentionGeneral
 )
 
+// attentionNames are the configuration names of the Attention values, in
+// order; attentionAliases are the other spellings ParseAttention accepts.
+var (
+	attentionNames   = [...]string{AttentionNone: "none", AttentionBahdanau: "bahdanau", AttentionDot: "dot", AttentionGeneral: "general"}
+	attentionAliases = map[string]Attention{"": AttentionNone, "additive": AttentionBahdanau, "bilinear": AttentionGeneral}
+)
+
 // ParseAttention maps "none", "bahdanau" (also "additive"), "dot" and
 // "general" (also "bilinear") to an Attention.
 func ParseAttention(s string) (Attention, error) {
-	switch s {
-	case "none", "":
-		return AttentionNone, nil
-	case "bahdanau", "additive":
-		return AttentionBahdanau, nil
-	case "dot":
-		return AttentionDot, nil
-	case "general", "bilinear":
-		return AttentionGeneral, nil
+	for a, name := range attentionNames {
+		if s == name {
+			return Attention(a), nil
+		}
+	}
+	if a, ok := attentionAliases[s]; ok {
+		return a, nil
 	}
 	return 0, fmt.Errorf("unknown attention %q (want bahdanau, dot, general or none)", s)
 }
 
 // String returns the configuration name of a.
 func (a Attention) String() string {
-	switch a {
-	case AttentionNone:
-		return "none"
-	case AttentionBahdanau:
-		return "bahdanau"
-	case AttentionDot:
-		return "dot"
-	case AttentionGeneral:
-		return "general"
+	if a >= 0 && int(a) < len(attentionNames) {
+		return attentionNames[a]
 	}
 	return fmt.Sprintf("Attention(%d)", int(a))
 }

@@ -2,6 +2,7 @@ package seq2seq
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"strings"
 	"unicode"
@@ -63,6 +64,21 @@ func (b BLEU) String() string {
 	}
 	return fmt.Sprintf("BLEU = %.2f %s (BP = %.3f ratio = %.3f hyp_len = %d ref_len = %d)",
 		b.Score, strings.Join(p, "/"), b.BP, ratio, b.SysLen, b.RefLen)
+}
+
+// WriteText writes b's String and a newline.
+func (b BLEU) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintln(w, b.String())
+	return err
+}
+
+// CorpusBLEULines is CorpusBLEU of the lines of two inputs, named in the
+// error when their line counts differ.
+func CorpusBLEULines(hyps, refs []string, hypName, refName string) (BLEU, error) {
+	if len(refs) != len(hyps) {
+		return BLEU{}, fmt.Errorf("%s has %d lines but %s has %d; they must match line for line", hypName, len(hyps), refName, len(refs))
+	}
+	return CorpusBLEU(hyps, refs)
 }
 
 // Tokenize splits a line on whitespace exactly as Python's str.split()
@@ -234,14 +250,9 @@ func CorpusBLEU(hyps, refs []string) (BLEU, error) {
 	if len(hyps) != len(refs) {
 		return BLEU{}, fmt.Errorf("seq2seq: %d hypothesis lines but %d reference lines", len(hyps), len(refs))
 	}
-	var s BLEUStats
-	c := newCounter()
-	for i := range hyps {
-		c.hids = c.ids(hyps[i], c.hids)
-		c.rids = c.ids(refs[i], c.rids)
-		s.Add(c.stats(c.hids, c.rids))
-	}
-	return s.Score(), nil
+	return corpusBLEU(len(hyps), func(c *counter, i int) {
+		c.hids, c.rids = c.ids(hyps[i], c.hids), c.ids(refs[i], c.rids)
+	}), nil
 }
 
 // CorpusBLEUTokens is CorpusBLEU on token sequences.
@@ -249,12 +260,19 @@ func CorpusBLEUTokens(hyps, refs [][]string) (BLEU, error) {
 	if len(hyps) != len(refs) {
 		return BLEU{}, fmt.Errorf("seq2seq: %d hypotheses but %d references", len(hyps), len(refs))
 	}
+	return corpusBLEU(len(hyps), func(c *counter, i int) {
+		c.hids, c.rids = c.tokens(hyps[i], c.hids), c.tokens(refs[i], c.rids)
+	}), nil
+}
+
+// corpusBLEU sums the statistics of n segments, each put into the
+// counter's hids and rids by ids, and scores them.
+func corpusBLEU(n int, ids func(c *counter, i int)) BLEU {
 	var s BLEUStats
 	c := newCounter()
-	for i := range hyps {
-		c.hids = c.tokens(hyps[i], c.hids)
-		c.rids = c.tokens(refs[i], c.rids)
+	for i := range n {
+		ids(c, i)
 		s.Add(c.stats(c.hids, c.rids))
 	}
-	return s.Score(), nil
+	return s.Score()
 }

@@ -109,6 +109,12 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 // Config.Epochs, Steps, Patience, LRDecay and Clip before Run; the
 // architecture, Batch, Optimizer and Seed are the checkpoint's.
 func Resume(dir string, trainE, dev Encoded) (*Trainer, error) {
+	return resume(dir, func(*Model) (Encoded, Encoded, error) { return trainE, dev, nil })
+}
+
+// resume reopens the training checkpoint in dir on the data that data
+// encodes with the checkpoint's model.
+func resume(dir string, data func(m *Model) (train, dev Encoded, err error)) (*Trainer, error) {
 	m, ck, tc, err := load(dir)
 	if err != nil {
 		return nil, err
@@ -124,12 +130,9 @@ func Resume(dir string, trainE, dev Encoded) (*Trainer, error) {
 			return nil, fmt.Errorf("seq2seq: %s holds the training state of an older version, which cannot be resumed; its model still loads (train anew to continue)", dir)
 		}
 	}
-	t, err := newTrainer(m, trainE, dev, *tc)
+	trainE, dev, err := data(m)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.Start(t.task, t.opt, t.options, dir); err != nil {
-		return nil, fmt.Errorf("seq2seq: %w", err)
-	}
-	return t, nil
+	return startTrainer(m, trainE, dev, *tc, dir)
 }

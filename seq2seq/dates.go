@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -413,4 +414,40 @@ func WriteDateSplits(ctx context.Context, dir string, opts DateOptions) ([]strin
 		paths = append(paths, path)
 	}
 	return paths, nil
+}
+
+// DateFiles describes the data set WriteDateFiles wrote (translate
+// gen-dates --json's object).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
+type DateFiles struct {
+	Files []string `json:"files"`
+	// From and To are the range of the dates, YYYY-MM-DD.
+	From string `json:"from"`
+	N    int    `json:"n"`
+	Seed uint64 `json:"seed"`
+	To   string `json:"to"`
+}
+
+// WriteText writes the paths of the files, one per line.
+func (d DateFiles) WriteText(w io.Writer) error {
+	for _, p := range d.Files {
+		if _, err := fmt.Fprintln(w, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteDateFiles is WriteDateSplits, returning what it wrote.
+func WriteDateFiles(ctx context.Context, dir string, opts DateOptions) (DateFiles, error) {
+	paths, err := WriteDateSplits(ctx, dir, opts)
+	from, to := opts.From, opts.To
+	if from.IsZero() {
+		from = DefaultDateFrom
+	}
+	if to.IsZero() {
+		to = DefaultDateTo
+	}
+	return DateFiles{Files: paths, From: from.Format(time.DateOnly), N: opts.N, Seed: opts.Seed, To: to.Format(time.DateOnly)}, err
 }

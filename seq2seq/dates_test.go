@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 	"unicode"
+
+	"github.com/recurrent-go/recurrent/internal/testutil"
 )
 
 // parseDateSource is an independent reader of the generated formats, used
@@ -328,14 +330,7 @@ func TestTrainerRecordsDateRange(t *testing.T) {
 	if from < 1950 || from > 1955 || to < 2045 || to > 2049 {
 		t.Fatalf("trained dates %+v", m.Config.TrainedDates)
 	}
-	dir := filepath.Join(t.TempDir(), "m")
-	if err := m.Save(dir); err != nil {
-		t.Fatal(err)
-	}
-	m2, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m2, _ := testutil.SaveLoad(t, m.Save, Load)
 	if m2.Config.TrainedDates != m.Config.TrainedDates {
 		t.Fatalf("loaded %+v, saved %+v", m2.Config.TrainedDates, m.Config.TrainedDates)
 	}

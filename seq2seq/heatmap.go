@@ -1,16 +1,23 @@
 package seq2seq
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
 	"image/png"
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/recurrent-go/recurrent/checkpoint"
 )
 
 // AttentionMap is the attention of one translation: Weights[i][j] is the
@@ -196,4 +203,64 @@ func drawScale(img *image.RGBA, d *font.Drawer, scaleX, top, scaleH int) {
 		}
 		drawText(d, scaleX+scaleW+5, min(max(y+ch/2-2, top+ch-3), top+scaleH+2), tick.label)
 	}
+}
+
+// ErrNoAttention is the error of asking for the attention weights of a
+// model without attention.
+var ErrNoAttention = errors.New("the model has no attention to export")
+
+// Heatmaps draws the attention of numbered lines as PNG heat maps
+// Dir/line-NNNN.png (NNNN the 1-based line number, zero-padded to at least
+// four digits and to the digits of the line count). The zero value (no
+// Dir) draws nothing.
+type Heatmaps struct {
+	Dir    string
+	digits int
+}
+
+// NewHeatmaps creates dir (nothing when dir is "") for the heat maps of
+// lines lines of m's translations; a model without attention is
+// ErrNoAttention.
+func NewHeatmaps(m *Model, dir string, lines int) (Heatmaps, error) {
+	if dir == "" {
+		return Heatmaps{}, nil
+	}
+	if m.AttentionKind() == AttentionNone {
+		return Heatmaps{}, ErrNoAttention
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Heatmaps{}, err
+	}
+	return Heatmaps{Dir: dir, digits: max(4, len(strconv.Itoa(lines)))}, nil
+}
+
+// Write draws the attention of hypothesis h of line i (0-based), source
+// src, atomically.
+func (hm Heatmaps) Write(m *Model, i int, src string, h Hypothesis) error {
+	if hm.Dir == "" {
+		return nil
+	}
+	am, err := m.AttentionMapOf(src, h)
+	if err != nil {
+		return err
+	}
+	return checkpoint.WriteFileAtomic(filepath.Join(hm.Dir, fmt.Sprintf("line-%0*d.png", hm.digits, i+1)), am.WritePNG)
+}
+
+// WriteFiles writes the map as indented JSON to jsonPath and as a PNG heat
+// map to pngPath, each atomically and only when its path is set.
+func (am AttentionMap) WriteFiles(jsonPath, pngPath string) error {
+	if jsonPath != "" {
+		if err := checkpoint.WriteFileAtomic(jsonPath, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", " ")
+			return enc.Encode(am)
+		}); err != nil {
+			return err
+		}
+	}
+	if pngPath == "" {
+		return nil
+	}
+	return checkpoint.WriteFileAtomic(pngPath, am.WritePNG)
 }

@@ -1,9 +1,6 @@
 package seq2seq
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/recurrent-go/recurrent/internal/testutil"
@@ -12,9 +9,7 @@ import (
 // TestReadPairsFileGzipAndUTF8: pair files may be gzip-compressed; bytes
 // that are not UTF-8 are an error naming the file and line.
 func TestReadPairsFileGzipAndUTF8(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "p.tsv.gz")
-	testutil.WriteGzip(t, p, "a\tb\n\nc\td\n")
+	p := testutil.TempGzip(t, "p.tsv.gz", "a\tb\n\nc\td\n")
 	pairs, err := ReadPairsFile(p)
 	if err != nil || len(pairs) != 2 || pairs[1].Target != "d" {
 		t.Fatalf("%v %v", pairs, err)
@@ -23,11 +18,7 @@ func TestReadPairsFileGzipAndUTF8(t *testing.T) {
 	if err != nil || len(lines) != 3 {
 		t.Fatalf("ReadLines: %q %v", lines, err)
 	}
-	bad := filepath.Join(dir, "bad.tsv")
-	os.WriteFile(bad, []byte("a\tb\nc\xff\td\n"), 0o644)
-	if _, err := ReadPairsFile(bad); err == nil || !strings.Contains(err.Error(), bad+":2:") || !strings.Contains(err.Error(), "UTF-8") {
-		t.Errorf("invalid UTF-8: %v", err)
-	}
+	testutil.RefusesFile(t, func(p string) error { _, err := ReadPairsFile(p); return err }, "bad.tsv", "a\tb\nc\xff\td\n", 2, "UTF-8")
 }
 
 // TestConfigErrorsNameTheField: invalid sizes and training settings are

@@ -2,7 +2,6 @@ package seq2seq
 
 import (
 	"bytes"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,16 +18,12 @@ func TestLoadChecksConfigSizes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	load := func(dir string) error { _, err := Load(dir); return err }
-	dir := cktest.Saved(t, m.Save, load)
-	cktest.CheckEdits(t, dir, load, []cktest.Edit{
-		{Path: []string{"model", "hidden"}, Value: 1000000000, Want: []string{"outside"}},
-		{Path: []string{"model", "layers"}, Value: 1000000, Want: []string{"outside"}},
+	cktest.CheckConfigSizes(t, m.Save, Load, append(cktest.Bounds([]string{"model", "hidden"}, []string{"model", "layers"}), []cktest.Edit{
 		{Path: []string{"model", "layers"}, Value: 3, Want: []string{"encoder.weight_hh_l2"}},
 		{Path: []string{"model", "decoder_hidden"}, Value: 1 << 20, Want: []string{"bridge.weight"}},
 		{Path: []string{"model", "attention_size"}, Value: 1 << 20, Want: []string{"attention.W_q"}},
 		{Path: []string{"model", "embed"}, Value: -3, Want: []string{"outside"}},
-	})
+	}...))
 }
 
 // FuzzLoadConfig: any config.json and vocabularies beside a valid weights
@@ -40,17 +35,12 @@ func FuzzLoadConfig(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	sdir := filepath.Join(f.TempDir(), "src")
-	if err := m.Save(sdir); err != nil {
-		f.Fatal(err)
-	}
-	dir, seeds := cktest.FuzzDir(f, sdir, checkpoint.ConfigFile, SourceVocabFile, TargetVocabFile)
+	dir, seeds := cktest.FuzzSaved(f, m.Save, checkpoint.ConfigFile, SourceVocabFile, TargetVocabFile)
 	f.Add(seeds[0], seeds[1], seeds[2])
 	f.Add(bytes.Replace(seeds[0], []byte(`"hidden": 3`), []byte(`"hidden": 1000000000`), 1), seeds[1], seeds[2])
 	f.Add(bytes.Replace(seeds[0], []byte(`"bahdanau"`), []byte(`"dot"`), 1), seeds[1], seeds[2])
 	f.Fuzz(func(t *testing.T, config, srcVocab, tgtVocab []byte) {
-		var m *Model
-		err := cktest.LoadFuzzed(t, dir, func(d string) (err error) { m, err = Load(d); return err },
+		m, err := cktest.LoadFuzzed(t, dir, Load,
 			checkpoint.ConfigFile, config, SourceVocabFile, srcVocab, TargetVocabFile, tgtVocab)
 		if err == nil && len(m.Params()) > 40 {
 			t.Fatalf("loaded %+v", m.Config)

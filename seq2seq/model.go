@@ -1,6 +1,7 @@
 package seq2seq
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -57,36 +58,18 @@ type Config struct {
 
 // withDefaults fills zero fields.
 func (c Config) withDefaults() Config {
-	if c.Tokens == "" {
-		c.Tokens = "char"
+	c.Tokens = cmp.Or(c.Tokens, "char")
+	c.Cell = cmp.Or(c.Cell, "gru")
+	if c.DecoderCell == "" && c.Cell == "lstm" {
+		c.DecoderCell = "lstm"
 	}
-	if c.Cell == "" {
-		c.Cell = "gru"
-	}
-	if c.DecoderCell == "" {
-		c.DecoderCell = "gru"
-		if c.Cell == "lstm" {
-			c.DecoderCell = "lstm"
-		}
-	}
-	if c.Attention == "" {
-		c.Attention = "bahdanau"
-	}
-	if c.Embed == 0 {
-		c.Embed = 32
-	}
-	if c.Hidden == 0 {
-		c.Hidden = 64
-	}
-	if c.Layers == 0 {
-		c.Layers = 1
-	}
-	if c.DecoderHidden == 0 {
-		c.DecoderHidden = 2 * c.Hidden
-	}
-	if c.AttentionSize == 0 {
-		c.AttentionSize = c.DecoderHidden
-	}
+	c.DecoderCell = cmp.Or(c.DecoderCell, "gru")
+	c.Attention = cmp.Or(c.Attention, "bahdanau")
+	c.Embed = cmp.Or(c.Embed, 32)
+	c.Hidden = cmp.Or(c.Hidden, 64)
+	c.Layers = cmp.Or(c.Layers, 1)
+	c.DecoderHidden = cmp.Or(c.DecoderHidden, 2*c.Hidden)
+	c.AttentionSize = cmp.Or(c.AttentionSize, c.DecoderHidden)
 	return c
 }
 

@@ -1,6 +1,7 @@
 package seq2seq
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -48,27 +49,15 @@ func (c TrainConfig) withDefaults() TrainConfig {
 	if c.Epochs == 0 && c.MaxSteps == 0 {
 		c.Epochs = 10
 	}
-	if c.Batch == 0 {
-		c.Batch = 64
+	c.Batch = cmp.Or(c.Batch, 64)
+	c.Optimizer = cmp.Or(c.Optimizer, "adam")
+	if c.LR == 0 && c.Optimizer == "sgd" {
+		c.LR = 0.5
 	}
-	if c.Optimizer == "" {
-		c.Optimizer = "adam"
-	}
-	if c.LR == 0 {
-		c.LR = 2e-3
-		if c.Optimizer == "sgd" {
-			c.LR = 0.5
-		}
-	}
-	if c.LRDecay == 0 {
-		c.LRDecay = 1
-	}
-	if c.Clip == 0 {
-		c.Clip = 5
-	}
-	if c.DevDecode == 0 {
-		c.DevDecode = 2000
-	}
+	c.LR = cmp.Or(c.LR, 2e-3)
+	c.LRDecay = cmp.Or(c.LRDecay, 1)
+	c.Clip = cmp.Or(c.Clip, 5)
+	c.DevDecode = cmp.Or(c.DevDecode, 2000)
 	return c
 }
 
@@ -190,12 +179,18 @@ func (t *task) Files() ([]checkpoint.File, error) {
 // NewTrainer prepares training on train, validating on dev (which may be
 // empty).
 func NewTrainer(m *Model, train, dev Encoded, cfg TrainConfig) (*Trainer, error) {
-	t, err := newTrainer(m, train, dev, cfg)
+	return startTrainer(m, train, dev, cfg, "")
+}
+
+// startTrainer builds a trainer and starts its loop: fresh with resume "",
+// else from the checkpoint in the directory resume.
+func startTrainer(m *Model, trainE, dev Encoded, cfg TrainConfig, resume string) (*Trainer, error) {
+	t, err := newTrainer(m, trainE, dev, cfg)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.Start(t.task, t.opt, t.options, ""); err != nil {
-		return nil, err
+	if err := t.Start(t.task, t.opt, t.options, resume); err != nil {
+		return nil, fmt.Errorf("seq2seq: %w", err)
 	}
 	return t, nil
 }
@@ -256,6 +251,10 @@ type EvalOptions struct {
 	TeacherForced bool
 	// Progress, if non-nil, is called with the number of pairs done.
 	Progress func(done int)
+	// Hypothesis, if non-nil, is called with each pair's index and
+	// decoded hypothesis, in order (with DecodeOptions.Attention, to draw
+	// its attention); an error stops the evaluation.
+	Hypothesis func(i int, h Hypothesis) error
 }
 
 // Metrics are the results of Evaluate.
@@ -278,6 +277,18 @@ type Metrics struct {
 	TokenAccTF float64 `json:"token_acc_teacher_forced,omitempty"`
 	// Hyps are the decoded outputs, in order.
 	Hyps [][]int32 `json:"-"`
+}
+
+// agreement is the number of positions where hyp and ref hold the same
+// id.
+func agreement(hyp, ref []int32) int {
+	n := 0
+	for j := range min(len(hyp), len(ref)) {
+		if hyp[j] == ref[j] {
+			n++
+		}
+	}
+	return n
 }
 
 // Evaluate decodes the sources of data and scores them against the targets.
@@ -314,19 +325,18 @@ func (m *Model) Evaluate(ctx context.Context, data Encoded, opt EvalOptions) (Me
 			return met, err
 		}
 		for i, h := range hs {
-			ref := data.Tgt[lo+i]
-			met.Hyps = append(met.Hyps, h.IDs)
-			same := len(h.IDs) == len(ref)
-			for j := 0; j < min(len(h.IDs), len(ref)); j++ {
-				if h.IDs[j] == ref[j] {
-					agree++
-				} else {
-					same = false
+			if opt.Hypothesis != nil {
+				if err := opt.Hypothesis(lo+i, h); err != nil {
+					return met, err
 				}
 			}
-			if same {
+			ref := data.Tgt[lo+i]
+			met.Hyps = append(met.Hyps, h.IDs)
+			a := agreement(h.IDs, ref)
+			if a == len(ref) && len(h.IDs) == len(ref) {
 				exact++
 			}
+			agree += a
 			total += max(len(h.IDs), len(ref))
 			hypToks = append(hypToks, m.DecodeTarget(h.IDs))
 			refToks = append(refToks, m.DecodeTarget(ref))

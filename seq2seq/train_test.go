@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/train"
 )
@@ -308,14 +309,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		t.Error("resume on different data accepted")
 	}
 	// Model round trip.
-	mdir := filepath.Join(t.TempDir(), "model")
-	if err := m1.Save(mdir); err != nil {
-		t.Fatal(err)
-	}
-	m2, err := Load(mdir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m2, mdir := testutil.SaveLoad(t, m1.Save, Load)
 	if m2.Config != m1.Config || m2.Src.Len() != m1.Src.Len() {
 		t.Fatalf("config %+v, want %+v", m2.Config, m1.Config)
 	}

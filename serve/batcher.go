@@ -83,11 +83,15 @@ type batcher struct {
 	done     chan struct{}
 	maxBatch int
 	observe  func(batchSize int, tokens int) // metrics hook (per step)
+
+	// The loop's buffers: the streams of a step and the tokens it emitted.
+	streams []*lm.Stream
+	emitted []int32
 }
 
 func newBatcher(b *lm.Batch, maxBatch int, observe func(int, int)) *batcher {
 	g := &batcher{batch: b, jobs: make(chan *genJob), quit: make(chan struct{}), done: make(chan struct{}),
-		maxBatch: maxBatch, observe: observe}
+		maxBatch: maxBatch, observe: observe, emitted: make([]int32, maxBatch)}
 	go g.run()
 	return g
 }
@@ -148,12 +152,13 @@ func (g *batcher) step(streams []*lm.Stream, emitted []int32) (err error) {
 	return g.batch.Step(streams, emitted)
 }
 
+// run is the generation loop: between steps, jobs join (up to maxBatch
+// active, the rest waiting) and cancelled jobs leave; each step advances
+// every active job by one token.
 func (g *batcher) run() {
 	defer close(g.done)
 	var (
 		active, waiting []*genJob
-		streams         []*lm.Stream
-		emitted         = make([]int32, g.maxBatch)
 		quitting        bool
 	)
 	add := func(j *genJob) {
@@ -185,50 +190,57 @@ func (g *batcher) run() {
 				break join
 			}
 		}
-		// Leave: cancelled jobs (client gone, deadline).
-		drop := func(j *genJob) bool {
-			if err := j.ctx.Err(); err != nil {
-				j.finish(err)
-				return true
-			}
-			return false
-		}
-		active = slices.DeleteFunc(active, drop)
-		waiting = slices.DeleteFunc(waiting, drop)
+		active = slices.DeleteFunc(active, cancelled)
+		waiting = slices.DeleteFunc(waiting, cancelled)
 		for len(active) < g.maxBatch && len(waiting) > 0 {
 			active, waiting = append(active, waiting[0]), waiting[1:]
 		}
-		if len(active) == 0 {
-			continue
+		if len(active) > 0 {
+			active = g.advance(active)
 		}
-		streams = streams[:0]
-		for _, j := range active {
-			streams = append(streams, j.stream)
-		}
-		if err := g.step(streams, emitted); err != nil {
-			for _, j := range active {
-				j.finish(err)
-			}
-			active = active[:0]
-			continue
-		}
-		n := 0
-		for i, j := range active {
-			if id := emitted[i]; id >= 0 {
-				n++
-				j.push(tokEvent{Sample: j.cur, ID: id})
-			}
-			if j.stream.Done() {
-				j.push(tokEvent{Sample: j.cur, ID: -1, End: true})
-				j.cur++
-				if !g.start(j) {
-					active[i] = nil
-				}
-			}
-		}
-		if g.observe != nil {
-			g.observe(len(streams), n)
-		}
-		active = slices.DeleteFunc(active, func(j *genJob) bool { return j == nil })
 	}
+}
+
+// cancelled finishes j when its client is gone or its deadline passed,
+// and reports whether it did.
+func cancelled(j *genJob) bool {
+	if err := j.ctx.Err(); err != nil {
+		j.finish(err)
+		return true
+	}
+	return false
+}
+
+// advance runs one batched step of the active jobs, passes on the tokens,
+// starts the next sample of each job whose sample ended, and returns the
+// jobs still active (a failed step finishes them all).
+func (g *batcher) advance(active []*genJob) []*genJob {
+	g.streams = g.streams[:0]
+	for _, j := range active {
+		g.streams = append(g.streams, j.stream)
+	}
+	if err := g.step(g.streams, g.emitted); err != nil {
+		for _, j := range active {
+			j.finish(err)
+		}
+		return active[:0]
+	}
+	n := 0
+	for i, j := range active {
+		if id := g.emitted[i]; id >= 0 {
+			n++
+			j.push(tokEvent{Sample: j.cur, ID: id})
+		}
+		if j.stream.Done() {
+			j.push(tokEvent{Sample: j.cur, ID: -1, End: true})
+			j.cur++
+			if !g.start(j) {
+				active[i] = nil
+			}
+		}
+	}
+	if g.observe != nil {
+		g.observe(len(g.streams), n)
+	}
+	return slices.DeleteFunc(active, func(j *genJob) bool { return j == nil })
 }

@@ -230,16 +230,9 @@ type textsRequest struct {
 
 func (s *Server) handleScore(w http.ResponseWriter, r *http.Request) error {
 	var req textsRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	e, err := s.model(req.Model)
+	l, err := decodeModel[*infer.LM](s, r, &req, &req.Model, infer.KindLM)
 	if err != nil {
 		return err
-	}
-	l, ok := e.model.(*infer.LM)
-	if !ok {
-		return kindErr(e, "/v1/score", infer.KindLM)
 	}
 	if err := checkItems("texts", len(req.Texts)); err != nil {
 		return err
@@ -256,16 +249,9 @@ func (s *Server) handleClassify(w http.ResponseWriter, r *http.Request) error {
 		Model string   `json:"model"`
 		Texts []string `json:"texts"`
 	}
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	e, err := s.model(req.Model)
+	c, err := decodeModel[*infer.Classifier](s, r, &req, &req.Model, infer.KindClassify)
 	if err != nil {
 		return err
-	}
-	c, ok := e.model.(*infer.Classifier)
-	if !ok {
-		return kindErr(e, "/v1/classify", infer.KindClassify)
 	}
 	if err := checkItems("texts", len(req.Texts)); err != nil {
 		return err
@@ -283,16 +269,9 @@ func (s *Server) handleTag(w http.ResponseWriter, r *http.Request) error {
 		Texts  []string   `json:"texts"`
 		Tokens [][]string `json:"tokens"`
 	}
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	e, err := s.model(req.Model)
+	t, err := decodeModel[*infer.Tagger](s, r, &req, &req.Model, infer.KindTag)
 	if err != nil {
 		return err
-	}
-	t, ok := e.model.(*infer.Tagger)
-	if !ok {
-		return kindErr(e, "/v1/tag", infer.KindTag)
 	}
 	var res *infer.TagResult
 	switch {
@@ -321,16 +300,9 @@ func (s *Server) handleTranslate(w http.ResponseWriter, r *http.Request) error {
 		Texts []string `json:"texts"`
 		infer.TranslateOptions
 	}
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	e, err := s.model(req.Model)
+	t, err := decodeModel[*infer.Translator](s, r, &req, &req.Model, infer.KindTranslate)
 	if err != nil {
 		return err
-	}
-	t, ok := e.model.(*infer.Translator)
-	if !ok {
-		return kindErr(e, "/v1/translate", infer.KindTranslate)
 	}
 	if err := checkItems("texts", len(req.Texts)); err != nil {
 		return err
@@ -348,17 +320,23 @@ func (s *Server) handleTranslate(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, res)
 }
 
-// vectorsModel returns the request's vector model.
-func (s *Server) vectorsModel(name, route string) (*infer.Vectors, error) {
-	e, err := s.model(name)
+// decodeModel decodes r's body into req and returns the model that its
+// "model" field (*name) names, which must be a T: a model of another kind
+// than want is a 400.
+func decodeModel[T infer.Model](s *Server, r *http.Request, req any, name *string, want infer.Kind) (T, error) {
+	var zero T
+	if err := decode(r, req); err != nil {
+		return zero, err
+	}
+	e, err := s.model(*name)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	v, ok := e.model.(*infer.Vectors)
+	m, ok := e.model.(T)
 	if !ok {
-		return nil, kindErr(e, route, infer.KindVectors)
+		return zero, kindErr(e, r.URL.Path, want)
 	}
-	return v, nil
+	return m, nil
 }
 
 func topN(n *int, def int) (int, error) {
@@ -378,10 +356,7 @@ func (s *Server) handleSimilar(w http.ResponseWriter, r *http.Request) error {
 		Negative []string `json:"negative"`
 		TopN     *int     `json:"topn"`
 	}
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	v, err := s.vectorsModel(req.Model, "/v1/similar")
+	v, err := decodeModel[*infer.Vectors](s, r, &req, &req.Model, infer.KindVectors)
 	if err != nil {
 		return err
 	}
@@ -408,10 +383,7 @@ func (s *Server) handleAnalogy(w http.ResponseWriter, r *http.Request) error {
 		TopN   *int   `json:"topn"`
 		Method string `json:"method"`
 	}
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	v, err := s.vectorsModel(req.Model, "/v1/analogy")
+	v, err := decodeModel[*infer.Vectors](s, r, &req, &req.Model, infer.KindVectors)
 	if err != nil {
 		return err
 	}
@@ -436,10 +408,7 @@ func (s *Server) handleSimilarity(w http.ResponseWriter, r *http.Request) error 
 		Model string     `json:"model"`
 		Pairs [][]string `json:"pairs"`
 	}
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	v, err := s.vectorsModel(req.Model, "/v1/similarity")
+	v, err := decodeModel[*infer.Vectors](s, r, &req, &req.Model, infer.KindVectors)
 	if err != nil {
 		return err
 	}
@@ -465,10 +434,7 @@ func (s *Server) handleProject(w http.ResponseWriter, r *http.Request) error {
 		Model string   `json:"model"`
 		Words []string `json:"words"`
 	}
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	v, err := s.vectorsModel(req.Model, "/v1/project")
+	v, err := decodeModel[*infer.Vectors](s, r, &req, &req.Model, infer.KindVectors)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 // Package serve is recurrent's HTTP API and web page: an http.Handler
 // built from models loaded by package infer, which any Go program can
-// mount in its own server (recurrent serve is a thin main around it).
+// mount in its own server. Run listens, loads models from their files and
+// shuts down gracefully: recurrent serve is a thin main around it.
 //
 // Routes (JSON in and out; the model is named in the body):
 //

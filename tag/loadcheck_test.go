@@ -3,7 +3,6 @@ package tag
 import (
 	"bytes"
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,17 +16,13 @@ import (
 func TestLoadChecksConfigSizes(t *testing.T) {
 	sents := capsData(20, 1)
 	m := newTestModel(t, testConfig(sents, 4), sents, 1)
-	load := func(dir string) error { _, err := Load(dir); return err }
-	dir := cktest.Saved(t, m.Save, load)
-	cktest.CheckEdits(t, dir, load, []cktest.Edit{
-		{Path: []string{"model", "hidden"}, Value: 1000000000, Want: []string{"outside"}},
-		{Path: []string{"model", "layers"}, Value: 1000000, Want: []string{"outside"}},
+	cktest.CheckConfigSizes(t, m.Save, Load, append(cktest.Bounds([]string{"model", "hidden"}, []string{"model", "layers"}), []cktest.Edit{
 		{Path: []string{"model", "layers"}, Value: 2, Want: []string{"rnn.weight_hh_l1"}},
 		{Path: []string{"model", "hidden"}, Value: 11, Want: []string{"rnn.weight_hh_l0"}},
 		{Path: []string{"model", "word_embed"}, Value: 1 << 20, Want: []string{"word_embedding.weight"}},
 		{Path: []string{"model", "char_hidden"}, Value: 1 << 20, Want: []string{"char_rnn.weight_hh_l0"}},
 		{Path: []string{"model", "char_embed"}, Value: 100000000, Want: []string{"outside"}},
-	})
+	}...))
 }
 
 // TestViterbiNaNScores: log-probabilities that are NaN (a model whose
@@ -66,17 +61,12 @@ func TestViterbiNaNScores(t *testing.T) {
 func FuzzLoadConfig(f *testing.F) {
 	sents := capsData(10, 1)
 	m := newTestModel(f, testConfig(sents, 3), sents, 1)
-	src := filepath.Join(f.TempDir(), "src")
-	if err := m.Save(src); err != nil {
-		f.Fatal(err)
-	}
-	dir, seeds := cktest.FuzzDir(f, src, checkpoint.ConfigFile, checkpoint.VocabFile, CharsFile)
+	dir, seeds := cktest.FuzzSaved(f, m.Save, checkpoint.ConfigFile, checkpoint.VocabFile, CharsFile)
 	f.Add(seeds[0], seeds[1], seeds[2])
 	f.Add(bytes.Replace(seeds[0], []byte(`"layers": 1`), []byte(`"layers": 1000000`), 1), seeds[1], seeds[2])
 	f.Add(bytes.Replace(seeds[0], []byte(`"char_hidden": 3`), []byte(`"char_hidden": 0`), 1), seeds[1], seeds[2])
 	f.Fuzz(func(t *testing.T, config, vocab, chars []byte) {
-		var m *Model
-		err := cktest.LoadFuzzed(t, dir, func(d string) (err error) { m, err = Load(d); return err },
+		m, err := cktest.LoadFuzzed(t, dir, Load,
 			checkpoint.ConfigFile, config, checkpoint.VocabFile, vocab, CharsFile, chars)
 		if err == nil && m.Vocab.Len() != m.Config.VocabSize {
 			t.Fatalf("loaded an inconsistent model %+v", m.Config)

@@ -3,6 +3,7 @@ package tag
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/gradtest"
+	"github.com/recurrent-go/recurrent/internal/traintest"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/train"
@@ -58,6 +61,28 @@ func capsData(n int, seed uint64) []Sentence {
 	return sents
 }
 
+// mustEncode returns m.EncodeSentences(sents, name, labelled), failing the
+// test on error.
+func mustEncode(t testing.TB, m *Model, sents []Sentence, name string, labelled bool) *Data {
+	t.Helper()
+	d, err := m.EncodeSentences(sents, name, labelled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// mustNewTrainer returns NewTrainer(m, trainD, dev, cfg), failing the test
+// on error.
+func mustNewTrainer(t testing.TB, m *Model, trainD *Data, dev []Sentence, cfg TrainConfig) *Trainer {
+	t.Helper()
+	tr, err := NewTrainer(m, trainD, dev, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
 func testConfig(sents []Sentence, charHidden int) Config {
 	return Config{WordEmbed: 8, CharEmbed: 6, CharHidden: charHidden, Cell: "lstm", Hidden: 10, Layers: 1,
 		Lower: true, NormDigits: true, Tags: TagSet(sents, IOBES), TrainScheme: "iobes", Scheme: "iob1"}
@@ -77,7 +102,9 @@ func newTestModel(t testing.TB, cfg Config, sents []Sentence, seed uint64) *Mode
 	return m
 }
 
-func batchLoss(t *testing.T, m *Model, d *Data, idx []int, grad bool) float64 {
+// batchLoss runs forward and the mean loss for a batch; with grad it also
+// returns the loss gradient with respect to the scores.
+func batchLoss(t *testing.T, m *Model, d *Data, idx []int, grad bool) (float64, []float32) {
 	t.Helper()
 	var words [][]int32
 	var chars [][][]int32
@@ -110,13 +137,7 @@ func batchLoss(t *testing.T, m *Model, d *Data, idx []int, grad bool) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if grad {
-		nn.ZeroGrads(m.params)
-		if err := m.Backward(ds); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return l
+	return l, ds
 }
 
 // TestGradients checks every parameter's analytic gradient, the character
@@ -124,26 +145,19 @@ func batchLoss(t *testing.T, m *Model, d *Data, idx []int, grad bool) float64 {
 func TestGradients(t *testing.T) {
 	sents := capsData(10, 1)
 	for _, ch := range []int{4, 0} {
-		m := newTestModel(t, testConfig(sents, ch), sents, 2)
-		m.SetTraining(false)
-		d, err := m.EncodeSentences(sents, "test", true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		idx := []int{1, 4, 6}
-		batchLoss(t, m, d, idx, true)
-		bad, checked := nn.GradSample(m.params, func() float64 { return batchLoss(t, m, d, idx, false) }, nn.GradSampleOptions{
-			Samples: 40, Eps: 1e-2, Atol: 1e-3, Rtol: 3e-2, Rand: rand.New(rand.NewPCG(9, 9)),
-			Skip: func(_ int, p *nn.Param, _ int, g float32) bool {
-				return strings.Contains(p.Name, "embedding") && g == 0
-			},
+		t.Run(fmt.Sprintf("char_hidden=%d", ch), func(t *testing.T) {
+			m := newTestModel(t, testConfig(sents, ch), sents, 2)
+			m.SetTraining(false)
+			d := mustEncode(t, m, sents, "test", true)
+			idx := []int{1, 4, 6}
+			forward := func(grad bool) (float64, []float32) { return batchLoss(t, m, d, idx, grad) }
+			gradtest.Sample(t, m.params, forward, m.Backward, nn.GradSampleOptions{
+				Samples: 40, Eps: 1e-2, Atol: 1e-3, Rtol: 3e-2, Rand: rand.New(rand.NewPCG(9, 9)),
+				Skip: func(_ int, p *nn.Param, _ int, g float32) bool {
+					return strings.Contains(p.Name, "embedding") && g == 0
+				},
+			}, 50)
 		})
-		for _, b := range bad {
-			t.Errorf("char hidden %d: %s[%d]: analytic %.6g, numeric %.6g", ch, b.Param, b.Index, b.Analytic, b.Numeric)
-		}
-		if checked < 50 {
-			t.Fatalf("only %d entries checked", checked)
-		}
 	}
 }
 
@@ -154,14 +168,8 @@ func TestLearnsCapitalisedEntities(t *testing.T) {
 	cfg := testConfig(trainSet, 12)
 	cfg.Dropout = 0.2
 	m := newTestModel(t, cfg, trainSet, 1)
-	d, err := m.EncodeSentences(trainSet, "train", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := NewTrainer(m, d, dev, TrainConfig{Config: train.Config{Epochs: 8, Batch: 10, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := mustEncode(t, m, trainSet, "train", true)
+	tr := mustNewTrainer(t, m, d, dev, TrainConfig{Config: train.Config{Epochs: 8, Batch: 10, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 1}})
 	res, err := tr.Run(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -249,26 +257,17 @@ func TestResumeExact(t *testing.T) {
 	tc := TrainConfig{Config: train.Config{Epochs: 2, Batch: 8, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 5}, Decay: 0.1}
 	build := func() (*Model, *Data) {
 		m := newTestModel(t, cfg, trainS, 3)
-		d, err := m.EncodeSentences(trainS, "trainS", true)
-		if err != nil {
-			t.Fatal(err)
-		}
+		d := mustEncode(t, m, trainS, "trainS", true)
 		return m, d
 	}
 	ref, d := build()
-	rt, err := NewTrainer(ref, d, dev, tc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt := mustNewTrainer(t, ref, d, dev, tc)
 	if _, err := rt.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "ck")
 	m, d := build()
-	tr, err := NewTrainer(m, d, dev, tc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := mustNewTrainer(t, m, d, dev, tc)
 	tr.Dir = dir
 	ctx, cancel := context.WithCancel(context.Background())
 	if _, err := tr.Run(ctx, func(e train.Event) {
@@ -344,23 +343,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	cfg := testConfig(trainS, 25)
 	cfg.WordEmbed, cfg.CharEmbed, cfg.Hidden, cfg.Dropout = 100, 25, 100, 0.5
 	m := newTestModel(b, cfg, trainS, 1)
-	d, err := m.EncodeSentences(trainS, "trainS", true)
-	if err != nil {
-		b.Fatal(err)
-	}
-	tr, err := NewTrainer(m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 16, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	b.ResetTimer()
-	n := 0
-	_, _ = tr.Run(ctx, func(e train.Event) {
-		if _, ok := e.(train.StepEvent); ok {
-			if n++; n >= b.N {
-				cancel()
-			}
-		}
-	})
+	d := mustEncode(b, m, trainS, "trainS", true)
+	tr := mustNewTrainer(b, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 16, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
+	traintest.BenchSteps(b, tr.Run)
 }

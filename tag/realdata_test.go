@@ -1,18 +1,15 @@
 package tag
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/testutil"
 )
 
 // TestRealData reads the CoNLL-2003 files when present ($RECURRENT_DATA,
 // default /work/shared/data); they are never copied into the repository.
 func TestRealData(t *testing.T) {
-	root := os.Getenv("RECURRENT_DATA")
-	if root == "" {
-		root = "/work/shared/data"
-	}
 	cases := []struct {
 		file              string
 		sentences, tokens int
@@ -21,10 +18,7 @@ func TestRealData(t *testing.T) {
 		{"eng.testb", 3453, 46435},
 	}
 	for _, c := range cases {
-		path := filepath.Join(root, "conll2003", c.file)
-		if _, err := os.Stat(path); err != nil {
-			t.Skipf("shared data not available: %v", err)
-		}
+		path := testutil.SharedData(t, filepath.Join("conll2003", c.file))
 		ss, err := ReadCoNLLFile(path, ReadOptions{})
 		if err != nil {
 			t.Fatal(err)

@@ -24,18 +24,21 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	gemm.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Threads())
 }
 
+// storedShape returns the rows and columns of the matrix stored for an
+// operand op(X) of rows x cols: X itself, or X^T when trans is set.
+func storedShape(trans bool, rows, cols int) (r, c int) {
+	if trans {
+		return cols, rows
+	}
+	return rows, cols
+}
+
 func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("tensor: Sgemm negative dimension m=%d n=%d k=%d", m, n, k))
 	}
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac := storedShape(transA, m, k)
+	br, bc := storedShape(transB, k, n)
 	need := func(name string, rows, cols, ld, have int) {
 		if rows == 0 || cols == 0 {
 			return

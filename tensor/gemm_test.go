@@ -36,18 +36,37 @@ func runGemmCase(t *testing.T, tc gemmCase, rng *rand.Rand) {
 	}
 }
 
+// storedDims returns the rows and columns of a matrix stored for an
+// r x c operand op(X): transposed (trans), it is stored c x r.
+func storedDims(trans bool, r, c int) (int, int) {
+	if trans {
+		return c, r
+	}
+	return r, c
+}
+
+// dense64 returns op(X) [r, c] as a dense row-major float64 matrix, X
+// stored in x with leading dimension ld and op(X) = X^T when trans.
+func dense64(x []float32, ld, r, c int, trans bool) []float64 {
+	d := make([]float64, r*c)
+	for i := range r {
+		for j := range c {
+			if trans {
+				d[i*c+j] = float64(x[j*ld+i])
+			} else {
+				d[i*c+j] = float64(x[i*ld+j])
+			}
+		}
+	}
+	return d
+}
+
 // checkGemmCase runs one Sgemm on random data and returns its first
 // difference from a float64 reference (nil: none). It touches no
 // testing.T, so concurrent callers can report from their own goroutine.
 func checkGemmCase(tc gemmCase, rng *rand.Rand) error {
-	ar, ac := tc.m, tc.k
-	if tc.transA {
-		ar, ac = tc.k, tc.m
-	}
-	br, bc := tc.k, tc.n
-	if tc.transB {
-		br, bc = tc.n, tc.k
-	}
+	ar, ac := storedDims(tc.transA, tc.m, tc.k)
+	br, bc := storedDims(tc.transB, tc.k, tc.n)
 	lda, ldb, ldc := max(ac+tc.padA, 1), max(bc+tc.padB, 1), max(tc.n+tc.padC, 1)
 	a := randSlice(rng, ar*lda)
 	b := randSlice(rng, br*ldb)
@@ -68,26 +87,8 @@ func checkGemmCase(tc gemmCase, rng *rand.Rand) error {
 	c0 := append([]float32(nil), c...)
 	// op(A) and op(B) as dense float64 matrices, rows of op(A) and columns
 	// of op(B) contiguous.
-	opA := make([]float64, tc.m*tc.k)
-	opBT := make([]float64, tc.n*tc.k)
-	for i := 0; i < tc.m; i++ {
-		for p := 0; p < tc.k; p++ {
-			if tc.transA {
-				opA[i*tc.k+p] = float64(a[p*lda+i])
-			} else {
-				opA[i*tc.k+p] = float64(a[i*lda+p])
-			}
-		}
-	}
-	for j := 0; j < tc.n; j++ {
-		for p := 0; p < tc.k; p++ {
-			if tc.transB {
-				opBT[j*tc.k+p] = float64(b[j*ldb+p])
-			} else {
-				opBT[j*tc.k+p] = float64(b[p*ldb+j])
-			}
-		}
-	}
+	opA := dense64(a, lda, tc.m, tc.k, tc.transA)
+	opBT := dense64(b, ldb, tc.n, tc.k, !tc.transB)
 	Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
 	const eps = 1.0 / (1 << 23)
 	for i := 0; i < tc.m; i++ {
@@ -372,14 +373,8 @@ func TestSgemmMatchesRef(t *testing.T) {
 	for it := 0; it < 40; it++ {
 		tA, tB := rng.IntN(2) == 0, rng.IntN(2) == 0
 		m, n, k := 1+rng.IntN(70), 1+rng.IntN(70), 1+rng.IntN(70)
-		ar, ac := m, k
-		if tA {
-			ar, ac = k, m
-		}
-		br, bc := k, n
-		if tB {
-			br, bc = n, k
-		}
+		ar, ac := storedDims(tA, m, k)
+		br, bc := storedDims(tB, k, n)
 		a, b := randSlice(rng, ar*ac), randSlice(rng, br*bc)
 		c := randSlice(rng, m*n)
 		want := append([]float32(nil), c...)

@@ -8,197 +8,154 @@
 // exactly in int32 lanes, the lanes of four rows reduced together with
 // VPHADDD, and the sums turned to float32 and scaled:
 // y[i] = float32(sum_i - comp[i]) * scale[i] * sx.
+//
+// Both kernels load their first four arguments with ROWARGS and run
+// INT8ROWS with SI = w, DX = stride, CX = rows, DI = x, R9 = scale, X15 =
+// sx and R10 = y; they differ in how a row is summed.
+#define ROWARGS MOVQ w+0(FP), SI; MOVQ stride+8(FP), DX; MOVQ rows+16(FP), CX; MOVQ x+24(FP), DI
+
+// STORESUMS converts the int32 sums in X0 to float32, scales them by
+// scale (R9) and sx (X15), stores them to y (R10) and advances R9 and R10
+// by n bytes: packed (MUL = VMULPS, MOV = VMOVUPS, n = 16) for four rows,
+// scalar (VMULSS, VMOVSS, 4) for one.
+#define STORESUMS(MUL, MOV, n) \
+	VCVTDQ2PS X0, X0; \
+	MUL       (R9), X0, X0; \
+	MUL       X15, X0, X0; \
+	MOV       X0, (R10); \
+	ADDQ      $n, R9; \
+	ADDQ      $n, R10
+
+// INT8ROWS is the body of an int8 row kernel. SUM4 adds the products of
+// the rows at SI, R12, R13 and R14 with x into the int32 lanes of Y0..Y3,
+// SUM1 those of the row at SI into Y0, the sums starting at zero (a VEX
+// VPXOR also clears the upper half of a Z register) and AX stepping over
+// the row; FIX4 and FIX1 correct the sums in X0 (four rows, one row)
+// before they are scaled.
+#define INT8ROWS(SUM4, FIX4, SUM1, FIX1) \
+rows4: \
+	CMPQ CX, $4; \
+	JLT  rows1; \
+	LEAQ (SI)(DX*1), R12; \
+	LEAQ (SI)(DX*2), R13; \
+	LEAQ (R12)(DX*2), R14; \
+	VPXOR Y0, Y0, Y0; \
+	VPXOR Y1, Y1, Y1; \
+	VPXOR Y2, Y2, Y2; \
+	VPXOR Y3, Y3, Y3; \
+	XORQ  AX, AX; \
+	SUM4; \
+	VPHADDD      Y1, Y0, Y0; \
+	VPHADDD      Y3, Y2, Y2; \
+	VPHADDD      Y2, Y0, Y0; \
+	VEXTRACTI128 $1, Y0, X1; \
+	VPADDD       X1, X0, X0; \
+	FIX4; \
+	STORESUMS(VMULPS, VMOVUPS, 16); \
+	LEAQ (R14)(DX*1), SI; \
+	SUBQ $4, CX; \
+	JMP  rows4; \
+rows1: \
+	TESTQ CX, CX; \
+	JZ    done; \
+	VPXOR Y0, Y0, Y0; \
+	XORQ  AX, AX; \
+	SUM1; \
+	VEXTRACTI128 $1, Y0, X1; \
+	VPADDD       X1, X0, X0; \
+	VPSHUFD      $0x4e, X0, X1; \
+	VPADDD       X1, X0, X0; \
+	VPSHUFD      $0xb1, X0, X1; \
+	VPADDD       X1, X0, X0; \
+	FIX1; \
+	STORESUMS(VMULSS, VMOVSS, 4); \
+	ADDQ DX, SI; \
+	DECQ CX; \
+	JMP  rows1; \
+done: \
+	VZEROUPPER; \
+	RET
+
+// VNNI: VPDPBUSD multiplies the unsigned bytes of x by the signed bytes of
+// w and adds groups of four into the int32 lanes, 64 bytes a step; the
+// 512-bit sums are folded to 256 bits for INT8ROWS.
+// FOLD512 adds the upper 256 bits of the int32 lanes of z to its lower
+// half y; t is scratch.
+#define FOLD512(z, y, t) VEXTRACTI64X4 $1, z, t; VPADDD t, y, y
+
+#define VNNISUM4 \
+vnni4k: \
+	VMOVDQU64 (DI)(AX*1), Z4; \
+	VPDPBUSD  (SI)(AX*1), Z4, Z0; \
+	VPDPBUSD  (R12)(AX*1), Z4, Z1; \
+	VPDPBUSD  (R13)(AX*1), Z4, Z2; \
+	VPDPBUSD  (R14)(AX*1), Z4, Z3; \
+	ADDQ      $64, AX; \
+	CMPQ      AX, DX; \
+	JLT       vnni4k; \
+	FOLD512(Z0, Y0, Y4); \
+	FOLD512(Z1, Y1, Y5); \
+	FOLD512(Z2, Y2, Y6); \
+	FOLD512(Z3, Y3, Y7)
+
+#define VNNISUM1 \
+vnni1k: \
+	VMOVDQU64 (DI)(AX*1), Z4; \
+	VPDPBUSD  (SI)(AX*1), Z4, Z0; \
+	ADDQ      $64, AX; \
+	CMPQ      AX, DX; \
+	JLT       vnni1k; \
+	FOLD512(Z0, Y0, Y1)
+
+// The VNNI sums carry 128 * sum_k w[i,k] (x is offset by 128): comp at R8.
+#define VNNIFIX4 VPSUBD (R8), X0, X0; ADDQ $16, R8
+#define VNNIFIX1 VMOVD (R8), X1; VPSUBD X1, X0, X0; ADDQ $4, R8
 
 // func int8RowsVNNI(w *int8, stride, rows int, x *uint8, comp *int32, scale *float32, sx float32, y *float32)
 // x holds the vector's codes plus 128 as unsigned bytes (VPDPBUSD's first
 // operand); comp[i] = 128 * sum_k w[i,k] removes the offset.
 TEXT ·int8RowsVNNI(SB), NOSPLIT, $0-64
-	MOVQ w+0(FP), SI
-	MOVQ stride+8(FP), DX
-	MOVQ rows+16(FP), CX
-	MOVQ x+24(FP), DI
+	ROWARGS
 	MOVQ comp+32(FP), R8
 	MOVQ scale+40(FP), R9
 	VBROADCASTSS sx+48(FP), X15
 	MOVQ y+56(FP), R10
+	INT8ROWS(VNNISUM4, VNNIFIX4, VNNISUM1, VNNIFIX1)
 
-vnni4:
-	CMPQ CX, $4
-	JLT  vnni1
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	LEAQ (SI)(DX*1), R12
-	LEAQ (SI)(DX*2), R13
-	LEAQ (R12)(DX*2), R14
-	XORQ AX, AX
+// AVX2: the weights are widened with VPMOVSXBW and multiplied by the int16
+// x and pair-summed with VPMADDWD, 16 bytes a step.
+// MADDROW adds to the int32 lanes of acc the pair sums of the 16 weights
+// of the row at row+AX, widened to int16, times the x codes in Y4; t is
+// scratch.
+#define MADDROW(row, t, acc) VPMOVSXBW (row)(AX*1), t; VPMADDWD Y4, t, t; VPADDD t, acc, acc
 
-vnni4k:
-	VMOVDQU64 (DI)(AX*1), Z4
-	VPDPBUSD  (SI)(AX*1), Z4, Z0
-	VPDPBUSD  (R12)(AX*1), Z4, Z1
-	VPDPBUSD  (R13)(AX*1), Z4, Z2
-	VPDPBUSD  (R14)(AX*1), Z4, Z3
-	ADDQ      $64, AX
-	CMPQ      AX, DX
-	JLT       vnni4k
+#define AVXSUM4 \
+avx4k: \
+	VMOVDQU   (DI)(AX*2), Y4; \
+	MADDROW(SI, Y5, Y0); \
+	MADDROW(R12, Y6, Y1); \
+	MADDROW(R13, Y7, Y2); \
+	MADDROW(R14, Y8, Y3); \
+	ADDQ      $16, AX; \
+	CMPQ      AX, DX; \
+	JLT       avx4k
 
-	VEXTRACTI64X4 $1, Z0, Y4
-	VPADDD        Y4, Y0, Y0
-	VEXTRACTI64X4 $1, Z1, Y5
-	VPADDD        Y5, Y1, Y1
-	VEXTRACTI64X4 $1, Z2, Y6
-	VPADDD        Y6, Y2, Y2
-	VEXTRACTI64X4 $1, Z3, Y7
-	VPADDD        Y7, Y3, Y3
-	VPHADDD       Y1, Y0, Y0
-	VPHADDD       Y3, Y2, Y2
-	VPHADDD       Y2, Y0, Y0
-	VEXTRACTI128  $1, Y0, X1
-	VPADDD        X1, X0, X0
-	VPSUBD        (R8), X0, X0
-	VCVTDQ2PS     X0, X0
-	VMULPS        (R9), X0, X0
-	VMULPS        X15, X0, X0
-	VMOVUPS       X0, (R10)
+#define AVXSUM1 \
+avx1k: \
+	VMOVDQU   (DI)(AX*2), Y4; \
+	MADDROW(SI, Y5, Y0); \
+	ADDQ      $16, AX; \
+	CMPQ      AX, DX; \
+	JLT       avx1k
 
-	LEAQ (R14)(DX*1), SI
-	ADDQ $16, R8
-	ADDQ $16, R9
-	ADDQ $16, R10
-	SUBQ $4, CX
-	JMP  vnni4
-
-vnni1:
-	TESTQ CX, CX
-	JZ    vnnidone
-	VPXORD Z0, Z0, Z0
-	XORQ   AX, AX
-
-vnni1k:
-	VMOVDQU64 (DI)(AX*1), Z4
-	VPDPBUSD  (SI)(AX*1), Z4, Z0
-	ADDQ      $64, AX
-	CMPQ      AX, DX
-	JLT       vnni1k
-
-	VEXTRACTI64X4 $1, Z0, Y1
-	VPADDD        Y1, Y0, Y0
-	VEXTRACTI128  $1, Y0, X1
-	VPADDD        X1, X0, X0
-	VPSHUFD       $0x4e, X0, X1
-	VPADDD        X1, X0, X0
-	VPSHUFD       $0xb1, X0, X1
-	VPADDD        X1, X0, X0
-	VMOVD         (R8), X1
-	VPSUBD        X1, X0, X0
-	VCVTDQ2PS     X0, X0
-	VMULSS        (R9), X0, X0
-	VMULSS        X15, X0, X0
-	VMOVSS        X0, (R10)
-
-	ADDQ DX, SI
-	ADDQ $4, R8
-	ADDQ $4, R9
-	ADDQ $4, R10
-	DECQ CX
-	JMP  vnni1
-
-vnnidone:
-	VZEROUPPER
-	RET
+// The AVX2 sums need no correction.
+#define NOFIX
 
 // func int8RowsAVX2(w *int8, stride, rows int, x *int16, scale *float32, sx float32, y *float32)
-// x holds the vector's codes widened to int16; the weights are widened
-// with VPMOVSXBW and multiplied and pair-summed with VPMADDWD.
+// x holds the vector's codes widened to int16.
 TEXT ·int8RowsAVX2(SB), NOSPLIT, $0-56
-	MOVQ w+0(FP), SI
-	MOVQ stride+8(FP), DX
-	MOVQ rows+16(FP), CX
-	MOVQ x+24(FP), DI
+	ROWARGS
 	MOVQ scale+32(FP), R9
 	VBROADCASTSS sx+40(FP), X15
 	MOVQ y+48(FP), R10
-
-avx4:
-	CMPQ CX, $4
-	JLT  avx1
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	VPXOR Y2, Y2, Y2
-	VPXOR Y3, Y3, Y3
-	LEAQ (SI)(DX*1), R12
-	LEAQ (SI)(DX*2), R13
-	LEAQ (R12)(DX*2), R14
-	XORQ AX, AX
-
-avx4k:
-	VMOVDQU   (DI)(AX*2), Y4
-	VPMOVSXBW (SI)(AX*1), Y5
-	VPMADDWD  Y4, Y5, Y5
-	VPADDD    Y5, Y0, Y0
-	VPMOVSXBW (R12)(AX*1), Y6
-	VPMADDWD  Y4, Y6, Y6
-	VPADDD    Y6, Y1, Y1
-	VPMOVSXBW (R13)(AX*1), Y7
-	VPMADDWD  Y4, Y7, Y7
-	VPADDD    Y7, Y2, Y2
-	VPMOVSXBW (R14)(AX*1), Y8
-	VPMADDWD  Y4, Y8, Y8
-	VPADDD    Y8, Y3, Y3
-	ADDQ      $16, AX
-	CMPQ      AX, DX
-	JLT       avx4k
-
-	VPHADDD      Y1, Y0, Y0
-	VPHADDD      Y3, Y2, Y2
-	VPHADDD      Y2, Y0, Y0
-	VEXTRACTI128 $1, Y0, X1
-	VPADDD       X1, X0, X0
-	VCVTDQ2PS    X0, X0
-	VMULPS       (R9), X0, X0
-	VMULPS       X15, X0, X0
-	VMOVUPS      X0, (R10)
-
-	LEAQ (R14)(DX*1), SI
-	ADDQ $16, R9
-	ADDQ $16, R10
-	SUBQ $4, CX
-	JMP  avx4
-
-avx1:
-	TESTQ CX, CX
-	JZ    avxdone
-	VPXOR Y0, Y0, Y0
-	XORQ  AX, AX
-
-avx1k:
-	VMOVDQU   (DI)(AX*2), Y4
-	VPMOVSXBW (SI)(AX*1), Y5
-	VPMADDWD  Y4, Y5, Y5
-	VPADDD    Y5, Y0, Y0
-	ADDQ      $16, AX
-	CMPQ      AX, DX
-	JLT       avx1k
-
-	VEXTRACTI128 $1, Y0, X1
-	VPADDD       X1, X0, X0
-	VPSHUFD      $0x4e, X0, X1
-	VPADDD       X1, X0, X0
-	VPSHUFD      $0xb1, X0, X1
-	VPADDD       X1, X0, X0
-	VCVTDQ2PS    X0, X0
-	VMULSS       (R9), X0, X0
-	VMULSS       X15, X0, X0
-	VMOVSS       X0, (R10)
-
-	ADDQ DX, SI
-	ADDQ $4, R9
-	ADDQ $4, R10
-	DECQ CX
-	JMP  avx1
-
-avxdone:
-	VZEROUPPER
-	RET
+	INT8ROWS(AVXSUM4, NOFIX, AVXSUM1, NOFIX)

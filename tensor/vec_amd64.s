@@ -29,18 +29,35 @@ C8(vbias, 0x0000007f)  // float32 exponent bias
 C8(vninf, 0xff800000)  // -Inf
 
 // vmask<>+32-4*r holds a mask selecting the first r lanes (r = 0..8).
-DATA vmask<>+0(SB)/8, $0xffffffffffffffff
-DATA vmask<>+8(SB)/8, $0xffffffffffffffff
-DATA vmask<>+16(SB)/8, $0xffffffffffffffff
-DATA vmask<>+24(SB)/8, $0xffffffffffffffff
-DATA vmask<>+32(SB)/8, $0
-DATA vmask<>+40(SB)/8, $0
-DATA vmask<>+48(SB)/8, $0
-DATA vmask<>+56(SB)/8, $0
+#define MASKDATA DATA vmask<>+0(SB)/8, $-1; DATA vmask<>+8(SB)/8, $-1; DATA vmask<>+16(SB)/8, $-1; DATA vmask<>+24(SB)/8, $-1; DATA vmask<>+32(SB)/8, $0; DATA vmask<>+40(SB)/8, $0; DATA vmask<>+48(SB)/8, $0; DATA vmask<>+56(SB)/8, $0
+MASKDATA
 GLOBL vmask<>(SB), RODATA|NOPTR, $64
 
 // LOADMASK sets ymask to select the first rem lanes; it clobbers rem and tmp.
 #define LOADMASK(rem, tmp, ymask) LEAQ vmask<>+32(SB), tmp; SHLQ $2, rem; SUBQ rem, tmp; VMOVDQU (tmp), ymask
+
+// REDUCE sets n = round(a*log2(e)) and a = a - n*ln2 (Cody-Waite: ln 2
+// in two parts), so that |a| <= ln2/2.
+#define REDUCE(a, n) \
+	VMULPS vlog2e<>(SB), a, n; \
+	VROUNDPS $0, n, n; \
+	VFNMADD231PS vln2hi<>(SB), n, a; \
+	VFNMADD231PS vln2lo<>(SB), n, a
+
+// EXPM1R sets t = expm1(r)/r = 1 + r/2 + r^2/6 + ... + r^6/5040 (Taylor;
+// the truncation error of exp(r) = 1 + r*t is 5e-9 for |r| <= ln2/2).
+#define EXPM1R(r, t) \
+	VMOVUPS vc7<>(SB), t; \
+	VFMADD213PS vc6<>(SB), r, t; \
+	VFMADD213PS vc5<>(SB), r, t; \
+	VFMADD213PS vc4<>(SB), r, t; \
+	VFMADD213PS vc3<>(SB), r, t; \
+	VFMADD213PS vc2<>(SB), r, t; \
+	VFMADD213PS vone<>(SB), r, t
+
+// POW2 turns the int32 lanes n into the float32 powers 2^n (n in the
+// normal exponent range).
+#define POW2(n) VPADDD vbias<>(SB), n, n; VPSLLD $23, n, n
 
 // EXP computes x = exp(x) in place; n, t, s are scratch. Cody-Waite
 // reduction x = n*ln2 + r with |r| <= ln2/2, a degree-7 Taylor polynomial
@@ -53,25 +70,14 @@ GLOBL vmask<>(SB), RODATA|NOPTR, $64
 	VMAXPS x, t, x; \
 	VMOVUPS vexphi<>(SB), t; \
 	VMINPS x, t, x; \
-	VMULPS vlog2e<>(SB), x, n; \
-	VROUNDPS $0, n, n; \
-	VFNMADD231PS vln2hi<>(SB), n, x; \
-	VFNMADD231PS vln2lo<>(SB), n, x; \
-	VMOVUPS vc7<>(SB), t; \
-	VFMADD213PS vc6<>(SB), x, t; \
-	VFMADD213PS vc5<>(SB), x, t; \
-	VFMADD213PS vc4<>(SB), x, t; \
-	VFMADD213PS vc3<>(SB), x, t; \
-	VFMADD213PS vc2<>(SB), x, t; \
-	VFMADD213PS vone<>(SB), x, t; \
+	REDUCE(x, n); \
+	EXPM1R(x, t); \
 	VFMADD213PS vone<>(SB), x, t; \
 	VCVTPS2DQ n, n; \
 	VPSRAD $1, n, s; \
 	VPSUBD s, n, n; \
-	VPADDD vbias<>(SB), s, s; \
-	VPSLLD $23, s, s; \
-	VPADDD vbias<>(SB), n, n; \
-	VPSLLD $23, n, n; \
+	POW2(s); \
+	POW2(n); \
 	VMULPS s, t, t; \
 	VMULPS n, t, x
 
@@ -95,21 +101,11 @@ GLOBL vmask<>(SB), RODATA|NOPTR, $64
 	VMOVUPS vten<>(SB), t; \
 	VMINPS a, t, a; \
 	VADDPS a, a, a; \
-	VMULPS vlog2e<>(SB), a, n; \
-	VROUNDPS $0, n, n; \
-	VFNMADD231PS vln2hi<>(SB), n, a; \
-	VFNMADD231PS vln2lo<>(SB), n, a; \
-	VMOVUPS vc7<>(SB), t; \
-	VFMADD213PS vc6<>(SB), a, t; \
-	VFMADD213PS vc5<>(SB), a, t; \
-	VFMADD213PS vc4<>(SB), a, t; \
-	VFMADD213PS vc3<>(SB), a, t; \
-	VFMADD213PS vc2<>(SB), a, t; \
-	VFMADD213PS vone<>(SB), a, t; \
+	REDUCE(a, n); \
+	EXPM1R(a, t); \
 	VMULPS a, t, t; \
 	VCVTPS2DQ n, n; \
-	VPADDD vbias<>(SB), n, n; \
-	VPSLLD $23, n, n; \
+	POW2(n); \
 	VSUBPS vone<>(SB), n, s; \
 	VFMADD213PS s, n, t; \
 	VADDPS vtwo<>(SB), t, a; \
@@ -117,14 +113,15 @@ GLOBL vmask<>(SB), RODATA|NOPTR, $64
 	VANDPS vsign<>(SB), x, x; \
 	VORPS t, x, x
 
-// HSUMPS leaves the sum of the 8 lanes of Y(y) in the low lane of X(y).
-#define HSUMPS(y, x, xt) \
+// HREDUCE leaves OP over the 8 lanes of Y(y) (OP the packed, OPS the
+// scalar instruction: a sum or a maximum) in the low lane of X(y).
+#define HREDUCE(y, x, xt, OP, OPS) \
 	VEXTRACTF128 $1, y, xt; \
-	VADDPS xt, x, x; \
+	OP xt, x, x; \
 	VMOVHLPS x, x, xt; \
-	VADDPS xt, x, x; \
+	OP xt, x, x; \
 	VMOVSHDUP x, xt; \
-	VADDSS xt, x, x
+	OPS xt, x, x
 
 // HSUMPD leaves the sum of the 4 lanes of Y(y) in the low lane of X(y).
 #define HSUMPD(y, x, xt) \
@@ -142,141 +139,106 @@ GLOBL vmask<>(SB), RODATA|NOPTR, $64
 	VCVTPS2PD xt1, t1; \
 	VADDPD t1, acc1, acc1
 
-// func axpyAVX2(alpha float32, x, y []float32)
-TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
-	VBROADCASTSS alpha+0(FP), Y15
-	MOVQ x_base+8(FP), SI
-	MOVQ x_len+16(FP), CX
-	MOVQ y_base+32(FP), DI
-	XORQ AX, AX
-axpy32:
-	MOVQ CX, DX
-	SUBQ AX, DX
-	CMPQ DX, $32
-	JLT  axpy8
-	VMOVUPS (DI)(AX*4), Y0
-	VMOVUPS 32(DI)(AX*4), Y1
-	VMOVUPS 64(DI)(AX*4), Y2
-	VMOVUPS 96(DI)(AX*4), Y3
-	VFMADD231PS (SI)(AX*4), Y15, Y0
-	VFMADD231PS 32(SI)(AX*4), Y15, Y1
-	VFMADD231PS 64(SI)(AX*4), Y15, Y2
-	VFMADD231PS 96(SI)(AX*4), Y15, Y3
-	VMOVUPS Y0, (DI)(AX*4)
-	VMOVUPS Y1, 32(DI)(AX*4)
-	VMOVUPS Y2, 64(DI)(AX*4)
-	VMOVUPS Y3, 96(DI)(AX*4)
-	ADDQ $32, AX
-	JMP  axpy32
-axpy8:
-	CMPQ DX, $8
-	JLT  axpytail
-	VMOVUPS (DI)(AX*4), Y0
-	VFMADD231PS (SI)(AX*4), Y15, Y0
-	VMOVUPS Y0, (DI)(AX*4)
-	ADDQ $8, AX
-	SUBQ $8, DX
-	JMP  axpy8
-axpytail:
-	TESTQ DX, DX
-	JZ    axpydone
-	LOADMASK(DX, R8, Y14)
-	VMASKMOVPS (DI)(AX*4), Y14, Y0
-	VMASKMOVPS (SI)(AX*4), Y14, Y1
-	VFMADD231PS Y1, Y15, Y0
-	VMASKMOVPS Y0, Y14, (DI)(AX*4)
-axpydone:
-	VZEROUPPER
-	RET
+// The kernels. Registers: SI the first slice (x or a), DI the destination
+// or second slice, BX the third, CX the length, AX the index, DX the
+// count left, Y15 a broadcast scalar, Y14 the tail mask.
 
-// func scaleAVX2(alpha float32, x []float32)
-TEXT ·scaleAVX2(SB), NOSPLIT, $0-32
-	VBROADCASTSS alpha+0(FP), Y15
-	MOVQ x_base+8(FP), SI
-	MOVQ x_len+16(FP), CX
-	XORQ AX, AX
-scale32:
-	MOVQ CX, DX
-	SUBQ AX, DX
-	CMPQ DX, $32
-	JLT  scale8
-	VMULPS (SI)(AX*4), Y15, Y0
-	VMULPS 32(SI)(AX*4), Y15, Y1
-	VMULPS 64(SI)(AX*4), Y15, Y2
-	VMULPS 96(SI)(AX*4), Y15, Y3
-	VMOVUPS Y0, (SI)(AX*4)
-	VMOVUPS Y1, 32(SI)(AX*4)
-	VMOVUPS Y2, 64(SI)(AX*4)
-	VMOVUPS Y3, 96(SI)(AX*4)
-	ADDQ $32, AX
-	JMP  scale32
-scale8:
-	CMPQ DX, $8
-	JLT  scaletail
-	VMULPS (SI)(AX*4), Y15, Y0
-	VMOVUPS Y0, (SI)(AX*4)
-	ADDQ $8, AX
-	SUBQ $8, DX
-	JMP  scale8
-scaletail:
-	TESTQ DX, DX
-	JZ    scaledone
-	LOADMASK(DX, R8, Y14)
-	VMASKMOVPS (SI)(AX*4), Y14, Y0
-	VMULPS Y0, Y15, Y0
-	VMASKMOVPS Y0, Y14, (SI)(AX*4)
-scaledone:
-	VZEROUPPER
-	RET
-
-// BINARY defines func name(dst, a, b []float32) computing
-// dst[i] = a[i] op b[i] with the 3-operand AVX instruction op.
-#define BINARY(name, op) \
-TEXT name(SB), NOSPLIT, $0-72; \
-	MOVQ dst_base+0(FP), DI; \
-	MOVQ dst_len+8(FP), CX; \
-	MOVQ a_base+24(FP), SI; \
-	MOVQ b_base+48(FP), BX; \
+// STREAM runs a kernel's loops over CX elements: WIDE over blocks of W
+// (8, 16 or 32) elements, ONE over blocks of 8, then TAIL once over the
+// last 1..7 elements with Y14 masking them. With W = 8 no block of 8 is
+// left for ONE, which is then SKIP.
+#define STREAM(W, WIDE, ONE, TAIL) \
 	XORQ AX, AX; \
-loop32: \
+wide: \
 	MOVQ CX, DX; \
 	SUBQ AX, DX; \
-	CMPQ DX, $32; \
-	JLT  loop8; \
-	VMOVUPS (SI)(AX*4), Y0; \
-	VMOVUPS 32(SI)(AX*4), Y1; \
-	VMOVUPS 64(SI)(AX*4), Y2; \
-	VMOVUPS 96(SI)(AX*4), Y3; \
-	op (BX)(AX*4), Y0, Y0; \
-	op 32(BX)(AX*4), Y1, Y1; \
-	op 64(BX)(AX*4), Y2, Y2; \
-	op 96(BX)(AX*4), Y3, Y3; \
-	VMOVUPS Y0, (DI)(AX*4); \
-	VMOVUPS Y1, 32(DI)(AX*4); \
-	VMOVUPS Y2, 64(DI)(AX*4); \
-	VMOVUPS Y3, 96(DI)(AX*4); \
-	ADDQ $32, AX; \
-	JMP  loop32; \
-loop8: \
+	CMPQ DX, $W; \
+	JLT  one; \
+	WIDE; \
+	ADDQ $W, AX; \
+	JMP  wide; \
+one: \
 	CMPQ DX, $8; \
 	JLT  tail; \
-	VMOVUPS (SI)(AX*4), Y0; \
-	op (BX)(AX*4), Y0, Y0; \
-	VMOVUPS Y0, (DI)(AX*4); \
+	ONE; \
 	ADDQ $8, AX; \
 	SUBQ $8, DX; \
-	JMP  loop8; \
+	JMP  one; \
 tail: \
 	TESTQ DX, DX; \
 	JZ    done; \
 	LOADMASK(DX, R8, Y14); \
-	VMASKMOVPS (SI)(AX*4), Y14, Y0; \
-	VMASKMOVPS (BX)(AX*4), Y14, Y1; \
-	op Y1, Y0, Y0; \
-	VMASKMOVPS Y0, Y14, (DI)(AX*4); \
-done: \
-	VZEROUPPER; \
-	RET
+	TAIL; \
+done:
+
+// Blocks of vectors: m(p, offset, r, t) for the vectors at the byte
+// offsets of a block, with a register r (Y0..Y3) and a scratch t (Y4..Y7)
+// each, and p a parameter passed through. QUAD: 32 float32s, QUADPD: 16
+// float32s widened to float64, TWO: 16 float32s.
+#define QUAD(m, p) m(p, 0, Y0, Y4); m(p, 32, Y1, Y5); m(p, 64, Y2, Y6); m(p, 96, Y3, Y7)
+#define QUADPD(m, p) m(p, 0, Y0, Y4); m(p, 16, Y1, Y5); m(p, 32, Y2, Y6); m(p, 48, Y3, Y7)
+#define TWO(m, p, s) m(p, 0, Y0, Y4); m(p, s, Y1, Y5)
+
+// MAPW and MAP1 apply, to a block of 32 and of 8 elements, LD to every
+// vector, then OP, then ST. NONE does nothing.
+#define MAPW(LD, OP, ST, p) QUAD(LD, p); QUAD(OP, p); QUAD(ST, p)
+#define MAP1(LD, OP, ST, p) LD(p, 0, Y0, Y4); OP(p, 0, Y0, Y4); ST(p, 0, Y0, Y4)
+#define NONE(p, o, r, t)
+#define SKIP
+
+// Loads and stores of vector r (scratch t) at offset o from the index AX.
+#define LDSI(p, o, r, t) VMOVUPS o(SI)(AX*4), r
+#define LDDI(p, o, r, t) VMOVUPS o(DI)(AX*4), r
+#define LDTSI(p, o, r, t) VMOVUPS o(SI)(AX*4), t
+#define STSI(p, o, r, t) VMOVUPS r, o(SI)(AX*4)
+#define STDI(p, o, r, t) VMOVUPS r, o(DI)(AX*4)
+
+// Argument loads shared by kernels of the same leading parameters:
+// ALPHAX for (alpha float32, x []float32, ...), DSTSRC for (dst, src
+// []float32, ...) with src named by its _base.
+#define ALPHAX VBROADCASTSS alpha+0(FP), Y15; MOVQ x_base+8(FP), SI; MOVQ x_len+16(FP), CX
+#define DSTSRC(src) MOVQ dst_base+0(FP), DI; MOVQ dst_len+8(FP), CX; MOVQ src+24(FP), SI
+
+// DONE ends a kernel.
+#define DONE VZEROUPPER; RET
+
+// RETURN4 combines the accumulators Y0..Y3 with OP, reduces them with
+// HRED, stores the low lane of X0 with MOV to ret and ends the kernel.
+#define RETURN4(OP, HRED, MOV, ret) \
+	OP Y1, Y0, Y0; \
+	OP Y3, Y2, Y2; \
+	OP Y2, Y0, Y0; \
+	HRED; \
+	MOV X0, ret; \
+	DONE
+
+// func axpyAVX2(alpha float32, x, y []float32)
+#define AXPYOP(p, o, r, t) VFMADD231PS o(SI)(AX*4), Y15, r
+#define AXPYTAIL VMASKMOVPS (DI)(AX*4), Y14, Y0; VMASKMOVPS (SI)(AX*4), Y14, Y1; VFMADD231PS Y1, Y15, Y0; VMASKMOVPS Y0, Y14, (DI)(AX*4)
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
+	ALPHAX
+	MOVQ y_base+32(FP), DI
+	STREAM(32, MAPW(LDDI, AXPYOP, STDI, 0), MAP1(LDDI, AXPYOP, STDI, 0), AXPYTAIL)
+	DONE
+
+// func scaleAVX2(alpha float32, x []float32)
+#define SCALEOP(p, o, r, t) VMULPS o(SI)(AX*4), Y15, r
+#define SCALETAIL VMASKMOVPS (SI)(AX*4), Y14, Y0; VMULPS Y0, Y15, Y0; VMASKMOVPS Y0, Y14, (SI)(AX*4)
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-32
+	ALPHAX
+	STREAM(32, MAPW(NONE, SCALEOP, STSI, 0), MAP1(NONE, SCALEOP, STSI, 0), SCALETAIL)
+	DONE
+
+// BINARY defines func name(dst, a, b []float32) computing
+// dst[i] = a[i] op b[i] with the 3-operand AVX instruction op.
+#define BINOP(op, o, r, t) op o(BX)(AX*4), r, r
+#define BINTAIL(op) VMASKMOVPS (SI)(AX*4), Y14, Y0; VMASKMOVPS (BX)(AX*4), Y14, Y1; op Y1, Y0, Y0; VMASKMOVPS Y0, Y14, (DI)(AX*4)
+#define BINARY(name, op) \
+TEXT name(SB), NOSPLIT, $0-72; \
+	DSTSRC(a_base); \
+	MOVQ b_base+48(FP), BX; \
+	STREAM(32, MAPW(LDSI, BINOP, STDI, op), MAP1(LDSI, BINOP, STDI, op), BINTAIL(op)); \
+	DONE
 
 // func addAVX2(dst, a, b []float32)
 BINARY(·addAVX2, VADDPS)
@@ -285,263 +247,76 @@ BINARY(·addAVX2, VADDPS)
 BINARY(·mulAVX2, VMULPS)
 
 // func mulAddAVX2(dst, a, b []float32)
+// dst += a*b, 16 elements a step: a in r, dst in t.
+#define MULADDOP(p, o, r, t) VFMADD231PS o(BX)(AX*4), r, t
+#define MULADDLD(p, o, r, t) LDDI(p, o, t, r)
+#define MULADDST(p, o, r, t) STDI(p, o, t, r)
+#define MULADDW TWO(LDSI, 0, 32); TWO(MULADDLD, 0, 32); TWO(MULADDOP, 0, 32); TWO(MULADDST, 0, 32)
+#define MULADD1 LDSI(0, 0, Y0, Y4); MULADDLD(0, 0, Y0, Y4); MULADDOP(0, 0, Y0, Y4); MULADDST(0, 0, Y0, Y4)
+#define MULADDTAIL VMASKMOVPS (SI)(AX*4), Y14, Y0; VMASKMOVPS (BX)(AX*4), Y14, Y1; VMASKMOVPS (DI)(AX*4), Y14, Y2; VFMADD231PS Y1, Y0, Y2; VMASKMOVPS Y2, Y14, (DI)(AX*4)
 TEXT ·mulAddAVX2(SB), NOSPLIT, $0-72
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ a_base+24(FP), SI
+	DSTSRC(a_base)
 	MOVQ b_base+48(FP), BX
-	XORQ AX, AX
-muladd16:
-	MOVQ CX, DX
-	SUBQ AX, DX
-	CMPQ DX, $16
-	JLT  muladd8
-	VMOVUPS (SI)(AX*4), Y0
-	VMOVUPS 32(SI)(AX*4), Y1
-	VMOVUPS (DI)(AX*4), Y2
-	VMOVUPS 32(DI)(AX*4), Y3
-	VFMADD231PS (BX)(AX*4), Y0, Y2
-	VFMADD231PS 32(BX)(AX*4), Y1, Y3
-	VMOVUPS Y2, (DI)(AX*4)
-	VMOVUPS Y3, 32(DI)(AX*4)
-	ADDQ $16, AX
-	JMP  muladd16
-muladd8:
-	CMPQ DX, $8
-	JLT  muladdtail
-	VMOVUPS (SI)(AX*4), Y0
-	VMOVUPS (DI)(AX*4), Y2
-	VFMADD231PS (BX)(AX*4), Y0, Y2
-	VMOVUPS Y2, (DI)(AX*4)
-	ADDQ $8, AX
-	SUBQ $8, DX
-	JMP  muladd8
-muladdtail:
-	TESTQ DX, DX
-	JZ    muladddone
-	LOADMASK(DX, R8, Y14)
-	VMASKMOVPS (SI)(AX*4), Y14, Y0
-	VMASKMOVPS (BX)(AX*4), Y14, Y1
-	VMASKMOVPS (DI)(AX*4), Y14, Y2
-	VFMADD231PS Y1, Y0, Y2
-	VMASKMOVPS Y2, Y14, (DI)(AX*4)
-muladddone:
-	VZEROUPPER
-	RET
+	STREAM(16, MULADDW, MULADD1, MULADDTAIL)
+	DONE
 
 // func addScalarAVX2(dst, x []float32, c float32)
+#define ADDSOP(p, o, r, t) VADDPS o(SI)(AX*4), Y15, r
+#define ADDSTAIL VMASKMOVPS (SI)(AX*4), Y14, Y0; VADDPS Y0, Y15, Y0; VMASKMOVPS Y0, Y14, (DI)(AX*4)
 TEXT ·addScalarAVX2(SB), NOSPLIT, $0-52
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ x_base+24(FP), SI
+	DSTSRC(x_base)
 	VBROADCASTSS c+48(FP), Y15
-	XORQ AX, AX
-adds8:
-	MOVQ CX, DX
-	SUBQ AX, DX
-	CMPQ DX, $8
-	JLT  addstail
-	VADDPS (SI)(AX*4), Y15, Y0
-	VMOVUPS Y0, (DI)(AX*4)
-	ADDQ $8, AX
-	JMP  adds8
-addstail:
-	TESTQ DX, DX
-	JZ    addsdone
-	LOADMASK(DX, R8, Y14)
-	VMASKMOVPS (SI)(AX*4), Y14, Y0
-	VADDPS Y0, Y15, Y0
-	VMASKMOVPS Y0, Y14, (DI)(AX*4)
-addsdone:
-	VZEROUPPER
-	RET
+	STREAM(8, MAP1(NONE, ADDSOP, STDI, 0), SKIP, ADDSTAIL)
+	DONE
+
+// ZERO4 clears the accumulators Y0..Y3 with the instruction z.
+#define ZERO4(z) z Y0, Y0, Y0; z Y1, Y1, Y1; z Y2, Y2, Y2; z Y3, Y3, Y3
 
 // func dotAVX2(x, y []float32) float32
+#define DOTOP(p, o, r, t) VFMADD231PS o(DI)(AX*4), t, r
+#define DOTTAIL VMASKMOVPS (SI)(AX*4), Y14, Y4; VMASKMOVPS (DI)(AX*4), Y14, Y5; VFMADD231PS Y5, Y4, Y1
 TEXT ·dotAVX2(SB), NOSPLIT, $0-52
 	MOVQ x_base+0(FP), SI
 	MOVQ x_len+8(FP), CX
 	MOVQ y_base+24(FP), DI
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	XORQ AX, AX
-dot32:
-	MOVQ CX, DX
-	SUBQ AX, DX
-	CMPQ DX, $32
-	JLT  dot8
-	VMOVUPS (SI)(AX*4), Y4
-	VMOVUPS 32(SI)(AX*4), Y5
-	VMOVUPS 64(SI)(AX*4), Y6
-	VMOVUPS 96(SI)(AX*4), Y7
-	VFMADD231PS (DI)(AX*4), Y4, Y0
-	VFMADD231PS 32(DI)(AX*4), Y5, Y1
-	VFMADD231PS 64(DI)(AX*4), Y6, Y2
-	VFMADD231PS 96(DI)(AX*4), Y7, Y3
-	ADDQ $32, AX
-	JMP  dot32
-dot8:
-	CMPQ DX, $8
-	JLT  dottail
-	VMOVUPS (SI)(AX*4), Y4
-	VFMADD231PS (DI)(AX*4), Y4, Y0
-	ADDQ $8, AX
-	SUBQ $8, DX
-	JMP  dot8
-dottail:
-	TESTQ DX, DX
-	JZ    dotsum
-	LOADMASK(DX, R8, Y14)
-	VMASKMOVPS (SI)(AX*4), Y14, Y4
-	VMASKMOVPS (DI)(AX*4), Y14, Y5
-	VFMADD231PS Y5, Y4, Y1
-dotsum:
-	VADDPS Y1, Y0, Y0
-	VADDPS Y3, Y2, Y2
-	VADDPS Y2, Y0, Y0
-	HSUMPS(Y0, X0, X1)
-	VMOVSS X0, ret+48(FP)
-	VZEROUPPER
-	RET
+	ZERO4(VXORPS)
+	STREAM(32, MAPW(LDTSI, DOTOP, NONE, 0), MAP1(LDTSI, DOTOP, NONE, 0), DOTTAIL)
+	RETURN4(VADDPS, HREDUCE(Y0, X0, X1, VADDPS, VADDSS), VMOVSS, ret+48(FP))
 
 // func sumSquaresAVX2(x []float32) float64
+#define SSLD(p, o, r, t) VCVTPS2PD o(SI)(AX*4), t
+#define SSOP(p, o, r, t) VFMADD231PD t, t, r
+#define SSTAIL VMASKMOVPS (SI)(AX*4), Y14, Y4; VEXTRACTF128 $1, Y4, X5; VCVTPS2PD X4, Y4; VCVTPS2PD X5, Y5; VFMADD231PD Y4, Y4, Y2; VFMADD231PD Y5, Y5, Y3
 TEXT ·sumSquaresAVX2(SB), NOSPLIT, $0-32
 	MOVQ x_base+0(FP), SI
 	MOVQ x_len+8(FP), CX
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	XORQ AX, AX
-ss16:
-	MOVQ CX, DX
-	SUBQ AX, DX
-	CMPQ DX, $16
-	JLT  ss8
-	VCVTPS2PD (SI)(AX*4), Y4
-	VCVTPS2PD 16(SI)(AX*4), Y5
-	VCVTPS2PD 32(SI)(AX*4), Y6
-	VCVTPS2PD 48(SI)(AX*4), Y7
-	VFMADD231PD Y4, Y4, Y0
-	VFMADD231PD Y5, Y5, Y1
-	VFMADD231PD Y6, Y6, Y2
-	VFMADD231PD Y7, Y7, Y3
-	ADDQ $16, AX
-	JMP  ss16
-ss8:
-	CMPQ DX, $8
-	JLT  sstail
-	VCVTPS2PD (SI)(AX*4), Y4
-	VCVTPS2PD 16(SI)(AX*4), Y5
-	VFMADD231PD Y4, Y4, Y0
-	VFMADD231PD Y5, Y5, Y1
-	ADDQ $8, AX
-	SUBQ $8, DX
-sstail:
-	TESTQ DX, DX
-	JZ    sssum
-	LOADMASK(DX, R8, Y14)
-	VMASKMOVPS (SI)(AX*4), Y14, Y4
-	VEXTRACTF128 $1, Y4, X5
-	VCVTPS2PD X4, Y4
-	VCVTPS2PD X5, Y5
-	VFMADD231PD Y4, Y4, Y2
-	VFMADD231PD Y5, Y5, Y3
-sssum:
-	VADDPD Y1, Y0, Y0
-	VADDPD Y3, Y2, Y2
-	VADDPD Y2, Y0, Y0
-	HSUMPD(Y0, X0, X1)
-	VMOVSD X0, ret+24(FP)
-	VZEROUPPER
-	RET
+	ZERO4(VXORPD)
+	STREAM(16, QUADPD(SSLD, 0); QUADPD(SSOP, 0), TWO(SSLD, 0, 16); TWO(SSOP, 0, 16), SSTAIL)
+	RETURN4(VADDPD, HSUMPD(Y0, X0, X1), VMOVSD, ret+24(FP))
 
 // func maxAVX2(x []float32) float32
 // NaN elements are ignored: VMAXPS returns its second source (the running
 // maximum) when the first (the data) is NaN.
+#define MAXOP(p, o, r, t) VMAXPS r, t, r
+#define MAXTAIL VMASKMOVPS (SI)(AX*4), Y14, Y4; VMOVUPS vninf<>(SB), Y5; VBLENDVPS Y14, Y4, Y5, Y4; VMAXPS Y1, Y4, Y1
 TEXT ·maxAVX2(SB), NOSPLIT, $0-28
 	MOVQ x_base+0(FP), SI
 	MOVQ x_len+8(FP), CX
 	VMOVUPS vninf<>(SB), Y0
-	VMOVUPS Y0, Y1
-	VMOVUPS Y0, Y2
-	VMOVUPS Y0, Y3
-	XORQ AX, AX
-max32:
-	MOVQ CX, DX
-	SUBQ AX, DX
-	CMPQ DX, $32
-	JLT  max8
-	VMOVUPS (SI)(AX*4), Y4
-	VMOVUPS 32(SI)(AX*4), Y5
-	VMOVUPS 64(SI)(AX*4), Y6
-	VMOVUPS 96(SI)(AX*4), Y7
-	VMAXPS Y0, Y4, Y0
-	VMAXPS Y1, Y5, Y1
-	VMAXPS Y2, Y6, Y2
-	VMAXPS Y3, Y7, Y3
-	ADDQ $32, AX
-	JMP  max32
-max8:
-	CMPQ DX, $8
-	JLT  maxtail
-	VMOVUPS (SI)(AX*4), Y4
-	VMAXPS Y0, Y4, Y0
-	ADDQ $8, AX
-	SUBQ $8, DX
-	JMP  max8
-maxtail:
-	TESTQ DX, DX
-	JZ    maxred
-	LOADMASK(DX, R8, Y14)
-	VMASKMOVPS (SI)(AX*4), Y14, Y4
-	VMOVUPS vninf<>(SB), Y5
-	VBLENDVPS Y14, Y4, Y5, Y4
-	VMAXPS Y1, Y4, Y1
-maxred:
-	VMAXPS Y1, Y0, Y0
-	VMAXPS Y3, Y2, Y2
-	VMAXPS Y2, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VMAXPS X1, X0, X0
-	VMOVHLPS X0, X0, X1
-	VMAXPS X1, X0, X0
-	VMOVSHDUP X0, X1
-	VMAXSS X1, X0, X0
-	VMOVSS X0, ret+24(FP)
-	VZEROUPPER
-	RET
+	VMOVUPS Y0, Y1; VMOVUPS Y0, Y2; VMOVUPS Y0, Y3
+	STREAM(32, MAPW(LDTSI, MAXOP, NONE, 0), MAP1(LDTSI, MAXOP, NONE, 0), MAXTAIL)
+	RETURN4(VMAXPS, HREDUCE(Y0, X0, X1, VMAXPS, VMAXSS), VMOVSS, ret+24(FP))
 
 // UNARY defines func name(dst, x []float32) computing dst = f(x) with the
 // in-place macro body, which takes its input and leaves its result in Y0
 // and may use Y1..Y5 as scratch.
+#define UNARY1(body) VMOVUPS (SI)(AX*4), Y0; body; VMOVUPS Y0, (DI)(AX*4)
+#define UNARYTAIL(body) VMASKMOVPS (SI)(AX*4), Y14, Y0; body; VMASKMOVPS Y0, Y14, (DI)(AX*4)
 #define UNARY(name, body) \
 TEXT name(SB), NOSPLIT, $0-48; \
-	MOVQ dst_base+0(FP), DI; \
-	MOVQ dst_len+8(FP), CX; \
-	MOVQ x_base+24(FP), SI; \
-	XORQ AX, AX; \
-loop: \
-	MOVQ CX, DX; \
-	SUBQ AX, DX; \
-	CMPQ DX, $8; \
-	JLT  tail; \
-	VMOVUPS (SI)(AX*4), Y0; \
-	body; \
-	VMOVUPS Y0, (DI)(AX*4); \
-	ADDQ $8, AX; \
-	JMP  loop; \
-tail: \
-	TESTQ DX, DX; \
-	JZ    done; \
-	LOADMASK(DX, R8, Y14); \
-	VMASKMOVPS (SI)(AX*4), Y14, Y0; \
-	body; \
-	VMASKMOVPS Y0, Y14, (DI)(AX*4); \
-done: \
-	VZEROUPPER; \
-	RET
+	DSTSRC(x_base); \
+	STREAM(8, UNARY1(body), SKIP, UNARYTAIL(body)); \
+	DONE
 
 // func expAVX2(dst, x []float32)
 UNARY(·expAVX2, EXP(Y0, Y1, Y2, Y3))
@@ -552,44 +327,30 @@ UNARY(·sigmoidAVX2, SIGMOID(Y0, Y1, Y2, Y3, Y4, Y5))
 // func tanhAVX2(dst, x []float32)
 UNARY(·tanhAVX2, TANH(Y0, Y1, Y2, Y3, Y4))
 
+// EXPSUM runs the body of expShiftSumAVX2 and sumExpShiftAVX2: the sum of
+// e = exp(x[i]-shift) (shift in Y15) accumulated in float64, each e stored
+// with ST (one vector) and MST (the masked tail) first, the sum stored to
+// ret.
+#define EXPSUM1(ST) VMOVUPS (SI)(AX*4), Y0; VSUBPS Y15, Y0, Y0; EXP(Y0, Y1, Y2, Y3); ST; ACCPD(Y0, X0, Y8, Y9, Y4, Y5, X5)
+#define EXPSUMTAIL(MST) VMASKMOVPS (SI)(AX*4), Y14, Y0; VSUBPS Y15, Y0, Y0; EXP(Y0, Y1, Y2, Y3); MST; VANDPS Y14, Y0, Y0; ACCPD(Y0, X0, Y8, Y9, Y4, Y5, X5)
+#define EXPSUM(ST, MST, ret) \
+	VXORPD Y8, Y8, Y8; \
+	VXORPD Y9, Y9, Y9; \
+	STREAM(8, EXPSUM1(ST), SKIP, EXPSUMTAIL(MST)); \
+	VADDPD Y9, Y8, Y8; \
+	HSUMPD(Y8, X8, X9); \
+	VMOVSD X8, ret; \
+	DONE
+#define STE VMOVUPS Y0, (DI)(AX*4)
+#define MSTE VMASKMOVPS Y0, Y14, (DI)(AX*4)
+#define NOSTORE
+
 // func expShiftSumAVX2(dst, x []float32, shift float32) float64
 // dst[i] = exp(x[i]-shift); returns the sum of dst, accumulated in float64.
 TEXT ·expShiftSumAVX2(SB), NOSPLIT, $0-64
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), CX
-	MOVQ x_base+24(FP), SI
+	DSTSRC(x_base)
 	VBROADCASTSS shift+48(FP), Y15
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
-	XORQ AX, AX
-ess8:
-	MOVQ CX, DX
-	SUBQ AX, DX
-	CMPQ DX, $8
-	JLT  esstail
-	VMOVUPS (SI)(AX*4), Y0
-	VSUBPS Y15, Y0, Y0
-	EXP(Y0, Y1, Y2, Y3)
-	VMOVUPS Y0, (DI)(AX*4)
-	ACCPD(Y0, X0, Y8, Y9, Y4, Y5, X5)
-	ADDQ $8, AX
-	JMP  ess8
-esstail:
-	TESTQ DX, DX
-	JZ    esssum
-	LOADMASK(DX, R8, Y14)
-	VMASKMOVPS (SI)(AX*4), Y14, Y0
-	VSUBPS Y15, Y0, Y0
-	EXP(Y0, Y1, Y2, Y3)
-	VMASKMOVPS Y0, Y14, (DI)(AX*4)
-	VANDPS Y14, Y0, Y0
-	ACCPD(Y0, X0, Y8, Y9, Y4, Y5, X5)
-esssum:
-	VADDPD Y9, Y8, Y8
-	HSUMPD(Y8, X8, X9)
-	VMOVSD X8, ret+56(FP)
-	VZEROUPPER
-	RET
+	EXPSUM(STE, MSTE, ret+56(FP))
 
 // func sumExpShiftAVX2(x []float32, shift float32) float64
 // Returns the sum of exp(x[i]-shift), accumulated in float64.
@@ -597,32 +358,4 @@ TEXT ·sumExpShiftAVX2(SB), NOSPLIT, $0-40
 	MOVQ x_base+0(FP), SI
 	MOVQ x_len+8(FP), CX
 	VBROADCASTSS shift+24(FP), Y15
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
-	XORQ AX, AX
-se8:
-	MOVQ CX, DX
-	SUBQ AX, DX
-	CMPQ DX, $8
-	JLT  setail
-	VMOVUPS (SI)(AX*4), Y0
-	VSUBPS Y15, Y0, Y0
-	EXP(Y0, Y1, Y2, Y3)
-	ACCPD(Y0, X0, Y8, Y9, Y4, Y5, X5)
-	ADDQ $8, AX
-	JMP  se8
-setail:
-	TESTQ DX, DX
-	JZ    sesum
-	LOADMASK(DX, R8, Y14)
-	VMASKMOVPS (SI)(AX*4), Y14, Y0
-	VSUBPS Y15, Y0, Y0
-	EXP(Y0, Y1, Y2, Y3)
-	VANDPS Y14, Y0, Y0
-	ACCPD(Y0, X0, Y8, Y9, Y4, Y5, X5)
-sesum:
-	VADDPD Y9, Y8, Y8
-	HSUMPD(Y8, X8, X9)
-	VMOVSD X8, ret+32(FP)
-	VZEROUPPER
-	RET
+	EXPSUM(NOSTORE, NOSTORE, ret+32(FP))

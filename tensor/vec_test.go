@@ -519,32 +519,22 @@ func benchData() (x, y, d []float32) {
 	return
 }
 
-func BenchmarkExp(b *testing.B) {
-	x, _, d := benchData()
-	benchImpls(b, func() { Exp(d, x) })
-	benchVec(b, "math", func() {
-		for i, v := range x {
-			d[i] = float32(math.Exp(float64(v)))
-		}
-	})
-}
+func BenchmarkExp(b *testing.B) { benchUnary(b, Exp, math.Exp) }
 
 func BenchmarkSigmoid(b *testing.B) {
-	x, _, d := benchData()
-	benchImpls(b, func() { Sigmoid(d, x) })
-	benchVec(b, "math", func() {
-		for i, v := range x {
-			d[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	})
+	benchUnary(b, Sigmoid, func(v float64) float64 { return 1 / (1 + math.Exp(-v)) })
 }
 
-func BenchmarkTanh(b *testing.B) {
+func BenchmarkTanh(b *testing.B) { benchUnary(b, Tanh, math.Tanh) }
+
+// benchUnary times the implementations of an element-wise function f and
+// the float64 math function ref it approximates, on the same data.
+func benchUnary(b *testing.B, f func(d, x []float32), ref func(float64) float64) {
 	x, _, d := benchData()
-	benchImpls(b, func() { Tanh(d, x) })
+	benchImpls(b, func() { f(d, x) })
 	benchVec(b, "math", func() {
 		for i, v := range x {
-			d[i] = float32(math.Tanh(float64(v)))
+			d[i] = float32(ref(float64(v)))
 		}
 	})
 }

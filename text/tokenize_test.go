@@ -10,6 +10,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/recurrent-go/recurrent/internal/testutil"
 )
 
 func TestTokenizerAppend(t *testing.T) {
@@ -54,15 +56,7 @@ func TestTokenizerAppend(t *testing.T) {
 }
 
 func TestParseMode(t *testing.T) {
-	for _, m := range []Mode{Words, Chars, Whitespace} {
-		got, err := ParseMode(m.String())
-		if err != nil || got != m {
-			t.Errorf("ParseMode(%q) = %v, %v", m.String(), got, err)
-		}
-	}
-	if _, err := ParseMode("bpe"); err == nil {
-		t.Error("ParseMode(bpe) succeeded")
-	}
+	testutil.CheckParse(t, ParseMode, []Mode{Words, Chars, Whitespace}, "bpe")
 }
 
 func TestReadLines(t *testing.T) {

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
 )
@@ -311,13 +311,7 @@ func TestDivergence(t *testing.T) {
 			if se := evs[len(evs)-1].(StopEvent); se.Reason != StopDiverged || se.Err == nil {
 				t.Errorf("stop event %+v", se)
 			}
-			es, _ := os.ReadDir(dir)
-			for _, e := range es {
-				b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
-				if bytes.Contains(b, []byte("NaN")) || bytes.Contains(b, []byte("Inf")) {
-					t.Errorf("%s holds a non-finite number", e.Name())
-				}
-			}
+			testutil.CheckFinite(t, dir)
 		})
 	}
 	// A non-finite parameter is never saved.

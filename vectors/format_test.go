@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/testutil"
 )
 
 func sampleVectors() *Vectors {
@@ -210,15 +212,7 @@ func TestWriteRejects(t *testing.T) {
 }
 
 func TestParseFormat(t *testing.T) {
-	for _, f := range []Format{FormatAuto, Word2VecText, Word2VecBinary, GloVeText} {
-		g, err := ParseFormat(f.String())
-		if err != nil || g != f {
-			t.Errorf("ParseFormat(%q) = %v, %v", f.String(), g, err)
-		}
-	}
-	if _, err := ParseFormat("xml"); err == nil {
-		t.Error("ParseFormat(xml) accepted")
-	}
+	testutil.CheckParse(t, ParseFormat, []Format{FormatAuto, Word2VecText, Word2VecBinary, GloVeText}, "xml")
 }
 
 func FuzzRead(f *testing.F) {
@@ -240,22 +234,16 @@ func FuzzRead(f *testing.F) {
 	})
 }
 
-func BenchmarkReadText(b *testing.B) {
-	v := randomVectors(5000, 100, 1)
-	var buf bytes.Buffer
-	Write(&buf, v, Word2VecText)
-	b.SetBytes(int64(buf.Len()))
-	for b.Loop() {
-		if _, err := Read(bytes.NewReader(buf.Bytes())); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkReadText(b *testing.B) { benchRead(b, Word2VecText) }
 
-func BenchmarkReadBinary(b *testing.B) {
+func BenchmarkReadBinary(b *testing.B) { benchRead(b, Word2VecBinary) }
+
+// benchRead times Read of 5000 random 100-dimensional vectors written in
+// format.
+func benchRead(b *testing.B, format Format) {
 	v := randomVectors(5000, 100, 1)
 	var buf bytes.Buffer
-	Write(&buf, v, Word2VecBinary)
+	Write(&buf, v, format)
 	b.SetBytes(int64(buf.Len()))
 	for b.Loop() {
 		if _, err := Read(bytes.NewReader(buf.Bytes())); err != nil {

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"sort"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/testutil"
 )
 
 func loadTiny(t testing.TB) *Index {
@@ -225,14 +227,7 @@ func TestTopK(t *testing.T) {
 }
 
 func TestParseMethod(t *testing.T) {
-	for _, m := range []Method{CosAdd, CosMul} {
-		if g, err := ParseMethod(m.String()); err != nil || g != m {
-			t.Errorf("ParseMethod(%q) = %v %v", m.String(), g, err)
-		}
-	}
-	if _, err := ParseMethod("3cosdiv"); err == nil {
-		t.Error("bad method accepted")
-	}
+	testutil.CheckParse(t, ParseMethod, []Method{CosAdd, CosMul}, "3cosdiv")
 }
 
 func BenchmarkMostSimilar(b *testing.B) {

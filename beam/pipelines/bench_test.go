@@ -59,14 +59,7 @@ func TestBenchWiki17m(t *testing.T) {
 		t.Fatal("vocabulary files differ")
 	}
 
-	voc, err := text.NewCorpusVocab(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	corpus, err := text.NewCorpus(files...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	voc, corpus := corpusOf(t, v, files...)
 	start = time.Now()
 	var entries int64
 	var sum float64

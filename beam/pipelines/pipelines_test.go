@@ -102,15 +102,8 @@ func TestCooccurGloVe(t *testing.T) {
 	if len(paths) != 3 {
 		t.Fatalf("%d shard files, want 3: %q", len(paths), paths)
 	}
-	voc, err := text.NewCorpusVocab(v)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The in-process count reads the shards as one corpus (gzip detected).
-	corpus, err := text.NewCorpus(shards...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	voc, corpus := corpusOf(t, v, shards...)
 	opt := glove.Options{Dim: 10, Window: 5, Iterations: 3, Threads: 1, Seed: 5, Vocab: voc}
 	want, err := glove.Train(context.Background(), corpus, opt, nil)
 	if err != nil {
@@ -146,4 +139,19 @@ func TestMergeRuns(t *testing.T) {
 	if got := mergeRuns(nil, a); !bytes.Equal(got, a) {
 		t.Error("merge with an empty run")
 	}
+}
+
+// corpusOf returns the corpus vocabulary of v and the corpus of the files,
+// the in-process side of a comparison with a pipeline.
+func corpusOf(t *testing.T, v *text.Vocab, files ...string) (*text.CorpusVocab, *text.Corpus) {
+	t.Helper()
+	voc, err := text.NewCorpusVocab(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	corpus, err := text.NewCorpus(files...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return voc, corpus
 }

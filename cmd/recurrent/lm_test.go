@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/infer"
+	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/spf13/cobra"
 )
@@ -29,14 +31,7 @@ func runLMCmd(t *testing.T, newCmd func() *cobra.Command, args ...string) (strin
 
 func TestLMTrainSampleScore(t *testing.T) {
 	dir := t.TempDir()
-	corpus := filepath.Join(dir, "train.txt")
-	var b strings.Builder
-	for range 60 {
-		b.WriteString("the cat sat on the mat\nthe dog sat on the log\n")
-	}
-	if err := os.WriteFile(corpus, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	corpus := lmCorpus(t, dir, 60)
 	ck := filepath.Join(dir, "ck")
 	out, err := runLMCmd(t, newLMTrainCmd, "--train", corpus, "--out", ck, "--tokenizer", "word",
 		"--cell", "gru", "--embed", "16", "--hidden", "16", "--layers", "1", "--batch", "4", "--bptt", "8",
@@ -44,7 +39,7 @@ func TestLMTrainSampleScore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("train: %v\n%s", err, out)
 	}
-	var sum lmSummary
+	var sum lm.Summary
 	if err := json.Unmarshal([]byte(out), &sum); err != nil {
 		t.Fatalf("summary %q: %v", out, err)
 	}
@@ -65,7 +60,7 @@ func TestLMTrainSampleScore(t *testing.T) {
 		t.Errorf("train --json flat metrics: %s", out)
 	}
 	// Beside the checkpoint: the loss curves and the best weights.
-	if png, err := os.ReadFile(filepath.Join(ck, lmPlotFile)); err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) || sum.Plot == "" {
+	if png, err := os.ReadFile(filepath.Join(ck, lm.PlotFile)); err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) || sum.Plot == "" {
 		t.Errorf("loss plot: %v (summary says %q)", err, sum.Plot)
 	}
 	if _, err := runLMCmd(t, newLMEvalCmd, "--model", filepath.Join(ck, "best.safetensors"), corpus); err != nil {
@@ -119,7 +114,7 @@ func TestLMTrainSampleScore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sc lmScoreJSON
+	var sc infer.ScoreResult
 	if err := json.Unmarshal([]byte(out), &sc); err != nil {
 		t.Fatalf("score --json %q: %v", out, err)
 	}
@@ -233,5 +228,113 @@ func TestLMTrainBadInput(t *testing.T) {
 		if _, serr := os.Stat(out); !os.IsNotExist(serr) {
 			t.Errorf("%s: %s was written (%v)", tc.name, out, serr)
 		}
+	}
+}
+
+// TestLMQuantize trains a small word model, quantizes it with lm quantize
+// and checks that the int8 checkpoint samples, scores and evaluates like
+// the float32 model quantized on load (--int8), and close to the float32
+// model itself.
+func TestLMQuantize(t *testing.T) {
+	dir := t.TempDir()
+	corpus := lmCorpus(t, dir, 60)
+	ck, q := filepath.Join(dir, "ck"), filepath.Join(dir, "q")
+	if out, err := runLMCmd(t, newLMTrainCmd, "--train", corpus, "--out", ck, "--tokenizer", "word",
+		"--cell", "lstm", "--embed", "16", "--hidden", "32", "--layers", "2", "--batch", "4", "--bptt", "8",
+		"--epochs", "4", "--lr", "0.02", "--quiet", "--json"); err != nil {
+		t.Fatalf("train: %v\n%s", err, out)
+	}
+	if _, err := runLMCmd(t, newLMQuantizeCmd, "--model", ck); err == nil || !strings.Contains(err.Error(), "--out") {
+		t.Errorf("quantize without --out: err = %v", err)
+	}
+	if out, err := runLMCmd(t, newLMQuantizeCmd, "--model", ck, "--out", q); err != nil {
+		t.Fatalf("quantize: %v\n%s", err, out)
+	}
+	cfg, err := os.ReadFile(filepath.Join(q, "config.json"))
+	if err != nil || !strings.Contains(string(cfg), `"quantized": "int8"`) {
+		t.Fatalf("quantized config.json: %v\n%s", err, cfg)
+	}
+	sample := func(model string, extra ...string) string {
+		t.Helper()
+		out, err := runLMCmd(t, newLMSampleCmd, append([]string{"--model", model, "--prompt", "the dog", "--length", "30", "--seed", "3", "--stop-at-eos=false"}, extra...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	s8 := sample(q)
+	if s := sample(ck, "--int8"); s != s8 {
+		t.Errorf("sample of the quantized checkpoint %q, of --int8 %q", s8, s)
+	}
+	greedy := sample(q, "--temperature", "0", "--length", "5")
+	if !strings.HasPrefix(strings.TrimSpace(greedy), "the dog sat on the log") {
+		t.Errorf("greedy int8 sample %q", greedy)
+	}
+	score := func(model string, extra ...string) infer.ScoreResult {
+		t.Helper()
+		out, err := runLMCmd(t, newLMScoreCmd, append([]string{"--model", model, "--json", "--text", "the cat sat on the mat\nthe log sat on the dog"}, extra...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var js infer.ScoreResult
+		if err := json.Unmarshal([]byte(out), &js); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		return js
+	}
+	f32, i8, onLoad := score(ck), score(q), score(ck, "--int8")
+	if i8.TotalLogProb != onLoad.TotalLogProb || i8.Tokens != f32.Tokens {
+		t.Errorf("int8 checkpoint log-prob %v (%d tokens), --int8 %v", i8.TotalLogProb, i8.Tokens, onLoad.TotalLogProb)
+	}
+	if d := math.Abs(i8.TotalLogProb - f32.TotalLogProb); d == 0 || d > 0.05*float64(f32.Tokens) {
+		t.Errorf("int8 log-prob %v, float32 %v", i8.TotalLogProb, f32.TotalLogProb)
+	}
+	eval := func(model string, extra ...string) map[string]float64 {
+		t.Helper()
+		out, err := runLMCmd(t, newLMEvalCmd, append([]string{"--model", model, "--json", "--batch", "3", corpus}, extra...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]float64
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		return m
+	}
+	e32, e8 := eval(ck), eval(ck, "--int8")
+	if e8["tokens"] != e32["tokens"] || math.Abs(e8["loss"]-e32["loss"]) > 0.02 {
+		t.Errorf("eval --int8 %v, float32 %v", e8, e32)
+	}
+}
+
+func TestLMImport(t *testing.T) {
+	dir := t.TempDir()
+	sd := filepath.Join("..", "..", "lm", "testdata", "pytorch_lstm.safetensors") // V = 13
+	vocab := filepath.Join(dir, "vocab.txt")
+	os.WriteFile(vocab, []byte("<unk>\n<eos>\nthe\ncat\nsat\non\nmat\ndog\nlog\na\nran\nto\nit\n"), 0o644)
+	out := filepath.Join(dir, "ck")
+	msg, err := runLMCmd(t, newLMImportCmd, "--state-dict", sd, "--vocab", vocab, "--out", out)
+	if err != nil {
+		t.Fatalf("import: %v\n%s", err, msg)
+	}
+	if !strings.Contains(msg, "lstm 2 layers x 6, embed 5, vocab 13") {
+		t.Errorf("import message %q", msg)
+	}
+	// The imported model scores and samples text.
+	if _, err := runLMCmd(t, newLMScoreCmd, "--model", out, "--text", "the cat sat on the mat", "--json"); err != nil {
+		t.Errorf("score the imported model: %v", err)
+	}
+	if _, err := runLMCmd(t, newLMSampleCmd, "--model", out, "--length", "5"); err != nil {
+		t.Errorf("sample the imported model: %v", err)
+	}
+	// A vocabulary of the wrong size is refused and nothing is written.
+	short := filepath.Join(dir, "short.json")
+	os.WriteFile(short, []byte(`["<unk>", "a", "b"]`), 0o644)
+	out2 := filepath.Join(dir, "ck2")
+	if _, err := runLMCmd(t, newLMImportCmd, "--state-dict", sd, "--vocab", short, "--out", out2); err == nil || !strings.Contains(err.Error(), "3 tokens") {
+		t.Errorf("wrong vocabulary size: %v", err)
+	}
+	if _, err := os.Stat(out2); !os.IsNotExist(err) {
+		t.Errorf("%s written despite the error", out2)
 	}
 }

@@ -10,13 +10,15 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/lm"
 )
 
-// lmCorpus writes a small word corpus and returns its path.
-func lmCorpus(t *testing.T, dir string) string {
+// lmCorpus writes a small word corpus (two sentences, reps times) to
+// dir/train.txt and returns its path.
+func lmCorpus(t *testing.T, dir string, reps int) string {
 	t.Helper()
 	var b strings.Builder
-	for range 20 {
+	for range reps {
 		b.WriteString("the cat sat on the mat\nthe dog sat on the log\n")
 	}
 	path := filepath.Join(dir, "train.txt")
@@ -27,10 +29,10 @@ func lmCorpus(t *testing.T, dir string) string {
 }
 
 // lmTrainJSON runs lm train with args and decodes its --json summary.
-func lmTrainJSON(t *testing.T, args ...string) (lmSummary, error) {
+func lmTrainJSON(t *testing.T, args ...string) (lm.Summary, error) {
 	t.Helper()
 	out, err := runCLIIn(t, "", append([]string{"lm", "train", "--quiet", "--json"}, args...)...)
-	var sum lmSummary
+	var sum lm.Summary
 	if err == nil {
 		if jerr := json.Unmarshal([]byte(out), &sum); jerr != nil {
 			t.Fatalf("summary %q: %v", out, jerr)
@@ -47,7 +49,7 @@ func lmTrainJSON(t *testing.T, args ...string) (lmSummary, error) {
 // error and leaves no non-finite number on disk.
 func TestLMTrainBudgetAndSafety(t *testing.T) {
 	dir := t.TempDir()
-	corpus := lmCorpus(t, dir)
+	corpus := lmCorpus(t, dir, 20)
 	ck := filepath.Join(dir, "ck")
 	model := []string{"--train", corpus, "--tokenizer", "word", "--cell", "gru", "--embed", "8", "--hidden", "8",
 		"--layers", "1", "--batch", "4", "--bptt", "8", "--lr", "0.02"}
@@ -132,7 +134,7 @@ func TestLMTrainBudgetAndSafety(t *testing.T) {
 			t.Errorf("%s holds a non-finite number", e.Name())
 		}
 	}
-	if _, err := loadLM(div); len(es) > 0 && err != nil {
+	if _, err := lm.LoadPath(div, false); len(es) > 0 && err != nil {
 		t.Errorf("the last good checkpoint does not load: %v", err)
 	}
 }
@@ -142,7 +144,7 @@ func TestLMTrainBudgetAndSafety(t *testing.T) {
 // and scoring use it, and that --resume refuses other cutoffs.
 func TestLMTrainAdaptiveSoftmax(t *testing.T) {
 	dir := t.TempDir()
-	corpus := lmCorpus(t, dir)
+	corpus := lmCorpus(t, dir, 20)
 	ck := filepath.Join(dir, "ck")
 	model := []string{"--train", corpus, "--tokenizer", "word", "--cell", "lstm", "--embed", "8", "--hidden", "8",
 		"--layers", "1", "--batch", "4", "--bptt", "8", "--lr", "0.02", "--adaptive-softmax", "5,8", "--div-value", "2"}
@@ -173,5 +175,133 @@ func TestLMTrainAdaptiveSoftmax(t *testing.T) {
 	_, err = lmTrainJSON(t, append(model, "--out", ck, "--resume", "--steps", "8")...)
 	if err == nil || !strings.Contains(err.Error(), "--adaptive-softmax") {
 		t.Errorf("resume with other cutoffs: %v, want an error naming --adaptive-softmax", err)
+	}
+}
+
+// TestLMTrainLabelsSample trains a conditional model on an SST-format
+// file whose words depend on the label and samples each label.
+func TestLMTrainLabelsSample(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 150 {
+		b.WriteString("1 good great fine good\n")
+		b.WriteString("0 bad awful poor bad\n")
+		if i%3 == 0 {
+			b.WriteString("1 great good\n0 awful bad\n")
+		}
+	}
+	train := filepath.Join(dir, "train.txt")
+	if err := os.WriteFile(train, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ck := filepath.Join(dir, "ck")
+	out, err := runLMCmd(t, newLMTrainLabelsCmd, "--train", train, "--valid", train, "--out", ck, "--cell", "gru",
+		"--embed", "8", "--hidden", "16", "--label-dim", "4", "--dropout", "0", "--epochs", "6", "--lr", "0.01",
+		"--label-bias", "--discriminative", "0.5", "--bucket", "--quiet")
+	if err != nil {
+		t.Fatalf("train-labels: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "(epoch 6, batch 0)") || !strings.Contains(out, "stopped: epochs") {
+		t.Fatalf("train-labels output:\n%s", out)
+	}
+	sample := newLMSampleCmd // --label is an ordinary flag of lm sample
+	for _, tc := range []struct{ label, words, guidance string }{
+		{"positive", "good great fine", "0"}, {"1", "good great fine", "0"}, {"negative", "bad awful poor", "0"},
+		{"positive", "good great fine", "2"}, {"negative", "bad awful poor", "1"},
+	} {
+		label, words := tc.label, tc.words
+		out, err := runLMCmd(t, sample, "--model", ck, "--label", label, "--num", "10", "--temperature", "0.5", "--guidance", tc.guidance)
+		if err != nil {
+			t.Fatalf("sample %s: %v\n%s", label, err, out)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != 10 {
+			t.Fatalf("sample %s: %d lines:\n%s", label, len(lines), out)
+		}
+		for _, l := range lines {
+			for _, w := range strings.Fields(l) {
+				if !strings.Contains(words, w) {
+					t.Errorf("label %s: sample %q has %q", label, l, w)
+				}
+			}
+		}
+	}
+	out, err = runLMCmd(t, newLMEvalLabelsCmd, "--model", ck, "--data", train, "--json")
+	if err != nil {
+		t.Fatalf("eval-labels: %v\n%s", err, out)
+	}
+	var ev struct {
+		Sentences  int     `json:"sentences"`
+		Perplexity float64 `json:"perplexity"`
+		LabelAcc   float64 `json:"label_accuracy"`
+	}
+	if err := json.Unmarshal([]byte(out), &ev); err != nil || ev.Sentences != 400 || ev.Perplexity > 4 || ev.LabelAcc < 0.99 {
+		t.Errorf("eval-labels: %s (%v)", out, err)
+	}
+	bad := filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(bad, []byte("1 good\n7 odd\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runLMCmd(t, newLMEvalLabelsCmd, "--model", ck, "--data", bad); err == nil || !strings.Contains(err.Error(), "bad.txt:2") {
+		t.Errorf("unknown label in data: error %v", err)
+	}
+	if _, err := runLMCmd(t, sample, "--model", ck, "--label", "neutral"); err == nil || !strings.Contains(err.Error(), "neutral") {
+		t.Errorf("unknown label: error %v", err)
+	}
+	if _, err := runLMCmd(t, sample, "--model", ck, "--label", "positive", "--guidance", "1", "--rerank", "3"); err == nil {
+		t.Error("--guidance with --rerank accepted")
+	}
+}
+
+// TestLMTrainLabelsResume trains 3 epochs straight and 2 + --resume to 3,
+// without dropout and with it (two layers): the checkpoints' parameters
+// must be byte-identical.
+func TestLMTrainLabelsResume(t *testing.T) {
+	for _, c := range []struct{ dropout, layers string }{{"0", "1"}, {"0.3", "2"}} {
+		t.Run("dropout"+c.dropout, func(t *testing.T) { testLMTrainLabelsResume(t, c.dropout, c.layers) })
+	}
+}
+
+func testLMTrainLabelsResume(t *testing.T, dropout, layers string) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&b, "%d %s\n", i%2, []string{"bad awful poor bad", "good great fine good", "great good", "awful bad"}[i%4])
+	}
+	train := filepath.Join(dir, "train.txt")
+	if err := os.WriteFile(train, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := func(out string, more ...string) []string {
+		return append([]string{"--train", train, "--valid", train, "--out", out, "--cell", "gru", "--embed", "8", "--hidden", "8",
+			"--label-dim", "2", "--dropout", dropout, "--layers", layers, "--lr", "0.01", "--label-bias", "--discriminative", "0.1", "--quiet"}, more...)
+	}
+	straight, split := filepath.Join(dir, "straight"), filepath.Join(dir, "split")
+	if out, err := runLMCmd(t, newLMTrainLabelsCmd, args(straight, "--epochs", "3")...); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, err := runLMCmd(t, newLMTrainLabelsCmd, args(split, "--epochs", "2")...); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out, err := runLMCmd(t, newLMTrainLabelsCmd, args(split, "--epochs", "3", "--resume", "--json")...)
+	var sum loopSummary
+	if err != nil || json.Unmarshal([]byte(out), &sum) != nil || sum.Position.Epoch != 3 || sum.Stop != "epochs" {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	for _, f := range []string{"model.safetensors", "last.safetensors"} {
+		a, err := os.ReadFile(filepath.Join(straight, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := os.ReadFile(filepath.Join(split, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, c) {
+			t.Errorf("%s differs between the straight and the resumed run", f)
+		}
+	}
+	if _, err := runLMCmd(t, newLMTrainLabelsCmd, args(filepath.Join(dir, "none"), "--resume")...); err == nil {
+		t.Error("--resume without a checkpoint accepted")
 	}
 }

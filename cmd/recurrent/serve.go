@@ -5,16 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
-	"net/http"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/serve"
 )
 
@@ -85,71 +79,33 @@ func runServe(ctx context.Context, out, errOut io.Writer, f *serveFlags, ready c
 	if len(f.models) == 0 {
 		return errors.New("serve: at least one --model NAME=PATH is required")
 	}
-	type named struct{ name, path string }
-	var specs []named
-	for _, m := range f.models {
-		name, path, ok := strings.Cut(m, "=")
-		if !ok || name == "" || path == "" {
-			return fmt.Errorf("serve: --model %q: want NAME=PATH", m)
-		}
-		specs = append(specs, named{name, path})
+	c := serve.RunConfig{Options: f.opt, Addr: f.addr, Grace: f.grace}
+	var err error
+	if c.Models, err = serve.ParseModelSpecs(f.models); err != nil {
+		return fmt.Errorf("serve: --model %w", err)
 	}
-	opt := f.opt
 	if f.tokenFile != "" {
-		b, err := os.ReadFile(f.tokenFile)
-		if err != nil {
+		if c.Token, err = serve.ReadTokenFile(f.tokenFile); err != nil {
 			return fmt.Errorf("serve: --auth-token-file: %w", err)
 		}
-		opt.Token = strings.TrimSpace(string(b))
-		if opt.Token == "" {
-			return fmt.Errorf("serve: --auth-token-file %s is empty", f.tokenFile)
+	}
+	c.Logger = serve.TextLogger(errOut, f.quiet)
+	c.Progress = func(e serve.RunEvent) {
+		if _, down := e.(serve.ShuttingDown); down {
+			e.WriteText(errOut)
+			return
+		}
+		e.WriteText(out)
+		if s, ok := e.(serve.Serving); ok && ready != nil {
+			ready <- s.URL
 		}
 	}
-	level := slog.LevelInfo
-	if f.quiet {
-		level = slog.LevelWarn
+	err = serve.Run(ctx, c)
+	if errors.As(err, new(*serve.LoadError)) {
+		return fmt.Errorf("serve: --model %w", err)
 	}
-	opt.Logger = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: level}))
-	s := serve.New(opt)
-	// Listen first, so that clients get 503 while the models load.
-	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	url := "http://" + ln.Addr().String() + "/"
-	for _, m := range specs {
-		model, err := infer.Load(m.path)
-		if err == nil {
-			err = s.Add(m.name, model)
-		}
-		if err != nil {
-			srv.Close()
-			return fmt.Errorf("serve: --model %s=%s: %w", m.name, m.path, err)
-		}
-		fmt.Fprintf(out, "loaded %s: %s model from %s\n", m.name, model.Kind(), m.path)
-	}
-	s.Ready()
-	fmt.Fprintf(out, "serving %d model(s) on %s  (web page; JSON API under %sv1/; Ctrl-C stops)\n", len(specs), url, url)
-	if ready != nil {
-		ready <- url
-	}
-	select {
-	case err := <-served:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	fmt.Fprintf(errOut, "shutting down: finishing requests in flight (up to %v)\n", f.grace)
-	grace, cancel := context.WithTimeout(context.Background(), f.grace)
-	defer cancel()
-	// New requests on open connections get 503 while those in flight finish.
-	closed := make(chan error, 1)
-	go func() { closed <- s.Close(grace) }()
-	if err := srv.Shutdown(grace); err != nil {
-		srv.Close() // the grace period ended: drop the rest
-	}
-	<-closed
 	return nil
 }

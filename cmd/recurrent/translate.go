@@ -3,24 +3,18 @@ package main
 import (
 	"bufio"
 	"cmp"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/seq2seq"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
 )
 
-// translateCmd groups the sequence-to-sequence subcommands (bleu,
-// gen-dates; training and decoding register here later).
+// translateCmd groups the sequence-to-sequence subcommands: bleu,
+// gen-dates, train, eval and run.
 var translateCmd = &cobra.Command{
 	Use:   "translate",
 	Short: "Sequence-to-sequence translation: BLEU scoring and data generation",
@@ -28,7 +22,7 @@ var translateCmd = &cobra.Command{
 
 func init() {
 	rootCmd.AddCommand(translateCmd)
-	translateCmd.AddCommand(newTranslateBLEUCmd(), newTranslateGenDatesCmd(), newTranslateEvalCmd(), newTranslateRunCmd())
+	translateCmd.AddCommand(newTranslateBLEUCmd(), newTranslateGenDatesCmd(), newTranslateTrainCmd(), newTranslateEvalCmd(), newTranslateRunCmd())
 }
 
 func newTranslateBLEUCmd() *cobra.Command {
@@ -54,22 +48,11 @@ separated, the brevity penalty uses corpus lengths, the score is 0-100.
 			if err != nil {
 				return err
 			}
-			if len(refs) != len(hyps) {
-				return fmt.Errorf("translate bleu: %s has %d lines but %s has %d; they must match line for line",
-					text.DisplayName(hypPath), len(hyps), text.DisplayName(refPath), len(refs))
-			}
-			b, err := seq2seq.CorpusBLEU(hyps, refs)
+			b, err := seq2seq.CorpusBLEULines(hyps, refs, text.DisplayName(hypPath), text.DisplayName(refPath))
 			if err != nil {
-				return err
+				return fmt.Errorf("translate bleu: %w", err)
 			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(b)
-			}
-			_, err = fmt.Fprintln(out, b.String())
-			return err
+			return printResult(cmd.OutOrStdout(), asJSON, b)
 		},
 	}
 	f := cmd.Flags()
@@ -82,10 +65,9 @@ separated, the brevity penalty uses corpus lengths, the score is 0-100.
 
 func newTranslateGenDatesCmd() *cobra.Command {
 	var (
-		opts     seq2seq.DateOptions
-		out      string
-		from, to string
-		asJSON   bool
+		opts   = seq2seq.DateOptions{From: seq2seq.DefaultDateFrom, To: seq2seq.DefaultDateTo}
+		out    string
+		asJSON bool
 	)
 	cmd := &cobra.Command{
 		Use:   "gen-dates --n N --seed S --out DIR",
@@ -104,54 +86,48 @@ config ("trained_dates"), and translate run warns about input years
 outside it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var err error
-			if from != "" {
-				if opts.From, err = time.Parse(time.DateOnly, from); err != nil {
-					return fmt.Errorf("translate gen-dates: --from: %w", err)
+			for _, frac := range []*float64{&opts.DevFrac, &opts.TestFrac} {
+				if *frac == 0 {
+					*frac = -1 // no such split (the library's zero is the default share)
 				}
 			}
-			if to != "" {
-				if opts.To, err = time.Parse(time.DateOnly, to); err != nil {
-					return fmt.Errorf("translate gen-dates: --to: %w", err)
-				}
-			}
-			// On the command line 0 means no such split (the library's zero
-			// value means the default share).
-			if opts.DevFrac == 0 {
-				opts.DevFrac = -1
-			}
-			if opts.TestFrac == 0 {
-				opts.TestFrac = -1
-			}
-			paths, err := seq2seq.WriteDateSplits(cmd.Context(), out, opts)
+			files, err := seq2seq.WriteDateFiles(cmd.Context(), out, opts)
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"files": paths, "n": opts.N, "seed": opts.Seed, "from": from, "to": to})
+			if !asJSON {
+				fmt.Fprintf(cmd.ErrOrStderr(), "dates from %s to %s\n", files.From, files.To)
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "dates from %s to %s\n", from, to)
-			for _, p := range paths {
-				fmt.Fprintln(cmd.OutOrStdout(), p)
-			}
-			return nil
+			return printResult(cmd.OutOrStdout(), asJSON, files)
 		},
 	}
 	f := cmd.Flags()
 	f.IntVar(&opts.N, "n", 10000, "total number of examples")
 	f.Uint64Var(&opts.Seed, "seed", 1, "random seed")
 	f.StringVar(&out, "out", "dates", "output directory")
-	f.StringVar(&from, "from", seq2seq.DefaultDateFrom.Format(time.DateOnly), "first date (YYYY-MM-DD)")
-	f.StringVar(&to, "to", seq2seq.DefaultDateTo.Format(time.DateOnly), "last date (YYYY-MM-DD)")
+	f.Var(dateFlag{&opts.From}, "from", "first date")
+	f.Var(dateFlag{&opts.To}, "to", "last date")
 	f.Float64Var(&opts.DevFrac, "dev-frac", 0.1, "share of examples in dev.tsv (0: none)")
 	f.Float64Var(&opts.TestFrac, "test-frac", 0.1, "share of examples in test.tsv (0: none)")
 	f.BoolVar(&asJSON, "json", false, `print {"files", "n", "seed", "from", "to"} as JSON`)
 	return cmd
 }
 
+// dateFlag is a flag holding a date, given as YYYY-MM-DD.
+type dateFlag struct{ t *time.Time }
+
+func (d dateFlag) String() string { return d.t.Format(time.DateOnly) }
+
+func (d dateFlag) Set(s string) (err error) {
+	*d.t, err = time.Parse(time.DateOnly, s)
+	return err
+}
+
+func (d dateFlag) Type() string { return "YYYY-MM-DD" }
+
 type translateEvalFlags struct {
 	model, data, hyp string
-	opt              seq2seq.EvalOptions
+	opt              seq2seq.PairsEval
 	asJSON, quiet    bool
 }
 
@@ -162,7 +138,8 @@ func newTranslateEvalCmd() *cobra.Command {
 		Short: "Decode source<TAB>target pairs and report exact match, token accuracy and BLEU",
 		Long: `Eval decodes the sources of --data ("-": standard input) and scores the outputs
 against the targets. --hyp also writes the outputs, one per line ("-":
-standard output, the metrics then go to standard error).`,
+standard output, the metrics then go to standard error); --heatmap DIR draws
+each pair's attention as translate run does.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateEval(cmd, &f) },
 	}
@@ -170,15 +147,22 @@ standard output, the metrics then go to standard error).`,
 	fl.StringVar(&f.model, "model", "", "checkpoint directory")
 	fl.StringVar(&f.data, "data", "", `pairs to evaluate, source<TAB>target per line ("-": standard input)`)
 	fl.StringVar(&f.hyp, "hyp", "", `also write the outputs to this file, one per line ("-": standard output)`)
-	fl.IntVar(&f.opt.Beam, "beam", 1, "beam width (1: greedy)")
-	fl.Float64Var(&f.opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
-	fl.IntVar(&f.opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
+	fl.StringVar(&f.opt.HeatmapDir, "heatmap", "", "draw every pair's attention as DIR/line-NNNN.png")
+	addDecodeFlags(cmd, &f.opt.DecodeOptions)
 	fl.IntVar(&f.opt.Batch, "batch", 256, "sources encoded together")
 	fl.IntVar(&f.opt.Limit, "limit", 0, "evaluate only the first N pairs")
 	fl.BoolVar(&f.asJSON, "json", false, "print the metrics as JSON")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress on standard error")
 	markRequired(cmd, "model", "data")
 	return cmd
+}
+
+// addDecodeFlags registers --beam, --alpha and --max-len.
+func addDecodeFlags(cmd *cobra.Command, opt *seq2seq.DecodeOptions) {
+	fl := cmd.Flags()
+	fl.IntVar(&opt.Beam, "beam", 1, "beam width (1: greedy)")
+	fl.Float64Var(&opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
+	fl.IntVar(&opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
 }
 
 func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
@@ -190,52 +174,35 @@ func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
 	if err != nil {
 		return err
 	}
-	data, err := m.Encode(pairs)
-	if err != nil {
-		return fmt.Errorf("%s: %w", text.DisplayName(f.data), err)
-	}
 	bar := newProgress(cmd.ErrOrStderr(), f.quiet)
 	opt := f.opt
+	opt.Name, opt.TeacherForced = text.DisplayName(f.data), true
 	opt.Progress = func(done int) { bar.update("decoding", int64(done), int64(len(pairs)), "decoding") }
-	opt.TeacherForced = true
-	start := time.Now()
-	met, err := m.Evaluate(cmd.Context(), data, opt)
+	rep, err := m.EvaluatePairs(cmd.Context(), pairs, opt)
 	bar.finish()
 	if err != nil {
-		return err
+		return fmt.Errorf("translate eval: %w", err)
 	}
-	secs := time.Since(start).Seconds()
 	if f.hyp != "" {
-		err := stdio(cmd).WriteFile(f.hyp, func(w io.Writer) error {
-			for _, h := range met.Hyps {
-				if _, err := fmt.Fprintln(w, seq2seq.JoinTokens(m.Config.Tokens, m.DecodeTarget(h))); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := stdio(cmd).WriteFile(f.hyp, func(w io.Writer) error { return m.WriteOutputs(w, rep.Hyps) }); err != nil {
 			return fmt.Errorf("translate eval: --hyp: %w", err)
 		}
 	}
-	w := reportTo(cmd, f.hyp)
-	if f.asJSON {
-		return printJSON(w, struct {
-			seq2seq.Metrics
-			Beam    int     `json:"beam"`
-			Alpha   float64 `json:"alpha"`
-			Seconds float64 `json:"seconds"`
-		}{met, max(1, opt.Beam), opt.Alpha, secs})
+	return printResult(reportTo(cmd, f.hyp), f.asJSON, rep)
+}
+
+// printResult prints v as indented JSON (asJSON) or as its text.
+func printResult(w io.Writer, asJSON bool, v interface{ WriteText(io.Writer) error }) error {
+	if asJSON {
+		return printJSON(w, v)
 	}
-	_, err = fmt.Fprintf(w, "%d pairs, beam %d: exact match %.4f, token accuracy %.4f, BLEU %.2f, loss %.4f (%.1fs)\n",
-		met.N, max(1, opt.Beam), met.ExactMatch, met.TokenAccuracy, met.BLEU, met.Loss, secs)
-	return err
+	return v.WriteText(w)
 }
 
 type translateRunFlags struct {
-	model, input, attnJSON, attnPNG, heatmap string
-	opt                                      seq2seq.DecodeOptions
-	asJSON                                   bool
+	model, input string
+	opt          seq2seq.RunOptions
+	asJSON       bool
 }
 
 func newTranslateRunCmd() *cobra.Command {
@@ -258,38 +225,14 @@ its config; run warns on standard error about input years outside it.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory")
 	fl.StringVar(&f.input, "file", "", `file of source lines ("-" or none: standard input; --input is its old name)`)
-	fl.IntVar(&f.opt.Beam, "beam", 1, "beam width (1: greedy)")
-	fl.Float64Var(&f.opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
-	fl.IntVar(&f.opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
-	fl.StringVar(&f.attnJSON, "attention-json", "", "write the first line's attention weights as JSON")
-	fl.StringVar(&f.attnPNG, "attention-png", "", "draw the first line's attention weights as a PNG heat map")
-	fl.StringVar(&f.heatmap, "heatmap", "", "draw every line's attention as DIR/line-NNNN.png")
+	addDecodeFlags(cmd, &f.opt.DecodeOptions)
+	fl.StringVar(&f.opt.AttentionJSON, "attention-json", "", "write the first line's attention weights as JSON")
+	fl.StringVar(&f.opt.AttentionPNG, "attention-png", "", "draw the first line's attention weights as a PNG heat map")
+	fl.StringVar(&f.opt.HeatmapDir, "heatmap", "", "draw every line's attention as DIR/line-NNNN.png")
 	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object per line with log-probability and score")
 	markRequired(cmd, "model")
 	deprecatedAliases(cmd, map[string]string{"input": "file"})
 	return cmd
-}
-
-// readSourceLines reads translate run's input: one source per line, the
-// part before a TAB.
-func readSourceLines(r io.Reader, name string) ([]string, error) {
-	var lines []string
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if i := strings.IndexByte(line, '\t'); i >= 0 {
-			line = line[:i]
-		}
-		if strings.TrimSpace(line) == "" {
-			return nil, fmt.Errorf("%s:%d: empty source line", name, n)
-		}
-		lines = append(lines, line)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return lines, nil
 }
 
 func runTranslateRun(cmd *cobra.Command, f *translateRunFlags) error {
@@ -297,126 +240,134 @@ func runTranslateRun(cmd *cobra.Command, f *translateRunFlags) error {
 	if err != nil {
 		return err
 	}
-	r, err := stdio(cmd).Open(cmp.Or(f.input, "-"))
+	path := cmp.Or(f.input, "-")
+	lines, err := readInput(cmd, path, seq2seq.ReadSources)
+	if err != nil {
+		return err
+	}
+	seq2seq.CheckDates(m.Config.TrainedDates, text.DisplayName(path), lines).WriteText(cmd.ErrOrStderr())
+	w := bufio.NewWriter(cmd.OutOrStdout())
+	defer w.Flush()
+	err = m.TranslateLines(cmd.Context(), lines, f.opt, func(o seq2seq.Output) error { return writeResult(w, f.asJSON, o) })
 	if err != nil {
 		return fmt.Errorf("translate run: %w", err)
 	}
-	defer r.Close()
-	name := text.DisplayName(cmp.Or(f.input, "-"))
-	lines, err := readSourceLines(r, name)
+	return nil
+}
+
+// translateTrainFlags are the flags of `recurrent translate train`.
+type translateTrainFlags struct {
+	trainPath, devPath string
+	cfg                seq2seq.Config
+	tc                 seq2seq.TrainConfig
+	trainRunFlags
+}
+
+func newTranslateTrainCmd() *cobra.Command {
+	f := &translateTrainFlags{}
+	cmd := &cobra.Command{
+		Use:   "train --train F [--valid F] --out DIR",
+		Short: "Train an encoder-decoder (bidirectional encoder, attention decoder) on source<TAB>target pairs",
+		Long: `Train fits a sequence-to-sequence model with teacher forcing: a bidirectional
+recurrent encoder over the source tokens (characters by default; --tokens word:
+whitespace tokens) and a recurrent decoder attending over its outputs (Bahdanau
+additive by default; Luong dot or general; or none: the decoder starts from the
+encoder's final state).
+
+After every epoch the dev loss and greedy exact match go to standard error and
+an atomic training checkpoint to --out (also on Ctrl-C, at the exact step);
+--resume continues it exactly; only --overwrite replaces an existing one.
+--model DIR loads the best evaluation's weights (greedy exact match, ties broken
+by dev loss; the latest without --valid); the latest are in last.safetensors.
+--patience N stops after N epochs without improvement.
+
+Budget: --epochs N (default 10) and/or --steps N (exactly N updates; epochs
+unbounded unless given); the first limit reached stops, with the reason printed
+(stop_reason in --json). On --resume the architecture, --tokens, --batch,
+--optimizer and --seed are the checkpoint's (a different value is an error);
+--epochs, --steps, --lr, --lr-decay, --clip, --patience and --dev-decode apply
+from the resumed step. A loss that becomes NaN, infinite or 20 times its recent
+median stops training with an error; the checkpoint keeps the last good state.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateTrain(cmd, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.trainPath, "train", "", "training pairs, source<TAB>target per line")
+	fl.StringVar(&f.devPath, "valid", "", "dev pairs for per-epoch validation (--dev: old spelling)")
+	deprecatedAliases(cmd, map[string]string{"dev": "valid"})
+	fl.StringVar(&f.cfg.Tokens, "tokens", "char", "tokenization: char or word")
+	fl.StringVar(&f.cfg.Cell, "cell", "gru", "encoder cell: rnn_tanh, rnn_relu, lstm, gru, gru_cho, gru_minimal")
+	fl.StringVar(&f.cfg.DecoderCell, "decoder-cell", "", "decoder cell: gru or lstm (default: --cell if gru/lstm, else gru)")
+	fl.StringVar(&f.cfg.Attention, "attention", "bahdanau", "attention: bahdanau, dot, general or none")
+	fl.IntVar(&f.cfg.Embed, "embed", 32, "embedding size")
+	fl.IntVar(&f.cfg.Hidden, "hidden", 64, "encoder hidden size per direction")
+	fl.IntVar(&f.cfg.Layers, "layers", 1, "encoder layers")
+	fl.IntVar(&f.cfg.DecoderHidden, "decoder-hidden", 0, "decoder hidden size (default 2*hidden)")
+	fl.IntVar(&f.cfg.AttentionSize, "attention-size", 0, "Bahdanau scorer size (default decoder hidden)")
+	fl.IntVar(&f.tc.Batch, "batch", 64, "pairs per batch")
+	fl.StringVar(&f.tc.Optimizer, "optimizer", "adam", "adam, adamw or sgd")
+	fl.Float64Var(&f.tc.LR, "lr", 2e-3, "learning rate")
+	fl.Float64Var(&f.tc.LRDecay, "lr-decay", 1, "learning-rate factor after each epoch")
+	fl.Float64Var(&f.tc.Clip, "clip", 5, "maximum gradient norm (0 or negative: no clipping)")
+	fl.IntVar(&f.tc.Patience, "patience", 0, "stop after this many epochs without a better dev exact match (0: never)")
+	fl.IntVar(&f.tc.DevDecode, "dev-decode", 2000, "dev pairs decoded for exact match each epoch (-1: all)")
+	fl.Uint64Var(&f.tc.Seed, "seed", 1, "random seed (initialisation and batch order)")
+	addTrainRunFlags(cmd, &f.trainRunFlags, 10)
+	markRequired(cmd, "train")
+	return cmd
+}
+
+func runTranslateTrain(cmd *cobra.Command, f *translateTrainFlags) error {
+	if err := positiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "lr-decay", "epochs", "steps"); err != nil {
+		return err
+	}
+	if err := f.checkOut(); err != nil {
+		return fmt.Errorf("translate train: %w", err)
+	}
+	f.tc.Epochs, f.tc.MaxSteps = f.epochs, f.steps
+	if fl := cmd.Flags(); fl.Changed("steps") && !fl.Changed("epochs") {
+		f.tc.Epochs = 0 // --steps alone: epochs unbounded
+	}
+	if f.tc.Clip <= 0 {
+		f.tc.Clip = -1 // the library's zero means its default
+	}
+	d, err := seq2seq.ReadData(f.trainPath, f.devPath)
 	if err != nil {
 		return err
 	}
-	warnDateRange(cmd.ErrOrStderr(), m.Config.TrainedDates, name, lines)
-	if f.heatmap != "" {
-		if err := os.MkdirAll(f.heatmap, 0o755); err != nil {
-			return fmt.Errorf("translate run: %w", err)
-		}
+	var tr *seq2seq.Trainer
+	if f.resume {
+		tr, err = f.resumeTrainer(cmd, d)
+	} else {
+		tr, err = seq2seq.NewPairsTrainer(d, f.cfg, f.tc, f.out, f.overwrite)
 	}
-	first := f.attnJSON != "" || f.attnPNG != ""
-	opt := f.opt
-	opt.Attention = first || f.heatmap != ""
-	if opt.Attention && m.AttentionKind() == seq2seq.AttentionNone {
-		return errors.New("translate run: the model has no attention to export")
-	}
-	w := bufio.NewWriter(cmd.OutOrStdout())
-	defer w.Flush()
-	const chunk = 256
-	for lo := 0; lo < len(lines); lo += chunk {
-		hi := min(len(lines), lo+chunk)
-		src := make([][]int32, 0, hi-lo)
-		for _, l := range lines[lo:hi] {
-			src = append(src, m.EncodeSource(l))
-		}
-		hs, err := m.Translate(src, opt)
-		if err != nil {
-			return err
-		}
-		for i, h := range hs {
-			outLine := seq2seq.JoinTokens(m.Config.Tokens, m.DecodeTarget(h.IDs))
-			if f.asJSON {
-				b, _ := json.Marshal(map[string]any{"source": lines[lo+i], "output": outLine,
-					"logprob": h.LogProb, "score": h.Score, "finished": h.Finished})
-				fmt.Fprintln(w, string(b))
-			} else {
-				fmt.Fprintln(w, outLine)
-			}
-		}
-		if err := writeHeatmaps(m, f.heatmap, lines, lo, hs); err != nil {
-			return err
-		}
-		if lo == 0 && first && len(hs) > 0 {
-			if err := writeAttention(m, lines[0], hs[0], f.attnJSON, f.attnPNG); err != nil {
-				return err
-			}
-			first = false
-			opt.Attention = f.heatmap != ""
-		}
-	}
-	return nil
-}
-
-// writeHeatmaps draws the attention of lines[lo:lo+len(hs)] as
-// dir/line-NNNN.png (nothing when dir is empty).
-func writeHeatmaps(m *seq2seq.Model, dir string, lines []string, lo int, hs []seq2seq.Hypothesis) error {
-	if dir == "" {
-		return nil
-	}
-	digits := max(4, len(strconv.Itoa(len(lines))))
-	for i, h := range hs {
-		am, err := m.AttentionMapOf(lines[lo+i], h)
-		if err != nil {
-			return err
-		}
-		p := filepath.Join(dir, fmt.Sprintf("line-%0*d.png", digits, lo+i+1))
-		if err := checkpoint.WriteFileAtomic(p, am.WritePNG); err != nil {
-			return fmt.Errorf("translate run: %w", err)
-		}
-	}
-	return nil
-}
-
-// writeAttention exports one line's attention weights as JSON and/or a
-// PNG heat map (each when its path is set).
-func writeAttention(m *seq2seq.Model, line string, h seq2seq.Hypothesis, jsonPath, pngPath string) error {
-	am, err := m.AttentionMapOf(line, h)
 	if err != nil {
 		return err
 	}
-	if jsonPath != "" {
-		if err := checkpoint.WriteFileAtomic(jsonPath, func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", " ")
-			return enc.Encode(am)
-		}); err != nil {
-			return fmt.Errorf("translate run: %w", err)
-		}
-	}
-	if pngPath != "" {
-		if err := checkpoint.WriteFileAtomic(pngPath, am.WritePNG); err != nil {
-			return fmt.Errorf("translate run: %w", err)
-		}
-	}
-	return nil
+	prog := newTrainProgress(f.quiet, "tok")
+	prog.labels = map[string]string{"exact_match": "exact match", "token_acc_teacher_forced": "token acc (teacher forced)"}
+	prog.println("%s", tr.Describe())
+	r := &loopRun{name: "translate train", out: f.out, asJSON: f.asJSON, params: nn.CountParams(tr.Model.Params()), prog: prog}
+	return r.report(cmd, tr.Run)
 }
 
-// warnDateRange warns about source lines whose years lie outside the dates
-// a date model was trained on (the first few, then a count).
-func warnDateRange(w io.Writer, r seq2seq.DateRange, name string, lines []string) {
-	const shown = 5
-	n := 0
-	for i, l := range lines {
-		ys := seq2seq.YearsOutside(r, l)
-		if len(ys) == 0 {
-			continue
-		}
-		if n < shown {
-			fmt.Fprintf(w, "warning: %s:%d: year %d is outside the dates the model was trained on (%s to %s); its translation is unreliable\n",
-				name, i+1, ys[0], r.From, r.To)
-		}
-		n++
+// resumeTrainer reopens the checkpoint in --out, refusing flags that
+// conflict with it and applying the budget and schedule flags given.
+func (f *translateTrainFlags) resumeTrainer(cmd *cobra.Command, d seq2seq.Data) (*seq2seq.Trainer, error) {
+	tr, err := seq2seq.ResumePairs(f.out, d)
+	if err != nil {
+		return nil, err
 	}
-	if n > shown {
-		fmt.Fprintf(w, "warning: %d lines in all have years outside %s to %s\n", n, r.From, r.To)
+	c, tc := tr.Model.Config, tr.Config
+	if err := checkResumeFlags(cmd, []resumeCheck{{"tokens", f.cfg.Tokens, c.Tokens}, {"cell", f.cfg.Cell, c.Cell},
+		{"decoder-cell", f.cfg.DecoderCell, c.DecoderCell}, {"attention", f.cfg.Attention, c.Attention},
+		{"embed", f.cfg.Embed, c.Embed}, {"hidden", f.cfg.Hidden, c.Hidden}, {"layers", f.cfg.Layers, c.Layers},
+		{"decoder-hidden", f.cfg.DecoderHidden, c.DecoderHidden}, {"attention-size", f.cfg.AttentionSize, c.AttentionSize},
+		{"batch", f.tc.Batch, tc.Batch}, {"optimizer", f.tc.Optimizer, tc.Optimizer}, {"seed", f.tc.Seed, tc.Seed}}); err != nil {
+		return nil, fmt.Errorf("translate train --resume: %w", err)
 	}
+	fl := cmd.Flags()
+	tr.Continue(f.tc, seq2seq.Changes{Budget: fl.Changed("epochs") || fl.Changed("steps"), LR: fl.Changed("lr"),
+		LRDecay: fl.Changed("lr-decay"), Clip: fl.Changed("clip"), Patience: fl.Changed("patience"), Decode: fl.Changed("dev-decode")})
+	return tr, nil
 }

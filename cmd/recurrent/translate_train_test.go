@@ -54,8 +54,9 @@ func TestTranslateTrainEvalRun(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Position.Epoch != 3 || sum.Steps != first.Steps*3/2 {
 		t.Fatalf("resumed run printed %q (%v), want epoch 3 after %d steps", out, err, first.Steps*3/2)
 	}
+	hm := filepath.Join(dir, "maps")
 	for _, beam := range []string{"1", "3"} {
-		out, err = runTranslateCmd(t, newTranslateEvalCmd, "", "--model", ck, "--data", test, "--beam", beam, "--json", "--quiet")
+		out, err = runTranslateCmd(t, newTranslateEvalCmd, "", "--model", ck, "--data", test, "--beam", beam, "--json", "--quiet", "--heatmap", hm)
 		if err != nil {
 			t.Fatalf("eval: %v\n%s", err, out)
 		}
@@ -69,6 +70,9 @@ func TestTranslateTrainEvalRun(t *testing.T) {
 		if met.N != 150 || met.Beam != map[string]int{"1": 1, "3": 3}[beam] || met.TokenAccuracy < 0.5 || met.BLEU <= 0 {
 			t.Errorf("beam %s: metrics %+v", beam, met)
 		}
+	}
+	if maps, _ := filepath.Glob(filepath.Join(hm, "line-*.png")); len(maps) != 150 {
+		t.Errorf("eval --heatmap drew %d maps, want 150", len(maps))
 	}
 	jpath, ppath := filepath.Join(dir, "a.json"), filepath.Join(dir, "a.png")
 	out, err = runTranslateCmd(t, newTranslateRunCmd, "March 5th, 1998\n12/01/2001\tignored\n",

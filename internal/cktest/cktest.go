@@ -104,7 +104,8 @@ func jsonString(v any) string {
 	return string(b)
 }
 
-func copyDir(t *testing.T, src, dst string) {
+// copyDir copies the regular files of src into dst (created).
+func copyDir(t testing.TB, src, dst string) {
 	t.Helper()
 	es, err := os.ReadDir(src)
 	if err != nil {
@@ -134,23 +135,11 @@ func copyDir(t *testing.T, src, dst string) {
 func FuzzDir(f *testing.F, src string, names ...string) (string, [][]byte) {
 	f.Helper()
 	dir := filepath.Join(f.TempDir(), "ck")
-	es, err := os.ReadDir(src)
-	if err != nil {
-		f.Fatal(err)
-	}
-	os.MkdirAll(dir, 0o755)
-	for _, e := range es {
-		if e.Name() == checkpoint.ManifestFile {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			f.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644)
-	}
+	copyDir(f, src, dir)
+	os.Remove(filepath.Join(dir, checkpoint.ManifestFile))
 	seeds := make([][]byte, len(names))
 	for i, n := range names {
+		var err error
 		if seeds[i], err = os.ReadFile(filepath.Join(dir, n)); err != nil {
 			f.Fatal(err)
 		}
@@ -158,11 +147,40 @@ func FuzzDir(f *testing.F, src string, names ...string) (string, [][]byte) {
 	return dir, seeds
 }
 
+// FuzzSaved writes a checkpoint with save into a fresh directory and
+// returns FuzzDir of it.
+func FuzzSaved(f *testing.F, save func(dir string) error, names ...string) (string, [][]byte) {
+	f.Helper()
+	src := filepath.Join(f.TempDir(), "src")
+	if err := save(src); err != nil {
+		f.Fatal(err)
+	}
+	return FuzzDir(f, src, names...)
+}
+
+// Bounds returns the edits every loader refuses by its sanity bounds
+// alone, before reading the weights: 1e9 hidden units and 1e6 layers, at
+// the config.json paths hidden and layers.
+func Bounds(hidden, layers []string) []Edit {
+	return []Edit{
+		{Path: hidden, Value: 1000000000, Want: []string{"outside"}},
+		{Path: layers, Value: 1000000, Want: []string{"outside"}},
+	}
+}
+
+// CheckConfigSizes is Saved and CheckEdits for a package's loader: load
+// is its Load (or LoadCond), whose model the checks discard.
+func CheckConfigSizes[M any](t *testing.T, save func(dir string) error, load func(dir string) (M, error), edits []Edit) {
+	t.Helper()
+	loadErr := func(dir string) error { _, err := load(dir); return err }
+	CheckEdits(t, Saved(t, save, loadErr), loadErr, edits)
+}
+
 // LoadFuzzed writes the fuzzed files into dir (name, contents, name,
 // contents, ...), runs load and fails when it allocates more than MaxAlloc
 // bytes: a loader must refuse a config before building a model the weights
-// file cannot back. It returns load's error.
-func LoadFuzzed(t *testing.T, dir string, load func(dir string) error, files ...any) error {
+// file cannot back. It returns what load returns.
+func LoadFuzzed[M any](t *testing.T, dir string, load func(dir string) (M, error), files ...any) (M, error) {
 	t.Helper()
 	for i := 0; i < len(files); i += 2 {
 		if err := os.WriteFile(filepath.Join(dir, files[i].(string)), files[i+1].([]byte), 0o644); err != nil {
@@ -171,10 +189,10 @@ func LoadFuzzed(t *testing.T, dir string, load func(dir string) error, files ...
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	err := load(dir)
+	m, err := load(dir)
 	runtime.ReadMemStats(&after)
 	if n := after.TotalAlloc - before.TotalAlloc; n > MaxAlloc {
 		t.Fatalf("load allocated %d bytes (error %v)", n, err)
 	}
-	return err
+	return m, err
 }

@@ -70,14 +70,55 @@ type pinned struct {
 	resume   func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error)
 }
 
+// trainer is what every task's trainer offers the pins: Run with typed
+// progress events, returning the task's own result type R.
+type trainer[R any] interface {
+	Run(ctx context.Context, progress func(train.Event)) (R, error)
+}
+
+// pinOf is the pin of one task, over its model M, its encoded data D and
+// its trainer T: build makes the model and the data afresh; start makes a
+// trainer on them; resume reopens the checkpoint in a directory on freshly
+// built data; parts returns a trainer's checkpoint directory field and
+// its model's parameters. The pin's runs fail the test if start or resume
+// fails and return the error of the trainer's Run.
+func pinOf[M, D any, T trainer[R], R any](name, want string, cancelAt int64,
+	build func(t *testing.T) (M, D),
+	start func(M, D) (T, error),
+	resume func(dir string, d D) (T, error),
+	parts func(T) (dir *string, params []*nn.Param),
+) pinned {
+	runWith := func(t *testing.T, tr T, err error, ctx context.Context, progress func(train.Event)) ([]*nn.Param, error) {
+		t.Helper()
+		must(t, err)
+		_, err = tr.Run(ctx, progress)
+		_, ps := parts(tr)
+		return ps, err
+	}
+	return pinned{
+		name: name, want: want, cancelAt: cancelAt,
+		run: func(t *testing.T, ctx context.Context, dir string, onStep func(int64)) ([]*nn.Param, error) {
+			tr, err := start(build(t))
+			if err == nil {
+				d, _ := parts(tr)
+				*d = dir
+			}
+			return runWith(t, tr, err, ctx, onProgress(onStep))
+		},
+		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
+			_, d := build(t)
+			tr, err := resume(dir, d)
+			return runWith(t, tr, err, ctx, nil)
+		},
+	}
+}
+
 func TestPinnedTrainers(t *testing.T) {
 	oneThread(t)
 	for _, p := range pins() {
 		t.Run(p.name, func(t *testing.T) {
 			ps, err := p.run(t, context.Background(), "", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			must(t, err)
 			got := hashParams(ps)
 			if got != p.want {
 				t.Errorf("final weights hash %s, pinned %s", got, p.want)
@@ -96,9 +137,7 @@ func TestPinnedTrainers(t *testing.T) {
 				t.Fatalf("cancelled run: err %v, want context.Canceled", err)
 			}
 			ps, err = p.resume(t, context.Background(), dir)
-			if err != nil {
-				t.Fatal(err)
-			}
+			must(t, err)
 			if r := hashParams(ps); r != got {
 				t.Errorf("cancelled at step %d and resumed: hash %s, uninterrupted %s", p.cancelAt, r, got)
 			}
@@ -109,9 +148,7 @@ func TestPinnedTrainers(t *testing.T) {
 func readFile(t *testing.T, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dataDir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	return string(b)
 }
 
@@ -126,13 +163,9 @@ func lmStream(t *testing.T) (train, valid []int32, v *text.Vocab) {
 	}
 	c.Add(toks)
 	v, err := text.BuildVocab(c, text.VocabOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	ids, err := v.Encode(nil, toks)
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	cut := len(ids) * 4 / 5
 	return ids[:cut], ids[cut:], v
 }
@@ -140,9 +173,7 @@ func lmStream(t *testing.T) (train, valid []int32, v *text.Vocab) {
 // labelled returns labels.tsv as examples.
 func labelled(t *testing.T) []classify.Example {
 	ex, err := classify.ReadFile(filepath.Join(dataDir, "labels.tsv"), classify.TSV)
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	return ex
 }
 
@@ -159,34 +190,21 @@ func onProgress(onStep func(int64)) func(train.Event) {
 	}
 }
 
+// lmData is lm.txt's training and validation streams.
+type lmData struct{ train, valid []int32 }
+
 func pinLM() pinned {
 	cfg := lm.TrainConfig{Batch: 4, BPTT: 8, Epochs: 3, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 5, EvalEvery: 7}
-	return pinned{
-		name: "lm", want: "1f58800251c6717d5f5961f5ccdbfed1680973a44d623fa9a57ab097846de3af", cancelAt: 11,
-		run: func(t *testing.T, ctx context.Context, dir string, onStep func(int64)) ([]*nn.Param, error) {
-			train, valid, v := lmStream(t)
-			m, err := lm.New(lm.Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 8, Hidden: 12, Layers: 2, Dropout: 0.1, InitRange: 0.1}, v, 3)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tr, err := lm.NewTrainer(m, train, valid, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tr.Dir = dir
-			_, err = tr.Run(ctx, onProgress(onStep))
-			return m.Params(), err
-		},
-		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
-			train, valid, _ := lmStream(t)
-			tr, err := lm.Resume(dir, train, valid)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = tr.Run(ctx, nil)
-			return tr.Model.Params(), err
-		},
+	build := func(t *testing.T) (*lm.Model, lmData) {
+		train, valid, v := lmStream(t)
+		m, err := lm.New(lm.Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 8, Hidden: 12, Layers: 2, Dropout: 0.1, InitRange: 0.1}, v, 3)
+		must(t, err)
+		return m, lmData{train, valid}
 	}
+	return pinOf("lm", "1f58800251c6717d5f5961f5ccdbfed1680973a44d623fa9a57ab097846de3af", 11, build,
+		func(m *lm.Model, d lmData) (*lm.Trainer, error) { return lm.NewTrainer(m, d.train, d.valid, cfg) },
+		func(dir string, d lmData) (*lm.Trainer, error) { return lm.Resume(dir, d.train, d.valid) },
+		func(tr *lm.Trainer) (*string, []*nn.Param) { return &tr.Dir, tr.Model.Params() })
 }
 
 // condData encodes the labelled examples for m.
@@ -212,39 +230,18 @@ func pinCond() pinned {
 			c.Add(tok.Tokenize(e.Text))
 		}
 		v, err := text.BuildVocab(c, text.VocabOptions{Specials: []string{text.UNK, text.EOS}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		m, err := lm.NewCond(lm.CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 10, Layers: 1, Dropout: 0.1,
 			Labels: []string{"neg", "pos"}, Condition: lm.CondBoth, LabelDim: 3, Tokenizer: tok}, v, tc.Seed)
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		return m, condData(t, m, ex)
 	}
-	return pinned{
-		name: "lm-train-labels", cancelAt: 9,
-		want: "212790e2f7c14a4d730028ed2e2c48a963d010515a31f9765b603ba671d770e1",
-		run: func(t *testing.T, ctx context.Context, dir string, onStep func(int64)) ([]*nn.Param, error) {
-			m, d := build(t)
-			tr, err := lm.NewCondTrainer(m, d, lm.CondData{}, tc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tr.Dir = dir
-			_, err = tr.Run(ctx, onStepEvent(onStep))
-			return m.Params(), err
+	return pinOf("lm-train-labels", "212790e2f7c14a4d730028ed2e2c48a963d010515a31f9765b603ba671d770e1", 9, build,
+		func(m *lm.CondModel, d lm.CondData) (*lm.CondTrainer, error) {
+			return lm.NewCondTrainer(m, d, lm.CondData{}, tc)
 		},
-		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
-			_, d := build(t)
-			tr, err := lm.ResumeCond(dir, d, lm.CondData{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = tr.Run(ctx, nil)
-			return tr.Model.Params(), err
-		},
-	}
+		func(dir string, d lm.CondData) (*lm.CondTrainer, error) { return lm.ResumeCond(dir, d, lm.CondData{}) },
+		func(tr *lm.CondTrainer) (*string, []*nn.Param) { return &tr.Dir, tr.Model.Params() })
 }
 
 func pinClassify() pinned {
@@ -253,50 +250,25 @@ func pinClassify() pinned {
 		ex := labelled(t)
 		tok := text.Tokenizer{Mode: text.Whitespace}
 		v, err := classify.BuildVocab(ex, tok, classify.VocabOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		m, err := classify.New(classify.Config{Arch: classify.ArchRNN, Embed: 8, Cell: "lstm", Hidden: 6, Layers: 1, Bidirectional: true,
 			Pool: classify.PoolMax, Dropout: 0.2, VocabSize: v.Len(), Classes: 2, Binary: true, Tokenizer: tok}, v, []string{"neg", "pos"}, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		d, err := m.EncodeExamples(ex, "train")
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		return m, d
 	}
-	return pinned{
-		name: "classify", cancelAt: 8,
-		want: "edad555f96a6b9ce3bfacaeb3b167c7108f61bcd0dc8dff169f71a0e94c8fa69",
-		run: func(t *testing.T, ctx context.Context, dir string, onStep func(int64)) ([]*nn.Param, error) {
-			m, d := build(t)
-			tr, err := classify.NewTrainer(m, d, nil, tc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tr.Dir = dir
-			_, err = tr.Run(ctx, onProgress(onStep))
-			return m.Params(), err
+	return pinOf("classify", "edad555f96a6b9ce3bfacaeb3b167c7108f61bcd0dc8dff169f71a0e94c8fa69", 8, build,
+		func(m *classify.Model, d *classify.Data) (*classify.Trainer, error) {
+			return classify.NewTrainer(m, d, nil, tc)
 		},
-		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
-			_, d := build(t)
-			tr, err := classify.Resume(dir, d, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = tr.Run(ctx, nil)
-			return tr.Model.Params(), err
-		},
-	}
+		func(dir string, d *classify.Data) (*classify.Trainer, error) { return classify.Resume(dir, d, nil) },
+		func(tr *classify.Trainer) (*string, []*nn.Param) { return &tr.Dir, tr.Model.Params() })
 }
 
 func conll(t *testing.T) []tag.Sentence {
 	s, err := tag.ReadCoNLL(strings.NewReader(readFile(t, "tags.conll")), "tags.conll", tag.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	return s
 }
 
@@ -307,96 +279,47 @@ func pinTag() pinned {
 		cfg := tag.Config{WordEmbed: 8, CharEmbed: 6, CharHidden: 4, Cell: "lstm", Hidden: 10, Layers: 1, Dropout: 0.2,
 			Lower: true, NormDigits: true, Tags: tag.TagSet(sents, tag.IOBES), TrainScheme: "iobes", Scheme: "iob2"}
 		words, chars, err := tag.BuildVocabs(sents, &cfg, tag.VocabOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		cfg.VocabSize, cfg.CharVocab = words.Len(), chars.Len()
 		m, err := tag.New(cfg, words, chars, 4)
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		d, err := m.EncodeSentences(sents, "train", true)
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		return m, d
 	}
-	return pinned{
-		name: "tag", cancelAt: 7,
-		want: "f8231197e06a26f8673ee20cea3d4cdb661a98c800518422523dfe6ec186facd",
-		run: func(t *testing.T, ctx context.Context, dir string, onStep func(int64)) ([]*nn.Param, error) {
-			m, d := build(t)
-			tr, err := tag.NewTrainer(m, d, nil, tc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tr.Dir = dir
-			_, err = tr.Run(ctx, onProgress(onStep))
-			return m.Params(), err
-		},
-		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
-			_, d := build(t)
-			tr, err := tag.Resume(dir, d, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = tr.Run(ctx, nil)
-			return tr.Model.Params(), err
-		},
-	}
+	return pinOf("tag", "f8231197e06a26f8673ee20cea3d4cdb661a98c800518422523dfe6ec186facd", 7, build,
+		func(m *tag.Model, d *tag.Data) (*tag.Trainer, error) { return tag.NewTrainer(m, d, nil, tc) },
+		func(dir string, d *tag.Data) (*tag.Trainer, error) { return tag.Resume(dir, d, nil) },
+		func(tr *tag.Trainer) (*string, []*nn.Param) { return &tr.Dir, tr.Model.Params() })
 }
 
 func pinSeq2seq() pinned {
 	tc := seq2seq.TrainConfig{Epochs: 3, Batch: 16, Optimizer: "adam", LR: 5e-3, LRDecay: 0.9, Clip: 5, Seed: 9, DevDecode: -1}
 	build := func(t *testing.T) (*seq2seq.Model, seq2seq.Encoded) {
 		pairs, err := seq2seq.ReadPairsFile(filepath.Join(dataDir, "dates.tsv"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		src, tgt, err := seq2seq.BuildVocabs(pairs, "char")
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		m, err := seq2seq.New(seq2seq.Config{Embed: 8, Hidden: 10}, src, tgt, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		e, err := m.Encode(pairs)
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		return m, e
 	}
-	return pinned{
-		name: "translate", cancelAt: 6,
-		want: "5372ddf573e9d5fffe3b77d4d56353f1553d4122a5b0231074d203ec886f4e1b",
-		run: func(t *testing.T, ctx context.Context, dir string, onStep func(int64)) ([]*nn.Param, error) {
-			m, e := build(t)
-			tr, err := seq2seq.NewTrainer(m, e, seq2seq.Encoded{}, tc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tr.Dir = dir
-			_, err = tr.Run(ctx, onStepEvent(onStep))
-			return m.Params(), err
+	return pinOf("translate", "5372ddf573e9d5fffe3b77d4d56353f1553d4122a5b0231074d203ec886f4e1b", 6, build,
+		func(m *seq2seq.Model, d seq2seq.Encoded) (*seq2seq.Trainer, error) {
+			return seq2seq.NewTrainer(m, d, seq2seq.Encoded{}, tc)
 		},
-		resume: func(t *testing.T, ctx context.Context, dir string) ([]*nn.Param, error) {
-			_, e := build(t)
-			tr, err := seq2seq.Resume(dir, e, seq2seq.Encoded{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = tr.Run(ctx, nil)
-			return tr.Model.Params(), err
+		func(dir string, d seq2seq.Encoded) (*seq2seq.Trainer, error) {
+			return seq2seq.Resume(dir, d, seq2seq.Encoded{})
 		},
-	}
+		func(tr *seq2seq.Trainer) (*string, []*nn.Param) { return &tr.Dir, tr.Model.Params() })
 }
 
-// onStepEvent calls onStep (if set) with the step of every StepEvent.
-func onStepEvent(onStep func(int64)) func(train.Event) {
-	return func(e train.Event) {
-		if p, ok := e.(train.StepEvent); ok && onStep != nil {
-			onStep(p.Pos.Step)
-		}
+// must fails the test if err is not nil.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

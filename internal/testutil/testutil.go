@@ -1,12 +1,20 @@
 // Package testutil holds small helpers shared by the tests of several
-// packages: writing test files, compressed or not.
+// packages: writing test files, compressed or not, finding the shared
+// real data, round trips and common assertions. It imports no package of
+// the module that a low-level package's tests could not use (train
+// helpers are in internal/traintest).
 package testutil
 
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/xrand"
 )
 
 // Gzip returns data compressed as one gzip member.
@@ -30,4 +38,121 @@ func WriteFile(t testing.TB, path string, data []byte) {
 func WriteGzip(t testing.TB, path, data string) {
 	t.Helper()
 	WriteFile(t, path, Gzip([]byte(data)))
+}
+
+// TempGzip writes data gzip-compressed to a file name in a fresh
+// temporary directory of t and returns its path.
+func TempGzip(t testing.TB, name, data string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	WriteGzip(t, path, data)
+	return path
+}
+
+// RefusesFile writes data to a file name in a fresh temporary directory
+// of t and asserts that read fails on it with an error naming the file
+// and the line ("path:line:") and containing want.
+func RefusesFile(t testing.TB, read func(path string) error, name, data string, line int, want string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	WriteFile(t, path, []byte(data))
+	at := fmt.Sprintf("%s:%d:", path, line)
+	if err := read(path); err == nil || !strings.Contains(err.Error(), at) || !strings.Contains(err.Error(), want) {
+		t.Errorf("%s: error %v, want one naming %s and containing %q", name, err, at, want)
+	}
+}
+
+// SaveLoad writes a model with save into a fresh temporary directory of
+// t and reads it back with load, failing the test if either fails; it
+// returns the loaded model and the directory.
+func SaveLoad[M any](t testing.TB, save func(dir string) error, load func(dir string) (M, error)) (M, string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "m")
+	if err := save(dir); err != nil {
+		t.Fatal(err)
+	}
+	m, err := load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, dir
+}
+
+// CheckParse asserts that parse reads back the String() of every value
+// and refuses bad.
+func CheckParse[T interface {
+	comparable
+	fmt.Stringer
+}](t testing.TB, parse func(string) (T, error), values []T, bad string) {
+	t.Helper()
+	for _, v := range values {
+		if got, err := parse(v.String()); err != nil || got != v {
+			t.Errorf("parse(%q) = %v, %v; want %v", v.String(), got, err, v)
+		}
+	}
+	if got, err := parse(bad); err == nil {
+		t.Errorf("parse(%q) = %v, accepted", bad, got)
+	}
+}
+
+// PlantedTopics returns sentences lines (seeded by seed) of words words
+// each, every sentence drawn from one of groups topics of size words
+// ("g3w7" is word 7 of topic 3): words of a topic co-occur, words of
+// different topics never do, so embeddings trained on it must group them.
+func PlantedTopics(seed uint64, groups, size, sentences, words int) string {
+	r := xrand.New(seed, 0)
+	var sb strings.Builder
+	for range sentences {
+		g := r.Intn(groups)
+		for k := range words {
+			if k > 0 {
+				sb.WriteByte(' ')
+			}
+			fmt.Fprintf(&sb, "g%dw%d", g, r.Intn(size))
+		}
+		sb.WriteByte('\n')
+	}
+	return sb.String()
+}
+
+// CheckFinite asserts that no file in dir (a checkpoint directory) holds
+// the text NaN or Inf: a non-finite number was never written. A missing
+// dir passes; a file that cannot be read fails the test.
+func CheckFinite(t testing.TB, dir string) {
+	t.Helper()
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{"NaN", "Inf"} {
+			if bytes.Contains(data, []byte(bad)) {
+				t.Errorf("%s holds a non-finite number (%s)", e.Name(), bad)
+			}
+		}
+	}
+}
+
+// DataEnv names the directory of the shared real data (corpora that are
+// never copied into the repository); DefaultData is used when it is unset.
+const (
+	DataEnv     = "RECURRENT_DATA"
+	DefaultData = "/work/shared/data"
+)
+
+// SharedData returns the path of rel in the shared real data directory
+// ($RECURRENT_DATA, default /work/shared/data), skipping the test with a
+// message naming the path when it cannot be read.
+func SharedData(t testing.TB, rel string) string {
+	t.Helper()
+	root := os.Getenv(DataEnv)
+	if root == "" {
+		root = DefaultData
+	}
+	path := filepath.Join(root, rel)
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("shared data not available: %v", err)
+	}
+	return path
 }

@@ -240,6 +240,13 @@ func (c *counter) each(fn func(p pair) error) error {
 	for _, f := range c.runs {
 		srcs = append(srcs, &fileSource{r: bufio.NewReaderSize(f, 1<<20)})
 	}
+	return merge(srcs, fn)
+}
+
+// merge merges the sources, each sorted by key, and calls fn once per
+// distinct key in key order with that key's counts summed over the
+// sources. A sum that overflows is an error.
+func merge[S source](srcs []S, fn func(p pair) error) error {
 	h := make(mergeHeap, 0, len(srcs))
 	for i, s := range srcs {
 		p, ok, err := s.next()
@@ -266,6 +273,9 @@ func (c *counter) each(fn func(p pair) error) error {
 			heap.Pop(&h)
 		}
 		if have && cur.key == it.p.key {
+			if cur.n+it.p.n < cur.n {
+				return fmt.Errorf("glove: the count of pair (%d, %d) overflows", cur.key>>32, uint32(cur.key))
+			}
 			cur.n += it.p.n
 			continue
 		}

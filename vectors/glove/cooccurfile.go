@@ -2,7 +2,6 @@ package glove
 
 import (
 	"bufio"
-	"container/heap"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -241,55 +240,17 @@ func ReadShards(ctx context.Context, paths []string, voc *text.CorpusVocab, fn f
 		}
 	}
 	unit := int64(srcs[0].h.Unit)
-	h := make(mergeHeap, 0, len(srcs))
-	for i, s := range srcs {
-		p, ok, err := s.next()
-		if err != nil {
-			return st, 0, err
-		}
-		if ok {
-			h = append(h, mergeItem{p, i})
-		}
-	}
-	heap.Init(&h)
-	var cur pair
-	have := false
 	var n int
-	for len(h) > 0 {
-		it := h[0]
-		p, ok, err := srcs[it.src].next()
-		if err != nil {
-			return st, 0, err
-		}
-		if ok {
-			h[0].p = p
-			heap.Fix(&h, 0)
-		} else {
-			heap.Pop(&h)
-		}
-		if have && cur.key == it.p.key {
-			if cur.n+it.p.n < cur.n {
-				return st, 0, fmt.Errorf("glove: co-occurrence shards: the count of pair (%d, %d) overflows", cur.key>>32, uint32(cur.key))
-			}
-			cur.n += it.p.n
-			continue
-		}
-		if have {
-			if err := emitPair(cur, unit, &st, fn); err != nil {
-				return st, 0, err
-			}
-		}
-		cur, have = it.p, true
+	err := merge(srcs, func(p pair) error {
 		if n++; n&(1<<16-1) == 0 {
 			if err := ctx.Err(); err != nil {
-				return st, 0, err
+				return err
 			}
 		}
-	}
-	if have {
-		if err := emitPair(cur, unit, &st, fn); err != nil {
-			return st, 0, err
-		}
+		return emitPair(p, unit, &st, fn)
+	})
+	if err != nil {
+		return st, 0, err
 	}
 	if st.Pairs == 0 {
 		return st, 0, fmt.Errorf("glove: co-occurrence shards %s hold no pairs", strings.Join(paths, ", "))

@@ -13,6 +13,7 @@ package glove
 import (
 	"github.com/recurrent-go/recurrent/internal/xrand"
 
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -50,32 +51,17 @@ type Options struct {
 }
 
 func (o *Options) fill() error {
-	if o.Dim == 0 {
-		o.Dim = 100
-	}
-	if o.Window == 0 {
-		o.Window = 10
-	}
-	if o.MinCount == 0 {
-		o.MinCount = 5
-	}
-	if o.Iterations == 0 {
-		o.Iterations = 15
-	}
-	if o.XMax == 0 {
-		o.XMax = 100
-	}
-	if o.Power == 0 {
-		o.Power = 0.75
-	}
-	if o.Alpha == 0 {
-		o.Alpha = 0.05
-	}
+	// cmp.Or keeps a set field and replaces a zero one with the default.
+	o.Dim = cmp.Or(o.Dim, 100)
+	o.Window = cmp.Or(o.Window, 10)
+	o.MinCount = cmp.Or(o.MinCount, 5)
+	o.Iterations = cmp.Or(o.Iterations, 15)
+	o.XMax = cmp.Or(o.XMax, 100)
+	o.Power = cmp.Or(o.Power, 0.75)
+	o.Alpha = cmp.Or(o.Alpha, 0.05)
+	o.MemoryBytes = cmp.Or(o.MemoryBytes, 1<<30)
 	if o.Threads <= 0 {
 		o.Threads = runtime.GOMAXPROCS(0)
-	}
-	if o.MemoryBytes == 0 {
-		o.MemoryBytes = 1 << 30
 	}
 	switch {
 	case o.Dim < 1:
@@ -138,14 +124,7 @@ func Train(ctx context.Context, corpus *text.Corpus, opt Options, progress func(
 	if err := opt.fill(); err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	report := func(p Progress) {
-		if progress != nil {
-			p.Elapsed = time.Since(start)
-			p.Iterations = opt.Iterations
-			progress(p)
-		}
-	}
+	report := reporter(opt, progress)
 	last := time.Now()
 	throttled := func(stage string) func(int64) {
 		return func(n int64) {
@@ -186,14 +165,7 @@ func TrainCooccur(ctx context.Context, voc *text.CorpusVocab, paths []string, op
 	if err := opt.fill(); err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	report := func(p Progress) {
-		if progress != nil {
-			p.Elapsed = time.Since(start)
-			p.Iterations = opt.Iterations
-			progress(p)
-		}
-	}
+	report := reporter(opt, progress)
 	var entries entryList
 	st, _, err := ReadShards(ctx, paths, voc, entries.adder(opt))
 	if err != nil {
@@ -205,6 +177,20 @@ func TrainCooccur(ctx context.Context, voc *text.CorpusVocab, paths []string, op
 	}
 	m.Pairs = st.Pairs
 	return m, nil
+}
+
+// reporter returns the function that passes a Progress, stamped with the
+// time elapsed since now and the number of iterations, to progress (if not
+// nil).
+func reporter(opt Options, progress func(Progress)) func(Progress) {
+	start := time.Now()
+	return func(p Progress) {
+		if progress != nil {
+			p.Elapsed = time.Since(start)
+			p.Iterations = opt.Iterations
+			progress(p)
+		}
+	}
 }
 
 // adder returns the callback that turns co-occurrences into training

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -111,20 +112,8 @@ func TestCooccurSpillIdentical(t *testing.T) {
 }
 
 func TestTrainPlanted(t *testing.T) {
-	r := xrand.New(11, 0)
-	var sb strings.Builder
 	const groups, size = 6, 8
-	for range 1500 {
-		g := r.Intn(groups)
-		for k := range 10 {
-			if k > 0 {
-				sb.WriteByte(' ')
-			}
-			fmt.Fprintf(&sb, "g%dw%d", g, r.Intn(size))
-		}
-		sb.WriteByte('\n')
-	}
-	c := corpusOf(t, sb.String())
+	c := corpusOf(t, testutil.PlantedTopics(11, groups, size, 1500, 10))
 	calls := 0
 	m, err := Train(context.Background(), c, Options{Dim: 16, Window: 5, MinCount: 1, Iterations: 25, XMax: 10, Threads: 2, Seed: 3},
 		func(Progress) { calls++ })

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -21,20 +22,8 @@ import (
 // words of different topics never do.
 func plantedCorpus(t testing.TB, groups, size, sentences int) *text.Corpus {
 	t.Helper()
-	r := xrand.New(42, 0)
-	var sb strings.Builder
-	for range sentences {
-		g := r.Intn(groups)
-		for k := range 12 {
-			if k > 0 {
-				sb.WriteByte(' ')
-			}
-			fmt.Fprintf(&sb, "g%dw%d", g, r.Intn(size))
-		}
-		sb.WriteByte('\n')
-	}
 	p := filepath.Join(t.TempDir(), "planted.txt")
-	if err := os.WriteFile(p, []byte(sb.String()), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(testutil.PlantedTopics(42, groups, size, sentences, 12)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	c, err := text.NewCorpus(p)

@@ -18,64 +18,18 @@ var genericImpl = &impl{
 // It reads packed B panels only (ldb must be 2); genericImpl.direct is false.
 func kernelGo4x2(k int, a, b []float32, _ int, c []float32, ldc int, alpha, beta float32) {
 	var c00, c01, c10, c11, c20, c21, c30, c31 float32
-	var a0, a1, a2, a3, b0, b1 float32
 	a = a[:4*k]
 	b = b[:2*k]
 	for len(a) >= 16 && len(b) >= 8 {
-		b0, b1 = b[0], b[1]
-		a0, a1, a2, a3 = a[0], a[1], a[2], a[3]
-		c00 += a0 * b0
-		c01 += a0 * b1
-		c10 += a1 * b0
-		c11 += a1 * b1
-		c20 += a2 * b0
-		c21 += a2 * b1
-		c30 += a3 * b0
-		c31 += a3 * b1
-		b0, b1 = b[2], b[3]
-		a0, a1, a2, a3 = a[4], a[5], a[6], a[7]
-		c00 += a0 * b0
-		c01 += a0 * b1
-		c10 += a1 * b0
-		c11 += a1 * b1
-		c20 += a2 * b0
-		c21 += a2 * b1
-		c30 += a3 * b0
-		c31 += a3 * b1
-		b0, b1 = b[4], b[5]
-		a0, a1, a2, a3 = a[8], a[9], a[10], a[11]
-		c00 += a0 * b0
-		c01 += a0 * b1
-		c10 += a1 * b0
-		c11 += a1 * b1
-		c20 += a2 * b0
-		c21 += a2 * b1
-		c30 += a3 * b0
-		c31 += a3 * b1
-		b0, b1 = b[6], b[7]
-		a0, a1, a2, a3 = a[12], a[13], a[14], a[15]
-		c00 += a0 * b0
-		c01 += a0 * b1
-		c10 += a1 * b0
-		c11 += a1 * b1
-		c20 += a2 * b0
-		c21 += a2 * b1
-		c30 += a3 * b0
-		c31 += a3 * b1
+		c00, c01, c10, c11, c20, c21, c30, c31 = fma4x2(a[0:4], b[0:2], c00, c01, c10, c11, c20, c21, c30, c31)
+		c00, c01, c10, c11, c20, c21, c30, c31 = fma4x2(a[4:8], b[2:4], c00, c01, c10, c11, c20, c21, c30, c31)
+		c00, c01, c10, c11, c20, c21, c30, c31 = fma4x2(a[8:12], b[4:6], c00, c01, c10, c11, c20, c21, c30, c31)
+		c00, c01, c10, c11, c20, c21, c30, c31 = fma4x2(a[12:16], b[6:8], c00, c01, c10, c11, c20, c21, c30, c31)
 		a = a[16:]
 		b = b[8:]
 	}
 	for len(a) >= 4 && len(b) >= 2 {
-		b0, b1 = b[0], b[1]
-		a0, a1, a2, a3 = a[0], a[1], a[2], a[3]
-		c00 += a0 * b0
-		c01 += a0 * b1
-		c10 += a1 * b0
-		c11 += a1 * b1
-		c20 += a2 * b0
-		c21 += a2 * b1
-		c30 += a3 * b0
-		c31 += a3 * b1
+		c00, c01, c10, c11, c20, c21, c30, c31 = fma4x2(a[0:4], b[0:2], c00, c01, c10, c11, c20, c21, c30, c31)
 		a = a[4:]
 		b = b[2:]
 	}
@@ -83,6 +37,14 @@ func kernelGo4x2(k int, a, b []float32, _ int, c []float32, ldc int, alpha, beta
 	store2(c[ldc:], c10, c11, alpha, beta)
 	store2(c[2*ldc:], c20, c21, alpha, beta)
 	store2(c[3*ldc:], c30, c31, alpha, beta)
+}
+
+// fma4x2 returns the 4x2 tile c (c00, c01, c10, ...) plus the outer product
+// of a[0:4] and b[0:2]: one k-step of kernelGo4x2, which inlines it.
+func fma4x2(a, b []float32, c00, c01, c10, c11, c20, c21, c30, c31 float32) (float32, float32, float32, float32, float32, float32, float32, float32) {
+	b0, b1 := b[0], b[1]
+	a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
+	return c00 + a0*b0, c01 + a0*b1, c10 + a1*b0, c11 + a1*b1, c20 + a2*b0, c21 + a2*b1, c30 + a3*b0, c31 + a3*b1
 }
 
 func store2(c []float32, s0, s1, alpha, beta float32) {

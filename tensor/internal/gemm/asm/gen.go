@@ -175,19 +175,27 @@ func microKernel(s isa, mr, nv int) {
 	RET()
 }
 
+// gemvBegin starts the gemv kernel name, func(m []float32, ld int, x, y
+// []float32) int, documented as computing what and returning that count,
+// and loads m's base, ld in bytes, and x's base and length.
+func gemvBegin(name, what string) (mp, ld, xp, xn Register) {
+	TEXT(name, NOSPLIT, "func(m []float32, ld int, x, y []float32) int")
+	Doc(fmt.Sprintf("%s computes %s and returns that count.", name, what))
+	mp = Load(Param("m").Base(), GP64())
+	ld = Load(Param("ld"), GP64())
+	SHLQ(U8(2), ld)
+	xp = Load(Param("x").Base(), GP64())
+	xn = Load(Param("x").Len(), GP64())
+	return mp, ld, xp, xn
+}
+
 // gemvN emits y[j] = sum_p x[p]*m[p*ld+j] for the leading columns of y in
 // blocks of nv vectors, then single vectors; it returns how many elements
 // of y it wrote (a multiple of the vector length).
 func gemvN(s isa, nv int) {
 	lanes := s.bytes / 4
 	name := "gemvN" + s.name
-	TEXT(name, NOSPLIT, "func(m []float32, ld int, x, y []float32) int")
-	Doc(fmt.Sprintf("%s computes y[j] = sum_p x[p]*m[p*ld+j] for j below len(y) rounded down to %d and returns that count.", name, lanes))
-	mp := Load(Param("m").Base(), GP64())
-	ld := Load(Param("ld"), GP64())
-	SHLQ(U8(2), ld)
-	xp := Load(Param("x").Base(), GP64())
-	kx := Load(Param("x").Len(), GP64())
+	mp, ld, xp, kx := gemvBegin(name, fmt.Sprintf("y[j] = sum_p x[p]*m[p*ld+j] for j below len(y) rounded down to %d", lanes))
 	yp := Load(Param("y").Base(), GP64())
 	n := Load(Param("y").Len(), GP64())
 	done := GP64()
@@ -253,13 +261,7 @@ func hsum(s isa, v, tmp VecPhysical) {
 func gemvT(s isa) {
 	lanes := s.bytes / 4
 	name := "gemvT" + s.name
-	TEXT(name, NOSPLIT, "func(m []float32, ld int, x, y []float32) int")
-	Doc(fmt.Sprintf("%s computes y[i] = sum_p m[i*ld+p]*x[p] for p below len(x) rounded down to %d and returns that count.", name, lanes))
-	mp := Load(Param("m").Base(), GP64())
-	ld := Load(Param("ld"), GP64())
-	SHLQ(U8(2), ld)
-	xp := Load(Param("x").Base(), GP64())
-	kv := Load(Param("x").Len(), GP64())
+	mp, ld, xp, kv := gemvBegin(name, fmt.Sprintf("y[i] = sum_p m[i*ld+p]*x[p] for p below len(x) rounded down to %d", lanes))
 	ANDQ(U32(^uint32(lanes-1)), kv)
 	SHLQ(U8(2), kv) // bytes
 	yp := Load(Param("y").Base(), GP64())

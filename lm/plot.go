@@ -1,4 +1,4 @@
-package main
+package lm
 
 import (
 	"fmt"
@@ -11,17 +11,17 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
-	"github.com/recurrent-go/recurrent/lm"
 )
 
-// lmPlotFile is the loss-curve image written into the checkpoint directory.
-const lmPlotFile = "loss.png"
+// PlotFile is the loss-curve image RunSummary writes into the checkpoint
+// directory.
+const PlotFile = "loss.png"
 
-// writeLossPlot draws the training and validation loss (nats per token)
+// WritePlot draws the training and validation loss (nats per token)
 // against the epoch and writes it as a PNG to path, atomically. Points
 // without a training loss (a validation before any step) are skipped on the
 // training curve.
-func writeLossPlot(path string, hist []lm.Point, title string) error {
+func WritePlot(path string, hist []Point, title string) error {
 	if len(hist) == 0 {
 		return nil
 	}

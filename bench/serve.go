@@ -1,0 +1,531 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/recurrent-go/recurrent/classify"
+	"github.com/recurrent-go/recurrent/lm"
+	"github.com/recurrent-go/recurrent/lm/tinyshakespeare"
+	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/vectors"
+)
+
+// ServeConfig is one load test of `recurrent serve` on loopback: the
+// server runs as a child process with an LSTM 2x512 character model, an
+// SST-2-sized BiLSTM classifier and Words random vectors (random weights:
+// the speed does not depend on them), and a bounded number of requests is
+// sent to it.
+type ServeConfig struct {
+	// Command is the recurrent executable, and any arguments to put before
+	// "serve", that runs the server.
+	Command []string
+	// Stderr receives the server's standard error (nil: discarded).
+	Stderr io.Writer
+	// Clients streaming clients each run Requests generations of Length
+	// tokens, in Rounds rounds of (1 client, Clients clients).
+	Clients, Requests, Length, Rounds int
+	// Queries is the number of classify and of similar requests.
+	Queries int
+	// Words and Dim shape the random vectors.
+	Words, Dim int
+	// Flip configures the batching flip count run after the load test
+	// (skipped when Flip.Samples is 0).
+	Flip FlipConfig
+	// Dir holds the models ("": a temporary directory, removed).
+	Dir string
+	// Progress, when set, receives each part of the report as soon as it
+	// is measured, in the order of ServeReport.Events.
+	Progress func(ServeEvent)
+}
+
+// ServeEvent is one part of a serve load test's report.
+type ServeEvent interface {
+	// WriteText writes the part as the bench serve command prints it.
+	WriteText(w io.Writer) error
+}
+
+// ServeReport is the result of ServeLoad.
+type ServeReport struct {
+	// Events are the parts of the report in the order they were measured.
+	Events []ServeEvent
+	// Generate sums the generation rounds; Classify and Similar are the
+	// request latencies (ms).
+	Generate          GenerateSummary
+	Classify, Similar Latency
+	// PeakRSS is the server's VmHWM ("" where unknown).
+	PeakRSS string
+	// Flips is the batching flip count (nil when not run).
+	Flips *FlipReport
+}
+
+// WriteText writes every part of the report.
+func (r *ServeReport) WriteText(w io.Writer) error {
+	for _, e := range r.Events {
+		if err := e.WriteText(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LoadAverage is the machine's load average at a moment of the run.
+type LoadAverage struct {
+	When, Load string
+}
+
+// WriteText writes "load average WHEN: L1 L5 L15".
+func (l LoadAverage) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "load average %s: %s\n", l.When, l.Load)
+	return err
+}
+
+// loadAverage returns /proc/loadavg's three figures, or "unknown".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
+}
+
+// GenerateStart announces the generation rounds.
+type GenerateStart struct {
+	Length, Rounds, Clients int
+}
+
+// WriteText writes the header of the generation rounds.
+func (g GenerateStart) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "generate, LSTM 2x512 characters, %d tokens per request, streamed, %d rounds of 1 then %d clients:\n",
+		g.Length, g.Rounds, g.Clients)
+	return err
+}
+
+// GenerateRun is one phase of streaming clients: the tokens received, the
+// wall time and the gaps between tokens as each client saw them (ms).
+type GenerateRun struct {
+	Tokens  int
+	Elapsed time.Duration
+	Gaps    []float64
+}
+
+// Rate is the aggregate tokens per second.
+func (g GenerateRun) Rate() float64 { return float64(g.Tokens) / g.Elapsed.Seconds() }
+
+// add accumulates o into g.
+func (g *GenerateRun) add(o GenerateRun) {
+	g.Tokens, g.Elapsed, g.Gaps = g.Tokens+o.Tokens, g.Elapsed+o.Elapsed, append(g.Gaps, o.Gaps...)
+}
+
+// GenerateRound is one round: one client, then Clients clients.
+type GenerateRound struct {
+	Round, Clients int
+	One, Many      GenerateRun
+	Load           string
+}
+
+// Ratio is the round's aggregate throughput ratio, many over one client.
+func (g GenerateRound) Ratio() float64 { return g.Many.Rate() / g.One.Rate() }
+
+// WriteText writes the round's line.
+func (g GenerateRound) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "  round %d: 1 client %7.0f tokens/s (gap p99 %.2f ms), %d clients %7.0f tokens/s (gap p99 %.2f ms): %.2fx; load %s\n",
+		g.Round, g.One.Rate(), Percentile(g.One.Gaps, 0.99), g.Clients, g.Many.Rate(), Percentile(g.Many.Gaps, 0.99), g.Ratio(), g.Load)
+	return err
+}
+
+// GenerateSummary sums the rounds: all one-client phases, all
+// many-client phases, and the per-round ratios of throughput and of p99
+// gaps.
+type GenerateSummary struct {
+	Clients          int
+	One, Many        GenerateRun
+	Ratios, P99Ratio []float64
+}
+
+// WriteText writes the totals and the ratios against the issue's targets.
+func (g GenerateSummary) WriteText(w io.Writer) error {
+	for _, r := range []struct {
+		name string
+		run  GenerateRun
+	}{{"1 client:  ", g.One}, {fmt.Sprintf("%d clients:", g.Clients), g.Many}} {
+		fmt.Fprintf(w, "  %s %6d tokens in %6.2f s = %7.0f tokens/s; between tokens p50 %.2f ms, p99 %.2f ms\n",
+			r.name, r.run.Tokens, r.run.Elapsed.Seconds(), r.run.Rate(), Percentile(r.run.Gaps, 0.5), Percentile(r.run.Gaps, 0.99))
+	}
+	_, err := fmt.Fprintf(w, "  aggregate ratio %.2fx over all rounds, median of rounds %.2fx (target >= 6x); p99 gap ratio %.2fx, median of rounds %.2fx (target <= 3x)\n",
+		g.Many.Rate()/g.One.Rate(), Percentile(g.Ratios, 0.5),
+		Percentile(g.Many.Gaps, 0.99)/Percentile(g.One.Gaps, 0.99), Percentile(g.P99Ratio, 0.5))
+	return err
+}
+
+// Latency is the latency of one kind of request sent one at a time.
+type Latency struct {
+	// What describes the request, e.g. "classify, BiLSTM 128 ...".
+	What string
+	// Ms are the latencies in milliseconds.
+	Ms []float64
+}
+
+// WriteText writes "WHAT: p50 ..., p99 ... (N requests)".
+func (l Latency) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "%s: p50 %.2f ms, p99 %.2f ms (%d requests)\n", l.What, Percentile(l.Ms, 0.5), Percentile(l.Ms, 0.99), len(l.Ms))
+	return err
+}
+
+// PeakRSS is the server's peak resident set size.
+type PeakRSS string
+
+// WriteText writes "server peak RSS: ...".
+func (p PeakRSS) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "server peak RSS: %s\n", string(p))
+	return err
+}
+
+// Percentile returns the p-quantile (0..1) of xs by the nearest rank
+// below, 0 for none. xs is not modified.
+func Percentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(p*float64(len(s))))]
+}
+
+// sstSentence is a sentence of SST-2's typical length (19 tokens).
+const sstSentence = "it 's a charming and often affecting journey , with a smart script and some genuinely funny moments ."
+
+func (c *ServeConfig) check() error {
+	if c.Clients < 1 || c.Requests < 1 || c.Length < 2 || c.Queries < 1 {
+		return errors.New("bench serve: --clients, --requests, --queries must be >= 1 and --length >= 2")
+	}
+	return nil
+}
+
+// ServeLoad runs the load test: it writes the models, starts the server,
+// measures generation, classify and similar, reads the server's peak RSS,
+// stops the server and, with Flip.Samples, counts batching flips.
+func ServeLoad(ctx context.Context, c ServeConfig) (*ServeReport, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	r := &ServeReport{}
+	emit := func(e ServeEvent) {
+		r.Events = append(r.Events, e)
+		if c.Progress != nil {
+			c.Progress(e)
+		}
+	}
+	emit(LoadAverage{"at start", loadAverage()})
+	dir := c.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "recurrent-bench-serve-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	args, err := writeServeModels(dir, c.Words, c.Dim)
+	if err != nil {
+		return nil, fmt.Errorf("bench serve: models: %w", err)
+	}
+	srv, err := startServer(ctx, c.Command, c.Stderr, args)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	if err := r.measure(ctx, &c, srv, emit); err != nil {
+		return nil, err
+	}
+	if c.Flip.Samples > 0 {
+		c.Flip.Batch = c.Clients
+		f, err := FlipCount(ctx, c.Flip)
+		if err != nil {
+			return nil, err
+		}
+		r.Flips = &f
+		emit(f)
+	}
+	return r, nil
+}
+
+// measure runs the generation rounds and the latency queries on srv.
+func (r *ServeReport) measure(ctx context.Context, c *ServeConfig, srv *server, emit func(ServeEvent)) error {
+	if _, err := generate(ctx, srv.url, 1, 1, 50); err != nil { // warm-up
+		return err
+	}
+	emit(GenerateStart{c.Length, c.Rounds, c.Clients})
+	g := &r.Generate
+	g.Clients = c.Clients
+	for round := range max(1, c.Rounds) {
+		rd := GenerateRound{Round: round + 1, Clients: c.Clients}
+		var err error
+		if rd.One, err = generate(ctx, srv.url, 1, c.Requests, c.Length); err != nil {
+			return err
+		}
+		if rd.Many, err = generate(ctx, srv.url, c.Clients, c.Requests, c.Length); err != nil {
+			return err
+		}
+		rd.Load = loadAverage()
+		emit(rd)
+		g.Ratios = append(g.Ratios, rd.Ratio())
+		g.P99Ratio = append(g.P99Ratio, Percentile(rd.Many.Gaps, 0.99)/Percentile(rd.One.Gaps, 0.99))
+		g.One.add(rd.One)
+		g.Many.add(rd.Many)
+	}
+	emit(*g)
+	emit(LoadAverage{"after generate", loadAverage()})
+	r.Classify.What = fmt.Sprintf("classify, BiLSTM 128 (300-d embedding, 20k words), one %d-token sentence", len(strings.Fields(sstSentence)))
+	var err error
+	if r.Classify.Ms, err = latencies(ctx, srv.url, "v1/classify", c.Queries, func() any {
+		return map[string]any{"model": "sst", "texts": []string{sstSentence}}
+	}); err != nil {
+		return err
+	}
+	emit(r.Classify)
+	rng := rand.New(rand.NewPCG(3, 4))
+	r.Similar.What = fmt.Sprintf("similar, %d random %d-d vectors, top 10", c.Words, c.Dim)
+	if r.Similar.Ms, err = latencies(ctx, srv.url, "v1/similar", c.Queries, func() any {
+		return map[string]any{"model": "vec", "positive": []string{fmt.Sprintf("word%d", rng.IntN(c.Words))}, "topn": 10}
+	}); err != nil {
+		return err
+	}
+	emit(r.Similar)
+	if r.PeakRSS = srv.peakRSS(); r.PeakRSS != "" {
+		emit(PeakRSS(r.PeakRSS))
+	}
+	emit(LoadAverage{"at end", loadAverage()})
+	return nil
+}
+
+// writeServeModels writes the benchmark's models into dir and returns the
+// server's --model flags for them.
+func writeServeModels(dir string, words, dim int) ([]string, error) {
+	lmDir, clsDir, vecPath := filepath.Join(dir, "lm"), filepath.Join(dir, "sst"), filepath.Join(dir, "vectors.bin")
+	m, err := CharLSTM(512)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Save(lmDir); err != nil {
+		return nil, err
+	}
+	c, err := sstClassifier()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Save(clsDir); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	vec := &vectors.Vectors{Dim: dim, Data: make([]float32, words*dim), Words: make([]string, words)}
+	for i := range vec.Words {
+		vec.Words[i] = fmt.Sprintf("word%d", i)
+	}
+	for i := range vec.Data {
+		vec.Data[i] = float32(rng.NormFloat64())
+	}
+	if err := vectors.Save(vecPath, vec, vectors.Word2VecBinary); err != nil {
+		return nil, err
+	}
+	return []string{"--model", "chars=" + lmDir, "--model", "sst=" + clsDir, "--model", "vec=" + vecPath}, nil
+}
+
+// sstClassifier is an SST-2-sized classifier with random weights: 20k
+// words (those of sstSentence first), 300-d embedding, BiLSTM 128, max
+// pool.
+func sstClassifier() (*classify.Model, error) {
+	words := make([]string, 20000)
+	for i := range words {
+		words[i] = fmt.Sprintf("w%d", i)
+	}
+	seen := map[string]bool{}
+	k := 0
+	for _, w := range strings.Fields(sstSentence) {
+		if !seen[w] {
+			seen[w], words[k] = true, w
+			k++
+		}
+	}
+	v, err := text.NewVocab(append([]string{text.PAD, text.UNK}, words...), nil, []string{text.PAD, text.UNK})
+	if err != nil {
+		return nil, err
+	}
+	cfg := classify.Config{Arch: classify.ArchRNN, VocabSize: v.Len(), Embed: 300, Cell: "lstm", Hidden: 128, Layers: 1,
+		Bidirectional: true, Pool: classify.PoolMax, Classes: 2, Tokenizer: text.Tokenizer{Mode: text.Whitespace, Lower: true}}
+	return classify.New(cfg, v, []string{"negative", "positive"}, 1)
+}
+
+// CharLSTM is a 2-layer LSTM character model over tiny-shakespeare's
+// characters with hidden size H (random weights, seed 1).
+func CharLSTM(H int) (*lm.Model, error) {
+	v, err := tinyshakespeare.Vocab()
+	if err != nil {
+		return nil, err
+	}
+	return lm.New(lm.Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 64, Hidden: H, Layers: 2, Tokenizer: tinyshakespeare.Tokenizer()}, v, 1)
+}
+
+// server is a `recurrent serve` child process.
+type server struct {
+	cmd *exec.Cmd
+	url string
+}
+
+// startServer starts command serve on a free loopback port with the model
+// flags and waits for the URL it prints.
+func startServer(ctx context.Context, command []string, stderr io.Writer, models []string) (*server, error) {
+	if len(command) == 0 {
+		return nil, errors.New("bench serve: no server command")
+	}
+	args := append(slices.Clone(command[1:]), "serve", "--addr", "127.0.0.1:0", "--quiet", "--max-batch", "32", "--queue", "1024", "--max-length", "100000")
+	cmd := exec.CommandContext(ctx, command[0], append(args, models...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if _, rest, ok := strings.Cut(sc.Text(), " on http://"); ok {
+			s.url = "http://" + strings.Fields(rest)[0]
+			break
+		}
+	}
+	if s.url == "" {
+		s.stop()
+		return nil, errors.New("bench serve: the server printed no URL")
+	}
+	go io.Copy(io.Discard, stdout)
+	return s, nil
+}
+
+// stop interrupts the server and waits for it to exit.
+func (s *server) stop() {
+	s.cmd.Process.Signal(os.Interrupt)
+	s.cmd.Wait()
+}
+
+// peakRSS returns the server's VmHWM from /proc ("" where unknown).
+func (s *server) peakRSS() string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			return strings.Join(strings.Fields(line)[1:], " ")
+		}
+	}
+	return ""
+}
+
+// generate runs clients streaming clients on the "chars" model of the
+// server at url, each requests generations of length tokens.
+func generate(ctx context.Context, url string, clients, requests, length int) (GenerateRun, error) {
+	var (
+		mu    sync.Mutex
+		run   GenerateRun
+		first error
+		wg    sync.WaitGroup
+	)
+	start := time.Now()
+	for c := range clients {
+		wg.Go(func() {
+			for k := range requests {
+				n, gaps, err := stream(ctx, url, c*1000+k, length)
+				mu.Lock()
+				run.Gaps = append(run.Gaps, gaps...)
+				run.Tokens += n
+				if err == nil && n != length {
+					err = fmt.Errorf("a generation gave %d tokens, want %d", n, length)
+				}
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	run.Elapsed = time.Since(start)
+	return run, first
+}
+
+// stream runs one streamed generation and returns the tokens received and
+// the gaps between them (ms).
+func stream(ctx context.Context, url string, seed, length int) (int, []float64, error) {
+	body, _ := json.Marshal(map[string]any{"model": "chars", "length": length, "seed": seed, "stream": true, "prompt": "ROMEO:"})
+	res, err := post(ctx, url+"v1/generate", body)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	var gaps []float64
+	n := 0
+	last := time.Time{}
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "data: ") || strings.Contains(line, `"done":true`) {
+			continue
+		}
+		now := time.Now()
+		if !last.IsZero() {
+			gaps = append(gaps, float64(now.Sub(last).Microseconds())/1000)
+		}
+		last = now
+		n++
+	}
+	return n, gaps, nil
+}
+
+func post(ctx context.Context, url string, body []byte) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return http.DefaultClient.Do(req)
+}
+
+// latencies posts n requests one at a time and returns their times (ms).
+func latencies(ctx context.Context, url, path string, n int, body func() any) ([]float64, error) {
+	out := make([]float64, 0, n)
+	for range n {
+		b, _ := json.Marshal(body())
+		t0 := time.Now()
+		res, err := post(ctx, url+path, b)
+		if err != nil {
+			return nil, err
+		}
+		data, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("%s: %d %s", path, res.StatusCode, data)
+		}
+		out = append(out, float64(time.Since(t0).Microseconds())/1000)
+	}
+	return out, nil
+}

@@ -1,0 +1,167 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/recurrent-go/recurrent/serve"
+)
+
+func TestPercentile(t *testing.T) {
+	xs := []float64{5, 1, 4, 2, 3, 10, 9, 8, 7, 6}
+	for _, tc := range []struct{ p, want float64 }{{0, 1}, {0.5, 6}, {0.99, 10}, {1, 10}} {
+		if got := Percentile(xs, tc.p); got != tc.want {
+			t.Errorf("Percentile(%v) = %v, want %v", tc.p, got, tc.want)
+		}
+	}
+	if xs[0] != 5 {
+		t.Errorf("Percentile sorted its argument")
+	}
+	if got := Percentile(nil, 0.5); got != 0 {
+		t.Errorf("Percentile(nil) = %v, want 0", got)
+	}
+}
+
+func TestFirstDiff(t *testing.T) {
+	for _, tc := range []struct {
+		a, b []int32
+		want int
+	}{{[]int32{1, 2, 3}, []int32{1, 2, 3}, -1}, {[]int32{1, 2, 3}, []int32{1, 5, 3}, 1}, {[]int32{1, 2}, []int32{1, 2, 3}, 2}, {nil, []int32{4}, 0}} {
+		if got := firstDiff(tc.a, tc.b); got != tc.want {
+			t.Errorf("firstDiff(%v, %v) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+// TestFlipCountPaths checks the two paths FlipCount compares: a sample
+// stepped alone is exactly lm.Sample's, and batches hold the samples in
+// seed order.
+func TestFlipCountPaths(t *testing.T) {
+	m, err := CharLSTM(16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt, err := flipOptions(m, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := sampleBatched(context.Background(), m, opt, 5, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batched, err := sampleBatched(context.Background(), m, opt, 5, 3)
+	if err != nil || len(alone) != 5 || len(batched) != 5 {
+		t.Fatalf("sampleBatched: %d and %d samples, %v; want 5 each", len(alone), len(batched), err)
+	}
+	for i := range alone {
+		want, err := m.Sample(context.Background(), opt(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(alone[i], want) {
+			t.Errorf("sample %d alone %v, lm.Sample %v", i, alone[i], want)
+		}
+		if len(batched[i]) != 12 {
+			t.Errorf("batched sample %d has %d tokens, want 12", i, len(batched[i]))
+		}
+	}
+	r, err := FlipCount(context.Background(), FlipConfig{Samples: 4, Length: 8, Hidden: 16, Batch: 2})
+	if err != nil || r.Differ < 0 || r.Differ > 4 || (r.Differ == 0 && r.FirstSum != 0) {
+		t.Errorf("FlipCount = %+v, %v", r, err)
+	}
+	var text bytes.Buffer
+	r.WriteText(&text)
+	if !strings.Contains(text.String(), "LSTM 2x16, 4 samples of 8 tokens at temperature 0.8, batches of 2:") {
+		t.Errorf("FlipReport text %q", text.String())
+	}
+	if _, err := FlipCount(context.Background(), FlipConfig{Samples: 0, Length: 8, Hidden: 16, Batch: 2}); err == nil {
+		t.Errorf("FlipCount with no samples: nil error")
+	}
+}
+
+// TestServeChild is the server TestServeLoad starts: this test binary,
+// run with "--" and recurrent serve's arguments, serves until interrupted.
+func TestServeChild(t *testing.T) {
+	args := flag.Args()
+	if os.Getenv("RECURRENT_BENCH_SERVE_CHILD") == "" || len(args) == 0 || args[0] != "serve" {
+		t.Skip("the server of TestServeLoad")
+	}
+	c := serve.RunConfig{Options: serve.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	for i := 1; i+1 < len(args); i += 2 {
+		switch args[i] {
+		case "--addr":
+			c.Addr = args[i+1]
+		case "--model":
+			spec, err := serve.ParseModelSpec(args[i+1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Models = append(c.Models, spec)
+		case "--quiet":
+			i--
+		}
+	}
+	c.Progress = func(e serve.RunEvent) { e.WriteText(os.Stdout) }
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := serve.Run(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestServeLoad runs a small load test against a real server process.
+func TestServeLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server process")
+	}
+	t.Setenv("RECURRENT_BENCH_SERVE_CHILD", "1")
+	var events []string
+	c := ServeConfig{Command: []string{os.Args[0], "-test.run=^TestServeChild$", "--"},
+		Clients: 2, Requests: 2, Length: 6, Rounds: 2, Queries: 3, Words: 40, Dim: 4, Dir: t.TempDir(),
+		Flip:     FlipConfig{Samples: 3, Length: 5, Hidden: 8},
+		Progress: func(e ServeEvent) { events = append(events, fmt.Sprintf("%T", e)) }}
+	r, err := ServeLoad(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := r.Generate
+	if g.One.Tokens != 2*2*6 || g.Many.Tokens != 2*2*2*6 || len(g.Ratios) != 2 || len(g.One.Gaps) != 2*2*5 {
+		t.Errorf("generate: one client %d tokens (%d gaps), many %d tokens, %d rounds; want 24 (20), 48, 2",
+			g.One.Tokens, len(g.One.Gaps), g.Many.Tokens, len(g.Ratios))
+	}
+	if len(r.Classify.Ms) != 3 || len(r.Similar.Ms) != 3 || r.Flips == nil || r.Flips.Batch != 2 || r.Flips.Samples != 3 {
+		t.Errorf("classify %v, similar %v, flips %+v", r.Classify.Ms, r.Similar.Ms, r.Flips)
+	}
+	want := []string{"bench.LoadAverage", "bench.GenerateStart", "bench.GenerateRound", "bench.GenerateRound",
+		"bench.GenerateSummary", "bench.LoadAverage", "bench.Latency", "bench.Latency"}
+	if r.PeakRSS != "" {
+		want = append(want, "bench.PeakRSS")
+	}
+	want = append(want, "bench.LoadAverage", "bench.FlipReport")
+	if !slices.Equal(events, want) {
+		t.Errorf("events %v, want %v", events, want)
+	}
+	var text bytes.Buffer
+	if err := r.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"load average at start: ", "6 tokens per request, streamed, 2 rounds of 1 then 2 clients:", "  round 2: 1 client",
+		"  2 clients:     48 tokens in", "classify, BiLSTM 128 (300-d embedding, 20k words), one 19-token sentence: p50",
+		"similar, 40 random 4-d vectors, top 10: p50", "(3 requests)", "load average at end: ", "batching flips, LSTM 2x8"} {
+		if !strings.Contains(text.String(), s) {
+			t.Errorf("report lacks %q:\n%s", s, text.String())
+		}
+	}
+	if _, err := ServeLoad(context.Background(), ServeConfig{Clients: 1, Requests: 1, Length: 1, Queries: 1}); err == nil {
+		t.Errorf("ServeLoad with --length 1: nil error")
+	}
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/recurrent-go/recurrent/bench"
+	"github.com/spf13/cobra"
+)
+
+// The bench subcommands: gemm and rnn measure kernels and models beside
+// their peers' scripts, serve load-tests recurrent serve.
+
+func init() {
+	benchCmd.AddCommand(newBenchGemmCmd(), newBenchRNNCmd(), newBenchServeCmd())
+}
+
+func newBenchGemmCmd() *cobra.Command {
+	var (
+		c      bench.GemmConfig
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "gemm",
+		Short: "Measure tensor.Sgemm GFLOP/s: C[m,n] = op(A)[m,k] op(B)[k,n]",
+		Long: `Measure tensor.Sgemm on random float32 matrices. Calls are repeated for
+--duration; the best and the median sample are reported (gflops is the best),
+and the work per second of process CPU time times the thread count
+(gflops_cpu), which is the robust estimate on a machine shared with other jobs.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if c.Threads, err = threadsFlag(cmd); err != nil {
+				return fmt.Errorf("bench gemm: %w", err)
+			}
+			res, err := bench.Gemm(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			return writeResult(cmd.OutOrStdout(), asJSON, res)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&c.M, "m", 512, "rows of op(A) and C")
+	f.IntVar(&c.N, "n", 512, "columns of op(B) and C")
+	f.IntVar(&c.K, "k", 512, "columns of op(A), rows of op(B)")
+	f.BoolVar(&c.TransA, "trans-a", false, "A is stored k x m and transposed")
+	f.BoolVar(&c.TransB, "trans-b", false, "B is stored n x k and transposed")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object")
+	f.StringVar(&c.Kernel, "kernel", "", "kernel set (avx512, avx2, generic; default: the fastest available)")
+	f.DurationVar(&c.Duration, "duration", time.Second, "how long to repeat the measurement")
+	return cmd
+}
+
+// writeResult prints a result as one line of JSON (asJSON) or as its
+// text.
+func writeResult(w io.Writer, asJSON bool, v interface{ WriteText(io.Writer) error }) error {
+	if asJSON {
+		return json.NewEncoder(w).Encode(v)
+	}
+	return v.WriteText(w)
+}
+
+func newBenchRNNCmd() *cobra.Command {
+	c := bench.RNNConfig{}
+	var (
+		asJSON  bool
+		profile string
+	)
+	cmd := &cobra.Command{
+		Use:   "rnn",
+		Short: "Measure language-model training steps or batch-1 sampling in tokens/s",
+		Long: `Measure the embedding -> stacked RNN -> linear softmax language model
+(embedding size = hidden size) on random tokens.
+
+--mode train times one full training step on a [seq-len, batch] chunk:
+forward, mean cross-entropy, backward through time, gradient clipping to
+norm 5 and an Adam update; tokens/s = seq-len*batch / seconds per step.
+--mode sample times batch-1 generation at temperature 1, one token at a
+time, each token fed back in; tokens/s = generated tokens / seconds.
+
+bench/rnn.sh runs PyTorch's equivalent model (bench/rnn_torch.py) beside it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if c.Threads, err = threadsFlag(cmd); err != nil {
+				return fmt.Errorf("bench rnn: %w", err)
+			}
+			stop, err := bench.StartCPUProfile(profile)
+			if err != nil {
+				return fmt.Errorf("bench rnn: %w", err)
+			}
+			defer stop()
+			res, err := bench.RNN(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			return writeResult(cmd.OutOrStdout(), asJSON, res)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&c.Cell, "cell", "lstm", "recurrent cell: lstm, gru, gru_cho, gru_minimal, rnn_tanh or rnn_relu")
+	f.IntVar(&c.Hidden, "hidden", 512, "hidden (and embedding) size H")
+	f.IntVar(&c.Layers, "layers", 2, "stacked layers L")
+	f.IntVar(&c.Batch, "batch", 32, "batch size B (train mode)")
+	f.IntVar(&c.SeqLen, "seq-len", 100, "sequence length T (train mode)")
+	f.IntVar(&c.Vocab, "vocab", 65, "vocabulary size V")
+	f.StringVar(&c.Mode, "mode", "train", "train or sample")
+	f.BoolVar(&c.Int8, "int8", false, "sample mode: quantize the model to int8 first (lm quantize)")
+	f.IntSliceVar(&c.Adaptive, "adaptive-softmax", nil, "adaptive softmax cutoffs, e.g. 2000,10000 (default: full softmax)")
+	f.Float64Var(&c.DivValue, "div-value", 4, "adaptive softmax: projection shrink factor per cluster")
+	f.StringVar(&c.Tokens, "tokens", "uniform", "token distribution of the random chunk: uniform or zipf")
+	f.Float64Var(&c.Seconds, "seconds", 10, "approximate measuring time in seconds (after warm-up)")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object")
+	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
+	return cmd
+}
+
+func newBenchServeCmd() *cobra.Command {
+	var c bench.ServeConfig
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Load-test recurrent serve on loopback: batched streaming generation, classify and similar latency, peak RSS",
+		Long: `Bench serve starts "recurrent serve" as a child process on 127.0.0.1 with an
+LSTM 2x512 character model, an SST-2-sized BiLSTM classifier and 100k random
+word vectors (random weights: the speed does not depend on them), then runs a
+bounded number of requests and stops:
+
+  1. one streaming client, then --clients concurrent streaming clients, each
+     --requests generations of --length tokens: aggregate tokens/s (and the
+     ratio) and p50/p99 of the time between tokens as a client sees it;
+  2. --queries classify requests of one SST-2-sized sentence, and --queries
+     similar requests, one at a time: p50/p99 latency;
+  3. the server's peak RSS (VmHWM).
+
+With --flip-samples N it also generates N samples alone and N in batches of
+--clients (in-process, lm.Batch) and counts the samples where batching
+changed a token (float32 rounding of another product shape).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			c.Command, c.Stderr = []string{exe}, os.Stderr
+			c.Progress = func(e bench.ServeEvent) { e.WriteText(cmd.OutOrStdout()) }
+			_, err = bench.ServeLoad(cmd.Context(), c)
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&c.Clients, "clients", 16, "concurrent streaming clients")
+	fl.IntVar(&c.Requests, "requests", 3, "generations per client")
+	fl.IntVar(&c.Length, "length", 300, "tokens per generation")
+	fl.IntVar(&c.Rounds, "rounds", 3, "rounds of (1 client, --clients clients), for same-moment ratios on a busy machine")
+	fl.IntVar(&c.Queries, "queries", 300, "classify and similar requests")
+	fl.IntVar(&c.Words, "words", 100000, "vector vocabulary size")
+	fl.IntVar(&c.Dim, "dim", 300, "vector dimension")
+	fl.IntVar(&c.Flip.Samples, "flip-samples", 0, "samples for the batching flip count (0: skip)")
+	fl.IntVar(&c.Flip.Length, "flip-length", 100, "tokens per flip-count sample")
+	fl.IntVar(&c.Flip.Hidden, "flip-hidden", 512, "hidden size of the flip-count model (2 layers)")
+	fl.StringVar(&c.Dir, "dir", "", "directory for the models (default: a temporary one, removed)")
+	return cmd
+}

@@ -1,0 +1,307 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/recurrent-go/recurrent/infer"
+	"github.com/recurrent-go/recurrent/lm"
+	"github.com/recurrent-go/recurrent/text"
+)
+
+// The commands that use a trained language model: lm sample, score,
+// eval and quantize.
+
+// lmModelFlags are --model and --int8 of a command that loads a model.
+type lmModelFlags struct {
+	model string
+	int8  bool
+}
+
+func (f *lmModelFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.model, "model", "", "checkpoint directory, or DIR/best.safetensors for its best-validation weights (required)")
+	cmd.Flags().BoolVar(&f.int8, "int8", false, "quantize the model to int8 on load (see lm quantize); a quantized checkpoint is int8 without it")
+	markRequired(cmd, "model")
+}
+
+// load loads --model for the command name, which needs its vocabulary.
+func (f *lmModelFlags) load(name string) (*infer.LM, error) {
+	m, err := lm.LoadPath(f.model, f.int8)
+	if err != nil {
+		return nil, err
+	}
+	if m.Vocab == nil {
+		return nil, fmt.Errorf("%s: %s has no vocab.json: the model cannot encode text without its vocabulary", name, f.model)
+	}
+	return infer.NewLM(m)
+}
+
+// lmSampleFlags are the flags of `recurrent lm sample`.
+type lmSampleFlags struct {
+	lmModelFlags
+	prompt, label          string // label: conditional models (lm train-labels)
+	opt                    lm.SampleOptions
+	num, rerank            int     // rerank: with label
+	guidance               float64 // with label
+	stopAtEOS, noUnk, json bool
+}
+
+func newLMSampleCmd() *cobra.Command {
+	var f lmSampleFlags
+	cmd := &cobra.Command{
+		Use:   "sample --model DIR",
+		Short: "Generate text from a trained language model",
+		Long: `Generate text that continues --prompt (which may be empty: generation then
+starts at a line boundary). --temperature 0 is greedy; --top-k and --top-p
+restrict sampling to the most likely tokens. Equal --seed, equal text.
+
+A sample stops at the end-of-line token when --stop-at-eos is on, and the
+samples are then printed one per line. It is on by default for a model of
+line-structured text (one name or one sentence per line: "lines" in its
+config.json, which lm train records) and for word models; off for a
+character model of running text, whose samples span lines and are
+separated by "----" lines.
+
+With --label the model must be a conditional one (lm train-labels): it
+prints --num sentences for that label, one per line.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.label != "" {
+				return runLMSampleLabel(cmd, &f)
+			}
+			return runLMSample(cmd, &f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.prompt, "prompt", "", "text to continue")
+	fl.IntVar(&f.opt.MaxTokens, "length", 500, "tokens to generate (with --label: 60)")
+	fl.Float64Var(&f.opt.Temperature, "temperature", 1, "softmax temperature (0: greedy)")
+	fl.IntVar(&f.opt.TopK, "top-k", 0, "sample among the K most likely tokens (0: all)")
+	fl.Float64Var(&f.opt.TopP, "top-p", 0, "nucleus sampling threshold (0: off)")
+	fl.Uint64Var(&f.opt.Seed, "seed", 1, "random seed")
+	fl.IntVar(&f.num, "num", 1, "number of samples (seeds seed, seed+1, ...)")
+	fl.BoolVar(&f.json, "json", false, `print {"samples": [...]} (the generated text, prompt included)`)
+	fl.BoolVar(&f.stopAtEOS, "stop-at-eos", false, "stop each sample at the end-of-line token and print one per line (default: the model's, see above)")
+	fl.BoolVar(&f.noUnk, "no-unk", false, "never generate <unk>")
+	fl.StringVar(&f.label, "label", "", "sample sentences for this label from a conditional model (lm train-labels)")
+	fl.IntVar(&f.rerank, "rerank", 1, "with --label: draw N samples per output and keep the one the model itself finds most likely to have the label (Bayes' rule)")
+	fl.Float64Var(&f.guidance, "guidance", 0, "with --label: contrastive guidance G, sampling from log p(w|label) + G*(log p(w|label) - log p(w|other labels)); 0: plain sampling")
+	deprecatedAliases(cmd, map[string]string{"prime": "prompt", "n": "num"})
+	f.add(cmd)
+	return cmd
+}
+
+func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
+	l, err := f.load("lm sample")
+	if err != nil {
+		return err
+	}
+	f.opt.Greedy = f.opt.Temperature == 0
+	if !cmd.Flags().Changed("stop-at-eos") {
+		f.stopAtEOS = l.DefaultStopAtEOS()
+	}
+	emit := infer.SampleWriter(cmd.OutOrStdout(), f.stopAtEOS)
+	res := infer.GenerateResult{Samples: []string{}} // without the end-of-line token, if sampled
+	if f.json {
+		emit = res.Add
+	}
+	if err := l.Samples(cmd.Context(), f.prompt, f.opt, f.num, f.stopAtEOS, f.noUnk, emit); err != nil || !f.json {
+		return err
+	}
+	return writeJSON(cmd.OutOrStdout(), res)
+}
+
+// writeSamples prints num samples continuing prompt: one per line when
+// they stop at the end of a line, otherwise separated by "----" lines.
+func writeSamples(ctx context.Context, w io.Writer, m *lm.Model, prompt string, opt lm.SampleOptions, num int, stopAtEOS bool) error {
+	l, err := infer.NewLM(m)
+	if err != nil {
+		return err
+	}
+	return l.Samples(ctx, prompt, opt, num, stopAtEOS, false, infer.SampleWriter(w, stopAtEOS))
+}
+
+// runLMSampleLabel is lm sample --label: sentences for that label from a
+// conditional model, one per line.
+func runLMSampleLabel(cmd *cobra.Command, f *lmSampleFlags) error {
+	switch {
+	case !(f.guidance >= 0):
+		return fmt.Errorf("lm sample: --guidance %v must be >= 0", f.guidance)
+	case f.guidance > 0 && f.rerank > 1:
+		return errors.New("lm sample: --guidance and --rerank are separate decoding options; use one")
+	}
+	m, err := lm.LoadCond(f.model)
+	if err != nil {
+		return err
+	}
+	opt := f.opt
+	if !cmd.Flags().Changed("length") {
+		opt.MaxTokens = infer.DefaultCondLength
+	}
+	c := infer.NewCondLM(m)
+	li, err := c.Label(f.label)
+	if err != nil {
+		return fmt.Errorf("lm sample: %w", err)
+	}
+	return c.SampleSentences(cmd.Context(), li, f.prompt, opt, f.num, f.rerank, f.guidance, func(s string) error {
+		_, err := fmt.Fprintln(cmd.OutOrStdout(), s)
+		return err
+	})
+}
+
+// lmScoreFlags are the flags of `recurrent lm score`.
+type lmScoreFlags struct {
+	lmModelFlags
+	texts, files []string
+	batch        int
+	json         bool
+}
+
+func newLMScoreCmd() *cobra.Command {
+	var f lmScoreFlags
+	cmd := &cobra.Command{
+		Use:   "score --model DIR (--text TEXT | --file FILE | FILE...)",
+		Short: "Log-probability and perplexity of every line of text",
+		Long: `Score each line of --text, the files (--file or arguments), or standard input
+independently: the natural log-probability of its tokens and end-of-line
+token given a line boundary, and its perplexity. Output: one tab-separated
+line per input line (logprob, tokens, perplexity, text) with the totals on
+standard error, or with --json one object
+{"lines": [{"text", "logprob", "tokens"}], "total_logprob", "tokens",
+"perplexity", "bits_per_token", "bits_per_char" (character models)}.`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runLMScore(cmd, &f, args) },
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.texts, "text", nil, "text to score (repeatable; each line scored separately)")
+	fl.StringArrayVar(&f.files, "file", nil, `file to score, plain or .gz, "-" standard input (repeatable; same as an argument)`)
+	fl.IntVar(&f.batch, "batch", 64, "lines scored together")
+	fl.BoolVar(&f.json, "json", false, "print one JSON object (see above)")
+	f.add(cmd)
+	return cmd
+}
+
+func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
+	l, err := f.load("lm score")
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(cmd.OutOrStdout())
+	defer w.Flush()
+	var emit func(infer.ScoreLine) error
+	if !f.json {
+		emit = func(s infer.ScoreLine) error {
+			_, err := fmt.Fprintf(w, "%.4f\t%d\t%.3f\t%s\n", s.LogProb, s.Tokens, s.Perplexity(), s.Text)
+			return err
+		}
+	}
+	sc, err := l.NewScorer(f.batch, f.json, emit)
+	if err != nil {
+		return fmt.Errorf("lm score: %w", err)
+	}
+	read := func(r io.Reader, name string) error { return sc.Read(cmd.Context(), r, name) }
+	if err := eachInput(cmd, f.texts, append(slices.Clone(f.files), args...), read); err != nil {
+		return err
+	}
+	res, err := sc.Total(cmd.Context())
+	switch {
+	case err != nil:
+		return err
+	case res.Tokens == 0:
+		return errors.New("lm score: no tokens to score")
+	case f.json:
+		return writeJSON(w, res)
+	}
+	return res.WriteTotal(cmd.ErrOrStderr(), l.M.Config.BitsUnit())
+}
+
+// lmEvalFlags are the flags of `recurrent lm eval`.
+type lmEvalFlags struct {
+	lmModelFlags
+	batch, bptt int
+	json        bool
+}
+
+func newLMEvalCmd() *cobra.Command {
+	var f lmEvalFlags
+	cmd := &cobra.Command{
+		Use:   "eval --model DIR [FILE...]",
+		Short: "Perplexity of text read as one stream (as in training)",
+		Long: `Evaluate the model on the files read as one token stream, cut into --batch
+contiguous streams read in chunks of --bptt with the state carried, as
+validation during training does (the usual PTB test perplexity protocol).
+Without FILE, or with "-", it reads standard input.`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runLMEval(cmd, &f, args) },
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&f.batch, "batch", 10, "parallel streams")
+	fl.IntVar(&f.bptt, "bptt", 64, "chunk length")
+	fl.BoolVar(&f.json, "json", false, "print the metrics as JSON")
+	f.add(cmd)
+	return cmd
+}
+
+func runLMEval(cmd *cobra.Command, f *lmEvalFlags, args []string) error {
+	l, err := f.load("lm eval")
+	if err != nil {
+		return err
+	}
+	m := l.M
+	var ids []int32
+	err = eachInput(cmd, nil, args, func(r io.Reader, name string) error {
+		got, err := text.EncodeReader(m.Vocab, &m.Config.Tokenizer, r, name)
+		ids = append(ids, got...)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	met, err := m.Evaluate(cmd.Context(), ids, f.batch, f.bptt)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		return writeJSON(cmd.OutOrStdout(), met)
+	}
+	_, err = fmt.Fprintln(cmd.OutOrStdout(), met.Text(m.Config.BitsUnit()))
+	return err
+}
+
+func newLMQuantizeCmd() *cobra.Command {
+	var model, out string
+	cmd := &cobra.Command{
+		Use:   "quantize --model DIR --out DIR",
+		Short: "Write an int8 copy of a language model for faster generation",
+		Long: `Quantize the model for int8 inference, as PyTorch's quantize_dynamic does for
+LSTM, GRU and Linear layers: every recurrent weight matrix and the decoder
+weight become int8 with one float32 scale per row, and generation quantizes
+each layer's input and state per step. The checkpoint written to --out says
+"quantized": "int8" in config.json and stores those weights as I8 tensors
+with F32 scales (NAME.scale); lm sample, score and eval load it as an int8
+model. (--int8 on those commands quantizes a float32 model on load instead.)`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if model == "" || out == "" {
+				return errors.New("lm quantize: --model and --out are required")
+			}
+			m, err := lm.LoadPath(model, true)
+			if err == nil {
+				err = m.Save(out)
+			}
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "wrote int8 model to %s\n", out)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&model, "model", "", "checkpoint directory, or DIR/best.safetensors for its best-validation weights (required)")
+	cmd.Flags().StringVar(&out, "out", "", "directory to write the quantized model to (required; replaced if it exists)")
+	return cmd
+}

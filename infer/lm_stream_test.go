@@ -1,0 +1,165 @@
+package infer_test
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/recurrent-go/recurrent/infer"
+	"github.com/recurrent-go/recurrent/lm"
+)
+
+func loadLM(t *testing.T, path string) *infer.LM {
+	t.Helper()
+	m, err := infer.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.(*infer.LM)
+}
+
+// Samples gives what Generate gives for the same options; SampleWriter
+// prints them one per line or separated by "----".
+func TestSamplesAndWriter(t *testing.T) {
+	p := build(t)
+	l := loadLM(t, p.LM)
+	ctx := context.Background()
+	opt := lm.SampleOptions{MaxTokens: 30, Temperature: 1, Seed: 4}
+	res := infer.GenerateResult{}
+	if err := l.Samples(ctx, "ROMEO:", opt, 3, false, false, res.Add); err != nil {
+		t.Fatal(err)
+	}
+	n, length, temp, seed, stop := 3, 30, 1.0, uint64(4), false
+	want, err := l.Generate(ctx, infer.GenerateOptions{Prompt: "ROMEO:", N: n, Length: &length, Temperature: &temp, Seed: &seed, StopAtEOS: &stop})
+	if err != nil || !slices.Equal(res.Samples, want.Samples) {
+		t.Fatalf("Samples %q, Generate %q (%v)", res.Samples, want.Samples, err)
+	}
+	var b bytes.Buffer
+	w := infer.SampleWriter(&b, false)
+	for _, s := range []string{"ab\ncd", "ef\n"} {
+		if err := w(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b.String() != "ab\ncd\n----\nef\n\n" {
+		t.Errorf("running text: %q", b.String())
+	}
+	b.Reset()
+	w = infer.SampleWriter(&b, true)
+	for _, s := range []string{"ab\n", "cd"} {
+		if err := w(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b.String() != "ab\ncd\n" {
+		t.Errorf("lines: %q", b.String())
+	}
+}
+
+// The Scorer gives each line what ScoreLines gives it, whatever the
+// batches, and the totals of Summarize; an unencodable line is an error
+// naming its input and line.
+func TestScorerMatchesScoreLines(t *testing.T) {
+	p := build(t)
+	l := loadLM(t, p.WordLM)
+	ctx := context.Background()
+	lines := []string{"the cat", "a dog sat on the mat", "", "the the the", "on a cat"}
+	want, err := l.Score(ctx, lines, 2, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []infer.ScoreLine
+	sc, err := l.NewScorer(1, true, func(s infer.ScoreLine) error {
+		got = append(got, s)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two inputs and more than 16 batches of 1: flushed in between.
+	if err := sc.Read(ctx, strings.NewReader(strings.Join(lines[:2], "\n")), "a"); err != nil {
+		t.Fatal(err)
+	}
+	more := strings.Repeat(strings.Join(lines[2:], "\n")+"\n", 6)
+	if err := sc.Read(ctx, strings.NewReader(more), "b"); err != nil {
+		t.Fatal(err)
+	}
+	total, err := sc.Total(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2+18 || len(total.Lines) != len(got) || total.Lines[19].Text != got[19].Text {
+		t.Fatalf("%d lines emitted, %d kept", len(got), len(total.Lines))
+	}
+	for i, s := range got {
+		w := want.Lines[min(i, 2+(i-2)%3)]
+		if s.Text != w.Text || s.Tokens != w.Tokens || math.Abs(s.LogProb-w.LogProb) > 1e-4 {
+			t.Errorf("line %d: %+v, want %+v", i, s, w)
+		}
+	}
+	sum, err := l.Summarize(got)
+	if err != nil || sum.Tokens != total.Tokens || math.Abs(sum.Perplexity-total.Perplexity) > 1e-9 || sum.BitsPerChar != nil {
+		t.Errorf("totals %+v, Summarize %+v (%v)", total, sum, err)
+	}
+	var b bytes.Buffer
+	if err := total.WriteTotal(&b, "bits/token"); err != nil || !strings.HasPrefix(b.String(), "total: ") || !strings.HasSuffix(b.String(), " bits/token\n") {
+		t.Errorf("total line %q", b.String())
+	}
+	empty, err := l.NewScorer(4, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := empty.Total(ctx); err != nil || res.Tokens != 0 || res.Perplexity != 0 {
+		t.Errorf("nothing scored: %+v, %v", res, err)
+	}
+	c := loadLM(t, p.LM)
+	sc, err = c.NewScorer(4, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Read(ctx, strings.NewReader("ok\n\u00ff\u00fe\n"), "in.txt"); err == nil || !strings.HasPrefix(err.Error(), "in.txt:2: ") {
+		t.Errorf("unknown characters: %v", err)
+	}
+}
+
+// SampleSentences draws sample i with seed Seed+i*rerank, plainly, and
+// finds labels by name.
+func TestCondSampleSentences(t *testing.T) {
+	p := build(t)
+	m, err := infer.Load(p.Cond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.(*infer.CondLM)
+	li, err := c.Label("positive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Label("neutral"); err == nil || !strings.Contains(err.Error(), `label "neutral" is not one of the model's`) {
+		t.Errorf("unknown label: %v", err)
+	}
+	ctx := context.Background()
+	opt := lm.SampleOptions{MaxTokens: 12, Temperature: 1, Seed: 7}
+	var got []string
+	if err := c.SampleSentences(ctx, li, "", opt, 2, 1, 0, func(s string) error { got = append(got, s); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range got {
+		o := opt
+		o.Seed += uint64(i)
+		ids, err := c.M.Sample(ctx, li, o)
+		if err != nil || s != c.SampleText(nil, ids) {
+			t.Errorf("sample %d %q, want %q (%v)", i, s, c.SampleText(nil, ids), err)
+		}
+	}
+	var reranked []string
+	if err := c.SampleSentences(ctx, li, "happy", opt, 2, 3, 0, func(s string) error { reranked = append(reranked, s); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(reranked) != 2 || !strings.HasPrefix(reranked[0], "happy ") {
+		t.Errorf("reranked with a prompt: %q", reranked)
+	}
+}

@@ -1,0 +1,221 @@
+package lm
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/recurrent-go/recurrent/text"
+)
+
+// sstNames names SST-2's labels 0 and 1.
+var sstNames = map[string]string{"0": "negative", "1": "positive"}
+
+// SSTName returns the name of SST-2's label 0 or 1 ("negative",
+// "positive") unless raw, and any other label as it is.
+func SSTName(label string, raw bool) string {
+	if n, ok := sstNames[label]; ok && !raw {
+		return n
+	}
+	return label
+}
+
+// CondLabels returns the sorted distinct labels of ex (SSTName).
+func CondLabels(ex []text.Labelled, raw bool) []string {
+	var labels []string
+	for _, e := range ex {
+		if n := SSTName(e.Label, raw); !slices.Contains(labels, n) {
+			labels = append(labels, n)
+		}
+	}
+	slices.Sort(labels)
+	return labels
+}
+
+// CondVocab builds the vocabulary of the sentences of ex split by tok:
+// <unk> and <eos>, then the tokens seen at least minCount times.
+func CondVocab(tok text.Tokenizer, ex []text.Labelled, minCount int64) (*text.Vocab, error) {
+	counter := text.NewCounter()
+	for _, e := range ex {
+		counter.Add(tok.Tokenize(e.Text))
+	}
+	return text.BuildVocab(counter, text.VocabOptions{Specials: []string{text.UNK, text.EOS}, MinCount: minCount})
+}
+
+// FindLabel returns the id of label, or else (unless raw) of its SSTName;
+// -1 if the model has neither.
+func (m *CondModel) FindLabel(label string, raw bool) int {
+	l := m.LabelID(label)
+	if l < 0 && !raw {
+		l = m.LabelID(SSTName(label, false))
+	}
+	return l
+}
+
+// EncodeLabelled encodes labelled sentences read from path (FindLabel); a
+// label the model does not know is an error naming the file and line.
+func (m *CondModel) EncodeLabelled(ex []text.Labelled, path string, raw bool) (CondData, error) {
+	var d CondData
+	for _, e := range ex {
+		l := m.FindLabel(e.Label, raw)
+		if l < 0 {
+			return d, fmt.Errorf("%s:%d: label %q is not one of the model's %v", path, e.Line, e.Label, m.Config.Labels)
+		}
+		d.Sents, d.Labels = append(d.Sents, m.EncodeSentence(e.Text)), append(d.Labels, l)
+	}
+	return d, nil
+}
+
+// CondReport is lm eval-labels' result: the per-token perplexity given
+// the true labels and, with two labels or more, the accuracy of the model
+// used as a classifier by Bayes' rule.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
+type CondReport struct {
+	Sentences  int     `json:"sentences"`
+	Tokens     int64   `json:"tokens"`
+	Loss       float64 `json:"loss"`
+	Perplexity float64 `json:"perplexity"`
+	LabelAcc   float64 `json:"label_accuracy,omitempty"`
+}
+
+// Report evaluates the model on d (Evaluate, LabelAccuracy).
+func (m *CondModel) Report(ctx context.Context, d CondData) (CondReport, error) {
+	met, err := m.Evaluate(ctx, d, 128)
+	if err != nil {
+		return CondReport{}, err
+	}
+	r := CondReport{Sentences: len(d.Sents), Tokens: met.Tokens, Loss: met.Loss, Perplexity: met.Perplexity}
+	if len(m.Config.Labels) > 1 {
+		if r.LabelAcc, err = m.LabelAccuracy(ctx, d, 64); err != nil {
+			return CondReport{}, err
+		}
+	}
+	return r, nil
+}
+
+// WriteText writes the report as lm eval-labels prints it.
+func (r *CondReport) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "%d sentences, %d tokens: loss %.4f, perplexity %.2f, label accuracy (Bayes) %.4f\n",
+		r.Sentences, r.Tokens, r.Loss, r.Perplexity, r.LabelAcc)
+	return err
+}
+
+// LabelledFiles are the labelled sentences of a conditional training run
+// as read from their files (named in errors).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
+type LabelledFiles struct {
+	TrainPath, ValidPath string
+	Train, Valid         []text.Labelled
+	// Raw keeps SST's labels 0 and 1 (SSTName).
+	Raw bool
+}
+
+// ReadLabelledFiles reads the training file and, if validPath is not "",
+// the validation file in format.
+func ReadLabelledFiles(trainPath, validPath string, format text.LabelFormat, raw bool) (*LabelledFiles, error) {
+	d := &LabelledFiles{TrainPath: trainPath, ValidPath: validPath, Raw: raw}
+	var err error
+	if d.Train, _, err = text.ReadLabelledFile(trainPath, format); err != nil {
+		return nil, err
+	}
+	if validPath != "" {
+		if d.Valid, _, err = text.ReadLabelledFile(validPath, format); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// Encode encodes the training and validation sentences for m
+// (EncodeLabelled; the error also names the training file).
+func (d *LabelledFiles) Encode(m *CondModel) (trainD, validD CondData, err error) {
+	if trainD, err = m.EncodeLabelled(d.Train, d.TrainPath, d.Raw); err == nil {
+		validD, err = m.EncodeLabelled(d.Valid, d.ValidPath, d.Raw)
+	}
+	if err != nil {
+		return trainD, validD, fmt.Errorf("%w (from the training file %s)", err, d.TrainPath)
+	}
+	return trainD, validD, nil
+}
+
+// NewCondRun builds a conditional model of cfg for d (its Labels from
+// the training sentences, VocabSize from v) and a trainer on d.
+func NewCondRun(cfg CondConfig, v *text.Vocab, d *LabelledFiles, tc CondTrainConfig) (*CondTrainer, error) {
+	cfg.Labels = CondLabels(d.Train, d.Raw)
+	cfg.VocabSize = v.Len()
+	m, err := NewCond(cfg, v, tc.Seed)
+	if err != nil {
+		return nil, err
+	}
+	trainD, validD, err := d.Encode(m)
+	if err != nil {
+		return nil, err
+	}
+	return NewCondTrainer(m, trainD, validD, tc)
+}
+
+// ResumeCondRun reopens the conditional training checkpoint in dir on d
+// (ResumeCond).
+func ResumeCondRun(dir string, d *LabelledFiles) (*CondTrainer, error) {
+	m, err := LoadCond(dir)
+	if err != nil {
+		return nil, err
+	}
+	trainD, validD, err := d.Encode(m)
+	if err != nil {
+		return nil, err
+	}
+	return ResumeCond(dir, trainD, validD)
+}
+
+// ResumeSettings pairs the settings of cfg, lower (the tokenizer's) and
+// given with the checkpoint's, named as lm train-labels' flags, for the
+// caller to compare those given explicitly.
+func (t *CondTrainer) ResumeSettings(cfg CondConfig, lower bool, given CondTrainConfig) []Setting {
+	c, tc := t.Model.Config, t.Config
+	return []Setting{{"condition", cfg.Condition, c.Condition}, {"cell", cfg.Cell, c.Cell},
+		{"embed", cfg.EmbedDim, c.EmbedDim}, {"label-dim", cfg.LabelDim, c.LabelDim}, {"label-bias", cfg.LabelBias, c.LabelBias},
+		{"hidden", cfg.Hidden, c.Hidden}, {"layers", cfg.Layers, c.Layers}, {"dropout", cfg.Dropout, c.Dropout},
+		{"lower", lower, c.Tokenizer.Lower}, {"batch", given.Batch, tc.Batch}, {"optimizer", given.Optimizer, tc.Optimizer},
+		{"seed", given.Seed, tc.Seed}, {"bucket", given.Bucket, tc.Bucket}, {"discriminative", given.Discriminative, tc.Discriminative}}
+}
+
+// Describe describes the model, the data and the batches, as lm
+// train-labels announces them.
+func (t *CondTrainer) Describe() string {
+	m, c := t.Model, t.Model.Config
+	return fmt.Sprintf("conditional LM: %s %dx%d, condition %s, label bias %v, discriminative %v, labels %v, vocab %d, %d parameters; %d train / %d valid sentences, %d batches/epoch",
+		c.Cell, c.Layers, c.Hidden, c.Condition, c.LabelBias, t.Config.Discriminative, c.Labels, m.Vocab.Len(), m.NumParams(),
+		len(t.task.train.Sents), len(t.task.valid.Sents), t.Batches())
+}
+
+// ProgressLabels rename or hide (renamed to "") the metrics of the
+// evaluation events of Run for display.
+func (t *CondTrainer) ProgressLabels() map[string]string {
+	return map[string]string{"tokens": "", "label_accuracy": "label accuracy (Bayes)"}
+}
+
+// Reconfigure applies to a resumed trainer the settings of c that given
+// reports as given, by lm train-labels' flag names: a budget given (epochs
+// or steps) replaces the saved one whole, steps alone making the epochs
+// unbounded; clip and lr (the optimizer's rate too) apply from the next
+// step. The rest stays the checkpoint's.
+func (t *CondTrainer) Reconfigure(c CondTrainConfig, given func(flag string) bool) {
+	tc := &t.Config
+	if given("epochs") || given("steps") {
+		tc.Epochs, tc.MaxSteps = c.Epochs, c.MaxSteps
+		if !given("epochs") {
+			tc.Epochs = 0
+		}
+	}
+	if given("clip") {
+		tc.Clip = c.Clip
+	}
+	if given("lr") {
+		tc.LR = c.LR
+		t.Loop().Optimizer().SetLR(c.LR)
+	}
+}

@@ -1,0 +1,114 @@
+package tinyshakespeare
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/recurrent-go/recurrent/lm"
+	"github.com/recurrent-go/recurrent/text"
+)
+
+// Tokenizer is the corpus's character tokenizer: every character a token,
+// "\n" the end of a line.
+func Tokenizer() text.Tokenizer { return text.Tokenizer{Mode: text.Chars, EOS: "\n"} }
+
+// Vocab returns the vocabulary of the corpus's characters (no specials),
+// most frequent first.
+func Vocab() (*text.Vocab, error) {
+	tok := Tokenizer()
+	c := text.NewCounter()
+	if err := text.CountReader(c, &tok, strings.NewReader(Text), "tinyshakespeare"); err != nil {
+		return nil, err
+	}
+	return text.BuildVocab(c, text.VocabOptions{Specials: []string{}})
+}
+
+// QuickstartOptions configure a quickstart run.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
+type QuickstartOptions struct {
+	// Dir is the checkpoint directory.
+	Dir string
+	// Duration is the training time.
+	Duration time.Duration
+	// Hidden and Layers shape the LSTM (a resumed run keeps the
+	// checkpoint's).
+	Hidden, Layers int
+	// Seed initialises the model and orders the batches.
+	Seed uint64
+	// Resume continues the checkpoint in Dir for another Duration.
+	Resume bool
+}
+
+// Quickstart is a character LSTM language model trainer on the corpus:
+// the first 90% for training, the last 10% for validation (Split).
+type Quickstart struct {
+	*lm.Trainer
+	// TrainChars, ValidChars and Vocab are the sizes of the data.
+	TrainChars, ValidChars, Vocab int
+	// Duration is the training time.
+	Duration time.Duration
+}
+
+// DefaultDir is the default quickstart checkpoint directory, in the
+// user's cache directory (or the temporary directory).
+func DefaultDir() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "recurrent", "quickstart-lm")
+	}
+	return filepath.Join(os.TempDir(), "recurrent-quickstart-lm")
+}
+
+// NewQuickstart prepares the run: a new model (embedding 64, Adam 5e-3,
+// batch 32 x 32 characters, clipping 1) or, with Resume, the checkpoint in
+// Dir. It creates Dir's parent directory.
+func NewQuickstart(o QuickstartOptions) (*Quickstart, error) {
+	if err := os.MkdirAll(filepath.Dir(o.Dir), 0o755); err != nil {
+		return nil, err
+	}
+	v, err := Vocab()
+	if err != nil {
+		return nil, err
+	}
+	tok := Tokenizer()
+	trainText, validText := Split()
+	// The split falls inside a line; each part ends its last line with "\n".
+	train, err := text.EncodeReader(v, &tok, strings.NewReader(trainText), "tinyshakespeare (train)")
+	if err != nil {
+		return nil, err
+	}
+	valid, err := text.EncodeReader(v, &tok, strings.NewReader(validText), "tinyshakespeare (valid)")
+	if err != nil {
+		return nil, err
+	}
+	q := &Quickstart{TrainChars: len(train), ValidChars: len(valid), Vocab: v.Len(), Duration: o.Duration}
+	if o.Resume {
+		if q.Trainer, err = lm.Resume(o.Dir, train, valid); err != nil {
+			return nil, err
+		}
+		q.Config.TimeLimit = o.Duration
+	} else {
+		m, err := lm.New(lm.Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 64, Hidden: o.Hidden, Layers: o.Layers, Tokenizer: tok}, v, o.Seed)
+		if err != nil {
+			return nil, err
+		}
+		q.Trainer, err = lm.NewTrainer(m, train, valid, lm.TrainConfig{
+			Batch: 32, BPTT: 32, Epochs: 10, Optimizer: "adam", LR: 5e-3, Clip: 1,
+			EvalBatch: 64, TimeLimit: o.Duration, Seed: o.Seed,
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	q.Dir = o.Dir
+	return q, nil
+}
+
+// Intro describes the data and the time to train.
+func (q *Quickstart) Intro() string {
+	return fmt.Sprintf("tiny-shakespeare: %d training and %d validation characters, %d distinct; training for %s",
+		q.TrainChars, q.ValidChars, q.Vocab, q.Duration)
+}

@@ -1,0 +1,218 @@
+package seq2seq
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// ReadSources reads source lines to translate: one per line, the part
+// before a TAB when there is one (a pair file's source). A blank source is
+// an error naming the line ("name:line: ...").
+func ReadSources(r io.Reader, name string) ([]string, error) {
+	var lines []string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for n := 1; sc.Scan(); n++ {
+		line, _, _ := strings.Cut(sc.Text(), "\t")
+		if strings.TrimSpace(line) == "" {
+			return nil, fmt.Errorf("%s:%d: empty source line", name, n)
+		}
+		lines = append(lines, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return lines, nil
+}
+
+// DateWarnings are the source lines whose years lie outside the dates a
+// date model was trained on: a model cannot be trusted with them.
+type DateWarnings struct {
+	Range DateRange
+	// Name is the input's name in messages.
+	Name string
+	// Lines are the 1-based numbers of the lines and Years the first
+	// year outside Range on each.
+	Lines, Years []int
+}
+
+// CheckDates returns the warnings for lines of the input name against r
+// (none when r is zero).
+func CheckDates(r DateRange, name string, lines []string) DateWarnings {
+	w := DateWarnings{Range: r, Name: name}
+	for i, l := range lines {
+		if ys := YearsOutside(r, l); len(ys) > 0 {
+			w.Lines, w.Years = append(w.Lines, i+1), append(w.Years, ys[0])
+		}
+	}
+	return w
+}
+
+// WriteText writes a warning for each of the first five lines, then the
+// count of all when there are more.
+func (d DateWarnings) WriteText(w io.Writer) error {
+	const shown = 5
+	for i := range min(shown, len(d.Lines)) {
+		if _, err := fmt.Fprintf(w, "warning: %s:%d: year %d is outside the dates the model was trained on (%s to %s); its translation is unreliable\n",
+			d.Name, d.Lines[i], d.Years[i], d.Range.From, d.Range.To); err != nil {
+			return err
+		}
+	}
+	if len(d.Lines) > shown {
+		_, err := fmt.Fprintf(w, "warning: %d lines in all have years outside %s to %s\n", len(d.Lines), d.Range.From, d.Range.To)
+		return err
+	}
+	return nil
+}
+
+// RunOptions configure TranslateLines.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
+type RunOptions struct {
+	DecodeOptions
+	// HeatmapDir, when set, receives every line's attention (Heatmaps).
+	HeatmapDir string
+	// AttentionJSON and AttentionPNG, when set, receive the first line's
+	// attention (AttentionMap.WriteFiles).
+	AttentionJSON, AttentionPNG string
+}
+
+// Output is one translated line (translate run --json's object).
+type Output struct {
+	Finished bool    `json:"finished"`
+	LogProb  float64 `json:"logprob"`
+	Output   string  `json:"output"`
+	Score    float64 `json:"score"`
+	Source   string  `json:"source"`
+}
+
+// WriteText writes the output line.
+func (o Output) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintln(w, o.Output)
+	return err
+}
+
+// TranslateLines translates lines in chunks of 256 sources, passes each
+// output to emit in order, and writes the attention files opt asks for.
+func (m *Model) TranslateLines(ctx context.Context, lines []string, opt RunOptions, emit func(Output) error) error {
+	first := opt.AttentionJSON != "" || opt.AttentionPNG != ""
+	opt.Attention = first || opt.HeatmapDir != ""
+	if opt.Attention && m.AttentionKind() == AttentionNone {
+		return ErrNoAttention
+	}
+	hm, err := NewHeatmaps(m, opt.HeatmapDir, len(lines))
+	if err != nil {
+		return err
+	}
+	const chunk = 256
+	for lo := 0; lo < len(lines); lo += chunk {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hi := min(len(lines), lo+chunk)
+		src := make([][]int32, 0, hi-lo)
+		for _, l := range lines[lo:hi] {
+			src = append(src, m.EncodeSource(l))
+		}
+		hs, err := m.Translate(src, opt.DecodeOptions)
+		if err != nil {
+			return err
+		}
+		for i, h := range hs {
+			out := Output{Source: lines[lo+i], Output: JoinTokens(m.Config.Tokens, m.DecodeTarget(h.IDs)),
+				LogProb: h.LogProb, Score: h.Score, Finished: h.Finished}
+			if err := emit(out); err != nil {
+				return err
+			}
+			if err := hm.Write(m, lo+i, lines[lo+i], h); err != nil {
+				return err
+			}
+		}
+		if first && len(hs) > 0 {
+			am, err := m.AttentionMapOf(lines[0], hs[0])
+			if err == nil {
+				err = am.WriteFiles(opt.AttentionJSON, opt.AttentionPNG)
+			}
+			if err != nil {
+				return err
+			}
+			first, opt.Attention = false, opt.HeatmapDir != ""
+		}
+	}
+	return nil
+}
+
+// EvalReport is the result of EvaluatePairs (translate eval --json's
+// object).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
+type EvalReport struct {
+	Metrics
+	Beam    int     `json:"beam"`
+	Alpha   float64 `json:"alpha"`
+	Seconds float64 `json:"seconds"`
+}
+
+// WriteText writes the report's line.
+func (r EvalReport) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "%d pairs, beam %d: exact match %.4f, token accuracy %.4f, BLEU %.2f, loss %.4f (%.1fs)\n",
+		r.N, r.Beam, r.ExactMatch, r.TokenAccuracy, r.BLEU, r.Loss, r.Seconds)
+	return err
+}
+
+// PairsEval configures EvaluatePairs.
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
+type PairsEval struct {
+	EvalOptions
+	// Name names the pairs' input in errors.
+	Name string
+	// HeatmapDir, when set, receives each pair's attention as a heat map
+	// (Heatmaps, numbered by pair).
+	HeatmapDir string
+}
+
+// EvaluatePairs encodes pairs and evaluates them with opt (drawing the heat
+// maps it asks for), timing the evaluation.
+func (m *Model) EvaluatePairs(ctx context.Context, pairs []Pair, opt PairsEval) (EvalReport, error) {
+	data, err := m.Encode(pairs)
+	if err != nil {
+		return EvalReport{}, fmt.Errorf("%s: %w", opt.Name, err)
+	}
+	hm, err := NewHeatmaps(m, opt.HeatmapDir, len(pairs))
+	if err != nil {
+		return EvalReport{}, err
+	}
+	if hm.Dir != "" {
+		each := opt.Hypothesis
+		opt.Attention = true
+		opt.Hypothesis = func(i int, h Hypothesis) error {
+			if each != nil {
+				if err := each(i, h); err != nil {
+					return err
+				}
+			}
+			return hm.Write(m, i, pairs[i].Source, h)
+		}
+	}
+	start := time.Now()
+	met, err := m.Evaluate(ctx, data, opt.EvalOptions)
+	if err != nil {
+		return EvalReport{}, err
+	}
+	return EvalReport{Metrics: met, Beam: max(1, opt.Beam), Alpha: opt.Alpha, Seconds: time.Since(start).Seconds()}, nil
+}
+
+// WriteOutputs writes the outputs hyps (target ids) as text, one per line.
+func (m *Model) WriteOutputs(w io.Writer, hyps [][]int32) error {
+	for _, h := range hyps {
+		if _, err := fmt.Fprintln(w, JoinTokens(m.Config.Tokens, m.DecodeTarget(h))); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseModelSpec(t *testing.T) {
+	good := map[string]ModelSpec{"lm=/tmp/ck": {"lm", "/tmp/ck"}, "v=a=b.txt": {"v", "a=b.txt"}}
+	for in, want := range good {
+		if got, err := ParseModelSpec(in); err != nil || got != want {
+			t.Errorf("ParseModelSpec(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"noequals", "=path", "name="} {
+		if _, err := ParseModelSpec(in); err == nil || !strings.Contains(err.Error(), "want NAME=PATH") {
+			t.Errorf("ParseModelSpec(%q): %v, want an error saying what is wanted", in, err)
+		}
+	}
+}
+
+func TestTextLogger(t *testing.T) {
+	var b bytes.Buffer
+	for _, quiet := range []bool{false, true} {
+		l := TextLogger(&b, quiet)
+		l.Info("request", "route", "/v1/models")
+		l.Warn("slow", "ms", 900)
+	}
+	out := b.String()
+	if strings.Count(out, "msg=request") != 1 || strings.Count(out, "msg=slow") != 2 || !strings.Contains(out, "route=/v1/models") {
+		t.Errorf("TextLogger wrote:\n%s", out)
+	}
+}
+
+func TestParseModelSpecs(t *testing.T) {
+	specs, err := ParseModelSpecs([]string{"a=x", "b=y"})
+	if err != nil || len(specs) != 2 || specs[1] != (ModelSpec{"b", "y"}) {
+		t.Errorf("ParseModelSpecs = %v, %v", specs, err)
+	}
+	if _, err := ParseModelSpecs([]string{"a=x", "bad"}); err == nil || !strings.Contains(err.Error(), `"bad"`) {
+		t.Errorf("ParseModelSpecs with a bad spec: %v, want it named", err)
+	}
+}
+
+func TestReadTokenFile(t *testing.T) {
+	dir := t.TempDir()
+	good, blank := filepath.Join(dir, "token"), filepath.Join(dir, "blank")
+	os.WriteFile(good, []byte("  s3cret\n"), 0o600)
+	os.WriteFile(blank, []byte(" \n\t"), 0o600)
+	if tok, err := ReadTokenFile(good); err != nil || tok != "s3cret" {
+		t.Errorf("ReadTokenFile(good) = %q, %v; want s3cret", tok, err)
+	}
+	if _, err := ReadTokenFile(blank); err == nil || !strings.Contains(err.Error(), "blank is empty") {
+		t.Errorf("ReadTokenFile(blank): %v, want an error naming the empty file", err)
+	}
+	if _, err := ReadTokenFile(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ReadTokenFile(missing): %v, want not exist", err)
+	}
+}
+
+// TestRunServesAndShutsDown runs a server with a model on a free loopback
+// port, checks its events and answers, then ends the context and expects a
+// clean shutdown.
+func TestRunServesAndShutsDown(t *testing.T) {
+	p := testPaths(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	events := make(chan RunEvent, 8)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, RunConfig{Addr: "127.0.0.1:0", Grace: 5 * time.Second,
+			Options:  Options{Logger: slog.New(slog.DiscardHandler)},
+			Models:   []ModelSpec{{"shakespeare", p.LM}, {"vec", p.Vectors}},
+			Progress: func(e RunEvent) { events <- e }})
+	}()
+	var text bytes.Buffer
+	var url string
+	for url == "" {
+		select {
+		case e := <-events:
+			e.WriteText(&text)
+			if s, ok := e.(Serving); ok {
+				url = s.URL
+			}
+		case err := <-done:
+			t.Fatalf("Run stopped before serving: %v", err)
+		}
+	}
+	for _, want := range []string{"loaded shakespeare: lm model from " + p.LM, "loaded vec: vectors model from " + p.Vectors,
+		"serving 2 model(s) on " + url, "JSON API under " + url + "v1/"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("events %q lack %q", text.String(), want)
+		}
+	}
+	res, err := http.Get(url + "healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("healthz: %d, want 200", res.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run after cancel: %v, want nil", err)
+	}
+	if e := <-events; e != (ShuttingDown{5 * time.Second}) {
+		t.Errorf("last event %#v, want ShuttingDown", e)
+	}
+	if _, err := http.Get(url + "healthz"); err == nil {
+		t.Errorf("the server still answers after Run returned")
+	}
+}
+
+func TestRunLoadError(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nothing")
+	err := Run(context.Background(), RunConfig{Addr: "127.0.0.1:0", Models: []ModelSpec{{"m", missing}}})
+	var le *LoadError
+	if !errors.As(err, &le) || le.Name != "m" || !strings.HasPrefix(err.Error(), "m="+missing+": ") {
+		t.Errorf("Run with a missing model: %v, want a LoadError naming m=%s", err, missing)
+	}
+	if err := Run(context.Background(), RunConfig{Addr: "127.0.0.1:0"}); err == nil {
+		t.Errorf("Run without models: nil error")
+	}
+}
