@@ -28,22 +28,10 @@ func newBatchScratch(dim, window, negative int) batchScratch {
 	}
 }
 
-// drawTargets returns dst holding word and its negative samples (word
-// itself is skipped when drawn), and prefetches their output rows.
+// drawTargets returns dst holding word and its negative samples, their
+// output rows prefetched.
 func (w *worker) drawTargets(word int32, dst []int32) []int32 {
-	dim := w.dim
-	syn1 := w.m.Out
-	dst = append(dst[:0], word)
-	for range w.opt.Negative {
-		id := w.neg.sample(&w.r)
-		if id == word {
-			continue
-		}
-		dst = append(dst, id)
-		p := int(id) * dim
-		prefetch(syn1[p : p+dim])
-	}
-	return dst
+	return w.appendNegatives(append(dst[:0], word), word)
 }
 
 // skipgramBatch trains on one sentence like skipgram with shared

@@ -1,6 +1,7 @@
 package word2vec
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -31,12 +32,22 @@ func smallKernels() map[string]struct {
 	return ks
 }
 
-func randSlice(r *xrand.RNG, n int) []float32 {
-	v := make([]float32, n)
-	for i := range v {
-		v[i] = r.Float32()*2 - 1
+// randSlice returns n values uniform in [-1, 1).
+func randSlice(r *xrand.RNG, n int) (v []float32) {
+	for range n {
+		v = append(v, 2*r.Float32()-1)
 	}
 	return v
+}
+
+// checkClose fails t unless every got[x] is within tol of want(x).
+func checkClose(t *testing.T, what string, got []float32, want func(x int) float64, tol float64) {
+	t.Helper()
+	for x, g := range got {
+		if w := want(x); math.Abs(float64(g)-w) > tol {
+			t.Fatalf("%s: element %d = %v, want %v", what, x, g, w)
+		}
+	}
 }
 
 // TestSmallKernelsMatchFloat64 checks every implementation of the two
@@ -57,33 +68,25 @@ func TestSmallKernelsMatchFloat64(t *testing.T) {
 					a, b := randSlice(&r, m*dp), randSlice(&r, n*dp)
 					s := randSlice(&r, m*n)
 					k.scores(a, b, s, m, n, dp)
-					for i := range m {
-						for j := range n {
-							var want float64
-							for p := range dp {
-								want += float64(a[i*dp+p]) * float64(b[j*dp+p])
-							}
-							if got := float64(s[i*n+j]); math.Abs(got-want) > 1e-5*float64(dp) {
-								t.Fatalf("%s scores dp=%d m=%d n=%d [%d,%d] = %v, want %v", name, dp, m, n, i, j, got, want)
-							}
+					checkClose(t, fmt.Sprintf("%s scores dp=%d m=%d n=%d", name, dp, m, n), s, func(x int) float64 {
+						var sum float64
+						for p := range dp {
+							sum += float64(a[x/n*dp+p]) * float64(b[x%n*dp+p])
 						}
-					}
+						return sum
+					}, 1e-5*float64(dp))
 					// c [m, dp] = g [m, n] (stride n+2) times b [n, dp].
 					lda := n + 2
 					g := randSlice(&r, m*lda)
 					c := randSlice(&r, m*dp)
 					k.gemm(g, lda, b, c, m, n, dp)
-					for i := range m {
-						for p := range dp {
-							var want float64
-							for j := range n {
-								want += float64(g[i*lda+j]) * float64(b[j*dp+p])
-							}
-							if got := float64(c[i*dp+p]); math.Abs(got-want) > 1e-5*float64(n) {
-								t.Fatalf("%s gemm dp=%d m=%d k=%d [%d,%d] = %v, want %v", name, dp, m, n, i, p, got, want)
-							}
+					checkClose(t, fmt.Sprintf("%s gemm dp=%d m=%d k=%d", name, dp, m, n), c, func(x int) float64 {
+						var sum float64
+						for j := range n {
+							sum += float64(g[x/dp*lda+j]) * float64(b[j*dp+x%dp])
 						}
-					}
+						return sum
+					}, 1e-5*float64(n))
 				}
 			}
 		}
