@@ -102,12 +102,8 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	var v *text.Vocab
 	if ck.Has(checkpoint.VocabFile) {
 		v = new(text.Vocab)
-		b, err := ck.ReadFile(checkpoint.VocabFile)
-		if err != nil {
+		if err := ck.ReadUnmarshal(checkpoint.VocabFile, v); err != nil {
 			return nil, nil, nil, fmt.Errorf("lm: %w", err)
-		}
-		if err := v.UnmarshalJSON(b); err != nil {
-			return nil, nil, nil, fmt.Errorf("lm: %s: %w", ck.Path(checkpoint.VocabFile), err)
 		}
 	}
 	m, err := New(fc.Model, v, 0)

@@ -75,13 +75,9 @@ func LoadCond(dir string) (*CondModel, error) {
 	if err := ck.CheckDims(checkpoint.ModelFile, cfg.dims()...); err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
-	b, err := ck.ReadFile(checkpoint.VocabFile)
-	if err != nil {
-		return nil, fmt.Errorf("lm: %w", err)
-	}
 	v := new(text.Vocab)
-	if err := v.UnmarshalJSON(b); err != nil {
-		return nil, fmt.Errorf("lm: %s: %w", ck.Path(checkpoint.VocabFile), err)
+	if err := ck.ReadUnmarshal(checkpoint.VocabFile, v); err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
 	}
 	m, err := NewCond(cfg, v, 0)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/text"
@@ -85,7 +86,6 @@ type condTask struct {
 	m            *CondModel
 	cfg          *CondTrainConfig
 	train, valid CondData
-	lengths      []int
 	batches      [][]int
 	sents        [][]int32
 	labels       []int
@@ -95,17 +95,15 @@ func (t *condTask) Params() []*nn.Param { return t.m.Params() }
 
 func (t *condTask) Epoch(e int) (int, error) {
 	var err error
-	t.batches, err = text.Batches(t.lengths, text.BatchOptions{Size: t.cfg.Batch, Bucket: t.cfg.Bucket, Window: 50,
+	t.batches, err = text.SeqBatches(t.train.Sents, text.BatchOptions{Size: t.cfg.Batch, Bucket: t.cfg.Bucket, Window: 50,
 		Shuffle: true, Seed: t.cfg.Seed}, e+1)
 	return len(t.batches), err
 }
 
 // Step trains on one batch with dropout masks seeded by the step number.
 func (t *condTask) Step(pos train.Position) (train.StepResult, error) {
-	t.sents, t.labels = t.sents[:0], t.labels[:0]
-	for _, i := range t.batches[pos.Batch] {
-		t.sents, t.labels = append(t.sents, t.train.Sents[i]), append(t.labels, t.train.Labels[i])
-	}
+	b := t.batches[pos.Batch]
+	t.sents, t.labels = xslices.Gather(t.sents[:0], t.train.Sents, b), xslices.Gather(t.labels[:0], t.train.Labels, b)
 	t.m.reseed(uint64(pos.Step))
 	if d := t.cfg.Discriminative; d > 0 {
 		s, c, disc, err := t.m.HybridLoss(t.sents, t.labels, d, true)
@@ -171,12 +169,8 @@ func newCondTrainer(m *CondModel, trainD, valid CondData, cfg CondTrainConfig) (
 		return nil, fmt.Errorf("lm: %w", err)
 	}
 	m.dropSeed = cfg.Seed
-	lengths := make([]int, len(trainD.Sents))
-	for i, s := range trainD.Sents {
-		lengths[i] = len(s)
-	}
 	t := &CondTrainer{Model: m, Config: cfg, opt: o}
-	t.task = &condTask{m: m, cfg: &t.Config, train: trainD, valid: valid, lengths: lengths}
+	t.task = &condTask{m: m, cfg: &t.Config, train: trainD, valid: valid}
 	return t, nil
 }
 
@@ -196,7 +190,7 @@ func (t *CondTrainer) options() (train.Options, error) {
 
 // Batches returns the number of batches per epoch.
 func (t *CondTrainer) Batches() int {
-	return (len(t.task.lengths) + t.Config.Batch - 1) / t.Config.Batch
+	return (len(t.task.train.Sents) + t.Config.Batch - 1) / t.Config.Batch
 }
 
 // ResumeCond reopens a checkpoint written by a CondTrainer for the same

@@ -334,10 +334,7 @@ func TestCondBatches(t *testing.T) {
 	}
 	pad := map[bool]int{}
 	for _, bucket := range []bool{false, true} {
-		task := &condTask{cfg: &CondTrainConfig{Batch: 16, Seed: 7, Bucket: bucket}, lengths: make([]int, len(sents))}
-		for i, s := range sents {
-			task.lengths[i] = len(s)
-		}
+		task := &condTask{cfg: &CondTrainConfig{Batch: 16, Seed: 7, Bucket: bucket}, train: CondData{Sents: sents}}
 		if _, err := task.Epoch(0); err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -14,16 +15,11 @@ const (
 	TargetVocabFile = "target_vocab.json"
 )
 
-// fileConfig is config.json.
-type fileConfig struct {
-	Model Config       `json:"model"`
-	Train *TrainConfig `json:"train,omitempty"`
-}
-
-// files are the model's checkpoint files besides the weights.
+// files are the model's checkpoint files besides the weights: config.json
+// (a checkpoint.TaskConfig of model and train) and the two vocabularies.
 func (m *Model) files(train *TrainConfig) []checkpoint.File {
 	return []checkpoint.File{
-		checkpoint.JSONFile(checkpoint.ConfigFile, fileConfig{Model: m.Config, Train: train}),
+		checkpoint.JSONFile(checkpoint.ConfigFile, checkpoint.TaskConfig[Config, TrainConfig]{Model: m.Config, Train: train}),
 		checkpoint.JSONFile(SourceVocabFile, m.Src),
 		checkpoint.JSONFile(TargetVocabFile, m.Tgt),
 	}
@@ -32,8 +28,7 @@ func (m *Model) files(train *TrainConfig) []checkpoint.File {
 // Save writes the model (config.json, the two vocabularies and
 // model.safetensors) as the checkpoint directory dir, atomically.
 func (m *Model) Save(dir string) error {
-	files := append(m.files(nil), checkpoint.ParamsFile(checkpoint.ModelFile, m.params, map[string]string{"format": "pt", "model": "recurrent-seq2seq"}))
-	if err := checkpoint.Save(dir, files...); err != nil {
+	if err := checkpoint.SaveModel(dir, m.files(nil), m.params, map[string]string{"format": "pt", "model": "recurrent-seq2seq"}); err != nil {
 		return fmt.Errorf("seq2seq: save %s: %w", dir, err)
 	}
 	return nil
@@ -63,44 +58,29 @@ func (c Config) dims() []checkpoint.Dim {
 }
 
 func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
-	ck, err := checkpoint.Load(dir)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("seq2seq: %w", err)
-	}
-	var fc fileConfig
-	if err := ck.ReadJSON(checkpoint.ConfigFile, &fc); err != nil {
-		return nil, nil, nil, fmt.Errorf("seq2seq: %w", err)
-	}
-	if err := ck.CheckDims(checkpoint.ModelFile, fc.Model.dims()...); err != nil {
-		return nil, nil, nil, fmt.Errorf("seq2seq: %w", err)
-	}
-	vocab := func(name string) (*text.Vocab, error) {
-		b, err := ck.ReadFile(name)
+	var buildErr error // New's error, which names config.json without the package prefix
+	m, ck, tc, err := checkpoint.LoadTask[Config, TrainConfig](dir, func(c *Config) []checkpoint.Dim { return c.dims() }, func(ck *checkpoint.Checkpoint, c Config) (*Model, []*nn.Param, error) {
+		var src, tgt text.Vocab
+		if err := ck.ReadUnmarshal(SourceVocabFile, &src); err != nil {
+			return nil, nil, err
+		}
+		if err := ck.ReadUnmarshal(TargetVocabFile, &tgt); err != nil {
+			return nil, nil, err
+		}
+		m, err := New(c, &src, &tgt, 0)
 		if err != nil {
-			return nil, fmt.Errorf("seq2seq: %w", err)
+			buildErr = fmt.Errorf("%w (in %s)", err, ck.Path(checkpoint.ConfigFile))
+			return nil, nil, buildErr
 		}
-		v := new(text.Vocab)
-		if err := v.UnmarshalJSON(b); err != nil {
-			return nil, fmt.Errorf("seq2seq: %s: %w", ck.Path(name), err)
-		}
-		return v, nil
-	}
-	src, err := vocab(SourceVocabFile)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	tgt, err := vocab(TargetVocabFile)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	m, err := New(fc.Model, src, tgt, 0)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("%w (in %s)", err, ck.Path(checkpoint.ConfigFile))
-	}
-	if _, err := ck.ReadParams(checkpoint.ModelFile, m.params); err != nil {
+		return m, m.params, nil
+	})
+	switch {
+	case buildErr != nil:
+		return nil, nil, nil, buildErr
+	case err != nil:
 		return nil, nil, nil, fmt.Errorf("seq2seq: %w", err)
 	}
-	return m, ck, fc.Train, nil
+	return m, ck, tc, nil
 }
 
 // Resume reopens a training checkpoint written by a Trainer for the same

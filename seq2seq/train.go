@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/text"
@@ -128,7 +129,6 @@ type task struct {
 	m          *Model
 	cfg        *TrainConfig
 	train, dev Encoded
-	lengths    []int   // source lengths of train
 	batches    [][]int // the epoch's batches of pair indices
 	src, tgt   [][]int32
 }
@@ -140,16 +140,14 @@ func (t *task) Params() []*nn.Param { return t.m.Params() }
 // into batches and shuffles the batches.
 func (t *task) Epoch(e int) (int, error) {
 	var err error
-	t.batches, err = text.Batches(t.lengths, text.BatchOptions{Size: t.cfg.Batch, Bucket: true, Window: 32,
+	t.batches, err = text.SeqBatches(t.train.Src, text.BatchOptions{Size: t.cfg.Batch, Bucket: true, Window: 32,
 		Shuffle: true, Seed: t.cfg.Seed}, e+1)
 	return len(t.batches), err
 }
 
 func (t *task) Step(pos train.Position) (train.StepResult, error) {
-	t.src, t.tgt = t.src[:0], t.tgt[:0]
-	for _, i := range t.batches[pos.Batch] {
-		t.src, t.tgt = append(t.src, t.train.Src[i]), append(t.tgt, t.train.Tgt[i])
-	}
+	b := t.batches[pos.Batch]
+	t.src, t.tgt = xslices.Gather(t.src[:0], t.train.Src, b), xslices.Gather(t.tgt[:0], t.train.Tgt, b)
 	st, err := t.m.Forward(t.src, t.tgt, true)
 	if err != nil {
 		return train.StepResult{}, err
@@ -208,14 +206,12 @@ func newTrainer(m *Model, trainE, dev Encoded, cfg TrainConfig) (*Trainer, error
 		return nil, fmt.Errorf("seq2seq: %w", err)
 	}
 	targets := make([]string, len(trainE.Tgt))
-	lengths := make([]int, len(trainE.Src))
 	for i, ids := range trainE.Tgt {
 		targets[i] = JoinTokens(m.Config.Tokens, m.DecodeTarget(ids))
-		lengths[i] = len(trainE.Src[i])
 	}
 	m.Config.TrainedDates = TargetDateRange(targets)
 	t := &Trainer{Model: m, Config: cfg, opt: o}
-	t.task = &task{m: m, cfg: &t.Config, train: trainE, dev: dev, lengths: lengths}
+	t.task = &task{m: m, cfg: &t.Config, train: trainE, dev: dev}
 	return t, nil
 }
 
@@ -236,7 +232,7 @@ func (t *Trainer) options() (train.Options, error) {
 }
 
 // Batches returns the number of batches per epoch.
-func (t *Trainer) Batches() int { return (len(t.task.lengths) + t.Config.Batch - 1) / t.Config.Batch }
+func (t *Trainer) Batches() int { return (len(t.task.train.Src) + t.Config.Batch - 1) / t.Config.Batch }
 
 // EvalOptions configure Evaluate.
 //

@@ -228,42 +228,46 @@ type textsRequest struct {
 	TokenScores bool     `json:"token_scores"`
 }
 
-func (s *Server) handleScore(w http.ResponseWriter, r *http.Request) error {
-	var req textsRequest
-	l, err := decodeModel[*infer.LM](s, r, &req, &req.Model, infer.KindLM)
-	if err != nil {
-		return err
+// jsonRoute adapts a handler that returns its answer: the answer goes out as
+// JSON with 200 OK, an error as the route's error response.
+func jsonRoute(h func(r *http.Request) (any, error)) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		res, err := h(r)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, res)
 	}
-	if err := checkItems("texts", len(req.Texts)); err != nil {
-		return err
-	}
-	res, err := l.Score(r.Context(), req.Texts, 64, req.TokenScores)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, res)
 }
 
-func (s *Server) handleClassify(w http.ResponseWriter, r *http.Request) error {
+// items returns the check of a request's array field: checkItems of its
+// length once the body is decoded.
+func items[E any](field string, a *[]E) func() error {
+	return func() error { return checkItems(field, len(*a)) }
+}
+
+func (s *Server) handleScore(r *http.Request) (any, error) {
+	var req textsRequest
+	l, err := decodeModel[*infer.LM](s, r, &req, &req.Model, infer.KindLM, items("texts", &req.Texts))
+	if err != nil {
+		return nil, err
+	}
+	return l.Score(r.Context(), req.Texts, 64, req.TokenScores)
+}
+
+func (s *Server) handleClassify(r *http.Request) (any, error) {
 	var req struct {
 		Model string   `json:"model"`
 		Texts []string `json:"texts"`
 	}
-	c, err := decodeModel[*infer.Classifier](s, r, &req, &req.Model, infer.KindClassify)
+	c, err := decodeModel[*infer.Classifier](s, r, &req, &req.Model, infer.KindClassify, items("texts", &req.Texts))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := checkItems("texts", len(req.Texts)); err != nil {
-		return err
-	}
-	res, err := c.Predict(r.Context(), req.Texts, 256)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, res)
+	return c.Predict(r.Context(), req.Texts, 256)
 }
 
-func (s *Server) handleTag(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) handleTag(r *http.Request) (any, error) {
 	var req struct {
 		Model  string     `json:"model"`
 		Texts  []string   `json:"texts"`
@@ -271,59 +275,46 @@ func (s *Server) handleTag(w http.ResponseWriter, r *http.Request) error {
 	}
 	t, err := decodeModel[*infer.Tagger](s, r, &req, &req.Model, infer.KindTag)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var res *infer.TagResult
 	switch {
 	case (req.Texts == nil) == (req.Tokens == nil):
-		return errorf(http.StatusBadRequest, `give one of the fields "texts" (raw text) and "tokens" (tokenized sentences)`)
+		return nil, errorf(http.StatusBadRequest, `give one of the fields "texts" (raw text) and "tokens" (tokenized sentences)`)
 	case req.Texts != nil:
 		if err := checkItems("texts", len(req.Texts)); err != nil {
-			return err
+			return nil, err
 		}
-		res, err = t.TagTexts(r.Context(), req.Texts, 128)
-	default:
-		if err := checkItems("tokens", len(req.Tokens)); err != nil {
-			return err
-		}
-		res, err = t.Tag(r.Context(), req.Tokens, 128)
+		return t.TagTexts(r.Context(), req.Texts, 128)
 	}
-	if err != nil {
-		return err
+	if err := checkItems("tokens", len(req.Tokens)); err != nil {
+		return nil, err
 	}
-	return writeJSON(w, http.StatusOK, res)
+	return t.Tag(r.Context(), req.Tokens, 128)
 }
 
-func (s *Server) handleTranslate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) handleTranslate(r *http.Request) (any, error) {
 	var req struct {
 		Model string   `json:"model"`
 		Texts []string `json:"texts"`
 		infer.TranslateOptions
 	}
-	t, err := decodeModel[*infer.Translator](s, r, &req, &req.Model, infer.KindTranslate)
-	if err != nil {
-		return err
+	t, err := decodeModel[*infer.Translator](s, r, &req, &req.Model, infer.KindTranslate, items("texts", &req.Texts))
+	switch {
+	case err != nil:
+		return nil, err
+	case req.Beam > maxBeam:
+		return nil, errorf(http.StatusBadRequest, "field \"beam\": %d is over the server's cap of %d", req.Beam, maxBeam)
+	case req.MaxLen > s.opt.MaxLength:
+		return nil, errorf(http.StatusBadRequest, "field \"max_len\": %d is over the server's cap of %d", req.MaxLen, s.opt.MaxLength)
 	}
-	if err := checkItems("texts", len(req.Texts)); err != nil {
-		return err
-	}
-	if req.Beam > maxBeam {
-		return errorf(http.StatusBadRequest, "field \"beam\": %d is over the server's cap of %d", req.Beam, maxBeam)
-	}
-	if req.MaxLen > s.opt.MaxLength {
-		return errorf(http.StatusBadRequest, "field \"max_len\": %d is over the server's cap of %d", req.MaxLen, s.opt.MaxLength)
-	}
-	res, err := t.Translate(r.Context(), req.Texts, req.TranslateOptions)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, res)
+	return t.Translate(r.Context(), req.Texts, req.TranslateOptions)
 }
 
 // decodeModel decodes r's body into req and returns the model that its
 // "model" field (*name) names, which must be a T: a model of another kind
-// than want is a 400.
-func decodeModel[T infer.Model](s *Server, r *http.Request, req any, name *string, want infer.Kind) (T, error) {
+// than want is a 400. checks then run in order (items of the request's
+// arrays); the first error is returned.
+func decodeModel[T infer.Model](s *Server, r *http.Request, req any, name *string, want infer.Kind, checks ...func() error) (T, error) {
 	var zero T
 	if err := decode(r, req); err != nil {
 		return zero, err
@@ -335,6 +326,11 @@ func decodeModel[T infer.Model](s *Server, r *http.Request, req any, name *strin
 	m, ok := e.model.(T)
 	if !ok {
 		return zero, kindErr(e, r.URL.Path, want)
+	}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return zero, err
+		}
 	}
 	return m, nil
 }
@@ -349,32 +345,25 @@ func topN(n *int, def int) (int, error) {
 	return *n, nil
 }
 
-func (s *Server) handleSimilar(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) handleSimilar(r *http.Request) (any, error) {
 	var req struct {
 		Model    string   `json:"model"`
 		Positive []string `json:"positive"`
 		Negative []string `json:"negative"`
 		TopN     *int     `json:"topn"`
 	}
-	v, err := decodeModel[*infer.Vectors](s, r, &req, &req.Model, infer.KindVectors)
+	v, err := decodeModel[*infer.Vectors](s, r, &req, &req.Model, infer.KindVectors, items("positive", &req.Positive))
 	if err != nil {
-		return err
-	}
-	if err := checkItems("positive", len(req.Positive)); err != nil {
-		return err
+		return nil, err
 	}
 	n, err := topN(req.TopN, 10)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	res, err := v.Similar(req.Positive, req.Negative, n)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, res)
+	return v.Similar(req.Positive, req.Negative, n)
 }
 
-func (s *Server) handleAnalogy(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) handleAnalogy(r *http.Request) (any, error) {
 	var req struct {
 		Model  string `json:"model"`
 		A      string `json:"a"`
@@ -385,65 +374,47 @@ func (s *Server) handleAnalogy(w http.ResponseWriter, r *http.Request) error {
 	}
 	v, err := decodeModel[*infer.Vectors](s, r, &req, &req.Model, infer.KindVectors)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for f, x := range map[string]string{"a": req.A, "b": req.B, "c": req.C} {
 		if x == "" {
-			return errorf(http.StatusBadRequest, "field %q: required (a is to b as c is to ?)", f)
+			return nil, errorf(http.StatusBadRequest, "field %q: required (a is to b as c is to ?)", f)
 		}
 	}
 	n, err := topN(req.TopN, 5)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	res, err := v.Analogy(req.A, req.B, req.C, req.Method, n)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, res)
+	return v.Analogy(req.A, req.B, req.C, req.Method, n)
 }
 
-func (s *Server) handleSimilarity(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) handleSimilarity(r *http.Request) (any, error) {
 	var req struct {
 		Model string     `json:"model"`
 		Pairs [][]string `json:"pairs"`
 	}
-	v, err := decodeModel[*infer.Vectors](s, r, &req, &req.Model, infer.KindVectors)
+	v, err := decodeModel[*infer.Vectors](s, r, &req, &req.Model, infer.KindVectors, items("pairs", &req.Pairs))
 	if err != nil {
-		return err
-	}
-	if err := checkItems("pairs", len(req.Pairs)); err != nil {
-		return err
+		return nil, err
 	}
 	pairs := make([][2]string, len(req.Pairs))
 	for i, p := range req.Pairs {
 		if len(p) != 2 {
-			return errorf(http.StatusBadRequest, "field \"pairs\": item %d has %d words, want 2", i, len(p))
+			return nil, errorf(http.StatusBadRequest, "field \"pairs\": item %d has %d words, want 2", i, len(p))
 		}
 		pairs[i] = [2]string{p[0], p[1]}
 	}
-	res, err := v.Similarity(pairs)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, res)
+	return v.Similarity(pairs)
 }
 
-func (s *Server) handleProject(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) handleProject(r *http.Request) (any, error) {
 	var req struct {
 		Model string   `json:"model"`
 		Words []string `json:"words"`
 	}
-	v, err := decodeModel[*infer.Vectors](s, r, &req, &req.Model, infer.KindVectors)
+	v, err := decodeModel[*infer.Vectors](s, r, &req, &req.Model, infer.KindVectors, items("words", &req.Words))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := checkItems("words", len(req.Words)); err != nil {
-		return err
-	}
-	res, err := v.Project(req.Words)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, res)
+	return v.Project(req.Words)
 }

@@ -147,14 +147,14 @@ func New(opt Options) *Server {
 		"/metrics":       {http.MethodGet, false, nil},
 		"/v1/models":     {http.MethodGet, true, s.handleModels},
 		"/v1/generate":   {http.MethodPost, true, s.handleGenerate},
-		"/v1/score":      {http.MethodPost, true, s.handleScore},
-		"/v1/classify":   {http.MethodPost, true, s.handleClassify},
-		"/v1/tag":        {http.MethodPost, true, s.handleTag},
-		"/v1/translate":  {http.MethodPost, true, s.handleTranslate},
-		"/v1/similar":    {http.MethodPost, true, s.handleSimilar},
-		"/v1/analogy":    {http.MethodPost, true, s.handleAnalogy},
-		"/v1/similarity": {http.MethodPost, true, s.handleSimilarity},
-		"/v1/project":    {http.MethodPost, true, s.handleProject},
+		"/v1/score":      {http.MethodPost, true, jsonRoute(s.handleScore)},
+		"/v1/classify":   {http.MethodPost, true, jsonRoute(s.handleClassify)},
+		"/v1/tag":        {http.MethodPost, true, jsonRoute(s.handleTag)},
+		"/v1/translate":  {http.MethodPost, true, jsonRoute(s.handleTranslate)},
+		"/v1/similar":    {http.MethodPost, true, jsonRoute(s.handleSimilar)},
+		"/v1/analogy":    {http.MethodPost, true, jsonRoute(s.handleAnalogy)},
+		"/v1/similarity": {http.MethodPost, true, jsonRoute(s.handleSimilarity)},
+		"/v1/project":    {http.MethodPost, true, jsonRoute(s.handleProject)},
 	}
 	s.routes["/metrics"] = route{http.MethodGet, false, func(w http.ResponseWriter, r *http.Request) error {
 		promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/cputime"
 	"github.com/recurrent-go/recurrent/tensor/internal/gemm"
 	"gonum.org/v1/gonum/blas"
 	gonumblas "gonum.org/v1/gonum/blas/gonum"
@@ -331,14 +332,14 @@ func benchGemm(b *testing.B, f func(m, n, k int, a, bb, c []float32)) {
 			for i := range bb {
 				bb[i] = rng.Float32()
 			}
-			cpu0 := processCPU()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				f(s.m, s.n, s.k, a, bb, c)
 			}
 			work := 2 * float64(s.m) * float64(s.n) * float64(s.k) * float64(b.N) / 1e9
 			b.ReportMetric(work/b.Elapsed().Seconds(), "GFLOP/s")
 			// Work per CPU-second: the rate a loaded machine hides.
-			if cpu := processCPU() - cpu0; cpu > 0 && cpu0 >= 0 {
+			if cpu := cputime.Process() - cpu0; cpu > 0 && cpu0 >= 0 {
 				b.ReportMetric(work/cpu.Seconds(), "GFLOP/cpu-s")
 			}
 		})

@@ -17,11 +17,18 @@ import (
 // dir/train.txt and returns its path.
 func lmCorpus(t *testing.T, dir string, reps int) string {
 	t.Helper()
+	return writeLines(t, filepath.Join(dir, "train.txt"), reps, func(int) string { return "the cat sat on the mat\nthe dog sat on the log" })
+}
+
+// writeLines writes n lines to path, line(i) the i-th (without its
+// newline), and returns path.
+func writeLines(t *testing.T, path string, n int, line func(i int) string) string {
+	t.Helper()
 	var b strings.Builder
-	for range reps {
-		b.WriteString("the cat sat on the mat\nthe dog sat on the log\n")
+	for i := range n {
+		b.WriteString(line(i))
+		b.WriteByte('\n')
 	}
-	path := filepath.Join(dir, "train.txt")
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -182,18 +189,12 @@ func TestLMTrainAdaptiveSoftmax(t *testing.T) {
 // file whose words depend on the label and samples each label.
 func TestLMTrainLabelsSample(t *testing.T) {
 	dir := t.TempDir()
-	var b strings.Builder
-	for i := range 150 {
-		b.WriteString("1 good great fine good\n")
-		b.WriteString("0 bad awful poor bad\n")
+	train := writeLines(t, filepath.Join(dir, "train.txt"), 150, func(i int) string {
 		if i%3 == 0 {
-			b.WriteString("1 great good\n0 awful bad\n")
+			return "1 good great fine good\n0 bad awful poor bad\n1 great good\n0 awful bad"
 		}
-	}
-	train := filepath.Join(dir, "train.txt")
-	if err := os.WriteFile(train, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+		return "1 good great fine good\n0 bad awful poor bad"
+	})
 	ck := filepath.Join(dir, "ck")
 	out, err := runLMCmd(t, newLMTrainLabelsCmd, "--train", train, "--valid", train, "--out", ck, "--cell", "gru",
 		"--embed", "8", "--hidden", "16", "--label-dim", "4", "--dropout", "0", "--epochs", "6", "--lr", "0.01",
@@ -264,14 +265,9 @@ func TestLMTrainLabelsResume(t *testing.T) {
 
 func testLMTrainLabelsResume(t *testing.T, dropout, layers string) {
 	dir := t.TempDir()
-	var b strings.Builder
-	for i := range 60 {
-		fmt.Fprintf(&b, "%d %s\n", i%2, []string{"bad awful poor bad", "good great fine good", "great good", "awful bad"}[i%4])
-	}
-	train := filepath.Join(dir, "train.txt")
-	if err := os.WriteFile(train, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	train := writeLines(t, filepath.Join(dir, "train.txt"), 60, func(i int) string {
+		return fmt.Sprintf("%d %s", i%2, []string{"bad awful poor bad", "good great fine good", "great good", "awful bad"}[i%4])
+	})
 	args := func(out string, more ...string) []string {
 		return append([]string{"--train", train, "--valid", train, "--out", out, "--cell", "gru", "--embed", "8", "--hidden", "8",
 			"--label-dim", "2", "--dropout", dropout, "--layers", layers, "--lr", "0.01", "--label-bias", "--discriminative", "0.1", "--quiet"}, more...)

@@ -22,25 +22,13 @@ type loopTrainer struct {
 func loopTrainers() []loopTrainer {
 	return []loopTrainer{
 		{"translate", func(t *testing.T, dir string) []string {
-			var b strings.Builder
-			for i := range 64 {
-				fmt.Fprintf(&b, "%d-%d\t%d%d\n", i%7, i%5, i%5, i%7)
-			}
-			path := filepath.Join(dir, "pairs.tsv")
-			if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			path := writeLines(t, filepath.Join(dir, "pairs.tsv"), 64, func(i int) string { return fmt.Sprintf("%d-%d\t%d%d", i%7, i%5, i%5, i%7) })
 			return []string{"translate", "train", "--train", path, "--embed", "4", "--hidden", "4", "--batch", "16"}
 		}},
 		{"train-labels", func(t *testing.T, dir string) []string {
-			var b strings.Builder
-			for i := range 64 {
-				fmt.Fprintf(&b, "%d %s\n", i%2, []string{"bad awful poor", "good great fine", "great good", "awful bad"}[i%4])
-			}
-			path := filepath.Join(dir, "labels.txt")
-			if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			path := writeLines(t, filepath.Join(dir, "labels.txt"), 64, func(i int) string {
+				return fmt.Sprintf("%d %s", i%2, []string{"bad awful poor", "good great fine", "great good", "awful bad"}[i%4])
+			})
 			return []string{"lm", "train-labels", "--train", path, "--embed", "4", "--hidden", "4", "--label-dim", "2",
 				"--batch", "16", "--min-count", "1", "--cell", "gru"}
 		}},

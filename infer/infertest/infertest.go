@@ -59,45 +59,50 @@ func Build(dir string) (Paths, error) {
 
 func buildLM(p Paths) error {
 	tok := text.Tokenizer{Mode: text.Chars, EOS: "\n"}
-	c := text.NewCounter()
-	for _, line := range strings.Split(tinyshakespeare.Text, "\n") {
-		c.Add(tok.Tokenize(line))
-	}
-	v, err := text.BuildVocab(c, text.VocabOptions{Specials: []string{}})
+	v, err := vocabOf(tok, strings.Split(tinyshakespeare.Text, "\n"), []string{})
 	if err != nil {
 		return err
 	}
-	m, err := lm.New(lm.Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 16, Hidden: 24, Layers: 2, Tokenizer: tok}, v, 7)
-	if err != nil {
-		return err
-	}
-	return m.Save(p.LM)
+	return saveLM(p.LM, lm.Config{Cell: "lstm", EmbedDim: 16, Hidden: 24, Layers: 2, Tokenizer: tok}, v, 7)
 }
 
-func wordVocab(specials []string) (*text.Vocab, text.Tokenizer, error) {
-	tok := text.Tokenizer{Mode: text.Words, EOS: text.EOS}
+// saveLM writes a language model of configuration c over v (VocabSize
+// set from v, weights from seed) to dir.
+func saveLM(dir string, c lm.Config, v *text.Vocab, seed uint64) error {
+	c.VocabSize = v.Len()
+	m, err := lm.New(c, v, seed)
+	if err != nil {
+		return err
+	}
+	return m.Save(dir)
+}
+
+// vocabOf builds the vocabulary of lines split by tok, specials first.
+func vocabOf(tok text.Tokenizer, lines, specials []string) (*text.Vocab, error) {
 	c := text.NewCounter()
-	for _, s := range Sentences {
+	for _, s := range lines {
 		c.Add(tok.Tokenize(s))
 	}
-	v, err := text.BuildVocab(c, text.VocabOptions{Specials: specials})
+	return text.BuildVocab(c, text.VocabOptions{Specials: specials})
+}
+
+// wordVocab is the vocabulary of Sentences in words, with <unk> and <eos>.
+func wordVocab() (*text.Vocab, text.Tokenizer, error) {
+	tok := text.Tokenizer{Mode: text.Words, EOS: text.EOS}
+	v, err := vocabOf(tok, Sentences, []string{text.UNK, text.EOS})
 	return v, tok, err
 }
 
 func buildWordLM(p Paths) error {
-	v, tok, err := wordVocab([]string{text.UNK, text.EOS})
+	v, tok, err := wordVocab()
 	if err != nil {
 		return err
 	}
-	m, err := lm.New(lm.Config{Cell: "gru", VocabSize: v.Len(), EmbedDim: 12, Hidden: 16, Layers: 1, Tokenizer: tok}, v, 8)
-	if err != nil {
-		return err
-	}
-	return m.Save(p.WordLM)
+	return saveLM(p.WordLM, lm.Config{Cell: "gru", EmbedDim: 12, Hidden: 16, Layers: 1, Tokenizer: tok}, v, 8)
 }
 
 func buildCond(p Paths) error {
-	v, tok, err := wordVocab([]string{text.UNK, text.EOS})
+	v, tok, err := wordVocab()
 	if err != nil {
 		return err
 	}

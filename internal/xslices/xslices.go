@@ -1,5 +1,5 @@
-// Package xslices holds the one slice helper the packages' working
-// buffers share.
+// Package xslices holds the slice helpers the packages' working buffers
+// share.
 package xslices
 
 // Resize returns s resliced to n elements when its capacity allows, else a
