@@ -27,6 +27,7 @@ type BatchStepper struct {
 	wih, whh   []tensor.PackedMat // [L] W_ih^T and W_hh^T packed
 	gi, gh     []float32          // [Cap, G*H] projections of one layer
 	hNext      []float32          // [Cap, H] one layer's new state
+	q          *batchInt8         // int8 weights and rows, or nil (batchstep_int8.go)
 }
 
 // NewBatchStepper returns a stepper for up to capacity rows. It supports
@@ -97,6 +98,9 @@ func (s *BatchStepper) Step(B int, x, gi0, h, c []float32) ([]float32, error) {
 		return nil, fmt.Errorf("nn: BatchStepper.Step: h has %d values, want %d", len(h), L*B*H)
 	case r.cell == CellLSTM && len(c) != L*B*H:
 		return nil, fmt.Errorf("nn: BatchStepper.Step: c has %d values, want %d", len(c), L*B*H)
+	}
+	if s.q != nil {
+		return s.stepInt8(B, x, gi0, h, c), nil
 	}
 	gi, gh, hn := s.gi[:B*GH], s.gh[:B*GH], s.hNext[:B*H]
 	for l := range L {
