@@ -26,7 +26,8 @@ type batchInt8 struct {
 	// The current step's arguments.
 	b            int
 	x, gi0, h, c []float32
-	blocks       int // weight-row parts per matrix
+	fromTable    []bool // per row: the first layer's input from gi0, or nil
+	blocks       int    // weight-row parts per matrix
 }
 
 // batchInt8Rows is the number of weight rows per part of a products
@@ -98,9 +99,9 @@ func (s *BatchStepper) Close() {
 }
 
 // stepInt8 is Step with int8 products (arguments already checked).
-func (s *BatchStepper) stepInt8(B int, x, gi0, h, c []float32) []float32 {
+func (s *BatchStepper) stepInt8(B int, x, gi0 []float32, fromTable []bool, h, c []float32) []float32 {
 	q := s.q
-	q.b, q.x, q.gi0, q.h, q.c = B, x, gi0, h, c
+	q.b, q.x, q.gi0, q.h, q.c, q.fromTable = B, x, gi0, h, c, fromTable
 	q.phases[0] = B
 	for l := range s.nl {
 		q.phases[1+2*l] = 2 * q.blocks
@@ -111,7 +112,7 @@ func (s *BatchStepper) stepInt8(B int, x, gi0, h, c []float32) []float32 {
 	} else {
 		q.team.Run(q.phases, q.work)
 	}
-	q.x, q.gi0, q.h, q.c = nil, nil, nil, nil
+	q.x, q.gi0, q.h, q.c, q.fromTable = nil, nil, nil, nil, nil
 	H := s.nh
 	return h[(s.nl-1)*B*H : s.nl*B*H]
 }
@@ -122,7 +123,7 @@ func (s *BatchStepper) int8Part(ph, k int) {
 	B, L, H := q.b, s.nl, s.nh
 	GH := r.g * H
 	if ph == 0 {
-		if q.x != nil {
+		if q.x != nil && (q.fromTable == nil || !q.fromTable[k]) {
 			q.xq.Quantize(k, q.x[k*s.ni:(k+1)*s.ni])
 		}
 		for l := range L {
@@ -143,9 +144,18 @@ func (s *BatchStepper) int8Part(ph, k int) {
 		}
 		r0 := blk * batchInt8Rows
 		r1 := min(GH, r0+batchInt8Rows)
-		if l == 0 && k < q.blocks && q.x == nil {
+		if l == 0 && k < q.blocks && (q.x == nil || q.fromTable != nil) {
+			// Row by row: from the table, or the product of the row's input.
 			for b := range B {
-				copy(gi[b*GH+r0:b*GH+r1], q.gi0[b*GH+r0:b*GH+r1])
+				row := gi[b*GH+r0 : b*GH+r1]
+				if q.x == nil || q.fromTable[b] {
+					copy(row, q.gi0[b*GH+r0:b*GH+r1])
+					continue
+				}
+				m.MulVec(r0, x, b, row)
+				if bias != nil {
+					tensor.Add(row, row, bias.Data[r0:r1])
+				}
 			}
 			return
 		}

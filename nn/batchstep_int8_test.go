@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/recurrent-go/recurrent/tensor"
@@ -19,10 +20,10 @@ func TestBatchStepperInt8MatchesStepper(t *testing.T) {
 	const I, H, Cap, N = 5, 72, 16, 7 // N rows of the input table
 	for _, cell := range []string{"rnn_tanh", "rnn_relu", "lstm", "gru"} {
 		for _, c := range []struct {
-			layers        int
-			noBias, table bool
-		}{{1, false, false}, {2, false, true}, {2, true, false}} {
-			t.Run(fmt.Sprintf("%s/L%d/nobias=%v/table=%v", cell, c.layers, c.noBias, c.table), func(t *testing.T) {
+			layers               int
+			noBias, table, mixed bool // mixed: odd rows from x, even rows from the table (StepMixed)
+		}{{1, false, false, false}, {2, false, true, false}, {2, true, false, false}, {2, false, false, true}} {
+			t.Run(fmt.Sprintf("%s/L%d/nobias=%v/table=%v/mixed=%v", cell, c.layers, c.noBias, c.table, c.mixed), func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(7, uint64(c.layers)))
 				r := mustRNN(t, rng, RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: c.layers, NoBias: c.noBias})
 				r.SetTraining(false)
@@ -78,13 +79,20 @@ func TestBatchStepperInt8MatchesStepper(t *testing.T) {
 						copy(gi0[b*GH:(b+1)*GH], table[ids[b]*GH:])
 					}
 					var want []float32
-					if !c.table {
+					fromTable := make([]bool, B)
+					for b := range B {
+						fromTable[b] = c.table || (c.mixed && b%2 == 0)
+					}
+					switch {
+					case c.mixed:
+						_, err = s.StepMixed(B, x, gi0, fromTable, h, cs)
+					case !c.table:
 						want, _, _, err = r.Forward(x, 1, B, nil, h0, c0)
 						if err != nil {
 							t.Fatal(err)
 						}
 						_, err = s.Step(B, x, nil, h, cs)
-					} else {
+					default:
 						_, err = s.Step(B, nil, gi0, h, cs)
 					}
 					if err != nil {
@@ -106,7 +114,7 @@ func TestBatchStepperInt8MatchesStepper(t *testing.T) {
 							if err := st.Reset(hb, cb); err != nil {
 								t.Fatal(err)
 							}
-							if c.table {
+							if fromTable[b] {
 								_, err = st.StepRow(ids[b])
 							} else {
 								_, err = st.Step(x[b*I : (b+1)*I])
@@ -173,5 +181,58 @@ func TestBatchStepperInt8NoAlloc(t *testing.T) {
 			t.Errorf("threads %d: an int8 batched step allocates %v times", threads, a)
 		}
 		s.Close()
+	}
+}
+
+// TestBatchStepperMixedFloat32 checks StepMixed on a float32 stepper:
+// rows from the table and rows from x give RNN.Forward's outputs, and
+// StepMixed rejects missing inputs.
+func TestBatchStepperMixedFloat32(t *testing.T) {
+	const I, H, B = 6, 24, 5
+	rng := rand.New(rand.NewPCG(2, 3))
+	r := mustRNN(t, rng, RNNConfig{Cell: "lstm", InputSize: I, HiddenSize: H, NumLayers: 2})
+	r.SetTraining(false)
+	s, err := r.NewBatchStepper(B)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float32, B*I)
+	h, c := make([]float32, 2*B*H), make([]float32, 2*B*H)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	for i := range h {
+		h[i], c[i] = float32(rng.NormFloat64())*0.5, float32(rng.NormFloat64())*0.5
+	}
+	want, _, _, err := r.Forward(x, 1, B, nil, h, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gi0, err := s.InputProjections(x, B)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x2 := slices.Clone(x)
+	gi2 := slices.Clone(gi0)
+	from := []bool{true, false, true, true, false}
+	for b, tb := range from { // the unused form of each row is garbage
+		if tb {
+			clear(x2[b*I : (b+1)*I])
+		} else {
+			clear(gi2[b*len(gi0)/B : (b+1)*len(gi0)/B])
+		}
+	}
+	got, err := s.StepMixed(B, x2, gi2, from, h, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i, ok := stepClose(got, want, 1e-5); !ok {
+		t.Fatalf("output %d = %v, Forward %v", i, got[i], want[i])
+	}
+	if _, err := s.StepMixed(B, nil, gi0, from, h, c); err == nil {
+		t.Error("StepMixed without x accepted")
+	}
+	if _, err := s.StepMixed(B, x, gi0, from[:2], h, c); err == nil {
+		t.Error("StepMixed with 2 flags for 5 rows accepted")
 	}
 }
