@@ -319,9 +319,7 @@ func (m *Int8Matrix) MulBatchN(r0, n int, x *Int8Batch, nv int, y []float32, ldy
 	blk := max(4, (16<<10)/m.stride/4*4)
 	for i := 0; i < n; i += blk {
 		nb := min(blk, n-i)
-		for b := range nv {
-			int8Rows(m, r0+i, nb, x, b, y[b*ldy+i:b*ldy+i+nb])
-		}
+		int8Block(m, r0+i, nb, x, nv, y[i:], ldy)
 	}
 }
 

@@ -76,6 +76,117 @@ done: \
 	VZEROUPPER; \
 	RET
 
+// Four rows against four vectors (VNNI): each of 4 weight rows and 4
+// vectors is loaded once per 64 bytes and feeds 16 VPDPBUSD, one int32
+// accumulator per (row, vector) in Z0..Z15 (Z(4v+r)), so the loop is
+// bound by the dot products rather than by loads. The exact sums are
+// reduced as INT8ROWS reduces four rows and scaled the same way, so each
+// result is bit-identical to int8RowsVNNI's.
+//
+// RED4 reduces the accumulators of one vector (z0..z3, with their y and
+// x names) into x0, corrects, scales by scale (row BX) and sxv, and
+// stores the four results at R10, then advances R10 by R15 (ldy bytes).
+#define RED4(z0, z1, z2, z3, y0, y1, y2, y3, x0, sxv) \
+	VEXTRACTI64X4  $1, z0, Y24; \
+	VPADDD         Y24, y0, y0; \
+	VEXTRACTI64X4  $1, z1, Y24; \
+	VPADDD         Y24, y1, y1; \
+	VEXTRACTI64X4  $1, z2, Y24; \
+	VPADDD         Y24, y2, y2; \
+	VEXTRACTI64X4  $1, z3, Y24; \
+	VPADDD         Y24, y3, y3; \
+	VPHADDD        y1, y0, y0; \
+	VPHADDD        y3, y2, y2; \
+	VPHADDD        y2, y0, y0; \
+	VEXTRACTI32X4  $1, y0, X24; \
+	VPADDD         X24, x0, x0; \
+	MOVQ           comp+32(FP), AX; \
+	VPSUBD         (AX)(BX*4), x0, x0; \
+	VCVTDQ2PS      x0, x0; \
+	MOVQ           scale+40(FP), AX; \
+	VMULPS         (AX)(BX*4), x0, x0; \
+	VMULPS         sxv, x0, x0; \
+	VMOVUPS        x0, (R10); \
+	ADDQ           R15, R10
+
+// DOT4(w, zr0, zr1, zr2, zr3): the row at w+AX against the four vectors
+// in Z20..Z23, into the row's four accumulators.
+#define DOT4(w, a0, a1, a2, a3) \
+	VMOVDQU64 (w)(AX*1), Z24; \
+	VPDPBUSD  Z24, Z20, a0; \
+	VPDPBUSD  Z24, Z21, a1; \
+	VPDPBUSD  Z24, Z22, a2; \
+	VPDPBUSD  Z24, Z23, a3
+
+// func int8Rows4x4VNNI(w *int8, stride, rows int, x *uint8, comp *int32, scale *float32, sx *float32, y *float32, ldy int)
+// rows is a multiple of 4; the four vectors are x, x+stride, x+2*stride,
+// x+3*stride (an Int8Batch's rows of the same stride); their scales are
+// sx[0..3] and their results go to y, y+ldy, y+2*ldy, y+3*ldy (floats).
+TEXT ·int8Rows4x4VNNI(SB), NOSPLIT, $0-72
+	ROWARGS
+	LEAQ         (DI)(DX*1), R8
+	LEAQ         (DI)(DX*2), R9
+	LEAQ         (R8)(DX*2), R11
+	MOVQ         sx+48(FP), AX
+	VBROADCASTSS (AX), X16
+	VBROADCASTSS 4(AX), X17
+	VBROADCASTSS 8(AX), X18
+	VBROADCASTSS 12(AX), X19
+	MOVQ         ldy+64(FP), R15
+	SHLQ         $2, R15
+	XORQ         BX, BX
+
+group4:
+	CMPQ  BX, CX
+	JGE   done4
+	LEAQ  (SI)(DX*1), R12
+	LEAQ  (SI)(DX*2), R13
+	LEAQ  (R12)(DX*2), R14
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+	XORQ  AX, AX
+
+k4x4:
+	VMOVDQU64 (DI)(AX*1), Z20
+	VMOVDQU64 (R8)(AX*1), Z21
+	VMOVDQU64 (R9)(AX*1), Z22
+	VMOVDQU64 (R11)(AX*1), Z23
+	DOT4(SI, Z0, Z4, Z8, Z12)
+	DOT4(R12, Z1, Z5, Z9, Z13)
+	DOT4(R13, Z2, Z6, Z10, Z14)
+	DOT4(R14, Z3, Z7, Z11, Z15)
+	ADDQ $64, AX
+	CMPQ AX, DX
+	JLT  k4x4
+
+	MOVQ y+56(FP), R10
+	LEAQ (R10)(BX*4), R10
+	RED4(Z0, Z1, Z2, Z3, Y0, Y1, Y2, Y3, X0, X16)
+	RED4(Z4, Z5, Z6, Z7, Y4, Y5, Y6, Y7, X4, X17)
+	RED4(Z8, Z9, Z10, Z11, Y8, Y9, Y10, Y11, X8, X18)
+	RED4(Z12, Z13, Z14, Z15, Y12, Y13, Y14, Y15, X12, X19)
+	LEAQ (R14)(DX*1), SI
+	ADDQ $4, BX
+	JMP  group4
+
+done4:
+	VZEROUPPER
+	RET
+
 // VNNI: VPDPBUSD multiplies the unsigned bytes of x by the signed bytes of
 // w and adds groups of four into the int32 lanes, 64 bytes a step; the
 // 512-bit sums are folded to 256 bits for INT8ROWS.
@@ -159,3 +270,4 @@ TEXT ·int8RowsAVX2(SB), NOSPLIT, $0-56
 	VBROADCASTSS sx+40(FP), X15
 	MOVQ y+48(FP), R10
 	INT8ROWS(AVXSUM4, NOFIX, AVXSUM1, NOFIX)
+
