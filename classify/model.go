@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 )
@@ -247,13 +248,6 @@ func (m *Model) reseed(step uint64) {
 	m.dropPCG.Seed(m.dropSeed^0xc2b2ae3d27d4eb4f, step)
 }
 
-func grow[T any](buf []T, n int) []T {
-	if cap(buf) < n {
-		return make([]T, n)
-	}
-	return buf[:n]
-}
-
 // Features returns the width F of the pooled feature vector.
 func (m *Model) Features() int { return m.Head.In }
 
@@ -274,13 +268,13 @@ func (m *Model) Forward(ids []int32, T, B int, lengths []int) ([]float32, error)
 		return nil, fmt.Errorf("classify: %w", err)
 	}
 	if m.training && m.Config.EmbeddingDropout() > 0 {
-		m.embMask = grow(m.embMask, len(emb))
-		m.embDrop = grow(m.embDrop, len(emb))
+		m.embMask = xslices.Resize(m.embMask, len(emb))
+		m.embDrop = xslices.Resize(m.embDrop, len(emb))
 		nn.DropoutWith(m.dropRand, m.Config.EmbeddingDropout(), m.embMask, m.embDrop, emb)
 		emb = m.embDrop
 	}
 	F := m.Features()
-	m.feat = grow(m.feat, B*F)
+	m.feat = xslices.Resize(m.feat, B*F)
 	if m.RNN == nil {
 		meanPool(m.feat, emb, T, B, F, lengths)
 	} else {
@@ -294,12 +288,12 @@ func (m *Model) Forward(ids []int32, T, B int, lengths []int) ([]float32, error)
 		case PoolMean:
 			meanPool(m.feat, out, T, B, F, lengths)
 		case PoolMax:
-			m.argmax = grow(m.argmax, B*F)
+			m.argmax = xslices.Resize(m.argmax, B*F)
 			maxPool(m.feat, m.argmax, out, T, B, F, lengths)
 		case PoolMeanMax:
 			H := F / 2
-			m.argmax = grow(m.argmax, B*H)
-			m.poolA, m.poolB = grow(m.poolA, B*H), grow(m.poolB, B*H)
+			m.argmax = xslices.Resize(m.argmax, B*H)
+			m.poolA, m.poolB = xslices.Resize(m.poolA, B*H), xslices.Resize(m.poolB, B*H)
 			meanPool(m.poolA, out, T, B, H, lengths)
 			maxPool(m.poolB, m.argmax, out, T, B, H, lengths)
 			for b := range B {
@@ -310,8 +304,8 @@ func (m *Model) Forward(ids []int32, T, B int, lengths []int) ([]float32, error)
 	}
 	feat := m.feat
 	if m.training && m.Config.Dropout > 0 {
-		m.featMask = grow(m.featMask, len(feat))
-		m.featDrop = grow(m.featDrop, len(feat))
+		m.featMask = xslices.Resize(m.featMask, len(feat))
+		m.featDrop = xslices.Resize(m.featDrop, len(feat))
 		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.featMask, m.featDrop, feat)
 		feat = m.featDrop
 	}
@@ -421,7 +415,7 @@ func (m *Model) Backward(dLogits []float32) error {
 	}
 	drop := m.training && m.Config.Dropout > 0
 	if drop {
-		m.dFeat = grow(m.dFeat, len(dFeat))
+		m.dFeat = xslices.Resize(m.dFeat, len(dFeat))
 		for i, k := range m.featMask {
 			m.dFeat[i] = dFeat[i] * k
 		}
@@ -429,7 +423,7 @@ func (m *Model) Backward(dLogits []float32) error {
 	}
 	var dEmb []float32
 	if m.RNN == nil {
-		m.dOut = grow(m.dOut, T*B*F)
+		m.dOut = xslices.Resize(m.dOut, T*B*F)
 		meanPoolBackward(m.dOut, dFeat, T, B, F, m.lengths)
 		dEmb = m.dOut
 	} else {
@@ -441,7 +435,7 @@ func (m *Model) Backward(dLogits []float32) error {
 			if c.Bidirectional {
 				D = 2
 			}
-			m.dhN = grow(m.dhN, c.NumLayers*D*B*H)
+			m.dhN = xslices.Resize(m.dhN, c.NumLayers*D*B*H)
 			clear(m.dhN)
 			top := (c.NumLayers - 1) * D
 			for d := range D {
@@ -451,22 +445,22 @@ func (m *Model) Backward(dLogits []float32) error {
 			}
 			dhN = m.dhN
 		case PoolMean:
-			m.dOut = grow(m.dOut, T*B*F)
+			m.dOut = xslices.Resize(m.dOut, T*B*F)
 			meanPoolBackward(m.dOut, dFeat, T, B, F, m.lengths)
 			dOut = m.dOut
 		case PoolMax:
-			m.dOut = grow(m.dOut, T*B*F)
+			m.dOut = xslices.Resize(m.dOut, T*B*F)
 			maxPoolBackward(m.dOut, dFeat, m.argmax, B, F)
 			dOut = m.dOut
 		case PoolMeanMax:
 			H := F / 2
-			m.poolA, m.poolB = grow(m.poolA, B*H), grow(m.poolB, B*H)
+			m.poolA, m.poolB = xslices.Resize(m.poolA, B*H), xslices.Resize(m.poolB, B*H)
 			for b := range B {
 				copy(m.poolA[b*H:(b+1)*H], dFeat[b*F:b*F+H])
 				copy(m.poolB[b*H:(b+1)*H], dFeat[b*F+H:(b+1)*F])
 			}
-			m.dOut = grow(m.dOut, T*B*H)
-			m.dOutB = grow(m.dOutB, T*B*H)
+			m.dOut = xslices.Resize(m.dOut, T*B*H)
+			m.dOutB = xslices.Resize(m.dOutB, T*B*H)
 			meanPoolBackward(m.dOut, m.poolA, T, B, H, m.lengths)
 			maxPoolBackward(m.dOutB, m.poolB, m.argmax, B, H)
 			for i, v := range m.dOutB {
@@ -498,7 +492,7 @@ func (m *Model) Backward(dLogits []float32) error {
 // [B, Classes] (the returned slice is reused by the next call).
 func (m *Model) Probabilities(logits []float32, B int) []float32 {
 	K := m.Config.Classes
-	m.probs = grow(m.probs, B*K)
+	m.probs = xslices.Resize(m.probs, B*K)
 	for b := range B {
 		p := m.probs[b*K : (b+1)*K]
 		if m.Config.Binary {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 )
@@ -15,18 +16,18 @@ func batchLoss(m *Model, logits []float32, d *Data, idx []int, grad bool, dLogit
 	B := len(idx)
 	var dl []float32
 	if grad {
-		*dLogits = grow(*dLogits, len(logits))
+		*dLogits = xslices.Resize(*dLogits, len(logits))
 		dl = *dLogits
 	}
 	if m.Config.Binary {
-		*tf = grow(*tf, B)
+		*tf = xslices.Resize(*tf, B)
 		for j, i := range idx {
 			(*tf)[j] = float32(d.Labels[i])
 		}
 		l, _, err := nn.BCEWithLogits(dl, logits, B, 1, *tf, nn.LossOptions{})
 		return l, err
 	}
-	*ti = grow(*ti, B)
+	*ti = xslices.Resize(*ti, B)
 	for j, i := range idx {
 		(*ti)[j] = int32(d.Labels[i])
 	}

@@ -76,11 +76,7 @@ type Result = train.TaskResult[Metrics]
 //
 // Not safe for concurrent use.
 type Trainer struct {
-	Model  *Model
-	Config TrainConfig
-	// Runner holds the loop and the checkpoint directory (Dir,
-	// Overwrite); its Pos, Loop and Save are the Trainer's.
-	train.Runner
+	train.TaskTrainer[Model, TrainConfig, Metrics]
 
 	task *task
 }
@@ -187,11 +183,11 @@ func NewTrainer(m *Model, train, dev *Data, cfg TrainConfig) (*Trainer, error) {
 	return t, t.start("")
 }
 
-func newTrainer(m *Model, train, dev *Data, cfg TrainConfig) (*Trainer, error) {
+func newTrainer(m *Model, trainData, dev *Data, cfg TrainConfig) (*Trainer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if train == nil || train.Len() == 0 {
+	if trainData == nil || trainData.Len() == 0 {
 		return nil, errors.New("classify: train: no training examples")
 	}
 	if cfg.EvalBatch == 0 {
@@ -200,7 +196,7 @@ func newTrainer(m *Model, train, dev *Data, cfg TrainConfig) (*Trainer, error) {
 	if cfg.WordDropout > 0 && m.Vocab.UnkID() < 0 {
 		return nil, errors.New("classify: train: word dropout needs an <unk> token in the vocabulary")
 	}
-	emb, rest := trainParams(m, train)
+	emb, rest := trainParams(m, trainData)
 	opt, err := newOptimizer(&cfg, emb, rest)
 	if err != nil {
 		return nil, fmt.Errorf("classify: %w", err)
@@ -211,8 +207,8 @@ func newTrainer(m *Model, train, dev *Data, cfg TrainConfig) (*Trainer, error) {
 	}
 	m.dropSeed = cfg.Seed
 	pcg := rand.NewPCG(cfg.Seed, 0)
-	t := &Trainer{Model: m, Config: cfg}
-	t.task = &task{m: m, cfg: &t.Config, opt: opt, train: train, dev: dev, params: params, wordPCG: pcg, wordRand: rand.New(pcg)}
+	t := &Trainer{TaskTrainer: train.NewTaskTrainer(m, cfg, MetricsOf)}
+	t.task = &task{m: m, cfg: &t.Config, opt: opt, train: trainData, dev: dev, params: params, wordPCG: pcg, wordRand: rand.New(pcg)}
 	return t, nil
 }
 
@@ -290,20 +286,6 @@ func fingerprint(name string, d *Data) train.Fingerprint {
 		return train.Fingerprint{Name: name}
 	}
 	return train.FingerprintSeqs(name, d.IDs, d.Labels)
-}
-
-// Best returns the best dev evaluation so far (nil without dev data).
-func (t *Trainer) Best() *Metrics { return MetricsOf(t.Loop().Best()) }
-
-// Run trains until the epochs or MaxSteps are done, early stopping
-// triggers, the loss diverges or ctx is cancelled, with the loop's rules
-// (see package train): cancellation saves a checkpoint (when Dir is set)
-// at the exact position reached and returns ctx's error, and Resume
-// continues from there. After a normal stop the model holds the best
-// parameters on dev (the last ones without dev data), in evaluation mode.
-// progress, which may be nil, receives the loop's events.
-func (t *Trainer) Run(ctx context.Context, progress func(train.Event)) (Result, error) {
-	return train.RunTask(ctx, &t.Runner, progress, MetricsOf)
 }
 
 // Resume reopens a training checkpoint written by a Trainer on the same

@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 )
@@ -244,13 +245,6 @@ func (m *Model) reseed(step uint64) {
 	m.dropPCG.Seed(m.dropSeed^0xc2b2ae3d27d4eb4f, step)
 }
 
-func grow[T any](buf []T, n int) []T {
-	if cap(buf) < n {
-		return make([]T, n)
-	}
-	return buf[:n]
-}
-
 // EncodeWord returns the word id of a token.
 func (m *Model) EncodeWord(w string) int32 { return m.Vocab.ID(m.Config.WordKey(w)) }
 
@@ -300,7 +294,7 @@ func (m *Model) Forward(words []int32, chars [][][]int32, T, B int, lengths []in
 	}
 	Ew := m.Config.WordEmbed
 	F := m.RNN.Config().InputSize
-	m.feat = grow(m.feat, T*B*F)
+	m.feat = xslices.Resize(m.feat, T*B*F)
 	for i := range T * B {
 		copy(m.feat[i*F:i*F+Ew], we[i*Ew:(i+1)*Ew])
 	}
@@ -315,8 +309,8 @@ func (m *Model) Forward(words []int32, chars [][][]int32, T, B int, lengths []in
 	feat := m.feat
 	drop := m.training && m.Config.Dropout > 0
 	if drop {
-		m.featMask = grow(m.featMask, len(feat))
-		m.featDrop = grow(m.featDrop, len(feat))
+		m.featMask = xslices.Resize(m.featMask, len(feat))
+		m.featDrop = xslices.Resize(m.featDrop, len(feat))
 		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.featMask, m.featDrop, feat)
 		feat = m.featDrop
 	}
@@ -325,8 +319,8 @@ func (m *Model) Forward(words []int32, chars [][][]int32, T, B int, lengths []in
 		return nil, fmt.Errorf("tag: %w", err)
 	}
 	if drop {
-		m.outMask = grow(m.outMask, len(out))
-		m.outDrop = grow(m.outDrop, len(out))
+		m.outMask = xslices.Resize(m.outMask, len(out))
+		m.outDrop = xslices.Resize(m.outDrop, len(out))
 		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.outMask, m.outDrop, out)
 		out = m.outDrop
 	}
@@ -355,8 +349,8 @@ func (m *Model) charForward(chars [][][]int32, F, Ew int) error {
 		Tc = max(Tc, len(w))
 	}
 	m.n, m.tc = N, Tc
-	m.charIDs = grow(m.charIDs, Tc*N)
-	m.charLens = grow(m.charLens, N)
+	m.charIDs = xslices.Resize(m.charIDs, Tc*N)
+	m.charLens = xslices.Resize(m.charLens, N)
 	for j, w := range m.charWords {
 		m.charLens[j] = len(w)
 		for t := range Tc {
@@ -412,7 +406,7 @@ func (m *Model) Backward(dScores []float32) error {
 	T, B := m.t, m.b
 	F, Ew := m.RNN.Config().InputSize, m.Config.WordEmbed
 	if !m.Config.Freeze {
-		m.dWordEmb = grow(m.dWordEmb, T*B*Ew)
+		m.dWordEmb = xslices.Resize(m.dWordEmb, T*B*Ew)
 		for i := range T * B {
 			copy(m.dWordEmb[i*Ew:(i+1)*Ew], dx[i*F:i*F+Ew])
 		}
@@ -424,7 +418,7 @@ func (m *Model) Backward(dScores []float32) error {
 		return nil
 	}
 	N, Hc := m.n, m.Config.CharHidden
-	m.dCharHN = grow(m.dCharHN, 2*N*Hc)
+	m.dCharHN = xslices.Resize(m.dCharHN, 2*N*Hc)
 	for j, pos := range m.wordPos {
 		row := dx[pos*F+Ew : (pos+1)*F]
 		copy(m.dCharHN[j*Hc:(j+1)*Hc], row[:Hc])

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -50,7 +51,7 @@ func (m *Model) Predict(ctx context.Context, d *Data, batch int) ([][]string, er
 		B := pad.B
 		for b, i := range idx {
 			L := pad.Lengths[b]
-			lp = grow(lp, L*K)
+			lp = xslices.Resize(lp, L*K)
 			for t := range L {
 				logSoftmax(lp[t*K:(t+1)*K], scores[(t*B+b)*K:(t*B+b+1)*K])
 			}

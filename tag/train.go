@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/text"
@@ -57,11 +58,7 @@ type Result = train.TaskResult[Metrics]
 //
 // Not safe for concurrent use.
 type Trainer struct {
-	Model  *Model
-	Config TrainConfig
-	// Runner holds the loop and the checkpoint directory (Dir,
-	// Overwrite); its Pos, Loop and Save are the Trainer's.
-	train.Runner
+	train.TaskTrainer[Model, TrainConfig, Metrics]
 
 	task *task
 }
@@ -109,8 +106,8 @@ func (t *task) Step(pos train.Position) (train.StepResult, error) {
 		return train.StepResult{}, err
 	}
 	T, B := t.pad.T, t.pad.B
-	t.targets = grow(t.targets, T*B)
-	t.valid = grow(t.valid, T*B)
+	t.targets = xslices.Resize(t.targets, T*B)
+	t.valid = xslices.Resize(t.valid, T*B)
 	n := 0
 	for tt := range T {
 		for b, i := range idx {
@@ -128,7 +125,7 @@ func (t *task) Step(pos train.Position) (train.StepResult, error) {
 	if err != nil {
 		return train.StepResult{}, err
 	}
-	t.dScores = grow(t.dScores, len(scores))
+	t.dScores = xslices.Resize(t.dScores, len(scores))
 	l, _, err := nn.SoftmaxCrossEntropy(t.dScores, scores, T*B, len(m.Config.Tags), t.targets, nn.LossOptions{Valid: t.valid})
 	if err != nil {
 		return train.StepResult{}, err
@@ -163,11 +160,11 @@ func NewTrainer(m *Model, train *Data, dev []Sentence, cfg TrainConfig) (*Traine
 	return t, t.start("")
 }
 
-func newTrainer(m *Model, train *Data, dev []Sentence, cfg TrainConfig) (*Trainer, error) {
+func newTrainer(m *Model, trainData *Data, dev []Sentence, cfg TrainConfig) (*Trainer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if train == nil || train.Len() == 0 || train.Tags == nil {
+	if trainData == nil || trainData.Len() == 0 || trainData.Tags == nil {
 		return nil, errors.New("tag: train: no labelled training sentences")
 	}
 	if cfg.EvalBatch == 0 {
@@ -177,8 +174,8 @@ func newTrainer(m *Model, train *Data, dev []Sentence, cfg TrainConfig) (*Traine
 	if err != nil {
 		return nil, fmt.Errorf("tag: %w", err)
 	}
-	t := &Trainer{Model: m, Config: cfg}
-	t.task = &task{m: m, cfg: &t.Config, opt: opt, train: train, dev: dev}
+	t := &Trainer{TaskTrainer: train.NewTaskTrainer(m, cfg, MetricsOf)}
+	t.task = &task{m: m, cfg: &t.Config, opt: opt, train: trainData, dev: dev}
 	if len(dev) > 0 {
 		if t.task.devData, err = m.EncodeSentences(dev, "dev", false); err != nil {
 			return nil, err
@@ -230,20 +227,6 @@ func tagIDs(sents []Sentence) [][]int32 {
 		}
 	}
 	return out
-}
-
-// Best returns the best dev evaluation so far (nil without dev data).
-func (t *Trainer) Best() *Metrics { return MetricsOf(t.Loop().Best()) }
-
-// Run trains until the epochs or MaxSteps are done, early stopping
-// triggers, the loss diverges or ctx is cancelled, with the loop's rules
-// (see package train): cancellation saves a checkpoint (when Dir is set)
-// at the exact position reached and returns ctx's error, and Resume
-// continues exactly. After a normal stop the model holds the best
-// parameters on dev (the last ones without dev data), in evaluation mode.
-// progress, which may be nil, receives the loop's events.
-func (t *Trainer) Run(ctx context.Context, progress func(train.Event)) (Result, error) {
-	return train.RunTask(ctx, &t.Runner, progress, MetricsOf)
 }
 
 // Resume reopens a training checkpoint written by a Trainer on the same

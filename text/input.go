@@ -226,3 +226,19 @@ func CheckUTF8(data []byte, name string) error {
 	return &InputError{File: name, Line: line, Offset: int64(i),
 		Err: fmt.Errorf("%w: byte 0x%02x at column %d (is this a text file?)", ErrInvalidUTF8, data[i], col+1)}
 }
+
+// ReadFiles reads every path that is not "" with read, giving nil for "":
+// a run's training, validation and test files, the last two optional.
+func ReadFiles[T any](read func(path string) ([]T, error), paths ...string) ([][]T, error) {
+	out := make([][]T, len(paths))
+	for i, p := range paths {
+		if p == "" {
+			continue
+		}
+		var err error
+		if out[i], err = read(p); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

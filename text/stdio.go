@@ -121,3 +121,71 @@ func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 	}
 	return nil
 }
+
+// ReadAs reads path through s (Stdio.ReadFile) with read, which is given
+// the name to use in messages, and returns what read returns.
+func ReadAs[T any](s Stdio, path string, read func(r io.Reader, name string) (T, error)) (T, error) {
+	var v T
+	err := s.ReadFile(path, func(r io.Reader, name string) error {
+		var err error
+		v, err = read(r, name)
+		return err
+	})
+	return v, err
+}
+
+// Named adapts a reader that does not name its input for ReadAs: its
+// errors get the name in front.
+func Named[T any](read func(io.Reader) (T, error)) func(io.Reader, string) (T, error) {
+	return func(r io.Reader, name string) (T, error) {
+		v, err := read(r)
+		if err != nil {
+			err = fmt.Errorf("%s: %w", name, err)
+		}
+		return v, err
+	}
+}
+
+// EachInput passes read the texts a command works on: each of texts
+// (named "--text #N") and each of files ("-": s.In), or s.In alone when
+// there are neither.
+func (s Stdio) EachInput(texts, files []string, read func(r io.Reader, name string) error) error {
+	for i, t := range texts {
+		if err := read(strings.NewReader(t), fmt.Sprintf("--text #%d", i+1)); err != nil {
+			return err
+		}
+	}
+	if len(texts) > 0 && len(files) == 0 {
+		return nil
+	}
+	for _, path := range InputFiles(files) {
+		if err := s.ReadFile(path, read); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Lines returns the lines of the inputs EachInput gives, blank ones
+// skipped and surrounding white space trimmed.
+func (s Stdio) Lines(texts, files []string) ([]string, error) {
+	var out []string
+	err := s.EachInput(texts, files, func(r io.Reader, name string) error {
+		return ReadLines(r, name, func(_ int, l string) error {
+			if l = strings.TrimSpace(l); l != "" {
+				out = append(out, l)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// InputFiles returns the files a command reads: paths, or standard input
+// ("-") when there are none.
+func InputFiles(paths []string) []string {
+	if len(paths) == 0 {
+		return []string{"-"}
+	}
+	return paths
+}

@@ -70,3 +70,48 @@ func TestStdioWriteFile(t *testing.T) {
 		t.Fatalf("after failed write: %q, %v", got, err)
 	}
 }
+
+func TestStdioInputs(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "f.txt")
+	os.WriteFile(f, []byte("  one \n\nfile two\n"), 0o644)
+	s := Stdio{In: strings.NewReader("from stdin\n")}
+	for _, tc := range []struct {
+		texts, files []string
+		want         string
+	}{
+		{nil, nil, "from stdin"},
+		{[]string{"a\n b ", "c"}, nil, "a|b|c"},
+		{[]string{"a"}, []string{f}, "a|one|file two"},
+		{nil, []string{f}, "one|file two"},
+	} {
+		s.In = strings.NewReader("from stdin\n")
+		got, err := s.Lines(tc.texts, tc.files)
+		if err != nil || strings.Join(got, "|") != tc.want {
+			t.Errorf("Lines(%q, %q) = %q, %v; want %s", tc.texts, tc.files, got, err, tc.want)
+		}
+	}
+	var names []string
+	s.EachInput([]string{"x", "y"}, nil, func(_ io.Reader, name string) error {
+		names = append(names, name)
+		return nil
+	})
+	if strings.Join(names, ",") != "--text #1,--text #2" {
+		t.Errorf("names %q", names)
+	}
+	if got := InputFiles(nil); len(got) != 1 || got[0] != "-" {
+		t.Errorf("InputFiles(nil) = %q", got)
+	}
+	s.In = strings.NewReader("7 bytes")
+	n, err := ReadAs(s, "-", Named(func(r io.Reader) (int, error) {
+		b, err := io.ReadAll(r)
+		return len(b), err
+	}))
+	if err != nil || n != 7 {
+		t.Errorf("ReadAs = %d, %v", n, err)
+	}
+	_, err = ReadAs(s, "-", Named(func(io.Reader) (int, error) { return 0, errors.New("bad") }))
+	if err == nil || err.Error() != "<stdin>: bad" {
+		t.Errorf("Named error %v", err)
+	}
+}

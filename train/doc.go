@@ -67,8 +67,10 @@
 //   - Trainer trains a Model on the Loop: NewTrainer starts, Resume(dir,
 //     data...) continues; Trainer.Run(ctx, progress func(Event)) returns
 //     the package's Result, train.Result plus Valid, the last validation's
-//     Metrics. classify.Trainer and tag.Trainer embed Runner (Dir,
-//     Overwrite, Pos, Loop, Save).
+//     Metrics. classify.Trainer and tag.Trainer embed TaskTrainer (Model,
+//     Config, Best, Run) and through it Runner (Dir, Overwrite, Pos, Loop,
+//     Save); their Setup reads a run's files and builds or resumes it, and
+//     its Session trains and gives a TaskSummary.
 //   - Metrics are an evaluation's figures in the task's own terms
 //     (lm.Metrics: loss, perplexity, bits; classify.Metrics: loss,
 //     accuracy; tag.Metrics: conlleval's precision, recall, F1);

@@ -94,9 +94,41 @@ type TaskResult[M any] struct {
 	Valid *M
 }
 
-// RunTask runs r (Runner.Run) and gives the last evaluation's metrics
-// through metricsOf (a task's MetricsOf).
-func RunTask[M any](ctx context.Context, r *Runner, progress func(Event), metricsOf func(*Eval) *M) (TaskResult[M], error) {
-	res, err := r.Run(ctx, progress)
-	return TaskResult[M]{Result: res, Valid: metricsOf(res.Last)}, err
+// TaskTrainer is the part of a task package's trainer that is not the
+// task's own (classify.Trainer and tag.Trainer embed it): the model Mod,
+// its training configuration C, the Runner over the task, and the task's
+// MetricsOf, which gives an evaluation's metrics M.
+//
+// Not safe for concurrent use.
+type TaskTrainer[Mod, C, M any] struct {
+	Model  *Mod
+	Config C
+	// Runner holds the loop and the checkpoint directory (Dir,
+	// Overwrite); its Pos, Loop and Save are the trainer's.
+	Runner
+
+	metricsOf func(*Eval) *M
+}
+
+// NewTaskTrainer returns the trainer of model with configuration cfg;
+// metricsOf returns the metrics of an evaluation (nil for nil). Its
+// Runner is started by the task package (Runner.Start).
+func NewTaskTrainer[Mod, C, M any](model *Mod, cfg C, metricsOf func(*Eval) *M) TaskTrainer[Mod, C, M] {
+	return TaskTrainer[Mod, C, M]{Model: model, Config: cfg, metricsOf: metricsOf}
+}
+
+// Best returns the best evaluation so far (nil without validation data).
+func (t *TaskTrainer[Mod, C, M]) Best() *M { return t.metricsOf(t.Loop().Best()) }
+
+// Run trains until the budget is spent, early stopping triggers, the loss
+// diverges or ctx is cancelled, with the loop's rules (Runner.Run):
+// cancellation saves a checkpoint (when Dir is set) at the exact position
+// reached and returns ctx's error, and resuming continues from there.
+// After a normal stop the model holds the best parameters on the
+// validation data (the last ones without it), in evaluation mode.
+// progress, which may be nil, receives the loop's events. Valid is the
+// last evaluation's metrics.
+func (t *TaskTrainer[Mod, C, M]) Run(ctx context.Context, progress func(Event)) (TaskResult[M], error) {
+	res, err := t.Runner.Run(ctx, progress)
+	return TaskResult[M]{Result: res, Valid: t.metricsOf(res.Last)}, err
 }

@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/recurrent-go/recurrent/classify"
-	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
 )
 
@@ -39,30 +35,15 @@ label counts, or with --json one object per file {"file", "format", "examples",
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
 			for _, path := range inputFiles(args) {
-				var ff classify.Format
-				ex, err := readInput(cmd, path, func(r io.Reader, name string) (ex []classify.Example, err error) {
-					ex, ff, err = classify.ReadFormat(r, name, f)
-					return ex, err
-				})
+				s, err := readInput(cmd, path, func(r io.Reader, name string) (classify.FileStats, error) { return classify.ReadStats(r, name, f) })
+				if err == nil && asJSON {
+					err = json.NewEncoder(cmd.OutOrStdout()).Encode(s)
+				} else if err == nil {
+					err = s.WriteText(cmd.OutOrStdout())
+				}
 				if err != nil {
 					return err
-				}
-				s := classify.StatsOf(ex)
-				if asJSON {
-					if err := json.NewEncoder(out).Encode(struct {
-						File   string `json:"file"`
-						Format string `json:"format"`
-						classify.Stats
-					}{text.DisplayName(path), ff.String(), s}); err != nil {
-						return err
-					}
-					continue
-				}
-				fmt.Fprintf(out, "%s: format %s, %d examples, %.1f words/example, %d labels\n", text.DisplayName(path), ff, s.Examples, s.WordsPerExample, len(s.Labels))
-				for _, name := range s.Labels {
-					fmt.Fprintf(out, "  %-12s %6d\n", name, s.Counts[name])
 				}
 			}
 			return nil
@@ -74,10 +55,8 @@ label counts, or with --json one object per file {"file", "format", "examples",
 }
 
 func newClassifyScoreCmd() *cobra.Command {
-	var (
-		goldPath, predPath, format string
-		asJSON                     bool
-	)
+	var goldPath, predPath, format string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "score --data FILE --pred FILE",
 		Short: "Accuracy, per-class P/R/F1, macro averages and confusion matrix",
@@ -87,43 +66,19 @@ may be "-" for standard input. Labels are numbered in sorted order
 (numerically when all are integers). Rates are fractions in 0..1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := classify.ParseFormat(format)
+			ex, err := readExamples(cmd, goldPath, format)
 			if err != nil {
 				return err
 			}
-			ex, err := readExamples(cmd, goldPath, f)
+			pred, err := inputLines(cmd, nil, []string{predPath})
 			if err != nil {
 				return err
 			}
-			lines, err := readLines(cmd, predPath)
+			r, err := classify.ScorePredictions(ex, goldPath, pred, predPath)
 			if err != nil {
-				return err
+				return fmt.Errorf("classify score: %w", err)
 			}
-			var pred []string
-			for _, l := range lines {
-				if l = strings.TrimSpace(l); l != "" {
-					pred = append(pred, l)
-				}
-			}
-			if len(pred) != len(ex) {
-				return fmt.Errorf("classify score: %s has %d examples but %s has %d non-empty lines", goldPath, len(ex), predPath, len(pred))
-			}
-			gold := make([]string, len(ex))
-			for i, e := range ex {
-				gold[i] = e.Label
-			}
-			m := classify.NewLabelMap(append(append([]string{}, gold...), pred...), classify.Sorted)
-			r, err := classify.EvaluateLabels(gold, pred, m)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(r)
-			}
-			return r.WriteText(out)
+			return writeReport(cmd.OutOrStdout(), &r, asJSON)
 		},
 	}
 	f := cmd.Flags()
@@ -136,31 +91,19 @@ may be "-" for standard input. Labels are numbered in sorted order
 	return cmd
 }
 
-// classifyReport is m.Report, kept for classify train's test-set report
-// (which should call m.Report itself).
-func classifyReport(ctx context.Context, m *classify.Model, ex []classify.Example, name string) (classify.Report, error) {
-	return m.Report(ctx, ex, name)
-}
-
 func newClassifyEvalCmd() *cobra.Command {
-	var (
-		model, data, format string
-		asJSON              bool
-	)
+	var model, data, format string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR --data FILE",
 		Short: "Score a trained classifier: accuracy, per-class P/R/F1, confusion matrix",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := classify.ParseFormat(format)
-			if err != nil {
-				return err
-			}
 			m, err := classify.Load(model)
 			if err != nil {
 				return err
 			}
-			ex, err := readExamples(cmd, data, f)
+			ex, err := readExamples(cmd, data, format)
 			if err != nil {
 				return err
 			}
@@ -168,10 +111,7 @@ func newClassifyEvalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r)
-			}
-			return r.WriteText(cmd.OutOrStdout())
+			return writeReport(cmd.OutOrStdout(), &r, asJSON)
 		},
 	}
 	fl := cmd.Flags()
@@ -184,12 +124,10 @@ func newClassifyEvalCmd() *cobra.Command {
 }
 
 func newClassifyPredictCmd() *cobra.Command {
-	var (
-		model  string
-		texts  []string
-		file   string
-		asJSON bool
-	)
+	var model string
+	var texts []string
+	var file string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "predict --model DIR [--text TEXT | --file FILE]",
 		Short: "Predict the label of each line of text (--text, --file or standard input)",
@@ -207,15 +145,11 @@ per line: "label<TAB>label1=p1 label2=p2 ...", or one JSON object
 			if err != nil {
 				return err
 			}
-			ids := make([][]int32, len(lines))
-			for i, l := range lines {
-				ids[i] = m.Encode(l)
-			}
-			pred, probs, err := m.Predict(cmd.Context(), ids, 256)
+			preds, err := m.PredictLines(cmd.Context(), lines, 256)
 			if err != nil {
 				return err
 			}
-			return writeClassifyPredictions(cmd.OutOrStdout(), m.Labels, lines, pred, probs, asJSON)
+			return classify.WritePredictions(cmd.OutOrStdout(), preds, asJSON)
 		},
 	}
 	fl := cmd.Flags()
@@ -225,34 +159,6 @@ per line: "label<TAB>label1=p1 label2=p2 ...", or one JSON object
 	fl.BoolVar(&asJSON, "json", false, "one JSON object per line")
 	markRequired(cmd, "model")
 	return cmd
-}
-
-// writeClassifyPredictions prints one line per text: the label and the
-// class probabilities, or a JSON object.
-func writeClassifyPredictions(out io.Writer, labels, lines []string, pred []int, probs [][]float32, asJSON bool) error {
-	w := bufio.NewWriter(out)
-	enc := json.NewEncoder(w)
-	for i := range lines {
-		if asJSON {
-			ps := make(map[string]float32, len(labels))
-			for k, l := range labels {
-				ps[l] = probs[i][k]
-			}
-			if err := enc.Encode(map[string]any{"text": lines[i], "label": labels[pred[i]], "probabilities": ps}); err != nil {
-				return err
-			}
-			continue
-		}
-		fmt.Fprintf(w, "%s\t", labels[pred[i]])
-		for k, l := range labels {
-			if k > 0 {
-				w.WriteByte(' ')
-			}
-			fmt.Fprintf(w, "%s=%.4f", l, probs[i][k])
-		}
-		w.WriteByte('\n')
-	}
-	return w.Flush()
 }
 
 func newClassifyExportVectorsCmd() *cobra.Command {
@@ -295,7 +201,12 @@ example sentiment-aware vectors from an SST-2 model with a fine-tuned embedding)
 	return cmd
 }
 
-// readExamples reads labelled examples from path ("-": standard input).
-func readExamples(cmd *cobra.Command, path string, f classify.Format) ([]classify.Example, error) {
+// readExamples reads labelled examples in format (its name) from path
+// ("-": standard input).
+func readExamples(cmd *cobra.Command, path, format string) ([]classify.Example, error) {
+	f, err := classify.ParseFormat(format)
+	if err != nil {
+		return nil, err
+	}
 	return readInput(cmd, path, func(r io.Reader, name string) ([]classify.Example, error) { return classify.Read(r, name, f) })
 }

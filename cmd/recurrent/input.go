@@ -1,9 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"io"
-	"strings"
 
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
@@ -30,34 +28,21 @@ func reportTo(cmd *cobra.Command, out string) io.Writer {
 }
 
 // readInput reads path ("-": cmd's standard input; .gz decompressed) with
-// read, which is given the name to use in messages.
+// read, which is given the name to use in messages (text.ReadAs).
 func readInput[T any](cmd *cobra.Command, path string, read func(r io.Reader, name string) (T, error)) (T, error) {
-	var v T
-	err := stdio(cmd).ReadFile(path, func(r io.Reader, name string) error {
-		var err error
-		v, err = read(r, name)
-		return err
-	})
-	return v, err
+	return text.ReadAs(stdio(cmd), path, read)
 }
 
-// named adapts a reader that does not name its input for readInput: its
-// errors get the name in front.
+// named adapts a reader that does not name its input for readInput
+// (text.Named).
 func named[T any](read func(io.Reader) (T, error)) func(io.Reader, string) (T, error) {
-	return func(r io.Reader, name string) (T, error) {
-		v, err := read(r)
-		if err != nil {
-			err = fmt.Errorf("%s: %w", name, err)
-		}
-		return v, err
-	}
+	return text.Named(read)
 }
 
 // readLines returns the lines of path ("-": standard input).
 func readLines(cmd *cobra.Command, path string) ([]string, error) {
-	return readInput(cmd, path, func(r io.Reader, name string) ([]string, error) {
-		var lines []string
-		err := text.ReadLines(r, name, func(_ int, l string) error {
+	return readInput(cmd, path, func(r io.Reader, name string) (lines []string, err error) {
+		err = text.ReadLines(r, name, func(_ int, l string) error {
 			lines = append(lines, l)
 			return nil
 		})
@@ -65,39 +50,16 @@ func readLines(cmd *cobra.Command, path string) ([]string, error) {
 	})
 }
 
-// eachInput passes read the text a command works on: each --text (named
-// "--text #N") and each file ("-": standard input), or standard input when
-// neither is given.
+// eachInput passes read the text a command works on: each --text and each
+// file, or standard input when neither is given (text.Stdio.EachInput).
 func eachInput(cmd *cobra.Command, texts, files []string, read func(r io.Reader, name string) error) error {
-	for i, t := range texts {
-		if err := read(strings.NewReader(t), fmt.Sprintf("--text #%d", i+1)); err != nil {
-			return err
-		}
-	}
-	if len(texts) > 0 && len(files) == 0 {
-		return nil
-	}
-	for _, path := range inputFiles(files) {
-		if err := stdio(cmd).ReadFile(path, read); err != nil {
-			return err
-		}
-	}
-	return nil
+	return stdio(cmd).EachInput(texts, files, read)
 }
 
-// inputLines returns the lines of text a command works on (see eachInput),
-// blank ones skipped and surrounding white space trimmed.
+// inputLines returns the non-blank, trimmed lines of the text a command
+// works on (text.Stdio.Lines).
 func inputLines(cmd *cobra.Command, texts, files []string) ([]string, error) {
-	var out []string
-	err := eachInput(cmd, texts, files, func(r io.Reader, name string) error {
-		return text.ReadLines(r, name, func(_ int, l string) error {
-			if l = strings.TrimSpace(l); l != "" {
-				out = append(out, l)
-			}
-			return nil
-		})
-	})
-	return out, err
+	return stdio(cmd).Lines(texts, files)
 }
 
 // nonEmpty returns the paths that are not "": an optional --file flag as a
@@ -114,9 +76,4 @@ func nonEmpty(paths ...string) []string {
 
 // inputFiles returns the files a command reads: its arguments, or standard
 // input ("-") without any.
-func inputFiles(args []string) []string {
-	if len(args) == 0 {
-		return []string{"-"}
-	}
-	return args
-}
+func inputFiles(args []string) []string { return text.InputFiles(args) }

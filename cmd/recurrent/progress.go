@@ -3,10 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -125,7 +122,7 @@ func (p *trainProgress) handle(e train.Event) {
 	case train.StepEvent:
 		p.step(e)
 	case train.EvalEvent:
-		p.println("step %d  epoch %.2f  %s", e.Pos.Step, e.Eval.Epoch, p.evalLine(e))
+		p.println("step %d  epoch %.2f  %s", e.Pos.Step, e.Eval.Epoch, e.Text(p.labels))
 	case train.LREvent:
 		why := "validation did not improve"
 		if e.Reason == "decay" {
@@ -137,7 +134,7 @@ func (p *trainProgress) handle(e train.Event) {
 			p.println("step %d  checkpoint saved to %s", e.Pos.Step, e.Dir)
 		}
 	case train.StopEvent:
-		if msg := stopMessage(e.Reason); msg != "" {
+		if msg := stopMessages[e.Reason]; msg != "" {
 			p.println("step %d  epoch %d  stopped: %s (%.1fs)", e.Pos.Step, e.Pos.Epoch, msg, e.Elapsed.Seconds())
 		}
 	}
@@ -158,57 +155,11 @@ func (p *trainProgress) step(e train.StepEvent) {
 	p.update("step", e.Pos.Step, total, desc)
 }
 
-// evalLine shows an evaluation: the training loss since the previous
-// one, the validation loss, the metrics (sorted by name), the rate.
-func (p *trainProgress) evalLine(e train.EvalEvent) string {
-	var b strings.Builder
-	if e.Eval.TrainLoss != 0 {
-		fmt.Fprintf(&b, "train loss %.4f  ", e.Eval.TrainLoss)
-	}
-	if e.Eval.Loss != 0 || len(e.Eval.Metrics) == 0 {
-		// A task that only scores (the tagger's F1) leaves Loss 0.
-		fmt.Fprintf(&b, "valid loss %.4f", e.Eval.Loss)
-	}
-	names := make([]string, 0, len(e.Eval.Metrics))
-	for k := range e.Eval.Metrics {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, k := range names {
-		label := k
-		if l, ok := p.labels[k]; ok {
-			label = l
-		}
-		if label == "" {
-			continue
-		}
-		v := e.Eval.Metrics[k]
-		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
-			fmt.Fprintf(&b, "  %s %d", label, int64(v))
-		} else {
-			fmt.Fprintf(&b, "  %s %.4f", label, v)
-		}
-	}
-	fmt.Fprintf(&b, "  lr %.4g  (%.0fs)", e.Eval.LR, e.Elapsed.Seconds())
-	if e.Improved {
-		b.WriteString("  best")
-	}
-	return b.String()
-}
-
-// stopMessage says why training stopped, for the reasons worth a line.
-func stopMessage(r train.StopReason) string {
-	switch r {
-	case train.StopSteps:
-		return "step budget reached (--steps)"
-	case train.StopEpochs:
-		return "all epochs done (--epochs)"
-	case train.StopTime:
-		return "time limit reached (--time-limit)"
-	case train.StopEarly:
-		return "no better validation for --patience evaluations (early stop)"
-	case train.StopDiverged:
-		return "the loss diverged"
-	}
-	return ""
+// stopMessages say why training stopped, for the reasons worth a line.
+var stopMessages = map[train.StopReason]string{
+	train.StopSteps:    "step budget reached (--steps)",
+	train.StopEpochs:   "all epochs done (--epochs)",
+	train.StopTime:     "time limit reached (--time-limit)",
+	train.StopEarly:    "no better validation for --patience evaluations (early stop)",
+	train.StopDiverged: "the loss diverged",
 }

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 
 	"github.com/recurrent-go/recurrent/tag"
@@ -24,10 +21,8 @@ func init() {
 }
 
 func newTagScoreCmd() *cobra.Command {
-	var (
-		asJSON bool
-		opts   tag.EvalOptions
-	)
+	var asJSON bool
+	var opts tag.EvalOptions
 	cmd := &cobra.Command{
 		Use:   "score [FILE]",
 		Short: "Score tagged output exactly as conlleval does",
@@ -44,35 +39,7 @@ counts as an O token.`,
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			if !asJSON {
-				return r.WriteConlleval(out)
-			}
-			type typeScore struct {
-				Precision float64 `json:"precision"`
-				Recall    float64 `json:"recall"`
-				F1        float64 `json:"f1"`
-				Gold      int     `json:"gold"`
-				Found     int     `json:"found"`
-				Correct   int     `json:"correct"`
-			}
-			js := struct {
-				Precision float64              `json:"precision"`
-				Recall    float64              `json:"recall"`
-				F1        float64              `json:"f1"`
-				Accuracy  float64              `json:"accuracy"`
-				Tokens    int                  `json:"tokens"`
-				Gold      int                  `json:"gold_phrases"`
-				Found     int                  `json:"found_phrases"`
-				Correct   int                  `json:"correct_phrases"`
-				PerType   map[string]typeScore `json:"per_type"`
-			}{r.Precision, r.Recall, r.F1, r.Accuracy, r.Tokens, r.Gold, r.Found, r.Correct, map[string]typeScore{}}
-			for t, s := range r.PerType {
-				js.PerType[t] = typeScore(s)
-			}
-			enc := json.NewEncoder(out)
-			enc.SetIndent("", "  ")
-			return enc.Encode(js)
+			return writeReport(cmd.OutOrStdout(), r.ScoreReport(), asJSON)
 		},
 	}
 	f := cmd.Flags()
@@ -84,10 +51,8 @@ counts as an O token.`,
 }
 
 func newTagConvertCmd() *cobra.Command {
-	var (
-		to, from  string
-		tagColumn int
-	)
+	var to, from string
+	var tagColumn int
 	cmd := &cobra.Command{
 		Use:   "convert [FILE]",
 		Short: "Convert the tag column of a CoNLL file between iob1, iob2 and iobes",
@@ -97,44 +62,13 @@ lines are kept. With --from, each sentence is first validated against that
 scheme and the first violation is reported with its line.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			args = inputFiles(args)
-			target, err := tag.ParseScheme(to)
+			name := inputFiles(args)[0]
+			ss, err := readCoNLLInput(cmd, name, tag.ReadOptions{TagColumn: tagColumn, KeepDocStart: true})
 			if err != nil {
 				return err
 			}
-			ss, err := readCoNLLInput(cmd, args[0], tag.ReadOptions{TagColumn: tagColumn, KeepDocStart: true})
-			if err != nil {
+			if err := tag.Reencode(ss, name, tagColumn, from, to); err != nil {
 				return err
-			}
-			col := tagColumn
-			for i := range ss {
-				s := &ss[i]
-				if len(s.Fields) == 1 && s.Tokens[0] == tag.DocStart {
-					continue
-				}
-				if from != "" {
-					src, err := tag.ParseScheme(from)
-					if err != nil {
-						return err
-					}
-					if err := tag.Validate(s.Tags, src); err != nil {
-						var se *tag.SchemeError
-						if errors.As(err, &se) {
-							return fmt.Errorf("%s:%d: %w", args[0], s.Line+se.Index, err)
-						}
-						return err
-					}
-				}
-				s.Tags = tag.Convert(s.Tags, target)
-				for k, row := range s.Fields {
-					c := col
-					if c == 0 {
-						c = len(row) - 1
-					} else if c < 0 {
-						c += len(row)
-					}
-					row[c] = s.Tags[k]
-				}
 			}
 			return tag.WriteCoNLL(cmd.OutOrStdout(), ss, true)
 		},
@@ -147,10 +81,8 @@ scheme and the first violation is reported with its line.`,
 }
 
 func newTagEvalCmd() *cobra.Command {
-	var (
-		model, data string
-		asJSON      bool
-	)
+	var model, data string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR --data FILE",
 		Short: "Tag a labelled CoNLL file and score it exactly as conlleval does",
@@ -168,10 +100,7 @@ func newTagEvalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), r)
-			}
-			return r.WriteConlleval(cmd.OutOrStdout())
+			return writeReport(cmd.OutOrStdout(), &r, asJSON)
 		},
 	}
 	fl := cmd.Flags()
@@ -235,45 +164,17 @@ func runTagPredict(cmd *cobra.Command, f *tagPredictFlags) error {
 	var tagged []tag.Tagged
 	var sents []tag.Sentence
 	if f.data != "" {
-		if sents, err = readCoNLLInput(cmd, f.data, tag.ReadOptions{KeepDocStart: true, Untagged: true}); err != nil {
-			return err
-		}
-		pred, err := m.TagSentences(cmd.Context(), sents, text.DisplayName(f.data), 128)
-		if err != nil {
-			return err
-		}
-		for i, s := range sents {
-			tagged = append(tagged, tag.Tagged{Tokens: s.Tokens, Tags: pred[i], Entities: tag.Entities(s.Tokens, pred[i])})
+		if sents, err = readCoNLLInput(cmd, f.data, tag.ReadOptions{KeepDocStart: true, Untagged: true}); err == nil {
+			tagged, err = m.TagCoNLL(cmd.Context(), sents, text.DisplayName(f.data), 128)
 		}
 	} else {
-		lines, err := inputLines(cmd, f.texts, nonEmpty(f.file))
-		if err != nil {
-			return err
-		}
-		if tagged, err = m.TagLines(cmd.Context(), lines, 128); err != nil {
-			return err
+		var lines []string
+		if lines, err = inputLines(cmd, f.texts, nonEmpty(f.file)); err == nil {
+			tagged, err = m.TagLines(cmd.Context(), lines, 128)
 		}
 	}
-	return stdio(cmd).WriteFile(f.out, func(w io.Writer) error {
-		switch {
-		case f.asJSON:
-			enc := json.NewEncoder(w)
-			for _, t := range tagged {
-				if err := enc.Encode(t); err != nil {
-					return err
-				}
-			}
-			return nil
-		case sents == nil:
-			sents = make([]tag.Sentence, len(tagged))
-			for i, t := range tagged {
-				sents[i].Tokens = t.Tokens
-			}
-		}
-		pred := make([][]string, len(tagged))
-		for i, t := range tagged {
-			pred[i] = t.Tags
-		}
-		return tag.WritePredicted(w, sents, pred)
-	})
+	if err != nil {
+		return err
+	}
+	return stdio(cmd).WriteFile(f.out, func(w io.Writer) error { return tag.WriteTagged(w, tagged, sents, f.asJSON) })
 }

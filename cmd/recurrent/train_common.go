@@ -6,15 +6,27 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 
-	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/train"
-	"github.com/recurrent-go/recurrent/vectors"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Helpers shared by the training commands `classify train` and `tag train`.
+
+// trainRunHelp ends the help of a training command: what the run flags
+// do.
+const trainRunHelp = `An existing checkpoint is never replaced unless --overwrite.
+Budget: --epochs N and/or --steps N (exactly N steps; epochs unbounded unless
+given); the first limit reached stops and the reason is printed. Training
+stops with an error if the loss becomes NaN or infinite or exceeds 20 times
+its recent median; the checkpoint keeps the last good state. Interrupt
+(Ctrl-C) saves a checkpoint; --resume continues it exactly: the model and
+optimizer flags must then match the checkpoint (an error names any that
+differs), while --epochs, --steps, --patience, --clip and --save-every apply
+from the resumed step on.`
 
 // trainRunFlags are the flags of a training command that concern the run
 // rather than the model: the budget, resuming and output.
@@ -61,65 +73,12 @@ func (f *trainRunFlags) checkOut() error {
 // epochs unbounded. On --resume, changed reports whether a budget flag was
 // given (the checkpoint's budget is kept otherwise).
 func (f *trainRunFlags) budget(cmd *cobra.Command) (epochs int, steps int64, changed bool) {
-	fl := cmd.Flags()
-	e, s := fl.Changed("epochs"), fl.Changed("steps")
+	e, s := cmd.Flags().Changed("epochs"), cmd.Flags().Changed("steps")
 	epochs = f.epochs
 	if s && !e {
 		epochs = 0
 	}
 	return epochs, f.steps, e || s
-}
-
-// runSummary is the part of a training command's summary every trainer
-// shares.
-type runSummary struct {
-	Checkpoint string         `json:"checkpoint"`
-	Params     int            `json:"params"`
-	Position   train.Position `json:"position"`
-	Steps      int64          `json:"steps"`
-	TrainLoss  float64        `json:"train_loss"`
-	Stop       string         `json:"stop_reason"`
-	EarlyStop  bool           `json:"early_stopped"`
-	Seconds    float64        `json:"seconds"`
-	Interrupt  bool           `json:"interrupted,omitempty"`
-	// BestEpoch is the epochs done (fractional inside one) when the best
-	// evaluation was made (0: none).
-	BestEpoch float64 `json:"best_epoch,omitempty"`
-}
-
-// newRunSummary summarizes a train.Loop run into dir.
-func newRunSummary(dir string, params int, res train.Result, interrupted bool) runSummary {
-	s := runSummary{Checkpoint: dir, Params: params, Position: res.Pos, Steps: res.Pos.Step, TrainLoss: res.TrainLoss,
-		Stop: string(res.Stop), EarlyStop: res.Stop == train.StopEarly, Seconds: res.Elapsed.Seconds(), Interrupt: interrupted}
-	if res.Best != nil {
-		s.BestEpoch = res.Best.Epoch
-	}
-	return s
-}
-
-// runError sorts the error of a training Run: a divergence becomes an
-// error with advice, an interruption is reported (true) for the summary to
-// be printed before interruptedError.
-func runError(ctx context.Context, err error) (interrupted bool, _ error) {
-	if errors.Is(err, train.ErrDiverged) {
-		return false, fmt.Errorf("%w; lower --lr or clip the gradients (--clip)", err)
-	}
-	if isInterrupted(ctx, err) {
-		return true, nil
-	}
-	return false, err
-}
-
-// writeTrained writes the first line of a training command's text summary.
-func writeTrained(w io.Writer, s runSummary) {
-	fmt.Fprintf(w, "trained %d steps (epoch %d, batch %d) in %.1fs; train loss %.4f; stopped: %s\n",
-		s.Steps, s.Position.Epoch, s.Position.Batch, s.Seconds, s.TrainLoss, s.Stop)
-}
-
-// isInterrupted reports whether err is the cancellation of ctx (Ctrl-C),
-// after which the trainer has saved a checkpoint to resume from.
-func isInterrupted(ctx context.Context, err error) bool {
-	return err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
 }
 
 // interruptedError is the error a training command returns after an
@@ -128,43 +87,9 @@ func interruptedError(dir string, err error) error {
 	return fmt.Errorf("interrupted; resume with --resume (checkpoint %s): %w", dir, err)
 }
 
-// paramCount returns the number of scalars in ps.
-func paramCount(ps []*nn.Param) int {
-	n := 0
-	for _, p := range ps {
-		n += p.Size()
-	}
-	return n
-}
-
 // loopSummary is the summary a training command prints (--json: as is)
 // after the shared loop stops.
-type loopSummary struct {
-	Checkpoint string         `json:"checkpoint"`
-	Params     int            `json:"params"`
-	Position   train.Position `json:"position"`
-	Steps      int64          `json:"steps"`
-	Stop       string         `json:"stop_reason"`
-	TrainLoss  float64        `json:"train_loss"`
-	Seconds    float64        `json:"seconds"`
-	TokensPerS float64        `json:"tokens_per_second"`
-	Best       *train.Eval    `json:"best,omitempty"`
-	Last       *train.Eval    `json:"last,omitempty"`
-}
-
-// writeLoopSummary prints a training run's summary (as JSON with asJSON).
-func writeLoopSummary(w io.Writer, s *loopSummary, asJSON bool) error {
-	if asJSON {
-		return writeJSON(w, s)
-	}
-	fmt.Fprintf(w, "trained %d steps (epoch %d, batch %d) in %.1fs, %.0f tokens/s; train loss %.4f; stopped: %s\n",
-		s.Steps, s.Position.Epoch, s.Position.Batch, s.Seconds, s.TokensPerS, s.TrainLoss, s.Stop)
-	if b := s.Best; b != nil {
-		fmt.Fprintf(w, "model: step %d, epoch %.2f (best validation: score %.4f, loss %.4f)\n", b.Step, b.Epoch, b.Score, b.Loss)
-	}
-	_, err := fmt.Fprintf(w, "checkpoint: %s\n", s.Checkpoint)
-	return err
-}
+type loopSummary = train.LoopSummary
 
 // loopRun is a training run on the shared loop, as a command reports it.
 type loopRun struct {
@@ -179,23 +104,25 @@ type loopRun struct {
 func (r *loopRun) report(cmd *cobra.Command, run func(ctx context.Context, progress func(train.Event)) (train.Result, error)) error {
 	res, err := run(cmd.Context(), r.prog.handle)
 	r.prog.finish()
-	interrupted := isInterrupted(cmd.Context(), err)
+	interrupted := train.Interrupted(cmd.Context(), err)
 	switch {
 	case errors.Is(err, train.ErrDiverged):
 		return fmt.Errorf("%s: %w; lower --lr or clip the gradients (--clip)", r.name, err)
 	case err != nil && !interrupted:
 		return err
 	}
-	sum := loopSummary{Checkpoint: r.out, Params: r.params, Position: res.Pos, Steps: res.Pos.Step,
-		Stop: string(res.Stop), TrainLoss: res.TrainLoss, Seconds: res.Elapsed.Seconds(), Best: res.Best, Last: res.Last}
-	if s := res.Elapsed.Seconds(); s > 0 {
-		sum.TokensPerS = float64(res.Items) / s
-	}
-	if err := writeLoopSummary(cmd.OutOrStdout(), &sum, r.asJSON); err != nil {
+	sum := train.NewLoopSummary(r.out, r.params, res)
+	return printRun(cmd, r.out, &sum, r.asJSON, interrupted, err)
+}
+
+// printRun prints a run's summary (as JSON with asJSON) and, after an
+// interruption (whose error is cause), returns interruptedError.
+func printRun(cmd *cobra.Command, out string, sum textWriter, asJSON, interrupted bool, cause error) error {
+	if err := writeReport(cmd.OutOrStdout(), sum, asJSON); err != nil {
 		return err
 	}
 	if interrupted {
-		return interruptedError(r.out, err)
+		return interruptedError(out, cause)
 	}
 	return nil
 }
@@ -214,18 +141,14 @@ type resumeCheck struct {
 }
 
 // checkResumeFlags returns an error naming the first check whose flag was
-// given on the command line with a value other than the checkpoint's:
-// --resume keeps a checkpoint's architecture and data layout, and a flag
-// that would change them is an error rather than silently ignored.
+// given on the command line with a value other than the checkpoint's
+// (train.CheckResume).
 func checkResumeFlags(cmd *cobra.Command, checks []resumeCheck) error {
-	fl := cmd.Flags()
-	for _, c := range checks {
-		if fl.Changed(c.flag) && fmt.Sprint(c.now) != fmt.Sprint(c.saved) {
-			return fmt.Errorf("--%s %v conflicts with the checkpoint's %v; --resume keeps the checkpoint's architecture, data layout and optimizer (drop the flag, or train anew with --overwrite or another --out)",
-				c.flag, c.now, c.saved)
-		}
+	s := make([]train.Setting, len(checks))
+	for i, c := range checks {
+		s[i] = train.Setting{Name: c.flag, Now: c.now, Saved: c.saved}
 	}
-	return nil
+	return train.CheckResume(cmd.Flags().Changed, s)
 }
 
 // positiveFlags returns an error naming the first of the given numeric
@@ -245,119 +168,84 @@ func positiveFlags(cmd *cobra.Command, names ...string) error {
 	return nil
 }
 
-// notOnResume returns an error naming the first of the given flags that
-// was set with --resume: what it changes is fixed by the checkpoint.
-func notOnResume(cmd *cobra.Command, names ...string) error {
-	for _, name := range names {
-		if cmd.Flags().Changed(name) {
-			return fmt.Errorf("--%s cannot change on --resume: the checkpoint fixes it (drop the flag, or train anew with --overwrite)", name)
-		}
-	}
-	return nil
+// textWriter is a summary that writes itself as text.
+type textWriter interface{ WriteText(io.Writer) error }
+
+// session is a task's training run set up by its package (classify.Session,
+// tag.Session) that summarizes as S.
+type session[S textWriter] interface {
+	WriteNotes(io.Writer) error
+	Train(context.Context, func(train.Event)) (S, error)
 }
 
-// applyChanged runs the setter of every flag given on the command line.
-func applyChanged(cmd *cobra.Command, set map[string]func()) {
-	for name, f := range set {
-		if cmd.Flags().Changed(name) {
-			f()
-		}
+// trainTask runs a task's training command: it checks --out before any
+// data is read, sets the budget in cfg (the task's Setup's), sets the run
+// up with start (with --resume: resume, told which flags were given),
+// prints its notes, trains with the progress display (items names what
+// the throughput counts; labels renames or hides metrics) and prints the
+// summary; errors are prefixed with name.
+func trainTask[S textWriter, P session[S]](cmd *cobra.Command, f *trainRunFlags, cfg *train.Config, name, items string, labels map[string]string,
+	start func(dir string, overwrite bool) (P, error), resume func(dir string, given func(string) bool) (P, error)) error {
+	if err := f.checkOut(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
-}
-
-// runTrainer runs a task's trainer with the one progress display (items
-// names what the throughput counts; labels renames or hides metrics) and
-// sorts its error (runError; name prefixes it). It reports whether the run
-// was interrupted.
-func runTrainer[R any](ctx context.Context, f *trainRunFlags, name, items string, labels map[string]string,
-	run func(context.Context, func(train.Event)) (R, error)) (R, bool, error) {
-	prog := newTrainProgress(f.quiet, items)
-	prog.labels = labels
-	res, err := run(ctx, prog.handle)
-	prog.finish()
-	interrupted, err := runError(ctx, err)
-	if err != nil {
-		return res, false, fmt.Errorf("%s: %w", name, err)
-	}
-	return res, interrupted, nil
-}
-
-// finish prints a training command's summary, as JSON (--json) or with
-// write, and after an interruption returns interruptedError.
-func (f *trainRunFlags) finish(ctx context.Context, out io.Writer, sum any, write func(io.Writer) error, interrupted bool) error {
+	cfg.Epochs, cfg.MaxSteps, _ = f.budget(cmd)
+	var p P
 	var err error
-	if f.asJSON {
-		err = writeJSON(out, sum)
+	if f.resume {
+		p, err = resume(f.out, cmd.Flags().Changed)
 	} else {
-		err = write(out)
+		p, err = start(f.out, f.overwrite)
 	}
 	if err != nil {
 		return err
 	}
-	if interrupted {
-		return interruptedError(f.out, ctx.Err())
+	if !f.quiet {
+		p.WriteNotes(os.Stderr)
 	}
-	return nil
+	prog := newTrainProgress(f.quiet, items)
+	prog.labels = labels
+	sum, err := p.Train(cmd.Context(), prog.handle)
+	prog.finish()
+	interrupted := train.Interrupted(cmd.Context(), err)
+	switch {
+	case errors.Is(err, train.ErrDiverged):
+		return fmt.Errorf("%s: %w; lower --lr or clip the gradients (--clip)", name, err)
+	case err != nil && !interrupted:
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return printRun(cmd, f.out, sum, f.asJSON, interrupted, cmd.Context().Err())
 }
 
-// resumeBudget applies, on --resume, the budget flags given (epochs and
-// steps replace the checkpoint's budget together) and the other flags in
-// set that were given.
-func (f *trainRunFlags) resumeBudget(cmd *cobra.Command, epochs *int, steps *int64, set map[string]func()) {
-	if e, s, ok := f.budget(cmd); ok {
-		*epochs, *steps = e, s
+// writeReport prints a report as JSON (asJSON) or as its text.
+func writeReport(w io.Writer, r textWriter, asJSON bool) error {
+	if asJSON {
+		return writeJSON(w, r)
 	}
-	applyChanged(cmd, set)
+	return r.WriteText(w)
 }
 
-// readAll reads every path that is not "" with read (nil for "").
-func readAll[T any](read func(string) ([]T, error), paths ...string) ([][]T, error) {
-	out := make([][]T, len(paths))
-	for i, p := range paths {
-		if p == "" {
-			continue
-		}
-		var err error
-		if out[i], err = read(p); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+// addTrainConfigFlags registers the flags of the settings every task
+// shares (train.Config): --batch (of items, default batch), --optimizer,
+// --lr, --clip, --patience, --save-every and --seed.
+func addTrainConfigFlags(fl *pflag.FlagSet, c *train.Config, batch int, items string, lr float64, patience int) {
+	fl.IntVar(&c.Batch, "batch", batch, items+" per step")
+	fl.StringVar(&c.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
+	fl.Float64Var(&c.LR, "lr", lr, "learning rate")
+	fl.Float64Var(&c.Clip, "clip", 5, "maximal gradient L2 norm (0: no clipping)")
+	fl.IntVar(&c.Patience, "patience", patience, "stop after this many epochs without dev improvement (0: never)")
+	fl.IntVar(&c.SaveEvery, "save-every", 1, "write the checkpoint every this many epochs (and always at the end)")
+	fl.Uint64Var(&c.Seed, "seed", 1, "random seed (weights, batch order, dropout)")
 }
 
-// taskData are the training, dev and test sets of a training command.
-type taskData[T any] struct {
-	train, dev, test []T
-}
-
-// taskSummary is the result of a task's training command: the run, the
-// vocabulary and its vector coverage, the last and best dev Metrics M and
-// the test figures T.
-type taskSummary[M, T any] struct {
-	runSummary
-	Vocab    int               `json:"vocab"`
-	Coverage *vectors.Coverage `json:"coverage,omitempty"`
-	Valid    *M                `json:"dev,omitempty"`
-	Best     *M                `json:"best_dev,omitempty"`
-	Test     *T                `json:"test,omitempty"`
-}
-
-// startTrainer checks --out (before any data is read), reads the data and
-// builds the trainer: resume with --resume, fresh otherwise.
-func startTrainer[T, Tr any](f *trainRunFlags, name string, read func() (taskData[T], error),
-	resume, fresh func(taskData[T]) (Tr, error)) (Tr, taskData[T], error) {
-	var tr Tr
-	if err := f.checkOut(); err != nil {
-		return tr, taskData[T]{}, fmt.Errorf("%s: %w", name, err)
-	}
-	d, err := read()
-	if err != nil {
-		return tr, d, err
-	}
-	if f.resume {
-		tr, err = resume(d)
-	} else {
-		tr, err = fresh(d)
-	}
-	return tr, d, err
+// addDataFlags registers a training command's data files: --train
+// (required; trainHelp says what it holds), --valid (old spelling --dev)
+// and --test.
+func addDataFlags(cmd *cobra.Command, train, valid, test *string, trainHelp string) {
+	fl := cmd.Flags()
+	fl.StringVar(train, "train", "", trainHelp)
+	fl.StringVar(valid, "valid", "", "development data for model selection and early stopping (--dev: old spelling)")
+	fl.StringVar(test, "test", "", "test data scored after training")
+	deprecatedAliases(cmd, map[string]string{"dev": "valid"})
+	markRequired(cmd, "train")
 }

@@ -1,0 +1,78 @@
+package tag
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/testutil"
+	"github.com/recurrent-go/recurrent/train"
+)
+
+// writeCoNLL writes n sentences "p<i> B-PER / went O / l<i> B-LOC" and
+// returns the path.
+func writeCoNLL(t *testing.T, name string, n int) string {
+	t.Helper()
+	sents := make([]Sentence, n)
+	for i := range sents {
+		sents[i] = Sentence{Tokens: []string{"p" + strconv.Itoa(i%4), "went", "l" + strconv.Itoa(i%3)}, Tags: []string{"B-PER", "O", "B-LOC"}}
+	}
+	var b strings.Builder
+	if err := WriteCoNLL(&b, sents, false); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), name)
+	testutil.WriteFile(t, p, []byte(b.String()))
+	return p
+}
+
+func TestSetupStartTrainResume(t *testing.T) {
+	s := Setup{TrainFile: writeCoNLL(t, "train", 12), ValidFile: writeCoNLL(t, "dev", 4), TestFile: writeCoNLL(t, "test", 4), MinCount: 1,
+		Model:    Config{WordEmbed: 6, CharEmbed: 3, CharHidden: 3, Cell: "lstm", Hidden: 4, Layers: 1, Dropout: 0.1, Scheme: "auto", TrainScheme: "iobes"},
+		Training: TrainConfig{Config: train.Config{Epochs: 1, Batch: 4, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 1}, Decay: 0.05}}
+	var notes bytes.Buffer
+	dir := filepath.Join(t.TempDir(), "ck")
+	ses, err := s.Start(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ses.WriteNotes(&notes)
+	if !strings.HasPrefix(notes.String(), "model: word 6 + char BiLSTM 3x3 -> bilstm 1 layers x 4 -> ") || !strings.HasSuffix(notes.String(), "; 12 sentences\n") {
+		t.Errorf("notes %q", notes.String())
+	}
+	sum, err := ses.Train(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Steps != 3 || sum.Best == nil || sum.Test == nil || sum.Test.Tokens != 12 {
+		t.Errorf("summary %+v", sum)
+	}
+	var b strings.Builder
+	sum.WriteText(&b)
+	if !strings.Contains(b.String(), "best dev F1") || !strings.Contains(b.String(), "test: processed 12 tokens") {
+		t.Errorf("text %q", b.String())
+	}
+	s.Training.Decay = 0.1
+	var ce *train.ConflictError
+	if _, err := s.Resume(dir, func(n string) bool { return n == "decay" }); !errors.As(err, &ce) || ce.Name != "decay" {
+		t.Errorf("conflicting --decay: %v", err)
+	}
+	if _, err := s.Resume(dir, func(n string) bool { return n == "scheme" }); !errors.As(err, &ce) || !ce.Fixed {
+		t.Errorf("--scheme on resume: %v", err)
+	}
+	s.Training.Epochs = 2
+	if ses, err = s.Resume(dir, func(n string) bool { return n == "epochs" }); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err = ses.Train(context.Background(), nil); err != nil || sum.Steps != 6 {
+		t.Errorf("resumed: %+v, %v", sum, err)
+	}
+	s.TrainFile = writeCoNLL(t, "empty", 0)
+	if _, err := s.Start(t.TempDir(), true); err == nil || !strings.Contains(err.Error(), "has no sentences") {
+		t.Errorf("empty training file: %v", err)
+	}
+}
