@@ -2,7 +2,6 @@ package lm
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -97,37 +96,6 @@ func TestBatchInt8BitIdentical(t *testing.T) {
 			if steps, rows := bb.Stats(); steps == 0 || rows < 8*steps {
 				t.Errorf("batched steps %d rows %d: the batch was not full enough", steps, rows)
 			}
-		})
-	}
-}
-
-// BenchmarkBatchStepInt8 is BenchmarkBatchStep on the model quantized to
-// int8 (the same weights): one token of B streams, int8 products.
-func BenchmarkBatchStepInt8(b *testing.B) {
-	m := mustNew(b, New, Config{Cell: "lstm", VocabSize: 65, EmbedDim: 64, Hidden: 512, Layers: 2}, nil, 1)
-	if err := m.Quantize(); err != nil {
-		b.Fatal(err)
-	}
-	for _, B := range []int{1, 4, 16, 32} {
-		b.Run(fmt.Sprintf("B=%d", B), func(b *testing.B) {
-			bt, err := m.NewBatch(32)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer bt.Close()
-			streams := make([]*Stream, B)
-			em := make([]int32, B)
-			for i := range streams {
-				streams[i], _ = bt.NewStream(SampleOptions{Prompt: []int32{1}, MaxTokens: 1 << 30, Seed: uint64(i)})
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for range b.N {
-				if err := bt.Step(streams, em); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(B*b.N)/b.Elapsed().Seconds(), "tokens/s")
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package nn
 
 import (
-	"fmt"
 	"runtime"
 
 	"github.com/recurrent-go/recurrent/tensor"
@@ -56,16 +55,11 @@ func (s *BatchStepper) SetInt8(on bool) error {
 	GH := r.g * s.nh
 	q := &batchInt8{xq: tensor.NewInt8Batch(s.cap, s.ni), phases: make([]int, 1+2*s.nl),
 		blocks: (GH + batchInt8Rows - 1) / batchInt8Rows}
-	for l, dir := range r.dirs {
-		wih, err := tensor.QuantizeInt8(dir.wih.Data, GH, dir.in, dir.in)
-		if err != nil {
-			return fmt.Errorf("nn: BatchStepper.SetInt8: layer %d weight_ih: %w", l, err)
-		}
-		whh, err := tensor.QuantizeInt8(dir.whh.Data, GH, s.nh, s.nh)
-		if err != nil {
-			return fmt.Errorf("nn: BatchStepper.SetInt8: layer %d weight_hh: %w", l, err)
-		}
-		q.wih, q.whh = append(q.wih, wih), append(q.whh, whh)
+	var err error
+	if q.wih, q.whh, err = r.quantizeWeights(s.nl, "BatchStepper"); err != nil {
+		return err
+	}
+	for range s.nl {
 		q.hq = append(q.hq, tensor.NewInt8Batch(s.cap, s.nh))
 		q.nq = append(q.nq, tensor.NewInt8Batch(s.cap, s.nh))
 	}

@@ -26,6 +26,20 @@
 	ADDQ      $n, R9; \
 	ADDQ      $n, R10
 
+// HSUM4 adds the int32 lanes of each of y0..y3 (256 bits) into the four
+// lanes of x0 (y0's low half), in row order; EXT extracts a 128-bit half
+// into the scratch xt.
+#define HSUM4(y0, y1, y2, y3, x0, EXT, xt) \
+	VPHADDD y1, y0, y0; \
+	VPHADDD y3, y2, y2; \
+	VPHADDD y2, y0, y0; \
+	EXT     $1, y0, xt; \
+	VPADDD  xt, x0, x0
+
+// FOLD512 adds the upper 256 bits of the int32 lanes of z to its lower
+// half y; t is scratch.
+#define FOLD512(z, y, t) VEXTRACTI64X4 $1, z, t; VPADDD t, y, y
+
 // INT8ROWS is the body of an int8 row kernel. SUM4 adds the products of
 // the rows at SI, R12, R13 and R14 with x into the int32 lanes of Y0..Y3,
 // SUM1 those of the row at SI into Y0, the sums starting at zero (a VEX
@@ -45,11 +59,7 @@ rows4: \
 	VPXOR Y3, Y3, Y3; \
 	XORQ  AX, AX; \
 	SUM4; \
-	VPHADDD      Y1, Y0, Y0; \
-	VPHADDD      Y3, Y2, Y2; \
-	VPHADDD      Y2, Y0, Y0; \
-	VEXTRACTI128 $1, Y0, X1; \
-	VPADDD       X1, X0, X0; \
+	HSUM4(Y0, Y1, Y2, Y3, X0, VEXTRACTI128, X1); \
 	FIX4; \
 	STORESUMS(VMULPS, VMOVUPS, 16); \
 	LEAQ (R14)(DX*1), SI; \
@@ -87,19 +97,11 @@ done: \
 // x names) into x0, corrects, scales by scale (row BX) and sxv, and
 // stores the four results at R10, then advances R10 by R15 (ldy bytes).
 #define RED4(z0, z1, z2, z3, y0, y1, y2, y3, x0, sxv) \
-	VEXTRACTI64X4  $1, z0, Y24; \
-	VPADDD         Y24, y0, y0; \
-	VEXTRACTI64X4  $1, z1, Y24; \
-	VPADDD         Y24, y1, y1; \
-	VEXTRACTI64X4  $1, z2, Y24; \
-	VPADDD         Y24, y2, y2; \
-	VEXTRACTI64X4  $1, z3, Y24; \
-	VPADDD         Y24, y3, y3; \
-	VPHADDD        y1, y0, y0; \
-	VPHADDD        y3, y2, y2; \
-	VPHADDD        y2, y0, y0; \
-	VEXTRACTI32X4  $1, y0, X24; \
-	VPADDD         X24, x0, x0; \
+	FOLD512(z0, y0, Y24); \
+	FOLD512(z1, y1, Y24); \
+	FOLD512(z2, y2, Y24); \
+	FOLD512(z3, y3, Y24); \
+	HSUM4(y0, y1, y2, y3, x0, VEXTRACTI32X4, X24); \
 	MOVQ           comp+32(FP), AX; \
 	VPSUBD         (AX)(BX*4), x0, x0; \
 	VCVTDQ2PS      x0, x0; \
@@ -108,6 +110,9 @@ done: \
 	VMULPS         sxv, x0, x0; \
 	VMOVUPS        x0, (R10); \
 	ADDQ           R15, R10
+
+// ZERO4 clears four Z registers.
+#define ZERO4(a, b, c, d) VPXORQ a, a, a; VPXORQ b, b, b; VPXORQ c, c, c; VPXORQ d, d, d
 
 // DOT4(w, zr0, zr1, zr2, zr3): the row at w+AX against the four vectors
 // in Z20..Z23, into the row's four accumulators.
@@ -142,22 +147,10 @@ group4:
 	LEAQ  (SI)(DX*1), R12
 	LEAQ  (SI)(DX*2), R13
 	LEAQ  (R12)(DX*2), R14
-	VPXORQ Z0, Z0, Z0
-	VPXORQ Z1, Z1, Z1
-	VPXORQ Z2, Z2, Z2
-	VPXORQ Z3, Z3, Z3
-	VPXORQ Z4, Z4, Z4
-	VPXORQ Z5, Z5, Z5
-	VPXORQ Z6, Z6, Z6
-	VPXORQ Z7, Z7, Z7
-	VPXORQ Z8, Z8, Z8
-	VPXORQ Z9, Z9, Z9
-	VPXORQ Z10, Z10, Z10
-	VPXORQ Z11, Z11, Z11
-	VPXORQ Z12, Z12, Z12
-	VPXORQ Z13, Z13, Z13
-	VPXORQ Z14, Z14, Z14
-	VPXORQ Z15, Z15, Z15
+	ZERO4(Z0, Z1, Z2, Z3)
+	ZERO4(Z4, Z5, Z6, Z7)
+	ZERO4(Z8, Z9, Z10, Z11)
+	ZERO4(Z12, Z13, Z14, Z15)
 	XORQ  AX, AX
 
 k4x4:
@@ -189,10 +182,7 @@ done4:
 
 // VNNI: VPDPBUSD multiplies the unsigned bytes of x by the signed bytes of
 // w and adds groups of four into the int32 lanes, 64 bytes a step; the
-// 512-bit sums are folded to 256 bits for INT8ROWS.
-// FOLD512 adds the upper 256 bits of the int32 lanes of z to its lower
-// half y; t is scratch.
-#define FOLD512(z, y, t) VEXTRACTI64X4 $1, z, t; VPADDD t, y, y
+// 512-bit sums are folded to 256 bits for INT8ROWS (FOLD512).
 
 #define VNNISUM4 \
 vnni4k: \

@@ -1,7 +1,6 @@
 package tensor
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -72,34 +71,5 @@ func TestInt8MulBatchNNoAlloc(t *testing.T) {
 	y := make([]float32, 16*256)
 	if a := testing.AllocsPerRun(10, func() { m.MulBatchN(0, 256, xb, 16, y, 256) }); a != 0 {
 		t.Fatalf("MulBatchN allocates %v times", a)
-	}
-}
-
-// BenchmarkInt8MulBatchN is the batched product of a W_hh-sized matrix
-// (2048 x 512, an LSTM 512's) with nv vectors on one goroutine, in
-// integer operations per second (2 per multiply-add).
-func BenchmarkInt8MulBatchN(b *testing.B) {
-	const rows, cols = 2048, 512
-	rng := rand.New(rand.NewPCG(1, 1))
-	w := make([]float32, rows*cols)
-	fillRand(rng, w, 1)
-	m, err := QuantizeInt8(w, rows, cols, cols)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, nv := range []int{1, 4, 16} {
-		b.Run(fmt.Sprintf("nv=%d", nv), func(b *testing.B) {
-			xb := NewInt8Batch(nv, cols)
-			x := make([]float32, cols)
-			for v := range nv {
-				fillRand(rng, x, 1)
-				xb.Quantize(v, x)
-			}
-			y := make([]float32, nv*rows)
-			for b.Loop() {
-				m.MulBatchN(0, rows, xb, nv, y, rows)
-			}
-			b.ReportMetric(2*rows*cols*float64(nv)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GOP/s")
-		})
 	}
 }
