@@ -12,10 +12,10 @@ import (
 // float32 model then the int8 one on the same server, and the report has
 // both summaries.
 func TestServeLoadInt8(t *testing.T) {
+	t.Setenv("RECURRENT_BENCH_SERVE_CHILD", "1")
 	if testing.Short() {
 		t.Skip("starts a server process")
 	}
-	t.Setenv("RECURRENT_BENCH_SERVE_CHILD", "1")
 	c := ServeConfig{Command: []string{os.Args[0], "-test.run=^TestServeChild$", "--"}, Int8: true,
 		Clients: 2, Requests: 1, Length: 6, Rounds: 1, Queries: 1, Words: 20, Dim: 4, Dir: t.TempDir()}
 	r, err := ServeLoad(context.Background(), c)

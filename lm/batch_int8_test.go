@@ -15,13 +15,13 @@ import (
 // stream's tokens are Sample's for its options: per-stream activation
 // quantization makes a stream's int8 products independent of the batch.
 func TestBatchInt8BitIdentical(t *testing.T) {
+	const Cap = 16
 	for _, cell := range []string{"lstm", "gru"} {
 		t.Run(cell, func(t *testing.T) {
 			m := mustNew(t, New, Config{Cell: cell, VocabSize: 40, EmbedDim: 8, Hidden: 72, Layers: 2}, nil, 9)
 			if err := m.Quantize(); err != nil {
 				t.Fatal(err)
 			}
-			const Cap = 16
 			bb, err := m.NewBatch(Cap)
 			if err != nil {
 				t.Fatal(err)
