@@ -214,7 +214,8 @@ if peak:
     w("a run before and one after the models. The training step's matrix products (3 × 2·(4 or 3)H·2H per layer + 3 × 2·HV per token; elementwise")
     w("work not counted) ran at the rates below. Under load, wall-clock fractions compare runs that got different")
     w("shares of the CPUs and CPU-time fractions can exceed 100% (time a thread waits for a descheduled peer")
-    w("is not CPU time); on the quiet machine the GEMM section's ~100 GFLOP/s per core is the reference.")
+    w("is not CPU time). The GEMM rate is measured in the same run: the GEMM section's ~100 GFLOP/s per core")
+    w("predates this machine's current CPU, whose kernels reach ~160 per core (December 2026).")
     w("")
     for r in train:
         frac = r["gflops"] / peak["gflops"] if peak["gflops"] else 0

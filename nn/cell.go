@@ -123,58 +123,14 @@ func stepTanhReLU(relu bool, a, hw, hp, hc []float32, B, H int, active []bool) {
 // stepLSTM: i,f,o = sigmoid, g = tanh, c = f*cp + i*g, h = o*tanh(c).
 // tc [B, H] receives tanh(c).
 func stepLSTM(a, hw, hp, hc, cp, cc, tc []float32, B, H int, active []bool) {
-	GH := 4 * H
-	tensor.Add(a[:B*GH], a[:B*GH], hw[:B*GH])
-	for b := 0; b < B; b++ {
-		o := b * H
-		if keepInactive(active, b, hc[o:o+H], hp[o:o+H]) {
-			copy(cc[o:o+H], cp[o:o+H])
-			continue
-		}
-		row := a[b*GH : (b+1)*GH]
-		tensor.Sigmoid(row[:2*H], row[:2*H])
-		tensor.Tanh(row[2*H:3*H], row[2*H:3*H])
-		tensor.Sigmoid(row[3*H:], row[3*H:])
-		ig, fg, gg, og := row[:H], row[H:2*H], row[2*H:3*H], row[3*H:4*H]
-		cpr, ccr := cp[o:o+H], cc[o:o+H]
-		for j := range ccr {
-			ccr[j] = fg[j]*cpr[j] + ig[j]*gg[j]
-		}
-		tcr := tc[o : o+H]
-		tensor.Tanh(tcr, ccr)
-		hcr := hc[o : o+H]
-		for j := range hcr {
-			hcr[j] = og[j] * tcr[j]
-		}
-	}
+	stepLSTMUnits(a, hw, hp, hc, cp, cc, tc, B, H, 0, H, active)
 }
 
 // stepGRU (PyTorch): r,z = sigmoid(a + hw), hn = hw_n + b_hn (saved in
 // aux [B, H]), n = tanh(a_n + r*hn), h = n + z*(hp - n). bhn is nil
 // without bias.
 func stepGRU(a, hw, bhn, hp, hc, aux []float32, B, H int, active []bool) {
-	GH := 3 * H
-	for b := 0; b < B; b++ {
-		o := b * H
-		if keepInactive(active, b, hc[o:o+H], hp[o:o+H]) {
-			continue
-		}
-		row, hwr := a[b*GH:(b+1)*GH], hw[b*GH:(b+1)*GH]
-		rz := row[:2*H]
-		tensor.Add(rz, rz, hwr[:2*H])
-		tensor.Sigmoid(rz, rz)
-		hn := aux[o : o+H]
-		if bhn != nil {
-			tensor.Add(hn, hwr[2*H:], bhn)
-		} else {
-			copy(hn, hwr[2*H:])
-		}
-		r, n := row[:H], row[2*H:]
-		for j := range n {
-			n[j] += r[j] * hn[j]
-		}
-		gruBlend(hc[o:o+H], n, row[H:2*H], hp[o:o+H])
-	}
+	stepGRUUnits(a, hw, bhn, hp, hc, aux, B, H, 0, H, active)
 }
 
 // stepGRUChoGates computes r, z = sigmoid(a + hw) and aux = r*hp [B, H],
@@ -277,49 +233,12 @@ func backTanhReLU(relu bool, act, dh, dg, dhp []float32, B, H int, active []bool
 // backLSTM also carries dc [B, H] in place: on entry the gradient of this
 // step's cell state, on exit that of the previous one.
 func backLSTM(act, cp, tc, dh, dc, dg, dhp []float32, B, H int, active []bool) {
-	backRows(act, dh, dg, dhp, B, H, 4*H, active, func(o int, row, dgr []float32) {
-		ig, fg, gg, og := row[:H], row[H:2*H], row[2*H:3*H], row[3*H:]
-		di, df, dgg, do := dgr[:H], dgr[H:2*H], dgr[2*H:3*H], dgr[3*H:]
-		dhr, dcr, cpr, tcr := dh[o:o+H], dc[o:o+H], cp[o:o+H], tc[o:o+H]
-		for j := 0; j < H; j++ {
-			t := tcr[j]
-			dct := dcr[j] + dhr[j]*og[j]*(1-t*t)
-			do[j] = dhr[j] * t * og[j] * (1 - og[j])
-			di[j] = dct * gg[j] * ig[j] * (1 - ig[j])
-			dgg[j] = dct * ig[j] * (1 - gg[j]*gg[j])
-			df[j] = dct * cpr[j] * fg[j] * (1 - fg[j])
-			dcr[j] = dct * fg[j]
-		}
-		clear(dhp[o : o+H])
-	})
+	backLSTMUnits(act, cp, tc, dh, dc, dg, dhp, B, H, 0, H, active)
 }
 
 // backGRU (PyTorch): dgh differs from dg in the n block (dn_pre * r).
 func backGRU(act, aux, hp, dh, dg, dgh, dhp []float32, B, H int, active []bool) {
-	GH := 3 * H
-	for b := 0; b < B; b++ {
-		o := b * H
-		dgr, dghr := dg[b*GH:(b+1)*GH], dgh[b*GH:(b+1)*GH]
-		if passInactive(active, b, dgr, dh[o:o+H], dhp[o:o+H]) {
-			clear(dghr)
-			continue
-		}
-		row := act[b*GH : (b+1)*GH]
-		r, z, n := row[:H], row[H:2*H], row[2*H:]
-		dr, dz, dn := dgr[:H], dgr[H:2*H], dgr[2*H:]
-		dhr, hpr, hn, dhpr := dh[o:o+H], hp[o:o+H], aux[o:o+H], dhp[o:o+H]
-		dhn := dghr[2*H:]
-		for j := 0; j < H; j++ {
-			g := dhr[j]
-			dnp := g * (1 - z[j]) * (1 - n[j]*n[j])
-			dn[j] = dnp
-			dz[j] = g * (hpr[j] - n[j]) * z[j] * (1 - z[j])
-			dr[j] = dnp * hn[j] * r[j] * (1 - r[j])
-			dhn[j] = dnp * r[j]
-			dhpr[j] = g * z[j]
-		}
-		copy(dghr[:2*H], dgr[:2*H])
-	}
+	backGRUUnits(act, aux, hp, dh, dg, dgh, dhp, B, H, 0, H, active)
 }
 
 // backGRUZN computes the update and candidate gate pre-activation

@@ -90,6 +90,7 @@ type rnnDir struct {
 	dg                 []float32 // [T, B, G*H] pre-activation gradients (input side)
 	dgh                []float32 // [T, B, G*H] recurrent side (aliases dg except GRU)
 	dh, dhp, dc, drh   []float32 // [B, H]
+	tm                 *dirTeam  // the team path's memory (see rnn_team.go)
 }
 
 // NewRNN creates the layer with PyTorch's default initialisation: every
@@ -414,6 +415,13 @@ func (r *RNN) forwardDir(dir *rnnDir, d int, in, out, h0, c0 []float32) {
 			clear(dir.cs[s0*B*H : (s0+1)*B*H])
 		}
 	}
+	r.forwardLoop(dir, d, out, bhn)
+}
+
+// forwardSteps is forwardDir's time loop on the calling goroutine.
+func (r *RNN) forwardSteps(dir *rnnDir, d int, out, bhn []float32) {
+	T, B, H, G := r.t, r.b, r.h, r.g
+	GH := G * H
 	// W_hh^T packed once per call, so that the per-step GEMMs do not
 	// repack it; a batch of at most recurDirectRows rows is a few dot
 	// products per weight row, which read W_hh as it is (packing it would

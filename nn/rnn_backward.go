@@ -120,7 +120,6 @@ func (r *RNN) Backward(dOut, dhN, dcN []float32) (dx, dh0, dc0 []float32, err er
 func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 	T, B, H, G := r.t, r.b, r.h, r.g
 	GH := G * H
-	DH := r.d * H
 	if dhN != nil {
 		copy(dir.dh, dhN)
 	} else {
@@ -133,6 +132,35 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 			clear(dir.dc)
 		}
 	}
+	r.backwardLoop(dir, d, gOut)
+	// Weight gradients, one GEMM each over all steps.
+	tensor.Sgemm(true, false, GH, dir.in, T*B, 1, dir.dg, GH, in, dir.in, 1, dir.wih.Grad, dir.in)
+	p0, _ := dir.slots(0)
+	hprev := dir.hs[p0*B*H : (p0+T)*B*H] // [T, B, H] state before each step
+	if r.cell == CellGRUCho {
+		tensor.Sgemm(true, false, 2*H, H, T*B, 1, dir.dgh, GH, hprev, H, 1, dir.whh.Grad, H)
+		tensor.Sgemm(true, false, H, H, T*B, 1, dir.dgh[2*H:], GH, dir.aux, H, 1, dir.whh.Grad[2*H*H:], H)
+	} else {
+		tensor.Sgemm(true, false, GH, H, T*B, 1, dir.dgh, GH, hprev, H, 1, dir.whh.Grad, H)
+	}
+	if dir.bih != nil {
+		colSums(dir.bih.Grad, dir.dg, T*B, GH)
+		colSums(dir.bhh.Grad, dir.dgh, T*B, GH)
+	}
+}
+
+// colSums adds the column sums of m [rows, cols] to dst [cols].
+func colSums(dst, m []float32, rows, cols int) {
+	for i := 0; i < rows; i++ {
+		tensor.Add(dst, dst, m[i*cols:(i+1)*cols])
+	}
+}
+
+// backwardSteps is backwardDir's time loop on the calling goroutine.
+func (r *RNN) backwardSteps(dir *rnnDir, d int, gOut []float32) {
+	T, B, H, G := r.t, r.b, r.h, r.g
+	GH := G * H
+	DH := r.d * H
 	whh := dir.whh.Data
 	// W_hh packed once for the per-step dh_prev products (see forwardDir).
 	direct := B <= recurDirectRows
@@ -187,26 +215,5 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 			tensor.SgemmPacked(false, B, 1, dgh, GH, &dir.whhPB, 1, dir.dhp, H)
 		}
 		dir.dh, dir.dhp = dir.dhp, dir.dh
-	}
-	// Weight gradients, one GEMM each over all steps.
-	tensor.Sgemm(true, false, GH, dir.in, T*B, 1, dir.dg, GH, in, dir.in, 1, dir.wih.Grad, dir.in)
-	p0, _ := dir.slots(0)
-	hprev := dir.hs[p0*B*H : (p0+T)*B*H] // [T, B, H] state before each step
-	if r.cell == CellGRUCho {
-		tensor.Sgemm(true, false, 2*H, H, T*B, 1, dir.dgh, GH, hprev, H, 1, dir.whh.Grad, H)
-		tensor.Sgemm(true, false, H, H, T*B, 1, dir.dgh[2*H:], GH, dir.aux, H, 1, dir.whh.Grad[2*H*H:], H)
-	} else {
-		tensor.Sgemm(true, false, GH, H, T*B, 1, dir.dgh, GH, hprev, H, 1, dir.whh.Grad, H)
-	}
-	if dir.bih != nil {
-		colSums(dir.bih.Grad, dir.dg, T*B, GH)
-		colSums(dir.bhh.Grad, dir.dgh, T*B, GH)
-	}
-}
-
-// colSums adds the column sums of m [rows, cols] to dst [cols].
-func colSums(dst, m []float32, rows, cols int) {
-	for i := 0; i < rows; i++ {
-		tensor.Add(dst, dst, m[i*cols:(i+1)*cols])
 	}
 }

@@ -29,6 +29,20 @@ func (pm *PackedMat) Pack(transB bool, k, n int, b []float32, ldb int, m int) {
 // Sgemm(transA, transB, m, n, k, alpha, a, lda, B, ldb, beta, c, ldc) for
 // the B, transB, ldb given to Pack, up to rounding.
 func SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, b *PackedMat, beta float32, c []float32, ldc int) {
+	sgemmPacked(transA, m, alpha, a, lda, b, beta, c, ldc, Threads())
+}
+
+// SgemmPackedSerial is SgemmPacked on the calling goroutine alone, for
+// callers that already share a computation out over goroutines (a Team's
+// parts). The results are bit-identical to SgemmPacked's, and those of a
+// PackedMat holding some columns of B to the same columns of the whole:
+// each element of C is summed over k in the same order whatever the
+// columns and threads.
+func SgemmPackedSerial(transA bool, m int, alpha float32, a []float32, lda int, b *PackedMat, beta float32, c []float32, ldc int) {
+	sgemmPacked(transA, m, alpha, a, lda, b, beta, c, ldc, 1)
+}
+
+func sgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, b *PackedMat, beta float32, c []float32, ldc int, threads int) {
 	if !b.packed {
 		panic("tensor: SgemmPacked with an unpacked PackedMat")
 	}
@@ -38,5 +52,5 @@ func SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, b *Pac
 	if m == 0 || n == 0 {
 		return
 	}
-	gemm.SgemmPacked(transA, m, alpha, a, lda, &b.p, beta, c, ldc, Threads())
+	gemm.SgemmPacked(transA, m, alpha, a, lda, &b.p, beta, c, ldc, threads)
 }

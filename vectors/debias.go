@@ -136,53 +136,14 @@ func Debias(v *Vectors, lists *DebiasLists, opt DebiasOptions) (*Vectors, *Debia
 		return nil, nil, err
 	}
 	x := NewIndex(v).IgnoreCase()
-	d := v.Dim
 	rep := &DebiasReport{}
-	// Rows a - center and b - center of each definitional pair.
-	var rows []float32
-	for _, p := range lists.Definitional {
-		ia, okA := x.Lookup(p[0])
-		ib, okB := x.Lookup(p[1])
-		if !okA || !okB {
-			continue
-		}
-		rep.DefinitionalUsed++
-		ua, ub := x.UnitVec(ia), x.UnitVec(ib)
-		for _, u := range [][]float32{ua, ub} {
-			for j := 0; j < d; j++ {
-				rows = append(rows, u[j]-(ua[j]+ub[j])/2)
-			}
-		}
-	}
-	if rep.DefinitionalUsed == 0 {
-		return nil, nil, fmt.Errorf("debias: none of the %d definitional pairs is in the vocabulary", len(lists.Definitional))
-	}
-	nc := opt.Components
-	if nc <= 0 {
-		nc = 10
-	}
-	nc = min(nc, d)
-	comps, vars, err := PCA(rows, len(rows)/d, d, nc)
+	g, err := rep.direction(x, lists.Definitional, opt.Components)
 	if err != nil {
-		return nil, nil, fmt.Errorf("debias: %w", err)
-	}
-	g := comps[:d:d]
-	normalize(g)
-	rep.Direction = append([]float32(nil), g...)
-	var total float64
-	for _, s := range vars {
-		total += s
-	}
-	for _, s := range vars {
-		if total > 0 {
-			rep.Explained = append(rep.Explained, s/total)
-		} else {
-			rep.Explained = append(rep.Explained, 0)
-		}
+		return nil, nil, err
 	}
 	rep.DirectBiasBefore, rep.ProfessionsFound = directBias(x, g, lists.Professions)
 
-	out := &Vectors{Words: append([]string(nil), v.Words...), Dim: d, Data: append([]float32(nil), x.Unit...)}
+	out := &Vectors{Words: append([]string(nil), v.Words...), Dim: v.Dim, Data: append([]float32(nil), x.Unit...)}
 	specific := make(map[string]bool, len(lists.GenderSpecific))
 	for _, w := range lists.GenderSpecific {
 		specific[w] = true
@@ -196,9 +157,71 @@ func Debias(v *Vectors, lists *DebiasLists, opt DebiasOptions) (*Vectors, *Debia
 		normalize(out.Vec(i))
 		rep.Neutralized++
 	}
-	outIdx := NewIndex(out) // exact lookup only, like the original
+	rep.Equalized = equalizePairs(out, lists.Equalize, g)
+	for i := range out.Words {
+		normalize(out.Vec(i))
+	}
+	after := NewIndex(out).IgnoreCase()
+	rep.DirectBiasAfter, _ = directBias(after, g, lists.Professions)
+	return out, rep, nil
+}
+
+// direction returns the unit bias direction g, the first of nc (default
+// 10) principal components of the differences of the definitional pairs'
+// unit vectors from their centers, and records it, the variance each
+// component explains and the pairs used in r.
+func (r *DebiasReport) direction(x *Index, pairs [][2]string, nc int) ([]float32, error) {
+	d := x.V.Dim
+	var rows []float32 // a - center and b - center of each pair
+	for _, p := range pairs {
+		ia, okA := x.Lookup(p[0])
+		ib, okB := x.Lookup(p[1])
+		if !okA || !okB {
+			continue
+		}
+		r.DefinitionalUsed++
+		ua, ub := x.UnitVec(ia), x.UnitVec(ib)
+		for _, u := range [][]float32{ua, ub} {
+			for j := 0; j < d; j++ {
+				rows = append(rows, u[j]-(ua[j]+ub[j])/2)
+			}
+		}
+	}
+	if r.DefinitionalUsed == 0 {
+		return nil, fmt.Errorf("debias: none of the %d definitional pairs is in the vocabulary", len(pairs))
+	}
+	if nc <= 0 {
+		nc = 10
+	}
+	comps, vars, err := PCA(rows, len(rows)/d, d, min(nc, d))
+	if err != nil {
+		return nil, fmt.Errorf("debias: %w", err)
+	}
+	g := comps[:d:d]
+	normalize(g)
+	r.Direction = append([]float32(nil), g...)
+	var total float64
+	for _, s := range vars {
+		total += s
+	}
+	for _, s := range vars {
+		if total > 0 {
+			r.Explained = append(r.Explained, s/total)
+		} else {
+			r.Explained = append(r.Explained, 0)
+		}
+	}
+	return g, nil
+}
+
+// equalizePairs equalizes the pairs found in out (exact lookup only, like
+// the original code), each in lower-case, title-case and upper-case, and
+// returns how many it equalized.
+func equalizePairs(out *Vectors, pairs [][2]string, g []float32) int {
+	x := NewIndex(out)
 	seen := map[[2]string]bool{}
-	for _, p := range lists.Equalize {
+	n := 0
+	for _, p := range pairs {
 		for _, c := range [][2]string{
 			{strings.ToLower(p[0]), strings.ToLower(p[1])},
 			{pyTitle(p[0]), pyTitle(p[1])},
@@ -208,21 +231,16 @@ func Debias(v *Vectors, lists *DebiasLists, opt DebiasOptions) (*Vectors, *Debia
 				continue
 			}
 			seen[c] = true
-			ia, okA := outIdx.exact[c[0]]
-			ib, okB := outIdx.exact[c[1]]
+			ia, okA := x.exact[c[0]]
+			ib, okB := x.exact[c[1]]
 			if !okA || !okB || ia == ib {
 				continue
 			}
 			Equalize(out.Vec(ia), out.Vec(ib), g)
-			rep.Equalized++
+			n++
 		}
 	}
-	for i := range out.Words {
-		normalize(out.Vec(i))
-	}
-	after := NewIndex(out).IgnoreCase()
-	rep.DirectBiasAfter, _ = directBias(after, g, lists.Professions)
-	return out, rep, nil
+	return n
 }
 
 // Neutralize removes from u its component along the unit vector g:

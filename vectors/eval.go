@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,17 +39,12 @@ type AnalogySet struct {
 }
 
 // LoadAnalogies reads an analogy file (see ReadAnalogies).
-func LoadAnalogies(path string) (*AnalogySet, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("load analogies: %w", err)
-	}
-	defer f.Close()
-	s, err := ReadAnalogies(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return s, nil
+func LoadAnalogies(path string) (set *AnalogySet, err error) {
+	err = loadFile(path, "analogies", func(r io.Reader) (err error) {
+		set, err = ReadAnalogies(r)
+		return err
+	})
+	return set, err
 }
 
 // ReadAnalogies parses the Google analogy format: lines ": name" start a
@@ -268,16 +262,11 @@ type WordPair struct {
 
 // LoadWordPairs reads a word-similarity file (see ReadWordPairs).
 func LoadWordPairs(path string) (pairs []WordPair, skipped []int, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("load word pairs: %w", err)
-	}
-	defer f.Close()
-	pairs, skipped, err = ReadWordPairs(f)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return pairs, skipped, nil
+	err = loadFile(path, "word pairs", func(r io.Reader) (err error) {
+		pairs, skipped, err = ReadWordPairs(r)
+		return err
+	})
+	return pairs, skipped, err
 }
 
 // ReadWordPairs parses "w1 w2 score" lines. A line holding a tab is split on

@@ -196,12 +196,37 @@ func isFastText(b []byte) bool {
 // fastText's vector for them. Quantized models (.ftz) are refused.
 func ReadFastText(r io.Reader) (*Vectors, error) {
 	fr := &ftReader{br: bufio.NewReaderSize(r, 1<<16)}
-	if magic := fr.i32("the magic number"); fr.err == nil && magic != fastTextMagic {
-		return nil, fmt.Errorf("fastText .bin: magic number %d, want %d: not a fastText model", magic, fastTextMagic)
+	h := fr.header()
+	words := fr.dictionary(h)
+	prune := fr.pruneIndex(h)
+	in := fr.inputMatrix(h, prune)
+	if fr.err != nil {
+		return nil, fr.err
 	}
-	version := fr.i32("the version")
-	if fr.err == nil && version != 11 && version != 12 {
-		return nil, fmt.Errorf("fastText .bin: format version %d, want 11 or 12 (fastText 0.2 to 0.9)", version)
+	return h.vectors(words, in, prune), nil
+}
+
+// ftHeader holds what a fastText model's arguments and dictionary header
+// say about the rest of the file.
+type ftHeader struct {
+	version                 int32
+	dim, bucket, minn, maxn int32
+	size, nwords, nlabels   int32
+	pruneSize               int64 // -1: no pruned index (version 11)
+}
+
+// header reads and checks the magic number, the version, the arguments
+// and the dictionary's counts. Like the other steps of ReadFastText it
+// records any error in fr.err and does nothing once there is one.
+func (fr *ftReader) header() *ftHeader {
+	if magic := fr.i32("the magic number"); fr.err == nil && magic != fastTextMagic {
+		fr.err = fmt.Errorf("fastText .bin: magic number %d, want %d: not a fastText model", magic, fastTextMagic)
+		return nil
+	}
+	h := &ftHeader{version: fr.i32("the version"), pruneSize: -1}
+	if fr.err == nil && h.version != 11 && h.version != 12 {
+		fr.err = fmt.Errorf("fastText .bin: format version %d, want 11 or 12 (fastText 0.2 to 0.9)", h.version)
+		return nil
 	}
 	var args [12]int32
 	names := [12]string{"dim", "ws", "epoch", "minCount", "neg", "wordNgrams", "loss", "model", "bucket", "minn", "maxn", "lrUpdateRate"}
@@ -209,87 +234,118 @@ func ReadFastText(r io.Reader) (*Vectors, error) {
 		args[k] = fr.i32("args." + names[k])
 	}
 	fr.read(8, "args.t")
-	dim, model, bucket, minn, maxn := args[0], args[7], args[8], args[9], args[10]
-	if version == 11 && model == 3 { // supervised models of version 11 have no subwords
-		maxn = 0
+	h.dim, h.bucket, h.minn, h.maxn = args[0], args[8], args[9], args[10]
+	if h.version == 11 && args[7] == 3 { // supervised models of version 11 have no subwords
+		h.maxn = 0
 	}
 	if fr.err != nil {
-		return nil, fr.err
+		return nil
 	}
-	if dim <= 0 || dim > maxDim {
-		return nil, fmt.Errorf("fastText .bin: dimension %d out of range [1, %d]", dim, maxDim)
+	if h.dim <= 0 || h.dim > maxDim {
+		fr.err = fmt.Errorf("fastText .bin: dimension %d out of range [1, %d]", h.dim, maxDim)
+		return nil
 	}
-	if bucket < 0 || minn < 0 || maxn < 0 {
-		return nil, fmt.Errorf("fastText .bin: bad n-gram arguments bucket %d, minn %d, maxn %d", bucket, minn, maxn)
+	if h.bucket < 0 || h.minn < 0 || h.maxn < 0 {
+		fr.err = fmt.Errorf("fastText .bin: bad n-gram arguments bucket %d, minn %d, maxn %d", h.bucket, h.minn, h.maxn)
+		return nil
 	}
-	size := fr.i32("the dictionary size")
-	nwords := fr.i32("the word count")
-	nlabels := fr.i32("the label count")
+	h.size, h.nwords, h.nlabels = fr.i32("the dictionary size"), fr.i32("the word count"), fr.i32("the label count")
 	fr.i64("the token count")
-	pruneSize := int64(-1)
-	if version >= 12 {
-		pruneSize = fr.i64("the pruned index size")
+	if h.version >= 12 {
+		h.pruneSize = fr.i64("the pruned index size")
 	}
 	if fr.err != nil {
-		return nil, fr.err
+		return nil
 	}
-	if size < 0 || nwords < 0 || nlabels < 0 || int64(nwords)+int64(nlabels) != int64(size) {
-		return nil, fmt.Errorf("fastText .bin: dictionary of %d entries does not hold %d words and %d labels", size, nwords, nlabels)
+	if h.size < 0 || h.nwords < 0 || h.nlabels < 0 || int64(h.nwords)+int64(h.nlabels) != int64(h.size) {
+		fr.err = fmt.Errorf("fastText .bin: dictionary of %d entries does not hold %d words and %d labels", h.size, h.nwords, h.nlabels)
+		return nil
 	}
-	words := make([]string, 0, min(int(nwords), maxPrealloc))
-	for i := 0; i < int(size); i++ {
+	return h
+}
+
+// dictionary reads the dictionary's entries and returns its words (the
+// labels, which come after them, are left out).
+func (fr *ftReader) dictionary(h *ftHeader) []string {
+	if fr.err != nil {
+		return nil
+	}
+	words := make([]string, 0, min(int(h.nwords), maxPrealloc))
+	for i := 0; i < int(h.size); i++ {
 		w := fr.word(i)
 		fr.i64("a word count")
 		typ := fr.u8("an entry type")
 		if fr.err != nil {
-			return nil, fr.err
+			return nil
 		}
-		if (typ == 0) != (i < int(nwords)) || typ > 1 {
-			return nil, fmt.Errorf("fastText .bin: dictionary entry %d (%q) has type %d, want words (0) before labels (1)", i, clip([]byte(w)), typ)
+		if (typ == 0) != (i < int(h.nwords)) || typ > 1 {
+			fr.err = fmt.Errorf("fastText .bin: dictionary entry %d (%q) has type %d, want words (0) before labels (1)", i, clip([]byte(w)), typ)
+			return nil
 		}
 		if typ == 0 {
 			words = append(words, w)
 		}
 	}
-	var prune map[int32]int32
-	if pruneSize > 0 {
-		if pruneSize > int64(bucket) {
-			return nil, fmt.Errorf("fastText .bin: pruned index of %d entries for %d buckets", pruneSize, bucket)
+	return words
+}
+
+// pruneIndex reads the pruned index (bucket -> row) of a model whose
+// n-gram buckets were pruned, or returns nil.
+func (fr *ftReader) pruneIndex(h *ftHeader) map[int32]int32 {
+	if fr.err != nil || h.pruneSize <= 0 {
+		return nil
+	}
+	if h.pruneSize > int64(h.bucket) {
+		fr.err = fmt.Errorf("fastText .bin: pruned index of %d entries for %d buckets", h.pruneSize, h.bucket)
+		return nil
+	}
+	prune := make(map[int32]int32, min(h.pruneSize, 1<<16))
+	for range h.pruneSize {
+		k, v := fr.i32("the pruned index"), fr.i32("the pruned index")
+		if fr.err == nil && (k < 0 || k >= h.bucket || v < 0 || int64(v) >= h.pruneSize) {
+			fr.err = fmt.Errorf("fastText .bin: pruned index maps bucket %d to row %d of %d", k, v, h.pruneSize)
+			return nil
 		}
-		prune = make(map[int32]int32, min(pruneSize, 1<<16))
-		for range pruneSize {
-			k, v := fr.i32("the pruned index"), fr.i32("the pruned index")
-			if fr.err == nil && (k < 0 || k >= bucket || v < 0 || int64(v) >= pruneSize) {
-				return nil, fmt.Errorf("fastText .bin: pruned index maps bucket %d to row %d of %d", k, v, pruneSize)
-			}
-			prune[k] = v
-		}
+		prune[k] = v
+	}
+	return prune
+}
+
+// inputMatrix reads the input matrix (the words' rows, then the n-gram
+// buckets'), refusing a quantized one or one of the wrong shape.
+func (fr *ftReader) inputMatrix(h *ftHeader, prune map[int32]int32) []float32 {
+	if fr.err != nil {
+		return nil
 	}
 	quant := fr.u8("the quantization flag")
 	if fr.err != nil {
-		return nil, fr.err
+		return nil
 	}
 	if quant != 0 {
-		return nil, errors.New("fastText .bin: a quantized model (.ftz, fasttext quantize) is not supported: use the model before quantization, or its .vec file (fasttext print-word-vectors, or the .vec written beside the .bin)")
+		fr.err = errors.New("fastText .bin: a quantized model (.ftz, fasttext quantize) is not supported: use the model before quantization, or its .vec file (fasttext print-word-vectors, or the .vec written beside the .bin)")
+		return nil
 	}
 	rows, cols := fr.i64("the input matrix rows"), fr.i64("the input matrix columns")
 	if fr.err != nil {
-		return nil, fr.err
+		return nil
 	}
-	nb := int64(bucket)
-	if prune != nil || pruneSize == 0 {
-		nb = max(pruneSize, 0)
+	nb := int64(h.bucket)
+	if prune != nil || h.pruneSize == 0 {
+		nb = max(h.pruneSize, 0)
 	}
-	if cols != int64(dim) || rows != int64(nwords)+nb {
-		return nil, fmt.Errorf("fastText .bin: input matrix is %d x %d, want %d x %d (%d words + %d n-gram buckets)", rows, cols, int64(nwords)+nb, dim, nwords, nb)
+	if cols != int64(h.dim) || rows != int64(h.nwords)+nb {
+		fr.err = fmt.Errorf("fastText .bin: input matrix is %d x %d, want %d x %d (%d words + %d n-gram buckets)", rows, cols, int64(h.nwords)+nb, h.dim, h.nwords, nb)
+		return nil
 	}
-	in := fr.floats(rows*cols, "the input matrix")
-	if fr.err != nil {
-		return nil, fr.err
-	}
-	d := int(dim)
-	sw := &Subwords{Minn: int(minn), Maxn: int(maxn), Bucket: int(bucket), Dim: d, Rows: in[int(nwords)*d:], prune: prune}
-	if pruneSize == 0 {
+	return fr.floats(rows*cols, "the input matrix")
+}
+
+// vectors gives each word the mean of its own row of the input matrix in
+// and its n-gram rows, and keeps the n-gram rows for other words.
+func (h *ftHeader) vectors(words []string, in []float32, prune map[int32]int32) *Vectors {
+	d := int(h.dim)
+	sw := &Subwords{Minn: int(h.minn), Maxn: int(h.maxn), Bucket: int(h.bucket), Dim: d, Rows: in[int(h.nwords)*d:], prune: prune}
+	if h.pruneSize == 0 {
 		sw.Bucket = 0 // no n-gram rows at all
 	}
 	v := &Vectors{Words: words, Dim: d, Data: make([]float32, len(words)*d), Subwords: sw}
@@ -311,5 +367,5 @@ func ReadFastText(r io.Reader) (*Vectors, error) {
 			dst[k] *= scale
 		}
 	}
-	return v, nil
+	return v
 }

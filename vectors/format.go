@@ -38,19 +38,13 @@ const (
 	FastTextBinary
 )
 
+// formatNames are the names String returns, by Format.
+var formatNames = [...]string{FormatAuto: "auto", Word2VecText: "word2vec", Word2VecBinary: "word2vec-bin", GloVeText: "glove", FastTextBinary: "fasttext"}
+
 // String returns the name accepted by ParseFormat.
 func (f Format) String() string {
-	switch f {
-	case FormatAuto:
-		return "auto"
-	case Word2VecText:
-		return "word2vec"
-	case Word2VecBinary:
-		return "word2vec-bin"
-	case GloVeText:
-		return "glove"
-	case FastTextBinary:
-		return "fasttext"
+	if f >= 0 && int(f) < len(formatNames) {
+		return formatNames[f]
 	}
 	return fmt.Sprintf("Format(%d)", int(f))
 }
@@ -174,31 +168,29 @@ func (v *Vectors) check() error {
 
 // Load reads a vector file, detecting its format (see Read). Gzip-compressed
 // files are decompressed transparently. Errors name the file and line.
-func Load(path string) (*Vectors, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("load vectors: %w", err)
-	}
-	defer f.Close()
-	v, err := Read(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return v, nil
-}
+func Load(path string) (*Vectors, error) { return LoadFormat(path, FormatAuto) }
 
 // LoadFormat reads a vector file in a known format (FormatAuto detects it).
-func LoadFormat(path string, format Format) (*Vectors, error) {
+func LoadFormat(path string, format Format) (v *Vectors, err error) {
+	err = loadFile(path, "vectors", func(r io.Reader) (err error) {
+		v, err = ReadFormat(r, format)
+		return err
+	})
+	return v, err
+}
+
+// loadFile opens path and passes it to read; errors say what was being
+// loaded (opening) or name the file (reading).
+func loadFile(path, what string, read func(io.Reader) error) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("load vectors: %w", err)
+		return fmt.Errorf("load %s: %w", what, err)
 	}
 	defer f.Close()
-	v, err := ReadFormat(f, format)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if err := read(f); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	return v, nil
+	return nil
 }
 
 // Read reads vectors from r, detecting the format: a first line of exactly
@@ -414,27 +406,8 @@ func (rd *reader) parseRecord(line []byte, d int, f [][]byte, data []float32) (s
 // readText reads n word2vec text records of dimension d.
 func (rd *reader) readText(n, d int) (*Vectors, error) {
 	v := &Vectors{Dim: d, Words: make([]string, 0, min(n, maxPrealloc/d)), Data: make([]float32, 0, min(n, maxPrealloc/d)*d)}
-	var f [][]byte
-	for {
-		line, err := rd.line()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue // tolerate blank lines, e.g. a trailing one
-		}
-		if len(v.Words) == n {
-			return nil, fmt.Errorf("line %d: more vectors than the %d the header announces", rd.lineNo, n)
-		}
-		var word string
-		word, f, v.Data, err = rd.parseRecord(line, d, f, v.Data)
-		if err != nil {
-			return nil, err
-		}
-		v.Words = append(v.Words, word)
+	if err := rd.readRecords(v, nil, n); err != nil {
+		return nil, err
 	}
 	if len(v.Words) != n {
 		return nil, fmt.Errorf("header announces %d vectors, file ends after %d (line %d)", n, len(v.Words), rd.lineNo)
@@ -448,31 +421,42 @@ func (rd *reader) readGloVe(first []byte) (*Vectors, error) {
 	if len(f) < 2 {
 		return nil, fmt.Errorf("line %d: expected a word followed by its values (or a word2vec header), got %q", rd.lineNo, clip(first))
 	}
-	d := len(f) - 1
-	v := &Vectors{Dim: d}
-	word, f, data, err := rd.parseRecord(first, d, f, nil)
+	v := &Vectors{Dim: len(f) - 1}
+	word, f, data, err := rd.parseRecord(first, v.Dim, f, nil)
 	if err != nil {
 		return nil, err
 	}
 	v.Words, v.Data = append(v.Words, word), data
+	if err := rd.readRecords(v, f, -1); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// readRecords appends the text records of the remaining lines to v (of
+// dimension v.Dim), refusing more than n vectors in all (n < 0: no limit).
+// Blank lines are skipped; f is scratch space for the fields.
+func (rd *reader) readRecords(v *Vectors, f [][]byte, n int) error {
 	for {
 		line, err := rd.line()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if len(bytes.TrimSpace(line)) == 0 {
-			continue
+			continue // tolerate blank lines, e.g. a trailing one
 		}
-		word, f, v.Data, err = rd.parseRecord(line, d, f, v.Data)
-		if err != nil {
-			return nil, err
+		if len(v.Words) == n {
+			return fmt.Errorf("line %d: more vectors than the %d the header announces", rd.lineNo, n)
+		}
+		var word string
+		if word, f, v.Data, err = rd.parseRecord(line, v.Dim, f, v.Data); err != nil {
+			return err
 		}
 		v.Words = append(v.Words, word)
 	}
-	return v, nil
 }
 
 // readBinary reads n word2vec binary records of dimension d.

@@ -71,6 +71,55 @@ func SavePlot(path, title string, labels []string, xy [][2]float64, width, heigh
 	})
 }
 
+// PlotJob says what PlotFiles draws and where.
+type PlotJob struct {
+	Words []string // the words to place
+	// Out is the image file ("-": a PNG on standard output; else the
+	// extension picks the format, see PlotFormat).
+	Out   string
+	Title string // default "PCA of " and the vector file's base name
+	// Width and Height are the image's size in centimetres.
+	Width, Height float64
+}
+
+// PlotSummary is the report of PlotFiles.
+type PlotSummary struct {
+	Ignored []string `json:"ignored"` // the unknown words, left out
+	Out     string   `json:"out"`
+	Words   []string `json:"words"` // the words plotted
+}
+
+// PlotFiles reads the vectors of src through in (words are looked up with
+// the case-insensitive fallback of Index.IgnoreCase), draws the words of
+// job on the first two principal components of their vectors (see
+// Project2D and WritePlot) and writes the image to job.Out through in.
+func PlotFiles(in rtext.Stdio, src Source, job PlotJob) (*PlotSummary, error) {
+	v, err := src.Read(in)
+	if err != nil {
+		return nil, err
+	}
+	known, xy, missing, err := NewIndex(v).IgnoreCase().Project2D(job.Words)
+	if err != nil {
+		return nil, err
+	}
+	if job.Title == "" {
+		job.Title = "PCA of " + filepath.Base(src.Path)
+	}
+	err = in.WriteFile(job.Out, func(w io.Writer) error {
+		return WritePlot(w, PlotFormat(job.Out), job.Title, known, xy, job.Width, job.Height)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &PlotSummary{Ignored: append([]string{}, missing...), Out: job.Out, Words: known}, nil
+}
+
+// WriteText writes where the plot went and how many words it shows.
+func (s *PlotSummary) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "wrote %s (%d words)\n", s.Out, len(s.Words))
+	return err
+}
+
 // PlotFormat returns the image format for path, its extension without the
 // dot ("png" for "-", standard output).
 func PlotFormat(path string) string {

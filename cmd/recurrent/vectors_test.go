@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"image/png"
 	"os"
@@ -70,12 +71,9 @@ func TestVectorsCLI(t *testing.T) {
 	if _, err := runVecCLI(t, "vectors", "plot", "--vectors", tinyVectors, "--words", "man,woman,king,queen,paris", "--out", png1); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(png1)
-	if err != nil {
+	if img, err := os.ReadFile(png1); err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := png.Decode(f); err != nil {
+	} else if _, err := png.Decode(bytes.NewReader(img)); err != nil {
 		t.Fatalf("plot is not a PNG: %v", err)
 	}
 

@@ -2,228 +2,155 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
-	"os"
 	"runtime/debug"
-	"runtime/pprof"
-	"time"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/recurrent-go/recurrent/bench"
+	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
-	"github.com/recurrent-go/recurrent/vectors"
-	"github.com/recurrent-go/recurrent/vectors/glove"
-	"github.com/recurrent-go/recurrent/vectors/word2vec"
+	"github.com/recurrent-go/recurrent/vectors/trainer"
 )
 
-// vectorsTrainFlags are the flags of `recurrent vectors train`, named after
-// the word2vec tool's.
-type vectorsTrainFlags struct {
-	method   string
-	corpus   []string
-	out      string
-	dim      int
-	window   int
-	negative int
-	shareNeg bool
-	hs       bool
-	minCount int
-	sample   float64
-	epochs   int
-	alpha    float64
-	seed     uint64
-	format   string
-	json     bool
-	quiet    bool
-	xMax     float64
-	memory   int64
-	cpuProf  string
-	vocab    string
-	cooccur  []string
+// vecTrainFlags are the flags of vectors train: the trainer's options and
+// the command's own.
+type vecTrainFlags struct {
+	opt           trainer.Options
+	out           vecOutput
+	cpuProf       string
+	asJSON, quiet bool
 }
 
-func init() {
-	var f vectorsTrainFlags
+func newVecTrainCmd() *cobra.Command {
+	var f vecTrainFlags
 	cmd := &cobra.Command{
 		Use:   "train --corpus FILE... --out FILE",
 		Short: "Train word vectors (skip-gram, CBOW or GloVe) on a whitespace-tokenized corpus",
-		Long: `Train word vectors on one or more text files (plain or gzip), words separated
-by whitespace, one sentence per line. Methods: skipgram and cbow (word2vec, with
-negative sampling and/or hierarchical softmax) and glove.`,
+		Long: `Train word vectors on one or more text files (plain or gzip; "-" standard
+input, copied once to a temporary file), words separated by whitespace, one
+sentence per line. Methods: skipgram and cbow (word2vec, with negative
+sampling and/or hierarchical softmax) and glove.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runVectorsTrain(cmd, &f) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(cmd) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.method, "method", "skipgram", "skipgram, cbow or glove")
-	fl.StringSliceVar(&f.corpus, "corpus", nil, "corpus files, plain or .gz (repeat or comma-separate)")
-	fl.StringVar(&f.out, "out", "", `output vector file (.gz to compress; "-" standard output, the summary then goes to standard error)`)
-	fl.IntVar(&f.dim, "dim", 100, "vector size")
-	fl.IntVar(&f.window, "window", 5, "context window (glove: 10 is usual)")
-	fl.IntVar(&f.negative, "negative", 5, "negative samples (0 disables)")
-	fl.BoolVar(&f.shareNeg, "share-negatives", false, "skip-gram: one set of negative samples per centre word, shared by its window (faster, Ji et al. 2016)")
-	fl.BoolVar(&f.hs, "hs", false, "hierarchical softmax")
-	fl.IntVar(&f.minCount, "min-count", 5, "discard words rarer than this")
-	fl.Float64Var(&f.sample, "sample", 1e-3, "subsampling threshold for frequent words (0 disables)")
-	fl.IntVar(&f.epochs, "epochs", 5, "passes over the corpus (glove: iterations)")
-	fl.Float64Var(&f.alpha, "alpha", 0, "initial learning rate (default 0.05; word2vec.c uses 0.025 for skipgram)")
-	fl.Uint64Var(&f.seed, "seed", 1, "random seed")
-	fl.StringVar(&f.format, "out-format", "auto", "output format: word2vec (text), word2vec-bin or glove (auto: from the --out name: .bin binary, 'glove' in the name GloVe, else word2vec text)")
-	fl.BoolVar(&f.json, "json", false, "print a JSON summary instead of text")
+	fl.StringVar(&f.opt.Method, "method", "skipgram", "skipgram, cbow or glove")
+	fl.StringSliceVar(&f.opt.Corpus, "corpus", nil, `corpus files, plain or .gz (repeat or comma-separate; "-" standard input)`)
+	fl.IntVar(&f.opt.Dim, "dim", 100, "vector size")
+	fl.IntVar(&f.opt.Window, "window", 5, "context window (glove: 10 is usual)")
+	fl.IntVar(&f.opt.Negative, "negative", 5, "negative samples (0 disables)")
+	fl.BoolVar(&f.opt.ShareNegatives, "share-negatives", false, "skip-gram: one set of negative samples per centre word, shared by its window (faster, Ji et al. 2016)")
+	fl.BoolVar(&f.opt.HS, "hs", false, "hierarchical softmax")
+	fl.IntVar(&f.opt.MinCount, "min-count", 5, "discard words rarer than this")
+	fl.Float64Var(&f.opt.Sample, "sample", 1e-3, "subsampling threshold for frequent words (0 disables)")
+	fl.IntVar(&f.opt.Epochs, "epochs", 5, "passes over the corpus (glove: iterations)")
+	fl.Float64Var(&f.opt.Alpha, "alpha", 0, "initial learning rate (default 0.05; word2vec.c uses 0.025 for skipgram)")
+	fl.Uint64Var(&f.opt.Seed, "seed", 1, "random seed")
+	fl.BoolVar(&f.asJSON, "json", false, "print a JSON summary instead of text")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress on standard error")
-	fl.Float64Var(&f.xMax, "x-max", 100, "glove: co-occurrence weighting cutoff")
-	fl.Int64Var(&f.memory, "memory", 1<<30, "glove: co-occurrence counting memory budget in bytes")
+	fl.Float64Var(&f.opt.XMax, "x-max", 100, "glove: co-occurrence weighting cutoff")
+	fl.Int64Var(&f.opt.MemoryBytes, "memory", 1<<30, "glove: co-occurrence counting memory budget in bytes")
 	fl.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile to this file")
-	fl.StringVar(&f.vocab, "vocab", "", "vocabulary file (recurrent vectors vocab, or recurrent-beam vocab) instead of counting one; --min-count is then unused")
-	fl.StringSliceVar(&f.cooccur, "cooccur", nil, "glove: train from co-occurrence shards (a directory of *.cooc files from recurrent-beam cooccur, or files) counted with --vocab, instead of --corpus")
+	fl.StringVar(&f.opt.Vocab, "vocab", "", "vocabulary file (recurrent vectors vocab, or recurrent-beam vocab) instead of counting one; --min-count is then unused")
+	fl.StringSliceVar(&f.opt.Cooccur, "cooccur", nil, "glove: train from co-occurrence shards (a directory of *.cooc files from recurrent-beam cooccur, or files) counted with --vocab, instead of --corpus")
 	_ = fl.MarkHidden("cpuprofile")
-	_ = cmd.MarkFlagRequired("out")
+	f.out.register(cmd)
 	deprecatedAliases(cmd, map[string]string{"format": "out-format"})
-	vectorsCmd.AddCommand(cmd)
+	return cmd
 }
 
-// trainSummary is the --json output.
-type trainSummary struct {
-	Method      string  `json:"method"`
-	Words       int64   `json:"words"`
-	VocabSize   int     `json:"vocab_size"`
-	Seconds     float64 `json:"seconds"`
-	WordsPerSec float64 `json:"words_per_sec"`
-	Loss        float64 `json:"loss"`
-	Out         string  `json:"out"`
-	Pairs       int64   `json:"cooccurrences,omitempty"`
-}
-
-func runVectorsTrain(cmd *cobra.Command, f *vectorsTrainFlags) error {
-	format, err := (&vecOutput{f.out, f.format}).resolve()
-	if err != nil {
-		return fmt.Errorf("--out-format: %w", err)
-	}
-	if len(f.cooccur) > 0 && (f.method != "glove" || f.vocab == "" || len(f.corpus) > 0) {
-		return fmt.Errorf("--cooccur trains glove from counted co-occurrences: it needs --method glove and --vocab, and no --corpus")
-	}
-	var corpus *text.Corpus
-	if len(f.cooccur) == 0 {
-		if len(f.corpus) == 0 {
-			return fmt.Errorf("required flag \"corpus\" not set")
-		}
-		var err error
-		if corpus, err = text.NewCorpus(f.corpus...); err != nil {
-			return err
-		}
-	}
-	var voc *text.CorpusVocab
-	if f.vocab != "" {
-		v, err := text.LoadVocab(f.vocab)
-		if err != nil {
-			return err
-		}
-		if voc, err = text.NewCorpusVocab(v); err != nil {
-			return fmt.Errorf("%s: %w", f.vocab, err)
-		}
-	}
-	if f.cpuProf != "" {
-		pf, err := os.Create(f.cpuProf)
-		if err != nil {
-			return err
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	threads, err := threadsFlag(cmd)
+// run checks the flags, trains with the progress on standard error, writes
+// the vectors and prints the summary.
+func (f *vecTrainFlags) run(cmd *cobra.Command) error {
+	format, err := f.out.resolve()
 	if err != nil {
 		return err
 	}
-	ctx := cmd.Context()
-	start := time.Now()
-	bar := newProgress(cmd.ErrOrStderr(), f.json || f.quiet)
-	var sum trainSummary
-	var vecs *vectors.Vectors
-	switch f.method {
-	case "glove":
+	opt := f.opt
+	if len(opt.Cooccur) > 0 && (opt.Method != "glove" || opt.Vocab == "" || len(opt.Corpus) > 0) {
+		return errors.New("--cooccur trains glove from counted co-occurrences: it needs --method glove and --vocab, and no --corpus")
+	} else if len(opt.Cooccur) == 0 && len(opt.Corpus) == 0 {
+		return errors.New(`required flag "corpus" not set`)
+	}
+	stop, err := bench.StartCPUProfile(f.cpuProf)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if opt.Method == "glove" {
 		// The co-occurrence buffers (up to --memory) die while the training
 		// entries grow; a low GC target keeps that garbage from doubling the
 		// peak RSS. The heap holds few pointers, so collections are cheap.
 		defer debug.SetGCPercent(debug.SetGCPercent(20))
-		opt := glove.Options{Dim: f.dim, Window: f.window, MinCount: f.minCount, Iterations: f.epochs,
-			XMax: f.xMax, Alpha: f.alpha, Threads: threads, Seed: f.seed, MemoryBytes: f.memory, Vocab: voc}
-		progress := func(p glove.Progress) { gloveProgress(bar, p) }
-		var m *glove.Model
-		var err error
-		if len(f.cooccur) > 0 {
-			paths, perr := glove.ShardPaths(f.cooccur...)
-			if perr != nil {
-				return perr
-			}
-			m, err = glove.TrainCooccur(ctx, voc, paths, opt, progress)
-		} else {
-			m, err = glove.Train(ctx, corpus, opt, progress)
-		}
-		if err != nil {
-			return err
-		}
-		vecs = m.Vectors()
-		sum.Words, sum.VocabSize, sum.Loss, sum.Pairs = m.Vocab.Tokens, m.Vocab.Len(), m.Loss, m.Pairs
-	default:
-		method, err := word2vec.ParseMethod(f.method)
-		if err != nil {
-			return err
-		}
-		opt := word2vec.Options{Method: method, Dim: f.dim, Window: f.window, Negative: f.negative, ShareNegatives: f.shareNeg, HS: f.hs,
-			MinCount: f.minCount, Sample: f.sample, Epochs: f.epochs, Alpha: f.alpha, Threads: threads, Seed: f.seed}
-		if f.sample == 0 {
-			opt.Sample = 0
-		}
-		progress := func(p word2vec.Progress) { word2vecProgress(bar, p) }
-		var m *word2vec.Model
-		if voc != nil {
-			m, err = word2vec.TrainVocab(ctx, corpus, voc, opt, progress)
-		} else {
-			m, err = word2vec.Train(ctx, corpus, opt, progress)
-		}
-		if err != nil {
-			return err
-		}
-		vecs = m.Vectors()
-		sum.Words, sum.VocabSize, sum.Loss = m.Words, m.Vocab.Len(), m.Loss
 	}
+	opt.Threads, opt.Stdin = tensor.Threads(), cmd.InOrStdin()
+	bar := newProgress(cmd.ErrOrStderr(), f.asJSON || f.quiet)
+	v, sum, err := trainer.Train(cmd.Context(), opt, func(p trainer.Progress) { bar.update(p.Stage, p.Done, p.Total, p.String()) })
 	bar.finish()
-	sum.Method = f.method
-	sum.Seconds = time.Since(start).Seconds()
-	sum.WordsPerSec = float64(sum.Words) / sum.Seconds
-	sum.Out = f.out
-	if err := stdio(cmd).WriteFile(f.out, func(w io.Writer) error { return vectors.Write(w, vecs, format) }); err != nil {
+	if err != nil {
 		return err
 	}
-	out := reportTo(cmd, f.out)
-	if f.json {
-		return json.NewEncoder(out).Encode(sum)
+	if err := f.out.save(cmd, v, format); err != nil {
+		return err
 	}
-	fmt.Fprintf(out, "%s: %d words, vocabulary %d, %.1fs (%.0f words/s), loss %.4f -> %s\n",
-		sum.Method, sum.Words, sum.VocabSize, sum.Seconds, sum.WordsPerSec, sum.Loss, sum.Out)
-	return nil
+	sum.Out = f.out.path
+	return writeResult(reportTo(cmd, f.out.path), f.asJSON, sum)
 }
 
-// word2vecProgress shows word2vec's progress events.
-func word2vecProgress(bar *progress, p word2vec.Progress) {
-	if p.Stage == "vocab" {
-		bar.update("vocab", p.Words, -1, fmt.Sprintf("counting words %.2fM", float64(p.Words)/1e6))
-		return
+func newVecVocabCmd() *cobra.Command {
+	var tok text.Tokenizer
+	var opt text.VocabOptions
+	var corpus []string
+	var out, mode, specials string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "vocab --corpus FILE... --out FILE",
+		Short: "Count a corpus into a vocabulary file (what recurrent-beam vocab computes on a cluster)",
+		Long: `Count the tokens of text files (plain or .gz) into a vocabulary file, the
+input of --vocab for 'recurrent vectors train' and 'recurrent lm train'. The
+Beam pipeline 'recurrent-beam vocab' with the same flags writes the same bytes.
+For word vectors keep the defaults (whitespace tokens, no specials); for a
+language model pass the tokenizer, --eos/--bos and --specials that lm train
+would use (for example --tokenizer word --eos '<eos>' --specials '<unk>,<eos>'
+--min-count 1).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
+			if tok.Mode, err = text.ParseMode(mode); err != nil {
+				return err
+			}
+			if opt.Specials = []string{}; specials != "" {
+				opt.Specials = strings.Split(specials, ",")
+			}
+			v, err := text.CountFiles(&tok, corpus, opt)
+			if err != nil {
+				return err
+			}
+			if err := text.SaveVocab(out, v); err != nil {
+				return err
+			}
+			if asJSON {
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{"vocab_size": v.Len(), "out": out})
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "vocabulary %d -> %s\n", v.Len(), out)
+			return err
+		},
 	}
-	wps := float64(p.Words) / max(p.Elapsed.Seconds(), 1e-9)
-	bar.update("train", p.Words, p.TotalWords, fmt.Sprintf("epoch %d/%d  %.0fk words/s  alpha %.5f  loss %.4f",
-		p.Epoch, p.Epochs, wps/1e3, p.Alpha, p.Loss))
-}
-
-// gloveProgress shows GloVe's progress events.
-func gloveProgress(bar *progress, p glove.Progress) {
-	switch p.Stage {
-	case "vocab", "cooccur":
-		bar.update(p.Stage, p.Done, -1, fmt.Sprintf("%s %.2fM tokens", p.Stage, float64(p.Done)/1e6))
-	default:
-		bar.update("train", p.Done, p.Total, fmt.Sprintf("iteration %d/%d  cost %.4f", p.Iteration, p.Iterations, p.Cost))
-	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&corpus, "corpus", nil, "text files, plain or .gz (repeat or comma-separate)")
+	fl.StringVar(&out, "out", "", "vocabulary file to write")
+	fl.StringVar(&mode, "tokenizer", "whitespace", "char, word or whitespace")
+	fl.BoolVar(&tok.Lower, "lower", false, "lowercase the text")
+	fl.BoolVar(&tok.SplitPunct, "split-punct", false, "word tokenizer: keep punctuation as separate tokens")
+	fl.StringVar(&tok.BOS, "bos", "", "beginning-of-line token (default none)")
+	fl.StringVar(&tok.EOS, "eos", "", "end-of-line token (default none)")
+	fl.StringVar(&specials, "specials", "", "comma-separated special tokens placed first (default none)")
+	fl.Int64Var(&opt.MinCount, "min-count", 5, "drop tokens seen fewer times")
+	fl.IntVar(&opt.MaxSize, "max-vocab", 0, "cap the vocabulary size, specials included (0: no cap)")
+	fl.BoolVar(&asJSON, "json", false, "print a JSON summary")
+	_ = cmd.MarkFlagRequired("corpus")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
 }

@@ -49,19 +49,24 @@ func (w *worker) predict(h []float32, target int32, neu1e []float32) {
 // prefetches their output rows, so that the loads overlap instead of
 // stalling one dot product after another.
 func (w *worker) sampleNegatives(target int32) {
+	w.negs = w.appendNegatives(w.negs[:0], target)
+}
+
+// appendNegatives appends Negative draws to dst, skipping target itself,
+// and prefetches their output rows.
+func (w *worker) appendNegatives(dst []int32, target int32) []int32 {
 	dim := w.dim
 	syn1 := w.m.Out
-	negs := w.negs[:0]
 	for range w.opt.Negative {
-		tgt := w.neg.sample(&w.r)
-		if tgt == target {
+		id := w.neg.sample(&w.r)
+		if id == target {
 			continue
 		}
-		negs = append(negs, tgt)
-		p := int(tgt) * dim
+		dst = append(dst, id)
+		p := int(id) * dim
 		prefetch(syn1[p : p+dim])
 	}
-	w.negs = negs
+	return dst
 }
 
 // predictNeg is negative sampling's part of predict: target against the

@@ -55,10 +55,18 @@ func logSigmoid(f float32) float32 {
 // power (0.75 for negative sampling) in O(1) with Walker's alias method:
 // pick a column uniformly, keep it with probability prob[i], else take
 // alias[i]. It needs 8 bytes per word instead of word2vec.c's 10^8-entry
-// table.
+// table. A column's threshold and alias sit side by side: columns are
+// drawn uniformly, so on a large vocabulary every draw is a cache miss, and
+// one line then serves both reads.
 type aliasTable struct {
-	prob  []uint32 // keep column i when the low 32 random bits are < prob[i]
-	alias []int32
+	col []aliasColumn
+}
+
+// aliasColumn is one column of an aliasTable: keep the column when the low
+// 32 random bits are < prob, else take alias.
+type aliasColumn struct {
+	prob  uint32
+	alias int32
 }
 
 func newAliasTable(counts []int64, power float64) aliasTable {
@@ -69,7 +77,7 @@ func newAliasTable(counts []int64, power float64) aliasTable {
 		w[i] = math.Pow(float64(c), power)
 		sum += w[i]
 	}
-	t := aliasTable{prob: make([]uint32, n), alias: make([]int32, n)}
+	t := aliasTable{col: make([]aliasColumn, n)}
 	small := make([]int32, 0, n)
 	large := make([]int32, 0, n)
 	for i := range w {
@@ -84,8 +92,7 @@ func newAliasTable(counts []int64, power float64) aliasTable {
 		s := small[len(small)-1]
 		small = small[:len(small)-1]
 		l := large[len(large)-1]
-		t.prob[s] = uint32(w[s] * (1 << 32))
-		t.alias[s] = l
+		t.col[s] = aliasColumn{prob: uint32(w[s] * (1 << 32)), alias: l}
 		w[l] -= 1 - w[s]
 		if w[l] < 1 {
 			large = large[:len(large)-1]
@@ -93,8 +100,7 @@ func newAliasTable(counts []int64, power float64) aliasTable {
 		}
 	}
 	for _, i := range append(small, large...) { // numerically ~1
-		t.prob[i] = math.MaxUint32
-		t.alias[i] = i
+		t.col[i] = aliasColumn{prob: math.MaxUint32, alias: i}
 	}
 	return t
 }
@@ -102,11 +108,12 @@ func newAliasTable(counts []int64, power float64) aliasTable {
 // sample draws one id.
 func (t *aliasTable) sample(r *xrand.RNG) int32 {
 	u := r.Next()
-	i := int32((u >> 32) * uint64(len(t.prob)) >> 32)
-	if uint32(u) < t.prob[i] {
+	i := int32((u >> 32) * uint64(len(t.col)) >> 32)
+	c := t.col[i]
+	if uint32(u) < c.prob {
 		return i
 	}
-	return t.alias[i]
+	return c.alias
 }
 
 // keepThresholds returns, per word, the probability (scaled to 2^32) of

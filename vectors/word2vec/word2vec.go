@@ -66,9 +66,13 @@ type Options struct {
 	Negative int // negative samples per target; 0 disables (then HS must be set)
 	// ShareNegatives draws one set of negative samples per centre word and
 	// uses it for every context word of its window (Ji et al. 2016's
-	// negative sharing): the output rows then stay in cache across the
-	// window instead of being fetched anew for every word pair. For CBOW,
-	// which predicts each centre word once, it changes nothing.
+	// negative sharing). Skip-gram with negative sampling only (no HS) then
+	// trains HogBatch-style: the window's context rows against the centre
+	// word's and the negatives' output rows as three small matrix products
+	// (scores, then both gradients from the same old rows) with AVX-512
+	// kernels, about 2.3x less CPU per epoch than the per-pair default on
+	// wiki17m. For CBOW, which predicts each centre word once, it changes
+	// nothing.
 	ShareNegatives bool
 	HS             bool    // hierarchical softmax
 	MinCount       int     // drop words rarer than this; default 5
@@ -392,6 +396,7 @@ type worker struct {
 	preds  float64
 	local  int64 // words since the last counter update
 	window int
+	bs     batchScratch // skip-gram with shared negatives (skipgramBatch)
 }
 
 func (t *trainer) work(ctx context.Context, r xrand.RNG, chunks <-chan []int32) {
@@ -404,6 +409,9 @@ func (t *trainer) work(ctx context.Context, r xrand.RNG, chunks <-chan []int32) 
 		neu1:    make([]float32, t.dim),
 		neu1e:   make([]float32, t.dim),
 		window:  t.opt.Window,
+	}
+	if t.batched() {
+		w.bs = newBatchScratch(t.dim, t.opt.Window, t.opt.Negative)
 	}
 	for ch := range chunks {
 		if ctx.Err() != nil {
@@ -424,6 +432,12 @@ func (t *trainer) work(ctx context.Context, r xrand.RNG, chunks <-chan []int32) 
 		w.sync()
 	}
 	w.sync()
+}
+
+// batched reports whether skip-gram trains with skipgramBatch: shared
+// negatives and no hierarchical softmax.
+func (t *trainer) batched() bool {
+	return t.opt.Method == SkipGram && t.opt.ShareNegatives && t.opt.Negative > 0 && !t.opt.HS
 }
 
 // sync publishes the worker's word count and loss and refreshes alpha.
@@ -450,9 +464,12 @@ func (w *worker) sync() {
 // sentence trains on the kept words of the current sentence.
 func (w *worker) sentence() {
 	if len(w.sen) > 1 {
-		if w.opt.Method == CBOW {
+		switch {
+		case w.opt.Method == CBOW:
 			w.cbow(w.sen)
-		} else {
+		case w.batched():
+			w.skipgramBatch(w.sen)
+		default:
 			w.skipgram(w.sen)
 		}
 	}

@@ -1,0 +1,95 @@
+package word2vec
+
+import (
+	"math"
+	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/xrand"
+	"github.com/recurrent-go/recurrent/text"
+)
+
+// TestSkipGramBatchMatchesReference trains one sentence with skipgramBatch
+// and replays it in float64 with the same random draws: per centre word the
+// reduced window, the next centre word's negatives, then every (context, output) pair's
+// gradient from the rows as they were before that centre word, added to
+// both matrices. Repeated words (in the window and among the negatives)
+// check that colliding updates add up.
+func TestSkipGramBatchMatchesReference(t *testing.T) {
+	const v, dim, window, negative = 12, 37, 3, 4
+	counts := make([]int64, v)
+	for i := range counts {
+		counts[i] = int64(100 - 7*i)
+	}
+	r := xrand.New(5, 0)
+	m := &Model{Vocab: &text.CorpusVocab{}, Dim: dim, In: randSlice(&r, v*dim), Out: randSlice(&r, v*dim)}
+	for i := range m.Out {
+		m.Out[i] *= 0.5
+	}
+	opt := Options{Method: SkipGram, Dim: dim, Window: window, Negative: negative, ShareNegatives: true}
+	tr := &trainer{opt: opt, m: m, dim: dim, neg: newAliasTable(counts, 0.75)}
+	w := &worker{trainer: tr, r: xrand.New(11, 1), alpha: 0.05, window: window,
+		negs: make([]int32, 0, negative), bs: newBatchScratch(dim, window, negative)}
+	sen := []int32{3, 0, 7, 3, 3, 11, 0, 5, 1, 9, 2}
+
+	in := make([]float64, len(m.In))
+	out := make([]float64, len(m.Out))
+	for i := range in {
+		in[i], out[i] = float64(m.In[i]), float64(m.Out[i])
+	}
+	rr := w.r // the reference replays the worker's draws
+	draw := func(word int32) []int32 {
+		tgt := []int32{word}
+		for range negative {
+			if id := tr.neg.sample(&rr); id != word {
+				tgt = append(tgt, id)
+			}
+		}
+		return tgt
+	}
+	next := draw(sen[0])
+	for i := range sen {
+		b := rr.Intn(window)
+		lo, hi := max(0, i-window+b), min(len(sen)-1, i+window-b)
+		tgt := next
+		if i+1 < len(sen) {
+			next = draw(sen[i+1]) // a step ahead, before this word's update
+		}
+		din := make([]float64, len(in))
+		dout := make([]float64, len(out))
+		for j := lo; j <= hi; j++ {
+			if j == i {
+				continue
+			}
+			c := int(sen[j]) * dim
+			for ti, id := range tgt {
+				o := int(id) * dim
+				var f float64
+				for p := range dim {
+					f += in[c+p] * out[o+p]
+				}
+				label := 0.0
+				if ti == 0 {
+					label = 1
+				}
+				g := (label - float64(sigmoid(float32(f)))) * 0.05
+				for p := range dim {
+					din[c+p] += g * out[o+p]
+					dout[o+p] += g * in[c+p]
+				}
+			}
+		}
+		for p := range in {
+			in[p] += din[p]
+			out[p] += dout[p]
+		}
+	}
+	w.skipgramBatch(sen)
+	for p := range in {
+		if math.Abs(float64(m.In[p])-in[p]) > 1e-5 || math.Abs(float64(m.Out[p])-out[p]) > 1e-5 {
+			t.Fatalf("element %d: in %v out %v, want %v %v", p, m.In[p], m.Out[p], in[p], out[p])
+		}
+	}
+	if w.preds == 0 || w.loss <= 0 {
+		t.Errorf("preds %v loss %v: not counted", w.preds, w.loss)
+	}
+}
