@@ -39,6 +39,10 @@ type ServeConfig struct {
 	// Clients streaming clients each run Requests generations of Length
 	// tokens, in Rounds rounds of (1 client, Clients clients).
 	Clients, Requests, Length, Rounds int
+	// Int8 serves the character model quantized to int8 too (lm.Model.Quantize,
+	// as model "chars8") and runs every generation round on both models,
+	// float32 then int8, for same-run ratios.
+	Int8 bool
 	// Queries is the number of classify and of similar requests.
 	Queries int
 	// Words and Dim shape the random vectors.
@@ -66,6 +70,7 @@ type ServeReport struct {
 	// Generate sums the generation rounds; Classify and Similar are the
 	// request latencies (ms).
 	Generate          GenerateSummary
+	Generate8         *GenerateSummary // the int8 model's rounds (with Int8), else nil
 	Classify, Similar Latency
 	// PeakRSS is the server's VmHWM ("" where unknown).
 	PeakRSS string
@@ -134,6 +139,7 @@ func (g *GenerateRun) add(o GenerateRun) {
 // GenerateRound is one round: one client, then Clients clients.
 type GenerateRound struct {
 	Round, Clients int
+	Model          string // "int8" for the quantized model's round, "" for float32
 	One, Many      GenerateRun
 	Load           string
 }
@@ -143,6 +149,9 @@ func (g GenerateRound) Ratio() float64 { return g.Many.Rate() / g.One.Rate() }
 
 // WriteText writes the round's line.
 func (g GenerateRound) WriteText(w io.Writer) error {
+	if g.Model != "" {
+		fmt.Fprintf(w, "  %s ", g.Model)
+	}
 	_, err := fmt.Fprintf(w, "  round %d: 1 client %7.0f tokens/s (gap p99 %.2f ms), %d clients %7.0f tokens/s (gap p99 %.2f ms): %.2fx; load %s\n",
 		g.Round, g.One.Rate(), Percentile(g.One.Gaps, 0.99), g.Clients, g.Many.Rate(), Percentile(g.Many.Gaps, 0.99), g.Ratio(), g.Load)
 	return err
@@ -152,6 +161,7 @@ func (g GenerateRound) WriteText(w io.Writer) error {
 // many-client phases, and the per-round ratios of throughput and of p99
 // gaps.
 type GenerateSummary struct {
+	Model            string // as GenerateRound's
 	Clients          int
 	One, Many        GenerateRun
 	Ratios, P99Ratio []float64
@@ -159,6 +169,9 @@ type GenerateSummary struct {
 
 // WriteText writes the totals and the ratios against the targets.
 func (g GenerateSummary) WriteText(w io.Writer) error {
+	if g.Model != "" {
+		fmt.Fprintf(w, "  %s model:\n", g.Model)
+	}
 	for _, r := range []struct {
 		name string
 		run  GenerateRun
@@ -240,7 +253,7 @@ func ServeLoad(ctx context.Context, c ServeConfig) (*ServeReport, error) {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	args, err := writeServeModels(dir, c.Words, c.Dim)
+	args, err := writeServeModels(dir, c.Words, c.Dim, c.Int8)
 	if err != nil {
 		return nil, fmt.Errorf("bench serve: models: %w", err)
 	}
@@ -266,29 +279,42 @@ func ServeLoad(ctx context.Context, c ServeConfig) (*ServeReport, error) {
 
 // measure runs the generation rounds and the latency queries on srv.
 func (r *ServeReport) measure(ctx context.Context, c *ServeConfig, srv *server, emit func(ServeEvent)) error {
-	if _, err := generate(ctx, srv.url, 1, 1, 50); err != nil { // warm-up
+	if _, err := generate(ctx, srv.url, "chars", 1, 1, 50); err != nil { // warm-up
 		return err
 	}
 	emit(GenerateStart{c.Length, c.Rounds, c.Clients})
-	g := &r.Generate
-	g.Clients = c.Clients
-	for round := range max(1, c.Rounds) {
-		rd := GenerateRound{Round: round + 1, Clients: c.Clients}
-		var err error
-		if rd.One, err = generate(ctx, srv.url, 1, c.Requests, c.Length); err != nil {
+	r.Generate.Clients = c.Clients
+	sums := []*GenerateSummary{&r.Generate}
+	if c.Int8 {
+		if _, err := generate(ctx, srv.url, "chars8", 1, 1, 50); err != nil { // warm-up
 			return err
 		}
-		if rd.Many, err = generate(ctx, srv.url, c.Clients, c.Requests, c.Length); err != nil {
-			return err
-		}
-		rd.Load = loadAverage()
-		emit(rd)
-		g.Ratios = append(g.Ratios, rd.Ratio())
-		g.P99Ratio = append(g.P99Ratio, Percentile(rd.Many.Gaps, 0.99)/Percentile(rd.One.Gaps, 0.99))
-		g.One.add(rd.One)
-		g.Many.add(rd.Many)
+		r.Generate.Model = "float32"
+		r.Generate8 = &GenerateSummary{Model: "int8", Clients: c.Clients}
+		sums = append(sums, r.Generate8)
 	}
-	emit(*g)
+	for round := range max(1, c.Rounds) {
+		for _, g := range sums {
+			rd := GenerateRound{Round: round + 1, Clients: c.Clients, Model: g.Model}
+			model := map[bool]string{false: "chars", true: "chars8"}[g.Model == "int8"]
+			var err error
+			if rd.One, err = generate(ctx, srv.url, model, 1, c.Requests, c.Length); err != nil {
+				return err
+			}
+			if rd.Many, err = generate(ctx, srv.url, model, c.Clients, c.Requests, c.Length); err != nil {
+				return err
+			}
+			rd.Load = loadAverage()
+			emit(rd)
+			g.Ratios = append(g.Ratios, rd.Ratio())
+			g.P99Ratio = append(g.P99Ratio, Percentile(rd.Many.Gaps, 0.99)/Percentile(rd.One.Gaps, 0.99))
+			g.One.add(rd.One)
+			g.Many.add(rd.Many)
+		}
+	}
+	for _, g := range sums {
+		emit(*g)
+	}
 	emit(LoadAverage{"after generate", loadAverage()})
 	r.Classify.What = fmt.Sprintf("classify, BiLSTM 128 (300-d embedding, 20k words), one %d-token sentence", len(strings.Fields(sstSentence)))
 	var err error
@@ -314,8 +340,9 @@ func (r *ServeReport) measure(ctx context.Context, c *ServeConfig, srv *server, 
 }
 
 // writeServeModels writes the benchmark's models into dir and returns the
-// server's --model flags for them.
-func writeServeModels(dir string, words, dim int) ([]string, error) {
+// server's --model flags for them (with int8, also the character model
+// quantized, as "chars8").
+func writeServeModels(dir string, words, dim int, int8 bool) ([]string, error) {
 	lmDir, clsDir, vecPath := filepath.Join(dir, "lm"), filepath.Join(dir, "sst"), filepath.Join(dir, "vectors.bin")
 	m, err := CharLSTM(512)
 	if err != nil {
@@ -323,6 +350,17 @@ func writeServeModels(dir string, words, dim int) ([]string, error) {
 	}
 	if err := m.Save(lmDir); err != nil {
 		return nil, err
+	}
+	var extra []string
+	if int8 {
+		if err := m.Quantize(); err != nil {
+			return nil, err
+		}
+		lm8 := filepath.Join(dir, "lm8")
+		if err := m.Save(lm8); err != nil {
+			return nil, err
+		}
+		extra = []string{"--model", "chars8=" + lm8}
 	}
 	c, err := sstClassifier()
 	if err != nil {
@@ -342,7 +380,7 @@ func writeServeModels(dir string, words, dim int) ([]string, error) {
 	if err := vectors.Save(vecPath, vec, vectors.Word2VecBinary); err != nil {
 		return nil, err
 	}
-	return []string{"--model", "chars=" + lmDir, "--model", "sst=" + clsDir, "--model", "vec=" + vecPath}, nil
+	return append([]string{"--model", "chars=" + lmDir, "--model", "sst=" + clsDir, "--model", "vec=" + vecPath}, extra...), nil
 }
 
 // sstClassifier is an SST-2-sized classifier with random weights: 20k
@@ -438,9 +476,9 @@ func (s *server) peakRSS() string {
 	return ""
 }
 
-// generate runs clients streaming clients on the "chars" model of the
-// server at url, each requests generations of length tokens.
-func generate(ctx context.Context, url string, clients, requests, length int) (GenerateRun, error) {
+// generate runs clients streaming clients on model of the server at url,
+// each requests generations of length tokens.
+func generate(ctx context.Context, url, model string, clients, requests, length int) (GenerateRun, error) {
 	var (
 		mu    sync.Mutex
 		run   GenerateRun
@@ -451,7 +489,7 @@ func generate(ctx context.Context, url string, clients, requests, length int) (G
 	for c := range clients {
 		wg.Go(func() {
 			for k := range requests {
-				n, gaps, err := stream(ctx, url, c*1000+k, length)
+				n, gaps, err := stream(ctx, url, model, c*1000+k, length)
 				mu.Lock()
 				run.Gaps = append(run.Gaps, gaps...)
 				run.Tokens += n
@@ -475,8 +513,8 @@ func generate(ctx context.Context, url string, clients, requests, length int) (G
 
 // stream runs one streamed generation and returns the tokens received and
 // the gaps between them (ms).
-func stream(ctx context.Context, url string, seed, length int) (int, []float64, error) {
-	body, _ := json.Marshal(map[string]any{"model": "chars", "length": length, "seed": seed, "stream": true, "prompt": "ROMEO:"})
+func stream(ctx context.Context, url, model string, seed, length int) (int, []float64, error) {
+	body, _ := json.Marshal(map[string]any{"model": model, "length": length, "seed": seed, "stream": true, "prompt": "ROMEO:"})
 	res, err := post(ctx, url+"v1/generate", body)
 	if err != nil {
 		return 0, nil, err

@@ -24,7 +24,10 @@ import (
 // and decoder products), so a generation that runs alone from start to
 // end gives exactly their tokens for the same options. Stepped with
 // others, its logits differ from theirs only by float32 rounding (another
-// product shape), which can now and then flip a sampled token.
+// product shape), which can now and then flip a sampled token. A
+// quantized model (Model.Quantize) runs int8 products alone and batched
+// (nn.BatchStepper.SetInt8), each stream's activations quantized on their
+// own, so its streams give Sample's tokens bit for bit in any batch.
 //
 // A Batch reads the model's weights (packed copies of the recurrent and
 // decoder weights are taken when it is made) and never writes the model,
@@ -40,6 +43,7 @@ type Batch struct {
 	// the input).
 	table    []float32
 	dec      tensor.PackedMat   // decoder weights (not with an adaptive softmax)
+	dec8     *tensor.Int8Matrix // the int8 decoder of a quantized model, else nil
 	adapt    nn.AdaptiveScratch // the adaptive softmax's buffers
 	h, c     []float32          // [L, Cap, H] gathered states
 	x, gi0   []float32          // [Cap, In], [Cap, G*H]
@@ -47,6 +51,7 @@ type Batch struct {
 	rows     []float32          // [V, In] table rows of a label (conditional inputs)
 	logits   []float32          // [Cap, V]
 	in       []int32            // [Cap] token fed to each row
+	fromTab  []bool             // [Cap] int8: each row follows its lone plan (table or not)
 	stepped  int64              // batched steps run
 	rowSteps int64              // rows stepped in batched steps
 }
@@ -71,13 +76,14 @@ type batchSource struct {
 	adaptive *nn.AdaptiveSoftmax
 	start    func() int32 // the boundary token fed first (-1: none)
 	cond     *CondModel
+	int8     bool // int8 products, as a quantized model's generator runs them
 }
 
 // NewBatch returns a batch of up to capacity streams per step.
 func (m *Model) NewBatch(capacity int) (*Batch, error) {
 	c := m.Config
 	return newBatch(batchSource{rnn: m.RNN, L: c.Layers, H: c.Hidden, V: c.VocabSize, E: c.EmbedDim,
-		emb: m.Embedding.Weight.Data, dec: m.Decoder, adaptive: m.Adaptive, start: m.StartID}, capacity)
+		emb: m.Embedding.Weight.Data, dec: m.Decoder, adaptive: m.Adaptive, start: m.StartID, int8: m.Quantized()}, capacity)
 }
 
 // NewBatch returns a batch of up to capacity streams per step of the
@@ -106,15 +112,26 @@ func newBatch(src batchSource, capacity int) (*Batch, error) {
 	G := src.rnn.Cell().Gates()
 	b := &Batch{src: src, cap: capacity, solo: map[soloKey]*nn.Stepper{},
 		h: make([]float32, L*capacity*H), x: make([]float32, capacity*In), gi0: make([]float32, capacity*G*H),
-		xrow: make([]float32, In), logits: make([]float32, capacity*V), in: make([]int32, capacity)}
+		xrow: make([]float32, In), logits: make([]float32, capacity*V), in: make([]int32, capacity), fromTab: make([]bool, capacity)}
 	if src.rnn.Cell() == nn.CellLSTM {
 		b.c = make([]float32, L*capacity*H)
 	}
+	if src.int8 {
+		d := src.dec
+		dec, err := tensor.QuantizeInt8(d.Weight.Data, d.Out, d.In, d.In)
+		if err != nil {
+			return nil, fmt.Errorf("lm: quantize decoder: %w", err)
+		}
+		b.dec8 = dec
+	}
 	if capacity > 1 {
 		bs, err := src.rnn.NewBatchStepper(capacity)
+		if err == nil && src.int8 {
+			err = bs.SetInt8(true)
+		}
 		if err == nil {
 			b.bs = bs
-			if src.adaptive == nil {
+			if src.adaptive == nil && !src.int8 {
 				b.dec.Pack(true, H, V, src.dec.Weight.Data, H, capacity)
 			}
 			if src.D == 0 && int64(V)*int64(G*H)*4 <= tableMaxBytes {
@@ -327,6 +344,12 @@ func (b *Batch) soloStepper(s *Stream) (*nn.Stepper, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
+	if src.int8 {
+		if err := st.SetInt8(true); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+	}
 	if s.table {
 		rows := src.emb
 		if src.D > 0 {
@@ -372,6 +395,14 @@ func (b *Batch) stepAlone(s *Stream, logits []float32) error {
 	hs, cs := st.State()
 	copy(s.h, hs)
 	copy(s.c, cs)
+	if b.dec8 != nil { // as the quantized model's generator does
+		x, v := st.Int8Output()
+		b.dec8.MulVec(0, x, v, logits)
+		if d := b.src.dec; d.Bias != nil {
+			tensor.Add(logits, logits, d.Bias.Data)
+		}
+		return nil
+	}
 	return b.logitsOf(logits, h, s.label)
 }
 
@@ -379,8 +410,7 @@ func (b *Batch) stepAlone(s *Stream, logits []float32) error {
 // decoder, scatters the states back and leaves the logits in b.logits.
 func (b *Batch) stepBatched(streams []*Stream) error {
 	src := b.src
-	B, L, H, V, In := len(streams), src.L, src.H, src.V, src.E+src.D
-	GH := len(b.gi0) / b.cap
+	B, L, H, V := len(streams), src.L, src.H, src.V
 	h := b.h[:L*B*H]
 	var cs []float32
 	if b.c != nil {
@@ -395,19 +425,7 @@ func (b *Batch) stepBatched(streams []*Stream) error {
 		}
 		b.in[i] = s.next()
 	}
-	var x, gi0 []float32
-	if b.table != nil {
-		gi0 = b.gi0[:B*GH]
-		for i, id := range b.in[:B] {
-			copy(gi0[i*GH:(i+1)*GH], b.table[int(id)*GH:(int(id)+1)*GH])
-		}
-	} else {
-		x = b.x[:B*In]
-		for i, id := range b.in[:B] {
-			b.input(x[i*In:(i+1)*In], int(id), streams[i].label)
-		}
-	}
-	out, err := b.bs.Step(B, x, gi0, h, cs)
+	out, err := b.stepRNN(streams, h, cs)
 	if err != nil {
 		return fmt.Errorf("lm: %w", err)
 	}
@@ -417,7 +435,11 @@ func (b *Batch) stepBatched(streams []*Stream) error {
 			return fmt.Errorf("lm: %w", err)
 		}
 	} else {
-		tensor.SgemmPacked(false, B, 1, out, H, &b.dec, 0, logits, V)
+		if b.dec8 != nil {
+			b.dec8.MulBatchN(0, V, b.bs.Int8Output(), B, logits, V)
+		} else {
+			tensor.SgemmPacked(false, B, 1, out, H, &b.dec, 0, logits, V)
+		}
 		for i, s := range streams {
 			row := logits[i*V : (i+1)*V]
 			if src.dec.Bias != nil {
@@ -441,9 +463,54 @@ func (b *Batch) stepBatched(streams []*Stream) error {
 	return nil
 }
 
-// Close releases the batch-1 steppers' goroutines.
+// stepRNN feeds each stream's next token (b.in) through one batched
+// recurrent step of the states h, cs [L, B, H] and returns the last
+// layer's outputs [B, H].
+func (b *Batch) stepRNN(streams []*Stream, h, cs []float32) ([]float32, error) {
+	src := b.src
+	B, In := len(streams), src.E+src.D
+	GH := len(b.gi0) / b.cap
+	var x, gi0 []float32
+	if b.dec8 != nil && b.table != nil {
+		// int8: each row takes its input as its lone stepper would (the
+		// table's float32 projection or the int8 product of the embedding),
+		// so that the row's arithmetic is its lone run's.
+		x, gi0 = b.x[:B*In], b.gi0[:B*GH]
+		mixed := false
+		for i, id := range b.in[:B] {
+			b.fromTab[i] = streams[i].table
+			if streams[i].table {
+				copy(gi0[i*GH:(i+1)*GH], b.table[int(id)*GH:(int(id)+1)*GH])
+			} else {
+				b.input(x[i*In:(i+1)*In], int(id), streams[i].label)
+				mixed = true
+			}
+		}
+		if mixed {
+			return b.bs.StepMixed(B, x, gi0, b.fromTab[:B], h, cs)
+		}
+		return b.bs.Step(B, nil, gi0, h, cs)
+	}
+	if b.table != nil {
+		gi0 = b.gi0[:B*GH]
+		for i, id := range b.in[:B] {
+			copy(gi0[i*GH:(i+1)*GH], b.table[int(id)*GH:(int(id)+1)*GH])
+		}
+	} else {
+		x = b.x[:B*In]
+		for i, id := range b.in[:B] {
+			b.input(x[i*In:(i+1)*In], int(id), streams[i].label)
+		}
+	}
+	return b.bs.Step(B, x, gi0, h, cs)
+}
+
+// Close releases the steppers' goroutines.
 func (b *Batch) Close() {
 	for _, st := range b.solo {
 		st.Close()
+	}
+	if b.bs != nil {
+		b.bs.Close()
 	}
 }

@@ -140,11 +140,20 @@ func TestBatchErrors(t *testing.T) {
 }
 
 // BenchmarkBatchStep times one token of B streams on an LSTM 2x512
-// character model (B=1 runs the batch-1 stepper).
+// character model (B=1 runs the batch-1 stepper), then on the same model
+// quantized to int8 ("int8_B=...").
 func BenchmarkBatchStep(b *testing.B) {
 	m := mustNew(b, New, Config{Cell: "lstm", VocabSize: 65, EmbedDim: 64, Hidden: 512, Layers: 2}, nil, 1)
+	benchBatchStep(b, m, "")
+	if err := m.Quantize(); err != nil {
+		b.Fatal(err)
+	}
+	benchBatchStep(b, m, "int8_")
+}
+
+func benchBatchStep(b *testing.B, m *Model, prefix string) {
 	for _, B := range []int{1, 4, 16, 32} {
-		b.Run(fmt.Sprintf("B=%d", B), func(b *testing.B) {
+		b.Run(fmt.Sprintf("%sB=%d", prefix, B), func(b *testing.B) {
 			bt, err := m.NewBatch(32)
 			if err != nil {
 				b.Fatal(err)

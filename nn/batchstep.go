@@ -27,6 +27,7 @@ type BatchStepper struct {
 	wih, whh   []tensor.PackedMat // [L] W_ih^T and W_hh^T packed
 	gi, gh     []float32          // [Cap, G*H] projections of one layer
 	hNext      []float32          // [Cap, H] one layer's new state
+	q          *batchInt8         // int8 weights and rows, or nil (batchstep_int8.go)
 }
 
 // NewBatchStepper returns a stepper for up to capacity rows. It supports
@@ -83,20 +84,45 @@ func (s *BatchStepper) InputProjections(x []float32, n int) ([]float32, error) {
 // states, updated in place. It returns the last layer's output [B, H], a
 // view of h.
 func (s *BatchStepper) Step(B int, x, gi0, h, c []float32) ([]float32, error) {
+	if x != nil {
+		gi0 = nil
+	}
+	return s.step(B, x, gi0, nil, h, c)
+}
+
+// StepMixed is Step for a batch whose rows take the first layer's input
+// in both forms: row b from gi0 [B, G*H] (input projections) when
+// fromTable[b], from x [B, I] otherwise (the other rows of each are not
+// read). A server needs it when each stream follows the input plan its
+// lone generation would (a table or not), as an int8 model's streams do to
+// stay bit-identical to their lone runs.
+func (s *BatchStepper) StepMixed(B int, x, gi0 []float32, fromTable []bool, h, c []float32) ([]float32, error) {
+	if x == nil || gi0 == nil || len(fromTable) != B {
+		return nil, fmt.Errorf("nn: BatchStepper.StepMixed: need x, gi0 and %d row flags (have %d)", B, len(fromTable))
+	}
+	return s.step(B, x, gi0, fromTable, h, c)
+}
+
+func (s *BatchStepper) step(B int, x, gi0 []float32, fromTable []bool, h, c []float32) ([]float32, error) {
 	r := s.r
 	L, H, G := s.nl, s.nh, r.g
 	GH := G * H
 	switch {
 	case B < 1 || B > s.cap:
 		return nil, fmt.Errorf("nn: BatchStepper.Step: batch %d outside [1, %d]", B, s.cap)
-	case x == nil && len(gi0) != B*GH:
+	case gi0 != nil && len(gi0) != B*GH:
 		return nil, fmt.Errorf("nn: BatchStepper.Step: gi0 has %d values, want %d", len(gi0), B*GH)
+	case x == nil && gi0 == nil:
+		return nil, errors.New("nn: BatchStepper.Step: no input (x or gi0)")
 	case x != nil && len(x) != B*s.ni:
 		return nil, fmt.Errorf("nn: BatchStepper.Step: x has %d values, want %d", len(x), B*s.ni)
 	case len(h) != L*B*H:
 		return nil, fmt.Errorf("nn: BatchStepper.Step: h has %d values, want %d", len(h), L*B*H)
 	case r.cell == CellLSTM && len(c) != L*B*H:
 		return nil, fmt.Errorf("nn: BatchStepper.Step: c has %d values, want %d", len(c), L*B*H)
+	}
+	if s.q != nil {
+		return s.stepInt8(B, x, gi0, fromTable, h, c), nil
 	}
 	gi, gh, hn := s.gi[:B*GH], s.gh[:B*GH], s.hNext[:B*H]
 	for l := range L {
@@ -115,6 +141,13 @@ func (s *BatchStepper) Step(B int, x, gi0, h, c []float32) ([]float32, error) {
 				for b := range B {
 					row := gi[b*GH : (b+1)*GH]
 					tensor.Add(row, row, dir.bih.Data)
+				}
+			}
+			if l == 0 {
+				for b, t := range fromTable {
+					if t {
+						copy(gi[b*GH:(b+1)*GH], gi0[b*GH:(b+1)*GH])
+					}
 				}
 			}
 		}

@@ -40,17 +40,9 @@ func (s *Stepper) SetInt8(on bool) error {
 	}
 	r := s.r
 	q := &stepInt8{done: make([]atomic.Int32, len(s.phases))}
-	GH := r.g * s.nh
-	for l, dir := range r.dirs[:s.nl] {
-		wih, err := tensor.QuantizeInt8(dir.wih.Data, GH, dir.in, dir.in)
-		if err != nil {
-			return fmt.Errorf("nn: Stepper.SetInt8: layer %d weight_ih: %w", l, err)
-		}
-		whh, err := tensor.QuantizeInt8(dir.whh.Data, GH, s.nh, s.nh)
-		if err != nil {
-			return fmt.Errorf("nn: Stepper.SetInt8: layer %d weight_hh: %w", l, err)
-		}
-		q.wih, q.whh = append(q.wih, wih), append(q.whh, whh)
+	var err error
+	if q.wih, q.whh, err = r.quantizeWeights(s.nl, "Stepper"); err != nil {
+		return err
 	}
 	q.hq[0], q.hq[1] = tensor.NewInt8Batch(s.nl, s.nh), tensor.NewInt8Batch(s.nl, s.nh)
 	q.xq = tensor.NewInt8Batch(1, s.ni)
@@ -152,4 +144,23 @@ func (s *Stepper) partDone(ph int) {
 		ph = l
 	}
 	q.hq[s.cur^1].Quantize(ph, s.h[s.cur^1][ph*H:(ph+1)*H])
+}
+
+// quantizeWeights returns W_ih and W_hh of the first n layers quantized
+// to int8 with one scale per row, for the SetInt8 of the stepper named
+// who.
+func (r *RNN) quantizeWeights(n int, who string) (wih, whh []*tensor.Int8Matrix, err error) {
+	GH := r.g * r.h
+	for l, dir := range r.dirs[:n] {
+		qi, err := tensor.QuantizeInt8(dir.wih.Data, GH, dir.in, dir.in)
+		if err != nil {
+			return nil, nil, fmt.Errorf("nn: %s.SetInt8: layer %d weight_ih: %w", who, l, err)
+		}
+		qh, err := tensor.QuantizeInt8(dir.whh.Data, GH, r.h, r.h)
+		if err != nil {
+			return nil, nil, fmt.Errorf("nn: %s.SetInt8: layer %d weight_hh: %w", who, l, err)
+		}
+		wih, whh = append(wih, qi), append(whh, qh)
+	}
+	return wih, whh, nil
 }

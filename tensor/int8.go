@@ -293,20 +293,33 @@ func (m *Int8Matrix) MulVec(r0 int, x *Int8Batch, b int, y []float32) {
 // read from memory once and reused from cache for the others). It runs
 // on the calling goroutine and does not allocate.
 func (m *Int8Matrix) MulBatch(r0, n int, x *Int8Batch, y []float32, ldy int) {
+	m.MulBatchN(r0, n, x, x.b, y, ldy)
+}
+
+// MulBatchN is MulBatch for the first nv vectors of x only (nv <= the
+// vectors x holds): the product of a batch that fills part of its
+// Int8Batch, as a server's batch of streams does between steps. Any nv is
+// taken: rows go in blocks small enough to stay in L1 while every vector
+// passes over them, so a block is read from memory once. Each result is
+// computed by the kernel MulVec runs, from an exact integer sum, so it is
+// bit-identical to MulVec of the same row and vector whatever nv, n and
+// r0 are. It runs on the calling goroutine and does not allocate.
+func (m *Int8Matrix) MulBatchN(r0, n int, x *Int8Batch, nv int, y []float32, ldy int) {
 	m.check("MulBatch", r0, n, x)
-	if n == 0 {
+	if nv < 0 || nv > x.b {
+		panic(fmt.Sprintf("tensor: Int8Matrix.MulBatch: %d vectors outside [0, %d]", nv, x.b))
+	}
+	if n == 0 || nv == 0 {
 		return
 	}
-	if ldy < n || len(y) < (x.b-1)*ldy+n {
-		panic(fmt.Sprintf("tensor: Int8Matrix.MulBatch: y has %d values, need %d vectors of %d with stride %d", len(y), x.b, n, ldy))
+	if ldy < n || len(y) < (nv-1)*ldy+n {
+		panic(fmt.Sprintf("tensor: Int8Matrix.MulBatch: y has %d values, need %d vectors of %d with stride %d", len(y), nv, n, ldy))
 	}
 	// Blocks of rows small enough to stay in L1 across the vectors.
 	blk := max(4, (16<<10)/m.stride/4*4)
 	for i := 0; i < n; i += blk {
 		nb := min(blk, n-i)
-		for b := range x.b {
-			int8Rows(m, r0+i, nb, x, b, y[b*ldy+i:b*ldy+i+nb])
-		}
+		int8Block(m, r0+i, nb, x, nv, y[i:], ldy)
 	}
 }
 

@@ -40,6 +40,9 @@ func int8Available() []int8Kind {
 func int8RowsVNNI(w *int8, stride, rows int, x *uint8, comp *int32, scale *float32, sx float32, y *float32)
 
 //go:noescape
+func int8Rows4x4VNNI(w *int8, stride, rows int, x *uint8, comp *int32, scale *float32, sx *float32, y *float32, ldy int)
+
+//go:noescape
 func int8RowsAVX2(w *int8, stride, rows int, x *int16, scale *float32, sx float32, y *float32)
 
 func int8Rows(m *Int8Matrix, r0, n int, x *Int8Batch, b int, y []float32) {
@@ -53,5 +56,27 @@ func int8Rows(m *Int8Matrix, r0, n int, x *Int8Batch, b int, y []float32) {
 		int8RowsAVX2(&m.q[r0*m.stride], m.stride, n, &x.w[b*x.stride], &m.scale[r0], x.scale[b], &y[0])
 	default:
 		int8RowsGo(m, r0, n, x, b, y)
+	}
+}
+
+// int8Block sets rows r0..r0+n-1 of m times vectors 0..nv-1 of x into y
+// (vector b at y[b*ldy:]): with VNNI, four rows against four vectors at
+// a time (int8Rows4x4VNNI), the rest (and other kernels) a vector at a
+// time; every result equals int8Rows's bit for bit.
+func int8Block(m *Int8Matrix, r0, n int, x *Int8Batch, nv int, y []float32, ldy int) {
+	b := 0
+	if x.u != nil && n >= 4 {
+		n4 := n &^ 3
+		for ; b+4 <= nv; b += 4 {
+			int8Rows4x4VNNI(&m.q[r0*m.stride], m.stride, n4, &x.u[b*x.stride], &m.comp[r0], &m.scale[r0], &x.scale[b], &y[b*ldy], ldy)
+			if n4 < n {
+				for v := b; v < b+4; v++ {
+					int8Rows(m, r0+n4, n-n4, x, v, y[v*ldy+n4:v*ldy+n])
+				}
+			}
+		}
+	}
+	for ; b < nv; b++ {
+		int8Rows(m, r0, n, x, b, y[b*ldy:b*ldy+n])
 	}
 }

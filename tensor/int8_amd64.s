@@ -26,6 +26,20 @@
 	ADDQ      $n, R9; \
 	ADDQ      $n, R10
 
+// HSUM4 adds the int32 lanes of each of y0..y3 (256 bits) into the four
+// lanes of x0 (y0's low half), in row order; EXT extracts a 128-bit half
+// into the scratch xt.
+#define HSUM4(y0, y1, y2, y3, x0, EXT, xt) \
+	VPHADDD y1, y0, y0; \
+	VPHADDD y3, y2, y2; \
+	VPHADDD y2, y0, y0; \
+	EXT     $1, y0, xt; \
+	VPADDD  xt, x0, x0
+
+// FOLD512 adds the upper 256 bits of the int32 lanes of z to its lower
+// half y; t is scratch.
+#define FOLD512(z, y, t) VEXTRACTI64X4 $1, z, t; VPADDD t, y, y
+
 // INT8ROWS is the body of an int8 row kernel. SUM4 adds the products of
 // the rows at SI, R12, R13 and R14 with x into the int32 lanes of Y0..Y3,
 // SUM1 those of the row at SI into Y0, the sums starting at zero (a VEX
@@ -45,11 +59,7 @@ rows4: \
 	VPXOR Y3, Y3, Y3; \
 	XORQ  AX, AX; \
 	SUM4; \
-	VPHADDD      Y1, Y0, Y0; \
-	VPHADDD      Y3, Y2, Y2; \
-	VPHADDD      Y2, Y0, Y0; \
-	VEXTRACTI128 $1, Y0, X1; \
-	VPADDD       X1, X0, X0; \
+	HSUM4(Y0, Y1, Y2, Y3, X0, VEXTRACTI128, X1); \
 	FIX4; \
 	STORESUMS(VMULPS, VMOVUPS, 16); \
 	LEAQ (R14)(DX*1), SI; \
@@ -76,12 +86,103 @@ done: \
 	VZEROUPPER; \
 	RET
 
+// Four rows against four vectors (VNNI): each of 4 weight rows and 4
+// vectors is loaded once per 64 bytes and feeds 16 VPDPBUSD, one int32
+// accumulator per (row, vector) in Z0..Z15 (Z(4v+r)), so the loop is
+// bound by the dot products rather than by loads. The exact sums are
+// reduced as INT8ROWS reduces four rows and scaled the same way, so each
+// result is bit-identical to int8RowsVNNI's.
+//
+// RED4 reduces the accumulators of one vector (z0..z3, with their y and
+// x names) into x0, corrects, scales by scale (row BX) and sxv, and
+// stores the four results at R10, then advances R10 by R15 (ldy bytes).
+#define RED4(z0, z1, z2, z3, y0, y1, y2, y3, x0, sxv) \
+	FOLD512(z0, y0, Y24); \
+	FOLD512(z1, y1, Y24); \
+	FOLD512(z2, y2, Y24); \
+	FOLD512(z3, y3, Y24); \
+	HSUM4(y0, y1, y2, y3, x0, VEXTRACTI32X4, X24); \
+	MOVQ           comp+32(FP), AX; \
+	VPSUBD         (AX)(BX*4), x0, x0; \
+	VCVTDQ2PS      x0, x0; \
+	MOVQ           scale+40(FP), AX; \
+	VMULPS         (AX)(BX*4), x0, x0; \
+	VMULPS         sxv, x0, x0; \
+	VMOVUPS        x0, (R10); \
+	ADDQ           R15, R10
+
+// ZERO4 clears four Z registers.
+#define ZERO4(a, b, c, d) VPXORQ a, a, a; VPXORQ b, b, b; VPXORQ c, c, c; VPXORQ d, d, d
+
+// DOT4(w, zr0, zr1, zr2, zr3): the row at w+AX against the four vectors
+// in Z20..Z23, into the row's four accumulators.
+#define DOT4(w, a0, a1, a2, a3) \
+	VMOVDQU64 (w)(AX*1), Z24; \
+	VPDPBUSD  Z24, Z20, a0; \
+	VPDPBUSD  Z24, Z21, a1; \
+	VPDPBUSD  Z24, Z22, a2; \
+	VPDPBUSD  Z24, Z23, a3
+
+// func int8Rows4x4VNNI(w *int8, stride, rows int, x *uint8, comp *int32, scale *float32, sx *float32, y *float32, ldy int)
+// rows is a multiple of 4; the four vectors are x, x+stride, x+2*stride,
+// x+3*stride (an Int8Batch's rows of the same stride); their scales are
+// sx[0..3] and their results go to y, y+ldy, y+2*ldy, y+3*ldy (floats).
+TEXT ·int8Rows4x4VNNI(SB), NOSPLIT, $0-72
+	ROWARGS
+	LEAQ         (DI)(DX*1), R8
+	LEAQ         (DI)(DX*2), R9
+	LEAQ         (R8)(DX*2), R11
+	MOVQ         sx+48(FP), AX
+	VBROADCASTSS (AX), X16
+	VBROADCASTSS 4(AX), X17
+	VBROADCASTSS 8(AX), X18
+	VBROADCASTSS 12(AX), X19
+	MOVQ         ldy+64(FP), R15
+	SHLQ         $2, R15
+	XORQ         BX, BX
+
+group4:
+	CMPQ  BX, CX
+	JGE   done4
+	LEAQ  (SI)(DX*1), R12
+	LEAQ  (SI)(DX*2), R13
+	LEAQ  (R12)(DX*2), R14
+	ZERO4(Z0, Z1, Z2, Z3)
+	ZERO4(Z4, Z5, Z6, Z7)
+	ZERO4(Z8, Z9, Z10, Z11)
+	ZERO4(Z12, Z13, Z14, Z15)
+	XORQ  AX, AX
+
+k4x4:
+	VMOVDQU64 (DI)(AX*1), Z20
+	VMOVDQU64 (R8)(AX*1), Z21
+	VMOVDQU64 (R9)(AX*1), Z22
+	VMOVDQU64 (R11)(AX*1), Z23
+	DOT4(SI, Z0, Z4, Z8, Z12)
+	DOT4(R12, Z1, Z5, Z9, Z13)
+	DOT4(R13, Z2, Z6, Z10, Z14)
+	DOT4(R14, Z3, Z7, Z11, Z15)
+	ADDQ $64, AX
+	CMPQ AX, DX
+	JLT  k4x4
+
+	MOVQ y+56(FP), R10
+	LEAQ (R10)(BX*4), R10
+	RED4(Z0, Z1, Z2, Z3, Y0, Y1, Y2, Y3, X0, X16)
+	RED4(Z4, Z5, Z6, Z7, Y4, Y5, Y6, Y7, X4, X17)
+	RED4(Z8, Z9, Z10, Z11, Y8, Y9, Y10, Y11, X8, X18)
+	RED4(Z12, Z13, Z14, Z15, Y12, Y13, Y14, Y15, X12, X19)
+	LEAQ (R14)(DX*1), SI
+	ADDQ $4, BX
+	JMP  group4
+
+done4:
+	VZEROUPPER
+	RET
+
 // VNNI: VPDPBUSD multiplies the unsigned bytes of x by the signed bytes of
 // w and adds groups of four into the int32 lanes, 64 bytes a step; the
-// 512-bit sums are folded to 256 bits for INT8ROWS.
-// FOLD512 adds the upper 256 bits of the int32 lanes of z to its lower
-// half y; t is scratch.
-#define FOLD512(z, y, t) VEXTRACTI64X4 $1, z, t; VPADDD t, y, y
+// 512-bit sums are folded to 256 bits for INT8ROWS (FOLD512).
 
 #define VNNISUM4 \
 vnni4k: \
@@ -159,3 +260,4 @@ TEXT ·int8RowsAVX2(SB), NOSPLIT, $0-56
 	VBROADCASTSS sx+40(FP), X15
 	MOVQ y+48(FP), R10
 	INT8ROWS(AVXSUM4, NOFIX, AVXSUM1, NOFIX)
+

@@ -12,3 +12,9 @@ func int8Available() []int8Kind { return []int8Kind{int8Go} }
 func int8Rows(m *Int8Matrix, r0, n int, x *Int8Batch, b int, y []float32) {
 	int8RowsGo(m, r0, n, x, b, y)
 }
+
+func int8Block(m *Int8Matrix, r0, n int, x *Int8Batch, nv int, y []float32, ldy int) {
+	for b := range nv {
+		int8Rows(m, r0, n, x, b, y[b*ldy:b*ldy+n])
+	}
+}

@@ -312,7 +312,7 @@ func BenchmarkInt8MulBatch(b *testing.B) {
 	w := make([]float32, rows*H)
 	fillRand(rng, w, 0.1)
 	m, _ := QuantizeInt8(w, rows, H, H)
-	for _, B := range []int{1, 4, 8} {
+	for _, B := range []int{1, 4, 8, 16} {
 		xb := NewInt8Batch(B, H)
 		x := make([]float32, H)
 		for i := range B {

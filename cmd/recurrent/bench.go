@@ -156,6 +156,7 @@ changed a token (float32 rounding of another product shape).`,
 	fl.IntVar(&c.Requests, "requests", 3, "generations per client")
 	fl.IntVar(&c.Length, "length", 300, "tokens per generation")
 	fl.IntVar(&c.Rounds, "rounds", 3, "rounds of (1 client, --clients clients), for same-moment ratios on a busy machine")
+	fl.BoolVar(&c.Int8, "int8", false, "also serve the character model quantized to int8 and run each round on both (float32, then int8)")
 	fl.IntVar(&c.Queries, "queries", 300, "classify and similar requests")
 	fl.IntVar(&c.Words, "words", 100000, "vector vocabulary size")
 	fl.IntVar(&c.Dim, "dim", 300, "vector dimension")
