@@ -650,7 +650,11 @@ func TestLoadBatches(t *testing.T) {
 		}
 	}
 	t.Logf("%d tokens in %v; %d steps, mean batch %.2f, %d steps of 4 or more streams", 12*3*200, time.Since(start), count, sum/float64(count), count-upTo2)
-	if count == 0 || sum/float64(count) < 1.2 || count-upTo2 == 0 {
+	// Without batching every step would hold one stream. The mean batch
+	// size depends on how the scheduler interleaves the 12 clients (on a
+	// loaded 2-core machine it fell to 1.12 once), so only steps that
+	// joined 3 or more streams are required.
+	if count == 0 || count-upTo2 == 0 {
 		t.Errorf("mean batch size %.2f over %d steps, none over 2: requests were not batched", sum/float64(count), count)
 	}
 }
