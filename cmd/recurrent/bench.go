@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -40,7 +38,7 @@ and the work per second of process CPU time times the thread count
 			if err != nil {
 				return err
 			}
-			return writeResult(cmd.OutOrStdout(), asJSON, res)
+			return writeReport(cmd.OutOrStdout(), res, asJSON, true)
 		},
 	}
 	f := cmd.Flags()
@@ -53,15 +51,6 @@ and the work per second of process CPU time times the thread count
 	f.StringVar(&c.Kernel, "kernel", "", "kernel set (avx512, avx2, generic; default: the fastest available)")
 	f.DurationVar(&c.Duration, "duration", time.Second, "how long to repeat the measurement")
 	return cmd
-}
-
-// writeResult prints a result as one line of JSON (asJSON) or as its
-// text.
-func writeResult(w io.Writer, asJSON bool, v interface{ WriteText(io.Writer) error }) error {
-	if asJSON {
-		return json.NewEncoder(w).Encode(v)
-	}
-	return v.WriteText(w)
 }
 
 func newBenchRNNCmd() *cobra.Command {
@@ -98,7 +87,7 @@ bench/rnn.sh runs PyTorch's equivalent model (bench/rnn_torch.py) beside it.`,
 			if err != nil {
 				return err
 			}
-			return writeResult(cmd.OutOrStdout(), asJSON, res)
+			return writeReport(cmd.OutOrStdout(), res, asJSON, true)
 		},
 	}
 	f := cmd.Flags()

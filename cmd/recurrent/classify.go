@@ -78,7 +78,7 @@ may be "-" for standard input. Labels are numbered in sorted order
 			if err != nil {
 				return fmt.Errorf("classify score: %w", err)
 			}
-			return writeReport(cmd.OutOrStdout(), &r, asJSON)
+			return writeReport(cmd.OutOrStdout(), &r, asJSON, false)
 		},
 	}
 	f := cmd.Flags()
@@ -111,7 +111,7 @@ func newClassifyEvalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return writeReport(cmd.OutOrStdout(), &r, asJSON)
+			return writeReport(cmd.OutOrStdout(), &r, asJSON, false)
 		},
 	}
 	fl := cmd.Flags()
@@ -187,7 +187,7 @@ example sentiment-aware vectors from an SST-2 model with a fine-tuned embedding)
 				return err
 			}
 			if asJSON {
-				return printJSON(reportTo(cmd, out.path), map[string]any{"out": out.path, "format": vf.String(), "words": v.Len(), "dim": v.Dim})
+				return writeJSON(reportTo(cmd, out.path), map[string]any{"out": out.path, "format": vf.String(), "words": v.Len(), "dim": v.Dim})
 			}
 			fmt.Fprintf(reportTo(cmd, out.path), "%d vectors of dim %d written to %s\n", v.Len(), v.Dim, out.path)
 			return nil

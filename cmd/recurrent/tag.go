@@ -39,7 +39,7 @@ counts as an O token.`,
 			if err != nil {
 				return err
 			}
-			return writeReport(cmd.OutOrStdout(), r.ScoreReport(), asJSON)
+			return writeReport(cmd.OutOrStdout(), r.ScoreReport(), asJSON, false)
 		},
 	}
 	f := cmd.Flags()
@@ -100,7 +100,7 @@ func newTagEvalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return writeReport(cmd.OutOrStdout(), &r, asJSON)
+			return writeReport(cmd.OutOrStdout(), &r, asJSON, false)
 		},
 	}
 	fl := cmd.Flags()

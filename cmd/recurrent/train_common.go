@@ -118,7 +118,7 @@ func (r *loopRun) report(cmd *cobra.Command, run func(ctx context.Context, progr
 // printRun prints a run's summary (as JSON with asJSON) and, after an
 // interruption (whose error is cause), returns interruptedError.
 func printRun(cmd *cobra.Command, out string, sum textWriter, asJSON, interrupted bool, cause error) error {
-	if err := writeReport(cmd.OutOrStdout(), sum, asJSON); err != nil {
+	if err := writeReport(cmd.OutOrStdout(), sum, asJSON, false); err != nil {
 		return err
 	}
 	if interrupted {
@@ -217,12 +217,16 @@ func trainTask[S textWriter, P session[S]](cmd *cobra.Command, f *trainRunFlags,
 	return printRun(cmd, f.out, sum, f.asJSON, interrupted, cmd.Context().Err())
 }
 
-// writeReport prints a report as JSON (asJSON) or as its text.
-func writeReport(w io.Writer, r textWriter, asJSON bool) error {
-	if asJSON {
-		return writeJSON(w, r)
+// writeReport prints r as its text or, with asJSON, as indented JSON (with
+// oneLine: one line of JSON, for results that stream or are compared).
+func writeReport(w io.Writer, r textWriter, asJSON, oneLine bool) error {
+	switch {
+	case !asJSON:
+		return r.WriteText(w)
+	case oneLine:
+		return json.NewEncoder(w).Encode(r)
 	}
-	return r.WriteText(w)
+	return writeJSON(w, r)
 }
 
 // addTrainConfigFlags registers the flags of the settings every task

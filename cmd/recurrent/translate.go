@@ -52,7 +52,7 @@ separated, the brevity penalty uses corpus lengths, the score is 0-100.
 			if err != nil {
 				return fmt.Errorf("translate bleu: %w", err)
 			}
-			return printResult(cmd.OutOrStdout(), asJSON, b)
+			return writeReport(cmd.OutOrStdout(), b, asJSON, false)
 		},
 	}
 	f := cmd.Flags()
@@ -98,7 +98,7 @@ outside it.`,
 			if !asJSON {
 				fmt.Fprintf(cmd.ErrOrStderr(), "dates from %s to %s\n", files.From, files.To)
 			}
-			return printResult(cmd.OutOrStdout(), asJSON, files)
+			return writeReport(cmd.OutOrStdout(), files, asJSON, false)
 		},
 	}
 	f := cmd.Flags()
@@ -188,15 +188,7 @@ func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
 			return fmt.Errorf("translate eval: --hyp: %w", err)
 		}
 	}
-	return printResult(reportTo(cmd, f.hyp), f.asJSON, rep)
-}
-
-// printResult prints v as indented JSON (asJSON) or as its text.
-func printResult(w io.Writer, asJSON bool, v interface{ WriteText(io.Writer) error }) error {
-	if asJSON {
-		return printJSON(w, v)
-	}
-	return v.WriteText(w)
+	return writeReport(reportTo(cmd, f.hyp), rep, f.asJSON, false)
 }
 
 type translateRunFlags struct {
@@ -248,7 +240,7 @@ func runTranslateRun(cmd *cobra.Command, f *translateRunFlags) error {
 	seq2seq.CheckDates(m.Config.TrainedDates, text.DisplayName(path), lines).WriteText(cmd.ErrOrStderr())
 	w := bufio.NewWriter(cmd.OutOrStdout())
 	defer w.Flush()
-	err = m.TranslateLines(cmd.Context(), lines, f.opt, func(o seq2seq.Output) error { return writeResult(w, f.asJSON, o) })
+	err = m.TranslateLines(cmd.Context(), lines, f.opt, func(o seq2seq.Output) error { return writeReport(w, o, f.asJSON, true) })
 	if err != nil {
 		return fmt.Errorf("translate run: %w", err)
 	}

@@ -70,10 +70,6 @@ func (o *vecOutput) save(cmd *cobra.Command, v *vectors.Vectors, f vectors.Forma
 	return stdio(cmd).WriteFile(o.path, func(w io.Writer) error { return vectors.Write(w, v, f) })
 }
 
-// printJSON is writeJSON, under the name classify.go and translate.go
-// still call.
-func printJSON(w io.Writer, v any) error { return writeJSON(w, v) }
-
 // newVecQueryCmd completes c, a query of the --vectors (indexed with the
 // case-insensitive fallback): run answers it with a report printed as text
 // or, with --json (described by jsonUsage), as indented or one-line JSON.
@@ -86,13 +82,10 @@ func newVecQueryCmd(c *cobra.Command, jsonUsage string, indent bool, run func(cm
 			return err
 		}
 		res, err := run(cmd, vectors.NewIndex(v).IgnoreCase(), args)
-		switch {
-		case err != nil:
+		if err != nil {
 			return err
-		case indent:
-			return writeReport(cmd.OutOrStdout(), res, asJSON)
 		}
-		return writeResult(cmd.OutOrStdout(), asJSON, res)
+		return writeReport(cmd.OutOrStdout(), res, asJSON, !indent)
 	}
 	src.register(c)
 	c.Flags().BoolVar(&asJSON, "json", false, jsonUsage)
@@ -197,7 +190,7 @@ func (j *vecJob) run(cmd *cobra.Command, w io.Writer, job func(progress func(vec
 	if err != nil {
 		return err
 	}
-	return writeReport(w, rep, j.asJSON)
+	return writeReport(w, rep, j.asJSON, false)
 }
 
 func newVecEvalCmd() *cobra.Command {
@@ -300,7 +293,7 @@ standard error). --in, --from and --to are the old names of --vectors,
 			if err := out.save(cmd, v, f); err != nil {
 				return err
 			}
-			return writeReport(reportTo(cmd, out.path), v.Summary(out.path, f), asJSON)
+			return writeReport(reportTo(cmd, out.path), v.Summary(out.path, f), asJSON, false)
 		},
 	}
 	src.register(cmd)
@@ -332,7 +325,7 @@ func newVecPlotCmd() *cobra.Command {
 				return err
 			}
 			noteIgnored(cmd, rep.Ignored)
-			return writeReport(reportTo(cmd, job.Out), rep, asJSON)
+			return writeReport(reportTo(cmd, job.Out), rep, asJSON, false)
 		},
 	}
 	src.register(cmd)

@@ -97,7 +97,7 @@ func (f *vecTrainFlags) run(cmd *cobra.Command) error {
 		return err
 	}
 	sum.Out = f.out.path
-	return writeResult(reportTo(cmd, f.out.path), f.asJSON, sum)
+	return writeReport(reportTo(cmd, f.out.path), sum, f.asJSON, true)
 }
 
 func newVecVocabCmd() *cobra.Command {
