@@ -216,11 +216,7 @@ func trainAndReport(ctx context.Context, out io.Writer, tr *lm.Trainer, test []i
 	if err != nil && !sum.Interrupt {
 		return err
 	}
-	write := sum.WriteText
-	if asJSON {
-		write = func(w io.Writer) error { return writeJSON(w, &sum) }
-	}
-	if werr := write(out); werr != nil {
+	if werr := writeReport(out, &sum, asJSON, false); werr != nil {
 		return werr
 	}
 	if sum.Interrupt {

@@ -244,12 +244,14 @@ func addTrainConfigFlags(fl *pflag.FlagSet, c *train.Config, batch int, items st
 
 // addDataFlags registers a training command's data files: --train
 // (required; trainHelp says what it holds), --valid (old spelling --dev)
-// and --test.
+// and, unless test is nil, --test.
 func addDataFlags(cmd *cobra.Command, train, valid, test *string, trainHelp string) {
 	fl := cmd.Flags()
 	fl.StringVar(train, "train", "", trainHelp)
 	fl.StringVar(valid, "valid", "", "development data for model selection and early stopping (--dev: old spelling)")
-	fl.StringVar(test, "test", "", "test data scored after training")
+	if test != nil {
+		fl.StringVar(test, "test", "", "test data scored after training")
+	}
 	deprecatedAliases(cmd, map[string]string{"dev": "valid"})
 	markRequired(cmd, "train")
 }

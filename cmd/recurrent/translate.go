@@ -283,10 +283,8 @@ median stops training with an error; the checkpoint keeps the last good state.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateTrain(cmd, f) },
 	}
+	addDataFlags(cmd, &f.trainPath, &f.devPath, nil, "training pairs, source<TAB>target per line")
 	fl := cmd.Flags()
-	fl.StringVar(&f.trainPath, "train", "", "training pairs, source<TAB>target per line")
-	fl.StringVar(&f.devPath, "valid", "", "dev pairs for per-epoch validation (--dev: old spelling)")
-	deprecatedAliases(cmd, map[string]string{"dev": "valid"})
 	fl.StringVar(&f.cfg.Tokens, "tokens", "char", "tokenization: char or word")
 	fl.StringVar(&f.cfg.Cell, "cell", "gru", "encoder cell: rnn_tanh, rnn_relu, lstm, gru, gru_cho, gru_minimal")
 	fl.StringVar(&f.cfg.DecoderCell, "decoder-cell", "", "decoder cell: gru or lstm (default: --cell if gru/lstm, else gru)")
@@ -305,7 +303,6 @@ median stops training with an error; the checkpoint keeps the last good state.`,
 	fl.IntVar(&f.tc.DevDecode, "dev-decode", 2000, "dev pairs decoded for exact match each epoch (-1: all)")
 	fl.Uint64Var(&f.tc.Seed, "seed", 1, "random seed (initialisation and batch order)")
 	addTrainRunFlags(cmd, &f.trainRunFlags, 10)
-	markRequired(cmd, "train")
 	return cmd
 }
 
@@ -316,10 +313,7 @@ func runTranslateTrain(cmd *cobra.Command, f *translateTrainFlags) error {
 	if err := f.checkOut(); err != nil {
 		return fmt.Errorf("translate train: %w", err)
 	}
-	f.tc.Epochs, f.tc.MaxSteps = f.epochs, f.steps
-	if fl := cmd.Flags(); fl.Changed("steps") && !fl.Changed("epochs") {
-		f.tc.Epochs = 0 // --steps alone: epochs unbounded
-	}
+	f.tc.Epochs, f.tc.MaxSteps, _ = f.budget(cmd)
 	if f.tc.Clip <= 0 {
 		f.tc.Clip = -1 // the library's zero means its default
 	}
