@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -37,10 +36,8 @@ label counts, or with --json one object per file {"file", "format", "examples",
 			}
 			for _, path := range inputFiles(args) {
 				s, err := readInput(cmd, path, func(r io.Reader, name string) (classify.FileStats, error) { return classify.ReadStats(r, name, f) })
-				if err == nil && asJSON {
-					err = json.NewEncoder(cmd.OutOrStdout()).Encode(s)
-				} else if err == nil {
-					err = s.WriteText(cmd.OutOrStdout())
+				if err == nil {
+					err = writeReport(cmd.OutOrStdout(), &s, asJSON, true)
 				}
 				if err != nil {
 					return err

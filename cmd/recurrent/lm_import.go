@@ -77,8 +77,5 @@ func runLMImport(cmd *cobra.Command, f *lmImportFlags) error {
 		return err
 	}
 	r := lm.NewImportReport(m, f.out, inferred)
-	if f.asJSON {
-		return writeJSON(cmd.OutOrStdout(), &r)
-	}
-	return r.WriteText(cmd.OutOrStdout())
+	return writeReport(cmd.OutOrStdout(), &r, f.asJSON, false)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -191,10 +190,7 @@ carries.`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(res)
-			}
-			return res.WriteText(cmd.OutOrStdout())
+			return writeReport(cmd.OutOrStdout(), &res, asJSON, true)
 		},
 	}
 	fl := cmd.Flags()
