@@ -106,20 +106,12 @@ func (t *Tagger) Config() any { return t.M.Config }
 var RawTokenizer = text.Tokenizer{Mode: text.Words, SplitPunct: true}
 
 // Entity is one chunk of a tagged sentence: its type, its tokens
-// [Start, End) and their text joined by spaces.
-type Entity struct {
-	Type  string `json:"type"`
-	Start int    `json:"start"`
-	End   int    `json:"end"`
-	Text  string `json:"text"`
-}
+// [Start, End) and their text (tag.Entity).
+type Entity = tag.Entity
 
-// TaggedSentence is one sentence of POST /v1/tag (and tag predict --json).
-type TaggedSentence struct {
-	Tokens   []string `json:"tokens"`
-	Tags     []string `json:"tags"`
-	Entities []Entity `json:"entities"`
-}
+// TaggedSentence is one sentence of POST /v1/tag (and tag predict --json):
+// its tokens, tags and entities (tag.Tagged).
+type TaggedSentence = tag.Tagged
 
 // TagResult is the answer of POST /v1/tag.
 type TagResult struct {
@@ -140,15 +132,7 @@ func (t *Tagger) TagTexts(ctx context.Context, texts []string, batch int) (*TagR
 	if err != nil {
 		return nil, err
 	}
-	res := &TagResult{Sentences: make([]TaggedSentence, len(tagged))}
-	for i, s := range tagged {
-		ts := TaggedSentence{Tokens: s.Tokens, Tags: s.Tags, Entities: make([]Entity, len(s.Entities))}
-		for k, e := range s.Entities {
-			ts.Entities[k] = Entity(e)
-		}
-		res.Sentences[i] = ts
-	}
-	return res, nil
+	return &TagResult{Sentences: tagged}, nil
 }
 
 // Tag tags sentences given as tokens, batch sentences at a time, and
@@ -179,11 +163,7 @@ func (t *Tagger) Tag(ctx context.Context, tokens [][]string, batch int) (*TagRes
 	}
 	res := &TagResult{Sentences: make([]TaggedSentence, len(tokens))}
 	for i, ts := range tokens {
-		s := TaggedSentence{Tokens: ts, Tags: pred[i], Entities: []Entity{}}
-		for _, c := range tag.Chunks(pred[i]) {
-			s.Entities = append(s.Entities, Entity{Type: c.Type, Start: c.Start, End: c.End, Text: strings.Join(ts[c.Start:c.End], " ")})
-		}
-		res.Sentences[i] = s
+		res.Sentences[i] = TaggedSentence{Tokens: ts, Tags: pred[i], Entities: tag.Entities(ts, pred[i])}
 	}
 	return res, nil
 }
