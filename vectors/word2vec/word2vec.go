@@ -218,9 +218,11 @@ func TrainVocab(ctx context.Context, c *text.Corpus, voc *text.CorpusVocab, opt 
 	v, dim := voc.Len(), opt.Dim
 	m := &Model{Vocab: voc, Dim: dim}
 	r := xrand.New(opt.Seed, 1<<20)
+	// Input vectors start uniform in [-1/dim, 1/dim), gensim 4's range
+	// (word2vec.c's is half as wide); the output vectors start at zero.
 	m.In = make([]float32, v*dim)
 	for i := range m.In {
-		m.In[i] = (r.Float32() - 0.5) / float32(dim)
+		m.In[i] = (2*r.Float32() - 1) / float32(dim)
 	}
 	if opt.Negative > 0 {
 		m.Out = make([]float32, v*dim)
@@ -434,10 +436,10 @@ func (t *trainer) work(ctx context.Context, r xrand.RNG, chunks <-chan []int32) 
 	w.sync()
 }
 
-// batched reports whether skip-gram trains with skipgramBatch: shared
-// negatives and no hierarchical softmax.
+// batched reports whether training uses skipgramBatch or cbowBatch:
+// shared negatives and no hierarchical softmax.
 func (t *trainer) batched() bool {
-	return t.opt.Method == SkipGram && t.opt.ShareNegatives && t.opt.Negative > 0 && !t.opt.HS
+	return t.opt.ShareNegatives && t.opt.Negative > 0 && !t.opt.HS
 }
 
 // sync publishes the worker's word count and loss and refreshes alpha.
@@ -465,6 +467,8 @@ func (w *worker) sync() {
 func (w *worker) sentence() {
 	if len(w.sen) > 1 {
 		switch {
+		case w.opt.Method == CBOW && w.batched():
+			w.cbowBatch(w.sen)
 		case w.opt.Method == CBOW:
 			w.cbow(w.sen)
 		case w.batched():
