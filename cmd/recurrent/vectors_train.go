@@ -42,7 +42,7 @@ sampling and/or hierarchical softmax) and glove.`,
 	fl.IntVar(&f.opt.Dim, "dim", 100, "vector size")
 	fl.IntVar(&f.opt.Window, "window", 5, "context window (glove: 10 is usual)")
 	fl.IntVar(&f.opt.Negative, "negative", 5, "negative samples (0 disables)")
-	fl.BoolVar(&f.opt.ShareNegatives, "share-negatives", false, "skip-gram: one set of negative samples per centre word, shared by its window (faster, Ji et al. 2016)")
+	fl.BoolVar(&f.opt.ShareNegatives, "share-negatives", true, "share negative samples (skip-gram: over a window; cbow: over 8 centre words) and train in small matrix products (HogBatch, Ji et al. 2016); --share-negatives=false trains one word pair at a time, as word2vec.c")
 	fl.BoolVar(&f.opt.HS, "hs", false, "hierarchical softmax")
 	fl.IntVar(&f.opt.MinCount, "min-count", 5, "discard words rarer than this")
 	fl.Float64Var(&f.opt.Sample, "sample", 1e-3, "subsampling threshold for frequent words (0 disables)")

@@ -64,15 +64,17 @@ type Options struct {
 	Dim      int // vector size; default 100
 	Window   int // maximum distance to a context word; default 5
 	Negative int // negative samples per target; 0 disables (then HS must be set)
-	// ShareNegatives draws one set of negative samples per centre word and
-	// uses it for every context word of its window (Ji et al. 2016's
-	// negative sharing). Skip-gram with negative sampling only (no HS) then
-	// trains HogBatch-style: the window's context rows against the centre
-	// word's and the negatives' output rows as three small matrix products
-	// (scores, then both gradients from the same old rows) with AVX-512
-	// kernels, about 2.3x less CPU per epoch than the per-pair default on
-	// wiki17m. For CBOW, which predicts each centre word once, it changes
-	// nothing.
+	// ShareNegatives trains HogBatch-style (Ji et al. 2016) when negative
+	// sampling is used without HS: one set of negative samples is shared by
+	// several predictions, whose updates become small matrix products
+	// (scores, then both gradients from the same old rows; AVX-512 kernels).
+	// Skip-gram shares a centre word's negatives over its window: the
+	// window's context rows against the centre word's and the negatives'
+	// output rows. CBOW shares them over a group of 8 consecutive centre
+	// words: their hidden vectors (context means) against the negatives'
+	// rows, each also against its own centre word's row. Both need several
+	// times less CPU per epoch than the per-pair path on wiki17m at equal or
+	// better quality (BENCHMARKS.md). DefaultOptions sets it.
 	ShareNegatives bool
 	HS             bool    // hierarchical softmax
 	MinCount       int     // drop words rarer than this; default 5
@@ -93,9 +95,10 @@ type Options struct {
 }
 
 // DefaultOptions returns word2vec.c's defaults for skip-gram with negative
-// sampling (the learning rate defaults as documented on Options.Alpha).
+// sampling (the learning rate defaults as documented on Options.Alpha),
+// trained with shared negatives (ShareNegatives).
 func DefaultOptions() Options {
-	return Options{Method: SkipGram, Dim: 100, Window: 5, Negative: 5, MinCount: 5, Sample: 1e-3, Epochs: 5}
+	return Options{Method: SkipGram, Dim: 100, Window: 5, Negative: 5, ShareNegatives: true, MinCount: 5, Sample: 1e-3, Epochs: 5}
 }
 
 func (o *Options) fill() error {
