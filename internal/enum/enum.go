@@ -1,7 +1,7 @@
-// Package enum names the values of the small integer enumerations of the
-// task packages (text.Mode, text.LabelFormat, tag.Scheme), so that each
-// type writes its names once, in one table that both its String method
-// and its Parse function read.
+// Package enum names the values of small integer enumerations
+// (text.Mode, text.LabelFormat, tag.Scheme), so that each type writes its
+// names once, in one table that both its String method and its Parse
+// function read.
 package enum
 
 import (
