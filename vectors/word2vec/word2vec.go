@@ -72,9 +72,10 @@ type Options struct {
 	// window's context rows against the centre word's and the negatives'
 	// output rows. CBOW shares them over a group of 8 consecutive centre
 	// words: their hidden vectors (context means) against the negatives'
-	// rows, each also against its own centre word's row. Both need several
-	// times less CPU per epoch than the per-pair path on wiki17m at equal or
-	// better quality (BENCHMARKS.md). DefaultOptions sets it.
+	// rows, each also against its own centre word's row. Skip-gram needs several times less CPU per epoch than per pair on
+	// wiki17m at equal or better quality, and DefaultOptions sets it; CBOW
+	// saves 15-30% of its CPU and scores about half a point lower on
+	// analogies (higher on WS-353) in BENCHMARKS.md's runs.
 	ShareNegatives bool
 	HS             bool    // hierarchical softmax
 	MinCount       int     // drop words rarer than this; default 5
