@@ -74,7 +74,7 @@ type Options struct {
 	// words: their hidden vectors (context means) against the negatives'
 	// rows, each also against its own centre word's row. Skip-gram needs several times less CPU per epoch than per pair on
 	// wiki17m at equal or better quality, and DefaultOptions sets it; CBOW
-	// saves 15-30% of its CPU and scores about half a point lower on
+	// saves about 20% of its CPU and scores about half a point lower on
 	// analogies (higher on WS-353) in BENCHMARKS.md's runs.
 	ShareNegatives bool
 	HS             bool    // hierarchical softmax
