@@ -128,32 +128,12 @@ func (w *worker) cbowBatch(sen []int32) {
 	dim, dp := w.dim, w.bs.dp
 	syn0, syn1 := w.m.In, w.m.Out
 	bs := &w.bs
-	alpha := w.alpha
-	n := len(sen)
-	for g0 := 0; g0 < n; g0 += cbowGroup {
-		m := min(cbowGroup, n-g0)
+	for g0 := 0; g0 < len(sen); g0 += cbowGroup {
 		negs := w.appendNegatives(bs.tgt[:0], -1)
 		bs.tgt = negs
-		centres := append(bs.ctx[:0], sen[g0:g0+m]...)
-		bs.ctx = centres
-		// in [m, dp]: the hidden vectors, each the mean of its context rows.
-		for r := range m {
-			i := g0 + r
-			lo, hi := w.span(i, n)
-			bs.span[2*r], bs.span[2*r+1] = int32(lo), int32(hi)
-			h := bs.in[r*dp : r*dp+dim]
-			clear(h)
-			for j := lo; j <= hi; j++ {
-				if j != i {
-					p := int(sen[j]) * dim
-					axpy(1, syn0[p:p+dim:p+dim], h)
-				}
-			}
-			inv := 1 / float32(hi-lo) // hi-lo context words: n >= 2 leaves at least one
-			for k := range h {
-				h[k] *= inv
-			}
-		}
+		m := w.cbowHidden(sen, g0)
+		centres := bs.ctx
+		alpha := w.alpha
 		nn := len(negs)
 		for t, id := range negs {
 			p := int(id) * dim
@@ -199,10 +179,38 @@ func (w *worker) cbowBatch(sen []int32) {
 			i := g0 + r
 			for j := int(bs.span[2*r]); j <= int(bs.span[2*r+1]); j++ {
 				if j != i {
-					q := int(sen[j]) * dim
-					axpy(1, d, syn0[q:q+dim:q+dim])
+					p := int(sen[j]) * dim
+					axpy(1, d, syn0[p:p+dim:p+dim])
 				}
 			}
 		}
 	}
+}
+
+// cbowHidden prepares cbowBatch's group of centre words from position g0:
+// their ids in bs.ctx, their context spans in bs.span and their hidden
+// vectors, each the mean of its context rows, in bs.in [m, dp]. It returns
+// m, the number of centre words.
+func (w *worker) cbowHidden(sen []int32, g0 int) int {
+	bs := &w.bs
+	m := min(cbowGroup, len(sen)-g0)
+	bs.ctx = append(bs.ctx[:0], sen[g0:g0+m]...)
+	for r := range m {
+		i := g0 + r
+		lo, hi := w.span(i, len(sen))
+		bs.span[2*r], bs.span[2*r+1] = int32(lo), int32(hi)
+		h := bs.in[r*bs.dp : r*bs.dp+w.dim]
+		clear(h)
+		for j := lo; j <= hi; j++ {
+			if j != i {
+				p := int(sen[j]) * w.dim
+				axpy(1, w.m.In[p:p+w.dim:p+w.dim], h)
+			}
+		}
+		inv := 1 / float32(hi-lo) // hi-lo context words: a sentence of >= 2 leaves at least one
+		for k := range h {
+			h[k] *= inv
+		}
+	}
+	return m
 }

@@ -8,6 +8,22 @@ import (
 	"github.com/recurrent-go/recurrent/text"
 )
 
+// batchWorker returns a worker with alpha 0.05 and shared negatives over a
+// model of v words with random rows (seed modelSeed) and counts 100, 100-step,
+// ..., drawing with seed workerSeed.
+func batchWorker(opt Options, v int, step int64, modelSeed, workerSeed uint64) *worker {
+	counts := make([]int64, v)
+	for i := range counts {
+		counts[i] = 100 - step*int64(i)
+	}
+	r := xrand.New(modelSeed, 0)
+	m := &Model{Vocab: &text.CorpusVocab{}, Dim: opt.Dim, In: randSlice(&r, v*opt.Dim), Out: randSlice(&r, v*opt.Dim)}
+	opt.ShareNegatives = true
+	tr := &trainer{opt: opt, m: m, dim: opt.Dim, neg: newAliasTable(counts, 0.75)}
+	return &worker{trainer: tr, r: xrand.New(workerSeed, 1), alpha: 0.05, window: opt.Window,
+		negs: make([]int32, 0, opt.Negative), bs: newBatchScratch(opt.Dim, opt.Window, opt.Negative)}
+}
+
 // TestSkipGramBatchMatchesReference trains one sentence with skipgramBatch
 // and replays it in float64 with the same random draws: per centre word the
 // reduced window, the next centre word's negatives, then every (context, output) pair's
@@ -16,19 +32,11 @@ import (
 // check that colliding updates add up.
 func TestSkipGramBatchMatchesReference(t *testing.T) {
 	const v, dim, window, negative = 12, 37, 3, 4
-	counts := make([]int64, v)
-	for i := range counts {
-		counts[i] = int64(100 - 7*i)
-	}
-	r := xrand.New(5, 0)
-	m := &Model{Vocab: &text.CorpusVocab{}, Dim: dim, In: randSlice(&r, v*dim), Out: randSlice(&r, v*dim)}
+	w := batchWorker(Options{Method: SkipGram, Dim: dim, Window: window, Negative: negative}, v, 7, 5, 11)
+	tr, m := w.trainer, w.m
 	for i := range m.Out {
 		m.Out[i] *= 0.5
 	}
-	opt := Options{Method: SkipGram, Dim: dim, Window: window, Negative: negative, ShareNegatives: true}
-	tr := &trainer{opt: opt, m: m, dim: dim, neg: newAliasTable(counts, 0.75)}
-	w := &worker{trainer: tr, r: xrand.New(11, 1), alpha: 0.05, window: window,
-		negs: make([]int32, 0, negative), bs: newBatchScratch(dim, window, negative)}
 	sen := []int32{3, 0, 7, 3, 3, 11, 0, 5, 1, 9, 2}
 
 	in := make([]float64, len(m.In))
@@ -104,16 +112,8 @@ func TestSkipGramBatchMatchesReference(t *testing.T) {
 // to a centre word is left out of that word's prediction.
 func TestCBOWBatchMatchesReference(t *testing.T) {
 	const v, dim, window, negative = 6, 21, 3, 5
-	counts := make([]int64, v)
-	for i := range counts {
-		counts[i] = int64(100 - 9*i)
-	}
-	r := xrand.New(7, 0)
-	m := &Model{Vocab: &text.CorpusVocab{}, Dim: dim, In: randSlice(&r, v*dim), Out: randSlice(&r, v*dim)}
-	opt := Options{Method: CBOW, Dim: dim, Window: window, Negative: negative, ShareNegatives: true}
-	tr := &trainer{opt: opt, m: m, dim: dim, neg: newAliasTable(counts, 0.75)}
-	w := &worker{trainer: tr, r: xrand.New(13, 1), alpha: 0.05, window: window,
-		negs: make([]int32, 0, negative), bs: newBatchScratch(dim, window, negative)}
+	w := batchWorker(Options{Method: CBOW, Dim: dim, Window: window, Negative: negative}, v, 9, 7, 13)
+	tr, m := w.trainer, w.m
 	sen := []int32{3, 0, 2, 3, 3, 5, 0, 4, 1, 2, 2, 0, 1, 3, 5, 4, 0, 0, 2, 1}
 	if len(sen) <= cbowGroup {
 		t.Fatalf("sentence of %d words does not span two groups of %d", len(sen), cbowGroup)
