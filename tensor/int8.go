@@ -126,7 +126,7 @@ func (m *Int8Matrix) sums() {
 func quantizeRow(q []int8, x []float32, inv float32) {
 	x = x[:len(q)]
 	for k, v := range x {
-		f := v*inv + 128.5 // in [1, 256) before the clamp
+		f := float32(v*inv) + 128.5 // rounded twice (never fused), as the assembly does
 		f = min(max(f, 1), 255.5)
 		if f != f {
 			f = 128
@@ -216,8 +216,12 @@ func (x *Int8Batch) Quantize(b int, v []float32) {
 	if len(v) != x.n || b < 0 || b >= x.b {
 		panic(fmt.Sprintf("tensor: Int8Batch.Quantize: vector %d of %d values, want %d of [0, %d)", b, len(v), x.n, x.b))
 	}
-	amax := maxAbs(v)
 	q := x.q[b*x.stride : b*x.stride+x.n]
+	var u []uint8
+	if x.u != nil {
+		u = x.u[b*x.stride : b*x.stride+x.n]
+	}
+	amax := int8MaxAbs(v, u != nil)
 	if !(amax > 0) || math.IsInf(float64(amax), 0) {
 		// All zeros (or NaN): scale 0 gives zero products. An infinite
 		// value has no finite scale: clamp as if max|v| were MaxFloat32.
@@ -227,20 +231,18 @@ func (x *Int8Batch) Quantize(b int, v []float32) {
 			amax = 0
 		}
 	}
-	if amax == 0 {
+	switch {
+	case amax == 0:
 		x.scale[b] = 0
 		clear(q)
-	} else {
-		x.scale[b] = amax / 127
-		quantizeRow(q, v, 127/amax)
-	}
-	switch {
-	case x.u != nil:
-		u := x.u[b*x.stride : b*x.stride+x.n]
-		for k, v := range q {
-			u[k] = uint8(v) ^ 0x80
+		for k := range u {
+			u[k] = 128
 		}
-	case x.w != nil:
+	default:
+		x.scale[b] = amax / 127
+		int8QuantizeRow(q, u, v, 127/amax)
+	}
+	if x.w != nil {
 		w := x.w[b*x.stride : b*x.stride+x.n]
 		for k, v := range q {
 			w[k] = int16(v)
@@ -369,3 +371,12 @@ func (k int8Kind) String() string {
 // Int8Kernel names the int8 kernel this build and CPU use: "avx512vnni",
 // "avx2" or "go".
 func Int8Kernel() string { return int8Kernel().String() }
+
+// int8QuantizeRowGo is the pure-Go twin of int8QuantizeRow: q as
+// quantizeRow sets it and, when u is not nil, u[k] = q[k]+128.
+func int8QuantizeRowGo(q []int8, u []uint8, v []float32, inv float32) {
+	quantizeRow(q, v, inv)
+	for k := range u {
+		u[k] = uint8(q[k]) ^ 0x80
+	}
+}

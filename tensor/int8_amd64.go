@@ -80,3 +80,35 @@ func int8Block(m *Int8Matrix, r0, n int, x *Int8Batch, nv int, y []float32, ldy 
 		int8Rows(m, r0, n, x, b, y[b*ldy:b*ldy+n])
 	}
 }
+
+// The activation quantization kernels (int8_amd64.s), run where the VNNI
+// kernel is (AVX-512F and BW).
+
+//go:noescape
+func maxAbsAVX512(v *float32, n int) float32
+
+//go:noescape
+func quantizeAVX512(v *float32, n int, inv float32, q *int8, u *uint8)
+
+// int8MaxAbs is maxAbs, in assembly when vnni (the batch holds the VNNI
+// kernel's operand, so the CPU has AVX-512).
+func int8MaxAbs(v []float32, vnni bool) float32 {
+	if vnni && len(v) > 0 {
+		return maxAbsAVX512(&v[0], len(v))
+	}
+	return maxAbs(v)
+}
+
+// int8QuantizeRow sets q as quantizeRow does and, when u is not nil (the
+// VNNI kernel's operand, len(u) == len(q)), u[k] = q[k]+128, in assembly.
+func int8QuantizeRow(q []int8, u []uint8, v []float32, inv float32) {
+	if u == nil {
+		quantizeRow(q, v, inv)
+		return
+	}
+	if len(q) == 0 {
+		return
+	}
+	v, u = v[:len(q)], u[:len(q)]
+	quantizeAVX512(&v[0], len(q), inv, &q[0], &u[0])
+}

@@ -18,3 +18,7 @@ func int8Block(m *Int8Matrix, r0, n int, x *Int8Batch, nv int, y []float32, ldy 
 		int8Rows(m, r0, n, x, b, y[b*ldy:b*ldy+n])
 	}
 }
+
+func int8MaxAbs(v []float32, _ bool) float32 { return maxAbs(v) }
+
+func int8QuantizeRow(q []int8, u []uint8, v []float32, inv float32) { int8QuantizeRowGo(q, u, v, inv) }
