@@ -45,6 +45,7 @@ type Int8Matrix struct {
 	q                  []int8    // [rows, stride]
 	scale              []float32 // [rows]
 	comp               []int32   // [rows]: 128 * sum_k q[i,k], VPDPBUSD's offset
+	pk                 []uint8   // with VNNI, the full blocks of 16 rows packed (see pack), else nil
 }
 
 // QuantizeInt8 quantizes the row-major matrix w [rows, cols] with leading
@@ -119,6 +120,7 @@ func (m *Int8Matrix) sums() {
 		}
 		m.comp[i] = 128 * s
 	}
+	m.pack()
 }
 
 // quantizeRow sets q[k] = round(x[k]*inv) for |x[k]*inv| <= 127 (halves
@@ -143,9 +145,9 @@ func (m *Int8Matrix) Rows() int { return m.rows }
 // Cols returns the number of columns.
 func (m *Int8Matrix) Cols() int { return m.cols }
 
-// Bytes returns the memory the matrix holds: padded int8 rows, scales and
-// row sums.
-func (m *Int8Matrix) Bytes() int { return len(m.q) + 4*len(m.scale) + 4*len(m.comp) }
+// Bytes returns the memory the matrix holds: padded int8 rows (and, on
+// CPUs with VNNI, their packed copy), scales and row sums.
+func (m *Int8Matrix) Bytes() int { return len(m.q) + len(m.pk) + 4*len(m.scale) + 4*len(m.comp) }
 
 // Int8 returns the int8 values, row-major [Rows, Cols] without padding (a
 // copy).
@@ -180,6 +182,7 @@ type Int8Batch struct {
 	scale        []float32 // [B]
 	q            []int8    // [B, stride]: the pure-Go kernel's operand
 	u            []uint8   // [B, stride]: q+128, the VNNI kernel's operand
+	sum          []int32   // [B]: with u, sum_k q[k] (the packed kernel's offset is 128 times it)
 	w            []int16   // [B, stride]: q widened, the AVX2 kernel's operand
 }
 
@@ -193,6 +196,7 @@ func NewInt8Batch(b, n int) *Int8Batch {
 	switch int8Kernel() {
 	case int8VNNI:
 		x.u = make([]uint8, b*stride)
+		x.sum = make([]int32, b)
 		for i := range x.u {
 			x.u[i] = 128 // the padding stands for 0
 		}
@@ -238,9 +242,15 @@ func (x *Int8Batch) Quantize(b int, v []float32) {
 		for k := range u {
 			u[k] = 128
 		}
+		if u != nil {
+			x.sum[b] = 0
+		}
 	default:
 		x.scale[b] = amax / 127
-		int8QuantizeRow(q, u, v, 127/amax)
+		s := int8QuantizeRow(q, u, v, 127/amax)
+		if u != nil {
+			x.sum[b] = 128 * s
+		}
 	}
 	if x.w != nil {
 		w := x.w[b*x.stride : b*x.stride+x.n]
@@ -373,10 +383,14 @@ func (k int8Kind) String() string {
 func Int8Kernel() string { return int8Kernel().String() }
 
 // int8QuantizeRowGo is the pure-Go twin of int8QuantizeRow: q as
-// quantizeRow sets it and, when u is not nil, u[k] = q[k]+128.
-func int8QuantizeRowGo(q []int8, u []uint8, v []float32, inv float32) {
+// quantizeRow sets it and, when u is not nil, u[k] = q[k]+128 and the
+// result sum_k q[k] (else 0).
+func int8QuantizeRowGo(q []int8, u []uint8, v []float32, inv float32) int32 {
 	quantizeRow(q, v, inv)
+	var s int32
 	for k := range u {
 		u[k] = uint8(q[k]) ^ 0x80
+		s += int32(q[k])
 	}
+	return s
 }

@@ -345,10 +345,10 @@ maxreduce:
 	VPMOVDB    Z0, X2; \
 	VPXOR      X13, X2, X3
 
-// func quantizeAVX512(v *float32, n int, inv float32, q *int8, u *uint8)
+// func quantizeAVX512(v *float32, n int, inv float32, q *int8, u *uint8) int32
 // q[k] = the code of v[k] at 1/scale inv, u[k] = q[k]+128 (VPDPBUSD's
-// operand), for k < n.
-TEXT ·quantizeAVX512(SB), NOSPLIT, $0-40
+// operand), for k < n; it returns sum_k u[k] (summed in Z14).
+TEXT ·quantizeAVX512(SB), NOSPLIT, $0-44
 	MOVQ         v+0(FP), SI
 	MOVQ         n+8(FP), CX
 	VBROADCASTSS inv+16(FP), Z8
@@ -364,12 +364,14 @@ TEXT ·quantizeAVX512(SB), NOSPLIT, $0-40
 	VPBROADCASTD AX, Z12
 	MOVL         $0x80808080, AX
 	VPBROADCASTD AX, Z13
+	VPXORD       Z14, Z14, Z14
 
 quant16:
 	CMPQ    CX, $16
 	JLT     quanttail
 	VMOVUPS (SI), Z0
 	QUANT16
+	VPADDD  Z0, Z14, Z14
 	VMOVDQU X2, (DX)
 	VMOVDQU X3, (DI)
 	ADDQ    $64, SI
@@ -387,9 +389,21 @@ quanttail:
 	KMOVW     AX, K1
 	VMOVUPS.Z (SI), K1, Z0
 	QUANT16
+	VPADDD    Z0, Z14, K1, Z14
 	VMOVDQU8  X2, K1, (DX)
 	VMOVDQU8  X3, K1, (DI)
 
 quantdone:
+	VEXTRACTI32X8 $1, Z14, Y0
+	VPADDD        Y0, Y14, Y0
+	VEXTRACTI128  $1, Y0, X1
+	VPADDD        X1, X0, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPADDD        X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPADDD        X1, X0, X0
+	VMOVD         X0, AX
+	MOVL          AX, ret+40(FP)
 	VZEROUPPER
 	RET
+

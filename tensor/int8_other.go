@@ -21,4 +21,8 @@ func int8Block(m *Int8Matrix, r0, n int, x *Int8Batch, nv int, y []float32, ldy 
 
 func int8MaxAbs(v []float32, _ bool) float32 { return maxAbs(v) }
 
-func int8QuantizeRow(q []int8, u []uint8, v []float32, inv float32) { int8QuantizeRowGo(q, u, v, inv) }
+func int8QuantizeRow(q []int8, u []uint8, v []float32, inv float32) int32 {
+	return int8QuantizeRowGo(q, u, v, inv)
+}
+
+func (m *Int8Matrix) pack() {}
