@@ -317,21 +317,52 @@ func (m *Int8Matrix) MulBatch(r0, n int, x *Int8Batch, y []float32, ldy int) {
 // bit-identical to MulVec of the same row and vector whatever nv, n and
 // r0 are. It runs on the calling goroutine and does not allocate.
 func (m *Int8Matrix) MulBatchN(r0, n int, x *Int8Batch, nv int, y []float32, ldy int) {
-	m.check("MulBatch", r0, n, x)
+	m.mulBatchN("MulBatchN", r0, n, x, nv, nil, y, ldy)
+}
+
+// MulBatchNBias is MulBatchN with bias[i] added to the result of row r0+i
+// for every vector (bias [n]; nil adds nothing): bit-identical to
+// MulBatchN followed by Add of bias to each vector's results, in one pass
+// over them. It runs on the calling goroutine and does not allocate.
+func (m *Int8Matrix) MulBatchNBias(r0, n int, x *Int8Batch, nv int, bias, y []float32, ldy int) {
+	if bias != nil && len(bias) != n {
+		panic(fmt.Sprintf("tensor: Int8Matrix.MulBatchNBias: %d biases for %d rows", len(bias), n))
+	}
+	m.mulBatchN("MulBatchNBias", r0, n, x, nv, bias, y, ldy)
+}
+
+func (m *Int8Matrix) mulBatchN(op string, r0, n int, x *Int8Batch, nv int, bias, y []float32, ldy int) {
+	m.check(op, r0, n, x)
 	if nv < 0 || nv > x.b {
-		panic(fmt.Sprintf("tensor: Int8Matrix.MulBatch: %d vectors outside [0, %d]", nv, x.b))
+		panic(fmt.Sprintf("tensor: Int8Matrix.%s: %d vectors outside [0, %d]", op, nv, x.b))
 	}
 	if n == 0 || nv == 0 {
 		return
 	}
 	if ldy < n || len(y) < (nv-1)*ldy+n {
-		panic(fmt.Sprintf("tensor: Int8Matrix.MulBatch: y has %d values, need %d vectors of %d with stride %d", len(y), nv, n, ldy))
+		panic(fmt.Sprintf("tensor: Int8Matrix.%s: y has %d values, need %d vectors of %d with stride %d", op, len(y), nv, n, ldy))
 	}
 	// Blocks of rows small enough to stay in L1 across the vectors.
-	blk := max(4, (16<<10)/m.stride/4*4)
+	blk := max(32, (16<<10)/m.stride/32*32) // 32-row aligned for the packed kernel
 	for i := 0; i < n; i += blk {
 		nb := min(blk, n-i)
-		int8Block(m, r0+i, nb, x, nv, y[i:], ldy)
+		var b []float32
+		if bias != nil {
+			b = bias[i : i+nb]
+		}
+		int8Block(m, r0+i, nb, x, nv, b, y[i:], ldy)
+	}
+}
+
+// addBias adds bias [n] (if not nil) to the n results of each of nv
+// vectors in y (vector b at y[b*ldy:]).
+func addBias(bias []float32, nv, n int, y []float32, ldy int) {
+	if bias == nil {
+		return
+	}
+	for b := range nv {
+		row := y[b*ldy : b*ldy+n]
+		add(row, row, bias)
 	}
 }
 

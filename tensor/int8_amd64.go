@@ -59,20 +59,28 @@ func int8Rows(m *Int8Matrix, r0, n int, x *Int8Batch, b int, y []float32) {
 	}
 }
 
-// int8Block sets rows r0..r0+n-1 of m times vectors 0..nv-1 of x into y
-// (vector b at y[b*ldy:]): with VNNI, four rows against four vectors at
-// a time (int8Rows4x4VNNI), the rest (and other kernels) a vector at a
-// time; every result equals int8Rows's bit for bit.
-func int8Block(m *Int8Matrix, r0, n int, x *Int8Batch, nv int, y []float32, ldy int) {
+// int8Block sets rows r0..r0+n-1 of m times vectors 0..nv-1 of x, plus
+// bias [n] if not nil, into y (vector b at y[b*ldy:]): with VNNI, 32 rows
+// against 8 vectors at a time (int8Packed32x8VNNI) where the rows are
+// packed, four rows against four vectors at a time (int8Rows4x4VNNI), the
+// rest (and other kernels) a vector at a time; every result equals
+// int8Rows's (then Add's) bit for bit.
+func int8Block(m *Int8Matrix, r0, n int, x *Int8Batch, nv int, bias, y []float32, ldy int) {
 	if x.u != nil && m.pk != nil && r0%16 == 0 && n >= 32 && nv >= 2 {
-		// Packed blocks, 32 rows against 8 vectors at a time; the rest of
-		// the rows (under 32) as below.
+		// Packed blocks; the rest of the rows (under 32) as below.
 		pairs := n / 32
+		var bp *float32
+		if bias != nil {
+			bp = &bias[0]
+		}
 		for b := 0; b < nv; b += 8 {
 			int8Packed32x8VNNI(&m.pk[r0*m.stride], m.stride, pairs, &x.q[b*x.stride], x.stride, min(8, nv-b),
-				&x.sum[b], &x.scale[b], &m.scale[r0], &y[b*ldy], ldy)
+				&x.sum[b], &x.scale[b], &m.scale[r0], &y[b*ldy], ldy, bp)
 		}
 		r0, n, y = r0+32*pairs, n-32*pairs, y[32*pairs:]
+		if bias != nil {
+			bias = bias[32*pairs:]
+		}
 		if n == 0 {
 			return
 		}
@@ -92,6 +100,7 @@ func int8Block(m *Int8Matrix, r0, n int, x *Int8Batch, nv int, y []float32, ldy 
 	for ; b < nv; b++ {
 		int8Rows(m, r0, n, x, b, y[b*ldy:b*ldy+n])
 	}
+	addBias(bias, nv, n, y, ldy)
 }
 
 // The activation quantization kernels (int8_amd64.s), run where the VNNI
@@ -104,7 +113,7 @@ func maxAbsAVX512(v *float32, n int) float32
 func quantizeAVX512(v *float32, n int, inv float32, q *int8, u *uint8) int32
 
 //go:noescape
-func int8Packed32x8VNNI(p *uint8, stride, pairs int, x *int8, xs, nv int, xsum *int32, sx *float32, scale *float32, y *float32, ldy int)
+func int8Packed32x8VNNI(p *uint8, stride, pairs int, x *int8, xs, nv int, xsum *int32, sx *float32, scale *float32, y *float32, ldy int, bias *float32)
 
 // int8MaxAbs is maxAbs, in assembly when vnni (the batch holds the VNNI
 // kernel's operand, so the CPU has AVX-512).

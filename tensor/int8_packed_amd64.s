@@ -23,8 +23,9 @@
 #define DOTP(xp, xr, a0, a1) VPBROADCASTD (xp)(AX*1), xr; VPDPBUSD xr, Z16, a0; VPDPBUSD xr, Z17, a1
 
 // STOREP removes vector v's offset from accumulators a0, a1 (rows DI/4
-// and 16 on), converts, scales and stores them to y[v][rows] (vectors
-// past nv: the last one's).
+// and 16 on), converts, scales, adds the bias (under mask K3: none when
+// bias is nil) and stores them to y[v][rows] (vectors past nv: the last
+// one's).
 #define STOREP(v, a0, a1) \
 	MOVQ         $v, AX; \
 	MOVQ         nv+40(FP), CX; \
@@ -49,14 +50,32 @@
 	VMULPS       64(AX), a1, a1; \
 	VMULPS       Z27, a0, a0; \
 	VMULPS       Z27, a1, a1; \
+	MOVQ         bias+88(FP), AX; \
+	ADDQ         DI, AX; \
+	VADDPS       (AX), a0, K3, a0; \
+	VADDPS       64(AX), a1, K3, a1; \
 	VMOVUPS      a0, (CX); \
 	VMOVUPS      a1, 64(CX)
 
-// func int8Packed32x8VNNI(p *uint8, stride, pairs int, x *int8, xs, nv int, xsum *int32, sx *float32, scale *float32, y *float32, ldy int)
+// func int8Packed32x8VNNI(p *uint8, stride, pairs int, x *int8, xs, nv int, xsum *int32, sx *float32, scale *float32, y *float32, ldy int, bias *float32)
 // p: pairs*2 packed blocks of 16 rows (stride bytes per row); x: nv (1 to
 // 8) vectors of codes xs bytes apart, with sums xsum and scales sx;
-// scale: the rows' scales; y: vector v's results at y + v*ldy (floats).
-TEXT ·int8Packed32x8VNNI(SB), NOSPLIT, $0-88
+// scale: the rows' scales; y: vector v's results at y + v*ldy (floats);
+// bias: the rows' biases, or nil.
+TEXT ·int8Packed32x8VNNI(SB), NOSPLIT, $0-96
+	// K3 enables the bias; without one its loads (all masked, which
+	// cannot fault) read the scales instead.
+	MOVQ    bias+88(FP), AX
+	XORL    CX, CX
+	MOVL    $0xffff, DX
+	TESTQ   AX, AX
+	CMOVLNE DX, CX
+	KMOVW   CX, K3
+	JNZ     biased
+	MOVQ    scale+64(FP), AX
+	MOVQ    AX, bias+88(FP)
+
+biased:
 	MOVQ x+24(FP), R8
 	MOVQ xs+32(FP), AX
 	MOVQ nv+40(FP), CX
