@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Int8 inference: dynamic quantization as PyTorch's quantize_dynamic does
@@ -45,7 +46,11 @@ type Int8Matrix struct {
 	q                  []int8    // [rows, stride]
 	scale              []float32 // [rows]
 	comp               []int32   // [rows]: 128 * sum_k q[i,k], VPDPBUSD's offset
-	pk                 []uint8   // with VNNI, the full blocks of 16 rows packed (see pack), else nil
+	// With VNNI, the full blocks of 16 rows packed for batched products
+	// (see pack), built by the first of them: a Stepper's matrices,
+	// multiplied one vector at a time, never hold it.
+	pkOnce sync.Once
+	pk     []uint8
 }
 
 // QuantizeInt8 quantizes the row-major matrix w [rows, cols] with leading
@@ -120,7 +125,6 @@ func (m *Int8Matrix) sums() {
 		}
 		m.comp[i] = 128 * s
 	}
-	m.pack()
 }
 
 // quantizeRow sets q[k] = round(x[k]*inv) for |x[k]*inv| <= 127 (halves
@@ -145,9 +149,11 @@ func (m *Int8Matrix) Rows() int { return m.rows }
 // Cols returns the number of columns.
 func (m *Int8Matrix) Cols() int { return m.cols }
 
-// Bytes returns the memory the matrix holds: padded int8 rows (and, on
-// CPUs with VNNI, their packed copy), scales and row sums.
-func (m *Int8Matrix) Bytes() int { return len(m.q) + len(m.pk) + 4*len(m.scale) + 4*len(m.comp) }
+// Bytes returns the memory the matrix holds: padded int8 rows, scales and
+// row sums. On CPUs with AVX-512 VNNI the first product with two vectors
+// or more (MulBatch, MulBatchN) adds a packed copy of the rows, as many
+// bytes again.
+func (m *Int8Matrix) Bytes() int { return len(m.q) + 4*len(m.scale) + 4*len(m.comp) }
 
 // Int8 returns the int8 values, row-major [Rows, Cols] without padding (a
 // copy).

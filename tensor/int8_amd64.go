@@ -66,6 +66,9 @@ func int8Rows(m *Int8Matrix, r0, n int, x *Int8Batch, b int, y []float32) {
 // rest (and other kernels) a vector at a time; every result equals
 // int8Rows's (then Add's) bit for bit.
 func int8Block(m *Int8Matrix, r0, n int, x *Int8Batch, nv int, bias, y []float32, ldy int) {
+	if x.u != nil && nv >= 2 {
+		m.pkOnce.Do(m.pack)
+	}
 	if x.u != nil && m.pk != nil && r0%16 == 0 && n >= 32 && nv >= 2 {
 		// Packed blocks; the rest of the rows (under 32) as below.
 		pairs := n / 32
@@ -143,7 +146,7 @@ func int8QuantizeRow(q []int8, u []uint8, v []float32, inv float32) int32 {
 // is selected): matrices then carry the packed form too.
 var hasVNNI = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VNNI
 
-// pack sets m.pk, the packed form of m's full blocks of 16 rows that
+// pack sets m.pk (once, through m.pkOnce), the packed form of m's full blocks of 16 rows that
 // int8Packed32x8VNNI multiplies: block j is [stride/4][16][4] bytes,
 // element (k/4, r, k%4) = Q(16j+r, k) + 128.
 func (m *Int8Matrix) pack() {

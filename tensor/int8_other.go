@@ -26,4 +26,3 @@ func int8QuantizeRow(q []int8, u []uint8, v []float32, inv float32) int32 {
 	return int8QuantizeRowGo(q, u, v, inv)
 }
 
-func (m *Int8Matrix) pack() {}

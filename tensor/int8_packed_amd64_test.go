@@ -29,8 +29,8 @@ func TestInt8MulBatchNPacked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.pk == nil {
-			t.Fatalf("[%d, %d]: no packed form", rows, cols)
+		if m.pk != nil {
+			t.Fatalf("[%d, %d]: packed before a batched product", rows, cols)
 		}
 		for _, nv := range []int{2, 3, 7, 8, 9, 16, 17} {
 			xb := NewInt8Batch(nv+1, cols)
@@ -59,6 +59,9 @@ func TestInt8MulBatchNPacked(t *testing.T) {
 				g := newGuarded((nv-1)*ldy+n, 3)
 				m.MulBatchN(r0, n, xb, nv, g.s(), ldy)
 				g.check(t, name)
+				if m.pk == nil {
+					t.Fatalf("%s: no packed form after a batched product", name)
+				}
 				y, one := g.s(), make([]float32, n)
 				for b := range nv {
 					m.MulVec(r0, xb, b, one)
@@ -68,6 +71,45 @@ func TestInt8MulBatchNPacked(t *testing.T) {
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestInt8PackConcurrent: batched products from several goroutines on a
+// fresh matrix (shared read-only, as a server's models are) build the
+// packed form once and agree bit for bit (run with -race).
+func TestInt8PackConcurrent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	const rows, cols, nv = 128, 256, 9
+	w := make([]float32, rows*cols)
+	fillRand(rng, w, 0.3)
+	m, err := QuantizeInt8(w, rows, cols, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xb := NewInt8Batch(nv, cols)
+	x := make([]float32, cols)
+	for b := range nv {
+		fillRand(rng, x, 1)
+		xb.Quantize(b, x)
+	}
+	ys := make([][]float32, 4)
+	done := make(chan struct{})
+	for g := range ys {
+		ys[g] = make([]float32, nv*rows)
+		go func() {
+			m.MulBatchN(0, rows, xb, nv, ys[g], rows)
+			done <- struct{}{}
+		}()
+	}
+	for range ys {
+		<-done
+	}
+	for g := 1; g < len(ys); g++ {
+		for i := range ys[0] {
+			if math.Float32bits(ys[g][i]) != math.Float32bits(ys[0][i]) {
+				t.Fatalf("goroutine %d: y[%d] = %v, goroutine 0 got %v", g, i, ys[g][i], ys[0][i])
 			}
 		}
 	}
