@@ -25,4 +25,3 @@ func int8MaxAbs(v []float32, _ bool) float32 { return maxAbs(v) }
 func int8QuantizeRow(q []int8, u []uint8, v []float32, inv float32) int32 {
 	return int8QuantizeRowGo(q, u, v, inv)
 }
-
