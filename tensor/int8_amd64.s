@@ -345,25 +345,29 @@ maxreduce:
 	VPMOVDB    Z0, X2; \
 	VPXOR      X13, X2, X3
 
+// quantc: 128.5, 1, 255.5, 128 (float32) and 0x80 bytes.
+DATA quantc<>+0(SB)/4, $0x43008000
+DATA quantc<>+4(SB)/4, $0x3f800000
+DATA quantc<>+8(SB)/4, $0x437f8000
+DATA quantc<>+12(SB)/4, $0x43000000
+DATA quantc<>+16(SB)/4, $0x80808080
+GLOBL quantc<>(SB), RODATA|NOPTR, $20
+
 // func quantizeAVX512(v *float32, n int, inv float32, q *int8, u *uint8) int32
 // q[k] = the code of v[k] at 1/scale inv, u[k] = q[k]+128 (VPDPBUSD's
 // operand), for k < n; it returns sum_k u[k] (summed in Z14).
 TEXT ·quantizeAVX512(SB), NOSPLIT, $0-44
-	MOVQ         v+0(FP), SI
-	MOVQ         n+8(FP), CX
+	// Arguments and the constants of QUANT16 (quantc), alternately.
 	VBROADCASTSS inv+16(FP), Z8
+	VBROADCASTSS quantc<>+0(SB), Z9
+	MOVQ         v+0(FP), SI
+	VBROADCASTSS quantc<>+4(SB), Z10
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS quantc<>+8(SB), Z11
 	MOVQ         q+24(FP), DI
+	VBROADCASTSS quantc<>+12(SB), Z12
 	MOVQ         u+32(FP), DX
-	MOVL         $0x43008000, AX // 128.5
-	VPBROADCASTD AX, Z9
-	MOVL         $0x3f800000, AX // 1
-	VPBROADCASTD AX, Z10
-	MOVL         $0x437f8000, AX // 255.5
-	VPBROADCASTD AX, Z11
-	MOVL         $0x43000000, AX // 128
-	VPBROADCASTD AX, Z12
-	MOVL         $0x80808080, AX
-	VPBROADCASTD AX, Z13
+	VPBROADCASTD quantc<>+16(SB), Z13
 	VPXORD       Z14, Z14, Z14
 
 quant16:

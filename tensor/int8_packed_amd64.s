@@ -2,8 +2,11 @@
 
 #include "textflag.h"
 
-// ZERO4 clears four Z registers.
-#define ZERO4(a, b, c, d) VPXORQ a, a, a; VPXORQ b, b, b; VPXORQ c, c, c; VPXORQ d, d, d
+// ZERO16 clears the accumulators Z0..Z15.
+#define ZERO16 VPXORQ Z0, Z0, Z0; VMOVDQA64 Z0, Z1; VMOVDQA64 Z0, Z2; VMOVDQA64 Z0, Z3; \
+	VMOVDQA64 Z0, Z4; VMOVDQA64 Z0, Z5; VMOVDQA64 Z0, Z6; VMOVDQA64 Z0, Z7; \
+	VMOVDQA64 Z0, Z8; VMOVDQA64 Z0, Z9; VMOVDQA64 Z0, Z10; VMOVDQA64 Z0, Z11; \
+	VMOVDQA64 Z0, Z12; VMOVDQA64 Z0, Z13; VMOVDQA64 Z0, Z14; VMOVDQA64 Z0, Z15
 
 // Packed rows (VNNI): 32 weight rows against 8 vectors with no horizontal
 // sums. The weights are stored as blocks of 16 rows, each block [K/4][16
@@ -94,10 +97,7 @@ biased:
 
 pair:
 	MOVQ stride+8(FP), CX
-	ZERO4(Z0, Z1, Z2, Z3)
-	ZERO4(Z4, Z5, Z6, Z7)
-	ZERO4(Z8, Z9, Z10, Z11)
-	ZERO4(Z12, Z13, Z14, Z15)
+	ZERO16
 	XORQ AX, AX
 
 kpack:

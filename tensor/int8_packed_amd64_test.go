@@ -82,12 +82,7 @@ func TestInt8MulBatchNPacked(t *testing.T) {
 func TestInt8PackConcurrent(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	const rows, cols, nv = 128, 256, 9
-	w := make([]float32, rows*cols)
-	fillRand(rng, w, 0.3)
-	m, err := QuantizeInt8(w, rows, cols, cols)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, m := randInt8Matrix(t, rng, rows, cols, 0.3)
 	xb := NewInt8Batch(nv, cols)
 	x := make([]float32, cols)
 	for b := range nv {
