@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -166,7 +164,7 @@ func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
 		return err
 	}
 	tr.Dir = f.out
-	return trainAndReport(cmd.Context(), cmd.OutOrStdout(), tr, d.Test, f.asJSON, f.quiet, nil)
+	return trainLM(cmd, tr, d.Test, &f.trainRunFlags)
 }
 
 // resumeConflicts returns an error naming the first architecture or data
@@ -198,32 +196,18 @@ func checkSettings(cmd *cobra.Command, settings []lm.Setting) error {
 	return checkResumeFlags(cmd, checks)
 }
 
-// trainAndReport runs the trainer with progress on stderr, evaluates the
-// test stream with the best weights and prints the summary. after, if
-// set, runs after the summary with the model holding the best weights.
-func trainAndReport(ctx context.Context, out io.Writer, tr *lm.Trainer, test []int32, asJSON, quiet bool, after func(*lm.Model) error) error {
-	prog := newTrainProgress(quiet, "tok")
-	prog.labels = tr.ProgressLabels()
-	prog.println("%s", tr.Describe())
-	sum, err := tr.RunSummary(ctx, prog.handle, test)
-	prog.finish()
-	if sum.PlotErr != nil {
-		prog.println("warning: %v", sum.PlotErr)
-	}
-	if errors.Is(err, train.ErrDiverged) {
-		return fmt.Errorf("lm train: %w; lower --lr or clip the gradients (--clip)", err)
-	}
-	if err != nil && !sum.Interrupt {
-		return err
-	}
-	if werr := writeReport(out, &sum, asJSON, false); werr != nil {
-		return werr
-	}
-	if sum.Interrupt {
-		return interruptedError(tr.Dir, err)
-	}
-	if after != nil {
-		return after(tr.Model)
-	}
-	return nil
+// trainLM runs the trainer with the progress display and the run flags
+// f, evaluates the test stream with the best weights and prints the
+// summary.
+func trainLM(cmd *cobra.Command, tr *lm.Trainer, test []int32, f *trainRunFlags) error {
+	r := newTrainRun("lm train", f, "tok", tr.ProgressLabels())
+	r.prog.println("%s", tr.Describe())
+	return r.report(cmd, func(ctx context.Context, progress func(train.Event)) (textWriter, error) {
+		sum, err := tr.RunSummary(ctx, progress, test)
+		r.prog.finish()
+		if sum.PlotErr != nil {
+			r.prog.println("warning: %v", sum.PlotErr)
+		}
+		return &sum, err
+	})
 }

@@ -113,14 +113,12 @@ func runLMTrainLabels(cmd *cobra.Command, f *lmTrainLabelsFlags) error {
 	if err != nil {
 		return err
 	}
-	prog := newTrainProgress(f.quiet, "tok")
-	prog.labels = t.ProgressLabels()
-	prog.println("%s", t.Describe())
+	r := newTrainRun("lm train-labels", &f.trainRunFlags, "tok", t.ProgressLabels())
+	r.prog.println("%s", t.Describe())
 	if f.resume {
-		prog.println("resuming at step %d (epoch %d, batch %d)", t.Pos().Step, t.Pos().Epoch, t.Pos().Batch)
+		r.prog.println("resuming at step %d (epoch %d, batch %d)", t.Pos().Step, t.Pos().Epoch, t.Pos().Batch)
 	}
-	r := &loopRun{name: "lm train-labels", out: f.out, asJSON: f.asJSON, params: t.Model.NumParams(), prog: prog}
-	return r.report(cmd, t.Run)
+	return r.report(cmd, r.loop(t.Model.NumParams(), t.Run))
 }
 
 // trainer builds the vocabulary, the model and a trainer or, with

@@ -36,17 +36,18 @@ continued with "recurrent lm train --resume".`,
 			}
 			fmt.Fprintln(cmd.ErrOrStderr(), q.Intro())
 			out := cmd.OutOrStdout()
-			return trainAndReport(cmd.Context(), out, q.Trainer, nil, false, false, func(m *lm.Model) error {
-				fmt.Fprintf(out, "\nsamples (temperature 0.8):\n")
-				opt := lm.SampleOptions{MaxTokens: length, Temperature: 0.8, Seed: o.Seed}
-				if err := writeSamples(cmd.Context(), out, m, "", opt, samples, false); err != nil {
-					return err
-				}
-				_, err := fmt.Fprintf(out, "\nmore: recurrent lm sample --model %[1]q --prompt \"ROMEO:\" --temperature 0.8\n"+
-					"train longer: recurrent quickstart --resume --out %[1]q\n"+
-					"serve it (web page and JSON API): recurrent serve --model shakespeare=%[1]q\n", o.Dir)
+			if err := trainLM(cmd, q.Trainer, nil, &trainRunFlags{out: q.Trainer.Dir}); err != nil {
 				return err
-			})
+			}
+			fmt.Fprintf(out, "\nsamples (temperature 0.8):\n")
+			opt := lm.SampleOptions{MaxTokens: length, Temperature: 0.8, Seed: o.Seed}
+			if err := writeSamples(cmd.Context(), out, q.Trainer.Model, "", opt, samples, false); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(out, "\nmore: recurrent lm sample --model %[1]q --prompt \"ROMEO:\" --temperature 0.8\n"+
+				"train longer: recurrent quickstart --resume --out %[1]q\n"+
+				"serve it (web page and JSON API): recurrent serve --model shakespeare=%[1]q\n", o.Dir)
+			return err
 		},
 	}
 	fl := cmd.Flags()

@@ -81,50 +81,57 @@ func (f *trainRunFlags) budget(cmd *cobra.Command) (epochs int, steps int64, cha
 	return epochs, f.steps, e || s
 }
 
-// interruptedError is the error a training command returns after an
-// interruption, pointing at the checkpoint dir to resume.
-func interruptedError(dir string, err error) error {
-	return fmt.Errorf("interrupted; resume with --resume (checkpoint %s): %w", dir, err)
+// trainRun is a training run as a command shows it: the progress display
+// on standard error while it runs, then the summary on standard output.
+type trainRun struct {
+	name   string // the command ("lm train"), prefixing the divergence error
+	dir    string // the checkpoint directory, named after an interruption
+	asJSON bool
+	// prefixed also prefixes the run's other errors with name.
+	prefixed bool
+	prog     *trainProgress
 }
 
-// loopSummary is the summary a training command prints (--json: as is)
-// after the shared loop stops.
-type loopSummary = train.LoopSummary
-
-// loopRun is a training run on the shared loop, as a command reports it.
-type loopRun struct {
-	name, out string // the command ("translate train"), --out
-	asJSON    bool
-	params    int
-	prog      *trainProgress
+// newTrainRun shows the run of the command name with the run flags f: its
+// progress counts items and shows the metrics renamed by labels.
+func newTrainRun(name string, f *trainRunFlags, items string, labels map[string]string) *trainRun {
+	prog := newTrainProgress(f.quiet, items)
+	prog.labels = labels
+	return &trainRun{name: name, dir: f.out, asJSON: f.asJSON, prog: prog}
 }
 
-// report runs run with the progress display, then prints the summary;
-// divergence and interruption give errors that say what to do.
-func (r *loopRun) report(cmd *cobra.Command, run func(ctx context.Context, progress func(train.Event)) (train.Result, error)) error {
-	res, err := run(cmd.Context(), r.prog.handle)
+// report runs run with the progress display, then prints its summary (also
+// after an interruption); divergence and interruption give errors that say
+// what to do.
+func (r *trainRun) report(cmd *cobra.Command, run func(context.Context, func(train.Event)) (textWriter, error)) error {
+	sum, err := run(cmd.Context(), r.prog.handle)
 	r.prog.finish()
 	interrupted := train.Interrupted(cmd.Context(), err)
 	switch {
 	case errors.Is(err, train.ErrDiverged):
 		return fmt.Errorf("%s: %w; lower --lr or clip the gradients (--clip)", r.name, err)
+	case err != nil && !interrupted && r.prefixed:
+		return fmt.Errorf("%s: %w", r.name, err)
 	case err != nil && !interrupted:
 		return err
 	}
-	sum := train.NewLoopSummary(r.out, r.params, res)
-	return printRun(cmd, r.out, &sum, r.asJSON, interrupted, err)
-}
-
-// printRun prints a run's summary (as JSON with asJSON) and, after an
-// interruption (whose error is cause), returns interruptedError.
-func printRun(cmd *cobra.Command, out string, sum textWriter, asJSON, interrupted bool, cause error) error {
-	if err := writeReport(cmd.OutOrStdout(), sum, asJSON, false); err != nil {
+	if err := writeReport(cmd.OutOrStdout(), sum, r.asJSON, false); err != nil {
 		return err
 	}
 	if interrupted {
-		return interruptedError(out, cause)
+		return fmt.Errorf("interrupted; resume with --resume (checkpoint %s): %w", r.dir, err)
 	}
 	return nil
+}
+
+// loop adapts for report a run on the shared loop of a model of params
+// scalars: its summary is a train.LoopSummary.
+func (r *trainRun) loop(params int, run func(context.Context, func(train.Event)) (train.Result, error)) func(context.Context, func(train.Event)) (textWriter, error) {
+	return func(ctx context.Context, progress func(train.Event)) (textWriter, error) {
+		res, err := run(ctx, progress)
+		sum := train.NewLoopSummary(r.dir, params, res)
+		return &sum, err
+	}
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -203,18 +210,12 @@ func trainTask[S textWriter, P session[S]](cmd *cobra.Command, f *trainRunFlags,
 	if !f.quiet {
 		p.WriteNotes(os.Stderr)
 	}
-	prog := newTrainProgress(f.quiet, items)
-	prog.labels = labels
-	sum, err := p.Train(cmd.Context(), prog.handle)
-	prog.finish()
-	interrupted := train.Interrupted(cmd.Context(), err)
-	switch {
-	case errors.Is(err, train.ErrDiverged):
-		return fmt.Errorf("%s: %w; lower --lr or clip the gradients (--clip)", name, err)
-	case err != nil && !interrupted:
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	return printRun(cmd, f.out, sum, f.asJSON, interrupted, cmd.Context().Err())
+	r := newTrainRun(name, f, items, labels)
+	r.prefixed = true
+	return r.report(cmd, func(ctx context.Context, progress func(train.Event)) (textWriter, error) {
+		sum, err := p.Train(ctx, progress)
+		return sum, err
+	})
 }
 
 // writeReport prints r as its text or, with asJSON, as indented JSON (with

@@ -330,11 +330,9 @@ func runTranslateTrain(cmd *cobra.Command, f *translateTrainFlags) error {
 	if err != nil {
 		return err
 	}
-	prog := newTrainProgress(f.quiet, "tok")
-	prog.labels = map[string]string{"exact_match": "exact match", "token_acc_teacher_forced": "token acc (teacher forced)"}
-	prog.println("%s", tr.Describe())
-	r := &loopRun{name: "translate train", out: f.out, asJSON: f.asJSON, params: nn.CountParams(tr.Model.Params()), prog: prog}
-	return r.report(cmd, tr.Run)
+	r := newTrainRun("translate train", &f.trainRunFlags, "tok", map[string]string{"exact_match": "exact match", "token_acc_teacher_forced": "token acc (teacher forced)"})
+	r.prog.println("%s", tr.Describe())
+	return r.report(cmd, r.loop(nn.CountParams(tr.Model.Params()), tr.Run))
 }
 
 // resumeTrainer reopens the checkpoint in --out, refusing flags that
