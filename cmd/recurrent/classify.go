@@ -233,7 +233,7 @@ optimizer.safetensors and state.json.
 ` + trainRunHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return trainTask[*classify.Summary](cmd, &f.trainRunFlags, &f.s.Training.Config, "classify train", "ex", map[string]string{"examples": ""}, f.s.Start, f.s.Resume)
+			return trainTask[*classify.Summary](cmd, &f.trainRunFlags, &f.s.Training.Epochs, &f.s.Training.MaxSteps, "classify train", "ex", map[string]string{"examples": ""}, f.s.Start, f.s.Resume)
 		},
 	}
 	fl := cmd.Flags()

@@ -174,7 +174,7 @@ func (f *lmTrainFlags) resumeConflicts(cmd *cobra.Command, m *lm.Model, tc *lm.T
 	fl := cmd.Flags()
 	settings, err := lm.ResumeSettings(m, tc, f.cfg, f.tok, fl.Changed("tokenizer") || fl.Changed("level") || fl.Changed("eos"), f.tc)
 	if err == nil {
-		err = checkSettings(cmd, settings)
+		err = lm.CheckResume(fl.Changed, settings)
 	}
 	for _, name := range []string{"specials", "min-count", "max-vocab"} {
 		if err == nil && fl.Changed(name) {
@@ -185,15 +185,6 @@ func (f *lmTrainFlags) resumeConflicts(cmd *cobra.Command, m *lm.Model, tc *lm.T
 		return fmt.Errorf("lm train --resume: %w", err)
 	}
 	return nil
-}
-
-// checkSettings is checkResumeFlags of a model's resume settings.
-func checkSettings(cmd *cobra.Command, settings []lm.Setting) error {
-	checks := make([]resumeCheck, len(settings))
-	for i, s := range settings {
-		checks[i] = resumeCheck{s.Flag, s.Given, s.Saved}
-	}
-	return checkResumeFlags(cmd, checks)
 }
 
 // trainLM runs the trainer with the progress display and the run flags

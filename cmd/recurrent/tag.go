@@ -199,7 +199,7 @@ last.safetensors. The learning rate is --lr/(1+--decay*epoch).
 ` + trainRunHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return trainTask[*tag.Summary](cmd, &f.trainRunFlags, &f.s.Training.Config, "tag train", "tok", map[string]string{"tokens": ""}, f.s.Start, f.s.Resume)
+			return trainTask[*tag.Summary](cmd, &f.trainRunFlags, &f.s.Training.Epochs, &f.s.Training.MaxSteps, "tag train", "tok", map[string]string{"tokens": ""}, f.s.Start, f.s.Resume)
 		},
 	}
 	fl := cmd.Flags()

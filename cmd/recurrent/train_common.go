@@ -69,27 +69,13 @@ func (f *trainRunFlags) checkOut() error {
 	return nil
 }
 
-// budget returns the epochs and steps of a run: --steps alone makes the
-// epochs unbounded. On --resume, changed reports whether a budget flag was
-// given (the checkpoint's budget is kept otherwise).
-func (f *trainRunFlags) budget(cmd *cobra.Command) (epochs int, steps int64, changed bool) {
-	e, s := cmd.Flags().Changed("epochs"), cmd.Flags().Changed("steps")
-	epochs = f.epochs
-	if s && !e {
-		epochs = 0
-	}
-	return epochs, f.steps, e || s
-}
-
 // trainRun is a training run as a command shows it: the progress display
 // on standard error while it runs, then the summary on standard output.
 type trainRun struct {
-	name   string // the command ("lm train"), prefixing the divergence error
+	name   string // the command ("lm train"), prefixing the run's errors
 	dir    string // the checkpoint directory, named after an interruption
 	asJSON bool
-	// prefixed also prefixes the run's other errors with name.
-	prefixed bool
-	prog     *trainProgress
+	prog   *trainProgress
 }
 
 // newTrainRun shows the run of the command name with the run flags f: its
@@ -110,10 +96,8 @@ func (r *trainRun) report(cmd *cobra.Command, run func(context.Context, func(tra
 	switch {
 	case errors.Is(err, train.ErrDiverged):
 		return fmt.Errorf("%s: %w; lower --lr or clip the gradients (--clip)", r.name, err)
-	case err != nil && !interrupted && r.prefixed:
-		return fmt.Errorf("%s: %w", r.name, err)
 	case err != nil && !interrupted:
-		return err
+		return fmt.Errorf("%s: %w", r.name, err)
 	}
 	if err := writeReport(cmd.OutOrStdout(), sum, r.asJSON, false); err != nil {
 		return err
@@ -138,24 +122,6 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// resumeCheck is a flag whose value must equal the checkpoint's when it is
-// given with --resume: now is the flag's value, saved the checkpoint's.
-type resumeCheck struct {
-	flag       string
-	now, saved any
-}
-
-// checkResumeFlags returns an error naming the first check whose flag was
-// given on the command line with a value other than the checkpoint's
-// (train.CheckResume).
-func checkResumeFlags(cmd *cobra.Command, checks []resumeCheck) error {
-	s := make([]train.Setting, len(checks))
-	for i, c := range checks {
-		s[i] = train.Setting{Name: c.flag, Now: c.now, Saved: c.saved}
-	}
-	return train.CheckResume(cmd.Flags().Changed, s)
 }
 
 // positiveFlags returns an error naming the first of the given numeric
@@ -185,18 +151,25 @@ type session[S textWriter] interface {
 	Train(context.Context, func(train.Event)) (S, error)
 }
 
+// labeled is a session that names its progress labels itself.
+type labeled interface{ ProgressLabels() map[string]string }
+
 // trainTask runs a task's training command: it checks --out before any
-// data is read, sets the budget in cfg (the task's Setup's), sets the run
-// up with start (with --resume: resume, told which flags were given),
-// prints its notes, trains with the progress display (items names what
-// the throughput counts; labels renames or hides metrics) and prints the
-// summary; errors are prefixed with name.
-func trainTask[S textWriter, P session[S]](cmd *cobra.Command, f *trainRunFlags, cfg *train.Config, name, items string, labels map[string]string,
+// data is read, sets the budget in epochs and steps (the task's Setup's),
+// sets the run up with start (with --resume: resume, told which flags were
+// given), prints its notes, trains with the progress display (items names
+// what the throughput counts; labels, or the session's own, rename or hide
+// metrics) and prints the summary; the run's errors are prefixed with
+// name.
+func trainTask[S textWriter, P session[S]](cmd *cobra.Command, f *trainRunFlags, epochs *int, steps *int64, name, items string, labels map[string]string,
 	start func(dir string, overwrite bool) (P, error), resume func(dir string, given func(string) bool) (P, error)) error {
 	if err := f.checkOut(); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	cfg.Epochs, cfg.MaxSteps, _ = f.budget(cmd)
+	*epochs, *steps = f.epochs, f.steps
+	if cmd.Flags().Changed("steps") && !cmd.Flags().Changed("epochs") {
+		*epochs = 0 // --steps alone: the epochs are unbounded
+	}
 	var p P
 	var err error
 	if f.resume {
@@ -210,8 +183,10 @@ func trainTask[S textWriter, P session[S]](cmd *cobra.Command, f *trainRunFlags,
 	if !f.quiet {
 		p.WriteNotes(os.Stderr)
 	}
+	if l, ok := any(p).(labeled); ok {
+		labels = l.ProgressLabels()
+	}
 	r := newTrainRun(name, f, items, labels)
-	r.prefixed = true
 	return r.report(cmd, func(ctx context.Context, progress func(train.Event)) (textWriter, error) {
 		sum, err := p.Train(ctx, progress)
 		return sum, err

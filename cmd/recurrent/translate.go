@@ -7,9 +7,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/seq2seq"
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 	"github.com/spf13/cobra"
 )
 
@@ -247,16 +247,11 @@ func runTranslateRun(cmd *cobra.Command, f *translateRunFlags) error {
 	return nil
 }
 
-// translateTrainFlags are the flags of `recurrent translate train`.
-type translateTrainFlags struct {
-	trainPath, devPath string
-	cfg                seq2seq.Config
-	tc                 seq2seq.TrainConfig
-	trainRunFlags
-}
-
 func newTranslateTrainCmd() *cobra.Command {
-	f := &translateTrainFlags{}
+	f := &struct {
+		s seq2seq.Setup
+		trainRunFlags
+	}{}
 	cmd := &cobra.Command{
 		Use:   "train --train F [--valid F] --out DIR",
 		Short: "Train an encoder-decoder (bidirectional encoder, attention decoder) on source<TAB>target pairs",
@@ -281,77 +276,36 @@ unbounded unless given); the first limit reached stops, with the reason printed
 from the resumed step. A loss that becomes NaN, infinite or 20 times its recent
 median stops training with an error; the checkpoint keeps the last good state.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateTrain(cmd, f) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := positiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "lr-decay", "epochs", "steps"); err != nil {
+				return err
+			}
+			if f.s.Training.Clip <= 0 {
+				f.s.Training.Clip = -1 // the library's zero means its default
+			}
+			return trainTask[*train.LoopSummary](cmd, &f.trainRunFlags, &f.s.Training.Epochs, &f.s.Training.MaxSteps, "translate train", "tok",
+				map[string]string{"exact_match": "exact match", "token_acc_teacher_forced": "token acc (teacher forced)"}, f.s.Start, f.s.Resume)
+		},
 	}
-	addDataFlags(cmd, &f.trainPath, &f.devPath, nil, "training pairs, source<TAB>target per line")
+	addDataFlags(cmd, &f.s.TrainFile, &f.s.ValidFile, nil, "training pairs, source<TAB>target per line")
 	fl := cmd.Flags()
-	fl.StringVar(&f.cfg.Tokens, "tokens", "char", "tokenization: char or word")
-	fl.StringVar(&f.cfg.Cell, "cell", "gru", "encoder cell: rnn_tanh, rnn_relu, lstm, gru, gru_cho, gru_minimal")
-	fl.StringVar(&f.cfg.DecoderCell, "decoder-cell", "", "decoder cell: gru or lstm (default: --cell if gru/lstm, else gru)")
-	fl.StringVar(&f.cfg.Attention, "attention", "bahdanau", "attention: bahdanau, dot, general or none")
-	fl.IntVar(&f.cfg.Embed, "embed", 32, "embedding size")
-	fl.IntVar(&f.cfg.Hidden, "hidden", 64, "encoder hidden size per direction")
-	fl.IntVar(&f.cfg.Layers, "layers", 1, "encoder layers")
-	fl.IntVar(&f.cfg.DecoderHidden, "decoder-hidden", 0, "decoder hidden size (default 2*hidden)")
-	fl.IntVar(&f.cfg.AttentionSize, "attention-size", 0, "Bahdanau scorer size (default decoder hidden)")
-	fl.IntVar(&f.tc.Batch, "batch", 64, "pairs per batch")
-	fl.StringVar(&f.tc.Optimizer, "optimizer", "adam", "adam, adamw or sgd")
-	fl.Float64Var(&f.tc.LR, "lr", 2e-3, "learning rate")
-	fl.Float64Var(&f.tc.LRDecay, "lr-decay", 1, "learning-rate factor after each epoch")
-	fl.Float64Var(&f.tc.Clip, "clip", 5, "maximum gradient norm (0 or negative: no clipping)")
-	fl.IntVar(&f.tc.Patience, "patience", 0, "stop after this many epochs without a better dev exact match (0: never)")
-	fl.IntVar(&f.tc.DevDecode, "dev-decode", 2000, "dev pairs decoded for exact match each epoch (-1: all)")
-	fl.Uint64Var(&f.tc.Seed, "seed", 1, "random seed (initialisation and batch order)")
+	fl.StringVar(&f.s.Model.Tokens, "tokens", "char", "tokenization: char or word")
+	fl.StringVar(&f.s.Model.Cell, "cell", "gru", "encoder cell: rnn_tanh, rnn_relu, lstm, gru, gru_cho, gru_minimal")
+	fl.StringVar(&f.s.Model.DecoderCell, "decoder-cell", "", "decoder cell: gru or lstm (default: --cell if gru/lstm, else gru)")
+	fl.StringVar(&f.s.Model.Attention, "attention", "bahdanau", "attention: bahdanau, dot, general or none")
+	fl.IntVar(&f.s.Model.Embed, "embed", 32, "embedding size")
+	fl.IntVar(&f.s.Model.Hidden, "hidden", 64, "encoder hidden size per direction")
+	fl.IntVar(&f.s.Model.Layers, "layers", 1, "encoder layers")
+	fl.IntVar(&f.s.Model.DecoderHidden, "decoder-hidden", 0, "decoder hidden size (default 2*hidden)")
+	fl.IntVar(&f.s.Model.AttentionSize, "attention-size", 0, "Bahdanau scorer size (default decoder hidden)")
+	fl.IntVar(&f.s.Training.Batch, "batch", 64, "pairs per batch")
+	fl.StringVar(&f.s.Training.Optimizer, "optimizer", "adam", "adam, adamw or sgd")
+	fl.Float64Var(&f.s.Training.LR, "lr", 2e-3, "learning rate")
+	fl.Float64Var(&f.s.Training.LRDecay, "lr-decay", 1, "learning-rate factor after each epoch")
+	fl.Float64Var(&f.s.Training.Clip, "clip", 5, "maximum gradient norm (0 or negative: no clipping)")
+	fl.IntVar(&f.s.Training.Patience, "patience", 0, "stop after this many epochs without a better dev exact match (0: never)")
+	fl.IntVar(&f.s.Training.DevDecode, "dev-decode", 2000, "dev pairs decoded for exact match each epoch (-1: all)")
+	fl.Uint64Var(&f.s.Training.Seed, "seed", 1, "random seed (initialisation and batch order)")
 	addTrainRunFlags(cmd, &f.trainRunFlags, 10)
 	return cmd
-}
-
-func runTranslateTrain(cmd *cobra.Command, f *translateTrainFlags) error {
-	if err := positiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "lr-decay", "epochs", "steps"); err != nil {
-		return err
-	}
-	if err := f.checkOut(); err != nil {
-		return fmt.Errorf("translate train: %w", err)
-	}
-	f.tc.Epochs, f.tc.MaxSteps, _ = f.budget(cmd)
-	if f.tc.Clip <= 0 {
-		f.tc.Clip = -1 // the library's zero means its default
-	}
-	d, err := seq2seq.ReadData(f.trainPath, f.devPath)
-	if err != nil {
-		return err
-	}
-	var tr *seq2seq.Trainer
-	if f.resume {
-		tr, err = f.resumeTrainer(cmd, d)
-	} else {
-		tr, err = seq2seq.NewPairsTrainer(d, f.cfg, f.tc, f.out, f.overwrite)
-	}
-	if err != nil {
-		return err
-	}
-	r := newTrainRun("translate train", &f.trainRunFlags, "tok", map[string]string{"exact_match": "exact match", "token_acc_teacher_forced": "token acc (teacher forced)"})
-	r.prog.println("%s", tr.Describe())
-	return r.report(cmd, r.loop(nn.CountParams(tr.Model.Params()), tr.Run))
-}
-
-// resumeTrainer reopens the checkpoint in --out, refusing flags that
-// conflict with it and applying the budget and schedule flags given.
-func (f *translateTrainFlags) resumeTrainer(cmd *cobra.Command, d seq2seq.Data) (*seq2seq.Trainer, error) {
-	tr, err := seq2seq.ResumePairs(f.out, d)
-	if err != nil {
-		return nil, err
-	}
-	c, tc := tr.Model.Config, tr.Config
-	if err := checkResumeFlags(cmd, []resumeCheck{{"tokens", f.cfg.Tokens, c.Tokens}, {"cell", f.cfg.Cell, c.Cell},
-		{"decoder-cell", f.cfg.DecoderCell, c.DecoderCell}, {"attention", f.cfg.Attention, c.Attention},
-		{"embed", f.cfg.Embed, c.Embed}, {"hidden", f.cfg.Hidden, c.Hidden}, {"layers", f.cfg.Layers, c.Layers},
-		{"decoder-hidden", f.cfg.DecoderHidden, c.DecoderHidden}, {"attention-size", f.cfg.AttentionSize, c.AttentionSize},
-		{"batch", f.tc.Batch, tc.Batch}, {"optimizer", f.tc.Optimizer, tc.Optimizer}, {"seed", f.tc.Seed, tc.Seed}}); err != nil {
-		return nil, fmt.Errorf("translate train --resume: %w", err)
-	}
-	fl := cmd.Flags()
-	tr.Continue(f.tc, seq2seq.Changes{Budget: fl.Changed("epochs") || fl.Changed("steps"), LR: fl.Changed("lr"),
-		LRDecay: fl.Changed("lr-decay"), Clip: fl.Changed("clip"), Patience: fl.Changed("patience"), Decode: fl.Changed("dev-decode")})
-	return tr, nil
 }
