@@ -3,15 +3,11 @@ package lm
 import (
 	"bytes"
 	"context"
-	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/recurrent-go/recurrent/text"
-	"github.com/recurrent-go/recurrent/train"
 )
 
 func TestCondLabelsAndLookup(t *testing.T) {
@@ -115,59 +111,5 @@ func TestCondRunResume(t *testing.T) {
 	d.Train = append(d.Train, text.Labelled{Text: "meh", Label: "neutral", Line: 5})
 	if _, err := ResumeCondRun(dir, d); err == nil || !strings.Contains(err.Error(), `t.tsv:5: label "neutral"`) {
 		t.Errorf("unknown label on resume: %v", err)
-	}
-}
-
-// TestCondSetup sets a conditional run up from a file, trains it, and
-// resumes it: a conflicting setting given is a *train.ConflictError
-// naming it, the notes then say where the run continues, and the budget
-// given applies.
-func TestCondSetup(t *testing.T) {
-	dir := t.TempDir()
-	s := CondSetup{TrainFile: filepath.Join(dir, "t.tsv"), Format: "auto", MinCount: 1, Lower: true,
-		Model:    CondConfig{Cell: "lstm", EmbedDim: 3, Hidden: 4, Layers: 1, Condition: CondInit},
-		Training: CondTrainConfig{Epochs: 1, Batch: 2, LR: 0.01, Seed: 2, Optimizer: "adam"}}
-	os.WriteFile(s.TrainFile, []byte("1\tGood fun\n0\tbad dull\n1\tgood good\n0\tdull bad bad\n"), 0o644)
-	if _, err := (&CondSetup{TrainFile: s.TrainFile, Format: "xml"}).Start(dir, false); err == nil || !strings.HasPrefix(err.Error(), "lm train-labels: ") {
-		t.Errorf("unknown format: %v", err)
-	}
-	ck := filepath.Join(dir, "ck")
-	ses, err := s.Start(ck, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := ses.Trainer.Model.Vocab.Lookup("Good"); ok || !ses.Trainer.Model.Config.Tokenizer.Lower {
-		t.Errorf("the tokenizer does not lower-case: %+v", ses.Trainer.Model.Config.Tokenizer)
-	}
-	var notes strings.Builder
-	if ses.WriteNotes(&notes); notes.String() != ses.Trainer.Describe()+"\n" {
-		t.Errorf("notes %q", notes.String())
-	}
-	if l := ses.ProgressLabels(); l["label_accuracy"] == "" {
-		t.Errorf("progress labels %v", l)
-	}
-	sum, err := ses.Train(context.Background(), nil)
-	if err != nil || sum.Checkpoint != ck || sum.Steps != 2 || sum.Params != ses.Trainer.Model.NumParams() {
-		t.Fatalf("Train: %+v, %v", sum, err)
-	}
-	given := func(names ...string) func(string) bool {
-		return func(n string) bool { return strings.Contains(","+strings.Join(names, ",")+",", ","+n+",") }
-	}
-	r := s
-	r.Model.Hidden, r.Training.MaxSteps = 9, 3
-	var ce *train.ConflictError
-	if _, err := r.Resume(ck, given("hidden")); !errors.As(err, &ce) || ce.Name != "hidden" || !strings.HasPrefix(err.Error(), "lm train-labels --resume: --hidden 9 ") {
-		t.Errorf("resume with another --hidden: %v", err)
-	}
-	res, err := r.Resume(ck, given("steps"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	notes.Reset()
-	if res.WriteNotes(&notes); !strings.HasSuffix(notes.String(), "\nresuming at step 2 (epoch 1, batch 0)\n") {
-		t.Errorf("resumed notes %q", notes.String())
-	}
-	if sum, err := res.Train(context.Background(), nil); err != nil || sum.Steps != 3 {
-		t.Errorf("resumed Train: %+v, %v", sum, err)
 	}
 }

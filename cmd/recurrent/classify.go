@@ -209,11 +209,8 @@ func readExamples(cmd *cobra.Command, path, format string) ([]classify.Example, 
 
 // newClassifyTrainCmd is `recurrent classify train`: f holds its flags.
 func newClassifyTrainCmd() *cobra.Command {
-	f := &struct {
-		s classify.Setup
-		trainRunFlags
-	}{}
-	cmd := &cobra.Command{
+	s := &classify.Setup{}
+	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train --train FILE [--dev FILE] --out DIR",
 		Short: "Train a text classifier (RNN/GRU/LSTM or word-vector averaging)",
 		Long: `Train reads labelled texts (TSV "label<TAB>text", SST "<label> <text>" or CSV
@@ -231,36 +228,32 @@ DIR holds config.json, vocab.json, labels.json, model.safetensors (the best
 weights on --dev: what --model DIR loads), last.safetensors (the latest),
 optimizer.safetensors and state.json.
 ` + trainRunHelp,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return trainTask[*classify.Summary](cmd, &f.trainRunFlags, &f.s.Training.Epochs, &f.s.Training.MaxSteps, "classify train", "ex", map[string]string{"examples": ""}, f.s.Start, f.s.Resume)
-		},
-	}
+	}, taskCmd[*classify.Summary, *classify.Session]{name: "classify train", items: "ex", labels: map[string]string{"examples": ""},
+		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume})
 	fl := cmd.Flags()
-	addDataFlags(cmd, &f.s.TrainFile, &f.s.ValidFile, &f.s.TestFile, "training data file")
-	fl.StringVar(&f.s.Format, "format", "auto", "data format: auto, tsv, sst or csv")
-	fl.StringVar(&f.s.Vectors, "vectors", "", "initialise the embedding from this word-vector file")
-	fl.BoolVar(&f.s.Freeze, "freeze", false, "keep the embedding fixed")
-	fl.StringVar(&f.s.InitFrom, "init-from", "", "start from another classify model's recurrent weights and embedding rows (transfer; same cell and sizes, own head)")
-	fl.BoolVar(&f.s.Backoff, "backoff", true, "compose vectors for words --vectors lacks from their parts (coming-of-age, n't, 1930s, clichés)")
-	fl.StringVar(&f.s.Tokenize, "tokenize", "whitespace", "tokenizer: whitespace or words (words splits punctuation off)")
-	fl.BoolVar(&f.s.Lower, "lower", false, "lower-case the texts")
-	fl.Int64Var(&f.s.MinCount, "min-count", 1, "drop training words seen fewer times")
-	fl.StringVar(&f.s.Model.Arch, "arch", "rnn", "model: rnn or average (mean word vector -> softmax)")
-	fl.StringVar(&f.s.Model.Cell, "cell", "lstm", "recurrent cell: lstm, gru, rnn_tanh, rnn_relu, gru_cho, gru_minimal")
-	fl.IntVar(&f.s.Model.Embed, "embed", 100, "embedding size (taken from --vectors when given)")
-	fl.IntVar(&f.s.Model.Hidden, "hidden", 128, "hidden size per direction")
-	fl.IntVar(&f.s.Model.Layers, "layers", 1, "stacked recurrent layers")
-	fl.BoolVar(&f.s.Model.Bidirectional, "bidirectional", false, "bidirectional recurrent layers")
-	fl.StringVar(&f.s.Model.Pool, "pool", "last", "pooling over time: last, mean, max or meanmax ([mean; max])")
-	fl.Float64Var(&f.s.Model.Dropout, "dropout", 0.5, "dropout on embeddings, between layers and before the head")
-	fl.Float64Var(&f.s.EmbedDropout, "embed-dropout", -1, "dropout on the embeddings (-1: --dropout)")
-	fl.StringVar(&f.s.Binary, "binary", "auto", "sigmoid output for two labels: auto (yes), true or false (softmax)")
-	addTrainConfigFlags(fl, &f.s.Training.Config, 32, "examples", 1e-3, 3)
-	fl.Float64Var(&f.s.Training.WeightDecay, "weight-decay", 0, "weight decay")
-	fl.Float64Var(&f.s.Training.EmbedLR, "embed-lr", 0, "learning rate of the fine-tuned embedding (0: --lr)")
-	fl.Float64Var(&f.s.Training.WordDropout, "word-dropout", 0, "replace training tokens by <unk> with this probability")
-	fl.BoolVar(&f.s.Training.Bucket, "bucket", true, "batch examples of similar length together")
-	addTrainRunFlags(cmd, &f.trainRunFlags, 10)
+	addDataFlags(cmd, &s.TrainFile, &s.ValidFile, &s.TestFile, "training data file")
+	fl.StringVar(&s.Format, "format", "auto", "data format: auto, tsv, sst or csv")
+	fl.StringVar(&s.Vectors, "vectors", "", "initialise the embedding from this word-vector file")
+	fl.BoolVar(&s.Freeze, "freeze", false, "keep the embedding fixed")
+	fl.StringVar(&s.InitFrom, "init-from", "", "start from another classify model's recurrent weights and embedding rows (transfer; same cell and sizes, own head)")
+	fl.BoolVar(&s.Backoff, "backoff", true, "compose vectors for words --vectors lacks from their parts (coming-of-age, n't, 1930s, clichés)")
+	fl.StringVar(&s.Tokenize, "tokenize", "whitespace", "tokenizer: whitespace or words (words splits punctuation off)")
+	fl.BoolVar(&s.Lower, "lower", false, "lower-case the texts")
+	fl.Int64Var(&s.MinCount, "min-count", 1, "drop training words seen fewer times")
+	fl.StringVar(&s.Model.Arch, "arch", "rnn", "model: rnn or average (mean word vector -> softmax)")
+	fl.StringVar(&s.Model.Cell, "cell", "lstm", "recurrent cell: lstm, gru, rnn_tanh, rnn_relu, gru_cho, gru_minimal")
+	fl.IntVar(&s.Model.Embed, "embed", 100, "embedding size (taken from --vectors when given)")
+	fl.IntVar(&s.Model.Hidden, "hidden", 128, "hidden size per direction")
+	fl.IntVar(&s.Model.Layers, "layers", 1, "stacked recurrent layers")
+	fl.BoolVar(&s.Model.Bidirectional, "bidirectional", false, "bidirectional recurrent layers")
+	fl.StringVar(&s.Model.Pool, "pool", "last", "pooling over time: last, mean, max or meanmax ([mean; max])")
+	fl.Float64Var(&s.Model.Dropout, "dropout", 0.5, "dropout on embeddings, between layers and before the head")
+	fl.Float64Var(&s.EmbedDropout, "embed-dropout", -1, "dropout on the embeddings (-1: --dropout)")
+	fl.StringVar(&s.Binary, "binary", "auto", "sigmoid output for two labels: auto (yes), true or false (softmax)")
+	addTrainConfigFlags(fl, &s.Training.Config, 32, "examples", 1e-3, 3)
+	fl.Float64Var(&s.Training.WeightDecay, "weight-decay", 0, "weight decay")
+	fl.Float64Var(&s.Training.EmbedLR, "embed-lr", 0, "learning rate of the fine-tuned embedding (0: --lr)")
+	fl.Float64Var(&s.Training.WordDropout, "word-dropout", 0, "replace training tokens by <unk> with this probability")
+	fl.BoolVar(&s.Training.Bucket, "bucket", true, "batch examples of similar length together")
 	return cmd
 }

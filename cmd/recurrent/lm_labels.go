@@ -39,51 +39,43 @@ becomes NaN, infinite or 20 times its recent median stops training with an
 error, keeping the last good checkpoint.`
 
 func newLMTrainLabelsCmd() *cobra.Command {
-	f := &struct {
-		s lm.CondSetup
-		trainRunFlags
-	}{}
-	cmd := &cobra.Command{
+	s := &lm.CondSetup{}
+	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train-labels --train F [--valid F] --out DIR",
 		Short: "Train a label-conditioned language model (one-to-many generation) on labelled text",
 		Long:  lmTrainLabelsLong,
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			switch tc := f.s.Training; {
+	}, taskCmd[*train.LoopSummary, *lm.CondSession]{name: "lm train-labels", items: "tok",
+		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume, check: func(cmd *cobra.Command) error {
+			switch tc := s.Training; {
 			case !(tc.Discriminative >= 0):
 				return fmt.Errorf("lm train-labels: --discriminative %v must be >= 0", tc.Discriminative)
 			case !(tc.Clip >= 0):
 				return fmt.Errorf("lm train-labels: --clip %v must be >= 0", tc.Clip)
 			}
-			if err := positiveFlags(cmd, "embed", "hidden", "layers", "label-dim", "batch", "lr", "epochs", "steps"); err != nil {
-				return err
-			}
-			return trainTask[*train.LoopSummary](cmd, &f.trainRunFlags, &f.s.Training.Epochs, &f.s.Training.MaxSteps, "lm train-labels", "tok", nil, f.s.Start, f.s.Resume)
-		},
-	}
+			return positiveFlags(cmd, "embed", "hidden", "layers", "label-dim", "batch", "lr", "epochs", "steps")
+		}})
 	fl := cmd.Flags()
-	fl.StringVar(&f.s.TrainFile, "train", "", "labelled training sentences")
-	fl.StringVar(&f.s.ValidFile, "valid", "", "labelled validation sentences")
-	fl.StringVar(&f.s.Format, "format", "auto", "input format: auto, tsv, sst or csv")
-	fl.StringVar(&f.s.Model.Condition, "condition", lm.CondBoth, "label conditioning: init, input, both or none")
-	fl.StringVar(&f.s.Model.Cell, "cell", "lstm", "recurrent cell")
-	fl.IntVar(&f.s.Model.EmbedDim, "embed", 128, "token embedding size")
-	fl.IntVar(&f.s.Model.LabelDim, "label-dim", 16, "label embedding size (condition input/both)")
-	fl.BoolVar(&f.s.Model.LabelBias, "label-bias", false, "add a per-label output bias (a direct per-label shift of the next-word distribution)")
-	fl.Float64Var(&f.s.Training.Discriminative, "discriminative", 0, "weight of the discriminative term -log p(label | sentence) (the model's own Bayes posterior) added to the likelihood loss; 0: plain maximum likelihood")
-	fl.BoolVar(&f.s.Training.Bucket, "bucket", false, "batch sentences of similar length (less padding, faster)")
-	fl.IntVar(&f.s.Model.Hidden, "hidden", 256, "hidden size")
-	fl.IntVar(&f.s.Model.Layers, "layers", 1, "layers")
-	fl.Float64Var(&f.s.Model.Dropout, "dropout", 0.3, "dropout on embeddings, between layers and on outputs")
-	fl.Int64Var(&f.s.MinCount, "min-count", 2, "rarer tokens become <unk>")
-	fl.BoolVar(&f.s.Lower, "lower", false, "lowercase the text")
-	fl.BoolVar(&f.s.RawLabels, "raw-labels", false, "keep SST labels 0/1 instead of negative/positive")
-	fl.IntVar(&f.s.Training.Batch, "batch", 32, "sentences per batch")
-	fl.Float64Var(&f.s.Training.LR, "lr", 2e-3, "learning rate")
-	fl.Float64Var(&f.s.Training.Clip, "clip", 5, "gradient-norm clip (0: none)")
-	fl.StringVar(&f.s.Training.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
-	fl.Uint64Var(&f.s.Training.Seed, "seed", 1, "random seed")
-	addTrainRunFlags(cmd, &f.trainRunFlags, 10)
+	fl.StringVar(&s.TrainFile, "train", "", "labelled training sentences")
+	fl.StringVar(&s.ValidFile, "valid", "", "labelled validation sentences")
+	fl.StringVar(&s.Format, "format", "auto", "input format: auto, tsv, sst or csv")
+	fl.StringVar(&s.Model.Condition, "condition", lm.CondBoth, "label conditioning: init, input, both or none")
+	fl.StringVar(&s.Model.Cell, "cell", "lstm", "recurrent cell")
+	fl.IntVar(&s.Model.EmbedDim, "embed", 128, "token embedding size")
+	fl.IntVar(&s.Model.LabelDim, "label-dim", 16, "label embedding size (condition input/both)")
+	fl.BoolVar(&s.Model.LabelBias, "label-bias", false, "add a per-label output bias (a direct per-label shift of the next-word distribution)")
+	fl.Float64Var(&s.Training.Discriminative, "discriminative", 0, "weight of the discriminative term -log p(label | sentence) (the model's own Bayes posterior) added to the likelihood loss; 0: plain maximum likelihood")
+	fl.BoolVar(&s.Training.Bucket, "bucket", false, "batch sentences of similar length (less padding, faster)")
+	fl.IntVar(&s.Model.Hidden, "hidden", 256, "hidden size")
+	fl.IntVar(&s.Model.Layers, "layers", 1, "layers")
+	fl.Float64Var(&s.Model.Dropout, "dropout", 0.3, "dropout on embeddings, between layers and on outputs")
+	fl.Int64Var(&s.MinCount, "min-count", 2, "rarer tokens become <unk>")
+	fl.BoolVar(&s.Lower, "lower", false, "lowercase the text")
+	fl.BoolVar(&s.RawLabels, "raw-labels", false, "keep SST labels 0/1 instead of negative/positive")
+	fl.IntVar(&s.Training.Batch, "batch", 32, "sentences per batch")
+	fl.Float64Var(&s.Training.LR, "lr", 2e-3, "learning rate")
+	fl.Float64Var(&s.Training.Clip, "clip", 5, "gradient-norm clip (0: none)")
+	fl.StringVar(&s.Training.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
+	fl.Uint64Var(&s.Training.Seed, "seed", 1, "random seed")
 	markRequired(cmd, "train")
 	return cmd
 }

@@ -154,43 +154,66 @@ type session[S textWriter] interface {
 // labeled is a session that names its progress labels itself.
 type labeled interface{ ProgressLabels() map[string]string }
 
-// trainTask runs a task's training command: it checks --out before any
-// data is read, sets the budget in epochs and steps (the task's Setup's),
-// sets the run up with start (with --resume: resume, told which flags were
-// given), prints its notes, trains with the progress display (items names
-// what the throughput counts; labels, or the session's own, rename or hide
-// metrics) and prints the summary; the run's errors are prefixed with
-// name.
-func trainTask[S textWriter, P session[S]](cmd *cobra.Command, f *trainRunFlags, epochs *int, steps *int64, name, items string, labels map[string]string,
-	start func(dir string, overwrite bool) (P, error), resume func(dir string, given func(string) bool) (P, error)) error {
-	if err := f.checkOut(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+// taskCmd is what a task's training command runs besides its flags.
+type taskCmd[S textWriter, P session[S]] struct {
+	name, items string            // the command ("classify train"); what the throughput counts
+	labels      map[string]string // rename or hide metrics in the progress (unless the session has its own)
+	// epochs and steps are the budget of the task's Setup.
+	epochs *int
+	steps  *int64
+	// start sets a new run up; resume continues the checkpoint, told which
+	// flags were given.
+	start  func(dir string, overwrite bool) (P, error)
+	resume func(dir string, given func(string) bool) (P, error)
+	// check, if set, checks the flags first.
+	check func(*cobra.Command) error
+}
+
+// newTaskCmd completes c, a task's training command running t, with the
+// run flags (--epochs default 10). The command checks --out before any
+// data is read, sets the budget, sets the run up, prints its notes,
+// trains with the progress display and prints the summary; the run's
+// errors are prefixed with t.name.
+func newTaskCmd[S textWriter, P session[S]](c *cobra.Command, t taskCmd[S, P]) *cobra.Command {
+	var f trainRunFlags
+	c.Args = cobra.NoArgs
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		if t.check != nil {
+			if err := t.check(cmd); err != nil {
+				return err
+			}
+		}
+		if err := f.checkOut(); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+		*t.epochs, *t.steps = f.epochs, f.steps
+		if cmd.Flags().Changed("steps") && !cmd.Flags().Changed("epochs") {
+			*t.epochs = 0 // --steps alone: the epochs are unbounded
+		}
+		var p P
+		var err error
+		if f.resume {
+			p, err = t.resume(f.out, cmd.Flags().Changed)
+		} else {
+			p, err = t.start(f.out, f.overwrite)
+		}
+		if err != nil {
+			return err
+		}
+		if !f.quiet {
+			p.WriteNotes(os.Stderr)
+		}
+		labels := t.labels
+		if l, ok := any(p).(labeled); ok {
+			labels = l.ProgressLabels()
+		}
+		return newTrainRun(t.name, &f, t.items, labels).report(cmd, func(ctx context.Context, progress func(train.Event)) (textWriter, error) {
+			sum, err := p.Train(ctx, progress)
+			return sum, err
+		})
 	}
-	*epochs, *steps = f.epochs, f.steps
-	if cmd.Flags().Changed("steps") && !cmd.Flags().Changed("epochs") {
-		*epochs = 0 // --steps alone: the epochs are unbounded
-	}
-	var p P
-	var err error
-	if f.resume {
-		p, err = resume(f.out, cmd.Flags().Changed)
-	} else {
-		p, err = start(f.out, f.overwrite)
-	}
-	if err != nil {
-		return err
-	}
-	if !f.quiet {
-		p.WriteNotes(os.Stderr)
-	}
-	if l, ok := any(p).(labeled); ok {
-		labels = l.ProgressLabels()
-	}
-	r := newTrainRun(name, f, items, labels)
-	return r.report(cmd, func(ctx context.Context, progress func(train.Event)) (textWriter, error) {
-		sum, err := p.Train(ctx, progress)
-		return sum, err
-	})
+	addTrainRunFlags(c, &f, 10)
+	return c
 }
 
 // writeReport prints r as its text or, with asJSON, as indented JSON (with

@@ -248,11 +248,8 @@ func runTranslateRun(cmd *cobra.Command, f *translateRunFlags) error {
 }
 
 func newTranslateTrainCmd() *cobra.Command {
-	f := &struct {
-		s seq2seq.Setup
-		trainRunFlags
-	}{}
-	cmd := &cobra.Command{
+	s := &seq2seq.Setup{}
+	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train --train F [--valid F] --out DIR",
 		Short: "Train an encoder-decoder (bidirectional encoder, attention decoder) on source<TAB>target pairs",
 		Long: `Train fits a sequence-to-sequence model with teacher forcing: a bidirectional
@@ -275,37 +272,32 @@ unbounded unless given); the first limit reached stops, with the reason printed
 --epochs, --steps, --lr, --lr-decay, --clip, --patience and --dev-decode apply
 from the resumed step. A loss that becomes NaN, infinite or 20 times its recent
 median stops training with an error; the checkpoint keeps the last good state.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := positiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "lr-decay", "epochs", "steps"); err != nil {
-				return err
+	}, taskCmd[*train.LoopSummary, *seq2seq.Session]{name: "translate train", items: "tok",
+		labels: map[string]string{"exact_match": "exact match", "token_acc_teacher_forced": "token acc (teacher forced)"},
+		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume, check: func(cmd *cobra.Command) error {
+			if s.Training.Clip <= 0 {
+				s.Training.Clip = -1 // the library's zero means its default
 			}
-			if f.s.Training.Clip <= 0 {
-				f.s.Training.Clip = -1 // the library's zero means its default
-			}
-			return trainTask[*train.LoopSummary](cmd, &f.trainRunFlags, &f.s.Training.Epochs, &f.s.Training.MaxSteps, "translate train", "tok",
-				map[string]string{"exact_match": "exact match", "token_acc_teacher_forced": "token acc (teacher forced)"}, f.s.Start, f.s.Resume)
-		},
-	}
-	addDataFlags(cmd, &f.s.TrainFile, &f.s.ValidFile, nil, "training pairs, source<TAB>target per line")
+			return positiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "lr-decay", "epochs", "steps")
+		}})
+	addDataFlags(cmd, &s.TrainFile, &s.ValidFile, nil, "training pairs, source<TAB>target per line")
 	fl := cmd.Flags()
-	fl.StringVar(&f.s.Model.Tokens, "tokens", "char", "tokenization: char or word")
-	fl.StringVar(&f.s.Model.Cell, "cell", "gru", "encoder cell: rnn_tanh, rnn_relu, lstm, gru, gru_cho, gru_minimal")
-	fl.StringVar(&f.s.Model.DecoderCell, "decoder-cell", "", "decoder cell: gru or lstm (default: --cell if gru/lstm, else gru)")
-	fl.StringVar(&f.s.Model.Attention, "attention", "bahdanau", "attention: bahdanau, dot, general or none")
-	fl.IntVar(&f.s.Model.Embed, "embed", 32, "embedding size")
-	fl.IntVar(&f.s.Model.Hidden, "hidden", 64, "encoder hidden size per direction")
-	fl.IntVar(&f.s.Model.Layers, "layers", 1, "encoder layers")
-	fl.IntVar(&f.s.Model.DecoderHidden, "decoder-hidden", 0, "decoder hidden size (default 2*hidden)")
-	fl.IntVar(&f.s.Model.AttentionSize, "attention-size", 0, "Bahdanau scorer size (default decoder hidden)")
-	fl.IntVar(&f.s.Training.Batch, "batch", 64, "pairs per batch")
-	fl.StringVar(&f.s.Training.Optimizer, "optimizer", "adam", "adam, adamw or sgd")
-	fl.Float64Var(&f.s.Training.LR, "lr", 2e-3, "learning rate")
-	fl.Float64Var(&f.s.Training.LRDecay, "lr-decay", 1, "learning-rate factor after each epoch")
-	fl.Float64Var(&f.s.Training.Clip, "clip", 5, "maximum gradient norm (0 or negative: no clipping)")
-	fl.IntVar(&f.s.Training.Patience, "patience", 0, "stop after this many epochs without a better dev exact match (0: never)")
-	fl.IntVar(&f.s.Training.DevDecode, "dev-decode", 2000, "dev pairs decoded for exact match each epoch (-1: all)")
-	fl.Uint64Var(&f.s.Training.Seed, "seed", 1, "random seed (initialisation and batch order)")
-	addTrainRunFlags(cmd, &f.trainRunFlags, 10)
+	fl.StringVar(&s.Model.Tokens, "tokens", "char", "tokenization: char or word")
+	fl.StringVar(&s.Model.Cell, "cell", "gru", "encoder cell: rnn_tanh, rnn_relu, lstm, gru, gru_cho, gru_minimal")
+	fl.StringVar(&s.Model.DecoderCell, "decoder-cell", "", "decoder cell: gru or lstm (default: --cell if gru/lstm, else gru)")
+	fl.StringVar(&s.Model.Attention, "attention", "bahdanau", "attention: bahdanau, dot, general or none")
+	fl.IntVar(&s.Model.Embed, "embed", 32, "embedding size")
+	fl.IntVar(&s.Model.Hidden, "hidden", 64, "encoder hidden size per direction")
+	fl.IntVar(&s.Model.Layers, "layers", 1, "encoder layers")
+	fl.IntVar(&s.Model.DecoderHidden, "decoder-hidden", 0, "decoder hidden size (default 2*hidden)")
+	fl.IntVar(&s.Model.AttentionSize, "attention-size", 0, "Bahdanau scorer size (default decoder hidden)")
+	fl.IntVar(&s.Training.Batch, "batch", 64, "pairs per batch")
+	fl.StringVar(&s.Training.Optimizer, "optimizer", "adam", "adam, adamw or sgd")
+	fl.Float64Var(&s.Training.LR, "lr", 2e-3, "learning rate")
+	fl.Float64Var(&s.Training.LRDecay, "lr-decay", 1, "learning-rate factor after each epoch")
+	fl.Float64Var(&s.Training.Clip, "clip", 5, "maximum gradient norm (0 or negative: no clipping)")
+	fl.IntVar(&s.Training.Patience, "patience", 0, "stop after this many epochs without a better dev exact match (0: never)")
+	fl.IntVar(&s.Training.DevDecode, "dev-decode", 2000, "dev pairs decoded for exact match each epoch (-1: all)")
+	fl.Uint64Var(&s.Training.Seed, "seed", 1, "random seed (initialisation and batch order)")
 	return cmd
 }
