@@ -13,7 +13,7 @@ import (
 // their peers' scripts, serve load-tests recurrent serve.
 
 func init() {
-	benchCmd.AddCommand(newBenchGemmCmd(), newBenchRNNCmd(), newBenchServeCmd())
+	newGroup("bench", "Run kernel and model benchmarks", newBenchGemmCmd(), newBenchRNNCmd(), newBenchServeCmd())
 }
 
 func newBenchGemmCmd() *cobra.Command {

@@ -5,18 +5,13 @@ import (
 	"io"
 
 	"github.com/recurrent-go/recurrent/classify"
+	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
 )
 
-// classifyCmd groups the text-classification subcommands.
-var classifyCmd = &cobra.Command{
-	Use:   "classify",
-	Short: "Text classification: data inspection and scoring",
-}
-
 func init() {
-	rootCmd.AddCommand(classifyCmd)
-	classifyCmd.AddCommand(newClassifyStatsCmd(), newClassifyScoreCmd(), newClassifyEvalCmd(), newClassifyPredictCmd(), newClassifyExportVectorsCmd(), newClassifyTrainCmd())
+	newGroup("classify", "Text classification: data inspection and scoring",
+		newClassifyStatsCmd(), newClassifyScoreCmd(), newClassifyEvalCmd(), newClassifyPredictCmd(), newClassifyExportVectorsCmd(), newClassifyTrainCmd())
 }
 
 func newClassifyStatsCmd() *cobra.Command {
@@ -33,7 +28,7 @@ label counts, or with --json one object per file {"file", "format", "examples",
 			if err != nil {
 				return err
 			}
-			for _, path := range inputFiles(args) {
+			for _, path := range text.InputFiles(args) {
 				s, err := readInput(cmd, path, func(r io.Reader, name string) (classify.FileStats, error) { return classify.ReadStats(r, name, f) })
 				if err == nil {
 					err = writeReport(cmd.OutOrStdout(), &s, asJSON, true)
@@ -66,7 +61,7 @@ may be "-" for standard input. Labels are numbered in sorted order
 			if err != nil {
 				return err
 			}
-			pred, err := inputLines(cmd, nil, []string{predPath})
+			pred, err := stdio(cmd).Lines(nil, []string{predPath})
 			if err != nil {
 				return err
 			}
@@ -137,7 +132,7 @@ per line: "label<TAB>label1=p1 label2=p2 ...", or one JSON object
 			if err != nil {
 				return err
 			}
-			lines, err := inputLines(cmd, texts, nonEmpty(file))
+			lines, err := stdio(cmd).Lines(texts, nonEmpty(file))
 			if err != nil {
 				return err
 			}

@@ -11,15 +11,9 @@ import (
 	"github.com/recurrent-go/recurrent/train"
 )
 
-// lmCmd groups the language-model subcommands.
-var lmCmd = &cobra.Command{
-	Use:   "lm",
-	Short: "Train, sample from and score recurrent language models",
-}
-
 func init() {
-	rootCmd.AddCommand(lmCmd)
-	lmCmd.AddCommand(newLMTrainCmd(), newLMSampleCmd(), newLMScoreCmd(), newLMEvalCmd(), newLMQuantizeCmd(), newLMImportCmd(),
+	newGroup("lm", "Train, sample from and score recurrent language models",
+		newLMTrainCmd(), newLMSampleCmd(), newLMScoreCmd(), newLMEvalCmd(), newLMQuantizeCmd(), newLMImportCmd(),
 		newLMTrainLabelsCmd(), newLMEvalLabelsCmd())
 }
 

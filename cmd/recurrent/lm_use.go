@@ -205,7 +205,7 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 		return fmt.Errorf("lm score: %w", err)
 	}
 	read := func(r io.Reader, name string) error { return sc.Read(cmd.Context(), r, name) }
-	if err := eachInput(cmd, f.texts, append(slices.Clone(f.files), args...), read); err != nil {
+	if err := stdio(cmd).EachInput(f.texts, append(slices.Clone(f.files), args...), read); err != nil {
 		return err
 	}
 	res, err := sc.Total(cmd.Context())
@@ -254,7 +254,7 @@ func runLMEval(cmd *cobra.Command, f *lmEvalFlags, args []string) error {
 	}
 	m := l.M
 	var ids []int32
-	err = eachInput(cmd, nil, args, func(r io.Reader, name string) error {
+	err = stdio(cmd).EachInput(nil, args, func(r io.Reader, name string) error {
 		got, err := text.EncodeReader(m.Vocab, &m.Config.Tokenizer, r, name)
 		ids = append(ids, got...)
 		return err

@@ -20,14 +20,12 @@ var rootCmd = &cobra.Command{
 	SilenceErrors: true,
 }
 
-// benchCmd groups the side-by-side benchmarks (bench gemm, bench rnn, ...).
-var benchCmd = &cobra.Command{
-	Use:   "bench",
-	Short: "Run kernel and model benchmarks",
-}
-
-func init() {
-	rootCmd.AddCommand(benchCmd)
+// newGroup adds to the root the command use (described by short), which
+// groups the subcommands cmds.
+func newGroup(use, short string, cmds ...*cobra.Command) {
+	g := &cobra.Command{Use: use, Short: short}
+	g.AddCommand(cmds...)
+	rootCmd.AddCommand(g)
 }
 
 func main() {

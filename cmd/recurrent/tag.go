@@ -8,15 +8,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// tagCmd groups the sequence-tagging subcommands.
-var tagCmd = &cobra.Command{
-	Use:   "tag",
-	Short: "Sequence tagging (NER, chunking): scoring and tag-scheme tools",
-}
-
 func init() {
-	rootCmd.AddCommand(tagCmd)
-	tagCmd.AddCommand(newTagScoreCmd(), newTagConvertCmd(), newTagEvalCmd(), newTagPredictCmd(), newTagTrainCmd())
+	newGroup("tag", "Sequence tagging (NER, chunking): scoring and tag-scheme tools",
+		newTagScoreCmd(), newTagConvertCmd(), newTagEvalCmd(), newTagPredictCmd(), newTagTrainCmd())
 }
 
 func newTagScoreCmd() *cobra.Command {
@@ -34,7 +28,7 @@ IOB1, IOB2 and IOBES tags are accepted; as in conlleval, a -DOCSTART- line
 counts as an O token.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := readInput(cmd, inputFiles(args)[0], func(r io.Reader, name string) (tag.Metrics, error) { return tag.Evaluate(r, name, opts) })
+			r, err := readInput(cmd, text.InputFiles(args)[0], func(r io.Reader, name string) (tag.Metrics, error) { return tag.Evaluate(r, name, opts) })
 			if err != nil {
 				return err
 			}
@@ -61,7 +55,7 @@ lines are kept. With --from, each sentence is first validated against that
 scheme and the first violation is reported with its line.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := inputFiles(args)[0]
+			name := text.InputFiles(args)[0]
 			ss, err := readCoNLLInput(cmd, name, tag.ReadOptions{TagColumn: tagColumn, KeepDocStart: true})
 			if err != nil {
 				return err
@@ -168,7 +162,7 @@ func runTagPredict(cmd *cobra.Command, f *tagPredictFlags) error {
 		}
 	} else {
 		var lines []string
-		if lines, err = inputLines(cmd, f.texts, nonEmpty(f.file)); err == nil {
+		if lines, err = stdio(cmd).Lines(f.texts, nonEmpty(f.file)); err == nil {
 			tagged, err = m.TagLines(cmd.Context(), lines, 128)
 		}
 	}

@@ -13,16 +13,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// translateCmd groups the sequence-to-sequence subcommands: bleu,
-// gen-dates, train, eval and run.
-var translateCmd = &cobra.Command{
-	Use:   "translate",
-	Short: "Sequence-to-sequence translation: BLEU scoring and data generation",
-}
-
 func init() {
-	rootCmd.AddCommand(translateCmd)
-	translateCmd.AddCommand(newTranslateBLEUCmd(), newTranslateGenDatesCmd(), newTranslateTrainCmd(), newTranslateEvalCmd(), newTranslateRunCmd())
+	newGroup("translate", "Sequence-to-sequence translation: BLEU scoring and data generation",
+		newTranslateBLEUCmd(), newTranslateGenDatesCmd(), newTranslateTrainCmd(), newTranslateEvalCmd(), newTranslateRunCmd())
 }
 
 func newTranslateBLEUCmd() *cobra.Command {
