@@ -17,11 +17,8 @@ func init() {
 }
 
 func newBenchGemmCmd() *cobra.Command {
-	var (
-		c      bench.GemmConfig
-		asJSON bool
-	)
-	cmd := &cobra.Command{
+	var c bench.GemmConfig
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "gemm",
 		Short: "Measure tensor.Sgemm GFLOP/s: C[m,n] = op(A)[m,k] op(B)[k,n]",
 		Long: `Measure tensor.Sgemm on random float32 matrices. Calls are repeated for
@@ -29,25 +26,20 @@ func newBenchGemmCmd() *cobra.Command {
 and the work per second of process CPU time times the thread count
 (gflops_cpu), which is the robust estimate on a machine shared with other jobs.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if c.Threads, err = threadsFlag(cmd); err != nil {
-				return fmt.Errorf("bench gemm: %w", err)
-			}
-			res, err := bench.Gemm(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			return writeReport(cmd.OutOrStdout(), res, asJSON, true)
-		},
-	}
+	}, "print one JSON object", true, func(cmd *cobra.Command, _ []string) (textWriter, error) {
+		var err error
+		if c.Threads, err = threadsFlag(cmd); err != nil {
+			return nil, fmt.Errorf("bench gemm: %w", err)
+		}
+		res, err := bench.Gemm(cmd.Context(), c)
+		return res, err
+	})
 	f := cmd.Flags()
 	f.IntVar(&c.M, "m", 512, "rows of op(A) and C")
 	f.IntVar(&c.N, "n", 512, "columns of op(B) and C")
 	f.IntVar(&c.K, "k", 512, "columns of op(A), rows of op(B)")
 	f.BoolVar(&c.TransA, "trans-a", false, "A is stored k x m and transposed")
 	f.BoolVar(&c.TransB, "trans-b", false, "B is stored n x k and transposed")
-	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.StringVar(&c.Kernel, "kernel", "", "kernel set (avx512, avx2, generic; default: the fastest available)")
 	f.DurationVar(&c.Duration, "duration", time.Second, "how long to repeat the measurement")
 	return cmd
@@ -55,11 +47,8 @@ and the work per second of process CPU time times the thread count
 
 func newBenchRNNCmd() *cobra.Command {
 	c := bench.RNNConfig{}
-	var (
-		asJSON  bool
-		profile string
-	)
-	cmd := &cobra.Command{
+	var profile string
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "rnn",
 		Short: "Measure language-model training steps or batch-1 sampling in tokens/s",
 		Long: `Measure the embedding -> stacked RNN -> linear softmax language model
@@ -73,23 +62,19 @@ time, each token fed back in; tokens/s = generated tokens / seconds.
 
 bench/rnn.sh runs PyTorch's equivalent model (bench/rnn_torch.py) beside it.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if c.Threads, err = threadsFlag(cmd); err != nil {
-				return fmt.Errorf("bench rnn: %w", err)
-			}
-			stop, err := bench.StartCPUProfile(profile)
-			if err != nil {
-				return fmt.Errorf("bench rnn: %w", err)
-			}
-			defer stop()
-			res, err := bench.RNN(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			return writeReport(cmd.OutOrStdout(), res, asJSON, true)
-		},
-	}
+	}, "print one JSON object", true, func(cmd *cobra.Command, _ []string) (textWriter, error) {
+		var err error
+		if c.Threads, err = threadsFlag(cmd); err != nil {
+			return nil, fmt.Errorf("bench rnn: %w", err)
+		}
+		stop, err := bench.StartCPUProfile(profile)
+		if err != nil {
+			return nil, fmt.Errorf("bench rnn: %w", err)
+		}
+		defer stop()
+		res, err := bench.RNN(cmd.Context(), c)
+		return res, err
+	})
 	f := cmd.Flags()
 	f.StringVar(&c.Cell, "cell", "lstm", "recurrent cell: lstm, gru, gru_cho, gru_minimal, rnn_tanh or rnn_relu")
 	f.IntVar(&c.Hidden, "hidden", 512, "hidden (and embedding) size H")
@@ -103,7 +88,6 @@ bench/rnn.sh runs PyTorch's equivalent model (bench/rnn_torch.py) beside it.`,
 	f.Float64Var(&c.DivValue, "div-value", 4, "adaptive softmax: projection shrink factor per cluster")
 	f.StringVar(&c.Tokens, "tokens", "uniform", "token distribution of the random chunk: uniform or zipf")
 	f.Float64Var(&c.Seconds, "seconds", 10, "approximate measuring time in seconds (after warm-up)")
-	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	return cmd
 }

@@ -47,8 +47,7 @@ label counts, or with --json one object per file {"file", "format", "examples",
 
 func newClassifyScoreCmd() *cobra.Command {
 	var goldPath, predPath, format string
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "score --data FILE --pred FILE",
 		Short: "Accuracy, per-class P/R/F1, macro averages and confusion matrix",
 		Long: `Score compares predicted labels (--pred: one label per line) with the labels of
@@ -56,27 +55,25 @@ a labelled data file (--data, in --format; --gold is its old name). Either
 may be "-" for standard input. Labels are numbered in sorted order
 (numerically when all are integers). Rates are fractions in 0..1.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ex, err := readExamples(cmd, goldPath, format)
-			if err != nil {
-				return err
-			}
-			pred, err := stdio(cmd).Lines(nil, []string{predPath})
-			if err != nil {
-				return err
-			}
-			r, err := classify.ScorePredictions(ex, goldPath, pred, predPath)
-			if err != nil {
-				return fmt.Errorf("classify score: %w", err)
-			}
-			return writeReport(cmd.OutOrStdout(), &r, asJSON, false)
-		},
-	}
+	}, "print the report as JSON", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
+		ex, err := readExamples(cmd, goldPath, format)
+		if err != nil {
+			return nil, err
+		}
+		pred, err := stdio(cmd).Lines(nil, []string{predPath})
+		if err != nil {
+			return nil, err
+		}
+		r, err := classify.ScorePredictions(ex, goldPath, pred, predPath)
+		if err != nil {
+			return nil, fmt.Errorf("classify score: %w", err)
+		}
+		return &r, nil
+	})
 	f := cmd.Flags()
 	f.StringVar(&goldPath, "data", "", `labelled data file ("-": standard input)`)
 	f.StringVar(&predPath, "pred", "", `predicted labels, one per line ("-": standard input)`)
 	f.StringVar(&format, "format", "auto", "format of --data: auto, tsv, sst or csv")
-	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	deprecatedAliases(cmd, map[string]string{"gold": "data"})
 	markRequired(cmd, "data", "pred")
 	return cmd
@@ -84,32 +81,26 @@ may be "-" for standard input. Labels are numbered in sorted order
 
 func newClassifyEvalCmd() *cobra.Command {
 	var model, data, format string
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "eval --model DIR --data FILE",
 		Short: "Score a trained classifier: accuracy, per-class P/R/F1, confusion matrix",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := classify.Load(model)
-			if err != nil {
-				return err
-			}
-			ex, err := readExamples(cmd, data, format)
-			if err != nil {
-				return err
-			}
-			r, err := m.Report(cmd.Context(), ex, data)
-			if err != nil {
-				return err
-			}
-			return writeReport(cmd.OutOrStdout(), &r, asJSON, false)
-		},
-	}
+	}, "print the report as JSON", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
+		m, err := classify.Load(model)
+		if err != nil {
+			return nil, err
+		}
+		ex, err := readExamples(cmd, data, format)
+		if err != nil {
+			return nil, err
+		}
+		r, err := m.Report(cmd.Context(), ex, data)
+		return &r, err
+	})
 	fl := cmd.Flags()
 	fl.StringVar(&model, "model", "", "model directory written by classify train")
 	fl.StringVar(&data, "data", "", `labelled data file ("-": standard input)`)
 	fl.StringVar(&format, "format", "auto", "data format: auto, tsv, sst or csv")
-	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	markRequired(cmd, "model", "data")
 	return cmd
 }

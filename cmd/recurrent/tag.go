@@ -14,9 +14,8 @@ func init() {
 }
 
 func newTagScoreCmd() *cobra.Command {
-	var asJSON bool
 	var opts tag.EvalOptions
-	cmd := &cobra.Command{
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "score [FILE]",
 		Short: "Score tagged output exactly as conlleval does",
 		Long: `Score reads conlleval's input format: one token per line, fields separated by
@@ -27,16 +26,11 @@ It prints conlleval's report (or JSON with --json; percentages 0-100).
 IOB1, IOB2 and IOBES tags are accepted; as in conlleval, a -DOCSTART- line
 counts as an O token.`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := readInput(cmd, text.InputFiles(args)[0], func(r io.Reader, name string) (tag.Metrics, error) { return tag.Evaluate(r, name, opts) })
-			if err != nil {
-				return err
-			}
-			return writeReport(cmd.OutOrStdout(), r.ScoreReport(), asJSON, false)
-		},
-	}
+	}, "print JSON instead of conlleval's report", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
+		r, err := readInput(cmd, text.InputFiles(args)[0], func(r io.Reader, name string) (tag.Metrics, error) { return tag.Evaluate(r, name, opts) })
+		return r.ScoreReport(), err
+	})
 	f := cmd.Flags()
-	f.BoolVar(&asJSON, "json", false, "print JSON instead of conlleval's report")
 	f.StringVarP(&opts.Delimiter, "delimiter", "d", " ", "field delimiter (conlleval -d)")
 	f.BoolVarP(&opts.Raw, "raw", "r", false, "tags have no B-/I- prefixes; each non-O token is a chunk (conlleval -r)")
 	f.StringVarP(&opts.OTag, "otag", "o", "O", "outside tag for --raw (conlleval -o)")
@@ -75,31 +69,28 @@ scheme and the first violation is reported with its line.`,
 
 func newTagEvalCmd() *cobra.Command {
 	var model, data string
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "eval --model DIR --data FILE",
 		Short: "Tag a labelled CoNLL file and score it exactly as conlleval does",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := tag.Load(model)
-			if err != nil {
-				return err
-			}
-			sents, err := readCoNLLInput(cmd, data, tag.ReadOptions{})
-			if err != nil {
-				return err
-			}
-			r, _, err := m.Score(cmd.Context(), sents, data, 128)
-			if err != nil {
-				return err
-			}
-			return writeReport(cmd.OutOrStdout(), &r, asJSON, false)
-		},
-	}
+	}, "print JSON (percentages 0-100, per type)", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
+		m, err := tag.Load(model)
+		if err != nil {
+			return nil, err
+		}
+		sents, err := readCoNLLInput(cmd, data, tag.ReadOptions{})
+		if err != nil {
+			return nil, err
+		}
+		r, _, err := m.Score(cmd.Context(), sents, data, 128)
+		if err != nil {
+			return nil, err
+		}
+		return &r, nil
+	})
 	fl := cmd.Flags()
 	fl.StringVar(&model, "model", "", "model directory written by tag train")
 	fl.StringVar(&data, "data", "", `labelled CoNLL file ("-": standard input)`)
-	fl.BoolVar(&asJSON, "json", false, "print JSON (percentages 0-100, per type)")
 	markRequired(cmd, "model", "data")
 	return cmd
 }

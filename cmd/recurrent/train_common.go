@@ -216,6 +216,22 @@ func newTaskCmd[S textWriter, P session[S]](c *cobra.Command, t taskCmd[S, P]) *
 	return c
 }
 
+// newReportCmd completes c, a command that prints a report: run computes
+// it, and it goes to standard output as text or, with --json (described
+// by jsonHelp), as JSON (on one line with oneLine).
+func newReportCmd(c *cobra.Command, jsonHelp string, oneLine bool, run func(cmd *cobra.Command, args []string) (textWriter, error)) *cobra.Command {
+	var asJSON bool
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		r, err := run(cmd, args)
+		if err != nil {
+			return err
+		}
+		return writeReport(cmd.OutOrStdout(), r, asJSON, oneLine)
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, jsonHelp)
+	return c
+}
+
 // writeReport prints r as its text or, with asJSON, as indented JSON (with
 // oneLine: one line of JSON, for results that stream or are compared).
 func writeReport(w io.Writer, r textWriter, asJSON, oneLine bool) error {

@@ -19,11 +19,8 @@ func init() {
 }
 
 func newTranslateBLEUCmd() *cobra.Command {
-	var (
-		refPath, hypPath string
-		asJSON           bool
-	)
-	cmd := &cobra.Command{
+	var refPath, hypPath string
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "bleu --ref FILE --hyp FILE",
 		Short: "Corpus BLEU-4 of tokenized hypotheses, as sacreBLEU computes it",
 		Long: `Bleu compares hypothesis lines with reference lines (one reference each, same
@@ -32,26 +29,24 @@ tokenize=none, smooth=exp and no effective order: tokens are whitespace
 separated, the brevity penalty uses corpus lengths, the score is 0-100.
 "-" reads a file from standard input.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			refs, err := readLines(cmd, refPath)
-			if err != nil {
-				return err
-			}
-			hyps, err := readLines(cmd, hypPath)
-			if err != nil {
-				return err
-			}
-			b, err := seq2seq.CorpusBLEULines(hyps, refs, text.DisplayName(hypPath), text.DisplayName(refPath))
-			if err != nil {
-				return fmt.Errorf("translate bleu: %w", err)
-			}
-			return writeReport(cmd.OutOrStdout(), b, asJSON, false)
-		},
-	}
+	}, `print {"bleu", "precisions", "bp", "sys_len", "ref_len", ...} as JSON`, false, func(cmd *cobra.Command, args []string) (textWriter, error) {
+		refs, err := readLines(cmd, refPath)
+		if err != nil {
+			return nil, err
+		}
+		hyps, err := readLines(cmd, hypPath)
+		if err != nil {
+			return nil, err
+		}
+		b, err := seq2seq.CorpusBLEULines(hyps, refs, text.DisplayName(hypPath), text.DisplayName(refPath))
+		if err != nil {
+			return nil, fmt.Errorf("translate bleu: %w", err)
+		}
+		return b, nil
+	})
 	f := cmd.Flags()
 	f.StringVar(&refPath, "ref", "", "reference file, one segment per line")
 	f.StringVar(&hypPath, "hyp", "", "hypothesis file, one segment per line")
-	f.BoolVar(&asJSON, "json", false, `print {"bleu", "precisions", "bp", "sys_len", "ref_len", ...} as JSON`)
 	markRequired(cmd, "ref", "hyp")
 	return cmd
 }

@@ -75,21 +75,14 @@ func (o *vecOutput) save(cmd *cobra.Command, v *vectors.Vectors, f vectors.Forma
 // or, with --json (described by jsonUsage), as indented or one-line JSON.
 func newVecQueryCmd(c *cobra.Command, jsonUsage string, indent bool, run func(cmd *cobra.Command, x *vectors.Index, args []string) (textWriter, error)) *cobra.Command {
 	var src vecSource
-	var asJSON bool
-	c.RunE = func(cmd *cobra.Command, args []string) error {
+	src.register(c)
+	return newReportCmd(c, jsonUsage, !indent, func(cmd *cobra.Command, args []string) (textWriter, error) {
 		v, err := src.Read(stdio(cmd))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		res, err := run(cmd, vectors.NewIndex(v).IgnoreCase(), args)
-		if err != nil {
-			return err
-		}
-		return writeReport(cmd.OutOrStdout(), res, asJSON, !indent)
-	}
-	src.register(c)
-	c.Flags().BoolVar(&asJSON, "json", false, jsonUsage)
-	return c
+		return run(cmd, vectors.NewIndex(v).IgnoreCase(), args)
+	})
 }
 
 // newVecNeighborsCmd completes c, a query answered by the --top best words
