@@ -164,15 +164,7 @@ example sentiment-aware vectors from an SST-2 model with a fine-tuned embedding)
 			if err != nil {
 				return err
 			}
-			v := m.Vectors()
-			if err := out.save(cmd, v, vf); err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(reportTo(cmd, out.path), map[string]any{"out": out.path, "format": vf.String(), "words": v.Len(), "dim": v.Dim})
-			}
-			fmt.Fprintf(reportTo(cmd, out.path), "%d vectors of dim %d written to %s\n", v.Len(), v.Dim, out.path)
-			return nil
+			return out.write(cmd, m.Vectors(), vf, asJSON)
 		},
 	}
 	cmd.Flags().StringVar(&model, "model", "", "model directory written by classify train")

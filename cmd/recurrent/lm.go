@@ -80,7 +80,7 @@ func (f *lmTrainFlags) addDataFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&d.Valid, "valid", "", "validation text file")
 	fl.StringVar(&d.Test, "test", "", "test text file, evaluated after training")
 	fl.Float64Var(&d.ValidFraction, "valid-fraction", 0.1, "without --valid, hold out this tail fraction of --train (0: no validation)")
-	addTokenizerFlags(fl, &f.tok, "char", "char, word or whitespace")
+	addTokenizerFlags(fl, &f.tok, "char", "char, word or whitespace", "auto")
 	fl.BoolVar(&f.cfg.Lines, "lines", false, `the text holds one item per line (names, sentences): recorded as "lines" in config.json, lm sample then stops each sample at the end of a line`)
 	fl.StringVar(&d.Specials, "specials", "auto", "comma-separated special tokens (auto: <unk> and the line markers; for char, <unk> only with --valid or --test)")
 	fl.Int64Var(&d.MinCount, "min-count", 1, "drop tokens seen fewer times (they become <unk>)")
@@ -88,15 +88,15 @@ func (f *lmTrainFlags) addDataFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&d.Vocab, "vocab", "", "vocabulary file (recurrent vectors vocab or recurrent-beam vocab, counted with the same tokenizer flags) instead of counting --train; --min-count, --max-vocab and --specials are then unused")
 }
 
-// addTokenizerFlags registers the tokenizer flags of lm train and lm
-// import: --tokenizer (with its default and help), --level, --lower,
-// --split-punct, --eos and --bos.
-func addTokenizerFlags(fl *pflag.FlagSet, t *lm.TokenizerOptions, name, help string) {
+// addTokenizerFlags registers the tokenizer flags of lm train, lm import
+// and vectors vocab: --tokenizer (with its default and help), --level,
+// --lower, --split-punct, --eos (default eos) and --bos.
+func addTokenizerFlags(fl *pflag.FlagSet, t *lm.TokenizerOptions, name, help, eos string) {
 	fl.StringVar(&t.Name, "tokenizer", name, help)
 	fl.StringVar(&t.Level, "level", "", "char or word (Unicode words): shorthand for --tokenizer")
 	fl.BoolVar(&t.Lower, "lower", false, "lowercase the text")
 	fl.BoolVar(&t.SplitPunct, "split-punct", false, "word tokenizer: keep punctuation as separate tokens")
-	fl.StringVar(&t.EOS, "eos", "auto", `end-of-line token ("auto": "\n" for char, <eos> otherwise; "" for none)`)
+	fl.StringVar(&t.EOS, "eos", eos, `end-of-line token ("auto": "\n" for char, <eos> otherwise; "" for none)`)
 	fl.StringVar(&t.BOS, "bos", "", "beginning-of-line token (for example <bos>; default none)")
 }
 

@@ -49,7 +49,7 @@ single characters makes a character-level model, any other a word-level one.`,
 	fl.StringArrayVar(&f.rename, "rename", nil, "FROM=TO: rename tensors FROM or FROM.* to TO or TO.* (repeatable)")
 	fl.StringVar(&f.cell, "cell", "", "rnn_tanh or rnn_relu for nn.RNN (default: from the shapes)")
 	fl.StringVar(&f.specials, "specials", "<unk>,<eos>,<bos>,<pad>", "tokens of --vocab that are special (those present)")
-	addTokenizerFlags(fl, &f.tok, "", "char, word or whitespace: how text is split for this model (default: char when every token is one character, else word)")
+	addTokenizerFlags(fl, &f.tok, "", "char, word or whitespace: how text is split for this model (default: char when every token is one character, else word)", "auto")
 	return cmd
 }
 

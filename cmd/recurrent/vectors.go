@@ -70,6 +70,15 @@ func (o *vecOutput) save(cmd *cobra.Command, v *vectors.Vectors, f vectors.Forma
 	return stdio(cmd).WriteFile(o.path, func(w io.Writer) error { return vectors.Write(w, v, f) })
 }
 
+// write saves v and prints its summary (vectors.OutputSummary; as JSON
+// with asJSON) where reportTo says.
+func (o *vecOutput) write(cmd *cobra.Command, v *vectors.Vectors, f vectors.Format, asJSON bool) error {
+	if err := o.save(cmd, v, f); err != nil {
+		return err
+	}
+	return writeReport(reportTo(cmd, o.path), v.Summary(o.path, f), asJSON, false)
+}
+
 // newVecQueryCmd completes c, a query of the --vectors (indexed with the
 // case-insensitive fallback): run answers it with a report printed as text
 // or, with --json (described by jsonUsage), as indented or one-line JSON.
@@ -282,11 +291,7 @@ standard error). --in, --from and --to are the old names of --vectors,
 			if err != nil {
 				return err
 			}
-			v = v.Head(limit)
-			if err := out.save(cmd, v, f); err != nil {
-				return err
-			}
-			return writeReport(reportTo(cmd, out.path), v.Summary(out.path, f), asJSON, false)
+			return out.write(cmd, v.Head(limit), f, asJSON)
 		},
 	}
 	src.register(cmd)
