@@ -209,6 +209,45 @@ func TestResumeRun(t *testing.T) {
 	}
 }
 
+// TestSetup sets lm train's run up from files, trains it, and resumes
+// it: a conflicting architecture setting or a vocabulary flag given is
+// refused, a budget given applies, and the test stream is evaluated.
+func TestSetup(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "t.txt", strings.Repeat("abcab cba\n", 30))
+	s := Setup{Data: DataOptions{Train: []string{p}, Test: p, ValidFraction: 0.2, Specials: "auto"},
+		Tokenizer: TokenizerOptions{Name: "char", EOS: "auto"}, Model: Config{Cell: "gru", EmbedDim: 4, Hidden: 5, Layers: 1},
+		Training: TrainConfig{Batch: 2, BPTT: 4, MaxSteps: 5, Optimizer: "adam", LR: 0.01, Seed: 2}}
+	ck := filepath.Join(dir, "ck")
+	ses, err := s.Start(ck, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes strings.Builder
+	if ses.WriteNotes(&notes); notes.String() != ses.Trainer.Describe()+"\n" || ses.ProgressLabels()["bits"] != "bits/char" {
+		t.Errorf("notes %q, labels %v", notes.String(), ses.ProgressLabels())
+	}
+	sum, err := ses.Train(t.Context(), nil)
+	if err != nil || sum.Steps != 5 || sum.Checkpoint != ck || sum.Test == nil || sum.Warning() != nil {
+		t.Fatalf("Train: %+v, %v", sum, err)
+	}
+	given := func(names ...string) func(string) bool { return func(n string) bool { return slices.Contains(names, n) } }
+	r := s
+	r.Model.Hidden, r.Training.MaxSteps = 9, 7
+	for name, want := range map[string]string{"hidden": "lm train --resume: --hidden 9 conflicts", "min-count": "lm train --resume: --min-count cannot change"} {
+		if _, err := r.Resume(ck, given(name)); err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("resume with --%s: %v", name, err)
+		}
+	}
+	res, err := r.Resume(ck, given("steps"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := res.Train(t.Context(), nil); err != nil || sum.Steps != 7 || res.Trainer.Model.Config.Hidden != 5 {
+		t.Errorf("resumed Train: %+v, %v", sum, err)
+	}
+}
+
 func summaryTrainer(t *testing.T, dir string, mode text.Mode) *Trainer {
 	t.Helper()
 	m, err := New(Config{Cell: "lstm", VocabSize: 7, EmbedDim: 4, Hidden: 6, Layers: 1, Tokenizer: text.Tokenizer{Mode: mode}}, nil, 1)

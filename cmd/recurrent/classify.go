@@ -206,7 +206,7 @@ DIR holds config.json, vocab.json, labels.json, model.safetensors (the best
 weights on --dev: what --model DIR loads), last.safetensors (the latest),
 optimizer.safetensors and state.json.
 ` + trainRunHelp,
-	}, taskCmd[*classify.Summary, *classify.Session]{name: "classify train", items: "ex", labels: map[string]string{"examples": ""},
+	}, 10, taskCmd[*classify.Summary, *classify.Session]{name: "classify train", items: "ex", labels: map[string]string{"examples": ""},
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume})
 	fl := cmd.Flags()
 	addDataFlags(cmd, &s.TrainFile, &s.ValidFile, &s.TestFile, "training data file")

@@ -1,29 +1,16 @@
 package main
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/recurrent-go/recurrent/lm"
-	"github.com/recurrent-go/recurrent/train"
 )
 
 func init() {
 	newGroup("lm", "Train, sample from and score recurrent language models",
 		newLMTrainCmd(), newLMSampleCmd(), newLMScoreCmd(), newLMEvalCmd(), newLMQuantizeCmd(), newLMImportCmd(),
 		newLMTrainLabelsCmd(), newLMEvalLabelsCmd())
-}
-
-// lmTrainFlags are the flags of `recurrent lm train`.
-type lmTrainFlags struct {
-	data lm.DataOptions
-	tok  lm.TokenizerOptions
-	cfg  lm.Config
-	tc   lm.TrainConfig
-	trainRunFlags
 }
 
 const lmTrainLong = `Train an embedding -> stacked RNN -> softmax language model on text files
@@ -57,31 +44,35 @@ summed over the --bptt steps, ours is the per-token mean: use --lr 20 --clip
 0.25 with --bptt 20).`
 
 func newLMTrainCmd() *cobra.Command {
-	var f lmTrainFlags
-	cmd := &cobra.Command{
+	s := &lm.Setup{}
+	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train --train FILE --out DIR",
 		Short: "Train a language model with truncated BPTT",
 		Long:  lmTrainLong,
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runLMTrain(cmd, &f) },
-	}
+	}, 0, taskCmd[*lm.Summary, *lm.Session]{name: "lm train", items: "tok",
+		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume, check: func(cmd *cobra.Command) error {
+			s.Tokenizer.NameSet = cmd.Flags().Changed("tokenizer")
+			return nil
+		}})
 	fl := cmd.Flags()
-	f.addDataFlags(fl)
-	f.addModelFlags(fl)
-	f.addTrainFlags(fl)
-	addTrainRunFlags(cmd, &f.trainRunFlags, 0)
+	addLMDataFlags(fl, s)
+	addLMModelFlags(fl, &s.Model)
+	addLMTrainFlags(fl, &s.Training)
+	fl.AddFlag(&pflag.Flag{Name: "max-steps", Usage: "same as --steps", Value: fl.Lookup("steps").Value, DefValue: "0"})
 	markRequired(cmd, "train")
 	return cmd
 }
 
-func (f *lmTrainFlags) addDataFlags(fl *pflag.FlagSet) {
-	d := &f.data
+// addLMDataFlags registers lm train's data, tokenizer and vocabulary
+// flags.
+func addLMDataFlags(fl *pflag.FlagSet, s *lm.Setup) {
+	d := &s.Data
 	fl.StringSliceVar(&d.Train, "train", nil, "training text files, plain or .gz, read as one stream (required; repeat or comma-separate)")
 	fl.StringVar(&d.Valid, "valid", "", "validation text file")
 	fl.StringVar(&d.Test, "test", "", "test text file, evaluated after training")
 	fl.Float64Var(&d.ValidFraction, "valid-fraction", 0.1, "without --valid, hold out this tail fraction of --train (0: no validation)")
-	addTokenizerFlags(fl, &f.tok, "char", "char, word or whitespace", "auto")
-	fl.BoolVar(&f.cfg.Lines, "lines", false, `the text holds one item per line (names, sentences): recorded as "lines" in config.json, lm sample then stops each sample at the end of a line`)
+	addTokenizerFlags(fl, &s.Tokenizer, "char", "char, word or whitespace", "auto")
+	fl.BoolVar(&s.Model.Lines, "lines", false, `the text holds one item per line (names, sentences): recorded as "lines" in config.json, lm sample then stops each sample at the end of a line`)
 	fl.StringVar(&d.Specials, "specials", "auto", "comma-separated special tokens (auto: <unk> and the line markers; for char, <unk> only with --valid or --test)")
 	fl.Int64Var(&d.MinCount, "min-count", 1, "drop tokens seen fewer times (they become <unk>)")
 	fl.IntVar(&d.MaxVocab, "max-vocab", 0, "cap the vocabulary size, specials included (0: no cap)")
@@ -100,8 +91,8 @@ func addTokenizerFlags(fl *pflag.FlagSet, t *lm.TokenizerOptions, name, help, eo
 	fl.StringVar(&t.BOS, "bos", "", "beginning-of-line token (for example <bos>; default none)")
 }
 
-func (f *lmTrainFlags) addModelFlags(fl *pflag.FlagSet) {
-	c := &f.cfg
+// addLMModelFlags registers lm train's architecture flags.
+func addLMModelFlags(fl *pflag.FlagSet, c *lm.Config) {
 	fl.StringVar(&c.Cell, "cell", "lstm", "rnn_tanh, rnn_relu, lstm, gru, gru_cho or gru_minimal")
 	fl.IntVar(&c.EmbedDim, "embed", 128, "embedding size")
 	fl.IntVar(&c.Hidden, "hidden", 256, "hidden size")
@@ -113,11 +104,11 @@ func (f *lmTrainFlags) addModelFlags(fl *pflag.FlagSet) {
 	fl.Float64Var(&c.DivValue, "div-value", 4, "adaptive softmax: each further cluster's projection is this many times smaller")
 }
 
-func (f *lmTrainFlags) addTrainFlags(fl *pflag.FlagSet) {
-	tc := &f.tc
+// addLMTrainFlags registers lm train's optimizer, schedule, evaluation and
+// checkpoint flags.
+func addLMTrainFlags(fl *pflag.FlagSet, tc *lm.TrainConfig) {
 	fl.IntVar(&tc.Batch, "batch", 32, "parallel streams")
 	fl.IntVar(&tc.BPTT, "bptt", 64, "truncated BPTT length")
-	fl.Int64Var(&f.steps, "max-steps", 0, "same as --steps")
 	fl.StringVar(&tc.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
 	fl.Float64Var(&tc.LR, "lr", 2e-3, "learning rate")
 	fl.Float64Var(&tc.WeightDecay, "weight-decay", 0, "weight decay")
@@ -133,66 +124,4 @@ func (f *lmTrainFlags) addTrainFlags(fl *pflag.FlagSet) {
 	fl.Int64Var(&tc.CheckpointEvery, "checkpoint-every", 0, "also checkpoint every this many steps")
 	fl.DurationVar(&tc.TimeLimit, "time-limit", 0, "stop training after this long (then validate and checkpoint)")
 	fl.Uint64Var(&tc.Seed, "seed", 1, "random seed (weights and dropout)")
-}
-
-func runLMTrain(cmd *cobra.Command, f *lmTrainFlags) error {
-	// Checked before any data is read.
-	if err := f.checkOut(); err != nil {
-		return fmt.Errorf("lm train: %w", err)
-	}
-	f.tok.NameSet = cmd.Flags().Changed("tokenizer")
-	f.tc.Epochs, f.tc.MaxSteps = f.epochs, f.steps
-	var tr *lm.Trainer
-	var d *lm.Data
-	var err error
-	if f.resume {
-		check := func(m *lm.Model, tc *lm.TrainConfig) error { return f.resumeConflicts(cmd, m, tc) }
-		if tr, d, err = lm.ResumeRun(f.out, f.data, check); err == nil {
-			// The budget and schedule flags given apply from here on.
-			tr.Reconfigure(f.tc, cmd.Flags().Changed)
-		}
-	} else if tr, d, err = lm.NewRun(f.cfg, f.tok, f.data, f.tc); err == nil {
-		tr.Overwrite = f.overwrite
-	}
-	if err != nil {
-		return err
-	}
-	tr.Dir = f.out
-	return trainLM(cmd, tr, d.Test, &f.trainRunFlags)
-}
-
-// resumeConflicts returns an error naming the first architecture or data
-// flag given with --resume whose value differs from the checkpoint's model
-// configuration and, when tc is not nil, its training configuration.
-func (f *lmTrainFlags) resumeConflicts(cmd *cobra.Command, m *lm.Model, tc *lm.TrainConfig) error {
-	fl := cmd.Flags()
-	settings, err := lm.ResumeSettings(m, tc, f.cfg, f.tok, fl.Changed("tokenizer") || fl.Changed("level") || fl.Changed("eos"), f.tc)
-	if err == nil {
-		err = lm.CheckResume(fl.Changed, settings)
-	}
-	for _, name := range []string{"specials", "min-count", "max-vocab"} {
-		if err == nil && fl.Changed(name) {
-			err = fmt.Errorf("--%s cannot change on --resume: the vocabulary is the checkpoint's (drop the flag)", name)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("lm train --resume: %w", err)
-	}
-	return nil
-}
-
-// trainLM runs the trainer with the progress display and the run flags
-// f, evaluates the test stream with the best weights and prints the
-// summary.
-func trainLM(cmd *cobra.Command, tr *lm.Trainer, test []int32, f *trainRunFlags) error {
-	r := newTrainRun("lm train", f, "tok", tr.ProgressLabels())
-	r.prog.println("%s", tr.Describe())
-	return r.report(cmd, func(ctx context.Context, progress func(train.Event)) (textWriter, error) {
-		sum, err := tr.RunSummary(ctx, progress, test)
-		r.prog.finish()
-		if sum.PlotErr != nil {
-			r.prog.println("warning: %v", sum.PlotErr)
-		}
-		return &sum, err
-	})
 }

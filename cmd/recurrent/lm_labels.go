@@ -44,7 +44,7 @@ func newLMTrainLabelsCmd() *cobra.Command {
 		Use:   "train-labels --train F [--valid F] --out DIR",
 		Short: "Train a label-conditioned language model (one-to-many generation) on labelled text",
 		Long:  lmTrainLabelsLong,
-	}, taskCmd[*train.LoopSummary, *lm.CondSession]{name: "lm train-labels", items: "tok",
+	}, 10, taskCmd[*train.LoopSummary, *lm.CondSession]{name: "lm train-labels", items: "tok",
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume, check: func(cmd *cobra.Command) error {
 			switch tc := s.Training; {
 			case !(tc.Discriminative >= 0):

@@ -36,7 +36,7 @@ continued with "recurrent lm train --resume".`,
 			}
 			fmt.Fprintln(cmd.ErrOrStderr(), q.Intro())
 			out := cmd.OutOrStdout()
-			if err := trainLM(cmd, q.Trainer, nil, &trainRunFlags{out: q.Trainer.Dir}); err != nil {
+			if err := runSession[*lm.Summary](cmd, &lm.Session{Trainer: q.Trainer}, &trainRunFlags{out: q.Dir}, "lm train", "tok", nil); err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "\nsamples (temperature 0.8):\n")

@@ -179,7 +179,7 @@ decoding keeps the tag sequence valid. After each epoch the model is scored on
 in DIR as model.safetensors (what --model DIR loads), the latest beside it in
 last.safetensors. The learning rate is --lr/(1+--decay*epoch).
 ` + trainRunHelp,
-	}, taskCmd[*tag.Summary, *tag.Session]{name: "tag train", items: "tok", labels: map[string]string{"tokens": ""},
+	}, 10, taskCmd[*tag.Summary, *tag.Session]{name: "tag train", items: "tok", labels: map[string]string{"tokens": ""},
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume})
 	fl := cmd.Flags()
 	addDataFlags(cmd, &s.TrainFile, &s.ValidFile, &s.TestFile, "training data (CoNLL columns)")

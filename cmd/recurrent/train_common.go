@@ -69,55 +69,6 @@ func (f *trainRunFlags) checkOut() error {
 	return nil
 }
 
-// trainRun is a training run as a command shows it: the progress display
-// on standard error while it runs, then the summary on standard output.
-type trainRun struct {
-	name   string // the command ("lm train"), prefixing the run's errors
-	dir    string // the checkpoint directory, named after an interruption
-	asJSON bool
-	prog   *trainProgress
-}
-
-// newTrainRun shows the run of the command name with the run flags f: its
-// progress counts items and shows the metrics renamed by labels.
-func newTrainRun(name string, f *trainRunFlags, items string, labels map[string]string) *trainRun {
-	prog := newTrainProgress(f.quiet, items)
-	prog.labels = labels
-	return &trainRun{name: name, dir: f.out, asJSON: f.asJSON, prog: prog}
-}
-
-// report runs run with the progress display, then prints its summary (also
-// after an interruption); divergence and interruption give errors that say
-// what to do.
-func (r *trainRun) report(cmd *cobra.Command, run func(context.Context, func(train.Event)) (textWriter, error)) error {
-	sum, err := run(cmd.Context(), r.prog.handle)
-	r.prog.finish()
-	interrupted := train.Interrupted(cmd.Context(), err)
-	switch {
-	case errors.Is(err, train.ErrDiverged):
-		return fmt.Errorf("%s: %w; lower --lr or clip the gradients (--clip)", r.name, err)
-	case err != nil && !interrupted:
-		return fmt.Errorf("%s: %w", r.name, err)
-	}
-	if err := writeReport(cmd.OutOrStdout(), sum, r.asJSON, false); err != nil {
-		return err
-	}
-	if interrupted {
-		return fmt.Errorf("interrupted; resume with --resume (checkpoint %s): %w", r.dir, err)
-	}
-	return nil
-}
-
-// loop adapts for report a run on the shared loop of a model of params
-// scalars: its summary is a train.LoopSummary.
-func (r *trainRun) loop(params int, run func(context.Context, func(train.Event)) (train.Result, error)) func(context.Context, func(train.Event)) (textWriter, error) {
-	return func(ctx context.Context, progress func(train.Event)) (textWriter, error) {
-		res, err := run(ctx, progress)
-		sum := train.NewLoopSummary(r.dir, params, res)
-		return &sum, err
-	}
-}
-
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -170,11 +121,10 @@ type taskCmd[S textWriter, P session[S]] struct {
 }
 
 // newTaskCmd completes c, a task's training command running t, with the
-// run flags (--epochs default 10). The command checks --out before any
-// data is read, sets the budget, sets the run up, prints its notes,
-// trains with the progress display and prints the summary; the run's
-// errors are prefixed with t.name.
-func newTaskCmd[S textWriter, P session[S]](c *cobra.Command, t taskCmd[S, P]) *cobra.Command {
+// run flags (--epochs default epochs). The command checks --out before
+// any data is read, sets the budget, sets the run up and runs it
+// (runSession).
+func newTaskCmd[S textWriter, P session[S]](c *cobra.Command, epochs int, t taskCmd[S, P]) *cobra.Command {
 	var f trainRunFlags
 	c.Args = cobra.NoArgs
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -200,19 +150,9 @@ func newTaskCmd[S textWriter, P session[S]](c *cobra.Command, t taskCmd[S, P]) *
 		if err != nil {
 			return err
 		}
-		if !f.quiet {
-			p.WriteNotes(os.Stderr)
-		}
-		labels := t.labels
-		if l, ok := any(p).(labeled); ok {
-			labels = l.ProgressLabels()
-		}
-		return newTrainRun(t.name, &f, t.items, labels).report(cmd, func(ctx context.Context, progress func(train.Event)) (textWriter, error) {
-			sum, err := p.Train(ctx, progress)
-			return sum, err
-		})
+		return runSession[S](cmd, p, &f, t.name, t.items, t.labels)
 	}
-	addTrainRunFlags(c, &f, 10)
+	addTrainRunFlags(c, &f, epochs)
 	return c
 }
 
@@ -231,6 +171,45 @@ func newReportCmd(c *cobra.Command, jsonHelp string, oneLine bool, run func(cmd 
 	c.Flags().BoolVar(&asJSON, "json", false, jsonHelp)
 	return c
 }
+
+// runSession prints p's notes, trains it with the progress display
+// (items names what the throughput counts; labels, or the session's own,
+// rename or hide metrics) and prints the summary, also after an
+// interruption. The run's errors are prefixed with name; divergence and
+// interruption give errors that say what to do.
+func runSession[S textWriter, P session[S]](cmd *cobra.Command, p P, f *trainRunFlags, name, items string, labels map[string]string) error {
+	if !f.quiet {
+		p.WriteNotes(os.Stderr)
+	}
+	if l, ok := any(p).(labeled); ok {
+		labels = l.ProgressLabels()
+	}
+	prog := newTrainProgress(f.quiet, items)
+	prog.labels = labels
+	sum, err := p.Train(cmd.Context(), prog.handle)
+	prog.finish()
+	if w, ok := any(sum).(warner); ok && w.Warning() != nil {
+		prog.println("warning: %v", w.Warning())
+	}
+	interrupted := train.Interrupted(cmd.Context(), err)
+	switch {
+	case errors.Is(err, train.ErrDiverged):
+		return fmt.Errorf("%s: %w; lower --lr or clip the gradients (--clip)", name, err)
+	case err != nil && !interrupted:
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err := writeReport(cmd.OutOrStdout(), sum, f.asJSON, false); err != nil {
+		return err
+	}
+	if interrupted {
+		return fmt.Errorf("interrupted; resume with --resume (checkpoint %s): %w", f.out, err)
+	}
+	return nil
+}
+
+// warner is a summary of a run that tells what went wrong without
+// stopping it (lm.Summary).
+type warner interface{ Warning() error }
 
 // writeReport prints r as its text or, with asJSON, as indented JSON (with
 // oneLine: one line of JSON, for results that stream or are compared).

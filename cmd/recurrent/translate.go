@@ -260,7 +260,7 @@ unbounded unless given); the first limit reached stops, with the reason printed
 --epochs, --steps, --lr, --lr-decay, --clip, --patience and --dev-decode apply
 from the resumed step. A loss that becomes NaN, infinite or 20 times its recent
 median stops training with an error; the checkpoint keeps the last good state.`,
-	}, taskCmd[*train.LoopSummary, *seq2seq.Session]{name: "translate train", items: "tok",
+	}, 10, taskCmd[*train.LoopSummary, *seq2seq.Session]{name: "translate train", items: "tok",
 		labels: map[string]string{"exact_match": "exact match", "token_acc_teacher_forced": "token acc (teacher forced)"},
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume, check: func(cmd *cobra.Command) error {
 			if s.Training.Clip <= 0 {
