@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -20,14 +18,8 @@ import (
 // standard output.
 func runCLIIn(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
-	resetFlags(rootCmd)
-	var out, errOut bytes.Buffer
-	rootCmd.SetOut(&out)
-	rootCmd.SetErr(&errOut)
-	rootCmd.SetIn(strings.NewReader(stdin))
-	rootCmd.SetArgs(args)
-	err := rootCmd.ExecuteContext(context.Background())
-	return out.String(), err
+	out, _, err := runCLIErr(t, stdin, args...)
+	return out, err
 }
 
 // resetFlags puts every flag of c and its subcommands back to its default,
