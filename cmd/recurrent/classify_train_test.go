@@ -46,19 +46,15 @@ func resetFlags(c *cobra.Command) {
 func writePlantedTSV(t *testing.T, path string, n int, seed uint64) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 1))
-	var b strings.Builder
-	for range n {
+	writeLines(t, path, n, func(int) string {
 		words := make([]string, 3+rng.IntN(6))
 		for j := range words {
 			words[j] = fmt.Sprintf("w%d", rng.IntN(30))
 		}
 		label := []string{"neg", "pos", "meh"}[rng.IntN(3)]
 		words[rng.IntN(len(words))] = map[string]string{"neg": "awful", "pos": "great", "meh": "fine"}[label]
-		fmt.Fprintf(&b, "%s\t%s\n", label, strings.Join(words, " "))
-	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+		return label + "\t" + strings.Join(words, " ")
+	})
 }
 
 func TestClassifyTrainEvalPredictCLI(t *testing.T) {
