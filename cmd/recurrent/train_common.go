@@ -184,8 +184,7 @@ func runSession[S textWriter, P session[S]](cmd *cobra.Command, p P, f *trainRun
 	if l, ok := any(p).(labeled); ok {
 		labels = l.ProgressLabels()
 	}
-	prog := newTrainProgress(f.quiet, items)
-	prog.labels = labels
+	prog := newTrainProgress(f.quiet, items, labels)
 	sum, err := p.Train(cmd.Context(), prog.handle)
 	prog.finish()
 	if w, ok := any(sum).(warner); ok && w.Warning() != nil {
