@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/recurrent-go/recurrent/bench"
-	"github.com/recurrent-go/recurrent/docs"
 	"github.com/spf13/cobra"
 )
 
@@ -22,7 +21,6 @@ func newBenchGemmCmd() *cobra.Command {
 	cmd := newReportCmd(&cobra.Command{
 		Use:   "gemm",
 		Short: "Measure tensor.Sgemm GFLOP/s: C[m,n] = op(A)[m,k] op(B)[k,n]",
-		Long:  docs.Help("bench gemm"),
 		Args:  cobra.NoArgs,
 	}, "print one JSON object", true, func(cmd *cobra.Command, _ []string) (textWriter, error) {
 		var err error
@@ -49,7 +47,6 @@ func newBenchRNNCmd() *cobra.Command {
 	cmd := newReportCmd(&cobra.Command{
 		Use:   "rnn",
 		Short: "Measure language-model training steps or batch-1 sampling in tokens/s",
-		Long:  docs.Help("bench rnn"),
 		Args:  cobra.NoArgs,
 	}, "print one JSON object", true, func(cmd *cobra.Command, _ []string) (textWriter, error) {
 		var err error
@@ -86,7 +83,6 @@ func newBenchServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Load-test recurrent serve on loopback: batched streaming generation, classify and similar latency, peak RSS",
-		Long:  docs.Help("bench serve"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			exe, err := os.Executable()

@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"github.com/recurrent-go/recurrent/classify"
-	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
 )
@@ -21,7 +20,6 @@ func newClassifyStatsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stats [FILE...]",
 		Short: "Show the detected format, size and label counts of data files",
-		Long:  docs.Help("classify stats"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := classify.ParseFormat(format)
 			if err != nil {
@@ -49,7 +47,6 @@ func newClassifyScoreCmd() *cobra.Command {
 	cmd := newReportCmd(&cobra.Command{
 		Use:   "score --data FILE --pred FILE",
 		Short: "Accuracy, per-class P/R/F1, macro averages and confusion matrix",
-		Long:  docs.Help("classify score"),
 		Args:  cobra.NoArgs,
 	}, "print the report as JSON", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
 		ex, err := readExamples(cmd, goldPath, format)
@@ -80,7 +77,6 @@ func newClassifyEvalCmd() *cobra.Command {
 	cmd := newReportCmd(&cobra.Command{
 		Use:   "eval --model DIR --data FILE",
 		Short: "Score a trained classifier: accuracy, per-class P/R/F1, confusion matrix",
-		Long:  docs.Help("classify eval"),
 		Args:  cobra.NoArgs,
 	}, "print the report as JSON", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
 		m, err := classify.Load(model)
@@ -110,7 +106,6 @@ func newClassifyPredictCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "predict --model DIR [--text TEXT | --file FILE]",
 		Short: "Predict the label of each line of text (--text, --file or standard input)",
-		Long:  docs.Help("classify predict"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := classify.Load(model)
@@ -144,7 +139,6 @@ func newClassifyExportVectorsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export-vectors --model DIR --out FILE",
 		Short: "Write a trained classifier's (fine-tuned) embedding as a word-vector file",
-		Long:  docs.Help("classify export-vectors"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			vf, err := out.resolve()
@@ -182,7 +176,6 @@ func newClassifyTrainCmd() *cobra.Command {
 	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train --train FILE [--dev FILE] --out DIR",
 		Short: "Train a text classifier (RNN/GRU/LSTM or word-vector averaging)",
-		Long:  docs.Help("classify train"),
 	}, 10, taskCmd[*classify.Summary, *classify.Session]{name: "classify train", items: "ex", labels: map[string]string{"examples": ""},
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume})
 	fl := cmd.Flags()

@@ -4,7 +4,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/lm"
 )
 
@@ -19,7 +18,6 @@ func newLMTrainCmd() *cobra.Command {
 	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train --train FILE --out DIR",
 		Short: "Train a language model with truncated BPTT",
-		Long:  docs.Help("lm train"),
 	}, 0, taskCmd[*lm.Summary, *lm.Session]{name: "lm train", items: "tok",
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume, check: func(cmd *cobra.Command) error {
 			s.Tokenizer.NameSet = cmd.Flags().Changed("tokenizer")

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/train"
@@ -21,7 +20,6 @@ func newLMTrainLabelsCmd() *cobra.Command {
 	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train-labels --train F [--valid F] --out DIR",
 		Short: "Train a label-conditioned language model (one-to-many generation) on labelled text",
-		Long:  docs.Help("lm train-labels"),
 	}, 10, taskCmd[*train.LoopSummary, *lm.CondSession]{name: "lm train-labels", items: "tok",
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume, check: func(cmd *cobra.Command) error {
 			switch tc := s.Training; {
@@ -67,7 +65,6 @@ func newLMEvalLabelsCmd() *cobra.Command {
 	cmd := newReportCmd(&cobra.Command{
 		Use:   "eval-labels --model DIR --data F",
 		Short: "Perplexity of a label-conditioned language model on labelled sentences, and its own (Bayes) label accuracy",
-		Long:  docs.Help("lm eval-labels"),
 		Args:  cobra.NoArgs,
 	}, "print the metrics as JSON", true, func(cmd *cobra.Command, args []string) (textWriter, error) {
 		f, err := text.ParseLabelFormat(format)

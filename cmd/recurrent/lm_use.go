@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/text"
@@ -58,7 +57,6 @@ func newLMSampleCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sample --model DIR",
 		Short: "Generate text from a trained language model",
-		Long:  docs.Help("lm sample"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.label != "" {
@@ -157,7 +155,6 @@ func newLMScoreCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "score --model DIR (--text TEXT | --file FILE | FILE...)",
 		Short: "Log-probability and perplexity of every line of text",
-		Long:  docs.Help("lm score"),
 		RunE:  func(cmd *cobra.Command, args []string) error { return runLMScore(cmd, &f, args) },
 	}
 	fl := cmd.Flags()
@@ -215,7 +212,6 @@ func newLMEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR [FILE...]",
 		Short: "Perplexity of text read as one stream (as in training)",
-		Long:  docs.Help("lm eval"),
 		Args:  cobra.ArbitraryArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runLMEval(cmd, &f, args) },
 	}
@@ -258,7 +254,6 @@ func newLMQuantizeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "quantize --model DIR --out DIR",
 		Short: "Write an int8 copy of a language model for faster generation",
-		Long:  docs.Help("lm quantize"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if model == "" || out == "" {

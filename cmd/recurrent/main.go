@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
+	"github.com/recurrent-go/recurrent/docs"
 	"github.com/spf13/cobra"
 )
 
@@ -24,8 +27,21 @@ var rootCmd = &cobra.Command{
 // groups the subcommands cmds.
 func newGroup(use, short string, cmds ...*cobra.Command) {
 	g := &cobra.Command{Use: use, Short: short}
-	g.AddCommand(cmds...)
-	rootCmd.AddCommand(g)
+	addCommands(rootCmd, g)
+	addCommands(g, cmds...)
+}
+
+// addCommands adds cmds to parent (itself in the tree), each with its page
+// in docs/cli, if it has one, as its long help (docs.Help of its path:
+// "lm train" for "recurrent lm train").
+func addCommands(parent *cobra.Command, cmds ...*cobra.Command) {
+	for _, c := range cmds {
+		parent.AddCommand(c)
+		path := strings.TrimPrefix(c.CommandPath(), rootCmd.Name()+" ")
+		if slices.Contains(docs.Pages(), docs.Page(path)) {
+			c.Long = docs.Help(path)
+		}
+	}
 }
 
 func main() {

@@ -6,13 +6,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/lm/tinyshakespeare"
 )
 
 func init() {
-	rootCmd.AddCommand(newQuickstartCmd())
+	addCommands(rootCmd, newQuickstartCmd())
 }
 
 func newQuickstartCmd() *cobra.Command {
@@ -24,7 +23,6 @@ func newQuickstartCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "quickstart",
 		Short: "Train a character LSTM on tiny-shakespeare for about a minute and sample from it",
-		Long:  docs.Help("quickstart"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q, err := tinyshakespeare.NewQuickstart(o)

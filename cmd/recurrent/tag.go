@@ -3,7 +3,6 @@ package main
 import (
 	"io"
 
-	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/tag"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
@@ -19,7 +18,6 @@ func newTagScoreCmd() *cobra.Command {
 	cmd := newReportCmd(&cobra.Command{
 		Use:   "score [FILE]",
 		Short: "Score tagged output exactly as conlleval does",
-		Long:  docs.Help("tag score"),
 		Args:  cobra.MaximumNArgs(1),
 	}, "print JSON instead of conlleval's report", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
 		r, err := readInput(cmd, text.InputFiles(args)[0], func(r io.Reader, name string) (tag.Metrics, error) { return tag.Evaluate(r, name, opts) })
@@ -38,7 +36,6 @@ func newTagConvertCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "convert [FILE]",
 		Short: "Convert the tag column of a CoNLL file between iob1, iob2 and iobes",
-		Long:  docs.Help("tag convert"),
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := text.InputFiles(args)[0]
@@ -64,7 +61,6 @@ func newTagEvalCmd() *cobra.Command {
 	cmd := newReportCmd(&cobra.Command{
 		Use:   "eval --model DIR --data FILE",
 		Short: "Tag a labelled CoNLL file and score it exactly as conlleval does",
-		Long:  docs.Help("tag eval"),
 		Args:  cobra.NoArgs,
 	}, "print JSON (percentages 0-100, per type)", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
 		m, err := tag.Load(model)
@@ -104,7 +100,6 @@ func newTagPredictCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "predict --model DIR [--text TEXT | --file FILE | --data CONLL] [--out FILE] [--json]",
 		Short: "Tag raw text (one sentence per line) or a CoNLL file",
-		Long:  docs.Help("tag predict"),
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runTagPredict(cmd, &f) },
 	}
@@ -149,7 +144,6 @@ func newTagTrainCmd() *cobra.Command {
 	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train --train FILE [--dev FILE] --out DIR",
 		Short: "Train a BiLSTM tagger with a character-level word encoder",
-		Long:  docs.Help("tag train"),
 	}, 10, taskCmd[*tag.Summary, *tag.Session]{name: "tag train", items: "tok", labels: map[string]string{"tokens": ""},
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume})
 	fl := cmd.Flags()

@@ -7,7 +7,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/seq2seq"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/train"
@@ -24,7 +23,6 @@ func newTranslateBLEUCmd() *cobra.Command {
 	cmd := newReportCmd(&cobra.Command{
 		Use:   "bleu --ref FILE --hyp FILE",
 		Short: "Corpus BLEU-4 of tokenized hypotheses, as sacreBLEU computes it",
-		Long:  docs.Help("translate bleu"),
 		Args:  cobra.NoArgs,
 	}, `print {"bleu", "precisions", "bp", "sys_len", "ref_len", ...} as JSON`, false, func(cmd *cobra.Command, args []string) (textWriter, error) {
 		refs, err := readLines(cmd, refPath)
@@ -57,7 +55,6 @@ func newTranslateGenDatesCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gen-dates --n N --seed S --out DIR",
 		Short: "Generate the human-readable date -> ISO date task (train/dev/test TSV)",
-		Long:  docs.Help("translate gen-dates"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, frac := range []*float64{&opts.DevFrac, &opts.TestFrac} {
@@ -110,7 +107,6 @@ func newTranslateEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR --data F [--beam K]",
 		Short: "Decode source<TAB>target pairs and report exact match, token accuracy and BLEU",
-		Long:  docs.Help("translate eval"),
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runTranslateEval(cmd, &f) },
 	}
@@ -173,7 +169,6 @@ func newTranslateRunCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run --model DIR [--file F] [--beam K]",
 		Short: "Translate source lines (standard input by default), one output line each",
-		Long:  docs.Help("translate run"),
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runTranslateRun(cmd, &f) },
 	}
@@ -215,7 +210,6 @@ func newTranslateTrainCmd() *cobra.Command {
 	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train --train F [--valid F] --out DIR",
 		Short: "Train an encoder-decoder (bidirectional encoder, attention decoder) on source<TAB>target pairs",
-		Long:  docs.Help("translate train"),
 	}, 10, taskCmd[*train.LoopSummary, *seq2seq.Session]{name: "translate train", items: "tok",
 		labels: map[string]string{"exact_match": "exact match", "token_acc_teacher_forced": "token acc (teacher forced)"},
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume, check: func(cmd *cobra.Command) error {

@@ -10,21 +10,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/vectors"
 )
 
-// vectorsCmd groups the word-vector subcommands (train and vocab are in
-// vectors_train.go).
-var vectorsCmd = &cobra.Command{
-	Use:   "vectors",
-	Short: "Query, evaluate, debias, convert and plot word vectors",
-	Long:  docs.Help("vectors"),
-}
-
+// The word-vector subcommands (train and vocab are in vectors_train.go).
 func init() {
-	rootCmd.AddCommand(vectorsCmd)
-	vectorsCmd.AddCommand(newVecSimilarCmd(), newVecAnalogyCmd(), newVecSimilarityCmd(), newVecDoesntMatchCmd(),
+	newGroup("vectors", "Query, evaluate, debias, convert and plot word vectors", newVecSimilarCmd(), newVecAnalogyCmd(), newVecSimilarityCmd(), newVecDoesntMatchCmd(),
 		newVecEvalCmd(), newVecDebiasCmd(), newVecConvertCmd(), newVecPlotCmd(), newVecTrainCmd(), newVecVocabCmd())
 }
 
@@ -116,7 +107,6 @@ func newVecSimilarCmd() *cobra.Command {
 	cmd := newVecNeighborsCmd(&cobra.Command{
 		Use:   "similar --vectors FILE WORD... [--negative WORD...]",
 		Short: "Nearest words by cosine to the mean of the given words (minus --negative ones)",
-		Long:  docs.Help("vectors similar"),
 		Args:  cobra.MinimumNArgs(1),
 	}, 10, func(x *vectors.Index, args []string, k, restrict int) ([]vectors.Neighbor, error) {
 		return x.MostSimilar(args, negative, k, restrict)
@@ -131,7 +121,6 @@ func newVecAnalogyCmd() *cobra.Command {
 	cmd := newVecNeighborsCmd(&cobra.Command{
 		Use:   "analogy --vectors FILE A B C",
 		Short: "Answer A is to B as C is to ? (3CosAdd or 3CosMul)",
-		Long:  docs.Help("vectors analogy"),
 		Args:  cobra.ExactArgs(3),
 		PreRunE: func(*cobra.Command, []string) (err error) {
 			m, err = vectors.ParseMethod(method)
@@ -148,7 +137,6 @@ func newVecSimilarityCmd() *cobra.Command {
 	return newVecQueryCmd(&cobra.Command{
 		Use:   "similarity --vectors FILE WORD1 WORD2",
 		Short: "Cosine similarity of two words",
-		Long:  docs.Help("vectors similarity"),
 		Args:  cobra.ExactArgs(2),
 	}, `print {"word1", "word2", "similarity"} as JSON`, true, func(_ *cobra.Command, x *vectors.Index, args []string) (textWriter, error) {
 		s, err := x.Similarity(args[0], args[1])
@@ -160,7 +148,6 @@ func newVecDoesntMatchCmd() *cobra.Command {
 	return newVecQueryCmd(&cobra.Command{
 		Use:   "doesnt-match --vectors FILE WORD...",
 		Short: "The word farthest from the mean of the others",
-		Long:  docs.Help("vectors doesnt-match"),
 		Args:  cobra.MinimumNArgs(2),
 	}, `print {"word", "ignored"} as JSON`, true, func(cmd *cobra.Command, x *vectors.Index, args []string) (textWriter, error) {
 		odd, missing, err := x.DoesntMatch(args)
@@ -202,7 +189,6 @@ func newVecEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --vectors FILE [--analogy FILE] [--restrict N] [--similarity FILE]... [--json]",
 		Short: "Analogy accuracy and word-similarity correlations, counted like gensim 4",
-		Long:  docs.Help("vectors eval"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return j.run(cmd, cmd.OutOrStdout(), func(progress func(vectors.EvalProgress)) (textWriter, error) {
@@ -231,7 +217,6 @@ func newVecDebiasCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "debias --vectors FILE --out FILE [--lists DIR] [--json]",
 		Short: "Hard-debias word vectors (Bolukbasi et al. 2016) and report direct bias and analogy accuracy",
-		Long:  docs.Help("vectors debias"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if job.OutFormat, err = out.resolve(); err != nil {
@@ -263,7 +248,6 @@ func newVecConvertCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "convert --vectors FILE --out FILE [--out-format FORMAT] [--limit N]",
 		Short: "Convert between word2vec text, word2vec binary and GloVe text",
-		Long:  docs.Help("vectors convert"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := out.resolve()
@@ -293,7 +277,6 @@ func newVecPlotCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plot --vectors FILE --out x.png WORD...",
 		Short: "Plot chosen words on the first two principal components of their vectors",
-		Long:  docs.Help("vectors plot"),
 		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("words") {

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/recurrent-go/recurrent/bench"
-	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
@@ -31,7 +30,6 @@ func newVecTrainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train --corpus FILE... --out FILE",
 		Short: "Train word vectors (skip-gram, CBOW or GloVe) on a whitespace-tokenized corpus",
-		Long:  docs.Help("vectors train"),
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return f.run(cmd) },
 	}
@@ -108,7 +106,6 @@ func newVecVocabCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "vocab --corpus FILE... --out FILE",
 		Short: "Count a corpus into a vocabulary file (what recurrent-beam vocab computes on a cluster)",
-		Long:  docs.Help("vectors vocab"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tok.NameSet = cmd.Flags().Changed("tokenizer")
