@@ -21,7 +21,6 @@ func newBenchGemmCmd() *cobra.Command {
 	cmd := newReportCmd(&cobra.Command{
 		Use:   "gemm",
 		Short: "Measure tensor.Sgemm GFLOP/s: C[m,n] = op(A)[m,k] op(B)[k,n]",
-		Args:  cobra.NoArgs,
 	}, "print one JSON object", true, func(cmd *cobra.Command, _ []string) (textWriter, error) {
 		var err error
 		if c.Threads, err = threadsFlag(cmd); err != nil {
@@ -47,7 +46,6 @@ func newBenchRNNCmd() *cobra.Command {
 	cmd := newReportCmd(&cobra.Command{
 		Use:   "rnn",
 		Short: "Measure language-model training steps or batch-1 sampling in tokens/s",
-		Args:  cobra.NoArgs,
 	}, "print one JSON object", true, func(cmd *cobra.Command, _ []string) (textWriter, error) {
 		var err error
 		if c.Threads, err = threadsFlag(cmd); err != nil {
@@ -83,7 +81,6 @@ func newBenchServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Load-test recurrent serve on loopback: batched streaming generation, classify and similar latency, peak RSS",
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			exe, err := os.Executable()
 			if err != nil {

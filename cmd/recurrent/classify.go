@@ -20,6 +20,7 @@ func newClassifyStatsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stats [FILE...]",
 		Short: "Show the detected format, size and label counts of data files",
+		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := classify.ParseFormat(format)
 			if err != nil {
@@ -47,7 +48,6 @@ func newClassifyScoreCmd() *cobra.Command {
 	cmd := newReportCmd(&cobra.Command{
 		Use:   "score --data FILE --pred FILE",
 		Short: "Accuracy, per-class P/R/F1, macro averages and confusion matrix",
-		Args:  cobra.NoArgs,
 	}, "print the report as JSON", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
 		ex, err := readExamples(cmd, goldPath, format)
 		if err != nil {
@@ -77,7 +77,6 @@ func newClassifyEvalCmd() *cobra.Command {
 	cmd := newReportCmd(&cobra.Command{
 		Use:   "eval --model DIR --data FILE",
 		Short: "Score a trained classifier: accuracy, per-class P/R/F1, confusion matrix",
-		Args:  cobra.NoArgs,
 	}, "print the report as JSON", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
 		m, err := classify.Load(model)
 		if err != nil {
@@ -106,7 +105,6 @@ func newClassifyPredictCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "predict --model DIR [--text TEXT | --file FILE]",
 		Short: "Predict the label of each line of text (--text, --file or standard input)",
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := classify.Load(model)
 			if err != nil {
@@ -139,7 +137,6 @@ func newClassifyExportVectorsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export-vectors --model DIR --out FILE",
 		Short: "Write a trained classifier's (fine-tuned) embedding as a word-vector file",
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			vf, err := out.resolve()
 			if err != nil {

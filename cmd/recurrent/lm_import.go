@@ -21,7 +21,6 @@ func newLMImportCmd() *cobra.Command {
 	cmd := newReportCmd(&cobra.Command{
 		Use:   "import --state-dict FILE.pt --vocab FILE --out DIR",
 		Short: "Convert a PyTorch language model's state_dict (torch.save or safetensors) into a checkpoint",
-		Args:  cobra.NoArgs,
 	}, `print {"out", "cell", "layers", "hidden", "embed", "vocab", "tied", "params", "level", "level_inferred"} as JSON`, false, func(cmd *cobra.Command, _ []string) (textWriter, error) { return runLMImport(cmd, &f) })
 	fl := cmd.Flags()
 	fl.StringVar(&f.stateDict, "state-dict", "", "the PyTorch state_dict: torch.save .pt/.pth file or safetensors (required)")

@@ -65,7 +65,6 @@ func newLMEvalLabelsCmd() *cobra.Command {
 	cmd := newReportCmd(&cobra.Command{
 		Use:   "eval-labels --model DIR --data F",
 		Short: "Perplexity of a label-conditioned language model on labelled sentences, and its own (Bayes) label accuracy",
-		Args:  cobra.NoArgs,
 	}, "print the metrics as JSON", true, func(cmd *cobra.Command, args []string) (textWriter, error) {
 		f, err := text.ParseLabelFormat(format)
 		if err != nil {

@@ -57,7 +57,6 @@ func newLMSampleCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sample --model DIR",
 		Short: "Generate text from a trained language model",
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.label != "" {
 				return runLMSampleLabel(cmd, &f)
@@ -155,6 +154,7 @@ func newLMScoreCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "score --model DIR (--text TEXT | --file FILE | FILE...)",
 		Short: "Log-probability and perplexity of every line of text",
+		Args:  cobra.ArbitraryArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runLMScore(cmd, &f, args) },
 	}
 	fl := cmd.Flags()
@@ -254,7 +254,6 @@ func newLMQuantizeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "quantize --model DIR --out DIR",
 		Short: "Write an int8 copy of a language model for faster generation",
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if model == "" || out == "" {
 				return errors.New("lm quantize: --model and --out are required")

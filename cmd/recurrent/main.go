@@ -33,9 +33,13 @@ func newGroup(use, short string, cmds ...*cobra.Command) {
 
 // addCommands adds cmds to parent (itself in the tree), each with its page
 // in docs/cli, if it has one, as its long help (docs.Help of its path:
-// "lm train" for "recurrent lm train").
+// "lm train" for "recurrent lm train"). A command that runs takes no
+// arguments unless it says otherwise (cobra.NoArgs).
 func addCommands(parent *cobra.Command, cmds ...*cobra.Command) {
 	for _, c := range cmds {
+		if c.Args == nil && c.Runnable() {
+			c.Args = cobra.NoArgs
+		}
 		parent.AddCommand(c)
 		path := strings.TrimPrefix(c.CommandPath(), rootCmd.Name()+" ")
 		if slices.Contains(docs.Pages(), docs.Page(path)) {

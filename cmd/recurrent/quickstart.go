@@ -23,7 +23,6 @@ func newQuickstartCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "quickstart",
 		Short: "Train a character LSTM on tiny-shakespeare for about a minute and sample from it",
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q, err := tinyshakespeare.NewQuickstart(o)
 			if err != nil {

@@ -31,7 +31,6 @@ func newServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve --model NAME=PATH [--model NAME=PATH ...] [--addr 127.0.0.1:8080]",
 		Short: "Serve models over a JSON API and a web page",
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), &f, nil)
 		},

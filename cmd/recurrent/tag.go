@@ -61,7 +61,6 @@ func newTagEvalCmd() *cobra.Command {
 	cmd := newReportCmd(&cobra.Command{
 		Use:   "eval --model DIR --data FILE",
 		Short: "Tag a labelled CoNLL file and score it exactly as conlleval does",
-		Args:  cobra.NoArgs,
 	}, "print JSON (percentages 0-100, per type)", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
 		m, err := tag.Load(model)
 		if err != nil {
@@ -100,7 +99,6 @@ func newTagPredictCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "predict --model DIR [--text TEXT | --file FILE | --data CONLL] [--out FILE] [--json]",
 		Short: "Tag raw text (one sentence per line) or a CoNLL file",
-		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runTagPredict(cmd, &f) },
 	}
 	fl := cmd.Flags()

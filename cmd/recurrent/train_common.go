@@ -114,7 +114,6 @@ type taskCmd[S textWriter, P session[S]] struct {
 // (runSession).
 func newTaskCmd[S textWriter, P session[S]](c *cobra.Command, epochs int, t taskCmd[S, P]) *cobra.Command {
 	var f trainRunFlags
-	c.Args = cobra.NoArgs
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		if t.check != nil {
 			if err := t.check(cmd); err != nil {

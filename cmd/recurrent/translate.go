@@ -23,7 +23,6 @@ func newTranslateBLEUCmd() *cobra.Command {
 	cmd := newReportCmd(&cobra.Command{
 		Use:   "bleu --ref FILE --hyp FILE",
 		Short: "Corpus BLEU-4 of tokenized hypotheses, as sacreBLEU computes it",
-		Args:  cobra.NoArgs,
 	}, `print {"bleu", "precisions", "bp", "sys_len", "ref_len", ...} as JSON`, false, func(cmd *cobra.Command, args []string) (textWriter, error) {
 		refs, err := readLines(cmd, refPath)
 		if err != nil {
@@ -55,7 +54,6 @@ func newTranslateGenDatesCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gen-dates --n N --seed S --out DIR",
 		Short: "Generate the human-readable date -> ISO date task (train/dev/test TSV)",
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, frac := range []*float64{&opts.DevFrac, &opts.TestFrac} {
 				if *frac == 0 {
@@ -107,7 +105,6 @@ func newTranslateEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR --data F [--beam K]",
 		Short: "Decode source<TAB>target pairs and report exact match, token accuracy and BLEU",
-		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runTranslateEval(cmd, &f) },
 	}
 	fl := cmd.Flags()
@@ -169,7 +166,6 @@ func newTranslateRunCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run --model DIR [--file F] [--beam K]",
 		Short: "Translate source lines (standard input by default), one output line each",
-		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runTranslateRun(cmd, &f) },
 	}
 	fl := cmd.Flags()

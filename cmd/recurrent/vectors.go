@@ -189,7 +189,6 @@ func newVecEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --vectors FILE [--analogy FILE] [--restrict N] [--similarity FILE]... [--json]",
 		Short: "Analogy accuracy and word-similarity correlations, counted like gensim 4",
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return j.run(cmd, cmd.OutOrStdout(), func(progress func(vectors.EvalProgress)) (textWriter, error) {
 				e.Progress = progress
@@ -217,7 +216,6 @@ func newVecDebiasCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "debias --vectors FILE --out FILE [--lists DIR] [--json]",
 		Short: "Hard-debias word vectors (Bolukbasi et al. 2016) and report direct bias and analogy accuracy",
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if job.OutFormat, err = out.resolve(); err != nil {
 				return err
@@ -248,7 +246,6 @@ func newVecConvertCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "convert --vectors FILE --out FILE [--out-format FORMAT] [--limit N]",
 		Short: "Convert between word2vec text, word2vec binary and GloVe text",
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := out.resolve()
 			if err != nil {

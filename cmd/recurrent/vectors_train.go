@@ -30,7 +30,6 @@ func newVecTrainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train --corpus FILE... --out FILE",
 		Short: "Train word vectors (skip-gram, CBOW or GloVe) on a whitespace-tokenized corpus",
-		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return f.run(cmd) },
 	}
 	fl := cmd.Flags()
@@ -106,7 +105,6 @@ func newVecVocabCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "vocab --corpus FILE... --out FILE",
 		Short: "Count a corpus into a vocabulary file (what recurrent-beam vocab computes on a cluster)",
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tok.NameSet = cmd.Flags().Changed("tokenizer")
 			t, err := tok.Tokenizer()
