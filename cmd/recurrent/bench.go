@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/recurrent-go/recurrent/bench"
+	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/spf13/cobra"
 )
 
@@ -22,10 +23,7 @@ func newBenchGemmCmd() *cobra.Command {
 		Use:   "gemm",
 		Short: "Measure tensor.Sgemm GFLOP/s: C[m,n] = op(A)[m,k] op(B)[k,n]",
 	}, "print one JSON object", true, func(cmd *cobra.Command, _ []string) (textWriter, error) {
-		var err error
-		if c.Threads, err = threadsFlag(cmd); err != nil {
-			return nil, fmt.Errorf("bench gemm: %w", err)
-		}
+		c.Threads = tensor.Threads() // --threads, which the root applied
 		res, err := bench.Gemm(cmd.Context(), c)
 		return res, err
 	})
@@ -47,10 +45,7 @@ func newBenchRNNCmd() *cobra.Command {
 		Use:   "rnn",
 		Short: "Measure language-model training steps or batch-1 sampling in tokens/s",
 	}, "print one JSON object", true, func(cmd *cobra.Command, _ []string) (textWriter, error) {
-		var err error
-		if c.Threads, err = threadsFlag(cmd); err != nil {
-			return nil, fmt.Errorf("bench rnn: %w", err)
-		}
+		c.Threads = tensor.Threads() // --threads, which the root applied
 		stop, err := bench.StartCPUProfile(profile)
 		if err != nil {
 			return nil, fmt.Errorf("bench rnn: %w", err)
