@@ -231,7 +231,9 @@ func TestSetup(t *testing.T) {
 	if err != nil || sum.Steps != 5 || sum.Checkpoint != ck || sum.Test == nil || sum.Warning() != nil {
 		t.Fatalf("Train: %+v, %v", sum, err)
 	}
-	given := func(names ...string) func(string) bool { return func(n string) bool { return slices.Contains(names, n) } }
+	given := func(names ...string) func(string) bool {
+		return func(n string) bool { return slices.Contains(names, n) }
+	}
 	r := s
 	r.Model.Hidden, r.Training.MaxSteps = 9, 7
 	for name, want := range map[string]string{"hidden": "lm train --resume: --hidden 9 conflicts", "min-count": "lm train --resume: --min-count cannot change"} {
