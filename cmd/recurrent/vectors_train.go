@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/recurrent-go/recurrent/bench"
-	"github.com/recurrent-go/recurrent/docs"
+	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/vectors/trainer"
@@ -30,8 +30,6 @@ func newVecTrainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train --corpus FILE... --out FILE",
 		Short: "Train word vectors (skip-gram, CBOW or GloVe) on a whitespace-tokenized corpus",
-		Long:  docs.Help("vectors train"),
-		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return f.run(cmd) },
 	}
 	fl := cmd.Flags()
@@ -105,24 +103,24 @@ func (f *vecTrainFlags) run(cmd *cobra.Command) error {
 }
 
 func newVecVocabCmd() *cobra.Command {
-	var tok text.Tokenizer
+	var tok lm.TokenizerOptions
 	var opt text.VocabOptions
 	var corpus []string
-	var out, mode, specials string
+	var out, specials string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "vocab --corpus FILE... --out FILE",
 		Short: "Count a corpus into a vocabulary file (what recurrent-beam vocab computes on a cluster)",
-		Long:  docs.Help("vectors vocab"),
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) (err error) {
-			if tok.Mode, err = text.ParseMode(mode); err != nil {
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tok.NameSet = cmd.Flags().Changed("tokenizer")
+			t, err := tok.Tokenizer()
+			if err != nil {
 				return err
 			}
 			if opt.Specials = []string{}; specials != "" {
 				opt.Specials = strings.Split(specials, ",")
 			}
-			v, err := text.CountFiles(&tok, corpus, opt)
+			v, err := text.CountFiles(&t, corpus, opt)
 			if err != nil {
 				return err
 			}
@@ -139,11 +137,7 @@ func newVecVocabCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringSliceVar(&corpus, "corpus", nil, "text files, plain or .gz (repeat or comma-separate)")
 	fl.StringVar(&out, "out", "", "vocabulary file to write")
-	fl.StringVar(&mode, "tokenizer", "whitespace", "char, word or whitespace")
-	fl.BoolVar(&tok.Lower, "lower", false, "lowercase the text")
-	fl.BoolVar(&tok.SplitPunct, "split-punct", false, "word tokenizer: keep punctuation as separate tokens")
-	fl.StringVar(&tok.BOS, "bos", "", "beginning-of-line token (default none)")
-	fl.StringVar(&tok.EOS, "eos", "", "end-of-line token (default none)")
+	addTokenizerFlags(fl, &tok, "whitespace", "char, word or whitespace", "")
 	fl.StringVar(&specials, "specials", "", "comma-separated special tokens placed first (default none)")
 	fl.Int64Var(&opt.MinCount, "min-count", 5, "drop tokens seen fewer times")
 	fl.IntVar(&opt.MaxSize, "max-vocab", 0, "cap the vocabulary size, specials included (0: no cap)")
