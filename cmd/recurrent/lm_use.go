@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -101,16 +100,6 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 		return err
 	}
 	return writeJSON(cmd.OutOrStdout(), res)
-}
-
-// writeSamples prints num samples continuing prompt: one per line when
-// they stop at the end of a line, otherwise separated by "----" lines.
-func writeSamples(ctx context.Context, w io.Writer, m *lm.Model, prompt string, opt lm.SampleOptions, num int, stopAtEOS bool) error {
-	l, err := infer.NewLM(m)
-	if err != nil {
-		return err
-	}
-	return l.Samples(ctx, prompt, opt, num, stopAtEOS, false, infer.SampleWriter(w, stopAtEOS))
 }
 
 // runLMSampleLabel is lm sample --label: sentences for that label from a

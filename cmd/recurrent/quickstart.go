@@ -34,13 +34,10 @@ func newQuickstartCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(out, "\nsamples (temperature 0.8):\n")
-			opt := lm.SampleOptions{MaxTokens: length, Temperature: 0.8, Seed: o.Seed}
-			if err := writeSamples(cmd.Context(), out, q.Trainer.Model, "", opt, samples, false); err != nil {
+			if err := q.WriteSamples(cmd.Context(), out, samples, length); err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(out, "\nmore: recurrent lm sample --model %[1]q --prompt \"ROMEO:\" --temperature 0.8\n"+
-				"train longer: recurrent quickstart --resume --out %[1]q\n"+
-				"serve it (web page and JSON API): recurrent serve --model shakespeare=%[1]q\n", o.Dir)
+			_, err = fmt.Fprint(out, "\n"+q.Outro())
 			return err
 		},
 	}

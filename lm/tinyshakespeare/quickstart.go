@@ -1,12 +1,15 @@
 package tinyshakespeare
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/text"
 )
@@ -51,6 +54,8 @@ type Quickstart struct {
 	TrainChars, ValidChars, Vocab int
 	// Duration is the training time.
 	Duration time.Duration
+	// seed is QuickstartOptions.Seed, which the samples also use.
+	seed uint64
 }
 
 // DefaultDir is the default quickstart checkpoint directory, in the
@@ -103,7 +108,7 @@ func NewQuickstart(o QuickstartOptions) (*Quickstart, error) {
 			return nil, err
 		}
 	}
-	q.Dir = o.Dir
+	q.Dir, q.seed = o.Dir, o.Seed
 	return q, nil
 }
 
@@ -111,4 +116,23 @@ func NewQuickstart(o QuickstartOptions) (*Quickstart, error) {
 func (q *Quickstart) Intro() string {
 	return fmt.Sprintf("tiny-shakespeare: %d training and %d validation characters, %d distinct; training for %s",
 		q.TrainChars, q.ValidChars, q.Vocab, q.Duration)
+}
+
+// WriteSamples writes n samples of length characters from the model at
+// temperature 0.8, separated by "----" lines as lm sample prints them.
+func (q *Quickstart) WriteSamples(ctx context.Context, w io.Writer, n, length int) error {
+	l, err := infer.NewLM(q.Model)
+	if err != nil {
+		return err
+	}
+	opt := lm.SampleOptions{MaxTokens: length, Temperature: 0.8, Seed: q.seed}
+	return l.Samples(ctx, "", opt, n, false, false, infer.SampleWriter(w, false))
+}
+
+// Outro tells what to do next with the checkpoint in Dir: sample more,
+// train longer, serve it.
+func (q *Quickstart) Outro() string {
+	return fmt.Sprintf("more: recurrent lm sample --model %[1]q --prompt \"ROMEO:\" --temperature 0.8\n"+
+		"train longer: recurrent quickstart --resume --out %[1]q\n"+
+		"serve it (web page and JSON API): recurrent serve --model shakespeare=%[1]q\n", q.Dir)
 }

@@ -39,6 +39,16 @@ func TestQuickstartResume(t *testing.T) {
 	if _, err := q.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
+	var samples strings.Builder
+	if err := q.WriteSamples(context.Background(), &samples, 2, 30); err != nil {
+		t.Fatal(err)
+	}
+	if parts := strings.Split(samples.String(), "\n----\n"); len(parts) != 2 || len([]rune(parts[0])) < 30 {
+		t.Errorf("WriteSamples(2 of 30 characters) wrote %q: want two samples of 30 characters separated by a ---- line", samples.String())
+	}
+	if o := q.Outro(); !strings.Contains(o, "lm sample --model \""+dir+"\"") || !strings.Contains(o, "quickstart --resume --out \""+dir+"\"") || strings.Count(o, "\n") != 3 {
+		t.Errorf("Outro() = %q: want three lines naming %s", o, dir)
+	}
 	r, err := NewQuickstart(QuickstartOptions{Dir: dir, Duration: time.Second, Resume: true})
 	if err != nil {
 		t.Fatal(err)
