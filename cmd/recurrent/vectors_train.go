@@ -67,14 +67,9 @@ func (f *vecTrainFlags) run(cmd *cobra.Command) error {
 	}
 	opt := f.opt
 	if !cmd.Flags().Changed("share-negatives") {
-		// Batched skip-gram is several times faster at equal or better
-		// quality; batched CBOW saves less and scores a little lower on
-		// analogies (BENCHMARKS.md), so CBOW stays per pair unless asked.
-		opt.ShareNegatives = opt.Method == "skipgram" || opt.Method == "sg" || opt.Method == "skip-gram"
+		opt.ShareNegatives = trainer.DefaultShareNegatives(opt.Method)
 	}
-	if len(opt.Cooccur) > 0 && (opt.Method != "glove" || opt.Vocab == "" || len(opt.Corpus) > 0) {
-		return errors.New("--cooccur trains glove from counted co-occurrences: it needs --method glove and --vocab, and no --corpus")
-	} else if len(opt.Cooccur) == 0 && len(opt.Corpus) == 0 {
+	if len(opt.Cooccur) == 0 && len(opt.Corpus) == 0 {
 		return errors.New(`required flag "corpus" not set`)
 	}
 	stop, err := bench.StartCPUProfile(f.cpuProf)

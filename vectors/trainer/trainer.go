@@ -97,6 +97,16 @@ func (p Progress) String() string {
 	return fmt.Sprintf("%s %.2fM tokens", p.Stage, float64(p.Done)/1e6)
 }
 
+// DefaultShareNegatives tells whether method (skipgram, cbow, glove)
+// shares negative samples unless told otherwise: batched skip-gram is
+// several times faster at equal or better quality; batched CBOW saves less
+// and scores a little lower on analogies (BENCHMARKS.md), so CBOW stays
+// per pair unless asked.
+func DefaultShareNegatives(method string) bool {
+	m, err := word2vec.ParseMethod(method)
+	return err == nil && m == word2vec.SkipGram
+}
+
 // Train trains vectors as opt says, calling progress (if not nil) with
 // progress events. It checks the options and opens the inputs before any
 // work starts.
@@ -105,7 +115,7 @@ func Train(ctx context.Context, opt Options, progress func(Progress)) (*vectors.
 		progress = func(Progress) {}
 	}
 	if len(opt.Cooccur) > 0 && (opt.Method != "glove" || opt.Vocab == "" || len(opt.Corpus) > 0) {
-		return nil, nil, errors.New("trainer: training from co-occurrence shards needs Method glove and a Vocab, and no Corpus")
+		return nil, nil, errors.New("--cooccur trains glove from counted co-occurrences: it needs --method glove and --vocab, and no --corpus")
 	}
 	var w2v word2vec.Method
 	if opt.Method != "glove" {

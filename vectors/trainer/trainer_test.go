@@ -89,6 +89,16 @@ func TestTrainStdin(t *testing.T) {
 
 // TestTrainErrors: a vocabulary file replaces counting; bad options fail
 // before any work.
+// TestDefaultShareNegatives: skip-gram (any spelling) shares negatives by
+// default, CBOW and GloVe do not.
+func TestDefaultShareNegatives(t *testing.T) {
+	for method, want := range map[string]bool{"skipgram": true, "sg": true, "skip-gram": true, "cbow": false, "glove": false, "nope": false} {
+		if got := DefaultShareNegatives(method); got != want {
+			t.Errorf("DefaultShareNegatives(%q) = %v, want %v", method, got, want)
+		}
+	}
+}
+
 func TestTrainErrors(t *testing.T) {
 	const voc = "testdata/topics-vocab.json" // recurrent vectors vocab --min-count 1 --max-vocab 3
 	for _, method := range []string{"skipgram", "glove"} {
