@@ -155,6 +155,16 @@ func TestCondSampleSentences(t *testing.T) {
 			t.Errorf("sample %d %q, want %q (%v)", i, s, c.SampleText(nil, ids), err)
 		}
 	}
+	for _, bad := range []struct {
+		rerank int
+		g      float64
+		want   string
+	}{{1, -1, "--guidance -1 must be >= 0"}, {1, math.NaN(), "--guidance NaN must be >= 0"}, {3, 0.5, "--guidance and --rerank are separate"}} {
+		err := c.SampleSentences(ctx, li, "", opt, 1, bad.rerank, bad.g, func(string) error { t.Error("sampled with bad options"); return nil })
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("rerank %d, guidance %v: error %v, want %q", bad.rerank, bad.g, err, bad.want)
+		}
+	}
 	var reranked []string
 	if err := c.SampleSentences(ctx, li, "happy", opt, 2, 3, 0, func(s string) error { reranked = append(reranked, s); return nil }); err != nil {
 		t.Fatal(err)

@@ -105,12 +105,6 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 // runLMSampleLabel is lm sample --label: sentences for that label from a
 // conditional model, one per line.
 func runLMSampleLabel(cmd *cobra.Command, f *lmSampleFlags) error {
-	switch {
-	case !(f.guidance >= 0):
-		return fmt.Errorf("lm sample: --guidance %v must be >= 0", f.guidance)
-	case f.guidance > 0 && f.rerank > 1:
-		return errors.New("lm sample: --guidance and --rerank are separate decoding options; use one")
-	}
 	m, err := lm.LoadCond(f.model)
 	if err != nil {
 		return err
@@ -121,13 +115,16 @@ func runLMSampleLabel(cmd *cobra.Command, f *lmSampleFlags) error {
 	}
 	c := infer.NewCondLM(m)
 	li, err := c.Label(f.label)
+	if err == nil {
+		err = c.SampleSentences(cmd.Context(), li, f.prompt, opt, f.num, f.rerank, f.guidance, func(s string) error {
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), s)
+			return err
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("lm sample: %w", err)
 	}
-	return c.SampleSentences(cmd.Context(), li, f.prompt, opt, f.num, f.rerank, f.guidance, func(s string) error {
-		_, err := fmt.Fprintln(cmd.OutOrStdout(), s)
-		return err
-	})
+	return nil
 }
 
 // lmScoreFlags are the flags of `recurrent lm score`.
