@@ -113,6 +113,20 @@ type LabelledFiles struct {
 	Raw bool
 }
 
+// ReadLabelled reads the labelled sentences of path through in ("-": its
+// standard input) in format and encodes them for m (EncodeLabelled), as
+// lm eval-labels scores them.
+func (m *CondModel) ReadLabelled(in text.Stdio, path string, format text.LabelFormat, raw bool) (CondData, error) {
+	ex, err := text.ReadAs(in, path, func(r io.Reader, name string) ([]text.Labelled, error) {
+		ex, _, err := text.ReadLabelled(r, name, format)
+		return ex, err
+	})
+	if err != nil {
+		return CondData{}, err
+	}
+	return m.EncodeLabelled(ex, path, raw)
+}
+
 // ReadLabelledFiles reads the training file and, if validPath is not "",
 // the validation file in format.
 func ReadLabelledFiles(trainPath, validPath string, format text.LabelFormat, raw bool) (*LabelledFiles, error) {

@@ -43,6 +43,18 @@ func TestCondLabelsAndLookup(t *testing.T) {
 	if err != nil || !slices.Equal(d.Labels, []int{1, 0, 2, 1}) || !slices.Equal(d.Sents[1], []int32{3, v.UnkID()}) {
 		t.Errorf("encoded %+v, %v", d, err)
 	}
+	f, err := text.ParseLabelFormat("tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := text.Stdio{In: strings.NewReader("positive\ta b\n0\tb c\n")}
+	if got, err := m.ReadLabelled(in, "-", f, false); err != nil || !slices.Equal(got.Labels, []int{1, 0}) || !slices.Equal(got.Sents[0], []int32{2, 3}) {
+		t.Errorf("ReadLabelled(standard input) = %+v, %v", got, err)
+	}
+	in.In = strings.NewReader("positive\ta\ny\tb\n")
+	if _, err := m.ReadLabelled(in, "-", f, false); err == nil || !strings.Contains(err.Error(), ":2: label \"y\" is not one of the model's") {
+		t.Errorf("ReadLabelled with an unknown label: %v", err)
+	}
 	files := &LabelledFiles{TrainPath: "train.tsv", ValidPath: "valid.tsv", Train: ex, Valid: []text.Labelled{{Text: "a", Label: "z", Line: 7}}}
 	if _, _, err := files.Encode(m); err == nil || err.Error() != `valid.tsv:7: label "z" is not one of the model's [negative positive x] (from the training file train.tsv)` {
 		t.Errorf("unknown label: %v", err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -74,14 +73,7 @@ func newLMEvalLabelsCmd() *cobra.Command {
 		if err != nil {
 			return nil, err
 		}
-		ex, err := readInput(cmd, path, func(r io.Reader, name string) ([]text.Labelled, error) {
-			ex, _, err := text.ReadLabelled(r, name, f)
-			return ex, err
-		})
-		if err != nil {
-			return nil, err
-		}
-		d, err := m.EncodeLabelled(ex, path, rawLabels)
+		d, err := m.ReadLabelled(stdio(cmd), path, f, rawLabels)
 		if err != nil {
 			return nil, err
 		}
