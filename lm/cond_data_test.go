@@ -3,6 +3,7 @@ package lm
 import (
 	"bytes"
 	"context"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -66,6 +67,25 @@ func TestCondLabelsAndLookup(t *testing.T) {
 	var b bytes.Buffer
 	if err := r.WriteText(&b); err != nil || !strings.HasPrefix(b.String(), "4 sentences, 10 tokens: loss ") || !strings.Contains(b.String(), "label accuracy (Bayes) ") {
 		t.Errorf("text report %q", b.String())
+	}
+}
+
+// A conditional training configuration with a negative or NaN clip or
+// discriminative weight is refused, naming the setting.
+func TestCondTrainConfigNegative(t *testing.T) {
+	ok := CondTrainConfig{Epochs: 1, Batch: 2, LR: 0.1}
+	if err := ok.validate(); err != nil {
+		t.Fatalf("valid configuration: %v", err)
+	}
+	for _, c := range []struct {
+		clip, disc float64
+		want       string
+	}{{-1, 0, "clip -1 must be >= 0"}, {math.NaN(), 0, "clip NaN must be >= 0"}, {0, -0.5, "discriminative -0.5 must be >= 0"}, {1, math.NaN(), "discriminative NaN"}} {
+		tc := ok
+		tc.Clip, tc.Discriminative = c.clip, c.disc
+		if err := tc.validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("clip %v, discriminative %v: %v, want %q", c.clip, c.disc, err, c.want)
+		}
 	}
 }
 

@@ -54,8 +54,10 @@ func (c *CondTrainConfig) validate() error {
 		return errors.New("lm: conditional training: no budget: set epochs or steps")
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
 		return fmt.Errorf("lm: conditional training: learning rate %v must be positive and finite", c.LR)
-	case !(c.Clip >= 0) || !(c.Discriminative >= 0):
-		return fmt.Errorf("lm: conditional training: clip %v and discriminative %v must not be negative", c.Clip, c.Discriminative)
+	case !(c.Clip >= 0):
+		return fmt.Errorf("lm: conditional training: clip %v must be >= 0", c.Clip)
+	case !(c.Discriminative >= 0):
+		return fmt.Errorf("lm: conditional training: discriminative %v must be >= 0", c.Discriminative)
 	}
 	return nil
 }

@@ -21,12 +21,6 @@ func newLMTrainLabelsCmd() *cobra.Command {
 		Short: "Train a label-conditioned language model (one-to-many generation) on labelled text",
 	}, 10, taskCmd[*train.LoopSummary, *lm.CondSession]{name: "lm train-labels", items: "tok",
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume, check: func(cmd *cobra.Command) error {
-			switch tc := s.Training; {
-			case !(tc.Discriminative >= 0):
-				return fmt.Errorf("lm train-labels: --discriminative %v must be >= 0", tc.Discriminative)
-			case !(tc.Clip >= 0):
-				return fmt.Errorf("lm train-labels: --clip %v must be >= 0", tc.Clip)
-			}
 			return positiveFlags(cmd, "embed", "hidden", "layers", "label-dim", "batch", "lr", "epochs", "steps")
 		}})
 	fl := cmd.Flags()
