@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/recurrent-go/recurrent/text"
@@ -31,6 +32,33 @@ func TestOutputFormat(t *testing.T) {
 	}
 	if _, err := OutputFormat("x", "nope"); err == nil {
 		t.Error("unknown format accepted")
+	}
+}
+
+// TestCheckOutput: an output in a missing directory, or a file standing
+// for its directory, is refused before any work; "-" and existing
+// directories pass, and a bad format is named.
+func TestCheckOutput(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"-", filepath.Join(dir, "v.bin"), "v.txt"} {
+		if _, err := CheckOutput(path, "auto"); err != nil {
+			t.Errorf("CheckOutput(%q): %v", path, err)
+		}
+	}
+	for path, want := range map[string]string{
+		filepath.Join(dir, "none", "v.txt"): "--out " + filepath.Join(dir, "none", "v.txt") + ": directory " + filepath.Join(dir, "none") + " does not exist",
+		filepath.Join(file, "v.txt"):        "directory " + file + " does not exist",
+	} {
+		if _, err := CheckOutput(path, ""); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckOutput(%q): %v, want %q", path, err, want)
+		}
+	}
+	if _, err := CheckOutput("-", "nope"); err == nil || !strings.HasPrefix(err.Error(), "--out-format: ") {
+		t.Errorf("unknown format: %v", err)
 	}
 }
 

@@ -3,6 +3,8 @@ package vectors
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/recurrent-go/recurrent/text"
 )
@@ -53,6 +55,21 @@ func OutputFormat(path, name string) (Format, error) {
 	}
 	if f == FormatAuto {
 		f = Word2VecText
+	}
+	return f, nil
+}
+
+// CheckOutput returns the format to write path in (OutputFormat of name)
+// after checking, before any work is done, that path's directory exists
+// ("-", standard output, needs none). The errors name the flags --out-format
+// and --out of the commands that write vectors.
+func CheckOutput(path, name string) (Format, error) {
+	f, err := OutputFormat(path, name)
+	if err != nil {
+		return f, fmt.Errorf("--out-format: %w", err)
+	}
+	if st, err := os.Stat(filepath.Dir(path)); path != "-" && (err != nil || !st.IsDir()) {
+		return f, fmt.Errorf("--out %s: directory %s does not exist", path, filepath.Dir(path))
 	}
 	return f, nil
 }

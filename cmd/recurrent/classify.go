@@ -6,6 +6,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/classify"
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/vectors"
 	"github.com/spf13/cobra"
 )
 
@@ -138,7 +139,7 @@ func newClassifyExportVectorsCmd() *cobra.Command {
 		Use:   "export-vectors --model DIR --out FILE",
 		Short: "Write a trained classifier's (fine-tuned) embedding as a word-vector file",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			vf, err := out.resolve()
+			vf, err := vectors.CheckOutput(out.path, out.format)
 			if err != nil {
 				return err
 			}

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -38,19 +36,6 @@ func (o *vecOutput) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.path, "out", "", `output vector file (.gz to compress; "-" standard output, the report then goes to standard error)`)
 	cmd.Flags().StringVar(&o.format, "out-format", "auto", "output format: word2vec (text), word2vec-bin or glove (auto: from the --out name: .bin binary, 'glove' in the name GloVe, else word2vec text)")
 	_ = cmd.MarkFlagRequired("out")
-}
-
-// resolve returns the output format, checking it and the output's
-// directory before any work is done.
-func (o *vecOutput) resolve() (vectors.Format, error) {
-	f, err := vectors.OutputFormat(o.path, o.format)
-	if err != nil {
-		return f, fmt.Errorf("--out-format: %w", err)
-	}
-	if st, err := os.Stat(filepath.Dir(o.path)); o.path != "-" && (err != nil || !st.IsDir()) {
-		return f, fmt.Errorf("--out %s: directory %s does not exist", o.path, filepath.Dir(o.path))
-	}
-	return f, nil
 }
 
 // save writes v to the output (atomically, or to standard output for "-").
@@ -217,7 +202,7 @@ func newVecDebiasCmd() *cobra.Command {
 		Use:   "debias --vectors FILE --out FILE [--lists DIR] [--json]",
 		Short: "Hard-debias word vectors (Bolukbasi et al. 2016) and report direct bias and analogy accuracy",
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
-			if job.OutFormat, err = out.resolve(); err != nil {
+			if job.OutFormat, err = vectors.CheckOutput(out.path, out.format); err != nil {
 				return err
 			}
 			return j.run(cmd, reportTo(cmd, out.path), func(progress func(vectors.EvalProgress)) (textWriter, error) {
@@ -247,7 +232,7 @@ func newVecConvertCmd() *cobra.Command {
 		Use:   "convert --vectors FILE --out FILE [--out-format FORMAT] [--limit N]",
 		Short: "Convert between word2vec text, word2vec binary and GloVe text",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := out.resolve()
+			f, err := vectors.CheckOutput(out.path, out.format)
 			if err != nil {
 				return err
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/vectors"
 	"github.com/recurrent-go/recurrent/vectors/trainer"
 )
 
@@ -61,7 +62,7 @@ func newVecTrainCmd() *cobra.Command {
 // run checks the flags, trains with the progress on standard error, writes
 // the vectors and prints the summary.
 func (f *vecTrainFlags) run(cmd *cobra.Command) error {
-	format, err := f.out.resolve()
+	format, err := vectors.CheckOutput(f.out.path, f.out.format)
 	if err != nil {
 		return err
 	}
