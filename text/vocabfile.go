@@ -3,6 +3,7 @@ package text
 import (
 	"errors"
 	"fmt"
+	"io"
 )
 
 // CountFiles counts the tokens of the files (plain or .gz, see OpenFile)
@@ -22,6 +23,32 @@ func CountFiles(t *Tokenizer, paths []string, opt VocabOptions) (*Vocab, error) 
 		}
 	}
 	return BuildVocab(c, opt)
+}
+
+// VocabFile says what CountToFile wrote: the vocabulary file and its size.
+type VocabFile struct {
+	Out  string `json:"out"`
+	Size int    `json:"vocab_size"`
+}
+
+// WriteText writes "vocabulary SIZE -> OUT" on a line.
+func (f *VocabFile) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "vocabulary %d -> %s\n", f.Size, f.Out)
+	return err
+}
+
+// CountToFile counts the files into a vocabulary (CountFiles) and saves
+// it as the vocabulary file out (SaveVocab), as recurrent vectors vocab
+// does.
+func CountToFile(t *Tokenizer, paths []string, opt VocabOptions, out string) (*VocabFile, error) {
+	v, err := CountFiles(t, paths, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := SaveVocab(out, v); err != nil {
+		return nil, err
+	}
+	return &VocabFile{Out: out, Size: v.Len()}, nil
 }
 
 // NewCorpusVocab turns a vocabulary file's Vocab into the CorpusVocab that

@@ -93,4 +93,19 @@ func TestCountFilesAndCorpusVocab(t *testing.T) {
 	if _, err := CountFiles(&tok, nil, VocabOptions{}); err == nil {
 		t.Error("no files accepted")
 	}
+	out := filepath.Join(dir, "vocab.json")
+	f, err := CountToFile(&tok, []string{a, b}, VocabOptions{Specials: []string{}, MinCount: 2}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	if err := f.WriteText(&text); err != nil || text.String() != "vocabulary 2 -> "+out+"\n" {
+		t.Errorf("CountToFile summary %q, %v", text.String(), err)
+	}
+	if saved, err := LoadVocab(out); err != nil || !slices.Equal(saved.Tokens(), []string{"y", "x"}) {
+		t.Errorf("CountToFile wrote %v (%v), want y and x (min count 2)", saved, err)
+	}
+	if _, err := CountToFile(&tok, []string{a}, VocabOptions{}, filepath.Join(dir, "none", "v.json")); err == nil {
+		t.Error("CountToFile into a missing directory: no error")
+	}
 }

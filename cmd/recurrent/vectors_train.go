@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"runtime/debug"
 	"strings"
 
@@ -103,33 +101,20 @@ func newVecVocabCmd() *cobra.Command {
 	var opt text.VocabOptions
 	var corpus []string
 	var out, specials string
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "vocab --corpus FILE... --out FILE",
 		Short: "Count a corpus into a vocabulary file (what recurrent-beam vocab computes on a cluster)",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			tok.NameSet = cmd.Flags().Changed("tokenizer")
-			t, err := tok.Tokenizer()
-			if err != nil {
-				return err
-			}
-			if opt.Specials = []string{}; specials != "" {
-				opt.Specials = strings.Split(specials, ",")
-			}
-			v, err := text.CountFiles(&t, corpus, opt)
-			if err != nil {
-				return err
-			}
-			if err := text.SaveVocab(out, v); err != nil {
-				return err
-			}
-			if asJSON {
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{"vocab_size": v.Len(), "out": out})
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "vocabulary %d -> %s\n", v.Len(), out)
-			return err
-		},
-	}
+	}, "print a JSON summary", true, func(cmd *cobra.Command, _ []string) (textWriter, error) {
+		tok.NameSet = cmd.Flags().Changed("tokenizer")
+		t, err := tok.Tokenizer()
+		if err != nil {
+			return nil, err
+		}
+		if opt.Specials = []string{}; specials != "" {
+			opt.Specials = strings.Split(specials, ",")
+		}
+		return text.CountToFile(&t, corpus, opt, out)
+	})
 	fl := cmd.Flags()
 	fl.StringSliceVar(&corpus, "corpus", nil, "text files, plain or .gz (repeat or comma-separate)")
 	fl.StringVar(&out, "out", "", "vocabulary file to write")
@@ -137,7 +122,6 @@ func newVecVocabCmd() *cobra.Command {
 	fl.StringVar(&specials, "specials", "", "comma-separated special tokens placed first (default none)")
 	fl.Int64Var(&opt.MinCount, "min-count", 5, "drop tokens seen fewer times")
 	fl.IntVar(&opt.MaxSize, "max-vocab", 0, "cap the vocabulary size, specials included (0: no cap)")
-	fl.BoolVar(&asJSON, "json", false, "print a JSON summary")
 	_ = cmd.MarkFlagRequired("corpus")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
