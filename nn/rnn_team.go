@@ -507,16 +507,14 @@ func stepLSTMUnits(a, hw, hp, hc, cp, cc, tc []float32, B, H, u0, u1 int, active
 		tensor.Sigmoid(fg, fg)
 		tensor.Tanh(gg, gg)
 		tensor.Sigmoid(og, og)
-		cpr, ccr := cp[o+u0:o+u1], cc[o+u0:o+u1]
-		for j := range ccr {
-			ccr[j] = fg[j]*cpr[j] + ig[j]*gg[j]
-		}
-		tcr := tc[o+u0 : o+u1]
+		// c = fg*cp + ig*gg (two rounded products, then their sum; tc
+		// holds ig*gg until it receives tanh(c)), h = og*tanh(c).
+		cpr, ccr, tcr := cp[o+u0:o+u1], cc[o+u0:o+u1], tc[o+u0:o+u1]
+		tensor.Mul(ccr, fg, cpr)
+		tensor.Mul(tcr, ig, gg)
+		tensor.Add(ccr, ccr, tcr)
 		tensor.Tanh(tcr, ccr)
-		hcr := hc[o+u0 : o+u1]
-		for j := range hcr {
-			hcr[j] = og[j] * tcr[j]
-		}
+		tensor.Mul(hc[o+u0:o+u1], og, tcr)
 	}
 }
 
@@ -560,20 +558,74 @@ func backLSTMUnits(act, cp, tc, dh, dc, dg, dhp []float32, B, H, u0, u1 int, act
 			continue
 		}
 		row := act[b*GH : (b+1)*GH]
-		ig, fg, gg, og := row[:H], row[H:2*H], row[2*H:3*H], row[3*H:]
-		di, df, dgg, do := dgr[:H], dgr[H:2*H], dgr[2*H:3*H], dgr[3*H:]
-		dhr, dcr, cpr, tcr := dh[o:o+H], dc[o:o+H], cp[o:o+H], tc[o:o+H]
-		for j := u0; j < u1; j++ {
-			t := tcr[j]
-			dct := dcr[j] + dhr[j]*og[j]*(1-t*t)
-			do[j] = dhr[j] * t * og[j] * (1 - og[j])
-			di[j] = dct * gg[j] * ig[j] * (1 - ig[j])
-			dgg[j] = dct * ig[j] * (1 - gg[j]*gg[j])
-			df[j] = dct * cpr[j] * fg[j] * (1 - fg[j])
-			dcr[j] = dct * fg[j]
-		}
-		clear(dhp[o+u0 : o+u1])
+		u := func(v []float32, g int) []float32 { return v[g*H+u0 : g*H+u1] }
+		backLSTMRow(u(row, 0), u(row, 1), u(row, 2), u(row, 3), u(dgr, 0), u(dgr, 1), u(dgr, 2), u(dgr, 3),
+			dh[o+u0:o+u1], dc[o+u0:o+u1], cp[o+u0:o+u1], tc[o+u0:o+u1], dhp[o+u0:o+u1])
 	}
+}
+
+// backLSTMRow is backLSTMUnits for one row's units: from the gates ig,
+// fg, gg, og, dh, the cell gradient dc (updated to the previous step's),
+// the previous cell cp and tc = tanh(c) it sets the gate gradients
+//
+//	dct = dc + dh*og*(1-tc*tc)
+//	do = dh*tc*og*(1-og), di = dct*gg*ig*(1-ig), dgg = dct*ig*(1-gg*gg),
+//	df = dct*cp*fg*(1-fg), dc = dct*fg
+//
+// as whole-slice vector operations, each product and sum rounded in the
+// order written (left to right, no fused multiply-add), and clears dhp,
+// which it uses as scratch.
+func backLSTMRow(ig, fg, gg, og, di, df, dgg, do, dh, dc, cp, tc, dhp []float32) {
+	oneMinus := func(dst, x []float32) { // dst = 1 - x, exactly as -x + 1
+		copy(dst, x)
+		tensor.Scale(-1, dst)
+		tensor.AddScalar(dst, dst, 1)
+	}
+	// dct = dc + (dh*og)*(1-tc*tc), kept in dc.
+	tensor.Mul(do, tc, tc)
+	tensor.Scale(-1, do)
+	tensor.AddScalar(do, do, 1)
+	tensor.Mul(dgg, dh, og)
+	tensor.Mul(dgg, dgg, do)
+	tensor.Add(dc, dc, dgg)
+	// do = ((dh*tc)*og)*(1-og).
+	tensor.Mul(do, dh, tc)
+	tensor.Mul(do, do, og)
+	oneMinus(di, og)
+	tensor.Mul(do, do, di)
+	// di = ((dct*gg)*ig)*(1-ig).
+	oneMinus(df, ig)
+	tensor.Mul(di, dc, gg)
+	tensor.Mul(di, di, ig)
+	tensor.Mul(di, di, df)
+	// dgg = (dct*ig)*(1-gg*gg).
+	tensor.Mul(dgg, gg, gg)
+	tensor.Scale(-1, dgg)
+	tensor.AddScalar(dgg, dgg, 1)
+	tensor.Mul(df, dc, ig)
+	tensor.Mul(dgg, df, dgg)
+	// df = ((dct*cp)*fg)*(1-fg); dc = dct*fg.
+	oneMinus(dhp, fg)
+	tensor.Mul(df, dc, cp)
+	tensor.Mul(df, df, fg)
+	tensor.Mul(df, df, dhp)
+	tensor.Mul(dc, dc, fg)
+	clear(dhp)
+}
+
+// backLSTMRowScalar is backLSTMRow element by element (the reference its
+// test compares against).
+func backLSTMRowScalar(ig, fg, gg, og, di, df, dgg, do, dh, dc, cp, tc, dhp []float32) {
+	for j := range dc {
+		t := tc[j]
+		dct := dc[j] + dh[j]*og[j]*(1-t*t)
+		do[j] = dh[j] * t * og[j] * (1 - og[j])
+		di[j] = dct * gg[j] * ig[j] * (1 - ig[j])
+		dgg[j] = dct * ig[j] * (1 - gg[j]*gg[j])
+		df[j] = dct * cp[j] * fg[j] * (1 - fg[j])
+		dc[j] = dct * fg[j]
+	}
+	clear(dhp)
 }
 
 func backGRUUnits(act, aux, hp, dh, dg, dgh, dhp []float32, B, H, u0, u1 int, active []bool) {

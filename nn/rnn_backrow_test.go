@@ -1,0 +1,61 @@
+package nn
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// backLSTMRowArgs returns random gates (in (0,1), tanh in (-1,1)) and
+// gradients for n units: ig, fg, gg, og, di, df, dgg, do, dh, dc, cp, tc, dhp.
+func backLSTMRowArgs(rng *rand.Rand, n int) [][]float32 {
+	args := make([][]float32, 13)
+	for i := range args {
+		args[i] = rnnRandom(rng, n, 1)
+	}
+	for _, g := range []int{0, 1, 3} {
+		for j := range args[g] {
+			args[g][j] = 0.5 + args[g][j]/2
+		}
+	}
+	return args
+}
+
+func callBackLSTMRow(f func(ig, fg, gg, og, di, df, dgg, do, dh, dc, cp, tc, dhp []float32), a [][]float32) {
+	f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12])
+}
+
+// TestBackLSTMRowBitIdentical: the vectorized LSTM backward row gives
+// exactly the element-by-element results (so training is unchanged), at
+// lengths around the vector widths.
+func TestBackLSTMRowBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 3))
+	for _, n := range []int{1, 7, 8, 9, 16, 31, 64, 100, 128, 512} {
+		for range 20 {
+			a := backLSTMRowArgs(rng, n)
+			b := make([][]float32, len(a))
+			for i := range a {
+				b[i] = slices.Clone(a[i])
+			}
+			callBackLSTMRow(backLSTMRow, a)
+			callBackLSTMRow(backLSTMRowScalar, b)
+			for i := range a {
+				if !slices.Equal(a[i], b[i]) {
+					t.Fatalf("n=%d: argument %d differs: %v, scalar %v", n, i, a[i], b[i])
+				}
+			}
+		}
+	}
+}
+
+func benchmarkBackLSTMRow(b *testing.B, f func(ig, fg, gg, og, di, df, dgg, do, dh, dc, cp, tc, dhp []float32)) {
+	a := backLSTMRowArgs(rand.New(rand.NewPCG(1, 1)), 128)
+	dc := slices.Clone(a[9])
+	for b.Loop() {
+		copy(a[9], dc)
+		callBackLSTMRow(f, a)
+	}
+}
+
+func BenchmarkBackLSTMRow(b *testing.B)       { benchmarkBackLSTMRow(b, backLSTMRow) }
+func BenchmarkBackLSTMRowScalar(b *testing.B) { benchmarkBackLSTMRow(b, backLSTMRowScalar) }
