@@ -537,11 +537,11 @@ func stepGRUUnits(a, hw, bhn, hp, hc, aux []float32, B, H, u0, u1 int, active []
 		} else {
 			copy(hn, hwr[2*P:])
 		}
-		n := row[2*H+u0 : 2*H+u1]
-		for j := range n {
-			n[j] += r[j] * hn[j]
-		}
-		gruBlend(hc[o+u0:o+u1], n, z, hp[o+u0:o+u1])
+		// n += r*hn, the product rounded first (h holds it until the blend).
+		n, hcr := row[2*H+u0:2*H+u1], hc[o+u0:o+u1]
+		tensor.Mul(hcr, r, hn)
+		tensor.Add(n, n, hcr)
+		gruBlend(hcr, n, z, hp[o+u0:o+u1])
 	}
 }
 
@@ -642,20 +642,64 @@ func backGRUUnits(act, aux, hp, dh, dg, dgh, dhp []float32, B, H, u0, u1 int, ac
 			continue
 		}
 		row := act[b*GH : (b+1)*GH]
-		r, z, n := row[:H], row[H:2*H], row[2*H:]
-		dr, dz, dn := dgr[:H], dgr[H:2*H], dgr[2*H:]
-		dhr, hpr, hn, dhpr := dh[o:o+H], hp[o:o+H], aux[o:o+H], dhp[o:o+H]
-		dhn := dghr[2*H:]
-		for j := u0; j < u1; j++ {
-			g := dhr[j]
-			dnp := g * (1 - z[j]) * (1 - n[j]*n[j])
-			dn[j] = dnp
-			dz[j] = g * (hpr[j] - n[j]) * z[j] * (1 - z[j])
-			dr[j] = dnp * hn[j] * r[j] * (1 - r[j])
-			dhn[j] = dnp * r[j]
-			dhpr[j] = g * z[j]
-		}
+		u := func(v []float32, g int) []float32 { return v[g*H+u0 : g*H+u1] }
+		backGRURow(u(row, 0), u(row, 1), u(row, 2), u(dgr, 0), u(dgr, 1), u(dgr, 2), u(dghr, 2),
+			dh[o+u0:o+u1], hp[o+u0:o+u1], aux[o+u0:o+u1], dhp[o+u0:o+u1])
 		copy(dghr[u0:u1], dgr[u0:u1])
 		copy(dghr[H+u0:H+u1], dgr[H+u0:H+u1])
+	}
+}
+
+// backGRURow is backGRUUnits' arithmetic for one row's units: from the
+// gates r, z, n, the state gradient dh, the previous state hp and
+// hn = W_hn h + b_hn it sets
+//
+//	dn = dh*(1-z)*(1-n*n), dz = dh*(hp-n)*z*(1-z), dr = dn*hn*r*(1-r),
+//	dhn = dn*r, dhp = dh*z
+//
+// as whole-slice vector operations rounded in the order written (left to
+// right, no fused multiply-add; 1-x as -x+1 and hp-n as hp+(-n), exact).
+func backGRURow(r, z, n, dr, dz, dn, dhn, dh, hp, hn, dhp []float32) {
+	negPlus := func(dst, x, y []float32) { // dst = y - x as (-x) + y
+		copy(dst, x)
+		tensor.Scale(-1, dst)
+		if y == nil {
+			tensor.AddScalar(dst, dst, 1)
+		} else {
+			tensor.Add(dst, y, dst)
+		}
+	}
+	tensor.Mul(dhp, dh, z)
+	// dn = (dh*(1-z))*(1-n*n); dr holds 1-z until its own turn.
+	negPlus(dr, z, nil)
+	tensor.Mul(dn, dh, dr)
+	tensor.Mul(dz, n, n)
+	tensor.Scale(-1, dz)
+	tensor.AddScalar(dz, dz, 1)
+	tensor.Mul(dn, dn, dz)
+	// dz = ((dh*(hp-n))*z)*(1-z), dhn as scratch.
+	negPlus(dhn, n, hp)
+	tensor.Mul(dz, dh, dhn)
+	tensor.Mul(dz, dz, z)
+	tensor.Mul(dz, dz, dr)
+	// dr = ((dn*hn)*r)*(1-r); dhn = dn*r.
+	negPlus(dhn, r, nil)
+	tensor.Mul(dr, dn, hn)
+	tensor.Mul(dr, dr, r)
+	tensor.Mul(dr, dr, dhn)
+	tensor.Mul(dhn, dn, r)
+}
+
+// backGRURowScalar is backGRURow element by element (the reference its
+// test compares against).
+func backGRURowScalar(r, z, n, dr, dz, dn, dhn, dh, hp, hn, dhp []float32) {
+	for j := range dh {
+		g := dh[j]
+		dnp := g * (1 - z[j]) * (1 - n[j]*n[j])
+		dn[j] = dnp
+		dz[j] = g * (hp[j] - n[j]) * z[j] * (1 - z[j])
+		dr[j] = dnp * hn[j] * r[j] * (1 - r[j])
+		dhn[j] = dnp * r[j]
+		dhp[j] = g * z[j]
 	}
 }
