@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/recurrent-go/recurrent/bench"
+	"github.com/recurrent-go/recurrent/docs"
 	"github.com/spf13/cobra"
 )
 
@@ -24,11 +25,8 @@ func newBenchGemmCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gemm",
 		Short: "Measure tensor.Sgemm GFLOP/s: C[m,n] = op(A)[m,k] op(B)[k,n]",
-		Long: `Measure tensor.Sgemm on random float32 matrices. Calls are repeated for
---duration; the best and the median sample are reported (gflops is the best),
-and the work per second of process CPU time times the thread count
-(gflops_cpu), which is the robust estimate on a machine shared with other jobs.`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("bench gemm"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if c.Threads, err = threadsFlag(cmd); err != nil {
@@ -62,17 +60,8 @@ func newBenchRNNCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rnn",
 		Short: "Measure language-model training steps or batch-1 sampling in tokens/s",
-		Long: `Measure the embedding -> stacked RNN -> linear softmax language model
-(embedding size = hidden size) on random tokens.
-
---mode train times one full training step on a [seq-len, batch] chunk:
-forward, mean cross-entropy, backward through time, gradient clipping to
-norm 5 and an Adam update; tokens/s = seq-len*batch / seconds per step.
---mode sample times batch-1 generation at temperature 1, one token at a
-time, each token fed back in; tokens/s = generated tokens / seconds.
-
-bench/rnn.sh runs PyTorch's equivalent model (bench/rnn_torch.py) beside it.`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("bench rnn"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if c.Threads, err = threadsFlag(cmd); err != nil {
@@ -113,22 +102,8 @@ func newBenchServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Load-test recurrent serve on loopback: batched streaming generation, classify and similar latency, peak RSS",
-		Long: `Bench serve starts "recurrent serve" as a child process on 127.0.0.1 with an
-LSTM 2x512 character model, an SST-2-sized BiLSTM classifier and 100k random
-word vectors (random weights: the speed does not depend on them), then runs a
-bounded number of requests and stops:
-
-  1. one streaming client, then --clients concurrent streaming clients, each
-     --requests generations of --length tokens: aggregate tokens/s (and the
-     ratio) and p50/p99 of the time between tokens as a client sees it;
-  2. --queries classify requests of one SST-2-sized sentence, and --queries
-     similar requests, one at a time: p50/p99 latency;
-  3. the server's peak RSS (VmHWM).
-
-With --flip-samples N it also generates N samples alone and N in batches of
---clients (in-process, lm.Batch) and counts the samples where batching
-changed a token (float32 rounding of another product shape).`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("bench serve"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			exe, err := os.Executable()
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/recurrent-go/recurrent/classify"
+	"github.com/recurrent-go/recurrent/docs"
 	"github.com/spf13/cobra"
 )
 
@@ -25,9 +26,7 @@ func newClassifyStatsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stats [FILE...]",
 		Short: "Show the detected format, size and label counts of data files",
-		Long: `Stats reads each data file (none or "-": standard input) and prints its format, size and
-label counts, or with --json one object per file {"file", "format", "examples",
-"words_per_example", "labels", "counts"}.`,
+		Long:  docs.Help("classify stats"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := classify.ParseFormat(format)
 			if err != nil {
@@ -56,11 +55,8 @@ func newClassifyScoreCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "score --data FILE --pred FILE",
 		Short: "Accuracy, per-class P/R/F1, macro averages and confusion matrix",
-		Long: `Score compares predicted labels (--pred: one label per line) with the labels of
-a labelled data file (--data, in --format; --gold is its old name). Either
-may be "-" for standard input. Labels are numbered in sorted order
-(numerically when all are integers). Rates are fractions in 0..1.`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("classify score"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ex, err := readExamples(cmd, goldPath, format)
 			if err != nil {
@@ -93,6 +89,7 @@ func newClassifyEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR --data FILE",
 		Short: "Score a trained classifier: accuracy, per-class P/R/F1, confusion matrix",
+		Long:  docs.Help("classify eval"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := classify.Load(model)
@@ -127,11 +124,8 @@ func newClassifyPredictCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "predict --model DIR [--text TEXT | --file FILE]",
 		Short: "Predict the label of each line of text (--text, --file or standard input)",
-		Long: `Predict reads one text per line (from --text, --file or standard input; blank
-lines are skipped) and prints the predicted label and the class probabilities
-per line: "label<TAB>label1=p1 label2=p2 ...", or one JSON object
-{"text", "label", "probabilities"} per line with --json.`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("classify predict"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := classify.Load(model)
 			if err != nil {
@@ -164,11 +158,8 @@ func newClassifyExportVectorsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export-vectors --model DIR --out FILE",
 		Short: "Write a trained classifier's (fine-tuned) embedding as a word-vector file",
-		Long: `Export-vectors writes the embedding of a model trained by classify train as word
-vectors, one per vocabulary word, for --vectors of another training run (for
-example sentiment-aware vectors from an SST-2 model with a fine-tuned embedding).
---format is the old name of --out-format.`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("classify export-vectors"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			vf, err := out.resolve()
 			if err != nil {
@@ -216,22 +207,8 @@ func newClassifyTrainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train --train FILE [--dev FILE] --out DIR",
 		Short: "Train a text classifier (RNN/GRU/LSTM or word-vector averaging)",
-		Long: `Train reads labelled texts (TSV "label<TAB>text", SST "<label> <text>" or CSV
-"text,label", detected automatically), builds a vocabulary from the training
-texts (plus every word of --vectors; training words the file lacks get the mean
-vector of their parts, --backoff), and trains embedding -> recurrent layer ->
-pooling -> linear head (--arch rnn) or the averaging baseline (--arch average)
-with Adam, gradient clipping and dropout. After each epoch the model is scored on
---dev; the best one is kept in DIR (model.safetensors) and training stops after
---patience epochs without improvement (a strictly better accuracy counts).
-Two labels give a sigmoid output with binary cross-entropy (unless
---binary=false); more give a softmax.
-
-DIR holds config.json, vocab.json, labels.json, model.safetensors (the best
-weights on --dev: what --model DIR loads), last.safetensors (the latest),
-optimizer.safetensors and state.json.
-` + trainRunHelp,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("classify train"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return trainTask[*classify.Summary](cmd, &f.trainRunFlags, &f.s.Training.Config, "classify train", "ex", map[string]string{"examples": ""}, f.s.Start, f.s.Resume)
 		},

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/train"
 )
@@ -34,42 +35,12 @@ type lmTrainFlags struct {
 	trainRunFlags
 }
 
-const lmTrainLong = `Train an embedding -> stacked RNN -> softmax language model on text files
-(plain or .gz). Tokens are characters (default), Unicode words or
-whitespace-separated tokens (pre-tokenized corpora such as PTB); every line
-ends with an end-of-line token ("\n" for characters, <eos> otherwise). The
-vocabulary is built from --train; without --valid, the last --valid-fraction
-of the training stream is held out for validation.
-
---out holds config.json, vocab.json, model.safetensors (the lowest validation
-loss's weights, PyTorch state_dict names: what --model DIR loads),
-last.safetensors (the latest weights), optimizer.safetensors,
-carry.safetensors, state.json and loss.png (training and validation loss
-curves), replaced atomically after every epoch, every --checkpoint-every
-steps, at the end and on Ctrl-C; an existing checkpoint is replaced only with
---resume or --overwrite.
-
-Budget: --epochs N passes, --steps N optimizer steps (exactly N), --time-limit
-D; the first limit reached stops and the reason is printed; without any, one
-epoch. --resume continues exactly (same data files required): the
-architecture and data flags must match the checkpoint (an error names any
-that differs), the budget and schedule flags (--epochs, --steps, --time-limit,
---lr, --clip, --anneal, --lr-decay, --lr-decay-start, --schedule, --warmup,
---patience, --eval-every, --eval-batch, --checkpoint-every) apply from the
-resumed step. A loss that becomes NaN or infinite or exceeds 20 times its
-recent median stops training with an error; the checkpoint keeps the last
-good state. --level char|word is the issue's name for --tokenizer char|word.
-PTB-style schedules: --optimizer sgd --lr-decay 0.5 --lr-decay-start 4
---init-range 0.1 (Zaremba et al. 2014; their lr 1 and clip 5 apply to the loss
-summed over the --bptt steps, ours is the per-token mean: use --lr 20 --clip
-0.25 with --bptt 20).`
-
 func newLMTrainCmd() *cobra.Command {
 	var f lmTrainFlags
 	cmd := &cobra.Command{
 		Use:   "train --train FILE --out DIR",
 		Short: "Train a language model with truncated BPTT",
-		Long:  lmTrainLong,
+		Long:  docs.Help("lm train"),
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return runLMTrain(cmd, &f) },
 	}

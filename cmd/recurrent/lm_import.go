@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/lm"
 )
 
@@ -22,27 +23,9 @@ func newLMImportCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import --state-dict FILE.pt --vocab FILE --out DIR",
 		Short: "Convert a PyTorch language model's state_dict (torch.save or safetensors) into a checkpoint",
-		Long: `Read the state_dict of a PyTorch module with attributes embedding
-(nn.Embedding), rnn (nn.LSTM, nn.GRU or nn.RNN) and decoder (nn.Linear) and
-write a checkpoint directory for lm sample, score and eval. The file is what
-torch.save(model.state_dict(), "m.pt") writes (zip format of PyTorch 1.6+ or
-the legacy one) or safetensors; from a training checkpoint ({"epoch",
-"model_state_dict", "optimizer_state_dict", ...}) the model's state_dict is
-taken; nn.DataParallel's "module." prefix is dropped. It is read without
-Python and runs nothing from the file: only tensors and ordered dicts are
-rebuilt, anything else (a whole model saved with torch.save(model), as
-pytorch/examples does) is refused; save model.state_dict() instead. The
-naming of pytorch/examples' word_language_model (encoder.weight, rnn.*,
-decoder.*) is accepted as is; --rename FROM=TO maps other names (a whole name
-or a prefix up to a "."), e.g. --rename lstm=rnn --rename fc=decoder.
-
-The architecture comes from the tensor shapes (--cell chooses rnn_relu over
-rnn_tanh). --vocab lists the tokens in embedding-row order: recurrent's
-vocab.json, a JSON array of strings, or one token per line. Without
---tokenizer or --level, a vocabulary whose tokens (specials aside) are all
-single characters makes a character-level model, any other a word-level one.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runLMImport(cmd, &f) },
+		Long:  docs.Help("lm import"),
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runLMImport(cmd, &f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.stateDict, "state-dict", "", "the PyTorch state_dict: torch.save .pt/.pth file or safetensors (required)")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/text"
 )
@@ -24,35 +25,12 @@ type lmTrainLabelsFlags struct {
 	trainRunFlags
 }
 
-const lmTrainLabelsLong = `Train-labels reads labelled sentences (TSV "label<TAB>text", SST "<label> text"
-or CSV text,label; detected automatically) and trains a sentence-level
-language model conditioned on the label: --condition init sets every layer's
-initial state from the label, input concatenates a label embedding to every
-step's input, both does both, none ignores the label (the unconditional
-baseline). --label-bias adds a per-label output bias; --discriminative λ adds
-λ times the model's own -log p(label | sentence) (Bayes' rule over its
-class-conditional likelihoods) to the loss, so the model carries the label
-more strongly. SST labels 0/1 are named negative/positive unless --raw-labels.
-
-After every epoch the validation loss, perplexity and Bayes label accuracy go
-to standard error and a checkpoint to --out (also on Ctrl-C, at the exact
-step; --resume continues it exactly; an existing checkpoint is replaced only
-with --overwrite). --model DIR loads the best validation's weights, the latest
-are in last.safetensors; sample with "recurrent lm sample --model DIR --label
-L". Budget: --epochs N (default 10), --steps N (exactly N steps; epochs then
-unbounded unless given); the first limit reached stops, and the reason is
-printed. On --resume the model flags, --batch, --optimizer, --seed, --bucket
-and --discriminative are the checkpoint's (a different value is an error);
---epochs, --steps, --lr and --clip apply from the resumed step. A loss that
-becomes NaN, infinite or 20 times its recent median stops training with an
-error, keeping the last good checkpoint.`
-
 func newLMTrainLabelsCmd() *cobra.Command {
 	f := &lmTrainLabelsFlags{}
 	cmd := &cobra.Command{
 		Use:   "train-labels --train F [--valid F] --out DIR",
 		Short: "Train a label-conditioned language model (one-to-many generation) on labelled text",
-		Long:  lmTrainLabelsLong,
+		Long:  docs.Help("lm train-labels"),
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runLMTrainLabels(cmd, f) },
 	}
@@ -160,12 +138,8 @@ func newLMEvalLabelsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval-labels --model DIR --data F",
 		Short: "Perplexity of a label-conditioned language model on labelled sentences, and its own (Bayes) label accuracy",
-		Long: `Eval-labels reads labelled sentences (as train-labels) and prints the
-conditional model's per-token perplexity given the true labels, and the
-accuracy of the model used as a classifier by Bayes' rule (the label
-under which the sentence is most likely): how much of the label the model
-carries.`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("lm eval-labels"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := text.ParseLabelFormat(format)
 			if err != nil {

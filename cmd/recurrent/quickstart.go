@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/lm/tinyshakespeare"
 )
@@ -23,12 +24,8 @@ func newQuickstartCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "quickstart",
 		Short: "Train a character LSTM on tiny-shakespeare for about a minute and sample from it",
-		Long: `Train a character-level LSTM language model on the embedded tiny-shakespeare
-corpus (first 90% for training, last 10% for validation, as nanoGPT splits it)
-for --duration, then report the validation loss and print a few samples.
-The checkpoint can then be used with "recurrent lm sample", "lm score", or
-continued with "recurrent lm train --resume".`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("quickstart"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q, err := tinyshakespeare.NewQuickstart(o)
 			if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 
+	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/tag"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
@@ -25,14 +26,8 @@ func newTagScoreCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "score [FILE]",
 		Short: "Score tagged output exactly as conlleval does",
-		Long: `Score reads conlleval's input format: one token per line, fields separated by
-the delimiter (default one space), the last two fields being the gold and the
-predicted tag; blank lines separate sentences. Without FILE, or with "-", it
-reads standard input.
-It prints conlleval's report (or JSON with --json; percentages 0-100).
-IOB1, IOB2 and IOBES tags are accepted; as in conlleval, a -DOCSTART- line
-counts as an O token.`,
-		Args: cobra.MaximumNArgs(1),
+		Long:  docs.Help("tag score"),
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := readInput(cmd, inputFiles(args)[0], func(r io.Reader, name string) (tag.Metrics, error) { return tag.Evaluate(r, name, opts) })
 			if err != nil {
@@ -55,11 +50,8 @@ func newTagConvertCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "convert [FILE]",
 		Short: "Convert the tag column of a CoNLL file between iob1, iob2 and iobes",
-		Long: `Convert reads a CoNLL column file (standard input without FILE or with "-") and writes it to
-standard output with the tag column re-encoded in the --to scheme. -DOCSTART-
-lines are kept. With --from, each sentence is first validated against that
-scheme and the first violation is reported with its line.`,
-		Args: cobra.MaximumNArgs(1),
+		Long:  docs.Help("tag convert"),
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := inputFiles(args)[0]
 			ss, err := readCoNLLInput(cmd, name, tag.ReadOptions{TagColumn: tagColumn, KeepDocStart: true})
@@ -85,6 +77,7 @@ func newTagEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR --data FILE",
 		Short: "Tag a labelled CoNLL file and score it exactly as conlleval does",
+		Long:  docs.Help("tag eval"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := tag.Load(model)
@@ -126,22 +119,9 @@ func newTagPredictCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "predict --model DIR [--text TEXT | --file FILE | --data CONLL] [--out FILE] [--json]",
 		Short: "Tag raw text (one sentence per line) or a CoNLL file",
-		Long: `Predict tags raw text, one sentence per line, from --text (repeatable), --file
-or standard input, split into tokens as the CoNLL-2003 data the taggers are
-trained on is (Penn Treebank conventions: punctuation and clitics such as 's
-are tokens of their own), and prints a CoNLL block per sentence: "token tag"
-rows and a blank line.
-
-With --data it reads a CoNLL column file instead (one column of bare tokens
-is accepted) and writes it back with the predicted tag appended to each row,
-so that a labelled file becomes conlleval's input for "tag score".
-
---json prints one object per sentence: {"tokens", "tags", "entities": [{"type",
-"start", "end", "text"}]}, start and end being token positions (end
-exclusive). "-" means standard input for --file and --data, standard output
-for --out.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runTagPredict(cmd, &f) },
+		Long:  docs.Help("tag predict"),
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return runTagPredict(cmd, &f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "model directory written by tag train")
@@ -187,17 +167,8 @@ func newTagTrainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train --train FILE [--dev FILE] --out DIR",
 		Short: "Train a BiLSTM tagger with a character-level word encoder",
-		Long: `Train reads CoNLL column files (token first, tag last, blank lines between
-sentences, -DOCSTART- lines ignored) and trains a tagger: word embedding
-(optionally from --vectors) + character BiLSTM per word -> BiLSTM stack ->
-per-token softmax, with Adam, clipping and dropout. Tags are learned in
---train-scheme (IOBES by default) and converted back to the data's scheme;
-decoding keeps the tag sequence valid. After each epoch the model is scored on
---dev with conlleval's F1; the best one (a strictly better F1 counts) is kept
-in DIR as model.safetensors (what --model DIR loads), the latest beside it in
-last.safetensors. The learning rate is --lr/(1+--decay*epoch).
-` + trainRunHelp,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("tag train"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return trainTask[*tag.Summary](cmd, &f.trainRunFlags, &f.s.Training.Config, "tag train", "tok", map[string]string{"tokens": ""}, f.s.Start, f.s.Resume)
 		},

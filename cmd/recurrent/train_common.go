@@ -16,18 +16,6 @@ import (
 
 // Helpers shared by the training commands `classify train` and `tag train`.
 
-// trainRunHelp ends the help of a training command: what the run flags
-// do.
-const trainRunHelp = `An existing checkpoint is never replaced unless --overwrite.
-Budget: --epochs N and/or --steps N (exactly N steps; epochs unbounded unless
-given); the first limit reached stops and the reason is printed. Training
-stops with an error if the loss becomes NaN or infinite or exceeds 20 times
-its recent median; the checkpoint keeps the last good state. Interrupt
-(Ctrl-C) saves a checkpoint; --resume continues it exactly: the model and
-optimizer flags must then match the checkpoint (an error names any that
-differs), while --epochs, --steps, --patience, --clip and --save-every apply
-from the resumed step on.`
-
 // trainRunFlags are the flags of a training command that concern the run
 // rather than the model: the budget, resuming and output.
 type trainRunFlags struct {

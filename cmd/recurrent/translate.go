@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/seq2seq"
 	"github.com/recurrent-go/recurrent/text"
@@ -33,12 +34,8 @@ func newTranslateBLEUCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bleu --ref FILE --hyp FILE",
 		Short: "Corpus BLEU-4 of tokenized hypotheses, as sacreBLEU computes it",
-		Long: `Bleu compares hypothesis lines with reference lines (one reference each, same
-line count) and prints corpus BLEU-4 exactly as sacreBLEU does with
-tokenize=none, smooth=exp and no effective order: tokens are whitespace
-separated, the brevity penalty uses corpus lengths, the score is 0-100.
-"-" reads a file from standard input.`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("translate bleu"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			refs, err := readLines(cmd, refPath)
 			if err != nil {
@@ -72,19 +69,8 @@ func newTranslateGenDatesCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gen-dates --n N --seed S --out DIR",
 		Short: "Generate the human-readable date -> ISO date task (train/dev/test TSV)",
-		Long: `Gen-dates writes DIR/train.tsv, DIR/dev.tsv and DIR/test.tsv with lines
-"source<TAB>target", e.g. "Tuesday, April 7, 1998<TAB>1998-04-07" or
-"the 4th of July 1776<TAB>1776-07-04", in many English formats (numeric US,
-European and ISO, month names and abbreviations, weekdays, ordinals in
-digits and words, two-digit years for 1950-2049) with random casing and
-light noise. Dates run from --from to --to (by default the years 1000 to
-2999; half of them are drawn from 1900-2099, where most typed dates lie).
-Splits share no calendar date; the same --seed gives the same files.
-
-translate train records the span of the training dates in the model's
-config ("trained_dates"), and translate run warns about input years
-outside it.`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("translate gen-dates"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, frac := range []*float64{&opts.DevFrac, &opts.TestFrac} {
 				if *frac == 0 {
@@ -136,12 +122,9 @@ func newTranslateEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR --data F [--beam K]",
 		Short: "Decode source<TAB>target pairs and report exact match, token accuracy and BLEU",
-		Long: `Eval decodes the sources of --data ("-": standard input) and scores the outputs
-against the targets. --hyp also writes the outputs, one per line ("-":
-standard output, the metrics then go to standard error); --heatmap DIR draws
-each pair's attention as translate run does.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateEval(cmd, &f) },
+		Long:  docs.Help("translate eval"),
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return runTranslateEval(cmd, &f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory")
@@ -202,17 +185,9 @@ func newTranslateRunCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run --model DIR [--file F] [--beam K]",
 		Short: "Translate source lines (standard input by default), one output line each",
-		Long: `Run reads one source per line (a line with a TAB is taken as source<TAB>target
-and only the source is used) and prints the translation of each.
---attention-json and --attention-png export the attention weights of the
-first line; --heatmap DIR draws one heat map per line, DIR/line-0001.png,
-DIR/line-0002.png, ... (source tokens along the top, output tokens down the
-left, a colour scale of the weights).
-
-A model trained on dates (translate gen-dates data) records their span in
-its config; run warns on standard error about input years outside it.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateRun(cmd, &f) },
+		Long:  docs.Help("translate run"),
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return runTranslateRun(cmd, &f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory")
@@ -260,28 +235,9 @@ func newTranslateTrainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train --train F [--valid F] --out DIR",
 		Short: "Train an encoder-decoder (bidirectional encoder, attention decoder) on source<TAB>target pairs",
-		Long: `Train fits a sequence-to-sequence model with teacher forcing: a bidirectional
-recurrent encoder over the source tokens (characters by default; --tokens word:
-whitespace tokens) and a recurrent decoder attending over its outputs (Bahdanau
-additive by default; Luong dot or general; or none: the decoder starts from the
-encoder's final state).
-
-After every epoch the dev loss and greedy exact match go to standard error and
-an atomic training checkpoint to --out (also on Ctrl-C, at the exact step);
---resume continues it exactly; only --overwrite replaces an existing one.
---model DIR loads the best evaluation's weights (greedy exact match, ties broken
-by dev loss; the latest without --valid); the latest are in last.safetensors.
---patience N stops after N epochs without improvement.
-
-Budget: --epochs N (default 10) and/or --steps N (exactly N updates; epochs
-unbounded unless given); the first limit reached stops, with the reason printed
-(stop_reason in --json). On --resume the architecture, --tokens, --batch,
---optimizer and --seed are the checkpoint's (a different value is an error);
---epochs, --steps, --lr, --lr-decay, --clip, --patience and --dev-decode apply
-from the resumed step. A loss that becomes NaN, infinite or 20 times its recent
-median stops training with an error; the checkpoint keeps the last good state.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateTrain(cmd, f) },
+		Long:  docs.Help("translate train"),
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return runTranslateTrain(cmd, f) },
 	}
 	addDataFlags(cmd, &f.trainPath, &f.devPath, nil, "training pairs, source<TAB>target per line")
 	fl := cmd.Flags()

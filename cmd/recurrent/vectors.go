@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/vectors"
 )
 
@@ -18,11 +19,7 @@ import (
 var vectorsCmd = &cobra.Command{
 	Use:   "vectors",
 	Short: "Query, evaluate, debias, convert and plot word vectors",
-	Long: `Word vectors in word2vec text, word2vec binary or GloVe text files, or fastText
-models (.bin, read only: words outside the vocabulary get fastText's vector
-from their character n-grams); the format is detected when reading and .gz
-files are decompressed. gensim's native .kv/.model pickles are not read: save
-them with save_word2vec_format.`,
+	Long:  docs.Help("vectors"),
 }
 
 func init() {
@@ -117,6 +114,7 @@ func newVecSimilarCmd() *cobra.Command {
 	cmd := newVecNeighborsCmd(&cobra.Command{
 		Use:   "similar --vectors FILE WORD... [--negative WORD...]",
 		Short: "Nearest words by cosine to the mean of the given words (minus --negative ones)",
+		Long:  docs.Help("vectors similar"),
 		Args:  cobra.MinimumNArgs(1),
 	}, 10, func(x *vectors.Index, args []string, k, restrict int) ([]vectors.Neighbor, error) {
 		return x.MostSimilar(args, negative, k, restrict)
@@ -131,6 +129,7 @@ func newVecAnalogyCmd() *cobra.Command {
 	cmd := newVecNeighborsCmd(&cobra.Command{
 		Use:   "analogy --vectors FILE A B C",
 		Short: "Answer A is to B as C is to ? (3CosAdd or 3CosMul)",
+		Long:  docs.Help("vectors analogy"),
 		Args:  cobra.ExactArgs(3),
 		PreRunE: func(*cobra.Command, []string) (err error) {
 			m, err = vectors.ParseMethod(method)
@@ -147,6 +146,7 @@ func newVecSimilarityCmd() *cobra.Command {
 	return newVecQueryCmd(&cobra.Command{
 		Use:   "similarity --vectors FILE WORD1 WORD2",
 		Short: "Cosine similarity of two words",
+		Long:  docs.Help("vectors similarity"),
 		Args:  cobra.ExactArgs(2),
 	}, `print {"word1", "word2", "similarity"} as JSON`, true, func(_ *cobra.Command, x *vectors.Index, args []string) (textWriter, error) {
 		s, err := x.Similarity(args[0], args[1])
@@ -158,6 +158,7 @@ func newVecDoesntMatchCmd() *cobra.Command {
 	return newVecQueryCmd(&cobra.Command{
 		Use:   "doesnt-match --vectors FILE WORD...",
 		Short: "The word farthest from the mean of the others",
+		Long:  docs.Help("vectors doesnt-match"),
 		Args:  cobra.MinimumNArgs(2),
 	}, `print {"word", "ignored"} as JSON`, true, func(cmd *cobra.Command, x *vectors.Index, args []string) (textWriter, error) {
 		odd, missing, err := x.DoesntMatch(args)
@@ -199,18 +200,8 @@ func newVecEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --vectors FILE [--analogy FILE] [--restrict N] [--similarity FILE]... [--json]",
 		Short: "Analogy accuracy and word-similarity correlations, counted like gensim 4",
-		Long: `Evaluate word vectors like gensim 4's KeyedVectors.evaluate_word_analogies and
-evaluate_word_pairs: words are matched upper-cased (the first case variant wins),
-questions or pairs with a word outside the first --restrict words are skipped and
-reported as OOV. Without --analogy the built-in Google analogy set is used.
-
---restrict defaults to 30,000, the convention of word2vec's compute-accuracy
-and of the published Google-analogy figures; gensim's evaluate_word_analogies
-defaults to restrict_vocab=300,000, so pass --restrict 300000 to compare with
-gensim's defaults (and 0 for the whole vocabulary). --similarity-restrict
-defaults to gensim's 300,000.
-Similarity files hold "word1 word2 score" lines (tab or space separated, '#' comments).`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("vectors eval"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return j.run(cmd, cmd.OutOrStdout(), func(progress func(vectors.EvalProgress)) (textWriter, error) {
 				e.Progress = progress
@@ -238,13 +229,8 @@ func newVecDebiasCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "debias --vectors FILE --out FILE [--lists DIR] [--json]",
 		Short: "Hard-debias word vectors (Bolukbasi et al. 2016) and report direct bias and analogy accuracy",
-		Long: `Remove the gender direction (first principal component of the definitional pairs'
-differences) from every word not in the gender-specific list, equalize the
-equalize pairs, and write unit-length vectors. Reports direct bias (mean |cos(w, g)|
-over professions) and analogy accuracy before and after. Without --lists the
-built-in lists of the debiaswe repository are used. With --out - the vectors
-go to standard output and the report to standard error.`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("vectors debias"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if job.OutFormat, err = out.resolve(); err != nil {
 				return err
@@ -275,11 +261,8 @@ func newVecConvertCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "convert --vectors FILE --out FILE [--out-format FORMAT] [--limit N]",
 		Short: "Convert between word2vec text, word2vec binary and GloVe text",
-		Long: `Convert reads --vectors (in --format) and writes --out (in --out-format).
-"-" reads standard input or writes standard output (the report then goes to
-standard error). --in, --from and --to are the old names of --vectors,
---format and --out-format.`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("vectors convert"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := out.resolve()
 			if err != nil {
@@ -312,6 +295,7 @@ func newVecPlotCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plot --vectors FILE --out x.png WORD...",
 		Short: "Plot chosen words on the first two principal components of their vectors",
+		Long:  docs.Help("vectors plot"),
 		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("words") {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/recurrent-go/recurrent/bench"
+	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/vectors/trainer"
@@ -29,12 +30,9 @@ func newVecTrainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train --corpus FILE... --out FILE",
 		Short: "Train word vectors (skip-gram, CBOW or GloVe) on a whitespace-tokenized corpus",
-		Long: `Train word vectors on one or more text files (plain or gzip; "-" standard
-input, copied once to a temporary file), words separated by whitespace, one
-sentence per line. Methods: skipgram and cbow (word2vec, with negative
-sampling and/or hierarchical softmax) and glove.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(cmd) },
+		Long:  docs.Help("vectors train"),
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return f.run(cmd) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.opt.Method, "method", "skipgram", "skipgram, cbow or glove")
@@ -109,14 +107,8 @@ func newVecVocabCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "vocab --corpus FILE... --out FILE",
 		Short: "Count a corpus into a vocabulary file (what recurrent-beam vocab computes on a cluster)",
-		Long: `Count the tokens of text files (plain or .gz) into a vocabulary file, the
-input of --vocab for 'recurrent vectors train' and 'recurrent lm train'. The
-Beam pipeline 'recurrent-beam vocab' with the same flags writes the same bytes.
-For word vectors keep the defaults (whitespace tokens, no specials); for a
-language model pass the tokenizer, --eos/--bos and --specials that lm train
-would use (for example --tokenizer word --eos '<eos>' --specials '<unk>,<eos>'
---min-count 1).`,
-		Args: cobra.NoArgs,
+		Long:  docs.Help("vectors vocab"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if tok.Mode, err = text.ParseMode(mode); err != nil {
 				return err
