@@ -241,3 +241,34 @@ func TestRNNTableErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRNNTableSteadyStateAllocs: once warm, a table-mode training step
+// (ForwardTable and Backward) allocates about nothing, at any T.
+func TestRNNTableSteadyStateAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector inflates allocation counts")
+	}
+	for _, cell := range []string{"lstm", "gru"} {
+		allocs := func(T int) float64 {
+			rng := rand.New(rand.NewPCG(1, 2))
+			const B, V, I, H = 4, 9, 8, 16
+			r := mustRNN(t, rng, RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: 2})
+			table := rnnRandom(rng, V*I, 1)
+			ids := rnnIDs(rng, T*B, V)
+			dOut := rnnRandom(rng, T*B*H, 1)
+			step := func() {
+				if _, _, _, err := r.ForwardTable(table, V, ids, T, B, nil, nil, nil); err != nil {
+					t.Fatal(err)
+				}
+				if _, _, _, err := r.Backward(dOut, nil, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			step()
+			return testing.AllocsPerRun(10, step)
+		}
+		if short, long := allocs(10), allocs(80); long > short+4 || long > 24 {
+			t.Errorf("%s: %.0f allocations per table-mode step at T=10, %.0f at T=80; want about the same, at most 24", cell, short, long)
+		}
+	}
+}
