@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -48,17 +49,26 @@ func TestBackLSTMRowBitIdentical(t *testing.T) {
 	}
 }
 
-func benchmarkBackLSTMRow(b *testing.B, f func(ig, fg, gg, og, di, df, dgg, do, dh, dc, cp, tc, dhp []float32)) {
-	a := backLSTMRowArgs(rand.New(rand.NewPCG(1, 1)), 128)
-	dc := slices.Clone(a[9])
-	for b.Loop() {
-		copy(a[9], dc)
-		callBackLSTMRow(f, a)
+// BenchmarkBackLSTMRow times the vectorized and the element-loop LSTM
+// backward row at the unit counts of the team's parts (32: H=128, 128:
+// H=512 on 2 threads).
+func BenchmarkBackLSTMRow(b *testing.B) {
+	for _, n := range []int{32, 128} {
+		for _, k := range []struct {
+			name string
+			f    func(ig, fg, gg, og, di, df, dgg, do, dh, dc, cp, tc, dhp []float32)
+		}{{"vector", backLSTMRow}, {"scalar", backLSTMRowScalar}} {
+			b.Run(fmt.Sprintf("%s/units%d", k.name, n), func(b *testing.B) {
+				a := backLSTMRowArgs(rand.New(rand.NewPCG(1, 1)), n)
+				dc := slices.Clone(a[9])
+				for b.Loop() {
+					copy(a[9], dc)
+					callBackLSTMRow(k.f, a)
+				}
+			})
+		}
 	}
 }
-
-func BenchmarkBackLSTMRow(b *testing.B)       { benchmarkBackLSTMRow(b, backLSTMRow) }
-func BenchmarkBackLSTMRowScalar(b *testing.B) { benchmarkBackLSTMRow(b, backLSTMRowScalar) }
 
 // TestBackGRURowBitIdentical: the vectorized GRU backward row gives
 // exactly the element-by-element results.
