@@ -3,12 +3,30 @@ package lm
 import (
 	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 
 	"github.com/recurrent-go/recurrent/internal/gradtest"
 	"github.com/recurrent-go/recurrent/nn"
 )
+
+// clone returns a copy of v.
+func clone(v []float32) []float32 { return append([]float32(nil), v...) }
+
+// within fails t unless got and want differ nowhere by more than tol
+// times want's largest magnitude (floor 1e-3); tol 0 asks for the same
+// values.
+func within(t *testing.T, name string, got, want []float32, tol float64) {
+	t.Helper()
+	scale := 1e-3
+	for _, v := range want {
+		scale = math.Max(scale, math.Abs(float64(v)))
+	}
+	for i, v := range got {
+		if d := math.Abs(float64(v - want[i])); !(d <= tol*scale) || len(got) != len(want) {
+			t.Fatalf("%s[%d]: table path %.8g, per-token %.8g", name, i, v, want[i])
+		}
+	}
+}
 
 // TestModelTableMatchesPerToken: a chunk with fewer tokens in the
 // vocabulary than half its T*B runs layer 0 on the embedding table; the
@@ -46,9 +64,9 @@ func TestModelTableMatchesPerToken(t *testing.T) {
 				if m.fromTable == perToken {
 					t.Fatalf("perToken %v: the chunk ran from the table: %v", perToken, m.fromTable)
 				}
-				res := result{loss: loss, h: slices.Clone(st.H)}
+				res := result{loss: loss, h: clone(st.H)}
 				for _, p := range m.Params() {
-					res.grads = append(res.grads, slices.Clone(p.Grad))
+					res.grads = append(res.grads, clone(p.Grad))
 				}
 				if res.eval, err = m.EvalChunk(x, y, T, B, st); err != nil {
 					t.Fatal(err)
@@ -59,20 +77,10 @@ func TestModelTableMatchesPerToken(t *testing.T) {
 			if tab.loss != rows.loss || tab.eval != rows.eval {
 				t.Errorf("table path: train loss %v, eval %v; per-token %v, %v (want identical)", tab.loss, tab.eval, rows.loss, rows.eval)
 			}
-			if !slices.Equal(tab.h, rows.h) {
-				t.Error("table path: final state differs from the per-token path")
-			}
+			within(t, "final state", tab.h, rows.h, 0)
 			m := mustNew(t, New, tc.cfg, nil, 3)
 			for k, p := range m.Params() {
-				scale := 1e-3
-				for _, v := range rows.grads[k] {
-					scale = math.Max(scale, math.Abs(float64(v)))
-				}
-				for i, v := range tab.grads[k] {
-					if d := math.Abs(float64(v - rows.grads[k][i])); !(d <= 1e-5*scale) {
-						t.Fatalf("%s[%d]: table path %.8g, per-token %.8g", p.Name, i, v, rows.grads[k][i])
-					}
-				}
+				within(t, p.Name, tab.grads[k], rows.grads[k], 1e-5)
 			}
 			// Dropout on the embeddings keeps the per-token path.
 			cfg := tc.cfg

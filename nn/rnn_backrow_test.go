@@ -99,3 +99,32 @@ func TestBackGRURowBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// backLSTMRowScalar is backLSTMRow element by element (the reference its
+// test compares against).
+func backLSTMRowScalar(ig, fg, gg, og, di, df, dgg, do, dh, dc, cp, tc, dhp []float32) {
+	for j := range dc {
+		t := tc[j]
+		dct := dc[j] + dh[j]*og[j]*(1-t*t)
+		do[j] = dh[j] * t * og[j] * (1 - og[j])
+		di[j] = dct * gg[j] * ig[j] * (1 - ig[j])
+		dgg[j] = dct * ig[j] * (1 - gg[j]*gg[j])
+		df[j] = dct * cp[j] * fg[j] * (1 - fg[j])
+		dc[j] = dct * fg[j]
+	}
+	clear(dhp)
+}
+
+// backGRURowScalar is backGRURow element by element (the reference its
+// test compares against).
+func backGRURowScalar(r, z, n, dr, dz, dn, dhn, dh, hp, hn, dhp []float32) {
+	for j := range dh {
+		g := dh[j]
+		dnp := g * (1 - z[j]) * (1 - n[j]*n[j])
+		dn[j] = dnp
+		dz[j] = g * (hp[j] - n[j]) * z[j] * (1 - z[j])
+		dr[j] = dnp * hn[j] * r[j] * (1 - r[j])
+		dhn[j] = dnp * r[j]
+		dhp[j] = g * z[j]
+	}
+}

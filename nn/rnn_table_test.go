@@ -36,17 +36,8 @@ func rnnTableCases() []rnnTableCase {
 }
 
 func (c rnnTableCase) name() string {
-	n := fmt.Sprintf("%s/L%d/I%d/V%d", c.cfg.Cell, c.cfg.NumLayers, c.cfg.InputSize, c.V)
-	if c.cfg.Bidirectional {
-		n += "/bidir"
-	}
-	if c.lengths != nil {
-		n += "/varlen"
-	}
-	if c.cfg.NoBias {
-		n += "/nobias"
-	}
-	return n
+	return fmt.Sprintf("%s/L%d/I%d/V%d/bidir=%v/varlen=%v/nobias=%v", c.cfg.Cell, c.cfg.NumLayers, c.cfg.InputSize, c.V,
+		c.cfg.Bidirectional, c.lengths != nil, c.cfg.NoBias)
 }
 
 // rnnIDs returns n ids in [0, V) drawn from rng, every id used when n >= V.
