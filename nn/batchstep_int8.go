@@ -153,13 +153,11 @@ func (s *BatchStepper) int8Part(ph, k int) {
 			}
 			return
 		}
-		m.MulBatchN(r0, r1-r0, x, B, y[r0:], GH)
+		var bv []float32
 		if bias != nil {
-			for b := range B {
-				row := y[b*GH+r0 : b*GH+r1]
-				tensor.Add(row, row, bias.Data[r0:r1])
-			}
+			bv = bias.Data[r0:r1]
 		}
+		m.MulBatchNBias(r0, r1-r0, x, B, bv, y[r0:], GH) // the product, then + bias (as a lone row's MulVec and Add)
 		return
 	}
 	// update of row k
