@@ -38,8 +38,8 @@ func TestBackLSTMRowBitIdentical(t *testing.T) {
 			for i := range a {
 				b[i] = slices.Clone(a[i])
 			}
-			callBackLSTMRow(backLSTMRow, a)
-			callBackLSTMRow(backLSTMRowScalar, b)
+			callBackLSTMRow(backLSTMRowVec, a)
+			callBackLSTMRow(backLSTMRowLoop, b)
 			for i := range a {
 				if !slices.Equal(a[i], b[i]) {
 					t.Fatalf("n=%d: argument %d differs: %v, scalar %v", n, i, a[i], b[i])
@@ -53,11 +53,11 @@ func TestBackLSTMRowBitIdentical(t *testing.T) {
 // backward row at the unit counts of the team's parts (32: H=128, 128:
 // H=512 on 2 threads).
 func BenchmarkBackLSTMRow(b *testing.B) {
-	for _, n := range []int{32, 128} {
+	for _, n := range []int{32, 64, 128} {
 		for _, k := range []struct {
 			name string
 			f    func(ig, fg, gg, og, di, df, dgg, do, dh, dc, cp, tc, dhp []float32)
-		}{{"vector", backLSTMRow}, {"scalar", backLSTMRowScalar}} {
+		}{{"vector", backLSTMRowVec}, {"scalar", backLSTMRowLoop}} {
 			b.Run(fmt.Sprintf("%s/units%d", k.name, n), func(b *testing.B) {
 				a := backLSTMRowArgs(rand.New(rand.NewPCG(1, 1)), n)
 				dc := slices.Clone(a[9])
@@ -89,42 +89,13 @@ func TestBackGRURowBitIdentical(t *testing.T) {
 			for i := range a {
 				b[i] = slices.Clone(a[i])
 			}
-			backGRURow(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10])
-			backGRURowScalar(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10])
+			backGRURowVec(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10])
+			backGRURowLoop(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10])
 			for i := range a {
 				if !slices.Equal(a[i], b[i]) {
 					t.Fatalf("n=%d: argument %d differs: %v, scalar %v", n, i, a[i], b[i])
 				}
 			}
 		}
-	}
-}
-
-// backLSTMRowScalar is backLSTMRow element by element (the reference its
-// test compares against).
-func backLSTMRowScalar(ig, fg, gg, og, di, df, dgg, do, dh, dc, cp, tc, dhp []float32) {
-	for j := range dc {
-		t := tc[j]
-		dct := dc[j] + dh[j]*og[j]*(1-t*t)
-		do[j] = dh[j] * t * og[j] * (1 - og[j])
-		di[j] = dct * gg[j] * ig[j] * (1 - ig[j])
-		dgg[j] = dct * ig[j] * (1 - gg[j]*gg[j])
-		df[j] = dct * cp[j] * fg[j] * (1 - fg[j])
-		dc[j] = dct * fg[j]
-	}
-	clear(dhp)
-}
-
-// backGRURowScalar is backGRURow element by element (the reference its
-// test compares against).
-func backGRURowScalar(r, z, n, dr, dz, dn, dhn, dh, hp, hn, dhp []float32) {
-	for j := range dh {
-		g := dh[j]
-		dnp := g * (1 - z[j]) * (1 - n[j]*n[j])
-		dn[j] = dnp
-		dz[j] = g * (hp[j] - n[j]) * z[j] * (1 - z[j])
-		dr[j] = dnp * hn[j] * r[j] * (1 - r[j])
-		dhn[j] = dnp * r[j]
-		dhp[j] = g * z[j]
 	}
 }
