@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/recurrent-go/recurrent/bench"
-	"github.com/recurrent-go/recurrent/docs"
+	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/spf13/cobra"
 )
 
@@ -14,38 +14,25 @@ import (
 // their peers' scripts, serve load-tests recurrent serve.
 
 func init() {
-	benchCmd.AddCommand(newBenchGemmCmd(), newBenchRNNCmd(), newBenchServeCmd())
+	newGroup("bench", "Run kernel and model benchmarks", newBenchGemmCmd(), newBenchRNNCmd(), newBenchServeCmd())
 }
 
 func newBenchGemmCmd() *cobra.Command {
-	var (
-		c      bench.GemmConfig
-		asJSON bool
-	)
-	cmd := &cobra.Command{
+	var c bench.GemmConfig
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "gemm",
 		Short: "Measure tensor.Sgemm GFLOP/s: C[m,n] = op(A)[m,k] op(B)[k,n]",
-		Long:  docs.Help("bench gemm"),
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if c.Threads, err = threadsFlag(cmd); err != nil {
-				return fmt.Errorf("bench gemm: %w", err)
-			}
-			res, err := bench.Gemm(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			return writeReport(cmd.OutOrStdout(), res, asJSON, true)
-		},
-	}
+	}, "print one JSON object", true, func(cmd *cobra.Command, _ []string) (textWriter, error) {
+		c.Threads = tensor.Threads() // --threads, which the root applied
+		res, err := bench.Gemm(cmd.Context(), c)
+		return res, err
+	})
 	f := cmd.Flags()
 	f.IntVar(&c.M, "m", 512, "rows of op(A) and C")
 	f.IntVar(&c.N, "n", 512, "columns of op(B) and C")
 	f.IntVar(&c.K, "k", 512, "columns of op(A), rows of op(B)")
 	f.BoolVar(&c.TransA, "trans-a", false, "A is stored k x m and transposed")
 	f.BoolVar(&c.TransB, "trans-b", false, "B is stored n x k and transposed")
-	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.StringVar(&c.Kernel, "kernel", "", "kernel set (avx512, avx2, generic; default: the fastest available)")
 	f.DurationVar(&c.Duration, "duration", time.Second, "how long to repeat the measurement")
 	return cmd
@@ -53,32 +40,20 @@ func newBenchGemmCmd() *cobra.Command {
 
 func newBenchRNNCmd() *cobra.Command {
 	c := bench.RNNConfig{}
-	var (
-		asJSON  bool
-		profile string
-	)
-	cmd := &cobra.Command{
+	var profile string
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "rnn",
 		Short: "Measure language-model training steps or batch-1 sampling in tokens/s",
-		Long:  docs.Help("bench rnn"),
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if c.Threads, err = threadsFlag(cmd); err != nil {
-				return fmt.Errorf("bench rnn: %w", err)
-			}
-			stop, err := bench.StartCPUProfile(profile)
-			if err != nil {
-				return fmt.Errorf("bench rnn: %w", err)
-			}
-			defer stop()
-			res, err := bench.RNN(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			return writeReport(cmd.OutOrStdout(), res, asJSON, true)
-		},
-	}
+	}, "print one JSON object", true, func(cmd *cobra.Command, _ []string) (textWriter, error) {
+		c.Threads = tensor.Threads() // --threads, which the root applied
+		stop, err := bench.StartCPUProfile(profile)
+		if err != nil {
+			return nil, fmt.Errorf("bench rnn: %w", err)
+		}
+		defer stop()
+		res, err := bench.RNN(cmd.Context(), c)
+		return res, err
+	})
 	f := cmd.Flags()
 	f.StringVar(&c.Cell, "cell", "lstm", "recurrent cell: lstm, gru, gru_cho, gru_minimal, rnn_tanh or rnn_relu")
 	f.IntVar(&c.Hidden, "hidden", 512, "hidden (and embedding) size H")
@@ -92,7 +67,6 @@ func newBenchRNNCmd() *cobra.Command {
 	f.Float64Var(&c.DivValue, "div-value", 4, "adaptive softmax: projection shrink factor per cluster")
 	f.StringVar(&c.Tokens, "tokens", "uniform", "token distribution of the random chunk: uniform or zipf")
 	f.Float64Var(&c.Seconds, "seconds", 10, "approximate measuring time in seconds (after warm-up)")
-	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	return cmd
 }
@@ -102,8 +76,6 @@ func newBenchServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Load-test recurrent serve on loopback: batched streaming generation, classify and similar latency, peak RSS",
-		Long:  docs.Help("bench serve"),
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			exe, err := os.Executable()
 			if err != nil {

@@ -132,3 +132,17 @@ func TestHelpIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandsArgs checks that every command that runs says what
+// arguments it takes (addCommands makes it none unless the command says
+// otherwise), so that a stray argument is refused rather than ignored.
+func TestCommandsArgs(t *testing.T) {
+	for _, c := range helpCommands() {
+		if c.Runnable() && c.Args == nil {
+			t.Errorf("%q: no Args", helpPath(c))
+		}
+	}
+	if _, err := runCLIIn(t, "", "classify", "eval", "--model", "m", "--data", "d", "stray"); err == nil || !strings.Contains(err.Error(), `unknown command "stray"`) {
+		t.Errorf("a stray argument to classify eval: %v", err)
+	}
+}

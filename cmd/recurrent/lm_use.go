@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/text"
@@ -58,8 +57,6 @@ func newLMSampleCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sample --model DIR",
 		Short: "Generate text from a trained language model",
-		Long:  docs.Help("lm sample"),
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.label != "" {
 				return runLMSampleLabel(cmd, &f)
@@ -157,7 +154,7 @@ func newLMScoreCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "score --model DIR (--text TEXT | --file FILE | FILE...)",
 		Short: "Log-probability and perplexity of every line of text",
-		Long:  docs.Help("lm score"),
+		Args:  cobra.ArbitraryArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runLMScore(cmd, &f, args) },
 	}
 	fl := cmd.Flags()
@@ -188,7 +185,7 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 		return fmt.Errorf("lm score: %w", err)
 	}
 	read := func(r io.Reader, name string) error { return sc.Read(cmd.Context(), r, name) }
-	if err := eachInput(cmd, f.texts, append(slices.Clone(f.files), args...), read); err != nil {
+	if err := stdio(cmd).EachInput(f.texts, append(slices.Clone(f.files), args...), read); err != nil {
 		return err
 	}
 	res, err := sc.Total(cmd.Context())
@@ -215,7 +212,6 @@ func newLMEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR [FILE...]",
 		Short: "Perplexity of text read as one stream (as in training)",
-		Long:  docs.Help("lm eval"),
 		Args:  cobra.ArbitraryArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runLMEval(cmd, &f, args) },
 	}
@@ -234,7 +230,7 @@ func runLMEval(cmd *cobra.Command, f *lmEvalFlags, args []string) error {
 	}
 	m := l.M
 	var ids []int32
-	err = eachInput(cmd, nil, args, func(r io.Reader, name string) error {
+	err = stdio(cmd).EachInput(nil, args, func(r io.Reader, name string) error {
 		got, err := text.EncodeReader(m.Vocab, &m.Config.Tokenizer, r, name)
 		ids = append(ids, got...)
 		return err
@@ -258,8 +254,6 @@ func newLMQuantizeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "quantize --model DIR --out DIR",
 		Short: "Write an int8 copy of a language model for faster generation",
-		Long:  docs.Help("lm quantize"),
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if model == "" || out == "" {
 				return errors.New("lm quantize: --model and --out are required")

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/serve"
 )
 
@@ -24,7 +23,7 @@ type serveFlags struct {
 }
 
 func init() {
-	rootCmd.AddCommand(newServeCmd())
+	addCommands(rootCmd, newServeCmd())
 }
 
 func newServeCmd() *cobra.Command {
@@ -32,8 +31,6 @@ func newServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve --model NAME=PATH [--model NAME=PATH ...] [--addr 127.0.0.1:8080]",
 		Short: "Serve models over a JSON API and a web page",
-		Long:  docs.Help("serve"),
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), &f, nil)
 		},

@@ -10,21 +10,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/recurrent-go/recurrent/docs"
 	"github.com/recurrent-go/recurrent/vectors"
 )
 
-// vectorsCmd groups the word-vector subcommands (train and vocab are in
-// vectors_train.go).
-var vectorsCmd = &cobra.Command{
-	Use:   "vectors",
-	Short: "Query, evaluate, debias, convert and plot word vectors",
-	Long:  docs.Help("vectors"),
-}
-
+// The word-vector subcommands (train and vocab are in vectors_train.go).
 func init() {
-	rootCmd.AddCommand(vectorsCmd)
-	vectorsCmd.AddCommand(newVecSimilarCmd(), newVecAnalogyCmd(), newVecSimilarityCmd(), newVecDoesntMatchCmd(),
+	newGroup("vectors", "Query, evaluate, debias, convert and plot word vectors", newVecSimilarCmd(), newVecAnalogyCmd(), newVecSimilarityCmd(), newVecDoesntMatchCmd(),
 		newVecEvalCmd(), newVecDebiasCmd(), newVecConvertCmd(), newVecPlotCmd(), newVecTrainCmd(), newVecVocabCmd())
 }
 
@@ -67,26 +58,28 @@ func (o *vecOutput) save(cmd *cobra.Command, v *vectors.Vectors, f vectors.Forma
 	return stdio(cmd).WriteFile(o.path, func(w io.Writer) error { return vectors.Write(w, v, f) })
 }
 
+// write saves v and prints its summary (vectors.OutputSummary; as JSON
+// with asJSON) where reportTo says.
+func (o *vecOutput) write(cmd *cobra.Command, v *vectors.Vectors, f vectors.Format, asJSON bool) error {
+	if err := o.save(cmd, v, f); err != nil {
+		return err
+	}
+	return writeReport(reportTo(cmd, o.path), v.Summary(o.path, f), asJSON, false)
+}
+
 // newVecQueryCmd completes c, a query of the --vectors (indexed with the
 // case-insensitive fallback): run answers it with a report printed as text
 // or, with --json (described by jsonUsage), as indented or one-line JSON.
 func newVecQueryCmd(c *cobra.Command, jsonUsage string, indent bool, run func(cmd *cobra.Command, x *vectors.Index, args []string) (textWriter, error)) *cobra.Command {
 	var src vecSource
-	var asJSON bool
-	c.RunE = func(cmd *cobra.Command, args []string) error {
+	src.register(c)
+	return newReportCmd(c, jsonUsage, !indent, func(cmd *cobra.Command, args []string) (textWriter, error) {
 		v, err := src.Read(stdio(cmd))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		res, err := run(cmd, vectors.NewIndex(v).IgnoreCase(), args)
-		if err != nil {
-			return err
-		}
-		return writeReport(cmd.OutOrStdout(), res, asJSON, !indent)
-	}
-	src.register(c)
-	c.Flags().BoolVar(&asJSON, "json", false, jsonUsage)
-	return c
+		return run(cmd, vectors.NewIndex(v).IgnoreCase(), args)
+	})
 }
 
 // newVecNeighborsCmd completes c, a query answered by the --top best words
@@ -114,7 +107,6 @@ func newVecSimilarCmd() *cobra.Command {
 	cmd := newVecNeighborsCmd(&cobra.Command{
 		Use:   "similar --vectors FILE WORD... [--negative WORD...]",
 		Short: "Nearest words by cosine to the mean of the given words (minus --negative ones)",
-		Long:  docs.Help("vectors similar"),
 		Args:  cobra.MinimumNArgs(1),
 	}, 10, func(x *vectors.Index, args []string, k, restrict int) ([]vectors.Neighbor, error) {
 		return x.MostSimilar(args, negative, k, restrict)
@@ -129,7 +121,6 @@ func newVecAnalogyCmd() *cobra.Command {
 	cmd := newVecNeighborsCmd(&cobra.Command{
 		Use:   "analogy --vectors FILE A B C",
 		Short: "Answer A is to B as C is to ? (3CosAdd or 3CosMul)",
-		Long:  docs.Help("vectors analogy"),
 		Args:  cobra.ExactArgs(3),
 		PreRunE: func(*cobra.Command, []string) (err error) {
 			m, err = vectors.ParseMethod(method)
@@ -146,7 +137,6 @@ func newVecSimilarityCmd() *cobra.Command {
 	return newVecQueryCmd(&cobra.Command{
 		Use:   "similarity --vectors FILE WORD1 WORD2",
 		Short: "Cosine similarity of two words",
-		Long:  docs.Help("vectors similarity"),
 		Args:  cobra.ExactArgs(2),
 	}, `print {"word1", "word2", "similarity"} as JSON`, true, func(_ *cobra.Command, x *vectors.Index, args []string) (textWriter, error) {
 		s, err := x.Similarity(args[0], args[1])
@@ -158,7 +148,6 @@ func newVecDoesntMatchCmd() *cobra.Command {
 	return newVecQueryCmd(&cobra.Command{
 		Use:   "doesnt-match --vectors FILE WORD...",
 		Short: "The word farthest from the mean of the others",
-		Long:  docs.Help("vectors doesnt-match"),
 		Args:  cobra.MinimumNArgs(2),
 	}, `print {"word", "ignored"} as JSON`, true, func(cmd *cobra.Command, x *vectors.Index, args []string) (textWriter, error) {
 		odd, missing, err := x.DoesntMatch(args)
@@ -200,8 +189,6 @@ func newVecEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --vectors FILE [--analogy FILE] [--restrict N] [--similarity FILE]... [--json]",
 		Short: "Analogy accuracy and word-similarity correlations, counted like gensim 4",
-		Long:  docs.Help("vectors eval"),
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return j.run(cmd, cmd.OutOrStdout(), func(progress func(vectors.EvalProgress)) (textWriter, error) {
 				e.Progress = progress
@@ -229,8 +216,6 @@ func newVecDebiasCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "debias --vectors FILE --out FILE [--lists DIR] [--json]",
 		Short: "Hard-debias word vectors (Bolukbasi et al. 2016) and report direct bias and analogy accuracy",
-		Long:  docs.Help("vectors debias"),
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if job.OutFormat, err = out.resolve(); err != nil {
 				return err
@@ -261,8 +246,6 @@ func newVecConvertCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "convert --vectors FILE --out FILE [--out-format FORMAT] [--limit N]",
 		Short: "Convert between word2vec text, word2vec binary and GloVe text",
-		Long:  docs.Help("vectors convert"),
-		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := out.resolve()
 			if err != nil {
@@ -272,11 +255,7 @@ func newVecConvertCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			v = v.Head(limit)
-			if err := out.save(cmd, v, f); err != nil {
-				return err
-			}
-			return writeReport(reportTo(cmd, out.path), v.Summary(out.path, f), asJSON, false)
+			return out.write(cmd, v.Head(limit), f, asJSON)
 		},
 	}
 	src.register(cmd)
@@ -295,7 +274,6 @@ func newVecPlotCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plot --vectors FILE --out x.png WORD...",
 		Short: "Plot chosen words on the first two principal components of their vectors",
-		Long:  docs.Help("vectors plot"),
 		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("words") {
