@@ -319,24 +319,17 @@ TEXT ·maxAVX2(SB), NOSPLIT, $0-28
 	RETURN4(VMAXPS, HREDUCE(Y0, X0, X1, VMAXPS, VMAXSS), VMOVSS, ret+24(FP))
 
 // UNARY defines func name(dst, x []float32) computing dst = f(x) with the
-// in-place macro body, which takes its input and leaves its result in Y0
-// and may use Y1..Y5 as scratch.
+// loop LOOP: LOOPY(body) runs the in-place macro body, which takes its
+// input and leaves its result in Y0 and may use Y1..Y5 as scratch.
 #define UNARY1(body) VMOVUPS (SI)(AX*4), Y0; body; VMOVUPS Y0, (DI)(AX*4)
 #define UNARYTAIL(body) VMASKMOVPS (SI)(AX*4), Y14, Y0; body; VMASKMOVPS Y0, Y14, (DI)(AX*4)
-#define UNARY(name, body) \
+#define UNARY(name, LOOP) \
 TEXT name(SB), NOSPLIT, $0-48; \
 	DSTSRC(x_base); \
-	STREAM(8, UNARY1(body), SKIP, UNARYTAIL(body)); \
+	LOOP; \
 	DONE
-
-// func expAVX2(dst, x []float32)
-UNARY(·expAVX2, EXP(ROUNDY, Y0, Y1, Y2, Y3))
-
-// func sigmoidAVX2(dst, x []float32)
-UNARY(·sigmoidAVX2, SIGMOID(ROUNDY, BLENDY, Y0, Y1, Y2, Y3, Y4, Y5))
-
-// func tanhAVX2(dst, x []float32)
-UNARY(·tanhAVX2, TANH(ROUNDY, Y0, Y1, Y2, Y3, Y4))
+#define LOOPY(body) STREAM(8, UNARY1(body), SKIP, UNARYTAIL(body))
+// (The kernels are defined below, beside their AVX-512 versions.)
 
 // EXPSUM runs the body of expShiftSumAVX2 and sumExpShiftAVX2: the sum of
 // e = exp(x[i]-shift) (shift in Y15) accumulated in float64, each e stored
@@ -398,24 +391,23 @@ ztail: \
 	TAIL; \
 zdone:
 
-// UNARYZ defines func name(dst, x []float32) as UNARY does, the body
-// taking its input and leaving its result in Z0 (scratch Z1..Z5, K2).
+// LOOPZ is LOOPY for UNARY's AVX-512 kernels: the body takes its input
+// and leaves its result in Z0 (scratch Z1..Z5, K2).
 #define UNARYZ1(body) VMOVUPS (SI)(AX*4), Z0; body; VMOVUPS Z0, (DI)(AX*4)
 #define UNARYZTAIL(body) VMOVUPS.Z (SI)(AX*4), K1, Z0; body; VMOVUPS Z0, K1, (DI)(AX*4)
-#define UNARYZ(name, body) \
-TEXT name(SB), NOSPLIT, $0-48; \
-	DSTSRC(x_base); \
-	STREAMZ(UNARYZ1(body), UNARYZTAIL(body)); \
-	DONE
+#define LOOPZ(body) STREAMZ(UNARYZ1(body), UNARYZTAIL(body))
 
-// func expAVX512(dst, x []float32)
-UNARYZ(·expAVX512, EXP(ROUNDZ, Z0, Z1, Z2, Z3))
+// func expAVX2(dst, x []float32) and func expAVX512(dst, x []float32)
+UNARY(·expAVX2, LOOPY(EXP(ROUNDY, Y0, Y1, Y2, Y3)))
+UNARY(·expAVX512, LOOPZ(EXP(ROUNDZ, Z0, Z1, Z2, Z3)))
 
-// func sigmoidAVX512(dst, x []float32)
-UNARYZ(·sigmoidAVX512, SIGMOID(ROUNDZ, BLENDZ, Z0, Z1, Z2, Z3, Z4, Z5))
+// func sigmoidAVX2(dst, x []float32) and func sigmoidAVX512(dst, x []float32)
+UNARY(·sigmoidAVX2, LOOPY(SIGMOID(ROUNDY, BLENDY, Y0, Y1, Y2, Y3, Y4, Y5)))
+UNARY(·sigmoidAVX512, LOOPZ(SIGMOID(ROUNDZ, BLENDZ, Z0, Z1, Z2, Z3, Z4, Z5)))
 
-// func tanhAVX512(dst, x []float32)
-UNARYZ(·tanhAVX512, TANH(ROUNDZ, Z0, Z1, Z2, Z3, Z4))
+// func tanhAVX2(dst, x []float32) and func tanhAVX512(dst, x []float32)
+UNARY(·tanhAVX2, LOOPY(TANH(ROUNDY, Y0, Y1, Y2, Y3, Y4)))
+UNARY(·tanhAVX512, LOOPZ(TANH(ROUNDZ, Z0, Z1, Z2, Z3, Z4)))
 
 // ACCPDZ adds the 16 float32 lanes of Z0 to the 8 float64 lanes of Z8 as
 // two blocks of 8, low half first: the order in which the AVX2 kernels add
