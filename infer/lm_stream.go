@@ -13,8 +13,10 @@ import (
 )
 
 // Samples draws n samples continuing prompt (Plan, then EachSample), as
-// lm sample does, and passes each, prompt included, to emit.
+// lm sample does, and passes each, prompt included, to emit; temperature 0
+// is greedy.
 func (l *LM) Samples(ctx context.Context, prompt string, opt lm.SampleOptions, n int, stopAtEOS, noUnk bool, emit func(string) error) error {
+	opt.Greedy = opt.Greedy || opt.Temperature == 0
 	opts, err := l.Plan(prompt, opt, n, stopAtEOS, noUnk)
 	if err != nil {
 		return err

@@ -37,6 +37,15 @@ func TestSamplesAndWriter(t *testing.T) {
 	if err != nil || !slices.Equal(res.Samples, want.Samples) {
 		t.Fatalf("Samples %q, Generate %q (%v)", res.Samples, want.Samples, err)
 	}
+	greedy := infer.GenerateResult{}
+	if err := l.Samples(ctx, "ROMEO:", lm.SampleOptions{MaxTokens: 30, Seed: 4}, 2, false, false, greedy.Add); err != nil {
+		t.Fatal(err)
+	}
+	zero := 0.0
+	want, err = l.Generate(ctx, infer.GenerateOptions{Prompt: "ROMEO:", N: 2, Length: &length, Temperature: &zero, Seed: &seed, StopAtEOS: &stop})
+	if err != nil || !slices.Equal(greedy.Samples, want.Samples) || greedy.Samples[0] != greedy.Samples[1] {
+		t.Errorf("temperature 0: Samples %q, Generate %q (%v); want the same greedy sample twice", greedy.Samples, want.Samples, err)
+	}
 	var b bytes.Buffer
 	w := infer.SampleWriter(&b, false)
 	for _, s := range []string{"ab\ncd", "ef\n"} {

@@ -87,7 +87,6 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 	if err != nil {
 		return err
 	}
-	f.opt.Greedy = f.opt.Temperature == 0
 	if !cmd.Flags().Changed("stop-at-eos") {
 		f.stopAtEOS = l.DefaultStopAtEOS()
 	}
