@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -126,6 +127,25 @@ type GenerateRun struct {
 	Tokens  int
 	Elapsed time.Duration
 	Gaps    []float64
+	// ServerCPU and ClientCPU are the CPU time (user+system) the server
+	// process and this process (the clients) used meanwhile; negative
+	// where the platform does not tell.
+	ServerCPU, ClientCPU time.Duration
+}
+
+// CPUPerToken returns the server's and the clients' CPU time per token
+// received, in microseconds (negative where unknown).
+func (g GenerateRun) CPUPerToken() (server, client float64) {
+	if g.Tokens == 0 {
+		return -1, -1
+	}
+	per := func(d time.Duration) float64 {
+		if d < 0 {
+			return -1
+		}
+		return float64(d.Microseconds()) / float64(g.Tokens)
+	}
+	return per(g.ServerCPU), per(g.ClientCPU)
 }
 
 // Rate is the aggregate tokens per second.
@@ -134,6 +154,15 @@ func (g GenerateRun) Rate() float64 { return float64(g.Tokens) / g.Elapsed.Secon
 // add accumulates o into g.
 func (g *GenerateRun) add(o GenerateRun) {
 	g.Tokens, g.Elapsed, g.Gaps = g.Tokens+o.Tokens, g.Elapsed+o.Elapsed, append(g.Gaps, o.Gaps...)
+	g.ServerCPU, g.ClientCPU = addCPU(g.ServerCPU, o.ServerCPU), addCPU(g.ClientCPU, o.ClientCPU)
+}
+
+// addCPU adds CPU times, negative (unknown) if either is.
+func addCPU(a, b time.Duration) time.Duration {
+	if a < 0 || b < 0 {
+		return -1
+	}
+	return a + b
 }
 
 // GenerateRound is one round: one client, then Clients clients.
@@ -178,6 +207,12 @@ func (g GenerateSummary) WriteText(w io.Writer) error {
 	}{{"1 client:  ", g.One}, {fmt.Sprintf("%d clients:", g.Clients), g.Many}} {
 		fmt.Fprintf(w, "  %s %6d tokens in %6.2f s = %7.0f tokens/s; between tokens p50 %.2f ms, p99 %.2f ms\n",
 			r.name, r.run.Tokens, r.run.Elapsed.Seconds(), r.run.Rate(), Percentile(r.run.Gaps, 0.5), Percentile(r.run.Gaps, 0.99))
+	}
+	s1, c1 := g.One.CPUPerToken()
+	sm, cm := g.Many.CPUPerToken()
+	if s1 > 0 && sm > 0 {
+		fmt.Fprintf(w, "  CPU per token: 1 client %.1f us (server %.1f + clients %.1f), %d clients %.1f us (server %.1f + clients %.1f): %.2fx less; server alone %.2fx less\n",
+			s1+c1, s1, c1, g.Clients, sm+cm, sm, cm, (s1+c1)/(sm+cm), s1/sm)
 	}
 	_, err := fmt.Fprintf(w, "  aggregate ratio %.2fx over all rounds, median of rounds %.2fx (target >= 6x); p99 gap ratio %.2fx, median of rounds %.2fx (target <= 3x)\n",
 		g.Many.Rate()/g.One.Rate(), Percentile(g.Ratios, 0.5),
@@ -298,10 +333,10 @@ func (r *ServeReport) measure(ctx context.Context, c *ServeConfig, srv *server, 
 			rd := GenerateRound{Round: round + 1, Clients: c.Clients, Model: g.Model}
 			model := map[bool]string{false: "chars", true: "chars8"}[g.Model == "int8"]
 			var err error
-			if rd.One, err = generate(ctx, srv.url, model, 1, c.Requests, c.Length); err != nil {
+			if rd.One, err = srv.generate(ctx, model, 1, c.Requests, c.Length); err != nil {
 				return err
 			}
-			if rd.Many, err = generate(ctx, srv.url, model, c.Clients, c.Requests, c.Length); err != nil {
+			if rd.Many, err = srv.generate(ctx, model, c.Clients, c.Requests, c.Length); err != nil {
 				return err
 			}
 			rd.Load = loadAverage()
@@ -460,6 +495,45 @@ func startServer(ctx context.Context, command []string, stderr io.Writer, models
 func (s *server) stop() {
 	s.cmd.Process.Signal(os.Interrupt)
 	s.cmd.Wait()
+}
+
+// generate runs generate on the server and measures the CPU time the
+// server and the clients used meanwhile.
+func (s *server) generate(ctx context.Context, model string, clients, requests, length int) (GenerateRun, error) {
+	s0, c0 := s.cpu(), ProcessCPU()
+	run, err := generate(ctx, s.url, model, clients, requests, length)
+	s1, c1 := s.cpu(), ProcessCPU()
+	run.ServerCPU, run.ClientCPU = -1, -1
+	if s0 >= 0 && s1 >= 0 {
+		run.ServerCPU = s1 - s0
+	}
+	if c0 >= 0 && c1 >= 0 {
+		run.ClientCPU = c1 - c0
+	}
+	return run, err
+}
+
+// cpu returns the server's user+system CPU time from /proc/PID/stat (in
+// clock ticks of 1/100 s, Linux's USER_HZ), or -1 where unknown.
+func (s *server) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return -1
+	}
+	i := bytes.LastIndex(b, []byte(") ")) // after the command name, which may hold spaces
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(string(b[i+2:]))
+	if len(f) < 13 {
+		return -1
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
 // peakRSS returns the server's VmHWM from /proc ("" where unknown).

@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/recurrent-go/recurrent/serve"
 )
@@ -118,6 +120,30 @@ func TestServeChild(t *testing.T) {
 	}
 }
 
+// TestGenerateSummaryCPU: the summary reports CPU time per token of the
+// server and the clients, one client against many, and leaves the line
+// out where a CPU time is unknown.
+func TestGenerateSummaryCPU(t *testing.T) {
+	g := GenerateSummary{Clients: 16,
+		One:  GenerateRun{Tokens: 1000, Elapsed: time.Second, ServerCPU: 80 * time.Millisecond, ClientCPU: 20 * time.Millisecond},
+		Many: GenerateRun{Tokens: 4000, Elapsed: time.Second, ServerCPU: 80 * time.Millisecond, ClientCPU: 40 * time.Millisecond}}
+	g.Many.add(GenerateRun{Tokens: 4000, Elapsed: time.Second, ServerCPU: 80 * time.Millisecond, ClientCPU: 40 * time.Millisecond})
+	var b strings.Builder
+	if err := g.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "CPU per token: 1 client 100.0 us (server 80.0 + clients 20.0), 16 clients 30.0 us (server 20.0 + clients 10.0): 3.33x less; server alone 4.00x less\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("summary:\n%s\nwant a line %q", b.String(), want)
+	}
+	g.Many.add(GenerateRun{Tokens: 1, ServerCPU: -1})
+	b.Reset()
+	g.WriteText(&b)
+	if strings.Contains(b.String(), "CPU per token") {
+		t.Errorf("CPU line with an unknown CPU time:\n%s", b.String())
+	}
+}
+
 // TestServeLoad runs a small load test against a real server process.
 func TestServeLoad(t *testing.T) {
 	if testing.Short() {
@@ -137,6 +163,9 @@ func TestServeLoad(t *testing.T) {
 	if g.One.Tokens != 2*2*6 || g.Many.Tokens != 2*2*2*6 || len(g.Ratios) != 2 || len(g.One.Gaps) != 2*2*5 {
 		t.Errorf("generate: one client %d tokens (%d gaps), many %d tokens, %d rounds; want 24 (20), 48, 2",
 			g.One.Tokens, len(g.One.Gaps), g.Many.Tokens, len(g.Ratios))
+	}
+	if runtime.GOOS == "linux" && (g.One.ServerCPU < 0 || g.Many.ServerCPU < 0 || g.Many.ClientCPU < 0) {
+		t.Errorf("CPU times unknown on Linux: server %v and %v, clients %v", g.One.ServerCPU, g.Many.ServerCPU, g.Many.ClientCPU)
 	}
 	if len(r.Classify.Ms) != 3 || len(r.Similar.Ms) != 3 || r.Flips == nil || r.Flips.Batch != 2 || r.Flips.Samples != 3 {
 		t.Errorf("classify %v, similar %v, flips %+v", r.Classify.Ms, r.Similar.Ms, r.Flips)

@@ -10,7 +10,8 @@
 #
 # usage: bench/vectors.sh   (env: EPOCHS METHODS TOOLS GLOVE WORK ALPHA REPEAT REC_FLAGS REC_NAME CORPUS)
 # ALPHA (default 0.025, gensim's and word2vec.c's) is given to every tool.
-# REC_FLAGS adds flags to recurrent's command (e.g. --share-negatives) and
+# REC_FLAGS adds flags to recurrent's command (e.g. --share-negatives=false
+# for the per-pair path instead of the batched default) and
 # REC_NAME names that row; REPEAT runs every tool that many times in turn
 # (ours then the peers, back to back) to show the noise. CORPUS replaces the
 # whole of wiki17m by another plain-text file (e.g. a slice for 5 epochs).

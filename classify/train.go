@@ -176,14 +176,12 @@ func (t *task) Files() ([]checkpoint.File, error) {
 
 // NewTrainer prepares training of m on train, evaluating on dev (may be nil).
 func NewTrainer(m *Model, train, dev *Data, cfg TrainConfig) (*Trainer, error) {
-	t, err := newTrainer(m, train, dev, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return t, t.start("")
+	return newTrainer(m, train, dev, cfg, "")
 }
 
-func newTrainer(m *Model, trainData, dev *Data, cfg TrainConfig) (*Trainer, error) {
+// newTrainer builds a trainer and starts its loop: fresh with resume "",
+// else from the checkpoint in the directory resume.
+func newTrainer(m *Model, trainData, dev *Data, cfg TrainConfig, resume string) (*Trainer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -209,6 +207,9 @@ func newTrainer(m *Model, trainData, dev *Data, cfg TrainConfig) (*Trainer, erro
 	pcg := rand.NewPCG(cfg.Seed, 0)
 	t := &Trainer{TaskTrainer: train.NewTaskTrainer(m, cfg, MetricsOf)}
 	t.task = &task{m: m, cfg: &t.Config, opt: opt, train: trainData, dev: dev, params: params, wordPCG: pcg, wordRand: rand.New(pcg)}
+	if err := t.Start(t.task, t.task.opt, t.options, resume); err != nil {
+		return nil, fmt.Errorf("classify: %w", err)
+	}
 	return t, nil
 }
 
@@ -260,14 +261,6 @@ func trainParams(m *Model, train *Data) (emb *nn.Param, rest []*nn.Param) {
 	return emb, t[1:]
 }
 
-// start builds a fresh loop, or resumes the checkpoint in dir.
-func (t *Trainer) start(dir string) error {
-	if err := t.Start(t.task, t.task.opt, t.options, dir); err != nil {
-		return fmt.Errorf("classify: %w", err)
-	}
-	return nil
-}
-
 // options maps the configuration to the loop's options.
 func (t *Trainer) options() (train.Options, error) {
 	c := &t.Config
@@ -293,17 +286,8 @@ func fingerprint(name string, d *Data) train.Fingerprint {
 // continues exactly where the saved one stopped. The caller may change
 // the budget fields of Config (Epochs, MaxSteps, Patience, Clip,
 // SaveEvery) before Run.
-func Resume(dir string, train, dev *Data) (*Trainer, error) {
-	m, _, tc, err := load(dir)
-	if err != nil {
-		return nil, err
-	}
-	if tc == nil {
-		return nil, fmt.Errorf("classify: %s is a model checkpoint without training state", dir)
-	}
-	t, err := newTrainer(m, train, dev, *tc)
-	if err != nil {
-		return nil, err
-	}
-	return t, t.start(dir)
+func Resume(dir string, trainData, dev *Data) (*Trainer, error) {
+	return train.ResumeTask("classify", dir, load, func(m *Model, _ *checkpoint.Checkpoint, tc TrainConfig) (*Trainer, error) {
+		return newTrainer(m, trainData, dev, tc, dir)
+	})
 }

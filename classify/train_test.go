@@ -66,7 +66,7 @@ func TestTrainRowsExact(t *testing.T) {
 	if td.task.opt, err = optim.New("adam", td.task.params, optim.Options{LR: tc.LR}); err != nil {
 		t.Fatal(err)
 	}
-	if err := td.start(""); err != nil {
+	if err := td.Start(td.task, td.task.opt, td.options, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := td.Run(context.Background(), nil); err != nil {

@@ -46,7 +46,7 @@ type Batch struct {
 	dec8     *tensor.Int8Matrix // the int8 decoder of a quantized model, else nil
 	adapt    nn.AdaptiveScratch // the adaptive softmax's buffers
 	h, c     []float32          // [L, Cap, H] gathered states
-	x, gi0   []float32          // [Cap, In], [Cap, G*H]
+	x        []float32          // [Cap, In] gathered input rows
 	xrow     []float32          // [In] one input row
 	rows     []float32          // [V, In] table rows of a label (conditional inputs)
 	logits   []float32          // [Cap, V]
@@ -111,7 +111,7 @@ func newBatch(src batchSource, capacity int) (*Batch, error) {
 	L, H, V, In := src.L, src.H, src.V, src.E+src.D
 	G := src.rnn.Cell().Gates()
 	b := &Batch{src: src, cap: capacity, solo: map[soloKey]*nn.Stepper{},
-		h: make([]float32, L*capacity*H), x: make([]float32, capacity*In), gi0: make([]float32, capacity*G*H),
+		h: make([]float32, L*capacity*H), x: make([]float32, capacity*In),
 		xrow: make([]float32, In), logits: make([]float32, capacity*V), in: make([]int32, capacity), fromTab: make([]bool, capacity)}
 	if src.rnn.Cell() == nn.CellLSTM {
 		b.c = make([]float32, L*capacity*H)
@@ -469,40 +469,33 @@ func (b *Batch) stepBatched(streams []*Stream) error {
 func (b *Batch) stepRNN(streams []*Stream, h, cs []float32) ([]float32, error) {
 	src := b.src
 	B, In := len(streams), src.E+src.D
-	GH := len(b.gi0) / b.cap
-	var x, gi0 []float32
+	ids := b.in[:B]
 	if b.dec8 != nil && b.table != nil {
 		// int8: each row takes its input as its lone stepper would (the
 		// table's float32 projection or the int8 product of the embedding),
-		// so that the row's arithmetic is its lone run's.
-		x, gi0 = b.x[:B*In], b.gi0[:B*GH]
-		mixed := false
-		for i, id := range b.in[:B] {
+		// so that the row's arithmetic is its lone run's. The table rows
+		// are read in place.
+		x, mixed := b.x[:B*In], false
+		for i, id := range ids {
 			b.fromTab[i] = streams[i].table
-			if streams[i].table {
-				copy(gi0[i*GH:(i+1)*GH], b.table[int(id)*GH:(int(id)+1)*GH])
-			} else {
+			if !streams[i].table {
 				b.input(x[i*In:(i+1)*In], int(id), streams[i].label)
 				mixed = true
 			}
 		}
 		if mixed {
-			return b.bs.StepMixed(B, x, gi0, b.fromTab[:B], h, cs)
+			return b.bs.StepTable(B, b.table, ids, x, b.fromTab[:B], h, cs)
 		}
-		return b.bs.Step(B, nil, gi0, h, cs)
+		return b.bs.StepTable(B, b.table, ids, nil, nil, h, cs)
 	}
 	if b.table != nil {
-		gi0 = b.gi0[:B*GH]
-		for i, id := range b.in[:B] {
-			copy(gi0[i*GH:(i+1)*GH], b.table[int(id)*GH:(int(id)+1)*GH])
-		}
-	} else {
-		x = b.x[:B*In]
-		for i, id := range b.in[:B] {
-			b.input(x[i*In:(i+1)*In], int(id), streams[i].label)
-		}
+		return b.bs.StepTable(B, b.table, ids, nil, nil, h, cs)
 	}
-	return b.bs.Step(B, x, gi0, h, cs)
+	x := b.x[:B*In]
+	for i, id := range ids {
+		b.input(x[i*In:(i+1)*In], int(id), streams[i].label)
+	}
+	return b.bs.Step(B, x, nil, h, cs)
 }
 
 // Close releases the steppers' goroutines.

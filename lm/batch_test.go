@@ -3,9 +3,10 @@ package lm
 import (
 	"context"
 	"fmt"
-
 	"slices"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/cputime"
 )
 
 // TestBatchAloneEqualsSample: a stream stepped alone gives exactly
@@ -165,12 +166,18 @@ func benchBatchStep(b *testing.B, m *Model, prefix string) {
 				streams[i], _ = bt.NewStream(SampleOptions{Prompt: []int32{1}, MaxTokens: 1 << 30, Seed: uint64(i)})
 			}
 			b.ResetTimer()
+			cpu0 := cputime.Process()
 			for range b.N {
 				if err := bt.Step(streams, em); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(B*b.N)/b.Elapsed().Seconds(), "tokens/s")
+			// CPU time per token (all threads): the cost that decides the
+			// batch's speed-up on an idle machine, less noisy under load.
+			if cpu0 >= 0 {
+				b.ReportMetric(float64((cputime.Process()-cpu0).Microseconds())/float64(B*b.N), "cpu-us/token")
+			}
 		})
 	}
 }

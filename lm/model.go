@@ -7,6 +7,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -130,7 +131,21 @@ type Model struct {
 	adaptScratch     nn.AdaptiveScratch
 
 	gen *generator // Sample's batch-1 stepper, kept between calls (step.go)
+
+	// fromTable records that the last hidden ran the first layer on the
+	// embedding table (nn.RNN.ForwardTable, see tableInput); perToken
+	// turns that off (tests compare the two).
+	fromTable, perToken bool
 }
+
+// tableInput reports whether a chunk of n tokens over a vocabulary of V
+// should feed the RNN the embedding table and the ids (nn.RNN.ForwardTable)
+// rather than the n embedded rows: projecting V table rows instead of n
+// token rows through layer 0's input weights saves that product's work in
+// forward and both of its gradient products in backward, at the cost of
+// gathering and scattering n gate rows, so it pays when V is at most half
+// of n (a character model: V = 65, n = T*B = 3200).
+func tableInput(V, n int) bool { return 2*V <= n }
 
 // New builds a model with fresh weights drawn from a generator seeded with
 // seed: the embedding and decoder weights uniform(-0.1, 0.1) and the decoder
@@ -279,18 +294,18 @@ func (m *Model) hidden(x []int32, T, B int, lengths []int, st *State) ([]float32
 	if st.B != B {
 		return nil, fmt.Errorf("lm: state is for batch %d, chunk has batch %d", st.B, B)
 	}
-	emb, err := m.Embedding.Forward(x)
-	if err != nil {
-		return nil, fmt.Errorf("lm: %w", err)
-	}
 	drop := m.training && m.Config.Dropout > 0
-	if drop {
-		m.embMask = xslices.Resize(m.embMask, len(emb))
-		m.embDrop = xslices.Resize(m.embDrop, len(emb))
-		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.embMask, m.embDrop, emb)
-		emb = m.embDrop
+	// Dropout on the embeddings makes each token's row depend on its
+	// position, so then the rows are embedded one by one.
+	V := m.Config.VocabSize
+	m.fromTable = !drop && !m.perToken && tableInput(V, T*B)
+	var out, hN, cN []float32
+	var err error
+	if m.fromTable {
+		out, hN, cN, err = m.RNN.ForwardTable(m.Embedding.Weight.Data, V, x, T, B, lengths, st.H, st.C)
+	} else {
+		out, hN, cN, err = m.embedForward(x, T, B, lengths, st, drop)
 	}
-	out, hN, cN, err := m.RNN.Forward(emb, T, B, lengths, st.H, st.C)
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
@@ -305,6 +320,22 @@ func (m *Model) hidden(x []int32, T, B int, lengths []int, st *State) ([]float32
 		out = m.outDrop
 	}
 	return out, nil
+}
+
+// embedForward embeds x row by row (with dropout when drop) and runs the
+// RNN on the rows.
+func (m *Model) embedForward(x []int32, T, B int, lengths []int, st *State, drop bool) (out, hN, cN []float32, err error) {
+	emb, err := m.Embedding.Forward(x)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if drop {
+		m.embMask = xslices.Resize(m.embMask, len(emb))
+		m.embDrop = xslices.Resize(m.embDrop, len(emb))
+		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.embMask, m.embDrop, emb)
+		emb = m.embDrop
+	}
+	return m.RNN.Forward(emb, T, B, lengths, st.H, st.C)
 }
 
 // backward propagates dLogits [T*B, V] of the last forward into the
@@ -329,6 +360,11 @@ func (m *Model) backwardHidden(dOut []float32) error {
 	dx, _, _, err := m.RNN.Backward(dOut, nil, nil)
 	if err != nil {
 		return fmt.Errorf("lm: %w", err)
+	}
+	if m.fromTable {
+		// dx is the gradient of the whole table [V, E].
+		m.addTableGrad(dx)
+		return nil
 	}
 	if m.training && m.Config.Dropout > 0 {
 		m.dEmb = xslices.Resize(m.dEmb, len(dx))
@@ -435,4 +471,20 @@ func NewMetrics(sum float64, n int64) Metrics {
 	}
 	l := sum / float64(n)
 	return Metrics{Loss: l, Perplexity: math.Exp(l), Bits: l / math.Ln2, Tokens: n}
+}
+
+// addTableGrad adds dTable [V, E], the gradient of the embedding table
+// from RNN.Backward after ForwardTable, to the embedding's gradient,
+// leaving its padding row (if any) without gradient as
+// nn.Embedding.Backward does.
+func (m *Model) addTableGrad(dTable []float32) {
+	e := m.Embedding
+	g := e.Weight.Grad
+	if e.PaddingIdx < 0 {
+		tensor.Add(g, g, dTable)
+		return
+	}
+	p0, p1 := e.PaddingIdx*e.Dim, (e.PaddingIdx+1)*e.Dim
+	tensor.Add(g[:p0], g[:p0], dTable[:p0])
+	tensor.Add(g[p1:], g[p1:], dTable[p1:])
 }

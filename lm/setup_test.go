@@ -209,6 +209,47 @@ func TestResumeRun(t *testing.T) {
 	}
 }
 
+// TestSetup sets lm train's run up from files, trains it, and resumes
+// it: a conflicting architecture setting or a vocabulary flag given is
+// refused, a budget given applies, and the test stream is evaluated.
+func TestSetup(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "t.txt", strings.Repeat("abcab cba\n", 30))
+	s := Setup{Data: DataOptions{Train: []string{p}, Test: p, ValidFraction: 0.2, Specials: "auto"},
+		Tokenizer: TokenizerOptions{Name: "char", EOS: "auto"}, Model: Config{Cell: "gru", EmbedDim: 4, Hidden: 5, Layers: 1},
+		Training: TrainConfig{Batch: 2, BPTT: 4, MaxSteps: 5, Optimizer: "adam", LR: 0.01, Seed: 2}}
+	ck := filepath.Join(dir, "ck")
+	ses, err := s.Start(ck, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes strings.Builder
+	if ses.WriteNotes(&notes); notes.String() != ses.Trainer.Describe()+"\n" || ses.ProgressLabels()["bits"] != "bits/char" {
+		t.Errorf("notes %q, labels %v", notes.String(), ses.ProgressLabels())
+	}
+	sum, err := ses.Train(t.Context(), nil)
+	if err != nil || sum.Steps != 5 || sum.Checkpoint != ck || sum.Test == nil || sum.Warning() != nil {
+		t.Fatalf("Train: %+v, %v", sum, err)
+	}
+	given := func(names ...string) func(string) bool {
+		return func(n string) bool { return slices.Contains(names, n) }
+	}
+	r := s
+	r.Model.Hidden, r.Training.MaxSteps = 9, 7
+	for name, want := range map[string]string{"hidden": "lm train --resume: --hidden 9 conflicts", "min-count": "lm train --resume: --min-count cannot change"} {
+		if _, err := r.Resume(ck, given(name)); err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("resume with --%s: %v", name, err)
+		}
+	}
+	res, err := r.Resume(ck, given("steps"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := res.Train(t.Context(), nil); err != nil || sum.Steps != 7 || res.Trainer.Model.Config.Hidden != 5 {
+		t.Errorf("resumed Train: %+v, %v", sum, err)
+	}
+}
+
 func summaryTrainer(t *testing.T, dir string, mode text.Mode) *Trainer {
 	t.Helper()
 	m, err := New(Config{Cell: "lstm", VocabSize: 7, EmbedDim: 4, Hidden: 6, Layers: 1, Tokenizer: text.Tokenizer{Mode: mode}}, nil, 1)
@@ -296,5 +337,59 @@ func TestMetricsText(t *testing.T) {
 	c.Tokenizer.Mode = text.Chars
 	if c.BitsUnit() != "bits/char" {
 		t.Errorf("character unit %q", c.BitsUnit())
+	}
+}
+
+// TestCondSetup sets a conditional run up from a file, trains it, and
+// resumes it: a conflicting setting given is a *train.ConflictError
+// naming it, the notes then say where the run continues, and the budget
+// given applies.
+func TestCondSetup(t *testing.T) {
+	dir := t.TempDir()
+	s := CondSetup{TrainFile: filepath.Join(dir, "t.tsv"), Format: "auto", MinCount: 1, Lower: true,
+		Model:    CondConfig{Cell: "lstm", EmbedDim: 3, Hidden: 4, Layers: 1, Condition: CondInit},
+		Training: CondTrainConfig{Epochs: 1, Batch: 2, LR: 0.01, Seed: 2, Optimizer: "adam"}}
+	os.WriteFile(s.TrainFile, []byte("1\tGood fun\n0\tbad dull\n1\tgood good\n0\tdull bad bad\n"), 0o644)
+	if _, err := (&CondSetup{TrainFile: s.TrainFile, Format: "xml"}).Start(dir, false); err == nil || !strings.HasPrefix(err.Error(), "lm train-labels: ") {
+		t.Errorf("unknown format: %v", err)
+	}
+	ck := filepath.Join(dir, "ck")
+	ses, err := s.Start(ck, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ses.Trainer.Model.Vocab.Lookup("Good"); ok || !ses.Trainer.Model.Config.Tokenizer.Lower {
+		t.Errorf("the tokenizer does not lower-case: %+v", ses.Trainer.Model.Config.Tokenizer)
+	}
+	var notes strings.Builder
+	if ses.WriteNotes(&notes); notes.String() != ses.Trainer.Describe()+"\n" {
+		t.Errorf("notes %q", notes.String())
+	}
+	if l := ses.ProgressLabels(); l["label_accuracy"] == "" {
+		t.Errorf("progress labels %v", l)
+	}
+	sum, err := ses.Train(context.Background(), nil)
+	if err != nil || sum.Checkpoint != ck || sum.Steps != 2 || sum.Params != ses.Trainer.Model.NumParams() {
+		t.Fatalf("Train: %+v, %v", sum, err)
+	}
+	given := func(names ...string) func(string) bool {
+		return func(n string) bool { return strings.Contains(","+strings.Join(names, ",")+",", ","+n+",") }
+	}
+	r := s
+	r.Model.Hidden, r.Training.MaxSteps = 9, 3
+	var ce *train.ConflictError
+	if _, err := r.Resume(ck, given("hidden")); !errors.As(err, &ce) || ce.Name != "hidden" || !strings.HasPrefix(err.Error(), "lm train-labels --resume: --hidden 9 ") {
+		t.Errorf("resume with another --hidden: %v", err)
+	}
+	res, err := r.Resume(ck, given("steps"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes.Reset()
+	if res.WriteNotes(&notes); !strings.HasSuffix(notes.String(), "\nresuming at step 2 (epoch 1, batch 0)\n") {
+		t.Errorf("resumed notes %q", notes.String())
+	}
+	if sum, err := res.Train(context.Background(), nil); err != nil || sum.Steps != 3 {
+		t.Errorf("resumed Train: %+v, %v", sum, err)
 	}
 }

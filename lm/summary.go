@@ -2,7 +2,6 @@ package lm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -126,7 +125,7 @@ func (t *Trainer) RunSummary(ctx context.Context, progress func(train.Event), te
 	c := &m.Config
 	sum = Summary{Checkpoint: t.Dir, Params: m.NumParams(), Vocab: c.VocabSize, Position: res.Pos, TrainLoss: res.TrainLoss,
 		Valid: res.Valid, Best: MetricsOf(res.Best), Seconds: res.Elapsed.Seconds(),
-		Interrupt: err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()), EarlyStop: res.Stop == train.StopEarly,
+		Interrupt: train.Interrupted(ctx, err), EarlyStop: res.Stop == train.StopEarly,
 		Stop: string(res.Stop), Steps: res.Pos.Step, Plot: sum.Plot, PlotErr: sum.PlotErr, unit: c.BitsUnit()}
 	if v := res.Valid; v != nil {
 		sum.ValLoss, sum.ValPerplexity = &v.Loss, &v.Perplexity

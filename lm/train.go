@@ -377,24 +377,19 @@ func (t *Trainer) Save(dir string) error { return t.loop.Save(dir) }
 // and the rate (SetLR) before Run; the architecture, Batch, BPTT,
 // Optimizer and Seed are the checkpoint's.
 func Resume(dir string, trainIDs, valid []int32) (*Trainer, error) {
-	m, _, tc, err := load(dir)
-	if err != nil {
-		return nil, err
-	}
-	if tc == nil {
-		return nil, fmt.Errorf("lm: %s is a model checkpoint without training state", dir)
-	}
-	t, err := newTrainer(m, trainIDs, valid, *tc)
-	if err != nil {
-		return nil, err
-	}
-	t.Dir = dir
-	o, err := t.options()
-	if err != nil {
-		return nil, err
-	}
-	if t.loop, err = train.Resume(dir, t.task, t.opt, o); err != nil {
-		return nil, fmt.Errorf("lm: %w", err)
-	}
-	return t, nil
+	return train.ResumeTask("lm", dir, load, func(m *Model, _ *checkpoint.Checkpoint, tc TrainConfig) (*Trainer, error) {
+		t, err := newTrainer(m, trainIDs, valid, tc)
+		if err != nil {
+			return nil, err
+		}
+		t.Dir = dir
+		o, err := t.options()
+		if err != nil {
+			return nil, err
+		}
+		if t.loop, err = train.Resume(dir, t.task, t.opt, o); err != nil {
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+		return t, nil
+	})
 }

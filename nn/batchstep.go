@@ -87,7 +87,51 @@ func (s *BatchStepper) Step(B int, x, gi0, h, c []float32) ([]float32, error) {
 	if x != nil {
 		gi0 = nil
 	}
-	return s.step(B, x, gi0, nil, h, c)
+	return s.step(B, x, rowsIn{gi0: gi0}, nil, h, c)
+}
+
+// StepTable is Step (and, with fromTable, StepMixed) with the first
+// layer's input projections read in place from table [N, G*H] (rows of
+// InputProjections): row b takes table row ids[b], without a copy into a
+// gi0 first. With fromTable nil every row reads the table and x is
+// ignored; otherwise row b reads the table when fromTable[b] and x [B, I]
+// when not. The results are Step's (StepMixed's) with gi0 row b = table
+// row ids[b], bit for bit.
+func (s *BatchStepper) StepTable(B int, table []float32, ids []int32, x []float32, fromTable []bool, h, c []float32) ([]float32, error) {
+	GH := s.r.g * s.nh
+	if B < 1 || B > s.cap || len(ids) != B || fromTable != nil && (len(fromTable) != B || x == nil) {
+		return nil, fmt.Errorf("nn: BatchStepper.StepTable: batch %d (capacity %d) with %d ids and %d row flags, x set %v", B, s.cap, len(ids), len(fromTable), x != nil)
+	}
+	if len(table)%GH != 0 {
+		return nil, fmt.Errorf("nn: BatchStepper.StepTable: table has %d values, not rows of %d", len(table), GH)
+	}
+	for b, id := range ids {
+		if (fromTable == nil || fromTable[b]) && (id < 0 || int(id) >= len(table)/GH) {
+			return nil, fmt.Errorf("nn: BatchStepper.StepTable: row %d: id %d outside the table's %d rows", b, id, len(table)/GH)
+		}
+	}
+	if fromTable == nil {
+		x = nil
+	}
+	return s.step(B, x, rowsIn{table: table, ids: ids}, fromTable, h, c)
+}
+
+// rowsIn holds the first layer's input projections of a step: either gi0
+// [B, G*H], or table rows selected by ids. A nil rowsIn has neither.
+type rowsIn struct {
+	gi0, table []float32
+	ids        []int32
+}
+
+func (r rowsIn) isNil() bool { return r.gi0 == nil && r.table == nil }
+
+// row returns the columns [lo, hi) of row b's input projections.
+func (r rowsIn) row(b, GH, lo, hi int) []float32 {
+	if r.ids != nil {
+		o := int(r.ids[b]) * GH
+		return r.table[o+lo : o+hi]
+	}
+	return r.gi0[b*GH+lo : b*GH+hi]
 }
 
 // StepMixed is Step for a batch whose rows take the first layer's input
@@ -100,19 +144,19 @@ func (s *BatchStepper) StepMixed(B int, x, gi0 []float32, fromTable []bool, h, c
 	if x == nil || gi0 == nil || len(fromTable) != B {
 		return nil, fmt.Errorf("nn: BatchStepper.StepMixed: need x, gi0 and %d row flags (have %d)", B, len(fromTable))
 	}
-	return s.step(B, x, gi0, fromTable, h, c)
+	return s.step(B, x, rowsIn{gi0: gi0}, fromTable, h, c)
 }
 
-func (s *BatchStepper) step(B int, x, gi0 []float32, fromTable []bool, h, c []float32) ([]float32, error) {
+func (s *BatchStepper) step(B int, x []float32, gi0 rowsIn, fromTable []bool, h, c []float32) ([]float32, error) {
 	r := s.r
 	L, H, G := s.nl, s.nh, r.g
 	GH := G * H
 	switch {
 	case B < 1 || B > s.cap:
 		return nil, fmt.Errorf("nn: BatchStepper.Step: batch %d outside [1, %d]", B, s.cap)
-	case gi0 != nil && len(gi0) != B*GH:
-		return nil, fmt.Errorf("nn: BatchStepper.Step: gi0 has %d values, want %d", len(gi0), B*GH)
-	case x == nil && gi0 == nil:
+	case gi0.gi0 != nil && len(gi0.gi0) != B*GH:
+		return nil, fmt.Errorf("nn: BatchStepper.Step: gi0 has %d values, want %d", len(gi0.gi0), B*GH)
+	case x == nil && gi0.isNil():
 		return nil, errors.New("nn: BatchStepper.Step: no input (x or gi0)")
 	case x != nil && len(x) != B*s.ni:
 		return nil, fmt.Errorf("nn: BatchStepper.Step: x has %d values, want %d", len(x), B*s.ni)
@@ -130,7 +174,9 @@ func (s *BatchStepper) step(B int, x, gi0 []float32, fromTable []bool, h, c []fl
 		hl := h[l*B*H : (l+1)*B*H]
 		switch {
 		case l == 0 && x == nil:
-			copy(gi, gi0)
+			for b := range B {
+				copy(gi[b*GH:(b+1)*GH], gi0.row(b, GH, 0, GH))
+			}
 		default:
 			in := x
 			if l > 0 {
@@ -146,7 +192,7 @@ func (s *BatchStepper) step(B int, x, gi0 []float32, fromTable []bool, h, c []fl
 			if l == 0 {
 				for b, t := range fromTable {
 					if t {
-						copy(gi[b*GH:(b+1)*GH], gi0[b*GH:(b+1)*GH])
+						copy(gi[b*GH:(b+1)*GH], gi0.row(b, GH, 0, GH))
 					}
 				}
 			}

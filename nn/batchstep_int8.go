@@ -23,10 +23,11 @@ type batchInt8 struct {
 	phases   []int                 // parts per phase of the current step
 	work     func(phase, part int) // s.int8Part, bound once so that a step does not allocate
 	// The current step's arguments.
-	b            int
-	x, gi0, h, c []float32
-	fromTable    []bool // per row: the first layer's input from gi0, or nil
-	blocks       int    // weight-row parts per matrix
+	b         int
+	x, h, c   []float32
+	gi0       rowsIn
+	fromTable []bool // per row: the first layer's input from gi0, or nil
+	blocks    int    // weight-row parts per matrix
 }
 
 // batchInt8Rows is the number of weight rows per part of a products
@@ -93,7 +94,7 @@ func (s *BatchStepper) Close() {
 }
 
 // stepInt8 is Step with int8 products (arguments already checked).
-func (s *BatchStepper) stepInt8(B int, x, gi0 []float32, fromTable []bool, h, c []float32) []float32 {
+func (s *BatchStepper) stepInt8(B int, x []float32, gi0 rowsIn, fromTable []bool, h, c []float32) []float32 {
 	q := s.q
 	q.b, q.x, q.gi0, q.h, q.c, q.fromTable = B, x, gi0, h, c, fromTable
 	q.phases[0] = B
@@ -106,7 +107,7 @@ func (s *BatchStepper) stepInt8(B int, x, gi0 []float32, fromTable []bool, h, c 
 	} else {
 		q.team.Run(q.phases, q.work)
 	}
-	q.x, q.gi0, q.h, q.c, q.fromTable = nil, nil, nil, nil, nil
+	q.x, q.gi0, q.h, q.c, q.fromTable = nil, rowsIn{}, nil, nil, nil
 	H := s.nh
 	return h[(s.nl-1)*B*H : s.nl*B*H]
 }
@@ -143,7 +144,7 @@ func (s *BatchStepper) int8Part(ph, k int) {
 			for b := range B {
 				row := gi[b*GH+r0 : b*GH+r1]
 				if q.x == nil || q.fromTable[b] {
-					copy(row, q.gi0[b*GH+r0:b*GH+r1])
+					copy(row, q.gi0.row(b, GH, r0, r1))
 					continue
 				}
 				m.MulVec(r0, x, b, row)
@@ -153,13 +154,11 @@ func (s *BatchStepper) int8Part(ph, k int) {
 			}
 			return
 		}
-		m.MulBatchN(r0, r1-r0, x, B, y[r0:], GH)
+		var bv []float32
 		if bias != nil {
-			for b := range B {
-				row := y[b*GH+r0 : b*GH+r1]
-				tensor.Add(row, row, bias.Data[r0:r1])
-			}
+			bv = bias.Data[r0:r1]
 		}
+		m.MulBatchNBias(r0, r1-r0, x, B, bv, y[r0:], GH) // the product, then + bias (as a lone row's MulVec and Add)
 		return
 	}
 	// update of row k

@@ -7,13 +7,9 @@ import (
 	"github.com/recurrent-go/recurrent/internal/golden"
 )
 
-// GoldenCheckers and CheckGoldenDir expose goldenCheckers and
-// checkGoldenDir to the external test package nn_test, whose checkers (for
-// example optim_) need packages that import nn.
-var (
-	GoldenCheckers = goldenCheckers
-	CheckGoldenDir = checkGoldenDir
-)
+// GoldenCheckers exposes goldenCheckers to the external test package
+// nn_test, whose checkers (for example optim_) need packages that import nn.
+var GoldenCheckers = goldenCheckers
 
 func init() {
 	goldenCheckers["loss_"] = checkGoldenLoss
@@ -38,10 +34,7 @@ type goldenLossCase struct {
 }
 
 func checkGoldenLoss(t *testing.T, path string) {
-	var c goldenLossCase
-	if err := golden.Decode(path, &c); err != nil {
-		t.Fatal(err)
-	}
+	c := decodeGoldenCase[goldenLossCase](t, path)
 	if c.Loss != "softmax_cross_entropy" {
 		t.Fatalf("%s: unknown loss %q", path, c.Loss)
 	}

@@ -69,6 +69,11 @@ type RNN struct {
 	forwarded bool
 	parallel  bool
 	noInGrad  bool // skip the input gradient dx
+
+	// Table mode (ForwardTable): layer 0 reads row ids[t*B+b] of the
+	// table [tableV, I] held in x; 0 means per-token input.
+	tableV int
+	ids    []int32 // [T*B] copy of the ids
 }
 
 // rnnDir is one direction of one layer with its working memory.
@@ -91,6 +96,10 @@ type rnnDir struct {
 	dgh                []float32 // [T, B, G*H] recurrent side (aliases dg except GRU)
 	dh, dhp, dc, drh   []float32 // [B, H]
 	tm                 *dirTeam  // the team path's memory (see rnn_team.go)
+	first              bool      // a direction of layer 0
+	// Table mode, layer 0: the projected table P = E W_ih^T + biases
+	// [V, G*H] in Forward, its gradient dP in Backward.
+	p []float32
 }
 
 // NewRNN creates the layer with PyTorch's default initialisation: every
@@ -131,7 +140,7 @@ func NewRNN(cfg RNNConfig, rng *rand.Rand) (*RNN, error) {
 			if d == 1 {
 				sfx += "_reverse"
 			}
-			dir := &rnnDir{reverse: d == 1, in: in, bias: make([]float32, GH)}
+			dir := &rnnDir{reverse: d == 1, in: in, bias: make([]float32, GH), first: l == 0}
 			dir.wih = NewParam("weight_ih"+sfx, GH, in)
 			dir.whh = NewParam("weight_hh"+sfx, GH, r.h)
 			r.params = append(r.params, dir.wih, dir.whh)
@@ -192,7 +201,7 @@ func (r *RNN) SetParallel(on bool) { r.parallel = on }
 // alloc sizes the working memory for (T, B).
 func (r *RNN) alloc(T, B int) {
 	L, D, H, GH := r.cfg.NumLayers, r.d, r.h, r.g*r.h
-	r.x = xslices.Resize(r.x, T*B*r.cfg.InputSize)
+	r.t, r.b = T, B
 	if len(r.outs) != L {
 		r.outs = make([][]float32, L)
 		r.masks = make([][]float32, L-1)
@@ -240,32 +249,47 @@ func (d *rnnDir) slots(t int) (prev, cur int) {
 // BPTT passes them. It returns out [T, B, D*H], hN and (LSTM only) cN [L*D, B, H],
 // as views valid until the next call.
 func (r *RNN) Forward(x []float32, T, B int, lengths []int, h0, c0 []float32) (out, hN, cN []float32, err error) {
-	L, D, H, I := r.cfg.NumLayers, r.d, r.h, r.cfg.InputSize
+	I := r.cfg.InputSize
 	r.forwarded = false
-	if T <= 0 || B <= 0 {
-		return nil, nil, nil, fmt.Errorf("nn: RNN.Forward: need T > 0 and B > 0, got T=%d B=%d", T, B)
+	r.tableV = 0
+	if err := r.checkForward("Forward", T, B, lengths, h0, c0); err != nil {
+		return nil, nil, nil, err
 	}
 	if len(x) != T*B*I {
 		return nil, nil, nil, fmt.Errorf("nn: RNN.Forward: input has %d values, want T*B*I = %d*%d*%d = %d", len(x), T, B, I, T*B*I)
 	}
+	r.alloc(T, B)
+	r.x = xslices.Resize(r.x, T*B*I)
+	copy(r.x, x)
+	return r.forwardLayers(h0, c0)
+}
+
+// checkForward validates the shapes shared by Forward and ForwardTable
+// (the caller named fn) and records the lengths.
+func (r *RNN) checkForward(fn string, T, B int, lengths []int, h0, c0 []float32) error {
+	L, D, H := r.cfg.NumLayers, r.d, r.h
+	if T <= 0 || B <= 0 {
+		return fmt.Errorf("nn: RNN.%s: need T > 0 and B > 0, got T=%d B=%d", fn, T, B)
+	}
 	ns := L * D * B * H
 	if h0 != nil && len(h0) != ns {
-		return nil, nil, nil, fmt.Errorf("nn: RNN.Forward: h0 has %d values, want [%d, %d, %d] = %d", len(h0), L*D, B, H, ns)
+		return fmt.Errorf("nn: RNN.%s: h0 has %d values, want [%d, %d, %d] = %d", fn, len(h0), L*D, B, H, ns)
 	}
 	if c0 != nil {
 		if r.cell != CellLSTM {
-			return nil, nil, nil, fmt.Errorf("nn: RNN.Forward: c0 given for a %s cell, which has no cell state", r.cell)
+			return fmt.Errorf("nn: RNN.%s: c0 given for a %s cell, which has no cell state", fn, r.cell)
 		}
 		if len(c0) != ns {
-			return nil, nil, nil, fmt.Errorf("nn: RNN.Forward: c0 has %d values, want [%d, %d, %d] = %d", len(c0), L*D, B, H, ns)
+			return fmt.Errorf("nn: RNN.%s: c0 has %d values, want [%d, %d, %d] = %d", fn, len(c0), L*D, B, H, ns)
 		}
 	}
-	if err := r.setLengths(lengths, T, B); err != nil {
-		return nil, nil, nil, err
-	}
-	r.alloc(T, B)
-	r.t, r.b = T, B
-	copy(r.x, x)
+	return r.setLengths(fn, lengths, T, B)
+}
+
+// forwardLayers runs every layer over the input recorded in r.x (and, in
+// table mode, r.ids) for the shapes set by alloc.
+func (r *RNN) forwardLayers(h0, c0 []float32) (out, hN, cN []float32, err error) {
+	L, D, H, T, B := r.cfg.NumLayers, r.d, r.h, r.t, r.b
 	in := r.x
 	for l := 0; l < L; l++ {
 		out := r.outs[l]
@@ -312,18 +336,18 @@ func (r *RNN) Forward(x []float32, T, B int, lengths []int, h0, c0 []float32) (o
 }
 
 // setLengths validates lengths and builds the per-step activity table.
-func (r *RNN) setLengths(lengths []int, T, B int) error {
+func (r *RNN) setLengths(fn string, lengths []int, T, B int) error {
 	if lengths == nil {
 		r.lengths = nil
 		return nil
 	}
 	if len(lengths) != B {
-		return fmt.Errorf("nn: RNN.Forward: %d lengths for a batch of %d", len(lengths), B)
+		return fmt.Errorf("nn: RNN.%s: %d lengths for a batch of %d", fn, len(lengths), B)
 	}
 	all := true
 	for b, n := range lengths {
 		if n < 1 || n > T {
-			return fmt.Errorf("nn: RNN.Forward: length of batch row %d is %d, want 1..%d", b, n, T)
+			return fmt.Errorf("nn: RNN.%s: length of batch row %d is %d, want 1..%d", fn, b, n, T)
 		}
 		all = all && n == T
 	}
@@ -380,8 +404,16 @@ func (r *RNN) runDirs(l int, f func(d int)) {
 func (r *RNN) forwardDir(dir *rnnDir, d int, in, out, h0, c0 []float32) {
 	T, B, H, G := r.t, r.b, r.h, r.g
 	GH := G * H
-	// All steps' input projections at once: a = in W_ih^T + folded biases.
-	tensor.Sgemm(false, true, T*B, GH, dir.in, 1, in, dir.in, dir.wih.Data, dir.in, 0, dir.a, GH)
+	// All steps' input projections at once: a = in W_ih^T + folded biases;
+	// in table mode the table's rows are projected, P = E W_ih^T + folded
+	// biases, and each step's rows gathered from P.
+	rows, proj := T*B, dir.a
+	if dir.first && r.tableV > 0 {
+		rows = r.tableV
+		dir.p = xslices.Resize(dir.p, rows*GH)
+		proj = dir.p
+	}
+	tensor.Sgemm(false, true, rows, GH, dir.in, 1, in, dir.in, dir.wih.Data, dir.in, 0, proj, GH)
 	if dir.bih != nil {
 		for g := 0; g < G; g++ {
 			bs := dir.bias[g*H : (g+1)*H]
@@ -390,10 +422,13 @@ func (r *RNN) forwardDir(dir *rnnDir, d int, in, out, h0, c0 []float32) {
 				tensor.Add(bs, bs, dir.bhh.Data[g*H:(g+1)*H])
 			}
 		}
-		for row := 0; row < T*B; row++ {
-			ar := dir.a[row*GH : (row+1)*GH]
+		for row := 0; row < rows; row++ {
+			ar := proj[row*GH : (row+1)*GH]
 			tensor.Add(ar, ar, dir.bias)
 		}
+	}
+	if dir.first && r.tableV > 0 {
+		gatherRows(dir.a, dir.p, r.ids, GH)
 	}
 	var bhn []float32
 	if r.cell == CellGRU && dir.bhh != nil {

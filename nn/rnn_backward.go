@@ -36,7 +36,11 @@ func (r *RNN) Backward(dOut, dhN, dcN []float32) (dx, dh0, dc0 []float32, err er
 	case dcN != nil && len(dcN) != ns:
 		return nil, nil, nil, fmt.Errorf("nn: RNN.Backward: dcN has %d values, want [%d, %d, %d] = %d", len(dcN), L*D, B, H, ns)
 	}
-	r.dx = xslices.Resize(r.dx, T*B*I)
+	if r.tableV > 0 {
+		r.dx = xslices.Resize(r.dx, r.tableV*I)
+	} else {
+		r.dx = xslices.Resize(r.dx, T*B*I)
+	}
 	r.dh0 = xslices.Resize(r.dh0, ns)
 	if r.cell == CellLSTM {
 		r.dc0 = xslices.Resize(r.dc0, ns)
@@ -93,6 +97,11 @@ func (r *RNN) Backward(dOut, dhN, dcN []float32) (dx, dh0, dc0 []float32, err er
 			if d > 0 {
 				beta = 1
 			}
+			if dir.first && r.tableV > 0 {
+				// The table's gradient: dE = dP W_ih0.
+				tensor.Sgemm(false, false, r.tableV, dir.in, GH, 1, dir.p, GH, dir.wih.Data, dir.in, beta, dIn, dir.in)
+				continue
+			}
 			tensor.Sgemm(false, false, T*B, dir.in, GH, 1, dir.dg, GH, dir.wih.Data, dir.in, beta, dIn, dir.in)
 		}
 		if l > 0 {
@@ -133,8 +142,15 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 		}
 	}
 	r.backwardLoop(dir, d, gOut)
-	// Weight gradients, one GEMM each over all steps.
-	tensor.Sgemm(true, false, GH, dir.in, T*B, 1, dir.dg, GH, in, dir.in, 1, dir.wih.Grad, dir.in)
+	// Weight gradients, one GEMM each over all steps; in table mode the
+	// input side's over the table rows, with the gate gradients summed per
+	// id (dP).
+	dgIn, rows := dir.dg, T*B
+	if dir.first && r.tableV > 0 {
+		dgIn, rows = dir.p, r.tableV
+		scatterRows(dir.p, dir.dg, r.ids, GH)
+	}
+	tensor.Sgemm(true, false, GH, dir.in, rows, 1, dgIn, GH, in, dir.in, 1, dir.wih.Grad, dir.in)
 	p0, _ := dir.slots(0)
 	hprev := dir.hs[p0*B*H : (p0+T)*B*H] // [T, B, H] state before each step
 	if r.cell == CellGRUCho {
@@ -144,7 +160,7 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 		tensor.Sgemm(true, false, GH, H, T*B, 1, dir.dgh, GH, hprev, H, 1, dir.whh.Grad, H)
 	}
 	if dir.bih != nil {
-		colSums(dir.bih.Grad, dir.dg, T*B, GH)
+		colSums(dir.bih.Grad, dgIn, rows, GH)
 		colSums(dir.bhh.Grad, dir.dgh, T*B, GH)
 	}
 }

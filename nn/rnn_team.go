@@ -507,16 +507,14 @@ func stepLSTMUnits(a, hw, hp, hc, cp, cc, tc []float32, B, H, u0, u1 int, active
 		tensor.Sigmoid(fg, fg)
 		tensor.Tanh(gg, gg)
 		tensor.Sigmoid(og, og)
-		cpr, ccr := cp[o+u0:o+u1], cc[o+u0:o+u1]
-		for j := range ccr {
-			ccr[j] = fg[j]*cpr[j] + ig[j]*gg[j]
-		}
-		tcr := tc[o+u0 : o+u1]
+		// c = fg*cp + ig*gg (two rounded products, then their sum; tc
+		// holds ig*gg until it receives tanh(c)), h = og*tanh(c).
+		cpr, ccr, tcr := cp[o+u0:o+u1], cc[o+u0:o+u1], tc[o+u0:o+u1]
+		tensor.Mul(ccr, fg, cpr)
+		tensor.Mul(tcr, ig, gg)
+		tensor.Add(ccr, ccr, tcr)
 		tensor.Tanh(tcr, ccr)
-		hcr := hc[o+u0 : o+u1]
-		for j := range hcr {
-			hcr[j] = og[j] * tcr[j]
-		}
+		tensor.Mul(hc[o+u0:o+u1], og, tcr)
 	}
 }
 
@@ -539,11 +537,11 @@ func stepGRUUnits(a, hw, bhn, hp, hc, aux []float32, B, H, u0, u1 int, active []
 		} else {
 			copy(hn, hwr[2*P:])
 		}
-		n := row[2*H+u0 : 2*H+u1]
-		for j := range n {
-			n[j] += r[j] * hn[j]
-		}
-		gruBlend(hc[o+u0:o+u1], n, z, hp[o+u0:o+u1])
+		// n += r*hn, the product rounded first (h holds it until the blend).
+		n, hcr := row[2*H+u0:2*H+u1], hc[o+u0:o+u1]
+		tensor.Mul(hcr, r, hn)
+		tensor.Add(n, n, hcr)
+		gruBlend(hcr, n, z, hp[o+u0:o+u1])
 	}
 }
 
@@ -560,19 +558,9 @@ func backLSTMUnits(act, cp, tc, dh, dc, dg, dhp []float32, B, H, u0, u1 int, act
 			continue
 		}
 		row := act[b*GH : (b+1)*GH]
-		ig, fg, gg, og := row[:H], row[H:2*H], row[2*H:3*H], row[3*H:]
-		di, df, dgg, do := dgr[:H], dgr[H:2*H], dgr[2*H:3*H], dgr[3*H:]
-		dhr, dcr, cpr, tcr := dh[o:o+H], dc[o:o+H], cp[o:o+H], tc[o:o+H]
-		for j := u0; j < u1; j++ {
-			t := tcr[j]
-			dct := dcr[j] + dhr[j]*og[j]*(1-t*t)
-			do[j] = dhr[j] * t * og[j] * (1 - og[j])
-			di[j] = dct * gg[j] * ig[j] * (1 - ig[j])
-			dgg[j] = dct * ig[j] * (1 - gg[j]*gg[j])
-			df[j] = dct * cpr[j] * fg[j] * (1 - fg[j])
-			dcr[j] = dct * fg[j]
-		}
-		clear(dhp[o+u0 : o+u1])
+		u := func(v []float32, g int) []float32 { return v[g*H+u0 : g*H+u1] }
+		backLSTMRow(u(row, 0), u(row, 1), u(row, 2), u(row, 3), u(dgr, 0), u(dgr, 1), u(dgr, 2), u(dgr, 3),
+			dh[o+u0:o+u1], dc[o+u0:o+u1], cp[o+u0:o+u1], tc[o+u0:o+u1], dhp[o+u0:o+u1])
 	}
 }
 
@@ -590,19 +578,9 @@ func backGRUUnits(act, aux, hp, dh, dg, dgh, dhp []float32, B, H, u0, u1 int, ac
 			continue
 		}
 		row := act[b*GH : (b+1)*GH]
-		r, z, n := row[:H], row[H:2*H], row[2*H:]
-		dr, dz, dn := dgr[:H], dgr[H:2*H], dgr[2*H:]
-		dhr, hpr, hn, dhpr := dh[o:o+H], hp[o:o+H], aux[o:o+H], dhp[o:o+H]
-		dhn := dghr[2*H:]
-		for j := u0; j < u1; j++ {
-			g := dhr[j]
-			dnp := g * (1 - z[j]) * (1 - n[j]*n[j])
-			dn[j] = dnp
-			dz[j] = g * (hpr[j] - n[j]) * z[j] * (1 - z[j])
-			dr[j] = dnp * hn[j] * r[j] * (1 - r[j])
-			dhn[j] = dnp * r[j]
-			dhpr[j] = g * z[j]
-		}
+		u := func(v []float32, g int) []float32 { return v[g*H+u0 : g*H+u1] }
+		backGRURow(u(row, 0), u(row, 1), u(row, 2), u(dgr, 0), u(dgr, 1), u(dgr, 2), u(dghr, 2),
+			dh[o+u0:o+u1], hp[o+u0:o+u1], aux[o+u0:o+u1], dhp[o+u0:o+u1])
 		copy(dghr[u0:u1], dgr[u0:u1])
 		copy(dghr[H+u0:H+u1], dgr[H+u0:H+u1])
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 // Files of a translation checkpoint besides checkpoint's conventional ones.
@@ -95,24 +96,19 @@ func Resume(dir string, trainE, dev Encoded) (*Trainer, error) {
 // resume reopens the training checkpoint in dir on the data that data
 // encodes with the checkpoint's model.
 func resume(dir string, data func(m *Model) (train, dev Encoded, err error)) (*Trainer, error) {
-	m, ck, tc, err := load(dir)
-	if err != nil {
-		return nil, err
-	}
-	if tc == nil {
-		return nil, fmt.Errorf("seq2seq: %s is a model checkpoint without training state", dir)
-	}
-	if b, err := ck.ReadFile(checkpoint.StateFile); err == nil {
-		var probe struct {
-			Format string `json:"format"`
+	return train.ResumeTask("seq2seq", dir, load, func(m *Model, ck *checkpoint.Checkpoint, tc TrainConfig) (*Trainer, error) {
+		if b, err := ck.ReadFile(checkpoint.StateFile); err == nil {
+			var probe struct {
+				Format string `json:"format"`
+			}
+			if json.Unmarshal(b, &probe) == nil && probe.Format == "recurrent-seq2seq-train-state" {
+				return nil, fmt.Errorf("seq2seq: %s holds the training state of an older version, which cannot be resumed; its model still loads (train anew to continue)", dir)
+			}
 		}
-		if json.Unmarshal(b, &probe) == nil && probe.Format == "recurrent-seq2seq-train-state" {
-			return nil, fmt.Errorf("seq2seq: %s holds the training state of an older version, which cannot be resumed; its model still loads (train anew to continue)", dir)
+		trainE, dev, err := data(m)
+		if err != nil {
+			return nil, err
 		}
-	}
-	trainE, dev, err := data(m)
-	if err != nil {
-		return nil, err
-	}
-	return startTrainer(m, trainE, dev, *tc, dir)
+		return startTrainer(m, trainE, dev, tc, dir)
+	})
 }

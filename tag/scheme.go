@@ -3,6 +3,8 @@ package tag
 import (
 	"fmt"
 	"strings"
+
+	"github.com/recurrent-go/recurrent/internal/enum"
 )
 
 // Scheme is a chunk tagging scheme.
@@ -23,32 +25,16 @@ const (
 	IOBES
 )
 
-// String returns the scheme's name: "iob1", "iob2" or "iobes".
-func (s Scheme) String() string {
-	switch s {
-	case IOB1:
-		return "iob1"
-	case IOB2:
-		return "iob2"
-	case IOBES:
-		return "iobes"
-	}
-	return fmt.Sprintf("Scheme(%d)", int(s))
-}
+// schemeNames are the names of the schemes; ParseScheme ignores case.
+var schemeNames = enum.Names[Scheme]{Pkg: "tag", What: "scheme", Type: "Scheme",
+	Names: []string{IOB1: "iob1", IOB2: "iob2", IOBES: "iobes"}, Aliases: map[string]Scheme{"iob": IOB1, "bio": IOB2, "bioes": IOBES}, Fold: true}
 
-// ParseScheme parses a scheme name (case-insensitive): iob1, iob2 (or bio),
-// iobes (or bioes).
-func ParseScheme(name string) (Scheme, error) {
-	switch strings.ToLower(name) {
-	case "iob1", "iob":
-		return IOB1, nil
-	case "iob2", "bio":
-		return IOB2, nil
-	case "iobes", "bioes":
-		return IOBES, nil
-	}
-	return 0, fmt.Errorf("tag: unknown scheme %q (want iob1, iob2 or iobes)", name)
-}
+// String returns the scheme's name: "iob1", "iob2" or "iobes".
+func (s Scheme) String() string { return schemeNames.String(s) }
+
+// ParseScheme parses a scheme name (case-insensitive): iob1 (or iob), iob2
+// (or bio), iobes (or bioes).
+func ParseScheme(name string) (Scheme, error) { return schemeNames.Parse(name) }
 
 // Split splits a tag at its first hyphen into prefix and type, as conlleval
 // does ("B-PER" -> "B", "PER"; "I-ORG-X" -> "I", "ORG-X"; "O" -> "O", "").

@@ -67,7 +67,6 @@ type Trainer struct {
 type task struct {
 	m       *Model
 	cfg     *TrainConfig
-	opt     optim.Optimizer
 	train   *Data
 	dev     []Sentence
 	devData *Data
@@ -153,14 +152,12 @@ func (t *task) Files() ([]checkpoint.File, error) {
 // NewTrainer prepares training of m on train, scoring on the dev sentences
 // (may be nil).
 func NewTrainer(m *Model, train *Data, dev []Sentence, cfg TrainConfig) (*Trainer, error) {
-	t, err := newTrainer(m, train, dev, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return t, t.start("")
+	return newTrainer(m, train, dev, cfg, "")
 }
 
-func newTrainer(m *Model, trainData *Data, dev []Sentence, cfg TrainConfig) (*Trainer, error) {
+// newTrainer builds a trainer and starts its loop: fresh with resume "",
+// else from the checkpoint in the directory resume.
+func newTrainer(m *Model, trainData *Data, dev []Sentence, cfg TrainConfig, resume string) (*Trainer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -175,22 +172,17 @@ func newTrainer(m *Model, trainData *Data, dev []Sentence, cfg TrainConfig) (*Tr
 		return nil, fmt.Errorf("tag: %w", err)
 	}
 	t := &Trainer{TaskTrainer: train.NewTaskTrainer(m, cfg, MetricsOf)}
-	t.task = &task{m: m, cfg: &t.Config, opt: opt, train: trainData, dev: dev}
+	t.task = &task{m: m, cfg: &t.Config, train: trainData, dev: dev}
 	if len(dev) > 0 {
 		if t.task.devData, err = m.EncodeSentences(dev, "dev", false); err != nil {
 			return nil, err
 		}
 	}
 	m.dropSeed = cfg.Seed
-	return t, nil
-}
-
-// start builds a fresh loop, or resumes the checkpoint in dir.
-func (t *Trainer) start(dir string) error {
-	if err := t.Start(t.task, t.task.opt, t.options, dir); err != nil {
-		return fmt.Errorf("tag: %w", err)
+	if err := t.Start(t.task, opt, t.options, resume); err != nil {
+		return nil, fmt.Errorf("tag: %w", err)
 	}
-	return nil
+	return t, nil
 }
 
 // options maps the configuration to the loop's options.
@@ -234,17 +226,8 @@ func tagIDs(sents []Sentence) [][]int32 {
 // trainer that continues exactly where the saved one stopped. The caller
 // may change the budget fields of Config (Epochs, MaxSteps, Patience,
 // Clip, SaveEvery) before Run.
-func Resume(dir string, train *Data, dev []Sentence) (*Trainer, error) {
-	m, _, tc, err := load(dir)
-	if err != nil {
-		return nil, err
-	}
-	if tc == nil {
-		return nil, fmt.Errorf("tag: %s is a model checkpoint without training state", dir)
-	}
-	t, err := newTrainer(m, train, dev, *tc)
-	if err != nil {
-		return nil, err
-	}
-	return t, t.start(dir)
+func Resume(dir string, trainData *Data, dev []Sentence) (*Trainer, error) {
+	return train.ResumeTask("tag", dir, load, func(m *Model, _ *checkpoint.Checkpoint, tc TrainConfig) (*Trainer, error) {
+		return newTrainer(m, trainData, dev, tc, dir)
+	})
 }

@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Int8 inference: dynamic quantization as PyTorch's quantize_dynamic does
@@ -45,6 +46,11 @@ type Int8Matrix struct {
 	q                  []int8    // [rows, stride]
 	scale              []float32 // [rows]
 	comp               []int32   // [rows]: 128 * sum_k q[i,k], VPDPBUSD's offset
+	// With VNNI, the full blocks of 16 rows packed for batched products
+	// (see pack), built by the first of them: a Stepper's matrices,
+	// multiplied one vector at a time, never hold it.
+	pkOnce sync.Once
+	pk     []uint8
 }
 
 // QuantizeInt8 quantizes the row-major matrix w [rows, cols] with leading
@@ -126,7 +132,7 @@ func (m *Int8Matrix) sums() {
 func quantizeRow(q []int8, x []float32, inv float32) {
 	x = x[:len(q)]
 	for k, v := range x {
-		f := v*inv + 128.5 // in [1, 256) before the clamp
+		f := float32(v*inv) + 128.5 // rounded twice (never fused), as the assembly does
 		f = min(max(f, 1), 255.5)
 		if f != f {
 			f = 128
@@ -144,7 +150,9 @@ func (m *Int8Matrix) Rows() int { return m.rows }
 func (m *Int8Matrix) Cols() int { return m.cols }
 
 // Bytes returns the memory the matrix holds: padded int8 rows, scales and
-// row sums.
+// row sums. On CPUs with AVX-512 VNNI the first product with two vectors
+// or more (MulBatch, MulBatchN) adds a packed copy of the rows, as many
+// bytes again.
 func (m *Int8Matrix) Bytes() int { return len(m.q) + 4*len(m.scale) + 4*len(m.comp) }
 
 // Int8 returns the int8 values, row-major [Rows, Cols] without padding (a
@@ -180,6 +188,7 @@ type Int8Batch struct {
 	scale        []float32 // [B]
 	q            []int8    // [B, stride]: the pure-Go kernel's operand
 	u            []uint8   // [B, stride]: q+128, the VNNI kernel's operand
+	sum          []int32   // [B]: with u, sum_k q[k] (the packed kernel's offset is 128 times it)
 	w            []int16   // [B, stride]: q widened, the AVX2 kernel's operand
 }
 
@@ -193,6 +202,7 @@ func NewInt8Batch(b, n int) *Int8Batch {
 	switch int8Kernel() {
 	case int8VNNI:
 		x.u = make([]uint8, b*stride)
+		x.sum = make([]int32, b)
 		for i := range x.u {
 			x.u[i] = 128 // the padding stands for 0
 		}
@@ -216,8 +226,12 @@ func (x *Int8Batch) Quantize(b int, v []float32) {
 	if len(v) != x.n || b < 0 || b >= x.b {
 		panic(fmt.Sprintf("tensor: Int8Batch.Quantize: vector %d of %d values, want %d of [0, %d)", b, len(v), x.n, x.b))
 	}
-	amax := maxAbs(v)
 	q := x.q[b*x.stride : b*x.stride+x.n]
+	var u []uint8
+	if x.u != nil {
+		u = x.u[b*x.stride : b*x.stride+x.n]
+	}
+	amax := int8MaxAbs(v, u != nil)
 	if !(amax > 0) || math.IsInf(float64(amax), 0) {
 		// All zeros (or NaN): scale 0 gives zero products. An infinite
 		// value has no finite scale: clamp as if max|v| were MaxFloat32.
@@ -227,20 +241,24 @@ func (x *Int8Batch) Quantize(b int, v []float32) {
 			amax = 0
 		}
 	}
-	if amax == 0 {
+	switch {
+	case amax == 0:
 		x.scale[b] = 0
 		clear(q)
-	} else {
-		x.scale[b] = amax / 127
-		quantizeRow(q, v, 127/amax)
-	}
-	switch {
-	case x.u != nil:
-		u := x.u[b*x.stride : b*x.stride+x.n]
-		for k, v := range q {
-			u[k] = uint8(v) ^ 0x80
+		for k := range u {
+			u[k] = 128
 		}
-	case x.w != nil:
+		if u != nil {
+			x.sum[b] = 0
+		}
+	default:
+		x.scale[b] = amax / 127
+		s := int8QuantizeRow(q, u, v, 127/amax)
+		if u != nil {
+			x.sum[b] = 128 * s
+		}
+	}
+	if x.w != nil {
 		w := x.w[b*x.stride : b*x.stride+x.n]
 		for k, v := range q {
 			w[k] = int16(v)
@@ -305,21 +323,52 @@ func (m *Int8Matrix) MulBatch(r0, n int, x *Int8Batch, y []float32, ldy int) {
 // bit-identical to MulVec of the same row and vector whatever nv, n and
 // r0 are. It runs on the calling goroutine and does not allocate.
 func (m *Int8Matrix) MulBatchN(r0, n int, x *Int8Batch, nv int, y []float32, ldy int) {
-	m.check("MulBatch", r0, n, x)
+	m.mulBatchN("MulBatchN", r0, n, x, nv, nil, y, ldy)
+}
+
+// MulBatchNBias is MulBatchN with bias[i] added to the result of row r0+i
+// for every vector (bias [n]; nil adds nothing): bit-identical to
+// MulBatchN followed by Add of bias to each vector's results, in one pass
+// over them. It runs on the calling goroutine and does not allocate.
+func (m *Int8Matrix) MulBatchNBias(r0, n int, x *Int8Batch, nv int, bias, y []float32, ldy int) {
+	if bias != nil && len(bias) != n {
+		panic(fmt.Sprintf("tensor: Int8Matrix.MulBatchNBias: %d biases for %d rows", len(bias), n))
+	}
+	m.mulBatchN("MulBatchNBias", r0, n, x, nv, bias, y, ldy)
+}
+
+func (m *Int8Matrix) mulBatchN(op string, r0, n int, x *Int8Batch, nv int, bias, y []float32, ldy int) {
+	m.check(op, r0, n, x)
 	if nv < 0 || nv > x.b {
-		panic(fmt.Sprintf("tensor: Int8Matrix.MulBatch: %d vectors outside [0, %d]", nv, x.b))
+		panic(fmt.Sprintf("tensor: Int8Matrix.%s: %d vectors outside [0, %d]", op, nv, x.b))
 	}
 	if n == 0 || nv == 0 {
 		return
 	}
 	if ldy < n || len(y) < (nv-1)*ldy+n {
-		panic(fmt.Sprintf("tensor: Int8Matrix.MulBatch: y has %d values, need %d vectors of %d with stride %d", len(y), nv, n, ldy))
+		panic(fmt.Sprintf("tensor: Int8Matrix.%s: y has %d values, need %d vectors of %d with stride %d", op, len(y), nv, n, ldy))
 	}
 	// Blocks of rows small enough to stay in L1 across the vectors.
-	blk := max(4, (16<<10)/m.stride/4*4)
+	blk := max(32, (16<<10)/m.stride/32*32) // 32-row aligned for the packed kernel
 	for i := 0; i < n; i += blk {
 		nb := min(blk, n-i)
-		int8Block(m, r0+i, nb, x, nv, y[i:], ldy)
+		var b []float32
+		if bias != nil {
+			b = bias[i : i+nb]
+		}
+		int8Block(m, r0+i, nb, x, nv, b, y[i:], ldy)
+	}
+}
+
+// addBias adds bias [n] (if not nil) to the n results of each of nv
+// vectors in y (vector b at y[b*ldy:]).
+func addBias(bias []float32, nv, n int, y []float32, ldy int) {
+	if bias == nil {
+		return
+	}
+	for b := range nv {
+		row := y[b*ldy : b*ldy+n]
+		add(row, row, bias)
 	}
 }
 
@@ -369,3 +418,16 @@ func (k int8Kind) String() string {
 // Int8Kernel names the int8 kernel this build and CPU use: "avx512vnni",
 // "avx2" or "go".
 func Int8Kernel() string { return int8Kernel().String() }
+
+// int8QuantizeRowGo is the pure-Go twin of int8QuantizeRow: q as
+// quantizeRow sets it and, when u is not nil, u[k] = q[k]+128 and the
+// result sum_k q[k] (else 0).
+func int8QuantizeRowGo(q []int8, u []uint8, v []float32, inv float32) int32 {
+	quantizeRow(q, v, inv)
+	var s int32
+	for k := range u {
+		u[k] = uint8(q[k]) ^ 0x80
+		s += int32(q[k])
+	}
+	return s
+}

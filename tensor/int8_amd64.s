@@ -261,3 +261,153 @@ TEXT ·int8RowsAVX2(SB), NOSPLIT, $0-56
 	MOVQ y+48(FP), R10
 	INT8ROWS(AVXSUM4, NOFIX, AVXSUM1, NOFIX)
 
+
+// Activation quantization (AVX-512F/BW; every VNNI CPU has both), the
+// assembly twins of maxAbs and quantizeRow, 16 floats a step with masked
+// loads and stores for the tail.
+
+// func maxAbsAVX512(v *float32, n int) float32
+// max|v[k]|, NaN elements ignored: VMAXPS returns its second source
+// (Intel order, the accumulator here) when either is NaN.
+TEXT ·maxAbsAVX512(SB), NOSPLIT, $0-20
+	MOVQ         v+0(FP), SI
+	MOVQ         n+8(FP), CX
+	MOVL         $0x7fffffff, AX
+	VPBROADCASTD AX, Z8
+	VPXORD       Z0, Z0, Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+
+max64:
+	CMPQ   CX, $64
+	JLT    max16
+	VPANDD (SI), Z8, Z4
+	VPANDD 64(SI), Z8, Z5
+	VPANDD 128(SI), Z8, Z6
+	VPANDD 192(SI), Z8, Z7
+	VMAXPS Z0, Z4, Z0
+	VMAXPS Z1, Z5, Z1
+	VMAXPS Z2, Z6, Z2
+	VMAXPS Z3, Z7, Z3
+	ADDQ   $256, SI
+	SUBQ   $64, CX
+	JMP    max64
+
+max16:
+	CMPQ   CX, $16
+	JLT    maxtail
+	VPANDD (SI), Z8, Z4
+	VMAXPS Z0, Z4, Z0
+	ADDQ   $64, SI
+	SUBQ   $16, CX
+	JMP    max16
+
+maxtail:
+	TESTQ     CX, CX
+	JZ        maxreduce
+	MOVL      $1, AX
+	SHLL      CX, AX
+	DECL      AX
+	KMOVW     AX, K1
+	VMOVUPS.Z (SI), K1, Z4
+	VPANDD    Z4, Z8, Z4
+	VMAXPS    Z0, Z4, Z0
+
+maxreduce:
+	VMAXPS        Z1, Z0, Z0
+	VMAXPS        Z3, Z2, Z2
+	VMAXPS        Z2, Z0, Z0
+	VEXTRACTF32X8 $1, Z0, Y1
+	VMAXPS        Y1, Y0, Y0
+	VEXTRACTF128  $1, Y0, X1
+	VMAXPS        X1, X0, X0
+	VPSHUFD       $0x4e, X0, X1
+	VMAXPS        X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VMAXPS        X1, X0, X0
+	VMOVSS        X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// QUANT16 quantizes the 16 floats in Z0 as quantizeRow does, f =
+// float32(v*inv) + 128.5 clamped to [1, 255.5] (NaN: 128) and truncated:
+// X2 gets the 16 codes plus 128 (uint8), X3 the codes (int8). Z8 = inv,
+// Z9 = 128.5, Z10 = 1, Z11 = 255.5, Z12 = 128, X13 = 0x80 bytes.
+#define QUANT16 \
+	VMULPS     Z8, Z0, Z0; \
+	VADDPS     Z9, Z0, Z0; \
+	VCMPPS     $3, Z0, Z0, K2; \
+	VMAXPS     Z10, Z0, Z0; \
+	VMINPS     Z11, Z0, Z0; \
+	VMOVAPS    Z12, K2, Z0; \
+	VCVTTPS2DQ Z0, Z0; \
+	VPMOVDB    Z0, X2; \
+	VPXOR      X13, X2, X3
+
+// quantc: 128.5, 1, 255.5, 128 (float32) and 0x80 bytes.
+DATA quantc<>+0(SB)/4, $0x43008000
+DATA quantc<>+4(SB)/4, $0x3f800000
+DATA quantc<>+8(SB)/4, $0x437f8000
+DATA quantc<>+12(SB)/4, $0x43000000
+DATA quantc<>+16(SB)/4, $0x80808080
+GLOBL quantc<>(SB), RODATA|NOPTR, $20
+
+// func quantizeAVX512(v *float32, n int, inv float32, q *int8, u *uint8) int32
+// q[k] = the code of v[k] at 1/scale inv, u[k] = q[k]+128 (VPDPBUSD's
+// operand), for k < n; it returns sum_k u[k] (summed in Z14).
+TEXT ·quantizeAVX512(SB), NOSPLIT, $0-44
+	// Arguments and the constants of QUANT16 (quantc), alternately.
+	VBROADCASTSS inv+16(FP), Z8
+	VBROADCASTSS quantc<>+0(SB), Z9
+	MOVQ         v+0(FP), SI
+	VBROADCASTSS quantc<>+4(SB), Z10
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS quantc<>+8(SB), Z11
+	MOVQ         q+24(FP), DI
+	VBROADCASTSS quantc<>+12(SB), Z12
+	MOVQ         u+32(FP), DX
+	VPBROADCASTD quantc<>+16(SB), Z13
+	VPXORD       Z14, Z14, Z14
+
+quant16:
+	CMPQ    CX, $16
+	JLT     quanttail
+	VMOVUPS (SI), Z0
+	QUANT16
+	VPADDD  Z0, Z14, Z14
+	VMOVDQU X2, (DX)
+	VMOVDQU X3, (DI)
+	ADDQ    $64, SI
+	ADDQ    $16, DX
+	ADDQ    $16, DI
+	SUBQ    $16, CX
+	JMP     quant16
+
+quanttail:
+	TESTQ     CX, CX
+	JZ        quantdone
+	MOVL      $1, AX
+	SHLL      CX, AX
+	DECL      AX
+	KMOVW     AX, K1
+	VMOVUPS.Z (SI), K1, Z0
+	QUANT16
+	VPADDD    Z0, Z14, K1, Z14
+	VMOVDQU8  X2, K1, (DX)
+	VMOVDQU8  X3, K1, (DI)
+
+quantdone:
+	VEXTRACTI32X8 $1, Z14, Y0
+	VPADDD        Y0, Y14, Y0
+	VEXTRACTI128  $1, Y0, X1
+	VPADDD        X1, X0, X0
+	VPSHUFD       $0x4e, X0, X1
+	VPADDD        X1, X0, X0
+	VPSHUFD       $0xb1, X0, X1
+	VPADDD        X1, X0, X0
+	VMOVD         X0, AX
+	MOVL          AX, ret+40(FP)
+	VZEROUPPER
+	RET
+

@@ -6,8 +6,10 @@
 // step (32 per step in the memory-bound ones) and finishes the last 1..7
 // elements with VMASKMOVPS, which never touches memory outside the mask.
 
-// C8 defines a 32-byte read-only constant holding v in all 8 lanes.
-#define C8(name, v) DATA name<>+0(SB)/4, $v; DATA name<>+4(SB)/4, $v; DATA name<>+8(SB)/4, $v; DATA name<>+12(SB)/4, $v; DATA name<>+16(SB)/4, $v; DATA name<>+20(SB)/4, $v; DATA name<>+24(SB)/4, $v; DATA name<>+28(SB)/4, $v; GLOBL name<>(SB), RODATA|NOPTR, $32
+// C8 defines a 64-byte read-only constant holding v in all 16 lanes: the
+// AVX2 kernels read its first 32 bytes, the AVX-512 ones all of it, so
+// both run the same macros on Y or Z registers.
+#define C8(name, v) DATA name<>+0(SB)/4, $v; DATA name<>+4(SB)/4, $v; DATA name<>+8(SB)/4, $v; DATA name<>+12(SB)/4, $v; DATA name<>+16(SB)/4, $v; DATA name<>+20(SB)/4, $v; DATA name<>+24(SB)/4, $v; DATA name<>+28(SB)/4, $v; DATA name<>+32(SB)/4, $v; DATA name<>+36(SB)/4, $v; DATA name<>+40(SB)/4, $v; DATA name<>+44(SB)/4, $v; DATA name<>+48(SB)/4, $v; DATA name<>+52(SB)/4, $v; DATA name<>+56(SB)/4, $v; DATA name<>+60(SB)/4, $v; GLOBL name<>(SB), RODATA|NOPTR, $64
 
 C8(vlog2e, 0x3fb8aa3b) // log2(e)
 C8(vln2hi, 0x3f317218) // float32(ln 2)
@@ -36,11 +38,20 @@ GLOBL vmask<>(SB), RODATA|NOPTR, $64
 // LOADMASK sets ymask to select the first rem lanes; it clobbers rem and tmp.
 #define LOADMASK(rem, tmp, ymask) LEAQ vmask<>+32(SB), tmp; SHLQ $2, rem; SUBQ rem, tmp; VMOVDQU (tmp), ymask
 
+// The macros below run on Y (AVX2) or Z (AVX-512) registers. The two
+// instructions that differ are arguments: R(n) rounds n to the nearest
+// integer (ties to even), BL(m, a, b, d) sets d = a where the sign of m is
+// set and b elsewhere.
+#define ROUNDY(n) VROUNDPS $0, n, n
+#define ROUNDZ(n) VRNDSCALEPS $0, n, n
+#define BLENDY(m, a, b, d) VBLENDVPS m, a, b, d
+#define BLENDZ(m, a, b, d) VPMOVD2M m, K2; VBLENDMPS a, b, K2, d
+
 // REDUCE sets n = round(a*log2(e)) and a = a - n*ln2 (Cody-Waite: ln 2
 // in two parts), so that |a| <= ln2/2.
-#define REDUCE(a, n) \
+#define REDUCE(R, a, n) \
 	VMULPS vlog2e<>(SB), a, n; \
-	VROUNDPS $0, n, n; \
+	R(n); \
 	VFNMADD231PS vln2hi<>(SB), n, a; \
 	VFNMADD231PS vln2lo<>(SB), n, a
 
@@ -65,12 +76,12 @@ GLOBL vmask<>(SB), RODATA|NOPTR, $64
 // 2^(n>>1) * 2^(n-(n>>1)), so that results in the subnormal range round
 // once and large x overflows to +Inf. The clamps keep NaN (VMAXPS/VMINPS
 // return their second source when either is NaN).
-#define EXP(x, n, t, s) \
+#define EXP(R, x, n, t, s) \
 	VMOVUPS vexplo<>(SB), t; \
 	VMAXPS x, t, x; \
 	VMOVUPS vexphi<>(SB), t; \
 	VMINPS x, t, x; \
-	REDUCE(x, n); \
+	REDUCE(R, x, n); \
 	EXPM1R(x, t); \
 	VFMADD213PS vone<>(SB), x, t; \
 	VCVTPS2DQ n, n; \
@@ -83,25 +94,25 @@ GLOBL vmask<>(SB), RODATA|NOPTR, $64
 
 // SIGMOID computes x = 1/(1+exp(-x)) in place with e = exp(-|x|):
 // 1/(1+e) for x >= 0 and e/(1+e) for x < 0, so neither side cancels.
-#define SIGMOID(x, a, n, t, s, d) \
+#define SIGMOID(R, BL, x, a, n, t, s, d) \
 	VORPS vsign<>(SB), x, a; \
-	EXP(a, n, t, s); \
+	EXP(R, a, n, t, s); \
 	VADDPS vone<>(SB), a, d; \
 	VMOVUPS vone<>(SB), t; \
 	VDIVPS d, t, d; \
 	VMULPS d, a, a; \
-	VBLENDVPS x, a, d, x
+	BL(x, a, d, x)
 
 // TANH computes x = tanh(x) in place as sign(x) * e/(e+2) with
 // e = expm1(2|x|) = 2^n*expm1(r) + (2^n-1), expm1(r) from a degree-7 Taylor
 // polynomial, so small |x| keeps full relative accuracy. |x| is clamped to
 // 10, where tanh is 1 in float32; NaN passes through the clamp.
-#define TANH(x, a, n, t, s) \
+#define TANH(R, x, a, n, t, s) \
 	VANDPS vabs<>(SB), x, a; \
 	VMOVUPS vten<>(SB), t; \
 	VMINPS a, t, a; \
 	VADDPS a, a, a; \
-	REDUCE(a, n); \
+	REDUCE(R, a, n); \
 	EXPM1R(a, t); \
 	VMULPS a, t, t; \
 	VCVTPS2DQ n, n; \
@@ -308,31 +319,24 @@ TEXT ·maxAVX2(SB), NOSPLIT, $0-28
 	RETURN4(VMAXPS, HREDUCE(Y0, X0, X1, VMAXPS, VMAXSS), VMOVSS, ret+24(FP))
 
 // UNARY defines func name(dst, x []float32) computing dst = f(x) with the
-// in-place macro body, which takes its input and leaves its result in Y0
-// and may use Y1..Y5 as scratch.
+// loop LOOP: LOOPY(body) runs the in-place macro body, which takes its
+// input and leaves its result in Y0 and may use Y1..Y5 as scratch.
 #define UNARY1(body) VMOVUPS (SI)(AX*4), Y0; body; VMOVUPS Y0, (DI)(AX*4)
 #define UNARYTAIL(body) VMASKMOVPS (SI)(AX*4), Y14, Y0; body; VMASKMOVPS Y0, Y14, (DI)(AX*4)
-#define UNARY(name, body) \
+#define UNARY(name, LOOP) \
 TEXT name(SB), NOSPLIT, $0-48; \
 	DSTSRC(x_base); \
-	STREAM(8, UNARY1(body), SKIP, UNARYTAIL(body)); \
+	LOOP; \
 	DONE
-
-// func expAVX2(dst, x []float32)
-UNARY(·expAVX2, EXP(Y0, Y1, Y2, Y3))
-
-// func sigmoidAVX2(dst, x []float32)
-UNARY(·sigmoidAVX2, SIGMOID(Y0, Y1, Y2, Y3, Y4, Y5))
-
-// func tanhAVX2(dst, x []float32)
-UNARY(·tanhAVX2, TANH(Y0, Y1, Y2, Y3, Y4))
+#define LOOPY(body) STREAM(8, UNARY1(body), SKIP, UNARYTAIL(body))
+// (The kernels are defined below, beside their AVX-512 versions.)
 
 // EXPSUM runs the body of expShiftSumAVX2 and sumExpShiftAVX2: the sum of
 // e = exp(x[i]-shift) (shift in Y15) accumulated in float64, each e stored
 // with ST (one vector) and MST (the masked tail) first, the sum stored to
 // ret.
-#define EXPSUM1(ST) VMOVUPS (SI)(AX*4), Y0; VSUBPS Y15, Y0, Y0; EXP(Y0, Y1, Y2, Y3); ST; ACCPD(Y0, X0, Y8, Y9, Y4, Y5, X5)
-#define EXPSUMTAIL(MST) VMASKMOVPS (SI)(AX*4), Y14, Y0; VSUBPS Y15, Y0, Y0; EXP(Y0, Y1, Y2, Y3); MST; VANDPS Y14, Y0, Y0; ACCPD(Y0, X0, Y8, Y9, Y4, Y5, X5)
+#define EXPSUM1(ST) VMOVUPS (SI)(AX*4), Y0; VSUBPS Y15, Y0, Y0; EXP(ROUNDY, Y0, Y1, Y2, Y3); ST; ACCPD(Y0, X0, Y8, Y9, Y4, Y5, X5)
+#define EXPSUMTAIL(MST) VMASKMOVPS (SI)(AX*4), Y14, Y0; VSUBPS Y15, Y0, Y0; EXP(ROUNDY, Y0, Y1, Y2, Y3); MST; VANDPS Y14, Y0, Y0; ACCPD(Y0, X0, Y8, Y9, Y4, Y5, X5)
 #define EXPSUM(ST, MST, ret) \
 	VXORPD Y8, Y8, Y8; \
 	VXORPD Y9, Y9, Y9; \
@@ -359,3 +363,80 @@ TEXT ·sumExpShiftAVX2(SB), NOSPLIT, $0-40
 	MOVQ x_len+8(FP), CX
 	VBROADCASTSS shift+24(FP), Y15
 	EXPSUM(NOSTORE, NOSTORE, ret+32(FP))
+
+// AVX-512 kernels (AVX512F+DQ): the same macros on Z registers, 16 lanes
+// a step, the last 1..15 elements masked by K1, so each lane runs the
+// same instructions as in the AVX2 kernels and the results are identical.
+
+// KMASK sets k to select the first rem lanes (rem = 1..15); it clobbers CX
+// and tmp.
+#define KMASK(rem, tmp, k) MOVQ rem, CX; MOVL $1, tmp; SHLL CX, tmp; DECL tmp; KMOVW tmp, k
+
+// STREAMZ runs BODY over the blocks of 16 of CX elements, then TAIL once
+// over the last 1..15 with K1 selecting them.
+#define STREAMZ(BODY, TAIL) \
+	XORQ AX, AX; \
+zloop: \
+	MOVQ CX, DX; \
+	SUBQ AX, DX; \
+	CMPQ DX, $16; \
+	JLT  ztail; \
+	BODY; \
+	ADDQ $16, AX; \
+	JMP  zloop; \
+ztail: \
+	TESTQ DX, DX; \
+	JZ    zdone; \
+	KMASK(DX, R8, K1); \
+	TAIL; \
+zdone:
+
+// LOOPZ is LOOPY for UNARY's AVX-512 kernels: the body takes its input
+// and leaves its result in Z0 (scratch Z1..Z5, K2).
+#define UNARYZ1(body) VMOVUPS (SI)(AX*4), Z0; body; VMOVUPS Z0, (DI)(AX*4)
+#define UNARYZTAIL(body) VMOVUPS.Z (SI)(AX*4), K1, Z0; body; VMOVUPS Z0, K1, (DI)(AX*4)
+#define LOOPZ(body) STREAMZ(UNARYZ1(body), UNARYZTAIL(body))
+
+// func expAVX2(dst, x []float32) and func expAVX512(dst, x []float32)
+UNARY(·expAVX2, LOOPY(EXP(ROUNDY, Y0, Y1, Y2, Y3)))
+UNARY(·expAVX512, LOOPZ(EXP(ROUNDZ, Z0, Z1, Z2, Z3)))
+
+// func sigmoidAVX2(dst, x []float32) and func sigmoidAVX512(dst, x []float32)
+UNARY(·sigmoidAVX2, LOOPY(SIGMOID(ROUNDY, BLENDY, Y0, Y1, Y2, Y3, Y4, Y5)))
+UNARY(·sigmoidAVX512, LOOPZ(SIGMOID(ROUNDZ, BLENDZ, Z0, Z1, Z2, Z3, Z4, Z5)))
+
+// func tanhAVX2(dst, x []float32) and func tanhAVX512(dst, x []float32)
+UNARY(·tanhAVX2, LOOPY(TANH(ROUNDY, Y0, Y1, Y2, Y3, Y4)))
+UNARY(·tanhAVX512, LOOPZ(TANH(ROUNDZ, Z0, Z1, Z2, Z3, Z4)))
+
+// ACCPDZ adds the 16 float32 lanes of Z0 to the 8 float64 lanes of Z8 as
+// two blocks of 8, low half first: the order in which the AVX2 kernels add
+// two consecutive blocks of 8 to Y8 (lanes 0..3) and Y9 (lanes 4..7).
+#define ACCPDZ VCVTPS2PD Y0, Z4; VADDPD Z4, Z8, Z8; VEXTRACTF64X4 $1, Z0, Y5; VCVTPS2PD Y5, Z5; VADDPD Z5, Z8, Z8
+
+// EXPSUMZ is EXPSUM on Z registers; masked-off tail lanes add +0.
+#define EXPSUMZ1(ST) VMOVUPS (SI)(AX*4), Z0; VSUBPS Z15, Z0, Z0; EXP(ROUNDZ, Z0, Z1, Z2, Z3); ST; ACCPDZ
+#define EXPSUMZTAIL(MST) VMOVUPS.Z (SI)(AX*4), K1, Z0; VSUBPS Z15, Z0, Z0; EXP(ROUNDZ, Z0, Z1, Z2, Z3); MST; VMOVAPS.Z Z0, K1, Z0; ACCPDZ
+#define EXPSUMZ(ST, MST, ret) \
+	VXORPD Y8, Y8, Y8; \
+	STREAMZ(EXPSUMZ1(ST), EXPSUMZTAIL(MST)); \
+	VEXTRACTF64X4 $1, Z8, Y9; \
+	VADDPD Y9, Y8, Y8; \
+	HSUMPD(Y8, X8, X9); \
+	VMOVSD X8, ret; \
+	DONE
+#define STEZ VMOVUPS Z0, (DI)(AX*4)
+#define MSTEZ VMOVUPS Z0, K1, (DI)(AX*4)
+
+// func expShiftSumAVX512(dst, x []float32, shift float32) float64
+TEXT ·expShiftSumAVX512(SB), NOSPLIT, $0-64
+	DSTSRC(x_base)
+	VBROADCASTSS shift+48(FP), Z15
+	EXPSUMZ(STEZ, MSTEZ, ret+56(FP))
+
+// func sumExpShiftAVX512(x []float32, shift float32) float64
+TEXT ·sumExpShiftAVX512(SB), NOSPLIT, $0-40
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	VBROADCASTSS shift+24(FP), Z15
+	EXPSUMZ(NOSTORE, NOSTORE, ret+32(FP))

@@ -58,25 +58,24 @@ func BenchmarkVecCPUTime(b *testing.B) {
 		{"SumSquares", func() { sink += SumSquares(x) }},
 		{"Max", func() { sink += float64(Max(x)) }},
 	}
-	orig := useAVX2
-	defer func() { useAVX2 = orig }()
+	orig, orig512 := useAVX2, useAVX512
+	defer func() { useAVX2, useAVX512 = orig, orig512 }()
 	for _, c := range cases {
-		for _, impl := range []bool{true, false} {
+		for _, impl := range []string{"avx512", "avx2", "go"} {
 			peer := strings.HasPrefix(c.name, "peer")
-			if impl && !orig || peer && !impl {
+			// Only the transcendental kernels have AVX-512 versions.
+			has512 := map[string]bool{"Exp": true, "Sigmoid": true, "Tanh": true, "Softmax": true, "LogSoftmax": true}[c.name]
+			if impl == "avx512" && !(orig512 && has512) || impl == "avx2" && !orig || peer && impl != "go" {
 				continue
 			}
-			name := "go"
-			switch {
-			case peer:
+			name := impl
+			if peer {
 				name = "-"
-			case impl:
-				name = "avx2"
 			}
 			b.Run(strings.ReplaceAll(c.name, " ", "_")+"/"+name, func(b *testing.B) {
 				runtime.LockOSThread()
 				defer runtime.UnlockOSThread()
-				useAVX2 = impl
+				useAVX2, useAVX512 = impl != "go", impl == "avx512"
 				t0 := threadCPUTime()
 				for range b.N {
 					c.f()

@@ -2,8 +2,8 @@
 
 package tensor
 
-// useAVX2 is always false without the assembly kernels.
-var useAVX2 = false
+// useAVX2 and useAVX512 are always false without the assembly kernels.
+var useAVX2, useAVX512 = false, false
 
 func axpy(alpha float32, x, y []float32)              { axpyGo(alpha, x, y) }
 func scale(alpha float32, x []float32)                { scaleGo(alpha, x) }

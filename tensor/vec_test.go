@@ -15,13 +15,17 @@ var vecLengths = []int{0, 1, 7, 8, 15, 16, 17, 31, 33, 1000, 4097}
 // (when this build and CPU have it) and the pure-Go code.
 func vecImpls(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	orig := useAVX2
-	defer func() { useAVX2 = orig }()
+	orig, orig512 := useAVX2, useAVX512
+	defer func() { useAVX2, useAVX512 = orig, orig512 }()
+	if orig512 {
+		useAVX2, useAVX512 = true, true
+		t.Run("avx512", f)
+	}
 	if orig {
-		useAVX2 = true
+		useAVX2, useAVX512 = true, false
 		t.Run("avx2", f)
 	}
-	useAVX2 = false
+	useAVX2, useAVX512 = false, false
 	t.Run("go", f)
 }
 
@@ -319,7 +323,10 @@ var specials = []float64{
 	math.Inf(1), math.Inf(-1), math.NaN(),
 }
 
-func TestTranscendental(t *testing.T) {
+// transcendentalInputs returns the specials, random values over the
+// interesting ranges and log-uniform magnitudes, and a sweep over float32
+// bit patterns.
+func transcendentalInputs() []float32 {
 	rng := rand.New(rand.NewPCG(4, 4))
 	var xs []float32
 	for _, v := range specials {
@@ -338,6 +345,11 @@ func TestTranscendental(t *testing.T) {
 	for b := uint32(0); b < 1<<32-4099; b += 4099 {
 		xs = append(xs, math.Float32frombits(b))
 	}
+	return xs
+}
+
+func TestTranscendental(t *testing.T) {
+	xs := transcendentalInputs()
 	vecImpls(t, func(t *testing.T) {
 		for _, k := range transcendentals {
 			got := make([]float32, len(xs))
@@ -501,13 +513,17 @@ func benchVec(b *testing.B, name string, f func()) {
 
 // benchImpls benchmarks f under each kernel implementation.
 func benchImpls(b *testing.B, f func()) {
-	orig := useAVX2
-	defer func() { useAVX2 = orig }()
+	orig, orig512 := useAVX2, useAVX512
+	defer func() { useAVX2, useAVX512 = orig, orig512 }()
+	if orig512 {
+		useAVX2, useAVX512 = true, true
+		benchVec(b, "avx512", f)
+	}
 	if orig {
-		useAVX2 = true
+		useAVX2, useAVX512 = true, false
 		benchVec(b, "avx2", f)
 	}
-	useAVX2 = false
+	useAVX2, useAVX512 = false, false
 	benchVec(b, "go", f)
 }
 

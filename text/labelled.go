@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/recurrent-go/recurrent/internal/enum"
 )
 
 // LabelFormat is the format of a file of labelled texts (ReadLabelled).
@@ -32,36 +34,17 @@ const (
 	FormatCSV
 )
 
+// labelFormatNames are the names of the formats; ParseLabelFormat ignores
+// case and takes "" for auto.
+var labelFormatNames = enum.Names[LabelFormat]{Pkg: "text", What: "format", Type: "LabelFormat",
+	Names: []string{FormatAuto: "auto", FormatTSV: "tsv", FormatSST: "sst", FormatCSV: "csv"}, Aliases: map[string]LabelFormat{"": FormatAuto}, Fold: true}
+
 // String returns the format's name: auto, tsv, sst or csv.
-func (f LabelFormat) String() string {
-	switch f {
-	case FormatAuto:
-		return "auto"
-	case FormatTSV:
-		return "tsv"
-	case FormatSST:
-		return "sst"
-	case FormatCSV:
-		return "csv"
-	}
-	return fmt.Sprintf("LabelFormat(%d)", int(f))
-}
+func (f LabelFormat) String() string { return labelFormatNames.String(f) }
 
 // ParseLabelFormat parses a format name (auto, tsv, sst, csv;
 // case-insensitive).
-func ParseLabelFormat(name string) (LabelFormat, error) {
-	switch strings.ToLower(name) {
-	case "", "auto":
-		return FormatAuto, nil
-	case "tsv":
-		return FormatTSV, nil
-	case "sst":
-		return FormatSST, nil
-	case "csv":
-		return FormatCSV, nil
-	}
-	return 0, fmt.Errorf("text: unknown format %q (want auto, tsv, sst or csv)", name)
-}
+func ParseLabelFormat(name string) (LabelFormat, error) { return labelFormatNames.Parse(name) }
 
 // Labelled is one labelled text.
 type Labelled struct {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/recurrent-go/recurrent/internal/enum"
 )
 
 // Special tokens used by default.
@@ -32,18 +34,12 @@ const (
 	Whitespace
 )
 
+// modeNames are the names of the modes; ParseMode is case-sensitive.
+var modeNames = enum.Names[Mode]{Pkg: "text", What: "tokenizer mode", Type: "Mode",
+	Names: []string{Words: "word", Chars: "char", Whitespace: "whitespace"}, Aliases: map[string]Mode{"words": Words, "chars": Chars, "ws": Whitespace, "space": Whitespace}}
+
 // String returns the mode's name as accepted by ParseMode.
-func (m Mode) String() string {
-	switch m {
-	case Words:
-		return "word"
-	case Chars:
-		return "char"
-	case Whitespace:
-		return "whitespace"
-	}
-	return fmt.Sprintf("Mode(%d)", int(m))
-}
+func (m Mode) String() string { return modeNames.String(m) }
 
 // MarshalText encodes the mode as its name, so configurations are readable JSON.
 func (m Mode) MarshalText() ([]byte, error) {
@@ -64,18 +60,9 @@ func (m *Mode) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// ParseMode parses "word", "char" or "whitespace".
-func ParseMode(s string) (Mode, error) {
-	switch s {
-	case "word", "words":
-		return Words, nil
-	case "char", "chars":
-		return Chars, nil
-	case "whitespace", "ws", "space":
-		return Whitespace, nil
-	}
-	return 0, fmt.Errorf("text: unknown tokenizer mode %q (want word, char or whitespace)", s)
-}
+// ParseMode parses "word" (or "words"), "char" (or "chars") or
+// "whitespace" (or "ws", "space").
+func ParseMode(s string) (Mode, error) { return modeNames.Parse(s) }
 
 // Tokenizer splits lines into tokens. The zero value splits Unicode words,
 // keeps case, drops punctuation and adds no markers.

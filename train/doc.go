@@ -65,7 +65,8 @@
 //   - TrainConfig is the training configuration stored in config.json
 //     (checkpoint.TaskConfig); Epochs and MaxSteps are its budget.
 //   - Trainer trains a Model on the Loop: NewTrainer starts, Resume(dir,
-//     data...) continues; Trainer.Run(ctx, progress func(Event)) returns
+//     data...) continues (through ResumeTask, which rejects a model
+//     checkpoint without training state); Trainer.Run(ctx, progress func(Event)) returns
 //     the package's Result, train.Result plus Valid, the last validation's
 //     Metrics. classify.Trainer and tag.Trainer embed TaskTrainer (Model,
 //     Config, Best, Run) and through it Runner (Dir, Overwrite, Pos, Loop,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/optim"
 )
 
@@ -131,4 +132,21 @@ func (t *TaskTrainer[Mod, C, M]) Best() *M { return t.metricsOf(t.Loop().Best())
 func (t *TaskTrainer[Mod, C, M]) Run(ctx context.Context, progress func(Event)) (TaskResult[M], error) {
 	res, err := t.Runner.Run(ctx, progress)
 	return TaskResult[M]{Result: res, Valid: t.metricsOf(res.Last)}, err
+}
+
+// ResumeTask is the common part of a task package's Resume: load reads
+// the checkpoint in dir (the model, the checkpoint and the training
+// configuration, nil for a model checkpoint without training state,
+// which is an error naming the package pkg), and start builds the
+// package's trainer T from them, continuing from dir.
+func ResumeTask[Mod, C, T any](pkg, dir string, load func(dir string) (*Mod, *checkpoint.Checkpoint, *C, error),
+	start func(m *Mod, ck *checkpoint.Checkpoint, tc C) (*T, error)) (*T, error) {
+	m, ck, tc, err := load(dir)
+	if err != nil {
+		return nil, err
+	}
+	if tc == nil {
+		return nil, fmt.Errorf("%s: %s is a model checkpoint without training state", pkg, dir)
+	}
+	return start(m, ck, *tc)
 }

@@ -127,6 +127,7 @@ func TestReadText(t *testing.T) {
 		{"glove", "a 1 2\nb 3 4\n\n", []string{"a", "b"}, 2, []float32{1, 2, 3, 4}},
 		{"glove single value", "a 1.5\nb 2\n", []string{"a", "b"}, 1, []float32{1.5, 2}},
 		{"empty word2vec", "0 5\n", []string{}, 5, []float32{}},
+		{"large values, UTF-8 word", "é 3e38 -3e38\n", []string{"é"}, 2, []float32{3e38, -3e38}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v, err := Read(strings.NewReader(tc.in))
@@ -138,6 +139,9 @@ func TestReadText(t *testing.T) {
 	}
 }
 
+// TestReadMalformed: malformed vector files, NaN and infinite values and
+// words that are not UTF-8 are refused when read, naming the line (or the
+// record of a binary file) and the word; Load adds the file name.
 func TestReadMalformed(t *testing.T) {
 	bin := func(header string, recs ...any) string {
 		var b bytes.Buffer
@@ -152,50 +156,59 @@ func TestReadMalformed(t *testing.T) {
 		}
 		return b.String()
 	}
+	// second makes a 2-vector binary file whose second vector is word a b.
+	second := func(word string, a, b float32) string {
+		return bin("2 2\n", "ok ", float32(1), float32(2), "\n"+word+" ", a, b, "\n")
+	}
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
 	for _, tc := range []struct {
-		name, in, want string
+		name, in string
+		want     []string
 	}{
-		{"empty", "", "empty vector file"},
-		{"dimension mismatch", "2 3\na 1 2 3\nb 1 2\n", "line 3: word \"b\" has 2 values, expected 3"},
-		{"glove dimension mismatch", "a 1 2 3\nb 1 2 3 4\n", "line 2: word \"b\" has 4 values, expected 3"},
-		{"bad number", "1 2\na 1 x2\n", "line 2: value 2 of word \"a\": \"x2\" is not a number"},
-		{"header count too high", "3 2\na 1 2\nb 3 4\n", "header announces 3 vectors, file ends after 2"},
-		{"header count too low", "1 2\na 1 2\nb 3 4\n", "line 3: more vectors than the 1 the header announces"},
-		{"zero dimension", "1 0\na\n", "line 1: dimension 0 out of range"},
-		{"huge dimension", "1 99999999999\n", "out of range"},
-		{"negative count", "-1 2\n", "negative word count"},
-		{"lone word", "hello\n", "line 1: expected a word followed by its values"},
-		{"truncated binary", bin("2 2\n", "a ", float32(1), float32(2), "\nb ", float32(3)), "vector 2 (\"b\"): truncated binary file, 4 of 8 bytes"},
-		{"binary count too high", bin("3 1\n", "a ", float32(1), "\nb ", float32(3), "\n"), "header announces 3 vectors, binary data ends after 2"},
-		{"binary trailing data", bin("1 1\n", "a ", float32(1), "\nb ", float32(3), "\n"), "data after the 1 vectors"},
-		{"binary word truncated", bin("2 1\n", "a ", float32(1), "\nbbb"), "truncated binary file inside word"},
-		{"forced binary on text", "2 2\na 1 2\nb 3 4\n", ""}, // see below
+		{"empty", "", []string{"empty vector file"}},
+		{"dimension mismatch", "2 3\na 1 2 3\nb 1 2\n", []string{"line 3: word \"b\" has 2 values, expected 3"}},
+		{"glove dimension mismatch", "a 1 2 3\nb 1 2 3 4\n", []string{"line 2: word \"b\" has 4 values, expected 3"}},
+		{"bad number", "1 2\na 1 x2\n", []string{"line 2: value 2 of word \"a\": \"x2\" is not a number"}},
+		{"header count too high", "3 2\na 1 2\nb 3 4\n", []string{"header announces 3 vectors, file ends after 2"}},
+		{"header count too low", "1 2\na 1 2\nb 3 4\n", []string{"line 3: more vectors than the 1 the header announces"}},
+		{"zero dimension", "1 0\na\n", []string{"line 1: dimension 0 out of range"}},
+		{"huge dimension", "1 99999999999\n", []string{"out of range"}},
+		{"negative count", "-1 2\n", []string{"negative word count"}},
+		{"lone word", "hello\n", []string{"line 1: expected a word followed by its values"}},
+		{"truncated binary", bin("2 2\n", "a ", float32(1), float32(2), "\nb ", float32(3)), []string{"vector 2 (\"b\"): truncated binary file, 4 of 8 bytes"}},
+		{"binary count too high", bin("3 1\n", "a ", float32(1), "\nb ", float32(3), "\n"), []string{"header announces 3 vectors, binary data ends after 2"}},
+		{"binary trailing data", bin("1 1\n", "a ", float32(1), "\nb ", float32(3), "\n"), []string{"data after the 1 vectors"}},
+		{"binary word truncated", bin("2 1\n", "a ", float32(1), "\nbbb"), []string{"truncated binary file inside word"}},
+		{"glove nan", "a 1 2\nb nan 3\n", []string{"line 2", `"b"`, "finite"}},
+		{"glove NaN", "a 1 2\nb 3 NaN\n", []string{"line 2", "value 2", "finite"}},
+		{"glove inf", "a 1 2\nc +Inf 3\n", []string{"line 2", `"c"`, "finite"}},
+		{"word2vec -inf", "2 2\na 1 2\nb -inf 1\n", []string{"line 3", `"b"`, "finite"}},
+		{"glove first line nan", "a nan 2\nb 1 2\n", []string{"line 1", `"a"`}},
+		{"glove latin-1", "a 1 2\ncaf\xe9 1 2\n", []string{"line 2", "UTF-8"}},
+		{"binary nan", second("bad", nan, 1), []string{"vector 2", `"bad"`, "finite"}},
+		{"binary inf", second("bad", 1, inf), []string{"vector 2", "value 2", "finite"}},
+		{"binary latin-1", second("caf\xe9", 1, 1), []string{"vector 2", "UTF-8"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.want == "" {
-				// A text file forced to binary must fail cleanly, not panic.
-				if _, err := ReadFormat(strings.NewReader(tc.in), Word2VecBinary); err == nil {
-					t.Fatal("no error")
-				}
-				return
-			}
 			_, err := Read(strings.NewReader(tc.in))
 			if err == nil {
 				t.Fatalf("no error, want %q", tc.want)
 			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %q does not contain %q", err, tc.want)
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			path := filepath.Join(t.TempDir(), "v.txt")
+			os.WriteFile(path, []byte(tc.in), 0o644)
+			if _, err := Load(path); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), tc.want[0]) {
+				t.Errorf("Load: %v should name %s and contain %q", err, path, tc.want[0])
 			}
 		})
 	}
-}
-
-func TestLoadNamesFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "bad.txt")
-	os.WriteFile(path, []byte("2 2\na 1 2\nb 1\n"), 0o644)
-	_, err := Load(path)
-	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "line 3") {
-		t.Fatalf("error %v should name %s and line 3", err, path)
+	// A text file forced to binary must fail cleanly, not panic.
+	if _, err := ReadFormat(strings.NewReader("2 2\na 1 2\nb 3 4\n"), Word2VecBinary); err == nil {
+		t.Fatal("text read as word2vec binary: no error")
 	}
 }
 

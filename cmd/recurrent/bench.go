@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/recurrent-go/recurrent/bench"
+	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/spf13/cobra"
 )
 
@@ -13,41 +14,25 @@ import (
 // their peers' scripts, serve load-tests recurrent serve.
 
 func init() {
-	benchCmd.AddCommand(newBenchGemmCmd(), newBenchRNNCmd(), newBenchServeCmd())
+	newGroup("bench", "Run kernel and model benchmarks", newBenchGemmCmd(), newBenchRNNCmd(), newBenchServeCmd())
 }
 
 func newBenchGemmCmd() *cobra.Command {
-	var (
-		c      bench.GemmConfig
-		asJSON bool
-	)
-	cmd := &cobra.Command{
+	var c bench.GemmConfig
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "gemm",
 		Short: "Measure tensor.Sgemm GFLOP/s: C[m,n] = op(A)[m,k] op(B)[k,n]",
-		Long: `Measure tensor.Sgemm on random float32 matrices. Calls are repeated for
---duration; the best and the median sample are reported (gflops is the best),
-and the work per second of process CPU time times the thread count
-(gflops_cpu), which is the robust estimate on a machine shared with other jobs.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if c.Threads, err = threadsFlag(cmd); err != nil {
-				return fmt.Errorf("bench gemm: %w", err)
-			}
-			res, err := bench.Gemm(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			return writeReport(cmd.OutOrStdout(), res, asJSON, true)
-		},
-	}
+	}, "print one JSON object", true, func(cmd *cobra.Command, _ []string) (textWriter, error) {
+		c.Threads = tensor.Threads() // --threads, which the root applied
+		res, err := bench.Gemm(cmd.Context(), c)
+		return res, err
+	})
 	f := cmd.Flags()
 	f.IntVar(&c.M, "m", 512, "rows of op(A) and C")
 	f.IntVar(&c.N, "n", 512, "columns of op(B) and C")
 	f.IntVar(&c.K, "k", 512, "columns of op(A), rows of op(B)")
 	f.BoolVar(&c.TransA, "trans-a", false, "A is stored k x m and transposed")
 	f.BoolVar(&c.TransB, "trans-b", false, "B is stored n x k and transposed")
-	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.StringVar(&c.Kernel, "kernel", "", "kernel set (avx512, avx2, generic; default: the fastest available)")
 	f.DurationVar(&c.Duration, "duration", time.Second, "how long to repeat the measurement")
 	return cmd
@@ -55,41 +40,20 @@ and the work per second of process CPU time times the thread count
 
 func newBenchRNNCmd() *cobra.Command {
 	c := bench.RNNConfig{}
-	var (
-		asJSON  bool
-		profile string
-	)
-	cmd := &cobra.Command{
+	var profile string
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "rnn",
 		Short: "Measure language-model training steps or batch-1 sampling in tokens/s",
-		Long: `Measure the embedding -> stacked RNN -> linear softmax language model
-(embedding size = hidden size) on random tokens.
-
---mode train times one full training step on a [seq-len, batch] chunk:
-forward, mean cross-entropy, backward through time, gradient clipping to
-norm 5 and an Adam update; tokens/s = seq-len*batch / seconds per step.
---mode sample times batch-1 generation at temperature 1, one token at a
-time, each token fed back in; tokens/s = generated tokens / seconds.
-
-bench/rnn.sh runs PyTorch's equivalent model (bench/rnn_torch.py) beside it.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if c.Threads, err = threadsFlag(cmd); err != nil {
-				return fmt.Errorf("bench rnn: %w", err)
-			}
-			stop, err := bench.StartCPUProfile(profile)
-			if err != nil {
-				return fmt.Errorf("bench rnn: %w", err)
-			}
-			defer stop()
-			res, err := bench.RNN(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			return writeReport(cmd.OutOrStdout(), res, asJSON, true)
-		},
-	}
+	}, "print one JSON object", true, func(cmd *cobra.Command, _ []string) (textWriter, error) {
+		c.Threads = tensor.Threads() // --threads, which the root applied
+		stop, err := bench.StartCPUProfile(profile)
+		if err != nil {
+			return nil, fmt.Errorf("bench rnn: %w", err)
+		}
+		defer stop()
+		res, err := bench.RNN(cmd.Context(), c)
+		return res, err
+	})
 	f := cmd.Flags()
 	f.StringVar(&c.Cell, "cell", "lstm", "recurrent cell: lstm, gru, gru_cho, gru_minimal, rnn_tanh or rnn_relu")
 	f.IntVar(&c.Hidden, "hidden", 512, "hidden (and embedding) size H")
@@ -103,7 +67,6 @@ bench/rnn.sh runs PyTorch's equivalent model (bench/rnn_torch.py) beside it.`,
 	f.Float64Var(&c.DivValue, "div-value", 4, "adaptive softmax: projection shrink factor per cluster")
 	f.StringVar(&c.Tokens, "tokens", "uniform", "token distribution of the random chunk: uniform or zipf")
 	f.Float64Var(&c.Seconds, "seconds", 10, "approximate measuring time in seconds (after warm-up)")
-	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	return cmd
 }
@@ -113,22 +76,6 @@ func newBenchServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Load-test recurrent serve on loopback: batched streaming generation, classify and similar latency, peak RSS",
-		Long: `Bench serve starts "recurrent serve" as a child process on 127.0.0.1 with an
-LSTM 2x512 character model, an SST-2-sized BiLSTM classifier and 100k random
-word vectors (random weights: the speed does not depend on them), then runs a
-bounded number of requests and stops:
-
-  1. one streaming client, then --clients concurrent streaming clients, each
-     --requests generations of --length tokens: aggregate tokens/s (and the
-     ratio) and p50/p99 of the time between tokens as a client sees it;
-  2. --queries classify requests of one SST-2-sized sentence, and --queries
-     similar requests, one at a time: p50/p99 latency;
-  3. the server's peak RSS (VmHWM).
-
-With --flip-samples N it also generates N samples alone and N in batches of
---clients (in-process, lm.Batch) and counts the samples where batching
-changed a token (float32 rounding of another product shape).`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			exe, err := os.Executable()
 			if err != nil {

@@ -5,18 +5,13 @@ import (
 	"io"
 
 	"github.com/recurrent-go/recurrent/classify"
+	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
 )
 
-// classifyCmd groups the text-classification subcommands.
-var classifyCmd = &cobra.Command{
-	Use:   "classify",
-	Short: "Text classification: data inspection and scoring",
-}
-
 func init() {
-	rootCmd.AddCommand(classifyCmd)
-	classifyCmd.AddCommand(newClassifyStatsCmd(), newClassifyScoreCmd(), newClassifyEvalCmd(), newClassifyPredictCmd(), newClassifyExportVectorsCmd(), newClassifyTrainCmd())
+	newGroup("classify", "Text classification: data inspection and scoring",
+		newClassifyStatsCmd(), newClassifyScoreCmd(), newClassifyEvalCmd(), newClassifyPredictCmd(), newClassifyExportVectorsCmd(), newClassifyTrainCmd())
 }
 
 func newClassifyStatsCmd() *cobra.Command {
@@ -25,15 +20,13 @@ func newClassifyStatsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stats [FILE...]",
 		Short: "Show the detected format, size and label counts of data files",
-		Long: `Stats reads each data file (none or "-": standard input) and prints its format, size and
-label counts, or with --json one object per file {"file", "format", "examples",
-"words_per_example", "labels", "counts"}.`,
+		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := classify.ParseFormat(format)
 			if err != nil {
 				return err
 			}
-			for _, path := range inputFiles(args) {
+			for _, path := range text.InputFiles(args) {
 				s, err := readInput(cmd, path, func(r io.Reader, name string) (classify.FileStats, error) { return classify.ReadStats(r, name, f) })
 				if err == nil {
 					err = writeReport(cmd.OutOrStdout(), &s, asJSON, true)
@@ -52,36 +45,28 @@ label counts, or with --json one object per file {"file", "format", "examples",
 
 func newClassifyScoreCmd() *cobra.Command {
 	var goldPath, predPath, format string
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "score --data FILE --pred FILE",
 		Short: "Accuracy, per-class P/R/F1, macro averages and confusion matrix",
-		Long: `Score compares predicted labels (--pred: one label per line) with the labels of
-a labelled data file (--data, in --format; --gold is its old name). Either
-may be "-" for standard input. Labels are numbered in sorted order
-(numerically when all are integers). Rates are fractions in 0..1.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ex, err := readExamples(cmd, goldPath, format)
-			if err != nil {
-				return err
-			}
-			pred, err := inputLines(cmd, nil, []string{predPath})
-			if err != nil {
-				return err
-			}
-			r, err := classify.ScorePredictions(ex, goldPath, pred, predPath)
-			if err != nil {
-				return fmt.Errorf("classify score: %w", err)
-			}
-			return writeReport(cmd.OutOrStdout(), &r, asJSON, false)
-		},
-	}
+	}, "print the report as JSON", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
+		ex, err := readExamples(cmd, goldPath, format)
+		if err != nil {
+			return nil, err
+		}
+		pred, err := stdio(cmd).Lines(nil, []string{predPath})
+		if err != nil {
+			return nil, err
+		}
+		r, err := classify.ScorePredictions(ex, goldPath, pred, predPath)
+		if err != nil {
+			return nil, fmt.Errorf("classify score: %w", err)
+		}
+		return &r, nil
+	})
 	f := cmd.Flags()
 	f.StringVar(&goldPath, "data", "", `labelled data file ("-": standard input)`)
 	f.StringVar(&predPath, "pred", "", `predicted labels, one per line ("-": standard input)`)
 	f.StringVar(&format, "format", "auto", "format of --data: auto, tsv, sst or csv")
-	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	deprecatedAliases(cmd, map[string]string{"gold": "data"})
 	markRequired(cmd, "data", "pred")
 	return cmd
@@ -89,32 +74,25 @@ may be "-" for standard input. Labels are numbered in sorted order
 
 func newClassifyEvalCmd() *cobra.Command {
 	var model, data, format string
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "eval --model DIR --data FILE",
 		Short: "Score a trained classifier: accuracy, per-class P/R/F1, confusion matrix",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := classify.Load(model)
-			if err != nil {
-				return err
-			}
-			ex, err := readExamples(cmd, data, format)
-			if err != nil {
-				return err
-			}
-			r, err := m.Report(cmd.Context(), ex, data)
-			if err != nil {
-				return err
-			}
-			return writeReport(cmd.OutOrStdout(), &r, asJSON, false)
-		},
-	}
+	}, "print the report as JSON", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
+		m, err := classify.Load(model)
+		if err != nil {
+			return nil, err
+		}
+		ex, err := readExamples(cmd, data, format)
+		if err != nil {
+			return nil, err
+		}
+		r, err := m.Report(cmd.Context(), ex, data)
+		return &r, err
+	})
 	fl := cmd.Flags()
 	fl.StringVar(&model, "model", "", "model directory written by classify train")
 	fl.StringVar(&data, "data", "", `labelled data file ("-": standard input)`)
 	fl.StringVar(&format, "format", "auto", "data format: auto, tsv, sst or csv")
-	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	markRequired(cmd, "model", "data")
 	return cmd
 }
@@ -127,17 +105,12 @@ func newClassifyPredictCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "predict --model DIR [--text TEXT | --file FILE]",
 		Short: "Predict the label of each line of text (--text, --file or standard input)",
-		Long: `Predict reads one text per line (from --text, --file or standard input; blank
-lines are skipped) and prints the predicted label and the class probabilities
-per line: "label<TAB>label1=p1 label2=p2 ...", or one JSON object
-{"text", "label", "probabilities"} per line with --json.`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := classify.Load(model)
 			if err != nil {
 				return err
 			}
-			lines, err := inputLines(cmd, texts, nonEmpty(file))
+			lines, err := stdio(cmd).Lines(texts, nonEmpty(file))
 			if err != nil {
 				return err
 			}
@@ -164,11 +137,6 @@ func newClassifyExportVectorsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export-vectors --model DIR --out FILE",
 		Short: "Write a trained classifier's (fine-tuned) embedding as a word-vector file",
-		Long: `Export-vectors writes the embedding of a model trained by classify train as word
-vectors, one per vocabulary word, for --vectors of another training run (for
-example sentiment-aware vectors from an SST-2 model with a fine-tuned embedding).
---format is the old name of --out-format.`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			vf, err := out.resolve()
 			if err != nil {
@@ -178,15 +146,7 @@ example sentiment-aware vectors from an SST-2 model with a fine-tuned embedding)
 			if err != nil {
 				return err
 			}
-			v := m.Vectors()
-			if err := out.save(cmd, v, vf); err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(reportTo(cmd, out.path), map[string]any{"out": out.path, "format": vf.String(), "words": v.Len(), "dim": v.Dim})
-			}
-			fmt.Fprintf(reportTo(cmd, out.path), "%d vectors of dim %d written to %s\n", v.Len(), v.Dim, out.path)
-			return nil
+			return out.write(cmd, m.Vectors(), vf, asJSON)
 		},
 	}
 	cmd.Flags().StringVar(&model, "model", "", "model directory written by classify train")
@@ -209,58 +169,36 @@ func readExamples(cmd *cobra.Command, path, format string) ([]classify.Example, 
 
 // newClassifyTrainCmd is `recurrent classify train`: f holds its flags.
 func newClassifyTrainCmd() *cobra.Command {
-	f := &struct {
-		s classify.Setup
-		trainRunFlags
-	}{}
-	cmd := &cobra.Command{
+	s := &classify.Setup{}
+	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train --train FILE [--dev FILE] --out DIR",
 		Short: "Train a text classifier (RNN/GRU/LSTM or word-vector averaging)",
-		Long: `Train reads labelled texts (TSV "label<TAB>text", SST "<label> <text>" or CSV
-"text,label", detected automatically), builds a vocabulary from the training
-texts (plus every word of --vectors; training words the file lacks get the mean
-vector of their parts, --backoff), and trains embedding -> recurrent layer ->
-pooling -> linear head (--arch rnn) or the averaging baseline (--arch average)
-with Adam, gradient clipping and dropout. After each epoch the model is scored on
---dev; the best one is kept in DIR (model.safetensors) and training stops after
---patience epochs without improvement (a strictly better accuracy counts).
-Two labels give a sigmoid output with binary cross-entropy (unless
---binary=false); more give a softmax.
-
-DIR holds config.json, vocab.json, labels.json, model.safetensors (the best
-weights on --dev: what --model DIR loads), last.safetensors (the latest),
-optimizer.safetensors and state.json.
-` + trainRunHelp,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return trainTask[*classify.Summary](cmd, &f.trainRunFlags, &f.s.Training.Config, "classify train", "ex", map[string]string{"examples": ""}, f.s.Start, f.s.Resume)
-		},
-	}
+	}, 10, taskCmd[*classify.Summary, *classify.Session]{name: "classify train", items: "ex", labels: map[string]string{"examples": ""},
+		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume})
 	fl := cmd.Flags()
-	addDataFlags(cmd, &f.s.TrainFile, &f.s.ValidFile, &f.s.TestFile, "training data file")
-	fl.StringVar(&f.s.Format, "format", "auto", "data format: auto, tsv, sst or csv")
-	fl.StringVar(&f.s.Vectors, "vectors", "", "initialise the embedding from this word-vector file")
-	fl.BoolVar(&f.s.Freeze, "freeze", false, "keep the embedding fixed")
-	fl.StringVar(&f.s.InitFrom, "init-from", "", "start from another classify model's recurrent weights and embedding rows (transfer; same cell and sizes, own head)")
-	fl.BoolVar(&f.s.Backoff, "backoff", true, "compose vectors for words --vectors lacks from their parts (coming-of-age, n't, 1930s, clichés)")
-	fl.StringVar(&f.s.Tokenize, "tokenize", "whitespace", "tokenizer: whitespace or words (words splits punctuation off)")
-	fl.BoolVar(&f.s.Lower, "lower", false, "lower-case the texts")
-	fl.Int64Var(&f.s.MinCount, "min-count", 1, "drop training words seen fewer times")
-	fl.StringVar(&f.s.Model.Arch, "arch", "rnn", "model: rnn or average (mean word vector -> softmax)")
-	fl.StringVar(&f.s.Model.Cell, "cell", "lstm", "recurrent cell: lstm, gru, rnn_tanh, rnn_relu, gru_cho, gru_minimal")
-	fl.IntVar(&f.s.Model.Embed, "embed", 100, "embedding size (taken from --vectors when given)")
-	fl.IntVar(&f.s.Model.Hidden, "hidden", 128, "hidden size per direction")
-	fl.IntVar(&f.s.Model.Layers, "layers", 1, "stacked recurrent layers")
-	fl.BoolVar(&f.s.Model.Bidirectional, "bidirectional", false, "bidirectional recurrent layers")
-	fl.StringVar(&f.s.Model.Pool, "pool", "last", "pooling over time: last, mean, max or meanmax ([mean; max])")
-	fl.Float64Var(&f.s.Model.Dropout, "dropout", 0.5, "dropout on embeddings, between layers and before the head")
-	fl.Float64Var(&f.s.EmbedDropout, "embed-dropout", -1, "dropout on the embeddings (-1: --dropout)")
-	fl.StringVar(&f.s.Binary, "binary", "auto", "sigmoid output for two labels: auto (yes), true or false (softmax)")
-	addTrainConfigFlags(fl, &f.s.Training.Config, 32, "examples", 1e-3, 3)
-	fl.Float64Var(&f.s.Training.WeightDecay, "weight-decay", 0, "weight decay")
-	fl.Float64Var(&f.s.Training.EmbedLR, "embed-lr", 0, "learning rate of the fine-tuned embedding (0: --lr)")
-	fl.Float64Var(&f.s.Training.WordDropout, "word-dropout", 0, "replace training tokens by <unk> with this probability")
-	fl.BoolVar(&f.s.Training.Bucket, "bucket", true, "batch examples of similar length together")
-	addTrainRunFlags(cmd, &f.trainRunFlags, 10)
+	addDataFlags(cmd, &s.TrainFile, &s.ValidFile, &s.TestFile, "training data file")
+	fl.StringVar(&s.Format, "format", "auto", "data format: auto, tsv, sst or csv")
+	fl.StringVar(&s.Vectors, "vectors", "", "initialise the embedding from this word-vector file")
+	fl.BoolVar(&s.Freeze, "freeze", false, "keep the embedding fixed")
+	fl.StringVar(&s.InitFrom, "init-from", "", "start from another classify model's recurrent weights and embedding rows (transfer; same cell and sizes, own head)")
+	fl.BoolVar(&s.Backoff, "backoff", true, "compose vectors for words --vectors lacks from their parts (coming-of-age, n't, 1930s, clichés)")
+	fl.StringVar(&s.Tokenize, "tokenize", "whitespace", "tokenizer: whitespace or words (words splits punctuation off)")
+	fl.BoolVar(&s.Lower, "lower", false, "lower-case the texts")
+	fl.Int64Var(&s.MinCount, "min-count", 1, "drop training words seen fewer times")
+	fl.StringVar(&s.Model.Arch, "arch", "rnn", "model: rnn or average (mean word vector -> softmax)")
+	fl.StringVar(&s.Model.Cell, "cell", "lstm", "recurrent cell: lstm, gru, rnn_tanh, rnn_relu, gru_cho, gru_minimal")
+	fl.IntVar(&s.Model.Embed, "embed", 100, "embedding size (taken from --vectors when given)")
+	fl.IntVar(&s.Model.Hidden, "hidden", 128, "hidden size per direction")
+	fl.IntVar(&s.Model.Layers, "layers", 1, "stacked recurrent layers")
+	fl.BoolVar(&s.Model.Bidirectional, "bidirectional", false, "bidirectional recurrent layers")
+	fl.StringVar(&s.Model.Pool, "pool", "last", "pooling over time: last, mean, max or meanmax ([mean; max])")
+	fl.Float64Var(&s.Model.Dropout, "dropout", 0.5, "dropout on embeddings, between layers and before the head")
+	fl.Float64Var(&s.EmbedDropout, "embed-dropout", -1, "dropout on the embeddings (-1: --dropout)")
+	fl.StringVar(&s.Binary, "binary", "auto", "sigmoid output for two labels: auto (yes), true or false (softmax)")
+	addTrainConfigFlags(fl, &s.Training.Config, 32, "examples", 1e-3, 3)
+	fl.Float64Var(&s.Training.WeightDecay, "weight-decay", 0, "weight decay")
+	fl.Float64Var(&s.Training.EmbedLR, "embed-lr", 0, "learning rate of the fine-tuned embedding (0: --lr)")
+	fl.Float64Var(&s.Training.WordDropout, "word-dropout", 0, "replace training tokens by <unk> with this probability")
+	fl.BoolVar(&s.Training.Bucket, "bucket", true, "batch examples of similar length together")
 	return cmd
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -20,14 +18,22 @@ import (
 // standard output.
 func runCLIIn(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
-	resetFlags(rootCmd)
-	var out, errOut bytes.Buffer
-	rootCmd.SetOut(&out)
-	rootCmd.SetErr(&errOut)
-	rootCmd.SetIn(strings.NewReader(stdin))
-	rootCmd.SetArgs(args)
-	err := rootCmd.ExecuteContext(context.Background())
-	return out.String(), err
+	out, _, err := runCLIErr(t, stdin, args...)
+	return out, err
+}
+
+// runJSON runs the root command with args, which must succeed, decodes its
+// standard output as JSON into v and returns it.
+func runJSON(t *testing.T, v any, args ...string) string {
+	t.Helper()
+	out, err := runCLIIn(t, "", args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		t.Fatalf("%s: JSON: %v\n%s", strings.Join(args[:2], " "), err, out)
+	}
+	return out
 }
 
 // resetFlags puts every flag of c and its subcommands back to its default,
@@ -54,19 +60,15 @@ func resetFlags(c *cobra.Command) {
 func writePlantedTSV(t *testing.T, path string, n int, seed uint64) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 1))
-	var b strings.Builder
-	for range n {
+	writeLines(t, path, n, func(int) string {
 		words := make([]string, 3+rng.IntN(6))
 		for j := range words {
 			words[j] = fmt.Sprintf("w%d", rng.IntN(30))
 		}
 		label := []string{"neg", "pos", "meh"}[rng.IntN(3)]
 		words[rng.IntN(len(words))] = map[string]string{"neg": "awful", "pos": "great", "meh": "fine"}[label]
-		fmt.Fprintf(&b, "%s\t%s\n", label, strings.Join(words, " "))
-	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+		return label + "\t" + strings.Join(words, " ")
+	})
 }
 
 func TestClassifyTrainEvalPredictCLI(t *testing.T) {
@@ -74,40 +76,28 @@ func TestClassifyTrainEvalPredictCLI(t *testing.T) {
 	train, dev, model := filepath.Join(dir, "train.tsv"), filepath.Join(dir, "dev.tsv"), filepath.Join(dir, "model")
 	writePlantedTSV(t, train, 240, 1)
 	writePlantedTSV(t, dev, 60, 2)
-	out, err := runCLIIn(t, "", "classify", "train", "--train", train, "--dev", dev, "--test", dev, "--out", model,
-		"--embed", "16", "--hidden", "16", "--bidirectional", "--pool", "max", "--epochs", "6", "--lr", "0.01",
-		"--dropout", "0.1", "--batch", "16", "--json", "--quiet")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var sum struct {
 		Best *struct{ Accuracy float64 } `json:"best_dev"`
 		Test *struct{ Accuracy float64 } `json:"test"`
 	}
-	if err := json.Unmarshal([]byte(out), &sum); err != nil {
-		t.Fatalf("train JSON: %v\n%s", err, out)
-	}
+	out := runJSON(t, &sum, "classify", "train", "--train", train, "--dev", dev, "--test", dev, "--out", model,
+		"--embed", "16", "--hidden", "16", "--bidirectional", "--pool", "max", "--epochs", "6", "--lr", "0.01",
+		"--dropout", "0.1", "--batch", "16", "--json", "--quiet")
 	if sum.Best == nil || sum.Test == nil || sum.Test.Accuracy < 0.9 || sum.Test.Accuracy != sum.Best.Accuracy {
 		t.Fatalf("train summary %s", out)
 	}
 
-	out, err = runCLIIn(t, "", "classify", "eval", "--model", model, "--data", dev, "--json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rep struct {
 		Accuracy  float64
 		Confusion [][]int
 		PerClass  []struct{ Label string } `json:"per_class"`
 	}
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatalf("eval JSON: %v\n%s", err, out)
-	}
+	out = runJSON(t, &rep, "classify", "eval", "--model", model, "--data", dev, "--json")
 	if rep.Accuracy != sum.Test.Accuracy || len(rep.Confusion) != 3 || len(rep.PerClass) != 3 {
 		t.Fatalf("eval report %s", out)
 	}
 
-	out, err = runCLIIn(t, "w1 great w2\n\nw3 awful\n", "classify", "predict", "--model", model, "--json")
+	out, err := runCLIIn(t, "w1 great w2\n\nw3 awful\n", "classify", "predict", "--model", model, "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,32 +172,20 @@ func TestTagTrainEvalPredictCLI(t *testing.T) {
 	train, dev, model := filepath.Join(dir, "train.conll"), filepath.Join(dir, "dev.conll"), filepath.Join(dir, "model")
 	writeCapsCoNLL(t, train, 200, 1)
 	writeCapsCoNLL(t, dev, 60, 2)
-	out, err := runCLIIn(t, "", "tag", "train", "--train", train, "--dev", dev, "--test", dev, "--out", model,
-		"--word-embed", "8", "--char-embed", "8", "--char-hidden", "10", "--hidden", "12", "--epochs", "6",
-		"--lr", "0.01", "--dropout", "0.1", "--batch", "8", "--json", "--quiet")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var sum struct {
 		Test *struct{ F1 float64 } `json:"test"`
 	}
-	if err := json.Unmarshal([]byte(out), &sum); err != nil {
-		t.Fatalf("train JSON: %v\n%s", err, out)
-	}
+	out := runJSON(t, &sum, "tag", "train", "--train", train, "--dev", dev, "--test", dev, "--out", model,
+		"--word-embed", "8", "--char-embed", "8", "--char-hidden", "10", "--hidden", "12", "--epochs", "6",
+		"--lr", "0.01", "--dropout", "0.1", "--batch", "8", "--json", "--quiet")
 	if sum.Test == nil || sum.Test.F1 < 90 {
 		t.Fatalf("train summary %s", out)
-	}
-	out, err = runCLIIn(t, "", "tag", "eval", "--model", model, "--data", dev, "--json")
-	if err != nil {
-		t.Fatal(err)
 	}
 	var ev struct {
 		F1      float64
 		PerType map[string]struct{ F1 float64 } `json:"per_type"`
 	}
-	if err := json.Unmarshal([]byte(out), &ev); err != nil {
-		t.Fatalf("eval JSON: %v\n%s", err, out)
-	}
+	out = runJSON(t, &ev, "tag", "eval", "--model", model, "--data", dev, "--json")
 	if ev.F1 != sum.Test.F1 || len(ev.PerType) != 1 {
 		t.Fatalf("eval %s", out)
 	}
@@ -215,14 +193,8 @@ func TestTagTrainEvalPredictCLI(t *testing.T) {
 	if _, err := runCLIIn(t, "", "tag", "predict", "--model", model, "--data", dev, "--out", predPath); err != nil {
 		t.Fatal(err)
 	}
-	out, err = runCLIIn(t, "", "tag", "score", predPath, "--json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var sc struct{ F1 float64 }
-	if err := json.Unmarshal([]byte(out), &sc); err != nil {
-		t.Fatal(err)
-	}
+	runJSON(t, &sc, "tag", "score", predPath, "--json")
 	if sc.F1 != ev.F1 {
 		t.Errorf("scoring predict's output gives F1 %.2f, eval %.2f", sc.F1, ev.F1)
 	}

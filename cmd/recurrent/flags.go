@@ -30,11 +30,10 @@ func init() {
 	}
 }
 
-// threadsFlag returns cmd's validated --threads: the persistent root flag
-// (or, while a training command still registers its own, that one). Not
-// given, it is GOMAXPROCS; given, it must be at least 1. The root's
-// PersistentPreRunE has already applied it with tensor.SetThreads, so only a
-// command passing the count on (vectors train, bench) needs to call this.
+// threadsFlag returns cmd's validated --threads, the persistent root flag:
+// not given, it is GOMAXPROCS; given, it must be at least 1. The root's
+// PersistentPreRunE applies it with tensor.SetThreads, so a command passing
+// the count on (vectors train, bench) reads tensor.Threads.
 func threadsFlag(cmd *cobra.Command) (int, error) {
 	f := cmd.Flags().Lookup("threads")
 	if f == nil || !f.Changed {

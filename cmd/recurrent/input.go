@@ -33,12 +33,6 @@ func readInput[T any](cmd *cobra.Command, path string, read func(r io.Reader, na
 	return text.ReadAs(stdio(cmd), path, read)
 }
 
-// named adapts a reader that does not name its input for readInput
-// (text.Named).
-func named[T any](read func(io.Reader) (T, error)) func(io.Reader, string) (T, error) {
-	return text.Named(read)
-}
-
 // readLines returns the lines of path ("-": standard input).
 func readLines(cmd *cobra.Command, path string) ([]string, error) {
 	return readInput(cmd, path, func(r io.Reader, name string) (lines []string, err error) {
@@ -48,18 +42,6 @@ func readLines(cmd *cobra.Command, path string) ([]string, error) {
 		})
 		return lines, err
 	})
-}
-
-// eachInput passes read the text a command works on: each --text and each
-// file, or standard input when neither is given (text.Stdio.EachInput).
-func eachInput(cmd *cobra.Command, texts, files []string, read func(r io.Reader, name string) error) error {
-	return stdio(cmd).EachInput(texts, files, read)
-}
-
-// inputLines returns the non-blank, trimmed lines of the text a command
-// works on (text.Stdio.Lines).
-func inputLines(cmd *cobra.Command, texts, files []string) ([]string, error) {
-	return stdio(cmd).Lines(texts, files)
 }
 
 // nonEmpty returns the paths that are not "": an optional --file flag as a
@@ -73,7 +55,3 @@ func nonEmpty(paths ...string) []string {
 	}
 	return out
 }
-
-// inputFiles returns the files a command reads: its arguments, or standard
-// input ("-") without any.
-func inputFiles(args []string) []string { return text.InputFiles(args) }

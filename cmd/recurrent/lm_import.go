@@ -13,69 +13,46 @@ import (
 type lmImportFlags struct {
 	stateDict, out, vocab, cell, specials string
 	rename                                []string
-	asJSON                                bool
 	tok                                   lm.TokenizerOptions
 }
 
 func newLMImportCmd() *cobra.Command {
 	var f lmImportFlags
-	cmd := &cobra.Command{
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "import --state-dict FILE.pt --vocab FILE --out DIR",
 		Short: "Convert a PyTorch language model's state_dict (torch.save or safetensors) into a checkpoint",
-		Long: `Read the state_dict of a PyTorch module with attributes embedding
-(nn.Embedding), rnn (nn.LSTM, nn.GRU or nn.RNN) and decoder (nn.Linear) and
-write a checkpoint directory for lm sample, score and eval. The file is what
-torch.save(model.state_dict(), "m.pt") writes (zip format of PyTorch 1.6+ or
-the legacy one) or safetensors; from a training checkpoint ({"epoch",
-"model_state_dict", "optimizer_state_dict", ...}) the model's state_dict is
-taken; nn.DataParallel's "module." prefix is dropped. It is read without
-Python and runs nothing from the file: only tensors and ordered dicts are
-rebuilt, anything else (a whole model saved with torch.save(model), as
-pytorch/examples does) is refused; save model.state_dict() instead. The
-naming of pytorch/examples' word_language_model (encoder.weight, rnn.*,
-decoder.*) is accepted as is; --rename FROM=TO maps other names (a whole name
-or a prefix up to a "."), e.g. --rename lstm=rnn --rename fc=decoder.
-
-The architecture comes from the tensor shapes (--cell chooses rnn_relu over
-rnn_tanh). --vocab lists the tokens in embedding-row order: recurrent's
-vocab.json, a JSON array of strings, or one token per line. Without
---tokenizer or --level, a vocabulary whose tokens (specials aside) are all
-single characters makes a character-level model, any other a word-level one.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runLMImport(cmd, &f) },
-	}
+	}, `print {"out", "cell", "layers", "hidden", "embed", "vocab", "tied", "params", "level", "level_inferred"} as JSON`, false, func(cmd *cobra.Command, _ []string) (textWriter, error) { return runLMImport(cmd, &f) })
 	fl := cmd.Flags()
 	fl.StringVar(&f.stateDict, "state-dict", "", "the PyTorch state_dict: torch.save .pt/.pth file or safetensors (required)")
 	fl.StringVar(&f.out, "out", "", "checkpoint directory to write (required)")
 	fl.StringVar(&f.vocab, "vocab", "", "tokens in id order: recurrent's vocab.json, a JSON array, or one per line (required)")
-	fl.BoolVar(&f.asJSON, "json", false, `print {"out", "cell", "layers", "hidden", "embed", "vocab", "tied", "params", "level", "level_inferred"} as JSON`)
 	fl.StringArrayVar(&f.rename, "rename", nil, "FROM=TO: rename tensors FROM or FROM.* to TO or TO.* (repeatable)")
 	fl.StringVar(&f.cell, "cell", "", "rnn_tanh or rnn_relu for nn.RNN (default: from the shapes)")
 	fl.StringVar(&f.specials, "specials", "<unk>,<eos>,<bos>,<pad>", "tokens of --vocab that are special (those present)")
-	addTokenizerFlags(fl, &f.tok, "", "char, word or whitespace: how text is split for this model (default: char when every token is one character, else word)")
+	addTokenizerFlags(fl, &f.tok, "", "char, word or whitespace: how text is split for this model (default: char when every token is one character, else word)", "auto")
 	return cmd
 }
 
-func runLMImport(cmd *cobra.Command, f *lmImportFlags) error {
+func runLMImport(cmd *cobra.Command, f *lmImportFlags) (textWriter, error) {
 	if f.stateDict == "" || f.out == "" || f.vocab == "" {
-		return errors.New("lm import: --state-dict, --vocab and --out are required")
+		return nil, errors.New("lm import: --state-dict, --vocab and --out are required")
 	}
 	f.tok.NameSet = cmd.Flags().Changed("tokenizer")
 	v, tok, inferred, err := lm.ImportVocab(f.vocab, f.specials, cmd.Flags().Changed("specials"), f.tok)
 	if err != nil {
-		return fmt.Errorf("lm import: %w", err)
+		return nil, fmt.Errorf("lm import: %w", err)
 	}
 	renames, err := lm.ParseRenames(f.rename)
 	if err != nil {
-		return fmt.Errorf("lm import: --rename %w", err)
+		return nil, fmt.Errorf("lm import: --rename %w", err)
 	}
 	m, err := lm.ImportPyTorch(f.stateDict, lm.ImportOptions{Cell: f.cell, Vocab: v, Tokenizer: tok, Rename: renames})
 	if err == nil {
 		err = m.Save(f.out)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r := lm.NewImportReport(m, f.out, inferred)
-	return writeReport(cmd.OutOrStdout(), &r, f.asJSON, false)
+	return &r, nil
 }

@@ -8,197 +8,91 @@ import (
 
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 // Label-conditioned language models: `lm train-labels` trains a
 // lm.CondModel on labelled text, `lm eval-labels` scores it, and
 // `lm sample --label L` samples from it (runLMSampleLabel).
 
-// lmTrainLabelsFlags are the flags of `recurrent lm train-labels`.
-type lmTrainLabelsFlags struct {
-	trainPath, validPath, format string
-	cfg                          lm.CondConfig
-	tc                           lm.CondTrainConfig
-	minCount                     int64
-	lower, rawLabels             bool
-	trainRunFlags
-}
-
-const lmTrainLabelsLong = `Train-labels reads labelled sentences (TSV "label<TAB>text", SST "<label> text"
-or CSV text,label; detected automatically) and trains a sentence-level
-language model conditioned on the label: --condition init sets every layer's
-initial state from the label, input concatenates a label embedding to every
-step's input, both does both, none ignores the label (the unconditional
-baseline). --label-bias adds a per-label output bias; --discriminative λ adds
-λ times the model's own -log p(label | sentence) (Bayes' rule over its
-class-conditional likelihoods) to the loss, so the model carries the label
-more strongly. SST labels 0/1 are named negative/positive unless --raw-labels.
-
-After every epoch the validation loss, perplexity and Bayes label accuracy go
-to standard error and a checkpoint to --out (also on Ctrl-C, at the exact
-step; --resume continues it exactly; an existing checkpoint is replaced only
-with --overwrite). --model DIR loads the best validation's weights, the latest
-are in last.safetensors; sample with "recurrent lm sample --model DIR --label
-L". Budget: --epochs N (default 10), --steps N (exactly N steps; epochs then
-unbounded unless given); the first limit reached stops, and the reason is
-printed. On --resume the model flags, --batch, --optimizer, --seed, --bucket
-and --discriminative are the checkpoint's (a different value is an error);
---epochs, --steps, --lr and --clip apply from the resumed step. A loss that
-becomes NaN, infinite or 20 times its recent median stops training with an
-error, keeping the last good checkpoint.`
-
 func newLMTrainLabelsCmd() *cobra.Command {
-	f := &lmTrainLabelsFlags{}
-	cmd := &cobra.Command{
+	s := &lm.CondSetup{}
+	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train-labels --train F [--valid F] --out DIR",
 		Short: "Train a label-conditioned language model (one-to-many generation) on labelled text",
-		Long:  lmTrainLabelsLong,
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return runLMTrainLabels(cmd, f) },
-	}
+	}, 10, taskCmd[*train.LoopSummary, *lm.CondSession]{name: "lm train-labels", items: "tok",
+		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume, check: func(cmd *cobra.Command) error {
+			switch tc := s.Training; {
+			case !(tc.Discriminative >= 0):
+				return fmt.Errorf("lm train-labels: --discriminative %v must be >= 0", tc.Discriminative)
+			case !(tc.Clip >= 0):
+				return fmt.Errorf("lm train-labels: --clip %v must be >= 0", tc.Clip)
+			}
+			return positiveFlags(cmd, "embed", "hidden", "layers", "label-dim", "batch", "lr", "epochs", "steps")
+		}})
 	fl := cmd.Flags()
-	fl.StringVar(&f.trainPath, "train", "", "labelled training sentences")
-	fl.StringVar(&f.validPath, "valid", "", "labelled validation sentences")
-	fl.StringVar(&f.format, "format", "auto", "input format: auto, tsv, sst or csv")
-	fl.StringVar(&f.cfg.Condition, "condition", lm.CondBoth, "label conditioning: init, input, both or none")
-	fl.StringVar(&f.cfg.Cell, "cell", "lstm", "recurrent cell")
-	fl.IntVar(&f.cfg.EmbedDim, "embed", 128, "token embedding size")
-	fl.IntVar(&f.cfg.LabelDim, "label-dim", 16, "label embedding size (condition input/both)")
-	fl.BoolVar(&f.cfg.LabelBias, "label-bias", false, "add a per-label output bias (a direct per-label shift of the next-word distribution)")
-	fl.Float64Var(&f.tc.Discriminative, "discriminative", 0, "weight of the discriminative term -log p(label | sentence) (the model's own Bayes posterior) added to the likelihood loss; 0: plain maximum likelihood")
-	fl.BoolVar(&f.tc.Bucket, "bucket", false, "batch sentences of similar length (less padding, faster)")
-	fl.IntVar(&f.cfg.Hidden, "hidden", 256, "hidden size")
-	fl.IntVar(&f.cfg.Layers, "layers", 1, "layers")
-	fl.Float64Var(&f.cfg.Dropout, "dropout", 0.3, "dropout on embeddings, between layers and on outputs")
-	fl.Int64Var(&f.minCount, "min-count", 2, "rarer tokens become <unk>")
-	fl.BoolVar(&f.lower, "lower", false, "lowercase the text")
-	fl.BoolVar(&f.rawLabels, "raw-labels", false, "keep SST labels 0/1 instead of negative/positive")
-	fl.IntVar(&f.tc.Batch, "batch", 32, "sentences per batch")
-	fl.Float64Var(&f.tc.LR, "lr", 2e-3, "learning rate")
-	fl.Float64Var(&f.tc.Clip, "clip", 5, "gradient-norm clip (0: none)")
-	fl.StringVar(&f.tc.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
-	fl.Uint64Var(&f.tc.Seed, "seed", 1, "random seed")
-	addTrainRunFlags(cmd, &f.trainRunFlags, 10)
+	fl.StringVar(&s.TrainFile, "train", "", "labelled training sentences")
+	fl.StringVar(&s.ValidFile, "valid", "", "labelled validation sentences")
+	fl.StringVar(&s.Format, "format", "auto", "input format: auto, tsv, sst or csv")
+	fl.StringVar(&s.Model.Condition, "condition", lm.CondBoth, "label conditioning: init, input, both or none")
+	fl.StringVar(&s.Model.Cell, "cell", "lstm", "recurrent cell")
+	fl.IntVar(&s.Model.EmbedDim, "embed", 128, "token embedding size")
+	fl.IntVar(&s.Model.LabelDim, "label-dim", 16, "label embedding size (condition input/both)")
+	fl.BoolVar(&s.Model.LabelBias, "label-bias", false, "add a per-label output bias (a direct per-label shift of the next-word distribution)")
+	fl.Float64Var(&s.Training.Discriminative, "discriminative", 0, "weight of the discriminative term -log p(label | sentence) (the model's own Bayes posterior) added to the likelihood loss; 0: plain maximum likelihood")
+	fl.BoolVar(&s.Training.Bucket, "bucket", false, "batch sentences of similar length (less padding, faster)")
+	fl.IntVar(&s.Model.Hidden, "hidden", 256, "hidden size")
+	fl.IntVar(&s.Model.Layers, "layers", 1, "layers")
+	fl.Float64Var(&s.Model.Dropout, "dropout", 0.3, "dropout on embeddings, between layers and on outputs")
+	fl.Int64Var(&s.MinCount, "min-count", 2, "rarer tokens become <unk>")
+	fl.BoolVar(&s.Lower, "lower", false, "lowercase the text")
+	fl.BoolVar(&s.RawLabels, "raw-labels", false, "keep SST labels 0/1 instead of negative/positive")
+	fl.IntVar(&s.Training.Batch, "batch", 32, "sentences per batch")
+	fl.Float64Var(&s.Training.LR, "lr", 2e-3, "learning rate")
+	fl.Float64Var(&s.Training.Clip, "clip", 5, "gradient-norm clip (0: none)")
+	fl.StringVar(&s.Training.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
+	fl.Uint64Var(&s.Training.Seed, "seed", 1, "random seed")
 	markRequired(cmd, "train")
 	return cmd
-}
-
-func runLMTrainLabels(cmd *cobra.Command, f *lmTrainLabelsFlags) error {
-	if err := f.checkOut(); err != nil {
-		return fmt.Errorf("lm train-labels: %w", err)
-	}
-	switch {
-	case !(f.tc.Discriminative >= 0):
-		return fmt.Errorf("lm train-labels: --discriminative %v must be >= 0", f.tc.Discriminative)
-	case !(f.tc.Clip >= 0):
-		return fmt.Errorf("lm train-labels: --clip %v must be >= 0", f.tc.Clip)
-	}
-	if err := positiveFlags(cmd, "embed", "hidden", "layers", "label-dim", "batch", "lr", "epochs", "steps"); err != nil {
-		return err
-	}
-	// The budget: --steps alone makes the epochs unbounded.
-	f.tc.Epochs, f.tc.MaxSteps = f.epochs, f.steps
-	if cmd.Flags().Changed("steps") && !cmd.Flags().Changed("epochs") {
-		f.tc.Epochs = 0
-	}
-	format, err := text.ParseLabelFormat(f.format)
-	if err != nil {
-		return fmt.Errorf("lm train-labels: %w", err)
-	}
-	d, err := lm.ReadLabelledFiles(f.trainPath, f.validPath, format, f.rawLabels)
-	if err != nil {
-		return err
-	}
-	t, err := f.trainer(cmd, d)
-	if err != nil {
-		return err
-	}
-	prog := newTrainProgress(f.quiet, "tok")
-	prog.labels = t.ProgressLabels()
-	prog.println("%s", t.Describe())
-	if f.resume {
-		prog.println("resuming at step %d (epoch %d, batch %d)", t.Pos().Step, t.Pos().Epoch, t.Pos().Batch)
-	}
-	r := &loopRun{name: "lm train-labels", out: f.out, asJSON: f.asJSON, params: t.Model.NumParams(), prog: prog}
-	return r.report(cmd, t.Run)
-}
-
-// trainer builds the vocabulary, the model and a trainer or, with
-// --resume, reopens the checkpoint in --out, refusing flags that conflict
-// with it and applying the budget flags given.
-func (f *lmTrainLabelsFlags) trainer(cmd *cobra.Command, d *lm.LabelledFiles) (*lm.CondTrainer, error) {
-	if !f.resume {
-		cfg := f.cfg
-		cfg.Tokenizer = text.Tokenizer{Mode: text.Whitespace, Lower: f.lower}
-		v, err := lm.CondVocab(cfg.Tokenizer, d.Train, f.minCount)
-		if err != nil {
-			return nil, fmt.Errorf("lm train-labels: %w", err)
-		}
-		t, err := lm.NewCondRun(cfg, v, d, f.tc)
-		if err == nil {
-			t.Dir, t.Overwrite = f.out, f.overwrite
-		}
-		return t, err
-	}
-	t, err := lm.ResumeCondRun(f.out, d)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSettings(cmd, t.ResumeSettings(f.cfg, f.lower, f.tc)); err != nil {
-		return nil, fmt.Errorf("lm train-labels --resume: %w", err)
-	}
-	t.Reconfigure(f.tc, cmd.Flags().Changed)
-	return t, nil
 }
 
 // newLMEvalLabelsCmd scores a conditional model on labelled sentences.
 func newLMEvalLabelsCmd() *cobra.Command {
 	var (
 		dir, path, format string
-		asJSON, rawLabels bool
+		rawLabels         bool
 	)
-	cmd := &cobra.Command{
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "eval-labels --model DIR --data F",
 		Short: "Perplexity of a label-conditioned language model on labelled sentences, and its own (Bayes) label accuracy",
-		Long: `Eval-labels reads labelled sentences (as train-labels) and prints the
-conditional model's per-token perplexity given the true labels, and the
-accuracy of the model used as a classifier by Bayes' rule (the label
-under which the sentence is most likely): how much of the label the model
-carries.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := text.ParseLabelFormat(format)
-			if err != nil {
-				return fmt.Errorf("lm eval-labels: %w", err)
-			}
-			m, err := lm.LoadCond(dir)
-			if err != nil {
-				return err
-			}
-			ex, err := readInput(cmd, path, func(r io.Reader, name string) ([]text.Labelled, error) {
-				ex, _, err := text.ReadLabelled(r, name, f)
-				return ex, err
-			})
-			if err != nil {
-				return err
-			}
-			d, err := m.EncodeLabelled(ex, path, rawLabels)
-			if err != nil {
-				return err
-			}
-			res, err := m.Report(cmd.Context(), d)
-			if err != nil {
-				return err
-			}
-			return writeReport(cmd.OutOrStdout(), &res, asJSON, true)
-		},
-	}
+	}, "print the metrics as JSON", true, func(cmd *cobra.Command, args []string) (textWriter, error) {
+		f, err := text.ParseLabelFormat(format)
+		if err != nil {
+			return nil, fmt.Errorf("lm eval-labels: %w", err)
+		}
+		m, err := lm.LoadCond(dir)
+		if err != nil {
+			return nil, err
+		}
+		ex, err := readInput(cmd, path, func(r io.Reader, name string) ([]text.Labelled, error) {
+			ex, _, err := text.ReadLabelled(r, name, f)
+			return ex, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		d, err := m.EncodeLabelled(ex, path, rawLabels)
+		if err != nil {
+			return nil, err
+		}
+		res, err := m.Report(cmd.Context(), d)
+		return &res, err
+	})
 	fl := cmd.Flags()
 	fl.StringVar(&dir, "model", "", "conditional model directory (lm train-labels)")
 	fl.StringVar(&path, "data", "", `labelled sentences ("-": standard input)`)
 	fl.StringVar(&format, "format", "auto", "input format: auto, tsv, sst or csv")
 	fl.BoolVar(&rawLabels, "raw-labels", false, "do not map SST labels 0/1 to negative/positive")
-	fl.BoolVar(&asJSON, "json", false, "print the metrics as JSON")
 	markRequired(cmd, "model", "data")
 	return cmd
 }

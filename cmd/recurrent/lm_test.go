@@ -17,13 +17,21 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// runLMCmd executes a freshly built subcommand with args and returns stdout.
+// runLMCmd executes a freshly built subcommand with args and returns its
+// standard output and error.
 func runLMCmd(t *testing.T, newCmd func() *cobra.Command, args ...string) (string, error) {
+	t.Helper()
+	return runTranslateCmd(t, newCmd, "", args...)
+}
+
+// runTranslateCmd is runLMCmd with stdin as the standard input.
+func runTranslateCmd(t *testing.T, newCmd func() *cobra.Command, stdin string, args ...string) (string, error) {
 	t.Helper()
 	cmd := newCmd()
 	var out bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&out)
+	cmd.SetIn(strings.NewReader(stdin))
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(context.Background())
 	return out.String(), err

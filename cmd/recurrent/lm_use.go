@@ -57,20 +57,6 @@ func newLMSampleCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sample --model DIR",
 		Short: "Generate text from a trained language model",
-		Long: `Generate text that continues --prompt (which may be empty: generation then
-starts at a line boundary). --temperature 0 is greedy; --top-k and --top-p
-restrict sampling to the most likely tokens. Equal --seed, equal text.
-
-A sample stops at the end-of-line token when --stop-at-eos is on, and the
-samples are then printed one per line. It is on by default for a model of
-line-structured text (one name or one sentence per line: "lines" in its
-config.json, which lm train records) and for word models; off for a
-character model of running text, whose samples span lines and are
-separated by "----" lines.
-
-With --label the model must be a conditional one (lm train-labels): it
-prints --num sentences for that label, one per line.`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.label != "" {
 				return runLMSampleLabel(cmd, &f)
@@ -168,14 +154,8 @@ func newLMScoreCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "score --model DIR (--text TEXT | --file FILE | FILE...)",
 		Short: "Log-probability and perplexity of every line of text",
-		Long: `Score each line of --text, the files (--file or arguments), or standard input
-independently: the natural log-probability of its tokens and end-of-line
-token given a line boundary, and its perplexity. Output: one tab-separated
-line per input line (logprob, tokens, perplexity, text) with the totals on
-standard error, or with --json one object
-{"lines": [{"text", "logprob", "tokens"}], "total_logprob", "tokens",
-"perplexity", "bits_per_token", "bits_per_char" (character models)}.`,
-		RunE: func(cmd *cobra.Command, args []string) error { return runLMScore(cmd, &f, args) },
+		Args:  cobra.ArbitraryArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return runLMScore(cmd, &f, args) },
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.texts, "text", nil, "text to score (repeatable; each line scored separately)")
@@ -205,7 +185,7 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 		return fmt.Errorf("lm score: %w", err)
 	}
 	read := func(r io.Reader, name string) error { return sc.Read(cmd.Context(), r, name) }
-	if err := eachInput(cmd, f.texts, append(slices.Clone(f.files), args...), read); err != nil {
+	if err := stdio(cmd).EachInput(f.texts, append(slices.Clone(f.files), args...), read); err != nil {
 		return err
 	}
 	res, err := sc.Total(cmd.Context())
@@ -232,12 +212,8 @@ func newLMEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR [FILE...]",
 		Short: "Perplexity of text read as one stream (as in training)",
-		Long: `Evaluate the model on the files read as one token stream, cut into --batch
-contiguous streams read in chunks of --bptt with the state carried, as
-validation during training does (the usual PTB test perplexity protocol).
-Without FILE, or with "-", it reads standard input.`,
-		Args: cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runLMEval(cmd, &f, args) },
+		Args:  cobra.ArbitraryArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return runLMEval(cmd, &f, args) },
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&f.batch, "batch", 10, "parallel streams")
@@ -254,7 +230,7 @@ func runLMEval(cmd *cobra.Command, f *lmEvalFlags, args []string) error {
 	}
 	m := l.M
 	var ids []int32
-	err = eachInput(cmd, nil, args, func(r io.Reader, name string) error {
+	err = stdio(cmd).EachInput(nil, args, func(r io.Reader, name string) error {
 		got, err := text.EncodeReader(m.Vocab, &m.Config.Tokenizer, r, name)
 		ids = append(ids, got...)
 		return err
@@ -278,14 +254,6 @@ func newLMQuantizeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "quantize --model DIR --out DIR",
 		Short: "Write an int8 copy of a language model for faster generation",
-		Long: `Quantize the model for int8 inference, as PyTorch's quantize_dynamic does for
-LSTM, GRU and Linear layers: every recurrent weight matrix and the decoder
-weight become int8 with one float32 scale per row, and generation quantizes
-each layer's input and state per step. The checkpoint written to --out says
-"quantized": "int8" in config.json and stores those weights as I8 tensors
-with F32 scales (NAME.scale); lm sample, score and eval load it as an int8
-model. (--int8 on those commands quantizes a float32 model on load instead.)`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if model == "" || out == "" {
 				return errors.New("lm quantize: --model and --out are required")

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 // loopTrainer is a training command on the shared loop, with small data
@@ -34,6 +35,10 @@ func loopTrainers() []loopTrainer {
 		}},
 	}
 }
+
+// loopSummary is the summary a training command on the shared loop prints
+// (--json: as is).
+type loopSummary = train.LoopSummary
 
 // runLoopJSON runs a training command with --json --quiet --threads 1 and
 // decodes its summary.

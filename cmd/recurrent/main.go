@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
+	"github.com/recurrent-go/recurrent/docs"
 	"github.com/spf13/cobra"
 )
 
@@ -20,14 +23,29 @@ var rootCmd = &cobra.Command{
 	SilenceErrors: true,
 }
 
-// benchCmd groups the side-by-side benchmarks (bench gemm, bench rnn, ...).
-var benchCmd = &cobra.Command{
-	Use:   "bench",
-	Short: "Run kernel and model benchmarks",
+// newGroup adds to the root the command use (described by short), which
+// groups the subcommands cmds.
+func newGroup(use, short string, cmds ...*cobra.Command) {
+	g := &cobra.Command{Use: use, Short: short}
+	addCommands(rootCmd, g)
+	addCommands(g, cmds...)
 }
 
-func init() {
-	rootCmd.AddCommand(benchCmd)
+// addCommands adds cmds to parent (itself in the tree), each with its page
+// in docs/cli, if it has one, as its long help (docs.Help of its path:
+// "lm train" for "recurrent lm train"). A command that runs takes no
+// arguments unless it says otherwise (cobra.NoArgs).
+func addCommands(parent *cobra.Command, cmds ...*cobra.Command) {
+	for _, c := range cmds {
+		if c.Args == nil && c.Runnable() {
+			c.Args = cobra.NoArgs
+		}
+		parent.AddCommand(c)
+		path := strings.TrimPrefix(c.CommandPath(), rootCmd.Name()+" ")
+		if slices.Contains(docs.Pages(), docs.Page(path)) {
+			c.Long = docs.Help(path)
+		}
+	}
 }
 
 func main() {

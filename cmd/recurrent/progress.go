@@ -101,20 +101,14 @@ type trainProgress struct {
 	// labels renames evaluation metrics in the lines ("bits" ->
 	// "bits/char"); a metric renamed to "" is not shown.
 	labels map[string]string
-	// onCheckpoint, if set, runs after every checkpoint (lm train redraws
-	// its loss plot into the directory there).
-	onCheckpoint func(train.CheckpointEvent)
 }
 
-func newTrainProgress(quiet bool, items string) *trainProgress {
-	return &trainProgress{progress: newProgress(os.Stderr, quiet), items: items}
+func newTrainProgress(quiet bool, items string, labels map[string]string) *trainProgress {
+	return &trainProgress{progress: newProgress(os.Stderr, quiet), items: items, labels: labels}
 }
 
 // handle renders one event.
 func (p *trainProgress) handle(e train.Event) {
-	if ce, ok := e.(train.CheckpointEvent); ok && p.onCheckpoint != nil {
-		p.onCheckpoint(ce)
-	}
 	if p.quiet {
 		return
 	}

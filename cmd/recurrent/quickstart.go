@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	rootCmd.AddCommand(newQuickstartCmd())
+	addCommands(rootCmd, newQuickstartCmd())
 }
 
 func newQuickstartCmd() *cobra.Command {
@@ -23,12 +23,6 @@ func newQuickstartCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "quickstart",
 		Short: "Train a character LSTM on tiny-shakespeare for about a minute and sample from it",
-		Long: `Train a character-level LSTM language model on the embedded tiny-shakespeare
-corpus (first 90% for training, last 10% for validation, as nanoGPT splits it)
-for --duration, then report the validation loss and print a few samples.
-The checkpoint can then be used with "recurrent lm sample", "lm score", or
-continued with "recurrent lm train --resume".`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q, err := tinyshakespeare.NewQuickstart(o)
 			if err != nil {
@@ -36,17 +30,18 @@ continued with "recurrent lm train --resume".`,
 			}
 			fmt.Fprintln(cmd.ErrOrStderr(), q.Intro())
 			out := cmd.OutOrStdout()
-			return trainAndReport(cmd.Context(), out, q.Trainer, nil, false, false, func(m *lm.Model) error {
-				fmt.Fprintf(out, "\nsamples (temperature 0.8):\n")
-				opt := lm.SampleOptions{MaxTokens: length, Temperature: 0.8, Seed: o.Seed}
-				if err := writeSamples(cmd.Context(), out, m, "", opt, samples, false); err != nil {
-					return err
-				}
-				_, err := fmt.Fprintf(out, "\nmore: recurrent lm sample --model %[1]q --prompt \"ROMEO:\" --temperature 0.8\n"+
-					"train longer: recurrent quickstart --resume --out %[1]q\n"+
-					"serve it (web page and JSON API): recurrent serve --model shakespeare=%[1]q\n", o.Dir)
+			if err := runSession[*lm.Summary](cmd, &lm.Session{Trainer: q.Trainer}, &trainRunFlags{out: q.Dir}, "lm train", "tok", nil); err != nil {
 				return err
-			})
+			}
+			fmt.Fprintf(out, "\nsamples (temperature 0.8):\n")
+			opt := lm.SampleOptions{MaxTokens: length, Temperature: 0.8, Seed: o.Seed}
+			if err := writeSamples(cmd.Context(), out, q.Trainer.Model, "", opt, samples, false); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(out, "\nmore: recurrent lm sample --model %[1]q --prompt \"ROMEO:\" --temperature 0.8\n"+
+				"train longer: recurrent quickstart --resume --out %[1]q\n"+
+				"serve it (web page and JSON API): recurrent serve --model shakespeare=%[1]q\n", o.Dir)
+			return err
 		},
 	}
 	fl := cmd.Flags()

@@ -23,7 +23,7 @@ type serveFlags struct {
 }
 
 func init() {
-	rootCmd.AddCommand(newServeCmd())
+	addCommands(rootCmd, newServeCmd())
 }
 
 func newServeCmd() *cobra.Command {
@@ -31,28 +31,6 @@ func newServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve --model NAME=PATH [--model NAME=PATH ...] [--addr 127.0.0.1:8080]",
 		Short: "Serve models over a JSON API and a web page",
-		Long: `Serve loads each --model NAME=PATH (a checkpoint directory written by lm train,
-lm train-labels, lm import, classify train, tag train or translate train, or a
-word2vec/GloVe vector file; the kind comes from the file itself) and answers
-on --addr (loopback by default):
-
-  GET  /                the web page: a section per model
-  GET  /v1/models       the models, their kinds and configurations
-  POST /v1/generate     {"model", "prompt", "n", "length", "temperature", "top_k",
-                        "top_p", "seed", "stop_at_eos", "label", "stream"}
-  POST /v1/score        {"model", "texts"}       (lm)
-  POST /v1/classify     {"model", "texts"}       (classify)
-  POST /v1/tag          {"model", "texts"} or {"model", "tokens"}
-  POST /v1/translate    {"model", "texts", "beam", "attention"}
-  POST /v1/similar, /v1/analogy, /v1/similarity, /v1/project   (vectors)
-  GET  /healthz, /metrics (Prometheus)
-
-Concurrent generate requests on one model share each recurrent step
-(continuous batching). One log line per request goes to standard error.
---threads (a flag of every command) sets the compute threads.
-SIGINT or SIGTERM stops accepting, lets requests in flight finish for up to
---grace, and exits 0.`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), &f, nil)
 		},

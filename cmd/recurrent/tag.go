@@ -8,41 +8,22 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// tagCmd groups the sequence-tagging subcommands.
-var tagCmd = &cobra.Command{
-	Use:   "tag",
-	Short: "Sequence tagging (NER, chunking): scoring and tag-scheme tools",
-}
-
 func init() {
-	rootCmd.AddCommand(tagCmd)
-	tagCmd.AddCommand(newTagScoreCmd(), newTagConvertCmd(), newTagEvalCmd(), newTagPredictCmd(), newTagTrainCmd())
+	newGroup("tag", "Sequence tagging (NER, chunking): scoring and tag-scheme tools",
+		newTagScoreCmd(), newTagConvertCmd(), newTagEvalCmd(), newTagPredictCmd(), newTagTrainCmd())
 }
 
 func newTagScoreCmd() *cobra.Command {
-	var asJSON bool
 	var opts tag.EvalOptions
-	cmd := &cobra.Command{
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "score [FILE]",
 		Short: "Score tagged output exactly as conlleval does",
-		Long: `Score reads conlleval's input format: one token per line, fields separated by
-the delimiter (default one space), the last two fields being the gold and the
-predicted tag; blank lines separate sentences. Without FILE, or with "-", it
-reads standard input.
-It prints conlleval's report (or JSON with --json; percentages 0-100).
-IOB1, IOB2 and IOBES tags are accepted; as in conlleval, a -DOCSTART- line
-counts as an O token.`,
-		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := readInput(cmd, inputFiles(args)[0], func(r io.Reader, name string) (tag.Metrics, error) { return tag.Evaluate(r, name, opts) })
-			if err != nil {
-				return err
-			}
-			return writeReport(cmd.OutOrStdout(), r.ScoreReport(), asJSON, false)
-		},
-	}
+		Args:  cobra.MaximumNArgs(1),
+	}, "print JSON instead of conlleval's report", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
+		r, err := readInput(cmd, text.InputFiles(args)[0], func(r io.Reader, name string) (tag.Metrics, error) { return tag.Evaluate(r, name, opts) })
+		return r.ScoreReport(), err
+	})
 	f := cmd.Flags()
-	f.BoolVar(&asJSON, "json", false, "print JSON instead of conlleval's report")
 	f.StringVarP(&opts.Delimiter, "delimiter", "d", " ", "field delimiter (conlleval -d)")
 	f.BoolVarP(&opts.Raw, "raw", "r", false, "tags have no B-/I- prefixes; each non-O token is a chunk (conlleval -r)")
 	f.StringVarP(&opts.OTag, "otag", "o", "O", "outside tag for --raw (conlleval -o)")
@@ -55,13 +36,9 @@ func newTagConvertCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "convert [FILE]",
 		Short: "Convert the tag column of a CoNLL file between iob1, iob2 and iobes",
-		Long: `Convert reads a CoNLL column file (standard input without FILE or with "-") and writes it to
-standard output with the tag column re-encoded in the --to scheme. -DOCSTART-
-lines are kept. With --from, each sentence is first validated against that
-scheme and the first violation is reported with its line.`,
-		Args: cobra.MaximumNArgs(1),
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := inputFiles(args)[0]
+			name := text.InputFiles(args)[0]
 			ss, err := readCoNLLInput(cmd, name, tag.ReadOptions{TagColumn: tagColumn, KeepDocStart: true})
 			if err != nil {
 				return err
@@ -81,31 +58,27 @@ scheme and the first violation is reported with its line.`,
 
 func newTagEvalCmd() *cobra.Command {
 	var model, data string
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "eval --model DIR --data FILE",
 		Short: "Tag a labelled CoNLL file and score it exactly as conlleval does",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := tag.Load(model)
-			if err != nil {
-				return err
-			}
-			sents, err := readCoNLLInput(cmd, data, tag.ReadOptions{})
-			if err != nil {
-				return err
-			}
-			r, _, err := m.Score(cmd.Context(), sents, data, 128)
-			if err != nil {
-				return err
-			}
-			return writeReport(cmd.OutOrStdout(), &r, asJSON, false)
-		},
-	}
+	}, "print JSON (percentages 0-100, per type)", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
+		m, err := tag.Load(model)
+		if err != nil {
+			return nil, err
+		}
+		sents, err := readCoNLLInput(cmd, data, tag.ReadOptions{})
+		if err != nil {
+			return nil, err
+		}
+		r, _, err := m.Score(cmd.Context(), sents, data, 128)
+		if err != nil {
+			return nil, err
+		}
+		return &r, nil
+	})
 	fl := cmd.Flags()
 	fl.StringVar(&model, "model", "", "model directory written by tag train")
 	fl.StringVar(&data, "data", "", `labelled CoNLL file ("-": standard input)`)
-	fl.BoolVar(&asJSON, "json", false, "print JSON (percentages 0-100, per type)")
 	markRequired(cmd, "model", "data")
 	return cmd
 }
@@ -126,22 +99,7 @@ func newTagPredictCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "predict --model DIR [--text TEXT | --file FILE | --data CONLL] [--out FILE] [--json]",
 		Short: "Tag raw text (one sentence per line) or a CoNLL file",
-		Long: `Predict tags raw text, one sentence per line, from --text (repeatable), --file
-or standard input, split into tokens as the CoNLL-2003 data the taggers are
-trained on is (Penn Treebank conventions: punctuation and clitics such as 's
-are tokens of their own), and prints a CoNLL block per sentence: "token tag"
-rows and a blank line.
-
-With --data it reads a CoNLL column file instead (one column of bare tokens
-is accepted) and writes it back with the predicted tag appended to each row,
-so that a labelled file becomes conlleval's input for "tag score".
-
---json prints one object per sentence: {"tokens", "tags", "entities": [{"type",
-"start", "end", "text"}]}, start and end being token positions (end
-exclusive). "-" means standard input for --file and --data, standard output
-for --out.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runTagPredict(cmd, &f) },
+		RunE:  func(cmd *cobra.Command, args []string) error { return runTagPredict(cmd, &f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "model directory written by tag train")
@@ -168,7 +126,7 @@ func runTagPredict(cmd *cobra.Command, f *tagPredictFlags) error {
 		}
 	} else {
 		var lines []string
-		if lines, err = inputLines(cmd, f.texts, nonEmpty(f.file)); err == nil {
+		if lines, err = stdio(cmd).Lines(f.texts, nonEmpty(f.file)); err == nil {
 			tagged, err = m.TagLines(cmd.Context(), lines, 128)
 		}
 	}
@@ -180,46 +138,29 @@ func runTagPredict(cmd *cobra.Command, f *tagPredictFlags) error {
 
 // newTagTrainCmd is `recurrent tag train`: f holds its flags.
 func newTagTrainCmd() *cobra.Command {
-	f := &struct {
-		s tag.Setup
-		trainRunFlags
-	}{}
-	cmd := &cobra.Command{
+	s := &tag.Setup{}
+	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train --train FILE [--dev FILE] --out DIR",
 		Short: "Train a BiLSTM tagger with a character-level word encoder",
-		Long: `Train reads CoNLL column files (token first, tag last, blank lines between
-sentences, -DOCSTART- lines ignored) and trains a tagger: word embedding
-(optionally from --vectors) + character BiLSTM per word -> BiLSTM stack ->
-per-token softmax, with Adam, clipping and dropout. Tags are learned in
---train-scheme (IOBES by default) and converted back to the data's scheme;
-decoding keeps the tag sequence valid. After each epoch the model is scored on
---dev with conlleval's F1; the best one (a strictly better F1 counts) is kept
-in DIR as model.safetensors (what --model DIR loads), the latest beside it in
-last.safetensors. The learning rate is --lr/(1+--decay*epoch).
-` + trainRunHelp,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return trainTask[*tag.Summary](cmd, &f.trainRunFlags, &f.s.Training.Config, "tag train", "tok", map[string]string{"tokens": ""}, f.s.Start, f.s.Resume)
-		},
-	}
+	}, 10, taskCmd[*tag.Summary, *tag.Session]{name: "tag train", items: "tok", labels: map[string]string{"tokens": ""},
+		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume})
 	fl := cmd.Flags()
-	addDataFlags(cmd, &f.s.TrainFile, &f.s.ValidFile, &f.s.TestFile, "training data (CoNLL columns)")
-	fl.StringVar(&f.s.Vectors, "vectors", "", "initialise the word embedding from this vector file")
-	fl.BoolVar(&f.s.Model.Freeze, "freeze", false, "keep the word embedding fixed")
-	fl.StringVar(&f.s.Model.Scheme, "scheme", "auto", "tag scheme of the data: auto, iob1, iob2 or iobes")
-	fl.StringVar(&f.s.Model.TrainScheme, "train-scheme", "iobes", "scheme the model learns: iob1, iob2 or iobes")
-	fl.Int64Var(&f.s.MinCount, "min-count", 1, "drop training words seen fewer times")
-	fl.BoolVar(&f.s.Model.Lower, "lower", true, "look words up lower-cased (the characters keep the case)")
-	fl.BoolVar(&f.s.Model.NormDigits, "norm-digits", true, "look words up with every digit replaced by 0")
-	fl.IntVar(&f.s.Model.WordEmbed, "word-embed", 100, "word embedding size (taken from --vectors when given)")
-	fl.IntVar(&f.s.Model.CharEmbed, "char-embed", 25, "character embedding size")
-	fl.IntVar(&f.s.Model.CharHidden, "char-hidden", 25, "character BiLSTM size per direction (0: no character encoder)")
-	fl.StringVar(&f.s.Model.Cell, "cell", "lstm", "sentence encoder cell: lstm, gru, rnn_tanh, ...")
-	fl.IntVar(&f.s.Model.Hidden, "hidden", 100, "sentence encoder size per direction")
-	fl.IntVar(&f.s.Model.Layers, "layers", 1, "stacked bidirectional layers")
-	fl.Float64Var(&f.s.Model.Dropout, "dropout", 0.5, "dropout on token features and encoder outputs")
-	addTrainConfigFlags(fl, &f.s.Training.Config, 16, "sentences", 2e-3, 4)
-	fl.Float64Var(&f.s.Training.Decay, "decay", 0.05, "learning rate lr/(1+decay*epoch)")
-	addTrainRunFlags(cmd, &f.trainRunFlags, 10)
+	addDataFlags(cmd, &s.TrainFile, &s.ValidFile, &s.TestFile, "training data (CoNLL columns)")
+	fl.StringVar(&s.Vectors, "vectors", "", "initialise the word embedding from this vector file")
+	fl.BoolVar(&s.Model.Freeze, "freeze", false, "keep the word embedding fixed")
+	fl.StringVar(&s.Model.Scheme, "scheme", "auto", "tag scheme of the data: auto, iob1, iob2 or iobes")
+	fl.StringVar(&s.Model.TrainScheme, "train-scheme", "iobes", "scheme the model learns: iob1, iob2 or iobes")
+	fl.Int64Var(&s.MinCount, "min-count", 1, "drop training words seen fewer times")
+	fl.BoolVar(&s.Model.Lower, "lower", true, "look words up lower-cased (the characters keep the case)")
+	fl.BoolVar(&s.Model.NormDigits, "norm-digits", true, "look words up with every digit replaced by 0")
+	fl.IntVar(&s.Model.WordEmbed, "word-embed", 100, "word embedding size (taken from --vectors when given)")
+	fl.IntVar(&s.Model.CharEmbed, "char-embed", 25, "character embedding size")
+	fl.IntVar(&s.Model.CharHidden, "char-hidden", 25, "character BiLSTM size per direction (0: no character encoder)")
+	fl.StringVar(&s.Model.Cell, "cell", "lstm", "sentence encoder cell: lstm, gru, rnn_tanh, ...")
+	fl.IntVar(&s.Model.Hidden, "hidden", 100, "sentence encoder size per direction")
+	fl.IntVar(&s.Model.Layers, "layers", 1, "stacked bidirectional layers")
+	fl.Float64Var(&s.Model.Dropout, "dropout", 0.5, "dropout on token features and encoder outputs")
+	addTrainConfigFlags(fl, &s.Training.Config, 16, "sentences", 2e-3, 4)
+	fl.Float64Var(&s.Training.Decay, "decay", 0.05, "learning rate lr/(1+decay*epoch)")
 	return cmd
 }

@@ -16,18 +16,6 @@ import (
 
 // Helpers shared by the training commands `classify train` and `tag train`.
 
-// trainRunHelp ends the help of a training command: what the run flags
-// do.
-const trainRunHelp = `An existing checkpoint is never replaced unless --overwrite.
-Budget: --epochs N and/or --steps N (exactly N steps; epochs unbounded unless
-given); the first limit reached stops and the reason is printed. Training
-stops with an error if the loss becomes NaN or infinite or exceeds 20 times
-its recent median; the checkpoint keeps the last good state. Interrupt
-(Ctrl-C) saves a checkpoint; --resume continues it exactly: the model and
-optimizer flags must then match the checkpoint (an error names any that
-differs), while --epochs, --steps, --patience, --clip and --save-every apply
-from the resumed step on.`
-
 // trainRunFlags are the flags of a training command that concern the run
 // rather than the model: the budget, resuming and output.
 type trainRunFlags struct {
@@ -69,86 +57,10 @@ func (f *trainRunFlags) checkOut() error {
 	return nil
 }
 
-// budget returns the epochs and steps of a run: --steps alone makes the
-// epochs unbounded. On --resume, changed reports whether a budget flag was
-// given (the checkpoint's budget is kept otherwise).
-func (f *trainRunFlags) budget(cmd *cobra.Command) (epochs int, steps int64, changed bool) {
-	e, s := cmd.Flags().Changed("epochs"), cmd.Flags().Changed("steps")
-	epochs = f.epochs
-	if s && !e {
-		epochs = 0
-	}
-	return epochs, f.steps, e || s
-}
-
-// interruptedError is the error a training command returns after an
-// interruption, pointing at the checkpoint dir to resume.
-func interruptedError(dir string, err error) error {
-	return fmt.Errorf("interrupted; resume with --resume (checkpoint %s): %w", dir, err)
-}
-
-// loopSummary is the summary a training command prints (--json: as is)
-// after the shared loop stops.
-type loopSummary = train.LoopSummary
-
-// loopRun is a training run on the shared loop, as a command reports it.
-type loopRun struct {
-	name, out string // the command ("translate train"), --out
-	asJSON    bool
-	params    int
-	prog      *trainProgress
-}
-
-// report runs run with the progress display, then prints the summary;
-// divergence and interruption give errors that say what to do.
-func (r *loopRun) report(cmd *cobra.Command, run func(ctx context.Context, progress func(train.Event)) (train.Result, error)) error {
-	res, err := run(cmd.Context(), r.prog.handle)
-	r.prog.finish()
-	interrupted := train.Interrupted(cmd.Context(), err)
-	switch {
-	case errors.Is(err, train.ErrDiverged):
-		return fmt.Errorf("%s: %w; lower --lr or clip the gradients (--clip)", r.name, err)
-	case err != nil && !interrupted:
-		return err
-	}
-	sum := train.NewLoopSummary(r.out, r.params, res)
-	return printRun(cmd, r.out, &sum, r.asJSON, interrupted, err)
-}
-
-// printRun prints a run's summary (as JSON with asJSON) and, after an
-// interruption (whose error is cause), returns interruptedError.
-func printRun(cmd *cobra.Command, out string, sum textWriter, asJSON, interrupted bool, cause error) error {
-	if err := writeReport(cmd.OutOrStdout(), sum, asJSON, false); err != nil {
-		return err
-	}
-	if interrupted {
-		return interruptedError(out, cause)
-	}
-	return nil
-}
-
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// resumeCheck is a flag whose value must equal the checkpoint's when it is
-// given with --resume: now is the flag's value, saved the checkpoint's.
-type resumeCheck struct {
-	flag       string
-	now, saved any
-}
-
-// checkResumeFlags returns an error naming the first check whose flag was
-// given on the command line with a value other than the checkpoint's
-// (train.CheckResume).
-func checkResumeFlags(cmd *cobra.Command, checks []resumeCheck) error {
-	s := make([]train.Setting, len(checks))
-	for i, c := range checks {
-		s[i] = train.Setting{Name: c.flag, Now: c.now, Saved: c.saved}
-	}
-	return train.CheckResume(cmd.Flags().Changed, s)
 }
 
 // positiveFlags returns an error naming the first of the given numeric
@@ -178,35 +90,93 @@ type session[S textWriter] interface {
 	Train(context.Context, func(train.Event)) (S, error)
 }
 
-// trainTask runs a task's training command: it checks --out before any
-// data is read, sets the budget in cfg (the task's Setup's), sets the run
-// up with start (with --resume: resume, told which flags were given),
-// prints its notes, trains with the progress display (items names what
-// the throughput counts; labels renames or hides metrics) and prints the
-// summary; errors are prefixed with name.
-func trainTask[S textWriter, P session[S]](cmd *cobra.Command, f *trainRunFlags, cfg *train.Config, name, items string, labels map[string]string,
-	start func(dir string, overwrite bool) (P, error), resume func(dir string, given func(string) bool) (P, error)) error {
-	if err := f.checkOut(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+// labeled is a session that names its progress labels itself.
+type labeled interface{ ProgressLabels() map[string]string }
+
+// taskCmd is what a task's training command runs besides its flags.
+type taskCmd[S textWriter, P session[S]] struct {
+	name, items string            // the command ("classify train"); what the throughput counts
+	labels      map[string]string // rename or hide metrics in the progress (unless the session has its own)
+	// epochs and steps are the budget of the task's Setup.
+	epochs *int
+	steps  *int64
+	// start sets a new run up; resume continues the checkpoint, told which
+	// flags were given.
+	start  func(dir string, overwrite bool) (P, error)
+	resume func(dir string, given func(string) bool) (P, error)
+	// check, if set, checks the flags first.
+	check func(*cobra.Command) error
+}
+
+// newTaskCmd completes c, a task's training command running t, with the
+// run flags (--epochs default epochs). The command checks --out before
+// any data is read, sets the budget, sets the run up and runs it
+// (runSession).
+func newTaskCmd[S textWriter, P session[S]](c *cobra.Command, epochs int, t taskCmd[S, P]) *cobra.Command {
+	var f trainRunFlags
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		if t.check != nil {
+			if err := t.check(cmd); err != nil {
+				return err
+			}
+		}
+		if err := f.checkOut(); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+		*t.epochs, *t.steps = f.epochs, f.steps
+		if cmd.Flags().Changed("steps") && !cmd.Flags().Changed("epochs") {
+			*t.epochs = 0 // --steps alone: the epochs are unbounded
+		}
+		var p P
+		var err error
+		if f.resume {
+			p, err = t.resume(f.out, cmd.Flags().Changed)
+		} else {
+			p, err = t.start(f.out, f.overwrite)
+		}
+		if err != nil {
+			return err
+		}
+		return runSession[S](cmd, p, &f, t.name, t.items, t.labels)
 	}
-	cfg.Epochs, cfg.MaxSteps, _ = f.budget(cmd)
-	var p P
-	var err error
-	if f.resume {
-		p, err = resume(f.out, cmd.Flags().Changed)
-	} else {
-		p, err = start(f.out, f.overwrite)
+	addTrainRunFlags(c, &f, epochs)
+	return c
+}
+
+// newReportCmd completes c, a command that prints a report: run computes
+// it, and it goes to standard output as text or, with --json (described
+// by jsonHelp), as JSON (on one line with oneLine).
+func newReportCmd(c *cobra.Command, jsonHelp string, oneLine bool, run func(cmd *cobra.Command, args []string) (textWriter, error)) *cobra.Command {
+	var asJSON bool
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		r, err := run(cmd, args)
+		if err != nil {
+			return err
+		}
+		return writeReport(cmd.OutOrStdout(), r, asJSON, oneLine)
 	}
-	if err != nil {
-		return err
-	}
+	c.Flags().BoolVar(&asJSON, "json", false, jsonHelp)
+	return c
+}
+
+// runSession prints p's notes, trains it with the progress display
+// (items names what the throughput counts; labels, or the session's own,
+// rename or hide metrics) and prints the summary, also after an
+// interruption. The run's errors are prefixed with name; divergence and
+// interruption give errors that say what to do.
+func runSession[S textWriter, P session[S]](cmd *cobra.Command, p P, f *trainRunFlags, name, items string, labels map[string]string) error {
 	if !f.quiet {
 		p.WriteNotes(os.Stderr)
 	}
-	prog := newTrainProgress(f.quiet, items)
-	prog.labels = labels
+	if l, ok := any(p).(labeled); ok {
+		labels = l.ProgressLabels()
+	}
+	prog := newTrainProgress(f.quiet, items, labels)
 	sum, err := p.Train(cmd.Context(), prog.handle)
 	prog.finish()
+	if w, ok := any(sum).(warner); ok && w.Warning() != nil {
+		prog.println("warning: %v", w.Warning())
+	}
 	interrupted := train.Interrupted(cmd.Context(), err)
 	switch {
 	case errors.Is(err, train.ErrDiverged):
@@ -214,8 +184,18 @@ func trainTask[S textWriter, P session[S]](cmd *cobra.Command, f *trainRunFlags,
 	case err != nil && !interrupted:
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	return printRun(cmd, f.out, sum, f.asJSON, interrupted, cmd.Context().Err())
+	if err := writeReport(cmd.OutOrStdout(), sum, f.asJSON, false); err != nil {
+		return err
+	}
+	if interrupted {
+		return fmt.Errorf("interrupted; resume with --resume (checkpoint %s): %w", f.out, err)
+	}
+	return nil
 }
+
+// warner is a summary of a run that tells what went wrong without
+// stopping it (lm.Summary).
+type warner interface{ Warning() error }
 
 // writeReport prints r as its text or, with asJSON, as indented JSON (with
 // oneLine: one line of JSON, for results that stream or are compared).

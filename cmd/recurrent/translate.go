@@ -7,58 +7,40 @@ import (
 	"io"
 	"time"
 
-	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/seq2seq"
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 	"github.com/spf13/cobra"
 )
 
-// translateCmd groups the sequence-to-sequence subcommands: bleu,
-// gen-dates, train, eval and run.
-var translateCmd = &cobra.Command{
-	Use:   "translate",
-	Short: "Sequence-to-sequence translation: BLEU scoring and data generation",
-}
-
 func init() {
-	rootCmd.AddCommand(translateCmd)
-	translateCmd.AddCommand(newTranslateBLEUCmd(), newTranslateGenDatesCmd(), newTranslateTrainCmd(), newTranslateEvalCmd(), newTranslateRunCmd())
+	newGroup("translate", "Sequence-to-sequence translation: BLEU scoring and data generation",
+		newTranslateBLEUCmd(), newTranslateGenDatesCmd(), newTranslateTrainCmd(), newTranslateEvalCmd(), newTranslateRunCmd())
 }
 
 func newTranslateBLEUCmd() *cobra.Command {
-	var (
-		refPath, hypPath string
-		asJSON           bool
-	)
-	cmd := &cobra.Command{
+	var refPath, hypPath string
+	cmd := newReportCmd(&cobra.Command{
 		Use:   "bleu --ref FILE --hyp FILE",
 		Short: "Corpus BLEU-4 of tokenized hypotheses, as sacreBLEU computes it",
-		Long: `Bleu compares hypothesis lines with reference lines (one reference each, same
-line count) and prints corpus BLEU-4 exactly as sacreBLEU does with
-tokenize=none, smooth=exp and no effective order: tokens are whitespace
-separated, the brevity penalty uses corpus lengths, the score is 0-100.
-"-" reads a file from standard input.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			refs, err := readLines(cmd, refPath)
-			if err != nil {
-				return err
-			}
-			hyps, err := readLines(cmd, hypPath)
-			if err != nil {
-				return err
-			}
-			b, err := seq2seq.CorpusBLEULines(hyps, refs, text.DisplayName(hypPath), text.DisplayName(refPath))
-			if err != nil {
-				return fmt.Errorf("translate bleu: %w", err)
-			}
-			return writeReport(cmd.OutOrStdout(), b, asJSON, false)
-		},
-	}
+	}, `print {"bleu", "precisions", "bp", "sys_len", "ref_len", ...} as JSON`, false, func(cmd *cobra.Command, args []string) (textWriter, error) {
+		refs, err := readLines(cmd, refPath)
+		if err != nil {
+			return nil, err
+		}
+		hyps, err := readLines(cmd, hypPath)
+		if err != nil {
+			return nil, err
+		}
+		b, err := seq2seq.CorpusBLEULines(hyps, refs, text.DisplayName(hypPath), text.DisplayName(refPath))
+		if err != nil {
+			return nil, fmt.Errorf("translate bleu: %w", err)
+		}
+		return b, nil
+	})
 	f := cmd.Flags()
 	f.StringVar(&refPath, "ref", "", "reference file, one segment per line")
 	f.StringVar(&hypPath, "hyp", "", "hypothesis file, one segment per line")
-	f.BoolVar(&asJSON, "json", false, `print {"bleu", "precisions", "bp", "sys_len", "ref_len", ...} as JSON`)
 	markRequired(cmd, "ref", "hyp")
 	return cmd
 }
@@ -72,19 +54,6 @@ func newTranslateGenDatesCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gen-dates --n N --seed S --out DIR",
 		Short: "Generate the human-readable date -> ISO date task (train/dev/test TSV)",
-		Long: `Gen-dates writes DIR/train.tsv, DIR/dev.tsv and DIR/test.tsv with lines
-"source<TAB>target", e.g. "Tuesday, April 7, 1998<TAB>1998-04-07" or
-"the 4th of July 1776<TAB>1776-07-04", in many English formats (numeric US,
-European and ISO, month names and abbreviations, weekdays, ordinals in
-digits and words, two-digit years for 1950-2049) with random casing and
-light noise. Dates run from --from to --to (by default the years 1000 to
-2999; half of them are drawn from 1900-2099, where most typed dates lie).
-Splits share no calendar date; the same --seed gives the same files.
-
-translate train records the span of the training dates in the model's
-config ("trained_dates"), and translate run warns about input years
-outside it.`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, frac := range []*float64{&opts.DevFrac, &opts.TestFrac} {
 				if *frac == 0 {
@@ -136,12 +105,7 @@ func newTranslateEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR --data F [--beam K]",
 		Short: "Decode source<TAB>target pairs and report exact match, token accuracy and BLEU",
-		Long: `Eval decodes the sources of --data ("-": standard input) and scores the outputs
-against the targets. --hyp also writes the outputs, one per line ("-":
-standard output, the metrics then go to standard error); --heatmap DIR draws
-each pair's attention as translate run does.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateEval(cmd, &f) },
+		RunE:  func(cmd *cobra.Command, args []string) error { return runTranslateEval(cmd, &f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory")
@@ -202,17 +166,7 @@ func newTranslateRunCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run --model DIR [--file F] [--beam K]",
 		Short: "Translate source lines (standard input by default), one output line each",
-		Long: `Run reads one source per line (a line with a TAB is taken as source<TAB>target
-and only the source is used) and prints the translation of each.
---attention-json and --attention-png export the attention weights of the
-first line; --heatmap DIR draws one heat map per line, DIR/line-0001.png,
-DIR/line-0002.png, ... (source tokens along the top, output tokens down the
-left, a colour scale of the weights).
-
-A model trained on dates (translate gen-dates data) records their span in
-its config; run warns on standard error about input years outside it.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateRun(cmd, &f) },
+		RunE:  func(cmd *cobra.Command, args []string) error { return runTranslateRun(cmd, &f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory")
@@ -247,113 +201,37 @@ func runTranslateRun(cmd *cobra.Command, f *translateRunFlags) error {
 	return nil
 }
 
-// translateTrainFlags are the flags of `recurrent translate train`.
-type translateTrainFlags struct {
-	trainPath, devPath string
-	cfg                seq2seq.Config
-	tc                 seq2seq.TrainConfig
-	trainRunFlags
-}
-
 func newTranslateTrainCmd() *cobra.Command {
-	f := &translateTrainFlags{}
-	cmd := &cobra.Command{
+	s := &seq2seq.Setup{}
+	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train --train F [--valid F] --out DIR",
 		Short: "Train an encoder-decoder (bidirectional encoder, attention decoder) on source<TAB>target pairs",
-		Long: `Train fits a sequence-to-sequence model with teacher forcing: a bidirectional
-recurrent encoder over the source tokens (characters by default; --tokens word:
-whitespace tokens) and a recurrent decoder attending over its outputs (Bahdanau
-additive by default; Luong dot or general; or none: the decoder starts from the
-encoder's final state).
-
-After every epoch the dev loss and greedy exact match go to standard error and
-an atomic training checkpoint to --out (also on Ctrl-C, at the exact step);
---resume continues it exactly; only --overwrite replaces an existing one.
---model DIR loads the best evaluation's weights (greedy exact match, ties broken
-by dev loss; the latest without --valid); the latest are in last.safetensors.
---patience N stops after N epochs without improvement.
-
-Budget: --epochs N (default 10) and/or --steps N (exactly N updates; epochs
-unbounded unless given); the first limit reached stops, with the reason printed
-(stop_reason in --json). On --resume the architecture, --tokens, --batch,
---optimizer and --seed are the checkpoint's (a different value is an error);
---epochs, --steps, --lr, --lr-decay, --clip, --patience and --dev-decode apply
-from the resumed step. A loss that becomes NaN, infinite or 20 times its recent
-median stops training with an error; the checkpoint keeps the last good state.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateTrain(cmd, f) },
-	}
-	addDataFlags(cmd, &f.trainPath, &f.devPath, nil, "training pairs, source<TAB>target per line")
+	}, 10, taskCmd[*train.LoopSummary, *seq2seq.Session]{name: "translate train", items: "tok",
+		labels: map[string]string{"exact_match": "exact match", "token_acc_teacher_forced": "token acc (teacher forced)"},
+		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume, check: func(cmd *cobra.Command) error {
+			if s.Training.Clip <= 0 {
+				s.Training.Clip = -1 // the library's zero means its default
+			}
+			return positiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "lr-decay", "epochs", "steps")
+		}})
+	addDataFlags(cmd, &s.TrainFile, &s.ValidFile, nil, "training pairs, source<TAB>target per line")
 	fl := cmd.Flags()
-	fl.StringVar(&f.cfg.Tokens, "tokens", "char", "tokenization: char or word")
-	fl.StringVar(&f.cfg.Cell, "cell", "gru", "encoder cell: rnn_tanh, rnn_relu, lstm, gru, gru_cho, gru_minimal")
-	fl.StringVar(&f.cfg.DecoderCell, "decoder-cell", "", "decoder cell: gru or lstm (default: --cell if gru/lstm, else gru)")
-	fl.StringVar(&f.cfg.Attention, "attention", "bahdanau", "attention: bahdanau, dot, general or none")
-	fl.IntVar(&f.cfg.Embed, "embed", 32, "embedding size")
-	fl.IntVar(&f.cfg.Hidden, "hidden", 64, "encoder hidden size per direction")
-	fl.IntVar(&f.cfg.Layers, "layers", 1, "encoder layers")
-	fl.IntVar(&f.cfg.DecoderHidden, "decoder-hidden", 0, "decoder hidden size (default 2*hidden)")
-	fl.IntVar(&f.cfg.AttentionSize, "attention-size", 0, "Bahdanau scorer size (default decoder hidden)")
-	fl.IntVar(&f.tc.Batch, "batch", 64, "pairs per batch")
-	fl.StringVar(&f.tc.Optimizer, "optimizer", "adam", "adam, adamw or sgd")
-	fl.Float64Var(&f.tc.LR, "lr", 2e-3, "learning rate")
-	fl.Float64Var(&f.tc.LRDecay, "lr-decay", 1, "learning-rate factor after each epoch")
-	fl.Float64Var(&f.tc.Clip, "clip", 5, "maximum gradient norm (0 or negative: no clipping)")
-	fl.IntVar(&f.tc.Patience, "patience", 0, "stop after this many epochs without a better dev exact match (0: never)")
-	fl.IntVar(&f.tc.DevDecode, "dev-decode", 2000, "dev pairs decoded for exact match each epoch (-1: all)")
-	fl.Uint64Var(&f.tc.Seed, "seed", 1, "random seed (initialisation and batch order)")
-	addTrainRunFlags(cmd, &f.trainRunFlags, 10)
+	fl.StringVar(&s.Model.Tokens, "tokens", "char", "tokenization: char or word")
+	fl.StringVar(&s.Model.Cell, "cell", "gru", "encoder cell: rnn_tanh, rnn_relu, lstm, gru, gru_cho, gru_minimal")
+	fl.StringVar(&s.Model.DecoderCell, "decoder-cell", "", "decoder cell: gru or lstm (default: --cell if gru/lstm, else gru)")
+	fl.StringVar(&s.Model.Attention, "attention", "bahdanau", "attention: bahdanau, dot, general or none")
+	fl.IntVar(&s.Model.Embed, "embed", 32, "embedding size")
+	fl.IntVar(&s.Model.Hidden, "hidden", 64, "encoder hidden size per direction")
+	fl.IntVar(&s.Model.Layers, "layers", 1, "encoder layers")
+	fl.IntVar(&s.Model.DecoderHidden, "decoder-hidden", 0, "decoder hidden size (default 2*hidden)")
+	fl.IntVar(&s.Model.AttentionSize, "attention-size", 0, "Bahdanau scorer size (default decoder hidden)")
+	fl.IntVar(&s.Training.Batch, "batch", 64, "pairs per batch")
+	fl.StringVar(&s.Training.Optimizer, "optimizer", "adam", "adam, adamw or sgd")
+	fl.Float64Var(&s.Training.LR, "lr", 2e-3, "learning rate")
+	fl.Float64Var(&s.Training.LRDecay, "lr-decay", 1, "learning-rate factor after each epoch")
+	fl.Float64Var(&s.Training.Clip, "clip", 5, "maximum gradient norm (0 or negative: no clipping)")
+	fl.IntVar(&s.Training.Patience, "patience", 0, "stop after this many epochs without a better dev exact match (0: never)")
+	fl.IntVar(&s.Training.DevDecode, "dev-decode", 2000, "dev pairs decoded for exact match each epoch (-1: all)")
+	fl.Uint64Var(&s.Training.Seed, "seed", 1, "random seed (initialisation and batch order)")
 	return cmd
-}
-
-func runTranslateTrain(cmd *cobra.Command, f *translateTrainFlags) error {
-	if err := positiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "lr-decay", "epochs", "steps"); err != nil {
-		return err
-	}
-	if err := f.checkOut(); err != nil {
-		return fmt.Errorf("translate train: %w", err)
-	}
-	f.tc.Epochs, f.tc.MaxSteps, _ = f.budget(cmd)
-	if f.tc.Clip <= 0 {
-		f.tc.Clip = -1 // the library's zero means its default
-	}
-	d, err := seq2seq.ReadData(f.trainPath, f.devPath)
-	if err != nil {
-		return err
-	}
-	var tr *seq2seq.Trainer
-	if f.resume {
-		tr, err = f.resumeTrainer(cmd, d)
-	} else {
-		tr, err = seq2seq.NewPairsTrainer(d, f.cfg, f.tc, f.out, f.overwrite)
-	}
-	if err != nil {
-		return err
-	}
-	prog := newTrainProgress(f.quiet, "tok")
-	prog.labels = map[string]string{"exact_match": "exact match", "token_acc_teacher_forced": "token acc (teacher forced)"}
-	prog.println("%s", tr.Describe())
-	r := &loopRun{name: "translate train", out: f.out, asJSON: f.asJSON, params: nn.CountParams(tr.Model.Params()), prog: prog}
-	return r.report(cmd, tr.Run)
-}
-
-// resumeTrainer reopens the checkpoint in --out, refusing flags that
-// conflict with it and applying the budget and schedule flags given.
-func (f *translateTrainFlags) resumeTrainer(cmd *cobra.Command, d seq2seq.Data) (*seq2seq.Trainer, error) {
-	tr, err := seq2seq.ResumePairs(f.out, d)
-	if err != nil {
-		return nil, err
-	}
-	c, tc := tr.Model.Config, tr.Config
-	if err := checkResumeFlags(cmd, []resumeCheck{{"tokens", f.cfg.Tokens, c.Tokens}, {"cell", f.cfg.Cell, c.Cell},
-		{"decoder-cell", f.cfg.DecoderCell, c.DecoderCell}, {"attention", f.cfg.Attention, c.Attention},
-		{"embed", f.cfg.Embed, c.Embed}, {"hidden", f.cfg.Hidden, c.Hidden}, {"layers", f.cfg.Layers, c.Layers},
-		{"decoder-hidden", f.cfg.DecoderHidden, c.DecoderHidden}, {"attention-size", f.cfg.AttentionSize, c.AttentionSize},
-		{"batch", f.tc.Batch, tc.Batch}, {"optimizer", f.tc.Optimizer, tc.Optimizer}, {"seed", f.tc.Seed, tc.Seed}}); err != nil {
-		return nil, fmt.Errorf("translate train --resume: %w", err)
-	}
-	fl := cmd.Flags()
-	tr.Continue(f.tc, seq2seq.Changes{Budget: fl.Changed("epochs") || fl.Changed("steps"), LR: fl.Changed("lr"),
-		LRDecay: fl.Changed("lr-decay"), Clip: fl.Changed("clip"), Patience: fl.Changed("patience"), Decode: fl.Changed("dev-decode")})
-	return tr, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"image/png"
@@ -11,20 +10,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/seq2seq"
-	"github.com/spf13/cobra"
 )
-
-func runTranslateCmd(t *testing.T, newCmd func() *cobra.Command, stdin string, args ...string) (string, error) {
-	t.Helper()
-	cmd := newCmd()
-	var out bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&out)
-	cmd.SetIn(strings.NewReader(stdin))
-	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(context.Background())
-	return out.String(), err
-}
 
 // TestTranslateTrainEvalRun trains a small date model for two epochs,
 // resumes it for a third, evaluates greedy and beam, and translates with

@@ -13,21 +13,9 @@ import (
 	"github.com/recurrent-go/recurrent/vectors"
 )
 
-// vectorsCmd groups the word-vector subcommands (train and vocab are in
-// vectors_train.go).
-var vectorsCmd = &cobra.Command{
-	Use:   "vectors",
-	Short: "Query, evaluate, debias, convert and plot word vectors",
-	Long: `Word vectors in word2vec text, word2vec binary or GloVe text files, or fastText
-models (.bin, read only: words outside the vocabulary get fastText's vector
-from their character n-grams); the format is detected when reading and .gz
-files are decompressed. gensim's native .kv/.model pickles are not read: save
-them with save_word2vec_format.`,
-}
-
+// The word-vector subcommands (train and vocab are in vectors_train.go).
 func init() {
-	rootCmd.AddCommand(vectorsCmd)
-	vectorsCmd.AddCommand(newVecSimilarCmd(), newVecAnalogyCmd(), newVecSimilarityCmd(), newVecDoesntMatchCmd(),
+	newGroup("vectors", "Query, evaluate, debias, convert and plot word vectors", newVecSimilarCmd(), newVecAnalogyCmd(), newVecSimilarityCmd(), newVecDoesntMatchCmd(),
 		newVecEvalCmd(), newVecDebiasCmd(), newVecConvertCmd(), newVecPlotCmd(), newVecTrainCmd(), newVecVocabCmd())
 }
 
@@ -70,26 +58,28 @@ func (o *vecOutput) save(cmd *cobra.Command, v *vectors.Vectors, f vectors.Forma
 	return stdio(cmd).WriteFile(o.path, func(w io.Writer) error { return vectors.Write(w, v, f) })
 }
 
+// write saves v and prints its summary (vectors.OutputSummary; as JSON
+// with asJSON) where reportTo says.
+func (o *vecOutput) write(cmd *cobra.Command, v *vectors.Vectors, f vectors.Format, asJSON bool) error {
+	if err := o.save(cmd, v, f); err != nil {
+		return err
+	}
+	return writeReport(reportTo(cmd, o.path), v.Summary(o.path, f), asJSON, false)
+}
+
 // newVecQueryCmd completes c, a query of the --vectors (indexed with the
 // case-insensitive fallback): run answers it with a report printed as text
 // or, with --json (described by jsonUsage), as indented or one-line JSON.
 func newVecQueryCmd(c *cobra.Command, jsonUsage string, indent bool, run func(cmd *cobra.Command, x *vectors.Index, args []string) (textWriter, error)) *cobra.Command {
 	var src vecSource
-	var asJSON bool
-	c.RunE = func(cmd *cobra.Command, args []string) error {
+	src.register(c)
+	return newReportCmd(c, jsonUsage, !indent, func(cmd *cobra.Command, args []string) (textWriter, error) {
 		v, err := src.Read(stdio(cmd))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		res, err := run(cmd, vectors.NewIndex(v).IgnoreCase(), args)
-		if err != nil {
-			return err
-		}
-		return writeReport(cmd.OutOrStdout(), res, asJSON, !indent)
-	}
-	src.register(c)
-	c.Flags().BoolVar(&asJSON, "json", false, jsonUsage)
-	return c
+		return run(cmd, vectors.NewIndex(v).IgnoreCase(), args)
+	})
 }
 
 // newVecNeighborsCmd completes c, a query answered by the --top best words
@@ -199,18 +189,6 @@ func newVecEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --vectors FILE [--analogy FILE] [--restrict N] [--similarity FILE]... [--json]",
 		Short: "Analogy accuracy and word-similarity correlations, counted like gensim 4",
-		Long: `Evaluate word vectors like gensim 4's KeyedVectors.evaluate_word_analogies and
-evaluate_word_pairs: words are matched upper-cased (the first case variant wins),
-questions or pairs with a word outside the first --restrict words are skipped and
-reported as OOV. Without --analogy the built-in Google analogy set is used.
-
---restrict defaults to 30,000, the convention of word2vec's compute-accuracy
-and of the published Google-analogy figures; gensim's evaluate_word_analogies
-defaults to restrict_vocab=300,000, so pass --restrict 300000 to compare with
-gensim's defaults (and 0 for the whole vocabulary). --similarity-restrict
-defaults to gensim's 300,000.
-Similarity files hold "word1 word2 score" lines (tab or space separated, '#' comments).`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return j.run(cmd, cmd.OutOrStdout(), func(progress func(vectors.EvalProgress)) (textWriter, error) {
 				e.Progress = progress
@@ -238,13 +216,6 @@ func newVecDebiasCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "debias --vectors FILE --out FILE [--lists DIR] [--json]",
 		Short: "Hard-debias word vectors (Bolukbasi et al. 2016) and report direct bias and analogy accuracy",
-		Long: `Remove the gender direction (first principal component of the definitional pairs'
-differences) from every word not in the gender-specific list, equalize the
-equalize pairs, and write unit-length vectors. Reports direct bias (mean |cos(w, g)|
-over professions) and analogy accuracy before and after. Without --lists the
-built-in lists of the debiaswe repository are used. With --out - the vectors
-go to standard output and the report to standard error.`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if job.OutFormat, err = out.resolve(); err != nil {
 				return err
@@ -275,11 +246,6 @@ func newVecConvertCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "convert --vectors FILE --out FILE [--out-format FORMAT] [--limit N]",
 		Short: "Convert between word2vec text, word2vec binary and GloVe text",
-		Long: `Convert reads --vectors (in --format) and writes --out (in --out-format).
-"-" reads standard input or writes standard output (the report then goes to
-standard error). --in, --from and --to are the old names of --vectors,
---format and --out-format.`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := out.resolve()
 			if err != nil {
@@ -289,11 +255,7 @@ standard error). --in, --from and --to are the old names of --vectors,
 			if err != nil {
 				return err
 			}
-			v = v.Head(limit)
-			if err := out.save(cmd, v, f); err != nil {
-				return err
-			}
-			return writeReport(reportTo(cmd, out.path), v.Summary(out.path, f), asJSON, false)
+			return out.write(cmd, v.Head(limit), f, asJSON)
 		},
 	}
 	src.register(cmd)

@@ -1,30 +1,36 @@
 package word2vec
 
-// batchScratch is a worker's scratch space for skipgramBatch, allocated
-// once: the context rows of one window and the output rows (centre word
-// and shared negatives), each padded to dp floats, their scores and
-// gradients, and the row ids.
+// batchScratch is a worker's scratch space for skipgramBatch and
+// cbowBatch, allocated once: small row-major matrices with rows padded to dp
+// floats, their scores and gradients, and the row ids.
 type batchScratch struct {
 	dp   int
-	in   []float32 // [2*Window, dp] context rows
-	out  []float32 // [1+Negative, dp] output rows: centre word, negatives
-	s    []float32 // [ctx, tgt] scores, then gradients G
-	gt   []float32 // [tgt, ctx] G transposed
-	din  []float32 // [2*Window, dp] gradient for the context rows
+	in   []float32 // [rows, dp] skip-gram: context rows; CBOW: the group's hidden vectors
+	out  []float32 // [1+Negative, dp] output rows (skip-gram: centre word, negatives; CBOW: negatives)
+	s    []float32 // [rows, 1+Negative] scores, then gradients G
+	gt   []float32 // [1+Negative, rows] G transposed
+	din  []float32 // [rows, dp] gradient for the rows of in
 	dout []float32 // [1+Negative, dp] gradient for the output rows
-	ctx  []int32   // context word ids
-	tgt  []int32   // output word ids: centre word, negatives
-	next []int32   // the next centre word's output ids, drawn a step ahead
+	ctx  []int32   // skip-gram: context word ids; CBOW: the group's centre words
+	tgt  []int32   // output word ids
+	next []int32   // skip-gram: the next centre word's output ids, drawn a step ahead
+	gpos []float32 // CBOW: each centre word's own gradient
+	span []int32   // CBOW: each centre word's context span lo, hi
 }
+
+// cbowGroup is the number of consecutive centre words whose CBOW
+// predictions share one set of negative samples in cbowBatch.
+const cbowGroup = 8
 
 func newBatchScratch(dim, window, negative int) batchScratch {
 	dp := padDim(dim)
-	k, n := 2*window, 1+negative
+	k, n := max(2*window, cbowGroup), 1+negative
 	return batchScratch{
 		dp: dp, in: make([]float32, k*dp), out: make([]float32, n*dp),
 		s: make([]float32, k*n), gt: make([]float32, n*k),
 		din: make([]float32, k*dp), dout: make([]float32, n*dp),
 		ctx: make([]int32, 0, k), tgt: make([]int32, 0, n), next: make([]int32, 0, n),
+		gpos: make([]float32, cbowGroup), span: make([]int32, 2*cbowGroup),
 	}
 }
 
@@ -51,9 +57,7 @@ func (w *worker) skipgramBatch(sen []int32) {
 	n := len(sen)
 	bs.next = w.drawTargets(sen[0], bs.next)
 	for i := range sen {
-		b := w.r.Intn(w.window)
-		lo := max(0, i-w.window+b)
-		hi := min(n-1, i+w.window-b)
+		lo, hi := w.span(i, n)
 		w.prefetchAhead(sen, i)
 		tgt := bs.next
 		bs.next = bs.tgt
@@ -109,4 +113,104 @@ func (w *worker) skipgramBatch(sen []int32) {
 			axpy(1, bs.dout[t*dp:t*dp+dim], syn1[p:p+dim:p+dim])
 		}
 	}
+}
+
+// cbowBatch trains on one sentence like cbow, in groups of up to cbowGroup
+// consecutive centre words that share one set of negative samples: the
+// group's m hidden vectors (each the mean of its context rows) are scored
+// against the negatives' rows in one small product [m, Negative] and each
+// against its own centre word's output row; the gradients for the hidden
+// vectors and for the negatives' rows come from two more products, all from
+// the rows as they were before the group. Each hidden vector's gradient is
+// then added to all its context rows, as in cbow. A negative drawn equal to
+// a centre word is left out of that word's prediction.
+func (w *worker) cbowBatch(sen []int32) {
+	dim, dp := w.dim, w.bs.dp
+	syn0, syn1 := w.m.In, w.m.Out
+	bs := &w.bs
+	for g0 := 0; g0 < len(sen); g0 += cbowGroup {
+		negs := w.appendNegatives(bs.tgt[:0], -1)
+		bs.tgt = negs
+		m := w.cbowHidden(sen, g0)
+		centres := bs.ctx
+		alpha := w.alpha
+		nn := len(negs)
+		for t, id := range negs {
+			p := int(id) * dim
+			copy(bs.out[t*dp:t*dp+dim], syn1[p:p+dim])
+		}
+		// s [m, nn] = in [m, dp] · out [nn, dp]ᵀ, then G in place; each
+		// centre word's own score and gradient gpos beside it.
+		scores(bs.in, bs.out, bs.s, m, nn, dp)
+		for r, c := range centres {
+			p := int(c) * dim
+			f := dot(bs.in[r*dp:r*dp+dim], syn1[p:p+dim])
+			bs.gpos[r] = (1 - sigmoid(f)) * alpha
+			w.loss -= float64(logSigmoid(f))
+			w.preds++
+			row := bs.s[r*nn : r*nn+nn]
+			for t, f := range row {
+				var g float32
+				if negs[t] != c {
+					g = -sigmoid(f) * alpha
+					w.loss -= float64(logSigmoid(-f))
+					w.preds++
+				}
+				row[t] = g
+				bs.gt[t*m+r] = g
+			}
+		}
+		// din [m, dp] = G [m, nn] · out [nn, dp] + gpos ⊙ centre rows;
+		// dout [nn, dp] = Gᵀ [nn, m] · in [m, dp].
+		gemmSmall(bs.s, nn, bs.out, bs.din, m, nn, dp)
+		gemmSmall(bs.gt, m, bs.in, bs.dout, nn, m, dp)
+		for r, c := range centres {
+			p := int(c) * dim
+			axpy(bs.gpos[r], syn1[p:p+dim], bs.din[r*dp:r*dp+dim])
+		}
+		for t, id := range negs {
+			p := int(id) * dim
+			axpy(1, bs.dout[t*dp:t*dp+dim], syn1[p:p+dim:p+dim])
+		}
+		for r, c := range centres {
+			p := int(c) * dim
+			axpy(bs.gpos[r], bs.in[r*dp:r*dp+dim], syn1[p:p+dim:p+dim])
+			d := bs.din[r*dp : r*dp+dim]
+			i := g0 + r
+			for j := int(bs.span[2*r]); j <= int(bs.span[2*r+1]); j++ {
+				if j != i {
+					p := int(sen[j]) * dim
+					axpy(1, d, syn0[p:p+dim:p+dim])
+				}
+			}
+		}
+	}
+}
+
+// cbowHidden prepares cbowBatch's group of centre words from position g0:
+// their ids in bs.ctx, their context spans in bs.span and their hidden
+// vectors, each the mean of its context rows, in bs.in [m, dp]. It returns
+// m, the number of centre words.
+func (w *worker) cbowHidden(sen []int32, g0 int) int {
+	bs := &w.bs
+	m := min(cbowGroup, len(sen)-g0)
+	bs.ctx = append(bs.ctx[:0], sen[g0:g0+m]...)
+	for r := range m {
+		i := g0 + r
+		lo, hi := w.span(i, len(sen))
+		bs.span[2*r], bs.span[2*r+1] = int32(lo), int32(hi)
+		h := bs.in[r*bs.dp : r*bs.dp+w.dim]
+		clear(h)
+		for j := lo; j <= hi; j++ {
+			if j != i {
+				p := int(sen[j]) * w.dim
+				axpy(1, w.m.In[p:p+w.dim:p+w.dim], h)
+			}
+		}
+		inv := 1 / float32(hi-lo) // hi-lo context words: a sentence of >= 2 leaves at least one
+		for k := range h {
+			h[k] *= inv
+		}
+	}
+	return m
 }

@@ -113,9 +113,7 @@ func (w *worker) skipgram(sen []int32) {
 	neu1e := w.neu1e
 	n := len(sen)
 	for i, word := range sen {
-		b := w.r.Intn(w.window)
-		lo := max(0, i-w.window+b)
-		hi := min(n-1, i+w.window-b)
+		lo, hi := w.span(i, n)
 		w.prefetchAhead(sen, i)
 		if w.opt.ShareNegatives && w.opt.Negative > 0 {
 			w.sampleNegatives(word)
@@ -141,9 +139,7 @@ func (w *worker) cbow(sen []int32) {
 	neu1, neu1e := w.neu1, w.neu1e
 	n := len(sen)
 	for i, word := range sen {
-		b := w.r.Intn(w.window)
-		lo := max(0, i-w.window+b)
-		hi := min(n-1, i+w.window-b)
+		lo, hi := w.span(i, n)
 		w.prefetchAhead(sen, i)
 		clear(neu1)
 		cw := 0
@@ -175,6 +171,14 @@ func (w *worker) cbow(sen []int32) {
 			axpy(1, neu1e, syn0[p:p+dim:p+dim])
 		}
 	}
+}
+
+// span returns the context of position i in a sentence of n words: the
+// positions lo..hi within the window reduced by a random amount (word2vec.c's
+// dynamic window, which weights near words more).
+func (w *worker) span(i, n int) (lo, hi int) {
+	b := w.r.Intn(w.window)
+	return max(0, i-w.window+b), min(n-1, i+w.window-b)
 }
 
 // prefetchAhead starts loading the rows the next centre word will need: the

@@ -64,15 +64,18 @@ type Options struct {
 	Dim      int // vector size; default 100
 	Window   int // maximum distance to a context word; default 5
 	Negative int // negative samples per target; 0 disables (then HS must be set)
-	// ShareNegatives draws one set of negative samples per centre word and
-	// uses it for every context word of its window (Ji et al. 2016's
-	// negative sharing). Skip-gram with negative sampling only (no HS) then
-	// trains HogBatch-style: the window's context rows against the centre
-	// word's and the negatives' output rows as three small matrix products
-	// (scores, then both gradients from the same old rows) with AVX-512
-	// kernels, about 2.3x less CPU per epoch than the per-pair default on
-	// wiki17m. For CBOW, which predicts each centre word once, it changes
-	// nothing.
+	// ShareNegatives trains HogBatch-style (Ji et al. 2016) when negative
+	// sampling is used without HS: one set of negative samples is shared by
+	// several predictions, whose updates become small matrix products
+	// (scores, then both gradients from the same old rows; AVX-512 kernels).
+	// Skip-gram shares a centre word's negatives over its window: the
+	// window's context rows against the centre word's and the negatives'
+	// output rows. CBOW shares them over a group of 8 consecutive centre
+	// words: their hidden vectors (context means) against the negatives'
+	// rows, each also against its own centre word's row. Skip-gram needs several times less CPU per epoch than per pair on
+	// wiki17m at equal or better quality, and DefaultOptions sets it; CBOW
+	// saves about 20% of its CPU and scores about half a point lower on
+	// analogies (higher on WS-353) in BENCHMARKS.md's runs.
 	ShareNegatives bool
 	HS             bool    // hierarchical softmax
 	MinCount       int     // drop words rarer than this; default 5
@@ -93,9 +96,10 @@ type Options struct {
 }
 
 // DefaultOptions returns word2vec.c's defaults for skip-gram with negative
-// sampling (the learning rate defaults as documented on Options.Alpha).
+// sampling (the learning rate defaults as documented on Options.Alpha),
+// trained with shared negatives (ShareNegatives).
 func DefaultOptions() Options {
-	return Options{Method: SkipGram, Dim: 100, Window: 5, Negative: 5, MinCount: 5, Sample: 1e-3, Epochs: 5}
+	return Options{Method: SkipGram, Dim: 100, Window: 5, Negative: 5, ShareNegatives: true, MinCount: 5, Sample: 1e-3, Epochs: 5}
 }
 
 func (o *Options) fill() error {
@@ -218,9 +222,11 @@ func TrainVocab(ctx context.Context, c *text.Corpus, voc *text.CorpusVocab, opt 
 	v, dim := voc.Len(), opt.Dim
 	m := &Model{Vocab: voc, Dim: dim}
 	r := xrand.New(opt.Seed, 1<<20)
+	// Input vectors start uniform in [-1/dim, 1/dim), gensim 4's range
+	// (word2vec.c's is half as wide); the output vectors start at zero.
 	m.In = make([]float32, v*dim)
 	for i := range m.In {
-		m.In[i] = (r.Float32() - 0.5) / float32(dim)
+		m.In[i] = (2*r.Float32() - 1) / float32(dim)
 	}
 	if opt.Negative > 0 {
 		m.Out = make([]float32, v*dim)
@@ -434,10 +440,10 @@ func (t *trainer) work(ctx context.Context, r xrand.RNG, chunks <-chan []int32) 
 	w.sync()
 }
 
-// batched reports whether skip-gram trains with skipgramBatch: shared
-// negatives and no hierarchical softmax.
+// batched reports whether training uses skipgramBatch or cbowBatch:
+// shared negatives and no hierarchical softmax.
 func (t *trainer) batched() bool {
-	return t.opt.Method == SkipGram && t.opt.ShareNegatives && t.opt.Negative > 0 && !t.opt.HS
+	return t.opt.ShareNegatives && t.opt.Negative > 0 && !t.opt.HS
 }
 
 // sync publishes the worker's word count and loss and refreshes alpha.
@@ -465,6 +471,8 @@ func (w *worker) sync() {
 func (w *worker) sentence() {
 	if len(w.sen) > 1 {
 		switch {
+		case w.opt.Method == CBOW && w.batched():
+			w.cbowBatch(w.sen)
 		case w.opt.Method == CBOW:
 			w.cbow(w.sen)
 		case w.batched():
