@@ -3,7 +3,9 @@ package nn
 import (
 	"fmt"
 	"math"
+	"sync"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/tensor"
 )
 
@@ -100,6 +102,9 @@ func SoftmaxCrossEntropy(dLogits, logits []float32, n, v int, targets []int32, o
 		count++
 	}
 	scale := float32(opt.scale(count))
+	if dLogits != nil && tensor.Threads() > 1 && n*v >= splitMin {
+		return softmaxCrossEntropySplit(dLogits, logits, n, v, targets, opt, count, scale), count, nil
+	}
 	var scratch []float32
 	if dLogits == nil {
 		scratch = make([]float32, v)
@@ -129,6 +134,48 @@ func SoftmaxCrossEntropy(dLogits, logits []float32, n, v int, targets []int32, o
 		return sum / float64(count), count, nil
 	}
 	return sum, count, nil
+}
+
+// rowLosses holds softmaxCrossEntropySplit's per-row losses between calls.
+var rowLosses = sync.Pool{New: func() any { return new([]float64) }}
+
+// softmaxCrossEntropySplit is SoftmaxCrossEntropy with dLogits, its rows
+// shared out by splitRange: each row's loss and gradient are computed as
+// in the serial loop, and the losses summed afterwards in row order, so
+// the result is the same bits. count and scale are the caller's.
+func softmaxCrossEntropySplit(dLogits, logits []float32, n, v int, targets []int32, opt LossOptions, count int, scale float32) float64 {
+	buf := rowLosses.Get().(*[]float64)
+	*buf = xslices.Resize(*buf, n)
+	losses := *buf
+	skip := func(i int) bool {
+		return !opt.counts(i) || (opt.UseIgnoreIndex && targets[i] == opt.IgnoreIndex)
+	}
+	splitRange(n, v, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			d := dLogits[i*v : (i+1)*v]
+			if skip(i) {
+				clear(d)
+				continue
+			}
+			tg := targets[i]
+			x := logits[i*v : (i+1)*v]
+			xt := x[tg] // read before d (which may alias x) is written
+			lse := tensor.LogSoftmax(d, x)
+			losses[i] = float64(lse) - float64(xt)
+			nllGrad(d, d, tg, scale)
+		}
+	})
+	var sum float64
+	for i := range n {
+		if !skip(i) {
+			sum += losses[i]
+		}
+	}
+	rowLosses.Put(buf)
+	if opt.Reduction == ReduceMean && count > 0 {
+		return sum / float64(count)
+	}
+	return sum
 }
 
 // BCEWithLogits computes binary cross-entropy of sigmoid(logits) against

@@ -585,3 +585,30 @@ func backGRUUnits(act, aux, hp, dh, dg, dgh, dhp []float32, B, H, u0, u1 int, ac
 		copy(dghr[H+u0:H+u1], dgr[H+u0:H+u1])
 	}
 }
+
+// splitMin is the least work (elements) that splitRange shares out:
+// below it, waking the team costs more than it saves.
+const splitMin = 1 << 16
+
+// splitRange calls f(lo, hi) on ranges covering [0, n), each index
+// standing for unit elements of work, shared out on the RNNs' step team
+// (see rnn_team.go) when the work is large enough and the team is free.
+// Ranges are multiples of 16 except the last.
+func splitRange(n, unit int, f func(lo, hi int)) {
+	if n < 128 || n*unit < splitMin {
+		f(0, n)
+		return
+	}
+	tm := acquireTeam()
+	if tm == nil {
+		f(0, n)
+		return
+	}
+	parts := min(2*tm.n, n/64)
+	chunk := ((n+parts-1)/parts + 15) &^ 15
+	parts = (n + chunk - 1) / chunk
+	tm.Run(1, parts, func(_, p int) {
+		f(p*chunk, min((p+1)*chunk, n))
+	})
+	teamMu.Unlock()
+}
