@@ -75,11 +75,8 @@ func (e *Embedding) ForwardInt(ids []int) ([]float32, error) {
 
 // gather copies the rows of e.ids into the output buffer.
 func (e *Embedding) gather() []float32 {
-	d := e.Dim
-	e.out = xslices.Resize(e.out, len(e.ids)*d)
-	for i, id := range e.ids {
-		copy(e.out[i*d:(i+1)*d], e.Weight.Data[int(id)*d:(int(id)+1)*d]) // out[i,:] = W[id,:]
-	}
+	e.out = xslices.Resize(e.out, len(e.ids)*e.Dim)
+	gatherRows(e.out, e.Weight.Data, e.ids, e.Dim) // out[i,:] = W[ids[i],:]
 	return e.out
 }
 
