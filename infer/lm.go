@@ -57,12 +57,19 @@ func (o *GenerateOptions) length(def int) int {
 	return def
 }
 
+// zeroIsGreedy applies the convention of lm sample and the API, temperature
+// 0 asks for greedy decoding, to opt (lm.SampleOptions itself reads
+// temperature 0 as 1).
+func zeroIsGreedy(opt *lm.SampleOptions) {
+	opt.Greedy = opt.Greedy || opt.Temperature == 0
+}
+
 // sampleOptions converts the options shared by both kinds of model.
 func (o *GenerateOptions) sampleOptions(def int) (lm.SampleOptions, int, error) {
 	opt := lm.SampleOptions{MaxTokens: o.length(def), TopK: o.TopK, TopP: o.TopP, Temperature: 1, Seed: 1}
 	if o.Temperature != nil {
 		opt.Temperature = *o.Temperature
-		opt.Greedy = opt.Temperature == 0
+		zeroIsGreedy(&opt)
 	}
 	if o.Seed != nil {
 		opt.Seed = *o.Seed

@@ -16,7 +16,7 @@ import (
 // lm sample does, and passes each, prompt included, to emit; temperature 0
 // is greedy.
 func (l *LM) Samples(ctx context.Context, prompt string, opt lm.SampleOptions, n int, stopAtEOS, noUnk bool, emit func(string) error) error {
-	opt.Greedy = opt.Greedy || opt.Temperature == 0
+	zeroIsGreedy(&opt)
 	opts, err := l.Plan(prompt, opt, n, stopAtEOS, noUnk)
 	if err != nil {
 		return err
@@ -172,7 +172,7 @@ func (c *CondLM) SampleSentences(ctx context.Context, li int, prompt string, opt
 	case g > 0 && rerank > 1:
 		return errors.New("--guidance and --rerank are separate decoding options; use one")
 	}
-	opt.Greedy = opt.Temperature == 0
+	zeroIsGreedy(&opt)
 	if prompt != "" {
 		opt.Prompt = c.M.EncodeSentence(prompt)
 	}
