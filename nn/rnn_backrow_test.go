@@ -99,3 +99,91 @@ func TestBackGRURowBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestBackRowsAsmBitIdentical: the fused assembly cell-row kernels (where
+// the CPU has them) give exactly the Go rows' results through
+// backLSTMUnits and backGRUUnits, for unit ranges with and without an
+// 8-unit tail, and with inactive rows.
+func TestBackRowsAsmBitIdentical(t *testing.T) {
+	if !rowAsm {
+		t.Skip("no assembly cell-row kernels on this CPU or build")
+	}
+	defer func(v bool) { rowAsm = v }(rowAsm)
+	rng := rand.New(rand.NewPCG(6, 7))
+	const B = 3
+	for _, c := range []struct{ H, u0, u1 int }{{8, 0, 8}, {24, 0, 24}, {24, 12, 24}, {100, 0, 100}, {128, 36, 128}, {132, 0, 132}, {512, 132, 264}} {
+		H := c.H
+		for _, active := range [][]bool{nil, {true, false, true}} {
+			// LSTM: act, cp, tc, dh, dc, dg, dhp.
+			act := rnnRandom(rng, B*4*H, 1)
+			for j := range act {
+				if j%(4*H)/H != 2 {
+					act[j] = 0.5 + act[j]/2
+				}
+			}
+			in := [][]float32{rnnRandom(rng, B*H, 1), rnnRandom(rng, B*H, 1), rnnRandom(rng, B*H, 1), rnnRandom(rng, B*H, 1), rnnRandom(rng, B*4*H, 1), rnnRandom(rng, B*H, 1)}
+			var got [2][][]float32
+			for k, on := range []bool{true, false} {
+				rowAsm = on
+				a := make([][]float32, len(in))
+				for i := range in {
+					a[i] = slices.Clone(in[i])
+				}
+				backLSTMUnits(act, a[0], a[1], a[2], a[3], a[4], a[5], B, H, c.u0, c.u1, active)
+				got[k] = a
+			}
+			for i := range got[0] {
+				if !slices.Equal(got[0][i], got[1][i]) {
+					t.Fatalf("LSTM H=%d units %d..%d active %v: argument %d differs", H, c.u0, c.u1, active, i)
+				}
+			}
+			// GRU: act, aux, hp, dh, dg, dgh, dhp.
+			act = rnnRandom(rng, B*3*H, 1)
+			for j := range act {
+				if j%(3*H)/H != 2 {
+					act[j] = 0.5 + act[j]/2
+				}
+			}
+			in = [][]float32{rnnRandom(rng, B*H, 1), rnnRandom(rng, B*H, 1), rnnRandom(rng, B*H, 1), rnnRandom(rng, B*3*H, 1), rnnRandom(rng, B*3*H, 1), rnnRandom(rng, B*H, 1)}
+			for k, on := range []bool{true, false} {
+				rowAsm = on
+				a := make([][]float32, len(in))
+				for i := range in {
+					a[i] = slices.Clone(in[i])
+				}
+				backGRUUnits(act, a[0], a[1], a[2], a[3], a[4], a[5], B, H, c.u0, c.u1, active)
+				got[k] = a
+			}
+			for i := range got[0] {
+				if !slices.Equal(got[0][i], got[1][i]) {
+					t.Fatalf("GRU H=%d units %d..%d active %v: argument %d differs", H, c.u0, c.u1, active, i)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkBackLSTMUnits times one step's LSTM backward cell work for a
+// batch of 32 rows (H=128 whole, and one 132-unit part of H=512), with
+// the fused assembly rows and with the Go rows.
+func BenchmarkBackLSTMUnits(b *testing.B) {
+	defer func(v bool) { rowAsm = v }(rowAsm)
+	const B = 32
+	for _, c := range []struct{ H, u0, u1 int }{{128, 0, 128}, {512, 132, 264}} {
+		for _, on := range []bool{true, false} {
+			name := fmt.Sprintf("H%d-units%d/asm=%v", c.H, c.u1-c.u0, on)
+			b.Run(name, func(b *testing.B) {
+				rowAsm = on
+				rng := rand.New(rand.NewPCG(1, 1))
+				H := c.H
+				act := rnnRandom(rng, B*4*H, 0.5)
+				cp, tc, dh, dc := rnnRandom(rng, B*H, 1), rnnRandom(rng, B*H, 1), rnnRandom(rng, B*H, 1), rnnRandom(rng, B*H, 1)
+				dg, dhp, dc0 := make([]float32, B*4*H), make([]float32, B*H), slices.Clone(dc)
+				for b.Loop() {
+					copy(dc, dc0) // no drift into subnormals
+					backLSTMUnits(act, cp, tc, dh, dc, dg, dhp, B, H, c.u0, c.u1, nil)
+				}
+			})
+		}
+	}
+}

@@ -558,9 +558,12 @@ func backLSTMUnits(act, cp, tc, dh, dc, dg, dhp []float32, B, H, u0, u1 int, act
 			continue
 		}
 		row := act[b*GH : (b+1)*GH]
-		u := func(v []float32, g int) []float32 { return v[g*H+u0 : g*H+u1] }
+		// The fused kernel takes whole 8-unit blocks, backLSTMRow the rest.
+		v0 := u0 + backLSTMRowsAsm(row[u0:], dgr[u0:], dh[o+u0:o+u1], dc[o+u0:o+u1], cp[o+u0:o+u1], tc[o+u0:o+u1], H, u1-u0)
+		u := func(v []float32, g int) []float32 { return v[g*H+v0 : g*H+u1] }
 		backLSTMRow(u(row, 0), u(row, 1), u(row, 2), u(row, 3), u(dgr, 0), u(dgr, 1), u(dgr, 2), u(dgr, 3),
-			dh[o+u0:o+u1], dc[o+u0:o+u1], cp[o+u0:o+u1], tc[o+u0:o+u1], dhp[o+u0:o+u1])
+			dh[o+v0:o+u1], dc[o+v0:o+u1], cp[o+v0:o+u1], tc[o+v0:o+u1], dhp[o+v0:o+u1])
+		clear(dhp[o+u0 : o+v0])
 	}
 }
 
@@ -578,9 +581,10 @@ func backGRUUnits(act, aux, hp, dh, dg, dgh, dhp []float32, B, H, u0, u1 int, ac
 			continue
 		}
 		row := act[b*GH : (b+1)*GH]
-		u := func(v []float32, g int) []float32 { return v[g*H+u0 : g*H+u1] }
+		v0 := u0 + backGRURowsAsm(row[u0:], dgr[u0:], dghr[2*H+u0:], dh[o+u0:o+u1], hp[o+u0:o+u1], aux[o+u0:o+u1], dhp[o+u0:o+u1], H, u1-u0)
+		u := func(v []float32, g int) []float32 { return v[g*H+v0 : g*H+u1] }
 		backGRURow(u(row, 0), u(row, 1), u(row, 2), u(dgr, 0), u(dgr, 1), u(dgr, 2), u(dghr, 2),
-			dh[o+u0:o+u1], hp[o+u0:o+u1], aux[o+u0:o+u1], dhp[o+u0:o+u1])
+			dh[o+v0:o+u1], hp[o+v0:o+u1], aux[o+v0:o+u1], dhp[o+v0:o+u1])
 		copy(dghr[u0:u1], dgr[u0:u1])
 		copy(dghr[H+u0:H+u1], dgr[H+u0:H+u1])
 	}
