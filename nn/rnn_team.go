@@ -494,27 +494,18 @@ func stepLSTMUnits(a, hw, hp, hc, cp, cc, tc []float32, B, H, u0, u1 int, active
 	for b := 0; b < B; b++ {
 		o := b * H
 		row, hwr := a[b*GH:(b+1)*GH], hw[b*4*P:(b+1)*4*P]
+		if active == nil || active[b] {
+			// The gate arithmetic, fused (see tensor.LSTMCell).
+			tensor.LSTMCell(row[u0:], H, hwr, P, cp[o+u0:o+u1], cc[o+u0:o+u1], tc[o+u0:o+u1], hc[o+u0:o+u1])
+			continue
+		}
+		// A padded row keeps its state; its gate inputs get hw as before.
 		for g := 0; g < 4; g++ {
 			seg := row[g*H+u0 : g*H+u1]
 			tensor.Add(seg, seg, hwr[g*P:(g+1)*P])
 		}
-		if keepInactive(active, b, hc[o+u0:o+u1], hp[o+u0:o+u1]) {
-			copy(cc[o+u0:o+u1], cp[o+u0:o+u1])
-			continue
-		}
-		ig, fg, gg, og := row[u0:u1], row[H+u0:H+u1], row[2*H+u0:2*H+u1], row[3*H+u0:3*H+u1]
-		tensor.Sigmoid(ig, ig)
-		tensor.Sigmoid(fg, fg)
-		tensor.Tanh(gg, gg)
-		tensor.Sigmoid(og, og)
-		// c = fg*cp + ig*gg (two rounded products, then their sum; tc
-		// holds ig*gg until it receives tanh(c)), h = og*tanh(c).
-		cpr, ccr, tcr := cp[o+u0:o+u1], cc[o+u0:o+u1], tc[o+u0:o+u1]
-		tensor.Mul(ccr, fg, cpr)
-		tensor.Mul(tcr, ig, gg)
-		tensor.Add(ccr, ccr, tcr)
-		tensor.Tanh(tcr, ccr)
-		tensor.Mul(hc[o+u0:o+u1], og, tcr)
+		copy(hc[o+u0:o+u1], hp[o+u0:o+u1])
+		copy(cc[o+u0:o+u1], cp[o+u0:o+u1])
 	}
 }
 
@@ -525,23 +516,12 @@ func stepGRUUnits(a, hw, bhn, hp, hc, aux []float32, B, H, u0, u1 int, active []
 		if keepInactive(active, b, hc[o+u0:o+u1], hp[o+u0:o+u1]) {
 			continue
 		}
-		row, hwr := a[b*GH:(b+1)*GH], hw[b*3*P:(b+1)*3*P]
-		r, z := row[u0:u1], row[H+u0:H+u1]
-		tensor.Add(r, r, hwr[:P])
-		tensor.Add(z, z, hwr[P:2*P])
-		tensor.Sigmoid(r, r)
-		tensor.Sigmoid(z, z)
-		hn := aux[o+u0 : o+u1]
+		var bh []float32
 		if bhn != nil {
-			tensor.Add(hn, hwr[2*P:], bhn[u0:u1])
-		} else {
-			copy(hn, hwr[2*P:])
+			bh = bhn[u0:u1]
 		}
-		// n += r*hn, the product rounded first (h holds it until the blend).
-		n, hcr := row[2*H+u0:2*H+u1], hc[o+u0:o+u1]
-		tensor.Mul(hcr, r, hn)
-		tensor.Add(n, n, hcr)
-		gruBlend(hcr, n, z, hp[o+u0:o+u1])
+		row, hwr := a[b*GH:(b+1)*GH], hw[b*3*P:(b+1)*3*P]
+		tensor.GRUCell(row[u0:], H, hwr, P, bh, hp[o+u0:o+u1], aux[o+u0:o+u1], hc[o+u0:o+u1])
 	}
 }
 

@@ -198,3 +198,57 @@ func sumExpShift(x []float32, shift float32) float64 {
 	}
 	return sumExpShiftGo(x, shift)
 }
+
+//go:noescape
+func lstmCellAVX2(gates, hw, cp, c, tc, h *float32, gs, hs, n int)
+
+//go:noescape
+func gruCellAVX2(gates, hw, bhn, hp, hn, h *float32, gs, hs, n int)
+
+//go:noescape
+func lstmCellAVX512(gates, hw, cp, c, tc, h *float32, gs, hs, n int)
+
+//go:noescape
+func gruCellAVX512(gates, hw, bhn, hp, hn, h *float32, gs, hs, n int)
+
+// lstmCellAsm runs LSTMCell's fused kernels on the first n&^7 units (16
+// at a time with AVX-512, then 8) and returns how many it did (0 without
+// AVX2). Lengths are checked by the caller.
+func lstmCellAsm(gates []float32, gs int, hw []float32, hs int, cp, c, tc, h []float32, n int) int {
+	if !useAVX2 || n < 8 {
+		return 0
+	}
+	m := 0
+	if useAVX512 && n >= 16 {
+		m = n &^ 15
+		lstmCellAVX512(&gates[0], &hw[0], &cp[0], &c[0], &tc[0], &h[0], 4*gs, 4*hs, m)
+	}
+	if n-m >= 8 {
+		lstmCellAVX2(&gates[m], &hw[m], &cp[m], &c[m], &tc[m], &h[m], 4*gs, 4*hs, 8)
+		m += 8
+	}
+	return m
+}
+
+// gruCellAsm is lstmCellAsm for GRUCell; bhn may be nil.
+func gruCellAsm(gates []float32, gs int, hw []float32, hs int, bhn, hp, hn, h []float32, n int) int {
+	if !useAVX2 || n < 8 {
+		return 0
+	}
+	bias := func(m int) *float32 {
+		if bhn == nil {
+			return nil
+		}
+		return &bhn[m]
+	}
+	m := 0
+	if useAVX512 && n >= 16 {
+		m = n &^ 15
+		gruCellAVX512(&gates[0], &hw[0], bias(0), &hp[0], &hn[0], &h[0], 4*gs, 4*hs, m)
+	}
+	if n-m >= 8 {
+		gruCellAVX2(&gates[m], &hw[m], bias(m), &hp[m], &hn[m], &h[m], 4*gs, 4*hs, 8)
+		m += 8
+	}
+	return m
+}

@@ -440,3 +440,231 @@ TEXT ·sumExpShiftAVX512(SB), NOSPLIT, $0-40
 	MOVQ x_len+8(FP), CX
 	VBROADCASTSS shift+24(FP), Z15
 	EXPSUMZ(NOSTORE, NOSTORE, ret+32(FP))
+
+// Fused recurrent-cell kernels (AVX2, 8 units a block; the caller does
+// the tail). Gate blocks lie gs bytes apart in gates and hs bytes apart in
+// hw. The activations are the SIGMOID and TANH macros of sigmoidAVX2 and
+// tanhAVX2, every other product and sum rounded as LSTMCell and GRUCell
+// document, so the results are those of the separate kernels.
+
+// func lstmCellAVX2(gates, hw, cp, c, tc, h *float32, gs, hs, n int)
+TEXT ·lstmCellAVX2(SB), NOSPLIT, $0-72
+	MOVQ gates+0(FP), SI
+	MOVQ hw+8(FP), DI
+	MOVQ cp+16(FP), R9
+	MOVQ c+24(FP), R10
+	MOVQ tc+32(FP), R11
+	MOVQ h+40(FP), R13
+	MOVQ gs+48(FP), BX
+	MOVQ hs+56(FP), DX
+	MOVQ n+64(FP), CX
+	LEAQ (BX)(BX*2), R8
+	LEAQ (DX)(DX*2), R12
+	SHRQ $3, CX
+	JZ   lstmcdone
+
+lstmcloop:
+	VMOVUPS (SI), Y0
+	VADDPS  (DI), Y0, Y0
+	SIGMOID(ROUNDY, BLENDY, Y0, Y4, Y5, Y6, Y7, Y8)
+	VMOVUPS Y0, (SI)
+	VMOVUPS (SI)(BX*1), Y1
+	VADDPS  (DI)(DX*1), Y1, Y1
+	SIGMOID(ROUNDY, BLENDY, Y1, Y4, Y5, Y6, Y7, Y8)
+	VMOVUPS Y1, (SI)(BX*1)
+	VMOVUPS (SI)(BX*2), Y2
+	VADDPS  (DI)(DX*2), Y2, Y2
+	TANH(ROUNDY, Y2, Y4, Y5, Y6, Y7)
+	VMOVUPS Y2, (SI)(BX*2)
+	VMOVUPS (SI)(R8*1), Y3
+	VADDPS  (DI)(R12*1), Y3, Y3
+	SIGMOID(ROUNDY, BLENDY, Y3, Y4, Y5, Y6, Y7, Y8)
+	VMOVUPS Y3, (SI)(R8*1)
+	// c = f*cp + i*g, tc = tanh(c), h = o*tc
+	VMULPS  (R9), Y1, Y4
+	VMULPS  Y2, Y0, Y5
+	VADDPS  Y5, Y4, Y4
+	VMOVUPS Y4, (R10)
+	TANH(ROUNDY, Y4, Y5, Y6, Y7, Y8)
+	VMOVUPS Y4, (R11)
+	VMULPS  Y4, Y3, Y4
+	VMOVUPS Y4, (R13)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, R9
+	ADDQ    $32, R10
+	ADDQ    $32, R11
+	ADDQ    $32, R13
+	DECQ    CX
+	JNZ     lstmcloop
+
+lstmcdone:
+	VZEROUPPER
+	RET
+
+// func gruCellAVX2(gates, hw, bhn, hp, hn, h *float32, gs, hs, n int)
+// bhn may be nil (no bias).
+TEXT ·gruCellAVX2(SB), NOSPLIT, $0-72
+	MOVQ gates+0(FP), SI
+	MOVQ hw+8(FP), DI
+	MOVQ bhn+16(FP), R8
+	MOVQ hp+24(FP), R9
+	MOVQ hn+32(FP), R10
+	MOVQ h+40(FP), R11
+	MOVQ gs+48(FP), BX
+	MOVQ hs+56(FP), DX
+	MOVQ n+64(FP), CX
+	SHRQ $3, CX
+	JZ   grucdone
+
+grucloop:
+	VMOVUPS (SI), Y0
+	VADDPS  (DI), Y0, Y0
+	SIGMOID(ROUNDY, BLENDY, Y0, Y4, Y5, Y6, Y7, Y8)
+	VMOVUPS Y0, (SI)
+	VMOVUPS (SI)(BX*1), Y1
+	VADDPS  (DI)(DX*1), Y1, Y1
+	SIGMOID(ROUNDY, BLENDY, Y1, Y4, Y5, Y6, Y7, Y8)
+	VMOVUPS Y1, (SI)(BX*1)
+	// hn = hw_n + b_hn
+	VMOVUPS (DI)(DX*2), Y2
+	TESTQ   R8, R8
+	JZ      grucnobias
+	VADDPS  (R8), Y2, Y2
+	ADDQ    $32, R8
+
+grucnobias:
+	VMOVUPS Y2, (R10)
+	// n = tanh(a_n + r*hn), h = n + z*(hp - n)
+	VMULPS  Y2, Y0, Y3
+	VMOVUPS (SI)(BX*2), Y4
+	VADDPS  Y3, Y4, Y4
+	TANH(ROUNDY, Y4, Y5, Y6, Y7, Y8)
+	VMOVUPS Y4, (SI)(BX*2)
+	VMOVUPS (R9), Y5
+	VSUBPS  Y4, Y5, Y5
+	VMULPS  Y5, Y1, Y5
+	VADDPS  Y5, Y4, Y5
+	VMOVUPS Y5, (R11)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, R9
+	ADDQ    $32, R10
+	ADDQ    $32, R11
+	DECQ    CX
+	JNZ     grucloop
+
+grucdone:
+	VZEROUPPER
+	RET
+
+// func lstmCellAVX512(gates, hw, cp, c, tc, h *float32, gs, hs, n int)
+TEXT ·lstmCellAVX512(SB), NOSPLIT, $0-72
+	MOVQ gates+0(FP), SI
+	MOVQ hw+8(FP), DI
+	MOVQ cp+16(FP), R9
+	MOVQ c+24(FP), R10
+	MOVQ tc+32(FP), R11
+	MOVQ h+40(FP), R13
+	MOVQ gs+48(FP), BX
+	MOVQ hs+56(FP), DX
+	MOVQ n+64(FP), CX
+	LEAQ (BX)(BX*2), R8
+	LEAQ (DX)(DX*2), R12
+	SHRQ $4, CX
+	JZ   lstmcdonez
+
+lstmcloopz:
+	VMOVUPS (SI), Z0
+	VADDPS  (DI), Z0, Z0
+	SIGMOID(ROUNDZ, BLENDZ, Z0, Z4, Z5, Z6, Z7, Z8)
+	VMOVUPS Z0, (SI)
+	VMOVUPS (SI)(BX*1), Z1
+	VADDPS  (DI)(DX*1), Z1, Z1
+	SIGMOID(ROUNDZ, BLENDZ, Z1, Z4, Z5, Z6, Z7, Z8)
+	VMOVUPS Z1, (SI)(BX*1)
+	VMOVUPS (SI)(BX*2), Z2
+	VADDPS  (DI)(DX*2), Z2, Z2
+	TANH(ROUNDZ, Z2, Z4, Z5, Z6, Z7)
+	VMOVUPS Z2, (SI)(BX*2)
+	VMOVUPS (SI)(R8*1), Z3
+	VADDPS  (DI)(R12*1), Z3, Z3
+	SIGMOID(ROUNDZ, BLENDZ, Z3, Z4, Z5, Z6, Z7, Z8)
+	VMOVUPS Z3, (SI)(R8*1)
+	// c = f*cp + i*g, tc = tanh(c), h = o*tc
+	VMULPS  (R9), Z1, Z4
+	VMULPS  Z2, Z0, Z5
+	VADDPS  Z5, Z4, Z4
+	VMOVUPS Z4, (R10)
+	TANH(ROUNDZ, Z4, Z5, Z6, Z7, Z8)
+	VMOVUPS Z4, (R11)
+	VMULPS  Z4, Z3, Z4
+	VMOVUPS Z4, (R13)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	ADDQ    $64, R9
+	ADDQ    $64, R10
+	ADDQ    $64, R11
+	ADDQ    $64, R13
+	DECQ    CX
+	JNZ     lstmcloopz
+
+lstmcdonez:
+	VZEROUPPER
+	RET
+
+// func gruCellAVX512(gates, hw, bhn, hp, hn, h *float32, gs, hs, n int)
+// bhn may be nil (no bias).
+TEXT ·gruCellAVX512(SB), NOSPLIT, $0-72
+	MOVQ gates+0(FP), SI
+	MOVQ hw+8(FP), DI
+	MOVQ bhn+16(FP), R8
+	MOVQ hp+24(FP), R9
+	MOVQ hn+32(FP), R10
+	MOVQ h+40(FP), R11
+	MOVQ gs+48(FP), BX
+	MOVQ hs+56(FP), DX
+	MOVQ n+64(FP), CX
+	SHRQ $4, CX
+	JZ   grucdonez
+
+grucloopz:
+	VMOVUPS (SI), Z0
+	VADDPS  (DI), Z0, Z0
+	SIGMOID(ROUNDZ, BLENDZ, Z0, Z4, Z5, Z6, Z7, Z8)
+	VMOVUPS Z0, (SI)
+	VMOVUPS (SI)(BX*1), Z1
+	VADDPS  (DI)(DX*1), Z1, Z1
+	SIGMOID(ROUNDZ, BLENDZ, Z1, Z4, Z5, Z6, Z7, Z8)
+	VMOVUPS Z1, (SI)(BX*1)
+	// hn = hw_n + b_hn
+	VMOVUPS (DI)(DX*2), Z2
+	TESTQ   R8, R8
+	JZ      grucnobiasz
+	VADDPS  (R8), Z2, Z2
+	ADDQ    $64, R8
+
+grucnobiasz:
+	VMOVUPS Z2, (R10)
+	// n = tanh(a_n + r*hn), h = n + z*(hp - n)
+	VMULPS  Z2, Z0, Z3
+	VMOVUPS (SI)(BX*2), Z4
+	VADDPS  Z3, Z4, Z4
+	TANH(ROUNDZ, Z4, Z5, Z6, Z7, Z8)
+	VMOVUPS Z4, (SI)(BX*2)
+	VMOVUPS (R9), Z5
+	VSUBPS  Z4, Z5, Z5
+	VMULPS  Z5, Z1, Z5
+	VADDPS  Z5, Z4, Z5
+	VMOVUPS Z5, (R11)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	ADDQ    $64, R9
+	ADDQ    $64, R10
+	ADDQ    $64, R11
+	DECQ    CX
+	JNZ     grucloopz
+
+grucdonez:
+	VZEROUPPER
+	RET

@@ -1,0 +1,137 @@
+package tensor
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func cellRandom(rng *rand.Rand, n int, scale float32) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = scale * (2*rng.Float32() - 1)
+	}
+	return v
+}
+
+// lstmCellRef is LSTMCell as the separate kernels, in its documented order.
+func lstmCellRef(gates []float32, gs int, hw []float32, hs int, cp, c, tc, h []float32) {
+	n := len(h)
+	for b := 0; b < 4; b++ {
+		s := gates[b*gs : b*gs+n]
+		Add(s, s, hw[b*hs:b*hs+n])
+	}
+	ig, fg, gg, og := gates[:n], gates[gs:gs+n], gates[2*gs:2*gs+n], gates[3*gs:3*gs+n]
+	Sigmoid(ig, ig)
+	Sigmoid(fg, fg)
+	Tanh(gg, gg)
+	Sigmoid(og, og)
+	Mul(c[:n], fg, cp[:n])
+	Mul(tc[:n], ig, gg)
+	Add(c[:n], c[:n], tc[:n])
+	Tanh(tc[:n], c[:n])
+	Mul(h, og, tc[:n])
+}
+
+// gruCellRef is GRUCell as the separate kernels and an element loop.
+func gruCellRef(gates []float32, gs int, hw []float32, hs int, bhn, hp, hn, h []float32) {
+	n := len(h)
+	r, z, nn := gates[:n], gates[gs:gs+n], gates[2*gs:2*gs+n]
+	Add(r, r, hw[:n])
+	Add(z, z, hw[hs:hs+n])
+	Sigmoid(r, r)
+	Sigmoid(z, z)
+	if bhn != nil {
+		Add(hn[:n], hw[2*hs:2*hs+n], bhn[:n])
+	} else {
+		copy(hn[:n], hw[2*hs:2*hs+n])
+	}
+	Mul(h, r, hn[:n])
+	Add(nn, nn, h)
+	Tanh(nn, nn)
+	for j := range nn {
+		h[j] = nn[j] + z[j]*(hp[j]-nn[j])
+	}
+}
+
+// TestCellsMatchSeparateKernels: the fused LSTM and GRU cell kernels give
+// bit for bit the results of the separate vector kernels, for unit counts
+// with and without an 8-unit tail, gate blocks of several spacings, and
+// pre-activations spread far enough to reach the activations' clamps.
+func TestCellsMatchSeparateKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	for _, n := range []int{1, 7, 8, 9, 16, 24, 31, 64, 100, 128, 132} {
+		for _, gap := range []int{0, 5, 64} {
+			for _, scale := range []float32{1, 4, 30} {
+				name := fmt.Sprintf("n=%d gap=%d scale=%g", n, gap, scale)
+				gs, hs := n+gap, n+2*gap
+				gates, hw := cellRandom(rng, 4*gs, scale), cellRandom(rng, 4*hs, scale)
+				st := [][]float32{cellRandom(rng, n, 2), cellRandom(rng, n, 1), cellRandom(rng, n, 1), cellRandom(rng, n, 1)}
+				var got [2][][]float32
+				for k, f := range []func(g []float32, gs int, hw []float32, hs int, cp, c, tc, h []float32){LSTMCell, lstmCellRef} {
+					g := slices.Clone(gates)
+					s := [][]float32{slices.Clone(st[0]), slices.Clone(st[1]), slices.Clone(st[2]), slices.Clone(st[3])}
+					f(g, gs, hw, hs, s[0], s[1], s[2], s[3])
+					got[k] = append(s, g)
+				}
+				for i := range got[0] {
+					if !slices.Equal(got[0][i], got[1][i]) {
+						t.Fatalf("LSTM %s: output %d differs:\n%v\n%v", name, i, got[0][i], got[1][i])
+					}
+				}
+				for _, bias := range []bool{true, false} {
+					var bhn []float32
+					if bias {
+						bhn = cellRandom(rng, n, scale)
+					}
+					gates, hw := cellRandom(rng, 3*gs, scale), cellRandom(rng, 3*hs, scale)
+					hp := cellRandom(rng, n, 1)
+					for k, f := range []func(g []float32, gs int, hw []float32, hs int, bhn, hp, hn, h []float32){GRUCell, gruCellRef} {
+						g := slices.Clone(gates)
+						hn, h := make([]float32, n), make([]float32, n)
+						f(g, gs, hw, hs, bhn, hp, hn, h)
+						got[k] = [][]float32{g, hn, h}
+					}
+					for i := range got[0] {
+						if !slices.Equal(got[0][i], got[1][i]) {
+							t.Fatalf("GRU %s bias %v: output %d differs:\n%v\n%v", name, bias, i, got[0][i], got[1][i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestCellsPanicOnShortBlocks: gate blocks closer than n units apart are
+// a programming error.
+func TestCellsPanicOnShortBlocks(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("LSTMCell with overlapping gate blocks did not panic")
+		}
+	}()
+	v := make([]float32, 64)
+	LSTMCell(v, 8, v, 16, v[:16], v[:16], v[:16], v[:16])
+}
+
+// BenchmarkLSTMCell times a row of 128 units fused and as separate kernels.
+func BenchmarkLSTMCell(b *testing.B) {
+	const n = 128
+	rng := rand.New(rand.NewPCG(1, 1))
+	gates0, hw := cellRandom(rng, 4*n, 2), cellRandom(rng, 4*n, 2)
+	cp, c, tc, h := cellRandom(rng, n, 1), make([]float32, n), make([]float32, n), make([]float32, n)
+	gates := slices.Clone(gates0)
+	for _, k := range []struct {
+		name string
+		f    func(g []float32, gs int, hw []float32, hs int, cp, c, tc, h []float32)
+	}{{"fused", LSTMCell}, {"separate", lstmCellRef}} {
+		b.Run(k.name, func(b *testing.B) {
+			for b.Loop() {
+				copy(gates, gates0)
+				k.f(gates, n, hw, n, cp, c, tc, h)
+			}
+		})
+	}
+}
