@@ -60,6 +60,16 @@ func gruCellRef(gates []float32, gs int, hw []float32, hs int, bhn, hp, hn, h []
 // with and without an 8-unit tail, gate blocks of several spacings, and
 // pre-activations spread far enough to reach the activations' clamps.
 func TestCellsMatchSeparateKernels(t *testing.T) {
+	// Both fused paths where the CPU has them: AVX-512 (masked tail) and
+	// AVX2 (8-unit blocks, Go tail); the separate kernels keep their own.
+	defer func(v bool) { cellAVX512 = v }(cellAVX512)
+	for _, wide := range []bool{cellAVX512, false} {
+		cellAVX512 = wide
+		t.Run(fmt.Sprintf("avx512=%v", wide), testCellsMatch)
+	}
+}
+
+func testCellsMatch(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	for _, n := range []int{1, 7, 8, 9, 16, 24, 31, 64, 100, 128, 132} {
 		for _, gap := range []int{0, 5, 64} {

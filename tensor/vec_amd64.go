@@ -211,44 +211,40 @@ func lstmCellAVX512(gates, hw, cp, c, tc, h *float32, gs, hs, n int)
 //go:noescape
 func gruCellAVX512(gates, hw, bhn, hp, hn, h *float32, gs, hs, n int)
 
-// lstmCellAsm runs LSTMCell's fused kernels on the first n&^7 units (16
-// at a time with AVX-512, then 8) and returns how many it did (0 without
-// AVX2). Lengths are checked by the caller.
+// cellAVX512 selects the AVX-512 cell kernels (a variable so that tests
+// can run the AVX2 ones on the same machine).
+var cellAVX512 = useAVX512
+
+// lstmCellAsm runs LSTMCell's fused kernels, on all n units with
+// AVX-512 (masked tail), on the first n&^7 with AVX2, and returns how many
+// it did (0 without AVX2). Lengths are checked by the caller.
 func lstmCellAsm(gates []float32, gs int, hw []float32, hs int, cp, c, tc, h []float32, n int) int {
-	if !useAVX2 || n < 8 {
-		return 0
+	switch {
+	case cellAVX512:
+		lstmCellAVX512(&gates[0], &hw[0], &cp[0], &c[0], &tc[0], &h[0], 4*gs, 4*hs, n)
+		return n
+	case useAVX2 && n >= 8:
+		m := n &^ 7
+		lstmCellAVX2(&gates[0], &hw[0], &cp[0], &c[0], &tc[0], &h[0], 4*gs, 4*hs, m)
+		return m
 	}
-	m := 0
-	if useAVX512 && n >= 16 {
-		m = n &^ 15
-		lstmCellAVX512(&gates[0], &hw[0], &cp[0], &c[0], &tc[0], &h[0], 4*gs, 4*hs, m)
-	}
-	if n-m >= 8 {
-		lstmCellAVX2(&gates[m], &hw[m], &cp[m], &c[m], &tc[m], &h[m], 4*gs, 4*hs, 8)
-		m += 8
-	}
-	return m
+	return 0
 }
 
 // gruCellAsm is lstmCellAsm for GRUCell; bhn may be nil.
 func gruCellAsm(gates []float32, gs int, hw []float32, hs int, bhn, hp, hn, h []float32, n int) int {
-	if !useAVX2 || n < 8 {
-		return 0
+	var b *float32
+	if bhn != nil {
+		b = &bhn[0]
 	}
-	bias := func(m int) *float32 {
-		if bhn == nil {
-			return nil
-		}
-		return &bhn[m]
+	switch {
+	case cellAVX512:
+		gruCellAVX512(&gates[0], &hw[0], b, &hp[0], &hn[0], &h[0], 4*gs, 4*hs, n)
+		return n
+	case useAVX2 && n >= 8:
+		m := n &^ 7
+		gruCellAVX2(&gates[0], &hw[0], b, &hp[0], &hn[0], &h[0], 4*gs, 4*hs, m)
+		return m
 	}
-	m := 0
-	if useAVX512 && n >= 16 {
-		m = n &^ 15
-		gruCellAVX512(&gates[0], &hw[0], bias(0), &hp[0], &hn[0], &h[0], 4*gs, 4*hs, m)
-	}
-	if n-m >= 8 {
-		gruCellAVX2(&gates[m], &hw[m], bias(m), &hp[m], &hn[m], &h[m], 4*gs, 4*hs, 8)
-		m += 8
-	}
-	return m
+	return 0
 }

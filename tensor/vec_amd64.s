@@ -558,6 +558,45 @@ grucdone:
 	VZEROUPPER
 	RET
 
+// The AVX-512 cell kernels take any n: blocks of 16, then the last 1..15
+// units with K1 selecting them (zeroing loads, masked stores). LDZ/STZ
+// are the whole-block moves, LDZM/STZM the masked ones.
+#define LDZ(m, r) VMOVUPS m, r
+#define STZ(r, m) VMOVUPS r, m
+#define LDZM(m, r) VMOVUPS.Z m, K1, r
+#define STZM(r, m) VMOVUPS r, K1, m
+
+#define LSTMCELLZ(LD, ST) \
+	LD((SI), Z0); \
+	LD((DI), Z9); \
+	VADDPS Z9, Z0, Z0; \
+	SIGMOID(ROUNDZ, BLENDZ, Z0, Z4, Z5, Z6, Z7, Z8); \
+	ST(Z0, (SI)); \
+	LD((SI)(BX*1), Z1); \
+	LD((DI)(DX*1), Z9); \
+	VADDPS Z9, Z1, Z1; \
+	SIGMOID(ROUNDZ, BLENDZ, Z1, Z4, Z5, Z6, Z7, Z8); \
+	ST(Z1, (SI)(BX*1)); \
+	LD((SI)(BX*2), Z2); \
+	LD((DI)(DX*2), Z9); \
+	VADDPS Z9, Z2, Z2; \
+	TANH(ROUNDZ, Z2, Z4, Z5, Z6, Z7); \
+	ST(Z2, (SI)(BX*2)); \
+	LD((SI)(R8*1), Z3); \
+	LD((DI)(R12*1), Z9); \
+	VADDPS Z9, Z3, Z3; \
+	SIGMOID(ROUNDZ, BLENDZ, Z3, Z4, Z5, Z6, Z7, Z8); \
+	ST(Z3, (SI)(R8*1)); \
+	LD((R9), Z9); \
+	VMULPS Z9, Z1, Z4; \
+	VMULPS Z2, Z0, Z5; \
+	VADDPS Z5, Z4, Z4; \
+	ST(Z4, (R10)); \
+	TANH(ROUNDZ, Z4, Z5, Z6, Z7, Z8); \
+	ST(Z4, (R11)); \
+	VMULPS Z4, Z3, Z4; \
+	ST(Z4, (R13))
+
 // func lstmCellAVX512(gates, hw, cp, c, tc, h *float32, gs, hs, n int)
 TEXT ·lstmCellAVX512(SB), NOSPLIT, $0-72
 	MOVQ gates+0(FP), SI
@@ -571,47 +610,57 @@ TEXT ·lstmCellAVX512(SB), NOSPLIT, $0-72
 	MOVQ n+64(FP), CX
 	LEAQ (BX)(BX*2), R8
 	LEAQ (DX)(DX*2), R12
-	SHRQ $4, CX
-	JZ   lstmcdonez
 
-lstmcloopz:
-	VMOVUPS (SI), Z0
-	VADDPS  (DI), Z0, Z0
-	SIGMOID(ROUNDZ, BLENDZ, Z0, Z4, Z5, Z6, Z7, Z8)
-	VMOVUPS Z0, (SI)
-	VMOVUPS (SI)(BX*1), Z1
-	VADDPS  (DI)(DX*1), Z1, Z1
-	SIGMOID(ROUNDZ, BLENDZ, Z1, Z4, Z5, Z6, Z7, Z8)
-	VMOVUPS Z1, (SI)(BX*1)
-	VMOVUPS (SI)(BX*2), Z2
-	VADDPS  (DI)(DX*2), Z2, Z2
-	TANH(ROUNDZ, Z2, Z4, Z5, Z6, Z7)
-	VMOVUPS Z2, (SI)(BX*2)
-	VMOVUPS (SI)(R8*1), Z3
-	VADDPS  (DI)(R12*1), Z3, Z3
-	SIGMOID(ROUNDZ, BLENDZ, Z3, Z4, Z5, Z6, Z7, Z8)
-	VMOVUPS Z3, (SI)(R8*1)
-	// c = f*cp + i*g, tc = tanh(c), h = o*tc
-	VMULPS  (R9), Z1, Z4
-	VMULPS  Z2, Z0, Z5
-	VADDPS  Z5, Z4, Z4
-	VMOVUPS Z4, (R10)
-	TANH(ROUNDZ, Z4, Z5, Z6, Z7, Z8)
-	VMOVUPS Z4, (R11)
-	VMULPS  Z4, Z3, Z4
-	VMOVUPS Z4, (R13)
-	ADDQ    $64, SI
-	ADDQ    $64, DI
-	ADDQ    $64, R9
-	ADDQ    $64, R10
-	ADDQ    $64, R11
-	ADDQ    $64, R13
-	DECQ    CX
-	JNZ     lstmcloopz
+lstmzloop:
+	CMPQ CX, $16
+	JLT  lstmztail
+	LSTMCELLZ(LDZ, STZ)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R9
+	ADDQ $64, R10
+	ADDQ $64, R11
+	ADDQ $64, R13
+	SUBQ $16, CX
+	JMP  lstmzloop
 
-lstmcdonez:
+lstmztail:
+	TESTQ CX, CX
+	JZ    lstmzdone
+	KMASK(CX, AX, K1)
+	LSTMCELLZ(LDZM, STZM)
+
+lstmzdone:
 	VZEROUPPER
 	RET
+
+#define GRUCELLZ(LD, ST) \
+	LD((SI), Z0); \
+	LD((DI), Z9); \
+	VADDPS Z9, Z0, Z0; \
+	SIGMOID(ROUNDZ, BLENDZ, Z0, Z4, Z5, Z6, Z7, Z8); \
+	ST(Z0, (SI)); \
+	LD((SI)(BX*1), Z1); \
+	LD((DI)(DX*1), Z9); \
+	VADDPS Z9, Z1, Z1; \
+	SIGMOID(ROUNDZ, BLENDZ, Z1, Z4, Z5, Z6, Z7, Z8); \
+	ST(Z1, (SI)(BX*1)); \
+	LD((DI)(DX*2), Z2); \
+	TESTQ R8, R8; \
+	JZ 3(PC); \
+	LD((R8), Z9); \
+	VADDPS Z9, Z2, Z2; \
+	ST(Z2, (R10)); \
+	VMULPS Z2, Z0, Z3; \
+	LD((SI)(BX*2), Z4); \
+	VADDPS Z3, Z4, Z4; \
+	TANH(ROUNDZ, Z4, Z5, Z6, Z7, Z8); \
+	ST(Z4, (SI)(BX*2)); \
+	LD((R9), Z5); \
+	VSUBPS Z4, Z5, Z5; \
+	VMULPS Z5, Z1, Z5; \
+	VADDPS Z5, Z4, Z5; \
+	ST(Z5, (R11))
 
 // func gruCellAVX512(gates, hw, bhn, hp, hn, h *float32, gs, hs, n int)
 // bhn may be nil (no bias).
@@ -625,46 +674,30 @@ TEXT ·gruCellAVX512(SB), NOSPLIT, $0-72
 	MOVQ gs+48(FP), BX
 	MOVQ hs+56(FP), DX
 	MOVQ n+64(FP), CX
-	SHRQ $4, CX
-	JZ   grucdonez
 
-grucloopz:
-	VMOVUPS (SI), Z0
-	VADDPS  (DI), Z0, Z0
-	SIGMOID(ROUNDZ, BLENDZ, Z0, Z4, Z5, Z6, Z7, Z8)
-	VMOVUPS Z0, (SI)
-	VMOVUPS (SI)(BX*1), Z1
-	VADDPS  (DI)(DX*1), Z1, Z1
-	SIGMOID(ROUNDZ, BLENDZ, Z1, Z4, Z5, Z6, Z7, Z8)
-	VMOVUPS Z1, (SI)(BX*1)
-	// hn = hw_n + b_hn
-	VMOVUPS (DI)(DX*2), Z2
-	TESTQ   R8, R8
-	JZ      grucnobiasz
-	VADDPS  (R8), Z2, Z2
-	ADDQ    $64, R8
+gruzloop:
+	CMPQ CX, $16
+	JLT  gruztail
+	GRUCELLZ(LDZ, STZ)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	TESTQ R8, R8
+	JZ   gruznob
+	ADDQ $64, R8
 
-grucnobiasz:
-	VMOVUPS Z2, (R10)
-	// n = tanh(a_n + r*hn), h = n + z*(hp - n)
-	VMULPS  Z2, Z0, Z3
-	VMOVUPS (SI)(BX*2), Z4
-	VADDPS  Z3, Z4, Z4
-	TANH(ROUNDZ, Z4, Z5, Z6, Z7, Z8)
-	VMOVUPS Z4, (SI)(BX*2)
-	VMOVUPS (R9), Z5
-	VSUBPS  Z4, Z5, Z5
-	VMULPS  Z5, Z1, Z5
-	VADDPS  Z5, Z4, Z5
-	VMOVUPS Z5, (R11)
-	ADDQ    $64, SI
-	ADDQ    $64, DI
-	ADDQ    $64, R9
-	ADDQ    $64, R10
-	ADDQ    $64, R11
-	DECQ    CX
-	JNZ     grucloopz
+gruznob:
+	ADDQ $64, R9
+	ADDQ $64, R10
+	ADDQ $64, R11
+	SUBQ $16, CX
+	JMP  gruzloop
 
-grucdonez:
+gruztail:
+	TESTQ CX, CX
+	JZ    gruzdone
+	KMASK(CX, AX, K1)
+	GRUCELLZ(LDZM, STZM)
+
+gruzdone:
 	VZEROUPPER
 	RET

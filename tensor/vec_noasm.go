@@ -20,6 +20,8 @@ func tanh(dst, x []float32)                           { tanhGo(dst, x) }
 func expShiftSum(dst, x []float32, s float32) float64 { return expShiftSumGo(dst, x, s) }
 func sumExpShift(x []float32, s float32) float64      { return sumExpShiftGo(x, s) }
 
+var cellAVX512 = false
+
 func lstmCellAsm(gates []float32, gs int, hw []float32, hs int, cp, c, tc, h []float32, n int) int {
 	return 0
 }
