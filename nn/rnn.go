@@ -100,6 +100,10 @@ type rnnDir struct {
 	// Table mode, layer 0: the projected table P = E W_ih^T + biases
 	// [V, G*H] in Forward, its gradient dP in Backward.
 	p []float32
+	// Set by forwardDir for its time loop: a's rows still lack the folded
+	// biases (lazyBias), or are still to be gathered from p (lazyRows);
+	// prepStep completes them one step and unit range at a time.
+	lazyBias, lazyRows bool
 }
 
 // NewRNN creates the layer with PyTorch's default initialisation: every
@@ -414,6 +418,7 @@ func (r *RNN) forwardDir(dir *rnnDir, d int, in, out, h0, c0 []float32) {
 		proj = dir.p
 	}
 	tensor.Sgemm(false, true, rows, GH, dir.in, 1, in, dir.in, dir.wih.Data, dir.in, 0, proj, GH)
+	dir.lazyBias, dir.lazyRows = false, false
 	if dir.bih != nil {
 		for g := 0; g < G; g++ {
 			bs := dir.bias[g*H : (g+1)*H]
@@ -422,14 +427,19 @@ func (r *RNN) forwardDir(dir *rnnDir, d int, in, out, h0, c0 []float32) {
 				tensor.Add(bs, bs, dir.bhh.Data[g*H:(g+1)*H])
 			}
 		}
-		for row := 0; row < rows; row++ {
-			ar := proj[row*GH : (row+1)*GH]
-			tensor.Add(ar, ar, dir.bias)
+		if dir.first && r.tableV > 0 {
+			for row := 0; row < rows; row++ {
+				ar := proj[row*GH : (row+1)*GH]
+				tensor.Add(ar, ar, dir.bias)
+			}
+		} else {
+			// Added per step by the time loop (prepStep), while the
+			// step's rows are in cache, instead of in a pass of its own.
+			dir.lazyBias = true
 		}
 	}
-	if dir.first && r.tableV > 0 {
-		gatherRows(dir.a, dir.p, r.ids, GH)
-	}
+	// Table mode: each step's rows are gathered from P by prepStep.
+	dir.lazyRows = dir.first && r.tableV > 0
 	var bhn []float32
 	if r.cell == CellGRU && dir.bhh != nil {
 		bhn = dir.bhh.Data[2*H : 3*H]
@@ -479,6 +489,7 @@ func (r *RNN) forwardSteps(dir *rnnDir, d int, out, bhn []float32) {
 		ps, cs := dir.slots(t)
 		hp, hc := dir.hs[ps*B*H:(ps+1)*B*H], dir.hs[cs*B*H:(cs+1)*B*H]
 		a := dir.a[t*B*GH : (t+1)*B*GH]
+		r.prepStep(dir, t, 0, H)
 		act := r.activeAt(t)
 		switch r.cell {
 		case CellTanh, CellReLU:
@@ -506,6 +517,34 @@ func (r *RNN) forwardSteps(dir *rnnDir, d int, out, bhn []float32) {
 				clear(o)
 			} else {
 				copy(o, hc[b*H:(b+1)*H])
+			}
+		}
+	}
+}
+
+// prepStep completes the input-side pre-activations of step t for the
+// hidden units u0..u1 (every gate block) that forwardDir left to the time
+// loop: the rows gathered from the projected table, or the folded biases
+// added. Each element gets the operations the whole-array passes gave it.
+func (r *RNN) prepStep(dir *rnnDir, t, u0, u1 int) {
+	if !dir.lazyRows && !dir.lazyBias {
+		return
+	}
+	B, H, G := r.b, r.h, r.g
+	GH := G * H
+	for b := 0; b < B; b++ {
+		row := dir.a[(t*B+b)*GH : (t*B+b+1)*GH]
+		var src []float32
+		if dir.lazyRows {
+			id := int(r.ids[t*B+b])
+			src = dir.p[id*GH : (id+1)*GH]
+		}
+		for g := 0; g < G; g++ {
+			seg := row[g*H+u0 : g*H+u1]
+			if src != nil {
+				copy(seg, src[g*H+u0:g*H+u1])
+			} else {
+				tensor.Add(seg, seg, dir.bias[g*H+u0:g*H+u1])
 			}
 		}
 	}

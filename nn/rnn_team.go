@@ -388,6 +388,7 @@ func (dt *dirTeam) forwardPart(s, p int) {
 	hp, hc := dir.hs[ps*B*H:(ps+1)*B*H], dir.hs[cs*B*H:(cs+1)*B*H]
 	hw := dt.hw[B*G*u0 : B*G*u1]
 	tensor.SgemmPackedSerial(false, B, 1, hp, H, &dt.fw[p], 0, hw, GP)
+	r.prepStep(dir, t, u0, u1)
 	a := dir.a[t*B*GH : (t+1)*B*GH]
 	act := r.activeAt(t)
 	switch r.cell {
