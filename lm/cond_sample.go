@@ -35,7 +35,7 @@ func (m *CondModel) SampleGuided(ctx context.Context, label int, opt SampleOptio
 		return nil, err
 	}
 	V := m.Config.VocabSize
-	m.setTraining(false)
+	m.drop.SetTraining(false)
 	gens, logits, err := m.guidedGens(label, 1+len(opt.Prompt)+opt.MaxTokens, g)
 	if err != nil {
 		return nil, err

@@ -19,7 +19,7 @@ import (
 // path must reproduce.
 func sampleCondByForward(m *CondModel, label int, opt SampleOptions, g float64) ([]int32, error) {
 	K, V := len(m.Config.Labels), m.Config.VocabSize
-	m.setTraining(false)
+	m.drop.SetTraining(false)
 	s := newSampler(V, opt)
 	hist := slices.Clone(opt.Prompt)
 	unk := m.Vocab.UnkID()
@@ -205,7 +205,7 @@ func TestCondDropoutGradients(t *testing.T) {
 			sents := [][]int32{{2, 3, 4}, {5}, {}, {3, 3, 2, 5}}
 			labels := []int{0, 1, 1, 0}
 			loss := func(step uint64) float64 {
-				m.reseed(step)
+				m.drop.Reseed(step)
 				s, n, err := m.Loss(sents, labels, true) // training mode; the gradient it adds is ignored
 				if err != nil {
 					t.Fatal(err)
