@@ -3,13 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/internal/cktest"
 	"github.com/recurrent-go/recurrent/train"
 )
 
@@ -95,43 +93,7 @@ func TestLoopTrainersCLI(t *testing.T) {
 				t.Fatalf("--lr 1e6: %v, want a divergence error", err)
 			}
 			t.Logf("--lr 1e6: %v", err)
-			checkFinite(t, bad)
+			cktest.CheckFinite(t, bad)
 		})
-	}
-}
-
-// checkFinite requires every tensor and JSON number under dir (if it
-// exists) to be finite.
-func checkFinite(t *testing.T, dir string) {
-	t.Helper()
-	if _, err := os.Stat(dir); os.IsNotExist(err) {
-		return // nothing written: the run diverged before its first checkpoint
-	}
-	ck, err := checkpoint.Load(dir)
-	if err != nil {
-		t.Fatalf("%s: %v", dir, err)
-	}
-	es, _ := os.ReadDir(dir)
-	for _, e := range es {
-		name := e.Name()
-		switch {
-		case strings.HasSuffix(name, ".safetensors"):
-			ts, _, err := ck.ReadTensors(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for tn, ten := range ts {
-				for _, v := range ten.Data {
-					if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-						t.Fatalf("%s: %s holds %v", name, tn, v)
-					}
-				}
-			}
-		case strings.HasSuffix(name, ".json"):
-			b, _ := os.ReadFile(filepath.Join(dir, name))
-			if strings.Contains(string(b), "NaN") || strings.Contains(string(b), "Inf") {
-				t.Fatalf("%s holds a non-finite number", name)
-			}
-		}
 	}
 }

@@ -2,13 +2,13 @@ package main
 
 import (
 	"encoding/json"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/internal/cktest"
 )
 
 // taskTrainCLI is a training command of a classify or tag model with tiny
@@ -139,42 +139,7 @@ func TestTaskTrainSafetyCLI(t *testing.T) {
 			if strings.Contains(stdout, "NaN") || strings.Contains(stdout, "Inf") {
 				t.Errorf("standard output holds a non-finite number: %s", stdout)
 			}
-			checkFiniteDir(t, div)
+			cktest.CheckFinite(t, div)
 		})
-	}
-}
-
-// checkFiniteDir fails if a JSON file in dir spells a non-finite number
-// or a safetensors file holds one.
-func checkFiniteDir(t *testing.T, dir string) {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range es {
-		p := filepath.Join(dir, e.Name())
-		switch filepath.Ext(p) {
-		case ".json":
-			b, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s := string(b); strings.Contains(s, "NaN") || strings.Contains(s, "Inf") {
-				t.Errorf("%s holds a non-finite number", p)
-			}
-		case ".safetensors":
-			ts, _, err := checkpoint.ReadSafetensorsFile(p)
-			if err != nil {
-				t.Fatalf("%s: %v", p, err)
-			}
-			for name, ten := range ts {
-				for _, v := range ten.Data {
-					if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-						t.Fatalf("%s: tensor %s holds %v", p, name, v)
-					}
-				}
-			}
-		}
 	}
 }
