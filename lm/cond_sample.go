@@ -149,17 +149,7 @@ func (m *CondModel) checkSample(label int, opt SampleOptions, g float64) error {
 	if !(g >= 0) || (g > 0 && K < 2) {
 		return fmt.Errorf("lm: sample: guidance %v needs g >= 0 and at least two labels", g)
 	}
-	for i, id := range opt.Prompt {
-		if id < 0 || int(id) >= V {
-			return fmt.Errorf("lm: sample: prompt id %d at position %d outside vocabulary [0, %d)", id, i, V)
-		}
-	}
-	for _, id := range opt.Ban {
-		if id < 0 || int(id) >= V {
-			return fmt.Errorf("lm: sample: banned id %d outside vocabulary [0, %d)", id, V)
-		}
-	}
-	return nil
+	return opt.checkIDs(opt.Prompt, V)
 }
 
 // guide writes into cur the guided log-scores of the next token for label:
