@@ -158,16 +158,22 @@ func column(c, n int, zeroIsLast bool) (int, error) {
 // when the sentence has them and withFields is true), a blank line after
 // each sentence.
 func WriteCoNLL(w io.Writer, sents []Sentence, withFields bool) error {
+	return writeLines(w, sents, func(i, k int) string {
+		s := &sents[i]
+		if withFields && k < len(s.Fields) {
+			return strings.Join(s.Fields[k], " ")
+		}
+		return s.Tokens[k] + " " + s.Tags[k]
+	})
+}
+
+// writeLines writes line(i, k) as the row of token k of sentence i, a
+// blank line after each sentence.
+func writeLines(w io.Writer, sents []Sentence, line func(i, k int) string) error {
 	bw := bufio.NewWriter(w)
-	for _, s := range sents {
-		for i := range s.Tokens {
-			if withFields && i < len(s.Fields) {
-				bw.WriteString(strings.Join(s.Fields[i], " "))
-			} else {
-				bw.WriteString(s.Tokens[i])
-				bw.WriteByte(' ')
-				bw.WriteString(s.Tags[i])
-			}
+	for i, s := range sents {
+		for k := range s.Tokens {
+			bw.WriteString(line(i, k))
 			bw.WriteByte('\n')
 		}
 		bw.WriteByte('\n')
