@@ -158,22 +158,25 @@ func column(c, n int, zeroIsLast bool) (int, error) {
 // when the sentence has them and withFields is true), a blank line after
 // each sentence.
 func WriteCoNLL(w io.Writer, sents []Sentence, withFields bool) error {
-	return writeLines(w, sents, func(i, k int) string {
+	return writeLines(w, sents, func(bw *bufio.Writer, i, k int) {
 		s := &sents[i]
 		if withFields && k < len(s.Fields) {
-			return strings.Join(s.Fields[k], " ")
+			bw.WriteString(strings.Join(s.Fields[k], " "))
+			return
 		}
-		return s.Tokens[k] + " " + s.Tags[k]
+		bw.WriteString(s.Tokens[k])
+		bw.WriteByte(' ')
+		bw.WriteString(s.Tags[k])
 	})
 }
 
-// writeLines writes line(i, k) as the row of token k of sentence i, a
-// blank line after each sentence.
-func writeLines(w io.Writer, sents []Sentence, line func(i, k int) string) error {
+// writeLines writes the row of token k of sentence i with line(bw, i, k)
+// and a line break, a blank line after each sentence.
+func writeLines(w io.Writer, sents []Sentence, line func(bw *bufio.Writer, i, k int)) error {
 	bw := bufio.NewWriter(w)
 	for i, s := range sents {
 		for k := range s.Tokens {
-			bw.WriteString(line(i, k))
+			line(bw, i, k)
 			bw.WriteByte('\n')
 		}
 		bw.WriteByte('\n')

@@ -1,6 +1,7 @@
 package tag
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -250,5 +251,9 @@ func writeRows(w io.Writer, sents []Sentence, pred [][]string, row func(s *Sente
 			return fmt.Errorf("tag: sentence %d (line %d): %d tokens but %d predicted tags", i, s.Line, len(s.Tokens), len(pred[i]))
 		}
 	}
-	return writeLines(w, sents, func(i, k int) string { return row(&sents[i], k) + " " + pred[i][k] })
+	return writeLines(w, sents, func(bw *bufio.Writer, i, k int) {
+		bw.WriteString(row(&sents[i], k))
+		bw.WriteByte(' ')
+		bw.WriteString(pred[i][k])
+	})
 }
