@@ -126,22 +126,24 @@ func TestCellsPanicOnShortBlocks(t *testing.T) {
 	LSTMCell(v, 8, v, 16, v[:16], v[:16], v[:16], v[:16])
 }
 
-// BenchmarkLSTMCell times a row of 128 units fused and as separate kernels.
+// BenchmarkLSTMCell times a row of n units fused and as separate kernels
+// (24: a part of H=128 on the team; 128: H=128 whole; 132: a part of H=512).
 func BenchmarkLSTMCell(b *testing.B) {
-	const n = 128
-	rng := rand.New(rand.NewPCG(1, 1))
-	gates0, hw := cellRandom(rng, 4*n, 2), cellRandom(rng, 4*n, 2)
-	cp, c, tc, h := cellRandom(rng, n, 1), make([]float32, n), make([]float32, n), make([]float32, n)
-	gates := slices.Clone(gates0)
-	for _, k := range []struct {
-		name string
-		f    func(g []float32, gs int, hw []float32, hs int, cp, c, tc, h []float32)
-	}{{"fused", LSTMCell}, {"separate", lstmCellRef}} {
-		b.Run(k.name, func(b *testing.B) {
-			for b.Loop() {
-				copy(gates, gates0)
-				k.f(gates, n, hw, n, cp, c, tc, h)
-			}
-		})
+	for _, n := range []int{24, 128, 132} {
+		rng := rand.New(rand.NewPCG(1, 1))
+		gates0, hw := cellRandom(rng, 4*n, 2), cellRandom(rng, 4*n, 2)
+		cp, c, tc, h := cellRandom(rng, n, 1), make([]float32, n), make([]float32, n), make([]float32, n)
+		gates := slices.Clone(gates0)
+		for _, k := range []struct {
+			name string
+			f    func(g []float32, gs int, hw []float32, hs int, cp, c, tc, h []float32)
+		}{{"fused", LSTMCell}, {"separate", lstmCellRef}} {
+			b.Run(fmt.Sprintf("%s/units%d", k.name, n), func(b *testing.B) {
+				for b.Loop() {
+					copy(gates, gates0)
+					k.f(gates, n, hw, n, cp, c, tc, h)
+				}
+			})
+		}
 	}
 }
