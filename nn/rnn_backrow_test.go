@@ -111,54 +111,50 @@ func TestBackRowsAsmBitIdentical(t *testing.T) {
 	defer func(v bool) { rowAsm = v }(rowAsm)
 	rng := rand.New(rand.NewPCG(6, 7))
 	const B = 3
+	// gates returns B rows of G gate blocks of H, sigmoid-range except block tanhBlock.
+	gates := func(G, H, tanhBlock int) []float32 {
+		v := rnnRandom(rng, B*G*H, 1)
+		for j := range v {
+			if j%(G*H)/H != tanhBlock {
+				v[j] = 0.5 + v[j]/2
+			}
+		}
+		return v
+	}
+	// same runs f on copies of in with the assembly rows and with the Go
+	// rows and fails unless every argument ends with the same bits.
+	same := func(name string, in [][]float32, f func(a [][]float32)) {
+		var got [2][][]float32
+		for k, on := range []bool{true, false} {
+			rowAsm = on
+			a := make([][]float32, len(in))
+			for i := range in {
+				a[i] = slices.Clone(in[i])
+			}
+			f(a)
+			got[k] = a
+		}
+		for i := range got[0] {
+			if !slices.Equal(got[0][i], got[1][i]) {
+				t.Fatalf("%s: argument %d differs", name, i)
+			}
+		}
+	}
 	for _, c := range []struct{ H, u0, u1 int }{{8, 0, 8}, {24, 0, 24}, {24, 12, 24}, {100, 0, 100}, {128, 36, 128}, {132, 0, 132}, {512, 132, 264}} {
 		H := c.H
 		for _, active := range [][]bool{nil, {true, false, true}} {
-			// LSTM: act, cp, tc, dh, dc, dg, dhp.
-			act := rnnRandom(rng, B*4*H, 1)
-			for j := range act {
-				if j%(4*H)/H != 2 {
-					act[j] = 0.5 + act[j]/2
-				}
-			}
-			in := [][]float32{rnnRandom(rng, B*H, 1), rnnRandom(rng, B*H, 1), rnnRandom(rng, B*H, 1), rnnRandom(rng, B*H, 1), rnnRandom(rng, B*4*H, 1), rnnRandom(rng, B*H, 1)}
-			var got [2][][]float32
-			for k, on := range []bool{true, false} {
-				rowAsm = on
-				a := make([][]float32, len(in))
-				for i := range in {
-					a[i] = slices.Clone(in[i])
-				}
+			name := fmt.Sprintf("H=%d units %d..%d active %v", H, c.u0, c.u1, active)
+			act := gates(4, H, 2)
+			st := func() []float32 { return rnnRandom(rng, B*H, 1) }
+			// cp, tc, dh, dc, dg, dhp
+			same("LSTM "+name, [][]float32{st(), st(), st(), st(), rnnRandom(rng, B*4*H, 1), st()}, func(a [][]float32) {
 				backLSTMUnits(act, a[0], a[1], a[2], a[3], a[4], a[5], B, H, c.u0, c.u1, active)
-				got[k] = a
-			}
-			for i := range got[0] {
-				if !slices.Equal(got[0][i], got[1][i]) {
-					t.Fatalf("LSTM H=%d units %d..%d active %v: argument %d differs", H, c.u0, c.u1, active, i)
-				}
-			}
-			// GRU: act, aux, hp, dh, dg, dgh, dhp.
-			act = rnnRandom(rng, B*3*H, 1)
-			for j := range act {
-				if j%(3*H)/H != 2 {
-					act[j] = 0.5 + act[j]/2
-				}
-			}
-			in = [][]float32{rnnRandom(rng, B*H, 1), rnnRandom(rng, B*H, 1), rnnRandom(rng, B*H, 1), rnnRandom(rng, B*3*H, 1), rnnRandom(rng, B*3*H, 1), rnnRandom(rng, B*H, 1)}
-			for k, on := range []bool{true, false} {
-				rowAsm = on
-				a := make([][]float32, len(in))
-				for i := range in {
-					a[i] = slices.Clone(in[i])
-				}
-				backGRUUnits(act, a[0], a[1], a[2], a[3], a[4], a[5], B, H, c.u0, c.u1, active)
-				got[k] = a
-			}
-			for i := range got[0] {
-				if !slices.Equal(got[0][i], got[1][i]) {
-					t.Fatalf("GRU H=%d units %d..%d active %v: argument %d differs", H, c.u0, c.u1, active, i)
-				}
-			}
+			})
+			gact := gates(3, H, 2)
+			// aux, hp, dh, dg, dgh, dhp
+			same("GRU "+name, [][]float32{st(), st(), st(), rnnRandom(rng, B*3*H, 1), rnnRandom(rng, B*3*H, 1), st()}, func(a [][]float32) {
+				backGRUUnits(gact, a[0], a[1], a[2], a[3], a[4], a[5], B, H, c.u0, c.u1, active)
+			})
 		}
 	}
 }

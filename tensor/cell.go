@@ -20,26 +20,29 @@ func LSTMCell(gates []float32, gs int, hw []float32, hs int, cp, c, tc, h []floa
 	}
 	checkCell("LSTMCell", 4, n, gates, gs, hw, hs, cp, c, tc)
 	m := lstmCellAsm(gates, gs, hw, hs, cp, c, tc, h, n)
-	if m == n {
-		return
+	if m < n {
+		lstmCellGo(gates[m:], gs, hw[m:], hs, cp[m:n], c[m:n], tc[m:n], h[m:])
 	}
-	g, w := gates[m:], hw[m:]
-	k := n - m
+}
+
+// lstmCellGo is LSTMCell as the separate kernels, the twin of the fused
+// ones (the units past their last block, and every unit without AVX2).
+func lstmCellGo(gates []float32, gs int, hw []float32, hs int, cp, c, tc, h []float32) {
+	n := len(h)
 	for b := 0; b < 4; b++ {
-		s := g[b*gs : b*gs+k]
-		Add(s, s, w[b*hs:b*hs+k])
+		s := gates[b*gs : b*gs+n]
+		Add(s, s, hw[b*hs:b*hs+n])
 	}
-	ig, fg, gg, og := g[:k], g[gs:gs+k], g[2*gs:2*gs+k], g[3*gs:3*gs+k]
+	ig, fg, gg, og := gates[:n], gates[gs:gs+n], gates[2*gs:2*gs+n], gates[3*gs:3*gs+n]
 	Sigmoid(ig, ig)
 	Sigmoid(fg, fg)
 	Tanh(gg, gg)
 	Sigmoid(og, og)
-	cc, tcc := c[m:n], tc[m:n]
-	Mul(cc, fg, cp[m:n])
-	Mul(tcc, ig, gg)
-	Add(cc, cc, tcc)
-	Tanh(tcc, cc)
-	Mul(h[m:], og, tcc)
+	Mul(c[:n], fg, cp[:n])
+	Mul(tc[:n], ig, gg)
+	Add(c[:n], c[:n], tc[:n])
+	Tanh(tc[:n], c[:n])
+	Mul(h, og, tc[:n])
 }
 
 // GRUCell runs one step of PyTorch's GRU on n = len(h) units: gates holds
@@ -62,27 +65,34 @@ func GRUCell(gates []float32, gs int, hw []float32, hs int, bhn, hp, hn, h []flo
 		panic(fmt.Sprintf("tensor: GRUCell: bhn has %d values for %d units", len(bhn), n))
 	}
 	m := gruCellAsm(gates, gs, hw, hs, bhn, hp, hn, h, n)
-	if m == n {
-		return
+	if m < n {
+		var b []float32
+		if bhn != nil {
+			b = bhn[m:n]
+		}
+		gruCellGo(gates[m:], gs, hw[m:], hs, b, hp[m:n], hn[m:n], h[m:])
 	}
-	k := n - m
-	g, w := gates[m:], hw[m:]
-	r, z, nn := g[:k], g[gs:gs+k], g[2*gs:2*gs+k]
-	Add(r, r, w[:k])
-	Add(z, z, w[hs:hs+k])
+}
+
+// gruCellGo is GRUCell as the separate kernels and an element loop, the
+// twin of the fused ones.
+func gruCellGo(gates []float32, gs int, hw []float32, hs int, bhn, hp, hn, h []float32) {
+	n := len(h)
+	r, z, nn := gates[:n], gates[gs:gs+n], gates[2*gs:2*gs+n]
+	Add(r, r, hw[:n])
+	Add(z, z, hw[hs:hs+n])
 	Sigmoid(r, r)
 	Sigmoid(z, z)
-	hnk, hk, hpk := hn[m:n], h[m:n], hp[m:n]
 	if bhn != nil {
-		Add(hnk, w[2*hs:2*hs+k], bhn[m:n])
+		Add(hn[:n], hw[2*hs:2*hs+n], bhn[:n])
 	} else {
-		copy(hnk, w[2*hs:2*hs+k])
+		copy(hn[:n], hw[2*hs:2*hs+n])
 	}
-	Mul(hk, r, hnk)
-	Add(nn, nn, hk)
+	Mul(h, r, hn[:n])
+	Add(nn, nn, h)
 	Tanh(nn, nn)
 	for j := range nn {
-		hk[j] = nn[j] + z[j]*(hpk[j]-nn[j])
+		h[j] = nn[j] + z[j]*(hp[j]-nn[j])
 	}
 }
 

@@ -15,48 +15,9 @@ func cellRandom(rng *rand.Rand, n int, scale float32) []float32 {
 	return v
 }
 
-// lstmCellRef is LSTMCell as the separate kernels, in its documented order.
-func lstmCellRef(gates []float32, gs int, hw []float32, hs int, cp, c, tc, h []float32) {
-	n := len(h)
-	for b := 0; b < 4; b++ {
-		s := gates[b*gs : b*gs+n]
-		Add(s, s, hw[b*hs:b*hs+n])
-	}
-	ig, fg, gg, og := gates[:n], gates[gs:gs+n], gates[2*gs:2*gs+n], gates[3*gs:3*gs+n]
-	Sigmoid(ig, ig)
-	Sigmoid(fg, fg)
-	Tanh(gg, gg)
-	Sigmoid(og, og)
-	Mul(c[:n], fg, cp[:n])
-	Mul(tc[:n], ig, gg)
-	Add(c[:n], c[:n], tc[:n])
-	Tanh(tc[:n], c[:n])
-	Mul(h, og, tc[:n])
-}
-
-// gruCellRef is GRUCell as the separate kernels and an element loop.
-func gruCellRef(gates []float32, gs int, hw []float32, hs int, bhn, hp, hn, h []float32) {
-	n := len(h)
-	r, z, nn := gates[:n], gates[gs:gs+n], gates[2*gs:2*gs+n]
-	Add(r, r, hw[:n])
-	Add(z, z, hw[hs:hs+n])
-	Sigmoid(r, r)
-	Sigmoid(z, z)
-	if bhn != nil {
-		Add(hn[:n], hw[2*hs:2*hs+n], bhn[:n])
-	} else {
-		copy(hn[:n], hw[2*hs:2*hs+n])
-	}
-	Mul(h, r, hn[:n])
-	Add(nn, nn, h)
-	Tanh(nn, nn)
-	for j := range nn {
-		h[j] = nn[j] + z[j]*(hp[j]-nn[j])
-	}
-}
-
 // TestCellsMatchSeparateKernels: the fused LSTM and GRU cell kernels give
-// bit for bit the results of the separate vector kernels, for unit counts
+// bit for bit the results of their twins made of the separate vector
+// kernels (lstmCellGo, gruCellGo), for unit counts
 // with and without an 8-unit tail, gate blocks of several spacings, and
 // pre-activations spread far enough to reach the activations' clamps.
 func TestCellsMatchSeparateKernels(t *testing.T) {
@@ -79,7 +40,7 @@ func testCellsMatch(t *testing.T) {
 				gates, hw := cellRandom(rng, 4*gs, scale), cellRandom(rng, 4*hs, scale)
 				st := [][]float32{cellRandom(rng, n, 2), cellRandom(rng, n, 1), cellRandom(rng, n, 1), cellRandom(rng, n, 1)}
 				var got [2][][]float32
-				for k, f := range []func(g []float32, gs int, hw []float32, hs int, cp, c, tc, h []float32){LSTMCell, lstmCellRef} {
+				for k, f := range []func(g []float32, gs int, hw []float32, hs int, cp, c, tc, h []float32){LSTMCell, lstmCellGo} {
 					g := slices.Clone(gates)
 					s := [][]float32{slices.Clone(st[0]), slices.Clone(st[1]), slices.Clone(st[2]), slices.Clone(st[3])}
 					f(g, gs, hw, hs, s[0], s[1], s[2], s[3])
@@ -97,7 +58,7 @@ func testCellsMatch(t *testing.T) {
 					}
 					gates, hw := cellRandom(rng, 3*gs, scale), cellRandom(rng, 3*hs, scale)
 					hp := cellRandom(rng, n, 1)
-					for k, f := range []func(g []float32, gs int, hw []float32, hs int, bhn, hp, hn, h []float32){GRUCell, gruCellRef} {
+					for k, f := range []func(g []float32, gs int, hw []float32, hs int, bhn, hp, hn, h []float32){GRUCell, gruCellGo} {
 						g := slices.Clone(gates)
 						hn, h := make([]float32, n), make([]float32, n)
 						f(g, gs, hw, hs, bhn, hp, hn, h)
@@ -137,7 +98,7 @@ func BenchmarkLSTMCell(b *testing.B) {
 		for _, k := range []struct {
 			name string
 			f    func(g []float32, gs int, hw []float32, hs int, cp, c, tc, h []float32)
-		}{{"fused", LSTMCell}, {"separate", lstmCellRef}} {
+		}{{"fused", LSTMCell}, {"separate", lstmCellGo}} {
 			b.Run(fmt.Sprintf("%s/units%d", k.name, n), func(b *testing.B) {
 				for b.Loop() {
 					copy(gates, gates0)

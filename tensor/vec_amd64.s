@@ -6,6 +6,13 @@
 // step (32 per step in the memory-bound ones) and finishes the last 1..7
 // elements with VMASKMOVPS, which never touches memory outside the mask.
 
+// LSTMARGS and GRUARGS load the arguments of the fused cell kernels (defined
+// at the end of the file, here so that vet's asmdecl check reads them before
+// any TEXT): func (gates, hw, cp, c, tc, h *float32, gs, hs, n int)
+// (LSTM) and func (gates, hw, bhn, hp, hn, h *float32, gs, hs, n int) (GRU).
+#define LSTMARGS MOVQ gates+0(FP), SI; MOVQ hw+8(FP), DI; MOVQ cp+16(FP), R9; MOVQ c+24(FP), R10; MOVQ tc+32(FP), R11; MOVQ h+40(FP), R13; MOVQ gs+48(FP), BX; MOVQ hs+56(FP), DX; MOVQ n+64(FP), CX; LEAQ (BX)(BX*2), R8; LEAQ (DX)(DX*2), R12
+#define GRUARGS MOVQ gates+0(FP), SI; MOVQ hw+8(FP), DI; MOVQ bhn+16(FP), R8; MOVQ hp+24(FP), R9; MOVQ hn+32(FP), R10; MOVQ h+40(FP), R11; MOVQ gs+48(FP), BX; MOVQ hs+56(FP), DX; MOVQ n+64(FP), CX
+
 // C8 defines a 64-byte read-only constant holding v in all 16 lanes: the
 // AVX2 kernels read its first 32 bytes, the AVX-512 ones all of it, so
 // both run the same macros on Y or Z registers.
@@ -441,186 +448,108 @@ TEXT ·sumExpShiftAVX512(SB), NOSPLIT, $0-40
 	VBROADCASTSS shift+24(FP), Z15
 	EXPSUMZ(NOSTORE, NOSTORE, ret+32(FP))
 
-// Fused recurrent-cell kernels (AVX2, 8 units a block; the caller does
-// the tail). Gate blocks lie gs bytes apart in gates and hs bytes apart in
-// hw. The activations are the SIGMOID and TANH macros of sigmoidAVX2 and
-// tanhAVX2, every other product and sum rounded as LSTMCell and GRUCell
-// document, so the results are those of the separate kernels.
+// Fused recurrent-cell kernels. Gate blocks lie gs bytes apart in gates
+// and hs bytes apart in hw. The activations are the SIGMOID and TANH
+// macros of the separate kernels, every other product and sum rounded as
+// LSTMCell and GRUCell document, so the results are those of the separate
+// kernels. The same bodies run on Y registers (AVX2: blocks of 8, the
+// caller does the tail) and on Z registers (AVX-512: blocks of 16, then
+// the last 1..15 units with K1 selecting them). LD/ST move one block:
+// LDV/STV whole, LDZM/STZM masked (zeroing loads).
+#define LDV(m, r) VMOVUPS m, r
+#define STV(r, m) VMOVUPS r, m
+#define LDZM(m, r) VMOVUPS.Z m, K1, r
+#define STZM(r, m) VMOVUPS r, K1, m
+
+// GATE sets x = ACT(gates block + hw block) and stores it to the gates block.
+#define GATE(LD, ST, gm, hm, x, w, ACT) LD(gm, x); LD(hm, w); VADDPS w, x, x; ACT; ST(x, gm)
+
+// LSTMCELL: registers V0..V9 (Y or Z), R and BL the rounding and blend
+// of the width. SI gates, DI hw, BX/R8 gs/3gs, DX/R12 hs/3hs, R9 cp,
+// R10 c, R11 tc, R13 h.
+#define LSTMCELL(LD, ST, R, BL, V0, V1, V2, V3, V4, V5, V6, V7, V8, V9) \
+	GATE(LD, ST, (SI), (DI), V0, V9, SIGMOID(R, BL, V0, V4, V5, V6, V7, V8)); \
+	GATE(LD, ST, (SI)(BX*1), (DI)(DX*1), V1, V9, SIGMOID(R, BL, V1, V4, V5, V6, V7, V8)); \
+	GATE(LD, ST, (SI)(BX*2), (DI)(DX*2), V2, V9, TANH(R, V2, V4, V5, V6, V7)); \
+	GATE(LD, ST, (SI)(R8*1), (DI)(R12*1), V3, V9, SIGMOID(R, BL, V3, V4, V5, V6, V7, V8)); \
+	LD((R9), V9); \
+	VMULPS V9, V1, V4; \
+	VMULPS V2, V0, V5; \
+	VADDPS V5, V4, V4; \
+	ST(V4, (R10)); \
+	TANH(R, V4, V5, V6, V7, V8); \
+	ST(V4, (R11)); \
+	VMULPS V4, V3, V4; \
+	ST(V4, (R13))
+
+// GRUCELL: SI gates, DI hw, BX gs, DX hs, R8 bhn (0: none), R9 hp, R10 hn, R11 h.
+#define GRUCELL(LD, ST, R, BL, V0, V1, V2, V3, V4, V5, V6, V7, V8, V9) \
+	GATE(LD, ST, (SI), (DI), V0, V9, SIGMOID(R, BL, V0, V4, V5, V6, V7, V8)); \
+	GATE(LD, ST, (SI)(BX*1), (DI)(DX*1), V1, V9, SIGMOID(R, BL, V1, V4, V5, V6, V7, V8)); \
+	LD((DI)(DX*2), V2); \
+	TESTQ R8, R8; \
+	JZ 3(PC); \
+	LD((R8), V9); \
+	VADDPS V9, V2, V2; \
+	ST(V2, (R10)); \
+	VMULPS V2, V0, V3; \
+	LD((SI)(BX*2), V4); \
+	VADDPS V3, V4, V4; \
+	TANH(R, V4, V5, V6, V7, V8); \
+	ST(V4, (SI)(BX*2)); \
+	LD((R9), V5); \
+	VSUBPS V4, V5, V5; \
+	VMULPS V5, V1, V5; \
+	VADDPS V5, V4, V5; \
+	ST(V5, (R11))
+
+
+// Pointer steps after a block of w bytes (bhn only when given).
+#define LSTMNEXT(w) ADDQ w, SI; ADDQ w, DI; ADDQ w, R9; ADDQ w, R10; ADDQ w, R11; ADDQ w, R13
+#define GRUNEXT(w) ADDQ w, SI; ADDQ w, DI; ADDQ w, R9; ADDQ w, R10; ADDQ w, R11; TESTQ R8, R8; JZ 2(PC); ADDQ w, R8
+
 
 // func lstmCellAVX2(gates, hw, cp, c, tc, h *float32, gs, hs, n int)
 TEXT ·lstmCellAVX2(SB), NOSPLIT, $0-72
-	MOVQ gates+0(FP), SI
-	MOVQ hw+8(FP), DI
-	MOVQ cp+16(FP), R9
-	MOVQ c+24(FP), R10
-	MOVQ tc+32(FP), R11
-	MOVQ h+40(FP), R13
-	MOVQ gs+48(FP), BX
-	MOVQ hs+56(FP), DX
-	MOVQ n+64(FP), CX
-	LEAQ (BX)(BX*2), R8
-	LEAQ (DX)(DX*2), R12
+	LSTMARGS
 	SHRQ $3, CX
-	JZ   lstmcdone
+	JZ   lstmydone
 
-lstmcloop:
-	VMOVUPS (SI), Y0
-	VADDPS  (DI), Y0, Y0
-	SIGMOID(ROUNDY, BLENDY, Y0, Y4, Y5, Y6, Y7, Y8)
-	VMOVUPS Y0, (SI)
-	VMOVUPS (SI)(BX*1), Y1
-	VADDPS  (DI)(DX*1), Y1, Y1
-	SIGMOID(ROUNDY, BLENDY, Y1, Y4, Y5, Y6, Y7, Y8)
-	VMOVUPS Y1, (SI)(BX*1)
-	VMOVUPS (SI)(BX*2), Y2
-	VADDPS  (DI)(DX*2), Y2, Y2
-	TANH(ROUNDY, Y2, Y4, Y5, Y6, Y7)
-	VMOVUPS Y2, (SI)(BX*2)
-	VMOVUPS (SI)(R8*1), Y3
-	VADDPS  (DI)(R12*1), Y3, Y3
-	SIGMOID(ROUNDY, BLENDY, Y3, Y4, Y5, Y6, Y7, Y8)
-	VMOVUPS Y3, (SI)(R8*1)
-	// c = f*cp + i*g, tc = tanh(c), h = o*tc
-	VMULPS  (R9), Y1, Y4
-	VMULPS  Y2, Y0, Y5
-	VADDPS  Y5, Y4, Y4
-	VMOVUPS Y4, (R10)
-	TANH(ROUNDY, Y4, Y5, Y6, Y7, Y8)
-	VMOVUPS Y4, (R11)
-	VMULPS  Y4, Y3, Y4
-	VMOVUPS Y4, (R13)
-	ADDQ    $32, SI
-	ADDQ    $32, DI
-	ADDQ    $32, R9
-	ADDQ    $32, R10
-	ADDQ    $32, R11
-	ADDQ    $32, R13
-	DECQ    CX
-	JNZ     lstmcloop
+lstmyloop:
+	LSTMCELL(LDV, STV, ROUNDY, BLENDY, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9)
+	LSTMNEXT($32)
+	DECQ CX
+	JNZ  lstmyloop
 
-lstmcdone:
+lstmydone:
 	VZEROUPPER
 	RET
 
 // func gruCellAVX2(gates, hw, bhn, hp, hn, h *float32, gs, hs, n int)
-// bhn may be nil (no bias).
 TEXT ·gruCellAVX2(SB), NOSPLIT, $0-72
-	MOVQ gates+0(FP), SI
-	MOVQ hw+8(FP), DI
-	MOVQ bhn+16(FP), R8
-	MOVQ hp+24(FP), R9
-	MOVQ hn+32(FP), R10
-	MOVQ h+40(FP), R11
-	MOVQ gs+48(FP), BX
-	MOVQ hs+56(FP), DX
-	MOVQ n+64(FP), CX
+	GRUARGS
 	SHRQ $3, CX
-	JZ   grucdone
+	JZ   gruydone
 
-grucloop:
-	VMOVUPS (SI), Y0
-	VADDPS  (DI), Y0, Y0
-	SIGMOID(ROUNDY, BLENDY, Y0, Y4, Y5, Y6, Y7, Y8)
-	VMOVUPS Y0, (SI)
-	VMOVUPS (SI)(BX*1), Y1
-	VADDPS  (DI)(DX*1), Y1, Y1
-	SIGMOID(ROUNDY, BLENDY, Y1, Y4, Y5, Y6, Y7, Y8)
-	VMOVUPS Y1, (SI)(BX*1)
-	// hn = hw_n + b_hn
-	VMOVUPS (DI)(DX*2), Y2
-	TESTQ   R8, R8
-	JZ      grucnobias
-	VADDPS  (R8), Y2, Y2
-	ADDQ    $32, R8
+gruyloop:
+	GRUCELL(LDV, STV, ROUNDY, BLENDY, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9)
+	GRUNEXT($32)
+	DECQ CX
+	JNZ  gruyloop
 
-grucnobias:
-	VMOVUPS Y2, (R10)
-	// n = tanh(a_n + r*hn), h = n + z*(hp - n)
-	VMULPS  Y2, Y0, Y3
-	VMOVUPS (SI)(BX*2), Y4
-	VADDPS  Y3, Y4, Y4
-	TANH(ROUNDY, Y4, Y5, Y6, Y7, Y8)
-	VMOVUPS Y4, (SI)(BX*2)
-	VMOVUPS (R9), Y5
-	VSUBPS  Y4, Y5, Y5
-	VMULPS  Y5, Y1, Y5
-	VADDPS  Y5, Y4, Y5
-	VMOVUPS Y5, (R11)
-	ADDQ    $32, SI
-	ADDQ    $32, DI
-	ADDQ    $32, R9
-	ADDQ    $32, R10
-	ADDQ    $32, R11
-	DECQ    CX
-	JNZ     grucloop
-
-grucdone:
+gruydone:
 	VZEROUPPER
 	RET
 
-// The AVX-512 cell kernels take any n: blocks of 16, then the last 1..15
-// units with K1 selecting them (zeroing loads, masked stores). LDZ/STZ
-// are the whole-block moves, LDZM/STZM the masked ones.
-#define LDZ(m, r) VMOVUPS m, r
-#define STZ(r, m) VMOVUPS r, m
-#define LDZM(m, r) VMOVUPS.Z m, K1, r
-#define STZM(r, m) VMOVUPS r, K1, m
-
-#define LSTMCELLZ(LD, ST) \
-	LD((SI), Z0); \
-	LD((DI), Z9); \
-	VADDPS Z9, Z0, Z0; \
-	SIGMOID(ROUNDZ, BLENDZ, Z0, Z4, Z5, Z6, Z7, Z8); \
-	ST(Z0, (SI)); \
-	LD((SI)(BX*1), Z1); \
-	LD((DI)(DX*1), Z9); \
-	VADDPS Z9, Z1, Z1; \
-	SIGMOID(ROUNDZ, BLENDZ, Z1, Z4, Z5, Z6, Z7, Z8); \
-	ST(Z1, (SI)(BX*1)); \
-	LD((SI)(BX*2), Z2); \
-	LD((DI)(DX*2), Z9); \
-	VADDPS Z9, Z2, Z2; \
-	TANH(ROUNDZ, Z2, Z4, Z5, Z6, Z7); \
-	ST(Z2, (SI)(BX*2)); \
-	LD((SI)(R8*1), Z3); \
-	LD((DI)(R12*1), Z9); \
-	VADDPS Z9, Z3, Z3; \
-	SIGMOID(ROUNDZ, BLENDZ, Z3, Z4, Z5, Z6, Z7, Z8); \
-	ST(Z3, (SI)(R8*1)); \
-	LD((R9), Z9); \
-	VMULPS Z9, Z1, Z4; \
-	VMULPS Z2, Z0, Z5; \
-	VADDPS Z5, Z4, Z4; \
-	ST(Z4, (R10)); \
-	TANH(ROUNDZ, Z4, Z5, Z6, Z7, Z8); \
-	ST(Z4, (R11)); \
-	VMULPS Z4, Z3, Z4; \
-	ST(Z4, (R13))
-
 // func lstmCellAVX512(gates, hw, cp, c, tc, h *float32, gs, hs, n int)
 TEXT ·lstmCellAVX512(SB), NOSPLIT, $0-72
-	MOVQ gates+0(FP), SI
-	MOVQ hw+8(FP), DI
-	MOVQ cp+16(FP), R9
-	MOVQ c+24(FP), R10
-	MOVQ tc+32(FP), R11
-	MOVQ h+40(FP), R13
-	MOVQ gs+48(FP), BX
-	MOVQ hs+56(FP), DX
-	MOVQ n+64(FP), CX
-	LEAQ (BX)(BX*2), R8
-	LEAQ (DX)(DX*2), R12
+	LSTMARGS
 
 lstmzloop:
 	CMPQ CX, $16
 	JLT  lstmztail
-	LSTMCELLZ(LDZ, STZ)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	ADDQ $64, R9
-	ADDQ $64, R10
-	ADDQ $64, R11
-	ADDQ $64, R13
+	LSTMCELL(LDV, STV, ROUNDZ, BLENDZ, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9)
+	LSTMNEXT($64)
 	SUBQ $16, CX
 	JMP  lstmzloop
 
@@ -628,67 +557,21 @@ lstmztail:
 	TESTQ CX, CX
 	JZ    lstmzdone
 	KMASK(CX, AX, K1)
-	LSTMCELLZ(LDZM, STZM)
+	LSTMCELL(LDZM, STZM, ROUNDZ, BLENDZ, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9)
 
 lstmzdone:
 	VZEROUPPER
 	RET
 
-#define GRUCELLZ(LD, ST) \
-	LD((SI), Z0); \
-	LD((DI), Z9); \
-	VADDPS Z9, Z0, Z0; \
-	SIGMOID(ROUNDZ, BLENDZ, Z0, Z4, Z5, Z6, Z7, Z8); \
-	ST(Z0, (SI)); \
-	LD((SI)(BX*1), Z1); \
-	LD((DI)(DX*1), Z9); \
-	VADDPS Z9, Z1, Z1; \
-	SIGMOID(ROUNDZ, BLENDZ, Z1, Z4, Z5, Z6, Z7, Z8); \
-	ST(Z1, (SI)(BX*1)); \
-	LD((DI)(DX*2), Z2); \
-	TESTQ R8, R8; \
-	JZ 3(PC); \
-	LD((R8), Z9); \
-	VADDPS Z9, Z2, Z2; \
-	ST(Z2, (R10)); \
-	VMULPS Z2, Z0, Z3; \
-	LD((SI)(BX*2), Z4); \
-	VADDPS Z3, Z4, Z4; \
-	TANH(ROUNDZ, Z4, Z5, Z6, Z7, Z8); \
-	ST(Z4, (SI)(BX*2)); \
-	LD((R9), Z5); \
-	VSUBPS Z4, Z5, Z5; \
-	VMULPS Z5, Z1, Z5; \
-	VADDPS Z5, Z4, Z5; \
-	ST(Z5, (R11))
-
 // func gruCellAVX512(gates, hw, bhn, hp, hn, h *float32, gs, hs, n int)
-// bhn may be nil (no bias).
 TEXT ·gruCellAVX512(SB), NOSPLIT, $0-72
-	MOVQ gates+0(FP), SI
-	MOVQ hw+8(FP), DI
-	MOVQ bhn+16(FP), R8
-	MOVQ hp+24(FP), R9
-	MOVQ hn+32(FP), R10
-	MOVQ h+40(FP), R11
-	MOVQ gs+48(FP), BX
-	MOVQ hs+56(FP), DX
-	MOVQ n+64(FP), CX
+	GRUARGS
 
 gruzloop:
 	CMPQ CX, $16
 	JLT  gruztail
-	GRUCELLZ(LDZ, STZ)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	TESTQ R8, R8
-	JZ   gruznob
-	ADDQ $64, R8
-
-gruznob:
-	ADDQ $64, R9
-	ADDQ $64, R10
-	ADDQ $64, R11
+	GRUCELL(LDV, STV, ROUNDZ, BLENDZ, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9)
+	GRUNEXT($64)
 	SUBQ $16, CX
 	JMP  gruzloop
 
@@ -696,7 +579,7 @@ gruztail:
 	TESTQ CX, CX
 	JZ    gruzdone
 	KMASK(CX, AX, K1)
-	GRUCELLZ(LDZM, STZM)
+	GRUCELL(LDZM, STZM, ROUNDZ, BLENDZ, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9)
 
 gruzdone:
 	VZEROUPPER
