@@ -17,6 +17,14 @@
 
 #define ONES(y) MOVL $0x3f800000, AX; MOVD AX, X15; VPBROADCASTD X15, y
 
+// ROWS sets Y15 to 1 and CX to the number of 8-unit blocks, leaving for
+// done when there is none.
+#define ROWS(done) ONES(Y15); SHRQ $3, CX; JZ done
+
+// TANHGRAD sets d = (x*a)*(1-t*t), the gradient through a tanh output t
+// (Y15 holds 1; Y11 scratch).
+#define TANHGRAD(x, a, t, d) VMULPS a, x, d; VMULPS t, t, Y11; VSUBPS Y11, Y15, Y11; VMULPS Y11, d, d
+
 // SIGGRAD stores ((x*a)*s)*(1-s) to m, the gradient through a sigmoid
 // gate s (Y15 holds 1; Y10, Y11 scratch).
 #define SIGGRAD(x, a, s, m) VMULPS a, x, Y10; VMULPS s, Y10, Y10; VSUBPS s, Y15, Y11; VMULPS Y11, Y10, Y10; VMOVUPS Y10, m
@@ -26,9 +34,7 @@
 TEXT ·backLSTMRowAVX2(SB), NOSPLIT, $0-64
 	LSTMROWARGS
 	LEAQ (BX)(BX*2), R8
-	ONES(Y15)
-	SHRQ $3, CX
-	JZ   lstmdone
+	ROWS(lstmdone)
 
 lstmloop:
 	VMOVUPS (SI), Y0         // ig
@@ -40,19 +46,13 @@ lstmloop:
 	VMOVUPS (R10), Y6        // cp
 	VMOVUPS (R11), Y7        // tc
 	// dct = dc + (dh*og)*(1 - tc*tc)
-	VMULPS  Y7, Y7, Y8
-	VSUBPS  Y8, Y15, Y8
-	VMULPS  Y3, Y4, Y9
-	VMULPS  Y8, Y9, Y9
+	TANHGRAD(Y4, Y3, Y7, Y9)
 	VADDPS  Y9, Y5, Y5
 	// do = ((dh*tc)*og)*(1-og), di = ((dct*gg)*ig)*(1-ig)
 	SIGGRAD(Y4, Y7, Y3, (DI)(R8*1))
 	SIGGRAD(Y5, Y2, Y0, (DI))
 	// dgg = (dct*ig)*(1-gg*gg)
-	VMULPS  Y0, Y5, Y10
-	VMULPS  Y2, Y2, Y11
-	VSUBPS  Y11, Y15, Y11
-	VMULPS  Y11, Y10, Y10
+	TANHGRAD(Y5, Y0, Y2, Y10)
 	VMOVUPS Y10, (DI)(BX*2)
 	// df = ((dct*cp)*fg)*(1-fg)
 	SIGGRAD(Y5, Y6, Y1, (DI)(BX*1))
@@ -71,9 +71,7 @@ lstmdone:
 // act: r, z, n at 0, stride, 2*stride; dg: dr, dz, dn likewise.
 TEXT ·backGRURowAVX2(SB), NOSPLIT, $0-72
 	GRUROWARGS
-	ONES(Y15)
-	SHRQ $3, CX
-	JZ   grudone
+	ROWS(grudone)
 
 gruloop:
 	VMOVUPS (SI), Y0         // r
@@ -84,10 +82,7 @@ gruloop:
 	VMOVUPS (R11), Y5        // hn
 	// dn = (g*(1-z))*(1-n*n)
 	VSUBPS  Y1, Y15, Y6
-	VMULPS  Y2, Y2, Y7
-	VSUBPS  Y7, Y15, Y7
-	VMULPS  Y6, Y3, Y8
-	VMULPS  Y7, Y8, Y8
+	TANHGRAD(Y3, Y6, Y2, Y8)
 	VMOVUPS Y8, (DI)(BX*2)
 	// dz = ((g*(hp-n))*z)*(1-z)
 	VSUBPS  Y2, Y4, Y9

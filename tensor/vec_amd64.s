@@ -509,78 +509,50 @@ TEXT ·sumExpShiftAVX512(SB), NOSPLIT, $0-40
 #define GRUNEXT(w) ADDQ w, SI; ADDQ w, DI; ADDQ w, R9; ADDQ w, R10; ADDQ w, R11; TESTQ R8, R8; JZ 2(PC); ADDQ w, R8
 
 
+// YKERNEL runs CELL on the CX units (a multiple of 8) in blocks of 8;
+// ZKERNEL on blocks of 16, then on the last 1..15 units under K1.
+#define YKERNEL(ARGS, CELL, NEXT, loop, done) \
+	ARGS; \
+	SHRQ $3, CX; \
+	JZ   done; \
+loop: \
+	CELL(LDV, STV, ROUNDY, BLENDY, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9); \
+	NEXT($32); \
+	DECQ CX; \
+	JNZ  loop; \
+done: \
+	VZEROUPPER; \
+	RET
+#define ZKERNEL(ARGS, CELL, NEXT, loop, tail, done) \
+	ARGS; \
+loop: \
+	CMPQ CX, $16; \
+	JLT  tail; \
+	CELL(LDV, STV, ROUNDZ, BLENDZ, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9); \
+	NEXT($64); \
+	SUBQ $16, CX; \
+	JMP  loop; \
+tail: \
+	TESTQ CX, CX; \
+	JZ    done; \
+	KMASK(CX, AX, K1); \
+	CELL(LDZM, STZM, ROUNDZ, BLENDZ, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9); \
+done: \
+	VZEROUPPER; \
+	RET
+
 // func lstmCellAVX2(gates, hw, cp, c, tc, h *float32, gs, hs, n int)
 TEXT ·lstmCellAVX2(SB), NOSPLIT, $0-72
-	LSTMARGS
-	SHRQ $3, CX
-	JZ   lstmydone
-
-lstmyloop:
-	LSTMCELL(LDV, STV, ROUNDY, BLENDY, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9)
-	LSTMNEXT($32)
-	DECQ CX
-	JNZ  lstmyloop
-
-lstmydone:
-	VZEROUPPER
-	RET
+	YKERNEL(LSTMARGS, LSTMCELL, LSTMNEXT, lstmyloop, lstmydone)
 
 // func gruCellAVX2(gates, hw, bhn, hp, hn, h *float32, gs, hs, n int)
 TEXT ·gruCellAVX2(SB), NOSPLIT, $0-72
-	GRUARGS
-	SHRQ $3, CX
-	JZ   gruydone
-
-gruyloop:
-	GRUCELL(LDV, STV, ROUNDY, BLENDY, Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9)
-	GRUNEXT($32)
-	DECQ CX
-	JNZ  gruyloop
-
-gruydone:
-	VZEROUPPER
-	RET
+	YKERNEL(GRUARGS, GRUCELL, GRUNEXT, gruyloop, gruydone)
 
 // func lstmCellAVX512(gates, hw, cp, c, tc, h *float32, gs, hs, n int)
 TEXT ·lstmCellAVX512(SB), NOSPLIT, $0-72
-	LSTMARGS
-
-lstmzloop:
-	CMPQ CX, $16
-	JLT  lstmztail
-	LSTMCELL(LDV, STV, ROUNDZ, BLENDZ, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9)
-	LSTMNEXT($64)
-	SUBQ $16, CX
-	JMP  lstmzloop
-
-lstmztail:
-	TESTQ CX, CX
-	JZ    lstmzdone
-	KMASK(CX, AX, K1)
-	LSTMCELL(LDZM, STZM, ROUNDZ, BLENDZ, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9)
-
-lstmzdone:
-	VZEROUPPER
-	RET
+	ZKERNEL(LSTMARGS, LSTMCELL, LSTMNEXT, lstmzloop, lstmztail, lstmzdone)
 
 // func gruCellAVX512(gates, hw, bhn, hp, hn, h *float32, gs, hs, n int)
 TEXT ·gruCellAVX512(SB), NOSPLIT, $0-72
-	GRUARGS
-
-gruzloop:
-	CMPQ CX, $16
-	JLT  gruztail
-	GRUCELL(LDV, STV, ROUNDZ, BLENDZ, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9)
-	GRUNEXT($64)
-	SUBQ $16, CX
-	JMP  gruzloop
-
-gruztail:
-	TESTQ CX, CX
-	JZ    gruzdone
-	KMASK(CX, AX, K1)
-	GRUCELL(LDZM, STZM, ROUNDZ, BLENDZ, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9)
-
-gruzdone:
-	VZEROUPPER
-	RET
+	ZKERNEL(GRUARGS, GRUCELL, GRUNEXT, gruzloop, gruztail, gruzdone)
