@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Train gensim 4 Word2Vec with the benchmark's settings (bench/vectors.sh).
 
-usage: vectors_gensim.py CORPUS.txt OUT.vec sg|cbow EPOCHS THREADS SAMPLE [ALPHA]
+usage: vectors_gensim.py CORPUS.txt OUT.vec sg|cbow EPOCHS THREADS SAMPLE [ALPHA [SEED]]
 
 corpus_file mode (gensim's fastest). The vocabulary pass and the training
 are called separately (what the Word2Vec constructor does in one call) so
@@ -23,6 +23,7 @@ from gensim.models.callbacks import CallbackAny2Vec
 
 corpus, out, method, epochs, threads, sample = sys.argv[1:7]
 alpha = float(sys.argv[7]) if len(sys.argv) > 7 else 0.025
+seed = int(sys.argv[8]) if len(sys.argv) > 8 else 1
 epochs = int(epochs)
 
 
@@ -40,7 +41,7 @@ class EpochTimer(CallbackAny2Vec):
 
 t_import = time.time()
 model = Word2Vec(sg=1 if method == "skipgram" else 0, vector_size=100, window=5, negative=5, hs=0,
-                 min_count=5, sample=float(sample), workers=int(threads), alpha=alpha, epochs=epochs, seed=1)
+                 min_count=5, sample=float(sample), workers=int(threads), alpha=alpha, epochs=epochs, seed=seed)
 model.build_vocab(corpus_file=corpus)
 t_vocab = time.time()
 timer = EpochTimer()
