@@ -28,6 +28,11 @@
 # progress tick of training's start; start-up is overstated by at most that) and
 # its summary gives the seconds until training ended; gensim's script times
 # its vocabulary pass and every epoch itself (bench/vectors_gensim.py).
+# CPU seconds of the start-up are taken at the same moment: gensim's
+# process_time() after the vocabulary pass; for recurrent, its process's
+# utime+stime (/proc) read when the first "train" line arrives. CPU seconds
+# per epoch = (whole-run CPU - start-up CPU) / epochs (output writing
+# included, a second or two).
 # Results: $WORK/results.tsv, one line per run, with `uptime`'s load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,32 +74,47 @@ if [ ! -s "$CORPUS" ]; then
 fi
 TOKENS=$(wc -w <"$CORPUS")
 RESULTS="$WORK/results.tsv"
-[ -s "$RESULTS" ] || printf 'tool\tmethod\tepochs\twall_s\tcpu_s\tpeak_rss_mb\twords_per_s\tcpu_words_per_s\tanalogy\tws353\tload\tstartup_s\tepoch_s\talpha\tseed\n' >"$RESULTS"
+[ -s "$RESULTS" ] || printf 'tool\tmethod\tepochs\twall_s\tcpu_s\tpeak_rss_mb\twords_per_s\tcpu_words_per_s\tanalogy\tws353\tload\tstartup_s\tepoch_s\talpha\tseed\tstartup_cpu_s\tepoch_cpu_s\tload_end\n' >"$RESULTS"
 
-# stamp: prefix every line of standard input with the time it arrived.
+# stamp [PATTERN]: prefix every line of standard input with the time it
+# arrived; at the first "train" line, add a "cpu SECONDS" line with the CPU
+# time so far (utime+stime from /proc, read without forking) of the newest
+# process whose command line matches PATTERN, found at the first line.
 stamp() {
-	local line
+	local line pat=${1:-} pid= st f tck
+	tck=$(getconf CLK_TCK)
 	while IFS= read -r line; do
 		printf '%s %s\n' "$EPOCHREALTIME" "$line"
+		[ -n "$pat" ] || continue
+		[ -n "$pid" ] || pid=$(pgrep -n -f "$pat" || echo none)
+		if [[ $line == train* ]]; then
+			if [ "$pid" != none ] && read -r st <"/proc/$pid/stat"; then
+				read -ra f <<<"${st##*) }" # f[11] utime, f[12] stime (after "(comm) ")
+				printf '%s cpu %d.%02d\n' "$EPOCHREALTIME" $(((f[11] + f[12]) / tck)) $(((f[11] + f[12]) % tck * 100 / tck))
+			fi
+			pat=
+		fi
 	done
 }
 
-# phases NAME EPOCHS LOG T0: prints "startup_s<TAB>epoch_s" from a stamped log.
+# phases NAME EPOCHS LOG T0: prints "startup_s<TAB>epoch_s<TAB>startup_cpu_s"
+# from a stamped log.
 phases() {
 	local name=$1 epochs=$2 log=$3 t0=$4
 	case $name in
 	gensim*)
 		grep -o 'timings {.*}' "$log" | sed 's/^timings //' |
-			$PY -c 'import json,sys; d=json.load(sys.stdin); e=d["epoch_s"]; print("%.1f\t%.2f" % (d["startup_s"], sum(e)/len(e)))'
+			$PY -c 'import json,sys; d=json.load(sys.stdin); e=d["epoch_s"]; print("%.1f\t%.2f\t%s" % (d["startup_s"], sum(e)/len(e), d.get("startup_cpu_s", "-")))'
 		;;
-	fasttext) printf -- '-\t-\n' ;;
+	fasttext) printf -- '-\t-\t-\n' ;;
 	*)
 		# The first "train" progress line arrives when training starts; the
 		# summary's seconds run from the command's start to training's end.
 		awk -v t0="$t0" -v e="$epochs" '
 			$2 == "train" && !s { s = $1 - t0 }
+			$2 == "cpu" && cpu == "" { cpu = $3 }
 			/ words, vocabulary / { if (match($0, /, [0-9.]+s \(/)) secs = substr($0, RSTART + 2, RLENGTH - 4) }
-			END { printf "%.1f\t%.2f\n", s, (secs - s) / e }' "$log"
+			END { printf "%.1f\t%.2f\t%s\n", s, (secs - s) / e, cpu == "" ? "-" : cpu }' "$log"
 		;;
 	esac
 }
@@ -109,7 +129,7 @@ measure() {
 	echo "== $name $method: $*" >&2
 	echo "   $(uptime)" >&2
 	t0=$EPOCHREALTIME
-	/usr/bin/time -v -o "$tf" "$@" 2>&1 | stamp >"$log"
+	/usr/bin/time -v -o "$tf" "$@" 2>&1 | stamp "^$1 vectors train " >"$log"
 	local wall cpu rss
 	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$tf")
 	cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u+s}' "$tf")
@@ -123,9 +143,13 @@ measure() {
 	fi
 	local words=$((TOKENS * epochs)) ph
 	ph=$(phases "$name" "$epochs" "$log" "$t0")
-	[ "$method" != glove ] || ph=$'-\t-'
-	printf '%s\t%s\t%s\t%.1f\t%.1f\t%s\t%.0f\t%.0f\t%s\t%s\t%s\t%s\t%s\n' "$name" "$method" "$epochs" "$wall" "$cpu" "$rss" \
-		"$(echo "$words / $wall" | bc -l)" "$(echo "$words / $cpu" | bc -l)" "$ev" "$load" "$ph" "$ALPHA" "$SEED" | tee -a "$RESULTS"
+	[ "$method" != glove ] || ph=$'-\t-\t-'
+	local scpu ecpu=-
+	scpu=$(cut -f3 <<<"$ph")
+	[ "$scpu" = - ] || ecpu=$(printf '%.2f' "$(echo "($cpu - $scpu) / $epochs" | bc -l)")
+	printf '%s\t%s\t%s\t%.1f\t%.1f\t%s\t%.0f\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$method" "$epochs" "$wall" "$cpu" "$rss" \
+		"$(echo "$words / $wall" | bc -l)" "$(echo "$words / $cpu" | bc -l)" "$ev" "$load" "$(cut -f1,2 <<<"$ph")" "$ALPHA" "$SEED" \
+		"$scpu" "$ecpu" "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$RESULTS"
 }
 
 for method in $METHODS; do
