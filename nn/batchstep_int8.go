@@ -153,11 +153,14 @@ func (s *BatchStepper) int8Part(ph, k int) {
 		r0 := blk * batchInt8Rows
 		r1 := min(GH, r0+batchInt8Rows)
 		if l == 0 && k < q.blocks && (q.x == nil || q.fromTable != nil) {
-			// Row by row: from the table, or the product of the row's input.
+			// Row by row: from the table (read in place by the update
+			// but for a GRU), or the product of the row's input.
 			for b := range B {
 				row := gi[b*GH+r0 : b*GH+r1]
 				if q.x == nil || q.fromTable[b] {
-					copy(row, q.gi0.row(b, GH, r0, r1))
+					if r.cell == CellGRU {
+						copy(row, q.gi0.row(b, GH, r0, r1))
+					}
 					continue
 				}
 				m.MulVec(r0, x, b, row)
@@ -180,8 +183,15 @@ func (s *BatchStepper) int8Part(ph, k int) {
 	var cb []float32
 	if r.cell == CellLSTM {
 		cb = q.c[l*B*H+k*H : l*B*H+(k+1)*H]
+		out = hp // the LSTM update does not read hp
 	}
-	cellUpdate(r.cell, gi[k*GH:(k+1)*GH], gh[k*GH:(k+1)*GH], H, 0, H, hp, cb, out)
-	copy(hp, out)
+	gik := gi[k*GH : (k+1)*GH]
+	if l == 0 && r.cell != CellGRU && (q.x == nil || q.fromTable != nil && q.fromTable[k]) {
+		gik = q.gi0.row(k, GH, 0, GH)
+	}
+	cellUpdate(r.cell, gik, gh[k*GH:(k+1)*GH], H, 0, H, hp, cb, out)
+	if &out[0] != &hp[0] {
+		copy(hp, out)
+	}
 	q.nq[l].Quantize(k, hp)
 }
