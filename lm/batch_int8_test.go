@@ -19,7 +19,7 @@ import (
 // quantization makes a stream's int8 products independent of the batch.
 // It runs with one goroutine (one batched step), and with two and three
 // (steps of 10 or more streams cut into parts stepped at once, the parts
-// up to 16 or 4 rows).
+// up to 8 or 4 rows).
 func TestBatchInt8BitIdentical(t *testing.T) {
 	const Cap = 16
 	defer tensor.SetThreads(tensor.Threads())
@@ -27,7 +27,7 @@ func TestBatchInt8BitIdentical(t *testing.T) {
 	for _, c := range []struct {
 		cell          string
 		threads, rows int
-	}{{"lstm", 1, 16}, {"gru", 1, 16}, {"lstm", 2, 16}, {"gru", 2, 16}, {"lstm", 3, 4}} {
+	}{{"lstm", 1, 8}, {"gru", 1, 8}, {"lstm", 2, 8}, {"gru", 2, 8}, {"lstm", 3, 4}} {
 		tensor.SetThreads(c.threads)
 		partRows = c.rows
 		cell := c.cell
