@@ -3,7 +3,6 @@ package serve
 import (
 	"context"
 	"net/http"
-	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -272,12 +271,6 @@ func (g *batcher) run() {
 		g.setBusy(len(active) > 0)
 		if len(active) > 0 {
 			active = g.advance(active)
-			if g.serial {
-				// The loops compute without blocking and no team member
-				// spins: let the request goroutines woken by this step's
-				// tokens run now, not at the next preemption (10 ms).
-				runtime.Gosched()
-			}
 		}
 	}
 }
