@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/recurrent-go/recurrent/internal/cputime"
@@ -56,13 +55,10 @@ func TestBatchAloneEqualsSample(t *testing.T) {
 // TestBatchJoinLeave runs streams that join and leave a running batch at
 // different steps, with different prompts, options and lengths, and
 // compares each with Sample: equal tokens (the tiny model's logits are far
-// from ties, so float32 rounding of the batched products flips none). It
-// runs every cell with the batched steps shared (the default) and serial
-// (SetSerial).
+// from ties, so float32 rounding of the batched products flips none).
 func TestBatchJoinLeave(t *testing.T) {
-	for _, c := range []string{"lstm", "gru", "rnn_tanh", "gru_minimal", "adaptive", "lstm/serial", "adaptive/serial"} {
-		cell, serial := strings.CutSuffix(c, "/serial")
-		t.Run(c, func(t *testing.T) {
+	for _, cell := range []string{"lstm", "gru", "rnn_tanh", "gru_minimal", "adaptive"} {
+		t.Run(cell, func(t *testing.T) {
 			cfg := Config{Cell: cell, VocabSize: 25, EmbedDim: 8, Hidden: 33, Layers: 2}
 			if cell == "adaptive" {
 				cfg.Cell, cfg.AdaptiveCutoffs = "gru", []int{10}
@@ -73,9 +69,6 @@ func TestBatchJoinLeave(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer b.Close()
-			if err := b.SetSerial(serial); err != nil {
-				t.Fatal(err)
-			}
 			type job struct {
 				at  int // step at which it joins
 				opt SampleOptions
