@@ -22,9 +22,7 @@
 // 504 (the request's deadline passed).
 //
 // Concurrent generate requests on one lm model share a batched recurrent
-// step per token (continuous batching, see lm.Batch; an int8 model on
-// several threads runs a batch per thread once 8 streams share the first,
-// see genPool); every other
+// step per token (continuous batching, see lm.Batch); every other
 // operation runs in the request's goroutine on a model that is safe for
 // concurrent use (see package infer).
 package serve
@@ -56,7 +54,7 @@ import (
 // Options configure a Server. Zero fields take the defaults given.
 type Options struct {
 	// MaxBatch is the most generation streams of one model stepped
-	// together, per generation loop (default 32).
+	// together (default 32).
 	MaxBatch int
 	// Queue is the most /v1 requests admitted at once, running or
 	// waiting; more get 429 (default 64).
