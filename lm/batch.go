@@ -57,8 +57,6 @@ type Batch struct {
 	cur      []*Stream             // the streams of the shared step
 	curOut   []int32               // their emitted tokens
 	curParts int                   // parts of the shared step
-	serial   *rowGroup             // a twin of bs for serial batched steps (made by SetSerial)
-	serialOn bool                  // SetSerial(true)
 	shared   int64                 // shared steps run (of stepped)
 	stepped  int64                 // batched steps run
 	rowSteps int64                 // rows stepped in batched steps
@@ -75,7 +73,6 @@ type rowGroup struct {
 	fromTab []bool             // [cap] int8: each row follows its lone plan (table or not)
 	adapt   nn.AdaptiveScratch // the adaptive softmax's buffers
 	err     error              // of the group's last part (shared steps)
-	serial  bool               // bs is a twin: the decoder on the calling goroutine too
 }
 
 // Shared steps: a step of at least sharedMin streams on an int8 batch is
@@ -196,36 +193,10 @@ func (b *Batch) shareSteps(L, H, In, V int, lstm bool) error {
 		if err != nil {
 			return err
 		}
-		g := newRowGroup(tw, rows, L, H, In, V, lstm)
-		g.serial = true
-		b.groups = append(b.groups, g)
+		b.groups = append(b.groups, newRowGroup(tw, rows, L, H, In, V, lstm))
 	}
 	b.team = tensor.NewTeam(threads)
 	b.partFn = b.runPart
-	return nil
-}
-
-// SetSerial makes every batched step (of two or more streams) run on the
-// calling goroutine alone, on a twin of the batched stepper (on), or
-// shared by the goroutines NewBatch set up (off, the default); a stream
-// stepped alone runs as before. A caller that steps several batches at
-// once, each on a goroutine of its own (a server's generation loops),
-// turns it on while more than one is busy. An int8 model's tokens do not
-// change; a float32 model's may differ by rounding (another product
-// split).
-func (b *Batch) SetSerial(on bool) error {
-	b.serialOn = on && b.bs != nil
-	if !b.serialOn || b.serial != nil {
-		return nil
-	}
-	tw, err := b.bs.Twin(b.cap)
-	if err != nil {
-		b.serialOn = false
-		return fmt.Errorf("lm: %w", err)
-	}
-	src := b.src
-	b.serial = newRowGroup(tw, b.cap, src.L, src.H, src.E+src.D, src.V, b.all.c != nil)
-	b.serial.serial = true
 	return nil
 }
 
@@ -348,15 +319,6 @@ func (b *Batch) Step(streams []*Stream, emitted []int32) error {
 			}
 			emitted[i] = s.after(logits)
 		}
-	case b.serialOn:
-		if err := b.stepBatched(b.serial, streams); err != nil {
-			return err
-		}
-		for i, s := range streams {
-			emitted[i] = s.after(b.serial.logits[i*V : (i+1)*V])
-		}
-		b.stepped++
-		b.rowSteps += int64(n)
 	case b.team != nil && n >= sharedMin:
 		return b.stepShared(streams, emitted)
 	default:
@@ -576,11 +538,7 @@ func (b *Batch) stepBatched(g *rowGroup, streams []*Stream) error {
 		if b.dec8 != nil {
 			b.dec8.MulBatchN(0, V, g.bs.Int8Output(), B, logits, V)
 		} else {
-			if g.serial {
-				tensor.SgemmPackedSerial(false, B, 1, out, H, &b.dec, 0, logits, V)
-			} else {
-				tensor.SgemmPacked(false, B, 1, out, H, &b.dec, 0, logits, V)
-			}
+			tensor.SgemmPacked(false, B, 1, out, H, &b.dec, 0, logits, V)
 		}
 		for i, s := range streams {
 			row := logits[i*V : (i+1)*V]
@@ -648,9 +606,6 @@ func (b *Batch) Close() {
 	}
 	for _, g := range b.groups {
 		g.bs.Close()
-	}
-	if b.serial != nil {
-		b.serial.bs.Close()
 	}
 	if b.team != nil {
 		b.team.Close()

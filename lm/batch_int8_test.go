@@ -19,7 +19,7 @@ import (
 // quantization makes a stream's int8 products independent of the batch.
 // It runs with one goroutine (one batched step), and with two and three
 // (steps of 10 or more streams cut into parts stepped at once, the parts
-// up to 8 or 4 rows), and with SetSerial switched on every other step.
+// up to 8 or 4 rows).
 func TestBatchInt8BitIdentical(t *testing.T) {
 	const Cap = 16
 	defer tensor.SetThreads(tensor.Threads())
@@ -27,12 +27,11 @@ func TestBatchInt8BitIdentical(t *testing.T) {
 	for _, c := range []struct {
 		cell          string
 		threads, rows int
-		toggle        bool // SetSerial(true) on even steps
-	}{{"lstm", 1, 8, false}, {"gru", 1, 8, false}, {"lstm", 2, 8, false}, {"gru", 2, 8, false}, {"lstm", 3, 4, false}, {"lstm", 2, 8, true}} {
+	}{{"lstm", 1, 8}, {"gru", 1, 8}, {"lstm", 2, 8}, {"gru", 2, 8}, {"lstm", 3, 4}} {
 		tensor.SetThreads(c.threads)
 		partRows = c.rows
 		cell := c.cell
-		t.Run(fmt.Sprintf("%s/threads=%d/rows=%d/serial=%v", cell, c.threads, c.rows, c.toggle), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/threads=%d/rows=%d", cell, c.threads, c.rows), func(t *testing.T) {
 			m := mustNew(t, New, Config{Cell: cell, VocabSize: 40, EmbedDim: 8, Hidden: 72, Layers: 2}, nil, 9)
 			if err := m.Quantize(); err != nil {
 				t.Fatal(err)
@@ -69,11 +68,6 @@ func TestBatchInt8BitIdentical(t *testing.T) {
 					streams[next] = s
 					active, twins = append(active, s), append(twins, tw)
 					next++
-				}
-				if c.toggle {
-					if err := bb.SetSerial(step%2 == 0); err != nil {
-						t.Fatal(err)
-					}
 				}
 				if err := bb.Step(active, em); err != nil {
 					t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/recurrent-go/recurrent/lm"
 )
@@ -33,7 +32,6 @@ type genJob struct {
 	finished bool
 	err      error
 	notify   chan struct{} // capacity 1: "something happened"
-	release  func()        // called once when the job finishes (its loop's load), or nil
 
 	// Owned by the batch loop.
 	cur    int
@@ -53,12 +51,8 @@ func (j *genJob) push(ev tokEvent) {
 
 func (j *genJob) finish(err error) {
 	j.mu.Lock()
-	first := !j.finished
 	j.finished, j.err = true, err
 	j.mu.Unlock()
-	if first && j.release != nil {
-		j.release()
-	}
 	j.wake()
 }
 
@@ -89,84 +83,17 @@ type batcher struct {
 	done     chan struct{}
 	maxBatch int
 	observe  func(batchSize int, tokens int) // metrics hook (per step)
-	pool     *genPool                        // the loops this one belongs to
-	load     atomic.Int32                    // jobs given to the loop and not finished
 
 	// The loop's buffers: the streams of a step and the tokens it emitted.
 	streams []*lm.Stream
 	emitted []int32
-	// Owned by the loop: whether it has active streams, and whether its
-	// batch steps serially.
-	busy, serial bool
 }
 
-func newBatcher(b *lm.Batch, maxBatch int, observe func(int, int), pool *genPool) *batcher {
+func newBatcher(b *lm.Batch, maxBatch int, observe func(int, int)) *batcher {
 	g := &batcher{batch: b, jobs: make(chan *genJob), quit: make(chan struct{}), done: make(chan struct{}),
-		maxBatch: maxBatch, observe: observe, emitted: make([]int32, maxBatch), pool: pool}
+		maxBatch: maxBatch, observe: observe, emitted: make([]int32, maxBatch)}
 	go g.run()
 	return g
-}
-
-// genPool holds the generation loops of one model: one, or for an int8
-// model on several threads one per thread. A loop steps its own streams
-// on its own goroutine; while several loops have streams each steps them
-// on that goroutine alone (lm.Batch.SetSerial), so the loops share the
-// cores without waiting for one another (a loop whose thread is
-// descheduled delays only its streams). A new request joins the first
-// loop with fewer than loopFill streams, else the least loaded one: up to
-// loopFill concurrent streams run in one loop, as with a single loop (a
-// lone stream steps exactly as before). An int8 stream's tokens do not
-// depend on its loop or batch.
-type genPool struct {
-	loops []*batcher
-	busy  atomic.Int32 // loops with active streams
-}
-
-// loopFill is how many streams a loop takes before the next one is used:
-// the packed int8 kernel multiplies 8 vectors at a time.
-const loopFill = 8
-
-// newGenPool starts a loop for each batch.
-func newGenPool(batches []*lm.Batch, maxBatch int, observe func(int, int)) *genPool {
-	p := &genPool{}
-	for _, b := range batches {
-		p.loops = append(p.loops, newBatcher(b, maxBatch, observe, p))
-	}
-	return p
-}
-
-// submit hands the job to a loop (see genPool).
-func (p *genPool) submit(j *genJob) {
-	g := p.loops[0]
-	if len(p.loops) > 1 {
-		g = p.pick()
-		j.release = func() { g.load.Add(-1) }
-		g.load.Add(1)
-	}
-	g.submit(j)
-}
-
-// pick returns the first loop with fewer than loopFill jobs, else the
-// least loaded.
-func (p *genPool) pick() *batcher {
-	best := p.loops[0]
-	for _, g := range p.loops {
-		n := g.load.Load()
-		if n < loopFill {
-			return g
-		}
-		if n < best.load.Load() {
-			best = g
-		}
-	}
-	return best
-}
-
-// close stops every loop.
-func (p *genPool) close() {
-	for _, g := range p.loops {
-		g.close()
-	}
 }
 
 // submit hands a job to the loop (or finishes it when the loop stopped).
@@ -268,32 +195,8 @@ func (g *batcher) run() {
 		for len(active) < g.maxBatch && len(waiting) > 0 {
 			active, waiting = append(active, waiting[0]), waiting[1:]
 		}
-		g.setBusy(len(active) > 0)
 		if len(active) > 0 {
 			active = g.advance(active)
-		}
-	}
-}
-
-// setBusy records whether the loop has active streams and, in a pool of
-// several loops, makes its batched steps serial while another loop is
-// busy too.
-func (g *batcher) setBusy(busy bool) {
-	if len(g.pool.loops) < 2 {
-		return
-	}
-	if busy != g.busy {
-		g.busy = busy
-		if busy {
-			g.pool.busy.Add(1)
-		} else {
-			g.pool.busy.Add(-1)
-		}
-	}
-	serial := busy && g.pool.busy.Load() > 1
-	if serial != g.serial {
-		if err := g.batch.SetSerial(serial); err == nil {
-			g.serial = serial
 		}
 	}
 }

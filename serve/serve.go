@@ -48,7 +48,6 @@ import (
 
 	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/lm"
-	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // Options configure a Server. Zero fields take the defaults given.
@@ -107,7 +106,7 @@ func (o *Options) defaults() {
 type entry struct {
 	name  string
 	model infer.Model
-	gen   *genPool // lm and lm-conditional models only
+	gen   *batcher // lm and lm-conditional models only
 }
 
 // Server is the http.Handler. Models are added with Add before Ready;
@@ -171,12 +170,21 @@ func (s *Server) Add(name string, m infer.Model) error {
 		return fmt.Errorf("serve: model name %q: want a non-empty name without spaces or slashes", name)
 	}
 	e := &entry{name: name, model: m}
-	batches, err := newBatches(m, s.opt.MaxBatch)
+	var (
+		b   *lm.Batch
+		err error
+	)
+	switch m := m.(type) {
+	case *infer.LM:
+		b, err = m.M.NewBatch(s.opt.MaxBatch)
+	case *infer.CondLM:
+		b, err = m.M.NewBatch(s.opt.MaxBatch)
+	}
 	if err != nil {
 		return fmt.Errorf("serve: %s: %w", name, err)
 	}
-	if batches != nil {
-		e.gen = newGenPool(batches, s.opt.MaxBatch, func(b, n int) {
+	if b != nil {
+		e.gen = newBatcher(b, s.opt.MaxBatch, func(b, n int) {
 			s.metrics.step(name, b, n)
 			if s.opt.stepDelay > 0 {
 				time.Sleep(s.opt.stepDelay)
@@ -218,39 +226,6 @@ func (s *Server) Close(ctx context.Context) error {
 		}
 	}
 	return err
-}
-
-// newBatches returns the batches of a language model's generation loops
-// (see genPool): one, or for an int8 model one per thread (each holds its
-// own copy of the packed weights); nil for other models.
-func newBatches(m infer.Model, maxBatch int) ([]*lm.Batch, error) {
-	var (
-		newBatch func(int) (*lm.Batch, error)
-		loops    = 1
-	)
-	switch m := m.(type) {
-	case *infer.LM:
-		newBatch = m.M.NewBatch
-		if m.M.Quantized() && maxBatch > loopFill {
-			loops = tensor.Threads()
-		}
-	case *infer.CondLM:
-		newBatch = m.M.NewBatch
-	default:
-		return nil, nil
-	}
-	var out []*lm.Batch
-	for range loops {
-		b, err := newBatch(maxBatch)
-		if err != nil {
-			for _, b := range out {
-				b.Close()
-			}
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, nil
 }
 
 // httpError is an error with its status.
