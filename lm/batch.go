@@ -166,7 +166,10 @@ func newBatch(src batchSource, capacity int) (*Batch, error) {
 		if err == nil {
 			b.bs, b.all.bs = bs, bs
 			if src.int8 && capacity >= sharedMin && tensor.Threads() > 1 {
-				err = b.shareSteps(L, H, In, V, lstm)
+				if err := b.shareSteps(L, H, In, V, lstm); err != nil {
+					b.Close()
+					return nil, fmt.Errorf("lm: %w", err)
+				}
 			}
 		}
 		if err == nil {
