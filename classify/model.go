@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/recurrent-go/recurrent/internal/stepdrop"
 	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
@@ -138,11 +139,7 @@ type Model struct {
 
 	params []*nn.Param
 
-	rnnPCG   *rand.PCG
-	dropPCG  *rand.PCG
-	dropRand *rand.Rand
-	dropSeed uint64
-	training bool
+	drop stepdrop.Dropout // training mode and dropout masks by (seed, step)
 
 	// Shapes of the last forward.
 	t, b    int
@@ -185,18 +182,17 @@ func New(cfg Config, v *text.Vocab, labels []string, seed uint64) (*Model, error
 		return nil, fmt.Errorf("classify: %w", err)
 	}
 	emb.Weight.Name = "embedding.weight"
-	m := &Model{Config: cfg, Vocab: v, Labels: append([]string(nil), labels...), Embedding: emb,
-		dropPCG: rand.NewPCG(0, 0), dropSeed: seed, training: true}
-	m.dropRand = rand.New(m.dropPCG)
+	m := &Model{Config: cfg, Vocab: v, Labels: append([]string(nil), labels...), Embedding: emb, drop: stepdrop.New(seed)}
 	m.params = append(m.params, emb.Weight)
 	feat := cfg.Embed
 	if cfg.Arch == ArchRNN {
-		m.rnnPCG = rand.NewPCG(seed, 0x636c732d726e6e)
+		rnnPCG := rand.NewPCG(seed, 0x636c732d726e6e)
 		m.RNN, err = nn.NewRNN(nn.RNNConfig{Cell: cfg.Cell, InputSize: cfg.Embed, HiddenSize: cfg.Hidden,
-			NumLayers: cfg.Layers, Bidirectional: cfg.Bidirectional, Dropout: float32(cfg.Dropout)}, rand.New(m.rnnPCG))
+			NumLayers: cfg.Layers, Bidirectional: cfg.Bidirectional, Dropout: float32(cfg.Dropout)}, rand.New(rnnPCG))
 		if err != nil {
 			return nil, fmt.Errorf("classify: %w", err)
 		}
+		m.drop.SetRNN(m.RNN, rnnPCG)
 		for _, p := range m.RNN.Params() {
 			p.Name = "rnn." + p.Name
 		}
@@ -224,29 +220,8 @@ func (m *Model) Trainable() []*nn.Param {
 	return m.params
 }
 
-// evalMode switches to evaluation mode and returns the function that
-// restores the previous mode.
-func (m *Model) evalMode() (restore func()) {
-	was := m.training
-	m.SetTraining(false)
-	return func() { m.SetTraining(was) }
-}
-
 // SetTraining switches dropout on or off.
-func (m *Model) SetTraining(on bool) {
-	m.training = on
-	if m.RNN != nil {
-		m.RNN.SetTraining(on)
-	}
-}
-
-// reseed makes the dropout masks of a step a function of (seed, step).
-func (m *Model) reseed(step uint64) {
-	if m.rnnPCG != nil {
-		m.rnnPCG.Seed(m.dropSeed^0x9e3779b97f4a7c15, step)
-	}
-	m.dropPCG.Seed(m.dropSeed^0xc2b2ae3d27d4eb4f, step)
-}
+func (m *Model) SetTraining(on bool) { m.drop.SetTraining(on) }
 
 // Features returns the width F of the pooled feature vector.
 func (m *Model) Features() int { return m.Head.In }
@@ -267,10 +242,10 @@ func (m *Model) Forward(ids []int32, T, B int, lengths []int) ([]float32, error)
 	if err != nil {
 		return nil, fmt.Errorf("classify: %w", err)
 	}
-	if m.training && m.Config.EmbeddingDropout() > 0 {
+	if m.drop.Active(m.Config.EmbeddingDropout()) {
 		m.embMask = xslices.Resize(m.embMask, len(emb))
 		m.embDrop = xslices.Resize(m.embDrop, len(emb))
-		nn.DropoutWith(m.dropRand, m.Config.EmbeddingDropout(), m.embMask, m.embDrop, emb)
+		nn.DropoutWith(m.drop.Rand, m.Config.EmbeddingDropout(), m.embMask, m.embDrop, emb)
 		emb = m.embDrop
 	}
 	F := m.Features()
@@ -303,10 +278,10 @@ func (m *Model) Forward(ids []int32, T, B int, lengths []int) ([]float32, error)
 		}
 	}
 	feat := m.feat
-	if m.training && m.Config.Dropout > 0 {
+	if m.drop.Active(m.Config.Dropout) {
 		m.featMask = xslices.Resize(m.featMask, len(feat))
 		m.featDrop = xslices.Resize(m.featDrop, len(feat))
-		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.featMask, m.featDrop, feat)
+		nn.DropoutWith(m.drop.Rand, m.Config.Dropout, m.featMask, m.featDrop, feat)
 		feat = m.featDrop
 	}
 	logits, err := m.Head.Forward(feat, B)
@@ -413,7 +388,7 @@ func (m *Model) Backward(dLogits []float32) error {
 	if err != nil {
 		return fmt.Errorf("classify: %w", err)
 	}
-	drop := m.training && m.Config.Dropout > 0
+	drop := m.drop.Active(m.Config.Dropout)
 	if drop {
 		m.dFeat = xslices.Resize(m.dFeat, len(dFeat))
 		for i, k := range m.featMask {
@@ -477,7 +452,7 @@ func (m *Model) Backward(dLogits []float32) error {
 	if m.Config.Freeze {
 		return nil
 	}
-	if m.training && m.Config.EmbeddingDropout() > 0 {
+	if m.drop.Active(m.Config.EmbeddingDropout()) {
 		for i, k := range m.embMask {
 			dEmb[i] *= k
 		}

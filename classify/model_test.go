@@ -286,12 +286,7 @@ func testResumeExact(t *testing.T, mod func(*Config, *TrainConfig)) {
 	m, dt, dd := build()
 	tr := mustNewTrainer(t, m, dt, dd, tc)
 	tr.Dir = dir
-	ctx, cancel := context.WithCancel(context.Background())
-	_, err := tr.Run(ctx, func(e train.Event) {
-		if p, ok := e.(train.StepEvent); ok && p.Pos.Step == 11 { // mid-epoch 2 (8 batches per epoch)
-			cancel()
-		}
-	})
+	_, err := traintest.CancelAt(tr.Run, 11) // mid-epoch 2 (8 batches per epoch)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v", err)
 	}

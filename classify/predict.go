@@ -62,7 +62,7 @@ func (m *Model) predict(ctx context.Context, d *Data, batch int, withLoss bool) 
 	if batch < 1 {
 		batch = 256
 	}
-	defer m.evalMode()()
+	defer m.drop.EvalMode()()
 	n := d.Len()
 	order := text.LengthOrder(d.IDs)
 	pred := make([]int, n)

@@ -117,7 +117,7 @@ func (t *task) Step(pos train.Position) (train.StepResult, error) {
 		return train.StepResult{}, err
 	}
 	t.dropWords(pos.Step)
-	m.reseed(uint64(pos.Step))
+	m.drop.Reseed(uint64(pos.Step))
 	logits, err := m.Forward(t.pad.IDs, t.pad.T, t.pad.B, t.pad.Lengths)
 	if err != nil {
 		return train.StepResult{}, err
@@ -203,7 +203,7 @@ func newTrainer(m *Model, trainData, dev *Data, cfg TrainConfig, resume string) 
 	if emb != nil {
 		params = append([]*nn.Param{emb}, rest...)
 	}
-	m.dropSeed = cfg.Seed
+	m.drop.Seed = cfg.Seed
 	pcg := rand.NewPCG(cfg.Seed, 0)
 	t := &Trainer{TaskTrainer: train.NewTaskTrainer(m, cfg, MetricsOf)}
 	t.task = &task{m: m, cfg: &t.Config, opt: opt, train: trainData, dev: dev, params: params, wordPCG: pcg, wordRand: rand.New(pcg)}

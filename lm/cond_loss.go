@@ -52,7 +52,7 @@ func (m *CondModel) dropout(mask, dst *[]float32, x []float32) []float32 {
 		return x
 	}
 	*mask, *dst = xslices.Resize(*mask, len(x)), xslices.Resize(*dst, len(x))
-	nn.DropoutWith(m.dropRand, m.Config.Dropout, *mask, *dst, x)
+	nn.DropoutWith(m.drop.Rand, m.Config.Dropout, *mask, *dst, x)
 	return *dst
 }
 
@@ -156,7 +156,7 @@ func (m *CondModel) initState(labels []int) (h0, c0 []float32, err error) {
 // <eos>); with backward set it adds the gradient of the mean into the
 // parameters' Grad (training mode, dropout on).
 func (m *CondModel) Loss(sents [][]int32, labels []int, backward bool) (float64, int, error) {
-	m.setTraining(backward)
+	m.drop.SetTraining(backward)
 	logits, err := m.forward(sents, labels)
 	if err != nil {
 		return 0, 0, err
@@ -190,7 +190,7 @@ func (m *CondModel) LabelLogLikelihoods(sents [][]int32) ([][]float64, error) {
 	if B == 0 {
 		return nil, nil
 	}
-	m.setTraining(false)
+	m.drop.SetTraining(false)
 	logits, err := m.forward(m.everyLabel(sents))
 	if err != nil {
 		return nil, err
@@ -270,7 +270,7 @@ func (m *CondModel) HybridLoss(sents [][]int32, labels []int, disc float64, back
 	if B == 0 || len(labels) != B {
 		return 0, 0, 0, fmt.Errorf("lm: conditional: %d sentences, %d labels", B, len(labels))
 	}
-	m.setTraining(backward)
+	m.drop.SetTraining(backward)
 	logits, err := m.forward(m.everyLabel(sents))
 	if err != nil {
 		return 0, 0, 0, err

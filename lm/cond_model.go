@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/recurrent-go/recurrent/internal/stepdrop"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 )
@@ -98,13 +99,9 @@ type CondModel struct {
 	eos            int32
 
 	// Dropout masks (embeddings, between layers, outputs) are a function
-	// of (dropSeed, step) so that training resumes exactly: CondTrainer
-	// reseeds both generators before every batch (reseed); the RNN draws
-	// its inter-layer masks from rnnPCG.
-	rnnPCG, dropPCG  *rand.PCG
-	dropRand         *rand.Rand
-	dropSeed         uint64
-	training         bool
+	// of (seed, step) so that training resumes exactly: CondTrainer
+	// reseeds drop before every batch.
+	drop             stepdrop.Dropout
 	embMask, embDrop []float32 // [T*B, E]
 	outMask, outDrop []float32 // [T*B, H]
 	dEmbDrop         []float32 // [T*B, E]
@@ -189,11 +186,12 @@ func NewCond(cfg CondConfig, v *text.Vocab, seed uint64) (*CondModel, error) {
 		m.labBias = nn.NewParam("label_bias.weight", len(cfg.Labels), cfg.VocabSize) // zero: starts as the plain decoder
 		m.params = append(m.params, m.labBias)
 	}
-	m.rnnPCG, m.dropPCG, m.dropSeed = rand.NewPCG(0, 0), rand.NewPCG(0, 0), seed
-	m.dropRand = rand.New(m.dropPCG)
-	m.rnn.SetRand(rand.New(m.rnnPCG))
-	m.reseed(0)
-	m.setTraining(true)
+	rnnPCG := rand.NewPCG(0, 0)
+	m.rnn.SetRand(rand.New(rnnPCG))
+	m.drop = stepdrop.New(seed)
+	m.drop.SetRNN(m.rnn, rnnPCG)
+	m.drop.Reseed(0)
+	m.drop.SetTraining(true)
 	return m, nil
 }
 
@@ -218,20 +216,8 @@ func (m *CondModel) EncodeSentence(s string) []int32 {
 	return ids
 }
 
-func (m *CondModel) setTraining(on bool) {
-	m.training = on
-	m.rnn.SetTraining(on)
-}
-
 // dropping reports whether the forward applies dropout.
-func (m *CondModel) dropping() bool { return m.training && m.Config.Dropout > 0 }
-
-// reseed makes the dropout masks of the next forward a function of
-// (dropSeed, step); without it a forward continues the generators' streams.
-func (m *CondModel) reseed(step uint64) {
-	m.rnnPCG.Seed(m.dropSeed^0x9e3779b97f4a7c15, step)
-	m.dropPCG.Seed(m.dropSeed^0xc2b2ae3d27d4eb4f, step)
-}
+func (m *CondModel) dropping() bool { return m.drop.Active(m.Config.Dropout) }
 
 // DecodeSentence joins token ids with spaces (characters for a Chars
 // tokenizer).

@@ -34,8 +34,7 @@ func (m *CondModel) SampleGuided(ctx context.Context, label int, opt SampleOptio
 	if err := m.checkSample(label, opt, g); err != nil {
 		return nil, err
 	}
-	V := m.Config.VocabSize
-	m.setTraining(false)
+	m.drop.SetTraining(false)
 	gens, logits, err := m.guidedGens(label, 1+len(opt.Prompt)+opt.MaxTokens, g)
 	if err != nil {
 		return nil, err
@@ -58,29 +57,14 @@ func (m *CondModel) SampleGuided(ctx context.Context, label int, opt SampleOptio
 			return nil, err
 		}
 	}
-	s := newSampler(V, opt)
-	unk := m.Vocab.UnkID()
+	p := m.newCondPicker(label, opt, g)
 	var out []int32
-	var cur, other, acc []float32 // [V] log-probabilities
-	if g > 0 {
-		cur, other, acc = make([]float32, V), make([]float32, V), make([]float32, V)
-	}
 	for len(out) < opt.MaxTokens {
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		var last []float32
-		if g > 0 {
-			guide(cur, other, acc, logits, label, g)
-			last = cur
-		} else {
-			last = logits[0]
-		}
-		if unk >= 0 {
-			last[unk] = float32(math.Inf(-1))
-		}
-		id := s.pick(last)
-		if id == m.eos {
+		id, eos := p.next(logits)
+		if eos {
 			break
 		}
 		out = append(out, id)
@@ -91,6 +75,42 @@ func (m *CondModel) SampleGuided(ctx context.Context, label int, opt SampleOptio
 		}
 	}
 	return out, nil
+}
+
+// condPicker chooses each token of a conditional sample from the step's
+// logits: guided (g > 0) or plain, never <unk>.
+type condPicker struct {
+	s               *sampler
+	label           int
+	g               float64
+	unk, eos        int32
+	cur, other, acc []float32 // [V] guided log-probabilities (g > 0)
+}
+
+func (m *CondModel) newCondPicker(label int, opt SampleOptions, g float64) *condPicker {
+	V := m.Config.VocabSize
+	p := &condPicker{s: newSampler(V, opt), label: label, g: g, unk: m.Vocab.UnkID(), eos: m.eos}
+	if g > 0 {
+		p.cur, p.other, p.acc = make([]float32, V), make([]float32, V), make([]float32, V)
+	}
+	return p
+}
+
+// next samples a token from logits, laid out as guidedGens lays them out
+// (with guidance one row per label, else the label's row alone; the row
+// sampled from is overwritten), and reports whether it is <eos>, which
+// ends the sample.
+func (p *condPicker) next(logits [][]float32) (id int32, eos bool) {
+	last := logits[0]
+	if p.g > 0 {
+		guide(p.cur, p.other, p.acc, logits, p.label, p.g)
+		last = p.cur
+	}
+	if p.unk >= 0 {
+		last[p.unk] = float32(math.Inf(-1))
+	}
+	id = p.s.pick(last)
+	return id, id == p.eos
 }
 
 // guidedGens returns one generator per label a step needs (the label
@@ -129,17 +149,7 @@ func (m *CondModel) checkSample(label int, opt SampleOptions, g float64) error {
 	if !(g >= 0) || (g > 0 && K < 2) {
 		return fmt.Errorf("lm: sample: guidance %v needs g >= 0 and at least two labels", g)
 	}
-	for i, id := range opt.Prompt {
-		if id < 0 || int(id) >= V {
-			return fmt.Errorf("lm: sample: prompt id %d at position %d outside vocabulary [0, %d)", id, i, V)
-		}
-	}
-	for _, id := range opt.Ban {
-		if id < 0 || int(id) >= V {
-			return fmt.Errorf("lm: sample: banned id %d outside vocabulary [0, %d)", id, V)
-		}
-	}
-	return nil
+	return opt.checkIDs(opt.Prompt, V)
 }
 
 // guide writes into cur the guided log-scores of the next token for label:

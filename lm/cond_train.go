@@ -106,7 +106,7 @@ func (t *condTask) Epoch(e int) (int, error) {
 func (t *condTask) Step(pos train.Position) (train.StepResult, error) {
 	b := t.batches[pos.Batch]
 	t.sents, t.labels = xslices.Gather(t.sents[:0], t.train.Sents, b), xslices.Gather(t.labels[:0], t.train.Labels, b)
-	t.m.reseed(uint64(pos.Step))
+	t.m.drop.Reseed(uint64(pos.Step))
 	if d := t.cfg.Discriminative; d > 0 {
 		s, c, disc, err := t.m.HybridLoss(t.sents, t.labels, d, true)
 		return train.StepResult{Loss: s/float64(c) + d*disc/float64(len(t.sents)), Items: c}, err
@@ -170,7 +170,7 @@ func newCondTrainer(m *CondModel, trainD, valid CondData, cfg CondTrainConfig) (
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
-	m.dropSeed = cfg.Seed
+	m.drop.Seed = cfg.Seed
 	t := &CondTrainer{Model: m, Config: cfg, opt: o}
 	t.task = &condTask{m: m, cfg: &t.Config, train: trainD, valid: valid}
 	return t, nil

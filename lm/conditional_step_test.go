@@ -19,35 +19,28 @@ import (
 // path must reproduce.
 func sampleCondByForward(m *CondModel, label int, opt SampleOptions, g float64) ([]int32, error) {
 	K, V := len(m.Config.Labels), m.Config.VocabSize
-	m.setTraining(false)
-	s := newSampler(V, opt)
+	m.drop.SetTraining(false)
+	p := m.newCondPicker(label, opt, g)
 	hist := slices.Clone(opt.Prompt)
-	unk := m.Vocab.UnkID()
 	var out []int32
-	cur, other, acc := make([]float32, V), make([]float32, V), make([]float32, V)
 	for len(out) < opt.MaxTokens {
-		logits, err := m.forward([][]int32{hist}, []int{label})
-		if err != nil {
-			return nil, err
-		}
-		last := logits[len(hist)*V : (len(hist)+1)*V]
+		labels := []int{label} // the label's row alone, or with guidance every label's
 		if g > 0 {
-			all := make([][]float32, K)
+			labels = labels[:0]
 			for k := range K {
-				lk, err := m.forward([][]int32{hist}, []int{k})
-				if err != nil {
-					return nil, err
-				}
-				all[k] = slices.Clone(lk[len(hist)*V : (len(hist)+1)*V]) // forward reuses its buffer
+				labels = append(labels, k)
 			}
-			guide(cur, other, acc, all, label, g)
-			last = cur
 		}
-		if unk >= 0 {
-			last[unk] = float32(math.Inf(-1))
+		rows := make([][]float32, len(labels))
+		for i, k := range labels {
+			lk, err := m.forward([][]int32{hist}, []int{k})
+			if err != nil {
+				return nil, err
+			}
+			rows[i] = slices.Clone(lk[len(hist)*V : (len(hist)+1)*V]) // forward reuses its buffer
 		}
-		id := s.pick(last)
-		if id == m.eos {
+		id, eos := p.next(rows)
+		if eos {
 			break
 		}
 		out = append(out, id)
@@ -205,7 +198,7 @@ func TestCondDropoutGradients(t *testing.T) {
 			sents := [][]int32{{2, 3, 4}, {5}, {}, {3, 3, 2, 5}}
 			labels := []int{0, 1, 1, 0}
 			loss := func(step uint64) float64 {
-				m.reseed(step)
+				m.drop.Reseed(step)
 				s, n, err := m.Loss(sents, labels, true) // training mode; the gradient it adds is ignored
 				if err != nil {
 					t.Fatal(err)

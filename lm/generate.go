@@ -93,7 +93,19 @@ func (o *SampleOptions) check(feed []int32, V int) error {
 	if len(feed) == 0 {
 		return errors.New("lm: sample: empty prompt and the model has no start token")
 	}
-	for i, id := range feed {
+	if err := o.checkIDs(feed, V); err != nil {
+		return err
+	}
+	if len(o.Ban) >= V {
+		return fmt.Errorf("lm: sample: all %d tokens are banned", V)
+	}
+	return nil
+}
+
+// checkIDs checks that the ids of prompt and of o.Ban are tokens of a
+// model of V tokens.
+func (o *SampleOptions) checkIDs(prompt []int32, V int) error {
+	for i, id := range prompt {
 		if id < 0 || int(id) >= V {
 			return fmt.Errorf("lm: sample: prompt id %d at position %d outside vocabulary [0, %d)", id, i, V)
 		}
@@ -102,9 +114,6 @@ func (o *SampleOptions) check(feed []int32, V int) error {
 		if id < 0 || int(id) >= V {
 			return fmt.Errorf("lm: sample: banned id %d outside vocabulary [0, %d)", id, V)
 		}
-	}
-	if len(o.Ban) >= V {
-		return fmt.Errorf("lm: sample: all %d tokens are banned", V)
 	}
 	return nil
 }

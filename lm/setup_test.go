@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/traintest"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/train"
 )
@@ -317,12 +318,9 @@ func TestRunSummary(t *testing.T) {
 // A cancelled run is marked interrupted and evaluates no test stream.
 func TestRunSummaryInterrupted(t *testing.T) {
 	tr := summaryTrainer(t, filepath.Join(t.TempDir(), "ck"), text.Words)
-	ctx, cancel := context.WithCancel(context.Background())
-	sum, err := tr.RunSummary(ctx, func(e train.Event) {
-		if s, ok := e.(train.StepEvent); ok && s.Pos.Step == 3 {
-			cancel()
-		}
-	}, patternStream(300, 3))
+	sum, err := traintest.CancelAt(func(ctx context.Context, progress func(train.Event)) (Summary, error) {
+		return tr.RunSummary(ctx, progress, patternStream(300, 3))
+	}, 3)
 	if !errors.Is(err, context.Canceled) || !sum.Interrupt || sum.Test != nil || sum.BitsPerChar != nil {
 		t.Errorf("interrupted run: %v, summary %+v", err, sum)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/internal/testutil"
+	"github.com/recurrent-go/recurrent/internal/traintest"
 	"github.com/recurrent-go/recurrent/train"
 )
 
@@ -105,13 +106,7 @@ func TestResumeExact(t *testing.T) {
 		// epoch boundary).
 		a := newTrainer()
 		a.Dir = dir
-		cctx, cancel := context.WithCancel(ctx)
-		_, err := a.Run(cctx, func(e train.Event) {
-			if p, ok := e.(train.StepEvent); ok && p.Pos.Step == stopAt {
-				cancel()
-			}
-		})
-		cancel()
+		_, err := traintest.CancelAt(a.Run, stopAt)
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("stop at %d: err %v, want context.Canceled", stopAt, err)
 		}

@@ -35,6 +35,18 @@ type DateOptions struct {
 	DevFrac, TestFrac float64
 }
 
+// span returns From and To with the defaults for zero values.
+func (o *DateOptions) span() (from, to time.Time) {
+	from, to = o.From, o.To
+	if from.IsZero() {
+		from = DefaultDateFrom
+	}
+	if to.IsZero() {
+		to = DefaultDateTo
+	}
+	return from, to
+}
+
 // DateSplits holds the generated train, dev and test pairs. No calendar
 // date occurs in two splits (so no source string does either), and no
 // source string occurs twice.
@@ -323,13 +335,7 @@ func GenerateDates(ctx context.Context, opts DateOptions) (DateSplits, error) {
 	if opts.N <= 0 {
 		return DateSplits{}, fmt.Errorf("seq2seq: dates: N must be positive, got %d", opts.N)
 	}
-	from, to := opts.From, opts.To
-	if from.IsZero() {
-		from = DefaultDateFrom
-	}
-	if to.IsZero() {
-		to = DefaultDateTo
-	}
+	from, to := opts.span()
 	from = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC)
 	to = time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, time.UTC)
 	days := daysBetween(from, to) + 1
@@ -442,12 +448,6 @@ func (d DateFiles) WriteText(w io.Writer) error {
 // WriteDateFiles is WriteDateSplits, returning what it wrote.
 func WriteDateFiles(ctx context.Context, dir string, opts DateOptions) (DateFiles, error) {
 	paths, err := WriteDateSplits(ctx, dir, opts)
-	from, to := opts.From, opts.To
-	if from.IsZero() {
-		from = DefaultDateFrom
-	}
-	if to.IsZero() {
-		to = DefaultDateTo
-	}
+	from, to := opts.span()
 	return DateFiles{Files: paths, From: from.Format(time.DateOnly), N: opts.N, Seed: opts.Seed, To: to.Format(time.DateOnly)}, err
 }

@@ -158,16 +158,25 @@ func column(c, n int, zeroIsLast bool) (int, error) {
 // when the sentence has them and withFields is true), a blank line after
 // each sentence.
 func WriteCoNLL(w io.Writer, sents []Sentence, withFields bool) error {
+	return writeLines(w, sents, func(bw *bufio.Writer, i, k int) {
+		s := &sents[i]
+		if withFields && k < len(s.Fields) {
+			bw.WriteString(strings.Join(s.Fields[k], " "))
+			return
+		}
+		bw.WriteString(s.Tokens[k])
+		bw.WriteByte(' ')
+		bw.WriteString(s.Tags[k])
+	})
+}
+
+// writeLines writes the row of token k of sentence i with line(bw, i, k)
+// and a line break, a blank line after each sentence.
+func writeLines(w io.Writer, sents []Sentence, line func(bw *bufio.Writer, i, k int)) error {
 	bw := bufio.NewWriter(w)
-	for _, s := range sents {
-		for i := range s.Tokens {
-			if withFields && i < len(s.Fields) {
-				bw.WriteString(strings.Join(s.Fields[i], " "))
-			} else {
-				bw.WriteString(s.Tokens[i])
-				bw.WriteByte(' ')
-				bw.WriteString(s.Tags[i])
-			}
+	for i, s := range sents {
+		for k := range s.Tokens {
+			line(bw, i, k)
 			bw.WriteByte('\n')
 		}
 		bw.WriteByte('\n')

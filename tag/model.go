@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/recurrent-go/recurrent/internal/stepdrop"
 	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
@@ -104,10 +105,7 @@ type Model struct {
 
 	params []*nn.Param
 
-	rnnPCG, charPCG, dropPCG *rand.PCG
-	dropRand                 *rand.Rand
-	dropSeed                 uint64
-	training                 bool
+	drop stepdrop.Dropout // training mode and dropout masks by (seed, step)
 
 	// Shapes of the last forward.
 	t, b, n, tc int
@@ -162,8 +160,7 @@ func New(cfg Config, words, chars *text.Vocab, seed uint64) (*Model, error) {
 		return nil, fmt.Errorf("tag: character vocabulary does not have the configured %d tokens", cfg.CharVocab)
 	}
 	initRand := rand.New(rand.NewPCG(seed, 0x7461672d696e6974))
-	m := &Model{Config: cfg, Vocab: words, Chars: chars, dropPCG: rand.NewPCG(0, 0), dropSeed: seed, training: true}
-	m.dropRand = rand.New(m.dropPCG)
+	m := &Model{Config: cfg, Vocab: words, Chars: chars, drop: stepdrop.New(seed)}
 	var err error
 	if m.WordEmb, err = nn.NewEmbedding(cfg.VocabSize, cfg.WordEmbed, padID, nil); err != nil {
 		return nil, fmt.Errorf("tag: %w", err)
@@ -178,9 +175,8 @@ func New(cfg Config, words, chars *text.Vocab, seed uint64) (*Model, error) {
 		}
 		nn.InitUniform(initRand, m.CharEmb.Weight.Data[cfg.CharEmbed:], sqrt3(cfg.CharEmbed))
 		m.CharEmb.Weight.Name = "char_embedding.weight"
-		m.charPCG = rand.NewPCG(seed, 0x63686172)
 		if m.CharRNN, err = nn.NewRNN(nn.RNNConfig{Cell: "lstm", InputSize: cfg.CharEmbed, HiddenSize: cfg.CharHidden,
-			NumLayers: 1, Bidirectional: true}, rand.New(m.charPCG)); err != nil {
+			NumLayers: 1, Bidirectional: true}, rand.New(rand.NewPCG(seed, 0x63686172))); err != nil {
 			return nil, fmt.Errorf("tag: %w", err)
 		}
 		for _, p := range m.CharRNN.Params() {
@@ -190,11 +186,12 @@ func New(cfg Config, words, chars *text.Vocab, seed uint64) (*Model, error) {
 		m.params = append(m.params, m.CharRNN.Params()...)
 		in += 2 * cfg.CharHidden
 	}
-	m.rnnPCG = rand.NewPCG(seed, 0x726e6e)
+	rnnPCG := rand.NewPCG(seed, 0x726e6e)
 	if m.RNN, err = nn.NewRNN(nn.RNNConfig{Cell: cfg.Cell, InputSize: in, HiddenSize: cfg.Hidden, NumLayers: cfg.Layers,
-		Bidirectional: true, Dropout: float32(cfg.Dropout)}, rand.New(m.rnnPCG)); err != nil {
+		Bidirectional: true, Dropout: float32(cfg.Dropout)}, rand.New(rnnPCG)); err != nil {
 		return nil, fmt.Errorf("tag: %w", err)
 	}
+	m.drop.SetRNN(m.RNN, rnnPCG)
 	if m.RNN.Cell() == nn.CellLSTM {
 		for _, p := range m.RNN.Params() {
 			if strings.HasPrefix(p.Name, "bias_ih") {
@@ -226,24 +223,8 @@ func (m *Model) Trainable() []*nn.Param {
 	return m.params
 }
 
-// evalMode switches to evaluation mode and returns the function that
-// restores the previous mode.
-func (m *Model) evalMode() (restore func()) {
-	was := m.training
-	m.SetTraining(false)
-	return func() { m.SetTraining(was) }
-}
-
 // SetTraining switches dropout on or off.
-func (m *Model) SetTraining(on bool) {
-	m.training = on
-	m.RNN.SetTraining(on)
-}
-
-func (m *Model) reseed(step uint64) {
-	m.rnnPCG.Seed(m.dropSeed^0x9e3779b97f4a7c15, step)
-	m.dropPCG.Seed(m.dropSeed^0xc2b2ae3d27d4eb4f, step)
-}
+func (m *Model) SetTraining(on bool) { m.drop.SetTraining(on) }
 
 // EncodeWord returns the word id of a token.
 func (m *Model) EncodeWord(w string) int32 { return m.Vocab.ID(m.Config.WordKey(w)) }
@@ -307,11 +288,11 @@ func (m *Model) Forward(words []int32, chars [][][]int32, T, B int, lengths []in
 		}
 	}
 	feat := m.feat
-	drop := m.training && m.Config.Dropout > 0
+	drop := m.drop.Active(m.Config.Dropout)
 	if drop {
 		m.featMask = xslices.Resize(m.featMask, len(feat))
 		m.featDrop = xslices.Resize(m.featDrop, len(feat))
-		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.featMask, m.featDrop, feat)
+		nn.DropoutWith(m.drop.Rand, m.Config.Dropout, m.featMask, m.featDrop, feat)
 		feat = m.featDrop
 	}
 	out, _, _, err := m.RNN.Forward(feat, T, B, lengths, nil, nil)
@@ -321,7 +302,7 @@ func (m *Model) Forward(words []int32, chars [][][]int32, T, B int, lengths []in
 	if drop {
 		m.outMask = xslices.Resize(m.outMask, len(out))
 		m.outDrop = xslices.Resize(m.outDrop, len(out))
-		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.outMask, m.outDrop, out)
+		nn.DropoutWith(m.drop.Rand, m.Config.Dropout, m.outMask, m.outDrop, out)
 		out = m.outDrop
 	}
 	scores, err := m.Head.Forward(out, T*B)
@@ -388,7 +369,7 @@ func (m *Model) Backward(dScores []float32) error {
 	if err != nil {
 		return fmt.Errorf("tag: %w", err)
 	}
-	drop := m.training && m.Config.Dropout > 0
+	drop := m.drop.Active(m.Config.Dropout)
 	if drop {
 		for i, k := range m.outMask {
 			dOut[i] *= k

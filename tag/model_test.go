@@ -269,12 +269,7 @@ func TestResumeExact(t *testing.T) {
 	m, d := build()
 	tr := mustNewTrainer(t, m, d, dev, tc)
 	tr.Dir = dir
-	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := tr.Run(ctx, func(e train.Event) {
-		if p, ok := e.(train.StepEvent); ok && p.Pos.Step == 10 {
-			cancel()
-		}
-	}); !errors.Is(err, context.Canceled) {
+	if _, err := traintest.CancelAt(tr.Run, 10); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v", err)
 	}
 	_, d2 := build()

@@ -17,7 +17,7 @@ func (m *Model) Predict(ctx context.Context, d *Data, batch int) ([][]string, er
 	if batch < 1 {
 		batch = 128
 	}
-	defer m.evalMode()()
+	defer m.drop.EvalMode()()
 	n := d.Len()
 	order := text.LengthOrder(d.Words)
 	out := make([][]string, n)

@@ -246,22 +246,14 @@ func writeRows(w io.Writer, sents []Sentence, pred [][]string, row func(s *Sente
 	if len(sents) != len(pred) {
 		return fmt.Errorf("tag: %d sentences but %d predictions", len(sents), len(pred))
 	}
-	bw := bufio.NewWriter(w)
-	for i := range sents {
-		s := &sents[i]
+	for i, s := range sents {
 		if len(pred[i]) != len(s.Tokens) {
 			return fmt.Errorf("tag: sentence %d (line %d): %d tokens but %d predicted tags", i, s.Line, len(s.Tokens), len(pred[i]))
 		}
-		for k := range s.Tokens {
-			bw.WriteString(row(s, k))
-			bw.WriteByte(' ')
-			bw.WriteString(pred[i][k])
-			bw.WriteByte('\n')
-		}
-		bw.WriteByte('\n')
 	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("tag: write: %w", err)
-	}
-	return nil
+	return writeLines(w, sents, func(bw *bufio.Writer, i, k int) {
+		bw.WriteString(row(&sents[i], k))
+		bw.WriteByte(' ')
+		bw.WriteString(pred[i][k])
+	})
 }

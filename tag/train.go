@@ -119,7 +119,7 @@ func (t *task) Step(pos train.Position) (train.StepResult, error) {
 			}
 		}
 	}
-	m.reseed(uint64(pos.Step))
+	m.drop.Reseed(uint64(pos.Step))
 	scores, err := m.Forward(t.pad.IDs, t.chars, T, B, t.pad.Lengths)
 	if err != nil {
 		return train.StepResult{}, err
@@ -178,7 +178,7 @@ func newTrainer(m *Model, trainData *Data, dev []Sentence, cfg TrainConfig, resu
 			return nil, err
 		}
 	}
-	m.dropSeed = cfg.Seed
+	m.drop.Seed = cfg.Seed
 	if err := t.Start(t.task, opt, t.options, resume); err != nil {
 		return nil, fmt.Errorf("tag: %w", err)
 	}

@@ -139,14 +139,11 @@ func readLabelledLines(data []byte, name string, f LabelFormat) ([]Labelled, err
 			}
 			label, text = trimmed[:i], trimmed[i:]
 		}
-		text = strings.TrimSpace(text)
-		if label == "" {
-			return nil, fmt.Errorf("%s:%d: empty label", name, lineNo)
+		l, err := labelled(name, lineNo, strings.TrimSpace(text), label)
+		if err != nil {
+			return nil, err
 		}
-		if text == "" {
-			return nil, fmt.Errorf("%s:%d: empty text for label %q", name, lineNo, label)
-		}
-		out = append(out, Labelled{Text: text, Label: label, Line: lineNo})
+		out = append(out, l)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s:%d: %w", name, lineNo+1, err)
@@ -209,15 +206,25 @@ func readCSV(data []byte, name string) ([]Labelled, error) {
 		if len(out) == 0 && headerLabels[strings.ToLower(label)] {
 			continue
 		}
-		if label == "" {
-			return nil, fmt.Errorf("%s:%d: empty label", name, line)
+		l, err := labelled(name, line, text, label)
+		if err != nil {
+			return nil, err
 		}
-		if text == "" {
-			return nil, fmt.Errorf("%s:%d: empty text for label %q", name, line, label)
-		}
-		out = append(out, Labelled{Text: text, Label: label, Line: line})
+		out = append(out, l)
 	}
 	return out, nil
+}
+
+// labelled returns the example on line of the file name, refusing an
+// empty label or text.
+func labelled(name string, line int, text, label string) (Labelled, error) {
+	switch {
+	case label == "":
+		return Labelled{}, fmt.Errorf("%s:%d: empty label", name, line)
+	case text == "":
+		return Labelled{}, fmt.Errorf("%s:%d: empty text for label %q", name, line, label)
+	}
+	return Labelled{Text: text, Label: label, Line: line}, nil
 }
 
 // DetectLabelFormat guesses the format from up to the first 50 non-blank lines:

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
-	"github.com/recurrent-go/recurrent/internal/testutil"
+	"github.com/recurrent-go/recurrent/internal/cktest"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
 )
@@ -311,7 +311,7 @@ func TestDivergence(t *testing.T) {
 			if se := evs[len(evs)-1].(StopEvent); se.Reason != StopDiverged || se.Err == nil {
 				t.Errorf("stop event %+v", se)
 			}
-			testutil.CheckFinite(t, dir)
+			cktest.CheckFinite(t, dir)
 		})
 	}
 	// A non-finite parameter is never saved.

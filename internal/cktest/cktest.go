@@ -1,9 +1,11 @@
 // Package cktest holds test helpers for the checkpoint loaders of the task
-// packages (lm, classify, tag, seq2seq).
+// packages (lm, classify, tag, seq2seq) and for the checkpoints the
+// training loop and the training commands write.
 package cktest
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -195,4 +197,44 @@ func LoadFuzzed[M any](t *testing.T, dir string, load func(dir string) (M, error
 		t.Fatalf("load allocated %d bytes (error %v)", n, err)
 	}
 	return m, err
+}
+
+// CheckFinite asserts that a checkpoint directory holds no non-finite
+// number: no tensor of a .safetensors file holds NaN or ±Inf and no .json
+// file spells one. A missing dir passes (a run that failed before its
+// first checkpoint wrote nothing); a file that cannot be read fails.
+func CheckFinite(t testing.TB, dir string) {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		p := filepath.Join(dir, e.Name())
+		switch filepath.Ext(p) {
+		case ".json":
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := string(b); strings.Contains(s, "NaN") || strings.Contains(s, "Inf") {
+				t.Errorf("%s holds a non-finite number", p)
+			}
+		case ".safetensors":
+			ts, _, err := checkpoint.ReadSafetensorsFile(p)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			for name, ten := range ts {
+				for _, v := range ten.Data {
+					if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+						t.Fatalf("%s: tensor %s holds %v", p, name, v)
+					}
+				}
+			}
+		}
+	}
 }

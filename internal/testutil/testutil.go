@@ -115,25 +115,6 @@ func PlantedTopics(seed uint64, groups, size, sentences, words int) string {
 	return sb.String()
 }
 
-// CheckFinite asserts that no file in dir (a checkpoint directory) holds
-// the text NaN or Inf: a non-finite number was never written. A missing
-// dir passes; a file that cannot be read fails the test.
-func CheckFinite(t testing.TB, dir string) {
-	t.Helper()
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, bad := range []string{"NaN", "Inf"} {
-			if bytes.Contains(data, []byte(bad)) {
-				t.Errorf("%s holds a non-finite number (%s)", e.Name(), bad)
-			}
-		}
-	}
-}
-
 // DataEnv names the directory of the shared real data (corpora that are
 // never copied into the repository); DefaultData is used when it is unset.
 const (

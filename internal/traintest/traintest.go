@@ -28,3 +28,17 @@ func BenchSteps[R any](b *testing.B, run func(ctx context.Context, progress func
 		}
 	})
 }
+
+// CancelAt runs run (a trainer's Run, whatever its result type) as an
+// interrupted run: its context is cancelled once the step numbered step
+// has run. It returns run's result and error, context.Canceled when the
+// run got that far (having saved its position, if it has a directory).
+func CancelAt[R any](run func(ctx context.Context, progress func(train.Event)) (R, error), step int64) (R, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	return run(ctx, func(e train.Event) {
+		if p, ok := e.(train.StepEvent); ok && p.Pos.Step == step {
+			cancel()
+		}
+	})
+}
