@@ -246,14 +246,7 @@ func TestBatchStepperTwin(t *testing.T) {
 		rng := rand.New(rand.NewPCG(5, 6))
 		r := mustRNN(t, rng, RNNConfig{Cell: "lstm", InputSize: I, HiddenSize: H, NumLayers: L})
 		r.SetTraining(false)
-		s, err := r.NewBatchStepper(B)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		if err := s.SetInt8(int8); err != nil {
-			t.Fatal(err)
-		}
+		s := batchStepperFor(t, r, B, int8)
 		if _, err := s.Twin(0); err == nil {
 			t.Error("a twin of capacity 0 accepted")
 		}
@@ -325,4 +318,19 @@ func TestBatchStepperTwin(t *testing.T) {
 			}
 		}
 	}
+}
+
+// batchStepperFor returns a batch stepper of r for capacity rows, with
+// int8 products or not, closed when the test ends.
+func batchStepperFor(t *testing.T, r *RNN, capacity int, int8 bool) *BatchStepper {
+	t.Helper()
+	s, err := r.NewBatchStepper(capacity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	if err := s.SetInt8(int8); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

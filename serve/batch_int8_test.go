@@ -22,8 +22,6 @@ import (
 // every sample equals the same request answered alone: int8 streams are
 // bit-identical in any batch.
 func TestInt8StreamsBatchedEqualAlone(t *testing.T) {
-	defer tensor.SetThreads(tensor.Threads())
-	tensor.SetThreads(2)
 	m, err := lm.Load(testPaths(t).LM)
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +37,9 @@ func TestInt8StreamsBatchedEqualAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	threads := tensor.Threads()
+	defer tensor.SetThreads(threads)
+	tensor.SetThreads(2) // before the batch is made
 	reg := prometheus.NewRegistry()
 	s := New(Options{Registry: reg, MaxBatch: 16, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err := s.Add("chars8", m8); err != nil {
