@@ -27,7 +27,10 @@ import (
 // product shape), which can now and then flip a sampled token. A
 // quantized model (Model.Quantize) runs int8 products alone and batched
 // (nn.BatchStepper.SetInt8), each stream's activations quantized on their
-// own, so its streams give Sample's tokens bit for bit in any batch.
+// own, so its streams give Sample's tokens bit for bit in any batch; on
+// several threads (tensor.Threads) its steps of 10 or more streams are cut
+// into parts of up to 8 streams, each stepped whole by one goroutine, all
+// at once.
 //
 // A Batch reads the model's weights (packed copies of the recurrent and
 // decoder weights are taken when it is made) and never writes the model,
