@@ -27,7 +27,10 @@ import (
 // product shape), which can now and then flip a sampled token. A
 // quantized model (Model.Quantize) runs int8 products alone and batched
 // (nn.BatchStepper.SetInt8), each stream's activations quantized on their
-// own, so its streams give Sample's tokens bit for bit in any batch.
+// own, so its streams give Sample's tokens bit for bit in any batch; on
+// several threads (tensor.Threads) its steps of 10 or more streams are cut
+// into parts of up to 8 streams, each stepped whole by one goroutine, all
+// at once.
 //
 // A Batch reads the model's weights (packed copies of the recurrent and
 // decoder weights are taken when it is made) and never writes the model,
@@ -41,19 +44,56 @@ type Batch struct {
 	// table [V, G*H]: the first layer's input projections of every token
 	// (nil when larger than tableMaxBytes, or with a label embedding in
 	// the input).
-	table    []float32
-	dec      tensor.PackedMat   // decoder weights (not with an adaptive softmax)
-	dec8     *tensor.Int8Matrix // the int8 decoder of a quantized model, else nil
-	adapt    nn.AdaptiveScratch // the adaptive softmax's buffers
-	h, c     []float32          // [L, Cap, H] gathered states
-	x        []float32          // [Cap, In] gathered input rows
-	xrow     []float32          // [In] one input row
-	rows     []float32          // [V, In] table rows of a label (conditional inputs)
-	logits   []float32          // [Cap, V]
-	in       []int32            // [Cap] token fed to each row
-	fromTab  []bool             // [Cap] int8: each row follows its lone plan (table or not)
-	stepped  int64              // batched steps run
-	rowSteps int64              // rows stepped in batched steps
+	table []float32
+	dec   tensor.PackedMat   // decoder weights (not with an adaptive softmax)
+	dec8  *tensor.Int8Matrix // the int8 decoder of a quantized model, else nil
+	all   *rowGroup          // a step of every stream (with bs), and lone steps' logits
+	xrow  []float32          // [In] one input row
+	rows  []float32          // [V, In] table rows of a label (conditional inputs)
+	// Shared steps (int8): the streams of a large step are cut into parts,
+	// each stepped whole (states, products, decoder, sampling) by one
+	// goroutine of team on its own group, with no synchronisation between
+	// parts until the step ends.
+	team     *tensor.Team
+	groups   []*rowGroup           // one per part, each with a twin of bs
+	partFn   func(phase, part int) // b.runPart, bound once
+	cur      []*Stream             // the streams of the shared step
+	curOut   []int32               // their emitted tokens
+	curParts int                   // parts of the shared step
+	shared   int64                 // shared steps run (of stepped)
+	stepped  int64                 // batched steps run
+	rowSteps int64                 // rows stepped in batched steps
+}
+
+// rowGroup is the working memory of one batched step of up to cap rows:
+// a stepper and the rows' gathered states, inputs and logits.
+type rowGroup struct {
+	bs      *nn.BatchStepper
+	h, c    []float32          // [L, cap, H] gathered states
+	x       []float32          // [cap, In] gathered input rows
+	logits  []float32          // [cap, V]
+	in      []int32            // [cap] token fed to each row
+	fromTab []bool             // [cap] int8: each row follows its lone plan (table or not)
+	adapt   nn.AdaptiveScratch // the adaptive softmax's buffers
+	err     error              // of the group's last part (shared steps)
+}
+
+// Shared steps: a step of at least sharedMin streams on an int8 batch is
+// cut into max(threads, ceil(B/partRows)) parts of equal size. Parts of
+// up to 8 rows: the packed int8 kernel multiplies 8 vectors at a time
+// (fewer cost as much), and each part reads the weights once.
+var (
+	sharedMin = 10
+	partRows  = 8
+)
+
+func newRowGroup(bs *nn.BatchStepper, capacity, L, H, In, V int, lstm bool) *rowGroup {
+	g := &rowGroup{bs: bs, h: make([]float32, L*capacity*H), x: make([]float32, capacity*In),
+		logits: make([]float32, capacity*V), in: make([]int32, capacity), fromTab: make([]bool, capacity)}
+	if lstm {
+		g.c = make([]float32, L*capacity*H)
+	}
+	return g
 }
 
 // soloKey names a batch-1 stepper: with or without the input table, and
@@ -110,12 +150,9 @@ func newBatch(src batchSource, capacity int) (*Batch, error) {
 	}
 	L, H, V, In := src.L, src.H, src.V, src.E+src.D
 	G := src.rnn.Cell().Gates()
-	b := &Batch{src: src, cap: capacity, solo: map[soloKey]*nn.Stepper{},
-		h: make([]float32, L*capacity*H), x: make([]float32, capacity*In),
-		xrow: make([]float32, In), logits: make([]float32, capacity*V), in: make([]int32, capacity), fromTab: make([]bool, capacity)}
-	if src.rnn.Cell() == nn.CellLSTM {
-		b.c = make([]float32, L*capacity*H)
-	}
+	lstm := src.rnn.Cell() == nn.CellLSTM
+	b := &Batch{src: src, cap: capacity, solo: map[soloKey]*nn.Stepper{}, xrow: make([]float32, In),
+		all: newRowGroup(nil, capacity, L, H, In, V, lstm)}
 	if src.int8 {
 		d := src.dec
 		dec, err := tensor.QuantizeInt8(d.Weight.Data, d.Out, d.In, d.In)
@@ -130,7 +167,15 @@ func newBatch(src batchSource, capacity int) (*Batch, error) {
 			err = bs.SetInt8(true)
 		}
 		if err == nil {
-			b.bs = bs
+			b.bs, b.all.bs = bs, bs
+			if src.int8 && capacity >= sharedMin && tensor.Threads() > 1 {
+				if err := b.shareSteps(L, H, In, V, lstm); err != nil {
+					b.Close()
+					return nil, fmt.Errorf("lm: %w", err)
+				}
+			}
+		}
+		if err == nil {
 			if src.adaptive == nil && !src.int8 {
 				b.dec.Pack(true, H, V, src.dec.Weight.Data, H, capacity)
 			}
@@ -142,6 +187,23 @@ func newBatch(src batchSource, capacity int) (*Batch, error) {
 		}
 	}
 	return b, nil
+}
+
+// shareSteps prepares shared steps: the team, and a group with a twin of
+// bs for each part of the largest step.
+func (b *Batch) shareSteps(L, H, In, V int, lstm bool) error {
+	threads := tensor.Threads()
+	rows := min(partRows, (b.cap+threads-1)/threads)
+	for range max(threads, (b.cap+rows-1)/rows) {
+		tw, err := b.bs.Twin(rows)
+		if err != nil {
+			return err
+		}
+		b.groups = append(b.groups, newRowGroup(tw, rows, L, H, In, V, lstm))
+	}
+	b.team = tensor.NewTeam(threads)
+	b.partFn = b.runPart
+	return nil
 }
 
 // Cap returns the most streams a Step takes.
@@ -213,7 +275,7 @@ func (b *Batch) newStream(opt SampleOptions, label int) (*Stream, error) {
 	table, _ := stepPlan(V, src.E+src.D, src.H, src.L, src.rnn.Cell().Gates(), len(feed)+opt.MaxTokens, false)
 	s := &Stream{opt: opt, label: label, feed: feed, s: newSampler(V, opt), h: make([]float32, src.L*src.H), table: table,
 		done: opt.MaxTokens == 0, dropStop: -1, unk: -1}
-	if b.c != nil {
+	if b.all.c != nil {
 		s.c = make([]float32, src.L*src.H)
 	}
 	return s, nil
@@ -256,21 +318,64 @@ func (b *Batch) Step(streams []*Stream, emitted []int32) error {
 	case n == 0:
 		return nil
 	case n == 1 || b.bs == nil:
+		logits := b.all.logits[:V]
 		for i, s := range streams {
-			if err := b.stepAlone(s, b.logits[:V]); err != nil {
+			if err := b.stepAlone(s, logits); err != nil {
 				return err
 			}
-			emitted[i] = s.after(b.logits[:V])
+			emitted[i] = s.after(logits)
 		}
+	case b.team != nil && n >= sharedMin:
+		return b.stepShared(streams, emitted)
 	default:
-		if err := b.stepBatched(streams); err != nil {
+		if err := b.stepBatched(b.all, streams); err != nil {
 			return err
 		}
+		b.stepped++
+		b.rowSteps += int64(n)
 		for i, s := range streams {
-			emitted[i] = s.after(b.logits[i*V : (i+1)*V])
+			emitted[i] = s.after(b.all.logits[i*V : (i+1)*V])
 		}
 	}
 	return nil
+}
+
+// stepShared steps the streams in parts (see Batch.team): each part runs
+// stepBatched on its own group and samples its streams' tokens. A row's
+// results do not depend on its part (int8 products), so they are those of
+// one batched step of all the streams, bit for bit.
+func (b *Batch) stepShared(streams []*Stream, emitted []int32) error {
+	n := len(streams)
+	b.cur, b.curOut = streams, emitted
+	b.curParts = max(b.team.Size(), (n+partRows-1)/partRows)
+	b.team.Run([]int{b.curParts}, b.partFn)
+	b.cur, b.curOut = nil, nil
+	for _, g := range b.groups[:b.curParts] {
+		if err := g.err; err != nil {
+			g.err = nil
+			return err
+		}
+	}
+	b.shared++
+	b.stepped++
+	b.rowSteps += int64(n)
+	return nil
+}
+
+// runPart runs part k of a shared step: its streams are rows [k*n/P,
+// (k+1)*n/P) of the step's n.
+func (b *Batch) runPart(_, k int) {
+	n, P := len(b.cur), b.curParts
+	lo, hi := k*n/P, (k+1)*n/P
+	g := b.groups[k]
+	streams := b.cur[lo:hi]
+	if g.err = b.stepBatched(g, streams); g.err != nil {
+		return
+	}
+	V := b.src.V
+	for i, s := range streams {
+		b.curOut[lo+i] = s.after(g.logits[i*V : (i+1)*V])
+	}
 }
 
 // after records that the stream fed one token and, once its prompt is
@@ -310,7 +415,7 @@ func (b *Batch) input(dst []float32, id, label int) {
 func (b *Batch) logitsOf(logits, h []float32, label int) error {
 	src := b.src
 	if a := src.adaptive; a != nil {
-		if err := a.LogProb(logits, h, 1, &b.adapt); err != nil {
+		if err := a.LogProb(logits, h, 1, &b.all.adapt); err != nil {
 			return fmt.Errorf("lm: %w", err)
 		}
 		return nil
@@ -406,15 +511,16 @@ func (b *Batch) stepAlone(s *Stream, logits []float32) error {
 	return b.logitsOf(logits, h, s.label)
 }
 
-// stepBatched gathers the streams' states, runs one batched step and the
-// decoder, scatters the states back and leaves the logits in b.logits.
-func (b *Batch) stepBatched(streams []*Stream) error {
+// stepBatched gathers the streams' states into g, runs one batched step
+// of g.bs and the decoder, scatters the states back and leaves the logits
+// in g.logits.
+func (b *Batch) stepBatched(g *rowGroup, streams []*Stream) error {
 	src := b.src
 	B, L, H, V := len(streams), src.L, src.H, src.V
-	h := b.h[:L*B*H]
+	h := g.h[:L*B*H]
 	var cs []float32
-	if b.c != nil {
-		cs = b.c[:L*B*H]
+	if g.c != nil {
+		cs = g.c[:L*B*H]
 	}
 	for i, s := range streams {
 		for l := range L {
@@ -423,20 +529,20 @@ func (b *Batch) stepBatched(streams []*Stream) error {
 				copy(cs[l*B*H+i*H:l*B*H+(i+1)*H], s.c[l*H:(l+1)*H])
 			}
 		}
-		b.in[i] = s.next()
+		g.in[i] = s.next()
 	}
-	out, err := b.stepRNN(streams, h, cs)
+	out, err := b.stepRNN(g, streams, h, cs)
 	if err != nil {
 		return fmt.Errorf("lm: %w", err)
 	}
-	logits := b.logits[:B*V]
+	logits := g.logits[:B*V]
 	if a := src.adaptive; a != nil {
-		if err := a.LogProb(logits, out, B, &b.adapt); err != nil {
+		if err := a.LogProb(logits, out, B, &g.adapt); err != nil {
 			return fmt.Errorf("lm: %w", err)
 		}
 	} else {
 		if b.dec8 != nil {
-			b.dec8.MulBatchN(0, V, b.bs.Int8Output(), B, logits, V)
+			b.dec8.MulBatchN(0, V, g.bs.Int8Output(), B, logits, V)
 		} else {
 			tensor.SgemmPacked(false, B, 1, out, H, &b.dec, 0, logits, V)
 		}
@@ -458,44 +564,42 @@ func (b *Batch) stepBatched(streams []*Stream) error {
 			}
 		}
 	}
-	b.stepped++
-	b.rowSteps += int64(B)
 	return nil
 }
 
-// stepRNN feeds each stream's next token (b.in) through one batched
-// recurrent step of the states h, cs [L, B, H] and returns the last
-// layer's outputs [B, H].
-func (b *Batch) stepRNN(streams []*Stream, h, cs []float32) ([]float32, error) {
+// stepRNN feeds each stream's next token (g.in) through one batched
+// recurrent step of g.bs on the states h, cs [L, B, H] and returns the
+// last layer's outputs [B, H].
+func (b *Batch) stepRNN(g *rowGroup, streams []*Stream, h, cs []float32) ([]float32, error) {
 	src := b.src
 	B, In := len(streams), src.E+src.D
-	ids := b.in[:B]
+	ids := g.in[:B]
 	if b.dec8 != nil && b.table != nil {
 		// int8: each row takes its input as its lone stepper would (the
 		// table's float32 projection or the int8 product of the embedding),
 		// so that the row's arithmetic is its lone run's. The table rows
 		// are read in place.
-		x, mixed := b.x[:B*In], false
+		x, mixed := g.x[:B*In], false
 		for i, id := range ids {
-			b.fromTab[i] = streams[i].table
+			g.fromTab[i] = streams[i].table
 			if !streams[i].table {
 				b.input(x[i*In:(i+1)*In], int(id), streams[i].label)
 				mixed = true
 			}
 		}
 		if mixed {
-			return b.bs.StepTable(B, b.table, ids, x, b.fromTab[:B], h, cs)
+			return g.bs.StepTable(B, b.table, ids, x, g.fromTab[:B], h, cs)
 		}
-		return b.bs.StepTable(B, b.table, ids, nil, nil, h, cs)
+		return g.bs.StepTable(B, b.table, ids, nil, nil, h, cs)
 	}
 	if b.table != nil {
-		return b.bs.StepTable(B, b.table, ids, nil, nil, h, cs)
+		return g.bs.StepTable(B, b.table, ids, nil, nil, h, cs)
 	}
-	x := b.x[:B*In]
+	x := g.x[:B*In]
 	for i, id := range ids {
 		b.input(x[i*In:(i+1)*In], int(id), streams[i].label)
 	}
-	return b.bs.Step(B, x, nil, h, cs)
+	return g.bs.Step(B, x, nil, h, cs)
 }
 
 // Close releases the steppers' goroutines.
@@ -505,5 +609,11 @@ func (b *Batch) Close() {
 	}
 	if b.bs != nil {
 		b.bs.Close()
+	}
+	for _, g := range b.groups {
+		g.bs.Close()
+	}
+	if b.team != nil {
+		b.team.Close()
 	}
 }

@@ -2,9 +2,12 @@ package lm
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // TestBatchInt8BitIdentical runs 16 streams of a quantized model (mixed
@@ -14,10 +17,21 @@ import (
 // bit-identical to its twin's and emits the same token, and that each
 // stream's tokens are Sample's for its options: per-stream activation
 // quantization makes a stream's int8 products independent of the batch.
+// It runs with one goroutine (one batched step), and with two and three
+// (steps of 10 or more streams cut into parts stepped at once, the parts
+// up to 8 or 4 rows).
 func TestBatchInt8BitIdentical(t *testing.T) {
 	const Cap = 16
-	for _, cell := range []string{"lstm", "gru"} {
-		t.Run(cell, func(t *testing.T) {
+	defer tensor.SetThreads(tensor.Threads())
+	defer func(r int) { partRows = r }(partRows)
+	for _, c := range []struct {
+		cell          string
+		threads, rows int
+	}{{"lstm", 1, 8}, {"gru", 1, 8}, {"lstm", 2, 8}, {"gru", 2, 8}, {"lstm", 3, 4}} {
+		tensor.SetThreads(c.threads)
+		partRows = c.rows
+		cell := c.cell
+		t.Run(fmt.Sprintf("%s/threads=%d/rows=%d", cell, c.threads, c.rows), func(t *testing.T) {
 			m := mustNew(t, New, Config{Cell: cell, VocabSize: 40, EmbedDim: 8, Hidden: 72, Layers: 2}, nil, 9)
 			if err := m.Quantize(); err != nil {
 				t.Fatal(err)
@@ -95,6 +109,9 @@ func TestBatchInt8BitIdentical(t *testing.T) {
 			}
 			if steps, rows := bb.Stats(); steps == 0 || rows < 8*steps {
 				t.Errorf("batched steps %d rows %d: the batch was not full enough", steps, rows)
+			}
+			if shared := bb.shared; (c.threads > 1) != (shared > 0) {
+				t.Errorf("%d threads: %d shared steps", c.threads, shared)
 			}
 		})
 	}

@@ -28,6 +28,7 @@ type BatchStepper struct {
 	gi, gh     []float32          // [Cap, G*H] projections of one layer
 	hNext      []float32          // [Cap, H] one layer's new state
 	q          *batchInt8         // int8 weights and rows, or nil (batchstep_int8.go)
+	serial     bool               // a Twin: every product on the calling goroutine
 }
 
 // NewBatchStepper returns a stepper for up to capacity rows. It supports
@@ -53,6 +54,29 @@ func (r *RNN) NewBatchStepper(capacity int) (*BatchStepper, error) {
 		s.whh[l].Pack(true, H, G*H, dir.whh.Data, H, capacity)
 	}
 	return s, nil
+}
+
+// Twin returns a stepper for up to capacity rows that shares s's weights
+// (the packed float32 matrices and, with SetInt8, the int8 ones: read
+// only, never copied) but has its own working memory, and runs each step
+// on the calling goroutine alone. A caller that shares the rows of a
+// batch over goroutines gives each goroutine its own twin, and the twins
+// step at once: with int8 products a row's outputs are the same bit for
+// bit in any twin and any batch (see SetInt8). A twin keeps s's int8
+// setting; SetInt8 on it quantizes its own copy of the weights (and still
+// runs on the calling goroutine). Close it as any stepper.
+func (s *BatchStepper) Twin(capacity int) (*BatchStepper, error) {
+	if capacity < 1 {
+		return nil, fmt.Errorf("nn: BatchStepper.Twin: capacity %d must be positive", capacity)
+	}
+	GH := s.r.g * s.nh
+	t := &BatchStepper{r: s.r, cap: capacity, nl: s.nl, nh: s.nh, ni: s.ni, wih: s.wih, whh: s.whh,
+		gi: make([]float32, capacity*GH), gh: make([]float32, capacity*GH), hNext: make([]float32, capacity*s.nh), serial: true}
+	if s.q != nil {
+		t.q = s.q.twin(s, capacity)
+		t.q.work = t.int8Part
+	}
+	return t, nil
 }
 
 // Cap returns the largest batch a step takes.
@@ -182,7 +206,7 @@ func (s *BatchStepper) step(B int, x []float32, gi0 rowsIn, fromTable []bool, h,
 			if l > 0 {
 				in = h[(l-1)*B*H : l*B*H]
 			}
-			tensor.SgemmPacked(false, B, 1, in, dir.in, &s.wih[l], 0, gi, GH)
+			s.sgemm(B, in, dir.in, &s.wih[l], gi, GH)
 			if dir.bih != nil {
 				for b := range B {
 					row := gi[b*GH : (b+1)*GH]
@@ -197,7 +221,7 @@ func (s *BatchStepper) step(B int, x []float32, gi0 rowsIn, fromTable []bool, h,
 				}
 			}
 		}
-		tensor.SgemmPacked(false, B, 1, hl, H, &s.whh[l], 0, gh, GH)
+		s.sgemm(B, hl, H, &s.whh[l], gh, GH)
 		if dir.bhh != nil {
 			for b := range B {
 				row := gh[b*GH : (b+1)*GH]
@@ -216,4 +240,14 @@ func (s *BatchStepper) step(B int, x []float32, gi0 rowsIn, fromTable []bool, h,
 		copy(hl, hn)
 	}
 	return h[(L-1)*B*H : L*B*H], nil
+}
+
+// sgemm sets c [B, n] = a [B, k] times the packed w: on Threads()
+// goroutines, or on the calling one for a twin.
+func (s *BatchStepper) sgemm(B int, a []float32, lda int, w *tensor.PackedMat, c []float32, ldc int) {
+	if s.serial {
+		tensor.SgemmPackedSerial(false, B, 1, a, lda, w, 0, c, ldc)
+		return
+	}
+	tensor.SgemmPacked(false, B, 1, a, lda, w, 0, c, ldc)
 }

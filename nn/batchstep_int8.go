@@ -64,11 +64,24 @@ func (s *BatchStepper) SetInt8(on bool) error {
 		q.hq = append(q.hq, tensor.NewInt8Batch(s.cap, s.nh))
 		q.nq = append(q.nq, tensor.NewInt8Batch(s.cap, s.nh))
 	}
-	q.team = tensor.NewTeam(tensor.Threads())
-	runtime.AddCleanup(s, func(t *tensor.Team) { t.Close() }, q.team)
+	if !s.serial {
+		q.team = tensor.NewTeam(tensor.Threads())
+		runtime.AddCleanup(s, func(t *tensor.Team) { t.Close() }, q.team)
+	}
 	s.q = q
 	q.work = s.int8Part
 	return nil
+}
+
+// twin returns the int8 state of a twin of s for capacity rows: the same
+// weights, its own rows, no team (steps run on the calling goroutine).
+func (q *batchInt8) twin(s *BatchStepper, capacity int) *batchInt8 {
+	t := &batchInt8{wih: q.wih, whh: q.whh, xq: tensor.NewInt8Batch(capacity, s.ni), phases: make([]int, len(q.phases)), blocks: q.blocks}
+	for range s.nl {
+		t.hq = append(t.hq, tensor.NewInt8Batch(capacity, s.nh))
+		t.nq = append(t.nq, tensor.NewInt8Batch(capacity, s.nh))
+	}
+	return t
 }
 
 // Int8 reports whether the stepper runs int8 products (see SetInt8).
@@ -88,7 +101,7 @@ func (s *BatchStepper) Int8Output() *tensor.Int8Batch {
 // Close stops the goroutines of an int8 stepper (a float32 one has
 // none). The stepper must not be used after.
 func (s *BatchStepper) Close() {
-	if s.q != nil {
+	if s.q != nil && s.q.team != nil {
 		s.q.team.Close()
 	}
 }
@@ -102,7 +115,7 @@ func (s *BatchStepper) stepInt8(B int, x []float32, gi0 rowsIn, fromTable []bool
 		q.phases[1+2*l] = 2 * q.blocks
 		q.phases[2+2*l] = B
 	}
-	if q.team.Size() == 1 {
+	if q.team == nil || q.team.Size() == 1 {
 		tensor.RunSerial(q.phases, q.work)
 	} else {
 		q.team.Run(q.phases, q.work)
@@ -140,11 +153,14 @@ func (s *BatchStepper) int8Part(ph, k int) {
 		r0 := blk * batchInt8Rows
 		r1 := min(GH, r0+batchInt8Rows)
 		if l == 0 && k < q.blocks && (q.x == nil || q.fromTable != nil) {
-			// Row by row: from the table, or the product of the row's input.
+			// Row by row: from the table (read in place by the update
+			// but for a GRU), or the product of the row's input.
 			for b := range B {
 				row := gi[b*GH+r0 : b*GH+r1]
 				if q.x == nil || q.fromTable[b] {
-					copy(row, q.gi0.row(b, GH, r0, r1))
+					if r.cell == CellGRU {
+						copy(row, q.gi0.row(b, GH, r0, r1))
+					}
 					continue
 				}
 				m.MulVec(r0, x, b, row)
@@ -167,8 +183,15 @@ func (s *BatchStepper) int8Part(ph, k int) {
 	var cb []float32
 	if r.cell == CellLSTM {
 		cb = q.c[l*B*H+k*H : l*B*H+(k+1)*H]
+		out = hp // the LSTM update does not read hp
 	}
-	cellUpdate(r.cell, gi[k*GH:(k+1)*GH], gh[k*GH:(k+1)*GH], H, 0, H, hp, cb, out)
-	copy(hp, out)
+	gik := gi[k*GH : (k+1)*GH]
+	if l == 0 && r.cell != CellGRU && (q.x == nil || q.fromTable != nil && q.fromTable[k]) {
+		gik = q.gi0.row(k, GH, 0, GH)
+	}
+	cellUpdate(r.cell, gik, gh[k*GH:(k+1)*GH], H, 0, H, hp, cb, out)
+	if &out[0] != &hp[0] {
+		copy(hp, out)
+	}
 	q.nq[l].Quantize(k, hp)
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/recurrent-go/recurrent/tensor"
@@ -232,4 +233,104 @@ func TestBatchStepperMixedFloat32(t *testing.T) {
 	if _, err := s.StepMixed(B, x, gi0, from[:2], h, c); err == nil {
 		t.Error("StepMixed with 2 flags for 5 rows accepted")
 	}
+}
+
+// TestBatchStepperTwin steps the rows of a batch in two parts on twins of
+// a stepper, at once on two goroutines, and checks the states against the
+// stepper's own step of the whole batch: bit for bit with int8 products,
+// within float32 rounding without. A twin shares the weights (no second
+// copy) and its int8 step allocates nothing.
+func TestBatchStepperTwin(t *testing.T) {
+	const I, H, B, L = 6, 40, 11, 2
+	for _, int8 := range []bool{true, false} {
+		rng := rand.New(rand.NewPCG(5, 6))
+		r := mustRNN(t, rng, RNNConfig{Cell: "lstm", InputSize: I, HiddenSize: H, NumLayers: L})
+		r.SetTraining(false)
+		s := batchStepperFor(t, r, B, int8)
+		if _, err := s.Twin(0); err == nil {
+			t.Error("a twin of capacity 0 accepted")
+		}
+		cut := []int{0, 5, B}
+		var twins []*BatchStepper
+		for p := range 2 {
+			tw, err := s.Twin(cut[p+1] - cut[p])
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tw.Close()
+			if tw.Int8() != int8 || (int8 && tw.q.wih[0] != s.q.wih[0]) || &tw.whh[0] != &s.whh[0] {
+				t.Fatal("the twin does not share the stepper's weights")
+			}
+			twins = append(twins, tw)
+		}
+		x := make([]float32, B*I)
+		h, c := make([]float32, L*B*H), make([]float32, L*B*H)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		for i := range h {
+			h[i], c[i] = float32(rng.NormFloat64())*0.5, float32(rng.NormFloat64())*0.5
+		}
+		// The parts' rows, [L, n, H] each, from the whole batch's.
+		part := func(v []float32, p int) []float32 {
+			n := cut[p+1] - cut[p]
+			out := make([]float32, 0, L*n*H)
+			for l := range L {
+				out = append(out, v[l*B*H+cut[p]*H:l*B*H+cut[p+1]*H]...)
+			}
+			return out
+		}
+		ph, pc := [][]float32{part(h, 0), part(h, 1)}, [][]float32{part(c, 0), part(c, 1)}
+		for step := range 3 {
+			if _, err := s.Step(B, x, nil, h, c); err != nil {
+				t.Fatal(err)
+			}
+			errs := make([]error, 2)
+			var wg sync.WaitGroup
+			for p, tw := range twins {
+				wg.Go(func() {
+					_, errs[p] = tw.Step(cut[p+1]-cut[p], x[cut[p]*I:cut[p+1]*I], nil, ph[p], pc[p])
+				})
+			}
+			wg.Wait()
+			for p := range 2 {
+				if errs[p] != nil {
+					t.Fatal(errs[p])
+				}
+				for _, v := range [][2][]float32{{ph[p], part(h, p)}, {pc[p], part(c, p)}} {
+					for i := range v[0] {
+						got, want := v[0][i], v[1][i]
+						if int8 && math.Float32bits(got) != math.Float32bits(want) || !int8 && math.Abs(float64(got-want)) > 1e-5 {
+							t.Fatalf("int8 %v step %d part %d: state %d = %v, whole batch %v", int8, step, p, i, got, want)
+						}
+					}
+				}
+			}
+		}
+		if int8 {
+			xp, hp, cp := x[:5*I], ph[0], pc[0]
+			if a := testing.AllocsPerRun(10, func() {
+				if _, err := twins[0].Step(5, xp, nil, hp, cp); err != nil {
+					t.Fatal(err)
+				}
+			}); a != 0 {
+				t.Errorf("an int8 twin's step allocates %v times", a)
+			}
+		}
+	}
+}
+
+// batchStepperFor returns a batch stepper of r for capacity rows, with
+// int8 products or not, closed when the test ends.
+func batchStepperFor(t *testing.T, r *RNN, capacity int, int8 bool) *BatchStepper {
+	t.Helper()
+	s, err := r.NewBatchStepper(capacity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	if err := s.SetInt8(int8); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -21,14 +21,7 @@ func TestBatchStepperStepTable(t *testing.T) {
 				rng := rand.New(rand.NewPCG(5, 9))
 				r := mustRNN(t, rng, RNNConfig{Cell: cell, InputSize: I, HiddenSize: H, NumLayers: 2})
 				r.SetTraining(false)
-				s, err := r.NewBatchStepper(Cap)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer s.Close()
-				if err := s.SetInt8(int8); err != nil {
-					t.Fatal(err)
-				}
+				s := batchStepperFor(t, r, Cap, int8)
 				rows := make([]float32, N*I)
 				for i := range rows {
 					rows[i] = float32(rng.NormFloat64())

@@ -350,9 +350,11 @@ func (s *Stepper) part(ph, k int) {
 // cellUpdate finishes an eval-mode step of units lo..hi of one layer of a
 // tanh, ReLU, LSTM or (PyTorch) GRU cell, for Stepper and BatchStepper:
 // gate g's input and recurrent pre-activations are gi[g*H+lo : g*H+hi] and
-// gh[g*H+lo : g*H+hi] (both overwritten), hp is those units' previous
-// state, c their LSTM cell state (updated; nil for other cells) and out
-// receives the new state.
+// gh[g*H+lo : g*H+hi] (gh overwritten, and gi too for a GRU: the other
+// cells only read gi, which may then be a shared input table's row), hp is
+// those units' previous state (read by a GRU only), c their LSTM cell
+// state (updated; nil for other cells) and out receives the new state (an
+// LSTM's out may be hp).
 func cellUpdate(cell CellKind, gi, gh []float32, H, lo, hi int, hp, c, out []float32) {
 	gate := func(g int) (in, rec []float32) { return gi[g*H+lo : g*H+hi], gh[g*H+lo : g*H+hi] }
 	switch cell {
@@ -369,20 +371,21 @@ func cellUpdate(cell CellKind, gi, gh []float32, H, lo, hi int, hp, c, out []flo
 	case CellLSTM:
 		for g := range 4 {
 			a, b := gate(g)
-			tensor.Add(a, a, b)
+			tensor.Add(b, a, b)
 			if g == 2 {
-				tensor.Tanh(a, a)
+				tensor.Tanh(b, b)
 			} else {
-				tensor.Sigmoid(a, a)
+				tensor.Sigmoid(b, b)
 			}
 		}
-		ig, _ := gate(0)
-		fg, _ := gate(1)
-		gg, _ := gate(2)
-		og, _ := gate(3)
-		for j := range c {
-			c[j] = fg[j]*c[j] + ig[j]*gg[j]
-		}
+		_, ig := gate(0)
+		_, fg := gate(1)
+		_, gg := gate(2)
+		_, og := gate(3)
+		// c = f*c + i*g, each product and the sum rounded on its own.
+		tensor.Mul(ig, ig, gg)
+		tensor.Mul(c, c, fg)
+		tensor.Add(c, c, ig)
 		tensor.Tanh(out, c)
 		tensor.Mul(out, out, og)
 	case CellGRU:

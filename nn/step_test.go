@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // stepClose reports whether got and want agree within tol relative to
@@ -323,4 +325,48 @@ func mustStepper(tb testing.TB, r *RNN, threads int) *Stepper {
 		tb.Fatal(err)
 	}
 	return s
+}
+
+// TestCellUpdateLSTM checks the LSTM update against a scalar reference
+// with every operation rounded on its own (tensor's activations on
+// gi + gh, then c = f*c + i*g and h = o*tanh(c)), bit for bit, over a part
+// of the units, with out aliasing hp; and that gi is only read.
+func TestCellUpdateLSTM(t *testing.T) {
+	const H, lo, hi = 37, 3, 30
+	rng := rand.New(rand.NewPCG(3, 9))
+	gi, gh, c := make([]float32, 4*H), make([]float32, 4*H), make([]float32, H)
+	for i := range gi {
+		gi[i], gh[i] = float32(rng.NormFloat64())*3, float32(rng.NormFloat64())*3
+	}
+	for i := range c {
+		c[i] = float32(rng.NormFloat64())
+	}
+	gi0, gh0, c0 := slices.Clone(gi), slices.Clone(gh), slices.Clone(c)
+	h := make([]float32, H)
+	cellUpdate(CellLSTM, gi, gh, H, lo, hi, h[lo:hi], c[lo:hi], h[lo:hi])
+	if !slices.Equal(gi, gi0) {
+		t.Error("the LSTM update wrote gi")
+	}
+	act := make([]float32, 4*H)
+	tensor.Add(act, gi0, gh0)
+	for g := range 4 {
+		if g == 2 {
+			tensor.Tanh(act[g*H:(g+1)*H], act[g*H:(g+1)*H])
+		} else {
+			tensor.Sigmoid(act[g*H:(g+1)*H], act[g*H:(g+1)*H])
+		}
+	}
+	for j := range H {
+		wc, wh := c0[j], float32(0)
+		if j >= lo && j < hi {
+			fc, ig := float32(act[H+j]*c0[j]), float32(act[j]*act[2*H+j])
+			wc = fc + ig
+			th := []float32{wc}
+			tensor.Tanh(th, th)
+			wh = float32(th[0] * act[3*H+j])
+		}
+		if math.Float32bits(c[j]) != math.Float32bits(wc) || math.Float32bits(h[j]) != math.Float32bits(wh) {
+			t.Fatalf("unit %d: c %v h %v, reference %v %v", j, c[j], h[j], wc, wh)
+		}
+	}
 }
