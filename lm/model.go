@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/recurrent-go/recurrent/internal/stepdrop"
 	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/tensor"
@@ -113,14 +114,10 @@ type Model struct {
 
 	params []*nn.Param
 
-	// Dropout masks are a function of (dropSeed, step) so that training
-	// resumes exactly; the RNN draws its inter-layer masks from rnnRand,
-	// which is reseeded the same way.
-	rnnPCG   *rand.PCG
-	dropPCG  *rand.PCG
-	dropRand *rand.Rand
-	dropSeed uint64
-	training bool
+	// drop is the training mode and the dropout randomness: masks are a
+	// function of (seed, step) so that training resumes exactly; the RNN
+	// draws its inter-layer masks from a generator reseeded the same way.
+	drop stepdrop.Dropout
 
 	// Working memory, [T*B, *], reused across chunks.
 	embMask, embDrop []float32 // [T*B, E]
@@ -180,9 +177,8 @@ func New(cfg Config, v *text.Vocab, seed uint64) (*Model, error) {
 		p.Name = "rnn." + p.Name
 	}
 
-	m := &Model{Config: cfg, Vocab: v, Embedding: emb, RNN: rnn,
-		rnnPCG: rnnPCG, dropPCG: rand.NewPCG(0, 0), dropSeed: seed, training: true}
-	m.dropRand = rand.New(m.dropPCG)
+	m := &Model{Config: cfg, Vocab: v, Embedding: emb, RNN: rnn, drop: stepdrop.New(seed)}
+	m.drop.SetRNN(rnn, rnnPCG)
 	m.params = append(m.params, emb.Weight)
 	m.params = append(m.params, rnn.Params()...)
 	switch {
@@ -226,8 +222,7 @@ func (m *Model) NumParams() int { return nn.CountParams(m.params) }
 
 // SetTraining switches dropout on or off.
 func (m *Model) SetTraining(on bool) {
-	m.training = on
-	m.RNN.SetTraining(on)
+	m.drop.SetTraining(on)
 }
 
 // State is the recurrent state carried between chunks: H (and C for an
@@ -257,8 +252,7 @@ func (s *State) Reset() {
 
 // reseed makes this step's dropout masks a function of (seed, step).
 func (m *Model) reseed(step uint64) {
-	m.rnnPCG.Seed(m.dropSeed^0x9e3779b97f4a7c15, step)
-	m.dropPCG.Seed(m.dropSeed^0xc2b2ae3d27d4eb4f, step)
+	m.drop.Reseed(step)
 }
 
 // forward runs chunk x [T*B] (rows of the given lengths, nil: all T) from
@@ -294,7 +288,7 @@ func (m *Model) hidden(x []int32, T, B int, lengths []int, st *State) ([]float32
 	if st.B != B {
 		return nil, fmt.Errorf("lm: state is for batch %d, chunk has batch %d", st.B, B)
 	}
-	drop := m.training && m.Config.Dropout > 0
+	drop := m.drop.Active(m.Config.Dropout)
 	// Dropout on the embeddings makes each token's row depend on its
 	// position, so then the rows are embedded one by one.
 	V := m.Config.VocabSize
@@ -316,7 +310,7 @@ func (m *Model) hidden(x []int32, T, B int, lengths []int, st *State) ([]float32
 	if drop {
 		m.outMask = xslices.Resize(m.outMask, len(out))
 		m.outDrop = xslices.Resize(m.outDrop, len(out))
-		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.outMask, m.outDrop, out)
+		nn.DropoutWith(m.drop.Rand, m.Config.Dropout, m.outMask, m.outDrop, out)
 		out = m.outDrop
 	}
 	return out, nil
@@ -332,7 +326,7 @@ func (m *Model) embedForward(x []int32, T, B int, lengths []int, st *State, drop
 	if drop {
 		m.embMask = xslices.Resize(m.embMask, len(emb))
 		m.embDrop = xslices.Resize(m.embDrop, len(emb))
-		nn.DropoutWith(m.dropRand, m.Config.Dropout, m.embMask, m.embDrop, emb)
+		nn.DropoutWith(m.drop.Rand, m.Config.Dropout, m.embMask, m.embDrop, emb)
 		emb = m.embDrop
 	}
 	return m.RNN.Forward(emb, T, B, lengths, st.H, st.C)
@@ -352,7 +346,7 @@ func (m *Model) backward(dLogits []float32) error {
 // hidden's output, into the parameter gradients (accumulating); dOut is
 // overwritten.
 func (m *Model) backwardHidden(dOut []float32) error {
-	if m.training && m.Config.Dropout > 0 {
+	if m.drop.Active(m.Config.Dropout) {
 		for i, k := range m.outMask {
 			dOut[i] *= k
 		}
@@ -366,7 +360,7 @@ func (m *Model) backwardHidden(dOut []float32) error {
 		m.addTableGrad(dx)
 		return nil
 	}
-	if m.training && m.Config.Dropout > 0 {
+	if m.drop.Active(m.Config.Dropout) {
 		m.dEmb = xslices.Resize(m.dEmb, len(dx))
 		for i, k := range m.embMask {
 			m.dEmb[i] = dx[i] * k

@@ -272,7 +272,7 @@ func newTrainer(m *Model, trainIDs, valid []int32, cfg TrainConfig) (*Trainer, e
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
-	m.dropSeed = cfg.Seed
+	m.drop.Seed = cfg.Seed
 	t := &Trainer{Model: m, Config: cfg, opt: opt}
 	t.task = &lmTask{m: m, cfg: &t.Config, train: trainIDs, valid: valid, sb: sb, state: m.NewState(cfg.Batch),
 		x: make([]int32, cfg.BPTT*cfg.Batch), y: make([]int32, cfg.BPTT*cfg.Batch)}

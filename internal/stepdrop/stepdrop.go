@@ -1,8 +1,8 @@
 // Package stepdrop holds a task model's training mode and the randomness of
 // its dropout masks, made a function of (seed, step) so that a resumed
 // training run draws exactly the masks an uninterrupted one would have
-// drawn. The classifier, the tagger and the conditional language model
-// keep one Dropout each.
+// drawn. The language model, the conditional language model, the
+// classifier and the tagger keep one Dropout each.
 package stepdrop
 
 import (
