@@ -39,7 +39,6 @@ import (
 type Batch struct {
 	src  batchSource
 	cap  int
-	bs   *nn.BatchStepper // nil for a cell it does not support: streams then step alone in turn
 	solo map[soloKey]*nn.Stepper
 	// table [V, G*H]: the first layer's input projections of every token
 	// (nil when larger than tableMaxBytes, or with a label embedding in
@@ -68,7 +67,7 @@ type Batch struct {
 // rowGroup is the working memory of one batched step of up to cap rows:
 // a stepper and the rows' gathered states, inputs and logits.
 type rowGroup struct {
-	bs      *nn.BatchStepper
+	bs      *nn.BatchStepper   // nil for a cell it does not support: streams then step alone in turn
 	h, c    []float32          // [L, cap, H] gathered states
 	x       []float32          // [cap, In] gathered input rows
 	logits  []float32          // [cap, V]
@@ -167,7 +166,7 @@ func newBatch(src batchSource, capacity int) (*Batch, error) {
 			err = bs.SetInt8(true)
 		}
 		if err == nil {
-			b.bs, b.all.bs = bs, bs
+			b.all.bs = bs
 			if src.int8 && capacity >= sharedMin && tensor.Threads() > 1 {
 				if err := b.shareSteps(L, H, In, V, lstm); err != nil {
 					b.Close()
@@ -195,7 +194,7 @@ func (b *Batch) shareSteps(L, H, In, V int, lstm bool) error {
 	threads := tensor.Threads()
 	rows := min(partRows, (b.cap+threads-1)/threads)
 	for range max(threads, (b.cap+rows-1)/rows) {
-		tw, err := b.bs.Twin(rows)
+		tw, err := b.all.bs.Twin(rows)
 		if err != nil {
 			return err
 		}
@@ -317,7 +316,7 @@ func (b *Batch) Step(streams []*Stream, emitted []int32) error {
 	switch {
 	case n == 0:
 		return nil
-	case n == 1 || b.bs == nil:
+	case n == 1 || b.all.bs == nil:
 		logits := b.all.logits[:V]
 		for i, s := range streams {
 			if err := b.stepAlone(s, logits); err != nil {
@@ -607,8 +606,8 @@ func (b *Batch) Close() {
 	for _, st := range b.solo {
 		st.Close()
 	}
-	if b.bs != nil {
-		b.bs.Close()
+	if b.all.bs != nil {
+		b.all.bs.Close()
 	}
 	for _, g := range b.groups {
 		g.bs.Close()
