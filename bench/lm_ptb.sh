@@ -46,7 +46,14 @@ cmd=("$bin" lm train --train "$data/ptb.train.txt" --valid "$data/ptb.valid.txt"
 	--tokenizer whitespace --cell lstm --layers 2 --batch 20 --optimizer sgd "${model[@]}"
 	--seed 1 --threads "$threads" --json --out "$out")
 if [ -f "$out/state.json" ]; then
-	cmd+=(--resume)
+	# --lr on a resumed run would replace the decayed rate the checkpoint
+	# holds; everything else given here equals the saved settings.
+	for i in "${!cmd[@]}"; do
+		if [ "${cmd[$i]-}" = --lr ]; then
+			unset 'cmd[i]' 'cmd[i+1]'
+		fi
+	done
+	cmd=("${cmd[@]}" --resume)
 fi
 echo "${cmd[*]}" >&2
 /usr/bin/time -f 'wall %e s, max RSS %M KiB' "${cmd[@]}"
