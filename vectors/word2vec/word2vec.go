@@ -84,14 +84,7 @@ type Options struct {
 	// Alpha is the initial learning rate; default 0.05 (fastText's; word2vec.c
 	// uses 0.025 for skip-gram, which on wiki17m gave 10.5% analogy accuracy
 	// after one epoch and 36.8% after five, against 17.3% and 39.2% at 0.05).
-	Alpha float64
-	// Hold is the fraction of training, in [0, 1), during which the learning
-	// rate stays at Alpha; it then decays linearly to Alpha x 1e-4 at the
-	// end (a trapezoid, or "warmup-stable-decay" without the warmup). 0, the
-	// default, decays from the start as word2vec.c does. A larger Hold
-	// trains with a higher mean rate at the same Alpha: on wiki17m Hold 0.5
-	// at Alpha a scored close to Hold 0 at about 1.5-2 a (BENCHMARKS.md).
-	Hold    float64
+	Alpha   float64
 	Threads int    // worker goroutines; default GOMAXPROCS
 	Seed    uint64 // random seed
 	// MaxSentence splits longer sentences (lines); default 1000.
@@ -149,8 +142,6 @@ func (o *Options) fill() error {
 		return fmt.Errorf("word2vec: sample %g, expected >= 0", o.Sample)
 	case o.Alpha < 0:
 		return fmt.Errorf("word2vec: alpha %g, expected > 0", o.Alpha)
-	case o.Hold < 0 || o.Hold >= 1 || math.IsNaN(o.Hold):
-		return fmt.Errorf("word2vec: hold %g, expected in [0, 1)", o.Hold)
 	case o.Method != SkipGram && o.Method != CBOW:
 		return fmt.Errorf("word2vec: unknown method %d", o.Method)
 	}
@@ -459,7 +450,10 @@ func (t *trainer) batched() bool {
 func (w *worker) sync() {
 	done := w.words.Add(w.local)
 	w.local = 0
-	a := rate(w.alpha0, float64(done)/float64(w.total+1), w.opt.Hold)
+	a := w.alpha0 * float32(1-float64(done)/float64(w.total+1))
+	if a < w.alpha0*1e-4 {
+		a = w.alpha0 * 1e-4
+	}
 	w.alpha = a
 	w.trainer.alpha.Store(math.Float32bits(a))
 	w.mu.Lock()
@@ -471,17 +465,6 @@ func (w *worker) sync() {
 	}
 	w.mu.Unlock()
 	w.loss, w.preds = 0, 0
-}
-
-// rate is the learning rate after the fraction p of all training words:
-// alpha0 until hold, then decaying linearly to 0 at p = 1, never below
-// alpha0 x 1e-4 (word2vec.c's floor).
-func rate(alpha0 float32, p, hold float64) float32 {
-	a := alpha0
-	if p > hold {
-		a = alpha0 * float32((1-p)/(1-hold))
-	}
-	return max(a, alpha0*1e-4)
 }
 
 // sentence trains on the kept words of the current sentence.

@@ -149,43 +149,6 @@ func TestShareNegatives(t *testing.T) {
 	}
 }
 
-// TestRateHold: the learning rate stays at alpha for the first Hold of
-// training, then falls linearly to alpha x 1e-4 at the end; Hold 0 is
-// word2vec.c's decay from the start.
-func TestRateHold(t *testing.T) {
-	const a = float32(0.05)
-	for _, c := range []struct {
-		p, hold float64
-		want    float32
-	}{
-		{0, 0, a}, {0.25, 0, 0.75 * a}, {0.5, 0, 0.5 * a}, {1, 0, a * 1e-4},
-		{0, 0.5, a}, {0.25, 0.5, a}, {0.5, 0.5, a}, {0.75, 0.5, 0.5 * a}, {0.9, 0.5, 0.2 * a}, {1, 0.5, a * 1e-4},
-		{0.8, 0.8, a}, {0.9, 0.8, 0.5 * a},
-	} {
-		if got := rate(a, c.p, c.hold); math.Abs(float64(got-c.want)) > 1e-7 {
-			t.Errorf("rate(%g, p %g, hold %g) = %g, want %g", a, c.p, c.hold, got, c.want)
-		}
-	}
-	// Training uses it: a single-threaded run with Hold differs from one
-	// without.
-	c := plantedCorpus(t, 4, 10, 500)
-	for _, method := range []Method{SkipGram, CBOW} {
-		opt := Options{Method: method, Dim: 16, Negative: 5, MinCount: 1, Epochs: 2, Threads: 1, Seed: 9}
-		a0, err := Train(context.Background(), c, opt, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opt.Hold = 0.5
-		a1, err := Train(context.Background(), c, opt, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if slices.Equal(a0.In, a1.In) {
-			t.Errorf("%v: Hold 0.5 gives the same vectors as Hold 0", method)
-		}
-	}
-}
-
 func TestTrainErrors(t *testing.T) {
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty.txt")
@@ -206,8 +169,6 @@ func TestTrainErrors(t *testing.T) {
 		{Window: -2, Negative: 5},
 		{Epochs: -1, Negative: 5},
 		{Sample: -1, Negative: 5},
-		{Hold: 1, Negative: 5},
-		{Hold: -0.1, Negative: 5},
 	}
 	for _, o := range bad {
 		if _, err := Train(context.Background(), c, o, nil); err == nil {
