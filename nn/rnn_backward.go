@@ -146,10 +146,11 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 	// input side's over the table rows, with the gate gradients summed per
 	// id (dP).
 	dgIn, rows := dir.dg, T*B
-	if dir.first && r.tableV > 0 {
+	table := dir.first && r.tableV > 0
+	if table {
 		dgIn, rows = dir.p, r.tableV
-		scatterRows(dir.p, dir.dg, r.ids, GH)
 	}
+	r.gateGradSums(dir, table)
 	tensor.Sgemm(true, false, GH, dir.in, rows, 1, dgIn, GH, in, dir.in, 1, dir.wih.Grad, dir.in)
 	p0, _ := dir.slots(0)
 	hprev := dir.hs[p0*B*H : (p0+T)*B*H] // [T, B, H] state before each step
@@ -159,17 +160,52 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 	} else {
 		tensor.Sgemm(true, false, GH, H, T*B, 1, dir.dgh, GH, hprev, H, 1, dir.whh.Grad, H)
 	}
-	if dir.bih != nil {
-		colSums(dir.bih.Grad, dgIn, rows, GH)
-		colSums(dir.bhh.Grad, dir.dgh, T*B, GH)
-	}
 }
 
-// colSums adds the column sums of m [rows, cols] to dst [cols].
-func colSums(dst, m []float32, rows, cols int) {
-	for i := 0; i < rows; i++ {
-		tensor.Add(dst, dst, m[i*cols:(i+1)*cols])
+// gateGradSums makes the sums over rows of the gate gradients that
+// backwardDir needs besides its GEMMs, in one pass over dg: in table mode
+// (layer 0 read through ForwardTable) dP [V, G*H], dg summed per id; the
+// bias gradients, db_ih += column sums of dg (in table mode of dP) and
+// db_hh += column sums of dgh. Each column is summed row by row in row
+// order (as the serial passes before it did), whichever goroutine sums it, so
+// the bits do not depend on the thread count: the columns are cut into
+// blocks, shared out on the step team.
+func (r *RNN) gateGradSums(dir *rnnDir, table bool) {
+	rows, GH := r.t*r.b, r.g*r.h
+	if !table && dir.bih == nil {
+		return
 	}
+	splitRange(GH, rows, func(c0, c1 int) {
+		var bih, bhh []float32
+		if dir.bih != nil {
+			bih, bhh = dir.bih.Grad[c0:c1], dir.bhh.Grad[c0:c1]
+		}
+		if table {
+			for v := 0; v < r.tableV; v++ {
+				clear(dir.p[v*GH+c0 : v*GH+c1])
+			}
+		}
+		for i := 0; i < rows; i++ {
+			g := dir.dg[i*GH+c0 : i*GH+c1]
+			switch {
+			case table:
+				id := int(r.ids[i])
+				d := dir.p[id*GH+c0 : id*GH+c1]
+				tensor.Add(d, d, g)
+			case bih != nil:
+				tensor.Add(bih, bih, g)
+			}
+			if bhh != nil {
+				gh := dir.dgh[i*GH+c0 : i*GH+c1]
+				tensor.Add(bhh, bhh, gh)
+			}
+		}
+		if table && bih != nil {
+			for v := 0; v < r.tableV; v++ {
+				tensor.Add(bih, bih, dir.p[v*GH+c0:v*GH+c1])
+			}
+		}
+	})
 }
 
 // backwardSteps is backwardDir's time loop on the calling goroutine.
