@@ -166,3 +166,73 @@ func TestRNNTeamThreadCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestGradPassesSameBits: the whole-gradient passes shared out on the step
+// team give the serial loops' bits on 1, 2 and 3 threads: GradSumSquares
+// the per-parameter sums of squares added in parameter order (the data
+// make the order matter: adding them backwards changes the result, which
+// is checked too), ScaleGrads and ZeroGrads every element, across
+// parameter and chunk boundaries.
+func TestGradPassesSameBits(t *testing.T) {
+	old := tensor.Threads()
+	defer tensor.SetThreads(old)
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Log("one CPU: the passes run serially")
+	}
+	rng := rand.New(rand.NewPCG(8, 9))
+	sizes := []int{30000, 17, 25000, 40001, 3, 12000, 9000, 70000}
+	var ps []*Param
+	var want float64
+	for i, n := range sizes {
+		p := NewParam("p"+strconv.Itoa(i), n)
+		scale := 1 + 3*rng.Float64() // sums of like size: each addition rounds
+		for j := range p.Grad {
+			p.Grad[j] = float32((2*rng.Float64() - 1) * scale)
+		}
+		want += tensor.SumSquares(p.Grad)
+		ps = append(ps, p)
+	}
+	back := 0.0
+	for i := len(ps) - 1; i >= 0; i-- {
+		back += tensor.SumSquares(ps[i].Grad)
+	}
+	if back == want {
+		t.Fatal("adding the sums backwards gives the same bits: the data do not test the order")
+	}
+	const c = float32(0.3)
+	var scaled [][]float32
+	for _, p := range ps {
+		s := rnnClone(p.Grad)
+		tensor.Scale(c, s)
+		scaled = append(scaled, s)
+	}
+	grads := make([][]float32, len(ps))
+	for i, p := range ps {
+		grads[i] = rnnClone(p.Grad)
+	}
+	for _, threads := range []int{1, 2, 3} {
+		tensor.SetThreads(threads)
+		for i, p := range ps {
+			copy(p.Grad, grads[i])
+		}
+		if got := GradSumSquares(ps); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("%d threads: GradSumSquares = %v, want %v (parameter order)", threads, got, want)
+		}
+		ScaleGrads(ps, c)
+		for i, p := range ps {
+			for j := range p.Grad {
+				if math.Float32bits(p.Grad[j]) != math.Float32bits(scaled[i][j]) {
+					t.Fatalf("%d threads: ScaleGrads: %s[%d] = %v, want %v", threads, p.Name, j, p.Grad[j], scaled[i][j])
+				}
+			}
+		}
+		ZeroGrads(ps)
+		for _, p := range ps {
+			for j, g := range p.Grad {
+				if math.Float32bits(g) != 0 {
+					t.Fatalf("%d threads: ZeroGrads left %s[%d] = %v", threads, p.Name, j, g)
+				}
+			}
+		}
+	}
+}
