@@ -4,14 +4,17 @@ import (
 	"math"
 
 	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // GradNorm returns the global L2 norm of all gradients together,
-// accumulated in float64: each gradient's sum of squares, added in
-// parameter order (nn.GradSumSquares, which shares the parameters out over
-// the threads and gives the same bits at any thread count).
+// accumulated in float64.
 func GradNorm(params []*nn.Param) float64 {
-	return math.Sqrt(nn.GradSumSquares(params))
+	var s float64
+	for _, p := range params {
+		s += tensor.SumSquares(p.Grad)
+	}
+	return math.Sqrt(s)
 }
 
 // ClipGradNorm rescales all gradients together so that their global L2 norm
@@ -27,7 +30,9 @@ func ClipGradNorm(params []*nn.Param, maxNorm float64) (normBefore float64) {
 	}
 	coef := maxNorm / (total + 1e-6)
 	if coef < 1 {
-		nn.ScaleGrads(params, float32(coef))
+		for _, p := range params {
+			tensor.Scale(float32(coef), p.Grad)
+		}
 	}
 	return total
 }

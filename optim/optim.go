@@ -158,18 +158,6 @@ func (c *core) SetState(s State) error {
 // whose gradient is NaN or infinite, or whose gradient length does not
 // match its data.
 func CheckFinite(params []*nn.Param) error {
-	// Fast path: a finite sum of squares of all gradients (float64, cannot
-	// overflow for float32 inputs) proves every element finite; computed
-	// over the threads (nn.GradSumSquares).
-	sized := true
-	for _, p := range params {
-		sized = sized && len(p.Grad) == len(p.Data)
-	}
-	if sized {
-		if s := nn.GradSumSquares(params); !math.IsNaN(s) && !math.IsInf(s, 0) {
-			return nil
-		}
-	}
 	for _, p := range params {
 		if len(p.Grad) != len(p.Data) {
 			return fmt.Errorf("optim: parameter %q has %d values but %d gradients", p.Name, len(p.Data), len(p.Grad))
