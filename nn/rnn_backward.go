@@ -166,46 +166,39 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 // backwardDir needs besides its GEMMs, in one pass over dg: in table mode
 // (layer 0 read through ForwardTable) dP [V, G*H], dg summed per id; the
 // bias gradients, db_ih += column sums of dg (in table mode of dP) and
-// db_hh += column sums of dgh. Each column is summed row by row in row
-// order (as the serial passes before it did), whichever goroutine sums it, so
-// the bits do not depend on the thread count: the columns are cut into
-// blocks, shared out on the step team.
+// db_hh += column sums of dgh. Every sum adds the rows one at a time in
+// row order, as separate passes (scatterRows, colSums) did before, on one
+// goroutine: shared out by column blocks over two threads the same sums
+// ran about 2x slower here (each part reads a strided slice of every row;
+// BenchmarkGateGradSums), and by rows they would change the order.
 func (r *RNN) gateGradSums(dir *rnnDir, table bool) {
 	rows, GH := r.t*r.b, r.g*r.h
-	if !table && dir.bih == nil {
-		return
+	var bih, bhh []float32
+	if dir.bih != nil {
+		bih, bhh = dir.bih.Grad, dir.bhh.Grad
 	}
-	splitRange(GH, rows, func(c0, c1 int) {
-		var bih, bhh []float32
-		if dir.bih != nil {
-			bih, bhh = dir.bih.Grad[c0:c1], dir.bhh.Grad[c0:c1]
+	if table {
+		clear(dir.p[:r.tableV*GH])
+	}
+	for i := 0; i < rows; i++ {
+		g := dir.dg[i*GH : (i+1)*GH]
+		switch {
+		case table:
+			id := int(r.ids[i])
+			d := dir.p[id*GH : (id+1)*GH]
+			tensor.Add(d, d, g)
+		case bih != nil:
+			tensor.Add(bih, bih, g)
 		}
-		if table {
-			for v := 0; v < r.tableV; v++ {
-				clear(dir.p[v*GH+c0 : v*GH+c1])
-			}
+		if bhh != nil {
+			tensor.Add(bhh, bhh, dir.dgh[i*GH:(i+1)*GH])
 		}
-		for i := 0; i < rows; i++ {
-			g := dir.dg[i*GH+c0 : i*GH+c1]
-			switch {
-			case table:
-				id := int(r.ids[i])
-				d := dir.p[id*GH+c0 : id*GH+c1]
-				tensor.Add(d, d, g)
-			case bih != nil:
-				tensor.Add(bih, bih, g)
-			}
-			if bhh != nil {
-				gh := dir.dgh[i*GH+c0 : i*GH+c1]
-				tensor.Add(bhh, bhh, gh)
-			}
+	}
+	if table && bih != nil {
+		for v := 0; v < r.tableV; v++ {
+			tensor.Add(bih, bih, dir.p[v*GH:(v+1)*GH])
 		}
-		if table && bih != nil {
-			for v := 0; v < r.tableV; v++ {
-				tensor.Add(bih, bih, dir.p[v*GH+c0:v*GH+c1])
-			}
-		}
-	})
+	}
 }
 
 // backwardSteps is backwardDir's time loop on the calling goroutine.

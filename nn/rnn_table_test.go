@@ -283,10 +283,10 @@ func colSums(dst, m []float32, rows, cols int) {
 	}
 }
 
-// TestGateGradSumsOrder: the bias gradients and dP that gateGradSums
-// shares out by column blocks on the step team are, on 1, 2 and 3 threads,
-// bit for bit the serial sums in row order (scatterRows, then colSums),
-// added to gradients that already hold values. The data are chosen so that
+// TestGateGradSumsOrder: the bias gradients and dP of gateGradSums's one
+// pass are, on 1, 2 and 3 threads, bit for bit the separate serial sums in
+// row order (scatterRows, then colSums), added to gradients that already
+// hold values. The data are chosen so that
 // the order matters: summing the rows backwards changes some bits, which
 // the test checks too, so a change of order cannot pass.
 func TestGateGradSumsOrder(t *testing.T) {
@@ -295,7 +295,7 @@ func TestGateGradSumsOrder(t *testing.T) {
 	for _, cell := range []string{"lstm", "gru"} {
 		for _, table := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/table=%v", cell, table), func(t *testing.T) {
-				const T, B, H, V = 23, 13, 80, 17 // T*B*G*H past splitMin: shared out
+				const T, B, H, V = 23, 13, 80, 17
 				rng := rand.New(rand.NewPCG(5, 6))
 				r := mustRNN(t, rng, RNNConfig{Cell: cell, InputSize: 8, HiddenSize: H, NumLayers: 1})
 				r.alloc(T, B)
