@@ -256,6 +256,8 @@ func (r *RNN) backwardSteps(dir *rnnDir, d int, gOut []float32) {
 		// dh_prev += dgh W_hh.
 		if direct {
 			tensor.Sgemm(false, false, B, H, k, 1, dgh, GH, whh, H, 1, dir.dhp, H)
+		} else if dir.alone {
+			tensor.SgemmPackedSerial(false, B, 1, dgh, GH, &dir.whhPB, 1, dir.dhp, H)
 		} else {
 			tensor.SgemmPacked(false, B, 1, dgh, GH, &dir.whhPB, 1, dir.dhp, H)
 		}
