@@ -288,7 +288,7 @@ func (r *RNN) forwardLoop(dir *rnnDir, d int, out, bhn []float32) {
 		return
 	}
 	c := &dt.choice[0]
-	way := c.pick()
+	way := c.pick(r.aloneWay())
 	start := time.Now()
 	if way == loopTeam {
 		if r.g*r.h*r.h > len(dt.rows) {
@@ -325,6 +325,20 @@ func (r *RNN) teamFor(dir *rnnDir, d, extra int) (*stepTeam, *dirTeam) {
 	return tm, dt
 }
 
+// aloneWay reports whether a time loop may run on the caller alone
+// (loopAlone): when a step's recurrent product, B*G*H*H multiply-adds, is
+// below aloneMaxWork, so that sharing it out gains little. At LSTM H=512
+// (33.5M) the pooled products won on the whole step while the loops
+// alone measured about as fast (the GEMM's workers left parked then have
+// to be woken for the next batched product); at H=128 (2.1M) the caller
+// alone ran the step 1.3-1.4x faster than the old choice on a loaded
+// machine.
+func (r *RNN) aloneWay() bool { return r.b*r.g*r.h*r.h < aloneMaxWork }
+
+// aloneMaxWork is the largest per-step recurrent product (multiply-adds)
+// whose time loop may run on the caller alone.
+const aloneMaxWork = 1 << 24
+
 // loopChoice picks the way a direction's time loop runs by the measured
 // times, which depend on the machine's load: the team (loopTeam) waits
 // whenever one of its goroutines is descheduled, the serial loop's
@@ -359,10 +373,15 @@ const (
 
 // pick returns the way the next call should run: each way once (the team
 // first), then the fastest, or on a probe call another (see choiceProbe).
-func (c *loopChoice) pick() int {
+// loopAlone is one of the ways only when alone is set.
+func (c *loopChoice) pick(alone bool) int {
 	c.calls++
+	ways := loopWays
+	if !alone {
+		ways = loopAlone
+	}
 	way := -1
-	for _, w := range [...]int{loopTeam, loopPooled, loopAlone} {
+	for _, w := range []int{loopTeam, loopPooled, loopAlone}[:ways] {
 		if c.ns[w] == 0 {
 			way = w
 			break
@@ -370,14 +389,14 @@ func (c *loopChoice) pick() int {
 	}
 	if way < 0 {
 		way = 0
-		for w := range c.ns {
+		for w := range ways {
 			if c.ns[w] < c.ns[way] {
 				way = w
 			}
 		}
 		if c.calls%choiceProbe == 0 {
 			best := way
-			for w := range c.ns {
+			for w := range ways {
 				wait := c.calls - c.last[w]
 				due := wait >= choiceFarProbe || wait >= choiceProbe && c.ns[w] <= choiceFar*c.ns[best]
 				if w != best && due && (way == best || c.last[w] < c.last[way]) {
@@ -454,7 +473,7 @@ func (r *RNN) backwardLoop(dir *rnnDir, d int, gOut []float32) {
 		return
 	}
 	c := &dt.choice[1]
-	way := c.pick()
+	way := c.pick(r.aloneWay())
 	start := time.Now()
 	if way == loopTeam {
 		dt.gOut = gOut

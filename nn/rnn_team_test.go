@@ -240,7 +240,7 @@ func TestRNNLoopWaysBitIdentical(t *testing.T) {
 func TestLoopChoicePick(t *testing.T) {
 	var c loopChoice
 	for i, want := range []int{loopTeam, loopPooled, loopAlone} {
-		got := c.pick()
+		got := c.pick(true)
 		if got != want {
 			t.Fatalf("call %d: way %d, want %d (each way once, the team first)", i+1, got, want)
 		}
@@ -249,7 +249,7 @@ func TestLoopChoicePick(t *testing.T) {
 	}
 	runs := map[int][]int{}
 	for call := 4; call <= 8*choiceProbe; call++ {
-		got := c.pick()
+		got := c.pick(true)
 		runs[got] = append(runs[got], call)
 		if got != loopPooled && call%choiceProbe != 0 {
 			t.Fatalf("call %d: way %d, want the fastest, %d", call, got, loopPooled)
@@ -263,5 +263,12 @@ func TestLoopChoicePick(t *testing.T) {
 	}
 	if want := []int{32, 48, 64, 96, 112, 128}; !slices.Equal(runs[loopAlone], want) {
 		t.Errorf("alone ran at calls %v, want %v", runs[loopAlone], want)
+	}
+	// Without the caller-alone way, even when it measured fastest.
+	c.record(loopAlone, 1, 1)
+	for call := range 4 * choiceFarProbe {
+		if got := c.pick(false); got == loopAlone {
+			t.Fatalf("call %d: pick(false) chose the caller alone", call)
+		}
 	}
 }
