@@ -251,17 +251,24 @@ func (r *RNN) dirTeam(dir *rnnDir, d, n, B int) *dirTeam {
 		dir.tm = dt
 	}
 	H, G := r.h, r.g
-	// Parts of q units, about 2 per goroutine: from H = 256 on, G*q
-	// fills whole 48-column kernel panels (the forward products' width);
-	// below, q = 16, so that the backward products, P columns wide, pad
-	// less (LSTM H=128 on 2 threads: 4 parts of 32 units ran the team's
-	// backward loop in 2.8 ms where 6 of 24, 5 panels and a sliver,
-	// took 4.3).
+	// Parts of q units, where G*q fills whole 48-column kernel panels
+	// (the forward products' width), about 2 per goroutine (at least 4
+	// per goroutine for H < 64). From H = 64 to 255, q = 16 and 2 per
+	// goroutine instead, so that the backward products, P columns wide,
+	// pad less (LSTM H=128 on 2 threads: 4 parts of 32 units ran the
+	// team's backward loop in 2.8 ms where 6 of 24, the last of 8, took
+	// 4.3).
 	q := 48 / G
-	if 48%G != 0 || H < 256 {
+	if 48%G != 0 {
 		q = 16
 	}
 	want := 2 * n
+	switch {
+	case H < 64:
+		want = 4 * n
+	case H < 256:
+		q = 16
+	}
 	P := max((H+want-1)/want, 1)
 	P = (P + q - 1) / q * q
 	if len(dt.bounds) == 0 || dt.bounds[1]-dt.bounds[0] != P {
