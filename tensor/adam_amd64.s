@@ -6,12 +6,7 @@
 // AdamUpdate on n elements (a multiple of 16), 16 a step, each operation
 // the Go loop's (adamGo) in its order: no fused multiply-add.
 TEXT ·adamAVX512(SB), NOSPLIT, $0-48
-	MOVQ w+0(FP), DI
-	MOVQ grad+8(FP), SI
-	MOVQ m+16(FP), R8
-	MOVQ v+24(FP), R9
 	MOVQ k+32(FP), DX
-	MOVQ n+40(FP), CX
 	VBROADCASTSS 0(DX), Z20  // B1
 	VBROADCASTSS 4(DX), Z21  // C1
 	VBROADCASTSS 8(DX), Z22  // B2
@@ -22,6 +17,11 @@ TEXT ·adamAVX512(SB), NOSPLIT, $0-48
 	VBROADCASTSS 28(DX), Z27 // WD
 	VBROADCASTSS 32(DX), Z28 // Dec
 	MOVBLZX 36(DX), BX       // Decoupled
+	MOVQ w+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ m+16(FP), R8
+	MOVQ v+24(FP), R9
+	MOVQ n+40(FP), CX
 	XORQ AX, AX
 	SHRQ $4, CX
 	JZ   done
