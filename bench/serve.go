@@ -22,6 +22,7 @@ import (
 	"github.com/recurrent-go/recurrent/classify"
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/lm/tinyshakespeare"
+	"github.com/recurrent-go/recurrent/serve"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/vectors"
 )
@@ -131,7 +132,62 @@ type GenerateRun struct {
 	// process and this process (the clients) used meanwhile; negative
 	// where the platform does not tell.
 	ServerCPU, ClientCPU time.Duration
+	// ServerWait and ClientWait are the time the server's and this
+	// process's threads spent runnable but waiting for a CPU (the
+	// kernel's run-queue wait, /proc/PID/task/*/schedstat); negative where
+	// unknown.
+	ServerWait, ClientWait time.Duration
+	// Server is the generation's timing as the server's /metrics recorded
+	// it meanwhile (empty histograms where it could not be read).
+	Server ServerTiming
 }
+
+// ServerTiming is what the server's histograms saw of a phase: its
+// batched steps' durations, the gaps between a stream's token writes and
+// the delays from a token's step to its write.
+type ServerTiming struct {
+	Step, Gap, Delay serve.Histogram
+}
+
+// timingMetrics are the histograms ServerTiming reads, in its order.
+var timingMetrics = []string{"recurrent_generate_step_seconds", "recurrent_generate_token_gap_seconds", "recurrent_generate_token_delay_seconds"}
+
+func (t *ServerTiming) fields() []*serve.Histogram {
+	return []*serve.Histogram{&t.Step, &t.Gap, &t.Delay}
+}
+
+// readTiming reads model's timing histograms from a /metrics page.
+func readTiming(page []byte, model string) (ServerTiming, error) {
+	var t ServerTiming
+	for i, h := range t.fields() {
+		var err error
+		if *h, err = serve.ReadHistogram(page, timingMetrics[i], model); err != nil {
+			return t, err
+		}
+	}
+	return t, nil
+}
+
+// sub returns t minus an earlier reading o.
+func (t ServerTiming) sub(o ServerTiming) ServerTiming {
+	var d ServerTiming
+	for i, h := range d.fields() {
+		*h = t.fields()[i].Sub(*o.fields()[i])
+	}
+	return d
+}
+
+// add returns t plus o.
+func (t ServerTiming) add(o ServerTiming) ServerTiming {
+	var d ServerTiming
+	for i, h := range d.fields() {
+		*h = t.fields()[i].Add(*o.fields()[i])
+	}
+	return d
+}
+
+// ms returns h's p-quantile in milliseconds.
+func ms(h serve.Histogram, p float64) float64 { return 1000 * h.Quantile(p) }
 
 // CPUPerToken returns the server's and the clients' CPU time per token
 // received, in microseconds (negative where unknown).
@@ -155,6 +211,8 @@ func (g GenerateRun) Rate() float64 { return float64(g.Tokens) / g.Elapsed.Secon
 func (g *GenerateRun) add(o GenerateRun) {
 	g.Tokens, g.Elapsed, g.Gaps = g.Tokens+o.Tokens, g.Elapsed+o.Elapsed, append(g.Gaps, o.Gaps...)
 	g.ServerCPU, g.ClientCPU = addCPU(g.ServerCPU, o.ServerCPU), addCPU(g.ClientCPU, o.ClientCPU)
+	g.ServerWait, g.ClientWait = addCPU(g.ServerWait, o.ServerWait), addCPU(g.ClientWait, o.ClientWait)
+	g.Server = g.Server.add(o.Server)
 }
 
 // addCPU adds CPU times, negative (unknown) if either is.
@@ -207,6 +265,14 @@ func (g GenerateSummary) WriteText(w io.Writer) error {
 	}{{"1 client:  ", g.One}, {fmt.Sprintf("%d clients:", g.Clients), g.Many}} {
 		fmt.Fprintf(w, "  %s %6d tokens in %6.2f s = %7.0f tokens/s; between tokens p50 %.2f ms, p99 %.2f ms\n",
 			r.name, r.run.Tokens, r.run.Elapsed.Seconds(), r.run.Rate(), Percentile(r.run.Gaps, 0.5), Percentile(r.run.Gaps, 0.99))
+		if t := r.run.Server; t.Gap.Count > 0 {
+			fmt.Fprintf(w, "    server side: between token writes p50 %.2f ms, p99 %.2f ms; step to write p50 %.2f ms, p99 %.2f ms; step p50 %.2f ms, p99 %.2f ms (%.0f steps)\n",
+				ms(t.Gap, 0.5), ms(t.Gap, 0.99), ms(t.Delay, 0.5), ms(t.Delay, 0.99), ms(t.Step, 0.5), ms(t.Step, 0.99), t.Step.Count)
+		}
+		if r.run.ServerWait >= 0 && r.run.ClientWait >= 0 && r.run.Tokens > 0 {
+			fmt.Fprintf(w, "    run-queue wait (runnable, no CPU) per token: server %.1f us, clients %.1f us\n",
+				float64(r.run.ServerWait.Nanoseconds())/1e3/float64(r.run.Tokens), float64(r.run.ClientWait.Nanoseconds())/1e3/float64(r.run.Tokens))
+		}
 	}
 	s1, c1 := g.One.CPUPerToken()
 	sm, cm := g.Many.CPUPerToken()
@@ -217,6 +283,10 @@ func (g GenerateSummary) WriteText(w io.Writer) error {
 	_, err := fmt.Fprintf(w, "  aggregate ratio %.2fx over all rounds, median of rounds %.2fx (target >= 6x); p99 gap ratio %.2fx, median of rounds %.2fx (target <= 3x)\n",
 		g.Many.Rate()/g.One.Rate(), Percentile(g.Ratios, 0.5),
 		Percentile(g.Many.Gaps, 0.99)/Percentile(g.One.Gaps, 0.99), Percentile(g.P99Ratio, 0.5))
+	if err == nil && g.One.Server.Gap.Count > 0 && g.Many.Server.Gap.Count > 0 {
+		_, err = fmt.Fprintf(w, "  server-side p99 gap ratio %.2fx (%.2f / %.2f ms; beside the clients' figure above, not instead of it)\n",
+			g.Many.Server.Gap.Quantile(0.99)/g.One.Server.Gap.Quantile(0.99), ms(g.Many.Server.Gap, 0.99), ms(g.One.Server.Gap, 0.99))
+	}
 	return err
 }
 
@@ -500,17 +570,81 @@ func (s *server) stop() {
 // generate runs generate on the server and measures the CPU time the
 // server and the clients used meanwhile.
 func (s *server) generate(ctx context.Context, model string, clients, requests, length int) (GenerateRun, error) {
+	m0, err := s.timing(ctx, model)
+	if err != nil {
+		return GenerateRun{}, err
+	}
 	s0, c0 := s.cpu(), ProcessCPU()
+	w0, cw0 := runQueueWait(s.cmd.Process.Pid), runQueueWait(os.Getpid())
 	run, err := generate(ctx, s.url, model, clients, requests, length)
 	s1, c1 := s.cpu(), ProcessCPU()
-	run.ServerCPU, run.ClientCPU = -1, -1
+	w1, cw1 := runQueueWait(s.cmd.Process.Pid), runQueueWait(os.Getpid())
+	run.ServerCPU, run.ClientCPU, run.ServerWait, run.ClientWait = -1, -1, -1, -1
 	if s0 >= 0 && s1 >= 0 {
 		run.ServerCPU = s1 - s0
 	}
 	if c0 >= 0 && c1 >= 0 {
 		run.ClientCPU = c1 - c0
 	}
+	if w0 >= 0 && w1 >= 0 && cw0 >= 0 && cw1 >= 0 {
+		run.ServerWait, run.ClientWait = w1-w0, cw1-cw0
+	}
+	if err != nil {
+		return run, err
+	}
+	m1, err := s.timing(ctx, model)
+	run.Server = m1.sub(m0)
 	return run, err
+}
+
+// timing reads the server's generation timing histograms of model.
+func (s *server) timing(ctx context.Context, model string) (ServerTiming, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"metrics", nil)
+	if err != nil {
+		return ServerTiming{}, err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return ServerTiming{}, err
+	}
+	defer res.Body.Close()
+	page, err := io.ReadAll(res.Body)
+	if err != nil {
+		return ServerTiming{}, err
+	}
+	t, err := readTiming(page, model)
+	if err != nil {
+		return ServerTiming{}, fmt.Errorf("bench serve: the server's /metrics: %w", err)
+	}
+	return t, nil
+}
+
+// runQueueWait returns the time the threads of process pid have spent
+// runnable, waiting for a CPU (the second field of Linux's
+// /proc/PID/task/TID/schedstat, summed), or -1 where unknown.
+func runQueueWait(pid int) time.Duration {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return -1
+	}
+	var sum int64
+	for _, t := range tasks {
+		b, err := os.ReadFile(filepath.Join(dir, t.Name(), "schedstat"))
+		if err != nil {
+			continue // the thread exited meanwhile
+		}
+		f := strings.Fields(string(b))
+		if len(f) < 2 {
+			return -1
+		}
+		ns, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			return -1
+		}
+		sum += ns
+	}
+	return time.Duration(sum)
 }
 
 // cpu returns the server's user+system CPU time from /proc/PID/stat (in

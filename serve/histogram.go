@@ -125,3 +125,20 @@ func (h Histogram) Quantile(q float64) float64 {
 	}
 	return h.Bounds[n-1]
 }
+
+// Add returns h plus o, a series with the same bounds (o with no buckets
+// counts as empty; h with none takes o's).
+func (h Histogram) Add(o Histogram) Histogram {
+	if len(h.Counts) == 0 {
+		return o
+	}
+	return h.Sub(Histogram{Counts: scale(o.Counts, -1), Sum: -o.Sum, Count: -o.Count})
+}
+
+func scale(xs []float64, f float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = x * f
+	}
+	return out
+}

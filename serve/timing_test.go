@@ -123,6 +123,12 @@ func TestHistogramQuantile(t *testing.T) {
 	if got := h.Quantile(0.5); got != 4 {
 		t.Errorf("all over the bounds: %v, want the largest bound 4", got)
 	}
+	if got := h.Add(h); got.Count != 0 || got.Counts[3] != 10 {
+		t.Errorf("Add: %+v, want counts doubled", got)
+	}
+	if got := (Histogram{}).Add(h); got.Counts[3] != 5 {
+		t.Errorf("Add to empty: %+v", got)
+	}
 	if got := h.Sub(h).Quantile(0.5); !math.IsNaN(got) {
 		t.Errorf("empty: %v, want NaN", got)
 	}
