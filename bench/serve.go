@@ -52,6 +52,12 @@ type ServeConfig struct {
 	// Flip configures the batching flip count run after the load test
 	// (skipped when Flip.Samples is 0).
 	Flip FlipConfig
+	// Trace, when set, is a file that receives a runtime/trace execution
+	// trace of the server (from its loopback debug endpoint) taken during
+	// the first many-client phase of the last model (int8 with Int8), for
+	// TraceSeconds seconds from the phase's start (default 1).
+	Trace        string
+	TraceSeconds float64
 	// Dir holds the models ("": a temporary directory, removed).
 	Dir string
 	// Progress, when set, receives each part of the report as soon as it
@@ -362,6 +368,9 @@ func ServeLoad(ctx context.Context, c ServeConfig) (*ServeReport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench serve: models: %w", err)
 	}
+	if c.Trace != "" {
+		args = append(args, "--debug-addr", "127.0.0.1:0")
+	}
 	srv, err := startServer(ctx, c.Command, c.Stderr, args)
 	if err != nil {
 		return nil, err
@@ -406,8 +415,19 @@ func (r *ServeReport) measure(ctx context.Context, c *ServeConfig, srv *server, 
 			if rd.One, err = srv.generate(ctx, model, 1, c.Requests, c.Length); err != nil {
 				return err
 			}
+			var traced chan error
+			if c.Trace != "" && round == 0 && g == sums[len(sums)-1] {
+				traced = make(chan error, 1)
+				go func() { traced <- srv.trace(ctx, c.Trace, c.TraceSeconds) }()
+			}
 			if rd.Many, err = srv.generate(ctx, model, c.Clients, c.Requests, c.Length); err != nil {
 				return err
+			}
+			if traced != nil {
+				if err := <-traced; err != nil {
+					return err
+				}
+				emit(Traced{c.Trace, model})
 			}
 			rd.Load = loadAverage()
 			emit(rd)
@@ -523,10 +543,55 @@ func CharLSTM(H int) (*lm.Model, error) {
 	return lm.New(lm.Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 64, Hidden: H, Layers: 2, Tokenizer: tinyshakespeare.Tokenizer()}, v, 1)
 }
 
+// Traced reports the server's execution trace written to File.
+type Traced struct {
+	File, Model string
+}
+
+// WriteText says where the trace is and how to read it.
+func (t Traced) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "  server execution trace of the first %s many-client phase: %s (go tool trace %s)\n", t.Model, t.File, t.File)
+	return err
+}
+
 // server is a `recurrent serve` child process.
 type server struct {
-	cmd *exec.Cmd
-	url string
+	cmd      *exec.Cmd
+	url      string
+	debugURL string // its debug endpoints ("" without --debug-addr)
+}
+
+// trace writes an execution trace of the server lasting seconds (default
+// 1) to file.
+func (s *server) trace(ctx context.Context, file string, seconds float64) error {
+	if s.debugURL == "" {
+		return errors.New("bench serve: the server printed no debug URL")
+	}
+	if seconds <= 0 {
+		seconds = 1
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%strace?seconds=%g", s.debugURL, seconds), nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("bench serve: trace: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(res.Body)
+		return fmt.Errorf("bench serve: trace: %s %s", res.Status, b)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		f.Close()
+		return fmt.Errorf("bench serve: trace: %w", err)
+	}
+	return f.Close()
 }
 
 // startServer starts command serve on a free loopback port with the model
@@ -548,6 +613,9 @@ func startServer(ctx context.Context, command []string, stderr io.Writer, models
 	s := &server{cmd: cmd}
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "debug endpoints (loopback only): "); ok {
+			s.debugURL = strings.TrimSuffix(strings.Fields(rest)[0], "trace?seconds=N,")
+		}
 		if _, rest, ok := strings.Cut(sc.Text(), " on http://"); ok {
 			s.url = "http://" + strings.Fields(rest)[0]
 			break

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,8 @@ func TestServeLoadInt8(t *testing.T) {
 		t.Skip("starts a server process")
 	}
 	c := ServeConfig{Command: []string{os.Args[0], "-test.run=^TestServeChild$", "--"}, Int8: true,
-		Clients: 2, Requests: 1, Length: 6, Rounds: 1, Queries: 1, Words: 20, Dim: 4, Dir: t.TempDir()}
+		Clients: 2, Requests: 1, Length: 6, Rounds: 1, Queries: 1, Words: 20, Dim: 4, Dir: t.TempDir(),
+		Trace: filepath.Join(t.TempDir(), "server.trace"), TraceSeconds: 0.2}
 	r, err := ServeLoad(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +33,12 @@ func TestServeLoadInt8(t *testing.T) {
 	if err := r.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"  float32   round 1: 1 client", "  int8   round 1: 1 client", "  int8 model:\n"} {
+	// The trace is the server's, from its loopback debug endpoint.
+	if b, err := os.ReadFile(c.Trace); err != nil || !bytes.HasPrefix(b, []byte("go 1.")) {
+		t.Errorf("trace file: %d bytes, %v; want a Go execution trace", len(b), err)
+	}
+	for _, s := range []string{"  float32   round 1: 1 client", "  int8   round 1: 1 client", "  int8 model:\n",
+		"server execution trace of the first chars8 many-client phase: " + c.Trace} {
 		if !strings.Contains(text.String(), s) {
 			t.Errorf("report lacks %q:\n%s", s, text.String())
 		}

@@ -102,6 +102,8 @@ func TestServeChild(t *testing.T) {
 		switch args[i] {
 		case "--addr":
 			c.Addr = args[i+1]
+		case "--debug-addr":
+			c.DebugAddr = args[i+1]
 		case "--model":
 			spec, err := serve.ParseModelSpec(args[i+1])
 			if err != nil {
@@ -164,6 +166,15 @@ func TestServeLoad(t *testing.T) {
 		t.Errorf("generate: one client %d tokens (%d gaps), many %d tokens, %d rounds; want 24 (20), 48, 2",
 			g.One.Tokens, len(g.One.Gaps), g.Many.Tokens, len(g.Ratios))
 	}
+	// The server's histograms: a gap per token after each stream's first,
+	// a delay per token.
+	if g.One.Server.Gap.Count != 2*2*5 || g.Many.Server.Gap.Count != 2*2*2*5 || g.Many.Server.Delay.Count != 2*2*2*6 || g.One.Server.Step.Count < 2*2*6 {
+		t.Errorf("server timing: %v and %v gaps (want 20 and 40), %v delays (want 48), %v steps (want >= 24)",
+			g.One.Server.Gap.Count, g.Many.Server.Gap.Count, g.Many.Server.Delay.Count, g.One.Server.Step.Count)
+	}
+	if runtime.GOOS == "linux" && (g.One.ServerWait < 0 || g.Many.ClientWait < 0) {
+		t.Errorf("run-queue waits unknown on Linux: server %v, clients %v", g.One.ServerWait, g.Many.ClientWait)
+	}
 	if runtime.GOOS == "linux" && (g.One.ServerCPU < 0 || g.Many.ServerCPU < 0 || g.Many.ClientCPU < 0) {
 		t.Errorf("CPU times unknown on Linux: server %v and %v, clients %v", g.One.ServerCPU, g.Many.ServerCPU, g.Many.ClientCPU)
 	}
@@ -185,7 +196,7 @@ func TestServeLoad(t *testing.T) {
 	}
 	for _, s := range []string{"load average at start: ", "6 tokens per request, streamed, 2 rounds of 1 then 2 clients:", "  round 2: 1 client",
 		"  2 clients:     48 tokens in", "classify, BiLSTM 128 (300-d embedding, 20k words), one 19-token sentence: p50",
-		"similar, 40 random 4-d vectors, top 10: p50", "(3 requests)", "load average at end: ", "batching flips, LSTM 2x8"} {
+		"similar, 40 random 4-d vectors, top 10: p50", "    server side: between token writes p50 ", "server-side p99 gap ratio", "(3 requests)", "load average at end: ", "batching flips, LSTM 2x8"} {
 		if !strings.Contains(text.String(), s) {
 			t.Errorf("report lacks %q:\n%s", s, text.String())
 		}
