@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,11 @@ type ServeConfig struct {
 	// as model "chars8") and runs every generation round on both models,
 	// float32 then int8, for same-run ratios.
 	Int8 bool
+	// ClientProcs, when > 0, is the GOMAXPROCS of this process (the load
+	// generator) during the generation phases: 1 keeps its goroutines on
+	// one thread, so that it competes with the server for at most one of
+	// the machine's CPUs (0: unchanged).
+	ClientProcs int
 	// Queries is the number of classify and of similar requests.
 	Queries int
 	// Words and Dim shape the random vectors.
@@ -52,12 +58,14 @@ type ServeConfig struct {
 	// Flip configures the batching flip count run after the load test
 	// (skipped when Flip.Samples is 0).
 	Flip FlipConfig
-	// Trace, when set, is a file that receives a runtime/trace execution
-	// trace of the server (from its loopback debug endpoint) taken during
-	// the first many-client phase of the last model (int8 with Int8), for
-	// TraceSeconds seconds from the phase's start (default 1).
-	Trace        string
-	TraceSeconds float64
+	// Trace and Profile, when set, are files that receive a runtime/trace
+	// execution trace and a CPU profile of the server (from its loopback
+	// debug endpoint) taken during the first many-client phase of the last
+	// model (int8 with Int8), for TraceSeconds seconds from the phase's
+	// start (default 1); the profile in the second round's phase when
+	// both are asked for and there are two rounds, else in the same one.
+	Trace, Profile string
+	TraceSeconds   float64
 	// Dir holds the models ("": a temporary directory, removed).
 	Dir string
 	// Progress, when set, receives each part of the report as soon as it
@@ -119,12 +127,17 @@ func loadAverage() string {
 // GenerateStart announces the generation rounds.
 type GenerateStart struct {
 	Length, Rounds, Clients int
+	ClientProcs             int // the load generator's GOMAXPROCS (0: unchanged)
 }
 
 // WriteText writes the header of the generation rounds.
 func (g GenerateStart) WriteText(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "generate, LSTM 2x512 characters, %d tokens per request, streamed, %d rounds of 1 then %d clients:\n",
-		g.Length, g.Rounds, g.Clients)
+	procs := ""
+	if g.ClientProcs > 0 {
+		procs = fmt.Sprintf(" (load generator on %d thread(s), GOMAXPROCS %d)", g.ClientProcs, g.ClientProcs)
+	}
+	_, err := fmt.Fprintf(w, "generate, LSTM 2x512 characters, %d tokens per request, streamed, %d rounds of 1 then %d clients%s:\n",
+		g.Length, g.Rounds, g.Clients, procs)
 	return err
 }
 
@@ -368,7 +381,7 @@ func ServeLoad(ctx context.Context, c ServeConfig) (*ServeReport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench serve: models: %w", err)
 	}
-	if c.Trace != "" {
+	if c.Trace != "" || c.Profile != "" {
 		args = append(args, "--debug-addr", "127.0.0.1:0")
 	}
 	srv, err := startServer(ctx, c.Command, c.Stderr, args)
@@ -396,7 +409,10 @@ func (r *ServeReport) measure(ctx context.Context, c *ServeConfig, srv *server, 
 	if _, err := generate(ctx, srv.url, "chars", 1, 1, 50); err != nil { // warm-up
 		return err
 	}
-	emit(GenerateStart{c.Length, c.Rounds, c.Clients})
+	emit(GenerateStart{c.Length, c.Rounds, c.Clients, c.ClientProcs})
+	if c.ClientProcs > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.ClientProcs))
+	}
 	r.Generate.Clients = c.Clients
 	sums := []*GenerateSummary{&r.Generate}
 	if c.Int8 {
@@ -415,19 +431,33 @@ func (r *ServeReport) measure(ctx context.Context, c *ServeConfig, srv *server, 
 			if rd.One, err = srv.generate(ctx, model, 1, c.Requests, c.Length); err != nil {
 				return err
 			}
-			var traced chan error
-			if c.Trace != "" && round == 0 && g == sums[len(sums)-1] {
-				traced = make(chan error, 1)
-				go func() { traced <- srv.trace(ctx, c.Trace, c.TraceSeconds) }()
+			var records []Traced
+			if g == sums[len(sums)-1] {
+				profileRound := 0
+				if c.Trace != "" && c.Rounds > 1 {
+					profileRound = 1
+				}
+				if c.Trace != "" && round == 0 {
+					records = append(records, Traced{"trace", c.Trace, model})
+				}
+				if c.Profile != "" && round == profileRound {
+					records = append(records, Traced{"profile", c.Profile, model})
+				}
+			}
+			done := make(chan error, len(records))
+			for _, t := range records {
+				go func() { done <- srv.record(ctx, t.What, t.File, c.TraceSeconds) }()
 			}
 			if rd.Many, err = srv.generate(ctx, model, c.Clients, c.Requests, c.Length); err != nil {
 				return err
 			}
-			if traced != nil {
-				if err := <-traced; err != nil {
+			for range records {
+				if err := <-done; err != nil {
 					return err
 				}
-				emit(Traced{c.Trace, model})
+			}
+			for _, t := range records {
+				emit(t)
 			}
 			rd.Load = loadAverage()
 			emit(rd)
@@ -543,14 +573,16 @@ func CharLSTM(H int) (*lm.Model, error) {
 	return lm.New(lm.Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 64, Hidden: H, Layers: 2, Tokenizer: tinyshakespeare.Tokenizer()}, v, 1)
 }
 
-// Traced reports the server's execution trace written to File.
+// Traced reports the server's execution trace or CPU profile (What:
+// "trace" or "profile") written to File.
 type Traced struct {
-	File, Model string
+	What, File, Model string
 }
 
-// WriteText says where the trace is and how to read it.
+// WriteText says where the record is and how to read it.
 func (t Traced) WriteText(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "  server execution trace of the first %s many-client phase: %s (go tool trace %s)\n", t.Model, t.File, t.File)
+	tool := map[string]string{"trace": "go tool trace", "profile": "go tool pprof"}[t.What]
+	_, err := fmt.Fprintf(w, "  server %s of a %s many-client phase: %s (%s %s)\n", t.What, t.Model, t.File, tool, t.File)
 	return err
 }
 
@@ -561,27 +593,27 @@ type server struct {
 	debugURL string // its debug endpoints ("" without --debug-addr)
 }
 
-// trace writes an execution trace of the server lasting seconds (default
-// 1) to file.
-func (s *server) trace(ctx context.Context, file string, seconds float64) error {
+// record writes an execution trace or CPU profile (what: "trace" or
+// "profile") of the server lasting seconds (default 1) to file.
+func (s *server) record(ctx context.Context, what, file string, seconds float64) error {
 	if s.debugURL == "" {
 		return errors.New("bench serve: the server printed no debug URL")
 	}
 	if seconds <= 0 {
 		seconds = 1
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%strace?seconds=%g", s.debugURL, seconds), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s%s?seconds=%g", s.debugURL, what, seconds), nil)
 	if err != nil {
 		return err
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("bench serve: trace: %w", err)
+		return fmt.Errorf("bench serve: %s: %w", what, err)
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(res.Body)
-		return fmt.Errorf("bench serve: trace: %s %s", res.Status, b)
+		return fmt.Errorf("bench serve: %s: %s %s", what, res.Status, b)
 	}
 	f, err := os.Create(file)
 	if err != nil {
@@ -589,7 +621,7 @@ func (s *server) trace(ctx context.Context, file string, seconds float64) error 
 	}
 	if _, err := io.Copy(f, res.Body); err != nil {
 		f.Close()
-		return fmt.Errorf("bench serve: trace: %w", err)
+		return fmt.Errorf("bench serve: %s: %w", what, err)
 	}
 	return f.Close()
 }

@@ -19,7 +19,7 @@ func TestServeLoadInt8(t *testing.T) {
 	}
 	c := ServeConfig{Command: []string{os.Args[0], "-test.run=^TestServeChild$", "--"}, Int8: true,
 		Clients: 2, Requests: 1, Length: 6, Rounds: 1, Queries: 1, Words: 20, Dim: 4, Dir: t.TempDir(),
-		Trace: filepath.Join(t.TempDir(), "server.trace"), TraceSeconds: 0.2}
+		Trace: filepath.Join(t.TempDir(), "server.trace"), Profile: filepath.Join(t.TempDir(), "server.pprof"), TraceSeconds: 0.2}
 	r, err := ServeLoad(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
@@ -37,8 +37,11 @@ func TestServeLoadInt8(t *testing.T) {
 	if b, err := os.ReadFile(c.Trace); err != nil || !bytes.HasPrefix(b, []byte("go 1.")) {
 		t.Errorf("trace file: %d bytes, %v; want a Go execution trace", len(b), err)
 	}
+	if b, err := os.ReadFile(c.Profile); err != nil || !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
+		t.Errorf("profile file: %d bytes, %v; want a gzipped profile", len(b), err)
+	}
 	for _, s := range []string{"  float32   round 1: 1 client", "  int8   round 1: 1 client", "  int8 model:\n",
-		"server execution trace of the first chars8 many-client phase: " + c.Trace} {
+		"server trace of a chars8 many-client phase: " + c.Trace, "server profile of a chars8 many-client phase: " + c.Profile} {
 		if !strings.Contains(text.String(), s) {
 			t.Errorf("report lacks %q:\n%s", s, text.String())
 		}

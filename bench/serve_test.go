@@ -154,12 +154,16 @@ func TestServeLoad(t *testing.T) {
 	t.Setenv("RECURRENT_BENCH_SERVE_CHILD", "1")
 	var events []string
 	c := ServeConfig{Command: []string{os.Args[0], "-test.run=^TestServeChild$", "--"},
-		Clients: 2, Requests: 2, Length: 6, Rounds: 2, Queries: 3, Words: 40, Dim: 4, Dir: t.TempDir(),
+		Clients: 2, Requests: 2, Length: 6, Rounds: 2, Queries: 3, Words: 40, Dim: 4, Dir: t.TempDir(), ClientProcs: 1,
 		Flip:     FlipConfig{Samples: 3, Length: 5, Hidden: 8},
 		Progress: func(e ServeEvent) { events = append(events, fmt.Sprintf("%T", e)) }}
+	procs := runtime.GOMAXPROCS(0)
 	r, err := ServeLoad(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if p := runtime.GOMAXPROCS(0); p != procs {
+		t.Errorf("GOMAXPROCS %d after the run with ClientProcs 1, want %d restored", p, procs)
 	}
 	g := r.Generate
 	if g.One.Tokens != 2*2*6 || g.Many.Tokens != 2*2*2*6 || len(g.Ratios) != 2 || len(g.One.Gaps) != 2*2*5 {
@@ -194,7 +198,7 @@ func TestServeLoad(t *testing.T) {
 	if err := r.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"load average at start: ", "6 tokens per request, streamed, 2 rounds of 1 then 2 clients:", "  round 2: 1 client",
+	for _, s := range []string{"load average at start: ", "6 tokens per request, streamed, 2 rounds of 1 then 2 clients (load generator on 1 thread(s), GOMAXPROCS 1):", "  round 2: 1 client",
 		"  2 clients:     48 tokens in", "classify, BiLSTM 128 (300-d embedding, 20k words), one 19-token sentence: p50",
 		"similar, 40 random 4-d vectors, top 10: p50", "    server side: between token writes p50 ", "server-side p99 gap ratio", "(3 requests)", "load average at end: ", "batching flips, LSTM 2x8"} {
 		if !strings.Contains(text.String(), s) {

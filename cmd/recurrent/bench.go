@@ -94,6 +94,7 @@ func newBenchServeCmd() *cobra.Command {
 	fl.IntVar(&c.Rounds, "rounds", 3, "rounds of (1 client, --clients clients), for same-moment ratios on a busy machine")
 	fl.BoolVar(&c.Int8, "int8", false, "also serve the character model quantized to int8 and run each round on both (float32, then int8)")
 	fl.IntVar(&c.Queries, "queries", 300, "classify and similar requests")
+	fl.IntVar(&c.ClientProcs, "client-procs", 0, "GOMAXPROCS of the load generator during generation (1: its clients on one thread, leaving the server the other CPU; 0: unchanged)")
 	fl.IntVar(&c.Words, "words", 100000, "vector vocabulary size")
 	fl.IntVar(&c.Dim, "dim", 300, "vector dimension")
 	fl.IntVar(&c.Flip.Samples, "flip-samples", 0, "samples for the batching flip count (0: skip)")
@@ -101,6 +102,7 @@ func newBenchServeCmd() *cobra.Command {
 	fl.IntVar(&c.Flip.Hidden, "flip-hidden", 512, "hidden size of the flip-count model (2 layers)")
 	fl.StringVar(&c.Dir, "dir", "", "directory for the models (default: a temporary one, removed)")
 	fl.StringVar(&c.Trace, "trace", "", "write an execution trace of the server (go tool trace) taken in the first many-client phase of the last model to this file")
-	fl.Float64Var(&c.TraceSeconds, "trace-seconds", 1, "length of the --trace trace from the phase's start")
+	fl.StringVar(&c.Profile, "profile", "", "write a CPU profile of the server (go tool pprof) taken in a many-client phase of the last model (the second round's with --trace) to this file")
+	fl.Float64Var(&c.TraceSeconds, "trace-seconds", 1, "length of the --trace trace and --profile profile from the phase's start")
 	return cmd
 }
