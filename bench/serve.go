@@ -712,6 +712,12 @@ func (s *server) timing(ctx context.Context, model string) (ServerTiming, error)
 	if err != nil {
 		return ServerTiming{}, err
 	}
+	if res.StatusCode != http.StatusOK {
+		return ServerTiming{}, fmt.Errorf("bench serve: the server's /metrics: %s", res.Status)
+	}
+	if !bytes.Contains(page, []byte(timingMetrics[0])) {
+		return ServerTiming{}, nil // a server from before these histograms: no server-side figures
+	}
 	t, err := readTiming(page, model)
 	if err != nil {
 		return ServerTiming{}, fmt.Errorf("bench serve: the server's /metrics: %w", err)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/signal"
 	"runtime"
@@ -207,5 +209,23 @@ func TestServeLoad(t *testing.T) {
 	}
 	if _, err := ServeLoad(context.Background(), ServeConfig{Clients: 1, Requests: 1, Length: 1, Queries: 1}); err == nil {
 		t.Errorf("ServeLoad with --length 1: nil error")
+	}
+}
+
+// TestServerTimingOldServer: a server without the timing histograms (an
+// older build) gives no server-side figures and no error; one whose page
+// names them but lacks the model's series is an error.
+func TestServerTimingOldServer(t *testing.T) {
+	page := "recurrent_http_requests_total{route=\"/v1/generate\",status=\"200\"} 3\n"
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, page) }))
+	defer ts.Close()
+	s := &server{url: ts.URL + "/"}
+	got, err := s.timing(context.Background(), "chars8")
+	if err != nil || got.Gap.Count != 0 || len(got.Gap.Bounds) != 0 {
+		t.Errorf("old server: %+v, %v; want empty timing, no error", got, err)
+	}
+	page = "recurrent_generate_step_seconds_bucket{model=\"other\",le=\"+Inf\"} 1\n"
+	if _, err := s.timing(context.Background(), "chars8"); err == nil {
+		t.Error("a page without the model's series: no error")
 	}
 }
