@@ -21,10 +21,10 @@ type metrics struct {
 	stepTime, tokenGap, tokenDelay *prometheus.HistogramVec
 }
 
-// TimingBuckets are the upper bounds (seconds) of the generation timing
+// timingBuckets are the upper bounds (seconds) of the generation timing
 // histograms: 10 us to 0.2 s, a factor of 1.25 apart, fine enough for a
 // p99 read from them to be within 25% of the true one.
-var TimingBuckets = prometheus.ExponentialBucketsRange(10e-6, 0.2, 45)
+var timingBuckets = prometheus.ExponentialBucketsRange(10e-6, 0.2, 45)
 
 func newMetrics(reg *prometheus.Registry, runtime bool, queue func() float64) *metrics {
 	m := &metrics{
@@ -44,7 +44,7 @@ func newMetrics(reg *prometheus.Registry, runtime bool, queue func() float64) *m
 		}, []string{"model"}),
 	}
 	timing := func(name, help string) *prometheus.HistogramVec {
-		return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: TimingBuckets}, []string{"model"})
+		return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: timingBuckets}, []string{"model"})
 	}
 	m.stepTime = timing("recurrent_generate_step_seconds", "Duration of one batched recurrent step (all its streams), by model.")
 	m.tokenGap = timing("recurrent_generate_token_gap_seconds",
