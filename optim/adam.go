@@ -108,14 +108,16 @@ func (o *Adam) Step() error {
 			if decoupled {
 				w *= fDec
 			} else {
-				g += fwd * w
+				g += float32(fwd * w)
 			}
-			mj := fb1*m[j] + fc1*g
-			vj := fb2*v[j] + fc2*g*g
+			// float32(...) rounds each product before its sum, as
+			// tensor.AdamUpdate does, also in a GOAMD64=v3 build (FMA).
+			mj := float32(fb1*m[j]) + float32(fc1*g)
+			vj := float32(fb2*v[j]) + float32(fc2*g*g)
 			m[j], v[j] = mj, vj
 			vj = max(vmax[j], vj)
 			vmax[j] = vj
-			ws[j] = w - fStep*mj/(float32(math.Sqrt(float64(vj)))*fInvBc2+fEps)
+			ws[j] = w - fStep*mj/(float32(float32(math.Sqrt(float64(vj)))*fInvBc2)+fEps)
 		}
 	})
 }

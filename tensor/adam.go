@@ -42,11 +42,13 @@ func adamGo(w, g, m, v []float32, k *AdamConsts) {
 		if k.Decoupled {
 			wj *= k.Dec
 		} else {
-			gj += k.WD * wj
+			gj += float32(k.WD * wj)
 		}
-		mj := k.B1*m[j] + k.C1*gj
-		vj := k.B2*v[j] + k.C2*gj*gj
+		// Each float32(...) rounds a product on its own, as the kernel
+		// does: a GOAMD64=v3 build would otherwise fuse it with the sum.
+		mj := float32(k.B1*m[j]) + float32(k.C1*gj)
+		vj := float32(k.B2*v[j]) + float32(k.C2*gj*gj)
 		m[j], v[j] = mj, vj
-		w[j] = wj - k.Step*mj/(float32(math.Sqrt(float64(vj)))*k.InvBc2+k.Eps)
+		w[j] = wj - k.Step*mj/(float32(float32(math.Sqrt(float64(vj)))*k.InvBc2)+k.Eps)
 	}
 }
