@@ -13,8 +13,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -44,6 +44,11 @@ type ServeConfig struct {
 	// as model "chars8") and runs every generation round on both models,
 	// float32 then int8, for same-run ratios.
 	Int8 bool
+	// ClientProcs, when > 0, is the GOMAXPROCS of this process (the load
+	// generator) during the generation phases: 1 keeps its goroutines on
+	// one thread, so that it competes with the server for at most one of
+	// the machine's CPUs (0: unchanged).
+	ClientProcs int
 	// Queries is the number of classify and of similar requests.
 	Queries int
 	// Words and Dim shape the random vectors.
@@ -51,6 +56,14 @@ type ServeConfig struct {
 	// Flip configures the batching flip count run after the load test
 	// (skipped when Flip.Samples is 0).
 	Flip FlipConfig
+	// Trace and Profile, when set, are files that receive a runtime/trace
+	// execution trace and a CPU profile of the server (from its loopback
+	// debug endpoint) taken during the first many-client phase of the last
+	// model (int8 with Int8), for TraceSeconds seconds from the phase's
+	// start (default 1); the profile in the second round's phase when
+	// both are asked for and there are two rounds, else in the same one.
+	Trace, Profile string
+	TraceSeconds   float64
 	// Dir holds the models ("": a temporary directory, removed).
 	Dir string
 	// Progress, when set, receives each part of the report as soon as it
@@ -112,12 +125,17 @@ func loadAverage() string {
 // GenerateStart announces the generation rounds.
 type GenerateStart struct {
 	Length, Rounds, Clients int
+	ClientProcs             int // the load generator's GOMAXPROCS (0: unchanged)
 }
 
 // WriteText writes the header of the generation rounds.
 func (g GenerateStart) WriteText(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "generate, LSTM 2x512 characters, %d tokens per request, streamed, %d rounds of 1 then %d clients:\n",
-		g.Length, g.Rounds, g.Clients)
+	procs := ""
+	if g.ClientProcs > 0 {
+		procs = fmt.Sprintf(" (load generator on %d thread(s), GOMAXPROCS %d)", g.ClientProcs, g.ClientProcs)
+	}
+	_, err := fmt.Fprintf(w, "generate, LSTM 2x512 characters, %d tokens per request, streamed, %d rounds of 1 then %d clients%s:\n",
+		g.Length, g.Rounds, g.Clients, procs)
 	return err
 }
 
@@ -131,6 +149,14 @@ type GenerateRun struct {
 	// process and this process (the clients) used meanwhile; negative
 	// where the platform does not tell.
 	ServerCPU, ClientCPU time.Duration
+	// ServerWait and ClientWait are the time the server's and this
+	// process's threads spent runnable but waiting for a CPU (the
+	// kernel's run-queue wait, /proc/PID/task/*/schedstat); negative where
+	// unknown.
+	ServerWait, ClientWait time.Duration
+	// Server is the generation's timing as the server's /metrics recorded
+	// it meanwhile (empty histograms where it could not be read).
+	Server ServerTiming
 }
 
 // CPUPerToken returns the server's and the clients' CPU time per token
@@ -155,6 +181,8 @@ func (g GenerateRun) Rate() float64 { return float64(g.Tokens) / g.Elapsed.Secon
 func (g *GenerateRun) add(o GenerateRun) {
 	g.Tokens, g.Elapsed, g.Gaps = g.Tokens+o.Tokens, g.Elapsed+o.Elapsed, append(g.Gaps, o.Gaps...)
 	g.ServerCPU, g.ClientCPU = addCPU(g.ServerCPU, o.ServerCPU), addCPU(g.ClientCPU, o.ClientCPU)
+	g.ServerWait, g.ClientWait = addCPU(g.ServerWait, o.ServerWait), addCPU(g.ClientWait, o.ClientWait)
+	g.Server = g.Server.add(o.Server)
 }
 
 // addCPU adds CPU times, negative (unknown) if either is.
@@ -207,6 +235,14 @@ func (g GenerateSummary) WriteText(w io.Writer) error {
 	}{{"1 client:  ", g.One}, {fmt.Sprintf("%d clients:", g.Clients), g.Many}} {
 		fmt.Fprintf(w, "  %s %6d tokens in %6.2f s = %7.0f tokens/s; between tokens p50 %.2f ms, p99 %.2f ms\n",
 			r.name, r.run.Tokens, r.run.Elapsed.Seconds(), r.run.Rate(), Percentile(r.run.Gaps, 0.5), Percentile(r.run.Gaps, 0.99))
+		if t := r.run.Server; t.Gap.Count > 0 {
+			fmt.Fprintf(w, "    server side: between token writes p50 %.2f ms, p99 %.2f ms; step to write p50 %.2f ms, p99 %.2f ms; step p50 %.2f ms, p99 %.2f ms (%.0f steps)\n",
+				ms(t.Gap, 0.5), ms(t.Gap, 0.99), ms(t.Delay, 0.5), ms(t.Delay, 0.99), ms(t.Step, 0.5), ms(t.Step, 0.99), t.Step.Count)
+		}
+		if r.run.ServerWait >= 0 && r.run.ClientWait >= 0 && r.run.Tokens > 0 {
+			fmt.Fprintf(w, "    run-queue wait (runnable, no CPU) per token: server %.1f us, clients %.1f us\n",
+				float64(r.run.ServerWait.Nanoseconds())/1e3/float64(r.run.Tokens), float64(r.run.ClientWait.Nanoseconds())/1e3/float64(r.run.Tokens))
+		}
 	}
 	s1, c1 := g.One.CPUPerToken()
 	sm, cm := g.Many.CPUPerToken()
@@ -217,6 +253,10 @@ func (g GenerateSummary) WriteText(w io.Writer) error {
 	_, err := fmt.Fprintf(w, "  aggregate ratio %.2fx over all rounds, median of rounds %.2fx (target >= 6x); p99 gap ratio %.2fx, median of rounds %.2fx (target <= 3x)\n",
 		g.Many.Rate()/g.One.Rate(), Percentile(g.Ratios, 0.5),
 		Percentile(g.Many.Gaps, 0.99)/Percentile(g.One.Gaps, 0.99), Percentile(g.P99Ratio, 0.5))
+	if err == nil && g.One.Server.Gap.Count > 0 && g.Many.Server.Gap.Count > 0 {
+		_, err = fmt.Fprintf(w, "  server-side p99 gap ratio %.2fx (%.2f / %.2f ms; beside the clients' figure above, not instead of it)\n",
+			g.Many.Server.Gap.Quantile(0.99)/g.One.Server.Gap.Quantile(0.99), ms(g.Many.Server.Gap, 0.99), ms(g.One.Server.Gap, 0.99))
+	}
 	return err
 }
 
@@ -292,6 +332,9 @@ func ServeLoad(ctx context.Context, c ServeConfig) (*ServeReport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench serve: models: %w", err)
 	}
+	if c.Trace != "" || c.Profile != "" {
+		args = append(args, "--debug-addr", "127.0.0.1:0")
+	}
 	srv, err := startServer(ctx, c.Command, c.Stderr, args)
 	if err != nil {
 		return nil, err
@@ -317,7 +360,10 @@ func (r *ServeReport) measure(ctx context.Context, c *ServeConfig, srv *server, 
 	if _, err := generate(ctx, srv.url, "chars", 1, 1, 50); err != nil { // warm-up
 		return err
 	}
-	emit(GenerateStart{c.Length, c.Rounds, c.Clients})
+	emit(GenerateStart{c.Length, c.Rounds, c.Clients, c.ClientProcs})
+	if c.ClientProcs > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.ClientProcs))
+	}
 	r.Generate.Clients = c.Clients
 	sums := []*GenerateSummary{&r.Generate}
 	if c.Int8 {
@@ -336,8 +382,15 @@ func (r *ServeReport) measure(ctx context.Context, c *ServeConfig, srv *server, 
 			if rd.One, err = srv.generate(ctx, model, 1, c.Requests, c.Length); err != nil {
 				return err
 			}
-			if rd.Many, err = srv.generate(ctx, model, c.Clients, c.Requests, c.Length); err != nil {
+			var records []Traced
+			if g == sums[len(sums)-1] {
+				records = c.records(round, model)
+			}
+			if rd.Many, err = srv.generateRecorded(ctx, model, c, records); err != nil {
 				return err
+			}
+			for _, t := range records {
+				emit(t)
 			}
 			rd.Load = loadAverage()
 			emit(rd)
@@ -455,8 +508,9 @@ func CharLSTM(H int) (*lm.Model, error) {
 
 // server is a `recurrent serve` child process.
 type server struct {
-	cmd *exec.Cmd
-	url string
+	cmd      *exec.Cmd
+	url      string
+	debugURL string // its debug endpoints ("" without --debug-addr)
 }
 
 // startServer starts command serve on a free loopback port with the model
@@ -478,6 +532,9 @@ func startServer(ctx context.Context, command []string, stderr io.Writer, models
 	s := &server{cmd: cmd}
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "debug endpoints (loopback only): "); ok {
+			s.debugURL = strings.TrimSuffix(strings.Fields(rest)[0], "trace?seconds=N,")
+		}
 		if _, rest, ok := strings.Cut(sc.Text(), " on http://"); ok {
 			s.url = "http://" + strings.Fields(rest)[0]
 			break
@@ -500,40 +557,31 @@ func (s *server) stop() {
 // generate runs generate on the server and measures the CPU time the
 // server and the clients used meanwhile.
 func (s *server) generate(ctx context.Context, model string, clients, requests, length int) (GenerateRun, error) {
+	m0, err := s.timing(ctx, model)
+	if err != nil {
+		return GenerateRun{}, err
+	}
 	s0, c0 := s.cpu(), ProcessCPU()
+	w0, cw0 := runQueueWait(s.cmd.Process.Pid), runQueueWait(os.Getpid())
 	run, err := generate(ctx, s.url, model, clients, requests, length)
 	s1, c1 := s.cpu(), ProcessCPU()
-	run.ServerCPU, run.ClientCPU = -1, -1
+	w1, cw1 := runQueueWait(s.cmd.Process.Pid), runQueueWait(os.Getpid())
+	run.ServerCPU, run.ClientCPU, run.ServerWait, run.ClientWait = -1, -1, -1, -1
 	if s0 >= 0 && s1 >= 0 {
 		run.ServerCPU = s1 - s0
 	}
 	if c0 >= 0 && c1 >= 0 {
 		run.ClientCPU = c1 - c0
 	}
-	return run, err
-}
-
-// cpu returns the server's user+system CPU time from /proc/PID/stat (in
-// clock ticks of 1/100 s, Linux's USER_HZ), or -1 where unknown.
-func (s *server) cpu() time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if w0 >= 0 && w1 >= 0 && cw0 >= 0 && cw1 >= 0 {
+		run.ServerWait, run.ClientWait = w1-w0, cw1-cw0
+	}
 	if err != nil {
-		return -1
+		return run, err
 	}
-	i := bytes.LastIndex(b, []byte(") ")) // after the command name, which may hold spaces
-	if i < 0 {
-		return -1
-	}
-	f := strings.Fields(string(b[i+2:]))
-	if len(f) < 13 {
-		return -1
-	}
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return -1
-	}
-	return time.Duration(ut+st) * 10 * time.Millisecond
+	m1, err := s.timing(ctx, model)
+	run.Server = m1.sub(m0)
+	return run, err
 }
 
 // peakRSS returns the server's VmHWM from /proc ("" where unknown).

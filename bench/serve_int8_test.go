@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,8 @@ func TestServeLoadInt8(t *testing.T) {
 		t.Skip("starts a server process")
 	}
 	c := ServeConfig{Command: []string{os.Args[0], "-test.run=^TestServeChild$", "--"}, Int8: true,
-		Clients: 2, Requests: 1, Length: 6, Rounds: 1, Queries: 1, Words: 20, Dim: 4, Dir: t.TempDir()}
+		Clients: 2, Requests: 1, Length: 6, Rounds: 1, Queries: 1, Words: 20, Dim: 4, Dir: t.TempDir(),
+		Trace: filepath.Join(t.TempDir(), "server.trace"), Profile: filepath.Join(t.TempDir(), "server.pprof"), TraceSeconds: 0.2}
 	r, err := ServeLoad(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +33,15 @@ func TestServeLoadInt8(t *testing.T) {
 	if err := r.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"  float32   round 1: 1 client", "  int8   round 1: 1 client", "  int8 model:\n"} {
+	// The trace is the server's, from its loopback debug endpoint.
+	if b, err := os.ReadFile(c.Trace); err != nil || !bytes.HasPrefix(b, []byte("go 1.")) {
+		t.Errorf("trace file: %d bytes, %v; want a Go execution trace", len(b), err)
+	}
+	if b, err := os.ReadFile(c.Profile); err != nil || !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
+		t.Errorf("profile file: %d bytes, %v; want a gzipped profile", len(b), err)
+	}
+	for _, s := range []string{"  float32   round 1: 1 client", "  int8   round 1: 1 client", "  int8 model:\n",
+		"server trace of a chars8 many-client phase: " + c.Trace, "server profile of a chars8 many-client phase: " + c.Profile} {
 		if !strings.Contains(text.String(), s) {
 			t.Errorf("report lacks %q:\n%s", s, text.String())
 		}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/signal"
 	"runtime"
@@ -102,6 +104,8 @@ func TestServeChild(t *testing.T) {
 		switch args[i] {
 		case "--addr":
 			c.Addr = args[i+1]
+		case "--debug-addr":
+			c.DebugAddr = args[i+1]
 		case "--model":
 			spec, err := serve.ParseModelSpec(args[i+1])
 			if err != nil {
@@ -152,17 +156,30 @@ func TestServeLoad(t *testing.T) {
 	t.Setenv("RECURRENT_BENCH_SERVE_CHILD", "1")
 	var events []string
 	c := ServeConfig{Command: []string{os.Args[0], "-test.run=^TestServeChild$", "--"},
-		Clients: 2, Requests: 2, Length: 6, Rounds: 2, Queries: 3, Words: 40, Dim: 4, Dir: t.TempDir(),
+		Clients: 2, Requests: 2, Length: 6, Rounds: 2, Queries: 3, Words: 40, Dim: 4, Dir: t.TempDir(), ClientProcs: 1,
 		Flip:     FlipConfig{Samples: 3, Length: 5, Hidden: 8},
 		Progress: func(e ServeEvent) { events = append(events, fmt.Sprintf("%T", e)) }}
+	procs := runtime.GOMAXPROCS(0)
 	r, err := ServeLoad(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if p := runtime.GOMAXPROCS(0); p != procs {
+		t.Errorf("GOMAXPROCS %d after the run with ClientProcs 1, want %d restored", p, procs)
 	}
 	g := r.Generate
 	if g.One.Tokens != 2*2*6 || g.Many.Tokens != 2*2*2*6 || len(g.Ratios) != 2 || len(g.One.Gaps) != 2*2*5 {
 		t.Errorf("generate: one client %d tokens (%d gaps), many %d tokens, %d rounds; want 24 (20), 48, 2",
 			g.One.Tokens, len(g.One.Gaps), g.Many.Tokens, len(g.Ratios))
+	}
+	// The server's histograms: a gap per token after each stream's first,
+	// a delay per token.
+	if g.One.Server.Gap.Count != 2*2*5 || g.Many.Server.Gap.Count != 2*2*2*5 || g.Many.Server.Delay.Count != 2*2*2*6 || g.One.Server.Step.Count < 2*2*6 {
+		t.Errorf("server timing: %v and %v gaps (want 20 and 40), %v delays (want 48), %v steps (want >= 24)",
+			g.One.Server.Gap.Count, g.Many.Server.Gap.Count, g.Many.Server.Delay.Count, g.One.Server.Step.Count)
+	}
+	if runtime.GOOS == "linux" && (g.One.ServerWait < 0 || g.Many.ClientWait < 0) {
+		t.Errorf("run-queue waits unknown on Linux: server %v, clients %v", g.One.ServerWait, g.Many.ClientWait)
 	}
 	if runtime.GOOS == "linux" && (g.One.ServerCPU < 0 || g.Many.ServerCPU < 0 || g.Many.ClientCPU < 0) {
 		t.Errorf("CPU times unknown on Linux: server %v and %v, clients %v", g.One.ServerCPU, g.Many.ServerCPU, g.Many.ClientCPU)
@@ -183,14 +200,32 @@ func TestServeLoad(t *testing.T) {
 	if err := r.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"load average at start: ", "6 tokens per request, streamed, 2 rounds of 1 then 2 clients:", "  round 2: 1 client",
+	for _, s := range []string{"load average at start: ", "6 tokens per request, streamed, 2 rounds of 1 then 2 clients (load generator on 1 thread(s), GOMAXPROCS 1):", "  round 2: 1 client",
 		"  2 clients:     48 tokens in", "classify, BiLSTM 128 (300-d embedding, 20k words), one 19-token sentence: p50",
-		"similar, 40 random 4-d vectors, top 10: p50", "(3 requests)", "load average at end: ", "batching flips, LSTM 2x8"} {
+		"similar, 40 random 4-d vectors, top 10: p50", "    server side: between token writes p50 ", "server-side p99 gap ratio", "(3 requests)", "load average at end: ", "batching flips, LSTM 2x8"} {
 		if !strings.Contains(text.String(), s) {
 			t.Errorf("report lacks %q:\n%s", s, text.String())
 		}
 	}
 	if _, err := ServeLoad(context.Background(), ServeConfig{Clients: 1, Requests: 1, Length: 1, Queries: 1}); err == nil {
 		t.Errorf("ServeLoad with --length 1: nil error")
+	}
+}
+
+// TestServerTimingOldServer: a server without the timing histograms (an
+// older build) gives no server-side figures and no error; one whose page
+// names them but lacks the model's series is an error.
+func TestServerTimingOldServer(t *testing.T) {
+	page := "recurrent_http_requests_total{route=\"/v1/generate\",status=\"200\"} 3\n"
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, page) }))
+	defer ts.Close()
+	s := &server{url: ts.URL + "/"}
+	got, err := s.timing(context.Background(), "chars8")
+	if err != nil || got.Gap.Count != 0 || len(got.Gap.Bounds) != 0 {
+		t.Errorf("old server: %+v, %v; want empty timing, no error", got, err)
+	}
+	page = "recurrent_generate_step_seconds_bucket{model=\"other\",le=\"+Inf\"} 1\n"
+	if _, err := s.timing(context.Background(), "chars8"); err == nil {
+		t.Error("a page without the model's series: no error")
 	}
 }

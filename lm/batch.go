@@ -346,7 +346,9 @@ func (b *Batch) Step(streams []*Stream, emitted []int32) error {
 func (b *Batch) stepShared(streams []*Stream, emitted []int32) error {
 	n := len(streams)
 	b.cur, b.curOut = streams, emitted
-	b.curParts = max(b.team.Size(), (n+partRows-1)/partRows)
+	// As many parts as threads (at most partRows rows each), but never an
+	// empty one: more threads than streams leave threads idle.
+	b.curParts = min(n, max(b.team.Size(), (n+partRows-1)/partRows))
 	b.team.Run([]int{b.curParts}, b.partFn)
 	b.cur, b.curOut = nil, nil
 	for _, g := range b.groups[:b.curParts] {

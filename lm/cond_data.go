@@ -215,8 +215,9 @@ func (t *CondTrainer) ProgressLabels() map[string]string {
 // Reconfigure applies to a resumed trainer the settings of c that given
 // reports as given, by lm train-labels' flag names: a budget given (epochs
 // or steps) replaces the saved one whole, steps alone making the epochs
-// unbounded; clip and lr (the optimizer's rate too) apply from the next
-// step. The rest stays the checkpoint's.
+// unbounded; clip and an lr other than the run's starting rate (the
+// optimizer's rate too) apply from the next step. The rest stays the
+// checkpoint's.
 func (t *CondTrainer) Reconfigure(c CondTrainConfig, given func(flag string) bool) {
 	tc := &t.Config
 	if given("epochs") || given("steps") {
@@ -228,7 +229,7 @@ func (t *CondTrainer) Reconfigure(c CondTrainConfig, given func(flag string) boo
 	if given("clip") {
 		tc.Clip = c.Clip
 	}
-	if given("lr") {
+	if given("lr") && c.LR != tc.LR {
 		tc.LR = c.LR
 		t.Loop().Optimizer().SetLR(c.LR)
 	}

@@ -133,6 +133,12 @@ func TestCondRunResume(t *testing.T) {
 	if hidden == nil || hidden.Given != 9 || hidden.Saved != 4 {
 		t.Errorf("hidden setting %+v", hidden)
 	}
+	// The starting rate given again keeps the optimizer's current rate.
+	re.Loop().Optimizer().SetLR(tc.LR / 4)
+	re.Reconfigure(CondTrainConfig{LR: tc.LR}, func(f string) bool { return f == "lr" })
+	if lr := re.Loop().Optimizer().LR(); lr != tc.LR/4 {
+		t.Errorf("--lr equal to the starting rate %v: optimizer lr %v, want %v kept", tc.LR, lr, tc.LR/4)
+	}
 	// --steps alone: the saved epochs go; lr reaches the optimizer; clip
 	// not given stays.
 	flags := map[string]bool{"steps": true, "lr": true}

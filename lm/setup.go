@@ -257,14 +257,17 @@ func ResumeSettings(m *Model, tc *TrainConfig, cfg Config, tok TokenizerOptions,
 // settings of c that given reports as given, by lm train's flag names: a
 // budget given (epochs, steps or max-steps) replaces the saved one whole,
 // so --epochs alone lifts a saved step budget and --steps alone makes the
-// epochs unbounded; lr also sets the optimizer's rate. The architecture,
-// Batch, BPTT, Optimizer and Seed stay the checkpoint's.
+// epochs unbounded; an lr other than the run's starting rate (Config.LR)
+// also replaces the optimizer's current rate, while the starting rate
+// itself keeps the current one (the original command line rerun with
+// --resume continues the decayed or annealed rate exactly). The
+// architecture, Batch, BPTT, Optimizer and Seed stay the checkpoint's.
 func (t *Trainer) Reconfigure(c TrainConfig, given func(flag string) bool) {
 	tc := &t.Config
 	if given("epochs") || given("max-steps") || given("steps") {
 		tc.Epochs, tc.MaxSteps = c.Epochs, c.MaxSteps
 	}
-	if given("lr") {
+	if given("lr") && c.LR != tc.LR {
 		tc.LR = c.LR
 		t.SetLR(c.LR)
 	}

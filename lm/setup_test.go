@@ -166,6 +166,13 @@ func TestResumeSettingsAndReconfigure(t *testing.T) {
 		t.Error("a bad tokenizer given on resume was accepted")
 	}
 
+	// The starting rate given again (the original command line rerun)
+	// keeps the rate a decay left.
+	tr.SetLR(0.004)
+	tr.Reconfigure(TrainConfig{LR: 0.01}, func(f string) bool { return f == "lr" })
+	if tr.LR() != 0.004 || tr.Config.LR != 0.01 {
+		t.Errorf("--lr equal to the starting rate: optimizer lr %v, config lr %v; want the decayed 0.004 kept", tr.LR(), tr.Config.LR)
+	}
 	// --steps alone: the saved epochs go too; lr reaches the optimizer;
 	// flags not given keep the saved values.
 	flags := map[string]bool{"steps": true, "lr": true, "patience": true}

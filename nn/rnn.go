@@ -104,6 +104,9 @@ type rnnDir struct {
 	// biases (lazyBias), or are still to be gathered from p (lazyRows);
 	// prepStep completes them one step and unit range at a time.
 	lazyBias, lazyRows bool
+	// alone makes the serial time loop run its per-step products on the
+	// calling goroutine only (loopAlone, see loopChoice).
+	alone bool
 }
 
 // NewRNN creates the layer with PyTorch's default initialisation: every
@@ -567,6 +570,10 @@ func (r *RNN) recurMul(dir *rnnDir, direct bool, off, n int, h, hw []float32) {
 	pm := &dir.whhP
 	if off > 0 {
 		pm = &dir.whhP2
+	}
+	if dir.alone {
+		tensor.SgemmPackedSerial(false, B, 1, h, H, pm, 0, hw[off:], GH)
+		return
 	}
 	tensor.SgemmPacked(false, B, 1, h, H, pm, 0, hw[off:], GH)
 }

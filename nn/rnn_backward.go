@@ -146,10 +146,11 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 	// input side's over the table rows, with the gate gradients summed per
 	// id (dP).
 	dgIn, rows := dir.dg, T*B
-	if dir.first && r.tableV > 0 {
+	table := dir.first && r.tableV > 0
+	if table {
 		dgIn, rows = dir.p, r.tableV
-		scatterRows(dir.p, dir.dg, r.ids, GH)
 	}
+	r.gateGradSums(dir, table)
 	tensor.Sgemm(true, false, GH, dir.in, rows, 1, dgIn, GH, in, dir.in, 1, dir.wih.Grad, dir.in)
 	p0, _ := dir.slots(0)
 	hprev := dir.hs[p0*B*H : (p0+T)*B*H] // [T, B, H] state before each step
@@ -159,16 +160,44 @@ func (r *RNN) backwardDir(dir *rnnDir, d int, in, gOut, dhN, dcN []float32) {
 	} else {
 		tensor.Sgemm(true, false, GH, H, T*B, 1, dir.dgh, GH, hprev, H, 1, dir.whh.Grad, H)
 	}
-	if dir.bih != nil {
-		colSums(dir.bih.Grad, dgIn, rows, GH)
-		colSums(dir.bhh.Grad, dir.dgh, T*B, GH)
-	}
 }
 
-// colSums adds the column sums of m [rows, cols] to dst [cols].
-func colSums(dst, m []float32, rows, cols int) {
+// gateGradSums makes the sums over rows of the gate gradients that
+// backwardDir needs besides its GEMMs, in one pass over dg: in table mode
+// (layer 0 read through ForwardTable) dP [V, G*H], dg summed per id; the
+// bias gradients, db_ih += column sums of dg (in table mode of dP) and
+// db_hh += column sums of dgh. Every sum adds the rows one at a time in
+// row order, as separate passes (scatterRows, colSums) did before, on one
+// goroutine: shared out by column blocks over two threads the same sums
+// ran about 2x slower here (each part reads a strided slice of every row;
+// BenchmarkGateGradSums), and by rows they would change the order.
+func (r *RNN) gateGradSums(dir *rnnDir, table bool) {
+	rows, GH := r.t*r.b, r.g*r.h
+	var bih, bhh []float32
+	if dir.bih != nil {
+		bih, bhh = dir.bih.Grad, dir.bhh.Grad
+	}
+	if table {
+		clear(dir.p[:r.tableV*GH])
+	}
 	for i := 0; i < rows; i++ {
-		tensor.Add(dst, dst, m[i*cols:(i+1)*cols])
+		g := dir.dg[i*GH : (i+1)*GH]
+		switch {
+		case table:
+			id := int(r.ids[i])
+			d := dir.p[id*GH : (id+1)*GH]
+			tensor.Add(d, d, g)
+		case bih != nil:
+			tensor.Add(bih, bih, g)
+		}
+		if bhh != nil {
+			tensor.Add(bhh, bhh, dir.dgh[i*GH:(i+1)*GH])
+		}
+	}
+	if table && bih != nil {
+		for v := 0; v < r.tableV; v++ {
+			tensor.Add(bih, bih, dir.p[v*GH:(v+1)*GH])
+		}
 	}
 }
 
@@ -227,6 +256,8 @@ func (r *RNN) backwardSteps(dir *rnnDir, d int, gOut []float32) {
 		// dh_prev += dgh W_hh.
 		if direct {
 			tensor.Sgemm(false, false, B, H, k, 1, dgh, GH, whh, H, 1, dir.dhp, H)
+		} else if dir.alone {
+			tensor.SgemmPackedSerial(false, B, 1, dgh, GH, &dir.whhPB, 1, dir.dhp, H)
 		} else {
 			tensor.SgemmPacked(false, B, 1, dgh, GH, &dir.whhPB, 1, dir.dhp, H)
 		}

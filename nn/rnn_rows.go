@@ -103,10 +103,13 @@ func backGRURowVec(r, z, n, dr, dz, dn, dhn, dh, hp, hn, dhp []float32) {
 func backLSTMRowLoop(ig, fg, gg, og, di, df, dgg, do, dh, dc, cp, tc, dhp []float32) {
 	for j := range dc {
 		t := tc[j]
-		dct := dc[j] + dh[j]*og[j]*(1-t*t)
+		// float32(...) rounds each product before the sum that follows,
+		// as the vector kernels do (a GOAMD64=v3 build would otherwise fuse
+		// them into FMAs).
+		dct := dc[j] + float32(dh[j]*og[j]*(1-float32(t*t)))
 		do[j] = dh[j] * t * og[j] * (1 - og[j])
 		di[j] = dct * gg[j] * ig[j] * (1 - ig[j])
-		dgg[j] = dct * ig[j] * (1 - gg[j]*gg[j])
+		dgg[j] = dct * ig[j] * (1 - float32(gg[j]*gg[j]))
 		df[j] = dct * cp[j] * fg[j] * (1 - fg[j])
 		dc[j] = dct * fg[j]
 	}

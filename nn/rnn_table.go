@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/recurrent-go/recurrent/internal/xslices"
-	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // ForwardTable is Forward for a first layer that reads rows of a table,
@@ -56,16 +55,5 @@ func (r *RNN) ForwardTable(table []float32, V int, ids []int32, T, B int, length
 func gatherRows(dst, src []float32, ids []int32, n int) {
 	for i, id := range ids {
 		copy(dst[i*n:(i+1)*n], src[int(id)*n:(int(id)+1)*n])
-	}
-}
-
-// scatterRows sets dst [V, n] to the sums, per id, of the rows of src
-// [len(ids), n]: row v of dst is the sum of the rows i with ids[i] == v,
-// added in order of i.
-func scatterRows(dst, src []float32, ids []int32, n int) {
-	clear(dst)
-	for i, id := range ids {
-		d := dst[int(id)*n : (int(id)+1)*n]
-		tensor.Add(d, d, src[i*n:(i+1)*n])
 	}
 }

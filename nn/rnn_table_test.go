@@ -263,3 +263,99 @@ func TestRNNTableSteadyStateAllocs(t *testing.T) {
 		}
 	}
 }
+
+// scatterRows sets dst [V, n] to the sums, per id, of the rows of src
+// [len(ids), n]: row v of dst is the sum of the rows i with ids[i] == v,
+// added in order of i (the order gateGradSums keeps).
+func scatterRows(dst, src []float32, ids []int32, n int) {
+	clear(dst)
+	for i, id := range ids {
+		d := dst[int(id)*n : (int(id)+1)*n]
+		tensor.Add(d, d, src[i*n:(i+1)*n])
+	}
+}
+
+// colSums adds the column sums of m [rows, cols] to dst [cols] row by row,
+// in row order (the order gateGradSums keeps).
+func colSums(dst, m []float32, rows, cols int) {
+	for i := 0; i < rows; i++ {
+		tensor.Add(dst, dst, m[i*cols:(i+1)*cols])
+	}
+}
+
+// TestGateGradSumsOrder: the bias gradients and dP of gateGradSums's one
+// pass are, on 1, 2 and 3 threads, bit for bit the separate serial sums in
+// row order (scatterRows, then colSums), added to gradients that already
+// hold values. The data are chosen so that
+// the order matters: summing the rows backwards changes some bits, which
+// the test checks too, so a change of order cannot pass.
+func TestGateGradSumsOrder(t *testing.T) {
+	old := tensor.Threads()
+	defer tensor.SetThreads(old)
+	for _, cell := range []string{"lstm", "gru"} {
+		for _, table := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/table=%v", cell, table), func(t *testing.T) {
+				const T, B, H, V = 23, 13, 80, 17
+				rng := rand.New(rand.NewPCG(5, 6))
+				r := mustRNN(t, rng, RNNConfig{Cell: cell, InputSize: 8, HiddenSize: H, NumLayers: 1})
+				r.alloc(T, B)
+				GH, rows := r.g*H, T*B
+				dir := r.dirs[0]
+				dg := rnnRandom(rng, rows*GH, 1)
+				for i := range dg { // magnitudes 1e-3..1e3: rounding depends on order
+					dg[i] *= float32(math.Pow(10, 6*rng.Float64()-3))
+				}
+				dgh := dg
+				if cell == "gru" {
+					dgh = rnnRandom(rng, rows*GH, 100)
+				}
+				bih0, bhh0 := rnnRandom(rng, GH, 10), rnnRandom(rng, GH, 10)
+				if table {
+					r.tableV, r.ids = V, rnnIDs(rng, rows, V)
+				}
+				// The reference: the serial passes in row order.
+				wantP := make([]float32, V*GH)
+				wantIh, wantHh := rnnClone(bih0), rnnClone(bhh0)
+				if table {
+					scatterRows(wantP, dg, r.ids, GH)
+					colSums(wantIh, wantP, V, GH)
+				} else {
+					colSums(wantIh, dg, rows, GH)
+				}
+				colSums(wantHh, dgh, rows, GH)
+				for _, threads := range []int{1, 2, 3} {
+					tensor.SetThreads(threads)
+					dir.dg, dir.dgh = dg, dgh
+					dir.p = rnnRandom(rng, V*GH, 1) // stale values to be replaced
+					copy(dir.bih.Grad, bih0)
+					copy(dir.bhh.Grad, bhh0)
+					r.gateGradSums(dir, table)
+					same := func(name string, got, want []float32) {
+						for i := range want {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("%d threads: %s[%d] = %v, want %v (row order)", threads, name, i, got[i], want[i])
+							}
+						}
+					}
+					same("bias_ih grad", dir.bih.Grad, wantIh)
+					same("bias_hh grad", dir.bhh.Grad, wantHh)
+					if table {
+						same("dP", dir.p, wantP)
+					}
+				}
+				// Backwards, the sums differ: the order is what is tested.
+				back := rnnClone(bhh0)
+				for i := rows - 1; i >= 0; i-- {
+					tensor.Add(back, back, dgh[i*GH:(i+1)*GH])
+				}
+				differ := false
+				for i := range back {
+					differ = differ || back[i] != wantHh[i]
+				}
+				if !differ {
+					t.Fatal("summing the rows backwards gives the same bits: the data do not test the order")
+				}
+			})
+		}
+	}
+}

@@ -251,15 +251,23 @@ func (r *RNN) dirTeam(dir *rnnDir, d, n, B int) *dirTeam {
 		dir.tm = dt
 	}
 	H, G := r.h, r.g
-	// Parts of q units, where G*q fills whole 48-column kernel panels,
-	// about 2 per goroutine (at least 4 per goroutine for H < 256).
+	// Parts of q units, where G*q fills whole 48-column kernel panels
+	// (the forward products' width), about 2 per goroutine (at least 4
+	// per goroutine for H < 64). From H = 64 to 255, q = 16 and 2 per
+	// goroutine instead, so that the backward products, P columns wide,
+	// pad less (LSTM H=128 on 2 threads: 4 parts of 32 units ran the
+	// team's backward loop in 2.8 ms where 6 of 24, the last of 8, took
+	// 4.3).
 	q := 48 / G
 	if 48%G != 0 {
 		q = 16
 	}
 	want := 2 * n
-	if H < 256 {
+	switch {
+	case H < 64:
 		want = 4 * n
+	case H < 256:
+		q = 16
 	}
 	P := max((H+want-1)/want, 1)
 	P = (P + q - 1) / q * q
@@ -287,9 +295,9 @@ func (r *RNN) forwardLoop(dir *rnnDir, d int, out, bhn []float32) {
 		return
 	}
 	c := &dt.choice[0]
-	useTeam := c.team()
+	way := c.pick(r.aloneWay())
 	start := time.Now()
-	if useTeam {
+	if way == loopTeam {
 		if r.g*r.h*r.h > len(dt.rows) {
 			dt.rows = make([]float32, r.g*r.h*r.h)
 		}
@@ -297,9 +305,11 @@ func (r *RNN) forwardLoop(dir *rnnDir, d int, out, bhn []float32) {
 		tm.Run(r.t+1, len(dt.bounds)-1, dt.fwd)
 		dt.out, dt.bhn = nil, nil
 	} else {
+		dir.alone = way == loopAlone
 		r.forwardSteps(dir, d, out, bhn)
+		dir.alone = false
 	}
-	c.record(useTeam, time.Since(start), r.t*r.b)
+	c.record(way, time.Since(start), r.t*r.b)
 	teamMu.Unlock()
 }
 
@@ -322,45 +332,97 @@ func (r *RNN) teamFor(dir *rnnDir, d, extra int) (*stepTeam, *dirTeam) {
 	return tm, dt
 }
 
-// loopChoice picks between the team and the serial loop by their measured
-// times, which depend on the machine's load: a team waits whenever one of
-// its goroutines is descheduled. Both give the same bits.
+// aloneWay reports whether a time loop may run on the caller alone
+// (loopAlone): when a step's recurrent product, B*G*H*H multiply-adds, is
+// below aloneMaxWork, so that sharing it out gains little. At LSTM H=512
+// (33.5M) the pooled products won on the whole step while the loops
+// alone measured about as fast (the GEMM's workers left parked then have
+// to be woken for the next batched product); at H=128 (2.1M) the caller
+// alone ran the step 1.3-1.4x faster than the old choice on a loaded
+// machine.
+func (r *RNN) aloneWay() bool { return r.b*r.g*r.h*r.h < aloneMaxWork }
+
+// aloneMaxWork is the largest per-step recurrent product (multiply-adds)
+// whose time loop may run on the caller alone.
+const aloneMaxWork = 1 << 24
+
+// loopChoice picks the way a direction's time loop runs by the measured
+// times, which depend on the machine's load: the team (loopTeam) waits
+// whenever one of its goroutines is descheduled, the serial loop's
+// per-step products (loopPooled) fork and join the GEMM's workers each
+// step, and the serial loop on the caller alone (loopAlone) leaves the
+// other threads idle. All three give the same bits.
 type loopChoice struct {
 	calls int
-	ns    [2]float64 // smoothed ns per step and row: serial, team
+	ns    [loopWays]float64 // smoothed ns per step and row, by way
+	last  [loopWays]int     // the call that last ran each way
 }
 
-// choiceProbe: every choiceProbe-th call runs the slower way, to follow
-// changes of load.
-const choiceProbe = 16
+// The ways of running a time loop (see loopChoice).
+const (
+	loopPooled = iota
+	loopTeam
+	loopAlone
+	loopWays
+)
 
-// team reports whether the next call should run on the team.
-func (c *loopChoice) team() bool {
+// choiceProbe: every choiceProbe-th call runs, instead of the fastest way,
+// another way to follow changes of load: the one that has waited longest
+// among those that last ran at most choiceFar times the fastest's time
+// and have waited choiceProbe calls, or those slower still that have
+// waited choiceFarProbe calls (a team that a loaded machine makes 3x
+// slower costs 2 of every 64 calls instead of 2 of 32).
+const (
+	choiceProbe    = 16
+	choiceFarProbe = 64
+	choiceFar      = 1.5
+)
+
+// pick returns the way the next call should run: each way once (the team
+// first), then the fastest, or on a probe call another (see choiceProbe).
+// loopAlone is one of the ways only when alone is set.
+func (c *loopChoice) pick(alone bool) int {
 	c.calls++
-	switch {
-	case c.ns[1] == 0:
-		return true
-	case c.ns[0] == 0:
-		return false
+	ways := loopWays
+	if !alone {
+		ways = loopAlone
 	}
-	faster := c.ns[1] <= c.ns[0]
-	if c.calls%choiceProbe == 0 {
-		return !faster
+	way := -1
+	for _, w := range []int{loopTeam, loopPooled, loopAlone}[:ways] {
+		if c.ns[w] == 0 {
+			way = w
+			break
+		}
 	}
-	return faster
+	if way < 0 {
+		way = 0
+		for w := range ways {
+			if c.ns[w] < c.ns[way] {
+				way = w
+			}
+		}
+		if c.calls%choiceProbe == 0 {
+			best := way
+			for w := range ways {
+				wait := c.calls - c.last[w]
+				due := wait >= choiceFarProbe || wait >= choiceProbe && c.ns[w] <= choiceFar*c.ns[best]
+				if w != best && due && (way == best || c.last[w] < c.last[way]) {
+					way = w
+				}
+			}
+		}
+	}
+	c.last[way] = c.calls
+	return way
 }
 
-// record adds a call's time d for n steps times rows.
-func (c *loopChoice) record(team bool, d time.Duration, n int) {
-	i := 0
-	if team {
-		i = 1
-	}
+// record adds a call's time d for n steps times rows run the way way.
+func (c *loopChoice) record(way int, d time.Duration, n int) {
 	v := float64(d) / float64(max(n, 1))
-	if c.ns[i] == 0 {
-		c.ns[i] = v
+	if c.ns[way] == 0 {
+		c.ns[way] = v
 	} else {
-		c.ns[i] += (v - c.ns[i]) / 4
+		c.ns[way] += (v - c.ns[way]) / 4
 	}
 }
 
@@ -418,9 +480,9 @@ func (r *RNN) backwardLoop(dir *rnnDir, d int, gOut []float32) {
 		return
 	}
 	c := &dt.choice[1]
-	useTeam := c.team()
+	way := c.pick(r.aloneWay())
 	start := time.Now()
-	if useTeam {
+	if way == loopTeam {
 		dt.gOut = gOut
 		dt.dh = [2][]float32{dir.dh, dir.dhp}
 		tm.Run(r.t+2, len(dt.bounds)-1, dt.bwd)
@@ -429,9 +491,11 @@ func (r *RNN) backwardLoop(dir *rnnDir, d int, gOut []float32) {
 		dir.dh, dir.dhp = dt.dh[r.t&1], dt.dh[(r.t+1)&1]
 		dt.gOut, dt.dh = nil, [2][]float32{}
 	} else {
+		dir.alone = way == loopAlone
 		r.backwardSteps(dir, d, gOut)
+		dir.alone = false
 	}
-	c.record(useTeam, time.Since(start), r.t*r.b)
+	c.record(way, time.Since(start), r.t*r.b)
 	teamMu.Unlock()
 }
 

@@ -4,8 +4,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/recurrent-go/recurrent/tensor"
 )
@@ -163,6 +165,110 @@ func TestRNNTeamThreadCounts(t *testing.T) {
 		}
 		if i, ok := sameBits(serial.out, team.out); !ok {
 			t.Errorf("%d threads: out differs at %d", n, i)
+		}
+	}
+}
+
+// TestRNNLoopWaysBitIdentical: the three ways a time loop can run on two
+// threads (the team, the serial loop with pooled products, the serial
+// loop on the caller alone) give the one-thread loop's bits, forward and
+// backward; each way is forced through the loops' measured choice.
+func TestRNNLoopWaysBitIdentical(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	}
+	defer tensor.SetThreads(0)
+	for _, cell := range []string{"lstm", "gru"} {
+		t.Run(cell, func(t *testing.T) {
+			const T, B = 7, 12
+			cfg := RNNConfig{Cell: cell, InputSize: 24, HiddenSize: 128, NumLayers: 2}
+			rng := rand.New(rand.NewPCG(4, 5))
+			r := mustRNN(t, rng, cfg)
+			x := rnnRandom(rng, T*B*24, 1)
+			dOut := rnnRandom(rng, T*B*128, 0.1)
+			run := func() [][]float32 {
+				ZeroGrads(r.Params())
+				out, _, _, err := r.Forward(x, T, B, nil, nil, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res := [][]float32{rnnClone(out)}
+				dx, _, _, err := r.Backward(dOut, nil, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res = append(res, rnnClone(dx))
+				for _, p := range r.Params() {
+					res = append(res, rnnClone(p.Grad))
+				}
+				return res
+			}
+			tensor.SetThreads(1)
+			want := run()
+			tensor.SetThreads(2)
+			run() // sizes the team memory
+			for _, way := range []int{loopTeam, loopPooled, loopAlone} {
+				for _, d := range r.dirs {
+					for k := range d.tm.choice {
+						c := &d.tm.choice[k]
+						c.calls, c.ns = 1, [loopWays]float64{2, 2, 2}
+						c.ns[way] = 1
+					}
+				}
+				got := run()
+				for _, d := range r.dirs {
+					for k, c := range d.tm.choice {
+						if c.last[way] != c.calls {
+							t.Fatalf("way %d: loop %d of a direction ran another way", way, k)
+						}
+					}
+				}
+				for i := range want {
+					if j, ok := sameBits(got[i], want[i]); !ok {
+						t.Fatalf("way %d: result %d differs from one thread's at %d: %v vs %v", way, i, j, got[i][j], want[i][j])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestLoopChoicePick: the loop choice runs each way once, the team first,
+// then the fastest; every choiceProbe-th call it probes the other way
+// that has waited longest, a way more than choiceFar times slower only
+// every choiceFarProbe calls.
+func TestLoopChoicePick(t *testing.T) {
+	var c loopChoice
+	for i, want := range []int{loopTeam, loopPooled, loopAlone} {
+		got := c.pick(true)
+		if got != want {
+			t.Fatalf("call %d: way %d, want %d (each way once, the team first)", i+1, got, want)
+		}
+		// pooled 10 ns, team 30 (far), alone 12 (near)
+		c.record(got, time.Duration([loopWays]int{10, 30, 12}[got]), 1)
+	}
+	runs := map[int][]int{}
+	for call := 4; call <= 8*choiceProbe; call++ {
+		got := c.pick(true)
+		runs[got] = append(runs[got], call)
+		if got != loopPooled && call%choiceProbe != 0 {
+			t.Fatalf("call %d: way %d, want the fastest, %d", call, got, loopPooled)
+		}
+	}
+	// Probe calls 16, 32, ..., 128: alone (near, last ran at call 3) is
+	// due from 32 on, every 16 calls; the team (far, last ran at call 1)
+	// at 80, having waited 64+ calls, longer than alone.
+	if want := []int{80}; !slices.Equal(runs[loopTeam], want) {
+		t.Errorf("team ran at calls %v, want %v", runs[loopTeam], want)
+	}
+	if want := []int{32, 48, 64, 96, 112, 128}; !slices.Equal(runs[loopAlone], want) {
+		t.Errorf("alone ran at calls %v, want %v", runs[loopAlone], want)
+	}
+	// Without the caller-alone way, even when it measured fastest.
+	c.record(loopAlone, 1, 1)
+	for call := range 4 * choiceFarProbe {
+		if got := c.pick(false); got == loopAlone {
+			t.Fatalf("call %d: pick(false) chose the caller alone", call)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // AdamConfig holds torch.optim.Adam's (and AdamW's) arguments. Zero values
@@ -90,28 +91,33 @@ func (o *Adam) Step() error {
 		fwd            = float32(wd)
 		decoupled, ams = o.decoupled, o.cfg.AMSGrad
 	)
+	k := tensor.AdamConsts{B1: fb1, C1: fc1, B2: fb2, C2: fc2, Step: fStep, InvBc2: fInvBc2, Eps: fEps, WD: fwd, Dec: fDec,
+		Decoupled: decoupled}
 	return o.update(func(i, lo, hi int) {
 		ws, gs := o.chunk(i, lo, hi)
 		m, v := o.buf(0, i, lo, len(ws)), o.buf(1, i, lo, len(ws))
-		var vmax []float32
-		if ams {
-			vmax = o.buf(2, i, lo, len(ws))
+		if !ams {
+			// The loop below without vmax (vectorised where the CPU
+			// allows; the same operations in the same order).
+			tensor.AdamUpdate(ws, gs, m, v, &k)
+			return
 		}
+		vmax := o.buf(2, i, lo, len(ws))
 		for j, w := range ws {
 			g := gs[j]
 			if decoupled {
 				w *= fDec
 			} else {
-				g += fwd * w
+				g += float32(fwd * w)
 			}
-			mj := fb1*m[j] + fc1*g
-			vj := fb2*v[j] + fc2*g*g
+			// float32(...) rounds each product before its sum, as
+			// tensor.AdamUpdate does, also in a GOAMD64=v3 build (FMA).
+			mj := float32(fb1*m[j]) + float32(fc1*g)
+			vj := float32(fb2*v[j]) + float32(fc2*g*g)
 			m[j], v[j] = mj, vj
-			if vmax != nil {
-				vj = max(vmax[j], vj)
-				vmax[j] = vj
-			}
-			ws[j] = w - fStep*mj/(float32(math.Sqrt(float64(vj)))*fInvBc2+fEps)
+			vj = max(vmax[j], vj)
+			vmax[j] = vj
+			ws[j] = w - fStep*mj/(float32(float32(math.Sqrt(float64(vj)))*fInvBc2)+fEps)
 		}
 	})
 }

@@ -82,15 +82,18 @@ type Changes struct {
 }
 
 // Continue applies the settings of c that ch selects, from the current
-// step on: the budget, the learning rate (Config.LR and the optimizer's),
-// its decay, clipping, patience and DevDecode. The architecture, Batch,
+// step on: the budget, the learning rate (Config.LR and the optimizer's,
+// only when c.LR differs from the run's starting rate: the starting rate
+// itself keeps the decayed current one, so that the original command line
+// rerun with --resume continues exactly), its decay, clipping, patience
+// and DevDecode. The architecture, Batch,
 // Optimizer and Seed stay the checkpoint's.
 func (t *Trainer) Continue(c TrainConfig, ch Changes) {
 	tc := &t.Config
 	if ch.Budget {
 		tc.Epochs, tc.MaxSteps = c.Epochs, c.MaxSteps
 	}
-	if ch.LR {
+	if ch.LR && c.LR != tc.LR {
 		tc.LR = c.LR
 		t.Loop().Optimizer().SetLR(c.LR)
 	}

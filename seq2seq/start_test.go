@@ -45,6 +45,12 @@ func TestPairsTrainerResume(t *testing.T) {
 		t.Errorf("resumed at %+v, want %+v", r.Pos(), tr.Pos())
 	}
 	saved := r.Config
+	// The starting rate given again keeps the optimizer's current rate.
+	r.Loop().Optimizer().SetLR(saved.LR / 4)
+	r.Continue(TrainConfig{LR: saved.LR}, Changes{LR: true})
+	if lr := r.Loop().Optimizer().LR(); lr != saved.LR/4 {
+		t.Errorf("Continue with lr equal to the starting rate %v: optimizer lr %v, want %v kept", saved.LR, lr, saved.LR/4)
+	}
 	r.Continue(TrainConfig{Epochs: 2, MaxSteps: 999, LR: 1e-4, LRDecay: 0.5, Clip: 3, Patience: 4, DevDecode: 9, Batch: 1, Seed: 77},
 		Changes{Budget: true, LR: true})
 	if c := r.Config; c.Epochs != 2 || c.MaxSteps != 999 || c.LRDecay != saved.LRDecay || c.Clip != saved.Clip ||

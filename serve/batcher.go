@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/recurrent-go/recurrent/lm"
 )
@@ -15,6 +16,7 @@ type tokEvent struct {
 	Sample int
 	ID     int32
 	End    bool
+	At     time.Time // when the step that made the token ended
 }
 
 // genJob is one generate request on an lm model: its samples run one
@@ -82,14 +84,14 @@ type batcher struct {
 	quit     chan struct{}
 	done     chan struct{}
 	maxBatch int
-	observe  func(batchSize int, tokens int) // metrics hook (per step)
+	observe  func(batchSize, tokens int, d time.Duration) // metrics hook (per step: its duration d)
 
 	// The loop's buffers: the streams of a step and the tokens it emitted.
 	streams []*lm.Stream
 	emitted []int32
 }
 
-func newBatcher(b *lm.Batch, maxBatch int, observe func(int, int)) *batcher {
+func newBatcher(b *lm.Batch, maxBatch int, observe func(int, int, time.Duration)) *batcher {
 	g := &batcher{batch: b, jobs: make(chan *genJob), quit: make(chan struct{}), done: make(chan struct{}),
 		maxBatch: maxBatch, observe: observe, emitted: make([]int32, maxBatch)}
 	go g.run()
@@ -219,7 +221,10 @@ func (g *batcher) advance(active []*genJob) []*genJob {
 	for _, j := range active {
 		g.streams = append(g.streams, j.stream)
 	}
-	if err := g.step(g.streams, g.emitted); err != nil {
+	start := time.Now()
+	err := g.step(g.streams, g.emitted)
+	end := time.Now()
+	if err != nil {
 		for _, j := range active {
 			j.finish(err)
 		}
@@ -229,7 +234,7 @@ func (g *batcher) advance(active []*genJob) []*genJob {
 	for i, j := range active {
 		if id := g.emitted[i]; id >= 0 {
 			n++
-			j.push(tokEvent{Sample: j.cur, ID: id})
+			j.push(tokEvent{Sample: j.cur, ID: id, At: end})
 		}
 		if j.stream.Done() {
 			j.push(tokEvent{Sample: j.cur, ID: -1, End: true})
@@ -240,7 +245,7 @@ func (g *batcher) advance(active []*genJob) []*genJob {
 		}
 	}
 	if g.observe != nil {
-		g.observe(len(g.streams), n)
+		g.observe(len(g.streams), n, end.Sub(start))
 	}
 	return slices.DeleteFunc(active, func(j *genJob) bool { return j == nil })
 }

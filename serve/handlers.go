@@ -168,6 +168,8 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, e *entry, stre
 		samples []string
 		buf     []tokEvent
 		total   int
+		timer   = s.metrics.tokenTimer(e.name)
+		made    []time.Time // the steps' end times of the tokens in out.buf
 	)
 	for {
 		select {
@@ -196,12 +198,15 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, e *entry, stre
 				if err := out.add(tokenEvent{Sample: ev.Sample, Index: i, Token: piece(ev.Sample, i, ev.ID)}); err != nil {
 					return err
 				}
+				made = append(made, ev.At)
 			}
 		}
 		if stream && len(out.buf) > 0 {
 			if err := out.flush(); err != nil {
 				return err // the client went away: ctx ends the job
 			}
+			timer.wrote(time.Now(), made)
+			made = made[:0]
 		}
 		if !finished {
 			continue

@@ -83,11 +83,18 @@ type RunConfig struct {
 	// Models are loaded with infer.Load, in order, after the listener is
 	// open (requests meanwhile get 503).
 	Models []ModelSpec
+	// DebugAddr, when set, is a loopback address (host:port) on which Run
+	// also serves an execution trace and a CPU profile of the process on
+	// demand (GET /debug/trace?seconds=N, /debug/profile?seconds=N; see
+	// Debugging). A non-loopback address is an error. Unset: no such
+	// endpoint anywhere.
+	DebugAddr string
 	// Grace is how long requests in flight may take to finish once the
 	// context ends.
 	Grace time.Duration
-	// Progress, when set, receives the events of the run: Loaded per model,
-	// Serving once all are loaded, ShuttingDown when the context ends.
+	// Progress, when set, receives the events of the run: Debugging (with
+	// DebugAddr), Loaded per model, Serving once all are loaded,
+	// ShuttingDown when the context ends.
 	Progress func(RunEvent)
 }
 
@@ -144,6 +151,14 @@ func Run(ctx context.Context, c RunConfig) error {
 		if c.Progress != nil {
 			c.Progress(e)
 		}
+	}
+	if c.DebugAddr != "" {
+		dl, err := listenDebug(c.DebugAddr)
+		if err != nil {
+			return err
+		}
+		defer serveDebug(dl).Close()
+		event(Debugging{"http://" + dl.Addr().String() + "/debug/"})
 	}
 	s := New(c.Options)
 	ln, err := net.Listen("tcp", c.Addr)

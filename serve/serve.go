@@ -184,8 +184,8 @@ func (s *Server) Add(name string, m infer.Model) error {
 		return fmt.Errorf("serve: %s: %w", name, err)
 	}
 	if b != nil {
-		e.gen = newBatcher(b, s.opt.MaxBatch, func(b, n int) {
-			s.metrics.step(name, b, n)
+		e.gen = newBatcher(b, s.opt.MaxBatch, func(b, n int, d time.Duration) {
+			s.metrics.step(name, b, n, d)
 			if s.opt.stepDelay > 0 {
 				time.Sleep(s.opt.stepDelay)
 			}

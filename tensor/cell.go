@@ -92,7 +92,10 @@ func gruCellGo(gates []float32, gs int, hw []float32, hs int, bhn, hp, hn, h []f
 	Add(nn, nn, h)
 	Tanh(nn, nn)
 	for j := range nn {
-		h[j] = nn[j] + z[j]*(hp[j]-nn[j])
+		// The conversion rounds the product on its own: without it a
+		// GOAMD64=v3 build may fuse it with the sum (an FMA), and the twin
+		// would no longer match the kernels bit for bit.
+		h[j] = nn[j] + float32(z[j]*(hp[j]-nn[j]))
 	}
 }
 

@@ -50,7 +50,14 @@ type Team struct {
 	wake     []chan struct{}
 	closed   atomic.Bool
 	wg       sync.WaitGroup
+	// failed holds the first panic of the current Run's parts, raised
+	// again by Run in its caller; once set, the Run's remaining parts are
+	// skipped.
+	failed atomic.Pointer[partPanic]
 }
+
+// partPanic is a value recovered from a panicking part.
+type partPanic struct{ v any }
 
 // maxTeamParts bounds the parts of one Run (they are counted in 16 bits).
 const maxTeamParts = 1<<16 - 1
@@ -97,7 +104,11 @@ func RunSerial(parts []int, f func(phase, part int)) {
 // the team, and returns when all calls have returned. Calls of phase p
 // start after every call of the earlier phases has returned; calls within
 // a phase run concurrently, in any order, on any goroutine. Run does not
-// allocate once ends has grown to len(parts).
+// allocate once ends has grown to len(parts). If a call panics, the parts
+// not yet started are skipped and Run panics with the same value in its
+// caller's goroutine (where a server's recover can answer the request)
+// instead of the panic ending the program from a member; the team stays
+// usable.
 func (t *Team) Run(parts []int, f func(phase, part int)) {
 	if t.closed.Load() {
 		panic("tensor: Team.Run after Close")
@@ -126,6 +137,20 @@ func (t *Team) Run(parts []int, f func(phase, part int)) {
 	t.work(0, t.gen)
 	t.await(0, waitSpin, func() bool { return t.done.Load() == int64(total) })
 	t.f = nil
+	if e := t.failed.Swap(nil); e != nil {
+		panic(e.v)
+	}
+}
+
+// call runs part k of phase p, recovering a panic into t.failed (the
+// first one of the Run is kept).
+func (t *Team) call(p, k int) {
+	defer func() {
+		if v := recover(); v != nil {
+			t.failed.CompareAndSwap(nil, &partPanic{v})
+		}
+	}()
+	t.f(p, k)
 }
 
 // work runs parts of generation gen until none is left; w is the
@@ -149,7 +174,9 @@ func (t *Team) work(w int, gen uint32) {
 				t.await(w, waitSpin, func() bool { return t.done.Load() >= int64(start) })
 			}
 		}
-		t.f(p, k-start)
+		if t.failed.Load() == nil {
+			t.call(p, k-start)
+		}
 		t.done.Add(1)
 		if t.sleepers.Load() > 0 {
 			t.wakeAll(0)

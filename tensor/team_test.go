@@ -93,3 +93,46 @@ func BenchmarkTeamRun(b *testing.B) {
 		})
 	}
 }
+
+// TestTeamPanicInPart: a part that panics on any goroutine, a member's
+// or the caller's, makes Run panic with its value in the caller, after
+// every started part has returned and with later parts skipped; the team
+// then runs normally. Every part of phase 0 from bad on panics, each
+// after a short sleep so that the members take some of them.
+func TestTeamPanicInPart(t *testing.T) {
+	for _, n := range []int{1, 2, 4} {
+		team := NewTeam(n)
+		for _, bad := range []int{0, 5, 31} {
+			var ran [64]atomic.Bool
+			got := func() (v any) {
+				defer func() { v = recover() }()
+				team.Run([]int{32, 32}, func(p, k int) {
+					i := p*32 + k
+					ran[i].Store(true)
+					time.Sleep(50 * time.Microsecond)
+					if p == 0 && k >= bad {
+						panic(fmt.Sprintf("part %d", i))
+					}
+				})
+				return nil
+			}()
+			s, _ := got.(string)
+			var k int
+			if _, err := fmt.Sscanf(s, "part %d", &k); err != nil || k < bad || k >= 32 {
+				t.Errorf("team of %d, parts %d-31 panic: Run raised %v", n, bad, got)
+			}
+			for i := 32; i < 64; i++ {
+				if ran[i].Load() {
+					t.Errorf("team of %d, parts %d-31 of phase 0 panicked: part %d of phase 1 still ran", n, bad, i)
+					break
+				}
+			}
+			var sum atomic.Int64
+			team.Run([]int{16}, func(_, k int) { sum.Add(int64(k)) })
+			if sum.Load() != 120 {
+				t.Errorf("team of %d after a panic: sum of parts %d, want 120", n, sum.Load())
+			}
+		}
+		team.Close()
+	}
+}

@@ -29,3 +29,5 @@ func lstmCellAsm(gates []float32, gs int, hw []float32, hs int, cp, c, tc, h []f
 func gruCellAsm(gates []float32, gs int, hw []float32, hs int, bhn, hp, hn, h []float32, n int) int {
 	return 0
 }
+
+func adamAsm(w, g, m, v []float32, k *AdamConsts) int { return 0 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/recurrent-go/recurrent/bench"
@@ -72,7 +73,11 @@ func newBenchRNNCmd() *cobra.Command {
 }
 
 func newBenchServeCmd() *cobra.Command {
-	var c bench.ServeConfig
+	var (
+		c             bench.ServeConfig
+		serverThreads int
+		serverExe     string
+	)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Load-test recurrent serve on loopback: batched streaming generation, classify and similar latency, peak RSS",
@@ -81,7 +86,13 @@ func newBenchServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if serverExe != "" {
+				exe = serverExe
+			}
 			c.Command, c.Stderr = []string{exe}, os.Stderr
+			if serverThreads > 0 {
+				c.Command = append(c.Command, "--threads", strconv.Itoa(serverThreads))
+			}
 			c.Progress = func(e bench.ServeEvent) { e.WriteText(cmd.OutOrStdout()) }
 			_, err = bench.ServeLoad(cmd.Context(), c)
 			return err
@@ -94,11 +105,17 @@ func newBenchServeCmd() *cobra.Command {
 	fl.IntVar(&c.Rounds, "rounds", 3, "rounds of (1 client, --clients clients), for same-moment ratios on a busy machine")
 	fl.BoolVar(&c.Int8, "int8", false, "also serve the character model quantized to int8 and run each round on both (float32, then int8)")
 	fl.IntVar(&c.Queries, "queries", 300, "classify and similar requests")
+	fl.StringVar(&serverExe, "server", "", "recurrent executable that runs the server, e.g. an older build for a same-client comparison (default: this one)")
+	fl.IntVar(&serverThreads, "server-threads", 0, "the server's --threads (0: its default, all cores)")
+	fl.IntVar(&c.ClientProcs, "client-procs", 0, "GOMAXPROCS of the load generator during generation (1: its clients on one thread, leaving the server the other CPU; 0: unchanged)")
 	fl.IntVar(&c.Words, "words", 100000, "vector vocabulary size")
 	fl.IntVar(&c.Dim, "dim", 300, "vector dimension")
 	fl.IntVar(&c.Flip.Samples, "flip-samples", 0, "samples for the batching flip count (0: skip)")
 	fl.IntVar(&c.Flip.Length, "flip-length", 100, "tokens per flip-count sample")
 	fl.IntVar(&c.Flip.Hidden, "flip-hidden", 512, "hidden size of the flip-count model (2 layers)")
 	fl.StringVar(&c.Dir, "dir", "", "directory for the models (default: a temporary one, removed)")
+	fl.StringVar(&c.Trace, "trace", "", "write an execution trace of the server (go tool trace) taken in the first many-client phase of the last model to this file")
+	fl.StringVar(&c.Profile, "profile", "", "write a CPU profile of the server (go tool pprof) taken in a many-client phase of the last model (the second round's with --trace) to this file")
+	fl.Float64Var(&c.TraceSeconds, "trace-seconds", 1, "length of the --trace trace and --profile profile from the phase's start")
 	return cmd
 }

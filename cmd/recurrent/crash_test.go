@@ -21,7 +21,10 @@ import (
 
 // crashTrainers is one small training command line per trainer, run in a
 // directory holding the data the setup function wrote; OUT stands for the
-// checkpoint directory. Keep these in step with the commands' flags.
+// checkpoint directory. Keep these in step with the commands' flags. Each
+// gives --lr and, where the command has one, a per-epoch --lr-decay: the
+// resumed run repeats the same command line, which must keep the decayed
+// rate the checkpoint holds.
 var crashTrainers = []struct {
 	name  string
 	setup func(t *testing.T, dir string)
@@ -30,21 +33,22 @@ var crashTrainers = []struct {
 	{"lm train", func(t *testing.T, dir string) {
 		os.WriteFile(filepath.Join(dir, "lm.txt"), []byte(tinyshakespeare.Text[:24000]), 0o644)
 	}, []string{"lm", "train", "--train", "lm.txt", "--valid-fraction", "0", "--out", "OUT", "--embed", "16", "--hidden", "32",
-		"--layers", "1", "--bptt", "32", "--batch", "8", "--epochs", "3", "--checkpoint-every", "10", "--seed", "3"}},
+		"--layers", "1", "--bptt", "32", "--batch", "8", "--epochs", "3", "--checkpoint-every", "10", "--seed", "3",
+		"--lr", "0.004", "--lr-decay", "0.5"}},
 	{"lm train-labels", func(t *testing.T, dir string) {
 		writePlantedTSV(t, filepath.Join(dir, "labels.tsv"), 160, 5)
 	}, []string{"lm", "train-labels", "--train", "labels.tsv", "--out", "OUT", "--embed", "16", "--hidden", "24", "--label-dim", "4",
-		"--epochs", "6", "--batch", "16", "--min-count", "1", "--seed", "3"}},
+		"--epochs", "6", "--batch", "16", "--min-count", "1", "--seed", "3", "--lr", "0.003"}},
 	{"classify train", func(t *testing.T, dir string) {
 		writePlantedTSV(t, filepath.Join(dir, "cls.tsv"), 200, 1)
 		writePlantedTSV(t, filepath.Join(dir, "cls_dev.tsv"), 40, 2)
 	}, []string{"classify", "train", "--train", "cls.tsv", "--dev", "cls_dev.tsv", "--out", "OUT", "--embed", "16", "--hidden", "16",
-		"--epochs", "8", "--patience", "0", "--seed", "3"}},
+		"--epochs", "8", "--patience", "0", "--seed", "3", "--lr", "0.002"}},
 	{"tag train", func(t *testing.T, dir string) {
 		writeCapsCoNLL(t, filepath.Join(dir, "tag.conll"), 120, 1)
 		writeCapsCoNLL(t, filepath.Join(dir, "tag_dev.conll"), 30, 2)
 	}, []string{"tag", "train", "--train", "tag.conll", "--dev", "tag_dev.conll", "--out", "OUT", "--word-embed", "16",
-		"--char-embed", "8", "--char-hidden", "8", "--hidden", "16", "--epochs", "6", "--patience", "0", "--seed", "3"}},
+		"--char-embed", "8", "--char-hidden", "8", "--hidden", "16", "--epochs", "6", "--patience", "0", "--seed", "3", "--lr", "0.003"}},
 	{"translate train", func(t *testing.T, dir string) {
 		paths, err := seq2seq.WriteDateSplits(context.Background(), dir, seq2seq.DateOptions{N: 400, Seed: 3})
 		if err != nil {
@@ -56,7 +60,7 @@ var crashTrainers = []struct {
 			}
 		}
 	}, []string{"translate", "train", "--train", "dates.train", "--dev", "dates.dev", "--out", "OUT", "--embed", "16", "--hidden", "16",
-		"--epochs", "6", "--batch", "32", "--dev-decode", "40", "--seed", "3"}},
+		"--epochs", "6", "--batch", "32", "--dev-decode", "40", "--seed", "3", "--lr", "0.003", "--lr-decay", "0.7"}},
 }
 
 // trainArgs substitutes out for OUT and adds the flags every run shares.

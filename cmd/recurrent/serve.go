@@ -16,6 +16,7 @@ import (
 type serveFlags struct {
 	models    []string
 	addr      string
+	debugAddr string
 	opt       serve.Options
 	tokenFile string
 	grace     time.Duration
@@ -38,6 +39,7 @@ func newServeCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.models, "model", nil, "NAME=PATH of a model to serve (repeatable, required)")
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	fl.StringVar(&f.debugAddr, "debug-addr", "", "also serve an execution trace and a CPU profile on demand on this loopback address (e.g. 127.0.0.1:6060; GET /debug/trace?seconds=N, /debug/profile?seconds=N); default: none")
 	fl.IntVar(&f.opt.MaxBatch, "max-batch", 32, "most generation streams of one model stepped together")
 	fl.IntVar(&f.opt.Queue, "queue", 64, "most API requests admitted at once (running or waiting); more get 429")
 	fl.DurationVar(&f.opt.Timeout, "timeout", 2*time.Minute, "deadline of each request")
@@ -57,7 +59,7 @@ func runServe(ctx context.Context, out, errOut io.Writer, f *serveFlags, ready c
 	if len(f.models) == 0 {
 		return errors.New("serve: at least one --model NAME=PATH is required")
 	}
-	c := serve.RunConfig{Options: f.opt, Addr: f.addr, Grace: f.grace}
+	c := serve.RunConfig{Options: f.opt, Addr: f.addr, DebugAddr: f.debugAddr, Grace: f.grace}
 	var err error
 	if c.Models, err = serve.ParseModelSpecs(f.models); err != nil {
 		return fmt.Errorf("serve: --model %w", err)
