@@ -1,12 +1,14 @@
 package serve
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
+	"slices"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	pmodel "github.com/prometheus/common/model"
 )
 
 // Histogram is one series of a Prometheus histogram as /metrics shows it:
@@ -21,67 +23,33 @@ type Histogram struct {
 // answers); a series the page lacks is an error.
 func ReadHistogram(page []byte, name, model string) (Histogram, error) {
 	var h Histogram
-	want := `model="` + model + `"`
-	sc := bufio.NewScanner(bytes.NewReader(page))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		series, value, ok := strings.Cut(line, " ")
-		if !ok || !strings.HasPrefix(series, name+"_") {
+	parser := expfmt.NewTextParser(pmodel.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(page))
+	if err != nil {
+		return h, fmt.Errorf("metrics: %w", err)
+	}
+	for _, m := range families[name].GetMetric() {
+		if !hasLabel(m, "model", model) || m.GetHistogram() == nil {
 			continue
 		}
-		metric, labels, _ := strings.Cut(series, "{")
-		if !hasLabel(labels, want) {
-			continue
+		hist := m.GetHistogram()
+		for _, b := range hist.GetBucket() {
+			h.Bounds, h.Counts = append(h.Bounds, b.GetUpperBound()), append(h.Counts, float64(b.GetCumulativeCount()))
 		}
-		v, err := strconv.ParseFloat(strings.Fields(value)[0], 64)
-		if err != nil {
-			return h, fmt.Errorf("metrics: %q: %w", line, err)
-		}
-		switch metric {
-		case name + "_sum":
-			h.Sum = v
-		case name + "_count":
-			h.Count = v
-		case name + "_bucket":
-			le, err := labelValue(labels, "le")
-			if err != nil {
-				return h, fmt.Errorf("metrics: %q: %w", line, err)
-			}
-			b, err := strconv.ParseFloat(le, 64)
-			if err != nil {
-				return h, fmt.Errorf("metrics: %q: %w", line, err)
-			}
-			if n := len(h.Bounds); n > 0 && b <= h.Bounds[n-1] {
-				return h, fmt.Errorf("metrics: %q: bounds out of order", line)
-			}
-			h.Bounds, h.Counts = append(h.Bounds, b), append(h.Counts, v)
-		}
+		h.Sum, h.Count = hist.GetSampleSum(), float64(hist.GetSampleCount())
+		return h, nil
 	}
-	if len(h.Bounds) == 0 {
-		return h, fmt.Errorf("metrics: no histogram %s{%s}", name, want)
-	}
-	return h, sc.Err()
+	return h, fmt.Errorf("metrics: no histogram %s{model=%q}", name, model)
 }
 
-func hasLabel(labels, pair string) bool {
-	labels = strings.TrimSuffix(labels, "}")
-	for _, l := range strings.Split(labels, ",") {
-		if l == pair {
+// hasLabel reports whether m carries the label key="value".
+func hasLabel(m *dto.Metric, key, value string) bool {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == key && l.GetValue() == value {
 			return true
 		}
 	}
 	return false
-}
-
-func labelValue(labels, key string) (string, error) {
-	labels = strings.TrimSuffix(labels, "}")
-	for _, l := range strings.Split(labels, ",") {
-		if v, ok := strings.CutPrefix(l, key+"="); ok {
-			return strconv.Unquote(v)
-		}
-	}
-	return "", fmt.Errorf("no label %s", key)
 }
 
 // Sub returns h minus an earlier scrape o of the same series: what was
@@ -132,13 +100,9 @@ func (h Histogram) Add(o Histogram) Histogram {
 	if len(h.Counts) == 0 {
 		return o
 	}
-	return h.Sub(Histogram{Counts: scale(o.Counts, -1), Sum: -o.Sum, Count: -o.Count})
-}
-
-func scale(xs []float64, f float64) []float64 {
-	out := make([]float64, len(xs))
-	for i, x := range xs {
-		out[i] = x * f
+	d := Histogram{Bounds: h.Bounds, Counts: slices.Clone(h.Counts), Sum: h.Sum + o.Sum, Count: h.Count + o.Count}
+	for i := range min(len(d.Counts), len(o.Counts)) {
+		d.Counts[i] += o.Counts[i]
 	}
-	return out
+	return d
 }
