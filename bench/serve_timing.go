@@ -37,11 +37,12 @@ func (t *ServerTiming) fields() []*serve.Histogram {
 // readTiming reads model's timing histograms from a /metrics page.
 func readTiming(page []byte, model string) (ServerTiming, error) {
 	var t ServerTiming
+	hs, err := serve.ReadHistograms(page, model, timingMetrics...)
+	if err != nil {
+		return t, err
+	}
 	for i, h := range t.fields() {
-		var err error
-		if *h, err = serve.ReadHistogram(page, timingMetrics[i], model); err != nil {
-			return t, err
-		}
+		*h = hs[i]
 	}
 	return t, nil
 }

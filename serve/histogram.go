@@ -22,13 +22,34 @@ type Histogram struct {
 // model from a page of the Prometheus text format (what GET /metrics
 // answers); a series the page lacks is an error.
 func ReadHistogram(page []byte, name, model string) (Histogram, error) {
-	var h Histogram
+	hs, err := ReadHistograms(page, model, name)
+	if err != nil {
+		return Histogram{}, err
+	}
+	return hs[0], nil
+}
+
+// ReadHistograms is ReadHistogram for several histograms of one page,
+// parsed once; they are returned in the order of names.
+func ReadHistograms(page []byte, model string, names ...string) ([]Histogram, error) {
 	parser := expfmt.NewTextParser(pmodel.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(bytes.NewReader(page))
 	if err != nil {
-		return h, fmt.Errorf("metrics: %w", err)
+		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	for _, m := range families[name].GetMetric() {
+	hs := make([]Histogram, len(names))
+	for i, name := range names {
+		if hs[i], err = series(families[name], name, model); err != nil {
+			return nil, err
+		}
+	}
+	return hs, nil
+}
+
+// series returns the histogram series of f whose model label is model.
+func series(f *dto.MetricFamily, name, model string) (Histogram, error) {
+	var h Histogram
+	for _, m := range f.GetMetric() {
 		if !hasLabel(m, "model", model) || m.GetHistogram() == nil {
 			continue
 		}
