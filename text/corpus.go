@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"unicode/utf8"
 )
 
 // Corpus is a list of text files read as one stream of words separated by
@@ -278,8 +279,9 @@ func (v *CorpusVocab) ID(word []byte) int32 {
 var ErrEmptyVocab = errors.New("empty vocabulary")
 
 // CountVocab streams the corpus once and returns the words occurring at
-// least minCount times. progress, if not nil, receives the token count so
-// far every few million tokens.
+// least minCount times. A word that is not valid UTF-8 is an error wrapping
+// ErrInvalidUTF8 that names its file and line. progress, if not nil,
+// receives the token count so far every few million tokens.
 func CountVocab(ctx context.Context, c *Corpus, minCount int, progress func(tokens int64)) (*CorpusVocab, error) {
 	if minCount < 1 {
 		minCount = 1
@@ -310,6 +312,11 @@ func CountVocab(ctx context.Context, c *Corpus, minCount int, progress func(toke
 		if id, ok := index[string(w)]; ok {
 			counts[id]++
 			continue
+		}
+		if !utf8.Valid(w) {
+			// Checked once per distinct word: a vector file cannot hold it
+			// (vectors.Read refuses it), so say so before training.
+			return nil, fmt.Errorf("corpus: %s: %w in word %q: convert the corpus to UTF-8 (iconv -t UTF-8)", r.Position(), ErrInvalidUTF8, w)
 		}
 		s := string(w)
 		index[s] = int32(len(words))
