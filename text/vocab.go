@@ -324,8 +324,8 @@ func ReadVocab(r io.Reader) (*Vocab, error) {
 	return v, nil
 }
 
-// SaveVocab writes the vocabulary to path atomically (temporary file in the
-// same directory, then rename).
+// SaveVocab writes the vocabulary to path atomically (a temporary file in
+// the same directory, synced, then renamed), with mode 0644.
 func SaveVocab(path string, v *Vocab) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".vocab-*.tmp")
 	if err != nil {
@@ -333,6 +333,12 @@ func SaveVocab(path string, v *Vocab) error {
 	}
 	tmp := f.Name()
 	_, err = v.WriteTo(f)
+	if err == nil {
+		err = f.Chmod(0o644) // CreateTemp's 0600 would keep the vocabulary from other users
+	}
+	if err == nil {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
