@@ -256,7 +256,8 @@ func (c *Checkpoint) ReadFile(name string) ([]byte, error) {
 	return b, nil
 }
 
-// ReadJSON decodes the named JSON file into v, rejecting unknown fields.
+// ReadJSON decodes the named JSON file into v, rejecting unknown fields
+// and anything after the JSON value but white space.
 func (c *Checkpoint) ReadJSON(name string, v any) error {
 	b, err := c.ReadFile(name)
 	if err != nil {
@@ -266,6 +267,9 @@ func (c *Checkpoint) ReadJSON(name string, v any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("checkpoint: %s: %w", c.Path(name), err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("checkpoint: %s: data after the JSON value at byte %d", c.Path(name), dec.InputOffset())
 	}
 	return nil
 }
