@@ -102,8 +102,16 @@ func removeStaleTemps(parent, base string) error {
 // Beside the files, Save writes ManifestFile, the SHA-256 of each file in
 // the format of sha256sum (so `sha256sum -c SHA256SUMS` checks a copy by
 // hand); it is part of the directory and so replaced with it atomically.
+// When dir is a symbolic link, the directory it points to is replaced (in
+// its own parent directory) and the link kept.
 func Save(dir string, files ...File) (err error) {
 	dir = filepath.Clean(dir)
+	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		// Replace the directory the link points to, not the link.
+		if target, err := filepath.EvalSymlinks(dir); err == nil {
+			dir = target
+		}
+	}
 	seen := make(map[string]bool, len(files))
 	for _, f := range files {
 		if f.Name == "" || f.Name == "." || f.Name == ".." || f.Name == ManifestFile || strings.ContainsAny(f.Name, "/\\\n\r") {
