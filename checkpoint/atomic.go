@@ -15,8 +15,15 @@ import (
 // renamed over path, and the directory synced; so after a crash path holds
 // either its old contents or the complete new ones. If write (or any step)
 // fails, the temporary file is removed, path is untouched and the error is
-// returned. The new file gets mode 0644.
+// returned. The new file gets mode 0644. When path is a symbolic link,
+// the file it points to is replaced and the link kept.
 func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		// Replace the file the link points to, not the link.
+		if target, err := filepath.EvalSymlinks(path); err == nil {
+			path = target
+		}
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

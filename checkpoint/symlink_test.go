@@ -47,3 +47,29 @@ func TestSaveThroughSymlink(t *testing.T) {
 		t.Errorf("%s holds %d entries, want big and the link", root, len(es))
 	}
 }
+
+// WriteFileAtomic through a symbolic link replaces the link's target and
+// keeps the link, as Save does for a directory.
+func TestWriteFileAtomicThroughSymlink(t *testing.T) {
+	root := t.TempDir()
+	target := filepath.Join(root, "big", "m.safetensors")
+	if err := os.Mkdir(filepath.Dir(target), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(target, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(root, "m.safetensors")
+	if err := os.Symlink(target, link); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	if err := WriteFileAtomic(link, BytesFile("", []byte("new")).Write); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("%s is no longer a symbolic link (%v, %v)", link, fi.Mode(), err)
+	}
+	if b, err := os.ReadFile(target); err != nil || string(b) != "new" {
+		t.Errorf("the link's target holds %q, %v; want the new contents", b, err)
+	}
+}

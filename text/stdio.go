@@ -67,8 +67,9 @@ func (s Stdio) ReadFile(path string, read func(r io.Reader, name string) error) 
 
 // WriteFile writes path through write: "-" writes to s.Out; a file is
 // written atomically (to a temporary file in the same directory, renamed
-// over path only when write and the close succeed) and gzip-compressed when
-// its name ends in ".gz".
+// over path only when write and the close succeed; a symbolic link's
+// target is replaced, the link kept) and gzip-compressed when its name
+// ends in ".gz".
 func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 	if path == "-" {
 		out := s.Out
@@ -80,6 +81,13 @@ func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 			return err
 		}
 		return bw.Flush()
+	}
+	gzipped := strings.HasSuffix(path, ".gz") // by the name given
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		// Replace the file the link points to, not the link.
+		if target, err := filepath.EvalSymlinks(path); err == nil {
+			path = target
+		}
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -94,7 +102,7 @@ func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 	bw := bufio.NewWriterSize(tmp, 1<<20)
 	var w io.Writer = bw
 	var gz *gzip.Writer
-	if strings.HasSuffix(path, ".gz") {
+	if gzipped {
 		gz = gzip.NewWriter(bw)
 		w = gz
 	}
