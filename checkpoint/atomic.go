@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // WriteFileAtomic creates or replaces path with the bytes write produces.
@@ -18,12 +20,7 @@ import (
 // returned. The new file gets mode 0644. When path is a symbolic link,
 // the file it points to is replaced and the link kept.
 func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-		// Replace the file the link points to, not the link.
-		if target, err := filepath.EvalSymlinks(path); err == nil {
-			path = target
-		}
-	}
+	path = text.LinkTarget(path) // replace the file a link points to, not the link
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

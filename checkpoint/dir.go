@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // Conventional file names inside a checkpoint directory.
@@ -106,12 +107,7 @@ func removeStaleTemps(parent, base string) error {
 // its own parent directory) and the link kept.
 func Save(dir string, files ...File) (err error) {
 	dir = filepath.Clean(dir)
-	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-		// Replace the directory the link points to, not the link.
-		if target, err := filepath.EvalSymlinks(dir); err == nil {
-			dir = target
-		}
-	}
+	dir = text.LinkTarget(dir) // replace the directory a link points to, not the link
 	seen := make(map[string]bool, len(files))
 	for _, f := range files {
 		if f.Name == "" || f.Name == "." || f.Name == ".." || f.Name == ManifestFile || strings.ContainsAny(f.Name, "/\\\n\r") {

@@ -82,13 +82,9 @@ func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 		}
 		return bw.Flush()
 	}
-	gzipped := strings.HasSuffix(path, ".gz") // by the name given
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-		// Replace the file the link points to, not the link.
-		if target, err := filepath.EvalSymlinks(path); err == nil {
-			path = target
-		}
-	}
+	// Compressed by the name given; the file replaced is a link's target,
+	// not the link.
+	gzipped, path := strings.HasSuffix(path, ".gz"), LinkTarget(path)
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("text: write %s: %w", path, err)
@@ -128,6 +124,29 @@ func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 		return fmt.Errorf("text: write %s: %w", path, err)
 	}
 	return nil
+}
+
+// LinkTarget returns the file a symbolic link at path points to (following
+// a chain of links, a relative target taken from the link's directory),
+// existing or not, or path itself when it is not a link. An atomic write
+// renames its new file over LinkTarget(path), so that a link to a file on
+// another disk stays a link and its target is what gets replaced.
+func LinkTarget(path string) string {
+	for range 40 { // as the kernel's limit on nested links
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			return path
+		}
+		t, err := os.Readlink(path)
+		if err != nil {
+			return path
+		}
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(filepath.Dir(path), t)
+		}
+		path = t
+	}
+	return path
 }
 
 // ReadAs reads path through s (Stdio.ReadFile) with read, which is given

@@ -325,8 +325,9 @@ func ReadVocab(r io.Reader) (*Vocab, error) {
 }
 
 // SaveVocab writes the vocabulary to path atomically (a temporary file in
-// the same directory, synced, then renamed), with mode 0644.
+// the same directory, synced, then renamed; a symbolic link's target is replaced), with mode 0644.
 func SaveVocab(path string, v *Vocab) error {
+	path = LinkTarget(path) // replace the file a link points to, not the link
 	f, err := os.CreateTemp(filepath.Dir(path), ".vocab-*.tmp")
 	if err != nil {
 		return fmt.Errorf("text: save vocabulary: %w", err)

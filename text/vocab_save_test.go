@@ -30,3 +30,30 @@ func TestSaveVocabMode(t *testing.T) {
 		t.Errorf("read back: %v, %v", back, err)
 	}
 }
+
+// SaveVocab through a symbolic link replaces the link's target and keeps
+// the link.
+func TestSaveVocabThroughSymlink(t *testing.T) {
+	root := t.TempDir()
+	target := filepath.Join(root, "big", "vocab.json")
+	if err := os.Mkdir(filepath.Dir(target), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(root, "vocab.json")
+	if err := os.Symlink(target, link); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	v, err := NewVocab([]string{"a", "b"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := SaveVocab(link, v); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("%s is no longer a symbolic link (%v, %v)", link, fi.Mode(), err)
+	}
+	if back, err := LoadVocab(target); err != nil || back.Len() != 2 {
+		t.Errorf("the link's target: %v, %v", back, err)
+	}
+}
