@@ -25,6 +25,7 @@ import (
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/vectors"
+	"github.com/recurrent-go/recurrent/vectors/internal/prefetch"
 )
 
 // Options configures training; zero fields take the defaults of the GloVe
@@ -342,10 +343,10 @@ func (s *state) run(ctx context.Context, shard []entry, done *atomic.Int64) floa
 			// Shuffled entries hit random rows: start loading them early.
 			f := shard[n+ahead]
 			a, b := int(f.i)*dim, int(f.j)*dim
-			prefetch(W[a : a+dim])
-			prefetch(WT[b : b+dim])
-			prefetch(s.gW[a : a+dim])
-			prefetch(s.gWT[b : b+dim])
+			prefetch.Row(W[a : a+dim])
+			prefetch.Row(WT[b : b+dim])
+			prefetch.Row(s.gW[a : a+dim])
+			prefetch.Row(s.gWT[b : b+dim])
 		}
 		if n&4095 == 4095 {
 			done.Add(4096)
