@@ -466,10 +466,21 @@ func TestRequiredFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"lm", "sample"}, {"lm", "score"}, {"lm", "eval"}, {"lm", "eval-labels"}, {"classify", "eval"},
 		{"classify", "predict"}, {"classify", "export-vectors"}, {"tag", "eval"}, {"tag", "predict"}, {"translate", "eval"},
+		{"lm", "quantize", "--out", t.TempDir()},
 	} {
 		_, err := runCLIIn(t, "", args...)
 		if err == nil || !strings.Contains(err.Error(), `required flag(s) "model"`) && !strings.Contains(err.Error(), `"model" not set`) {
 			t.Errorf("%v: err = %v", args, err)
+		}
+	}
+	// Commands that need more than a model list every missing flag.
+	for args, want := range map[string]string{
+		"lm quantize":                         `required flag(s) "model", "out" not set`,
+		"lm import --vocab v.txt":             `required flag(s) "out", "state-dict" not set`,
+		"lm import --state-dict x.pt --out o": `required flag(s) "vocab" not set`,
+	} {
+		if _, err := runCLIIn(t, "", strings.Fields(args)...); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", args, err, want)
 		}
 	}
 }

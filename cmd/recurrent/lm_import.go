@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -30,13 +29,11 @@ func newLMImportCmd() *cobra.Command {
 	fl.StringVar(&f.cell, "cell", "", "rnn_tanh or rnn_relu for nn.RNN (default: from the shapes)")
 	fl.StringVar(&f.specials, "specials", "<unk>,<eos>,<bos>,<pad>", "tokens of --vocab that are special (those present)")
 	addTokenizerFlags(fl, &f.tok, "", "char, word or whitespace: how text is split for this model (default: char when every token is one character, else word)", "auto")
+	markRequired(cmd, "state-dict", "vocab", "out")
 	return cmd
 }
 
 func runLMImport(cmd *cobra.Command, f *lmImportFlags) (textWriter, error) {
-	if f.stateDict == "" || f.out == "" || f.vocab == "" {
-		return nil, errors.New("lm import: --state-dict, --vocab and --out are required")
-	}
 	f.tok.NameSet = cmd.Flags().Changed("tokenizer")
 	v, tok, inferred, err := lm.ImportVocab(f.vocab, f.specials, cmd.Flags().Changed("specials"), f.tok)
 	if err != nil {

@@ -252,7 +252,7 @@ func TestLMQuantize(t *testing.T) {
 		"--epochs", "4", "--lr", "0.02", "--quiet", "--json"); err != nil {
 		t.Fatalf("train: %v\n%s", err, out)
 	}
-	if _, err := runLMCmd(t, newLMQuantizeCmd, "--model", ck); err == nil || !strings.Contains(err.Error(), "--out") {
+	if _, err := runLMCmd(t, newLMQuantizeCmd, "--model", ck); err == nil || !strings.Contains(err.Error(), `"out" not set`) {
 		t.Errorf("quantize without --out: err = %v", err)
 	}
 	if out, err := runLMCmd(t, newLMQuantizeCmd, "--model", ck, "--out", q); err != nil {

@@ -240,9 +240,6 @@ func newLMQuantizeCmd() *cobra.Command {
 		Use:   "quantize --model DIR --out DIR",
 		Short: "Write an int8 copy of a language model for faster generation",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if model == "" || out == "" {
-				return errors.New("lm quantize: --model and --out are required")
-			}
 			m, err := lm.LoadPath(model, true)
 			if err == nil {
 				err = m.Save(out)
@@ -256,5 +253,6 @@ func newLMQuantizeCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&model, "model", "", "checkpoint directory, or DIR/best.safetensors for its best-validation weights (required)")
 	cmd.Flags().StringVar(&out, "out", "", "directory to write the quantized model to (required; replaced if it exists)")
+	markRequired(cmd, "model", "out")
 	return cmd
 }

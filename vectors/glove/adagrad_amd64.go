@@ -22,13 +22,3 @@ func adagrad(g float32, w, wt, gw, gwt []float32) {
 	}
 	adagradGo(g, w, wt, gw, gwt)
 }
-
-//go:noescape
-func prefetchAVX2(p *float32, n int)
-
-// prefetch asks the CPU to start loading a row.
-func prefetch(row []float32) {
-	if useAVX2 {
-		prefetchAVX2(&row[0], len(row))
-	}
-}

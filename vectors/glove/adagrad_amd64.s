@@ -44,18 +44,3 @@ loop:
 done:
 	VZEROUPPER
 	RET
-
-// func prefetchAVX2(p *float32, n int)
-// Prefetches the n floats at p into the caches.
-TEXT ·prefetchAVX2(SB), NOSPLIT, $0-16
-	MOVQ p+0(FP), SI
-	MOVQ n+8(FP), CX
-	SHLQ $2, CX
-	ADDQ SI, CX
-
-pfloop:
-	PREFETCHT0 (SI)
-	ADDQ $64, SI
-	CMPQ SI, CX
-	JL   pfloop
-	RET

@@ -18,13 +18,14 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/vectors"
+	"github.com/recurrent-go/recurrent/vectors/internal/prefetch"
+	"github.com/recurrent-go/recurrent/vectors/internal/workers"
 )
 
 // Options configures training; zero fields take the defaults of the GloVe
@@ -238,36 +239,14 @@ func fit(ctx context.Context, voc *text.CorpusVocab, entries *entryList, opt Opt
 	var lastCost float64
 	for it := 1; it <= opt.Iterations; it++ {
 		costs := make([]float64, threads)
-		var wg sync.WaitGroup
-		for t := range threads {
+		workers.Run(threads, 250*time.Millisecond, func() {
+			report(Progress{Stage: "train", Done: done.Load(), Total: total, Iteration: it, Cost: lastCost})
+		}, func(t int) {
 			lo, hi := entries.n*t/threads, entries.n*(t+1)/threads
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for _, shard := range entries.slices(lo, hi) {
-					costs[t] += g.run(ctx, shard, &done)
-				}
-			}()
-		}
-		stop := make(chan struct{})
-		var rw sync.WaitGroup
-		rw.Add(1)
-		go func() {
-			defer rw.Done()
-			tick := time.NewTicker(250 * time.Millisecond)
-			defer tick.Stop()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-tick.C:
-					report(Progress{Stage: "train", Done: done.Load(), Total: total, Iteration: it, Cost: lastCost})
-				}
+			for _, shard := range entries.slices(lo, hi) {
+				costs[t] += g.run(ctx, shard, &done)
 			}
-		}()
-		wg.Wait()
-		close(stop)
-		rw.Wait()
+		})
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("glove: %w", err)
 		}
@@ -342,10 +321,10 @@ func (s *state) run(ctx context.Context, shard []entry, done *atomic.Int64) floa
 			// Shuffled entries hit random rows: start loading them early.
 			f := shard[n+ahead]
 			a, b := int(f.i)*dim, int(f.j)*dim
-			prefetch(W[a : a+dim])
-			prefetch(WT[b : b+dim])
-			prefetch(s.gW[a : a+dim])
-			prefetch(s.gWT[b : b+dim])
+			prefetch.Row(W[a : a+dim])
+			prefetch.Row(WT[b : b+dim])
+			prefetch.Row(s.gW[a : a+dim])
+			prefetch.Row(s.gWT[b : b+dim])
 		}
 		if n&4095 == 4095 {
 			done.Add(4096)

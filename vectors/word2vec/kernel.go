@@ -1,5 +1,7 @@
 package word2vec
 
+import "github.com/recurrent-go/recurrent/vectors/internal/prefetch"
+
 // The kernels below read and write the shared matrices In, Out and OutHS
 // without synchronisation (Hogwild, see the package comment).
 
@@ -64,7 +66,7 @@ func (w *worker) appendNegatives(dst []int32, target int32) []int32 {
 		}
 		dst = append(dst, id)
 		p := int(id) * dim
-		prefetch(syn1[p : p+dim])
+		prefetch.Row(syn1[p : p+dim])
 	}
 	return dst
 }
@@ -188,10 +190,10 @@ func (w *worker) prefetchAhead(sen []int32, i int) {
 	dim := w.dim
 	if j := i + w.window + 1; j < len(sen) {
 		p := int(sen[j]) * dim
-		prefetch(w.m.In[p : p+dim])
+		prefetch.Row(w.m.In[p : p+dim])
 	}
 	if i+1 < len(sen) && w.m.Out != nil {
 		p := int(sen[i+1]) * dim
-		prefetch(w.m.Out[p : p+dim])
+		prefetch.Row(w.m.Out[p : p+dim])
 	}
 }

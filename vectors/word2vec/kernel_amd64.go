@@ -8,16 +8,6 @@ import "golang.org/x/sys/cpu"
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 //go:noescape
-func prefetchAVX2(p *float32, n int)
-
-// prefetch asks the CPU to start loading a row.
-func prefetch(row []float32) {
-	if useAVX2 {
-		prefetchAVX2(&row[0], len(row))
-	}
-}
-
-//go:noescape
 func updateAVX2(s float32, h, out, acc *float32, n int)
 
 // update computes acc += g*out and then out += g*h, the two updates of one

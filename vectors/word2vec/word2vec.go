@@ -26,6 +26,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/vectors"
+	"github.com/recurrent-go/recurrent/vectors/internal/workers"
 )
 
 // Method selects the model.
@@ -223,6 +224,60 @@ func TrainVocab(ctx context.Context, c *text.Corpus, voc *text.CorpusVocab, opt 
 		return nil, fmt.Errorf("word2vec: %w", text.ErrEmptyVocab)
 	}
 	start := time.Now()
+	t := newTrainer(voc, opt)
+	threads := opt.Threads
+	if raceEnabled {
+		threads = 1
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan []int32, 2*threads)
+	var perr error
+	go func() {
+		defer close(chunks)
+		perr = t.produce(ctx, c, chunks)
+	}()
+	var lastLoss, lastN float64
+	report := func() {
+		if progress == nil {
+			return
+		}
+		words := t.words.Load()
+		t.mu.Lock()
+		l, n := t.loss, t.preds
+		t.mu.Unlock()
+		var loss float64
+		if n > lastN {
+			loss = (l - lastLoss) / (n - lastN)
+		}
+		lastLoss, lastN = l, n
+		ep := int(words/voc.Total) + 1
+		progress(Progress{Stage: "train", Epoch: min(ep, opt.Epochs), Epochs: opt.Epochs, Words: words,
+			TotalWords: t.total, Alpha: float64(math.Float32frombits(t.alpha.Load())), Loss: loss, Elapsed: time.Since(start)})
+	}
+	workers.Run(threads, 250*time.Millisecond, report, func(w int) {
+		t.work(ctx, xrand.New(opt.Seed, uint64(w)), chunks)
+	})
+	if perr != nil {
+		return nil, fmt.Errorf("word2vec: %w", perr)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("word2vec: %w", err)
+	}
+	report()
+	m := t.m
+	m.Words = t.words.Load()
+	if t.tailPreds > 0 {
+		m.Loss = t.tailLoss / t.tailPreds
+	}
+	return m, nil
+}
+
+// newTrainer makes the model with its initial vectors and the state the
+// workers share (subsampling thresholds, negative-sampling table, Huffman
+// tree, learning rate) for training over voc with opt (filled).
+func newTrainer(voc *text.CorpusVocab, opt Options) *trainer {
 	v, dim := voc.Len(), opt.Dim
 	m := &Model{Vocab: voc, Dim: dim}
 	r := xrand.New(opt.Seed, 1<<20)
@@ -251,70 +306,7 @@ func TrainVocab(ctx context.Context, c *text.Corpus, voc *text.CorpusVocab, opt 
 		t.tree = buildHuffman(voc.Counts)
 		m.OutHS = make([]float32, max(v-1, 1)*dim)
 	}
-	threads := opt.Threads
-	if raceEnabled {
-		threads = 1
-	}
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	chunks := make(chan []int32, 2*threads)
-	var perr error
-	go func() {
-		defer close(chunks)
-		perr = t.produce(ctx, c, chunks)
-	}()
-	var wg sync.WaitGroup
-	for w := range threads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t.work(ctx, xrand.New(opt.Seed, uint64(w)), chunks)
-		}()
-	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
-	var lastLoss, lastN float64
-	report := func() {
-		if progress == nil {
-			return
-		}
-		words := t.words.Load()
-		t.mu.Lock()
-		l, n := t.loss, t.preds
-		t.mu.Unlock()
-		var loss float64
-		if n > lastN {
-			loss = (l - lastLoss) / (n - lastN)
-		}
-		lastLoss, lastN = l, n
-		ep := int(words/voc.Total) + 1
-		progress(Progress{Stage: "train", Epoch: min(ep, opt.Epochs), Epochs: opt.Epochs, Words: words,
-			TotalWords: t.total, Alpha: float64(math.Float32frombits(t.alpha.Load())), Loss: loss, Elapsed: time.Since(start)})
-	}
-loop:
-	for {
-		select {
-		case <-done:
-			break loop
-		case <-tick.C:
-			report()
-		}
-	}
-	if perr != nil {
-		return nil, fmt.Errorf("word2vec: %w", perr)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("word2vec: %w", err)
-	}
-	report()
-	m.Words = t.words.Load()
-	if t.tailPreds > 0 {
-		m.Loss = t.tailLoss / t.tailPreds
-	}
-	return m, nil
+	return t
 }
 
 // trainer holds the state shared by the workers.
