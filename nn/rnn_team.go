@@ -73,7 +73,14 @@ type stepTeam struct {
 	parked []atomic.Bool
 	wake   []chan struct{}
 	closed atomic.Bool
+	// failed holds the first panic of the current Run's parts, raised again
+	// by Run in its caller once every started part has returned; later
+	// parts are skipped.
+	failed atomic.Pointer[stepPanic]
 }
+
+// stepPanic is a value recovered from a panicking part.
+type stepPanic struct{ v any }
 
 // stepMaxParts bounds the parts of one Run (20 bits) and of a phase (8).
 const (
@@ -119,6 +126,22 @@ func (st *stepTeam) Run(phases, parts int, f func(phase, part int)) {
 	st.work(gen, false)
 	st.await(func() bool { return st.done.Load() == total })
 	st.f = nil
+	if e := st.failed.Swap(nil); e != nil {
+		panic(e.v)
+	}
+}
+
+// call runs a part unless one has panicked in this Run, recovering its
+// panic into st.failed.
+func (st *stepTeam) call(phase, part int) {
+	defer func() {
+		if v := recover(); v != nil {
+			st.failed.CompareAndSwap(nil, &stepPanic{v})
+		}
+	}()
+	if st.failed.Load() == nil {
+		st.f(phase, part)
+	}
 }
 
 // work claims and runs the ready parts of Run gen until none is left. A
@@ -145,7 +168,7 @@ func (st *stepTeam) work(gen uint64, member bool) {
 		if !st.job.CompareAndSwap(v, v+1) {
 			continue
 		}
-		st.f(int(k/parts), int(k%parts))
+		st.call(int(k/parts), int(k%parts))
 		st.done.Add(1)
 		if st.parked[0].CompareAndSwap(true, false) {
 			st.wake[0] <- struct{}{}
@@ -294,6 +317,7 @@ func (r *RNN) forwardLoop(dir *rnnDir, d int, out, bhn []float32) {
 		r.forwardSteps(dir, d, out, bhn)
 		return
 	}
+	defer teamMu.Unlock()
 	c := &dt.choice[0]
 	way := c.pick(r.aloneWay())
 	start := time.Now()
@@ -310,7 +334,6 @@ func (r *RNN) forwardLoop(dir *rnnDir, d int, out, bhn []float32) {
 		dir.alone = false
 	}
 	c.record(way, time.Since(start), r.t*r.b)
-	teamMu.Unlock()
 }
 
 // teamFor returns the shared team with teamMu held and dir's team memory
@@ -479,6 +502,7 @@ func (r *RNN) backwardLoop(dir *rnnDir, d int, gOut []float32) {
 		r.backwardSteps(dir, d, gOut)
 		return
 	}
+	defer teamMu.Unlock()
 	c := &dt.choice[1]
 	way := c.pick(r.aloneWay())
 	start := time.Now()
@@ -496,7 +520,6 @@ func (r *RNN) backwardLoop(dir *rnnDir, d int, gOut []float32) {
 		dir.alone = false
 	}
 	c.record(way, time.Since(start), r.t*r.b)
-	teamMu.Unlock()
 }
 
 // backwardPart is phase s, part q of the backward loop: phase 0 packs the
@@ -656,8 +679,8 @@ func splitRange(n, unit int, f func(lo, hi int)) {
 	parts := min(2*tm.n, n/64)
 	chunk := ((n+parts-1)/parts + 15) &^ 15
 	parts = (n + chunk - 1) / chunk
+	defer teamMu.Unlock()
 	tm.Run(1, parts, func(_, p int) {
 		f(p*chunk, min((p+1)*chunk, n))
 	})
-	teamMu.Unlock()
 }
