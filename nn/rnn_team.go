@@ -76,11 +76,8 @@ type stepTeam struct {
 	// failed holds the first panic of the current Run's parts, raised again
 	// by Run in its caller once every started part has returned; later
 	// parts are skipped.
-	failed atomic.Pointer[stepPanic]
+	failed tensor.PartPanic
 }
-
-// stepPanic is a value recovered from a panicking part.
-type stepPanic struct{ v any }
 
 // stepMaxParts bounds the parts of one Run (20 bits) and of a phase (8).
 const (
@@ -126,22 +123,7 @@ func (st *stepTeam) Run(phases, parts int, f func(phase, part int)) {
 	st.work(gen, false)
 	st.await(func() bool { return st.done.Load() == total })
 	st.f = nil
-	if e := st.failed.Swap(nil); e != nil {
-		panic(e.v)
-	}
-}
-
-// call runs a part unless one has panicked in this Run, recovering its
-// panic into st.failed.
-func (st *stepTeam) call(phase, part int) {
-	defer func() {
-		if v := recover(); v != nil {
-			st.failed.CompareAndSwap(nil, &stepPanic{v})
-		}
-	}()
-	if st.failed.Load() == nil {
-		st.f(phase, part)
-	}
+	st.failed.Raise()
 }
 
 // work claims and runs the ready parts of Run gen until none is left. A
@@ -168,7 +150,7 @@ func (st *stepTeam) work(gen uint64, member bool) {
 		if !st.job.CompareAndSwap(v, v+1) {
 			continue
 		}
-		st.call(int(k/parts), int(k%parts))
+		st.failed.Call(func() { st.f(int(k/parts), int(k%parts)) })
 		st.done.Add(1)
 		if st.parked[0].CompareAndSwap(true, false) {
 			st.wake[0] <- struct{}{}
@@ -223,7 +205,9 @@ func (st *stepTeam) close() {
 
 // member is goroutine w's loop: wait for a Run, help with it, repeat.
 func (st *stepTeam) member(w int) {
-	seen := st.job.Load() >> 48
+	// The generation at newStepTeam: a Run may start before this goroutine
+	// does, and the member then joins it instead of waiting for the next.
+	var seen uint64
 	for {
 		changed := func() bool { return st.job.Load()>>48 != seen }
 		for !poll(stepSpin, changed) {

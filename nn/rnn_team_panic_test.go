@@ -1,51 +1,48 @@
 package nn
 
 import (
-	"fmt"
 	"runtime"
 	"sync/atomic"
 	"testing"
-	"time"
 )
+
+// catch returns what f panics with (nil: it returned).
+func catch(f func()) (v any) {
+	defer func() { v = recover() }()
+	f()
+	return nil
+}
 
 // A part of the RNNs' step team that panics, on a member or on the
 // caller, makes Run panic with its value in the caller (where a server's
-// recover answers the request) after every started part has returned,
-// later parts skipped; a panic on a member goroutine used to end the
-// program. The team then runs normally.
+// recover answers the request) after the started parts have returned, the
+// next phase skipped; a panic on a member goroutine used to end the
+// program. Each part of the first phase waits until two have started, so
+// that one of them runs on a member, and then panics. The team then runs
+// normally.
 func TestStepTeamPanicInPart(t *testing.T) {
 	for _, n := range []int{2, 4} {
 		st := newStepTeam(n)
-		for _, bad := range []int{0, 3, 7} {
-			var ran [16]atomic.Bool
-			got := func() (v any) {
-				defer func() { v = recover() }()
-				st.Run(2, 8, func(p, k int) {
-					i := p*8 + k
-					ran[i].Store(true)
-					time.Sleep(50 * time.Microsecond) // let the members take parts
-					if p == 0 && k >= bad {
-						panic(fmt.Sprintf("part %d", i))
-					}
-				})
-				return nil
-			}()
-			s, _ := got.(string)
-			var k int
-			if _, err := fmt.Sscanf(s, "part %d", &k); err != nil || k < bad || k >= 8 {
-				t.Errorf("team of %d, parts %d-7 panic: Run raised %v", n, bad, got)
-			}
-			for i := 8; i < 16; i++ {
-				if ran[i].Load() {
-					t.Errorf("team of %d, parts %d-7 of phase 0 panicked: part %d of phase 1 still ran", n, bad, i)
-					break
+		var started, next atomic.Int32
+		got := catch(func() {
+			st.Run(2, 8, func(phase, part int) {
+				if phase == 1 {
+					next.Add(1)
+					return
 				}
-			}
-			var sum atomic.Int64
-			st.Run(1, 16, func(_, k int) { sum.Add(int64(k)) })
-			if sum.Load() != 120 {
-				t.Errorf("team of %d after a panic: sum of parts %d, want 120", n, sum.Load())
-			}
+				for started.Add(1); started.Load() < 2; {
+					runtime.Gosched()
+				}
+				panic(part)
+			})
+		})
+		if _, ok := got.(int); !ok || next.Load() != 0 {
+			t.Errorf("team of %d: Run raised %v with %d parts of the next phase run; want a part's panic and none", n, got, next.Load())
+		}
+		var sum atomic.Int64
+		st.Run(1, 16, func(_, part int) { sum.Add(int64(part)) })
+		if sum.Load() != 120 {
+			t.Errorf("team of %d after a panic: the parts summed to %d, want 120", n, sum.Load())
 		}
 		st.close()
 	}
@@ -57,14 +54,9 @@ func TestSplitRangePanicReleasesTeam(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("the team needs two threads")
 	}
-	got := func() (v any) {
-		defer func() { v = recover() }()
-		splitRange(1<<12, 1<<8, func(lo, hi int) {
-			time.Sleep(50 * time.Microsecond)
-			panic("range")
-		})
-		return nil
-	}()
+	got := catch(func() {
+		splitRange(1<<12, 1<<8, func(lo, hi int) { panic("range") })
+	})
 	if got != "range" {
 		t.Errorf("splitRange raised %v, want the range's panic", got)
 	}
