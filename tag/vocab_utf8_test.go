@@ -1,6 +1,7 @@
 package tag
 
 import (
+	"bytes"
 	"slices"
 	"testing"
 
@@ -19,13 +20,13 @@ func TestBuildVocabsSkipsInvalidUTF8Vectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := words.MarshalJSON()
-	if err != nil {
+	var buf bytes.Buffer
+	if _, err := words.WriteTo(&buf); err != nil {
 		t.Fatal(err)
 	}
-	var back text.Vocab
-	if err := back.UnmarshalJSON(b); err != nil {
-		t.Fatalf("the word vocabulary does not survive its JSON: %v", err)
+	back, err := text.ReadVocab(&buf)
+	if err != nil {
+		t.Fatalf("the word vocabulary does not survive vocab.json: %v", err)
 	}
 	if !slices.Equal(back.Tokens(), words.Tokens()) || !slices.Equal(words.Tokens(), []string{text.PAD, text.UNK, "EU", "rejects", "call"}) {
 		t.Errorf("tokens %q, read back %q", words.Tokens(), back.Tokens())

@@ -7,34 +7,38 @@ import (
 	"testing"
 )
 
-// Writing a file through a symbolic link (vectors kept on another disk:
-// ln -s /big/v.bin v.bin; --out v.bin) replaces the file the link points
-// to and keeps the link; the atomic rename replaced the link itself with a
-// new file beside it and left the target stale.
-func TestWriteFileThroughSymlink(t *testing.T) {
+// Writing a file through symbolic links (vectors kept on another disk:
+// ln -s /big/v.txt v.txt; --out v.txt) replaces the file at the end of the
+// chain, created there if the last link dangles, and keeps the links; the
+// atomic rename replaced the first link with a new file beside it.
+func TestWriteFileThroughSymlinks(t *testing.T) {
 	root := t.TempDir()
-	target := filepath.Join(root, "big", "v.txt")
-	if err := os.Mkdir(filepath.Dir(target), 0o755); err != nil {
+	big := filepath.Join(root, "big")
+	if err := os.Mkdir(big, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(target, []byte("old"), 0o644); err != nil {
-		t.Fatal(err)
+	// v.txt -> mid.txt -> big/v.txt (not there yet), the last one relative.
+	links := map[string]string{"v.txt": "mid.txt", "mid.txt": filepath.Join("big", "v.txt")}
+	for name, to := range links {
+		if err := os.Symlink(to, filepath.Join(root, name)); err != nil {
+			t.Skipf("no symbolic links here: %v", err)
+		}
 	}
-	link := filepath.Join(root, "v.txt")
-	if err := os.Symlink(target, link); err != nil {
-		t.Skipf("no symbolic links here: %v", err)
+	for _, contents := range []string{"first", "second"} {
+		err := Stdio{}.WriteFile(filepath.Join(root, "v.txt"), func(w io.Writer) error {
+			_, err := io.WriteString(w, contents)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(filepath.Join(big, "v.txt")); err != nil || string(b) != contents {
+			t.Errorf("big/v.txt holds %q, %v; want %q", b, err, contents)
+		}
 	}
-	err := Stdio{}.WriteFile(link, func(w io.Writer) error {
-		_, err := io.WriteString(w, "new")
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
-		t.Fatalf("%s is no longer a symbolic link (%v, %v)", link, fi.Mode(), err)
-	}
-	if b, err := os.ReadFile(target); err != nil || string(b) != "new" {
-		t.Errorf("the link's target holds %q, %v; want the new contents", b, err)
+	for name := range links {
+		if fi, err := os.Lstat(filepath.Join(root, name)); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("%s is no longer a symbolic link (%v)", name, err)
+		}
 	}
 }
