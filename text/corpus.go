@@ -2,6 +2,7 @@ package text
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"compress/gzip"
 	"context"
@@ -68,6 +69,7 @@ type WordReader struct {
 	buf      []byte
 	pos, end int
 	eof      bool // current source exhausted
+	atStart  bool // nothing read from the current source yet
 }
 
 // Words returns a reader positioned at the first word of the corpus.
@@ -117,7 +119,7 @@ func (r *WordReader) openNext() error {
 		r.gz = gz
 		r.src = gz
 	}
-	r.pos, r.end, r.eof = 0, 0, false
+	r.pos, r.end, r.eof, r.atStart = 0, 0, false, true
 	return nil
 }
 
@@ -157,6 +159,9 @@ func (r *WordReader) fill() error {
 	return nil
 }
 
+// bom is the UTF-8 byte-order mark.
+var bom = []byte("\xef\xbb\xbf")
+
 // isSpace reports ASCII whitespace.
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f'
@@ -171,6 +176,19 @@ func (r *WordReader) Next() (word []byte, lineEnd bool, err error) {
 			if err := r.openNext(); err != nil {
 				return nil, false, err
 			}
+		}
+		if r.atStart {
+			// A UTF-8 byte-order mark is not part of the first word (as
+			// ReadLines drops it, which counts vocabulary files).
+			for r.end-r.pos < len(bom) && !r.eof {
+				if err := r.fill(); err != nil {
+					return nil, false, err
+				}
+			}
+			if bytes.HasPrefix(r.buf[r.pos:r.end], bom) {
+				r.pos += len(bom)
+			}
+			r.atStart = false
 		}
 		// Skip whitespace.
 		for {

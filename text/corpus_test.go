@@ -244,3 +244,31 @@ func TestCountVocabInvalidUTF8(t *testing.T) {
 		t.Errorf("UTF-8 corpus: %v, %v", v, err)
 	}
 }
+
+// A corpus file starting with a UTF-8 byte-order mark reads as the same
+// file without one, as ReadLines (which counts vocabulary files) reads it:
+// the mark made "\ufeffthe" a word of its own in word2vec's and GloVe's
+// vocabulary, unlike in `recurrent vectors vocab`'s.
+func TestWordReaderByteOrderMark(t *testing.T) {
+	for _, in := range []string{"\xef\xbb\xbfthe cat\nsat", "\xef\xbb\xbf", "\xef\xbb\xbf\nthe cat\nsat"} {
+		var words []string
+		r := NewWordReader(strings.NewReader(in), "bom")
+		for {
+			w, _, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			words = append(words, string(w))
+		}
+		want := []string{"the", "cat", "sat"}
+		if in == "\xef\xbb\xbf" {
+			want = nil
+		}
+		if !reflect.DeepEqual(words, want) {
+			t.Errorf("%q: words %q, want %q", in, words, want)
+		}
+	}
+}
