@@ -33,8 +33,15 @@ import (
 // sent to it.
 type ServeConfig struct {
 	// Command is the recurrent executable, and any arguments to put before
-	// "serve", that runs the server.
+	// "serve", that runs the server (empty: Server).
 	Command []string
+	// Server is the recurrent executable that runs the server when Command
+	// is empty, e.g. an older build under the same load generator ("": this
+	// process's own executable).
+	Server string
+	// ServerArgs are more arguments of the server's serve command, e.g.
+	// "--threads", "1".
+	ServerArgs []string
 	// Stderr receives the server's standard error (nil: discarded).
 	Stderr io.Writer
 	// Clients streaming clients each run Requests generations of Length
@@ -334,6 +341,16 @@ func ServeLoad(ctx context.Context, c ServeConfig) (*ServeReport, error) {
 	}
 	if c.Trace != "" || c.Profile != "" {
 		args = append(args, "--debug-addr", "127.0.0.1:0")
+	}
+	args = append(args, c.ServerArgs...)
+	if len(c.Command) == 0 {
+		exe := c.Server
+		if exe == "" {
+			if exe, err = os.Executable(); err != nil {
+				return nil, fmt.Errorf("bench serve: %w", err)
+			}
+		}
+		c.Command = []string{exe}
 	}
 	srv, err := startServer(ctx, c.Command, c.Stderr, args)
 	if err != nil {

@@ -47,6 +47,36 @@ func SampleWriter(w io.Writer, stopAtEOS bool) func(string) error {
 	}
 }
 
+// ScoreLineWriter returns the emit function of NewScorer that prints each
+// line as lm score does: log-probability, tokens, perplexity and the text,
+// tab-separated.
+func ScoreLineWriter(w io.Writer) func(ScoreLine) error {
+	return func(s ScoreLine) error {
+		_, err := fmt.Fprintf(w, "%.4f\t%d\t%.3f\t%s\n", s.LogProb, s.Tokens, s.Perplexity(), s.Text)
+		return err
+	}
+}
+
+// EvaluateInputs reads the texts and files in as one token stream, in
+// order (text.Stdio.EachInput; errors name the file and line), and returns
+// its metrics as training evaluates: batch parallel streams, chunks of
+// bptt tokens, the state carried.
+func (l *LM) EvaluateInputs(ctx context.Context, in text.Stdio, texts, files []string, batch, bptt int) (lm.Metrics, error) {
+	m := l.M
+	var ids []int32
+	err := in.EachInput(texts, files, func(r io.Reader, name string) error {
+		got, err := text.EncodeReader(m.Vocab, &m.Config.Tokenizer, r, name)
+		ids = append(ids, got...)
+		return err
+	})
+	if err != nil {
+		return lm.Metrics{}, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return m.Evaluate(ctx, ids, batch, bptt)
+}
+
 // Perplexity returns exp(-LogProb/Tokens) (NaN without tokens).
 func (s ScoreLine) Perplexity() float64 {
 	return lm.LineScore{Tokens: s.Tokens, LogProb: s.LogProb}.Perplexity()

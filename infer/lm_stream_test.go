@@ -3,6 +3,7 @@ package infer_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/lm"
+	"github.com/recurrent-go/recurrent/text"
 )
 
 func loadLM(t *testing.T, path string) *infer.LM {
@@ -180,5 +182,36 @@ func TestCondSampleSentences(t *testing.T) {
 	}
 	if len(reranked) != 2 || !strings.HasPrefix(reranked[0], "happy ") {
 		t.Errorf("reranked with a prompt: %q", reranked)
+	}
+}
+
+// EvaluateInputs reads its inputs as one stream, in order: a text cut in
+// two at a line end gives the metrics of the whole evaluated at once (each
+// input ends a line); ScoreLineWriter
+// prints lm score's tab-separated line.
+func TestEvaluateInputsAndScoreLineWriter(t *testing.T) {
+	p := build(t)
+	l := loadLM(t, p.LM)
+	ctx := context.Background()
+	whole := "ROMEO:\nBut soft, what light through yonder window breaks?\nIt is the east.\n"
+	cut := strings.Index(whole, "It is")
+	got, err := l.EvaluateInputs(ctx, text.Stdio{}, []string{whole[:cut], whole[cut:]}, nil, 2, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := text.EncodeReader(l.M.Vocab, &l.M.Config.Tokenizer, strings.NewReader(whole), "whole")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := l.M.Evaluate(ctx, ids, 2, 8)
+	if err != nil || got != want || !(got.Loss > 0) {
+		t.Errorf("EvaluateInputs = %+v, Evaluate of the whole = %+v (%v)", got, want, err)
+	}
+	var b bytes.Buffer
+	if err := infer.ScoreLineWriter(&b)(infer.ScoreLine{Text: "a b", LogProb: -2, Tokens: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("-2.0000\t2\t%.3f\ta b\n", math.E); b.String() != want {
+		t.Errorf("ScoreLineWriter: %q, want %q", b.String(), want)
 	}
 }

@@ -76,25 +76,17 @@ func newBenchServeCmd() *cobra.Command {
 	var (
 		c             bench.ServeConfig
 		serverThreads int
-		serverExe     string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Load-test recurrent serve on loopback: batched streaming generation, classify and similar latency, peak RSS",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			exe, err := os.Executable()
-			if err != nil {
-				return err
-			}
-			if serverExe != "" {
-				exe = serverExe
-			}
-			c.Command, c.Stderr = []string{exe}, os.Stderr
 			if serverThreads > 0 {
-				c.Command = append(c.Command, "--threads", strconv.Itoa(serverThreads))
+				c.ServerArgs = append(c.ServerArgs, "--threads", strconv.Itoa(serverThreads))
 			}
+			c.Stderr = os.Stderr
 			c.Progress = func(e bench.ServeEvent) { e.WriteText(cmd.OutOrStdout()) }
-			_, err = bench.ServeLoad(cmd.Context(), c)
+			_, err := bench.ServeLoad(cmd.Context(), c)
 			return err
 		},
 	}
@@ -105,8 +97,9 @@ func newBenchServeCmd() *cobra.Command {
 	fl.IntVar(&c.Rounds, "rounds", 3, "rounds of (1 client, --clients clients), for same-moment ratios on a busy machine")
 	fl.BoolVar(&c.Int8, "int8", false, "also serve the character model quantized to int8 and run each round on both (float32, then int8)")
 	fl.IntVar(&c.Queries, "queries", 300, "classify and similar requests")
-	fl.StringVar(&serverExe, "server", "", "recurrent executable that runs the server, e.g. an older build for a same-client comparison (default: this one)")
+	fl.StringVar(&c.Server, "server", "", "recurrent executable that runs the server, e.g. an older build for a same-client comparison (default: this one)")
 	fl.IntVar(&serverThreads, "server-threads", 0, "the server's --threads (0: its default, all cores)")
+	fl.StringArrayVar(&c.ServerArgs, "server-arg", nil, "an argument of the server's serve command, e.g. --server-arg=--max-batch=8 (repeatable)")
 	fl.IntVar(&c.ClientProcs, "client-procs", 0, "GOMAXPROCS of the load generator during generation (1: its clients on one thread, leaving the server the other CPU; 0: unchanged)")
 	fl.IntVar(&c.Words, "words", 100000, "vector vocabulary size")
 	fl.IntVar(&c.Dim, "dim", 300, "vector dimension")

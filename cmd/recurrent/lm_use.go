@@ -11,7 +11,6 @@ import (
 
 	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/lm"
-	"github.com/recurrent-go/recurrent/text"
 )
 
 // The commands that use a trained language model: lm sample, score,
@@ -160,10 +159,7 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 	defer w.Flush()
 	var emit func(infer.ScoreLine) error
 	if !f.json {
-		emit = func(s infer.ScoreLine) error {
-			_, err := fmt.Fprintf(w, "%.4f\t%d\t%.3f\t%s\n", s.LogProb, s.Tokens, s.Perplexity(), s.Text)
-			return err
-		}
+		emit = infer.ScoreLineWriter(w)
 	}
 	sc, err := l.NewScorer(f.batch, f.json, emit)
 	if err != nil {
@@ -213,24 +209,14 @@ func runLMEval(cmd *cobra.Command, f *lmEvalFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	m := l.M
-	var ids []int32
-	err = stdio(cmd).EachInput(nil, args, func(r io.Reader, name string) error {
-		got, err := text.EncodeReader(m.Vocab, &m.Config.Tokenizer, r, name)
-		ids = append(ids, got...)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	met, err := m.Evaluate(cmd.Context(), ids, f.batch, f.bptt)
+	met, err := l.EvaluateInputs(cmd.Context(), stdio(cmd), nil, args, f.batch, f.bptt)
 	if err != nil {
 		return err
 	}
 	if f.json {
 		return writeJSON(cmd.OutOrStdout(), met)
 	}
-	_, err = fmt.Fprintln(cmd.OutOrStdout(), met.Text(m.Config.BitsUnit()))
+	_, err = fmt.Fprintln(cmd.OutOrStdout(), met.Text(l.M.Config.BitsUnit()))
 	return err
 }
 
