@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -21,9 +22,12 @@ func init() {
 		"compute threads for every command, at least 1; the default is all cores (GOMAXPROCS)")
 	rootCmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		noteDeprecated(cmd)
+		if err := cmd.ValidateRequiredFlags(); err != nil {
+			return cli.Usage(err) // (cobra checks them after this hook)
+		}
 		n, err := threadsFlag(cmd)
 		if err != nil {
-			return err
+			return cli.Usage(err)
 		}
 		tensor.SetThreads(n)
 		return nil

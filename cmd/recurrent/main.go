@@ -4,15 +4,12 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/recurrent-go/recurrent/docs"
+	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/spf13/cobra"
 )
 
@@ -21,12 +18,16 @@ var rootCmd = &cobra.Command{
 	Short:         "Sequence models and word embeddings in one Go binary",
 	SilenceUsage:  true,
 	SilenceErrors: true,
+	Args:          cobra.ArbitraryArgs,
+	RunE:          cli.RunGroup,
+	// A group runs only to refuse what is not one of its commands.
+	DisableFlagsInUseLine: true,
 }
 
 // newGroup adds to the root the command use (described by short), which
 // groups the subcommands cmds.
 func newGroup(use, short string, cmds ...*cobra.Command) {
-	g := &cobra.Command{Use: use, Short: short}
+	g := &cobra.Command{Use: use, Short: short, Args: cobra.ArbitraryArgs, RunE: cli.RunGroup, DisableFlagsInUseLine: true}
 	addCommands(rootCmd, g)
 	addCommands(g, cmds...)
 }
@@ -40,6 +41,9 @@ func addCommands(parent *cobra.Command, cmds ...*cobra.Command) {
 		if c.Args == nil && c.Runnable() {
 			c.Args = cobra.NoArgs
 		}
+		if c.Args != nil {
+			c.Args = cli.UsageArgs(c.Args)
+		}
 		parent.AddCommand(c)
 		path := strings.TrimPrefix(c.CommandPath(), rootCmd.Name()+" ")
 		if slices.Contains(docs.Pages(), docs.Page(path)) {
@@ -48,11 +52,8 @@ func addCommands(parent *cobra.Command, cmds ...*cobra.Command) {
 	}
 }
 
+// main exits as Unix tools do (cli.Status): 2 for a usage error, 128+N
+// when signal N stopped the command, 1 for any other failure.
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := rootCmd.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "recurrent:", err)
-		os.Exit(1)
-	}
+	os.Exit(cli.Execute(rootCmd))
 }

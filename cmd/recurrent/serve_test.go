@@ -62,7 +62,7 @@ func postJSON(t *testing.T, url string, body any, out any) {
 	}
 }
 
-func cli(t *testing.T, stdin string, args ...string) string {
+func cliOut(t *testing.T, stdin string, args ...string) string {
 	t.Helper()
 	out, err := runCLIIn(t, stdin, args...)
 	if err != nil {
@@ -96,7 +96,7 @@ func TestServeMatchesCLI(t *testing.T) {
 	} {
 		path := map[string]string{"chars": p.LM, "words": p.WordLM}[c.model]
 		var want, got infer.GenerateResult
-		if err := json.Unmarshal([]byte(cli(t, "", append([]string{"lm", "sample", "--model", path, "--json"}, c.args...)...)), &want); err != nil {
+		if err := json.Unmarshal([]byte(cliOut(t, "", append([]string{"lm", "sample", "--model", path, "--json"}, c.args...)...)), &want); err != nil {
 			t.Fatal(err)
 		}
 		c.req["model"] = c.model
@@ -108,7 +108,7 @@ func TestServeMatchesCLI(t *testing.T) {
 
 	texts := []string{"First Citizen:", "Before we proceed any further, hear me speak."}
 	var wantScore, gotScore infer.ScoreResult
-	if err := json.Unmarshal([]byte(cli(t, strings.Join(texts, "\n")+"\n", "lm", "score", "--model", p.LM, "--json")), &wantScore); err != nil {
+	if err := json.Unmarshal([]byte(cliOut(t, strings.Join(texts, "\n")+"\n", "lm", "score", "--model", p.LM, "--json")), &wantScore); err != nil {
 		t.Fatal(err)
 	}
 	postJSON(t, url+"v1/score", map[string]any{"model": "chars", "texts": texts}, &gotScore)
@@ -119,7 +119,7 @@ func TestServeMatchesCLI(t *testing.T) {
 	sents := []string{"the soup was lovely", "a dull and tired plot", "what a day"}
 	var gotCl infer.ClassifyResult
 	postJSON(t, url+"v1/classify", map[string]any{"model": "sentiment", "texts": sents}, &gotCl)
-	for i, line := range strings.Split(strings.TrimSpace(cli(t, strings.Join(sents, "\n"), "classify", "predict", "--model", p.Classify, "--json")), "\n") {
+	for i, line := range strings.Split(strings.TrimSpace(cliOut(t, strings.Join(sents, "\n"), "classify", "predict", "--model", p.Classify, "--json")), "\n") {
 		var want struct {
 			Label string             `json:"label"`
 			Probs map[string]float32 `json:"probabilities"`
@@ -143,7 +143,7 @@ func TestServeMatchesCLI(t *testing.T) {
 	postJSON(t, url+"v1/tag", map[string]any{"model": "ner", "tokens": toks}, &gotTag)
 	var cliTags [][]string
 	cur := []string{}
-	for _, line := range strings.Split(cli(t, "", "tag", "predict", "--model", p.Tag, "--data", conll), "\n") {
+	for _, line := range strings.Split(cliOut(t, "", "tag", "predict", "--model", p.Tag, "--data", conll), "\n") {
 		if f := strings.Fields(line); len(f) == 3 {
 			cur = append(cur, f[2])
 		} else if len(cur) > 0 {
@@ -159,7 +159,7 @@ func TestServeMatchesCLI(t *testing.T) {
 	dates := []string{"3 May 1979", "tuesday, june 5, 2001"}
 	var gotTr infer.TranslateResult
 	postJSON(t, url+"v1/translate", map[string]any{"model": "dates", "texts": dates, "beam": 3}, &gotTr)
-	for i, line := range strings.Split(strings.TrimSpace(cli(t, strings.Join(dates, "\n"), "translate", "run", "--model", p.Translate, "--beam", "3", "--json")), "\n") {
+	for i, line := range strings.Split(strings.TrimSpace(cliOut(t, strings.Join(dates, "\n"), "translate", "run", "--model", p.Translate, "--beam", "3", "--json")), "\n") {
 		var want struct {
 			Output  string  `json:"output"`
 			LogProb float64 `json:"logprob"`
@@ -180,7 +180,7 @@ func TestServeMatchesCLI(t *testing.T) {
 		{[]string{"analogy", "man", "king", "woman", "--method", "3cosmul"}, "v1/analogy", map[string]any{"a": "man", "b": "king", "c": "woman", "method": "3cosmul"}},
 	} {
 		var want []infer.Neighbor
-		json.Unmarshal([]byte(cli(t, "", append(append([]string{"vectors"}, c.args...), "--vectors", p.Vectors, "--json")...)), &want)
+		json.Unmarshal([]byte(cliOut(t, "", append(append([]string{"vectors"}, c.args...), "--vectors", p.Vectors, "--json")...)), &want)
 		var got infer.NeighborsResult
 		c.req["model"] = "vec"
 		postJSON(t, url+c.path, c.req, &got)

@@ -1,0 +1,101 @@
+// Package cli holds the conventions of the recurrent command line that are
+// not about any one command: which errors are usage errors, how a command
+// that only groups others runs, and the exit status of a run.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses, as Unix tools give them; a signal N that stops a command
+// gives 128+N.
+const (
+	ExitFailure = 1 // the command failed
+	ExitUsage   = 2 // the command line does not parse
+)
+
+// UsageError is an error in the command line itself: an unknown command or
+// flag, a value that does not parse, a missing required flag, arguments
+// the command does not take.
+type UsageError struct{ Err error }
+
+func (e UsageError) Error() string { return e.Err.Error() }
+
+func (e UsageError) Unwrap() error { return e.Err }
+
+// Usage marks err (if not nil) as a usage error.
+func Usage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return UsageError{err}
+}
+
+// UsageArgs returns args (cobra's check of a command's arguments) with its
+// errors marked as usage errors.
+func UsageArgs(args cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(c *cobra.Command, a []string) error { return Usage(args(c, a)) }
+}
+
+// RunGroup is the run of a command that only groups others: alone it
+// prints its help; given anything else, it refuses it as an unknown
+// command, suggesting near spellings as cobra does for the root.
+func RunGroup(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return c.Help()
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+	c.SuggestionsMinimumDistance = 2 // cobra's default, which SuggestionsFor does not apply
+	if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+	}
+	return UsageError{errors.New(msg)}
+}
+
+// Status returns the exit status of a run that ended with err (nil: 0),
+// whose context was cancelled by signal sig (nil: by none).
+func Status(err error, sig os.Signal) int {
+	if err == nil {
+		return 0
+	}
+	if errors.As(err, new(UsageError)) {
+		return ExitUsage
+	}
+	if s, ok := sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return ExitFailure
+}
+
+// Execute runs root with a context that SIGINT and SIGTERM cancel (a
+// trainer then saves its position), flag errors marked as usage errors,
+// prints the error, if any, after "NAME: " on standard error, and returns
+// the exit status (Status).
+func Execute(root *cobra.Command) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	got := make(chan os.Signal, 1) // which signal it was
+	signal.Notify(got, os.Interrupt, syscall.SIGTERM)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError{err} })
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(os.Stderr, "%s: %v\n", root.Name(), err)
+	var sig os.Signal
+	if ctx.Err() != nil {
+		select {
+		case sig = <-got:
+		default:
+		}
+	}
+	return Status(err, sig)
+}
