@@ -120,8 +120,8 @@ type Data struct {
 // Read encodes the files with tok and v; a nil v is the Vocab file's or,
 // without one, built from the training files (VocabOptions).
 func (o *DataOptions) Read(tok *text.Tokenizer, v *text.Vocab) (*Data, error) {
-	if o.Valid == "" && o.ValidFraction >= 1 {
-		return nil, fmt.Errorf("--valid-fraction %v must be below 1", o.ValidFraction)
+	if o.Valid == "" && !(o.ValidFraction >= 0 && o.ValidFraction < 1) {
+		return nil, fmt.Errorf("--valid-fraction %v must be in [0, 1)", o.ValidFraction)
 	}
 	var err error
 	switch {
