@@ -78,8 +78,6 @@ func (o *GenerateOptions) sampleOptions(def int) (lm.SampleOptions, int, error) 
 	switch {
 	case n < 0:
 		return opt, 0, inputErr("n: %d must be >= 1", n)
-	case n == 0:
-		n = 1
 	case opt.MaxTokens < 0:
 		return opt, 0, inputErr("length: %d must be >= 0", opt.MaxTokens)
 	case opt.TopK < 0:
@@ -91,7 +89,7 @@ func (o *GenerateOptions) sampleOptions(def int) (lm.SampleOptions, int, error) 
 	if !(opt.Temperature >= 0) || math.IsInf(opt.Temperature, 0) {
 		return opt, 0, inputErr("temperature: %v must be a finite number >= 0", opt.Temperature)
 	}
-	return opt, n, nil
+	return opt, max(n, 1), nil
 }
 
 // GenerateResult is the answer of lm sample --json and POST /v1/generate:

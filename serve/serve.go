@@ -389,6 +389,8 @@ func decode(r *http.Request, v any) error {
 		switch {
 		case errors.As(err, &mbe):
 			return err
+		case errors.As(err, &te) && te.Field == "":
+			return errorf(http.StatusBadRequest, "the body is a JSON %s; want a JSON object", te.Value)
 		case errors.As(err, &te):
 			field := te.Field[strings.LastIndexByte(te.Field, '.')+1:] // without an embedded struct's name
 			return errorf(http.StatusBadRequest, "field %q: got a JSON %s, want %s", field, te.Value, jsonType(te.Type.String()))
@@ -419,7 +421,11 @@ func jsonType(goType string) string {
 		return "a string"
 	case goType == "bool":
 		return "a boolean"
-	case strings.Contains(goType, "int") || strings.Contains(goType, "float"):
+	case strings.HasPrefix(goType, "uint"):
+		return "a non-negative integer"
+	case strings.HasPrefix(goType, "int"):
+		return "an integer"
+	case strings.HasPrefix(goType, "float"):
 		return "a number"
 	}
 	return goType
