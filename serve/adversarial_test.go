@@ -10,6 +10,12 @@ import (
 // serving after them.
 func TestHostileRequests(t *testing.T) {
 	_, ts := newTestServer(t, Options{MaxLength: 300})
+	long := strings.Repeat("1 june 2001 ", 17)[:200] // 200 source tokens: a default output of 410 > 300
+	many := make([]string, 40)
+	for i := range many {
+		many[i] = strings.Repeat("5 june 2001 ", 34)[:400]
+	}
+	manyJSON := `["` + strings.Join(many, `","`) + `"]`
 	for _, c := range []struct {
 		path, body string
 		status     int
@@ -27,6 +33,14 @@ func TestHostileRequests(t *testing.T) {
 		{"/v1/generate", `{"model": "shakespeare", "length": -5}`, 400, []string{"length: -5"}},
 		{"/v1/generate", `{"model": "shakespeare", "top_k": -1}`, 400, []string{"top_k: -1"}},
 		{"/v1/generate", `{"model": "cond", "label": "positive", "length": -5}`, 400, []string{"length: -5"}},
+		// A long source without max_len would decode 2*source+10 tokens,
+		// past the server's cap on output lengths.
+		{"/v1/translate", `{"model": "dates", "texts": ["5 june", "` + long + `"]}`, 400, []string{"texts[1]", "cap of 300", "max_len"}},
+		{"/v1/translate", `{"model": "dates", "texts": ["` + long + `"], "max_len": 20}`, 200, nil},
+		// Attention weights: output tokens times source tokens per text,
+		// capped per request.
+		{"/v1/translate", `{"model": "dates", "texts": ` + manyJSON + `, "max_len": 300, "attention": true}`, 400, []string{"attention", "over the cap"}},
+		{"/v1/translate", `{"model": "dates", "texts": ` + manyJSON + `, "max_len": 20, "attention": true}`, 200, nil},
 	} {
 		a := do(t, ts, "POST", c.path, c.body)
 		if a.status != c.status {
