@@ -64,3 +64,33 @@ func TestHostileRequests(t *testing.T) {
 		t.Errorf("after the hostile requests: %d %s", a.status, a.body)
 	}
 }
+
+// TestAuthForms: the token is compared whole (a prefix, an extension or
+// an empty token is refused) and the scheme's name in any case is
+// accepted, as HTTP defines it.
+func TestAuthForms(t *testing.T) {
+	_, ts := newTestServer(t, Options{Token: "s3cret"})
+	for _, c := range []struct {
+		auth   string
+		status int
+	}{
+		{"Bearer s3cret", 200},
+		{"bearer s3cret", 200},
+		{"BEARER s3cret", 200},
+		{"Bearer s3cre", 401},
+		{"Bearer s3cret2", 401},
+		{"Bearer ", 401},
+		{"Bearer", 401},
+		{"Basic s3cret", 401},
+		{"Bearer  s3cret", 401},
+		{"s3cret", 401},
+	} {
+		a := do(t, ts, "GET", "/v1/models", "", "Authorization", c.auth)
+		if a.status != c.status {
+			t.Errorf("Authorization %q: %d, want %d", c.auth, a.status, c.status)
+		}
+		if c.status == 401 && (a.header.Get("WWW-Authenticate") == "" || !strings.Contains(a.errMsg(t), "token")) {
+			t.Errorf("Authorization %q: 401 without WWW-Authenticate or message: %s", c.auth, a.body)
+		}
+	}
+}
