@@ -121,8 +121,10 @@ type Server struct {
 	wg       sync.WaitGroup
 	routes   map[string]route
 	metrics  *metrics
-	// hook, when set (tests), runs at the start of every API handler.
-	hook func(route string)
+	// hook, when set (tests), runs at the start of every API handler;
+	// admitting inside the admission of a /v1 request.
+	hook      func(route string)
+	admitting func()
 }
 
 type route struct {
@@ -209,7 +211,9 @@ func (s *Server) Ready() { s.ready.Store(true) }
 // Close makes every new request answer 503, waits for the requests in
 // flight (or ctx) and stops the generation loops.
 func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock() // no request is between admit's check and its wg.Add
 	s.closing.Store(true)
+	s.mu.Unlock()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
 	var err error
@@ -322,7 +326,12 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			writeError(w, errorf(http.StatusTooManyRequests, "the server is busy (%d requests in flight); retry later", s.opt.Queue))
 			return
 		}
-		s.wg.Add(1)
+		if !s.admit() {
+			s.inFlight.Add(-1)
+			w.Header().Set("Retry-After", "1")
+			writeError(w, errShuttingDown)
+			return
+		}
 		defer func() { s.inFlight.Add(-1); s.wg.Done() }()
 		r.Body = http.MaxBytesReader(w, r.Body, s.opt.MaxBody)
 		ctx, cancel := context.WithTimeout(r.Context(), s.opt.Timeout)
@@ -338,6 +347,24 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		}
 		writeError(w, err)
 	}
+}
+
+// admit counts a request in Close's wait group unless the server is
+// closing. The check and the count happen under s.mu, which Close takes
+// to start closing: otherwise a request could pass the check, Close find
+// nothing to wait for and stop the generation loops, and the request then
+// run on a closed server (and a WaitGroup Add racing its Wait can panic).
+func (s *Server) admit() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closing.Load() {
+		return false
+	}
+	if s.admitting != nil {
+		s.admitting()
+	}
+	s.wg.Add(1)
+	return true
 }
 
 func (s *Server) authorized(r *http.Request) bool {
