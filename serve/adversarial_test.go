@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"runtime"
 	"strings"
@@ -188,5 +189,48 @@ func TestManyStreamsDisconnect(t *testing.T) {
 	}
 	if after := post(t, ts, "/v1/generate", probe); after.status != 200 || string(after.body) != string(before.body) {
 		t.Errorf("after the disconnects: %d %s, before %s", after.status, after.body, before.body)
+	}
+}
+
+// TestBodyLimitEdges: a body of exactly --max-body bytes is read, one
+// byte more is a 413, with or without Content-Length (chunked); trailing
+// data is refused as such (400) before the limit is reached; the server
+// answers the next request.
+func TestBodyLimitEdges(t *testing.T) {
+	const limit = 300
+	_, ts := newTestServer(t, Options{MaxBody: limit})
+	body := func(n int) string {
+		b := `{"model": "vectors", "positive": ["king"]}`
+		return b + strings.Repeat(" ", n-len(b))
+	}
+	send := func(b string, chunked bool) answer {
+		var r io.Reader = strings.NewReader(b)
+		if chunked {
+			r = io.MultiReader(r) // no length known: Transfer-Encoding: chunked
+		}
+		req, _ := http.NewRequest("POST", ts.URL+"/v1/similar", r)
+		res, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		out, _ := io.ReadAll(res.Body)
+		return answer{res.StatusCode, res.Header, out}
+	}
+	for _, chunked := range []bool{false, true} {
+		if a := send(body(limit), chunked); a.status != 200 {
+			t.Errorf("chunked %v: a body of exactly the limit: %d %s", chunked, a.status, a.body)
+		}
+		a := send(body(limit+1), chunked)
+		if a.status != 413 || !strings.Contains(a.errMsg(t), "300 bytes") {
+			t.Errorf("chunked %v: one byte over the limit: %d %s", chunked, a.status, a.body)
+		}
+		a = send(`{"model": "vectors", "positive": ["king"]}`+strings.Repeat("x", 10*limit), chunked)
+		if a.status != 400 || !strings.Contains(a.errMsg(t), "after the object") {
+			t.Errorf("chunked %v: trailing data past the limit: %d %s", chunked, a.status, a.body)
+		}
+	}
+	if a := post(t, ts, "/v1/similar", map[string]any{"model": "vectors", "positive": []string{"king"}}); a.status != 200 {
+		t.Errorf("after: %d %s", a.status, a.body)
 	}
 }
