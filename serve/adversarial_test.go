@@ -234,3 +234,68 @@ func TestBodyLimitEdges(t *testing.T) {
 		t.Errorf("after: %d %s", a.status, a.body)
 	}
 }
+
+// TestCloseWithStreamsRunning: Close while streams run answers new
+// requests 503 with Retry-After, lets the running streams finish with
+// their last event, returns once they did, and may be called again.
+func TestCloseWithStreamsRunning(t *testing.T) {
+	s, ts := newTestServer(t, Options{MaxBatch: 4, stepDelay: time.Millisecond})
+	const clients, length = 3, 60
+	started := make(chan struct{}, clients)
+	var wg sync.WaitGroup
+	dones := make([]doneEvent, clients)
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, _ := json.Marshal(map[string]any{"model": "shakespeare", "length": length, "stream": true, "seed": c})
+			res, err := ts.Client().Post(ts.URL+"/v1/generate", "application/json", bytes.NewReader(b))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer res.Body.Close()
+			sc := bufio.NewScanner(res.Body)
+			first := true
+			for sc.Scan() {
+				line, ok := strings.CutPrefix(sc.Text(), "data: ")
+				if !ok {
+					continue
+				}
+				if first {
+					started <- struct{}{}
+					first = false
+				}
+				if strings.Contains(line, `"done"`) {
+					if err := json.Unmarshal([]byte(line), &dones[c]); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		}()
+	}
+	for range clients {
+		<-started
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close(context.Background()) }()
+	for !s.closing.Load() {
+		runtime.Gosched()
+	}
+	a := post(t, ts, "/v1/generate", map[string]any{"model": "shakespeare", "length": 5})
+	if a.status != 503 || a.header.Get("Retry-After") == "" || !strings.Contains(a.errMsg(t), "shutting down") {
+		t.Errorf("a new request while closing: %d %s", a.status, a.body)
+	}
+	wg.Wait()
+	if err := <-closed; err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	for c, d := range dones {
+		if !d.Done || d.Tokens != length || len(d.Samples) != 1 {
+			t.Errorf("stream %d running at Close: last event %+v, want all %d tokens", c, d, length)
+		}
+	}
+	if err := s.Close(context.Background()); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
+}
