@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"runtime"
 	"strings"
@@ -297,5 +299,34 @@ func TestCloseWithStreamsRunning(t *testing.T) {
 	}
 	if err := s.Close(context.Background()); err != nil {
 		t.Errorf("a second Close: %v", err)
+	}
+}
+
+// TestSlowBodyFreesItsSlot: a client that sends part of its body and then
+// stalls (slowloris) gets a 408 once the request's deadline passes, and
+// its queue slot is freed, instead of holding it for as long as it keeps
+// the connection open.
+func TestSlowBodyFreesItsSlot(t *testing.T) {
+	s, ts := newTestServer(t, Options{Queue: 1, Timeout: 200 * time.Millisecond})
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/similar HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"model\": ")
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second)) // the test's own bound: without the fix nothing comes
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(body), "body") {
+		t.Errorf("stalled body: %d %s", res.StatusCode, body)
+	}
+	if n := s.inFlight.Load(); n != 0 {
+		t.Errorf("%d requests in flight after the stalled one was answered", n)
+	}
+	if a := post(t, ts, "/v1/similar", map[string]any{"model": "vectors", "positive": []string{"king"}}); a.status != 200 {
+		t.Errorf("after: %d %s", a.status, a.body)
 	}
 }

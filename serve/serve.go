@@ -36,6 +36,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -244,6 +245,8 @@ func errorf(status int, format string, args ...any) error {
 	return &httpError{status, fmt.Sprintf(format, args...)}
 }
 
+var errBodyTimeout = errorf(http.StatusRequestTimeout, "the request body did not arrive before the request's deadline")
+
 var errShuttingDown = errorf(http.StatusServiceUnavailable, "the server is shutting down")
 
 // statusWriter records the status and size of an answer.
@@ -333,6 +336,14 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer func() { s.inFlight.Add(-1); s.wg.Done() }()
+		// The body must arrive before the request's deadline: a read
+		// blocked on a stalled client does not see the context, so the
+		// connection gets a read deadline, lifted once the body is read
+		// (the server then reads on to notice a client going away).
+		rc := http.NewResponseController(w)
+		if rc.SetReadDeadline(time.Now().Add(s.opt.Timeout)) == nil {
+			r.Body = &deadlineBody{ReadCloser: r.Body, lift: func() { rc.SetReadDeadline(time.Time{}) }}
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.opt.MaxBody)
 		ctx, cancel := context.WithTimeout(r.Context(), s.opt.Timeout)
 		defer cancel()
@@ -376,6 +387,22 @@ func (s *Server) authorized(r *http.Request) bool {
 	return subtle.ConstantTimeCompare([]byte(tok), []byte(s.opt.Token)) == 1
 }
 
+// deadlineBody is a request body read under a connection read deadline,
+// lifted (lift) when the body ends.
+type deadlineBody struct {
+	io.ReadCloser
+	lift func()
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && b.lift != nil {
+		b.lift()
+		b.lift = nil
+	}
+	return n, err
+}
+
 // writeError answers err as {"error": ...} with its status.
 func writeError(w http.ResponseWriter, err error) {
 	status := http.StatusInternalServerError
@@ -416,6 +443,8 @@ func decode(r *http.Request, v any) error {
 		switch {
 		case errors.As(err, &mbe):
 			return err
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return errBodyTimeout
 		case errors.As(err, &te) && te.Field == "":
 			return errorf(http.StatusBadRequest, "the body is a JSON %s; want a JSON object", te.Value)
 		case errors.As(err, &te):
@@ -434,6 +463,9 @@ func decode(r *http.Request, v any) error {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return err
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return errBodyTimeout
 		}
 		return errorf(http.StatusBadRequest, "malformed JSON: data after the object")
 	}
