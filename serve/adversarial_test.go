@@ -330,3 +330,35 @@ func TestSlowBodyFreesItsSlot(t *testing.T) {
 		t.Errorf("after: %d %s", a.status, a.body)
 	}
 }
+
+// TestUnreadAnswerFreesItsSlot: a client that asks for a large answer and
+// never reads it (its socket buffers fill and the server's write blocks)
+// loses its connection once the request's deadline and as long again
+// have passed, and its queue slot is freed, instead of holding both for
+// as long as it keeps the connection open.
+func TestUnreadAnswerFreesItsSlot(t *testing.T) {
+	s, ts := newTestServer(t, Options{Timeout: 500 * time.Millisecond})
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	texts := make([]string, 40)
+	for i := range texts {
+		texts[i] = strings.Repeat("5 june 2001 ", 34)[:400]
+	}
+	b, _ := json.Marshal(map[string]any{"model": "dates", "texts": texts, "max_len": 250, "attention": true}) // about 45 MB of answer
+	fmt.Fprintf(conn, "POST /v1/translate HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", len(b), b)
+	for deadline := time.Now().Add(10 * time.Second); s.inFlight.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	for deadline := time.Now().Add(20 * time.Second); s.inFlight.Load() != 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := s.inFlight.Load(); n != 0 {
+		t.Errorf("%d requests in flight: the unread answer still holds its slot", n)
+	}
+	if a := post(t, ts, "/v1/similar", map[string]any{"model": "vectors", "positive": []string{"king"}}); a.status != 200 {
+		t.Errorf("after: %d %s", a.status, a.body)
+	}
+}

@@ -340,10 +340,15 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		// blocked on a stalled client does not see the context, so the
 		// connection gets a read deadline, lifted once the body is read
 		// (the server then reads on to notice a client going away).
+		// Likewise a client that does not read its answer: writes end
+		// once the deadline and as long again have passed (an answer
+		// made just before the deadline still has time to go out;
+		// net/http lifts the deadline once the answer is written).
 		rc := http.NewResponseController(w)
 		if rc.SetReadDeadline(time.Now().Add(s.opt.Timeout)) == nil {
 			r.Body = &deadlineBody{ReadCloser: r.Body, lift: func() { rc.SetReadDeadline(time.Time{}) }}
 		}
+		_ = rc.SetWriteDeadline(time.Now().Add(2 * s.opt.Timeout))
 		r.Body = http.MaxBytesReader(w, r.Body, s.opt.MaxBody)
 		ctx, cancel := context.WithTimeout(r.Context(), s.opt.Timeout)
 		defer cancel()
