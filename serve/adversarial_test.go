@@ -362,3 +362,38 @@ func TestUnreadAnswerFreesItsSlot(t *testing.T) {
 		t.Errorf("after: %d %s", a.status, a.body)
 	}
 }
+
+// TestCloseTimeoutStillStopsLoops: a Close whose context ends before the
+// requests in flight do still stops the generation loops once those
+// requests end (their goroutines and batches used to stay forever).
+func TestCloseTimeoutStillStopsLoops(t *testing.T) {
+	s, ts := newTestServer(t, Options{MaxLength: 1 << 20, stepDelay: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b, _ := json.Marshal(map[string]any{"model": "shakespeare", "length": 1 << 20, "stream": true})
+	req, _ := http.NewRequestWithContext(ctx, "POST", ts.URL+"/v1/generate", bytes.NewReader(b))
+	res, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if _, err := bufio.NewReader(res.Body).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	expired, stop := context.WithCancel(context.Background())
+	stop()
+	if err := s.Close(expired); err == nil {
+		t.Fatal("Close with an ended context and a stream running: nil error")
+	}
+	cancel() // the client goes away
+	for name, e := range s.models {
+		if e.gen == nil {
+			continue
+		}
+		select {
+		case <-e.gen.done:
+		case <-time.After(20 * time.Second): // the test's own bound
+			t.Errorf("model %s: the generation loop still runs after Close and the end of its requests", name)
+		}
+	}
+}

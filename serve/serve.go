@@ -226,8 +226,12 @@ func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range s.models {
-		if e.gen != nil && err == nil {
+		switch {
+		case e.gen == nil:
+		case err == nil:
 			e.gen.close()
+		default: // the loop ends once the requests still in it end
+			go e.gen.close()
 		}
 	}
 	return err
