@@ -386,13 +386,14 @@ func TestCloseTimeoutStillStopsLoops(t *testing.T) {
 		t.Fatal("Close with an ended context and a stream running: nil error")
 	}
 	cancel() // the client goes away
+	bound := time.After(20 * time.Second) // the test's own bound
 	for name, e := range s.models {
 		if e.gen == nil {
 			continue
 		}
 		select {
 		case <-e.gen.done:
-		case <-time.After(20 * time.Second): // the test's own bound
+		case <-bound:
 			t.Errorf("model %s: the generation loop still runs after Close and the end of its requests", name)
 		}
 	}
