@@ -385,7 +385,7 @@ func TestCloseTimeoutStillStopsLoops(t *testing.T) {
 	if err := s.Close(expired); err == nil {
 		t.Fatal("Close with an ended context and a stream running: nil error")
 	}
-	cancel() // the client goes away
+	cancel()                              // the client goes away
 	bound := time.After(20 * time.Second) // the test's own bound
 	for name, e := range s.models {
 		if e.gen == nil {
