@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // WriteFileAtomic creates or replaces path with the bytes write produces.
@@ -15,8 +17,10 @@ import (
 // renamed over path, and the directory synced; so after a crash path holds
 // either its old contents or the complete new ones. If write (or any step)
 // fails, the temporary file is removed, path is untouched and the error is
-// returned. The new file gets mode 0644.
+// returned. The new file gets mode 0644. When path is a symbolic link,
+// the file it points to is replaced and the link kept.
 func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+	path = text.LinkTarget(path) // replace the file a link points to, not the link
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // Conventional file names inside a checkpoint directory.
@@ -102,8 +103,11 @@ func removeStaleTemps(parent, base string) error {
 // Beside the files, Save writes ManifestFile, the SHA-256 of each file in
 // the format of sha256sum (so `sha256sum -c SHA256SUMS` checks a copy by
 // hand); it is part of the directory and so replaced with it atomically.
+// When dir is a symbolic link, the directory it points to is replaced (in
+// its own parent directory) and the link kept.
 func Save(dir string, files ...File) (err error) {
 	dir = filepath.Clean(dir)
+	dir = text.LinkTarget(dir) // replace the directory a link points to, not the link
 	seen := make(map[string]bool, len(files))
 	for _, f := range files {
 		if f.Name == "" || f.Name == "." || f.Name == ".." || f.Name == ManifestFile || strings.ContainsAny(f.Name, "/\\\n\r") {
@@ -256,7 +260,8 @@ func (c *Checkpoint) ReadFile(name string) ([]byte, error) {
 	return b, nil
 }
 
-// ReadJSON decodes the named JSON file into v, rejecting unknown fields.
+// ReadJSON decodes the named JSON file into v, rejecting unknown fields
+// and anything after the JSON value but white space.
 func (c *Checkpoint) ReadJSON(name string, v any) error {
 	b, err := c.ReadFile(name)
 	if err != nil {
@@ -266,6 +271,9 @@ func (c *Checkpoint) ReadJSON(name string, v any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("checkpoint: %s: %w", c.Path(name), err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("checkpoint: %s: data after the JSON value at byte %d", c.Path(name), dec.InputOffset())
 	}
 	return nil
 }

@@ -282,6 +282,9 @@ func (u *unpickler) persistent(pid any) (any, error) {
 	if !ok1 || !ok2 || !ok3 || numel < 0 {
 		return nil, u.errf("malformed storage reference %v", t)
 	}
+	if numel > math.MaxInt64/8 { // its byte size (8 bytes an element at most) must not overflow
+		return nil, u.errf("storage %q of %d elements is too large", key, numel)
+	}
 	return storageRef{class: string(class), key: key, numel: numel}, nil
 }
 

@@ -3,6 +3,7 @@ package classify
 import (
 	"fmt"
 	"math/rand/v2"
+	"unicode/utf8"
 
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/vectors"
@@ -49,7 +50,7 @@ type VocabOptions struct {
 
 // BuildVocab builds a vocabulary from the training texts: <pad> (id 0),
 // <unk> (id 1), then the words by descending count, then (optionally) the
-// remaining words of a vector file.
+// remaining words of a vector file (those that are valid UTF-8).
 func BuildVocab(ex []Example, tok text.Tokenizer, opt VocabOptions) (*text.Vocab, error) {
 	c := text.NewCounter()
 	var buf []string
@@ -67,6 +68,9 @@ func BuildVocab(ex []Example, tok text.Tokenizer, opt VocabOptions) (*text.Vocab
 	toks := v.Tokens()
 	counts := v.Counts()
 	for _, w := range opt.Vectors.Words {
+		if !utf8.ValidString(w) {
+			continue // no input text matches it, and vocab.json cannot hold it
+		}
 		if _, ok := v.Lookup(w); !ok {
 			toks = append(toks, w)
 			counts = append(counts, 0)

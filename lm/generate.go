@@ -26,8 +26,8 @@ func (m *Model) Evaluate(ctx context.Context, ids []int32, batch, bptt int) (Met
 		return m.evaluateSteps(ctx, sb, ids) // int8, one token at a time (quantize.go)
 	}
 	st := m.NewState(batch)
-	x := make([]int32, bptt*batch)
-	y := make([]int32, bptt*batch)
+	x := make([]int32, sb.Steps()*batch) // bptt may be far longer than the streams
+	y := make([]int32, sb.Steps()*batch)
 	var sum float64
 	for k := range sb.NumChunks() {
 		if err := ctx.Err(); err != nil {

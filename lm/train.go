@@ -275,7 +275,7 @@ func newTrainer(m *Model, trainIDs, valid []int32, cfg TrainConfig) (*Trainer, e
 	m.drop.Seed = cfg.Seed
 	t := &Trainer{Model: m, Config: cfg, opt: opt}
 	t.task = &lmTask{m: m, cfg: &t.Config, train: trainIDs, valid: valid, sb: sb, state: m.NewState(cfg.Batch),
-		x: make([]int32, cfg.BPTT*cfg.Batch), y: make([]int32, cfg.BPTT*cfg.Batch)}
+		x: make([]int32, sb.Steps()*cfg.Batch), y: make([]int32, sb.Steps()*cfg.Batch)}
 	return t, nil
 }
 

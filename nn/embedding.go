@@ -35,6 +35,9 @@ func NewEmbedding(vocab, dim, paddingIdx int, rng *rand.Rand) (*Embedding, error
 	if paddingIdx >= vocab || paddingIdx < -1 {
 		return nil, fmt.Errorf("nn: NewEmbedding: padding index %d outside [-1, %d)", paddingIdx, vocab)
 	}
+	if err := checkElems("embedding", vocab, dim); err != nil {
+		return nil, err
+	}
 	e := &Embedding{Vocab: vocab, Dim: dim, PaddingIdx: paddingIdx, Weight: NewParam("weight", vocab, dim)}
 	if rng != nil {
 		InitNormal(rng, e.Weight.Data, 0, 1)

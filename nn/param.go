@@ -24,6 +24,25 @@ func NewParam(name string, shape ...int) *Param {
 	return &Param{Name: name, Shape: append([]int(nil), shape...), Data: make([]float32, n), Grad: make([]float32, n)}
 }
 
+// MaxParamElems is the largest parameter tensor the layers' constructors
+// (NewRNN, NewEmbedding) allocate: 2^32 elements, 16 GiB of weights and as
+// much gradient. A larger size is far more likely a typo (--hidden 100000)
+// than a model, and checking it turns a fatal out-of-memory into an error.
+const MaxParamElems = 1 << 32
+
+// checkElems returns an error when a parameter of the given shape would
+// hold more than MaxParamElems elements (computed without overflow).
+func checkElems(what string, shape ...int) error {
+	n := 1.0
+	for _, d := range shape {
+		n *= float64(d)
+	}
+	if n > MaxParamElems {
+		return fmt.Errorf("nn: %s of shape %v would hold %.3g elements, more than %d (MaxParamElems)", what, shape, n, int64(MaxParamElems))
+	}
+	return nil
+}
+
 // Size returns the number of elements.
 func (p *Param) Size() int { return len(p.Data) }
 

@@ -128,6 +128,19 @@ func NewRNN(cfg RNNConfig, rng *rand.Rand) (*RNN, error) {
 	case !(cfg.Dropout >= 0 && cfg.Dropout < 1):
 		return nil, fmt.Errorf("nn: RNN dropout must be in [0, 1), got %g", cfg.Dropout)
 	}
+	g, d := cell.Gates(), 1
+	if cfg.Bidirectional {
+		d = 2
+	}
+	if err := checkElems("RNN weight_ih_l0", g*cfg.HiddenSize, cfg.InputSize); err != nil {
+		return nil, err
+	}
+	if err := checkElems("RNN weight_hh_l0", g*cfg.HiddenSize, cfg.HiddenSize); err != nil {
+		return nil, err
+	}
+	if err := checkElems("RNN weight_ih_l1", g*cfg.HiddenSize, d*cfg.HiddenSize); cfg.NumLayers > 1 && err != nil {
+		return nil, err
+	}
 	if rng == nil {
 		rng = rand.New(rand.NewPCG(1, 2))
 	}

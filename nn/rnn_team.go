@@ -73,6 +73,10 @@ type stepTeam struct {
 	parked []atomic.Bool
 	wake   []chan struct{}
 	closed atomic.Bool
+	// failed holds the first panic of the current Run's parts, raised again
+	// by Run in its caller once every started part has returned; later
+	// parts are skipped.
+	failed tensor.PartPanic
 }
 
 // stepMaxParts bounds the parts of one Run (20 bits) and of a phase (8).
@@ -119,6 +123,7 @@ func (st *stepTeam) Run(phases, parts int, f func(phase, part int)) {
 	st.work(gen, false)
 	st.await(func() bool { return st.done.Load() == total })
 	st.f = nil
+	st.failed.Raise()
 }
 
 // work claims and runs the ready parts of Run gen until none is left. A
@@ -145,7 +150,7 @@ func (st *stepTeam) work(gen uint64, member bool) {
 		if !st.job.CompareAndSwap(v, v+1) {
 			continue
 		}
-		st.f(int(k/parts), int(k%parts))
+		st.failed.Call(func() { st.f(int(k/parts), int(k%parts)) })
 		st.done.Add(1)
 		if st.parked[0].CompareAndSwap(true, false) {
 			st.wake[0] <- struct{}{}
@@ -200,7 +205,9 @@ func (st *stepTeam) close() {
 
 // member is goroutine w's loop: wait for a Run, help with it, repeat.
 func (st *stepTeam) member(w int) {
-	seen := st.job.Load() >> 48
+	// The generation at newStepTeam: a Run may start before this goroutine
+	// does, and the member then joins it instead of waiting for the next.
+	var seen uint64
 	for {
 		changed := func() bool { return st.job.Load()>>48 != seen }
 		for !poll(stepSpin, changed) {
@@ -294,6 +301,7 @@ func (r *RNN) forwardLoop(dir *rnnDir, d int, out, bhn []float32) {
 		r.forwardSteps(dir, d, out, bhn)
 		return
 	}
+	defer teamMu.Unlock()
 	c := &dt.choice[0]
 	way := c.pick(r.aloneWay())
 	start := time.Now()
@@ -310,7 +318,6 @@ func (r *RNN) forwardLoop(dir *rnnDir, d int, out, bhn []float32) {
 		dir.alone = false
 	}
 	c.record(way, time.Since(start), r.t*r.b)
-	teamMu.Unlock()
 }
 
 // teamFor returns the shared team with teamMu held and dir's team memory
@@ -479,6 +486,7 @@ func (r *RNN) backwardLoop(dir *rnnDir, d int, gOut []float32) {
 		r.backwardSteps(dir, d, gOut)
 		return
 	}
+	defer teamMu.Unlock()
 	c := &dt.choice[1]
 	way := c.pick(r.aloneWay())
 	start := time.Now()
@@ -496,7 +504,6 @@ func (r *RNN) backwardLoop(dir *rnnDir, d int, gOut []float32) {
 		dir.alone = false
 	}
 	c.record(way, time.Since(start), r.t*r.b)
-	teamMu.Unlock()
 }
 
 // backwardPart is phase s, part q of the backward loop: phase 0 packs the
@@ -656,8 +663,8 @@ func splitRange(n, unit int, f func(lo, hi int)) {
 	parts := min(2*tm.n, n/64)
 	chunk := ((n+parts-1)/parts + 15) &^ 15
 	parts = (n + chunk - 1) / chunk
+	defer teamMu.Unlock()
 	tm.Run(1, parts, func(_, p int) {
 		f(p*chunk, min((p+1)*chunk, n))
 	})
-	teamMu.Unlock()
 }

@@ -1,30 +1,31 @@
 package seq2seq
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // ReadSources reads source lines to translate: one per line, the part
-// before a TAB when there is one (a pair file's source). A blank source is
-// an error naming the line ("name:line: ...").
+// before a TAB when there is one (a pair file's source), read as
+// text.ReadLines does (UTF-8 checked, a byte-order mark dropped). A blank
+// source is an error naming the line ("name:line: ...").
 func ReadSources(r io.Reader, name string) ([]string, error) {
 	var lines []string
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for n := 1; sc.Scan(); n++ {
-		line, _, _ := strings.Cut(sc.Text(), "\t")
+	err := text.ReadLines(r, name, func(n int, line string) error {
+		line, _, _ = strings.Cut(line, "\t")
 		if strings.TrimSpace(line) == "" {
-			return nil, fmt.Errorf("%s:%d: empty source line", name, n)
+			return fmt.Errorf("%s:%d: empty source line", name, n)
 		}
 		lines = append(lines, line)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return lines, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/vectors"
@@ -68,7 +69,7 @@ func BuildVocabs(sents []Sentence, cfg *Config, opt VocabOptions) (words, chars 
 		seen[t] = true
 	}
 	for _, w := range opt.Vectors.Words {
-		if k := cfg.WordKey(w); !seen[k] {
+		if k := cfg.WordKey(w); !seen[k] && utf8.ValidString(k) { // vocab.json holds UTF-8 only
 			seen[k] = true
 			toks = append(toks, k)
 			counts = append(counts, 0)

@@ -53,11 +53,39 @@ type Team struct {
 	// failed holds the first panic of the current Run's parts, raised
 	// again by Run in its caller; once set, the Run's remaining parts are
 	// skipped.
-	failed atomic.Pointer[partPanic]
+	failed PartPanic
 }
+
+// PartPanic keeps the first panic of the parts of a parallel computation
+// that run on several goroutines, so that the goroutine waiting for them
+// raises it (where a server's recover can answer the request) instead of
+// the panic ending the program from another goroutine. The zero value is
+// ready; it is safe for concurrent use.
+type PartPanic struct{ p atomic.Pointer[partPanic] }
 
 // partPanic is a value recovered from a panicking part.
 type partPanic struct{ v any }
+
+// Call runs part unless an earlier part has panicked, recovering its
+// panic (the first one is kept).
+func (pp *PartPanic) Call(part func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			pp.p.CompareAndSwap(nil, &partPanic{v})
+		}
+	}()
+	if pp.p.Load() == nil {
+		part()
+	}
+}
+
+// Raise panics with the kept value, if any, and clears it; call it once
+// every part has returned.
+func (pp *PartPanic) Raise() {
+	if e := pp.p.Swap(nil); e != nil {
+		panic(e.v)
+	}
+}
 
 // maxTeamParts bounds the parts of one Run (they are counted in 16 bits).
 const maxTeamParts = 1<<16 - 1
@@ -137,20 +165,7 @@ func (t *Team) Run(parts []int, f func(phase, part int)) {
 	t.work(0, t.gen)
 	t.await(0, waitSpin, func() bool { return t.done.Load() == int64(total) })
 	t.f = nil
-	if e := t.failed.Swap(nil); e != nil {
-		panic(e.v)
-	}
-}
-
-// call runs part k of phase p, recovering a panic into t.failed (the
-// first one of the Run is kept).
-func (t *Team) call(p, k int) {
-	defer func() {
-		if v := recover(); v != nil {
-			t.failed.CompareAndSwap(nil, &partPanic{v})
-		}
-	}()
-	t.f(p, k)
+	t.failed.Raise()
 }
 
 // work runs parts of generation gen until none is left; w is the
@@ -174,9 +189,7 @@ func (t *Team) work(w int, gen uint32) {
 				t.await(w, waitSpin, func() bool { return t.done.Load() >= int64(start) })
 			}
 		}
-		if t.failed.Load() == nil {
-			t.call(p, k-start)
-		}
+		t.failed.Call(func() { t.f(p, k-start) })
 		t.done.Add(1)
 		if t.sleepers.Load() > 0 {
 			t.wakeAll(0)

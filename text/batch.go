@@ -71,12 +71,20 @@ func (s *StreamBatcher) BPTT() int { return s.t }
 func (s *StreamBatcher) StreamLen() int { return s.l }
 
 // NumChunks returns the number of chunks in one pass.
-func (s *StreamBatcher) NumChunks() int { return (s.l - 1 + s.t - 1) / s.t }
+func (s *StreamBatcher) NumChunks() int {
+	n := s.l - 1 // positions with a target, >= 1
+	return n/s.t + min(n%s.t, 1)
+}
+
+// Steps returns the length of the longest chunk, min(T, L-1): what the
+// buffers given to Chunk need per stream (T may be far longer than the
+// streams).
+func (s *StreamBatcher) Steps() int { return min(s.t, s.l-1) }
 
 // NumTargets returns the number of predicted tokens in one pass, B*(L-1).
 func (s *StreamBatcher) NumTargets() int { return s.b * (s.l - 1) }
 
-// Chunk fills x and y (each of length at least T*B) with chunk k: x[t*B+b]
+// Chunk fills x and y (each of length at least Steps()*B) with chunk k: x[t*B+b]
 // is the input and y[t*B+b] its next-token target at step t of stream b,
 // time-major [steps, B]. It returns steps (<= T); entries past steps*B are
 // left untouched.

@@ -2,6 +2,7 @@ package text
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"compress/gzip"
 	"context"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"unicode/utf8"
 )
 
 // Corpus is a list of text files read as one stream of words separated by
@@ -67,6 +69,7 @@ type WordReader struct {
 	buf      []byte
 	pos, end int
 	eof      bool // current source exhausted
+	atStart  bool // nothing read from the current source yet
 }
 
 // Words returns a reader positioned at the first word of the corpus.
@@ -116,7 +119,7 @@ func (r *WordReader) openNext() error {
 		r.gz = gz
 		r.src = gz
 	}
-	r.pos, r.end, r.eof = 0, 0, false
+	r.pos, r.end, r.eof, r.atStart = 0, 0, false, true
 	return nil
 }
 
@@ -156,6 +159,9 @@ func (r *WordReader) fill() error {
 	return nil
 }
 
+// bom is the UTF-8 byte-order mark.
+var bom = []byte("\xef\xbb\xbf")
+
 // isSpace reports ASCII whitespace.
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f'
@@ -170,6 +176,19 @@ func (r *WordReader) Next() (word []byte, lineEnd bool, err error) {
 			if err := r.openNext(); err != nil {
 				return nil, false, err
 			}
+		}
+		if r.atStart {
+			// A UTF-8 byte-order mark is not part of the first word (as
+			// ReadLines drops it, which counts vocabulary files).
+			for r.end-r.pos < len(bom) && !r.eof {
+				if err := r.fill(); err != nil {
+					return nil, false, err
+				}
+			}
+			if bytes.HasPrefix(r.buf[r.pos:r.end], bom) {
+				r.pos += len(bom)
+			}
+			r.atStart = false
 		}
 		// Skip whitespace.
 		for {
@@ -278,8 +297,9 @@ func (v *CorpusVocab) ID(word []byte) int32 {
 var ErrEmptyVocab = errors.New("empty vocabulary")
 
 // CountVocab streams the corpus once and returns the words occurring at
-// least minCount times. progress, if not nil, receives the token count so
-// far every few million tokens.
+// least minCount times. A word that is not valid UTF-8 is an error wrapping
+// ErrInvalidUTF8 that names its file and line. progress, if not nil,
+// receives the token count so far every few million tokens.
 func CountVocab(ctx context.Context, c *Corpus, minCount int, progress func(tokens int64)) (*CorpusVocab, error) {
 	if minCount < 1 {
 		minCount = 1
@@ -310,6 +330,11 @@ func CountVocab(ctx context.Context, c *Corpus, minCount int, progress func(toke
 		if id, ok := index[string(w)]; ok {
 			counts[id]++
 			continue
+		}
+		if !utf8.Valid(w) {
+			// Checked once per distinct word: a vector file cannot hold it
+			// (vectors.Read refuses it), so say so before training.
+			return nil, fmt.Errorf("corpus: %s: %w in word %q: convert the corpus to UTF-8 (iconv -t UTF-8)", r.Position(), ErrInvalidUTF8, w)
 		}
 		s := string(w)
 		index[s] = int32(len(words))

@@ -211,3 +211,64 @@ func BenchmarkCorpusWords(b *testing.B) {
 		r.Close()
 	}
 }
+
+// A corpus in another encoding (here Latin-1) is refused when its
+// vocabulary is counted, naming the file and line: word vectors trained on
+// it could not be written in a file that vectors.Read (or gensim) accepts.
+func TestCountVocabInvalidUTF8(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.txt")
+	bad := filepath.Join(dir, "latin1.txt")
+	if err := os.WriteFile(good, []byte("the café\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("the cat\nsat on\nthe caf\xe9 mat\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCorpus(good, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := CountVocab(context.Background(), c, 1, nil)
+	if err == nil {
+		t.Fatalf("counted %q from a Latin-1 file without an error", v.Words)
+	}
+	if !errors.Is(err, ErrInvalidUTF8) || !strings.Contains(err.Error(), bad+":3") {
+		t.Errorf("error %q does not wrap ErrInvalidUTF8 and name %s:3", err, bad)
+	}
+	c, err = NewCorpus(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err = CountVocab(context.Background(), c, 1, nil); err != nil || v.Len() != 2 {
+		t.Errorf("UTF-8 corpus: %v, %v", v, err)
+	}
+}
+
+// A corpus file starting with a UTF-8 byte-order mark reads as the same
+// file without one, as ReadLines (which counts vocabulary files) reads it:
+// the mark made "\ufeffthe" a word of its own in word2vec's and GloVe's
+// vocabulary, unlike in `recurrent vectors vocab`'s.
+func TestWordReaderByteOrderMark(t *testing.T) {
+	for _, in := range []string{"\xef\xbb\xbfthe cat\nsat", "\xef\xbb\xbf", "\xef\xbb\xbf\nthe cat\nsat"} {
+		var words []string
+		r := NewWordReader(strings.NewReader(in), "bom")
+		for {
+			w, _, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			words = append(words, string(w))
+		}
+		want := []string{"the", "cat", "sat"}
+		if in == "\xef\xbb\xbf" {
+			want = nil
+		}
+		if !reflect.DeepEqual(words, want) {
+			t.Errorf("%q: words %q, want %q", in, words, want)
+		}
+	}
+}

@@ -76,7 +76,8 @@ func ReadLabelledFile(path string, f LabelFormat) ([]Labelled, LabelFormat, erro
 // from the first lines) and returns them with the format used. Blank lines
 // are skipped, texts are trimmed of surrounding whitespace, and a header
 // row whose label field is "label", "class", "category", "target",
-// "sentiment" or "emoji" is skipped in TSV and CSV. Every text needs a
+// "sentiment" or "emoji" is skipped in TSV and CSV, as is a UTF-8
+// byte-order mark at the start. Every text needs a
 // non-empty label; errors name the file and line. name is used in error
 // messages. Classifiers and the label-conditioned language model read
 // their data with it.
@@ -92,6 +93,9 @@ func readFormat(r io.Reader, name string, f LabelFormat) ([]Labelled, LabelForma
 	if err := CheckUTF8(data, name); err != nil {
 		return nil, f, err
 	}
+	// A byte-order mark (as Windows editors write) is not part of the first
+	// label or text; ReadLines drops it too.
+	data = bytes.TrimPrefix(data, bom)
 	if f == FormatAuto {
 		if f, err = DetectLabelFormat(data); err != nil {
 			return nil, f, fmt.Errorf("%s: %w", name, err)

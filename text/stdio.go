@@ -67,8 +67,9 @@ func (s Stdio) ReadFile(path string, read func(r io.Reader, name string) error) 
 
 // WriteFile writes path through write: "-" writes to s.Out; a file is
 // written atomically (to a temporary file in the same directory, renamed
-// over path only when write and the close succeed) and gzip-compressed when
-// its name ends in ".gz".
+// over path only when write and the close succeed; a symbolic link's
+// target is replaced, the link kept) and gzip-compressed when its name
+// ends in ".gz".
 func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 	if path == "-" {
 		out := s.Out
@@ -81,6 +82,9 @@ func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 		}
 		return bw.Flush()
 	}
+	// Compressed by the name given; the file replaced is a link's target,
+	// not the link.
+	gzipped, path := strings.HasSuffix(path, ".gz"), LinkTarget(path)
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("text: write %s: %w", path, err)
@@ -94,7 +98,7 @@ func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 	bw := bufio.NewWriterSize(tmp, 1<<20)
 	var w io.Writer = bw
 	var gz *gzip.Writer
-	if strings.HasSuffix(path, ".gz") {
+	if gzipped {
 		gz = gzip.NewWriter(bw)
 		w = gz
 	}
@@ -120,6 +124,29 @@ func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 		return fmt.Errorf("text: write %s: %w", path, err)
 	}
 	return nil
+}
+
+// LinkTarget returns the file a symbolic link at path points to (following
+// a chain of links, a relative target taken from the link's directory),
+// existing or not, or path itself when it is not a link. An atomic write
+// renames its new file over LinkTarget(path), so that a link to a file on
+// another disk stays a link and its target is what gets replaced.
+func LinkTarget(path string) string {
+	for range 40 { // as the kernel's limit on nested links
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			return path
+		}
+		t, err := os.Readlink(path)
+		if err != nil {
+			return path
+		}
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(filepath.Dir(path), t)
+		}
+		path = t
+	}
+	return path
 }
 
 // ReadAs reads path through s (Stdio.ReadFile) with read, which is given

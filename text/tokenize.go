@@ -87,7 +87,9 @@ type Tokenizer struct {
 
 // Append appends the tokens of one line (without its terminator) to dst and
 // returns the extended slice. Tokens are substrings of line (or of its
-// lowercased copy); line should be valid UTF-8 (ReadTokens checks it).
+// lowercased copy); line should be valid UTF-8 (ReadTokens checks it): in
+// Chars mode a byte that does not start a valid character is a token of
+// its own (with Lower, strings.ToLower has made it U+FFFD).
 func (t *Tokenizer) Append(dst []string, line string) []string {
 	if t.Lower {
 		line = strings.ToLower(line)
@@ -97,8 +99,10 @@ func (t *Tokenizer) Append(dst []string, line string) []string {
 	}
 	switch t.Mode {
 	case Chars:
-		for i, r := range line {
-			dst = append(dst, line[i:i+utf8.RuneLen(r)])
+		for i := 0; i < len(line); {
+			_, n := decodeRune(line[i:]) // an invalid byte is a token of one byte
+			dst = append(dst, line[i:i+n])
+			i += n
 		}
 	case Whitespace:
 		dst = appendFields(dst, line)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Counter counts token occurrences while a corpus is read.
@@ -152,6 +153,7 @@ func BuildVocab(c *Counter, opt VocabOptions) (*Vocab, error) {
 
 // NewVocab makes a vocabulary from an explicit token list (ids in order),
 // optional counts (nil for zeros) and the subset of tokens that are special.
+// Tokens must be distinct and valid UTF-8.
 func NewVocab(tokens []string, counts []int64, specials []string) (*Vocab, error) {
 	if counts == nil {
 		counts = make([]int64, len(tokens))
@@ -170,6 +172,10 @@ func newVocab(tokens []string, counts []int64, specials []string) (*Vocab, error
 	for i, tok := range tokens {
 		if _, dup := v.index[tok]; dup {
 			return nil, fmt.Errorf("text: vocabulary: token %q appears twice (ids %d and %d)", tok, v.index[tok], i)
+		}
+		if !utf8.ValidString(tok) {
+			// vocab.json could not hold it: encoding/json writes U+FFFD.
+			return nil, fmt.Errorf("text: vocabulary: token %q (id %d): %w", tok, i, ErrInvalidUTF8)
 		}
 		if counts[i] < 0 {
 			return nil, fmt.Errorf("text: vocabulary: token %q has negative count %d", tok, counts[i])
@@ -318,15 +324,22 @@ func ReadVocab(r io.Reader) (*Vocab, error) {
 	return v, nil
 }
 
-// SaveVocab writes the vocabulary to path atomically (temporary file in the
-// same directory, then rename).
+// SaveVocab writes the vocabulary to path atomically (a temporary file in
+// the same directory, synced, then renamed; a symbolic link's target is replaced), with mode 0644.
 func SaveVocab(path string, v *Vocab) error {
+	path = LinkTarget(path) // replace the file a link points to, not the link
 	f, err := os.CreateTemp(filepath.Dir(path), ".vocab-*.tmp")
 	if err != nil {
 		return fmt.Errorf("text: save vocabulary: %w", err)
 	}
 	tmp := f.Name()
 	_, err = v.WriteTo(f)
+	if err == nil {
+		err = f.Chmod(0o644) // CreateTemp's 0600 would keep the vocabulary from other users
+	}
+	if err == nil {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

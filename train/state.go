@@ -86,6 +86,7 @@ type state struct {
 	Recent    []float64          `json:"recent_losses,omitempty"`
 	LossRef   *float64           `json:"loss_reference,omitempty"`
 	Data      []Fingerprint      `json:"data,omitempty"`
+	EvalDue   bool               `json:"eval_due,omitempty"`
 }
 
 // Save writes a complete training checkpoint to dir, atomically
@@ -108,7 +109,7 @@ func (l *Loop) Save(dir string) error {
 	}
 	st := state{Format: StateFormat, Pos: l.pos, LR: l.opt.LR(), LRScale: l.lrScale, Best: l.best, Last: l.last,
 		Bad: l.early.Bad, Plateau: l.plateauSt, History: l.history, SinceLoss: l.sinceLoss, SinceN: l.sinceN,
-		Recent: l.div.recentLosses(), Data: l.Options.Data}
+		Recent: l.div.recentLosses(), Data: l.Options.Data, EvalDue: l.evalDue}
 	if finite(l.div.ref) {
 		st.LossRef = &l.div.ref
 	}
@@ -184,7 +185,7 @@ func Resume(dir string, task Task, opt optim.Optimizer, o Options) (*Loop, error
 	l.pos, l.best, l.last, l.history = st.Pos, st.Best, st.Last, st.History
 	l.early.Bad, l.plateauSt = st.Bad, st.Plateau
 	l.sinceLoss, l.sinceN = st.SinceLoss, st.SinceN
-	l.lrScale = st.LRScale
+	l.lrScale, l.evalDue = st.LRScale, st.EvalDue
 	if l.lrScale == 0 {
 		l.lrScale = 1
 	}

@@ -229,6 +229,9 @@ type Loop struct {
 	div       divergence
 	// fresh: not resumed and not yet saved to Options.Dir by this Loop.
 	fresh bool
+	// evalDue: the evaluation at this step failed (was cancelled), so the
+	// next Run makes it up first (saved in state.json).
+	evalDue bool
 }
 
 // New returns a loop training task with opt (build it with optim.New over
@@ -317,6 +320,16 @@ func (l *Loop) Run(ctx context.Context) (Result, error) {
 		return l.finish(r, StopError, err)
 	}
 	l.early.Stopped = o.Patience > 0 && l.early.Bad >= o.Patience
+	if l.evalDue {
+		// The last Run was cancelled inside this step's evaluation.
+		var err error
+		if r.nb, err = l.task.Epoch(l.pos.Epoch); err == nil {
+			err = l.evaluate(r)
+		}
+		if err != nil {
+			return l.fail(r, err)
+		}
+	}
 	for {
 		if reason := l.limit(r); reason != "" {
 			return l.stop(r, reason)
@@ -470,6 +483,7 @@ func (l *Loop) evaluate(r *run) error {
 		return nil
 	}
 	e, err := l.task.Evaluate(r.ctx)
+	l.evalDue = err != nil
 	if err != nil {
 		return fmt.Errorf("train: evaluation at step %d: %w", l.pos.Step, err)
 	}
@@ -556,8 +570,8 @@ func (l *Loop) endEpoch(r *run) error {
 // stop ends a Run whose budget is used up or whose early stopping
 // triggered: a final evaluation and checkpoint unless done at this step.
 func (l *Loop) stop(r *run, reason StopReason) (Result, error) {
-	if r.res.Steps == 0 {
-		// Nothing trained in this Run (a budget already used up).
+	if r.res.Steps == 0 && r.evalAt < 0 {
+		// Nothing done in this Run (a budget already used up).
 		return l.finish(r, reason, nil)
 	}
 	if err := l.evaluate(r); err != nil {

@@ -241,8 +241,8 @@ func (fr *ftReader) header() *ftHeader {
 	if fr.err != nil {
 		return nil
 	}
-	if h.dim <= 0 || h.dim > maxDim {
-		fr.err = fmt.Errorf("fastText .bin: dimension %d out of range [1, %d]", h.dim, maxDim)
+	if h.dim <= 0 || h.dim > MaxDim {
+		fr.err = fmt.Errorf("fastText .bin: dimension %d out of range [1, %d]", h.dim, MaxDim)
 		return nil
 	}
 	if h.bucket < 0 || h.minn < 0 || h.maxn < 0 {

@@ -83,9 +83,12 @@ func FormatFromPath(path string) Format {
 	return Word2VecText
 }
 
+// MaxDim is the largest dimension Read accepts, and so the largest the
+// trainers (word2vec, glove) train.
+const MaxDim = 1 << 20
+
 // Limits guarding the readers against hostile or corrupt headers.
 const (
-	maxDim       = 1 << 20 // largest accepted dimension
 	maxWordBytes = 1 << 16 // longest accepted word in a binary file
 	maxPrealloc  = 1 << 22 // floats preallocated on the header's word
 )
@@ -219,6 +222,9 @@ func ReadFormat(r io.Reader, format Format) (*Vectors, error) {
 		defer gz.Close()
 		br = bufio.NewReaderSize(gz, 1<<16)
 	}
+	if bom, _ := br.Peek(3); string(bom) == "\xef\xbb\xbf" && format != FastTextBinary {
+		br.Discard(3) // a byte-order mark, as Windows editors write: not part of the first word
+	}
 	head, _ := br.Peek(8)
 	if format == FastTextBinary || format == FormatAuto && isFastText(head) {
 		return ReadFastText(br)
@@ -243,8 +249,8 @@ func ReadFormat(r io.Reader, format Format) (*Vectors, error) {
 			}
 			return rd.readGloVe(line)
 		}
-		if d <= 0 || d > maxDim {
-			return nil, fmt.Errorf("line 1: dimension %d out of range [1, %d]", d, maxDim)
+		if d <= 0 || d > MaxDim {
+			return nil, fmt.Errorf("line 1: dimension %d out of range [1, %d]", d, MaxDim)
 		}
 		if n < 0 {
 			return nil, fmt.Errorf("line 1: negative word count %d", n)

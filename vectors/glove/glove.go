@@ -65,8 +65,8 @@ func (o *Options) fill() error {
 		o.Threads = runtime.GOMAXPROCS(0)
 	}
 	switch {
-	case o.Dim < 1:
-		return fmt.Errorf("glove: dim %d, expected >= 1", o.Dim)
+	case o.Dim < 1 || o.Dim > vectors.MaxDim:
+		return fmt.Errorf("glove: dim %d, expected 1..%d (what a vector file can hold)", o.Dim, vectors.MaxDim)
 	case o.Window < 1 || o.Window > MaxWindow:
 		return fmt.Errorf("glove: window %d, expected 1..%d", o.Window, MaxWindow)
 	case o.Iterations < 1:

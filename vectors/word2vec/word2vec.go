@@ -129,12 +129,12 @@ func (o *Options) fill() error {
 		o.CacheBytes = 1 << 30
 	}
 	switch {
-	case o.Dim < 1:
-		return fmt.Errorf("word2vec: dim %d, expected >= 1", o.Dim)
-	case o.Window < 1:
-		return fmt.Errorf("word2vec: window %d, expected >= 1", o.Window)
-	case o.Negative < 0:
-		return fmt.Errorf("word2vec: negative %d, expected >= 0", o.Negative)
+	case o.Dim < 1 || o.Dim > vectors.MaxDim:
+		return fmt.Errorf("word2vec: dim %d, expected 1..%d (what a vector file can hold)", o.Dim, vectors.MaxDim)
+	case o.Window < 1 || o.Window > o.MaxSentence:
+		return fmt.Errorf("word2vec: window %d, expected 1..%d (the longest sentence)", o.Window, o.MaxSentence)
+	case o.Negative < 0 || o.Negative > MaxNegative:
+		return fmt.Errorf("word2vec: negative %d, expected 0..%d", o.Negative, MaxNegative)
 	case o.Negative == 0 && !o.HS:
 		return errors.New("word2vec: neither negative sampling nor hierarchical softmax selected")
 	case o.Epochs < 1:
@@ -148,6 +148,10 @@ func (o *Options) fill() error {
 	}
 	return nil
 }
+
+// MaxNegative is the largest number of negative samples per target
+// accepted (word2vec's papers use 5 to 20).
+const MaxNegative = 1 << 12
 
 // Progress is reported periodically during training.
 type Progress struct {
