@@ -78,8 +78,6 @@ func (o *GenerateOptions) sampleOptions(def int) (lm.SampleOptions, int, error) 
 	switch {
 	case n < 0:
 		return opt, 0, inputErr("n: %d must be >= 1", n)
-	case n == 0:
-		n = 1
 	case opt.MaxTokens < 0:
 		return opt, 0, inputErr("length: %d must be >= 0", opt.MaxTokens)
 	case opt.TopK < 0:
@@ -91,7 +89,7 @@ func (o *GenerateOptions) sampleOptions(def int) (lm.SampleOptions, int, error) 
 	if !(opt.Temperature >= 0) || math.IsInf(opt.Temperature, 0) {
 		return opt, 0, inputErr("temperature: %v must be a finite number >= 0", opt.Temperature)
 	}
-	return opt, n, nil
+	return opt, max(n, 1), nil
 }
 
 // GenerateResult is the answer of lm sample --json and POST /v1/generate:
@@ -338,11 +336,20 @@ func (l *LM) ScoreLines(ctx context.Context, lines []string, batch int, perToken
 			return nil, fmt.Errorf("%w: texts[%d]: %w", ErrInput, i, err)
 		}
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	scores, err := l.M.Score(ctx, seqs, start, batch)
+	ends, err := scoreGroups(seqs, batch, l.M.Config.VocabSize, l.M.Quantized() && !perToken)
 	if err != nil {
 		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	scores := make([]lm.LineScore, 0, len(seqs))
+	from := 0
+	for _, end := range ends {
+		sc, err := l.M.Score(ctx, seqs[from:end], start, batch)
+		if err != nil {
+			return nil, err
+		}
+		scores, from = append(scores, sc...), end
 	}
 	out := make([]ScoreLine, len(lines))
 	for i, s := range scores {
@@ -354,6 +361,40 @@ func (l *LM) ScoreLines(ctx context.Context, lines []string, batch int, perToken
 		}
 	}
 	return out, nil
+}
+
+// maxScoreLogits bounds the logits one scoring pass holds (the longest
+// line's tokens times the lines scored together times the vocabulary):
+// 256 MB of float32. Without it one long line among 64 short ones, well
+// inside a request's body limit, made a word model allocate tens of GB.
+var maxScoreLogits = 1 << 26
+
+// scoreGroups splits seqs into runs, each scored by one call of
+// lm.Model.Score, and returns their ends: batch non-empty lines at most
+// (Score's own grouping, so scores match lm score's) and fewer when their
+// padded logits would pass maxScoreLogits; a line over it alone is an
+// input error. stepwise (a model that scores one token at a time, holding
+// no logits) needs no split.
+func scoreGroups(seqs [][]int32, batch, V int, stepwise bool) ([]int, error) {
+	if stepwise {
+		return []int{len(seqs)}, nil
+	}
+	var ends []int
+	n, T := 0, 0 // non-empty lines in the current run, and the longest
+	for i, s := range seqs {
+		if len(s) == 0 {
+			continue
+		}
+		if len(s)*V > maxScoreLogits {
+			return nil, inputErr("texts[%d]: %d tokens, over the %d tokens this model scores in one text (a vocabulary of %d)", i, len(s), maxScoreLogits/V, V)
+		}
+		if n > 0 && (n == batch || (n+1)*max(T, len(s))*V > maxScoreLogits) {
+			ends = append(ends, i)
+			n, T = 0, 0
+		}
+		n, T = n+1, max(T, len(s))
+	}
+	return append(ends, len(seqs)), nil
 }
 
 // tokenScores runs one line (l.mu held) and returns each token's score.

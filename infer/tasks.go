@@ -212,6 +212,36 @@ type TranslateOptions struct {
 	Alpha     float64 `json:"alpha"`     // length-normalization exponent
 	MaxLen    int     `json:"max_len"`   // output tokens (0: 2*source+10)
 	Attention bool    `json:"attention"` // return the attention weights
+
+	// Limits a server sets (zero: none; not part of the API's JSON):
+	// MaxOutput caps each text's output length (max_len, or its default
+	// 2*source+10 tokens), MaxAttention the attention weights of one call
+	// (each text's output length times the longest source).
+	MaxOutput    int `json:"-"`
+	MaxAttention int `json:"-"`
+}
+
+// checkSizes checks the output length and attention size of src against
+// o's limits before any decoding allocates them.
+func (o *TranslateOptions) checkSizes(src [][]int32) error {
+	longest, cells := 0, 0
+	for _, s := range src {
+		longest = max(longest, len(s))
+	}
+	for i, s := range src {
+		out := o.MaxLen
+		if out == 0 {
+			out = 2*len(s) + 10 // seq2seq's default
+			if o.MaxOutput > 0 && out > o.MaxOutput {
+				return inputErr("texts[%d]: %d source tokens; their default output length %d is over the cap of %d tokens (set max_len, or send a shorter text)", i, len(s), out, o.MaxOutput)
+			}
+		}
+		cells += (out + 1) * longest
+		if o.Attention && o.MaxAttention > 0 && cells > o.MaxAttention {
+			return inputErr("attention: the weights of %d texts (up to %d output by %d source tokens each) are over the cap of %d per request (send fewer or shorter texts, or a smaller max_len)", len(src), out+1, longest, o.MaxAttention)
+		}
+	}
+	return nil
 }
 
 // Translate decodes each source line as translate run does (a TAB ends
@@ -238,6 +268,9 @@ func (t *Translator) Translate(ctx context.Context, texts []string, o TranslateO
 			return nil, inputErr("texts[%d]: a source is one non-empty line", i)
 		}
 		lines[i], src[i] = l, m.EncodeSource(l)
+	}
+	if err := o.checkSizes(src); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

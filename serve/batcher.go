@@ -85,6 +85,7 @@ type batcher struct {
 	done     chan struct{}
 	maxBatch int
 	observe  func(batchSize, tokens int, d time.Duration) // metrics hook (per step: its duration d)
+	closing  sync.Once
 
 	// The loop's buffers: the streams of a step and the tokens it emitted.
 	streams []*lm.Stream
@@ -109,11 +110,14 @@ func (g *batcher) submit(j *genJob) {
 	}
 }
 
-// close stops the loop once its jobs are finished or cancelled.
+// close stops the loop once its jobs are finished or cancelled; later
+// calls do nothing (Server.Close may be called again).
 func (g *batcher) close() {
-	close(g.quit)
-	<-g.done
-	g.batch.Close()
+	g.closing.Do(func() {
+		close(g.quit)
+		<-g.done
+		g.batch.Close()
+	})
 }
 
 // start begins the job's current sample; false when the job is over.

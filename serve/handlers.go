@@ -14,6 +14,9 @@ const (
 	maxItems = 4096 // texts, words or pairs in one request
 	maxTopN  = 1000
 	maxBeam  = 64
+	// maxAttention caps the attention weights of one translate answer
+	// (about 12 bytes of JSON each).
+	maxAttention = 1 << 22
 )
 
 func checkItems(field string, n int) error {
@@ -312,6 +315,7 @@ func (s *Server) handleTranslate(r *http.Request) (any, error) {
 	case req.MaxLen > s.opt.MaxLength:
 		return nil, errorf(http.StatusBadRequest, "field \"max_len\": %d is over the server's cap of %d", req.MaxLen, s.opt.MaxLength)
 	}
+	req.MaxOutput, req.MaxAttention = s.opt.MaxLength, maxAttention
 	return t.Translate(r.Context(), req.Texts, req.TranslateOptions)
 }
 

@@ -36,6 +36,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -121,8 +122,10 @@ type Server struct {
 	wg       sync.WaitGroup
 	routes   map[string]route
 	metrics  *metrics
-	// hook, when set (tests), runs at the start of every API handler.
-	hook func(route string)
+	// hook, when set (tests), runs at the start of every API handler;
+	// admitting inside the admission of a /v1 request.
+	hook      func(route string)
+	admitting func()
 }
 
 type route struct {
@@ -209,7 +212,9 @@ func (s *Server) Ready() { s.ready.Store(true) }
 // Close makes every new request answer 503, waits for the requests in
 // flight (or ctx) and stops the generation loops.
 func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock() // no request is between admit's check and its wg.Add
 	s.closing.Store(true)
+	s.mu.Unlock()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
 	var err error
@@ -221,8 +226,12 @@ func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range s.models {
-		if e.gen != nil && err == nil {
+		switch {
+		case e.gen == nil:
+		case err == nil:
 			e.gen.close()
+		default: // the loop ends once the requests still in it end
+			go e.gen.close()
 		}
 	}
 	return err
@@ -239,6 +248,8 @@ func (e *httpError) Error() string { return e.msg }
 func errorf(status int, format string, args ...any) error {
 	return &httpError{status, fmt.Sprintf(format, args...)}
 }
+
+var errBodyTimeout = errorf(http.StatusRequestTimeout, "the request body did not arrive before the request's deadline")
 
 var errShuttingDown = errorf(http.StatusServiceUnavailable, "the server is shutting down")
 
@@ -322,8 +333,26 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			writeError(w, errorf(http.StatusTooManyRequests, "the server is busy (%d requests in flight); retry later", s.opt.Queue))
 			return
 		}
-		s.wg.Add(1)
+		if !s.admit() {
+			s.inFlight.Add(-1)
+			w.Header().Set("Retry-After", "1")
+			writeError(w, errShuttingDown)
+			return
+		}
 		defer func() { s.inFlight.Add(-1); s.wg.Done() }()
+		// The body must arrive before the request's deadline: a read
+		// blocked on a stalled client does not see the context, so the
+		// connection gets a read deadline, lifted once the body is read
+		// (the server then reads on to notice a client going away).
+		// Likewise a client that does not read its answer: writes end
+		// once the deadline and as long again have passed (an answer
+		// made just before the deadline still has time to go out;
+		// net/http lifts the deadline once the answer is written).
+		rc := http.NewResponseController(w)
+		if rc.SetReadDeadline(time.Now().Add(s.opt.Timeout)) == nil {
+			r.Body = &deadlineBody{ReadCloser: r.Body, lift: func() { rc.SetReadDeadline(time.Time{}) }}
+		}
+		_ = rc.SetWriteDeadline(time.Now().Add(2 * s.opt.Timeout))
 		r.Body = http.MaxBytesReader(w, r.Body, s.opt.MaxBody)
 		ctx, cancel := context.WithTimeout(r.Context(), s.opt.Timeout)
 		defer cancel()
@@ -340,13 +369,47 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// admit counts a request in Close's wait group unless the server is
+// closing. The check and the count happen under s.mu, which Close takes
+// to start closing: otherwise a request could pass the check, Close find
+// nothing to wait for and stop the generation loops, and the request then
+// run on a closed server (and a WaitGroup Add racing its Wait can panic).
+func (s *Server) admit() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closing.Load() {
+		return false
+	}
+	if s.admitting != nil {
+		s.admitting()
+	}
+	s.wg.Add(1)
+	return true
+}
+
 func (s *Server) authorized(r *http.Request) bool {
-	h := r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok {
+	// The scheme's name is case-insensitive (RFC 9110, section 11.1).
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return false
 	}
 	return subtle.ConstantTimeCompare([]byte(tok), []byte(s.opt.Token)) == 1
+}
+
+// deadlineBody is a request body read under a connection read deadline,
+// lifted (lift) when the body ends.
+type deadlineBody struct {
+	io.ReadCloser
+	lift func()
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && b.lift != nil {
+		b.lift()
+		b.lift = nil
+	}
+	return n, err
 }
 
 // writeError answers err as {"error": ...} with its status.
@@ -389,6 +452,10 @@ func decode(r *http.Request, v any) error {
 		switch {
 		case errors.As(err, &mbe):
 			return err
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return errBodyTimeout
+		case errors.As(err, &te) && te.Field == "":
+			return errorf(http.StatusBadRequest, "the body is a JSON %s; want a JSON object", te.Value)
 		case errors.As(err, &te):
 			field := te.Field[strings.LastIndexByte(te.Field, '.')+1:] // without an embedded struct's name
 			return errorf(http.StatusBadRequest, "field %q: got a JSON %s, want %s", field, te.Value, jsonType(te.Type.String()))
@@ -406,6 +473,9 @@ func decode(r *http.Request, v any) error {
 		if errors.As(err, &mbe) {
 			return err
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return errBodyTimeout
+		}
 		return errorf(http.StatusBadRequest, "malformed JSON: data after the object")
 	}
 	return nil
@@ -419,7 +489,11 @@ func jsonType(goType string) string {
 		return "a string"
 	case goType == "bool":
 		return "a boolean"
-	case strings.Contains(goType, "int") || strings.Contains(goType, "float"):
+	case strings.HasPrefix(goType, "uint"):
+		return "a non-negative integer"
+	case strings.HasPrefix(goType, "int"):
+		return "an integer"
+	case strings.HasPrefix(goType, "float"):
 		return "a number"
 	}
 	return goType
