@@ -3,6 +3,7 @@ package infer_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -213,5 +214,18 @@ func TestEvaluateInputsAndScoreLineWriter(t *testing.T) {
 	}
 	if want := fmt.Sprintf("-2.0000\t2\t%.3f\ta b\n", math.E); b.String() != want {
 		t.Errorf("ScoreLineWriter: %q, want %q", b.String(), want)
+	}
+}
+
+// Samples refuses fewer than one sample with an input error (a negative
+// count panicked, zero printed nothing).
+func TestSamplesCountAtLeastOne(t *testing.T) {
+	l := loadLM(t, build(t).LM)
+	for _, n := range []int{0, -1} {
+		err := l.Samples(context.Background(), "ROMEO:", lm.SampleOptions{MaxTokens: 5, Seed: 1}, n, false, false,
+			func(string) error { t.Fatalf("n=%d: a sample was emitted", n); return nil })
+		if !errors.Is(err, infer.ErrInput) || !strings.Contains(err.Error(), "at least 1") {
+			t.Errorf("n=%d: %v, want an input error", n, err)
+		}
 	}
 }

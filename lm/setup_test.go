@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -98,9 +99,12 @@ func TestDataOptionsRead(t *testing.T) {
 	if err != nil || d2.Vocab != d.Vocab || len(d2.Train) != 11 || len(d2.Valid) != 4 || len(d2.Test) != 7 {
 		t.Fatalf("with vocabulary and files: %+v, %v", d2, err)
 	}
-	o.Valid, o.ValidFraction = "", 1
-	if _, err := o.Read(&tok, nil); err == nil || !strings.Contains(err.Error(), "--valid-fraction 1") {
-		t.Errorf("valid fraction 1: %v", err)
+	o.Valid = ""
+	for _, f := range []float64{1, -0.5, math.NaN()} {
+		o.ValidFraction = f
+		if _, err := o.Read(&tok, nil); err == nil || !strings.Contains(err.Error(), "must be in [0, 1)") {
+			t.Errorf("valid fraction %v: %v", f, err)
+		}
 	}
 	o.ValidFraction, o.Train = 0, []string{filepath.Join(dir, "missing.txt")}
 	if _, err := o.Read(&tok, nil); err == nil || !strings.Contains(err.Error(), "missing.txt") {
