@@ -134,8 +134,8 @@ func (l *LM) DefaultStopAtEOS() bool { return l.M.Config.StopAtEOS() }
 // noUnk, and seeds opt.Seed, opt.Seed+1, ... (lm.Model.Sample prepends the
 // start token itself).
 func (l *LM) Plan(prompt string, opt lm.SampleOptions, n int, stopAtEOS, noUnk bool) ([]lm.SampleOptions, error) {
-	if n < 1 {
-		return nil, inputErr("%d samples asked for: at least 1", n)
+	if n < 0 {
+		return nil, inputErr("%d samples asked for", n)
 	}
 	m := l.M
 	ids, err := m.EncodePrompt(prompt)

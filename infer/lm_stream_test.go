@@ -217,14 +217,18 @@ func TestEvaluateInputsAndScoreLineWriter(t *testing.T) {
 	}
 }
 
-// Samples refuses fewer than one sample with an input error (a negative
-// count panicked, zero printed nothing).
-func TestSamplesCountAtLeastOne(t *testing.T) {
+// Samples refuses a negative number of samples with an input error (it
+// panicked); zero gives none.
+func TestSamplesNegativeCount(t *testing.T) {
 	l := loadLM(t, build(t).LM)
-	for _, n := range []int{0, -1} {
+	if err := l.Samples(context.Background(), "ROMEO:", lm.SampleOptions{MaxTokens: 5, Seed: 1}, 0, false, false,
+		func(string) error { t.Fatal("n=0: a sample was emitted"); return nil }); err != nil {
+		t.Errorf("n=0: %v", err)
+	}
+	for _, n := range []int{-1, -5} {
 		err := l.Samples(context.Background(), "ROMEO:", lm.SampleOptions{MaxTokens: 5, Seed: 1}, n, false, false,
 			func(string) error { t.Fatalf("n=%d: a sample was emitted", n); return nil })
-		if !errors.Is(err, infer.ErrInput) || !strings.Contains(err.Error(), "at least 1") {
+		if !errors.Is(err, infer.ErrInput) || !strings.Contains(err.Error(), "samples asked for") {
 			t.Errorf("n=%d: %v, want an input error", n, err)
 		}
 	}

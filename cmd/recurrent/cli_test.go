@@ -473,6 +473,12 @@ func TestRequiredFlags(t *testing.T) {
 			t.Errorf("%v: err = %v", args, err)
 		}
 	}
+	// lm sample draws at least one sample.
+	for _, n := range []string{"0", "-1"} {
+		if _, err := runCLIIn(t, "", "lm", "sample", "--model", "m", "--num", n); err == nil || !strings.Contains(err.Error(), "--num "+n+": must be positive") {
+			t.Errorf("lm sample --num %s: %v", n, err)
+		}
+	}
 	// Commands that need more than a model list every missing flag.
 	for args, want := range map[string]string{
 		"lm quantize":                         `required flag(s) "model", "out" not set`,

@@ -56,6 +56,9 @@ func newLMSampleCmd() *cobra.Command {
 		Use:   "sample --model DIR",
 		Short: "Generate text from a trained language model",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := positiveFlags(cmd, "num"); err != nil {
+				return err
+			}
 			if f.label != "" {
 				return runLMSampleLabel(cmd, &f)
 			}
