@@ -122,6 +122,7 @@ type Server struct {
 	wg       sync.WaitGroup
 	routes   map[string]route
 	metrics  *metrics
+	origin   *http.CrossOriginProtection // refuses a browser's cross-site calls of the API
 	// hook, when set (tests), runs at the start of every API handler;
 	// admitting inside the admission of a /v1 request.
 	hook      func(route string)
@@ -137,7 +138,7 @@ type route struct {
 // New returns a server with no models, answering 503 until Ready.
 func New(opt Options) *Server {
 	opt.defaults()
-	s := &Server{opt: opt, models: map[string]*entry{}}
+	s := &Server{opt: opt, models: map[string]*entry{}, origin: http.NewCrossOriginProtection()}
 	reg := opt.Registry
 	own := reg == nil
 	if own {
@@ -322,6 +323,14 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rt.auth {
+		// A web page on another site must not make the user's browser
+		// call the API (the server often has no token on loopback):
+		// browsers label such requests (Sec-Fetch-Site, Origin); programs
+		// and the server's own page pass.
+		if err := s.origin.Check(r); err != nil {
+			writeError(w, errorf(http.StatusForbidden, "%v: the API answers programs and this server's own page, not other sites' pages", err))
+			return
+		}
 		if s.opt.Token != "" && !s.authorized(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="recurrent"`)
 			writeError(w, errorf(http.StatusUnauthorized, "missing or wrong bearer token (Authorization: Bearer <token>)"))

@@ -1,0 +1,38 @@
+package serve
+
+import (
+	"strings"
+	"testing"
+)
+
+// A browser's call of the API from another site's page is refused with a
+// 403 {"error"}; the server's own page, programs (no browser headers) and
+// GET routes pass, and the server keeps serving.
+func TestCrossSiteCallsRefused(t *testing.T) {
+	_, ts := newTestServer(t, Options{})
+	body := `{"model": "sentiment", "texts": ["a fine film"]}`
+	for _, c := range []struct {
+		name   string
+		hdr    []string
+		status int
+	}{
+		{"program", nil, 200},
+		{"own page", []string{"Sec-Fetch-Site", "same-origin", "Origin", ts.URL}, 200},
+		{"typed URL", []string{"Sec-Fetch-Site", "none"}, 200},
+		{"other site", []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"}, 403},
+		{"same site, other origin", []string{"Sec-Fetch-Site", "same-site", "Origin", "http://localhost:1"}, 403},
+		{"old browser, other origin", []string{"Origin", "https://evil.example"}, 403},
+	} {
+		a := do(t, ts, "POST", "/v1/classify", body, append([]string{"Content-Type", "text/plain"}, c.hdr...)...)
+		if a.status != c.status {
+			t.Errorf("%s: status %d, want %d (%s)", c.name, a.status, c.status, a.body)
+			continue
+		}
+		if c.status == 403 && !strings.Contains(a.errMsg(t), "other sites' pages") {
+			t.Errorf("%s: error %q", c.name, a.body)
+		}
+	}
+	if a := do(t, ts, "GET", "/v1/models", "", "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"); a.status != 200 {
+		t.Errorf("cross-site GET /v1/models: status %d, want 200 (reading needs CORS, which the server does not grant)", a.status)
+	}
+}
