@@ -290,6 +290,16 @@ func (m *Model) Score(ctx context.Context, seqs [][]int32, start int32, batch in
 		if len(inputs) == 0 {
 			return nil
 		}
+		if len(inputs) == 1 && len(inputs[0])*V > scoreWindowLogits {
+			i := idx[0]
+			lp, err := m.scoreWindows(inputs[0], seqs[i], row)
+			if err != nil {
+				return fmt.Errorf("lm: score: sequence %d: %w", i, err)
+			}
+			scores[i] = LineScore{LogProb: lp, Tokens: len(seqs[i])}
+			inputs, idx = inputs[:0], idx[:0]
+			return nil
+		}
 		if err := text.PadInto(&pad, inputs, 0); err != nil {
 			return err
 		}
@@ -336,6 +346,37 @@ func (m *Model) Score(ctx context.Context, seqs [][]int32, start int32, batch in
 		return nil, err
 	}
 	return scores, nil
+}
+
+// scoreWindowLogits bounds the logits Score holds for a sequence scored
+// alone (16M floats, 64 MB): a longer one runs in windows of time steps,
+// its state carried from one to the next, so that a line of any length
+// can be scored (its rows are those of one pass, computed in pieces).
+var scoreWindowLogits = 1 << 24
+
+// scoreWindows returns the log-probability of seq given inputs in (the
+// start token, then seq but its last token), run from a zero state in
+// windows of scoreWindowLogits/V steps; row is a [V] buffer.
+func (m *Model) scoreWindows(in, seq []int32, row []float32) (float64, error) {
+	V := m.Config.VocabSize
+	w := max(1, scoreWindowLogits/V)
+	st := m.NewState(1)
+	var lp float64
+	for t0 := 0; t0 < len(in); t0 += w {
+		t1 := min(t0+w, len(in))
+		logits, err := m.forward(in[t0:t1], t1-t0, 1, nil, st)
+		if err != nil {
+			return 0, err
+		}
+		for t := t0; t < t1; t++ {
+			if tok := seq[t]; tok < 0 || int(tok) >= V {
+				return 0, fmt.Errorf("id %d outside vocabulary [0, %d)", tok, V)
+			}
+			tensor.LogSoftmax(row, logits[(t-t0)*V:(t-t0+1)*V])
+			lp += float64(row[seq[t]])
+		}
+	}
+	return lp, nil
 }
 
 var _ nn.Module = (*Model)(nil)

@@ -284,6 +284,34 @@ func testScore(t *testing.T, cfg Config) {
 	}
 }
 
+// A sequence longer than scoreWindowLogits allows is scored in windows
+// of time steps with its state carried: the same log-probability as in
+// one pass, for every cell and with an adaptive softmax, and (seen in the
+// adaptive softmax's log-prob buffer) never more than a window's logits.
+func TestScoreLongLineInWindows(t *testing.T) {
+	adaptive := tinyConfig("lstm")
+	adaptive.AdaptiveCutoffs = []int{3}
+	defer func(n int) { scoreWindowLogits = n }(scoreWindowLogits)
+	for _, cfg := range []Config{tinyConfig("lstm"), tinyConfig("gru"), adaptive} {
+		rng := rand.New(rand.NewPCG(5, 5))
+		long := randIDs(rng, 250, cfg.VocabSize)
+		seqs := [][]int32{{1, 2}, long, {3}}
+		scoreWindowLogits = 7 * cfg.VocabSize // windows of 7 steps, the last of 5
+		m := mustNew(t, New, cfg, nil, 8)
+		windowed := mustScore(t, m, seqs, 0, 1)
+		if cfg.AdaptiveCutoffs != nil && cap(m.logProb) > 7*cfg.VocabSize {
+			t.Errorf("adaptive: log-probs of %d rows held, want at most a window of 7", cap(m.logProb)/cfg.VocabSize)
+		}
+		scoreWindowLogits = 1 << 24
+		whole := mustScore(t, mustNew(t, New, cfg, nil, 8), seqs, 0, 1)
+		for i := range seqs {
+			if windowed[i].Tokens != len(seqs[i]) || math.Abs(windowed[i].LogProb-whole[i].LogProb) > 1e-5*math.Abs(whole[i].LogProb) {
+				t.Errorf("%s adaptive %v, seq %d: windowed %+v, one pass %+v", cfg.Cell, cfg.AdaptiveCutoffs, i, windowed[i], whole[i])
+			}
+		}
+	}
+}
+
 func TestEvaluateMatchesChunks(t *testing.T) {
 	m, _ := New(tinyConfig("rnn_tanh"), nil, 8)
 	rng := rand.New(rand.NewPCG(3, 3))
