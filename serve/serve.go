@@ -443,10 +443,18 @@ func writeError(w http.ResponseWriter, err error) {
 	writeJSON(w, status, map[string]string{"error": err.Error()})
 }
 
+// writeJSON answers v as JSON with status. v is encoded before the status
+// goes out: a value JSON cannot hold (a NaN) is then an error (a 500 from
+// ServeHTTP), not a 200 with a cut-off body.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encoding the answer: %w", err)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
+	_, err = w.Write(append(b, '\n'))
+	return err
 }
 
 // decode reads the JSON body into v: unknown fields, trailing data and
