@@ -46,13 +46,8 @@ cmd=("$bin" lm train --train "$data/ptb.train.txt" --valid "$data/ptb.valid.txt"
 	--tokenizer whitespace --cell lstm --layers 2 --batch 20 --optimizer sgd "${model[@]}"
 	--seed 1 --threads "$threads" --json --out "$out")
 if [ -f "$out/state.json" ]; then
-	# --lr on a resumed run would replace the decayed rate the checkpoint
-	# holds; everything else given here equals the saved settings.
-	for i in "${!cmd[@]}"; do
-		if [ "${cmd[$i]-}" = --lr ]; then
-			unset 'cmd[i]' 'cmd[i+1]'
-		fi
-	done
+	# Resuming: the same settings (a --lr equal to the starting rate keeps the
+	# decayed rate the checkpoint holds).
 	cmd=("${cmd[@]}" --resume)
 fi
 echo "${cmd[*]}" >&2
