@@ -27,8 +27,10 @@ const (
 // the command does not take.
 type UsageError struct{ Err error }
 
+// Error returns the wrapped error's message.
 func (e UsageError) Error() string { return e.Err.Error() }
 
+// Unwrap returns the wrapped error.
 func (e UsageError) Unwrap() error { return e.Err }
 
 // Usage marks err (if not nil) as a usage error.
