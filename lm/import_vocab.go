@@ -28,7 +28,7 @@ func ReadVocabList(path string) (*VocabList, error) {
 	if err != nil {
 		return nil, err
 	}
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // a byte-order mark (Python's utf-8-sig)
+	b = bytes.TrimPrefix(b, []byte(text.BOM))
 	t := bytes.TrimSpace(b)
 	switch {
 	case len(t) > 0 && t[0] == '{':

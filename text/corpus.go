@@ -159,8 +159,10 @@ func (r *WordReader) fill() error {
 	return nil
 }
 
-// bom is the UTF-8 byte-order mark.
-var bom = []byte("\xef\xbb\xbf")
+// BOM is the UTF-8 byte-order mark (as Windows editors and Python's
+// utf-8-sig write it), which the readers drop at the start of a file: it
+// is not part of the first word, label or header.
+const BOM = "\xef\xbb\xbf"
 
 // isSpace reports ASCII whitespace.
 func isSpace(c byte) bool {
@@ -180,13 +182,13 @@ func (r *WordReader) Next() (word []byte, lineEnd bool, err error) {
 		if r.atStart {
 			// A UTF-8 byte-order mark is not part of the first word (as
 			// ReadLines drops it, which counts vocabulary files).
-			for r.end-r.pos < len(bom) && !r.eof {
+			for r.end-r.pos < len(BOM) && !r.eof {
 				if err := r.fill(); err != nil {
 					return nil, false, err
 				}
 			}
-			if bytes.HasPrefix(r.buf[r.pos:r.end], bom) {
-				r.pos += len(bom)
+			if bytes.HasPrefix(r.buf[r.pos:r.end], []byte(BOM)) {
+				r.pos += len(BOM)
 			}
 			r.atStart = false
 		}

@@ -88,7 +88,7 @@ func scanLines(r io.Reader, name string, bufSize, maxPiece int, fn func(line int
 	emit := func(piece []byte, last bool) error {
 		start := offset
 		if lineNo == 1 && first {
-			if rest, ok := bytes.CutPrefix(piece, bom); ok {
+			if rest, ok := bytes.CutPrefix(piece, []byte(BOM)); ok {
 				piece = rest
 				start += 3
 			}

@@ -95,7 +95,7 @@ func readFormat(r io.Reader, name string, f LabelFormat) ([]Labelled, LabelForma
 	}
 	// A byte-order mark (as Windows editors write) is not part of the first
 	// label or text; ReadLines drops it too.
-	data = bytes.TrimPrefix(data, bom)
+	data = bytes.TrimPrefix(data, []byte(BOM))
 	if f == FormatAuto {
 		if f, err = DetectLabelFormat(data); err != nil {
 			return nil, f, fmt.Errorf("%s: %w", name, err)

@@ -222,8 +222,8 @@ func ReadFormat(r io.Reader, format Format) (*Vectors, error) {
 		defer gz.Close()
 		br = bufio.NewReaderSize(gz, 1<<16)
 	}
-	if bom, _ := br.Peek(3); string(bom) == "\xef\xbb\xbf" && format != FastTextBinary {
-		br.Discard(3) // a byte-order mark, as Windows editors write: not part of the first word
+	if b, _ := br.Peek(len(text.BOM)); string(b) == text.BOM && format != FastTextBinary {
+		br.Discard(len(text.BOM)) // not part of the first word
 	}
 	head, _ := br.Peek(8)
 	if format == FastTextBinary || format == FormatAuto && isFastText(head) {
