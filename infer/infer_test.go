@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"slices"
 	"strings"
 	"testing"
 
@@ -196,81 +195,6 @@ func TestTasks(t *testing.T) {
 	for _, s := range got {
 		if "the"+strings.Join(s.Pieces, "") != s.Text {
 			t.Errorf("pieces %q do not spell %q", s.Pieces, s.Text)
-		}
-	}
-}
-
-// TestScoreLogitsBounded: lines scored together are split so that their
-// padded logits stay within maxScoreLogits, with the same scores as
-// scored in one pass, and a line over the bound runs alone (instead of an
-// allocation of T*B*V floats: a 15k-token line among 63 short ones would
-// have asked a 10k-word model for 38 GB).
-func TestScoreLogitsBounded(t *testing.T) {
-	p, err := infertest.Build(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := infer.Load(p.WordLM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := m.(*infer.LM)
-	V := l.M.Config.VocabSize
-	lines := append([]string{}, infertest.Sentences...)
-	lines = append(lines, "the soup", strings.Repeat("the river runs ", 6)) // 19 tokens with the end of line
-	ctx := context.Background()
-	ref, err := l.ScoreLines(ctx, lines, 64, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	undo := infer.SetMaxScoreLogits(20 * V)
-	defer undo() // the long line alone; at most 2 of the others together
-	seqs := make([][]int32, len(lines))
-	for i, line := range lines {
-		if seqs[i], err = l.M.EncodeLine(line); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if ends := infer.ScoreGroups(seqs, 64, V, false); len(ends) < 4 || ends[len(ends)-1] != len(lines) {
-		t.Errorf("runs ending at %v, want 4 or more ending at %d", ends, len(lines))
-	}
-	got, err := l.ScoreLines(ctx, lines, 64, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range ref {
-		if got[i].Tokens != ref[i].Tokens || math.Abs(got[i].LogProb-ref[i].LogProb) > 1e-4*math.Abs(ref[i].LogProb) {
-			t.Errorf("line %d split: %d tokens %v, in one pass %d tokens %v", i, got[i].Tokens, got[i].LogProb, ref[i].Tokens, ref[i].LogProb)
-		}
-	}
-	ends := infer.ScoreGroups(make([][]int32, 10), 64, V, false)
-	if len(ends) != 1 {
-		t.Errorf("empty lines split into %v", ends)
-	}
-	// A line over the bound runs alone (lm.Model.Score windows it) with
-	// the same score.
-	infer.SetMaxScoreLogits(18 * V)
-	if ends := infer.ScoreGroups(seqs, 64, V, false); !slices.Contains(ends, 7) || !slices.Contains(ends, 8) {
-		t.Errorf("runs ending at %v, want line 7 alone", ends)
-	}
-	if got, err = l.ScoreLines(ctx, lines, 64, false); err != nil || got[7].Tokens != ref[7].Tokens || math.Abs(got[7].LogProb-ref[7].LogProb) > 1e-4*math.Abs(ref[7].LogProb) {
-		t.Errorf("a line over the bound: %+v (%v), in one pass %+v", got[7], err, ref[7])
-	}
-	// lm score's reader (Scorer) splits the same way.
-	sc, err := l.NewScorer(64, true, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sc.Read(ctx, strings.NewReader(strings.Join(lines, "\n")+"\n"), "lines"); err != nil {
-		t.Fatal(err)
-	}
-	res, err := sc.Total(ctx)
-	if err != nil || len(res.Lines) != len(lines) {
-		t.Fatalf("Scorer: %v, %d lines", err, len(res.Lines))
-	}
-	for i := range ref {
-		if got := res.Lines[i]; got.Tokens != ref[i].Tokens || math.Abs(got.LogProb-ref[i].LogProb) > 1e-4*math.Abs(ref[i].LogProb) {
-			t.Errorf("Scorer line %d: %+v, in one pass %+v", i, got, ref[i])
 		}
 	}
 }

@@ -338,7 +338,7 @@ func (l *LM) ScoreLines(ctx context.Context, lines []string, batch int, perToken
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	scores, err := l.scoreBounded(ctx, seqs, start, batch, !perToken)
+	scores, err := l.M.Score(ctx, seqs, start, batch)
 	if err != nil {
 		return nil, err
 	}
@@ -352,54 +352,6 @@ func (l *LM) ScoreLines(ctx context.Context, lines []string, batch int, perToken
 		}
 	}
 	return out, nil
-}
-
-// maxScoreLogits bounds the logits one scoring pass holds (the longest
-// line's tokens times the lines scored together times the vocabulary):
-// 256 MB of float32. Without it one long line among 64 short ones, well
-// inside a request's body limit, made a word model allocate tens of GB.
-var maxScoreLogits = 1 << 26
-
-// scoreGroups splits seqs into runs, each scored by one call of
-// lm.Model.Score, and returns their ends: batch non-empty lines at most
-// (Score's own grouping, so scores match lm score's) and fewer when their
-// padded logits would pass maxScoreLogits; a line over it runs alone
-// (Score runs a long line in windows of time steps). stepwise (a model
-// that scores one token at a time, holding no logits) needs no split.
-func scoreGroups(seqs [][]int32, batch, V int, stepwise bool) []int {
-	if stepwise {
-		return []int{len(seqs)}
-	}
-	var ends []int
-	n, T := 0, 0 // non-empty lines in the current run, and the longest
-	for i, s := range seqs {
-		if len(s) == 0 {
-			continue
-		}
-		if n > 0 && (n == batch || (n+1)*max(T, len(s))*V > maxScoreLogits) {
-			ends = append(ends, i)
-			n, T = 0, 0
-		}
-		n, T = n+1, max(T, len(s))
-	}
-	return append(ends, len(seqs))
-}
-
-// scoreBounded is lm.Model.Score (l.mu held) in the runs of scoreGroups,
-// so that lines padded together never hold more than maxScoreLogits
-// logits; stepwise says whether a quantized model may score one token at
-// a time.
-func (l *LM) scoreBounded(ctx context.Context, seqs [][]int32, start int32, batch int, stepwise bool) ([]lm.LineScore, error) {
-	scores := make([]lm.LineScore, 0, len(seqs))
-	from := 0
-	for _, end := range scoreGroups(seqs, batch, l.M.Config.VocabSize, l.M.Quantized() && stepwise) {
-		sc, err := l.M.Score(ctx, seqs[from:end], start, batch)
-		if err != nil {
-			return nil, err
-		}
-		scores, from = append(scores, sc...), end
-	}
-	return scores, nil
 }
 
 // tokenScores runs one line (l.mu held) and returns each token's score.

@@ -124,7 +124,7 @@ func (s *Scorer) Read(ctx context.Context, r io.Reader, name string) error {
 
 func (s *Scorer) flush(ctx context.Context) error {
 	s.l.mu.Lock()
-	scores, err := s.l.scoreBounded(ctx, s.seqs, s.start, s.batch, true)
+	scores, err := s.l.M.Score(ctx, s.seqs, s.start, s.batch)
 	s.l.mu.Unlock()
 	if err != nil {
 		return err

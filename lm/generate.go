@@ -265,8 +265,10 @@ func (s LineScore) Perplexity() float64 {
 // Score returns, for each sequence, the log-probability of all its tokens,
 // each given the ones before it and the start token (as in SampleOptions:
 // the sentence boundary the model saw in training). Sequences are scored
-// independently from a zero state, batch at a time, padded with lengths.
-// Empty sequences score 0 over 0 tokens.
+// independently from a zero state, batch at a time, padded with lengths
+// (fewer at a time where their padded logits would pass scoreMaxLogits; a
+// longer sequence alone runs in windows of time steps). Empty sequences
+// score 0 over 0 tokens.
 func (m *Model) Score(ctx context.Context, seqs [][]int32, start int32, batch int) ([]LineScore, error) {
 	V := m.Config.VocabSize
 	if batch < 1 {
@@ -290,7 +292,7 @@ func (m *Model) Score(ctx context.Context, seqs [][]int32, start int32, batch in
 		if len(inputs) == 0 {
 			return nil
 		}
-		if len(inputs) == 1 && len(inputs[0])*V > scoreWindowLogits {
+		if len(inputs) == 1 && len(inputs[0])*V > scoreMaxLogits {
 			i := idx[0]
 			lp, err := m.scoreWindows(inputs[0], seqs[i], row)
 			if err != nil {
@@ -323,43 +325,63 @@ func (m *Model) Score(ctx context.Context, seqs [][]int32, start int32, batch in
 		inputs, idx = inputs[:0], idx[:0]
 		return nil
 	}
-	for i, seq := range seqs {
+	from := 0
+	for _, end := range scoreRuns(seqs, batch, V) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if len(seq) == 0 {
-			continue
-		}
-		// Input: start followed by all tokens but the last; targets: seq.
-		in := make([]int32, len(seq))
-		in[0] = start
-		copy(in[1:], seq[:len(seq)-1])
-		inputs = append(inputs, in)
-		idx = append(idx, i)
-		if len(inputs) == batch {
-			if err := flush(); err != nil {
-				return nil, err
+		for i, seq := range seqs[from:end] {
+			if len(seq) == 0 {
+				continue
 			}
+			// Input: start followed by all tokens but the last; targets: seq.
+			in := make([]int32, len(seq))
+			in[0] = start
+			copy(in[1:], seq[:len(seq)-1])
+			inputs = append(inputs, in)
+			idx = append(idx, from+i)
 		}
-	}
-	if err := flush(); err != nil {
-		return nil, err
+		if err := flush(); err != nil {
+			return nil, err
+		}
+		from = end
 	}
 	return scores, nil
 }
 
-// scoreWindowLogits bounds the logits Score holds for a sequence scored
-// alone (16M floats, 64 MB): a longer one runs in windows of time steps,
-// its state carried from one to the next, so that a line of any length
-// can be scored (its rows are those of one pass, computed in pieces).
-var scoreWindowLogits = 1 << 24
+// scoreMaxLogits bounds the logits one Score pass holds (the longest
+// sequence's tokens times the sequences padded together times the
+// vocabulary): 64M floats, 256 MB. Without it one long line among 63 short
+// ones made a word model allocate tens of GB; a sequence over it alone
+// runs in windows of time steps, its state carried from one to the next,
+// so that a line of any length can be scored.
+var scoreMaxLogits = 1 << 26
+
+// scoreRuns splits seqs into the runs Score pads together and returns
+// their ends: batch non-empty sequences at most, fewer where their padded
+// logits would pass scoreMaxLogits (a sequence over it runs alone).
+func scoreRuns(seqs [][]int32, batch, V int) []int {
+	var ends []int
+	n, T := 0, 0 // non-empty sequences in the current run, and the longest
+	for i, s := range seqs {
+		if len(s) == 0 {
+			continue
+		}
+		if n > 0 && (n == batch || (n+1)*max(T, len(s))*V > scoreMaxLogits) {
+			ends = append(ends, i)
+			n, T = 0, 0
+		}
+		n, T = n+1, max(T, len(s))
+	}
+	return append(ends, len(seqs))
+}
 
 // scoreWindows returns the log-probability of seq given inputs in (the
 // start token, then seq but its last token), run from a zero state in
-// windows of scoreWindowLogits/V steps; row is a [V] buffer.
+// windows of scoreMaxLogits/V steps; row is a [V] buffer.
 func (m *Model) scoreWindows(in, seq []int32, row []float32) (float64, error) {
 	V := m.Config.VocabSize
-	w := max(1, scoreWindowLogits/V)
+	w := max(1, scoreMaxLogits/V)
 	st := m.NewState(1)
 	var lp float64
 	for t0 := 0; t0 < len(in); t0 += w {

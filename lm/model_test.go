@@ -284,25 +284,65 @@ func testScore(t *testing.T, cfg Config) {
 	}
 }
 
-// A sequence longer than scoreWindowLogits allows is scored in windows
+// Sequences scored together are split so that their padded logits stay
+// within scoreMaxLogits, with the same scores as scored in one pass, and a
+// sequence over the bound runs alone (instead of an allocation of T*B*V
+// floats: a 15k-token line among 63 short ones would have asked a 10k-word
+// model for 38 GB).
+func TestScoreRunsBounded(t *testing.T) {
+	cfg := tinyConfig("lstm")
+	V := cfg.VocabSize
+	m := mustNew(t, New, cfg, nil, 8)
+	rng := rand.New(rand.NewPCG(7, 7))
+	var seqs [][]int32
+	for _, n := range []int{6, 9, 0, 5, 11, 7, 3, 19, 8} {
+		seqs = append(seqs, randIDs(rng, n, V))
+	}
+	ref := mustScore(t, m, seqs, 0, 64)
+	defer func(n int) { scoreMaxLogits = n }(scoreMaxLogits)
+	scoreMaxLogits = 20 * V // the long sequence alone; at most 2 of the others together
+	if ends := scoreRuns(seqs, 64, V); len(ends) < 4 || ends[len(ends)-1] != len(seqs) {
+		t.Errorf("runs ending at %v, want 4 or more ending at %d", ends, len(seqs))
+	}
+	got := mustScore(t, m, seqs, 0, 64)
+	for i := range ref {
+		if got[i].Tokens != ref[i].Tokens || math.Abs(got[i].LogProb-ref[i].LogProb) > 1e-4*math.Abs(ref[i].LogProb) {
+			t.Errorf("sequence %d split: %+v, in one pass %+v", i, got[i], ref[i])
+		}
+	}
+	if ends := scoreRuns(make([][]int32, 10), 64, V); len(ends) != 1 {
+		t.Errorf("empty sequences split into %v", ends)
+	}
+	// A sequence over the bound runs alone (in windows) with the same score.
+	scoreMaxLogits = 18 * V
+	if ends := scoreRuns(seqs, 64, V); !slices.Contains(ends, 7) || !slices.Contains(ends, 8) {
+		t.Errorf("runs ending at %v, want sequence 7 alone", ends)
+	}
+	got = mustScore(t, m, seqs, 0, 64)
+	if got[7].Tokens != ref[7].Tokens || math.Abs(got[7].LogProb-ref[7].LogProb) > 1e-4*math.Abs(ref[7].LogProb) {
+		t.Errorf("a sequence over the bound: %+v, in one pass %+v", got[7], ref[7])
+	}
+}
+
+// A sequence longer than scoreMaxLogits allows is scored in windows
 // of time steps with its state carried: the same log-probability as in
 // one pass, for every cell and with an adaptive softmax, and (seen in the
 // adaptive softmax's log-prob buffer) never more than a window's logits.
 func TestScoreLongLineInWindows(t *testing.T) {
 	adaptive := tinyConfig("lstm")
 	adaptive.AdaptiveCutoffs = []int{3}
-	defer func(n int) { scoreWindowLogits = n }(scoreWindowLogits)
+	defer func(n int) { scoreMaxLogits = n }(scoreMaxLogits)
 	for _, cfg := range []Config{tinyConfig("lstm"), tinyConfig("gru"), adaptive} {
 		rng := rand.New(rand.NewPCG(5, 5))
 		long := randIDs(rng, 250, cfg.VocabSize)
 		seqs := [][]int32{{1, 2}, long, {3}}
-		scoreWindowLogits = 7 * cfg.VocabSize // windows of 7 steps, the last of 5
+		scoreMaxLogits = 7 * cfg.VocabSize // windows of 7 steps, the last of 5
 		m := mustNew(t, New, cfg, nil, 8)
 		windowed := mustScore(t, m, seqs, 0, 1)
 		if cfg.AdaptiveCutoffs != nil && cap(m.logProb) > 7*cfg.VocabSize {
 			t.Errorf("adaptive: log-probs of %d rows held, want at most a window of 7", cap(m.logProb)/cfg.VocabSize)
 		}
-		scoreWindowLogits = 1 << 24
+		scoreMaxLogits = 1 << 26
 		whole := mustScore(t, mustNew(t, New, cfg, nil, 8), seqs, 0, 1)
 		for i := range seqs {
 			if windowed[i].Tokens != len(seqs[i]) || math.Abs(windowed[i].LogProb-whole[i].LogProb) > 1e-5*math.Abs(whole[i].LogProb) {
