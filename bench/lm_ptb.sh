@@ -20,15 +20,21 @@
 # and clip 5 on the sum is exactly SGD with lr T and clip 5/T on the mean
 # (clip(T*g, 5) = T*clip(g, 5/T)), so those are the flags (T = 20: lr 20,
 # clip 0.25; T = 35: lr 35, clip 0.142857).
+# Test perplexity: training's final evaluation reads the test file as --batch
+# streams, like validation; Zaremba's code (and TensorFlow's tutorial) read it
+# as one stream of batch 1 with the state carried throughout, so the script
+# ends with that evaluation too (the figure their 82.7 and 114.5 compare with).
 # Resumable: rerunning with the same OUT continues from the last checkpoint.
 # Usage: bench/lm_ptb.sh [small|medium]   Environment: DATA (default
-# /work/shared/data/ptb), OUT (default /tmp/ptb_CONFIG), THREADS (default 2).
+# /work/shared/data/ptb), OUT (default /tmp/ptb_CONFIG), THREADS (default 2),
+# SEED (default 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 config=${1:-small}
 data=${DATA:-/work/shared/data/ptb}
 out=${OUT:-/tmp/ptb_$config}
 threads=${THREADS:-2}
+seed=${SEED:-1}
 case $config in
 small)
 	model=(--hidden 200 --embed 200 --bptt 20 --lr 20 --lr-decay 0.5 --lr-decay-start 4 --clip 0.25
@@ -44,7 +50,7 @@ bin=$(mktemp -d)/recurrent
 go build -o "$bin" ./cmd/recurrent
 cmd=("$bin" lm train --train "$data/ptb.train.txt" --valid "$data/ptb.valid.txt" --test "$data/ptb.test.txt"
 	--tokenizer whitespace --cell lstm --layers 2 --batch 20 --optimizer sgd "${model[@]}"
-	--seed 1 --threads "$threads" --json --out "$out")
+	--seed "$seed" --threads "$threads" --json --out "$out")
 if [ -f "$out/state.json" ]; then
 	# Resuming: the same settings (a --lr equal to the starting rate keeps the
 	# decayed rate the checkpoint holds).
@@ -52,3 +58,9 @@ if [ -f "$out/state.json" ]; then
 fi
 echo "${cmd[*]}" >&2
 /usr/bin/time -f 'wall %e s, max RSS %M KiB' "${cmd[@]}"
+case $config in
+small) bptt=20 ;;
+medium) bptt=35 ;;
+esac
+echo "test, one stream (batch 1):" >&2
+"$bin" lm eval --model "$out" --batch 1 --bptt "$bptt" --threads "$threads" --json "$data/ptb.test.txt"
