@@ -49,8 +49,8 @@ func TestBenchWiki17m(t *testing.T) {
 
 	beamVocab := filepath.Join(dir, "beam.json")
 	start = time.Now()
-	run(t, func(s beam.Scope) {
-		Vocab(s, VocabOptions{Input: pattern, Output: beamVocab, Tokenizer: tok, Vocab: vopt})
+	run(t, func(s beam.Scope) error {
+		return Vocab(s, VocabOptions{Input: pattern, Output: beamVocab, Tokenizer: tok, Vocab: vopt})
 	})
 	t.Logf("vocab on Prism: %.1fs; load %s", time.Since(start).Seconds(), load())
 	a, _ := os.ReadFile(single)
@@ -75,8 +75,8 @@ func TestBenchWiki17m(t *testing.T) {
 
 	out := filepath.Join(dir, "cooc")
 	start = time.Now()
-	run(t, func(s beam.Scope) {
-		Cooccur(s, CooccurOptions{Input: pattern, Vocab: single, Output: out, Window: 10})
+	run(t, func(s beam.Scope) error {
+		return Cooccur(s, CooccurOptions{Input: pattern, Vocab: single, Output: out, Window: 10})
 	})
 	el := time.Since(start)
 	paths, err := glove.ShardPaths(out)

@@ -39,8 +39,9 @@ type CooccurOptions struct {
 // runs; integer sums do not depend on order). Each shard is written as
 // Output/cooccur-SSSSS-of-NNNNN.cooc in glove's shard format. Combining
 // per shard rather than emitting one element per word pair keeps the
-// element count to files x shards instead of ~10^8 on a large corpus.
-func Cooccur(s beam.Scope, opt CooccurOptions) {
+// element count to files x shards instead of ~10^8 on a large corpus. An
+// --input without a file pattern is an error.
+func Cooccur(s beam.Scope, opt CooccurOptions) error {
 	s = s.Scope("cooccur")
 	if opt.Window == 0 {
 		opt.Window = 10
@@ -51,10 +52,14 @@ func Cooccur(s beam.Scope, opt CooccurOptions) {
 	if opt.MemoryBytes == 0 {
 		opt.MemoryBytes = 256 << 20
 	}
-	files := readFiles(s, opt.Input)
+	files, err := readFiles(s, opt.Input)
+	if err != nil {
+		return err
+	}
 	runs := beam.ParDo(s, &countPairsFn{Vocab: opt.Vocab, Window: opt.Window, Shards: opt.Shards, MemoryBytes: opt.MemoryBytes}, files)
 	merged := beam.CombinePerKey(s, mergeRuns, runs)
 	beam.ParDo0(s, &writeShardFn{Vocab: opt.Vocab, Output: opt.Output, Window: opt.Window, Shards: opt.Shards}, merged)
+	return nil
 }
 
 func init() {

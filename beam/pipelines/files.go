@@ -14,19 +14,23 @@ import (
 
 // readFiles matches every comma-separated file pattern and returns the
 // matched files as fileio.ReadableFile (".gz" files are decompressed when
-// opened). A pattern that matches nothing is an error.
-func readFiles(s beam.Scope, patterns string) beam.PCollection {
+// opened). A pattern that matches nothing is an error of the run; no
+// pattern at all is an error here.
+func readFiles(s beam.Scope, patterns string) (beam.PCollection, error) {
 	var cols []beam.PCollection
 	for _, p := range strings.Split(patterns, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			cols = append(cols, fileio.MatchFiles(s, p, fileio.MatchEmptyDisallow()))
 		}
 	}
+	if len(cols) == 0 {
+		return beam.PCollection{}, fmt.Errorf("--input %q holds no file pattern", patterns)
+	}
 	matched := cols[0]
 	if len(cols) > 1 {
 		matched = beam.Flatten(s, cols...)
 	}
-	return fileio.ReadMatches(s, matched, fileio.ReadDirectorySkip())
+	return fileio.ReadMatches(s, matched, fileio.ReadDirectorySkip()), nil
 }
 
 // writeFile creates path on its Beam file system and calls fn to fill it.

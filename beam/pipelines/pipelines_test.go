@@ -31,10 +31,12 @@ var shards = []string{"../testdata/shakespeare-00.txt", "../testdata/shakespeare
 
 const shardPattern = "../testdata/shakespeare-*"
 
-func run(t *testing.T, build func(beam.Scope)) {
+func run(t *testing.T, build func(beam.Scope) error) {
 	t.Helper()
 	p, s := beam.NewPipelineWithRoot()
-	build(s)
+	if err := build(s); err != nil {
+		t.Fatal(err)
+	}
 	if err := runPipeline(p); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +58,7 @@ func TestVocabIdentical(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			opt.Input, opt.Output = shardPattern, filepath.Join(dir, "beam.json")
-			run(t, func(s beam.Scope) { Vocab(s, opt) })
+			run(t, func(s beam.Scope) error { return Vocab(s, opt) })
 			got, err := os.ReadFile(opt.Output)
 			if err != nil {
 				t.Fatal(err)
@@ -92,8 +94,8 @@ func TestCooccurGloVe(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "cooc")
-	run(t, func(s beam.Scope) {
-		Cooccur(s, CooccurOptions{Input: shardPattern, Vocab: vocabPath, Output: out, Window: 5, Shards: 3, MemoryBytes: 1 << 16})
+	run(t, func(s beam.Scope) error {
+		return Cooccur(s, CooccurOptions{Input: shardPattern, Vocab: vocabPath, Output: out, Window: 5, Shards: 3, MemoryBytes: 1 << 16})
 	})
 	paths, err := glove.ShardPaths(out)
 	if err != nil {

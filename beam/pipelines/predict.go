@@ -59,7 +59,10 @@ func Predict(s beam.Scope, opt PredictOptions) error {
 		return fmt.Errorf("unknown task %q (want classify, tag, score or embed)", opt.Task)
 	}
 	s = s.Scope("predict")
-	files := readFiles(s, opt.Input)
+	files, err := readFiles(s, opt.Input)
+	if err != nil {
+		return err
+	}
 	beam.ParDo0(s, &predictFn{Opt: opt}, files)
 	return nil
 }

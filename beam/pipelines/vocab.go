@@ -28,15 +28,20 @@ type VocabOptions struct {
 // summed per token across files, and one worker builds the vocabulary
 // (text.BuildVocab, whose order does not depend on the reading order) and
 // writes it (text.Vocab.WriteTo), so the file is byte-identical to the
-// single-machine count (text.CountFiles + text.SaveVocab).
-func Vocab(s beam.Scope, opt VocabOptions) {
+// single-machine count (text.CountFiles + text.SaveVocab). An --input
+// without a file pattern is an error.
+func Vocab(s beam.Scope, opt VocabOptions) error {
 	s = s.Scope("vocab")
-	files := readFiles(s, opt.Input)
+	files, err := readFiles(s, opt.Input)
+	if err != nil {
+		return err
+	}
 	counts := beam.ParDo(s, &countTokensFn{Tokenizer: opt.Tokenizer}, files)
 	summed := beam.CombinePerKey(s, sumInt64, counts)
 	keyed := beam.ParDo(s, toOneKey, summed)
 	grouped := beam.GroupByKey(s, keyed)
 	beam.ParDo0(s, &writeVocabFn{Output: opt.Output, Options: opt.Vocab}, grouped)
+	return nil
 }
 
 // TokenCount is one token's count.

@@ -105,8 +105,7 @@ func vocabFlags() func(beam.Scope) error {
 		if *specials != "" {
 			opt.Vocab.Specials = strings.Split(*specials, ",")
 		}
-		pipelines.Vocab(s, opt)
-		return nil
+		return pipelines.Vocab(s, opt)
 	}
 }
 
@@ -125,7 +124,6 @@ func cooccurFlags() func(beam.Scope) error {
 		if opt.Shards < 1 || opt.Window < 1 {
 			return fmt.Errorf("--shards %d and --window %d must be positive", opt.Shards, opt.Window)
 		}
-		pipelines.Cooccur(s, opt)
-		return nil
+		return pipelines.Cooccur(s, opt)
 	}
 }
