@@ -56,3 +56,30 @@ func TestNoPatterns(t *testing.T) {
 		}
 	}
 }
+
+// TestPredictSameOutputName gives predict two inputs with the same base
+// name in different directories (one compressed): both would be written to
+// x.txt.jsonl, the second overwriting the first. The run must fail naming
+// both inputs.
+func TestPredictSameOutputName(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "vec.txt")
+	if err := os.WriteFile(model, []byte("2 3\nthe 1 2 3\ncat 4 5 6\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, b := filepath.Join(dir, "a", "x.txt"), filepath.Join(dir, "b", "x.txt")
+	for _, p := range []string{a, b} {
+		os.Mkdir(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte("the cat\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, s := beam.NewPipelineWithRoot()
+	if err := Predict(s, PredictOptions{Input: filepath.Join(dir, "*", "x.txt"), Output: filepath.Join(dir, "out"), Task: TaskEmbed, Model: model}); err != nil {
+		t.Fatal(err)
+	}
+	err := runPipeline(p)
+	if err == nil || !strings.Contains(err.Error(), a) || !strings.Contains(err.Error(), b) {
+		t.Fatalf("two inputs named x.txt: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 
@@ -47,7 +48,8 @@ type PredictOptions struct {
 // by one worker (text.ReadLines: UTF-8 checked, CRLF and a BOM dropped);
 // blank lines are skipped, as the predict commands skip them (lm score
 // keeps them), and every other line yields one JSON record, in input order, in
-// Output/NAME.jsonl where NAME is the input's base name without ".gz".
+// Output/NAME.jsonl where NAME is the input's base name without ".gz"
+// (inputs of the same NAME are an error of the run).
 // The records are those of the CLI (classify predict --json, tag predict
 // --json, the lines of lm score --json) built by the shared infer package.
 // The model is loaded once per worker process and shared read-only by its
@@ -63,12 +65,21 @@ func Predict(s beam.Scope, opt PredictOptions) error {
 	if err != nil {
 		return err
 	}
-	beam.ParDo0(s, &predictFn{Opt: opt}, files)
+	// Inputs are grouped by output name: two inputs of the same base name
+	// (a/x.txt and b/x.txt, or x.txt and x.txt.gz) would write one file.
+	byName := beam.GroupByKey(s, beam.ParDo(s, keyByOutputName, files))
+	beam.ParDo0(s, &predictFn{Opt: opt}, byName)
 	return nil
 }
 
 func init() {
-	register.DoFn2x1[context.Context, fileio.ReadableFile, error](&predictFn{})
+	register.Function1x2(keyByOutputName)
+	register.Iter1[fileio.ReadableFile]()
+	register.DoFn3x1[context.Context, string, func(*fileio.ReadableFile) bool, error](&predictFn{})
+}
+
+func keyByOutputName(f fileio.ReadableFile) (string, fileio.ReadableFile) {
+	return OutputName(f.Metadata.Path), f
 }
 
 // models caches loaded models per worker process.
@@ -111,7 +122,17 @@ func OutputName(p string) string {
 	return strings.TrimSuffix(path.Base(strings.ReplaceAll(p, "\\", "/")), ".gz") + ".jsonl"
 }
 
-func (fn *predictFn) ProcessElement(ctx context.Context, f fileio.ReadableFile) error {
+func (fn *predictFn) ProcessElement(ctx context.Context, out string, files func(*fileio.ReadableFile) bool) error {
+	var f fileio.ReadableFile
+	var paths []string
+	for files(&f) {
+		paths = append(paths, f.Metadata.Path)
+	}
+	if len(paths) > 1 {
+		slices.Sort(paths)
+		return fmt.Errorf("inputs %s would all be written to %s: predict names each output after its input's base name, so inputs need distinct names",
+			strings.Join(paths, ", "), joinPath(fn.Opt.Output, out))
+	}
 	name := f.Metadata.Path
 	r, err := f.Open(ctx)
 	if err != nil {
@@ -131,7 +152,7 @@ func (fn *predictFn) ProcessElement(ctx context.Context, f fileio.ReadableFile) 
 	if err != nil {
 		return err
 	}
-	return writeFile(ctx, joinPath(fn.Opt.Output, OutputName(name)), func(w io.Writer) error {
+	return writeFile(ctx, joinPath(fn.Opt.Output, out), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		batch := fn.Opt.Batch
 		if batch <= 0 && fn.Opt.Task == TaskScore {

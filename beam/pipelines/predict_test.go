@@ -142,7 +142,8 @@ func runPredict(t *testing.T, opt PredictOptions) {
 	}
 }
 
-// plainCopy writes a decompressed copy of a .gz input for the CLI.
+// plainCopy writes a decompressed copy of a .gz input for the CLI in a
+// directory of its own.
 func plainCopy(t *testing.T, p string) string {
 	if !strings.HasSuffix(p, ".gz") {
 		return p
@@ -158,7 +159,8 @@ func plainCopy(t *testing.T, p string) string {
 	}
 	var b bytes.Buffer
 	b.ReadFrom(zr)
-	q := strings.TrimSuffix(p, ".gz")
+	// Not beside p: the test's input pattern would match the copy.
+	q := filepath.Join(t.TempDir(), strings.TrimSuffix(filepath.Base(p), ".gz"))
 	if err := os.WriteFile(q, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
