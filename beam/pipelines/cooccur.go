@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/fileio"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/recurrent-go/recurrent/text"
@@ -40,7 +42,10 @@ type CooccurOptions struct {
 // Output/cooccur-SSSSS-of-NNNNN.cooc in glove's shard format. Combining
 // per shard rather than emitting one element per word pair keeps the
 // element count to files x shards instead of ~10^8 on a large corpus. An
-// --input without a file pattern is an error.
+// --input without a file pattern is an error, and so is an Output that
+// already holds shard files: readers take every *.cooc file of a directory
+// and add their counts, so shards of an earlier run (another --shards, or
+// one cut short) would be counted with this run's.
 func Cooccur(s beam.Scope, opt CooccurOptions) error {
 	s = s.Scope("cooccur")
 	if opt.Window == 0 {
@@ -51,6 +56,9 @@ func Cooccur(s beam.Scope, opt CooccurOptions) error {
 	}
 	if opt.MemoryBytes == 0 {
 		opt.MemoryBytes = 256 << 20
+	}
+	if err := noShards(context.Background(), opt.Output); err != nil {
+		return err
 	}
 	files, err := readFiles(s, opt.Input)
 	if err != nil {
@@ -189,6 +197,24 @@ type writeShardFn struct {
 	Output string
 	Window int
 	Shards int
+}
+
+// noShards checks that dir (on its Beam file system) holds no shard files.
+func noShards(ctx context.Context, dir string) error {
+	fs, err := filesystem.New(ctx, dir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", dir, err)
+	}
+	defer fs.Close()
+	old, err := fs.List(ctx, joinPath(dir, "*.cooc"))
+	if err != nil {
+		return fmt.Errorf("%s: %w", dir, err)
+	}
+	if len(old) > 0 {
+		slices.Sort(old)
+		return fmt.Errorf("--output %s already holds %d co-occurrence shards (%s...), which would be read with this run's: remove them or choose another directory", dir, len(old), old[0])
+	}
+	return nil
 }
 
 // ShardName is the file name of shard k of n.

@@ -83,3 +83,20 @@ func TestPredictSameOutputName(t *testing.T) {
 		t.Fatalf("two inputs named x.txt: %v", err)
 	}
 }
+
+// TestCooccurRefusesOldShards: shards left in --output by an earlier run
+// with another --shards (or an interrupted one) would be read together with
+// the new ones by vectors train --cooccur DIR, adding their counts. The
+// pipeline must refuse such a directory.
+func TestCooccurRefusesOldShards(t *testing.T) {
+	out := t.TempDir()
+	old := filepath.Join(out, ShardName(3, 4))
+	if err := os.WriteFile(old, []byte("RCOOCCUR"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, s := beam.NewPipelineWithRoot()
+	err := Cooccur(s, CooccurOptions{Input: shardPattern, Vocab: "v.json", Output: out, Shards: 3})
+	if err == nil || !strings.Contains(err.Error(), old) {
+		t.Fatalf("an output directory holding %s: %v", old, err)
+	}
+}
