@@ -178,8 +178,11 @@ type PairsEval struct {
 }
 
 // EvaluatePairs encodes pairs and evaluates them with opt (drawing the heat
-// maps it asks for), timing the evaluation.
+// maps it asks for), timing the evaluation. No pairs is an error.
 func (m *Model) EvaluatePairs(ctx context.Context, pairs []Pair, opt PairsEval) (EvalReport, error) {
+	if len(pairs) == 0 {
+		return EvalReport{}, fmt.Errorf("%s: no source<TAB>target pairs to evaluate", opt.Name)
+	}
 	data, err := m.Encode(pairs)
 	if err != nil {
 		return EvalReport{}, fmt.Errorf("%s: %w", opt.Name, err)

@@ -16,17 +16,27 @@ type Data struct {
 }
 
 // ReadData reads the training pairs and, when devPath is not "", the dev
-// pairs (ReadPairsFile).
+// pairs (ReadPairsFile). A file holding no pairs is an error naming it (a
+// dev file given but empty would train without validation).
 func ReadData(trainPath, devPath string) (Data, error) {
 	d := Data{TrainName: trainPath, DevName: devPath}
 	var err error
-	if d.Train, err = ReadPairsFile(trainPath); err != nil {
+	if d.Train, err = readSomePairs(trainPath); err != nil {
 		return d, err
 	}
 	if devPath != "" {
-		d.Dev, err = ReadPairsFile(devPath)
+		d.Dev, err = readSomePairs(devPath)
 	}
 	return d, err
+}
+
+// readSomePairs reads a pair file that must hold at least one pair.
+func readSomePairs(path string) ([]Pair, error) {
+	pairs, err := ReadPairsFile(path)
+	if err == nil && len(pairs) == 0 {
+		err = fmt.Errorf("seq2seq: %s holds no source<TAB>target pairs", path)
+	}
+	return pairs, err
 }
 
 // encodeData encodes d with m's vocabularies, naming the file on error.

@@ -1,0 +1,40 @@
+package seq2seq
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestEmptyPairFiles: a pair file holding no pairs (empty, or blank lines
+// only) is an error naming it, for training, validation and evaluation.
+// An empty --valid file used to train silently without validation, and
+// translate eval of an empty file reported exact match 0 and BLEU 0 as
+// success.
+func TestEmptyPairFiles(t *testing.T) {
+	dir := t.TempDir()
+	good, empty, blank := filepath.Join(dir, "good.tsv"), filepath.Join(dir, "empty.tsv"), filepath.Join(dir, "blank.tsv")
+	os.WriteFile(good, []byte("a b\tb a\n"), 0o644)
+	os.WriteFile(empty, nil, 0o644)
+	os.WriteFile(blank, []byte("\n \r\n\n"), 0o644)
+	for _, c := range []struct{ train, dev, name string }{
+		{good, empty, empty}, {good, blank, blank}, {empty, "", empty}, {blank, good, blank},
+	} {
+		if _, err := ReadData(c.train, c.dev); err == nil || !strings.Contains(err.Error(), c.name) || !strings.Contains(err.Error(), "no ") {
+			t.Errorf("ReadData(%s, %s): %v, want an error naming %s", filepath.Base(c.train), filepath.Base(c.dev), err, filepath.Base(c.name))
+		}
+	}
+	if d, err := ReadData(good, good); err != nil || len(d.Train) != 1 || len(d.Dev) != 1 {
+		t.Errorf("ReadData(good, good): %+v, %v", d, err)
+	}
+	src, tgt := tinyVocabs(t)
+	m, err := New(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := m.EvaluatePairs(context.Background(), nil, PairsEval{Name: "p.tsv"}); err == nil || !strings.Contains(err.Error(), "p.tsv") {
+		t.Errorf("EvaluatePairs of no pairs: %+v, %v; want an error naming p.tsv", rep, err)
+	}
+}
