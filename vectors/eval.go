@@ -134,6 +134,9 @@ type AnalogyReport struct {
 	// Questions is the number of well-formed questions; OOV of them had a
 	// word outside the (restricted) vocabulary.
 	Questions, OOV int
+	// Skipped lists the set's lines that were not questions
+	// (AnalogySet.Skipped).
+	Skipped []int
 }
 
 // OOVPercent returns the share of questions with unknown words, in percent
@@ -190,7 +193,7 @@ func EvaluateAnalogies(ctx context.Context, x *Index, set *AnalogySet, opt Analo
 		keys[i] = key(x.V.Words[i])
 		ok[keys[i]] = i
 	}
-	rep := &AnalogyReport{Sections: make([]SectionScore, len(set.Sections))}
+	rep := &AnalogyReport{Sections: make([]SectionScore, len(set.Sections)), Skipped: set.Skipped}
 	var pend []pendingQ
 	var rows [][3]int
 	for si, s := range set.Sections {

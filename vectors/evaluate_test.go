@@ -3,6 +3,7 @@ package vectors
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,5 +127,50 @@ func TestDebiasFiles(t *testing.T) {
 	job.Lists = t.TempDir() // no lists there
 	if _, err := DebiasFiles(context.Background(), text.Stdio{}, Source{Path: "testdata/tiny.txt"}, job); err == nil || !strings.Contains(err.Error(), "definitional_pairs.json") {
 		t.Errorf("missing lists: %v", err)
+	}
+}
+
+// TestAnalogyReportsMalformedLines: analogy lines that are not four words
+// (blank ones included) are skipped as gensim skips them, but the report
+// says how many and where the first is, as the similarity report counts
+// its skipped lines; they used to vanish from the counts without a word.
+// The tiny file has three (lines 14-16); the bad copy two more.
+func TestAnalogyReportsMalformedLines(t *testing.T) {
+	good, err := os.ReadFile("testdata/tiny_analogies.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(good), "\n")
+	// A question cut short on line 3 and one with a fifth word on line 5.
+	lines[2] = strings.Join(strings.Fields(lines[2])[:3], " ") + "\n"
+	lines[4] = strings.TrimSpace(lines[4]) + " extra\n"
+	bad := filepath.Join(t.TempDir(), "bad.txt")
+	if err := os.WriteFile(bad, []byte(strings.Join(lines, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		file     string
+		skipped  int
+		wantText string
+	}{
+		{"testdata/tiny_analogies.txt", 3, "  lines not of four words: 3 (the first is line 14), skipped\n"},
+		{bad, 5, "  lines not of four words: 5 (the first is line 3), skipped\n"},
+	} {
+		rep, err := Evaluate(context.Background(), text.Stdio{}, Source{Path: "testdata/tiny.txt"}, Evaluation{Analogies: c.file, Method: "3cosadd"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Analogy.Skipped != c.skipped {
+			t.Errorf("%s: %d lines skipped, want %d", c.file, rep.Analogy.Skipped, c.skipped)
+		}
+		var buf strings.Builder
+		rep.WriteText(&buf)
+		if !strings.Contains(buf.String(), c.wantText) {
+			t.Errorf("%s: report\n%s\nwant the line %q", c.file, buf.String(), c.wantText)
+		}
+		b, _ := json.Marshal(rep)
+		if want := fmt.Sprintf(`"skipped_lines":%d`, c.skipped); !strings.Contains(string(b), want) {
+			t.Errorf("%s: JSON lacks %s: %s", c.file, want, b)
+		}
 	}
 }

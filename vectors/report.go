@@ -52,6 +52,10 @@ type AnalogySummary struct {
 	// Counts are the total, semantic and syntactic counts, in that order.
 	Counts   []SectionSummary `json:"counts"`
 	Sections []SectionSummary `json:"sections"`
+	// Skipped counts the lines of the file that were not four words
+	// (skipped, as gensim skips them); FirstSkipped is the first one.
+	Skipped      int `json:"skipped_lines"`
+	FirstSkipped int `json:"first_skipped_line,omitempty"`
 }
 
 // Summary returns the report of the questions of file answered with opt.
@@ -60,7 +64,11 @@ func (r *AnalogyReport) Summary(file string, opt AnalogyOptions) *AnalogySummary
 		File: file, Method: opt.Method.String(), Restrict: opt.Restrict,
 		Total: Float(r.Total.Accuracy()), Semantic: Float(r.Semantic.Accuracy()), Syntactic: Float(r.Syntactic.Accuracy()),
 		Questions: r.Questions, OOV: r.OOV, OOVPercent: Float(r.OOVPercent()),
-		Counts: []SectionSummary{r.Total.Summary(), r.Semantic.Summary(), r.Syntactic.Summary()},
+		Counts:  []SectionSummary{r.Total.Summary(), r.Semantic.Summary(), r.Syntactic.Summary()},
+		Skipped: len(r.Skipped),
+	}
+	if len(r.Skipped) > 0 {
+		s.FirstSkipped = r.Skipped[0]
 	}
 	for _, sec := range r.Sections {
 		s.Sections = append(s.Sections, sec.Summary())
@@ -69,7 +77,8 @@ func (r *AnalogyReport) Summary(file string, opt AnalogyOptions) *AnalogySummary
 }
 
 // WriteText writes the accuracy of each section, then the semantic,
-// syntactic and total ones, then how many questions were skipped.
+// syntactic and total ones, then how many questions and malformed lines
+// were skipped.
 func (s *AnalogySummary) WriteText(w io.Writer) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "analogies %s\n", s.File)
@@ -80,6 +89,9 @@ func (s *AnalogySummary) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "  %-30s %6.2f%%  (%d/%d)\n", c.Section, 100*c.Accuracy, c.Correct, c.Correct+c.Incorrect)
 	}
 	fmt.Fprintf(&b, "  questions with OOV words: %d of %d (%.1f%%), skipped\n", s.OOV, s.Questions, s.OOVPercent)
+	if s.Skipped > 0 {
+		fmt.Fprintf(&b, "  lines not of four words: %d (the first is line %d), skipped\n", s.Skipped, s.FirstSkipped)
+	}
 	_, err := w.Write(b.Bytes())
 	return err
 }
