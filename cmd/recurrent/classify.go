@@ -41,6 +41,7 @@ func newClassifyStatsCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "format", "auto", "file format: auto, tsv, sst or csv")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per file")
+	inputArgs(cmd)
 	return cmd
 }
 
@@ -70,6 +71,7 @@ func newClassifyScoreCmd() *cobra.Command {
 	f.StringVar(&format, "format", "auto", "format of --data: auto, tsv, sst or csv")
 	deprecatedAliases(cmd, map[string]string{"gold": "data"})
 	markRequired(cmd, "data", "pred")
+	inputs(cmd, "data", "pred")
 	return cmd
 }
 

@@ -20,10 +20,13 @@ import (
 func init() {
 	rootCmd.PersistentFlags().Int("threads", runtime.GOMAXPROCS(0),
 		"compute threads for every command, at least 1; the default is all cores (GOMAXPROCS)")
-	rootCmd.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+	rootCmd.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		noteDeprecated(cmd)
 		if err := cmd.ValidateRequiredFlags(); err != nil {
 			return cli.Usage(err) // (cobra checks them after this hook)
+		}
+		if err := stdinOnce(cmd, args); err != nil {
+			return cli.Usage(err)
 		}
 		n, err := threadsFlag(cmd)
 		if err != nil {

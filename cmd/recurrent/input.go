@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"strings"
 
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Reading and writing files the same way in every command: "-" is standard
@@ -54,4 +57,63 @@ func nonEmpty(paths ...string) []string {
 		}
 	}
 	return out
+}
+
+// inputAnnotation marks a flag whose value names a file to read, "-" being
+// standard input (inputs); argsAnnotation marks a command whose arguments
+// are such files.
+const (
+	inputAnnotation = "recurrent_input"
+	argsAnnotation  = "recurrent_input_args"
+)
+
+// inputs marks cmd's flags names as files it reads ("-": standard input),
+// so that stdinOnce can refuse standard input named twice.
+func inputs(cmd *cobra.Command, names ...string) {
+	for _, n := range names {
+		if err := cmd.Flags().SetAnnotation(n, inputAnnotation, []string{"true"}); err != nil {
+			panic(err) // a flag name misspelt in the source
+		}
+	}
+}
+
+// inputArgs marks cmd's arguments as files it reads ("-": standard input).
+func inputArgs(cmd *cobra.Command) {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[argsAnnotation] = "true"
+}
+
+// stdinOnce refuses a command line that names standard input ("-") for
+// more than one of cmd's inputs: the first would read it all and the
+// others nothing, silently (an empty analogy or similarity file, a second
+// file to score with no lines).
+func stdinOnce(cmd *cobra.Command, args []string) error {
+	var uses []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if _, ok := f.Annotations[inputAnnotation]; !ok {
+			return
+		}
+		values := []string{f.Value.String()}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			values = sv.GetSlice()
+		}
+		for _, v := range values {
+			if v == "-" {
+				uses = append(uses, "--"+f.Name)
+			}
+		}
+	})
+	if cmd.Annotations[argsAnnotation] != "" {
+		for _, a := range args {
+			if a == "-" {
+				uses = append(uses, "argument -")
+			}
+		}
+	}
+	if len(uses) > 1 {
+		return fmt.Errorf("%s all name standard input (\"-\"), which can be read only once", strings.Join(uses, ", "))
+	}
+	return nil
 }

@@ -46,6 +46,7 @@ func newLMTrainLabelsCmd() *cobra.Command {
 	fl.StringVar(&s.Training.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
 	fl.Uint64Var(&s.Training.Seed, "seed", 1, "random seed")
 	markRequired(cmd, "train")
+	inputs(cmd, "train", "valid")
 	return cmd
 }
 

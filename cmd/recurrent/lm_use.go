@@ -150,6 +150,8 @@ func newLMScoreCmd() *cobra.Command {
 	fl.IntVar(&f.batch, "batch", 64, "lines scored together")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object (see above)")
 	f.add(cmd)
+	inputs(cmd, "file")
+	inputArgs(cmd)
 	return cmd
 }
 
@@ -204,6 +206,7 @@ func newLMEvalCmd() *cobra.Command {
 	fl.IntVar(&f.bptt, "bptt", 64, "chunk length")
 	fl.BoolVar(&f.json, "json", false, "print the metrics as JSON")
 	f.add(cmd)
+	inputArgs(cmd)
 	return cmd
 }
 

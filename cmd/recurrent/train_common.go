@@ -229,8 +229,10 @@ func addDataFlags(cmd *cobra.Command, train, valid, test *string, trainHelp stri
 	fl := cmd.Flags()
 	fl.StringVar(train, "train", "", trainHelp)
 	fl.StringVar(valid, "valid", "", "development data for model selection and early stopping (--dev: old spelling)")
+	inputs(cmd, "train", "valid")
 	if test != nil {
 		fl.StringVar(test, "test", "", "test data scored after training")
+		inputs(cmd, "test")
 	}
 	deprecatedAliases(cmd, map[string]string{"dev": "valid"})
 	markRequired(cmd, "train")

@@ -42,6 +42,7 @@ func newTranslateBLEUCmd() *cobra.Command {
 	f.StringVar(&refPath, "ref", "", "reference file, one segment per line")
 	f.StringVar(&hypPath, "hyp", "", "hypothesis file, one segment per line")
 	markRequired(cmd, "ref", "hyp")
+	inputs(cmd, "ref", "hyp")
 	return cmd
 }
 

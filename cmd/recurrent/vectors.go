@@ -24,6 +24,7 @@ func (s *vecSource) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&s.Path, "vectors", "", `input vector file (word2vec text/binary, GloVe, or fastText .bin; optionally .gz; "-" standard input)`)
 	cmd.Flags().StringVar(&s.Format, "format", "auto", "input vectors' format: auto, word2vec, word2vec-bin, glove or fasttext (.bin)")
 	_ = cmd.MarkFlagRequired("vectors")
+	inputs(cmd, "vectors")
 }
 
 // vecOutput is the --out/--out-format flag pair of the commands that write
@@ -188,6 +189,7 @@ func newVecEvalCmd() *cobra.Command {
 	fl.IntVar(&e.Restrict, "restrict", 30000, "analogies: only the first N (most frequent) words (word2vec's 30,000; gensim's default is 300,000); 0 = all")
 	fl.StringArrayVar(&e.Similarity, "similarity", nil, "word-similarity file (repeatable)")
 	fl.IntVar(&e.SimilarityRestrict, "similarity-restrict", 300000, "similarity: only the first N words (gensim's default); 0 = all")
+	inputs(cmd, "analogy", "similarity")
 	fl.StringVar(&e.Method, "method", "3cosadd", "analogy method: 3cosadd (gensim) or 3cosmul")
 	fl.BoolVar(&e.CaseSensitive, "case-sensitive", false, "match words exactly instead of upper-cased")
 	fl.BoolVar(&e.Dummy4Unknown, "dummy4unknown", false, "count OOV analogies as wrong and OOV pairs as similarity 0")
@@ -218,6 +220,7 @@ func newVecDebiasCmd() *cobra.Command {
 	fl.BoolVar(&job.Seed, "seed-list", false, "use gender_specific_seed.json instead of gender_specific_full.json")
 	fl.IntVar(&job.Restrict, "restrict", 0, "neutralize only the first N (most frequent) words; 0 = all")
 	fl.StringVar(&job.Analogies, "analogy", "", "analogy file for the before/after accuracy (default: built-in Google set)")
+	inputs(cmd, "analogy")
 	fl.BoolVar(&job.NoAnalogies, "no-analogy", false, "skip the analogy evaluation")
 	fl.IntVar(&job.EvalRestrict, "eval-restrict", 30000, "analogy evaluation on the first N words")
 	return cmd
