@@ -1,42 +1,13 @@
 package pipelines
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-
-	"github.com/recurrent-go/recurrent/text"
 )
-
-// TestOverlappingPatternsCountOnce gives the vocabulary pipeline a file
-// twice, by name and through a pattern that also matches it: the file must
-// be counted once, as the single-machine count of the three shards.
-func TestOverlappingPatternsCountOnce(t *testing.T) {
-	dir := t.TempDir()
-	opt := VocabOptions{Input: shards[0] + "," + shardPattern, Output: filepath.Join(dir, "beam.json"),
-		Tokenizer: text.Tokenizer{Mode: text.Whitespace}, Vocab: text.VocabOptions{Specials: []string{}, MinCount: 1}}
-	run(t, func(s beam.Scope) error { return Vocab(s, opt) })
-	got, err := os.ReadFile(opt.Output)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := text.CountFiles(&opt.Tokenizer, shards, opt.Vocab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	single := filepath.Join(dir, "single.json")
-	if err := text.SaveVocab(single, v); err != nil {
-		t.Fatal(err)
-	}
-	want, _ := os.ReadFile(single)
-	if !bytes.Equal(got, want) {
-		t.Fatalf("a file named twice in --input was counted twice: the vocabulary (%d bytes) differs from the single count (%d bytes)", len(got), len(want))
-	}
-}
 
 // TestNoPatterns: an --input of only commas and spaces is an error of the
 // pipeline's construction (it indexed an empty list of patterns).

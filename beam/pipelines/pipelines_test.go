@@ -45,19 +45,27 @@ func run(t *testing.T, build func(beam.Scope) error) {
 func runPipeline(p *beam.Pipeline) error { return ptest.Run(p) }
 
 // TestVocabIdentical counts the shards on Prism with several tokenizer
-// settings; each vocabulary file must be byte-identical to the
-// single-machine count of the same files (text.CountFiles + SaveVocab).
+// settings (and once with one shard named twice in the input); each
+// vocabulary file must be byte-identical to the single-machine count of
+// the same files (text.CountFiles + SaveVocab).
 func TestVocabIdentical(t *testing.T) {
 	cases := map[string]VocabOptions{
 		"whitespace": {Tokenizer: text.Tokenizer{Mode: text.Whitespace}, Vocab: text.VocabOptions{Specials: []string{}, MinCount: 2}},
 		"word-lower": {Tokenizer: text.Tokenizer{Mode: text.Words, Lower: true, SplitPunct: true, EOS: text.EOS},
 			Vocab: text.VocabOptions{Specials: []string{text.UNK, text.EOS}, MinCount: 1, MaxSize: 500}},
 		"char": {Tokenizer: text.Tokenizer{Mode: text.Chars, EOS: "\n"}, Vocab: text.VocabOptions{Specials: []string{}}},
+		// A file named twice, by name and through a pattern that also
+		// matches it, is counted once.
+		"overlapping patterns": {Input: shards[0] + "," + shardPattern, Tokenizer: text.Tokenizer{Mode: text.Whitespace},
+			Vocab: text.VocabOptions{Specials: []string{}, MinCount: 1}},
 	}
 	for name, opt := range cases {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			opt.Input, opt.Output = shardPattern, filepath.Join(dir, "beam.json")
+			opt.Output = filepath.Join(dir, "beam.json")
+			if opt.Input == "" {
+				opt.Input = shardPattern
+			}
 			run(t, func(s beam.Scope) error { return Vocab(s, opt) })
 			got, err := os.ReadFile(opt.Output)
 			if err != nil {
