@@ -44,11 +44,13 @@ func ReadVocabList(path string) (*VocabList, error) {
 		}
 		return &VocabList{Tokens: toks}, nil
 	}
-	s := strings.TrimSuffix(string(b), "\n")
+	// Line ends are made "\n" before the last one is dropped, so that a
+	// file with Windows line ends does not end its last token in "\r".
+	s := strings.TrimSuffix(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n")
 	if s == "" {
 		return nil, fmt.Errorf("%s: empty vocabulary", path)
 	}
-	return &VocabList{Tokens: strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")}, nil
+	return &VocabList{Tokens: strings.Split(s, "\n")}, nil
 }
 
 // SetSpecials makes the tokens of the comma-separated list that the

@@ -29,6 +29,9 @@ func TestReadVocabList(t *testing.T) {
 		{"vocab.json", string(js), []string{text.UNK, "a", "b"}, []string{text.UNK}, ""},
 		{"array.json", ` ["x", "<eos>", "y"]`, []string{"x", "<eos>", "y"}, nil, ""},
 		{"lines.txt", "x\r\n<eos>\ny\n", []string{"x", "<eos>", "y"}, nil, ""},
+		// Windows line ends throughout: the last token has no "\r" either.
+		{"crlf.txt", "x\r\n<eos>\r\ny\r\n", []string{"x", "<eos>", "y"}, nil, ""},
+		{"crlf-empty.txt", "\r\n", nil, nil, "crlf-empty.txt: empty vocabulary"},
 		{"bad.json", `["x", 3]`, nil, nil, "bad.json: not a JSON array of strings"},
 		{"empty.txt", "\n", nil, nil, "empty.txt: empty vocabulary"},
 	} {
