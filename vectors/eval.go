@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/recurrent-go/recurrent/tensor"
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // AnalogyQuestion is one line "a b c d" of an analogy file: a is to b as c
@@ -50,7 +51,8 @@ func LoadAnalogies(path string) (set *AnalogySet, err error) {
 // ReadAnalogies parses the Google analogy format: lines ": name" start a
 // section, other lines hold four white-space separated words. As in gensim,
 // a line other than a section header before the first header is an error,
-// and lines that are not exactly four words are skipped.
+// and lines that are not exactly four words are skipped. A UTF-8
+// byte-order mark at the start is dropped.
 func ReadAnalogies(r io.Reader) (*AnalogySet, error) {
 	set := &AnalogySet{}
 	sc := bufio.NewScanner(r)
@@ -58,15 +60,18 @@ func ReadAnalogies(r io.Reader) (*AnalogySet, error) {
 	line := 0
 	for sc.Scan() {
 		line++
-		text := sc.Text()
-		if strings.HasPrefix(text, ": ") {
-			set.Sections = append(set.Sections, AnalogySection{Name: strings.TrimSpace(strings.TrimLeft(text, ": "))})
+		ln := sc.Text()
+		if line == 1 {
+			ln = strings.TrimPrefix(ln, text.BOM)
+		}
+		if strings.HasPrefix(ln, ": ") {
+			set.Sections = append(set.Sections, AnalogySection{Name: strings.TrimSpace(strings.TrimLeft(ln, ": "))})
 			continue
 		}
 		if len(set.Sections) == 0 {
-			return nil, fmt.Errorf("line %d: expected a section header \": name\" before the first question, got %q", line, clip([]byte(text)))
+			return nil, fmt.Errorf("line %d: expected a section header \": name\" before the first question, got %q", line, clip([]byte(ln)))
 		}
-		f := strings.Fields(text)
+		f := strings.Fields(ln)
 		if len(f) != 4 {
 			set.Skipped = append(set.Skipped, line)
 			continue
@@ -276,22 +281,26 @@ func LoadWordPairs(path string) (pairs []WordPair, skipped []int, err error) {
 // tabs (exactly three fields, like gensim's default delimiter), any other
 // line on white space. Lines starting with '#' are comments. Lines that do
 // not parse (or whose score is NaN or infinite) are skipped, like gensim
-// skips unparsable lines, and their numbers returned.
+// skips unparsable lines, and their numbers returned. A UTF-8 byte-order
+// mark at the start is dropped.
 func ReadWordPairs(r io.Reader) (pairs []WordPair, skipped []int, err error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<16), 1<<24)
 	line := 0
 	for sc.Scan() {
 		line++
-		text := strings.TrimSuffix(sc.Text(), "\r")
-		if strings.HasPrefix(text, "#") {
+		ln := strings.TrimSuffix(sc.Text(), "\r")
+		if line == 1 {
+			ln = strings.TrimPrefix(ln, text.BOM)
+		}
+		if strings.HasPrefix(ln, "#") {
 			continue
 		}
 		var f []string
-		if strings.Contains(text, "\t") {
-			f = strings.Split(text, "\t")
+		if strings.Contains(ln, "\t") {
+			f = strings.Split(ln, "\t")
 		} else {
-			f = strings.Fields(text)
+			f = strings.Fields(ln)
 		}
 		if len(f) != 3 || f[0] == "" || f[1] == "" {
 			skipped = append(skipped, line)

@@ -190,3 +190,27 @@ func TestEvaluateAnalogiesDuplicateWords(t *testing.T) {
 		}
 	}
 }
+
+// TestEvaluationFilesByteOrderMark: an analogy or word-similarity file
+// saved with a UTF-8 byte-order mark reads as the same file without one.
+// The analogy file was refused (its first line, the mark and ": name", was
+// no section header) and the similarity file's first word carried the mark
+// and counted as out of vocabulary.
+func TestEvaluationFilesByteOrderMark(t *testing.T) {
+	const analogies = ": family\nman woman king queen\n"
+	want, err := ReadAnalogies(strings.NewReader(analogies))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadAnalogies(strings.NewReader("\ufeff" + analogies))
+	if err != nil || len(got.Sections) != 1 || got.Sections[0].Name != want.Sections[0].Name || len(got.Sections[0].Questions) != 1 {
+		t.Errorf("analogies with a byte-order mark: %+v, %v", got, err)
+	}
+	const pairs = "man\twoman\t8.3\nking queen 8.6\n"
+	for _, in := range []string{pairs, "\ufeff" + pairs} {
+		ps, skipped, err := ReadWordPairs(strings.NewReader(in))
+		if err != nil || len(skipped) != 0 || len(ps) != 2 || ps[0] != (WordPair{"man", "woman", 8.3, 1}) {
+			t.Errorf("word pairs %q: %+v, skipped %v, %v", in, ps, skipped, err)
+		}
+	}
+}
