@@ -1,6 +1,7 @@
 package vectors
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/recurrent-go/recurrent/tensor"
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // DebiasLists are the word lists of Bolukbasi et al. (2016).
@@ -44,7 +46,8 @@ func LoadDebiasListsFS(fsys fs.FS, seed bool) (*DebiasLists, error) {
 		if err != nil {
 			return fmt.Errorf("debias lists: %w", err)
 		}
-		if err := json.Unmarshal(b, dst); err != nil {
+		// A byte-order mark is no JSON, but editors write one.
+		if err := json.Unmarshal(bytes.TrimPrefix(b, []byte(text.BOM)), dst); err != nil {
 			return fmt.Errorf("debias lists: %s: %w", name, err)
 		}
 		return nil

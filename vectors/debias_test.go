@@ -195,4 +195,15 @@ func TestLoadDebiasLists(t *testing.T) {
 	if _, err := LoadDebiasLists(dir, false); err == nil {
 		t.Error("triple in equalize pairs accepted")
 	}
+	// Lists saved with a UTF-8 byte-order mark (Python's utf-8-sig, Windows
+	// editors) read as without one; encoding/json refused them ("invalid
+	// character 'ï'").
+	for _, name := range []string{"definitional_pairs.json", "equalize_pairs.json", "gender_specific_full.json", "professions.json"} {
+		b, _ := os.ReadFile(filepath.Join("../testdata/debias", name))
+		os.WriteFile(filepath.Join(dir, name), append([]byte("\ufeff"), b...), 0o644)
+	}
+	bom, err := LoadDebiasLists(dir, false)
+	if err != nil || len(bom.Definitional) != 10 || bom.Definitional[0] != l.Definitional[0] || len(bom.Professions) != 320 {
+		t.Errorf("lists with a byte-order mark: %v", err)
+	}
 }
