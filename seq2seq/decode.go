@@ -32,14 +32,23 @@ type Hypothesis struct {
 	Attention [][]float32
 }
 
+// Bounds of DecodeOptions, checked before decoding allocates anything:
+// beam search keeps Beam x target-vocabulary candidates at each step, and
+// every output token of every hypothesis is held (with its attention
+// weights when asked for).
+const (
+	MaxBeam      = 256
+	MaxDecodeLen = 1 << 16
+)
+
 // DecodeOptions configure greedy and beam-search decoding.
 //
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
 type DecodeOptions struct {
-	// Beam is the beam width; 0 or 1 decodes greedily.
+	// Beam is the beam width, at most MaxBeam; 0 or 1 decodes greedily.
 	Beam int
-	// MaxLen bounds the output length in tokens, <eos> excluded (default
-	// 2*source length + 10).
+	// MaxLen bounds the output length in tokens, <eos> excluded, at most
+	// MaxDecodeLen (0: 2*source length + 10).
 	MaxLen int
 	// Alpha is the length-normalization exponent: hypotheses are ranked by
 	// LogProb / len^Alpha (0: raw log-probability).
@@ -156,6 +165,12 @@ func (s *modelStepper) step(parents []int, tokens []int32) ([]float32, []float32
 // Translate decodes each source (token ids, non-empty) greedily or with
 // beam search and returns the best hypothesis of each.
 func (m *Model) Translate(src [][]int32, opt DecodeOptions) ([]Hypothesis, error) {
+	if opt.Beam < 0 || opt.Beam > MaxBeam {
+		return nil, fmt.Errorf("seq2seq: beam %d out of range [1, %d]", opt.Beam, MaxBeam)
+	}
+	if opt.MaxLen < 0 || opt.MaxLen > MaxDecodeLen {
+		return nil, fmt.Errorf("seq2seq: maximum output length %d out of range [1, %d] (0: twice the source length + 10)", opt.MaxLen, MaxDecodeLen)
+	}
 	if len(src) == 0 {
 		return nil, nil
 	}
@@ -170,7 +185,7 @@ func (m *Model) Translate(src [][]int32, opt DecodeOptions) ([]Hypothesis, error
 		if opt.MaxLen > 0 {
 			return opt.MaxLen
 		}
-		return 2*len(src[b]) + 10
+		return min(2*len(src[b])+10, MaxDecodeLen)
 	}
 	out := make([]Hypothesis, len(src))
 	if opt.Beam <= 1 {

@@ -38,3 +38,34 @@ func TestEmptyPairFiles(t *testing.T) {
 		t.Errorf("EvaluatePairs of no pairs: %+v, %v; want an error naming p.tsv", rep, err)
 	}
 }
+
+// TestDecodeBounds: decoding options beyond what decoding can hold are
+// refused before anything is allocated. translate eval --beam 100000000
+// was killed by the kernel (beam search reserved beam x vocabulary
+// candidates), --max-len 1000000000 grew without end on a model that never
+// ends its output, and a negative beam or length was taken as the default.
+func TestDecodeBounds(t *testing.T) {
+	src, tgt := tinyVocabs(t)
+	m, err := New(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := [][]int32{m.EncodeSource("abc")}
+	for _, c := range []struct {
+		opt  DecodeOptions
+		want string
+	}{
+		{DecodeOptions{Beam: MaxBeam + 1}, "beam"},
+		{DecodeOptions{Beam: 1 << 50}, "beam"},
+		{DecodeOptions{Beam: -1}, "beam"},
+		{DecodeOptions{MaxLen: MaxDecodeLen + 1}, "output length"},
+		{DecodeOptions{MaxLen: -1}, "output length"},
+	} {
+		if hs, err := m.Translate(x, c.opt); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %d hypotheses, %v; want an error about %s", c.opt, len(hs), err, c.want)
+		}
+	}
+	if _, err := m.Translate(x, DecodeOptions{Beam: MaxBeam, MaxLen: 3}); err != nil {
+		t.Errorf("beam %d: %v", MaxBeam, err)
+	}
+}
