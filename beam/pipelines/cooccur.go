@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -25,11 +26,15 @@ type CooccurOptions struct {
 	Vocab  string // vocabulary file (from Vocab, without specials)
 	Output string // directory of the shard files
 	Window int    // symmetric window, 1..glove.MaxWindow (default 10)
-	Shards int    // number of output shards (default 16)
+	Shards int    // number of output shards, 1..MaxShards (default 16)
 	// MemoryBytes bounds each worker's counting buffers per input file
 	// (sorted runs spill to the worker's temporary directory); default 256 MiB.
 	MemoryBytes int64
 }
+
+// MaxShards bounds CooccurOptions.Shards: every input file emits one run
+// per shard, and each shard is a file.
+const MaxShards = 1 << 14
 
 // Cooccur adds the co-occurrence pipeline to s. Each input file is read by
 // one worker exactly as the in-process counter reads a corpus
@@ -42,20 +47,16 @@ type CooccurOptions struct {
 // Output/cooccur-SSSSS-of-NNNNN.cooc in glove's shard format. Combining
 // per shard rather than emitting one element per word pair keeps the
 // element count to files x shards instead of ~10^8 on a large corpus. An
-// --input without a file pattern is an error, and so is an Output that
+// --input without a file pattern or an option out of range is an error,
+// and so is an Output that
 // already holds shard files: readers take every *.cooc file of a directory
 // and add their counts, so shards of an earlier run (another --shards, or
 // one cut short) would be counted with this run's.
 func Cooccur(s beam.Scope, opt CooccurOptions) error {
 	s = s.Scope("cooccur")
-	if opt.Window == 0 {
-		opt.Window = 10
-	}
-	if opt.Shards == 0 {
-		opt.Shards = 16
-	}
-	if opt.MemoryBytes == 0 {
-		opt.MemoryBytes = 256 << 20
+	opt.Window, opt.Shards, opt.MemoryBytes = cmp.Or(opt.Window, 10), cmp.Or(opt.Shards, 16), cmp.Or(opt.MemoryBytes, 256<<20)
+	if err := opt.check(); err != nil {
+		return err
 	}
 	if err := noShards(context.Background(), opt.Output); err != nil {
 		return err
@@ -197,6 +198,21 @@ type writeShardFn struct {
 	Output string
 	Window int
 	Shards int
+}
+
+// check refuses the options a worker would fail on (the window) or could
+// not hold (the shards).
+func (o *CooccurOptions) check() error {
+	if o.Window < 1 || o.Window > glove.MaxWindow {
+		return fmt.Errorf("--window %d out of range [1, %d]", o.Window, glove.MaxWindow)
+	}
+	if o.Shards < 1 || o.Shards > MaxShards {
+		return fmt.Errorf("--shards %d out of range [1, %d]", o.Shards, MaxShards)
+	}
+	if o.MemoryBytes < 0 {
+		return fmt.Errorf("--memory %d must be positive", o.MemoryBytes)
+	}
+	return nil
 }
 
 // noShards checks that dir (on its Beam file system) holds no shard files.

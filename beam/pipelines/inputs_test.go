@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/vectors/glove"
 )
 
 // TestNoPatterns: an --input of only commas and spaces is an error of the
@@ -69,5 +72,39 @@ func TestCooccurRefusesOldShards(t *testing.T) {
 	err := Cooccur(s, CooccurOptions{Input: shardPattern, Vocab: "v.json", Output: out, Shards: 3})
 	if err == nil || !strings.Contains(err.Error(), old) {
 		t.Fatalf("an output directory holding %s: %v", old, err)
+	}
+}
+
+// TestOptionsCheckedFirst: options the run would refuse, or die of, are
+// errors of the pipeline's construction, before any file is read. The
+// vocabulary's options were checked only by the last step, after the whole
+// corpus was counted; cooccur --shards 1000000000 had every worker make a
+// billion runs per file, and a window over glove.MaxWindow failed in each
+// worker.
+func TestOptionsCheckedFirst(t *testing.T) {
+	for name, opt := range map[string]VocabOptions{
+		"negative min count":      {Vocab: text.VocabOptions{MinCount: -1}},
+		"max size under specials": {Vocab: text.VocabOptions{MaxSize: 1, Specials: []string{"<unk>", "<eos>"}}},
+		"special listed twice":    {Vocab: text.VocabOptions{Specials: []string{"<unk>", "<unk>"}}},
+		"negative max vocabulary": {Vocab: text.VocabOptions{MaxSize: -5}},
+	} {
+		opt.Input, opt.Output = shardPattern, filepath.Join(t.TempDir(), "v.json")
+		_, s := beam.NewPipelineWithRoot()
+		if err := Vocab(s, opt); err == nil {
+			t.Errorf("vocab, %s: no error", name)
+		}
+	}
+	for name, opt := range map[string]CooccurOptions{
+		"negative shards": {Shards: -1},
+		"too many shards": {Shards: MaxShards + 1},
+		"negative window": {Window: -3},
+		"window over max": {Window: glove.MaxWindow + 1},
+		"negative memory": {MemoryBytes: -1},
+	} {
+		opt.Input, opt.Vocab, opt.Output = shardPattern, "v.json", t.TempDir()
+		_, s := beam.NewPipelineWithRoot()
+		if err := Cooccur(s, opt); err == nil {
+			t.Errorf("cooccur, %s: no error", name)
+		}
 	}
 }

@@ -29,8 +29,13 @@ type VocabOptions struct {
 // (text.BuildVocab, whose order does not depend on the reading order) and
 // writes it (text.Vocab.WriteTo), so the file is byte-identical to the
 // single-machine count (text.CountFiles + text.SaveVocab). An --input
-// without a file pattern is an error.
+// without a file pattern, and vocabulary options BuildVocab refuses, are
+// errors here, before any counting.
 func Vocab(s beam.Scope, opt VocabOptions) error {
+	// The options, checked on no tokens now rather than after counting.
+	if _, err := text.BuildVocab(text.NewCounter(), opt.Vocab); err != nil {
+		return err
+	}
 	s = s.Scope("vocab")
 	files, err := readFiles(s, opt.Input)
 	if err != nil {
