@@ -457,11 +457,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	return err
 }
 
-// decode reads the JSON body into v: unknown fields, trailing data and
-// values of the wrong type are 400 errors naming the field.
+// decode reads the JSON body into v: unknown fields (names match
+// exactly, case included), a field given twice, trailing data and values
+// of the wrong type are 400 errors naming the field.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
+	dec, body := bodyDecoder(r)
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		var te *json.UnmarshalTypeError
@@ -495,7 +495,7 @@ func decode(r *http.Request, v any) error {
 		}
 		return errorf(http.StatusBadRequest, "malformed JSON: data after the object")
 	}
-	return nil
+	return checkKeys(body.Bytes(), v)
 }
 
 func jsonType(goType string) string {
