@@ -301,28 +301,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	w := &statusWriter{ResponseWriter: rw, flushed: s.flushed}
 	name := "unknown"
 	var streamErr error // the error that ended an answer already under way
-	defer func() {
-		if v := recover(); v != nil {
-			s.opt.Logger.Error("panic", "route", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			err := errorf(http.StatusInternalServerError, "internal error: %v", v)
-			if w.status == 0 {
-				writeError(w, err)
-			} else {
-				streamErr = failStream(w, err)
-			}
-		}
-		if w.status == 0 {
-			w.status = http.StatusOK
-		}
-		d := time.Since(start)
-		s.metrics.request(name, w.status, d)
-		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", w.status,
-			"bytes", w.bytes, "ms", float64(d.Microseconds()) / 1000, "remote", r.RemoteAddr}
-		if streamErr != nil {
-			attrs = append(attrs, "error", streamErr.Error())
-		}
-		s.opt.Logger.Info("request", attrs...)
-	}()
+	defer func() { s.finish(w, r, name, start, streamErr, recover()) }()
 	rt, ok := s.routes[r.URL.Path]
 	if !ok {
 		writeError(w, errorf(http.StatusNotFound, "no route %s (see GET /v1/models and the API in the README)", r.URL.Path))
@@ -394,6 +373,33 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		}
 		writeError(w, err)
 	}
+}
+
+// finish ends a request: it answers a panic (v, recovered; logged) with a
+// 500, or ends a stream already under way with it (failStream), then
+// counts and logs the request (with streamErr, the error that ended an
+// answer under way).
+func (s *Server) finish(w *statusWriter, r *http.Request, name string, start time.Time, streamErr error, v any) {
+	if v != nil {
+		s.opt.Logger.Error("panic", "route", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		err := errorf(http.StatusInternalServerError, "internal error: %v", v)
+		if w.status == 0 {
+			writeError(w, err)
+		} else {
+			streamErr = failStream(w, err)
+		}
+	}
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	d := time.Since(start)
+	s.metrics.request(name, w.status, d)
+	attrs := []any{"method", r.Method, "path", r.URL.Path, "status", w.status,
+		"bytes", w.bytes, "ms", float64(d.Microseconds()) / 1000, "remote", r.RemoteAddr}
+	if streamErr != nil {
+		attrs = append(attrs, "error", streamErr.Error())
+	}
+	s.opt.Logger.Info("request", attrs...)
 }
 
 // failStream ends with err an answer whose status has gone out: an event
