@@ -152,6 +152,11 @@ type GenerateRun struct {
 	Tokens  int
 	Elapsed time.Duration
 	Gaps    []float64
+	// PerToken is each request's time per output token after its first
+	// (ms): the time from its first token to its last over the tokens
+	// between, what serving benchmarks call TPOT. Gaps shows how evenly
+	// the tokens came; PerToken how fast each stream went.
+	PerToken []float64
 	// ServerCPU and ClientCPU are the CPU time (user+system) the server
 	// process and this process (the clients) used meanwhile; negative
 	// where the platform does not tell.
@@ -187,6 +192,7 @@ func (g GenerateRun) Rate() float64 { return float64(g.Tokens) / g.Elapsed.Secon
 // add accumulates o into g.
 func (g *GenerateRun) add(o GenerateRun) {
 	g.Tokens, g.Elapsed, g.Gaps = g.Tokens+o.Tokens, g.Elapsed+o.Elapsed, append(g.Gaps, o.Gaps...)
+	g.PerToken = append(g.PerToken, o.PerToken...)
 	g.ServerCPU, g.ClientCPU = addCPU(g.ServerCPU, o.ServerCPU), addCPU(g.ClientCPU, o.ClientCPU)
 	g.ServerWait, g.ClientWait = addCPU(g.ServerWait, o.ServerWait), addCPU(g.ClientWait, o.ClientWait)
 	g.Server = g.Server.add(o.Server)
@@ -229,6 +235,9 @@ type GenerateSummary struct {
 	Clients          int
 	One, Many        GenerateRun
 	Ratios, P99Ratio []float64
+	// PerTokenRatio is each round's ratio of p99 time per output token
+	// (GenerateRun.PerToken), many over one client.
+	PerTokenRatio []float64
 }
 
 // WriteText writes the totals and the ratios against the issue's targets.
@@ -240,8 +249,9 @@ func (g GenerateSummary) WriteText(w io.Writer) error {
 		name string
 		run  GenerateRun
 	}{{"1 client:  ", g.One}, {fmt.Sprintf("%d clients:", g.Clients), g.Many}} {
-		fmt.Fprintf(w, "  %s %6d tokens in %6.2f s = %7.0f tokens/s; between tokens p50 %.2f ms, p99 %.2f ms\n",
-			r.name, r.run.Tokens, r.run.Elapsed.Seconds(), r.run.Rate(), Percentile(r.run.Gaps, 0.5), Percentile(r.run.Gaps, 0.99))
+		fmt.Fprintf(w, "  %s %6d tokens in %6.2f s = %7.0f tokens/s; between tokens p50 %.2f ms, p99 %.2f ms; time per output token p50 %.3f ms, p99 %.3f ms (%d requests)\n",
+			r.name, r.run.Tokens, r.run.Elapsed.Seconds(), r.run.Rate(), Percentile(r.run.Gaps, 0.5), Percentile(r.run.Gaps, 0.99),
+			Percentile(r.run.PerToken, 0.5), Percentile(r.run.PerToken, 0.99), len(r.run.PerToken))
 		if t := r.run.Server; t.Gap.Count > 0 {
 			fmt.Fprintf(w, "    server side: between token writes p50 %.2f ms, p99 %.2f ms; step to write p50 %.2f ms, p99 %.2f ms; step p50 %.2f ms, p99 %.2f ms (%.0f steps)\n",
 				ms(t.Gap, 0.5), ms(t.Gap, 0.99), ms(t.Delay, 0.5), ms(t.Delay, 0.99), ms(t.Step, 0.5), ms(t.Step, 0.99), t.Step.Count)
@@ -260,6 +270,10 @@ func (g GenerateSummary) WriteText(w io.Writer) error {
 	_, err := fmt.Fprintf(w, "  aggregate ratio %.2fx over all rounds, median of rounds %.2fx (target >= 6x); p99 gap ratio %.2fx, median of rounds %.2fx (target <= 3x)\n",
 		g.Many.Rate()/g.One.Rate(), Percentile(g.Ratios, 0.5),
 		Percentile(g.Many.Gaps, 0.99)/Percentile(g.One.Gaps, 0.99), Percentile(g.P99Ratio, 0.5))
+	if err == nil {
+		_, err = fmt.Fprintf(w, "  p99 time per output token ratio %.2fx, median of rounds %.2fx (the per-request pace; the gap ratio above is the between-token reading)\n",
+			Percentile(g.Many.PerToken, 0.99)/Percentile(g.One.PerToken, 0.99), Percentile(g.PerTokenRatio, 0.5))
+	}
 	if err == nil && g.One.Server.Gap.Count > 0 && g.Many.Server.Gap.Count > 0 {
 		_, err = fmt.Fprintf(w, "  server-side p99 gap ratio %.2fx (%.2f / %.2f ms; beside the clients' figure above, not instead of it)\n",
 			g.Many.Server.Gap.Quantile(0.99)/g.One.Server.Gap.Quantile(0.99), ms(g.Many.Server.Gap, 0.99), ms(g.One.Server.Gap, 0.99))
@@ -413,6 +427,7 @@ func (r *ServeReport) measure(ctx context.Context, c *ServeConfig, srv *server, 
 			emit(rd)
 			g.Ratios = append(g.Ratios, rd.Ratio())
 			g.P99Ratio = append(g.P99Ratio, Percentile(rd.Many.Gaps, 0.99)/Percentile(rd.One.Gaps, 0.99))
+			g.PerTokenRatio = append(g.PerTokenRatio, Percentile(rd.Many.PerToken, 0.99)/Percentile(rd.One.PerToken, 0.99))
 			g.One.add(rd.One)
 			g.Many.add(rd.Many)
 		}
@@ -631,6 +646,13 @@ func generate(ctx context.Context, url, model string, clients, requests, length 
 				n, gaps, err := stream(ctx, url, model, c*1000+k, length)
 				mu.Lock()
 				run.Gaps = append(run.Gaps, gaps...)
+				if len(gaps) > 0 {
+					var sum float64
+					for _, g := range gaps {
+						sum += g
+					}
+					run.PerToken = append(run.PerToken, sum/float64(len(gaps)))
+				}
 				run.Tokens += n
 				if err == nil && n != length {
 					err = fmt.Errorf("a generation gave %d tokens, want %d", n, length)
@@ -664,8 +686,8 @@ func stream(ctx context.Context, url, model string, seed, length int) (int, []fl
 	last := time.Time{}
 	sc := bufio.NewScanner(res.Body)
 	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "data: ") || strings.Contains(line, `"done":true`) {
+		line := sc.Bytes()
+		if !bytes.HasPrefix(line, []byte("data: ")) || bytes.Contains(line, []byte(`"done":true`)) {
 			continue
 		}
 		now := time.Now()
@@ -675,7 +697,7 @@ func stream(ctx context.Context, url, model string, seed, length int) (int, []fl
 		last = now
 		n++
 	}
-	return n, gaps, nil
+	return n, gaps, sc.Err()
 }
 
 func post(ctx context.Context, url string, body []byte) (*http.Response, error) {

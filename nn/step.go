@@ -369,25 +369,10 @@ func cellUpdate(cell CellKind, gi, gh []float32, H, lo, hi int, hp, c, out []flo
 			tensor.Tanh(out, out)
 		}
 	case CellLSTM:
-		for g := range 4 {
-			a, b := gate(g)
-			tensor.Add(b, a, b)
-			if g == 2 {
-				tensor.Tanh(b, b)
-			} else {
-				tensor.Sigmoid(b, b)
-			}
-		}
-		_, ig := gate(0)
-		_, fg := gate(1)
-		_, gg := gate(2)
-		_, og := gate(3)
-		// c = f*c + i*g, each product and the sum rounded on its own.
-		tensor.Mul(ig, ig, gg)
-		tensor.Mul(c, c, fg)
-		tensor.Add(c, c, ig)
-		tensor.Tanh(out, c)
-		tensor.Mul(out, out, og)
+		// The activations into gh, c = f*c + i*g (each product and the sum
+		// rounded on its own), out = o*tanh(c): fused, out doubling as the
+		// scratch for tanh(c).
+		tensor.LSTMCell(gh[lo:], H, gi[lo:], H, c, c, out, out)
 	case CellGRU:
 		addSigmoid(gi, gh, H, lo, hi, 2)
 		rg, _ := gate(0)
