@@ -262,9 +262,10 @@ var errShuttingDown = errorf(http.StatusServiceUnavailable, "the server is shutt
 // statusWriter records the status and size of an answer.
 type statusWriter struct {
 	http.ResponseWriter
-	status  int
-	bytes   int64
-	flushed func() // Server.flushed
+	status   int
+	bytes    int64
+	writeErr error  // the first failed write: the client went away or stopped reading
+	flushed  func() // Server.flushed
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -280,6 +281,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += int64(n)
+	if err != nil && w.writeErr == nil {
+		w.writeErr = err
+	}
 	return n, err
 }
 
@@ -405,15 +409,21 @@ func (s *Server) finish(w *statusWriter, r *http.Request, name string, start tim
 // failStream ends with err an answer whose status has gone out: an event
 // stream gets a last "error" event, {"error": ...} worded as writeError
 // words it, and the request is counted and logged with err's status
-// (w.status; the client saw 200 and then the event). It returns err as
-// worded. Any other answer (a JSON one cut off by its client) keeps its
-// status.
+// (w.status; the client saw 200 and then the event), or, once a write to
+// it failed (the client went away or stopped reading; nothing more
+// reaches it), as 499. It returns err as worded. Any other answer (a JSON
+// one cut off by its client) keeps its status.
 func failStream(w *statusWriter, err error) error {
 	status, err := errorStatus(err)
-	if strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream") {
-		(&sse{w: w}).fail(err)
-		w.status = status
+	if !strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream") {
+		return err
 	}
+	if w.writeErr != nil {
+		w.status = 499
+		return fmt.Errorf("the client is gone: %w", w.writeErr)
+	}
+	(&sse{w: w}).fail(err)
+	w.status = status
 	return err
 }
 

@@ -146,3 +146,30 @@ func TestStreamDeadlineEndsWithErrorEvent(t *testing.T) {
 		t.Errorf("metrics lack the 504:\n%s", metrics)
 	}
 }
+
+// TestStreamDisconnectCounts499: a client that leaves a stream is
+// counted as 499 (whether the server notices through the request's
+// context or through a failed write), never as a 500 or a 200.
+func TestStreamDisconnectCounts499(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	s, ts := newTestServer(t, Options{Registry: reg, MaxLength: 1 << 20})
+	const clients = 6
+	for c := range clients {
+		b, _ := json.Marshal(map[string]any{"model": "shakespeare", "length": 1 << 20, "stream": true, "seed": c})
+		res, err := http.Post(ts.URL+"/v1/generate", "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := res.Body.Read(make([]byte, 64)); err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close() // mid-stream
+	}
+	for deadline := time.Now().Add(10 * time.Second); s.inFlight.Load() != 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	metrics := string(gatherText(t, reg))
+	if want := `recurrent_http_requests_total{route="/v1/generate",status="499"} 6`; !strings.Contains(metrics, want) || strings.Contains(metrics, `status="500"`) {
+		t.Errorf("metrics lack %s:\n%s", want, metrics)
+	}
+}
