@@ -19,7 +19,10 @@
 // (missing bearer token when one is set), 404 (unknown model or route),
 // 405, 413 (body over the limit), 429 with Retry-After (queue full), 500
 // (a panic: the server keeps serving), 503 (loading or shutting down) and
-// 504 (the request's deadline passed).
+// 504 (the request's deadline passed). An error or panic after a stream's
+// 200 went out ends it with a last event "event: error" whose data is
+// {"error": "..."} (worded as the answer would be), counted and logged
+// with that status.
 //
 // Concurrent generate requests on one lm model share a batched recurrent
 // step per token (continuous batching, see lm.Batch); every other
@@ -124,9 +127,11 @@ type Server struct {
 	metrics  *metrics
 	origin   *http.CrossOriginProtection // refuses a browser's cross-site calls of the API
 	// hook, when set (tests), runs at the start of every API handler;
-	// admitting inside the admission of a /v1 request.
+	// admitting inside the admission of a /v1 request; flushed after
+	// every flush of an answer (a streamed one's events).
 	hook      func(route string)
 	admitting func()
+	flushed   func()
 }
 
 type route struct {
@@ -257,8 +262,10 @@ var errShuttingDown = errorf(http.StatusServiceUnavailable, "the server is shutt
 // statusWriter records the status and size of an answer.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
+	status   int
+	bytes    int64
+	writeErr error  // the first failed write: the client went away or stopped reading
+	flushed  func() // Server.flushed
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -274,12 +281,18 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += int64(n)
+	if err != nil && w.writeErr == nil {
+		w.writeErr = err
+	}
 	return n, err
 }
 
 func (w *statusWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
+	}
+	if w.flushed != nil {
+		w.flushed()
 	}
 }
 
@@ -289,23 +302,10 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // counts every request.
 func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	w := &statusWriter{ResponseWriter: rw}
+	w := &statusWriter{ResponseWriter: rw, flushed: s.flushed}
 	name := "unknown"
-	defer func() {
-		if v := recover(); v != nil {
-			s.opt.Logger.Error("panic", "route", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			if w.status == 0 {
-				writeError(w, errorf(http.StatusInternalServerError, "internal error: %v", v))
-			}
-		}
-		if w.status == 0 {
-			w.status = http.StatusOK
-		}
-		d := time.Since(start)
-		s.metrics.request(name, w.status, d)
-		s.opt.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", w.status,
-			"bytes", w.bytes, "ms", float64(d.Microseconds())/1000, "remote", r.RemoteAddr)
-	}()
+	var streamErr error // the error that ended an answer already under way
+	defer func() { s.finish(w, r, name, start, streamErr, recover()) }()
 	rt, ok := s.routes[r.URL.Path]
 	if !ok {
 		writeError(w, errorf(http.StatusNotFound, "no route %s (see GET /v1/models and the API in the README)", r.URL.Path))
@@ -372,10 +372,59 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	if err := rt.h(w, r); err != nil {
 		if w.status != 0 {
-			return // an event stream already started; it reports its own errors
+			streamErr = failStream(w, err)
+			return
 		}
 		writeError(w, err)
 	}
+}
+
+// finish ends a request: it answers a panic (v, recovered; logged) with a
+// 500, or ends a stream already under way with it (failStream), then
+// counts and logs the request (with streamErr, the error that ended an
+// answer under way).
+func (s *Server) finish(w *statusWriter, r *http.Request, name string, start time.Time, streamErr error, v any) {
+	if v != nil {
+		s.opt.Logger.Error("panic", "route", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		err := errorf(http.StatusInternalServerError, "internal error: %v", v)
+		if w.status == 0 {
+			writeError(w, err)
+		} else {
+			streamErr = failStream(w, err)
+		}
+	}
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	d := time.Since(start)
+	s.metrics.request(name, w.status, d)
+	attrs := []any{"method", r.Method, "path", r.URL.Path, "status", w.status,
+		"bytes", w.bytes, "ms", float64(d.Microseconds()) / 1000, "remote", r.RemoteAddr}
+	if streamErr != nil {
+		attrs = append(attrs, "error", streamErr.Error())
+	}
+	s.opt.Logger.Info("request", attrs...)
+}
+
+// failStream ends with err an answer whose status has gone out: an event
+// stream gets a last "error" event, {"error": ...} worded as writeError
+// words it, and the request is counted and logged with err's status
+// (w.status; the client saw 200 and then the event), or, once a write to
+// it failed (the client went away or stopped reading; nothing more
+// reaches it), as 499. It returns err as worded. Any other answer (a JSON
+// one cut off by its client) keeps its status.
+func failStream(w *statusWriter, err error) error {
+	status, err := errorStatus(err)
+	if !strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream") {
+		return err
+	}
+	if w.writeErr != nil {
+		w.status = 499
+		return fmt.Errorf("the client is gone: %w", w.writeErr)
+	}
+	(&sse{w: w}).fail(err)
+	w.status = status
+	return err
 }
 
 // admit counts a request in Close's wait group unless the server is
@@ -423,6 +472,13 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 
 // writeError answers err as {"error": ...} with its status.
 func writeError(w http.ResponseWriter, err error) {
+	status, err := errorStatus(err)
+	writeJSON(w, status, map[string]string{"error": err.Error()})
+}
+
+// errorStatus returns the status of an answer to err and the error as
+// the answer words it.
+func errorStatus(err error) (int, error) {
 	status := http.StatusInternalServerError
 	var he *httpError
 	var mbe *http.MaxBytesError
@@ -440,7 +496,7 @@ func writeError(w http.ResponseWriter, err error) {
 	case errors.Is(err, context.Canceled):
 		status = 499 // the client went away; nobody reads this
 	}
-	writeJSON(w, status, map[string]string{"error": err.Error()})
+	return status, err
 }
 
 // writeJSON answers v as JSON with status. v is encoded before the status
@@ -457,11 +513,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	return err
 }
 
-// decode reads the JSON body into v: unknown fields, trailing data and
-// values of the wrong type are 400 errors naming the field.
+// decode reads the JSON body into v: unknown fields (names match
+// exactly, case included), a field given twice, trailing data and values
+// of the wrong type are 400 errors naming the field.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
+	dec, body := bodyDecoder(r)
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		var te *json.UnmarshalTypeError
@@ -495,7 +551,7 @@ func decode(r *http.Request, v any) error {
 		}
 		return errorf(http.StatusBadRequest, "malformed JSON: data after the object")
 	}
-	return nil
+	return checkKeys(body.Bytes(), v)
 }
 
 func jsonType(goType string) string {

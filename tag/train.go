@@ -71,6 +71,7 @@ type task struct {
 	dev     []Sentence
 	devData *Data
 	batches [][]int
+	data    []train.Fingerprint // fingerprints of train and dev (train.Options.Data)
 
 	words   [][]int32
 	chars   [][][]int32
@@ -178,6 +179,7 @@ func newTrainer(m *Model, trainData *Data, dev []Sentence, cfg TrainConfig, resu
 			return nil, err
 		}
 	}
+	t.task.data = t.task.fingerprints()
 	m.drop.Seed = cfg.Seed
 	if err := t.Start(t.task, opt, t.options, resume); err != nil {
 		return nil, fmt.Errorf("tag: %w", err)
@@ -191,15 +193,51 @@ func (t *Trainer) options() (train.Options, error) {
 	if err := c.validate(); err != nil {
 		return train.Options{}, err
 	}
-	tk := t.task
-	data := []train.Fingerprint{train.FingerprintSeqs("train", tk.train.Words, nil), train.FingerprintSeqs("train_tags", tk.train.Tags, nil)}
-	if tk.devData != nil {
-		data = append(data, train.FingerprintSeqs("dev", tk.devData.Words, nil), train.FingerprintSeqs("dev_tags", tagIDs(tk.dev), nil))
-	}
 	o := c.Options()
-	o.Better, o.ClipParams, o.Meta, o.Data = train.HigherScore, t.Model.Trainable(), modelMeta, data
+	o.Better, o.ClipParams, o.Meta, o.Data = train.HigherScore, t.Model.Trainable(), modelMeta, t.task.data
 	o.Schedule, o.ScheduleByEpoch = optim.InverseTimeDecay(c.LR, c.Decay), true
 	return o, nil
+}
+
+// fingerprints fingerprints what the model reads of the training and dev
+// sentences: the word ids, the tag ids and, with a character encoder, the
+// character ids of every token (two tokens with one word id, such as
+// "Paris" and "paris" when words are looked up lower-cased, or two unknown
+// words, differ only there). The character fingerprints are optional:
+// checkpoints written before they were taken resume without that check.
+func (t *task) fingerprints() []train.Fingerprint {
+	data := []train.Fingerprint{train.FingerprintSeqs("train", t.train.Words, nil), train.FingerprintSeqs("train_tags", t.train.Tags, nil)}
+	chars := t.m.Chars != nil
+	if chars {
+		data = append(data, charsFingerprint("train_chars", t.train))
+	}
+	if t.devData != nil {
+		data = append(data, train.FingerprintSeqs("dev", t.devData.Words, nil), train.FingerprintSeqs("dev_tags", tagIDs(t.dev), nil))
+		if chars {
+			data = append(data, charsFingerprint("dev_chars", t.devData))
+		}
+	}
+	return data
+}
+
+// charsFingerprint fingerprints the character ids of d (an optional
+// train.Fingerprint of one sequence per sentence: its tokens' character
+// ids, a -2 between tokens).
+func charsFingerprint(name string, d *Data) train.Fingerprint {
+	seqs := make([][]int32, len(d.Chars))
+	for i, toks := range d.Chars {
+		var s []int32
+		for j, c := range toks {
+			if j > 0 {
+				s = append(s, -2)
+			}
+			s = append(s, c...)
+		}
+		seqs[i] = s
+	}
+	f := train.FingerprintSeqs(name, seqs, nil)
+	f.Optional = true
+	return f
 }
 
 // tagIDs numbers the tags of sents in order of first appearance, for a
@@ -222,7 +260,9 @@ func tagIDs(sents []Sentence) [][]int32 {
 }
 
 // Resume reopens a training checkpoint written by a Trainer on the same
-// training data and dev sentences (checked by fingerprint) and returns a
+// training data and dev sentences (checked by fingerprint: their word,
+// tag and character ids; a checkpoint written before the character
+// fingerprints were taken is not checked on characters) and returns a
 // trainer that continues exactly where the saved one stopped. The caller
 // may change the budget fields of Config (Epochs, MaxSteps, Patience,
 // Clip, SaveEvery) before Run.
