@@ -75,17 +75,6 @@ func mustEncode(t testing.TB, m *Model, sents []Sentence, name string, labelled 
 	return d
 }
 
-// mustNewTrainer returns NewTrainer(m, trainD, dev, cfg), failing the test
-// on error.
-func mustNewTrainer(t testing.TB, m *Model, trainD *Data, dev []Sentence, cfg TrainConfig) *Trainer {
-	t.Helper()
-	tr, err := NewTrainer(m, trainD, dev, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr
-}
-
 func testConfig(sents []Sentence, charHidden int) Config {
 	return Config{WordEmbed: 8, CharEmbed: 6, CharHidden: charHidden, Cell: "lstm", Hidden: 10, Layers: 1,
 		Lower: true, NormDigits: true, Tags: TagSet(sents, IOBES), TrainScheme: "iobes", Scheme: "iob1"}
@@ -172,7 +161,7 @@ func TestLearnsCapitalisedEntities(t *testing.T) {
 	cfg.Dropout = 0.2
 	m := newTestModel(t, cfg, trainSet, 1)
 	d := mustEncode(t, m, trainSet, "train", true)
-	tr := mustNewTrainer(t, m, d, dev, TrainConfig{Config: train.Config{Epochs: 8, Batch: 10, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 1}})
+	tr := traintest.NewTrainer(t, NewTrainer, m, d, dev, TrainConfig{Config: train.Config{Epochs: 8, Batch: 10, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 1}})
 	res, err := tr.Run(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -264,13 +253,13 @@ func TestResumeExact(t *testing.T) {
 		return m, d
 	}
 	ref, d := build()
-	rt := mustNewTrainer(t, ref, d, dev, tc)
+	rt := traintest.NewTrainer(t, NewTrainer, ref, d, dev, tc)
 	if _, err := rt.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "ck")
 	m, d := build()
-	tr := mustNewTrainer(t, m, d, dev, tc)
+	tr := traintest.NewTrainer(t, NewTrainer, m, d, dev, tc)
 	tr.Dir = dir
 	if _, err := traintest.CancelAt(tr.Run, 10); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v", err)
@@ -317,7 +306,7 @@ func TestResumeChecksCharacters(t *testing.T) {
 	cfg := testConfig(trainS, 3) // Lower: true
 	m := newTestModel(t, cfg, trainS, 3)
 	tc := TrainConfig{Config: train.Config{Epochs: 1, Batch: 8, Optimizer: "sgd", LR: 0.1, Seed: 1}}
-	tr := mustNewTrainer(t, m, mustEncode(t, m, trainS, "train", true), dev, tc)
+	tr := traintest.NewTrainer(t, NewTrainer, m, mustEncode(t, m, trainS, "train", true), dev, tc)
 	dir := filepath.Join(t.TempDir(), "ck")
 	tr.Dir = dir
 	if _, err := tr.Run(context.Background(), nil); err != nil {
@@ -449,6 +438,6 @@ func BenchmarkTrainStep(b *testing.B) {
 	cfg.WordEmbed, cfg.CharEmbed, cfg.Hidden, cfg.Dropout = 100, 25, 100, 0.5
 	m := newTestModel(b, cfg, trainS, 1)
 	d := mustEncode(b, m, trainS, "trainS", true)
-	tr := mustNewTrainer(b, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 16, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
+	tr := traintest.NewTrainer(b, NewTrainer, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 16, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
 	traintest.BenchSteps(b, tr.Run)
 }
