@@ -88,8 +88,7 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	}
 	var v *text.Vocab
 	if ck.Has(checkpoint.VocabFile) {
-		v = new(text.Vocab)
-		if err := ck.ReadUnmarshal(checkpoint.VocabFile, v); err != nil {
+		if v, err = ck.ReadVocab(checkpoint.VocabFile); err != nil {
 			return nil, nil, nil, fmt.Errorf("lm: %w", err)
 		}
 	}
