@@ -94,9 +94,9 @@ func newTestModel(t testing.TB, cfg Config, sents []Sentence, seed uint64) *Mode
 	return m
 }
 
-// batchLoss runs forward and the mean loss for a batch; with grad it also
+// lossOf runs forward and the mean loss for a batch; with grad it also
 // returns the loss gradient with respect to the scores.
-func batchLoss(t *testing.T, m *Model, d *Data, idx []int, grad bool) (float64, []float32) {
+func lossOf(t *testing.T, m *Model, d *Data, idx []int, grad bool) (float64, []float32) {
 	t.Helper()
 	var words [][]int32
 	var chars [][][]int32
@@ -112,20 +112,14 @@ func batchLoss(t *testing.T, m *Model, d *Data, idx []int, grad bool) (float64, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	targets := make([]int32, p.T*p.B)
-	valid := make([]bool, p.T*p.B)
-	for tt := range p.T {
-		for b, i := range idx {
-			if tt < len(d.Tags[i]) {
-				targets[tt*p.B+b], valid[tt*p.B+b] = d.Tags[i][tt], true
-			}
-		}
-	}
+	var targets []int32
+	var valid []bool
 	var ds []float32
-	if grad {
-		ds = make([]float32, len(scores))
+	dScores := &ds
+	if !grad {
+		dScores = nil
 	}
-	l, _, err := nn.SoftmaxCrossEntropy(ds, scores, p.T*p.B, len(m.Config.Tags), targets, nn.LossOptions{Valid: valid})
+	l, _, err := batchLoss(m, scores, d, idx, &targets, &valid, dScores)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +136,7 @@ func TestGradients(t *testing.T) {
 			m.SetTraining(false)
 			d := mustEncode(t, m, sents, "test", true)
 			idx := []int{1, 4, 6}
-			forward := func(grad bool) (float64, []float32) { return batchLoss(t, m, d, idx, grad) }
+			forward := func(grad bool) (float64, []float32) { return lossOf(t, m, d, idx, grad) }
 			gradtest.Sample(t, m.params, forward, m.Backward, nn.GradSampleOptions{
 				Samples: 40, Eps: 1e-2, Atol: 1e-3, Rtol: 3e-2, Rand: rand.New(rand.NewPCG(9, 9)),
 				Skip: func(_ int, p *nn.Param, _ int, g float32) bool {

@@ -105,32 +105,47 @@ func (t *task) Step(pos train.Position) (train.StepResult, error) {
 	if err := text.PadInto(&t.pad, t.words, padID); err != nil {
 		return train.StepResult{}, err
 	}
-	T, B := t.pad.T, t.pad.B
-	t.targets = xslices.Resize(t.targets, T*B)
-	t.valid = xslices.Resize(t.valid, T*B)
-	n := 0
-	for tt := range T {
-		for b, i := range idx {
-			ok := tt < len(d.Tags[i])
-			t.valid[tt*B+b] = ok
-			t.targets[tt*B+b] = 0
-			if ok {
-				t.targets[tt*B+b] = d.Tags[i][tt]
-				n++
-			}
-		}
-	}
 	m.drop.Reseed(uint64(pos.Step))
-	scores, err := m.Forward(t.pad.IDs, t.chars, T, B, t.pad.Lengths)
+	scores, err := m.Forward(t.pad.IDs, t.chars, t.pad.T, t.pad.B, t.pad.Lengths)
 	if err != nil {
 		return train.StepResult{}, err
 	}
-	t.dScores = xslices.Resize(t.dScores, len(scores))
-	l, _, err := nn.SoftmaxCrossEntropy(t.dScores, scores, T*B, len(m.Config.Tags), t.targets, nn.LossOptions{Valid: t.valid})
+	l, n, err := batchLoss(m, scores, d, idx, &t.targets, &t.valid, &t.dScores)
 	if err != nil {
 		return train.StepResult{}, err
 	}
 	return train.StepResult{Loss: l, Items: n}, m.Backward(t.dScores)
+}
+
+// batchLoss returns the mean cross-entropy per tagged token of scores
+// [T*B, tags], the model's scores of the sentences idx of d (batch column
+// b is sentence idx[b]; the T rows past a sentence's end are padding), and
+// the number of tagged tokens. It fills *targets and *valid [T*B] and,
+// unless dScores is nil, *dScores with the loss gradient (each resized).
+func batchLoss(m *Model, scores []float32, d *Data, idx []int, targets *[]int32, valid *[]bool, dScores *[]float32) (float64, int, error) {
+	K := len(m.Config.Tags)
+	TB, B := len(scores)/K, len(idx)
+	*targets = xslices.Resize(*targets, TB)
+	*valid = xslices.Resize(*valid, TB)
+	n := 0
+	for tt := range TB / B {
+		for b, i := range idx {
+			ok := tt < len(d.Tags[i])
+			(*valid)[tt*B+b] = ok
+			(*targets)[tt*B+b] = 0
+			if ok {
+				(*targets)[tt*B+b] = d.Tags[i][tt]
+				n++
+			}
+		}
+	}
+	var ds []float32
+	if dScores != nil {
+		*dScores = xslices.Resize(*dScores, len(scores))
+		ds = *dScores
+	}
+	l, _, err := nn.SoftmaxCrossEntropy(ds, scores, TB, K, *targets, nn.LossOptions{Valid: *valid})
+	return l, n, err
 }
 
 func (t *task) Evaluate(ctx context.Context) (*train.Eval, error) {
