@@ -25,9 +25,13 @@
 // with that status.
 //
 // Concurrent generate requests on one lm model share a batched recurrent
-// step per token (continuous batching, see lm.Batch); every other
-// operation runs in the request's goroutine on a model that is safe for
-// concurrent use (see package infer).
+// step per token (continuous batching, see lm.Batch). A model has a
+// generation loop per CPU (Options.Lanes), each with its own batch over
+// the same weights: the first takes requests alone, sharing each step
+// among the CPUs; once it holds a few, the next ones go to the loop with
+// the fewest, and the loops then step side by side, each on one CPU. Every
+// other operation runs in the request's goroutine on a model that is safe
+// for concurrent use (see package infer).
 package serve
 
 import (
@@ -52,6 +56,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/lm"
+	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // Options configure a Server. Zero fields take the defaults given.
@@ -78,8 +83,22 @@ type Options struct {
 	// /metrics with the Go runtime and process collectors).
 	Registry *prometheus.Registry
 
+	// Lanes is the number of generation loops of each language model, each
+	// with its own batch of up to MaxBatch streams over the same weights
+	// (default: tensor.Threads(); 1: one loop whose steps are shared by
+	// the CPUs, as before lanes existed); see the package documentation.
+	Lanes int
+
 	// stepDelay slows every generation step (tests that watch a stream).
 	stepDelay time.Duration
+}
+
+// lanes returns the number of generation loops per model.
+func (o *Options) lanes() int {
+	if o.Lanes > 0 {
+		return o.Lanes
+	}
+	return max(1, min(tensor.Threads(), o.MaxBatch))
 }
 
 func (o *Options) defaults() {
@@ -110,7 +129,7 @@ func (o *Options) defaults() {
 type entry struct {
 	name  string
 	model infer.Model
-	gen   *batcher // lm and lm-conditional models only
+	gen   lanes // lm and lm-conditional models only
 }
 
 // Server is the http.Handler. Models are added with Add before Ready;
@@ -189,11 +208,23 @@ func (s *Server) Add(name string, m infer.Model) error {
 	case *infer.CondLM:
 		b, err = m.M.NewBatch(s.opt.MaxBatch)
 	}
+	batches := []*lm.Batch{b}
+	for len(batches) < s.opt.lanes() && err == nil && b != nil {
+		var t *lm.Batch
+		if t, err = b.Twin(); err == nil {
+			batches = append(batches, t)
+		}
+	}
 	if err != nil {
+		for _, b := range batches {
+			if b != nil {
+				b.Close()
+			}
+		}
 		return fmt.Errorf("serve: %s: %w", name, err)
 	}
 	if b != nil {
-		e.gen = newBatcher(b, s.opt.MaxBatch, func(b, n int, d time.Duration) {
+		e.gen = newLanes(batches, s.opt.MaxBatch, func(b, n int, d time.Duration) {
 			s.metrics.step(name, b, n, d)
 			if s.opt.stepDelay > 0 {
 				time.Sleep(s.opt.stepDelay)
