@@ -412,6 +412,7 @@ func generate(ctx context.Context, url, model string, clients, requests, length 
 						sum += g
 					}
 					run.PerToken = append(run.PerToken, sum/float64(len(gaps)))
+					run.LongestGap = append(run.LongestGap, slices.Max(gaps))
 				}
 				run.Tokens += n
 				if err == nil && n != length {

@@ -88,6 +88,10 @@ type GenerateRun struct {
 	// between, what serving benchmarks call TPOT. Gaps shows how evenly
 	// the tokens came; PerToken how fast each stream went.
 	PerToken []float64
+	// LongestGap is each request's longest gap between two of its tokens
+	// (ms): what the percentiles of Gaps hide when a stream's tokens come
+	// in a few large bursts.
+	LongestGap []float64
 	// ServerCPU and ClientCPU are the CPU time (user+system) the server
 	// process and this process (the clients) used meanwhile; negative
 	// where the platform does not tell.
@@ -124,6 +128,7 @@ func (g GenerateRun) Rate() float64 { return float64(g.Tokens) / g.Elapsed.Secon
 func (g *GenerateRun) add(o GenerateRun) {
 	g.Tokens, g.Elapsed, g.Gaps = g.Tokens+o.Tokens, g.Elapsed+o.Elapsed, append(g.Gaps, o.Gaps...)
 	g.PerToken = append(g.PerToken, o.PerToken...)
+	g.LongestGap = append(g.LongestGap, o.LongestGap...)
 	g.ServerCPU, g.ClientCPU = addCPU(g.ServerCPU, o.ServerCPU), addCPU(g.ClientCPU, o.ClientCPU)
 	g.ServerWait, g.ClientWait = addCPU(g.ServerWait, o.ServerWait), addCPU(g.ClientWait, o.ClientWait)
 	g.Server = g.Server.add(o.Server)
@@ -180,8 +185,9 @@ func (g GenerateSummary) WriteText(w io.Writer) error {
 		name string
 		run  GenerateRun
 	}{{"1 client:  ", g.One}, {fmt.Sprintf("%d clients:", g.Clients), g.Many}} {
-		fmt.Fprintf(w, "  %s %6d tokens in %6.2f s = %7.0f tokens/s; between tokens p50 %.2f ms, p99 %.2f ms; time per output token p50 %.3f ms, p99 %.3f ms (%d requests)\n",
+		fmt.Fprintf(w, "  %s %6d tokens in %6.2f s = %7.0f tokens/s; between tokens p50 %.2f ms, p99 %.2f ms (a request's longest p50 %.2f ms, p99 %.2f ms); time per output token p50 %.3f ms, p99 %.3f ms (%d requests)\n",
 			r.name, r.run.Tokens, r.run.Elapsed.Seconds(), r.run.Rate(), Percentile(r.run.Gaps, 0.5), Percentile(r.run.Gaps, 0.99),
+			Percentile(r.run.LongestGap, 0.5), Percentile(r.run.LongestGap, 0.99),
 			Percentile(r.run.PerToken, 0.5), Percentile(r.run.PerToken, 0.99), len(r.run.PerToken))
 		if t := r.run.Server; t.Gap.Count > 0 {
 			fmt.Fprintf(w, "    server side: between token writes p50 %.2f ms, p99 %.2f ms; step to write p50 %.2f ms, p99 %.2f ms; step p50 %.2f ms, p99 %.2f ms (%.0f steps)\n",

@@ -173,6 +173,9 @@ func TestServeLoad(t *testing.T) {
 			g.One.Tokens, len(g.One.Gaps), g.Many.Tokens, len(g.Ratios))
 	}
 	// A time per output token per request, the mean of its gaps.
+	if len(g.One.LongestGap) != 2*2 || slices.Max(g.One.LongestGap) != slices.Max(g.One.Gaps) {
+		t.Errorf("one client's longest gaps %v: want one per request, the largest the largest gap %v", g.One.LongestGap, slices.Max(g.One.Gaps))
+	}
 	if len(g.One.PerToken) != 2*2 || len(g.Many.PerToken) != 2*2*2 || len(g.PerTokenRatio) != 2 {
 		t.Errorf("time per output token: %d and %d requests, %d round ratios; want 4, 8, 2", len(g.One.PerToken), len(g.Many.PerToken), len(g.PerTokenRatio))
 	} else if lo, hi := slices.Min(g.One.Gaps), slices.Max(g.One.Gaps); slices.Min(g.One.PerToken) < lo || slices.Max(g.One.PerToken) > hi {
