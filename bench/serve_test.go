@@ -172,6 +172,15 @@ func TestServeLoad(t *testing.T) {
 		t.Errorf("generate: one client %d tokens (%d gaps), many %d tokens, %d rounds; want 24 (20), 48, 2",
 			g.One.Tokens, len(g.One.Gaps), g.Many.Tokens, len(g.Ratios))
 	}
+	// A time per output token per request, the mean of its gaps.
+	if len(g.One.LongestGap) != 2*2 || slices.Max(g.One.LongestGap) != slices.Max(g.One.Gaps) {
+		t.Errorf("one client's longest gaps %v: want one per request, the largest the largest gap %v", g.One.LongestGap, slices.Max(g.One.Gaps))
+	}
+	if len(g.One.PerToken) != 2*2 || len(g.Many.PerToken) != 2*2*2 || len(g.PerTokenRatio) != 2 {
+		t.Errorf("time per output token: %d and %d requests, %d round ratios; want 4, 8, 2", len(g.One.PerToken), len(g.Many.PerToken), len(g.PerTokenRatio))
+	} else if lo, hi := slices.Min(g.One.Gaps), slices.Max(g.One.Gaps); slices.Min(g.One.PerToken) < lo || slices.Max(g.One.PerToken) > hi {
+		t.Errorf("one client's times per output token %v outside its gaps' range [%v, %v]", g.One.PerToken, lo, hi)
+	}
 	// The server's histograms: a gap per token after each stream's first,
 	// a delay per token.
 	if g.One.Server.Gap.Count != 2*2*5 || g.Many.Server.Gap.Count != 2*2*2*5 || g.Many.Server.Delay.Count != 2*2*2*6 || g.One.Server.Step.Count < 2*2*6 {

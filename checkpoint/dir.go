@@ -108,18 +108,8 @@ func removeStaleTemps(parent, base string) error {
 func Save(dir string, files ...File) (err error) {
 	dir = filepath.Clean(dir)
 	dir = text.LinkTarget(dir) // replace the directory a link points to, not the link
-	seen := make(map[string]bool, len(files))
-	for _, f := range files {
-		if f.Name == "" || f.Name == "." || f.Name == ".." || f.Name == ManifestFile || strings.ContainsAny(f.Name, "/\\\n\r") {
-			return fmt.Errorf("checkpoint: save %s: invalid file name %q", dir, f.Name)
-		}
-		if seen[f.Name] {
-			return fmt.Errorf("checkpoint: save %s: file %q given twice", dir, f.Name)
-		}
-		if f.Write == nil {
-			return fmt.Errorf("checkpoint: save %s: file %q has no Write function", dir, f.Name)
-		}
-		seen[f.Name] = true
+	if err := checkFiles(files); err != nil {
+		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
 	}
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -140,52 +130,86 @@ func Save(dir string, files ...File) (err error) {
 			os.RemoveAll(tmp)
 		}
 	}()
-	if err := os.Chmod(tmp, 0o755); err != nil {
+	if err := writeFiles(tmp, files); err != nil {
 		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+	}
+	if err := swapIn(tmp, dir); err != nil {
+		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+	}
+	return nil
+}
+
+// checkFiles checks that the names of files are distinct plain file names
+// other than ManifestFile, and that each file has a Write function.
+func checkFiles(files []File) error {
+	seen := make(map[string]bool, len(files))
+	for _, f := range files {
+		if f.Name == "" || f.Name == "." || f.Name == ".." || f.Name == ManifestFile || strings.ContainsAny(f.Name, "/\\\n\r") {
+			return fmt.Errorf("invalid file name %q", f.Name)
+		}
+		if seen[f.Name] {
+			return fmt.Errorf("file %q given twice", f.Name)
+		}
+		if f.Write == nil {
+			return fmt.Errorf("file %q has no Write function", f.Name)
+		}
+		seen[f.Name] = true
+	}
+	return nil
+}
+
+// writeFiles fills the fresh directory tmp: it writes files and their
+// ManifestFile, each fsynced, and syncs the directory.
+func writeFiles(tmp string, files []File) error {
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
 	}
 	sums := make([]fileSum, 0, len(files))
 	for _, f := range files {
 		sum, err := writeNew(filepath.Join(tmp, f.Name), f.Write)
 		if err != nil {
-			return fmt.Errorf("checkpoint: save %s: %s: %w", dir, f.Name, err)
+			return fmt.Errorf("%s: %w", f.Name, err)
 		}
 		sums = append(sums, fileSum{f.Name, sum})
 	}
 	if _, err := writeNew(filepath.Join(tmp, ManifestFile), func(w io.Writer) error { return writeManifest(w, sums) }); err != nil {
-		return fmt.Errorf("checkpoint: save %s: %s: %w", dir, ManifestFile, err)
+		return fmt.Errorf("%s: %w", ManifestFile, err)
 	}
-	if err := syncDir(tmp); err != nil {
-		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
-	}
+	return syncDir(tmp)
+}
 
-	old := dir + oldSuffix
+// swapIn replaces dir (if any) by the complete directory tmp, its sibling:
+// dir is renamed to dir.old, tmp to dir, and dir.old removed, syncing the
+// parent between steps; on a failed rename dir.old is renamed back.
+func swapIn(tmp, dir string) error {
+	parent, old := filepath.Dir(dir), dir+oldSuffix
 	_, statErr := os.Stat(dir)
 	haveDir := statErr == nil
 	if haveDir {
 		// A stale dir.old beside a complete dir is left from an earlier
 		// crash after the swap; it is safe to drop.
 		if err := os.RemoveAll(old); err != nil {
-			return fmt.Errorf("checkpoint: save %s: removing stale %s: %w", dir, old, err)
+			return fmt.Errorf("removing stale %s: %w", old, err)
 		}
 		if err := os.Rename(dir, old); err != nil {
-			return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+			return err
 		}
 		if err := syncDir(parent); err != nil {
 			os.Rename(old, dir)
-			return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+			return err
 		}
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		if haveDir {
 			os.Rename(old, dir)
 		}
-		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+		return err
 	}
 	if err := syncDir(parent); err != nil {
-		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+		return err
 	}
 	if err := os.RemoveAll(old); err != nil && !errIsNotExist(err) {
-		return fmt.Errorf("checkpoint: save %s: removing %s: %w", dir, old, err)
+		return fmt.Errorf("removing %s: %w", old, err)
 	}
 	return nil
 }

@@ -74,7 +74,32 @@ func WriteSafetensors(w io.Writer, tensors map[string]Tensor, meta map[string]st
 		names = append(names, name)
 	}
 	slices.Sort(names)
+	hdr, err := safetensorsHeader(names, tensors, meta)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	var lenBuf [8]byte
+	binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(hdr)))
+	bw.Write(lenBuf[:])
+	bw.Write(hdr)
+	buf := make([]byte, 0, 1<<14)
+	for _, name := range names {
+		if err := writeTensorData(bw, tensors[name], buf); err != nil {
+			return fmt.Errorf("safetensors: writing tensor %q: %w", name, err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("safetensors: write: %w", err)
+	}
+	return nil
+}
 
+// safetensorsHeader returns the JSON header of a safetensors file holding
+// tensors in the order of names, with the metadata meta: compact, padded
+// with spaces to a multiple of 8 bytes. It checks each tensor's name,
+// size and dtype (see WriteSafetensors).
+func safetensorsHeader(names []string, tensors map[string]Tensor, meta map[string]string) ([]byte, error) {
 	var hdr bytes.Buffer
 	hdr.WriteByte('{')
 	first := true
@@ -106,18 +131,18 @@ func WriteSafetensors(w io.Writer, tensors map[string]Tensor, meta map[string]st
 	var off int64
 	for _, name := range names {
 		if name == metadataKey {
-			return fmt.Errorf("safetensors: tensor name %q is reserved", name)
+			return nil, fmt.Errorf("safetensors: tensor name %q is reserved", name)
 		}
 		if name == "" {
-			return errors.New("safetensors: empty tensor name")
+			return nil, errors.New("safetensors: empty tensor name")
 		}
 		t := tensors[name]
 		n, err := numel(t.Shape)
 		if err != nil {
-			return fmt.Errorf("safetensors: tensor %q: %w", name, err)
+			return nil, fmt.Errorf("safetensors: tensor %q: %w", name, err)
 		}
 		if n != len(t.Data) {
-			return fmt.Errorf("safetensors: tensor %q: shape %v needs %d elements, data has %d", name, t.Shape, n, len(t.Data))
+			return nil, fmt.Errorf("safetensors: tensor %q: shape %v needs %d elements, data has %d", name, t.Shape, n, len(t.Data))
 		}
 		dtype, size := "F32", int64(4)
 		switch t.Dtype {
@@ -126,11 +151,11 @@ func WriteSafetensors(w io.Writer, tensors map[string]Tensor, meta map[string]st
 			dtype, size = I8, 1
 			for i, v := range t.Data {
 				if v != float32(int8(v)) || v < -128 || v > 127 {
-					return fmt.Errorf("safetensors: I8 tensor %q: element %d is %v, not an integer in [-128, 127]", name, i, v)
+					return nil, fmt.Errorf("safetensors: I8 tensor %q: element %d is %v, not an integer in [-128, 127]", name, i, v)
 				}
 			}
 		default:
-			return fmt.Errorf("safetensors: tensor %q: cannot write dtype %q (F32 or I8)", name, t.Dtype)
+			return nil, fmt.Errorf("safetensors: tensor %q: cannot write dtype %q (F32 or I8)", name, t.Dtype)
 		}
 		comma()
 		writeJSONString(&hdr, name)
@@ -149,43 +174,30 @@ func WriteSafetensors(w io.Writer, tensors map[string]Tensor, meta map[string]st
 	for hdr.Len()%8 != 0 {
 		hdr.WriteByte(' ')
 	}
+	return hdr.Bytes(), nil
+}
 
-	bw := bufio.NewWriterSize(w, 1<<16)
-	var lenBuf [8]byte
-	binary.LittleEndian.PutUint64(lenBuf[:], uint64(hdr.Len()))
-	bw.Write(lenBuf[:])
-	bw.Write(hdr.Bytes())
-	buf := make([]byte, 0, 1<<14)
-	for _, name := range names {
-		data := tensors[name].Data
-		if tensors[name].Dtype == I8 {
-			for len(data) > 0 {
-				k := min(len(data), cap(buf))
-				buf = buf[:0]
-				for _, v := range data[:k] {
-					buf = append(buf, byte(int8(v)))
-				}
-				if _, err := bw.Write(buf); err != nil {
-					return fmt.Errorf("safetensors: writing tensor %q: %w", name, err)
-				}
-				data = data[k:]
+// writeTensorData writes the elements of t to w as its dtype stores them
+// (little-endian F32, or I8), encoding them in chunks of buf's capacity.
+func writeTensorData(w io.Writer, t Tensor, buf []byte) error {
+	for data := t.Data; len(data) > 0; {
+		var k int
+		buf = buf[:0]
+		if t.Dtype == I8 {
+			k = min(len(data), cap(buf))
+			for _, v := range data[:k] {
+				buf = append(buf, byte(int8(v)))
 			}
-			continue
-		}
-		for len(data) > 0 {
-			k := min(len(data), cap(buf)/4)
-			buf = buf[:0]
+		} else {
+			k = min(len(data), cap(buf)/4)
 			for _, v := range data[:k] {
 				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
 			}
-			if _, err := bw.Write(buf); err != nil {
-				return fmt.Errorf("safetensors: writing tensor %q: %w", name, err)
-			}
-			data = data[k:]
 		}
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("safetensors: write: %w", err)
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+		data = data[k:]
 	}
 	return nil
 }

@@ -2,32 +2,43 @@ package checkpoint
 
 import "github.com/recurrent-go/recurrent/nn"
 
-// TaskConfig is the config.json of a task's checkpoint (classify, tag):
-// the model's configuration and, in a training checkpoint, the training
-// configuration.
+// TaskConfig is the config.json of a task's checkpoint (lm, classify,
+// tag, seq2seq): the model's configuration and, in a training checkpoint,
+// the training configuration.
 type TaskConfig[M, T any] struct {
 	Model M  `json:"model"`
 	Train *T `json:"train,omitempty"`
 }
 
-// LoadTask reads the model of a task checkpoint: it opens dir (Load),
-// reads config.json as a TaskConfig, checks the sizes dims gives for the
-// model configuration against the shapes of model.safetensors before
-// anything is allocated (CheckDims), lets build construct the model from
-// the checkpoint (its vocabularies) and the model configuration, and reads
+// OpenTask opens the task checkpoint dir (Load), reads config.json as a
+// TaskConfig and checks the sizes dims gives for the model configuration
+// against the shapes of model.safetensors (CheckDims), so that a model can
+// be built from the configuration without allocating sizes the weights do
+// not have. LoadTask goes on to build the model and read its weights.
+func OpenTask[M, T any](dir string, dims func(*M) []Dim) (*Checkpoint, *TaskConfig[M, T], error) {
+	ck, err := Load(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	var fc TaskConfig[M, T]
+	if err := ck.ReadJSON(ConfigFile, &fc); err != nil {
+		return nil, nil, err
+	}
+	if err := ck.CheckDims(ModelFile, dims(&fc.Model)...); err != nil {
+		return nil, nil, err
+	}
+	return ck, &fc, nil
+}
+
+// LoadTask reads the model of a task checkpoint: it opens dir and checks
+// its config.json (OpenTask), lets build construct the model from the
+// checkpoint (its vocabularies) and the model configuration, and reads
 // model.safetensors into the parameters build returns. The training
 // configuration is nil for a model-only checkpoint.
 func LoadTask[M, T, Model any](dir string, dims func(*M) []Dim, build func(*Checkpoint, M) (Model, []*nn.Param, error)) (Model, *Checkpoint, *T, error) {
 	var zero Model
-	ck, err := Load(dir)
+	ck, fc, err := OpenTask[M, T](dir, dims)
 	if err != nil {
-		return zero, nil, nil, err
-	}
-	var fc TaskConfig[M, T]
-	if err := ck.ReadJSON(ConfigFile, &fc); err != nil {
-		return zero, nil, nil, err
-	}
-	if err := ck.CheckDims(ModelFile, dims(&fc.Model)...); err != nil {
 		return zero, nil, nil, err
 	}
 	m, ps, err := build(ck, fc.Model)

@@ -3,6 +3,8 @@ package checkpoint
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // ReadUnmarshal decodes the named file with v's own UnmarshalJSON (for
@@ -17,4 +19,14 @@ func (c *Checkpoint) ReadUnmarshal(name string, v json.Unmarshaler) error {
 		return fmt.Errorf("%s: %w", c.Path(name), err)
 	}
 	return nil
+}
+
+// ReadVocab reads the named vocabulary file (a text.Vocab, checked as it
+// is decoded; ReadUnmarshal).
+func (c *Checkpoint) ReadVocab(name string) (*text.Vocab, error) {
+	v := new(text.Vocab)
+	if err := c.ReadUnmarshal(name, v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }

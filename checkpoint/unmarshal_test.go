@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // upper accepts only upper-case JSON strings.
@@ -49,5 +51,35 @@ func TestReadUnmarshal(t *testing.T) {
 		case u.s != c.want:
 			t.Errorf("%s: got %q, want %q", c.name, u.s, c.want)
 		}
+	}
+}
+
+// TestReadVocab reads back a vocabulary saved as vocab.json (the same id
+// for every token, <unk> for an unseen one) and refuses a file that is not
+// one, naming it.
+func TestReadVocab(t *testing.T) {
+	want, err := text.NewVocab([]string{"<pad>", "<unk>", "a", "b"}, nil, []string{"<pad>", "<unk>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "ck")
+	if err := Save(dir, JSONFile(VocabFile, want), BytesFile("bad.json", []byte(`{"tokens": 3}`))); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ck.ReadVocab(VocabFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{"<pad>", "<unk>", "a", "b", "unseen"} {
+		if g, w := got.ID(tok), want.ID(tok); g != w {
+			t.Errorf("%q: id %d read, %d saved", tok, g, w)
+		}
+	}
+	if v, err := ck.ReadVocab("bad.json"); err == nil || v != nil || !strings.Contains(err.Error(), filepath.Join(dir, "bad.json")) {
+		t.Errorf("bad vocabulary: %v, %v; want an error naming the file", v, err)
 	}
 }

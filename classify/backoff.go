@@ -14,24 +14,20 @@ var clitics = map[string]string{"n't": "not", "'re": "are", "'ve": "have", "'ll"
 // digitWords spells digits as text8-style corpora (wiki17m) write them.
 var digitWords = [10]string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
 
+// accentFolds lists the accented Latin letters that foldAccent maps to
+// each base letter.
+var accentFolds = []struct {
+	base     rune
+	accented string
+}{{'a', "àáâãäå"}, {'c', "ç"}, {'e', "èéêë"}, {'i', "ìíîï"}, {'n', "ñ"}, {'o', "òóôõöø"}, {'u', "ùúûü"}}
+
 // foldAccent maps accented Latin letters to their base letter (clichés ->
 // cliches), as the ASCII-only vector corpora lack them.
 func foldAccent(r rune) rune {
-	switch {
-	case strings.ContainsRune("àáâãäå", r):
-		return 'a'
-	case r == 'ç':
-		return 'c'
-	case strings.ContainsRune("èéêë", r):
-		return 'e'
-	case strings.ContainsRune("ìíîï", r):
-		return 'i'
-	case r == 'ñ':
-		return 'n'
-	case strings.ContainsRune("òóôõöø", r):
-		return 'o'
-	case strings.ContainsRune("ùúûü", r):
-		return 'u'
+	for _, f := range accentFolds {
+		if strings.ContainsRune(f.accented, r) {
+			return f.base
+		}
 	}
 	return r
 }

@@ -18,6 +18,7 @@ func TestBackoffParts(t *testing.T) {
 		{"n't", []string{"not"}},
 		{"'RE", []string{"are"}},
 		{"Clichés", []string{"cliches"}},
+		{"ÀàáâãäåçèéêëìíîïñòóôõöøùúûüÿЖx", []string{"aaaaaaaceeeeiiiinoooooouuuu", "x"}}, // every folded letter; other letters split
 		{"1930s", []string{"one", "nine", "three", "zero", "s"}},
 		{"mr.", []string{"mr"}},
 		{"Movie", nil}, // the lower-cased lookup comes first

@@ -5,7 +5,6 @@ import (
 
 	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/nn"
-	"github.com/recurrent-go/recurrent/text"
 )
 
 // LabelsFile lists the label names in id order (JSON array); a
@@ -57,8 +56,8 @@ func (c *Config) dims() []checkpoint.Dim {
 
 func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	m, ck, tc, err := checkpoint.LoadTask[Config, TrainConfig](dir, (*Config).dims, func(ck *checkpoint.Checkpoint, c Config) (*Model, []*nn.Param, error) {
-		v := new(text.Vocab)
-		if err := ck.ReadUnmarshal(checkpoint.VocabFile, v); err != nil {
+		v, err := ck.ReadVocab(checkpoint.VocabFile)
+		if err != nil {
 			return nil, nil, err
 		}
 		var labels []string

@@ -76,17 +76,6 @@ func mustEncode(t testing.TB, m *Model, ex []Example, name string) *Data {
 	return d
 }
 
-// mustNewTrainer returns NewTrainer(m, trainD, dev, cfg), failing the test
-// on error.
-func mustNewTrainer(t testing.TB, m *Model, trainD, dev *Data, cfg TrainConfig) *Trainer {
-	t.Helper()
-	tr, err := NewTrainer(m, trainD, dev, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr
-}
-
 func rnnConfig(cell, pool string, bi bool, layers int) Config {
 	return Config{Arch: ArchRNN, Embed: 6, Cell: cell, Hidden: 5, Layers: layers, Bidirectional: bi, Pool: pool,
 		Tokenizer: text.Tokenizer{Mode: text.Whitespace}}
@@ -164,7 +153,7 @@ func trainPlanted(t *testing.T, cfg Config, classes int, epochs int, dir string)
 	m := newTestModel(t, cfg, trainSet, 1)
 	dt := mustEncode(t, m, trainSet, "train")
 	dd := mustEncode(t, m, test, "test")
-	tr := mustNewTrainer(t, m, dt, dd, TrainConfig{Config: train.Config{Epochs: epochs, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 3}, Bucket: true})
+	tr := traintest.NewTrainer(t, NewTrainer, m, dt, dd, TrainConfig{Config: train.Config{Epochs: epochs, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 3}, Bucket: true})
 	tr.Dir = dir
 	res, err := tr.Run(context.Background(), nil)
 	if err != nil {
@@ -277,14 +266,14 @@ func testResumeExact(t *testing.T, mod func(*Config, *TrainConfig)) {
 	tc := TrainConfig{Config: train.Config{Epochs: 3, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 9}, Bucket: true}
 	mod(&cfg, &tc)
 	ref, dt, dd := build()
-	rt := mustNewTrainer(t, ref, dt, dd, tc)
+	rt := traintest.NewTrainer(t, NewTrainer, ref, dt, dd, tc)
 	if _, err := rt.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 
 	dir := filepath.Join(t.TempDir(), "ck")
 	m, dt, dd := build()
-	tr := mustNewTrainer(t, m, dt, dd, tc)
+	tr := traintest.NewTrainer(t, NewTrainer, m, dt, dd, tc)
 	tr.Dir = dir
 	_, err := traintest.CancelAt(tr.Run, 11) // mid-epoch 2 (8 batches per epoch)
 	if !errors.Is(err, context.Canceled) {
@@ -365,6 +354,6 @@ func BenchmarkTrainStep(b *testing.B) {
 		Tokenizer: text.Tokenizer{Mode: text.Whitespace}, Binary: true}
 	m := newTestModel(b, cfg, trainEx, 1)
 	d := mustEncode(b, m, trainEx, "trainEx")
-	tr := mustNewTrainer(b, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 32, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
+	tr := traintest.NewTrainer(b, NewTrainer, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 32, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
 	traintest.BenchSteps(b, tr.Run)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/traintest"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/text"
@@ -50,7 +51,7 @@ func TestTrainRowsExact(t *testing.T) {
 	tc := TrainConfig{Config: train.Config{Epochs: 2, Batch: 16, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 4}, Bucket: true}
 	ms, ds, rows := vectorModel(t, trainSet)
 	before := append([]float32(nil), ms.Embedding.Weight.Data...)
-	ts := mustNewTrainer(t, ms, ds, nil, tc)
+	ts := traintest.NewTrainer(t, NewTrainer, ms, ds, nil, tc)
 	if got := len(ts.task.params[0].Data); got != rows*8 {
 		t.Fatalf("optimised embedding has %d values, want %d rows x 8", got, rows)
 	}
@@ -59,7 +60,7 @@ func TestTrainRowsExact(t *testing.T) {
 	}
 
 	md, dd, _ := vectorModel(t, trainSet)
-	td := mustNewTrainer(t, md, dd, nil, tc)
+	td := traintest.NewTrainer(t, NewTrainer, md, dd, nil, tc)
 	// The dense reference: one optimiser over every row.
 	td.task.params = md.Trainable()
 	var err error
@@ -102,7 +103,7 @@ func TestEmbedLR(t *testing.T) {
 	trainSet := plantedData(64, 2, 5)
 	m, d, _ := vectorModel(t, trainSet)
 	before := nn.Snapshot(m.params, nil)
-	tr := mustNewTrainer(t, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1, Batch: 16, Optimizer: "adam", LR: 0.01, Seed: 1}, EmbedLR: 1e-7})
+	tr := traintest.NewTrainer(t, NewTrainer, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1, Batch: 16, Optimizer: "adam", LR: 0.01, Seed: 1}, EmbedLR: 1e-7})
 	g, ok := tr.task.opt.(*optim.Group)
 	if !ok || len(g.Members()) != 2 || g.Members()[1].LR() != 1e-7 {
 		t.Fatalf("optimizer %T, want a group of two with the embedding at lr 1e-7", tr.task.opt)
@@ -140,7 +141,7 @@ func TestWordDropout(t *testing.T) {
 	trainSet := plantedData(200, 2, 3)
 	m := newTestModel(t, rnnConfig("lstm", PoolMax, true, 1), trainSet, 1)
 	d := mustEncode(t, m, trainSet, "train")
-	tr := mustNewTrainer(t, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1, Batch: 200, Optimizer: "adam", LR: 0.01, Seed: 7}, WordDropout: 0.25})
+	tr := traintest.NewTrainer(t, NewTrainer, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1, Batch: 200, Optimizer: "adam", LR: 0.01, Seed: 7}, WordDropout: 0.25})
 	idx := make([]int, d.Len())
 	for i := range idx {
 		idx[i] = i

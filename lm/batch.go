@@ -62,6 +62,8 @@ type Batch struct {
 	shared   int64                 // shared steps run (of stepped)
 	stepped  int64                 // batched steps run
 	rowSteps int64                 // rows stepped in batched steps
+	alone    bool                  // SetSerial: every step on the calling goroutine
+	twin     bool                  // a Twin: always alone
 }
 
 // rowGroup is the working memory of one batched step of up to cap rows:
@@ -188,6 +190,30 @@ func newBatch(src batchSource, capacity int) (*Batch, error) {
 	return b, nil
 }
 
+// Twin returns a batch of the same model for up to b.Cap() streams that
+// reads b's weights in place (its int8 or packed matrices and input
+// table: nothing is copied) but has its own working memory, so that the
+// two step at once from different goroutines, and runs every step on the
+// calling goroutine alone (see SetSerial; a stream stepped alone uses a
+// batch-1 stepper of its own). A stream's tokens do not depend on its
+// batch. Close it as any batch; b must stay open while the twin is used.
+func (b *Batch) Twin() (*Batch, error) {
+	src := b.src
+	L, H, V, In := src.L, src.H, src.V, src.E+src.D
+	lstm := src.rnn.Cell() == nn.CellLSTM
+	t := &Batch{src: src, cap: b.cap, solo: map[soloKey]*nn.Stepper{}, xrow: make([]float32, In),
+		table: b.table, dec: b.dec, dec8: b.dec8, alone: true, twin: true}
+	var bs *nn.BatchStepper
+	if b.all.bs != nil {
+		var err error
+		if bs, err = b.all.bs.Twin(b.cap); err != nil {
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+	}
+	t.all = newRowGroup(bs, b.cap, L, H, In, V, lstm)
+	return t, nil
+}
+
 // shareSteps prepares shared steps: the team, and a group with a twin of
 // bs for each part of the largest step.
 func (b *Batch) shareSteps(L, H, In, V int, lstm bool) error {
@@ -203,6 +229,25 @@ func (b *Batch) shareSteps(L, H, In, V int, lstm bool) error {
 	b.team = tensor.NewTeam(threads)
 	b.partFn = b.runPart
 	return nil
+}
+
+// SetSerial makes the following steps run on the calling goroutine alone
+// (on), or shared by the batch's goroutines again (off; a Twin always runs
+// alone): for a caller that
+// steps several batches at once, one per CPU, where goroutines waiting
+// for each other inside a step would only take CPU from the other
+// batches. The tokens are the same either way.
+func (b *Batch) SetSerial(on bool) {
+	if on == b.alone || b.twin {
+		return
+	}
+	b.alone = on
+	for _, st := range b.solo {
+		st.SetSerial(on)
+	}
+	if b.all.bs != nil {
+		b.all.bs.SetSerial(on)
+	}
 }
 
 // Cap returns the most streams a Step takes.
@@ -324,7 +369,7 @@ func (b *Batch) Step(streams []*Stream, emitted []int32) error {
 			}
 			emitted[i] = s.after(logits)
 		}
-	case b.team != nil && n >= sharedMin:
+	case b.team != nil && n >= sharedMin && !b.alone:
 		return b.stepShared(streams, emitted)
 	default:
 		if err := b.stepBatched(b.all, streams); err != nil {
@@ -446,6 +491,9 @@ func (b *Batch) soloStepper(s *Stream) (*nn.Stepper, error) {
 	}
 	In := src.E + src.D
 	_, threads := stepPlan(src.V, In, src.H, src.L, src.rnn.Cell().Gates(), 0, s.table)
+	if b.twin {
+		threads = 1
+	}
 	st, err := src.rnn.NewStepper(threads)
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
@@ -469,6 +517,7 @@ func (b *Batch) soloStepper(s *Stream) (*nn.Stepper, error) {
 			return nil, fmt.Errorf("lm: %w", err)
 		}
 	}
+	st.SetSerial(b.alone)
 	b.solo[k] = st
 	return st, nil
 }
@@ -545,7 +594,11 @@ func (b *Batch) stepBatched(g *rowGroup, streams []*Stream) error {
 		if b.dec8 != nil {
 			b.dec8.MulBatchN(0, V, g.bs.Int8Output(), B, logits, V)
 		} else {
-			tensor.SgemmPacked(false, B, 1, out, H, &b.dec, 0, logits, V)
+			if b.alone {
+				tensor.SgemmPackedSerial(false, B, 1, out, H, &b.dec, 0, logits, V)
+			} else {
+				tensor.SgemmPacked(false, B, 1, out, H, &b.dec, 0, logits, V)
+			}
 		}
 		for i, s := range streams {
 			row := logits[i*V : (i+1)*V]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/recurrent-go/recurrent/internal/cputime"
@@ -267,5 +268,91 @@ func TestCondBatch(t *testing.T) {
 				t.Error("no batched step ran")
 			}
 		})
+	}
+}
+
+// TestBatchSetSerial: a batch stepped on the calling goroutine alone
+// (SetSerial), switched between that and its shared steps from one step
+// to the next, or a Twin stepped at the same time as its batch, gives the
+// same tokens as the shared steps: float32 and int8, a lone stream (its
+// batch-1 stepper) and a shared step's worth of streams. On one CPU there
+// is no team to switch from.
+func TestBatchSetSerial(t *testing.T) {
+	for _, q := range []bool{false, true} {
+		m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 30, EmbedDim: 6, Hidden: 72, Layers: 2}, nil, 5)
+		if q {
+			if err := m.Quantize(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, n := range []int{1, sharedMin + 2} {
+			var runs [4][][]int32
+			for mode := range runs {
+				b, err := m.NewBatch(sharedMin + 2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				finish := func() {}
+				if mode == 3 {
+					// The twin steps while its batch steps other streams.
+					tw, err := b.Twin()
+					if err != nil {
+						t.Fatal(err)
+					}
+					other := make([]*Stream, n)
+					for i := range other {
+						other[i], _ = b.NewStream(SampleOptions{Prompt: []int32{3}, MaxTokens: 1 << 20, Seed: 99})
+					}
+					stop := make(chan struct{})
+					var wg sync.WaitGroup
+					base := b
+					wg.Go(func() {
+						em := make([]int32, n)
+						for {
+							select {
+							case <-stop:
+								return
+							default:
+								if err := base.Step(other, em); err != nil {
+									t.Error(err)
+									return
+								}
+							}
+						}
+					})
+					finish = func() { close(stop); wg.Wait(); base.Close() }
+					b = tw
+				}
+				streams := make([]*Stream, n)
+				for i := range streams {
+					streams[i], _ = b.NewStream(SampleOptions{Prompt: []int32{1, 2}, MaxTokens: 40, Seed: uint64(i)})
+				}
+				em := make([]int32, n)
+				for step := 0; !streams[0].Done(); step++ {
+					b.SetSerial(mode == 1 || mode == 2 && step%3 != 0)
+					if err := b.Step(streams, em); err != nil {
+						t.Fatal(err)
+					}
+				}
+				finish()
+				for _, s := range streams {
+					runs[mode] = append(runs[mode], s.out)
+				}
+				if b.team != nil && n >= sharedMin {
+					// The int8 steps of many streams: shared, or not.
+					if shared := b.shared; (mode == 1) != (shared == 0) || mode == 2 && shared == b.stepped {
+						t.Errorf("int8, mode %d: %d of %d steps shared", mode, shared, b.stepped)
+					}
+				}
+				b.Close()
+			}
+			for mode := 1; mode < len(runs); mode++ {
+				for i := range runs[0] {
+					if !slices.Equal(runs[mode][i], runs[0][i]) {
+						t.Errorf("int8 %v, %d streams, mode %d: stream %d gave %v, shared steps %v", q, n, mode, i, runs[mode][i], runs[0][i])
+					}
+				}
+			}
+		}
 	}
 }

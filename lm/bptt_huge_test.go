@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/traintest"
 )
 
 // A BPTT length beyond the stream (--bptt 1e12) reads the stream as one
@@ -28,7 +30,7 @@ func TestHugeBPTT(t *testing.T) {
 	for i, bptt := range []int{99, huge} {
 		m := mustNew(t, New, cfg, nil, 5)
 		tc := TrainConfig{Batch: 2, BPTT: bptt, MaxSteps: 2, Optimizer: "sgd", LR: 0.5, Seed: 1}
-		tr := mustNewTrainer(t, NewTrainer, m, ids, valid, tc)
+		tr := traintest.NewTrainer(t, NewTrainer, m, ids, valid, tc)
 		if _, err := tr.Run(context.Background(), nil); err != nil {
 			t.Fatalf("bptt %d: %v", bptt, err)
 		}

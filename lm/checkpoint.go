@@ -12,12 +12,6 @@ import (
 // and, for an LSTM, "c", each [Layers, B, Hidden]) in a training checkpoint.
 const CarryFile = "carry.safetensors"
 
-// fileConfig is config.json.
-type fileConfig struct {
-	Model Config       `json:"model"`
-	Train *TrainConfig `json:"train,omitempty"`
-}
-
 // oldBestFile held the best weights of training checkpoints written
 // before the train package, whose model.safetensors held the latest ones;
 // Load still reads it from such directories.
@@ -37,7 +31,7 @@ func (c *Config) dims() []checkpoint.Dim {
 // files returns config.json and vocab.json (the weights are the
 // caller's).
 func (m *Model) files(train *TrainConfig) ([]checkpoint.File, error) {
-	files := []checkpoint.File{checkpoint.JSONFile(checkpoint.ConfigFile, fileConfig{Model: m.Config, Train: train})}
+	files := []checkpoint.File{checkpoint.JSONFile(checkpoint.ConfigFile, checkpoint.TaskConfig[Config, TrainConfig]{Model: m.Config, Train: train})}
 	if m.Vocab != nil {
 		files = append(files, checkpoint.JSONFile(checkpoint.VocabFile, m.Vocab))
 	}
@@ -88,21 +82,13 @@ func LoadPath(path string, int8 bool) (*Model, error) {
 }
 
 func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
-	ck, err := checkpoint.Load(dir)
+	ck, fc, err := checkpoint.OpenTask[Config, TrainConfig](dir, (*Config).dims)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("lm: %w", err)
-	}
-	var fc fileConfig
-	if err := ck.ReadJSON(checkpoint.ConfigFile, &fc); err != nil {
-		return nil, nil, nil, fmt.Errorf("lm: %w", err)
-	}
-	if err := ck.CheckDims(checkpoint.ModelFile, fc.Model.dims()...); err != nil {
 		return nil, nil, nil, fmt.Errorf("lm: %w", err)
 	}
 	var v *text.Vocab
 	if ck.Has(checkpoint.VocabFile) {
-		v = new(text.Vocab)
-		if err := ck.ReadUnmarshal(checkpoint.VocabFile, v); err != nil {
+		if v, err = ck.ReadVocab(checkpoint.VocabFile); err != nil {
 			return nil, nil, nil, fmt.Errorf("lm: %w", err)
 		}
 	}

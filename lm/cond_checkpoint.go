@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
-	"github.com/recurrent-go/recurrent/text"
 )
 
 // Save writes the model (config.json, vocab.json, model.safetensors)
@@ -75,8 +74,8 @@ func LoadCond(dir string) (*CondModel, error) {
 	if err := ck.CheckDims(checkpoint.ModelFile, cfg.dims()...); err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
-	v := new(text.Vocab)
-	if err := ck.ReadUnmarshal(checkpoint.VocabFile, v); err != nil {
+	v, err := ck.ReadVocab(checkpoint.VocabFile)
+	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
 	m, err := NewCond(cfg, v, 0)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/internal/gradtest"
 	"github.com/recurrent-go/recurrent/internal/testutil"
+	"github.com/recurrent-go/recurrent/internal/traintest"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
@@ -400,7 +401,7 @@ func testCondResume(t *testing.T, dropout float64, layers int, seed uint64) {
 	tc := CondTrainConfig{Epochs: 6, Batch: 16, LR: 1e-1, Clip: 5, Seed: seed, Bucket: true, Discriminative: 0.1}
 	newTrainer := func() *CondTrainer {
 		m := mustNew(t, NewCond, cfg, v, 5)
-		tr := mustNewTrainer(t, NewCondTrainer, m, trainD, valid, tc)
+		tr := traintest.NewTrainer(t, NewCondTrainer, m, trainD, valid, tc)
 		return tr
 	}
 	ctx := context.Background()

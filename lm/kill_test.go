@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"github.com/recurrent-go/recurrent/train"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/recurrent-go/recurrent/internal/traintest"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 // The kill test re-executes the test binary as a training process
@@ -35,7 +37,7 @@ func killConfig() (Config, TrainConfig, []int32, []int32) {
 func newKillTrainer(t testing.TB) *Trainer {
 	cfg, tc, trainIDs, valid := killConfig()
 	m := mustNew(t, New, cfg, nil, 4)
-	tr := mustNewTrainer(t, NewTrainer, m, trainIDs, valid, tc)
+	tr := traintest.NewTrainer(t, NewTrainer, m, trainIDs, valid, tc)
 	return tr
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/internal/cktest"
+	"github.com/recurrent-go/recurrent/internal/traintest"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -105,7 +106,7 @@ func FuzzResumeState(f *testing.F) {
 	for i := range train {
 		train[i] = int32(2 + i%3)
 	}
-	tr := mustNewTrainer(f, NewTrainer, m, train, train[:100], TrainConfig{Epochs: 1, Batch: 2, BPTT: 8, LR: 0.01, Optimizer: "adam", MaxSteps: 3})
+	tr := traintest.NewTrainer(f, NewTrainer, m, train, train[:100], TrainConfig{Epochs: 1, Batch: 2, BPTT: 8, LR: 0.01, Optimizer: "adam", MaxSteps: 3})
 	src := filepath.Join(f.TempDir(), "src")
 	tr.Dir = src
 	if _, err := tr.Run(context.Background(), nil); err != nil {

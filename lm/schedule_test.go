@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/traintest"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/train"
@@ -26,7 +27,7 @@ func TestLRDecaySchedule(t *testing.T) {
 		{0, 1, []float64{1, 1, 1, 1}, 0},
 	} {
 		m := mustNew(t, New, Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
-		tr := mustNewTrainer(t, NewTrainer, m, patternStream(200, 1), patternStream(60, 2),
+		tr := traintest.NewTrainer(t, NewTrainer, m, patternStream(200, 1), patternStream(60, 2),
 			TrainConfig{Batch: 2, BPTT: 10, Epochs: 4, Optimizer: "sgd", LR: 1, Clip: 5, LRDecay: tc.decay, LRDecayStart: tc.start})
 		got := make([]float64, 4)
 		events := 0
@@ -90,7 +91,7 @@ func TestBestCheckpointAndPatience(t *testing.T) {
 	m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 7, EmbedDim: 8, Hidden: 8, Layers: 1}, nil, 1)
 	// Validating on noise: the first epoch's loss is the best one, then
 	// it rises as the model specializes, and patience 2 stops after epoch 3.
-	tr := mustNewTrainer(t, NewTrainer, m, patternStream(2000, 1), noiseStream(400, 7, 2),
+	tr := traintest.NewTrainer(t, NewTrainer, m, patternStream(2000, 1), noiseStream(400, 7, 2),
 		TrainConfig{Batch: 4, BPTT: 10, Epochs: 10, Optimizer: "adam", LR: 0.02, Clip: 5, Patience: 2})
 	tr.Dir = filepath.Join(t.TempDir(), "ck")
 	res, err := tr.Run(context.Background(), nil)
@@ -151,7 +152,7 @@ func paramsOf(ps []*nn.Param) [][]float32 {
 // model file holds the latest weights.
 func TestLoadWithoutValidation(t *testing.T) {
 	m := mustNew(t, New, Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
-	tr := mustNewTrainer(t, NewTrainer, m, patternStream(200, 1), nil, TrainConfig{Batch: 2, BPTT: 5, Epochs: 1, Optimizer: "sgd", LR: 0.1})
+	tr := traintest.NewTrainer(t, NewTrainer, m, patternStream(200, 1), nil, TrainConfig{Batch: 2, BPTT: 5, Epochs: 1, Optimizer: "sgd", LR: 0.1})
 	tr.Dir = filepath.Join(t.TempDir(), "ck")
 	if _, err := tr.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
@@ -169,7 +170,7 @@ func TestLoadWithoutValidation(t *testing.T) {
 // optim.CosineWarmup over the step budget.
 func TestCosineSchedule(t *testing.T) {
 	m := mustNew(t, New, Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
-	tr := mustNewTrainer(t, NewTrainer, m, patternStream(200, 1), nil,
+	tr := traintest.NewTrainer(t, NewTrainer, m, patternStream(200, 1), nil,
 		TrainConfig{Batch: 2, BPTT: 5, MaxSteps: 30, Optimizer: "sgd", LR: 0.5, Schedule: "cosine", Warmup: 4})
 	want := optim.CosineWarmup(0.5, 4, 30, 0)
 	n := 0

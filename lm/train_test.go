@@ -32,7 +32,7 @@ func patternStream(n int, seed uint64) []int32 {
 func TestTrainLearns(t *testing.T) {
 	m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 7, EmbedDim: 8, Hidden: 16, Layers: 1}, nil, 1)
 	trainIDs, valid := patternStream(4000, 1), patternStream(800, 2)
-	tr := mustNewTrainer(t, NewTrainer, m, trainIDs, valid, TrainConfig{Batch: 8, BPTT: 10, Epochs: 3, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 1})
+	tr := traintest.NewTrainer(t, NewTrainer, m, trainIDs, valid, TrainConfig{Batch: 8, BPTT: 10, Epochs: 3, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 1})
 	before, err := tr.Validate(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +84,7 @@ func TestResumeExact(t *testing.T) {
 	trainIDs, valid := patternStream(300, 3), patternStream(120, 4)
 	newTrainer := func() *Trainer {
 		m := mustNew(t, New, cfg, nil, 5)
-		tr := mustNewTrainer(t, NewTrainer, m, trainIDs, valid, tc)
+		tr := traintest.NewTrainer(t, NewTrainer, m, trainIDs, valid, tc)
 		return tr
 	}
 	ctx := context.Background()
@@ -142,7 +142,7 @@ func TestResumeExact(t *testing.T) {
 func TestResumeChecksData(t *testing.T) {
 	m, _ := New(Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
 	trainIDs, valid := patternStream(200, 5), patternStream(60, 6)
-	tr := mustNewTrainer(t, NewTrainer, m, trainIDs, valid, TrainConfig{Batch: 2, BPTT: 5, Epochs: 1, MaxSteps: 2, Optimizer: "sgd", LR: 0.1})
+	tr := traintest.NewTrainer(t, NewTrainer, m, trainIDs, valid, TrainConfig{Batch: 2, BPTT: 5, Epochs: 1, MaxSteps: 2, Optimizer: "sgd", LR: 0.1})
 	tr.Dir = filepath.Join(t.TempDir(), "ck")
 	if _, err := tr.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
@@ -185,19 +185,8 @@ func TestTrainerErrors(t *testing.T) {
 	// An id outside the vocabulary is reported with its position.
 	bad := patternStream(50, 1)
 	bad[0] = 99
-	tr := mustNewTrainer(t, NewTrainer, m, bad, nil, ok)
+	tr := traintest.NewTrainer(t, NewTrainer, m, bad, nil, ok)
 	if _, err := tr.Run(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "batch 1 (step 1)") {
 		t.Errorf("bad id: %v", err)
 	}
-}
-
-// mustNewTrainer returns newTrainer(m, trainD, valid, cfg), newTrainer
-// being NewTrainer or NewCondTrainer, failing the test on error.
-func mustNewTrainer[M, D, C, T any](tb testing.TB, newTrainer func(M, D, D, C) (T, error), m M, trainD, valid D, cfg C) T {
-	tb.Helper()
-	tr, err := newTrainer(m, trainD, valid, cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return tr
 }

@@ -29,6 +29,7 @@ type BatchStepper struct {
 	hNext      []float32          // [Cap, H] one layer's new state
 	q          *batchInt8         // int8 weights and rows, or nil (batchstep_int8.go)
 	serial     bool               // a Twin: every product on the calling goroutine
+	alone      bool               // SetSerial: likewise, until SetSerial(false)
 }
 
 // NewBatchStepper returns a stepper for up to capacity rows. It supports
@@ -78,6 +79,12 @@ func (s *BatchStepper) Twin(capacity int) (*BatchStepper, error) {
 	}
 	return t, nil
 }
+
+// SetSerial makes the following steps run on the calling goroutine alone
+// (on) or shared by the stepper's goroutines again (off; a twin always
+// runs alone), for a caller that keeps the other CPUs busy itself, e.g.
+// with other steppers. The results are the same either way.
+func (s *BatchStepper) SetSerial(on bool) { s.alone = on }
 
 // Cap returns the largest batch a step takes.
 func (s *BatchStepper) Cap() int { return s.cap }
@@ -245,7 +252,7 @@ func (s *BatchStepper) step(B int, x []float32, gi0 rowsIn, fromTable []bool, h,
 // sgemm sets c [B, n] = a [B, k] times the packed w: on Threads()
 // goroutines, or on the calling one for a twin.
 func (s *BatchStepper) sgemm(B int, a []float32, lda int, w *tensor.PackedMat, c []float32, ldc int) {
-	if s.serial {
+	if s.serial || s.alone {
 		tensor.SgemmPackedSerial(false, B, 1, a, lda, w, 0, c, ldc)
 		return
 	}

@@ -115,7 +115,7 @@ func (s *BatchStepper) stepInt8(B int, x []float32, gi0 rowsIn, fromTable []bool
 		q.phases[1+2*l] = 2 * q.blocks
 		q.phases[2+2*l] = B
 	}
-	if q.team == nil || q.team.Size() == 1 {
+	if q.team == nil || q.team.Size() == 1 || s.alone {
 		tensor.RunSerial(q.phases, q.work)
 	} else {
 		q.team.Run(q.phases, q.work)

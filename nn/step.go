@@ -52,6 +52,7 @@ type Stepper struct {
 	adaptStep, period  int
 	soloTime, teamTime time.Duration
 	teamFaster         bool
+	alone              bool      // SetSerial: every step on the calling goroutine
 	q                  *stepInt8 // int8 weights and activations, or nil (step_int8.go)
 }
 
@@ -100,6 +101,12 @@ func (r *RNN) NewStepper(threads int) (*Stepper, error) {
 
 // Threads returns the number of goroutines a step may be shared by.
 func (s *Stepper) Threads() int { return s.team.Size() }
+
+// SetSerial makes the following steps run on the calling goroutine alone
+// (on) or shared by the stepper's goroutines again (off), for a caller
+// that keeps the other CPUs busy itself, e.g. with other steppers. The
+// results are the same either way.
+func (s *Stepper) SetSerial(on bool) { s.alone = on }
 
 // Close stops the stepper's goroutines. The stepper must not be used
 // afterwards; calling Close again does nothing.
@@ -232,7 +239,7 @@ func (s *Stepper) run() []float32 {
 			s.q.done[i].Store(0)
 		}
 	}
-	if s.team.Size() == 1 {
+	if s.team.Size() == 1 || s.alone {
 		tensor.RunSerial(s.phases, s.work)
 	} else {
 		if s.adaptStep == s.period {
@@ -369,25 +376,10 @@ func cellUpdate(cell CellKind, gi, gh []float32, H, lo, hi int, hp, c, out []flo
 			tensor.Tanh(out, out)
 		}
 	case CellLSTM:
-		for g := range 4 {
-			a, b := gate(g)
-			tensor.Add(b, a, b)
-			if g == 2 {
-				tensor.Tanh(b, b)
-			} else {
-				tensor.Sigmoid(b, b)
-			}
-		}
-		_, ig := gate(0)
-		_, fg := gate(1)
-		_, gg := gate(2)
-		_, og := gate(3)
-		// c = f*c + i*g, each product and the sum rounded on its own.
-		tensor.Mul(ig, ig, gg)
-		tensor.Mul(c, c, fg)
-		tensor.Add(c, c, ig)
-		tensor.Tanh(out, c)
-		tensor.Mul(out, out, og)
+		// The activations into gh, c = f*c + i*g (each product and the sum
+		// rounded on its own), out = o*tanh(c): fused, out doubling as the
+		// scratch for tanh(c).
+		tensor.LSTMCell(gh[lo:], H, gi[lo:], H, c, c, out, out)
 	case CellGRU:
 		addSigmoid(gi, gh, H, lo, hi, 2)
 		rg, _ := gate(0)

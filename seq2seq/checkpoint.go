@@ -6,7 +6,6 @@ import (
 
 	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/nn"
-	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/train"
 )
 
@@ -61,14 +60,15 @@ func (c Config) dims() []checkpoint.Dim {
 func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	var buildErr error // New's error, which names config.json without the package prefix
 	m, ck, tc, err := checkpoint.LoadTask[Config, TrainConfig](dir, func(c *Config) []checkpoint.Dim { return c.dims() }, func(ck *checkpoint.Checkpoint, c Config) (*Model, []*nn.Param, error) {
-		var src, tgt text.Vocab
-		if err := ck.ReadUnmarshal(SourceVocabFile, &src); err != nil {
+		src, err := ck.ReadVocab(SourceVocabFile)
+		if err != nil {
 			return nil, nil, err
 		}
-		if err := ck.ReadUnmarshal(TargetVocabFile, &tgt); err != nil {
+		tgt, err := ck.ReadVocab(TargetVocabFile)
+		if err != nil {
 			return nil, nil, err
 		}
-		m, err := New(c, &src, &tgt, 0)
+		m, err := New(c, src, tgt, 0)
 		if err != nil {
 			buildErr = fmt.Errorf("%w (in %s)", err, ck.Path(checkpoint.ConfigFile))
 			return nil, nil, buildErr

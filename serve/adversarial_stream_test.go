@@ -191,13 +191,12 @@ func TestCloseTimeoutStillStopsLoops(t *testing.T) {
 	cancel()                              // the client goes away
 	bound := time.After(20 * time.Second) // the test's own bound
 	for name, e := range s.models {
-		if e.gen == nil {
-			continue
-		}
-		select {
-		case <-e.gen.done:
-		case <-bound:
-			t.Errorf("model %s: the generation loop still runs after Close and the end of its requests", name)
+		for _, g := range e.gen {
+			select {
+			case <-g.done:
+			case <-bound:
+				t.Errorf("model %s: the generation loop still runs after Close and the end of its requests", name)
+			}
 		}
 	}
 }

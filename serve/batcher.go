@@ -3,8 +3,10 @@ package serve
 import (
 	"context"
 	"net/http"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/recurrent-go/recurrent/lm"
@@ -38,6 +40,7 @@ type genJob struct {
 	// Owned by the batch loop.
 	cur    int
 	stream *lm.Stream
+	lane   *batcher // the loop running the job (lanes.submit), or nil
 }
 
 func newGenJob(ctx context.Context, opts []lm.SampleOptions, label int) *genJob {
@@ -51,10 +54,18 @@ func (j *genJob) push(ev tokEvent) {
 	j.wake()
 }
 
+// finish ends the job with err (nil: done); only the first call counts.
 func (j *genJob) finish(err error) {
 	j.mu.Lock()
+	if j.finished {
+		j.mu.Unlock()
+		return
+	}
 	j.finished, j.err = true, err
 	j.mu.Unlock()
+	if j.lane != nil {
+		j.lane.load.Add(-1)
+	}
 	j.wake()
 }
 
@@ -75,6 +86,15 @@ func (j *genJob) take(buf []tokEvent) ([]tokEvent, bool, error) {
 	return buf, j.finished, j.err
 }
 
+// yieldEvery is how often a generation loop that steps without pause
+// lets the goroutines of its requests run (to write the tokens it made
+// since): a loop never blocks while it has work, and the Go scheduler
+// would otherwise run them only when it preempts the loop (every 10 ms),
+// streaming the tokens in bursts of that age. Each yield costs a few
+// microseconds, and each write some 10 (a system call, and the client's
+// wake-up), so writes come every yieldEvery with the tokens made since.
+const yieldEvery = 500 * time.Microsecond
+
 // batcher runs the continuous batch of one lm or lm-conditional model: jobs join between
 // tokens and leave when done or cancelled; each step advances up to
 // maxBatch streams by one token together.
@@ -86,6 +106,8 @@ type batcher struct {
 	maxBatch int
 	observe  func(batchSize, tokens int, d time.Duration) // metrics hook (per step: its duration d)
 	closing  sync.Once
+	load     atomic.Int32 // jobs handed to this loop and not finished (lanes)
+	serial   func() bool  // before each step: whether to step on the loop's goroutine alone (nil: never)
 
 	// The loop's buffers: the streams of a step and the tokens it emitted.
 	streams []*lm.Stream
@@ -166,6 +188,7 @@ func (g *batcher) run() {
 	var (
 		active, waiting []*genJob
 		quitting        bool
+		yielded         time.Time
 	)
 	add := func(j *genJob) {
 		if g.start(j) {
@@ -202,7 +225,15 @@ func (g *batcher) run() {
 			active, waiting = append(active, waiting[0]), waiting[1:]
 		}
 		if len(active) > 0 {
+			if g.serial != nil {
+				g.batch.SetSerial(g.serial())
+			}
 			active = g.advance(active)
+			if now := time.Now(); now.Sub(yielded) >= yieldEvery {
+				// The requests' goroutines woken since write their tokens.
+				runtime.Gosched()
+				yielded = now
+			}
 		}
 	}
 }
@@ -252,4 +283,73 @@ func (g *batcher) advance(active []*genJob) []*genJob {
 		g.observe(len(g.streams), n, end.Sub(start))
 	}
 	return slices.DeleteFunc(active, func(j *genJob) bool { return j == nil })
+}
+
+// lanes are the generation loops of one model, one per CPU the steps may
+// use: each runs its own continuous batch (an lm.Batch of the model), and
+// a request joins the loop with the fewest requests. While one loop has
+// work it shares each step among the batch's goroutines, as a lone loop
+// does (a loop takes laneFill requests before the next loop gets one); while several have work, each steps on its own goroutine alone,
+// so that the loops run side by side on the CPUs instead of their
+// goroutines waiting for each other inside every step (a shared step ends
+// when its slowest part does, and the CPU its other parts waited on is
+// lost to the loops and to the requests' own work). A request's tokens do
+// not depend on its loop.
+type lanes []*batcher
+
+// newLanes starts a loop for each batch.
+func newLanes(batches []*lm.Batch, maxBatch int, observe func(int, int, time.Duration)) lanes {
+	ls := make(lanes, len(batches))
+	for i, b := range batches {
+		ls[i] = newBatcher(b, maxBatch, observe)
+	}
+	if len(ls) > 1 {
+		for _, g := range ls {
+			g.serial = ls.several
+		}
+	}
+	return ls
+}
+
+// several reports whether more than one loop has work.
+func (ls lanes) several() bool {
+	n := 0
+	for _, g := range ls {
+		if g.load.Load() > 0 {
+			n++
+		}
+	}
+	return n > 1
+}
+
+// laneFill is how many requests a loop takes before the next loop gets
+// any: a few requests share one loop's batched steps (the weights read
+// once a step for all of them, the step shared by the CPUs), more spread
+// over the loops.
+const laneFill = 4
+
+// submit hands j to the first loop with fewer than laneFill requests, or
+// when every loop has that many, to the loop with the fewest (the first
+// of those tied).
+func (ls lanes) submit(j *genJob) {
+	g := ls[0]
+	for _, o := range ls {
+		if o.load.Load() < laneFill {
+			g = o
+			break
+		}
+		if o.load.Load() < g.load.Load() {
+			g = o
+		}
+	}
+	j.lane = g
+	g.load.Add(1)
+	g.submit(j)
+}
+
+// close stops every loop (see batcher.close).
+func (ls lanes) close() {
+	for _, g := range ls {
+		g.close()
+	}
 }

@@ -102,7 +102,8 @@ func (e *sse) send(v any) error {
 	return e.flush()
 }
 
-// fail reports an error inside a started stream (as an "error" event).
+// fail reports an error inside a started stream (as an "error" event;
+// ServeHTTP sends it for an error or a panic after the stream started).
 func (e *sse) fail(err error) {
 	b, _ := json.Marshal(map[string]string{"error": err.Error()})
 	fmt.Fprintf(e.w, "event: error\ndata: %s\n\n", b)
@@ -178,9 +179,6 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, e *entry, stre
 		select {
 		case <-j.notify:
 		case <-ctx.Done():
-			if out.started {
-				out.fail(ctx.Err())
-			}
 			return ctx.Err()
 		}
 		evs, finished, jerr := j.take(buf)
@@ -215,9 +213,6 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, e *entry, stre
 			continue
 		}
 		if jerr != nil {
-			if out.started {
-				out.fail(jerr)
-			}
 			return jerr
 		}
 		if samples == nil {

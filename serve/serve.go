@@ -19,12 +19,19 @@
 // (missing bearer token when one is set), 404 (unknown model or route),
 // 405, 413 (body over the limit), 429 with Retry-After (queue full), 500
 // (a panic: the server keeps serving), 503 (loading or shutting down) and
-// 504 (the request's deadline passed).
+// 504 (the request's deadline passed). An error or panic after a stream's
+// 200 went out ends it with a last event "event: error" whose data is
+// {"error": "..."} (worded as the answer would be), counted and logged
+// with that status.
 //
 // Concurrent generate requests on one lm model share a batched recurrent
-// step per token (continuous batching, see lm.Batch); every other
-// operation runs in the request's goroutine on a model that is safe for
-// concurrent use (see package infer).
+// step per token (continuous batching, see lm.Batch). A model has a
+// generation loop per CPU (Options.Lanes), each with its own batch over
+// the same weights: the first takes requests alone, sharing each step
+// among the CPUs; once it holds a few, the next ones go to the loop with
+// the fewest, and the loops then step side by side, each on one CPU. Every
+// other operation runs in the request's goroutine on a model that is safe
+// for concurrent use (see package infer).
 package serve
 
 import (
@@ -49,6 +56,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/lm"
+	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // Options configure a Server. Zero fields take the defaults given.
@@ -75,8 +83,22 @@ type Options struct {
 	// /metrics with the Go runtime and process collectors).
 	Registry *prometheus.Registry
 
+	// Lanes is the number of generation loops of each language model, each
+	// with its own batch of up to MaxBatch streams over the same weights
+	// (default: tensor.Threads(); 1: one loop whose steps are shared by
+	// the CPUs, as before lanes existed); see the package documentation.
+	Lanes int
+
 	// stepDelay slows every generation step (tests that watch a stream).
 	stepDelay time.Duration
+}
+
+// lanes returns the number of generation loops per model.
+func (o *Options) lanes() int {
+	if o.Lanes > 0 {
+		return o.Lanes
+	}
+	return max(1, min(tensor.Threads(), o.MaxBatch))
 }
 
 func (o *Options) defaults() {
@@ -107,7 +129,7 @@ func (o *Options) defaults() {
 type entry struct {
 	name  string
 	model infer.Model
-	gen   *batcher // lm and lm-conditional models only
+	gen   lanes // lm and lm-conditional models only
 }
 
 // Server is the http.Handler. Models are added with Add before Ready;
@@ -124,9 +146,11 @@ type Server struct {
 	metrics  *metrics
 	origin   *http.CrossOriginProtection // refuses a browser's cross-site calls of the API
 	// hook, when set (tests), runs at the start of every API handler;
-	// admitting inside the admission of a /v1 request.
+	// admitting inside the admission of a /v1 request; flushed after
+	// every flush of an answer (a streamed one's events).
 	hook      func(route string)
 	admitting func()
+	flushed   func()
 }
 
 type route struct {
@@ -184,11 +208,23 @@ func (s *Server) Add(name string, m infer.Model) error {
 	case *infer.CondLM:
 		b, err = m.M.NewBatch(s.opt.MaxBatch)
 	}
+	batches := []*lm.Batch{b}
+	for len(batches) < s.opt.lanes() && err == nil && b != nil {
+		var t *lm.Batch
+		if t, err = b.Twin(); err == nil {
+			batches = append(batches, t)
+		}
+	}
 	if err != nil {
+		for _, b := range batches {
+			if b != nil {
+				b.Close()
+			}
+		}
 		return fmt.Errorf("serve: %s: %w", name, err)
 	}
 	if b != nil {
-		e.gen = newBatcher(b, s.opt.MaxBatch, func(b, n int, d time.Duration) {
+		e.gen = newLanes(batches, s.opt.MaxBatch, func(b, n int, d time.Duration) {
 			s.metrics.step(name, b, n, d)
 			if s.opt.stepDelay > 0 {
 				time.Sleep(s.opt.stepDelay)
@@ -257,8 +293,10 @@ var errShuttingDown = errorf(http.StatusServiceUnavailable, "the server is shutt
 // statusWriter records the status and size of an answer.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
+	status   int
+	bytes    int64
+	writeErr error  // the first failed write: the client went away or stopped reading
+	flushed  func() // Server.flushed
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -274,12 +312,18 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += int64(n)
+	if err != nil && w.writeErr == nil {
+		w.writeErr = err
+	}
 	return n, err
 }
 
 func (w *statusWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
+	}
+	if w.flushed != nil {
+		w.flushed()
 	}
 }
 
@@ -289,23 +333,10 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // counts every request.
 func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	w := &statusWriter{ResponseWriter: rw}
+	w := &statusWriter{ResponseWriter: rw, flushed: s.flushed}
 	name := "unknown"
-	defer func() {
-		if v := recover(); v != nil {
-			s.opt.Logger.Error("panic", "route", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			if w.status == 0 {
-				writeError(w, errorf(http.StatusInternalServerError, "internal error: %v", v))
-			}
-		}
-		if w.status == 0 {
-			w.status = http.StatusOK
-		}
-		d := time.Since(start)
-		s.metrics.request(name, w.status, d)
-		s.opt.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", w.status,
-			"bytes", w.bytes, "ms", float64(d.Microseconds())/1000, "remote", r.RemoteAddr)
-	}()
+	var streamErr error // the error that ended an answer already under way
+	defer func() { s.finish(w, r, name, start, streamErr, recover()) }()
 	rt, ok := s.routes[r.URL.Path]
 	if !ok {
 		writeError(w, errorf(http.StatusNotFound, "no route %s (see GET /v1/models and the API in the README)", r.URL.Path))
@@ -372,10 +403,59 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	if err := rt.h(w, r); err != nil {
 		if w.status != 0 {
-			return // an event stream already started; it reports its own errors
+			streamErr = failStream(w, err)
+			return
 		}
 		writeError(w, err)
 	}
+}
+
+// finish ends a request: it answers a panic (v, recovered; logged) with a
+// 500, or ends a stream already under way with it (failStream), then
+// counts and logs the request (with streamErr, the error that ended an
+// answer under way).
+func (s *Server) finish(w *statusWriter, r *http.Request, name string, start time.Time, streamErr error, v any) {
+	if v != nil {
+		s.opt.Logger.Error("panic", "route", name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		err := errorf(http.StatusInternalServerError, "internal error: %v", v)
+		if w.status == 0 {
+			writeError(w, err)
+		} else {
+			streamErr = failStream(w, err)
+		}
+	}
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	d := time.Since(start)
+	s.metrics.request(name, w.status, d)
+	attrs := []any{"method", r.Method, "path", r.URL.Path, "status", w.status,
+		"bytes", w.bytes, "ms", float64(d.Microseconds()) / 1000, "remote", r.RemoteAddr}
+	if streamErr != nil {
+		attrs = append(attrs, "error", streamErr.Error())
+	}
+	s.opt.Logger.Info("request", attrs...)
+}
+
+// failStream ends with err an answer whose status has gone out: an event
+// stream gets a last "error" event, {"error": ...} worded as writeError
+// words it, and the request is counted and logged with err's status
+// (w.status; the client saw 200 and then the event), or, once a write to
+// it failed (the client went away or stopped reading; nothing more
+// reaches it), as 499. It returns err as worded. Any other answer (a JSON
+// one cut off by its client) keeps its status.
+func failStream(w *statusWriter, err error) error {
+	status, err := errorStatus(err)
+	if !strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream") {
+		return err
+	}
+	if w.writeErr != nil {
+		w.status = 499
+		return fmt.Errorf("the client is gone: %w", w.writeErr)
+	}
+	(&sse{w: w}).fail(err)
+	w.status = status
+	return err
 }
 
 // admit counts a request in Close's wait group unless the server is
@@ -423,6 +503,13 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 
 // writeError answers err as {"error": ...} with its status.
 func writeError(w http.ResponseWriter, err error) {
+	status, err := errorStatus(err)
+	writeJSON(w, status, map[string]string{"error": err.Error()})
+}
+
+// errorStatus returns the status of an answer to err and the error as
+// the answer words it.
+func errorStatus(err error) (int, error) {
 	status := http.StatusInternalServerError
 	var he *httpError
 	var mbe *http.MaxBytesError
@@ -440,7 +527,7 @@ func writeError(w http.ResponseWriter, err error) {
 	case errors.Is(err, context.Canceled):
 		status = 499 // the client went away; nobody reads this
 	}
-	writeJSON(w, status, map[string]string{"error": err.Error()})
+	return status, err
 }
 
 // writeJSON answers v as JSON with status. v is encoded before the status
@@ -457,11 +544,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	return err
 }
 
-// decode reads the JSON body into v: unknown fields, trailing data and
-// values of the wrong type are 400 errors naming the field.
+// decode reads the JSON body into v: unknown fields (names match
+// exactly, case included), a field given twice, trailing data and values
+// of the wrong type are 400 errors naming the field.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
+	dec, body := bodyDecoder(r)
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		var te *json.UnmarshalTypeError
@@ -495,7 +582,7 @@ func decode(r *http.Request, v any) error {
 		}
 		return errorf(http.StatusBadRequest, "malformed JSON: data after the object")
 	}
-	return nil
+	return checkKeys(body.Bytes(), v)
 }
 
 func jsonType(goType string) string {

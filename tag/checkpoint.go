@@ -44,14 +44,6 @@ func Load(dir string) (*Model, error) {
 	return m, err
 }
 
-func readVocab(ck *checkpoint.Checkpoint, name string) (*text.Vocab, error) {
-	v := new(text.Vocab)
-	if err := ck.ReadUnmarshal(name, v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
 // dims ties the sizes of config.json to the tensors of model.safetensors,
 // so that Load checks them before building the model.
 func (c *Config) dims() []checkpoint.Dim {
@@ -72,13 +64,13 @@ func (c *Config) dims() []checkpoint.Dim {
 
 func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 	m, ck, tc, err := checkpoint.LoadTask[Config, TrainConfig](dir, (*Config).dims, func(ck *checkpoint.Checkpoint, c Config) (*Model, []*nn.Param, error) {
-		words, err := readVocab(ck, checkpoint.VocabFile)
+		words, err := ck.ReadVocab(checkpoint.VocabFile)
 		if err != nil {
 			return nil, nil, err
 		}
 		var chars *text.Vocab
 		if c.CharHidden > 0 {
-			if chars, err = readVocab(ck, CharsFile); err != nil {
+			if chars, err = ck.ReadVocab(CharsFile); err != nil {
 				return nil, nil, err
 			}
 		}

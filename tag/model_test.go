@@ -2,6 +2,8 @@ package tag
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -12,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/internal/gradtest"
 	"github.com/recurrent-go/recurrent/internal/traintest"
 	"github.com/recurrent-go/recurrent/nn"
@@ -72,17 +75,6 @@ func mustEncode(t testing.TB, m *Model, sents []Sentence, name string, labelled 
 	return d
 }
 
-// mustNewTrainer returns NewTrainer(m, trainD, dev, cfg), failing the test
-// on error.
-func mustNewTrainer(t testing.TB, m *Model, trainD *Data, dev []Sentence, cfg TrainConfig) *Trainer {
-	t.Helper()
-	tr, err := NewTrainer(m, trainD, dev, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr
-}
-
 func testConfig(sents []Sentence, charHidden int) Config {
 	return Config{WordEmbed: 8, CharEmbed: 6, CharHidden: charHidden, Cell: "lstm", Hidden: 10, Layers: 1,
 		Lower: true, NormDigits: true, Tags: TagSet(sents, IOBES), TrainScheme: "iobes", Scheme: "iob1"}
@@ -102,9 +94,9 @@ func newTestModel(t testing.TB, cfg Config, sents []Sentence, seed uint64) *Mode
 	return m
 }
 
-// batchLoss runs forward and the mean loss for a batch; with grad it also
+// lossOf runs forward and the mean loss for a batch; with grad it also
 // returns the loss gradient with respect to the scores.
-func batchLoss(t *testing.T, m *Model, d *Data, idx []int, grad bool) (float64, []float32) {
+func lossOf(t *testing.T, m *Model, d *Data, idx []int, grad bool) (float64, []float32) {
 	t.Helper()
 	var words [][]int32
 	var chars [][][]int32
@@ -120,20 +112,14 @@ func batchLoss(t *testing.T, m *Model, d *Data, idx []int, grad bool) (float64, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	targets := make([]int32, p.T*p.B)
-	valid := make([]bool, p.T*p.B)
-	for tt := range p.T {
-		for b, i := range idx {
-			if tt < len(d.Tags[i]) {
-				targets[tt*p.B+b], valid[tt*p.B+b] = d.Tags[i][tt], true
-			}
-		}
-	}
+	var targets []int32
+	var valid []bool
 	var ds []float32
-	if grad {
-		ds = make([]float32, len(scores))
+	dScores := &ds
+	if !grad {
+		dScores = nil
 	}
-	l, _, err := nn.SoftmaxCrossEntropy(ds, scores, p.T*p.B, len(m.Config.Tags), targets, nn.LossOptions{Valid: valid})
+	l, _, err := batchLoss(m, scores, d, idx, &targets, &valid, dScores)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +136,7 @@ func TestGradients(t *testing.T) {
 			m.SetTraining(false)
 			d := mustEncode(t, m, sents, "test", true)
 			idx := []int{1, 4, 6}
-			forward := func(grad bool) (float64, []float32) { return batchLoss(t, m, d, idx, grad) }
+			forward := func(grad bool) (float64, []float32) { return lossOf(t, m, d, idx, grad) }
 			gradtest.Sample(t, m.params, forward, m.Backward, nn.GradSampleOptions{
 				Samples: 40, Eps: 1e-2, Atol: 1e-3, Rtol: 3e-2, Rand: rand.New(rand.NewPCG(9, 9)),
 				Skip: func(_ int, p *nn.Param, _ int, g float32) bool {
@@ -169,7 +155,7 @@ func TestLearnsCapitalisedEntities(t *testing.T) {
 	cfg.Dropout = 0.2
 	m := newTestModel(t, cfg, trainSet, 1)
 	d := mustEncode(t, m, trainSet, "train", true)
-	tr := mustNewTrainer(t, m, d, dev, TrainConfig{Config: train.Config{Epochs: 8, Batch: 10, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 1}})
+	tr := traintest.NewTrainer(t, NewTrainer, m, d, dev, TrainConfig{Config: train.Config{Epochs: 8, Batch: 10, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 1}})
 	res, err := tr.Run(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -261,13 +247,13 @@ func TestResumeExact(t *testing.T) {
 		return m, d
 	}
 	ref, d := build()
-	rt := mustNewTrainer(t, ref, d, dev, tc)
+	rt := traintest.NewTrainer(t, NewTrainer, ref, d, dev, tc)
 	if _, err := rt.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "ck")
 	m, d := build()
-	tr := mustNewTrainer(t, m, d, dev, tc)
+	tr := traintest.NewTrainer(t, NewTrainer, m, d, dev, tc)
 	tr.Dir = dir
 	if _, err := traintest.CancelAt(tr.Run, 10); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v", err)
@@ -293,6 +279,113 @@ func TestResumeExact(t *testing.T) {
 	}
 
 	checkSavedTagger(t, rs.Model, dev, filepath.Join(dir, "final"))
+}
+
+// recase returns a copy of sents with the first token of sentence i
+// upper-cased: with Config.Lower the word ids stay, the characters the
+// character encoder reads change.
+func recase(sents []Sentence, i int) []Sentence {
+	out := append([]Sentence(nil), sents...)
+	out[i].Tokens = append([]string(nil), out[i].Tokens...)
+	out[i].Tokens[0] = strings.ToUpper(out[i].Tokens[0])
+	return out
+}
+
+// TestResumeChecksCharacters checks that a resume on training or dev
+// sentences that differ only in what the character encoder reads is
+// refused naming that data set, and that a checkpoint written before the
+// character fingerprints existed (state.json without them) still resumes.
+func TestResumeChecksCharacters(t *testing.T) {
+	trainS, dev := capsData(16, 31), capsData(6, 32)
+	cfg := testConfig(trainS, 3) // Lower: true
+	m := newTestModel(t, cfg, trainS, 3)
+	tc := TrainConfig{Config: train.Config{Epochs: 1, Batch: 8, Optimizer: "sgd", LR: 0.1, Seed: 1}}
+	tr := traintest.NewTrainer(t, NewTrainer, m, mustEncode(t, m, trainS, "train", true), dev, tc)
+	dir := filepath.Join(t.TempDir(), "ck")
+	tr.Dir = dir
+	if _, err := tr.Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	resume := func(trainS, dev []Sentence) error {
+		m, err := Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Resume(dir, mustEncode(t, m, trainS, "train", true), dev)
+		return err
+	}
+	if err := resume(trainS, dev); err != nil {
+		t.Fatalf("resume on the same data: %v", err)
+	}
+	// The word ids are the same: only the characters tell the data apart.
+	otherTrain, otherDev := recase(trainS, 3), recase(dev, 1)
+	if a, b := mustEncode(t, m, trainS, "", true), mustEncode(t, m, otherTrain, "", true); fmt.Sprint(a.Words) != fmt.Sprint(b.Words) || fmt.Sprint(a.Chars) == fmt.Sprint(b.Chars) {
+		t.Fatalf("recased data: words %v / %v, chars %v / %v", a.Words[3], b.Words[3], a.Chars[3], b.Chars[3])
+	}
+	if err := resume(otherTrain, dev); err == nil || !strings.Contains(err.Error(), "the train_chars data differ from the checkpoint's (16 items, other content)") {
+		t.Errorf("resume on recased training sentences: %v", err)
+	}
+	if err := resume(trainS, otherDev); err == nil || !strings.Contains(err.Error(), "the dev_chars data differ from the checkpoint's (6 items, other content)") {
+		t.Errorf("resume on recased dev sentences: %v", err)
+	}
+
+	// A checkpoint of the previous version: no character fingerprints in
+	// state.json (and a manifest that matches it).
+	stripCharFingerprints(t, dir)
+	if err := resume(trainS, dev); err != nil {
+		t.Fatalf("resume of a checkpoint without character fingerprints: %v", err)
+	}
+	if err := resume(otherTrain, otherDev); err != nil {
+		t.Errorf("a checkpoint without character fingerprints is not checked on characters: %v", err)
+	}
+	if err := resume(trainS[1:], dev); err == nil || !strings.Contains(err.Error(), "the train data differ") {
+		t.Errorf("resume of an old checkpoint on other words: %v", err)
+	}
+}
+
+// stripCharFingerprints drops the character fingerprints from the
+// state.json of the checkpoint dir and rewrites its line of the manifest.
+func stripCharFingerprints(t *testing.T, dir string) {
+	t.Helper()
+	path := filepath.Join(dir, checkpoint.StateFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st map[string]json.RawMessage
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	var data, kept []train.Fingerprint
+	if err := json.Unmarshal(st["data"], &data); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range data {
+		if !strings.HasSuffix(f.Name, "_chars") {
+			kept = append(kept, f)
+		}
+	}
+	if len(kept) != 4 || len(data) != 6 {
+		t.Fatalf("state.json fingerprints %+v", data)
+	}
+	st["data"], _ = json.Marshal(kept)
+	nb, _ := json.Marshal(st)
+	if err := os.WriteFile(path, nb, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	manifest := filepath.Join(dir, checkpoint.ManifestFile)
+	mb, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldLine := fmt.Sprintf("%x  %s\n", sha256.Sum256(b), checkpoint.StateFile)
+	if !strings.Contains(string(mb), oldLine) {
+		t.Fatalf("manifest %q has no line %q", mb, oldLine)
+	}
+	mb = []byte(strings.Replace(string(mb), oldLine, fmt.Sprintf("%x  %s\n", sha256.Sum256(nb), checkpoint.StateFile), 1))
+	if err := os.WriteFile(manifest, mb, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestEncodeErrorsAndVectors(t *testing.T) {
@@ -339,6 +432,6 @@ func BenchmarkTrainStep(b *testing.B) {
 	cfg.WordEmbed, cfg.CharEmbed, cfg.Hidden, cfg.Dropout = 100, 25, 100, 0.5
 	m := newTestModel(b, cfg, trainS, 1)
 	d := mustEncode(b, m, trainS, "trainS", true)
-	tr := mustNewTrainer(b, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 16, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
+	tr := traintest.NewTrainer(b, NewTrainer, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 16, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
 	traintest.BenchSteps(b, tr.Run)
 }

@@ -172,11 +172,10 @@ func (s *Session) Train(ctx context.Context, progress func(train.Event)) (*Summa
 			return &r, err
 		}
 	}
-	ts, err := train.Summarize[vectors.Coverage](ctx, &t.TaskTrainer, progress, t.Model.Params(), test)
+	ts, err := train.Summarize(ctx, &t.TaskTrainer, progress, t.Model.Params(), t.Model.Config.VocabSize, s.Coverage, test)
 	if ts == nil {
 		return nil, err
 	}
-	ts.Vocab, ts.Coverage = t.Model.Config.VocabSize, s.Coverage
 	return &Summary{*ts}, err
 }
 

@@ -71,6 +71,7 @@ type task struct {
 	dev     []Sentence
 	devData *Data
 	batches [][]int
+	data    []train.Fingerprint // fingerprints of train and dev (train.Options.Data)
 
 	words   [][]int32
 	chars   [][][]int32
@@ -104,32 +105,47 @@ func (t *task) Step(pos train.Position) (train.StepResult, error) {
 	if err := text.PadInto(&t.pad, t.words, padID); err != nil {
 		return train.StepResult{}, err
 	}
-	T, B := t.pad.T, t.pad.B
-	t.targets = xslices.Resize(t.targets, T*B)
-	t.valid = xslices.Resize(t.valid, T*B)
-	n := 0
-	for tt := range T {
-		for b, i := range idx {
-			ok := tt < len(d.Tags[i])
-			t.valid[tt*B+b] = ok
-			t.targets[tt*B+b] = 0
-			if ok {
-				t.targets[tt*B+b] = d.Tags[i][tt]
-				n++
-			}
-		}
-	}
 	m.drop.Reseed(uint64(pos.Step))
-	scores, err := m.Forward(t.pad.IDs, t.chars, T, B, t.pad.Lengths)
+	scores, err := m.Forward(t.pad.IDs, t.chars, t.pad.T, t.pad.B, t.pad.Lengths)
 	if err != nil {
 		return train.StepResult{}, err
 	}
-	t.dScores = xslices.Resize(t.dScores, len(scores))
-	l, _, err := nn.SoftmaxCrossEntropy(t.dScores, scores, T*B, len(m.Config.Tags), t.targets, nn.LossOptions{Valid: t.valid})
+	l, n, err := batchLoss(m, scores, d, idx, &t.targets, &t.valid, &t.dScores)
 	if err != nil {
 		return train.StepResult{}, err
 	}
 	return train.StepResult{Loss: l, Items: n}, m.Backward(t.dScores)
+}
+
+// batchLoss returns the mean cross-entropy per tagged token of scores
+// [T*B, tags], the model's scores of the sentences idx of d (batch column
+// b is sentence idx[b]; the T rows past a sentence's end are padding), and
+// the number of tagged tokens. It fills *targets and *valid [T*B] and,
+// unless dScores is nil, *dScores with the loss gradient (each resized).
+func batchLoss(m *Model, scores []float32, d *Data, idx []int, targets *[]int32, valid *[]bool, dScores *[]float32) (float64, int, error) {
+	K := len(m.Config.Tags)
+	TB, B := len(scores)/K, len(idx)
+	*targets = xslices.Resize(*targets, TB)
+	*valid = xslices.Resize(*valid, TB)
+	n := 0
+	for tt := range TB / B {
+		for b, i := range idx {
+			ok := tt < len(d.Tags[i])
+			(*valid)[tt*B+b] = ok
+			(*targets)[tt*B+b] = 0
+			if ok {
+				(*targets)[tt*B+b] = d.Tags[i][tt]
+				n++
+			}
+		}
+	}
+	var ds []float32
+	if dScores != nil {
+		*dScores = xslices.Resize(*dScores, len(scores))
+		ds = *dScores
+	}
+	l, _, err := nn.SoftmaxCrossEntropy(ds, scores, TB, K, *targets, nn.LossOptions{Valid: *valid})
+	return l, n, err
 }
 
 func (t *task) Evaluate(ctx context.Context) (*train.Eval, error) {
@@ -178,6 +194,7 @@ func newTrainer(m *Model, trainData *Data, dev []Sentence, cfg TrainConfig, resu
 			return nil, err
 		}
 	}
+	t.task.data = t.task.fingerprints()
 	m.drop.Seed = cfg.Seed
 	if err := t.Start(t.task, opt, t.options, resume); err != nil {
 		return nil, fmt.Errorf("tag: %w", err)
@@ -191,15 +208,51 @@ func (t *Trainer) options() (train.Options, error) {
 	if err := c.validate(); err != nil {
 		return train.Options{}, err
 	}
-	tk := t.task
-	data := []train.Fingerprint{train.FingerprintSeqs("train", tk.train.Words, nil), train.FingerprintSeqs("train_tags", tk.train.Tags, nil)}
-	if tk.devData != nil {
-		data = append(data, train.FingerprintSeqs("dev", tk.devData.Words, nil), train.FingerprintSeqs("dev_tags", tagIDs(tk.dev), nil))
-	}
 	o := c.Options()
-	o.Better, o.ClipParams, o.Meta, o.Data = train.HigherScore, t.Model.Trainable(), modelMeta, data
+	o.Better, o.ClipParams, o.Meta, o.Data = train.HigherScore, t.Model.Trainable(), modelMeta, t.task.data
 	o.Schedule, o.ScheduleByEpoch = optim.InverseTimeDecay(c.LR, c.Decay), true
 	return o, nil
+}
+
+// fingerprints fingerprints what the model reads of the training and dev
+// sentences: the word ids, the tag ids and, with a character encoder, the
+// character ids of every token (two tokens with one word id, such as
+// "Paris" and "paris" when words are looked up lower-cased, or two unknown
+// words, differ only there). The character fingerprints are optional:
+// checkpoints written before they were taken resume without that check.
+func (t *task) fingerprints() []train.Fingerprint {
+	data := []train.Fingerprint{train.FingerprintSeqs("train", t.train.Words, nil), train.FingerprintSeqs("train_tags", t.train.Tags, nil)}
+	chars := t.m.Chars != nil
+	if chars {
+		data = append(data, charsFingerprint("train_chars", t.train))
+	}
+	if t.devData != nil {
+		data = append(data, train.FingerprintSeqs("dev", t.devData.Words, nil), train.FingerprintSeqs("dev_tags", tagIDs(t.dev), nil))
+		if chars {
+			data = append(data, charsFingerprint("dev_chars", t.devData))
+		}
+	}
+	return data
+}
+
+// charsFingerprint fingerprints the character ids of d (an optional
+// train.Fingerprint of one sequence per sentence: its tokens' character
+// ids, a -2 between tokens).
+func charsFingerprint(name string, d *Data) train.Fingerprint {
+	seqs := make([][]int32, len(d.Chars))
+	for i, toks := range d.Chars {
+		var s []int32
+		for j, c := range toks {
+			if j > 0 {
+				s = append(s, -2)
+			}
+			s = append(s, c...)
+		}
+		seqs[i] = s
+	}
+	f := train.FingerprintSeqs(name, seqs, nil)
+	f.Optional = true
+	return f
 }
 
 // tagIDs numbers the tags of sents in order of first appearance, for a
@@ -222,7 +275,9 @@ func tagIDs(sents []Sentence) [][]int32 {
 }
 
 // Resume reopens a training checkpoint written by a Trainer on the same
-// training data and dev sentences (checked by fingerprint) and returns a
+// training data and dev sentences (checked by fingerprint: their word,
+// tag and character ids; a checkpoint written before the character
+// fingerprints were taken is not checked on characters) and returns a
 // trainer that continues exactly where the saved one stopped. The caller
 // may change the budget fields of Config (Epochs, MaxSteps, Patience,
 // Clip, SaveEvery) before Run.

@@ -12,7 +12,8 @@ import "fmt"
 //
 // The results are bit for bit those of Add, Sigmoid, Tanh and Mul applied
 // in that order; with AVX2 the units run fused, 8 at a time, each value
-// staying in registers.
+// staying in registers. c may be cp (the state updated in place), and tc
+// may be h (h then receives o*tc, and tc is not kept).
 func LSTMCell(gates []float32, gs int, hw []float32, hs int, cp, c, tc, h []float32) {
 	n := len(h)
 	if n == 0 {

@@ -51,6 +51,14 @@ func testCellsMatch(t *testing.T) {
 						t.Fatalf("LSTM %s: output %d differs:\n%v\n%v", name, i, got[0][i], got[1][i])
 					}
 				}
+				// In place, as the steppers call it: c is cp, tc is h.
+				for k, f := range []func(g []float32, gs int, hw []float32, hs int, cp, c, tc, h []float32){LSTMCell, lstmCellGo} {
+					g, c, h := slices.Clone(gates), slices.Clone(st[0]), make([]float32, n)
+					f(g, gs, hw, hs, c, c, h, h)
+					if !slices.Equal(g, got[1][4]) || !slices.Equal(c, got[1][1]) || !slices.Equal(h, got[1][3]) {
+						t.Fatalf("LSTM %s, kernel %d with c = cp and tc = h: gates, c or h differ from the separate outputs", name, k)
+					}
+				}
 				for _, bias := range []bool{true, false} {
 					var bhn []float32
 					if bias {

@@ -169,6 +169,22 @@ func isSpace(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f'
 }
 
+// dropBOM skips a UTF-8 byte-order mark at the start of a file: it is not
+// part of the first word (as ReadLines drops it, which counts vocabulary
+// files).
+func (r *WordReader) dropBOM() error {
+	for r.end-r.pos < len(BOM) && !r.eof {
+		if err := r.fill(); err != nil {
+			return err
+		}
+	}
+	if bytes.HasPrefix(r.buf[r.pos:r.end], []byte(BOM)) {
+		r.pos += len(BOM)
+	}
+	r.atStart = false
+	return nil
+}
+
 // Next returns the next word and whether a newline (or the end of a file)
 // follows it, which ends a sentence. The word's bytes are valid only until
 // the next call. At the end of the corpus it returns io.EOF.
@@ -180,17 +196,9 @@ func (r *WordReader) Next() (word []byte, lineEnd bool, err error) {
 			}
 		}
 		if r.atStart {
-			// A UTF-8 byte-order mark is not part of the first word (as
-			// ReadLines drops it, which counts vocabulary files).
-			for r.end-r.pos < len(BOM) && !r.eof {
-				if err := r.fill(); err != nil {
-					return nil, false, err
-				}
+			if err := r.dropBOM(); err != nil {
+				return nil, false, err
 			}
-			if bytes.HasPrefix(r.buf[r.pos:r.end], []byte(BOM)) {
-				r.pos += len(BOM)
-			}
-			r.atStart = false
 		}
 		// Skip whitespace.
 		for {

@@ -181,18 +181,20 @@ type TaskSummary[M, T, C any] struct {
 	Test     *T  `json:"test,omitempty"`
 }
 
-// Summarize runs t (TaskTrainer.Run) and summarizes the run of params;
-// test, if not nil, gives the test figures after a normal stop. A
-// cancelled run returns its summary (Interrupted) with ctx's error. C is
-// the type of the vectors' coverage the caller fills in.
+// Summarize runs t (TaskTrainer.Run) and summarizes the run of params,
+// with the model's vocabulary size vocab and the coverage of its word
+// vectors (nil: none); test, if not nil, gives the test figures after a
+// normal stop. A cancelled run returns its summary (Interrupted) with
+// ctx's error.
 func Summarize[C, Mod, Cf, M, T any](ctx context.Context, t *TaskTrainer[Mod, Cf, M], progress func(Event),
-	params []*nn.Param, test func() (*T, error)) (*TaskSummary[M, T, C], error) {
+	params []*nn.Param, vocab int, coverage *C, test func() (*T, error)) (*TaskSummary[M, T, C], error) {
 	res, err := t.Run(ctx, progress)
 	interrupted := Interrupted(ctx, err)
 	if err != nil && !interrupted {
 		return nil, err
 	}
-	s := &TaskSummary[M, T, C]{Summary: NewSummary(t.Dir, params, res.Result, interrupted), Valid: res.Valid, Best: t.metricsOf(res.Best)}
+	s := &TaskSummary[M, T, C]{Summary: NewSummary(t.Dir, params, res.Result, interrupted), Vocab: vocab, Coverage: coverage,
+		Valid: res.Valid, Best: t.metricsOf(res.Best)}
 	if test != nil && !interrupted {
 		if s.Test, err = test(); err != nil {
 			return nil, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"unicode/utf8"
 )
 
 // fastText's .bin layout (format version 11 and 12, fastText 0.2 to 0.9),
@@ -194,6 +195,17 @@ func isFastText(b []byte) bool {
 // character n-gram rows), in the model's order ("</s>" first, then by
 // descending count), and v.Subwords gives words outside the vocabulary
 // fastText's vector for them. Quantized models (.ftz) are refused.
+//
+// fastText keeps words as bytes, and models trained on crawled text hold
+// some that are not valid UTF-8. Every reader of this package, and every
+// file the toolkit writes words to (vocab.json, JSON answers), takes text
+// only, so such a word is returned with each byte that is not part of
+// valid UTF-8 written as \xHH (two lower-case hexadecimal digits): the
+// escape of Python's "backslashreplace", which gensim's
+// load_facebook_model falls back to for these words, so both name them
+// alike. Its vector is fastText's, computed from the word's own bytes; a
+// converted file keeps every word and reads back (a word of the model
+// spelled with such an escape already would then appear twice).
 func ReadFastText(r io.Reader) (*Vectors, error) {
 	fr := &ftReader{br: bufio.NewReaderSize(r, 1<<16)}
 	h := fr.header()
@@ -203,7 +215,32 @@ func ReadFastText(r io.Reader) (*Vectors, error) {
 	if fr.err != nil {
 		return nil, fr.err
 	}
-	return h.vectors(words, in, prune), nil
+	v := h.vectors(words, in, prune)
+	for i, w := range v.Words {
+		v.Words[i] = escapeInvalidUTF8(w)
+	}
+	return v, nil
+}
+
+// escapeInvalidUTF8 returns w with every byte that is not part of valid
+// UTF-8 written as \xHH (Python's "backslashreplace"); valid UTF-8 is
+// returned as it is.
+func escapeInvalidUTF8(w string) string {
+	if utf8.ValidString(w) {
+		return w
+	}
+	const hex = "0123456789abcdef"
+	b := make([]byte, 0, len(w)+8)
+	for i := 0; i < len(w); {
+		r, n := utf8.DecodeRuneInString(w[i:])
+		if r == utf8.RuneError && n == 1 {
+			b = append(b, '\\', 'x', hex[w[i]>>4], hex[w[i]&15])
+		} else {
+			b = append(b, w[i:i+n]...)
+		}
+		i += n
+	}
+	return string(b)
 }
 
 // ftHeader holds what a fastText model's arguments and dictionary header

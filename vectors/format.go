@@ -102,7 +102,10 @@ func Save(path string, v *Vectors, format Format) error {
 }
 
 // Write writes v to w in the given format. Text formats print each value in
-// the shortest form that reads back to the same float32.
+// the shortest form that reads back to the same float32. A word that is
+// empty, holds white space or is not valid UTF-8 is refused before
+// anything is written (ReadFastText escapes the bytes of a model's words
+// that are not UTF-8).
 func Write(w io.Writer, v *Vectors, format Format) error {
 	if err := v.check(); err != nil {
 		return err
@@ -110,6 +113,9 @@ func Write(w io.Writer, v *Vectors, format Format) error {
 	for i, word := range v.Words {
 		if word == "" || strings.ContainsAny(word, " \t\n\r") {
 			return fmt.Errorf("word %d (%q) is empty or contains white space, which the file formats cannot hold", i, word)
+		}
+		if !utf8.ValidString(word) {
+			return fmt.Errorf("word %d (%q) is not valid UTF-8, which the readers refuse", i, word)
 		}
 	}
 	buf := make([]byte, 0, 64+16*v.Dim)

@@ -42,3 +42,15 @@ func CancelAt[R any](run func(ctx context.Context, progress func(train.Event)) (
 		}
 	})
 }
+
+// NewTrainer returns newTrainer(m, trainData, dev, cfg), newTrainer being
+// a task package's constructor (lm.NewTrainer, lm.NewCondTrainer,
+// classify.NewTrainer, tag.NewTrainer), failing the test on error.
+func NewTrainer[M, D, V, C, T any](tb testing.TB, newTrainer func(M, D, V, C) (T, error), m M, trainData D, dev V, cfg C) T {
+	tb.Helper()
+	tr, err := newTrainer(m, trainData, dev, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tr
+}
