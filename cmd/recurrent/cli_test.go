@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	imagepng "image/png"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/vectors"
 	"github.com/spf13/cobra"
@@ -487,6 +489,46 @@ func TestRequiredFlags(t *testing.T) {
 	} {
 		if _, err := runCLIIn(t, "", strings.Fields(args)...); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err = %v, want %q", args, err, want)
+		}
+	}
+}
+
+// TestStdinReadOnce: standard input can be read once, so a command given
+// "-" for two of its inputs is a usage error naming them, before any work.
+// vectors eval --vectors - --analogy - read the vectors and then an empty
+// analogy file, and reported 0.00% (0/0) as a success; lm score with "-"
+// twice scored the lines once and the second "-" as nothing.
+func TestStdinReadOnce(t *testing.T) {
+	tiny, err := os.ReadFile(tinyVectors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const analogies = "../../vectors/testdata/tiny_analogies.txt"
+	out := t.TempDir() + "/out"
+	if _, err := runCLIIn(t, string(tiny), "vectors", "eval", "--vectors", "-", "--analogy", analogies); err != nil {
+		t.Fatalf("one input from standard input: %v", err)
+	}
+	for _, c := range []struct {
+		args  []string
+		names []string
+	}{
+		{[]string{"vectors", "eval", "--vectors", "-", "--analogy", "-"}, []string{"--vectors", "--analogy"}},
+		{[]string{"vectors", "eval", "--vectors", tinyVectors, "--no-analogy", "--similarity", "-", "--similarity", "-"}, []string{"--similarity", "--similarity"}},
+		{[]string{"vectors", "debias", "--vectors", "-", "--analogy", "-", "--out", out + ".txt"}, []string{"--vectors", "--analogy"}},
+		{[]string{"lm", "score", "--model", "m", "--file", "-", "-"}, []string{"--file", "argument -"}},
+		{[]string{"lm", "eval", "--model", "m", "-", "-"}, []string{"argument -", "argument -"}},
+		{[]string{"classify", "score", "--data", "-", "--pred", "-"}, []string{"--data", "--pred"}},
+		{[]string{"classify", "train", "--train", "-", "--valid", "-", "--out", out}, []string{"--train", "--valid"}},
+		{[]string{"lm", "train-labels", "--train", "-", "--valid", "-", "--out", out}, []string{"--train", "--valid"}},
+		{[]string{"translate", "bleu", "--ref", "-", "--hyp", "-"}, []string{"--hyp", "--ref"}},
+	} {
+		_, err := runCLIIn(t, string(tiny), c.args...)
+		ok := errors.As(err, new(cli.UsageError)) && strings.Contains(err.Error(), "standard input")
+		for _, n := range c.names {
+			ok = ok && strings.Contains(err.Error(), n)
+		}
+		if !ok {
+			t.Errorf("%s: %v; want a usage error naming %s", strings.Join(c.args, " "), err, strings.Join(c.names, " and "))
 		}
 	}
 }
