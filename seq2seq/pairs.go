@@ -25,7 +25,8 @@ type Pair struct {
 }
 
 // ReadPairs reads "source<TAB>target" lines. Blank lines are skipped; a
-// trailing "\r" is removed; any other line must contain exactly one TAB.
+// trailing "\r" is removed; any other line must contain exactly one TAB
+// and a source that is not blank (the target may be empty).
 // name is used in error messages ("name:line: ...").
 func ReadPairs(r io.Reader, name string) ([]Pair, error) {
 	var out []Pair
@@ -39,6 +40,11 @@ func ReadPairs(r io.Reader, name string) ([]Pair, error) {
 		}
 		if strings.Contains(tgt, "\t") {
 			return fmt.Errorf("%s:%d: expected source<TAB>target, found more than one TAB", name, lineNo)
+		}
+		if strings.TrimSpace(src) == "" {
+			// As ReadSources refuses it; Encode would name the pair's
+			// index, which blank lines make differ from its line.
+			return fmt.Errorf("%s:%d: empty source", name, lineNo)
 		}
 		out = append(out, Pair{Source: src, Target: tgt})
 		return nil

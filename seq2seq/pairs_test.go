@@ -20,6 +20,9 @@ func TestReadPairs(t *testing.T) {
 		{name: "empty target", in: "a\t\n", want: []Pair{{"a", ""}}},
 		{name: "no tab", in: "a\tb\nno tab here\n", wantErr: "f.tsv:2: expected source<TAB>target, found no TAB"},
 		{name: "two tabs", in: "a\tb\tc\n", wantErr: "f.tsv:1: expected source<TAB>target, found more than one TAB"},
+		// Named by its line, not as "pair 2" (the blank line is not a pair).
+		{name: "empty source", in: "a\tb\n\n \tc\n", wantErr: "f.tsv:3: empty source"},
+		{name: "no source", in: "\tc\n", wantErr: "f.tsv:1: empty source"},
 		{name: "empty", in: "", want: nil},
 	}
 	for _, c := range cases {
