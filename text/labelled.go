@@ -78,7 +78,8 @@ func ReadLabelledFile(path string, f LabelFormat) ([]Labelled, LabelFormat, erro
 // row whose label field is "label", "class", "category", "target",
 // "sentiment" or "emoji" is skipped in TSV and CSV, as is a UTF-8
 // byte-order mark at the start. Every text needs a
-// non-empty label; errors name the file and line. name is used in error
+// non-empty label; errors name the file and line, and an input without
+// any example is an error. name is used in error
 // messages. Classifiers and the label-conditioned language model read
 // their data with it.
 func ReadLabelled(r io.Reader, name string, f LabelFormat) ([]Labelled, LabelFormat, error) {
@@ -109,6 +110,10 @@ func readFormat(r io.Reader, name string, f LabelFormat) ([]Labelled, LabelForma
 		ex, err = readCSV(data, name)
 	default:
 		err = fmt.Errorf("text: unknown format %d", int(f))
+	}
+	if err == nil && len(ex) == 0 {
+		// A header row alone (an empty file cannot be detected above).
+		err = fmt.Errorf("%s: no labelled examples", name)
 	}
 	return ex, f, err
 }
