@@ -139,10 +139,12 @@ func (o *Options) fill() error {
 		return errors.New("word2vec: neither negative sampling nor hierarchical softmax selected")
 	case o.Epochs < 1:
 		return fmt.Errorf("word2vec: epochs %d, expected >= 1", o.Epochs)
-	case o.Sample < 0:
-		return fmt.Errorf("word2vec: sample %g, expected >= 0", o.Sample)
-	case o.Alpha < 0:
-		return fmt.Errorf("word2vec: alpha %g, expected > 0", o.Alpha)
+	case !(o.Sample >= 0) || math.IsInf(o.Sample, 1):
+		return fmt.Errorf("word2vec: sample %g, expected finite and >= 0", o.Sample)
+	case !(o.Alpha > 0) || math.IsInf(o.Alpha, 1):
+		return fmt.Errorf("word2vec: alpha %g, expected finite and > 0", o.Alpha)
+	case o.MinCount < 0:
+		return fmt.Errorf("word2vec: min count %d, expected >= 0", o.MinCount)
 	case o.Method != SkipGram && o.Method != CBOW:
 		return fmt.Errorf("word2vec: unknown method %d", o.Method)
 	}

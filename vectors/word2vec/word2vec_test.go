@@ -169,6 +169,13 @@ func TestTrainErrors(t *testing.T) {
 		{Window: -2, Negative: 5},
 		{Epochs: -1, Negative: 5},
 		{Sample: -1, Negative: 5},
+		// Non-finite rates and thresholds: --alpha NaN panicked in a
+		// worker (sigmoid table index), --sample NaN was taken silently.
+		{Alpha: math.NaN(), Negative: 5},
+		{Alpha: math.Inf(1), Negative: 5},
+		{Sample: math.NaN(), Negative: 5},
+		{Sample: math.Inf(1), Negative: 5},
+		{MinCount: -5, Negative: 5},
 	}
 	for _, o := range bad {
 		if _, err := Train(context.Background(), c, o, nil); err == nil {
