@@ -71,13 +71,18 @@ func (o *Options) fill() error {
 		return fmt.Errorf("glove: window %d, expected 1..%d", o.Window, MaxWindow)
 	case o.Iterations < 1:
 		return fmt.Errorf("glove: iterations %d, expected >= 1", o.Iterations)
-	case o.XMax <= 0 || o.Alpha <= 0 || o.Power <= 0:
-		return fmt.Errorf("glove: x-max %g, alpha %g, power %g: all must be > 0", o.XMax, o.Alpha, o.Power)
+	case !positive(o.XMax) || !positive(o.Alpha) || !positive(o.Power):
+		return fmt.Errorf("glove: x-max %g, alpha %g, power %g: all must be finite and > 0", o.XMax, o.Alpha, o.Power)
+	case o.MinCount < 0:
+		return fmt.Errorf("glove: min count %d, expected >= 0", o.MinCount)
 	case o.MemoryBytes < 1<<12:
 		return fmt.Errorf("glove: memory budget %d bytes is too small", o.MemoryBytes)
 	}
 	return nil
 }
+
+// positive reports whether x is finite and > 0 (NaN is not).
+func positive(x float64) bool { return x > 0 && !math.IsInf(x, 1) }
 
 // Progress is reported periodically.
 type Progress struct {

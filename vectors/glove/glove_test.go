@@ -161,6 +161,22 @@ func TestTrainErrors(t *testing.T) {
 	if _, err := Train(context.Background(), c, Options{Window: MaxWindow + 1}, nil); err == nil {
 		t.Error("window too large: no error")
 	}
+	// Non-finite weighting and rate (--x-max NaN trained as if every
+	// count were over it), and a negative minimum count.
+	good := corpusOf(t, "a b a c\nb a c\n")
+	if _, err := Train(context.Background(), good, Options{MinCount: 1, Dim: 4, Iterations: 1}, nil); err != nil {
+		t.Fatalf("control: %v", err)
+	}
+	nan, inf := math.NaN(), math.Inf(1)
+	for _, o := range []Options{{XMax: nan}, {XMax: inf}, {Power: nan}, {Alpha: nan}, {Alpha: inf}, {MinCount: -5}} {
+		o.Dim, o.Iterations = 4, 1
+		if o.MinCount == 0 {
+			o.MinCount = 1
+		}
+		if _, err := Train(context.Background(), good, o, nil); err == nil {
+			t.Errorf("options %+v: no error", o)
+		}
+	}
 }
 
 func TestLCM(t *testing.T) {
