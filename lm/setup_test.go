@@ -402,3 +402,16 @@ func TestCondSetup(t *testing.T) {
 		t.Errorf("resumed Train: %+v, %v", sum, err)
 	}
 }
+
+// TestTrainConfigNonFiniteAnneal: --anneal NaN or +Inf is refused up
+// front; it trained and then failed at the first checkpoint ("config.json:
+// json: unsupported value: NaN"), an infinite one never annealing.
+func TestTrainConfigNonFiniteAnneal(t *testing.T) {
+	for _, a := range []float64{math.NaN(), math.Inf(1), 4} {
+		c := TrainConfig{Batch: 2, BPTT: 4, Epochs: 1, LR: 0.1, Anneal: a}
+		err := c.validate()
+		if ok := a == 4; (err == nil) != ok || (!ok && !strings.Contains(err.Error(), "anneal")) {
+			t.Errorf("anneal %v: %v", a, err)
+		}
+	}
+}

@@ -87,6 +87,8 @@ func (c *TrainConfig) validate() error {
 		return errors.New("lm: train: negative lr_decay, lr_decay_start, patience or warmup")
 	case c.Clip < 0 || c.Anneal < 0 || c.WeightDecay < 0 || c.EvalBatch < 0 || c.MaxSteps < 0 || c.EvalEvery < 0 || c.CheckpointEvery < 0 || c.TimeLimit < 0:
 		return errors.New("lm: train: negative clip, anneal, weight_decay, eval_batch_size, max_steps, eval_every, checkpoint_every or time_limit")
+	case !(c.Anneal >= 0) || math.IsInf(c.Anneal, 1):
+		return fmt.Errorf("lm: train: anneal %v must be finite and non-negative", c.Anneal)
 	case c.Schedule != "" && c.Schedule != "linear" && c.Schedule != "cosine":
 		return fmt.Errorf("lm: train: schedule %q: want linear, cosine or none", c.Schedule)
 	}
