@@ -155,7 +155,7 @@ func (s *Setup) newModel(tr []Example) (*Model, *vectors.Vectors, error) {
 	}
 	cfg.Tokenizer = text.Tokenizer{Mode: mode, Lower: s.Lower}
 	cfg.Freeze = s.Freeze
-	if s.EmbedDropout >= 0 {
+	if !(s.EmbedDropout < 0) { // NaN too, which the config refuses
 		d := s.EmbedDropout
 		cfg.EmbedDropout = &d
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,6 +101,12 @@ func TestSetupErrors(t *testing.T) {
 	s.InitFrom = filepath.Join(t.TempDir(), "none")
 	if _, err := s.Start(t.TempDir(), true); err == nil || !strings.HasPrefix(err.Error(), "classify train: --init-from: ") {
 		t.Errorf("missing --init-from: %v", err)
+	}
+	// --embed-dropout NaN was taken as unset (-1: --dropout), silently.
+	s = testSetup(t)
+	s.EmbedDropout = math.NaN()
+	if _, err := s.Start(t.TempDir(), true); err == nil || !strings.Contains(err.Error(), "embed_dropout NaN") {
+		t.Errorf("embed dropout NaN: %v", err)
 	}
 	s = testSetup(t)
 	ctx, cancel := context.WithCancel(context.Background())
