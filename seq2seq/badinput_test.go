@@ -2,6 +2,7 @@ package seq2seq
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,11 @@ func TestDecodeBounds(t *testing.T) {
 		{DecodeOptions{Beam: -1}, "beam"},
 		{DecodeOptions{MaxLen: MaxDecodeLen + 1}, "output length"},
 		{DecodeOptions{MaxLen: -1}, "output length"},
+		// The length-normalization exponent: NaN, +Inf and negative
+		// values were taken silently (the API refused them).
+		{DecodeOptions{Beam: 2, Alpha: math.NaN()}, "alpha"},
+		{DecodeOptions{Beam: 2, Alpha: math.Inf(1)}, "alpha"},
+		{DecodeOptions{Beam: 2, Alpha: -1}, "alpha"},
 	} {
 		if hs, err := m.Translate(x, c.opt); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %d hypotheses, %v; want an error about %s", c.opt, len(hs), err, c.want)

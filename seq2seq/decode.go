@@ -50,8 +50,8 @@ type DecodeOptions struct {
 	// MaxLen bounds the output length in tokens, <eos> excluded, at most
 	// MaxDecodeLen (0: 2*source length + 10).
 	MaxLen int
-	// Alpha is the length-normalization exponent: hypotheses are ranked by
-	// LogProb / len^Alpha (0: raw log-probability).
+	// Alpha is the length-normalization exponent, finite and >= 0:
+	// hypotheses are ranked by LogProb / len^Alpha (0: raw log-probability).
 	Alpha float64
 	// Attention keeps each hypothesis's attention weights.
 	Attention bool
@@ -170,6 +170,9 @@ func (m *Model) Translate(src [][]int32, opt DecodeOptions) ([]Hypothesis, error
 	}
 	if opt.MaxLen < 0 || opt.MaxLen > MaxDecodeLen {
 		return nil, fmt.Errorf("seq2seq: maximum output length %d out of range [1, %d] (0: twice the source length + 10)", opt.MaxLen, MaxDecodeLen)
+	}
+	if !(opt.Alpha >= 0) || math.IsInf(opt.Alpha, 1) {
+		return nil, fmt.Errorf("seq2seq: alpha %v must be finite and >= 0", opt.Alpha)
 	}
 	if len(src) == 0 {
 		return nil, nil
