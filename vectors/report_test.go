@@ -35,9 +35,10 @@ func TestOutputFormat(t *testing.T) {
 	}
 }
 
-// TestCheckOutput: an output in a missing directory, or a file standing
-// for its directory, is refused before any work; "-" and existing
-// directories pass, and a bad format is named.
+// TestCheckOutput: an output in a missing directory, a file standing for
+// its directory, or a directory standing for the file is refused before
+// any work; "-" and files in existing directories pass, and a bad format
+// is named.
 func TestCheckOutput(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")
@@ -52,6 +53,9 @@ func TestCheckOutput(t *testing.T) {
 	for path, want := range map[string]string{
 		filepath.Join(dir, "none", "v.txt"): "--out " + filepath.Join(dir, "none", "v.txt") + ": directory " + filepath.Join(dir, "none") + " does not exist",
 		filepath.Join(file, "v.txt"):        "directory " + file + " does not exist",
+		// An existing directory as the file: vectors train trained for
+		// its whole run, then failed to rename its output over it.
+		dir: "--out " + dir + " is a directory",
 	} {
 		if _, err := CheckOutput(path, ""); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("CheckOutput(%q): %v, want %q", path, err, want)

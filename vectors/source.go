@@ -61,15 +61,21 @@ func OutputFormat(path, name string) (Format, error) {
 
 // CheckOutput returns the format to write path in (OutputFormat of name)
 // after checking, before any work is done, that path's directory exists
-// ("-", standard output, needs none). The errors name the flags --out-format
+// and path is not itself a directory ("-", standard output, needs none). The errors name the flags --out-format
 // and --out of the commands that write vectors.
 func CheckOutput(path, name string) (Format, error) {
 	f, err := OutputFormat(path, name)
 	if err != nil {
 		return f, fmt.Errorf("--out-format: %w", err)
 	}
-	if st, err := os.Stat(filepath.Dir(path)); path != "-" && (err != nil || !st.IsDir()) {
+	if path == "-" {
+		return f, nil
+	}
+	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
 		return f, fmt.Errorf("--out %s: directory %s does not exist", path, filepath.Dir(path))
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return f, fmt.Errorf("--out %s is a directory; give a file name", path)
 	}
 	return f, nil
 }
