@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 )
 
 // CountFiles counts the tokens of the files (plain or .gz, see OpenFile)
@@ -39,8 +41,15 @@ func (f *VocabFile) WriteText(w io.Writer) error {
 
 // CountToFile counts the files into a vocabulary (CountFiles) and saves
 // it as the vocabulary file out (SaveVocab), as recurrent vectors vocab
-// does.
+// does. An out that cannot be written (a directory, or in a missing one)
+// is refused before the counting.
 func CountToFile(t *Tokenizer, paths []string, opt VocabOptions, out string) (*VocabFile, error) {
+	if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("text: save vocabulary %s: directory %s does not exist", out, filepath.Dir(out))
+	}
+	if st, err := os.Stat(out); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("text: save vocabulary %s: is a directory", out)
+	}
 	v, err := CountFiles(t, paths, opt)
 	if err != nil {
 		return nil, err

@@ -108,4 +108,13 @@ func TestCountFilesAndCorpusVocab(t *testing.T) {
 	if _, err := CountToFile(&tok, []string{a}, VocabOptions{}, filepath.Join(dir, "none", "v.json")); err == nil {
 		t.Error("CountToFile into a missing directory: no error")
 	}
+	// A bad output is refused before the corpus is counted (vectors vocab
+	// counted it all, then failed to save): the error is the output's, not
+	// the missing corpus file's.
+	missing := filepath.Join(dir, "missing.txt")
+	for _, bad := range []string{dir, filepath.Join(dir, "none", "v.json")} {
+		if _, err := CountToFile(&tok, []string{missing}, VocabOptions{}, bad); err == nil || strings.Contains(err.Error(), "missing.txt") {
+			t.Errorf("CountToFile to %s: %v, want the output refused first", bad, err)
+		}
+	}
 }
