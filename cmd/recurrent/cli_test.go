@@ -532,3 +532,28 @@ func TestStdinReadOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputFileChecked: an output file that is an existing directory, or
+// lies in a missing one, is a usage error naming the flag before any work:
+// translate eval decoded every pair and then failed to rename its --hyp
+// over the directory, tag predict tagged the whole input.
+func TestOutputFileChecked(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "none", "out.txt")
+	for _, c := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"translate", "eval", "--model", "m", "--data", "d", "--hyp", dir}, "--hyp"},
+		{[]string{"translate", "eval", "--model", "m", "--data", "d", "--hyp", missing}, "--hyp"},
+		{[]string{"translate", "run", "--model", "m", "--attention-json", dir}, "--attention-json"},
+		{[]string{"translate", "run", "--model", "m", "--attention-png", missing}, "--attention-png"},
+		{[]string{"tag", "predict", "--model", "m", "--out", dir}, "--out"},
+		{[]string{"vectors", "plot", "--vectors", tinyVectors, "--out", dir, "man", "king"}, "--out"},
+	} {
+		_, err := runCLIIn(t, "", c.args...)
+		if !errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error(), c.flag) {
+			t.Errorf("%s: %v; want a usage error naming %s", strings.Join(c.args, " "), err, c.flag)
+		}
+	}
+}

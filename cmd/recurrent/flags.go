@@ -28,6 +28,9 @@ func init() {
 		if err := stdinOnce(cmd, args); err != nil {
 			return cli.Usage(err)
 		}
+		if err := checkOutputs(cmd); err != nil {
+			return cli.Usage(err)
+		}
 		n, err := threadsFlag(cmd)
 		if err != nil {
 			return cli.Usage(err)

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/recurrent-go/recurrent/text"
@@ -63,8 +65,9 @@ func nonEmpty(paths ...string) []string {
 // standard input (inputs); argsAnnotation marks a command whose arguments
 // are such files.
 const (
-	inputAnnotation = "recurrent_input"
-	argsAnnotation  = "recurrent_input_args"
+	inputAnnotation  = "recurrent_input"
+	argsAnnotation   = "recurrent_input_args"
+	outputAnnotation = "recurrent_output"
 )
 
 // inputs marks cmd's flags names as files it reads ("-": standard input),
@@ -116,4 +119,34 @@ func stdinOnce(cmd *cobra.Command, args []string) error {
 		return fmt.Errorf("%s all name standard input (\"-\"), which can be read only once", strings.Join(uses, ", "))
 	}
 	return nil
+}
+
+// outputs marks cmd's flags names as files it writes ("-": standard
+// output), so that checkOutputs can refuse one that cannot be written
+// before the command works for it.
+func outputs(cmd *cobra.Command, names ...string) {
+	for _, n := range names {
+		if err := cmd.Flags().SetAnnotation(n, outputAnnotation, []string{"true"}); err != nil {
+			panic(err) // a flag name misspelt in the source
+		}
+	}
+}
+
+// checkOutputs refuses an output file (outputs) that is an existing
+// directory or lies in a directory that does not exist: the file is
+// written at the end, after all the work.
+func checkOutputs(cmd *cobra.Command) error {
+	var err error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		p := f.Value.String()
+		if _, ok := f.Annotations[outputAnnotation]; !ok || err != nil || p == "" || p == "-" {
+			return
+		}
+		if st, serr := os.Stat(filepath.Dir(p)); serr != nil || !st.IsDir() {
+			err = fmt.Errorf("--%s %s: directory %s does not exist", f.Name, p, filepath.Dir(p))
+		} else if st, serr := os.Stat(p); serr == nil && st.IsDir() {
+			err = fmt.Errorf("--%s %s is a directory; give a file name", f.Name, p)
+		}
+	})
+	return err
 }

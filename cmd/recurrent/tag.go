@@ -107,6 +107,7 @@ func newTagPredictCmd() *cobra.Command {
 	fl.StringVar(&f.file, "file", "", `raw text file, one sentence per line ("-" or none: standard input)`)
 	fl.StringVar(&f.data, "data", "", `CoNLL column file to tag ("-": standard input)`)
 	fl.StringVar(&f.out, "out", "-", `output file ("-": standard output)`)
+	outputs(cmd, "out")
 	fl.BoolVar(&f.asJSON, "json", false, "one JSON object per sentence")
 	cmd.MarkFlagsMutuallyExclusive("text", "file", "data")
 	markRequired(cmd, "model")

@@ -282,6 +282,7 @@ func newVecPlotCmd() *cobra.Command {
 	cmd.Flags().StringSliceVar(&words, "words", nil, "deprecated: give the words as arguments")
 	_ = cmd.Flags().MarkHidden("words")
 	cmd.Flags().StringVar(&job.Out, "out", "words.png", `output image (.png, .svg, .pdf; "-": PNG on standard output)`)
+	outputs(cmd, "out")
 	cmd.Flags().StringVar(&job.Title, "title", "", "plot title")
 	cmd.Flags().Float64Var(&job.Width, "width", 16, "width in cm")
 	cmd.Flags().Float64Var(&job.Height, "height", 12, "height in cm")
