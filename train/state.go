@@ -253,6 +253,10 @@ func readSnapshot(ck *checkpoint.Checkpoint, name string, ps []*nn.Param) ([][]f
 	return snap, nil
 }
 
+// ErrDirInUse is wrapped by CheckDir's error for a directory that holds
+// files already.
+var ErrDirInUse = errors.New("already holds files (a checkpoint?)")
+
 // CheckDir checks, before any training, that dir can be written as a
 // checkpoint directory: that its parent exists or can be created and
 // accepts new files (checkpoint.Save builds the new directory beside the
@@ -270,7 +274,7 @@ func CheckDir(dir string, replace bool) error {
 				return fmt.Errorf("train: %w", err)
 			}
 			if len(es) > 0 {
-				return fmt.Errorf("train: %s already holds files (a checkpoint?)", dir)
+				return fmt.Errorf("train: %s %w", dir, ErrDirInUse)
 			}
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {

@@ -127,6 +127,13 @@ func TestTrainCLISafety(t *testing.T) {
 		if after, _ := os.ReadFile(filepath.Join(ck, checkpoint.ModelFile)); string(after) != string(before) {
 			t.Error("a refused run changed the checkpoint")
 		}
+		// An --out that cannot be a checkpoint directory (under a file) is
+		// refused without the advice of --resume or --overwrite, which
+		// cannot help.
+		under := filepath.Join(ck, checkpoint.ModelFile, "sub")
+		if _, _, err := runTrainCLI(t, args("--out", under, "--epochs", "1")...); err == nil || strings.Contains(err.Error(), "--resume") || strings.Contains(err.Error(), "--overwrite") {
+			t.Errorf("--out under a file: %v, want an error without --resume/--overwrite advice", err)
+		}
 		if _, _, err := runTrainCLI(t, args("--out", ck, "--epochs", "1", "--seed", "2", "--overwrite")...); err != nil {
 			t.Errorf("--overwrite: %v", err)
 		}

@@ -51,8 +51,10 @@ func (f *trainRunFlags) checkOut() error {
 	if f.resume {
 		return nil
 	}
-	if err := train.CheckDir(f.out, f.overwrite); err != nil {
+	if err := train.CheckDir(f.out, f.overwrite); errors.Is(err, train.ErrDirInUse) {
 		return fmt.Errorf("--out: %w; --resume continues it, --overwrite replaces it", err)
+	} else if err != nil {
+		return fmt.Errorf("--out: %w", err) // a path neither flag would make writable
 	}
 	return nil
 }
