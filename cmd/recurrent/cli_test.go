@@ -36,7 +36,9 @@ func TestThreadsPersistent(t *testing.T) {
 		if got := tensor.Threads(); got != 1 {
 			t.Errorf("%v --threads 1: tensor.Threads() = %d", args, got)
 		}
-		for _, bad := range []string{"0", "-3", "x"} {
+		// 100000000: vectors train made that many workers and died out
+		// of memory.
+		for _, bad := range []string{"0", "-3", "x", "100000000"} {
 			_, err := runCLIIn(t, "", append(args, "--threads", bad)...)
 			if err == nil || !strings.Contains(err.Error(), "--threads") {
 				t.Errorf("%v --threads %s: err = %v, want a --threads error", args, bad, err)

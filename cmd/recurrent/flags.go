@@ -41,7 +41,7 @@ func init() {
 }
 
 // threadsFlag returns cmd's validated --threads, the persistent root flag:
-// not given, it is GOMAXPROCS; given, it must be at least 1. The root's
+// not given, it is GOMAXPROCS; given, it must be in [1, maxThreads]. The root's
 // PersistentPreRunE applies it with tensor.SetThreads, so a command passing
 // the count on (vectors train, bench) reads tensor.Threads.
 func threadsFlag(cmd *cobra.Command) (int, error) {
@@ -50,11 +50,15 @@ func threadsFlag(cmd *cobra.Command) (int, error) {
 		return runtime.GOMAXPROCS(0), nil
 	}
 	n, err := strconv.Atoi(f.Value.String())
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("--threads must be at least 1, got %s (leave it out for all %d cores)", f.Value, runtime.GOMAXPROCS(0))
+	if err != nil || n < 1 || n > maxThreads {
+		return 0, fmt.Errorf("--threads must be in [1, %d], got %s (leave it out for all %d cores)", maxThreads, f.Value, runtime.GOMAXPROCS(0))
 	}
 	return n, nil
 }
+
+// maxThreads bounds --threads: vectors train gives each thread a worker
+// with its own buffers (--threads 100000000 died out of memory).
+const maxThreads = 1 << 12
 
 // aliasesUsed records, per command, the deprecated spellings given on its
 // command line (old name -> current name) until noteDeprecated prints them.
