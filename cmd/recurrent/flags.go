@@ -19,7 +19,7 @@ import (
 
 func init() {
 	rootCmd.PersistentFlags().Int("threads", runtime.GOMAXPROCS(0),
-		"compute threads for every command, at least 1; the default is all cores (GOMAXPROCS)")
+		"compute threads for every command, 1 to 4096; the default is all cores (GOMAXPROCS)")
 	rootCmd.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		noteDeprecated(cmd)
 		if err := cmd.ValidateRequiredFlags(); err != nil {
