@@ -106,7 +106,10 @@ func newTranslateEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR --data F [--beam K]",
 		Short: "Decode source<TAB>target pairs and report exact match, token accuracy and BLEU",
-		RunE:  func(cmd *cobra.Command, args []string) error { return runTranslateEval(cmd, &f) },
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			return positiveFlags(cmd, "batch", "limit")
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateEval(cmd, &f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory")

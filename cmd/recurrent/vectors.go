@@ -234,6 +234,9 @@ func newVecConvertCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "convert --vectors FILE --out FILE [--out-format FORMAT] [--limit N]",
 		Short: "Convert between word2vec text, word2vec binary and GloVe text",
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			return positiveFlags(cmd, "limit")
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := vectors.CheckOutput(out.path, out.format)
 			if err != nil {
