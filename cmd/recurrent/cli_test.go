@@ -563,7 +563,7 @@ func TestOutputFileChecked(t *testing.T) {
 // TestNonPositiveCounts: a count given as zero or less is refused by name
 // instead of meaning "all" or the default silently (translate eval
 // --batch -1 ran with 256, --limit -1 and vectors convert --limit -3
-// kept everything).
+// kept everything, vectors similar --top 0 printed nothing).
 func TestNonPositiveCounts(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "v.txt")
 	for _, c := range []struct {
@@ -573,6 +573,8 @@ func TestNonPositiveCounts(t *testing.T) {
 		{[]string{"translate", "eval", "--model", "m", "--data", "d", "--batch", "-1"}, "--batch"},
 		{[]string{"translate", "eval", "--model", "m", "--data", "d", "--limit", "-1"}, "--limit"},
 		{[]string{"vectors", "convert", "--vectors", tinyVectors, "--out", out, "--limit", "-3"}, "--limit"},
+		{[]string{"vectors", "similar", "--vectors", tinyVectors, "man", "--top", "0"}, "--top"},
+		{[]string{"vectors", "analogy", "--vectors", tinyVectors, "man", "woman", "king", "-k", "-1"}, "--top"},
 	} {
 		if _, err := runCLIIn(t, "", c.args...); err == nil || !strings.Contains(err.Error(), c.flag+" ") {
 			t.Errorf("%s: %v; want an error naming %s", strings.Join(c.args, " "), err, c.flag)

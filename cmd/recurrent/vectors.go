@@ -78,6 +78,13 @@ func newVecNeighborsCmd(c *cobra.Command, k int, query func(x *vectors.Index, ar
 	})
 	cmd.Flags().IntVarP(&top, "top", "k", k, "number of results")
 	cmd.Flags().IntVar(&restrict, "restrict", 0, "search only the first N (most frequent) words; 0 = all")
+	pre := cmd.PreRunE
+	cmd.PreRunE = func(cmd *cobra.Command, args []string) error {
+		if err := positiveFlags(cmd, "top"); err != nil || pre == nil { // --top 0 printed nothing
+			return err
+		}
+		return pre(cmd, args)
+	}
 	return cmd
 }
 
