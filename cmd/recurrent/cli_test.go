@@ -581,3 +581,27 @@ func TestNonPositiveCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckpointOutKeepsOtherFiles: lm quantize and lm import replace
+// their --out as a whole, which is right for a checkpoint there but
+// deleted a directory of anything else (--out . or a project directory:
+// its files were gone). Such an --out is refused before any work, naming it.
+func TestCheckpointOutKeepsOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	notes := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notes, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"lm", "quantize", "--model", "m", "--out", dir},
+		{"lm", "import", "--state-dict", "s.pt", "--vocab", "v.txt", "--out", dir},
+	} {
+		_, err := runCLIIn(t, "", args...)
+		if !errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error(), dir) {
+			t.Errorf("%s: %v; want a usage error naming %s", strings.Join(args, " "), err, dir)
+		}
+		if _, serr := os.Stat(notes); serr != nil {
+			t.Fatalf("%s: %v", strings.Join(args, " "), serr)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -65,9 +66,10 @@ func nonEmpty(paths ...string) []string {
 // standard input (inputs); argsAnnotation marks a command whose arguments
 // are such files.
 const (
-	inputAnnotation  = "recurrent_input"
-	argsAnnotation   = "recurrent_input_args"
-	outputAnnotation = "recurrent_output"
+	inputAnnotation   = "recurrent_input"
+	argsAnnotation    = "recurrent_input_args"
+	outputAnnotation  = "recurrent_output"
+	replaceAnnotation = "recurrent_replaced_checkpoint"
 )
 
 // inputs marks cmd's flags names as files it reads ("-": standard input),
@@ -132,20 +134,40 @@ func outputs(cmd *cobra.Command, names ...string) {
 	}
 }
 
-// checkOutputs refuses an output file (outputs) that is an existing
-// directory or lies in a directory that does not exist: the file is
-// written at the end, after all the work.
+// replacesCheckpoint marks cmd's flag name as a checkpoint directory the
+// command replaces as a whole (checkpoint.Save), so that checkOutputs
+// refuses a directory holding anything but a checkpoint.
+func replacesCheckpoint(cmd *cobra.Command, name string) {
+	if err := cmd.Flags().SetAnnotation(name, replaceAnnotation, []string{"true"}); err != nil {
+		panic(err) // a flag name misspelt in the source
+	}
+}
+
+// checkOutputs refuses, before the command works for it, an output file
+// (outputs) that is an existing directory or lies in a directory that
+// does not exist, and a checkpoint directory to replace
+// (replacesCheckpoint) that holds files but no checkpoint: replacing it
+// would delete them.
 func checkOutputs(cmd *cobra.Command) error {
 	var err error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		p := f.Value.String()
-		if _, ok := f.Annotations[outputAnnotation]; !ok || err != nil || p == "" || p == "-" {
+		if err != nil || p == "" || p == "-" {
 			return
 		}
-		if st, serr := os.Stat(filepath.Dir(p)); serr != nil || !st.IsDir() {
-			err = fmt.Errorf("--%s %s: directory %s does not exist", f.Name, p, filepath.Dir(p))
-		} else if st, serr := os.Stat(p); serr == nil && st.IsDir() {
-			err = fmt.Errorf("--%s %s is a directory; give a file name", f.Name, p)
+		if _, ok := f.Annotations[outputAnnotation]; ok {
+			if st, serr := os.Stat(filepath.Dir(p)); serr != nil || !st.IsDir() {
+				err = fmt.Errorf("--%s %s: directory %s does not exist", f.Name, p, filepath.Dir(p))
+			} else if st, serr := os.Stat(p); serr == nil && st.IsDir() {
+				err = fmt.Errorf("--%s %s is a directory; give a file name", f.Name, p)
+			}
+		}
+		if _, ok := f.Annotations[replaceAnnotation]; ok {
+			es, rerr := os.ReadDir(p)
+			_, cerr := os.Stat(filepath.Join(p, checkpoint.ConfigFile))
+			if rerr == nil && len(es) > 0 && cerr != nil {
+				err = fmt.Errorf("--%s %s holds files but no checkpoint (%s); it would be replaced as a whole, so give a new or checkpoint directory", f.Name, p, checkpoint.ConfigFile)
+			}
 		}
 	})
 	return err

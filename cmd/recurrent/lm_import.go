@@ -30,6 +30,7 @@ func newLMImportCmd() *cobra.Command {
 	fl.StringVar(&f.specials, "specials", "<unk>,<eos>,<bos>,<pad>", "tokens of --vocab that are special (those present)")
 	addTokenizerFlags(fl, &f.tok, "", "char, word or whitespace: how text is split for this model (default: char when every token is one character, else word)", "auto")
 	markRequired(cmd, "state-dict", "vocab", "out")
+	replacesCheckpoint(cmd, "out")
 	return cmd
 }
 

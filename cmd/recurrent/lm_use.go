@@ -244,7 +244,8 @@ func newLMQuantizeCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&model, "model", "", "checkpoint directory, or DIR/best.safetensors for its best-validation weights (required)")
-	cmd.Flags().StringVar(&out, "out", "", "directory to write the quantized model to (required; replaced if it exists)")
+	cmd.Flags().StringVar(&out, "out", "", "directory to write the quantized model to (required; a checkpoint there is replaced)")
 	markRequired(cmd, "model", "out")
+	replacesCheckpoint(cmd, "out")
 	return cmd
 }
