@@ -357,3 +357,13 @@ func BenchmarkTrainStep(b *testing.B) {
 	tr := traintest.NewTrainer(b, NewTrainer, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 32, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
 	traintest.BenchSteps(b, tr.Run)
 }
+
+// TestSetupEmbedDropoutNaN: --embed-dropout NaN is refused by the config
+// check; it was taken as unset (-1: --dropout), silently.
+func TestSetupEmbedDropoutNaN(t *testing.T) {
+	s := testSetup(t)
+	s.EmbedDropout = math.NaN()
+	if _, err := s.Start(t.TempDir(), true); err == nil || !strings.Contains(err.Error(), "embed_dropout NaN") {
+		t.Errorf("embed dropout NaN: %v", err)
+	}
+}

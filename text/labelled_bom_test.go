@@ -38,3 +38,14 @@ func TestReadLabelledByteOrderMark(t *testing.T) {
 		}
 	}
 }
+
+// TestReadLabelledHeaderOnly: a file holding a header row and nothing else
+// is an error naming it, as an empty one is: as a --valid file it trained
+// silently without validation, and classify eval scored 0/0 as a success.
+func TestReadLabelledHeaderOnly(t *testing.T) {
+	for data, f := range map[string]LabelFormat{"label\ttext\n\n": FormatAuto, "text,label\r\n": FormatCSV, "label\ttext\n": FormatTSV} {
+		if ex, _, err := ReadLabelled(strings.NewReader(data), "h.tsv", f); err == nil || !strings.Contains(err.Error(), "h.tsv: no labelled examples") {
+			t.Errorf("%q: %d examples, %v", data, len(ex), err)
+		}
+	}
+}
