@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/recurrent-go/recurrent/classify"
+	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/vectors"
 	"github.com/spf13/cobra"
@@ -41,7 +42,7 @@ func newClassifyStatsCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "format", "auto", "file format: auto, tsv, sst or csv")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per file")
-	inputArgs(cmd)
+	cli.MarkInputArgs(cmd)
 	return cmd
 }
 
@@ -70,8 +71,8 @@ func newClassifyScoreCmd() *cobra.Command {
 	f.StringVar(&predPath, "pred", "", `predicted labels, one per line ("-": standard input)`)
 	f.StringVar(&format, "format", "auto", "format of --data: auto, tsv, sst or csv")
 	deprecatedAliases(cmd, map[string]string{"gold": "data"})
-	markRequired(cmd, "data", "pred")
-	inputs(cmd, "data", "pred")
+	cli.MarkRequired(cmd, "data", "pred")
+	cli.MarkInputs(cmd, "data", "pred")
 	return cmd
 }
 
@@ -96,7 +97,7 @@ func newClassifyEvalCmd() *cobra.Command {
 	fl.StringVar(&model, "model", "", "model directory written by classify train")
 	fl.StringVar(&data, "data", "", `labelled data file ("-": standard input)`)
 	fl.StringVar(&format, "format", "auto", "data format: auto, tsv, sst or csv")
-	markRequired(cmd, "model", "data")
+	cli.MarkRequired(cmd, "model", "data")
 	return cmd
 }
 
@@ -129,7 +130,7 @@ func newClassifyPredictCmd() *cobra.Command {
 	fl.StringArrayVar(&texts, "text", nil, "text to classify (repeatable; each line separately)")
 	fl.StringVar(&file, "file", "", `text file, one text per line ("-" or none: standard input)`)
 	fl.BoolVar(&asJSON, "json", false, "one JSON object per line")
-	markRequired(cmd, "model")
+	cli.MarkRequired(cmd, "model")
 	return cmd
 }
 
@@ -156,7 +157,7 @@ func newClassifyExportVectorsCmd() *cobra.Command {
 	out.register(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"out", "format", "words", "dim"} as JSON`)
 	deprecatedAliases(cmd, map[string]string{"format": "out-format"})
-	markRequired(cmd, "model")
+	cli.MarkRequired(cmd, "model")
 	return cmd
 }
 

@@ -576,8 +576,11 @@ func TestNonPositiveCounts(t *testing.T) {
 		{[]string{"vectors", "similar", "--vectors", tinyVectors, "man", "--top", "0"}, "--top"},
 		{[]string{"vectors", "analogy", "--vectors", tinyVectors, "man", "woman", "king", "-k", "-1"}, "--top"},
 	} {
-		if _, err := runCLIIn(t, "", c.args...); err == nil || !strings.Contains(err.Error(), c.flag+" ") {
+		_, err := runCLIIn(t, "", c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.flag+" ") {
 			t.Errorf("%s: %v; want an error naming %s", strings.Join(c.args, " "), err, c.flag)
+		} else if !errors.As(err, new(cli.UsageError)) {
+			t.Errorf("%s: %v is not a usage error (exit status 2)", strings.Join(c.args, " "), err)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"runtime"
 	"slices"
-	"strconv"
 
 	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/tensor"
@@ -25,13 +24,10 @@ func init() {
 		if err := cmd.ValidateRequiredFlags(); err != nil {
 			return cli.Usage(err) // (cobra checks them after this hook)
 		}
-		if err := stdinOnce(cmd, args); err != nil {
-			return cli.Usage(err)
+		if err := cli.CheckMarks(cmd, args); err != nil {
+			return err
 		}
-		if err := checkOutputs(cmd); err != nil {
-			return cli.Usage(err)
-		}
-		n, err := threadsFlag(cmd)
+		n, err := cli.Threads(cmd)
 		if err != nil {
 			return cli.Usage(err)
 		}
@@ -39,26 +35,6 @@ func init() {
 		return nil
 	}
 }
-
-// threadsFlag returns cmd's validated --threads, the persistent root flag:
-// not given, it is GOMAXPROCS; given, it must be in [1, maxThreads]. The root's
-// PersistentPreRunE applies it with tensor.SetThreads, so a command passing
-// the count on (vectors train, bench) reads tensor.Threads.
-func threadsFlag(cmd *cobra.Command) (int, error) {
-	f := cmd.Flags().Lookup("threads")
-	if f == nil || !f.Changed {
-		return runtime.GOMAXPROCS(0), nil
-	}
-	n, err := strconv.Atoi(f.Value.String())
-	if err != nil || n < 1 || n > maxThreads {
-		return 0, fmt.Errorf("--threads must be in [1, %d], got %s (leave it out for all %d cores)", maxThreads, f.Value, runtime.GOMAXPROCS(0))
-	}
-	return n, nil
-}
-
-// maxThreads bounds --threads: vectors train gives each thread a worker
-// with its own buffers (--threads 100000000 died out of memory).
-const maxThreads = 1 << 12
 
 // aliasesUsed records, per command, the deprecated spellings given on its
 // command line (old name -> current name) until noteDeprecated prints them.
@@ -88,14 +64,4 @@ func noteDeprecated(cmd *cobra.Command) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "recurrent: --%s is deprecated, use --%s\n", old, used[old])
 	}
 	delete(aliasesUsed, cmd)
-}
-
-// markRequired marks cmd's flags as required: cobra then refuses to run the
-// command without them, naming the missing ones.
-func markRequired(cmd *cobra.Command, names ...string) {
-	for _, n := range names {
-		if err := cmd.MarkFlagRequired(n); err != nil {
-			panic(err) // a flag name misspelt in the source
-		}
-	}
 }

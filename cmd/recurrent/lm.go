@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/lm"
 )
 
@@ -28,7 +29,7 @@ func newLMTrainCmd() *cobra.Command {
 	addLMModelFlags(fl, &s.Model)
 	addLMTrainFlags(fl, &s.Training)
 	fl.AddFlag(&pflag.Flag{Name: "max-steps", Usage: "same as --steps", Value: fl.Lookup("steps").Value, DefValue: "0"})
-	markRequired(cmd, "train")
+	cli.MarkRequired(cmd, "train")
 	return cmd
 }
 

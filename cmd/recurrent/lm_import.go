@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/lm"
 )
 
@@ -29,8 +30,8 @@ func newLMImportCmd() *cobra.Command {
 	fl.StringVar(&f.cell, "cell", "", "rnn_tanh or rnn_relu for nn.RNN (default: from the shapes)")
 	fl.StringVar(&f.specials, "specials", "<unk>,<eos>,<bos>,<pad>", "tokens of --vocab that are special (those present)")
 	addTokenizerFlags(fl, &f.tok, "", "char, word or whitespace: how text is split for this model (default: char when every token is one character, else word)", "auto")
-	markRequired(cmd, "state-dict", "vocab", "out")
-	replacesCheckpoint(cmd, "out")
+	cli.MarkRequired(cmd, "state-dict", "vocab", "out")
+	cli.MarkReplacesCheckpoint(cmd, "out")
 	return cmd
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/train"
@@ -20,9 +21,7 @@ func newLMTrainLabelsCmd() *cobra.Command {
 		Use:   "train-labels --train F [--valid F] --out DIR",
 		Short: "Train a label-conditioned language model (one-to-many generation) on labelled text",
 	}, 10, taskCmd[*train.LoopSummary, *lm.CondSession]{name: "lm train-labels", items: "tok",
-		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume, check: func(cmd *cobra.Command) error {
-			return positiveFlags(cmd, "embed", "hidden", "layers", "label-dim", "batch", "lr", "epochs", "steps")
-		}})
+		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume})
 	fl := cmd.Flags()
 	fl.StringVar(&s.TrainFile, "train", "", "labelled training sentences")
 	fl.StringVar(&s.ValidFile, "valid", "", "labelled validation sentences")
@@ -45,8 +44,9 @@ func newLMTrainLabelsCmd() *cobra.Command {
 	fl.Float64Var(&s.Training.Clip, "clip", 5, "gradient-norm clip (0: none)")
 	fl.StringVar(&s.Training.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
 	fl.Uint64Var(&s.Training.Seed, "seed", 1, "random seed")
-	markRequired(cmd, "train")
-	inputs(cmd, "train", "valid")
+	cli.MarkRequired(cmd, "train")
+	cli.MarkInputs(cmd, "train", "valid")
+	cli.MarkPositive(cmd, "embed", "hidden", "layers", "label-dim", "batch", "lr", "epochs", "steps")
 	return cmd
 }
 
@@ -80,6 +80,6 @@ func newLMEvalLabelsCmd() *cobra.Command {
 	fl.StringVar(&path, "data", "", `labelled sentences ("-": standard input)`)
 	fl.StringVar(&format, "format", "auto", "input format: auto, tsv, sst or csv")
 	fl.BoolVar(&rawLabels, "raw-labels", false, "do not map SST labels 0/1 to negative/positive")
-	markRequired(cmd, "model", "data")
+	cli.MarkRequired(cmd, "model", "data")
 	return cmd
 }

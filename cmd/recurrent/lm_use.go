@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/recurrent-go/recurrent/infer"
+	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/lm"
 )
 
@@ -25,7 +26,7 @@ type lmModelFlags struct {
 func (f *lmModelFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.model, "model", "", "checkpoint directory, or DIR/best.safetensors for its best-validation weights (required)")
 	cmd.Flags().BoolVar(&f.int8, "int8", false, "quantize the model to int8 on load (see lm quantize); a quantized checkpoint is int8 without it")
-	markRequired(cmd, "model")
+	cli.MarkRequired(cmd, "model")
 }
 
 // load loads --model for the command name, which needs its vocabulary.
@@ -56,9 +57,6 @@ func newLMSampleCmd() *cobra.Command {
 		Use:   "sample --model DIR",
 		Short: "Generate text from a trained language model",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := positiveFlags(cmd, "num"); err != nil {
-				return err
-			}
 			if f.label != "" {
 				return runLMSampleLabel(cmd, &f)
 			}
@@ -81,6 +79,7 @@ func newLMSampleCmd() *cobra.Command {
 	fl.Float64Var(&f.guidance, "guidance", 0, "with --label: contrastive guidance G, sampling from log p(w|label) + G*(log p(w|label) - log p(w|other labels)); 0: plain sampling")
 	deprecatedAliases(cmd, map[string]string{"prime": "prompt", "n": "num"})
 	f.add(cmd)
+	cli.MarkPositive(cmd, "num")
 	return cmd
 }
 
@@ -150,8 +149,8 @@ func newLMScoreCmd() *cobra.Command {
 	fl.IntVar(&f.batch, "batch", 64, "lines scored together")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object (see above)")
 	f.add(cmd)
-	inputs(cmd, "file")
-	inputArgs(cmd)
+	cli.MarkInputs(cmd, "file")
+	cli.MarkInputArgs(cmd)
 	return cmd
 }
 
@@ -206,7 +205,7 @@ func newLMEvalCmd() *cobra.Command {
 	fl.IntVar(&f.bptt, "bptt", 64, "chunk length")
 	fl.BoolVar(&f.json, "json", false, "print the metrics as JSON")
 	f.add(cmd)
-	inputArgs(cmd)
+	cli.MarkInputArgs(cmd)
 	return cmd
 }
 
@@ -245,7 +244,7 @@ func newLMQuantizeCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&model, "model", "", "checkpoint directory, or DIR/best.safetensors for its best-validation weights (required)")
 	cmd.Flags().StringVar(&out, "out", "", "directory to write the quantized model to (required; a checkpoint there is replaced)")
-	markRequired(cmd, "model", "out")
-	replacesCheckpoint(cmd, "out")
+	cli.MarkRequired(cmd, "model", "out")
+	cli.MarkReplacesCheckpoint(cmd, "out")
 	return cmd
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 
+	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/tag"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
@@ -79,7 +80,7 @@ func newTagEvalCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&model, "model", "", "model directory written by tag train")
 	fl.StringVar(&data, "data", "", `labelled CoNLL file ("-": standard input)`)
-	markRequired(cmd, "model", "data")
+	cli.MarkRequired(cmd, "model", "data")
 	return cmd
 }
 
@@ -107,10 +108,10 @@ func newTagPredictCmd() *cobra.Command {
 	fl.StringVar(&f.file, "file", "", `raw text file, one sentence per line ("-" or none: standard input)`)
 	fl.StringVar(&f.data, "data", "", `CoNLL column file to tag ("-": standard input)`)
 	fl.StringVar(&f.out, "out", "-", `output file ("-": standard output)`)
-	outputs(cmd, "out")
+	cli.MarkOutputs(cmd, "out")
 	fl.BoolVar(&f.asJSON, "json", false, "one JSON object per sentence")
 	cmd.MarkFlagsMutuallyExclusive("text", "file", "data")
-	markRequired(cmd, "model")
+	cli.MarkRequired(cmd, "model")
 	return cmd
 }
 

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 
+	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/train"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -63,23 +63,6 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// positiveFlags returns an error naming the first of the given numeric
-// flags that was set on the command line to zero or less (for a library
-// whose zero value means "default", an explicit 0 must not pass silently).
-func positiveFlags(cmd *cobra.Command, names ...string) error {
-	for _, name := range names {
-		fl := cmd.Flags().Lookup(name)
-		if fl == nil || !fl.Changed {
-			continue
-		}
-		v, err := strconv.ParseFloat(fl.Value.String(), 64)
-		if err == nil && !(v > 0) {
-			return fmt.Errorf("%s: --%s %s: must be positive", cmd.CommandPath(), name, fl.Value.String())
-		}
-	}
-	return nil
 }
 
 // textWriter is a summary that writes itself as text.
@@ -231,11 +214,11 @@ func addDataFlags(cmd *cobra.Command, train, valid, test *string, trainHelp stri
 	fl := cmd.Flags()
 	fl.StringVar(train, "train", "", trainHelp)
 	fl.StringVar(valid, "valid", "", "development data for model selection and early stopping (--dev: old spelling)")
-	inputs(cmd, "train", "valid")
+	cli.MarkInputs(cmd, "train", "valid")
 	if test != nil {
 		fl.StringVar(test, "test", "", "test data scored after training")
-		inputs(cmd, "test")
+		cli.MarkInputs(cmd, "test")
 	}
 	deprecatedAliases(cmd, map[string]string{"dev": "valid"})
-	markRequired(cmd, "train")
+	cli.MarkRequired(cmd, "train")
 }

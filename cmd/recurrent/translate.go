@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/seq2seq"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/train"
@@ -41,8 +42,8 @@ func newTranslateBLEUCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&refPath, "ref", "", "reference file, one segment per line")
 	f.StringVar(&hypPath, "hyp", "", "hypothesis file, one segment per line")
-	markRequired(cmd, "ref", "hyp")
-	inputs(cmd, "ref", "hyp")
+	cli.MarkRequired(cmd, "ref", "hyp")
+	cli.MarkInputs(cmd, "ref", "hyp")
 	return cmd
 }
 
@@ -106,23 +107,21 @@ func newTranslateEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR --data F [--beam K]",
 		Short: "Decode source<TAB>target pairs and report exact match, token accuracy and BLEU",
-		PreRunE: func(cmd *cobra.Command, _ []string) error {
-			return positiveFlags(cmd, "batch", "limit")
-		},
-		RunE: func(cmd *cobra.Command, args []string) error { return runTranslateEval(cmd, &f) },
+		RunE:  func(cmd *cobra.Command, args []string) error { return runTranslateEval(cmd, &f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory")
 	fl.StringVar(&f.data, "data", "", `pairs to evaluate, source<TAB>target per line ("-": standard input)`)
 	fl.StringVar(&f.hyp, "hyp", "", `also write the outputs to this file, one per line ("-": standard output)`)
 	fl.StringVar(&f.opt.HeatmapDir, "heatmap", "", "draw every pair's attention as DIR/line-NNNN.png")
-	outputs(cmd, "hyp")
+	cli.MarkOutputs(cmd, "hyp")
 	addDecodeFlags(cmd, &f.opt.DecodeOptions)
 	fl.IntVar(&f.opt.Batch, "batch", 256, "sources encoded together")
 	fl.IntVar(&f.opt.Limit, "limit", 0, "evaluate only the first N pairs")
 	fl.BoolVar(&f.asJSON, "json", false, "print the metrics as JSON")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress on standard error")
-	markRequired(cmd, "model", "data")
+	cli.MarkRequired(cmd, "model", "data")
+	cli.MarkPositive(cmd, "batch", "limit")
 	return cmd
 }
 
@@ -179,10 +178,10 @@ func newTranslateRunCmd() *cobra.Command {
 	addDecodeFlags(cmd, &f.opt.DecodeOptions)
 	fl.StringVar(&f.opt.AttentionJSON, "attention-json", "", "write the first line's attention weights as JSON")
 	fl.StringVar(&f.opt.AttentionPNG, "attention-png", "", "draw the first line's attention weights as a PNG heat map")
-	outputs(cmd, "attention-json", "attention-png")
+	cli.MarkOutputs(cmd, "attention-json", "attention-png")
 	fl.StringVar(&f.opt.HeatmapDir, "heatmap", "", "draw every line's attention as DIR/line-NNNN.png")
 	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object per line with log-probability and score")
-	markRequired(cmd, "model")
+	cli.MarkRequired(cmd, "model")
 	deprecatedAliases(cmd, map[string]string{"input": "file"})
 	return cmd
 }
@@ -218,7 +217,7 @@ func newTranslateTrainCmd() *cobra.Command {
 			if s.Training.Clip <= 0 {
 				s.Training.Clip = -1 // the library's zero means its default
 			}
-			return positiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "lr-decay", "epochs", "steps")
+			return cli.PositiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "lr-decay", "epochs", "steps")
 		}})
 	addDataFlags(cmd, &s.TrainFile, &s.ValidFile, nil, "training pairs, source<TAB>target per line")
 	fl := cmd.Flags()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/vectors"
 )
 
@@ -24,7 +25,7 @@ func (s *vecSource) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&s.Path, "vectors", "", `input vector file (word2vec text/binary, GloVe, or fastText .bin; optionally .gz; "-" standard input)`)
 	cmd.Flags().StringVar(&s.Format, "format", "auto", "input vectors' format: auto, word2vec, word2vec-bin, glove or fasttext (.bin)")
 	_ = cmd.MarkFlagRequired("vectors")
-	inputs(cmd, "vectors")
+	cli.MarkInputs(cmd, "vectors")
 }
 
 // vecOutput is the --out/--out-format flag pair of the commands that write
@@ -78,13 +79,7 @@ func newVecNeighborsCmd(c *cobra.Command, k int, query func(x *vectors.Index, ar
 	})
 	cmd.Flags().IntVarP(&top, "top", "k", k, "number of results")
 	cmd.Flags().IntVar(&restrict, "restrict", 0, "search only the first N (most frequent) words; 0 = all")
-	pre := cmd.PreRunE
-	cmd.PreRunE = func(cmd *cobra.Command, args []string) error {
-		if err := positiveFlags(cmd, "top"); err != nil || pre == nil { // --top 0 printed nothing
-			return err
-		}
-		return pre(cmd, args)
-	}
+	cli.MarkPositive(cmd, "top") // --top 0 printed nothing
 	return cmd
 }
 
@@ -196,7 +191,7 @@ func newVecEvalCmd() *cobra.Command {
 	fl.IntVar(&e.Restrict, "restrict", 30000, "analogies: only the first N (most frequent) words (word2vec's 30,000; gensim's default is 300,000); 0 = all")
 	fl.StringArrayVar(&e.Similarity, "similarity", nil, "word-similarity file (repeatable)")
 	fl.IntVar(&e.SimilarityRestrict, "similarity-restrict", 300000, "similarity: only the first N words (gensim's default); 0 = all")
-	inputs(cmd, "analogy", "similarity")
+	cli.MarkInputs(cmd, "analogy", "similarity")
 	fl.StringVar(&e.Method, "method", "3cosadd", "analogy method: 3cosadd (gensim) or 3cosmul")
 	fl.BoolVar(&e.CaseSensitive, "case-sensitive", false, "match words exactly instead of upper-cased")
 	fl.BoolVar(&e.Dummy4Unknown, "dummy4unknown", false, "count OOV analogies as wrong and OOV pairs as similarity 0")
@@ -227,7 +222,7 @@ func newVecDebiasCmd() *cobra.Command {
 	fl.BoolVar(&job.Seed, "seed-list", false, "use gender_specific_seed.json instead of gender_specific_full.json")
 	fl.IntVar(&job.Restrict, "restrict", 0, "neutralize only the first N (most frequent) words; 0 = all")
 	fl.StringVar(&job.Analogies, "analogy", "", "analogy file for the before/after accuracy (default: built-in Google set)")
-	inputs(cmd, "analogy")
+	cli.MarkInputs(cmd, "analogy")
 	fl.BoolVar(&job.NoAnalogies, "no-analogy", false, "skip the analogy evaluation")
 	fl.IntVar(&job.EvalRestrict, "eval-restrict", 30000, "analogy evaluation on the first N words")
 	return cmd
@@ -241,9 +236,6 @@ func newVecConvertCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "convert --vectors FILE --out FILE [--out-format FORMAT] [--limit N]",
 		Short: "Convert between word2vec text, word2vec binary and GloVe text",
-		PreRunE: func(cmd *cobra.Command, _ []string) error {
-			return positiveFlags(cmd, "limit")
-		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := vectors.CheckOutput(out.path, out.format)
 			if err != nil {
@@ -261,6 +253,7 @@ func newVecConvertCmd() *cobra.Command {
 	cmd.Flags().IntVar(&limit, "limit", 0, "keep only the first N words")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"out", "format", "words", "dim"} as JSON`)
 	deprecatedAliases(cmd, map[string]string{"in": "vectors", "from": "format", "to": "out-format"})
+	cli.MarkPositive(cmd, "limit")
 	return cmd
 }
 
@@ -292,7 +285,7 @@ func newVecPlotCmd() *cobra.Command {
 	cmd.Flags().StringSliceVar(&words, "words", nil, "deprecated: give the words as arguments")
 	_ = cmd.Flags().MarkHidden("words")
 	cmd.Flags().StringVar(&job.Out, "out", "words.png", `output image (.png, .svg, .pdf; "-": PNG on standard output)`)
-	outputs(cmd, "out")
+	cli.MarkOutputs(cmd, "out")
 	cmd.Flags().StringVar(&job.Title, "title", "", "plot title")
 	cmd.Flags().Float64Var(&job.Width, "width", 16, "width in cm")
 	cmd.Flags().Float64Var(&job.Height, "height", 12, "height in cm")
