@@ -10,6 +10,7 @@ import (
 	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/infer/infertest"
 	"github.com/recurrent-go/recurrent/lm"
+	"github.com/recurrent-go/recurrent/seq2seq"
 )
 
 func build(t *testing.T) infertest.Paths {
@@ -92,7 +93,7 @@ func TestGenerateDefaultsAndErrors(t *testing.T) {
 	if n := len([]rune(res.Samples[0])); n > 6+500 || n < 6+400 {
 		t.Errorf("sample of %d characters", n)
 	}
-	bad := []infer.GenerateOptions{{N: -1}, {TopK: -2}, {TopP: 2}, {Label: "positive"}, {Temperature: ptr(-1.0)}, {Length: ptr(-3)}}
+	bad := []infer.GenerateOptions{{N: -1}, {N: infer.MaxSamples + 1}, {TopK: -2}, {TopP: 2}, {Label: "positive"}, {Temperature: ptr(-1.0)}, {Length: ptr(-3)}}
 	for _, o := range bad {
 		if _, err := l.Generate(ctx, o); !errors.Is(err, infer.ErrInput) {
 			t.Errorf("%+v: error %v, want ErrInput", o, err)
@@ -165,6 +166,13 @@ func TestTasks(t *testing.T) {
 	for _, tr := range res.Translations {
 		if len(tr.Attention) != len(tr.OutputTokens) || len(tr.Attention[0]) != len(tr.SourceTokens) {
 			t.Errorf("attention %dx%d for %d outputs and %d sources", len(tr.Attention), len(tr.Attention[0]), len(tr.OutputTokens), len(tr.SourceTokens))
+		}
+	}
+	// Beyond what decoding takes: an input error (400 from the server,
+	// whose --max-length may exceed seq2seq's cap), not a decoding failure.
+	for _, o := range []infer.TranslateOptions{{Beam: seq2seq.MaxBeam + 1}, {MaxLen: seq2seq.MaxDecodeLen + 1}} {
+		if _, err := tl.(*infer.Translator).Translate(ctx, []string{"3 May 1979"}, o); !errors.Is(err, infer.ErrInput) {
+			t.Errorf("%+v: %v, want an input error", o, err)
 		}
 	}
 	v, _ := infer.Load(p.Vectors)

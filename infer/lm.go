@@ -76,8 +76,8 @@ func (o *GenerateOptions) sampleOptions(def int) (lm.SampleOptions, int, error) 
 	}
 	n := o.N
 	switch {
-	case n < 0:
-		return opt, 0, inputErr("n: %d must be >= 1", n)
+	case n < 0 || n > MaxSamples:
+		return opt, 0, inputErr("n: %d must be in [1, %d]", n, MaxSamples)
 	case opt.MaxTokens < 0:
 		return opt, 0, inputErr("length: %d must be >= 0", opt.MaxTokens)
 	case opt.TopK < 0:
@@ -134,8 +134,8 @@ func (l *LM) DefaultStopAtEOS() bool { return l.M.Config.StopAtEOS() }
 // noUnk, and seeds opt.Seed, opt.Seed+1, ... (lm.Model.Sample prepends the
 // start token itself).
 func (l *LM) Plan(prompt string, opt lm.SampleOptions, n int, stopAtEOS, noUnk bool) ([]lm.SampleOptions, error) {
-	if n < 0 {
-		return nil, inputErr("%d samples asked for", n)
+	if n < 0 || n > MaxSamples {
+		return nil, inputErr("%d samples asked for; at most %d a call", n, MaxSamples)
 	}
 	m := l.M
 	ids, err := m.EncodePrompt(prompt)
@@ -162,6 +162,10 @@ func (l *LM) Plan(prompt string, opt lm.SampleOptions, n int, stopAtEOS, noUnk b
 	}
 	return out, nil
 }
+
+// MaxSamples bounds the samples of one Plan: each holds its options (lm
+// sample --num 100000000 asked for 12 GB of them at once).
+const MaxSamples = 1 << 20
 
 // PlanOptions is Plan for GenerateOptions (which must not set Label).
 func (l *LM) PlanOptions(o GenerateOptions) ([]lm.SampleOptions, error) {

@@ -218,14 +218,14 @@ func TestEvaluateInputsAndScoreLineWriter(t *testing.T) {
 }
 
 // Samples refuses a negative number of samples with an input error (it
-// panicked); zero gives none.
+// panicked), and more than MaxSamples (out of memory); zero gives none.
 func TestSamplesNegativeCount(t *testing.T) {
 	l := loadLM(t, build(t).LM)
 	if err := l.Samples(context.Background(), "ROMEO:", lm.SampleOptions{MaxTokens: 5, Seed: 1}, 0, false, false,
 		func(string) error { t.Fatal("n=0: a sample was emitted"); return nil }); err != nil {
 		t.Errorf("n=0: %v", err)
 	}
-	for _, n := range []int{-1, -5} {
+	for _, n := range []int{-1, -5, infer.MaxSamples + 1, 100_000_000} { // the last asked for 12 GB of options
 		err := l.Samples(context.Background(), "ROMEO:", lm.SampleOptions{MaxTokens: 5, Seed: 1}, n, false, false,
 			func(string) error { t.Fatalf("n=%d: a sample was emitted", n); return nil })
 		if !errors.Is(err, infer.ErrInput) || !strings.Contains(err.Error(), "samples asked for") {

@@ -249,10 +249,10 @@ func (o *TranslateOptions) checkSizes(src [][]int32) error {
 func (t *Translator) Translate(ctx context.Context, texts []string, o TranslateOptions) (*TranslateResult, error) {
 	m := t.M
 	switch {
-	case o.Beam < 0:
-		return nil, inputErr("beam: %d must be >= 1", o.Beam)
-	case o.MaxLen < 0:
-		return nil, inputErr("max_len: %d must be >= 0", o.MaxLen)
+	case o.Beam < 0 || o.Beam > seq2seq.MaxBeam:
+		return nil, inputErr("beam: %d must be in [1, %d]", o.Beam, seq2seq.MaxBeam)
+	case o.MaxLen < 0 || o.MaxLen > seq2seq.MaxDecodeLen:
+		return nil, inputErr("max_len: %d must be in [0, %d]", o.MaxLen, seq2seq.MaxDecodeLen)
 	case !(o.Alpha >= 0):
 		return nil, inputErr("alpha: %v must be >= 0", o.Alpha)
 	case o.Attention && m.AttentionKind() == seq2seq.AttentionNone:
