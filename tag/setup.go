@@ -60,8 +60,12 @@ func (s *Setup) read() (tr, dev, test []Sentence, err error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if len(sets[0]) == 0 {
-		return nil, nil, nil, fmt.Errorf("tag train: %s has no sentences", s.TrainFile)
+	// A dev or test file given but empty would train without validation,
+	// or end without a test result, without a word.
+	for i, f := range []string{s.TrainFile, s.ValidFile, s.TestFile} {
+		if f != "" && len(sets[i]) == 0 {
+			return nil, nil, nil, fmt.Errorf("tag train: %s has no sentences", f)
+		}
 	}
 	return sets[0], sets[1], sets[2], nil
 }

@@ -71,8 +71,23 @@ func TestSetupStartTrainResume(t *testing.T) {
 	if sum, err = ses.Train(context.Background(), nil); err != nil || sum.Steps != 6 {
 		t.Errorf("resumed: %+v, %v", sum, err)
 	}
-	s.TrainFile = writeCoNLL(t, "empty", 0)
-	if _, err := s.Start(t.TempDir(), true); err == nil || !strings.Contains(err.Error(), "has no sentences") {
-		t.Errorf("empty training file: %v", err)
+	// An empty training, dev or test file is an error naming it (dev and
+	// test ones trained silently without validation or test result).
+	train0 := s.TrainFile
+	empty := writeCoNLL(t, "empty", 0)
+	for i, f := range []*string{&s.TrainFile, &s.ValidFile, &s.TestFile} {
+		which := []string{"training", "dev", "test"}[i]
+		old := *f
+		*f = empty
+		if _, err := s.Start(t.TempDir(), true); err == nil || !strings.Contains(err.Error(), empty+" has no sentences") {
+			t.Errorf("empty %s file: %v", which, err)
+		}
+		if _, err := s.Resume(dir, func(string) bool { return false }); err == nil || !strings.Contains(err.Error(), empty+" has no sentences") {
+			t.Errorf("resume, empty %s file: %v", which, err)
+		}
+		*f = old
+	}
+	if s.TrainFile != train0 {
+		t.Fatal("the test did not restore the training file")
 	}
 }
