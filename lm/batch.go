@@ -233,10 +233,9 @@ func (b *Batch) shareSteps(L, H, In, V int, lstm bool) error {
 
 // SetSerial makes the following steps run on the calling goroutine alone
 // (on), or shared by the batch's goroutines again (off; a Twin always runs
-// alone): for a caller that
-// steps several batches at once, one per CPU, where goroutines waiting
-// for each other inside a step would only take CPU from the other
-// batches. The tokens are the same either way.
+// alone): for a caller that steps several batches at once, one per CPU,
+// where goroutines waiting for each other inside a step would only take
+// CPU from the other batches. The tokens are the same either way.
 func (b *Batch) SetSerial(on bool) {
 	if on == b.alone || b.twin {
 		return

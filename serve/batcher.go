@@ -90,10 +90,13 @@ func (j *genJob) take(buf []tokEvent) ([]tokEvent, bool, error) {
 // lets the goroutines of its requests run (to write the tokens it made
 // since): a loop never blocks while it has work, and the Go scheduler
 // would otherwise run them only when it preempts the loop (every 10 ms),
-// streaming the tokens in bursts of that age. Each yield costs a few
-// microseconds, and each write some 10 (a system call, and the client's
-// wake-up), so writes come every yieldEvery with the tokens made since.
-const yieldEvery = 500 * time.Microsecond
+// streaming the tokens in bursts of that age. Each write costs some 10 us
+// of server CPU and as much of the client's (a system call and a wake-up
+// each side), so fewer, fuller writes leave more CPU to the steps: with
+// 16 int8 streams on 2 CPUs, 2 ms gave 80-104k tokens/s against 43-91k
+// at 500 us and 50-81k at 250 us, and the clients' p99 gap between tokens
+// stayed at about 4 ms at every setting (BENCHMARKS.md, Serving).
+const yieldEvery = 2 * time.Millisecond
 
 // batcher runs the continuous batch of one lm or lm-conditional model: jobs join between
 // tokens and leave when done or cancelled; each step advances up to
@@ -286,15 +289,16 @@ func (g *batcher) advance(active []*genJob) []*genJob {
 }
 
 // lanes are the generation loops of one model, one per CPU the steps may
-// use: each runs its own continuous batch (an lm.Batch of the model), and
-// a request joins the loop with the fewest requests. While one loop has
-// work it shares each step among the batch's goroutines, as a lone loop
-// does (a loop takes laneFill requests before the next loop gets one); while several have work, each steps on its own goroutine alone,
-// so that the loops run side by side on the CPUs instead of their
-// goroutines waiting for each other inside every step (a shared step ends
-// when its slowest part does, and the CPU its other parts waited on is
-// lost to the loops and to the requests' own work). A request's tokens do
-// not depend on its loop.
+// use: each runs its own continuous batch (the first an lm.Batch of the
+// model, the others its twins), and a request joins the first loop with
+// fewer than laneFill requests, or else the loop with the fewest. While
+// one loop has work it shares each step among the batch's goroutines, as
+// a lone loop does; while several have work, each steps on its own
+// goroutine alone, so that the loops run side by side on the CPUs instead
+// of their goroutines waiting for each other inside every step (a shared
+// step ends when its slowest part does, and the CPU its other parts
+// waited on is lost to the loops and to the requests' own work). A
+// request's tokens do not depend on its loop.
 type lanes []*batcher
 
 // newLanes starts a loop for each batch.
