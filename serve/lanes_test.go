@@ -19,7 +19,7 @@ func TestLanes(t *testing.T) {
 	}
 	req := func(seed uint64) generateRequest {
 		return generateRequest{Model: "shakespeare", Stream: true,
-			GenerateOptions: infer.GenerateOptions{Length: ptr(60), Seed: ptr(seed)}}
+			GenerateOptions: infer.GenerateOptions{Length: ptr(150), Seed: ptr(seed)}}
 	}
 	const n = laneFill + 2
 	alone := make([]string, n)
