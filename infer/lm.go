@@ -155,12 +155,18 @@ func (l *LM) Plan(prompt string, opt lm.SampleOptions, n int, stopAtEOS, noUnk b
 	if id := m.Vocab.SpecialID(text.UNK); noUnk && id >= 0 {
 		opt.Ban = []int32{id}
 	}
+	return seeded(opt, n), nil
+}
+
+// seeded returns n copies of opt with the seeds Seed, Seed+1, ...: the
+// samples of one request or command.
+func seeded(opt lm.SampleOptions, n int) []lm.SampleOptions {
 	out := make([]lm.SampleOptions, n)
 	for i := range out {
 		out[i] = opt
 		out[i].Seed = opt.Seed + uint64(i)
 	}
-	return out, nil
+	return out
 }
 
 // MaxSamples bounds the samples of one Plan: each holds its options (lm
@@ -454,12 +460,7 @@ func (c *CondLM) Plan(o GenerateOptions) (int, []lm.SampleOptions, error) {
 	if err := opt.Validate(); err != nil {
 		return -1, nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	opts := make([]lm.SampleOptions, n)
-	for i := range opts {
-		opts[i] = opt
-		opts[i].Seed = opt.Seed + uint64(i)
-	}
-	return li, opts, nil
+	return li, seeded(opt, n), nil
 }
 
 // SampleText returns what lm sample --label prints for a sample: the

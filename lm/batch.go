@@ -152,8 +152,7 @@ func newBatch(src batchSource, capacity int) (*Batch, error) {
 	L, H, V, In := src.L, src.H, src.V, src.E+src.D
 	G := src.rnn.Cell().Gates()
 	lstm := src.rnn.Cell() == nn.CellLSTM
-	b := &Batch{src: src, cap: capacity, solo: map[soloKey]*nn.Stepper{}, xrow: make([]float32, In),
-		all: newRowGroup(nil, capacity, L, H, In, V, lstm)}
+	b := emptyBatch(src, capacity, nil)
 	if src.int8 {
 		d := src.dec
 		dec, err := tensor.QuantizeInt8(d.Weight.Data, d.Out, d.In, d.In)
@@ -198,11 +197,6 @@ func newBatch(src batchSource, capacity int) (*Batch, error) {
 // batch-1 stepper of its own). A stream's tokens do not depend on its
 // batch. Close it as any batch; b must stay open while the twin is used.
 func (b *Batch) Twin() (*Batch, error) {
-	src := b.src
-	L, H, V, In := src.L, src.H, src.V, src.E+src.D
-	lstm := src.rnn.Cell() == nn.CellLSTM
-	t := &Batch{src: src, cap: b.cap, solo: map[soloKey]*nn.Stepper{}, xrow: make([]float32, In),
-		table: b.table, dec: b.dec, dec8: b.dec8, alone: true, twin: true}
 	var bs *nn.BatchStepper
 	if b.all.bs != nil {
 		var err error
@@ -210,8 +204,18 @@ func (b *Batch) Twin() (*Batch, error) {
 			return nil, fmt.Errorf("lm: %w", err)
 		}
 	}
-	t.all = newRowGroup(bs, b.cap, L, H, In, V, lstm)
+	t := emptyBatch(b.src, b.cap, bs)
+	t.table, t.dec, t.dec8, t.alone, t.twin = b.table, b.dec, b.dec8, true, true
 	return t, nil
+}
+
+// emptyBatch returns a batch of src for capacity streams with its working
+// memory, stepping with bs (nil: streams step alone), and no weights of
+// its own yet.
+func emptyBatch(src batchSource, capacity int, bs *nn.BatchStepper) *Batch {
+	L, H, V, In := src.L, src.H, src.V, src.E+src.D
+	return &Batch{src: src, cap: capacity, solo: map[soloKey]*nn.Stepper{}, xrow: make([]float32, In),
+		all: newRowGroup(bs, capacity, L, H, In, V, src.rnn.Cell() == nn.CellLSTM)}
 }
 
 // shareSteps prepares shared steps: the team, and a group with a twin of

@@ -198,32 +198,11 @@ func (s *Server) Add(name string, m infer.Model) error {
 		return fmt.Errorf("serve: model name %q: want a non-empty name without spaces or slashes", name)
 	}
 	e := &entry{name: name, model: m}
-	var (
-		b   *lm.Batch
-		err error
-	)
-	switch m := m.(type) {
-	case *infer.LM:
-		b, err = m.M.NewBatch(s.opt.MaxBatch)
-	case *infer.CondLM:
-		b, err = m.M.NewBatch(s.opt.MaxBatch)
-	}
-	batches := []*lm.Batch{b}
-	for len(batches) < s.opt.lanes() && err == nil && b != nil {
-		var t *lm.Batch
-		if t, err = b.Twin(); err == nil {
-			batches = append(batches, t)
-		}
-	}
+	batches, err := s.batches(m)
 	if err != nil {
-		for _, b := range batches {
-			if b != nil {
-				b.Close()
-			}
-		}
 		return fmt.Errorf("serve: %s: %w", name, err)
 	}
-	if b != nil {
+	if batches != nil {
 		e.gen = newLanes(batches, s.opt.MaxBatch, func(b, n int, d time.Duration) {
 			s.metrics.step(name, b, n, d)
 			if s.opt.stepDelay > 0 {
@@ -241,6 +220,36 @@ func (s *Server) Add(name string, m infer.Model) error {
 	}
 	s.models[name] = e
 	return nil
+}
+
+// batches returns a language model's batches, one per generation loop:
+// the model's own, then its twins (none for a model of another kind).
+func (s *Server) batches(m infer.Model) ([]*lm.Batch, error) {
+	var (
+		b   *lm.Batch
+		err error
+	)
+	switch m := m.(type) {
+	case *infer.LM:
+		b, err = m.M.NewBatch(s.opt.MaxBatch)
+	case *infer.CondLM:
+		b, err = m.M.NewBatch(s.opt.MaxBatch)
+	}
+	if b == nil || err != nil {
+		return nil, err
+	}
+	bs := []*lm.Batch{b}
+	for len(bs) < s.opt.lanes() {
+		t, err := b.Twin()
+		if err != nil {
+			for _, b := range bs {
+				b.Close()
+			}
+			return nil, err
+		}
+		bs = append(bs, t)
+	}
+	return bs, nil
 }
 
 // Ready opens the API once the models are added.

@@ -13,8 +13,9 @@ import (
 )
 
 // Flags shared by every command are defined once here: the persistent
-// --threads, required flags, and old flag spellings kept as deprecated
-// aliases. (input.go holds the file conventions.)
+// --threads, the root's check of every command's flag marks (internal/cli:
+// required, positive, files read and written), and old flag spellings
+// kept as deprecated aliases. (input.go holds the file conventions.)
 
 func init() {
 	rootCmd.PersistentFlags().Int("threads", runtime.GOMAXPROCS(0),
