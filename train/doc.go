@@ -7,7 +7,12 @@
 //   - budgets: epochs and/or a step budget and/or a time limit. A step
 //     budget means exactly that many optimizer steps; epochs are then
 //     unbounded unless given; with several limits the first one reached
-//     stops the run, and Result.Stop (and the StopEvent) says which.
+//     stops the run, and Result.Stop (and the StopEvent) says which. A
+//     run that ends on a budget evaluates and saves there, and that
+//     evaluation counts like any other (best model, patience, plateau),
+//     so a run resumed with a larger budget can end with other best
+//     weights than one given the larger budget from the start; a
+//     cancelled run does not evaluate, and resumes exactly.
 //   - evaluation every Options.EvalEvery steps and after every epoch, with
 //     model selection (the best evaluation's parameters are kept and saved
 //     as the model) and early stopping after Options.Patience evaluations
