@@ -291,14 +291,14 @@ func (g *batcher) advance(active []*genJob) []*genJob {
 // lanes are the generation loops of one model, one per CPU the steps may
 // use: each runs its own continuous batch (the first an lm.Batch of the
 // model, the others its twins), and a request joins the first loop with
-// fewer than laneFill requests, or else the loop with the fewest. While
-// one loop has work it shares each step among the batch's goroutines, as
-// a lone loop does; while several have work, each steps on its own
-// goroutine alone, so that the loops run side by side on the CPUs instead
-// of their goroutines waiting for each other inside every step (a shared
-// step ends when its slowest part does, and the CPU its other parts
-// waited on is lost to the loops and to the requests' own work). A
-// request's tokens do not depend on its loop.
+// fewer than laneFill requests (and a batch not full), or else the loop
+// with the fewest. While one loop has work it shares each step among the
+// batch's goroutines, as a lone loop does; while several have work, each
+// steps on its own goroutine alone, so that the loops run side by side on
+// the CPUs instead of their goroutines waiting for each other inside every
+// step (a shared step ends when its slowest part does, and the CPU its
+// other parts waited on is lost to the loops and to the requests' own
+// work). A request's tokens do not depend on its loop.
 type lanes []*batcher
 
 // newLanes starts a loop for each batch.
@@ -332,13 +332,15 @@ func (ls lanes) several() bool {
 // over the loops.
 const laneFill = 4
 
-// submit hands j to the first loop with fewer than laneFill requests, or
-// when every loop has that many, to the loop with the fewest (the first
-// of those tied).
+// submit hands j to the first loop with fewer than laneFill requests (or
+// than its batch holds, if fewer: a request beyond would wait for another
+// to end), or when every loop has that many, to the loop with the fewest
+// (the first of those tied).
 func (ls lanes) submit(j *genJob) {
 	g := ls[0]
+	fill := int32(min(laneFill, g.maxBatch))
 	for _, o := range ls {
-		if o.load.Load() < laneFill {
+		if o.load.Load() < fill {
 			g = o
 			break
 		}

@@ -1,6 +1,12 @@
 package serve
 
 import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -55,5 +61,49 @@ func TestLanes(t *testing.T) {
 		if l := g.load.Load(); l != 0 {
 			t.Errorf("loop %d: %d requests still counted after all ended", i, l)
 		}
+	}
+}
+
+// TestLanesSmallBatch: with batches smaller than laneFill, a request that
+// finds the first loop's batch full goes to an idle loop, rather than
+// waiting in the first loop for a running request to end (the first loop
+// took laneFill requests, however few of them its batch could step).
+func TestLanesSmallBatch(t *testing.T) {
+	const maxBatch = 2
+	s, ts := newTestServer(t, Options{Lanes: 2, MaxBatch: maxBatch, MaxLength: 1 << 20, Timeout: 30 * time.Second, stepDelay: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for i := range maxBatch { // streams that fill the first loop's batch until the test ends
+		b, _ := json.Marshal(map[string]any{"model": "shakespeare", "length": 1 << 20, "stream": true, "seed": i})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/v1/generate", bytes.NewReader(b))
+		res, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if _, err := bufio.NewReader(res.Body).ReadString('\n'); err != nil { // a token: the stream runs
+			t.Fatal(err)
+		}
+	}
+	done := make(chan answer, 1)
+	go func() {
+		b, _ := json.Marshal(map[string]any{"model": "shakespeare", "length": 20, "seed": 7})
+		res, err := ts.Client().Post(ts.URL+"/v1/generate", "application/json", bytes.NewReader(b))
+		if err != nil {
+			done <- answer{body: []byte(err.Error())}
+			return
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		done <- answer{status: res.StatusCode, body: body}
+	}()
+	select {
+	case a := <-done:
+		if a.status != http.StatusOK {
+			t.Errorf("the request beside full batch: %d %s", a.status, a.body)
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("a request waited 10 s behind %d endless ones in a full loop (loads %d and %d) while the other loop was idle",
+			maxBatch, s.models["shakespeare"].gen[0].load.Load(), s.models["shakespeare"].gen[1].load.Load())
 	}
 }
