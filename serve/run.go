@@ -175,6 +175,7 @@ func Run(ctx context.Context, c RunConfig) error {
 		}
 		if err != nil {
 			srv.Close()
+			s.Close(context.Background()) // the loops of the models loaded before (no request was admitted)
 			return &LoadError{spec, err}
 		}
 		event(Loaded{spec, m.Kind()})

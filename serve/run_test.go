@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -129,5 +130,38 @@ func TestRunLoadError(t *testing.T) {
 	}
 	if err := Run(context.Background(), RunConfig{Addr: "127.0.0.1:0"}); err == nil {
 		t.Errorf("Run without models: nil error")
+	}
+}
+
+// TestRunLoadErrorStopsLoops: a Run that fails to load a model stops the
+// generation loops of the models it loaded before (they used to run on,
+// with their batches' goroutines, after Run returned).
+func TestRunLoadErrorStopsLoops(t *testing.T) {
+	p := testPaths(t)
+	before := loopGoroutines()
+	missing := filepath.Join(t.TempDir(), "nothing")
+	err := Run(context.Background(), RunConfig{Addr: "127.0.0.1:0", Options: Options{Lanes: 2, Logger: slog.New(slog.DiscardHandler)},
+		Models: []ModelSpec{{"shakespeare", p.LM}, {"m", missing}}})
+	if !errors.As(err, new(*LoadError)) {
+		t.Fatalf("Run with a missing second model: %v, want a LoadError", err)
+	}
+	n := loopGoroutines()
+	for deadline := time.Now().Add(5 * time.Second); n > before && time.Now().Before(deadline); n = loopGoroutines() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n > before {
+		t.Errorf("%d generation loops still run after Run returned its load error (%d before)", n, before)
+	}
+}
+
+// loopGoroutines counts the goroutines running a generation loop.
+func loopGoroutines() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Count(string(buf[:n]), "serve.(*batcher).run(")
+		}
+		buf = make([]byte, 2*len(buf))
 	}
 }
