@@ -62,7 +62,9 @@ func jsonFields(t reflect.Type) map[string]int {
 				// regard to case again: no request has one.
 				panic(fmt.Sprintf("serve: request field %q of %v is a JSON object; decode checks the top-level keys only", name, t))
 			}
-			names[name] = len(names)
+			if _, ok := names[name]; !ok { // a name shadowed by another is one key
+				names[name] = len(names)
+			}
 		}
 	}
 	add(t)

@@ -85,3 +85,40 @@ func TestTopLevelKeys(t *testing.T) {
 		t.Errorf("keys %q", got)
 	}
 }
+
+// TestCheckKeysShadowedField: a name that a request type and a struct it
+// embeds both have is one field, as encoding/json decodes it (the outer
+// one): each of the type's names may be given once, and none is taken for
+// another (the check numbered the shadowed name twice, so that a key was
+// reported as given twice, or the check indexed past its table).
+func TestCheckKeysShadowedField(t *testing.T) {
+	type inner struct {
+		Model string `json:"model"`
+		N     int    `json:"n"`
+	}
+	type outer struct {
+		Model string `json:"model"`
+		inner
+		Stream bool `json:"stream"`
+	}
+	type last struct {
+		inner
+		N int `json:"n"`
+	}
+	for _, c := range []struct {
+		v    any
+		body string
+		msg  string // "" for no error
+	}{
+		{&outer{}, `{"model": "a", "n": 1, "stream": true}`, ""},
+		{&outer{}, `{"n": 1}`, ""},
+		{&outer{}, `{"model": "a", "model": "b"}`, `field "model": given more than once`},
+		{&last{}, `{"model": "a", "n": 2}`, ""},
+		{&last{}, `{"n": 2, "n": 3}`, `field "n": given more than once`},
+	} {
+		err := checkKeys([]byte(c.body), c.v)
+		if c.msg == "" && err != nil || c.msg != "" && (err == nil || err.Error() != c.msg) {
+			t.Errorf("%T %s: %v, want %q", c.v, c.body, err, c.msg)
+		}
+	}
+}
