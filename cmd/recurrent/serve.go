@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/serve"
 )
 
@@ -41,7 +42,7 @@ func newServeCmd() *cobra.Command {
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
 	fl.StringVar(&f.debugAddr, "debug-addr", "", "also serve an execution trace and a CPU profile on demand on this loopback address (e.g. 127.0.0.1:6060; GET /debug/trace?seconds=N, /debug/profile?seconds=N); default: none")
 	fl.IntVar(&f.opt.MaxBatch, "max-batch", 32, "most generation streams of one model stepped together (per generation loop)")
-	fl.IntVar(&f.opt.Lanes, "lanes", 0, "generation loops per language model, each on one CPU once several have work (0: one per --threads)")
+	fl.IntVar(&f.opt.Lanes, "lanes", 0, "generation loops per language model, each on one CPU once several have work, 0 to 4096 (0: one per --threads)")
 	fl.IntVar(&f.opt.Queue, "queue", 64, "most API requests admitted at once (running or waiting); more get 429")
 	fl.DurationVar(&f.opt.Timeout, "timeout", 2*time.Minute, "deadline of each request")
 	fl.Int64Var(&f.opt.MaxBody, "max-body", 1<<20, "largest request body in bytes")
@@ -59,6 +60,9 @@ func newServeCmd() *cobra.Command {
 func runServe(ctx context.Context, out, errOut io.Writer, f *serveFlags, ready chan<- string) error {
 	if len(f.models) == 0 {
 		return errors.New("serve: at least one --model NAME=PATH is required")
+	}
+	if f.opt.Lanes < 0 || f.opt.Lanes > cli.MaxThreads { // each lane has a goroutine and a batch of its own
+		return cli.Usage(fmt.Errorf("serve: --lanes must be in [0, %d] (0: one per --threads), got %d", cli.MaxThreads, f.opt.Lanes))
 	}
 	c := serve.RunConfig{Options: f.opt, Addr: f.addr, DebugAddr: f.debugAddr, Grace: f.grace}
 	var err error

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/infer/infertest"
+	"github.com/recurrent-go/recurrent/internal/cli"
 )
 
 // startServe runs `recurrent serve` (runServe) on a free loopback port
@@ -266,5 +268,21 @@ func TestServeGracefulShutdown(t *testing.T) {
 	}
 	if _, err := http.Get(url + "healthz"); err == nil {
 		t.Error("the server still accepts connections after exiting")
+	}
+}
+
+// TestServeLanesRange: --lanes outside [0, 4096] is a usage error naming
+// it before any model loads (each lane has a goroutine and a batch of
+// its own: --lanes 100000000 made them until the server died out of
+// memory, and a negative count was taken as the default silently).
+func TestServeLanesRange(t *testing.T) {
+	for _, lanes := range []string{"-1", "4097", "100000000"} {
+		args := []string{"serve", "--addr", "127.0.0.1:0", "--model", "m=" + filepath.Join(t.TempDir(), "missing"), "--lanes", lanes}
+		_, err := runCLIIn(t, "", args...)
+		if err == nil || !strings.Contains(err.Error(), "--lanes ") || !strings.Contains(err.Error(), lanes) {
+			t.Errorf("%s: %v; want an error naming --lanes and %s", strings.Join(args, " "), err, lanes)
+		} else if !errors.As(err, new(cli.UsageError)) {
+			t.Errorf("%s: %v is not a usage error (exit status 2)", strings.Join(args, " "), err)
+		}
 	}
 }
