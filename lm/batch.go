@@ -239,7 +239,9 @@ func (b *Batch) shareSteps(L, H, In, V int, lstm bool) error {
 // (on), or shared by the batch's goroutines again (off; a Twin always runs
 // alone): for a caller that steps several batches at once, one per CPU,
 // where goroutines waiting for each other inside a step would only take
-// CPU from the other batches. The tokens are the same either way.
+// CPU from the other batches (an adaptive softmax's products, tensor.Sgemm,
+// are still shared by tensor.Threads goroutines when large). The tokens
+// are the same either way.
 func (b *Batch) SetSerial(on bool) {
 	if on == b.alone || b.twin {
 		return

@@ -85,8 +85,9 @@ type Options struct {
 
 	// Lanes is the number of generation loops of each language model, each
 	// with its own batch of up to MaxBatch streams over the same weights
-	// (default: tensor.Threads(); 1: one loop whose steps are shared by
-	// the CPUs, as before lanes existed); see the package documentation.
+	// (default: tensor.Threads(), at most MaxBatch; 1: one loop whose
+	// steps are shared by the CPUs, as before lanes existed); see the
+	// package documentation.
 	Lanes int
 
 	// stepDelay slows every generation step (tests that watch a stream).
