@@ -262,19 +262,24 @@ var ErrDirInUse = errors.New("already holds files (a checkpoint?)")
 // accepts new files (checkpoint.Save builds the new directory beside the
 // old one), that dir is not a file, and, unless replace, that dir does not
 // hold files already (a checkpoint a fresh run would silently overwrite).
+// With replace, a dir holding files must hold a checkpoint (config.json or
+// state.json): Save replaces it as a whole, deleting every other file.
 func CheckDir(dir string, replace bool) error {
 	dir = filepath.Clean(dir)
 	if fi, err := os.Stat(dir); err == nil {
 		if !fi.IsDir() {
 			return fmt.Errorf("train: %s exists and is not a directory", dir)
 		}
-		if !replace {
+		if !replace || !holdsCheckpoint(dir) {
 			es, err := os.ReadDir(dir)
 			if err != nil {
 				return fmt.Errorf("train: %w", err)
 			}
-			if len(es) > 0 {
+			if len(es) > 0 && !replace {
 				return fmt.Errorf("train: %s %w", dir, ErrDirInUse)
+			}
+			if len(es) > 0 {
+				return fmt.Errorf("train: %s holds files but no checkpoint (%s); replacing it as a whole would delete them, so give a new or checkpoint directory", dir, checkpoint.ConfigFile)
 			}
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -294,6 +299,17 @@ func CheckDir(dir string, replace bool) error {
 		return fmt.Errorf("train: checkpoint directory %s: %w", dir, err)
 	}
 	return nil
+}
+
+// holdsCheckpoint reports whether dir holds a checkpoint's config.json or
+// a training checkpoint's state.json.
+func holdsCheckpoint(dir string) bool {
+	for _, name := range []string{checkpoint.ConfigFile, checkpoint.StateFile} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && fi.Mode().IsRegular() {
+			return true
+		}
+	}
+	return false
 }
 
 // divergence is the divergence rule of Options.DivergeFactor: a ring of

@@ -395,3 +395,27 @@ func TestOverwriteAndData(t *testing.T) {
 		t.Error("a directory under a file: no error")
 	}
 }
+
+// Overwrite replaces a checkpoint, not any directory: a Dir holding the
+// user's files but no checkpoint (a project directory, the data's own) is
+// refused before training, and its files are kept (lm train --out proj
+// --overwrite deleted proj/corpus.txt and every other file in proj at the
+// first checkpoint).
+func TestOverwriteKeepsOtherFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "proj")
+	notes := filepath.Join(dir, "notes.txt")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(notes, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Epochs: 1, Dir: dir, Overwrite: true}
+	_, err := newLoop(t, newToy(), o).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "no checkpoint") || errors.Is(err, ErrDirInUse) {
+		t.Errorf("Overwrite into a directory of other files: %v, want a refusal saying it holds no checkpoint", err)
+	}
+	if b, err := os.ReadFile(notes); err != nil || string(b) != "mine" {
+		t.Errorf("notes.txt after the run: %q, %v; want it kept", b, err)
+	}
+}
