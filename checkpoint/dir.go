@@ -108,6 +108,9 @@ func removeStaleTemps(parent, base string) error {
 func Save(dir string, files ...File) (err error) {
 	dir = filepath.Clean(dir)
 	dir = text.LinkTarget(dir) // replace the directory a link points to, not the link
+	if err := CheckReplaceable(dir); err != nil {
+		return err
+	}
 	if err := checkFiles(files); err != nil {
 		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
 	}
@@ -135,6 +138,18 @@ func Save(dir string, files ...File) (err error) {
 	}
 	if err := swapIn(tmp, dir); err != nil {
 		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+	}
+	return nil
+}
+
+// CheckReplaceable returns an error for a dir that Save cannot replace
+// because it cannot be renamed: "." or ".." once cleaned (the current
+// directory or a parent of it) or a file system root. Callers check it
+// before the work whose result they save.
+func CheckReplaceable(dir string) error {
+	dir = filepath.Clean(dir)
+	if b := filepath.Base(dir); b == "." || b == ".." || dir == filepath.Dir(dir) {
+		return fmt.Errorf("checkpoint: %s cannot be replaced as a whole (it cannot be renamed); name the directory, e.g. %s", dir, filepath.Join(dir, "ck"))
 	}
 	return nil
 }

@@ -260,12 +260,16 @@ var ErrDirInUse = errors.New("already holds files (a checkpoint?)")
 // CheckDir checks, before any training, that dir can be written as a
 // checkpoint directory: that its parent exists or can be created and
 // accepts new files (checkpoint.Save builds the new directory beside the
-// old one), that dir is not a file, and, unless replace, that dir does not
-// hold files already (a checkpoint a fresh run would silently overwrite).
+// old one), that dir is not a file nor "." or ".." (which cannot be
+// renamed), and, unless replace, that dir does not hold files already (a
+// checkpoint a fresh run would silently overwrite).
 // With replace, a dir holding files must hold a checkpoint (config.json or
 // state.json): Save replaces it as a whole, deleting every other file.
 func CheckDir(dir string, replace bool) error {
 	dir = filepath.Clean(dir)
+	if err := checkpoint.CheckReplaceable(dir); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
 	if fi, err := os.Stat(dir); err == nil {
 		if !fi.IsDir() {
 			return fmt.Errorf("train: %s exists and is not a directory", dir)

@@ -419,3 +419,30 @@ func TestOverwriteKeepsOtherFiles(t *testing.T) {
 		t.Errorf("notes.txt after the run: %q, %v; want it kept", b, err)
 	}
 }
+
+// A Dir of "." or ".." cannot be a checkpoint directory: Save replaces it
+// by renaming, which the current directory and its parents refuse. It is
+// refused before training (lm train --out . in an empty directory, or
+// --resume --out . in the checkpoint, trained, then failed at the first
+// checkpoint: "rename . ..old: device or resource busy", the run lost).
+func TestCheckDirDot(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, checkpoint.ConfigFile), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, "ck"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(filepath.Join(root, "ck")) // empty; its parent a checkpoint
+	for _, c := range []struct {
+		dir     string
+		replace bool
+	}{{".", false}, {"./", false}, {".", true}, {"..", true}, {"../ck/..", true}} {
+		if err := CheckDir(c.dir, c.replace); err == nil || !strings.Contains(err.Error(), "name") {
+			t.Errorf("CheckDir(%q, %v): %v, want an error asking for a directory name", c.dir, c.replace, err)
+		}
+	}
+	if err := CheckDir(filepath.Join("..", "ck"), false); err != nil {
+		t.Errorf("CheckDir(../ck), an empty directory: %v", err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/vectors"
@@ -605,6 +606,26 @@ func TestCheckpointOutKeepsOtherFiles(t *testing.T) {
 		}
 		if _, serr := os.Stat(notes); serr != nil {
 			t.Fatalf("%s: %v", strings.Join(args, " "), serr)
+		}
+	}
+}
+
+// An --out of "." (or "..") to replace is refused before any work, even
+// when it holds a checkpoint: checkpoint.Save cannot rename the current
+// directory (lm quantize --out . in a checkpoint directory quantized the
+// model, then failed: "rename . ..old: device or resource busy").
+func TestCheckpointOutDot(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile(checkpoint.ConfigFile, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"lm", "quantize", "--model", "m", "--out", "."},
+		{"lm", "import", "--state-dict", "s.pt", "--vocab", "v.txt", "--out", "."},
+	} {
+		_, err := runCLIIn(t, "", args...)
+		if !errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error(), "name the directory") {
+			t.Errorf("%s: %v; want a usage error asking for a directory name", strings.Join(args, " "), err)
 		}
 	}
 }
