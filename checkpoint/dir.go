@@ -259,7 +259,8 @@ type Checkpoint struct {
 
 // Load opens the checkpoint directory dir. When dir is missing but
 // dir.old exists (a Save crashed between its two renames), Load returns
-// the old, complete checkpoint. When the directory has a ManifestFile
+// the old, complete checkpoint (for a dir that is a symbolic link, the
+// ".old" sibling of the directory it points to). When the directory has a ManifestFile
 // (every Save writes one), Load verifies the SHA-256 of every file it
 // lists and reports a missing, torn or edited file as such; directories
 // written before manifests existed load unverified.
@@ -275,10 +276,17 @@ func Load(dir string) (*Checkpoint, error) {
 	if !errIsNotExist(err) {
 		return nil, fmt.Errorf("checkpoint: load %s: %w", dir, err)
 	}
-	if fi, oerr := os.Stat(dir + oldSuffix); oerr == nil && fi.IsDir() {
-		return verified(&Checkpoint{Dir: dir + oldSuffix})
+	// Save through a link renames the directory it points to.
+	if old := text.LinkTarget(dir) + oldSuffix; isDir(old) {
+		return verified(&Checkpoint{Dir: old})
 	}
 	return nil, fmt.Errorf("checkpoint: load %s: %w", dir, err)
+}
+
+// isDir reports whether path is a directory.
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }
 
 // Path returns the path of the named file in the checkpoint.
