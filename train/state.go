@@ -262,7 +262,8 @@ var ErrDirInUse = errors.New("already holds files (a checkpoint?)")
 // accepts new files (checkpoint.Save builds the new directory beside the
 // old one), that dir is not a file nor "." or ".." (which cannot be
 // renamed), and, unless replace, that dir does not hold files already (a
-// checkpoint a fresh run would silently overwrite).
+// checkpoint a fresh run would silently overwrite, also one that an
+// interrupted save left as dir.old).
 // With replace, a dir holding files must hold a checkpoint (config.json or
 // state.json): Save replaces it as a whole, deleting every other file.
 func CheckDir(dir string, replace bool) error {
@@ -288,6 +289,11 @@ func CheckDir(dir string, replace bool) error {
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("train: %w", err)
+	} else if !replace {
+		// A Save interrupted mid-swap may have left the checkpoint as dir.old.
+		if _, lerr := checkpoint.Load(dir); !errors.Is(lerr, os.ErrNotExist) {
+			return fmt.Errorf("train: %s %w (as %s.old, left by an interrupted save)", dir, ErrDirInUse, dir)
+		}
 	}
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
