@@ -553,6 +553,10 @@ func TestOutputFileChecked(t *testing.T) {
 		{[]string{"translate", "run", "--model", "m", "--attention-png", missing}, "--attention-png"},
 		{[]string{"tag", "predict", "--model", "m", "--out", dir}, "--out"},
 		{[]string{"vectors", "plot", "--vectors", tinyVectors, "--out", dir, "man", "king"}, "--out"},
+		// bench serve wrote its models, ran its rounds, then failed to
+		// create the trace or profile (--server: no server is started).
+		{[]string{"bench", "serve", "--dir", dir, "--server", missing, "--words", "10", "--dim", "2", "--trace", missing}, "--trace"},
+		{[]string{"bench", "serve", "--dir", dir, "--server", missing, "--words", "10", "--dim", "2", "--profile", dir}, "--profile"},
 	} {
 		_, err := runCLIIn(t, "", c.args...)
 		if !errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error(), c.flag) {
