@@ -140,14 +140,16 @@ func TestSaveInterrupted(t *testing.T) {
 	checkWeight0(t, ck, 1, "the old")
 }
 
-func TestLoadFallsBackToOld(t *testing.T) {
-	root := t.TempDir()
-	dir := filepath.Join(root, "ckpt")
+// loadAfterCrashMidSwap saves state v1 as dir, whose directory is target
+// (dir itself, or the directory a link dir points to), leaves target as
+// a crash between Save's two renames does (only target.old) and checks
+// that Load(dir) reads v1.
+func loadAfterCrashMidSwap(t *testing.T, dir, target string) {
+	t.Helper()
 	if err := Save(dir, BytesFile(StateFile, []byte("v1"))); err != nil {
 		t.Fatal(err)
 	}
-	// Simulate a crash between Save's two renames.
-	if err := os.Rename(dir, dir+oldSuffix); err != nil {
+	if err := os.Rename(target, target+oldSuffix); err != nil {
 		t.Fatal(err)
 	}
 	ck, err := Load(dir)
@@ -155,8 +157,14 @@ func TestLoadFallsBackToOld(t *testing.T) {
 		t.Fatal(err)
 	}
 	if b, err := ck.ReadFile(StateFile); err != nil || string(b) != "v1" {
-		t.Errorf("state = %q, %v", b, err)
+		t.Errorf("state = %q, %v; want the old checkpoint's", b, err)
 	}
+}
+
+func TestLoadFallsBackToOld(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "ckpt")
+	loadAfterCrashMidSwap(t, dir, dir)
 	// A crashed save also left its half-written temporary directory.
 	if err := os.MkdirAll(filepath.Join(root, "ckpt.tmp-123", "sub"), 0o755); err != nil {
 		t.Fatal(err)

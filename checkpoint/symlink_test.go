@@ -70,20 +70,7 @@ func TestLoadThroughSymlinkFallsBackToOld(t *testing.T) {
 	if err := os.Symlink(filepath.Join("big", "ck"), link); err != nil {
 		t.Skipf("no symbolic links here: %v", err)
 	}
-	if err := Save(link, BytesFile(StateFile, []byte("v1"))); err != nil {
-		t.Fatal(err)
-	}
-	target := filepath.Join(root, "big", "ck")
-	if err := os.Rename(target, target+oldSuffix); err != nil { // the crash
-		t.Fatal(err)
-	}
-	ck, err := Load(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b, err := ck.ReadFile(StateFile); err != nil || string(b) != "v1" {
-		t.Errorf("state = %q, %v; want the old checkpoint's", b, err)
-	}
+	loadAfterCrashMidSwap(t, link, filepath.Join(root, "big", "ck"))
 	if err := Save(link, BytesFile(StateFile, []byte("v2"))); err != nil {
 		t.Fatal(err)
 	}
