@@ -142,7 +142,7 @@ func TestSaveInterrupted(t *testing.T) {
 
 // loadAfterCrashMidSwap saves state v1 as dir, whose directory is target
 // (dir itself, or the directory a link dir points to), leaves target as
-// a crash between Save's two renames does (only target.old) and checks
+// a crash between Save's two renames does (only target.swap-old) and checks
 // that Load(dir) reads v1.
 func loadAfterCrashMidSwap(t *testing.T, dir, target string) {
 	t.Helper()
@@ -291,5 +291,29 @@ func TestSafetensorsFileRoundTrip(t *testing.T) {
 	}
 	if _, _, err := ReadSafetensorsFile(path); err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("corrupt file: err = %v, want it to name the path", err)
+	}
+}
+
+// A user's own DIR.old (cp -r ck ck.old before resuming; mv ck ck.old
+// before writing a new ck) is not Save's: it survives Saves of DIR, with
+// DIR present or not. Save took it for the previous version it renames
+// DIR to while swapping, and deleted it at the next checkpoint.
+func TestSaveKeepsUsersOld(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "ck")
+	backup := dir + ".old"
+	if err := Save(backup, BytesFile(StateFile, []byte("mine"))); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"v1", "v2"} { // without, then with dir
+		if err := Save(dir, BytesFile(StateFile, []byte(s))); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(filepath.Join(backup, StateFile)); err != nil || string(b) != "mine" {
+			t.Errorf("after saving %s, ck.old/state.json: %q, %v; want the user's", s, b, err)
+		}
+	}
+	if got := listDir(t, root); !slices.Equal(got, []string{"ck", "ck.old"}) {
+		t.Errorf("root holds %v", got)
 	}
 }

@@ -209,16 +209,16 @@ func TestTasks(t *testing.T) {
 }
 
 // A checkpoint whose Save was interrupted between its two renames exists
-// only as DIR.old; Load reads it from there, as checkpoint.Load and the
+// only as DIR.swap-old; Load reads it from there, as checkpoint.Load and the
 // task loaders do (serve --model DIR failed: "infer: stat DIR: no such
 // file or directory", while lm sample --model DIR loaded it).
 func TestLoadInterruptedSave(t *testing.T) {
 	p := build(t)
 	for _, dir := range []string{p.LM, p.Classify, p.Tag} {
-		if err := os.Rename(dir, dir+".old"); err != nil { // the crash
+		if err := os.Rename(dir, dir+".swap-old"); err != nil { // the crash
 			t.Fatal(err)
 		}
-		want, err := infer.DetectKind(dir + ".old")
+		want, err := infer.DetectKind(dir + ".swap-old")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -263,7 +263,7 @@ var ErrDirInUse = errors.New("already holds files (a checkpoint?)")
 // old one), that dir is not a file nor "." or ".." (which cannot be
 // renamed), and, unless replace, that dir does not hold files already (a
 // checkpoint a fresh run would silently overwrite, also one that an
-// interrupted save left as dir.old).
+// interrupted save left beside it).
 // With replace, a dir holding files must hold a checkpoint (config.json or
 // state.json): Save replaces it as a whole, deleting every other file.
 func CheckDir(dir string, replace bool) error {
@@ -290,9 +290,12 @@ func CheckDir(dir string, replace bool) error {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("train: %w", err)
 	} else if !replace {
-		// A Save interrupted mid-swap may have left the checkpoint as dir.old.
-		if _, lerr := checkpoint.Load(dir); !errors.Is(lerr, os.ErrNotExist) {
-			return fmt.Errorf("train: %s %w (as %s.old, left by an interrupted save)", dir, ErrDirInUse, dir)
+		// A Save interrupted mid-swap may have left the checkpoint beside
+		// dir (checkpoint.Load finds it).
+		if ck, lerr := checkpoint.Load(dir); lerr == nil {
+			return fmt.Errorf("train: %s %w (as %s, left by an interrupted save)", dir, ErrDirInUse, ck.Dir)
+		} else if !errors.Is(lerr, os.ErrNotExist) {
+			return fmt.Errorf("train: %s %w: %w", dir, ErrDirInUse, lerr)
 		}
 	}
 	parent := filepath.Dir(dir)

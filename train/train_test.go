@@ -447,22 +447,22 @@ func TestCheckDirDot(t *testing.T) {
 	}
 }
 
-// A checkpoint that an interrupted Save left as Dir.old (Dir missing) is
-// still a checkpoint: a fresh run without Overwrite refuses it, as it
-// refuses Dir itself (it trained and its first checkpoint removed Dir.old,
-// the old run deleted without --overwrite).
+// A checkpoint that an interrupted Save left as Dir.swap-old (Dir
+// missing) is still a checkpoint: a fresh run without Overwrite refuses
+// it, as it refuses Dir itself (it trained and its first checkpoint
+// removed Dir.swap-old, the old run deleted without --overwrite).
 func TestFreshRunRefusesInterruptedCheckpoint(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "ck")
 	o := Options{Epochs: 1, Dir: dir}
 	if _, err := newLoop(t, newToy(), o).Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Rename(dir, dir+".old"); err != nil { // the crash
+	if err := os.Rename(dir, dir+".swap-old"); err != nil { // the crash
 		t.Fatal(err)
 	}
 	_, err := newLoop(t, newToy(), o).Run(context.Background())
 	if !errors.Is(err, ErrDirInUse) {
-		t.Errorf("fresh run over %s.old: %v, want ErrDirInUse", dir, err)
+		t.Errorf("fresh run over %s.swap-old: %v, want ErrDirInUse", dir, err)
 	}
 	if _, err := checkpoint.Load(dir); err != nil {
 		t.Errorf("the interrupted checkpoint after the refused run: %v", err)
