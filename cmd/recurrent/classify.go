@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/recurrent-go/recurrent/classify"
 	"github.com/recurrent-go/recurrent/internal/cli"
@@ -22,7 +23,6 @@ func newClassifyStatsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stats [FILE...]",
 		Short: "Show the detected format, size and label counts of data files",
-		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := classify.ParseFormat(format)
 			if err != nil {
@@ -103,18 +103,17 @@ func newClassifyEvalCmd() *cobra.Command {
 
 func newClassifyPredictCmd() *cobra.Command {
 	var model string
-	var texts []string
-	var file string
+	var texts, files []string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "predict --model DIR [--text TEXT | --file FILE]",
-		Short: "Predict the label of each line of text (--text, --file or standard input)",
+		Use:   "predict --model DIR [--text TEXT | --file FILE | FILE...]",
+		Short: "Predict the label of each line of text (--text, files or standard input)",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := classify.Load(model)
 			if err != nil {
 				return err
 			}
-			lines, err := stdio(cmd).Lines(texts, nonEmpty(file))
+			lines, err := stdio(cmd).Lines(texts, append(slices.Clone(files), args...))
 			if err != nil {
 				return err
 			}
@@ -128,9 +127,10 @@ func newClassifyPredictCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&model, "model", "", "model directory written by classify train")
 	fl.StringArrayVar(&texts, "text", nil, "text to classify (repeatable; each line separately)")
-	fl.StringVar(&file, "file", "", `text file, one text per line ("-" or none: standard input)`)
+	fl.StringArrayVar(&files, "file", nil, `text file, one text per line, plain or .gz ("-": standard input; repeatable, same as an argument)`)
 	fl.BoolVar(&asJSON, "json", false, "one JSON object per line")
 	cli.MarkRequired(cmd, "model")
+	cli.MarkInputArgs(cmd, "file")
 	return cmd
 }
 

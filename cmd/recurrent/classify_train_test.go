@@ -126,6 +126,15 @@ func TestClassifyTrainEvalPredictCLI(t *testing.T) {
 	if !strings.HasPrefix(out, "meh\t") || !strings.Contains(out, "pos=") {
 		t.Errorf("plain predict output %q", out)
 	}
+	// Files as arguments and --file (repeatable), read in order after --text.
+	textFile := filepath.Join(t.TempDir(), "texts.txt")
+	os.WriteFile(textFile, []byte("w5 fine\n"), 0o644)
+	if got, err := runCLIIn(t, "", "classify", "predict", "--model", model, "--json=false", textFile, "--file", textFile, "--text", "w5 fine"); err != nil || got != out+out+out {
+		t.Errorf("predict --text, a file argument and --file: %q, %v; want %q three times", got, err, out)
+	}
+	if _, err := runCLIIn(t, "", "classify", "predict", "--model", model, "-", "--file", "-"); err == nil || !strings.Contains(err.Error(), "standard input") {
+		t.Errorf("standard input named twice: %v, want a usage error", err)
+	}
 
 	// A malformed data file names the file and line.
 	badPath := filepath.Join(dir, "bad.tsv")

@@ -258,6 +258,14 @@ func TestTagPredictRawText(t *testing.T) {
 	if err != nil || fromFile != fromStdin || !strings.HasPrefix(fromStdin, "the O\nBrumwick I-LOC\n") {
 		t.Errorf("stdin %q, --file %q, %v", fromStdin, fromFile, err)
 	}
+	// File arguments, like --file (repeatable): the files' sentences in order.
+	twice, err := runCLIIn(t, "", "tag", "predict", "--model", model, file, "--file", file)
+	if err != nil || twice != fromStdin+fromStdin {
+		t.Errorf("a file argument and --file: %q, %v; want the one file's output twice", twice, err)
+	}
+	if _, err := runCLIIn(t, "", "tag", "predict", "--model", model, "--data", file, file); err == nil || !strings.Contains(err.Error(), "--data and file arguments") {
+		t.Errorf("--data with a file argument: %v, want a usage error", err)
+	}
 	// One-column CoNLL (bare tokens) from standard input.
 	conll := strings.Join(strings.Fields(line), "\n") + "\n"
 	rows, err := runCLIIn(t, conll, "tag", "predict", "--model", model, "--data", "-")
@@ -397,6 +405,10 @@ func TestTranslateStdio(t *testing.T) {
 		if out, err := runCLIIn(t, "", "translate", "run", "--model", ck, flag, srcs); err != nil || out != fromStdin {
 			t.Errorf("run %s: %q, %v", flag, out, err)
 		}
+	}
+	// Source files as arguments too, read in order.
+	if out, err := runCLIIn(t, "", "translate", "run", "--model", ck, srcs, "--file", srcs); err != nil || out != fromStdin+fromStdin {
+		t.Errorf("run with a file argument and --file: %q, %v", out, err)
 	}
 	hypFile := filepath.Join(dir, "hyp.txt")
 	os.WriteFile(hypFile, []byte(hyps), 0o644)

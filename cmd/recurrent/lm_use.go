@@ -140,7 +140,6 @@ func newLMScoreCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "score --model DIR (--text TEXT | --file FILE | FILE...)",
 		Short: "Log-probability and perplexity of every line of text",
-		Args:  cobra.ArbitraryArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runLMScore(cmd, &f, args) },
 	}
 	fl := cmd.Flags()
@@ -149,8 +148,7 @@ func newLMScoreCmd() *cobra.Command {
 	fl.IntVar(&f.batch, "batch", 64, "lines scored together")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object (see above)")
 	f.add(cmd)
-	cli.MarkInputs(cmd, "file")
-	cli.MarkInputArgs(cmd)
+	cli.MarkInputArgs(cmd, "file")
 	return cmd
 }
 
@@ -197,7 +195,6 @@ func newLMEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval --model DIR [FILE...]",
 		Short: "Perplexity of text read as one stream (as in training)",
-		Args:  cobra.ArbitraryArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runLMEval(cmd, &f, args) },
 	}
 	fl := cmd.Flags()

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"io"
+	"slices"
 
 	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/tag"
@@ -90,32 +92,37 @@ func readCoNLLInput(cmd *cobra.Command, path string, opts tag.ReadOptions) ([]ta
 }
 
 type tagPredictFlags struct {
-	model, data, file, out string
-	texts                  []string
-	asJSON                 bool
+	model, data, out string
+	texts, files     []string
+	asJSON           bool
 }
 
 func newTagPredictCmd() *cobra.Command {
 	var f tagPredictFlags
 	cmd := &cobra.Command{
-		Use:   "predict --model DIR [--text TEXT | --file FILE | --data CONLL] [--out FILE] [--json]",
+		Use:   "predict --model DIR [--text TEXT | --file FILE | FILE... | --data CONLL] [--out FILE] [--json]",
 		Short: "Tag raw text (one sentence per line) or a CoNLL file",
-		RunE:  func(cmd *cobra.Command, args []string) error { return runTagPredict(cmd, &f) },
+		RunE:  func(cmd *cobra.Command, args []string) error { return runTagPredict(cmd, &f, args) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "model directory written by tag train")
 	fl.StringArrayVar(&f.texts, "text", nil, "raw text to tag (repeatable; each line a sentence)")
-	fl.StringVar(&f.file, "file", "", `raw text file, one sentence per line ("-" or none: standard input)`)
+	fl.StringArrayVar(&f.files, "file", nil, `raw text file, one sentence per line ("-": standard input; repeatable, same as an argument)`)
 	fl.StringVar(&f.data, "data", "", `CoNLL column file to tag ("-": standard input)`)
 	fl.StringVar(&f.out, "out", "-", `output file ("-": standard output)`)
 	cli.MarkOutputs(cmd, "out")
+	cli.MarkInputArgs(cmd, "file", "data")
 	fl.BoolVar(&f.asJSON, "json", false, "one JSON object per sentence")
-	cmd.MarkFlagsMutuallyExclusive("text", "file", "data")
+	cmd.MarkFlagsMutuallyExclusive("text", "data")
+	cmd.MarkFlagsMutuallyExclusive("file", "data")
 	cli.MarkRequired(cmd, "model")
 	return cmd
 }
 
-func runTagPredict(cmd *cobra.Command, f *tagPredictFlags) error {
+func runTagPredict(cmd *cobra.Command, f *tagPredictFlags, args []string) error {
+	if f.data != "" && len(args) > 0 {
+		return cli.Usage(errors.New("--data and file arguments both name the input: give one"))
+	}
 	m, err := tag.Load(f.model)
 	if err != nil {
 		return err
@@ -128,7 +135,7 @@ func runTagPredict(cmd *cobra.Command, f *tagPredictFlags) error {
 		}
 	} else {
 		var lines []string
-		if lines, err = stdio(cmd).Lines(f.texts, nonEmpty(f.file)); err == nil {
+		if lines, err = stdio(cmd).Lines(f.texts, append(slices.Clone(f.files), args...)); err == nil {
 			tagged, err = m.TagLines(cmd.Context(), lines, 128)
 		}
 	}

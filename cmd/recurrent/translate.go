@@ -2,9 +2,9 @@ package main
 
 import (
 	"bufio"
-	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/recurrent-go/recurrent/internal/cli"
@@ -160,21 +160,23 @@ func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
 }
 
 type translateRunFlags struct {
-	model, input string
-	opt          seq2seq.RunOptions
-	asJSON       bool
+	model  string
+	files  []string
+	opt    seq2seq.RunOptions
+	asJSON bool
 }
 
 func newTranslateRunCmd() *cobra.Command {
 	var f translateRunFlags
 	cmd := &cobra.Command{
-		Use:   "run --model DIR [--file F] [--beam K]",
-		Short: "Translate source lines (standard input by default), one output line each",
-		RunE:  func(cmd *cobra.Command, args []string) error { return runTranslateRun(cmd, &f) },
+		Use:   "run --model DIR [--file F | F...] [--beam K]",
+		Short: "Translate source lines (files, or standard input by default), one output line each",
+		RunE:  func(cmd *cobra.Command, args []string) error { return runTranslateRun(cmd, &f, args) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory")
-	fl.StringVar(&f.input, "file", "", `file of source lines ("-" or none: standard input; --input is its old name)`)
+	fl.StringArrayVar(&f.files, "file", nil, `file of source lines ("-": standard input, the default; repeatable, same as an argument; --input is its old name)`)
+	cli.MarkInputArgs(cmd, "file")
 	addDecodeFlags(cmd, &f.opt.DecodeOptions)
 	fl.StringVar(&f.opt.AttentionJSON, "attention-json", "", "write the first line's attention weights as JSON")
 	fl.StringVar(&f.opt.AttentionPNG, "attention-png", "", "draw the first line's attention weights as a PNG heat map")
@@ -186,17 +188,20 @@ func newTranslateRunCmd() *cobra.Command {
 	return cmd
 }
 
-func runTranslateRun(cmd *cobra.Command, f *translateRunFlags) error {
+func runTranslateRun(cmd *cobra.Command, f *translateRunFlags, args []string) error {
 	m, err := seq2seq.Load(f.model)
 	if err != nil {
 		return err
 	}
-	path := cmp.Or(f.input, "-")
-	lines, err := readInput(cmd, path, seq2seq.ReadSources)
-	if err != nil {
-		return err
+	var lines []string
+	for _, path := range text.InputFiles(append(slices.Clone(f.files), args...)) {
+		ls, err := readInput(cmd, path, seq2seq.ReadSources)
+		if err != nil {
+			return err
+		}
+		seq2seq.CheckDates(m.Config.TrainedDates, text.DisplayName(path), ls).WriteText(cmd.ErrOrStderr())
+		lines = append(lines, ls...)
 	}
-	seq2seq.CheckDates(m.Config.TrainedDates, text.DisplayName(path), lines).WriteText(cmd.ErrOrStderr())
 	w := bufio.NewWriter(cmd.OutOrStdout())
 	defer w.Flush()
 	err = m.TranslateLines(cmd.Context(), lines, f.opt, func(o seq2seq.Output) error { return writeReport(w, o, f.asJSON, true) })

@@ -58,3 +58,30 @@ func TestRunGroupAndUsageArgs(t *testing.T) {
 		t.Errorf("UsageArgs(NoArgs) without arguments: %v", err)
 	}
 }
+
+// TestMarkInputArgs: a command marked as reading its arguments takes any
+// number of them unless it checks them itself, and standard input named
+// by an argument and by a marked flag is refused.
+func TestMarkInputArgs(t *testing.T) {
+	var files []string
+	open := &cobra.Command{Use: "score", Run: func(*cobra.Command, []string) {}}
+	open.Flags().StringArrayVar(&files, "file", nil, "")
+	MarkInputArgs(open, "file")
+	if err := open.ValidateArgs([]string{"a", "b", "c"}); err != nil {
+		t.Errorf("three file arguments: %v", err)
+	}
+	if err := open.ParseFlags([]string{"--file", "-"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := StdinOnce(open, []string{"x", "-"}); err == nil || !strings.Contains(err.Error(), "--file, argument -") {
+		t.Errorf("standard input as --file and as an argument: %v", err)
+	}
+	if err := StdinOnce(open, []string{"x"}); err != nil {
+		t.Errorf("standard input once: %v", err)
+	}
+	one := &cobra.Command{Use: "stats", Args: cobra.MaximumNArgs(1), Run: func(*cobra.Command, []string) {}}
+	MarkInputArgs(one)
+	if err := one.ValidateArgs([]string{"a", "b"}); err == nil {
+		t.Error("MarkInputArgs replaced the command's own argument check")
+	}
+}

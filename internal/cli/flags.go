@@ -95,12 +95,18 @@ const (
 // so that StdinOnce can refuse standard input named twice.
 func MarkInputs(cmd *cobra.Command, names ...string) { mark(cmd, inputAnnotation, names) }
 
-// MarkInputArgs marks cmd's arguments as files it reads ("-": standard input).
-func MarkInputArgs(cmd *cobra.Command) {
+// MarkInputArgs marks cmd's arguments, and its flags names, as files it
+// reads ("-": standard input); a command without an argument check of its
+// own then takes any number of arguments.
+func MarkInputArgs(cmd *cobra.Command, names ...string) {
+	MarkInputs(cmd, names...)
 	if cmd.Annotations == nil {
 		cmd.Annotations = map[string]string{}
 	}
 	cmd.Annotations[argsAnnotation] = "true"
+	if cmd.Args == nil {
+		cmd.Args = cobra.ArbitraryArgs
+	}
 }
 
 // StdinOnce refuses a command line that names standard input ("-") for
