@@ -71,7 +71,8 @@ type ServeConfig struct {
 	// both are asked for and there are two rounds, else in the same one.
 	Trace, Profile string
 	TraceSeconds   float64
-	// Dir holds the models ("": a temporary directory, removed).
+	// Dir holds the models ("": a temporary directory, removed): a new
+	// directory or one holding only an earlier run's models.
 	Dir string
 	// Progress, when set, receives each part of the report as soon as it
 	// is measured, in the order of ServeReport.Events.
@@ -101,6 +102,9 @@ func ServeLoad(ctx context.Context, c ServeConfig) (*ServeReport, error) {
 	}
 	emit(LoadAverage{"at start", loadAverage()})
 	dir := c.Dir
+	if err := checkModelsDir(dir); err != nil {
+		return nil, err
+	}
 	if dir == "" {
 		d, err := os.MkdirTemp("", "recurrent-bench-serve-")
 		if err != nil {
@@ -222,6 +226,29 @@ func (r *ServeReport) measure(ctx context.Context, c *ServeConfig, srv *server, 
 // writeServeModels writes the benchmark's models into dir and returns the
 // server's --model flags for them (with int8, also the character model
 // quantized, as "chars8").
+// serveModels are the names writeServeModels gives its models in its
+// directory.
+var serveModels = []string{"lm", "lm8", "sst", "vectors.bin"}
+
+// checkModelsDir refuses a models directory (ServeConfig.Dir) that holds
+// anything but an earlier run's models: writing them replaces what is
+// there under their names.
+func checkModelsDir(dir string) error {
+	es, err := os.ReadDir(dir)
+	if dir == "" || errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("bench serve: --dir: %w", err)
+	}
+	for _, e := range es {
+		if !slices.Contains(serveModels, e.Name()) {
+			return fmt.Errorf("bench serve: --dir %s holds %s; its models would replace what is there, so give a new directory or one of an earlier run", dir, e.Name())
+		}
+	}
+	return nil
+}
+
 func writeServeModels(dir string, words, dim int, int8 bool) ([]string, error) {
 	lmDir, clsDir, vecPath := filepath.Join(dir, "lm"), filepath.Join(dir, "sst"), filepath.Join(dir, "vectors.bin")
 	m, err := CharLSTM(512)

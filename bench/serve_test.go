@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -236,5 +237,38 @@ func TestServerTimingOldServer(t *testing.T) {
 	page = "recurrent_generate_step_seconds_bucket{model=\"other\",le=\"+Inf\"} 1\n"
 	if _, err := s.timing(context.Background(), "chars8"); err == nil {
 		t.Error("a page without the model's series: no error")
+	}
+}
+
+// ServeLoad writes its models as Dir/lm, Dir/sst, Dir/lm8 and
+// Dir/vectors.bin, replacing what is there: a Dir holding anything else
+// (a directory of the user's own models, its lm a real checkpoint) is
+// refused before a model is written (bench serve --dir ~/models replaced
+// ~/models/lm with a random model).
+func TestServeLoadKeepsOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	mine := map[string]string{"notes.txt": "mine", "lm/config.json": "{}", "lm/model.safetensors": "weights"}
+	for name, s := range mine {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := ServeConfig{Command: []string{filepath.Join(dir, "no-server")}, Clients: 1, Requests: 1, Length: 2, Queries: 1, Words: 2, Dim: 2, Dir: dir}
+	if _, err := ServeLoad(context.Background(), c); err == nil || !strings.Contains(err.Error(), "notes.txt") {
+		t.Errorf("ServeLoad into a directory of other files: %v, want a refusal naming notes.txt", err)
+	}
+	for name, s := range mine {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(b) != s {
+			t.Errorf("%s after the refused run: %d bytes, %v; want its %d kept", name, len(b), err, len(s))
+		}
+	}
+	// A directory of an earlier run's models is reused.
+	fresh := filepath.Join(t.TempDir(), "models")
+	c.Dir = fresh
+	for range 2 {
+		if _, err := ServeLoad(context.Background(), c); err == nil || !strings.Contains(err.Error(), "no-server") {
+			t.Fatalf("ServeLoad with no server: %v, want the start to fail", err)
+		}
 	}
 }

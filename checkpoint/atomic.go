@@ -66,25 +66,9 @@ func writeSynced(f *os.File, write func(io.Writer) error) error {
 	return f.Sync()
 }
 
-// syncDir fsyncs a directory so renames and creations in it are durable.
-// Windows cannot sync directories; there it is a no-op.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
-}
+// syncDir fsyncs a directory so renames and creations in it are durable
+// (text.SyncDir).
+func syncDir(dir string) error { return text.SyncDir(dir) }
 
 // errIsNotExist reports whether err means a path does not exist.
 func errIsNotExist(err error) bool { return errors.Is(err, os.ErrNotExist) }

@@ -62,10 +62,11 @@ func BytesFile(name string, b []byte) File {
 }
 
 // oldSuffix names the previous version of a checkpoint directory while it
-// is being replaced; tmpInfix marks the directories new versions are
-// built in.
+// is being replaced (not ".old", the name users give their own copies,
+// which Save would delete); tmpInfix marks the directories new versions
+// are built in.
 const (
-	oldSuffix = ".old"
+	oldSuffix = ".swap-old"
 	tmpInfix  = ".tmp-"
 )
 
@@ -91,11 +92,11 @@ func removeStaleTemps(parent, base string) error {
 // the complete old set of files or the complete new set, never a mixture.
 //
 // The files are written and fsynced in a fresh sibling directory
-// dir.tmp-XXXX; then an existing dir is renamed to dir.old, the new
-// directory renamed to dir, and dir.old removed, syncing the parent between
-// steps. POSIX cannot rename a directory over a non-empty one, so there is
-// a short window in which only dir.old exists; Load falls back to it. If any
-// write fails, the temporary directory is removed and dir is untouched;
+// dir.tmp-XXXX; then an existing dir is renamed to dir.swap-old, the new
+// directory renamed to dir, and dir.swap-old removed, syncing the parent
+// between steps. POSIX cannot rename a directory over a non-empty one, so
+// there is a short window in which only dir.swap-old exists; Load falls
+// back to it. If any write fails, the temporary directory is removed and dir is untouched;
 // temporary directories left by a crash are removed by the next Save.
 // Files of the old checkpoint not passed to Save do not survive. Save
 // assumes a single writer per directory.
@@ -108,6 +109,9 @@ func removeStaleTemps(parent, base string) error {
 func Save(dir string, files ...File) (err error) {
 	dir = filepath.Clean(dir)
 	dir = text.LinkTarget(dir) // replace the directory a link points to, not the link
+	if err := CheckReplaceable(dir); err != nil {
+		return err
+	}
 	if err := checkFiles(files); err != nil {
 		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
 	}
@@ -135,6 +139,18 @@ func Save(dir string, files ...File) (err error) {
 	}
 	if err := swapIn(tmp, dir); err != nil {
 		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
+	}
+	return nil
+}
+
+// CheckReplaceable returns an error for a dir that Save cannot replace
+// because it cannot be renamed: "." or ".." once cleaned (the current
+// directory or a parent of it) or a file system root. Callers check it
+// before the work whose result they save.
+func CheckReplaceable(dir string) error {
+	dir = filepath.Clean(dir)
+	if b := filepath.Base(dir); b == "." || b == ".." || dir == filepath.Dir(dir) {
+		return fmt.Errorf("checkpoint: %s cannot be replaced as a whole (it cannot be renamed); name the directory, e.g. %s", dir, filepath.Join(dir, "ck"))
 	}
 	return nil
 }
@@ -179,15 +195,16 @@ func writeFiles(tmp string, files []File) error {
 }
 
 // swapIn replaces dir (if any) by the complete directory tmp, its sibling:
-// dir is renamed to dir.old, tmp to dir, and dir.old removed, syncing the
-// parent between steps; on a failed rename dir.old is renamed back.
+// dir is renamed to dir.swap-old, tmp to dir, and dir.swap-old removed,
+// syncing the parent between steps; on a failed rename dir.swap-old is
+// renamed back.
 func swapIn(tmp, dir string) error {
 	parent, old := filepath.Dir(dir), dir+oldSuffix
 	_, statErr := os.Stat(dir)
 	haveDir := statErr == nil
 	if haveDir {
-		// A stale dir.old beside a complete dir is left from an earlier
-		// crash after the swap; it is safe to drop.
+		// A stale dir.swap-old beside a complete dir is left from an
+		// earlier crash after the swap; it is safe to drop.
 		if err := os.RemoveAll(old); err != nil {
 			return fmt.Errorf("removing stale %s: %w", old, err)
 		}
@@ -238,14 +255,15 @@ func writeNew(path string, write func(io.Writer) error) ([sha256.Size]byte, erro
 // share).
 type Checkpoint struct {
 	// Dir is the directory the files are read from: the requested one, or
-	// its ".old" sibling when a Save was interrupted mid-swap.
+	// its ".swap-old" sibling when a Save was interrupted mid-swap.
 	Dir string
 }
 
 // Load opens the checkpoint directory dir. When dir is missing but
-// dir.old exists (a Save crashed between its two renames), Load returns
-// the old, complete checkpoint. When the directory has a ManifestFile
-// (every Save writes one), Load verifies the SHA-256 of every file it
+// dir.swap-old exists (a Save crashed between its two renames), Load
+// returns the old, complete checkpoint (for a dir that is a symbolic link,
+// the ".swap-old" sibling of the directory it points to). When the
+// directory has a ManifestFile (every Save writes one), Load verifies the SHA-256 of every file it
 // lists and reports a missing, torn or edited file as such; directories
 // written before manifests existed load unverified.
 func Load(dir string) (*Checkpoint, error) {
@@ -260,10 +278,17 @@ func Load(dir string) (*Checkpoint, error) {
 	if !errIsNotExist(err) {
 		return nil, fmt.Errorf("checkpoint: load %s: %w", dir, err)
 	}
-	if fi, oerr := os.Stat(dir + oldSuffix); oerr == nil && fi.IsDir() {
-		return verified(&Checkpoint{Dir: dir + oldSuffix})
+	// Save through a link renames the directory it points to.
+	if old := text.LinkTarget(dir) + oldSuffix; isDir(old) {
+		return verified(&Checkpoint{Dir: old})
 	}
 	return nil, fmt.Errorf("checkpoint: load %s: %w", dir, err)
+}
+
+// isDir reports whether path is a directory.
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }
 
 // Path returns the path of the named file in the checkpoint.

@@ -140,14 +140,16 @@ func TestSaveInterrupted(t *testing.T) {
 	checkWeight0(t, ck, 1, "the old")
 }
 
-func TestLoadFallsBackToOld(t *testing.T) {
-	root := t.TempDir()
-	dir := filepath.Join(root, "ckpt")
+// loadAfterCrashMidSwap saves state v1 as dir, whose directory is target
+// (dir itself, or the directory a link dir points to), leaves target as
+// a crash between Save's two renames does (only target.swap-old) and checks
+// that Load(dir) reads v1.
+func loadAfterCrashMidSwap(t *testing.T, dir, target string) {
+	t.Helper()
 	if err := Save(dir, BytesFile(StateFile, []byte("v1"))); err != nil {
 		t.Fatal(err)
 	}
-	// Simulate a crash between Save's two renames.
-	if err := os.Rename(dir, dir+oldSuffix); err != nil {
+	if err := os.Rename(target, target+oldSuffix); err != nil {
 		t.Fatal(err)
 	}
 	ck, err := Load(dir)
@@ -155,8 +157,14 @@ func TestLoadFallsBackToOld(t *testing.T) {
 		t.Fatal(err)
 	}
 	if b, err := ck.ReadFile(StateFile); err != nil || string(b) != "v1" {
-		t.Errorf("state = %q, %v", b, err)
+		t.Errorf("state = %q, %v; want the old checkpoint's", b, err)
 	}
+}
+
+func TestLoadFallsBackToOld(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "ckpt")
+	loadAfterCrashMidSwap(t, dir, dir)
 	// A crashed save also left its half-written temporary directory.
 	if err := os.MkdirAll(filepath.Join(root, "ckpt.tmp-123", "sub"), 0o755); err != nil {
 		t.Fatal(err)
@@ -283,5 +291,29 @@ func TestSafetensorsFileRoundTrip(t *testing.T) {
 	}
 	if _, _, err := ReadSafetensorsFile(path); err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("corrupt file: err = %v, want it to name the path", err)
+	}
+}
+
+// A user's own DIR.old (cp -r ck ck.old before resuming; mv ck ck.old
+// before writing a new ck) is not Save's: it survives Saves of DIR, with
+// DIR present or not. Save took it for the previous version it renames
+// DIR to while swapping, and deleted it at the next checkpoint.
+func TestSaveKeepsUsersOld(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "ck")
+	backup := dir + ".old"
+	if err := Save(backup, BytesFile(StateFile, []byte("mine"))); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"v1", "v2"} { // without, then with dir
+		if err := Save(dir, BytesFile(StateFile, []byte(s))); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(filepath.Join(backup, StateFile)); err != nil || string(b) != "mine" {
+			t.Errorf("after saving %s, ck.old/state.json: %q, %v; want the user's", s, b, err)
+		}
+	}
+	if got := listDir(t, root); !slices.Equal(got, []string{"ck", "ck.old"}) {
+		t.Errorf("root holds %v", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -52,5 +53,28 @@ func TestWritesThroughSymlink(t *testing.T) {
 	}
 	if b, err := ck.ReadFile("a.txt"); err != nil || string(b) != "two" {
 		t.Errorf("loaded through the link: %q, %v", b, err)
+	}
+}
+
+// A Save through a link interrupted between its two renames leaves the
+// old checkpoint as the target's ".old" sibling; Load through the link
+// falls back to it as it does for a plain directory (it looked for the
+// link's ".old", found nothing and failed with "no such file", so
+// lm train --resume --out LINK could not resume).
+func TestLoadThroughSymlinkFallsBackToOld(t *testing.T) {
+	root := t.TempDir()
+	if err := os.Mkdir(filepath.Join(root, "big"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(root, "ck")
+	if err := os.Symlink(filepath.Join("big", "ck"), link); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	loadAfterCrashMidSwap(t, link, filepath.Join(root, "big", "ck"))
+	if err := Save(link, BytesFile(StateFile, []byte("v2"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := listDir(t, filepath.Join(root, "big")); !slices.Equal(got, []string{"ck"}) {
+		t.Errorf("big holds %v after the next save, want only ck", got)
 	}
 }

@@ -62,9 +62,18 @@ func inputErr(format string, args ...any) error {
 // DetectKind returns the kind of model at path without loading its
 // weights: a regular file is a vector file (or DIR/model.safetensors of a
 // language model, as lm sample accepts it); a directory is a checkpoint
-// whose files and config.json say which trainer wrote it.
+// whose files and config.json say which trainer wrote it (or the sibling
+// checkpoint.Load reads after an interrupted save).
 func DetectKind(path string) (Kind, error) {
 	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		// A Save interrupted mid-swap left the checkpoint beside path,
+		// where the loaders find it (checkpoint.Load).
+		if ck, lerr := checkpoint.Load(path); lerr == nil {
+			path = ck.Dir
+			fi, err = os.Stat(path)
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("infer: %w", err)
 	}

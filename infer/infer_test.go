@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"strings"
 	"testing"
 
@@ -203,6 +204,29 @@ func TestTasks(t *testing.T) {
 	for _, s := range got {
 		if "the"+strings.Join(s.Pieces, "") != s.Text {
 			t.Errorf("pieces %q do not spell %q", s.Pieces, s.Text)
+		}
+	}
+}
+
+// A checkpoint whose Save was interrupted between its two renames exists
+// only as DIR.swap-old; Load reads it from there, as checkpoint.Load and the
+// task loaders do (serve --model DIR failed: "infer: stat DIR: no such
+// file or directory", while lm sample --model DIR loaded it).
+func TestLoadInterruptedSave(t *testing.T) {
+	p := build(t)
+	for _, dir := range []string{p.LM, p.Classify, p.Tag} {
+		if err := os.Rename(dir, dir+".swap-old"); err != nil { // the crash
+			t.Fatal(err)
+		}
+		want, err := infer.DetectKind(dir + ".swap-old")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := infer.Load(dir)
+		if err != nil {
+			t.Errorf("%s: %v", dir, err)
+		} else if m.Kind() != want {
+			t.Errorf("%s: kind %s, want %s", dir, m.Kind(), want)
 		}
 	}
 }

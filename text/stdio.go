@@ -3,10 +3,12 @@ package text
 import (
 	"bufio"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -66,10 +68,10 @@ func (s Stdio) ReadFile(path string, read func(r io.Reader, name string) error) 
 }
 
 // WriteFile writes path through write: "-" writes to s.Out; a file is
-// written atomically (to a temporary file in the same directory, renamed
-// over path only when write and the close succeed; a symbolic link's
-// target is replaced, the link kept) and gzip-compressed when its name
-// ends in ".gz".
+// written atomically (to a temporary file in the same directory, fsynced
+// and renamed over path only when write and the close succeed, the
+// directory then fsynced; a symbolic link's target is replaced, the link
+// kept) and gzip-compressed when its name ends in ".gz".
 func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 	if path == "-" {
 		out := s.Out
@@ -112,6 +114,9 @@ func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 		err = bw.Flush()
 	}
 	if err == nil {
+		err = syncFile(tmp)
+	}
+	if err == nil {
 		err = tmp.Chmod(0o644)
 	}
 	if err == nil {
@@ -119,6 +124,9 @@ func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 	}
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)
+	}
+	if err == nil {
+		err = SyncDir(filepath.Dir(path))
 	}
 	if err != nil {
 		return fmt.Errorf("text: write %s: %w", path, err)
@@ -215,4 +223,23 @@ func InputFiles(paths []string) []string {
 		return []string{"-"}
 	}
 	return paths
+}
+
+// syncFile fsyncs f (a variable so that tests can inject its failure).
+var syncFile = (*os.File).Sync
+
+// SyncDir fsyncs the directory dir, so that a rename or a creation in it
+// is durable (Windows cannot sync a directory; there it does nothing).
+func SyncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err == nil {
+		err = errors.Join(syncFile(d), d.Close())
+	}
+	if err != nil {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
 }

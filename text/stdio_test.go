@@ -115,3 +115,47 @@ func TestStdioInputs(t *testing.T) {
 		t.Errorf("Named error %v", err)
 	}
 }
+
+// A file written by WriteFile is fsynced before it is renamed over the
+// old one, and its directory after: an error only fsync reports (a full
+// or failing disk under delayed allocation) fails the write and keeps the
+// old file. WriteFile did neither, so such an error went unseen and a
+// crash soon after a successful write (vectors train --out v.txt over an
+// earlier v.txt) could leave v.txt empty: both versions lost.
+func TestStdioWriteFileSyncs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v.txt")
+	write := func(s string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+	}
+	if err := (Stdio{}).WriteFile(path, write("old\n")); err != nil {
+		t.Fatal(err)
+	}
+	defer func(f func(*os.File) error) { syncFile = f }(syncFile)
+	var synced []string
+	syncFile = func(f *os.File) error {
+		synced = append(synced, filepath.Base(f.Name()))
+		if _, err := os.Stat(path); err == nil && len(synced) == 1 {
+			if b, _ := os.ReadFile(path); string(b) != "old\n" {
+				t.Errorf("%s already replaced when its new contents are synced", path)
+			}
+		}
+		return nil
+	}
+	if err := (Stdio{}).WriteFile(path, write("new\n")); err != nil {
+		t.Fatal(err)
+	}
+	if len(synced) != 2 || !strings.HasPrefix(synced[0], ".v.txt.tmp") || synced[1] != filepath.Base(filepath.Dir(path)) {
+		t.Errorf("synced %q; want the temporary file, then the directory", synced)
+	}
+	eio := errors.New("input/output error")
+	syncFile = func(*os.File) error { return eio }
+	if err := (Stdio{}).WriteFile(path, write("lost\n")); !errors.Is(err, eio) || !strings.Contains(err.Error(), path) {
+		t.Errorf("failing fsync: %v; want the error, naming %s", err, path)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "new\n" {
+		t.Errorf("after a failing fsync %s holds %q, %v; want the previous contents", path, b, err)
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(path)); len(ents) != 1 {
+		t.Errorf("directory holds %d entries after a failed write", len(ents))
+	}
+}

@@ -260,25 +260,43 @@ var ErrDirInUse = errors.New("already holds files (a checkpoint?)")
 // CheckDir checks, before any training, that dir can be written as a
 // checkpoint directory: that its parent exists or can be created and
 // accepts new files (checkpoint.Save builds the new directory beside the
-// old one), that dir is not a file, and, unless replace, that dir does not
-// hold files already (a checkpoint a fresh run would silently overwrite).
+// old one), that dir is not a file nor "." or ".." (which cannot be
+// renamed), and, unless replace, that dir does not hold files already (a
+// checkpoint a fresh run would silently overwrite, also one that an
+// interrupted save left beside it).
+// With replace, a dir holding files must hold a checkpoint (config.json or
+// state.json): Save replaces it as a whole, deleting every other file.
 func CheckDir(dir string, replace bool) error {
 	dir = filepath.Clean(dir)
+	if err := checkpoint.CheckReplaceable(dir); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
 	if fi, err := os.Stat(dir); err == nil {
 		if !fi.IsDir() {
 			return fmt.Errorf("train: %s exists and is not a directory", dir)
 		}
-		if !replace {
+		if !replace || !holdsCheckpoint(dir) {
 			es, err := os.ReadDir(dir)
 			if err != nil {
 				return fmt.Errorf("train: %w", err)
 			}
-			if len(es) > 0 {
+			if len(es) > 0 && !replace {
 				return fmt.Errorf("train: %s %w", dir, ErrDirInUse)
+			}
+			if len(es) > 0 {
+				return fmt.Errorf("train: %s holds files but no checkpoint (%s); replacing it as a whole would delete them, so give a new or checkpoint directory", dir, checkpoint.ConfigFile)
 			}
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("train: %w", err)
+	} else if !replace {
+		// A Save interrupted mid-swap may have left the checkpoint beside
+		// dir (checkpoint.Load finds it).
+		if ck, lerr := checkpoint.Load(dir); lerr == nil {
+			return fmt.Errorf("train: %s %w (as %s, left by an interrupted save)", dir, ErrDirInUse, ck.Dir)
+		} else if !errors.Is(lerr, os.ErrNotExist) {
+			return fmt.Errorf("train: %s %w: %w", dir, ErrDirInUse, lerr)
+		}
 	}
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -294,6 +312,17 @@ func CheckDir(dir string, replace bool) error {
 		return fmt.Errorf("train: checkpoint directory %s: %w", dir, err)
 	}
 	return nil
+}
+
+// holdsCheckpoint reports whether dir holds a checkpoint's config.json or
+// a training checkpoint's state.json.
+func holdsCheckpoint(dir string) bool {
+	for _, name := range []string{checkpoint.ConfigFile, checkpoint.StateFile} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && fi.Mode().IsRegular() {
+			return true
+		}
+	}
+	return false
 }
 
 // divergence is the divergence rule of Options.DivergeFactor: a ring of

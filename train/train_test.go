@@ -395,3 +395,76 @@ func TestOverwriteAndData(t *testing.T) {
 		t.Error("a directory under a file: no error")
 	}
 }
+
+// Overwrite replaces a checkpoint, not any directory: a Dir holding the
+// user's files but no checkpoint (a project directory, the data's own) is
+// refused before training, and its files are kept (lm train --out proj
+// --overwrite deleted proj/corpus.txt and every other file in proj at the
+// first checkpoint).
+func TestOverwriteKeepsOtherFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "proj")
+	notes := filepath.Join(dir, "notes.txt")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(notes, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Epochs: 1, Dir: dir, Overwrite: true}
+	_, err := newLoop(t, newToy(), o).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "no checkpoint") || errors.Is(err, ErrDirInUse) {
+		t.Errorf("Overwrite into a directory of other files: %v, want a refusal saying it holds no checkpoint", err)
+	}
+	if b, err := os.ReadFile(notes); err != nil || string(b) != "mine" {
+		t.Errorf("notes.txt after the run: %q, %v; want it kept", b, err)
+	}
+}
+
+// A Dir of "." or ".." cannot be a checkpoint directory: Save replaces it
+// by renaming, which the current directory and its parents refuse. It is
+// refused before training (lm train --out . in an empty directory, or
+// --resume --out . in the checkpoint, trained, then failed at the first
+// checkpoint: "rename . ..old: device or resource busy", the run lost).
+func TestCheckDirDot(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, checkpoint.ConfigFile), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, "ck"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(filepath.Join(root, "ck")) // empty; its parent a checkpoint
+	for _, c := range []struct {
+		dir     string
+		replace bool
+	}{{".", false}, {"./", false}, {".", true}, {"..", true}, {"../ck/..", true}} {
+		if err := CheckDir(c.dir, c.replace); err == nil || !strings.Contains(err.Error(), "name") {
+			t.Errorf("CheckDir(%q, %v): %v, want an error asking for a directory name", c.dir, c.replace, err)
+		}
+	}
+	if err := CheckDir(filepath.Join("..", "ck"), false); err != nil {
+		t.Errorf("CheckDir(../ck), an empty directory: %v", err)
+	}
+}
+
+// A checkpoint that an interrupted Save left as Dir.swap-old (Dir
+// missing) is still a checkpoint: a fresh run without Overwrite refuses
+// it, as it refuses Dir itself (it trained and its first checkpoint
+// removed Dir.swap-old, the old run deleted without --overwrite).
+func TestFreshRunRefusesInterruptedCheckpoint(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ck")
+	o := Options{Epochs: 1, Dir: dir}
+	if _, err := newLoop(t, newToy(), o).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(dir, dir+".swap-old"); err != nil { // the crash
+		t.Fatal(err)
+	}
+	_, err := newLoop(t, newToy(), o).Run(context.Background())
+	if !errors.Is(err, ErrDirInUse) {
+		t.Errorf("fresh run over %s.swap-old: %v, want ErrDirInUse", dir, err)
+	}
+	if _, err := checkpoint.Load(dir); err != nil {
+		t.Errorf("the interrupted checkpoint after the refused run: %v", err)
+	}
+}

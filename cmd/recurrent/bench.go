@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/recurrent-go/recurrent/bench"
+	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/spf13/cobra"
 )
@@ -106,9 +107,10 @@ func newBenchServeCmd() *cobra.Command {
 	fl.IntVar(&c.Flip.Samples, "flip-samples", 0, "samples for the batching flip count (0: skip)")
 	fl.IntVar(&c.Flip.Length, "flip-length", 100, "tokens per flip-count sample")
 	fl.IntVar(&c.Flip.Hidden, "flip-hidden", 512, "hidden size of the flip-count model (2 layers)")
-	fl.StringVar(&c.Dir, "dir", "", "directory for the models (default: a temporary one, removed)")
+	fl.StringVar(&c.Dir, "dir", "", "directory for the models, new or an earlier run's (default: a temporary one, removed)")
 	fl.StringVar(&c.Trace, "trace", "", "write an execution trace of the server (go tool trace) taken in the first many-client phase of the last model to this file")
 	fl.StringVar(&c.Profile, "profile", "", "write a CPU profile of the server (go tool pprof) taken in a many-client phase of the last model (the second round's with --trace) to this file")
 	fl.Float64Var(&c.TraceSeconds, "trace-seconds", 1, "length of the --trace trace and --profile profile from the phase's start")
+	cli.MarkOutputs(cmd, "trace", "profile")
 	return cmd
 }

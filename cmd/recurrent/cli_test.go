@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/vectors"
@@ -564,6 +565,10 @@ func TestOutputFileChecked(t *testing.T) {
 		{[]string{"translate", "run", "--model", "m", "--attention-png", missing}, "--attention-png"},
 		{[]string{"tag", "predict", "--model", "m", "--out", dir}, "--out"},
 		{[]string{"vectors", "plot", "--vectors", tinyVectors, "--out", dir, "man", "king"}, "--out"},
+		// bench serve wrote its models, ran its rounds, then failed to
+		// create the trace or profile (--server: no server is started).
+		{[]string{"bench", "serve", "--dir", dir, "--server", missing, "--words", "10", "--dim", "2", "--trace", missing}, "--trace"},
+		{[]string{"bench", "serve", "--dir", dir, "--server", missing, "--words", "10", "--dim", "2", "--profile", dir}, "--profile"},
 	} {
 		_, err := runCLIIn(t, "", c.args...)
 		if !errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error(), c.flag) {
@@ -617,6 +622,26 @@ func TestCheckpointOutKeepsOtherFiles(t *testing.T) {
 		}
 		if _, serr := os.Stat(notes); serr != nil {
 			t.Fatalf("%s: %v", strings.Join(args, " "), serr)
+		}
+	}
+}
+
+// An --out of "." (or "..") to replace is refused before any work, even
+// when it holds a checkpoint: checkpoint.Save cannot rename the current
+// directory (lm quantize --out . in a checkpoint directory quantized the
+// model, then failed: "rename . ..old: device or resource busy").
+func TestCheckpointOutDot(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile(checkpoint.ConfigFile, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"lm", "quantize", "--model", "m", "--out", "."},
+		{"lm", "import", "--state-dict", "s.pt", "--vocab", "v.txt", "--out", "."},
+	} {
+		_, err := runCLIIn(t, "", args...)
+		if !errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error(), "name the directory") {
+			t.Errorf("%s: %v; want a usage error asking for a directory name", strings.Join(args, " "), err)
 		}
 	}
 }

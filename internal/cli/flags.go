@@ -157,8 +157,8 @@ func MarkReplacesCheckpoint(cmd *cobra.Command, name string) {
 // CheckOutputs refuses, before the command works for it, an output file
 // (MarkOutputs) that is an existing directory or lies in a directory that
 // does not exist, and a checkpoint directory to replace
-// (MarkReplacesCheckpoint) that holds files but no checkpoint: replacing it
-// would delete them.
+// (MarkReplacesCheckpoint) that holds files but no checkpoint (replacing it
+// would delete them) or that cannot be replaced (checkpoint.CheckReplaceable).
 func CheckOutputs(cmd *cobra.Command) error {
 	var err error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
@@ -174,6 +174,10 @@ func CheckOutputs(cmd *cobra.Command) error {
 			}
 		}
 		if _, ok := f.Annotations[replaceAnnotation]; ok {
+			if rerr := checkpoint.CheckReplaceable(p); rerr != nil {
+				err = fmt.Errorf("--%s: %w", f.Name, rerr)
+				return
+			}
 			es, rerr := os.ReadDir(p)
 			_, cerr := os.Stat(filepath.Join(p, checkpoint.ConfigFile))
 			if rerr == nil && len(es) > 0 && cerr != nil {
