@@ -138,3 +138,14 @@ func TestReadFileFormat(t *testing.T) {
 		t.Errorf("got %d examples, %v, %v", len(ex), f, err)
 	}
 }
+
+// TestDetectTextTabLabel: a "text<TAB>label" file (the GLUE SST-2 layout)
+// is not label<TAB>text; auto-detection must not fall back to SST and make
+// each text's first word its label.
+func TestDetectTextTabLabel(t *testing.T) {
+	in := "sentence\tlabel\nhide new secretions from the parental units \t0\ncontains no wit , only labored gags \t0\nthat loves its characters \t1\n"
+	ex, f, err := ReadFormat(strings.NewReader(in), "glue.tsv", Auto)
+	if err == nil || !strings.Contains(err.Error(), "glue.tsv") || !strings.Contains(err.Error(), "text<TAB>label") {
+		t.Fatalf("ReadFormat = %d examples as %v, %v; want an error naming the file and the text<TAB>label layout", len(ex), f, err)
+	}
+}

@@ -240,7 +240,9 @@ func labelled(name string, line int, text, label string) (Labelled, error) {
 // TSV when every line has a TAB with a space-free label before it; SST when
 // every line starts with a numeric token followed by text; CSV when every
 // line parses as CSV with at least two fields and a space-free second
-// field; otherwise SST when every line has at least two tokens.
+// field; otherwise SST when every line has at least two tokens, unless
+// every line ends in a TAB and a space-free field (text<TAB>label, the
+// columns swapped), which is an error.
 func DetectLabelFormat(data []byte) (LabelFormat, error) {
 	var lines []string
 	for _, l := range strings.Split(string(data), "\n") {
@@ -288,6 +290,11 @@ func DetectLabelFormat(data []byte) (LabelFormat, error) {
 		lab := strings.TrimSpace(rec[1])
 		return lab != "" && !strings.ContainsFunc(lab, unicode.IsSpace)
 	}
+	isTextTabLabel := func(l string) bool {
+		i := strings.LastIndexByte(l, '\t')
+		lab := strings.TrimSpace(l[i+1:])
+		return i >= 0 && lab != "" && !strings.ContainsFunc(lab, unicode.IsSpace)
+	}
 	switch {
 	case all(isTSV):
 		return FormatTSV, nil
@@ -295,6 +302,10 @@ func DetectLabelFormat(data []byte) (LabelFormat, error) {
 		return FormatSST, nil
 	case all(isCSV):
 		return FormatCSV, nil
+	case all(isTextTabLabel):
+		// Not SST: its first words would become labels and the real labels
+		// part of the texts.
+		return FormatAuto, errors.New("lines look like text<TAB>label, but the tsv format is label<TAB>text: swap the two columns")
 	case all(func(l string) bool { return len(fields(l)) >= 2 }):
 		return FormatSST, nil
 	}
