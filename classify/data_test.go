@@ -149,3 +149,18 @@ func TestDetectTextTabLabel(t *testing.T) {
 		t.Fatalf("ReadFormat = %d examples as %v, %v; want an error naming the file and the text<TAB>label layout", len(ex), f, err)
 	}
 }
+
+// TestDetectCSVMultilineField: a quoted CSV text spanning lines is CSV;
+// detection judged each physical line alone and took a middle line of the
+// text for SST, reading every line as "<label> <text>".
+func TestDetectCSVMultilineField(t *testing.T) {
+	in := "\"first line\nmore words here\nlast line\",pos\nhello there,neg\r\n"
+	ex, f, err := ReadFormat(strings.NewReader(in), "m.csv", Auto)
+	if err != nil || f != CSV {
+		t.Fatalf("ReadFormat = %v, %v; want CSV", f, err)
+	}
+	want := []Example{{Text: "first line\nmore words here\nlast line", Label: "pos", Line: 1}, {Text: "hello there", Label: "neg", Line: 4}}
+	if !reflect.DeepEqual(ex, want) {
+		t.Errorf("examples = %+v, want %+v", ex, want)
+	}
+}

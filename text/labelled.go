@@ -239,10 +239,10 @@ func labelled(name string, line int, text, label string) (Labelled, error) {
 // DetectLabelFormat guesses the format from up to the first 50 non-blank lines:
 // TSV when every line has a TAB with a space-free label before it; SST when
 // every line starts with a numeric token followed by text; CSV when every
-// line parses as CSV with at least two fields and a space-free second
-// field; otherwise SST when every line has at least two tokens, unless
-// every line ends in a TAB and a space-free field (text<TAB>label, the
-// columns swapped), which is an error.
+// record (a quoted field may span lines) has at least two fields and a
+// space-free second field; otherwise SST when every line has at least two
+// tokens, unless every line ends in a TAB and a space-free field
+// (text<TAB>label, the columns swapped), which is an error.
 func DetectLabelFormat(data []byte) (LabelFormat, error) {
 	var lines []string
 	for _, l := range strings.Split(string(data), "\n") {
@@ -278,17 +278,28 @@ func DetectLabelFormat(data []byte) (LabelFormat, error) {
 		_, err := strconv.ParseFloat(f[0], 64)
 		return err == nil
 	}
-	isCSV := func(l string) bool {
-		cr := csv.NewReader(strings.NewReader(l))
+	// CSV is judged by records, not lines: a quoted text may span lines.
+	isCSV := func() bool {
+		cr := csv.NewReader(bytes.NewReader(data))
 		cr.FieldsPerRecord = -1
 		cr.LazyQuotes = true
-		rec, err := cr.Read()
-		if err != nil || len(rec) < 2 {
-			// A quoted field may span lines; accept a line that opens a quote.
-			return strings.HasPrefix(l, `"`)
+		for range len(lines) {
+			rec, err := cr.Read()
+			if err == io.EOF {
+				return true
+			}
+			if err == nil && len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+				continue // a blank line, as readCSV skips it
+			}
+			if err != nil || len(rec) < 2 {
+				return false
+			}
+			lab := strings.TrimSpace(rec[1])
+			if lab == "" || strings.ContainsFunc(lab, unicode.IsSpace) {
+				return false
+			}
 		}
-		lab := strings.TrimSpace(rec[1])
-		return lab != "" && !strings.ContainsFunc(lab, unicode.IsSpace)
+		return true
 	}
 	isTextTabLabel := func(l string) bool {
 		i := strings.LastIndexByte(l, '\t')
@@ -300,7 +311,7 @@ func DetectLabelFormat(data []byte) (LabelFormat, error) {
 		return FormatTSV, nil
 	case all(isNumSST):
 		return FormatSST, nil
-	case all(isCSV):
+	case isCSV():
 		return FormatCSV, nil
 	case all(isTextTabLabel):
 		// Not SST: its first words would become labels and the real labels
