@@ -164,3 +164,16 @@ func TestDetectCSVMultilineField(t *testing.T) {
 		t.Errorf("examples = %+v, want %+v", ex, want)
 	}
 }
+
+// TestCSVUnquotedComma: an unquoted comma in a text shifts the label
+// column; with the file's other labels numeric, the shifted word must be
+// an error, not a class of its own with the text cut short.
+func TestCSVUnquotedComma(t *testing.T) {
+	in := "never talk to me again,3\nwell, I am proud,2\nbad day,1\nlets play ball,1\n"
+	for _, f := range []Format{CSV, Auto} {
+		ex, err := Read(strings.NewReader(in), "e.csv", f)
+		if err == nil || !strings.Contains(err.Error(), "e.csv:2:") || !strings.Contains(err.Error(), "comma") {
+			t.Errorf("%v: Read = %+v, %v; want an error at e.csv:2 about a comma", f, ex, err)
+		}
+	}
+}

@@ -169,10 +169,30 @@ func readLabelledLines(data []byte, name string, f LabelFormat) ([]Labelled, err
 // are) but some are not: such a line has lost its label, and its first
 // word would otherwise become a class of its own.
 func checkSSTLabels(ex []Labelled, name string) error {
-	numeric := func(s string) bool { _, err := strconv.Atoi(s); return err == nil }
+	return checkLabels(ex, name, isInt, "is not a number like", "is the label missing?")
+}
+
+func isInt(s string) bool { _, err := strconv.Atoi(s); return err == nil }
+
+// checkCSVLabels refuses a CSV file whose labels are mostly integers, or
+// mostly free of spaces, but some are not: an unquoted comma in such a
+// row's text has shifted a piece of the text into the label column.
+func checkCSVLabels(ex []Labelled, name string) error {
+	const hint = "is a comma in the text unquoted?"
+	if err := checkLabels(ex, name, isInt, "is not a number like", hint); err != nil {
+		return err
+	}
+	spaceFree := func(s string) bool { return !strings.ContainsFunc(s, unicode.IsSpace) }
+	return checkLabels(ex, name, spaceFree, "holds a space unlike", hint)
+}
+
+// checkLabels returns an error for the first label without the property
+// like when at least half of the labels of ex have it; unlike reads "is
+// not a number like" (the file's other labels), hint asks about the cause.
+func checkLabels(ex []Labelled, name string, like func(string) bool, unlike, hint string) error {
 	n := 0
 	for _, e := range ex {
-		if numeric(e.Label) {
+		if like(e.Label) {
 			n++
 		}
 	}
@@ -180,8 +200,8 @@ func checkSSTLabels(ex []Labelled, name string) error {
 		return nil
 	}
 	for _, e := range ex {
-		if !numeric(e.Label) {
-			return fmt.Errorf("%s:%d: label %q is not a number like the file's other labels: is the label missing?", name, e.Line, e.Label)
+		if !like(e.Label) {
+			return fmt.Errorf("%s:%d: label %q %s the file's other labels: %s", name, e.Line, e.Label, unlike, hint)
 		}
 	}
 	return nil
@@ -221,6 +241,9 @@ func readCSV(data []byte, name string) ([]Labelled, error) {
 		}
 		out = append(out, l)
 	}
+	if err := checkCSVLabels(out, name); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -240,7 +263,7 @@ func labelled(name string, line int, text, label string) (Labelled, error) {
 // TSV when every line has a TAB with a space-free label before it; SST when
 // every line starts with a numeric token followed by text; CSV when every
 // record (a quoted field may span lines) has at least two fields and a
-// space-free second field; otherwise SST when every line has at least two
+// non-empty second field, space-free in most records; otherwise SST when every line has at least two
 // tokens, unless every line ends in a TAB and a space-free field
 // (text<TAB>label, the columns swapped), which is an error.
 func DetectLabelFormat(data []byte) (LabelFormat, error) {
@@ -279,27 +302,30 @@ func DetectLabelFormat(data []byte) (LabelFormat, error) {
 		return err == nil
 	}
 	// CSV is judged by records, not lines: a quoted text may span lines.
+	// Labels with spaces are allowed in a minority of records, so that
+	// readCSV can name the row whose unquoted comma shifted its label.
 	isCSV := func() bool {
 		cr := csv.NewReader(bytes.NewReader(data))
 		cr.FieldsPerRecord = -1
 		cr.LazyQuotes = true
+		n, spaced := 0, 0
 		for range len(lines) {
 			rec, err := cr.Read()
 			if err == io.EOF {
-				return true
+				break
 			}
 			if err == nil && len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 				continue // a blank line, as readCSV skips it
 			}
-			if err != nil || len(rec) < 2 {
+			if err != nil || len(rec) < 2 || strings.TrimSpace(rec[1]) == "" {
 				return false
 			}
-			lab := strings.TrimSpace(rec[1])
-			if lab == "" || strings.ContainsFunc(lab, unicode.IsSpace) {
-				return false
+			n++
+			if strings.ContainsFunc(strings.TrimSpace(rec[1]), unicode.IsSpace) {
+				spaced++
 			}
 		}
-		return true
+		return 2*spaced < n
 	}
 	isTextTabLabel := func(l string) bool {
 		i := strings.LastIndexByte(l, '\t')
