@@ -177,3 +177,14 @@ func TestCSVUnquotedComma(t *testing.T) {
 		}
 	}
 }
+
+// TestTSVHeaderSecondColumnLabel: with an explicit tsv format, a header
+// "sentence<TAB>label" says the columns are text<TAB>label; reading on made
+// every sentence a class and every 0/1 a text.
+func TestTSVHeaderSecondColumnLabel(t *testing.T) {
+	in := "sentence\tlabel\nhide new secretions\t0\nthat loves its characters\t1\n"
+	ex, err := Read(strings.NewReader(in), "glue.tsv", TSV)
+	if err == nil || !strings.Contains(err.Error(), "glue.tsv:1:") || !strings.Contains(err.Error(), "label<TAB>text") {
+		t.Errorf("Read = %+v, %v; want an error at glue.tsv:1 about the column order", ex, err)
+	}
+}

@@ -77,7 +77,8 @@ func ReadLabelledFile(path string, f LabelFormat) ([]Labelled, LabelFormat, erro
 // are skipped, texts are trimmed of surrounding whitespace, and a header
 // row whose label field is "label", "class", "category", "target",
 // "sentiment" or "emoji" is skipped in TSV and CSV, as is a UTF-8
-// byte-order mark at the start. Every text needs a
+// byte-order mark at the start; a TSV header naming the second column so
+// (text<TAB>label) is an error. Every text needs a
 // non-empty label; errors name the file and line, and an input without
 // any example is an error. name is used in error
 // messages. Classifiers and the label-conditioned language model read
@@ -139,6 +140,9 @@ func readLabelledLines(data []byte, name string, f LabelFormat) ([]Labelled, err
 			label = strings.TrimSpace(label)
 			if len(out) == 0 && headerLabels[strings.ToLower(label)] {
 				continue
+			}
+			if len(out) == 0 && headerLabels[strings.ToLower(strings.TrimSpace(text))] {
+				return nil, fmt.Errorf("%s:%d: the header names the second column %q, but the tsv format is label<TAB>text: swap the two columns", name, lineNo, strings.TrimSpace(text))
 			}
 		} else {
 			trimmed := strings.TrimLeftFunc(line, unicode.IsSpace)
