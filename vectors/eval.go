@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
@@ -52,7 +53,8 @@ func LoadAnalogies(path string) (set *AnalogySet, err error) {
 // section, other lines hold four white-space separated words. As in gensim,
 // a line other than a section header before the first header is an error,
 // and lines that are not exactly four words are skipped. A UTF-8
-// byte-order mark at the start is dropped.
+// byte-order mark at the start is dropped; invalid UTF-8 is an error
+// naming the line.
 func ReadAnalogies(r io.Reader) (*AnalogySet, error) {
 	set := &AnalogySet{}
 	sc := bufio.NewScanner(r)
@@ -63,6 +65,9 @@ func ReadAnalogies(r io.Reader) (*AnalogySet, error) {
 		ln := sc.Text()
 		if line == 1 {
 			ln = strings.TrimPrefix(ln, text.BOM)
+		}
+		if err := checkLineUTF8(ln, line); err != nil {
+			return nil, err
 		}
 		if strings.HasPrefix(ln, ": ") {
 			set.Sections = append(set.Sections, AnalogySection{Name: strings.TrimSpace(strings.TrimLeft(ln, ": "))})
@@ -83,6 +88,24 @@ func ReadAnalogies(r io.Reader) (*AnalogySet, error) {
 		return nil, fmt.Errorf("line %d: %w", line+1, err)
 	}
 	return set, nil
+}
+
+// checkLineUTF8 refuses line number n of an evaluation file if it is not
+// valid UTF-8: its words could match no vector (gensim stops there too).
+func checkLineUTF8(ln string, n int) error {
+	if utf8.ValidString(ln) {
+		return nil
+	}
+	col := 1
+	for i, r := range ln {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(ln[i:]); size <= 1 {
+				col = i + 1
+				break
+			}
+		}
+	}
+	return fmt.Errorf("line %d: %w: byte 0x%02x at column %d (convert the file to UTF-8)", n, text.ErrInvalidUTF8, ln[col-1], col)
 }
 
 // AnalogyOptions configures EvaluateAnalogies. The zero value matches gensim
@@ -282,7 +305,7 @@ func LoadWordPairs(path string) (pairs []WordPair, skipped []int, err error) {
 // line on white space. Lines starting with '#' are comments. Lines that do
 // not parse (or whose score is NaN or infinite) are skipped, like gensim
 // skips unparsable lines, and their numbers returned. A UTF-8 byte-order
-// mark at the start is dropped.
+// mark at the start is dropped; invalid UTF-8 is an error naming the line.
 func ReadWordPairs(r io.Reader) (pairs []WordPair, skipped []int, err error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<16), 1<<24)
@@ -292,6 +315,9 @@ func ReadWordPairs(r io.Reader) (pairs []WordPair, skipped []int, err error) {
 		ln := strings.TrimSuffix(sc.Text(), "\r")
 		if line == 1 {
 			ln = strings.TrimPrefix(ln, text.BOM)
+		}
+		if err := checkLineUTF8(ln, line); err != nil {
+			return nil, nil, err
 		}
 		if strings.HasPrefix(ln, "#") {
 			continue

@@ -2,9 +2,12 @@ package vectors
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 func TestEvaluateAnalogiesTiny(t *testing.T) {
@@ -212,5 +215,21 @@ func TestEvaluationFilesByteOrderMark(t *testing.T) {
 		if err != nil || len(skipped) != 0 || len(ps) != 2 || ps[0] != (WordPair{"man", "woman", 8.3, 1}) {
 			t.Errorf("word pairs %q: %+v, skipped %v, %v", in, ps, skipped, err)
 		}
+	}
+}
+
+// TestEvaluationFilesInvalidUTF8: a Latin-1 word in an analogy or
+// word-similarity file (gensim stops with a UnicodeDecodeError) was read
+// as bytes, never matched any vector and was counted as out of vocabulary
+// without a word; it must be an error naming the line, as every other
+// text reader does.
+func TestEvaluationFilesInvalidUTF8(t *testing.T) {
+	_, err := ReadAnalogies(strings.NewReader(": capital\nparis france berlin germany\nparis france caf\xe9 germany\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 3") || !errors.Is(err, text.ErrInvalidUTF8) {
+		t.Errorf("ReadAnalogies: err = %v, want invalid UTF-8 on line 3", err)
+	}
+	_, _, err = ReadWordPairs(strings.NewReader("tiger\tcat\t7.35\ncaf\xe9\tbar\t5\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 2") || !errors.Is(err, text.ErrInvalidUTF8) {
+		t.Errorf("ReadWordPairs: err = %v, want invalid UTF-8 on line 2", err)
 	}
 }
