@@ -188,3 +188,24 @@ func TestTSVHeaderSecondColumnLabel(t *testing.T) {
 		t.Errorf("Read = %+v, %v; want an error at glue.tsv:1 about the column order", ex, err)
 	}
 }
+
+// TestLabelsDifferingInCase: "Positive" and "positive" (or "very
+// positive" and "very  positive") are one class misspelt, not two; the
+// classifier would learn a tiny extra class from the odd lines.
+func TestLabelsDifferingInCase(t *testing.T) {
+	cases := []struct {
+		name, in string
+		f        Format
+		want     string
+	}{
+		{"tsv case", "positive\tgood film\nnegative\tdull\nPositive\tfine acting\n", TSV, `f:3: label "Positive" differs only in case or spacing from "positive" (line 1)`},
+		{"csv spacing", "good film,very positive\ndull,very  positive\n", CSV, `f:2: label "very  positive" differs only in case or spacing from "very positive" (line 1)`},
+		{"sst case", "POS good\nneg dull\npos fine\n", SST, `f:3: label "pos" differs only in case`},
+	}
+	for _, c := range cases {
+		ex, err := Read(strings.NewReader(c.in), "f", c.f)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: Read = %+v, %v; want error %q", c.name, ex, err, c.want)
+		}
+	}
+}

@@ -78,7 +78,8 @@ func ReadLabelledFile(path string, f LabelFormat) ([]Labelled, LabelFormat, erro
 // row whose label field is "label", "class", "category", "target",
 // "sentiment" or "emoji" is skipped in TSV and CSV, as is a UTF-8
 // byte-order mark at the start; a TSV header naming the second column so
-// (text<TAB>label) is an error. Every text needs a
+// (text<TAB>label) is an error, as are two labels that differ only in case
+// or spacing. Every text needs a
 // non-empty label; errors name the file and line, and an input without
 // any example is an error. name is used in error
 // messages. Classifiers and the label-conditioned language model read
@@ -116,7 +117,29 @@ func readFormat(r io.Reader, name string, f LabelFormat) ([]Labelled, LabelForma
 		// A header row alone (an empty file cannot be detected above).
 		err = fmt.Errorf("%s: no labelled examples", name)
 	}
+	if err == nil {
+		err = checkLabelSpelling(ex, name)
+	}
 	return ex, f, err
+}
+
+// checkLabelSpelling refuses two labels that differ only in case or in
+// the spacing between their words ("Positive" and "positive"): one class
+// misspelt, which would otherwise train as two.
+func checkLabelSpelling(ex []Labelled, name string) error {
+	first := map[string]int{} // folded label -> index of its first example
+	for i, e := range ex {
+		key := strings.ToLower(strings.Join(strings.Fields(e.Label), " "))
+		j, seen := first[key]
+		if !seen {
+			first[key] = i
+			continue
+		}
+		if ex[j].Label != e.Label {
+			return fmt.Errorf("%s:%d: label %q differs only in case or spacing from %q (line %d): spell each class one way", name, e.Line, e.Label, ex[j].Label, ex[j].Line)
+		}
+	}
+	return nil
 }
 
 func readLabelledLines(data []byte, name string, f LabelFormat) ([]Labelled, error) {
