@@ -209,3 +209,19 @@ func TestLabelsDifferingInCase(t *testing.T) {
 		}
 	}
 }
+
+// TestReadLineOverScannerLimit: a TSV or SST line over 16 MiB (a whole
+// document as one text) failed with "bufio.Scanner: token too long"
+// though the file is already in memory and CSV reads such a record.
+func TestReadLineOverScannerLimit(t *testing.T) {
+	long := strings.Repeat("word ", 17<<20/5)
+	for _, c := range []struct {
+		f  Format
+		in string
+	}{{TSV, "pos\tshort\nneg\t" + long + "\n"}, {SST, "1 short\n0 " + long + "\n"}} {
+		ex, err := Read(strings.NewReader(c.in), "long", c.f)
+		if err != nil || len(ex) != 2 || len(ex[1].Text) != len(long)-1 {
+			t.Errorf("%v: %d examples, %v", c.f, len(ex), err)
+		}
+	}
+}

@@ -145,7 +145,8 @@ func checkLabelSpelling(ex []Labelled, name string) error {
 func readLabelledLines(data []byte, name string, f LabelFormat) ([]Labelled, error) {
 	var out []Labelled
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+	// The data is in memory already: any line of it fits.
+	sc.Buffer(make([]byte, 0, 64*1024), max(64*1024, len(data)+1))
 	lineNo := 0
 	for sc.Scan() {
 		lineNo++
