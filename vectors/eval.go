@@ -305,7 +305,8 @@ func LoadWordPairs(path string) (pairs []WordPair, skipped []int, err error) {
 // line on white space. Lines starting with '#' are comments. Lines that do
 // not parse (or whose score is NaN or infinite) are skipped, like gensim
 // skips unparsable lines, and their numbers returned. A UTF-8 byte-order
-// mark at the start is dropped; invalid UTF-8 is an error naming the line.
+// mark at the start is dropped; invalid UTF-8 is an error naming the line,
+// and so is a file with lines but no pair.
 func ReadWordPairs(r io.Reader) (pairs []WordPair, skipped []int, err error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<16), 1<<24)
@@ -341,6 +342,9 @@ func ReadWordPairs(r io.Reader) (pairs []WordPair, skipped []int, err error) {
 	}
 	if err := sc.Err(); err != nil {
 		return nil, nil, fmt.Errorf("line %d: %w", line+1, err)
+	}
+	if len(pairs) == 0 && len(skipped) > 0 {
+		return nil, nil, fmt.Errorf("none of the %d lines is \"word1<TAB>word2<TAB>score\" or \"word1 word2 score\" (line %d is the first)", len(skipped), skipped[0])
 	}
 	return pairs, skipped, nil
 }

@@ -233,3 +233,18 @@ func TestEvaluationFilesInvalidUTF8(t *testing.T) {
 		t.Errorf("ReadWordPairs: err = %v, want invalid UTF-8 on line 2", err)
 	}
 }
+
+// TestReadWordPairsNoPairs: a file none of whose lines is a word pair (a
+// comma-separated WordSim353 combined.csv) was reported as "no word pair
+// has both words in the vocabulary (0 pairs, 0 out of vocabulary)",
+// blaming the vectors; the error must say the lines did not parse.
+func TestReadWordPairsNoPairs(t *testing.T) {
+	_, _, err := ReadWordPairs(strings.NewReader("Word 1,Word 2,Human (mean)\ntiger,cat,7.35\ntiger,tiger,10.00\n"))
+	if err == nil || !strings.Contains(err.Error(), "3 lines") || !strings.Contains(err.Error(), "line 1") {
+		t.Errorf("err = %v, want an error saying none of the 3 lines is a word pair", err)
+	}
+	// Comments alone are no error of the format (nothing was skipped).
+	if _, _, err := ReadWordPairs(strings.NewReader("# nothing yet\n")); err != nil {
+		t.Errorf("comments only: %v", err)
+	}
+}
