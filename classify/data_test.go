@@ -225,3 +225,24 @@ func TestReadLineOverScannerLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderNamedByTextColumn: a header whose label column has a name
+// outside the known list ("polarity", "sentiment_label") was read as an
+// example, adding a class with one member; its text column's name
+// ("review", "tweet", "text") marks it as a header too.
+func TestHeaderNamedByTextColumn(t *testing.T) {
+	cases := []struct {
+		in string
+		f  Format
+	}{
+		{"review,polarity\ngreat film,pos\nbad plot,neg\n", CSV},
+		{"text,sentiment_label\r\ngreat film,pos\r\nbad plot,neg\r\n", Auto},
+		{"polarity\ttweet\npos\tgreat film\nneg\tbad plot\n", TSV},
+	}
+	for _, c := range cases {
+		ex, err := Read(strings.NewReader(c.in), "h", c.f)
+		if err != nil || len(ex) != 2 || ex[0].Label != "pos" || ex[0].Line != 2 {
+			t.Errorf("%q: %+v, %v; want 2 examples from line 2", c.in, ex, err)
+		}
+	}
+}

@@ -58,6 +58,11 @@ type Labelled struct {
 // which is skipped.
 var headerLabels = map[string]bool{"label": true, "labels": true, "class": true, "category": true, "target": true, "sentiment": true, "emoji": true}
 
+// headerTexts are text-column names that mark a CSV/TSV header row too,
+// whatever its label column is called ("review,polarity").
+var headerTexts = map[string]bool{"text": true, "texts": true, "sentence": true, "sentences": true, "review": true, "tweet": true,
+	"content": true, "document": true, "comment": true, "message": true, "utterance": true, "query": true}
+
 // ReadLabelledFile reads the labelled texts of the file at path (plain or
 // gzip-compressed) in format f, as ReadLabelled; "-" reads standard input.
 func ReadLabelledFile(path string, f LabelFormat) ([]Labelled, LabelFormat, error) {
@@ -76,7 +81,8 @@ func ReadLabelledFile(path string, f LabelFormat) ([]Labelled, LabelFormat, erro
 // from the first lines) and returns them with the format used. Blank lines
 // are skipped, texts are trimmed of surrounding whitespace, and a header
 // row whose label field is "label", "class", "category", "target",
-// "sentiment" or "emoji" is skipped in TSV and CSV, as is a UTF-8
+// "sentiment" or "emoji", or whose text field is "text", "sentence",
+// "review", "tweet" or a like name (headerTexts), is skipped in TSV and CSV, as is a UTF-8
 // byte-order mark at the start; a TSV header naming the second column so
 // (text<TAB>label) is an error, as are two labels that differ only in case
 // or spacing. Every text needs a
@@ -167,6 +173,9 @@ func readLabelledLines(data []byte, name string, f LabelFormat) ([]Labelled, err
 			}
 			if len(out) == 0 && headerLabels[strings.ToLower(strings.TrimSpace(text))] {
 				return nil, fmt.Errorf("%s:%d: the header names the second column %q, but the tsv format is label<TAB>text: swap the two columns", name, lineNo, strings.TrimSpace(text))
+			}
+			if len(out) == 0 && label != "" && headerTexts[strings.ToLower(strings.TrimSpace(text))] {
+				continue
 			}
 		} else {
 			trimmed := strings.TrimLeftFunc(line, unicode.IsSpace)
@@ -260,7 +269,7 @@ func readCSV(data []byte, name string) ([]Labelled, error) {
 			return nil, fmt.Errorf("%s:%d: expected text,label[,...], found %d column", name, line, len(rec))
 		}
 		text, label := strings.TrimSpace(rec[0]), strings.TrimSpace(rec[1])
-		if len(out) == 0 && headerLabels[strings.ToLower(label)] {
+		if len(out) == 0 && (headerLabels[strings.ToLower(label)] || label != "" && headerTexts[strings.ToLower(text)]) {
 			continue
 		}
 		l, err := labelled(name, line, text, label)
