@@ -246,3 +246,20 @@ func TestHeaderNamedByTextColumn(t *testing.T) {
 		}
 	}
 }
+
+// TestTSVThreeColumns: "id<TAB>text<TAB>label" lines were read as label
+// id (a class per line) and text "text<TAB>label"; a file whose every line
+// has more than two columns is not label<TAB>text.
+func TestTSVThreeColumns(t *testing.T) {
+	in := "1\tgreat film\tpos\n2\tbad plot\tneg\n3\tfine acting\tpos\n"
+	for _, f := range []Format{TSV, Auto} {
+		ex, err := Read(strings.NewReader(in), "three.tsv", f)
+		if err == nil || !strings.Contains(err.Error(), "three.tsv:1:") || !strings.Contains(err.Error(), "columns") {
+			t.Errorf("%v: Read = %+v, %v; want an error at three.tsv:1 about the columns", f, ex, err)
+		}
+	}
+	// A TAB inside some texts is still text.
+	if ex, err := Read(strings.NewReader("pos\tgreat\tfilm\nneg\tbad plot\n"), "two.tsv", TSV); err != nil || len(ex) != 2 || ex[0].Text != "great\tfilm" {
+		t.Errorf("TAB in one text: %+v, %v", ex, err)
+	}
+}

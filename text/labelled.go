@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -198,6 +199,11 @@ func readLabelledLines(data []byte, name string, f LabelFormat) ([]Labelled, err
 		if err := checkSSTLabels(out, name); err != nil {
 			return nil, err
 		}
+	}
+	if f == FormatTSV && len(out) > 0 && !slices.ContainsFunc(out, func(e Labelled) bool { return !strings.Contains(e.Text, "\t") }) {
+		// Every "text" holds a TAB: the file has more columns (say
+		// id<TAB>text<TAB>label), and its first one is no label.
+		return nil, fmt.Errorf("%s:%d: every line has three or more TAB-separated columns, but the tsv format is label<TAB>text: keep those two (cut -f)", name, out[0].Line)
 	}
 	return out, nil
 }
