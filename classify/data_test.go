@@ -263,3 +263,14 @@ func TestTSVThreeColumns(t *testing.T) {
 		t.Errorf("TAB in one text: %+v, %v", ex, err)
 	}
 }
+
+// TestDetectCSVWithTextSecond: "id,text,label" lines failed the CSV test
+// (their second column is text) and fell back to SST, each line's first
+// token ("1,great") becoming its label.
+func TestDetectCSVWithTextSecond(t *testing.T) {
+	in := "1,great film,pos\n2,bad plot,neg\n3,fine acting,pos\n"
+	ex, f, err := ReadFormat(strings.NewReader(in), "id.csv", Auto)
+	if err == nil || !strings.Contains(err.Error(), "id.csv") || !strings.Contains(err.Error(), "second column") {
+		t.Errorf("ReadFormat = %+v as %v, %v; want an error about the second column", ex, f, err)
+	}
+}

@@ -307,8 +307,9 @@ func labelled(name string, line int, text, label string) (Labelled, error) {
 // every line starts with a numeric token followed by text; CSV when every
 // record (a quoted field may span lines) has at least two fields and a
 // non-empty second field, space-free in most records; otherwise SST when every line has at least two
-// tokens, unless every line ends in a TAB and a space-free field
-// (text<TAB>label, the columns swapped), which is an error.
+// tokens, unless every record is CSV with a second column of text, or
+// every line ends in a TAB and a space-free field (text<TAB>label, the
+// columns swapped): those are errors.
 func DetectLabelFormat(data []byte) (LabelFormat, error) {
 	var lines []string
 	for _, l := range strings.Split(string(data), "\n") {
@@ -347,7 +348,9 @@ func DetectLabelFormat(data []byte) (LabelFormat, error) {
 	// CSV is judged by records, not lines: a quoted text may span lines.
 	// Labels with spaces are allowed in a minority of records, so that
 	// readCSV can name the row whose unquoted comma shifted its label.
-	isCSV := func() bool {
+	// csvShaped reports whether every record has two fields or more and
+	// a non-empty second one; csvLabels that most of those are space-free.
+	csvShaped, csvLabels := func() (bool, bool) {
 		cr := csv.NewReader(bytes.NewReader(data))
 		cr.FieldsPerRecord = -1
 		cr.LazyQuotes = true
@@ -361,15 +364,15 @@ func DetectLabelFormat(data []byte) (LabelFormat, error) {
 				continue // a blank line, as readCSV skips it
 			}
 			if err != nil || len(rec) < 2 || strings.TrimSpace(rec[1]) == "" {
-				return false
+				return false, false
 			}
 			n++
 			if strings.ContainsFunc(strings.TrimSpace(rec[1]), unicode.IsSpace) {
 				spaced++
 			}
 		}
-		return 2*spaced < n
-	}
+		return true, 2*spaced < n
+	}()
 	isTextTabLabel := func(l string) bool {
 		i := strings.LastIndexByte(l, '\t')
 		lab := strings.TrimSpace(l[i+1:])
@@ -380,8 +383,11 @@ func DetectLabelFormat(data []byte) (LabelFormat, error) {
 		return FormatTSV, nil
 	case all(isNumSST):
 		return FormatSST, nil
-	case isCSV():
+	case csvShaped && csvLabels:
 		return FormatCSV, nil
+	case csvShaped && strings.Contains(lines[0], ","):
+		// Not SST either: its first token would be "1,great" or the like.
+		return FormatAuto, errors.New("lines look like CSV, but their second column holds text, not a label: the csv format is text,label[,ignored...]")
 	case all(isTextTabLabel):
 		// Not SST: its first words would become labels and the real labels
 		// part of the texts.
