@@ -13,6 +13,8 @@ import (
 
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 )
 
 // AnalogyQuestion is one line "a b c d" of an analogy file: a is to b as c
@@ -88,6 +90,22 @@ func ReadAnalogies(r io.Reader) (*AnalogySet, error) {
 		return nil, fmt.Errorf("line %d: %w", line+1, err)
 	}
 	return set, nil
+}
+
+// pyUpper returns Python's str.upper, which gensim compares words with:
+// full Unicode case mapping ("straße" -> "STRASSE", "ﬁ" -> "FI"), where
+// strings.ToUpper maps rune by rune. The function is not safe for
+// concurrent use.
+func pyUpper() func(string) string {
+	c := cases.Upper(language.Und)
+	return func(s string) string {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= utf8.RuneSelf {
+				return c.String(s)
+			}
+		}
+		return strings.ToUpper(s)
+	}
 }
 
 // checkLineUTF8 refuses line number n of an evaluation file if it is not
@@ -211,7 +229,7 @@ func (x *Index) distinct() *Index {
 func EvaluateAnalogies(ctx context.Context, x *Index, set *AnalogySet, opt AnalogyOptions) (*AnalogyReport, error) {
 	x = x.distinct()
 	r := x.restrictN(opt.Restrict)
-	key := strings.ToUpper
+	key := pyUpper()
 	if opt.CaseSensitive {
 		key = func(s string) string { return s }
 	}
@@ -375,7 +393,7 @@ type PairsReport struct {
 func EvaluateWordPairs(x *Index, pairs []WordPair, opt PairsOptions) (*PairsReport, error) {
 	x = x.distinct()
 	r := x.restrictN(opt.Restrict)
-	key := strings.ToUpper
+	key := pyUpper()
 	if opt.CaseSensitive {
 		key = func(s string) string { return s }
 	}

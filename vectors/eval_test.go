@@ -248,3 +248,24 @@ func TestReadWordPairsNoPairs(t *testing.T) {
 		t.Errorf("comments only: %v", err)
 	}
 }
+
+// TestEvaluationKeysUpperLikePython: gensim compares str.upper() keys,
+// whose full case mapping makes "straße" "STRASSE"; strings.ToUpper keeps
+// "STRAßE", so a pair written "STRASSE" or "strasse" was out of vocabulary
+// here and not in gensim (checked with gensim 4: 3 pairs, 0% OOV).
+func TestEvaluationKeysUpperLikePython(t *testing.T) {
+	v := &Vectors{Dim: 2, Words: []string{"straße", "weg", "dog", "cat"}, Data: []float32{1, 0, 0.9, 0.1, 0.1, 1, 0.2, 0.9}}
+	pairs := []WordPair{{"STRASSE", "weg", 5, 1}, {"strasse", "dog", 1, 2}, {"cat", "dog", 8, 3}}
+	r, err := EvaluateWordPairs(NewIndex(v), pairs, PairsOptions{})
+	if err != nil || r.Pairs != 3 || r.OOV != 0 {
+		t.Fatalf("report %+v, %v; want 3 pairs, 0 OOV", r, err)
+	}
+	if math.Abs(r.Pearson-0.9037984984960556) > 1e-6 || math.Abs(r.Spearman-0.5) > 1e-12 {
+		t.Errorf("pearson %v spearman %v, want gensim's 0.9037984984960556 and 0.5", r.Pearson, r.Spearman)
+	}
+	set := &AnalogySet{Sections: []AnalogySection{{Name: "x", Questions: []AnalogyQuestion{{A: "dog", B: "cat", C: "weg", D: "STRASSE", Line: 2}}}}}
+	rep, err := EvaluateAnalogies(context.Background(), NewIndex(v), set, AnalogyOptions{})
+	if err != nil || rep.OOV != 0 {
+		t.Errorf("analogy report %+v, %v; want the question in vocabulary", rep, err)
+	}
+}
