@@ -170,10 +170,17 @@ func TestDetectCSVMultilineField(t *testing.T) {
 // an error, not a class of its own with the text cut short.
 func TestCSVUnquotedComma(t *testing.T) {
 	in := "never talk to me again,3\nwell, I am proud,2\nbad day,1\nlets play ball,1\n"
-	for _, f := range []Format{CSV, Auto} {
-		ex, err := Read(strings.NewReader(in), "e.csv", f)
-		if err == nil || !strings.Contains(err.Error(), "e.csv:2:") || !strings.Contains(err.Error(), "comma") {
-			t.Errorf("%v: Read = %+v, %v; want an error at e.csv:2 about a comma", f, ex, err)
+	wantReadError(t, in, "e.csv", "e.csv:2:", "comma", CSV, Auto)
+}
+
+// wantReadError checks that reading in (named name) in each format fails
+// with an error holding at and about.
+func wantReadError(t *testing.T, in, name, at, about string, formats ...Format) {
+	t.Helper()
+	for _, f := range formats {
+		ex, err := Read(strings.NewReader(in), name, f)
+		if err == nil || !strings.Contains(err.Error(), at) || !strings.Contains(err.Error(), about) {
+			t.Errorf("%v: Read = %+v, %v; want an error with %q and %q", f, ex, err, at, about)
 		}
 	}
 }
@@ -231,18 +238,14 @@ func TestReadLineOverScannerLimit(t *testing.T) {
 // example, adding a class with one member; its text column's name
 // ("review", "tweet", "text") marks it as a header too.
 func TestHeaderNamedByTextColumn(t *testing.T) {
-	cases := []struct {
-		in string
-		f  Format
-	}{
-		{"review,polarity\ngreat film,pos\nbad plot,neg\n", CSV},
-		{"text,sentiment_label\r\ngreat film,pos\r\nbad plot,neg\r\n", Auto},
-		{"polarity\ttweet\npos\tgreat film\nneg\tbad plot\n", TSV},
+	inputs := map[string]Format{
+		"review,polarity\ngreat film,pos\nbad plot,neg\n":            CSV,
+		"text,sentiment_label\r\ngreat film,pos\r\nbad plot,neg\r\n": Auto,
+		"polarity\ttweet\npos\tgreat film\nneg\tbad plot\n":          TSV,
 	}
-	for _, c := range cases {
-		ex, err := Read(strings.NewReader(c.in), "h", c.f)
-		if err != nil || len(ex) != 2 || ex[0].Label != "pos" || ex[0].Line != 2 {
-			t.Errorf("%q: %+v, %v; want 2 examples from line 2", c.in, ex, err)
+	for in, f := range inputs {
+		if ex, err := Read(strings.NewReader(in), "h", f); err != nil || len(ex) != 2 || ex[0].Label != "pos" || ex[0].Line != 2 {
+			t.Errorf("%q: %+v, %v; want 2 examples from line 2", in, ex, err)
 		}
 	}
 }
@@ -251,13 +254,7 @@ func TestHeaderNamedByTextColumn(t *testing.T) {
 // id (a class per line) and text "text<TAB>label"; a file whose every line
 // has more than two columns is not label<TAB>text.
 func TestTSVThreeColumns(t *testing.T) {
-	in := "1\tgreat film\tpos\n2\tbad plot\tneg\n3\tfine acting\tpos\n"
-	for _, f := range []Format{TSV, Auto} {
-		ex, err := Read(strings.NewReader(in), "three.tsv", f)
-		if err == nil || !strings.Contains(err.Error(), "three.tsv:1:") || !strings.Contains(err.Error(), "columns") {
-			t.Errorf("%v: Read = %+v, %v; want an error at three.tsv:1 about the columns", f, ex, err)
-		}
-	}
+	wantReadError(t, "1\tgreat film\tpos\n2\tbad plot\tneg\n3\tfine acting\tpos\n", "three.tsv", "three.tsv:1:", "columns", TSV, Auto)
 	// A TAB inside some texts is still text.
 	if ex, err := Read(strings.NewReader("pos\tgreat\tfilm\nneg\tbad plot\n"), "two.tsv", TSV); err != nil || len(ex) != 2 || ex[0].Text != "great\tfilm" {
 		t.Errorf("TAB in one text: %+v, %v", ex, err)

@@ -283,14 +283,7 @@ func TestWordReaderByteOrderMark(t *testing.T) {
 // silently and left both words untrained.
 func TestCorpusWordsUnicodeSpace(t *testing.T) {
 	content := "café\u00a0noir good\u3000\nday\u00a0\u2003x\n\u202fy z\u00a0\n\u00a0\n«q»\u205f"
-	var want []corpusWord
-	tok := Tokenizer{Mode: Whitespace}
-	for _, line := range strings.Split(content, "\n") {
-		ws := tok.Tokenize(line)
-		for i, w := range ws {
-			want = append(want, corpusWord{w, i == len(ws)-1})
-		}
-	}
+	want := tokenizerWords(content)
 	dir := t.TempDir()
 	for _, gz := range []bool{false, true} {
 		c, err := NewCorpus(writeFile(t, dir, "u", content, gz))
@@ -315,28 +308,40 @@ func TestWordReaderUnicodeSpaceOneByte(t *testing.T) {
 			sb.WriteString(alphabet[rng.IntN(len(alphabet))])
 		}
 		content := sb.String()
-		var want []corpusWord
-		tok := Tokenizer{Mode: Whitespace}
-		for _, line := range strings.Split(content, "\n") {
-			ws := tok.Tokenize(strings.TrimSuffix(line, "\r"))
-			for i, w := range ws {
-				want = append(want, corpusWord{w, i == len(ws)-1})
-			}
-		}
-		r := NewWordReader(iotest.OneByteReader(strings.NewReader(content)), "r")
-		var got []corpusWord
-		for {
-			w, eol, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, corpusWord{string(w), eol})
+		want := tokenizerWords(content)
+		got, err := drainWords(NewWordReader(iotest.OneByteReader(strings.NewReader(content)), "r"))
+		if err != nil {
+			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q: got %+v, want %+v", content, got, want)
 		}
+	}
+}
+
+// tokenizerWords returns the words of content as the whitespace Tokenizer
+// splits its lines, each marked when it ends its line.
+func tokenizerWords(content string) []corpusWord {
+	var want []corpusWord
+	tok := Tokenizer{Mode: Whitespace}
+	for _, line := range strings.Split(content, "\n") {
+		ws := tok.Tokenize(line)
+		for i, w := range ws {
+			want = append(want, corpusWord{w, i == len(ws)-1})
+		}
+	}
+	return want
+}
+
+// drainWords reads r to its end.
+func drainWords(r *WordReader) (got []corpusWord, err error) {
+	for {
+		w, eol, err := r.Next()
+		if err == io.EOF {
+			return got, nil
+		} else if err != nil {
+			return got, err
+		}
+		got = append(got, corpusWord{string(w), eol})
 	}
 }
