@@ -171,6 +171,14 @@ func TestDetectCSVMultilineField(t *testing.T) {
 func TestCSVUnquotedComma(t *testing.T) {
 	in := "never talk to me again,3\nwell, I am proud,2\nbad day,1\nlets play ball,1\n"
 	wantReadError(t, in, "e.csv", "e.csv:2:", "comma", CSV, Auto)
+	// Word labels, a few of several words, are read as they are.
+	words := "good film,positive\ndull,negative\nfine,very positive\nok,neutral\n"
+	for _, f := range []Format{CSV, Auto} {
+		ex, err := Read(strings.NewReader(words), "w.csv", f)
+		if err != nil || len(ex) != 4 || ex[2].Label != "very positive" {
+			t.Errorf("%v: Read = %+v, %v; want 4 examples, the third labelled \"very positive\"", f, ex, err)
+		}
+	}
 }
 
 // wantReadError checks that reading in (named name) in each format fails
