@@ -519,22 +519,50 @@ func pyTypeName(v any) string {
 }
 
 // walkTensors calls fn for every tensor in obj, looking into dicts, lists
-// and tuples.
+// and tuples. It visits each container once, however often it is shared
+// or whether it holds itself, and keeps its own stack, so that no object
+// a pickle can build makes it loop, take exponential time or overflow the
+// goroutine stack.
 func walkTensors(obj any, fn func(*torchTensor)) {
-	switch o := obj.(type) {
-	case *torchTensor:
-		fn(o)
-	case *pyDict:
-		for _, k := range o.keys {
-			walkTensors(o.vals[k], fn)
+	seen := map[any]bool{} // the containers visited, by identity
+	todo := []any{obj}
+	for len(todo) > 0 {
+		v := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		var id any
+		switch o := v.(type) {
+		case *torchTensor:
+			fn(o)
+			continue
+		case *pyDict:
+			id = o
+		case *pyList:
+			id = o
+		case pyTuple:
+			if len(o) == 0 {
+				continue
+			}
+			id = &o[0] // tuples are never appended to, so this names the tuple
+		default:
+			continue
 		}
-	case *pyList:
-		for _, v := range o.items {
-			walkTensors(v, fn)
+		if seen[id] {
+			continue
 		}
-	case pyTuple:
-		for _, v := range o {
-			walkTensors(v, fn)
+		seen[id] = true
+		switch o := v.(type) {
+		case *pyDict:
+			for i := len(o.keys) - 1; i >= 0; i-- {
+				todo = append(todo, o.vals[o.keys[i]])
+			}
+		case *pyList:
+			for i := len(o.items) - 1; i >= 0; i-- {
+				todo = append(todo, o.items[i])
+			}
+		case pyTuple:
+			for i := len(o) - 1; i >= 0; i-- {
+				todo = append(todo, o[i])
+			}
 		}
 	}
 }
