@@ -36,14 +36,14 @@ func pickleStr(s string) string {
 // pickleDAG returns opcodes pushing a tuple nested depth deep in which
 // every tuple holds the one below twice (memo references), so that it
 // has 2^depth paths to its innermost empty tuple while taking only a few
-// bytes a level.
+// bytes a level, the stack staying one deep.
 func pickleDAG(depth int) []byte {
 	var b bytes.Buffer
 	b.WriteString(")r\x00\x00\x00\x00")
 	for i := range depth {
 		var get [4]byte
 		binary.LittleEndian.PutUint32(get[:], uint32(i))
-		b.WriteString("j" + string(get[:]) + "j" + string(get[:]) + "\x86")
+		b.WriteString("j" + string(get[:]) + "\x86") // with the tuple on top: (it, it)
 		binary.LittleEndian.PutUint32(get[:], uint32(i+1))
 		b.WriteString("r" + string(get[:]))
 	}
@@ -94,6 +94,37 @@ func TestReadTorchLegacySelfReference(t *testing.T) {
 			})
 			if err == nil || !strings.Contains(err.Error(), "state_dict") {
 				t.Errorf("error %v, want one saying it is no state_dict", err)
+			}
+		})
+	}
+}
+
+// Error messages name a hostile value by its type and size: formatting it
+// whole with %v took 2^64 steps for a tuple sharing its parts 64 levels
+// deep (as a persistent id, the legacy format's protocol version or a
+// storage key) and made a message of megabytes for one nested a million deep.
+func TestPickleErrorsDescribeHugeValues(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		file []byte
+		want string
+	}{
+		{"persistent_id", append(append([]byte("\x80\x02"), pickleDAG(64)...), "Q."...), "persistent id tuple of 2"},
+		{"persistent_id_nested", append(append([]byte("\x80\x02"), pickleChain(1_000_000)...), "Q."...), "persistent id tuple of 1"},
+		{"legacy_version", bytes.Replace(legacyTorch([]byte("}"), nil, nil), []byte("M\xe9\x03"), pickleDAG(64), 1), "protocol version tuple of 2"},
+		{"legacy_key", bytes.Replace(legacyTorch([]byte("}"), []string{"k"}, nil), []byte(pickleStr("k")), pickleDAG(64), 1), "storage key tuple of 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := within(t, 20*time.Second, func() error {
+				if isLegacyTorch(tc.file) {
+					_, err := ReadTorch(tc.file)
+					return err
+				}
+				_, err := (&unpickler{b: tc.file}).run()
+				return err
+			})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || len(err.Error()) > 300 {
+				t.Errorf("error %.300v, want a short one containing %q", err, tc.want)
 			}
 		})
 	}

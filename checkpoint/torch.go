@@ -92,7 +92,7 @@ func ReadTorch(b []byte) (map[string]Tensor, error) {
 	for _, k := range d.keys {
 		name, ok := k.(string)
 		if !ok {
-			return nil, fmt.Errorf("torch: state_dict key %v is not a string", k)
+			return nil, fmt.Errorf("torch: state_dict key %s is not a string", pyRepr(k))
 		}
 		tt, ok := d.vals[k].(*torchTensor)
 		if !ok {
@@ -238,7 +238,7 @@ func readLegacyTorch(b []byte) (any, map[string][]byte, error) {
 		parts[i] = v
 	}
 	if v, _ := parts[1].(int64); v != 1001 {
-		return nil, nil, fmt.Errorf("torch (legacy format): protocol version %v, want 1001", parts[1])
+		return nil, nil, fmt.Errorf("torch (legacy format): protocol version %s, want 1001", pyRepr(parts[1]))
 	}
 	if info, ok := parts[2].(*pyDict); ok {
 		if le, ok := info.vals["little_endian"].(bool); ok && !le {
@@ -263,7 +263,7 @@ func readLegacyTorch(b []byte) (any, map[string][]byte, error) {
 	for _, k := range keys.items {
 		key, ok := k.(string)
 		if !ok {
-			return nil, nil, fmt.Errorf("torch (legacy format): storage key %v is not a string", k)
+			return nil, nil, fmt.Errorf("torch (legacy format): storage key %s is not a string", pyRepr(k))
 		}
 		if pos+8 > len(b) {
 			return nil, nil, fmt.Errorf("torch (legacy format): storage %q: file ends early (truncated?)", key)
