@@ -65,19 +65,20 @@ func (tt *torchTensor) resolve(storages map[string][]byte) (Tensor, error) {
 		return Tensor{Shape: shape, Data: []float32{}}, nil
 	}
 	// Decode only the span the view covers (a GPU-trained RNN keeps all its
-	// weights as views of one flattened storage).
-	span := decode(dtype, raw[tt.offset*int64(esize):(last+1)*int64(esize)], int(last+1-tt.offset))
+	// weights as views of one flattened storage), or, for a strided view,
+	// only its own elements (its span may be a whole storage for each of
+	// thousands of views).
 	if contiguous(tt.size, tt.stride) {
-		return Tensor{Shape: shape, Data: span[:count]}, nil
+		return Tensor{Shape: shape, Data: decode(dtype, raw[tt.offset*int64(esize):], count)}, nil
 	}
 	data := make([]float32, count)
 	idx := make([]int64, len(shape))
 	for n := range data {
-		var pos int64
+		pos := tt.offset
 		for i, k := range idx {
 			pos += k * tt.stride[i]
 		}
-		data[n] = span[pos]
+		data[n] = decodeAt(dtype, raw, pos)
 		for i := len(idx) - 1; i >= 0; i-- {
 			idx[i]++
 			if idx[i] < tt.size[i] {

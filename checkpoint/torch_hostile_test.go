@@ -1,0 +1,96 @@
+package checkpoint
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"runtime"
+	"testing"
+)
+
+// pickleInt is the LONG1 opcode pushing n.
+func pickleInt(n int64) string {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(n))
+	return "\x8a\x08" + string(b[:])
+}
+
+// pickleInts pushes the tuple of ns.
+func pickleInts(ns ...int64) string {
+	s := "("
+	for _, n := range ns {
+		s += pickleInt(n)
+	}
+	return s + "t"
+}
+
+// pickleTensor pushes a _rebuild_tensor_v2 call viewing numel float32s of
+// storage key at offset with size and stride.
+func pickleTensor(key string, numel, offset int64, size, stride []int64) string {
+	return "ctorch._utils\n_rebuild_tensor_v2\n((" + pickleStr("storage") + "ctorch\nFloatStorage\n" +
+		pickleStr(key) + pickleStr("cpu") + pickleInt(numel) + "tQ" + pickleInt(offset) +
+		pickleInts(size...) + pickleInts(stride...) + "\x89ccollections\nOrderedDict\n)RtR"
+}
+
+// stateDictPickle is the pickle of an OrderedDict of the given tensor
+// calls (pickleTensor), named w0, w1, ...
+func stateDictPickle(tensors ...string) []byte {
+	var p bytes.Buffer
+	p.WriteString("\x80\x02ccollections\nOrderedDict\n)R(")
+	for i, t := range tensors {
+		p.WriteString(pickleStr(fmt.Sprintf("w%d", i)) + t)
+	}
+	p.WriteString("u.")
+	return p.Bytes()
+}
+
+// zipArchive returns a zip archive of the files, each written with method.
+func zipArchive(t *testing.T, method uint16, files map[string][]byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for name, data := range files {
+		f, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// allocated returns the bytes f allocated.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// Strided views read only the elements they hold: each view of two
+// elements at the two ends of a storage of a million used to decode the
+// whole storage between them, so 200 such views (8 kB of pickle) cost
+// 800 MB of decoding, and a 100 MB pickle of them hours.
+func TestReadTorchStridedViewsDecodeTheirElements(t *testing.T) {
+	const n = 1 << 20
+	var tensors []string
+	for range 200 {
+		tensors = append(tensors, pickleTensor("0", n, 0, []int64{2}, []int64{n - 1}))
+	}
+	storage := make([]byte, 4*n)
+	binary.LittleEndian.PutUint32(storage[4*(n-1):], 0x3f800000) // the last element is 1
+	b := zipArchive(t, zip.Store, map[string][]byte{"m/data.pkl": stateDictPickle(tensors...), "m/data/0": storage})
+	var ts map[string]Tensor
+	var err error
+	if got := allocated(func() { ts, err = ReadTorch(b) }); got > 4*uint64(len(b)) {
+		t.Errorf("reading a %d-byte file allocated %d bytes", len(b), got)
+	}
+	if err != nil || len(ts) != 200 || fmt.Sprint(ts["w7"].Data) != "[0 1]" {
+		t.Fatalf("read %d tensors (w7 %v), error %v", len(ts), ts["w7"].Data, err)
+	}
+}
