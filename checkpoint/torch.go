@@ -122,10 +122,17 @@ func readZipTorch(b []byte) (any, map[string][]byte, error) {
 	for _, f := range zr.File {
 		files[f.Name] = f
 	}
-	read := func(name string, limit int64) ([]byte, error) {
+	// read reads entry name of at most limit bytes; a storage (limit is
+	// the size the pickle claims) must be stored uncompressed, as
+	// torch.save writes it, so that what is allocated is bounded by the
+	// file's size.
+	read := func(name string, limit int64, storage bool) ([]byte, error) {
 		f, ok := files[name]
 		if !ok {
 			return nil, fmt.Errorf("torch: %s is missing from the archive", name)
+		}
+		if storage && f.Method != zip.Store {
+			return nil, fmt.Errorf("torch: %s is compressed (zip method %d): torch.save stores tensor data uncompressed; save the file again with torch.save", name, f.Method)
 		}
 		if f.UncompressedSize64 > uint64(limit) {
 			return nil, fmt.Errorf("torch: %s is %d bytes, more than the %d expected", name, f.UncompressedSize64, limit)
@@ -141,10 +148,10 @@ func readZipTorch(b []byte) (any, map[string][]byte, error) {
 		}
 		return data, nil
 	}
-	if bo, err := read(prefix+"/byteorder", 16); err == nil && string(bo) != "little" {
+	if bo, err := read(prefix+"/byteorder", 16, false); err == nil && string(bo) != "little" {
 		return nil, nil, fmt.Errorf("torch: byte order %q: only little-endian files are read", bo)
 	}
-	pkl, err := read(prefix+"/data.pkl", MaxHeaderSize)
+	pkl, err := read(prefix+"/data.pkl", MaxHeaderSize, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -168,7 +175,7 @@ func readZipTorch(b []byte) (any, map[string][]byte, error) {
 			return // reported by resolve
 		}
 		size, _ := dtypeSize(dtype)
-		data, err := read(prefix+"/data/"+tt.st.key, tt.st.numel*int64(size))
+		data, err := read(prefix+"/data/"+tt.st.key, tt.st.numel*int64(size), true)
 		if err != nil {
 			walkErr = err
 			return

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -92,5 +93,27 @@ func TestReadTorchStridedViewsDecodeTheirElements(t *testing.T) {
 	}
 	if err != nil || len(ts) != 200 || fmt.Sprint(ts["w7"].Data) != "[0 1]" {
 		t.Fatalf("read %d tensors (w7 %v), error %v", len(ts), ts["w7"].Data, err)
+	}
+}
+
+// A storage in a compressed zip entry is refused before it is inflated:
+// its size comes from the pickle, not from the file, so a few kilobytes
+// of deflated zeros used to inflate to as many gigabytes as the pickle
+// claimed. torch.save stores its entries uncompressed.
+func TestReadTorchCompressedStorage(t *testing.T) {
+	const n = 16 << 20 // 64 MB of zeros, 64 kB deflated
+	pkl := stateDictPickle(pickleTensor("0", n, 0, []int64{n}, []int64{1}))
+	b := zipArchive(t, zip.Deflate, map[string][]byte{"m/data.pkl": pkl, "m/data/0": make([]byte, 4*n)})
+	var err error
+	if got := allocated(func() { _, err = ReadTorch(b) }); got > 16*uint64(len(b))+1<<20 {
+		t.Errorf("reading a %d-byte file allocated %d bytes", len(b), got)
+	}
+	if err == nil || !strings.Contains(err.Error(), "m/data/0") || !strings.Contains(err.Error(), "compressed") {
+		t.Errorf("error %v, want one saying m/data/0 is compressed", err)
+	}
+	// The same archive stored is read.
+	b = zipArchive(t, zip.Store, map[string][]byte{"m/data.pkl": pkl, "m/data/0": make([]byte, 4*n)})
+	if ts, err := ReadTorch(b); err != nil || len(ts["w0"].Data) != n {
+		t.Errorf("stored: %v", err)
 	}
 }
