@@ -72,7 +72,10 @@ func torchZipPrefix(b []byte) (string, error) {
 // training checkpoint's dict, see selectStateDict), as float32 (float64, float16
 // and bfloat16 storages are converted; views with offsets and strides are
 // copied out contiguously). Anything else in the pickle is refused before
-// it could be built.
+// it could be built. The tensors may hold at most twice as many elements
+// as b has bytes (plus 2^20): enough for tied weights, which are two views
+// of one storage, but not for a file that views its storages over and
+// over to make its reader allocate far more than its size.
 func ReadTorch(b []byte) (map[string]Tensor, error) {
 	var (
 		obj      any
@@ -89,6 +92,7 @@ func ReadTorch(b []byte) (map[string]Tensor, error) {
 	}
 	d := obj.(*pyDict) // selectStateDict checked it
 	out := make(map[string]Tensor, len(d.keys))
+	budget := 2*int64(len(b)) + 1<<20 // elements the tensors may still hold
 	for _, k := range d.keys {
 		name, ok := k.(string)
 		if !ok {
@@ -98,7 +102,7 @@ func ReadTorch(b []byte) (map[string]Tensor, error) {
 		if !ok {
 			return nil, fmt.Errorf("torch: state_dict entry %q is a %s, not a tensor", name, pyTypeName(d.vals[k]))
 		}
-		t, err := tt.resolve(storages)
+		t, err := tt.resolve(storages, &budget)
 		if err != nil {
 			return nil, fmt.Errorf("torch: tensor %q: %w", name, err)
 		}

@@ -117,3 +117,28 @@ func TestReadTorchCompressedStorage(t *testing.T) {
 		t.Errorf("stored: %v", err)
 	}
 }
+
+// The views of a file may not add up to much more than the file: 200
+// views of one 4 MB storage (8 kB of pickle) used to become 800 MB of
+// tensors. Tied weights (two views of one storage) are read.
+func TestReadTorchManyViewsOfOneStorage(t *testing.T) {
+	const n = 1 << 20
+	view := pickleTensor("0", n, 0, []int64{n}, []int64{1})
+	for _, tc := range []struct {
+		views int
+		ok    bool
+	}{{2, true}, {200, false}} {
+		tensors := make([]string, tc.views)
+		for i := range tensors {
+			tensors[i] = view
+		}
+		b := zipArchive(t, zip.Store, map[string][]byte{"m/data.pkl": stateDictPickle(tensors...), "m/data/0": make([]byte, 4*n)})
+		var err error
+		if got := allocated(func() { _, err = ReadTorch(b) }); got > 16*uint64(len(b)) { // the tensors may take 8 times the file
+			t.Errorf("%d views: reading a %d-byte file allocated %d bytes", tc.views, len(b), got)
+		}
+		if ok := err == nil; ok != tc.ok || !ok && !strings.Contains(err.Error(), "w") {
+			t.Errorf("%d views: error %v", tc.views, err)
+		}
+	}
+}

@@ -23,8 +23,9 @@ var storageElemSize = map[string]int{
 	"torch.LongStorage": 8, "torch.IntStorage": 4, "torch.ByteStorage": 1, "torch.BoolStorage": 1,
 }
 
-// resolve copies the tensor's elements out of its storage.
-func (tt *torchTensor) resolve(storages map[string][]byte) (Tensor, error) {
+// resolve copies the tensor's elements out of its storage, taking their
+// count from *budget first (an error when it does not have that many).
+func (tt *torchTensor) resolve(storages map[string][]byte, budget *int64) (Tensor, error) {
 	dtype, ok := torchStorages[tt.st.class]
 	if !ok {
 		return Tensor{}, fmt.Errorf("storage of %s, want float32, float64, float16 or bfloat16 tensors", tt.st.class)
@@ -61,6 +62,10 @@ func (tt *torchTensor) resolve(storages map[string][]byte) (Tensor, error) {
 	if count > 0 && last >= tt.st.numel {
 		return Tensor{}, fmt.Errorf("size %v stride %v offset %d reaches element %d of a storage of %d", tt.size, tt.stride, tt.offset, last, tt.st.numel)
 	}
+	if int64(count) > *budget {
+		return Tensor{}, fmt.Errorf("size %v: the tensors so far add up to more elements than twice the file's bytes (does it view its storages over and over?)", tt.size)
+	}
+	*budget -= int64(count)
 	if count == 0 {
 		return Tensor{Shape: shape, Data: []float32{}}, nil
 	}
