@@ -145,9 +145,9 @@ func (r *ftReader) i32(what string) int32 { return int32(binary.LittleEndian.Uin
 func (r *ftReader) i64(what string) int64 { return int64(binary.LittleEndian.Uint64(r.read(8, what))) }
 func (r *ftReader) u8(what string) byte   { return r.read(1, what)[0] }
 
-// floats reads n float32 values into a new slice, in chunks so that a
-// corrupt count fails at the end of the file rather than on allocation
-// beyond maxPrealloc.
+// floats reads n finite float32 values into a new slice, in chunks so
+// that a corrupt count fails at the end of the file rather than on
+// allocation beyond maxPrealloc.
 func (r *ftReader) floats(n int64, what string) []float32 {
 	if r.err != nil {
 		return nil
@@ -164,10 +164,15 @@ func (r *ftReader) floats(n int64, what string) []float32 {
 			r.err = fmt.Errorf("fastText .bin: byte %d, reading %s: %w", r.off, what, err)
 			return nil
 		}
-		r.off += 4 * k
 		for i := int64(0); i < k; i++ {
-			out = append(out, math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
+			x := math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+			if x-x != 0 {
+				r.err = fmt.Errorf("fastText .bin: byte %d, value %d of %s is %v: vectors must be finite", r.off+4*i, len(out), what, x)
+				return nil
+			}
+			out = append(out, x)
 		}
+		r.off += 4 * k
 	}
 	return out
 }

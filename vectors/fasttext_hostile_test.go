@@ -56,3 +56,20 @@ func TestFastTextNgramWorkBounded(t *testing.T) {
 		t.Errorf("an ordinary model: %v", err)
 	}
 }
+
+// A NaN or an infinity in the input matrix is refused, naming its byte
+// offset, as the other readers refuse them: it was read, and spread to
+// every word whose n-grams hash to its row.
+func TestFastTextNonFiniteValues(t *testing.T) {
+	b := craftFastText([]string{"</s>", "ab"}, 2, 1, 2, 3)
+	one := []byte{0, 0, 0x80, 0x3f} // float32 1: row 1, value 0
+	at := bytes.Index(b, one)
+	for _, bits := range [][]byte{{0, 0, 0xc0, 0x7f}, {0, 0, 0x80, 0x7f}} {
+		c := bytes.Clone(b)
+		copy(c[at:], bits)
+		_, err := ReadFastText(bytes.NewReader(c))
+		if err == nil || !strings.Contains(err.Error(), "finite") || !strings.Contains(err.Error(), "byte") {
+			t.Errorf("%x at byte %d: error %v", bits, at, err)
+		}
+	}
+}
