@@ -433,6 +433,9 @@ func (rd *reader) readGloVe(first []byte) (*Vectors, error) {
 	if len(f) < 2 {
 		return nil, fmt.Errorf("line %d: expected a word followed by its values (or a word2vec header), got %q", rd.lineNo, clip(first))
 	}
+	if len(f)-1 > MaxDim {
+		return nil, fmt.Errorf("line %d: dimension %d out of range [1, %d]", rd.lineNo, len(f)-1, MaxDim)
+	}
 	v := &Vectors{Dim: len(f) - 1}
 	word, f, data, err := rd.parseRecord(first, v.Dim, f, nil)
 	if err != nil {
