@@ -1,8 +1,10 @@
 package checkpoint
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/binary"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -128,4 +130,42 @@ func TestPickleErrorsDescribeHugeValues(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzUnpickle runs the restricted unpickler on any bytes, as the pickle of
+// a torch zip archive (which FuzzReadTorch's mutations seldom reach inside
+// the archive), then does with what it built all that ReadTorch does: no
+// input may panic, hang or build more than its size allows.
+func FuzzUnpickle(f *testing.F) {
+	zr, err := zip.OpenReader("testdata/views.pt")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, e := range zr.File {
+		if strings.HasSuffix(e.Name, "data.pkl") {
+			rc, _ := e.Open()
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			f.Add(b)
+		}
+	}
+	zr.Close()
+	f.Add(append(append([]byte("\x80\x02"), pickleDAG(8)...), "Q."...))
+	f.Add([]byte("\x80\x02]q\x00h\x00a."))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		u := &unpickler{b: b}
+		v, err := u.run()
+		if err != nil {
+			return
+		}
+		_ = pyRepr(v)
+		if sd, err := selectStateDict(v); err == nil {
+			budget := int64(1 << 20)
+			walkTensors(sd, func(tt *torchTensor) {
+				if n := tt.st.numel * int64(storageElemSize[tt.st.class]); n <= 1<<16 {
+					tt.resolve(map[string][]byte{tt.st.key: make([]byte, n)}, &budget)
+				}
+			})
+		}
+	})
 }
