@@ -220,7 +220,7 @@ func selectStateDict(obj any) (*pyDict, error) {
 	var names, found []string
 	for _, k := range d.keys {
 		name := fmt.Sprint(k)
-		names = append(names, name)
+		names = append(names, clipText([]byte(name)))
 		if allTensors(d.vals[k]) {
 			found = append(found, name)
 		}

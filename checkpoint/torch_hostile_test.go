@@ -142,3 +142,14 @@ func TestReadTorchManyViewsOfOneStorage(t *testing.T) {
 		}
 	}
 }
+
+// The error for a dict that holds no state_dict lists its keys clipped:
+// a key of 10 MB used to be copied whole into the message.
+func TestReadTorchLongKeysClipped(t *testing.T) {
+	long := strings.Repeat("k", 10<<20)
+	pkl := []byte("\x80\x02}(" + pickleStr(long) + "K\x01" + pickleStr("epoch") + "K\x02u.")
+	_, err := ReadTorch(zipArchive(t, zip.Store, map[string][]byte{"m/data.pkl": pkl}))
+	if err == nil || len(err.Error()) > 1000 || !strings.Contains(err.Error(), "epoch") {
+		t.Errorf("error of %d bytes, want a short one listing the keys", len(fmt.Sprint(err)))
+	}
+}
