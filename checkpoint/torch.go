@@ -217,16 +217,16 @@ func selectStateDict(obj any) (*pyDict, error) {
 	if allTensors(d) {
 		return d, nil
 	}
-	var names, found []string
+	var names []string
+	var found []any // the keys of the dicts of tensors
 	for _, k := range d.keys {
-		name := fmt.Sprint(k)
-		names = append(names, clipText([]byte(name)))
+		names = append(names, clipText([]byte(fmt.Sprint(k))))
 		if allTensors(d.vals[k]) {
-			found = append(found, name)
+			found = append(found, k)
 		}
 	}
 	for _, k := range stateDictKeys {
-		if slices.Contains(found, k) {
+		if slices.Contains(found, any(k)) {
 			return d.vals[k].(*pyDict), nil
 		}
 	}

@@ -153,3 +153,27 @@ func TestReadTorchLongKeysClipped(t *testing.T) {
 		t.Errorf("error of %d bytes, want a short one listing the keys", len(fmt.Sprint(err)))
 	}
 }
+
+// A training checkpoint whose one dict of tensors is under a key that is
+// not a string (an int, a bool, None) is read: looking it up again by the
+// key's printed form found nothing and panicked on a nil dict.
+func TestReadTorchStateDictUnderNonStringKey(t *testing.T) {
+	w := pickleTensor("0", 2, 0, []int64{2}, []int64{1})
+	for _, key := range []string{"K\x07", "\x88", "N"} {
+		pkl := []byte("\x80\x02}(" + key + "}(" + pickleStr("w") + w + "u" + pickleStr("epoch") + "K\x02u.")
+		b := zipArchive(t, zip.Store, map[string][]byte{"m/data.pkl": pkl, "m/data/0": make([]byte, 8)})
+		var ts map[string]Tensor
+		err := func() (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("panic: %v", r)
+				}
+			}()
+			ts, err = ReadTorch(b)
+			return err
+		}()
+		if err != nil || len(ts["w"].Data) != 2 {
+			t.Errorf("key opcode %q: %v", key, err)
+		}
+	}
+}
