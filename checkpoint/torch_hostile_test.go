@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"runtime"
 	"strings"
 	"testing"
@@ -174,6 +175,41 @@ func TestReadTorchStateDictUnderNonStringKey(t *testing.T) {
 		}()
 		if err != nil || len(ts["w"].Data) != 2 {
 			t.Errorf("key opcode %q: %v", key, err)
+		}
+	}
+}
+
+// Zip entries whose headers lie about their sizes are refused: a storage
+// whose header claims the 40 bytes its pickle expects but that holds 80 or
+// 20, or one claiming more than the pickle expects.
+func TestReadTorchZipSizesLie(t *testing.T) {
+	pkl := stateDictPickle(pickleTensor("0", 10, 0, []int64{10}, []int64{1}))
+	for _, tc := range []struct {
+		name  string
+		data  int
+		claim uint64
+		want  string
+	}{
+		{"holds_more", 80, 40, "zip"},
+		{"holds_less", 20, 40, "EOF"},
+		{"claims_more", 80, 80, "more than the 40 expected"},
+		{"honest", 40, 40, ""},
+	} {
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		f, _ := zw.Create("m/data.pkl")
+		f.Write(pkl)
+		data := make([]byte, tc.data)
+		f, err := zw.CreateRaw(&zip.FileHeader{Name: "m/data/0", Method: zip.Store, CRC32: crc32.ChecksumIEEE(data[:min(tc.data, int(tc.claim))]),
+			CompressedSize64: uint64(tc.data), UncompressedSize64: tc.claim})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(data)
+		zw.Close()
+		_, err = ReadTorch(b.Bytes())
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
 		}
 	}
 }
