@@ -327,7 +327,7 @@ func (fr *ftReader) dictionary(h *ftHeader) []string {
 	if fr.err != nil {
 		return nil
 	}
-	words := make([]string, 0, min(int(h.nwords), maxPrealloc))
+	words := make([]string, 0, min(int(h.nwords), maxPrealloc/4)) // a string header is 4 float32s
 	for i := 0; i < int(h.size); i++ {
 		w := fr.word(i)
 		fr.i64("a word count")

@@ -1,6 +1,8 @@
 package vectors
 
 import (
+	"bytes"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -16,5 +18,22 @@ func TestReadGloVeDimensionCap(t *testing.T) {
 	line = "a" + strings.Repeat(" 0", MaxDim) + "\n"
 	if v, err := Read(strings.NewReader(line)); err != nil || v.Dim != MaxDim {
 		t.Errorf("dimension MaxDim: %v", err)
+	}
+}
+
+// A header may make a reader preallocate at most its documented cap
+// (maxPrealloc float32s, 16 MB, words included): "4194304 1" alone, or a
+// fastText dictionary claiming 2^31-1 words, used to preallocate 80 MB.
+func TestHeaderPreallocationCapped(t *testing.T) {
+	ft := craftFastText([]string{"</s>"}, 1, 0, 0, 0)
+	copy(ft[64:], []byte{0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0x7f}) // dictionary size and word count
+	for name, b := range map[string][]byte{"text": []byte("4194304 1\na 1\n"), "binary": []byte("4194304 1\na \x00\x00\x80\x3f\n"), "fasttext": ft} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := Read(bytes.NewReader(b))
+		runtime.ReadMemStats(&after)
+		if n := after.TotalAlloc - before.TotalAlloc; err == nil || n > 4*maxPrealloc+1<<20 {
+			t.Errorf("%s: allocated %d bytes for a %d-byte file (error %v)", name, n, len(b), err)
+		}
 	}
 }
