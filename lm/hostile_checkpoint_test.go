@@ -1,6 +1,7 @@
 package lm
 
 import (
+	"context"
 	"math"
 	"os"
 	"path/filepath"
@@ -80,5 +81,37 @@ func TestLoadQuantizedHostile(t *testing.T) {
 				t.Errorf("error %v, want one naming %s and containing %q", err, checkpoint.ModelFile, tc.want)
 			}
 		})
+	}
+}
+
+// A training checkpoint whose carried state (carry.safetensors) holds a
+// NaN or an infinity is refused by Resume, naming the file: it was
+// restored, the next chunk's loss was NaN, and the run stopped as
+// diverged, blaming training for a bad file.
+func TestResumeRefusesNonFiniteCarry(t *testing.T) {
+	tr := newKillTrainer(t)
+	tr.Dir = filepath.Join(t.TempDir(), "ck")
+	if _, err := tr.Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	carry, _, err := checkpoint.ReadSafetensorsFile(filepath.Join(tr.Dir, CarryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(tr.Dir, checkpoint.ManifestFile))
+	_, _, trainIDs, valid := killConfig()
+	for _, x := range []float32{float32(math.NaN()), float32(math.Inf(1))} {
+		for _, name := range []string{"h", "c"} {
+			c := carry[name]
+			saved := c.Data[5]
+			c.Data[5] = x
+			if err := checkpoint.WriteSafetensorsFile(filepath.Join(tr.Dir, CarryFile), carry, nil); err != nil {
+				t.Fatal(err)
+			}
+			c.Data[5] = saved
+			if _, err := Resume(tr.Dir, trainIDs, valid); err == nil || !strings.Contains(err.Error(), CarryFile) {
+				t.Errorf("%s[5] = %v: error %v, want one naming %s", name, x, err, CarryFile)
+			}
+		}
 	}
 }
