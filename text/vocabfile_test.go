@@ -139,3 +139,18 @@ func TestNewCorpusVocabTotalOverflow(t *testing.T) {
 		t.Errorf("total 2^53-1: %v", err)
 	}
 }
+
+// A vocabulary file for word vectors whose token is empty or holds white
+// space is refused: no corpus word is either, and no vector file can hold
+// it, so training ran to the end and only then failed to save.
+func TestNewCorpusVocabUnwritableWords(t *testing.T) {
+	for _, tok := range []string{"", "a b", "a\tb", "a\n", "\rb"} {
+		v, err := newVocab([]string{"x", tok}, []int64{2, 1}, []string{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := NewCorpusVocab(v); err == nil || !strings.Contains(err.Error(), "id 1") {
+			t.Errorf("token %q: error %v, want one naming id 1", tok, err)
+		}
+	}
+}
