@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"slices"
@@ -202,9 +201,9 @@ func runTranslateRun(cmd *cobra.Command, f *translateRunFlags, args []string) er
 		seq2seq.CheckDates(m.Config.TrainedDates, text.DisplayName(path), ls).WriteText(cmd.ErrOrStderr())
 		lines = append(lines, ls...)
 	}
-	w := bufio.NewWriter(cmd.OutOrStdout())
-	defer w.Flush()
-	err = m.TranslateLines(cmd.Context(), lines, f.opt, func(o seq2seq.Output) error { return writeReport(w, o, f.asJSON, true) })
+	err = stdio(cmd).WriteFile("-", func(w io.Writer) error { // buffered, its flush error returned
+		return m.TranslateLines(cmd.Context(), lines, f.opt, func(o seq2seq.Output) error { return writeReport(w, o, f.asJSON, true) })
+	})
 	if err != nil {
 		return fmt.Errorf("translate run: %w", err)
 	}
