@@ -1,8 +1,13 @@
+//go:build linux
+
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -58,5 +63,62 @@ func TestStdoutWriteFails(t *testing.T) {
 		if !errors.Is(err, syscall.ENOSPC) {
 			t.Errorf("%s with standard output full: err = %v, want %v", strings.Join(args[:2], " "), err, syscall.ENOSPC)
 		}
+	}
+}
+
+// runBinaryIn runs the binary with args in dir, stdin its standard input,
+// and returns its exit code and standard error.
+func runBinaryIn(t *testing.T, dir, stdin string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(recurrentBinary(t), args...)
+	cmd.Dir, cmd.Stdin = dir, strings.NewReader(stdin)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.Run()
+	return cmd.ProcessState.ExitCode(), stderr.String()
+}
+
+// TestTrainStdin: every trainer reads its training data from standard
+// input given "--train -", and vectors vocab its corpus given "--corpus -"
+// (lm train, tag train, translate train and vectors vocab opened a file
+// named "-": text.OpenFile did not know it).
+func TestTrainStdin(t *testing.T) {
+	dir := t.TempDir()
+	data := func(write func(path string)) string {
+		p := filepath.Join(dir, "data")
+		write(p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	tsv := data(func(p string) { writePlantedTSV(t, p, 60, 1) })
+	conll := data(func(p string) { writeCapsCoNLL(t, p, 30, 1) })
+	pairs := data(func(p string) {
+		writeLines(t, p, 40, func(i int) string { return strings.Repeat("ab", 1+i%3) + "\tba" })
+	})
+	small := []string{"--epochs", "1", "--quiet", "--out", "ck", "--overwrite", "--train", "-"}
+	for _, c := range []struct {
+		stdin string
+		args  []string
+	}{
+		{tsv, []string{"classify", "train", "--embed", "4", "--hidden", "4"}},
+		{tsv, []string{"lm", "train-labels", "--embed", "4", "--hidden", "4"}},
+		{conll, []string{"tag", "train", "--word-embed", "4", "--char-embed", "4", "--char-hidden", "4", "--hidden", "4"}},
+		{pairs, []string{"translate", "train", "--embed", "4", "--hidden", "4"}},
+		{tsv, []string{"lm", "train", "--embed", "4", "--hidden", "4", "--layers", "1", "--bptt", "8"}},
+	} {
+		if code, stderr := runBinaryIn(t, dir, c.stdin, append(c.args, small...)...); code != 0 {
+			t.Errorf("%s --train -: exit %d, %s", strings.Join(c.args[:2], " "), code, stderr)
+		}
+	}
+	if code, stderr := runBinaryIn(t, dir, tsv, "vectors", "vocab", "--corpus", "-", "--out", "vocab.json"); code != 0 {
+		t.Errorf("vectors vocab --corpus -: exit %d, %s", code, stderr)
+	}
+	// Errors name standard input as the readers of "-" files do.
+	code, stderr := runBinaryIn(t, dir, "no tab\n", "translate", "train", "--train", "-", "--out", "ck2")
+	if code != 1 || !strings.Contains(stderr, "<stdin>:1:") {
+		t.Errorf("translate train --train - on a line without a TAB: exit %d, %s", code, stderr)
 	}
 }
