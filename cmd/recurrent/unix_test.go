@@ -79,7 +79,8 @@ func runBinaryIn(t *testing.T, dir, stdin string, args ...string) (int, string) 
 }
 
 // TestTrainStdin: every trainer reads its training data from standard
-// input given "--train -", and vectors vocab its corpus given "--corpus -"
+// input given "--train -", vectors vocab its corpus given "--corpus -",
+// and --vocab - and --vectors - are read from standard input too
 // (lm train, tag train, translate train and vectors vocab opened a file
 // named "-": text.OpenFile did not know it).
 func TestTrainStdin(t *testing.T) {
@@ -113,8 +114,35 @@ func TestTrainStdin(t *testing.T) {
 			t.Errorf("%s --train -: exit %d, %s", strings.Join(c.args[:2], " "), code, stderr)
 		}
 	}
-	if code, stderr := runBinaryIn(t, dir, tsv, "vectors", "vocab", "--corpus", "-", "--out", "vocab.json"); code != 0 {
+	if code, stderr := runBinaryIn(t, dir, pairs, "vectors", "vocab", "--corpus", "-", "--out", "vocab.json", "--min-count", "1"); code != 0 {
 		t.Errorf("vectors vocab --corpus -: exit %d, %s", code, stderr)
+	}
+	// --vocab - and --vectors -: the vocabulary and the vectors trainers
+	// start from (they opened a file named "-").
+	vec, err := os.ReadFile(tinyVectors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	voc, err := os.ReadFile(filepath.Join(dir, "vocab.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		stdin string
+		args  []string
+	}{
+		{string(vec), []string{"classify", "train", "--train", "data", "--vectors", "-", "--hidden", "4"}},
+		{string(vec), []string{"tag", "train", "--train", "data", "--vectors", "-", "--char-hidden", "0", "--hidden", "4"}},
+		{string(voc), []string{"vectors", "train", "--corpus", "data", "--vocab", "-", "--out", "v.txt", "--dim", "4"}},
+		{string(voc), []string{"lm", "train", "--train", "data", "--vocab", "-", "--tokenizer", "whitespace", "--eos", "", "--hidden", "4", "--layers", "1", "--batch", "2", "--bptt", "4"}},
+	} {
+		var args []string
+		if c.args[0] != "vectors" {
+			args = []string{"--out", "ck", "--overwrite"}
+		}
+		if code, stderr := runBinaryIn(t, dir, c.stdin, append(append(c.args, args...), "--epochs", "1", "--quiet")...); code != 0 {
+			t.Errorf("%s: exit %d, %s", strings.Join(c.args, " "), code, stderr)
+		}
 	}
 	// Errors name standard input as the readers of "-" files do.
 	code, stderr := runBinaryIn(t, dir, "no tab\n", "translate", "train", "--train", "-", "--out", "ck2")
