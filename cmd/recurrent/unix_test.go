@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -148,5 +149,28 @@ func TestTrainStdin(t *testing.T) {
 	code, stderr := runBinaryIn(t, dir, "no tab\n", "translate", "train", "--train", "-", "--out", "ck2")
 	if code != 1 || !strings.Contains(stderr, "<stdin>:1:") {
 		t.Errorf("translate train --train - on a line without a TAB: exit %d, %s", code, stderr)
+	}
+}
+
+// TestVectorsVocabStdout: vectors vocab --out - writes the vocabulary to
+// standard output and its report to standard error, as every --out - does
+// (it wrote a file named "-" and the report to standard output).
+func TestVectorsVocabStdout(t *testing.T) {
+	dir := t.TempDir()
+	corpus := writeLines(t, filepath.Join(dir, "c.txt"), 3, func(int) string { return "a b a" })
+	t.Chdir(dir)
+	out, report, err := runCLIErr(t, "", "vectors", "vocab", "--corpus", corpus, "--out", "-", "--min-count", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct{ Tokens []string }
+	if err := json.Unmarshal([]byte(out), &v); err != nil || len(v.Tokens) != 2 {
+		t.Errorf("standard output %q (%v), want the vocabulary of a and b", out, err)
+	}
+	if report != "vocabulary 2 -> -\n" {
+		t.Errorf("standard error %q, want the report", report)
+	}
+	if _, err := os.Stat("-"); err == nil {
+		t.Error(`vectors vocab --out - wrote a file named "-"`)
 	}
 }
