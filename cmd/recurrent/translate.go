@@ -179,7 +179,7 @@ func newTranslateRunCmd() *cobra.Command {
 	addDecodeFlags(cmd, &f.opt.DecodeOptions)
 	fl.StringVar(&f.opt.AttentionJSON, "attention-json", "", "write the first line's attention weights as JSON")
 	fl.StringVar(&f.opt.AttentionPNG, "attention-png", "", "draw the first line's attention weights as a PNG heat map")
-	cli.MarkOutputs(cmd, "attention-json", "attention-png")
+	cli.MarkFileOutputs(cmd, "attention-json", "attention-png")
 	fl.StringVar(&f.opt.HeatmapDir, "heatmap", "", "draw every line's attention as DIR/line-NNNN.png")
 	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object per line with log-probability and score")
 	cli.MarkRequired(cmd, "model")

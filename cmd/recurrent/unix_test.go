@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/internal/cli"
 )
 
 // The command line as a Unix user drives it: results on standard output
@@ -172,5 +174,30 @@ func TestVectorsVocabStdout(t *testing.T) {
 	}
 	if _, err := os.Stat("-"); err == nil {
 		t.Error(`vectors vocab --out - wrote a file named "-"`)
+	}
+}
+
+// TestOutputFileNotStdout: an output that has no place on standard output
+// (the results are there, or it is a profile) refuses "-" as a usage error
+// naming the flag, before any work (translate run --attention-json -
+// wrote a file named "-").
+func TestOutputFileNotStdout(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, args := range [][]string{
+		{"translate", "run", "--model", "m", "--attention-json", "-"},
+		{"translate", "run", "--model", "m", "--attention-png", "-"},
+		{"bench", "serve", "--server", "/nonexistent/recurrent", "--trace", "-"},
+		{"bench", "serve", "--server", "/nonexistent/recurrent", "--profile", "-"},
+		{"bench", "rnn", "--seconds", "0.01", "--hidden", "4", "--cpuprofile", "-"},
+	} {
+		flag := args[len(args)-2]
+		_, err := runCLIIn(t, "", args...)
+		if !errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error(), flag+" -") {
+			t.Errorf("%s: err = %v, want a usage error naming %s", strings.Join(args, " "), err, flag)
+		}
+		if _, err := os.Stat("-"); err == nil {
+			t.Errorf(`%s wrote a file named "-"`, strings.Join(args, " "))
+			os.Remove("-")
+		}
 	}
 }
