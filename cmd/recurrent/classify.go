@@ -204,5 +204,6 @@ func newClassifyTrainCmd() *cobra.Command {
 	fl.Float64Var(&s.Training.EmbedLR, "embed-lr", 0, "learning rate of the fine-tuned embedding (0: --lr)")
 	fl.Float64Var(&s.Training.WordDropout, "word-dropout", 0, "replace training tokens by <unk> with this probability")
 	fl.BoolVar(&s.Training.Bucket, "bucket", true, "batch examples of similar length together")
+	cli.MarkPositive(cmd, "embed", "hidden", "layers", "batch", "lr")
 	return cmd
 }

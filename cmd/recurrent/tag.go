@@ -171,5 +171,6 @@ func newTagTrainCmd() *cobra.Command {
 	fl.Float64Var(&s.Model.Dropout, "dropout", 0.5, "dropout on token features and encoder outputs")
 	addTrainConfigFlags(fl, &s.Training.Config, 16, "sentences", 2e-3, 4)
 	fl.Float64Var(&s.Training.Decay, "decay", 0.05, "learning rate lr/(1+decay*epoch)")
+	cli.MarkPositive(cmd, "word-embed", "hidden", "layers", "batch", "lr")
 	return cmd
 }

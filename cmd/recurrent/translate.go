@@ -221,7 +221,7 @@ func newTranslateTrainCmd() *cobra.Command {
 			if s.Training.Clip <= 0 {
 				s.Training.Clip = -1 // the library's zero means its default
 			}
-			return cli.PositiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "lr-decay", "epochs", "steps")
+			return cli.Usage(cli.PositiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "lr-decay", "epochs", "steps"))
 		}})
 	addDataFlags(cmd, &s.TrainFile, &s.ValidFile, nil, "training pairs, source<TAB>target per line")
 	fl := cmd.Flags()

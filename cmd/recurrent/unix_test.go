@@ -201,3 +201,23 @@ func TestOutputFileNotStdout(t *testing.T) {
 		}
 	}
 }
+
+// TestNonPositiveTrainFlags: every trainer refuses a size, batch or
+// learning rate that is not positive as a usage error (exit 2) naming the
+// flag once, without "recurrent" twice (lm train-labels said "recurrent:
+// recurrent lm train-labels: --hidden 0: must be positive"; translate
+// train said so with exit 1; lm, classify and tag train named a config
+// field with exit 1).
+func TestNonPositiveTrainFlags(t *testing.T) {
+	dir := t.TempDir()
+	for _, cmd := range []string{"lm train", "lm train-labels", "classify train", "tag train", "translate train"} {
+		for _, bad := range [][]string{{"--hidden", "0"}, {"--layers", "-1"}, {"--batch", "0"}, {"--lr", "NaN"}} {
+			args := append(strings.Fields(cmd), "--train", "missing.txt", "--out", filepath.Join(dir, "ck"))
+			_, err := runCLIIn(t, "", append(args, bad...)...)
+			want := cmd + ": " + strings.Join(bad, " ") + ": must be positive"
+			if !errors.As(err, new(cli.UsageError)) || err.Error() != want {
+				t.Errorf("%s %s: err = %v, want the usage error %q", cmd, strings.Join(bad, " "), err, want)
+			}
+		}
+	}
+}

@@ -74,7 +74,7 @@ func PositiveFlags(cmd *cobra.Command, names ...string) error {
 		}
 		v, err := strconv.ParseFloat(fl.Value.String(), 64)
 		if err == nil && !(v > 0) {
-			return fmt.Errorf("%s: --%s %s: must be positive", cmd.CommandPath(), name, fl.Value.String())
+			return fmt.Errorf("%s: --%s %s: must be positive", strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" "), name, fl.Value.String())
 		}
 	}
 	return nil
