@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/recurrent-go/recurrent/internal/cli"
+	"github.com/spf13/pflag"
 )
 
 // The command line as a Unix user drives it: results on standard output
@@ -261,6 +262,25 @@ func TestSignalWhileReadingStdin(t *testing.T) {
 		if code := cmd.ProcessState.ExitCode(); code != 128+int(c.sig) {
 			t.Errorf("%s stopped by %v while reading standard input: exit %d (stderr %q), want %d",
 				strings.Join(c.args, " "), c.sig, code, stderr.String(), 128+int(c.sig))
+		}
+	}
+}
+
+// TestUseLines: the flags a command's usage line shows are its own, under
+// their current names (classify train and tag train showed --dev, a
+// deprecated spelling of --valid that prints a note when used).
+func TestUseLines(t *testing.T) {
+	for _, c := range helpCommands() {
+		for _, w := range strings.FieldsFunc(c.Use, func(r rune) bool { return strings.ContainsRune(" []()|.", r) }) {
+			name, ok := strings.CutPrefix(w, "--")
+			if !ok {
+				continue
+			}
+			var real bool
+			c.Flags().VisitAll(func(f *pflag.Flag) { real = real || f.Name == name && !f.Hidden })
+			if !real {
+				t.Errorf("%q: the usage line %q shows --%s, which is not one of its flags", helpPath(c), c.Use, name)
+			}
 		}
 	}
 }
