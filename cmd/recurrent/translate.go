@@ -159,21 +159,22 @@ func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
 }
 
 type translateRunFlags struct {
-	model  string
-	files  []string
-	opt    seq2seq.RunOptions
-	asJSON bool
+	model        string
+	texts, files []string
+	opt          seq2seq.RunOptions
+	asJSON       bool
 }
 
 func newTranslateRunCmd() *cobra.Command {
 	var f translateRunFlags
 	cmd := &cobra.Command{
-		Use:   "run --model DIR [--file F | F...] [--beam K]",
-		Short: "Translate source lines (files, or standard input by default), one output line each",
+		Use:   "run --model DIR [--text TEXT | --file F | F...] [--beam K]",
+		Short: "Translate source lines (--text, files, or standard input by default), one output line each",
 		RunE:  func(cmd *cobra.Command, args []string) error { return runTranslateRun(cmd, &f, args) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory")
+	fl.StringArrayVar(&f.texts, "text", nil, "source text to translate (repeatable; each line separately)")
 	fl.StringArrayVar(&f.files, "file", nil, `file of source lines ("-": standard input, the default; repeatable, same as an argument; --input is its old name)`)
 	cli.MarkInputArgs(cmd, "file")
 	addDecodeFlags(cmd, &f.opt.DecodeOptions)
@@ -193,13 +194,16 @@ func runTranslateRun(cmd *cobra.Command, f *translateRunFlags, args []string) er
 		return err
 	}
 	var lines []string
-	for _, path := range text.InputFiles(append(slices.Clone(f.files), args...)) {
-		ls, err := readInput(cmd, path, seq2seq.ReadSources)
-		if err != nil {
-			return err
+	err = stdio(cmd).EachInput(f.texts, append(slices.Clone(f.files), args...), func(r io.Reader, name string) error {
+		ls, err := seq2seq.ReadSources(r, name)
+		if err == nil {
+			seq2seq.CheckDates(m.Config.TrainedDates, name, ls).WriteText(cmd.ErrOrStderr())
+			lines = append(lines, ls...)
 		}
-		seq2seq.CheckDates(m.Config.TrainedDates, text.DisplayName(path), ls).WriteText(cmd.ErrOrStderr())
-		lines = append(lines, ls...)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	err = stdio(cmd).WriteFile("-", func(w io.Writer) error { // buffered, its flush error returned
 		return m.TranslateLines(cmd.Context(), lines, f.opt, func(o seq2seq.Output) error { return writeReport(w, o, f.asJSON, true) })

@@ -284,3 +284,26 @@ func TestUseLines(t *testing.T) {
 		}
 	}
 }
+
+// TestTranslateRunText: translate run takes the sources on the command
+// line with --text (repeatable), as the other commands that read lines do
+// (it had no --text).
+func TestTranslateRunText(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := runCLIIn(t, "", "translate", "gen-dates", "--n", "100", "--out", dir); err != nil {
+		t.Fatal(err)
+	}
+	ck := filepath.Join(dir, "ck")
+	if _, err := runCLIIn(t, "", "translate", "train", "--train", filepath.Join(dir, "train.tsv"), "--out", ck,
+		"--embed", "4", "--hidden", "4", "--epochs", "1", "--quiet"); err != nil {
+		t.Fatal(err)
+	}
+	fromStdin, err := runCLIIn(t, "July 4th 1976\n12/01/2001\n", "translate", "run", "--model", ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromText, err := runCLIIn(t, "", "translate", "run", "--model", ck, "--text", "July 4th 1976", "--text", "12/01/2001")
+	if err != nil || fromText != fromStdin {
+		t.Errorf("--text: %q, %v; from standard input %q", fromText, err, fromStdin)
+	}
+}
