@@ -307,3 +307,17 @@ func TestTranslateRunText(t *testing.T) {
 		t.Errorf("--text: %q, %v; from standard input %q", fromText, err, fromStdin)
 	}
 }
+
+// TestPlotSizeChecked: vectors plot refuses a --width or --height that
+// is not a size in centimetres it can draw, naming the flag's value (NaN
+// and -1 panicked in the image library, with a stack trace).
+func TestPlotSizeChecked(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "w.png")
+	for _, size := range [][]string{{"--width", "NaN"}, {"--width", "-1"}, {"--height", "0"}, {"--height", "inf"}, {"--width", "1e9"}} {
+		args := append([]string{"vectors", "plot", "--vectors", tinyVectors, "--out", out, "man", "woman"}, size...)
+		_, err := runCLIIn(t, "", args...)
+		if err == nil || !strings.Contains(err.Error(), size[0][2:]) {
+			t.Errorf("vectors plot %s %s: err = %v, want an error about the %s", size[0], size[1], err, size[0][2:])
+		}
+	}
+}
