@@ -55,6 +55,7 @@ func newVecTrainCmd() *cobra.Command {
 	_ = fl.MarkHidden("cpuprofile")
 	f.out.register(cmd)
 	deprecatedAliases(cmd, map[string]string{"format": "out-format"})
+	cli.MarkPositive(cmd, "dim", "window", "epochs", "min-count", "alpha", "x-max", "memory") // the trainer's 0 is its default
 	return cmd
 }
 
