@@ -321,3 +321,24 @@ func TestPlotSizeChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyOutName: an output flag given an empty value (--out=) is an
+// error that says so (vectors convert said "text: write : rename
+// ./...tmp123 : no such file or directory").
+func TestEmptyOutName(t *testing.T) {
+	vec, err := filepath.Abs(tinyVectors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	for _, args := range [][]string{
+		{"vectors", "convert", "--vectors", vec, "--out="},
+		{"vectors", "plot", "--vectors", vec, "--out=", "man", "woman"},
+		{"tag", "predict", "--model", "m", "--text", "x", "--out="},
+	} {
+		_, err := runCLIIn(t, "", args...)
+		if err == nil || !strings.Contains(err.Error(), "empty file name") {
+			t.Errorf("%s: err = %v, want one about the empty file name", strings.Join(args, " "), err)
+		}
+	}
+}

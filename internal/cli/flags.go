@@ -165,8 +165,8 @@ func MarkReplacesCheckpoint(cmd *cobra.Command, name string) {
 
 // CheckOutputs refuses, before the command works for it, an output file
 // (MarkOutputs) that is an existing directory or lies in a directory that
-// does not exist, "-" for a file that cannot be standard output
-// (MarkFileOutputs), and a checkpoint directory to replace
+// does not exist or is given empty (--out=), "-" for a file that cannot be
+// standard output (MarkFileOutputs), and a checkpoint directory to replace
 // (MarkReplacesCheckpoint) that holds files but no checkpoint (replacing it
 // would delete them) or that cannot be replaced (checkpoint.CheckReplaceable).
 func CheckOutputs(cmd *cobra.Command) error {
@@ -175,6 +175,9 @@ func CheckOutputs(cmd *cobra.Command) error {
 		p := f.Value.String()
 		if _, ok := f.Annotations[fileOutputAnnotation]; ok && p == "-" && err == nil {
 			err = fmt.Errorf("--%s -: standard output cannot take this file; give a file name", f.Name)
+		}
+		if _, ok := f.Annotations[outputAnnotation]; ok && p == "" && f.Changed && err == nil {
+			err = fmt.Errorf("--%s: empty file name", f.Name)
 		}
 		if err != nil || p == "" || p == "-" {
 			return
