@@ -137,7 +137,7 @@ type lmScoreFlags struct {
 func newLMScoreCmd() *cobra.Command {
 	var f lmScoreFlags
 	cmd := &cobra.Command{
-		Use:   "score --model DIR (--text TEXT | --file FILE | FILE...)",
+		Use:   "score --model DIR [--text TEXT | --file FILE | FILE...]",
 		Short: "Log-probability and perplexity of every line of text",
 		RunE:  func(cmd *cobra.Command, args []string) error { return runLMScore(cmd, &f, args) },
 	}

@@ -268,9 +268,14 @@ func TestSignalWhileReadingStdin(t *testing.T) {
 
 // TestUseLines: the flags a command's usage line shows are its own, under
 // their current names (classify train and tag train showed --dev, a
-// deprecated spelling of --valid that prints a note when used).
+// deprecated spelling of --valid that prints a note when used), and a
+// command that reads standard input without them shows its inputs as
+// optional (lm score showed "(--text TEXT | --file FILE | FILE...)").
 func TestUseLines(t *testing.T) {
 	for _, c := range helpCommands() {
+		if c.Annotations["recurrent_input_args"] != "" && strings.Contains(c.Use, "(") {
+			t.Errorf("%q reads standard input by default, but its usage line %q requires an input", helpPath(c), c.Use)
+		}
 		for _, w := range strings.FieldsFunc(c.Use, func(r rune) bool { return strings.ContainsRune(" []()|.", r) }) {
 			name, ok := strings.CutPrefix(w, "--")
 			if !ok {
