@@ -223,9 +223,6 @@ func (r *ServeReport) measure(ctx context.Context, c *ServeConfig, srv *server, 
 	return nil
 }
 
-// writeServeModels writes the benchmark's models into dir and returns the
-// server's --model flags for them (with int8, also the character model
-// quantized, as "chars8").
 // serveModels are the names writeServeModels gives its models in its
 // directory.
 var serveModels = []string{"lm", "lm8", "sst", "vectors.bin"}
@@ -249,6 +246,9 @@ func checkModelsDir(dir string) error {
 	return nil
 }
 
+// writeServeModels writes the benchmark's models into dir and returns the
+// server's --model flags for them (with int8, also the character model
+// quantized, as "chars8").
 func writeServeModels(dir string, words, dim int, int8 bool) ([]string, error) {
 	lmDir, clsDir, vecPath := filepath.Join(dir, "lm"), filepath.Join(dir, "sst"), filepath.Join(dir, "vectors.bin")
 	m, err := CharLSTM(512)
