@@ -3,17 +3,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/spf13/pflag"
@@ -47,15 +44,7 @@ func runCLIFull(t *testing.T, stdin string, args ...string) error {
 // with `> /dev/full`: the buffer's flush error was dropped).
 func TestStdoutWriteFails(t *testing.T) {
 	ck, _ := trainCharLM(t)
-	dir := t.TempDir()
-	if _, err := runCLIIn(t, "", "translate", "gen-dates", "--n", "100", "--out", dir); err != nil {
-		t.Fatal(err)
-	}
-	tr := filepath.Join(dir, "ck")
-	if _, err := runCLIIn(t, "", "translate", "train", "--train", filepath.Join(dir, "train.tsv"), "--out", tr,
-		"--embed", "4", "--hidden", "4", "--epochs", "1", "--quiet"); err != nil {
-		t.Fatal(err)
-	}
+	tr := trainDatesTranslator(t)
 	for _, args := range [][]string{
 		{"lm", "score", "--model", ck, "--text", "stegosaurus"},
 		{"lm", "score", "--model", ck, "--text", "stegosaurus", "--json"},
@@ -71,16 +60,20 @@ func TestStdoutWriteFails(t *testing.T) {
 	}
 }
 
-// runBinaryIn runs the binary with args in dir, stdin its standard input,
-// and returns its exit code and standard error.
-func runBinaryIn(t *testing.T, dir, stdin string, args ...string) (int, string) {
+// trainDatesTranslator trains a tiny translator for one epoch on 100
+// generated dates and returns its checkpoint directory.
+func trainDatesTranslator(t *testing.T) string {
 	t.Helper()
-	cmd := exec.Command(recurrentBinary(t), args...)
-	cmd.Dir, cmd.Stdin = dir, strings.NewReader(stdin)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	cmd.Run()
-	return cmd.ProcessState.ExitCode(), stderr.String()
+	dir := t.TempDir()
+	if _, err := runCLIIn(t, "", "translate", "gen-dates", "--n", "100", "--out", dir); err != nil {
+		t.Fatal(err)
+	}
+	ck := filepath.Join(dir, "ck")
+	if _, err := runCLIIn(t, "", "translate", "train", "--train", filepath.Join(dir, "train.tsv"), "--out", ck,
+		"--embed", "4", "--hidden", "4", "--epochs", "1", "--quiet"); err != nil {
+		t.Fatal(err)
+	}
+	return ck
 }
 
 // TestTrainStdin: every trainer reads its training data from standard
@@ -224,48 +217,6 @@ func TestNonPositiveTrainFlags(t *testing.T) {
 	}
 }
 
-// TestSignalWhileReadingStdin: SIGINT or SIGTERM stops a command that
-// waits for standard input (a terminal, or a pipe that stays open) with
-// 128+N, as it stops a trainer (tag score and the others waited on, and
-// only SIGKILL ended them).
-func TestSignalWhileReadingStdin(t *testing.T) {
-	for _, c := range []struct {
-		sig  syscall.Signal
-		args []string
-	}{
-		{syscall.SIGINT, []string{"tag", "score"}},
-		{syscall.SIGTERM, []string{"classify", "stats"}},
-		{syscall.SIGINT, []string{"vectors", "similar", "--vectors", "-", "king"}},
-	} {
-		cmd := exec.Command(recurrentBinary(t), c.args...)
-		stdin, err := cmd.StdinPipe() // left open: the command waits
-		if err != nil {
-			t.Fatal(err)
-		}
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		stdin.Write([]byte("a O O\n"))
-		time.Sleep(500 * time.Millisecond)
-		cmd.Process.Signal(c.sig)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		stdin.Close()
-		if code := cmd.ProcessState.ExitCode(); code != 128+int(c.sig) {
-			t.Errorf("%s stopped by %v while reading standard input: exit %d (stderr %q), want %d",
-				strings.Join(c.args, " "), c.sig, code, stderr.String(), 128+int(c.sig))
-		}
-	}
-}
-
 // TestUseLines: the flags a command's usage line shows are its own, under
 // their current names (classify train and tag train showed --dev, a
 // deprecated spelling of --valid that prints a note when used), and a
@@ -294,15 +245,7 @@ func TestUseLines(t *testing.T) {
 // line with --text (repeatable), as the other commands that read lines do
 // (it had no --text).
 func TestTranslateRunText(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := runCLIIn(t, "", "translate", "gen-dates", "--n", "100", "--out", dir); err != nil {
-		t.Fatal(err)
-	}
-	ck := filepath.Join(dir, "ck")
-	if _, err := runCLIIn(t, "", "translate", "train", "--train", filepath.Join(dir, "train.tsv"), "--out", ck,
-		"--embed", "4", "--hidden", "4", "--epochs", "1", "--quiet"); err != nil {
-		t.Fatal(err)
-	}
+	ck := trainDatesTranslator(t)
 	fromStdin, err := runCLIIn(t, "July 4th 1976\n12/01/2001\n", "translate", "run", "--model", ck)
 	if err != nil {
 		t.Fatal(err)
