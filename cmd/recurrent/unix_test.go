@@ -290,3 +290,22 @@ func TestEmptyOutName(t *testing.T) {
 		}
 	}
 }
+
+// TestSampleOptionsNamed: lm sample refuses a bad --length, --temperature,
+// --top-k or --top-p naming that one option (the error listed all four:
+// "invalid options (max 3, top-k 0, temperature NaN, top-p 0)").
+func TestSampleOptionsNamed(t *testing.T) {
+	ck, _ := trainCharLM(t)
+	for _, c := range []struct{ flag, value, want string }{
+		{"--length", "-1", "length -1"},
+		{"--temperature", "NaN", "temperature NaN"},
+		{"--temperature", "inf", "temperature +Inf"},
+		{"--top-k", "-1", "top-k -1"},
+		{"--top-p", "2", "top-p 2"},
+	} {
+		_, err := runCLIIn(t, "", "lm", "sample", "--model", ck, "--length", "3", c.flag, c.value)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "invalid options") {
+			t.Errorf("lm sample %s %s: err = %v, want one naming %q alone", c.flag, c.value, err, c.want)
+		}
+	}
+}
