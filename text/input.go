@@ -13,6 +13,11 @@ import (
 	"unicode/utf8"
 )
 
+// Stdin is what OpenFile reads for the path "-": os.Stdin, unless a
+// program sets another reader before the first such read (recurrent's
+// command line sets one whose reads a signal ends).
+var Stdin io.Reader = os.Stdin
+
 // stdin is standard input as OpenFile read it.
 var stdin struct {
 	once sync.Once
@@ -174,12 +179,12 @@ func cutPiece(b []byte) int {
 // OpenFile opens path for reading, transparently decompressing it when it
 // is gzip-compressed (recognized by its magic bytes, whatever its name; a
 // name ending in ".gz" must be gzip). Close the result when done. Errors
-// name the file. The path "-" is standard input, read into memory whole
+// name the file. The path "-" is standard input (Stdin), read into memory whole
 // the first time, so that "-" can be opened again (a vocabulary counted
 // on a first pass, the text encoded on a second).
 func OpenFile(path string) (io.ReadCloser, error) {
 	if path == "-" {
-		stdin.once.Do(func() { stdin.data, stdin.err = io.ReadAll(os.Stdin) })
+		stdin.once.Do(func() { stdin.data, stdin.err = io.ReadAll(Stdin) })
 		if stdin.err != nil {
 			return nil, fmt.Errorf("text: read %s: %w", StdinName, stdin.err)
 		}

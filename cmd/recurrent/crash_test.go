@@ -300,6 +300,8 @@ func TestSignalWhileReadingStdin(t *testing.T) {
 		{syscall.SIGINT, []string{"tag", "score"}},
 		{syscall.SIGTERM, []string{"classify", "stats"}},
 		{syscall.SIGINT, []string{"vectors", "similar", "--vectors", "-", "king"}},
+		{syscall.SIGTERM, []string{"lm", "train", "--train", "-", "--out", t.TempDir()}},
+		{syscall.SIGINT, []string{"classify", "train", "--train", "-", "--out", t.TempDir()}},
 	} {
 		cmd := exec.Command(recurrentBinary(t), c.args...)
 		stdin, err := cmd.StdinPipe() // left open: the command waits

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
 )
 
@@ -90,7 +91,9 @@ func Execute(root *cobra.Command) int {
 	got := make(chan os.Signal, 1) // which signal it was
 	signal.Notify(got, os.Interrupt, syscall.SIGTERM)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError{err} })
-	root.SetIn(&ctxReader{ctx: ctx, r: os.Stdin})
+	in := &ctxReader{ctx: ctx, r: os.Stdin}
+	root.SetIn(in)
+	text.Stdin = in // what the library's readers of "-" read
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
