@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"bytes"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -93,5 +94,33 @@ func TestRestoreOptimizerErrors(t *testing.T) {
 	b, _ := newAdamOver(t, 0.01)
 	if err := RestoreOptimizer(b, ts, meta); err == nil {
 		t.Error("restoring with a buffer missing: no error")
+	}
+}
+
+// An optimizer state holding values no optimizer reaches is refused: a NaN
+// or infinite buffer, or a negative running mean of squares (Adam's
+// exp_avg_sq, whose square root every step takes). They were restored, and
+// the next step turned the weights NaN, which the training loop reported
+// as a diverged run rather than as a bad file.
+func TestRestoreOptimizerImpossibleValues(t *testing.T) {
+	a, _ := newAdamOver(t, 0.01)
+	for _, tc := range []struct {
+		buffer string
+		value  float32
+	}{
+		{"w/exp_avg", float32(math.NaN())},
+		{"w/exp_avg", float32(math.Inf(-1))},
+		{"w/exp_avg_sq", float32(math.Inf(1))},
+		{"w/exp_avg_sq", -1e-3},
+	} {
+		ts, meta, err := OptimizerTensors(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts[tc.buffer].Data[4] = tc.value
+		b, _ := newAdamOver(t, 0.01)
+		if err := RestoreOptimizer(b, ts, meta); err == nil || !strings.Contains(err.Error(), tc.buffer[2:]) || !strings.Contains(err.Error(), "4") {
+			t.Errorf("%s[4] = %v: error %v, want one naming the buffer and element 4", tc.buffer, tc.value, err)
+		}
 	}
 }

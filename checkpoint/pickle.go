@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -222,7 +223,7 @@ func (u *unpickler) reduce(fn any, args pyTuple) (any, error) {
 		for i, x := range t {
 			n, ok := x.(int64)
 			if !ok || n < 0 {
-				return nil, fmt.Errorf("%s: %s[%d] = %v, want a non-negative integer", g, what, i, x)
+				return nil, fmt.Errorf("%s: %s[%d] = %s, want a non-negative integer", g, what, i, pyRepr(x))
 			}
 			out[i] = n
 		}
@@ -244,7 +245,7 @@ func (u *unpickler) reduce(fn any, args pyTuple) (any, error) {
 		}
 		off, ok := args[1].(int64)
 		if !ok || off < 0 {
-			return nil, u.errf("%s: storage offset %v", g, args[1])
+			return nil, u.errf("%s: storage offset %s", g, pyRepr(args[1]))
 		}
 		size, err := ints(args[2], "size")
 		if err != nil {
@@ -274,13 +275,13 @@ func (u *unpickler) reduce(fn any, args pyTuple) (any, error) {
 func (u *unpickler) persistent(pid any) (any, error) {
 	t, ok := pid.(pyTuple)
 	if !ok || len(t) < 5 || t[0] != "storage" {
-		return nil, u.errf("persistent id %v is not a storage reference", pid)
+		return nil, u.errf("persistent id %s is not a storage reference", pyRepr(pid))
 	}
 	class, ok1 := t[1].(pyGlobal)
 	key, ok2 := t[2].(string)
 	numel, ok3 := t[4].(int64)
 	if !ok1 || !ok2 || !ok3 || numel < 0 {
-		return nil, u.errf("malformed storage reference %v", t)
+		return nil, u.errf("malformed storage reference %s", pyRepr(t))
 	}
 	if numel > math.MaxInt64/8 { // its byte size (8 bytes an element at most) must not overflow
 		return nil, u.errf("storage %q of %d elements is too large", key, numel)
@@ -518,23 +519,92 @@ func pyTypeName(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// walkTensors calls fn for every tensor in obj, looking into dicts, lists
-// and tuples.
-func walkTensors(obj any, fn func(*torchTensor)) {
-	switch o := obj.(type) {
-	case *torchTensor:
-		fn(o)
-	case *pyDict:
-		for _, k := range o.keys {
-			walkTensors(o.vals[k], fn)
+// pyRepr describes v for an error message in bounded time and length,
+// whatever a pickle built: scalars and short strings as Python writes
+// them, the items of a tuple or list one level deep (at most 5), deeper
+// containers by type and size.
+func pyRepr(v any) string { return pyReprDepth(v, 1) }
+
+func pyReprDepth(v any, depth int) string {
+	var items []any
+	switch o := v.(type) {
+	case string:
+		if len(o) > 40 {
+			return fmt.Sprintf("a string of %d bytes starting %s", len(o), strconv.Quote(o[:40]))
 		}
-	case *pyList:
-		for _, v := range o.items {
-			walkTensors(v, fn)
-		}
+		return strconv.Quote(o)
+	case int64, bool, float64, pyGlobal:
+		return fmt.Sprint(o)
+	case nil:
+		return "None"
+	case pyLong:
+		return fmt.Sprintf("an integer of %d bytes", len(o))
+	case storageRef:
+		return fmt.Sprintf("storage %s of %s", pyRepr(o.key), o.class)
 	case pyTuple:
-		for _, v := range o {
-			walkTensors(v, fn)
+		items = o
+	case *pyList:
+		items = o.items
+	case *pyDict:
+		return fmt.Sprintf("dict of %d items", len(o.keys))
+	default:
+		return pyTypeName(v)
+	}
+	if depth == 0 || len(items) > 5 {
+		return fmt.Sprintf("%s of %d items", pyTypeName(v), len(items))
+	}
+	parts := make([]string, len(items))
+	for i, x := range items {
+		parts[i] = pyReprDepth(x, depth-1)
+	}
+	return fmt.Sprintf("%s of %d items (%s)", pyTypeName(v), len(items), strings.Join(parts, ", "))
+}
+
+// walkTensors calls fn for every tensor in obj, looking into dicts, lists
+// and tuples. It visits each container once, however often it is shared
+// or whether it holds itself, and keeps its own stack, so that no object
+// a pickle can build makes it loop, take exponential time or overflow the
+// goroutine stack.
+func walkTensors(obj any, fn func(*torchTensor)) {
+	seen := map[any]bool{} // the containers visited, by identity
+	todo := []any{obj}
+	for len(todo) > 0 {
+		v := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		var id any
+		switch o := v.(type) {
+		case *torchTensor:
+			fn(o)
+			continue
+		case *pyDict:
+			id = o
+		case *pyList:
+			id = o
+		case pyTuple:
+			if len(o) == 0 {
+				continue
+			}
+			id = &o[0] // tuples are never appended to, so this names the tuple
+		default:
+			continue
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		switch o := v.(type) {
+		case *pyDict:
+			for i := len(o.keys) - 1; i >= 0; i-- {
+				todo = append(todo, o.vals[o.keys[i]])
+			}
+		case *pyList:
+			for i := len(o.items) - 1; i >= 0; i-- {
+				todo = append(todo, o.items[i])
+			}
+		case pyTuple:
+			for i := len(o) - 1; i >= 0; i-- {
+				todo = append(todo, o[i])
+			}
 		}
 	}
 }

@@ -427,6 +427,25 @@ func decode(dtype string, b []byte, count int) []float32 {
 	return out
 }
 
+// decodeAt converts element i of the little-endian elements of dtype in b
+// to float32.
+func decodeAt(dtype string, b []byte, i int64) float32 {
+	le := binary.LittleEndian
+	switch dtype {
+	case "F32":
+		return math.Float32frombits(le.Uint32(b[4*i:]))
+	case "F64":
+		return float32(math.Float64frombits(le.Uint64(b[8*i:])))
+	case "F16":
+		return halfToFloat32(le.Uint16(b[2*i:]))
+	case "BF16":
+		return math.Float32frombits(uint32(le.Uint16(b[2*i:])) << 16)
+	case I8:
+		return float32(int8(b[i]))
+	}
+	return 0
+}
+
 // halfToFloat32 converts an IEEE 754 binary16 value to float32 exactly.
 func halfToFloat32(h uint16) float32 {
 	sign := uint32(h>>15) << 31

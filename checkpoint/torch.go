@@ -72,7 +72,10 @@ func torchZipPrefix(b []byte) (string, error) {
 // training checkpoint's dict, see selectStateDict), as float32 (float64, float16
 // and bfloat16 storages are converted; views with offsets and strides are
 // copied out contiguously). Anything else in the pickle is refused before
-// it could be built.
+// it could be built. The tensors may hold at most twice as many elements
+// as b has bytes (plus 2^20): enough for tied weights, which are two views
+// of one storage, but not for a file that views its storages over and
+// over to make its reader allocate far more than its size.
 func ReadTorch(b []byte) (map[string]Tensor, error) {
 	var (
 		obj      any
@@ -89,16 +92,17 @@ func ReadTorch(b []byte) (map[string]Tensor, error) {
 	}
 	d := obj.(*pyDict) // selectStateDict checked it
 	out := make(map[string]Tensor, len(d.keys))
+	budget := 2*int64(len(b)) + 1<<20 // elements the tensors may still hold
 	for _, k := range d.keys {
 		name, ok := k.(string)
 		if !ok {
-			return nil, fmt.Errorf("torch: state_dict key %v is not a string", k)
+			return nil, fmt.Errorf("torch: state_dict key %s is not a string", pyRepr(k))
 		}
 		tt, ok := d.vals[k].(*torchTensor)
 		if !ok {
 			return nil, fmt.Errorf("torch: state_dict entry %q is a %s, not a tensor", name, pyTypeName(d.vals[k]))
 		}
-		t, err := tt.resolve(storages)
+		t, err := tt.resolve(storages, &budget)
 		if err != nil {
 			return nil, fmt.Errorf("torch: tensor %q: %w", name, err)
 		}
@@ -122,10 +126,17 @@ func readZipTorch(b []byte) (any, map[string][]byte, error) {
 	for _, f := range zr.File {
 		files[f.Name] = f
 	}
-	read := func(name string, limit int64) ([]byte, error) {
+	// read reads entry name of at most limit bytes; a storage (limit is
+	// the size the pickle claims) must be stored uncompressed, as
+	// torch.save writes it, so that what is allocated is bounded by the
+	// file's size.
+	read := func(name string, limit int64, storage bool) ([]byte, error) {
 		f, ok := files[name]
 		if !ok {
 			return nil, fmt.Errorf("torch: %s is missing from the archive", name)
+		}
+		if storage && f.Method != zip.Store {
+			return nil, fmt.Errorf("torch: %s is compressed (zip method %d): torch.save stores tensor data uncompressed; save the file again with torch.save", name, f.Method)
 		}
 		if f.UncompressedSize64 > uint64(limit) {
 			return nil, fmt.Errorf("torch: %s is %d bytes, more than the %d expected", name, f.UncompressedSize64, limit)
@@ -141,10 +152,10 @@ func readZipTorch(b []byte) (any, map[string][]byte, error) {
 		}
 		return data, nil
 	}
-	if bo, err := read(prefix+"/byteorder", 16); err == nil && string(bo) != "little" {
+	if bo, err := read(prefix+"/byteorder", 16, false); err == nil && string(bo) != "little" {
 		return nil, nil, fmt.Errorf("torch: byte order %q: only little-endian files are read", bo)
 	}
-	pkl, err := read(prefix+"/data.pkl", MaxHeaderSize)
+	pkl, err := read(prefix+"/data.pkl", MaxHeaderSize, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -168,7 +179,7 @@ func readZipTorch(b []byte) (any, map[string][]byte, error) {
 			return // reported by resolve
 		}
 		size, _ := dtypeSize(dtype)
-		data, err := read(prefix+"/data/"+tt.st.key, tt.st.numel*int64(size))
+		data, err := read(prefix+"/data/"+tt.st.key, tt.st.numel*int64(size), true)
 		if err != nil {
 			walkErr = err
 			return
@@ -206,16 +217,16 @@ func selectStateDict(obj any) (*pyDict, error) {
 	if allTensors(d) {
 		return d, nil
 	}
-	var names, found []string
+	var names []string
+	var found []any // the keys of the dicts of tensors
 	for _, k := range d.keys {
-		name := fmt.Sprint(k)
-		names = append(names, name)
+		names = append(names, clipText([]byte(fmt.Sprint(k))))
 		if allTensors(d.vals[k]) {
-			found = append(found, name)
+			found = append(found, k)
 		}
 	}
 	for _, k := range stateDictKeys {
-		if slices.Contains(found, k) {
+		if slices.Contains(found, any(k)) {
 			return d.vals[k].(*pyDict), nil
 		}
 	}
@@ -238,7 +249,7 @@ func readLegacyTorch(b []byte) (any, map[string][]byte, error) {
 		parts[i] = v
 	}
 	if v, _ := parts[1].(int64); v != 1001 {
-		return nil, nil, fmt.Errorf("torch (legacy format): protocol version %v, want 1001", parts[1])
+		return nil, nil, fmt.Errorf("torch (legacy format): protocol version %s, want 1001", pyRepr(parts[1]))
 	}
 	if info, ok := parts[2].(*pyDict); ok {
 		if le, ok := info.vals["little_endian"].(bool); ok && !le {
@@ -263,7 +274,7 @@ func readLegacyTorch(b []byte) (any, map[string][]byte, error) {
 	for _, k := range keys.items {
 		key, ok := k.(string)
 		if !ok {
-			return nil, nil, fmt.Errorf("torch (legacy format): storage key %v is not a string", k)
+			return nil, nil, fmt.Errorf("torch (legacy format): storage key %s is not a string", pyRepr(k))
 		}
 		if pos+8 > len(b) {
 			return nil, nil, fmt.Errorf("torch (legacy format): storage %q: file ends early (truncated?)", key)

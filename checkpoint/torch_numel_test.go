@@ -30,19 +30,8 @@ func torchZip(t *testing.T, numel uint64, size uint16) []byte {
 	p.WriteString("tQK\x00M")
 	binary.Write(&p, binary.LittleEndian, size)
 	p.WriteString("\x85K\x01\x85\x89ccollections\nOrderedDict\n)RtRs.")
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	for name, data := range map[string][]byte{"w/data.pkl": p.Bytes(), "w/data/0": make([]byte, 40), "w/version": []byte("3\n")} {
-		f, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.Write(data)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	// Stored, as torch.save writes.
+	return zipArchive(t, zip.Store, map[string][]byte{"w/data.pkl": p.Bytes(), "w/data/0": make([]byte, 40), "w/version": []byte("3\n")})
 }
 
 // A storage reference whose element count overflows when multiplied by

@@ -23,8 +23,9 @@ var storageElemSize = map[string]int{
 	"torch.LongStorage": 8, "torch.IntStorage": 4, "torch.ByteStorage": 1, "torch.BoolStorage": 1,
 }
 
-// resolve copies the tensor's elements out of its storage.
-func (tt *torchTensor) resolve(storages map[string][]byte) (Tensor, error) {
+// resolve copies the tensor's elements out of its storage, taking their
+// count from *budget first (an error when it does not have that many).
+func (tt *torchTensor) resolve(storages map[string][]byte, budget *int64) (Tensor, error) {
 	dtype, ok := torchStorages[tt.st.class]
 	if !ok {
 		return Tensor{}, fmt.Errorf("storage of %s, want float32, float64, float16 or bfloat16 tensors", tt.st.class)
@@ -61,23 +62,28 @@ func (tt *torchTensor) resolve(storages map[string][]byte) (Tensor, error) {
 	if count > 0 && last >= tt.st.numel {
 		return Tensor{}, fmt.Errorf("size %v stride %v offset %d reaches element %d of a storage of %d", tt.size, tt.stride, tt.offset, last, tt.st.numel)
 	}
+	if int64(count) > *budget {
+		return Tensor{}, fmt.Errorf("size %v: the tensors so far add up to more elements than twice the file's bytes (does it view its storages over and over?)", tt.size)
+	}
+	*budget -= int64(count)
 	if count == 0 {
 		return Tensor{Shape: shape, Data: []float32{}}, nil
 	}
 	// Decode only the span the view covers (a GPU-trained RNN keeps all its
-	// weights as views of one flattened storage).
-	span := decode(dtype, raw[tt.offset*int64(esize):(last+1)*int64(esize)], int(last+1-tt.offset))
+	// weights as views of one flattened storage), or, for a strided view,
+	// only its own elements (its span may be a whole storage for each of
+	// thousands of views).
 	if contiguous(tt.size, tt.stride) {
-		return Tensor{Shape: shape, Data: span[:count]}, nil
+		return Tensor{Shape: shape, Data: decode(dtype, raw[tt.offset*int64(esize):], count)}, nil
 	}
 	data := make([]float32, count)
 	idx := make([]int64, len(shape))
 	for n := range data {
-		var pos int64
+		pos := tt.offset
 		for i, k := range idx {
 			pos += k * tt.stride[i]
 		}
-		data[n] = span[pos]
+		data[n] = decodeAt(dtype, raw, pos)
 		for i := len(idx) - 1; i >= 0; i-- {
 			idx[i]++
 			if idx[i] < tt.size[i] {

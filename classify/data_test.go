@@ -138,3 +138,144 @@ func TestReadFileFormat(t *testing.T) {
 		t.Errorf("got %d examples, %v, %v", len(ex), f, err)
 	}
 }
+
+// TestDetectTextTabLabel: a "text<TAB>label" file (the GLUE SST-2 layout)
+// is not label<TAB>text; auto-detection must not fall back to SST and make
+// each text's first word its label.
+func TestDetectTextTabLabel(t *testing.T) {
+	in := "sentence\tlabel\nhide new secretions from the parental units \t0\ncontains no wit , only labored gags \t0\nthat loves its characters \t1\n"
+	ex, f, err := ReadFormat(strings.NewReader(in), "glue.tsv", Auto)
+	if err == nil || !strings.Contains(err.Error(), "glue.tsv") || !strings.Contains(err.Error(), "text<TAB>label") {
+		t.Fatalf("ReadFormat = %d examples as %v, %v; want an error naming the file and the text<TAB>label layout", len(ex), f, err)
+	}
+}
+
+// TestDetectCSVMultilineField: a quoted CSV text spanning lines is CSV;
+// detection judged each physical line alone and took a middle line of the
+// text for SST, reading every line as "<label> <text>".
+func TestDetectCSVMultilineField(t *testing.T) {
+	in := "\"first line\nmore words here\nlast line\",pos\nhello there,neg\r\n"
+	ex, f, err := ReadFormat(strings.NewReader(in), "m.csv", Auto)
+	if err != nil || f != CSV {
+		t.Fatalf("ReadFormat = %v, %v; want CSV", f, err)
+	}
+	want := []Example{{Text: "first line\nmore words here\nlast line", Label: "pos", Line: 1}, {Text: "hello there", Label: "neg", Line: 4}}
+	if !reflect.DeepEqual(ex, want) {
+		t.Errorf("examples = %+v, want %+v", ex, want)
+	}
+}
+
+// TestCSVUnquotedComma: an unquoted comma in a text shifts the label
+// column; with the file's other labels numeric, the shifted word must be
+// an error, not a class of its own with the text cut short.
+func TestCSVUnquotedComma(t *testing.T) {
+	in := "never talk to me again,3\nwell, I am proud,2\nbad day,1\nlets play ball,1\n"
+	wantReadError(t, in, "e.csv", "e.csv:2:", "comma", CSV, Auto)
+	// Word labels, a few of several words, are read as they are.
+	words := "good film,positive\ndull,negative\nfine,very positive\nok,neutral\n"
+	for _, f := range []Format{CSV, Auto} {
+		ex, err := Read(strings.NewReader(words), "w.csv", f)
+		if err != nil || len(ex) != 4 || ex[2].Label != "very positive" {
+			t.Errorf("%v: Read = %+v, %v; want 4 examples, the third labelled \"very positive\"", f, ex, err)
+		}
+	}
+}
+
+// wantReadError checks that reading in (named name) in each format fails
+// with an error holding at and about.
+func wantReadError(t *testing.T, in, name, at, about string, formats ...Format) {
+	t.Helper()
+	for _, f := range formats {
+		ex, err := Read(strings.NewReader(in), name, f)
+		if err == nil || !strings.Contains(err.Error(), at) || !strings.Contains(err.Error(), about) {
+			t.Errorf("%v: Read = %+v, %v; want an error with %q and %q", f, ex, err, at, about)
+		}
+	}
+}
+
+// TestTSVHeaderSecondColumnLabel: with an explicit tsv format, a header
+// "sentence<TAB>label" says the columns are text<TAB>label; reading on made
+// every sentence a class and every 0/1 a text.
+func TestTSVHeaderSecondColumnLabel(t *testing.T) {
+	in := "sentence\tlabel\nhide new secretions\t0\nthat loves its characters\t1\n"
+	ex, err := Read(strings.NewReader(in), "glue.tsv", TSV)
+	if err == nil || !strings.Contains(err.Error(), "glue.tsv:1:") || !strings.Contains(err.Error(), "label<TAB>text") {
+		t.Errorf("Read = %+v, %v; want an error at glue.tsv:1 about the column order", ex, err)
+	}
+}
+
+// TestLabelsDifferingInCase: "Positive" and "positive" (or "very
+// positive" and "very  positive") are one class misspelt, not two; the
+// classifier would learn a tiny extra class from the odd lines.
+func TestLabelsDifferingInCase(t *testing.T) {
+	cases := []struct {
+		name, in string
+		f        Format
+		want     string
+	}{
+		{"tsv case", "positive\tgood film\nnegative\tdull\nPositive\tfine acting\n", TSV, `f:3: label "Positive" differs only in case or spacing from "positive" (line 1)`},
+		{"csv spacing", "good film,very positive\ndull,very  positive\n", CSV, `f:2: label "very  positive" differs only in case or spacing from "very positive" (line 1)`},
+		{"sst case", "POS good\nneg dull\npos fine\n", SST, `f:3: label "pos" differs only in case`},
+	}
+	for _, c := range cases {
+		ex, err := Read(strings.NewReader(c.in), "f", c.f)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: Read = %+v, %v; want error %q", c.name, ex, err, c.want)
+		}
+	}
+}
+
+// TestReadLineOverScannerLimit: a TSV or SST line over 16 MiB (a whole
+// document as one text) failed with "bufio.Scanner: token too long"
+// though the file is already in memory and CSV reads such a record.
+func TestReadLineOverScannerLimit(t *testing.T) {
+	long := strings.Repeat("word ", 17<<20/5)
+	for _, c := range []struct {
+		f  Format
+		in string
+	}{{TSV, "pos\tshort\nneg\t" + long + "\n"}, {SST, "1 short\n0 " + long + "\n"}} {
+		ex, err := Read(strings.NewReader(c.in), "long", c.f)
+		if err != nil || len(ex) != 2 || len(ex[1].Text) != len(long)-1 {
+			t.Errorf("%v: %d examples, %v", c.f, len(ex), err)
+		}
+	}
+}
+
+// TestHeaderNamedByTextColumn: a header whose label column has a name
+// outside the known list ("polarity", "sentiment_label") was read as an
+// example, adding a class with one member; its text column's name
+// ("review", "tweet", "text") marks it as a header too.
+func TestHeaderNamedByTextColumn(t *testing.T) {
+	inputs := map[string]Format{
+		"review,polarity\ngreat film,pos\nbad plot,neg\n":            CSV,
+		"text,sentiment_label\r\ngreat film,pos\r\nbad plot,neg\r\n": Auto,
+		"polarity\ttweet\npos\tgreat film\nneg\tbad plot\n":          TSV,
+	}
+	for in, f := range inputs {
+		if ex, err := Read(strings.NewReader(in), "h", f); err != nil || len(ex) != 2 || ex[0].Label != "pos" || ex[0].Line != 2 {
+			t.Errorf("%q: %+v, %v; want 2 examples from line 2", in, ex, err)
+		}
+	}
+}
+
+// TestTSVThreeColumns: "id<TAB>text<TAB>label" lines were read as label
+// id (a class per line) and text "text<TAB>label"; a file whose every line
+// has more than two columns is not label<TAB>text.
+func TestTSVThreeColumns(t *testing.T) {
+	wantReadError(t, "1\tgreat film\tpos\n2\tbad plot\tneg\n3\tfine acting\tpos\n", "three.tsv", "three.tsv:1:", "columns", TSV, Auto)
+	// A TAB inside some texts is still text.
+	if ex, err := Read(strings.NewReader("pos\tgreat\tfilm\nneg\tbad plot\n"), "two.tsv", TSV); err != nil || len(ex) != 2 || ex[0].Text != "great\tfilm" {
+		t.Errorf("TAB in one text: %+v, %v", ex, err)
+	}
+}
+
+// TestDetectCSVWithTextSecond: "id,text,label" lines failed the CSV test
+// (their second column is text) and fell back to SST, each line's first
+// token ("1,great") becoming its label.
+func TestDetectCSVWithTextSecond(t *testing.T) {
+	in := "1,great film,pos\n2,bad plot,neg\n3,fine acting,pos\n"
+	ex, f, err := ReadFormat(strings.NewReader(in), "id.csv", Auto)
+	if err == nil || !strings.Contains(err.Error(), "id.csv") || !strings.Contains(err.Error(), "second column") {
+		t.Errorf("ReadFormat = %+v as %v, %v; want an error about the second column", ex, f, err)
+	}
+}

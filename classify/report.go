@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/recurrent-go/recurrent/nn"
 )
@@ -28,10 +29,18 @@ func (m *Model) Report(ctx context.Context, ex []Example, name string) (Report, 
 
 // ScorePredictions scores predicted labels, pred (named predName), against
 // the labels of the examples ex (named exName), one prediction per
-// example (EvaluateLabels, labels in Sorted order).
+// example (EvaluateLabels, labels in Sorted order). A prediction may be a
+// line of WritePredictions' text output: its label is the part before the
+// first TAB.
 func ScorePredictions(ex []Example, exName string, pred []string, predName string) (Report, error) {
 	if len(pred) != len(ex) {
 		return Report{}, fmt.Errorf("%s has %d examples but %s has %d non-empty lines", exName, len(ex), predName, len(pred))
+	}
+	pred = slices.Clone(pred)
+	for i, p := range pred {
+		if label, _, ok := strings.Cut(p, "\t"); ok {
+			pred[i] = strings.TrimSpace(label)
+		}
 	}
 	gold := make([]string, len(ex))
 	for i, e := range ex {

@@ -61,3 +61,15 @@ func TestPredictLines(t *testing.T) {
 		t.Errorf("json %q", b.String())
 	}
 }
+
+// TestScorePredictOutput: classify predict writes "label<TAB>a=0.9 b=0.1";
+// scoring that output took the whole line for the label, so every
+// prediction was wrong and the report listed each line as a class.
+func TestScorePredictOutput(t *testing.T) {
+	ex := []Example{{Label: "pos"}, {Label: "neg"}, {Label: "pos"}, {Label: "neg"}}
+	pred := []string{"neg\tneg=0.5591 pos=0.4409", "neg\tneg=0.5680 pos=0.4320", "pos\tneg=0.1 pos=0.9", "neg\tneg=0.5942 pos=0.4058"}
+	r, err := ScorePredictions(ex, "gold", pred, "pred")
+	if err != nil || r.Correct != 3 || r.N != 4 {
+		t.Errorf("report correct %d of %d, %v; want 3 of 4", r.Correct, r.N, err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 
 	"github.com/recurrent-go/recurrent/text"
 )
@@ -21,8 +22,16 @@ func SSTName(label string, raw bool) string {
 	return label
 }
 
-// CondLabels returns the sorted distinct labels of ex (SSTName).
+// CondLabels returns the sorted distinct labels of ex (SSTName). Labels
+// that hold another integer besides 0 and 1 (SST-5's 0..4, where 1 is
+// negative) are never named.
 func CondLabels(ex []text.Labelled, raw bool) []string {
+	for _, e := range ex {
+		if _, err := strconv.Atoi(e.Label); err == nil && sstNames[e.Label] == "" {
+			raw = true
+			break
+		}
+	}
 	var labels []string
 	for _, e := range ex {
 		if n := SSTName(e.Label, raw); !slices.Contains(labels, n) {

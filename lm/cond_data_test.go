@@ -151,3 +151,17 @@ func TestCondRunResume(t *testing.T) {
 		t.Errorf("unknown label on resume: %v", err)
 	}
 }
+
+// TestCondLabelsFineGrained: SST-5's labels 0..4 run from very negative
+// to very positive; naming 0 "negative" and 1 "positive" (SST-2's names)
+// called a negative class positive. Integer labels beyond 0 and 1 keep
+// their names.
+func TestCondLabelsFineGrained(t *testing.T) {
+	var ex []text.Labelled
+	for i, l := range []string{"3", "1", "0", "4", "2", "1"} {
+		ex = append(ex, text.Labelled{Text: "w", Label: l, Line: i + 1})
+	}
+	if got := CondLabels(ex, false); !slices.Equal(got, []string{"0", "1", "2", "3", "4"}) {
+		t.Errorf("CondLabels(SST-5 labels) = %q, want 0..4", got)
+	}
+}

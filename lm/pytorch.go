@@ -191,7 +191,41 @@ func pytorchConfig(ts map[string]checkpoint.Tensor, cell string) (Config, error)
 	case cfg.EmbedDim == H && slices.Equal(dec.Shape, emb) && slices.Equal(dec.Data, ts["embedding.weight"].Data):
 		cfg.Tied = true
 	}
+	if err := checkLayerShapes(ts, cfg, G); err != nil {
+		return Config{}, err
+	}
 	return cfg, nil
+}
+
+// checkLayerShapes requires the weights whose size the model takes from
+// the embedding and rnn.weight_hh_l0 (every layer's, and an untied
+// decoder's) to have the shapes they imply, so that a file cannot make
+// New allocate a model far larger than itself before SetParams compares
+// the shapes.
+func checkLayerShapes(ts map[string]checkpoint.Tensor, cfg Config, G int) error {
+	want := func(name string, shape ...int) error {
+		if t, ok := ts[name]; ok && !slices.Equal(t.Shape, shape) {
+			return fmt.Errorf("tensor %q has shape %v, want %v (from embedding.weight [%d, %d] and rnn.weight_hh_l0 [%d, %d])",
+				name, t.Shape, shape, cfg.VocabSize, cfg.EmbedDim, G*cfg.Hidden, cfg.Hidden)
+		}
+		return nil
+	}
+	for k := range cfg.Layers {
+		in := cfg.Hidden
+		if k == 0 {
+			in = cfg.EmbedDim
+		}
+		if err := want("rnn.weight_ih_l"+strconv.Itoa(k), G*cfg.Hidden, in); err != nil {
+			return err
+		}
+		if err := want("rnn.weight_hh_l"+strconv.Itoa(k), G*cfg.Hidden, cfg.Hidden); err != nil {
+			return err
+		}
+	}
+	if !cfg.Tied {
+		return want("decoder.weight", cfg.VocabSize, cfg.Hidden)
+	}
+	return nil
 }
 
 // Logits runs chunk x [T*B] (time-major ids) from state st, which receives

@@ -223,6 +223,11 @@ func (t *lmTask) Restore(ck *checkpoint.Checkpoint) error {
 		if !ok || len(ten.Data) != len(dst) {
 			return fmt.Errorf("%s: tensor %q missing or not of shape %v", ck.Path(CarryFile), name, t.stateShape())
 		}
+		for i, v := range ten.Data {
+			if v-v != 0 { // NaN or infinite: no step carries such a state
+				return fmt.Errorf("%s: tensor %q holds %v at element %d", ck.Path(CarryFile), name, v, i)
+			}
+		}
 		copy(dst, ten.Data)
 	}
 	return nil

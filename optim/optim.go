@@ -124,8 +124,13 @@ func (c *core) State() State {
 	return s
 }
 
+// meansOfSquares names the buffers that accumulate squares, which are
+// never negative (every step takes their square root).
+var meansOfSquares = map[string]bool{"exp_avg_sq": true, "max_exp_avg_sq": true, "sum": true, "square_avg": true}
+
 // SetState checks s against the optimiser's kind, parameters and buffers
-// and copies it in; on error nothing is changed.
+// (finite values, means of squares not negative) and copies it in; on
+// error nothing is changed.
 func (c *core) SetState(s State) error {
 	if s.Kind != c.kind {
 		return fmt.Errorf("optim: state is for a %q optimiser, not %q", s.Kind, c.kind)
@@ -142,6 +147,11 @@ func (c *core) SetState(s State) error {
 			if b.Param != p.Name || b.Name != name || len(b.Data) != len(p.Data) {
 				return fmt.Errorf("optim: %s state buffer %d is %s.%s with %d values, want %s.%s with %d",
 					c.kind, i*len(c.names)+k, b.Param, b.Name, len(b.Data), p.Name, name, len(p.Data))
+			}
+			for j, v := range b.Data {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) || v < 0 && meansOfSquares[name] {
+					return fmt.Errorf("optim: %s state buffer %s.%s holds %v at element %d, which no %s step produces", c.kind, b.Param, b.Name, v, j, c.kind)
+				}
 			}
 		}
 	}

@@ -74,8 +74,9 @@ func ReadCoNLLFile(path string, opts ReadOptions) ([]Sentence, error) {
 // ReadCoNLL reads a CoNLL column file: one token per line with
 // whitespace-separated columns (token first, tag last by default), blank
 // lines between sentences, and "-DOCSTART-" lines (document separators),
-// which are dropped unless opts.KeepDocStart. Every non-blank row must have
-// the same number of columns as the first one. name is used in error
+// which are dropped unless opts.KeepDocStart. Every non-blank row other
+// than -DOCSTART- lines must have the same number of columns as the first
+// one. name is used in error
 // messages ("name:line: ...").
 func ReadCoNLL(r io.Reader, name string, opts ReadOptions) ([]Sentence, error) {
 	var (
@@ -93,6 +94,19 @@ func ReadCoNLL(r io.Reader, name string, opts ReadOptions) ([]Sentence, error) {
 		fields := strings.Fields(line)
 		if len(fields) == 0 {
 			flush()
+			return nil
+		}
+		if fields[0] == DocStart {
+			// A separator, whatever its width: it neither sets nor must
+			// match the width of the token rows.
+			flush()
+			if opts.KeepDocStart {
+				tag := "O"
+				if c, err := column(opts.TagColumn, len(fields), true); err == nil && len(fields) > 1 {
+					tag = fields[c]
+				}
+				out = append(out, Sentence{Tokens: []string{DocStart}, Tags: []string{tag}, Fields: [][]string{fields}, Line: lineNo})
+			}
 			return nil
 		}
 		if ncols < 0 {
@@ -114,13 +128,6 @@ func ReadCoNLL(r io.Reader, name string, opts ReadOptions) ([]Sentence, error) {
 		tag := fields[tagCol]
 		if ncols == 1 { // Untagged
 			tag = "O"
-		}
-		if fields[0] == DocStart {
-			flush()
-			if opts.KeepDocStart {
-				out = append(out, Sentence{Tokens: []string{fields[tokCol]}, Tags: []string{tag}, Fields: [][]string{fields}, Line: lineNo})
-			}
-			return nil
 		}
 		if len(cur.Tokens) == 0 {
 			cur.Line = lineNo

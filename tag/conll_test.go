@@ -94,3 +94,41 @@ func TestReadWriteFile(t *testing.T) {
 		t.Error("want error for missing file")
 	}
 }
+
+// TestReadCoNLLDocStartWidth: a -DOCSTART- separator written with fewer
+// or more columns than the token rows ("-DOCSTART-" alone, "-DOCSTART- O"
+// in a four-column file) separates documents; it is not a row whose width
+// the others must match, and it must not fix the file's width.
+func TestReadCoNLLDocStartWidth(t *testing.T) {
+	cases := []string{
+		"-DOCSTART-\n\nEU B-ORG\nrejects O\n\n-DOCSTART-\n\nPeter B-PER\n",
+		"-DOCSTART- O\n\nEU NNP B-NP B-ORG\nrejects VBZ B-VP O\n\nPeter NNP B-NP B-PER\n",
+		"EU B-ORG\nrejects O\n\n-DOCSTART- -X- -X- O\n\nPeter B-PER\n",
+	}
+	for _, in := range cases {
+		for _, keep := range []bool{false, true} {
+			ss, err := ReadCoNLL(strings.NewReader(in), "d.txt", ReadOptions{KeepDocStart: keep})
+			if err != nil {
+				t.Errorf("%q keep=%v: %v", in, keep, err)
+				continue
+			}
+			var toks [][]string
+			for _, s := range ss {
+				if s.Tokens[0] == DocStart {
+					if !keep || !reflect.DeepEqual(s.Tags, []string{"O"}) {
+						t.Errorf("%q keep=%v: docstart sentence %+v", in, keep, s)
+					}
+					continue
+				}
+				toks = append(toks, s.Tokens)
+			}
+			if want := [][]string{{"EU", "rejects"}, {"Peter"}}; !reflect.DeepEqual(toks, want) {
+				t.Errorf("%q keep=%v: tokens %v, want %v", in, keep, toks, want)
+			}
+		}
+	}
+	// The token rows must still agree with each other.
+	if _, err := ReadCoNLL(strings.NewReader("-DOCSTART-\n\na B-PER\nb X O\n"), "d.txt", ReadOptions{}); err == nil || !strings.Contains(err.Error(), "d.txt:4: expected 2 columns") {
+		t.Errorf("err = %v, want d.txt:4: expected 2 columns", err)
+	}
+}

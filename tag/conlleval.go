@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -234,8 +235,10 @@ func (r Metrics) WriteConlleval(w io.Writer) error {
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
 type EvalOptions struct {
 	// Delimiter separates the fields of a line (conlleval -d); default a
-	// single space. As in conlleval, two delimiters in a row make an empty
-	// field, and trailing empty fields are dropped.
+	// single space. As in conlleval (Perl's split), it is a regular
+	// expression (Go syntax): `\t` is a TAB, `\s+` any run of white
+	// space. Two delimiters in a row make an empty field, and trailing
+	// empty fields are dropped.
 	Delimiter string
 	// Raw treats tags as bare types without B-/I- prefixes, every non-O
 	// token being a one-token chunk (conlleval -r).
@@ -267,6 +270,14 @@ func Evaluate(r io.Reader, name string, opts EvalOptions) (Metrics, error) {
 	if boundary == "" {
 		boundary = "-X-"
 	}
+	split := func(line string) []string { return strings.Split(line, delim) }
+	if regexp.QuoteMeta(delim) != delim {
+		re, err := regexp.Compile(delim)
+		if err != nil {
+			return Metrics{}, fmt.Errorf("tag: delimiter %q: %w", delim, err)
+		}
+		split = func(line string) []string { return re.Split(line, -1) }
+	}
 	e := NewEvaluator()
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
@@ -275,7 +286,7 @@ func Evaluate(r io.Reader, name string, opts EvalOptions) (Metrics, error) {
 	for sc.Scan() {
 		lineNo++
 		line := strings.TrimSuffix(sc.Text(), "\r")
-		f := strings.Split(line, delim)
+		f := split(line)
 		for len(f) > 0 && f[len(f)-1] == "" {
 			f = f[:len(f)-1]
 		}

@@ -295,3 +295,27 @@ func TestWriteEvalInput(t *testing.T) {
 		t.Error("want error for short prediction")
 	}
 }
+
+// TestEvaluateDelimiterIsRegexp: conlleval splits lines with
+// split(/$delimiter/), so "-d '\t'" (backslash, t) means a TAB and "\s+"
+// any run of white space; taken literally they split nothing.
+func TestEvaluateDelimiterIsRegexp(t *testing.T) {
+	cases := []struct{ delim, in string }{
+		{`\t`, "New York\tB-LOC\tB-LOC\nis\tO\tB-LOC\n"},
+		{`\s+`, "New  B-LOC\tB-LOC\nis O B-LOC\n"},
+		{"[ \t]", "New B-LOC\tB-LOC\nis\tO B-LOC\n"},
+	}
+	for _, c := range cases {
+		r, err := Evaluate(strings.NewReader(c.in), "x.txt", EvalOptions{Delimiter: c.delim})
+		if err != nil {
+			t.Errorf("delimiter %q: %v", c.delim, err)
+			continue
+		}
+		if got := [5]int{r.Gold, r.Found, r.Correct, r.Tokens, r.CorrectTags}; got != [5]int{1, 2, 1, 2, 1} {
+			t.Errorf("delimiter %q: got %v, want [1 2 1 2 1]", c.delim, got)
+		}
+	}
+	if _, err := Evaluate(strings.NewReader("a O O\n"), "x.txt", EvalOptions{Delimiter: "("}); err == nil || !strings.Contains(err.Error(), "delimiter") {
+		t.Errorf("bad pattern: err = %v, want a delimiter error", err)
+	}
+}

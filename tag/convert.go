@@ -11,7 +11,8 @@ import (
 // Reencode converts the tags of sents, read from name with
 // ReadOptions{TagColumn: col, KeepDocStart: true}, to the scheme named to
 // ("iob1", "iob2" or "iobes"), in Tags and in each row's tag column of
-// Fields; -DOCSTART- lines are left as they are. With from not "", each
+// Fields; -DOCSTART- lines are left as they are, and a tag that is not a
+// chunk tag (O or B-/I-/E-/S-TYPE) is an error. With from not "", each
 // sentence is first validated against that scheme and the first violation
 // is returned as "name:line: ...".
 func Reencode(sents []Sentence, name string, col int, from, to string) error {
@@ -23,6 +24,9 @@ func Reencode(sents []Sentence, name string, col int, from, to string) error {
 		s := &sents[i]
 		if len(s.Fields) == 1 && s.Tokens[0] == DocStart {
 			continue
+		}
+		if err := checkChunkTags(sents[i:i+1], name); err != nil {
+			return err
 		}
 		if from != "" {
 			src, err := ParseScheme(from)

@@ -62,3 +62,15 @@ func TestWriteTaggedAndScoreReport(t *testing.T) {
 		t.Errorf("text %q", b1.String())
 	}
 }
+
+// TestReencodeNonChunkColumn: converting a column of part-of-speech tags
+// (a wrong --tag-column) rewrote every tag as "O" and printed the file.
+func TestReencodeNonChunkColumn(t *testing.T) {
+	ss, err := ReadCoNLL(strings.NewReader("-DOCSTART- -X- O\n\nAnn NNP B-PER\nran VBD O\n"), "in", ReadOptions{TagColumn: 1, KeepDocStart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Reencode(ss, "in", 1, "", "iob2"); err == nil || !strings.Contains(err.Error(), `in:3: tag "NNP" is not a chunk tag`) {
+		t.Errorf("err = %v, want in:3: tag \"NNP\" is not a chunk tag; rows %v", err, ss[1].Fields)
+	}
+}

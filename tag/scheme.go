@@ -241,6 +241,23 @@ func Validate(tags []string, s Scheme) error {
 	return nil
 }
 
+// checkChunkTags returns an error naming the file name and line of the
+// first tag of sents that is neither O nor B-, I-, E- or S-TYPE. Other
+// tags (part-of-speech tags, bare types, BILOU's L- and U-) mark no chunks
+// by conlleval's rules, so Convert would turn them all into O.
+func checkChunkTags(sents []Sentence, name string) error {
+	for _, s := range sents {
+		for k, t := range s.Tags {
+			p, typ := Split(t)
+			ok := t == "O" || (typ != "" && (p == "B" || p == "I" || p == "E" || p == "S"))
+			if !ok {
+				return fmt.Errorf("%s:%d: tag %q is not a chunk tag (O, or B-, I-, E- or S- and a type): the tagger learns iob1, iob2 or iobes chunks", name, s.Line+k, t)
+			}
+		}
+	}
+	return nil
+}
+
 // DetectScheme guesses the scheme of tag sequences: IOBES if any E- or S-
 // tag occurs, IOB1 if some chunk begins with I- (after O, at the start, or
 // after a different type), otherwise IOB2.

@@ -66,6 +66,9 @@ func (s *Setup) read() (tr, dev, test []Sentence, err error) {
 		if f != "" && len(sets[i]) == 0 {
 			return nil, nil, nil, fmt.Errorf("tag train: %s has no sentences", f)
 		}
+		if err := checkChunkTags(sets[i], f); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	return sets[0], sets[1], sets[2], nil
 }

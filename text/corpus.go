@@ -11,11 +11,13 @@ import (
 	"io"
 	"os"
 	"slices"
+	"unicode"
 	"unicode/utf8"
 )
 
 // Corpus is a list of text files read as one stream of words separated by
-// ASCII whitespace (space, tab, CR, LF, VT, FF). Each file may be plain or
+// white space: ASCII (space, tab, CR, LF, VT, FF) and Unicode's (U+00A0,
+// U+3000, ...), as the whitespace Tokenizer splits. Each file may be plain or
 // gzip-compressed (detected by its magic bytes, multi-member streams
 // included). Newlines end sentences. The corpus is never held in memory:
 // every pass streams the files again.
@@ -169,6 +171,43 @@ func isSpace(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f'
 }
 
+// mayBeSpace reports whether c leads the UTF-8 encoding of some non-ASCII
+// white space (U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029,
+// U+202F, U+205F, U+3000).
+func mayBeSpace(c byte) bool { return c >= 0xc2 && (c == 0xc2 || c >= 0xe1 && c <= 0xe3) }
+
+// inWord holds the bytes that continue a word without a look: neither
+// ASCII white space nor a byte that may start non-ASCII white space.
+var inWord = func() (t [256]bool) {
+	for c := range t {
+		t[c] = !isSpace(byte(c)) && !mayBeSpace(byte(c))
+	}
+	return t
+}()
+
+// spaceAt returns the length of the white space character other than '\n'
+// at r.buf[j] (0 if there is none), or need when the buffered bytes end
+// inside a character that may be one.
+func (r *WordReader) spaceAt(j int) (n int, need bool) {
+	c := r.buf[j]
+	if c < utf8.RuneSelf {
+		if isSpace(c) && c != '\n' {
+			return 1, false
+		}
+		return 0, false
+	}
+	if !mayBeSpace(c) {
+		return 0, false
+	}
+	if !utf8.FullRune(r.buf[j:r.end]) && !r.eof {
+		return 0, true
+	}
+	if ru, size := utf8.DecodeRune(r.buf[j:r.end]); unicode.IsSpace(ru) {
+		return size, false
+	}
+	return 0, false
+}
+
 // dropBOM skips a UTF-8 byte-order mark at the start of a file: it is not
 // part of the first word (as ReadLines drops it, which counts vocabulary
 // files).
@@ -200,15 +239,31 @@ func (r *WordReader) Next() (word []byte, lineEnd bool, err error) {
 				return nil, false, err
 			}
 		}
-		// Skip whitespace.
+		// Skip white space.
 		for {
-			for r.pos < r.end && isSpace(r.buf[r.pos]) {
-				if r.buf[r.pos] == '\n' {
-					r.line++
+			more := false
+			for r.pos < r.end {
+				if c := r.buf[r.pos]; c < utf8.RuneSelf {
+					if !isSpace(c) {
+						break
+					}
+					if c == '\n' {
+						r.line++
+					}
+					r.pos++
+					continue
 				}
-				r.pos++
+				n, need := r.spaceAt(r.pos)
+				if need {
+					more = true
+					break
+				}
+				if n == 0 {
+					break
+				}
+				r.pos += n
 			}
-			if r.pos < r.end || r.eof {
+			if (r.pos < r.end && !more) || r.eof {
 				break
 			}
 			if err := r.fill(); err != nil {
@@ -219,14 +274,26 @@ func (r *WordReader) Next() (word []byte, lineEnd bool, err error) {
 			r.closeCurrent()
 			continue
 		}
-		// Scan the word.
+		// Scan the word, up to white space.
 		start := r.pos
 		i := start
 		for {
-			for i < r.end && !isSpace(r.buf[i]) {
+			for i < r.end && inWord[r.buf[i]] {
 				i++
 			}
-			if i < r.end || r.eof {
+			if i < r.end {
+				if !mayBeSpace(r.buf[i]) {
+					break // ASCII white space
+				}
+				n, need := r.spaceAt(i)
+				if !need {
+					if n > 0 {
+						break
+					}
+					i++ // a character that is not white space
+					continue
+				}
+			} else if r.eof {
 				break
 			}
 			off := i - start
@@ -241,10 +308,26 @@ func (r *WordReader) Next() (word []byte, lineEnd bool, err error) {
 		// Look ahead for a newline before the next word.
 		j := i
 		for {
-			for j < r.end && isSpace(r.buf[j]) && r.buf[j] != '\n' {
-				j++
+			more := false
+			for j < r.end {
+				if c := r.buf[j]; c < utf8.RuneSelf {
+					if c == '\n' || !isSpace(c) {
+						break
+					}
+					j++
+					continue
+				}
+				n, need := r.spaceAt(j)
+				if need {
+					more = true
+					break
+				}
+				if n == 0 {
+					break
+				}
+				j += n
 			}
-			if j < r.end || r.eof {
+			if (j < r.end && !more) || r.eof {
 				break
 			}
 			// Need more bytes to decide; keep the word in the buffer.

@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 type corpusWord struct {
@@ -270,5 +272,76 @@ func TestWordReaderByteOrderMark(t *testing.T) {
 		if !reflect.DeepEqual(words, want) {
 			t.Errorf("%q: words %q, want %q", in, words, want)
 		}
+	}
+}
+
+// TestCorpusWordsUnicodeSpace: the corpus reader must split where the
+// whitespace tokenizer does (Unicode white space, as `vectors vocab`
+// counts by default, and as Python's str.split in gensim's LineSentence).
+// It split on ASCII white space only, so "café\u00a0noir" was one word
+// that a vocabulary file counted as two: vectors train --vocab dropped it
+// silently and left both words untrained.
+func TestCorpusWordsUnicodeSpace(t *testing.T) {
+	content := "café\u00a0noir good\u3000\nday\u00a0\u2003x\n\u202fy z\u00a0\n\u00a0\n«q»\u205f"
+	want := tokenizerWords(content)
+	dir := t.TempDir()
+	for _, gz := range []bool{false, true} {
+		c, err := NewCorpus(writeFile(t, dir, "u", content, gz))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := readAll(t, c); !reflect.DeepEqual(got, want) {
+			t.Errorf("gz=%v: got %+v, want %+v", gz, got, want)
+		}
+	}
+}
+
+// TestWordReaderUnicodeSpaceOneByte reads random text one byte per Read,
+// so that white space characters arrive split, and compares the words and
+// line ends with the whitespace Tokenizer's.
+func TestWordReaderUnicodeSpaceOneByte(t *testing.T) {
+	alphabet := []string{"a", "é", "\u00a0", "\u3000", "\u2003", " ", "\t", "\n", "\r\n", "«", "\u0085", "東", "\u202f"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		var sb strings.Builder
+		for range rng.IntN(40) {
+			sb.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		content := sb.String()
+		want := tokenizerWords(content)
+		got, err := drainWords(NewWordReader(iotest.OneByteReader(strings.NewReader(content)), "r"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: got %+v, want %+v", content, got, want)
+		}
+	}
+}
+
+// tokenizerWords returns the words of content as the whitespace Tokenizer
+// splits its lines, each marked when it ends its line.
+func tokenizerWords(content string) []corpusWord {
+	var want []corpusWord
+	tok := Tokenizer{Mode: Whitespace}
+	for _, line := range strings.Split(content, "\n") {
+		ws := tok.Tokenize(line)
+		for i, w := range ws {
+			want = append(want, corpusWord{w, i == len(ws)-1})
+		}
+	}
+	return want
+}
+
+// drainWords reads r to its end.
+func drainWords(r *WordReader) (got []corpusWord, err error) {
+	for {
+		w, eol, err := r.Next()
+		if err == io.EOF {
+			return got, nil
+		} else if err != nil {
+			return got, err
+		}
+		got = append(got, corpusWord{string(w), eol})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -57,6 +58,11 @@ type Labelled struct {
 // which is skipped.
 var headerLabels = map[string]bool{"label": true, "labels": true, "class": true, "category": true, "target": true, "sentiment": true, "emoji": true}
 
+// headerTexts are text-column names that mark a CSV/TSV header row too,
+// whatever its label column is called ("review,polarity").
+var headerTexts = map[string]bool{"text": true, "texts": true, "sentence": true, "sentences": true, "review": true, "tweet": true,
+	"content": true, "document": true, "comment": true, "message": true, "utterance": true, "query": true}
+
 // ReadLabelledFile reads the labelled texts of the file at path (plain or
 // gzip-compressed) in format f, as ReadLabelled; "-" reads standard input.
 func ReadLabelledFile(path string, f LabelFormat) ([]Labelled, LabelFormat, error) {
@@ -72,8 +78,11 @@ func ReadLabelledFile(path string, f LabelFormat) ([]Labelled, LabelFormat, erro
 // from the first lines) and returns them with the format used. Blank lines
 // are skipped, texts are trimmed of surrounding whitespace, and a header
 // row whose label field is "label", "class", "category", "target",
-// "sentiment" or "emoji" is skipped in TSV and CSV, as is a UTF-8
-// byte-order mark at the start. Every text needs a
+// "sentiment" or "emoji", or whose text field is "text", "sentence",
+// "review", "tweet" or a like name (headerTexts), is skipped in TSV and CSV, as is a UTF-8
+// byte-order mark at the start; a TSV header naming the second column so
+// (text<TAB>label) is an error, as are two labels that differ only in case
+// or spacing. Every text needs a
 // non-empty label; errors name the file and line, and an input without
 // any example is an error. name is used in error
 // messages. Classifiers and the label-conditioned language model read
@@ -111,13 +120,36 @@ func readFormat(r io.Reader, name string, f LabelFormat) ([]Labelled, LabelForma
 		// A header row alone (an empty file cannot be detected above).
 		err = fmt.Errorf("%s: no labelled examples", name)
 	}
+	if err == nil {
+		err = checkLabelSpelling(ex, name)
+	}
 	return ex, f, err
+}
+
+// checkLabelSpelling refuses two labels that differ only in case or in
+// the spacing between their words ("Positive" and "positive"): one class
+// misspelt, which would otherwise train as two.
+func checkLabelSpelling(ex []Labelled, name string) error {
+	first := map[string]int{} // folded label -> index of its first example
+	for i, e := range ex {
+		key := strings.ToLower(strings.Join(strings.Fields(e.Label), " "))
+		j, seen := first[key]
+		if !seen {
+			first[key] = i
+			continue
+		}
+		if ex[j].Label != e.Label {
+			return fmt.Errorf("%s:%d: label %q differs only in case or spacing from %q (line %d): spell each class one way", name, e.Line, e.Label, ex[j].Label, ex[j].Line)
+		}
+	}
+	return nil
 }
 
 func readLabelledLines(data []byte, name string, f LabelFormat) ([]Labelled, error) {
 	var out []Labelled
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+	// The data is in memory already: any line of it fits.
+	sc.Buffer(make([]byte, 0, 64*1024), max(64*1024, len(data)+1))
 	lineNo := 0
 	for sc.Scan() {
 		lineNo++
@@ -134,6 +166,12 @@ func readLabelledLines(data []byte, name string, f LabelFormat) ([]Labelled, err
 			}
 			label = strings.TrimSpace(label)
 			if len(out) == 0 && headerLabels[strings.ToLower(label)] {
+				continue
+			}
+			if len(out) == 0 && headerLabels[strings.ToLower(strings.TrimSpace(text))] {
+				return nil, fmt.Errorf("%s:%d: the header names the second column %q, but the tsv format is label<TAB>text: swap the two columns", name, lineNo, strings.TrimSpace(text))
+			}
+			if len(out) == 0 && label != "" && headerTexts[strings.ToLower(strings.TrimSpace(text))] {
 				continue
 			}
 		} else {
@@ -158,6 +196,11 @@ func readLabelledLines(data []byte, name string, f LabelFormat) ([]Labelled, err
 			return nil, err
 		}
 	}
+	if f == FormatTSV && len(out) > 0 && !slices.ContainsFunc(out, func(e Labelled) bool { return !strings.Contains(e.Text, "\t") }) {
+		// Every "text" holds a TAB: the file has more columns (say
+		// id<TAB>text<TAB>label), and its first one is no label.
+		return nil, fmt.Errorf("%s:%d: every line has three or more TAB-separated columns, but the tsv format is label<TAB>text: keep those two (cut -f)", name, out[0].Line)
+	}
 	return out, nil
 }
 
@@ -165,10 +208,26 @@ func readLabelledLines(data []byte, name string, f LabelFormat) ([]Labelled, err
 // are) but some are not: such a line has lost its label, and its first
 // word would otherwise become a class of its own.
 func checkSSTLabels(ex []Labelled, name string) error {
-	numeric := func(s string) bool { _, err := strconv.Atoi(s); return err == nil }
+	return checkLabels(ex, name, isInt, "is not a number like", "is the label missing?")
+}
+
+func isInt(s string) bool { _, err := strconv.Atoi(s); return err == nil }
+
+// checkCSVLabels refuses a CSV file whose labels are mostly integers but
+// some are not: an unquoted comma in such a row's text has shifted a
+// piece of the text into the label column. (Word labels are not checked
+// so: a few multi-word classes among one-word ones are legitimate.)
+func checkCSVLabels(ex []Labelled, name string) error {
+	return checkLabels(ex, name, isInt, "is not a number like", "is a comma in the text unquoted?")
+}
+
+// checkLabels returns an error for the first label without the property
+// like when at least half of the labels of ex have it; unlike reads "is
+// not a number like" (the file's other labels), hint asks about the cause.
+func checkLabels(ex []Labelled, name string, like func(string) bool, unlike, hint string) error {
 	n := 0
 	for _, e := range ex {
-		if numeric(e.Label) {
+		if like(e.Label) {
 			n++
 		}
 	}
@@ -176,8 +235,8 @@ func checkSSTLabels(ex []Labelled, name string) error {
 		return nil
 	}
 	for _, e := range ex {
-		if !numeric(e.Label) {
-			return fmt.Errorf("%s:%d: label %q is not a number like the file's other labels: is the label missing?", name, e.Line, e.Label)
+		if !like(e.Label) {
+			return fmt.Errorf("%s:%d: label %q %s the file's other labels: %s", name, e.Line, e.Label, unlike, hint)
 		}
 	}
 	return nil
@@ -208,7 +267,7 @@ func readCSV(data []byte, name string) ([]Labelled, error) {
 			return nil, fmt.Errorf("%s:%d: expected text,label[,...], found %d column", name, line, len(rec))
 		}
 		text, label := strings.TrimSpace(rec[0]), strings.TrimSpace(rec[1])
-		if len(out) == 0 && headerLabels[strings.ToLower(label)] {
+		if len(out) == 0 && (headerLabels[strings.ToLower(label)] || label != "" && headerTexts[strings.ToLower(text)]) {
 			continue
 		}
 		l, err := labelled(name, line, text, label)
@@ -216,6 +275,9 @@ func readCSV(data []byte, name string) ([]Labelled, error) {
 			return nil, err
 		}
 		out = append(out, l)
+	}
+	if err := checkCSVLabels(out, name); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -235,8 +297,11 @@ func labelled(name string, line int, text, label string) (Labelled, error) {
 // DetectLabelFormat guesses the format from up to the first 50 non-blank lines:
 // TSV when every line has a TAB with a space-free label before it; SST when
 // every line starts with a numeric token followed by text; CSV when every
-// line parses as CSV with at least two fields and a space-free second
-// field; otherwise SST when every line has at least two tokens.
+// record (a quoted field may span lines) has at least two fields and a
+// non-empty second field, space-free in most records; otherwise SST when every line has at least two
+// tokens, unless every record is CSV with a second column of text, or
+// every line ends in a TAB and a space-free field (text<TAB>label, the
+// columns swapped): those are errors.
 func DetectLabelFormat(data []byte) (LabelFormat, error) {
 	var lines []string
 	for _, l := range strings.Split(string(data), "\n") {
@@ -272,25 +337,53 @@ func DetectLabelFormat(data []byte) (LabelFormat, error) {
 		_, err := strconv.ParseFloat(f[0], 64)
 		return err == nil
 	}
-	isCSV := func(l string) bool {
-		cr := csv.NewReader(strings.NewReader(l))
+	// CSV is judged by records, not lines: a quoted text may span lines.
+	// Labels with spaces are allowed in a minority of records, so that
+	// readCSV can name the row whose unquoted comma shifted its label.
+	// csvShaped reports whether every record has two fields or more and
+	// a non-empty second one; csvLabels that most of those are space-free.
+	csvShaped, csvLabels := func() (bool, bool) {
+		cr := csv.NewReader(bytes.NewReader(data))
 		cr.FieldsPerRecord = -1
 		cr.LazyQuotes = true
-		rec, err := cr.Read()
-		if err != nil || len(rec) < 2 {
-			// A quoted field may span lines; accept a line that opens a quote.
-			return strings.HasPrefix(l, `"`)
+		n, spaced := 0, 0
+		for range len(lines) {
+			rec, err := cr.Read()
+			if err == io.EOF {
+				break
+			}
+			if err == nil && len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+				continue // a blank line, as readCSV skips it
+			}
+			if err != nil || len(rec) < 2 || strings.TrimSpace(rec[1]) == "" {
+				return false, false
+			}
+			n++
+			if strings.ContainsFunc(strings.TrimSpace(rec[1]), unicode.IsSpace) {
+				spaced++
+			}
 		}
-		lab := strings.TrimSpace(rec[1])
-		return lab != "" && !strings.ContainsFunc(lab, unicode.IsSpace)
+		return true, 2*spaced < n
+	}()
+	isTextTabLabel := func(l string) bool {
+		i := strings.LastIndexByte(l, '\t')
+		lab := strings.TrimSpace(l[i+1:])
+		return i >= 0 && lab != "" && !strings.ContainsFunc(lab, unicode.IsSpace)
 	}
 	switch {
 	case all(isTSV):
 		return FormatTSV, nil
 	case all(isNumSST):
 		return FormatSST, nil
-	case all(isCSV):
+	case csvShaped && csvLabels:
 		return FormatCSV, nil
+	case csvShaped && strings.Contains(lines[0], ","):
+		// Not SST either: its first token would be "1,great" or the like.
+		return FormatAuto, errors.New("lines look like CSV, but their second column holds text, not a label: the csv format is text,label[,ignored...]")
+	case all(isTextTabLabel):
+		// Not SST: its first words would become labels and the real labels
+		// part of the texts.
+		return FormatAuto, errors.New("lines look like text<TAB>label, but the tsv format is label<TAB>text: swap the two columns")
 	case all(func(l string) bool { return len(fields(l)) >= 2 }):
 		return FormatSST, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // CountFiles counts the tokens of the files (plain or .gz, see OpenFile)
@@ -65,11 +66,18 @@ func (s Stdio) CountToFile(t *Tokenizer, paths []string, opt VocabOptions, out s
 	return &VocabFile{Out: out, Size: v.Len()}, nil
 }
 
+// MaxCorpusTokens is the largest sum of counts NewCorpusVocab accepts:
+// 2^53, far beyond any corpus, so that the trainers' token totals (times
+// their epochs) and the float64 arithmetic on them stay exact.
+const MaxCorpusTokens = 1 << 53
+
 // NewCorpusVocab turns a vocabulary file's Vocab into the CorpusVocab that
 // word2vec and GloVe train on: the same words with the same ids and counts.
 // The vocabulary must have no special tokens (count with no specials).
 // Total is the sum of the counts; Tokens and Types, which the file does not
-// record, are set to Total and the number of words.
+// record, are set to Total and the number of words. Counts adding up to
+// more than MaxCorpusTokens are refused, as are tokens that are empty or
+// hold white space (which vector files cannot hold).
 func NewCorpusVocab(v *Vocab) (*CorpusVocab, error) {
 	if len(v.specials) > 0 {
 		return nil, fmt.Errorf("text: word vectors need a vocabulary without special tokens, this one has %q", v.specials)
@@ -84,8 +92,14 @@ func NewCorpusVocab(v *Vocab) (*CorpusVocab, error) {
 		Types:  v.Len(),
 	}
 	for i, w := range v.tokens {
+		if w == "" || strings.ContainsAny(w, " \t\n\r") {
+			return nil, fmt.Errorf("text: vocabulary token %q (id %d) is empty or holds white space: no corpus word does, and no vector file can hold it", w, i)
+		}
 		cv.Index[w] = int32(i)
-		cv.Total += v.counts[i]
+		cv.Total += v.counts[i] // at most 2^53 + 2^63: past MaxInt64 it wraps negative
+		if cv.Total > MaxCorpusTokens || cv.Total < 0 {
+			return nil, fmt.Errorf("text: the vocabulary's counts add up to more than 2^53 tokens (at %q, id %d): not the counts of a corpus", w, i)
+		}
 	}
 	cv.Tokens = cv.Total
 	return cv, nil

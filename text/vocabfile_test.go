@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -115,6 +116,41 @@ func TestCountFilesAndCorpusVocab(t *testing.T) {
 	for _, bad := range []string{dir, filepath.Join(dir, "none", "v.json")} {
 		if _, err := (Stdio{}).CountToFile(&tok, []string{missing}, VocabOptions{}, bad); err == nil || strings.Contains(err.Error(), "missing.txt") {
 			t.Errorf("CountToFile to %s: %v, want the output refused first", bad, err)
+		}
+	}
+}
+
+// A vocabulary file whose counts add up past 2^53 (MaxCorpusTokens) is
+// refused: counts of 2^63-1 and 1 used to add up to a negative total,
+// which made word2vec's subsampling thresholds NaN and its learning rate
+// schedule run backwards, without an error.
+func TestNewCorpusVocabTotalOverflow(t *testing.T) {
+	for _, counts := range [][]int64{{math.MaxInt64, 1}, {1 << 62, 1 << 62}, {1 << 53, 1}} {
+		v, err := newVocab([]string{"a", "b"}, counts, []string{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cv, err := NewCorpusVocab(v); err == nil || !strings.Contains(err.Error(), "2^53") {
+			t.Errorf("counts %v: total %d, error %v", counts, cv.Total, err)
+		}
+	}
+	v, _ := newVocab([]string{"a", "b"}, []int64{1<<53 - 1, 0}, []string{})
+	if cv, err := NewCorpusVocab(v); err != nil || cv.Total != 1<<53-1 {
+		t.Errorf("total 2^53-1: %v", err)
+	}
+}
+
+// A vocabulary file for word vectors whose token is empty or holds white
+// space is refused: no corpus word is either, and no vector file can hold
+// it, so training ran to the end and only then failed to save.
+func TestNewCorpusVocabUnwritableWords(t *testing.T) {
+	for _, tok := range []string{"", "a b", "a\tb", "a\n", "\rb"} {
+		v, err := newVocab([]string{"x", tok}, []int64{2, 1}, []string{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := NewCorpusVocab(v); err == nil || !strings.Contains(err.Error(), "id 1") {
+			t.Errorf("token %q: error %v, want one naming id 1", tok, err)
 		}
 	}
 }

@@ -167,6 +167,9 @@ func Resume(dir string, task Task, opt optim.Optimizer, o Options) (*Loop, error
 	if st.Pos.Epoch < 0 || st.Pos.Batch < 0 || st.Pos.Step < 0 || !finite(st.LR) || !(st.LR >= 0) || !finite(st.LRScale) {
 		return nil, fmt.Errorf("train: resume %s: invalid position %+v or learning rate %v in %s", dir, st.Pos, st.LR, checkpoint.StateFile)
 	}
+	if err := st.checkCounters(); err != nil {
+		return nil, fmt.Errorf("train: resume %s: %s: %w", dir, checkpoint.StateFile, err)
+	}
 	ps := task.Params()
 	if _, err := ck.ReadParams(LastFile, ps); err != nil {
 		return nil, fmt.Errorf("train: resume %s: %w", dir, err)
@@ -200,6 +203,23 @@ func Resume(dir string, task Task, opt optim.Optimizer, o Options) (*Loop, error
 	}
 	l.div.restore(st.Recent, ref)
 	return l, nil
+}
+
+// checkCounters refuses the counters and the learning-rate scale of a
+// state no run writes (negative ones), which would otherwise carry on
+// silently wrong: a negative scale makes every learning rate negative.
+func (st *state) checkCounters() error {
+	switch {
+	case st.LRScale < 0:
+		return fmt.Errorf("lr_scale %v is negative", st.LRScale)
+	case st.SinceN < 0 || !finite(st.SinceLoss):
+		return fmt.Errorf("since_n %d or since_loss %v is not a count and a sum of losses", st.SinceN, st.SinceLoss)
+	case st.Bad < 0:
+		return fmt.Errorf("bad_evals %d is negative", st.Bad)
+	case st.Plateau.Bad < 0 || st.Plateau.Cooldown < 0:
+		return fmt.Errorf("plateau bad %d or cooldown %d is negative", st.Plateau.Bad, st.Plateau.Cooldown)
+	}
+	return nil
 }
 
 // checkData compares the saved fingerprints with the current ones.

@@ -9,9 +9,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 )
 
 // AnalogyQuestion is one line "a b c d" of an analogy file: a is to b as c
@@ -52,7 +55,8 @@ func LoadAnalogies(path string) (set *AnalogySet, err error) {
 // section, other lines hold four white-space separated words. As in gensim,
 // a line other than a section header before the first header is an error,
 // and lines that are not exactly four words are skipped. A UTF-8
-// byte-order mark at the start is dropped.
+// byte-order mark at the start is dropped; invalid UTF-8 is an error
+// naming the line.
 func ReadAnalogies(r io.Reader) (*AnalogySet, error) {
 	set := &AnalogySet{}
 	sc := bufio.NewScanner(r)
@@ -63,6 +67,9 @@ func ReadAnalogies(r io.Reader) (*AnalogySet, error) {
 		ln := sc.Text()
 		if line == 1 {
 			ln = strings.TrimPrefix(ln, text.BOM)
+		}
+		if err := checkLineUTF8(ln, line); err != nil {
+			return nil, err
 		}
 		if strings.HasPrefix(ln, ": ") {
 			set.Sections = append(set.Sections, AnalogySection{Name: strings.TrimSpace(strings.TrimLeft(ln, ": "))})
@@ -83,6 +90,40 @@ func ReadAnalogies(r io.Reader) (*AnalogySet, error) {
 		return nil, fmt.Errorf("line %d: %w", line+1, err)
 	}
 	return set, nil
+}
+
+// pyUpper returns Python's str.upper, which gensim compares words with:
+// full Unicode case mapping ("straße" -> "STRASSE", "ﬁ" -> "FI"), where
+// strings.ToUpper maps rune by rune. The function is not safe for
+// concurrent use.
+func pyUpper() func(string) string {
+	c := cases.Upper(language.Und)
+	return func(s string) string {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= utf8.RuneSelf {
+				return c.String(s)
+			}
+		}
+		return strings.ToUpper(s)
+	}
+}
+
+// checkLineUTF8 refuses line number n of an evaluation file if it is not
+// valid UTF-8: its words could match no vector (gensim stops there too).
+func checkLineUTF8(ln string, n int) error {
+	if utf8.ValidString(ln) {
+		return nil
+	}
+	col := 1
+	for i, r := range ln {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(ln[i:]); size <= 1 {
+				col = i + 1
+				break
+			}
+		}
+	}
+	return fmt.Errorf("line %d: %w: byte 0x%02x at column %d (convert the file to UTF-8)", n, text.ErrInvalidUTF8, ln[col-1], col)
 }
 
 // AnalogyOptions configures EvaluateAnalogies. The zero value matches gensim
@@ -188,7 +229,7 @@ func (x *Index) distinct() *Index {
 func EvaluateAnalogies(ctx context.Context, x *Index, set *AnalogySet, opt AnalogyOptions) (*AnalogyReport, error) {
 	x = x.distinct()
 	r := x.restrictN(opt.Restrict)
-	key := strings.ToUpper
+	key := pyUpper()
 	if opt.CaseSensitive {
 		key = func(s string) string { return s }
 	}
@@ -282,7 +323,8 @@ func LoadWordPairs(path string) (pairs []WordPair, skipped []int, err error) {
 // line on white space. Lines starting with '#' are comments. Lines that do
 // not parse (or whose score is NaN or infinite) are skipped, like gensim
 // skips unparsable lines, and their numbers returned. A UTF-8 byte-order
-// mark at the start is dropped.
+// mark at the start is dropped; invalid UTF-8 is an error naming the line,
+// and so is a file with lines but no pair.
 func ReadWordPairs(r io.Reader) (pairs []WordPair, skipped []int, err error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<16), 1<<24)
@@ -292,6 +334,9 @@ func ReadWordPairs(r io.Reader) (pairs []WordPair, skipped []int, err error) {
 		ln := strings.TrimSuffix(sc.Text(), "\r")
 		if line == 1 {
 			ln = strings.TrimPrefix(ln, text.BOM)
+		}
+		if err := checkLineUTF8(ln, line); err != nil {
+			return nil, nil, err
 		}
 		if strings.HasPrefix(ln, "#") {
 			continue
@@ -315,6 +360,9 @@ func ReadWordPairs(r io.Reader) (pairs []WordPair, skipped []int, err error) {
 	}
 	if err := sc.Err(); err != nil {
 		return nil, nil, fmt.Errorf("line %d: %w", line+1, err)
+	}
+	if len(pairs) == 0 && len(skipped) > 0 {
+		return nil, nil, fmt.Errorf("none of the %d lines is \"word1<TAB>word2<TAB>score\" or \"word1 word2 score\" (line %d is the first)", len(skipped), skipped[0])
 	}
 	return pairs, skipped, nil
 }
@@ -345,7 +393,7 @@ type PairsReport struct {
 func EvaluateWordPairs(x *Index, pairs []WordPair, opt PairsOptions) (*PairsReport, error) {
 	x = x.distinct()
 	r := x.restrictN(opt.Restrict)
-	key := strings.ToUpper
+	key := pyUpper()
 	if opt.CaseSensitive {
 		key = func(s string) string { return s }
 	}

@@ -2,9 +2,12 @@ package vectors
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 func TestEvaluateAnalogiesTiny(t *testing.T) {
@@ -212,5 +215,57 @@ func TestEvaluationFilesByteOrderMark(t *testing.T) {
 		if err != nil || len(skipped) != 0 || len(ps) != 2 || ps[0] != (WordPair{"man", "woman", 8.3, 1}) {
 			t.Errorf("word pairs %q: %+v, skipped %v, %v", in, ps, skipped, err)
 		}
+	}
+}
+
+// TestEvaluationFilesInvalidUTF8: a Latin-1 word in an analogy or
+// word-similarity file (gensim stops with a UnicodeDecodeError) was read
+// as bytes, never matched any vector and was counted as out of vocabulary
+// without a word; it must be an error naming the line, as every other
+// text reader does.
+func TestEvaluationFilesInvalidUTF8(t *testing.T) {
+	_, err := ReadAnalogies(strings.NewReader(": capital\nparis france berlin germany\nparis france caf\xe9 germany\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 3") || !errors.Is(err, text.ErrInvalidUTF8) {
+		t.Errorf("ReadAnalogies: err = %v, want invalid UTF-8 on line 3", err)
+	}
+	_, _, err = ReadWordPairs(strings.NewReader("tiger\tcat\t7.35\ncaf\xe9\tbar\t5\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 2") || !errors.Is(err, text.ErrInvalidUTF8) {
+		t.Errorf("ReadWordPairs: err = %v, want invalid UTF-8 on line 2", err)
+	}
+}
+
+// TestReadWordPairsNoPairs: a file none of whose lines is a word pair (a
+// comma-separated WordSim353 combined.csv) was reported as "no word pair
+// has both words in the vocabulary (0 pairs, 0 out of vocabulary)",
+// blaming the vectors; the error must say the lines did not parse.
+func TestReadWordPairsNoPairs(t *testing.T) {
+	_, _, err := ReadWordPairs(strings.NewReader("Word 1,Word 2,Human (mean)\ntiger,cat,7.35\ntiger,tiger,10.00\n"))
+	if err == nil || !strings.Contains(err.Error(), "3 lines") || !strings.Contains(err.Error(), "line 1") {
+		t.Errorf("err = %v, want an error saying none of the 3 lines is a word pair", err)
+	}
+	// Comments alone are no error of the format (nothing was skipped).
+	if _, _, err := ReadWordPairs(strings.NewReader("# nothing yet\n")); err != nil {
+		t.Errorf("comments only: %v", err)
+	}
+}
+
+// TestEvaluationKeysUpperLikePython: gensim compares str.upper() keys,
+// whose full case mapping makes "straße" "STRASSE"; strings.ToUpper keeps
+// "STRAßE", so a pair written "STRASSE" or "strasse" was out of vocabulary
+// here and not in gensim (checked with gensim 4: 3 pairs, 0% OOV).
+func TestEvaluationKeysUpperLikePython(t *testing.T) {
+	v := &Vectors{Dim: 2, Words: []string{"straße", "weg", "dog", "cat"}, Data: []float32{1, 0, 0.9, 0.1, 0.1, 1, 0.2, 0.9}}
+	pairs := []WordPair{{"STRASSE", "weg", 5, 1}, {"strasse", "dog", 1, 2}, {"cat", "dog", 8, 3}}
+	r, err := EvaluateWordPairs(NewIndex(v), pairs, PairsOptions{})
+	if err != nil || r.Pairs != 3 || r.OOV != 0 {
+		t.Fatalf("report %+v, %v; want 3 pairs, 0 OOV", r, err)
+	}
+	if math.Abs(r.Pearson-0.9037984984960556) > 1e-6 || math.Abs(r.Spearman-0.5) > 1e-12 {
+		t.Errorf("pearson %v spearman %v, want gensim's 0.9037984984960556 and 0.5", r.Pearson, r.Spearman)
+	}
+	set := &AnalogySet{Sections: []AnalogySection{{Name: "x", Questions: []AnalogyQuestion{{A: "dog", B: "cat", C: "weg", D: "STRASSE", Line: 2}}}}}
+	rep, err := EvaluateAnalogies(context.Background(), NewIndex(v), set, AnalogyOptions{})
+	if err != nil || rep.OOV != 0 {
+		t.Errorf("analogy report %+v, %v; want the question in vocabulary", rep, err)
 	}
 }

@@ -26,6 +26,9 @@ import (
 const (
 	fastTextMagic = 793712314
 	fastTextEOS   = "</s>"
+	// maxNgramChars is the largest maxn (n-gram length in characters)
+	// read; fastText's default is 6.
+	maxNgramChars = 64
 )
 
 // Subwords is the character n-gram part of a fastText model: a word's vector
@@ -68,13 +71,18 @@ func (s *Subwords) ngramRows(word string, dst []int32) []int32 {
 			continue
 		}
 		j := i
+		h := uint32(2166136261) // fastTextHash(w[i:j]), extended as j grows
 		for n := 1; j < len(w) && n <= s.Maxn; n++ {
-			j++
-			for j < len(w) && w[j]&0xC0 == 0x80 {
-				j++
+			for k := j + 1; ; k++ {
+				h ^= uint32(int32(int8(w[j])))
+				h *= 16777619
+				j = k
+				if j == len(w) || w[j]&0xC0 != 0x80 {
+					break
+				}
 			}
 			if n >= s.Minn && !(n == 1 && (i == 0 || j == len(w))) {
-				b := int32(fastTextHash(w[i:j]) % uint32(s.Bucket))
+				b := int32(h % uint32(s.Bucket))
 				if s.prune != nil {
 					r, ok := s.prune[b]
 					if !ok {
@@ -137,9 +145,9 @@ func (r *ftReader) i32(what string) int32 { return int32(binary.LittleEndian.Uin
 func (r *ftReader) i64(what string) int64 { return int64(binary.LittleEndian.Uint64(r.read(8, what))) }
 func (r *ftReader) u8(what string) byte   { return r.read(1, what)[0] }
 
-// floats reads n float32 values into a new slice, in chunks so that a
-// corrupt count fails at the end of the file rather than on allocation
-// beyond maxPrealloc.
+// floats reads n finite float32 values into a new slice, in chunks so
+// that a corrupt count fails at the end of the file rather than on
+// allocation beyond maxPrealloc.
 func (r *ftReader) floats(n int64, what string) []float32 {
 	if r.err != nil {
 		return nil
@@ -156,10 +164,15 @@ func (r *ftReader) floats(n int64, what string) []float32 {
 			r.err = fmt.Errorf("fastText .bin: byte %d, reading %s: %w", r.off, what, err)
 			return nil
 		}
-		r.off += 4 * k
 		for i := int64(0); i < k; i++ {
-			out = append(out, math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
+			x := math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+			if x-x != 0 {
+				r.err = fmt.Errorf("fastText .bin: byte %d, value %d of %s is %v: vectors must be finite", r.off+4*i, len(out), what, x)
+				return nil
+			}
+			out = append(out, x)
 		}
+		r.off += 4 * k
 	}
 	return out
 }
@@ -215,7 +228,14 @@ func ReadFastText(r io.Reader) (*Vectors, error) {
 	if fr.err != nil {
 		return nil, fr.err
 	}
-	v := h.vectors(words, in, prune)
+	// The n-gram rows added up may cost at most 64 additions a byte of
+	// the file (plus 2^30): fastText's models, whose words have a few
+	// dozen n-grams, need a few, while a long word with a wide maxn would
+	// need millions.
+	v, err := h.vectors(words, in, prune, 64*fr.off+1<<30)
+	if err != nil {
+		return nil, err
+	}
 	for i, w := range v.Words {
 		v.Words[i] = escapeInvalidUTF8(w)
 	}
@@ -282,8 +302,8 @@ func (fr *ftReader) header() *ftHeader {
 		fr.err = fmt.Errorf("fastText .bin: dimension %d out of range [1, %d]", h.dim, MaxDim)
 		return nil
 	}
-	if h.bucket < 0 || h.minn < 0 || h.maxn < 0 {
-		fr.err = fmt.Errorf("fastText .bin: bad n-gram arguments bucket %d, minn %d, maxn %d", h.bucket, h.minn, h.maxn)
+	if h.bucket < 0 || h.minn < 0 || h.maxn < 0 || h.maxn > maxNgramChars {
+		fr.err = fmt.Errorf("fastText .bin: bad n-gram arguments bucket %d, minn %d, maxn %d (at most %d)", h.bucket, h.minn, h.maxn, maxNgramChars)
 		return nil
 	}
 	h.size, h.nwords, h.nlabels = fr.i32("the dictionary size"), fr.i32("the word count"), fr.i32("the label count")
@@ -307,7 +327,7 @@ func (fr *ftReader) dictionary(h *ftHeader) []string {
 	if fr.err != nil {
 		return nil
 	}
-	words := make([]string, 0, min(int(h.nwords), maxPrealloc))
+	words := make([]string, 0, min(int(h.nwords), maxPrealloc/4)) // a string header is 4 float32s
 	for i := 0; i < int(h.size); i++ {
 		w := fr.word(i)
 		fr.i64("a word count")
@@ -378,8 +398,9 @@ func (fr *ftReader) inputMatrix(h *ftHeader, prune map[int32]int32) []float32 {
 }
 
 // vectors gives each word the mean of its own row of the input matrix in
-// and its n-gram rows, and keeps the n-gram rows for other words.
-func (h *ftHeader) vectors(words []string, in []float32, prune map[int32]int32) *Vectors {
+// and its n-gram rows, and keeps the n-gram rows for other words. It
+// refuses to add up more than budget values of rows.
+func (h *ftHeader) vectors(words []string, in []float32, prune map[int32]int32, budget int64) (*Vectors, error) {
 	d := int(h.dim)
 	sw := &Subwords{Minn: int(h.minn), Maxn: int(h.maxn), Bucket: int(h.bucket), Dim: d, Rows: in[int(h.nwords)*d:], prune: prune}
 	if h.pruneSize == 0 {
@@ -394,6 +415,9 @@ func (h *ftHeader) vectors(words []string, in []float32, prune map[int32]int32) 
 		if w != fastTextEOS {
 			ids = sw.ngramRows(w, ids)
 		}
+		if budget -= int64(len(ids)) * int64(d); budget < 0 {
+			return nil, fmt.Errorf("fastText .bin: word %d (%q, %d bytes) and those before it have more n-grams (minn %d, maxn %d) than a file of this size can hold vectors for", i, clip([]byte(w)), len(w), h.minn, h.maxn)
+		}
 		for _, r := range ids {
 			for k, x := range sw.Rows[int(r)*d : (int(r)+1)*d] {
 				dst[k] += x
@@ -404,5 +428,5 @@ func (h *ftHeader) vectors(words []string, in []float32, prune map[int32]int32) 
 			dst[k] *= scale
 		}
 	}
-	return v
+	return v, nil
 }

@@ -89,7 +89,7 @@ const MaxDim = 1 << 20
 // Limits guarding the readers against hostile or corrupt headers.
 const (
 	maxWordBytes = 1 << 16 // longest accepted word in a binary file
-	maxPrealloc  = 1 << 22 // floats preallocated on the header's word
+	maxPrealloc  = 1 << 22 // float32s' worth of bytes preallocated on the header's word
 )
 
 // Save writes v to path in the given format, atomically: the data go to a
@@ -414,9 +414,18 @@ func (rd *reader) parseRecord(line []byte, d int, f [][]byte, data []float32) (s
 	return string(f[0]), f, data, nil
 }
 
+// preallocated returns empty vectors of dimension d with room for the n a
+// header announces, up to maxPrealloc float32s' worth of bytes for the
+// words and the values together (a word's string header takes the bytes
+// of 4 values).
+func preallocated(n, d int) *Vectors {
+	k := min(n, maxPrealloc/(d+4))
+	return &Vectors{Dim: d, Words: make([]string, 0, k), Data: make([]float32, 0, k*d)}
+}
+
 // readText reads n word2vec text records of dimension d.
 func (rd *reader) readText(n, d int) (*Vectors, error) {
-	v := &Vectors{Dim: d, Words: make([]string, 0, min(n, maxPrealloc/d)), Data: make([]float32, 0, min(n, maxPrealloc/d)*d)}
+	v := preallocated(n, d)
 	if err := rd.readRecords(v, nil, n); err != nil {
 		return nil, err
 	}
@@ -431,6 +440,9 @@ func (rd *reader) readGloVe(first []byte) (*Vectors, error) {
 	f := fields(first, nil)
 	if len(f) < 2 {
 		return nil, fmt.Errorf("line %d: expected a word followed by its values (or a word2vec header), got %q", rd.lineNo, clip(first))
+	}
+	if len(f)-1 > MaxDim {
+		return nil, fmt.Errorf("line %d: dimension %d out of range [1, %d]", rd.lineNo, len(f)-1, MaxDim)
 	}
 	v := &Vectors{Dim: len(f) - 1}
 	word, f, data, err := rd.parseRecord(first, v.Dim, f, nil)
@@ -472,7 +484,7 @@ func (rd *reader) readRecords(v *Vectors, f [][]byte, n int) error {
 
 // readBinary reads n word2vec binary records of dimension d.
 func (rd *reader) readBinary(n, d int) (*Vectors, error) {
-	v := &Vectors{Dim: d, Words: make([]string, 0, min(n, maxPrealloc/d)), Data: make([]float32, 0, min(n, maxPrealloc/d)*d)}
+	v := preallocated(n, d)
 	raw := make([]byte, 4*d)
 	var word []byte
 	for i := 0; i < n; i++ {

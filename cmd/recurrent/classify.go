@@ -68,7 +68,7 @@ func newClassifyScoreCmd() *cobra.Command {
 	})
 	f := cmd.Flags()
 	f.StringVar(&goldPath, "data", "", `labelled data file ("-": standard input)`)
-	f.StringVar(&predPath, "pred", "", `predicted labels, one per line ("-": standard input)`)
+	f.StringVar(&predPath, "pred", "", `predicted labels, one per line, or classify predict's output ("-": standard input)`)
 	f.StringVar(&format, "format", "auto", "format of --data: auto, tsv, sst or csv")
 	deprecatedAliases(cmd, map[string]string{"gold": "data"})
 	cli.MarkRequired(cmd, "data", "pred")

@@ -27,7 +27,7 @@ func newTagScoreCmd() *cobra.Command {
 		return r.ScoreReport(), err
 	})
 	f := cmd.Flags()
-	f.StringVarP(&opts.Delimiter, "delimiter", "d", " ", "field delimiter (conlleval -d)")
+	f.StringVarP(&opts.Delimiter, "delimiter", "d", " ", "field delimiter, a regular expression as in conlleval -d (e.g. '\\t')")
 	f.BoolVarP(&opts.Raw, "raw", "r", false, "tags have no B-/I- prefixes; each non-O token is a chunk (conlleval -r)")
 	f.StringVarP(&opts.OTag, "otag", "o", "O", "outside tag for --raw (conlleval -o)")
 	return cmd
