@@ -115,6 +115,7 @@ func TestTrainStdin(t *testing.T) {
 	if code, stderr := runBinaryIn(t, dir, pairs, "vectors", "vocab", "--corpus", "-", "--out", "vocab.json", "--min-count", "1"); code != 0 {
 		t.Errorf("vectors vocab --corpus -: exit %d, %s", code, stderr)
 	}
+	writeCapsCoNLL(t, filepath.Join(dir, "tag.conll"), 30, 1)
 	// --vocab - and --vectors -: the vocabulary and the vectors trainers
 	// start from (they opened a file named "-").
 	vec, err := os.ReadFile(tinyVectors)
@@ -130,7 +131,7 @@ func TestTrainStdin(t *testing.T) {
 		args  []string
 	}{
 		{string(vec), []string{"classify", "train", "--train", "data", "--vectors", "-", "--hidden", "4"}},
-		{string(vec), []string{"tag", "train", "--train", "data", "--vectors", "-", "--char-hidden", "0", "--hidden", "4"}},
+		{string(vec), []string{"tag", "train", "--train", "tag.conll", "--vectors", "-", "--char-hidden", "0", "--hidden", "4"}},
 		{string(voc), []string{"vectors", "train", "--corpus", "data", "--vocab", "-", "--out", "v.txt", "--dim", "4"}},
 		{string(voc), []string{"lm", "train", "--train", "data", "--vocab", "-", "--tokenizer", "whitespace", "--eos", "", "--hidden", "4", "--layers", "1", "--batch", "2", "--bptt", "4"}},
 	} {
