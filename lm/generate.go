@@ -76,10 +76,17 @@ type SampleOptions struct {
 }
 
 // Validate checks the options' ranges (not the ids, which need a
-// vocabulary size).
+// vocabulary size); the error names the first option out of range.
 func (o *SampleOptions) Validate() error {
-	if o.MaxTokens < 0 || o.TopK < 0 || !(o.Temperature >= 0) || math.IsInf(o.Temperature, 0) || !(o.TopP >= 0) || o.TopP > 1 {
-		return fmt.Errorf("lm: sample: invalid options (max %d, top-k %d, temperature %v, top-p %v)", o.MaxTokens, o.TopK, o.Temperature, o.TopP)
+	switch {
+	case o.MaxTokens < 0:
+		return fmt.Errorf("lm: sample: length %d must not be negative", o.MaxTokens)
+	case !(o.Temperature >= 0) || math.IsInf(o.Temperature, 0):
+		return fmt.Errorf("lm: sample: temperature %v must be finite and not negative (0: greedy)", o.Temperature)
+	case o.TopK < 0:
+		return fmt.Errorf("lm: sample: top-k %d must not be negative (0: all tokens)", o.TopK)
+	case !(o.TopP >= 0 && o.TopP <= 1):
+		return fmt.Errorf("lm: sample: top-p %v must be in [0, 1] (0: off)", o.TopP)
 	}
 	return nil
 }

@@ -55,14 +55,15 @@ func ReadPairs(r io.Reader, name string) ([]Pair, error) {
 	return out, nil
 }
 
-// ReadPairsFile reads a pair file, plain or gzip-compressed; see ReadPairs.
+// ReadPairsFile reads a pair file, plain or gzip-compressed ("-": standard
+// input, see text.OpenFile); see ReadPairs.
 func ReadPairsFile(path string) ([]Pair, error) {
 	f, err := text.OpenFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("seq2seq: %w", err)
 	}
 	defer f.Close()
-	return ReadPairs(f, path)
+	return ReadPairs(f, text.DisplayName(path))
 }
 
 // WritePairs writes pairs as "source<TAB>target" lines. Sources and targets

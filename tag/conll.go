@@ -60,14 +60,15 @@ type ReadOptions struct {
 // zero TagColumn means "last").
 const TagFirstColumn = -1 << 30
 
-// ReadCoNLLFile reads the column file at path; see ReadCoNLL.
+// ReadCoNLLFile reads the column file at path ("-": standard input, see
+// text.OpenFile); see ReadCoNLL.
 func ReadCoNLLFile(path string, opts ReadOptions) ([]Sentence, error) {
 	f, err := text.OpenFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("tag: %w", err)
 	}
 	defer f.Close()
-	return ReadCoNLL(f, path, opts)
+	return ReadCoNLL(f, text.DisplayName(path), opts)
 }
 
 // ReadCoNLL reads a CoNLL column file: one token per line with

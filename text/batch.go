@@ -217,7 +217,7 @@ func CountFile(c *Counter, t *Tokenizer, path string) error {
 		return err
 	}
 	defer f.Close()
-	return CountReader(c, t, f, path)
+	return CountReader(c, t, f, DisplayName(path))
 }
 
 // EncodeFile is EncodeReader on a file (plain or .gz, see OpenFile).
@@ -227,7 +227,7 @@ func EncodeFile(v *Vocab, t *Tokenizer, path string) ([]int32, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return EncodeReader(v, t, f, path)
+	return EncodeReader(v, t, f, DisplayName(path))
 }
 
 // SeqBatches is Batches over the lengths of seqs.

@@ -9,8 +9,21 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
+
+// Stdin is what OpenFile reads for the path "-": os.Stdin, unless a
+// program sets another reader before the first such read (recurrent's
+// command line sets one whose reads a signal ends).
+var Stdin io.Reader = os.Stdin
+
+// stdin is standard input as OpenFile read it.
+var stdin struct {
+	once sync.Once
+	data []byte
+	err  error
+}
 
 // ErrInvalidUTF8 is wrapped by the *InputError returned for bytes that are
 // not valid UTF-8.
@@ -166,8 +179,17 @@ func cutPiece(b []byte) int {
 // OpenFile opens path for reading, transparently decompressing it when it
 // is gzip-compressed (recognized by its magic bytes, whatever its name; a
 // name ending in ".gz" must be gzip). Close the result when done. Errors
-// name the file.
+// name the file. The path "-" is standard input (Stdin), read into memory whole
+// the first time, so that "-" can be opened again (a vocabulary counted
+// on a first pass, the text encoded on a second).
 func OpenFile(path string) (io.ReadCloser, error) {
+	if path == "-" {
+		stdin.once.Do(func() { stdin.data, stdin.err = io.ReadAll(Stdin) })
+		if stdin.err != nil {
+			return nil, fmt.Errorf("text: read %s: %w", StdinName, stdin.err)
+		}
+		return Stdio{In: bytes.NewReader(stdin.data)}.Open(path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("text: open: %w", err)

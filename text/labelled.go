@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,15 +66,12 @@ var headerTexts = map[string]bool{"text": true, "texts": true, "sentence": true,
 // ReadLabelledFile reads the labelled texts of the file at path (plain or
 // gzip-compressed) in format f, as ReadLabelled; "-" reads standard input.
 func ReadLabelledFile(path string, f LabelFormat) ([]Labelled, LabelFormat, error) {
-	if path == "-" {
-		return readFormat(os.Stdin, "<stdin>", f)
-	}
-	file, err := OpenFile(path)
+	file, err := OpenFile(path) // "-": standard input
 	if err != nil {
 		return nil, f, err
 	}
 	defer file.Close()
-	return readFormat(file, path, f)
+	return readFormat(file, DisplayName(path), f)
 }
 
 // ReadLabelled reads labelled texts in format f (FormatAuto: detected

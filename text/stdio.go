@@ -73,6 +73,9 @@ func (s Stdio) ReadFile(path string, read func(r io.Reader, name string) error) 
 // directory then fsynced; a symbolic link's target is replaced, the link
 // kept) and gzip-compressed when its name ends in ".gz".
 func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
+	if path == "" {
+		return errors.New("text: write: empty file name")
+	}
 	if path == "-" {
 		out := s.Out
 		if out == nil {

@@ -353,16 +353,17 @@ func SaveVocab(path string, v *Vocab) error {
 	return nil
 }
 
-// LoadVocab reads a vocabulary JSON file.
+// LoadVocab reads a vocabulary JSON file (plain or .gz; "-": standard
+// input, see OpenFile).
 func LoadVocab(path string) (*Vocab, error) {
-	f, err := os.Open(path)
+	f, err := OpenFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("text: load vocabulary: %w", err)
 	}
 	defer f.Close()
 	v, err := ReadVocab(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", DisplayName(path), err)
 	}
 	return v, nil
 }

@@ -41,10 +41,10 @@ func (f *VocabFile) WriteText(w io.Writer) error {
 }
 
 // CountToFile counts the files into a vocabulary (CountFiles) and saves
-// it as the vocabulary file out (SaveVocab), as recurrent vectors vocab
-// does. An out that cannot be written (a directory, or in a missing one)
-// is refused before the counting.
-func CountToFile(t *Tokenizer, paths []string, opt VocabOptions, out string) (*VocabFile, error) {
+// it as the vocabulary file out (SaveVocab; "-": written to s.Out), as
+// recurrent vectors vocab does. An out that cannot be written (a
+// directory, or in a missing one) is refused before the counting.
+func (s Stdio) CountToFile(t *Tokenizer, paths []string, opt VocabOptions, out string) (*VocabFile, error) {
 	if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("text: save vocabulary %s: directory %s does not exist", out, filepath.Dir(out))
 	}
@@ -55,7 +55,12 @@ func CountToFile(t *Tokenizer, paths []string, opt VocabOptions, out string) (*V
 	if err != nil {
 		return nil, err
 	}
-	if err := SaveVocab(out, v); err != nil {
+	if out == "-" {
+		err = s.WriteFile(out, func(w io.Writer) error { _, err := v.WriteTo(w); return err })
+	} else {
+		err = SaveVocab(out, v)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &VocabFile{Out: out, Size: v.Len()}, nil

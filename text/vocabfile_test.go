@@ -95,7 +95,7 @@ func TestCountFilesAndCorpusVocab(t *testing.T) {
 		t.Error("no files accepted")
 	}
 	out := filepath.Join(dir, "vocab.json")
-	f, err := CountToFile(&tok, []string{a, b}, VocabOptions{Specials: []string{}, MinCount: 2}, out)
+	f, err := (Stdio{}).CountToFile(&tok, []string{a, b}, VocabOptions{Specials: []string{}, MinCount: 2}, out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestCountFilesAndCorpusVocab(t *testing.T) {
 	if saved, err := LoadVocab(out); err != nil || !slices.Equal(saved.Tokens(), []string{"y", "x"}) {
 		t.Errorf("CountToFile wrote %v (%v), want y and x (min count 2)", saved, err)
 	}
-	if _, err := CountToFile(&tok, []string{a}, VocabOptions{}, filepath.Join(dir, "none", "v.json")); err == nil {
+	if _, err := (Stdio{}).CountToFile(&tok, []string{a}, VocabOptions{}, filepath.Join(dir, "none", "v.json")); err == nil {
 		t.Error("CountToFile into a missing directory: no error")
 	}
 	// A bad output is refused before the corpus is counted (vectors vocab
@@ -114,7 +114,7 @@ func TestCountFilesAndCorpusVocab(t *testing.T) {
 	// the missing corpus file's.
 	missing := filepath.Join(dir, "missing.txt")
 	for _, bad := range []string{dir, filepath.Join(dir, "none", "v.json")} {
-		if _, err := CountToFile(&tok, []string{missing}, VocabOptions{}, bad); err == nil || strings.Contains(err.Error(), "missing.txt") {
+		if _, err := (Stdio{}).CountToFile(&tok, []string{missing}, VocabOptions{}, bad); err == nil || strings.Contains(err.Error(), "missing.txt") {
 			t.Errorf("CountToFile to %s: %v, want the output refused first", bad, err)
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -191,13 +190,13 @@ func LoadFormat(path string, format Format) (v *Vectors, err error) {
 // loadFile opens path and passes it to read; errors say what was being
 // loaded (opening) or name the file (reading).
 func loadFile(path, what string, read func(io.Reader) error) error {
-	f, err := os.Open(path)
+	f, err := text.OpenFile(path) // "-": standard input
 	if err != nil {
 		return fmt.Errorf("load %s: %w", what, err)
 	}
 	defer f.Close()
 	if err := read(f); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", text.DisplayName(path), err)
 	}
 	return nil
 }

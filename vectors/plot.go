@@ -94,6 +94,9 @@ type PlotSummary struct {
 // job on the first two principal components of their vectors (see
 // Project2D and WritePlot) and writes the image to job.Out through in.
 func PlotFiles(in rtext.Stdio, src Source, job PlotJob) (*PlotSummary, error) {
+	if err := checkPlotSize(job.Width, job.Height); err != nil {
+		return nil, err
+	}
 	v, err := src.Read(in)
 	if err != nil {
 		return nil, err
@@ -129,10 +132,31 @@ func PlotFormat(path string) string {
 	return strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
 }
 
+// MaxPlotCM bounds a plot's width and height in centimetres (at the PNG
+// resolution, 200 cm is some 7,500 pixels).
+const MaxPlotCM = 200
+
+// checkPlotSize refuses a width or height (in centimetres) that is not in
+// (0, MaxPlotCM]: the image library panics on NaN and non-positive sizes.
+func checkPlotSize(width, height float64) error {
+	for _, s := range []struct {
+		name string
+		cm   float64
+	}{{"width", width}, {"height", height}} {
+		if !(s.cm > 0 && s.cm <= MaxPlotCM) {
+			return fmt.Errorf("plot: %s %v cm must be in (0, %d]", s.name, s.cm, MaxPlotCM)
+		}
+	}
+	return nil
+}
+
 // WritePlot draws labelled points xy (one per label) and writes the image
 // to w in format (png, svg, pdf, jpg, ...). Width and height are in
 // centimetres.
 func WritePlot(w io.Writer, format, title string, labels []string, xy [][2]float64, width, height float64) error {
+	if err := checkPlotSize(width, height); err != nil {
+		return err
+	}
 	if len(labels) != len(xy) {
 		return fmt.Errorf("plot: %d labels for %d points", len(labels), len(xy))
 	}

@@ -1,6 +1,7 @@
 package vectors
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -68,8 +69,11 @@ func CheckOutput(path, name string) (Format, error) {
 	if err != nil {
 		return f, fmt.Errorf("--out-format: %w", err)
 	}
-	if path == "-" {
+	switch path {
+	case "-":
 		return f, nil
+	case "":
+		return f, errors.New("--out: empty file name")
 	}
 	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
 		return f, fmt.Errorf("--out %s: directory %s does not exist", path, filepath.Dir(path))

@@ -70,6 +70,7 @@ func newBenchRNNCmd() *cobra.Command {
 	f.StringVar(&c.Tokens, "tokens", "uniform", "token distribution of the random chunk: uniform or zipf")
 	f.Float64Var(&c.Seconds, "seconds", 10, "approximate measuring time in seconds (after warm-up)")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
+	cli.MarkFileOutputs(cmd, "cpuprofile")
 	return cmd
 }
 
@@ -111,6 +112,6 @@ func newBenchServeCmd() *cobra.Command {
 	fl.StringVar(&c.Trace, "trace", "", "write an execution trace of the server (go tool trace) taken in the first many-client phase of the last model to this file")
 	fl.StringVar(&c.Profile, "profile", "", "write a CPU profile of the server (go tool pprof) taken in a many-client phase of the last model (the second round's with --trace) to this file")
 	fl.Float64Var(&c.TraceSeconds, "trace-seconds", 1, "length of the --trace trace and --profile profile from the phase's start")
-	cli.MarkOutputs(cmd, "trace", "profile")
+	cli.MarkFileOutputs(cmd, "trace", "profile")
 	return cmd
 }

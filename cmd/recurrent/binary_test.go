@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -83,4 +84,16 @@ func runBinary(t *testing.T, dir string, timeout time.Duration, args ...string) 
 		r.maxRSS = ru.Maxrss << 10 // Linux reports KiB
 	}
 	return r
+}
+
+// runBinaryIn runs the binary with args in dir, stdin its standard input,
+// and returns its exit code and standard error.
+func runBinaryIn(t *testing.T, dir, stdin string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(recurrentBinary(t), args...)
+	cmd.Dir, cmd.Stdin = dir, strings.NewReader(stdin)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.Run()
+	return cmd.ProcessState.ExitCode(), stderr.String()
 }

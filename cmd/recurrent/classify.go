@@ -175,7 +175,7 @@ func readExamples(cmd *cobra.Command, path, format string) ([]classify.Example, 
 func newClassifyTrainCmd() *cobra.Command {
 	s := &classify.Setup{}
 	cmd := newTaskCmd(&cobra.Command{
-		Use:   "train --train FILE [--dev FILE] --out DIR",
+		Use:   "train --train FILE [--valid FILE] --out DIR",
 		Short: "Train a text classifier (RNN/GRU/LSTM or word-vector averaging)",
 	}, 10, taskCmd[*classify.Summary, *classify.Session]{name: "classify train", items: "ex", labels: map[string]string{"examples": ""},
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume})
@@ -204,5 +204,6 @@ func newClassifyTrainCmd() *cobra.Command {
 	fl.Float64Var(&s.Training.EmbedLR, "embed-lr", 0, "learning rate of the fine-tuned embedding (0: --lr)")
 	fl.Float64Var(&s.Training.WordDropout, "word-dropout", 0, "replace training tokens by <unk> with this probability")
 	fl.BoolVar(&s.Training.Bucket, "bucket", true, "batch examples of similar length together")
+	cli.MarkPositive(cmd, "embed", "hidden", "layers", "batch", "lr")
 	return cmd
 }

@@ -592,6 +592,15 @@ func TestNonPositiveCounts(t *testing.T) {
 		{[]string{"vectors", "convert", "--vectors", tinyVectors, "--out", out, "--limit", "-3"}, "--limit"},
 		{[]string{"vectors", "similar", "--vectors", tinyVectors, "man", "--top", "0"}, "--top"},
 		{[]string{"vectors", "analogy", "--vectors", tinyVectors, "man", "woman", "king", "-k", "-1"}, "--top"},
+		// vectors train took an explicit 0 for its default (--dim 0 wrote
+		// 100-dimensional vectors).
+		{[]string{"vectors", "train", "--corpus", tinyVectors, "--out", out, "--dim", "0"}, "--dim"},
+		{[]string{"vectors", "train", "--corpus", tinyVectors, "--out", out, "--window", "0"}, "--window"},
+		{[]string{"vectors", "train", "--corpus", tinyVectors, "--out", out, "--epochs", "0"}, "--epochs"},
+		{[]string{"vectors", "train", "--corpus", tinyVectors, "--out", out, "--min-count", "0"}, "--min-count"},
+		{[]string{"vectors", "train", "--corpus", tinyVectors, "--out", out, "--alpha", "0"}, "--alpha"},
+		{[]string{"vectors", "train", "--corpus", tinyVectors, "--out", out, "--method", "glove", "--x-max", "0"}, "--x-max"},
+		{[]string{"vectors", "train", "--corpus", tinyVectors, "--out", out, "--method", "glove", "--memory", "0"}, "--memory"},
 	} {
 		_, err := runCLIIn(t, "", c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.flag+" ") {

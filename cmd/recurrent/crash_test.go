@@ -287,3 +287,47 @@ func TestExitStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestSignalWhileReadingStdin: SIGINT or SIGTERM stops a command that
+// waits for standard input (a terminal, or a pipe that stays open) with
+// 128+N, as it stops a trainer (tag score and the others waited on, and
+// only SIGKILL ended them).
+func TestSignalWhileReadingStdin(t *testing.T) {
+	for _, c := range []struct {
+		sig  syscall.Signal
+		args []string
+	}{
+		{syscall.SIGINT, []string{"tag", "score"}},
+		{syscall.SIGTERM, []string{"classify", "stats"}},
+		{syscall.SIGINT, []string{"vectors", "similar", "--vectors", "-", "king"}},
+		{syscall.SIGTERM, []string{"lm", "train", "--train", "-", "--out", t.TempDir()}},
+		{syscall.SIGINT, []string{"classify", "train", "--train", "-", "--out", t.TempDir()}},
+	} {
+		cmd := exec.Command(recurrentBinary(t), c.args...)
+		stdin, err := cmd.StdinPipe() // left open: the command waits
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		stdin.Write([]byte("a O O\n"))
+		time.Sleep(500 * time.Millisecond)
+		cmd.Process.Signal(c.sig)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		stdin.Close()
+		if code := cmd.ProcessState.ExitCode(); code != 128+int(c.sig) {
+			t.Errorf("%s stopped by %v while reading standard input: exit %d (stderr %q), want %d",
+				strings.Join(c.args, " "), c.sig, code, stderr.String(), 128+int(c.sig))
+		}
+	}
+}

@@ -43,15 +43,3 @@ func readLines(cmd *cobra.Command, path string) ([]string, error) {
 		return lines, err
 	})
 }
-
-// nonEmpty returns the paths that are not "": an optional --file flag as a
-// list of files.
-func nonEmpty(paths ...string) []string {
-	var out []string
-	for _, p := range paths {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}

@@ -30,6 +30,7 @@ func newLMTrainCmd() *cobra.Command {
 	addLMTrainFlags(fl, &s.Training)
 	fl.AddFlag(&pflag.Flag{Name: "max-steps", Usage: "same as --steps", Value: fl.Lookup("steps").Value, DefValue: "0"})
 	cli.MarkRequired(cmd, "train")
+	cli.MarkPositive(cmd, "embed", "hidden", "layers", "batch", "bptt", "lr")
 	return cmd
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -138,7 +137,7 @@ type lmScoreFlags struct {
 func newLMScoreCmd() *cobra.Command {
 	var f lmScoreFlags
 	cmd := &cobra.Command{
-		Use:   "score --model DIR (--text TEXT | --file FILE | FILE...)",
+		Use:   "score --model DIR [--text TEXT | --file FILE | FILE...]",
 		Short: "Log-probability and perplexity of every line of text",
 		RunE:  func(cmd *cobra.Command, args []string) error { return runLMScore(cmd, &f, args) },
 	}
@@ -157,30 +156,30 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriter(cmd.OutOrStdout())
-	defer w.Flush()
-	var emit func(infer.ScoreLine) error
-	if !f.json {
-		emit = infer.ScoreLineWriter(w)
-	}
-	sc, err := l.NewScorer(f.batch, f.json, emit)
-	if err != nil {
-		return fmt.Errorf("lm score: %w", err)
-	}
-	read := func(r io.Reader, name string) error { return sc.Read(cmd.Context(), r, name) }
-	if err := stdio(cmd).EachInput(f.texts, append(slices.Clone(f.files), args...), read); err != nil {
-		return err
-	}
-	res, err := sc.Total(cmd.Context())
-	switch {
-	case err != nil:
-		return err
-	case res.Tokens == 0:
-		return errors.New("lm score: no tokens to score")
-	case f.json:
-		return writeJSON(w, res)
-	}
-	return res.WriteTotal(cmd.ErrOrStderr(), l.M.Config.BitsUnit())
+	return stdio(cmd).WriteFile("-", func(w io.Writer) error { // buffered, its flush error returned
+		var emit func(infer.ScoreLine) error
+		if !f.json {
+			emit = infer.ScoreLineWriter(w)
+		}
+		sc, err := l.NewScorer(f.batch, f.json, emit)
+		if err != nil {
+			return fmt.Errorf("lm score: %w", err)
+		}
+		read := func(r io.Reader, name string) error { return sc.Read(cmd.Context(), r, name) }
+		if err := stdio(cmd).EachInput(f.texts, append(slices.Clone(f.files), args...), read); err != nil {
+			return err
+		}
+		res, err := sc.Total(cmd.Context())
+		switch {
+		case err != nil:
+			return err
+		case res.Tokens == 0:
+			return errors.New("lm score: no tokens to score")
+		case f.json:
+			return writeJSON(w, res)
+		}
+		return res.WriteTotal(cmd.ErrOrStderr(), l.M.Config.BitsUnit())
+	})
 }
 
 // lmEvalFlags are the flags of `recurrent lm eval`.

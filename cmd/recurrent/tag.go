@@ -149,7 +149,7 @@ func runTagPredict(cmd *cobra.Command, f *tagPredictFlags, args []string) error 
 func newTagTrainCmd() *cobra.Command {
 	s := &tag.Setup{}
 	cmd := newTaskCmd(&cobra.Command{
-		Use:   "train --train FILE [--dev FILE] --out DIR",
+		Use:   "train --train FILE [--valid FILE] --out DIR",
 		Short: "Train a BiLSTM tagger with a character-level word encoder",
 	}, 10, taskCmd[*tag.Summary, *tag.Session]{name: "tag train", items: "tok", labels: map[string]string{"tokens": ""},
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume})
@@ -171,5 +171,6 @@ func newTagTrainCmd() *cobra.Command {
 	fl.Float64Var(&s.Model.Dropout, "dropout", 0.5, "dropout on token features and encoder outputs")
 	addTrainConfigFlags(fl, &s.Training.Config, 16, "sentences", 2e-3, 4)
 	fl.Float64Var(&s.Training.Decay, "decay", 0.05, "learning rate lr/(1+decay*epoch)")
+	cli.MarkPositive(cmd, "word-embed", "hidden", "layers", "batch", "lr")
 	return cmd
 }

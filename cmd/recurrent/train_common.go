@@ -129,8 +129,9 @@ func newTaskCmd[S textWriter, P session[S]](c *cobra.Command, epochs int, t task
 }
 
 // newReportCmd completes c, a command that prints a report: run computes
-// it, and it goes to standard output as text or, with --json (described
-// by jsonHelp), as JSON (on one line with oneLine).
+// it, and it goes to standard output (standard error when --out is "-")
+// as text or, with --json (described by jsonHelp), as JSON (on one line
+// with oneLine).
 func newReportCmd(c *cobra.Command, jsonHelp string, oneLine bool, run func(cmd *cobra.Command, args []string) (textWriter, error)) *cobra.Command {
 	var asJSON bool
 	c.RunE = func(cmd *cobra.Command, args []string) error {
@@ -138,7 +139,8 @@ func newReportCmd(c *cobra.Command, jsonHelp string, oneLine bool, run func(cmd 
 		if err != nil {
 			return err
 		}
-		return writeReport(cmd.OutOrStdout(), r, asJSON, oneLine)
+		out, _ := cmd.Flags().GetString("out") // "-": the report goes to standard error
+		return writeReport(reportTo(cmd, out), r, asJSON, oneLine)
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, jsonHelp)
 	return c

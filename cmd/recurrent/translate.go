@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"slices"
@@ -160,27 +159,28 @@ func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
 }
 
 type translateRunFlags struct {
-	model  string
-	files  []string
-	opt    seq2seq.RunOptions
-	asJSON bool
+	model        string
+	texts, files []string
+	opt          seq2seq.RunOptions
+	asJSON       bool
 }
 
 func newTranslateRunCmd() *cobra.Command {
 	var f translateRunFlags
 	cmd := &cobra.Command{
-		Use:   "run --model DIR [--file F | F...] [--beam K]",
-		Short: "Translate source lines (files, or standard input by default), one output line each",
+		Use:   "run --model DIR [--text TEXT | --file F | F...] [--beam K]",
+		Short: "Translate source lines (--text, files, or standard input by default), one output line each",
 		RunE:  func(cmd *cobra.Command, args []string) error { return runTranslateRun(cmd, &f, args) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory")
+	fl.StringArrayVar(&f.texts, "text", nil, "source text to translate (repeatable; each line separately)")
 	fl.StringArrayVar(&f.files, "file", nil, `file of source lines ("-": standard input, the default; repeatable, same as an argument; --input is its old name)`)
 	cli.MarkInputArgs(cmd, "file")
 	addDecodeFlags(cmd, &f.opt.DecodeOptions)
 	fl.StringVar(&f.opt.AttentionJSON, "attention-json", "", "write the first line's attention weights as JSON")
 	fl.StringVar(&f.opt.AttentionPNG, "attention-png", "", "draw the first line's attention weights as a PNG heat map")
-	cli.MarkOutputs(cmd, "attention-json", "attention-png")
+	cli.MarkFileOutputs(cmd, "attention-json", "attention-png")
 	fl.StringVar(&f.opt.HeatmapDir, "heatmap", "", "draw every line's attention as DIR/line-NNNN.png")
 	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object per line with log-probability and score")
 	cli.MarkRequired(cmd, "model")
@@ -194,17 +194,20 @@ func runTranslateRun(cmd *cobra.Command, f *translateRunFlags, args []string) er
 		return err
 	}
 	var lines []string
-	for _, path := range text.InputFiles(append(slices.Clone(f.files), args...)) {
-		ls, err := readInput(cmd, path, seq2seq.ReadSources)
-		if err != nil {
-			return err
+	err = stdio(cmd).EachInput(f.texts, append(slices.Clone(f.files), args...), func(r io.Reader, name string) error {
+		ls, err := seq2seq.ReadSources(r, name)
+		if err == nil {
+			seq2seq.CheckDates(m.Config.TrainedDates, name, ls).WriteText(cmd.ErrOrStderr())
+			lines = append(lines, ls...)
 		}
-		seq2seq.CheckDates(m.Config.TrainedDates, text.DisplayName(path), ls).WriteText(cmd.ErrOrStderr())
-		lines = append(lines, ls...)
+		return err
+	})
+	if err != nil {
+		return err
 	}
-	w := bufio.NewWriter(cmd.OutOrStdout())
-	defer w.Flush()
-	err = m.TranslateLines(cmd.Context(), lines, f.opt, func(o seq2seq.Output) error { return writeReport(w, o, f.asJSON, true) })
+	err = stdio(cmd).WriteFile("-", func(w io.Writer) error { // buffered, its flush error returned
+		return m.TranslateLines(cmd.Context(), lines, f.opt, func(o seq2seq.Output) error { return writeReport(w, o, f.asJSON, true) })
+	})
 	if err != nil {
 		return fmt.Errorf("translate run: %w", err)
 	}
@@ -222,7 +225,7 @@ func newTranslateTrainCmd() *cobra.Command {
 			if s.Training.Clip <= 0 {
 				s.Training.Clip = -1 // the library's zero means its default
 			}
-			return cli.PositiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "lr-decay", "epochs", "steps")
+			return cli.Usage(cli.PositiveFlags(cmd, "embed", "hidden", "layers", "batch", "lr", "lr-decay", "epochs", "steps"))
 		}})
 	addDataFlags(cmd, &s.TrainFile, &s.ValidFile, nil, "training pairs, source<TAB>target per line")
 	fl := cmd.Flags()

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/recurrent-go/recurrent/bench"
+	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
@@ -54,6 +55,7 @@ func newVecTrainCmd() *cobra.Command {
 	_ = fl.MarkHidden("cpuprofile")
 	f.out.register(cmd)
 	deprecatedAliases(cmd, map[string]string{"format": "out-format"})
+	cli.MarkPositive(cmd, "dim", "window", "epochs", "min-count", "alpha", "x-max", "memory") // the trainer's 0 is its default
 	return cmd
 }
 
@@ -113,16 +115,15 @@ func newVecVocabCmd() *cobra.Command {
 		if opt.Specials = []string{}; specials != "" {
 			opt.Specials = strings.Split(specials, ",")
 		}
-		return text.CountToFile(&t, corpus, opt, out)
+		return stdio(cmd).CountToFile(&t, corpus, opt, out)
 	})
 	fl := cmd.Flags()
 	fl.StringSliceVar(&corpus, "corpus", nil, "text files, plain or .gz (repeat or comma-separate)")
-	fl.StringVar(&out, "out", "", "vocabulary file to write")
+	fl.StringVar(&out, "out", "", `vocabulary file to write ("-": standard output, the report then goes to standard error)`)
 	addTokenizerFlags(fl, &tok, "whitespace", "char, word or whitespace", "")
 	fl.StringVar(&specials, "specials", "", "comma-separated special tokens placed first (default none)")
 	fl.Int64Var(&opt.MinCount, "min-count", 5, "drop tokens seen fewer times")
 	fl.IntVar(&opt.MaxSize, "max-vocab", 0, "cap the vocabulary size, specials included (0: no cap)")
-	_ = cmd.MarkFlagRequired("corpus")
-	_ = cmd.MarkFlagRequired("out")
+	cli.MarkRequired(cmd, "corpus", "out")
 	return cmd
 }

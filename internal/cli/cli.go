@@ -7,11 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
 )
 
@@ -78,7 +81,8 @@ func Status(err error, sig os.Signal) int {
 }
 
 // Execute runs root with a context that SIGINT and SIGTERM cancel (a
-// trainer then saves its position), flag errors marked as usage errors,
+// trainer then saves its position; a command waiting for standard input
+// stops, see ctxReader), flag errors marked as usage errors,
 // prints the error, if any, after "NAME: " on standard error, and returns
 // the exit status (Status).
 func Execute(root *cobra.Command) int {
@@ -87,17 +91,56 @@ func Execute(root *cobra.Command) int {
 	got := make(chan os.Signal, 1) // which signal it was
 	signal.Notify(got, os.Interrupt, syscall.SIGTERM)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError{err} })
+	in := &ctxReader{ctx: ctx, r: os.Stdin}
+	root.SetIn(in)
+	text.Stdin = in // what the library's readers of "-" read
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
 	}
 	fmt.Fprintf(os.Stderr, "%s: %v\n", root.Name(), err)
 	var sig os.Signal
-	if ctx.Err() != nil {
+	if ctx.Err() != nil { // a signal came, which got receives too (perhaps later)
 		select {
 		case sig = <-got:
-		default:
+		case <-time.After(time.Second):
 		}
 	}
 	return Status(err, sig)
+}
+
+// ctxReader reads r until ctx is done, then returns ctx's error, also
+// from a read that is waiting for input (a terminal, a pipe left open):
+// that read goes on in its own goroutine, into a buffer of its own, and
+// what it gets is dropped. A command reading standard input through it
+// stops on Ctrl-C.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+	buf []byte
+}
+
+// Read reads into p what a read of r gives, or returns ctx's error.
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if cap(c.buf) < len(p) {
+		c.buf = make([]byte, len(p))
+	}
+	buf := c.buf[:len(p)]
+	var n int
+	var err error
+	done := make(chan struct{})
+	go func() {
+		n, err = c.r.Read(buf)
+		close(done)
+	}()
+	select {
+	case <-done:
+		return copy(p, buf[:n]), err
+	case <-c.ctx.Done():
+		c.buf = nil // still the waiting read's
+		return 0, c.ctx.Err()
+	}
 }

@@ -74,7 +74,7 @@ func PositiveFlags(cmd *cobra.Command, names ...string) error {
 		}
 		v, err := strconv.ParseFloat(fl.Value.String(), 64)
 		if err == nil && !(v > 0) {
-			return fmt.Errorf("%s: --%s %s: must be positive", cmd.CommandPath(), name, fl.Value.String())
+			return fmt.Errorf("%s: --%s %s: must be positive", strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" "), name, fl.Value.String())
 		}
 	}
 	return nil
@@ -84,11 +84,12 @@ func PositiveFlags(cmd *cobra.Command, names ...string) error {
 // standard input (MarkInputs); argsAnnotation marks a command whose arguments
 // are such files.
 const (
-	inputAnnotation    = "recurrent_input"
-	positiveAnnotation = "recurrent_positive"
-	argsAnnotation     = "recurrent_input_args"
-	outputAnnotation   = "recurrent_output"
-	replaceAnnotation  = "recurrent_replaced_checkpoint"
+	inputAnnotation      = "recurrent_input"
+	positiveAnnotation   = "recurrent_positive"
+	argsAnnotation       = "recurrent_input_args"
+	outputAnnotation     = "recurrent_output"
+	fileOutputAnnotation = "recurrent_file_output"
+	replaceAnnotation    = "recurrent_replaced_checkpoint"
 )
 
 // MarkInputs marks cmd's flags names as files it reads ("-": standard input),
@@ -147,6 +148,14 @@ func StdinOnce(cmd *cobra.Command, args []string) error {
 // before the command works for it.
 func MarkOutputs(cmd *cobra.Command, names ...string) { mark(cmd, outputAnnotation, names) }
 
+// MarkFileOutputs marks cmd's flags names as files it writes that cannot
+// be standard output (it carries the results, or the file is a profile):
+// CheckOutputs refuses "-" for them, and checks them as MarkOutputs does.
+func MarkFileOutputs(cmd *cobra.Command, names ...string) {
+	MarkOutputs(cmd, names...)
+	mark(cmd, fileOutputAnnotation, names)
+}
+
 // MarkReplacesCheckpoint marks cmd's flag name as a checkpoint directory the
 // command replaces as a whole (checkpoint.Save), so that CheckOutputs
 // refuses a directory holding anything but a checkpoint.
@@ -156,13 +165,20 @@ func MarkReplacesCheckpoint(cmd *cobra.Command, name string) {
 
 // CheckOutputs refuses, before the command works for it, an output file
 // (MarkOutputs) that is an existing directory or lies in a directory that
-// does not exist, and a checkpoint directory to replace
+// does not exist or is given empty (--out=), "-" for a file that cannot be
+// standard output (MarkFileOutputs), and a checkpoint directory to replace
 // (MarkReplacesCheckpoint) that holds files but no checkpoint (replacing it
 // would delete them) or that cannot be replaced (checkpoint.CheckReplaceable).
 func CheckOutputs(cmd *cobra.Command) error {
 	var err error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		p := f.Value.String()
+		if _, ok := f.Annotations[fileOutputAnnotation]; ok && p == "-" && err == nil {
+			err = fmt.Errorf("--%s -: standard output cannot take this file; give a file name", f.Name)
+		}
+		if _, ok := f.Annotations[outputAnnotation]; ok && p == "" && f.Changed && err == nil {
+			err = fmt.Errorf("--%s: empty file name", f.Name)
+		}
 		if err != nil || p == "" || p == "-" {
 			return
 		}
