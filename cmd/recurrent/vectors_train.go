@@ -40,7 +40,7 @@ func newVecTrainCmd() *cobra.Command {
 	fl.IntVar(&f.opt.Negative, "negative", 5, "negative samples (0 disables)")
 	fl.BoolVar(&f.opt.ShareNegatives, "share-negatives", false, "share negative samples (skipgram: over a window; cbow: over 8 centre words) and train in small matrix products (HogBatch, Ji et al. 2016); default on for skipgram, off for cbow; --share-negatives=false trains one word pair at a time, as word2vec.c")
 	fl.BoolVar(&f.opt.HS, "hs", false, "hierarchical softmax")
-	fl.IntVar(&f.opt.MinCount, "min-count", 5, "discard words rarer than this")
+	fl.IntVar(&f.opt.MinCount, "min-count", 5, "discard words rarer than this (at least 1; 1 keeps every word)")
 	fl.Float64Var(&f.opt.Sample, "sample", 1e-3, "subsampling threshold for frequent words (0 disables)")
 	fl.IntVar(&f.opt.Epochs, "epochs", 5, "passes over the corpus (glove: iterations)")
 	fl.Float64Var(&f.opt.Alpha, "alpha", 0, "initial learning rate (default 0.05; word2vec.c uses 0.025 for skipgram)")
