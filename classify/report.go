@@ -62,30 +62,40 @@ type Prediction struct {
 	labels []string
 }
 
-// PredictLines predicts the label of each text (in batches of batch).
+// PredictLines predicts the label of each text (in batches of batch). A
+// blank text gets a Prediction with no label, no probabilities and no
+// text, so that the predictions stay aligned with the input lines.
 func (m *Model) PredictLines(ctx context.Context, texts []string, batch int) ([]Prediction, error) {
-	ids := make([][]int32, len(texts))
+	var ids [][]int32
+	var at []int // at[j]: the text ids[j] encodes
 	for i, l := range texts {
-		ids[i] = m.Encode(l)
+		if strings.TrimSpace(l) != "" {
+			ids, at = append(ids, m.Encode(l)), append(at, i)
+		}
 	}
 	pred, probs, err := m.Predict(ctx, ids, batch)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Prediction, len(texts))
-	for i := range texts {
-		ps := make(map[string]float32, len(m.Labels))
+	for i := range out {
+		out[i].Probabilities = map[string]float32{}
+	}
+	for j, i := range at {
+		ps := out[i].Probabilities
 		for k, l := range m.Labels {
-			ps[l] = probs[i][k]
+			ps[l] = probs[j][k]
 		}
-		out[i] = Prediction{Label: m.Labels[pred[i]], Probabilities: ps, Text: texts[i], probs: probs[i], labels: m.Labels}
+		out[i] = Prediction{Label: m.Labels[pred[j]], Probabilities: ps, Text: texts[i], probs: probs[j], labels: m.Labels}
 	}
 	return out, nil
 }
 
 // WritePredictions writes one line per prediction: with asJSON a JSON
 // object {"label", "probabilities", "text"}, otherwise
-// "label<TAB>label1=p1 label2=p2 ...".
+// "label<TAB>label1=p1 label2=p2 ...". A blank text's prediction (no
+// label) is a blank line, or {"label": "", "probabilities": {}, "text": ""}
+// with asJSON, so that every input line has its output line.
 func WritePredictions(w io.Writer, preds []Prediction, asJSON bool) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
@@ -96,7 +106,9 @@ func WritePredictions(w io.Writer, preds []Prediction, asJSON bool) error {
 			}
 			continue
 		}
-		bw.WriteString(p.Label + "\t")
+		if p.Label != "" {
+			bw.WriteString(p.Label + "\t")
+		}
 		for k, l := range p.labels {
 			if k > 0 {
 				bw.WriteByte(' ')

@@ -207,10 +207,22 @@ func (s Stdio) EachInput(texts, files []string, read func(r io.Reader, name stri
 // Lines returns the lines of the inputs EachInput gives, blank ones
 // skipped and surrounding white space trimmed.
 func (s Stdio) Lines(texts, files []string) ([]string, error) {
+	return s.lines(texts, files, false)
+}
+
+// AlignedLines returns every line of the inputs EachInput gives, with
+// surrounding white space trimmed and a blank line kept as "": the i-th
+// result is the i-th input line, so that output written one line per
+// result lines up with the input (paste input.txt output.txt).
+func (s Stdio) AlignedLines(texts, files []string) ([]string, error) {
+	return s.lines(texts, files, true)
+}
+
+func (s Stdio) lines(texts, files []string, keepBlank bool) ([]string, error) {
 	var out []string
 	err := s.EachInput(texts, files, func(r io.Reader, name string) error {
 		return ReadLines(r, name, func(_ int, l string) error {
-			if l = strings.TrimSpace(l); l != "" {
+			if l = strings.TrimSpace(l); l != "" || keepBlank {
 				out = append(out, l)
 			}
 			return nil

@@ -91,6 +91,11 @@ func TestStdioInputs(t *testing.T) {
 			t.Errorf("Lines(%q, %q) = %q, %v; want %s", tc.texts, tc.files, got, err, tc.want)
 		}
 	}
+	// AlignedLines keeps blank lines (trimmed to ""): one result per line.
+	s.In = strings.NewReader("\nfrom stdin\n \t\n")
+	if got, err := s.AlignedLines([]string{"a\n\nb"}, []string{f, "-"}); err != nil || strings.Join(got, "|") != "a||b|one||file two||from stdin|" {
+		t.Errorf("AlignedLines = %q, %v", got, err)
+	}
 	var names []string
 	s.EachInput([]string{"x", "y"}, nil, func(_ io.Reader, name string) error {
 		names = append(names, name)

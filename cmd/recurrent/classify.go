@@ -113,7 +113,7 @@ func newClassifyPredictCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			lines, err := stdio(cmd).Lines(texts, append(slices.Clone(files), args...))
+			lines, err := stdio(cmd).AlignedLines(texts, append(slices.Clone(files), args...))
 			if err != nil {
 				return err
 			}

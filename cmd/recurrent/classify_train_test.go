@@ -101,20 +101,23 @@ func TestClassifyTrainEvalPredictCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 2 {
-		t.Fatalf("predict printed %d lines: %q", len(lines), out)
+	// One object per input line: the blank line's has no label, so that
+	// the output stays aligned with the input.
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("predict printed %d lines for 3: %q", len(lines), out)
 	}
-	for i, want := range []string{"pos", "neg"} {
+	for i, want := range []string{"pos", "", "neg"} {
 		var p struct {
 			Label string
 			Probs map[string]float64 `json:"probabilities"`
+			Text  *string
 		}
 		if err := json.Unmarshal([]byte(lines[i]), &p); err != nil {
 			t.Fatal(err)
 		}
 		s := p.Probs["pos"] + p.Probs["neg"] + p.Probs["meh"]
-		if p.Label != want || s < 0.999 || s > 1.001 {
+		if p.Label != want || p.Text == nil || (want != "" && (s < 0.999 || s > 1.001)) || (want == "" && (p.Probs == nil || len(p.Probs) != 0 || *p.Text != "")) {
 			t.Errorf("line %d: %s", i, lines[i])
 		}
 	}

@@ -252,15 +252,22 @@ func TestTagPredictRawText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A blank line is an empty sentence: a bare blank line in the rows, an
+	// object without tokens in JSON, so that the n-th sentence out is the
+	// n-th line in.
 	file := filepath.Join(dir, "raw.txt")
 	os.WriteFile(file, []byte("\n"+line+"\n"), 0o644)
 	fromFile, err := runCLIIn(t, "", "tag", "predict", "--model", model, "--file", file)
-	if err != nil || fromFile != fromStdin || !strings.HasPrefix(fromStdin, "the O\nBrumwick I-LOC\n") {
+	if err != nil || fromFile != "\n"+fromStdin || !strings.HasPrefix(fromStdin, "the O\nBrumwick I-LOC\n") {
 		t.Errorf("stdin %q, --file %q, %v", fromStdin, fromFile, err)
+	}
+	if js, err := runCLIIn(t, "", "tag", "predict", "--model", model, "--file", file, "--json"); err != nil ||
+		!strings.HasPrefix(js, `{"tokens":[],"tags":[],"entities":[]}`+"\n{") || strings.Count(js, "\n") != 2 {
+		t.Errorf("--json with a blank line: %q, %v", js, err)
 	}
 	// File arguments, like --file (repeatable): the files' sentences in order.
 	twice, err := runCLIIn(t, "", "tag", "predict", "--model", model, file, "--file", file)
-	if err != nil || twice != fromStdin+fromStdin {
+	if err != nil || twice != fromFile+fromFile {
 		t.Errorf("a file argument and --file: %q, %v; want the one file's output twice", twice, err)
 	}
 	if _, err := runCLIIn(t, "", "tag", "predict", "--model", model, "--data", file, file); err == nil || !strings.Contains(err.Error(), "--data and file arguments") {
@@ -443,6 +450,12 @@ func TestClassifyStdio(t *testing.T) {
 	fromText, err := runCLIIn(t, "", "classify", "predict", "--model", model, "--text", "w1 great w2", "--text", "w3 awful")
 	if err != nil || fromText != fromStdin || !strings.HasPrefix(fromStdin, "pos\t") {
 		t.Errorf("--text %q, stdin %q, %v", fromText, fromStdin, err)
+	}
+	// Blank lines (first, white space only, last) give blank output lines:
+	// `paste input.txt preds.txt` lines up.
+	aligned, err := runCLIIn(t, "\nw1 great w2\n \t\nw3 awful\n\n", "classify", "predict", "--model", model)
+	if p := strings.SplitAfter(fromStdin, "\n"); err != nil || aligned != "\n"+p[0]+"\n"+p[1]+"\n" {
+		t.Errorf("predict with blank lines: %q, %v; want blank lines around %q", aligned, err, fromStdin)
 	}
 	data, _ := os.ReadFile(train)
 	fromFile, err := runCLIIn(t, "", "classify", "eval", "--model", model, "--data", train, "--json")

@@ -135,7 +135,7 @@ func runTagPredict(cmd *cobra.Command, f *tagPredictFlags, args []string) error 
 		}
 	} else {
 		var lines []string
-		if lines, err = stdio(cmd).Lines(f.texts, append(slices.Clone(f.files), args...)); err == nil {
+		if lines, err = stdio(cmd).AlignedLines(f.texts, append(slices.Clone(f.files), args...)); err == nil {
 			tagged, err = m.TagLines(cmd.Context(), lines, 128)
 		}
 	}
