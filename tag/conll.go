@@ -179,14 +179,21 @@ func WriteCoNLL(w io.Writer, sents []Sentence, withFields bool) error {
 }
 
 // writeLines writes the row of token k of sentence i with line(bw, i, k)
-// and a line break, a blank line after each sentence.
+// and a line break, sentences separated as they were in the file they were
+// read from (see separator) and a blank line after the last, so that each
+// output row lines up with its input row (paste in.conll out.conll).
 func writeLines(w io.Writer, sents []Sentence, line func(bw *bufio.Writer, i, k int)) error {
 	bw := bufio.NewWriter(w)
 	for i, s := range sents {
+		for range separator(sents, i) {
+			bw.WriteByte('\n')
+		}
 		for k := range s.Tokens {
 			line(bw, i, k)
 			bw.WriteByte('\n')
 		}
+	}
+	if len(sents) > 0 {
 		bw.WriteByte('\n')
 	}
 	if err := bw.Flush(); err != nil {
@@ -194,3 +201,22 @@ func writeLines(w io.Writer, sents []Sentence, line func(bw *bufio.Writer, i, k 
 	}
 	return nil
 }
+
+// separator returns how many blank lines go before sentence i: as many as
+// the file held there when the sentences' line numbers (Line) tell it
+// (those before the first sentence included; none after a -DOCSTART- row
+// directly followed by a sentence), otherwise one between sentences.
+func separator(sents []Sentence, i int) int {
+	s := &sents[i]
+	if i == 0 {
+		return max(s.Line-1, 0)
+	}
+	p := &sents[i-1]
+	if gap := s.Line - (p.Line + len(p.Tokens)); p.Line > 0 && gap >= 0 && (gap > 0 || isDocStart(p)) {
+		return gap
+	}
+	return 1
+}
+
+// isDocStart reports whether s is a -DOCSTART- row kept as a sentence.
+func isDocStart(s *Sentence) bool { return len(s.Tokens) == 1 && s.Tokens[0] == DocStart }

@@ -51,6 +51,35 @@ func TestReadUntagged(t *testing.T) {
 	}
 }
 
+// TestWritePredictedAligned: the rows written for a column file line up
+// with the file's rows, whatever its blank lines (leading, several in a
+// row, none after -DOCSTART-), so that paste in.conll out.conll works.
+func TestWritePredictedAligned(t *testing.T) {
+	in := "\n\n-DOCSTART- -X- O\nEU NNP B-ORG\nrejects VBZ O\n\n\n\nPeter NNP B-PER\n\n-DOCSTART- -X- O\n\nLondon NNP B-LOC"
+	ss, err := ReadCoNLL(strings.NewReader(in), "x", ReadOptions{KeepDocStart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pred [][]string
+	for _, s := range ss {
+		pred = append(pred, s.Tags)
+	}
+	var b bytes.Buffer
+	if err := WritePredicted(&b, ss, pred); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	want := strings.Split(in, "\n")
+	if len(got) != len(want)+1 || got[len(got)-1] != "" {
+		t.Fatalf("%d rows for %d (and a closing blank line):\n%s", len(got), len(want), b.String())
+	}
+	for i, w := range want {
+		if f := strings.Fields(w); (len(f) == 0) != (got[i] == "") || len(f) > 0 && got[i] != w+" "+f[len(f)-1] {
+			t.Errorf("row %d: %q for %q", i+1, got[i], w)
+		}
+	}
+}
+
 func TestEntities(t *testing.T) {
 	toks := []string{"Peter", "Blackburn", "of", "the", "European", "Commission", "."}
 	got := Entities(toks, []string{"B-PER", "I-PER", "O", "O", "B-ORG", "I-ORG", "O"})
