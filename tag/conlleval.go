@@ -351,6 +351,32 @@ func ScoreSentences(gold, pred [][]string) (Metrics, error) {
 	return e.Metrics(), nil
 }
 
+// ScoreRows scores pred[i], the predicted tags of sents[i], against the
+// sentences' gold tags exactly as conlleval scores the file WritePredicted
+// writes of them: sentence boundaries where that file has blank lines, and
+// a -DOCSTART- row kept by ReadOptions.KeepDocStart counted as a token
+// (conlleval's boundary is a row whose first field is "-X-"; a
+// "-DOCSTART- -X- -X- O O" row is an ordinary token outside any chunk).
+func ScoreRows(sents []Sentence, pred [][]string) (Metrics, error) {
+	if len(sents) != len(pred) {
+		return Metrics{}, fmt.Errorf("tag: %d sentences but %d predictions", len(sents), len(pred))
+	}
+	e := NewEvaluator()
+	for i, s := range sents {
+		if len(s.Tags) != len(pred[i]) {
+			return Metrics{}, fmt.Errorf("tag: sentence %d (line %d): %d gold tags but %d predicted", i, s.Line, len(s.Tags), len(pred[i]))
+		}
+		if separator(sents, i) > 0 {
+			e.Boundary()
+		}
+		for k, g := range s.Tags {
+			e.Add(g, pred[i][k])
+		}
+	}
+	e.Boundary()
+	return e.Metrics(), nil
+}
+
 // WriteEvalInput writes sentences in conlleval's input format ("token gold
 // predicted" per line, a blank line after each sentence), for scoring with
 // Evaluate, the tag score command or the original script. pred[i] holds

@@ -319,3 +319,60 @@ func TestEvaluateDelimiterIsRegexp(t *testing.T) {
 		t.Errorf("bad pattern: err = %v, want a delimiter error", err)
 	}
 }
+
+// TestScoreRowsDocStart: conlleval's only boundaries are blank lines and
+// rows whose first field is "-X-"; a "-DOCSTART- -X- O O" row is an
+// ordinary token. By the script's main loop, on docStartRows:
+//
+//	row                     counted  correctTags  chunks
+//	-DOCSTART- .. O O       yes      +1 (O = O)   none
+//	(blank)                 no                    boundary
+//	EU B-ORG B-ORG          yes      +1           gold ORG starts; guess ORG starts, same type: inCorrect
+//	rejects O O             yes      +1           both end, same type: correctChunk = 1
+//	German B-MISC O         yes      +0           gold MISC starts (guess none)
+//	(blank)                 no                    boundary closes MISC
+//	-DOCSTART- .. O O       yes      +1           none (no blank after it: no boundary)
+//	Peter B-PER B-PER       yes      +1           both PER start: inCorrect
+//	Blackburn I-PER O       yes      +0           gold goes on, guess ends: inCorrect false
+//
+// so 7 tokens, 5 correct tags (71.43%), 3 gold and 2 found phrases, 1
+// correct (precision 50, recall 33.33, F1 40): the figures conlleval.pl
+// (2004-01-26) prints for this file. Dropping the -DOCSTART- rows, as tag
+// eval did, gives 5 tokens and 60% accuracy with the same chunk scores.
+func TestScoreRowsDocStart(t *testing.T) {
+	const docStartRows = "-DOCSTART- -X- O O\n\nEU NNP B-ORG B-ORG\nrejects VBZ O O\nGerman JJ B-MISC O\n\n" +
+		"-DOCSTART- -X- O O\nPeter NNP B-PER B-PER\nBlackburn NNP I-PER O\n"
+	check := func(what string, r Metrics) {
+		t.Helper()
+		if r.Tokens != 7 || r.CorrectTags != 5 || r.Gold != 3 || r.Found != 2 || r.Correct != 1 ||
+			fmt.Sprintf("%.2f %.2f %.2f %.2f", r.Accuracy, r.Precision, r.Recall, r.F1) != "71.43 50.00 33.33 40.00" {
+			t.Errorf("%s: %+v", what, r)
+		}
+	}
+	r, err := Evaluate(strings.NewReader(docStartRows), "x", EvalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("Evaluate", r)
+	// The gold column read as a tag eval reads its --data, the last column
+	// as the predictions.
+	ss, err := ReadCoNLL(strings.NewReader(docStartRows), "x", ReadOptions{TagColumn: -2, KeepDocStart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pred [][]string
+	for _, s := range ss {
+		var p []string
+		for _, f := range s.Fields {
+			p = append(p, f[len(f)-1])
+		}
+		pred = append(pred, p)
+	}
+	if r, err = ScoreRows(ss, pred); err != nil {
+		t.Fatal(err)
+	}
+	check("ScoreRows", r)
+	if _, err := ScoreRows(ss, pred[1:]); err == nil {
+		t.Error("ScoreRows: want an error for missing predictions")
+	}
+}

@@ -175,22 +175,16 @@ func argmaxPath(lp []float32, L, K int) []int {
 	return path
 }
 
-// Score tags the sentences and scores the predictions against their gold
-// tags exactly as conlleval does (on the original scheme of the data).
+// Score tags the sentences (TagSentences: a kept -DOCSTART- row gets "O")
+// and scores the predictions against their gold tags exactly as conlleval
+// scores the output of WritePredicted (ScoreRows; on the original scheme
+// of the data).
 func (m *Model) Score(ctx context.Context, sents []Sentence, name string, batch int) (Metrics, [][]string, error) {
-	d, err := m.EncodeSentences(sents, name, false)
+	pred, err := m.TagSentences(ctx, sents, name, batch)
 	if err != nil {
 		return Metrics{}, nil, err
 	}
-	pred, err := m.Predict(ctx, d, batch)
-	if err != nil {
-		return Metrics{}, nil, err
-	}
-	gold := make([][]string, len(sents))
-	for i, s := range sents {
-		gold[i] = s.Tags
-	}
-	r, err := ScoreSentences(gold, pred)
+	r, err := ScoreRows(sents, pred)
 	return r, pred, err
 }
 

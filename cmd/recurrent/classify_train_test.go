@@ -194,8 +194,9 @@ func TestTagTrainEvalPredictCLI(t *testing.T) {
 		t.Fatalf("train summary %s", out)
 	}
 	var ev struct {
-		F1      float64
-		PerType map[string]struct{ F1 float64 } `json:"per_type"`
+		F1, Accuracy float64
+		Tokens       int
+		PerType      map[string]struct{ F1 float64 } `json:"per_type"`
 	}
 	out = runJSON(t, &ev, "tag", "eval", "--model", model, "--data", dev, "--json")
 	if ev.F1 != sum.Test.F1 || len(ev.PerType) != 1 {
@@ -205,10 +206,15 @@ func TestTagTrainEvalPredictCLI(t *testing.T) {
 	if _, err := runCLIIn(t, "", "tag", "predict", "--model", model, "--data", dev, "--out", predPath); err != nil {
 		t.Fatal(err)
 	}
-	var sc struct{ F1 float64 }
+	// conlleval counts the -DOCSTART- row of predict's output as a token:
+	// eval does too, so that its accuracy is conlleval's.
+	var sc struct {
+		F1, Accuracy float64
+		Tokens       int
+	}
 	runJSON(t, &sc, "tag", "score", predPath, "--json")
-	if sc.F1 != ev.F1 {
-		t.Errorf("scoring predict's output gives F1 %.2f, eval %.2f", sc.F1, ev.F1)
+	if sc.F1 != ev.F1 || sc.Accuracy != ev.Accuracy || sc.Tokens != ev.Tokens {
+		t.Errorf("scoring predict's output gives %+v, eval F1 %.2f, accuracy %.4f, %d tokens", sc, ev.F1, ev.Accuracy, ev.Tokens)
 	}
 	b, err := os.ReadFile(predPath)
 	if err != nil {

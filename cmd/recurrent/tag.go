@@ -69,7 +69,7 @@ func newTagEvalCmd() *cobra.Command {
 		if err != nil {
 			return nil, err
 		}
-		sents, err := readCoNLLInput(cmd, data, tag.ReadOptions{})
+		sents, err := readCoNLLInput(cmd, data, tag.ReadOptions{KeepDocStart: true})
 		if err != nil {
 			return nil, err
 		}
