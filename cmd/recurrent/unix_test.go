@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -307,6 +308,38 @@ func TestSampleOptionsNamed(t *testing.T) {
 		_, err := runCLIIn(t, "", "lm", "sample", "--model", ck, "--length", "3", c.flag, c.value)
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "invalid options") {
 			t.Errorf("lm sample %s %s: err = %v, want one naming %q alone", c.flag, c.value, err, c.want)
+		}
+	}
+}
+
+// TestClosedStdout: a command run with standard output closed
+// (`recurrent ... >&-`, which the Go runtime turns into a read-write
+// /dev/null before main) fails as cat does, naming the error, also when
+// what it writes is cobra's help; output sent to /dev/null on purpose
+// (`>/dev/null`, or one read-write /dev/null shared by the standard
+// descriptors, as daemons do) still succeeds.
+func TestClosedStdout(t *testing.T) {
+	bin := recurrentBinary(t)
+	for _, tc := range []struct {
+		redirect string
+		args     []string
+		fails    bool
+	}{
+		{">&-", []string{"tag", "score"}, true},
+		{">&-", []string{"--help"}, true},
+		{">&-", []string{"tag", "score", "--json"}, true},
+		{">/dev/null", []string{"tag", "score"}, false},
+		{"<>/dev/null >&0", []string{"--help"}, false},
+	} {
+		sh := exec.Command("sh", append([]string{"-c", `"$0" "$@" ` + tc.redirect, bin}, tc.args...)...)
+		sh.Stdin = strings.NewReader("EU B-ORG B-ORG\n")
+		var stderr strings.Builder
+		sh.Stderr = &stderr
+		err := sh.Run()
+		code := sh.ProcessState.ExitCode()
+		if tc.fails && (code != 1 || !strings.Contains(stderr.String(), "write standard output: bad file descriptor")) ||
+			!tc.fails && (err != nil || stderr.Len() > 0) {
+			t.Errorf("recurrent %s %s: exit %d, stderr %q", strings.Join(tc.args, " "), tc.redirect, code, stderr.String())
 		}
 	}
 }

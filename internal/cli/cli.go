@@ -94,7 +94,15 @@ func Execute(root *cobra.Command) int {
 	in := &ctxReader{ctx: ctx, r: os.Stdin}
 	root.SetIn(in)
 	text.Stdin = in // what the library's readers of "-" read
+	var closed *closedStdout
+	if stdoutWasClosed() {
+		closed = &closedStdout{}
+		root.SetOut(closed)
+	}
 	err := root.ExecuteContext(ctx)
+	if err == nil && closed != nil && closed.tried {
+		err = errStdoutClosed // a write whose error the writer did not return (cobra's help)
+	}
 	if err == nil {
 		return 0
 	}
@@ -107,6 +115,19 @@ func Execute(root *cobra.Command) int {
 		}
 	}
 	return Status(err, sig)
+}
+
+// errStdoutClosed is the error of a write to a standard output that was
+// closed (`recurrent ... >&-`), as cat reports it.
+var errStdoutClosed error = &os.PathError{Op: "write", Path: "standard output", Err: syscall.EBADF}
+
+// closedStdout is standard output when it was closed: every write fails
+// (errStdoutClosed), and tried records that one was made.
+type closedStdout struct{ tried bool }
+
+func (c *closedStdout) Write([]byte) (int, error) {
+	c.tried = true
+	return 0, errStdoutClosed
 }
 
 // ctxReader reads r until ctx is done, then returns ctx's error, also
