@@ -3,21 +3,24 @@ package checkpoint
 import (
 	"encoding/binary"
 	"fmt"
-	"os"
 	"unicode/utf8"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // Reading a weights file of either format, and naming what a file that is
 // neither looks like.
 
 // ReadTensorFile reads the tensors of a safetensors file or a torch.save
-// file (zip or legacy), deciding by content. A file that is neither gets an
-// error that says what it looks like and how to convert it.
+// file (zip or legacy), deciding by content; p "-" is standard input
+// (text.ReadAll). A file that is neither gets an error that says what it
+// looks like and how to convert it.
 func ReadTensorFile(p string) (map[string]Tensor, error) {
-	b, err := os.ReadFile(p)
+	b, err := text.ReadAll(p)
 	if err != nil {
 		return nil, err
 	}
+	p = text.DisplayName(p)
 	switch {
 	case IsTorchFile(b):
 		ts, err := ReadTorch(b)

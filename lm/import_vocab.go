@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -22,12 +21,14 @@ type VocabList struct {
 }
 
 // ReadVocabList reads tokens in id order from recurrent's vocab.json (its
-// specials too), a JSON array of strings, or one token per line.
+// specials too), a JSON array of strings, or one token per line; path
+// "-" is standard input (text.ReadAll).
 func ReadVocabList(path string) (*VocabList, error) {
-	b, err := os.ReadFile(path)
+	b, err := text.ReadAll(path)
 	if err != nil {
 		return nil, err
 	}
+	path = text.DisplayName(path)
 	b = bytes.TrimPrefix(b, []byte(text.BOM))
 	t := bytes.TrimSpace(b)
 	switch {

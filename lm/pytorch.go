@@ -105,6 +105,7 @@ func ImportPyTorch(path string, opt ImportOptions) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lm: import: %w", err)
 	}
+	path = text.DisplayName(path)
 	if ts, err = renameTensors(ts, opt.Rename); err != nil {
 		return nil, fmt.Errorf("lm: import %s: %w", path, err)
 	}

@@ -8,11 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/recurrent-go/recurrent/infer"
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // ModelSpec names a model file or checkpoint directory to serve.
@@ -41,16 +41,20 @@ func ParseModelSpecs(args []string) ([]ModelSpec, error) {
 	return specs, nil
 }
 
-// ReadTokenFile returns the bearer token held in the file at path, white
-// space trimmed; an empty token is an error.
+// ReadTokenFile returns the bearer token held in the file at path ("-":
+// standard input, see text.ReadAll), white space trimmed; an empty token
+// is an error. No path ("") means no token: it returns "".
 func ReadTokenFile(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	if path == "" {
+		return "", nil
+	}
+	b, err := text.ReadAll(path)
 	if err != nil {
 		return "", err
 	}
 	tok := strings.TrimSpace(string(b))
 	if tok == "" {
-		return "", fmt.Errorf("%s is empty", path)
+		return "", fmt.Errorf("%s is empty", text.DisplayName(path))
 	}
 	return tok, nil
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 func TestParseModelSpec(t *testing.T) {
@@ -64,6 +66,14 @@ func TestReadTokenFile(t *testing.T) {
 	}
 	if _, err := ReadTokenFile(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ReadTokenFile(missing): %v, want not exist", err)
+	}
+	// "-" is standard input (text.Stdin, read once), "" no token at all.
+	text.Stdin = strings.NewReader("  from-stdin\n")
+	if tok, err := ReadTokenFile("-"); err != nil || tok != "from-stdin" {
+		t.Errorf(`ReadTokenFile("-") = %q, %v; want from-stdin`, tok, err)
+	}
+	if tok, err := ReadTokenFile(""); err != nil || tok != "" {
+		t.Errorf(`ReadTokenFile("") = %q, %v; want no token`, tok, err)
 	}
 }
 

@@ -176,6 +176,21 @@ func cutPiece(b []byte) int {
 	return p
 }
 
+// ReadAll returns the bytes of the file at path as they are (a compressed
+// file is not decompressed), "-" being standard input: Stdin, read whole
+// once and kept, as OpenFile reads it (the bytes returned for "-" are that
+// copy: do not modify them). Errors name the file.
+func ReadAll(path string) ([]byte, error) {
+	if path != "-" {
+		return os.ReadFile(path)
+	}
+	stdin.once.Do(func() { stdin.data, stdin.err = io.ReadAll(Stdin) })
+	if stdin.err != nil {
+		return nil, fmt.Errorf("text: read %s: %w", StdinName, stdin.err)
+	}
+	return stdin.data, nil
+}
+
 // OpenFile opens path for reading, transparently decompressing it when it
 // is gzip-compressed (recognized by its magic bytes, whatever its name; a
 // name ending in ".gz" must be gzip). Close the result when done. Errors
@@ -184,11 +199,11 @@ func cutPiece(b []byte) int {
 // on a first pass, the text encoded on a second).
 func OpenFile(path string) (io.ReadCloser, error) {
 	if path == "-" {
-		stdin.once.Do(func() { stdin.data, stdin.err = io.ReadAll(Stdin) })
-		if stdin.err != nil {
-			return nil, fmt.Errorf("text: read %s: %w", StdinName, stdin.err)
+		data, err := ReadAll(path)
+		if err != nil {
+			return nil, err
 		}
-		return Stdio{In: bytes.NewReader(stdin.data)}.Open(path)
+		return Stdio{In: bytes.NewReader(data)}.Open(path)
 	}
 	f, err := os.Open(path)
 	if err != nil {

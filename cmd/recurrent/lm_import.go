@@ -23,14 +23,15 @@ func newLMImportCmd() *cobra.Command {
 		Short: "Convert a PyTorch language model's state_dict (torch.save or safetensors) into a checkpoint",
 	}, `print {"out", "cell", "layers", "hidden", "embed", "vocab", "tied", "params", "level", "level_inferred"} as JSON`, false, func(cmd *cobra.Command, _ []string) (textWriter, error) { return runLMImport(cmd, &f) })
 	fl := cmd.Flags()
-	fl.StringVar(&f.stateDict, "state-dict", "", "the PyTorch state_dict: torch.save .pt/.pth file or safetensors (required)")
+	fl.StringVar(&f.stateDict, "state-dict", "", `the PyTorch state_dict: torch.save .pt/.pth file or safetensors ("-": standard input; required)`)
 	fl.StringVar(&f.out, "out", "", "checkpoint directory to write (required)")
-	fl.StringVar(&f.vocab, "vocab", "", "tokens in id order: recurrent's vocab.json, a JSON array, or one per line (required)")
+	fl.StringVar(&f.vocab, "vocab", "", `tokens in id order: recurrent's vocab.json, a JSON array, or one per line ("-": standard input; required)`)
 	fl.StringArrayVar(&f.rename, "rename", nil, "FROM=TO: rename tensors FROM or FROM.* to TO or TO.* (repeatable)")
 	fl.StringVar(&f.cell, "cell", "", "rnn_tanh or rnn_relu for nn.RNN (default: from the shapes)")
 	fl.StringVar(&f.specials, "specials", "<unk>,<eos>,<bos>,<pad>", "tokens of --vocab that are special (those present)")
 	addTokenizerFlags(fl, &f.tok, "", "char, word or whitespace: how text is split for this model (default: char when every token is one character, else word)", "auto")
 	cli.MarkRequired(cmd, "state-dict", "vocab", "out")
+	cli.MarkInputs(cmd, "state-dict", "vocab")
 	cli.MarkReplacesCheckpoint(cmd, "out")
 	return cmd
 }

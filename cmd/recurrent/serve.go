@@ -48,7 +48,7 @@ func newServeCmd() *cobra.Command {
 	fl.Int64Var(&f.opt.MaxBody, "max-body", 1<<20, "largest request body in bytes")
 	fl.IntVar(&f.opt.MaxLength, "max-length", 2000, "longest generation in tokens")
 	fl.IntVar(&f.opt.MaxSamples, "max-samples", 16, "most samples per generate request")
-	fl.StringVar(&f.tokenFile, "auth-token-file", "", "file holding a token that /v1/* requires as 'Authorization: Bearer <token>'")
+	fl.StringVar(&f.tokenFile, "auth-token-file", "", `file holding a token that /v1/* requires as 'Authorization: Bearer <token>' ("-": standard input)`)
 	fl.DurationVar(&f.grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long requests in flight may take to finish")
 	fl.BoolVar(&f.quiet, "quiet", false, "no per-request log lines")
 	return cmd
@@ -69,10 +69,8 @@ func runServe(ctx context.Context, out, errOut io.Writer, f *serveFlags, ready c
 	if c.Models, err = serve.ParseModelSpecs(f.models); err != nil {
 		return fmt.Errorf("serve: --model %w", err)
 	}
-	if f.tokenFile != "" {
-		if c.Token, err = serve.ReadTokenFile(f.tokenFile); err != nil {
-			return fmt.Errorf("serve: --auth-token-file: %w", err)
-		}
+	if c.Token, err = serve.ReadTokenFile(f.tokenFile); err != nil {
+		return fmt.Errorf("serve: --auth-token-file: %w", err)
 	}
 	c.Logger = serve.TextLogger(errOut, f.quiet)
 	c.Progress = func(e serve.RunEvent) {

@@ -343,3 +343,43 @@ func TestClosedStdout(t *testing.T) {
 		}
 	}
 }
+
+// TestImportServeStdin: lm import reads its state_dict or vocabulary from
+// standard input for "-", and refuses "-" for both; serve reads its token
+// from standard input for --auth-token-file - (they opened a file named
+// "-").
+func TestImportServeStdin(t *testing.T) {
+	td, err := filepath.Abs(filepath.Join("..", "..", "lm", "testdata")) // the binary runs in dir
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pt, vocab := filepath.Join(td, "torch_gru_char.pt"), filepath.Join(td, "torch_chars.json")
+	read := func(p string) string {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, c := range []struct {
+		stdin string
+		args  []string
+		code  int
+		err   string
+	}{
+		{read(pt), []string{"lm", "import", "--state-dict", "-", "--vocab", vocab, "--out", "a"}, 0, ""},
+		{read(vocab), []string{"lm", "import", "--state-dict", pt, "--vocab", "-", "--out", "b"}, 0, ""},
+		{read(vocab), []string{"lm", "import", "--state-dict", "-", "--vocab", "-", "--out", "c"}, 2, "standard input"},
+		{"not torch", []string{"lm", "import", "--state-dict", "-", "--vocab", vocab, "--out", "d"}, 1, "<stdin> is neither"},
+		{" \n", []string{"serve", "--model", "m=a", "--auth-token-file", "-"}, 1, "--auth-token-file: <stdin> is empty"},
+	} {
+		code, stderr := runBinaryIn(t, dir, c.stdin, c.args...)
+		if code != c.code || !strings.Contains(stderr, c.err) {
+			t.Errorf("%s: exit %d, stderr %q; want %d and %q", strings.Join(c.args, " "), code, stderr, c.code, c.err)
+		}
+	}
+	if a, b := read(filepath.Join(dir, "a", "config.json")), read(filepath.Join(dir, "b", "config.json")); a != b {
+		t.Errorf("the state_dict from standard input gives config\n%s\nand from its file\n%s", a, b)
+	}
+}
