@@ -383,3 +383,37 @@ func TestImportServeStdin(t *testing.T) {
 		t.Errorf("the state_dict from standard input gives config\n%s\nand from its file\n%s", a, b)
 	}
 }
+
+// TestVersionFlag: recurrent --version prints the binary's module version,
+// the commit it was built from when the build recorded one, and the Go
+// version, as `go version -m` reads them from the binary.
+func TestVersionFlag(t *testing.T) {
+	bin := recurrentBinary(t)
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		t.Fatalf("--version: %v", err)
+	}
+	info, err := exec.Command("go", "version", "-m", bin).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for i, l := range strings.Split(string(info), "\n") {
+		f := strings.Fields(strings.ReplaceAll(l, "=", " "))
+		switch {
+		case i == 0 && len(f) == 2:
+			want["go"] = f[1]
+		case len(f) >= 3 && f[0] == "mod":
+			want["version"] = f[2]
+		case len(f) == 3 && f[0] == "build" && strings.HasPrefix(f[1], "vcs."):
+			want[f[1]] = f[2]
+		}
+	}
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if lines[0] != "recurrent "+want["version"] || !strings.HasPrefix(lines[len(lines)-1], want["go"]+" ") {
+		t.Errorf("--version printed %q; go version -m says %v", out, want)
+	}
+	if rev := want["vcs.revision"]; rev != "" && (len(lines) != 3 || !strings.HasPrefix(lines[1], "commit "+rev+" "+want["vcs.time"])) {
+		t.Errorf("--version printed %q; go version -m says %v", out, want)
+	}
+}

@@ -82,8 +82,9 @@ func Status(err error, sig os.Signal) int {
 
 // Execute runs root with a context that SIGINT and SIGTERM cancel (a
 // trainer then saves its position; a command waiting for standard input
-// stops, see ctxReader), flag errors marked as usage errors,
-// prints the error, if any, after "NAME: " on standard error, and returns
+// stops, see ctxReader), flag errors marked as usage errors, a --version
+// flag printing Version (unless root has a version of its own), a closed
+// standard output an error (see stdoutWasClosed), prints the error, if any, after "NAME: " on standard error, and returns
 // the exit status (Status).
 func Execute(root *cobra.Command) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -91,6 +92,10 @@ func Execute(root *cobra.Command) int {
 	got := make(chan os.Signal, 1) // which signal it was
 	signal.Notify(got, os.Interrupt, syscall.SIGTERM)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError{err} })
+	if root.Version == "" { // --version (cobra's flag) prints Version
+		root.Version = Version(root.Name())
+		root.SetVersionTemplate("{{.Version}}\n")
+	}
 	in := &ctxReader{ctx: ctx, r: os.Stdin}
 	root.SetIn(in)
 	text.Stdin = in // what the library's readers of "-" read
