@@ -60,11 +60,18 @@ func (s *Setup) read() (tr, dev, test []Sentence, err error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	scheme, err := dataScheme(s.Model.Scheme, sets[0])
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	// A dev or test file given but empty would train without validation,
 	// or end without a test result, without a word.
 	for i, f := range []string{s.TrainFile, s.ValidFile, s.TestFile} {
 		if f != "" && len(sets[i]) == 0 {
 			return nil, nil, nil, fmt.Errorf("tag train: %s has no sentences", f)
+		}
+		if scheme == Plain {
+			continue
 		}
 		if err := checkChunkTags(sets[i], f); err != nil {
 			return nil, nil, nil, err
