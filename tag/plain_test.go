@@ -76,6 +76,10 @@ func TestPlainSchemeLearnsPOS(t *testing.T) {
 	if sum.Test.Accuracy < 99 || sum.Test.F1 != sum.Test.Accuracy {
 		t.Errorf("test accuracy %.2f, F1 %.2f: want >= 99 and F1 = accuracy (every tag a one-token chunk, no O)", sum.Test.Accuracy, sum.Test.F1)
 	}
+	var b strings.Builder
+	if err := sum.WriteText(&b); err != nil || !strings.Contains(b.String(), "best dev accuracy") || sum.Scheme != "plain" {
+		t.Errorf("summary (scheme %q): %q, %v", sum.Scheme, b.String(), err)
+	}
 	loaded, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
