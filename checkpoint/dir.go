@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -151,6 +152,42 @@ func CheckReplaceable(dir string) error {
 	dir = filepath.Clean(dir)
 	if b := filepath.Base(dir); b == "." || b == ".." || dir == filepath.Dir(dir) {
 		return fmt.Errorf("checkpoint: %s cannot be replaced as a whole (it cannot be renamed); name the directory, e.g. %s", dir, filepath.Join(dir, "ck"))
+	}
+	return nil
+}
+
+// CheckOverwrite returns an error for a dir that a user asked to have
+// replaced as a whole (a run's --overwrite) but that Save should not
+// replace: one CheckReplaceable refuses, a path that is not a directory,
+// and a directory holding files but no checkpoint (neither ConfigFile nor
+// StateFile), whose files the replacement would delete. A dir that does
+// not exist or is empty passes.
+func CheckOverwrite(dir string) error {
+	dir = filepath.Clean(dir)
+	if err := CheckReplaceable(dir); err != nil {
+		return err
+	}
+	fi, err := os.Stat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("checkpoint: %s exists and is not a directory", dir)
+	}
+	for _, name := range []string{ConfigFile, StateFile} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && fi.Mode().IsRegular() {
+			return nil
+		}
+	}
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if len(es) > 0 {
+		return fmt.Errorf("checkpoint: %s holds files but no checkpoint (%s or %s); replacing it as a whole would delete them, so give a new or checkpoint directory", dir, ConfigFile, StateFile)
 	}
 	return nil
 }

@@ -317,3 +317,51 @@ func TestSaveKeepsUsersOld(t *testing.T) {
 		t.Errorf("root holds %v", got)
 	}
 }
+
+// TestCheckOverwrite: a directory to be replaced on a user's word passes
+// when missing, empty, or holding a checkpoint (config.json or a training
+// run's state.json), and is refused when it holds other files only, is a
+// file, or cannot be renamed.
+func TestCheckOverwrite(t *testing.T) {
+	root := t.TempDir()
+	mk := func(name string, files ...string) string {
+		d := filepath.Join(root, name)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if err := os.WriteFile(filepath.Join(d, f), []byte("{}"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d
+	}
+	file := filepath.Join(root, "plain.txt")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		dir  string
+		want string // "" for no error, else a substring of the error
+	}{
+		{filepath.Join(root, "missing"), ""},
+		{mk("empty"), ""},
+		{mk("model", ConfigFile, "model.safetensors", "notes.txt"), ""},
+		{mk("run", StateFile, "last.safetensors"), ""},
+		{mk("project", "main.go", "data.txt"), "holds files but no checkpoint"},
+		{mk("subdirs-only/inner"), ""},
+		{filepath.Join(root, "subdirs-only"), "holds files but no checkpoint"},
+		{file, "not a directory"},
+		{".", "cannot be replaced"},
+		{"..", "cannot be replaced"},
+		{"/", "cannot be replaced"},
+	} {
+		err := CheckOverwrite(tc.dir)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("CheckOverwrite(%s) = %v, want nil", tc.dir, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("CheckOverwrite(%s) = %v, want an error with %q", tc.dir, err, tc.want)
+		}
+	}
+}

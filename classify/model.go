@@ -193,18 +193,14 @@ func New(cfg Config, v *text.Vocab, labels []string, seed uint64) (*Model, error
 			return nil, fmt.Errorf("classify: %w", err)
 		}
 		m.drop.SetRNN(m.RNN, rnnPCG)
-		for _, p := range m.RNN.Params() {
-			p.Name = "rnn." + p.Name
-		}
-		m.params = append(m.params, m.RNN.Params()...)
+		m.params = append(m.params, nn.Prefix("rnn", m.RNN.Params()...)...)
 		feat = m.RNN.OutputSize()
 		if cfg.Pool == PoolMeanMax {
 			feat *= 2
 		}
 	}
 	m.Head = nn.NewLinear(feat, cfg.Outputs(), true, initRand)
-	m.Head.Weight.Name, m.Head.Bias.Name = "head.weight", "head.bias"
-	m.params = append(m.params, m.Head.Params()...)
+	m.params = append(m.params, nn.Prefix("head", m.Head.Params()...)...)
 	return m, nil
 }
 

@@ -174,14 +174,10 @@ func NewCond(cfg CondConfig, v *text.Vocab, seed uint64) (*CondModel, error) {
 		NumLayers: cfg.Layers, Dropout: float32(cfg.Dropout)}, r); err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
-	for _, p := range m.rnn.Params() {
-		p.Name = "rnn." + p.Name
-	}
-	m.params = append(m.params, m.rnn.Params()...)
+	m.params = append(m.params, nn.Prefix("rnn", m.rnn.Params()...)...)
 	m.dec = nn.NewLinear(cfg.Hidden, cfg.VocabSize, true, nil)
 	nn.InitUniform(r, m.dec.Weight.Data, 0.1)
-	m.dec.Weight.Name, m.dec.Bias.Name = "decoder.weight", "decoder.bias"
-	m.params = append(m.params, m.dec.Weight, m.dec.Bias)
+	m.params = append(m.params, nn.Prefix("decoder", m.dec.Weight, m.dec.Bias)...)
 	if cfg.LabelBias {
 		m.labBias = nn.NewParam("label_bias.weight", len(cfg.Labels), cfg.VocabSize) // zero: starts as the plain decoder
 		m.params = append(m.params, m.labBias)

@@ -173,9 +173,7 @@ func New(cfg Config, v *text.Vocab, seed uint64) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
-	for _, p := range rnn.Params() {
-		p.Name = "rnn." + p.Name
-	}
+	nn.Prefix("rnn", rnn.Params()...)
 
 	m := &Model{Config: cfg, Vocab: v, Embedding: emb, RNN: rnn, drop: stepdrop.New(seed)}
 	m.drop.SetRNN(rnn, rnnPCG)
@@ -187,11 +185,8 @@ func New(cfg Config, v *text.Vocab, seed uint64) (*Model, error) {
 		if err != nil {
 			return nil, fmt.Errorf("lm: %w", err)
 		}
-		for _, p := range a.Params() {
-			p.Name = "decoder." + p.Name
-		}
 		m.Adaptive = a
-		m.params = append(m.params, a.Params()...)
+		m.params = append(m.params, nn.Prefix("decoder", a.Params()...)...)
 	case cfg.Tied:
 		// Built by hand so that no [V, H] weight is allocated only to be
 		// replaced; Linear's working buffers are allocated on first use.
@@ -200,9 +195,7 @@ func New(cfg Config, v *text.Vocab, seed uint64) (*Model, error) {
 	default:
 		m.Decoder = nn.NewLinear(cfg.Hidden, cfg.VocabSize, true, nil)
 		nn.InitUniform(initRand, m.Decoder.Weight.Data, 0.1)
-		m.Decoder.Weight.Name = "decoder.weight"
-		m.Decoder.Bias.Name = "decoder.bias"
-		m.params = append(m.params, m.Decoder.Weight, m.Decoder.Bias)
+		m.params = append(m.params, nn.Prefix("decoder", m.Decoder.Weight, m.Decoder.Bias)...)
 	}
 	if cfg.InitRange > 0 {
 		for _, p := range m.params {

@@ -24,6 +24,16 @@ func NewParam(name string, shape ...int) *Param {
 	return &Param{Name: name, Shape: append([]int(nil), shape...), Data: make([]float32, n), Grad: make([]float32, n)}
 }
 
+// Prefix names each of ps prefix.name, as PyTorch's state_dict names the
+// parameters of a submodule, and returns ps: a model built of layers
+// calls it once per layer, e.g. Prefix("rnn", rnn.Params()...).
+func Prefix(prefix string, ps ...*Param) []*Param {
+	for _, p := range ps {
+		p.Name = prefix + "." + p.Name
+	}
+	return ps
+}
+
 // MaxParamElems is the largest parameter tensor the layers' constructors
 // (NewRNN, NewEmbedding) allocate: 2^32 elements, 16 GiB of weights and as
 // much gradient. A larger size is far more likely a typo (--hidden 100000)

@@ -167,23 +167,15 @@ func New(cfg Config, src, tgt *text.Vocab, seed uint64) (*Model, error) {
 	}
 	m.out = nn.NewLinear(m.outIn, tgt.Len(), true, rng)
 
-	name := func(prefix string, ps []*nn.Param) []*nn.Param {
-		for _, p := range ps {
-			if !strings.HasPrefix(p.Name, prefix+".") {
-				p.Name = prefix + "." + p.Name
-			}
-		}
-		return ps
-	}
-	m.params = append(m.params, name("src_embed", m.srcEmb.Params())...)
-	m.params = append(m.params, name("encoder", m.enc.Params())...)
-	m.params = append(m.params, name("bridge", m.bridge.Params())...)
-	m.params = append(m.params, name("tgt_embed", m.tgtEmb.Params())...)
+	m.params = append(m.params, nn.Prefix("src_embed", m.srcEmb.Params()...)...)
+	m.params = append(m.params, nn.Prefix("encoder", m.enc.Params()...)...)
+	m.params = append(m.params, nn.Prefix("bridge", m.bridge.Params()...)...)
+	m.params = append(m.params, nn.Prefix("tgt_embed", m.tgtEmb.Params()...)...)
 	m.params = append(m.params, m.dec.params()...)
 	if m.att != nil {
 		m.params = append(m.params, m.att.params()...)
 	}
-	m.params = append(m.params, name("out", m.out.Params())...)
+	m.params = append(m.params, nn.Prefix("out", m.out.Params()...)...)
 	return m, nil
 }
 

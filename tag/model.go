@@ -74,11 +74,16 @@ func (c *Config) Validate() error {
 	if _, err := nn.ParseCell(c.Cell); err != nil {
 		return fmt.Errorf("tag: config: %w", err)
 	}
-	if _, err := ParseScheme(c.TrainScheme); err != nil {
+	ts, err := ParseScheme(c.TrainScheme)
+	if err != nil {
 		return fmt.Errorf("tag: config: %w", err)
 	}
-	if _, err := ParseScheme(c.Scheme); err != nil {
+	s, err := ParseScheme(c.Scheme)
+	if err != nil {
 		return fmt.Errorf("tag: config: %w", err)
+	}
+	if (s == Plain) != (ts == Plain) {
+		return fmt.Errorf("tag: config: scheme %s with train_scheme %s (plain goes with plain)", s, ts)
 	}
 	return nil
 }
@@ -179,11 +184,8 @@ func New(cfg Config, words, chars *text.Vocab, seed uint64) (*Model, error) {
 			NumLayers: 1, Bidirectional: true}, rand.New(rand.NewPCG(seed, 0x63686172))); err != nil {
 			return nil, fmt.Errorf("tag: %w", err)
 		}
-		for _, p := range m.CharRNN.Params() {
-			p.Name = "char_rnn." + p.Name
-		}
 		m.params = append(m.params, m.CharEmb.Weight)
-		m.params = append(m.params, m.CharRNN.Params()...)
+		m.params = append(m.params, nn.Prefix("char_rnn", m.CharRNN.Params()...)...)
 		in += 2 * cfg.CharHidden
 	}
 	rnnPCG := rand.NewPCG(seed, 0x726e6e)
@@ -199,13 +201,9 @@ func New(cfg Config, words, chars *text.Vocab, seed uint64) (*Model, error) {
 			}
 		}
 	}
-	for _, p := range m.RNN.Params() {
-		p.Name = "rnn." + p.Name
-	}
-	m.params = append(m.params, m.RNN.Params()...)
+	m.params = append(m.params, nn.Prefix("rnn", m.RNN.Params()...)...)
 	m.Head = nn.NewLinear(m.RNN.OutputSize(), len(cfg.Tags), true, initRand)
-	m.Head.Weight.Name, m.Head.Bias.Name = "head.weight", "head.bias"
-	m.params = append(m.params, m.Head.Params()...)
+	m.params = append(m.params, nn.Prefix("head", m.Head.Params()...)...)
 	return m, nil
 }
 

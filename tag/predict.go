@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/text"
@@ -83,18 +84,19 @@ func logSoftmax(dst, x []float32) {
 
 // transitions returns which tag may follow which ([from*K+to]) and which
 // may start a sentence in scheme s. IOB1 allows everything (I- may start a
-// chunk); the end of a sentence is not constrained.
+// chunk), as does Plain; the end of a sentence is not constrained.
 func transitions(tags []string, s Scheme) (allowed, start []bool) {
 	K := len(tags)
 	allowed = make([]bool, K*K)
 	start = make([]bool, K)
 	for j, to := range tags {
 		pt, tt := Split(to)
-		start[j] = s == IOB1 || (pt != "I" && pt != "E")
+		free := s == IOB1 || s == Plain
+		start[j] = free || (pt != "I" && pt != "E")
 		for i, from := range tags {
 			pf, tf := Split(from)
 			ok := true
-			if s != IOB1 {
+			if !free {
 				inside := pt == "I" || pt == "E"
 				open := (pf == "B" || pf == "I") && tf == tt // a chunk of type tt is open
 				if inside {
@@ -178,13 +180,13 @@ func argmaxPath(lp []float32, L, K int) []int {
 // Score tags the sentences (TagSentences: a kept -DOCSTART- row gets "O")
 // and scores the predictions against their gold tags exactly as conlleval
 // scores the output of WritePredicted (ScoreRows; on the original scheme
-// of the data).
+// of the data; a Plain model's tags as conlleval -r reads them).
 func (m *Model) Score(ctx context.Context, sents []Sentence, name string, batch int) (Metrics, [][]string, error) {
 	pred, err := m.TagSentences(ctx, sents, name, batch)
 	if err != nil {
 		return Metrics{}, nil, err
 	}
-	r, err := ScoreRows(sents, pred)
+	r, err := m.scoreSentences(sents, pred)
 	return r, pred, err
 }
 
@@ -193,9 +195,30 @@ func (m *Model) score(ctx context.Context, sents []Sentence, d *Data, batch int)
 	if err != nil {
 		return Metrics{}, err
 	}
-	gold := make([][]string, len(sents))
-	for i, s := range sents {
-		gold[i] = s.Tags
+	return m.scoreSentences(sents, pred)
+}
+
+// scoreSentences scores pred against the tags of sents with conlleval's
+// rules (ScoreRows); a Plain model's tags are read as conlleval -r reads
+// them, every tag but O being a one-token chunk of its type.
+func (m *Model) scoreSentences(sents []Sentence, pred [][]string) (Metrics, error) {
+	if m.Config.Scheme != Plain.String() {
+		return ScoreRows(sents, pred)
 	}
-	return ScoreSentences(gold, pred)
+	raw := func(tags []string) []string {
+		out := make([]string, len(tags))
+		for k, t := range tags {
+			out[k] = rawTag(t, "O")
+		}
+		return out
+	}
+	gold := slices.Clone(sents)
+	for i := range gold {
+		gold[i].Tags = raw(gold[i].Tags)
+	}
+	pr := make([][]string, len(pred))
+	for i, p := range pred {
+		pr[i] = raw(p)
+	}
+	return ScoreRows(gold, pr)
 }

@@ -288,23 +288,24 @@ var ErrDirInUse = errors.New("already holds files (a checkpoint?)")
 // state.json): Save replaces it as a whole, deleting every other file.
 func CheckDir(dir string, replace bool) error {
 	dir = filepath.Clean(dir)
-	if err := checkpoint.CheckReplaceable(dir); err != nil {
+	check := checkpoint.CheckReplaceable
+	if replace {
+		check = checkpoint.CheckOverwrite
+	}
+	if err := check(dir); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
 	if fi, err := os.Stat(dir); err == nil {
 		if !fi.IsDir() {
 			return fmt.Errorf("train: %s exists and is not a directory", dir)
 		}
-		if !replace || !holdsCheckpoint(dir) {
+		if !replace {
 			es, err := os.ReadDir(dir)
 			if err != nil {
 				return fmt.Errorf("train: %w", err)
 			}
-			if len(es) > 0 && !replace {
-				return fmt.Errorf("train: %s %w", dir, ErrDirInUse)
-			}
 			if len(es) > 0 {
-				return fmt.Errorf("train: %s holds files but no checkpoint (%s); replacing it as a whole would delete them, so give a new or checkpoint directory", dir, checkpoint.ConfigFile)
+				return fmt.Errorf("train: %s %w", dir, ErrDirInUse)
 			}
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -332,17 +333,6 @@ func CheckDir(dir string, replace bool) error {
 		return fmt.Errorf("train: checkpoint directory %s: %w", dir, err)
 	}
 	return nil
-}
-
-// holdsCheckpoint reports whether dir holds a checkpoint's config.json or
-// a training checkpoint's state.json.
-func holdsCheckpoint(dir string) bool {
-	for _, name := range []string{checkpoint.ConfigFile, checkpoint.StateFile} {
-		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && fi.Mode().IsRegular() {
-			return true
-		}
-	}
-	return false
 }
 
 // divergence is the divergence rule of Options.DivergeFactor: a ring of

@@ -167,8 +167,9 @@ func MarkReplacesCheckpoint(cmd *cobra.Command, name string) {
 // (MarkOutputs) that is an existing directory or lies in a directory that
 // does not exist or is given empty (--out=), "-" for a file that cannot be
 // standard output (MarkFileOutputs), and a checkpoint directory to replace
-// (MarkReplacesCheckpoint) that holds files but no checkpoint (replacing it
-// would delete them) or that cannot be replaced (checkpoint.CheckReplaceable).
+// (MarkReplacesCheckpoint) that checkpoint.CheckOverwrite refuses: one
+// holding files but no checkpoint (replacing it would delete them), a file,
+// or one that cannot be renamed.
 func CheckOutputs(cmd *cobra.Command) error {
 	var err error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
@@ -190,14 +191,8 @@ func CheckOutputs(cmd *cobra.Command) error {
 			}
 		}
 		if _, ok := f.Annotations[replaceAnnotation]; ok {
-			if rerr := checkpoint.CheckReplaceable(p); rerr != nil {
+			if rerr := checkpoint.CheckOverwrite(p); rerr != nil {
 				err = fmt.Errorf("--%s: %w", f.Name, rerr)
-				return
-			}
-			es, rerr := os.ReadDir(p)
-			_, cerr := os.Stat(filepath.Join(p, checkpoint.ConfigFile))
-			if rerr == nil && len(es) > 0 && cerr != nil {
-				err = fmt.Errorf("--%s %s holds files but no checkpoint (%s); it would be replaced as a whole, so give a new or checkpoint directory", f.Name, p, checkpoint.ConfigFile)
 			}
 		}
 	})
