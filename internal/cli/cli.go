@@ -83,9 +83,17 @@ func Status(err error, sig os.Signal) int {
 // Execute runs root with a context that SIGINT and SIGTERM cancel (a
 // trainer then saves its position; a command waiting for standard input
 // stops, see ctxReader), flag errors marked as usage errors, a --version
-// flag printing Version (unless root has a version of its own), a closed
-// standard output an error (see stdoutWasClosed), prints the error, if any, after "NAME: " on standard error, and returns
-// the exit status (Status).
+// flag printing Version (unless root has a version of its own), and a
+// failed write to standard output an error even where the writer's error
+// was dropped (cobra's help; see checkedWriter); it prints the error, if
+// any, after "NAME: " on standard error, and returns the exit status
+// (Status).
+//
+// A standard output closed by the caller (`recurrent ... >&-`) cannot be
+// told from /dev/null: the Go runtime opens /dev/null read-write in place
+// of a closed descriptor 0, 1 or 2 before main runs, exactly as Python's
+// subprocess.DEVNULL or a read-write redirection hands it over, so writes
+// to it succeed.
 func Execute(root *cobra.Command) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -99,14 +107,11 @@ func Execute(root *cobra.Command) int {
 	in := &ctxReader{ctx: ctx, r: os.Stdin}
 	root.SetIn(in)
 	text.Stdin = in // what the library's readers of "-" read
-	var closed *closedStdout
-	if stdoutWasClosed() {
-		closed = &closedStdout{}
-		root.SetOut(closed)
-	}
+	out := &checkedWriter{w: os.Stdout}
+	root.SetOut(out)
 	err := root.ExecuteContext(ctx)
-	if err == nil && closed != nil && closed.tried {
-		err = errStdoutClosed // a write whose error the writer did not return (cobra's help)
+	if err == nil {
+		err = out.err
 	}
 	if err == nil {
 		return 0
@@ -122,17 +127,21 @@ func Execute(root *cobra.Command) int {
 	return Status(err, sig)
 }
 
-// errStdoutClosed is the error of a write to a standard output that was
-// closed (`recurrent ... >&-`), as cat reports it.
-var errStdoutClosed error = &os.PathError{Op: "write", Path: "standard output", Err: syscall.EBADF}
+// checkedWriter writes to w and keeps the first error a write returned, so
+// that a run whose output was not all written fails (as cat does on a full
+// disk) even where the caller dropped the error (cobra prints help and
+// usage without returning it).
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
 
-// closedStdout is standard output when it was closed: every write fails
-// (errStdoutClosed), and tried records that one was made.
-type closedStdout struct{ tried bool }
-
-func (c *closedStdout) Write([]byte) (int, error) {
-	c.tried = true
-	return 0, errStdoutClosed
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
 }
 
 // ctxReader reads r until ctx is done, then returns ctx's error, also
