@@ -24,15 +24,7 @@ func newTranslateBLEUCmd() *cobra.Command {
 		Use:   "bleu --ref FILE --hyp FILE",
 		Short: "Corpus BLEU-4 of tokenized hypotheses, as sacreBLEU computes it",
 	}, `print {"bleu", "precisions", "bp", "sys_len", "ref_len", ...} as JSON`, false, func(cmd *cobra.Command, args []string) (textWriter, error) {
-		refs, err := readLines(cmd, refPath)
-		if err != nil {
-			return nil, err
-		}
-		hyps, err := readLines(cmd, hypPath)
-		if err != nil {
-			return nil, err
-		}
-		b, err := seq2seq.CorpusBLEULines(hyps, refs, text.DisplayName(hypPath), text.DisplayName(refPath))
+		b, err := seq2seq.CorpusBLEUFiles(stdio(cmd), hypPath, refPath, seq2seq.BLEUOptions{Tokenize: "none"})
 		if err != nil {
 			return nil, fmt.Errorf("translate bleu: %w", err)
 		}
