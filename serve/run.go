@@ -61,8 +61,10 @@ type LoadError struct {
 	Err error
 }
 
+// Error names the model (name=path) and the reason it failed to load.
 func (e *LoadError) Error() string { return e.Name + "=" + e.Path + ": " + e.Err.Error() }
 
+// Unwrap returns the load error, for errors.Is and errors.As.
 func (e *LoadError) Unwrap() error { return e.Err }
 
 // TextLogger returns a logger writing slog's text lines to w: one per

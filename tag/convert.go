@@ -20,6 +20,15 @@ func Reencode(sents []Sentence, name string, col int, from, to string) error {
 	if err != nil {
 		return err
 	}
+	src := target
+	if from != "" {
+		if src, err = ParseScheme(from); err != nil {
+			return err
+		}
+	}
+	if target == Plain || src == Plain {
+		return fmt.Errorf("tag: plain tags are classes, not chunks: there is nothing to convert to or from scheme plain")
+	}
 	for i := range sents {
 		s := &sents[i]
 		if len(s.Fields) == 1 && s.Tokens[0] == DocStart {
@@ -29,10 +38,6 @@ func Reencode(sents []Sentence, name string, col int, from, to string) error {
 			return err
 		}
 		if from != "" {
-			src, err := ParseScheme(from)
-			if err != nil {
-				return err
-			}
 			if err := Validate(s.Tags, src); err != nil {
 				var se *SchemeError
 				if errors.As(err, &se) {

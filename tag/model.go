@@ -74,11 +74,16 @@ func (c *Config) Validate() error {
 	if _, err := nn.ParseCell(c.Cell); err != nil {
 		return fmt.Errorf("tag: config: %w", err)
 	}
-	if _, err := ParseScheme(c.TrainScheme); err != nil {
+	ts, err := ParseScheme(c.TrainScheme)
+	if err != nil {
 		return fmt.Errorf("tag: config: %w", err)
 	}
-	if _, err := ParseScheme(c.Scheme); err != nil {
+	s, err := ParseScheme(c.Scheme)
+	if err != nil {
 		return fmt.Errorf("tag: config: %w", err)
+	}
+	if (s == Plain) != (ts == Plain) {
+		return fmt.Errorf("tag: config: scheme %s with train_scheme %s (plain goes with plain)", s, ts)
 	}
 	return nil
 }

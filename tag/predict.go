@@ -83,18 +83,19 @@ func logSoftmax(dst, x []float32) {
 
 // transitions returns which tag may follow which ([from*K+to]) and which
 // may start a sentence in scheme s. IOB1 allows everything (I- may start a
-// chunk); the end of a sentence is not constrained.
+// chunk), as does Plain; the end of a sentence is not constrained.
 func transitions(tags []string, s Scheme) (allowed, start []bool) {
 	K := len(tags)
 	allowed = make([]bool, K*K)
 	start = make([]bool, K)
 	for j, to := range tags {
 		pt, tt := Split(to)
-		start[j] = s == IOB1 || (pt != "I" && pt != "E")
+		free := s == IOB1 || s == Plain
+		start[j] = free || (pt != "I" && pt != "E")
 		for i, from := range tags {
 			pf, tf := Split(from)
 			ok := true
-			if s != IOB1 {
+			if !free {
 				inside := pt == "I" || pt == "E"
 				open := (pf == "B" || pf == "I") && tf == tt // a chunk of type tt is open
 				if inside {
@@ -176,7 +177,8 @@ func argmaxPath(lp []float32, L, K int) []int {
 }
 
 // Score tags the sentences and scores the predictions against their gold
-// tags exactly as conlleval does (on the original scheme of the data).
+// tags exactly as conlleval does (on the original scheme of the data; a
+// Plain model's tags as conlleval -r reads them).
 func (m *Model) Score(ctx context.Context, sents []Sentence, name string, batch int) (Metrics, [][]string, error) {
 	d, err := m.EncodeSentences(sents, name, false)
 	if err != nil {
@@ -186,11 +188,7 @@ func (m *Model) Score(ctx context.Context, sents []Sentence, name string, batch 
 	if err != nil {
 		return Metrics{}, nil, err
 	}
-	gold := make([][]string, len(sents))
-	for i, s := range sents {
-		gold[i] = s.Tags
-	}
-	r, err := ScoreSentences(gold, pred)
+	r, err := m.scoreSentences(sents, pred)
 	return r, pred, err
 }
 
@@ -199,9 +197,34 @@ func (m *Model) score(ctx context.Context, sents []Sentence, d *Data, batch int)
 	if err != nil {
 		return Metrics{}, err
 	}
-	gold := make([][]string, len(sents))
-	for i, s := range sents {
-		gold[i] = s.Tags
+	return m.scoreSentences(sents, pred)
+}
+
+// scoreSentences scores pred against the tags of sents with conlleval's
+// rules; a Plain model's tags are read as conlleval -r reads them, every
+// tag but O being a one-token chunk of its type.
+func (m *Model) scoreSentences(sents []Sentence, pred [][]string) (Metrics, error) {
+	plain := m.Config.Scheme == Plain.String()
+	raw := func(tags []string) []string {
+		if !plain {
+			return tags
+		}
+		out := make([]string, len(tags))
+		for k, t := range tags {
+			out[k] = rawTag(t, "O")
+		}
+		return out
 	}
-	return ScoreSentences(gold, pred)
+	gold := make([][]string, len(sents))
+	pr := pred
+	if plain {
+		pr = make([][]string, len(pred))
+	}
+	for i, s := range sents {
+		gold[i] = raw(s.Tags)
+		if plain && i < len(pred) {
+			pr[i] = raw(pred[i])
+		}
+	}
+	return ScoreSentences(gold, pr)
 }

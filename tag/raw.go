@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -156,11 +157,22 @@ type Tagged struct {
 }
 
 // Entities returns the chunks of tags (conlleval's rules, any scheme) with
-// the tokens they cover joined by single spaces.
+// the tokens they cover joined by single spaces, in order. A plain tag
+// (neither O nor a chunk tag: a part-of-speech tag, a bare type) marks a
+// one-token entity of its own type, as conlleval -r reads it.
 func Entities(tokens, tags []string) []Entity {
 	out := []Entity{}
 	for _, c := range Chunks(tags) {
 		out = append(out, Entity{c.Type, c.Start, c.End, strings.Join(tokens[c.Start:c.End], " ")})
+	}
+	n := len(out)
+	for k, t := range tags {
+		if t != "O" && !isChunkTag(t) {
+			out = append(out, Entity{t, k, k + 1, tokens[k]})
+		}
+	}
+	if n > 0 && len(out) > n {
+		slices.SortFunc(out, func(a, b Entity) int { return a.Start - b.Start })
 	}
 	return out
 }

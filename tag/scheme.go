@@ -2,12 +2,15 @@ package tag
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/recurrent-go/recurrent/internal/enum"
 )
 
-// Scheme is a chunk tagging scheme.
+// Scheme is a tagging scheme: one of the chunk schemes (IOB1, IOB2,
+// IOBES), whose tags mark spans, or Plain, whose tags are classes.
 //
 // A value type: safe for concurrent use.
 type Scheme int
@@ -23,17 +26,24 @@ const (
 	// IOBES is IOB2 with E-TYPE on the last token of multi-token chunks and
 	// S-TYPE on single-token chunks.
 	IOBES
+	// Plain tags are classes of single tokens with no chunk structure:
+	// part-of-speech tags ("NN", "VBD"), or bare types ("PER", "O"). They
+	// are learned and predicted as they are, without transition rules,
+	// and scored as conlleval -r scores them: every tag but O is a
+	// one-token chunk of its type.
+	Plain
 )
 
 // schemeNames are the names of the schemes; ParseScheme ignores case.
 var schemeNames = enum.Names[Scheme]{Pkg: "tag", What: "scheme", Type: "Scheme",
-	Names: []string{IOB1: "iob1", IOB2: "iob2", IOBES: "iobes"}, Aliases: map[string]Scheme{"iob": IOB1, "bio": IOB2, "bioes": IOBES}, Fold: true}
+	Names:   []string{IOB1: "iob1", IOB2: "iob2", IOBES: "iobes", Plain: "plain"},
+	Aliases: map[string]Scheme{"iob": IOB1, "bio": IOB2, "bioes": IOBES, "raw": Plain}, Fold: true}
 
-// String returns the scheme's name: "iob1", "iob2" or "iobes".
+// String returns the scheme's name: "iob1", "iob2", "iobes" or "plain".
 func (s Scheme) String() string { return schemeNames.String(s) }
 
 // ParseScheme parses a scheme name (case-insensitive): iob1 (or iob), iob2
-// (or bio), iobes (or bioes).
+// (or bio), iobes (or bioes), plain (or raw).
 func ParseScheme(name string) (Scheme, error) { return schemeNames.Parse(name) }
 
 // Split splits a tag at its first hyphen into prefix and type, as conlleval
@@ -126,7 +136,8 @@ func prevTypeOf(t string) string {
 }
 
 // Encode writes chunks over n tokens as tags in scheme s; tokens outside
-// every chunk get "O". Chunks must be sorted and non-overlapping.
+// every chunk get "O". Chunks must be sorted and non-overlapping. In
+// Plain, every token of a chunk is tagged with its bare type.
 func Encode(chunks []Chunk, n int, s Scheme) []string {
 	out := make([]string, n)
 	for i := range out {
@@ -135,6 +146,9 @@ func Encode(chunks []Chunk, n int, s Scheme) []string {
 	for k, c := range chunks {
 		for i := c.Start; i < c.End; i++ {
 			out[i] = "I-" + c.Type
+			if s == Plain {
+				out[i] = c.Type
+			}
 		}
 		switch s {
 		case IOB1:
@@ -156,8 +170,13 @@ func Encode(chunks []Chunk, n int, s Scheme) []string {
 }
 
 // Convert re-encodes a tag sequence in scheme to. The input may be in any
-// scheme; its chunks are read leniently as Chunks does.
+// chunk scheme; its chunks are read leniently as Chunks does. Plain tags
+// are classes, not chunks: Convert to Plain returns a copy of the tags as
+// they are.
 func Convert(tags []string, to Scheme) []string {
+	if to == Plain {
+		return slices.Clone(tags)
+	}
 	return Encode(Chunks(tags), len(tags), to)
 }
 
@@ -176,13 +195,22 @@ func (e *SchemeError) Error() string {
 	return fmt.Sprintf("tag %d %q is not valid %s: %s", e.Index, e.Tag, e.Scheme, e.Reason)
 }
 
-// Validate checks that tags follow scheme s strictly: every tag is O or
-// PREFIX-TYPE with a prefix the scheme allows, and prefixes follow each
-// other as the scheme requires. It returns a *SchemeError for the first
-// violation, or nil.
+// Validate checks that tags follow scheme s strictly: in a chunk scheme
+// every tag is O or PREFIX-TYPE with a prefix the scheme allows, and
+// prefixes follow each other as the scheme requires; in Plain every tag is
+// a non-empty word. It returns a *SchemeError for the first violation, or
+// nil.
 func Validate(tags []string, s Scheme) error {
 	bad := func(i int, why string) error {
 		return &SchemeError{Scheme: s, Index: i, Tag: tags[i], Reason: why}
+	}
+	if s == Plain {
+		for i, t := range tags {
+			if t == "" || strings.ContainsFunc(t, unicode.IsSpace) {
+				return bad(i, "a plain tag is a non-empty word")
+			}
+		}
+		return nil
 	}
 	prevP, prevT := "O", ""
 	for i, t := range tags {
@@ -241,6 +269,12 @@ func Validate(tags []string, s Scheme) error {
 	return nil
 }
 
+// isChunkTag reports whether t is B-, I-, E- or S- and a type.
+func isChunkTag(t string) bool {
+	p, typ := Split(t)
+	return typ != "" && (p == "B" || p == "I" || p == "E" || p == "S")
+}
+
 // checkChunkTags returns an error naming the file name and line of the
 // first tag of sents that is neither O nor B-, I-, E- or S-TYPE. Other
 // tags (part-of-speech tags, bare types, BILOU's L- and U-) mark no chunks
@@ -248,20 +282,34 @@ func Validate(tags []string, s Scheme) error {
 func checkChunkTags(sents []Sentence, name string) error {
 	for _, s := range sents {
 		for k, t := range s.Tags {
-			p, typ := Split(t)
-			ok := t == "O" || (typ != "" && (p == "B" || p == "I" || p == "E" || p == "S"))
-			if !ok {
-				return fmt.Errorf("%s:%d: tag %q is not a chunk tag (O, or B-, I-, E- or S- and a type): the tagger learns iob1, iob2 or iobes chunks", name, s.Line+k, t)
+			if t != "O" && !isChunkTag(t) {
+				return fmt.Errorf("%s:%d: tag %q is not a chunk tag (O, or B-, I-, E- or S- and a type) of scheme iob1, iob2 or iobes; scheme plain learns tags as classes (part-of-speech tags, bare types)", name, s.Line+k, t)
 			}
 		}
 	}
 	return nil
 }
 
-// DetectScheme guesses the scheme of tag sequences: IOBES if any E- or S-
-// tag occurs, IOB1 if some chunk begins with I- (after O, at the start, or
-// after a different type), otherwise IOB2.
+// DetectScheme guesses the scheme of tag sequences: Plain if some tag is
+// neither O nor a chunk tag (B-, I-, E- or S- and a type) and none is a
+// chunk tag (a mixture is read as chunks, so that training names the odd
+// tag); otherwise IOBES if any E- or S- tag occurs, IOB1 if some chunk
+// begins with I- (after O, at the start, or after a different type),
+// otherwise IOB2.
 func DetectScheme(seqs [][]string) Scheme {
+	chunk, other := false, false
+	for _, tags := range seqs {
+		for _, t := range tags {
+			if isChunkTag(t) {
+				chunk = true
+			} else if t != "O" {
+				other = true
+			}
+		}
+	}
+	if other && !chunk {
+		return Plain
+	}
 	iob1 := false
 	for _, tags := range seqs {
 		prevP, prevT := "O", ""

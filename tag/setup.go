@@ -52,6 +52,9 @@ type Session struct {
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Summary struct {
 	train.TaskSummary[Metrics, Metrics, vectors.Coverage]
+	// Scheme is the data's tag scheme (Config.Scheme): with "plain" the
+	// figures are conlleval -r's.
+	Scheme string `json:"scheme"`
 }
 
 // read reads the training, dev and test sentences.
@@ -60,11 +63,18 @@ func (s *Setup) read() (tr, dev, test []Sentence, err error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	scheme, err := dataScheme(s.Model.Scheme, sets[0])
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	// A dev or test file given but empty would train without validation,
 	// or end without a test result, without a word.
 	for i, f := range []string{s.TrainFile, s.ValidFile, s.TestFile} {
 		if f != "" && len(sets[i]) == 0 {
 			return nil, nil, nil, fmt.Errorf("tag train: %s has no sentences", f)
+		}
+		if scheme == Plain {
+			continue
 		}
 		if err := checkChunkTags(sets[i], f); err != nil {
 			return nil, nil, nil, err
@@ -183,13 +193,19 @@ func (s *Session) Train(ctx context.Context, progress func(train.Event)) (*Summa
 	if ts == nil {
 		return nil, err
 	}
-	return &Summary{*ts}, err
+	return &Summary{*ts, t.Model.Config.Scheme}, err
 }
 
 // WriteText writes the summary as text (the test figures as conlleval's
 // report).
 func (s *Summary) WriteText(w io.Writer) error {
-	return s.TaskSummary.WriteText(w, func(b *Metrics) string { return fmt.Sprintf("best dev F1 %.2f", b.F1) },
+	best := func(b *Metrics) string { return fmt.Sprintf("best dev F1 %.2f", b.F1) }
+	if s.Scheme == Plain.String() {
+		best = func(b *Metrics) string {
+			return fmt.Sprintf("best dev accuracy %.2f, F1 %.2f (plain tags, scored as conlleval -r)", b.Accuracy, b.F1)
+		}
+	}
+	return s.TaskSummary.WriteText(w, best,
 		func(w io.Writer, r *Metrics) error {
 			fmt.Fprintf(w, "test: ")
 			return r.WriteConlleval(w)

@@ -92,21 +92,24 @@ func TestSetupStartTrainResume(t *testing.T) {
 	}
 }
 
-// TestSetupRefusesNonChunkTags: the tagger learns chunk tags (O and
+// TestSetupRefusesNonChunkTags: a chunk scheme learns chunk tags (O and
 // B-/I-/E-/S-TYPE); a part-of-speech column ("NN", "VBD") or bare types
 // ("PER") hold no chunk by conlleval's rules, so every tag became "O" and
-// training reported a loss of 0 on a model with the single tag "O".
+// training reported a loss of 0 on a model with the single tag "O". Such
+// tags are refused when a chunk scheme is given, and when detection finds
+// them mixed with chunk tags (auto detects plain tags only without any).
 func TestSetupRefusesNonChunkTags(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{"The DT\ncat NN\nsat VBD\n\nA DT\ndog NN\n", ":1: tag \"DT\" is not a chunk tag"},
-		{"John PER\nsaw O\nParis LOC\n", ":1: tag \"PER\" is not a chunk tag"},
-		{"John B-PER\nSmith L-PER\n", ":2: tag \"L-PER\" is not a chunk tag"},
-		{"John B-PER\nsaw O-X\n", ":2: tag \"O-X\" is not a chunk tag"},
+	for _, c := range []struct{ in, scheme, want string }{
+		{"The DT\ncat NN\nsat VBD\n\nA DT\ndog NN\n", "iob2", ":1: tag \"DT\" is not a chunk tag"},
+		{"John PER\nsaw O\nParis LOC\n", "iobes", ":1: tag \"PER\" is not a chunk tag"},
+		{"John B-PER\nsaw O\nParis LOC\n", "auto", ":3: tag \"LOC\" is not a chunk tag"},
+		{"John B-PER\nSmith L-PER\n", "auto", ":2: tag \"L-PER\" is not a chunk tag"},
+		{"John B-PER\nsaw O-X\n", "auto", ":2: tag \"O-X\" is not a chunk tag"},
 	} {
 		p := filepath.Join(t.TempDir(), "train.txt")
 		testutil.WriteFile(t, p, []byte(c.in))
 		s := Setup{TrainFile: p, MinCount: 1,
-			Model:    Config{WordEmbed: 4, CharEmbed: 3, Cell: "lstm", Hidden: 4, Layers: 1, Scheme: "auto", TrainScheme: "iobes"},
+			Model:    Config{WordEmbed: 4, CharEmbed: 3, Cell: "lstm", Hidden: 4, Layers: 1, Scheme: c.scheme, TrainScheme: "iobes"},
 			Training: TrainConfig{Config: train.Config{Epochs: 1, Batch: 4, Optimizer: "adam", LR: 0.01, Seed: 1}}}
 		_, err := s.Start(filepath.Join(t.TempDir(), "ck"), false)
 		if err == nil || !strings.Contains(err.Error(), p+c.want) {

@@ -147,10 +147,26 @@ func (m *Model) EncodeSentences(sents []Sentence, name string, labelled bool) (*
 	return d, nil
 }
 
+// dataScheme returns the scheme named (ParseScheme), or with "" or "auto"
+// the one DetectScheme finds in the tags of sents.
+func dataScheme(name string, sents []Sentence) (Scheme, error) {
+	if name != "" && name != "auto" {
+		return ParseScheme(name)
+	}
+	seqs := make([][]string, len(sents))
+	for i, s := range sents {
+		seqs[i] = s.Tags
+	}
+	return DetectScheme(seqs), nil
+}
+
 // TagSet returns the tags of sents converted to scheme s, "O" first, then
-// sorted by type and prefix.
+// sorted by type and prefix. In Plain, "O" is there only if the data has it.
 func TagSet(sents []Sentence, s Scheme) []string {
-	set := map[string]bool{"O": true}
+	set := map[string]bool{}
+	if s != Plain {
+		set["O"] = true
+	}
 	for _, st := range sents {
 		for _, t := range Convert(st.Tags, s) {
 			set[t] = true
@@ -170,7 +186,10 @@ func TagSet(sents []Sentence, s Scheme) []string {
 		}
 		return pi < pj
 	})
-	return append([]string{"O"}, tags...)
+	if set["O"] {
+		tags = append([]string{"O"}, tags...)
+	}
+	return tags
 }
 
 // InitVectors initialises the word embedding from vec (LoadVectors) and
@@ -195,22 +214,18 @@ func (m *Model) InitVectors(vec *vectors.Vectors, train []Sentence, minCount int
 // (with opt.Vectors the word embedding takes its dimension), and the
 // weights are drawn from seed (New).
 func Build(sents []Sentence, cfg Config, opt VocabOptions, seed uint64) (*Model, error) {
-	var scheme Scheme
-	if cfg.Scheme == "" || cfg.Scheme == "auto" {
-		seqs := make([][]string, len(sents))
-		for i, s := range sents {
-			seqs[i] = s.Tags
-		}
-		scheme = DetectScheme(seqs)
-	} else {
-		var err error
-		if scheme, err = ParseScheme(cfg.Scheme); err != nil {
-			return nil, err
-		}
+	scheme, err := dataScheme(cfg.Scheme, sents)
+	if err != nil {
+		return nil, err
 	}
 	ts, err := ParseScheme(cfg.TrainScheme)
 	if err != nil {
 		return nil, err
+	}
+	if scheme == Plain {
+		ts = Plain // plain tags have no chunks to re-encode
+	} else if ts == Plain {
+		return nil, fmt.Errorf("tag: train scheme plain needs plain data (scheme plain), not %s chunks", scheme)
 	}
 	cfg.Scheme, cfg.TrainScheme = scheme.String(), ts.String()
 	cfg.Tags = TagSet(sents, ts)

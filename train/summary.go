@@ -119,6 +119,7 @@ type ConflictError struct {
 	Fixed bool
 }
 
+// Error names the flag and tells how to proceed.
 func (e *ConflictError) Error() string {
 	if e.Fixed {
 		return fmt.Sprintf("--%s cannot change on --resume: the checkpoint fixes it (drop the flag, or train anew with --overwrite)", e.Name)

@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	newGroup("tag", "Sequence tagging (NER, chunking): scoring and tag-scheme tools",
+	newGroup("tag", "Sequence tagging (NER, chunking, part of speech): scoring and tag-scheme tools",
 		newTagScoreCmd(), newTagConvertCmd(), newTagEvalCmd(), newTagPredictCmd(), newTagTrainCmd())
 }
 
@@ -157,8 +157,8 @@ func newTagTrainCmd() *cobra.Command {
 	addDataFlags(cmd, &s.TrainFile, &s.ValidFile, &s.TestFile, "training data (CoNLL columns)")
 	fl.StringVar(&s.Vectors, "vectors", "", "initialise the word embedding from this vector file")
 	fl.BoolVar(&s.Model.Freeze, "freeze", false, "keep the word embedding fixed")
-	fl.StringVar(&s.Model.Scheme, "scheme", "auto", "tag scheme of the data: auto, iob1, iob2 or iobes")
-	fl.StringVar(&s.Model.TrainScheme, "train-scheme", "iobes", "scheme the model learns: iob1, iob2 or iobes")
+	fl.StringVar(&s.Model.Scheme, "scheme", "auto", "tag scheme of the data: auto, iob1, iob2, iobes or plain (tags as classes: part-of-speech tags)")
+	fl.StringVar(&s.Model.TrainScheme, "train-scheme", "iobes", "chunk scheme the model learns: iob1, iob2 or iobes (plain data always learns plain)")
 	fl.Int64Var(&s.MinCount, "min-count", 1, "drop training words seen fewer times")
 	fl.BoolVar(&s.Model.Lower, "lower", true, "look words up lower-cased (the characters keep the case)")
 	fl.BoolVar(&s.Model.NormDigits, "norm-digits", true, "look words up with every digit replaced by 0")
