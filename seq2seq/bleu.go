@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"unicode"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // MaxOrder is the largest n-gram order of BLEU.
@@ -49,6 +51,12 @@ type BLEU struct {
 	// Counts and Totals are the matched and hypothesis n-gram counts.
 	Counts []int `json:"counts"`
 	Totals []int `json:"totals"`
+	// Tokenize, Lowercase and Signature tell how CorpusBLEULines prepared
+	// the lines (BLEUOptions, with "" resolved to its default); Signature
+	// is empty for scores of token sequences.
+	Tokenize  string `json:"tokenize,omitempty"`
+	Lowercase bool   `json:"lowercase"`
+	Signature string `json:"signature,omitempty"`
 }
 
 // String formats b as sacreBLEU does: "BLEU = 27.27 66.7/40.0/25.0/16.7
@@ -66,19 +74,54 @@ func (b BLEU) String() string {
 		b.Score, strings.Join(p, "/"), b.BP, ratio, b.SysLen, b.RefLen)
 }
 
-// WriteText writes b's String and a newline.
+// WriteText writes b's String and a newline, then b's Signature on a line
+// of its own if it has one.
 func (b BLEU) WriteText(w io.Writer) error {
-	_, err := fmt.Fprintln(w, b.String())
+	s := b.String() + "\n"
+	if b.Signature != "" {
+		s += b.Signature + "\n"
+	}
+	_, err := io.WriteString(w, s)
 	return err
 }
 
-// CorpusBLEULines is CorpusBLEU of the lines of two inputs, named in the
-// error when their line counts differ.
-func CorpusBLEULines(hyps, refs []string, hypName, refName string) (BLEU, error) {
+// CorpusBLEULines is corpus BLEU of the lines of two inputs as sacreBLEU's
+// command computes it with opt: each hypothesis and reference line is
+// prepared by opt.Preprocess, then scored as by CorpusBLEU. hypName and
+// refName name the inputs in the error when their line counts differ.
+func CorpusBLEULines(hyps, refs []string, hypName, refName string, opt BLEUOptions) (BLEU, error) {
 	if len(refs) != len(hyps) {
 		return BLEU{}, fmt.Errorf("%s has %d lines but %s has %d; they must match line for line", hypName, len(hyps), refName, len(refs))
 	}
-	return CorpusBLEU(hyps, refs)
+	prep, err := opt.preprocessor()
+	if err != nil {
+		return BLEU{}, err
+	}
+	b := corpusBLEU(len(hyps), func(c *counter, i int) {
+		c.hids, c.rids = c.ids(prep(hyps[i]), c.hids), c.ids(prep(refs[i]), c.rids)
+	})
+	b.Tokenize, _, _ = opt.tokenizer()
+	b.Lowercase = opt.Lowercase
+	b.Signature, _ = opt.Signature()
+	return b, nil
+}
+
+// CorpusBLEUFiles is CorpusBLEULines of the lines of the files hypPath and
+// refPath, read through s ("-" is s.In).
+func CorpusBLEUFiles(s text.Stdio, hypPath, refPath string, opt BLEUOptions) (BLEU, error) {
+	var lines [2][]string
+	for i, path := range []string{refPath, hypPath} {
+		err := s.ReadFile(path, func(r io.Reader, name string) error {
+			return text.ReadLines(r, name, func(_ int, l string) error {
+				lines[i] = append(lines[i], l)
+				return nil
+			})
+		})
+		if err != nil {
+			return BLEU{}, err
+		}
+	}
+	return CorpusBLEULines(lines[1], lines[0], text.DisplayName(hypPath), text.DisplayName(refPath), opt)
 }
 
 // Tokenize splits a line on whitespace exactly as Python's str.split()

@@ -32,14 +32,3 @@ func reportTo(cmd *cobra.Command, out string) io.Writer {
 func readInput[T any](cmd *cobra.Command, path string, read func(r io.Reader, name string) (T, error)) (T, error) {
 	return text.ReadAs(stdio(cmd), path, read)
 }
-
-// readLines returns the lines of path ("-": standard input).
-func readLines(cmd *cobra.Command, path string) ([]string, error) {
-	return readInput(cmd, path, func(r io.Reader, name string) (lines []string, err error) {
-		err = text.ReadLines(r, name, func(_ int, l string) error {
-			lines = append(lines, l)
-			return nil
-		})
-		return lines, err
-	})
-}

@@ -20,19 +20,12 @@ func init() {
 
 func newTranslateBLEUCmd() *cobra.Command {
 	var refPath, hypPath string
+	var opt seq2seq.BLEUOptions
 	cmd := newReportCmd(&cobra.Command{
-		Use:   "bleu --ref FILE --hyp FILE",
-		Short: "Corpus BLEU-4 of tokenized hypotheses, as sacreBLEU computes it",
-	}, `print {"bleu", "precisions", "bp", "sys_len", "ref_len", ...} as JSON`, false, func(cmd *cobra.Command, args []string) (textWriter, error) {
-		refs, err := readLines(cmd, refPath)
-		if err != nil {
-			return nil, err
-		}
-		hyps, err := readLines(cmd, hypPath)
-		if err != nil {
-			return nil, err
-		}
-		b, err := seq2seq.CorpusBLEULines(hyps, refs, text.DisplayName(hypPath), text.DisplayName(refPath))
+		Use:   "bleu --ref FILE --hyp FILE [--tokenize 13a|intl|char|none] [--lowercase]",
+		Short: "Corpus BLEU-4 as sacreBLEU computes it (its 13a tokenization by default)",
+	}, `print {"bleu", "precisions", "bp", "sys_len", "ref_len", ..., "tokenize", "signature"} as JSON`, false, func(cmd *cobra.Command, args []string) (textWriter, error) {
+		b, err := seq2seq.CorpusBLEUFiles(stdio(cmd), hypPath, refPath, opt)
 		if err != nil {
 			return nil, fmt.Errorf("translate bleu: %w", err)
 		}
@@ -41,6 +34,8 @@ func newTranslateBLEUCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&refPath, "ref", "", "reference file, one segment per line")
 	f.StringVar(&hypPath, "hyp", "", "hypothesis file, one segment per line")
+	f.StringVar(&opt.Tokenize, "tokenize", "13a", "sacreBLEU tokenizer: 13a (for detokenized text), intl, char or none (white space only, for tokenized text)")
+	f.BoolVar(&opt.Lowercase, "lowercase", false, "lowercase hypotheses and references first (sacreBLEU's -lc)")
 	cli.MarkRequired(cmd, "ref", "hyp")
 	cli.MarkInputs(cmd, "ref", "hyp")
 	return cmd

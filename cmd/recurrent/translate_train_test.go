@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,5 +96,66 @@ func TestTranslateTrainEvalRun(t *testing.T) {
 	}
 	if _, err := runTranslateCmd(t, newTranslateRunCmd, "ok\n\n", "--model", ck); err == nil || !strings.Contains(err.Error(), ":2") {
 		t.Errorf("empty source line: error %v", err)
+	}
+}
+
+// TestTranslateBLEUTokenize: translate bleu tokenizes with 13a unless told
+// otherwise, as sacreBLEU does, and says so in its reports. The expected
+// scores come from CorpusBLEUTokens on the pair tokenized by hand.
+func TestTranslateBLEUTokenize(t *testing.T) {
+	dir := t.TempDir()
+	hyp, ref := filepath.Join(dir, "hyp.txt"), filepath.Join(dir, "ref.txt")
+	os.WriteFile(hyp, []byte("The cat sat, then ran.\nIt's 3.5-4 (or so)!\n"), 0o644)
+	os.WriteFile(ref, []byte("The cat sat , and ran .\nit's 3.5 - 4 ( or so ) !\n"), 0o644)
+	score := func(h, r [][]string) float64 {
+		b, err := seq2seq.CorpusBLEUTokens(h, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.Score
+	}
+	// 13a splits , . ( ) ! and the hyphen after "5", keeps 3.5 and It's.
+	tok13a := score([][]string{strings.Fields("The cat sat , then ran ."), strings.Fields("It's 3.5 - 4 ( or so ) !")},
+		[][]string{strings.Fields("The cat sat , and ran ."), strings.Fields("it's 3.5 - 4 ( or so ) !")})
+	lc := score([][]string{strings.Fields("the cat sat , then ran ."), strings.Fields("it's 3.5 - 4 ( or so ) !")},
+		[][]string{strings.Fields("the cat sat , and ran ."), strings.Fields("it's 3.5 - 4 ( or so ) !")})
+	none := score([][]string{strings.Fields("The cat sat, then ran."), strings.Fields("It's 3.5-4 (or so)!")},
+		[][]string{strings.Fields("The cat sat , and ran ."), strings.Fields("it's 3.5 - 4 ( or so ) !")})
+	for _, c := range []struct {
+		args      []string
+		want      float64
+		tok, sig  string
+		lowercase bool
+	}{
+		{nil, tok13a, "13a", "case:mixed|eff:no|tok:13a", false},
+		{[]string{"--tokenize", "none"}, none, "none", "case:mixed|eff:no|tok:none", false},
+		{[]string{"--lowercase"}, lc, "13a", "case:lc|eff:no|tok:13a", true},
+	} {
+		args := append([]string{"translate", "bleu", "--ref", ref, "--hyp", hyp}, c.args...)
+		out, err := runCLIIn(t, "", append(args, "--json")...)
+		var got struct {
+			BLEU      float64
+			Tokenize  string
+			Lowercase bool
+			Signature string
+		}
+		if err != nil || json.Unmarshal([]byte(out), &got) != nil {
+			t.Fatalf("%v: %q, %v", c.args, out, err)
+		}
+		wantSig := "nrefs:1|" + c.sig + "|smooth:exp|version:" + seq2seq.SacreBLEUVersion
+		if math.Abs(got.BLEU-c.want) > 1e-9 || got.Tokenize != c.tok || got.Lowercase != c.lowercase || got.Signature != wantSig {
+			t.Errorf("%v: %+v, want BLEU %v tokenize %s lowercase %t signature %s", c.args, got, c.want, c.tok, c.lowercase, wantSig)
+		}
+		text, err := runCLIIn(t, "", args...)
+		lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+		if err != nil || len(lines) != 2 || !strings.HasPrefix(lines[0], "BLEU = ") || lines[1] != wantSig {
+			t.Errorf("%v text: %q, %v", c.args, text, err)
+		}
+	}
+	if tok13a == none || tok13a == lc {
+		t.Fatalf("the files do not tell the tokenizers apart: %v %v %v", tok13a, none, lc)
+	}
+	if _, err := runCLIIn(t, "", "translate", "bleu", "--ref", ref, "--hyp", hyp, "--tokenize", "zh"); err == nil || !strings.Contains(err.Error(), `unknown BLEU tokenizer "zh"`) {
+		t.Errorf("--tokenize zh: %v", err)
 	}
 }
