@@ -13,13 +13,14 @@ import (
 // ReadSources reads source lines to translate: one per line, the part
 // before a TAB when there is one (a pair file's source), read as
 // text.ReadLines does (UTF-8 checked, a byte-order mark dropped). A blank
-// source is an error naming the line ("name:line: ...").
+// source is kept as "": TranslateLines answers it with an empty output, so
+// that the outputs line up with the input.
 func ReadSources(r io.Reader, name string) ([]string, error) {
 	var lines []string
 	err := text.ReadLines(r, name, func(n int, line string) error {
 		line, _, _ = strings.Cut(line, "\t")
 		if strings.TrimSpace(line) == "" {
-			return fmt.Errorf("%s:%d: empty source line", name, n)
+			line = ""
 		}
 		lines = append(lines, line)
 		return nil
@@ -98,7 +99,9 @@ func (o Output) WriteText(w io.Writer) error {
 }
 
 // TranslateLines translates lines in chunks of 256 sources, passes each
-// output to emit in order, and writes the attention files opt asks for.
+// output to emit in order, and writes the attention files opt asks for
+// (of the first line that is not blank). A blank line ("") is not
+// translated: its output is empty, with no attention.
 func (m *Model) TranslateLines(ctx context.Context, lines []string, opt RunOptions, emit func(Output) error) error {
 	first := opt.AttentionJSON != "" || opt.AttentionPNG != ""
 	opt.Attention = first || opt.HeatmapDir != ""
@@ -116,25 +119,38 @@ func (m *Model) TranslateLines(ctx context.Context, lines []string, opt RunOptio
 		}
 		hi := min(len(lines), lo+chunk)
 		src := make([][]int32, 0, hi-lo)
-		for _, l := range lines[lo:hi] {
-			src = append(src, m.EncodeSource(l))
+		at := make([]int, 0, hi-lo) // the lines src holds
+		for i, l := range lines[lo:hi] {
+			if l != "" {
+				src, at = append(src, m.EncodeSource(l)), append(at, lo+i)
+			}
 		}
-		hs, err := m.Translate(src, opt.DecodeOptions)
-		if err != nil {
-			return err
+		var hs []Hypothesis
+		if len(src) > 0 {
+			if hs, err = m.Translate(src, opt.DecodeOptions); err != nil {
+				return err
+			}
 		}
-		for i, h := range hs {
-			out := Output{Source: lines[lo+i], Output: JoinTokens(m.Config.Tokens, m.DecodeTarget(h.IDs)),
+		for i, k := lo, 0; i < hi; i++ {
+			if lines[i] == "" {
+				if err := emit(Output{Finished: true}); err != nil {
+					return err
+				}
+				continue
+			}
+			h := hs[k]
+			k++
+			out := Output{Source: lines[i], Output: JoinTokens(m.Config.Tokens, m.DecodeTarget(h.IDs)),
 				LogProb: h.LogProb, Score: h.Score, Finished: h.Finished}
 			if err := emit(out); err != nil {
 				return err
 			}
-			if err := hm.Write(m, lo+i, lines[lo+i], h); err != nil {
+			if err := hm.Write(m, i, lines[i], h); err != nil {
 				return err
 			}
 		}
 		if first && len(hs) > 0 {
-			am, err := m.AttentionMapOf(lines[0], hs[0])
+			am, err := m.AttentionMapOf(lines[at[0]], hs[0])
 			if err == nil {
 				err = am.WriteFiles(opt.AttentionJSON, opt.AttentionPNG)
 			}

@@ -18,9 +18,11 @@ func TestReadSources(t *testing.T) {
 	if err != nil || fmt.Sprint(got) != "[abc de   f]" {
 		t.Errorf("ReadSources = %q, %v", got, err)
 	}
-	for _, in := range []string{"abc\n\nde\n", "abc\n \tx\n"} {
-		if _, err := ReadSources(strings.NewReader(in), "in.txt"); err == nil || !strings.HasPrefix(err.Error(), "in.txt:2: empty source line") {
-			t.Errorf("ReadSources(%q): %v, want in.txt:2", in, err)
+	// A blank source (also one blank before its TAB) is kept as "", so
+	// that translate run's output lines up with its input.
+	for _, in := range []string{"abc\n\nde\n", "abc\n \tx\nde\n"} {
+		if got, err := ReadSources(strings.NewReader(in), "in.txt"); err != nil || fmt.Sprintf("%q", got) != `["abc" "" "de"]` {
+			t.Errorf("ReadSources(%q) = %q, %v; want [abc, \"\", de]", in, got, err)
 		}
 	}
 }
@@ -55,6 +57,7 @@ func TestTranslateLinesAndEvaluatePairs(t *testing.T) {
 	for i := range lines {
 		lines[i] = []string{"abc", "fed", "cab"}[i%3]
 	}
+	lines[0], lines[7], lines[260] = "", "", "" // blank lines answered in place, not translated
 	dir := t.TempDir()
 	opt := RunOptions{HeatmapDir: filepath.Join(dir, "maps"), AttentionJSON: filepath.Join(dir, "a.json"), AttentionPNG: filepath.Join(dir, "a.png")}
 	var outs []Output
@@ -69,20 +72,28 @@ func TestTranslateLinesAndEvaluatePairs(t *testing.T) {
 	if o := outs[298]; o.Source != "fed" || o.Output != want || max(o.LogProb-hs[0].LogProb, hs[0].LogProb-o.LogProb) > 1e-4 || o.Finished != hs[0].Finished {
 		t.Errorf("output 299 = %+v, want %q from fed", o, want)
 	}
+	for _, i := range []int{0, 7, 260} {
+		if o := outs[i]; o != (Output{Finished: true}) {
+			t.Errorf("output %d of a blank line = %+v, want an empty one", i+1, o)
+		}
+	}
+	if o := outs[1]; o.Source != "fed" || o.Output != want {
+		t.Errorf("output 2 = %+v, want %q from fed", o, want)
+	}
 	var line strings.Builder
 	outs[298].WriteText(&line)
 	if line.String() != want+"\n" {
 		t.Errorf("Output.WriteText = %q, want %q", line.String(), want+"\n")
 	}
-	b, _ := json.Marshal(outs[0])
+	b, _ := json.Marshal(outs[3])
 	if !strings.HasPrefix(string(b), `{"finished":`) || !strings.Contains(string(b), `"source":"abc"}`) {
 		t.Errorf("Output JSON %s", b)
 	}
 	var am AttentionMap
-	if data, err := os.ReadFile(opt.AttentionJSON); err != nil || json.Unmarshal(data, &am) != nil || strings.Join(am.Source, "") != "abc" {
-		t.Errorf("attention JSON: %v, source %q", err, am.Source)
+	if data, err := os.ReadFile(opt.AttentionJSON); err != nil || json.Unmarshal(data, &am) != nil || strings.Join(am.Source, "") != "fed" {
+		t.Errorf("attention JSON (of the first line not blank): %v, source %q", err, am.Source)
 	}
-	for _, p := range []string{opt.AttentionPNG, filepath.Join(opt.HeatmapDir, "line-0001.png"), filepath.Join(opt.HeatmapDir, "line-0300.png")} {
+	for _, p := range []string{opt.AttentionPNG, filepath.Join(opt.HeatmapDir, "line-0002.png"), filepath.Join(opt.HeatmapDir, "line-0300.png")} {
 		f, err := os.Open(p)
 		if err != nil {
 			t.Fatal(err)
@@ -92,8 +103,8 @@ func TestTranslateLinesAndEvaluatePairs(t *testing.T) {
 		}
 		f.Close()
 	}
-	if n, _ := filepath.Glob(filepath.Join(opt.HeatmapDir, "*.png")); len(n) != 300 {
-		t.Errorf("%d heat maps, want 300", len(n))
+	if n, _ := filepath.Glob(filepath.Join(opt.HeatmapDir, "*.png")); len(n) != 297 {
+		t.Errorf("%d heat maps, want 297 (none for the 3 blank lines)", len(n))
 	}
 
 	pairs := []Pair{{"abc", "cba"}, {"fed", "def"}, {"cab", "bac"}}
