@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/train"
 )
 
@@ -41,17 +40,9 @@ func posSentences(n int, seed uint64) []Sentence {
 // token accuracy; the same word gets the tag its context asks for; the
 // checkpoint keeps the scheme and predicts the same tags after Load.
 func TestPlainSchemeLearnsPOS(t *testing.T) {
-	write := func(name string, sents []Sentence) string {
-		var b strings.Builder
-		if err := WriteCoNLL(&b, sents, false); err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(t.TempDir(), name)
-		testutil.WriteFile(t, p, []byte(b.String()))
-		return p
-	}
 	test := posSentences(40, 3)
-	s := Setup{TrainFile: write("train", posSentences(160, 1)), ValidFile: write("dev", posSentences(40, 2)), TestFile: write("test", test), MinCount: 1,
+	s := Setup{TrainFile: writeSentences(t, "train", posSentences(160, 1)), ValidFile: writeSentences(t, "dev", posSentences(40, 2)),
+		TestFile: writeSentences(t, "test", test), MinCount: 1,
 		Model:    Config{WordEmbed: 8, CharEmbed: 4, CharHidden: 4, Cell: "lstm", Hidden: 16, Layers: 1, Scheme: "auto", TrainScheme: "iobes"},
 		Training: TrainConfig{Config: train.Config{Epochs: 12, Batch: 8, Optimizer: "adam", LR: 0.02, Clip: 5, Seed: 1}}}
 	dir := filepath.Join(t.TempDir(), "ck")

@@ -21,6 +21,13 @@ func writeCoNLL(t *testing.T, name string, n int) string {
 	for i := range sents {
 		sents[i] = Sentence{Tokens: []string{"p" + strconv.Itoa(i%4), "went", "l" + strconv.Itoa(i%3)}, Tags: []string{"B-PER", "O", "B-LOC"}}
 	}
+	return writeSentences(t, name, sents)
+}
+
+// writeSentences writes sents as a CoNLL file name in a temporary
+// directory and returns its path.
+func writeSentences(t *testing.T, name string, sents []Sentence) string {
+	t.Helper()
 	var b strings.Builder
 	if err := WriteCoNLL(&b, sents, false); err != nil {
 		t.Fatal(err)
