@@ -80,6 +80,14 @@ func TestPlainSchemeLearnsPOS(t *testing.T) {
 		{Tokens: []string{"a", "cat", "likes", "every", "flies", "."}, Line: 2},
 	}
 	want := [][]string{{"DT", "NN", "VBZ", "DT", "NNS", "."}, {"DT", "NN", "VBZ", "DT", "NNS", "."}}
+	// A -DOCSTART- row (kept by tag eval) keeps its marker tag and is
+	// scored as a token outside any chunk: 7 tokens, 6 one-token chunks,
+	// no "-X-" type.
+	docs := []Sentence{{Tokens: []string{DocStart}, Tags: []string{"-X-"}, Line: 1}, {Tokens: amb[0].Tokens, Tags: want[0], Line: 3}}
+	r, pred, err := loaded.Score(context.Background(), docs, "docs", 8)
+	if err != nil || !slices.Equal(pred[0], []string{"-X-"}) || r.Tokens != 7 || r.CorrectTags != 7 || r.Gold != 6 || r.Found != 6 || r.F1 != 100 || slices.Contains(r.Types, "-X-") {
+		t.Errorf("scoring a -DOCSTART- row: %+v, pred %q, %v", r, pred, err)
+	}
 	for _, mm := range []*Model{m, loaded} {
 		got, err := mm.TagSentences(context.Background(), amb, "amb", 8)
 		if err != nil {

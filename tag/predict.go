@@ -200,7 +200,9 @@ func (m *Model) score(ctx context.Context, sents []Sentence, d *Data, batch int)
 
 // scoreSentences scores pred against the tags of sents with conlleval's
 // rules (ScoreRows); a Plain model's tags are read as conlleval -r reads
-// them, every tag but O being a one-token chunk of its type.
+// them, every tag but O being a one-token chunk of its type, except on a
+// kept -DOCSTART- row, which is O as in a chunk file (a token outside any
+// chunk, not a chunk of its marker tag "-X-").
 func (m *Model) scoreSentences(sents []Sentence, pred [][]string) (Metrics, error) {
 	if m.Config.Scheme != Plain.String() {
 		return ScoreRows(sents, pred)
@@ -213,12 +215,16 @@ func (m *Model) scoreSentences(sents []Sentence, pred [][]string) (Metrics, erro
 		return out
 	}
 	gold := slices.Clone(sents)
-	for i := range gold {
-		gold[i].Tags = raw(gold[i].Tags)
-	}
 	pr := make([][]string, len(pred))
-	for i, p := range pred {
-		pr[i] = raw(p)
+	for i := range gold {
+		if len(gold[i].Tokens) == 1 && gold[i].Tokens[0] == DocStart && i < len(pred) {
+			gold[i].Tags, pr[i] = []string{"O"}, []string{"O"}
+			continue
+		}
+		gold[i].Tags = raw(gold[i].Tags)
+		if i < len(pred) {
+			pr[i] = raw(pred[i])
+		}
 	}
 	return ScoreRows(gold, pr)
 }

@@ -207,7 +207,9 @@ func (m *Model) TagLines(ctx context.Context, lines []string, batch int) ([]Tagg
 
 // TagSentences predicts the tags of sentences read from a column file
 // (name is used in errors). A sentence without tokens gets no tags, and a
-// -DOCSTART- line kept by ReadOptions.KeepDocStart gets "O".
+// -DOCSTART- line kept by ReadOptions.KeepDocStart, a document marker and
+// not a token, keeps the tag it was read with ("O" in CoNLL-2003's NER
+// column, "-X-" in its part-of-speech column; "O" without a tag column).
 func (m *Model) TagSentences(ctx context.Context, sents []Sentence, name string, batch int) ([][]string, error) {
 	var keep []Sentence
 	var at []int
@@ -218,6 +220,9 @@ func (m *Model) TagSentences(ctx context.Context, sents []Sentence, name string,
 			out[i] = []string{}
 		case len(s.Tokens) == 1 && s.Tokens[0] == DocStart:
 			out[i] = []string{"O"}
+			if len(s.Tags) == 1 {
+				out[i][0] = s.Tags[0]
+			}
 		default:
 			keep, at = append(keep, s), append(at, i)
 		}
