@@ -15,6 +15,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/recurrent-go/recurrent/infer"
+	"github.com/recurrent-go/recurrent/tag"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -46,8 +47,9 @@ type PredictOptions struct {
 
 // Predict adds the batch inference pipeline to s. Each input file is read
 // by one worker (text.ReadLines: UTF-8 checked, CRLF and a BOM dropped);
-// blank lines are skipped, as the predict commands skip them (lm score
-// keeps them), and every other line yields one JSON record, in input order, in
+// every line yields one JSON record, in input order (a blank line the
+// record the CLI prints for it: an empty prediction; embed skips blank
+// lines), in
 // Output/NAME.jsonl where NAME is the input's base name without ".gz"
 // (inputs of the same NAME are an error of the run).
 // The records are those of the CLI (classify predict --json, tag predict
@@ -142,8 +144,8 @@ func (fn *predictFn) ProcessElement(ctx context.Context, out string, files func(
 	var lines []string
 	var lineNos []int
 	err = text.ReadLines(r, name, func(n int, s string) error {
-		// lm score scores every line; the other commands skip blank ones.
-		if fn.Opt.Task == TaskScore || strings.TrimSpace(s) != "" {
+		// The commands answer every line (embed skips blank ones).
+		if fn.Opt.Task != TaskEmbed || strings.TrimSpace(s) != "" {
 			lines = append(lines, s)
 			lineNos = append(lineNos, n)
 		}
@@ -187,22 +189,44 @@ func (fn *predictFn) records(ctx context.Context, lines []string) ([]any, error)
 		batch = fn.Opt.Batch
 	}
 	out := make([]any, 0, len(lines))
+	// A blank line's record is the CLI's for it (classify predict and tag
+	// predict answer it with an empty prediction); the others are the
+	// model's, in order.
+	var texts []string
+	var at []int
+	for i, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			texts, at = append(texts, l), append(at, i)
+		}
+	}
 	switch m := fn.model.(type) {
 	case *infer.Classifier:
-		res, err := m.Predict(ctx, lines, batch)
+		for range lines {
+			out = append(out, infer.ClassifyRecord{Probabilities: map[string]float32{}})
+		}
+		if len(texts) == 0 {
+			break
+		}
+		res, err := m.Predict(ctx, texts, batch)
 		if err != nil {
 			return nil, err
 		}
-		for _, p := range res.Predictions {
-			out = append(out, p.Record())
+		for k, p := range res.Predictions {
+			out[at[k]] = p.Record()
 		}
 	case *infer.Tagger:
-		res, err := m.TagTexts(ctx, lines, batch)
+		for range lines {
+			out = append(out, infer.TaggedSentence{Tokens: []string{}, Tags: []string{}, Entities: []tag.Entity{}})
+		}
+		if len(texts) == 0 {
+			break
+		}
+		res, err := m.TagTexts(ctx, texts, batch)
 		if err != nil {
 			return nil, err
 		}
-		for _, s := range res.Sentences {
-			out = append(out, s)
+		for k, s := range res.Sentences {
+			out[at[k]] = s
 		}
 	case *infer.LM:
 		res, err := m.ScoreLines(ctx, lines, batch, false)
