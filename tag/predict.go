@@ -204,27 +204,26 @@ func (m *Model) score(ctx context.Context, sents []Sentence, d *Data, batch int)
 // kept -DOCSTART- row, which is O as in a chunk file (a token outside any
 // chunk, not a chunk of its marker tag "-X-").
 func (m *Model) scoreSentences(sents []Sentence, pred [][]string) (Metrics, error) {
-	if m.Config.Scheme != Plain.String() {
+	if m.Config.Scheme != Plain.String() || len(sents) != len(pred) { // ScoreRows names a count mismatch
 		return ScoreRows(sents, pred)
-	}
-	raw := func(tags []string) []string {
-		out := make([]string, len(tags))
-		for k, t := range tags {
-			out[k] = rawTag(t, "O")
-		}
-		return out
 	}
 	gold := slices.Clone(sents)
 	pr := make([][]string, len(pred))
 	for i := range gold {
-		if len(gold[i].Tokens) == 1 && gold[i].Tokens[0] == DocStart && i < len(pred) {
-			gold[i].Tags, pr[i] = []string{"O"}, []string{"O"}
-			continue
-		}
-		gold[i].Tags = raw(gold[i].Tags)
-		if i < len(pred) {
-			pr[i] = raw(pred[i])
-		}
+		gold[i].Tags, pr[i] = rawTags(&sents[i], sents[i].Tags), rawTags(&sents[i], pred[i])
 	}
 	return ScoreRows(gold, pr)
+}
+
+// rawTags returns tags, those of sentence s, as conlleval -r reads them
+// (rawTag), all O on a -DOCSTART- row.
+func rawTags(s *Sentence, tags []string) []string {
+	out := make([]string, len(tags))
+	for k, t := range tags {
+		out[k] = "O"
+		if !isDocStart(s) {
+			out[k] = rawTag(t, "O")
+		}
+	}
+	return out
 }

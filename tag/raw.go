@@ -218,7 +218,7 @@ func (m *Model) TagSentences(ctx context.Context, sents []Sentence, name string,
 		switch {
 		case len(s.Tokens) == 0:
 			out[i] = []string{}
-		case len(s.Tokens) == 1 && s.Tokens[0] == DocStart:
+		case isDocStart(&s):
 			out[i] = []string{"O"}
 			if len(s.Tags) == 1 {
 				out[i][0] = s.Tags[0]
