@@ -189,45 +189,28 @@ func (fn *predictFn) records(ctx context.Context, lines []string) ([]any, error)
 		batch = fn.Opt.Batch
 	}
 	out := make([]any, 0, len(lines))
-	// A blank line's record is the CLI's for it (classify predict and tag
-	// predict answer it with an empty prediction); the others are the
-	// model's, in order.
-	var texts []string
-	var at []int
-	for i, l := range lines {
-		if strings.TrimSpace(l) != "" {
-			texts, at = append(texts, l), append(at, i)
-		}
-	}
 	switch m := fn.model.(type) {
 	case *infer.Classifier:
-		for range lines {
-			out = append(out, infer.ClassifyRecord{Probabilities: map[string]float32{}})
-		}
-		if len(texts) == 0 {
-			break
-		}
-		res, err := m.Predict(ctx, texts, batch)
-		if err != nil {
-			return nil, err
-		}
-		for k, p := range res.Predictions {
-			out[at[k]] = p.Record()
-		}
+		return aligned(lines, infer.ClassifyRecord{Probabilities: map[string]float32{}}, func(texts []string) ([]infer.ClassifyRecord, error) {
+			res, err := m.Predict(ctx, texts, batch)
+			if err != nil {
+				return nil, err
+			}
+			recs := make([]infer.ClassifyRecord, len(res.Predictions))
+			for k, p := range res.Predictions {
+				recs[k] = p.Record()
+			}
+			return recs, nil
+		})
 	case *infer.Tagger:
-		for range lines {
-			out = append(out, infer.TaggedSentence{Tokens: []string{}, Tags: []string{}, Entities: []tag.Entity{}})
-		}
-		if len(texts) == 0 {
-			break
-		}
-		res, err := m.TagTexts(ctx, texts, batch)
-		if err != nil {
-			return nil, err
-		}
-		for k, s := range res.Sentences {
-			out[at[k]] = s
-		}
+		empty := infer.TaggedSentence{Tokens: []string{}, Tags: []string{}, Entities: []tag.Entity{}}
+		return aligned(lines, empty, func(texts []string) ([]infer.TaggedSentence, error) {
+			res, err := m.TagTexts(ctx, texts, batch)
+			if err != nil {
+				return nil, err
+			}
+			return res.Sentences, nil
+		})
 	case *infer.LM:
 		res, err := m.ScoreLines(ctx, lines, batch, false)
 		if err != nil {
@@ -240,6 +223,33 @@ func (fn *predictFn) records(ctx context.Context, lines []string) ([]any, error)
 		for _, l := range lines {
 			out = append(out, m.Embed(l, fn.Opt.PerWord))
 		}
+	}
+	return out, nil
+}
+
+// aligned returns one record per line, as classify predict and tag predict
+// answer every line: blank (the command's empty prediction) for a blank
+// line, and for the others, in order, the records run gives for them (run
+// is not called when every line is blank).
+func aligned[R any](lines []string, blank R, run func(texts []string) ([]R, error)) ([]any, error) {
+	out := make([]any, len(lines))
+	var texts []string
+	var at []int // at[k]: the line of texts[k]
+	for i, l := range lines {
+		out[i] = blank
+		if strings.TrimSpace(l) != "" {
+			texts, at = append(texts, l), append(at, i)
+		}
+	}
+	if len(texts) == 0 {
+		return out, nil
+	}
+	recs, err := run(texts)
+	if err != nil {
+		return nil, err
+	}
+	for k, r := range recs {
+		out[at[k]] = r
 	}
 	return out, nil
 }
