@@ -205,11 +205,15 @@ func (st *stepTeam) close() {
 
 // member is goroutine w's loop: wait for a Run, help with it, repeat.
 func (st *stepTeam) member(w int) {
-	// The generation at newStepTeam: a Run may start before this goroutine
-	// does, and the member then joins it instead of waiting for the next.
+	// seen starts at the generation of newStepTeam: a Run may start before
+	// this goroutine does, and the member then joins it instead of waiting
+	// for the next. The generation to work on is the one the wait saw
+	// change, read once (see tensor.Team's member: close moves the
+	// generation after it marks the team closed).
 	var seen uint64
 	for {
-		changed := func() bool { return st.job.Load()>>48 != seen }
+		gen := seen
+		changed := func() bool { gen = st.job.Load() >> 48; return gen != seen }
 		for !poll(stepSpin, changed) {
 			st.parked[w].Store(true)
 			if changed() && st.parked[w].CompareAndSwap(true, false) {
@@ -220,7 +224,7 @@ func (st *stepTeam) member(w int) {
 		if st.closed.Load() {
 			return
 		}
-		seen = st.job.Load() >> 48
+		seen = gen
 		st.work(seen, true)
 	}
 }

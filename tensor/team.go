@@ -255,13 +255,21 @@ func (t *Team) await(w int, spin time.Duration, cond func() bool) {
 // parts, repeat until closed.
 func (t *Team) member(w int) {
 	defer t.wg.Done()
-	var seen uint32 // the generation at NewTeam: a Run may start before this goroutine does
+	// seen is the generation at NewTeam: a Run may start before this
+	// goroutine does. The generation to work on is the one the wait saw
+	// change, read once: Close moves the generation after it marks the
+	// team closed, so a member that finds the team open works on a Run's
+	// generation and sees Close's next. (Reading it again after the check
+	// could pick up Close's generation with the team found open, and the
+	// member then waited for a generation that never came.)
+	var seen uint32
 	for {
-		t.await(w, idleSpin, func() bool { gen, _ := t.parts.Gen(); return gen != seen })
+		gen := seen
+		t.await(w, idleSpin, func() bool { gen, _ = t.parts.Gen(); return gen != seen })
 		if t.closed.Load() {
 			return
 		}
-		seen, _ = t.parts.Gen()
+		seen = gen
 		t.work(w, seen)
 	}
 }

@@ -136,3 +136,35 @@ func TestTeamPanicInPart(t *testing.T) {
 		team.Close()
 	}
 }
+
+// TestTeamCloseRightAfterRun closes teams just as their members wake for
+// the last Run: a member that saw the Run's generation, found the team
+// open, and then read the generation again after Close had moved it,
+// waited for a generation that never came, and Close waited for the
+// member forever (seen once in CI). The member parks before each Run, and
+// Close follows the Run after a delay swept across the member's wake-up
+// time.
+func TestTeamCloseRightAfterRun(t *testing.T) {
+	iters := 2000
+	if testing.Short() {
+		iters = 300
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range iters {
+			tm := NewTeam(2)
+			time.Sleep(idleSpin + 50*time.Microsecond) // the member parks
+			tm.Run([]int{1}, func(int, int) {})
+			delay := time.Duration(i%100) * 2 * time.Microsecond
+			for t0 := time.Now(); time.Since(t0) < delay; {
+			}
+			tm.Close()
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("Close did not return: a member missed the close")
+	}
+}
