@@ -190,14 +190,6 @@ func (m *Model) Score(ctx context.Context, sents []Sentence, name string, batch 
 	return r, pred, err
 }
 
-func (m *Model) score(ctx context.Context, sents []Sentence, d *Data, batch int) (Metrics, error) {
-	pred, err := m.Predict(ctx, d, batch)
-	if err != nil {
-		return Metrics{}, err
-	}
-	return m.scoreSentences(sents, pred)
-}
-
 // scoreSentences scores pred against the tags of sents with conlleval's
 // rules (ScoreRows); a Plain model's tags are read as conlleval -r reads
 // them, every tag but O being a one-token chunk of its type, except on a

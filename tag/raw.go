@@ -211,26 +211,11 @@ func (m *Model) TagLines(ctx context.Context, lines []string, batch int) ([]Tagg
 // not a token, keeps the tag it was read with ("O" in CoNLL-2003's NER
 // column, "-X-" in its part-of-speech column; "O" without a tag column).
 func (m *Model) TagSentences(ctx context.Context, sents []Sentence, name string, batch int) ([][]string, error) {
-	var keep []Sentence
-	var at []int
-	out := make([][]string, len(sents))
-	for i, s := range sents {
-		switch {
-		case len(s.Tokens) == 0:
-			out[i] = []string{}
-		case isDocStart(&s):
-			out[i] = []string{"O"}
-			if len(s.Tags) == 1 {
-				out[i][0] = s.Tags[0]
-			}
-		default:
-			keep, at = append(keep, s), append(at, i)
-		}
+	r := splitRows(sents)
+	if len(r.keep) == 0 {
+		return r.preset, nil
 	}
-	if len(keep) == 0 {
-		return out, nil
-	}
-	d, err := m.EncodeSentences(keep, name, false)
+	d, err := m.EncodeSentences(r.keep, name, false)
 	if err != nil {
 		return nil, err
 	}
@@ -238,10 +223,46 @@ func (m *Model) TagSentences(ctx context.Context, sents []Sentence, name string,
 	if err != nil {
 		return nil, err
 	}
-	for k, i := range at {
+	return r.merge(pred), nil
+}
+
+// taggedRows is a list of sentences split for tagging: the answers given
+// without the model (preset: an empty row for an empty sentence; for a
+// kept -DOCSTART- row the tag it was read with, or "O"; nil for the
+// others) and the sentences the model tags (keep, at their indexes at).
+type taggedRows struct {
+	preset [][]string
+	keep   []Sentence
+	at     []int
+}
+
+// splitRows splits sents for tagging.
+func splitRows(sents []Sentence) taggedRows {
+	r := taggedRows{preset: make([][]string, len(sents))}
+	for i, s := range sents {
+		switch {
+		case len(s.Tokens) == 0:
+			r.preset[i] = []string{}
+		case isDocStart(&s):
+			r.preset[i] = []string{"O"}
+			if len(s.Tags) == 1 {
+				r.preset[i][0] = s.Tags[0]
+			}
+		default:
+			r.keep, r.at = append(r.keep, s), append(r.at, i)
+		}
+	}
+	return r
+}
+
+// merge returns the tags of every sentence: the preset ones, and pred[k]
+// for the sentence keep[k].
+func (r *taggedRows) merge(pred [][]string) [][]string {
+	out := slices.Clone(r.preset)
+	for k, i := range r.at {
 		out[i] = pred[k]
 	}
-	return out, nil
+	return out
 }
 
 // WritePredicted writes sentences as they were read (every column of every

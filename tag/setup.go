@@ -59,7 +59,17 @@ type Summary struct {
 
 // read reads the training, dev and test sentences.
 func (s *Setup) read() (tr, dev, test []Sentence, err error) {
-	sets, err := text.ReadFiles(func(p string) ([]Sentence, error) { return ReadCoNLLFile(p, ReadOptions{}) }, s.TrainFile, s.ValidFile, s.TestFile)
+	// The dev and test files keep their -DOCSTART- rows, which conlleval
+	// counts as tokens outside any chunk.
+	read := func(opts ReadOptions) func(string) ([]Sentence, error) {
+		return func(p string) ([]Sentence, error) { return ReadCoNLLFile(p, opts) }
+	}
+	sets, err := text.ReadFiles(read(ReadOptions{}), s.TrainFile)
+	if err == nil {
+		var eval [][]Sentence
+		eval, err = text.ReadFiles(read(ReadOptions{KeepDocStart: true}), s.ValidFile, s.TestFile)
+		sets = append(sets, eval...)
+	}
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -96,6 +97,54 @@ func TestSetupStartTrainResume(t *testing.T) {
 	}
 	if s.TrainFile != train0 {
 		t.Fatal("the test did not restore the training file")
+	}
+}
+
+// TestSetupScoresDocStartRows: tag train's dev and test figures count a
+// file's -DOCSTART- rows as tokens outside any chunk, as conlleval does on
+// the file tag predict writes (and as tag eval and Model.Score do); they
+// were dropped when reading, so accuracy and token counts differed from
+// tag eval's on the same file.
+func TestSetupScoresDocStartRows(t *testing.T) {
+	docs := func(name string) string {
+		var sents []Sentence
+		for d := range 2 {
+			sents = append(sents, Sentence{Tokens: []string{DocStart}, Tags: []string{"O"}})
+			for i := range 2 {
+				sents = append(sents, Sentence{Tokens: []string{"p" + strconv.Itoa(d+i), "went", "l" + strconv.Itoa(i)}, Tags: []string{"B-PER", "O", "B-LOC"}})
+			}
+		}
+		return writeSentences(t, name, sents)
+	}
+	s := Setup{TrainFile: writeCoNLL(t, "train", 12), ValidFile: docs("dev"), TestFile: docs("test"), MinCount: 1,
+		Model:    Config{WordEmbed: 6, Cell: "lstm", Hidden: 4, Layers: 1, Scheme: "auto", TrainScheme: "iobes"},
+		Training: TrainConfig{Config: train.Config{Epochs: 1, Batch: 4, Optimizer: "adam", LR: 0.01, Clip: 5, Seed: 1}}}
+	ses, err := s.Start(filepath.Join(t.TempDir(), "ck"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := ses.Train(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := ReadCoNLLFile(s.TestFile, ReadOptions{KeepDocStart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := ses.Trainer.Model.Score(context.Background(), kept, "test", 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.Tokens != 14 {
+		t.Fatalf("Score counted %d tokens, want 12 + 2 -DOCSTART- rows", want.Tokens)
+	}
+	if sum.Test == nil || !reflect.DeepEqual(*sum.Test, want) {
+		t.Errorf("test metrics %+v, want %+v", sum.Test, want)
+	}
+	// The dev figures come back through the loop's evaluation (MetricsOf
+	// keeps the rates and the token count).
+	if d := sum.Valid; d == nil || d.Tokens != want.Tokens || d.Accuracy != want.Accuracy || d.Score.F1 != want.Score.F1 {
+		t.Errorf("dev metrics %+v, want tokens, accuracy and F1 of %+v", d, want)
 	}
 }
 

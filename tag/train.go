@@ -68,8 +68,9 @@ type task struct {
 	m       *Model
 	cfg     *TrainConfig
 	train   *Data
-	dev     []Sentence
-	devData *Data
+	dev     []Sentence // as read, kept -DOCSTART- rows included
+	devRows taggedRows // dev split for tagging
+	devData *Data      // devRows.keep encoded
 	batches [][]int
 	data    []train.Fingerprint // fingerprints of train and dev (train.Options.Data)
 
@@ -152,7 +153,11 @@ func (t *task) Evaluate(ctx context.Context) (*train.Eval, error) {
 	if t.devData == nil {
 		return nil, nil
 	}
-	r, err := t.m.score(ctx, t.dev, t.devData, t.cfg.EvalBatch)
+	pred, err := t.m.Predict(ctx, t.devData, t.cfg.EvalBatch)
+	if err != nil {
+		return nil, err
+	}
+	r, err := t.m.scoreSentences(t.dev, t.devRows.merge(pred))
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +171,9 @@ func (t *task) Files() ([]checkpoint.File, error) {
 }
 
 // NewTrainer prepares training of m on train, scoring on the dev sentences
-// (may be nil).
+// (may be nil) as conlleval scores them: -DOCSTART- rows kept by
+// ReadOptions.KeepDocStart count as tokens (tagged as TagSentences tags
+// them), and the sentences between them as sentences.
 func NewTrainer(m *Model, train *Data, dev []Sentence, cfg TrainConfig) (*Trainer, error) {
 	return newTrainer(m, train, dev, cfg, "")
 }
@@ -189,8 +196,8 @@ func newTrainer(m *Model, trainData *Data, dev []Sentence, cfg TrainConfig, resu
 	}
 	t := &Trainer{TaskTrainer: train.NewTaskTrainer(m, cfg, MetricsOf)}
 	t.task = &task{m: m, cfg: &t.Config, train: trainData, dev: dev}
-	if len(dev) > 0 {
-		if t.task.devData, err = m.EncodeSentences(dev, "dev", false); err != nil {
+	if t.task.devRows = splitRows(dev); len(t.task.devRows.keep) > 0 {
+		if t.task.devData, err = m.EncodeSentences(t.task.devRows.keep, "dev", false); err != nil {
 			return nil, err
 		}
 	}
@@ -227,7 +234,7 @@ func (t *task) fingerprints() []train.Fingerprint {
 		data = append(data, charsFingerprint("train_chars", t.train))
 	}
 	if t.devData != nil {
-		data = append(data, train.FingerprintSeqs("dev", t.devData.Words, nil), train.FingerprintSeqs("dev_tags", tagIDs(t.dev), nil))
+		data = append(data, train.FingerprintSeqs("dev", t.devData.Words, nil), train.FingerprintSeqs("dev_tags", tagIDs(t.devRows.keep), nil))
 		if chars {
 			data = append(data, charsFingerprint("dev_chars", t.devData))
 		}
