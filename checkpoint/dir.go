@@ -117,7 +117,7 @@ func Save(dir string, files ...File) (err error) {
 		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
 	}
 	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := text.MkdirAll(parent); err != nil {
 		return fmt.Errorf("checkpoint: save %s: %w", dir, err)
 	}
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {

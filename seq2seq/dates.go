@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // DateOptions configures GenerateDates.
@@ -397,7 +399,7 @@ func WriteDateSplits(ctx context.Context, dir string, opts DateOptions) ([]strin
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := text.MkdirAll(dir); err != nil {
 		return nil, fmt.Errorf("seq2seq: %w", err)
 	}
 	var paths []string

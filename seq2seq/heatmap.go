@@ -9,7 +9,6 @@ import (
 	"image/draw"
 	"image/png"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 
@@ -18,6 +17,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // AttentionMap is the attention of one translation: Weights[i][j] is the
@@ -228,7 +228,7 @@ func NewHeatmaps(m *Model, dir string, lines int) (Heatmaps, error) {
 	if m.AttentionKind() == AttentionNone {
 		return Heatmaps{}, ErrNoAttention
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := text.MkdirAll(dir); err != nil {
 		return Heatmaps{}, err
 	}
 	return Heatmaps{Dir: dir, digits: max(4, len(strconv.Itoa(lines)))}, nil

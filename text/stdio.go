@@ -258,3 +258,31 @@ func SyncDir(dir string) error {
 	}
 	return nil
 }
+
+// MkdirAll creates dir and any missing parents (mode 0o755 before the
+// umask), as os.MkdirAll does, and fsyncs the directory holding each one
+// it created: a new directory's entry lives in its parent, so without that
+// sync a crash of the machine could lose the whole path, and with it
+// whatever was written and synced below dir.
+func MkdirAll(dir string) error {
+	dir = filepath.Clean(dir)
+	var created []string // missing now, deepest first
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); !errors.Is(err, os.ErrNotExist) {
+			break // there (or a problem os.MkdirAll reports)
+		}
+		created = append(created, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, d := range created {
+		if err := SyncDir(filepath.Dir(d)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

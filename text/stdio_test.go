@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -162,5 +163,42 @@ func TestStdioWriteFileSyncs(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(filepath.Dir(path)); len(ents) != 1 {
 		t.Errorf("directory holds %d entries after a failed write", len(ents))
+	}
+}
+
+// TestMkdirAllSyncsParents: MkdirAll fsyncs the directory holding each
+// directory it creates (a crash could otherwise lose the new path), and
+// nothing when all are there; a failing fsync is an error.
+func TestMkdirAllSyncsParents(t *testing.T) {
+	root := t.TempDir()
+	defer func(f func(*os.File) error) { syncFile = f }(syncFile)
+	var synced []string
+	syncFile = func(f *os.File) error { synced = append(synced, f.Name()); return nil }
+	dir := filepath.Join(root, "a", "b", "c")
+	if err := MkdirAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		t.Fatalf("%s not made: %v", dir, err)
+	}
+	want := []string{filepath.Join(root, "a", "b"), filepath.Join(root, "a"), root}
+	if !slices.Equal(synced, want) {
+		t.Errorf("synced %q, want %q", synced, want)
+	}
+	synced = nil
+	if err := MkdirAll(dir); err != nil || len(synced) != 0 {
+		t.Errorf("again: %v, synced %q; want nothing", err, synced)
+	}
+	eio := errors.New("input/output error")
+	syncFile = func(*os.File) error { return eio }
+	if err := MkdirAll(filepath.Join(dir, "d")); !errors.Is(err, eio) {
+		t.Errorf("failing fsync: %v", err)
+	}
+	file := filepath.Join(root, "a", "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := MkdirAll(filepath.Join(file, "x")); err == nil {
+		t.Errorf("a directory made under the file %s", file)
 	}
 }

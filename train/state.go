@@ -14,6 +14,7 @@ import (
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/optim"
 	"github.com/recurrent-go/recurrent/tensor"
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // LastFile holds the latest parameters of a training checkpoint (the
@@ -320,7 +321,7 @@ func CheckDir(dir string, replace bool) error {
 		}
 	}
 	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := text.MkdirAll(parent); err != nil {
 		return fmt.Errorf("train: checkpoint directory %s: %w", dir, err)
 	}
 	f, err := os.CreateTemp(parent, "."+filepath.Base(dir)+".write-check-*")

@@ -71,7 +71,7 @@ func DefaultDir() string {
 // batch 32 x 32 characters, clipping 1) or, with Resume, the checkpoint in
 // Dir. It creates Dir's parent directory.
 func NewQuickstart(o QuickstartOptions) (*Quickstart, error) {
-	if err := os.MkdirAll(filepath.Dir(o.Dir), 0o755); err != nil {
+	if err := text.MkdirAll(filepath.Dir(o.Dir)); err != nil {
 		return nil, err
 	}
 	v, err := Vocab()
