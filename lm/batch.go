@@ -63,7 +63,6 @@ type Batch struct {
 	stepped  int64                 // batched steps run
 	rowSteps int64                 // rows stepped in batched steps
 	alone    bool                  // SetSerial: every step on the calling goroutine
-	twin     bool                  // a Twin: always alone
 }
 
 // rowGroup is the working memory of one batched step of up to cap rows:
@@ -191,21 +190,31 @@ func newBatch(src batchSource, capacity int) (*Batch, error) {
 
 // Twin returns a batch of the same model for up to b.Cap() streams that
 // reads b's weights in place (its int8 or packed matrices and input
-// table: nothing is copied) but has its own working memory, so that the
-// two step at once from different goroutines, and runs every step on the
-// calling goroutine alone (see SetSerial; a stream stepped alone uses a
-// batch-1 stepper of its own). A stream's tokens do not depend on its
+// table: nothing is copied) but has its own working memory and
+// goroutines, so that the two step at once from different goroutines. A
+// twin starts serial (every step on the calling goroutine alone, see
+// SetSerial): a caller stepping several batches at once, one per CPU,
+// calls SetSerial(false) on the one that is left with work, which then
+// shares its steps as b does. A stream's tokens do not depend on its
 // batch. Close it as any batch; b must stay open while the twin is used.
 func (b *Batch) Twin() (*Batch, error) {
 	var bs *nn.BatchStepper
 	if b.all.bs != nil {
 		var err error
-		if bs, err = b.all.bs.Twin(b.cap); err != nil {
+		if bs, err = b.all.bs.Sibling(b.cap); err != nil {
 			return nil, fmt.Errorf("lm: %w", err)
 		}
 	}
 	t := emptyBatch(b.src, b.cap, bs)
-	t.table, t.dec, t.dec8, t.alone, t.twin = b.table, b.dec, b.dec8, true, true
+	t.table, t.dec, t.dec8 = b.table, b.dec, b.dec8
+	if b.team != nil {
+		src := b.src
+		if err := t.shareSteps(src.L, src.H, src.E+src.D, src.V, src.rnn.Cell() == nn.CellLSTM); err != nil {
+			t.Close()
+			return nil, fmt.Errorf("lm: %w", err)
+		}
+	}
+	t.SetSerial(true)
 	return t, nil
 }
 
@@ -236,14 +245,13 @@ func (b *Batch) shareSteps(L, H, In, V int, lstm bool) error {
 }
 
 // SetSerial makes the following steps run on the calling goroutine alone
-// (on), or shared by the batch's goroutines again (off; a Twin always runs
-// alone): for a caller that steps several batches at once, one per CPU,
+// (on), or shared by the batch's goroutines again (off): for a caller that steps several batches at once, one per CPU,
 // where goroutines waiting for each other inside a step would only take
 // CPU from the other batches (an adaptive softmax's products, tensor.Sgemm,
 // are still shared by tensor.Threads goroutines when large). The tokens
 // are the same either way.
 func (b *Batch) SetSerial(on bool) {
-	if on == b.alone || b.twin {
+	if on == b.alone {
 		return
 	}
 	b.alone = on
@@ -254,6 +262,10 @@ func (b *Batch) SetSerial(on bool) {
 		b.all.bs.SetSerial(on)
 	}
 }
+
+// Serial reports whether steps run on the calling goroutine alone (see
+// SetSerial).
+func (b *Batch) Serial() bool { return b.alone }
 
 // Cap returns the most streams a Step takes.
 func (b *Batch) Cap() int { return b.cap }
@@ -496,9 +508,6 @@ func (b *Batch) soloStepper(s *Stream) (*nn.Stepper, error) {
 	}
 	In := src.E + src.D
 	_, threads := stepPlan(src.V, In, src.H, src.L, src.rnn.Cell().Gates(), 0, s.table)
-	if b.twin {
-		threads = 1
-	}
 	st, err := src.rnn.NewStepper(threads)
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/internal/cputime"
+	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // TestBatchAloneEqualsSample: a stream stepped alone gives exactly
@@ -146,21 +147,53 @@ func TestBatchErrors(t *testing.T) {
 // quantized to int8 ("int8_B=...").
 func BenchmarkBatchStep(b *testing.B) {
 	m := mustNew(b, New, Config{Cell: "lstm", VocabSize: 65, EmbedDim: 64, Hidden: 512, Layers: 2}, nil, 1)
-	benchBatchStep(b, m, "")
+	sizes := []int{1, 4, 16, 32}
+	benchBatchStep(b, m, "", sizes, nil)
 	if err := m.Quantize(); err != nil {
 		b.Fatal(err)
 	}
-	benchBatchStep(b, m, "int8_")
+	benchBatchStep(b, m, "int8_", sizes, nil)
 }
 
-func benchBatchStep(b *testing.B, m *Model, prefix string) {
-	for _, B := range []int{1, 4, 16, 32} {
+// BenchmarkBatchTwinStep times a Twin's steps as a server's second
+// generation loop runs them: serial (beside another loop) and shared (left
+// alone, SetSerial(false)), float32 and int8.
+func BenchmarkBatchTwinStep(b *testing.B) {
+	m := mustNew(b, New, Config{Cell: "lstm", VocabSize: 65, EmbedDim: 64, Hidden: 512, Layers: 2}, nil, 1)
+	for _, q := range []string{"", "int8_"} {
+		if q != "" {
+			if err := m.Quantize(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, serial := range []bool{true, false} {
+			mode := map[bool]string{true: "serial_", false: "shared_"}[serial]
+			benchBatchStep(b, m, q+"twin_"+mode, []int{1, 16}, func(bt *Batch) *Batch {
+				tw, err := bt.Twin()
+				if err != nil {
+					b.Fatal(err)
+				}
+				tw.SetSerial(serial)
+				return tw
+			})
+		}
+	}
+}
+
+// benchBatchStep times B streams of m for each B in sizes, on a batch of
+// capacity 32 or, with use, on the batch use returns for it.
+func benchBatchStep(b *testing.B, m *Model, prefix string, sizes []int, use func(*Batch) *Batch) {
+	for _, B := range sizes {
 		b.Run(fmt.Sprintf("%sB=%d", prefix, B), func(b *testing.B) {
 			bt, err := m.NewBatch(32)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer bt.Close()
+			if use != nil {
+				bt = use(bt)
+				defer bt.Close()
+			}
 			streams := make([]*Stream, B)
 			em := make([]int32, B)
 			for i := range streams {
@@ -273,10 +306,11 @@ func TestCondBatch(t *testing.T) {
 
 // TestBatchSetSerial: a batch stepped on the calling goroutine alone
 // (SetSerial), switched between that and its shared steps from one step
-// to the next, or a Twin stepped at the same time as its batch, gives the
-// same tokens as the shared steps: float32 and int8, a lone stream (its
-// batch-1 stepper) and a shared step's worth of streams. On one CPU there
-// is no team to switch from.
+// to the next, or a Twin stepped at the same time as its batch (sharing
+// its own steps after SetSerial(false), as a server's lane left alone
+// does), gives the same tokens as the shared steps: float32 and int8, a
+// lone stream (its batch-1 stepper) and a shared step's worth of streams.
+// On one CPU there is no team to switch from.
 func TestBatchSetSerial(t *testing.T) {
 	for _, q := range []bool{false, true} {
 		m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 30, EmbedDim: 6, Hidden: 72, Layers: 2}, nil, 5)
@@ -338,8 +372,12 @@ func TestBatchSetSerial(t *testing.T) {
 				for _, s := range streams {
 					runs[mode] = append(runs[mode], s.out)
 				}
+				if mode == 3 && q && n >= sharedMin && tensor.Threads() > 1 && b.team == nil {
+					t.Error("the twin has no team: left alone, it could not share its steps")
+				}
 				if b.team != nil && n >= sharedMin {
-					// The int8 steps of many streams: shared, or not.
+					// The int8 steps of many streams: shared, or not
+					// (the twin's too, SetSerial(false) as it is).
 					if shared := b.shared; (mode == 1) != (shared == 0) || mode == 2 && shared == b.stepped {
 						t.Errorf("int8, mode %d: %d of %d steps shared", mode, shared, b.stepped)
 					}

@@ -3,6 +3,7 @@ package nn
 import (
 	"errors"
 	"fmt"
+	"runtime"
 
 	"github.com/recurrent-go/recurrent/tensor"
 )
@@ -80,10 +81,29 @@ func (s *BatchStepper) Twin(capacity int) (*BatchStepper, error) {
 	return t, nil
 }
 
+// Sibling returns a twin of s for up to capacity rows (the same weights,
+// read in place; its own working memory) that shares its steps as s
+// does: among tensor.Threads() goroutines until SetSerial(true), with a
+// team of its own for int8 products. s and its siblings may step at once
+// from different goroutines; s must stay open while a sibling is used.
+func (s *BatchStepper) Sibling(capacity int) (*BatchStepper, error) {
+	t, err := s.Twin(capacity)
+	if err != nil {
+		return nil, err
+	}
+	t.serial = false
+	if t.q != nil {
+		t.q.team = tensor.NewTeam(tensor.Threads())
+		runtime.AddCleanup(t, func(tm *tensor.Team) { tm.Close() }, t.q.team)
+	}
+	return t, nil
+}
+
 // SetSerial makes the following steps run on the calling goroutine alone
 // (on) or shared by the stepper's goroutines again (off; a twin always
-// runs alone), for a caller that keeps the other CPUs busy itself, e.g.
-// with other steppers. The results are the same either way.
+// runs alone, a sibling shares as its original), for a caller that keeps
+// the other CPUs busy itself, e.g. with other steppers. The results are
+// the same either way.
 func (s *BatchStepper) SetSerial(on bool) { s.alone = on }
 
 // Cap returns the largest batch a step takes.

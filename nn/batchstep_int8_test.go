@@ -235,11 +235,12 @@ func TestBatchStepperMixedFloat32(t *testing.T) {
 	}
 }
 
-// TestBatchStepperTwin steps the rows of a batch in two parts on twins of
-// a stepper, at once on two goroutines, and checks the states against the
-// stepper's own step of the whole batch: bit for bit with int8 products,
-// within float32 rounding without. A twin shares the weights (no second
-// copy) and its int8 step allocates nothing.
+// TestBatchStepperTwin steps the rows of a batch in two parts on a twin
+// and a sibling of a stepper, at once on two goroutines, and checks the
+// states against the stepper's own step of the whole batch: bit for bit
+// with int8 products, within float32 rounding without. Both share the
+// weights (no second copy); the sibling shares its steps among
+// goroutines of its own, and the twin's int8 step allocates nothing.
 func TestBatchStepperTwin(t *testing.T) {
 	const I, H, B, L = 6, 40, 11, 2
 	for _, int8 := range []bool{true, false} {
@@ -252,8 +253,8 @@ func TestBatchStepperTwin(t *testing.T) {
 		}
 		cut := []int{0, 5, B}
 		var twins []*BatchStepper
-		for p := range 2 {
-			tw, err := s.Twin(cut[p+1] - cut[p])
+		for p, newTwin := range []func(int) (*BatchStepper, error){s.Twin, s.Sibling} {
+			tw, err := newTwin(cut[p+1] - cut[p])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -262,6 +263,9 @@ func TestBatchStepperTwin(t *testing.T) {
 				t.Fatal("the twin does not share the stepper's weights")
 			}
 			twins = append(twins, tw)
+		}
+		if sib := twins[1]; sib.serial || int8 && tensor.Threads() > 1 && sib.q.team == nil {
+			t.Fatal("the sibling steps on the calling goroutine alone")
 		}
 		x := make([]float32, B*I)
 		h, c := make([]float32, L*B*H), make([]float32, L*B*H)

@@ -292,15 +292,14 @@ func (g *batcher) advance(active []*genJob) []*genJob {
 // use: each runs its own continuous batch (the first an lm.Batch of the
 // model, the others its twins), and a request joins the first loop with
 // fewer than laneFill requests (and a batch not full), or else the loop
-// with the fewest. While the first loop alone has work it shares each step
-// among its batch's goroutines, as a lone loop does (another loop, over a
-// twin, steps on its own goroutine even alone: requests left on it once
-// the first loop is idle run on one CPU); while several have work, each
-// steps on its own goroutine alone, so that the loops run side by side on
-// the CPUs instead of their goroutines waiting for each other inside every
-// step (a shared step ends when its slowest part does, and the CPU its
-// other parts waited on is lost to the loops and to the requests' own
-// work). A request's tokens do not depend on its loop.
+// with the fewest. While one loop alone has work, whichever it is, it
+// shares each step among its batch's goroutines, as a lone loop does;
+// while several have work, each steps on its own goroutine alone, so that
+// the loops run side by side on the CPUs instead of their goroutines
+// waiting for each other inside every step (a shared step ends when its
+// slowest part does, and the CPU its other parts waited on is lost to the
+// loops and to the requests' own work). A request's tokens do not depend
+// on its loop. Requests do not move between loops.
 type lanes []*batcher
 
 // newLanes starts a loop for each batch.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,4 +107,63 @@ func TestLanesSmallBatch(t *testing.T) {
 		t.Errorf("a request waited 10 s behind %d endless ones in a full loop (loads %d and %d) while the other loop was idle",
 			maxBatch, s.models["shakespeare"].gen[0].load.Load(), s.models["shakespeare"].gen[1].load.Load())
 	}
+}
+
+// TestLanesLoneLoopShares: a request on the second loop steps on that
+// loop's goroutine alone while the first loop has work too, and shares its
+// steps among the CPUs once the first loop is idle (it used to stay on one
+// CPU until it ended: only the first loop's batch could share).
+func TestLanesLoneLoopShares(t *testing.T) {
+	const maxBatch = 2
+	s, ts := newTestServer(t, Options{Lanes: 2, MaxBatch: maxBatch, MaxLength: 1 << 20, Timeout: 30 * time.Second, stepDelay: time.Millisecond})
+	second := s.models["shakespeare"].gen[1]
+	var serial, shared atomic.Int64
+	observe := second.observe
+	// Set before any request reaches the loop (the job's channel send
+	// orders it before the loop's reads).
+	second.observe = func(b, n int, d time.Duration) {
+		if second.batch.Serial() {
+			serial.Add(1)
+		} else {
+			shared.Add(1)
+		}
+		if observe != nil {
+			observe(b, n, d)
+		}
+	}
+	stream := func(ctx context.Context, seed int) {
+		t.Helper()
+		b, _ := json.Marshal(map[string]any{"model": "shakespeare", "length": 1 << 20, "stream": true, "seed": seed})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/v1/generate", bytes.NewReader(b))
+		res, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { res.Body.Close() })
+		if _, err := bufio.NewReader(res.Body).ReadString('\n'); err != nil { // a token: the stream runs
+			t.Fatal(err)
+		}
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: after 10 s, %d serial and %d shared steps on the second loop", what, serial.Load(), shared.Load())
+			}
+		}
+	}
+	first, stopFirst := context.WithCancel(context.Background())
+	defer stopFirst()
+	for i := range maxBatch { // the first loop's batch is full
+		stream(first, i)
+	}
+	last, stopLast := context.WithCancel(context.Background())
+	defer stopLast()
+	stream(last, 9) // on the second loop
+	waitFor("beside the first loop", func() bool { return serial.Load() > 0 })
+	if shared.Load() != 0 {
+		t.Errorf("the second loop shared %d steps while the first loop had work", shared.Load())
+	}
+	stopFirst()
+	waitFor("alone", func() bool { return shared.Load() > 0 })
 }
