@@ -396,7 +396,7 @@ func ReadSafetensorsFile(path string) (map[string]Tensor, map[string]string, err
 }
 
 // WriteSafetensorsFile atomically writes tensors to path in safetensors
-// format (see WriteFileAtomic).
+// format (see text.WriteFileAtomic).
 func WriteSafetensorsFile(path string, tensors map[string]Tensor, meta map[string]string) error {
-	return WriteFileAtomic(path, func(w io.Writer) error { return WriteSafetensors(w, tensors, meta) })
+	return text.WriteFileAtomic(path, func(w io.Writer) error { return WriteSafetensors(w, tensors, meta) })
 }

@@ -239,42 +239,6 @@ func TestSetParamsErrors(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomic(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "f.txt")
-	write := func(s string) func(io.Writer) error {
-		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
-	}
-	if err := WriteFileAtomic(path, write("one")); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteFileAtomic(path, write("two")); err != nil {
-		t.Fatal(err)
-	}
-	boom := errors.New("boom")
-	err := WriteFileAtomic(path, func(w io.Writer) error {
-		io.WriteString(w, "three, partly")
-		return boom
-	})
-	if !errors.Is(err, boom) {
-		t.Fatalf("err = %v", err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil || string(b) != "two" {
-		t.Errorf("file = %q, %v; want two", b, err)
-	}
-	if got := listDir(t, dir); !slices.Equal(got, []string{"f.txt"}) {
-		t.Errorf("dir holds %v, want only f.txt", got)
-	}
-	fi, err := os.Stat(path)
-	if err != nil || fi.Mode().Perm() != 0o644 {
-		t.Errorf("mode = %v, %v", fi.Mode(), err)
-	}
-	if err := WriteFileAtomic(filepath.Join(dir, "nodir", "x"), write("x")); err == nil {
-		t.Error("write into a missing directory succeeded")
-	}
-}
-
 func TestSafetensorsFileRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "m.safetensors")
 	want := map[string]Tensor{"w": {Shape: []int{2}, Data: []float32{1, 2}}}

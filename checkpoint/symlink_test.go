@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // Saving a checkpoint directory, or writing a file atomically, through a
@@ -33,7 +35,7 @@ func TestWritesThroughSymlink(t *testing.T) {
 		if err := Save(filepath.Join(root, "ck"), File{Name: "a.txt", Write: write(s)}); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteFileAtomic(filepath.Join(root, "m.safetensors"), write(s)); err != nil {
+		if err := text.WriteFileAtomic(filepath.Join(root, "m.safetensors"), write(s)); err != nil {
 			t.Fatal(err)
 		}
 	}

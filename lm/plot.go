@@ -10,7 +10,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // PlotFile is the loss-curve image RunSummary writes into the checkpoint
@@ -60,7 +60,7 @@ func WritePlot(path string, hist []Point, title string) error {
 	if err != nil {
 		return fmt.Errorf("loss plot: %w", err)
 	}
-	if err := checkpoint.WriteFileAtomic(path, func(w io.Writer) error {
+	if err := text.WriteFileAtomic(path, func(w io.Writer) error {
 		_, err := wt.WriteTo(w)
 		return err
 	}); err != nil {

@@ -16,7 +16,6 @@ import (
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
 
-	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -244,14 +243,14 @@ func (hm Heatmaps) Write(m *Model, i int, src string, h Hypothesis) error {
 	if err != nil {
 		return err
 	}
-	return checkpoint.WriteFileAtomic(filepath.Join(hm.Dir, fmt.Sprintf("line-%0*d.png", hm.digits, i+1)), am.WritePNG)
+	return text.WriteFileAtomic(filepath.Join(hm.Dir, fmt.Sprintf("line-%0*d.png", hm.digits, i+1)), am.WritePNG)
 }
 
 // WriteFiles writes the map as indented JSON to jsonPath and as a PNG heat
 // map to pngPath, each atomically and only when its path is set.
 func (am AttentionMap) WriteFiles(jsonPath, pngPath string) error {
 	if jsonPath != "" {
-		if err := checkpoint.WriteFileAtomic(jsonPath, func(w io.Writer) error {
+		if err := text.WriteFileAtomic(jsonPath, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", " ")
 			return enc.Encode(am)
@@ -262,5 +261,5 @@ func (am AttentionMap) WriteFiles(jsonPath, pngPath string) error {
 	if pngPath == "" {
 		return nil
 	}
-	return checkpoint.WriteFileAtomic(pngPath, am.WritePNG)
+	return text.WriteFileAtomic(pngPath, am.WritePNG)
 }

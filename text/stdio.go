@@ -68,10 +68,8 @@ func (s Stdio) ReadFile(path string, read func(r io.Reader, name string) error) 
 }
 
 // WriteFile writes path through write: "-" writes to s.Out; a file is
-// written atomically (to a temporary file in the same directory, fsynced
-// and renamed over path only when write and the close succeed, the
-// directory then fsynced; a symbolic link's target is replaced, the link
-// kept) and gzip-compressed when its name ends in ".gz".
+// written atomically (WriteFileAtomic) and gzip-compressed when its name
+// ends in ".gz".
 func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 	if path == "" {
 		return errors.New("text: write: empty file name")
@@ -87,54 +85,18 @@ func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 		}
 		return bw.Flush()
 	}
-	// Compressed by the name given; the file replaced is a link's target,
-	// not the link.
-	gzipped, path := strings.HasSuffix(path, ".gz"), LinkTarget(path)
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("text: write %s: %w", path, err)
+	// Compressed by the name given (a link's name: WriteFileAtomic
+	// replaces its target).
+	if !strings.HasSuffix(path, ".gz") {
+		return WriteFileAtomic(path, write)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+	return WriteFileAtomic(path, func(w io.Writer) error {
+		gz := gzip.NewWriter(w)
+		if err := write(gz); err != nil {
+			return err
 		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	var w io.Writer = bw
-	var gz *gzip.Writer
-	if gzipped {
-		gz = gzip.NewWriter(bw)
-		w = gz
-	}
-	if err = write(w); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if gz != nil {
-		err = gz.Close()
-	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = syncFile(tmp)
-	}
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if err == nil {
-		err = tmp.Close()
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err == nil {
-		err = SyncDir(filepath.Dir(path))
-	}
-	if err != nil {
-		return fmt.Errorf("text: write %s: %w", path, err)
-	}
-	return nil
+		return gz.Close()
+	})
 }
 
 // LinkTarget returns the file a symbolic link at path points to (following

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -324,33 +322,9 @@ func ReadVocab(r io.Reader) (*Vocab, error) {
 	return v, nil
 }
 
-// SaveVocab writes the vocabulary to path atomically (a temporary file in
-// the same directory, synced, then renamed; a symbolic link's target is replaced), with mode 0644.
+// SaveVocab writes the vocabulary to path atomically (WriteFileAtomic).
 func SaveVocab(path string, v *Vocab) error {
-	path = LinkTarget(path) // replace the file a link points to, not the link
-	f, err := os.CreateTemp(filepath.Dir(path), ".vocab-*.tmp")
-	if err != nil {
-		return fmt.Errorf("text: save vocabulary: %w", err)
-	}
-	tmp := f.Name()
-	_, err = v.WriteTo(f)
-	if err == nil {
-		err = f.Chmod(0o644) // CreateTemp's 0600 would keep the vocabulary from other users
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("text: save vocabulary %s: %w", path, err)
-	}
-	return nil
+	return WriteFileAtomic(path, func(w io.Writer) error { _, err := v.WriteTo(w); return err })
 }
 
 // LoadVocab reads a vocabulary JSON file (plain or .gz; "-": standard

@@ -24,7 +24,7 @@ func TestSaveVocabMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	if fi.Mode().Perm() != 0o644 {
-		t.Errorf("vocabulary file mode %v, want -rw-r--r-- (as Stdio.WriteFile and checkpoint.WriteFileAtomic write)", fi.Mode().Perm())
+		t.Errorf("vocabulary file mode %v, want -rw-r--r-- (as WriteFileAtomic writes)", fi.Mode().Perm())
 	}
 	if back, err := LoadVocab(path); err != nil || back.Len() != 2 {
 		t.Errorf("read back: %v, %v", back, err)
