@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/nn"
 )
 
@@ -42,19 +43,6 @@ func checkWeight0(t *testing.T, ck *Checkpoint, want float32, what string) {
 	}
 }
 
-func listDir(t *testing.T, dir string) []string {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range es {
-		names = append(names, e.Name())
-	}
-	return names
-}
-
 func TestSaveLoad(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "run", "ckpt")
@@ -67,7 +55,7 @@ func TestSaveLoad(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	if got := listDir(t, filepath.Join(root, "run")); !slices.Equal(got, []string{"ckpt"}) {
+	if got := testutil.DirNames(t, filepath.Join(root, "run")); !slices.Equal(got, []string{"ckpt"}) {
 		t.Errorf("parent holds %v, want only ckpt", got)
 	}
 	ck, err := Load(dir)
@@ -102,10 +90,10 @@ func TestSaveLoad(t *testing.T) {
 	if err := Save(dir, ParamsFile(ModelFile, testParams(7), nil), JSONFile(ConfigFile, cfg)); err != nil {
 		t.Fatal(err)
 	}
-	if got := listDir(t, dir); !slices.Equal(got, []string{ManifestFile, ConfigFile, ModelFile}) {
+	if got := testutil.DirNames(t, dir); !slices.Equal(got, []string{ManifestFile, ConfigFile, ModelFile}) {
 		t.Errorf("after re-save dir holds %v", got)
 	}
-	if got := listDir(t, filepath.Join(root, "run")); !slices.Equal(got, []string{"ckpt"}) {
+	if got := testutil.DirNames(t, filepath.Join(root, "run")); !slices.Equal(got, []string{"ckpt"}) {
 		t.Errorf("after re-save parent holds %v, want only ckpt", got)
 	}
 	checkWeight0(t, ck, 7, "re-saved")
@@ -126,7 +114,7 @@ func TestSaveInterrupted(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want it to wrap %v", err, boom)
 	}
-	if got := listDir(t, root); !slices.Equal(got, []string{"ckpt"}) {
+	if got := testutil.DirNames(t, root); !slices.Equal(got, []string{"ckpt"}) {
 		t.Errorf("after failed save root holds %v, want only ckpt", got)
 	}
 	ck, err := Load(dir)
@@ -173,7 +161,7 @@ func TestLoadFallsBackToOld(t *testing.T) {
 	if err := Save(dir, BytesFile(StateFile, []byte("v2"))); err != nil {
 		t.Fatal(err)
 	}
-	if got := listDir(t, root); !slices.Equal(got, []string{"ckpt"}) {
+	if got := testutil.DirNames(t, root); !slices.Equal(got, []string{"ckpt"}) {
 		t.Errorf("root holds %v", got)
 	}
 	if _, err := Load(filepath.Join(root, "missing")); !errors.Is(err, os.ErrNotExist) {
@@ -277,7 +265,7 @@ func TestSaveKeepsUsersOld(t *testing.T) {
 			t.Errorf("after saving %s, ck.old/state.json: %q, %v; want the user's", s, b, err)
 		}
 	}
-	if got := listDir(t, root); !slices.Equal(got, []string{"ck", "ck.old"}) {
+	if got := testutil.DirNames(t, root); !slices.Equal(got, []string{"ck", "ck.old"}) {
 		t.Errorf("root holds %v", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -76,7 +77,7 @@ func TestLoadThroughSymlinkFallsBackToOld(t *testing.T) {
 	if err := Save(link, BytesFile(StateFile, []byte("v2"))); err != nil {
 		t.Fatal(err)
 	}
-	if got := listDir(t, filepath.Join(root, "big")); !slices.Equal(got, []string{"ck"}) {
+	if got := testutil.DirNames(t, filepath.Join(root, "big")); !slices.Equal(got, []string{"ck"}) {
 		t.Errorf("big holds %v after the next save, want only ck", got)
 	}
 }

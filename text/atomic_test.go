@@ -10,24 +10,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/recurrent-go/recurrent/internal/testutil"
 )
 
 func writeString(s string) func(io.Writer) error {
 	return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
-}
-
-// dirNames lists the names in dir, sorted.
-func dirNames(t *testing.T, dir string) []string {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range es {
-		names = append(names, e.Name())
-	}
-	return names
 }
 
 // needFlock skips the test where tryLock cannot lock (no flock: stale
@@ -63,7 +51,7 @@ func TestWriteFileAtomic(t *testing.T) {
 	if b, err := os.ReadFile(path); err != nil || string(b) != "two" {
 		t.Errorf("file = %q, %v; want two", b, err)
 	}
-	if got := dirNames(t, dir); !slices.Equal(got, []string{"f.txt"}) {
+	if got := testutil.DirNames(t, dir); !slices.Equal(got, []string{"f.txt"}) {
 		t.Errorf("dir holds %v, want only f.txt", got)
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
@@ -113,7 +101,7 @@ func TestWriteFileAtomicRemovesStaleTemps(t *testing.T) {
 		want = append(want, filepath.Base(p))
 	}
 	slices.Sort(want)
-	if got := dirNames(t, dir); !slices.Equal(got, want) {
+	if got := testutil.DirNames(t, dir); !slices.Equal(got, want) {
 		t.Errorf("dir holds %v, want %v", got, want)
 	}
 }
@@ -154,7 +142,7 @@ func TestWriteFileAtomicKilledWriter(t *testing.T) {
 	}
 	temps := func() []string {
 		var ts []string
-		for _, n := range dirNames(t, dir) {
+		for _, n := range testutil.DirNames(t, dir) {
 			if strings.HasPrefix(n, ".out.txt.tmp-") {
 				ts = append(ts, n)
 			}

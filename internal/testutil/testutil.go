@@ -34,6 +34,20 @@ func WriteFile(t testing.TB, path string, data []byte) {
 	}
 }
 
+// DirNames returns the names in dir, sorted, failing the test on error.
+func DirNames(t testing.TB, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, len(es))
+	for i, e := range es {
+		names[i] = e.Name()
+	}
+	return names
+}
+
 // WriteGzip writes data gzip-compressed to path, failing the test on error.
 func WriteGzip(t testing.TB, path, data string) {
 	t.Helper()
