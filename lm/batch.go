@@ -49,20 +49,22 @@ type Batch struct {
 	all   *rowGroup          // a step of every stream (with bs), and lone steps' logits
 	xrow  []float32          // [In] one input row
 	rows  []float32          // [V, In] table rows of a label (conditional inputs)
-	// Shared steps (int8): the streams of a large step are cut into parts,
-	// each stepped whole (states, products, decoder, sampling) by one
-	// goroutine of team on its own group, with no synchronisation between
-	// parts until the step ends.
-	team     *tensor.Team
-	groups   []*rowGroup           // one per part, each with a twin of bs
-	partFn   func(phase, part int) // b.runPart, bound once
-	cur      []*Stream             // the streams of the shared step
-	curOut   []int32               // their emitted tokens
-	curParts int                   // parts of the shared step
-	shared   int64                 // shared steps run (of stepped)
-	stepped  int64                 // batched steps run
-	rowSteps int64                 // rows stepped in batched steps
-	alone    bool                  // SetSerial: every step on the calling goroutine
+	// Shared steps (int8, shareable): the streams of a large step are cut
+	// into parts, each stepped whole (states, products, decoder, sampling)
+	// by one goroutine of team on its own group, with no synchronisation
+	// between parts until the step ends. The team and groups are made at
+	// the first shared step.
+	shareable bool
+	team      *tensor.Team
+	groups    []*rowGroup           // one per part, each with a twin of bs
+	partFn    func(phase, part int) // b.runPart, bound once
+	cur       []*Stream             // the streams of the shared step
+	curOut    []int32               // their emitted tokens
+	curParts  int                   // parts of the shared step
+	shared    int64                 // shared steps run (of stepped)
+	stepped   int64                 // batched steps run
+	rowSteps  int64                 // rows stepped in batched steps
+	alone     bool                  // SetSerial: every step on the calling goroutine
 }
 
 // rowGroup is the working memory of one batched step of up to cap rows:
@@ -148,9 +150,7 @@ func newBatch(src batchSource, capacity int) (*Batch, error) {
 	if capacity < 1 {
 		return nil, fmt.Errorf("lm: NewBatch: capacity %d must be positive", capacity)
 	}
-	L, H, V, In := src.L, src.H, src.V, src.E+src.D
-	G := src.rnn.Cell().Gates()
-	lstm := src.rnn.Cell() == nn.CellLSTM
+	H, V, G := src.H, src.V, src.rnn.Cell().Gates()
 	b := emptyBatch(src, capacity, nil)
 	if src.int8 {
 		d := src.dec
@@ -167,12 +167,7 @@ func newBatch(src batchSource, capacity int) (*Batch, error) {
 		}
 		if err == nil {
 			b.all.bs = bs
-			if src.int8 && capacity >= sharedMin && tensor.Threads() > 1 {
-				if err := b.shareSteps(L, H, In, V, lstm); err != nil {
-					b.Close()
-					return nil, fmt.Errorf("lm: %w", err)
-				}
-			}
+			b.shareable = src.int8 && capacity >= sharedMin && tensor.Threads() > 1
 		}
 		if err == nil {
 			if src.adaptive == nil && !src.int8 {
@@ -206,14 +201,7 @@ func (b *Batch) Twin() (*Batch, error) {
 		}
 	}
 	t := emptyBatch(b.src, b.cap, bs)
-	t.table, t.dec, t.dec8 = b.table, b.dec, b.dec8
-	if b.team != nil {
-		src := b.src
-		if err := t.shareSteps(src.L, src.H, src.E+src.D, src.V, src.rnn.Cell() == nn.CellLSTM); err != nil {
-			t.Close()
-			return nil, fmt.Errorf("lm: %w", err)
-		}
-	}
+	t.table, t.dec, t.dec8, t.shareable = b.table, b.dec, b.dec8, b.shareable
 	t.SetSerial(true)
 	return t, nil
 }
@@ -227,9 +215,11 @@ func emptyBatch(src batchSource, capacity int, bs *nn.BatchStepper) *Batch {
 		all: newRowGroup(bs, capacity, L, H, In, V, src.rnn.Cell() == nn.CellLSTM)}
 }
 
-// shareSteps prepares shared steps: the team, and a group with a twin of
-// bs for each part of the largest step.
-func (b *Batch) shareSteps(L, H, In, V int, lstm bool) error {
+// shareSteps prepares shared steps, at the first: the team, and a group
+// with a twin of bs for each part of the largest step.
+func (b *Batch) shareSteps() error {
+	src := b.src
+	L, H, In, V, lstm := src.L, src.H, src.E+src.D, src.V, src.rnn.Cell() == nn.CellLSTM
 	threads := tensor.Threads()
 	rows := min(partRows, (b.cap+threads-1)/threads)
 	for range max(threads, (b.cap+rows-1)/rows) {
@@ -386,7 +376,12 @@ func (b *Batch) Step(streams []*Stream, emitted []int32) error {
 			}
 			emitted[i] = s.after(logits)
 		}
-	case b.team != nil && n >= sharedMin && !b.alone:
+	case b.shareable && n >= sharedMin && !b.alone:
+		if b.team == nil {
+			if err := b.shareSteps(); err != nil {
+				return fmt.Errorf("lm: %w", err)
+			}
+		}
 		return b.stepShared(streams, emitted)
 	default:
 		if err := b.stepBatched(b.all, streams); err != nil {

@@ -375,7 +375,10 @@ func TestBatchSetSerial(t *testing.T) {
 				if mode == 3 && q && n >= sharedMin && tensor.Threads() > 1 && b.team == nil {
 					t.Error("the twin has no team: left alone, it could not share its steps")
 				}
-				if b.team != nil && n >= sharedMin {
+				if mode == 1 && b.team != nil {
+					t.Error("a batch that only stepped serially started a team")
+				}
+				if b.shareable && n >= sharedMin {
 					// The int8 steps of many streams: shared, or not
 					// (the twin's too, SetSerial(false) as it is).
 					if shared := b.shared; (mode == 1) != (shared == 0) || mode == 2 && shared == b.stepped {

@@ -3,7 +3,6 @@ package nn
 import (
 	"errors"
 	"fmt"
-	"runtime"
 
 	"github.com/recurrent-go/recurrent/tensor"
 )
@@ -84,7 +83,8 @@ func (s *BatchStepper) Twin(capacity int) (*BatchStepper, error) {
 // Sibling returns a twin of s for up to capacity rows (the same weights,
 // read in place; its own working memory) that shares its steps as s
 // does: among tensor.Threads() goroutines until SetSerial(true), with a
-// team of its own for int8 products. s and its siblings may step at once
+// team of its own for int8 products (started at its first shared step).
+// s and its siblings may step at once
 // from different goroutines; s must stay open while a sibling is used.
 func (s *BatchStepper) Sibling(capacity int) (*BatchStepper, error) {
 	t, err := s.Twin(capacity)
@@ -92,10 +92,6 @@ func (s *BatchStepper) Sibling(capacity int) (*BatchStepper, error) {
 		return nil, err
 	}
 	t.serial = false
-	if t.q != nil {
-		t.q.team = tensor.NewTeam(tensor.Threads())
-		runtime.AddCleanup(t, func(tm *tensor.Team) { tm.Close() }, t.q.team)
-	}
 	return t, nil
 }
 

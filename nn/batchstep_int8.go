@@ -64,10 +64,6 @@ func (s *BatchStepper) SetInt8(on bool) error {
 		q.hq = append(q.hq, tensor.NewInt8Batch(s.cap, s.nh))
 		q.nq = append(q.nq, tensor.NewInt8Batch(s.cap, s.nh))
 	}
-	if !s.serial {
-		q.team = tensor.NewTeam(tensor.Threads())
-		runtime.AddCleanup(s, func(t *tensor.Team) { t.Close() }, q.team)
-	}
 	s.q = q
 	q.work = s.int8Part
 	return nil
@@ -106,6 +102,29 @@ func (s *BatchStepper) Close() {
 	}
 }
 
+// int8Team returns the team that shares the int8 steps, started at the
+// first step that shares them (tensor.Threads() goroutines then), or nil
+// for a step on the calling goroutine: a twin's, after SetSerial(true), or
+// with one thread.
+func (s *BatchStepper) int8Team() *tensor.Team {
+	q := s.q
+	if s.serial || s.alone {
+		return nil
+	}
+	if q.team == nil {
+		if tensor.Threads() == 1 {
+			return nil
+		}
+		q.team = tensor.NewTeam(tensor.Threads())
+		// A stepper dropped without Close still stops its goroutines.
+		runtime.AddCleanup(s, func(t *tensor.Team) { t.Close() }, q.team)
+	}
+	if q.team.Size() == 1 {
+		return nil
+	}
+	return q.team
+}
+
 // stepInt8 is Step with int8 products (arguments already checked).
 func (s *BatchStepper) stepInt8(B int, x []float32, gi0 rowsIn, fromTable []bool, h, c []float32) []float32 {
 	q := s.q
@@ -115,10 +134,10 @@ func (s *BatchStepper) stepInt8(B int, x []float32, gi0 rowsIn, fromTable []bool
 		q.phases[1+2*l] = 2 * q.blocks
 		q.phases[2+2*l] = B
 	}
-	if q.team == nil || q.team.Size() == 1 || s.alone {
+	if team := s.int8Team(); team == nil {
 		tensor.RunSerial(q.phases, q.work)
 	} else {
-		q.team.Run(q.phases, q.work)
+		team.Run(q.phases, q.work)
 	}
 	q.x, q.gi0, q.h, q.c, q.fromTable = nil, rowsIn{}, nil, nil, nil
 	H := s.nh

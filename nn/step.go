@@ -32,7 +32,8 @@ import (
 // concurrent use; Close releases its goroutines.
 type Stepper struct {
 	r          *RNN
-	team       *tensor.Team
+	threads    int          // goroutines a step may be shared by
+	team       *tensor.Team // started at the first shared step (see sharedTeam)
 	nl, nh, ni int          // layers, hidden size, input size
 	phases     []int        // parts of each phase of a step (one phase per layer; two for GRU-Cho)
 	h          [2][]float32 // [L, H] states before and after the step (swapped per step)
@@ -91,16 +92,27 @@ func (r *RNN) NewStepper(threads int) (*Stepper, error) {
 	for i := range s.phases {
 		s.phases[i] = parts
 	}
-	s.team = tensor.NewTeam(threads)
+	s.threads = threads
 	s.work = s.part
 	s.period = minPeriod
-	// A stepper dropped without Close still stops its goroutines.
-	runtime.AddCleanup(s, func(t *tensor.Team) { t.Close() }, s.team)
 	return s, nil
 }
 
 // Threads returns the number of goroutines a step may be shared by.
-func (s *Stepper) Threads() int { return s.team.Size() }
+func (s *Stepper) Threads() int { return s.threads }
+
+// sharedTeam returns the stepper's team, started at the first step that
+// shares its parts: a stepper that always runs serially (SetSerial, as a
+// server's generation loops do while several have work) starts no
+// goroutines.
+func (s *Stepper) sharedTeam() *tensor.Team {
+	if s.team == nil {
+		s.team = tensor.NewTeam(s.threads)
+		// A stepper dropped without Close still stops its goroutines.
+		runtime.AddCleanup(s, func(t *tensor.Team) { t.Close() }, s.team)
+	}
+	return s.team
+}
 
 // SetSerial makes the following steps run on the calling goroutine alone
 // (on) or shared by the stepper's goroutines again (off), for a caller
@@ -110,7 +122,11 @@ func (s *Stepper) SetSerial(on bool) { s.alone = on }
 
 // Close stops the stepper's goroutines. The stepper must not be used
 // afterwards; calling Close again does nothing.
-func (s *Stepper) Close() { s.team.Close() }
+func (s *Stepper) Close() {
+	if s.team != nil {
+		s.team.Close()
+	}
+}
 
 // Reset sets the state: h0 and (LSTM only) c0 are [L, H] as RNN.Forward
 // takes them with B = 1; nil means zeros.
@@ -239,7 +255,7 @@ func (s *Stepper) run() []float32 {
 			s.q.done[i].Store(0)
 		}
 	}
-	if s.team.Size() == 1 || s.alone {
+	if s.threads == 1 || s.alone {
 		tensor.RunSerial(s.phases, s.work)
 	} else {
 		if s.adaptStep == s.period {
@@ -250,7 +266,7 @@ func (s *Stepper) run() []float32 {
 		team := k < probeSteps || (k >= 2*probeSteps && s.teamFaster)
 		t0 := time.Now()
 		if team {
-			s.team.Run(s.phases, s.work)
+			s.sharedTeam().Run(s.phases, s.work)
 		} else {
 			tensor.RunSerial(s.phases, s.work)
 		}

@@ -370,3 +370,39 @@ func TestCellUpdateLSTM(t *testing.T) {
 		}
 	}
 }
+
+// TestStepperStartsTeamWhenShared: steppers that only step serially
+// (SetSerial, as a server's generation loops do while several have work)
+// start no goroutines; the first shared step starts the team, and Close
+// stops it.
+func TestStepperStartsTeamWhenShared(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	rng := rand.New(rand.NewPCG(41, 42))
+	r := mustRNN(t, rng, RNNConfig{Cell: "lstm", InputSize: 8, HiddenSize: 96, NumLayers: 2})
+	r.SetTraining(false)
+	x := rnnRandom(rng, 8, 1)
+	before := runtime.NumGoroutine()
+	var ss []*Stepper
+	for range 8 {
+		s := mustStepper(t, r, 3)
+		s.SetSerial(true)
+		if _, err := s.Step(x); err != nil {
+			t.Fatal(err)
+		}
+		ss = append(ss, s)
+	}
+	if n := runtime.NumGoroutine() - before; n > 0 || ss[0].team != nil {
+		t.Errorf("8 serial steppers of 3 threads started %d goroutines", n)
+	}
+	s := ss[0]
+	s.SetSerial(false)
+	if _, err := s.Step(x); err != nil {
+		t.Fatal(err)
+	}
+	if s.team == nil || s.team.Size() != 3 {
+		t.Fatalf("a shared step on 3 threads: team %v", s.team)
+	}
+	for _, s := range ss {
+		s.Close()
+	}
+}
