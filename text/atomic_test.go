@@ -62,11 +62,12 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 }
 
-// TestWriteFileAtomicRemovesStaleTemps: a writer of f.txt removes the
-// temporary files of f.txt that no writer holds and that are older than
-// staleAge (those of this version and of the earlier naming), and keeps a
-// new one (its writer may not have locked it yet), one a live writer
-// holds, other files' and names that are not os.CreateTemp's.
+// TestWriteFileAtomicRemovesStaleTemps: the first write into a directory
+// removes the temporary files of WriteFileAtomic there that no writer
+// holds and that are older than staleAge, whatever file they were for, and
+// keeps a new one (its writer may not have locked it yet), one a live
+// writer holds, and names that are not its own; a second write into the
+// directory does not list it again.
 func TestWriteFileAtomicRemovesStaleTemps(t *testing.T) {
 	needFlock(t)
 	dir := t.TempDir()
@@ -81,10 +82,11 @@ func TestWriteFileAtomicRemovesStaleTemps(t *testing.T) {
 		}
 		return p
 	}
-	mk(".f.txt.tmp-123", old) // a killed writer's
-	mk(".f.txt.tmp456", old)  // an earlier version's
-	keep := []string{mk(".f.txt.tmp-789", time.Now()), mk(".f.txt.tmp-notes", old), mk(".g.txt.tmp-1", old)}
-	held := mk(".f.txt.tmp-555", old)
+	mk(".f.txt.recurrent-tmp-123", old) // killed writers'
+	mk(".g.txt.recurrent-tmp-1", old)
+	keep := []string{mk(".f.txt.recurrent-tmp-789", time.Now()), mk(".f.txt.recurrent-tmp-notes", old),
+		mk(".f.txt.tmp-123", old), mk("f.txt.recurrent-tmp-4", old)}
+	held := mk(".f.txt.recurrent-tmp-555", old)
 	live, err := os.Open(held) // a live writer's lock
 	if err != nil {
 		t.Fatal(err)
@@ -104,11 +106,18 @@ func TestWriteFileAtomicRemovesStaleTemps(t *testing.T) {
 	if got := testutil.DirNames(t, dir); !slices.Equal(got, want) {
 		t.Errorf("dir holds %v, want %v", got, want)
 	}
+	again := mk(".h.txt.recurrent-tmp-2", old)
+	if err := WriteFileAtomic(filepath.Join(dir, "f.txt"), writeString("newer")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(again); err != nil {
+		t.Errorf("the second write listed the directory again: %v", err)
+	}
 }
 
 // TestWriteFileAtomicKilledWriter: a process killed (SIGKILL) while it
-// writes a file leaves its temporary file; the next writer of that file
-// removes it, and leaves alone the one of a writer still running.
+// writes a file leaves its temporary file; the next process that writes
+// there removes it, and leaves alone the one of a writer still running.
 func TestWriteFileAtomicKilledWriter(t *testing.T) {
 	if p := os.Getenv("TEXT_ATOMIC_WRITER"); p != "" {
 		// The writer: write a little, then wait to be killed.
@@ -143,7 +152,7 @@ func TestWriteFileAtomicKilledWriter(t *testing.T) {
 	temps := func() []string {
 		var ts []string
 		for _, n := range testutil.DirNames(t, dir) {
-			if strings.HasPrefix(n, ".out.txt.tmp-") {
+			if strings.HasPrefix(n, ".out.txt.recurrent-tmp-") {
 				ts = append(ts, n)
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -250,17 +251,22 @@ func MkdirAll(dir string) error {
 	return nil
 }
 
-// tmpInfix marks the temporary files WriteFileAtomic writes: ".NAME.tmp-*"
-// becomes NAME once complete.
-const tmpInfix = ".tmp"
+// tmpMark marks the temporary files WriteFileAtomic writes:
+// ".NAME.recurrent-tmp-DIGITS" becomes NAME once complete.
+const tmpMark = ".recurrent-tmp-"
 
 // staleAge is how old a temporary file must be, besides unlocked, before
-// a writer of the same name removes it: a new one is locked the moment
-// after it is created.
+// it is removed as stale: a new one is locked the moment after it is
+// created.
 const staleAge = 10 * time.Second
 
+// swept holds the directories whose stale temporary files this process
+// has removed (once each: a directory written file by file would
+// otherwise be listed once per file).
+var swept sync.Map
+
 // WriteFileAtomic creates or replaces path with what write writes to it.
-// The bytes go to a temporary file ".NAME.tmp-*" in the same directory,
+// The bytes go to a temporary file ".NAME.recurrent-tmp-*" in the same directory,
 // which is fsynced, given mode 0644 and renamed over path, and the
 // directory is fsynced: after a crash path holds its old contents or the
 // complete new ones. If write or any step fails, the temporary file is
@@ -268,14 +274,14 @@ const staleAge = 10 * time.Second
 // symbolic link, the file it points to is replaced and the link kept.
 //
 // The temporary file is locked (flock, where the system has it) while it
-// is written, and a writer of path first removes the unlocked temporary
-// files of path that writers killed before their end left behind (a
-// killed process's locks go with it).
+// is written. The first write into a directory in a process removes the
+// unlocked temporary files there that writers killed before their end left
+// behind (a killed process's locks go with it).
 func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	path = LinkTarget(path) // replace the file a link points to, not the link
-	dir, prefix := filepath.Dir(path), "."+filepath.Base(path)+tmpInfix
-	removeStaleTemps(dir, prefix)
-	f, err := os.CreateTemp(dir, prefix+"-*")
+	dir := filepath.Dir(path)
+	sweepOnce(dir)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+tmpMark+"*")
 	if err != nil {
 		return fmt.Errorf("text: write %s: %w", path, err)
 	}
@@ -324,16 +330,28 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	return nil
 }
 
-// removeStaleTemps removes the temporary files in dir whose names start
-// with prefix that no writer holds (best effort: a file it cannot check
-// or remove stays).
-func removeStaleTemps(dir, prefix string) {
+// sweepOnce removes the stale temporary files in dir, the first time this
+// process writes there.
+func sweepOnce(dir string) {
+	key := dir
+	if abs, err := filepath.Abs(dir); err == nil {
+		key = abs
+	}
+	if _, done := swept.LoadOrStore(key, true); !done {
+		removeStaleTemps(dir)
+	}
+}
+
+// removeStaleTemps removes the temporary files of WriteFileAtomic in dir
+// that no writer holds and that are older than staleAge (best effort: a
+// file it cannot check or remove stays).
+func removeStaleTemps(dir string) {
 	es, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
 	for _, e := range es {
-		if !e.Type().IsRegular() || !isTempName(e.Name(), prefix) {
+		if !e.Type().IsRegular() || !isTempName(e.Name()) {
 			continue
 		}
 		if fi, err := e.Info(); err != nil || time.Since(fi.ModTime()) < staleAge {
@@ -351,16 +369,18 @@ func removeStaleTemps(dir, prefix string) {
 	}
 }
 
-// isTempName reports whether name is prefix followed by os.CreateTemp's
-// random digits, after a "-" (WriteFileAtomic) or not (the temporary
-// files of earlier versions).
-func isTempName(name, prefix string) bool {
-	rest, ok := strings.CutPrefix(name, prefix)
-	rest = strings.TrimPrefix(rest, "-")
-	if !ok || rest == "" {
+// isTempName reports whether name is one WriteFileAtomic gives its
+// temporary files: a dot, a name, tmpMark and os.CreateTemp's digits.
+func isTempName(name string) bool {
+	i := strings.LastIndex(name, tmpMark)
+	if i < 2 || name[0] != '.' {
 		return false
 	}
-	for _, c := range rest {
+	digits := name[i+len(tmpMark):]
+	if digits == "" {
+		return false
+	}
+	for _, c := range digits {
 		if c < '0' || c > '9' {
 			return false
 		}

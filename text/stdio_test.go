@@ -150,7 +150,7 @@ func TestStdioWriteFileSyncs(t *testing.T) {
 	if err := (Stdio{}).WriteFile(path, write("new\n")); err != nil {
 		t.Fatal(err)
 	}
-	if len(synced) != 2 || !strings.HasPrefix(synced[0], ".v.txt.tmp") || synced[1] != filepath.Base(filepath.Dir(path)) {
+	if len(synced) != 2 || !strings.HasPrefix(synced[0], ".v.txt.recurrent-tmp-") || synced[1] != filepath.Base(filepath.Dir(path)) {
 		t.Errorf("synced %q; want the temporary file, then the directory", synced)
 	}
 	eio := errors.New("input/output error")
