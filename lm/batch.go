@@ -222,6 +222,7 @@ func (b *Batch) shareSteps() error {
 	L, H, In, V, lstm := src.L, src.H, src.E+src.D, src.V, src.rnn.Cell() == nn.CellLSTM
 	threads := tensor.Threads()
 	rows := min(partRows, (b.cap+threads-1)/threads)
+	b.groups = b.groups[:0]
 	for range max(threads, (b.cap+rows-1)/rows) {
 		tw, err := b.all.bs.Twin(rows)
 		if err != nil {
@@ -235,11 +236,12 @@ func (b *Batch) shareSteps() error {
 }
 
 // SetSerial makes the following steps run on the calling goroutine alone
-// (on), or shared by the batch's goroutines again (off): for a caller that steps several batches at once, one per CPU,
-// where goroutines waiting for each other inside a step would only take
-// CPU from the other batches (an adaptive softmax's products, tensor.Sgemm,
-// are still shared by tensor.Threads goroutines when large). The tokens
-// are the same either way.
+// (on), or shared by the batch's goroutines again (off): for a caller
+// that steps several batches at once, one per CPU, where goroutines
+// waiting for each other inside a step would only take CPU from the other
+// batches (an adaptive softmax's products, tensor.Sgemm, are still shared
+// by tensor.Threads goroutines when large). The tokens are the same
+// either way.
 func (b *Batch) SetSerial(on bool) {
 	if on == b.alone {
 		return

@@ -84,8 +84,8 @@ func (s *BatchStepper) Twin(capacity int) (*BatchStepper, error) {
 // read in place; its own working memory) that shares its steps as s
 // does: among tensor.Threads() goroutines until SetSerial(true), with a
 // team of its own for int8 products (started at its first shared step).
-// s and its siblings may step at once
-// from different goroutines; s must stay open while a sibling is used.
+// s and its siblings may step at once from different goroutines; s must
+// stay open while a sibling is used.
 func (s *BatchStepper) Sibling(capacity int) (*BatchStepper, error) {
 	t, err := s.Twin(capacity)
 	if err != nil {
