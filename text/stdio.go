@@ -266,10 +266,10 @@ const staleAge = 10 * time.Second
 var swept sync.Map
 
 // WriteFileAtomic creates or replaces path with what write writes to it.
-// The bytes go to a temporary file ".NAME.recurrent-tmp-*" in the same directory,
-// which is fsynced, given mode 0644 and renamed over path, and the
-// directory is fsynced: after a crash path holds its old contents or the
-// complete new ones. If write or any step fails, the temporary file is
+// The bytes go to a temporary file ".NAME.recurrent-tmp-*" in the same
+// directory, which is fsynced, given mode 0644 and renamed over path, and
+// the directory is fsynced: after a crash path holds its old contents or
+// the complete new ones. If write or any step fails, the temporary file is
 // removed, path is untouched and the error returned. When path is a
 // symbolic link, the file it points to is replaced and the link kept.
 //
