@@ -251,6 +251,11 @@ func (t *Team) await(w int, spin time.Duration, cond func() bool) {
 	}
 }
 
+// testHookOpen, when set (by tests, before the team is made), runs in a
+// member that has found the team open, before it works on the generation
+// its wait saw: a test holds it there while Close runs.
+var testHookOpen func()
+
 // member is the loop of goroutine w: wait for a new generation, take its
 // parts, repeat until closed.
 func (t *Team) member(w int) {
@@ -268,6 +273,9 @@ func (t *Team) member(w int) {
 		t.await(w, idleSpin, func() bool { gen, _ = t.parts.Gen(); return gen != seen })
 		if t.closed.Load() {
 			return
+		}
+		if testHookOpen != nil {
+			testHookOpen()
 		}
 		seen = gen
 		t.work(w, seen)

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -143,9 +144,10 @@ func TestTeamPanicInPart(t *testing.T) {
 // waited for a generation that never came, and Close waited for the
 // member forever (seen once in CI). The member parks before each Run, and
 // Close follows the Run after a delay swept across the member's wake-up
-// time.
+// time. (A stress test: TestTeamCloseWhileMemberJoins holds the member in
+// that window and fails every time without the fix.)
 func TestTeamCloseRightAfterRun(t *testing.T) {
-	iters := 2000
+	iters := 500
 	if testing.Short() {
 		iters = 300
 	}
@@ -166,5 +168,37 @@ func TestTeamCloseRightAfterRun(t *testing.T) {
 	case <-done:
 	case <-time.After(2 * time.Minute):
 		t.Fatal("Close did not return: a member missed the close")
+	}
+}
+
+// TestTeamCloseWhileMemberJoins holds a member at the point where it has
+// seen a Run's generation and found the team open, runs Close meanwhile,
+// and lets the member go once Close has moved the generation: the member
+// must then see the close. (It read the generation again there, took
+// Close's for a Run's and waited forever, and so did Close.)
+func TestTeamCloseWhileMemberJoins(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	testHookOpen = func() { once.Do(func() { close(entered); <-release }) }
+	defer func() { testHookOpen = nil }()
+	tm := NewTeam(2)
+	time.Sleep(idleSpin + 50*time.Microsecond) // the member parks
+	tm.Run([]int{1}, func(int, int) {})
+	runGen, _ := tm.parts.Gen()
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the member did not wake for the Run")
+	}
+	closed := make(chan struct{})
+	go func() { tm.Close(); close(closed) }()
+	for gen, _ := tm.parts.Gen(); gen == runGen; gen, _ = tm.parts.Gen() {
+		time.Sleep(10 * time.Microsecond)
+	}
+	close(release)
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return: the member missed the close")
 	}
 }
