@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // catch returns what f panics with (nil: it returned).
@@ -64,4 +66,37 @@ func TestSplitRangePanicReleasesTeam(t *testing.T) {
 		t.Fatal("the team is still held after the panic")
 	}
 	teamMu.Unlock()
+}
+
+// splitRange on a team of 128 or more goroutines cut the range into more
+// than stepMaxPhase parts; the part count overflowed its 8 bits of the
+// team's job word into the generation, and a member then divided by a
+// part count of zero (the process died). GOMAXPROCS may exceed the CPUs,
+// so the test makes such a team on any machine; every index must be
+// covered once.
+func TestSplitRangeManyThreads(t *testing.T) {
+	const threads, n = 200, 1 << 15
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
+	defer tensor.SetThreads(tensor.Threads())
+	tensor.SetThreads(threads)
+	defer func() {
+		// Stop the big team's goroutines for the tests after this one.
+		teamMu.Lock()
+		if sharedTeam != nil {
+			sharedTeam.close()
+			sharedTeam = nil
+		}
+		teamMu.Unlock()
+	}()
+	seen := make([]atomic.Int32, n)
+	splitRange(n, 4, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			seen[i].Add(1)
+		}
+	})
+	for i := range seen {
+		if c := seen[i].Load(); c != 1 {
+			t.Fatalf("index %d covered %d times, want 1", i, c)
+		}
+	}
 }
