@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/recurrent-go/recurrent/internal/xslices"
 	"math"
+	"runtime"
 	"slices"
 
 	"github.com/recurrent-go/recurrent/nn"
@@ -231,6 +232,9 @@ func (b *Batch) shareSteps() error {
 		b.groups = append(b.groups, newRowGroup(tw, rows, L, H, In, V, lstm))
 	}
 	b.team = tensor.NewTeam(threads)
+	// A batch dropped without Close still stops the team's goroutines, as
+	// its steppers' do (the team holds no reference to b between steps).
+	runtime.AddCleanup(b, func(t *tensor.Team) { t.Close() }, b.team)
 	b.partFn = b.runPart
 	return nil
 }
@@ -667,7 +671,8 @@ func (b *Batch) stepRNN(g *rowGroup, streams []*Stream, h, cs []float32) ([]floa
 	return g.bs.Step(B, x, nil, h, cs)
 }
 
-// Close releases the steppers' goroutines.
+// Close releases the steppers' goroutines (a batch dropped without Close
+// releases them once it is collected).
 func (b *Batch) Close() {
 	for _, st := range b.solo {
 		st.Close()

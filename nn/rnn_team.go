@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -110,6 +111,12 @@ func (st *stepTeam) fits(phases, parts int) bool {
 // phase, and returns when all have returned. It must not run concurrently
 // with itself, and st.fits(phases, parts) must hold.
 func (st *stepTeam) Run(phases, parts int, f func(phase, part int)) {
+	if !st.fits(phases, parts) {
+		// The counts would overflow their fields of the job word into the
+		// generation and the part count: parts would then run twice or
+		// never, silently.
+		panic(fmt.Sprintf("nn: stepTeam.Run: %d phases of %d parts do not fit", phases, parts))
+	}
 	st.f = f
 	st.done.Store(0)
 	gen := (st.job.Load()>>48 + 1) & 0xffff
@@ -664,7 +671,9 @@ func splitRange(n, unit int, f func(lo, hi int)) {
 		f(0, n)
 		return
 	}
-	parts := min(2*tm.n, n/64)
+	// At most stepMaxPhase parts, what a phase of the team holds (a team
+	// of 128 goroutines or more would otherwise ask for more).
+	parts := min(2*tm.n, n/64, stepMaxPhase)
 	chunk := ((n+parts-1)/parts + 15) &^ 15
 	parts = (n + chunk - 1) / chunk
 	defer teamMu.Unlock()

@@ -1,9 +1,13 @@
 package nn
 
 import (
+	"bytes"
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // catch returns what f panics with (nil: it returned).
@@ -64,4 +68,79 @@ func TestSplitRangePanicReleasesTeam(t *testing.T) {
 		t.Fatal("the team is still held after the panic")
 	}
 	teamMu.Unlock()
+}
+
+// splitRange on a team of 128 or more goroutines cut the range into more
+// than stepMaxPhase parts; the part count overflowed its 8 bits of the
+// team's job word into the generation, and a member then divided by a
+// part count of zero (the process died). GOMAXPROCS may exceed the CPUs,
+// so the test makes such a team on any machine; every index must be
+// covered once.
+func TestSplitRangeManyThreads(t *testing.T) {
+	const threads, n = 200, 1 << 15
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
+	defer tensor.SetThreads(tensor.Threads())
+	tensor.SetThreads(threads)
+	defer func() {
+		// Stop the big team's goroutines for the tests after this one.
+		teamMu.Lock()
+		if sharedTeam != nil {
+			sharedTeam.close()
+			sharedTeam = nil
+		}
+		teamMu.Unlock()
+	}()
+	seen := make([]atomic.Int32, n)
+	splitRange(n, 4, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			seen[i].Add(1)
+		}
+	})
+	for i := range seen {
+		if c := seen[i].Load(); c != 1 {
+			t.Fatalf("index %d covered %d times, want 1", i, c)
+		}
+	}
+}
+
+// stepTeamMembers counts the goroutines running a stepTeam's member loop.
+func stepTeamMembers() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return bytes.Count(buf[:n], []byte("nn.(*stepTeam).member("))
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// TestStepTeamCloseRightAfterRun closes step teams just as their members
+// wake for the last Run (as tensor's TestTeamCloseRightAfterRun does): a
+// member that saw the Run's generation, found the team open and then
+// read the generation again after close had moved it, waited for a
+// generation that never came. close does not wait for the members, so
+// such a member leaked; the test waits for every member to exit.
+func TestStepTeamCloseRightAfterRun(t *testing.T) {
+	iters := 2000
+	if testing.Short() {
+		iters = 300
+	}
+	base := stepTeamMembers()
+	for i := range iters {
+		st := newStepTeam(2)
+		time.Sleep(stepSpin + 50*time.Microsecond) // the member parks
+		st.Run(1, 1, func(int, int) {})
+		delay := time.Duration(i%100) * 2 * time.Microsecond
+		for t0 := time.Now(); time.Since(t0) < delay; {
+		}
+		st.close()
+	}
+	deadline := time.Now().Add(10 * time.Second) // closed members exit within microseconds
+	for stepTeamMembers() > base && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := stepTeamMembers() - base; n > 0 {
+		t.Errorf("%d members of closed step teams still waiting: they missed the close", n)
+	}
 }

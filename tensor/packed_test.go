@@ -113,3 +113,37 @@ func BenchmarkSgemmPackedStep(b *testing.B) {
 		b.ReportMetric(2*m*n*k*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	})
 }
+
+// TestSgemmPackedManyThreads: with more threads than the GEMM pool's
+// maxParts (4096; SetThreads takes any count), a product with more
+// panels than that was cut into one part per thread, but only the first
+// 4096 parts ran: the columns of the others were left as they were. The
+// packed product does not cap its threads at GOMAXPROCS, so any machine
+// shows it. Every column must equal the serial product's.
+func TestSgemmPackedManyThreads(t *testing.T) {
+	defer SetThreads(Threads())
+	const m, k, n = 1, 8, 5000 * 64 // > 4096 panels for any kernel width up to 64
+	rng := rand.New(rand.NewPCG(5, 6))
+	a, b := make([]float32, m*k), make([]float32, k*n)
+	for i := range a {
+		a[i] = rng.Float32()*2 - 1
+	}
+	for i := range b {
+		b[i] = rng.Float32()*2 - 1
+	}
+	var pm PackedMat
+	pm.Pack(false, k, n, b, n, m)
+	want := make([]float32, m*n)
+	SgemmPackedSerial(false, m, 1, a, k, &pm, 0, want, n)
+	SetThreads(5000)
+	got := make([]float32, m*n)
+	for i := range got {
+		got[i] = float32(math.NaN())
+	}
+	SgemmPacked(false, m, 1, a, k, &pm, 0, got, n)
+	for j := range got {
+		if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+			t.Fatalf("C[0,%d] = %v, want %v (the serial product's)", j, got[j], want[j])
+		}
+	}
+}

@@ -74,7 +74,7 @@ func gemv(im *impl, transA, transB bool, m, n, k int, alpha float32, a []float32
 	j.y = vb.y
 	parts := 1
 	if int64(outLen)*int64(k) >= parallelGemv {
-		parts = min(threads, outLen/64)
+		parts = min(threads, outLen/64, maxParts)
 	}
 	j.parts = max(parts, 1)
 	parallelFor(j.parts, j, &j.batch)

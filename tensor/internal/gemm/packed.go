@@ -62,7 +62,7 @@ func SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, pb *Pa
 	j.p = problem{transA: transA, m: m, n: pb.n, k: pb.k, alpha: alpha, a: a, lda: lda, beta: beta, c: c, ldc: ldc}
 	j.pb = pb
 	panels := pb.np / pb.im.nr
-	parts := min(threads, panels)
+	parts := min(threads, panels, maxParts)
 	if int64(m)*int64(pb.n)*int64(pb.k) < parallelWork {
 		parts = 1
 	}

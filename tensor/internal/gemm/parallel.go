@@ -99,12 +99,16 @@ func worker() {
 // pool workers, and returns when all parts are done. Workers are only
 // woken if idle, and the caller keeps claiming parts itself, so a busy or
 // slow-to-wake pool, or concurrent callers, never leave a part waiting.
+// parts must not exceed maxParts: callers cap it where they cut their
+// work (parts run fewer than it was cut into would leave output unset).
 func parallelFor(parts int, r runner, b *batch) {
 	if parts <= 1 {
 		r.run(0)
 		return
 	}
-	parts = min(parts, maxParts)
+	if parts > maxParts {
+		panic("gemm: parallelFor: more parts than maxParts")
+	}
 	ensureWorkers(parts - 1)
 	b.gen++
 	b.r = r
@@ -149,7 +153,7 @@ func (j *gemmJob) parallel(im *impl, threads int) {
 	if splitM {
 		tiles = tm
 	}
-	parts := min(threads, tiles)
+	parts := min(threads, tiles, maxParts)
 	if parts <= 1 || int64(p.m)*int64(p.n)*int64(p.k) < parallelWork {
 		bf := getBuffers(im)
 		serial(im, p, bf)
