@@ -176,6 +176,7 @@ func newBatch(src batchSource, capacity int) (*Batch, error) {
 			}
 			if src.D == 0 && int64(V)*int64(G*H)*4 <= tableMaxBytes {
 				if b.table, err = bs.InputProjections(src.emb, V); err != nil {
+					b.Close()
 					return nil, fmt.Errorf("lm: %w", err)
 				}
 			}

@@ -354,9 +354,10 @@ func (ls lanes) submit(j *genJob) {
 	g.submit(j)
 }
 
-// close stops every loop (see batcher.close).
+// close stops every loop (see batcher.close), the twins' before lane 0's.
 func (ls lanes) close() {
-	for _, g := range ls {
-		g.close()
+	// The twins first: lane 0's batch must stay open while they are used.
+	for i := len(ls) - 1; i >= 0; i-- {
+		ls[i].close()
 	}
 }

@@ -190,6 +190,11 @@ func Run(ctx context.Context, c RunConfig) error {
 	event(Serving{len(c.Models), "http://" + ln.Addr().String() + "/"})
 	select {
 	case err := <-served:
+		// The listener failed: stop the generation loops too, after the
+		// requests in flight (for up to the grace period).
+		grace, cancel := context.WithTimeout(context.Background(), c.Grace)
+		defer cancel()
+		s.Close(grace)
 		return err
 	case <-ctx.Done():
 	}
