@@ -1,25 +1,13 @@
 package lm
 
 import (
-	"bytes"
 	"runtime"
 	"testing"
 	"time"
 
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/tensor"
 )
-
-// teamMembers counts the goroutines running a tensor.Team's member loop.
-func teamMembers() int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return bytes.Count(buf[:n], []byte("tensor.(*Team).member("))
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-}
 
 // TestBatchDroppedStopsGoroutines: a quantized model's batch (and its
 // twin) dropped without Close stops its teams' goroutines once collected,
@@ -35,7 +23,7 @@ func TestBatchDroppedStopsGoroutines(t *testing.T) {
 	if err := m.Quantize(); err != nil {
 		t.Fatal(err)
 	}
-	base := teamMembers()
+	base := testutil.Goroutines("tensor.(*Team).member(")
 	run := func(b *Batch) {
 		for _, n := range []int{sharedMin + 1, 2, 1} {
 			streams := make([]*Stream, n)
@@ -70,11 +58,11 @@ func TestBatchDroppedStopsGoroutines(t *testing.T) {
 		}
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for teamMembers() > base && time.Now().Before(deadline) {
+	for testutil.Goroutines("tensor.(*Team).member(") > base && time.Now().Before(deadline) {
 		runtime.GC()
 		time.Sleep(20 * time.Millisecond)
 	}
-	if n := teamMembers(); n > base {
+	if n := testutil.Goroutines("tensor.(*Team).member("); n > base {
 		t.Errorf("%d team goroutines left running by dropped batches (%d before)", n-base, base)
 	}
 }

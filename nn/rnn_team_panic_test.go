@@ -1,12 +1,12 @@
 package nn
 
 import (
-	"bytes"
 	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/tensor"
 )
 
@@ -103,18 +103,6 @@ func TestSplitRangeManyThreads(t *testing.T) {
 	}
 }
 
-// stepTeamMembers counts the goroutines running a stepTeam's member loop.
-func stepTeamMembers() int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return bytes.Count(buf[:n], []byte("nn.(*stepTeam).member("))
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-}
-
 // TestStepTeamCloseRightAfterRun closes step teams just as their members
 // wake for the last Run (as tensor's TestTeamCloseRightAfterRun does): a
 // member that saw the Run's generation, found the team open and then
@@ -126,7 +114,7 @@ func TestStepTeamCloseRightAfterRun(t *testing.T) {
 	if testing.Short() {
 		iters = 300
 	}
-	base := stepTeamMembers()
+	base := testutil.Goroutines("nn.(*stepTeam).member(")
 	for i := range iters {
 		st := newStepTeam(2)
 		time.Sleep(stepSpin + 50*time.Microsecond) // the member parks
@@ -137,10 +125,10 @@ func TestStepTeamCloseRightAfterRun(t *testing.T) {
 		st.close()
 	}
 	deadline := time.Now().Add(10 * time.Second) // closed members exit within microseconds
-	for stepTeamMembers() > base && time.Now().Before(deadline) {
+	for testutil.Goroutines("nn.(*stepTeam).member(") > base && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n := stepTeamMembers() - base; n > 0 {
+	if n := testutil.Goroutines("nn.(*stepTeam).member(") - base; n > 0 {
 		t.Errorf("%d members of closed step teams still waiting: they missed the close", n)
 	}
 }

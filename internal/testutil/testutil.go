@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -46,6 +47,20 @@ func DirNames(t testing.TB, dir string) []string {
 		names[i] = e.Name()
 	}
 	return names
+}
+
+// Goroutines counts the goroutines whose stack holds fn, a function as a
+// stack trace names it (e.g. "tensor.(*Team).member("): goroutines left
+// running show up as a count that does not fall back.
+func Goroutines(fn string) int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return bytes.Count(buf[:n], []byte(fn))
+		}
+		buf = make([]byte, 2*len(buf))
+	}
 }
 
 // WriteGzip writes data gzip-compressed to path, failing the test on error.
