@@ -23,7 +23,7 @@ func TestBatchDroppedStopsGoroutines(t *testing.T) {
 	if err := m.Quantize(); err != nil {
 		t.Fatal(err)
 	}
-	base := testutil.Goroutines("tensor.(*Team).member(")
+	base := testutil.Goroutines("github.com/recurrent-go/recurrent/tensor.NewTeam")
 	run := func(b *Batch) {
 		for _, n := range []int{sharedMin + 1, 2, 1} {
 			streams := make([]*Stream, n)
@@ -58,11 +58,11 @@ func TestBatchDroppedStopsGoroutines(t *testing.T) {
 		}
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for testutil.Goroutines("tensor.(*Team).member(") > base && time.Now().Before(deadline) {
+	for testutil.Goroutines("github.com/recurrent-go/recurrent/tensor.NewTeam") > base && time.Now().Before(deadline) {
 		runtime.GC()
 		time.Sleep(20 * time.Millisecond)
 	}
-	if n := testutil.Goroutines("tensor.(*Team).member("); n > base {
+	if n := testutil.Goroutines("github.com/recurrent-go/recurrent/tensor.NewTeam"); n > base {
 		t.Errorf("%d team goroutines left running by dropped batches (%d before)", n-base, base)
 	}
 }

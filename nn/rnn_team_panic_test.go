@@ -114,7 +114,7 @@ func TestStepTeamCloseRightAfterRun(t *testing.T) {
 	if testing.Short() {
 		iters = 300
 	}
-	base := testutil.Goroutines("nn.(*stepTeam).member(")
+	base := testutil.Goroutines("github.com/recurrent-go/recurrent/nn.newStepTeam")
 	for i := range iters {
 		st := newStepTeam(2)
 		time.Sleep(stepSpin + 50*time.Microsecond) // the member parks
@@ -125,10 +125,10 @@ func TestStepTeamCloseRightAfterRun(t *testing.T) {
 		st.close()
 	}
 	deadline := time.Now().Add(10 * time.Second) // closed members exit within microseconds
-	for testutil.Goroutines("nn.(*stepTeam).member(") > base && time.Now().Before(deadline) {
+	for testutil.Goroutines("github.com/recurrent-go/recurrent/nn.newStepTeam") > base && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n := testutil.Goroutines("nn.(*stepTeam).member(") - base; n > 0 {
+	if n := testutil.Goroutines("github.com/recurrent-go/recurrent/nn.newStepTeam") - base; n > 0 {
 		t.Errorf("%d members of closed step teams still waiting: they missed the close", n)
 	}
 }

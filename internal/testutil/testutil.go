@@ -49,15 +49,19 @@ func DirNames(t testing.TB, dir string) []string {
 	return names
 }
 
-// Goroutines counts the goroutines whose stack holds fn, a function as a
-// stack trace names it (e.g. "tensor.(*Team).member("): goroutines left
-// running show up as a count that does not fall back.
-func Goroutines(fn string) int {
+// Goroutines counts the goroutines that creator started and that have
+// not ended, creator being a function as a stack trace names it (e.g.
+// "github.com/recurrent-go/recurrent/tensor.NewTeam"): goroutines left
+// running show up as a count that does not fall back. It reads the
+// "created by" line of each trace, which a goroutine not yet started has
+// too (its first frame is then a wrapper of the go statement, not the
+// function it will run).
+func Goroutines(creator string) int {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
-			return bytes.Count(buf[:n], []byte(fn))
+			return bytes.Count(buf[:n], []byte("created by "+creator+" in goroutine "))
 		}
 		buf = make([]byte, 2*len(buf))
 	}
