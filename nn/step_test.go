@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/tensor"
 )
 
@@ -381,7 +382,8 @@ func TestStepperStartsTeamWhenShared(t *testing.T) {
 	r := mustRNN(t, rng, RNNConfig{Cell: "lstm", InputSize: 8, HiddenSize: 96, NumLayers: 2})
 	r.SetTraining(false)
 	x := rnnRandom(rng, 8, 1)
-	before := runtime.NumGoroutine()
+	members := func() int { return testutil.Goroutines("github.com/recurrent-go/recurrent/tensor.NewTeam") }
+	before := members()
 	var ss []*Stepper
 	for range 8 {
 		s := mustStepper(t, r, 3)
@@ -391,7 +393,7 @@ func TestStepperStartsTeamWhenShared(t *testing.T) {
 		}
 		ss = append(ss, s)
 	}
-	if n := runtime.NumGoroutine() - before; n > 0 || ss[0].team != nil {
+	if n := members() - before; n > 0 || ss[0].team != nil {
 		t.Errorf("8 serial steppers of 3 threads started %d goroutines", n)
 	}
 	s := ss[0]
