@@ -281,6 +281,9 @@ func isChunkTag(t string) bool {
 // by conlleval's rules, so Convert would turn them all into O.
 func checkChunkTags(sents []Sentence, name string) error {
 	for _, s := range sents {
+		if isDocStart(&s) {
+			continue // a document marker kept for scoring ("-X-" in a chunk column), not a token
+		}
 		for k, t := range s.Tags {
 			if t != "O" && !isChunkTag(t) {
 				return fmt.Errorf("%s:%d: tag %q is not a chunk tag (O, or B-, I-, E- or S- and a type) of scheme iob1, iob2 or iobes; scheme plain learns tags as classes (part-of-speech tags, bare types)", name, s.Line+k, t)

@@ -146,6 +146,14 @@ func TestSetupScoresDocStartRows(t *testing.T) {
 	if d := sum.Valid; d == nil || d.Tokens != want.Tokens || d.Accuracy != want.Accuracy || d.Score.F1 != want.Score.F1 {
 		t.Errorf("dev metrics %+v, want tokens, accuracy and F1 of %+v", d, want)
 	}
+	// A chunk column (CoNLL-2003's third) marks its -DOCSTART- rows "-X-":
+	// a marker, not a tag the chunk schemes refuse.
+	x := filepath.Join(t.TempDir(), "chunks")
+	testutil.WriteFile(t, x, []byte("-DOCSTART- -X-\n\np0 B-NP\nwent B-VP\nl0 B-NP\n"))
+	s.ValidFile, s.TestFile = x, x
+	if _, err := s.Start(filepath.Join(t.TempDir(), "ck"), false); err != nil {
+		t.Errorf("a chunk file with a -DOCSTART- -X- row: %v", err)
+	}
 }
 
 // TestSetupRefusesNonChunkTags: a chunk scheme learns chunk tags (O and
