@@ -112,16 +112,27 @@ type batcher struct {
 	load     atomic.Int32 // jobs handed to this loop and not finished (lanes)
 	serial   func() bool  // before each step: whether to step on the loop's goroutine alone (nil: never)
 
+	// Jobs started but waiting for room in the batch, in arrival order,
+	// which another loop of the model with room takes (lanes: siblings):
+	// guarded by mu; nWaiting mirrors their count for a look without the
+	// lock. nudge (capacity 1) wakes an idle loop when a sibling has jobs
+	// waiting.
+	mu       sync.Mutex
+	waiting  []*genJob
+	nWaiting atomic.Int32
+	nudge    chan struct{}
+	siblings []*batcher
+
 	// The loop's buffers: the streams of a step and the tokens it emitted.
 	streams []*lm.Stream
 	emitted []int32
 }
 
+// newBatcher returns a loop over b, not started (newLanes wires the
+// loops of a model together and starts them).
 func newBatcher(b *lm.Batch, maxBatch int, observe func(int, int, time.Duration)) *batcher {
-	g := &batcher{batch: b, jobs: make(chan *genJob), quit: make(chan struct{}), done: make(chan struct{}),
-		maxBatch: maxBatch, observe: observe, emitted: make([]int32, maxBatch)}
-	go g.run()
-	return g
+	return &batcher{batch: b, jobs: make(chan *genJob), quit: make(chan struct{}), done: make(chan struct{}),
+		nudge: make(chan struct{}, 1), maxBatch: maxBatch, observe: observe, emitted: make([]int32, maxBatch)}
 }
 
 // submit hands a job to the loop (or finishes it when the loop stopped).
@@ -185,27 +196,34 @@ func (g *batcher) step(streams []*lm.Stream, emitted []int32) (err error) {
 
 // run is the generation loop: between steps, jobs join (up to maxBatch
 // active, the rest waiting) and cancelled jobs leave; each step advances
-// every active job by one token.
+// every active job by one token. A loop with room takes the jobs waiting
+// in its siblings (lanes).
 func (g *batcher) run() {
 	defer close(g.done)
 	var (
-		active, waiting []*genJob
-		quitting        bool
-		yielded         time.Time
+		active   []*genJob
+		quitting bool
+		yielded  time.Time
 	)
 	add := func(j *genJob) {
 		if g.start(j) {
-			waiting = append(waiting, j)
+			g.mu.Lock()
+			g.waiting = append(g.waiting, j)
+			g.mu.Unlock()
 		}
 	}
 	for {
-		if len(active)+len(waiting) == 0 {
+		if len(active) == 0 && g.nWaiting.Load() == 0 {
+			active = g.steal(active)
+		}
+		if len(active) == 0 && g.nWaiting.Load() == 0 {
 			if quitting {
 				return
 			}
 			select {
 			case j := <-g.jobs:
 				add(j)
+			case <-g.nudge:
 			case <-g.quit:
 				return
 			}
@@ -223,9 +241,18 @@ func (g *batcher) run() {
 			}
 		}
 		active = slices.DeleteFunc(active, cancelled)
-		waiting = slices.DeleteFunc(waiting, cancelled)
-		for len(active) < g.maxBatch && len(waiting) > 0 {
-			active, waiting = append(active, waiting[0]), waiting[1:]
+		g.mu.Lock()
+		g.waiting = slices.DeleteFunc(g.waiting, cancelled)
+		for len(active) < g.maxBatch && len(g.waiting) > 0 {
+			active, g.waiting = append(active, g.waiting[0]), g.waiting[1:]
+		}
+		left := len(g.waiting)
+		g.nWaiting.Store(int32(left))
+		g.mu.Unlock()
+		if left > 0 {
+			g.nudgeSiblings()
+		} else if len(active) < g.maxBatch {
+			active = g.steal(active)
 		}
 		if len(active) > 0 {
 			if g.serial != nil {
@@ -237,6 +264,47 @@ func (g *batcher) run() {
 				runtime.Gosched()
 				yielded = now
 			}
+		}
+	}
+}
+
+// steal moves jobs waiting in the siblings' loops into active, oldest
+// first, up to the batch's room, and returns active. A job's stream does
+// not depend on the batch that started it, and the job counts in this
+// loop's load from then on.
+func (g *batcher) steal(active []*genJob) []*genJob {
+	for _, o := range g.siblings {
+		room := g.maxBatch - len(active)
+		if room <= 0 {
+			break
+		}
+		if o.nWaiting.Load() == 0 {
+			continue
+		}
+		o.mu.Lock()
+		n := min(room, len(o.waiting))
+		for _, j := range o.waiting[:n] {
+			// The job's owner, o's loop, touches it only under o.mu while
+			// it waits: from here on it is this loop's.
+			o.load.Add(-1)
+			g.load.Add(1)
+			j.lane = g
+			active = append(active, j)
+		}
+		o.waiting = o.waiting[n:]
+		o.nWaiting.Store(int32(len(o.waiting)))
+		o.mu.Unlock()
+	}
+	return active
+}
+
+// nudgeSiblings wakes the siblings that are idle, to take the jobs waiting
+// here.
+func (g *batcher) nudgeSiblings() {
+	for _, o := range g.siblings {
+		select {
+		case o.nudge <- struct{}{}:
+		default:
 		}
 	}
 }
@@ -299,7 +367,8 @@ func (g *batcher) advance(active []*genJob) []*genJob {
 // waiting for each other inside every step (a shared step ends when its
 // slowest part does, and the CPU its other parts waited on is lost to the
 // loops and to the requests' own work). A request's tokens do not depend
-// on its loop. Requests do not move between loops.
+// on its loop, so one that waits for room in a full loop (every loop was
+// full when it came) moves to the first loop that has room.
 type lanes []*batcher
 
 // newLanes starts a loop for each batch.
@@ -309,9 +378,13 @@ func newLanes(batches []*lm.Batch, maxBatch int, observe func(int, int, time.Dur
 		ls[i] = newBatcher(b, maxBatch, observe)
 	}
 	if len(ls) > 1 {
-		for _, g := range ls {
+		for i, g := range ls {
 			g.serial = ls.several
+			g.siblings = append(slices.Clone(ls[:i]), ls[i+1:]...)
 		}
+	}
+	for _, g := range ls {
+		go g.run() // wired up first: the loops read serial and siblings
 	}
 	return ls
 }

@@ -167,3 +167,57 @@ func TestLanesLoneLoopShares(t *testing.T) {
 	stopFirst()
 	waitFor("alone", func() bool { return shared.Load() > 0 })
 }
+
+// TestLanesTakeWaitingJobs: a request that had to wait in a full loop (every
+// loop was full when it came) is taken by another loop once that one has
+// room, instead of waiting for the endless streams ahead of it in its own.
+func TestLanesTakeWaitingJobs(t *testing.T) {
+	const maxBatch = 2
+	s, ts := newTestServer(t, Options{Lanes: 2, MaxBatch: maxBatch, MaxLength: 1 << 20, Timeout: 30 * time.Second, stepDelay: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream := func(length, seed int) {
+		t.Helper()
+		b, _ := json.Marshal(map[string]any{"model": "shakespeare", "length": length, "stream": true, "seed": seed})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/v1/generate", bytes.NewReader(b))
+		res, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { res.Body.Close() })
+		if _, err := bufio.NewReader(res.Body).ReadString('\n'); err != nil { // a token: the stream runs
+			t.Fatal(err)
+		}
+	}
+	gen := s.models["shakespeare"].gen
+	for i := range maxBatch {
+		stream(1<<20, i) // the first loop: endless
+	}
+	for i := range maxBatch {
+		stream(300, 10+i) // the second loop: ends after 300 steps
+	}
+	if gen[0].load.Load() != maxBatch || gen[1].load.Load() != maxBatch {
+		t.Fatalf("loads %d and %d, want %d each", gen[0].load.Load(), gen[1].load.Load(), maxBatch)
+	}
+	done := make(chan answer, 1)
+	go func() {
+		b, _ := json.Marshal(map[string]any{"model": "shakespeare", "length": 20, "seed": 7})
+		res, err := ts.Client().Post(ts.URL+"/v1/generate", "application/json", bytes.NewReader(b))
+		if err != nil {
+			done <- answer{body: []byte(err.Error())}
+			return
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		done <- answer{status: res.StatusCode, body: body}
+	}()
+	select {
+	case a := <-done:
+		if a.status != http.StatusOK {
+			t.Errorf("the waiting request: %d %s", a.status, a.body)
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("a request waited 10 s behind endless streams while the other loop had room (loads %d and %d, waiting %d and %d)",
+			gen[0].load.Load(), gen[1].load.Load(), gen[0].nWaiting.Load(), gen[1].nWaiting.Load())
+	}
+}

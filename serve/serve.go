@@ -30,7 +30,8 @@
 // the same weights: the first takes requests alone, sharing each step
 // among the CPUs; once it holds a few, the next ones go to the loop with
 // the fewest, and the loops then step side by side, each on one CPU; a
-// loop left alone with work shares its steps again, whichever it is. Every
+// loop left alone with work shares its steps again, whichever it is, and
+// a request waiting for room in a full loop moves to one with room. Every
 // other operation runs in the request's goroutine on a model that is safe
 // for concurrent use (see package infer).
 package serve
