@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -75,37 +76,13 @@ func TestLanesSmallBatch(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for i := range maxBatch { // streams that fill the first loop's batch until the test ends
-		b, _ := json.Marshal(map[string]any{"model": "shakespeare", "length": 1 << 20, "stream": true, "seed": i})
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/v1/generate", bytes.NewReader(b))
-		res, err := ts.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		if _, err := bufio.NewReader(res.Body).ReadString('\n'); err != nil { // a token: the stream runs
-			t.Fatal(err)
-		}
+		startStream(t, ctx, ts, 1<<20, i)
 	}
-	done := make(chan answer, 1)
-	go func() {
-		b, _ := json.Marshal(map[string]any{"model": "shakespeare", "length": 20, "seed": 7})
-		res, err := ts.Client().Post(ts.URL+"/v1/generate", "application/json", bytes.NewReader(b))
-		if err != nil {
-			done <- answer{body: []byte(err.Error())}
-			return
-		}
-		defer res.Body.Close()
-		body, _ := io.ReadAll(res.Body)
-		done <- answer{status: res.StatusCode, body: body}
-	}()
-	select {
-	case a := <-done:
-		if a.status != http.StatusOK {
-			t.Errorf("the request beside full batch: %d %s", a.status, a.body)
-		}
-	case <-time.After(10 * time.Second):
+	if a, ok := generateWithin(ts); !ok {
 		t.Errorf("a request waited 10 s behind %d endless ones in a full loop (loads %d and %d) while the other loop was idle",
 			maxBatch, s.models["shakespeare"].gen[0].load.Load(), s.models["shakespeare"].gen[1].load.Load())
+	} else if a.status != http.StatusOK {
+		t.Errorf("the request beside full batch: %d %s", a.status, a.body)
 	}
 }
 
@@ -131,19 +108,6 @@ func TestLanesLoneLoopShares(t *testing.T) {
 			observe(b, n, d)
 		}
 	}
-	stream := func(ctx context.Context, seed int) {
-		t.Helper()
-		b, _ := json.Marshal(map[string]any{"model": "shakespeare", "length": 1 << 20, "stream": true, "seed": seed})
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/v1/generate", bytes.NewReader(b))
-		res, err := ts.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { res.Body.Close() })
-		if _, err := bufio.NewReader(res.Body).ReadString('\n'); err != nil { // a token: the stream runs
-			t.Fatal(err)
-		}
-	}
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
 		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
@@ -155,11 +119,11 @@ func TestLanesLoneLoopShares(t *testing.T) {
 	first, stopFirst := context.WithCancel(context.Background())
 	defer stopFirst()
 	for i := range maxBatch { // the first loop's batch is full
-		stream(first, i)
+		startStream(t, first, ts, 1<<20, i)
 	}
 	last, stopLast := context.WithCancel(context.Background())
 	defer stopLast()
-	stream(last, 9) // on the second loop
+	startStream(t, last, ts, 1<<20, 9) // on the second loop
 	waitFor("beside the first loop", func() bool { return serial.Load() > 0 })
 	if shared.Load() != 0 {
 		t.Errorf("the second loop shared %d steps while the first loop had work", shared.Load())
@@ -176,29 +140,43 @@ func TestLanesTakeWaitingJobs(t *testing.T) {
 	s, ts := newTestServer(t, Options{Lanes: 2, MaxBatch: maxBatch, MaxLength: 1 << 20, Timeout: 30 * time.Second, stepDelay: time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stream := func(length, seed int) {
-		t.Helper()
-		b, _ := json.Marshal(map[string]any{"model": "shakespeare", "length": length, "stream": true, "seed": seed})
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/v1/generate", bytes.NewReader(b))
-		res, err := ts.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { res.Body.Close() })
-		if _, err := bufio.NewReader(res.Body).ReadString('\n'); err != nil { // a token: the stream runs
-			t.Fatal(err)
-		}
-	}
 	gen := s.models["shakespeare"].gen
 	for i := range maxBatch {
-		stream(1<<20, i) // the first loop: endless
+		startStream(t, ctx, ts, 1<<20, i) // the first loop: endless
 	}
 	for i := range maxBatch {
-		stream(300, 10+i) // the second loop: ends after 300 steps
+		startStream(t, ctx, ts, 300, 10+i) // the second loop: ends after 300 steps
 	}
 	if gen[0].load.Load() != maxBatch || gen[1].load.Load() != maxBatch {
 		t.Fatalf("loads %d and %d, want %d each", gen[0].load.Load(), gen[1].load.Load(), maxBatch)
 	}
+	if a, ok := generateWithin(ts); !ok {
+		t.Errorf("a request waited 10 s behind endless streams while the other loop had room (loads %d and %d, waiting %d and %d)",
+			gen[0].load.Load(), gen[1].load.Load(), gen[0].nWaiting.Load(), gen[1].nWaiting.Load())
+	} else if a.status != http.StatusOK {
+		t.Errorf("the waiting request: %d %s", a.status, a.body)
+	}
+}
+
+// startStream starts a streamed generation of length tokens, bound to
+// ctx, and returns once its first token came (the stream runs).
+func startStream(t *testing.T, ctx context.Context, ts *httptest.Server, length, seed int) {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{"model": "shakespeare", "length": length, "stream": true, "seed": seed})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/v1/generate", bytes.NewReader(b))
+	res, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	if _, err := bufio.NewReader(res.Body).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// generateWithin posts a 20-token generation and reports whether it was
+// answered within 10 s, and its answer.
+func generateWithin(ts *httptest.Server) (answer, bool) {
 	done := make(chan answer, 1)
 	go func() {
 		b, _ := json.Marshal(map[string]any{"model": "shakespeare", "length": 20, "seed": 7})
@@ -213,11 +191,8 @@ func TestLanesTakeWaitingJobs(t *testing.T) {
 	}()
 	select {
 	case a := <-done:
-		if a.status != http.StatusOK {
-			t.Errorf("the waiting request: %d %s", a.status, a.body)
-		}
+		return a, true
 	case <-time.After(10 * time.Second):
-		t.Errorf("a request waited 10 s behind endless streams while the other loop had room (loads %d and %d, waiting %d and %d)",
-			gen[0].load.Load(), gen[1].load.Load(), gen[0].nWaiting.Load(), gen[1].nWaiting.Load())
+		return answer{}, false
 	}
 }
