@@ -213,9 +213,8 @@ func (g *batcher) run() {
 		}
 	}
 	for {
-		if len(active) == 0 && g.nWaiting.Load() == 0 {
-			active = g.steal(active)
-		}
+		// Idle: wait for a job, or for a sibling's nudge (it takes the
+		// sibling's waiting jobs below).
 		if len(active) == 0 && g.nWaiting.Load() == 0 {
 			if quitting {
 				return
