@@ -119,9 +119,6 @@ func (s *BatchStepper) int8Team() *tensor.Team {
 		// A stepper dropped without Close still stops its goroutines.
 		runtime.AddCleanup(s, func(t *tensor.Team) { t.Close() }, q.team)
 	}
-	if q.team.Size() == 1 {
-		return nil
-	}
 	return q.team
 }
 
