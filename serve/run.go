@@ -86,6 +86,10 @@ type RunConfig struct {
 	Options
 	// Addr is the address to listen on (host:port; port 0 picks a free one).
 	Addr string
+	// Listener, when set, is served instead of listening on Addr (a socket
+	// handed over by a service manager, say). Run closes it before it
+	// returns.
+	Listener net.Listener
 	// Models are loaded with infer.Load, in order, after the listener is
 	// open (requests meanwhile get 503).
 	Models []ModelSpec
@@ -150,6 +154,9 @@ func (e ShuttingDown) WriteText(w io.Writer) error {
 // flight finish for up to c.Grace, and the rest are dropped. It returns nil
 // after a shutdown, or the error that stopped it.
 func Run(ctx context.Context, c RunConfig) error {
+	if c.Listener != nil {
+		defer c.Listener.Close()
+	}
 	if len(c.Models) == 0 {
 		return errors.New("no models to serve")
 	}
@@ -166,11 +173,14 @@ func Run(ctx context.Context, c RunConfig) error {
 		defer serveDebug(dl).Close()
 		event(Debugging{"http://" + dl.Addr().String() + "/debug/"})
 	}
-	s := New(c.Options)
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return err
+	ln := c.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", c.Addr); err != nil {
+			return err
+		}
 	}
+	s := New(c.Options)
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

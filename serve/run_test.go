@@ -5,14 +5,15 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -164,14 +165,68 @@ func TestRunLoadErrorStopsLoops(t *testing.T) {
 	}
 }
 
-// loopGoroutines counts the goroutines running a generation loop.
-func loopGoroutines() int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return strings.Count(string(buf[:n]), "serve.(*batcher).run(")
-		}
-		buf = make([]byte, 2*len(buf))
+// failingListener is a listener whose Accept waits until fail is closed,
+// then fails for good.
+type failingListener struct {
+	net.Listener
+	fail chan struct{}
+}
+
+var errAcceptFailed = errors.New("accept failed")
+
+func (l failingListener) Accept() (net.Conn, error) {
+	<-l.fail
+	return nil, errAcceptFailed
+}
+
+// TestRunListenerErrorStopsLoops: when the listener fails, Run returns its
+// error and stops the generation loops (it used to return with them
+// running).
+func TestRunListenerErrorStopsLoops(t *testing.T) {
+	p := testPaths(t)
+	before := loopGoroutines()
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
+	ln := failingListener{tcp, make(chan struct{})}
+	serving := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), RunConfig{Listener: ln, Grace: 5 * time.Second,
+			Options: Options{Lanes: 2, Logger: slog.New(slog.DiscardHandler)},
+			Models:  []ModelSpec{{"shakespeare", p.LM}},
+			Progress: func(e RunEvent) {
+				if _, ok := e.(Serving); ok {
+					close(serving)
+				}
+			}})
+	}()
+	select {
+	case <-serving:
+	case err := <-done:
+		t.Fatalf("Run stopped before serving: %v", err)
+	}
+	if n := loopGoroutines(); n <= before {
+		t.Fatalf("%d generation loops while serving (%d before): the test cannot tell", n, before)
+	}
+	close(ln.fail)
+	if err := <-done; !errors.Is(err, errAcceptFailed) {
+		t.Fatalf("Run after its listener failed: %v, want %v", err, errAcceptFailed)
+	}
+	n := loopGoroutines()
+	for deadline := time.Now().Add(5 * time.Second); n > before && time.Now().Before(deadline); n = loopGoroutines() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n > before {
+		t.Errorf("%d generation loops still run after Run returned its listener's error (%d before)", n, before)
+	}
+	if _, err := net.Dial("tcp", tcp.Addr().String()); err == nil {
+		t.Errorf("the listener is still open after Run returned")
+	}
+}
+
+// loopGoroutines counts the generation loops, started or about to start.
+func loopGoroutines() int {
+	return testutil.Goroutines("github.com/recurrent-go/recurrent/serve.newLanes")
 }
