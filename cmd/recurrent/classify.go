@@ -133,26 +133,17 @@ func newClassifyPredictCmd() *cobra.Command {
 
 func newClassifyExportVectorsCmd() *cobra.Command {
 	var model string
-	var out vecOutput
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := newVecWriteCmd(&cobra.Command{
 		Use:   "export-vectors --model DIR --out FILE",
 		Short: "Write a trained classifier's (fine-tuned) embedding as a word-vector file",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			vf, err := vectors.CheckOutput(out.path, out.format)
-			if err != nil {
-				return err
-			}
-			m, err := classify.Load(model)
-			if err != nil {
-				return err
-			}
-			return out.write(cmd, m.Vectors(), vf, asJSON)
-		},
-	}
+	}, func(*cobra.Command) (*vectors.Vectors, error) {
+		m, err := classify.Load(model)
+		if err != nil {
+			return nil, err
+		}
+		return m.Vectors(), nil
+	})
 	cmd.Flags().StringVar(&model, "model", "", "model directory written by classify train")
-	out.register(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"out", "format", "words", "dim"} as JSON`)
 	deprecatedAliases(cmd, map[string]string{"format": "out-format"})
 	cli.MarkRequired(cmd, "model")
 	return cmd
