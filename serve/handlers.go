@@ -225,10 +225,11 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, e *entry, stre
 	}
 }
 
+// textsRequest is the body of POST /v1/classify, and the fields that
+// /v1/score and /v1/translate add their options to: texts for one model.
 type textsRequest struct {
-	Model       string   `json:"model"`
-	Texts       []string `json:"texts"`
-	TokenScores bool     `json:"token_scores"`
+	Model string   `json:"model"`
+	Texts []string `json:"texts"`
 }
 
 // jsonRoute adapts a handler that returns its answer: the answer goes out as
@@ -250,7 +251,10 @@ func items[E any](field string, a *[]E) func() error {
 }
 
 func (s *Server) handleScore(r *http.Request) (any, error) {
-	var req textsRequest
+	var req struct {
+		textsRequest
+		TokenScores bool `json:"token_scores"`
+	}
 	l, err := decodeModel[*infer.LM](s, r, &req, &req.Model, infer.KindLM, items("texts", &req.Texts))
 	if err != nil {
 		return nil, err
@@ -259,10 +263,7 @@ func (s *Server) handleScore(r *http.Request) (any, error) {
 }
 
 func (s *Server) handleClassify(r *http.Request) (any, error) {
-	var req struct {
-		Model string   `json:"model"`
-		Texts []string `json:"texts"`
-	}
+	var req textsRequest
 	c, err := decodeModel[*infer.Classifier](s, r, &req, &req.Model, infer.KindClassify, items("texts", &req.Texts))
 	if err != nil {
 		return nil, err
@@ -297,8 +298,7 @@ func (s *Server) handleTag(r *http.Request) (any, error) {
 
 func (s *Server) handleTranslate(r *http.Request) (any, error) {
 	var req struct {
-		Model string   `json:"model"`
-		Texts []string `json:"texts"`
+		textsRequest
 		infer.TranslateOptions
 	}
 	t, err := decodeModel[*infer.Translator](s, r, &req, &req.Model, infer.KindTranslate, items("texts", &req.Texts))

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/recurrent-go/recurrent/classify"
 	"github.com/recurrent-go/recurrent/internal/cli"
@@ -103,7 +102,7 @@ func newClassifyEvalCmd() *cobra.Command {
 
 func newClassifyPredictCmd() *cobra.Command {
 	var model string
-	var texts, files []string
+	var in cli.LineInputs
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "predict --model DIR [--text TEXT | --file FILE | FILE...]",
@@ -113,7 +112,7 @@ func newClassifyPredictCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			lines, err := stdio(cmd).AlignedLines(texts, append(slices.Clone(files), args...))
+			lines, err := in.Lines(stdio(cmd), args)
 			if err != nil {
 				return err
 			}
@@ -126,36 +125,25 @@ func newClassifyPredictCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&model, "model", "", "model directory written by classify train")
-	fl.StringArrayVar(&texts, "text", nil, "text to classify (repeatable; each line separately)")
-	fl.StringArrayVar(&files, "file", nil, `text file, one text per line, plain or .gz ("-": standard input; repeatable, same as an argument)`)
+	in.Register(cmd, "text to classify (repeatable; each line separately)", `text file, one text per line, plain or .gz ("-": standard input; repeatable, same as an argument)`)
 	fl.BoolVar(&asJSON, "json", false, "one JSON object per line")
 	cli.MarkRequired(cmd, "model")
-	cli.MarkInputArgs(cmd, "file")
 	return cmd
 }
 
 func newClassifyExportVectorsCmd() *cobra.Command {
 	var model string
-	var out vecOutput
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := newVecWriteCmd(&cobra.Command{
 		Use:   "export-vectors --model DIR --out FILE",
 		Short: "Write a trained classifier's (fine-tuned) embedding as a word-vector file",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			vf, err := vectors.CheckOutput(out.path, out.format)
-			if err != nil {
-				return err
-			}
-			m, err := classify.Load(model)
-			if err != nil {
-				return err
-			}
-			return out.write(cmd, m.Vectors(), vf, asJSON)
-		},
-	}
+	}, func(*cobra.Command) (*vectors.Vectors, error) {
+		m, err := classify.Load(model)
+		if err != nil {
+			return nil, err
+		}
+		return m.Vectors(), nil
+	})
 	cmd.Flags().StringVar(&model, "model", "", "model directory written by classify train")
-	out.register(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"out", "format", "words", "dim"} as JSON`)
 	deprecatedAliases(cmd, map[string]string{"format": "out-format"})
 	cli.MarkRequired(cmd, "model")
 	return cmd

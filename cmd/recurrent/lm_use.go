@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -129,9 +128,9 @@ func runLMSampleLabel(cmd *cobra.Command, f *lmSampleFlags) error {
 // lmScoreFlags are the flags of `recurrent lm score`.
 type lmScoreFlags struct {
 	lmModelFlags
-	texts, files []string
-	batch        int
-	json         bool
+	in    cli.LineInputs
+	batch int
+	json  bool
 }
 
 func newLMScoreCmd() *cobra.Command {
@@ -142,12 +141,10 @@ func newLMScoreCmd() *cobra.Command {
 		RunE:  func(cmd *cobra.Command, args []string) error { return runLMScore(cmd, &f, args) },
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.texts, "text", nil, "text to score (repeatable; each line scored separately)")
-	fl.StringArrayVar(&f.files, "file", nil, `file to score, plain or .gz, "-" standard input (repeatable; same as an argument)`)
+	f.in.Register(cmd, "text to score (repeatable; each line scored separately)", `file to score, plain or .gz, "-" standard input (repeatable; same as an argument)`)
 	fl.IntVar(&f.batch, "batch", 64, "lines scored together")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object (see above)")
 	f.add(cmd)
-	cli.MarkInputArgs(cmd, "file")
 	return cmd
 }
 
@@ -166,7 +163,7 @@ func runLMScore(cmd *cobra.Command, f *lmScoreFlags, args []string) error {
 			return fmt.Errorf("lm score: %w", err)
 		}
 		read := func(r io.Reader, name string) error { return sc.Read(cmd.Context(), r, name) }
-		if err := stdio(cmd).EachInput(f.texts, append(slices.Clone(f.files), args...), read); err != nil {
+		if err := f.in.Each(stdio(cmd), args, read); err != nil {
 			return err
 		}
 		res, err := sc.Total(cmd.Context())

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"io"
-	"slices"
 
 	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/tag"
@@ -93,7 +92,7 @@ func readCoNLLInput(cmd *cobra.Command, path string, opts tag.ReadOptions) ([]ta
 
 type tagPredictFlags struct {
 	model, data, out string
-	texts, files     []string
+	in               cli.LineInputs
 	asJSON           bool
 }
 
@@ -106,12 +105,11 @@ func newTagPredictCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "model directory written by tag train")
-	fl.StringArrayVar(&f.texts, "text", nil, "raw text to tag (repeatable; each line a sentence)")
-	fl.StringArrayVar(&f.files, "file", nil, `raw text file, one sentence per line ("-": standard input; repeatable, same as an argument)`)
+	f.in.Register(cmd, "raw text to tag (repeatable; each line a sentence)", `raw text file, one sentence per line ("-": standard input; repeatable, same as an argument)`)
 	fl.StringVar(&f.data, "data", "", `CoNLL column file to tag ("-": standard input)`)
 	fl.StringVar(&f.out, "out", "-", `output file ("-": standard output)`)
 	cli.MarkOutputs(cmd, "out")
-	cli.MarkInputArgs(cmd, "file", "data")
+	cli.MarkInputs(cmd, "data")
 	fl.BoolVar(&f.asJSON, "json", false, "one JSON object per sentence")
 	cmd.MarkFlagsMutuallyExclusive("text", "data")
 	cmd.MarkFlagsMutuallyExclusive("file", "data")
@@ -135,7 +133,7 @@ func runTagPredict(cmd *cobra.Command, f *tagPredictFlags, args []string) error 
 		}
 	} else {
 		var lines []string
-		if lines, err = stdio(cmd).AlignedLines(f.texts, append(slices.Clone(f.files), args...)); err == nil {
+		if lines, err = f.in.Lines(stdio(cmd), args); err == nil {
 			tagged, err = m.TagLines(cmd.Context(), lines, 128)
 		}
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/recurrent-go/recurrent/internal/cli"
@@ -154,10 +153,10 @@ func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
 }
 
 type translateRunFlags struct {
-	model        string
-	texts, files []string
-	opt          seq2seq.RunOptions
-	asJSON       bool
+	model  string
+	in     cli.LineInputs
+	opt    seq2seq.RunOptions
+	asJSON bool
 }
 
 func newTranslateRunCmd() *cobra.Command {
@@ -169,9 +168,7 @@ func newTranslateRunCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "checkpoint directory")
-	fl.StringArrayVar(&f.texts, "text", nil, "source text to translate (repeatable; each line separately)")
-	fl.StringArrayVar(&f.files, "file", nil, `file of source lines ("-": standard input, the default; repeatable, same as an argument; --input is its old name)`)
-	cli.MarkInputArgs(cmd, "file")
+	f.in.Register(cmd, "source text to translate (repeatable; each line separately)", `file of source lines ("-": standard input, the default; repeatable, same as an argument; --input is its old name)`)
 	addDecodeFlags(cmd, &f.opt.DecodeOptions)
 	fl.StringVar(&f.opt.AttentionJSON, "attention-json", "", "write the first line's attention weights as JSON")
 	fl.StringVar(&f.opt.AttentionPNG, "attention-png", "", "draw the first line's attention weights as a PNG heat map")
@@ -189,7 +186,7 @@ func runTranslateRun(cmd *cobra.Command, f *translateRunFlags, args []string) er
 		return err
 	}
 	var lines []string
-	err = stdio(cmd).EachInput(f.texts, append(slices.Clone(f.files), args...), func(r io.Reader, name string) error {
+	err = f.in.Each(stdio(cmd), args, func(r io.Reader, name string) error {
 		ls, err := seq2seq.ReadSources(r, name)
 		if err == nil {
 			seq2seq.CheckDates(m.Config.TrainedDates, name, ls).WriteText(cmd.ErrOrStderr())

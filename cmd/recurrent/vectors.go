@@ -54,6 +54,28 @@ func (o *vecOutput) write(cmd *cobra.Command, v *vectors.Vectors, f vectors.Form
 	return writeReport(reportTo(cmd, o.path), v.Summary(o.path, f), asJSON, false)
 }
 
+// newVecWriteCmd completes c, a command that writes the vectors get
+// returns to --out (--out-format) and prints their summary (--json): the
+// output is checked before get runs.
+func newVecWriteCmd(c *cobra.Command, get func(cmd *cobra.Command) (*vectors.Vectors, error)) *cobra.Command {
+	var out vecOutput
+	var asJSON bool
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		f, err := vectors.CheckOutput(out.path, out.format)
+		if err != nil {
+			return err
+		}
+		v, err := get(cmd)
+		if err != nil {
+			return err
+		}
+		return out.write(cmd, v, f, asJSON)
+	}
+	out.register(c)
+	c.Flags().BoolVar(&asJSON, "json", false, `print {"out", "format", "words", "dim"} as JSON`)
+	return c
+}
+
 // newVecQueryCmd completes c, a query of the --vectors (indexed with the
 // case-insensitive fallback): run answers it with a report printed as text
 // or, with --json (described by jsonUsage), as indented or one-line JSON.
@@ -230,28 +252,19 @@ func newVecDebiasCmd() *cobra.Command {
 
 func newVecConvertCmd() *cobra.Command {
 	var src vecSource
-	var out vecOutput
 	var limit int
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := newVecWriteCmd(&cobra.Command{
 		Use:   "convert --vectors FILE --out FILE [--out-format FORMAT] [--limit N]",
 		Short: "Convert between word2vec text, word2vec binary and GloVe text",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := vectors.CheckOutput(out.path, out.format)
-			if err != nil {
-				return err
-			}
-			v, err := src.Read(stdio(cmd))
-			if err != nil {
-				return err
-			}
-			return out.write(cmd, v.Head(limit), f, asJSON)
-		},
-	}
+	}, func(cmd *cobra.Command) (*vectors.Vectors, error) {
+		v, err := src.Read(stdio(cmd))
+		if err != nil {
+			return nil, err
+		}
+		return v.Head(limit), nil
+	})
 	src.register(cmd)
-	out.register(cmd)
 	cmd.Flags().IntVar(&limit, "limit", 0, "keep only the first N words")
-	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"out", "format", "words", "dim"} as JSON`)
 	deprecatedAliases(cmd, map[string]string{"in": "vectors", "from": "format", "to": "out-format"})
 	cli.MarkPositive(cmd, "limit")
 	return cmd

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
 )
 
@@ -83,5 +85,48 @@ func TestMarkInputArgs(t *testing.T) {
 	MarkInputArgs(one)
 	if err := one.ValidateArgs([]string{"a", "b"}); err == nil {
 		t.Error("MarkInputArgs replaced the command's own argument check")
+	}
+}
+
+// TestLineInputs: the inputs are the --text texts, then the --file files
+// and the arguments, in that order; standard input when there are
+// neither; and standard input named twice is refused.
+func TestLineInputs(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.txt"), filepath.Join(dir, "b.txt")
+	for p, s := range map[string]string{a: "a1\n\na2\n", b: "b1\n"} {
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		flags, args []string
+		want        string
+	}{
+		{[]string{"--text", "t1\nt2", "--file", b}, []string{a}, "t1|t2|b1|a1||a2"},
+		{[]string{"--text", "t1"}, nil, "t1"},
+		{nil, nil, "in1|in2"},
+		{[]string{"--file", "-"}, []string{b}, "in1|in2|b1"},
+	} {
+		var in LineInputs
+		cmd := &cobra.Command{Use: "score", Run: func(*cobra.Command, []string) {}}
+		in.Register(cmd, "text", "file")
+		if err := cmd.ParseFlags(c.flags); err != nil {
+			t.Fatal(err)
+		}
+		s := text.Stdio{In: strings.NewReader("in1\nin2\n")}
+		lines, err := in.Lines(s, c.args)
+		if got := strings.Join(lines, "|"); err != nil || got != c.want {
+			t.Errorf("%q %q: lines %q, %v; want %q", c.flags, c.args, got, err, c.want)
+		}
+	}
+	var in LineInputs
+	cmd := &cobra.Command{Use: "score", Run: func(*cobra.Command, []string) {}}
+	in.Register(cmd, "text", "file")
+	if err := cmd.ParseFlags([]string{"--file", "-"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := StdinOnce(cmd, []string{"-"}); err == nil {
+		t.Error("standard input as --file and as an argument was not refused")
 	}
 }

@@ -2,13 +2,16 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/text"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -108,6 +111,32 @@ func MarkInputArgs(cmd *cobra.Command, names ...string) {
 	if cmd.Args == nil {
 		cmd.Args = cobra.ArbitraryArgs
 	}
+}
+
+// LineInputs are the --text and --file flags of a command that works on
+// lines of text: its inputs are the texts given, then the files of --file
+// and of its arguments, or standard input when there are neither
+// (text.Stdio.EachInput).
+type LineInputs struct{ texts, files []string }
+
+// Register adds --text and --file (repeatable, with the help given) to
+// cmd, whose arguments are files as --file's are (MarkInputArgs).
+func (in *LineInputs) Register(cmd *cobra.Command, textHelp, fileHelp string) {
+	cmd.Flags().StringArrayVar(&in.texts, "text", nil, textHelp)
+	cmd.Flags().StringArrayVar(&in.files, "file", nil, fileHelp)
+	MarkInputArgs(cmd, "file")
+}
+
+// Each passes read each input of a command given args, its arguments
+// ("-": s.In).
+func (in *LineInputs) Each(s text.Stdio, args []string, read func(r io.Reader, name string) error) error {
+	return s.EachInput(in.texts, append(slices.Clone(in.files), args...), read)
+}
+
+// Lines returns every line of the inputs of a command given args, its
+// arguments, a blank one kept as "" (text.Stdio.AlignedLines).
+func (in *LineInputs) Lines(s text.Stdio, args []string) ([]string, error) {
+	return s.AlignedLines(in.texts, append(slices.Clone(in.files), args...))
 }
 
 // StdinOnce refuses a command line that names standard input ("-") for
