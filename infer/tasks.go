@@ -277,7 +277,7 @@ func (t *Translator) Translate(ctx context.Context, texts []string, o TranslateO
 	}
 	opt := seq2seq.DecodeOptions{Beam: o.Beam, Alpha: o.Alpha, MaxLen: o.MaxLen, Attention: o.Attention}
 	t.mu.Lock()
-	hs, err := m.Translate(src, opt)
+	hs, err := m.Translate(ctx, src, opt)
 	t.mu.Unlock()
 	if err != nil {
 		return nil, err

@@ -67,11 +67,11 @@ func TestDecodeBounds(t *testing.T) {
 		{DecodeOptions{Beam: 2, Alpha: math.Inf(1)}, "alpha"},
 		{DecodeOptions{Beam: 2, Alpha: -1}, "alpha"},
 	} {
-		if hs, err := m.Translate(x, c.opt); err == nil || !strings.Contains(err.Error(), c.want) {
+		if hs, err := m.Translate(context.Background(), x, c.opt); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %d hypotheses, %v; want an error about %s", c.opt, len(hs), err, c.want)
 		}
 	}
-	if _, err := m.Translate(x, DecodeOptions{Beam: MaxBeam, MaxLen: 3}); err != nil {
+	if _, err := m.Translate(context.Background(), x, DecodeOptions{Beam: MaxBeam, MaxLen: 3}); err != nil {
 		t.Errorf("beam %d: %v", MaxBeam, err)
 	}
 }

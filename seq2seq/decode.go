@@ -2,6 +2,7 @@ package seq2seq
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -163,8 +164,9 @@ func (s *modelStepper) step(parents []int, tokens []int32) ([]float32, []float32
 }
 
 // Translate decodes each source (token ids, non-empty) greedily or with
-// beam search and returns the best hypothesis of each.
-func (m *Model) Translate(src [][]int32, opt DecodeOptions) ([]Hypothesis, error) {
+// beam search and returns the best hypothesis of each. It stops with
+// ctx's error, between two decoding steps, once ctx ends.
+func (m *Model) Translate(ctx context.Context, src [][]int32, opt DecodeOptions) ([]Hypothesis, error) {
 	if opt.Beam < 0 || opt.Beam > MaxBeam {
 		return nil, fmt.Errorf("seq2seq: beam %d out of range [1, %d]", opt.Beam, MaxBeam)
 	}
@@ -196,10 +198,10 @@ func (m *Model) Translate(src [][]int32, opt DecodeOptions) ([]Hypothesis, error
 		for b := range src {
 			lens[b] = maxLen(b)
 		}
-		return greedy(m.newStepper(&mem, s0), lens, opt)
+		return greedy(ctx, m.newStepper(&mem, s0), lens, opt)
 	}
 	for b := range src {
-		hs, err := beamSearch(m.newStepper(&mem, s0), b, opt.Beam, maxLen(b), opt)
+		hs, err := beamSearch(ctx, m.newStepper(&mem, s0), b, opt.Beam, maxLen(b), opt)
 		if err != nil {
 			return nil, err
 		}
@@ -210,8 +212,9 @@ func (m *Model) Translate(src [][]int32, opt DecodeOptions) ([]Hypothesis, error
 
 // greedy decodes B rows (memory columns 0..B-1) by taking the most
 // probable token at each step. Row b ends unfinished when it has produced
-// maxLen[b] tokens without <eos>.
-func greedy(s stepper, maxLens []int, opt DecodeOptions) ([]Hypothesis, error) {
+// maxLen[b] tokens without <eos>. It stops with ctx's error once ctx
+// ends.
+func greedy(ctx context.Context, s stepper, maxLens []int, opt DecodeOptions) ([]Hypothesis, error) {
 	V, B := s.vocab(), len(maxLens)
 	maxLen := 0
 	for _, l := range maxLens {
@@ -226,6 +229,9 @@ func greedy(s stepper, maxLens []int, opt DecodeOptions) ([]Hypothesis, error) {
 	}
 	done := 0
 	for t := 0; t <= maxLen && done < B; t++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		logp, attn, err := s.step(parents, tokens)
 		if err != nil {
 			return nil, err
@@ -295,8 +301,9 @@ type beamHyp struct {
 // finished (ranked by the length-normalized score) and up to k others stay
 // live. It stops when k hypotheses have finished or none is live;
 // hypotheses that reach maxLen tokens without <eos> end unfinished and rank
-// after every finished one. The result is sorted best first.
-func beamSearch(s stepper, col, k, maxLen int, opt DecodeOptions) ([]Hypothesis, error) {
+// after every finished one. The result is sorted best first. It stops
+// with ctx's error once ctx ends.
+func beamSearch(ctx context.Context, s stepper, col, k, maxLen int, opt DecodeOptions) ([]Hypothesis, error) {
 	V := s.vocab()
 	live := []beamHyp{{}}
 	parents := []int{col}
@@ -309,6 +316,9 @@ func beamSearch(s stepper, col, k, maxLen int, opt DecodeOptions) ([]Hypothesis,
 	}
 	cands := make([]cand, 0, k*V)
 	for t := 0; len(live) > 0 && len(finished) < k; t++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		logp, attn, err := s.step(parents, tokens)
 		if err != nil {
 			return nil, err

@@ -127,7 +127,7 @@ func (m *Model) TranslateLines(ctx context.Context, lines []string, opt RunOptio
 		}
 		var hs []Hypothesis
 		if len(src) > 0 {
-			if hs, err = m.Translate(src, opt.DecodeOptions); err != nil {
+			if hs, err = m.Translate(ctx, src, opt.DecodeOptions); err != nil {
 				return err
 			}
 		}

@@ -64,7 +64,7 @@ func TestTranslateLinesAndEvaluatePairs(t *testing.T) {
 	if err := m.TranslateLines(context.Background(), lines, opt, func(o Output) error { outs = append(outs, o); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	hs, err := m.Translate([][]int32{m.EncodeSource("fed")}, DecodeOptions{})
+	hs, err := m.Translate(context.Background(), [][]int32{m.EncodeSource("fed")}, DecodeOptions{})
 	if err != nil || len(outs) != 300 {
 		t.Fatalf("%d outputs, %v", len(outs), err)
 	}
@@ -156,5 +156,42 @@ func TestNoAttentionToExport(t *testing.T) {
 	}
 	if hm, err := NewHeatmaps(m, "", 1); err != nil || hm.Write(m, 0, "abc", Hypothesis{}) != nil {
 		t.Errorf("NewHeatmaps without a directory should draw nothing: %v", err)
+	}
+}
+
+// stopAfter is a context whose Err reports cancellation from its n+1-th
+// call on.
+type stopAfter struct {
+	context.Context
+	n int
+}
+
+func (c *stopAfter) Err() error {
+	if c.n <= 0 {
+		return context.Canceled
+	}
+	c.n--
+	return nil
+}
+
+// TestTranslateStopsWhenContextEnds: decoding checks its context between
+// steps, greedy and beam search alike, so that a request whose deadline
+// passed stops instead of decoding every source to the end.
+func TestTranslateStopsWhenContextEnds(t *testing.T) {
+	m, _, _ := trainReverse(t, "bahdanau", 2)
+	src := [][]int32{m.EncodeSource("abcabcabc"), m.EncodeSource("fed")}
+	for _, beam := range []int{1, 3} {
+		opt := DecodeOptions{Beam: beam, MaxLen: 40}
+		hs, err := m.Translate(context.Background(), src, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hs[0].IDs) < 4 {
+			t.Fatalf("beam %d: %d tokens decoded without a deadline: the test cannot tell", beam, len(hs[0].IDs))
+		}
+		ctx := &stopAfter{context.Background(), 3}
+		if _, err := m.Translate(ctx, src, opt); !errors.Is(err, context.Canceled) {
+			t.Errorf("beam %d: Translate with a context ended after 3 steps: %v, want context.Canceled", beam, err)
+		}
 	}
 }

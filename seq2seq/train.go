@@ -316,7 +316,7 @@ func (m *Model) Evaluate(ctx context.Context, data Encoded, opt EvalOptions) (Me
 			}
 			tf.Add(st)
 		}
-		hs, err := m.Translate(data.Src[lo:hi], opt.DecodeOptions)
+		hs, err := m.Translate(ctx, data.Src[lo:hi], opt.DecodeOptions)
 		if err != nil {
 			return met, err
 		}

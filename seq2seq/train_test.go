@@ -94,7 +94,7 @@ func TestLearnsReverse(t *testing.T) {
 	}
 	// Attention weights are distributions over the real source positions.
 	x := m.EncodeSource("abcdef")
-	hs, err := m.Translate([][]int32{x, m.EncodeSource("ab")}, DecodeOptions{Attention: true})
+	hs, err := m.Translate(context.Background(), [][]int32{x, m.EncodeSource("ab")}, DecodeOptions{Attention: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,17 +126,17 @@ func TestBeamWidthOneIsGreedy(t *testing.T) {
 		for i := 0; i < 20; i++ {
 			xs = append(xs, randIDs(r, 1+r.IntN(6), src.Len()))
 		}
-		g, err := m.Translate(xs, DecodeOptions{MaxLen: 8})
+		g, err := m.Translate(context.Background(), xs, DecodeOptions{MaxLen: 8})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := m.Translate(xs, DecodeOptions{MaxLen: 8, Beam: 1})
+		b, err := m.Translate(context.Background(), xs, DecodeOptions{MaxLen: 8, Beam: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i := range xs {
 			// Beam 1 goes through beamSearch only when asked directly.
-			bs, err := beamSearch(m.newStepperFor(t, xs[i:i+1]), 0, 1, 8, DecodeOptions{})
+			bs, err := beamSearch(context.Background(), m.newStepperFor(t, xs[i:i+1]), 0, 1, 8, DecodeOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -189,11 +189,11 @@ func TestBeamBeatsGreedy(t *testing.T) {
 		4:     {tiny, tiny, tiny, 0.3, 0.35, 0.35},
 		5:     {tiny, tiny, tiny, 0.95, 0.025, 0.025},
 	}
-	g, err := greedy(s, []int{5}, DecodeOptions{})
+	g, err := greedy(context.Background(), s, []int{5}, DecodeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := beamSearch(s, 0, 2, 5, DecodeOptions{})
+	b, err := beamSearch(context.Background(), s, 0, 2, 5, DecodeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,8 +215,8 @@ func TestBeamBeatsGreedy(t *testing.T) {
 	// continuation made likelier, alpha=1 ranks by mean log-probability.
 	s[4] = []float64{tiny, tiny, tiny, 0.5, 0.25, 0.25}
 	s[5] = []float64{tiny, tiny, tiny, 0.6, 0.2, 0.2}
-	raw, _ := beamSearch(s, 0, 3, 5, DecodeOptions{})
-	norm, _ := beamSearch(s, 0, 3, 5, DecodeOptions{Alpha: 1})
+	raw, _ := beamSearch(context.Background(), s, 0, 3, 5, DecodeOptions{})
+	norm, _ := beamSearch(context.Background(), s, 0, 3, 5, DecodeOptions{Alpha: 1})
 	if !slices.Equal(raw[0].IDs, []int32{4}) {
 		t.Errorf("raw best %v, want [4]", raw[0].IDs)
 	}
@@ -313,11 +313,11 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if m2.Config != m1.Config || m2.Src.Len() != m1.Src.Len() {
 		t.Fatalf("config %+v, want %+v", m2.Config, m1.Config)
 	}
-	h1, err := m1.Translate(tr.Src[:20], DecodeOptions{Beam: 3})
+	h1, err := m1.Translate(context.Background(), tr.Src[:20], DecodeOptions{Beam: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h2, err := m2.Translate(tr.Src[:20], DecodeOptions{Beam: 3})
+	h2, err := m2.Translate(context.Background(), tr.Src[:20], DecodeOptions{Beam: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
