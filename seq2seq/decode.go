@@ -210,6 +210,22 @@ func (m *Model) Translate(ctx context.Context, src [][]int32, opt DecodeOptions)
 	return out, nil
 }
 
+// next checks ctx, then steps s from the given rows: the log-probabilities
+// [rows, V] of each row's next token and, with attention, its weights over
+// the S source positions ([rows, S]; S is 0 without attention).
+func next(ctx context.Context, s stepper, parents []int, tokens []int32) (logp, attn []float32, S int, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, 0, err
+	}
+	if logp, attn, err = s.step(parents, tokens); err != nil {
+		return nil, nil, 0, err
+	}
+	if attn != nil {
+		S = len(attn) / len(parents)
+	}
+	return logp, attn, S, nil
+}
+
 // greedy decodes B rows (memory columns 0..B-1) by taking the most
 // probable token at each step. Row b ends unfinished when it has produced
 // maxLen[b] tokens without <eos>. It stops with ctx's error once ctx
@@ -229,16 +245,9 @@ func greedy(ctx context.Context, s stepper, maxLens []int, opt DecodeOptions) ([
 	}
 	done := 0
 	for t := 0; t <= maxLen && done < B; t++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		logp, attn, err := s.step(parents, tokens)
+		logp, attn, S, err := next(ctx, s, parents, tokens)
 		if err != nil {
 			return nil, err
-		}
-		S := 0
-		if attn != nil {
-			S = len(attn) / B
 		}
 		for b := range hs {
 			if hs[b].Finished || len(hs[b].IDs) < t {
@@ -316,16 +325,9 @@ func beamSearch(ctx context.Context, s stepper, col, k, maxLen int, opt DecodeOp
 	}
 	cands := make([]cand, 0, k*V)
 	for t := 0; len(live) > 0 && len(finished) < k; t++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		logp, attn, err := s.step(parents, tokens)
+		logp, attn, S, err := next(ctx, s, parents, tokens)
 		if err != nil {
 			return nil, err
-		}
-		S := 0
-		if attn != nil {
-			S = len(attn) / len(parents)
 		}
 		cands = cands[:0]
 		for i, h := range live {
