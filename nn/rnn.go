@@ -504,10 +504,10 @@ func (r *RNN) forwardSteps(dir *rnnDir, d int, out, bhn []float32) {
 	direct := B <= recurDirectRows
 	if !direct {
 		if r.cell == CellGRUCho {
-			dir.whhP.Pack(true, H, 2*H, dir.whh.Data, H, B)
-			dir.whhP2.Pack(true, H, H, dir.whh.Data[2*H*H:], H, B)
+			dir.whhP.PackShared(true, H, 2*H, dir.whh.Data, H, B)
+			dir.whhP2.PackShared(true, H, H, dir.whh.Data[2*H*H:], H, B)
 		} else {
-			dir.whhP.Pack(true, H, GH, dir.whh.Data, H, B)
+			dir.whhP.PackShared(true, H, GH, dir.whh.Data, H, B)
 		}
 	}
 	DH := r.d * H
