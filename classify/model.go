@@ -241,7 +241,7 @@ func (m *Model) Forward(ids []int32, T, B int, lengths []int) ([]float32, error)
 	if m.drop.Active(m.Config.EmbeddingDropout()) {
 		m.embMask = xslices.Resize(m.embMask, len(emb))
 		m.embDrop = xslices.Resize(m.embDrop, len(emb))
-		nn.DropoutWith(m.drop.Rand, m.Config.EmbeddingDropout(), m.embMask, m.embDrop, emb)
+		nn.DropoutPCG(m.drop.PCG(), m.Config.EmbeddingDropout(), m.embMask, m.embDrop, emb)
 		emb = m.embDrop
 	}
 	F := m.Features()
@@ -277,7 +277,7 @@ func (m *Model) Forward(ids []int32, T, B int, lengths []int) ([]float32, error)
 	if m.drop.Active(m.Config.Dropout) {
 		m.featMask = xslices.Resize(m.featMask, len(feat))
 		m.featDrop = xslices.Resize(m.featDrop, len(feat))
-		nn.DropoutWith(m.drop.Rand, m.Config.Dropout, m.featMask, m.featDrop, feat)
+		nn.DropoutPCG(m.drop.PCG(), m.Config.Dropout, m.featMask, m.featDrop, feat)
 		feat = m.featDrop
 	}
 	logits, err := m.Head.Forward(feat, B)

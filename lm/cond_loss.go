@@ -52,7 +52,7 @@ func (m *CondModel) dropout(mask, dst *[]float32, x []float32) []float32 {
 		return x
 	}
 	*mask, *dst = xslices.Resize(*mask, len(x)), xslices.Resize(*dst, len(x))
-	nn.DropoutWith(m.drop.Rand, m.Config.Dropout, *mask, *dst, x)
+	nn.DropoutPCG(m.drop.PCG(), m.Config.Dropout, *mask, *dst, x)
 	return *dst
 }
 

@@ -303,7 +303,7 @@ func (m *Model) hidden(x []int32, T, B int, lengths []int, st *State) ([]float32
 	if drop {
 		m.outMask = xslices.Resize(m.outMask, len(out))
 		m.outDrop = xslices.Resize(m.outDrop, len(out))
-		nn.DropoutWith(m.drop.Rand, m.Config.Dropout, m.outMask, m.outDrop, out)
+		nn.DropoutPCG(m.drop.PCG(), m.Config.Dropout, m.outMask, m.outDrop, out)
 		out = m.outDrop
 	}
 	return out, nil
@@ -319,7 +319,7 @@ func (m *Model) embedForward(x []int32, T, B int, lengths []int, st *State, drop
 	if drop {
 		m.embMask = xslices.Resize(m.embMask, len(emb))
 		m.embDrop = xslices.Resize(m.embDrop, len(emb))
-		nn.DropoutWith(m.drop.Rand, m.Config.Dropout, m.embMask, m.embDrop, emb)
+		nn.DropoutPCG(m.drop.PCG(), m.Config.Dropout, m.embMask, m.embDrop, emb)
 		emb = m.embDrop
 	}
 	return m.RNN.Forward(emb, T, B, lengths, st.H, st.C)
@@ -340,9 +340,7 @@ func (m *Model) backward(dLogits []float32) error {
 // overwritten.
 func (m *Model) backwardHidden(dOut []float32) error {
 	if m.drop.Active(m.Config.Dropout) {
-		for i, k := range m.outMask {
-			dOut[i] *= k
-		}
+		tensor.Mul(dOut, dOut, m.outMask)
 	}
 	dx, _, _, err := m.RNN.Backward(dOut, nil, nil)
 	if err != nil {
@@ -355,9 +353,7 @@ func (m *Model) backwardHidden(dOut []float32) error {
 	}
 	if m.drop.Active(m.Config.Dropout) {
 		m.dEmb = xslices.Resize(m.dEmb, len(dx))
-		for i, k := range m.embMask {
-			m.dEmb[i] = dx[i] * k
-		}
+		tensor.Mul(m.dEmb, dx, m.embMask)
 		dx = m.dEmb
 	}
 	if err := m.Embedding.Backward(dx); err != nil {

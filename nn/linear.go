@@ -65,9 +65,13 @@ func (l *Linear) Forward(x []float32, n int) ([]float32, error) {
 	l.y = xslices.Resize(l.y, n*l.Out)
 	beta := float32(0)
 	if l.Bias != nil {
-		for i := 0; i < n; i++ {
-			copy(l.y[i*l.Out:(i+1)*l.Out], l.Bias.Data) // y[i,:] = b
-		}
+		// y[i,:] = b, rows shared out (a word decoder's [T*B, V] output
+		// is tens of megabytes).
+		splitRange(n, l.Out, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				copy(l.y[i*l.Out:(i+1)*l.Out], l.Bias.Data)
+			}
+		})
 		beta = 1
 	}
 	// y[n,Out] = x[n,In] · W[Out,In]^T + beta*y
@@ -97,10 +101,25 @@ func (l *Linear) BackwardParams(dy []float32) error {
 	// dW[Out,In] += dy[n,Out]^T · x[n,In]
 	tensor.Sgemm(true, false, l.Out, l.In, l.n, 1, dy, l.Out, l.x, l.In, 1, l.Weight.Grad, l.In)
 	if l.Bias != nil {
+		// db += dy[i,:] for each row i in order. Wide outputs (a word
+		// decoder's vocabulary) share out column blocks, each summed over
+		// the rows in the same order: every element gets the same bits.
 		db := l.Bias.Grad
-		for i := 0; i < l.n; i++ {
-			tensor.Axpy(1, dy[i*l.Out:(i+1)*l.Out], db) // db += dy[i,:]
+		sums := func(c0, c1 int) {
+			for i := 0; i < l.n; i++ {
+				tensor.Axpy(1, dy[i*l.Out+c0:i*l.Out+c1], db[c0:c1])
+			}
+		}
+		if l.Out >= biasSplitCols {
+			splitRange(l.Out, l.n, sums)
+		} else {
+			sums(0, l.Out)
 		}
 	}
 	return nil
 }
+
+// biasSplitCols is the least output width from which Linear's bias
+// gradient is summed in column blocks on several goroutines: narrower
+// blocks read too little of each row to gain.
+const biasSplitCols = 2048

@@ -73,10 +73,3 @@ type Module interface {
 	// Params returns the module's parameters in a stable order.
 	Params() []*Param
 }
-
-// ZeroGrads clears the gradients of every parameter in ps.
-func ZeroGrads(ps []*Param) {
-	for _, p := range ps {
-		p.ZeroGrad()
-	}
-}

@@ -49,6 +49,7 @@ type RNN struct {
 	g, h, d  int // gate blocks, hidden size, directions
 	training bool
 	rng      *rand.Rand
+	pcg      *rand.PCG // rng's source when known (SetDropoutPCG): masks drawn in parallel
 	dirs     []*rnnDir // [L*D], index l*D+d
 	params   []*Param
 
@@ -204,7 +205,16 @@ func (r *RNN) SetTraining(training bool) { r.training = training }
 // whose state a checkpoint saves and restores (rand.New over a *rand.PCG).
 func (r *RNN) SetRand(rng *rand.Rand) {
 	if rng != nil {
-		r.rng = rng
+		r.rng, r.pcg = rng, nil
+	}
+}
+
+// SetDropoutPCG is SetRand(rand.New(src)): the same masks, drawn on
+// tensor.Threads() goroutines when they are large (each part from a copy
+// of src jumped ahead to its first element; see DropoutPCG).
+func (r *RNN) SetDropoutPCG(src *rand.PCG) {
+	if src != nil {
+		r.rng, r.pcg = rand.New(src), src
 	}
 }
 
@@ -335,14 +345,18 @@ func (r *RNN) forwardLayers(h0, c0 []float32) (out, hN, cN []float32, err error)
 				scale := 1 / (1 - r.cfg.Dropout)
 				p := float64(r.cfg.Dropout)
 				m, dr := r.masks[l], r.dropped[l]
-				for i := range m {
-					if r.rng.Float64() < p {
-						m[i] = 0
-					} else {
-						m[i] = scale
+				if r.pcg != nil {
+					dropoutMaskPCG(r.pcg, p, scale, m, dr, out)
+				} else {
+					for i := range m {
+						if r.rng.Float64() < p {
+							m[i] = 0
+						} else {
+							m[i] = scale
+						}
 					}
+					tensor.Mul(dr, out, m)
 				}
-				tensor.Mul(dr, out, m)
 				in = dr
 			}
 			r.masked[l] = r.training && r.cfg.Dropout > 0
@@ -490,10 +504,10 @@ func (r *RNN) forwardSteps(dir *rnnDir, d int, out, bhn []float32) {
 	direct := B <= recurDirectRows
 	if !direct {
 		if r.cell == CellGRUCho {
-			dir.whhP.Pack(true, H, 2*H, dir.whh.Data, H, B)
-			dir.whhP2.Pack(true, H, H, dir.whh.Data[2*H*H:], H, B)
+			dir.whhP.PackShared(true, H, 2*H, dir.whh.Data, H, B)
+			dir.whhP2.PackShared(true, H, H, dir.whh.Data[2*H*H:], H, B)
 		} else {
-			dir.whhP.Pack(true, H, GH, dir.whh.Data, H, B)
+			dir.whhP.PackShared(true, H, GH, dir.whh.Data, H, B)
 		}
 	}
 	DH := r.d * H

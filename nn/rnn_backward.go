@@ -214,7 +214,7 @@ func (r *RNN) backwardSteps(dir *rnnDir, d int, gOut []float32) {
 		if r.cell == CellGRUCho {
 			kb = 2 * H
 		}
-		dir.whhPB.Pack(false, kb, H, whh, H, B)
+		dir.whhPB.PackShared(false, kb, H, whh, H, B)
 	}
 	for s := T - 1; s >= 0; s-- {
 		t := s

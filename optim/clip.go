@@ -2,20 +2,32 @@ package optim
 
 import (
 	"math"
+	"sync"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
-	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // GradNorm returns the global L2 norm of all gradients together,
-// accumulated in float64.
+// accumulated in float64: each gradient's tensor.SumSquares (computed on
+// tensor.Threads() goroutines, whole gradients each), added in parameter
+// order, so the norm does not depend on the thread count.
 func GradNorm(params []*nn.Param) float64 {
+	buf := gradSums.Get().(*[]float64)
+	defer gradSums.Put(buf)
+	*buf = xslices.Resize(*buf, len(params))
+	sums := *buf
+	nn.GradSumSquares(params, sums)
 	var s float64
-	for _, p := range params {
-		s += tensor.SumSquares(p.Grad)
+	for _, v := range sums {
+		s += v
 	}
 	return math.Sqrt(s)
 }
+
+// gradSums holds the per-parameter sums of squares of GradNorm and
+// CheckFinite between calls.
+var gradSums = sync.Pool{New: func() any { return new([]float64) }}
 
 // ClipGradNorm rescales all gradients together so that their global L2 norm
 // is at most maxNorm, as torch.nn.utils.clip_grad_norm_: with total the
@@ -30,9 +42,7 @@ func ClipGradNorm(params []*nn.Param, maxNorm float64) (normBefore float64) {
 	}
 	coef := maxNorm / (total + 1e-6)
 	if coef < 1 {
-		for _, p := range params {
-			tensor.Scale(float32(coef), p.Grad)
-		}
+		nn.ScaleGrads(params, float32(coef))
 	}
 	return total
 }

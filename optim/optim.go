@@ -19,6 +19,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/tensor"
 )
@@ -168,13 +169,20 @@ func (c *core) SetState(s State) error {
 // whose gradient is NaN or infinite, or whose gradient length does not
 // match its data.
 func CheckFinite(params []*nn.Param) error {
-	for _, p := range params {
+	// Fast path: a finite sum of squares (float64, cannot overflow for
+	// float32 inputs) proves every element finite. The sums are computed
+	// first, on tensor.Threads() goroutines; the first error in parameter
+	// order is reported, as a check one parameter at a time would.
+	buf := gradSums.Get().(*[]float64)
+	defer gradSums.Put(buf)
+	*buf = xslices.Resize(*buf, len(params))
+	sums := *buf
+	nn.GradSumSquares(params, sums)
+	for i, p := range params {
 		if len(p.Grad) != len(p.Data) {
 			return fmt.Errorf("optim: parameter %q has %d values but %d gradients", p.Name, len(p.Data), len(p.Grad))
 		}
-		// Fast path: a finite sum of squares (float64, cannot overflow for
-		// float32 inputs) proves every element finite.
-		if s := tensor.SumSquares(p.Grad); !math.IsNaN(s) && !math.IsInf(s, 0) {
+		if s := sums[i]; !math.IsNaN(s) && !math.IsInf(s, 0) {
 			continue
 		}
 		for j, g := range p.Grad {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/recurrent-go/recurrent/nn"
+	"github.com/recurrent-go/recurrent/tensor"
 )
 
 // SGDConfig holds torch.optim.SGD's arguments. Zero values are used as
@@ -55,24 +56,24 @@ func (o *SGD) Step() error {
 	lr, mom, damp, wd := o.lr, o.cfg.Momentum, o.cfg.Dampening, o.cfg.WeightDecay
 	return o.update(func(i, lo, hi int) {
 		ws, gs := o.chunk(i, lo, hi)
-		var buf []float32
-		if mom != 0 {
-			buf = o.buf(0, i, lo, len(ws))
+		if mom == 0 {
+			// The loop below without momentum, vectorised (same bits).
+			tensor.SGDUpdate(ws, gs, lr, wd)
+			return
 		}
+		buf := o.buf(0, i, lo, len(ws))
 		for j, w32 := range ws {
 			w, g := float64(w32), float64(gs[j])
 			g += wd * w
-			if buf != nil {
-				b := g
-				if o.step > 1 {
-					b = mom*float64(buf[j]) + (1-damp)*g
-				}
-				buf[j] = float32(b)
-				if o.cfg.Nesterov {
-					g += mom * b
-				} else {
-					g = b
-				}
+			b := g
+			if o.step > 1 {
+				b = mom*float64(buf[j]) + (1-damp)*g
+			}
+			buf[j] = float32(b)
+			if o.cfg.Nesterov {
+				g += mom * b
+			} else {
+				g = b
 			}
 			ws[j] = float32(w - lr*g)
 		}

@@ -290,7 +290,7 @@ func (m *Model) Forward(words []int32, chars [][][]int32, T, B int, lengths []in
 	if drop {
 		m.featMask = xslices.Resize(m.featMask, len(feat))
 		m.featDrop = xslices.Resize(m.featDrop, len(feat))
-		nn.DropoutWith(m.drop.Rand, m.Config.Dropout, m.featMask, m.featDrop, feat)
+		nn.DropoutPCG(m.drop.PCG(), m.Config.Dropout, m.featMask, m.featDrop, feat)
 		feat = m.featDrop
 	}
 	out, _, _, err := m.RNN.Forward(feat, T, B, lengths, nil, nil)
@@ -300,7 +300,7 @@ func (m *Model) Forward(words []int32, chars [][][]int32, T, B int, lengths []in
 	if drop {
 		m.outMask = xslices.Resize(m.outMask, len(out))
 		m.outDrop = xslices.Resize(m.outDrop, len(out))
-		nn.DropoutWith(m.drop.Rand, m.Config.Dropout, m.outMask, m.outDrop, out)
+		nn.DropoutPCG(m.drop.PCG(), m.Config.Dropout, m.outMask, m.outDrop, out)
 		out = m.outDrop
 	}
 	scores, err := m.Head.Forward(out, T*B)

@@ -23,6 +23,15 @@ func (pm *PackedMat) Pack(transB bool, k, n int, b []float32, ldb int, m int) {
 	pm.packed = true
 }
 
+// PackShared is Pack on up to Threads() goroutines (the GEMM's workers),
+// each packing whole panels of columns: the packed matrix is the same.
+// Inside a computation already shared out (a Team's part), use Pack.
+func (pm *PackedMat) PackShared(transB bool, k, n int, b []float32, ldb int, m int) {
+	checkGemm(false, transB, 0, n, k, nil, 0, b, ldb, nil, 0)
+	pm.p.PackThreads(transB, k, n, b, ldb, m, Threads())
+	pm.packed = true
+}
+
 // SgemmPacked computes C = alpha*op(A)*B + beta*C, op(A) m x k (A, or its
 // transpose when transA), B the k x n matrix packed in b, C m x n, on up to
 // Threads() goroutines. When beta is 0, C is not read. It equals

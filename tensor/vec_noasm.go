@@ -31,3 +31,5 @@ func gruCellAsm(gates []float32, gs int, hw []float32, hs int, bhn, hp, hn, h []
 }
 
 func adamAsm(w, g, m, v []float32, k *AdamConsts) int { return 0 }
+
+func sgdAsm(w, g []float32, lr, wd float64) int { return 0 }

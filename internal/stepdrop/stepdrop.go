@@ -35,8 +35,19 @@ func New(seed uint64) Dropout {
 
 // SetRNN ties the model's recurrent layers to the Dropout: SetTraining
 // switches them too and Reseed reseeds pcg, the generator rnn draws its
-// inter-layer masks from.
-func (d *Dropout) SetRNN(rnn *nn.RNN, pcg *rand.PCG) { d.rnn, d.rnnPCG = rnn, pcg }
+// inter-layer masks from. pcg must be rnn's source of randomness already (rnn built with, or given
+// by SetRand, rand.New(pcg)); SetRNN lets rnn draw from it directly
+// (RNN.SetDropoutPCG: the same masks, drawn in parallel).
+func (d *Dropout) SetRNN(rnn *nn.RNN, pcg *rand.PCG) {
+	d.rnn, d.rnnPCG = rnn, pcg
+	if rnn != nil {
+		rnn.SetDropoutPCG(pcg)
+	}
+}
+
+// PCG returns Rand's source, for nn.DropoutPCG (the masks of
+// nn.DropoutWith(d.Rand, ...), drawn in parallel).
+func (d *Dropout) PCG() *rand.PCG { return d.pcg }
 
 // Reseed makes the masks of the next forward a function of (Seed, step);
 // without it a forward continues the generators' streams.

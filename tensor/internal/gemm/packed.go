@@ -20,14 +20,53 @@ type PackedB struct {
 // Pack packs op(B) [k, n] (B itself when !transB, with row stride ldb; its
 // transpose otherwise) for products with about m rows, reusing pb's storage.
 func (pb *PackedB) Pack(transB bool, k, n int, b []float32, ldb int, m int) {
+	pb.PackThreads(transB, k, n, b, ldb, m, 1)
+}
+
+// PackThreads is Pack on up to threads goroutines (the GEMM's pool), each
+// packing whole panels of columns: the packed data are the same.
+func (pb *PackedB) PackThreads(transB bool, k, n int, b []float32, ldb int, m int, threads int) {
 	im := cur.pick(max(m, 1), n)
 	pb.im, pb.k, pb.n = im, k, n
 	pb.np = padded(n, im.nr)
 	pb.data = xslices.Resize(pb.data, k*pb.np)
-	p := problem{transB: transB, k: k, n: n, b: b, ldb: ldb}
-	for pc := 0; pc < k; pc += im.kc {
-		kc := min(im.kc, k-pc)
-		packB(im, &p, pc, kc, 0, n, im.nr, pb.data[pc*pb.np:])
+	j := packPool.Get().(*packJob)
+	j.pb, j.p = pb, problem{transB: transB, k: k, n: n, b: b, ldb: ldb}
+	panels := pb.np / im.nr
+	j.parts = 1
+	if int64(k)*int64(n) >= packParallelMin {
+		j.parts = max(min(threads, panels, maxParts), 1)
+	}
+	parallelFor(j.parts, j, &j.batch)
+	j.pb, j.p = nil, problem{}
+	packPool.Put(j)
+}
+
+// packParallelMin is the least number of elements PackThreads shares out.
+const packParallelMin = 1 << 16
+
+// packJob is one PackThreads call split into parts along N (whole panels).
+type packJob struct {
+	pb    *PackedB
+	p     problem
+	parts int
+	batch batch
+}
+
+var packPool = sync.Pool{New: func() any { return new(packJob) }}
+
+// run packs this part's share of the panels, every kc block.
+func (j *packJob) run(part int) {
+	pb, im := j.pb, j.pb.im
+	panels := pb.np / im.nr
+	p0, p1 := part*panels/j.parts, (part+1)*panels/j.parts
+	j0, j1 := p0*im.nr, min(p1*im.nr, pb.n)
+	if j0 >= j1 {
+		return
+	}
+	for pc := 0; pc < pb.k; pc += im.kc {
+		kc := min(im.kc, pb.k-pc)
+		packB(im, &j.p, pc, kc, j0, j1-j0, im.nr, pb.data[pc*pb.np+j0*kc:])
 	}
 }
 
