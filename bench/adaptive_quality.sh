@@ -12,7 +12,9 @@
 # adaptive one, each with the whole machine, instead of both at once),
 # EPOCHS [3], HIDDEN [128], EMBED [128], LAYERS [1], BATCH [32], BPTT [35], DROPOUT [0.2],
 # CUTOFFS [4000,20000] and DIV [4] as in the speed benchmark, THREADS [2] per run, EVAL_EVERY [0]
-# (N: also validate every N steps; the comparison below then pairs the runs' validations in order).
+# (N: also validate every N steps; the comparison below then pairs the runs' validations in order),
+# CHECKPOINT_EVERY [0] (N: save every N steps, so that the same command resumes a killed run exactly),
+# ONLY [both] (full or adaptive: that run alone, for a comparison whose other side is already in WORKDIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W=${1:-/tmp/adaptive_quality}
@@ -43,14 +45,18 @@ echo "train words: $(wc -w <"$W/train.txt")  valid words: $(wc -w <"$W/valid.txt
 run() { # name extra-flags...
 	local name=$1
 	shift
+	if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$name" ]; then return; fi
+	# A run killed after a checkpoint resumes where it stopped; otherwise it starts again.
+	local again=(--overwrite)
+	if [ -f "$W/$name/state.json" ]; then again=(--resume); else : >"$W/$name.log"; fi
 	(
 		"$BIN" lm train --train "$W/train.txt" --valid "$W/valid.txt" --vocab "$W/vocab.txt" \
 			--tokenizer whitespace --layers "$LAYERS" --hidden "$HIDDEN" --embed "$EMBED" \
 			--batch "$BATCH" --bptt "$BPTT" --dropout "$DROPOUT" --lr 0.002 --clip 1 --seed 1 \
-			--epochs "$EPOCHS" --threads "$THREADS" --eval-every "${EVAL_EVERY:-0}" --out "$W/$name" --overwrite --json "$@" \
+			--epochs "$EPOCHS" --threads "$THREADS" --eval-every "${EVAL_EVERY:-0}" --out "$W/$name" --checkpoint-every "${CHECKPOINT_EVERY:-0}" "${again[@]}" --json "$@" \
 			>"$W/$name.json" 2> >(stdbuf -o0 tr '\r' '\n' | while IFS= read -r l; do
 				printf '%(%s)T %s\n' -1 "$l"
-			done | grep --line-buffered ' step ' >"$W/$name.log")
+			done | grep --line-buffered ' step ' >>"$W/$name.log")
 	) &
 }
 echo "start $(date -u +%T)  $(uptime)"
