@@ -1,6 +1,7 @@
 package infer
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -30,21 +31,61 @@ func (r *GenerateResult) Add(s string) error {
 	return nil
 }
 
-// SampleWriter returns the emit function of Samples that prints samples
-// to w as lm sample does: one per line when they stop at the end of a
-// line (stopAtEOS), otherwise separated by "----" lines.
-func SampleWriter(w io.Writer, stopAtEOS bool) func(string) error {
-	i := 0
-	return func(s string) error {
-		if stopAtEOS {
-			s = strings.TrimSuffix(s, "\n")
-		} else if i > 0 {
-			fmt.Fprintln(w, "----")
-		}
-		i++
-		_, err := fmt.Fprintln(w, s)
+// WriteSamples draws n samples continuing prompt, as Samples does, and
+// writes each to w as lm sample prints them, while it is generated: one
+// per line when they stop at the end of a line (stopAtEOS, the sample's
+// own final line break not doubled), otherwise each followed by a line
+// break and separated by "----" lines. Text reaches w at every line break
+// and at the end of each sample, and no sample is held whole, so a sample
+// of any length streams in constant memory. The model is busy (see LM)
+// until the last sample is written.
+func (l *LM) WriteSamples(ctx context.Context, w io.Writer, prompt string, opt lm.SampleOptions, n int, stopAtEOS, noUnk bool) error {
+	zeroIsGreedy(&opt)
+	opts, err := l.Plan(prompt, opt, n, stopAtEOS, noUnk)
+	if err != nil {
 		return err
 	}
+	b := bufio.NewWriter(w)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, o := range opts {
+		if i > 0 && !stopAtEOS {
+			b.WriteString("----\n")
+		}
+		// A line break is written only once more text follows it, so that
+		// the one ending a sample can be dropped when it stops there.
+		held := false
+		put := func(p string) error {
+			if p == "" {
+				return nil
+			}
+			if held {
+				b.WriteByte('\n')
+			}
+			p, held = strings.CutSuffix(p, "\n")
+			if _, err := b.WriteString(p); err != nil || !held && !strings.Contains(p, "\n") {
+				return err
+			}
+			return b.Flush()
+		}
+		d := l.NewDetokenizer(prompt)
+		err := put(prompt)
+		if err == nil {
+			err = l.M.SampleEach(ctx, o, func(id int32) error { return put(d.Piece(id)) })
+		}
+		if err != nil {
+			b.Flush() // what was generated before a cancellation
+			return err
+		}
+		if held && !stopAtEOS {
+			b.WriteByte('\n')
+		}
+		b.WriteByte('\n')
+		if err := b.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ScoreLineWriter returns the emit function of NewScorer that prints each

@@ -24,9 +24,8 @@ func loadLM(t *testing.T, path string) *infer.LM {
 	return m.(*infer.LM)
 }
 
-// Samples gives what Generate gives for the same options; SampleWriter
-// prints them one per line or separated by "----".
-func TestSamplesAndWriter(t *testing.T) {
+// Samples gives what Generate gives for the same options.
+func TestSamplesLikeGenerate(t *testing.T) {
 	p := build(t)
 	l := loadLM(t, p.LM)
 	ctx := context.Background()
@@ -49,27 +48,88 @@ func TestSamplesAndWriter(t *testing.T) {
 	if err != nil || !slices.Equal(greedy.Samples, want.Samples) || greedy.Samples[0] != greedy.Samples[1] {
 		t.Errorf("temperature 0: Samples %q, Generate %q (%v); want the same greedy sample twice", greedy.Samples, want.Samples, err)
 	}
-	var b bytes.Buffer
-	w := infer.SampleWriter(&b, false)
-	for _, s := range []string{"ab\ncd", "ef\n"} {
-		if err := w(s); err != nil {
-			t.Fatal(err)
+}
+
+// WriteSamples prints, for character and word models, with and without
+// stopping at the end of a line and whatever the prompt, exactly what the
+// samples of Samples give laid out as lm sample prints them: one per line
+// (their own final line break not doubled), or each followed by a line
+// break and separated by "----" lines.
+func TestWriteSamplesLayout(t *testing.T) {
+	p := build(t)
+	ctx := context.Background()
+	for _, path := range []string{p.LM, p.WordLM} {
+		l := loadLM(t, path)
+		for _, stop := range []bool{false, true} {
+			for _, prompt := range []string{"", "the", "ROMEO:", "the soup\n", "a\n\n"} {
+				for _, length := range []int{0, 1, 7, 120} {
+					opt := lm.SampleOptions{MaxTokens: length, Temperature: 1, Seed: 5}
+					var want strings.Builder
+					i := 0
+					err := l.Samples(ctx, prompt, opt, 3, stop, false, func(s string) error {
+						if stop {
+							s = strings.TrimSuffix(s, "\n")
+						} else if i > 0 {
+							want.WriteString("----\n")
+						}
+						i++
+						want.WriteString(s + "\n")
+						return nil
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got bytes.Buffer
+					if err := l.WriteSamples(ctx, &got, prompt, opt, 3, stop, false); err != nil {
+						t.Fatal(err)
+					}
+					if got.String() != want.String() {
+						t.Errorf("%s, prompt %q, length %d, stop %v:\n got %q\nwant %q", path, prompt, length, stop, got.String(), want.String())
+					}
+				}
+			}
 		}
-	}
-	if b.String() != "ab\ncd\n----\nef\n\n" {
-		t.Errorf("running text: %q", b.String())
-	}
-	b.Reset()
-	w = infer.SampleWriter(&b, true)
-	for _, s := range []string{"ab\n", "cd"} {
-		if err := w(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if b.String() != "ab\ncd\n" {
-		t.Errorf("lines: %q", b.String())
 	}
 }
+
+// cancelAfter is a writer that ends its context once it has received n
+// bytes and counts what reaches it.
+type cancelAfter struct {
+	n      int
+	got    int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Write(p []byte) (int, error) {
+	c.got += len(p)
+	if c.got >= c.n {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// WriteSamples streams: text reaches the writer while a sample far too
+// long to hold is still being generated, and the sample stops when the
+// context ends. A writer's error stops it too.
+func TestWriteSamplesStreams(t *testing.T) {
+	l := loadLM(t, build(t).LM)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &cancelAfter{n: 10_000, cancel: cancel}
+	err := l.WriteSamples(ctx, w, "", lm.SampleOptions{MaxTokens: 1 << 40, Temperature: 1, Seed: 1}, 1, false, false)
+	if !errors.Is(err, context.Canceled) || w.got < w.n {
+		t.Errorf("after %d bytes: %v, want the context's end", w.got, err)
+	}
+	full := errors.New("disk full")
+	err = l.WriteSamples(context.Background(), failWriter{full}, "", lm.SampleOptions{MaxTokens: 1 << 40, Temperature: 1, Seed: 1}, 1, false, false)
+	if !errors.Is(err, full) {
+		t.Errorf("failing writer: %v", err)
+	}
+}
+
+type failWriter struct{ err error }
+
+func (f failWriter) Write([]byte) (int, error) { return 0, f.err }
 
 // The Scorer gives each line what ScoreLines gives it, whatever the
 // batches, and the totals of Summarize; an unencodable line is an error

@@ -139,38 +139,52 @@ func (m *Model) withStart(prompt []int32) []int32 {
 // not safe for concurrent use; for concurrent generation over one model see
 // Batch.
 func (m *Model) Sample(ctx context.Context, opt SampleOptions) ([]int32, error) {
+	var out []int32
+	err := m.SampleEach(ctx, opt, func(id int32) error {
+		out = append(out, id)
+		return nil
+	})
+	return out, err
+}
+
+// SampleEach is Sample passing each generated id to emit as soon as it is
+// drawn and keeping none, so that a sample of any length streams in
+// constant memory. An error from emit, or the end of ctx, stops the
+// sample and is returned.
+func (m *Model) SampleEach(ctx context.Context, opt SampleOptions, emit func(id int32) error) error {
 	V := m.Config.VocabSize
 	ctxIDs := m.withStart(opt.Prompt)
 	if err := opt.check(ctxIDs, V); err != nil {
-		return nil, err
+		return err
 	}
 	m.SetTraining(false)
 	g, err := m.generator(len(ctxIDs) + opt.MaxTokens)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var last []float32
 	for _, id := range ctxIDs {
 		if last, err = g.step(id); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	s := newSampler(V, opt)
-	var out []int32
-	for len(out) < opt.MaxTokens {
+	for range opt.MaxTokens {
 		if err := ctx.Err(); err != nil {
-			return out, err
+			return err
 		}
 		id := s.pick(last)
-		out = append(out, id)
+		if err := emit(id); err != nil {
+			return err
+		}
 		if slices.Contains(opt.Stop, id) {
 			break
 		}
 		if last, err = g.step(id); err != nil {
-			return out, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // sampler draws token ids from logits with temperature, top-k and top-p.

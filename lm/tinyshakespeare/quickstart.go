@@ -126,7 +126,7 @@ func (q *Quickstart) WriteSamples(ctx context.Context, w io.Writer, n, length in
 		return err
 	}
 	opt := lm.SampleOptions{MaxTokens: length, Temperature: 0.8, Seed: q.seed}
-	return l.Samples(ctx, "", opt, n, false, false, infer.SampleWriter(w, false))
+	return l.WriteSamples(ctx, w, "", opt, n, false, false)
 }
 
 // Outro tells what to do next with the checkpoint in Dir: sample more,
