@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/lm"
 )
 
@@ -251,6 +253,22 @@ func TestLMTrainLabelsSample(t *testing.T) {
 	}
 	if _, err := runLMCmd(t, sample, "--model", ck, "--label", "positive", "--guidance", "1", "--rerank", "3"); err == nil {
 		t.Error("--guidance with --rerank accepted")
+	}
+	// --json gives the sentences as JSON, as it does without --label (it
+	// printed plain lines); options of the other kind of model are refused
+	// (they were ignored).
+	out, err = runLMCmd(t, sample, "--model", ck, "--label", "positive", "--num", "3", "--temperature", "0.5", "--json")
+	var js struct{ Samples []string }
+	if err != nil || json.Unmarshal([]byte(out), &js) != nil || len(js.Samples) != 3 || js.Samples[0] == "" {
+		t.Errorf("--label --json: %q (%v)", out, err)
+	}
+	if _, err := runLMCmd(t, sample, "--model", ck, "--label", "positive", "--int8"); !errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error(), "--int8") {
+		t.Errorf("--label --int8: %v, want a usage error", err)
+	}
+	for _, flag := range []string{"--rerank", "--guidance"} {
+		if _, err := runLMCmd(t, sample, "--model", ck, flag, "2"); !errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error(), "--label") {
+			t.Errorf("%s without --label: %v, want a usage error", flag, err)
+		}
 	}
 }
 

@@ -55,7 +55,13 @@ func newLMSampleCmd() *cobra.Command {
 		Use:   "sample --model DIR",
 		Short: "Generate text from a trained language model",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f.label != "" {
+			fl := cmd.Flags()
+			switch {
+			case f.label == "" && (fl.Changed("rerank") || fl.Changed("guidance")):
+				return cli.Usage(errors.New("lm sample: --rerank and --guidance go with --label (a conditional model)"))
+			case f.label != "" && f.int8:
+				return cli.Usage(errors.New("lm sample: --int8 quantizes plain language models (lm train); a conditional model (--label) samples in float32"))
+			case f.label != "":
 				return runLMSampleLabel(cmd, &f)
 			}
 			return runLMSample(cmd, &f)
@@ -89,12 +95,11 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 	if !cmd.Flags().Changed("stop-at-eos") {
 		f.stopAtEOS = l.DefaultStopAtEOS()
 	}
-	emit := infer.SampleWriter(cmd.OutOrStdout(), f.stopAtEOS)
-	res := infer.GenerateResult{Samples: []string{}} // without the end-of-line token, if sampled
-	if f.json {
-		emit = res.Add
+	if !f.json {
+		return l.WriteSamples(cmd.Context(), cmd.OutOrStdout(), f.prompt, f.opt, f.num, f.stopAtEOS, f.noUnk)
 	}
-	if err := l.Samples(cmd.Context(), f.prompt, f.opt, f.num, f.stopAtEOS, f.noUnk, emit); err != nil || !f.json {
+	res := infer.GenerateResult{Samples: []string{}} // without the end-of-line token, if sampled
+	if err := l.Samples(cmd.Context(), f.prompt, f.opt, f.num, f.stopAtEOS, f.noUnk, res.Add); err != nil {
 		return err
 	}
 	return writeJSON(cmd.OutOrStdout(), res)
@@ -112,15 +117,23 @@ func runLMSampleLabel(cmd *cobra.Command, f *lmSampleFlags) error {
 		opt.MaxTokens = infer.DefaultCondLength
 	}
 	c := infer.NewCondLM(m)
+	res := infer.GenerateResult{Samples: []string{}}
+	emit := func(s string) error {
+		_, err := fmt.Fprintln(cmd.OutOrStdout(), s)
+		return err
+	}
+	if f.json {
+		emit = res.Add
+	}
 	li, err := c.Label(f.label)
 	if err == nil {
-		err = c.SampleSentences(cmd.Context(), li, f.prompt, opt, f.num, f.rerank, f.guidance, func(s string) error {
-			_, err := fmt.Fprintln(cmd.OutOrStdout(), s)
-			return err
-		})
+		err = c.SampleSentences(cmd.Context(), li, f.prompt, opt, f.num, f.rerank, f.guidance, emit)
 	}
 	if err != nil {
 		return fmt.Errorf("lm sample: %w", err)
+	}
+	if f.json {
+		return writeJSON(cmd.OutOrStdout(), res)
 	}
 	return nil
 }
