@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/recurrent-go/recurrent/infer"
 )
 
 // TestHostileRequests sends requests a careless or hostile client might:
@@ -203,5 +205,24 @@ func TestUnreadAnswerFreesItsSlot(t *testing.T) {
 	}
 	if a := post(t, ts, "/v1/similar", map[string]any{"model": "vectors", "positive": []string{"king"}}); a.status != 200 {
 		t.Errorf("after: %d %s", a.status, a.body)
+	}
+}
+
+// TestDefaultLengthCapped: a generation that leaves "length" out gets the
+// model's default length only within the server's --max-length (the
+// default of 500 tokens went past a cap of 5), streamed or not.
+func TestDefaultLengthCapped(t *testing.T) {
+	_, ts := newTestServer(t, Options{MaxLength: 5})
+	for _, model := range []string{"shakespeare", "words"} {
+		var got struct{ Samples []string }
+		post(t, ts, "/v1/generate", map[string]any{"model": model, "stop_at_eos": false, "temperature": 0}).json(t, &got)
+		_, done := stream(t, ts, generateRequest{Model: model, Stream: true, GenerateOptions: infer.GenerateOptions{StopAtEOS: ptr(false), Temperature: ptr(0.0)}})
+		if done.Tokens != 5 || len(got.Samples) != 1 || got.Samples[0] != done.Samples[0] {
+			t.Errorf("%s without a length: %d tokens streamed (want the cap of 5), %.60q and %.60q", model, done.Tokens, done.Samples, got.Samples)
+		}
+	}
+	_, done := stream(t, ts, generateRequest{Model: "cond", Stream: true, GenerateOptions: infer.GenerateOptions{Label: "positive"}})
+	if done.Tokens > 5 {
+		t.Errorf("cond without a length: %d tokens, over the cap of 5", done.Tokens)
 	}
 }

@@ -127,6 +127,16 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request) error {
 	if req.N > s.opt.MaxSamples {
 		return errorf(http.StatusBadRequest, "field \"n\": %d is over the server's cap of %d samples", req.N, s.opt.MaxSamples)
 	}
+	if req.Length == nil {
+		// The model's default length, within the server's cap.
+		def := infer.DefaultLength
+		if _, ok := e.model.(*infer.CondLM); ok {
+			def = infer.DefaultCondLength
+		}
+		if def > s.opt.MaxLength {
+			req.Length = ptr(s.opt.MaxLength)
+		}
+	}
 	start := time.Now()
 	switch m := e.model.(type) {
 	case *infer.LM:
@@ -224,6 +234,9 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, e *entry, stre
 		return writeJSON(w, http.StatusOK, infer.GenerateResult{Samples: samples})
 	}
 }
+
+// ptr returns a pointer to a copy of v.
+func ptr[T any](v T) *T { return &v }
 
 // textsRequest is the body of POST /v1/classify, and the fields that
 // /v1/score and /v1/translate add their options to: texts for one model.

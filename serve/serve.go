@@ -73,8 +73,9 @@ type Options struct {
 	Timeout time.Duration
 	// MaxBody is the largest request body in bytes (default 1 MiB).
 	MaxBody int64
-	// MaxLength caps a generation's length in tokens (default 2000) and
-	// MaxSamples its number of samples (default 16).
+	// MaxLength caps a generation's length in tokens (default 2000; a
+	// request without "length" gets the model's default length, at most
+	// MaxLength) and MaxSamples its number of samples (default 16).
 	MaxLength, MaxSamples int
 	// Token, when set, is required as "Authorization: Bearer <Token>" on
 	// every /v1 route.
