@@ -216,17 +216,28 @@ type TranslateOptions struct {
 	// Limits a server sets (zero: none; not part of the API's JSON):
 	// MaxOutput caps each text's output length (max_len, or its default
 	// 2*source+10 tokens), MaxAttention the attention weights of one call
-	// (each text's output length times the longest source).
+	// (each text's output length times the longest source), MaxSource the
+	// floats the sources take at once: the texts encoded together or the
+	// rows of a decoding step (every text, greedy; one text's beam),
+	// whichever are more, times the longest source, times a source
+	// position's floats (its encoding and, with Bahdanau attention, its
+	// scorer's activations for each row).
 	MaxOutput    int `json:"-"`
 	MaxAttention int `json:"-"`
+	MaxSource    int `json:"-"`
 }
 
-// checkSizes checks the output length and attention size of src against
-// o's limits before any decoding allocates them.
-func (o *TranslateOptions) checkSizes(src [][]int32) error {
+// checkSizes checks the output length, attention size and source floats
+// of src against o's limits before any decoding allocates them; perPos is
+// the floats of one source position for one row (see MaxSource).
+func (o *TranslateOptions) checkSizes(src [][]int32, perPos int) error {
 	longest, cells := 0, 0
 	for _, s := range src {
 		longest = max(longest, len(s))
+	}
+	rows := max(len(src), o.Beam)
+	if n := int64(rows) * int64(longest) * int64(perPos); o.MaxSource > 0 && n > int64(o.MaxSource) {
+		return inputErr("texts: %d rows (texts, or the beam) over the longest source of %d tokens take %d floats at once, over the cap of %d per request (send fewer or shorter texts, or a smaller beam)", rows, longest, n, o.MaxSource)
 	}
 	for i, s := range src {
 		out := o.MaxLen
@@ -269,7 +280,12 @@ func (t *Translator) Translate(ctx context.Context, texts []string, o TranslateO
 		}
 		lines[i], src[i] = l, m.EncodeSource(l)
 	}
-	if err := o.checkSizes(src); err != nil {
+	c := m.Config
+	perPos := 2*c.Hidden + 1 // the encoder's output, its attention score
+	if m.AttentionKind() == seq2seq.AttentionBahdanau {
+		perPos += c.AttentionSize
+	}
+	if err := o.checkSizes(src, perPos); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {

@@ -25,6 +25,18 @@ func TestHostileRequests(t *testing.T) {
 		many[i] = strings.Repeat("5 june 2001 ", 34)[:400]
 	}
 	manyJSON := `["` + strings.Join(many, `","`) + `"]`
+	// Sources times the rows decoded together (the texts, or the beam):
+	// 64 beams over 40k characters, or 500 short texts padded to 5k
+	// characters, are past the cap of 2^26 floats for this model (33 a
+	// source position and row); without it they asked for hundreds of MB,
+	// and a 1 MB body of a real model's for tens of GB.
+	longSrc := strings.Repeat("5 june 2001 ", 3400)[:40000]
+	padded := make([]string, 501)
+	for i := range padded {
+		padded[i] = "5 june"
+	}
+	padded[500] = longSrc[:5000]
+	paddedJSON := `["` + strings.Join(padded, `","`) + `"]`
 	for _, c := range []struct {
 		path, body string
 		status     int
@@ -50,6 +62,9 @@ func TestHostileRequests(t *testing.T) {
 		// capped per request.
 		{"/v1/translate", `{"model": "dates", "texts": ` + manyJSON + `, "max_len": 300, "attention": true}`, 400, []string{"attention", "over the cap"}},
 		{"/v1/translate", `{"model": "dates", "texts": ` + manyJSON + `, "max_len": 20, "attention": true}`, 200, nil},
+		{"/v1/translate", `{"model": "dates", "texts": ["` + longSrc + `"], "max_len": 2, "beam": 64}`, 400, []string{"64 rows", "40000 tokens", "over the cap", "smaller beam"}},
+		{"/v1/translate", `{"model": "dates", "texts": ` + paddedJSON + `, "max_len": 2}`, 400, []string{"501 rows", "5000 tokens", "over the cap"}},
+		{"/v1/translate", `{"model": "dates", "texts": ["` + longSrc[:1000] + `"], "max_len": 2, "beam": 64}`, 200, nil},
 	} {
 		a := do(t, ts, "POST", c.path, c.body)
 		if a.status != c.status {

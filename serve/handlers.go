@@ -17,6 +17,9 @@ const (
 	// maxAttention caps the attention weights of one translate answer
 	// (about 12 bytes of JSON each).
 	maxAttention = 1 << 22
+	// maxSource caps the floats one translate request's sources take at
+	// once (infer.TranslateOptions.MaxSource): 256 MB.
+	maxSource = 1 << 26
 )
 
 func checkItems(field string, n int) error {
@@ -323,7 +326,7 @@ func (s *Server) handleTranslate(r *http.Request) (any, error) {
 	case req.MaxLen > s.opt.MaxLength:
 		return nil, errorf(http.StatusBadRequest, "field \"max_len\": %d is over the server's cap of %d", req.MaxLen, s.opt.MaxLength)
 	}
-	req.MaxOutput, req.MaxAttention = s.opt.MaxLength, maxAttention
+	req.MaxOutput, req.MaxAttention, req.MaxSource = s.opt.MaxLength, maxAttention, maxSource
 	return t.Translate(r.Context(), req.Texts, req.TranslateOptions)
 }
 
