@@ -357,7 +357,11 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	name = r.URL.Path
 	if r.Method != rt.method && !(rt.method == http.MethodGet && r.Method == http.MethodHead) {
-		w.Header().Set("Allow", rt.method)
+		allow := rt.method
+		if rt.method == http.MethodGet {
+			allow += ", " + http.MethodHead // answered too
+		}
+		w.Header().Set("Allow", allow)
 		writeError(w, errorf(http.StatusMethodNotAllowed, "%s %s: use %s", r.Method, r.URL.Path, rt.method))
 		return
 	}
