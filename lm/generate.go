@@ -196,8 +196,20 @@ func (s *sampler) pick(logits []float32) int32 {
 	if s.opt.Temperature != 0 {
 		inv = float32(1 / s.opt.Temperature)
 	}
+	top := float32(math.Inf(-1))
 	for i, v := range logits {
-		s.probs[i] = v * inv
+		p := v * inv
+		if math.IsInf(float64(v), -1) {
+			p = v // banned at any temperature (-Inf times a huge one's 0 is NaN)
+		}
+		s.probs[i] = p
+		top = max(top, p)
+	}
+	if math.IsInf(float64(top), 1) || math.IsNaN(float64(top)) {
+		// A temperature so small that the scaled logits overflow (1e-300,
+		// 1e-40): the distribution is greedy's, where the softmax of
+		// infinities was NaN everywhere.
+		return int32(tensor.Argmax(logits))
 	}
 	tensor.Softmax(s.probs, s.probs)
 	n := len(s.probs)

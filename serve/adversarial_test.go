@@ -241,3 +241,39 @@ func TestDefaultLengthCapped(t *testing.T) {
 		t.Errorf("cond without a length: %d tokens, over the cap of 5", done.Tokens)
 	}
 }
+
+// TestExtremeTemperatures: a temperature so small that the scaled logits
+// overflow float32 samples as greedy decoding does (the limit), not from
+// a softmax of infinities (NaN everywhere, the same token every step),
+// and one so large that it scales every logit to 0 samples uniformly
+// without ever drawing a banned token (-Inf times 0 is NaN).
+func TestExtremeTemperatures(t *testing.T) {
+	_, ts := newTestServer(t, Options{})
+	sample := func(model string, opt map[string]any) string {
+		t.Helper()
+		body := map[string]any{"model": model, "length": 40, "seed": 3, "stop_at_eos": false}
+		for k, v := range opt {
+			body[k] = v
+		}
+		var got struct{ Samples []string }
+		a := post(t, ts, "/v1/generate", body)
+		if a.status != 200 {
+			t.Fatalf("%v: %d %s", opt, a.status, a.body)
+		}
+		a.json(t, &got)
+		return got.Samples[0]
+	}
+	for _, model := range []string{"shakespeare", "words"} {
+		greedy := sample(model, map[string]any{"temperature": 0})
+		for _, temp := range []float64{1e-300, 1e-40} {
+			if got := sample(model, map[string]any{"temperature": temp}); got != greedy {
+				t.Errorf("%s at temperature %g: %q, greedy %q", model, temp, got, greedy)
+			}
+		}
+	}
+	for seed := range 20 {
+		if got := sample("words", map[string]any{"temperature": 1e300, "no_unk": true, "seed": seed}); strings.Contains(got, "<unk>") {
+			t.Errorf("temperature 1e300, no_unk, seed %d: <unk> drawn: %q", seed, got)
+		}
+	}
+}
