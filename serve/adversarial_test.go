@@ -50,6 +50,9 @@ func TestHostileRequests(t *testing.T) {
 		{"/v1/generate", `{"model": "shakespeare", "n": 2.5}`, 400, []string{`"n"`, "want an integer"}},
 		{"/v1/generate", `{"model": "shakespeare", "seed": -1}`, 400, []string{`"seed"`, "want a non-negative integer"}},
 		{"/v1/similar", `{"model": "vectors", "positive": ["king"], "topn": 1.5}`, 400, []string{`"topn"`, "want an integer"}},
+		// Every array is bounded, the optional ones too.
+		{"/v1/similar", `{"model": "vectors", "positive": ["king"], "negative": [` + strings.Repeat(`"man", `, maxItems) + `"man"]}`, 400, []string{`"negative"`, "4097 items", "at most 4096"}},
+		{"/v1/similar", `{"model": "vectors", "positive": ["king"], "negative": [` + strings.Repeat(`"man", `, maxItems-1) + `"man"]}`, 200, nil},
 		// Invalid values name their field even when "n" is left out.
 		{"/v1/generate", `{"model": "shakespeare", "length": -5}`, 400, []string{"length: -5"}},
 		{"/v1/generate", `{"model": "shakespeare", "top_k": -1}`, 400, []string{"top_k: -1"}},

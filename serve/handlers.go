@@ -376,6 +376,9 @@ func (s *Server) handleSimilar(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(req.Negative) > maxItems { // optional: may be empty
+		return nil, checkItems("negative", len(req.Negative))
+	}
 	n, err := topN(req.TopN, 10)
 	if err != nil {
 		return nil, err
