@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"sync"
 
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/tensor"
@@ -107,7 +106,7 @@ type GenerateResult struct {
 type LM struct {
 	// M is the model; it must not be modified after NewLM.
 	M  *lm.Model
-	mu sync.Mutex
+	mu modelLock
 }
 
 // NewLM wraps m, which needs a vocabulary.
@@ -228,9 +227,11 @@ func (l *LM) Generate(ctx context.Context, o GenerateOptions) (*GenerateResult, 
 // SampleText of each to emit.
 func (l *LM) EachSample(ctx context.Context, prompt string, opts []lm.SampleOptions, emit func(string) error) error {
 	for _, opt := range opts {
-		l.mu.Lock()
+		if err := l.mu.lock(ctx); err != nil {
+			return err
+		}
 		ids, err := l.M.Sample(ctx, opt)
-		l.mu.Unlock()
+		l.mu.unlock()
 		if err != nil {
 			return err
 		}
@@ -346,8 +347,10 @@ func (l *LM) ScoreLines(ctx context.Context, lines []string, batch int, perToken
 			return nil, fmt.Errorf("%w: texts[%d]: %w", ErrInput, i, err)
 		}
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	if err := l.mu.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer l.mu.unlock()
 	scores, err := l.M.Score(ctx, seqs, start, batch)
 	if err != nil {
 		return nil, err
@@ -437,7 +440,7 @@ func (l *LM) Score(ctx context.Context, lines []string, batch int, perToken bool
 type CondLM struct {
 	// M is the model; it must not be modified after NewCondLM.
 	M  *lm.CondModel
-	mu sync.Mutex
+	mu modelLock
 }
 
 // NewCondLM wraps m.
@@ -511,9 +514,11 @@ func (c *CondLM) Generate(ctx context.Context, o GenerateOptions, emit func(Cond
 		return err
 	}
 	for _, opt := range opts {
-		c.mu.Lock()
+		if err := c.mu.lock(ctx); err != nil {
+			return err
+		}
 		ids, err := c.M.Sample(ctx, li, opt)
-		c.mu.Unlock()
+		c.mu.unlock()
 		if err != nil {
 			return err
 		}

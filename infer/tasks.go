@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/recurrent-go/recurrent/classify"
 	"github.com/recurrent-go/recurrent/seq2seq"
@@ -18,7 +17,7 @@ import (
 type Classifier struct {
 	// M is the model; it must not be modified after NewClassifier.
 	M  *classify.Model
-	mu sync.Mutex
+	mu modelLock
 }
 
 // NewClassifier wraps m.
@@ -59,9 +58,11 @@ func (c *Classifier) Predict(ctx context.Context, texts []string, batch int) (*C
 		}
 		ids[i] = m.Encode(trimmed[i])
 	}
-	c.mu.Lock()
+	if err := c.mu.lock(ctx); err != nil {
+		return nil, err
+	}
 	pred, probs, err := m.Predict(ctx, ids, batch)
-	c.mu.Unlock()
+	c.mu.unlock()
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +82,7 @@ func (c *Classifier) Predict(ctx context.Context, texts []string, batch int) (*C
 type Tagger struct {
 	// M is the model; it must not be modified after NewTagger.
 	M  *tag.Model
-	mu sync.Mutex
+	mu modelLock
 }
 
 // NewTagger wraps m.
@@ -126,9 +127,11 @@ func (t *Tagger) TagTexts(ctx context.Context, texts []string, batch int) (*TagR
 			return nil, inputErr("texts[%d]: no tokens", i)
 		}
 	}
-	t.mu.Lock()
+	if err := t.mu.lock(ctx); err != nil {
+		return nil, err
+	}
 	tagged, err := t.M.TagLines(ctx, texts, batch)
-	t.mu.Unlock()
+	t.mu.unlock()
 	if err != nil {
 		return nil, err
 	}
@@ -155,9 +158,11 @@ func (t *Tagger) Tag(ctx context.Context, tokens [][]string, batch int) (*TagRes
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	t.mu.Lock()
+	if err := t.mu.lock(ctx); err != nil {
+		return nil, err
+	}
 	pred, err := t.M.Predict(ctx, d, batch)
-	t.mu.Unlock()
+	t.mu.unlock()
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +179,7 @@ func (t *Tagger) Tag(ctx context.Context, tokens [][]string, batch int) (*TagRes
 type Translator struct {
 	// M is the model; it must not be modified after NewTranslator.
 	M  *seq2seq.Model
-	mu sync.Mutex
+	mu modelLock
 }
 
 // NewTranslator wraps m.
@@ -292,9 +297,11 @@ func (t *Translator) Translate(ctx context.Context, texts []string, o TranslateO
 		return nil, err
 	}
 	opt := seq2seq.DecodeOptions{Beam: o.Beam, Alpha: o.Alpha, MaxLen: o.MaxLen, Attention: o.Attention}
-	t.mu.Lock()
+	if err := t.mu.lock(ctx); err != nil {
+		return nil, err
+	}
 	hs, err := m.Translate(ctx, src, opt)
-	t.mu.Unlock()
+	t.mu.unlock()
 	if err != nil {
 		return nil, err
 	}
