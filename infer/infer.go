@@ -7,7 +7,8 @@
 //
 // Every model returned by Load is safe for concurrent use: the underlying
 // task models keep working memory between calls, so each wrapper either
-// serialises calls with a mutex (documented per type) or, for vectors,
+// serialises calls with a mutex (documented per type; a call waiting for
+// it returns its context's error once the context ends) or, for vectors,
 // only reads shared data.
 package infer
 

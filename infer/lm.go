@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"sync"
 
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/tensor"
@@ -107,7 +106,7 @@ type GenerateResult struct {
 type LM struct {
 	// M is the model; it must not be modified after NewLM.
 	M  *lm.Model
-	mu sync.Mutex
+	mu modelLock
 }
 
 // NewLM wraps m, which needs a vocabulary.
@@ -228,9 +227,11 @@ func (l *LM) Generate(ctx context.Context, o GenerateOptions) (*GenerateResult, 
 // SampleText of each to emit.
 func (l *LM) EachSample(ctx context.Context, prompt string, opts []lm.SampleOptions, emit func(string) error) error {
 	for _, opt := range opts {
-		l.mu.Lock()
+		if err := l.mu.lock(ctx); err != nil {
+			return err
+		}
 		ids, err := l.M.Sample(ctx, opt)
-		l.mu.Unlock()
+		l.mu.unlock()
 		if err != nil {
 			return err
 		}
@@ -346,8 +347,10 @@ func (l *LM) ScoreLines(ctx context.Context, lines []string, batch int, perToken
 			return nil, fmt.Errorf("%w: texts[%d]: %w", ErrInput, i, err)
 		}
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	if err := l.mu.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer l.mu.unlock()
 	scores, err := l.M.Score(ctx, seqs, start, batch)
 	if err != nil {
 		return nil, err
@@ -356,7 +359,7 @@ func (l *LM) ScoreLines(ctx context.Context, lines []string, batch int, perToken
 	for i, s := range scores {
 		out[i] = ScoreLine{Text: lines[i], LogProb: s.LogProb, Tokens: s.Tokens}
 		if perToken && len(seqs[i]) > 0 {
-			if out[i].TokenScores, err = l.tokenScores(start, seqs[i]); err != nil {
+			if out[i].TokenScores, err = l.tokenScores(ctx, start, seqs[i]); err != nil {
 				return nil, err
 			}
 		}
@@ -364,23 +367,42 @@ func (l *LM) ScoreLines(ctx context.Context, lines []string, batch int, perToken
 	return out, nil
 }
 
-// tokenScores runs one line (l.mu held) and returns each token's score.
-func (l *LM) tokenScores(start int32, seq []int32) ([]TokenScore, error) {
+// tokenScores runs a long line in windows of time steps with its state
+// carried, each of at most tokenScoreSteps steps and tokenScoreLogits
+// logits: in one pass, a line of 1 MB asked a tiny character model for
+// 2 GB of logits and activations, kept in the model's buffers after.
+const (
+	tokenScoreSteps  = 1024
+	tokenScoreLogits = 1 << 20
+)
+
+// tokenScores runs one line (l.mu held) and returns each token's score;
+// ctx is checked between windows.
+func (l *LM) tokenScores(ctx context.Context, start int32, seq []int32) ([]TokenScore, error) {
 	m := l.M
 	V := m.Config.VocabSize
 	in := make([]int32, len(seq))
 	in[0] = start
 	copy(in[1:], seq[:len(seq)-1])
-	logits, err := m.Logits(in, len(in), 1, m.NewState(1))
-	if err != nil {
-		return nil, err
-	}
+	w := max(1, min(tokenScoreSteps, tokenScoreLogits/V))
+	st := m.NewState(1)
 	row := make([]float32, V)
 	out := make([]TokenScore, len(seq))
 	d := l.NewDetokenizer("")
-	for t, id := range seq {
-		tensor.LogSoftmax(row, logits[t*V:(t+1)*V])
-		out[t] = TokenScore{Token: d.Piece(id), LogProb: float64(row[id])}
+	for t0 := 0; t0 < len(in); t0 += w {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		t1 := min(t0+w, len(in))
+		logits, err := m.Logits(in[t0:t1], t1-t0, 1, st)
+		if err != nil {
+			return nil, err
+		}
+		for t := t0; t < t1; t++ {
+			id := seq[t]
+			tensor.LogSoftmax(row, logits[(t-t0)*V:(t-t0+1)*V])
+			out[t] = TokenScore{Token: d.Piece(id), LogProb: float64(row[id])}
+		}
 	}
 	return out, nil
 }
@@ -418,7 +440,7 @@ func (l *LM) Score(ctx context.Context, lines []string, batch int, perToken bool
 type CondLM struct {
 	// M is the model; it must not be modified after NewCondLM.
 	M  *lm.CondModel
-	mu sync.Mutex
+	mu modelLock
 }
 
 // NewCondLM wraps m.
@@ -492,9 +514,11 @@ func (c *CondLM) Generate(ctx context.Context, o GenerateOptions, emit func(Cond
 		return err
 	}
 	for _, opt := range opts {
-		c.mu.Lock()
+		if err := c.mu.lock(ctx); err != nil {
+			return err
+		}
 		ids, err := c.M.Sample(ctx, li, opt)
-		c.mu.Unlock()
+		c.mu.unlock()
 		if err != nil {
 			return err
 		}

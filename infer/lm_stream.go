@@ -45,9 +45,11 @@ func (l *LM) WriteSamples(ctx context.Context, w io.Writer, prompt string, opt l
 	if err != nil {
 		return err
 	}
+	if err := l.mu.lock(ctx); err != nil {
+		return err
+	}
+	defer l.mu.unlock()
 	b := bufio.NewWriter(w)
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	for i, o := range opts {
 		if i > 0 && !stopAtEOS {
 			b.WriteString("----\n")
@@ -113,8 +115,10 @@ func (l *LM) EvaluateInputs(ctx context.Context, in text.Stdio, texts, files []s
 	if err != nil {
 		return lm.Metrics{}, err
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	if err := l.mu.lock(ctx); err != nil {
+		return lm.Metrics{}, err
+	}
+	defer l.mu.unlock()
 	return m.Evaluate(ctx, ids, batch, bptt)
 }
 
@@ -164,9 +168,11 @@ func (s *Scorer) Read(ctx context.Context, r io.Reader, name string) error {
 }
 
 func (s *Scorer) flush(ctx context.Context) error {
-	s.l.mu.Lock()
+	if err := s.l.mu.lock(ctx); err != nil {
+		return err
+	}
 	scores, err := s.l.M.Score(ctx, s.seqs, s.start, s.batch)
-	s.l.mu.Unlock()
+	s.l.mu.unlock()
 	if err != nil {
 		return err
 	}
@@ -253,7 +259,9 @@ func (c *CondLM) SampleSentences(ctx context.Context, li int, prompt string, opt
 		opt.Seed = seed + uint64(i*rerank)
 		var ids []int32
 		var err error
-		c.mu.Lock()
+		if err := c.mu.lock(ctx); err != nil {
+			return err
+		}
 		switch {
 		case g > 0:
 			ids, err = c.M.SampleGuided(ctx, li, opt, g)
@@ -262,7 +270,7 @@ func (c *CondLM) SampleSentences(ctx context.Context, li int, prompt string, opt
 		default: // the same sample without scoring it
 			ids, err = c.M.Sample(ctx, li, opt)
 		}
-		c.mu.Unlock()
+		c.mu.unlock()
 		if err != nil {
 			return err
 		}

@@ -8,7 +8,9 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/lm"
@@ -291,5 +293,46 @@ func TestSamplesNegativeCount(t *testing.T) {
 		if !errors.Is(err, infer.ErrInput) || !strings.Contains(err.Error(), "samples asked for") {
 			t.Errorf("n=%d: %v, want an input error", n, err)
 		}
+	}
+}
+
+// busyContext is the context of a call that holds its model: its first
+// Err, made inside the model's lock, returns once release is closed.
+type busyContext struct {
+	context.Context
+	once            sync.Once
+	inside, release chan struct{}
+}
+
+func (c *busyContext) Err() error {
+	c.once.Do(func() { close(c.inside); <-c.release })
+	return nil
+}
+
+// TestWaitForBusyModelEndsWithContext: a call waiting for a model busy
+// with another call's work returns its context's error once its context
+// ends, instead of waiting (a server request past its deadline, holding
+// its queue slot) until the model is free.
+func TestWaitForBusyModelEndsWithContext(t *testing.T) {
+	l := loadLM(t, build(t).LM)
+	busy := &busyContext{Context: context.Background(), inside: make(chan struct{}), release: make(chan struct{})}
+	first := make(chan error, 1)
+	go func() { _, err := l.Score(busy, []string{"To be"}, 8, false); first <- err }()
+	<-busy.inside
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	second := make(chan error, 1)
+	go func() { _, err := l.Score(ctx, []string{"or not"}, 8, false); second <- err }()
+	select {
+	case err := <-second:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("the waiting call: %v, want its deadline's error", err)
+		}
+	case <-time.After(10 * time.Second): // the test's own bound
+		t.Error("a call waiting for a busy model outlived its context")
+	}
+	close(busy.release)
+	if err := <-first; err != nil {
+		t.Errorf("the first call: %v", err)
 	}
 }

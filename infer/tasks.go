@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/recurrent-go/recurrent/classify"
 	"github.com/recurrent-go/recurrent/seq2seq"
@@ -18,7 +17,7 @@ import (
 type Classifier struct {
 	// M is the model; it must not be modified after NewClassifier.
 	M  *classify.Model
-	mu sync.Mutex
+	mu modelLock
 }
 
 // NewClassifier wraps m.
@@ -59,9 +58,11 @@ func (c *Classifier) Predict(ctx context.Context, texts []string, batch int) (*C
 		}
 		ids[i] = m.Encode(trimmed[i])
 	}
-	c.mu.Lock()
+	if err := c.mu.lock(ctx); err != nil {
+		return nil, err
+	}
 	pred, probs, err := m.Predict(ctx, ids, batch)
-	c.mu.Unlock()
+	c.mu.unlock()
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +82,7 @@ func (c *Classifier) Predict(ctx context.Context, texts []string, batch int) (*C
 type Tagger struct {
 	// M is the model; it must not be modified after NewTagger.
 	M  *tag.Model
-	mu sync.Mutex
+	mu modelLock
 }
 
 // NewTagger wraps m.
@@ -126,9 +127,11 @@ func (t *Tagger) TagTexts(ctx context.Context, texts []string, batch int) (*TagR
 			return nil, inputErr("texts[%d]: no tokens", i)
 		}
 	}
-	t.mu.Lock()
+	if err := t.mu.lock(ctx); err != nil {
+		return nil, err
+	}
 	tagged, err := t.M.TagLines(ctx, texts, batch)
-	t.mu.Unlock()
+	t.mu.unlock()
 	if err != nil {
 		return nil, err
 	}
@@ -155,9 +158,11 @@ func (t *Tagger) Tag(ctx context.Context, tokens [][]string, batch int) (*TagRes
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	t.mu.Lock()
+	if err := t.mu.lock(ctx); err != nil {
+		return nil, err
+	}
 	pred, err := t.M.Predict(ctx, d, batch)
-	t.mu.Unlock()
+	t.mu.unlock()
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +179,7 @@ func (t *Tagger) Tag(ctx context.Context, tokens [][]string, batch int) (*TagRes
 type Translator struct {
 	// M is the model; it must not be modified after NewTranslator.
 	M  *seq2seq.Model
-	mu sync.Mutex
+	mu modelLock
 }
 
 // NewTranslator wraps m.
@@ -216,17 +221,28 @@ type TranslateOptions struct {
 	// Limits a server sets (zero: none; not part of the API's JSON):
 	// MaxOutput caps each text's output length (max_len, or its default
 	// 2*source+10 tokens), MaxAttention the attention weights of one call
-	// (each text's output length times the longest source).
+	// (each text's output length times the longest source), MaxSource the
+	// floats the sources take at once: the texts encoded together or the
+	// rows of a decoding step (every text, greedy; one text's beam),
+	// whichever are more, times the longest source, times a source
+	// position's floats (its encoding and, with Bahdanau attention, its
+	// scorer's activations for each row).
 	MaxOutput    int `json:"-"`
 	MaxAttention int `json:"-"`
+	MaxSource    int `json:"-"`
 }
 
-// checkSizes checks the output length and attention size of src against
-// o's limits before any decoding allocates them.
-func (o *TranslateOptions) checkSizes(src [][]int32) error {
+// checkSizes checks the output length, attention size and source floats
+// of src against o's limits before any decoding allocates them; perPos is
+// the floats of one source position for one row (see MaxSource).
+func (o *TranslateOptions) checkSizes(src [][]int32, perPos int) error {
 	longest, cells := 0, 0
 	for _, s := range src {
 		longest = max(longest, len(s))
+	}
+	rows := max(len(src), o.Beam)
+	if n := int64(rows) * int64(longest) * int64(perPos); o.MaxSource > 0 && n > int64(o.MaxSource) {
+		return inputErr("texts: %d rows (texts, or the beam) over the longest source of %d tokens take %d floats at once, over the cap of %d per request (send fewer or shorter texts, or a smaller beam)", rows, longest, n, o.MaxSource)
 	}
 	for i, s := range src {
 		out := o.MaxLen
@@ -269,16 +285,23 @@ func (t *Translator) Translate(ctx context.Context, texts []string, o TranslateO
 		}
 		lines[i], src[i] = l, m.EncodeSource(l)
 	}
-	if err := o.checkSizes(src); err != nil {
+	c := m.Config
+	perPos := 2*c.Hidden + 1 // the encoder's output, its attention score
+	if m.AttentionKind() == seq2seq.AttentionBahdanau {
+		perPos += c.AttentionSize
+	}
+	if err := o.checkSizes(src, perPos); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	opt := seq2seq.DecodeOptions{Beam: o.Beam, Alpha: o.Alpha, MaxLen: o.MaxLen, Attention: o.Attention}
-	t.mu.Lock()
+	if err := t.mu.lock(ctx); err != nil {
+		return nil, err
+	}
 	hs, err := m.Translate(ctx, src, opt)
-	t.mu.Unlock()
+	t.mu.unlock()
 	if err != nil {
 		return nil, err
 	}

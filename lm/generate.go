@@ -210,8 +210,20 @@ func (s *sampler) pick(logits []float32) int32 {
 	if s.opt.Temperature != 0 {
 		inv = float32(1 / s.opt.Temperature)
 	}
+	top := float32(math.Inf(-1))
 	for i, v := range logits {
-		s.probs[i] = v * inv
+		p := v * inv
+		if math.IsInf(float64(v), -1) {
+			p = v // banned at any temperature (-Inf times a huge one's 0 is NaN)
+		}
+		s.probs[i] = p
+		top = max(top, p)
+	}
+	if math.IsInf(float64(top), 1) || math.IsNaN(float64(top)) {
+		// A temperature so small that the scaled logits overflow (1e-300,
+		// 1e-40): the distribution is greedy's, where the softmax of
+		// infinities was NaN everywhere.
+		return int32(tensor.Argmax(logits))
 	}
 	tensor.Softmax(s.probs, s.probs)
 	n := len(s.probs)
@@ -287,9 +299,9 @@ func (s LineScore) Perplexity() float64 {
 // each given the ones before it and the start token (as in SampleOptions:
 // the sentence boundary the model saw in training). Sequences are scored
 // independently from a zero state, batch at a time, padded with lengths
-// (fewer at a time where their padded logits would pass scoreMaxLogits; a
-// longer sequence alone runs in windows of time steps). Empty sequences
-// score 0 over 0 tokens.
+// (fewer at a time where their padded rows would pass scoreRows; a longer
+// sequence alone runs in windows of time steps). Empty sequences score 0
+// over 0 tokens.
 func (m *Model) Score(ctx context.Context, seqs [][]int32, start int32, batch int) ([]LineScore, error) {
 	V := m.Config.VocabSize
 	if batch < 1 {
@@ -308,14 +320,15 @@ func (m *Model) Score(ctx context.Context, seqs [][]int32, start int32, batch in
 		idx    []int
 		pad    text.Padded
 		row    = make([]float32, V)
+		rows   = m.scoreRows()
 	)
 	flush := func() error {
 		if len(inputs) == 0 {
 			return nil
 		}
-		if len(inputs) == 1 && len(inputs[0])*V > scoreMaxLogits {
+		if len(inputs) == 1 && len(inputs[0]) > rows {
 			i := idx[0]
-			lp, err := m.scoreWindows(inputs[0], seqs[i], row)
+			lp, err := m.scoreWindows(ctx, inputs[0], seqs[i], row, rows)
 			if err != nil {
 				return fmt.Errorf("lm: score: sequence %d: %w", i, err)
 			}
@@ -347,7 +360,7 @@ func (m *Model) Score(ctx context.Context, seqs [][]int32, start int32, batch in
 		return nil
 	}
 	from := 0
-	for _, end := range scoreRuns(seqs, batch, V) {
+	for _, end := range scoreRuns(seqs, batch, rows) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -378,17 +391,33 @@ func (m *Model) Score(ctx context.Context, seqs [][]int32, start int32, batch in
 // so that a line of any length can be scored.
 var scoreMaxLogits = 1 << 26
 
+// scoreMaxActivations bounds the recurrent layers' activations one Score
+// pass holds (scoreRows): 64M floats, 256 MB. Without it a character
+// model, whose few logits a row kept its passes long, ran a 1 MB line in
+// one pass: 1.7 GB for 2 layers of 24, tens of GB for layers of 512.
+var scoreMaxActivations = 1 << 26
+
+// scoreRows returns the most rows (time steps times the sequences padded
+// together) one Score pass runs: their logits within scoreMaxLogits and
+// their activations, some (gates+3)*H floats a row and layer, within
+// scoreMaxActivations.
+func (m *Model) scoreRows() int {
+	c := m.Config
+	act := c.Layers * c.Hidden * (m.RNN.Cell().Gates() + 3)
+	return max(1, min(scoreMaxLogits/c.VocabSize, scoreMaxActivations/max(1, act)))
+}
+
 // scoreRuns splits seqs into the runs Score pads together and returns
 // their ends: batch non-empty sequences at most, fewer where their padded
-// logits would pass scoreMaxLogits (a sequence over it runs alone).
-func scoreRuns(seqs [][]int32, batch, V int) []int {
+// rows would pass rows (scoreRows; a sequence over it runs alone).
+func scoreRuns(seqs [][]int32, batch, rows int) []int {
 	var ends []int
 	n, T := 0, 0 // non-empty sequences in the current run, and the longest
 	for i, s := range seqs {
 		if len(s) == 0 {
 			continue
 		}
-		if n > 0 && (n == batch || (n+1)*max(T, len(s))*V > scoreMaxLogits) {
+		if n > 0 && (n == batch || (n+1)*max(T, len(s)) > rows) {
 			ends = append(ends, i)
 			n, T = 0, 0
 		}
@@ -399,13 +428,16 @@ func scoreRuns(seqs [][]int32, batch, V int) []int {
 
 // scoreWindows returns the log-probability of seq given inputs in (the
 // start token, then seq but its last token), run from a zero state in
-// windows of scoreMaxLogits/V steps; row is a [V] buffer.
-func (m *Model) scoreWindows(in, seq []int32, row []float32) (float64, error) {
+// windows of w steps (scoreRows), ctx checked between them; row is a [V]
+// buffer.
+func (m *Model) scoreWindows(ctx context.Context, in, seq []int32, row []float32, w int) (float64, error) {
 	V := m.Config.VocabSize
-	w := max(1, scoreMaxLogits/V)
 	st := m.NewState(1)
 	var lp float64
 	for t0 := 0; t0 < len(in); t0 += w {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
 		t1 := min(t0+w, len(in))
 		logits, err := m.forward(in[t0:t1], t1-t0, 1, nil, st)
 		if err != nil {

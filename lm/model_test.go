@@ -301,7 +301,7 @@ func TestScoreRunsBounded(t *testing.T) {
 	ref := mustScore(t, m, seqs, 0, 64)
 	defer func(n int) { scoreMaxLogits = n }(scoreMaxLogits)
 	scoreMaxLogits = 20 * V // the long sequence alone; at most 2 of the others together
-	if ends := scoreRuns(seqs, 64, V); len(ends) < 4 || ends[len(ends)-1] != len(seqs) {
+	if ends := scoreRuns(seqs, 64, m.scoreRows()); len(ends) < 4 || ends[len(ends)-1] != len(seqs) {
 		t.Errorf("runs ending at %v, want 4 or more ending at %d", ends, len(seqs))
 	}
 	got := mustScore(t, m, seqs, 0, 64)
@@ -310,12 +310,12 @@ func TestScoreRunsBounded(t *testing.T) {
 			t.Errorf("sequence %d split: %+v, in one pass %+v", i, got[i], ref[i])
 		}
 	}
-	if ends := scoreRuns(make([][]int32, 10), 64, V); len(ends) != 1 {
+	if ends := scoreRuns(make([][]int32, 10), 64, m.scoreRows()); len(ends) != 1 {
 		t.Errorf("empty sequences split into %v", ends)
 	}
 	// A sequence over the bound runs alone (in windows) with the same score.
 	scoreMaxLogits = 18 * V
-	if ends := scoreRuns(seqs, 64, V); !slices.Contains(ends, 7) || !slices.Contains(ends, 8) {
+	if ends := scoreRuns(seqs, 64, m.scoreRows()); !slices.Contains(ends, 7) || !slices.Contains(ends, 8) {
 		t.Errorf("runs ending at %v, want sequence 7 alone", ends)
 	}
 	got = mustScore(t, m, seqs, 0, 64)
@@ -348,6 +348,32 @@ func TestScoreLongLineInWindows(t *testing.T) {
 			if windowed[i].Tokens != len(seqs[i]) || math.Abs(windowed[i].LogProb-whole[i].LogProb) > 1e-5*math.Abs(whole[i].LogProb) {
 				t.Errorf("%s adaptive %v, seq %d: windowed %+v, one pass %+v", cfg.Cell, cfg.AdaptiveCutoffs, i, windowed[i], whole[i])
 			}
+		}
+	}
+}
+
+// A sequence whose activations would pass scoreMaxActivations is scored
+// in windows too, whatever its logits (a character model's are few): the
+// same log-probability, and never more than a window's rows held.
+func TestScoreActivationsBounded(t *testing.T) {
+	cfg := tinyConfig("lstm")
+	cfg.AdaptiveCutoffs = []int{3}
+	defer func(n int) { scoreMaxActivations = n }(scoreMaxActivations)
+	rng := rand.New(rand.NewPCG(6, 6))
+	seqs := [][]int32{randIDs(rng, 200, cfg.VocabSize), {1, 2}}
+	whole := mustScore(t, mustNew(t, New, cfg, nil, 8), seqs, 0, 64)
+	scoreMaxActivations = 9 * cfg.Layers * cfg.Hidden * (nn.CellLSTM.Gates() + 3) // windows of 9 rows
+	m := mustNew(t, New, cfg, nil, 8)
+	if r := m.scoreRows(); r != 9 {
+		t.Fatalf("%d rows a pass, want 9", r)
+	}
+	windowed := mustScore(t, m, seqs, 0, 64)
+	if cap(m.logProb) > 9*cfg.VocabSize {
+		t.Errorf("log-probs of %d rows held, want at most a window of 9", cap(m.logProb)/cfg.VocabSize)
+	}
+	for i := range seqs {
+		if windowed[i].Tokens != len(seqs[i]) || math.Abs(windowed[i].LogProb-whole[i].LogProb) > 1e-5*math.Abs(whole[i].LogProb) {
+			t.Errorf("seq %d: windowed %+v, one pass %+v", i, windowed[i], whole[i])
 		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/recurrent-go/recurrent/infer"
 )
 
 // TestHostileRequests sends requests a careless or hostile client might:
@@ -23,6 +25,18 @@ func TestHostileRequests(t *testing.T) {
 		many[i] = strings.Repeat("5 june 2001 ", 34)[:400]
 	}
 	manyJSON := `["` + strings.Join(many, `","`) + `"]`
+	// Sources times the rows decoded together (the texts, or the beam):
+	// 64 beams over 40k characters, or 500 short texts padded to 5k
+	// characters, are past the cap of 2^26 floats for this model (33 a
+	// source position and row); without it they asked for hundreds of MB,
+	// and a 1 MB body of a real model's for tens of GB.
+	longSrc := strings.Repeat("5 june 2001 ", 3400)[:40000]
+	padded := make([]string, 501)
+	for i := range padded {
+		padded[i] = "5 june"
+	}
+	padded[500] = longSrc[:5000]
+	paddedJSON := `["` + strings.Join(padded, `","`) + `"]`
 	for _, c := range []struct {
 		path, body string
 		status     int
@@ -36,6 +50,9 @@ func TestHostileRequests(t *testing.T) {
 		{"/v1/generate", `{"model": "shakespeare", "n": 2.5}`, 400, []string{`"n"`, "want an integer"}},
 		{"/v1/generate", `{"model": "shakespeare", "seed": -1}`, 400, []string{`"seed"`, "want a non-negative integer"}},
 		{"/v1/similar", `{"model": "vectors", "positive": ["king"], "topn": 1.5}`, 400, []string{`"topn"`, "want an integer"}},
+		// Every array is bounded, the optional ones too.
+		{"/v1/similar", `{"model": "vectors", "positive": ["king"], "negative": [` + strings.Repeat(`"man", `, maxItems) + `"man"]}`, 400, []string{`"negative"`, "4097 items", "at most 4096"}},
+		{"/v1/similar", `{"model": "vectors", "positive": ["king"], "negative": [` + strings.Repeat(`"man", `, maxItems-1) + `"man"]}`, 200, nil},
 		// Invalid values name their field even when "n" is left out.
 		{"/v1/generate", `{"model": "shakespeare", "length": -5}`, 400, []string{"length: -5"}},
 		{"/v1/generate", `{"model": "shakespeare", "top_k": -1}`, 400, []string{"top_k: -1"}},
@@ -48,6 +65,9 @@ func TestHostileRequests(t *testing.T) {
 		// capped per request.
 		{"/v1/translate", `{"model": "dates", "texts": ` + manyJSON + `, "max_len": 300, "attention": true}`, 400, []string{"attention", "over the cap"}},
 		{"/v1/translate", `{"model": "dates", "texts": ` + manyJSON + `, "max_len": 20, "attention": true}`, 200, nil},
+		{"/v1/translate", `{"model": "dates", "texts": ["` + longSrc + `"], "max_len": 2, "beam": 64}`, 400, []string{"64 rows", "40000 tokens", "over the cap", "smaller beam"}},
+		{"/v1/translate", `{"model": "dates", "texts": ` + paddedJSON + `, "max_len": 2}`, 400, []string{"501 rows", "5000 tokens", "over the cap"}},
+		{"/v1/translate", `{"model": "dates", "texts": ["` + longSrc[:1000] + `"], "max_len": 2, "beam": 64}`, 200, nil},
 	} {
 		a := do(t, ts, "POST", c.path, c.body)
 		if a.status != c.status {
@@ -203,5 +223,60 @@ func TestUnreadAnswerFreesItsSlot(t *testing.T) {
 	}
 	if a := post(t, ts, "/v1/similar", map[string]any{"model": "vectors", "positive": []string{"king"}}); a.status != 200 {
 		t.Errorf("after: %d %s", a.status, a.body)
+	}
+}
+
+// TestDefaultLengthCapped: a generation that leaves "length" out gets the
+// model's default length only within the server's --max-length (the
+// default of 500 tokens went past a cap of 5), streamed or not.
+func TestDefaultLengthCapped(t *testing.T) {
+	_, ts := newTestServer(t, Options{MaxLength: 5})
+	for _, model := range []string{"shakespeare", "words"} {
+		var got struct{ Samples []string }
+		post(t, ts, "/v1/generate", map[string]any{"model": model, "stop_at_eos": false, "temperature": 0}).json(t, &got)
+		_, done := stream(t, ts, generateRequest{Model: model, Stream: true, GenerateOptions: infer.GenerateOptions{StopAtEOS: ptr(false), Temperature: ptr(0.0)}})
+		if done.Tokens != 5 || len(got.Samples) != 1 || got.Samples[0] != done.Samples[0] {
+			t.Errorf("%s without a length: %d tokens streamed (want the cap of 5), %.60q and %.60q", model, done.Tokens, done.Samples, got.Samples)
+		}
+	}
+	_, done := stream(t, ts, generateRequest{Model: "cond", Stream: true, GenerateOptions: infer.GenerateOptions{Label: "positive"}})
+	if done.Tokens > 5 {
+		t.Errorf("cond without a length: %d tokens, over the cap of 5", done.Tokens)
+	}
+}
+
+// TestExtremeTemperatures: a temperature so small that the scaled logits
+// overflow float32 samples as greedy decoding does (the limit), not from
+// a softmax of infinities (NaN everywhere, the same token every step),
+// and one so large that it scales every logit to 0 samples uniformly
+// without ever drawing a banned token (-Inf times 0 is NaN).
+func TestExtremeTemperatures(t *testing.T) {
+	_, ts := newTestServer(t, Options{})
+	sample := func(model string, opt map[string]any) string {
+		t.Helper()
+		body := map[string]any{"model": model, "length": 40, "seed": 3, "stop_at_eos": false}
+		for k, v := range opt {
+			body[k] = v
+		}
+		var got struct{ Samples []string }
+		a := post(t, ts, "/v1/generate", body)
+		if a.status != 200 {
+			t.Fatalf("%v: %d %s", opt, a.status, a.body)
+		}
+		a.json(t, &got)
+		return got.Samples[0]
+	}
+	for _, model := range []string{"shakespeare", "words"} {
+		greedy := sample(model, map[string]any{"temperature": 0})
+		for _, temp := range []float64{1e-300, 1e-40} {
+			if got := sample(model, map[string]any{"temperature": temp}); got != greedy {
+				t.Errorf("%s at temperature %g: %q, greedy %q", model, temp, got, greedy)
+			}
+		}
+	}
+	for seed := range 20 {
+		if got := sample("words", map[string]any{"temperature": 1e300, "no_unk": true, "seed": seed}); strings.Contains(got, "<unk>") {
+			t.Errorf("temperature 1e300, no_unk, seed %d: <unk> drawn: %q", seed, got)
+		}
 	}
 }

@@ -58,3 +58,28 @@ func TestWriteJSONEncodesFirst(t *testing.T) {
 		t.Errorf("plain answer: %v %q %q", err, rec.Body.String(), rec.Header())
 	}
 }
+
+// TestMethodNotAllowedAllow: a 405 lists every method the route answers
+// in Allow (a GET route answers HEAD too), and HEAD gets the GET's status
+// and headers without a body.
+func TestMethodNotAllowedAllow(t *testing.T) {
+	_, ts := newTestServer(t, Options{})
+	for _, c := range []struct{ method, path, allow string }{
+		{"OPTIONS", "/v1/models", "GET, HEAD"},
+		{"POST", "/healthz", "GET, HEAD"},
+		{"DELETE", "/", "GET, HEAD"},
+		{"OPTIONS", "/v1/generate", "POST"},
+		{"HEAD", "/v1/classify", "POST"},
+		{"PUT", "/metrics", "GET, HEAD"},
+	} {
+		a := do(t, ts, c.method, c.path, "")
+		if a.status != http.StatusMethodNotAllowed || a.header.Get("Allow") != c.allow {
+			t.Errorf("%s %s: %d, Allow %q, want 405 and %q", c.method, c.path, a.status, a.header.Get("Allow"), c.allow)
+		}
+	}
+	for _, path := range []string{"/v1/models", "/healthz", "/"} {
+		if a := do(t, ts, "HEAD", path, ""); a.status != 200 || len(a.body) != 0 || a.header.Get("Content-Type") == "" {
+			t.Errorf("HEAD %s: %d, %d bytes, Content-Type %q", path, a.status, len(a.body), a.header.Get("Content-Type"))
+		}
+	}
+}

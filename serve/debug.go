@@ -54,7 +54,7 @@ func debugHandler() http.Handler {
 	record := func(start func(io.Writer) error, stop func()) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			sec, err := strconv.ParseFloat(r.URL.Query().Get("seconds"), 64)
-			if err != nil || sec <= 0 || sec > maxDebugSeconds {
+			if err != nil || !(sec > 0 && sec <= maxDebugSeconds) { // NaN too
 				http.Error(w, fmt.Sprintf("want ?seconds=N with 0 < N <= %d", maxDebugSeconds), http.StatusBadRequest)
 				return
 			}

@@ -65,7 +65,7 @@ func TestRunDebugEndpoints(t *testing.T) {
 	if code, b := get(debugURL + "profile?seconds=0.1"); code != 200 || !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
 		t.Errorf("profile: %d, %d bytes; want 200 and a gzipped profile", code, len(b))
 	}
-	for _, q := range []string{"trace", "trace?seconds=0", "profile?seconds=x", "trace?seconds=1000"} {
+	for _, q := range []string{"trace", "trace?seconds=0", "profile?seconds=x", "trace?seconds=1000", "trace?seconds=NaN", "profile?seconds=-Inf"} {
 		if code, _ := get(debugURL + q); code != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", q, code)
 		}

@@ -17,6 +17,9 @@ const (
 	// maxAttention caps the attention weights of one translate answer
 	// (about 12 bytes of JSON each).
 	maxAttention = 1 << 22
+	// maxSource caps the floats one translate request's sources take at
+	// once (infer.TranslateOptions.MaxSource): 256 MB.
+	maxSource = 1 << 26
 )
 
 func checkItems(field string, n int) error {
@@ -127,6 +130,16 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request) error {
 	if req.N > s.opt.MaxSamples {
 		return errorf(http.StatusBadRequest, "field \"n\": %d is over the server's cap of %d samples", req.N, s.opt.MaxSamples)
 	}
+	if req.Length == nil {
+		// The model's default length, within the server's cap.
+		def := infer.DefaultLength
+		if _, ok := e.model.(*infer.CondLM); ok {
+			def = infer.DefaultCondLength
+		}
+		if def > s.opt.MaxLength {
+			req.Length = ptr(s.opt.MaxLength)
+		}
+	}
 	start := time.Now()
 	switch m := e.model.(type) {
 	case *infer.LM:
@@ -225,6 +238,9 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, e *entry, stre
 	}
 }
 
+// ptr returns a pointer to a copy of v.
+func ptr[T any](v T) *T { return &v }
+
 // textsRequest is the body of POST /v1/classify, and the fields that
 // /v1/score and /v1/translate add their options to: texts for one model.
 type textsRequest struct {
@@ -310,7 +326,7 @@ func (s *Server) handleTranslate(r *http.Request) (any, error) {
 	case req.MaxLen > s.opt.MaxLength:
 		return nil, errorf(http.StatusBadRequest, "field \"max_len\": %d is over the server's cap of %d", req.MaxLen, s.opt.MaxLength)
 	}
-	req.MaxOutput, req.MaxAttention = s.opt.MaxLength, maxAttention
+	req.MaxOutput, req.MaxAttention, req.MaxSource = s.opt.MaxLength, maxAttention, maxSource
 	return t.Translate(r.Context(), req.Texts, req.TranslateOptions)
 }
 
@@ -359,6 +375,9 @@ func (s *Server) handleSimilar(r *http.Request) (any, error) {
 	v, err := decodeModel[*infer.Vectors](s, r, &req, &req.Model, infer.KindVectors, items("positive", &req.Positive))
 	if err != nil {
 		return nil, err
+	}
+	if len(req.Negative) > maxItems { // optional: may be empty
+		return nil, checkItems("negative", len(req.Negative))
 	}
 	n, err := topN(req.TopN, 10)
 	if err != nil {

@@ -181,7 +181,10 @@ func Run(ctx context.Context, c RunConfig) error {
 		}
 	}
 	s := New(c.Options)
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	// A connection idle between requests is closed after --timeout (with
+	// no IdleTimeout net/http keeps it, and its descriptor, for as long as
+	// the client likes: ReadHeaderTimeout starts at a request's first byte).
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: s.opt.Timeout}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	for _, spec := range c.Models {

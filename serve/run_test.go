@@ -1,9 +1,12 @@
 package serve
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -229,4 +232,57 @@ func TestRunListenerErrorStopsLoops(t *testing.T) {
 // loopGoroutines counts the generation loops, started or about to start.
 func loopGoroutines() int {
 	return testutil.Goroutines("github.com/recurrent-go/recurrent/serve.newLanes")
+}
+
+// TestRunClosesIdleConnections: a client that keeps its connection open
+// after a request, sending nothing more, has it closed once --timeout
+// passes, instead of holding it (and a descriptor) for as long as it
+// likes.
+func TestRunClosesIdleConnections(t *testing.T) {
+	p := testPaths(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	urls := make(chan string, 1)
+	go func() {
+		done <- Run(ctx, RunConfig{Addr: "127.0.0.1:0", Grace: 5 * time.Second,
+			Options: Options{Logger: slog.New(slog.DiscardHandler), Timeout: 200 * time.Millisecond},
+			Models:  []ModelSpec{{"vec", p.Vectors}},
+			Progress: func(e RunEvent) {
+				if s, ok := e.(Serving); ok {
+					urls <- s.URL
+				}
+			}})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	var url string
+	select {
+	case url = <-urls:
+	case err := <-done:
+		t.Fatalf("Run stopped before serving: %v", err)
+	}
+	conn, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second)) // the test's own bound: without the fix nothing comes
+	r := bufio.NewReader(conn)
+	res, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %d", res.StatusCode)
+	}
+	if _, err := r.ReadByte(); err != io.EOF {
+		t.Errorf("an idle connection after a request: %v, want EOF (closed by the server)", err)
+	}
 }

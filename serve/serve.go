@@ -73,8 +73,9 @@ type Options struct {
 	Timeout time.Duration
 	// MaxBody is the largest request body in bytes (default 1 MiB).
 	MaxBody int64
-	// MaxLength caps a generation's length in tokens (default 2000) and
-	// MaxSamples its number of samples (default 16).
+	// MaxLength caps a generation's length in tokens (default 2000; a
+	// request without "length" gets the model's default length, at most
+	// MaxLength) and MaxSamples its number of samples (default 16).
 	MaxLength, MaxSamples int
 	// Token, when set, is required as "Authorization: Bearer <Token>" on
 	// every /v1 route.
@@ -356,7 +357,11 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	name = r.URL.Path
 	if r.Method != rt.method && !(rt.method == http.MethodGet && r.Method == http.MethodHead) {
-		w.Header().Set("Allow", rt.method)
+		allow := rt.method
+		if rt.method == http.MethodGet {
+			allow += ", " + http.MethodHead // answered too
+		}
+		w.Header().Set("Allow", allow)
 		writeError(w, errorf(http.StatusMethodNotAllowed, "%s %s: use %s", r.Method, r.URL.Path, rt.method))
 		return
 	}

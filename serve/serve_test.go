@@ -211,8 +211,6 @@ func TestGenerateAloneEqualsCLIPath(t *testing.T) {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // stream posts a streamed generation and returns its token events and
 // final event.
 func stream(t testing.TB, ts *httptest.Server, req generateRequest) ([]tokenEvent, doneEvent) {
