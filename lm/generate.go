@@ -200,6 +200,17 @@ func (s *sampler) pick(logits []float32) int32 {
 		s.probs[i] = v * inv
 	}
 	tensor.Softmax(s.probs, s.probs)
+	if math.IsNaN(float64(s.probs[0])) && inv != 1 {
+		// The temperature is so small that the logits overflowed float32
+		// once divided (Softmax then gives NaN): divide them shifted by
+		// their maximum, which stays 0 and keeps the most likely tokens
+		// alone, the limit of a temperature going to 0.
+		top := float64(logits[tensor.Argmax(logits)])
+		for i, v := range logits {
+			s.probs[i] = float32((float64(v) - top) / s.opt.Temperature)
+		}
+		tensor.Softmax(s.probs, s.probs)
+	}
 	n := len(s.probs)
 	if (s.opt.TopK > 0 && s.opt.TopK < n) || (s.opt.TopP > 0 && s.opt.TopP < 1) {
 		for i := range s.order {
