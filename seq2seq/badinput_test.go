@@ -5,8 +5,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // TestEmptyPairFiles: a pair file holding no pairs (empty, or blank lines
@@ -73,5 +77,44 @@ func TestDecodeBounds(t *testing.T) {
 	}
 	if _, err := m.Translate(context.Background(), x, DecodeOptions{Beam: MaxBeam, MaxLen: 3}); err != nil {
 		t.Errorf("beam %d: %v", MaxBeam, err)
+	}
+}
+
+// TestTranslateLongAmongShort: a long source among short ones is not
+// padded together with them (translate run of 255 dates and one line of
+// 200,000 characters ran out of memory, where the long line alone needs
+// little); each hypothesis is the one of its source alone.
+func TestTranslateLongAmongShort(t *testing.T) {
+	defer func(n int) { text.MaxPaddedTokens = n }(text.MaxPaddedTokens)
+	text.MaxPaddedTokens = 1000
+	src, tgt := tinyVocabs(t)
+	m, err := New(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x [][]int32
+	for i := range 63 {
+		x = append(x, m.EncodeSource("abcabc"[i%3:]))
+	}
+	x = slices.Insert(x, 40, m.EncodeSource(strings.Repeat("cab", 1500)))
+	opt := DecodeOptions{MaxLen: 3}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	hs, err := m.Translate(context.Background(), x, opt)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 24<<20 {
+		t.Errorf("translating 63 short sources and one of 4500 tokens allocated %d MB", got>>20)
+	}
+	for i, s := range x {
+		alone, err := m.Translate(context.Background(), [][]int32{s}, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(alone[0].IDs, hs[i].IDs) || math.Abs(alone[0].LogProb-hs[i].LogProb) > 1e-4 {
+			t.Errorf("source %d: %v %v together, %v %v alone", i, hs[i].IDs, hs[i].LogProb, alone[0].IDs, alone[0].LogProb)
+		}
 	}
 }
