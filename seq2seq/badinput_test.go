@@ -118,3 +118,42 @@ func TestTranslateLongAmongShort(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardStepRecordsFitEachBatch: the decoder's step records of a
+// teacher-forced pass hold what each batch needs, not the most rows of
+// one batch times the longest source of another (a batch of 127 short
+// pairs and then one of a long source made records of 127 rows over the
+// long source: translate eval and training with a long source among
+// batches of short ones ran out of memory).
+func TestForwardStepRecordsFitEachBatch(t *testing.T) {
+	src, tgt := tinyVocabs(t)
+	m, err := New(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pairs []Pair
+	for i := range 127 {
+		pairs = append(pairs, Pair{Source: "abcabc"[i%3:], Target: "cbacba"})
+	}
+	short, err := m.Encode(pairs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long, err := m.Encode([]Pair{{Source: strings.Repeat("cab", 1000), Target: "abcabc"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Forward(short.Src, short.Tgt, false); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = m.Forward(long.Src, long.Tgt, false)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 24<<20 {
+		t.Errorf("a pair of 3000 source tokens after a batch of 127 short ones allocated %d MB", got>>20)
+	}
+}
