@@ -119,6 +119,48 @@ func TestTranslateLongAmongShort(t *testing.T) {
 	}
 }
 
+// TestEvaluateLongAmongShort: translate eval pads a long pair together
+// with no short ones (255 dates and one line of 100,000 characters ran
+// out of memory in its teacher-forced pass); the metrics are those of one
+// pair at a time.
+func TestEvaluateLongAmongShort(t *testing.T) {
+	defer func(n int) { text.MaxPaddedTokens = n }(text.MaxPaddedTokens)
+	text.MaxPaddedTokens = 1000
+	src, tgt := tinyVocabs(t)
+	m, err := New(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pairs []Pair
+	for i := range 127 {
+		pairs = append(pairs, Pair{Source: "abcabc"[i%3:], Target: "cba"})
+	}
+	pairs = slices.Insert(pairs, 40, Pair{Source: strings.Repeat("cab", 500), Target: "abc"})
+	data, err := m.Encode(pairs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := EvalOptions{DecodeOptions: DecodeOptions{MaxLen: 3}, Batch: 128, TeacherForced: true}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	met, err := m.Evaluate(context.Background(), data, opt)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 24<<20 {
+		t.Errorf("evaluating 127 short pairs and one of 1500 source tokens allocated %d MB", got>>20)
+	}
+	opt.Batch = 1
+	one, err := m.Evaluate(context.Background(), data, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(met.Loss-one.Loss) > 1e-5 || met.ExactMatch != one.ExactMatch || met.TokenAccTF != one.TokenAccTF {
+		t.Errorf("batch of 128: %+v; one at a time: %+v", met, one)
+	}
+}
+
 // TestForwardStepRecordsFitEachBatch: the decoder's step records of a
 // teacher-forced pass hold what each batch needs, not the most rows of
 // one batch times the longest source of another (a batch of 127 short
