@@ -200,14 +200,21 @@ func (s *sampler) pick(logits []float32) int32 {
 		s.probs[i] = v * inv
 	}
 	tensor.Softmax(s.probs, s.probs)
-	if math.IsNaN(float64(s.probs[0])) && inv != 1 {
-		// The temperature is so small that the logits overflowed float32
-		// once divided (Softmax then gives NaN): divide them shifted by
-		// their maximum, which stays 0 and keeps the most likely tokens
-		// alone, the limit of a temperature going to 0.
-		top := float64(logits[tensor.Argmax(logits)])
+	if math.IsNaN(float64(s.probs[0])) {
+		// Logits at +Inf (strong guidance), or overflowing float32 once
+		// divided by a tiny temperature, made Softmax NaN: divide them
+		// shifted by their maximum, which stays 0 and keeps the most
+		// likely tokens alone, the limit of a temperature going to 0.
+		temp := s.opt.Temperature
+		if temp == 0 {
+			temp = 1
+		}
+		top := logits[tensor.Argmax(logits)]
 		for i, v := range logits {
-			s.probs[i] = float32((float64(v) - top) / s.opt.Temperature)
+			s.probs[i] = 0
+			if v != top {
+				s.probs[i] = float32((float64(v) - float64(top)) / temp)
+			}
 		}
 		tensor.Softmax(s.probs, s.probs)
 	}

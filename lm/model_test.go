@@ -473,4 +473,13 @@ func TestSamplerTinyTemperature(t *testing.T) {
 			}
 		}
 	}
+	// Logits at +Inf (lm sample --label --guidance 1e38) are the only
+	// candidates; a banned token is never drawn (it was: token 0, <unk>).
+	inf := float32(math.Inf(1))
+	for seed := range uint64(40) {
+		s := newSampler(5, SampleOptions{Temperature: 1, Seed: seed, Ban: []int32{0}})
+		if id := s.pick([]float32{inf, 1, inf, float32(math.Inf(-1)), 3}); id != 2 {
+			t.Fatalf("+Inf logits, 0 banned, seed %d: drew %d, want 2", seed, id)
+		}
+	}
 }
