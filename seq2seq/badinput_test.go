@@ -199,3 +199,28 @@ func TestForwardStepRecordsFitEachBatch(t *testing.T) {
 		t.Errorf("a pair of 3000 source tokens after a batch of 127 short ones allocated %d MB", got>>20)
 	}
 }
+
+// TestAttentionFileOfBlankInput: translate run --attention-json F of an
+// input with no line that is not blank succeeded without writing F; it
+// is an error naming F.
+func TestAttentionFileOfBlankInput(t *testing.T) {
+	src, tgt := tinyVocabs(t)
+	m, err := New(Config{Embed: 4, Hidden: 4, Attention: "dot"}, src, tgt, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "a.json")
+	for _, lines := range [][]string{nil, {"", ""}} {
+		n := 0
+		err := m.TranslateLines(context.Background(), lines, RunOptions{AttentionJSON: out}, func(Output) error { n++; return nil })
+		if err == nil || !strings.Contains(err.Error(), out) || n != len(lines) {
+			t.Errorf("%q: %d outputs, %v; want one per line and an error naming %s", lines, n, err, out)
+		}
+	}
+	if err := m.TranslateLines(context.Background(), []string{"", "abc"}, RunOptions{AttentionJSON: out}, func(Output) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("the attention of the second line: %v", err)
+	}
+}
