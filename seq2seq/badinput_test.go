@@ -2,6 +2,8 @@ package seq2seq
 
 import (
 	"context"
+	"errors"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -222,5 +224,32 @@ func TestAttentionFileOfBlankInput(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err != nil {
 		t.Errorf("the attention of the second line: %v", err)
+	}
+}
+
+// TestHeatmapTooLarge: a heat map over MaxHeatmapPixels is refused before
+// its image is allocated (translate run --attention-png of a line of
+// 1,000 characters that the model never ended asked for 4 GB and died
+// out of memory); no file is left behind.
+func TestHeatmapTooLarge(t *testing.T) {
+	defer func(n int64) { MaxHeatmapPixels = n }(MaxHeatmapPixels)
+	MaxHeatmapPixels = 400_000
+	am := AttentionMap{Source: strings.Split(strings.Repeat("a", 30), ""), Output: strings.Split(strings.Repeat("b", 20), "")}
+	for range am.Output {
+		am.Weights = append(am.Weights, make([]float32, len(am.Source)))
+	}
+	if err := am.WritePNG(io.Discard); err != nil {
+		t.Fatalf("20 by 30 tokens: %v", err)
+	}
+	am.Source = append(am.Source, am.Source...)
+	for i := range am.Weights {
+		am.Weights[i] = make([]float32, len(am.Source))
+	}
+	out := filepath.Join(t.TempDir(), "a.png")
+	if err := am.WriteFiles("", out); err == nil || !strings.Contains(err.Error(), "20 output by 60 source tokens") {
+		t.Errorf("20 by 60 tokens: %v, want an error giving the size", err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s after the error: %v", out, err)
 	}
 }
