@@ -29,6 +29,9 @@ func (f *lmModelFlags) add(cmd *cobra.Command) {
 
 // load loads --model for the command name, which needs its vocabulary.
 func (f *lmModelFlags) load(name string) (*infer.LM, error) {
+	if err := checkKind(f.model, infer.KindLM); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	m, err := lm.LoadPath(f.model, f.int8)
 	if err != nil {
 		return nil, err
@@ -103,6 +106,9 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 // runLMSampleLabel is lm sample --label: sentences for that label from a
 // conditional model, one per line.
 func runLMSampleLabel(cmd *cobra.Command, f *lmSampleFlags) error {
+	if err := checkKind(f.model, infer.KindConditional); err != nil {
+		return fmt.Errorf("lm sample --label: %w", err)
+	}
 	m, err := lm.LoadCond(f.model)
 	if err != nil {
 		return err
@@ -224,6 +230,9 @@ func newLMQuantizeCmd() *cobra.Command {
 		Use:   "quantize --model DIR --out DIR",
 		Short: "Write an int8 copy of a language model for faster generation",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkKind(model, infer.KindLM); err != nil {
+				return fmt.Errorf("lm quantize: %w", err)
+			}
 			m, err := lm.LoadPath(model, true)
 			if err == nil {
 				err = m.Save(out)
