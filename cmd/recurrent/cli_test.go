@@ -603,6 +603,11 @@ func TestNonPositiveCounts(t *testing.T) {
 	}{
 		{[]string{"translate", "eval", "--model", "m", "--data", "d", "--batch", "-1"}, "--batch"},
 		{[]string{"translate", "eval", "--model", "m", "--data", "d", "--limit", "-1"}, "--limit"},
+		// lm score and lm eval failed only once the model was loaded and
+		// lines read, with the library's words ("lm: score: batch 0").
+		{[]string{"lm", "score", "--model", "m", "--batch", "0"}, "--batch"},
+		{[]string{"lm", "eval", "--model", "m", "--batch", "-2"}, "--batch"},
+		{[]string{"lm", "eval", "--model", "m", "--bptt", "0"}, "--bptt"},
 		{[]string{"vectors", "convert", "--vectors", tinyVectors, "--out", out, "--limit", "-3"}, "--limit"},
 		{[]string{"vectors", "similar", "--vectors", tinyVectors, "man", "--top", "0"}, "--top"},
 		{[]string{"vectors", "analogy", "--vectors", tinyVectors, "man", "woman", "king", "-k", "-1"}, "--top"},

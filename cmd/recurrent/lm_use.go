@@ -151,6 +151,7 @@ func newLMScoreCmd() *cobra.Command {
 	fl.IntVar(&f.batch, "batch", 64, "lines scored together")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object (see above)")
 	f.add(cmd)
+	cli.MarkPositive(cmd, "batch")
 	return cmd
 }
 
@@ -205,6 +206,7 @@ func newLMEvalCmd() *cobra.Command {
 	fl.BoolVar(&f.json, "json", false, "print the metrics as JSON")
 	f.add(cmd)
 	cli.MarkInputArgs(cmd)
+	cli.MarkPositive(cmd, "batch", "bptt")
 	return cmd
 }
 
