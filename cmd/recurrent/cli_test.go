@@ -608,6 +608,8 @@ func TestNonPositiveCounts(t *testing.T) {
 		{[]string{"lm", "score", "--model", "m", "--batch", "0"}, "--batch"},
 		{[]string{"lm", "eval", "--model", "m", "--batch", "-2"}, "--batch"},
 		{[]string{"lm", "eval", "--model", "m", "--bptt", "0"}, "--bptt"},
+		// lm sample --label took --rerank 0 and -5 as 1, silently.
+		{[]string{"lm", "sample", "--model", "m", "--label", "x", "--rerank", "0"}, "--rerank"},
 		{[]string{"vectors", "convert", "--vectors", tinyVectors, "--out", out, "--limit", "-3"}, "--limit"},
 		{[]string{"vectors", "similar", "--vectors", tinyVectors, "man", "--top", "0"}, "--top"},
 		{[]string{"vectors", "analogy", "--vectors", tinyVectors, "man", "woman", "king", "-k", "-1"}, "--top"},

@@ -80,7 +80,7 @@ func newLMSampleCmd() *cobra.Command {
 	fl.Float64Var(&f.guidance, "guidance", 0, "with --label: contrastive guidance G, sampling from log p(w|label) + G*(log p(w|label) - log p(w|other labels)); 0: plain sampling")
 	deprecatedAliases(cmd, map[string]string{"prime": "prompt", "n": "num"})
 	f.add(cmd)
-	cli.MarkPositive(cmd, "num")
+	cli.MarkPositive(cmd, "num", "rerank")
 	return cmd
 }
 
