@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -365,5 +366,42 @@ func TestSetupEmbedDropoutNaN(t *testing.T) {
 	s.EmbedDropout = math.NaN()
 	if _, err := s.Start(t.TempDir(), true); err == nil || !strings.Contains(err.Error(), "embed_dropout NaN") {
 		t.Errorf("embed dropout NaN: %v", err)
+	}
+}
+
+// A long text among short ones is not padded together with them: a batch
+// of 256 lines with one of 200,000 words ran out of memory in classify
+// predict, where the long line alone needs little. The predictions are
+// those of each text alone.
+func TestPredictLongAmongShort(t *testing.T) {
+	defer func(n int) { text.MaxPaddedTokens = n }(text.MaxPaddedTokens)
+	text.MaxPaddedTokens = 1000
+	cfg := Config{Arch: ArchRNN, Embed: 8, Cell: "lstm", Hidden: 8, Layers: 1, Pool: PoolMean, Tokenizer: text.Tokenizer{Mode: text.Whitespace}}
+	ex := plantedData(40, 2, 3)
+	m := newTestModel(t, cfg, ex, 5)
+	ids := mustEncode(t, m, ex, "planted").IDs[:31]
+	long := make([]int32, 4000)
+	for i := range long {
+		long[i] = ids[i%len(ids)][0]
+	}
+	ids = append(ids, long)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	pred, probs, err := m.Predict(context.Background(), ids, 32)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+		t.Errorf("predicting 31 short texts and one of %d tokens allocated %d MB", len(long), got>>20)
+	}
+	for i, s := range ids {
+		p1, pr1, err := m.Predict(context.Background(), [][]int32{s}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p1[0] != pred[i] || math.Abs(float64(pr1[0][0]-probs[i][0])) > 1e-5 {
+			t.Errorf("text %d: %d %v in the batch, %d %v alone", i, pred[i], probs[i], p1[0], pr1[0])
+		}
 	}
 }

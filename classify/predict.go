@@ -52,7 +52,9 @@ func (m *Model) Evaluate(ctx context.Context, d *Data, batch int) (Metrics, erro
 }
 
 // Predict returns the predicted label id and the class probabilities
-// [N][Classes] of every sequence of ids, in evaluation mode.
+// [N][Classes] of every sequence of ids, in evaluation mode: sequences of
+// similar length batch at a time (fewer where padding them together
+// would pass text.MaxPaddedTokens).
 func (m *Model) Predict(ctx context.Context, ids [][]int32, batch int) ([]int, [][]float32, error) {
 	pred, probs, _, err := m.predict(ctx, &Data{IDs: ids}, batch, false)
 	return pred, probs, err
@@ -79,11 +81,17 @@ func (m *Model) predict(ctx context.Context, d *Data, batch int, withLoss bool) 
 		dummy     []float32
 		lossCount int
 	)
-	for s := 0; s < n; s += batch {
+	lengths := make([]int, n)
+	for k, i := range order {
+		lengths[k] = len(d.IDs[i])
+	}
+	s := 0
+	for _, e := range text.PaddedRuns(lengths, batch) {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, 0, err
 		}
-		idx := order[s:min(s+batch, n)]
+		idx := order[s:e]
+		s = e
 		seqs = seqs[:0]
 		for _, i := range idx {
 			if len(d.IDs[i]) == 0 {

@@ -233,7 +233,7 @@ func TestCondSampleSentences(t *testing.T) {
 		rerank int
 		g      float64
 		want   string
-	}{{1, -1, "--guidance -1 must be >= 0"}, {1, math.NaN(), "--guidance NaN must be >= 0"}, {3, 0.5, "--guidance and --rerank are separate"}} {
+	}{{1, -1, "--guidance -1 must be >= 0"}, {1, math.NaN(), "--guidance NaN must be >= 0"}, {1, math.Inf(1), "--guidance +Inf must be >= 0 and finite"}, {1, 1e300, "--guidance 1e+300 must be >= 0 and finite"}, {3, 0.5, "--guidance and --rerank are separate"}} {
 		err := c.SampleSentences(ctx, li, "", opt, 1, bad.rerank, bad.g, func(string) error { t.Error("sampled with bad options"); return nil })
 		if err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("rerank %d, guidance %v: error %v, want %q", bad.rerank, bad.g, err, bad.want)

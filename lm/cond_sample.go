@@ -146,8 +146,8 @@ func (m *CondModel) checkSample(label int, opt SampleOptions, g float64) error {
 	if label < 0 || label >= K {
 		return fmt.Errorf("lm: sample: label %d outside [0, %d)", label, K)
 	}
-	if !(g >= 0) || (g > 0 && K < 2) {
-		return fmt.Errorf("lm: sample: guidance %v needs g >= 0 and at least two labels", g)
+	if !(g >= 0 && g <= math.MaxFloat32) || (g > 0 && K < 2) {
+		return fmt.Errorf("lm: sample: guidance %v must be a finite number >= 0 (in float32's range), and needs at least two labels", g)
 	}
 	return opt.checkIDs(opt.Prompt, V)
 }

@@ -174,6 +174,10 @@ func TestCondSampleErrors(t *testing.T) {
 		{-1, 0, SampleOptions{MaxTokens: 3}},
 		{0, -1, SampleOptions{MaxTokens: 3}},
 		{0, math.NaN(), SampleOptions{MaxTokens: 3}},
+		// Guidance beyond float32 made every guided score infinite or NaN
+		// (lm sample --guidance Inf printed <unk>, which it never draws).
+		{0, math.Inf(1), SampleOptions{MaxTokens: 3}},
+		{0, 1e300, SampleOptions{MaxTokens: 3}},
 		{0, 0, SampleOptions{MaxTokens: 3, Prompt: []int32{2, 4}}},
 		{0, 1, SampleOptions{MaxTokens: 3, Prompt: []int32{-1}}},
 		{0, 0, SampleOptions{MaxTokens: 3, Ban: []int32{9}}},

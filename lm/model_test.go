@@ -481,3 +481,31 @@ func mustScore(t *testing.T, m *Model, seqs [][]int32, start int32, batch int) [
 	}
 	return s
 }
+
+// A temperature so small that the logits divided by it overflow float32
+// samples the most likely token, the limit as the temperature goes to 0
+// (lm sample --temperature 1e-40 drew token 0 at every step).
+func TestSamplerTinyTemperature(t *testing.T) {
+	logits := []float32{1, 3, 50, 2, -4}
+	for _, temp := range []float64{1e-37, 1e-40, 1e-300, 5e-324} {
+		for seed := range uint64(20) {
+			s := newSampler(len(logits), SampleOptions{Temperature: temp, Seed: seed, Ban: []int32{3}})
+			if id := s.pick(slices.Clone(logits)); id != 2 {
+				t.Fatalf("temperature %g seed %d: drew %d, want 2 (the most likely)", temp, seed, id)
+			}
+			s = newSampler(len(logits), SampleOptions{Temperature: temp, Seed: seed, TopK: 3})
+			if id := s.pick(slices.Clone(logits)); id != 2 {
+				t.Fatalf("temperature %g top-k 3 seed %d: drew %d, want 2", temp, seed, id)
+			}
+		}
+	}
+	// Logits at +Inf (lm sample --label --guidance 1e38) are the only
+	// candidates; a banned token is never drawn (it was: token 0, <unk>).
+	inf := float32(math.Inf(1))
+	for seed := range uint64(40) {
+		s := newSampler(5, SampleOptions{Temperature: 1, Seed: seed, Ban: []int32{0}})
+		if id := s.pick([]float32{inf, 1, inf, float32(math.Inf(-1)), 3}); id != 2 {
+			t.Fatalf("+Inf logits, 0 banned, seed %d: drew %d, want 2", seed, id)
+		}
+	}
+}

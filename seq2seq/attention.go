@@ -179,6 +179,28 @@ func (at *attention) newStep(b, s int) *attnStep {
 	return st
 }
 
+// fitStep returns st (nil: a new one) with room for b rows over sources
+// of length S, each buffer grown only when too small.
+func (at *attention) fitStep(st *attnStep, b, s int) *attnStep {
+	if st == nil {
+		return at.newStep(b, s)
+	}
+	st.w, st.ctx = room(st.w, b*s), room(st.ctx, b*at.de)
+	if at.kind == AttentionBahdanau {
+		st.qp, st.u = room(st.qp, b*at.a), room(st.u, b*s*at.a)
+	}
+	return st
+}
+
+// room returns x, or a new slice of n elements when x's capacity is
+// smaller (the caller re-slices it).
+func room(x []float32, n int) []float32 {
+	if cap(x) < n {
+		return make([]float32, n)
+	}
+	return x
+}
+
 // col returns the memory column of decoder row r (rows map one to one to
 // columns when cols is nil, as in training; beam search repeats columns).
 func col(cols []int, r int) int {

@@ -78,6 +78,21 @@ func (c *cell) newStep(b int) *cellStep {
 	return s
 }
 
+// fitStep returns s (nil: a new one) with room for batch b, each buffer
+// grown only when too small.
+func (c *cell) fitStep(s *cellStep, b int) *cellStep {
+	if s == nil {
+		return c.newStep(b)
+	}
+	s.gates, s.h = room(s.gates, b*c.g*c.h), room(s.h, b*c.h)
+	if c.kind == nn.CellGRU {
+		s.ghn = room(s.ghn, b*c.h)
+	} else {
+		s.c, s.tanhC = room(s.c, b*c.h), room(s.tanhC, b*c.h)
+	}
+	return s
+}
+
 // forward advances b rows one step: x [b, In], hPrev and (LSTM) cPrev [b, H]
 // into s.h (and s.c). s keeps references to x, hPrev and cPrev.
 func (c *cell) forward(b int, x, hPrev, cPrev []float32, s *cellStep) {

@@ -11,6 +11,7 @@ import (
 	"github.com/recurrent-go/recurrent/internal/xslices"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/tensor"
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // Hypothesis is one decoded target sequence.
@@ -164,8 +165,10 @@ func (s *modelStepper) step(parents []int, tokens []int32) ([]float32, []float32
 }
 
 // Translate decodes each source (token ids, non-empty) greedily or with
-// beam search and returns the best hypothesis of each. It stops with
-// ctx's error, between two decoding steps, once ctx ends.
+// beam search and returns the best hypothesis of each. The sources are
+// encoded together, fewer at a time where padding them to the longest
+// would pass text.MaxPaddedTokens. It stops with ctx's error, between two
+// decoding steps, once ctx ends.
 func (m *Model) Translate(ctx context.Context, src [][]int32, opt DecodeOptions) ([]Hypothesis, error) {
 	if opt.Beam < 0 || opt.Beam > MaxBeam {
 		return nil, fmt.Errorf("seq2seq: beam %d out of range [1, %d]", opt.Beam, MaxBeam)
@@ -179,6 +182,24 @@ func (m *Model) Translate(ctx context.Context, src [][]int32, opt DecodeOptions)
 	if len(src) == 0 {
 		return nil, nil
 	}
+	lengths := make([]int, len(src))
+	for i, s := range src {
+		lengths[i] = len(s)
+	}
+	out := make([]Hypothesis, 0, len(src))
+	lo := 0
+	for _, hi := range text.PaddedRuns(lengths, len(src)) {
+		hs, err := m.translate(ctx, src[lo:hi], opt)
+		if err != nil {
+			return nil, err
+		}
+		out, lo = append(out, hs...), hi
+	}
+	return out, nil
+}
+
+// translate is Translate on sources encoded together.
+func (m *Model) translate(ctx context.Context, src [][]int32, opt DecodeOptions) ([]Hypothesis, error) {
 	var mem memory
 	s0 := make([]float32, len(src)*m.Config.DecoderHidden)
 	var err error

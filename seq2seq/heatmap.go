@@ -89,6 +89,10 @@ func (am AttentionMap) WritePNG(w io.Writer) error {
 	scaleH := max(3*hmCell, min(gridH, 200))
 	W := scaleX + max(scaleW+5+3*cw, len("weight")*cw) + hmPad
 	H := top + max(gridH, scaleH) + hmPad
+	if int64(W)*int64(H) > MaxHeatmapPixels {
+		return fmt.Errorf("seq2seq: a heat map of %d output by %d source tokens is %dx%d pixels, over the %d million a map may have (a shorter source, or a smaller maximum output length)",
+			len(am.Output), len(am.Source), W, H, MaxHeatmapPixels/1000000)
+	}
 	img := image.NewRGBA(image.Rect(0, 0, W, H))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
 	d := &font.Drawer{Dst: img, Src: image.Black, Face: face}
@@ -125,6 +129,11 @@ func (am AttentionMap) WritePNG(w io.Writer) error {
 	}
 	return nil
 }
+
+// MaxHeatmapPixels bounds the image WritePNG draws, 4 bytes a pixel
+// (256 MB): a line of 1,000 characters that a model never ends asked for
+// 4 GB, and translate run --attention-png died out of memory.
+var MaxHeatmapPixels int64 = 1 << 26
 
 // The heat map's geometry in pixels.
 const (

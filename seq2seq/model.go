@@ -289,7 +289,6 @@ type trainWork struct {
 	dKeys   []float32   // [S, B, Kd]
 	demb    []float32   // [T*B, E]
 	dhN     []float32   // [L*2, B, He]
-	cap     [3]int      // B, S, T the step records were made for
 }
 
 // encode runs the encoder over src (each a non-empty id sequence) and
@@ -458,14 +457,15 @@ func (m *Model) decode(B, S, T int) error {
 	if err != nil {
 		return fmt.Errorf("seq2seq: target: %w", err)
 	}
-	if w.cap[0] < B || w.cap[1] < S || w.cap[2] < T {
-		w.cap = [3]int{max(w.cap[0], B), max(w.cap[1], S), max(w.cap[2], T)}
-		w.cells, w.atts = make([]*cellStep, w.cap[2]), make([]*attnStep, w.cap[2])
-		for t := range w.cells {
-			w.cells[t] = m.dec.newStep(w.cap[0])
-			if m.att != nil {
-				w.atts[t] = m.att.newStep(w.cap[0], w.cap[1])
-			}
+	// Each step's record grows to what a batch needs, field by field: not
+	// the most rows of one batch times the longest source of another.
+	for len(w.cells) < T {
+		w.cells, w.atts = append(w.cells, nil), append(w.atts, nil)
+	}
+	for t := range T {
+		w.cells[t] = m.dec.fitStep(w.cells[t], B)
+		if m.att != nil {
+			w.atts[t] = m.att.fitStep(w.atts[t], B, S)
 		}
 	}
 	w.x, w.o = xslices.Resize(w.x, T*B*m.in), xslices.Resize(w.o, T*B*m.outIn)

@@ -79,7 +79,8 @@ type RunOptions struct {
 	// HeatmapDir, when set, receives every line's attention (Heatmaps).
 	HeatmapDir string
 	// AttentionJSON and AttentionPNG, when set, receive the first line's
-	// attention (AttentionMap.WriteFiles).
+	// attention (AttentionMap.WriteFiles; blank lines are skipped, and
+	// lines that are all blank are an error).
 	AttentionJSON, AttentionPNG string
 }
 
@@ -159,6 +160,10 @@ func (m *Model) TranslateLines(ctx context.Context, lines []string, opt RunOptio
 			}
 			first, opt.Attention = false, opt.HeatmapDir != ""
 		}
+	}
+	if first { // asked for, but no line to take it from
+		names := strings.TrimSpace(opt.AttentionJSON + " " + opt.AttentionPNG)
+		return fmt.Errorf("seq2seq: no source line that is not blank, so no attention to write to %s", names)
 	}
 	return nil
 }

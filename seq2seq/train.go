@@ -287,7 +287,9 @@ func agreement(hyp, ref []int32) int {
 	return n
 }
 
-// Evaluate decodes the sources of data and scores them against the targets.
+// Evaluate decodes the sources of data and scores them against the
+// targets, opt.Batch pairs at a time (fewer where padding them together
+// would pass text.MaxPaddedTokens).
 func (m *Model) Evaluate(ctx context.Context, data Encoded, opt EvalOptions) (Metrics, error) {
 	n := len(data.Src)
 	if opt.Limit > 0 && opt.Limit < n {
@@ -304,11 +306,15 @@ func (m *Model) Evaluate(ctx context.Context, data Encoded, opt EvalOptions) (Me
 	var tf Stats
 	exact, agree, total := 0, 0, 0
 	hypToks, refToks := make([][]string, 0, n), make([][]string, 0, n)
-	for lo := 0; lo < n; lo += opt.Batch {
+	lengths := make([]int, n) // what a batch pads: source and target
+	for i := range lengths {
+		lengths[i] = len(data.Src[i]) + len(data.Tgt[i])
+	}
+	lo := 0
+	for _, hi := range text.PaddedRuns(lengths, opt.Batch) {
 		if err := ctx.Err(); err != nil {
 			return met, err
 		}
-		hi := min(n, lo+opt.Batch)
 		if opt.TeacherForced {
 			st, err := m.Forward(data.Src[lo:hi], data.Tgt[lo:hi], false)
 			if err != nil {
@@ -340,6 +346,7 @@ func (m *Model) Evaluate(ctx context.Context, data Encoded, opt EvalOptions) (Me
 		if opt.Progress != nil {
 			opt.Progress(hi)
 		}
+		lo = hi
 	}
 	met.ExactMatch = float64(exact) / float64(n)
 	if total > 0 {

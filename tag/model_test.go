@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -434,4 +435,40 @@ func BenchmarkTrainStep(b *testing.B) {
 	d := mustEncode(b, m, trainS, "trainS", true)
 	tr := traintest.NewTrainer(b, NewTrainer, m, d, nil, TrainConfig{Config: train.Config{Epochs: 1 << 20, Batch: 16, Optimizer: "adam", LR: 1e-3, Clip: 5, Seed: 1}})
 	traintest.BenchSteps(b, tr.Run)
+}
+
+// A long sentence among short ones is not padded together with them: a
+// batch of 128 lines with one of 200,000 words ran out of memory in tag
+// predict, where the long line alone needs little. The tags are those of
+// each sentence alone.
+func TestPredictLongAmongShort(t *testing.T) {
+	defer func(n int) { text.MaxPaddedTokens = n }(text.MaxPaddedTokens)
+	text.MaxPaddedTokens = 1000
+	sents := capsData(127, 4)
+	m := newTestModel(t, testConfig(sents, 4), sents, 2)
+	var long Sentence
+	for len(long.Tokens) < 1000 {
+		long.Tokens = append(long.Tokens, sents[len(long.Tokens)%len(sents)].Tokens...)
+	}
+	sents = append(sents, long)
+	d := mustEncode(t, m, sents, "test", false)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	tags, err := m.Predict(context.Background(), d, 128)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 40<<20 {
+		t.Errorf("tagging 127 short sentences and one of %d tokens allocated %d MB", len(long.Tokens), got>>20)
+	}
+	for i, s := range sents {
+		alone, err := m.Predict(context.Background(), mustEncode(t, m, []Sentence{s}, "test", false), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(alone[0], tags[i]) {
+			t.Errorf("sentence %d: tagged %v in the batch, %v alone", i, tags[i], alone[0])
+		}
+	}
 }

@@ -14,6 +14,8 @@ import (
 // scheme of the training data (Config.Scheme). Decoding picks the best
 // tag sequence that is valid in the training scheme (Viterbi over the
 // per-token log-probabilities with forbidden transitions removed).
+// Sentences of similar length go through the model batch at a time
+// (fewer where padding them together would pass text.MaxPaddedTokens).
 func (m *Model) Predict(ctx context.Context, d *Data, batch int) ([][]string, error) {
 	if batch < 1 {
 		batch = 128
@@ -32,11 +34,17 @@ func (m *Model) Predict(ctx context.Context, d *Data, batch int) ([][]string, er
 		chars [][][]int32
 		lp    []float32
 	)
-	for s := 0; s < n; s += batch {
+	lengths := make([]int, n)
+	for k, i := range order {
+		lengths[k] = len(d.Words[i])
+	}
+	s := 0
+	for _, e := range text.PaddedRuns(lengths, batch) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		idx := order[s:min(s+batch, n)]
+		idx := order[s:e]
+		s = e
 		words, chars = words[:0], chars[:0]
 		for _, i := range idx {
 			words = append(words, d.Words[i])

@@ -250,3 +250,30 @@ func LengthOrder[T any](seqs [][]T) []int {
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(len(seqs[a]), len(seqs[b])) })
 	return order
 }
+
+// MaxPaddedTokens bounds the padded tokens (the sequences times the
+// longest) of one batch that inference pads together (PaddedRuns): a
+// batch of 256 lines padded to one line of 200,000 tokens needed tens of
+// GB, where the long line alone needs a few hundred MB. Batches of 256
+// sequences of up to 1,024 tokens are not split.
+var MaxPaddedTokens = 1 << 18
+
+// PaddedRuns splits sequences of the given lengths, taken in order, into
+// consecutive runs to pad together and returns the runs' ends: at most
+// batch sequences a run (batch >= 1), fewer where the run's padded tokens
+// would pass MaxPaddedTokens; a sequence longer than that runs alone.
+func PaddedRuns(lengths []int, batch int) []int {
+	var ends []int
+	n, longest := 0, 0 // sequences in the current run, and the longest
+	for i, l := range lengths {
+		if n > 0 && (n >= batch || (n+1)*max(longest, l) > MaxPaddedTokens) {
+			ends = append(ends, i)
+			n, longest = 0, 0
+		}
+		n, longest = n+1, max(longest, l)
+	}
+	if n > 0 {
+		ends = append(ends, len(lengths))
+	}
+	return ends
+}

@@ -314,3 +314,25 @@ func TestBatchesWindow(t *testing.T) {
 		t.Error("Window changed nothing")
 	}
 }
+
+func TestPaddedRuns(t *testing.T) {
+	defer func(n int) { MaxPaddedTokens = n }(MaxPaddedTokens)
+	MaxPaddedTokens = 12
+	for _, tc := range []struct {
+		lengths []int
+		batch   int
+		want    []int
+	}{
+		{nil, 4, nil},
+		{[]int{1, 1, 1, 1, 1}, 2, []int{2, 4, 5}},
+		{[]int{2, 2, 2, 2, 2, 2, 2}, 10, []int{6, 7}},  // 6*2 = 12 fits, 7*2 does not
+		{[]int{1, 1, 1, 50, 1, 1}, 10, []int{3, 4, 6}}, // the long one alone
+		{[]int{50, 60}, 10, []int{1, 2}},
+		{[]int{3, 1, 4, 1}, 3, []int{3, 4}}, // 3*4 = 12 fits
+		{[]int{3, 1, 5, 1}, 3, []int{2, 4}},
+	} {
+		if got := PaddedRuns(tc.lengths, tc.batch); !slices.Equal(got, tc.want) {
+			t.Errorf("PaddedRuns(%v, %d) = %v, want %v", tc.lengths, tc.batch, got, tc.want)
+		}
+	}
+}

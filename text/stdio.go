@@ -69,9 +69,11 @@ func (s Stdio) ReadFile(path string, read func(r io.Reader, name string) error) 
 	return err
 }
 
-// WriteFile writes path through write: "-" writes to s.Out; a file is
-// written atomically (WriteFileAtomic) and gzip-compressed when its name
-// ends in ".gz".
+// WriteFile writes path through write: "-" writes to s.Out, buffered,
+// and what write wrote is flushed also when it fails (a command stopped
+// mid-way, by Ctrl-C or a bad input, leaves the lines it wrote whole, not
+// cut where the buffer last filled); a file is written atomically
+// (WriteFileAtomic) and gzip-compressed when its name ends in ".gz".
 func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 	if path == "" {
 		return errors.New("text: write: empty file name")
@@ -82,10 +84,11 @@ func (s Stdio) WriteFile(path string, write func(io.Writer) error) (err error) {
 			out = os.Stdout
 		}
 		bw := bufio.NewWriter(out)
-		if err := write(bw); err != nil {
-			return err
+		err := write(bw)
+		if ferr := bw.Flush(); err == nil {
+			err = ferr
 		}
-		return bw.Flush()
+		return err
 	}
 	// Compressed by the name given (a link's name: WriteFileAtomic
 	// replaces its target).

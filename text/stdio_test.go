@@ -50,6 +50,20 @@ func TestStdioWriteFile(t *testing.T) {
 	if err := s.WriteFile("-", func(w io.Writer) error { _, err := io.WriteString(w, "hello\n"); return err }); err != nil || out.String() != "hello\n" {
 		t.Fatalf("stdout: %q, %v", out.String(), err)
 	}
+	// Standard output gets what a failed write wrote before failing
+	// (whole lines: lm score stopped by Ctrl-C ended its output in the
+	// middle of a line, where the buffer was last flushed).
+	out.Reset()
+	stop := errors.New("stopped")
+	line := strings.Repeat("x", 99) + "\n"
+	if err := s.WriteFile("-", func(w io.Writer) error {
+		for range 50 {
+			io.WriteString(w, line)
+		}
+		return stop
+	}); !errors.Is(err, stop) || out.String() != strings.Repeat(line, 50) {
+		t.Fatalf("stdout after a failed write: %d bytes, ending %q; %v", out.Len(), out.String()[max(0, out.Len()-20):], err)
+	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "x.txt.gz")
 	if err := s.WriteFile(path, func(w io.Writer) error { _, err := io.WriteString(w, "packed\n"); return err }); err != nil {

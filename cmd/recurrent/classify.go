@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/recurrent-go/recurrent/classify"
+	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/text"
 	"github.com/recurrent-go/recurrent/vectors"
@@ -81,7 +82,7 @@ func newClassifyEvalCmd() *cobra.Command {
 		Use:   "eval --model DIR --data FILE",
 		Short: "Score a trained classifier: accuracy, per-class P/R/F1, confusion matrix",
 	}, "print the report as JSON", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
-		m, err := classify.Load(model)
+		m, err := loadKind(model, infer.KindClassify, classify.Load)
 		if err != nil {
 			return nil, err
 		}
@@ -108,7 +109,7 @@ func newClassifyPredictCmd() *cobra.Command {
 		Use:   "predict --model DIR [--text TEXT | --file FILE | FILE...]",
 		Short: "Predict the label of each line of text (--text, files or standard input)",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := classify.Load(model)
+			m, err := loadKind(model, infer.KindClassify, classify.Load)
 			if err != nil {
 				return err
 			}
@@ -137,7 +138,7 @@ func newClassifyExportVectorsCmd() *cobra.Command {
 		Use:   "export-vectors --model DIR --out FILE",
 		Short: "Write a trained classifier's (fine-tuned) embedding as a word-vector file",
 	}, func(*cobra.Command) (*vectors.Vectors, error) {
-		m, err := classify.Load(model)
+		m, err := loadKind(model, infer.KindClassify, classify.Load)
 		if err != nil {
 			return nil, err
 		}

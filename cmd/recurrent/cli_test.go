@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/checkpoint"
+	"github.com/recurrent-go/recurrent/infer/infertest"
 	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/vectors"
@@ -602,6 +603,13 @@ func TestNonPositiveCounts(t *testing.T) {
 	}{
 		{[]string{"translate", "eval", "--model", "m", "--data", "d", "--batch", "-1"}, "--batch"},
 		{[]string{"translate", "eval", "--model", "m", "--data", "d", "--limit", "-1"}, "--limit"},
+		// lm score and lm eval failed only once the model was loaded and
+		// lines read, with the library's words ("lm: score: batch 0").
+		{[]string{"lm", "score", "--model", "m", "--batch", "0"}, "--batch"},
+		{[]string{"lm", "eval", "--model", "m", "--batch", "-2"}, "--batch"},
+		{[]string{"lm", "eval", "--model", "m", "--bptt", "0"}, "--bptt"},
+		// lm sample --label took --rerank 0 and -5 as 1, silently.
+		{[]string{"lm", "sample", "--model", "m", "--label", "x", "--rerank", "0"}, "--rerank"},
 		{[]string{"vectors", "convert", "--vectors", tinyVectors, "--out", out, "--limit", "-3"}, "--limit"},
 		{[]string{"vectors", "similar", "--vectors", tinyVectors, "man", "--top", "0"}, "--top"},
 		{[]string{"vectors", "analogy", "--vectors", tinyVectors, "man", "woman", "king", "-k", "-1"}, "--top"},
@@ -665,5 +673,35 @@ func TestCheckpointOutDot(t *testing.T) {
 		if !errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error(), "name the directory") {
 			t.Errorf("%s: %v; want a usage error asking for a directory name", strings.Join(args, " "), err)
 		}
+	}
+}
+
+// TestWrongModelKind: a model of another kind given to --model is named
+// as what it is (a classifier given to lm score failed with
+// "config.json: json: unknown field \"arch\"").
+func TestWrongModelKind(t *testing.T) {
+	p, err := infertest.Build(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"lm", "score", "--model", p.Classify, "--text", "a"}, "is a classifier (classify train), not a language model"},
+		{[]string{"lm", "sample", "--model", p.Cond}, "is a conditional language model (lm train-labels), not a language model"},
+		{[]string{"lm", "sample", "--model", p.LM, "--label", "positive"}, "is a language model (lm train, lm import), not a conditional"},
+		{[]string{"lm", "eval", "--model", p.Tag}, "is a tagger (tag train), not a language model"},
+		{[]string{"classify", "predict", "--model", p.Tag, "--text", "a"}, "is a tagger (tag train), not a classifier"},
+		{[]string{"tag", "predict", "--model", p.Translate, "--text", "a"}, "is a translation model (translate train), not a tagger"},
+		{[]string{"translate", "run", "--model", p.WordLM, "--text", "a"}, "is a language model (lm train, lm import), not a translation model"},
+	} {
+		_, _, err := runCLIErr(t, "", c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "--model") {
+			t.Errorf("%s: %v, want an error saying the model %s", strings.Join(c.args[:2], " "), err, c.want)
+		}
+	}
+	if out, _, err := runCLIErr(t, "", "lm", "score", "--model", filepath.Join(p.LM, "model.safetensors"), "--text", "a"); err != nil || out == "" {
+		t.Errorf("lm score --model DIR/model.safetensors: %q, %v", out, err)
 	}
 }

@@ -29,6 +29,9 @@ func (f *lmModelFlags) add(cmd *cobra.Command) {
 
 // load loads --model for the command name, which needs its vocabulary.
 func (f *lmModelFlags) load(name string) (*infer.LM, error) {
+	if err := checkKind(f.model, infer.KindLM); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	m, err := lm.LoadPath(f.model, f.int8)
 	if err != nil {
 		return nil, err
@@ -83,7 +86,7 @@ func newLMSampleCmd() *cobra.Command {
 	fl.Float64Var(&f.guidance, "guidance", 0, "with --label: contrastive guidance G, sampling from log p(w|label) + G*(log p(w|label) - log p(w|other labels)); 0: plain sampling")
 	deprecatedAliases(cmd, map[string]string{"prime": "prompt", "n": "num"})
 	f.add(cmd)
-	cli.MarkPositive(cmd, "num")
+	cli.MarkPositive(cmd, "num", "rerank")
 	return cmd
 }
 
@@ -108,6 +111,9 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 // runLMSampleLabel is lm sample --label: sentences for that label from a
 // conditional model, one per line.
 func runLMSampleLabel(cmd *cobra.Command, f *lmSampleFlags) error {
+	if err := checkKind(f.model, infer.KindConditional); err != nil {
+		return fmt.Errorf("lm sample --label: %w", err)
+	}
 	m, err := lm.LoadCond(f.model)
 	if err != nil {
 		return err
@@ -158,6 +164,7 @@ func newLMScoreCmd() *cobra.Command {
 	fl.IntVar(&f.batch, "batch", 64, "lines scored together")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object (see above)")
 	f.add(cmd)
+	cli.MarkPositive(cmd, "batch")
 	return cmd
 }
 
@@ -212,6 +219,7 @@ func newLMEvalCmd() *cobra.Command {
 	fl.BoolVar(&f.json, "json", false, "print the metrics as JSON")
 	f.add(cmd)
 	cli.MarkInputArgs(cmd)
+	cli.MarkPositive(cmd, "batch", "bptt")
 	return cmd
 }
 
@@ -237,6 +245,9 @@ func newLMQuantizeCmd() *cobra.Command {
 		Use:   "quantize --model DIR --out DIR",
 		Short: "Write an int8 copy of a language model for faster generation",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkKind(model, infer.KindLM); err != nil {
+				return fmt.Errorf("lm quantize: %w", err)
+			}
 			m, err := lm.LoadPath(model, true)
 			if err == nil {
 				err = m.Save(out)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 
+	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/tag"
 	"github.com/recurrent-go/recurrent/text"
@@ -64,7 +65,7 @@ func newTagEvalCmd() *cobra.Command {
 		Use:   "eval --model DIR --data FILE",
 		Short: "Tag a labelled CoNLL file and score it exactly as conlleval does",
 	}, "print JSON (percentages 0-100, per type)", false, func(cmd *cobra.Command, args []string) (textWriter, error) {
-		m, err := tag.Load(model)
+		m, err := loadKind(model, infer.KindTag, tag.Load)
 		if err != nil {
 			return nil, err
 		}
@@ -121,7 +122,7 @@ func runTagPredict(cmd *cobra.Command, f *tagPredictFlags, args []string) error 
 	if f.data != "" && len(args) > 0 {
 		return cli.Usage(errors.New("--data and file arguments both name the input: give one"))
 	}
-	m, err := tag.Load(f.model)
+	m, err := loadKind(f.model, infer.KindTag, tag.Load)
 	if err != nil {
 		return err
 	}

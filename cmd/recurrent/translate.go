@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/seq2seq"
 	"github.com/recurrent-go/recurrent/text"
@@ -127,7 +128,7 @@ func addDecodeFlags(cmd *cobra.Command, opt *seq2seq.DecodeOptions) {
 }
 
 func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
-	m, err := seq2seq.Load(f.model)
+	m, err := loadKind(f.model, infer.KindTranslate, seq2seq.Load)
 	if err != nil {
 		return err
 	}
@@ -181,7 +182,7 @@ func newTranslateRunCmd() *cobra.Command {
 }
 
 func runTranslateRun(cmd *cobra.Command, f *translateRunFlags, args []string) error {
-	m, err := seq2seq.Load(f.model)
+	m, err := loadKind(f.model, infer.KindTranslate, seq2seq.Load)
 	if err != nil {
 		return err
 	}
