@@ -226,24 +226,6 @@ func (s *sampler) pick(logits []float32) int32 {
 		return int32(tensor.Argmax(logits))
 	}
 	tensor.Softmax(s.probs, s.probs)
-	if math.IsNaN(float64(s.probs[0])) {
-		// Logits at +Inf (strong guidance), or overflowing float32 once
-		// divided by a tiny temperature, made Softmax NaN: divide them
-		// shifted by their maximum, which stays 0 and keeps the most
-		// likely tokens alone, the limit of a temperature going to 0.
-		temp := s.opt.Temperature
-		if temp == 0 {
-			temp = 1
-		}
-		top := logits[tensor.Argmax(logits)]
-		for i, v := range logits {
-			s.probs[i] = 0
-			if v != top {
-				s.probs[i] = float32((float64(v) - float64(top)) / temp)
-			}
-		}
-		tensor.Softmax(s.probs, s.probs)
-	}
 	n := len(s.probs)
 	if (s.opt.TopK > 0 && s.opt.TopK < n) || (s.opt.TopP > 0 && s.opt.TopP < 1) {
 		for i := range s.order {
