@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -278,5 +279,42 @@ func TestExtremeTemperatures(t *testing.T) {
 		if got := sample("words", map[string]any{"temperature": 1e300, "no_unk": true, "seed": seed}); strings.Contains(got, "<unk>") {
 			t.Errorf("temperature 1e300, no_unk, seed %d: <unk> drawn: %q", seed, got)
 		}
+	}
+}
+
+// TestTextLengthCapped: a classify or tag text longer than MaxTextLen
+// characters (not bytes), or a pre-tokenized sentence of more tokens, is
+// a 400 naming it; one at the cap is answered. (Their models hold every
+// position's activations, so one long text within --max-body could ask
+// for GB.) The default cap is 32768.
+func TestTextLengthCapped(t *testing.T) {
+	s, ts := newTestServer(t, Options{MaxTextLen: 100})
+	at, over := strings.Repeat("é", 100), strings.Repeat("é", 101) // 200 and 202 bytes
+	words := func(n int) []string { return strings.Fields(strings.Repeat("Paris ", n)) }
+	for _, c := range []struct {
+		path   string
+		body   map[string]any
+		status int
+		msg    string
+	}{
+		{"/v1/classify", map[string]any{"model": "sentiment", "texts": []string{"good", at}}, 200, ""},
+		{"/v1/classify", map[string]any{"model": "sentiment", "texts": []string{"good", over}}, 400, "text 1 has 101 characters, at most 100"},
+		{"/v1/tag", map[string]any{"model": "ner", "texts": []string{at}}, 200, ""},
+		{"/v1/tag", map[string]any{"model": "ner", "texts": []string{over}}, 400, "text 0 has 101 characters"},
+		{"/v1/tag", map[string]any{"model": "ner", "tokens": [][]string{words(100)}}, 200, ""},
+		{"/v1/tag", map[string]any{"model": "ner", "tokens": [][]string{{"a"}, words(101)}}, 400, "sentence 1 has 101 tokens, at most 100"},
+	} {
+		a := post(t, ts, c.path, c.body)
+		if a.status != c.status || c.status == 400 && !strings.Contains(a.errMsg(t), c.msg) {
+			t.Errorf("%s: %d %.200s, want %d %q", c.path, a.status, a.body, c.status, c.msg)
+		}
+	}
+	if s.opt.MaxTextLen != 100 {
+		t.Errorf("MaxTextLen %d", s.opt.MaxTextLen)
+	}
+	d := New(Options{})
+	defer d.Close(context.Background())
+	if d.opt.MaxTextLen != 1<<15 {
+		t.Errorf("default MaxTextLen %d, want 32768", d.opt.MaxTextLen)
 	}
 }

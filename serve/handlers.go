@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/recurrent-go/recurrent/infer"
 )
@@ -28,6 +29,17 @@ func checkItems(field string, n int) error {
 		return errorf(http.StatusBadRequest, "field %q: required, a non-empty array", field)
 	case n > maxItems:
 		return errorf(http.StatusBadRequest, "field %q: %d items, at most %d per request", field, n, maxItems)
+	}
+	return nil
+}
+
+// checkLengths returns a 400 naming the first text longer than max
+// characters (a text's tokens are never more than its characters).
+func checkLengths(field string, texts []string, max int) error {
+	for i, t := range texts {
+		if len(t) > max && utf8.RuneCountInString(t) > max {
+			return errorf(http.StatusBadRequest, "field %q: text %d has %d characters, at most %d per text (serve --max-text-len)", field, i, utf8.RuneCountInString(t), max)
+		}
 	}
 	return nil
 }
@@ -280,7 +292,8 @@ func (s *Server) handleScore(r *http.Request) (any, error) {
 
 func (s *Server) handleClassify(r *http.Request) (any, error) {
 	var req textsRequest
-	c, err := decodeModel[*infer.Classifier](s, r, &req, &req.Model, infer.KindClassify, items("texts", &req.Texts))
+	c, err := decodeModel[*infer.Classifier](s, r, &req, &req.Model, infer.KindClassify, items("texts", &req.Texts),
+		func() error { return checkLengths("texts", req.Texts, s.opt.MaxTextLen) })
 	if err != nil {
 		return nil, err
 	}
@@ -304,10 +317,18 @@ func (s *Server) handleTag(r *http.Request) (any, error) {
 		if err := checkItems("texts", len(req.Texts)); err != nil {
 			return nil, err
 		}
+		if err := checkLengths("texts", req.Texts, s.opt.MaxTextLen); err != nil {
+			return nil, err
+		}
 		return t.TagTexts(r.Context(), req.Texts, 128)
 	}
 	if err := checkItems("tokens", len(req.Tokens)); err != nil {
 		return nil, err
+	}
+	for i, toks := range req.Tokens {
+		if len(toks) > s.opt.MaxTextLen {
+			return nil, errorf(http.StatusBadRequest, "field \"tokens\": sentence %d has %d tokens, at most %d per sentence (serve --max-text-len)", i, len(toks), s.opt.MaxTextLen)
+		}
 	}
 	return t.Tag(r.Context(), req.Tokens, 128)
 }

@@ -77,6 +77,12 @@ type Options struct {
 	// request without "length" gets the model's default length, at most
 	// MaxLength) and MaxSamples its number of samples (default 16).
 	MaxLength, MaxSamples int
+	// MaxTextLen caps each text of /v1/classify and /v1/tag in characters
+	// (raw texts) or tokens (pre-tokenized sentences), default 32768: their
+	// models hold every position's activations at once, so one long text
+	// costs memory in proportion (about 4 KB a token for even a tiny
+	// tagger), where --max-body alone let a single request ask for GB.
+	MaxTextLen int
 	// Token, when set, is required as "Authorization: Bearer <Token>" on
 	// every /v1 route.
 	Token string
@@ -123,6 +129,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxSamples <= 0 {
 		o.MaxSamples = 16
+	}
+	if o.MaxTextLen <= 0 {
+		o.MaxTextLen = 1 << 15
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

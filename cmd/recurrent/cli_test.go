@@ -606,6 +606,9 @@ func TestNonPositiveCounts(t *testing.T) {
 		// lm score and lm eval failed only once the model was loaded and
 		// lines read, with the library's words ("lm: score: batch 0").
 		{[]string{"lm", "score", "--model", "m", "--batch", "0"}, "--batch"},
+		{[]string{"serve", "--model", "a=m", "--max-length", "0"}, "--max-length"},
+		{[]string{"serve", "--model", "a=m", "--max-text-len", "-1"}, "--max-text-len"},
+		{[]string{"serve", "--model", "a=m", "--queue", "0"}, "--queue"},
 		{[]string{"lm", "eval", "--model", "m", "--batch", "-2"}, "--batch"},
 		{[]string{"lm", "eval", "--model", "m", "--bptt", "0"}, "--bptt"},
 		// lm sample --label took --rerank 0 and -5 as 1, silently.

@@ -48,9 +48,11 @@ func newServeCmd() *cobra.Command {
 	fl.Int64Var(&f.opt.MaxBody, "max-body", 1<<20, "largest request body in bytes")
 	fl.IntVar(&f.opt.MaxLength, "max-length", 2000, "longest generation in tokens")
 	fl.IntVar(&f.opt.MaxSamples, "max-samples", 16, "most samples per generate request")
+	fl.IntVar(&f.opt.MaxTextLen, "max-text-len", 1<<15, "longest text of a classify or tag request, in characters (tokens for pre-tokenized sentences): their memory grows with it")
 	fl.StringVar(&f.tokenFile, "auth-token-file", "", `file holding a token that /v1/* requires as 'Authorization: Bearer <token>' ("-": standard input)`)
 	fl.DurationVar(&f.grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long requests in flight may take to finish")
 	fl.BoolVar(&f.quiet, "quiet", false, "no per-request log lines")
+	cli.MarkPositive(cmd, "max-batch", "queue", "max-body", "max-length", "max-samples", "max-text-len")
 	return cmd
 }
 
