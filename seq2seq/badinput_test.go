@@ -7,11 +7,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/internal/testutil"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -100,15 +100,19 @@ func TestTranslateLongAmongShort(t *testing.T) {
 	}
 	x = slices.Insert(x, 40, m.EncodeSource(strings.Repeat("cab", 1500)))
 	opt := DecodeOptions{MaxLen: 3}
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	hs, err := m.Translate(context.Background(), x, opt)
-	runtime.ReadMemStats(&after)
+	// The reference, first: the short ones together, then the long one
+	// alone. Together after that they need no more working memory; padded
+	// together, the 64 rows needed about 64 times the long one's.
+	short := slices.Delete(slices.Clone(x), 40, 41)
+	ref := testutil.Allocated(func() { m.Translate(context.Background(), short, opt) }) +
+		testutil.Allocated(func() { m.Translate(context.Background(), x[40:41], opt) })
+	var hs []Hypothesis
+	got := testutil.Allocated(func() { hs, err = m.Translate(context.Background(), x, opt) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := after.TotalAlloc - before.TotalAlloc; got > 24<<20 {
-		t.Errorf("translating 63 short sources and one of 4500 tokens allocated %d MB", got>>20)
+	if got > 2*ref+1<<20 {
+		t.Errorf("translating 63 short sources and one of 4500 tokens allocated %d MB after them apart %d MB", got>>20, ref>>20)
 	}
 	for i, s := range x {
 		alone, err := m.Translate(context.Background(), [][]int32{s}, opt)
@@ -143,15 +147,26 @@ func TestEvaluateLongAmongShort(t *testing.T) {
 		t.Fatal(err)
 	}
 	opt := EvalOptions{DecodeOptions: DecodeOptions{MaxLen: 3}, Batch: 128, TeacherForced: true}
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	met, err := m.Evaluate(context.Background(), data, opt)
-	runtime.ReadMemStats(&after)
+	// The reference, first: the short ones together, then the long one
+	// alone. Together after that they need no more working memory; padded
+	// together, the 128 rows needed about 128 times the long one's.
+	shortData, err := m.Encode(slices.Delete(slices.Clone(pairs), 40, 41))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := after.TotalAlloc - before.TotalAlloc; got > 24<<20 {
-		t.Errorf("evaluating 127 short pairs and one of 1500 source tokens allocated %d MB", got>>20)
+	longData, err := m.Encode(pairs[40:41])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := testutil.Allocated(func() { m.Evaluate(context.Background(), shortData, opt) }) +
+		testutil.Allocated(func() { m.Evaluate(context.Background(), longData, opt) })
+	var met Metrics
+	got := testutil.Allocated(func() { met, err = m.Evaluate(context.Background(), data, opt) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got > 2*ref+1<<20 {
+		t.Errorf("evaluating 127 short pairs and one of 1500 source tokens allocated %d MB after them apart %d MB", got>>20, ref>>20)
 	}
 	opt.Batch = 1
 	one, err := m.Evaluate(context.Background(), data, opt)
@@ -187,18 +202,21 @@ func TestForwardStepRecordsFitEachBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Forward(short.Src, short.Tgt, false); err != nil {
-		t.Fatal(err)
-	}
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	_, err = m.Forward(long.Src, long.Tgt, false)
-	runtime.ReadMemStats(&after)
+	// The reference: the long pair's first pass on a model of its own.
+	fresh, err := New(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := after.TotalAlloc - before.TotalAlloc; got > 24<<20 {
-		t.Errorf("a pair of 3000 source tokens after a batch of 127 short ones allocated %d MB", got>>20)
+	ref := testutil.Allocated(func() { fresh.Forward(long.Src, long.Tgt, false) })
+	if _, err := m.Forward(short.Src, short.Tgt, false); err != nil {
+		t.Fatal(err)
+	}
+	got := testutil.Allocated(func() { _, err = m.Forward(long.Src, long.Tgt, false) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got > 4*ref+4<<20 {
+		t.Errorf("a pair of 3000 source tokens after a batch of 127 short ones allocated %d MB, on a fresh model %d MB", got>>20, ref>>20)
 	}
 }
 

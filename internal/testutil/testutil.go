@@ -170,3 +170,17 @@ func SharedData(t testing.TB, rel string) string {
 	}
 	return path
 }
+
+// Allocated returns the bytes the heap grew by in total while fn ran
+// (runtime.MemStats.TotalAlloc; other goroutines' allocations count too).
+// Compare it with the same measure of a reference call rather than with a
+// fixed size: a race-detector build allocates more (its sync.Pool drops
+// items at random).
+func Allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
