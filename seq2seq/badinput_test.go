@@ -36,11 +36,7 @@ func TestEmptyPairFiles(t *testing.T) {
 	if d, err := ReadData(good, good); err != nil || len(d.Train) != 1 || len(d.Dev) != 1 {
 		t.Errorf("ReadData(good, good): %+v, %v", d, err)
 	}
-	src, tgt := tinyVocabs(t)
-	m, err := New(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := tinyModel(t)
 	if rep, err := m.EvaluatePairs(context.Background(), nil, PairsEval{Name: "p.tsv"}); err == nil || !strings.Contains(err.Error(), "p.tsv") {
 		t.Errorf("EvaluatePairs of no pairs: %+v, %v; want an error naming p.tsv", rep, err)
 	}
@@ -52,11 +48,7 @@ func TestEmptyPairFiles(t *testing.T) {
 // candidates), --max-len 1000000000 grew without end on a model that never
 // ends its output, and a negative beam or length was taken as the default.
 func TestDecodeBounds(t *testing.T) {
-	src, tgt := tinyVocabs(t)
-	m, err := New(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := tinyModel(t)
 	x := [][]int32{m.EncodeSource("abc")}
 	for _, c := range []struct {
 		opt  DecodeOptions
@@ -89,11 +81,7 @@ func TestDecodeBounds(t *testing.T) {
 func TestTranslateLongAmongShort(t *testing.T) {
 	defer func(n int) { text.MaxPaddedTokens = n }(text.MaxPaddedTokens)
 	text.MaxPaddedTokens = 1000
-	src, tgt := tinyVocabs(t)
-	m, err := New(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := tinyModel(t)
 	var x [][]int32
 	for i := range 63 {
 		x = append(x, m.EncodeSource("abcabc"[i%3:]))
@@ -107,6 +95,7 @@ func TestTranslateLongAmongShort(t *testing.T) {
 	ref := testutil.Allocated(func() { m.Translate(context.Background(), short, opt) }) +
 		testutil.Allocated(func() { m.Translate(context.Background(), x[40:41], opt) })
 	var hs []Hypothesis
+	var err error
 	got := testutil.Allocated(func() { hs, err = m.Translate(context.Background(), x, opt) })
 	if err != nil {
 		t.Fatal(err)
@@ -132,11 +121,7 @@ func TestTranslateLongAmongShort(t *testing.T) {
 func TestEvaluateLongAmongShort(t *testing.T) {
 	defer func(n int) { text.MaxPaddedTokens = n }(text.MaxPaddedTokens)
 	text.MaxPaddedTokens = 1000
-	src, tgt := tinyVocabs(t)
-	m, err := New(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := tinyModel(t)
 	var pairs []Pair
 	for i := range 127 {
 		pairs = append(pairs, Pair{Source: "abcabc"[i%3:], Target: "cba"})
@@ -185,11 +170,7 @@ func TestEvaluateLongAmongShort(t *testing.T) {
 // long source: translate eval and training with a long source among
 // batches of short ones ran out of memory).
 func TestForwardStepRecordsFitEachBatch(t *testing.T) {
-	src, tgt := tinyVocabs(t)
-	m, err := New(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := tinyModel(t)
 	var pairs []Pair
 	for i := range 127 {
 		pairs = append(pairs, Pair{Source: "abcabc"[i%3:], Target: "cbacba"})
@@ -203,10 +184,7 @@ func TestForwardStepRecordsFitEachBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The reference: the long pair's first pass on a model of its own.
-	fresh, err := New(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fresh := tinyModel(t)
 	ref := testutil.Allocated(func() { fresh.Forward(long.Src, long.Tgt, false) })
 	if _, err := m.Forward(short.Src, short.Tgt, false); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,18 @@ import (
 )
 
 // tinyVocabs returns char vocabularies over letters a-f on both sides.
+// tinyModel returns a model of embedding and hidden size 4 over the
+// vocabularies of tinyVocabs.
+func tinyModel(t testing.TB) *Model {
+	t.Helper()
+	src, tgt := tinyVocabs(t)
+	m, err := New(Config{Embed: 4, Hidden: 4}, src, tgt, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 func tinyVocabs(t testing.TB) (*text.Vocab, *text.Vocab) {
 	t.Helper()
 	pairs := []Pair{{Source: "abcdef", Target: "abcdef"}}

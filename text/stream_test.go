@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -130,16 +129,6 @@ func FuzzReadTokensPieces(f *testing.F) {
 	})
 }
 
-// allocs returns the bytes allocated by fn.
-func allocs(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 // TestReadTokensLongLineMemory: counting the tokens of a 16 MB text held
 // on one line allocates about as much as the same text broken into short
 // lines, not gigabytes (a whole-line reader holds the line, its copy and a
@@ -171,7 +160,7 @@ func TestReadTokensLongLineMemory(t *testing.T) {
 				}
 			}
 		}
-		a, b := allocs(count(long)), allocs(count(short))
+		a, b := testutil.Allocated(count(long)), testutil.Allocated(count(short))
 		t.Logf("mode %v: one line %d MB, short lines %d MB allocated", tok.Mode, a>>20, b>>20)
 		if a > b+64<<20 {
 			t.Errorf("mode %v: one 16 MB line allocates %d MB, short lines %d MB", tok.Mode, a>>20, b>>20)
