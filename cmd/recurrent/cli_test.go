@@ -609,6 +609,8 @@ func TestNonPositiveCounts(t *testing.T) {
 		{[]string{"serve", "--model", "a=m", "--max-length", "0"}, "--max-length"},
 		{[]string{"serve", "--model", "a=m", "--max-text-len", "-1"}, "--max-text-len"},
 		{[]string{"serve", "--model", "a=m", "--queue", "0"}, "--queue"},
+		{[]string{"translate", "run", "--model", "m", "--text", "x", "--beam", "0"}, "--beam"},
+		{[]string{"translate", "eval", "--model", "m", "--data", "d", "--beam", "-1"}, "--beam"},
 		{[]string{"lm", "eval", "--model", "m", "--batch", "-2"}, "--batch"},
 		{[]string{"lm", "eval", "--model", "m", "--bptt", "0"}, "--bptt"},
 		// lm sample --label took --rerank 0 and -5 as 1, silently.

@@ -125,6 +125,7 @@ func addDecodeFlags(cmd *cobra.Command, opt *seq2seq.DecodeOptions) {
 	fl.IntVar(&opt.Beam, "beam", 1, "beam width (1: greedy)")
 	fl.Float64Var(&opt.Alpha, "alpha", 0, "length-normalization exponent for beam search")
 	fl.IntVar(&opt.MaxLen, "max-len", 0, "maximum output tokens (default 2*source+10)")
+	cli.MarkPositive(cmd, "beam")
 }
 
 func runTranslateEval(cmd *cobra.Command, f *translateEvalFlags) error {
