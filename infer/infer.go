@@ -40,6 +40,38 @@ const (
 	KindVectors     Kind = "vectors"        // word2vec text/binary, GloVe text
 )
 
+// kindNames name each kind with the command that writes it.
+var kindNames = map[Kind]string{
+	KindLM:          "a language model (lm train, lm import)",
+	KindConditional: "a conditional language model (lm train-labels)",
+	KindClassify:    "a classifier (classify train)",
+	KindTag:         "a tagger (tag train)",
+	KindTranslate:   "a translation model (translate train)",
+	KindVectors:     "a vector file",
+}
+
+// Describe names the kind with the command that writes it, as in "a
+// classifier (classify train)".
+func (k Kind) Describe() string {
+	if d, ok := kindNames[k]; ok {
+		return d
+	}
+	return fmt.Sprintf("a model of kind %q", string(k))
+}
+
+// CheckKind returns an error naming both kinds when the model at path is
+// of another kind than want (DetectKind), whose loader would fail on the
+// other kind's configuration with "config.json: json: unknown field".
+// A path whose kind cannot be told, or a file (a vector file's kind to
+// DetectKind), passes: its loader names what is missing or wrong.
+func CheckKind(path string, want Kind) error {
+	got, err := DetectKind(path)
+	if err != nil || got == want || got == KindVectors {
+		return nil
+	}
+	return fmt.Errorf("%s is %s, not %s", path, got.Describe(), want.Describe())
+}
+
 // Model is a loaded model of any kind: *LM, *CondLM, *Classifier, *Tagger,
 // *Translator or *Vectors.
 type Model interface {

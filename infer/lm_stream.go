@@ -236,15 +236,18 @@ func (c *CondLM) Label(label string) (int, error) {
 	return li, nil
 }
 
-// SampleSentences draws n sentences continuing prompt for the label with
-// id li as lm sample --label does and passes each, prompt included, to
+// SampleSentences draws n sentences continuing prompt for label (see
+// Label) as lm sample --label does and passes each, prompt included, to
 // emit: with guidance g > 0 guided (lm.CondModel.SampleGuided), with
 // rerank > 1 the most label-like of rerank samples (SampleReranked),
 // otherwise plain; g < 0 or infinite, or both g > 0 and rerank > 1, is an
 // error. Sample i is seeded with opt.Seed + i*rerank; temperature 0 is
 // greedy.
-func (c *CondLM) SampleSentences(ctx context.Context, li int, prompt string, opt lm.SampleOptions, n, rerank int, g float64, emit func(string) error) error {
+func (c *CondLM) SampleSentences(ctx context.Context, label, prompt string, opt lm.SampleOptions, n, rerank int, g float64, emit func(string) error) error {
+	li, err := c.Label(label)
 	switch {
+	case err != nil:
+		return err
 	case !(g >= 0 && g <= math.MaxFloat32):
 		return fmt.Errorf("--guidance %v must be >= 0 and finite", g)
 	case g > 0 && rerank > 1:

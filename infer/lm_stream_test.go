@@ -218,7 +218,7 @@ func TestCondSampleSentences(t *testing.T) {
 	ctx := context.Background()
 	opt := lm.SampleOptions{MaxTokens: 12, Temperature: 1, Seed: 7}
 	var got []string
-	if err := c.SampleSentences(ctx, li, "", opt, 2, 1, 0, func(s string) error { got = append(got, s); return nil }); err != nil {
+	if err := c.SampleSentences(ctx, "positive", "", opt, 2, 1, 0, func(s string) error { got = append(got, s); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	for i, s := range got {
@@ -234,13 +234,16 @@ func TestCondSampleSentences(t *testing.T) {
 		g      float64
 		want   string
 	}{{1, -1, "--guidance -1 must be >= 0"}, {1, math.NaN(), "--guidance NaN must be >= 0"}, {1, math.Inf(1), "--guidance +Inf must be >= 0 and finite"}, {1, 1e300, "--guidance 1e+300 must be >= 0 and finite"}, {3, 0.5, "--guidance and --rerank are separate"}} {
-		err := c.SampleSentences(ctx, li, "", opt, 1, bad.rerank, bad.g, func(string) error { t.Error("sampled with bad options"); return nil })
+		err := c.SampleSentences(ctx, "positive", "", opt, 1, bad.rerank, bad.g, func(string) error { t.Error("sampled with bad options"); return nil })
 		if err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("rerank %d, guidance %v: error %v, want %q", bad.rerank, bad.g, err, bad.want)
 		}
 	}
+	if err := c.SampleSentences(ctx, "neutral", "", opt, 1, 1, 0, func(string) error { return nil }); err == nil || !strings.Contains(err.Error(), "neutral") {
+		t.Errorf("unknown label: %v", err)
+	}
 	var reranked []string
-	if err := c.SampleSentences(ctx, li, "happy", opt, 2, 3, 0, func(s string) error { reranked = append(reranked, s); return nil }); err != nil {
+	if err := c.SampleSentences(ctx, "positive", "happy", opt, 2, 3, 0, func(s string) error { reranked = append(reranked, s); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(reranked) != 2 || !strings.HasPrefix(reranked[0], "happy ") {

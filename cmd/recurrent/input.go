@@ -35,33 +35,12 @@ func readInput[T any](cmd *cobra.Command, path string, read func(r io.Reader, na
 	return text.ReadAs(stdio(cmd), path, read)
 }
 
-// kindNames name each kind of model with the command that writes it.
-var kindNames = map[infer.Kind]string{
-	infer.KindLM:          "a language model (lm train, lm import)",
-	infer.KindConditional: "a conditional language model (lm train-labels)",
-	infer.KindClassify:    "a classifier (classify train)",
-	infer.KindTag:         "a tagger (tag train)",
-	infer.KindTranslate:   "a translation model (translate train)",
-}
-
-// checkKind refuses the model given as --model when it is of another kind
-// than want, whose loader would fail on the other kind's configuration
-// ("config.json: json: unknown field \"arch\""). A model that cannot be
-// told, or a file (DetectKind's vector file: any file but a checkpoint's
-// weights), is left to the loader, which names what is missing or wrong.
-func checkKind(model string, want infer.Kind) error {
-	got, err := infer.DetectKind(model)
-	if err != nil || got == want || got == infer.KindVectors {
-		return nil
-	}
-	return fmt.Errorf("--model %s is %s, not %s", model, kindNames[got], kindNames[want])
-}
-
-// loadKind loads --model with load once checkKind finds it of kind want.
+// loadKind loads --model with load once infer.CheckKind finds it of kind
+// want (a model of another kind would fail in load on a JSON field).
 func loadKind[M any](model string, want infer.Kind, load func(string) (M, error)) (M, error) {
-	if err := checkKind(model, want); err != nil {
+	if err := infer.CheckKind(model, want); err != nil {
 		var none M
-		return none, err
+		return none, fmt.Errorf("--model %w", err)
 	}
 	return load(model)
 }

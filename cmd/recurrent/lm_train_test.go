@@ -266,7 +266,7 @@ func TestLMTrainLabelsSample(t *testing.T) {
 		t.Errorf("--label --int8: %v, want a usage error", err)
 	}
 	for _, flag := range []string{"--rerank", "--guidance"} {
-		if _, err := runLMCmd(t, sample, "--model", ck, flag, "2"); !errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error(), "--label") {
+		if _, err := runCLIIn(t, "", "lm", "sample", "--model", ck, flag, "2"); !errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error(), "--label") {
 			t.Errorf("%s without --label: %v, want a usage error", flag, err)
 		}
 	}

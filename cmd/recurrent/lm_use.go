@@ -29,12 +29,9 @@ func (f *lmModelFlags) add(cmd *cobra.Command) {
 
 // load loads --model for the command name, which needs its vocabulary.
 func (f *lmModelFlags) load(name string) (*infer.LM, error) {
-	if err := checkKind(f.model, infer.KindLM); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	m, err := lm.LoadPath(f.model, f.int8)
+	m, err := loadKind(f.model, infer.KindLM, func(p string) (*lm.Model, error) { return lm.LoadPath(p, f.int8) })
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if m.Vocab == nil {
 		return nil, fmt.Errorf("%s: %s has no vocab.json: the model cannot encode text without its vocabulary", name, f.model)
@@ -58,13 +55,7 @@ func newLMSampleCmd() *cobra.Command {
 		Use:   "sample --model DIR",
 		Short: "Generate text from a trained language model",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fl := cmd.Flags()
-			switch {
-			case f.label == "" && (fl.Changed("rerank") || fl.Changed("guidance")):
-				return cli.Usage(errors.New("lm sample: --rerank and --guidance go with --label (a conditional model)"))
-			case f.label != "" && f.int8:
-				return cli.Usage(errors.New("lm sample: --int8 quantizes plain language models (lm train); a conditional model (--label) samples in float32"))
-			case f.label != "":
+			if f.label != "" {
 				return runLMSampleLabel(cmd, &f)
 			}
 			return runLMSample(cmd, &f)
@@ -87,6 +78,7 @@ func newLMSampleCmd() *cobra.Command {
 	deprecatedAliases(cmd, map[string]string{"prime": "prompt", "n": "num"})
 	f.add(cmd)
 	cli.MarkPositive(cmd, "num", "rerank")
+	cli.MarkNeeds(cmd, "label", "rerank", "guidance")
 	return cmd
 }
 
@@ -111,37 +103,27 @@ func runLMSample(cmd *cobra.Command, f *lmSampleFlags) error {
 // runLMSampleLabel is lm sample --label: sentences for that label from a
 // conditional model, one per line.
 func runLMSampleLabel(cmd *cobra.Command, f *lmSampleFlags) error {
-	if err := checkKind(f.model, infer.KindConditional); err != nil {
-		return fmt.Errorf("lm sample --label: %w", err)
+	if f.int8 {
+		return cli.Usage(errors.New("lm sample: --int8 quantizes plain language models (lm train); a conditional model (--label) samples in float32"))
 	}
-	m, err := lm.LoadCond(f.model)
-	if err != nil {
-		return err
-	}
-	opt := f.opt
+	m, err := loadKind(f.model, infer.KindConditional, lm.LoadCond)
+	opt, res := f.opt, infer.GenerateResult{Samples: []string{}}
 	if !cmd.Flags().Changed("length") {
 		opt.MaxTokens = infer.DefaultCondLength
 	}
-	c := infer.NewCondLM(m)
-	res := infer.GenerateResult{Samples: []string{}}
-	emit := func(s string) error {
-		_, err := fmt.Fprintln(cmd.OutOrStdout(), s)
-		return err
+	emit := res.Add
+	if !f.json {
+		emit = func(s string) error { _, err := fmt.Fprintln(cmd.OutOrStdout(), s); return err }
 	}
-	if f.json {
-		emit = res.Add
-	}
-	li, err := c.Label(f.label)
 	if err == nil {
-		err = c.SampleSentences(cmd.Context(), li, f.prompt, opt, f.num, f.rerank, f.guidance, emit)
+		err = infer.NewCondLM(m).SampleSentences(cmd.Context(), f.label, f.prompt, opt, f.num, f.rerank, f.guidance, emit)
 	}
 	if err != nil {
 		return fmt.Errorf("lm sample: %w", err)
+	} else if !f.json {
+		return nil
 	}
-	if f.json {
-		return writeJSON(cmd.OutOrStdout(), res)
-	}
-	return nil
+	return writeJSON(cmd.OutOrStdout(), res)
 }
 
 // lmScoreFlags are the flags of `recurrent lm score`.
@@ -245,10 +227,7 @@ func newLMQuantizeCmd() *cobra.Command {
 		Use:   "quantize --model DIR --out DIR",
 		Short: "Write an int8 copy of a language model for faster generation",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkKind(model, infer.KindLM); err != nil {
-				return fmt.Errorf("lm quantize: %w", err)
-			}
-			m, err := lm.LoadPath(model, true)
+			m, err := loadKind(model, infer.KindLM, func(p string) (*lm.Model, error) { return lm.LoadPath(p, true) })
 			if err == nil {
 				err = m.Save(out)
 			}

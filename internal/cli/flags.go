@@ -24,7 +24,7 @@ import (
 // CheckMarks checks cmd's command line against its marks, as usage
 // errors: standard input named once (MarkInputs, MarkInputArgs), outputs
 // that can be written (MarkOutputs, MarkReplacesCheckpoint), numbers that
-// must be positive (MarkPositive).
+// must be positive (MarkPositive), options of another option (MarkNeeds).
 func CheckMarks(cmd *cobra.Command, args []string) error {
 	if err := StdinOnce(cmd, args); err != nil {
 		return Usage(err)
@@ -33,12 +33,33 @@ func CheckMarks(cmd *cobra.Command, args []string) error {
 		return Usage(err)
 	}
 	var positive []string
+	var err error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		if _, ok := f.Annotations[positiveAnnotation]; ok {
 			positive = append(positive, f.Name)
 		}
+		if need := f.Annotations[needsAnnotation]; f.Changed && len(need) > 0 && err == nil && !cmd.Flags().Changed(need[0]) {
+			err = fmt.Errorf("%s: --%s goes with --%s", strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" "), f.Name, need[0])
+		}
 	})
+	if err != nil {
+		return Usage(err)
+	}
 	return Usage(PositiveFlags(cmd, positive...))
+}
+
+// needsAnnotation marks a flag that only means something with another.
+const needsAnnotation = "recurrent_needs"
+
+// MarkNeeds marks cmd's flags names as options of flag: giving one
+// without flag is a usage error (CheckMarks), not an option silently
+// ignored.
+func MarkNeeds(cmd *cobra.Command, flag string, names ...string) {
+	for _, n := range names {
+		if err := cmd.Flags().SetAnnotation(n, needsAnnotation, []string{flag}); err != nil {
+			panic(err) // a flag name misspelt in the source
+		}
+	}
 }
 
 // MarkPositive marks cmd's numeric flags names as ones that, when given,
