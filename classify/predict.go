@@ -66,7 +66,6 @@ func (m *Model) predict(ctx context.Context, d *Data, batch int, withLoss bool) 
 	}
 	defer m.drop.EvalMode()()
 	n := d.Len()
-	order := text.LengthOrder(d.IDs)
 	pred := make([]int, n)
 	var probs [][]float32
 	if !withLoss {
@@ -81,17 +80,10 @@ func (m *Model) predict(ctx context.Context, d *Data, batch int, withLoss bool) 
 		dummy     []float32
 		lossCount int
 	)
-	lengths := make([]int, n)
-	for k, i := range order {
-		lengths[k] = len(d.IDs[i])
-	}
-	s := 0
-	for _, e := range text.PaddedRuns(lengths, batch) {
+	for _, idx := range text.PaddedBatches(d.IDs, batch) {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, 0, err
 		}
-		idx := order[s:e]
-		s = e
 		seqs = seqs[:0]
 		for _, i := range idx {
 			if len(d.IDs[i]) == 0 {

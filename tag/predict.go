@@ -22,7 +22,6 @@ func (m *Model) Predict(ctx context.Context, d *Data, batch int) ([][]string, er
 	}
 	defer m.drop.EvalMode()()
 	n := d.Len()
-	order := text.LengthOrder(d.Words)
 	out := make([][]string, n)
 	K := len(m.Config.Tags)
 	trainScheme, _ := ParseScheme(m.Config.TrainScheme)
@@ -34,17 +33,10 @@ func (m *Model) Predict(ctx context.Context, d *Data, batch int) ([][]string, er
 		chars [][][]int32
 		lp    []float32
 	)
-	lengths := make([]int, n)
-	for k, i := range order {
-		lengths[k] = len(d.Words[i])
-	}
-	s := 0
-	for _, e := range text.PaddedRuns(lengths, batch) {
+	for _, idx := range text.PaddedBatches(d.Words, batch) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		idx := order[s:e]
-		s = e
 		words, chars = words[:0], chars[:0]
 		for _, i := range idx {
 			words = append(words, d.Words[i])

@@ -277,3 +277,20 @@ func PaddedRuns(lengths []int, batch int) []int {
 	}
 	return ends
 }
+
+// PaddedBatches orders seqs by length (LengthOrder) and cuts the order as
+// PaddedRuns does: the indices of each batch to pad together, at most
+// batch of them (batch >= 1), a sequence too long to share alone.
+func PaddedBatches[T any](seqs [][]T, batch int) [][]int {
+	order := LengthOrder(seqs)
+	lengths := make([]int, len(order))
+	for k, i := range order {
+		lengths[k] = len(seqs[i])
+	}
+	var out [][]int
+	s := 0
+	for _, e := range PaddedRuns(lengths, batch) {
+		out, s = append(out, order[s:e]), e
+	}
+	return out
+}

@@ -336,3 +336,24 @@ func TestPaddedRuns(t *testing.T) {
 		}
 	}
 }
+
+// PaddedBatches gives the sequences' indices in length order, cut as
+// PaddedRuns cuts their lengths.
+func TestPaddedBatches(t *testing.T) {
+	defer func(n int) { MaxPaddedTokens = n }(MaxPaddedTokens)
+	MaxPaddedTokens = 12
+	seqs := [][]int32{make([]int32, 50), {1}, {1, 2}, {1}, make([]int32, 3)}
+	got := PaddedBatches(seqs, 3)
+	want := [][]int{{1, 3, 2}, {4}, {0}} // batch 3 cuts after three; the long one runs alone
+	if len(got) != len(want) {
+		t.Fatalf("PaddedBatches = %v, want %v", got, want)
+	}
+	for i := range want {
+		if !slices.Equal(got[i], want[i]) {
+			t.Errorf("PaddedBatches = %v, want %v", got, want)
+		}
+	}
+	if got := PaddedBatches([][]int32{}, 4); len(got) != 0 {
+		t.Errorf("no sequences: %v", got)
+	}
+}
