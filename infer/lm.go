@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/recurrent-go/recurrent/lm"
-	"github.com/recurrent-go/recurrent/tensor"
 	"github.com/recurrent-go/recurrent/text"
 )
 
@@ -367,42 +366,18 @@ func (l *LM) ScoreLines(ctx context.Context, lines []string, batch int, perToken
 	return out, nil
 }
 
-// tokenScores runs a long line in windows of time steps with its state
-// carried, each of at most tokenScoreSteps steps and tokenScoreLogits
-// logits: in one pass, a line of 1 MB asked a tiny character model for
-// 2 GB of logits and activations, kept in the model's buffers after.
-const (
-	tokenScoreSteps  = 1024
-	tokenScoreLogits = 1 << 20
-)
-
-// tokenScores runs one line (l.mu held) and returns each token's score;
-// ctx is checked between windows.
+// tokenScores runs one line (l.mu held) and returns each token's score
+// (lm.Model.TokenLogProbs: windows of time steps, ctx checked between
+// them).
 func (l *LM) tokenScores(ctx context.Context, start int32, seq []int32) ([]TokenScore, error) {
-	m := l.M
-	V := m.Config.VocabSize
-	in := make([]int32, len(seq))
-	in[0] = start
-	copy(in[1:], seq[:len(seq)-1])
-	w := max(1, min(tokenScoreSteps, tokenScoreLogits/V))
-	st := m.NewState(1)
-	row := make([]float32, V)
+	lps, err := l.M.TokenLogProbs(ctx, seq, start)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]TokenScore, len(seq))
 	d := l.NewDetokenizer("")
-	for t0 := 0; t0 < len(in); t0 += w {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		t1 := min(t0+w, len(in))
-		logits, err := m.Logits(in[t0:t1], t1-t0, 1, st)
-		if err != nil {
-			return nil, err
-		}
-		for t := t0; t < t1; t++ {
-			id := seq[t]
-			tensor.LogSoftmax(row, logits[(t-t0)*V:(t-t0+1)*V])
-			out[t] = TokenScore{Token: d.Piece(id), LogProb: float64(row[id])}
-		}
+	for t, id := range seq {
+		out[t] = TokenScore{Token: d.Piece(id), LogProb: float64(lps[t])}
 	}
 	return out, nil
 }

@@ -328,7 +328,8 @@ func (m *Model) Score(ctx context.Context, seqs [][]int32, start int32, batch in
 		}
 		if len(inputs) == 1 && len(inputs[0]) > rows {
 			i := idx[0]
-			lp, err := m.scoreWindows(ctx, inputs[0], seqs[i], row, rows)
+			var lp float64
+			err := m.scoreWindows(ctx, inputs[0], seqs[i], row, rows, func(_ int, p float32) { lp += float64(p) })
 			if err != nil {
 				return fmt.Errorf("lm: score: sequence %d: %w", i, err)
 			}
@@ -426,32 +427,52 @@ func scoreRuns(seqs [][]int32, batch, rows int) []int {
 	return append(ends, len(seqs))
 }
 
-// scoreWindows returns the log-probability of seq given inputs in (the
-// start token, then seq but its last token), run from a zero state in
-// windows of w steps (scoreRows), ctx checked between them; row is a [V]
-// buffer.
-func (m *Model) scoreWindows(ctx context.Context, in, seq []int32, row []float32, w int) (float64, error) {
+// scoreWindows passes each token t of seq its log-probability given
+// inputs in (the start token, then seq but its last token) to each, run
+// from a zero state in windows of w steps (scoreRows), ctx checked
+// between them; row is a [V] buffer.
+func (m *Model) scoreWindows(ctx context.Context, in, seq []int32, row []float32, w int, each func(t int, lp float32)) error {
 	V := m.Config.VocabSize
 	st := m.NewState(1)
-	var lp float64
 	for t0 := 0; t0 < len(in); t0 += w {
 		if err := ctx.Err(); err != nil {
-			return 0, err
+			return err
 		}
 		t1 := min(t0+w, len(in))
 		logits, err := m.forward(in[t0:t1], t1-t0, 1, nil, st)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		for t := t0; t < t1; t++ {
 			if tok := seq[t]; tok < 0 || int(tok) >= V {
-				return 0, fmt.Errorf("id %d outside vocabulary [0, %d)", tok, V)
+				return fmt.Errorf("id %d outside vocabulary [0, %d)", tok, V)
 			}
 			tensor.LogSoftmax(row, logits[(t-t0)*V:(t-t0+1)*V])
-			lp += float64(row[seq[t]])
+			each(t, row[seq[t]])
 		}
 	}
-	return lp, nil
+	return nil
+}
+
+// TokenLogProbs returns the log-probability of each token of seq given
+// the start token and the tokens before it, as Score runs a sequence
+// alone: from a zero state, in windows of time steps with the state
+// carried (a line of any length), ctx checked between them.
+func (m *Model) TokenLogProbs(ctx context.Context, seq []int32, start int32) ([]float32, error) {
+	V := m.Config.VocabSize
+	if start < 0 || int(start) >= V {
+		return nil, fmt.Errorf("lm: score: start id %d outside vocabulary [0, %d)", start, V)
+	}
+	if len(seq) == 0 {
+		return nil, nil
+	}
+	m.SetTraining(false)
+	in := append([]int32{start}, seq[:len(seq)-1]...)
+	out := make([]float32, len(seq))
+	if err := m.scoreWindows(ctx, in, seq, make([]float32, V), m.scoreRows(), func(t int, lp float32) { out[t] = lp }); err != nil {
+		return nil, fmt.Errorf("lm: score: %w", err)
+	}
+	return out, nil
 }
 
 var _ nn.Module = (*Model)(nil)

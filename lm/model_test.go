@@ -352,6 +352,34 @@ func TestScoreLongLineInWindows(t *testing.T) {
 	}
 }
 
+// TokenLogProbs gives each token the log-probability Score sums for the
+// sequence, in windows as in one pass.
+func TestTokenLogProbs(t *testing.T) {
+	cfg := tinyConfig("gru")
+	defer func(n int) { scoreMaxLogits = n }(scoreMaxLogits)
+	rng := rand.New(rand.NewPCG(6, 6))
+	seq := randIDs(rng, 60, cfg.VocabSize)
+	m := mustNew(t, New, cfg, nil, 8)
+	whole := mustScore(t, m, [][]int32{seq}, 0, 1)[0]
+	for _, w := range []int{7, 1 << 20} {
+		scoreMaxLogits = w * cfg.VocabSize
+		lps, err := m.TokenLogProbs(context.Background(), seq, 0)
+		if err != nil || len(lps) != len(seq) {
+			t.Fatalf("windows of %d: %d log-probs, %v", w, len(lps), err)
+		}
+		var sum float64
+		for _, lp := range lps {
+			sum += float64(lp)
+		}
+		if math.Abs(sum-whole.LogProb) > 1e-5*math.Abs(whole.LogProb) {
+			t.Errorf("windows of %d: log-probs sum to %v, Score gives %v", w, sum, whole.LogProb)
+		}
+	}
+	if _, err := m.TokenLogProbs(context.Background(), seq, int32(cfg.VocabSize)); err == nil {
+		t.Error("a start id outside the vocabulary was taken")
+	}
+}
+
 // A sequence whose activations would pass scoreMaxActivations is scored
 // in windows too, whatever its logits (a character model's are few): the
 // same log-probability, and never more than a window's rows held.
