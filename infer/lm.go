@@ -217,11 +217,7 @@ func (l *LM) Generate(ctx context.Context, o GenerateOptions) (*GenerateResult, 
 // SampleText of each to emit.
 func (l *LM) EachSample(ctx context.Context, prompt string, opts []lm.SampleOptions, emit func(string) error) error {
 	for _, opt := range opts {
-		if err := l.mu.lock(ctx); err != nil {
-			return err
-		}
-		ids, err := l.M.Sample(ctx, opt)
-		l.mu.unlock()
+		ids, err := locked(ctx, &l.mu, func() ([]int32, error) { return l.M.Sample(ctx, opt) })
 		if err != nil {
 			return err
 		}
@@ -474,11 +470,7 @@ func (c *CondLM) Generate(ctx context.Context, o GenerateOptions, emit func(Cond
 		return err
 	}
 	for _, opt := range opts {
-		if err := c.mu.lock(ctx); err != nil {
-			return err
-		}
-		ids, err := c.M.Sample(ctx, li, opt)
-		c.mu.unlock()
+		ids, err := locked(ctx, &c.mu, func() ([]int32, error) { return c.M.Sample(ctx, li, opt) })
 		if err != nil {
 			return err
 		}

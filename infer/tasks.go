@@ -110,11 +110,7 @@ func (t *Tagger) TagTexts(ctx context.Context, texts []string, batch int) (*TagR
 			return nil, inputErr("texts[%d]: no tokens", i)
 		}
 	}
-	if err := t.mu.lock(ctx); err != nil {
-		return nil, err
-	}
-	tagged, err := t.M.TagLines(ctx, texts, batch)
-	t.mu.unlock()
+	tagged, err := locked(ctx, &t.mu, func() ([]tag.Tagged, error) { return t.M.TagLines(ctx, texts, batch) })
 	if err != nil {
 		return nil, err
 	}
@@ -141,11 +137,7 @@ func (t *Tagger) Tag(ctx context.Context, tokens [][]string, batch int) (*TagRes
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	if err := t.mu.lock(ctx); err != nil {
-		return nil, err
-	}
-	pred, err := t.M.Predict(ctx, d, batch)
-	t.mu.unlock()
+	pred, err := locked(ctx, &t.mu, func() ([][]string, error) { return t.M.Predict(ctx, d, batch) })
 	if err != nil {
 		return nil, err
 	}
@@ -273,11 +265,7 @@ func (t *Translator) Translate(ctx context.Context, texts []string, o TranslateO
 		return nil, err
 	}
 	opt := seq2seq.DecodeOptions{Beam: o.Beam, Alpha: o.Alpha, MaxLen: o.MaxLen, Attention: o.Attention}
-	if err := t.mu.lock(ctx); err != nil {
-		return nil, err
-	}
-	hs, err := m.Translate(ctx, src, opt)
-	t.mu.unlock()
+	hs, err := locked(ctx, &t.mu, func() ([]seq2seq.Hypothesis, error) { return m.Translate(ctx, src, opt) })
 	if err != nil {
 		return nil, err
 	}
