@@ -82,6 +82,32 @@ type Model interface {
 	Config() any
 }
 
+// task is what every wrapper of a trained model (LM, CondLM, Classifier,
+// Tagger, Translator) holds: the model M, the lock that runs the calls
+// sharing its working memory one at a time, and its Kind and Config.
+type task[M any] struct {
+	// M is the model; it must not be modified after the wrapper is made
+	// (NewLM, NewClassifier, ...).
+	M      M
+	mu     modelLock
+	kind   Kind
+	config any
+}
+
+// newTask wraps m, of the given kind, whose configuration is config.
+func newTask[M any](m M, kind Kind, config any) task[M] {
+	return task[M]{M: m, kind: kind, config: config}
+}
+
+// Kind returns the model's kind: KindLM for an LM, KindClassify for a
+// Classifier, and so on.
+func (t *task[M]) Kind() Kind { return t.kind }
+
+// Config returns the model's configuration: lm.Config for an LM,
+// lm.CondConfig for a CondLM, classify.Config for a Classifier, tag.Config
+// for a Tagger, seq2seq.Config for a Translator.
+func (t *task[M]) Config() any { return t.config }
+
 // ErrInput marks errors caused by the caller's input (an unknown word, an
 // empty text, an option out of range) rather than by the model: a server
 // answers them with 400.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -35,6 +36,25 @@ func TestLoadDetectsEveryKind(t *testing.T) {
 		}
 		if m.Kind() != want {
 			t.Errorf("%s: kind %s, want %s", path, m.Kind(), want)
+		}
+		// Config is the model's own (what GET /v1/models reports).
+		var cfg any
+		switch m := m.(type) {
+		case *infer.LM:
+			cfg = m.M.Config
+		case *infer.CondLM:
+			cfg = m.M.Config
+		case *infer.Classifier:
+			cfg = m.M.Config
+		case *infer.Tagger:
+			cfg = m.M.Config
+		case *infer.Translator:
+			cfg = m.M.Config
+		case *infer.Vectors:
+			cfg = infer.VectorsConfig{Words: m.X.V.Len(), Dim: m.X.V.Dim}
+		}
+		if got := m.Config(); cfg == nil || !reflect.DeepEqual(got, cfg) {
+			t.Errorf("%s: config %+v, want the model's %+v", path, got, cfg)
 		}
 	}
 	if _, err := infer.Load(t.TempDir()); err == nil || !strings.Contains(err.Error(), "config.json") {

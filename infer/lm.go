@@ -102,11 +102,8 @@ type GenerateResult struct {
 // memory and so run one at a time (a mutex); Plan, SampleText and
 // NewDetokenizer only read. For concurrent generation at full speed, step
 // many requests together with an lm.Batch over M (package serve does).
-type LM struct {
-	// M is the model; it must not be modified after NewLM.
-	M  *lm.Model
-	mu modelLock
-}
+// M, of type *lm.Model, is the model; it must not be modified after NewLM.
+type LM struct{ task[*lm.Model] }
 
 // NewLM wraps m, which needs a vocabulary.
 func NewLM(m *lm.Model) (*LM, error) {
@@ -114,14 +111,8 @@ func NewLM(m *lm.Model) (*LM, error) {
 		return nil, errors.New("infer: the language model has no vocabulary")
 	}
 	m.SetTraining(false)
-	return &LM{M: m}, nil
+	return &LM{newTask(m, KindLM, m.Config)}, nil
 }
-
-// Kind returns KindLM.
-func (l *LM) Kind() Kind { return KindLM }
-
-// Config returns the model's lm.Config.
-func (l *LM) Config() any { return l.M.Config }
 
 // DefaultStopAtEOS says whether samples end at the end-of-line token by
 // default, as lm sample decides (lm.Config.StopAtEOS).
@@ -226,11 +217,7 @@ func (l *LM) Generate(ctx context.Context, o GenerateOptions) (*GenerateResult, 
 // SampleText of each to emit.
 func (l *LM) EachSample(ctx context.Context, prompt string, opts []lm.SampleOptions, emit func(string) error) error {
 	for _, opt := range opts {
-		if err := l.mu.lock(ctx); err != nil {
-			return err
-		}
-		ids, err := l.M.Sample(ctx, opt)
-		l.mu.unlock()
+		ids, err := locked(ctx, &l.mu, func() ([]int32, error) { return l.M.Sample(ctx, opt) })
 		if err != nil {
 			return err
 		}
@@ -410,22 +397,16 @@ func (l *LM) Score(ctx context.Context, lines []string, batch int, perToken bool
 }
 
 // CondLM is a label-conditioned language model written by lm
-// train-labels. Its methods may be called concurrently; sampling runs one
-// sample at a time (a mutex around the model's steppers).
-type CondLM struct {
-	// M is the model; it must not be modified after NewCondLM.
-	M  *lm.CondModel
-	mu modelLock
-}
+// train-labels: M, of type *lm.CondModel, is the model; it must not be
+// modified after NewCondLM. Its methods may be called concurrently;
+// sampling runs one sample at a time (a mutex around the model's
+// steppers).
+type CondLM struct{ task[*lm.CondModel] }
 
 // NewCondLM wraps m.
-func NewCondLM(m *lm.CondModel) *CondLM { return &CondLM{M: m} }
-
-// Kind returns KindConditional.
-func (c *CondLM) Kind() Kind { return KindConditional }
-
-// Config returns the model's lm.CondConfig.
-func (c *CondLM) Config() any { return c.M.Config }
+func NewCondLM(m *lm.CondModel) *CondLM {
+	return &CondLM{newTask(m, KindConditional, m.Config)}
+}
 
 // Labels returns the labels the model generates for.
 func (c *CondLM) Labels() []string { return c.M.Config.Labels }
@@ -489,11 +470,7 @@ func (c *CondLM) Generate(ctx context.Context, o GenerateOptions, emit func(Cond
 		return err
 	}
 	for _, opt := range opts {
-		if err := c.mu.lock(ctx); err != nil {
-			return err
-		}
-		ids, err := c.M.Sample(ctx, li, opt)
-		c.mu.unlock()
+		ids, err := locked(ctx, &c.mu, func() ([]int32, error) { return c.M.Sample(ctx, li, opt) })
 		if err != nil {
 			return err
 		}

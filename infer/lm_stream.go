@@ -115,11 +115,7 @@ func (l *LM) EvaluateInputs(ctx context.Context, in text.Stdio, texts, files []s
 	if err != nil {
 		return lm.Metrics{}, err
 	}
-	if err := l.mu.lock(ctx); err != nil {
-		return lm.Metrics{}, err
-	}
-	defer l.mu.unlock()
-	return m.Evaluate(ctx, ids, batch, bptt)
+	return locked(ctx, &l.mu, func() (lm.Metrics, error) { return m.Evaluate(ctx, ids, batch, bptt) })
 }
 
 // Perplexity returns exp(-LogProb/Tokens) (NaN without tokens).
@@ -168,11 +164,7 @@ func (s *Scorer) Read(ctx context.Context, r io.Reader, name string) error {
 }
 
 func (s *Scorer) flush(ctx context.Context) error {
-	if err := s.l.mu.lock(ctx); err != nil {
-		return err
-	}
-	scores, err := s.l.M.Score(ctx, s.seqs, s.start, s.batch)
-	s.l.mu.unlock()
+	scores, err := locked(ctx, &s.l.mu, func() ([]lm.LineScore, error) { return s.l.M.Score(ctx, s.seqs, s.start, s.batch) })
 	if err != nil {
 		return err
 	}

@@ -31,3 +31,14 @@ func (m *modelLock) lock(ctx context.Context) error {
 }
 
 func (m *modelLock) unlock() { <-m.sem() }
+
+// locked returns f's results, called holding mu, or ctx's error (f not
+// called) if ctx ends while it waits for mu.
+func locked[R any](ctx context.Context, mu *modelLock, f func() (R, error)) (R, error) {
+	if err := mu.lock(ctx); err != nil {
+		var zero R
+		return zero, err
+	}
+	defer mu.unlock()
+	return f()
+}

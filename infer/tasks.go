@@ -11,26 +11,17 @@ import (
 	"github.com/recurrent-go/recurrent/text"
 )
 
-// Classifier is a text classifier written by classify train. Its methods
-// may be called concurrently; predictions run one call at a time (a mutex
-// around the model's working memory).
-type Classifier struct {
-	// M is the model; it must not be modified after NewClassifier.
-	M  *classify.Model
-	mu modelLock
-}
+// Classifier is a text classifier written by classify train: M, of type
+// *classify.Model, is the model; it must not be modified after
+// NewClassifier. Its methods may be called concurrently; predictions run
+// one call at a time (a mutex around the model's working memory).
+type Classifier struct{ task[*classify.Model] }
 
 // NewClassifier wraps m.
 func NewClassifier(m *classify.Model) *Classifier {
 	m.SetTraining(false)
-	return &Classifier{M: m}
+	return &Classifier{newTask(m, KindClassify, m.Config)}
 }
-
-// Kind returns KindClassify.
-func (c *Classifier) Kind() Kind { return KindClassify }
-
-// Config returns the model's classify.Config.
-func (c *Classifier) Config() any { return c.M.Config }
 
 // Prediction is the label of one text and the probability of every label
 // (classify predict --json, POST /v1/classify).
@@ -77,25 +68,17 @@ func (c *Classifier) Predict(ctx context.Context, texts []string, batch int) (*C
 	return res, nil
 }
 
-// Tagger is a sequence tagger written by tag train. Its methods may be
-// called concurrently; tagging runs one call at a time (a mutex).
-type Tagger struct {
-	// M is the model; it must not be modified after NewTagger.
-	M  *tag.Model
-	mu modelLock
-}
+// Tagger is a sequence tagger written by tag train: M, of type
+// *tag.Model, is the model; it must not be modified after NewTagger. Its
+// methods may be called concurrently; tagging runs one call at a time (a
+// mutex).
+type Tagger struct{ task[*tag.Model] }
 
 // NewTagger wraps m.
 func NewTagger(m *tag.Model) *Tagger {
 	m.SetTraining(false)
-	return &Tagger{M: m}
+	return &Tagger{newTask(m, KindTag, m.Config)}
 }
-
-// Kind returns KindTag.
-func (t *Tagger) Kind() Kind { return KindTag }
-
-// Config returns the model's tag.Config.
-func (t *Tagger) Config() any { return t.M.Config }
 
 // RawTokenizer splits raw text as CoNLL files are split, the data every
 // tagger is trained on: runs of letters and digits, and every punctuation
@@ -127,11 +110,7 @@ func (t *Tagger) TagTexts(ctx context.Context, texts []string, batch int) (*TagR
 			return nil, inputErr("texts[%d]: no tokens", i)
 		}
 	}
-	if err := t.mu.lock(ctx); err != nil {
-		return nil, err
-	}
-	tagged, err := t.M.TagLines(ctx, texts, batch)
-	t.mu.unlock()
+	tagged, err := locked(ctx, &t.mu, func() ([]tag.Tagged, error) { return t.M.TagLines(ctx, texts, batch) })
 	if err != nil {
 		return nil, err
 	}
@@ -158,11 +137,7 @@ func (t *Tagger) Tag(ctx context.Context, tokens [][]string, batch int) (*TagRes
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	if err := t.mu.lock(ctx); err != nil {
-		return nil, err
-	}
-	pred, err := t.M.Predict(ctx, d, batch)
-	t.mu.unlock()
+	pred, err := locked(ctx, &t.mu, func() ([][]string, error) { return t.M.Predict(ctx, d, batch) })
 	if err != nil {
 		return nil, err
 	}
@@ -173,23 +148,16 @@ func (t *Tagger) Tag(ctx context.Context, tokens [][]string, batch int) (*TagRes
 	return res, nil
 }
 
-// Translator is an encoder-decoder written by translate train. Its
-// methods may be called concurrently; decoding runs one call at a time (a
-// mutex around the model's working memory).
-type Translator struct {
-	// M is the model; it must not be modified after NewTranslator.
-	M  *seq2seq.Model
-	mu modelLock
-}
+// Translator is an encoder-decoder written by translate train: M, of type
+// *seq2seq.Model, is the model; it must not be modified after
+// NewTranslator. Its methods may be called concurrently; decoding runs one
+// call at a time (a mutex around the model's working memory).
+type Translator struct{ task[*seq2seq.Model] }
 
 // NewTranslator wraps m.
-func NewTranslator(m *seq2seq.Model) *Translator { return &Translator{M: m} }
-
-// Kind returns KindTranslate.
-func (t *Translator) Kind() Kind { return KindTranslate }
-
-// Config returns the model's seq2seq.Config.
-func (t *Translator) Config() any { return t.M.Config }
+func NewTranslator(m *seq2seq.Model) *Translator {
+	return &Translator{newTask(m, KindTranslate, m.Config)}
+}
 
 // Translation is one output of POST /v1/translate (and of translate run
 // --json): the text, its log-probability and, when asked for, the
@@ -297,11 +265,7 @@ func (t *Translator) Translate(ctx context.Context, texts []string, o TranslateO
 		return nil, err
 	}
 	opt := seq2seq.DecodeOptions{Beam: o.Beam, Alpha: o.Alpha, MaxLen: o.MaxLen, Attention: o.Attention}
-	if err := t.mu.lock(ctx); err != nil {
-		return nil, err
-	}
-	hs, err := m.Translate(ctx, src, opt)
-	t.mu.unlock()
+	hs, err := locked(ctx, &t.mu, func() ([]seq2seq.Hypothesis, error) { return m.Translate(ctx, src, opt) })
 	if err != nil {
 		return nil, err
 	}

@@ -92,17 +92,11 @@ func TestTranslateLongAmongShort(t *testing.T) {
 	// alone. Together after that they need no more working memory; padded
 	// together, the 64 rows needed about 64 times the long one's.
 	short := slices.Delete(slices.Clone(x), 40, 41)
-	ref := testutil.Allocated(func() { m.Translate(context.Background(), short, opt) }) +
-		testutil.Allocated(func() { m.Translate(context.Background(), x[40:41], opt) })
 	var hs []Hypothesis
-	var err error
-	got := testutil.Allocated(func() { hs, err = m.Translate(context.Background(), x, opt) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got > 2*ref+1<<20 {
-		t.Errorf("translating 63 short sources and one of 4500 tokens allocated %d MB after them apart %d MB", got>>20, ref>>20)
-	}
+	testutil.AllocatesAsApart(t, "translating 63 short sources and one of 4500 tokens",
+		func() { m.Translate(context.Background(), short, opt) },
+		func() { m.Translate(context.Background(), x[40:41], opt) },
+		func() (err error) { hs, err = m.Translate(context.Background(), x, opt); return err })
 	for i, s := range x {
 		alone, err := m.Translate(context.Background(), [][]int32{s}, opt)
 		if err != nil {
@@ -143,16 +137,11 @@ func TestEvaluateLongAmongShort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref := testutil.Allocated(func() { m.Evaluate(context.Background(), shortData, opt) }) +
-		testutil.Allocated(func() { m.Evaluate(context.Background(), longData, opt) })
 	var met Metrics
-	got := testutil.Allocated(func() { met, err = m.Evaluate(context.Background(), data, opt) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got > 2*ref+1<<20 {
-		t.Errorf("evaluating 127 short pairs and one of 1500 source tokens allocated %d MB after them apart %d MB", got>>20, ref>>20)
-	}
+	testutil.AllocatesAsApart(t, "evaluating 127 short pairs and one of 1500 source tokens",
+		func() { m.Evaluate(context.Background(), shortData, opt) },
+		func() { m.Evaluate(context.Background(), longData, opt) },
+		func() (err error) { met, err = m.Evaluate(context.Background(), data, opt); return err })
 	opt.Batch = 1
 	one, err := m.Evaluate(context.Background(), data, opt)
 	if err != nil {

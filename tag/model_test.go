@@ -456,17 +456,11 @@ func TestPredictLongAmongShort(t *testing.T) {
 	// alone. Together after that they need no more working memory; padded
 	// together, the 128 rows needed about 128 times the long one's.
 	shortD, longD := mustEncode(t, m, sents[:127], "test", false), mustEncode(t, m, []Sentence{long}, "test", false)
-	ref := testutil.Allocated(func() { m.Predict(context.Background(), shortD, 128) }) +
-		testutil.Allocated(func() { m.Predict(context.Background(), longD, 1) })
 	var tags [][]string
-	var err error
-	got := testutil.Allocated(func() { tags, err = m.Predict(context.Background(), d, 128) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got > 2*ref+1<<20 {
-		t.Errorf("tagging 127 short sentences and one of %d tokens allocated %d MB after them apart %d MB", len(long.Tokens), got>>20, ref>>20)
-	}
+	testutil.AllocatesAsApart(t, fmt.Sprintf("tagging 127 short sentences and one of %d tokens", len(long.Tokens)),
+		func() { m.Predict(context.Background(), shortD, 128) },
+		func() { m.Predict(context.Background(), longD, 1) },
+		func() (err error) { tags, err = m.Predict(context.Background(), d, 128); return err })
 	for i, s := range sents {
 		alone, err := m.Predict(context.Background(), mustEncode(t, m, []Sentence{s}, "test", false), 1)
 		if err != nil {

@@ -224,25 +224,16 @@ func Validate(tags []string, s Scheme) error {
 		}
 		inside := prevP != "O" && prevT == typ // previous token is in a chunk of this type
 		switch s {
-		case IOB1:
-			switch p {
-			case "O", "I":
-			case "B":
-				if !inside {
-					return bad(i, "B- only after a chunk of the same type")
-				}
-			default:
+		case IOB1, IOB2:
+			// Both take O, B- and I-; IOB1's B- and IOB2's I- must follow
+			// a chunk of their type.
+			switch {
+			case p != "O" && p != "B" && p != "I":
 				return bad(i, "prefix must be B or I")
-			}
-		case IOB2:
-			switch p {
-			case "O", "B":
-			case "I":
-				if !inside {
-					return bad(i, "I- must continue a chunk of the same type")
-				}
-			default:
-				return bad(i, "prefix must be B or I")
+			case s == IOB1 && p == "B" && !inside:
+				return bad(i, "B- only after a chunk of the same type")
+			case s == IOB2 && p == "I" && !inside:
+				return bad(i, "I- must continue a chunk of the same type")
 			}
 		case IOBES:
 			open := (prevP == "B" || prevP == "I") // a chunk waits for I- or E-

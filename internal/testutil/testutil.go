@@ -184,3 +184,22 @@ func Allocated(fn func()) uint64 {
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
 }
+
+// AllocatesAsApart fails t when together, a call over short inputs with a
+// long one among them, allocates more than twice what short (the short
+// ones alone) and long (the long one alone) allocate, plus 1 MiB: padded
+// together, every short row would take the long one's length. short and
+// long run first, for the reference; together's error fails t. what names
+// the call over every input in the message.
+func AllocatesAsApart(t testing.TB, what string, short, long func(), together func() error) {
+	t.Helper()
+	ref := Allocated(short) + Allocated(long)
+	var err error
+	got := Allocated(func() { err = together() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got > 2*ref+1<<20 {
+		t.Errorf("%s allocated %d MB after them apart %d MB", what, got>>20, ref>>20)
+	}
+}
