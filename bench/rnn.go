@@ -114,7 +114,7 @@ func RNN(ctx context.Context, c RNNConfig) (RNNResult, error) {
 	if len(c.Adaptive) == 0 {
 		c.DivValue = 0
 	}
-	m, err := lm.New(lm.Config{Cell: c.Cell, VocabSize: c.Vocab, EmbedDim: c.Hidden, Hidden: c.Hidden, Layers: c.Layers,
+	m, err := lm.New(lm.Config{Arch: lm.Arch{Cell: c.Cell, VocabSize: c.Vocab, EmbedDim: c.Hidden, Hidden: c.Hidden, Layers: c.Layers},
 		AdaptiveCutoffs: c.Adaptive, DivValue: c.DivValue}, nil, 1)
 	if err != nil {
 		return RNNResult{}, fmt.Errorf("bench rnn: %w", err)

@@ -322,7 +322,7 @@ func CharLSTM(H int) (*lm.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return lm.New(lm.Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 64, Hidden: H, Layers: 2, Tokenizer: tinyshakespeare.Tokenizer()}, v, 1)
+	return lm.New(lm.Config{Arch: lm.Arch{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 64, Hidden: H, Layers: 2}, Tokenizer: tinyshakespeare.Tokenizer()}, v, 1)
 }
 
 // server is a `recurrent serve` child process.

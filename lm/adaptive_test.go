@@ -14,7 +14,7 @@ import (
 // both clusters), then checks that a saved and loaded copy scores and
 // samples exactly as the original.
 func TestAdaptiveLearnsAndRoundTrips(t *testing.T) {
-	cfg := Config{Cell: "lstm", VocabSize: 7, EmbedDim: 8, Hidden: 16, Layers: 1, AdaptiveCutoffs: []int{2, 4}, DivValue: 2}
+	cfg := Config{Arch: Arch{Cell: "lstm", VocabSize: 7, EmbedDim: 8, Hidden: 16, Layers: 1}, AdaptiveCutoffs: []int{2, 4}, DivValue: 2}
 	m := mustNew(t, New, cfg, nil, 1)
 	if m.Decoder != nil || m.Adaptive == nil {
 		t.Fatal("adaptive config built a full decoder")

@@ -19,7 +19,7 @@ func TestBatchDroppedStopsGoroutines(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	defer tensor.SetThreads(tensor.Threads())
 	tensor.SetThreads(4)
-	m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 30, EmbedDim: 8, Hidden: 24, Layers: 1}, nil, 3)
+	m := mustNew(t, New, Config{Arch: Arch{Cell: "lstm", VocabSize: 30, EmbedDim: 8, Hidden: 24, Layers: 1}}, nil, 3)
 	if err := m.Quantize(); err != nil {
 		t.Fatal(err)
 	}

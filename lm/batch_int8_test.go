@@ -32,7 +32,7 @@ func TestBatchInt8BitIdentical(t *testing.T) {
 		partRows = c.rows
 		cell := c.cell
 		t.Run(fmt.Sprintf("%s/threads=%d/rows=%d", cell, c.threads, c.rows), func(t *testing.T) {
-			m := mustNew(t, New, Config{Cell: cell, VocabSize: 40, EmbedDim: 8, Hidden: 72, Layers: 2}, nil, 9)
+			m := mustNew(t, New, Config{Arch: Arch{Cell: cell, VocabSize: 40, EmbedDim: 8, Hidden: 72, Layers: 2}}, nil, 9)
 			if err := m.Quantize(); err != nil {
 				t.Fatal(err)
 			}

@@ -36,7 +36,7 @@ func testBatchShared(t *testing.T, threads, cap, streams int) {
 	t.Run(fmt.Sprintf("threads=%d/cap=%d/streams=%d", threads, cap, streams), func(t *testing.T) {
 		defer tensor.SetThreads(tensor.Threads())
 		tensor.SetThreads(threads)
-		m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 30, EmbedDim: 8, Hidden: 24, Layers: 1}, nil, 3)
+		m := mustNew(t, New, Config{Arch: Arch{Cell: "lstm", VocabSize: 30, EmbedDim: 8, Hidden: 24, Layers: 1}}, nil, 3)
 		var bb *Batch
 		err := m.Quantize()
 		if err == nil {

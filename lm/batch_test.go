@@ -15,7 +15,7 @@ import (
 // Sample's tokens, with the input table (V <= steps) and without.
 func TestBatchAloneEqualsSample(t *testing.T) {
 	for _, cell := range []string{"lstm", "gru", "gru_cho", "adaptive"} {
-		cfg := Config{Cell: cell, VocabSize: 30, EmbedDim: 6, Hidden: 40, Layers: 2}
+		cfg := Config{Arch: Arch{Cell: cell, VocabSize: 30, EmbedDim: 6, Hidden: 40, Layers: 2}}
 		if cell == "adaptive" {
 			cfg.Cell, cfg.AdaptiveCutoffs = "lstm", []int{8, 16}
 		}
@@ -61,7 +61,7 @@ func TestBatchAloneEqualsSample(t *testing.T) {
 func TestBatchJoinLeave(t *testing.T) {
 	for _, cell := range []string{"lstm", "gru", "rnn_tanh", "gru_minimal", "adaptive"} {
 		t.Run(cell, func(t *testing.T) {
-			cfg := Config{Cell: cell, VocabSize: 25, EmbedDim: 8, Hidden: 33, Layers: 2}
+			cfg := Config{Arch: Arch{Cell: cell, VocabSize: 25, EmbedDim: 8, Hidden: 33, Layers: 2}}
 			if cell == "adaptive" {
 				cfg.Cell, cfg.AdaptiveCutoffs = "gru", []int{10}
 			}
@@ -120,7 +120,7 @@ func TestBatchJoinLeave(t *testing.T) {
 }
 
 func TestBatchErrors(t *testing.T) {
-	m, _ := New(Config{Cell: "lstm", VocabSize: 5, EmbedDim: 2, Hidden: 3, Layers: 1}, nil, 1)
+	m, _ := New(Config{Arch: Arch{Cell: "lstm", VocabSize: 5, EmbedDim: 2, Hidden: 3, Layers: 1}}, nil, 1)
 	b, _ := m.NewBatch(2)
 	for i, opt := range []SampleOptions{{}, {Prompt: []int32{9}}, {Prompt: []int32{1}, Ban: []int32{0, 1, 2, 3, 4}}, {Prompt: []int32{1}, TopP: 3}} {
 		if _, err := b.NewStream(opt); err == nil {
@@ -146,7 +146,7 @@ func TestBatchErrors(t *testing.T) {
 // character model (B=1 runs the batch-1 stepper), then on the same model
 // quantized to int8 ("int8_B=...").
 func BenchmarkBatchStep(b *testing.B) {
-	m := mustNew(b, New, Config{Cell: "lstm", VocabSize: 65, EmbedDim: 64, Hidden: 512, Layers: 2}, nil, 1)
+	m := mustNew(b, New, Config{Arch: Arch{Cell: "lstm", VocabSize: 65, EmbedDim: 64, Hidden: 512, Layers: 2}}, nil, 1)
 	sizes := []int{1, 4, 16, 32}
 	benchBatchStep(b, m, "", sizes, nil)
 	if err := m.Quantize(); err != nil {
@@ -159,7 +159,7 @@ func BenchmarkBatchStep(b *testing.B) {
 // generation loop runs them: serial (beside another loop) and shared (left
 // alone, SetSerial(false)), float32 and int8.
 func BenchmarkBatchTwinStep(b *testing.B) {
-	m := mustNew(b, New, Config{Cell: "lstm", VocabSize: 65, EmbedDim: 64, Hidden: 512, Layers: 2}, nil, 1)
+	m := mustNew(b, New, Config{Arch: Arch{Cell: "lstm", VocabSize: 65, EmbedDim: 64, Hidden: 512, Layers: 2}}, nil, 1)
 	for _, q := range []string{"", "int8_"} {
 		if q != "" {
 			if err := m.Quantize(); err != nil {
@@ -228,7 +228,7 @@ func TestCondBatch(t *testing.T) {
 		cell string
 	}{{CondNone, false, "lstm"}, {CondInit, true, "lstm"}, {CondInput, false, "gru"}, {CondBoth, true, "lstm"}, {CondBoth, false, "gru_cho"}} {
 		t.Run(fmt.Sprintf("%s/bias=%v/%s", c.cond, c.bias, c.cell), func(t *testing.T) {
-			m := mustNew(t, NewCond, CondConfig{Cell: c.cell, VocabSize: v.Len(), EmbedDim: 5, Hidden: 24, Layers: 2,
+			m := mustNew(t, NewCond, CondConfig{Arch: Arch{Cell: c.cell, VocabSize: v.Len(), EmbedDim: 5, Hidden: 24, Layers: 2},
 				Labels: []string{"x", "y", "z"}, Condition: c.cond, LabelDim: 3, LabelBias: c.bias}, v, 4)
 			b, err := m.NewBatch(4)
 			if err != nil {
@@ -313,7 +313,7 @@ func TestCondBatch(t *testing.T) {
 // On one CPU there is no team to switch from.
 func TestBatchSetSerial(t *testing.T) {
 	for _, q := range []bool{false, true} {
-		m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 30, EmbedDim: 6, Hidden: 72, Layers: 2}, nil, 5)
+		m := mustNew(t, New, Config{Arch: Arch{Cell: "lstm", VocabSize: 30, EmbedDim: 6, Hidden: 72, Layers: 2}}, nil, 5)
 		if q {
 			if err := m.Quantize(); err != nil {
 				t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 // results are those of BPTT = the stream's length.
 func TestHugeBPTT(t *testing.T) {
 	const huge = 1 << 50
-	cfg := Config{Cell: "lstm", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}
+	cfg := Config{Arch: Arch{Cell: "lstm", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}}
 	ids, valid := patternStream(200, 3), patternStream(60, 4)
 	m := mustNew(t, New, cfg, nil, 5)
 	want, err := m.Evaluate(context.Background(), valid, 2, 29)

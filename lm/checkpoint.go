@@ -19,12 +19,17 @@ const oldBestFile = "best.safetensors"
 
 // dims ties the sizes of config.json to the tensors of model.safetensors,
 // so that Load checks them before building the model.
-func (c *Config) dims() []checkpoint.Dim {
+func (c *Config) dims() []checkpoint.Dim { return c.Arch.dims("model.") }
+
+// dims ties the sizes of a config.json that holds the architecture's
+// fields under prefix ("model." or none) to the tensors of
+// model.safetensors: the embedding's and the RNN's.
+func (a *Arch) dims(prefix string) []checkpoint.Dim {
 	return []checkpoint.Dim{
-		{Field: "model.vocab_size", Value: c.VocabSize, Tensor: "embedding.weight", Axis: 0},
-		{Field: "model.embed_dim", Value: c.EmbedDim, Tensor: "embedding.weight", Axis: 1},
-		{Field: "model.hidden_size", Value: c.Hidden, Tensor: "rnn.weight_hh_l0", Axis: 1},
-		{Field: "model.num_layers", Value: c.Layers, Tensor: "rnn.weight_hh_l%d"},
+		{Field: prefix + "vocab_size", Value: a.VocabSize, Tensor: "embedding.weight", Axis: 0},
+		{Field: prefix + "embed_dim", Value: a.EmbedDim, Tensor: "embedding.weight", Axis: 1},
+		{Field: prefix + "hidden_size", Value: a.Hidden, Tensor: "rnn.weight_hh_l0", Axis: 1},
+		{Field: prefix + "num_layers", Value: a.Layers, Tensor: "rnn.weight_hh_l%d"},
 	}
 }
 

@@ -39,12 +39,7 @@ func IsConditional(dir string) bool {
 // dims ties the sizes of config.json to the tensors of model.safetensors,
 // so that LoadCond checks them before building the model.
 func (c *CondConfig) dims() []checkpoint.Dim {
-	d := []checkpoint.Dim{
-		{Field: "vocab_size", Value: c.VocabSize, Tensor: "embedding.weight", Axis: 0},
-		{Field: "embed_dim", Value: c.EmbedDim, Tensor: "embedding.weight", Axis: 1},
-		{Field: "hidden_size", Value: c.Hidden, Tensor: "rnn.weight_hh_l0", Axis: 1},
-		{Field: "num_layers", Value: c.Layers, Tensor: "rnn.weight_hh_l%d"},
-	}
+	d := c.Arch.dims("")
 	if c.useInput() {
 		d = append(d, checkpoint.Dim{Field: "labels", Value: len(c.Labels), Tensor: "label_embedding.weight", Axis: 0},
 			checkpoint.Dim{Field: "label_dim", Value: c.LabelDim, Tensor: "label_embedding.weight", Axis: 1})

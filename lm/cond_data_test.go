@@ -26,7 +26,7 @@ func TestCondLabelsAndLookup(t *testing.T) {
 	if !slices.Equal(v.Tokens(), []string{text.UNK, text.EOS, "a", "b"}) {
 		t.Errorf("vocabulary (min count 2) %q", v.Tokens())
 	}
-	m, err := NewCond(CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 3, Hidden: 4, Layers: 1, Labels: CondLabels(ex, false),
+	m, err := NewCond(CondConfig{Arch: Arch{Cell: "gru", VocabSize: v.Len(), EmbedDim: 3, Hidden: 4, Layers: 1}, Labels: CondLabels(ex, false),
 		Condition: CondBoth, LabelDim: 2, Tokenizer: text.Tokenizer{Mode: text.Whitespace}}, v, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func TestCondRunResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := CondConfig{Cell: "lstm", EmbedDim: 3, Hidden: 4, Layers: 1, Condition: CondInit, Tokenizer: tok}
+	cfg := CondConfig{Arch: Arch{Cell: "lstm", EmbedDim: 3, Hidden: 4, Layers: 1}, Condition: CondInit, Tokenizer: tok}
 	tc := CondTrainConfig{Epochs: 1, Batch: 2, LR: 0.01, Seed: 2, Optimizer: "adam"}
 	tr, err := NewCondRun(cfg, v, d, tc)
 	if err != nil {

@@ -30,13 +30,8 @@ const (
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
 type CondConfig struct {
 	// Kind is always "conditional", telling this checkpoint from Model's.
-	Kind      string   `json:"kind"`
-	Cell      string   `json:"cell"`
-	VocabSize int      `json:"vocab_size"`
-	EmbedDim  int      `json:"embed_dim"`
-	Hidden    int      `json:"hidden_size"`
-	Layers    int      `json:"num_layers"`
-	Dropout   float64  `json:"dropout"`
+	Kind string `json:"kind"`
+	Arch
 	Labels    []string `json:"labels"`
 	Condition string   `json:"condition"`
 	LabelDim  int      `json:"label_dim"` // label embedding size for CondInput/CondBoth
@@ -146,11 +141,9 @@ func NewCond(cfg CondConfig, v *text.Vocab, seed uint64) (*CondModel, error) {
 	r := rand.New(rand.NewPCG(seed, 0x636f6e64)) // "cond"
 	m := &CondModel{Config: cfg, Vocab: v, eos: eos}
 	var err error
-	if m.emb, err = nn.NewEmbedding(cfg.VocabSize, cfg.EmbedDim, -1, nil); err != nil {
-		return nil, fmt.Errorf("lm: %w", err)
+	if m.emb, err = cfg.newEmbedding(r); err != nil {
+		return nil, err
 	}
-	nn.InitUniform(r, m.emb.Weight.Data, 0.1)
-	m.emb.Weight.Name = "embedding.weight"
 	m.params = append(m.params, m.emb.Weight)
 	in := cfg.EmbedDim
 	if cfg.useInput() {
@@ -170,14 +163,12 @@ func NewCond(cfg CondConfig, v *text.Vocab, seed uint64) (*CondModel, error) {
 		m.init.Weight.Name = "label_init.weight"
 		m.params = append(m.params, m.init.Weight)
 	}
-	if m.rnn, err = nn.NewRNN(nn.RNNConfig{Cell: cfg.Cell, InputSize: in, HiddenSize: cfg.Hidden,
-		NumLayers: cfg.Layers, Dropout: float32(cfg.Dropout)}, r); err != nil {
+	if m.rnn, err = nn.NewRNN(cfg.rnnConfig(in), r); err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
 	m.params = append(m.params, nn.Prefix("rnn", m.rnn.Params()...)...)
-	m.dec = nn.NewLinear(cfg.Hidden, cfg.VocabSize, true, nil)
-	nn.InitUniform(r, m.dec.Weight.Data, 0.1)
-	m.params = append(m.params, nn.Prefix("decoder", m.dec.Weight, m.dec.Bias)...)
+	m.dec = cfg.newDecoder(r)
+	m.params = append(m.params, m.dec.Weight, m.dec.Bias)
 	if cfg.LabelBias {
 		m.labBias = nn.NewParam("label_bias.weight", len(cfg.Labels), cfg.VocabSize) // zero: starts as the plain decoder
 		m.params = append(m.params, m.labBias)

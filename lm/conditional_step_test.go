@@ -80,8 +80,8 @@ func TestCondSampleMatchesForward(t *testing.T) {
 	for _, vt := range vs {
 		name := fmt.Sprintf("%s/%s/bias=%v/L%d/H%d/max%d", vt.cell, vt.cond, vt.bias, vt.layers, vt.hidden, vt.max)
 		t.Run(name, func(t *testing.T) {
-			m := mustNew(t, NewCond, CondConfig{Cell: vt.cell, VocabSize: v.Len(), EmbedDim: 5, Hidden: vt.hidden, Layers: vt.layers,
-				Labels: []string{"x", "y", "z"}, Condition: vt.cond, LabelDim: 3, LabelBias: vt.bias, Dropout: 0.3}, v, 4)
+			m := mustNew(t, NewCond, CondConfig{Arch: Arch{Cell: vt.cell, VocabSize: v.Len(), EmbedDim: 5, Hidden: vt.hidden, Layers: vt.layers, Dropout: 0.3},
+				Labels: []string{"x", "y", "z"}, Condition: vt.cond, LabelDim: 3, LabelBias: vt.bias}, v, 4)
 			r := rand.New(rand.NewPCG(8, uint64(len(name))))
 			redraw := func() {
 				for _, p := range m.Params() {
@@ -162,7 +162,7 @@ func checkCondLogits(t *testing.T, m *CondModel, label int, seq []int32) {
 // reported, not panicked on.
 func TestCondSampleErrors(t *testing.T) {
 	v := condVocab(t, "a", "b")
-	m := mustNew(t, NewCond, CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 3, Hidden: 4, Layers: 1,
+	m := mustNew(t, NewCond, CondConfig{Arch: Arch{Cell: "gru", VocabSize: v.Len(), EmbedDim: 3, Hidden: 4, Layers: 1},
 		Labels: []string{"x", "y"}, Condition: CondBoth, LabelDim: 2}, v, 1)
 	ctx := context.Background()
 	for _, c := range []struct {
@@ -197,8 +197,8 @@ func TestCondDropoutGradients(t *testing.T) {
 	v := condVocab(t, "a", "b", "c", "d")
 	for _, cond := range []string{CondNone, CondBoth} {
 		t.Run(cond, func(t *testing.T) {
-			m := mustNew(t, NewCond, CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 2,
-				Labels: []string{"x", "y"}, Condition: cond, LabelDim: 3, Dropout: 0.4}, v, 1)
+			m := mustNew(t, NewCond, CondConfig{Arch: Arch{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 2, Dropout: 0.4},
+				Labels: []string{"x", "y"}, Condition: cond, LabelDim: 3}, v, 1)
 			sents := [][]int32{{2, 3, 4}, {5}, {}, {3, 3, 2, 5}}
 			labels := []int{0, 1, 1, 0}
 			loss := func(step uint64) float64 {
@@ -238,7 +238,7 @@ func BenchmarkCondSample(b *testing.B) {
 		toks[i] = fmt.Sprint("w", i)
 	}
 	v := condVocab(b, toks...)
-	m := mustNew(b, NewCond, CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 128, Hidden: 256, Layers: 1,
+	m := mustNew(b, NewCond, CondConfig{Arch: Arch{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 128, Hidden: 256, Layers: 1},
 		Labels: []string{"negative", "positive"}, Condition: CondBoth, LabelDim: 16, LabelBias: true}, v, 1)
 	for _, g := range []float64{0, 1} {
 		b.Run(fmt.Sprint("guidance", g), func(b *testing.B) {

@@ -49,7 +49,7 @@ func TestCondGradients(t *testing.T) {
 	for _, vt := range vs {
 		cell, cond := vt.cell, vt.cond
 		t.Run(fmt.Sprintf("%s/%s/bias=%v/disc=%v", cell, cond, vt.bias, vt.disc), func(t *testing.T) {
-			m := mustNew(t, NewCond, CondConfig{Cell: cell, VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 2,
+			m := mustNew(t, NewCond, CondConfig{Arch: Arch{Cell: cell, VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 2},
 				Labels: []string{"x", "y", "z"}, Condition: cond, LabelDim: 3, LabelBias: vt.bias}, v, 1)
 			if vt.bias { // a non-zero bias, so its gradient flows into the rest
 				r := rand.New(rand.NewPCG(5, 5))
@@ -119,7 +119,7 @@ func TestCondLearnsLabel(t *testing.T) {
 	train, valid := gen(600), gen(100)
 	ppl := map[string]float64{}
 	for _, cond := range []string{CondNone, CondInit} {
-		m := mustNew(t, NewCond, CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 16, Layers: 1,
+		m := mustNew(t, NewCond, CondConfig{Arch: Arch{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 16, Layers: 1},
 			Labels: []string{"pos", "neg"}, Condition: cond, Tokenizer: text.Tokenizer{Mode: text.Whitespace}}, v, 2)
 		if err := trainCond(m, train, valid, CondTrainConfig{Epochs: 8, Batch: 16, LR: 1e-2, Clip: 5, Seed: 1}); err != nil {
 			t.Fatal(err)
@@ -205,7 +205,7 @@ func TestCondLearnsLabel(t *testing.T) {
 	if !(ppl[CondInit] < ppl[CondNone]-0.3) {
 		t.Errorf("conditional perplexity %.3f not clearly below unconditional %.3f", ppl[CondInit], ppl[CondNone])
 	}
-	if _, err := NewCond(CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 2, Hidden: 2, Layers: 1,
+	if _, err := NewCond(CondConfig{Arch: Arch{Cell: "gru", VocabSize: v.Len(), EmbedDim: 2, Hidden: 2, Layers: 1},
 		Labels: []string{"a"}, Condition: "prefix"}, v, 1); err == nil {
 		t.Error("unknown condition accepted")
 	}
@@ -229,7 +229,7 @@ func TestCondLabelBias(t *testing.T) {
 		}
 		d.Sents, d.Labels = append(d.Sents, s), append(d.Labels, l)
 	}
-	m := mustNew(t, NewCond, CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 8, Layers: 1,
+	m := mustNew(t, NewCond, CondConfig{Arch: Arch{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 8, Layers: 1},
 		Labels: []string{"pos", "neg"}, Condition: CondNone, LabelBias: true, Tokenizer: text.Tokenizer{Mode: text.Whitespace}}, v, 2)
 	if err := trainCond(m, d, CondData{}, CondTrainConfig{Epochs: 10, Batch: 16, LR: 3e-2, Clip: 5, Seed: 1, Bucket: true}); err != nil {
 		t.Fatal(err)
@@ -274,7 +274,7 @@ func TestCondLabelBias(t *testing.T) {
 // guided step picks the argmax of log p(w|l) + g (log p(w|l) - log p(w|other)).
 func TestCondGuidance(t *testing.T) {
 	v := condVocab(t, "a", "b", "c", "d", "e")
-	m := mustNew(t, NewCond, CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 6, Layers: 1,
+	m := mustNew(t, NewCond, CondConfig{Arch: Arch{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 6, Layers: 1},
 		Labels: []string{"x", "y"}, Condition: CondBoth, LabelDim: 2, LabelBias: true}, v, 3)
 	r := rand.New(rand.NewPCG(9, 9))
 	for _, p := range m.Params() {
@@ -396,8 +396,8 @@ func testCondResume(t *testing.T, dropout float64, layers int, seed uint64) {
 		return d
 	}
 	trainD, valid := gen(300), gen(60)
-	cfg := CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 6, Hidden: 8, Layers: layers, Labels: []string{"pos", "neg"},
-		Condition: CondBoth, LabelDim: 2, LabelBias: true, Dropout: dropout}
+	cfg := CondConfig{Arch: Arch{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 6, Hidden: 8, Layers: layers, Dropout: dropout}, Labels: []string{"pos", "neg"},
+		Condition: CondBoth, LabelDim: 2, LabelBias: true}
 	tc := CondTrainConfig{Epochs: 6, Batch: 16, LR: 1e-1, Clip: 5, Seed: seed, Bucket: true, Discriminative: 0.1}
 	newTrainer := func() *CondTrainer {
 		m := mustNew(t, NewCond, cfg, v, 5)

@@ -28,7 +28,7 @@ func Example() {
 		panic(err)
 	}
 	cut := len(ids) * 9 / 10
-	m, err := lm.New(lm.Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 16, Hidden: 32, Layers: 1, Tokenizer: tok}, v, 1)
+	m, err := lm.New(lm.Config{Arch: lm.Arch{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 16, Hidden: 32, Layers: 1}, Tokenizer: tok}, v, 1)
 	if err != nil {
 		panic(err)
 	}

@@ -47,8 +47,8 @@ func readCases[C any](t *testing.T, path string) []C {
 func TestGoldenPyTorch(t *testing.T) {
 	for _, c := range readCases[goldenCase](t, "testdata/golden_lm.json") {
 		t.Run(c.Name, func(t *testing.T) {
-			m := mustNew(t, New, Config{Cell: c.Cell, VocabSize: c.VocabSize, EmbedDim: c.EmbedDim, Hidden: c.HiddenSize,
-				Layers: c.NumLayers, Tied: c.Tied, AdaptiveCutoffs: c.Cutoffs, DivValue: c.DivValue}, nil, 1)
+			m := mustNew(t, New, Config{Arch: Arch{Cell: c.Cell, VocabSize: c.VocabSize, EmbedDim: c.EmbedDim, Hidden: c.HiddenSize,
+				Layers: c.NumLayers}, Tied: c.Tied, AdaptiveCutoffs: c.Cutoffs, DivValue: c.DivValue}, nil, 1)
 			// Every parameter has a PyTorch tensor of the same name and size.
 			if len(m.Params()) != len(c.Params) {
 				t.Fatalf("%d parameters, PyTorch state_dict has %d", len(m.Params()), len(c.Params))

@@ -104,7 +104,7 @@ func TestParseRenames(t *testing.T) {
 }
 
 func TestImportReport(t *testing.T) {
-	m, err := New(Config{Cell: "gru", VocabSize: 5, EmbedDim: 4, Hidden: 4, Layers: 2, Tied: true, Tokenizer: text.Tokenizer{Mode: text.Chars}}, nil, 1)
+	m, err := New(Config{Arch: Arch{Cell: "gru", VocabSize: 5, EmbedDim: 4, Hidden: 4, Layers: 2}, Tied: true, Tokenizer: text.Tokenizer{Mode: text.Chars}}, nil, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ const (
 )
 
 func killConfig() (Config, TrainConfig, []int32, []int32) {
-	cfg := Config{Cell: "lstm", VocabSize: 7, EmbedDim: 8, Hidden: 8, Layers: 2, Dropout: 0.1, InitRange: 0.1}
+	cfg := Config{Arch: Arch{Cell: "lstm", VocabSize: 7, EmbedDim: 8, Hidden: 8, Layers: 2, Dropout: 0.1}, InitRange: 0.1}
 	tc := TrainConfig{Batch: 4, BPTT: 6, Epochs: 3, Optimizer: "sgd", LR: 1, Clip: 5, LRDecay: 0.5, LRDecayStart: 1,
 		CheckpointEvery: killCheckpoint, Seed: 9}
 	return cfg, tc, patternStream(600, 7), patternStream(150, 8)

@@ -19,7 +19,7 @@ import (
 // config claiming 1e9 hidden units or 1e6 layers is refused with an error
 // naming the file and the field, not an out-of-memory crash.
 func TestLoadChecksConfigSizes(t *testing.T) {
-	m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 10, EmbedDim: 4, Hidden: 6, Layers: 2}, nil, 1)
+	m := mustNew(t, New, Config{Arch: Arch{Cell: "lstm", VocabSize: 10, EmbedDim: 4, Hidden: 6, Layers: 2}}, nil, 1)
 	cktest.CheckConfigSizes(t, m.Save, Load, append(cktest.Bounds([]string{"model", "hidden_size"}, []string{"model", "num_layers"}), []cktest.Edit{
 		{Path: []string{"model", "num_layers"}, Value: 3, Want: []string{"rnn.weight_hh_l2"}},
 		{Path: []string{"model", "hidden_size"}, Value: 7, Want: []string{"rnn.weight_hh_l0", "model.safetensors"}},
@@ -32,7 +32,7 @@ func TestLoadChecksConfigSizes(t *testing.T) {
 // label-conditioned model, including its label tables.
 func TestLoadCondChecksConfigSizes(t *testing.T) {
 	v := condVocab(t, "a", "b", "c")
-	m := mustNew(t, NewCond, CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 1,
+	m := mustNew(t, NewCond, CondConfig{Arch: Arch{Cell: "gru", VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 1},
 		Labels: []string{"x", "y"}, Condition: CondBoth, LabelDim: 3, LabelBias: true}, v, 1)
 	cktest.CheckConfigSizes(t, m.Save, LoadCond, append(cktest.Bounds([]string{"hidden_size"}, []string{"num_layers"}), []cktest.Edit{
 		{Path: []string{"label_dim"}, Value: 1 << 22, Want: []string{"label_embedding.weight"}},
@@ -46,7 +46,7 @@ func fuzzLMDir(f *testing.F) string {
 	if err != nil {
 		f.Fatal(err)
 	}
-	m := mustNew(f, New, Config{Cell: "gru", VocabSize: v.Len(), EmbedDim: 4, Hidden: 6, Layers: 2,
+	m := mustNew(f, New, Config{Arch: Arch{Cell: "gru", VocabSize: v.Len(), EmbedDim: 4, Hidden: 6, Layers: 2},
 		Tokenizer: text.Tokenizer{Mode: text.Chars, EOS: "\n"}}, v, 1)
 	dir := filepath.Join(f.TempDir(), "src")
 	if err := m.Save(dir); err != nil {
@@ -79,7 +79,7 @@ func FuzzLoadCondConfig(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	m := mustNew(f, NewCond, CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 1,
+	m := mustNew(f, NewCond, CondConfig{Arch: Arch{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 5, Layers: 1},
 		Labels: []string{"x", "y"}, Condition: CondBoth, LabelDim: 3, LabelBias: true}, v, 1)
 	dir, seeds := cktest.FuzzSaved(f, m.Save, checkpoint.ConfigFile, checkpoint.VocabFile)
 	f.Add(seeds[0], seeds[1])
@@ -100,7 +100,7 @@ func FuzzResumeState(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	m := mustNew(f, New, Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 4, Layers: 1,
+	m := mustNew(f, New, Config{Arch: Arch{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 4, Hidden: 4, Layers: 1},
 		Tokenizer: text.Tokenizer{Mode: text.Chars, EOS: "\n"}}, v, 1)
 	train := make([]int32, 400)
 	for i := range train {

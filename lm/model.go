@@ -12,10 +12,12 @@ import (
 	"github.com/recurrent-go/recurrent/text"
 )
 
-// Config is everything needed to rebuild a Model (stored as config.json).
+// Arch is the network that Model and CondModel share, Embedding ->
+// stacked RNN -> decoder: its recurrence, sizes and dropout (embedded in
+// Config and CondConfig, whose JSON it joins field by field).
 //
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
-type Config struct {
+type Arch struct {
 	// Cell is the recurrence, as nn.ParseCell accepts ("lstm", "gru", ...).
 	Cell string `json:"cell"`
 	// VocabSize is V, the number of tokens.
@@ -29,6 +31,13 @@ type Config struct {
 	// Dropout is applied to the embeddings, between recurrent layers and
 	// to the last layer's output, in training only (0 disables it).
 	Dropout float64 `json:"dropout"`
+}
+
+// Config is everything needed to rebuild a Model (stored as config.json).
+//
+// Plain data: safe for concurrent use as long as no goroutine modifies it.
+type Config struct {
+	Arch
 	// Tied shares the decoder weight with the embedding (needs E == H).
 	Tied bool `json:"tie_weights"`
 	// Tokenizer is how text was split into tokens for this model.
@@ -54,6 +63,34 @@ type Config struct {
 	// Lines records that the training text holds one item per line (a
 	// name, a sentence), so that a sample is one line; see StopAtEOS.
 	Lines bool `json:"lines,omitempty"`
+}
+
+// newEmbedding returns the embedding table, embedding.weight [V, E], drawn
+// from uniform(-0.1, 0.1) with r as PyTorch's word_language_model example
+// draws it.
+func (a *Arch) newEmbedding(r *rand.Rand) (*nn.Embedding, error) {
+	emb, err := nn.NewEmbedding(a.VocabSize, a.EmbedDim, -1, nil)
+	if err != nil {
+		return nil, fmt.Errorf("lm: %w", err)
+	}
+	nn.InitUniform(r, emb.Weight.Data, 0.1)
+	emb.Weight.Name = "embedding.weight"
+	return emb, nil
+}
+
+// rnnConfig configures the stacked RNN over inputs of size in.
+func (a *Arch) rnnConfig(in int) nn.RNNConfig {
+	return nn.RNNConfig{Cell: a.Cell, InputSize: in, HiddenSize: a.Hidden, NumLayers: a.Layers, Dropout: float32(a.Dropout)}
+}
+
+// newDecoder returns the untied decoder, decoder.weight [V, H] drawn from
+// uniform(-0.1, 0.1) with r and decoder.bias [V] zero, as PyTorch's
+// word_language_model example initialises it.
+func (a *Arch) newDecoder(r *rand.Rand) *nn.Linear {
+	dec := nn.NewLinear(a.Hidden, a.VocabSize, true, nil)
+	nn.InitUniform(r, dec.Weight.Data, 0.1)
+	nn.Prefix("decoder", dec.Weight, dec.Bias)
+	return dec
 }
 
 // divValue returns DivValue with its default applied.
@@ -158,18 +195,13 @@ func New(cfg Config, v *text.Vocab, seed uint64) (*Model, error) {
 		return nil, fmt.Errorf("lm: vocabulary has %d tokens but config says %d", v.Len(), cfg.VocabSize)
 	}
 	initRand := rand.New(rand.NewPCG(seed, 0x6c6d2d696e6974)) // "lm-init"
-	emb, err := nn.NewEmbedding(cfg.VocabSize, cfg.EmbedDim, -1, nil)
+	emb, err := cfg.newEmbedding(initRand)
 	if err != nil {
-		return nil, fmt.Errorf("lm: %w", err)
+		return nil, err
 	}
-	nn.InitUniform(initRand, emb.Weight.Data, 0.1)
-	emb.Weight.Name = "embedding.weight"
 
 	rnnPCG := rand.NewPCG(seed, 0x6c6d2d726e6e) // "lm-rnn"
-	rnn, err := nn.NewRNN(nn.RNNConfig{
-		Cell: cfg.Cell, InputSize: cfg.EmbedDim, HiddenSize: cfg.Hidden,
-		NumLayers: cfg.Layers, Dropout: float32(cfg.Dropout),
-	}, rand.New(rnnPCG))
+	rnn, err := nn.NewRNN(cfg.rnnConfig(cfg.EmbedDim), rand.New(rnnPCG))
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
 	}
@@ -193,9 +225,8 @@ func New(cfg Config, v *text.Vocab, seed uint64) (*Model, error) {
 		m.Decoder = &nn.Linear{In: cfg.Hidden, Out: cfg.VocabSize, Weight: emb.Weight, Bias: nn.NewParam("decoder.bias", cfg.VocabSize)}
 		m.params = append(m.params, m.Decoder.Bias)
 	default:
-		m.Decoder = nn.NewLinear(cfg.Hidden, cfg.VocabSize, true, nil)
-		nn.InitUniform(initRand, m.Decoder.Weight.Data, 0.1)
-		m.params = append(m.params, nn.Prefix("decoder", m.Decoder.Weight, m.Decoder.Bias)...)
+		m.Decoder = cfg.newDecoder(initRand)
+		m.params = append(m.params, m.Decoder.Weight, m.Decoder.Bias)
 	}
 	if cfg.InitRange > 0 {
 		for _, p := range m.params {

@@ -38,10 +38,10 @@ func TestModelTableMatchesPerToken(t *testing.T) {
 		name string
 		cfg  Config
 	}{
-		{"lstm", Config{Cell: "lstm", VocabSize: 20, EmbedDim: 32, Hidden: 24, Layers: 2}},
-		{"gru", Config{Cell: "gru", VocabSize: 20, EmbedDim: 32, Hidden: 24, Layers: 2}},
-		{"lstm/tied", Config{Cell: "lstm", VocabSize: 20, EmbedDim: 24, Hidden: 24, Layers: 1, Tied: true}},
-		{"gru/adaptive", Config{Cell: "gru", VocabSize: 20, EmbedDim: 32, Hidden: 24, Layers: 1, AdaptiveCutoffs: []int{8}}},
+		{"lstm", Config{Arch: Arch{Cell: "lstm", VocabSize: 20, EmbedDim: 32, Hidden: 24, Layers: 2}}},
+		{"gru", Config{Arch: Arch{Cell: "gru", VocabSize: 20, EmbedDim: 32, Hidden: 24, Layers: 2}}},
+		{"lstm/tied", Config{Arch: Arch{Cell: "lstm", VocabSize: 20, EmbedDim: 24, Hidden: 24, Layers: 1}, Tied: true}},
+		{"gru/adaptive", Config{Arch: Arch{Cell: "gru", VocabSize: 20, EmbedDim: 32, Hidden: 24, Layers: 1}, AdaptiveCutoffs: []int{8}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const T, B = 10, 8
@@ -100,8 +100,8 @@ func TestModelTableMatchesPerToken(t *testing.T) {
 // table included) against central differences.
 func TestModelTableGradient(t *testing.T) {
 	for _, cfg := range []Config{
-		{Cell: "lstm", VocabSize: 7, EmbedDim: 4, Hidden: 5, Layers: 2},
-		{Cell: "gru", VocabSize: 7, EmbedDim: 5, Hidden: 5, Layers: 1, Tied: true},
+		{Arch: Arch{Cell: "lstm", VocabSize: 7, EmbedDim: 4, Hidden: 5, Layers: 2}},
+		{Arch: Arch{Cell: "gru", VocabSize: 7, EmbedDim: 5, Hidden: 5, Layers: 1}, Tied: true},
 	} {
 		t.Run(cfg.Cell, func(t *testing.T) {
 			m := mustNew(t, New, cfg, nil, 3)

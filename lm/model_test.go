@@ -1,20 +1,25 @@
 package lm
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/recurrent-go/recurrent/checkpoint"
 	"github.com/recurrent-go/recurrent/internal/gradtest"
 	"github.com/recurrent-go/recurrent/nn"
 	"github.com/recurrent-go/recurrent/text"
 )
 
 func tinyConfig(cell string) Config {
-	return Config{Cell: cell, VocabSize: 7, EmbedDim: 4, Hidden: 5, Layers: 2}
+	return Config{Arch: Arch{Cell: cell, VocabSize: 7, EmbedDim: 4, Hidden: 5, Layers: 2}}
 }
 
 func randIDs(rng *rand.Rand, n, v int) []int32 {
@@ -100,7 +105,7 @@ func TestModelGradient(t *testing.T) {
 }
 
 func TestModelParamsNames(t *testing.T) {
-	m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 11, EmbedDim: 6, Hidden: 6, Layers: 2, Tied: true}, nil, 1)
+	m := mustNew(t, New, Config{Arch: Arch{Cell: "lstm", VocabSize: 11, EmbedDim: 6, Hidden: 6, Layers: 2}, Tied: true}, nil, 1)
 	var names []string
 	for _, p := range m.Params() {
 		names = append(names, p.Name)
@@ -119,7 +124,7 @@ func TestModelParamsNames(t *testing.T) {
 	if m.NumParams() != wantN {
 		t.Errorf("NumParams %d, want %d", m.NumParams(), wantN)
 	}
-	m2, _ := New(Config{Cell: "gru", VocabSize: 11, EmbedDim: 3, Hidden: 6, Layers: 1}, nil, 1)
+	m2, _ := New(Config{Arch: Arch{Cell: "gru", VocabSize: 11, EmbedDim: 3, Hidden: 6, Layers: 1}}, nil, 1)
 	if ps := m2.Params(); ps[len(ps)-2].Name != "decoder.weight" || ps[len(ps)-2].Shape[0] != 11 || ps[len(ps)-2].Shape[1] != 6 {
 		t.Errorf("untied decoder param %q %v", ps[len(ps)-2].Name, ps[len(ps)-2].Shape)
 	}
@@ -534,6 +539,46 @@ func TestSamplerTinyTemperature(t *testing.T) {
 		s := newSampler(5, SampleOptions{Temperature: 1, Seed: seed, Ban: []int32{0}})
 		if id := s.pick([]float32{inf, 1, inf, float32(math.Inf(-1)), 3}); id != 2 {
 			t.Fatalf("+Inf logits, 0 banned, seed %d: drew %d, want 2", seed, id)
+		}
+	}
+}
+
+// TestConfigJSONBytes pins the config.json that Model.Save and
+// CondModel.Save write (compacted): the field names and their order are
+// the checkpoint format, which the shared Arch fields must not move.
+func TestConfigJSONBytes(t *testing.T) {
+	v, err := text.NewVocab([]string{text.UNK, text.EOS, "a", "b"}, nil, []string{text.UNK, text.EOS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Config
+	c.Cell, c.VocabSize, c.EmbedDim, c.Hidden, c.Layers, c.Dropout = "gru", v.Len(), 3, 3, 2, 0.25
+	c.Tied, c.InitRange, c.Lines, c.Tokenizer = true, 0.1, true, text.Tokenizer{Mode: text.Words, EOS: "<eos>"}
+	var cc CondConfig
+	cc.Cell, cc.VocabSize, cc.EmbedDim, cc.Hidden, cc.Layers, cc.Dropout = "lstm", v.Len(), 2, 3, 1, 0.5
+	cc.Labels, cc.Condition, cc.LabelDim, cc.LabelBias, cc.Tokenizer = []string{"x", "y"}, CondBoth, 2, true, c.Tokenizer
+	for _, tc := range []struct {
+		name string
+		save func(dir string) error
+		want string
+	}{
+		{"lm", func(dir string) error { return mustNew(t, New, c, v, 1).Save(dir) }, `{"model":{"cell":"gru","vocab_size":4,"embed_dim":3,"hidden_size":3,"num_layers":2,"dropout":0.25,"tie_weights":true,"tokenizer":{"mode":"word","lower":false,"split_punct":false,"eos":"\u003ceos\u003e","skip_empty":false},"init_range":0.1,"lines":true}}`},
+		{"conditional", func(dir string) error { return mustNew(t, NewCond, cc, v, 1).Save(dir) }, `{"kind":"conditional","cell":"lstm","vocab_size":4,"embed_dim":2,"hidden_size":3,"num_layers":1,"dropout":0.5,"labels":["x","y"],"condition":"both","label_dim":2,"label_bias":true,"tokenizer":{"mode":"word","lower":false,"split_punct":false,"eos":"\u003ceos\u003e","skip_empty":false}}`},
+	} {
+		dir := filepath.Join(t.TempDir(), "m")
+		if err := tc.save(dir); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, checkpoint.ConfigFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := json.Compact(&got, b); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != tc.want {
+			t.Errorf("%s: config.json\n%s\nwant\n%s", tc.name, &got, tc.want)
 		}
 	}
 }

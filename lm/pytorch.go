@@ -184,7 +184,7 @@ func pytorchConfig(ts map[string]checkpoint.Tensor, cell string) (Config, error)
 	if _, err := nn.ParseCell(cell); err != nil {
 		return Config{}, err
 	}
-	cfg := Config{Cell: cell, VocabSize: emb[0], EmbedDim: emb[1], Hidden: H, Layers: layers}
+	cfg := Config{Arch: Arch{Cell: cell, VocabSize: emb[0], EmbedDim: emb[1], Hidden: H, Layers: layers}}
 	dec, ok := ts["decoder.weight"]
 	switch {
 	case !ok:

@@ -35,7 +35,7 @@ func TestImportPyTorch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := Config{Cell: c.Cell, VocabSize: c.VocabSize, EmbedDim: c.EmbedDim, Hidden: c.HiddenSize, Layers: c.NumLayers, Tied: c.Tied}
+			want := Config{Arch: Arch{Cell: c.Cell, VocabSize: c.VocabSize, EmbedDim: c.EmbedDim, Hidden: c.HiddenSize, Layers: c.NumLayers}, Tied: c.Tied}
 			if !reflect.DeepEqual(m.Config, want) {
 				t.Fatalf("config %+v, want %+v", m.Config, want)
 			}
@@ -138,7 +138,7 @@ func TestImportTorchSave(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := Config{Cell: c.Cell, VocabSize: c.VocabSize, EmbedDim: c.EmbedDim, Hidden: c.HiddenSize, Layers: c.NumLayers, Tied: c.Tied}
+			want := Config{Arch: Arch{Cell: c.Cell, VocabSize: c.VocabSize, EmbedDim: c.EmbedDim, Hidden: c.HiddenSize, Layers: c.NumLayers}, Tied: c.Tied}
 			if !reflect.DeepEqual(m.Config, want) {
 				t.Fatalf("config %+v, want %+v", m.Config, want)
 			}

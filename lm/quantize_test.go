@@ -15,7 +15,7 @@ import (
 )
 
 func quantConfig(cell string, tied bool) Config {
-	return Config{Cell: cell, VocabSize: 30, EmbedDim: 40, Hidden: 40, Layers: 2, Tied: tied, InitRange: 0.3}
+	return Config{Arch: Arch{Cell: cell, VocabSize: 30, EmbedDim: 40, Hidden: 40, Layers: 2}, Tied: tied, InitRange: 0.3}
 }
 
 // TestStepEvaluation checks the one-token-at-a-time Evaluate and Score

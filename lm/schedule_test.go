@@ -26,7 +26,7 @@ func TestLRDecaySchedule(t *testing.T) {
 		{0.5, 4, []float64{1, 1, 1, 1}, 1},
 		{0, 1, []float64{1, 1, 1, 1}, 0},
 	} {
-		m := mustNew(t, New, Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
+		m := mustNew(t, New, Config{Arch: Arch{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}}, nil, 1)
 		tr := traintest.NewTrainer(t, NewTrainer, m, patternStream(200, 1), patternStream(60, 2),
 			TrainConfig{Batch: 2, BPTT: 10, Epochs: 4, Optimizer: "sgd", LR: 1, Clip: 5, LRDecay: tc.decay, LRDecayStart: tc.start})
 		got := make([]float64, 4)
@@ -58,7 +58,7 @@ func TestLRDecaySchedule(t *testing.T) {
 
 func TestInitRange(t *testing.T) {
 	const r = 0.05
-	m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 11, EmbedDim: 5, Hidden: 6, Layers: 2, InitRange: r}, nil, 3)
+	m := mustNew(t, New, Config{Arch: Arch{Cell: "lstm", VocabSize: 11, EmbedDim: 5, Hidden: 6, Layers: 2}, InitRange: r}, nil, 3)
 	for _, p := range m.Params() {
 		var maxAbs float64
 		for _, v := range p.Data {
@@ -71,7 +71,7 @@ func TestInitRange(t *testing.T) {
 			t.Errorf("%s: max |w| %v, want in [%v, %v]", p.Name, maxAbs, r/2, r)
 		}
 	}
-	if _, err := New(Config{Cell: "lstm", VocabSize: 11, EmbedDim: 5, Hidden: 6, Layers: 1, InitRange: -1}, nil, 3); err == nil {
+	if _, err := New(Config{Arch: Arch{Cell: "lstm", VocabSize: 11, EmbedDim: 5, Hidden: 6, Layers: 1}, InitRange: -1}, nil, 3); err == nil {
 		t.Error("negative init_range accepted")
 	}
 }
@@ -88,7 +88,7 @@ func noiseStream(n, v int, seed uint64) []int32 {
 }
 
 func TestBestCheckpointAndPatience(t *testing.T) {
-	m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 7, EmbedDim: 8, Hidden: 8, Layers: 1}, nil, 1)
+	m := mustNew(t, New, Config{Arch: Arch{Cell: "lstm", VocabSize: 7, EmbedDim: 8, Hidden: 8, Layers: 1}}, nil, 1)
 	// Validating on noise: the first epoch's loss is the best one, then
 	// it rises as the model specializes, and patience 2 stops after epoch 3.
 	tr := traintest.NewTrainer(t, NewTrainer, m, patternStream(2000, 1), noiseStream(400, 7, 2),
@@ -151,7 +151,7 @@ func paramsOf(ps []*nn.Param) [][]float32 {
 // TestLoadWithoutValidation checks that without validation data the
 // model file holds the latest weights.
 func TestLoadWithoutValidation(t *testing.T) {
-	m := mustNew(t, New, Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
+	m := mustNew(t, New, Config{Arch: Arch{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}}, nil, 1)
 	tr := traintest.NewTrainer(t, NewTrainer, m, patternStream(200, 1), nil, TrainConfig{Batch: 2, BPTT: 5, Epochs: 1, Optimizer: "sgd", LR: 0.1})
 	tr.Dir = filepath.Join(t.TempDir(), "ck")
 	if _, err := tr.Run(context.Background(), nil); err != nil {
@@ -169,7 +169,7 @@ func TestLoadWithoutValidation(t *testing.T) {
 // TestCosineSchedule checks that Schedule "cosine" follows
 // optim.CosineWarmup over the step budget.
 func TestCosineSchedule(t *testing.T) {
-	m := mustNew(t, New, Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
+	m := mustNew(t, New, Config{Arch: Arch{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}}, nil, 1)
 	tr := traintest.NewTrainer(t, NewTrainer, m, patternStream(200, 1), nil,
 		TrainConfig{Batch: 2, BPTT: 5, MaxSteps: 30, Optimizer: "sgd", LR: 0.5, Schedule: "cosine", Warmup: 4})
 	want := optim.CosineWarmup(0.5, 4, 30, 0)

@@ -115,7 +115,7 @@ func TestDataOptionsRead(t *testing.T) {
 func TestNewRunDefaults(t *testing.T) {
 	dir := t.TempDir()
 	p := writeFile(t, dir, "t.txt", strings.Repeat("the cat sat on the mat\n", 40))
-	cfg := Config{Cell: "gru", EmbedDim: 4, Hidden: 6, Layers: 1, DivValue: 4}
+	cfg := Config{Arch: Arch{Cell: "gru", EmbedDim: 4, Hidden: 6, Layers: 1}, DivValue: 4}
 	tc := TrainConfig{Batch: 2, BPTT: 4, Optimizer: "sgd", LR: 0.1}
 	tr, d, err := NewRun(cfg, TokenizerOptions{Name: "word", EOS: "auto"}, DataOptions{Train: []string{p}, ValidFraction: 0.1, Specials: "auto"}, tc)
 	if err != nil {
@@ -131,7 +131,7 @@ func TestNewRunDefaults(t *testing.T) {
 }
 
 func TestResumeSettingsAndReconfigure(t *testing.T) {
-	m, err := New(Config{Cell: "lstm", VocabSize: 7, EmbedDim: 4, Hidden: 5, Layers: 1, Tokenizer: text.Tokenizer{Mode: text.Chars, EOS: "\n"}}, nil, 1)
+	m, err := New(Config{Arch: Arch{Cell: "lstm", VocabSize: 7, EmbedDim: 4, Hidden: 5, Layers: 1}, Tokenizer: text.Tokenizer{Mode: text.Chars, EOS: "\n"}}, nil, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestResumeSettingsAndReconfigure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	given := Config{Cell: "gru", EmbedDim: 4, Hidden: 8, Layers: 1}
+	given := Config{Arch: Arch{Cell: "gru", EmbedDim: 4, Hidden: 8, Layers: 1}}
 	find := func(s []Setting, flag string) *Setting {
 		for i := range s {
 			if s[i].Flag == flag {
@@ -193,7 +193,7 @@ func TestResumeRun(t *testing.T) {
 	dir := t.TempDir()
 	p := writeFile(t, dir, "t.txt", strings.Repeat("abcab cba\n", 30))
 	data := DataOptions{Train: []string{p}, ValidFraction: 0.2, Specials: "auto"}
-	tr, _, err := NewRun(Config{Cell: "gru", EmbedDim: 4, Hidden: 5, Layers: 1}, TokenizerOptions{Name: "char", EOS: "auto"}, data,
+	tr, _, err := NewRun(Config{Arch: Arch{Cell: "gru", EmbedDim: 4, Hidden: 5, Layers: 1}}, TokenizerOptions{Name: "char", EOS: "auto"}, data,
 		TrainConfig{Batch: 2, BPTT: 4, MaxSteps: 5, Optimizer: "adam", LR: 0.01, Seed: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -228,7 +228,7 @@ func TestSetup(t *testing.T) {
 	dir := t.TempDir()
 	p := writeFile(t, dir, "t.txt", strings.Repeat("abcab cba\n", 30))
 	s := Setup{Data: DataOptions{Train: []string{p}, Test: p, ValidFraction: 0.2, Specials: "auto"},
-		Tokenizer: TokenizerOptions{Name: "char", EOS: "auto"}, Model: Config{Cell: "gru", EmbedDim: 4, Hidden: 5, Layers: 1},
+		Tokenizer: TokenizerOptions{Name: "char", EOS: "auto"}, Model: Config{Arch: Arch{Cell: "gru", EmbedDim: 4, Hidden: 5, Layers: 1}},
 		Training: TrainConfig{Batch: 2, BPTT: 4, MaxSteps: 5, Optimizer: "adam", LR: 0.01, Seed: 2}}
 	ck := filepath.Join(dir, "ck")
 	ses, err := s.Start(ck, false)
@@ -264,7 +264,7 @@ func TestSetup(t *testing.T) {
 
 func summaryTrainer(t *testing.T, dir string, mode text.Mode) *Trainer {
 	t.Helper()
-	m, err := New(Config{Cell: "lstm", VocabSize: 7, EmbedDim: 4, Hidden: 6, Layers: 1, Tokenizer: text.Tokenizer{Mode: mode}}, nil, 1)
+	m, err := New(Config{Arch: Arch{Cell: "lstm", VocabSize: 7, EmbedDim: 4, Hidden: 6, Layers: 1}, Tokenizer: text.Tokenizer{Mode: mode}}, nil, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,7 +356,7 @@ func TestMetricsText(t *testing.T) {
 func TestCondSetup(t *testing.T) {
 	dir := t.TempDir()
 	s := CondSetup{TrainFile: filepath.Join(dir, "t.tsv"), Format: "auto", MinCount: 1, Lower: true,
-		Model:    CondConfig{Cell: "lstm", EmbedDim: 3, Hidden: 4, Layers: 1, Condition: CondInit},
+		Model:    CondConfig{Arch: Arch{Cell: "lstm", EmbedDim: 3, Hidden: 4, Layers: 1}, Condition: CondInit},
 		Training: CondTrainConfig{Epochs: 1, Batch: 2, LR: 0.01, Seed: 2, Optimizer: "adam"}}
 	os.WriteFile(s.TrainFile, []byte("1\tGood fun\n0\tbad dull\n1\tgood good\n0\tdull bad bad\n"), 0o644)
 	if _, err := (&CondSetup{TrainFile: s.TrainFile, Format: "xml"}).Start(dir, false); err == nil || !strings.HasPrefix(err.Error(), "lm train-labels: ") {

@@ -63,7 +63,7 @@ func TestGeneratorMatchesForward(t *testing.T) {
 			{2, 16, 20, false, 0.3, []int{4, 7}}, // adaptive softmax
 		} {
 			t.Run(fmt.Sprintf("%s/L%d/H%d/steps%d/adaptive%v", cell, c.layers, c.hidden, c.tokens, c.cutoffs), func(t *testing.T) {
-				m := mustNew(t, New, Config{Cell: cell, VocabSize: 11, EmbedDim: c.hidden, Hidden: c.hidden, Layers: c.layers, Tied: c.tied, Dropout: 0.3, InitRange: c.initRange, AdaptiveCutoffs: c.cutoffs}, nil, 5)
+				m := mustNew(t, New, Config{Arch: Arch{Cell: cell, VocabSize: 11, EmbedDim: c.hidden, Hidden: c.hidden, Layers: c.layers, Dropout: 0.3}, Tied: c.tied, InitRange: c.initRange, AdaptiveCutoffs: c.cutoffs}, nil, 5)
 				opt := SampleOptions{Prompt: []int32{0, 3, 4}, MaxTokens: c.tokens, Temperature: 1, Seed: 9}
 				want, wantLogits, err := sampleByForward(m, opt)
 				if err != nil {
@@ -112,7 +112,7 @@ func TestGeneratorThreads(t *testing.T) {
 	for _, c := range []struct {
 		hidden, layers, want int
 	}{{64, 1, 1}, {512, 2, 2}} {
-		m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 65, EmbedDim: c.hidden, Hidden: c.hidden, Layers: c.layers}, nil, 1)
+		m := mustNew(t, New, Config{Arch: Arch{Cell: "lstm", VocabSize: 65, EmbedDim: c.hidden, Hidden: c.hidden, Layers: c.layers}}, nil, 1)
 		g, err := m.generator(200)
 		if err != nil {
 			t.Fatal(err)
@@ -128,7 +128,7 @@ func TestGeneratorThreads(t *testing.T) {
 func BenchmarkSample(b *testing.B) {
 	for _, cell := range []string{"lstm", "gru"} {
 		b.Run(cell, func(b *testing.B) {
-			m := mustNew(b, New, Config{Cell: cell, VocabSize: 65, EmbedDim: 512, Hidden: 512, Layers: 2}, nil, 1)
+			m := mustNew(b, New, Config{Arch: Arch{Cell: cell, VocabSize: 65, EmbedDim: 512, Hidden: 512, Layers: 2}}, nil, 1)
 			opt := SampleOptions{Prompt: []int32{0}, MaxTokens: 200, Temperature: 1}
 			tokens := 0
 			for b.Loop() {
@@ -149,7 +149,7 @@ func BenchmarkSample(b *testing.B) {
 // the new weights (its input table rebuilt), as the forward path does.
 func TestSampleAfterWeightChange(t *testing.T) {
 	for _, cell := range []string{"lstm", "gru"} {
-		m := mustNew(t, New, Config{Cell: cell, VocabSize: 9, EmbedDim: 16, Hidden: 24, Layers: 2, InitRange: 0.4}, nil, 3)
+		m := mustNew(t, New, Config{Arch: Arch{Cell: cell, VocabSize: 9, EmbedDim: 16, Hidden: 24, Layers: 2}, InitRange: 0.4}, nil, 3)
 		opt := SampleOptions{Prompt: []int32{1, 2}, MaxTokens: 30, Temperature: 1, Seed: 5}
 		for round := range 3 {
 			want, _, err := sampleByForward(m, opt)

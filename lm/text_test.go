@@ -36,7 +36,7 @@ func TestTextHelpers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := mustNew(t, New, Config{Cell: "gru", VocabSize: v.Len(), EmbedDim: 2, Hidden: 2, Layers: 1, Tokenizer: tc.tok}, v, 1)
+			m := mustNew(t, New, Config{Arch: Arch{Cell: "gru", VocabSize: v.Len(), EmbedDim: 2, Hidden: 2, Layers: 1}, Tokenizer: tc.tok}, v, 1)
 			ids, err := m.EncodeLine(tc.line)
 			if err != nil {
 				t.Fatal(err)

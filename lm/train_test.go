@@ -30,7 +30,7 @@ func patternStream(n int, seed uint64) []int32 {
 }
 
 func TestTrainLearns(t *testing.T) {
-	m := mustNew(t, New, Config{Cell: "lstm", VocabSize: 7, EmbedDim: 8, Hidden: 16, Layers: 1}, nil, 1)
+	m := mustNew(t, New, Config{Arch: Arch{Cell: "lstm", VocabSize: 7, EmbedDim: 8, Hidden: 16, Layers: 1}}, nil, 1)
 	trainIDs, valid := patternStream(4000, 1), patternStream(800, 2)
 	tr := traintest.NewTrainer(t, NewTrainer, m, trainIDs, valid, TrainConfig{Batch: 8, BPTT: 10, Epochs: 3, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 1})
 	before, err := tr.Validate(context.Background())
@@ -78,7 +78,7 @@ func paramsCopy(m *Model) [][]float32 {
 }
 
 func TestResumeExact(t *testing.T) {
-	cfg := Config{Cell: "lstm", VocabSize: 7, EmbedDim: 6, Hidden: 6, Layers: 2, Dropout: 0.2, Tied: true}
+	cfg := Config{Arch: Arch{Cell: "lstm", VocabSize: 7, EmbedDim: 6, Hidden: 6, Layers: 2, Dropout: 0.2}, Tied: true}
 	tc := TrainConfig{Batch: 4, BPTT: 7, Epochs: 3, Optimizer: "adam", LR: 0.005, Clip: 0.5, Anneal: 2, Seed: 11,
 		LRDecay: 0.7, LRDecayStart: 2, Patience: 3}
 	trainIDs, valid := patternStream(300, 3), patternStream(120, 4)
@@ -140,7 +140,7 @@ func TestResumeExact(t *testing.T) {
 }
 
 func TestResumeChecksData(t *testing.T) {
-	m, _ := New(Config{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}, nil, 1)
+	m, _ := New(Config{Arch: Arch{Cell: "gru", VocabSize: 7, EmbedDim: 4, Hidden: 4, Layers: 1}}, nil, 1)
 	trainIDs, valid := patternStream(200, 5), patternStream(60, 6)
 	tr := traintest.NewTrainer(t, NewTrainer, m, trainIDs, valid, TrainConfig{Batch: 2, BPTT: 5, Epochs: 1, MaxSteps: 2, Optimizer: "sgd", LR: 0.1})
 	tr.Dir = filepath.Join(t.TempDir(), "ck")

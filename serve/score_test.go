@@ -29,7 +29,7 @@ func TestTokenScoresLongLineBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := lm.New(lm.Config{Cell: "gru", VocabSize: v.Len(), EmbedDim: 4, Hidden: 4, Layers: 1,
+	m, err := lm.New(lm.Config{Arch: lm.Arch{Cell: "gru", VocabSize: v.Len(), EmbedDim: 4, Hidden: 4, Layers: 1},
 		Tokenizer: text.Tokenizer{Mode: text.Words, EOS: text.EOS}}, v, 3)
 	if err != nil {
 		t.Fatal(err)

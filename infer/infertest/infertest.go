@@ -63,7 +63,7 @@ func buildLM(p Paths) error {
 	if err != nil {
 		return err
 	}
-	return saveLM(p.LM, lm.Config{Cell: "lstm", EmbedDim: 16, Hidden: 24, Layers: 2, Tokenizer: tok}, v, 7)
+	return saveLM(p.LM, lm.Config{Arch: lm.Arch{Cell: "lstm", EmbedDim: 16, Hidden: 24, Layers: 2}, Tokenizer: tok}, v, 7)
 }
 
 // saveLM writes a language model of configuration c over v (VocabSize
@@ -98,7 +98,7 @@ func buildWordLM(p Paths) error {
 	if err != nil {
 		return err
 	}
-	return saveLM(p.WordLM, lm.Config{Cell: "gru", EmbedDim: 12, Hidden: 16, Layers: 1, Tokenizer: tok}, v, 8)
+	return saveLM(p.WordLM, lm.Config{Arch: lm.Arch{Cell: "gru", EmbedDim: 12, Hidden: 16, Layers: 1}, Tokenizer: tok}, v, 8)
 }
 
 func buildCond(p Paths) error {
@@ -107,7 +107,7 @@ func buildCond(p Paths) error {
 		return err
 	}
 	tok.EOS = ""
-	m, err := lm.NewCond(lm.CondConfig{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 12, Hidden: 16, Layers: 1,
+	m, err := lm.NewCond(lm.CondConfig{Arch: lm.Arch{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 12, Hidden: 16, Layers: 1},
 		Labels: []string{"negative", "positive"}, Condition: lm.CondInit, Tokenizer: tok}, v, 9)
 	if err != nil {
 		return err

@@ -197,7 +197,7 @@ func pinLM() pinned {
 	cfg := lm.TrainConfig{Batch: 4, BPTT: 8, Epochs: 3, Optimizer: "adam", LR: 0.01, Clip: 1, Seed: 5, EvalEvery: 7}
 	build := func(t *testing.T) (*lm.Model, lmData) {
 		train, valid, v := lmStream(t)
-		m, err := lm.New(lm.Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 8, Hidden: 12, Layers: 2, Dropout: 0.1, InitRange: 0.1}, v, 3)
+		m, err := lm.New(lm.Config{Arch: lm.Arch{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 8, Hidden: 12, Layers: 2, Dropout: 0.1}, InitRange: 0.1}, v, 3)
 		must(t, err)
 		return m, lmData{train, valid}
 	}
@@ -231,7 +231,7 @@ func pinCond() pinned {
 		}
 		v, err := text.BuildVocab(c, text.VocabOptions{Specials: []string{text.UNK, text.EOS}})
 		must(t, err)
-		m, err := lm.NewCond(lm.CondConfig{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 10, Layers: 1, Dropout: 0.1,
+		m, err := lm.NewCond(lm.CondConfig{Arch: lm.Arch{Cell: "gru", VocabSize: v.Len(), EmbedDim: 8, Hidden: 10, Layers: 1, Dropout: 0.1},
 			Labels: []string{"neg", "pos"}, Condition: lm.CondBoth, LabelDim: 3, Tokenizer: tok}, v, tc.Seed)
 		must(t, err)
 		return m, condData(t, m, ex)

@@ -96,7 +96,7 @@ func NewQuickstart(o QuickstartOptions) (*Quickstart, error) {
 		}
 		q.Config.TimeLimit = o.Duration
 	} else {
-		m, err := lm.New(lm.Config{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 64, Hidden: o.Hidden, Layers: o.Layers, Tokenizer: tok}, v, o.Seed)
+		m, err := lm.New(lm.Config{Arch: lm.Arch{Cell: "lstm", VocabSize: v.Len(), EmbedDim: 64, Hidden: o.Hidden, Layers: o.Layers}, Tokenizer: tok}, v, o.Seed)
 		if err != nil {
 			return nil, err
 		}
