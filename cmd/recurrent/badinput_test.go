@@ -42,22 +42,37 @@ type badInputCase struct {
 // every task (trained by the binary), their damaged copies, and bad data.
 func fixtures(t *testing.T, dir string) {
 	t.Helper()
-	write := func(name string, b []byte) {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	gz := func(name string, b []byte) {
-		var buf bytes.Buffer
-		zw := gzip.NewWriter(&buf)
-		zw.Write(b)
-		zw.Close()
-		write(name, buf.Bytes())
-	}
-	write("lm.txt", []byte(tinyshakespeare.Text[:8000]))
+	writeFixture(t, dir, "lm.txt", []byte(tinyshakespeare.Text[:8000]))
 	writePlantedTSV(t, filepath.Join(dir, "cls.tsv"), 60, 1)
 	writeCapsCoNLL(t, filepath.Join(dir, "tag.conll"), 40, 1)
-	write("pairs.tsv", []byte(strings.Repeat("abc\tcba\nhello\tolleh\n", 20)))
+	writeFixture(t, dir, "pairs.tsv", []byte(strings.Repeat("abc\tcba\nhello\tolleh\n", 20)))
+	trainFixtureModels(t, dir)
+	damageFixtureCheckpoints(t, dir)
+	writeBadDataFixtures(t, dir)
+}
+
+// writeFixture writes b to dir/name.
+func writeFixture(t *testing.T, dir, name string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeGzipFixture writes b gzip-compressed to dir/name.
+func writeGzipFixture(t *testing.T, dir, name string, b []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	zw.Close()
+	writeFixture(t, dir, name, buf.Bytes())
+}
+
+// trainFixtureModels trains, with the binary, a small model of every task
+// in dir (lm, cls, tag and tr) on the data fixtures wrote there.
+func trainFixtureModels(t *testing.T, dir string) {
+	t.Helper()
 	for _, args := range [][]string{
 		{"lm", "train", "--train", "lm.txt", "--valid-fraction", "0", "--out", "lm", "--embed", "8", "--hidden", "8", "--layers", "1", "--bptt", "16", "--batch", "4", "--max-steps", "2"},
 		{"classify", "train", "--train", "cls.tsv", "--out", "cls", "--embed", "8", "--hidden", "8", "--epochs", "1"},
@@ -68,98 +83,119 @@ func fixtures(t *testing.T, dir string) {
 			t.Fatalf("%v: exit %d\n%s", args, r.code, r.stderr)
 		}
 	}
-	// Damaged copies of the checkpoints.
-	copyCk := func(src, dst string, edit func(dir string)) {
-		d := filepath.Join(dir, dst)
-		os.MkdirAll(d, 0o755)
-		es, _ := os.ReadDir(filepath.Join(dir, src))
-		for _, e := range es {
-			b, _ := os.ReadFile(filepath.Join(dir, src, e.Name()))
-			os.WriteFile(filepath.Join(d, e.Name()), b, 0o644)
-		}
-		edit(d)
+}
+
+// copyCheckpoint copies the checkpoint dir/src to dir/dst and damages the
+// copy with edit.
+func copyCheckpoint(dir, src, dst string, edit func(dir string)) {
+	d := filepath.Join(dir, dst)
+	os.MkdirAll(d, 0o755)
+	es, _ := os.ReadDir(filepath.Join(dir, src))
+	for _, e := range es {
+		b, _ := os.ReadFile(filepath.Join(dir, src, e.Name()))
+		os.WriteFile(filepath.Join(d, e.Name()), b, 0o644)
 	}
-	setConfig := func(path []string, v any) func(string) {
-		return func(d string) {
-			os.Remove(filepath.Join(d, "SHA256SUMS"))
-			p := filepath.Join(d, "config.json")
-			b, _ := os.ReadFile(p)
-			var cfg map[string]any
-			if err := json.Unmarshal(b, &cfg); err != nil {
-				t.Fatal(err)
-			}
-			obj := cfg
-			for _, k := range path[:len(path)-1] {
-				obj = obj[k].(map[string]any)
-			}
-			obj[path[len(path)-1]] = v
-			b, _ = json.Marshal(cfg)
-			os.WriteFile(p, b, 0o644)
+	edit(d)
+}
+
+// setConfig returns an edit for copyCheckpoint that sets the field at path
+// in config.json to v and removes the manifest.
+func setConfig(t *testing.T, path []string, v any) func(string) {
+	return func(d string) {
+		os.Remove(filepath.Join(d, "SHA256SUMS"))
+		p := filepath.Join(d, "config.json")
+		b, _ := os.ReadFile(p)
+		var cfg map[string]any
+		if err := json.Unmarshal(b, &cfg); err != nil {
+			t.Fatal(err)
 		}
+		obj := cfg
+		for _, k := range path[:len(path)-1] {
+			obj = obj[k].(map[string]any)
+		}
+		obj[path[len(path)-1]] = v
+		b, _ = json.Marshal(cfg)
+		os.WriteFile(p, b, 0o644)
 	}
-	copyCk("lm", "lm_hidden", setConfig([]string{"model", "hidden_size"}, 1000000000))
-	copyCk("lm", "lm_layers", setConfig([]string{"model", "num_layers"}, 1000000))
-	copyCk("lm", "lm_edited", func(d string) {
+}
+
+// damageFixtureCheckpoints writes the damaged copies of the trained
+// checkpoints: configs claiming huge sizes, edited, torn and NaN weights,
+// a missing vocabulary and a config that is not JSON.
+func damageFixtureCheckpoints(t *testing.T, dir string) {
+	t.Helper()
+	copyCheckpoint(dir, "lm", "lm_hidden", setConfig(t, []string{"model", "hidden_size"}, 1000000000))
+	copyCheckpoint(dir, "lm", "lm_layers", setConfig(t, []string{"model", "num_layers"}, 1000000))
+	copyCheckpoint(dir, "lm", "lm_edited", func(d string) {
 		p := filepath.Join(d, "model.safetensors")
 		b, _ := os.ReadFile(p)
 		b[len(b)-3] ^= 0x40
 		os.WriteFile(p, b, 0o644)
 	})
-	copyCk("lm", "lm_torn", func(d string) {
+	copyCheckpoint(dir, "lm", "lm_torn", func(d string) {
 		os.Remove(filepath.Join(d, "SHA256SUMS"))
 		p := filepath.Join(d, "model.safetensors")
 		fi, _ := os.Stat(p)
 		os.Truncate(p, fi.Size()/2)
 	})
-	copyCk("lm", "lm_nan", func(d string) {
+	copyCheckpoint(dir, "lm", "lm_nan", func(d string) {
 		os.Remove(filepath.Join(d, "SHA256SUMS"))
 		p := filepath.Join(d, "model.safetensors")
 		b, _ := os.ReadFile(p)
 		binary.LittleEndian.PutUint32(b[len(b)-4:], math.Float32bits(float32(math.NaN())))
 		os.WriteFile(p, b, 0o644)
 	})
-	copyCk("lm", "lm_novocab", func(d string) {
+	copyCheckpoint(dir, "lm", "lm_novocab", func(d string) {
 		os.Remove(filepath.Join(d, "SHA256SUMS"))
 		os.Remove(filepath.Join(d, "vocab.json"))
 	})
-	copyCk("lm", "lm_garbage", func(d string) {
+	copyCheckpoint(dir, "lm", "lm_garbage", func(d string) {
 		os.Remove(filepath.Join(d, "SHA256SUMS"))
 		os.WriteFile(filepath.Join(d, "config.json"), []byte("{\"model\": [1, 2"), 0o644)
 	})
-	copyCk("cls", "cls_hidden", setConfig([]string{"model", "hidden"}, 1000000000))
-	copyCk("tag", "tag_layers", setConfig([]string{"model", "layers"}, 1000000))
-	copyCk("tr", "tr_hidden", setConfig([]string{"model", "hidden"}, 1000000000))
+	copyCheckpoint(dir, "cls", "cls_hidden", setConfig(t, []string{"model", "hidden"}, 1000000000))
+	copyCheckpoint(dir, "tag", "tag_layers", setConfig(t, []string{"model", "layers"}, 1000000))
+	copyCheckpoint(dir, "tr", "tr_hidden", setConfig(t, []string{"model", "hidden"}, 1000000000))
+}
 
+// writeBadDataFixtures writes the vector files (non-finite values, a word
+// that is not UTF-8, headers announcing huge sizes, a truncated binary
+// file, an empty one and a good one), the corpora and data files (text
+// that is not UTF-8 or has no tokens, a line without its label, an unknown
+// label, gzip files that are not gzip or hold noise, a pair without a TAB)
+// and a directory where a file is expected.
+func writeBadDataFixtures(t *testing.T, dir string) {
+	t.Helper()
 	// Vector files.
-	write("nan.txt", []byte("a 1 2\nb nan 3\n"))
-	write("inf.txt", []byte("2 2\na 1 2\nb 1 -Inf\n"))
-	write("latin1.txt", []byte("a 1 2\ncaf\xe9 1 2\n"))
-	write("lying.txt", []byte("1000000000000 3\na 1 2 3\n"))
-	write("hugedim.txt", []byte("2 100000000000\na 1\n"))
+	writeFixture(t, dir, "nan.txt", []byte("a 1 2\nb nan 3\n"))
+	writeFixture(t, dir, "inf.txt", []byte("2 2\na 1 2\nb 1 -Inf\n"))
+	writeFixture(t, dir, "latin1.txt", []byte("a 1 2\ncaf\xe9 1 2\n"))
+	writeFixture(t, dir, "lying.txt", []byte("1000000000000 3\na 1 2 3\n"))
+	writeFixture(t, dir, "hugedim.txt", []byte("2 100000000000\na 1\n"))
 	var bin bytes.Buffer
 	bin.WriteString("3 4\na ")
 	binary.Write(&bin, binary.LittleEndian, []float32{1, 2, 3, 4})
 	bin.WriteString("\nb ")
 	binary.Write(&bin, binary.LittleEndian, []float32{1, float32(math.NaN()), 3, 4})
-	write("nan.bin", bin.Bytes())
-	write("truncated.bin", bin.Bytes()[:20])
-	write("empty.txt", nil)
-	write("good.txt", []byte("a 1 2\nb 2 1\nc 1 1\n"))
+	writeFixture(t, dir, "nan.bin", bin.Bytes())
+	writeFixture(t, dir, "truncated.bin", bin.Bytes()[:20])
+	writeFixture(t, dir, "empty.txt", nil)
+	writeFixture(t, dir, "good.txt", []byte("a 1 2\nb 2 1\nc 1 1\n"))
 
 	// Corpora and data files.
-	write("latin1_corpus.txt", []byte("first line\nsecond caf\xe9 line\n"))
-	write("blank.txt", []byte("\n \n\n"))
-	write("sst_missing.txt", []byte("1 a warm film\n0 a dull film\nthis one has no label\n1 fine work\n"))
-	write("cls_test_unknown.tsv", []byte("pos\ta fine film\nboring\tan unknown label\n"))
-	gz("cls.tsv.gz", []byte("pos\ta fine film\nneg\ta dull film\npos\tgood\nneg\tbad\n"))
-	write("notgzip.tsv.gz", []byte("pos\ta fine film\n"))
+	writeFixture(t, dir, "latin1_corpus.txt", []byte("first line\nsecond caf\xe9 line\n"))
+	writeFixture(t, dir, "blank.txt", []byte("\n \n\n"))
+	writeFixture(t, dir, "sst_missing.txt", []byte("1 a warm film\n0 a dull film\nthis one has no label\n1 fine work\n"))
+	writeFixture(t, dir, "cls_test_unknown.tsv", []byte("pos\ta fine film\nboring\tan unknown label\n"))
+	writeGzipFixture(t, dir, "cls.tsv.gz", []byte("pos\ta fine film\nneg\ta dull film\npos\tgood\nneg\tbad\n"))
+	writeFixture(t, dir, "notgzip.tsv.gz", []byte("pos\ta fine film\n"))
 	rng := rand.New(rand.NewPCG(1, 1))
 	noise := make([]byte, 4096)
 	for i := range noise {
 		noise[i] = byte(rng.IntN(256))
 	}
-	gz("noise.conll.gz", noise)
-	write("notab.tsv", []byte("abc\tcba\nno tab here\n"))
+	writeGzipFixture(t, dir, "noise.conll.gz", noise)
+	writeFixture(t, dir, "notab.tsv", []byte("abc\tcba\nno tab here\n"))
 	os.Mkdir(filepath.Join(dir, "adir"), 0o755)
 }
 

@@ -37,10 +37,47 @@ func runTranslateCmd(t *testing.T, newCmd func() *cobra.Command, stdin string, a
 	return out.String(), err
 }
 
+// TestLMTrainSampleScore trains a small word model through the CLI, then
+// samples, scores and evaluates with it, resumes its training for one more
+// epoch, and checks that bad input is reported.
 func TestLMTrainSampleScore(t *testing.T) {
 	dir := t.TempDir()
-	corpus := lmCorpus(t, dir, 60)
-	ck := filepath.Join(dir, "ck")
+	corpus, ck := trainWordLM(t, dir)
+	checkLMSample(t, ck)
+	checkLMScore(t, dir, ck)
+	checkLMSampleJSON(t, ck)
+	checkLMEval(t, ck, corpus)
+
+	// Resume: one more epoch continues from epoch 4.
+	out, err := runLMCmd(t, newLMTrainCmd, "--train", corpus, "--out", ck, "--resume", "--epochs", "5", "--quiet", "--json")
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	var sum lm.Summary
+	if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Position.Epoch != 5 {
+		t.Errorf("resumed summary %+v, %v", sum, err)
+	}
+
+	// Bad input: invalid UTF-8 is reported with file, line and offset.
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte("ok line\nbad \xff here\n"), 0o644)
+	_, err = runLMCmd(t, newLMTrainCmd, "--train", bad, "--out", filepath.Join(dir, "ck2"), "--quiet")
+	if err == nil || !strings.Contains(err.Error(), "bad.txt:2: byte offset 12") {
+		t.Errorf("invalid UTF-8: %v", err)
+	}
+	_, err = runLMCmd(t, newLMScoreCmd, "--model", filepath.Join(dir, "missing"))
+	if err == nil {
+		t.Error("score with a missing model: no error")
+	}
+}
+
+// trainWordLM trains a word GRU model for 4 epochs on lmCorpus in dir,
+// checks its --json summary, loss plot and best weights and that it
+// learned, and returns the corpus and the checkpoint.
+func trainWordLM(t *testing.T, dir string) (corpus, ck string) {
+	t.Helper()
+	corpus = lmCorpus(t, dir, 60)
+	ck = filepath.Join(dir, "ck")
 	out, err := runLMCmd(t, newLMTrainCmd, "--train", corpus, "--out", ck, "--tokenizer", "word",
 		"--cell", "gru", "--embed", "16", "--hidden", "16", "--layers", "1", "--batch", "4", "--bptt", "8",
 		"--epochs", "4", "--lr", "0.02", "--quiet", "--json")
@@ -78,8 +115,15 @@ func TestLMTrainSampleScore(t *testing.T) {
 	if sum.Valid.Perplexity > 2.5 {
 		t.Errorf("validation perplexity %v, model did not learn", sum.Valid.Perplexity)
 	}
+	return corpus, ck
+}
 
-	out, err = runLMCmd(t, newLMSampleCmd, "--model", ck, "--prompt", "the cat", "--length", "5", "--temperature", "0")
+// checkLMSample checks lm sample on the model trainWordLM trained at ck:
+// the greedy sample, the stop at <eos> and --threads. The compute threads
+// it sets are restored when the test ends.
+func checkLMSample(t *testing.T, ck string) {
+	t.Helper()
+	out, err := runLMCmd(t, newLMSampleCmd, "--model", ck, "--prompt", "the cat", "--length", "5", "--temperature", "0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +148,8 @@ func TestLMTrainSampleScore(t *testing.T) {
 	}
 	// --threads sets the compute threads (the sample does not depend on
 	// them); a negative count is refused.
-	defer tensor.SetThreads(tensor.Threads())
+	threads := tensor.Threads()
+	t.Cleanup(func() { tensor.SetThreads(threads) })
 	one, err := runCLIIn(t, "", "lm", "sample", "--model", ck, "--prompt", "the cat", "--length", "20", "--temperature", "0", "--stop-at-eos=false", "--threads", "1")
 	if err != nil {
 		t.Fatal(err)
@@ -115,10 +160,16 @@ func TestLMTrainSampleScore(t *testing.T) {
 	if _, err := runCLIIn(t, "", "lm", "sample", "--model", ck, "--threads", "-1"); err == nil || !strings.Contains(err.Error(), "--threads") {
 		t.Errorf("--threads -1: err = %v", err)
 	}
+}
 
+// checkLMScore checks lm score --json on the model trainWordLM trained at
+// ck, given --text and a file of two lines written to dir: the lines'
+// order and scores, the totals and the JSON keys.
+func checkLMScore(t *testing.T, dir, ck string) {
+	t.Helper()
 	lines := filepath.Join(dir, "lines.txt")
 	os.WriteFile(lines, []byte("the cat sat on the mat\nmat the on sat cat the\n"), 0o644)
-	out, err = runLMCmd(t, newLMScoreCmd, "--model", ck, "--json", "--file", lines, "--text", "the dog sat on the log")
+	out, err := runLMCmd(t, newLMScoreCmd, "--model", ck, "--json", "--file", lines, "--text", "the dog sat on the log")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +190,7 @@ func TestLMTrainSampleScore(t *testing.T) {
 		t.Errorf("score totals %+v (sum of lines %v)", sc, total)
 	}
 	// The raw JSON has exactly the keys.
-	raw = nil
+	var raw map[string]any
 	json.Unmarshal([]byte(out), &raw)
 	for _, k := range []string{"lines", "total_logprob", "tokens", "perplexity"} {
 		if _, ok := raw[k]; !ok {
@@ -152,8 +203,12 @@ func TestLMTrainSampleScore(t *testing.T) {
 			t.Errorf("score --json line lacks %q: %v", k, line0)
 		}
 	}
+}
 
-	// sample --json --n: distinct samples, reproducible by seed.
+// checkLMSampleJSON checks lm sample --json --n on the model at ck:
+// distinct samples, reproducible by seed.
+func checkLMSampleJSON(t *testing.T, ck string) {
+	t.Helper()
 	sample := func() []string {
 		out, err := runLMCmd(t, newLMSampleCmd, "--model", ck, "--prime", "the", "--length", "6", "--n", "3", "--seed", "7", "--json")
 		if err != nil {
@@ -169,9 +224,13 @@ func TestLMTrainSampleScore(t *testing.T) {
 	if len(s1) != 3 || !slices.Equal(s1, s2) || !strings.HasPrefix(s1[0], "the ") {
 		t.Errorf("samples %q then %q", s1, s2)
 	}
+}
 
-	// Stream evaluation of the training file: low perplexity, every target.
-	out, err = runLMCmd(t, newLMEvalCmd, "--model", ck, "--batch", "2", "--bptt", "5", "--json", corpus)
+// checkLMEval checks the stream evaluation (lm eval) of the model at ck on
+// its training file corpus: low perplexity, every target.
+func checkLMEval(t *testing.T, ck, corpus string) {
+	t.Helper()
+	out, err := runLMCmd(t, newLMEvalCmd, "--model", ck, "--batch", "2", "--bptt", "5", "--json", corpus)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,27 +241,6 @@ func TestLMTrainSampleScore(t *testing.T) {
 	// 120 lines of 6 words + <eos> = 840 tokens in 2 streams of 420.
 	if err := json.Unmarshal([]byte(out), &met); err != nil || met.Tokens != 2*419 || met.Perplexity > 2.5 {
 		t.Errorf("eval %q: %+v, %v", out, met, err)
-	}
-
-	// Resume: one more epoch continues from epoch 4.
-	out, err = runLMCmd(t, newLMTrainCmd, "--train", corpus, "--out", ck, "--resume", "--epochs", "5", "--quiet", "--json")
-	if err != nil {
-		t.Fatalf("resume: %v\n%s", err, out)
-	}
-	if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Position.Epoch != 5 {
-		t.Errorf("resumed summary %+v, %v", sum, err)
-	}
-
-	// Bad input: invalid UTF-8 is reported with file, line and offset.
-	bad := filepath.Join(dir, "bad.txt")
-	os.WriteFile(bad, []byte("ok line\nbad \xff here\n"), 0o644)
-	_, err = runLMCmd(t, newLMTrainCmd, "--train", bad, "--out", filepath.Join(dir, "ck2"), "--quiet")
-	if err == nil || !strings.Contains(err.Error(), "bad.txt:2: byte offset 12") {
-		t.Errorf("invalid UTF-8: %v", err)
-	}
-	_, err = runLMCmd(t, newLMScoreCmd, "--model", filepath.Join(dir, "missing"))
-	if err == nil {
-		t.Error("score with a missing model: no error")
 	}
 }
 

@@ -92,8 +92,23 @@ func TestLMTrainBudgetAndSafety(t *testing.T) {
 		t.Errorf("--overwrite: %d steps, err %v", sum.Steps, err)
 	}
 
-	// --resume: an architecture flag that differs is an error naming the
-	// flag and both values; one equal to the checkpoint's is fine.
+	checkLMResumeFlags(t, corpus, ck)
+
+	// An --out that cannot be created fails before training.
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, nil, 0o644)
+	if _, err := lmTrainJSON(t, append(model, "--out", filepath.Join(file, "ck"))...); err == nil || !strings.Contains(err.Error(), "--out") {
+		t.Errorf("unwritable --out: err %v", err)
+	}
+	checkLMDivergence(t, filepath.Join(dir, "div"), model)
+}
+
+// checkLMResumeFlags checks lm train --resume on the checkpoint ck (a GRU
+// of 8 hidden units, batch 4, trained on corpus by word): an architecture
+// flag that differs is an error naming the flag and both values, one
+// equal to the checkpoint's is fine, and budget and schedule flags apply.
+func checkLMResumeFlags(t *testing.T, corpus, ck string) {
+	t.Helper()
 	for _, tc := range []struct{ flag, val, saved string }{
 		{"--hidden", "32", "8"}, {"--cell", "lstm", "gru"}, {"--batch", "8", "4"}, {"--layers", "2", "1"}, {"--tokenizer", "char", "word"},
 	} {
@@ -103,7 +118,7 @@ func TestLMTrainBudgetAndSafety(t *testing.T) {
 		}
 	}
 	// Budget and schedule flags apply: 3 more steps at another rate.
-	sum, err = lmTrainJSON(t, "--train", corpus, "--out", ck, "--resume", "--hidden", "8", "--steps", "6", "--lr", "0.01", "--clip", "0.5")
+	sum, err := lmTrainJSON(t, "--train", corpus, "--out", ck, "--resume", "--hidden", "8", "--steps", "6", "--lr", "0.01", "--clip", "0.5")
 	if err != nil || sum.Steps != 6 || sum.Stop != "steps" {
 		t.Errorf("--resume --steps 6: %d steps, stop %q, err %v", sum.Steps, sum.Stop, err)
 	}
@@ -121,18 +136,14 @@ func TestLMTrainBudgetAndSafety(t *testing.T) {
 	if err != nil || sum.Steps != 16 || sum.Stop != "epochs" {
 		t.Errorf("--resume --epochs 2: %d steps, stop %q, err %v", sum.Steps, sum.Stop, err)
 	}
+}
 
-	// An --out that cannot be created fails before training.
-	file := filepath.Join(dir, "file")
-	os.WriteFile(file, nil, 0o644)
-	if _, err := lmTrainJSON(t, append(model, "--out", filepath.Join(file, "ck"))...); err == nil || !strings.Contains(err.Error(), "--out") {
-		t.Errorf("unwritable --out: err %v", err)
-	}
-
-	// Divergence: SGD at a huge rate without clipping stops with an error;
-	// the checkpoint written before holds no NaN or Inf.
-	div := filepath.Join(dir, "div")
-	_, err = lmTrainJSON(t, append(model, "--out", div, "--optimizer", "sgd", "--lr", "1e6", "--clip", "0", "--epochs", "5", "--checkpoint-every", "1")...)
+// checkLMDivergence checks that lm train with the model flags, SGD at a
+// huge rate and no clipping, stops with an error, and that the checkpoint
+// it wrote to div before holds no NaN or Inf and loads.
+func checkLMDivergence(t *testing.T, div string, model []string) {
+	t.Helper()
+	_, err := lmTrainJSON(t, append(model, "--out", div, "--optimizer", "sgd", "--lr", "1e6", "--clip", "0", "--epochs", "5", "--checkpoint-every", "1")...)
 	if err == nil || !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "--lr") {
 		t.Fatalf("diverging run: err %v", err)
 	}
@@ -208,27 +219,7 @@ func TestLMTrainLabelsSample(t *testing.T) {
 		t.Fatalf("train-labels output:\n%s", out)
 	}
 	sample := newLMSampleCmd // --label is an ordinary flag of lm sample
-	for _, tc := range []struct{ label, words, guidance string }{
-		{"positive", "good great fine", "0"}, {"1", "good great fine", "0"}, {"negative", "bad awful poor", "0"},
-		{"positive", "good great fine", "2"}, {"negative", "bad awful poor", "1"},
-	} {
-		label, words := tc.label, tc.words
-		out, err := runLMCmd(t, sample, "--model", ck, "--label", label, "--num", "10", "--temperature", "0.5", "--guidance", tc.guidance)
-		if err != nil {
-			t.Fatalf("sample %s: %v\n%s", label, err, out)
-		}
-		lines := strings.Split(strings.TrimSpace(out), "\n")
-		if len(lines) != 10 {
-			t.Fatalf("sample %s: %d lines:\n%s", label, len(lines), out)
-		}
-		for _, l := range lines {
-			for _, w := range strings.Fields(l) {
-				if !strings.Contains(words, w) {
-					t.Errorf("label %s: sample %q has %q", label, l, w)
-				}
-			}
-		}
-	}
+	checkLabelSamples(t, ck)
 	out, err = runLMCmd(t, newLMEvalLabelsCmd, "--model", ck, "--data", train, "--json")
 	if err != nil {
 		t.Fatalf("eval-labels: %v\n%s", err, out)
@@ -268,6 +259,35 @@ func TestLMTrainLabelsSample(t *testing.T) {
 	for _, flag := range []string{"--rerank", "--guidance"} {
 		if _, err := runCLIIn(t, "", "lm", "sample", "--model", ck, flag, "2"); !errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error(), "--label") {
 			t.Errorf("%s without --label: %v, want a usage error", flag, err)
+		}
+	}
+}
+
+// checkLabelSamples samples ten sentences of each label, by name and by
+// number, with and without guidance, from the conditional model at ck
+// (trained by TestLMTrainLabelsSample): each must use only that label's
+// words.
+func checkLabelSamples(t *testing.T, ck string) {
+	t.Helper()
+	for _, tc := range []struct{ label, words, guidance string }{
+		{"positive", "good great fine", "0"}, {"1", "good great fine", "0"}, {"negative", "bad awful poor", "0"},
+		{"positive", "good great fine", "2"}, {"negative", "bad awful poor", "1"},
+	} {
+		label, words := tc.label, tc.words
+		out, err := runLMCmd(t, newLMSampleCmd, "--model", ck, "--label", label, "--num", "10", "--temperature", "0.5", "--guidance", tc.guidance)
+		if err != nil {
+			t.Fatalf("sample %s: %v\n%s", label, err, out)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != 10 {
+			t.Fatalf("sample %s: %d lines:\n%s", label, len(lines), out)
+		}
+		for _, l := range lines {
+			for _, w := range strings.Fields(l) {
+				if !strings.Contains(words, w) {
+					t.Errorf("label %s: sample %q has %q", label, l, w)
+				}
+			}
 		}
 	}
 }

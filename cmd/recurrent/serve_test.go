@@ -85,7 +85,19 @@ func TestServeMatchesCLI(t *testing.T) {
 	}
 	url := startServe(t, "chars="+p.LM, "words="+p.WordLM, "sentiment="+p.Classify, "ner="+p.Tag,
 		"dates="+p.Translate, "vec="+p.Vectors)
+	checkServeGenerate(t, url, p)
+	checkServeScore(t, url, p)
+	checkServeClassify(t, url, p)
+	checkServeTag(t, url, p)
+	checkServeTranslate(t, url, p)
+	checkServeNeighbors(t, url, p)
+}
 
+// checkServeGenerate checks that /v1/generate of the server at url
+// samples what lm sample --json does, from the character and the word
+// model of p, with the same options.
+func checkServeGenerate(t *testing.T, url string, p infertest.Paths) {
+	t.Helper()
 	for _, c := range []struct {
 		model string
 		args  []string
@@ -107,7 +119,12 @@ func TestServeMatchesCLI(t *testing.T) {
 			t.Errorf("generate %v:\nserver %q\nCLI    %q", c.args, got.Samples, want.Samples)
 		}
 	}
+}
 
+// checkServeScore checks that /v1/score of the server at url gives what
+// lm score --json does on the character model of p.
+func checkServeScore(t *testing.T, url string, p infertest.Paths) {
+	t.Helper()
 	texts := []string{"First Citizen:", "Before we proceed any further, hear me speak."}
 	var wantScore, gotScore infer.ScoreResult
 	if err := json.Unmarshal([]byte(cliOut(t, strings.Join(texts, "\n")+"\n", "lm", "score", "--model", p.LM, "--json")), &wantScore); err != nil {
@@ -117,7 +134,13 @@ func TestServeMatchesCLI(t *testing.T) {
 	if gj, wj := mustJSON(gotScore), mustJSON(wantScore); gj != wj {
 		t.Errorf("score: server %+v, CLI %+v", gotScore, wantScore)
 	}
+}
 
+// checkServeClassify checks that /v1/classify of the server at url gives
+// the labels and probabilities classify predict --json prints for the
+// classifier of p.
+func checkServeClassify(t *testing.T, url string, p infertest.Paths) {
+	t.Helper()
 	sents := []string{"the soup was lovely", "a dull and tired plot", "what a day"}
 	var gotCl infer.ClassifyResult
 	postJSON(t, url+"v1/classify", map[string]any{"model": "sentiment", "texts": sents}, &gotCl)
@@ -133,7 +156,12 @@ func TestServeMatchesCLI(t *testing.T) {
 			t.Errorf("classify %q: server %+v, CLI %+v", sents[i], g, want)
 		}
 	}
+}
 
+// checkServeTag checks that /v1/tag of the server at url gives the tags
+// tag predict prints for the tagger of p.
+func checkServeTag(t *testing.T, url string, p infertest.Paths) {
+	t.Helper()
 	conll := filepath.Join(t.TempDir(), "tokens.txt")
 	toks := [][]string{{"Marta", "went", "to", "Paris", "."}, {"John", "likes", "the", "old", "mill"}}
 	var b strings.Builder
@@ -157,7 +185,13 @@ func TestServeMatchesCLI(t *testing.T) {
 			t.Errorf("tag %v: server %v, CLI %v", toks[i], gotTag.Sentences[i].Tags, cliTags[i])
 		}
 	}
+}
 
+// checkServeTranslate checks that /v1/translate of the server at url gives
+// the outputs and log-probabilities translate run --json prints with the
+// translator of p, beam 3.
+func checkServeTranslate(t *testing.T, url string, p infertest.Paths) {
+	t.Helper()
 	dates := []string{"3 May 1979", "tuesday, june 5, 2001"}
 	var gotTr infer.TranslateResult
 	postJSON(t, url+"v1/translate", map[string]any{"model": "dates", "texts": dates, "beam": 3}, &gotTr)
@@ -171,7 +205,13 @@ func TestServeMatchesCLI(t *testing.T) {
 			t.Errorf("translate %q: server %q %v, CLI %q %v", dates[i], g.Text, g.LogProb, want.Output, want.LogProb)
 		}
 	}
+}
 
+// checkServeNeighbors checks that /v1/similar and /v1/analogy of the
+// server at url give the neighbours vectors similar and analogy --json
+// print for the vectors of p.
+func checkServeNeighbors(t *testing.T, url string, p infertest.Paths) {
+	t.Helper()
 	for _, c := range []struct {
 		args []string
 		path string

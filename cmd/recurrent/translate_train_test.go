@@ -18,51 +18,10 @@ import (
 // attention exported as JSON and PNG.
 func TestTranslateTrainEvalRun(t *testing.T) {
 	dir := t.TempDir()
-	paths, err := seq2seq.WriteDateSplits(context.Background(), dir, seq2seq.DateOptions{N: 1500, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	train, dev, test := paths[0], paths[1], paths[2]
-	ck := filepath.Join(dir, "ck")
-	common := []string{"--train", train, "--dev", dev, "--out", ck, "--embed", "16", "--hidden", "32",
-		"--batch", "32", "--lr", "0.005", "--quiet", "--json"}
-	out, err := runTranslateCmd(t, newTranslateTrainCmd, "", append(common, "--epochs", "2")...)
-	if err != nil {
-		t.Fatalf("train: %v\n%s", err, out)
-	}
-	var first, sum loopSummary
-	if err := json.Unmarshal([]byte(out), &first); err != nil || first.Position.Epoch != 2 || first.Stop != "epochs" || first.Best == nil {
-		t.Fatalf("train printed %q (%v), want a summary after 2 epochs", out, err)
-	}
-	out, err = runTranslateCmd(t, newTranslateTrainCmd, "", append(common, "--epochs", "3", "--resume")...)
-	if err != nil {
-		t.Fatalf("resume: %v\n%s", err, out)
-	}
-	if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Position.Epoch != 3 || sum.Steps != first.Steps*3/2 {
-		t.Fatalf("resumed run printed %q (%v), want epoch 3 after %d steps", out, err, first.Steps*3/2)
-	}
-	hm := filepath.Join(dir, "maps")
-	for _, beam := range []string{"1", "3"} {
-		out, err = runTranslateCmd(t, newTranslateEvalCmd, "", "--model", ck, "--data", test, "--beam", beam, "--json", "--quiet", "--heatmap", hm)
-		if err != nil {
-			t.Fatalf("eval: %v\n%s", err, out)
-		}
-		var met struct {
-			seq2seq.Metrics
-			Beam int `json:"beam"`
-		}
-		if err := json.Unmarshal([]byte(out), &met); err != nil {
-			t.Fatal(err)
-		}
-		if met.N != 150 || met.Beam != map[string]int{"1": 1, "3": 3}[beam] || met.TokenAccuracy < 0.5 || met.BLEU <= 0 {
-			t.Errorf("beam %s: metrics %+v", beam, met)
-		}
-	}
-	if maps, _ := filepath.Glob(filepath.Join(hm, "line-*.png")); len(maps) != 150 {
-		t.Errorf("eval --heatmap drew %d maps, want 150", len(maps))
-	}
+	ck, test := trainDatesResumed(t, dir)
+	checkTranslateEval(t, ck, test, filepath.Join(dir, "maps"))
 	jpath, ppath := filepath.Join(dir, "a.json"), filepath.Join(dir, "a.png")
-	out, err = runTranslateCmd(t, newTranslateRunCmd, "March 5th, 1998\n12/01/2001\tignored\n",
+	out, err := runTranslateCmd(t, newTranslateRunCmd, "March 5th, 1998\n12/01/2001\tignored\n",
 		"--model", ck, "--attention-json", jpath, "--attention-png", ppath)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, out)
@@ -98,6 +57,63 @@ func TestTranslateTrainEvalRun(t *testing.T) {
 	// paste input.txt output.txt lines up.
 	if out, err := runTranslateCmd(t, newTranslateRunCmd, "ok\n\nok\n", "--model", ck); err != nil || len(strings.Split(out, "\n")) != 4 || strings.Split(out, "\n")[1] != "" || strings.Split(out, "\n")[0] == "" {
 		t.Errorf("blank source line: output %q, %v; want 3 lines, the second blank", out, err)
+	}
+}
+
+// trainDatesResumed generates date pairs into dir, trains a small
+// translator on them for two epochs, resumes it for a third, checks both
+// summaries, and returns the checkpoint and the test split.
+func trainDatesResumed(t *testing.T, dir string) (string, string) {
+	t.Helper()
+	paths, err := seq2seq.WriteDateSplits(context.Background(), dir, seq2seq.DateOptions{N: 1500, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, dev, test := paths[0], paths[1], paths[2]
+	ck := filepath.Join(dir, "ck")
+	common := []string{"--train", train, "--dev", dev, "--out", ck, "--embed", "16", "--hidden", "32",
+		"--batch", "32", "--lr", "0.005", "--quiet", "--json"}
+	out, err := runTranslateCmd(t, newTranslateTrainCmd, "", append(common, "--epochs", "2")...)
+	if err != nil {
+		t.Fatalf("train: %v\n%s", err, out)
+	}
+	var first, sum loopSummary
+	if err := json.Unmarshal([]byte(out), &first); err != nil || first.Position.Epoch != 2 || first.Stop != "epochs" || first.Best == nil {
+		t.Fatalf("train printed %q (%v), want a summary after 2 epochs", out, err)
+	}
+	out, err = runTranslateCmd(t, newTranslateTrainCmd, "", append(common, "--epochs", "3", "--resume")...)
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Position.Epoch != 3 || sum.Steps != first.Steps*3/2 {
+		t.Fatalf("resumed run printed %q (%v), want epoch 3 after %d steps", out, err, first.Steps*3/2)
+	}
+	return ck, test
+}
+
+// checkTranslateEval evaluates the translator at ck on the 150 test
+// pairs in test, greedy and with beam 3, and checks the metrics and the
+// attention maps drawn into hm.
+func checkTranslateEval(t *testing.T, ck, test, hm string) {
+	t.Helper()
+	for _, beam := range []string{"1", "3"} {
+		out, err := runTranslateCmd(t, newTranslateEvalCmd, "", "--model", ck, "--data", test, "--beam", beam, "--json", "--quiet", "--heatmap", hm)
+		if err != nil {
+			t.Fatalf("eval: %v\n%s", err, out)
+		}
+		var met struct {
+			seq2seq.Metrics
+			Beam int `json:"beam"`
+		}
+		if err := json.Unmarshal([]byte(out), &met); err != nil {
+			t.Fatal(err)
+		}
+		if met.N != 150 || met.Beam != map[string]int{"1": 1, "3": 3}[beam] || met.TokenAccuracy < 0.5 || met.BLEU <= 0 {
+			t.Errorf("beam %s: metrics %+v", beam, met)
+		}
+	}
+	if maps, _ := filepath.Glob(filepath.Join(hm, "line-*.png")); len(maps) != 150 {
+		t.Errorf("eval --heatmap drew %d maps, want 150", len(maps))
 	}
 }
 
