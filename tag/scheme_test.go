@@ -103,24 +103,27 @@ func TestValidate(t *testing.T) {
 	cases := []struct {
 		tags   string
 		scheme Scheme
-		bad    int // index of the first bad tag, -1 if valid
+		bad    int    // index of the first bad tag, -1 if valid
+		reason string // its SchemeError's reason
 	}{
-		{"B-PER I-PER O", IOB2, -1},
-		{"I-PER", IOB2, 0},
-		{"B-PER I-LOC", IOB2, 1},
-		{"O I-PER", IOB2, 1},
-		{"I-PER B-PER", IOB1, -1},
-		{"B-PER", IOB1, 0},
-		{"I-LOC B-PER", IOB1, 1},
-		{"S-PER B-LOC E-LOC", IOBES, -1},
-		{"B-PER O", IOBES, 1},
-		{"B-PER", IOBES, 0},
-		{"B-PER E-LOC", IOBES, 1},
-		{"E-PER", IOBES, 0},
-		{"S-PER", IOB2, 0},
-		{"O-PER", IOB2, 0},
-		{"B", IOB2, 0},
-		{"", IOBES, -1},
+		{"B-PER I-PER O", IOB2, -1, ""},
+		{"I-PER", IOB2, 0, "I- must continue a chunk of the same type"},
+		{"B-PER I-LOC", IOB2, 1, "I- must continue a chunk of the same type"},
+		{"O I-PER", IOB2, 1, "I- must continue a chunk of the same type"},
+		{"I-PER B-PER", IOB1, -1, ""},
+		{"B-PER", IOB1, 0, "B- only after a chunk of the same type"},
+		{"I-LOC B-PER", IOB1, 1, "B- only after a chunk of the same type"},
+		{"S-PER B-LOC E-LOC", IOBES, -1, ""},
+		{"B-PER O", IOBES, 1, "previous chunk not closed with E-"},
+		{"B-PER", IOBES, 0, "sequence ends inside a chunk (want E- or S-)"},
+		{"B-PER E-LOC", IOBES, 1, "E- must continue B-/I- of the same type"},
+		{"E-PER", IOBES, 0, "E- must continue B-/I- of the same type"},
+		{"S-PER", IOB2, 0, "prefix must be B or I"},
+		{"E-PER", IOB1, 0, "prefix must be B or I"},
+		{"X-PER", IOBES, 0, "prefix must be B, I, E or S"},
+		{"O-PER", IOB2, 0, "O takes no type"},
+		{"B", IOB2, 0, "want PREFIX-TYPE or O"},
+		{"", IOBES, -1, ""},
 	}
 	for _, c := range cases {
 		err := Validate(strings.Fields(c.tags), c.scheme)
@@ -130,8 +133,8 @@ func TestValidate(t *testing.T) {
 			t.Errorf("%q %v: unexpected %v", c.tags, c.scheme, err)
 		case c.bad >= 0 && !errors.As(err, &se):
 			t.Errorf("%q %v: err = %v, want SchemeError", c.tags, c.scheme, err)
-		case c.bad >= 0 && se.Index != c.bad:
-			t.Errorf("%q %v: bad index %d want %d (%v)", c.tags, c.scheme, se.Index, c.bad, err)
+		case c.bad >= 0 && (se.Index != c.bad || se.Reason != c.reason):
+			t.Errorf("%q %v: bad index %d, reason %q; want %d, %q", c.tags, c.scheme, se.Index, se.Reason, c.bad, c.reason)
 		}
 	}
 }
