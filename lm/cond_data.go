@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 // sstNames names SST-2's labels 0 and 1.
@@ -196,14 +197,14 @@ func ResumeCondRun(dir string, d *LabelledFiles) (*CondTrainer, error) {
 
 // ResumeSettings pairs the settings of cfg, lower (the tokenizer's) and
 // given with the checkpoint's, named as lm train-labels' flags, for the
-// caller to compare those given explicitly.
-func (t *CondTrainer) ResumeSettings(cfg CondConfig, lower bool, given CondTrainConfig) []Setting {
+// caller to compare those given explicitly (train.CheckResume).
+func (t *CondTrainer) ResumeSettings(cfg CondConfig, lower bool, given CondTrainConfig) []train.Setting {
 	c, tc := t.Model.Config, t.Config
-	return []Setting{{"condition", cfg.Condition, c.Condition}, {"cell", cfg.Cell, c.Cell},
-		{"embed", cfg.EmbedDim, c.EmbedDim}, {"label-dim", cfg.LabelDim, c.LabelDim}, {"label-bias", cfg.LabelBias, c.LabelBias},
-		{"hidden", cfg.Hidden, c.Hidden}, {"layers", cfg.Layers, c.Layers}, {"dropout", cfg.Dropout, c.Dropout},
-		{"lower", lower, c.Tokenizer.Lower}, {"batch", given.Batch, tc.Batch}, {"optimizer", given.Optimizer, tc.Optimizer},
-		{"seed", given.Seed, tc.Seed}, {"bucket", given.Bucket, tc.Bucket}, {"discriminative", given.Discriminative, tc.Discriminative}}
+	return []train.Setting{{Name: "condition", Now: cfg.Condition, Saved: c.Condition}, {Name: "cell", Now: cfg.Cell, Saved: c.Cell},
+		{Name: "embed", Now: cfg.EmbedDim, Saved: c.EmbedDim}, {Name: "label-dim", Now: cfg.LabelDim, Saved: c.LabelDim}, {Name: "label-bias", Now: cfg.LabelBias, Saved: c.LabelBias},
+		{Name: "hidden", Now: cfg.Hidden, Saved: c.Hidden}, {Name: "layers", Now: cfg.Layers, Saved: c.Layers}, {Name: "dropout", Now: cfg.Dropout, Saved: c.Dropout},
+		{Name: "lower", Now: lower, Saved: c.Tokenizer.Lower}, {Name: "batch", Now: given.Batch, Saved: tc.Batch}, {Name: "optimizer", Now: given.Optimizer, Saved: tc.Optimizer},
+		{Name: "seed", Now: given.Seed, Saved: tc.Seed}, {Name: "bucket", Now: given.Bucket, Saved: tc.Bucket}, {Name: "discriminative", Now: given.Discriminative, Saved: tc.Discriminative}}
 }
 
 // Describe describes the model, the data and the batches, as lm

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 func TestCondLabelsAndLookup(t *testing.T) {
@@ -124,13 +125,13 @@ func TestCondRunResume(t *testing.T) {
 		t.Errorf("resumed at %+v, saved at %+v", re.Pos(), tr.Pos())
 	}
 	cfg.Hidden = 9
-	var hidden *Setting
+	var hidden *train.Setting
 	for _, s := range re.ResumeSettings(cfg, true, tc) {
-		if s.Flag == "hidden" {
+		if s.Name == "hidden" {
 			hidden = &s
 		}
 	}
-	if hidden == nil || hidden.Given != 9 || hidden.Saved != 4 {
+	if hidden == nil || hidden.Now != 9 || hidden.Saved != 4 {
 		t.Errorf("hidden setting %+v", hidden)
 	}
 	// The starting rate given again keeps the optimizer's current rate.

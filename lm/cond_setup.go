@@ -79,21 +79,11 @@ func (s *CondSetup) Resume(dir string, given func(name string) bool) (*CondSessi
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckResume(given, t.ResumeSettings(s.Model, s.Lower, s.Training)); err != nil {
+	if err := train.CheckResume(given, t.ResumeSettings(s.Model, s.Lower, s.Training)); err != nil {
 		return nil, fmt.Errorf("lm train-labels --resume: %w", err)
 	}
 	t.Reconfigure(s.Training, given)
 	return &CondSession{Trainer: t, resumed: true}, nil
-}
-
-// CheckResume is train.CheckResume of settings: the first one given with
-// a value other than the checkpoint's is a *train.ConflictError.
-func CheckResume(given func(name string) bool, settings []Setting) error {
-	s := make([]train.Setting, len(settings))
-	for i, c := range settings {
-		s[i] = train.Setting{Name: c.Flag, Now: c.Given, Saved: c.Saved}
-	}
-	return train.CheckResume(given, s)
 }
 
 // WriteNotes describes the session: the model and the data (Describe)

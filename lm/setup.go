@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/recurrent-go/recurrent/text"
+	"github.com/recurrent-go/recurrent/train"
 )
 
 // TokenizerOptions choose a model's tokenizer as the flags of lm train and
@@ -210,36 +211,26 @@ func ResumeRun(dir string, data DataOptions, check func(m *Model, tc *TrainConfi
 	return tr, d, check(tr.Model, &tr.Config)
 }
 
-// Setting is a setting of a resumed run, named as lm train's flag, that
-// must keep the checkpoint's value: Given is the value asked for, Saved
-// the checkpoint's.
-//
-// Plain data: safe for concurrent use as long as no goroutine modifies it.
-type Setting struct {
-	Flag         string
-	Given, Saved any
-}
-
 // ResumeSettings pairs the architecture settings of cfg and tok (and, with
 // tc, the training settings of given) with those of the checkpoint's
-// model m and training configuration tc, for the caller to compare those
-// given explicitly. The tokenizer is compared only when tokGiven (its
+// model m and training configuration tc, named as lm train's flags, for
+// the caller to compare those given explicitly (train.CheckResume). The tokenizer is compared only when tokGiven (its
 // name, level or end-of-line token was given).
-func ResumeSettings(m *Model, tc *TrainConfig, cfg Config, tok TokenizerOptions, tokGiven bool, given TrainConfig) ([]Setting, error) {
+func ResumeSettings(m *Model, tc *TrainConfig, cfg Config, tok TokenizerOptions, tokGiven bool, given TrainConfig) ([]train.Setting, error) {
 	c := m.Config
 	div := cfg.DivValue
 	if len(cfg.AdaptiveCutoffs) == 0 {
 		div = 0
 	}
-	s := []Setting{{"cell", cfg.Cell, c.Cell}, {"embed", cfg.EmbedDim, c.EmbedDim}, {"hidden", cfg.Hidden, c.Hidden},
-		{"layers", cfg.Layers, c.Layers}, {"dropout", cfg.Dropout, c.Dropout}, {"tied", cfg.Tied, c.Tied},
-		{"init-range", cfg.InitRange, c.InitRange}, {"adaptive-softmax", cfg.AdaptiveCutoffs, c.AdaptiveCutoffs},
-		{"div-value", div, c.DivValue}, {"lower", tok.Lower, c.Tokenizer.Lower},
-		{"split-punct", tok.SplitPunct, c.Tokenizer.SplitPunct}, {"bos", tok.BOS, c.Tokenizer.BOS}}
+	s := []train.Setting{{Name: "cell", Now: cfg.Cell, Saved: c.Cell}, {Name: "embed", Now: cfg.EmbedDim, Saved: c.EmbedDim}, {Name: "hidden", Now: cfg.Hidden, Saved: c.Hidden},
+		{Name: "layers", Now: cfg.Layers, Saved: c.Layers}, {Name: "dropout", Now: cfg.Dropout, Saved: c.Dropout}, {Name: "tied", Now: cfg.Tied, Saved: c.Tied},
+		{Name: "init-range", Now: cfg.InitRange, Saved: c.InitRange}, {Name: "adaptive-softmax", Now: cfg.AdaptiveCutoffs, Saved: c.AdaptiveCutoffs},
+		{Name: "div-value", Now: div, Saved: c.DivValue}, {Name: "lower", Now: tok.Lower, Saved: c.Tokenizer.Lower},
+		{Name: "split-punct", Now: tok.SplitPunct, Saved: c.Tokenizer.SplitPunct}, {Name: "bos", Now: tok.BOS, Saved: c.Tokenizer.BOS}}
 	if tc != nil {
-		s = append(s, Setting{"batch", given.Batch, tc.Batch}, Setting{"bptt", given.BPTT, tc.BPTT},
-			Setting{"optimizer", given.Optimizer, tc.Optimizer}, Setting{"weight-decay", given.WeightDecay, tc.WeightDecay},
-			Setting{"seed", given.Seed, tc.Seed})
+		s = append(s, train.Setting{Name: "batch", Now: given.Batch, Saved: tc.Batch}, train.Setting{Name: "bptt", Now: given.BPTT, Saved: tc.BPTT},
+			train.Setting{Name: "optimizer", Now: given.Optimizer, Saved: tc.Optimizer}, train.Setting{Name: "weight-decay", Now: given.WeightDecay, Saved: tc.WeightDecay},
+			train.Setting{Name: "seed", Now: given.Seed, Saved: tc.Seed})
 	}
 	if tokGiven {
 		t, err := tok.Tokenizer()
@@ -247,8 +238,8 @@ func ResumeSettings(m *Model, tc *TrainConfig, cfg Config, tok TokenizerOptions,
 			return nil, err
 		}
 		mode, saved := t.Mode.String(), c.Tokenizer.Mode.String()
-		s = append(s, Setting{"level", mode, saved}, Setting{"tokenizer", mode, saved},
-			Setting{"eos", fmt.Sprintf("%q", t.EOS), fmt.Sprintf("%q", c.Tokenizer.EOS)})
+		s = append(s, train.Setting{Name: "level", Now: mode, Saved: saved}, train.Setting{Name: "tokenizer", Now: mode, Saved: saved},
+			train.Setting{Name: "eos", Now: fmt.Sprintf("%q", t.EOS), Saved: fmt.Sprintf("%q", c.Tokenizer.EOS)})
 	}
 	return s, nil
 }

@@ -141,9 +141,9 @@ func TestResumeSettingsAndReconfigure(t *testing.T) {
 		t.Fatal(err)
 	}
 	given := Config{Arch: Arch{Cell: "gru", EmbedDim: 4, Hidden: 8, Layers: 1}}
-	find := func(s []Setting, flag string) *Setting {
+	find := func(s []train.Setting, flag string) *train.Setting {
 		for i := range s {
-			if s[i].Flag == flag {
+			if s[i].Name == flag {
 				return &s[i]
 			}
 		}
@@ -153,8 +153,13 @@ func TestResumeSettingsAndReconfigure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h := find(s, "hidden"); h == nil || h.Given != 8 || h.Saved != 5 {
+	if h := find(s, "hidden"); h == nil || h.Now != 8 || h.Saved != 5 {
 		t.Errorf("hidden setting %+v", h)
+	}
+	// The settings are train's, checked by train.CheckResume itself.
+	var conflict *train.ConflictError
+	if err := train.CheckResume(func(f string) bool { return f == "hidden" }, s); !errors.As(err, &conflict) || conflict.Name != "hidden" {
+		t.Errorf("--hidden 8 on a checkpoint of hidden 5: %v", err)
 	}
 	if find(s, "batch") != nil || find(s, "tokenizer") != nil {
 		t.Errorf("training or tokenizer settings without tc or tokGiven: %+v", s)
@@ -163,7 +168,7 @@ func TestResumeSettingsAndReconfigure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, tk := find(s, "batch"), find(s, "tokenizer"); b == nil || b.Given != 8 || b.Saved != 4 || tk == nil || tk.Given != "word" || tk.Saved != "char" {
+	if b, tk := find(s, "batch"), find(s, "tokenizer"); b == nil || b.Now != 8 || b.Saved != 4 || tk == nil || tk.Now != "word" || tk.Saved != "char" {
 		t.Errorf("batch %+v, tokenizer %+v", b, tk)
 	}
 	if _, err := ResumeSettings(m, nil, given, TokenizerOptions{Name: "char", SplitPunct: true}, true, TrainConfig{}); err == nil {

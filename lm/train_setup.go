@@ -52,7 +52,7 @@ func (s *Setup) Resume(dir string, given func(name string) bool) (*Session, erro
 	t, d, err := ResumeRun(dir, s.Data, func(m *Model, tc *TrainConfig) error {
 		settings, err := ResumeSettings(m, tc, s.Model, s.Tokenizer, given("tokenizer") || given("level") || given("eos"), s.Training)
 		if err == nil {
-			err = CheckResume(given, settings)
+			err = train.CheckResume(given, settings)
 		}
 		for _, name := range []string{"specials", "min-count", "max-vocab"} {
 			if err == nil && given(name) {
