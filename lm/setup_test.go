@@ -337,7 +337,7 @@ func TestRunSummaryInterrupted(t *testing.T) {
 	sum, err := traintest.CancelAt(func(ctx context.Context, progress func(train.Event)) (Summary, error) {
 		return tr.RunSummary(ctx, progress, patternStream(300, 3))
 	}, 3)
-	if !errors.Is(err, context.Canceled) || !sum.Interrupt || sum.Test != nil || sum.BitsPerChar != nil {
+	if !errors.Is(err, context.Canceled) || !sum.Interrupted || sum.Test != nil || sum.BitsPerChar != nil {
 		t.Errorf("interrupted run: %v, summary %+v", err, sum)
 	}
 }

@@ -47,10 +47,10 @@ type Summary struct {
 	// Seconds is the run's wall time, TokensPerS its training throughput.
 	Seconds    float64 `json:"seconds"`
 	TokensPerS float64 `json:"tokens_per_sec"`
-	// Interrupt says the run was cancelled (its position saved);
+	// Interrupted says the run was cancelled (its position saved);
 	// EarlyStop that it stopped for want of a better validation.
-	Interrupt bool `json:"interrupted,omitempty"`
-	EarlyStop bool `json:"early_stopped,omitempty"`
+	Interrupted bool `json:"interrupted,omitempty"`
+	EarlyStop   bool `json:"early_stopped,omitempty"`
 
 	// The headline metrics, flat: the final validation loss (nats per
 	// token), its perplexity and, at character level, bits per character;
@@ -106,7 +106,7 @@ func (t *Trainer) ProgressLabels() map[string]string {
 // the run ends normally the model takes the best validation's weights
 // (what the checkpoint's model.safetensors holds) and test, if not nil,
 // is evaluated with them. A cancelled run returns ctx's error with the
-// summary marked Interrupt; any other error with what is known so far.
+// summary marked Interrupted; any other error with what is known so far.
 func (t *Trainer) RunSummary(ctx context.Context, progress func(train.Event), test []int32) (Summary, error) {
 	m := t.Model
 	var sum Summary
@@ -125,7 +125,7 @@ func (t *Trainer) RunSummary(ctx context.Context, progress func(train.Event), te
 	c := &m.Config
 	sum = Summary{Checkpoint: t.Dir, Params: m.NumParams(), Vocab: c.VocabSize, Position: res.Pos, TrainLoss: res.TrainLoss,
 		Valid: res.Valid, Best: MetricsOf(res.Best), Seconds: res.Elapsed.Seconds(),
-		Interrupt: train.Interrupted(ctx, err), EarlyStop: res.Stop == train.StopEarly,
+		Interrupted: train.Interrupted(ctx, err), EarlyStop: res.Stop == train.StopEarly,
 		Stop: string(res.Stop), Steps: res.Pos.Step, Plot: sum.Plot, PlotErr: sum.PlotErr, unit: c.BitsUnit()}
 	if v := res.Valid; v != nil {
 		sum.ValLoss, sum.ValPerplexity = &v.Loss, &v.Perplexity
