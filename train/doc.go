@@ -88,7 +88,8 @@
 // Trainer. The label-conditioned language model lives in package lm with
 // the prefix Cond, since lm's New and Trainer are the plain model's:
 // NewCond, LoadCond, CondTrainer, NewCondTrainer, ResumeCond, CondData,
-// CondTrainConfig. Every trainer has Pos (not Position), Loop, Save and
+// CondTrainConfig (stored in cond_train.json: its config.json is the
+// CondConfig alone). Every trainer has Pos (not Position), Loop, Save and
 // Run(ctx, progress func(Event)); per-epoch reports are the loop's
 // EpochEvent and EvalEvent (no EpochMetrics or CondEpoch); MaxSteps is the
 // step budget of every TrainConfig.

@@ -8,12 +8,13 @@ import (
 	"github.com/recurrent-go/recurrent/optim"
 )
 
-// Runner is the part of a task package's trainer that every task shares
-// (classify.Trainer and tag.Trainer embed it): the Loop over the task, the
-// checkpoint directory, and the mapping of the task's training
-// configuration to Options, asked for again before every Run so that a
-// caller may change the configuration (a longer budget after a resume).
-// It is not safe for concurrent use.
+// Runner is the part of a task package's trainer that the tasks share
+// (lm.CondTrainer and seq2seq.Trainer embed it, classify.Trainer and
+// tag.Trainer through TaskTrainer; lm.Trainer drives its Loop itself):
+// the Loop over the task, the checkpoint directory, and the mapping of
+// the task's training configuration to Options, asked for again before
+// every Run so that a caller may change the configuration (a longer
+// budget after a resume). It is not safe for concurrent use.
 type Runner struct {
 	// Dir, if not empty, is the checkpoint directory written during Run.
 	Dir string

@@ -10,7 +10,9 @@ import (
 )
 
 // Summary is what a task's training run reports when it stops (the part
-// every task shares; classify.Summary and tag.Summary add their own).
+// the classifier and the tagger share: TaskSummary embeds it, and
+// classify.Summary and tag.Summary add their own; lm.Summary and
+// LoopSummary are the language models' and the translator's).
 //
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Summary struct {
@@ -48,7 +50,8 @@ func (s *Summary) WriteText(w io.Writer) error {
 }
 
 // LoopSummary is what a run reports with its throughput and its best and
-// last evaluations (the language models' and the translator's summary).
+// last evaluations (the summary of the label-conditioned language model
+// and of the translator; the plain language model's is lm.Summary).
 //
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
 type LoopSummary struct {

@@ -46,6 +46,8 @@ type Task interface {
 // own beyond the weights (Task.Files): Resume calls Restore with the
 // checkpoint after the weights and optimizer are read.
 type Restorer interface {
+	// Restore reads the task's own state back from ck, the checkpoint
+	// being resumed (the files its Task.Files wrote).
 	Restore(ck *checkpoint.Checkpoint) error
 }
 
