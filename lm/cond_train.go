@@ -198,7 +198,7 @@ func (t *CondTrainer) Batches() int {
 // ResumeCond reopens a checkpoint written by a CondTrainer for the same
 // training and validation data (checked by fingerprint) and returns a
 // trainer that continues exactly where the saved one stopped. The caller
-// may change Config.Epochs, Steps and Clip before Run.
+// may change Config.Epochs, MaxSteps and Clip before Run.
 func ResumeCond(dir string, trainD, valid CondData) (*CondTrainer, error) {
 	m, err := LoadCond(dir)
 	if err != nil {

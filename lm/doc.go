@@ -22,10 +22,12 @@
 // safetensors file; PyTorch's load_state_dict with strict=False plus
 // model.decoder.weight = model.embedding.weight restores it.
 //
-// ImportPyTorch reads such a state_dict saved with safetensors
+// ImportPyTorch reads such a state_dict saved by torch.save (zip or
+// legacy format, without running code from the file) or with safetensors
 // (safetensors.torch.save_file(model.state_dict(), path)) and infers the
-// architecture from the shapes; testdata/gen_pytorch_import.py writes the
-// files the tests compare logits against (to 1e-5).
+// architecture from the shapes; testdata/gen_torch_import.py and
+// testdata/gen_pytorch_import.py write the files the tests compare logits
+// against (to 1e-5).
 //
 // Model.Quantize makes a model for int8 inference (PyTorch's
 // quantize_dynamic scheme): the weight matrices become int8 with per-row

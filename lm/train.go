@@ -100,9 +100,10 @@ func (c *TrainConfig) validate() error {
 // taken.
 type Position = train.Position
 
-// Point is one validation on the loss curves: the step and epoch (1-based,
-// fractional inside an epoch) it was taken at, the mean training loss since
-// the previous point and the validation loss, both in nats per token.
+// Point is one validation on the loss curves: the step and the epochs done
+// (fractional inside an epoch: 0.5 halfway through the first, as
+// train.Eval.Epoch) it was taken at, the mean training loss since the
+// previous point and the validation loss, both in nats per token.
 //
 // Plain data: safe for concurrent use as long as no goroutine modifies it.
 type Point struct {

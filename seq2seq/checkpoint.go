@@ -87,7 +87,7 @@ func load(dir string) (*Model, *checkpoint.Checkpoint, *TrainConfig, error) {
 // Resume reopens a training checkpoint written by a Trainer for the same
 // train and dev data (checked by size and hash) and returns a trainer that
 // continues exactly where the saved one stopped. The caller may change
-// Config.Epochs, Steps, Patience, LRDecay and Clip before Run; the
+// Config.Epochs, MaxSteps, Patience, LRDecay and Clip before Run; the
 // architecture, Batch, Optimizer and Seed are the checkpoint's.
 func Resume(dir string, trainE, dev Encoded) (*Trainer, error) {
 	return resume(dir, func(*Model) (Encoded, Encoded, error) { return trainE, dev, nil })

@@ -40,7 +40,8 @@ type QuickstartOptions struct {
 	// Hidden and Layers shape the LSTM (a resumed run keeps the
 	// checkpoint's).
 	Hidden, Layers int
-	// Seed initialises the model and orders the batches.
+	// Seed initialises a new model and seeds the samples (the batches are
+	// the corpus in order).
 	Seed uint64
 	// Resume continues the checkpoint in Dir for another Duration.
 	Resume bool
