@@ -11,7 +11,7 @@ import (
 )
 
 // FlipConfig is a batching flip count: Samples samples of Length tokens
-// from CharLSTM(Hidden), each generated alone (lm.Sample's exact path) and
+// from CharLSTM(Hidden), each generated alone (lm.Model.Sample's exact path) and
 // in batches of Batch (lm.Batch, as the server steps them), at temperature
 // 0.8 after the prompt "ROMEO:", sample i with seed i.
 type FlipConfig struct {

@@ -2,9 +2,10 @@
 // TSV, SST-style and CSV readers with format detection, label maps, and
 // accuracy, per-class precision/recall/F1, macro averages and confusion
 // matrices; and the models (model.go, train.go): embedding -> uni- or
-// bidirectional stacked RNN/GRU/LSTM -> last/mean/max pooling -> linear head
-// with sigmoid or softmax output, the word-vector averaging baseline, a
-// trainer with early stopping on dev data, and resumable checkpoints.
+// bidirectional stacked RNN/GRU/LSTM -> last/mean/max/meanmax pooling ->
+// linear head with sigmoid or softmax output, the word-vector averaging
+// baseline, a trainer with early stopping on dev data, and resumable
+// checkpoints.
 package classify
 
 import (

@@ -139,7 +139,7 @@ func (t *task) padBatch(idx []int) error {
 }
 
 // dropWords replaces each valid token of the padded batch by <unk> with
-// probability Config.WordDropout, drawn from a generator seeded by
+// probability TrainConfig.WordDropout, drawn from a generator seeded by
 // (seed, step).
 func (t *task) dropWords(step int64) {
 	p := t.cfg.WordDropout

@@ -16,10 +16,12 @@
 //
 // Errors are {"error": "..."} with 400 (malformed JSON or an invalid
 // value, naming the field; an operation the model's kind lacks), 401
-// (missing bearer token when one is set), 404 (unknown model or route),
-// 405, 413 (body over the limit), 429 with Retry-After (queue full), 500
-// (a panic: the server keeps serving), 503 (loading or shutting down) and
-// 504 (the request's deadline passed). An error or panic after a stream's
+// (missing bearer token when one is set), 403 (a browser's call from
+// another site's page), 404 (unknown model or route), 405, 408 (a body
+// that did not arrive before the deadline), 413 (body over the limit),
+// 429 with Retry-After (queue full), 500 (a panic: the server keeps
+// serving), 503 (loading or shutting down) and 504 (the request's
+// deadline passed). An error or panic after a stream's
 // 200 went out ends it with a last event "event: error" whose data is
 // {"error": "..."} (worded as the answer would be), counted and logged
 // with that status.
