@@ -65,8 +65,8 @@ func (c *CondTrainConfig) validate() error {
 // CondTrainFile holds a conditional training checkpoint's CondTrainConfig.
 const CondTrainFile = "cond_train.json"
 
-// CondTrainer trains a CondModel on the train.Loop: it is the conditional
-// model's train.Task (batches of sentences, shuffled by (Seed, epoch), the
+// CondTrainer trains a CondModel on the train.Loop: it holds the
+// conditional model's train.Task (batches of sentences, shuffled by (Seed, epoch), the
 // likelihood or hybrid loss, validation loss and Bayes label accuracy) and
 // maps CondTrainConfig to the loop's options. The checkpoint's
 // model.safetensors holds the best validation's parameters.

@@ -11,7 +11,8 @@ import (
 )
 
 // Train a character language model on a few names with the shared loop
-// (lm.Trainer is the language model's train.Task), then sample from it.
+// (lm.Trainer runs the language model's train.Task on it), then sample
+// from it.
 func Example() {
 	corpus := strings.Repeat("anna\nbob\nhannah\notto\n", 40)
 	tok := text.Tokenizer{Mode: text.Chars, EOS: "\n"} // a line ends with "\n"

@@ -125,7 +125,7 @@ type Result struct {
 }
 
 // Trainer trains a Model on a token stream with truncated BPTT on the
-// train.Loop: it is the language model's train.Task (the chunks of the
+// train.Loop: it holds the language model's train.Task (the chunks of the
 // stream in order, the recurrent state carried between them and saved in
 // carry.safetensors) and maps TrainConfig to the loop's options.
 //

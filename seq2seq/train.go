@@ -110,7 +110,7 @@ func (m *Model) Encode(pairs []Pair) (Encoded, error) {
 type Position = train.Position
 
 // Trainer fits a Model to encoded pairs with teacher forcing on the
-// train.Loop: it is the encoder-decoder's train.Task (batches of pairs of
+// train.Loop: it holds the encoder-decoder's train.Task (batches of pairs of
 // similar source length, the teacher-forced loss, greedy exact match on
 // dev as the score) and maps TrainConfig to the loop's options.
 type Trainer struct {

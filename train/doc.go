@@ -54,7 +54,9 @@
 //
 // Task.Step is called with zeroed gradients and returns the batch's mean
 // loss after its backward pass; the loop then clips, checks divergence and
-// steps the optimizer. See lm.Trainer for a complete task.
+// steps the optimizer. The package Example is a complete task; the task
+// packages' own (lm's lmTask, classify's task, ...) are unexported, held
+// by their Trainer.
 //
 // # Names
 //
