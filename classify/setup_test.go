@@ -113,3 +113,41 @@ func TestSetupErrors(t *testing.T) {
 		t.Errorf("cancelled run: %+v, %v", sum, err)
 	}
 }
+
+// TestResumeBinaryAuto reruns a two-label run's command line, --binary
+// auto given, with --resume: auto made the model binary, so it agrees
+// with the checkpoint (it was refused as "--binary false").
+func TestResumeBinaryAuto(t *testing.T) {
+	var b strings.Builder
+	for i := range 24 {
+		l := []string{"neg", "pos"}[i%2]
+		fmt.Fprintf(&b, "%s\tw%d %s\n", l, i%5, map[string]string{"neg": "awful", "pos": "great"}[l])
+	}
+	p := filepath.Join(t.TempDir(), "two.tsv")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := testSetup(t)
+	s.TrainFile, s.ValidFile, s.TestFile = p, p, ""
+	s.Training.Epochs = 1
+	dir := filepath.Join(t.TempDir(), "ck")
+	ses, err := s.Start(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ses.Trainer.Model.Config.Binary {
+		t.Fatal("two labels with --binary auto did not make a binary model")
+	}
+	if _, err := ses.Train(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	binary := func(n string) bool { return n == "binary" }
+	if _, err := s.Resume(dir, binary); err != nil {
+		t.Errorf("--binary auto on resuming a two-label run: %v", err)
+	}
+	s.Binary = "false"
+	var ce *train.ConflictError
+	if _, err := s.Resume(dir, binary); !errors.As(err, &ce) || ce.Name != "binary" {
+		t.Errorf("--binary false on resuming a binary model: %v", err)
+	}
+}
