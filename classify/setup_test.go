@@ -116,7 +116,8 @@ func TestSetupErrors(t *testing.T) {
 
 // TestResumeBinaryAuto reruns a two-label run's command line, --binary
 // auto given, with --resume: auto made the model binary, so it agrees
-// with the checkpoint (it was refused as "--binary false").
+// with the checkpoint (it was refused as "--binary false"); likewise
+// --embed-dropout -1 (refused as -1 against the saved --dropout).
 func TestResumeBinaryAuto(t *testing.T) {
 	var b strings.Builder
 	for i := range 24 {
@@ -145,8 +146,16 @@ func TestResumeBinaryAuto(t *testing.T) {
 	if _, err := s.Resume(dir, binary); err != nil {
 		t.Errorf("--binary auto on resuming a two-label run: %v", err)
 	}
-	s.Binary = "false"
+	// So does --embed-dropout -1 (the embeddings' dropout is --dropout).
+	if _, err := s.Resume(dir, func(n string) bool { return n == "embed-dropout" || n == "dropout" }); err != nil {
+		t.Errorf("--embed-dropout -1 on resuming: %v", err)
+	}
+	s.EmbedDropout = 0.3
 	var ce *train.ConflictError
+	if _, err := s.Resume(dir, func(n string) bool { return n == "embed-dropout" }); !errors.As(err, &ce) || ce.Name != "embed-dropout" {
+		t.Errorf("--embed-dropout 0.3 on resuming a model with 0.1: %v", err)
+	}
+	s.Binary = "false"
 	if _, err := s.Resume(dir, binary); !errors.As(err, &ce) || ce.Name != "binary" {
 		t.Errorf("--binary false on resuming a binary model: %v", err)
 	}
