@@ -71,6 +71,11 @@ func TestPlainSchemeLearnsPOS(t *testing.T) {
 	if err := sum.WriteText(&b); err != nil || !strings.Contains(b.String(), "best dev accuracy") || sum.Scheme != "plain" {
 		t.Errorf("summary (scheme %q): %q, %v", sum.Scheme, b.String(), err)
 	}
+	// Rerun with --resume, the command line's --train-scheme iobes is
+	// what Build made plain on plain data: no conflict.
+	if _, err := s.Resume(dir, func(n string) bool { return n == "train-scheme" }); err != nil {
+		t.Errorf("--train-scheme iobes on resuming a plain run: %v", err)
+	}
 	loaded, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)

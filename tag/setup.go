@@ -145,11 +145,20 @@ func (s *Setup) Resume(dir string, given func(name string) bool) (*Session, erro
 		return nil, err
 	}
 	c, tc, n, ntc := t.Model.Config, t.Config, s.Model, s.Training
+	// The train scheme asked for is compared as Build makes it: by its
+	// name (IOBES, bio: iobes, iob2), and plain on plain data.
+	ts := n.TrainScheme
+	if p, err := ParseScheme(ts); err == nil {
+		ts = p.String()
+	}
+	if c.Scheme == Plain.String() {
+		ts = Plain.String()
+	}
 	err = train.CheckResume(given, []train.Setting{
 		{Name: "cell", Now: n.Cell, Saved: c.Cell}, {Name: "word-embed", Now: n.WordEmbed, Saved: c.WordEmbed}, {Name: "char-embed", Now: n.CharEmbed, Saved: c.CharEmbed},
 		{Name: "char-hidden", Now: n.CharHidden, Saved: c.CharHidden}, {Name: "hidden", Now: n.Hidden, Saved: c.Hidden}, {Name: "layers", Now: n.Layers, Saved: c.Layers},
 		{Name: "dropout", Now: n.Dropout, Saved: c.Dropout}, {Name: "freeze", Now: n.Freeze, Saved: c.Freeze}, {Name: "lower", Now: n.Lower, Saved: c.Lower},
-		{Name: "norm-digits", Now: n.NormDigits, Saved: c.NormDigits}, {Name: "train-scheme", Now: n.TrainScheme, Saved: c.TrainScheme},
+		{Name: "norm-digits", Now: n.NormDigits, Saved: c.NormDigits}, {Name: "train-scheme", Now: ts, Saved: c.TrainScheme},
 		{Name: "batch", Now: ntc.Batch, Saved: tc.Batch}, {Name: "optimizer", Now: ntc.Optimizer, Saved: tc.Optimizer}, {Name: "lr", Now: ntc.LR, Saved: tc.LR},
 		{Name: "decay", Now: ntc.Decay, Saved: tc.Decay}, {Name: "seed", Now: ntc.Seed, Saved: tc.Seed},
 	}, "vectors", "min-count", "scheme")

@@ -72,6 +72,18 @@ func TestSetupStartTrainResume(t *testing.T) {
 	if _, err := s.Resume(dir, func(n string) bool { return n == "scheme" }); !errors.As(err, &ce) || !ce.Fixed {
 		t.Errorf("--scheme on resume: %v", err)
 	}
+	// --train-scheme is compared by its scheme, not its spelling.
+	s.Training.Decay = 0.05
+	trainScheme := func(n string) bool { return n == "train-scheme" }
+	s.Model.TrainScheme = "IOBES"
+	if _, err := s.Resume(dir, trainScheme); err != nil {
+		t.Errorf("--train-scheme IOBES on an iobes checkpoint: %v", err)
+	}
+	s.Model.TrainScheme = "bio"
+	if _, err := s.Resume(dir, trainScheme); !errors.As(err, &ce) || ce.Name != "train-scheme" || ce.Now != "iob2" {
+		t.Errorf("--train-scheme bio on an iobes checkpoint: %v", err)
+	}
+	s.Model.TrainScheme = "iobes"
 	s.Training.Epochs = 2
 	if ses, err = s.Resume(dir, func(n string) bool { return n == "epochs" }); err != nil {
 		t.Fatal(err)
