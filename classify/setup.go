@@ -213,9 +213,13 @@ func (s *Setup) Resume(dir string, given func(name string) bool) (*Session, erro
 // settings pairs the model and optimizer settings asked for with t's.
 // Binary "auto" asks for what a new run would make of the checkpoint's
 // labels: a sigmoid output exactly for two; a negative EmbedDropout asks
-// for Model.Dropout.
+// for Model.Dropout; Tokenize is compared by its mode ("words" is "word").
 func (s *Setup) settings(t *Trainer) []train.Setting {
 	c, tc, n, ntc := t.Model.Config, t.Config, s.Model, s.Training
+	tok := s.Tokenize
+	if mode, err := text.ParseMode(tok); err == nil {
+		tok = mode.String()
+	}
 	binary := s.Binary == "true" || (s.Binary == "auto" && c.Classes == 2)
 	embDrop := s.EmbedDropout
 	if embDrop < 0 {
@@ -226,7 +230,7 @@ func (s *Setup) settings(t *Trainer) []train.Setting {
 		{Name: "hidden", Now: n.Hidden, Saved: c.Hidden}, {Name: "layers", Now: n.Layers, Saved: c.Layers}, {Name: "bidirectional", Now: n.Bidirectional, Saved: c.Bidirectional},
 		{Name: "pool", Now: n.Pool, Saved: c.Pool}, {Name: "dropout", Now: n.Dropout, Saved: c.Dropout}, {Name: "freeze", Now: s.Freeze, Saved: c.Freeze},
 		{Name: "embed-dropout", Now: embDrop, Saved: c.EmbeddingDropout()}, {Name: "lower", Now: s.Lower, Saved: c.Tokenizer.Lower},
-		{Name: "tokenize", Now: s.Tokenize, Saved: c.Tokenizer.Mode.String()}, {Name: "binary", Now: binary, Saved: c.Binary},
+		{Name: "tokenize", Now: tok, Saved: c.Tokenizer.Mode.String()}, {Name: "binary", Now: binary, Saved: c.Binary},
 		{Name: "batch", Now: ntc.Batch, Saved: tc.Batch}, {Name: "optimizer", Now: ntc.Optimizer, Saved: tc.Optimizer}, {Name: "lr", Now: ntc.LR, Saved: tc.LR},
 		{Name: "weight-decay", Now: ntc.WeightDecay, Saved: tc.WeightDecay}, {Name: "embed-lr", Now: ntc.EmbedLR, Saved: tc.EmbedLR},
 		{Name: "word-dropout", Now: ntc.WordDropout, Saved: tc.WordDropout}, {Name: "bucket", Now: ntc.Bucket, Saved: tc.Bucket}, {Name: "seed", Now: ntc.Seed, Saved: tc.Seed},

@@ -117,7 +117,8 @@ func TestSetupErrors(t *testing.T) {
 // TestResumeBinaryAuto reruns a two-label run's command line, --binary
 // auto given, with --resume: auto made the model binary, so it agrees
 // with the checkpoint (it was refused as "--binary false"); likewise
-// --embed-dropout -1 (refused as -1 against the saved --dropout).
+// --embed-dropout -1 (refused as -1 against the saved --dropout) and
+// --tokenize words (refused against the saved mode's name, "word").
 func TestResumeBinaryAuto(t *testing.T) {
 	var b strings.Builder
 	for i := range 24 {
@@ -129,7 +130,7 @@ func TestResumeBinaryAuto(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := testSetup(t)
-	s.TrainFile, s.ValidFile, s.TestFile = p, p, ""
+	s.TrainFile, s.ValidFile, s.TestFile, s.Tokenize = p, p, "", "words"
 	s.Training.Epochs = 1
 	dir := filepath.Join(t.TempDir(), "ck")
 	ses, err := s.Start(dir, false)
@@ -149,6 +150,11 @@ func TestResumeBinaryAuto(t *testing.T) {
 	// So does --embed-dropout -1 (the embeddings' dropout is --dropout).
 	if _, err := s.Resume(dir, func(n string) bool { return n == "embed-dropout" || n == "dropout" }); err != nil {
 		t.Errorf("--embed-dropout -1 on resuming: %v", err)
+	}
+	// And --tokenize words, the name --help gives (the mode is "word").
+	s.Tokenize = "words"
+	if _, err := s.Resume(dir, func(n string) bool { return n == "tokenize" }); err != nil {
+		t.Errorf("--tokenize words on resuming a words run: %v", err)
 	}
 	s.EmbedDropout = 0.3
 	var ce *train.ConflictError
