@@ -97,7 +97,7 @@ func TestReports(t *testing.T) {
 	job := PlotJob{Words: []string{"man", "woman", "zzz", "King"}, Out: path, Width: 10, Height: 8}
 	s, err := PlotFiles(text.Stdio{}, Source{Path: "testdata/tiny.txt"}, job)
 	if err != nil || len(s.Words) != 3 || len(s.Ignored) != 1 || s.Ignored[0] != "zzz" {
-		t.Fatalf("PlotWords: %+v, %v", s, err)
+		t.Fatalf("PlotFiles: %+v, %v", s, err)
 	}
 	if b, err := os.ReadFile(path); err != nil || !bytes.Contains(b, []byte("<svg")) || !bytes.Contains(b, []byte("PCA of tiny.txt")) {
 		t.Errorf("plot file: %v", err)

@@ -8,7 +8,7 @@
 // computation finds; an XSummary (AnalogySummary, EvalSummary,
 // DebiasSummary, ...) is what a command shows of it: its fields are the
 // --json output and its WriteText method the text output. Evaluate,
-// DebiasFiles and PlotWords run a whole command's work from file names,
+// DebiasFiles and PlotFiles run a whole command's work from file names,
 // read through a text.Stdio so that "-" is standard input or output.
 package vectors
 
