@@ -84,6 +84,8 @@
 //     accuracy; tag.Metrics: conlleval's precision, recall, F1);
 //     MetricsOf(*Eval) recovers them from an Eval the task made.
 //   - Position is train.Position everywhere (lm.Position is an alias).
+//   - A setting asked for on resuming is a train.Setting (Name, Now,
+//     Saved) in every package, checked by train.CheckResume.
 //
 // The encoder-decoder follows the task packages' words: seq2seq.New builds
 // a Model, Load reads one, NewTrainer starts and Resume continues a
