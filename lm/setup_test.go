@@ -335,6 +335,20 @@ func TestRunSummaryInterrupted(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || !sum.Interrupt || sum.Test != nil || sum.BitsPerChar != nil {
 		t.Errorf("interrupted run: %v, summary %+v", err, sum)
 	}
+	// Cancelled during the test evaluation, after the run's last
+	// checkpoint: interrupted too (the summary said a complete run that
+	// had no test figures, while lm train said "interrupted").
+	tr = summaryTrainer(t, filepath.Join(t.TempDir(), "ck"), text.Words)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sum, err = tr.RunSummary(ctx, func(e train.Event) {
+		if _, ok := e.(train.StopEvent); ok {
+			cancel()
+		}
+	}, patternStream(300, 3))
+	if !errors.Is(err, context.Canceled) || !sum.Interrupt || sum.Test != nil || sum.Stop != string(train.StopSteps) || sum.Steps != 12 {
+		t.Errorf("cancelled during the test evaluation: %v, summary %+v", err, sum)
+	}
 }
 
 func TestMetricsText(t *testing.T) {

@@ -105,8 +105,10 @@ func (t *Trainer) ProgressLabels() map[string]string {
 // checkpoint it draws the loss curves into the directory (PlotFile). When
 // the run ends normally the model takes the best validation's weights
 // (what the checkpoint's model.safetensors holds) and test, if not nil,
-// is evaluated with them. A cancelled run returns ctx's error with the
-// summary marked Interrupt; any other error with what is known so far.
+// is evaluated with them. A cancelled run, also one cancelled during the
+// test evaluation (its checkpoint complete; a resume evaluates test),
+// returns ctx's error with the summary marked Interrupt; any other error
+// with what is known so far.
 func (t *Trainer) RunSummary(ctx context.Context, progress func(train.Event), test []int32) (Summary, error) {
 	m := t.Model
 	var sum Summary
@@ -143,6 +145,7 @@ func (t *Trainer) RunSummary(ctx context.Context, progress func(train.Event), te
 	if test != nil {
 		tm, err := m.Evaluate(ctx, test, t.Config.EvalBatch, t.Config.BPTT)
 		if err != nil {
+			sum.Interrupt = train.Interrupted(ctx, err)
 			return sum, fmt.Errorf("test evaluation: %w", err)
 		}
 		sum.Test = &tm
