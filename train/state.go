@@ -284,7 +284,8 @@ var ErrDirInUse = errors.New("already holds files (a checkpoint?)")
 // old one), that dir is not a file nor "." or ".." (which cannot be
 // renamed), and, unless replace, that dir does not hold files already (a
 // checkpoint a fresh run would silently overwrite, also one that an
-// interrupted save left beside it).
+// interrupted save left beside it: ErrDirInUse; files but no checkpoint
+// are another error, since neither resuming nor replacing would do).
 // With replace, a dir holding files must hold a checkpoint (config.json or
 // state.json): Save replaces it as a whole, deleting every other file.
 func CheckDir(dir string, replace bool) error {
@@ -304,6 +305,11 @@ func CheckDir(dir string, replace bool) error {
 			es, err := os.ReadDir(dir)
 			if err != nil {
 				return fmt.Errorf("train: %w", err)
+			}
+			if len(es) > 0 && checkpoint.CheckOverwrite(dir) != nil {
+				// Neither resuming nor replacing it would do.
+				return fmt.Errorf("train: %s holds files but no checkpoint (%s or %s); a checkpoint is written as the whole directory, so give a new or empty one",
+					dir, checkpoint.ConfigFile, checkpoint.StateFile)
 			}
 			if len(es) > 0 {
 				return fmt.Errorf("train: %s %w", dir, ErrDirInUse)

@@ -419,6 +419,14 @@ func TestOverwriteKeepsOtherFiles(t *testing.T) {
 	if b, err := os.ReadFile(notes); err != nil || string(b) != "mine" {
 		t.Errorf("notes.txt after the run: %q, %v; want it kept", b, err)
 	}
+	// Without Overwrite too, the refusal says it holds no checkpoint rather
+	// than ErrDirInUse, after which lm train suggested --resume and
+	// --overwrite, both of which fail there.
+	o.Overwrite = false
+	_, err = newLoop(t, newToy(), o).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "no checkpoint") || errors.Is(err, ErrDirInUse) {
+		t.Errorf("a fresh run into a directory of other files: %v, want a refusal saying it holds no checkpoint", err)
+	}
 }
 
 // A Dir of "." or ".." cannot be a checkpoint directory: Save replaces it
