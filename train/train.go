@@ -568,14 +568,31 @@ func (l *Loop) endEpoch(r *run) error {
 }
 
 // stop ends a Run whose budget is used up or whose early stopping
-// triggered: a final evaluation and checkpoint unless done at this step.
+// triggered: a final evaluation and checkpoint unless done at this step,
+// also by an earlier Run (a Run cancelled after its last step left them
+// undone, and its resume makes them).
 func (l *Loop) stop(r *run, reason StopReason) (Result, error) {
-	if r.res.Steps == 0 && r.evalAt < 0 {
-		// Nothing done in this Run (a budget already used up).
+	nothingDone := r.res.Steps == 0 && r.evalAt < 0
+	if nothingDone && l.last != nil && l.last.Step == l.pos.Step {
+		// A budget already used up by a Run that evaluated there.
 		return l.finish(r, reason, nil)
+	}
+	n := len(l.history)
+	if r.nb == 0 {
+		// Stopped before any step of this Run: the evaluation's epoch
+		// needs the batch count.
+		nb, err := l.task.Epoch(l.pos.Epoch)
+		if err != nil {
+			return l.finish(r, StopError, fmt.Errorf("train: epoch %d: %w", l.pos.Epoch+1, err))
+		}
+		r.nb = nb
 	}
 	if err := l.evaluate(r); err != nil {
 		return l.fail(r, err)
+	}
+	if nothingDone && len(l.history) == n {
+		// No validation data: the checkpoint is complete as it is.
+		return l.finish(r, reason, nil)
 	}
 	if l.Options.Dir != "" && r.res.Saved != l.pos {
 		if err := l.save(r); err != nil {

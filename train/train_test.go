@@ -533,3 +533,64 @@ func TestResumeRefusesImpossibleState(t *testing.T) {
 		})
 	}
 }
+
+// A run cancelled after its last step, before the stop's evaluation and
+// checkpoint (Ctrl-C during the last step of lm train --steps N), resumes
+// with the same budget to the uninterrupted run's end: the stop's
+// evaluation is made then, so the history, the best model and
+// model.safetensors are the uninterrupted run's (the resumed run did
+// nothing, its best model lacking the final weights' evaluation).
+func TestCancelAtLastStep(t *testing.T) {
+	for _, o := range []Options{{Steps: 7, EvalEvery: 5}, {Steps: 7}} {
+		refTask := newToy()
+		refTask.evals = []float64{5, 4, 3, 2, 1}
+		ref := newLoop(t, refTask, o)
+		refRes, err := ref.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), "ck")
+		ctx, cancel := context.WithCancel(context.Background())
+		oc := o
+		oc.Dir = dir
+		oc.Progress = func(e Event) {
+			if s, ok := e.(StepEvent); ok && s.Pos.Step == refRes.Pos.Step {
+				cancel()
+			}
+		}
+		task := newToy()
+		task.evals = refTask.evals
+		if _, err := newLoop(t, task, oc).Run(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("steps %d, eval every %d: cancelled at the last step: %v", o.Steps, o.EvalEvery, err)
+		}
+		cancel()
+		task = newToy()
+		task.evals, task.nEval = refTask.evals, len(ref.History())-1
+		opt, _ := optim.New("sgd", task.Params(), optim.Options{LR: 0.05})
+		oc.Progress = nil
+		l, err := Resume(dir, task, opt, oc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := l.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Pos != refRes.Pos || !slices.EqualFunc(l.History(), ref.History(), sameEval) || res.Best.Step != refRes.Best.Step || res.Last.Step != refRes.Pos.Step {
+			t.Errorf("steps %d, eval every %d: resumed after a cancel at the last step: %d evaluations, best at %d; uninterrupted %d, best at %d",
+				o.Steps, o.EvalEvery, len(l.History()), res.Best.Step, len(ref.History()), refRes.Best.Step)
+		}
+		ck, err := checkpoint.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _, err := ck.ReadTensors(checkpoint.ModelFile)
+		if err != nil || !slices.Equal(m["w"].Data, refTask.w.Data) {
+			t.Errorf("steps %d, eval every %d: model.safetensors %v (%v), want the last (best) weights %v", o.Steps, o.EvalEvery, m["w"].Data, err, refTask.w.Data)
+		}
+		// Resuming the finished run again evaluates nothing more.
+		if res, err := l.Run(context.Background()); err != nil || res.Steps != 0 || len(l.History()) != len(ref.History()) {
+			t.Errorf("steps %d, eval every %d: a finished run rerun: %d steps, %d evaluations (%v)", o.Steps, o.EvalEvery, res.Steps, len(l.History()), err)
+		}
+	}
+}
