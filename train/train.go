@@ -321,10 +321,15 @@ func (l *Loop) Run(ctx context.Context) (Result, error) {
 	}
 	l.early.Stopped = o.Patience > 0 && l.early.Bad >= o.Patience
 	if l.evalDue {
-		// The last Run was cancelled inside this step's evaluation.
+		// The last Run was cancelled inside this step's evaluation; at
+		// the end of an epoch, the rest of the epoch's end follows (before
+		// any stop, as without the cancel).
 		var err error
 		if r.nb, err = l.task.Epoch(l.pos.Epoch); err == nil {
 			err = l.evaluate(r)
+		}
+		if err == nil && l.pos.Batch >= r.nb {
+			err = l.endEpoch(r)
 		}
 		if err != nil {
 			return l.fail(r, err)
