@@ -194,8 +194,8 @@ var ErrDiverged = errors.New("training diverged")
 type Result struct {
 	Pos  Position
 	Stop StopReason
-	// TrainLoss is the mean step loss of the last epoch with steps in this
-	// Run (partial when the run stopped inside one).
+	// TrainLoss is the mean step loss of the last epoch with steps, across
+	// resumes (partial when the run stopped inside one; 0: no step yet).
 	TrainLoss float64
 	Last      *Eval // the last evaluation (nil: none)
 	Best      *Eval // the best evaluation so far (across resumes)
@@ -224,6 +224,11 @@ type Loop struct {
 	// sinceLoss/sinceN: step losses since the last evaluation.
 	sinceLoss float64
 	sinceN    int
+	// epochLoss/epochN: the step losses of the epoch in progress;
+	// lastEpoch: the mean of the last finished epoch with steps.
+	epochLoss float64
+	epochN    int
+	lastEpoch float64
 	plateau   *optim.ReduceLROnPlateau
 	plateauSt optim.PlateauState
 	div       divergence
@@ -281,14 +286,11 @@ func (l *Loop) better(e, best *Eval) bool {
 
 // run is the state of one Run.
 type run struct {
-	ctx       context.Context
-	start     time.Time
-	res       Result
-	nb        int     // batches of the current epoch
-	epochLoss float64 // this epoch's step losses in this Run
-	epochN    int
-	lastEpoch float64 // mean of the last finished epoch in this Run
-	evalAt    int64   // step of the last evaluation in this Run (-1: none)
+	ctx    context.Context
+	start  time.Time
+	res    Result
+	nb     int   // batches of the current epoch
+	evalAt int64 // step of the last evaluation in this Run (-1: none)
 }
 
 func (l *Loop) emit(e Event) {
@@ -465,14 +467,14 @@ func (l *Loop) step(r *run) error {
 	l.div.add(sr.Loss)
 	l.pos.Batch++
 	l.pos.Step++
-	r.epochLoss += sr.Loss
-	r.epochN++
+	l.epochLoss += sr.Loss
+	l.epochN++
 	l.sinceLoss += sr.Loss
 	l.sinceN++
 	r.res.Items += int64(sr.Items)
 	r.res.Steps++
 	el := time.Since(r.start)
-	ev := StepEvent{Pos: l.pos, Batches: r.nb, Total: l.total(r.nb), Loss: sr.Loss, AvgLoss: r.epochLoss / float64(r.epochN),
+	ev := StepEvent{Pos: l.pos, Batches: r.nb, Total: l.total(r.nb), Loss: sr.Loss, AvgLoss: l.epochLoss / float64(l.epochN),
 		GradNorm: norm, LR: lr, Items: r.res.Items, Elapsed: el}
 	if s := el.Seconds(); s > 0 {
 		ev.ItemsPerSec = float64(r.res.Items) / s
@@ -559,13 +561,13 @@ func (l *Loop) endEpoch(r *run) error {
 		}
 		l.emit(LREvent{Pos: l.pos, Old: old, LR: l.curLR(), Reason: "decay", Elapsed: time.Since(r.start)})
 	}
-	if r.epochN > 0 {
-		r.lastEpoch = r.epochLoss / float64(r.epochN)
+	if l.epochN > 0 {
+		l.lastEpoch = l.epochLoss / float64(l.epochN)
 	}
 	l.pos.Epoch++
 	l.pos.Batch = 0
-	l.emit(EpochEvent{Epoch: l.pos.Epoch, TrainLoss: r.lastEpoch, Eval: epochEval, LR: l.curLR(), Elapsed: time.Since(r.start)})
-	r.epochLoss, r.epochN = 0, 0
+	l.emit(EpochEvent{Epoch: l.pos.Epoch, TrainLoss: l.lastEpoch, Eval: epochEval, LR: l.curLR(), Elapsed: time.Since(r.start)})
+	l.epochLoss, l.epochN = 0, 0
 	if o.Dir != "" && (o.SaveEveryEpochs <= 1 || l.pos.Epoch%o.SaveEveryEpochs == 0 || (o.SaveEvery > 0 && l.pos.Step%o.SaveEvery == 0)) {
 		return l.save(r)
 	}
@@ -646,9 +648,9 @@ func (l *Loop) lastGood(r *run) string {
 func (l *Loop) finish(r *run, reason StopReason, err error) (Result, error) {
 	res := r.res
 	res.Pos, res.Stop, res.Last, res.Best, res.Elapsed = l.pos, reason, l.last, l.best, time.Since(r.start)
-	res.TrainLoss = r.lastEpoch
-	if r.epochN > 0 {
-		res.TrainLoss = r.epochLoss / float64(r.epochN)
+	res.TrainLoss = l.lastEpoch
+	if l.epochN > 0 {
+		res.TrainLoss = l.epochLoss / float64(l.epochN)
 	}
 	l.emit(StopEvent{Pos: l.pos, Reason: reason, Err: err, Elapsed: res.Elapsed})
 	return res, err

@@ -365,6 +365,19 @@ func TestCancelResume(t *testing.T) {
 		if !slices.Equal(task.w.Data, ref.w.Data) || res.Pos != refRes.Pos || res.Best.Loss != refRes.Best.Loss || len(l.History()) != 4+2 {
 			t.Errorf("cancel at %d: weights %v at %+v, uninterrupted %v at %+v; %d evaluations", at, task.w.Data, res.Pos, ref.w.Data, refRes.Pos, len(l.History()))
 		}
+		// The train loss reported is the last epoch's, all of its steps
+		// (it was the mean of the resumed Run's steps only, and 0 for a
+		// Run with none left, as lm train's summary showed).
+		if res.TrainLoss != refRes.TrainLoss {
+			t.Errorf("cancel at %d: train loss %v, uninterrupted %v", at, res.TrainLoss, refRes.TrainLoss)
+		}
+		l, err = Resume(dir, newToy(), opt, or)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := l.Run(context.Background()); err != nil || res.Steps != 0 || res.TrainLoss != refRes.TrainLoss {
+			t.Errorf("cancel at %d, the finished run resumed: %d steps, train loss %v (%v), want %v", at, res.Steps, res.TrainLoss, err, refRes.TrainLoss)
+		}
 	}
 }
 
@@ -509,6 +522,7 @@ func TestResumeRefusesImpossibleState(t *testing.T) {
 	}{
 		{[]string{"lr_scale"}, -1.0},
 		{[]string{"since_n"}, -3},
+		{[]string{"epoch_n"}, -3},
 		{[]string{"bad_evals"}, -5},
 		{[]string{"plateau", "bad"}, -2},
 		{[]string{"plateau", "cooldown"}, -2},
