@@ -143,7 +143,7 @@ func (t *Trainer) RunSummary(ctx context.Context, progress func(train.Event), te
 	}
 	t.loop.RestoreBest()
 	if test != nil {
-		tm, err := m.Evaluate(ctx, test, t.Config.EvalBatch, t.Config.BPTT)
+		tm, err := m.Evaluate(ctx, test, t.Config.evalBatch(), t.Config.BPTT)
 		if err != nil {
 			sum.Interrupt = train.Interrupted(ctx, err)
 			return sum, fmt.Errorf("test evaluation: %w", err)
