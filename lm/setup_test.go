@@ -355,6 +355,17 @@ func TestRunSummary(t *testing.T) {
 	}
 }
 
+// A test stream too short for the evaluation batch is refused before any
+// step (lm train trained the whole budget, then failed on it, printing no
+// summary, and --resume failed the same way).
+func TestRunSummaryShortTest(t *testing.T) {
+	tr := summaryTrainer(t, filepath.Join(t.TempDir(), "ck"), text.Chars)
+	_, err := tr.RunSummary(context.Background(), nil, patternStream(5, 3))
+	if err == nil || !strings.Contains(err.Error(), "test data") || tr.Pos().Step != 0 {
+		t.Errorf("a 5-token test stream for batch 4: %v after %d steps; want a refusal before training", err, tr.Pos().Step)
+	}
+}
+
 // A cancelled run is marked interrupted and evaluates no test stream.
 func TestRunSummaryInterrupted(t *testing.T) {
 	tr := summaryTrainer(t, filepath.Join(t.TempDir(), "ck"), text.Words)

@@ -112,6 +112,12 @@ func (t *Trainer) ProgressLabels() map[string]string {
 func (t *Trainer) RunSummary(ctx context.Context, progress func(train.Event), test []int32) (Summary, error) {
 	m := t.Model
 	var sum Summary
+	if test != nil {
+		// Checked before training, which the test evaluation follows.
+		if _, err := text.NewStreamBatcher(test, t.Config.evalBatch(), t.Config.BPTT); err != nil {
+			return sum, fmt.Errorf("lm: test data: %w", err)
+		}
+	}
 	res, err := t.Run(ctx, func(e train.Event) {
 		if ce, ok := e.(train.CheckpointEvent); ok {
 			// Saving replaces the directory: redraw the curves into it.
