@@ -192,6 +192,35 @@ func TestResumeSettingsAndReconfigure(t *testing.T) {
 	}
 }
 
+// --eval-batch given on resume applies from the next Run: 0 means --batch
+// (it made every validation fail, "batch size 0"), and one too large for
+// the validation stream is refused before any step (the run trained up to
+// its first validation, then failed and saved nothing).
+func TestReconfigureEvalBatch(t *testing.T) {
+	m, err := New(Config{Arch: Arch{Cell: "lstm", VocabSize: 7, EmbedDim: 4, Hidden: 5, Layers: 1}, Tokenizer: text.Tokenizer{Mode: text.Chars}}, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTrainer(m, patternStream(400, 1), patternStream(60, 2), TrainConfig{Batch: 4, BPTT: 5, MaxSteps: 2, Optimizer: "adam", LR: 0.01, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	given := func(f string) bool { return f == "eval-batch" || f == "steps" }
+	tr.Reconfigure(TrainConfig{EvalBatch: 40, MaxSteps: 4}, given)
+	if res, err := tr.Run(t.Context(), nil); err == nil || res.Steps != 0 || !strings.Contains(err.Error(), "validation data") {
+		t.Errorf("eval batch 40 for 60 validation tokens: %d steps, err %v; want a refusal before any step", res.Steps, err)
+	}
+	tr.Reconfigure(TrainConfig{EvalBatch: 0, MaxSteps: 4}, given)
+	res, err := tr.Run(t.Context(), nil)
+	if err != nil || res.Valid == nil || res.Steps != 4 {
+		t.Fatalf("eval batch 0: %+v, %v", res, err)
+	}
+	want, err := m.Evaluate(t.Context(), patternStream(60, 2), 4, 5)
+	if err != nil || *res.Valid != want {
+		t.Errorf("eval batch 0: validation %+v, want that of batch 4 %+v (%v)", *res.Valid, want, err)
+	}
+}
+
 // ResumeRun checks the model's settings before reading any data, then
 // the training settings, and continues where the run stopped.
 func TestResumeRun(t *testing.T) {
@@ -331,6 +360,17 @@ func TestRunSummary(t *testing.T) {
 	}
 }
 
+// A test stream too short for the evaluation batch is refused before any
+// step (lm train trained the whole budget, then failed on it, printing no
+// summary, and --resume failed the same way).
+func TestRunSummaryShortTest(t *testing.T) {
+	tr := summaryTrainer(t, filepath.Join(t.TempDir(), "ck"), text.Chars)
+	_, err := tr.RunSummary(context.Background(), nil, patternStream(5, 3))
+	if err == nil || !strings.Contains(err.Error(), "test data") || tr.Pos().Step != 0 {
+		t.Errorf("a 5-token test stream for batch 4: %v after %d steps; want a refusal before training", err, tr.Pos().Step)
+	}
+}
+
 // A cancelled run is marked interrupted and evaluates no test stream.
 func TestRunSummaryInterrupted(t *testing.T) {
 	tr := summaryTrainer(t, filepath.Join(t.TempDir(), "ck"), text.Words)
@@ -339,6 +379,20 @@ func TestRunSummaryInterrupted(t *testing.T) {
 	}, 3)
 	if !errors.Is(err, context.Canceled) || !sum.Interrupted || sum.Test != nil || sum.BitsPerChar != nil {
 		t.Errorf("interrupted run: %v, summary %+v", err, sum)
+	}
+	// Cancelled during the test evaluation, after the run's last
+	// checkpoint: interrupted too (the summary said a complete run that
+	// had no test figures, while lm train said "interrupted").
+	tr = summaryTrainer(t, filepath.Join(t.TempDir(), "ck"), text.Words)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sum, err = tr.RunSummary(ctx, func(e train.Event) {
+		if _, ok := e.(train.StopEvent); ok {
+			cancel()
+		}
+	}, patternStream(300, 3))
+	if !errors.Is(err, context.Canceled) || !sum.Interrupted || sum.Test != nil || sum.Stop != string(train.StopSteps) || sum.Steps != 12 {
+		t.Errorf("cancelled during the test evaluation: %v, summary %+v", err, sum)
 	}
 }
 

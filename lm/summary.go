@@ -105,11 +105,19 @@ func (t *Trainer) ProgressLabels() map[string]string {
 // checkpoint it draws the loss curves into the directory (PlotFile). When
 // the run ends normally the model takes the best validation's weights
 // (what the checkpoint's model.safetensors holds) and test, if not nil,
-// is evaluated with them. A cancelled run returns ctx's error with the
-// summary marked Interrupted; any other error with what is known so far.
+// is evaluated with them. A cancelled run, also one cancelled during the
+// test evaluation (its checkpoint complete; a resume evaluates test),
+// returns ctx's error with the summary marked Interrupted; any other error
+// with what is known so far.
 func (t *Trainer) RunSummary(ctx context.Context, progress func(train.Event), test []int32) (Summary, error) {
 	m := t.Model
 	var sum Summary
+	if test != nil {
+		// Checked before training, which the test evaluation follows.
+		if _, err := text.NewStreamBatcher(test, t.Config.evalBatch(), t.Config.BPTT); err != nil {
+			return sum, fmt.Errorf("lm: test data: %w", err)
+		}
+	}
 	res, err := t.Run(ctx, func(e train.Event) {
 		if ce, ok := e.(train.CheckpointEvent); ok {
 			// Saving replaces the directory: redraw the curves into it.
@@ -141,8 +149,9 @@ func (t *Trainer) RunSummary(ctx context.Context, progress func(train.Event), te
 	}
 	t.loop.RestoreBest()
 	if test != nil {
-		tm, err := m.Evaluate(ctx, test, t.Config.EvalBatch, t.Config.BPTT)
+		tm, err := m.Evaluate(ctx, test, t.Config.evalBatch(), t.Config.BPTT)
 		if err != nil {
+			sum.Interrupted = train.Interrupted(ctx, err)
 			return sum, fmt.Errorf("test evaluation: %w", err)
 		}
 		sum.Test = &tm

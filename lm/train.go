@@ -95,6 +95,14 @@ func (c *TrainConfig) validate() error {
 	return nil
 }
 
+// evalBatch is the validation batch size: EvalBatch, or Batch for 0.
+func (c *TrainConfig) evalBatch() int {
+	if c.EvalBatch > 0 {
+		return c.EvalBatch
+	}
+	return c.Batch
+}
+
 // Position is where training stands (train.Position): the epoch in
 // progress, the next chunk of that epoch (Batch) and the optimizer steps
 // taken.
@@ -171,7 +179,7 @@ func (t *lmTask) Evaluate(ctx context.Context) (*train.Eval, error) {
 	if t.valid == nil {
 		return nil, nil
 	}
-	v, err := t.m.Evaluate(ctx, t.valid, t.cfg.EvalBatch, t.cfg.BPTT)
+	v, err := t.m.Evaluate(ctx, t.valid, t.cfg.evalBatch(), t.cfg.BPTT)
 	if err != nil {
 		return nil, err
 	}
@@ -271,11 +279,6 @@ func newTrainer(m *Model, trainIDs, valid []int32, cfg TrainConfig) (*Trainer, e
 	if err != nil {
 		return nil, fmt.Errorf("lm: training data: %w", err)
 	}
-	if valid != nil {
-		if _, err := text.NewStreamBatcher(valid, cfg.EvalBatch, cfg.BPTT); err != nil {
-			return nil, fmt.Errorf("lm: validation data: %w", err)
-		}
-	}
 	opt, err := optim.New(cfg.Optimizer, m.Params(), optim.Options{LR: cfg.LR, WeightDecay: cfg.WeightDecay})
 	if err != nil {
 		return nil, fmt.Errorf("lm: %w", err)
@@ -292,6 +295,13 @@ func (t *Trainer) options() (train.Options, error) {
 	c := &t.Config
 	if err := c.validate(); err != nil {
 		return train.Options{}, err
+	}
+	if t.task.valid != nil {
+		// Checked before every Run: the evaluation batch may have changed
+		// (a resume's --eval-batch), and no step should be lost to it.
+		if _, err := text.NewStreamBatcher(t.task.valid, c.evalBatch(), c.BPTT); err != nil {
+			return train.Options{}, fmt.Errorf("lm: validation data: %w", err)
+		}
 	}
 	o := train.Options{Epochs: c.Epochs, Steps: c.MaxSteps, TimeLimit: c.TimeLimit, EvalEvery: c.EvalEvery, Patience: c.Patience,
 		Clip: c.Clip, DecayFactor: c.LRDecay, DecayStart: c.LRDecayStart, Dir: t.Dir, SaveEvery: c.CheckpointEvery,

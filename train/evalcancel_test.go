@@ -37,6 +37,10 @@ func TestResumeAfterCancelledEvaluation(t *testing.T) {
 	for _, o := range []Options{
 		{Epochs: 4, EvalEvery: 5, PlateauFactor: 0.5, DecayFactor: 0.9},
 		{Steps: 7, EvalEvery: 5, PlateauFactor: 0.5},
+		// The step budget ends with an epoch: the stop follows the
+		// epoch's end (decay, next epoch), also after a cancelled
+		// end-of-epoch evaluation.
+		{Steps: 6, EvalEvery: 2, DecayFactor: 0.5},
 	} {
 		ref := newToy()
 		refLoop := newLoop(t, ref, o)
@@ -71,7 +75,8 @@ func TestResumeAfterCancelledEvaluation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(resumed.w.Data, ref.w.Data) || res.Pos != refRes.Pos || !slices.EqualFunc(l.History(), refLoop.History(), sameEval) {
+			if !slices.Equal(resumed.w.Data, ref.w.Data) || res.Pos != refRes.Pos || !slices.EqualFunc(l.History(), refLoop.History(), sameEval) ||
+				l.Optimizer().LR() != refLoop.Optimizer().LR() {
 				t.Errorf("%+v, evaluation %d cancelled: weights %v at %+v, %d evaluations; uninterrupted %v at %+v, %d",
 					o, at, resumed.w.Data, res.Pos, len(l.History()), ref.w.Data, refRes.Pos, n)
 				continue

@@ -16,7 +16,7 @@ type StepEvent struct {
 	// smaller (0: unbounded, only a time limit).
 	Total    int64
 	Loss     float64 // this step's mean loss
-	AvgLoss  float64 // mean over the epoch's steps so far in this Run
+	AvgLoss  float64 // mean over the epoch's steps so far (across resumes)
 	GradNorm float64 // global gradient L2 norm before clipping
 	LR       float64 // the learning rate this step used
 	// Items counts what the task trains on (Step's StepResult.Items: tokens,
@@ -52,7 +52,7 @@ type LREvent struct {
 // learning-rate changes, before its checkpoint).
 type EpochEvent struct {
 	Epoch     int     // epochs completed (1-based number of the one that ended)
-	TrainLoss float64 // mean step loss of the epoch (over this Run's steps)
+	TrainLoss float64 // mean step loss of the epoch (across resumes)
 	Eval      *Eval   // the end-of-epoch evaluation (nil without validation data)
 	LR        float64 // the learning rate for the next epoch
 	Elapsed   time.Duration

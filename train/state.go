@@ -89,6 +89,9 @@ type state struct {
 	History   []Eval             `json:"history,omitempty"`
 	SinceLoss float64            `json:"since_loss,omitempty"`
 	SinceN    int                `json:"since_n,omitempty"`
+	EpochLoss float64            `json:"epoch_loss,omitempty"`
+	EpochN    int                `json:"epoch_n,omitempty"`
+	LastEpoch float64            `json:"last_epoch_loss,omitempty"`
 	Recent    []float64          `json:"recent_losses,omitempty"`
 	LossRef   *float64           `json:"loss_reference,omitempty"`
 	Data      []Fingerprint      `json:"data,omitempty"`
@@ -115,12 +118,13 @@ func (l *Loop) Save(dir string) error {
 	}
 	st := state{Format: StateFormat, Pos: l.pos, LR: l.opt.LR(), LRScale: l.lrScale, Best: l.best, Last: l.last,
 		Bad: l.early.Bad, Plateau: l.plateauSt, History: l.history, SinceLoss: l.sinceLoss, SinceN: l.sinceN,
+		EpochLoss: l.epochLoss, EpochN: l.epochN, LastEpoch: l.lastEpoch,
 		Recent: l.div.recentLosses(), Data: l.Options.Data, EvalDue: l.evalDue}
 	if finite(l.div.ref) {
 		st.LossRef = &l.div.ref
 	}
-	if !finite(st.LR) || !finite(st.LRScale) || !finite(st.SinceLoss) {
-		return fmt.Errorf("train: save %s: %w: learning rate %v, scale %v, loss sum %v", dir, ErrDiverged, st.LR, st.LRScale, st.SinceLoss)
+	if !finite(st.LR) || !finite(st.LRScale) || !finite(st.SinceLoss) || !finite(st.EpochLoss) {
+		return fmt.Errorf("train: save %s: %w: learning rate %v, scale %v, loss sums %v, %v", dir, ErrDiverged, st.LR, st.LRScale, st.SinceLoss, st.EpochLoss)
 	}
 	files = append(files,
 		checkpoint.ParamsFile(checkpoint.ModelFile, l.BestParams(), l.Options.Meta),
@@ -194,6 +198,7 @@ func Resume(dir string, task Task, opt optim.Optimizer, o Options) (*Loop, error
 	l.pos, l.best, l.last, l.history = st.Pos, st.Best, st.Last, st.History
 	l.early.Bad, l.plateauSt = st.Bad, st.Plateau
 	l.sinceLoss, l.sinceN = st.SinceLoss, st.SinceN
+	l.epochLoss, l.epochN, l.lastEpoch = st.EpochLoss, st.EpochN, st.LastEpoch
 	l.lrScale, l.evalDue = st.LRScale, st.EvalDue
 	if l.lrScale == 0 {
 		l.lrScale = 1
@@ -215,6 +220,8 @@ func (st *state) checkCounters() error {
 		return fmt.Errorf("lr_scale %v is negative", st.LRScale)
 	case st.SinceN < 0 || !finite(st.SinceLoss):
 		return fmt.Errorf("since_n %d or since_loss %v is not a count and a sum of losses", st.SinceN, st.SinceLoss)
+	case st.EpochN < 0 || !finite(st.EpochLoss) || !finite(st.LastEpoch):
+		return fmt.Errorf("epoch_n %d, epoch_loss %v or last_epoch_loss %v is not a count, a sum and a mean of losses", st.EpochN, st.EpochLoss, st.LastEpoch)
 	case st.Bad < 0:
 		return fmt.Errorf("bad_evals %d is negative", st.Bad)
 	case st.Plateau.Bad < 0 || st.Plateau.Cooldown < 0:
@@ -284,7 +291,8 @@ var ErrDirInUse = errors.New("already holds files (a checkpoint?)")
 // old one), that dir is not a file nor "." or ".." (which cannot be
 // renamed), and, unless replace, that dir does not hold files already (a
 // checkpoint a fresh run would silently overwrite, also one that an
-// interrupted save left beside it).
+// interrupted save left beside it: ErrDirInUse; files but no checkpoint
+// are another error, since neither resuming nor replacing would do).
 // With replace, a dir holding files must hold a checkpoint (config.json or
 // state.json): Save replaces it as a whole, deleting every other file.
 func CheckDir(dir string, replace bool) error {
@@ -304,6 +312,11 @@ func CheckDir(dir string, replace bool) error {
 			es, err := os.ReadDir(dir)
 			if err != nil {
 				return fmt.Errorf("train: %w", err)
+			}
+			if len(es) > 0 && checkpoint.CheckOverwrite(dir) != nil {
+				// Neither resuming nor replacing it would do.
+				return fmt.Errorf("train: %s holds files but no checkpoint (%s or %s); a checkpoint is written as the whole directory, so give a new or empty one",
+					dir, checkpoint.ConfigFile, checkpoint.StateFile)
 			}
 			if len(es) > 0 {
 				return fmt.Errorf("train: %s %w", dir, ErrDirInUse)

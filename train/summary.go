@@ -188,8 +188,9 @@ type TaskSummary[M, T, C any] struct {
 // Summarize runs t (TaskTrainer.Run) and summarizes the run of params,
 // with the model's vocabulary size vocab and the coverage of its word
 // vectors (nil: none); test, if not nil, gives the test figures after a
-// normal stop. A cancelled run returns its summary (Interrupted) with
-// ctx's error.
+// normal stop. A cancelled run, also one cancelled while the test figures
+// are made (after the checkpoint is complete; a resume then makes them),
+// returns its summary (Interrupted, without Test) with ctx's error.
 func Summarize[C, Mod, Cf, M, T any](ctx context.Context, t *TaskTrainer[Mod, Cf, M], progress func(Event),
 	params []*nn.Param, vocab int, coverage *C, test func() (*T, error)) (*TaskSummary[M, T, C], error) {
 	res, err := t.Run(ctx, progress)
@@ -201,7 +202,11 @@ func Summarize[C, Mod, Cf, M, T any](ctx context.Context, t *TaskTrainer[Mod, Cf
 		Valid: res.Valid, Best: t.metricsOf(res.Best)}
 	if test != nil && !interrupted {
 		if s.Test, err = test(); err != nil {
-			return nil, err
+			s.Test = nil
+			if !Interrupted(ctx, err) {
+				return nil, err
+			}
+			s.Interrupted = true
 		}
 	}
 	return s, err

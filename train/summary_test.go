@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/recurrent-go/recurrent/optim"
 )
 
 func TestCheckResume(t *testing.T) {
@@ -92,5 +96,43 @@ func TestEvalEventText(t *testing.T) {
 	e = EvalEvent{Eval: Eval{Metrics: map[string]float64{"f1": 50}}}
 	if got := e.Text(nil); got != "  f1 50  lr 0  (0s)" {
 		t.Errorf("score only: %q", got)
+	}
+}
+
+// A run cancelled while its test figures are made (Ctrl-C during lm
+// train's, classify train's or tag train's final test pass, after the
+// checkpoint is complete) still returns its summary, marked Interrupted and
+// without test figures, with ctx's error: Summarize returned none, so the
+// command printed "null" for --json and crashed on a nil summary without.
+func TestSummarizeCancelledTest(t *testing.T) {
+	task := newToy()
+	tt := NewTaskTrainer(task, Config{Epochs: 1}, func(e *Eval) *float64 {
+		if e == nil {
+			return nil
+		}
+		return &e.Loss
+	})
+	tt.Dir = filepath.Join(t.TempDir(), "ck")
+	opt, _ := optim.New("sgd", task.Params(), optim.Options{LR: 0.05})
+	if err := tt.Start(task, opt, func() (Options, error) { return Options{Epochs: 1}, nil }, ""); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	test := func() (*float64, error) {
+		cancel()
+		zero := 0.0
+		return &zero, fmt.Errorf("test pass: %w", ctx.Err())
+	}
+	s, err := Summarize[int](ctx, &tt, nil, task.Params(), 3, nil, test)
+	if !errors.Is(err, context.Canceled) || s == nil {
+		t.Fatalf("Summarize with the test pass cancelled: summary %v, err %v; want a summary and ctx's error", s, err)
+	}
+	if !s.Interrupted || s.Test != nil || s.Stop != string(StopEpochs) || s.Valid == nil || s.Steps != 3 {
+		t.Errorf("summary %+v: want it interrupted, without test figures, after a complete run", s)
+	}
+	if _, err := Summarize[int](context.Background(), &tt, nil, task.Params(), 3, nil,
+		func() (*float64, error) { return nil, errors.New("bad test file") }); err == nil || err.Error() != "bad test file" {
+		t.Errorf("a failing test pass: %v", err)
 	}
 }

@@ -196,8 +196,8 @@ var ErrDiverged = errors.New("training diverged")
 type Result struct {
 	Pos  Position
 	Stop StopReason
-	// TrainLoss is the mean step loss of the last epoch with steps in this
-	// Run (partial when the run stopped inside one).
+	// TrainLoss is the mean step loss of the last epoch with steps, across
+	// resumes (partial when the run stopped inside one; 0: no step yet).
 	TrainLoss float64
 	Last      *Eval // the last evaluation (nil: none)
 	Best      *Eval // the best evaluation so far (across resumes)
@@ -226,6 +226,11 @@ type Loop struct {
 	// sinceLoss/sinceN: step losses since the last evaluation.
 	sinceLoss float64
 	sinceN    int
+	// epochLoss/epochN: the step losses of the epoch in progress;
+	// lastEpoch: the mean of the last finished epoch with steps.
+	epochLoss float64
+	epochN    int
+	lastEpoch float64
 	plateau   *optim.ReduceLROnPlateau
 	plateauSt optim.PlateauState
 	div       divergence
@@ -283,14 +288,11 @@ func (l *Loop) better(e, best *Eval) bool {
 
 // run is the state of one Run.
 type run struct {
-	ctx       context.Context
-	start     time.Time
-	res       Result
-	nb        int     // batches of the current epoch
-	epochLoss float64 // this epoch's step losses in this Run
-	epochN    int
-	lastEpoch float64 // mean of the last finished epoch in this Run
-	evalAt    int64   // step of the last evaluation in this Run (-1: none)
+	ctx    context.Context
+	start  time.Time
+	res    Result
+	nb     int   // batches of the current epoch
+	evalAt int64 // step of the last evaluation in this Run (-1: none)
 }
 
 func (l *Loop) emit(e Event) {
@@ -323,10 +325,15 @@ func (l *Loop) Run(ctx context.Context) (Result, error) {
 	}
 	l.early.Stopped = o.Patience > 0 && l.early.Bad >= o.Patience
 	if l.evalDue {
-		// The last Run was cancelled inside this step's evaluation.
+		// The last Run was cancelled inside this step's evaluation; at
+		// the end of an epoch, the rest of the epoch's end follows (before
+		// any stop, as without the cancel).
 		var err error
 		if r.nb, err = l.task.Epoch(l.pos.Epoch); err == nil {
 			err = l.evaluate(r)
+		}
+		if err == nil && l.pos.Batch >= r.nb {
+			err = l.endEpoch(r)
 		}
 		if err != nil {
 			return l.fail(r, err)
@@ -462,14 +469,14 @@ func (l *Loop) step(r *run) error {
 	l.div.add(sr.Loss)
 	l.pos.Batch++
 	l.pos.Step++
-	r.epochLoss += sr.Loss
-	r.epochN++
+	l.epochLoss += sr.Loss
+	l.epochN++
 	l.sinceLoss += sr.Loss
 	l.sinceN++
 	r.res.Items += int64(sr.Items)
 	r.res.Steps++
 	el := time.Since(r.start)
-	ev := StepEvent{Pos: l.pos, Batches: r.nb, Total: l.total(r.nb), Loss: sr.Loss, AvgLoss: r.epochLoss / float64(r.epochN),
+	ev := StepEvent{Pos: l.pos, Batches: r.nb, Total: l.total(r.nb), Loss: sr.Loss, AvgLoss: l.epochLoss / float64(l.epochN),
 		GradNorm: norm, LR: lr, Items: r.res.Items, Elapsed: el}
 	if s := el.Seconds(); s > 0 {
 		ev.ItemsPerSec = float64(r.res.Items) / s
@@ -556,13 +563,13 @@ func (l *Loop) endEpoch(r *run) error {
 		}
 		l.emit(LREvent{Pos: l.pos, Old: old, LR: l.curLR(), Reason: "decay", Elapsed: time.Since(r.start)})
 	}
-	if r.epochN > 0 {
-		r.lastEpoch = r.epochLoss / float64(r.epochN)
+	if l.epochN > 0 {
+		l.lastEpoch = l.epochLoss / float64(l.epochN)
 	}
 	l.pos.Epoch++
 	l.pos.Batch = 0
-	l.emit(EpochEvent{Epoch: l.pos.Epoch, TrainLoss: r.lastEpoch, Eval: epochEval, LR: l.curLR(), Elapsed: time.Since(r.start)})
-	r.epochLoss, r.epochN = 0, 0
+	l.emit(EpochEvent{Epoch: l.pos.Epoch, TrainLoss: l.lastEpoch, Eval: epochEval, LR: l.curLR(), Elapsed: time.Since(r.start)})
+	l.epochLoss, l.epochN = 0, 0
 	if o.Dir != "" && (o.SaveEveryEpochs <= 1 || l.pos.Epoch%o.SaveEveryEpochs == 0 || (o.SaveEvery > 0 && l.pos.Step%o.SaveEvery == 0)) {
 		return l.save(r)
 	}
@@ -570,14 +577,31 @@ func (l *Loop) endEpoch(r *run) error {
 }
 
 // stop ends a Run whose budget is used up or whose early stopping
-// triggered: a final evaluation and checkpoint unless done at this step.
+// triggered: a final evaluation and checkpoint unless done at this step,
+// also by an earlier Run (a Run cancelled after its last step left them
+// undone, and its resume makes them).
 func (l *Loop) stop(r *run, reason StopReason) (Result, error) {
-	if r.res.Steps == 0 && r.evalAt < 0 {
-		// Nothing done in this Run (a budget already used up).
+	nothingDone := r.res.Steps == 0 && r.evalAt < 0
+	if nothingDone && l.last != nil && l.last.Step == l.pos.Step {
+		// A budget already used up by a Run that evaluated there.
 		return l.finish(r, reason, nil)
+	}
+	n := len(l.history)
+	if r.nb == 0 {
+		// Stopped before any step of this Run: the evaluation's epoch
+		// needs the batch count.
+		nb, err := l.task.Epoch(l.pos.Epoch)
+		if err != nil {
+			return l.finish(r, StopError, fmt.Errorf("train: epoch %d: %w", l.pos.Epoch+1, err))
+		}
+		r.nb = nb
 	}
 	if err := l.evaluate(r); err != nil {
 		return l.fail(r, err)
+	}
+	if nothingDone && len(l.history) == n {
+		// No validation data: the checkpoint is complete as it is.
+		return l.finish(r, reason, nil)
 	}
 	if l.Options.Dir != "" && r.res.Saved != l.pos {
 		if err := l.save(r); err != nil {
@@ -626,9 +650,9 @@ func (l *Loop) lastGood(r *run) string {
 func (l *Loop) finish(r *run, reason StopReason, err error) (Result, error) {
 	res := r.res
 	res.Pos, res.Stop, res.Last, res.Best, res.Elapsed = l.pos, reason, l.last, l.best, time.Since(r.start)
-	res.TrainLoss = r.lastEpoch
-	if r.epochN > 0 {
-		res.TrainLoss = r.epochLoss / float64(r.epochN)
+	res.TrainLoss = l.lastEpoch
+	if l.epochN > 0 {
+		res.TrainLoss = l.epochLoss / float64(l.epochN)
 	}
 	l.emit(StopEvent{Pos: l.pos, Reason: reason, Err: err, Elapsed: res.Elapsed})
 	return res, err

@@ -365,6 +365,19 @@ func TestCancelResume(t *testing.T) {
 		if !slices.Equal(task.w.Data, ref.w.Data) || res.Pos != refRes.Pos || res.Best.Loss != refRes.Best.Loss || len(l.History()) != 4+2 {
 			t.Errorf("cancel at %d: weights %v at %+v, uninterrupted %v at %+v; %d evaluations", at, task.w.Data, res.Pos, ref.w.Data, refRes.Pos, len(l.History()))
 		}
+		// The train loss reported is the last epoch's, all of its steps
+		// (it was the mean of the resumed Run's steps only, and 0 for a
+		// Run with none left, as lm train's summary showed).
+		if res.TrainLoss != refRes.TrainLoss {
+			t.Errorf("cancel at %d: train loss %v, uninterrupted %v", at, res.TrainLoss, refRes.TrainLoss)
+		}
+		l, err = Resume(dir, newToy(), opt, or)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := l.Run(context.Background()); err != nil || res.Steps != 0 || res.TrainLoss != refRes.TrainLoss {
+			t.Errorf("cancel at %d, the finished run resumed: %d steps, train loss %v (%v), want %v", at, res.Steps, res.TrainLoss, err, refRes.TrainLoss)
+		}
 	}
 }
 
@@ -418,6 +431,14 @@ func TestOverwriteKeepsOtherFiles(t *testing.T) {
 	}
 	if b, err := os.ReadFile(notes); err != nil || string(b) != "mine" {
 		t.Errorf("notes.txt after the run: %q, %v; want it kept", b, err)
+	}
+	// Without Overwrite too, the refusal says it holds no checkpoint rather
+	// than ErrDirInUse, after which lm train suggested --resume and
+	// --overwrite, both of which fail there.
+	o.Overwrite = false
+	_, err = newLoop(t, newToy(), o).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "no checkpoint") || errors.Is(err, ErrDirInUse) {
+		t.Errorf("a fresh run into a directory of other files: %v, want a refusal saying it holds no checkpoint", err)
 	}
 }
 
@@ -501,6 +522,7 @@ func TestResumeRefusesImpossibleState(t *testing.T) {
 	}{
 		{[]string{"lr_scale"}, -1.0},
 		{[]string{"since_n"}, -3},
+		{[]string{"epoch_n"}, -3},
 		{[]string{"bad_evals"}, -5},
 		{[]string{"plateau", "bad"}, -2},
 		{[]string{"plateau", "cooldown"}, -2},
@@ -523,5 +545,66 @@ func TestResumeRefusesImpossibleState(t *testing.T) {
 				t.Errorf("error %v, want one naming %s and %s", err, checkpoint.StateFile, field)
 			}
 		})
+	}
+}
+
+// A run cancelled after its last step, before the stop's evaluation and
+// checkpoint (Ctrl-C during the last step of lm train --steps N), resumes
+// with the same budget to the uninterrupted run's end: the stop's
+// evaluation is made then, so the history, the best model and
+// model.safetensors are the uninterrupted run's (the resumed run did
+// nothing, its best model lacking the final weights' evaluation).
+func TestCancelAtLastStep(t *testing.T) {
+	for _, o := range []Options{{Steps: 7, EvalEvery: 5}, {Steps: 7}} {
+		refTask := newToy()
+		refTask.evals = []float64{5, 4, 3, 2, 1}
+		ref := newLoop(t, refTask, o)
+		refRes, err := ref.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), "ck")
+		ctx, cancel := context.WithCancel(context.Background())
+		oc := o
+		oc.Dir = dir
+		oc.Progress = func(e Event) {
+			if s, ok := e.(StepEvent); ok && s.Pos.Step == refRes.Pos.Step {
+				cancel()
+			}
+		}
+		task := newToy()
+		task.evals = refTask.evals
+		if _, err := newLoop(t, task, oc).Run(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("steps %d, eval every %d: cancelled at the last step: %v", o.Steps, o.EvalEvery, err)
+		}
+		cancel()
+		task = newToy()
+		task.evals, task.nEval = refTask.evals, len(ref.History())-1
+		opt, _ := optim.New("sgd", task.Params(), optim.Options{LR: 0.05})
+		oc.Progress = nil
+		l, err := Resume(dir, task, opt, oc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := l.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Pos != refRes.Pos || !slices.EqualFunc(l.History(), ref.History(), sameEval) || res.Best.Step != refRes.Best.Step || res.Last.Step != refRes.Pos.Step {
+			t.Errorf("steps %d, eval every %d: resumed after a cancel at the last step: %d evaluations, best at %d; uninterrupted %d, best at %d",
+				o.Steps, o.EvalEvery, len(l.History()), res.Best.Step, len(ref.History()), refRes.Best.Step)
+		}
+		ck, err := checkpoint.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _, err := ck.ReadTensors(checkpoint.ModelFile)
+		if err != nil || !slices.Equal(m["w"].Data, refTask.w.Data) {
+			t.Errorf("steps %d, eval every %d: model.safetensors %v (%v), want the last (best) weights %v", o.Steps, o.EvalEvery, m["w"].Data, err, refTask.w.Data)
+		}
+		// Resuming the finished run again evaluates nothing more.
+		if res, err := l.Run(context.Background()); err != nil || res.Steps != 0 || len(l.History()) != len(ref.History()) {
+			t.Errorf("steps %d, eval every %d: a finished run rerun: %d steps, %d evaluations (%v)", o.Steps, o.EvalEvery, res.Steps, len(l.History()), err)
+		}
 	}
 }
