@@ -221,6 +221,37 @@ func TestReconfigureEvalBatch(t *testing.T) {
 	}
 }
 
+// Rate settings that did nothing are refused before any step: a warm-up
+// without a schedule (a constant rate has none) and an anneal factor
+// between 0 and 1 (the rate is divided by it; it was ignored). A resume
+// may mend them.
+func TestRunRefusesIdleRateSettings(t *testing.T) {
+	m, err := New(Config{Arch: Arch{Cell: "lstm", VocabSize: 7, EmbedDim: 4, Hidden: 5, Layers: 1}, Tokenizer: text.Tokenizer{Mode: text.Chars}}, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTrainer(m, patternStream(400, 1), patternStream(60, 2), TrainConfig{Batch: 4, BPTT: 5, MaxSteps: 3, Optimizer: "adam", LR: 0.01, Seed: 3, Warmup: 2, Anneal: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		mend TrainConfig
+		flag string
+		want string // the refusal before the mend
+	}{
+		{TrainConfig{Schedule: "linear"}, "schedule", "warmup 2 needs a schedule"},
+		{TrainConfig{Anneal: 1}, "anneal", "anneal 0.5: the rate is divided by it"},
+	} {
+		if res, err := tr.Run(t.Context(), nil); err == nil || res.Steps != 0 || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("before --%s: %d steps, err %v; want %q before any step", c.flag, res.Steps, err, c.want)
+		}
+		tr.Reconfigure(c.mend, func(f string) bool { return f == c.flag })
+	}
+	if res, err := tr.Run(t.Context(), nil); err != nil || res.Steps != 3 {
+		t.Errorf("mended: %d steps, %v", res.Steps, err)
+	}
+}
+
 // ResumeRun checks the model's settings before reading any data, then
 // the training settings, and continues where the run stopped.
 func TestResumeRun(t *testing.T) {

@@ -51,7 +51,8 @@ type TrainConfig struct {
 	// Schedule is "" (constant, changed only by Anneal and LRDecay),
 	// "linear" or "cosine": Warmup steps rising linearly from 0 to LR, then
 	// linearly to 0 or along a half cosine to 0 at the last step of the
-	// budget (MaxSteps, or Epochs times the chunks per epoch).
+	// budget (MaxSteps, or Epochs times the chunks per epoch). Run
+	// refuses a Warmup without a Schedule, and an Anneal between 0 and 1.
 	Schedule string `json:"schedule,omitempty"`
 	Warmup   int    `json:"warmup,omitempty"`
 	// Patience stops training early after this many validations in a row
@@ -371,6 +372,14 @@ func (t *Trainer) Validate(ctx context.Context) (*Metrics, error) {
 // latest weights after Run; the checkpoint's model.safetensors the best.
 // progress, which may be nil, receives the loop's events.
 func (t *Trainer) Run(ctx context.Context, progress func(train.Event)) (Result, error) {
+	// Checked here, not in validate: a checkpoint saved with a setting
+	// that did nothing still loads, and Reconfigure can mend it.
+	switch c := t.Config; {
+	case c.Warmup > 0 && c.Schedule == "":
+		return Result{}, fmt.Errorf("lm: train: warmup %d needs a schedule, linear or cosine (a constant rate has no warm-up)", c.Warmup)
+	case c.Anneal > 0 && c.Anneal < 1:
+		return Result{}, fmt.Errorf("lm: train: anneal %v: the rate is divided by it, so a factor above 1 (0 or 1: never)", c.Anneal)
+	}
 	o, err := t.options()
 	if err != nil {
 		return Result{}, err
