@@ -207,7 +207,7 @@ func OpenFile(path string) (io.ReadCloser, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("text: open: %w", err)
+		return nil, fmt.Errorf("text: %w", err) // "text: open PATH: ..."
 	}
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		f.Close()

@@ -194,6 +194,11 @@ func TestOpenFileDetectsGzip(t *testing.T) {
 	if _, err := OpenFile(dir); err == nil || !strings.Contains(err.Error(), "directory") {
 		t.Errorf("directory: %v", err)
 	}
+	// A missing file is named once, with the operation said once.
+	missing := filepath.Join(dir, "missing.txt")
+	if _, err := OpenFile(missing); !errors.Is(err, os.ErrNotExist) || !strings.HasPrefix(err.Error(), "text: open "+missing+": ") {
+		t.Errorf("missing file: %v", err)
+	}
 }
 
 // FuzzVocabJSON: any bytes decode into a valid vocabulary that encodes
