@@ -166,7 +166,7 @@ func newClassifyTrainCmd() *cobra.Command {
 	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train --train FILE [--valid FILE] --out DIR",
 		Short: "Train a text classifier (RNN/GRU/LSTM or word-vector averaging)",
-	}, 10, taskCmd[*classify.Summary, *classify.Session]{name: "classify train", items: "ex", labels: map[string]string{"examples": ""},
+	}, 10, taskCmd[*classify.Summary, *classify.Session]{kind: infer.KindClassify, name: "classify train", items: "ex", labels: map[string]string{"examples": ""},
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume})
 	fl := cmd.Flags()
 	addDataFlags(cmd, &s.TrainFile, &s.ValidFile, &s.TestFile, "training data file")

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/lm"
 )
@@ -19,7 +20,7 @@ func newLMTrainCmd() *cobra.Command {
 	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train --train FILE --out DIR",
 		Short: "Train a language model with truncated BPTT",
-	}, 0, taskCmd[*lm.Summary, *lm.Session]{name: "lm train", items: "tok",
+	}, 0, taskCmd[*lm.Summary, *lm.Session]{kind: infer.KindLM, name: "lm train", items: "tok",
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume, check: func(cmd *cobra.Command) error {
 			s.Tokenizer.NameSet = cmd.Flags().Changed("tokenizer")
 			return nil

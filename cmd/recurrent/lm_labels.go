@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/lm"
 	"github.com/recurrent-go/recurrent/text"
@@ -20,11 +21,10 @@ func newLMTrainLabelsCmd() *cobra.Command {
 	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train-labels --train F [--valid F] --out DIR",
 		Short: "Train a label-conditioned language model (one-to-many generation) on labelled text",
-	}, 10, taskCmd[*train.LoopSummary, *lm.CondSession]{name: "lm train-labels", items: "tok",
+	}, 10, taskCmd[*train.LoopSummary, *lm.CondSession]{kind: infer.KindConditional, name: "lm train-labels", items: "tok",
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume})
 	fl := cmd.Flags()
-	fl.StringVar(&s.TrainFile, "train", "", "labelled training sentences")
-	fl.StringVar(&s.ValidFile, "valid", "", "labelled validation sentences")
+	addDataFlags(cmd, &s.TrainFile, &s.ValidFile, nil, "labelled training sentences")
 	fl.StringVar(&s.Format, "format", "auto", "input format: auto, tsv, sst or csv")
 	fl.StringVar(&s.Model.Condition, "condition", lm.CondBoth, "label conditioning: init, input, both or none")
 	fl.StringVar(&s.Model.Cell, "cell", "lstm", "recurrent cell")
@@ -44,8 +44,6 @@ func newLMTrainLabelsCmd() *cobra.Command {
 	fl.Float64Var(&s.Training.Clip, "clip", 5, "gradient-norm clip (0: none)")
 	fl.StringVar(&s.Training.Optimizer, "optimizer", "adam", "adam, adamw, sgd, rmsprop or adagrad")
 	fl.Uint64Var(&s.Training.Seed, "seed", 1, "random seed")
-	cli.MarkRequired(cmd, "train")
-	cli.MarkInputs(cmd, "train", "valid")
 	cli.MarkPositive(cmd, "embed", "hidden", "layers", "label-dim", "batch", "lr", "epochs", "steps")
 	return cmd
 }

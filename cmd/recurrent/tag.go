@@ -150,7 +150,7 @@ func newTagTrainCmd() *cobra.Command {
 	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train --train FILE [--valid FILE] --out DIR",
 		Short: "Train a BiLSTM tagger with a character-level word encoder",
-	}, 10, taskCmd[*tag.Summary, *tag.Session]{name: "tag train", items: "tok", labels: map[string]string{"tokens": ""},
+	}, 10, taskCmd[*tag.Summary, *tag.Session]{kind: infer.KindTag, name: "tag train", items: "tok", labels: map[string]string{"tokens": ""},
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume})
 	fl := cmd.Flags()
 	addDataFlags(cmd, &s.TrainFile, &s.ValidFile, &s.TestFile, "training data (CoNLL columns)")

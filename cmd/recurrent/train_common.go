@@ -8,13 +8,14 @@ import (
 	"io"
 	"os"
 
+	"github.com/recurrent-go/recurrent/infer"
 	"github.com/recurrent-go/recurrent/internal/cli"
 	"github.com/recurrent-go/recurrent/train"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
-// Helpers shared by the training commands `classify train` and `tag train`.
+// Helpers shared by the training commands (lm train, lm train-labels, classify, tag and translate train).
 
 // trainRunFlags are the flags of a training command that concern the run
 // rather than the model: the budget, resuming and output.
@@ -38,10 +39,10 @@ func addTrainRunFlags(cmd *cobra.Command, f *trainRunFlags, epochs int) {
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress output")
 }
 
-// checkOut checks --out (required) before any data is read: --resume and --overwrite
-// exclude each other, and a fresh run refuses an existing checkpoint
-// (unless --overwrite) and an --out it could not write.
-func (f *trainRunFlags) checkOut() error {
+// checkOut checks --out (required) before any data is read: --resume and --overwrite exclude
+// each other, --resume needs a model of the command's kind, and a fresh run refuses an existing
+// checkpoint (unless --overwrite) and an --out it could not write.
+func (f *trainRunFlags) checkOut(kind infer.Kind) error {
 	if f.out == "" {
 		return errors.New("--out is required (the checkpoint directory)")
 	}
@@ -49,7 +50,7 @@ func (f *trainRunFlags) checkOut() error {
 		return errors.New("--resume and --overwrite exclude each other")
 	}
 	if f.resume {
-		return nil
+		return infer.CheckKind(f.out, kind)
 	}
 	if err := train.CheckDir(f.out, f.overwrite); errors.Is(err, train.ErrDirInUse) {
 		return fmt.Errorf("--out: %w; --resume continues it, --overwrite replaces it", err)
@@ -81,6 +82,7 @@ type labeled interface{ ProgressLabels() map[string]string }
 // taskCmd is what a task's training command runs besides its flags.
 type taskCmd[S textWriter, P session[S]] struct {
 	name, items string            // the command ("classify train"); what the throughput counts
+	kind        infer.Kind        // the model it trains
 	labels      map[string]string // rename or hide metrics in the progress (unless the session has its own)
 	// epochs and steps are the budget of the task's Setup.
 	epochs *int
@@ -105,7 +107,7 @@ func newTaskCmd[S textWriter, P session[S]](c *cobra.Command, epochs int, t task
 				return err
 			}
 		}
-		if err := f.checkOut(); err != nil {
+		if err := f.checkOut(t.kind); err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
 		*t.epochs, *t.steps = f.epochs, f.steps

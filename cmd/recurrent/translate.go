@@ -213,7 +213,7 @@ func newTranslateTrainCmd() *cobra.Command {
 	cmd := newTaskCmd(&cobra.Command{
 		Use:   "train --train F [--valid F] --out DIR",
 		Short: "Train an encoder-decoder (bidirectional encoder, attention decoder) on source<TAB>target pairs",
-	}, 10, taskCmd[*train.LoopSummary, *seq2seq.Session]{name: "translate train", items: "tok",
+	}, 10, taskCmd[*train.LoopSummary, *seq2seq.Session]{kind: infer.KindTranslate, name: "translate train", items: "tok",
 		labels: map[string]string{"exact_match": "exact match", "token_acc_teacher_forced": "token acc (teacher forced)"},
 		epochs: &s.Training.Epochs, steps: &s.Training.MaxSteps, start: s.Start, resume: s.Resume, check: func(cmd *cobra.Command) error {
 			if s.Training.Clip <= 0 {

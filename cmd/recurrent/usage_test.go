@@ -227,6 +227,21 @@ func TestWrongModelKind(t *testing.T) {
 			t.Errorf("%s: %v, want an error saying the model %s", strings.Join(c.args[:2], " "), err, c.want)
 		}
 	}
+	// --resume of another kind's checkpoint (it read "config.json: json:
+	// unknown field").
+	data := filepath.Join(p.LM, "config.json") // any readable file: the kind is checked first
+	for _, c := range []struct{ cmd, out, want string }{
+		{"classify train", p.LM, "is a language model (lm train, lm import), not a classifier"},
+		{"lm train", p.Tag, "is a tagger (tag train), not a language model"},
+		{"lm train-labels", p.LM, "is a language model (lm train, lm import), not a conditional language model"},
+		{"tag train", p.Classify, "is a classifier (classify train), not a tagger"},
+		{"translate train", p.Cond, "is a conditional language model (lm train-labels), not a translation model"},
+	} {
+		_, _, err := runCLIErr(t, "", append(strings.Fields(c.cmd), "--train", data, "--out", c.out, "--resume")...)
+		if err == nil || !strings.Contains(err.Error(), c.out+" "+c.want) {
+			t.Errorf("%s --resume: %v, want an error saying the checkpoint %s", c.cmd, err, c.want)
+		}
+	}
 	if out, _, err := runCLIErr(t, "", "lm", "score", "--model", filepath.Join(p.LM, "model.safetensors"), "--text", "a"); err != nil || out == "" {
 		t.Errorf("lm score --model DIR/model.safetensors: %q, %v", out, err)
 	}
