@@ -18,10 +18,14 @@ type Index struct {
 	Unit  []float32 // [N, Dim] rows of V.Data scaled to unit length
 	exact map[string]int
 	fold  map[string]int // upper-case form -> first index
+	// shadowed are the rows whose word occurred earlier: Lookup never
+	// reaches them, so no query answers with them either.
+	shadowed []int
 }
 
 // NewIndex builds the unit-length matrix and word lookup of v. When a word
-// occurs more than once, the first occurrence wins.
+// occurs more than once, the first occurrence wins and the later ones are
+// never a query's answer.
 func NewIndex(v *Vectors) *Index {
 	x := &Index{V: v, Unit: make([]float32, len(v.Data)), exact: make(map[string]int, len(v.Words))}
 	copy(x.Unit, v.Data)
@@ -31,7 +35,21 @@ func NewIndex(v *Vectors) *Index {
 	for i := len(v.Words) - 1; i >= 0; i-- {
 		x.exact[v.Words[i]] = i
 	}
+	for i, w := range v.Words {
+		if x.exact[w] != i {
+			x.shadowed = append(x.shadowed, i)
+		}
+	}
 	return x
+}
+
+// hideShadowed marks the scores of shadowed rows NaN, which topK skips.
+func (x *Index) hideShadowed(scores []float32) {
+	for _, i := range x.shadowed {
+		if i < len(scores) {
+			scores[i] = float32(math.NaN())
+		}
+	}
 }
 
 // normalize scales x to unit length in place; a zero vector stays zero.
@@ -181,6 +199,7 @@ func (x *Index) ByVector(q []float32, k, restrict int, exclude []int) []Neighbor
 	scores := make([]float32, r)
 	// scores[1, r] = q[1, d] * Unit[r, d]^T
 	tensor.Sgemm(false, true, 1, r, x.V.Dim, 1, q, x.V.Dim, x.Unit, x.V.Dim, 0, scores, r)
+	x.hideShadowed(scores)
 	return x.neighbors(topK(scores, k, exclude, nil), scores)
 }
 
@@ -271,6 +290,7 @@ func (x *Index) analogyByVectors(vecs [][]float32, rows []int, method Method, k,
 	for i := range ca {
 		ca[i] = (cb[i] + 1) / 2 * ((cc[i] + 1) / 2) / ((ca[i]+1)/2 + CosMulEpsilon)
 	}
+	x.hideShadowed(ca)
 	return x.neighbors(topK(ca, max(0, min(k, r)), rows, nil), ca)
 }
 
@@ -342,6 +362,7 @@ func (x *Index) AnalogyBatch(qs [][3]int, method Method, k, restrict int, progre
 				}
 				row = ca
 			}
+			x.hideShadowed(row)
 			q := q0 + j
 			top := topK(row, k, qq[:], tops[q*k:q*k:(q+1)*k])
 			sc := tscores[q*k : q*k+len(top)]

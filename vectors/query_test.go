@@ -256,3 +256,34 @@ func BenchmarkAnalogyBatch(b *testing.B) {
 		})
 	}
 }
+
+// TestDuplicateWordNeverAnswers: a file naming a word twice is looked up by
+// its first row (as gensim keeps); the later row must not come back as an
+// answer, least of all to a query of that very word.
+func TestDuplicateWordNeverAnswers(t *testing.T) {
+	v := &Vectors{Words: []string{"foo", "bar", "foo", "baz"}, Dim: 2, Data: []float32{1, 2, 3, 4, 5, 6, 1, 0}}
+	x := NewIndex(v)
+	got, err := x.MostSimilar([]string{"foo"}, nil, 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := words(got); len(w) != 2 || w[0] != "bar" || w[1] != "baz" {
+		t.Fatalf("most similar to foo: %v, want [bar baz]", w)
+	}
+	got, err = x.MostSimilar([]string{"bar"}, nil, 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := words(got); len(w) != 2 || got[0].Index != 0 {
+		t.Fatalf("most similar to bar: %v (first row %d), want foo (row 0) and baz", w, got[0].Index)
+	}
+	for _, m := range []Method{CosAdd, CosMul} {
+		an, err := x.Analogy("bar", "baz", "baz", m, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(an) != 1 || an[0].Index != 0 {
+			t.Fatalf("%v analogy: %v, want only foo (row 0)", m, an)
+		}
+	}
+}
