@@ -104,10 +104,14 @@ func Save(path string, v *Vectors, format Format) error {
 // the shortest form that reads back to the same float32. A word that is
 // empty, holds white space or is not valid UTF-8 is refused before
 // anything is written (ReadFastText escapes the bytes of a model's words
-// that are not UTF-8).
+// that are not UTF-8), and so is GloVe text of no words: without a header
+// that file would be empty, which no reader takes.
 func Write(w io.Writer, v *Vectors, format Format) error {
 	if err := v.check(); err != nil {
 		return err
+	}
+	if format == GloVeText && len(v.Words) == 0 {
+		return errors.New("write vectors: no words: GloVe text has no header, so an empty file would not read back; write word2vec text or binary instead")
 	}
 	for i, word := range v.Words {
 		if word == "" || strings.ContainsAny(word, " \t\n\r") {

@@ -222,6 +222,22 @@ func TestWriteRejects(t *testing.T) {
 			t.Errorf("Write(%q) accepted", v.Words)
 		}
 	}
+	// No words: word2vec's header keeps the dimension and reads back; GloVe
+	// text would be an empty file, which no reader takes, so it is refused.
+	none := &Vectors{Dim: 2}
+	for _, f := range []Format{Word2VecText, Word2VecBinary} {
+		var buf bytes.Buffer
+		if err := Write(&buf, none, f); err != nil {
+			t.Fatalf("no words as %v: %v", f, err)
+		}
+		if got, err := ReadFormat(&buf, f); err != nil || got.Len() != 0 || got.Dim != 2 {
+			t.Fatalf("no words as %v read back: %v, %v", f, got, err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, none, GloVeText); err == nil {
+		t.Errorf("no words as GloVe accepted (%d bytes written)", buf.Len())
+	}
 }
 
 func TestParseFormat(t *testing.T) {
