@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/recurrent-go/recurrent/text"
@@ -138,7 +139,7 @@ func Train(ctx context.Context, opt Options, progress func(Progress)) (*vectors.
 		v, err = trainWord2Vec(ctx, opt, w2v, in, sum, progress)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, in.named(err)
 	}
 	sum.Seconds = time.Since(start).Seconds()
 	sum.WordsPerSec = float64(sum.Words) / sum.Seconds
@@ -157,6 +158,25 @@ func (in *inputs) close() {
 		os.Remove(in.temp)
 	}
 }
+
+// named returns err with the temporary copy of standard input called "-",
+// the name the user gave it (errors.Is and As still see err).
+func (in *inputs) named(err error) error {
+	if in.temp == "" || !strings.Contains(err.Error(), in.temp) {
+		return err
+	}
+	return stdinNamed{err, in.temp}
+}
+
+// stdinNamed is an error whose text names the temporary copy of standard
+// input, told with "-" in its place.
+type stdinNamed struct {
+	err  error
+	temp string
+}
+
+func (e stdinNamed) Error() string { return strings.ReplaceAll(e.err.Error(), e.temp, "-") }
+func (e stdinNamed) Unwrap() error { return e.err }
 
 // openInputs checks the corpus files (copying standard input to a
 // temporary file) and loads the vocabulary file.

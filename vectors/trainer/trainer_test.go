@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/recurrent-go/recurrent/text"
 )
 
 // topics is a corpus of 300 lines that cycle through three topics of six
@@ -84,6 +86,15 @@ func TestTrainStdin(t *testing.T) {
 	opt.Stdin = bytes.NewReader(content)
 	if _, _, err := Train(context.Background(), opt, nil); err == nil || !strings.Contains(err.Error(), "more than once") {
 		t.Errorf("standard input twice: %v", err)
+	}
+	// An error about standard input names it "-", not its temporary copy.
+	for _, method := range []string{"skipgram", "glove"} {
+		opt := small(method, "-")
+		opt.Stdin = strings.NewReader(" \n\n")
+		_, _, err := Train(context.Background(), opt, nil)
+		if !errors.Is(err, text.ErrEmptyVocab) || !strings.Contains(err.Error(), "corpus [-]") || strings.Contains(err.Error(), tmp) {
+			t.Errorf("%s: empty standard input: %v", method, err)
+		}
 	}
 }
 
