@@ -115,8 +115,12 @@ func (s *DebiasSummary) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "neutralized %d words, equalized %d pairs\n", s.Neutralized, s.Equalized)
 	fmt.Fprintf(&b, "direct bias over %d professions: %.4f -> %.4f\n", s.Professions, s.DirectBiasBefore, s.DirectBiasAfter)
 	if a := s.Analogy; a != nil {
-		fmt.Fprintf(&b, "analogy accuracy (%s, first %d words): total %.2f%% -> %.2f%%, semantic %.2f%% -> %.2f%%, syntactic %.2f%% -> %.2f%%\n",
-			a.Before.File, a.Before.Restrict, 100*a.Before.Total, 100*a.After.Total, 100*a.Before.Semantic, 100*a.After.Semantic,
+		words := "all words"
+		if a.Before.Restrict > 0 {
+			words = fmt.Sprintf("first %d words", a.Before.Restrict)
+		}
+		fmt.Fprintf(&b, "analogy accuracy (%s, %s): total %.2f%% -> %.2f%%, semantic %.2f%% -> %.2f%%, syntactic %.2f%% -> %.2f%%\n",
+			a.Before.File, words, 100*a.Before.Total, 100*a.After.Total, 100*a.Before.Semantic, 100*a.After.Semantic,
 			100*a.Before.Syntactic, 100*a.After.Syntactic)
 	}
 	fmt.Fprintf(&b, "wrote %s (%v)\n", s.Out, s.format)

@@ -123,6 +123,12 @@ func TestDebiasFiles(t *testing.T) {
 			t.Errorf("text lacks %q:\n%s", want, buf.String())
 		}
 	}
+	// --eval-restrict 0 evaluates on every word, and says so.
+	s.Analogy.Before.Restrict, s.Analogy.After.Restrict = 0, 0
+	buf.Reset()
+	if err := s.WriteText(&buf); err != nil || !strings.Contains(buf.String(), "(testdata/tiny_analogies.txt, all words)") {
+		t.Errorf("restrict 0: %v\n%s", err, buf.String())
+	}
 	job.Lists = t.TempDir() // no lists there
 	if _, err := DebiasFiles(context.Background(), text.Stdio{}, Source{Path: "testdata/tiny.txt"}, job); err == nil || !strings.Contains(err.Error(), "definitional_pairs.json") {
 		t.Errorf("missing lists: %v", err)

@@ -246,7 +246,7 @@ func newVecDebiasCmd() *cobra.Command {
 	fl.StringVar(&job.Analogies, "analogy", "", "analogy file for the before/after accuracy (default: built-in Google set)")
 	cli.MarkInputs(cmd, "analogy")
 	fl.BoolVar(&job.NoAnalogies, "no-analogy", false, "skip the analogy evaluation")
-	fl.IntVar(&job.EvalRestrict, "eval-restrict", 30000, "analogy evaluation on the first N words")
+	fl.IntVar(&job.EvalRestrict, "eval-restrict", 30000, "analogy evaluation on the first N words; 0 = all")
 	return cmd
 }
 
